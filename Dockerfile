@@ -1,0 +1,24 @@
+# Porchlight: one image for both the API and the worker (the command picks which).
+# Server TypeScript runs directly on Node 24 (type stripping); only the browser bundles are built.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY core ./core
+COPY api ./api
+COPY worker ./worker
+COPY migrations ./migrations
+COPY scripts ./scripts
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "api/main.ts"]

@@ -1,0 +1,332 @@
+// The admin's only door to the API. It keeps the session (user + CSRF token), adds the
+// x-csrf-token header to writes, refreshes a stale token once, turns error bodies into ApiError
+// and hands a 401 to the app (which sends the user to /login and back afterwards).
+// Types come from core's zod schemas with `import type`, so nothing from the server is bundled.
+import { useEffect, useState } from 'preact/hooks';
+import type { z } from 'zod';
+import type { ZLoginBody, ZSignupBody, ZUserJson } from '../core/accounts/account-schemas.ts';
+import type { LeadStatus, ScoreBand, ScoreBreakdown, ScoreSignal } from '../core/leads/lead.entity.ts';
+import type { ZAnalyticsSummary } from '../core/analytics/analytics-schemas.ts';
+import type { ZAddInquiryBody, ZInquiryJson } from '../core/inquiries/lead-inquiry-schemas.ts';
+import type { ZCreateLeadBody, ZLeadJson, ZTimelineItem, ZUpdateLeadBody } from '../core/leads/lead-schemas.ts';
+import type { ScoringRulesConfig } from '../core/scoring/scoring-rules.ts';
+import type { ZRescoreProgress, ZScoringPreview, ZScoringRulesDoc } from '../core/scoring/scoring-rules-schemas.ts';
+import type { ZCreateSiteBody, ZSiteJson, ZUpdateSiteBody } from '../core/sites/site-schemas.ts';
+
+export type User = z.output<typeof ZUserJson>;
+export type Site = z.output<typeof ZSiteJson>;
+export type SignupInput = z.input<typeof ZSignupBody>;
+export type LoginInput = z.input<typeof ZLoginBody>;
+export type CreateSiteInput = z.input<typeof ZCreateSiteBody>;
+export type UpdateSiteInput = z.input<typeof ZUpdateSiteBody>;
+
+/** Every list endpoint answers one page of items and the cursor of the next (null at the end). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** One field's problem in a `validation_failed` answer; `path` is dotted ("allowedOrigins.0"). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** A non-2xx answer (or no answer at all: status 0, code `network_error`). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+  /** Seconds from the Retry-After header of a 429, else null. */
+  readonly retryAfterSeconds: number | null;
+
+  constructor(status: number, code: string, message: string, details?: unknown, retryAfterSeconds: number | null = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** The `{path, message}` details of a validation failure ([] for other errors). */
+  get fieldIssues(): FieldIssue[] {
+    if (!Array.isArray(this.details)) return [];
+    return this.details.filter(
+      (d): d is FieldIssue => typeof d === 'object' && d !== null && typeof d.path === 'string' && typeof d.message === 'string',
+    );
+  }
+}
+
+/** A user-facing sentence for any error thrown by the client (or anything else). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === 'rate_limited' && err.retryAfterSeconds) return `Too many attempts, try again in ${err.retryAfterSeconds} seconds`;
+    return err.message;
+  }
+  return 'Something went wrong. Please try again.';
+}
+
+// ---- session -------------------------------------------------------------------------------
+
+export interface Session {
+  user: User;
+  /** Null when the API authenticated us without a cookie (never the case in the browser). */
+  csrfToken: string | null;
+}
+
+let session: Session | null = null;
+const sessionListeners = new Set<(s: Session | null) => void>();
+
+function setSession(next: Session | null): void {
+  session = next;
+  for (const fn of sessionListeners) fn(next);
+}
+
+export function getSession(): Session | null {
+  return session;
+}
+
+/** The signed-in user; re-renders on login/logout. */
+export function useSession(): Session | null {
+  const [value, setValue] = useState(session);
+  useEffect(() => {
+    setValue(session);
+    sessionListeners.add(setValue);
+    return () => {
+      sessionListeners.delete(setValue);
+    };
+  }, []);
+  return value;
+}
+
+let unauthorizedHandler: () => void = () => undefined;
+
+/** Called after a 401 on a request that needed a session (the app sends the user to /login). */
+export function setUnauthorizedHandler(fn: () => void): void {
+  unauthorizedHandler = fn;
+}
+
+// ---- requests ------------------------------------------------------------------------------
+
+export interface RequestOptions {
+  /** Appended as a query string; undefined/null values are left out. */
+  query?: Record<string, string | number | boolean | null | undefined>;
+  signal?: AbortSignal;
+  /** Let a 401 surface as an ApiError instead of sending the user to /login. Default false. */
+  allowUnauthorized?: boolean;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+function buildUrl(path: string, query: RequestOptions['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const retryAfter = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON (a proxy's HTML page): fall through to a generic message
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code : `http_${res.status}`;
+  const message = typeof error?.message === 'string' ? error.message : `The server answered ${res.status} ${res.statusText}`.trim();
+  let retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : null;
+  const detailSeconds = (error?.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (retryAfterSeconds === null && typeof detailSeconds === 'number') retryAfterSeconds = detailSeconds;
+  return new ApiError(res.status, code, message, error?.details, retryAfterSeconds);
+}
+
+/** One HTTP call to the API. Resolves with the parsed JSON (undefined for 204), rejects with ApiError. */
+export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}, retried = false): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (!SAFE_METHODS.has(method) && session?.csrfToken) headers['x-csrf-token'] = session.csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(buildUrl(path, opts.query), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      signal: opts.signal,
+    });
+  } catch (err) {
+    if ((err as Error)?.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
+  }
+  if (res.ok) {
+    if (res.status === 204) return undefined as T;
+    const type = res.headers.get('content-type') ?? '';
+    return (type.includes('json') ? await res.json() : await res.text()) as T;
+  }
+  const err = await toApiError(res);
+  if (err.status === 401 && err.code === 'unauthorized' && !opts.allowUnauthorized) {
+    setSession(null);
+    unauthorizedHandler();
+  } else if (err.status === 403 && err.code === 'csrf_failed' && !retried) {
+    // The session outlived the token we hold (e.g. logged in again in another tab): fetch a fresh one once.
+    await refreshSession();
+    if (session) return request<T>(method, path, body, opts, true);
+  }
+  throw err;
+}
+
+export const api = {
+  get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
+  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body, opts),
+  put: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PUT', path, body, opts),
+  patch: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PATCH', path, body, opts),
+  delete: <T = void>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, undefined, opts),
+};
+
+// ---- accounts ------------------------------------------------------------------------------
+
+/** Loads the current session (null when logged out). Never redirects. */
+export async function refreshSession(): Promise<Session | null> {
+  try {
+    const answer = await api.get<Session>('/v1/auth/me', { allowUnauthorized: true });
+    setSession(answer);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) setSession(null);
+    else throw err;
+  }
+  return session;
+}
+
+export async function logIn(input: LoginInput): Promise<Session> {
+  const answer = await api.post<Session>('/v1/auth/login', input, { allowUnauthorized: true });
+  setSession(answer);
+  return answer;
+}
+
+export async function signUp(input: SignupInput): Promise<Session> {
+  const answer = await api.post<Session>('/v1/auth/signup', input, { allowUnauthorized: true });
+  setSession(answer);
+  return answer;
+}
+
+/** Ends the session on the server; the local session is cleared even if that call fails. */
+export async function logOut(): Promise<void> {
+  try {
+    await api.post<void>('/v1/auth/logout', undefined, { allowUnauthorized: true });
+  } finally {
+    setSession(null);
+  }
+}
+
+// ---- sites ---------------------------------------------------------------------------------
+
+const sitePath = (id: string) => `/v1/sites/${encodeURIComponent(id)}`;
+
+export const sitesApi = {
+  list: (opts?: RequestOptions) => api.get<Page<Site>>('/v1/sites', opts),
+  get: (id: string, opts?: RequestOptions) => api.get<Site>(sitePath(id), opts),
+  create: (input: CreateSiteInput) => api.post<Site>('/v1/sites', input),
+  update: (id: string, input: UpdateSiteInput) => api.patch<Site>(sitePath(id), input),
+  remove: (id: string) => api.delete(sitePath(id)),
+};
+
+// ---- leads ---------------------------------------------------------------------------------
+
+export type { LeadStatus, ScoreBand, ScoreBreakdown, ScoreSignal };
+
+/** A lead as `GET /v1/leads/:id` answers it. Every string in it may come from a stranger: render as text. */
+export type Lead = z.output<typeof ZLeadJson>;
+
+export type LeadSort = 'score' | 'last_activity' | 'created';
+
+/** The dashboard's filters; each maps to the query parameter of the same name. */
+export interface LeadFilters {
+  band?: ScoreBand;
+  status?: LeadStatus;
+  /** A site id. */
+  site?: string;
+  /** Matches name, email or phone. */
+  q?: string;
+  /** Default `score`. */
+  sort?: LeadSort;
+}
+
+export type CreateLeadInput = z.input<typeof ZCreateLeadBody>;
+/** An absent key is left alone; null clears a contact field. */
+export type UpdateLeadInput = z.input<typeof ZUpdateLeadBody>;
+
+/** One entry of a lead's timeline: an analytics event or an inquiry (fields that do not apply are null). */
+export type TimelineItem = z.output<typeof ZTimelineItem>;
+
+/** An inquiry as the API answers it (`source`: widget, manual or api). */
+export type Inquiry = z.output<typeof ZInquiryJson>;
+export type AddInquiryInput = z.input<typeof ZAddInquiryBody>;
+
+const leadPath = (id: string) => `/v1/leads/${encodeURIComponent(id)}`;
+
+/** Filters as query parameters, leaving out empty ones. */
+export function leadQuery(filters: LeadFilters): Record<string, string | undefined> {
+  return {
+    band: filters.band || undefined,
+    status: filters.status || undefined,
+    site: filters.site || undefined,
+    q: filters.q?.trim() || undefined,
+    sort: filters.sort && filters.sort !== 'score' ? filters.sort : undefined,
+  };
+}
+
+export const LEADS_PAGE_SIZE = 50;
+
+export const leadsApi = {
+  list: (filters: LeadFilters, cursor: string | null, opts?: RequestOptions) =>
+    api.get<Page<Lead>>('/v1/leads', { ...opts, query: { ...leadQuery(filters), cursor: cursor ?? undefined, limit: LEADS_PAGE_SIZE } }),
+  get: (id: string, opts?: RequestOptions) => api.get<Lead>(leadPath(id), opts),
+  create: (input: CreateLeadInput) => api.post<Lead>('/v1/leads', input),
+  update: (id: string, input: UpdateLeadInput) => api.patch<Lead>(leadPath(id), input),
+  remove: (id: string) => api.delete(leadPath(id)),
+  timeline: (id: string, cursor: string | null, opts?: RequestOptions) =>
+    api.get<Page<TimelineItem>>(`${leadPath(id)}/timeline`, { ...opts, query: { cursor: cursor ?? undefined, limit: 25 } }),
+  inquiries: (id: string, opts?: RequestOptions) => api.get<Page<Inquiry>>(`${leadPath(id)}/inquiries`, opts),
+  addInquiry: (id: string, input: AddInquiryInput) => api.post<Inquiry>(`${leadPath(id)}/inquiries`, input),
+  /** A plain link for the browser to download (the session cookie goes with it). */
+  exportCsvHref: (filters: LeadFilters) => buildUrl('/v1/leads/export.csv', leadQuery(filters)),
+};
+
+// ---- scoring rules -------------------------------------------------------------------------
+
+export type { ScoringRulesConfig };
+
+/** Progress of the background rescore that a rules change starts (finishedAt null while it runs). */
+export type RescoreProgress = z.output<typeof ZRescoreProgress>;
+/** The current rules; version 0 = the built-in defaults (nothing saved yet). */
+export type ScoringRulesDoc = z.output<typeof ZScoringRulesDoc>;
+/** How many sampled leads would change band, by transition ("warm→hot" → n). */
+export type ScoringPreview = z.output<typeof ZScoringPreview>;
+
+export const scoringApi = {
+  get: (opts?: RequestOptions) => api.get<ScoringRulesDoc>('/v1/scoring-rules', opts),
+  save: (rules: ScoringRulesConfig) => api.put<ScoringRulesDoc>('/v1/scoring-rules', { rules }),
+  preview: (rules: ScoringRulesConfig) => api.post<ScoringPreview>('/v1/scoring-rules/preview', { rules }),
+  rescore: (opts?: RequestOptions) => api.get<RescoreProgress>('/v1/scoring-rules/rescore', opts),
+};
+
+// ---- analytics -----------------------------------------------------------------------------
+
+export type AnalyticsSummary = z.output<typeof ZAnalyticsSummary>;
+
+export interface AnalyticsQuery {
+  /** YYYY-MM-DD (UTC day), inclusive. */
+  from: string;
+  /** YYYY-MM-DD (UTC day), inclusive. */
+  to: string;
+  site?: string;
+}
+
+export const analyticsApi = {
+  summary: (q: AnalyticsQuery, opts?: RequestOptions) =>
+    api.get<AnalyticsSummary>('/v1/analytics/summary', { ...opts, query: { from: q.from, to: q.to, site: q.site || undefined } }),
+};

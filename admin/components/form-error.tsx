@@ -1,0 +1,43 @@
+import { useEffect, useRef } from 'preact/hooks';
+import type { FormProblem } from '../forms.ts';
+
+/**
+ * The error summary at the top of a form. It takes focus when it appears (so keyboard and
+ * screen-reader users land on it) and links each field problem to its input.
+ */
+export function FormError({ problem, title }: { problem: FormProblem | null; title?: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (problem) ref.current?.focus();
+  }, [problem]);
+  if (!problem) return null;
+  const issues = problem.issues ?? [];
+  const focusField = (e: Event, id: string) => {
+    const el = document.getElementById(id);
+    if (!el) return;
+    e.preventDefault();
+    el.focus();
+    el.scrollIntoView({ block: 'center' });
+  };
+  return (
+    <div class="form-error" role="alert" tabIndex={-1} ref={ref}>
+      <p class="form-error-title">{title ?? problem.message}</p>
+      {title && <p>{problem.message}</p>}
+      {issues.length > 0 && (
+        <ul>
+          {issues.map((issue, i) => (
+            <li key={i}>
+              {issue.fieldId ? (
+                <a href={`#${issue.fieldId}`} onClick={(e) => focusField(e, issue.fieldId!)}>
+                  {issue.message}
+                </a>
+              ) : (
+                issue.message
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

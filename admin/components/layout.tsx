@@ -1,0 +1,142 @@
+// The page frame: top bar with navigation and the signed-in user, and the <main> landmark.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { logOut, useSession } from '../api-client.ts';
+import { Link, navigate, useLocation } from '../router.tsx';
+import { Button } from './button.tsx';
+import { showToast } from './toast.tsx';
+
+/** The main navigation, in order. Add a page by adding its route in main.tsx and an entry here. */
+export const NAV_ITEMS: ReadonlyArray<{ href: string; label: string }> = [
+  { href: '/leads', label: 'Leads' },
+  { href: '/reminders', label: 'Reminders' },
+  { href: '/sites', label: 'Sites' },
+  { href: '/webhooks', label: 'Webhooks' },
+  { href: '/scoring', label: 'Scoring' },
+  { href: '/analytics', label: 'Analytics' },
+];
+
+export function Logo() {
+  return (
+    <svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
+      <rect width="32" height="32" rx="7" fill="#1d2740" />
+      <path d="M8 15 16 8l8 7v9H8z" fill="none" stroke="#f5b83d" stroke-width="2.5" stroke-linejoin="round" />
+      <circle cx="16" cy="18" r="3" fill="#f5b83d" />
+    </svg>
+  );
+}
+
+/** Sets the tab title ("Sites · Porchlight"). */
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Porchlight` : 'Porchlight';
+  }, [title]);
+}
+
+export function Layout({ children }: { children: ComponentChildren }) {
+  const session = useSession();
+  const { path } = useLocation();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [leaving, setLeaving] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
+
+  const onLogOut = async () => {
+    setLeaving(true);
+    try {
+      await logOut();
+    } catch {
+      // The local session is gone either way; the server session expires on its own.
+    }
+    setLeaving(false);
+    navigate('/login');
+    showToast('You have logged out.', 'info');
+  };
+
+  return (
+    <div class="app">
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <div class="topbar-inner">
+          <Link href="/" class="brand">
+            <Logo />
+            <span>Porchlight</span>
+          </Link>
+          <button type="button" class="nav-toggle" aria-expanded={menuOpen} aria-controls="primary-nav" onClick={() => setMenuOpen(!menuOpen)}>
+            <span class="nav-toggle-bars" aria-hidden="true" />
+            Menu
+          </button>
+          <nav id="primary-nav" class={`nav${menuOpen ? ' is-open' : ''}`} aria-label="Main">
+            <ul class="nav-list">
+              {NAV_ITEMS.map((item) => (
+                <li key={item.href}>
+                  <Link href={item.href} navItem class="nav-link">
+                    {item.label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+            <div class="user-menu">
+              {session && (
+                <span class="user-name" title={session.user.email}>
+                  <span class="visually-hidden">Signed in as </span>
+                  {session.user.username}
+                </span>
+              )}
+              <Button variant="ghost" size="sm" class="logout" onClick={onLogOut} loading={leaving}>
+                Log out
+              </Button>
+            </div>
+          </nav>
+        </div>
+      </header>
+      <main id="main" class="main" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}
+
+/** The centred card for login and signup. */
+export function AuthLayout({ title, children, footer }: { title: string; children: ComponentChildren; footer?: ComponentChildren }) {
+  useDocumentTitle(title);
+  return (
+    <main id="main" class="auth" tabIndex={-1}>
+      <div class="auth-brand">
+        <Logo />
+        <span>Porchlight</span>
+      </div>
+      <div class="card auth-card">
+        <h1 class="auth-title" tabIndex={-1}>
+          {title}
+        </h1>
+        {children}
+      </div>
+      {footer && <div class="auth-footer">{footer}</div>}
+    </main>
+  );
+}
+
+/** A page's <h1> with an optional breadcrumb, description and actions. Sets the tab title. */
+export function PageHeader({ title, description, actions, breadcrumb }: { title: string; description?: ComponentChildren; actions?: ComponentChildren; breadcrumb?: ComponentChildren }) {
+  useDocumentTitle(title);
+  return (
+    <div class="page-header">
+      {breadcrumb && (
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+          {breadcrumb}
+        </nav>
+      )}
+      <div class="page-header-row">
+        <div>
+          <h1 class="page-title" tabIndex={-1}>
+            {title}
+          </h1>
+          {description && <p class="page-description">{description}</p>}
+        </div>
+        {actions && <div class="page-actions">{actions}</div>}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+// Short notices that outlive a navigation ("Site deleted"). showToast() works from anywhere;
+// <ToastRegion/> (rendered once by the app) announces them politely.
+import { useEffect, useState } from 'preact/hooks';
+
+export type ToastTone = 'success' | 'info' | 'error';
+
+interface Toast {
+  id: number;
+  message: string;
+  tone: ToastTone;
+}
+
+const DEFAULT_TIMEOUT_MS = 6000;
+let toasts: Toast[] = [];
+let nextId = 1;
+const listeners = new Set<(list: Toast[]) => void>();
+
+function publish(next: Toast[]): void {
+  toasts = next;
+  for (const fn of listeners) fn(next);
+}
+
+export function dismissToast(id: number): void {
+  publish(toasts.filter((t) => t.id !== id));
+}
+
+/** Shows a notice for `timeoutMs` (default 6 s; 0 keeps it until dismissed). */
+export function showToast(message: string, tone: ToastTone = 'success', timeoutMs = DEFAULT_TIMEOUT_MS): void {
+  const id = nextId++;
+  publish([...toasts, { id, message, tone }]);
+  if (timeoutMs > 0) setTimeout(() => dismissToast(id), timeoutMs);
+}
+
+export function ToastRegion() {
+  const [list, setList] = useState(toasts);
+  useEffect(() => {
+    setList(toasts);
+    listeners.add(setList);
+    return () => {
+      listeners.delete(setList);
+    };
+  }, []);
+  return (
+    <div class="toast-region" role="status" aria-live="polite">
+      {list.map((t) => (
+        <div key={t.id} class={`toast toast-${t.tone}`}>
+          <span class="toast-message">{t.message}</span>
+          <button type="button" class="toast-close" aria-label="Dismiss notice" onClick={() => dismissToast(t.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Removes every notice (e.g. "You have logged out." once the user is back in). */
+export function clearToasts(): void {
+  publish([]);
+}

@@ -1,0 +1,2 @@
+// Vite handles these imports at build time; tell TypeScript they exist.
+declare module '*.css';

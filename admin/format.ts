@@ -1,0 +1,35 @@
+// Dates as people read them. Relative times say "3 minutes ago"; exact ones go in a title.
+
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const absolute = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
+
+const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['week', 7 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+];
+
+/** "never", "just now", "3 minutes ago", "yesterday", "in 2 hours". */
+export function formatRelativeTime(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return 'never';
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  if (Number.isNaN(seconds)) return 'unknown';
+  if (Math.abs(seconds) < 45) return 'just now';
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size || unit === 'minute') return relative.format(Math.round(seconds / size), unit);
+  }
+  return 'just now';
+}
+
+/** "12 Mar 2026, 14:05" in the viewer's time zone; "" for null. */
+export function formatDateTime(iso: string | null | undefined): string {
+  return iso ? absolute.format(new Date(iso)) : '';
+}
+
+/** "1 origin", "3 origins". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

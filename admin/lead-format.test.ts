@@ -1,0 +1,51 @@
+// How timeline entries read, and which lead-supplied URLs may become links.
+import { describe, expect, it } from 'vitest';
+import type { TimelineItem } from './api-client.ts';
+import { describeTimelineItem, leadDisplayName, safeHttpUrl } from './lead-format.ts';
+
+const base: TimelineItem = { kind: 'event', id: '00000000-0000-4000-8000-000000000001', at: '2026-03-01T10:00:00.000Z', eventType: null, eventValue: null, listingRef: null, pageUrl: null, message: null, source: null };
+
+describe('timeline labels', () => {
+  it.each([
+    [{ eventType: 'page_view', listingRef: 'oak-12' }, 'Viewed listing oak-12'],
+    [{ eventType: 'page_view' }, 'Viewed a page'],
+    [{ eventType: 'tool_interaction', eventValue: 'mortgage_calculator' }, 'Used mortgage calculator'],
+    [{ eventType: 'tool_interaction', eventValue: 'Mortgage Calculator' }, 'Used mortgage calculator'],
+    [{ eventType: 'tool_interaction', eventValue: 'affordability-calculator' }, 'Used affordability calculator'],
+    [{ eventType: 'tool_interaction', eventValue: 'showing_request', listingRef: 'oak-12' }, 'Requested a showing of oak-12'],
+    [{ eventType: 'tool_interaction', eventValue: 'favourite_listing', listingRef: 'elm-4' }, 'Saved listing elm-4'],
+    [{ eventType: 'save_listing', listingRef: 'elm-4' }, 'Saved listing elm-4'],
+    [{ eventType: 'tool_interaction', eventValue: 'school_finder' }, 'Used School finder'],
+    [{ eventType: 'identify' }, 'Shared their contact details'],
+    [{ eventType: 'video_tour', eventValue: '3 min', listingRef: 'oak-12' }, 'Video tour: 3 min (listing oak-12)'],
+    [{ kind: 'inquiry' as const, source: 'widget', message: 'Hi' }, 'Inquiry from the website form'],
+    [{ kind: 'inquiry' as const, source: 'manual', message: 'Called' }, 'Inquiry added by you'],
+    [{ kind: 'inquiry' as const, source: 'api', message: 'Via CRM' }, 'Inquiry via the API'],
+  ])('%j reads "%s"', (overrides, expected) => {
+    expect(describeTimelineItem({ ...base, ...overrides })).toBe(expected);
+  });
+});
+
+describe('lead-supplied URLs', () => {
+  it.each([
+    ['https://oak.example/listings/oak-12', 'https://oak.example/listings/oak-12'],
+    ['http://oak.example/', 'http://oak.example/'],
+    ['javascript:alert(1)', null],
+    ['JaVaScRiPt:alert(1)', null],
+    ['data:text/html,<script>alert(1)</script>', null],
+    ['//evil.example/x', null],
+    ['/relative', null],
+    ['', null],
+    [null, null],
+  ])('%s → %s', (input, expected) => {
+    expect(safeHttpUrl(input)).toBe(expected);
+  });
+});
+
+describe('lead names', () => {
+  it('falls back from name to email to phone', () => {
+    expect(leadDisplayName({ name: '  ', email: 'a@example.com', phone: null })).toBe('a@example.com');
+    expect(leadDisplayName({ name: null, email: null, phone: '+15550100199' })).toBe('+15550100199');
+    expect(leadDisplayName({ name: null, email: null, phone: null })).toBe('Unnamed lead');
+  });
+});

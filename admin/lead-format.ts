@@ -1,0 +1,98 @@
+// How leads, their statuses and their timeline read in the admin. Everything here returns plain
+// strings: lead-supplied text (names, messages, listing refs, URLs) is rendered by Preact as text,
+// never as HTML.
+import type { Lead, LeadStatus, ScoreBand, TimelineItem } from './api-client.ts';
+
+export const LEAD_STATUSES: ReadonlyArray<{ value: LeadStatus; label: string }> = [
+  { value: 'new', label: 'New' },
+  { value: 'contacted', label: 'Contacted' },
+  { value: 'qualified', label: 'Qualified' },
+  { value: 'client', label: 'Client' },
+  { value: 'lost', label: 'Lost' },
+];
+
+export const SCORE_BANDS: ReadonlyArray<{ value: ScoreBand; label: string; hint: string }> = [
+  { value: 'hot', label: 'Hot', hint: 'Call them now' },
+  { value: 'warm', label: 'Warm', hint: 'Interested' },
+  { value: 'cold', label: 'Cold', hint: 'Browsing' },
+];
+
+export function statusLabel(status: string): string {
+  return LEAD_STATUSES.find((s) => s.value === status)?.label ?? status;
+}
+
+export function isLeadStatus(value: string | null | undefined): value is LeadStatus {
+  return LEAD_STATUSES.some((s) => s.value === value);
+}
+
+export function isScoreBand(value: string | null | undefined): value is ScoreBand {
+  return SCORE_BANDS.some((b) => b.value === value);
+}
+
+/** The best name we have for a lead: its name, else its email, else its phone. */
+export function leadDisplayName(lead: Pick<Lead, 'name' | 'email' | 'phone'>): string {
+  return lead.name?.trim() || lead.email || lead.phone || 'Unnamed lead';
+}
+
+/**
+ * A URL a lead (or their browser) supplied, if it is safe to link to: absolute http(s) only, so
+ * `javascript:` and `data:` never become an href. Null otherwise (show it as text instead).
+ */
+export function safeHttpUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** "mortgage_calculator" → "Mortgage calculator". */
+export function humanize(kind: string): string {
+  const words = kind.replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A tool name as scoring reads it ("Mortgage Calculator" → "mortgage_calculator"). */
+function toolKind(value: string | null | undefined): string {
+  return (value ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+}
+
+const KNOWN_TOOLS: Record<string, (listing: string | null) => string> = {
+  mortgage_calculator: () => 'Used mortgage calculator',
+  affordability_calculator: () => 'Used affordability calculator',
+  save_listing: (l) => (l ? `Saved listing ${l}` : 'Saved a listing'),
+  favorite_listing: (l) => (l ? `Saved listing ${l}` : 'Saved a listing'),
+  favourite_listing: (l) => (l ? `Saved listing ${l}` : 'Saved a listing'),
+  showing_request: (l) => (l ? `Requested a showing of ${l}` : 'Requested a showing'),
+};
+
+/** One line for a timeline entry: "Viewed listing oak-12", "Used mortgage calculator", "Inquiry". */
+export function describeTimelineItem(item: TimelineItem): string {
+  const listing = item.listingRef || null;
+  if (item.kind === 'inquiry') {
+    const via = item.source === 'manual' ? 'added by you' : item.source === 'widget' ? 'from the website form' : item.source === 'api' ? 'via the API' : null;
+    return via ? `Inquiry ${via}` : 'Inquiry';
+  }
+  const type = item.eventType ?? 'event';
+  if (type === 'page_view') return listing ? `Viewed listing ${listing}` : 'Viewed a page';
+  if (type === 'identify') return 'Shared their contact details';
+  if (type === 'tool_interaction') {
+    const tool = toolKind(item.eventValue);
+    const known = KNOWN_TOOLS[tool];
+    if (known) return known(listing);
+    const name = item.eventValue ? humanize(item.eventValue) : 'a tool';
+    return listing ? `Used ${name} on listing ${listing}` : `Used ${name}`;
+  }
+  const known = KNOWN_TOOLS[type];
+  if (known) return known(listing);
+  const value = item.eventValue ? `: ${item.eventValue}` : '';
+  return `${humanize(type)}${value}${listing ? ` (listing ${listing})` : ''}`;
+}
+
+/** Clamps a score to 0..100 for bars. */
+export function scorePercent(score: number, max = 100): number {
+  if (!Number.isFinite(score) || max <= 0) return 0;
+  return Math.max(0, Math.min(100, (score / max) * 100));
+}

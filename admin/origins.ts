@@ -1,0 +1,46 @@
+// Allowed origins as the server understands them (core/sites/site-schemas.ts normaliseOrigin,
+// repeated here because admin/ may not import runtime code from core/): scheme://host[:port].
+
+/** "https://Example.com/" → "https://example.com"; null for paths, queries, credentials, non-http(s). */
+export function normaliseOrigin(input: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return null;
+  return url.origin;
+}
+
+export const MAX_ALLOWED_ORIGINS = 20;
+
+/** Explains why one line is not an origin, with the likely fix. */
+function describeBadOrigin(line: string): string {
+  const value = line.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return `“${value}” needs a scheme: try https://${value.replace(/\/.*$/, '')}`;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `“${value}” must start with https:// or http://`;
+    if (url.pathname !== '/' || url.search || url.hash) return `“${value}” has a path; use just ${url.origin}`;
+  } catch {
+    // fall through
+  }
+  return `“${value}” is not an origin like https://example.com`;
+}
+
+/** One origin per line (blank lines ignored, duplicates dropped) → origins, or one message per bad line. */
+export function parseOriginLines(text: string): { origins: string[]; errors: string[] } {
+  const origins: string[] = [];
+  const errors: string[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    const origin = normaliseOrigin(line);
+    if (!origin) errors.push(`Line ${i + 1}: ${describeBadOrigin(line)}`);
+    else if (!origins.includes(origin)) origins.push(origin);
+  });
+  if (origins.length > MAX_ALLOWED_ORIGINS) errors.push(`Use at most ${MAX_ALLOWED_ORIGINS} origins`);
+  return { origins, errors };
+}

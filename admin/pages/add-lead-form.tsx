@@ -1,0 +1,139 @@
+// "Add lead": a person met at an open house or who phoned in, entered by hand.
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, type CreateLeadInput, type Lead, leadsApi, type Site } from '../api-client.ts';
+import { Button } from '../components/button.tsx';
+import { Field, TextAreaField } from '../components/field.tsx';
+import { FormError } from '../components/form-error.tsx';
+import { clientProblem, type FieldErrors, type FormProblem, splitApiError } from '../forms.ts';
+import { LEAD_STATUSES } from '../lead-format.ts';
+import { Link } from '../router.tsx';
+
+const IDS = { name: 'new-lead-name', email: 'new-lead-email', phone: 'new-lead-phone', contactInfo: 'new-lead-contact-info', siteId: 'new-lead-site', status: 'new-lead-status' };
+
+export interface AddLeadFormProps {
+  sites: Site[];
+  onCreated(lead: Lead): void;
+  onCancel(): void;
+}
+
+/** The lead that already holds a duplicate email or phone (a 409's details name it). */
+function existingLeadId(err: unknown): string | null {
+  if (!(err instanceof ApiError) || err.status !== 409 || !Array.isArray(err.details)) return null;
+  const hit = (err.details as Array<{ leadId?: unknown }>).find((d) => typeof d?.leadId === 'string');
+  return (hit?.leadId as string | undefined) ?? null;
+}
+
+export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
+  const [values, setValues] = useState({ name: '', email: '', phone: '', contactInfo: '', siteId: '', status: 'new' });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [problem, setProblem] = useState<FormProblem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [existing, setExisting] = useState<string | null>(null);
+  const set = (key: keyof typeof values) => (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement }) =>
+    setValues((v) => ({ ...v, [key]: e.currentTarget.value }));
+
+  useEffect(() => document.getElementById(IDS.name)?.focus(), []);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const found: FieldErrors = {};
+    if (!values.name.trim() && !values.email.trim() && !values.phone.trim()) found.name = 'Enter at least a name, an email address or a phone number';
+    if (values.email.trim() && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email.trim())) found.email = 'Enter a valid email address, like name@example.com';
+    setErrors(found);
+    if (Object.keys(found).length) {
+      setProblem(clientProblem(found, IDS));
+      return;
+    }
+    const input: CreateLeadInput = { status: values.status as CreateLeadInput['status'] };
+    if (values.name.trim()) input.name = values.name.trim();
+    if (values.email.trim()) input.email = values.email.trim();
+    if (values.phone.trim()) input.phone = values.phone.trim();
+    if (values.contactInfo.trim()) input.contactInfo = values.contactInfo.trim();
+    if (values.siteId) input.siteId = values.siteId;
+    setBusy(true);
+    setProblem(null);
+    setExisting(null);
+    try {
+      onCreated(await leadsApi.create(input));
+    } catch (err) {
+      // A 409 names the field(s) already taken and the lead that holds them.
+      const { fields, problem } = splitApiError(err, IDS);
+      setExisting(existingLeadId(err));
+      setErrors(fields);
+      setProblem(problem);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="form form-wide" onSubmit={submit} noValidate>
+      <FormError problem={problem} />
+      {existing && (
+        <p>
+          <Link href={`/leads/${existing}`}>Open the lead who already has these details</Link>
+        </p>
+      )}
+      <div class="form-grid">
+        <Field id={IDS.name} label="Name" name="name" autocomplete="off" maxLength={255} value={values.name} error={errors.name} onInput={set('name')} />
+        <Field
+          id={IDS.email}
+          label="Email"
+          type="email"
+          name="email"
+          autocomplete="off"
+          inputMode="email"
+          maxLength={254}
+          value={values.email}
+          error={errors.email}
+          onInput={set('email')}
+        />
+        <Field id={IDS.phone} label="Phone" type="tel" name="phone" autocomplete="off" maxLength={40} value={values.phone} error={errors.phone} onInput={set('phone')} />
+        <div class="field">
+          <label class="field-label" for={IDS.siteId}>
+            Site
+          </label>
+          <select id={IDS.siteId} class="input select" value={values.siteId} onChange={set('siteId')}>
+            <option value="">No site</option>
+            {sites.map((s) => (
+              <option key={s.siteId} value={s.siteId}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label class="field-label" for={IDS.status}>
+            Status
+          </label>
+          <select id={IDS.status} class="input select" value={values.status} onChange={set('status')}>
+            {LEAD_STATUSES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <TextAreaField
+        id={IDS.contactInfo}
+        class="field-prose"
+        label="Other contact info"
+        hint="Another way to reach them, the best time to call… (optional)"
+        name="contactInfo"
+        rows={2}
+        maxLength={255}
+        value={values.contactInfo}
+        error={errors.contactInfo}
+        onInput={set('contactInfo')}
+      />
+      <div class="form-actions">
+        <Button type="submit" loading={busy}>
+          {busy ? 'Adding…' : 'Add lead'}
+        </Button>
+        <Button variant="secondary" onClick={onCancel} disabled={busy}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,420 @@
+// Analytics for a date range and site: events per day by type (uPlot), leads per band, top
+// listings, and visitors → leads. Loaded as its own chunk (lazyPage in main.tsx) so the charting
+// library is fetched only by people who open this page.
+import { useMemo, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
+import { type AnalyticsSummary, analyticsApi, errorMessage, type ScoreBand, sitesApi } from '../api-client.ts';
+import { Button } from '../components/button.tsx';
+import { EmptyState } from '../components/empty-state.tsx';
+import { FilterSelect } from '../components/filter-select.tsx';
+import { SearchIcon } from '../components/icons.tsx';
+import { PageHeader } from '../components/layout.tsx';
+import { Loading } from '../components/spinner.tsx';
+import { UPlotChart } from '../components/uplot-chart.tsx';
+import { humanize, SCORE_BANDS } from '../lead-format.ts';
+import { Link, navigate, type RouteProps } from '../router.tsx';
+import { useApi } from '../use-api.ts';
+
+const DAY_MS = 86_400_000;
+const PRESETS = [7, 30, 90] as const;
+const DEFAULT_DAYS = 30;
+/** Event types drawn as their own line; the rest are summed into "Other". */
+const MAX_SERIES = 6;
+const SERIES_COLOURS = ['#2a55d4', '#c4321c', '#17804a', '#a35b00', '#7b3fc4', '#0f7b8a', '#5b6478'];
+const BAND_COLOURS: Record<ScoreBand, string> = { hot: '#c4321c', warm: '#d98a1c', cold: '#3a5a80' };
+
+const EVENT_TYPE_LABELS: Record<string, string> = {
+  page_view: 'Page views',
+  tool_interaction: 'Tool uses',
+  save_listing: 'Saved listings',
+  identify: 'Contacts shared',
+  inquiry: 'Inquiries',
+};
+
+function eventTypeLabel(type: string): string {
+  return EVENT_TYPE_LABELS[type] ?? humanize(type);
+}
+
+/** Date → "YYYY-MM-DD" (UTC, the server's day boundary). */
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+const ISO_DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+function validDay(value: string | null): value is string {
+  return Boolean(value && ISO_DAY_RE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)));
+}
+
+interface Range {
+  from: string;
+  to: string;
+  /** 7, 30, 90, or null for a custom range. */
+  preset: number | null;
+  site: string | undefined;
+}
+
+export function readRange(query: URLSearchParams, now = new Date()): Range {
+  const site = query.get('site') || undefined;
+  const from = query.get('from');
+  const to = query.get('to');
+  if (validDay(from) && validDay(to) && from <= to) return { from, to, preset: null, site };
+  const days = Number(query.get('days'));
+  const preset = (PRESETS as readonly number[]).includes(days) ? days : DEFAULT_DAYS;
+  return { from: isoDay(new Date(now.getTime() - (preset - 1) * DAY_MS)), to: isoDay(now), preset, site };
+}
+
+function rangePath(range: { preset: number | null; from?: string; to?: string; site?: string }): string {
+  const params = new URLSearchParams();
+  if (range.preset) {
+    if (range.preset !== DEFAULT_DAYS) params.set('days', String(range.preset));
+  } else if (range.from && range.to) {
+    params.set('from', range.from);
+    params.set('to', range.to);
+  }
+  if (range.site) params.set('site', range.site);
+  const qs = params.toString();
+  return qs ? `/analytics?${qs}` : '/analytics';
+}
+
+/** Every day from `from` to `to` inclusive. */
+function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  const end = Date.parse(`${to}T00:00:00Z`);
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= end && out.length < 1000; t += DAY_MS) out.push(isoDay(new Date(t)));
+  return out;
+}
+
+const dayFormat = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const longDayFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' });
+const formatDay = (day: string) => dayFormat.format(new Date(`${day}T00:00:00Z`));
+const formatLongDay = (day: string) => longDayFormat.format(new Date(`${day}T00:00:00Z`));
+const number = new Intl.NumberFormat('en');
+const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 });
+
+export function AnalyticsPage({ query }: RouteProps) {
+  const range = readRange(query);
+  const sites = useApi((signal) => sitesApi.list({ signal }), []);
+  const summary = useApi((signal) => analyticsApi.summary({ from: range.from, to: range.to, site: range.site }, { signal }), [range.from, range.to, range.site]);
+  const siteName = range.site ? sites.data?.items.find((s) => s.siteId === range.site)?.name : undefined;
+
+  return (
+    <>
+      <PageHeader
+        title="Analytics"
+        description="What visitors do on your sites, which listings draw them in, and how many become leads."
+      />
+      <RangeBar range={range} sites={sites.data?.items ?? []} />
+      {summary.data === undefined && summary.loading ? (
+        <Loading label="Loading analytics…" />
+      ) : summary.data === undefined ? (
+        <div class="form-error" role="alert">
+          <p class="form-error-title">Could not load analytics</p>
+          <p>{errorMessage(summary.error)}</p>
+          <Button variant="secondary" size="sm" onClick={summary.reload}>
+            Try again
+          </Button>
+        </div>
+      ) : (
+        <div class={summary.loading ? 'is-refreshing' : undefined} aria-busy={summary.loading || undefined}>
+          <AnalyticsBody data={summary.data} range={range} scope={siteName ?? (range.site ? 'this site' : 'all sites')} />
+        </div>
+      )}
+    </>
+  );
+}
+
+function RangeBar({ range, sites }: { range: Range; sites: Array<{ siteId: string; name: string }> }) {
+  const [custom, setCustom] = useState(range.preset === null);
+  const [from, setFrom] = useState(range.from);
+  const [to, setTo] = useState(range.to);
+  const [error, setError] = useState<string | null>(null);
+  const today = isoDay(new Date());
+
+  const apply = (e: Event) => {
+    e.preventDefault();
+    if (!validDay(from) || !validDay(to)) return setError('Pick both dates');
+    if (from > to) return setError('The start must be on or before the end');
+    setError(null);
+    navigate(rangePath({ preset: null, from, to, site: range.site }));
+  };
+
+  return (
+    <section class="filters" aria-label="Analytics filters">
+      <div class="filters-row">
+        <fieldset class="chip-group">
+          <legend class="visually-hidden">Period</legend>
+          {PRESETS.map((days) => (
+            <button
+              key={days}
+              type="button"
+              class="chip"
+              aria-pressed={!custom && range.preset === days}
+              onClick={() => {
+                setCustom(false);
+                navigate(rangePath({ preset: days, site: range.site }));
+              }}
+            >
+              Last {days} days
+            </button>
+          ))}
+          <button type="button" class="chip" aria-pressed={custom} aria-expanded={custom} onClick={() => setCustom(true)}>
+            Custom…
+          </button>
+        </fieldset>
+        <FilterSelect id="analytics-site" label="Site" value={range.site ?? ''} onChange={(v) => navigate(rangePath({ ...range, site: v || undefined }))}>
+          <option value="">All sites</option>
+          {sites.map((s) => (
+            <option key={s.siteId} value={s.siteId}>
+              {s.name}
+            </option>
+          ))}
+        </FilterSelect>
+      </div>
+      {custom && (
+        <form class="filters-row custom-range" onSubmit={apply} noValidate>
+          <div class="select-label">
+            <label for="analytics-from">From</label>
+            <input id="analytics-from" class="input" type="date" value={from} max={today} onInput={(e) => setFrom(e.currentTarget.value)} />
+          </div>
+          <div class="select-label">
+            <label for="analytics-to">To</label>
+            <input id="analytics-to" class="input" type="date" value={to} max={today} onInput={(e) => setTo(e.currentTarget.value)} />
+          </div>
+          <Button type="submit" size="sm">
+            Apply
+          </Button>
+          {error && (
+            <p class="field-error" role="alert">
+              {error}
+            </p>
+          )}
+        </form>
+      )}
+    </section>
+  );
+}
+
+function AnalyticsBody({ data, range, scope }: { data: AnalyticsSummary; range: Range; scope: string }) {
+  const totalEvents = data.eventsPerDay.reduce((sum, r) => sum + r.count, 0);
+  const totalBands = data.bands.hot + data.bands.warm + data.bands.cold;
+  const period = `${formatLongDay(range.from)} – ${formatLongDay(range.to)}`;
+  if (totalEvents === 0 && totalBands === 0 && data.conversion.visitors === 0 && data.conversion.leads === 0 && data.topListings.length === 0) {
+    return (
+      <EmptyState icon={<SearchIcon />} title="No activity in this period" action={<Link href="/sites" class="btn btn-secondary">Check your sites’ install</Link>}>
+        <p>
+          Nothing was recorded on {scope} from {period}. Try a longer period, or check that your sites carry the Porchlight script tag.
+        </p>
+      </EmptyState>
+    );
+  }
+  const { visitors, leads } = data.conversion;
+  const rate = visitors > 0 ? leads / visitors : 0;
+  return (
+    <div class="stack">
+      <div class="kpis">
+        <Kpi label="Events" value={number.format(totalEvents)} />
+        <Kpi label="Visitors" value={number.format(visitors)} />
+        <Kpi label="New leads" value={number.format(leads)} />
+        <Kpi label="Visitors → leads" value={visitors > 0 ? percent.format(rate) : '—'} hint={visitors > 0 ? `${number.format(leads)} of ${number.format(visitors)} visitors` : 'No visitors yet'} />
+      </div>
+      <EventsChart data={data} range={range} period={period} />
+      <div class="analytics-grid">
+        <BandsChart bands={data.bands} />
+        <TopListings listings={data.topListings} />
+      </div>
+    </div>
+  );
+}
+
+function Kpi({ label, value, hint }: { label: string; value: string; hint?: string }) {
+  return (
+    <div class="kpi card">
+      <p class="kpi-label">{label}</p>
+      <p class="kpi-value">{value}</p>
+      {hint && <p class="kpi-hint">{hint}</p>}
+    </div>
+  );
+}
+
+function EventsChart({ data, range, period }: { data: AnalyticsSummary; range: Range; period: string }) {
+  const days = useMemo(() => daysBetween(range.from, range.to), [range.from, range.to]);
+  const { series, options, aligned } = useMemo(() => {
+    const totals = new Map<string, number>();
+    for (const r of data.eventsPerDay) totals.set(r.type, (totals.get(r.type) ?? 0) + r.count);
+    const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([type]) => type);
+    const shown = ranked.length > MAX_SERIES ? ranked.slice(0, MAX_SERIES - 1) : ranked;
+    const other = ranked.length > shown.length;
+    const dayIndex = new Map(days.map((d, i) => [d, i]));
+    const series = [...shown.map((type) => ({ key: type, label: eventTypeLabel(type) })), ...(other ? [{ key: '__other', label: 'Other' }] : [])];
+    const columns = series.map(() => days.map(() => 0));
+    for (const r of data.eventsPerDay) {
+      const i = dayIndex.get(r.day.slice(0, 10));
+      if (i === undefined) continue;
+      const s = shown.indexOf(r.type);
+      columns[s === -1 ? series.length - 1 : s][i] += r.count;
+    }
+    const xs = days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
+    const options: Omit<uPlot.Options, 'width'> = {
+      height: 280,
+      tzDate: (ts) => uPlotUtc(ts),
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
+      axes: [
+        { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' } },
+        { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? number.format(v) : '')) },
+      ],
+      cursor: { drag: { x: false, y: false } },
+      series: [
+        { label: 'Day', value: (_u, ts) => (ts == null ? '—' : formatDay(isoDay(new Date(ts * 1000)))) },
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: SERIES_COLOURS[i % SERIES_COLOURS.length],
+          width: 2,
+          points: { show: days.length <= 31, size: 5 },
+          value: (_u: uPlot, v: number | null) => (v == null ? '—' : number.format(v)),
+        })),
+      ],
+    };
+    return { series, options, aligned: [xs, ...columns] as uPlot.AlignedData };
+  }, [data.eventsPerDay, days]);
+
+  const totalsByType = series.map((s, i) => ({ label: s.label, total: (aligned[i + 1] as number[]).reduce((a, b) => a + b, 0) }));
+  const summary = totalsByType.length ? totalsByType.map((t) => `${number.format(t.total)} ${t.label.toLowerCase()}`).join(', ') : 'no events';
+  const busiest = days.reduce(
+    (best, day, i) => {
+      const total = series.reduce((sum, _s, k) => sum + (aligned[k + 1] as number[])[i], 0);
+      return total > best.total ? { day, total } : best;
+    },
+    { day: '', total: 0 },
+  );
+
+  return (
+    <figure class="card chart-card" aria-labelledby="events-chart-title">
+      <figcaption class="chart-caption">
+        <h2 id="events-chart-title" class="card-title">
+          Events per day
+        </h2>
+        <p class="muted small">
+          {period}: {summary}.{busiest.total > 0 && ` Busiest day: ${formatLongDay(busiest.day)} (${number.format(busiest.total)}).`}
+        </p>
+      </figcaption>
+      {series.length === 0 ? (
+        <p class="muted chart-empty">No events were recorded in this period.</p>
+      ) : (
+        <>
+          <UPlotChart options={options} data={aligned} class="events-chart" />
+          <details class="chart-table">
+            <summary>Show the numbers as a table</summary>
+            <div class="table-wrap">
+              <table class="table table-compact">
+                <caption class="visually-hidden">Events per day by type, {period}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Day</th>
+                    {series.map((s) => (
+                      <th key={s.key} scope="col" class="num">
+                        {s.label}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {days.map((day, i) => (
+                    <tr key={day}>
+                      <th scope="row">{formatLongDay(day)}</th>
+                      {series.map((s, k) => (
+                        <td key={s.key} class="num">
+                          {number.format((aligned[k + 1] as number[])[i])}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </details>
+        </>
+      )}
+    </figure>
+  );
+}
+
+/** uPlot draws in local time unless given a UTC "zone"; days here are UTC days. */
+function uPlotUtc(ts: number): Date {
+  const d = new Date(ts * 1000);
+  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+}
+
+/** Leads per band as horizontal bars: three numbers read best as labelled bars (and as text). */
+function BandsChart({ bands }: { bands: AnalyticsSummary['bands'] }) {
+  const total = bands.hot + bands.warm + bands.cold;
+  const max = Math.max(1, bands.hot, bands.warm, bands.cold);
+  return (
+    <figure class="card chart-card" aria-labelledby="bands-chart-title">
+      <figcaption class="chart-caption">
+        <h2 id="bands-chart-title" class="card-title">
+          Leads per band
+        </h2>
+        <p class="muted small">{total === 0 ? 'No leads yet.' : `${number.format(total)} leads by their current score.`}</p>
+      </figcaption>
+      <ul class="bar-list">
+        {SCORE_BANDS.map((b) => (
+          <li key={b.value} class="bar-row">
+            <span class="bar-label">{b.label}</span>
+            <span class="bar-track" aria-hidden="true">
+              <span class="bar-fill" style={{ width: `${(bands[b.value] / max) * 100}%`, background: BAND_COLOURS[b.value] }} />
+            </span>
+            <span class="bar-value">
+              {number.format(bands[b.value])}
+              <span class="visually-hidden"> {b.label.toLowerCase()} leads</span>
+            </span>
+          </li>
+        ))}
+      </ul>
+      <p class="small">
+        <Link href="/leads?band=hot">See your hot leads</Link>
+      </p>
+    </figure>
+  );
+}
+
+function TopListings({ listings }: { listings: AnalyticsSummary['topListings'] }) {
+  return (
+    <section class="card card-flush" aria-labelledby="top-listings-title">
+      <h2 id="top-listings-title" class="card-title card-title-padded">
+        Top listings
+      </h2>
+      {listings.length === 0 ? (
+        <p class="muted card-body-padded">No listing was viewed in this period.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="table table-compact">
+            <caption class="visually-hidden">Top listings by views and inquiries</caption>
+            <thead>
+              <tr>
+                <th scope="col">Listing</th>
+                <th scope="col" class="num">
+                  Views
+                </th>
+                <th scope="col" class="num">
+                  Inquiries
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {listings.map((l) => (
+                <tr key={l.listingRef}>
+                  <th scope="row" class="listing-ref">
+                    {l.listingRef}
+                  </th>
+                  <td class="num">{number.format(l.views)}</td>
+                  <td class="num">{number.format(l.inquiries)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

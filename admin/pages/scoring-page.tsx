@@ -1,0 +1,344 @@
+// The scoring rules editor: every weight, the half-life and the band thresholds, a preview of how
+// many leads would change band, and the background rescore's progress after saving.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, errorMessage, type RescoreProgress, scoringApi, type ScoringPreview, type ScoringRulesConfig, type ScoringRulesDoc } from '../api-client.ts';
+import { Button } from '../components/button.tsx';
+import { EmptyState } from '../components/empty-state.tsx';
+import { FormError } from '../components/form-error.tsx';
+import { PageHeader } from '../components/layout.tsx';
+import { ProgressBar } from '../components/progress-bar.tsx';
+import { Loading } from '../components/spinner.tsx';
+import { showToast } from '../components/toast.tsx';
+import { formatDateTime, plural } from '../format.ts';
+import type { FormProblem } from '../forms.ts';
+import { DEFAULT_RULES, parseRuleValues, RULE_FIELDS, RULE_GROUPS, type RuleField, ruleFieldId, type RulePath, ruleValues } from '../scoring-fields.ts';
+import { useApi } from '../use-api.ts';
+
+const RESCORE_POLL_MS = 1_000;
+/** Consecutive failed polls before the page says it lost track of the rescore. */
+const RESCORE_POLL_MAX_FAILURES = 5;
+
+type Values = Record<RulePath, string>;
+type Errors = Partial<Record<RulePath, string>>;
+
+export function ScoringPage() {
+  const { data, error, loading, reload } = useApi((signal) => scoringApi.get({ signal }), []);
+  if (data === undefined) {
+    return (
+      <>
+        <PageHeader title="Scoring rules" />
+        {loading ? (
+          <Loading label="Loading your scoring rules…" />
+        ) : (
+          <EmptyState title="Could not load your scoring rules" action={<Button onClick={reload}>Try again</Button>}>
+            <p>{errorMessage(error)}</p>
+          </EmptyState>
+        )}
+      </>
+    );
+  }
+  return <ScoringEditor initial={data} />;
+}
+
+/** "warm→hot" → "Warm → hot". */
+function transitionLabel(key: string): string {
+  const [from, to] = key.split(/\s*(?:→|->)\s*/);
+  if (!to) return key;
+  return `${from.charAt(0).toUpperCase()}${from.slice(1)} → ${to}`;
+}
+
+/** A validation issue's path ("rules.weights.pageView") → the editor field it names. */
+function issueField(path: string): RulePath | null {
+  const p = path.replace(/^rules\./, '');
+  return RULE_FIELDS.some((f) => f.path === p) ? (p as RulePath) : null;
+}
+
+function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
+  const [doc, setDoc] = useState(initial);
+  const [values, setValues] = useState<Values>(() => ruleValues(initial.rules));
+  const [errors, setErrors] = useState<Errors>({});
+  const [problem, setProblem] = useState<FormProblem | null>(null);
+  const [preview, setPreview] = useState<{ result: ScoringPreview; rules: ScoringRulesConfig } | null>(null);
+  const [previewing, setPreviewing] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [rescore, setRescore] = useState<RescoreProgress | null>(initial.rescore && !initial.rescore.finishedAt ? initial.rescore : null);
+  const [rescoreDone, setRescoreDone] = useState<RescoreProgress | null>(null);
+  const [pollError, setPollError] = useState<string | null>(null);
+  const progressRef = useRef<HTMLDivElement>(null);
+
+  const saved = ruleValues(doc.rules);
+  const dirty = RULE_FIELDS.some((f) => values[f.path].trim() !== saved[f.path]);
+  const atDefaults = RULE_FIELDS.every((f) => Number(values[f.path]) === Number(ruleValues(DEFAULT_RULES)[f.path]));
+  const running = rescore !== null && !rescore.finishedAt;
+
+  // Poll the rescore once a second while it runs.
+  useEffect(() => {
+    if (!running) return;
+    let live = true;
+    let failures = 0;
+    let timer: ReturnType<typeof setTimeout>;
+    const poll = async () => {
+      try {
+        const progress = await scoringApi.rescore();
+        if (!live) return;
+        failures = 0;
+        setPollError(null);
+        if (progress.finishedAt) {
+          setRescore(null);
+          setRescoreDone(progress);
+          return;
+        }
+        setRescore(progress);
+      } catch (err) {
+        if (!live) return;
+        failures += 1;
+        if (failures >= RESCORE_POLL_MAX_FAILURES) setPollError(errorMessage(err));
+      }
+      timer = setTimeout(poll, RESCORE_POLL_MS);
+    };
+    timer = setTimeout(poll, RESCORE_POLL_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [running]);
+
+  const setValue = (path: RulePath, value: string) => {
+    setValues((v) => ({ ...v, [path]: value }));
+    setPreview(null);
+    if (errors[path]) setErrors((e) => ({ ...e, [path]: undefined }));
+  };
+
+  /** Checks the form; shows its problems and returns null, or returns the rules to send. */
+  const validated = (): ScoringRulesConfig | null => {
+    const { rules, errors: found } = parseRuleValues(values, doc.rules);
+    const entries = Object.entries(found).filter(([, m]) => m) as Array<[RulePath, string]>;
+    setErrors(found);
+    if (entries.length) {
+      setProblem({
+        message: entries.length === 1 ? 'There is a problem with a rule' : 'There are problems with these rules',
+        issues: entries.map(([path, message]) => ({ fieldId: ruleFieldId(path), message: `${RULE_FIELDS.find((f) => f.path === path)?.label}: ${message}` })),
+      });
+      return null;
+    }
+    setProblem(null);
+    return rules;
+  };
+
+  const showServerError = (err: unknown) => {
+    const fieldErrors: Errors = {};
+    const issues: NonNullable<FormProblem['issues']> = [];
+    if (err instanceof ApiError) {
+      for (const issue of err.fieldIssues) {
+        const path = issueField(issue.path);
+        if (path) {
+          fieldErrors[path] = issue.message;
+          issues.push({ fieldId: ruleFieldId(path), message: `${RULE_FIELDS.find((f) => f.path === path)?.label}: ${issue.message}` });
+        } else issues.push({ message: issue.path ? `${issue.path}: ${issue.message}` : issue.message });
+      }
+    }
+    setErrors(fieldErrors);
+    setProblem({ message: errorMessage(err), issues });
+  };
+
+  const runPreview = async () => {
+    const rules = validated();
+    if (!rules) return;
+    setPreviewing(true);
+    try {
+      setPreview({ result: await scoringApi.preview(rules), rules });
+    } catch (err) {
+      showServerError(err);
+    } finally {
+      setPreviewing(false);
+    }
+  };
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const rules = validated();
+    if (!rules) return;
+    setSaving(true);
+    setRescoreDone(null);
+    setPollError(null);
+    try {
+      const next = await scoringApi.save(rules);
+      setDoc(next);
+      setValues(ruleValues(next.rules));
+      setPreview(null);
+      setRescore(next.rescore && !next.rescore.finishedAt ? next.rescore : { version: next.version, total: next.rescore?.total ?? 0, done: 0, finishedAt: null });
+      showToast(`Saved rules version ${next.version}. Rescoring your leads…`, 'info');
+      requestAnimationFrame(() => progressRef.current?.focus());
+    } catch (err) {
+      showServerError(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const resetToDefaults = () => {
+    setValues(ruleValues(DEFAULT_RULES));
+    setErrors({});
+    setProblem(null);
+    setPreview(null);
+  };
+
+  const undo = () => {
+    setValues(ruleValues(doc.rules));
+    setErrors({});
+    setProblem(null);
+    setPreview(null);
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Scoring rules"
+        description="How many points each kind of activity adds to a lead’s score, how fast points fade, and where hot and warm begin."
+      />
+
+      <p class="muted small version-line">
+        {doc.version === 0 ? 'You are using the default rules.' : `Version ${doc.version}, saved ${formatDateTime(doc.createdAt)}.`} Saving creates a new
+        version and rescores every lead in the background.
+      </p>
+
+      {(running || rescoreDone || pollError) && (
+        <section class={`card ${rescoreDone ? 'card-success' : ''}`} aria-labelledby="rescore-title" tabIndex={-1} ref={progressRef}>
+          <h2 id="rescore-title" class="card-title">
+            {rescoreDone ? (
+              <>
+                <span aria-hidden="true">✓ </span>Rescore finished
+              </>
+            ) : (
+              'Rescoring your leads…'
+            )}
+          </h2>
+          {running && rescore && (
+            <ProgressBar
+              value={rescore.done}
+              max={rescore.total}
+              label="Rescore progress"
+              text={rescore.total ? `${rescore.done.toLocaleString('en')} of ${rescore.total.toLocaleString('en')} ${rescore.total === 1 ? 'lead' : 'leads'} rescored` : 'Starting…'}
+            />
+          )}
+          {rescoreDone && (
+            <p role="status">
+              {rescoreDone.total === 0 ? 'There were no leads to rescore.' : `All ${rescoreDone.total === 1 ? '1 lead' : `${rescoreDone.total.toLocaleString('en')} leads`} now use version ${rescoreDone.version ?? doc.version}.`}{' '}
+              The dashboard shows the new scores and bands.
+            </p>
+          )}
+          {pollError && (
+            <p class="field-error" role="alert">
+              Lost track of the rescore: {pollError}. It keeps running on the server; reload the page to check on it.
+            </p>
+          )}
+        </section>
+      )}
+
+      <form class="rules-form" onSubmit={save} noValidate>
+        <FormError problem={problem} />
+        {RULE_GROUPS.map((group) => (
+          <fieldset key={group.id} class="card rules-group">
+            <legend class="rules-legend">{group.title}</legend>
+            <p class="muted small rules-description">{group.description}</p>
+            <div class="rules-grid">
+              {group.fields.map((field) => (
+                <RuleInput key={field.path} field={field} value={values[field.path]} error={errors[field.path]} defaultValue={ruleValues(DEFAULT_RULES)[field.path]} onInput={setValue} />
+              ))}
+            </div>
+          </fieldset>
+        ))}
+
+        <div class="rules-actions card">
+          {preview && (
+            <div class="preview-result" role="status">
+              <p class="preview-headline">
+                <strong>
+                  {preview.result.changed} of {plural(preview.result.sampled, 'sampled lead')}
+                </strong>{' '}
+                would change band.
+              </p>
+              {Object.keys(preview.result.byTransition).length > 0 && (
+                <ul class="transition-list">
+                  {Object.entries(preview.result.byTransition)
+                    .filter(([, n]) => n > 0)
+                    .map(([key, n]) => (
+                      <li key={key}>
+                        {transitionLabel(key)}: <strong>{n}</strong>
+                      </li>
+                    ))}
+                </ul>
+              )}
+              {preview.result.sampled === 0 && <p class="muted small">You have no leads yet, so nothing would change.</p>}
+              {preview.result.total > preview.result.sampled && (
+                <p class="muted small">
+                  Sampled your {preview.result.sampled.toLocaleString('en')} most recently active leads of {preview.result.total.toLocaleString('en')}.
+                </p>
+              )}
+            </div>
+          )}
+          <div class="form-actions">
+            <Button type="submit" loading={saving} disabled={running}>
+              {saving ? 'Saving…' : 'Save and rescore'}
+            </Button>
+            <Button variant="secondary" onClick={runPreview} loading={previewing}>
+              {previewing ? 'Checking…' : 'Preview impact'}
+            </Button>
+            <Button variant="ghost" onClick={resetToDefaults} disabled={atDefaults}>
+              Reset to defaults
+            </Button>
+            {dirty && (
+              <Button variant="ghost" onClick={undo}>
+                Undo changes
+              </Button>
+            )}
+            {dirty && <span class="muted small">Unsaved changes</span>}
+          </div>
+        </div>
+      </form>
+    </>
+  );
+}
+
+function RuleInput({ field, value, error, defaultValue, onInput }: { field: RuleField; value: string; error?: string; defaultValue: string; onInput(path: RulePath, value: string): void }) {
+  const id = ruleFieldId(field.path);
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const changed = Number(value) !== Number(defaultValue);
+  return (
+    <div class={`field${error ? ' field-invalid' : ''}`}>
+      <label class="field-label" for={id}>
+        {field.label}
+        <span class="visually-hidden"> ({field.unit})</span>
+      </label>
+      <p class="field-hint" id={hintId}>
+        {field.hint} <span class={changed ? 'default-note is-changed' : 'default-note'}>Default {defaultValue}.</span>
+      </p>
+      <div class="input-group">
+        <input
+          id={id}
+          class="input input-number"
+          type="number"
+          inputMode="decimal"
+          min={field.min}
+          max={field.max}
+          step={field.integer ? 1 : 'any'}
+          required
+          value={value}
+          aria-invalid={error ? 'true' : undefined}
+          aria-describedby={error ? `${hintId} ${errorId}` : hintId}
+          onInput={(e) => onInput(field.path, e.currentTarget.value)}
+        />
+        <span class="input-suffix" aria-hidden="true">
+          {field.unit}
+        </span>
+      </div>
+      {error && (
+        <p class="field-error" id={errorId}>
+          <span aria-hidden="true">! </span>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

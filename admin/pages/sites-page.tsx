@@ -1,0 +1,161 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { errorMessage, type Site, sitesApi } from '../api-client.ts';
+import { Badge } from '../components/badge.tsx';
+import { Button } from '../components/button.tsx';
+import { CodeSnippet } from '../components/code-snippet.tsx';
+import { EmptyState } from '../components/empty-state.tsx';
+import { HouseIcon } from '../components/icons.tsx';
+import { PageHeader } from '../components/layout.tsx';
+import { Loading } from '../components/spinner.tsx';
+import { plural } from '../format.ts';
+import { Link } from '../router.tsx';
+import { useApi } from '../use-api.ts';
+import { InstallStatus } from './install-status.tsx';
+import { SiteForm } from './site-form.tsx';
+
+export function SitesPage() {
+  const { data, error, loading, reload, setData } = useApi((signal) => sitesApi.list({ signal }), []);
+  const [adding, setAdding] = useState(false);
+  const [created, setCreated] = useState<Site | null>(null);
+  const sites = data?.items ?? [];
+
+  const startAdding = () => {
+    setCreated(null);
+    setAdding(true);
+  };
+
+  const create = async (values: { name: string; allowedOrigins: string[] }) => {
+    const site = await sitesApi.create({ name: values.name, allowedOrigins: values.allowedOrigins });
+    setData({ items: [...sites, site], nextCursor: data?.nextCursor ?? null });
+    setAdding(false);
+    setCreated(site);
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Sites"
+        description="The websites that carry your Porchlight script. Visits and inquiries from them become leads."
+        actions={
+          !adding &&
+          sites.length > 0 && (
+            <Button onClick={startAdding}>
+              <span aria-hidden="true">+ </span>Add site
+            </Button>
+          )
+        }
+      />
+
+      {created && <CreatedSite site={created} onDone={() => setCreated(null)} />}
+
+      {adding && (
+        <section class="card" aria-labelledby="add-site-title">
+          <h2 id="add-site-title" class="card-title">
+            Add a site
+          </h2>
+          <SiteForm
+            idPrefix="new-site"
+            initial={{ name: '', allowedOrigins: [], respectDnt: true }}
+            submitLabel="Create site"
+            busyLabel="Creating…"
+            onSubmit={create}
+            onCancel={() => setAdding(false)}
+            autoFocus
+          />
+        </section>
+      )}
+
+      {data === undefined && loading ? (
+        <Loading label="Loading sites…" />
+      ) : error && data === undefined ? (
+        <div class="form-error" role="alert">
+          <p class="form-error-title">Could not load your sites</p>
+          <p>{errorMessage(error)}</p>
+          <Button variant="secondary" size="sm" onClick={reload}>
+            Try again
+          </Button>
+        </div>
+      ) : sites.length === 0 ? (
+        !adding &&
+        !created && (
+          <EmptyState
+            icon={<HouseIcon />}
+            title="No sites yet"
+            action={<Button onClick={startAdding}>Add your first site</Button>}
+          >
+            <p>Add the website where your listings live. You’ll get a one-line script tag to paste into it.</p>
+          </EmptyState>
+        )
+      ) : (
+        <SitesTable sites={sites} />
+      )}
+    </>
+  );
+}
+
+function CreatedSite({ site, onDone }: { site: Site; onDone(): void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [site.siteId]);
+  return (
+    <section class="card card-success" aria-labelledby="created-site-title">
+      <h2 id="created-site-title" class="card-title" tabIndex={-1} ref={heading}>
+        <span aria-hidden="true">✓ </span>“{site.name}” is ready
+      </h2>
+      <p>
+        Paste this snippet into every page of your website, just before <code>&lt;/body&gt;</code>. The install check turns green
+        once the first visit arrives.
+      </p>
+      <CodeSnippet code={site.snippet} label="Script tag" copyLabel="Copy snippet" />
+      <div class="form-actions">
+        <Link href={`/sites/${site.siteId}`} class="btn btn-secondary">
+          Site settings
+        </Link>
+        <Button variant="ghost" onClick={onDone}>
+          Done
+        </Button>
+      </div>
+    </section>
+  );
+}
+
+function SitesTable({ sites }: { sites: Site[] }) {
+  return (
+    <div class="card card-flush">
+      <div class="table-wrap">
+        <table class="table">
+          <caption class="visually-hidden">Your sites</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Public key</th>
+              <th scope="col">Allowed origins</th>
+              <th scope="col">Install check</th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sites.map((site) => (
+              <tr key={site.siteId}>
+                <th scope="row">
+                  <Link href={`/sites/${site.siteId}`} class="table-link">
+                    {site.name}
+                  </Link>
+                </th>
+                <td>
+                  <code class="key">{site.publicKey}</code>
+                </td>
+                <td>
+                  <span title={site.allowedOrigins.join('\n') || undefined}>{plural(site.allowedOrigins.length, 'origin')}</span>
+                </td>
+                <td>
+                  <InstallStatus site={site} />
+                </td>
+                <td>{site.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="neutral">Disabled</Badge>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

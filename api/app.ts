@@ -1,0 +1,49 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { AppDeps } from './deps.ts';
+import { requestContext } from './middleware/context.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { RouteRegistry } from './route.ts';
+import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
+import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
+import { mountAuthRoutes } from './routes/auth.routes.ts';
+import { mountHealthRoutes } from './routes/health.routes.ts';
+import { mountIngestRoutes } from './routes/ingest.routes.ts';
+import { mountLeadRoutes } from './routes/leads.routes.ts';
+import { mountScoringRoutes } from './routes/scoring.routes.ts';
+import { mountSiteRoutes } from './routes/sites.routes.ts';
+import { mountStaticRoutes } from './routes/static.routes.ts';
+
+export type { AppDeps };
+
+/** Builds the Koa app (no listen): main.ts and the tests both use it. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: deps.config.TRUST_PROXY });
+  app.silent = true; // errors are logged by our handler with request ids
+  const routes = new RouteRegistry();
+  mountAuthRoutes(routes, deps);
+  mountApiKeyRoutes(routes);
+  mountSiteRoutes(routes, deps);
+  mountLeadRoutes(routes, deps);
+  mountScoringRoutes(routes, deps);
+  mountAnalyticsRoutes(routes, deps);
+
+  const router = new Router();
+  mountHealthRoutes(router, deps);
+  mountIngestRoutes(routes, router, deps); // before routes.mount: it adds POSTs and their OPTIONS preflights
+  router.get('/v1/openapi.json', (ctx) => {
+    ctx.body = routes.openapi(deps.config.PUBLIC_URL);
+  });
+  routes.mount(router);
+  mountStaticRoutes(router);
+
+  app.use(requestContext(deps));
+  app.use(errorHandler());
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    await next();
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

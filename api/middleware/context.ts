@@ -1,0 +1,45 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context, Next } from 'koa';
+import { randomUUID } from 'node:crypto';
+import type { Tenant } from '#core/accounts/tenant.ts';
+import type { Logger } from '#core/logger.ts';
+import type { AppDeps } from '../deps.ts';
+
+/** Per-request state every middleware and route can rely on. */
+export interface RequestState {
+  requestId: string;
+  log: Logger;
+  em: EntityManager;
+  deps: AppDeps;
+  /** Set by the auth middleware for realtor routes. */
+  tenant?: Tenant;
+  auth?: { via: 'session'; sessionId: string; csrfToken: string } | { via: 'apiKey' };
+}
+
+export type AppContext = Context & { state: RequestState };
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Request id, child logger, a forked EntityManager, and one access-log line per request. */
+export function requestContext(deps: AppDeps) {
+  return async (ctx: Context, next: Next) => {
+    const incoming = ctx.get('x-request-id');
+    const requestId = REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    const state = ctx.state as RequestState;
+    state.requestId = requestId;
+    state.log = deps.logger.child({ requestId });
+    state.em = deps.orm.em.fork() as EntityManager;
+    state.deps = deps;
+    ctx.set('x-request-id', requestId);
+    const started = performance.now();
+    state.log.debug({ method: ctx.method, path: ctx.path }, 'request started');
+    try {
+      await next();
+    } finally {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms };
+      if (ctx.status >= 500) state.log.error(line, 'request failed');
+      else state.log.info(line, 'request');
+    }
+  };
+}

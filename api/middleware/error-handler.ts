@@ -1,0 +1,47 @@
+import type { Context, Next } from 'koa';
+import { ZodError } from 'zod';
+import { AppError } from '#core/errors.ts';
+import type { RequestState } from './context.ts';
+
+/** Zod issues → [{path, message}] with dotted paths ("allowedOrigins.0"). */
+export function zodDetails(err: ZodError) {
+  return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+function send(ctx: Context, status: number, code: string, message: string, details?: unknown) {
+  ctx.status = status;
+  ctx.body = { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/**
+ * The one place errors become HTTP answers: `{ error: { code, message, details? } }`.
+ * Client mistakes are 4xx; anything unexpected is a 500 logged with the request id.
+ */
+export function errorHandler() {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) send(ctx, 404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+      else if (ctx.status === 405 && ctx.body === undefined) send(ctx, 405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+    } catch (err) {
+      const state = ctx.state as RequestState;
+      if (err instanceof AppError) {
+        for (const [k, v] of Object.entries(err.headers ?? {})) ctx.set(k, v);
+        send(ctx, err.status, err.code, err.message, err.details);
+      } else if (err instanceof ZodError) {
+        send(ctx, 400, 'validation_failed', 'The request is not valid', zodDetails(err));
+      } else if (isHttpError(err) && err.status < 500) {
+        // raw-body and Koa's own errors (413 entity.too.large, 400 request.aborted, …)
+        const code = err.status === 413 ? 'payload_too_large' : err.status === 415 ? 'unsupported_media_type' : 'bad_request';
+        send(ctx, err.status, code, err.expose ? err.message : 'Bad request');
+      } else {
+        state.log?.error({ err }, 'unhandled error');
+        send(ctx, 500, 'internal', `Internal error (request ${state.requestId ?? 'unknown'})`);
+      }
+    }
+  };
+}
+
+function isHttpError(err: unknown): err is { status: number; message: string; expose?: boolean } {
+  return typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number';
+}

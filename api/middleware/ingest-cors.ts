@@ -1,0 +1,59 @@
+import type { Next } from 'koa';
+import { isOriginAllowedBySomeSite } from '#core/sites/resolve-ingest-site.ts';
+import { AppError } from '#core/errors.ts';
+import type { AppContext } from './context.ts';
+
+/** How long a browser may cache a preflight answer (Chromium caps it at 2 h). */
+export const INGEST_PREFLIGHT_MAX_AGE_SEC = 7200;
+
+/** Set by an ingest route once the request's site has accepted its Origin. */
+export interface IngestCorsState {
+  ingestOriginAllowed?: boolean;
+}
+
+function allowOrigin(ctx: AppContext, origin: string): void {
+  ctx.set('Access-Control-Allow-Origin', origin);
+  // Let the widget read Retry-After on a 429; never credentials (the widget uses no cookies).
+  ctx.set('Access-Control-Expose-Headers', 'Retry-After');
+}
+
+/**
+ * CORS for the public ingest endpoints. `Access-Control-Allow-Origin` echoes the request's
+ * Origin only when it is allowed: by the request's site once the route has checked it, or — for
+ * answers produced before the site is known (unreadable body, validation error, 429) — by some
+ * enabled site. Always `Vary: Origin`.
+ */
+export function ingestCors() {
+  return async (ctx: AppContext, next: Next) => {
+    ctx.vary('Origin');
+    const origin = ctx.get('origin') || undefined;
+    const state = ctx.state as AppContext['state'] & IngestCorsState;
+    const decide = async () => {
+      if (!origin) return;
+      if (state.ingestOriginAllowed || (await isOriginAllowedBySomeSite(ctx.state.em, origin).catch(() => false))) allowOrigin(ctx, origin);
+    };
+    try {
+      await next();
+    } catch (err) {
+      await decide();
+      throw err;
+    }
+    await decide();
+  };
+}
+
+/** Answers `OPTIONS` for an ingest path: 204 with CORS headers for a known origin, else 403. */
+export function ingestPreflight() {
+  return async (ctx: AppContext) => {
+    ctx.vary('Origin');
+    const origin = ctx.get('origin') || undefined;
+    if (!origin || !(await isOriginAllowedBySomeSite(ctx.state.em, origin))) {
+      throw new AppError('forbidden', 'This origin is not allowed to send events; add it to a site on the Sites page');
+    }
+    allowOrigin(ctx, origin);
+    ctx.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
+    ctx.set('Access-Control-Allow-Headers', 'Content-Type');
+    ctx.set('Access-Control-Max-Age', String(INGEST_PREFLIGHT_MAX_AGE_SEC));
+    ctx.status = 204;
+  };
+}

@@ -1,0 +1,110 @@
+import type Router from '@koa/router';
+import type { Next } from 'koa';
+import { z } from 'zod';
+import { AppError } from '#core/errors.ts';
+import { requireRealtor } from './middleware/auth.ts';
+import { readJsonBody } from './middleware/body.ts';
+import type { AppContext } from './middleware/context.ts';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  method: Method;
+  /** Koa path, e.g. `/v1/sites/:id`. `:id`-style params named `id` or ending in `Id` must be UUIDs. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** `realtor`: session cookie (+CSRF on writes) or API key; `public`: no auth. */
+  auth: 'realtor' | 'public';
+  body?: B;
+  query?: Q;
+  /** Widget endpoints accept text/plain JSON too. */
+  allowTextPlain?: boolean;
+  bodyLimitBytes?: number;
+  /** Status → description and optional response schema, for the OpenAPI document. */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Extra middleware run before parsing (rate limits, CORS). */
+  before?: Array<(ctx: AppContext, next: Next) => Promise<unknown>>;
+  handler: (
+    ctx: AppContext,
+    input: { body: B extends z.ZodType ? z.output<B> : undefined; query: Q extends z.ZodType ? z.output<Q> : undefined; params: Record<string, string> },
+  ) => Promise<void> | void;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Collects route specs; mounts them on a Koa router and describes them as OpenAPI 3.1. */
+export class RouteRegistry {
+  readonly specs: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
+
+  add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(spec: RouteSpec<B, Q>): void {
+    this.specs.push(spec as unknown as RouteSpec<z.ZodType | undefined, z.ZodType | undefined>);
+  }
+
+  mount(router: Router): void {
+    for (const spec of this.specs) {
+      const middleware: Array<(ctx: AppContext, next: Next) => Promise<unknown>> = [...(spec.before ?? [])];
+      if (spec.auth === 'realtor') middleware.push(requireRealtor());
+      middleware.push(async (ctx) => {
+        const params: Record<string, string> = { ...(ctx as unknown as { params: Record<string, string> }).params };
+        for (const [name, value] of Object.entries(params)) {
+          // A malformed id can never name a row: answer like any unknown id.
+          if ((name === 'id' || name.endsWith('Id')) && !UUID_RE.test(value)) throw new AppError('not_found', 'Not found');
+        }
+        const body = spec.body
+          ? spec.body.parse(await readJsonBody(ctx, { limitBytes: spec.bodyLimitBytes, allowTextPlain: spec.allowTextPlain }))
+          : undefined;
+        const query = spec.query ? spec.query.parse(ctx.query) : undefined;
+        await spec.handler(ctx, { body, query, params } as never);
+      });
+      router[spec.method](spec.path, ...(middleware as never[]));
+    }
+  }
+
+  /** The OpenAPI document, generated from the same zod schemas that validate requests. */
+  openapi(publicUrl: string): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
+    for (const spec of this.specs) {
+      const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
+      const params = [...spec.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      const query = spec.query ? jsonSchema(spec.query, 'input') : undefined;
+      const queryParams = query && typeof query.properties === 'object'
+        ? Object.entries(query.properties as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: ((query.required as string[] | undefined) ?? []).includes(name), schema }))
+        : [];
+      paths[path] ??= {};
+      paths[path][spec.method] = {
+        summary: spec.summary,
+        tags: [spec.tag],
+        security: spec.auth === 'realtor' ? [{ session: [] }, { bearer: [] }] : [],
+        parameters: [...params, ...queryParams],
+        ...(spec.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') }, ...(spec.allowTextPlain ? { 'text/plain': { schema: jsonSchema(spec.body, 'input') } } : {}) } } }
+          : {}),
+        responses: Object.fromEntries(
+          Object.entries(spec.responses).map(([status, r]) => [
+            status,
+            { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } } : {}) },
+          ]),
+        ),
+      };
+    }
+    return {
+      openapi: '3.1.0',
+      info: { title: 'Porchlight API', version: '1', description: 'Errors are `{ "error": { "code", "message", "details"? } }`. Lists are `{ items, nextCursor }`.' },
+      servers: [{ url: publicUrl }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'pl_session', description: 'Writes also need the x-csrf-token header.' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key (plk_…).' },
+        },
+      },
+      paths,
+    };
+  }
+}
+
+/** `{ items, nextCursor }` list envelope schema for the OpenAPI document. */
+export function listOf(item: z.ZodType) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}

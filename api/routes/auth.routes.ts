@@ -1,0 +1,87 @@
+import { ZAuthAnswer, ZLoginBody, ZSignupBody } from '#core/accounts/account-schemas.ts';
+import { createSession, deleteSession } from '#core/accounts/sessions.ts';
+import { signUp } from '#core/accounts/sign-up.ts';
+import { UserSchema, type User } from '#core/accounts/user.entity.ts';
+import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
+import { AppError } from '#core/errors.ts';
+import type { AppDeps } from '../deps.ts';
+import { SESSION_COOKIE } from '../middleware/auth.ts';
+import type { AppContext } from '../middleware/context.ts';
+import { createLimiter } from '../middleware/rate-limit.ts';
+import type { RouteRegistry } from '../route.ts';
+
+/** Failed logins allowed per IP and per email in the window. */
+export const LOGIN_MAX_FAILURES_PER_IP = 30;
+export const LOGIN_MAX_FAILURES_PER_EMAIL = 10;
+export const LOGIN_WINDOW_SEC = 15 * 60;
+export const SIGNUPS_PER_IP_PER_HOUR = 20;
+
+function toUserJson(u: User) {
+  return { userId: u.userId, username: u.username, email: u.email, createdAt: u.createdAt.toISOString() };
+}
+
+export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
+  const { redis, config, logger } = deps;
+  const prefix = config.QUEUE_PREFIX;
+  const loginIp = createLimiter({ redis, prefix, logger, name: 'login-ip', points: LOGIN_MAX_FAILURES_PER_IP, durationSec: LOGIN_WINDOW_SEC });
+  const loginEmail = createLimiter({ redis, prefix, logger, name: 'login-email', points: LOGIN_MAX_FAILURES_PER_EMAIL, durationSec: LOGIN_WINDOW_SEC });
+  const signupIp = createLimiter({ redis, prefix, logger, name: 'signup-ip', points: SIGNUPS_PER_IP_PER_HOUR, durationSec: 3600 });
+
+  const startSession = async (ctx: AppContext, user: User) => {
+    const { token, session } = await createSession({
+      em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now: deps.now?.(),
+    });
+    ctx.cookies.set(SESSION_COOKIE, token, {
+      httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: config.SESSION_TTL_HOURS * 3_600_000, overwrite: true,
+    });
+    return { user: toUserJson(user), csrfToken: session.csrfToken };
+  };
+
+  routes.add({
+    method: 'post', path: '/v1/auth/signup', tag: 'accounts', auth: 'public', summary: 'Create an account and log in',
+    body: ZSignupBody,
+    responses: { 201: { description: 'Signed up; session cookie set', schema: ZAuthAnswer }, 409: { description: 'Email already registered' } },
+    before: [async (ctx, next) => { await signupIp.consume(ctx.ip); return next(); }],
+    handler: async (ctx, { body }) => {
+      const user = await signUp({ em: ctx.state.em, input: body });
+      ctx.status = 201;
+      ctx.body = await startSession(ctx, user);
+    },
+  });
+
+  routes.add({
+    method: 'post', path: '/v1/auth/login', tag: 'accounts', auth: 'public', summary: 'Log in',
+    body: ZLoginBody,
+    responses: { 200: { description: 'Logged in; session cookie set', schema: ZAuthAnswer }, 401: { description: 'Invalid email or password' }, 429: { description: 'Too many failed attempts (Retry-After)' } },
+    handler: async (ctx, { body }) => {
+      await loginIp.check(ctx.ip);
+      await loginEmail.check(body.email);
+      const user = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
+      if (!user) {
+        await Promise.all([loginIp.consume(ctx.ip), loginEmail.consume(body.email)]);
+        throw new AppError('invalid_credentials', 'Invalid email or password');
+      }
+      await loginEmail.reset(body.email);
+      ctx.body = await startSession(ctx, user);
+    },
+  });
+
+  routes.add({
+    method: 'post', path: '/v1/auth/logout', tag: 'accounts', auth: 'realtor', summary: 'End the current session',
+    responses: { 204: { description: 'Logged out' } },
+    handler: async (ctx) => {
+      if (ctx.state.auth?.via === 'session') await deleteSession({ em: ctx.state.em, sessionId: ctx.state.auth.sessionId });
+      ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: 0 });
+      ctx.status = 204;
+    },
+  });
+
+  routes.add({
+    method: 'get', path: '/v1/auth/me', tag: 'accounts', auth: 'realtor', summary: 'The signed-in user and a CSRF token',
+    responses: { 200: { description: 'Current user', schema: ZAuthAnswer }, 401: { description: 'Not logged in' } },
+    handler: async (ctx) => {
+      const user = await ctx.state.em.findOneOrFail(UserSchema, { userId: ctx.state.tenant!.userId });
+      ctx.body = { user: toUserJson(user), csrfToken: ctx.state.auth?.via === 'session' ? ctx.state.auth.csrfToken : null };
+    },
+  });
+}

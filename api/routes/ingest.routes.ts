@@ -1,0 +1,86 @@
+import type Router from '@koa/router';
+import { COLLECT_BODY_LIMIT_BYTES, ZCollectBody, ZIngestAccepted } from '#core/events/event-schemas.ts';
+import { recordEvents } from '#core/events/record-events.ts';
+import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-schemas.ts';
+import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
+import type { AppDeps } from '../deps.ts';
+import type { AppContext } from '../middleware/context.ts';
+import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
+import { createLimiter } from '../middleware/rate-limit.ts';
+import type { RouteRegistry } from '../route.ts';
+
+/** Events per minute one IP may send to /v1/collect (points = events in the batch). */
+export const COLLECT_EVENTS_PER_IP_PER_MIN = 600;
+/** Events per minute one site may receive. */
+export const COLLECT_EVENTS_PER_SITE_PER_MIN = 6000;
+/** Inquiries per 10 minutes from one IP (an open-house kiosk shares one). */
+export const INQUIRIES_PER_IP_PER_10_MIN = 20;
+/** Inquiries per 10 minutes to one site. */
+export const INQUIRIES_PER_SITE_PER_10_MIN = 300;
+
+const ingestErrors = {
+  400: { description: 'Invalid body (`invalid_json`, `validation_failed` with issue paths, `bad_request` for `__proto__` keys)' },
+  403: { description: '`forbidden`: the site is disabled, or the Origin is missing or not allowed' },
+  404: { description: '`not_found`: unknown site key' },
+  413: { description: '`payload_too_large`' },
+  415: { description: '`unsupported_media_type`: send application/json or text/plain' },
+  429: { description: '`rate_limited`, with Retry-After' },
+};
+
+/**
+ * The widget's public endpoints (site key, no auth): `POST /v1/collect`, `POST /v1/inquiries`,
+ * and their CORS preflights. See docs/widget-ingest.md for limits and semantics.
+ */
+export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: AppDeps): void {
+  const { redis, config, logger } = deps;
+  const prefix = config.QUEUE_PREFIX;
+  const limiter = (name: string, points: number, durationSec: number) => createLimiter({ redis, prefix, logger, name, points, durationSec });
+  const collectPerIp = limiter('collect-ip', COLLECT_EVENTS_PER_IP_PER_MIN, 60);
+  const collectPerSite = limiter('collect-site', COLLECT_EVENTS_PER_SITE_PER_MIN, 60);
+  const inquiriesPerIp = limiter('inquiries-ip', INQUIRIES_PER_IP_PER_10_MIN, 600);
+  const inquiriesPerSite = limiter('inquiries-site', INQUIRIES_PER_SITE_PER_10_MIN, 600);
+  const now = () => deps.now?.() ?? new Date();
+  const originAllowed = (ctx: AppContext) => {
+    (ctx.state as AppContext['state'] & IngestCorsState).ingestOriginAllowed = true;
+  };
+
+  for (const path of ['/v1/collect', '/v1/inquiries']) router.options(path, ingestPreflight() as never);
+
+  routes.add({
+    method: 'post', path: '/v1/collect', tag: 'widget', auth: 'public',
+    summary: 'Record a batch of analytics events from the tracker (site key; Origin must be allowed)',
+    body: ZCollectBody, allowTextPlain: true, bodyLimitBytes: COLLECT_BODY_LIMIT_BYTES,
+    responses: { 202: { description: 'Committed (or silently dropped: bot, DNT)', schema: ZIngestAccepted }, ...ingestErrors },
+    before: [ingestCors()],
+    handler: async (ctx, { body }) => {
+      await collectPerIp.consume(ctx.ip, body.events.length);
+      await collectPerSite.consume(body.site, body.events.length);
+      const result = await recordEvents({
+        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now: now(), log: ctx.state.log,
+      });
+      originAllowed(ctx);
+      ctx.state.log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');
+      ctx.status = 202;
+      ctx.body = { ok: true };
+    },
+  });
+
+  routes.add({
+    method: 'post', path: '/v1/inquiries', tag: 'widget', auth: 'public',
+    summary: 'Submit the inquiry form (site key; Origin must be allowed). The answer carries no lead data',
+    body: ZInquiryBody, allowTextPlain: true, bodyLimitBytes: INQUIRY_BODY_LIMIT_BYTES,
+    responses: { 202: { description: 'Committed (or silently dropped: honeypot, bot)', schema: ZIngestAccepted }, ...ingestErrors },
+    before: [ingestCors()],
+    handler: async (ctx, { body }) => {
+      await inquiriesPerIp.consume(ctx.ip);
+      await inquiriesPerSite.consume(body.site);
+      const result = await submitInquiry({
+        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now: now(), log: ctx.state.log,
+      });
+      originAllowed(ctx);
+      ctx.state.log.info({ outcome: result.outcome, leadId: result.leadId, inquiryId: result.inquiryId }, 'inquiry');
+      ctx.status = 202;
+      ctx.body = { ok: true };
+    },
+  });
+}

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { ApiClient } from '#test/http.ts';
+
+let server: TestServer;
+let owner: ApiClient;
+let other: ApiClient;
+beforeAll(async () => {
+  server = await startTestServer();
+  owner = new ApiClient(server.url);
+  other = new ApiClient(server.url);
+  await owner.signUp();
+  await other.signUp();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('sites', () => {
+  it('creates a site with a pk_ key, normalised origins and a paste-ready snippet', async () => {
+    const res = await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: ['https://Oak-Realty.example/', 'http://localhost:8080', 'https://oak-realty.example'] });
+    expect(res.status).toBe(201);
+    expect(res.body.publicKey).toMatch(/^pk_[A-Za-z0-9_-]{20,}$/);
+    expect(res.body.allowedOrigins).toEqual(['https://oak-realty.example', 'http://localhost:8080']);
+    expect(res.body.settings).toEqual({ respectDnt: true });
+    expect(res.body.snippet).toBe(`<script async src="${server.url}/w.js" data-site="${res.body.publicKey}"></script>`);
+    const [row] = await server.sql<{ allowed_origins: string[] }>('select allowed_origins from sites where site_id = $1', [res.body.siteId]);
+    expect(row.allowed_origins).toEqual(['https://oak-realty.example', 'http://localhost:8080']);
+  });
+
+  it('lists, reads, updates and deletes only the owner’s sites', async () => {
+    const created = (await owner.post('/v1/sites', { name: 'Maple Homes' })).body;
+    const list = await owner.get('/v1/sites');
+    expect(list.body.items.map((s: { name: string }) => s.name)).toContain('Maple Homes');
+    expect(list.body.nextCursor).toBeNull();
+    expect((await other.get('/v1/sites')).body.items).toEqual([]);
+
+    const patched = await owner.patch(`/v1/sites/${created.siteId}`, { name: 'Maple Homes Ltd', allowedOrigins: ['https://maple.example'], settings: { respectDnt: false }, enabled: false });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ name: 'Maple Homes Ltd', allowedOrigins: ['https://maple.example'], settings: { respectDnt: false }, enabled: false });
+    expect((await owner.get(`/v1/sites/${created.siteId}`)).body.name).toBe('Maple Homes Ltd');
+
+    expect((await owner.delete(`/v1/sites/${created.siteId}`)).status).toBe(204);
+    expect((await owner.get(`/v1/sites/${created.siteId}`)).status).toBe(404);
+  });
+
+  it('answers 404 for another user’s site on every route and changes nothing', async () => {
+    const site = (await owner.post('/v1/sites', { name: 'Private', allowedOrigins: ['https://private.example'] })).body;
+    for (const res of [
+      await other.get(`/v1/sites/${site.siteId}`),
+      await other.patch(`/v1/sites/${site.siteId}`, { name: 'Hijacked' }),
+      await other.delete(`/v1/sites/${site.siteId}`),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+      expect(JSON.stringify(res.body)).not.toContain('private.example');
+    }
+    const [row] = await server.sql<{ name: string }>('select name from sites where site_id = $1', [site.siteId]);
+    expect(row.name).toBe('Private');
+  });
+
+  it.each([
+    ['an origin with a path', { name: 'x', allowedOrigins: ['https://a.example/listings'] }, 'allowedOrigins.0'],
+    ['a non-http origin', { name: 'x', allowedOrigins: ['javascript:alert(1)'] }, 'allowedOrigins.0'],
+    ['an empty name', { name: '  ' }, 'name'],
+    ['an oversized name', { name: 'n'.repeat(101) }, 'name'],
+    ['an unknown key', { name: 'x', publicKey: 'pk_mine' }, ''],
+    ['too many origins', { name: 'x', allowedOrigins: Array.from({ length: 21 }, (_, i) => `https://s${i}.example`) }, 'allowedOrigins'],
+  ])('rejects %s with a 400 naming the field and stores nothing', async (_n, body, path) => {
+    const before = (await owner.get('/v1/sites')).body.items.length;
+    const res = await owner.post('/v1/sites', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details[0].path).toBe(path);
+    expect((await owner.get('/v1/sites')).body.items.length).toBe(before);
+  });
+
+  it('treats a malformed id as not found', async () => {
+    expect((await owner.get('/v1/sites/not-a-uuid')).status).toBe(404);
+  });
+});
+
+describe('HTTP conventions', () => {
+  it('answers malformed JSON with 400 invalid_json', async () => {
+    const res = await owner.request('POST', '/v1/sites', { raw: '{"name": "x",', contentType: 'application/json' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_json');
+  });
+
+  it('answers a wrong content type with 415', async () => {
+    const res = await owner.request('POST', '/v1/sites', { raw: 'name=x', contentType: 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe('unsupported_media_type');
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const res = await owner.request('POST', '/v1/sites', { raw: JSON.stringify({ name: 'x'.repeat(70_000) }), contentType: 'application/json' });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('refuses __proto__ keys', async () => {
+    const res = await owner.request('POST', '/v1/sites', { raw: '{"name":"x","__proto__":{"admin":true}}', contentType: 'application/json' });
+    expect(res.status).toBe(400);
+  });
+
+  it('answers unknown routes with a JSON 404 and wrong methods with 405', async () => {
+    const res = await owner.get('/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+    const wrong = await owner.request('PUT', '/v1/sites', { json: {} });
+    expect(wrong.status).toBe(405);
+    expect(wrong.body.error.code).toBe('method_not_allowed');
+  });
+
+  it('carries a request id on every answer', async () => {
+    const res = await owner.request('GET', '/healthz', { headers: { 'x-request-id': 'trace-123' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-123');
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('reports readiness of Postgres and Redis', async () => {
+    const res = await owner.get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body.checks).toEqual({ postgres: 'ok', redis: 'ok' });
+  });
+
+  it('describes every /v1 route in the OpenAPI document', async () => {
+    const res = await owner.get('/v1/openapi.json');
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/v1/auth/signup', '/v1/sites/{id}', '/v1/api-keys']));
+    expect(res.body.paths['/v1/auth/signup'].post.requestBody.content['application/json'].schema.properties.password.minLength).toBe(10);
+  });
+});

@@ -1,0 +1,48 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { AppError, notFound } from '../errors.ts';
+import { ApiKeySchema, type ApiKey } from './api-key.entity.ts';
+import type { Tenant } from './tenant.ts';
+import { createToken, sha256Hex } from './tokens.ts';
+
+export const API_KEY_PREFIX = 'plk_';
+export const MAX_API_KEYS_PER_USER = 50;
+
+export const ZCreateApiKeyBody = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export type CreateApiKeyBody = z.infer<typeof ZCreateApiKeyBody>;
+
+export function toApiKeyJson(k: ApiKey) {
+  return { apiKeyId: k.apiKeyId, name: k.name, prefix: k.prefix, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null };
+}
+
+/** Creates a key; the plain key is returned once and never stored. */
+export async function createApiKey({ em, tenant, input }: { em: EntityManager; tenant: Tenant; input: CreateApiKeyBody }) {
+  const count = await em.count(ApiKeySchema, { user: tenant.userId });
+  if (count >= MAX_API_KEYS_PER_USER) {
+    throw new AppError('conflict', `At most ${MAX_API_KEYS_PER_USER} API keys per account`);
+  }
+  const key = createToken(API_KEY_PREFIX, 32);
+  const apiKey = em.create(ApiKeySchema, { user: tenant.userId, name: input.name, prefix: key.slice(0, 12), keyHash: sha256Hex(key) });
+  await em.flush();
+  return { apiKey, key };
+}
+
+export function listApiKeys({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<ApiKey[]> {
+  return em.find(ApiKeySchema, { user: tenant.userId }, { orderBy: { createdAt: 'desc' } });
+}
+
+export async function deleteApiKey({ em, tenant, apiKeyId }: { em: EntityManager; tenant: Tenant; apiKeyId: string }): Promise<void> {
+  const deleted = await em.nativeDelete(ApiKeySchema, { apiKeyId, user: tenant.userId });
+  if (!deleted) throw notFound('API key');
+}
+
+/** The owner of a bearer key, or null. Records last use at most once a minute. */
+export async function findUserIdByApiKey({ em, key, now = new Date() }: { em: EntityManager; key: string; now?: Date }): Promise<string | null> {
+  if (!key.startsWith(API_KEY_PREFIX) || key.length > 100) return null;
+  const apiKey = await em.findOne(ApiKeySchema, { keyHash: sha256Hex(key) });
+  if (!apiKey) return null;
+  if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() > 60_000) {
+    await em.nativeUpdate(ApiKeySchema, { apiKeyId: apiKey.apiKeyId }, { lastUsedAt: now });
+  }
+  return apiKey.user.userId;
+}

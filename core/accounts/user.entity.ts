@@ -1,0 +1,16 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+
+/** A realtor account (seed table `users`; columns kept as the seed named them). */
+export const UserSchema = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    userId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    username: p.string().length(255),
+    /** Stored lower-cased; unique. */
+    email: p.string().length(255).unique('users_email_unique'),
+    passwordHash: p.string().length(255),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+  },
+});
+export type User = InferEntity<typeof UserSchema>;

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('works with no variables at all on a developer machine', () => {
+    const c = loadConfig({});
+    expect(c.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/porchlight');
+    expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(c.PORT).toBe(3000);
+    expect(c.PUBLIC_URL).toBe('http://localhost:3000');
+    expect(c.WEBHOOK_RETRY_SCHEDULE).toEqual([0, 5, 300, 1800, 7200, 18000, 36000, 36000]);
+    expect(c.WEBHOOK_ALLOWED_HOSTS).toEqual([]);
+  });
+
+  it('parses lists and numbers, and treats empty strings as unset', () => {
+    const c = loadConfig({ PORT: '8080', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, localhost', WEBHOOK_RETRY_SCHEDULE: '1,2,3', PUBLIC_URL: 'https://leads.example.com/', QUEUE_PREFIX: '' });
+    expect(c.PORT).toBe(8080);
+    expect(c.WEBHOOK_ALLOWED_HOSTS).toEqual(['127.0.0.1', 'localhost']);
+    expect(c.WEBHOOK_RETRY_SCHEDULE).toEqual([1, 2, 3]);
+    expect(c.PUBLIC_URL).toBe('https://leads.example.com');
+    expect(c.QUEUE_PREFIX).toBe('porchlight');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ WEBHOOK_RETRY_SCHEDULE: '5,soon' }, 'WEBHOOK_RETRY_SCHEDULE'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+  ])('fails with one line naming the variable for %j', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect((err as Error).message).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+});

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Comma-separated list → trimmed, non-empty strings. */
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const ZEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Postgres connection string; the database is created by `npm run migrate` when missing. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/porchlight'),
+  /** Redis used by BullMQ and the rate limiters. Use `noeviction` in production. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** HTTP port of the API. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface the API binds to. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Public base URL (scheme + host) used in snippets and links; defaults to http://localhost:PORT. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Secret for signing session-bound values; required in production. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Session lifetime in hours. */
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
+  /** Hosts exempt from the private-address guard for webhook URLs (e.g. 127.0.0.1,localhost). */
+  WEBHOOK_ALLOWED_HOSTS: csv.default([]),
+  /** Retry delays in seconds after the first attempt, comma-separated. */
+  WEBHOOK_RETRY_SCHEDULE: csv
+    .transform((list) => list.map(Number))
+    .pipe(z.array(z.number().int('must be whole seconds').min(0)).min(1, 'needs at least one delay'))
+    .default([0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
+  /** Prefix of every BullMQ key; give each deployment (and each test) its own. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}-]+$/, 'letters, digits, : _ - { } only').default('porchlight'),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */
+  TRUST_PROXY: z.stringbool().default(false),
+});
+
+export type Config = z.infer<typeof ZEnv> & { PUBLIC_URL: string; SESSION_SECRET: string };
+
+/** Thrown when the environment is invalid; its message names the variable. */
+export class ConfigError extends Error {}
+
+/**
+ * Parses environment variables once. The only reader of `process.env` in server code:
+ * callers pass `process.env` (or an object in tests) explicitly.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Treat empty strings as unset so `FOO=` in an .env file means "use the default".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ZEnv.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
+    throw new ConfigError('Invalid configuration: SESSION_SECRET: required in production (at least 32 characters)');
+  }
+  return {
+    ...c,
+    PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    SESSION_SECRET: c.SESSION_SECRET ?? 'porchlight-development-secret-change-me-0000',
+  };
+}
+
+/** Loads config from process.env, printing one clear line and exiting on error. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

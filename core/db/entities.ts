@@ -1,0 +1,32 @@
+import { ApiKeySchema } from '../accounts/api-key.entity.ts';
+import { SessionSchema } from '../accounts/session.entity.ts';
+import { UserSchema } from '../accounts/user.entity.ts';
+import { LeadAnalyticSchema } from '../events/lead-analytic.entity.ts';
+import { VisitorSchema } from '../events/visitor.entity.ts';
+import { InquirySchema } from '../inquiries/inquiry.entity.ts';
+import { LeadSchema } from '../leads/lead.entity.ts';
+import { FollowUpReminderSchema } from '../reminders/follow-up-reminder.entity.ts';
+import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
+import { SiteSchema } from '../sites/site.entity.ts';
+import { WebhookAttemptSchema } from '../webhooks/webhook-attempt.entity.ts';
+import { WebhookDeliverySchema } from '../webhooks/webhook-delivery.entity.ts';
+import { WebhookEndpointSchema } from '../webhooks/webhook-endpoint.entity.ts';
+import { WebhookMessageSchema } from '../webhooks/webhook-message.entity.ts';
+
+/** Every entity, in one list for the ORM and the schema-diff test. */
+export const ENTITIES = [
+  UserSchema,
+  SessionSchema,
+  ApiKeySchema,
+  SiteSchema,
+  LeadSchema,
+  InquirySchema,
+  LeadAnalyticSchema,
+  VisitorSchema,
+  FollowUpReminderSchema,
+  ScoringRulesSchema,
+  WebhookEndpointSchema,
+  WebhookMessageSchema,
+  WebhookDeliverySchema,
+  WebhookAttemptSchema,
+];

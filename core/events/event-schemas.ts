@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ZReachableContact } from '../leads/contact-schemas.ts';
+import { plainText, ZClientId, ZListingRef, ZPageUrl, ZSiteKey, ZVisitorId } from './ingest-text.ts';
+
+/** Most events one `POST /v1/collect` may carry. */
+export const MAX_EVENTS_PER_BATCH = 50;
+/** Largest `POST /v1/collect` body. */
+export const COLLECT_BODY_LIMIT_BYTES = 32 * 1024;
+export const MAX_EVENT_PROPS = 20;
+/** The event type that identifies a visitor (`porchlight('identify', …)`); never stored with its contact data. */
+export const IDENTIFY_EVENT_TYPE = 'identify';
+
+export const EVENT_TYPE_RE = /^[a-z][a-z0-9_]{0,39}$/;
+
+const ZPropValue = z.union([plainText(500), z.number(), z.boolean(), z.null()]);
+
+const ZEventProps = z
+  .record(plainText(40).min(1), ZPropValue)
+  .refine((props) => Object.keys(props).length <= MAX_EVENT_PROPS, `At most ${MAX_EVENT_PROPS} properties`);
+
+/** One analytics event as the tracker sends it. Unknown keys are ignored (tolerant reader: a cached older or newer tracker still gets its events stored). */
+export const ZCollectEvent = z.object({
+  /** Client event id: a replayed batch stores each event once. */
+  id: ZClientId,
+  type: z.string().regex(EVENT_TYPE_RE, 'Event types are lower_snake_case, 1–40 characters, starting with a letter'),
+  value: plainText(500).optional(),
+  listing: ZListingRef.optional(),
+  url: ZPageUrl.optional(),
+  /** Client clock, epoch ms; clamped to the server's clock on arrival. */
+  ts: z.number().optional(),
+  props: ZEventProps.optional(),
+});
+export type CollectEvent = z.output<typeof ZCollectEvent>;
+
+/** `POST /v1/collect`. */
+export const ZCollectBody = z
+  .object({
+    site: ZSiteKey,
+    visitor: ZVisitorId,
+    /** The browser has Do-Not-Track or Global Privacy Control on. */
+    dnt: z.boolean().optional(),
+    events: z.array(ZCollectEvent).min(1, 'Send at least one event').max(MAX_EVENTS_PER_BATCH, `At most ${MAX_EVENTS_PER_BATCH} events per batch`),
+  })
+  .superRefine((body, ctx) => {
+    // An identify event must carry a valid way to reach the person, or the batch is refused as a whole.
+    body.events.forEach((event, i) => {
+      if (event.type !== IDENTIFY_EVENT_TYPE) return;
+      const parsed = ZReachableContact.safeParse(event.props ?? {});
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: ['events', i, 'props', ...issue.path], message: issue.message });
+      }
+    });
+  });
+export type CollectBody = z.output<typeof ZCollectBody>;
+
+/** What both ingest endpoints answer on success; deliberately carries no lead data. */
+export const ZIngestAccepted = z.object({ ok: z.literal(true) });

@@ -1,0 +1,35 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { LeadSchema } from '../leads/lead.entity.ts';
+import { SiteSchema } from '../sites/site.entity.ts';
+
+/**
+ * One analytics event (seed table `lead_analytics`; seed columns kept). `lead_id` stays
+ * null until the visitor is identified, then stitching fills it in. The big table:
+ * reads go through the (site_id, visitor_id) and (lead_id, event_date) indexes.
+ */
+export const LeadAnalyticSchema = defineEntity({
+  name: 'LeadAnalytic',
+  tableName: 'lead_analytics',
+  properties: {
+    analyticId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('cascade'),
+    eventType: p.string().length(50),
+    eventValue: p.text().nullable(),
+    eventDate: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    site: () => p.manyToOne(SiteSchema).deleteRule('cascade'),
+    visitorId: p.string().length(64).nullable(),
+    /** The browser's event id: a replayed batch stores each event once. */
+    clientEventId: p.uuid().nullable(),
+    listingRef: p.string().length(200).nullable(),
+    pageUrl: p.string().length(2048).nullable(),
+    props: p.json<Record<string, string | number | boolean | null>>().nullable(),
+    receivedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+  },
+  uniques: [{ name: 'lead_analytics_site_client_event_unique', properties: ['site', 'clientEventId'] }],
+  indexes: [
+    { name: 'lead_analytics_site_visitor_index', properties: ['site', 'visitorId'] },
+    { name: 'lead_analytics_lead_date_index', expression: 'create index "lead_analytics_lead_date_index" on "lead_analytics" ("lead_id", "event_date" desc)' },
+    { name: 'lead_analytics_site_date_index', properties: ['site', 'eventDate'] },
+  ],
+});
+export type LeadAnalytic = InferEntity<typeof LeadAnalyticSchema>;

@@ -1,0 +1,117 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { execRaw } from '../db/raw.ts';
+import { transactionalWithRetry } from '../db/transactional-retry.ts';
+import type { Queues } from '../jobs/queues.ts';
+import type { Logger } from '../logger.ts';
+import { ZReachableContact } from '../leads/contact-schemas.ts';
+import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
+import { enqueueRescore, markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
+import { isBotUserAgent } from './bots.ts';
+import { IDENTIFY_EVENT_TYPE, type CollectBody, type CollectEvent } from './event-schemas.ts';
+import { enqueueStitch } from './stitch-visitor.ts';
+import { findVisitorLead, linkVisitorToLead, touchVisitor } from './visitors.ts';
+
+/** Client timestamps older than this are clamped to it (an offline queue replaying yesterday's events). */
+export const MAX_EVENT_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** A client timestamp clamped into [now − MAX_EVENT_AGE_MS, now]; the server's clock when absent. */
+export function clampEventTime(ts: number | undefined, now: Date): Date {
+  const nowMs = now.getTime();
+  if (ts === undefined || !Number.isFinite(ts)) return new Date(nowMs);
+  return new Date(Math.min(nowMs, Math.max(nowMs - MAX_EVENT_AGE_MS, ts)));
+}
+
+/** `event_value` for a page view without a value: the URL's path, so a timeline reads "Viewed /listings/oak-12". */
+function eventValue(event: CollectEvent): string | null {
+  if (event.type === IDENTIFY_EVENT_TYPE) return null;
+  if (event.value !== undefined) return event.value;
+  if (event.type === 'page_view' && event.url) return new URL(event.url).pathname.slice(0, 500);
+  return null;
+}
+
+export type RecordEventsOutcome = 'stored' | 'ignored_bot' | 'ignored_dnt';
+
+export interface RecordEventsResult {
+  outcome: RecordEventsOutcome;
+  /** Rows inserted (a replayed event is not counted). */
+  stored: number;
+  /** The lead the visitor is linked to after this batch, if any. */
+  leadId: string | null;
+}
+
+/**
+ * `POST /v1/collect`: checks the site and Origin, drops bots (and, when the site respects DNT,
+ * anonymous visitors asking not to be tracked), then in one transaction
+ * 1. upserts the visitor (first/last seen) — which also tells whether it is linked to a lead;
+ * 2. applies `identify` events: find-or-create the lead like an inquiry would, link the visitor;
+ * 3. inserts the batch in one statement, `on conflict (site_id, client_event_id) do nothing`,
+ *    with the lead id already set for linked visitors;
+ * 4. flags that lead for rescoring.
+ * Returns after the commit; the rescore and stitch wake-ups are enqueued after it, best-effort.
+ *
+ * `identify` events are stored as rows of type `identify` (a timeline marker) without their
+ * props: the contact data lives on the lead only.
+ */
+export async function recordEvents({ em, queues, input, origin, userAgent, now, log }: {
+  em: EntityManager;
+  queues: Queues;
+  input: CollectBody;
+  origin: string | undefined;
+  userAgent: string | undefined;
+  now: Date;
+  log: Logger;
+}): Promise<RecordEventsResult> {
+  const site = await resolveIngestSite({ em, publicKey: input.site, origin });
+  if (isBotUserAgent(userAgent)) return { outcome: 'ignored_bot', stored: 0, leadId: null };
+
+  const identities = input.events.filter((e) => e.type === IDENTIFY_EVENT_TYPE).map((e) => ZReachableContact.parse(e.props ?? {}));
+  if (input.dnt === true && site.settings.respectDnt && !identities.length && !(await findVisitorLead(em, site.siteId, input.visitor))) {
+    await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
+    return { outcome: 'ignored_dnt', stored: 0, leadId: null };
+  }
+
+  const times = input.events.map((e) => clampEventTime(e.ts, now));
+  const firstAt = new Date(Math.min(...times.map((t) => t.getTime())));
+  const lastAt = new Date(Math.max(...times.map((t) => t.getTime())));
+  const rows = input.events.map((e, i) => ({
+    id: e.id,
+    type: e.type,
+    value: eventValue(e),
+    listing: e.listing ?? null,
+    url: e.url ?? null,
+    ts: times[i].toISOString(),
+    ...(e.props && e.type !== IDENTIFY_EVENT_TYPE && Object.keys(e.props).length ? { props: e.props } : {}),
+  }));
+
+  const result = await transactionalWithRetry(em, async (tem) => {
+    let { leadId } = await touchVisitor(tem, { siteId: site.siteId, visitorId: input.visitor, firstSeenAt: firstAt, lastSeenAt: lastAt });
+    for (const contact of identities) {
+      const lead = await findOrCreateLead({ em: tem, userId: site.userId, siteId: site.siteId, contact });
+      await linkVisitorToLead(tem, { siteId: site.siteId, visitorId: input.visitor, leadId: lead.leadId });
+      leadId = lead.leadId;
+    }
+    const { affectedRows } = await execRaw(
+      tem,
+      `insert into lead_analytics
+         (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
+       select gen_random_uuid(), ?::uuid, e.type, e.value, e.ts, ?::uuid, ?, e.id, e.listing, e.url, e.props, ?::timestamptz
+       from jsonb_to_recordset(?::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)
+       on conflict (site_id, client_event_id) do nothing`,
+      [leadId, site.siteId, input.visitor, now, JSON.stringify(rows)],
+      'run',
+    );
+    const changed = affectedRows > 0 || identities.length > 0;
+    if (leadId && changed) await markLeadsForRescore(tem, [leadId], lastAt);
+    return { leadId, stored: affectedRows, changed };
+  });
+
+  if (result.leadId && result.changed) {
+    await enqueueRescore(queues, [result.leadId], (err) => log.warn({ err, leadId: result.leadId }, 'could not enqueue rescoring; the sweeper will'));
+  }
+  if (result.leadId && identities.length) {
+    await enqueueStitch(queues, site.siteId, input.visitor, (err) => log.warn({ err }, 'could not enqueue stitching; the sweeper will'));
+  }
+  await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
+  return { outcome: 'stored', stored: result.stored, leadId: result.leadId };
+}

@@ -1,0 +1,22 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { LeadSchema } from '../leads/lead.entity.ts';
+import { SiteSchema } from '../sites/site.entity.ts';
+
+/** An anonymous browser on a site (random id from localStorage), linked to a lead once identified. */
+export const VisitorSchema = defineEntity({
+  name: 'Visitor',
+  tableName: 'visitors',
+  properties: {
+    site: () => p.manyToOne(SiteSchema).primary().deleteRule('cascade'),
+    visitorId: p.string().length(64).primary(),
+    lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('set null').index('visitors_lead_id_index'),
+    firstSeenAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    lastSeenAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    /** Set when events still need their lead id filled in by the stitching job. */
+    stitchedAt: p.datetime().nullable(),
+  },
+  primaryKeys: ['site', 'visitorId'],
+  // Analytics conversion: visitors first seen in a date range, per site.
+  indexes: [{ name: 'visitors_site_first_seen_index', properties: ['site', 'firstSeenAt'] }],
+});
+export type Visitor = InferEntity<typeof VisitorSchema>;

@@ -1,0 +1,29 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { LeadSchema } from '../leads/lead.entity.ts';
+import { SiteSchema } from '../sites/site.entity.ts';
+
+export const INQUIRY_SOURCES = ['widget', 'manual', 'api'] as const;
+export type InquirySource = (typeof INQUIRY_SOURCES)[number];
+
+/** A message from a lead (seed table `inquiries`; seed columns kept). */
+export const InquirySchema = defineEntity({
+  name: 'Inquiry',
+  tableName: 'inquiries',
+  properties: {
+    inquiryId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    lead: () => p.manyToOne(LeadSchema).deleteRule('cascade'),
+    message: p.text(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    site: () => p.manyToOne(SiteSchema).nullable().deleteRule('set null'),
+    source: p.enum(['widget', 'manual', 'api'] as const).default('manual'),
+    listingRef: p.string().length(200).nullable(),
+    pageUrl: p.string().length(2048).nullable(),
+    /** The browser's submission id: retries of one submission store one inquiry. */
+    clientEventId: p.uuid().nullable(),
+  },
+  uniques: [{ name: 'inquiries_site_client_event_unique', properties: ['site', 'clientEventId'] }],
+  indexes: [
+    { name: 'inquiries_lead_created_index', expression: 'create index "inquiries_lead_created_index" on "inquiries" ("lead_id", "created_at" desc)' },
+  ],
+});
+export type Inquiry = InferEntity<typeof InquirySchema>;

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { plainText } from '../events/ingest-text.ts';
+import { normalisePhone } from './normalise-contact.ts';
+
+// Optional contact fields as a form sends them: empty strings and null mean "not given";
+// values come out normalised (lower-cased email, digits-only phone with an optional +).
+
+const ZEmailFormat = z.email();
+
+/** Optional email → normalised email or undefined; an invalid one is a 400 naming the field. */
+export const ZContactEmail = z
+  .string()
+  .max(254, 'At most 254 characters')
+  .nullish()
+  .transform((value, ctx) => {
+    const s = value?.trim();
+    if (!s) return undefined;
+    if (!ZEmailFormat.safeParse(s).success) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a valid email address' });
+      return z.NEVER;
+    }
+    return s.toLowerCase();
+  });
+
+/** Optional phone → normalised phone (`+15550100199`) or undefined. */
+export const ZContactPhone = z
+  .string()
+  .max(40, 'At most 40 characters')
+  .nullish()
+  .transform((value, ctx) => {
+    const s = value?.trim();
+    if (!s) return undefined;
+    const phone = normalisePhone(s);
+    if (!phone) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a valid phone number (7–15 digits)' });
+      return z.NEVER;
+    }
+    return phone;
+  });
+
+/** Optional display name, trimmed. */
+export const ZContactName = plainText(255)
+  .nullish()
+  .transform((value) => value?.trim() || undefined);
+
+/** Name, email and phone of a person; at least an email or a phone is required to reach them. */
+export const ZReachableContact = z
+  .object({ name: ZContactName, email: ZContactEmail, phone: ZContactPhone })
+  .superRefine((c, ctx) => {
+    if (!c.email && !c.phone) ctx.addIssue({ code: 'custom', path: ['email'], message: 'Give an email address or a phone number' });
+  });
+export type ReachableContact = z.output<typeof ZReachableContact>;

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { plainText } from '../events/ingest-text.ts';
+import { zLimit } from './keyset-cursor.ts';
+import { ZContactEmail, ZContactName, ZContactPhone } from './contact-schemas.ts';
+import { LEAD_STATUSES, SCORE_BANDS } from './lead.entity.ts';
+
+export const LEAD_SORTS = ['score', 'last_activity', 'created'] as const;
+export type LeadSort = (typeof LEAD_SORTS)[number];
+
+/** Default and largest page of `GET /v1/leads`. */
+export const LEADS_PAGE_DEFAULT = 50;
+export const LEADS_PAGE_MAX = 100;
+/** Longest search string. */
+export const LEAD_SEARCH_MAX_CHARS = 100;
+
+const ZStatus = z.enum(LEAD_STATUSES);
+const ZBand = z.enum(SCORE_BANDS);
+
+/** Filters shared by the list and the CSV export. Empty parameters (`?band=`) mean "no filter". */
+export const ZLeadFilters = z.strictObject({
+  band: z.preprocess(emptyToUndefined, ZBand.optional()),
+  status: z.preprocess(emptyToUndefined, ZStatus.optional()),
+  site: z.preprocess(emptyToUndefined, z.uuid('Not a site id').optional()),
+  q: z.preprocess(emptyToUndefined, plainText(LEAD_SEARCH_MAX_CHARS).transform((s) => s.trim()).optional()),
+  sort: z.preprocess(emptyToUndefined, z.enum(LEAD_SORTS).default('score')),
+});
+export type LeadFilters = z.output<typeof ZLeadFilters>;
+
+/** `GET /v1/leads` query. */
+export const ZListLeadsQuery = ZLeadFilters.extend({
+  cursor: z.preprocess(emptyToUndefined, z.string().max(500).optional()),
+  limit: zLimit(LEADS_PAGE_DEFAULT, LEADS_PAGE_MAX),
+});
+export type ListLeadsQuery = z.output<typeof ZListLeadsQuery>;
+
+const ZContactInfo = plainText(255).transform((s) => s.trim() || null);
+
+/** `POST /v1/leads`: a lead entered by hand. At least a name, an email or a phone. */
+export const ZCreateLeadBody = z
+  .strictObject({
+    name: ZContactName,
+    email: ZContactEmail,
+    phone: ZContactPhone,
+    contactInfo: ZContactInfo.nullish(),
+    status: ZStatus.optional(),
+    siteId: z.uuid('Not a site id').nullish(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.name && !b.email && !b.phone) ctx.addIssue({ code: 'custom', path: ['name'], message: 'Give at least a name, an email address or a phone number' });
+  });
+export type CreateLeadBody = z.output<typeof ZCreateLeadBody>;
+
+/**
+ * `PATCH /v1/leads/:id`. An absent key is left alone; `null` (or an empty string) clears a
+ * contact field. The lead must keep a name, an email or a phone.
+ */
+export const ZUpdateLeadBody = z.strictObject({
+  name: ZContactName.transform((v) => v ?? null).optional(),
+  contactInfo: ZContactInfo.nullable().optional(),
+  email: ZContactEmail.transform((v) => v ?? null).optional(),
+  phone: ZContactPhone.transform((v) => v ?? null).optional(),
+  status: ZStatus.optional(),
+});
+export type UpdateLeadBody = z.output<typeof ZUpdateLeadBody>;
+
+export const ZScoreSignalJson = z.object({ key: z.string(), label: z.string(), count: z.number(), points: z.number() });
+export const ZScoreBreakdownJson = z.object({ signals: z.array(ZScoreSignalJson), rulesVersion: z.number(), computedAt: z.string() });
+
+/** A lead as the API answers it (camelCase of the columns). Every string may come from a stranger. */
+export const ZLeadJson = z.object({
+  leadId: z.uuid(),
+  name: z.string().nullable(),
+  contactInfo: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  status: ZStatus,
+  score: z.number().int(),
+  scoreBand: ZBand,
+  scoreBreakdown: ZScoreBreakdownJson.nullable(),
+  siteId: z.uuid().nullable(),
+  lastActivityAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  scoredAt: z.string().nullable(),
+});
+export type LeadJson = z.output<typeof ZLeadJson>;
+
+/** `GET /v1/leads/:id/timeline` query. */
+export const TIMELINE_PAGE_DEFAULT = 50;
+export const TIMELINE_PAGE_MAX = 200;
+export const ZTimelineQuery = z.strictObject({
+  cursor: z.preprocess(emptyToUndefined, z.string().max(500).optional()),
+  limit: zLimit(TIMELINE_PAGE_DEFAULT, TIMELINE_PAGE_MAX),
+});
+
+/** One timeline entry: an analytics event or an inquiry. Fields that do not apply are null. */
+export const ZTimelineItem = z.object({
+  kind: z.enum(['event', 'inquiry']),
+  id: z.uuid(),
+  at: z.string(),
+  eventType: z.string().nullable(),
+  eventValue: z.string().nullable(),
+  listingRef: z.string().nullable(),
+  pageUrl: z.string().nullable(),
+  message: z.string().nullable(),
+  source: z.string().nullable(),
+});
+export type TimelineItem = z.output<typeof ZTimelineItem>;
+
+function emptyToUndefined(v: unknown): unknown {
+  return v === '' ? undefined : v;
+}

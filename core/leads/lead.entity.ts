@@ -1,0 +1,63 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { UserSchema } from '../accounts/user.entity.ts';
+import { SiteSchema } from '../sites/site.entity.ts';
+
+export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'client', 'lost'] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+export const SCORE_BANDS = ['hot', 'warm', 'cold'] as const;
+export type ScoreBand = (typeof SCORE_BANDS)[number];
+
+/** One explained part of a score: "Viewed 12 Oak St 4× +9". */
+export interface ScoreSignal {
+  key: string;
+  label: string;
+  count: number;
+  points: number;
+}
+export interface ScoreBreakdown {
+  signals: ScoreSignal[];
+  rulesVersion: number;
+  computedAt: string;
+}
+
+/** A person who may buy or sell (seed table `leads`; seed columns kept). */
+export const LeadSchema = defineEntity({
+  name: 'Lead',
+  tableName: 'leads',
+  properties: {
+    leadId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    name: p.string().length(255).nullable(),
+    contactInfo: p.string().length(255).nullable(),
+    score: p.integer().default(0),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    site: () => p.manyToOne(SiteSchema).nullable().deleteRule('set null').index('leads_site_id_index'),
+    /** Normalised (trimmed, lower-cased); unique per user when present. */
+    email: p.string().length(254).nullable(),
+    /** Normalised to E.164-like digits with a leading +; unique per user when present. */
+    phone: p.string().length(20).nullable(),
+    status: p.enum(['new', 'contacted', 'qualified', 'client', 'lost'] as const).default('new'),
+    scoreBreakdown: p.json<ScoreBreakdown>().nullable(),
+    scoreBand: p.enum(['hot', 'warm', 'cold'] as const).default('cold'),
+    lastActivityAt: p.datetime().nullable(),
+    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+    /** Outbox flag: set in the same transaction as any change that affects the score. */
+    needsRescore: p.boolean().default(false),
+    scoredAt: p.datetime().nullable(),
+  },
+  uniques: [
+    { name: 'leads_user_email_unique', properties: ['user', 'email'], where: { email: { $ne: null } } },
+    { name: 'leads_user_phone_unique', properties: ['user', 'phone'], where: { phone: { $ne: null } } },
+  ],
+  indexes: [
+    { name: 'leads_user_score_index', expression: 'create index "leads_user_score_index" on "leads" ("user_id", "score" desc, "lead_id" desc)' },
+    { name: 'leads_user_activity_index', expression: 'create index "leads_user_activity_index" on "leads" ("user_id", "last_activity_at" desc nulls last, "lead_id" desc)' },
+    { name: 'leads_user_created_index', expression: 'create index "leads_user_created_index" on "leads" ("user_id", "created_at" desc, "lead_id" desc)' },
+    { name: 'leads_needs_rescore_index', expression: 'create index "leads_needs_rescore_index" on "leads" ("updated_at") where "needs_rescore"' },
+    // Band filter + score sort: cold leads sit at the far end of leads_user_score_index (61 ms → <1 ms at 100k leads); also serves band counts.
+    { name: 'leads_user_band_score_index', expression: 'create index "leads_user_band_score_index" on "leads" ("user_id", "score_band", "score" desc, "lead_id" desc)' },
+    // The decay refresh picks scored leads by age: keyset on (scored_at, lead_id).
+    { name: 'leads_refresh_index', expression: 'create index "leads_refresh_index" on "leads" ("scored_at", "lead_id") where "score" > 0' },
+  ],
+});
+export type Lead = InferEntity<typeof LeadSchema>;

@@ -1,0 +1,43 @@
+/**
+ * Raw SQL through MikroORM returns timestamps as Postgres text (`2026-11-25 06:01:55.802571+00`)
+ * and bigint counts as strings. These turn them into the API's shapes.
+ */
+
+/** Postgres timestamptz text (or a Date) → ISO 8601 with milliseconds; null stays null. */
+export function pgTimeToIso(value: string | Date | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  // `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM]` → ISO 8601 that Date parses on every engine.
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2})(?::?(\d{2}))?$/.exec(value);
+  if (!m) {
+    const parsed = new Date(value);
+    if (Number.isNaN(parsed.getTime())) throw new RangeError(`not a timestamp: ${value}`);
+    return parsed.toISOString();
+  }
+  const ms = (m[3] ?? '.000').slice(0, 4).padEnd(4, '0');
+  return new Date(`${m[1]}T${m[2]}${ms}${m[4]}:${m[5] ?? '00'}`).toISOString();
+}
+
+/** Same as `pgTimeToIso` for a column that is never null. */
+export function pgTimeToIsoStrict(value: string | Date): string {
+  return pgTimeToIso(value)!;
+}
+
+/** A Postgres count/bigint (string) → number. */
+export function pgCount(value: string | number | null | undefined): number {
+  return value === null || value === undefined ? 0 : Number(value);
+}
+
+/**
+ * SQL that renders a timestamptz as an exact UTC key with microseconds
+ * (`2026-11-25T06:01:55.802571Z`). Keyset cursors must carry the full precision: a
+ * millisecond-rounded key would repeat or skip rows that share a millisecond.
+ */
+export function sqlTimeKey(column: string): string {
+  return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** Escapes `%`, `_` and `\` for a `LIKE … escape '\'` pattern. */
+export function escapeLike(input: string): string {
+  return input.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

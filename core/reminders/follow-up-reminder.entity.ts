@@ -1,0 +1,29 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { UserSchema } from '../accounts/user.entity.ts';
+import { LeadSchema } from '../leads/lead.entity.ts';
+
+export const REMINDER_STATUSES = ['pending', 'due', 'done', 'dismissed'] as const;
+export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
+
+/** A follow-up for a lead (seed table `follow_up_reminders`; seed columns kept). */
+export const FollowUpReminderSchema = defineEntity({
+  name: 'FollowUpReminder',
+  tableName: 'follow_up_reminders',
+  properties: {
+    reminderId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    lead: () => p.manyToOne(LeadSchema).deleteRule('cascade').index('follow_up_reminders_lead_id_index'),
+    reminderDate: p.datetime(),
+    reminderMessage: p.text(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    kind: p.enum(['manual', 'auto'] as const).default('manual'),
+    status: p.enum(['pending', 'due', 'done', 'dismissed'] as const).default('pending'),
+    firedAt: p.datetime().nullable(),
+    completedAt: p.datetime().nullable(),
+  },
+  indexes: [
+    { name: 'follow_up_reminders_user_status_date_index', properties: ['user', 'status', 'reminderDate'] },
+    { name: 'follow_up_reminders_pending_due_index', expression: `create index "follow_up_reminders_pending_due_index" on "follow_up_reminders" ("reminder_date") where "status" = 'pending'` },
+  ],
+});
+export type FollowUpReminder = InferEntity<typeof FollowUpReminderSchema>;

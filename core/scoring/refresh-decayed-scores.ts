@@ -1,0 +1,51 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { execRaw } from '../db/raw.ts';
+import { sqlTimeKey } from '../leads/pg-values.ts';
+import { scoreLead } from './score-lead.ts';
+
+/** A stored score older than this is recomputed by the refresh (decay at 14 days' half-life: ≤ 1.5% in 6 h). */
+export const REFRESH_SCORES_AFTER_MS = 6 * 60 * 60 * 1000;
+/** Most leads one refresh run rescores; the next run continues. */
+export const REFRESH_SCORES_MAX_PER_RUN = 20_000;
+export const REFRESH_SCORES_BATCH_SIZE = 500;
+
+/**
+ * Decay lowers a score over time with no new activity, so stored scores drift above their true
+ * value. This recomputes leads with `score > 0` scored more than `staleAfterMs` ago, oldest
+ * first, in keyset batches on (scored_at, lead_id) — served by leads_refresh_index — so
+ * `order by score` on the dashboard stays true. Bounded per run.
+ */
+export async function refreshDecayedScores({ em, now, staleAfterMs = REFRESH_SCORES_AFTER_MS, maxLeads = REFRESH_SCORES_MAX_PER_RUN, batchSize = REFRESH_SCORES_BATCH_SIZE }: {
+  em: EntityManager;
+  now: () => Date;
+  /** Default REFRESH_SCORES_AFTER_MS (6 h). */
+  staleAfterMs?: number;
+  /** Default REFRESH_SCORES_MAX_PER_RUN (20,000). */
+  maxLeads?: number;
+  /** Default REFRESH_SCORES_BATCH_SIZE (500). */
+  batchSize?: number;
+}): Promise<{ refreshed: number; lowered: number }> {
+  const threshold = new Date(now().getTime() - staleAfterMs);
+  let after: { key: string; id: string } | null = null;
+  let refreshed = 0;
+  let lowered = 0;
+  while (refreshed < maxLeads) {
+    const rows: Array<{ lead_id: string; key: string }> = await execRaw(
+      em,
+      `select lead_id, ${sqlTimeKey('scored_at')} as key from leads
+       where score > 0 and scored_at < ?${after ? ' and (scored_at, lead_id) > (?::timestamptz, ?::uuid)' : ''}
+       order by scored_at, lead_id limit ?`,
+      after ? [threshold, after.key, after.id, Math.min(batchSize, maxLeads - refreshed)] : [threshold, Math.min(batchSize, maxLeads - refreshed)],
+      'all',
+    );
+    if (!rows.length) break;
+    for (const row of rows) {
+      const result = await scoreLead({ em, leadId: row.lead_id, now: now(), mode: 'refresh' });
+      refreshed++;
+      if (result && result.score < result.previousScore) lowered++;
+    }
+    const last = rows.at(-1)!;
+    after = { key: last.key, id: last.lead_id };
+  }
+  return { refreshed, lowered };
+}

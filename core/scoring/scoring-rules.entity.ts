@@ -1,0 +1,23 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { UserSchema } from '../accounts/user.entity.ts';
+
+/**
+ * One version of a user's scoring rules. Versions are append-only; the highest is current.
+ * The rescore_* columns report the background rescore that a new version starts.
+ */
+export const ScoringRulesSchema = defineEntity({
+  name: 'ScoringRules',
+  tableName: 'scoring_rules',
+  properties: {
+    scoringRulesId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    version: p.integer(),
+    rules: p.json<Record<string, unknown>>(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    rescoreTotal: p.integer().default(0),
+    rescoreDone: p.integer().default(0),
+    rescoreFinishedAt: p.datetime().nullable(),
+  },
+  uniques: [{ name: 'scoring_rules_user_version_unique', properties: ['user', 'version'] }],
+});
+export type ScoringRules = InferEntity<typeof ScoringRulesSchema>;

@@ -1,0 +1,29 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { UserSchema } from '../accounts/user.entity.ts';
+
+/** Per-site settings, stored as JSON. */
+export interface SiteSettings {
+  /** Honour Do-Not-Track / Global Privacy Control for anonymous events. Default true. */
+  respectDnt: boolean;
+}
+
+export const DEFAULT_SITE_SETTINGS: SiteSettings = { respectDnt: true };
+
+/** A website that carries the script tag. `publicKey` (`pk_…`) is public by design. */
+export const SiteSchema = defineEntity({
+  name: 'Site',
+  tableName: 'sites',
+  properties: {
+    siteId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    user: () => p.manyToOne(UserSchema).deleteRule('cascade').index('sites_user_id_index'),
+    name: p.string().length(100),
+    publicKey: p.string().length(40).unique('sites_public_key_unique'),
+    allowedOrigins: p.array().default([]),
+    settings: p.json<SiteSettings>().defaultRaw(`'{"respectDnt":true}'`),
+    enabled: p.boolean().default(true),
+    lastEventAt: p.datetime().nullable(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type Site = InferEntity<typeof SiteSchema>;

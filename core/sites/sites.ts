@@ -1,0 +1,73 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomBytes } from 'node:crypto';
+import type { Tenant } from '../accounts/tenant.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { CreateSiteBody, UpdateSiteBody } from './site-schemas.ts';
+import { DEFAULT_SITE_SETTINGS, SiteSchema, type Site } from './site.entity.ts';
+
+export const MAX_SITES_PER_USER = 100;
+
+export function createPublicKey(): string {
+  return `pk_${randomBytes(16).toString('base64url')}`;
+}
+
+/** The script tag a website owner pastes. */
+export function buildSnippet(publicUrl: string, publicKey: string): string {
+  return `<script async src="${publicUrl}/w.js" data-site="${publicKey}"></script>`;
+}
+
+export function toSiteJson(site: Site, publicUrl: string) {
+  return {
+    siteId: site.siteId,
+    name: site.name,
+    publicKey: site.publicKey,
+    allowedOrigins: site.allowedOrigins,
+    settings: { ...DEFAULT_SITE_SETTINGS, ...site.settings },
+    enabled: site.enabled,
+    lastEventAt: site.lastEventAt?.toISOString() ?? null,
+    createdAt: site.createdAt.toISOString(),
+    updatedAt: site.updatedAt.toISOString(),
+    snippet: buildSnippet(publicUrl, site.publicKey),
+  };
+}
+
+export async function createSite({ em, tenant, input }: { em: EntityManager; tenant: Tenant; input: CreateSiteBody }): Promise<Site> {
+  const count = await em.count(SiteSchema, { user: tenant.userId });
+  if (count >= MAX_SITES_PER_USER) throw new AppError('conflict', `At most ${MAX_SITES_PER_USER} sites per account`);
+  const site = em.create(SiteSchema, {
+    user: tenant.userId,
+    name: input.name,
+    publicKey: createPublicKey(),
+    allowedOrigins: input.allowedOrigins,
+    settings: { ...DEFAULT_SITE_SETTINGS },
+  });
+  await em.flush();
+  return site;
+}
+
+export function listSites({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<Site[]> {
+  return em.find(SiteSchema, { user: tenant.userId }, { orderBy: { createdAt: 'asc', siteId: 'asc' }, limit: MAX_SITES_PER_USER });
+}
+
+/** The tenant's site, or 404 (also for other users' ids). */
+export async function getSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<Site> {
+  const site = await em.findOne(SiteSchema, { siteId, user: tenant.userId });
+  if (!site) throw notFound('Site');
+  return site;
+}
+
+export async function updateSite({ em, tenant, siteId, input }: { em: EntityManager; tenant: Tenant; siteId: string; input: UpdateSiteBody }): Promise<Site> {
+  const site = await getSite({ em, tenant, siteId });
+  if (input.name !== undefined) site.name = input.name;
+  if (input.allowedOrigins !== undefined) site.allowedOrigins = input.allowedOrigins;
+  if (input.enabled !== undefined) site.enabled = input.enabled;
+  if (input.settings) site.settings = { ...DEFAULT_SITE_SETTINGS, ...site.settings, ...input.settings } as Site['settings'];
+  await em.flush();
+  return site;
+}
+
+/** Deletes a site and its analytics events; leads and inquiries stay (their site becomes null). */
+export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<void> {
+  const deleted = await em.nativeDelete(SiteSchema, { siteId, user: tenant.userId });
+  if (!deleted) throw notFound('Site');
+}

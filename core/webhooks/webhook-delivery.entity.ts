@@ -1,0 +1,28 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { WebhookEndpointSchema } from './webhook-endpoint.entity.ts';
+import { WebhookMessageSchema } from './webhook-message.entity.ts';
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+
+/** A message × endpoint pair: the outbox row the delivery worker claims. */
+export const WebhookDeliverySchema = defineEntity({
+  name: 'WebhookDelivery',
+  tableName: 'webhook_deliveries',
+  properties: {
+    deliveryId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    message: () => p.manyToOne(WebhookMessageSchema).deleteRule('cascade'),
+    endpoint: () => p.manyToOne(WebhookEndpointSchema).deleteRule('cascade'),
+    status: p.enum(['pending', 'succeeded', 'failed'] as const).default('pending'),
+    attemptCount: p.integer().default(0),
+    nextAttemptAt: p.datetime().nullable(),
+    lastAttemptAt: p.datetime().nullable(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+  uniques: [{ name: 'webhook_deliveries_message_endpoint_unique', properties: ['message', 'endpoint'] }],
+  indexes: [
+    { name: 'webhook_deliveries_endpoint_created_index', properties: ['endpoint', 'createdAt'] },
+    { name: 'webhook_deliveries_pending_index', expression: `create index "webhook_deliveries_pending_index" on "webhook_deliveries" ("next_attempt_at") where "status" = 'pending'` },
+  ],
+});
+export type WebhookDelivery = InferEntity<typeof WebhookDeliverySchema>;

@@ -1,0 +1,26 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { UserSchema } from '../accounts/user.entity.ts';
+
+/** A receiver URL (Svix's "destination"). Secrets are `whsec_…`; during rotation the previous one signs too. */
+export const WebhookEndpointSchema = defineEntity({
+  name: 'WebhookEndpoint',
+  tableName: 'webhook_endpoints',
+  properties: {
+    endpointId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    user: () => p.manyToOne(UserSchema).deleteRule('cascade').index('webhook_endpoints_user_id_index'),
+    url: p.string().length(2048),
+    description: p.string().length(500).nullable(),
+    secret: p.string().length(100),
+    previousSecret: p.string().length(100).nullable(),
+    previousSecretExpiresAt: p.datetime().nullable(),
+    /** null: every event type. */
+    eventTypes: p.array().nullable(),
+    enabled: p.boolean().default(true),
+    disabledReason: p.string().length(500).nullable(),
+    /** First failure of the current failing streak; 5 days of failures disables the endpoint. */
+    failingSince: p.datetime().nullable(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type WebhookEndpoint = InferEntity<typeof WebhookEndpointSchema>;

@@ -1,0 +1,17 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { UserSchema } from '../accounts/user.entity.ts';
+
+/** One event to announce (`msg_…`), fanned out to endpoints as deliveries. */
+export const WebhookMessageSchema = defineEntity({
+  name: 'WebhookMessage',
+  tableName: 'webhook_messages',
+  properties: {
+    messageId: p.string().length(40).primary(),
+    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    eventType: p.string().length(50),
+    payload: p.json<Record<string, unknown>>(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+  },
+  indexes: [{ name: 'webhook_messages_user_created_index', properties: ['user', 'createdAt'] }],
+});
+export type WebhookMessage = InferEntity<typeof WebhookMessageSchema>;

@@ -1,0 +1,185 @@
+// The example listing site: `npm run example`. Migrates the database, seeds a demo realtor and a
+// demo site (idempotent), then serves ./public on EXAMPLE_PORT (4000) with the snippet pointed at
+// the local API. The API itself runs separately: `npm start`.
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signUp } from '../../core/accounts/sign-up.ts';
+import { UserSchema } from '../../core/accounts/user.entity.ts';
+import { loadConfigOrExit } from '../../core/config.ts';
+import { migrateDatabase } from '../../core/db/migrate.ts';
+import { initOrm } from '../../core/db/orm.ts';
+import { SiteSchema } from '../../core/sites/site.entity.ts';
+import { createSite } from '../../core/sites/sites.ts';
+
+export const DEMO_EMAIL = 'demo@porchlight.test';
+export const DEMO_PASSWORD = 'porchlight-demo';
+export const DEMO_SITE_NAME = 'Demo listing site';
+/** Default port of the example site (override with EXAMPLE_PORT). */
+export const DEFAULT_EXAMPLE_PORT = 4000;
+
+export const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json; charset=utf-8',
+};
+/** Files in which the placeholders are replaced. */
+const TEMPLATED = new Set(['.html', '.js', '.css']);
+
+export interface ExampleServer {
+  /** e.g. http://127.0.0.1:4000 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `publicDir` (default ./public), replacing `__PORCHLIGHT_ORIGIN__` with `apiOrigin` and
+ * `__PORCHLIGHT_SITE_KEY__` with `siteKey` in HTML, JS and CSS. `/x` also finds `x.html`; other
+ * extension-less paths fall back to index.html (client-side routes). Port 0 picks a free port.
+ */
+export async function startExampleServer(opts: { port: number; apiOrigin: string; siteKey: string; host?: string; publicDir?: string }): Promise<ExampleServer> {
+  const apiOrigin = new URL(opts.apiOrigin).origin; // refuses anything that is not a URL; drops paths
+  if (!/^pk_[A-Za-z0-9_-]+$/.test(opts.siteKey)) throw new Error(`not a site key: ${opts.siteKey}`);
+  const root = normalize(opts.publicDir ?? PUBLIC_DIR);
+  const host = opts.host ?? '127.0.0.1';
+
+  const findFile = async (urlPath: string): Promise<string | null> => {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(urlPath);
+    } catch {
+      return null;
+    }
+    const candidates = [rel, join(rel, 'index.html'), ...(extname(rel) ? [] : [`${rel}.html`, 'index.html'])];
+    for (const candidate of candidates) {
+      const full = normalize(join(root, candidate));
+      if (full !== root && !full.startsWith(root + sep)) continue;
+      if ((await stat(full).catch(() => null))?.isFile()) return full;
+    }
+    return null;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const { pathname } = new URL(req.url ?? '/', 'http://example.invalid');
+    const file = await findFile(pathname);
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+      return;
+    }
+    const ext = extname(file);
+    let body: Buffer | string = await readFile(file);
+    if (TEMPLATED.has(ext)) {
+      body = body.toString('utf8').replaceAll('__PORCHLIGHT_ORIGIN__', apiOrigin).replaceAll('__PORCHLIGHT_SITE_KEY__', opts.siteKey);
+    }
+    res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end('Internal error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The demo realtor (`demo@porchlight.test` / `porchlight-demo`) and its demo site, created once;
+ * later runs add any missing `origins` to the site and re-enable it. Returns the site's key.
+ */
+export async function seedDemoAccount(orm: MikroORM, origins: string[]): Promise<{ siteKey: string; siteId: string; userId: string }> {
+  const em = orm.em.fork();
+  const user = (await em.findOne(UserSchema, { email: DEMO_EMAIL })) ?? (await signUp({ em, input: { username: 'Demo Realtor', email: DEMO_EMAIL, password: DEMO_PASSWORD } }));
+  let site = await em.findOne(SiteSchema, { user: user.userId, name: DEMO_SITE_NAME });
+  if (!site) {
+    site = await createSite({ em, tenant: { userId: user.userId }, input: { name: DEMO_SITE_NAME, allowedOrigins: origins } });
+  } else {
+    const missing = origins.filter((o) => !site!.allowedOrigins.includes(o));
+    if (missing.length || !site.enabled) {
+      site.allowedOrigins = [...site.allowedOrigins, ...missing];
+      site.enabled = true;
+      await em.flush();
+    }
+  }
+  return { siteKey: site.publicKey, siteId: site.siteId, userId: user.userId };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const rawPort = process.env.EXAMPLE_PORT;
+  const port = rawPort ? Number(rawPort) : DEFAULT_EXAMPLE_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`Invalid configuration: EXAMPLE_PORT: expected a port number, got "${rawPort}"\n`);
+    process.exit(1);
+  }
+  try {
+    await migrateDatabase(config.DATABASE_URL);
+  } catch (err) {
+    process.stderr.write(`Could not migrate ${new URL(config.DATABASE_URL).host}: ${(err as Error).message}\nIs PostgreSQL running? See README.md → Prerequisites.\n`);
+    process.exit(1);
+  }
+  const orm = await initOrm(config.DATABASE_URL, { pool: { min: 0, max: 2 } });
+  let seeded: { siteKey: string };
+  try {
+    seeded = await seedDemoAccount(orm, [`http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+  } finally {
+    await orm.close(true);
+  }
+  const example = await startExampleServer({ port, host: '0.0.0.0', apiOrigin: config.PUBLIC_URL, siteKey: seeded.siteKey }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    process.stderr.write(`Port ${port} is in use; pick another with EXAMPLE_PORT=4001 npm run example\n`);
+    process.exit(1);
+  });
+
+  const apiUp = await fetch(`${config.PUBLIC_URL}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok).catch(() => false);
+  process.stdout.write(
+    [
+      '',
+      'Porchlight example listing site',
+      `  listing page:  http://localhost:${example.port}/`,
+      `  admin:         ${config.PUBLIC_URL}/app/   (log in as ${DEMO_EMAIL} / ${DEMO_PASSWORD})`,
+      `  site key:      ${seeded.siteKey}`,
+      apiUp ? `  API:           ${config.PUBLIC_URL} is up` : `  API:           not answering at ${config.PUBLIC_URL} — start it in another terminal with \`npm start\``,
+      '',
+      'Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  const stop = () => {
+    void example.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (import.meta.main) await main();

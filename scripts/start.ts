@@ -1,0 +1,38 @@
+// `npm start`: apply migrations, then run the API and the worker as two child processes.
+// One Ctrl-C (or SIGTERM) stops both gracefully; if either exits, the other is stopped too.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadConfigOrExit } from '../core/config.ts';
+import { migrateDatabase } from '../core/db/migrate.ts';
+
+const config = loadConfigOrExit();
+try {
+  const applied = await migrateDatabase(config.DATABASE_URL);
+  process.stdout.write(applied.length ? `applied migrations: ${applied.join(', ')}\n` : 'database is up to date\n');
+} catch (err) {
+  process.stderr.write(`Could not migrate ${new URL(config.DATABASE_URL).host}: ${(err as Error).message}\n` +
+    'Is PostgreSQL running? See README.md → Prerequisites.\n');
+  process.exit(1);
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const children: ChildProcess[] = ['api/main.ts', 'worker/main.ts'].map((entry) =>
+  spawn(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env }),
+);
+let exitCode = 0;
+let stopping = false;
+function stopAll(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill(signal);
+}
+for (const child of children) {
+  child.on('exit', (code) => {
+    if (!stopping) exitCode = code ?? 1;
+    stopAll('SIGTERM');
+    if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(exitCode);
+  });
+}
+process.on('SIGINT', () => stopAll('SIGTERM'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));
+process.stdout.write(`Porchlight starting: admin at ${config.PUBLIC_URL}/app/\n`);

@@ -1,0 +1,88 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../api/app.ts';
+import { loadConfig, type Config } from '../core/config.ts';
+import { initOrm } from '../core/db/orm.ts';
+import { createQueues, type Queues } from '../core/jobs/queues.ts';
+import { createLogger } from '../core/logger.ts';
+import { createRedis } from '../core/redis.ts';
+import { createQueuePrefix, createTestDatabase, type TestDatabase } from './db.ts';
+import { TEST_REDIS_URL } from './env.ts';
+
+export interface TestServer {
+  url: string;
+  db: TestDatabase;
+  orm: MikroORM;
+  redis: Redis;
+  queues: Queues;
+  config: Config;
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** Test configuration for a fresh database and queue prefix (plus overrides). */
+export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: createQueuePrefix(),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
+    ...env,
+  });
+}
+
+/** Removes every BullMQ/limiter key under a prefix (test cleanup). */
+export async function deletePrefixedKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/** The real Koa app on a random port over a per-file database and queue prefix. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const provisional = testConfig(db, env);
+  const orm = await initOrm(db.url, { pool: { min: 0, max: 5 } });
+  const redis = createRedis(provisional.REDIS_URL, { name: 'porchlight-test-api' });
+  const queues = createQueues(redis, provisional.QUEUE_PREFIX);
+  const logger = createLogger({ level: provisional.LOG_LEVEL, name: 'api-test' });
+  // Raw SQL for assertions uses its own small pool with $n placeholders.
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+
+  // PUBLIC_URL must name the real port, so listen first on a placeholder app.
+  const { createServer } = await import('node:http');
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const config = { ...provisional, PUBLIC_URL: env.PUBLIC_URL ?? `http://127.0.0.1:${port}` };
+  const app = createApp({ config, orm, redis, queues, logger });
+  server.on('request', app.callback());
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db, orm, redis, queues, config,
+    async sql(text, params = []) {
+      return (await pool.query(text, params as unknown[])).rows;
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await queues.close();
+      await deletePrefixedKeys(redis, config.QUEUE_PREFIX);
+      await redis.quit();
+      await orm.close(true);
+      await pool.end();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// Real Chromium for browser tests (playwright-core drives the system /usr/bin/chromium).
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where screenshots land (kept as CI artefacts). */
+export const SCREENSHOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'screenshots');
+
+/** A headless Chromium with the flags that keep it quiet and offline in CI. Close it in afterAll. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * Saves a PNG to test-results/screenshots/<name>.png and returns its path. Full page by default;
+ * pass `fullPage: false` for modals (their backdrop only covers the viewport).
+ */
+export async function saveScreenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
+  await page.screenshot({ path, fullPage: opts.fullPage ?? true });
+  return path;
+}

@@ -1,0 +1,56 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { databaseUrl, TEMPLATE_DB, TEST_PG_ADMIN_URL } from './env.ts';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A fresh, migrated database cloned from the template; drop it in afterAll. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `porchlight_t_${randomBytes(6).toString('hex')}`;
+  await withAdmin(async (c) => {
+    // CREATE DATABASE … TEMPLATE fails while another session is connected to the template: retry briefly.
+    for (let i = 0; ; i++) {
+      try {
+        await c.query(`create database "${name}" template "${TEMPLATE_DB}"`);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006' || i > 50) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
+  return {
+    name,
+    url: databaseUrl(name),
+    drop: () =>
+      withAdmin(async (c) => {
+        // pg's Pool.end() resolves before its sockets have closed; a forced drop that terminates a backend
+        // still saying goodbye makes that client emit an unhandled FATAL 57P01. Let them leave first.
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await c.query(`drop database if exists "${name}" with (force)`);
+      }),
+  };
+}
+
+/** A unique BullMQ prefix so parallel test files never share queues. */
+export function createQueuePrefix(): string {
+  return `t${randomBytes(5).toString('hex')}`;
+}

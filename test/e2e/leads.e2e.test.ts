@@ -1,0 +1,341 @@
+// The realtor's core flow in a real browser, against the real API, Postgres, Redis and an
+// in-process scoring worker: a website visitor's inquiry and activity make a hot lead at the top
+// of the dashboard; its breakdown and timeline explain it; a manual inquiry raises its score; a
+// rules change rescores it with visible progress; analytics chart the activity; and lead-supplied
+// text never becomes HTML. Run `npm run build:admin` first (the server serves dist/admin).
+import type { Redis } from 'ioredis';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '#core/logger.ts';
+import { createRedis } from '#core/redis.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { ApiClient } from '#test/http.ts';
+import { waitFor } from '#test/wait.ts';
+import { HANDLERS, SCHEDULES } from '#worker/handlers/index.ts';
+import { startWorkerRuntime, type WorkerRuntime } from '#worker/runtime.ts';
+
+const ORIGIN = 'https://oakrealty.example';
+/** Ingest drops bot user agents; look like a browser. */
+const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const INQUIRY_MESSAGE = 'Is 12 Oak St still available? We could see it on Saturday.';
+
+let server: TestServer;
+let workerRedis: Redis;
+let runtime: WorkerRuntime;
+let browser: Browser;
+let context: BrowserContext;
+let owner: ApiClient;
+let siteKey = '';
+let siteId = '';
+let hotLeadId = '';
+let xssLeadId = '';
+const dialogs: string[] = [];
+const pageErrors: string[] = [];
+
+/** A widget call from the listing site (text/plain JSON, allowed Origin, browser UA). */
+async function ingest(path: '/v1/collect' | '/v1/inquiries', body: unknown): Promise<number> {
+  const res = await fetch(server.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain;charset=UTF-8', origin: ORIGIN, 'user-agent': CHROME_UA },
+    body: JSON.stringify(body),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function leadRow(leadId: string) {
+  const [row] = await server.sql<{ score: number; score_band: string; needs_rescore: boolean }>('select score, score_band, needs_rescore from leads where lead_id = $1', [leadId]);
+  return row;
+}
+
+async function newPage(): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('dialog', async (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) pageErrors.push(msg.text());
+  });
+  return page;
+}
+
+/** The score the detail page shows in its score panel. */
+async function shownScore(page: Page): Promise<number> {
+  return Number(await page.locator('.score-panel .score-meter-lg .score-value').textContent());
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  workerRedis = createRedis(server.config.REDIS_URL, { name: 'leads-e2e-worker' });
+  runtime = await startWorkerRuntime({
+    config: server.config,
+    orm: server.orm,
+    connection: workerRedis,
+    queues: server.queues,
+    logger: createLogger({ level: server.config.LOG_LEVEL, name: 'worker-e2e' }),
+    handlers: HANDLERS,
+    schedules: SCHEDULES,
+  });
+  browser = await launchBrowser();
+
+  owner = new ApiClient(server.url);
+  await owner.signUp({ username: 'Dana Realtor' });
+  const site = await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] });
+  expect(site.status).toBe(201);
+  siteKey = site.body.publicKey;
+  siteId = site.body.siteId;
+
+  // The browser shares the API client's session (cookie) — the app fetches its CSRF token from /me.
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addCookies([{ name: 'pl_session', value: owner.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await runtime?.close();
+  await workerRedis?.quit();
+  await server?.close();
+});
+
+describe('leads and scoring in the browser', () => {
+  it('a visitor who inquires and requests a showing becomes a hot lead', { timeout: 30_000 }, async () => {
+    // A visitor browses, uses the mortgage calculator, requests a showing and sends the form.
+    const visitor = `v_${randomUUID().slice(0, 12)}`;
+    expect(
+      await ingest('/v1/inquiries', {
+        site: siteKey, id: randomUUID(), visitor, name: 'Dana Whitaker', email: 'dana.whitaker@example.com',
+        message: INQUIRY_MESSAGE, listing: 'oak-12', url: `${ORIGIN}/listings/oak-12`,
+      }),
+    ).toBe(202);
+    expect(
+      await ingest('/v1/collect', {
+        site: siteKey, visitor,
+        events: [
+          { id: randomUUID(), type: 'page_view', listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` },
+          { id: randomUUID(), type: 'tool_interaction', value: 'mortgage_calculator', listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` },
+          { id: randomUUID(), type: 'tool_interaction', value: 'showing_request', listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` },
+        ],
+      }),
+    ).toBe(202);
+
+    const lead = await waitFor(async () => (await server.sql<{ lead_id: string }>("select lead_id from leads where email = 'dana.whitaker@example.com'"))[0], {
+      description: 'the inquiry to create a lead',
+    });
+    hotLeadId = lead.lead_id;
+    // Inquiry 40 + showing request 15 + mortgage calculator 8 + listing view 3 = 66 with the defaults.
+    const scored = await waitFor(
+      async () => {
+        const row = await leadRow(hotLeadId);
+        return row.score_band === 'hot' && !row.needs_rescore ? row : null;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, description: 'the worker to score the lead hot' },
+    );
+    expect(scored.score).toBeGreaterThanOrEqual(60);
+    expect(scored.score).toBeLessThan(75); // room below the cap for the manual inquiry to show
+
+    // A lead whose name is an HTML payload, entered by hand.
+    const xss = await owner.post('/v1/leads', { name: XSS_NAME, email: 'xss@example.com' });
+    expect(xss.status).toBe(201);
+    xssLeadId = xss.body.leadId;
+  });
+
+  it('the dashboard lists the hot lead first and renders a hostile name as text', { timeout: 60_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/app/`);
+    await page.waitForURL((url) => url.pathname === '/app/leads');
+    await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
+    const rows = page.locator('.leads-table tbody tr');
+    await rows.nth(1).waitFor();
+    expect(await rows.count()).toBe(2);
+    const first = rows.first();
+    expect(await first.locator('.lead-name').textContent()).toBe('Dana Whitaker');
+    expect(await first.locator('.badge').textContent()).toBe('Hot');
+    expect(await first.textContent()).toContain('dana.whitaker@example.com');
+    expect(await first.textContent()).toContain('Oak Realty');
+
+    // The hostile name is literal text; nothing was parsed out of it.
+    const xssRow = rows.nth(1);
+    expect(await xssRow.locator('.lead-name').textContent()).toBe(XSS_NAME);
+    expect(await page.locator('.leads-table img').count()).toBe(0);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+
+    // Filters live in the URL: the hot chip narrows the list and survives a reload.
+    await page.getByRole('button', { name: 'Hot' }).click();
+    await page.waitForURL((url) => url.search === '?band=hot');
+    await page.waitForFunction(() => document.querySelectorAll('.leads-table tbody tr').length === 1);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('.leads-table tbody tr').length === 1);
+    expect(await page.getByRole('button', { name: 'Hot' }).getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe('/v1/leads/export.csv?band=hot');
+    await page.getByLabel('Search leads').fill('nobody-matches-this');
+    await page.getByRole('heading', { name: 'No leads match these filters' }).waitFor();
+    await page.getByRole('button', { name: 'Clear filters' }).first().click();
+    await page.waitForURL((url) => url.pathname === '/app/leads' && url.search === '');
+    await rows.nth(1).waitFor();
+    expect(await page.getByLabel('Search leads').inputValue()).toBe('');
+    // Export CSV is a plain download of the current filters, with the session cookie.
+    const exportLink = page.getByRole('link', { name: 'Export CSV' });
+    expect(await exportLink.getAttribute('href')).toBe('/v1/leads/export.csv');
+    const csv = await page.request.get(`${server.url}/v1/leads/export.csv?band=hot`);
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-type']).toContain('text/csv');
+    const csvText = await csv.text();
+    expect(csvText).toContain('Dana Whitaker');
+    expect(csvText).not.toContain('xss@example.com');
+    await saveScreenshot(page, 'leads-01-dashboard');
+
+    // The detail page of the hostile lead shows the name as text too.
+    await xssRow.getByRole('link').click();
+    await page.waitForURL((url) => url.pathname === `/app/leads/${xssLeadId}`);
+    await page.getByRole('heading', { name: XSS_NAME, level: 1 }).waitFor();
+    expect(await page.locator('main img').count()).toBe(0);
+    await page.close();
+  });
+
+  it('the lead page explains the score, shows the timeline, and a manual inquiry raises the score', { timeout: 60_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/app/leads`);
+    await page.locator('.leads-table tbody tr').first().getByRole('link', { name: 'Dana Whitaker' }).click();
+    await page.waitForURL((url) => url.pathname === `/app/leads/${hotLeadId}`);
+    await page.getByRole('heading', { name: 'Dana Whitaker', level: 1 }).waitFor();
+
+    // Why this score: the inquiry and the other signals, with their points.
+    const breakdown = page.locator('.breakdown');
+    await breakdown.waitFor();
+    const labels = await breakdown.locator('.breakdown-label').allTextContents();
+    expect(labels).toContain('Inquiry');
+    expect(labels).toContain('Showing request');
+    expect(labels).toContain('Mortgage calculator');
+    expect(await breakdown.locator('.breakdown-item', { hasText: 'Inquiry' }).locator('.breakdown-points').textContent()).toBe('+40');
+
+    // The timeline: the inquiry's message (as text) and the events in words.
+    const timeline = page.locator('.timeline');
+    await timeline.getByText(INQUIRY_MESSAGE).waitFor();
+    const titles = await timeline.locator('.timeline-title').allTextContents();
+    expect(titles).toContain('Inquiry from the website form');
+    expect(titles).toContain('Viewed listing oak-12');
+    expect(titles).toContain('Used mortgage calculator');
+    expect(titles).toContain('Requested a showing of oak-12');
+    const before = await shownScore(page);
+    expect(before).toBe((await leadRow(hotLeadId)).score);
+    await saveScreenshot(page, 'leads-02-lead-detail');
+
+    // A phone call, added by hand: the worker rescores and the page shows the change.
+    await page.getByLabel('Message').fill('Called: wants a second showing and asked about offers.');
+    await page.getByLabel('Listing (optional)').fill('oak-12');
+    await page.getByRole('button', { name: 'Add inquiry' }).click();
+    await page.locator('.score-change').waitFor({ timeout: 20_000 });
+    const after = await shownScore(page);
+    // A further inquiry earns 25 with the defaults.
+    expect(after).toBeGreaterThan(before);
+    expect(after - before).toBeGreaterThanOrEqual(24);
+    expect(await page.locator('.score-change').textContent()).toContain(`from ${before} to ${after}`);
+    expect(after).toBe((await leadRow(hotLeadId)).score);
+    await page.locator('.timeline').getByText('Called: wants a second showing and asked about offers.').waitFor();
+    expect(await page.locator('.timeline-title').first().textContent()).toBe('Inquiry added by you');
+    expect(await breakdown.locator('.breakdown-label', { hasText: /^Inquiries$/ }).count()).toBe(1);
+
+    // Status saves immediately.
+    await page.getByLabel('Status').selectOption('contacted');
+    await page.getByText('Status changed to Contacted.').waitFor();
+    const [status] = await server.sql<{ status: string }>('select status from leads where lead_id = $1', [hotLeadId]);
+    expect(status.status).toBe('contacted');
+    await saveScreenshot(page, 'leads-03-lead-detail-after-inquiry');
+
+    // Unknown ids get a friendly not-found page.
+    await page.goto(`${server.url}/app/leads/${randomUUID()}`);
+    await page.getByRole('heading', { name: 'Lead not found' }).waitFor();
+    await page.close();
+  });
+
+  it('raising the hot threshold previews one change, rescores with progress, and the dashboard shows warm', { timeout: 60_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/app/scoring`);
+    await page.getByRole('heading', { name: 'Scoring rules', level: 1 }).waitFor();
+    const hot = page.getByLabel('Hot from');
+    expect(await hot.inputValue()).toBe('60');
+    const score = (await leadRow(hotLeadId)).score;
+    // Hot now starts above the lead's score: it would drop to warm.
+    await hot.fill(String(Math.min(100, score + 5)));
+
+    await page.getByRole('button', { name: 'Preview impact' }).click();
+    const preview = page.locator('.preview-result');
+    await preview.waitFor();
+    expect(await preview.locator('.preview-headline').textContent()).toMatch(/^1 of 2 sampled leads would change band/);
+    expect(await preview.textContent()).toContain('Hot → warm: 1');
+
+    await page.getByRole('button', { name: 'Save and rescore' }).click();
+    const progress = page.getByRole('progressbar', { name: 'Rescore progress' });
+    const finished = page.getByRole('heading', { name: 'Rescore finished' });
+    await Promise.race([progress.waitFor(), finished.waitFor()]);
+    if (await progress.isVisible()) {
+      expect(Number(await progress.getAttribute('aria-valuemax'))).toBeGreaterThanOrEqual(0);
+      // The viewport, not the full page: the action bar is sticky to the viewport's bottom.
+      await saveScreenshot(page, 'leads-04-scoring-rescore-progress', { fullPage: false });
+    }
+    await finished.waitFor({ timeout: 30_000 });
+    expect(await page.locator('.card-success').textContent()).toContain('All 2 leads now use version 1');
+    await saveScreenshot(page, 'leads-05-scoring-rescore-finished', { fullPage: false });
+    const [rules] = await server.sql<{ version: number }>('select max(version)::int as version from scoring_rules');
+    expect(rules.version).toBe(1);
+
+    // The dashboard reflects the new band.
+    await page.getByRole('link', { name: 'Leads', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/app/leads');
+    const first = page.locator('.leads-table tbody tr').first();
+    await first.waitFor();
+    expect(await first.locator('.lead-name').textContent()).toBe('Dana Whitaker');
+    expect(await first.locator('.badge').textContent()).toBe('Warm');
+    expect((await leadRow(hotLeadId)).score_band).toBe('warm');
+    await page.close();
+  });
+
+  it('analytics chart the seeded activity', { timeout: 60_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/app/analytics?days=7`);
+    await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+    await page.locator('.events-chart canvas').first().waitFor();
+    expect(await page.locator('.events-chart canvas').count()).toBeGreaterThan(0);
+    const caption = (await page.locator('#events-chart-title + p').textContent()) ?? '';
+    expect(caption).toMatch(/[1-9]\d* page views/);
+    expect(caption).toMatch(/[1-9]\d* tool uses/);
+    // Leads per band: one warm (after the rules change) and one cold.
+    const bands = page.locator('.bar-list');
+    expect(await bands.locator('.bar-row', { hasText: 'Warm' }).locator('.bar-value').textContent()).toMatch(/^1\b/);
+    expect(await bands.locator('.bar-row', { hasText: 'Cold' }).locator('.bar-value').textContent()).toMatch(/^1\b/);
+    expect(await page.locator('.listing-ref').first().textContent()).toBe('oak-12');
+    // The site filter goes into the URL.
+    await page.getByLabel('Site', { exact: true }).selectOption(siteId);
+    await page.waitForURL((url) => url.searchParams.get('site') === siteId && url.searchParams.get('days') === '7');
+    await page.locator('.events-chart canvas').first().waitFor();
+    await saveScreenshot(page, 'leads-06-analytics');
+    await page.close();
+  });
+
+  it('deletes a lead behind a confirmation that says what is erased', { timeout: 30_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/app/leads/${xssLeadId}`);
+    await page.getByRole('button', { name: 'Delete lead…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('every inquiry');
+    expect(await dialog.textContent()).toContain('reminders');
+    await dialog.getByRole('button', { name: 'Delete lead' }).click();
+    await page.waitForURL((url) => url.pathname === '/app/leads');
+    await page.getByText(`Deleted ${XSS_NAME} and everything recorded about them.`).waitFor();
+    expect(await server.sql('select 1 from leads where lead_id = $1', [xssLeadId])).toEqual([]);
+    await page.close();
+  });
+
+  it('no page raised an alert, a script error or a CSP violation', () => {
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,81 @@
+// Architecture check: core imports neither api nor worker; api and worker never import each other;
+// browser code (widget, admin) only `import type` from core; and there are no import cycles.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const AREAS = ['core', 'api', 'worker', 'widget', 'admin'];
+const ALIASES: Record<string, string> = { '#core/': 'core/', '#api/': 'api/', '#worker/': 'worker/', '#test/': 'test/' };
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (name === 'node_modules' || name === 'dist') continue;
+    if (statSync(full).isDirectory()) walk(full, out);
+    else if (/\.(ts|tsx)$/.test(name) && !/\.test\.tsx?$/.test(name)) out.push(full);
+  }
+  return out;
+}
+
+interface Edge { from: string; to: string; typeOnly: boolean }
+
+function importsOf(file: string): Edge[] {
+  const src = readFileSync(file, 'utf8');
+  const edges: Edge[] = [];
+  const re = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+  for (const m of src.matchAll(re)) {
+    const spec = m[3] ?? m[4] ?? m[5];
+    let target: string | null = null;
+    if (spec.startsWith('.')) target = resolve(dirname(file), spec);
+    else for (const [alias, dir] of Object.entries(ALIASES)) if (spec.startsWith(alias)) target = join(ROOT, dir, spec.slice(alias.length));
+    if (target) edges.push({ from: relative(ROOT, file), to: relative(ROOT, target), typeOnly: Boolean(m[2]) });
+  }
+  return edges;
+}
+
+const files = AREAS.flatMap((a) => {
+  try {
+    return walk(join(ROOT, a));
+  } catch {
+    return [];
+  }
+});
+const edges = files.flatMap(importsOf);
+const area = (p: string) => p.split('/')[0];
+
+describe('module boundaries', () => {
+  it('core imports nothing from api, worker, widget or admin', () => {
+    expect(edges.filter((e) => area(e.from) === 'core' && ['api', 'worker', 'widget', 'admin'].includes(area(e.to)))).toEqual([]);
+  });
+  it('api and worker never import each other', () => {
+    expect(edges.filter((e) => (area(e.from) === 'api' && area(e.to) === 'worker') || (area(e.from) === 'worker' && area(e.to) === 'api'))).toEqual([]);
+  });
+  it('browser code only imports types from core and nothing from api or worker', () => {
+    const bad = edges.filter((e) => ['widget', 'admin'].includes(area(e.from)) && (['api', 'worker'].includes(area(e.to)) || (area(e.to) === 'core' && !e.typeOnly)));
+    expect(bad).toEqual([]);
+  });
+  it('has no import cycles among runtime imports', () => {
+    const graph = new Map<string, string[]>();
+    for (const e of edges) if (!e.typeOnly) graph.set(e.from, [...(graph.get(e.from) ?? []), e.to]);
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (n: string, path: string[]) => {
+      if (state.get(n) === 'done') return;
+      if (state.get(n) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(n)), n].join(' → '));
+        return;
+      }
+      state.set(n, 'visiting');
+      for (const m of graph.get(n) ?? []) visit(m, [...path, n]);
+      state.set(n, 'done');
+    };
+    for (const n of graph.keys()) visit(n, []);
+    expect(cycles).toEqual([]);
+  });
+  it('actually sees the code (guards against a broken scan)', () => {
+    expect(files.length).toBeGreaterThan(20);
+    expect(edges.some((e) => e.from.startsWith('api/') && e.to.startsWith('core/'))).toBe(true);
+  });
+});

@@ -1,0 +1,222 @@
+// Porchlight tracker (w.js): page views, tool interactions, the porchlight() command queue and
+// the lazily loaded inquiry form, in ≤ 1.5 KB gzip. A classic script (IIFE) so that
+// document.currentScript works. It never throws into the host page and defines no global other
+// than window.porchlight. Wire format and behaviour: widget/README.md.
+//
+// One closure on purpose: the minifier (oxc) neither inlines single-use functions across
+// modules nor hoists repeated property reads, and every byte here is downloaded by every visitor.
+import type { FormContext, FormModule } from '../contract.ts';
+import { clip, uuid } from '../shared/text.ts';
+
+/** An event as it goes on the wire. */
+type TrackerEvent = Record<string, unknown>;
+
+/** window.porchlight: the snippet's queueing stub before w.js runs, the real function after. */
+interface Porchlight {
+  (command: string, ...args: unknown[]): void;
+  /** Calls queued by the stub. */
+  q?: ArrayLike<unknown>[];
+  /** Set on the real function: a second copy of the snippet leaves the first in charge. */
+  l?: 1;
+}
+
+const LISTING_ATTR = 'data-porchlight-listing';
+
+/** Wraps an entry point (listener, timer, the public function) so that nothing throws into the host page. */
+const safe =
+  <A extends unknown[]>(f: (...a: A) => unknown) =>
+  (...a: A): void => {
+    try {
+      f(...a);
+    } catch {
+      // the host page must never see our errors
+    }
+  };
+
+/** The listing of `el` (its own or its closest ancestor's attribute), else the page's first one. */
+const listingOf = (el?: Element | null): string | undefined => {
+  const holder = el?.closest(`[${LISTING_ATTR}]`) || document.querySelector(`[${LISTING_ATTR}]`);
+  return holder ? clip(holder.getAttribute(LISTING_ATTR), 200) : undefined;
+};
+
+/**
+ * The first 20 properties, keys ≤ 40 and strings ≤ 500 characters. Other values go as they are:
+ * numbers, booleans and null are fine; objects get the batch refused (see the README).
+ */
+const cleanProps = (input: any): Record<string, unknown> | undefined => {
+  if (input) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(input).slice(0, 20)) {
+      const value = input[key];
+      out[clip(key, 40)] = typeof value === 'string' ? clip(value, 500) : value;
+    }
+    return out;
+  }
+};
+
+/** Takes (and clears) the events that failed to send earlier, in this page or a previous one. */
+const takeStored = (): TrackerEvent[] => {
+  try {
+    const stored = JSON.parse(localStorage.porchlight_q); // throws when there is none
+    delete localStorage.porchlight_q;
+    return [].concat(stored);
+  } catch {
+    return [];
+  }
+};
+
+try {
+  const w = window as unknown as { porchlight?: Porchlight; doNotTrack?: string };
+  const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
+  const doc = document;
+  const script = (doc.currentScript || doc.querySelector('script[data-site][src*="w.js"]')) as HTMLScriptElement | null;
+  const site = script?.getAttribute('data-site');
+  const stub = w.porchlight;
+  if (site && !stub?.l) {
+    const src = script!.src;
+    const origin = new URL(src).origin;
+    const endpoint = `${origin}/v1/collect`;
+
+    // The anonymous visitor id lives in localStorage (never a cookie); where storage is blocked
+    // (Safari private mode, sandboxed iframes) it lives for this page only.
+    let visitor: string;
+    try {
+      visitor = localStorage.porchlight_vid;
+      if (!/^[\w-]{36}$/.test(visitor)) localStorage.porchlight_vid = visitor = uuid();
+    } catch {
+      visitor = uuid();
+    }
+    // Do-Not-Track / Global Privacy Control: the API decides, by the site's setting, what to drop.
+    const envelope = { site, visitor, dnt: nav.doNotTrack === '1' || nav.globalPrivacyControl === true || w.doNotTrack === '1' || undefined };
+    const ctx: FormContext = { ...envelope, origin };
+
+    /** The API's limit per batch. */
+    const MAX_BATCH_EVENTS = 50;
+    /**
+     * A batch is sent once its JSON passes this, so it stays under the API's 32 KB body limit even
+     * with one largest event added (~13 KB with 20 long props; URLs are percent-encoded ASCII).
+     */
+    const BATCH_CHARS = 16_000;
+    let queue: TrackerEvent[] = [];
+    let timer: ReturnType<typeof setTimeout>;
+    let lastUrl: string | undefined;
+    let loadingForm: Promise<FormModule> | undefined;
+
+    /** Keeps events for a retry in localStorage `porchlight_q`: at most 100, the oldest dropped first. */
+    const store = (events: TrackerEvent[]) => {
+      try {
+        localStorage.porchlight_q = JSON.stringify(takeStored().concat(events).slice(-100));
+      } catch {
+        // no storage: these events are lost
+      }
+    };
+
+    /**
+     * Sends one batch. While the page stays: fetch(keepalive), whose answer is read — a network
+     * error, a 5xx or a 429 keeps the batch for a retry; any other 4xx drops it (it would never
+     * succeed). When the page is going away: sendBeacon, which only says whether it queued the
+     * body; if it did not (no sendBeacon, over its quota), fetch(keepalive) still outlives the page.
+     * A string body goes as `text/plain;charset=UTF-8` with both: CORS-safelisted, no preflight.
+     */
+    const send = (events: TrackerEvent[], leaving?: boolean) => {
+      const body = JSON.stringify({ ...envelope, events });
+      if (!(leaving && nav.sendBeacon?.(endpoint, body))) {
+        fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit' }).then(
+          (res) => (res.status > 499 || res.status === 429) && store(events),
+          () => store(events),
+        );
+      }
+    };
+
+    /** Sends everything queued, plus earlier failures, in batches within the API's limits. */
+    const flush = safe((leaving?: boolean) => {
+      // (a pending timer may still fire: it finds the queue empty)
+      let batch: TrackerEvent[] = [];
+      for (const event of takeStored().concat(queue)) {
+        if (batch.push(event) === MAX_BATCH_EVENTS || JSON.stringify(batch).length > BATCH_CHARS) {
+          send(batch, leaving);
+          batch = [];
+        }
+      }
+      queue = [];
+      if (batch[0]) send(batch, leaving);
+    });
+
+    /** Queues an event of `type` on the current page: sent ~1 s after the last one, or at once with a full batch. */
+    const record = (type: string, fields: TrackerEvent) => {
+      clearTimeout(timer);
+      if (queue.push({ id: uuid(), type, url: clip(location.href, 2048), ts: Date.now(), ...fields }) < MAX_BATCH_EVENTS) timer = setTimeout(flush, 1000);
+      else flush();
+    };
+
+    /** Runs `use` with the form module, imported (once) from next to w.js; a failed import is retried next time. */
+    const withForm = (use: (form: FormModule) => void) =>
+      (loadingForm ||= import(/* @vite-ignore */ new URL('w-form.js', src) as any /* import() takes its string form */)).then(safe(use), () => {
+        loadingForm = undefined;
+      });
+
+    const mountForms = () => doc.querySelector('[data-porchlight-form]') && withForm((form) => form.mount(ctx));
+
+    /** A page view, unless the URL is unchanged (ignoring the #fragment: in-page anchors are not pages); and new forms. */
+    const onPage = safe(() => {
+      const url = location.href.split('#')[0];
+      if (url !== lastUrl) {
+        record('page_view', {
+          listing: listingOf(),
+          props: { title: clip(doc.title, 200) || undefined, referrer: (!lastUrl && doc.referrer && clip(doc.referrer, 500)) || undefined },
+        });
+        lastUrl = url;
+      }
+      mountForms();
+    });
+
+    const porchlight: Porchlight = safe((command: string, a?: any, b?: unknown) => {
+      if (command === 'track') {
+        if (typeof a === 'string' && /^[a-z][a-z0-9_]{0,39}$/.test(a)) record(a, { listing: listingOf(), props: cleanProps(b) });
+      } else if (command === 'identify') {
+        // (no argument: a TypeError, swallowed by safe())
+        const props = cleanProps({ email: a.email, name: a.name, phone: a.phone })!;
+        // The API refuses an identify without a way to reach the person (400): it goes only with
+        // an email or phone, at once and alone, so that a typo cannot cost the queued events.
+        if (props.email || props.phone) {
+          flush();
+          record('identify', { props });
+          flush();
+        }
+      } else if (command === 'open') {
+        withForm((form) => form.open({ ...ctx, listing: a?.listing }));
+      }
+    });
+    porchlight.l = 1;
+    for (const args of stub?.q || []) porchlight.apply(null, args as any);
+    w.porchlight = porchlight;
+
+    doc.addEventListener(
+      'click',
+      safe((e: Event) => {
+        // a click's target is an Element; anything else throws into safe()
+        const el = (e.target as Element).closest('[data-porchlight-event]');
+        if (el) record('tool_interaction', { value: clip(el.getAttribute('data-porchlight-event'), 500), listing: listingOf(el) });
+      }),
+      true,
+    );
+    doc.addEventListener('visibilitychange', () => doc.visibilityState === 'hidden' && flush(true));
+    addEventListener('pagehide', () => flush(true));
+
+    // Client-side navigation: routers change the URL and then render, so read the page a moment later.
+    const later = () => setTimeout(onPage, 100);
+    for (const method of ['pushState', 'replaceState'] as const) {
+      const original = history[method];
+      history[method] = function (this: History) {
+        later();
+        return original.apply(this, arguments as any);
+      };
+    }
+    addEventListener('popstate', later);
+    // An async script may run before the page is parsed: its listing and form are not there yet.
+    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', onPage);
+    else onPage();
+  }
+} catch {
+  // never break the host page
+}

@@ -1,0 +1,25 @@
+import { JOBS } from '#core/jobs/queues.ts';
+import { RESCORE_BATCH_SIZE, rescoreUserLeads } from '#core/scoring/rescore-user-leads.ts';
+import type { JobHandler } from '../handler.ts';
+
+/**
+ * `leads.rescore-all` {userId, version}: rescores every lead of the user after a rules change,
+ * reporting progress in `scoring_rules`. A retried job (the worker died) resumes where the
+ * committed work ends — see `rescoreUserLeads`.
+ */
+export function createRescoreAllHandler(opts: { /** Leads per batch. Default RESCORE_BATCH_SIZE (200). */ batchSize?: number } = {}): JobHandler {
+  return async (ctx, payload) => {
+    const { userId, version } = JOBS.rescoreUser.payload.parse(payload);
+    const result = await rescoreUserLeads({
+      em: ctx.em, userId, version, now: ctx.now, batchSize: opts.batchSize ?? RESCORE_BATCH_SIZE,
+      onBatch: async ({ done }) => {
+        // Visible in BullMQ tooling; Postgres (scoring_rules.rescore_done) is the real record.
+        await ctx.job.updateProgress(done).catch(() => undefined);
+      },
+    });
+    ctx.log.info({ userId, version, ...result }, 'rescore finished');
+    return result;
+  };
+}
+
+export const rescoreAllHandler = createRescoreAllHandler();

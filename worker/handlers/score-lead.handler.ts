@@ -1,0 +1,31 @@
+import { JOBS } from '#core/jobs/queues.ts';
+import { scoreLead, isLeadFlaggedForRescore, type ScoreLeadResult } from '#core/scoring/score-lead.ts';
+import type { JobHandler } from '../handler.ts';
+
+/**
+ * Scoring passes one job makes when new activity keeps flagging the lead while it runs. The
+ * job id `score-<leadId>` is taken while this job is active, so an ingest that flags the lead
+ * meanwhile cannot enqueue another: the job itself picks the flag up. Past the bound, the
+ * sweeper (or the next ingest's job) finishes the work.
+ */
+export const MAX_SCORE_PASSES = 5;
+
+/**
+ * `leads.score`: claims the lead's `needs_rescore` flag and rescores it (score, band, breakdown,
+ * and on crossing into hot the `lead.hot` message and auto reminder, all in one transaction).
+ * A job whose flag was already taken by an earlier run does nothing.
+ */
+export const scoreLeadHandler: JobHandler = async (ctx, payload) => {
+  const { leadId } = JOBS.scoreLead.payload.parse(payload);
+  let last: ScoreLeadResult | null = null;
+  let passes = 0;
+  while (passes < MAX_SCORE_PASSES) {
+    const result = await scoreLead({ em: ctx.em, leadId, now: ctx.now(), mode: 'activity' });
+    if (!result) break;
+    passes++;
+    last = result;
+    if (result.becameHot) ctx.log.info({ leadId, score: result.score }, 'lead turned hot');
+    if (!(await isLeadFlaggedForRescore(ctx.em, leadId))) break;
+  }
+  return last ? { passes, score: last.score, band: last.band, previousBand: last.previousBand, becameHot: last.becameHot } : { passes };
+};
