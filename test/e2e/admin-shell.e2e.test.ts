@@ -80,6 +80,10 @@ describe('admin shell', () => {
 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
+    // Home is the leads dashboard; a new account is pointed at setting up a site.
+    await expectPath(page, '/app/leads');
+    await page.getByRole('heading', { name: 'No leads yet' }).waitFor();
+    await page.getByRole('link', { name: 'Set up a site' }).click();
     await expectPath(page, '/app/sites');
     await page.getByRole('heading', { name: 'No sites yet' }).waitFor();
     expect(await page.locator('.user-name').textContent()).toContain('Dana Realtor');
@@ -93,6 +97,8 @@ describe('admin shell', () => {
     await saveScreenshot(page, 'admin-04-login-failed');
 
     await logIn(page, EMAIL.toLowerCase(), PASSWORD);
+    await expectPath(page, '/app/leads');
+    await page.getByRole('navigation').getByRole('link', { name: 'Sites' }).click();
     await expectPath(page, '/app/sites');
 
     // Create a site: an origin with a path is caught before sending.
@@ -159,8 +165,8 @@ describe('admin shell', () => {
     });
 
     // Sections that are not built yet say so.
-    await page.getByRole('link', { name: 'Leads' }).click();
-    await expectPath(page, '/app/leads');
+    await page.getByRole('link', { name: 'Reminders' }).click();
+    await expectPath(page, '/app/reminders');
     await page.getByRole('heading', { name: 'Coming soon' }).waitFor();
     await saveScreenshot(page, 'admin-11-coming-soon');
     expect(pageErrors).toEqual([]);
