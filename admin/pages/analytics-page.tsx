@@ -237,6 +237,10 @@ function Kpi({ label, value, hint }: { label: string; value: string; hint?: stri
   );
 }
 
+const DAY = 86_400;
+const DAY_INCREMENTS = [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY, 91 * DAY];
+const shortDay = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+
 function EventsChart({ data, range, period }: { data: AnalyticsSummary; range: Range; period: string }) {
   const days = useMemo(() => daysBetween(range.from, range.to), [range.from, range.to]);
   const { series, options, aligned } = useMemo(() => {
@@ -260,7 +264,11 @@ function EventsChart({ data, range, period }: { data: AnalyticsSummary; range: R
       tzDate: (ts) => uPlotUtc(ts),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
       axes: [
-        { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' } },
+        {
+          stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' },
+          // Whole days only: the data is per UTC day, so hour ticks would suggest precision it does not have.
+          space: 56, incrs: DAY_INCREMENTS, values: (_u, splits) => splits.map((ts) => shortDay.format(new Date(ts * 1000))),
+        },
         { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? number.format(v) : '')) },
       ],
       cursor: { drag: { x: false, y: false } },
@@ -355,7 +363,7 @@ function BandsChart({ bands }: { bands: AnalyticsSummary['bands'] }) {
         <h2 id="bands-chart-title" class="card-title">
           Leads per band
         </h2>
-        <p class="muted small">{total === 0 ? 'No leads yet.' : `${number.format(total)} leads by their current score.`}</p>
+        <p class="muted small">{total === 0 ? 'No leads yet.' : `${number.format(total)} ${total === 1 ? 'lead' : 'leads'} by their current score.`}</p>
       </figcaption>
       <ul class="bar-list">
         {SCORE_BANDS.map((b) => (
