@@ -58,6 +58,11 @@ export const LeadSchema = defineEntity({
     { name: 'leads_user_band_score_index', expression: 'create index "leads_user_band_score_index" on "leads" ("user_id", "score_band", "score" desc, "lead_id" desc)' },
     // The decay refresh picks scored leads by age: keyset on (scored_at, lead_id).
     { name: 'leads_refresh_index', expression: 'create index "leads_refresh_index" on "leads" ("scored_at", "lead_id") where "score" > 0' },
+    // Search (`q`): substring matches on name, email and phone. Trigram GIN indexes let Postgres
+    // answer `ilike '%…%'` with a bitmap scan instead of reading every lead (pg_trgm, a trusted extension).
+    { name: 'leads_name_trgm_index', expression: 'create index "leads_name_trgm_index" on "leads" using gin ("name" gin_trgm_ops)' },
+    { name: 'leads_email_trgm_index', expression: 'create index "leads_email_trgm_index" on "leads" using gin ("email" gin_trgm_ops)' },
+    { name: 'leads_phone_trgm_index', expression: 'create index "leads_phone_trgm_index" on "leads" using gin ("phone" gin_trgm_ops)' },
   ],
 });
 export type Lead = InferEntity<typeof LeadSchema>;
