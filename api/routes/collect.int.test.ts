@@ -4,40 +4,19 @@ import { COLLECT_EVENTS_PER_IP_PER_MIN, COLLECT_EVENTS_PER_SITE_PER_MIN } from '
 import { stitchJobId } from '#core/events/stitch-visitor.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
+import { CHROME_UA, type IngestOptions, ipSource, sendIngest } from '#test/ingest.ts';
 
 const ORIGIN = 'https://homes.example';
-const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 let server: TestServer;
 let owner: ApiClient;
 let siteKey: string;
 let siteId: string;
-let ipCounter = 0;
 
-/** Each test sends from its own IP (TRUST_PROXY + X-Forwarded-For) so per-IP limits don't couple tests. */
-function freshIp(): string {
-  ipCounter++;
-  return `10.1.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
-}
+const freshIp = ipSource(1);
 
-interface SendOpts { origin?: string | null; ua?: string; contentType?: string; ip?: string; raw?: string }
-
-async function collect(body: unknown, opts: SendOpts = {}) {
-  const headers: Record<string, string> = { 'user-agent': opts.ua ?? CHROME_UA, 'x-forwarded-for': opts.ip ?? freshIp() };
-  if (opts.origin !== null) headers.origin = opts.origin ?? ORIGIN;
-  const res = await fetch(`${server.url}/v1/collect`, {
-    method: 'POST',
-    headers: { 'content-type': opts.contentType ?? 'text/plain;charset=UTF-8', ...headers },
-    body: opts.raw ?? JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body: json };
+function collect(body: unknown, opts: IngestOptions = {}) {
+  return sendIngest(`${server.url}/v1/collect`, body, { ...opts, defaultOrigin: ORIGIN, nextIp: freshIp });
 }
 
 function event(overrides: Record<string, unknown> = {}) {
@@ -240,7 +219,7 @@ describe('POST /v1/collect drops silently', () => {
 
 describe('POST /v1/collect refuses bad input with a clear 4xx and stores nothing', () => {
   const big = (n: number) => 'x'.repeat(n);
-  const cases: Array<[string, () => { body?: unknown; opts?: SendOpts }, number, string, string?]> = [
+  const cases: Array<[string, () => { body?: unknown; opts?: IngestOptions }, number, string, string?]> = [
     ['malformed JSON', () => ({ opts: { raw: '{"site": "pk_x", "events": [' } }), 400, 'invalid_json'],
     ['an empty body', () => ({ opts: { raw: '' } }), 400, 'invalid_json'],
     ['a JSON array', () => ({ opts: { raw: '[]' } }), 400, 'validation_failed', ''],

@@ -5,40 +5,20 @@ import { stitchJobId } from '#core/events/stitch-visitor.ts';
 import { scoreJobId } from '#core/leads/mark-for-rescore.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
+import { CHROME_UA, type IngestOptions, ipSource, sendIngest } from '#test/ingest.ts';
 
 const ORIGIN = 'https://homes.example';
-const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 let server: TestServer;
 let owner: ApiClient;
 let siteKey: string;
 let siteId: string;
 let ownerId: string;
-let ipCounter = 0;
 
-function freshIp(): string {
-  ipCounter++;
-  return `10.2.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
-}
+const freshIp = ipSource(2);
 
-interface SendOpts { origin?: string | null; ua?: string; contentType?: string; ip?: string; raw?: string }
-
-async function submit(body: unknown, opts: SendOpts = {}) {
-  const headers: Record<string, string> = { 'user-agent': opts.ua ?? CHROME_UA, 'x-forwarded-for': opts.ip ?? freshIp() };
-  if (opts.origin !== null) headers.origin = opts.origin ?? ORIGIN;
-  const res = await fetch(`${server.url}/v1/inquiries`, {
-    method: 'POST',
-    headers: { 'content-type': opts.contentType ?? 'text/plain;charset=UTF-8', ...headers },
-    body: opts.raw ?? JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body: json, text };
+function submit(body: unknown, opts: IngestOptions = {}) {
+  return sendIngest(`${server.url}/v1/inquiries`, body, { ...opts, defaultOrigin: ORIGIN, nextIp: freshIp });
 }
 
 let emailCounter = 0;
@@ -195,7 +175,7 @@ describe('POST /v1/inquiries', () => {
 });
 
 describe('POST /v1/inquiries refuses bad input with a clear 4xx and stores nothing', () => {
-  const cases: Array<[string, () => { body?: unknown; opts?: SendOpts }, number, string, string?]> = [
+  const cases: Array<[string, () => { body?: unknown; opts?: IngestOptions }, number, string, string?]> = [
     ['malformed JSON', () => ({ opts: { raw: '{"site":' } }), 400, 'invalid_json'],
     ['multipart/form-data', () => ({ opts: { raw: '--b\r\nContent-Disposition: form-data; name="message"\r\n\r\nhi\r\n--b--', contentType: 'multipart/form-data; boundary=b' } }), 415, 'unsupported_media_type'],
     ['form-urlencoded', () => ({ opts: { raw: 'message=hi&email=a%40b.c', contentType: 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type'],
