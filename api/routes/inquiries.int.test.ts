@@ -5,7 +5,7 @@ import { stitchJobId } from '#core/events/stitch-visitor.ts';
 import { scoreJobId } from '#core/leads/mark-for-rescore.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
-import { CHROME_UA, type IngestOptions, ipSource, sendIngest } from '#test/ingest.ts';
+import { type IngestOptions, ipSource, sendIngest } from '#test/ingest.ts';
 
 const ORIGIN = 'https://homes.example';
 
