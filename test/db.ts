@@ -1,6 +1,7 @@
-import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { databaseUrl, TEMPLATE_DB, TEST_PG_ADMIN_URL } from './env.ts';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL } from './env.ts';
 
 export interface TestDatabase {
   name: string;
@@ -20,12 +21,13 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh, migrated database cloned from the template; drop it in afterAll. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `porchlight_t_${randomBytes(6).toString('hex')}`;
+  const name = createTestDatabaseName('db');
+  const template = inject('templateDb');
   await withAdmin(async (c) => {
     // CREATE DATABASE … TEMPLATE fails while another session is connected to the template: retry briefly.
     for (let i = 0; ; i++) {
       try {
-        await c.query(`create database "${name}" template "${TEMPLATE_DB}"`);
+        await c.query(`create database "${name}" template "${template}"`);
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== '55006' || i > 50) throw err;

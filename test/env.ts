@@ -1,7 +1,20 @@
 /** Connection settings for the shared test services (the machine's Postgres and Redis). */
 export const TEST_PG_ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const TEMPLATE_DB = 'porchlight_test_template';
+/** Test databases older than this are leftovers of an interrupted run (global-setup drops them). */
+export const STALE_TEST_DATABASE_MS = 6 * 60 * 60 * 1000;
+
+/** `porchlight_t_<kind>_<creation time, base 36>_<random>`: the time tells a live run's database from a leftover. */
+export function createTestDatabaseName(kind: 'db' | 'tpl'): string {
+  return `porchlight_t_${kind}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** True for a test database (or template) created more than STALE_TEST_DATABASE_MS ago, or named before names carried their time. */
+export function isStaleTestDatabase(name: string, now = Date.now()): boolean {
+  const match = /^porchlight_t_(?:db|tpl)_([0-9a-z]+)_[0-9a-z]+$/.exec(name);
+  if (!match) return /^porchlight_t(?:est_template$|_[0-9a-f]{12}$)/.test(name);
+  return now - Number.parseInt(match[1], 36) > STALE_TEST_DATABASE_MS;
+}
 
 export function databaseUrl(dbName: string): string {
   const url = new URL(TEST_PG_ADMIN_URL);

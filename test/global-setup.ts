@@ -1,20 +1,37 @@
 // Migrates a template database once per run; each test file clones it (CREATE DATABASE … TEMPLATE),
-// which takes ~100 ms instead of re-running migrations per file.
+// which takes ~100 ms instead of re-running migrations per file. Several runs may share the
+// machine's Postgres at once (engineers running single files side by side): each run has its own
+// template, and only leftovers older than STALE_TEST_DATABASE_MS are dropped, never a live run's.
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '../core/db/migrate.ts';
-import { databaseUrl, TEMPLATE_DB, TEST_PG_ADMIN_URL } from './env.ts';
+import { createTestDatabaseName, databaseUrl, isStaleTestDatabase, TEST_PG_ADMIN_URL } from './env.ts';
 
-export default async function setup(): Promise<() => Promise<void>> {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** This run's migrated template database (test/db.ts clones it). */
+    templateDb: string;
+  }
+}
+
+async function withAdmin(fn: (c: pg.Client) => Promise<void>): Promise<void> {
   const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
   await admin.connect();
   try {
-    // Leftovers from an interrupted run.
-    const stale = await admin.query(`select datname from pg_database where datname like 'porchlight_t_%'`);
-    for (const row of stale.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
-    await admin.query(`drop database if exists "${TEMPLATE_DB}" with (force)`);
+    await fn(admin);
   } finally {
     await admin.end();
   }
-  await migrateDatabase(databaseUrl(TEMPLATE_DB));
-  return async () => {};
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const templateDb = createTestDatabaseName('tpl');
+  await withAdmin(async (admin) => {
+    // Leftovers from interrupted runs.
+    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'porchlight\\_t%'`);
+    for (const { datname } of rows) if (isStaleTestDatabase(datname)) await admin.query(`drop database if exists "${datname}" with (force)`);
+  });
+  await migrateDatabase(databaseUrl(templateDb));
+  project.provide('templateDb', templateDb);
+  return () => withAdmin(async (admin) => void (await admin.query(`drop database if exists "${templateDb}" with (force)`)));
 }
