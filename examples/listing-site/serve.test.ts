@@ -1,8 +1,8 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleServer, type ExampleServer } from './serve.ts';
+import { type ExampleServer, startExampleServer } from './serve.ts';
 
 let dir: string;
 let example: ExampleServer;

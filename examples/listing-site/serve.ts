@@ -1,12 +1,12 @@
 // The example listing site: `npm run example`. Migrates the database, seeds a demo realtor and a
 // demo site (idempotent), then serves ./public on EXAMPLE_PORT (4000) with the snippet pointed at
 // the local API. The API itself runs separately: `npm start`.
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { signUp } from '../../core/accounts/sign-up.ts';
 import { UserSchema } from '../../core/accounts/user.entity.ts';
 import { loadConfigOrExit } from '../../core/config.ts';

@@ -1,0 +1,403 @@
+// The widget's inquiry form (w-form.js) in a real browser, on the example listing site, against
+// the real API, Postgres, Redis and an in-process worker (stitching): it survives hostile host
+// CSS, works from the keyboard alone, validates and announces errors, keeps typed text through
+// refusals and network failures (retrying with the same submission id), drops honeypot
+// submissions, and opens as a modal dialog with porchlight('open'). Needs `npm run build:widget`
+// (the test server serves dist/widget; `npm test` builds first). Screenshots go to
+// test-results/screenshots.
+
+import { existsSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '#core/logger.ts';
+import { createRedis } from '#core/redis.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { ApiClient } from '#test/http.ts';
+import { waitFor } from '#test/wait.ts';
+import { HANDLERS } from '#worker/handlers/index.ts';
+import { startWorkerRuntime, type WorkerRuntime } from '#worker/runtime.ts';
+import { type ExampleServer, PUBLIC_DIR, startExampleServer } from '../../examples/listing-site/serve.ts';
+
+let server: TestServer;
+let workerRedis: Redis;
+let runtime: WorkerRuntime;
+let example: ExampleServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+let siteId = '';
+/** Errors thrown in any page: the widget must never throw into its host. */
+const pageErrors: string[] = [];
+
+/** The example's listing page (written alongside; hostile.html stands in until it exists). */
+const LISTING_PAGE = existsSync(`${PUBLIC_DIR}/index.html`) ? '/' : '/hostile.html';
+
+/** A page of the example site in a fresh browser context (a new visitor), with the form mounted. */
+async function openPage(path: string, viewport = { width: 1100, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on('pageerror', (err) => pageErrors.push(`${path}: ${err.message}`));
+  await page.goto(example.url + path);
+  await page.locator('[data-porchlight-form]').first().locator('form').waitFor({ state: 'visible' });
+  return page;
+}
+
+/** The focused element, looking into shadow roots: `tag[name=…]`, `tag.class` or `tag`. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    if (!el) return '';
+    const name = el.getAttribute('name');
+    return el.tagName.toLowerCase() + (name ? `[name=${name}]` : el.className ? `.${el.className}` : '');
+  });
+}
+
+/** Waits until `target` (as `focused` describes it) has the focus: the form moves it after rendering. */
+async function expectFocus(page: Page, target: string): Promise<void> {
+  await waitFor(async () => (await focused(page)) === target, { description: `the focus on ${target}` });
+}
+
+/** Presses Tab until `target` (as `focused` describes it) has the focus; at most `max` times. */
+async function tabTo(page: Page, target: string, max = 40): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if ((await focused(page)) === target) return;
+  }
+  throw new Error(`Tab never reached ${target} (last: ${await focused(page)})`);
+}
+
+/** The visitor id the tracker keeps in localStorage. */
+function visitorOf(page: Page): Promise<string> {
+  return page.evaluate(() => localStorage.porchlight_vid as string);
+}
+
+/** Collects the bodies of the page's `POST /v1/inquiries` requests. */
+function recordInquiries(page: Page): Array<Record<string, any>> {
+  const bodies: Array<Record<string, any>> = [];
+  page.on('request', (req: Request) => {
+    if (req.method() === 'POST' && req.url() === `${server.url}/v1/inquiries`) bodies.push(JSON.parse(req.postData() ?? '{}'));
+  });
+  return bodies;
+}
+
+async function inquiriesFor(email: string) {
+  return server.sql<{ inquiry_id: string; source: string; listing_ref: string | null; client_event_id: string; message: string; lead_id: string }>(
+    `select i.inquiry_id, i.source, i.listing_ref, i.client_event_id, i.message, i.lead_id
+       from inquiries i join leads l on l.lead_id = i.lead_id where l.email = $1`,
+    [email],
+  );
+}
+
+/** The inline form's host element (Playwright's locators pierce its open shadow root). */
+const inline = (page: Page) => page.locator('[data-porchlight-form]');
+
+/** Fills the form inside `form` (keyboard-only use has its own test). */
+async function fillForm(form: Locator, v: { name?: string; email?: string; phone?: string; message?: string; consent?: boolean }) {
+  if (v.name !== undefined) await form.getByLabel('Name').fill(v.name);
+  if (v.email !== undefined) await form.getByLabel('Email').fill(v.email);
+  if (v.phone !== undefined) await form.getByLabel('Phone').fill(v.phone);
+  if (v.message !== undefined) await form.getByLabel('Message').fill(v.message);
+  if (v.consent) await form.getByLabel(/I agree/).check();
+}
+
+const alertText = (page: Page) => inline(page).getByRole('alert').textContent();
+
+beforeAll(async () => {
+  server = await startTestServer();
+  workerRedis = createRedis(server.config.REDIS_URL, { name: 'inquiry-form-e2e-worker' });
+  runtime = await startWorkerRuntime({
+    config: server.config,
+    orm: server.orm,
+    connection: workerRedis,
+    queues: server.queues,
+    logger: createLogger({ level: server.config.LOG_LEVEL, name: 'worker-e2e' }),
+    handlers: HANDLERS,
+  });
+  browser = await launchBrowser();
+
+  // The example server needs the site key and the site needs the example's origin: create the
+  // site, start the example on a free port, then allow its origin.
+  const owner = new ApiClient(server.url);
+  await owner.signUp({ username: 'Dana Realtor' });
+  const site = await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: ['https://oakrealty.example'] });
+  expect(site.status).toBe(201);
+  siteId = site.body.siteId;
+  example = await startExampleServer({ port: 0, apiOrigin: server.url, siteKey: site.body.publicKey });
+  expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url] })).status).toBe(200);
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser?.close();
+  await example?.close();
+  await runtime?.close();
+  await workerRedis?.quit();
+  await server?.close();
+});
+
+describe('the inquiry form', () => {
+  it('renders visibly and correctly on a page with hostile CSS, and its CSS does not leak', async () => {
+    const page = await openPage('/hostile.html');
+    const form = inline(page);
+
+    const look = await page.evaluate(() => {
+      const host = document.querySelector('[data-porchlight-form]')!;
+      const root = host.shadowRoot!;
+      const box = (el: Element) => {
+        const r = el.getBoundingClientRect();
+        const s = getComputedStyle(el);
+        return { w: r.width, h: r.height, display: s.display, visibility: s.visibility, opacity: s.opacity, fontSize: s.fontSize, color: s.color, fontFamily: s.fontFamily };
+      };
+      const button = root.querySelector('button[type=submit]')!;
+      const r = button.getBoundingClientRect();
+      return {
+        host: { ...box(host), filter: getComputedStyle(host).filter },
+        inputs: [...root.querySelectorAll('input:not([name=hp]):not([type=checkbox]), textarea')].map(box),
+        labels: [...root.querySelectorAll('label')].filter((l) => !l.closest('[aria-hidden]')).map(box),
+        heading: { ...box(root.querySelector('h2')!), text: root.querySelector('h2')!.textContent },
+        button: { ...box(button), text: button.textContent },
+        // What a click at the button's centre lands on: the button, not the page or its banner.
+        hit: root.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)?.textContent,
+        honeypot: box(root.querySelector('input[name=hp]')!.closest('div')!),
+        pageHeading: getComputedStyle(document.querySelector('h1')!).color,
+      };
+    });
+
+    expect(look.host).toMatchObject({ display: 'block', visibility: 'visible', opacity: '1', filter: 'none' });
+    expect(look.host.w).toBeGreaterThan(300);
+    expect(look.inputs).toHaveLength(4); // name, email, phone, message (+ the checkbox, below)
+    for (const input of look.inputs) {
+      expect(input).toMatchObject({ display: 'block', visibility: 'visible', opacity: '1', fontSize: '15px', color: 'rgb(29, 36, 51)' });
+      expect(input.w).toBeGreaterThan(250);
+      expect(input.h).toBeGreaterThan(30);
+      expect(input.fontFamily).not.toMatch(/comic/i);
+    }
+    expect(look.labels.map((l) => l.display)).toEqual(['block', 'block', 'block', 'block', 'flex']);
+    for (const label of look.labels) expect(label.h).toBeGreaterThan(15);
+    expect(look.heading).toMatchObject({ text: 'Ask about this home', fontSize: '20px' });
+    expect(look.button).toMatchObject({ text: 'Send message', display: 'inline-block', fontSize: '15px', color: 'rgb(255, 255, 255)' });
+    expect(look.hit).toBe('Send message');
+    // The honeypot is in the DOM but off-screen.
+    expect(look.honeypot.w).toBeLessThanOrEqual(1);
+    // Our styles stay inside the shadow root: the page keeps its own (magenta) heading.
+    expect(look.pageHeading).toBe('rgb(255, 0, 255)');
+
+    // Playwright's actionability checks (visible, stable, enabled, receives the pointer).
+    await form.getByLabel('Email').click({ trial: true });
+    await form.getByLabel(/I agree/).click({ trial: true });
+    await form.getByRole('button', { name: 'Send message' }).click({ trial: true });
+
+    await saveScreenshot(page, 'widget-form-hostile-css');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('can be filled in and sent with the keyboard alone, and the visitor’s earlier page views join the lead', { timeout: 30_000 }, async () => {
+    const email = 'robin.keyboard@example.com';
+    const page = await openPage(LISTING_PAGE);
+    const visitor = await visitorOf(page);
+    // The tracker's page view is stored before the inquiry (an anonymous visitor, no lead yet).
+    const views = await waitFor(
+      async () => (await server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor])).length,
+      { description: 'the page view' },
+    );
+    expect(views).toBeGreaterThanOrEqual(1);
+
+    await tabTo(page, 'input[name=name]');
+    await page.keyboard.type('Robin Keys');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('input[name=email]');
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('input[name=phone]');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('textarea[name=message]');
+    await page.keyboard.type('Could I see 12 Oak St on Saturday morning?');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('input[name=consent]');
+    await page.keyboard.press('Space');
+    // The honeypot is skipped: the next stop is the button.
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('button');
+    await page.keyboard.press('Enter');
+
+    // The success message is shown, announced (role=status) and focused.
+    const status = inline(page).getByRole('status');
+    await status.waitFor();
+    expect(await status.textContent()).toContain('Thank you');
+    await expectFocus(page, 'p.ok');
+
+    const [lead] = await waitFor(
+      async () => {
+        const rows = await server.sql<{ lead_id: string; name: string }>('select lead_id, name from leads where email = $1', [email]);
+        return rows.length ? rows : null;
+      },
+      { description: 'the lead' },
+    );
+    expect(lead.name).toBe('Robin Keys');
+    const inquiries = await inquiriesFor(email);
+    expect(inquiries).toHaveLength(1);
+    expect(inquiries[0]).toMatchObject({ source: 'widget', listing_ref: 'oak-12', message: 'Could I see 12 Oak St on Saturday morning?' });
+    // Stitching (the worker): the anonymous page views now carry the lead.
+    await waitFor(
+      async () => {
+        const rows = await server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor]);
+        return rows.length >= views && rows.every((r) => r.lead_id === lead.lead_id);
+      },
+      { description: 'page views stitched to the lead' },
+    );
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('without an email or a phone, announces the error by the field and sends nothing', async () => {
+    const page = await openPage('/hostile.html');
+    const sent = recordInquiries(page);
+    await fillForm(inline(page), { name: 'Sam Nocontact', message: 'Please call me.', consent: true });
+    await inline(page).getByRole('button', { name: 'Send message' }).click();
+
+    await waitFor(async () => (await alertText(page)) === 'Enter an email or a phone number', { description: 'the alert' });
+    const email = inline(page).getByLabel('Email');
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = await email.getAttribute('aria-describedby');
+    expect(await page.locator('[data-porchlight-form]').locator(`#${describedBy}`).textContent()).toBe('Enter an email or a phone number');
+    await expectFocus(page, 'input[name=email]');
+    // The typed text is still there; nothing went to the API, nothing was stored.
+    expect(await inline(page).getByLabel('Message').inputValue()).toBe('Please call me.');
+    expect(sent).toEqual([]);
+    expect(await server.sql(`select 1 from leads where name = 'Sam Nocontact'`)).toEqual([]);
+
+    // Fixing it clears the error on the next try.
+    await inline(page).getByLabel('Phone').fill('+1 555 010 0142');
+    await inline(page).getByRole('button', { name: 'Send message' }).click();
+    await inline(page).getByRole('status').waitFor();
+    expect(await inline(page).getByLabel('Email').count()).toBe(0);
+  });
+
+  it('keeps the typed text through a refusal and network failures, and a retry stores one inquiry', { timeout: 30_000 }, async () => {
+    const email = 'casey.retry@example.com';
+    const page = await openPage('/hostile.html');
+    const sent = recordInquiries(page);
+    const message = 'Is the garden south-facing?';
+
+    // 1. The API refuses (a control character in the message): its field error is shown.
+    await fillForm(inline(page), { name: 'Casey Retry', email, message: `${message}\u0007`, consent: true });
+    await inline(page).getByRole('button', { name: 'Send message' }).click();
+    await waitFor(async () => (await alertText(page)) === 'Control characters are not allowed', { description: 'the API’s field error' });
+    expect(await inline(page).getByLabel('Message').getAttribute('aria-invalid')).toBe('true');
+    await expectFocus(page, 'textarea[name=message]');
+    expect(await inline(page).getByLabel('Name').inputValue()).toBe('Casey Retry');
+    expect(await inline(page).getByLabel('Email').inputValue()).toBe(email);
+    expect(await inquiriesFor(email)).toEqual([]);
+
+    // 2. The network fails: "could not send", everything still typed, the button usable again.
+    await inline(page).getByLabel('Message').fill(message);
+    await page.route(`${server.url}/v1/inquiries`, (route) => route.abort('internetdisconnected'));
+    await inline(page).getByRole('button', { name: 'Send message' }).click();
+    await waitFor(async () => (await alertText(page))?.startsWith('Could not send'), { description: 'the network error' });
+    expect(await inline(page).getByLabel('Message').inputValue()).toBe(message);
+    expect(await inline(page).getByLabel('Email').inputValue()).toBe(email);
+    expect(await inline(page).getByRole('button', { name: 'Send message' }).isEnabled()).toBe(true);
+    await expectFocus(page, 'button');
+    expect(await inquiriesFor(email)).toEqual([]);
+
+    // 3. The inquiry is stored but its answer is lost on the way back.
+    await page.unroute(`${server.url}/v1/inquiries`);
+    await page.route(`${server.url}/v1/inquiries`, async (route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await inline(page).getByRole('button', { name: 'Send message' }).click();
+    await waitFor(async () => (await alertText(page))?.startsWith('Could not send'), { description: 'the lost answer' });
+    expect(await inquiriesFor(email)).toHaveLength(1);
+
+    // 4. The retry (same submission id) succeeds and stores nothing twice.
+    await page.unroute(`${server.url}/v1/inquiries`);
+    await expectFocus(page, 'button');
+    await page.keyboard.press('Enter');
+    await inline(page).getByRole('status').waitFor();
+    const stored = await inquiriesFor(email);
+    expect(stored).toHaveLength(1);
+    expect(stored[0].message).toBe(message);
+
+    expect(sent).toHaveLength(4);
+    const ids = new Set(sent.map((b) => b.id));
+    expect(ids.size).toBe(1);
+    expect(stored[0].client_event_id).toBe(sent[0].id);
+    expect(sent[3]).toMatchObject({ name: 'Casey Retry', email, message, listing: 'oak-12', consent: true, hp: '' });
+    expect(sent[3].visitor).toBe(await visitorOf(page));
+    expect(sent[3].url).toBe(`${example.url}/hostile.html`);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('with the honeypot filled in, the API answers 202 and stores nothing', async () => {
+    const email = 'honey.bot@example.com';
+    const page = await openPage('/hostile.html');
+    await fillForm(inline(page), { name: 'Honey Bot', email, message: 'Buy cheap watches', consent: true });
+    await page.evaluate(() => {
+      const hp = document.querySelector('[data-porchlight-form]')!.shadowRoot!.querySelector<HTMLInputElement>('input[name=hp]')!;
+      hp.value = 'https://spam.example';
+    });
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${server.url}/v1/inquiries`),
+      inline(page).getByRole('button', { name: 'Send message' }).click(),
+    ]);
+    expect(response.status()).toBe(202);
+    expect(JSON.parse(response.request().postData() ?? '{}').hp).toBe('https://spam.example');
+    await inline(page).getByRole('status').waitFor();
+    expect(await server.sql('select 1 from leads where email = $1', [email])).toEqual([]);
+    expect(await server.sql(`select 1 from inquiries where message = 'Buy cheap watches'`)).toEqual([]);
+  });
+
+  it("porchlight('open') shows one modal dialog; Escape and the close button close it and give the focus back", { timeout: 30_000 }, async () => {
+    const email = 'morgan.modal@example.com';
+    const page = await openPage(LISTING_PAGE);
+    // An "Ask about Maple Ave" button of the host page's own.
+    await page.evaluate(() => {
+      const button = document.createElement('a');
+      button.href = '#ask';
+      button.id = 'ask';
+      button.textContent = 'Ask about 7 Maple Ave';
+      button.addEventListener('click', (e) => {
+        e.preventDefault();
+        (window as any).porchlight('open', { listing: 'maple-7' });
+        (window as any).porchlight('open', { listing: 'maple-7' }); // a double click: still one dialog
+      });
+      document.body.prepend(button);
+      button.focus();
+    });
+    const opener = 'a';
+    expect(await focused(page)).toBe(opener);
+
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.count()).toBe(1);
+    expect(await dialog.getAttribute('aria-modal')).toBe('true');
+    expect(await dialog.getByRole('heading').textContent()).toBe('Ask about this home');
+    await expectFocus(page, 'input[name=name]');
+    await saveScreenshot(page, 'widget-form-modal', { fullPage: false });
+
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expectFocus(page, opener);
+
+    // Again, this time sent: the inquiry is about the listing given to open().
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await fillForm(dialog, { name: 'Morgan Modal', email, message: 'Is Maple Ave still available?', consent: true });
+    await dialog.getByRole('button', { name: 'Send message' }).click();
+    await dialog.getByRole('status').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expectFocus(page, opener);
+    const [inquiry] = await waitFor(async () => {
+      const rows = await inquiriesFor(email);
+      return rows.length ? rows : null;
+    });
+    expect(inquiry).toMatchObject({ source: 'widget', listing_ref: 'maple-7' });
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,160 @@
+// The inquiry form: name, email, phone, message, consent and a honeypot, posted to
+// `POST /v1/inquiries` (docs/widget-ingest.md), inline or as a modal dialog. Fields are
+// uncontrolled, so whatever the person typed stays put through errors and retries; one
+// submission id is kept until it succeeds, so a retry after a lost answer stores one inquiry.
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+// biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragmas above) calls them
+import { Fragment, h } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { FormContext } from '../contract.ts';
+import { clip, uuid } from '../shared/text.ts';
+import { FIELD_ORDER, type FieldErrors, type FieldName, validate } from './validate.ts';
+
+export interface InquiryFormProps {
+  ctx: FormContext;
+  /** The listing the inquiry is about, already clipped; none: a general inquiry. */
+  listing?: string;
+  /** Given: the form is a modal dialog with a close button (and Escape) that call it. */
+  close?: () => void;
+}
+
+const SENDING = 1;
+const SENT = 2;
+
+export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
+  const [state, setState] = useState(0);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [alert, setAlert] = useState('');
+  const [id] = useState(uuid);
+  const form = useRef<HTMLFormElement>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
+  /** What to focus after the next render: a selector inside the form. */
+  const focusNext = useRef('');
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (d) {
+      // The top layer: above any z-index, the page inert, Escape closes. Old Safari: a fixed box.
+      if (d.showModal) d.showModal();
+      else d.setAttribute('open', '');
+      d.querySelector('input')?.focus();
+    }
+  }, []);
+  useEffect(() => {
+    if (focusNext.current) form.current?.querySelector<HTMLElement>(focusNext.current)?.focus();
+    focusNext.current = '';
+  });
+
+  /** Shows `fieldErrors` by their fields and announces the first (else `message`); focuses the first bad field, else the button. */
+  const fail = (fieldErrors: FieldErrors, message: string) => {
+    const first = FIELD_ORDER.find((f) => fieldErrors[f]);
+    setErrors(fieldErrors);
+    setAlert((first && fieldErrors[first]) || message);
+    setState(0);
+    focusNext.current = first ? `[name=${first}]` : 'button';
+  };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (state) return;
+    const raw = Object.fromEntries(new FormData(form.current!)) as Record<string, string>;
+    const values = { name: raw.name.trim(), email: raw.email.trim(), phone: raw.phone.trim(), message: raw.message.trim(), consent: !!raw.consent };
+    const invalid = validate(values);
+    if (FIELD_ORDER.some((f) => invalid[f])) return fail(invalid, '');
+    setState(SENDING);
+    setErrors({});
+    setAlert('');
+    let res: Response | undefined;
+    try {
+      const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, listing, url: clip(location.href, 2048), hp: raw.hp });
+      res = await fetch(`${ctx.origin}/v1/inquiries`, { method: 'POST', body, credentials: 'omit', keepalive: true });
+    } catch {
+      // offline, blocked, aborted: the generic message below
+    }
+    if (res?.ok) return setState(SENT);
+    // A 4xx is the API's refusal, with its message and field errors; a 5xx or no answer: try again.
+    const fieldErrors: FieldErrors = {};
+    let message = 'Could not send. Check your connection and try again.';
+    if (res && res.status < 500) {
+      try {
+        const { error } = await res.json();
+        message = error.message;
+        for (const d of error.details || []) if (FIELD_ORDER.includes(d.path)) fieldErrors[d.path as FieldName] = d.message;
+      } catch {
+        // not the API's JSON (a proxy's error page): the generic message
+      }
+    }
+    fail(fieldErrors, message);
+  };
+
+  /** aria-describedby: the field's error when it has one, else its hint. */
+  const describedBy = (f: FieldName, hint?: string) => (errors[f] ? `${f}-e` : hint);
+  const error = (f: FieldName) =>
+    errors[f] && (
+      <p id={`${f}-e`} class="e">
+        {errors[f]}
+      </p>
+    );
+  const input = (f: 'name' | 'email' | 'phone', label: string, type: 'text' | 'email' | 'tel', autocomplete: string, max: number, hint?: string) => (
+    <>
+      <label for={f}>{label}</label>
+      <input id={f} name={f} type={type as 'text'} autocomplete={autocomplete} maxLength={max} aria-invalid={!!errors[f]} aria-describedby={describedBy(f, hint)} />
+      {error(f)}
+    </>
+  );
+
+  const content = (
+    <div class="w">
+      {close && (
+        <button type="button" class="x" aria-label="Close" onClick={close}>
+          ×
+        </button>
+      )}
+      <h2 id="t">{listing ? 'Ask about this home' : 'Contact the agent'}</h2>
+      {state === SENT ? (
+        <p class="ok" role="status" tabIndex={-1} ref={(el) => el?.focus()}>
+          Thank you! Your message was sent; the agent will reply soon.
+        </p>
+      ) : (
+        <form ref={form} onSubmit={submit} noValidate>
+          <p class="n" id="n">
+            Leave an email or a phone number so the agent can reply.
+          </p>
+          {input('name', 'Name', 'text', 'name', 255)}
+          {input('email', 'Email', 'email', 'email', 254, 'n')}
+          {input('phone', 'Phone', 'tel', 'tel', 40, 'n')}
+          <label for="message">Message</label>
+          <textarea id="message" name="message" required maxLength={5000} aria-invalid={!!errors.message} aria-describedby={describedBy('message')} />
+          {error('message')}
+          <label class="c">
+            <input type="checkbox" name="consent" required aria-invalid={!!errors.consent} aria-describedby={describedBy('consent')} />
+            I agree that the agent may contact me about this inquiry.
+          </label>
+          {error('consent')}
+          {/* Honeypot: off-screen, hidden from assistive tech, out of the tab order; people leave it empty. */}
+          <div class="h" aria-hidden="true">
+            <label>
+              Leave this empty
+              <input name="hp" tabIndex={-1} autocomplete="off" />
+            </label>
+          </div>
+          <p class="a" role="alert">
+            {alert}
+          </p>
+          {/* aria-disabled, not disabled: a disabled button drops the focus to <body> mid-send; submit() ignores presses while sending */}
+          <button type="submit" aria-disabled={state === SENDING}>{state === SENDING ? 'Sending…' : 'Send message'}</button>
+        </form>
+      )}
+    </div>
+  );
+  if (!close) return content;
+  // Escape and the platform's back gesture close a modal dialog natively (then `close` cleans up);
+  // one opened without showModal (Safari < 15.4) closes with its button only.
+  return (
+    <dialog ref={dialog} aria-modal="true" aria-labelledby="t" onClose={close}>
+      {content}
+    </dialog>
+  );
+}

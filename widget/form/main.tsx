@@ -1,0 +1,73 @@
+// Porchlight inquiry form (w-form.js): an ES module the tracker imports lazily from next to w.js
+// and calls as FormModule (widget/contract.ts). Each form renders into its own open shadow root
+// with its stylesheet, so host CSS cannot break it and ours cannot leak. Nothing here may throw
+// into the host page. Behaviour and wire format: widget/README.md.
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+// biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragmas above) calls h and Fragment
+import { type ComponentChild, Fragment, h, render } from 'preact';
+import type { FormContext, FormModule } from '../contract.ts';
+import { clip } from '../shared/text.ts';
+import { InquiryForm } from './inquiry-form.tsx';
+import { CSS } from './styles.ts';
+
+/** A listing reference as the API takes it (≤ 200 characters), from a string or a number; else none. */
+const listingRef = (v: unknown): string | undefined => ((typeof v === 'string' || typeof v === 'number') && clip(v, 200)) || undefined;
+
+/** The page's listing: the first `data-porchlight-listing`. */
+const pageListing = () => listingRef(document.querySelector('[data-porchlight-listing]')?.getAttribute('data-porchlight-listing'));
+
+/** Renders `node` with the stylesheet into a new open shadow root of `host`; returns the root. */
+const renderInShadow = (host: Element, node: ComponentChild): ShadowRoot => {
+  const root = host.attachShadow({ mode: 'open' });
+  render(
+    <>
+      <style>{CSS}</style>
+      {node}
+    </>,
+    root,
+  );
+  return root;
+};
+
+export const mount: FormModule['mount'] = (ctx) => {
+  try {
+    for (const el of document.querySelectorAll('[data-porchlight-form]')) {
+      try {
+        // An element that has a shadow root already has our form (or someone else's content).
+        if (!el.shadowRoot) renderInShadow(el, <InquiryForm ctx={ctx} listing={listingRef(el.getAttribute('data-listing')) || pageListing()} />);
+      } catch {
+        // one element that cannot host a shadow root (an <input>, a closed root) must not stop the others
+      }
+    }
+  } catch {
+    // never break the host page
+  }
+};
+
+/** The open dialog's host element: one dialog at a time. */
+let openHost: HTMLElement | undefined;
+
+export const open: FormModule['open'] = (ctx: FormContext) => {
+  try {
+    if (openHost) return;
+    const opener = document.activeElement as HTMLElement | null;
+    const host = document.createElement('div');
+    openHost = host;
+    document.body.append(host);
+    const close = () => {
+      try {
+        render(null, root);
+        host.remove();
+        openHost = undefined;
+        opener?.focus();
+      } catch {
+        // never break the host page
+      }
+    };
+    const root = renderInShadow(host, <InquiryForm ctx={ctx} listing={listingRef(ctx.listing) || pageListing()} close={close} />);
+  } catch {
+    openHost = undefined;
+  }
+};

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { type InquiryValues, validate } from './validate.ts';
+
+const ok: InquiryValues = { name: '', email: 'dana@example.com', phone: '', message: 'Still available?', consent: true };
+
+describe('the form’s client-side checks', () => {
+  it.each<[string, Partial<InquiryValues>, Record<string, string>]>([
+    ['an email is enough', {}, {}],
+    ['a phone is enough', { email: '', phone: '+1 (555) 010-0199' }, {}],
+    ['neither email nor phone', { email: '' }, { email: 'Enter an email or a phone number' }],
+    ['an email without a domain', { email: 'dana@' }, { email: 'Enter a valid email address' }],
+    ['a phone with 6 digits', { phone: '555-010' }, { phone: 'Enter a valid phone number (7–15 digits)' }],
+    ['a phone with 16 digits', { phone: '1234567890123456' }, { phone: 'Enter a valid phone number (7–15 digits)' }],
+    ['a phone with letters', { phone: '555 CALL NOW 12' }, { phone: 'Enter a valid phone number (7–15 digits)' }],
+    ['no message', { message: '' }, { message: 'Write a message' }],
+    ['no consent', { consent: false }, { consent: 'Tick the box so the agent may contact you' }],
+  ])('%s', (_, change, errors) => {
+    expect(validate({ ...ok, ...change })).toEqual(errors);
+  });
+});

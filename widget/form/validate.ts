@@ -1,0 +1,28 @@
+// Client-side checks of the inquiry form, mirroring the API's (core/inquiries/inquiry-schemas.ts)
+// so that people see a mistake at once; the API stays the judge and its field errors are shown too.
+
+/** What the person typed, trimmed; `consent`: the box is ticked. */
+export interface InquiryValues {
+  name: string;
+  email: string;
+  phone: string;
+  message: string;
+  consent: boolean;
+}
+
+/** The fields that can carry an error, in the form's (focus) order. */
+export const FIELD_ORDER = ['name', 'email', 'phone', 'message', 'consent'] as const;
+export type FieldName = (typeof FIELD_ORDER)[number];
+export type FieldErrors = Partial<Record<FieldName, string>>;
+
+/** The error of each field that is not right (none: an empty object). */
+export const validate = (v: InquiryValues): FieldErrors => {
+  const errors: FieldErrors = {};
+  const digits = v.phone.replace(/\D/g, '').length;
+  if (v.email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.email)) errors.email = 'Enter a valid email address';
+  if (!(v.email || v.phone)) errors.email = 'Enter an email or a phone number';
+  if (v.phone && (digits < 7 || digits > 15 || /[^+\d\s().\-/]/.test(v.phone))) errors.phone = 'Enter a valid phone number (7–15 digits)';
+  if (!v.message) errors.message = 'Write a message';
+  if (!v.consent) errors.consent = 'Tick the box so the agent may contact you';
+  return errors;
+};
