@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { ZAddInquiryBody, ZInquiryJson, ZListInquiriesQuery } from '#core/inquiries/lead-inquiry-schemas.ts';
 import { addManualInquiry, listLeadInquiries } from '#core/inquiries/lead-inquiries.ts';
+import { ZAddInquiryBody, ZInquiryJson, ZListInquiriesQuery } from '#core/inquiries/lead-inquiry-schemas.ts';
 import { exportLeadsCsv } from '#core/leads/export-leads-csv.ts';
 import { ZCreateLeadBody, ZLeadFilters, ZLeadJson, ZListLeadsQuery, ZTimelineItem, ZTimelineQuery, ZUpdateLeadBody } from '#core/leads/lead-schemas.ts';
 import { getLeadTimeline } from '#core/leads/lead-timeline.ts';

@@ -6,7 +6,13 @@ export const ANALYTICS_MAX_RANGE_DAYS = 366;
 export const ANALYTICS_DEFAULT_RANGE_DAYS = 30;
 export const TOP_LISTINGS_LIMIT = 10;
 
-const ZDay = z.iso.date('Use a date like 2026-03-15');
+/** Earliest and latest day a summary may name: a default `from` (30 days before `to`) and the exclusive end (`to` + 1 day) must stay dates Postgres takes (year 0 and year 10000 are not). */
+export const ANALYTICS_MIN_DAY = '1970-01-01';
+export const ANALYTICS_MAX_DAY = '9999-12-30';
+
+const ZDay = z.iso
+  .date('Use a date like 2026-03-15')
+  .refine((d) => d >= ANALYTICS_MIN_DAY && d <= ANALYTICS_MAX_DAY, `Use a date from ${ANALYTICS_MIN_DAY} to ${ANALYTICS_MAX_DAY}`);
 
 /** `GET /v1/analytics/summary?from&to&site`: UTC calendar days, both inclusive. */
 export const ZAnalyticsQuery = z.strictObject({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { plainText, ZListingRef } from '../events/ingest-text.ts';
 import { zLimit } from '../leads/keyset-cursor.ts';
-import { INQUIRY_MESSAGE_MAX_CHARS } from './inquiry-schemas.ts';
 import { INQUIRY_SOURCES } from './inquiry.entity.ts';
+import { INQUIRY_MESSAGE_MAX_CHARS } from './inquiry-schemas.ts';
 
 /** `POST /v1/leads/:id/inquiries`: an inquiry the realtor records by hand (a call, an open house). */
 export const ZAddInquiryBody = z.strictObject({

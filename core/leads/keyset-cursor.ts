@@ -22,8 +22,18 @@ export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T): z.
   throw new AppError('validation_failed', 'The request is not valid', [{ path: 'cursor', message: 'Invalid cursor: pass back a nextCursor from a previous page with the same sort' }]);
 }
 
-/** A microsecond UTC time key as produced by `sqlTimeKey`. */
-export const ZTimeKey = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+/**
+ * A microsecond UTC time key as produced by `sqlTimeKey`. The shape alone would let a forged
+ * `2026-13-45T25:61:61…` or year 0 through to Postgres as a SQL error (a 500): the instant must
+ * also exist, which a millisecond round trip through Date checks.
+ */
+export const ZTimeKey = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+  .refine((s) => {
+    const d = new Date(`${s.slice(0, 23)}Z`);
+    return !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.toISOString().slice(0, 23) === s.slice(0, 23);
+  });
 export const ZUuidKey = z.uuid();
 
 /** `limit` query parameter: 1..max, default `def`. */

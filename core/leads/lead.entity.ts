@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 

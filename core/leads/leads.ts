@@ -3,7 +3,7 @@ import type { Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
 import { AppError, notFound } from '../errors.ts';
 import { formatContactInfo } from './find-or-create-lead.ts';
-import { LEAD_SELECT, toLeadJson, type LeadRow } from './lead-json.ts';
+import { LEAD_SELECT, type LeadRow, toLeadJson } from './lead-json.ts';
 import type { CreateLeadBody, LeadJson, UpdateLeadBody } from './lead-schemas.ts';
 
 // A realtor's own leads: create by hand, read, update, erase. Every statement filters by

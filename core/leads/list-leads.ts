@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
 import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from './keyset-cursor.ts';
-import { LEAD_SELECT, toLeadJson, type LeadRow } from './lead-json.ts';
+import { LEAD_SELECT, type LeadRow, toLeadJson } from './lead-json.ts';
 import type { LeadFilters, LeadJson, LeadSort } from './lead-schemas.ts';
 import { assertOwnSite } from './leads.ts';
 import { escapeLike, sqlTimeKey } from './pg-values.ts';
@@ -47,7 +47,8 @@ const SORTS: Record<LeadSort, SortSpec> = {
 };
 
 const CURSOR_SCHEMAS = {
-  score: z.tuple([z.literal('score'), z.number().int(), ZUuidKey]),
+  // int32: the column's range, so a forged key is a 400 rather than Postgres' "integer out of range".
+  score: z.tuple([z.literal('score'), z.int32(), ZUuidKey]),
   created: z.tuple([z.literal('created'), ZTimeKey, ZUuidKey]),
   last_activity: z.tuple([z.literal('last_activity'), ZTimeKey.nullable(), ZUuidKey]),
 } as const;

@@ -4,9 +4,9 @@ import { execRaw } from '../db/raw.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { enqueue, type Queues } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import { loadScoringRules, type LoadedScoringRules } from './load-scoring-rules.ts';
-import type { RescoreProgress, ScoringRulesDoc } from './scoring-rules-schemas.ts';
+import { type LoadedScoringRules, loadScoringRules, loadScoringRulesVersion } from './load-scoring-rules.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
+import type { RescoreProgress, ScoringRulesDoc } from './scoring-rules-schemas.ts';
 
 function toDoc(loaded: LoadedScoringRules): ScoringRulesDoc {
   return {
@@ -46,8 +46,10 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
   now: Date;
   log: Logger;
 }): Promise<ScoringRulesDoc> {
-  // Two saves racing for the same version number meet at the unique index; the retry takes n+2.
+  // Saves of one user queue on the user's row (FOR NO KEY UPDATE leaves FK inserts alone): racing
+  // for max(version)+1 at the unique index instead made a burst of saves exhaust the retries (a 500).
   const saved = await transactionalWithRetry(em, async (tem) => {
+    await execRaw(tem, 'select 1 from users where user_id = ? for no key update', [tenant.userId], 'get');
     const total = await execRaw<{ n: string }>(tem, 'select count(*) as n from leads where user_id = ?', [tenant.userId], 'get');
     const leads = Number(total?.n ?? 0);
     const row = await execRaw<{ version: number }>(
@@ -66,7 +68,9 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
       log.warn({ err, version: saved.version }, 'could not enqueue the rescore; the sweeper will'),
     );
   }
-  return toDoc(await loadScoringRules(em, tenant.userId));
+  // This request's version, not the latest: a concurrent save may already have added another.
+  const loaded = await loadScoringRulesVersion(em, tenant.userId, saved.version);
+  return toDoc(loaded!);
 }
 
 /** Rescores whose job may have been lost: unfinished, created more than `olderThanMs` ago (the sweeper re-enqueues them). */

@@ -4,8 +4,8 @@ import { execRaw } from '../db/raw.ts';
 import { computeScore } from './compute-score.ts';
 import { loadScoringInputs } from './load-scoring-inputs.ts';
 import { loadScoringRules } from './load-scoring-rules.ts';
-import type { ScoringPreview } from './scoring-rules-schemas.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
+import type { ScoringPreview } from './scoring-rules-schemas.ts';
 
 /** Most leads a preview scores (the most recently active ones); it runs inside the request. */
 export const PREVIEW_LEADS_CAP = 5000;

@@ -1,0 +1,219 @@
+// The realtor's scoring rules over real HTTP, Postgres and Redis: defaults as version 0, saving a
+// new version (and the background rescore it starts), validation with issue paths, the preview
+// that saves nothing, rescore progress, and tenant scoping.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rescoreJobId } from '#core/scoring/manage-scoring-rules.ts';
+import { DEFAULT_SCORING_RULES } from '#core/scoring/scoring-rules.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { ApiClient } from '#test/http.ts';
+
+let server: TestServer;
+
+async function newUser(): Promise<{ client: ApiClient; userId: string }> {
+  const client = new ApiClient(server.url);
+  const { userId } = await client.signUp();
+  return { client, userId };
+}
+
+/** A lead with fresh activity: `inquiries` inquiries and events of the given types, a minute old. */
+async function leadWithActivity(userId: string, siteId: string, activity: { inquiries?: number; events?: string[] }): Promise<string> {
+  const [lead] = await server.sql<{ lead_id: string }>(
+    "insert into leads (lead_id, user_id, site_id, name, last_activity_at) values (gen_random_uuid(), $1, $2, 'Scored lead', now()) returning lead_id",
+    [userId, siteId],
+  );
+  for (let i = 0; i < (activity.inquiries ?? 0); i++) {
+    await server.sql("insert into inquiries (inquiry_id, lead_id, message, source, created_at) values (gen_random_uuid(), $1, 'Hi', 'manual', now() - interval '1 minute')", [lead.lead_id]);
+  }
+  for (const type of activity.events ?? []) {
+    await server.sql("insert into lead_analytics (analytic_id, lead_id, event_type, site_id, event_date) values (gen_random_uuid(), $1, $2, $3, now() - interval '1 minute')", [
+      lead.lead_id, type, siteId,
+    ]);
+  }
+  return lead.lead_id;
+}
+
+async function savedVersions(userId: string): Promise<number[]> {
+  return (await server.sql<{ version: number }>('select version from scoring_rules where user_id = $1 order by version', [userId])).map((r) => r.version);
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('scoring rules', () => {
+  let agent: ApiClient;
+  let userId: string;
+  const leads: Record<string, string> = {};
+
+  beforeAll(async () => {
+    ({ client: agent, userId } = await newUser());
+    const siteId = (await agent.post('/v1/sites', { name: 'Scoring Realty' })).body.siteId;
+    // Under the defaults (hot ≥ 60, warm ≥ 25): inquiry 40 → warm; inquiry + showing 55 → warm; nothing → cold; 3 page views → cold.
+    leads.inquiry = await leadWithActivity(userId, siteId, { inquiries: 1 });
+    leads.showing = await leadWithActivity(userId, siteId, { inquiries: 1, events: ['showing_request'] });
+    leads.idle = await leadWithActivity(userId, siteId, {});
+    leads.browsing = await leadWithActivity(userId, siteId, { events: ['page_view', 'page_view', 'page_view'] });
+  });
+
+  it('GET answers the built-in defaults as version 0 with no rescore', async () => {
+    const res = await agent.get('/v1/scoring-rules');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ version: 0, rules: JSON.parse(JSON.stringify(DEFAULT_SCORING_RULES)), createdAt: null, rescore: null });
+    const progress = await agent.get('/v1/scoring-rules/rescore');
+    expect(progress.body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null });
+  });
+
+  it('preview counts band changes under proposed rules and saves nothing', async () => {
+    const leadsBefore = await server.sql('select lead_id, score, score_band, needs_rescore, updated_at from leads where user_id = $1 order by lead_id', [userId]);
+    const res = await agent.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 50, warm: 2 } } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ sampled: 4, cap: 5000, total: 4, changed: 2, byTransition: { 'warm→hot': 1, 'cold→warm': 1 } });
+
+    const weights = await agent.post('/v1/scoring-rules/preview', { rules: { weights: { firstInquiry: 5, showingRequest: 5 } } });
+    expect(weights.body).toMatchObject({ changed: 2, byTransition: { 'warm→cold': 2 } });
+    const same = await agent.post('/v1/scoring-rules/preview', { rules: {} });
+    expect(same.body).toMatchObject({ changed: 0, byTransition: {} });
+
+    expect(await savedVersions(userId)).toEqual([]);
+    expect(await server.sql('select lead_id, score, score_band, needs_rescore, updated_at from leads where user_id = $1 order by lead_id', [userId])).toEqual(leadsBefore);
+    expect(await server.queues.leads.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
+    expect((await agent.get('/v1/scoring-rules')).body.version).toBe(0);
+  });
+
+  it('PUT saves a new full version, answers its rescore progress and enqueues the background rescore', async () => {
+    const res = await agent.put('/v1/scoring-rules', { rules: { bands: { hot: 50, warm: 2 }, weights: { pageView: 1.15 }, halfLifeDays: 7.3 } });
+    expect(res.status).toBe(200);
+    const expectedRules = { ...DEFAULT_SCORING_RULES, halfLifeDays: 7.3, bands: { hot: 50, warm: 2 }, weights: { ...DEFAULT_SCORING_RULES.weights, pageView: 1.15 } };
+    expect(res.body).toEqual({ version: 1, rules: expectedRules, createdAt: expect.any(String), rescore: { version: 1, total: 4, done: 0, finishedAt: null } });
+
+    const [row] = await server.sql<Record<string, unknown>>('select * from scoring_rules where user_id = $1 and version = 1', [userId]);
+    // Stored with the defaults filled in, so version 1 means the same thing forever.
+    expect(row).toMatchObject({ rules: expectedRules, rescore_total: 4, rescore_done: 0, rescore_finished_at: null });
+    expect((row.created_at as Date).toISOString()).toBe(res.body.createdAt);
+    const job = await server.queues.leads.getJob(rescoreJobId(userId, 1));
+    expect(job?.name).toBe('leads.rescore-all');
+    expect(job?.data).toEqual({ userId, version: 1 });
+
+    expect((await agent.get('/v1/scoring-rules')).body).toEqual(res.body);
+    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 0, finishedAt: null });
+
+    // The preview now compares against version 1: the same proposal changes nothing.
+    expect((await agent.post('/v1/scoring-rules/preview', { rules: expectedRules })).body).toMatchObject({ changed: 0 });
+  });
+
+  it('the progress endpoint follows the rescore as it advances and finishes', async () => {
+    await server.sql('update scoring_rules set rescore_done = 3 where user_id = $1 and version = 1', [userId]);
+    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 3, finishedAt: null });
+    await server.sql("update scoring_rules set rescore_done = 4, rescore_finished_at = '2026-03-01T12:00:00.25Z' where user_id = $1 and version = 1", [userId]);
+    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 4, finishedAt: '2026-03-01T12:00:00.250Z' });
+    expect((await agent.get('/v1/scoring-rules')).body.rescore).toEqual({ version: 1, total: 4, done: 4, finishedAt: '2026-03-01T12:00:00.250Z' });
+  });
+
+  it('versions are append-only; concurrent saves (a double-click, two tabs, a script) each get their own version', async () => {
+    const caps = [10, 20, 30, 40, 50, 60];
+    const results = await Promise.all(caps.map((pageViewDailyCap) => agent.put('/v1/scoring-rules', { rules: { pageViewDailyCap } })));
+    expect(results.map((r) => r.status)).toEqual(caps.map(() => 200));
+    expect(await savedVersions(userId)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Each answer describes the version its own request saved.
+    expect(results.map((r) => r.body.version).sort()).toEqual([2, 3, 4, 5, 6, 7]);
+    for (const [i, cap] of caps.entries()) {
+      const [saved] = await server.sql<{ rules: { pageViewDailyCap: number } }>('select rules from scoring_rules where user_id = $1 and version = $2', [userId, results[i].body.version]);
+      expect(saved.rules.pageViewDailyCap).toBe(cap);
+      expect(results[i].body.rules.pageViewDailyCap).toBe(cap);
+      expect(results[i].body.rescore).toMatchObject({ version: results[i].body.version, total: 4 });
+    }
+    expect((await agent.get('/v1/scoring-rules')).body.version).toBe(7);
+    for (let v = 2; v <= 7; v++) expect((await server.queues.leads.getJob(rescoreJobId(userId, v)))?.data).toEqual({ userId, version: v });
+  });
+
+  it('refuses invalid rules with 400 and issue paths, on PUT and preview, saving nothing', async () => {
+    const before = await savedVersions(userId);
+    for (const [body, path] of [
+      [{ rules: { bands: { hot: 20, warm: 30 } } }, 'rules.bands.hot'],
+      [{ rules: { bands: { hot: 25, warm: 25 } } }, 'rules.bands.hot'],
+      [{ rules: { bands: { hot: 101 } } }, 'rules.bands.hot'],
+      [{ rules: { weights: { pageView: -1 } } }, 'rules.weights.pageView'],
+      [{ rules: { weights: { pageView: 1.234 } } }, 'rules.weights.pageView'],
+      [{ rules: { weights: { pageView: '1' } } }, 'rules.weights.pageView'],
+      [{ rules: { weights: { repeatListingMinViews: 2.5 } } }, 'rules.weights.repeatListingMinViews'],
+      [{ rules: { weights: { pageVeiw: 1 } } }, 'rules.weights'],
+      [{ rules: { halfLifeDays: 0 } }, 'rules.halfLifeDays'],
+      [{ rules: { halfLifeDays: 366 } }, 'rules.halfLifeDays'],
+      [{ rules: { maxScore: 200 } }, 'rules.maxScore'],
+      [{ rules: { bogus: true } }, 'rules'],
+      [{ rules: null }, 'rules'],
+      [{}, 'rules'],
+      [{ rules: {}, version: 7 }, ''],
+    ] as const) {
+      for (const [method, path2] of [['PUT', '/v1/scoring-rules'], ['POST', '/v1/scoring-rules/preview']] as const) {
+        const res = await agent.request(method, path2, { json: body });
+        expect(res.status, `${method} ${JSON.stringify(body)}`).toBe(400);
+        expect(res.body.error.code).toBe('validation_failed');
+        if (path) expect(res.body.error.details.map((d: { path: string }) => d.path), `${method} ${JSON.stringify(body)}`).toContain(path);
+      }
+    }
+    const notJson = await agent.request('PUT', '/v1/scoring-rules', { raw: '{"rules":', contentType: 'application/json' });
+    expect(notJson.status).toBe(400);
+    expect(await savedVersions(userId)).toEqual(before);
+  });
+
+  it('a user without leads saves a version whose rescore is already finished, and no job is enqueued', async () => {
+    const { client, userId: emptyId } = await newUser();
+    const res = await client.put('/v1/scoring-rules', { rules: { bands: { hot: 70 } } });
+    expect(res.status).toBe(200);
+    expect(res.body.rescore).toEqual({ version: 1, total: 0, done: 0, finishedAt: res.body.createdAt });
+    expect(await server.queues.leads.getJob(rescoreJobId(emptyId, 1))).toBeUndefined();
+    expect((await client.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 30 } } })).body).toEqual({ sampled: 0, cap: 5000, total: 0, changed: 0, byTransition: {} });
+  });
+
+  it('preview samples at most the 5,000 most recently active leads', async () => {
+    const { client, userId: bigId } = await newUser();
+    const siteId = (await client.post('/v1/sites', { name: 'Big Realty' })).body.siteId;
+    await server.sql(
+      "insert into leads (lead_id, user_id, name, last_activity_at) select gen_random_uuid(), $1, 'Recent ' || g, now() - g * interval '1 second' from generate_series(1, 5000) g",
+      [bigId],
+    );
+    // The least recently active lead (never active) is left out, though it would change band.
+    const stale = await leadWithActivity(bigId, siteId, { inquiries: 1 });
+    await server.sql('update leads set last_activity_at = null where lead_id = $1', [stale]);
+    const res = await client.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 30, warm: 10 } } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ sampled: 5000, cap: 5000, total: 5001, changed: 0, byTransition: {} });
+    await server.sql("update leads set last_activity_at = now() + interval '1 minute' where lead_id = $1", [stale]);
+    expect((await client.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 30, warm: 10 } } })).body).toMatchObject({ sampled: 5000, changed: 1, byTransition: { 'warm→hot': 1 } });
+  });
+
+  it('rules are per user: another user sees the defaults, previews only their own leads, and versions independently', async () => {
+    const { client: other, userId: otherId } = await newUser();
+    expect((await other.get('/v1/scoring-rules')).body).toMatchObject({ version: 0, rules: JSON.parse(JSON.stringify(DEFAULT_SCORING_RULES)) });
+    expect((await other.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null });
+    expect((await other.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 50, warm: 2 } } })).body).toMatchObject({ sampled: 0, total: 0, changed: 0 });
+    const saved = await other.put('/v1/scoring-rules', { rules: { halfLifeDays: 30 } });
+    expect(saved.body.version).toBe(1);
+    expect(await savedVersions(otherId)).toEqual([1]);
+    expect((await agent.get('/v1/scoring-rules')).body.version).toBe(7);
+  });
+
+  it('works with an API key; needs a session or key; a cookie write needs the CSRF header', async () => {
+    const key = (await agent.post('/v1/api-keys', { name: 'Rules bot' })).body.key;
+    const bot = new ApiClient(server.url);
+    bot.bearer = key;
+    expect((await bot.get('/v1/scoring-rules')).body.version).toBe(7);
+    expect((await bot.post('/v1/scoring-rules/preview', { rules: {} })).status).toBe(200);
+    expect((await bot.put('/v1/scoring-rules', { rules: {} })).body.version).toBe(8);
+
+    const anon = new ApiClient(server.url);
+    for (const [method, path] of [['GET', '/v1/scoring-rules'], ['PUT', '/v1/scoring-rules'], ['POST', '/v1/scoring-rules/preview'], ['GET', '/v1/scoring-rules/rescore']] as const) {
+      const res = await anon.request(method, path, method === 'GET' ? {} : { json: { rules: {} } });
+      expect(res.status, `${method} ${path}`).toBe(401);
+    }
+    const noCsrf = await agent.request('PUT', '/v1/scoring-rules', { json: { rules: {} }, csrf: false });
+    expect(noCsrf.status).toBe(403);
+    expect(noCsrf.body.error.code).toBe('csrf_failed');
+    expect((await agent.request('POST', '/v1/scoring-rules/preview', { json: { rules: {} }, csrf: false })).status).toBe(403);
+    expect(await savedVersions(userId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
