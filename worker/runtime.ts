@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { type ConnectionOptions, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from '#core/config.ts';
 import { JOBS, QUEUE_NAMES, type QueueName, type Queues } from '#core/jobs/queues.ts';
 import type { Logger } from '#core/logger.ts';

@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
 
 /**
@@ -62,4 +62,24 @@ export async function enqueue<K extends JobKey>(
 ): Promise<void> {
   const def = JOBS[key];
   await queues[def.queue].add(def.name, def.payload.parse(payload), opts);
+}
+
+/**
+ * Like `enqueue`, for the sweeper: BullMQ ignores an add whose id is held by a job in *any* state,
+ * so a job that failed for good (kept for inspection by `removeOnFail`) or completed would block
+ * its id until it ages out — for a rescore, 7 days with the work left undone. A finished job is
+ * removed first; a live one (waiting, delayed, active) is left alone and nothing is added.
+ */
+export async function requeue<K extends JobKey>(
+  queues: Queues,
+  key: K,
+  payload: JobPayload<K>,
+  opts: JobsOptions & { jobId: string },
+): Promise<'added' | 'live'> {
+  const queue = queues[JOBS[key].queue];
+  const state = await queue.getJobState(opts.jobId);
+  if (state === 'failed' || state === 'completed') await queue.remove(opts.jobId);
+  else if (state !== 'unknown') return 'live';
+  await enqueue(queues, key, payload, opts);
+  return 'added';
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { execRaw } from '../db/raw.ts';
 import { sqlTimeKey } from '../leads/pg-values.ts';
-import { scoreLead } from './score-lead.ts';
+import { scoreLeads } from './score-lead.ts';
 
 /** A stored score older than this is recomputed by the refresh (decay at 14 days' half-life: ≤ 1.5% in 6 h). */
 export const REFRESH_SCORES_AFTER_MS = 6 * 60 * 60 * 1000;
@@ -12,8 +12,9 @@ export const REFRESH_SCORES_BATCH_SIZE = 500;
 /**
  * Decay lowers a score over time with no new activity, so stored scores drift above their true
  * value. This recomputes leads with `score > 0` scored more than `staleAfterMs` ago, oldest
- * first, in keyset batches on (scored_at, lead_id) — served by leads_refresh_index — so
- * `order by score` on the dashboard stays true. Bounded per run.
+ * first, in keyset batches on (scored_at, lead_id) — served by leads_refresh_index — each batch
+ * scored in one transaction (`scoreLeads`), so `order by score` on the dashboard stays true.
+ * Bounded per run.
  */
 export async function refreshDecayedScores({ em, now, staleAfterMs = REFRESH_SCORES_AFTER_MS, maxLeads = REFRESH_SCORES_MAX_PER_RUN, batchSize = REFRESH_SCORES_BATCH_SIZE }: {
   em: EntityManager;
@@ -39,11 +40,9 @@ export async function refreshDecayedScores({ em, now, staleAfterMs = REFRESH_SCO
       'all',
     );
     if (!rows.length) break;
-    for (const row of rows) {
-      const result = await scoreLead({ em, leadId: row.lead_id, now: now(), mode: 'refresh' });
-      refreshed++;
-      if (result && result.score < result.previousScore) lowered++;
-    }
+    const results = await scoreLeads({ em, leadIds: rows.map((r) => r.lead_id), now: now(), mode: 'refresh' });
+    refreshed += rows.length;
+    for (const result of results) if (result.score < result.previousScore) lowered++;
     const last = rows.at(-1)!;
     after = { key: last.key, id: last.lead_id };
   }

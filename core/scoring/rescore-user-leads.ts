@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { execRaw } from '../db/raw.ts';
 import { loadScoringRulesVersion } from './load-scoring-rules.ts';
-import { scoreLead } from './score-lead.ts';
+import { scoreLeads } from './score-lead.ts';
 
 /** Leads scored per batch (one progress update per batch). */
 export const RESCORE_BATCH_SIZE = 200;
@@ -18,8 +18,8 @@ const LEAD_VERSION = `coalesce((score_breakdown ->> 'rulesVersion')::int, -1)`;
  *
  * Resumable without a cursor column: the breakdown records the rules version each lead was scored
  * with, so a rerun (a retried job after the worker died) first recounts progress from those
- * versions, then visits only leads not yet on this version. Each lead is its own short
- * transaction. A newer version saved meanwhile supersedes this run: it stops and marks itself
+ * versions, then visits only leads not yet on this version. Each batch is one short transaction
+ * (`scoreLeads`), so a killed worker loses at most the batch in flight. A newer version saved meanwhile supersedes this run: it stops and marks itself
  * finished, and the newer version's job takes over.
  */
 export async function rescoreUserLeads({ em, userId, version, now, batchSize = RESCORE_BATCH_SIZE, onBatch }: {
@@ -73,9 +73,7 @@ export async function rescoreUserLeads({ em, userId, version, now, batchSize = R
       'all',
     );
     if (!batch.length) break;
-    for (const { lead_id } of batch) {
-      if (await scoreLead({ em, leadId: lead_id, now: now(), mode: 'rules', rules })) scored++;
-    }
+    scored += (await scoreLeads({ em, leadIds: batch.map((b) => b.lead_id), now: now(), mode: 'rules', rules })).length;
     cursor = batch.at(-1)!.lead_id;
     const progress = await execRaw<{ rescore_done: number }>(
       em,

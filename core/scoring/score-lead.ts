@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { execRaw } from '../db/raw.ts';
-import type { ScoreBand } from '../leads/lead.entity.ts';
-import { computeScore } from './compute-score.ts';
-import { loadScoringInputs } from './load-scoring-inputs.ts';
+import { transactionalWithRetry } from '../db/transactional-retry.ts';
+import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
+import { type ComputedScore, computeScore } from './compute-score.ts';
+import { loadScoringInputs, type ScoringInputs, uuidArrayLiteral } from './load-scoring-inputs.ts';
 import { loadScoringRules } from './load-scoring-rules.ts';
 import { recordLeadHot } from './record-lead-hot.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
@@ -58,47 +59,92 @@ export async function scoreLead({ em, leadId, now, mode, rules }: {
   /** Rules to use; default: the user's current version. */
   rules?: { version: number; config: ScoringRulesConfig };
 }): Promise<ScoreLeadResult | null> {
-  return em.transactional(async (tem) => {
-    let lead: ClaimedLead | undefined;
-    if (mode === 'activity') {
-      lead = await execRaw<ClaimedLead>(
-        tem,
-        `update leads set needs_rescore = false where lead_id = ? and needs_rescore returning ${CLAIM_COLUMNS}, true as was_flagged`,
-        [leadId],
-        'get',
-      );
-    } else {
-      lead = await execRaw<ClaimedLead>(tem, `select ${CLAIM_COLUMNS}, needs_rescore as was_flagged from leads where lead_id = ? for update`, [leadId], 'get');
-      if (lead?.was_flagged) await execRaw(tem, 'update leads set needs_rescore = false where lead_id = ?', [leadId], 'run');
-    }
-    if (!lead) return null;
+  const [result] = await scoreLeads({ em, leadIds: [leadId], now, mode, rules });
+  return result ?? null;
+}
 
-    let use = rules;
-    if (!use) {
-      const current = await loadScoringRules(tem, lead.user_id);
-      use = { version: current.version, config: current.rules };
+/**
+ * `scoreLead` for many leads in one transaction: the rows are locked in lead-id order, the
+ * inputs loaded in two statements for all of them, the scores written in one statement. The
+ * rescore and the decay refresh use it per batch — one round trip per step instead of one per
+ * lead (about 10× faster than lead by lead). Leads that are gone (or, in `activity` mode, not
+ * flagged) are left out of the result. Without `rules`, each lead uses its owner's current rules.
+ */
+export async function scoreLeads({ em, leadIds, now, mode, rules }: {
+  em: EntityManager;
+  leadIds: readonly string[];
+  now: Date;
+  mode: ScoreMode;
+  /** Rules to use for every lead; default: each owner's current version. */
+  rules?: { version: number; config: ScoringRulesConfig };
+}): Promise<ScoreLeadResult[]> {
+  if (!leadIds.length) return [];
+  const ids = uuidArrayLiteral([...new Set(leadIds)]);
+  // Deadlocks cannot arise between batches (both lock in lead-id order), but a multi-lead ingest
+  // could lock two of them the other way round: Postgres aborts one side, and this side re-runs.
+  return transactionalWithRetry(em, async (tem) => {
+    const locked = await execRaw<ClaimedLead>(
+      tem,
+      mode === 'activity'
+        ? `update leads l set needs_rescore = false
+           from (select lead_id from leads where lead_id = any(?::uuid[]) and needs_rescore order by lead_id for update) c
+           where l.lead_id = c.lead_id
+           returning ${CLAIM_COLUMNS.replace(/(\w+)/g, 'l.$1')}, true as was_flagged`
+        : `select ${CLAIM_COLUMNS}, needs_rescore as was_flagged from leads where lead_id = any(?::uuid[]) order by lead_id for update`,
+      [ids],
+      'all',
+    );
+    if (!locked.length) return [];
+    const flagged = locked.filter((l) => l.was_flagged).map((l) => l.lead_id);
+    if (mode !== 'activity' && flagged.length) {
+      await execRaw(tem, 'update leads set needs_rescore = false where lead_id = any(?::uuid[])', [uuidArrayLiteral(flagged)], 'run');
     }
-    const { version, config } = use;
-    const inputs = (await loadScoringInputs(tem, [leadId], { now, halfLifeDays: config.halfLifeDays })).get(leadId)!;
-    const result = computeScore({ activities: inputs.activities, inquiries: inputs.inquiries, rules: config, rulesVersion: version, now });
+
+    // The rules per owner (a batch may span realtors: the refresh does), then inputs per half-life.
+    const rulesByUser = new Map<string, { version: number; config: ScoringRulesConfig }>();
+    for (const userId of new Set(locked.map((l) => l.user_id))) {
+      if (rules) rulesByUser.set(userId, rules);
+      else {
+        const current = await loadScoringRules(tem, userId);
+        rulesByUser.set(userId, { version: current.version, config: current.rules });
+      }
+    }
+    const inputs = new Map<string, ScoringInputs>();
+    for (const halfLifeDays of new Set([...rulesByUser.values()].map((r) => r.config.halfLifeDays))) {
+      const group = locked.filter((l) => rulesByUser.get(l.user_id)!.config.halfLifeDays === halfLifeDays).map((l) => l.lead_id);
+      for (const [id, input] of await loadScoringInputs(tem, group, { now, halfLifeDays })) inputs.set(id, input);
+    }
+
+    const results: ScoreLeadResult[] = [];
+    const rows: Array<{ lead_id: string; score: number; score_band: ScoreBand; score_breakdown: ScoreBreakdown }> = [];
+    const hot: Array<{ lead: ClaimedLead; computed: ComputedScore }> = [];
+    for (const lead of locked) {
+      const { version, config } = rulesByUser.get(lead.user_id)!;
+      const input = inputs.get(lead.lead_id)!;
+      const computed = computeScore({ activities: input.activities, inquiries: input.inquiries, rules: config, rulesVersion: version, now });
+      rows.push({ lead_id: lead.lead_id, score: computed.score, score_band: computed.band, score_breakdown: computed.breakdown });
+      const crossedIntoHot = computed.band === 'hot' && lead.score_band !== 'hot';
+      const becameHot = crossedIntoHot && (mode !== 'rules' || lead.was_flagged);
+      if (becameHot) hot.push({ lead, computed });
+      results.push({
+        leadId: lead.lead_id, score: computed.score, band: computed.band, previousScore: lead.score, previousBand: lead.score_band, rulesVersion: version, becameHot,
+      });
+    }
     await execRaw(
       tem,
-      'update leads set score = ?, score_band = ?, score_breakdown = ?::jsonb, scored_at = ? where lead_id = ?',
-      [result.score, result.band, JSON.stringify(result.breakdown), now, leadId],
+      `update leads l set score = v.score, score_band = v.score_band, score_breakdown = v.score_breakdown, scored_at = ?::timestamptz
+       from jsonb_to_recordset(?::jsonb) as v(lead_id uuid, score int, score_band text, score_breakdown jsonb)
+       where l.lead_id = v.lead_id`,
+      [now, JSON.stringify(rows)],
       'run',
     );
-
-    const crossedIntoHot = result.band === 'hot' && lead.score_band !== 'hot';
-    const becameHot = crossedIntoHot && (mode !== 'rules' || lead.was_flagged);
-    if (becameHot) {
+    for (const { lead, computed } of hot) {
       await recordLeadHot(tem, {
-        leadId, userId: lead.user_id, name: lead.name, email: lead.email, phone: lead.phone,
-        score: result.score, band: result.band, breakdown: result.breakdown,
+        leadId: lead.lead_id, userId: lead.user_id, name: lead.name, email: lead.email, phone: lead.phone,
+        score: computed.score, band: computed.band, breakdown: computed.breakdown,
       }, now);
     }
-    return {
-      leadId, score: result.score, band: result.band, previousScore: lead.score, previousBand: lead.score_band, rulesVersion: version, becameHot,
-    };
+    return results;
   });
 }
 

@@ -1,5 +1,5 @@
 import { JOBS } from '#core/jobs/queues.ts';
-import { scoreLead, isLeadFlaggedForRescore, type ScoreLeadResult } from '#core/scoring/score-lead.ts';
+import { isLeadFlaggedForRescore, type ScoreLeadResult, scoreLead } from '#core/scoring/score-lead.ts';
 import type { JobHandler } from '../handler.ts';
 
 /**

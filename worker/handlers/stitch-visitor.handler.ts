@@ -1,5 +1,5 @@
-import { JOBS } from '#core/jobs/queues.ts';
 import { STITCH_BATCH_SIZE, stitchVisitor } from '#core/events/stitch-visitor.ts';
+import { JOBS } from '#core/jobs/queues.ts';
 import { enqueueRescore } from '#core/leads/mark-for-rescore.ts';
 import type { JobHandler } from '../handler.ts';
 

@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUnstitchedVisitors } from '#core/events/find-unstitched-visitors.ts';
 import { enqueueStitch, stitchVisitor } from '#core/events/stitch-visitor.ts';

@@ -1,8 +1,9 @@
-import { enqueueStitch } from '#core/events/stitch-visitor.ts';
 import { findUnstitchedVisitors } from '#core/events/find-unstitched-visitors.ts';
+import { enqueueStitch } from '#core/events/stitch-visitor.ts';
+import { requeue } from '#core/jobs/queues.ts';
 import { findLeadsAwaitingRescore } from '#core/leads/find-leads-awaiting-rescore.ts';
 import { enqueueRescore } from '#core/leads/mark-for-rescore.ts';
-import { enqueueRescoreAll, findUnfinishedRescores } from '#core/scoring/manage-scoring-rules.ts';
+import { findUnfinishedRescores, rescoreJobId } from '#core/scoring/manage-scoring-rules.ts';
 import type { JobHandler } from '../handler.ts';
 
 /** A flag older than this has outlived any live scoring job (1 s debounce + run time). */
@@ -17,7 +18,8 @@ export const SWEEP_LIMIT = 500;
  * with the same deterministic job ids (a no-op while the job exists):
  * - `leads.score` for leads flagged `needs_rescore` for more than 5 s;
  * - `leads.stitch` for visitors linked to a lead whose events are not stitched yet;
- * - `leads.rescore-all` for rules versions whose rescore has not finished after a minute.
+ * - `leads.rescore-all` for rules versions whose rescore has not finished after a minute — also
+ *   when its job failed for good (the failed job, kept for inspection, is replaced).
  */
 export const sweepHandler: JobHandler = async (ctx) => {
   const now = ctx.now();
@@ -30,7 +32,9 @@ export const sweepHandler: JobHandler = async (ctx) => {
   for (const v of visitors) await enqueueStitch(ctx.queues, v.siteId, v.visitorId, onError('leads.stitch'));
 
   const rescores = await findUnfinishedRescores(ctx.em, { now, olderThanMs: SWEEP_RESCORE_ALL_AFTER_MS, limit: SWEEP_LIMIT });
-  for (const r of rescores) await enqueueRescoreAll(ctx.queues, r.userId, r.version).catch(onError('leads.rescore-all'));
+  for (const r of rescores) {
+    await requeue(ctx.queues, 'rescoreUser', { userId: r.userId, version: r.version }, { jobId: rescoreJobId(r.userId, r.version) }).catch(onError('leads.rescore-all'));
+  }
 
   const result = { rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length };
   if (leadIds.length || visitors.length || rescores.length) ctx.log.info(result, 'sweep re-enqueued work');

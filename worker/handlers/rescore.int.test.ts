@@ -1,0 +1,350 @@
+// A rules change rescoring every lead of one realtor in the background (`leads.rescore-all`), on
+// real Postgres, Redis and BullMQ: progress, tenant isolation, superseded versions, a failed job
+// finished by the sweeper, and a real `worker/main.ts` process killed mid-rescore.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueue } from '#core/jobs/queues.ts';
+import type { ScoreBreakdown } from '#core/leads/lead.entity.ts';
+import { createLogger } from '#core/logger.ts';
+import { createRedis } from '#core/redis.ts';
+import { computeScore, type ScoringActivity } from '#core/scoring/compute-score.ts';
+import { rescoreJobId } from '#core/scoring/manage-scoring-rules.ts';
+import { LEAD_HOT_EVENT } from '#core/scoring/record-lead-hot.ts';
+import { parseScoringRules, type ScoringRulesInput } from '#core/scoring/scoring-rules.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { ApiClient } from '#test/http.ts';
+import { waitFor } from '#test/wait.ts';
+import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
+import { HANDLERS, SCHEDULES } from './index.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ORIGIN = 'https://homes.example';
+
+let server: TestServer;
+
+interface Realtor {
+  client: ApiClient;
+  userId: string;
+  siteId: string;
+}
+
+async function createRealtor(): Promise<Realtor> {
+  const client = new ApiClient(server.url);
+  const { userId } = await client.signUp();
+  const site = (await client.post('/v1/sites', { name: 'Realty', allowedOrigins: [ORIGIN] })).body;
+  return { client, userId, siteId: site.siteId };
+}
+
+/**
+ * `n` leads with varied histories over the last 30 days (listing views, tools, showings, saved
+ * listings, inquiries), already scored under the defaults (version 0), as a realtor who has been
+ * using Porchlight for a while would have them.
+ */
+async function seedLeads(realtor: Realtor, n: number, tag: string): Promise<void> {
+  await server.sql(
+    `insert into leads (lead_id, user_id, site_id, email, contact_info, score, score_band, score_breakdown, scored_at)
+     select gen_random_uuid(), $1, $2, $3 || '-' || i || '@example.com', $3 || '-' || i || '@example.com', 0, 'cold',
+            jsonb_build_object('rulesVersion', 0, 'signals', '[]'::jsonb, 'computedAt', now()), now()
+     from generate_series(1, $4::int) as i`,
+    [realtor.userId, realtor.siteId, tag, n],
+  );
+  const leads = `select lead_id, (row_number() over (order by lead_id))::int as i from leads where user_id = $1`;
+  const insertEvents = (select: string) =>
+    server.sql(
+      `insert into lead_analytics (analytic_id, lead_id, event_type, event_value, listing_ref, event_date, site_id, visitor_id, client_event_id)
+       select gen_random_uuid(), lead_id, type, value, listing, at, $2, 'v_seed', gen_random_uuid() from (${select}) as e(lead_id, type, value, listing, at)`,
+      [realtor.userId, realtor.siteId],
+    );
+  // Listing views: 1–4 views of one of five listings, spread over the last 20 days.
+  await insertEvents(
+    `select l.lead_id, 'page_view' as type, null as value, 'l-' || (l.i % 5) as listing, now() - ((l.i % 20) || ' days')::interval - (j || ' hours')::interval as at
+     from (${leads}) l cross join lateral generate_series(1, l.i % 4 + 1) as j`,
+  );
+  // Page views without a listing, today.
+  await insertEvents(`select l.lead_id, 'page_view', '/about', null, now() - (j || ' minutes')::interval from (${leads}) l cross join generate_series(1, 3) as j`);
+  await insertEvents(`select lead_id, 'tool_interaction', 'mortgage_calculator', null, now() - ((i % 10) || ' days')::interval from (${leads}) l where i % 3 = 0`);
+  await insertEvents(`select lead_id, 'showing_request', null, 'l-1', now() - interval '1 day' from (${leads}) l where i % 4 = 0`);
+  await insertEvents(`select lead_id, 'save_listing', null, 'l-2', now() - ((i % 7) || ' days')::interval from (${leads}) l where i % 2 = 0`);
+  await server.sql(
+    `insert into inquiries (inquiry_id, lead_id, message, created_at, site_id, source)
+     select gen_random_uuid(), lead_id, 'Hello', now() - ((i % 15) || ' days')::interval, $2, 'manual' from (${leads}) l where i % 5 = 0`,
+    [realtor.userId, realtor.siteId],
+  );
+}
+
+type LeadState = { lead_id: string; score: number; score_band: string; score_breakdown: ScoreBreakdown | null; scored_at: Date | null; needs_rescore: boolean; xmin: string };
+
+async function leadStates(userId: string): Promise<LeadState[]> {
+  return server.sql<LeadState>(
+    'select lead_id, score, score_band, score_breakdown, scored_at, needs_rescore, xmin::text from leads where user_id = $1 order by lead_id',
+    [userId],
+  );
+}
+
+/** The oracle: a lead's stored rows through the pure scoring function, with the given rules, at its scored_at. */
+async function expectScoredWith(lead: LeadState, rules: ScoringRulesInput, version: number): Promise<void> {
+  const events = await server.sql<{ event_type: string; event_value: string | null; listing_ref: string | null; event_date: Date }>(
+    'select event_type, event_value, listing_ref, event_date from lead_analytics where lead_id = $1',
+    [lead.lead_id],
+  );
+  const inquiries = await server.sql<{ created_at: Date }>('select created_at from inquiries where lead_id = $1', [lead.lead_id]);
+  const activities: ScoringActivity[] = events.map((e) => ({ kind: 'event', type: e.event_type, value: e.event_value, listingRef: e.listing_ref, at: e.event_date }));
+  const expected = computeScore({
+    activities, inquiries: inquiries.map((i) => ({ kind: 'inquiry', at: i.created_at })),
+    rules: parseScoringRules(rules), rulesVersion: version, now: lead.scored_at!,
+  });
+  expect({ score: lead.score, band: lead.score_band, breakdown: lead.score_breakdown }).toEqual({ score: expected.score, band: expected.band, breakdown: expected.breakdown });
+}
+
+/** Polls GET /v1/scoring-rules/rescore until the version's rescore finishes; returns every distinct reading. */
+async function followProgress(client: ApiClient, version: number, opts: { timeoutMs?: number; until?: (p: any) => boolean } = {}) {
+  const seen: Array<{ version: number; total: number; done: number; finishedAt: string | null }> = [];
+  await waitFor(async () => {
+    const res = await client.get('/v1/scoring-rules/rescore');
+    expect(res.status).toBe(200);
+    const p = res.body;
+    const last = seen.at(-1);
+    if (!last || last.done !== p.done || last.finishedAt !== p.finishedAt || last.version !== p.version) seen.push(p);
+    return p.version === version && (opts.until ? opts.until(p) : p.finishedAt !== null);
+  }, { timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: 25, description: `the rescore of version ${version}` });
+  return seen;
+}
+
+function silentRuntime(connection: Redis, handlers = HANDLERS, now?: () => Date): Promise<WorkerRuntime> {
+  return startWorkerRuntime({
+    config: server.config, orm: server.orm, connection, queues: server.queues,
+    logger: createLogger({ level: 'silent', name: 'rescore-test' }), handlers, now,
+  });
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('a rules change (PUT /v1/scoring-rules) on an in-process worker', () => {
+  let connection: Redis;
+  let runtime: WorkerRuntime;
+  let agent: Realtor;
+  let bystander: Realtor;
+  beforeAll(async () => {
+    agent = await createRealtor();
+    bystander = await createRealtor();
+    await seedLeads(agent, 2000, 'agent');
+    await seedLeads(bystander, 150, 'bystander');
+    connection = createRedis(server.config.REDIS_URL, { name: 'rescore-test-worker' });
+    runtime = await silentRuntime(connection);
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await connection?.quit();
+  });
+
+  it('rescores all 2,000 leads of that realtor in the background with visible progress, and no other realtor’s', { timeout: 90_000 }, async () => {
+    const bystanderBefore = await leadStates(bystander.userId);
+    const rules: ScoringRulesInput = { weights: { mortgageTool: 30, showingRequest: 25 }, bands: { hot: 50, warm: 20 } };
+    const started = performance.now();
+    const put = await agent.client.put('/v1/scoring-rules', { rules });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ version: 1, rescore: { version: 1, total: 2000, finishedAt: null } });
+    expect(put.body.rules.weights.mortgageTool).toBe(30);
+
+    const seen = await followProgress(agent.client, 1, { timeoutMs: 60_000 });
+    const ms = performance.now() - started;
+    const dones = seen.map((p) => p.done);
+    expect(dones).toEqual([...dones].sort((a, b) => a - b)); // never goes backwards
+    expect(dones.some((d) => d > 0 && d < 2000)).toBe(true); // partial progress was visible
+    expect(seen.at(-1)).toMatchObject({ version: 1, total: 2000, done: 2000 });
+    console.info(`rescore: 2,000 leads in ${Math.round(ms)} ms (PUT → finishedAt), ${seen.length} distinct progress readings: ${dones.join(', ')}`);
+
+    const after = await leadStates(agent.userId);
+    expect(after).toHaveLength(2000);
+    expect(after.filter((l) => l.score_breakdown?.rulesVersion !== 1)).toEqual([]);
+    expect(after.filter((l) => l.needs_rescore)).toEqual([]);
+    for (const lead of after.filter((_, i) => i % 40 === 0)) await expectScoredWith(lead, rules, 1);
+    const bands = new Set(after.map((l) => l.score_band));
+    expect(bands).toEqual(new Set(['hot', 'warm', 'cold']));
+    // Leads that turned hot because the realtor redefined "hot" get no lead.hot and no reminder.
+    const [{ n: hotMessages }] = await server.sql<{ n: number }>('select count(*)::int as n from webhook_messages where user_id = $1 and event_type = $2', [agent.userId, LEAD_HOT_EVENT]);
+    expect(hotMessages).toBe(0);
+    const [{ n: reminders }] = await server.sql<{ n: number }>("select count(*)::int as n from follow_up_reminders where user_id = $1 and kind = 'auto'", [agent.userId]);
+    expect(reminders).toBe(0);
+
+    // The other realtor's rows were not even written.
+    expect(await leadStates(bystander.userId)).toEqual(bystanderBefore);
+    const other = await bystander.client.get('/v1/scoring-rules/rescore');
+    expect(other.body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null });
+  });
+
+  it('a version saved while the previous one is rescoring supersedes it; every lead ends on the newest', async () => {
+    const v2: ScoringRulesInput = { weights: { savedListing: 20 } };
+    const v3: ScoringRulesInput = { weights: { savedListing: 5 }, halfLifeDays: 7 };
+    expect((await agent.client.put('/v1/scoring-rules', { rules: v2 })).status).toBe(200);
+    await followProgress(agent.client, 2, { until: (p) => p.done > 0 || p.finishedAt !== null });
+    expect((await agent.client.put('/v1/scoring-rules', { rules: v3 })).body.version).toBe(3);
+    await followProgress(agent.client, 3);
+    const [v2Row] = await server.sql<{ rescore_finished_at: Date | null }>('select rescore_finished_at from scoring_rules where user_id = $1 and version = 2', [agent.userId]);
+    await waitFor(async () => (await server.sql<any>('select rescore_finished_at from scoring_rules where user_id = $1 and version = 2', [agent.userId]))[0].rescore_finished_at, {
+      description: 'version 2 marked finished (superseded)',
+    });
+    expect(v2Row).toBeDefined();
+    const after = await leadStates(agent.userId);
+    expect(after.filter((l) => l.score_breakdown?.rulesVersion !== 3)).toEqual([]);
+    for (const lead of after.filter((_, i) => i % 100 === 7)) await expectScoredWith(lead, v3, 3);
+  });
+});
+
+describe('a rescore whose job failed for good', () => {
+  it('is re-enqueued by the sweeper and finishes', async () => {
+    const agent = await createRealtor();
+    await seedLeads(agent, 300, 'failed');
+    // A worker whose rescore handler fails permanently (a bug, an outage past its retries)…
+    const brokenConnection = createRedis(server.config.REDIS_URL, { name: 'rescore-test-broken' });
+    const broken = await silentRuntime(brokenConnection, {
+      'leads.rescore-all': async () => {
+        throw new UnrecoverableError('simulated permanent failure');
+      },
+    });
+    let jobState: string;
+    try {
+      expect((await agent.client.put('/v1/scoring-rules', { rules: { weights: { pageView: 2 } } })).status).toBe(200);
+      jobState = await waitFor(async () => {
+        const state = await server.queues.leads.getJobState(rescoreJobId(agent.userId, 1));
+        return state === 'failed' ? state : null;
+      }, { description: 'the rescore job failed' });
+    } finally {
+      await broken.close();
+      await brokenConnection.quit();
+    }
+    expect(jobState).toBe('failed');
+    expect((await agent.client.get('/v1/scoring-rules/rescore')).body).toMatchObject({ version: 1, done: 0, finishedAt: null });
+
+    // …then a healthy worker, whose sweeper runs a couple of minutes later (injected clock).
+    const connection = createRedis(server.config.REDIS_URL, { name: 'rescore-test-healthy' });
+    const runtime = await silentRuntime(connection, HANDLERS, () => new Date(Date.now() + 2 * 60_000));
+    try {
+      await enqueue(server.queues, 'sweep', {}, { jobId: 'sweep-after-failure' });
+      const sweep = await waitFor(async () => (await server.queues.maintenance.getJob('sweep-after-failure'))?.returnvalue, { description: 'the sweep' });
+      expect(sweep.rescoreAll).toBeGreaterThanOrEqual(1);
+      await followProgress(agent.client, 1, { timeoutMs: 15_000 });
+    } finally {
+      await runtime.close();
+      await connection.quit();
+    }
+    const after = await leadStates(agent.userId);
+    expect(after.filter((l) => l.score_breakdown?.rulesVersion !== 1)).toEqual([]);
+  });
+});
+
+interface Proc {
+  child: ChildProcess;
+  lines: string[];
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `node worker/main.ts` — the real worker process — on this file's database and queue prefix. */
+function spawnWorker(): Proc {
+  const child = spawn(process.execPath, ['worker/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      DATABASE_URL: server.config.DATABASE_URL,
+      REDIS_URL: server.config.REDIS_URL,
+      QUEUE_PREFIX: server.config.QUEUE_PREFIX,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc: Proc = {
+    child, lines: [], stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  let buf = '';
+  child.stdout!.on('data', (d) => {
+    buf += d;
+    const lines = buf.split('\n');
+    buf = lines.pop()!;
+    proc.lines.push(...lines);
+  });
+  child.stderr!.on('data', (d) => (proc.stderr += d));
+  return proc;
+}
+
+function logged(proc: Proc, msg: string): Record<string, any> | undefined {
+  for (const line of proc.lines) {
+    try {
+      const parsed = JSON.parse(line);
+      if (parsed.msg === msg) return parsed;
+    } catch {
+      /* not JSON */
+    }
+  }
+  return undefined;
+}
+
+describe('the real worker process killed mid-rescore', () => {
+  const procs: Proc[] = [];
+  afterAll(async () => {
+    for (const p of procs) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+    }
+  });
+
+  it('SIGKILLed with progress partial, a new process resumes and every lead converges on the new rules', async () => {
+    const agent = await createRealtor();
+    const N = 4000;
+    await seedLeads(agent, N, 'killed');
+
+    const first = spawnWorker();
+    procs.push(first);
+    await waitFor(() => (first.child.exitCode !== null ? Promise.reject(new Error(first.stderr)) : logged(first, 'worker started')), { timeoutMs: 20_000, description: 'worker started' });
+    // The process registered its repeating jobs.
+    const schedulers = await server.queues.maintenance.getJobSchedulers();
+    expect(Object.fromEntries(schedulers.map((s) => [s.key, s.every]))).toEqual(SCHEDULES);
+
+    const rules: ScoringRulesInput = { weights: { listingView: 5, repeatListingBonus: 15 }, bands: { hot: 55, warm: 20 } };
+    const t0 = performance.now();
+    expect((await agent.client.put('/v1/scoring-rules', { rules })).status).toBe(200);
+    const partial = await followProgress(agent.client, 1, { until: (p) => p.done >= 400 || p.finishedAt !== null });
+    first.child.kill('SIGKILL');
+    const killed = await first.exited;
+    expect(killed.signal).toBe('SIGKILL');
+    const atKill = (await agent.client.get('/v1/scoring-rules/rescore')).body;
+    expect(atKill.finishedAt).toBeNull();
+    expect(atKill.done).toBeGreaterThan(0);
+    expect(atKill.done).toBeLessThan(N);
+    const onNewRules = (await leadStates(agent.userId)).filter((l) => l.score_breakdown?.rulesVersion === 1).length;
+    expect(onNewRules).toBeLessThan(N);
+
+    const second = spawnWorker();
+    procs.push(second);
+    const t1 = performance.now();
+    await followProgress(agent.client, 1, { timeoutMs: 100_000 });
+    const recoveryMs = performance.now() - t1;
+    console.info(
+      `kill: ${N} leads; killed at done=${atKill.done} (${onNewRules} leads already on v1, ${Math.round(t1 - t0)} ms after PUT; readings ${partial.map((p) => p.done).join(', ')}); ` +
+        `the new process finished ${Math.round(recoveryMs)} ms after it started`,
+    );
+    const final = (await agent.client.get('/v1/scoring-rules/rescore')).body;
+    expect(final).toMatchObject({ version: 1, total: N, done: N });
+    const after = await leadStates(agent.userId);
+    expect(after.filter((l) => l.score_breakdown?.rulesVersion !== 1)).toEqual([]);
+    expect(after.filter((l) => l.needs_rescore)).toEqual([]);
+    for (const lead of after.filter((_, i) => i % 80 === 3)) await expectScoredWith(lead, rules, 1);
+
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+    expect(logged(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished' });
+  }, 150_000);
+});
