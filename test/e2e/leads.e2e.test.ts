@@ -1,5 +1,6 @@
 // The realtor's core flow in a real browser, against the real API, Postgres, Redis and an
-// in-process scoring worker: a website visitor's inquiry and activity make a hot lead at the top
+// in-process scoring worker: a visitor on the example listing site (examples/listing-site, in its
+// own browser context) inquires and becomes a hot lead at the top
 // of the dashboard; its breakdown and timeline explain it; a manual inquiry raises its score; a
 // rules change rescores it with visible progress; analytics chart the activity; and lead-supplied
 // text never becomes HTML. Run `npm run build:admin` first (the server serves dist/admin).
@@ -8,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '#core/logger.ts';
+import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
 import { createRedis } from '#core/redis.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
@@ -16,9 +18,6 @@ import { waitFor } from '#test/wait.ts';
 import { HANDLERS, SCHEDULES } from '#worker/handlers/index.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '#worker/runtime.ts';
 
-const ORIGIN = 'https://oakrealty.example';
-/** Ingest drops bot user agents; look like a browser. */
-const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const INQUIRY_MESSAGE = 'Is 12 Oak St still available? We could see it on Saturday.';
 
@@ -28,23 +27,12 @@ let runtime: WorkerRuntime;
 let browser: Browser;
 let context: BrowserContext;
 let owner: ApiClient;
-let siteKey = '';
+let example: ExampleServer;
 let siteId = '';
 let hotLeadId = '';
 let xssLeadId = '';
 const dialogs: string[] = [];
 const pageErrors: string[] = [];
-
-/** A widget call from the listing site (text/plain JSON, allowed Origin, browser UA). */
-async function ingest(path: '/v1/collect' | '/v1/inquiries', body: unknown): Promise<number> {
-  const res = await fetch(server.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'text/plain;charset=UTF-8', origin: ORIGIN, 'user-agent': CHROME_UA },
-    body: JSON.stringify(body),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
 
 async function leadRow(leadId: string) {
   const [row] = await server.sql<{ score: number; score_band: string; needs_rescore: boolean }>('select score, score_band, needs_rescore from leads where lead_id = $1', [leadId]);
@@ -86,10 +74,12 @@ beforeAll(async () => {
 
   owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  const site = await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] });
+  const site = await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: ['https://oakrealty.example'] });
   expect(site.status).toBe(201);
-  siteKey = site.body.publicKey;
   siteId = site.body.siteId;
+  // The example listing site (examples/listing-site), its snippet pointing at this API.
+  example = await startExampleServer({ port: 0, apiOrigin: server.url, siteKey: site.body.publicKey });
+  expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url] })).status).toBe(200);
 
   // The browser shares the API client's session (cookie) — the app fetches its CSRF token from /me.
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -101,29 +91,35 @@ afterAll(async () => {
   await browser?.close();
   await runtime?.close();
   await workerRedis?.quit();
+  await example?.close();
   await server?.close();
 });
 
 describe('leads and scoring in the browser', () => {
-  it('a visitor who inquires and requests a showing becomes a hot lead', { timeout: 30_000 }, async () => {
-    // A visitor browses, uses the mortgage calculator, requests a showing and sends the form.
-    const visitor = `v_${randomUUID().slice(0, 12)}`;
-    expect(
-      await ingest('/v1/inquiries', {
-        site: siteKey, id: randomUUID(), visitor, name: 'Dana Whitaker', email: 'dana.whitaker@example.com',
-        message: INQUIRY_MESSAGE, listing: 'oak-12', url: `${ORIGIN}/listings/oak-12`,
-      }),
-    ).toBe(202);
-    expect(
-      await ingest('/v1/collect', {
-        site: siteKey, visitor,
-        events: [
-          { id: randomUUID(), type: 'page_view', listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` },
-          { id: randomUUID(), type: 'tool_interaction', value: 'mortgage_calculator', listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` },
-          { id: randomUUID(), type: 'tool_interaction', value: 'showing_request', listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` },
-        ],
-      }),
-    ).toBe(202);
+  it('a visitor on the example listing site who inquires and requests a showing becomes a hot lead', { timeout: 45_000 }, async () => {
+    // A visitor's own browser (no realtor session) on the example site: views 12 Oak Street,
+    // uses the mortgage calculator, requests a showing and sends the inquiry form.
+    const visitorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await visitorContext.newPage();
+      page.setDefaultTimeout(15_000);
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(`${example.url}/listings/oak-12`);
+      await expect.poll(() => page.locator('h1').textContent()).toBe('12 Oak Street');
+      await page.locator('#mortgage-form').getByRole('button', { name: 'Calculate' }).click();
+      await page.getByRole('button', { name: 'Schedule a showing' }).click();
+      const form = page.locator('[data-porchlight-form]').first();
+      await form.getByLabel('Name').fill('Dana Whitaker');
+      await form.getByLabel('Email').fill('dana.whitaker@example.com');
+      await form.getByLabel('Message').fill(INQUIRY_MESSAGE);
+      await form.getByLabel(/I agree/).check();
+      await form.getByRole('button', { name: 'Send message' }).click();
+      await form.getByRole('status').waitFor();
+      // Leaving the page flushes the tracker's queued events (sendBeacon on pagehide).
+      await page.close({ runBeforeUnload: true });
+    } finally {
+      await visitorContext.close();
+    }
 
     const lead = await waitFor(async () => (await server.sql<{ lead_id: string }>("select lead_id from leads where email = 'dana.whitaker@example.com'"))[0], {
       description: 'the inquiry to create a lead',
