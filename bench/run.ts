@@ -6,7 +6,7 @@
 //   BENCH_SECONDS=10 npm run bench
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createApp } from '../api/app.ts';
@@ -95,6 +95,7 @@ async function main() {
   const baseline = results['baseline: GET /healthz'].reqPerSec;
   const rows = Object.entries(results).map(([name, r]) => ({ scenario: name, 'req/s': Math.round(r.reqPerSec), 'ratio to baseline': +(r.reqPerSec / baseline).toFixed(3), 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, non2xx: r.non2xx }));
   console.table(rows);
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, node: process.version, rows }, null, 2)}\n`);
 
   server.close();

@@ -287,7 +287,7 @@ function EventsChart({ data, range, period }: { data: AnalyticsSummary; range: R
   }, [data.eventsPerDay, days]);
 
   const totalsByType = series.map((s, i) => ({ label: s.label, total: (aligned[i + 1] as number[]).reduce((a, b) => a + b, 0) }));
-  const summary = totalsByType.length ? totalsByType.map((t) => `${number.format(t.total)} ${t.label.toLowerCase()}`).join(', ') : 'no events';
+  const summary = totalsByType.length ? totalsByType.map((t) => `${t.label} ${number.format(t.total)}`).join(', ') : 'no events';
   const busiest = days.reduce(
     (best, day, i) => {
       const total = series.reduce((sum, _s, k) => sum + (aligned[k + 1] as number[])[i], 0);
