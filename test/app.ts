@@ -1,10 +1,10 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.ts';
-import { loadConfig, type Config } from '../core/config.ts';
+import { type Config, loadConfig } from '../core/config.ts';
 import { initOrm } from '../core/db/orm.ts';
 import { createQueues, type Queues } from '../core/jobs/queues.ts';
 import { createLogger } from '../core/logger.ts';

@@ -1,21 +1,11 @@
-// Capture in a real browser: headless Chromium on the example listing site
-// (examples/listing-site, served by startExampleServer), which loads the real /w.js from the real
-// API over a per-file Postgres database, with the stitching and scoring worker running in-process.
-// The events are read back from Postgres: page views, tool interactions, SPA navigation,
-// porchlight('track'), identify and stitching, Do-Not-Track, the retry queue's idempotency, and
-// that nothing throws into the host page. Run `npm run build:widget` first (the API serves
-// dist/widget/w.js). Screenshots go to test-results/screenshots.
-import type { Redis } from 'ioredis';
+
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '#core/logger.ts';
-import { createRedis } from '#core/redis.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
 import { ApiClient } from '#test/http.ts';
 import { waitFor } from '#test/wait.ts';
-import { HANDLERS } from '#worker/handlers/index.ts';
-import { startWorkerRuntime, type WorkerRuntime } from '#worker/runtime.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
 
 interface EventRow {
@@ -31,8 +21,7 @@ interface EventRow {
 }
 
 let server: TestServer;
-let workerRedis: Redis;
-let runtime: WorkerRuntime;
+let worker: TestWorker;
 let example: ExampleServer;
 let browser: Browser;
 let owner: ApiClient;
@@ -98,15 +87,7 @@ function watchCollect(page: Page): { bodies: any[]; statuses: number[] } {
 
 beforeAll(async () => {
   server = await startTestServer();
-  workerRedis = createRedis(server.config.REDIS_URL, { name: 'capture-e2e-worker' });
-  runtime = await startWorkerRuntime({
-    config: server.config,
-    orm: server.orm,
-    connection: workerRedis,
-    queues: server.queues,
-    logger: createLogger({ level: server.config.LOG_LEVEL, name: 'worker-e2e' }),
-    handlers: HANDLERS,
-  });
+  worker = await startTestWorker(server, { name: 'capture-e2e-worker' });
   owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Maya Brooks' });
   const site = await owner.post('/v1/sites', { name: 'Hearth & Co. Realty', allowedOrigins: [] });
@@ -124,8 +105,7 @@ afterAll(async () => {
   for (const context of contexts) await context.close();
   await browser?.close();
   await example?.close();
-  await runtime?.close();
-  await workerRedis?.quit();
+  await worker?.close();
   await server?.close();
 });
 

@@ -7,22 +7,17 @@
 // test-results/screenshots.
 
 import { existsSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '#core/logger.ts';
-import { createRedis } from '#core/redis.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
 import { ApiClient } from '#test/http.ts';
 import { waitFor } from '#test/wait.ts';
-import { HANDLERS } from '#worker/handlers/index.ts';
-import { startWorkerRuntime, type WorkerRuntime } from '#worker/runtime.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { type ExampleServer, PUBLIC_DIR, startExampleServer } from '../../examples/listing-site/serve.ts';
 
 let server: TestServer;
-let workerRedis: Redis;
-let runtime: WorkerRuntime;
+let worker: TestWorker;
 let example: ExampleServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -108,15 +103,7 @@ const alertText = (page: Page) => inline(page).getByRole('alert').textContent();
 
 beforeAll(async () => {
   server = await startTestServer();
-  workerRedis = createRedis(server.config.REDIS_URL, { name: 'inquiry-form-e2e-worker' });
-  runtime = await startWorkerRuntime({
-    config: server.config,
-    orm: server.orm,
-    connection: workerRedis,
-    queues: server.queues,
-    logger: createLogger({ level: server.config.LOG_LEVEL, name: 'worker-e2e' }),
-    handlers: HANDLERS,
-  });
+  worker = await startTestWorker(server, { name: 'inquiry-form-e2e-worker' });
   browser = await launchBrowser();
 
   // The example server needs the site key and the site needs the example's origin: create the
@@ -134,8 +121,7 @@ afterAll(async () => {
   for (const c of contexts) await c.close();
   await browser?.close();
   await example?.close();
-  await runtime?.close();
-  await workerRedis?.quit();
+  await worker?.close();
   await server?.close();
 });
 
@@ -349,6 +335,22 @@ describe('the inquiry form', () => {
     await inline(page).getByRole('status').waitFor();
     expect(await server.sql('select 1 from leads where email = $1', [email])).toEqual([]);
     expect(await server.sql(`select 1 from inquiries where message = 'Buy cheap watches'`)).toEqual([]);
+  });
+
+  it('mounts into a form container the page adds later, with its own listing', async () => {
+    const page = await openPage('/hostile.html');
+    await page.evaluate(() => {
+      const late = document.createElement('div');
+      late.id = 'late-form';
+      late.setAttribute('data-porchlight-form', '');
+      late.setAttribute('data-listing', 'birch-3');
+      document.body.append(late);
+    });
+    await page.locator('#late-form form').waitFor({ state: 'visible' });
+    expect(await page.locator('#late-form').getByRole('heading').textContent()).toBe('Ask about this home');
+    // The first container keeps its one form.
+    expect(await page.locator('[data-porchlight-form]').first().locator('form').count()).toBe(1);
+    expect(pageErrors).toEqual([]);
   });
 
   it("porchlight('open') shows one modal dialog; Escape and the close button close it and give the focus back", { timeout: 30_000 }, async () => {

@@ -4,26 +4,23 @@
 // of the dashboard; its breakdown and timeline explain it; a manual inquiry raises its score; a
 // rules change rescores it with visible progress; analytics chart the activity; and lead-supplied
 // text never becomes HTML. Run `npm run build:admin` first (the server serves dist/admin).
-import type { Redis } from 'ioredis';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '#core/logger.ts';
-import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
-import { createRedis } from '#core/redis.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
 import { ApiClient } from '#test/http.ts';
 import { waitFor } from '#test/wait.ts';
-import { HANDLERS, SCHEDULES } from '#worker/handlers/index.ts';
-import { startWorkerRuntime, type WorkerRuntime } from '#worker/runtime.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { SCHEDULES } from '#worker/handlers/index.ts';
+import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const INQUIRY_MESSAGE = 'Is 12 Oak St still available? We could see it on Saturday.';
 
 let server: TestServer;
-let workerRedis: Redis;
-let runtime: WorkerRuntime;
+let worker: TestWorker;
 let browser: Browser;
 let context: BrowserContext;
 let owner: ApiClient;
@@ -60,16 +57,7 @@ async function shownScore(page: Page): Promise<number> {
 
 beforeAll(async () => {
   server = await startTestServer();
-  workerRedis = createRedis(server.config.REDIS_URL, { name: 'leads-e2e-worker' });
-  runtime = await startWorkerRuntime({
-    config: server.config,
-    orm: server.orm,
-    connection: workerRedis,
-    queues: server.queues,
-    logger: createLogger({ level: server.config.LOG_LEVEL, name: 'worker-e2e' }),
-    handlers: HANDLERS,
-    schedules: SCHEDULES,
-  });
+  worker = await startTestWorker(server, { name: 'leads-e2e-worker', schedules: SCHEDULES });
   browser = await launchBrowser();
 
   owner = new ApiClient(server.url);
@@ -89,8 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await browser?.close();
-  await runtime?.close();
-  await workerRedis?.quit();
+  await worker?.close();
   await example?.close();
   await server?.close();
 });

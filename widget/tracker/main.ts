@@ -66,10 +66,11 @@ const takeStored = (): TrackerEvent[] => {
 };
 
 try {
-  const w = window as unknown as { porchlight?: Porchlight; doNotTrack?: string };
+  const w = window as unknown as { porchlight?: Porchlight };
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
   const doc = document;
-  const script = (doc.currentScript || doc.querySelector('script[data-site][src*="w.js"]')) as HTMLScriptElement | null;
+  // Set while a classic script runs for the first time, async or not (so: no lookup by src).
+  const script = doc.currentScript as HTMLScriptElement | null;
   const site = script?.getAttribute('data-site');
   const stub = w.porchlight;
   if (site && !stub?.l) {
@@ -87,7 +88,7 @@ try {
       visitor = uuid();
     }
     // Do-Not-Track / Global Privacy Control: the API decides, by the site's setting, what to drop.
-    const envelope = { site, visitor, dnt: nav.doNotTrack === '1' || nav.globalPrivacyControl === true || w.doNotTrack === '1' || undefined };
+    const envelope = { site, visitor, dnt: nav.doNotTrack === '1' || nav.globalPrivacyControl || undefined };
     const ctx: FormContext = { ...envelope, origin };
 
     /** The API's limit per batch. */
@@ -163,7 +164,7 @@ try {
       if (url !== lastUrl) {
         record('page_view', {
           listing: listingOf(),
-          props: { title: clip(doc.title, 200) || undefined, referrer: (!lastUrl && doc.referrer && clip(doc.referrer, 500)) || undefined },
+          props: { title: clip(doc.title, 200) || undefined, referrer: (!lastUrl && clip(doc.referrer, 500)) || undefined },
         });
         lastUrl = url;
       }
@@ -213,6 +214,9 @@ try {
       };
     }
     addEventListener('popstate', later);
+    // Form containers the page renders later (its deferred or framework code) get their form too:
+    // onPage only mounts forms while the URL stays the same (observer callbacks come once per task).
+    new MutationObserver(later).observe(doc, { childList: true, subtree: true });
     // An async script may run before the page is parsed: its listing and form are not there yet.
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', onPage);
     else onPage();
