@@ -287,8 +287,8 @@ describe('leads and scoring in the browser', () => {
     await page.locator('.events-chart canvas').first().waitFor();
     expect(await page.locator('.events-chart canvas').count()).toBeGreaterThan(0);
     const caption = (await page.locator('#events-chart-title + p').textContent()) ?? '';
-    expect(caption).toMatch(/[1-9]\d* page views/);
-    expect(caption).toMatch(/[1-9]\d* tool uses/);
+    expect(caption).toMatch(/Page views [1-9]\d*/);
+    expect(caption).toMatch(/Tool uses [1-9]\d*/);
     // Leads per band: one warm (after the rules change) and one cold.
     const bands = page.locator('.bar-list');
     expect(await bands.locator('.bar-row', { hasText: 'Warm' }).locator('.bar-value').textContent()).toMatch(/^1\b/);
