@@ -3,10 +3,11 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import { waitFor } from '#test/wait.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
-import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
+import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 
 interface EventRow {
   client_event_id: string;
@@ -90,14 +91,9 @@ beforeAll(async () => {
   worker = await startTestWorker(server, { name: 'capture-e2e-worker' });
   owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Maya Brooks' });
-  const site = await owner.post('/v1/sites', { name: 'Hearth & Co. Realty', allowedOrigins: [] });
-  expect(site.status).toBe(201);
-  siteId = site.body.siteId;
-  // The example server's origin is only known once it listens on its random port.
-  example = await startExampleServer({ port: 0, apiOrigin: server.url, siteKey: site.body.publicKey });
-  const patched = await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url] });
-  expect(patched.status).toBe(200);
-  expect(patched.body.settings.respectDnt).toBe(true);
+  ({ example, siteId } = await startExampleSite(server, owner, 'Hearth & Co. Realty'));
+  // Do-Not-Track is respected by default (the DNT test relies on it).
+  expect((await owner.get(`/v1/sites/${siteId}`)).body.settings.respectDnt).toBe(true);
   browser = await launchBrowser();
 });
 

@@ -6,15 +6,15 @@
 // (the test server serves dist/widget; `npm test` builds first). Screenshots go to
 // test-results/screenshots.
 
-import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import { waitFor } from '#test/wait.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
-import { type ExampleServer, PUBLIC_DIR, startExampleServer } from '../../examples/listing-site/serve.ts';
+import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 
 let server: TestServer;
 let worker: TestWorker;
@@ -25,8 +25,8 @@ let siteId = '';
 /** Errors thrown in any page: the widget must never throw into its host. */
 const pageErrors: string[] = [];
 
-/** The example's listing page (written alongside; hostile.html stands in until it exists). */
-const LISTING_PAGE = existsSync(`${PUBLIC_DIR}/index.html`) ? '/' : '/hostile.html';
+/** The example's listing page (12 Oak Street), whose form container its own deferred script renders. */
+const LISTING_PAGE = '/';
 
 /** A page of the example site in a fresh browser context (a new visitor), with the form mounted. */
 async function openPage(path: string, viewport = { width: 1100, height: 900 }): Promise<Page> {
@@ -106,15 +106,9 @@ beforeAll(async () => {
   worker = await startTestWorker(server, { name: 'inquiry-form-e2e-worker' });
   browser = await launchBrowser();
 
-  // The example server needs the site key and the site needs the example's origin: create the
-  // site, start the example on a free port, then allow its origin.
   const owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  const site = await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: ['https://oakrealty.example'] });
-  expect(site.status).toBe(201);
-  siteId = site.body.siteId;
-  example = await startExampleServer({ port: 0, apiOrigin: server.url, siteKey: site.body.publicKey });
-  expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url] })).status).toBe(200);
+  ({ example, siteId } = await startExampleSite(server, owner, 'Oak Realty'));
 });
 
 afterAll(async () => {

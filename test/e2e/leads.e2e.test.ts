@@ -10,11 +10,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import { waitFor } from '#test/wait.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { SCHEDULES } from '#worker/handlers/index.ts';
-import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
+import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const INQUIRY_MESSAGE = 'Is 12 Oak St still available? We could see it on Saturday.';
@@ -62,12 +63,7 @@ beforeAll(async () => {
 
   owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  const site = await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: ['https://oakrealty.example'] });
-  expect(site.status).toBe(201);
-  siteId = site.body.siteId;
-  // The example listing site (examples/listing-site), its snippet pointing at this API.
-  example = await startExampleServer({ port: 0, apiOrigin: server.url, siteKey: site.body.publicKey });
-  expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url] })).status).toBe(200);
+  ({ example, siteId } = await startExampleSite(server, owner, 'Oak Realty'));
 
   // The browser shares the API client's session (cookie) — the app fetches its CSRF token from /me.
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
