@@ -2,8 +2,6 @@
 // real Postgres, Redis and BullMQ: progress, tenant isolation, superseded versions, a failed job
 // finished by the sweeper, and a real `worker/main.ts` process killed mid-rescore.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,11 +15,11 @@ import { LEAD_HOT_EVENT } from '#core/scoring/record-lead-hot.ts';
 import { parseScoringRules, type ScoringRulesInput } from '#core/scoring/scoring-rules.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
+import { findLog, type NodeProcess, spawnNode } from '#test/process.ts';
 import { waitFor } from '#test/wait.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { HANDLERS, SCHEDULES } from './index.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ORIGIN = 'https://homes.example';
 
 let server: TestServer;
@@ -242,56 +240,19 @@ describe('a rescore whose job failed for good', () => {
   });
 });
 
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  stderr: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** `node worker/main.ts` — the real worker process — on this file's database and queue prefix. */
-function spawnWorker(): Proc {
-  const child = spawn(process.execPath, ['worker/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      DATABASE_URL: server.config.DATABASE_URL,
-      REDIS_URL: server.config.REDIS_URL,
-      QUEUE_PREFIX: server.config.QUEUE_PREFIX,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function spawnWorker(): NodeProcess {
+  return spawnNode('worker/main.ts', {
+    NODE_ENV: 'test',
+    DATABASE_URL: server.config.DATABASE_URL,
+    REDIS_URL: server.config.REDIS_URL,
+    QUEUE_PREFIX: server.config.QUEUE_PREFIX,
+    LOG_LEVEL: 'info',
   });
-  const proc: Proc = {
-    child, lines: [], stderr: '',
-    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  let buf = '';
-  child.stdout!.on('data', (d) => {
-    buf += d;
-    const lines = buf.split('\n');
-    buf = lines.pop()!;
-    proc.lines.push(...lines);
-  });
-  child.stderr!.on('data', (d) => (proc.stderr += d));
-  return proc;
-}
-
-function logged(proc: Proc, msg: string): Record<string, any> | undefined {
-  for (const line of proc.lines) {
-    try {
-      const parsed = JSON.parse(line);
-      if (parsed.msg === msg) return parsed;
-    } catch {
-      /* not JSON */
-    }
-  }
-  return undefined;
 }
 
 describe('the real worker process killed mid-rescore', () => {
-  const procs: Proc[] = [];
+  const procs: NodeProcess[] = [];
   afterAll(async () => {
     for (const p of procs) {
       if (p.child.exitCode === null && p.child.signalCode === null) {
@@ -308,7 +269,7 @@ describe('the real worker process killed mid-rescore', () => {
 
     const first = spawnWorker();
     procs.push(first);
-    await waitFor(() => (first.child.exitCode !== null ? Promise.reject(new Error(first.stderr)) : logged(first, 'worker started')), { timeoutMs: 20_000, description: 'worker started' });
+    await waitFor(() => (first.child.exitCode !== null ? Promise.reject(new Error(first.stderr)) : findLog(first, 'worker started')), { timeoutMs: 20_000, description: 'worker started' });
     // The process registered its repeating jobs.
     const schedulers = await server.queues.maintenance.getJobSchedulers();
     expect(Object.fromEntries(schedulers.map((s) => [s.key, s.every]))).toEqual(SCHEDULES);
@@ -345,6 +306,6 @@ describe('the real worker process killed mid-rescore', () => {
 
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
-    expect(logged(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished' });
+    expect(findLog(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished' });
   }, 150_000);
 });

@@ -1,0 +1,58 @@
+// The real entry points (api/main.ts, worker/main.ts) as child processes on Node 24 (the test
+// runner's own binary), with their JSON log lines collected for assertions.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface NodeProcess {
+  child: ChildProcess;
+  /** stdout, a line each (pino: one JSON object per line). */
+  lines: string[];
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs `entry` (relative to the repository root) with `env` and nothing else but PATH. */
+export function spawnNode(entry: string, env: Record<string, string>): NodeProcess {
+  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: NodeProcess = {
+    child, lines: [], stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  let buf = '';
+  child.stdout!.on('data', (d) => {
+    buf += d;
+    const lines = buf.split('\n');
+    buf = lines.pop()!;
+    proc.lines.push(...lines);
+  });
+  child.stderr!.on('data', (d) => (proc.stderr += d));
+  return proc;
+}
+
+/** The first JSON log line so far whose msg is `msg`. */
+export function findLog(proc: NodeProcess, msg: string): Record<string, any> | undefined {
+  for (const line of proc.lines) {
+    try {
+      const parsed = JSON.parse(line);
+      if (parsed.msg === msg) return parsed;
+    } catch {
+      // not JSON
+    }
+  }
+  return undefined;
+}
+
+/** Resolves with the first JSON log line whose msg is `msg` (bounded by the test timeout); rejects if the process exits first. */
+export function waitForLog(proc: NodeProcess, msg: string): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const found = findLog(proc, msg);
+      if (found) return resolve(found);
+      if (proc.child.exitCode !== null) return reject(new Error(`exited early: ${proc.stderr}`));
+      proc.child.stdout!.once('data', () => setImmediate(check));
+    };
+    check();
+  });
+}
