@@ -21,6 +21,18 @@ describe('configuration', () => {
     expect(c.QUEUE_PREFIX).toBe('porchlight');
   });
 
+  it('reads the mail server and sender, and leaves SMTP unset by default (emails go to the log)', () => {
+    expect(loadConfig({}).SMTP_URL).toBeUndefined();
+    expect(loadConfig({}).MAIL_FROM).toBe('Porchlight <porchlight@localhost>');
+    const c = loadConfig({ SMTP_URL: 'smtp://user:p%40ss@mail.example.com:587', MAIL_FROM: 'Porchlight <alerts@example.com>' });
+    expect(c.SMTP_URL).toBe('smtp://user:p%40ss@mail.example.com:587');
+    expect(c.MAIL_FROM).toBe('Porchlight <alerts@example.com>');
+  });
+
+  it('never echoes SMTP credentials in its error line', () => {
+    expect(() => loadConfig({ SMTP_URL: 'ftp://user:hunter2@mail.example.com' })).toThrow(/^Invalid configuration: SMTP_URL: (?!.*hunter2)/);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
@@ -29,6 +41,11 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'mail.example.com:587' }, 'SMTP_URL'],
+    [{ MAIL_FROM: 'porchlight' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'Alerts <a@example.com>\r\nBcc: x@example.com' }, 'MAIL_FROM'],
   ])('fails with one line naming the variable for %j', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {

@@ -34,6 +34,16 @@ const ZEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */
   TRUST_PROXY: z.stringbool().default(false),
+  /** Outgoing mail server, e.g. smtp://user:pass@host:587 (smtps:// for implicit TLS). Unset: emails go to the log. */
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, hostname: /^[^\s]+$/, error: 'must be a URL like smtp://user:pass@host:587 (or smtps://…)' })
+    .optional(),
+  /** Sender of every email: an address, optionally with a display name (`Porchlight <alerts@example.com>`). */
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an email address, optionally "Name <address>"')
+    .default('Porchlight <porchlight@localhost>'),
 });
 
 export type Config = z.infer<typeof ZEnv> & { PUBLIC_URL: string; SESSION_SECRET: string };
