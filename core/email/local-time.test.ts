@@ -33,7 +33,7 @@ describe('wall time in a zone', () => {
     [{ year: 2026, month: 4, day: 5, hour: 2, minute: 30 }, AKL, '2026-04-04T13:30:00Z', 'Auckland repeated hour: the earlier (NZDT) instant'],
     [{ year: 2026, month: 6, day: 2, hour: 9, minute: 0 }, IST, '2026-06-02T03:30:00Z', 'half-hour offset'],
     [{ year: 2026, month: 12, day: 32, hour: 9, minute: 0 }, NY, '2027-01-01T14:00:00Z', 'day 32 rolls into the next year'],
-  ])('%j in %s is %s (%s)', (wall, tz, iso) => {
+  ])('%j in %s is %s (%s)', (wall, tz, iso, _why) => {
     expect(fromWallTime(wall, tz).toISOString()).toBe(new Date(iso).toISOString());
   });
 });
@@ -52,7 +52,7 @@ describe('nextLocalTime (reminder snooze: "tomorrow 9:00")', () => {
     ['2026-01-15T15:00:00Z', { hour: 17, minute: 30, timeZone: NY }, '2026-01-15T22:30:00Z', 'no dayOffset: later today'],
     ['2026-01-15T15:00:00Z', { hour: 8, timeZone: NY }, '2026-01-16T13:00:00Z', 'no dayOffset: already past today, so tomorrow'],
     ['2026-01-15T15:00:00Z', { hour: 10, timeZone: NY }, '2026-01-16T15:00:00Z', 'no dayOffset: exactly now is not next'],
-  ] as const)('from %s with %j → %s (%s)', (now, opts, expected) => {
+  ])('from %s with %j → %s (%s)', (now: string, opts: Parameters<typeof nextLocalTime>[1], expected: string, _why: string) => {
     expect(nextLocalTime(at(now), opts).toISOString()).toBe(new Date(expected).toISOString());
   });
 
@@ -75,7 +75,7 @@ describe('nextDigestTime', () => {
     ['2026-10-31T11:30:00Z', { hour: 7, timeZone: NY }, '2026-11-01T12:00:00Z', 'fall-back morning: 07:00 EST, 25 h later'],
     ['2026-06-01T20:00:00Z', { hour: 7, timeZone: IST }, '2026-06-02T01:30:00Z', 'Kolkata: local morning of 2 June'],
     ['2026-09-26T12:00:00Z', { hour: 2, timeZone: AKL }, '2026-09-26T14:00:00Z', 'Auckland 02:00 does not exist on 27 Sep: 03:00 NZDT'],
-  ] as const)('from %s with %j → %s (%s)', (now, opts, expected) => {
+  ])('from %s with %j → %s (%s)', (now: string, opts: Parameters<typeof nextDigestTime>[1], expected: string, _why: string) => {
     expect(nextDigestTime(at(now), opts).toISOString()).toBe(new Date(expected).toISOString());
   });
 });
@@ -99,7 +99,7 @@ describe('nextAllowedSendTime (quiet hours)', () => {
     ['2026-06-01T17:00:00Z', { quietStart: '22:00', quietEnd: '06:30', timeZone: IST }, '2026-06-02T01:00:00Z', 'Kolkata 22:30: held until 06:30 IST'],
     ['2026-04-04T09:00:00Z', { ...overnight, timeZone: AKL }, '2026-04-04T19:00:00Z', 'Auckland fall-back night: 07:00 NZST'],
     ['2026-09-26T10:00:00Z', { ...overnight, timeZone: AKL }, '2026-09-26T18:00:00Z', 'Auckland spring-forward night: 07:00 NZDT'],
-  ] as const)('at %s with %j → %s (%s)', (now, opts, expected) => {
+  ])('at %s with %j → %s (%s)', (now: string, opts: Parameters<typeof nextAllowedSendTime>[1], expected: string, _why: string) => {
     const result = nextAllowedSendTime(at(now), opts);
     expect(result.toISOString()).toBe(expected === 'now' ? at(now).toISOString() : new Date(expected).toISOString());
   });
