@@ -43,7 +43,8 @@ export const NotificationPreferencesSchema = defineEntity({
     timeZone: p.string().length(64).default(D.timeZone),
     unsubscribeToken: p.string().length(64).unique('notification_preferences_unsubscribe_token_unique').onCreate(() => createToken('', 32)),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
-    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+    /** Set by each change from the caller's clock (core functions inject `now`). */
+    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
   },
 });
 export type NotificationPreferences = InferEntity<typeof NotificationPreferencesSchema>;
