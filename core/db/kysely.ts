@@ -27,7 +27,9 @@ type ColumnName<K> = K extends `${infer P}_${infer Rest}` ? (Rest extends `${P}_
 /**
  * The ORM's pg pool keeps timestamptz as Postgres text (`2026-11-25 06:01:55.802571+00`, see
  * createPostgreSqlTypeParsers in @mikro-orm/sql): exact to the microsecond, which keyset cursors
- * need. So a time column selects as `string` and accepts a Date or such a string.
+ * need. So a time column selects as `string` and accepts a Date or such a string on insert and
+ * update; Kysely types `where` operands by the selected type, so compare with an ISO string
+ * (`date.toISOString()`) or a `${key}::timestamptz` template.
  */
 type TimeSelected<T> = T extends Date ? string : T;
 type TimeWritten<T> = T extends Date ? Date | string : T;
