@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AppError, notFound } from '../errors.ts';
+import { safeText } from '../validation/plain-text.ts';
 import { ApiKeySchema, type ApiKey } from './api-key.entity.ts';
 import { ownedFilter, type Tenant } from './tenant.ts';
 import { createToken, sha256Hex } from './tokens.ts';
@@ -8,7 +9,7 @@ import { createToken, sha256Hex } from './tokens.ts';
 export const API_KEY_PREFIX = 'plk_';
 export const MAX_API_KEYS_PER_USER = 50;
 
-export const ZCreateApiKeyBody = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const ZCreateApiKeyBody = z.strictObject({ name: safeText(z.string().trim().min(1).max(100)) });
 export type CreateApiKeyBody = z.infer<typeof ZCreateApiKeyBody>;
 
 export function toApiKeyJson(k: ApiKey) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { plainText } from '../events/ingest-text.ts';
+import { plainText } from '../validation/plain-text.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from './contact-schemas.ts';
 import { zLimit } from '../db/keyset-cursor.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from './lead.entity.ts';
