@@ -176,8 +176,9 @@ export async function claimWebhookDelivery({
                 where delivery_id = ${deliveryId}`.execute(db);
       return { claimed: false, reason: 'endpoint_disabled' };
     }
-    if (delivery.next_attempt_at === null || delivery.next_attempt_at > now) {
-      return { claimed: false, reason: 'not_due', nextAttemptAt: delivery.next_attempt_at ?? now };
+    // A pending row without a due time is treated as due: never strand a delivery.
+    if (delivery.next_attempt_at !== null && delivery.next_attempt_at > now) {
+      return { claimed: false, reason: 'not_due', nextAttemptAt: delivery.next_attempt_at };
     }
 
     const defer = async (reason: 'breaker_open' | 'concurrency_limit', until: Date): Promise<ClaimWebhookDeliveryResult> => {

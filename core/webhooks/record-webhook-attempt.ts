@@ -114,9 +114,15 @@ export async function recordWebhookAttempt({
     }
 
     // The breaker's cool-down walks the same schedule as a delivery's retries, one step per failure beyond the threshold.
-    const breakerUntil = failures >= breakerThreshold
+    let breakerUntil = failures >= breakerThreshold
       ? computeNextAttemptAt({ attemptCount: Math.min(failures - breakerThreshold + 1, schedule.length - 1), schedule, now, retryAfterMs: result.retryAfterMs, random })
       : null;
+    // Never shorten the hold of a probe that is still in flight elsewhere (it holds the breaker until its lease ends).
+    if (breakerUntil && endpoint.breaker_until && endpoint.breaker_until > breakerUntil) {
+      const others = await sql<{ n: number }>`select count(*)::int as n from webhook_deliveries
+        where endpoint_id = ${endpoint.endpoint_id} and status = 'pending' and leased_until > ${now} and delivery_id <> ${claim.deliveryId}`.execute(db);
+      if (others.rows[0].n > 0) breakerUntil = endpoint.breaker_until;
+    }
     await sql`update webhook_endpoints set consecutive_failures = ${failures}, failing_since = ${failingSince}, breaker_until = ${breakerUntil}, updated_at = ${now}
               where endpoint_id = ${endpoint.endpoint_id}`.execute(db);
     if (breakerUntil) {

@@ -168,6 +168,9 @@ describe('claiming and recording', () => {
     await sql`update webhook_deliveries set next_attempt_at = ${at(5 * SECOND)} where delivery_id = ${deliveryId}`.execute(em().getKysely());
     expect(await claimWebhookDelivery({ em: em(), deliveryId, now: T0 })).toEqual({ claimed: false, reason: 'not_due', nextAttemptAt: at(5 * SECOND) });
     expect(await claimWebhookDelivery({ em: em(), deliveryId: randomUUID(), now: T0 })).toEqual({ claimed: false, reason: 'not_found' });
+    // A pending row without a due time is never stranded.
+    await sql`update webhook_deliveries set next_attempt_at = null where delivery_id = ${deliveryId}`.execute(em().getKysely());
+    expect((await claimWebhookDelivery({ em: em(), deliveryId, now: T0 })).claimed).toBe(true);
   });
 
   it('retries along the schedule and fails once it is exhausted, logging every attempt', async () => {
@@ -292,6 +295,19 @@ describe('circuit breaker', () => {
     expect(await endpointState(endpointId)).toMatchObject({ consecutive_failures: 0, failing_since: null, breaker_until: null, last_success_at: at(33 * SECOND) });
     const next = await claim(fresh[1], at(33 * SECOND));
     expect(next).toMatchObject({ isProbe: false, attemptNumber: 1 }); // the deferrals cost it nothing
+  });
+
+  it('does not let a straggler’s failure cut short the hold of a probe in flight', async () => {
+    const endpointId = await makeEndpoint();
+    const ids = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
+    const claims = [];
+    for (const id of ids) claims.push(await claim(id, T0, { leaseMs: 60 * SECOND }));
+    for (const c of claims.slice(0, 3)) await record(c, FAIL, T0, 3);
+    const probe = await claim(await makeDelivery(endpointId, at(10 * SECOND)), at(10 * SECOND), { leaseMs: 45 * SECOND });
+    expect(probe.isProbe).toBe(true);
+    const straggler = await record(claims[3], FAIL, at(12 * SECOND), 3); // its own step would be 12 s + 20 s
+    expect(straggler.breakerUntil).toEqual(at(55 * SECOND));
+    expect((await endpointState(endpointId)).breaker_until).toEqual(at(55 * SECOND));
   });
 
   it('sends the realtor’s resend as the probe instead of waiting out the cool-down', async () => {
