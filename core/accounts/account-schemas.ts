@@ -1,23 +1,21 @@
 import { z } from 'zod';
+import { safeText } from '../validation/plain-text.ts';
 
 export const PASSWORD_MIN_LENGTH = 10;
 
-export const ZEmail = z
-  .string()
-  .trim()
-  .max(254)
+export const ZEmail = safeText(z.string().trim().max(254))
   .pipe(z.email({ message: 'Enter a valid email address' }))
   .transform((s) => s.toLowerCase());
 
 export const ZSignupBody = z.strictObject({
-  username: z.string().trim().min(1, 'Username is required').max(50),
+  username: safeText(z.string().trim().min(1, 'Username is required').max(50)),
   email: ZEmail,
   password: z.string().min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters`).max(256),
 });
 export type SignupBody = z.infer<typeof ZSignupBody>;
 
 export const ZLoginBody = z.strictObject({
-  email: z.string().trim().max(254).transform((s) => s.toLowerCase()),
+  email: safeText(z.string().trim().max(254)).transform((s) => s.toLowerCase()),
   password: z.string().min(1).max(256),
 });
 export type LoginBody = z.infer<typeof ZLoginBody>;

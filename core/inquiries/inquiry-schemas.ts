@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { plainText, ZClientId, ZListingRef, ZPageUrl, ZSiteKey, ZVisitorId } from '../events/ingest-text.ts';
+import { ZClientId, ZListingRef, ZPageUrl, ZSiteKey, ZVisitorId } from '../events/ingest-text.ts';
+import { plainText } from '../validation/plain-text.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from '../leads/contact-schemas.ts';
 
 /** Largest `POST /v1/inquiries` body. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { plainText } from '../events/ingest-text.ts';
+import { plainText, safeText } from '../validation/plain-text.ts';
 import { normalisePhone } from './normalise-contact.ts';
 
 // Optional contact fields as a form sends them: empty strings and null mean "not given";
@@ -8,9 +8,7 @@ import { normalisePhone } from './normalise-contact.ts';
 const ZEmailFormat = z.email();
 
 /** Optional email → normalised email or undefined; an invalid one is a 400 naming the field. */
-export const ZContactEmail = z
-  .string()
-  .max(254, 'At most 254 characters')
+export const ZContactEmail = safeText(z.string().max(254, 'At most 254 characters'))
   .nullish()
   .transform((value, ctx) => {
     const s = value?.trim();
@@ -23,9 +21,7 @@ export const ZContactEmail = z
   });
 
 /** Optional phone → normalised phone (`+15550100199`) or undefined. */
-export const ZContactPhone = z
-  .string()
-  .max(40, 'At most 40 characters')
+export const ZContactPhone = safeText(z.string().max(40, 'At most 40 characters'))
   .nullish()
   .transform((value, ctx) => {
     const s = value?.trim();

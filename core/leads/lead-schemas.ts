@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { plainText } from '../events/ingest-text.ts';
+import { plainText } from '../validation/plain-text.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from './contact-schemas.ts';
-import { zLimit } from './keyset-cursor.ts';
+import { zLimit } from '../db/keyset-cursor.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from './lead.entity.ts';
 
 export const LEAD_SORTS = ['score', 'last_activity', 'created'] as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../validation/plain-text.ts';
 
 export const MAX_ALLOWED_ORIGINS = 20;
 
@@ -15,9 +16,7 @@ export function normaliseOrigin(input: string): string | null {
   return url.origin;
 }
 
-export const ZOrigin = z
-  .string()
-  .max(300)
+export const ZOrigin = safeText(z.string().max(300))
   .transform((s, ctx) => {
     const origin = normaliseOrigin(s);
     if (!origin) {
@@ -33,13 +32,13 @@ const ZOrigins = z
   .transform((list) => [...new Set(list)]);
 
 export const ZCreateSiteBody = z.strictObject({
-  name: z.string().trim().min(1, 'Name is required').max(100),
+  name: safeText(z.string().trim().min(1, 'Name is required').max(100)),
   allowedOrigins: ZOrigins.default([]),
 });
 export type CreateSiteBody = z.infer<typeof ZCreateSiteBody>;
 
 export const ZUpdateSiteBody = z.strictObject({
-  name: z.string().trim().min(1, 'Name is required').max(100).optional(),
+  name: safeText(z.string().trim().min(1, 'Name is required').max(100)).optional(),
   allowedOrigins: ZOrigins.optional(),
   settings: z.strictObject({ respectDnt: z.boolean().optional() }).optional(),
   enabled: z.boolean().optional(),

@@ -16,6 +16,10 @@ export const WebhookDeliverySchema = defineEntity({
     attemptCount: p.integer().default(0),
     nextAttemptAt: p.datetime().nullable(),
     lastAttemptAt: p.datetime().nullable(),
+    /** While a worker holds the delivery: until when (see claim-webhook-delivery.ts). */
+    leasedUntil: p.datetime().nullable(),
+    /** Which claim holds the lease; a worker whose lease was taken over cannot record an outcome. */
+    leaseToken: p.uuid().nullable(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
   },
@@ -23,6 +27,8 @@ export const WebhookDeliverySchema = defineEntity({
   indexes: [
     { name: 'webhook_deliveries_endpoint_created_index', properties: ['endpoint', 'createdAt'] },
     { name: 'webhook_deliveries_pending_index', expression: `create index "webhook_deliveries_pending_index" on "webhook_deliveries" ("next_attempt_at") where "status" = 'pending'` },
+    // Per-endpoint questions of the claim: how many are in flight, which wait behind the breaker.
+    { name: 'webhook_deliveries_endpoint_pending_index', expression: `create index "webhook_deliveries_endpoint_pending_index" on "webhook_deliveries" ("endpoint_id", "next_attempt_at") where "status" = 'pending'` },
   ],
 });
 export type WebhookDelivery = InferEntity<typeof WebhookDeliverySchema>;
