@@ -5,9 +5,8 @@ import { AppError } from '../errors.ts';
 import { assertOwnSite } from '../leads/leads.ts';
 import { pgCount } from '../leads/pg-values.ts';
 import { uuidArrayLiteral } from '../scoring/load-scoring-inputs.ts';
+import { DAY_MS } from '../shared/time.ts';
 import { ANALYTICS_DEFAULT_RANGE_DAYS, ANALYTICS_MAX_RANGE_DAYS, type AnalyticsQuery, type AnalyticsSummary, TOP_LISTINGS_LIMIT } from './analytics-schemas.ts';
-
-const DAY_MS = 86_400_000;
 
 function dayString(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LISTING_REF_MAX_CHARS } from '../shared/field-limits.ts';
 
 // Shared validators for the public ingest endpoints (/v1/collect, /v1/inquiries). Browser input
 // is untrusted: every string is length-bounded, control characters are refused (not stripped:
@@ -40,4 +41,4 @@ export const ZPageUrl = plainText(2048).refine((s) => {
 }, 'Use an absolute http(s) URL');
 
 /** A listing reference from `data-porchlight-listing` (an MLS number, a slug…). */
-export const ZListingRef = plainText(200);
+export const ZListingRef = plainText(LISTING_REF_MAX_CHARS);
