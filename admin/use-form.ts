@@ -34,6 +34,8 @@ export interface FormState<V> {
   busy: boolean;
   /** The form's onSubmit. */
   submit(e: Event): Promise<void>;
+  /** Props wiring an input to the string value `key`: `<Field label="Email" {...form.field('email')} />`. */
+  field(key: keyof V & string): { id: string | undefined; name: string; value: string; error: string | undefined; onInput: (e: { currentTarget: { value: string } }) => void };
 }
 
 export function useForm<V>({ initial, ids, validate, send, explain, labelItem }: FormOptions<V>): FormState<V> {
@@ -70,5 +72,7 @@ export function useForm<V>({ initial, ids, validate, send, explain, labelItem }:
     }
   };
 
-  return { values, setValues, set, errors, problem, busy, submit };
+  const field = (key: keyof V & string) => ({ id: ids[key], name: key, value: String(values[key]), error: errors[key], onInput: set(key) });
+
+  return { values, setValues, set, errors, problem, busy, submit, field };
 }

@@ -1,10 +1,10 @@
 // "Add lead": a person met at an open house or who phoned in, entered by hand.
 import { useEffect, useState } from 'preact/hooks';
 import { isEmail } from '#core/shared/contact-rules.ts';
-import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, EMAIL_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
+import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { ApiError, type CreateLeadInput, type Lead, leadsApi, type Site } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { Field, TextAreaField } from '../components/field.tsx';
+import { EmailField, Field, TextAreaField } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import type { FieldErrors } from '../forms.ts';
 import { LEAD_STATUSES } from '../lead-format.ts';
@@ -28,7 +28,7 @@ function existingLeadId(err: unknown): string | null {
 
 export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
   const [existing, setExisting] = useState<string | null>(null);
-  const { values, set, errors, problem, busy, submit } = useForm({
+  const { values, set, field, problem, busy, submit } = useForm({
     initial: { name: '', email: '', phone: '', contactInfo: '', siteId: '', status: 'new' },
     ids: IDS,
     validate: ({ name, email, phone }) => {
@@ -66,20 +66,9 @@ export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
         </p>
       )}
       <div class="form-grid">
-        <Field id={IDS.name} label="Name" name="name" autocomplete="off" maxLength={CONTACT_NAME_MAX_CHARS} value={values.name} error={errors.name} onInput={set('name')} />
-        <Field
-          id={IDS.email}
-          label="Email"
-          type="email"
-          name="email"
-          autocomplete="off"
-          inputMode="email"
-          maxLength={EMAIL_MAX_CHARS}
-          value={values.email}
-          error={errors.email}
-          onInput={set('email')}
-        />
-        <Field id={IDS.phone} label="Phone" type="tel" name="phone" autocomplete="off" maxLength={PHONE_MAX_CHARS} value={values.phone} error={errors.phone} onInput={set('phone')} />
+        <Field label="Name" autocomplete="off" maxLength={CONTACT_NAME_MAX_CHARS} {...field('name')} />
+        <EmailField autocomplete="off" {...field('email')} />
+        <Field label="Phone" type="tel" autocomplete="off" maxLength={PHONE_MAX_CHARS} {...field('phone')} />
         <div class="field">
           <label class="field-label" for={IDS.siteId}>
             Site
@@ -107,16 +96,12 @@ export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
         </div>
       </div>
       <TextAreaField
-        id={IDS.contactInfo}
         class="field-prose"
         label="Other contact info"
         hint="Another way to reach them, the best time to call… (optional)"
-        name="contactInfo"
         rows={2}
         maxLength={CONTACT_INFO_MAX_CHARS}
-        value={values.contactInfo}
-        error={errors.contactInfo}
-        onInput={set('contactInfo')}
+        {...field('contactInfo')}
       />
       <div class="form-actions">
         <Button type="submit" loading={busy}>

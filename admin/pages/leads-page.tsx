@@ -8,6 +8,7 @@ import { EmptyState } from '../components/empty-state.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { HouseIcon, SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { LoadError } from '../components/load-error.tsx';
 import { BandBadge, ScoreMeter } from '../components/score.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -103,13 +104,9 @@ export function LeadsPage({ query }: RouteProps) {
       {firstLoad ? (
         <LeadsSkeleton />
       ) : list.error && list.items.length === 0 ? (
-        <div class="form-error" role="alert">
-          <p class="form-error-title">Could not load your leads</p>
-          <p>{errorMessage(list.error)}</p>
-          <Button variant="secondary" size="sm" onClick={list.reload}>
-            Try again
-          </Button>
-        </div>
+        <LoadError title="Could not load your leads" onRetry={list.reload}>
+          {errorMessage(list.error)}
+        </LoadError>
       ) : list.items.length === 0 ? (
         hasFilters ? (
           <EmptyState icon={<SearchIcon />} title="No leads match these filters" action={<Button variant="secondary" onClick={clearFilters}>Clear filters</Button>}>
@@ -141,13 +138,9 @@ export function LeadsPage({ query }: RouteProps) {
       ) : (
         <>
           {list.error && (
-            <div class="form-error" role="alert">
-              <p class="form-error-title">Could not refresh the list</p>
-              <p>{errorMessage(list.error)}</p>
-              <Button variant="secondary" size="sm" onClick={list.reload}>
-                Try again
-              </Button>
-            </div>
+            <LoadError title="Could not refresh the list" onRetry={list.reload}>
+              {errorMessage(list.error)}
+            </LoadError>
           )}
           <LeadsTable leads={list.items} siteNames={siteNames} busy={showingStale} sort={filters.sort ?? 'score'} />
           <div class="list-footer">

@@ -1,7 +1,6 @@
-import { EMAIL_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { ApiError, logIn } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { Field } from '../components/field.tsx';
+import { EmailField, Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { AuthLayout } from '../components/layout.tsx';
 import { clearToasts } from '../components/toast.tsx';
@@ -13,7 +12,7 @@ const IDS = { email: 'login-email', password: 'login-password' };
 
 export function LoginPage({ query }: RouteProps) {
   const next = query.get('next');
-  const { values, set, errors, problem, busy, submit } = useForm({
+  const { field, problem, busy, submit } = useForm({
     initial: { email: '', password: '' },
     ids: IDS,
     validate: ({ email, password }) => {
@@ -41,29 +40,13 @@ export function LoginPage({ query }: RouteProps) {
     >
       <form class="form" onSubmit={submit} noValidate>
         <FormError problem={problem} />
+        <EmailField required {...field('email')} />
         <Field
-          id={IDS.email}
-          label="Email"
-          type="email"
-          name="email"
-          autocomplete="email"
-          inputMode="email"
-          maxLength={EMAIL_MAX_CHARS}
-          required
-          value={values.email}
-          error={errors.email}
-          onInput={set('email')}
-        />
-        <Field
-          id={IDS.password}
           label="Password"
           type="password"
-          name="password"
           autocomplete="current-password"
           required
-          value={values.password}
-          error={errors.password}
-          onInput={set('password')}
+          {...field('password')}
         />
         <Button type="submit" class="btn-block" loading={busy}>
           {busy ? 'Logging in…' : 'Log in'}

@@ -1,8 +1,8 @@
 import { isEmail } from '#core/shared/contact-rules.ts';
-import { EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS } from '#core/shared/field-limits.ts';
+import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { signUp } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { Field } from '../components/field.tsx';
+import { EmailField, Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { AuthLayout } from '../components/layout.tsx';
 import { clearToasts } from '../components/toast.tsx';
@@ -27,7 +27,7 @@ function validate(values: { username: string; email: string; password: string })
 
 export function SignupPage({ query }: RouteProps) {
   const next = query.get('next');
-  const { values, set, errors, problem, busy, submit } = useForm({
+  const { field, problem, busy, submit } = useForm({
     initial: { username: '', email: '', password: '' },
     ids: IDS,
     validate,
@@ -55,42 +55,22 @@ export function SignupPage({ query }: RouteProps) {
       <form class="form" onSubmit={submit} noValidate>
         <FormError problem={problem} />
         <Field
-          id={IDS.username}
           label="Your name"
           hint="Shown in Porchlight; you log in with your email."
-          name="username"
           autocomplete="username"
           maxLength={USERNAME_MAX_CHARS}
           required
-          value={values.username}
-          error={errors.username}
-          onInput={set('username')}
+          {...field('username')}
         />
+        <EmailField required {...field('email')} />
         <Field
-          id={IDS.email}
-          label="Email"
-          type="email"
-          name="email"
-          autocomplete="email"
-          inputMode="email"
-          maxLength={EMAIL_MAX_CHARS}
-          required
-          value={values.email}
-          error={errors.email}
-          onInput={set('email')}
-        />
-        <Field
-          id={IDS.password}
           label="Password"
           hint={`At least ${PASSWORD_MIN_CHARS} characters.`}
           type="password"
-          name="password"
           autocomplete="new-password"
           minLength={PASSWORD_MIN_CHARS}
           required
-          value={values.password}
-          error={errors.password}
-          onInput={set('password')}
+          {...field('password')}
         />
         <Button type="submit" class="btn-block" loading={busy}>
           {busy ? 'Creating account…' : 'Create account'}

@@ -31,7 +31,7 @@ export interface SiteFormProps {
 
 export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel, busyLabel, onSubmit, onCancel, autoFocus = false }: SiteFormProps) {
   const ids = { name: `${idPrefix}-name`, allowedOrigins: `${idPrefix}-origins`, settings: `${idPrefix}-dnt` };
-  const { values, setValues, set, errors, problem, busy, submit } = useForm({
+  const { values, setValues, field, errors, problem, busy, submit } = useForm({
     initial: { name: initial.name, allowedOrigins: initial.allowedOrigins.join('\n'), respectDnt: initial.respectDnt },
     ids,
     validate: ({ name, allowedOrigins }) => {
@@ -60,19 +60,14 @@ export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel,
     <form class="form" onSubmit={submit} noValidate>
       <FormError problem={problem} />
       <Field
-        id={ids.name}
         label="Site name"
         hint="For you only, e.g. “Oak Realty listings”."
-        name="name"
         autocomplete="off"
         maxLength={SITE_NAME_MAX_CHARS}
         required
-        value={values.name}
-        error={errors.name}
-        onInput={set('name')}
+        {...field('name')}
       />
       <TextAreaField
-        id={ids.allowedOrigins}
         label="Allowed origins"
         hint={
           <>
@@ -80,15 +75,12 @@ export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel,
             inquiries from these addresses; add <code>https://www.…</code> too if your site uses it.
           </>
         }
-        name="allowedOrigins"
         rows={3}
         spellcheck={false}
         autocapitalize="off"
         autocomplete="off"
         placeholder="https://example.com"
-        value={values.allowedOrigins}
-        error={errors.allowedOrigins}
-        onInput={set('allowedOrigins')}
+        {...field('allowedOrigins')}
       />
       {withSettings && (
         <CheckboxField

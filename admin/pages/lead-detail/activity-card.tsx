@@ -1,6 +1,7 @@
 // The activity card: a lead's events and inquiries, newest first, a page at a time ("Load older").
 import { errorMessage, leadsApi, type TimelineItem } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
+import { LoadError } from '../../components/load-error.tsx';
 import { Loading } from '../../components/spinner.tsx';
 import { formatDateTime, formatRelativeTime } from '../../format.ts';
 import { describeTimelineItem, safeHttpUrl } from '../../lead-format.ts';
@@ -27,13 +28,9 @@ function LeadTimeline({ leadId, reloadKey }: { leadId: string; reloadKey: number
   if (list.loading && items.length === 0) return <Loading label="Loading activity…" />;
   if (list.error && items.length === 0) {
     return (
-      <div class="form-error" role="alert">
-        <p class="form-error-title">Could not load the activity</p>
-        <p>{errorMessage(list.error)}</p>
-        <Button variant="secondary" size="sm" onClick={list.reload}>
-          Try again
-        </Button>
-      </div>
+      <LoadError title="Could not load the activity" onRetry={list.reload}>
+        {errorMessage(list.error)}
+      </LoadError>
     );
   }
   if (items.length === 0) return <p class="muted">No activity yet.</p>;

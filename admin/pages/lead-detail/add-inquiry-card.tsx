@@ -40,27 +40,19 @@ export function AddInquiryCard({ leadId, onAdded }: { leadId: string; onAdded(cr
       <form class="form" onSubmit={form.submit} noValidate>
         <FormError problem={form.problem} />
         <TextAreaField
-          id={IDS.message}
           class="field-prose"
           label="Message"
-          name="message"
           rows={3}
           maxLength={INQUIRY_MESSAGE_MAX_CHARS}
           required
-          value={form.values.message}
-          error={form.errors.message}
-          onInput={form.set('message')}
+          {...form.field('message')}
         />
         <Field
-          id={IDS.listingRef}
           label="Listing (optional)"
           hint="The listing it is about, e.g. its MLS number."
-          name="listingRef"
           autocomplete="off"
           maxLength={LISTING_REF_MAX_CHARS}
-          value={form.values.listingRef}
-          error={form.errors.listingRef}
-          onInput={form.set('listingRef')}
+          {...form.field('listingRef')}
         />
         <div class="form-actions">
           <Button type="submit" loading={form.busy}>

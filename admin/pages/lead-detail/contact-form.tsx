@@ -1,10 +1,10 @@
 // Editing a lead's name, email, phone and other contact info; only what changed is sent.
 import { useEffect } from 'preact/hooks';
 import { isEmail } from '#core/shared/contact-rules.ts';
-import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, EMAIL_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
+import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { type Lead, leadsApi, type UpdateLeadInput } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
-import { Field, TextAreaField } from '../../components/field.tsx';
+import { EmailField, Field, TextAreaField } from '../../components/field.tsx';
 import { FormError } from '../../components/form-error.tsx';
 import type { FieldErrors } from '../../forms.ts';
 import { useForm } from '../../use-form.ts';
@@ -30,24 +30,20 @@ export function ContactForm({ lead, onSaved, onCancel }: { lead: Lead; onSaved(l
     },
   });
   useEffect(() => document.getElementById(IDS.name)?.focus(), []);
-  const { values, errors, set } = form;
 
   return (
     <form class="form" onSubmit={form.submit} noValidate>
       <FormError problem={form.problem} />
-      <Field id={IDS.name} label="Name" autocomplete="off" maxLength={CONTACT_NAME_MAX_CHARS} value={values.name} error={errors.name} onInput={set('name')} />
-      <Field id={IDS.email} label="Email" type="email" autocomplete="off" maxLength={EMAIL_MAX_CHARS} value={values.email} error={errors.email} onInput={set('email')} />
-      <Field id={IDS.phone} label="Phone" type="tel" autocomplete="off" maxLength={PHONE_MAX_CHARS} value={values.phone} error={errors.phone} onInput={set('phone')} />
+      <Field label="Name" autocomplete="off" maxLength={CONTACT_NAME_MAX_CHARS} {...form.field('name')} />
+      <EmailField autocomplete="off" {...form.field('email')} />
+      <Field label="Phone" type="tel" autocomplete="off" maxLength={PHONE_MAX_CHARS} {...form.field('phone')} />
       <TextAreaField
-        id={IDS.contactInfo}
         class="field-prose"
         label="Other contact info"
         hint="Another way to reach them, the best time to call…"
         rows={2}
         maxLength={CONTACT_INFO_MAX_CHARS}
-        value={values.contactInfo}
-        error={errors.contactInfo}
-        onInput={set('contactInfo')}
+        {...form.field('contactInfo')}
       />
       <div class="form-actions">
         <Button type="submit" size="sm" loading={form.busy}>

@@ -1,16 +1,14 @@
 // One lead: who they are, why they score what they score, everything they did, and what to do next.
 // Each card is its own file here; this page loads the lead and waits for rescores.
 import { useRef, useState } from 'preact/hooks';
-import { ApiError, errorMessage, type Lead, leadsApi } from '../../api-client.ts';
-import { Button } from '../../components/button.tsx';
-import { EmptyState } from '../../components/empty-state.tsx';
+import { type Lead, leadsApi } from '../../api-client.ts';
+import { breadcrumb, DetailFallback } from '../../components/detail-fallback.tsx';
 import { SearchIcon } from '../../components/icons.tsx';
 import { PageHeader } from '../../components/layout.tsx';
 import { BandBadge } from '../../components/score.tsx';
-import { Loading } from '../../components/spinner.tsx';
 import { formatRelativeTime } from '../../format.ts';
 import { leadDisplayName, statusLabel } from '../../lead-format.ts';
-import { Link, type RouteProps } from '../../router.tsx';
+import type { RouteProps } from '../../router.tsx';
 import { useApi } from '../../use-api.ts';
 import { usePollUntil } from '../../use-poll-until.ts';
 import { ActivityCard } from './activity-card.tsx';
@@ -26,47 +24,20 @@ const SCORE_POLL_MAX_MS = 2_000;
 /** Clock skew tolerated between the API (inquiry time) and the worker (scoring time). */
 const CLOCK_SKEW_MS = 1_000;
 
-const breadcrumb = (current: string) => (
-  <ol>
-    <li>
-      <Link href="/leads">Leads</Link>
-    </li>
-    <li aria-current="page">{current}</li>
-  </ol>
-);
+const LIST = { href: '/leads', label: 'Leads' };
 
 export function LeadDetailPage({ params }: RouteProps) {
-  const { data: lead, error, loading, reload, setData } = useApi((signal) => leadsApi.get(params.id, { signal }), [params.id]);
-
-  if (lead === undefined && loading) {
-    return (
-      <>
-        <PageHeader title="Lead" breadcrumb={breadcrumb('…')} />
-        <Loading label="Loading lead…" />
-      </>
-    );
-  }
+  const { data: lead, error, reload, setData } = useApi((signal) => leadsApi.get(params.id, { signal }), [params.id]);
   if (lead === undefined) {
-    const missing = error instanceof ApiError && error.status === 404;
     return (
-      <>
-        <PageHeader title={missing ? 'Lead not found' : 'Could not load this lead'} breadcrumb={breadcrumb(missing ? 'Not found' : 'Error')} />
-        <EmptyState
-          icon={missing ? <SearchIcon /> : undefined}
-          title={missing ? 'This lead doesn’t exist or was deleted' : errorMessage(error)}
-          action={
-            missing ? (
-              <Link href="/leads" class="btn btn-primary">
-                Back to your leads
-              </Link>
-            ) : (
-              <Button onClick={reload}>Try again</Button>
-            )
-          }
-        >
-          {missing && <p>It may have been erased at the person’s request, or the link may be mistyped.</p>}
-        </EmptyState>
-      </>
+      <DetailFallback
+        list={LIST}
+        noun="lead"
+        error={error}
+        onRetry={reload}
+        missingIcon={<SearchIcon />}
+        missingNote={<p>It may have been erased at the person’s request, or the link may be mistyped.</p>}
+      />
     );
   }
   return <LeadDetail lead={lead} onChange={setData} />;
@@ -107,7 +78,7 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
     <>
       <PageHeader
         title={name}
-        breadcrumb={breadcrumb(name)}
+        breadcrumb={breadcrumb(LIST, name)}
         description={
           <span class="inline-list">
             <BandBadge band={lead.scoreBand} />
