@@ -5,9 +5,8 @@ import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { AppError } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
+import { DAY_MS } from '../shared/time.ts';
 import { ANALYTICS_DEFAULT_RANGE_DAYS, ANALYTICS_MAX_RANGE_DAYS, type AnalyticsQuery, type AnalyticsSummary, TOP_LISTINGS_LIMIT } from './analytics-schemas.ts';
-
-const DAY_MS = 86_400_000;
 
 function dayString(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LISTING_REF_MAX_CHARS } from '../shared/field-limits.ts';
 import { plainText } from '../validation/plain-text.ts';
 
 // Shared validators for the public ingest endpoints (/v1/collect, /v1/inquiries). Browser input
@@ -21,4 +22,4 @@ export const ZPageUrl = plainText(2048).refine((s) => {
 }, 'Use an absolute http(s) URL');
 
 /** A listing reference from `data-porchlight-listing` (an MLS number, a slug…). */
-export const ZListingRef = plainText(200);
+export const ZListingRef = plainText(LISTING_REF_MAX_CHARS);

@@ -1,8 +1,9 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { WebhookEndpointSchema } from './webhook-endpoint.entity.ts';
 import { WebhookMessageSchema } from './webhook-message.entity.ts';
+import { DELIVERY_STATUSES } from '../shared/enums.ts';
 
-export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export { DELIVERY_STATUSES, type DeliveryStatus } from '../shared/enums.ts';
 
 /** A message × endpoint pair: the outbox row the delivery worker claims. */
 export const WebhookDeliverySchema = defineEntity({
@@ -12,7 +13,7 @@ export const WebhookDeliverySchema = defineEntity({
     deliveryId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
     message: () => p.manyToOne(WebhookMessageSchema).deleteRule('cascade'),
     endpoint: () => p.manyToOne(WebhookEndpointSchema).deleteRule('cascade'),
-    status: p.enum(['pending', 'succeeded', 'failed'] as const).default('pending'),
+    status: p.enum(DELIVERY_STATUSES).default('pending'),
     attemptCount: p.integer().default(0),
     nextAttemptAt: p.datetime().nullable(),
     lastAttemptAt: p.datetime().nullable(),
