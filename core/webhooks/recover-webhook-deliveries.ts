@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import type { Tenant } from '../accounts/tenant.ts';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { AppError, notFound } from '../errors.ts';
 
 /**
@@ -12,7 +12,7 @@ export async function recoverWebhookDeliveries({ em, tenant, endpointId, since, 
   return em.transactional(async (tem) => {
     const db = tem.getKysely();
     const endpoint = await sql<{ enabled: boolean }>`select enabled from webhook_endpoints
-      where endpoint_id = ${endpointId} and user_id = ${tenant.userId} for update`.execute(db);
+      where endpoint_id = ${endpointId} and ${ownedBy(tenant)} for update`.execute(db);
     if (endpoint.rows.length === 0) throw notFound('Webhook endpoint');
     if (!endpoint.rows[0].enabled) throw new AppError('conflict', 'The endpoint is disabled; enable it before recovering deliveries.');
     const recovered = await sql<{ delivery_id: string }>`

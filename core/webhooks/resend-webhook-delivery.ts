@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import type { Tenant } from '../accounts/tenant.ts';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { AppError, notFound } from '../errors.ts';
 import { lockEndpointAndDelivery } from './claim-webhook-delivery.ts';
 
@@ -14,7 +14,7 @@ export async function resendWebhookDelivery({ em, tenant, deliveryId, now }: { e
     const db = tem.getKysely();
     const owned = await sql<{ n: number }>`
       select count(*)::int as n from webhook_deliveries d join webhook_endpoints e on e.endpoint_id = d.endpoint_id
-      where d.delivery_id = ${deliveryId} and e.user_id = ${tenant.userId}`.execute(db);
+      where d.delivery_id = ${deliveryId} and ${ownedBy(tenant, 'e')}`.execute(db);
     if (owned.rows[0].n === 0) throw notFound('Webhook delivery');
     const locked = await lockEndpointAndDelivery(tem, deliveryId);
     if (!locked) throw notFound('Webhook delivery');

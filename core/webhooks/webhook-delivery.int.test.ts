@@ -1,6 +1,7 @@
 // The delivery state machine on a real Postgres (a template clone for this file) with an injected
 // clock: claims, leases, retries, the breaker, the concurrency bound, disabling, resend, recover,
 // and one end-to-end pass through a real loopback receiver verified by the official library.
+import { tenantOfUser } from '../accounts/tenant.ts';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +32,7 @@ const noJitter = () => 0.5;
 let db: TestDatabase;
 let orm: MikroORM;
 let userId: string;
-const tenant = () => ({ userId });
+const tenant = () => tenantOfUser(userId);
 const em = (): EntityManager => orm.em.fork();
 
 beforeAll(async () => {
@@ -340,7 +341,7 @@ describe('resend and recover', () => {
     const endpointId = await makeEndpoint();
     const deliveryId = await makeDelivery(endpointId);
     await record(await claim(deliveryId, T0), OK, T0);
-    const stranger = { userId: await makeUser() };
+    const stranger = tenantOfUser(await makeUser());
     await expect(resendWebhookDelivery({ em: em(), tenant: stranger, deliveryId, now: at(DAY) })).rejects.toMatchObject({ code: 'not_found' });
     expect(await resendWebhookDelivery({ em: em(), tenant: tenant(), deliveryId, now: at(DAY) })).toEqual({ deliveryId, at: at(DAY) });
     expect(await deliveryState(deliveryId)).toMatchObject({ status: 'pending', attempt_count: 0, next_attempt_at: at(DAY) });
@@ -361,7 +362,7 @@ describe('resend and recover', () => {
     for (const id of [old, ...recent]) expect((await deliveryState(id)).status).toBe('failed');
 
     await expect(recoverWebhookDeliveries({ em: em(), tenant: tenant(), endpointId, since: T0, now: at(DAY) })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(enableWebhookEndpoint({ em: em(), tenant: { userId: await makeUser() }, endpointId, now: at(DAY) })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(enableWebhookEndpoint({ em: em(), tenant: tenantOfUser(await makeUser()), endpointId, now: at(DAY) })).rejects.toMatchObject({ code: 'not_found' });
     await enableWebhookEndpoint({ em: em(), tenant: tenant(), endpointId, now: at(DAY) });
     expect(await endpointState(endpointId)).toMatchObject({ enabled: true, disabled_reason: null, consecutive_failures: 0, breaker_until: null });
     const wakeUps = await recoverWebhookDeliveries({ em: em(), tenant: tenant(), endpointId, since: T0, now: at(DAY) });
