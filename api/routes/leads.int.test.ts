@@ -3,7 +3,7 @@
 // bad input. Assertions read both the HTTP answer and the rows in Postgres.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { scoreJobId } from '#core/leads/mark-for-rescore.ts';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient, type HttpResult } from '#test/http.ts';
 import { waitFor } from '#test/wait.ts';
@@ -549,7 +549,7 @@ describe('inquiries by hand', () => {
 
   it('POST records a manual inquiry (201), flags the lead for rescoring and enqueues its scoring job', async () => {
     const leadId = await insertLead(userId, { name: 'Caller', score: 12, score_band: 'cold' });
-    expect(await server.queues.leads.getJob(scoreJobId(leadId))).toBeUndefined();
+    expect(await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: leadId }))).toBeUndefined();
     const res = await agent.post(`/v1/leads/${leadId}/inquiries`, { message: '  Called about 12 Oak St.\nWants a showing Saturday.  ', listingRef: 'oak-12' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ leadId, message: 'Called about 12 Oak St.\nWants a showing Saturday.', listingRef: 'oak-12', pageUrl: null, source: 'manual', siteId: null });
@@ -559,7 +559,7 @@ describe('inquiries by hand', () => {
     const lead = await leadRow(leadId);
     expect(lead.needs_rescore).toBe(true);
     expect((lead.last_activity_at as Date).toISOString()).toBe(res.body.createdAt);
-    const job = await server.queues.leads.getJob(scoreJobId(leadId));
+    const job = await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: leadId }));
     expect(job?.name).toBe('leads.score');
     expect(job?.data).toEqual({ leadId });
   });
@@ -823,7 +823,7 @@ describe('tenant isolation', () => {
 
   it('another user gets 404 for the lead on every route, and nothing changes', async () => {
     const before = await snapshot();
-    await server.queues.leads.remove(scoreJobId(aliceLead));
+    await server.queues.leads.remove(JOBS.scoreLead.jobId({ leadId: aliceLead }));
     const answers = [
       await bob.get(`/v1/leads/${aliceLead}`),
       await bob.patch(`/v1/leads/${aliceLead}`, { name: 'Hijacked', status: 'lost' }),
@@ -840,7 +840,7 @@ describe('tenant isolation', () => {
       expect(text).not.toContain('secret-lead');
     }
     expect(await snapshot()).toEqual(before);
-    expect(await server.queues.leads.getJob(scoreJobId(aliceLead))).toBeUndefined();
+    expect(await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: aliceLead }))).toBeUndefined();
     // The owner still sees it all.
     expect((await alice.get(`/v1/leads/${aliceLead}`)).body.name).toBe('Alice Private Lead');
     expect((await alice.get(`/v1/leads/${aliceLead}/inquiries`)).body.items.map((i: { inquiryId: string }) => i.inquiryId)).toEqual([aliceInquiry]);

@@ -9,7 +9,7 @@ export interface UnstitchedVisitor {
 
 /**
  * Visitors linked to a lead whose stitch job has not finished (`stitched_at` null), oldest
- * activity first. The sweeper calls `enqueueStitch` for each: the job id is deterministic, so a
+ * activity first. The sweeper re-sends `leads.stitch` for each: the job id is deterministic, so a
  * job that is still queued is not duplicated.
  */
 export async function findUnstitchedVisitors(em: EntityManager, limit: number): Promise<UnstitchedVisitor[]> {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { execRaw } from '../db/raw.ts';
+import { createWakeup, type Wakeup } from '../jobs/wakeup.ts';
 
 // Lock order: every transaction that touches both takes the visitors row first, then the lead
 // (touchVisitor → findOrCreateLead / markLeadsForRescore). Collect, inquiry and stitching all
@@ -35,8 +36,9 @@ export async function findVisitorLead(em: EntityManager, siteId: string, visitor
  * marks the visitor as waiting for the stitch job (the sweeper finds such rows if a job is lost).
  * A visitor re-identified as someone else follows the latest identity; events already attributed
  * keep their lead (a shared computer must not move one person's history to another).
+ * Returns the `leads.stitch` wake-up, to send after the commit.
  */
-export async function linkVisitorToLead(em: EntityManager, v: { siteId: string; visitorId: string; leadId: string }): Promise<void> {
+export async function linkVisitorToLead(em: EntityManager, v: { siteId: string; visitorId: string; leadId: string }): Promise<Wakeup> {
   await execRaw(
     em,
     `update visitors set
@@ -46,4 +48,5 @@ export async function linkVisitorToLead(em: EntityManager, v: { siteId: string; 
     [v.leadId, v.leadId, v.siteId, v.visitorId],
     'run',
   );
+  return createWakeup('stitchVisitor', { siteId: v.siteId, visitorId: v.visitorId });
 }

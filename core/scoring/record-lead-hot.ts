@@ -25,12 +25,26 @@ export interface HotLead {
 }
 
 /**
- * Outbox rows for a lead that just turned hot, written in the caller's transaction (the one that
- * stores the new score): a `lead.hot` webhook message (the webhooks worker fans it out to
- * endpoints) and an automatic follow-up reminder due in an hour (the reminders worker schedules
- * it). Both or neither, with the score change.
+ * The outbox rows a hot crossing wrote, by id. No job delivers `lead.hot` messages or fires
+ * reminders yet: the outbound work turns these into wake-ups (a message fan-out, a reminder job
+ * delayed until `reminderAt`). Until then the rows wait in Postgres.
  */
-export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date): Promise<{ messageId: string; reminderId: string }> {
+export interface LeadHotOutbox {
+  /** `webhook_messages.message_id` (`msg_…`). */
+  messageId: string;
+  /** `follow_up_reminders.reminder_id` of the automatic reminder. */
+  reminderId: string;
+  /** Its `reminder_date`: when its job should run. */
+  reminderAt: Date;
+}
+
+/**
+ * Outbox rows for a lead that just turned hot, written in the caller's transaction (the one that
+ * stores the new score): a `lead.hot` webhook message and an automatic follow-up reminder due in
+ * an hour. Both or neither, with the score change. Returns their ids for the caller to wake up
+ * their delivery after the commit.
+ */
+export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date): Promise<LeadHotOutbox> {
   const messageId = createMessageId();
   const payload = {
     lead: { leadId: lead.leadId, name: lead.name, email: lead.email, phone: lead.phone, score: lead.score, band: lead.band, breakdown: lead.breakdown },
@@ -41,12 +55,13 @@ export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date)
     [messageId, lead.userId, LEAD_HOT_EVENT, JSON.stringify(payload), now],
     'run',
   );
+  const reminderAt = new Date(now.getTime() + HOT_REMINDER_DELAY_MS);
   const reminder = await execRaw<{ reminder_id: string }>(
     em,
     `insert into follow_up_reminders (reminder_id, lead_id, reminder_date, reminder_message, created_at, user_id, kind, status)
      values (gen_random_uuid(), ?, ?, ?, ?, ?, 'auto', 'pending') returning reminder_id`,
-    [lead.leadId, new Date(now.getTime() + HOT_REMINDER_DELAY_MS), HOT_REMINDER_MESSAGE, now, lead.userId],
+    [lead.leadId, reminderAt, HOT_REMINDER_MESSAGE, now, lead.userId],
     'get',
   );
-  return { messageId, reminderId: reminder!.reminder_id };
+  return { messageId, reminderId: reminder!.reminder_id, reminderAt };
 }

@@ -5,7 +5,7 @@ import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
 import { type ComputedScore, computeScore } from './compute-score.ts';
 import { loadScoringInputs, type ScoringInputs, uuidArrayLiteral } from './load-scoring-inputs.ts';
 import { loadScoringRules } from './load-scoring-rules.ts';
-import { recordLeadHot } from './record-lead-hot.ts';
+import { type LeadHotOutbox, recordLeadHot } from './record-lead-hot.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
 
 /**
@@ -26,8 +26,11 @@ export interface ScoreLeadResult {
   previousScore: number;
   previousBand: ScoreBand;
   rulesVersion: number;
-  /** The lead.hot message and auto reminder were written. */
-  becameHot: boolean;
+  /**
+   * Set when the lead crossed into hot and the `lead.hot` message and automatic reminder were
+   * written (in the scoring transaction): their ids, for the outbound work to wake up.
+   */
+  hot: LeadHotOutbox | null;
 }
 
 interface ClaimedLead {
@@ -117,18 +120,18 @@ export async function scoreLeads({ em, leadIds, now, mode, rules }: {
 
     const results: ScoreLeadResult[] = [];
     const rows: Array<{ lead_id: string; score: number; score_band: ScoreBand; score_breakdown: ScoreBreakdown }> = [];
-    const hot: Array<{ lead: ClaimedLead; computed: ComputedScore }> = [];
+    const hot: Array<{ lead: ClaimedLead; computed: ComputedScore; result: ScoreLeadResult }> = [];
     for (const lead of locked) {
       const { version, config } = rulesByUser.get(lead.user_id)!;
       const input = inputs.get(lead.lead_id)!;
       const computed = computeScore({ activities: input.activities, inquiries: input.inquiries, rules: config, rulesVersion: version, now });
       rows.push({ lead_id: lead.lead_id, score: computed.score, score_band: computed.band, score_breakdown: computed.breakdown });
       const crossedIntoHot = computed.band === 'hot' && lead.score_band !== 'hot';
-      const becameHot = crossedIntoHot && (mode !== 'rules' || lead.was_flagged);
-      if (becameHot) hot.push({ lead, computed });
-      results.push({
-        leadId: lead.lead_id, score: computed.score, band: computed.band, previousScore: lead.score, previousBand: lead.score_band, rulesVersion: version, becameHot,
-      });
+      const result: ScoreLeadResult = {
+        leadId: lead.lead_id, score: computed.score, band: computed.band, previousScore: lead.score, previousBand: lead.score_band, rulesVersion: version, hot: null,
+      };
+      if (crossedIntoHot && (mode !== 'rules' || lead.was_flagged)) hot.push({ lead, computed, result });
+      results.push(result);
     }
     await execRaw(
       tem,
@@ -138,8 +141,8 @@ export async function scoreLeads({ em, leadIds, now, mode, rules }: {
       [now, JSON.stringify(rows)],
       'run',
     );
-    for (const { lead, computed } of hot) {
-      await recordLeadHot(tem, {
+    for (const { lead, computed, result } of hot) {
+      result.hot = await recordLeadHot(tem, {
         leadId: lead.lead_id, userId: lead.user_id, name: lead.name, email: lead.email, phone: lead.phone,
         score: computed.score, band: computed.band, breakdown: computed.breakdown,
       }, now);

@@ -5,18 +5,19 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { enqueue } from '#core/jobs/queues.ts';
 import type { ScoreBreakdown } from '#core/leads/lead.entity.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
 import { computeScore, type ScoringActivity } from '#core/scoring/compute-score.ts';
-import { rescoreJobId } from '#core/scoring/manage-scoring-rules.ts';
 import { LEAD_HOT_EVENT } from '#core/scoring/record-lead-hot.ts';
 import { parseScoringRules, type ScoringRulesInput } from '#core/scoring/scoring-rules.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { findLog, type NodeProcess, spawnNode } from '#test/process.ts';
 import { waitFor } from '#test/wait.ts';
+import { defineHandler, type HandlerTable } from '../handler.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { HANDLERS, SCHEDULES } from './index.ts';
 
@@ -112,7 +113,7 @@ async function followProgress(client: ApiClient, version: number, opts: { timeou
   return seen;
 }
 
-function silentRuntime(connection: Redis, handlers = HANDLERS, now?: () => Date): Promise<WorkerRuntime> {
+function silentRuntime(connection: Redis, handlers: Partial<HandlerTable> = HANDLERS, now?: () => Date): Promise<WorkerRuntime> {
   return startWorkerRuntime({
     config: server.config, orm: server.orm, connection, queues: server.queues,
     logger: createLogger({ level: 'silent', name: 'rescore-test' }), handlers, now,
@@ -205,15 +206,15 @@ describe('a rescore whose job failed for good', () => {
     // A worker whose rescore handler fails permanently (a bug, an outage past its retries)…
     const brokenConnection = createRedis(server.config.REDIS_URL, { name: 'rescore-test-broken' });
     const broken = await silentRuntime(brokenConnection, {
-      'leads.rescore-all': async () => {
+      rescoreUser: defineHandler('rescoreUser', async () => {
         throw new UnrecoverableError('simulated permanent failure');
-      },
+      }),
     });
     let jobState: string;
     try {
       expect((await agent.client.put('/v1/scoring-rules', { rules: { weights: { pageView: 2 } } })).status).toBe(200);
       jobState = await waitFor(async () => {
-        const state = await server.queues.leads.getJobState(rescoreJobId(agent.userId, 1));
+        const state = await server.queues.leads.getJobState(JOBS.rescoreUser.jobId({ userId: agent.userId, version: 1 }));
         return state === 'failed' ? state : null;
       }, { description: 'the rescore job failed' });
     } finally {
@@ -272,7 +273,9 @@ describe('the real worker process killed mid-rescore', () => {
     await waitFor(() => (first.child.exitCode !== null ? Promise.reject(new Error(first.stderr)) : findLog(first, 'worker started')), { timeoutMs: 20_000, description: 'worker started' });
     // The process registered its repeating jobs.
     const schedulers = await server.queues.maintenance.getJobSchedulers();
-    expect(Object.fromEntries(schedulers.map((s) => [s.key, s.every]))).toEqual(SCHEDULES);
+    expect(Object.fromEntries(schedulers.map((s) => [s.key, s.every]))).toEqual(
+      Object.fromEntries(Object.entries(SCHEDULES).map(([key, everyMs]) => [JOBS[key as keyof typeof JOBS].name, everyMs])),
+    );
 
     const rules: ScoringRulesInput = { weights: { listingView: 5, repeatListingBonus: 15 }, bands: { hot: 55, warm: 20 } };
     const t0 = performance.now();
