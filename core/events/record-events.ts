@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
@@ -92,16 +93,14 @@ export async function recordEvents({ em, queues, input, origin, userAgent, now, 
       wakeups.push(await linkVisitorToLead(tem, { siteId: site.siteId, visitorId: input.visitor, leadId: lead.leadId }));
       leadId = lead.leadId;
     }
-    const { affectedRows } = await execRaw(
-      tem,
-      `insert into lead_analytics
-         (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
-       select gen_random_uuid(), ?::uuid, e.type, e.value, e.ts, ?::uuid, ?, e.id, e.listing, e.url, e.props, ?::timestamptz
-       from jsonb_to_recordset(?::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)
-       on conflict (site_id, client_event_id) do nothing`,
-      [leadId, site.siteId, input.visitor, now, JSON.stringify(rows)],
-      'run',
-    );
+    // The batch in one statement: the events travel as one jsonb parameter.
+    const inserted = await sql`
+      insert into lead_analytics
+        (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
+      select gen_random_uuid(), ${leadId}::uuid, e.type, e.value, e.ts, ${site.siteId}::uuid, ${input.visitor}, e.id, e.listing, e.url, e.props, ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)
+      on conflict (site_id, client_event_id) do nothing`.execute(db(tem));
+    const affectedRows = Number(inserted.numAffectedRows ?? 0);
     const changed = affectedRows > 0 || identities.length > 0;
     if (leadId && changed) wakeups.push(...(await markLeadsForRescore(tem, [leadId], lastAt)));
     return { leadId, stored: affectedRows, wakeups };

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { db } from '../db/kysely.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { findVisitorLead } from './visitors.ts';
 
 /** Rows updated per statement: short row locks and bounded WAL per step, however long the history. */
 export const STITCH_BATCH_SIZE = 5000;
@@ -32,8 +33,7 @@ export async function stitchVisitor({ em, siteId, visitorId, now, batchSize = ST
   /** Rows per update statement. Default STITCH_BATCH_SIZE (5000). */
   batchSize?: number;
 }): Promise<StitchResult> {
-  const visitor = await execRaw<{ lead_id: string | null }>(em, 'select lead_id from visitors where site_id = ? and visitor_id = ?', [siteId, visitorId], 'get');
-  const leadId = visitor?.lead_id ?? null;
+  const leadId = await findVisitorLead(em, siteId, visitorId);
   if (!leadId) return { leadId: null, stitched: 0, batches: 0, wakeups: [] };
 
   let stitched = 0;
@@ -41,17 +41,15 @@ export async function stitchVisitor({ em, siteId, visitorId, now, batchSize = ST
   for (;;) {
     // `lead_id is null` is repeated outside the subselect so a row stitched concurrently
     // (re-checked after the lock wait) is skipped rather than overwritten.
-    const { affectedRows } = await execRaw(
-      em,
-      `update lead_analytics set lead_id = ?
-       where analytic_id in (
-         select analytic_id from lead_analytics
-         where site_id = ? and visitor_id = ? and lead_id is null
-         limit ?)
-       and lead_id is null`,
-      [leadId, siteId, visitorId, batchSize],
-      'run',
-    );
+    const { numUpdatedRows } = await db(em)
+      .updateTable('lead_analytics')
+      .set({ lead_id: leadId })
+      .where('analytic_id', 'in', (eb) =>
+        eb.selectFrom('lead_analytics').select('analytic_id').where('site_id', '=', siteId).where('visitor_id', '=', visitorId).where('lead_id', 'is', null).limit(batchSize),
+      )
+      .where('lead_id', 'is', null)
+      .executeTakeFirst();
+    const affectedRows = Number(numUpdatedRows);
     if (affectedRows > 0) batches++;
     stitched += affectedRows;
     // Stop on an empty batch rather than a short one: a short batch can also mean a concurrent
@@ -61,7 +59,13 @@ export async function stitchVisitor({ em, siteId, visitorId, now, batchSize = ST
 
   const wakeups = await em.transactional(async (tem) => {
     // Visitors row before the lead: the lock order collect and inquiries use.
-    await execRaw(tem as EntityManager, 'update visitors set stitched_at = ? where site_id = ? and visitor_id = ? and lead_id = ?', [now, siteId, visitorId, leadId], 'run');
+    await db(tem as EntityManager)
+      .updateTable('visitors')
+      .set({ stitched_at: now })
+      .where('site_id', '=', siteId)
+      .where('visitor_id', '=', visitorId)
+      .where('lead_id', '=', leadId)
+      .execute();
     return stitched > 0 ? markLeadsForRescore(tem as EntityManager, [leadId]) : [];
   });
   return { leadId, stitched, batches, wakeups };

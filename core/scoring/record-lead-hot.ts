@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
 
 /** The automatic reminder a lead turning hot creates. */
@@ -49,19 +50,18 @@ export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date)
   const payload = {
     lead: { leadId: lead.leadId, name: lead.name, email: lead.email, phone: lead.phone, score: lead.score, band: lead.band, breakdown: lead.breakdown },
   };
-  await execRaw(
-    em,
-    'insert into webhook_messages (message_id, user_id, event_type, payload, created_at) values (?, ?, ?, ?::jsonb, ?)',
-    [messageId, lead.userId, LEAD_HOT_EVENT, JSON.stringify(payload), now],
-    'run',
-  );
+  await db(em)
+    .insertInto('webhook_messages')
+    .values({ message_id: messageId, user_id: lead.userId, event_type: LEAD_HOT_EVENT, payload: sql`${JSON.stringify(payload)}::jsonb`, created_at: now })
+    .execute();
   const reminderAt = new Date(now.getTime() + HOT_REMINDER_DELAY_MS);
-  const reminder = await execRaw<{ reminder_id: string }>(
-    em,
-    `insert into follow_up_reminders (reminder_id, lead_id, reminder_date, reminder_message, created_at, user_id, kind, status)
-     values (gen_random_uuid(), ?, ?, ?, ?, ?, 'auto', 'pending') returning reminder_id`,
-    [lead.leadId, reminderAt, HOT_REMINDER_MESSAGE, now, lead.userId],
-    'get',
-  );
-  return { messageId, reminderId: reminder!.reminder_id, reminderAt };
+  const reminder = await db(em)
+    .insertInto('follow_up_reminders')
+    .values({
+      reminder_id: sql`gen_random_uuid()`, lead_id: lead.leadId, reminder_date: reminderAt, reminder_message: HOT_REMINDER_MESSAGE,
+      created_at: now, user_id: lead.userId, kind: 'auto', status: 'pending',
+    })
+    .returning('reminder_id')
+    .executeTakeFirstOrThrow();
+  return { messageId, reminderId: reminder.reminder_id, reminderAt };
 }
