@@ -32,6 +32,13 @@ const ZEnv = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int('must be whole milliseconds').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(15_000),
   /** Prefix of every BullMQ key; give each deployment (and each test) its own. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}-]+$/, 'letters, digits, : _ - { } only').default('porchlight'),
+  /**
+   * How long a worker's lock on its active job lasts (renewed at half of it), and how often
+   * workers look for jobs whose lock expired — together, how soon a job whose worker died is
+   * handed to another. BullMQ's defaults (30 s each); tests shorten them.
+   */
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */

@@ -1,9 +1,10 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type ConnectionOptions, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from '#core/config.ts';
-import { JOBS, QUEUE_NAMES, type QueueName, type Queues } from '#core/jobs/queues.ts';
+import { findJobKey, JOBS, type JobKey } from '#core/jobs/jobs.ts';
+import { QUEUE_NAMES, type QueueName, type Queues } from '#core/jobs/queues.ts';
 import type { Logger } from '#core/logger.ts';
-import type { JobHandler } from './handler.ts';
+import type { HandlerContext, HandlerTable, JobHandler } from './handler.ts';
 
 export interface WorkerRuntimeOptions {
   config: Config;
@@ -11,10 +12,10 @@ export interface WorkerRuntimeOptions {
   connection: ConnectionOptions;
   queues: Queues;
   logger: Logger;
-  /** Job name (e.g. `leads.score`) → handler. */
-  handlers: Record<string, JobHandler>;
-  /** Repeating jobs: job name → every N ms. */
-  schedules?: Record<string, number>;
+  /** Job key → handler. The worker process passes every handler; tests may pass a few. */
+  handlers: Partial<HandlerTable>;
+  /** Repeating jobs: job key → every N ms (the scheduler is registered under the job's name). */
+  schedules?: Partial<Record<JobKey, number>>;
   concurrency?: Partial<Record<QueueName, number>>;
   now?: () => Date;
 }
@@ -24,27 +25,33 @@ export interface WorkerRuntime {
   close(): Promise<void>;
 }
 
-const payloadSchemaByName = new Map<string, (typeof JOBS)[keyof typeof JOBS]>(Object.values(JOBS).map((d) => [d.name, d]));
-
-/** One BullMQ Worker per queue that has handlers; validates payloads, logs each job with its duration. */
+/**
+ * One BullMQ Worker per queue that has handlers. Each job's payload is parsed once with its
+ * definition's schema (an invalid payload fails the job for good: retrying cannot fix it) and
+ * handed to the handler typed; each finished job is logged with its duration.
+ */
 export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const now = opts.now ?? (() => new Date());
   const workers: Worker[] = [];
+  for (const [key, handler] of Object.entries(opts.handlers) as Array<[JobKey, JobHandler | undefined]>) {
+    if (handler && handler.job !== key) throw new Error(`handler for ${handler.job} is filed under ${key}`);
+  }
   for (const queue of QUEUE_NAMES) {
-    const names = Object.values(JOBS).filter((d) => d.queue === queue && opts.handlers[d.name]).map((d) => d.name);
-    if (!names.length) continue;
+    const keys = (Object.keys(JOBS) as JobKey[]).filter((k) => JOBS[k].queue === queue && opts.handlers[k]);
+    if (!keys.length) continue;
     const worker = new Worker(
       queue,
       async (job) => {
         const log = opts.logger.child({ queue, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1 });
-        const handler = opts.handlers[job.name];
-        const def = payloadSchemaByName.get(job.name);
-        if (!handler || !def) throw new UnrecoverableError(`no handler for ${job.name}`);
-        const parsed = def.payload.safeParse(job.data);
+        const key = findJobKey(job.name);
+        const handler = key && (opts.handlers[key] as JobHandler | undefined);
+        if (!key || !handler) throw new UnrecoverableError(`no handler for ${job.name}`);
+        const parsed = JOBS[key].payload.safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
+        const ctx: HandlerContext = { em: opts.orm.em.fork() as EntityManager, orm: opts.orm, config: opts.config, queues: opts.queues, log, job, now };
         const started = performance.now();
         try {
-          const result = await handler({ em: opts.orm.em.fork() as EntityManager, orm: opts.orm, config: opts.config, queues: opts.queues, log, job, now }, parsed.data);
+          const result = await handler.run(ctx, parsed.data as never);
           log.info({ ms: Math.round(performance.now() - started) }, 'job done');
           return result;
         } catch (err) {
@@ -52,15 +59,19 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           throw err;
         }
       },
-      { connection: opts.connection, prefix: opts.config.QUEUE_PREFIX, concurrency: opts.concurrency?.[queue] ?? 4, autorun: true },
+      {
+        connection: opts.connection, prefix: opts.config.QUEUE_PREFIX, concurrency: opts.concurrency?.[queue] ?? 4, autorun: true,
+        // How soon a job whose worker died is handed to another (BullMQ's defaults: 30 s each).
+        lockDuration: opts.config.WORKER_LOCK_DURATION_MS,
+        stalledInterval: opts.config.WORKER_STALLED_INTERVAL_MS,
+      },
     );
     worker.on('error', (err) => opts.logger.warn({ err: err.message, queue }, 'worker error'));
     workers.push(worker);
   }
-  for (const [name, everyMs] of Object.entries(opts.schedules ?? {})) {
-    const def = payloadSchemaByName.get(name);
-    if (!def) throw new Error(`unknown scheduled job ${name}`);
-    await opts.queues[def.queue].upsertJobScheduler(name, { every: everyMs }, { name, data: {} });
+  for (const [key, everyMs] of Object.entries(opts.schedules ?? {}) as Array<[JobKey, number]>) {
+    const def = JOBS[key];
+    await opts.queues[def.queue].upsertJobScheduler(def.name, { every: everyMs }, { name: def.name, data: {} });
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   return {

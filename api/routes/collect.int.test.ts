@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECT_EVENTS_PER_IP_PER_MIN, COLLECT_EVENTS_PER_SITE_PER_MIN } from '#api/routes/ingest.routes.ts';
-import { stitchJobId } from '#core/events/stitch-visitor.ts';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { CHROME_UA, type IngestOptions, ipSource, sendIngest } from '#test/ingest.ts';
@@ -166,7 +166,7 @@ describe('POST /v1/collect stores events', () => {
     expect(JSON.stringify(await server.sql('select * from lead_analytics where visitor_id = $1', [visitor]))).not.toContain('casey');
     // The earlier anonymous event waits for the stitch job, which is queued under a deterministic id.
     expect(await server.sql('select 1 from lead_analytics where visitor_id = $1 and lead_id is null', [visitor])).toHaveLength(1);
-    const job = await server.queues.leads.getJob(stitchJobId(siteId, visitor));
+    const job = await server.queues.leads.getJob(JOBS.stitchVisitor.jobId({ siteId, visitorId: visitor }));
     expect(job?.data).toEqual({ siteId, visitorId: visitor });
 
     // Identifying again with the same email (another visitor) attaches to the same lead.

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INQUIRIES_PER_IP_PER_10_MIN } from '#api/routes/ingest.routes.ts';
-import { stitchJobId } from '#core/events/stitch-visitor.ts';
-import { scoreJobId } from '#core/leads/mark-for-rescore.ts';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { type IngestOptions, ipSource, sendIngest } from '#test/ingest.ts';
@@ -80,8 +79,8 @@ describe('POST /v1/inquiries', () => {
     expect(visitor).toEqual({ lead_id: lead.lead_id, stitched_at: null });
 
     // Wake-ups after the commit: a stitch job for the visitor and a (debounced) scoring job.
-    expect((await server.queues.leads.getJob(stitchJobId(siteId, body.visitor)))?.data).toEqual({ siteId, visitorId: body.visitor });
-    expect((await server.queues.leads.getJob(scoreJobId(lead.lead_id)))?.data).toEqual({ leadId: lead.lead_id });
+    expect((await server.queues.leads.getJob(JOBS.stitchVisitor.jobId({ siteId, visitorId: body.visitor })))?.data).toEqual({ siteId, visitorId: body.visitor });
+    expect((await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: lead.lead_id })))?.data).toEqual({ leadId: lead.lead_id });
   });
 
   it('attaches an inquiry whose email matches an existing lead, filling only what is missing', async () => {

@@ -1,7 +1,7 @@
 // Inquiries a realtor records by hand, and a lead's inquiry list, over real HTTP, Postgres and
 // Redis: the rescore flag and scoring job a manual inquiry starts, validation, keyset pages.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scoreJobId } from '#core/leads/mark-for-rescore.ts';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { makeInquiries, makeLead } from '#test/factories.ts';
 import type { HttpResult } from '#test/http.ts';
 import { type RecordingClient, shiftMicroTime, useLeadsApi } from '#test/leads-api.ts';
@@ -19,7 +19,7 @@ describe('inquiries by hand', () => {
 
   it('POST records a manual inquiry (201), flags the lead for rescoring and enqueues its scoring job', async () => {
     const { leadId } = await makeLead(api.server, { userId, name: 'Caller', score: 12, scoreBand: 'cold' });
-    expect(await api.server.queues.leads.getJob(scoreJobId(leadId))).toBeUndefined();
+    expect(await api.server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: leadId }))).toBeUndefined();
     const res = await agent.post(`/v1/leads/${leadId}/inquiries`, { message: '  Called about 12 Oak St.\nWants a showing Saturday.  ', listingRef: 'oak-12' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ leadId, message: 'Called about 12 Oak St.\nWants a showing Saturday.', listingRef: 'oak-12', pageUrl: null, source: 'manual', siteId: null });
@@ -29,7 +29,7 @@ describe('inquiries by hand', () => {
     const lead = await api.readLeadRow(leadId);
     expect(lead.needs_rescore).toBe(true);
     expect((lead.last_activity_at as Date).toISOString()).toBe(res.body.createdAt);
-    const job = await api.server.queues.leads.getJob(scoreJobId(leadId));
+    const job = await api.server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: leadId }));
     expect(job?.name).toBe('leads.score');
     expect(job?.data).toEqual({ leadId });
   });

@@ -2,7 +2,7 @@
 // answer 404 and change nothing; lists, search and export never show them; API keys are scoped
 // to their owner; no credentials is 401; a cookie write without CSRF is 403.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scoreJobId } from '#core/leads/mark-for-rescore.ts';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { makeEvent } from '#test/factories.ts';
 import { type RecordingClient, readCsvRecords, useLeadsApi } from '#test/leads-api.ts';
 
@@ -39,7 +39,7 @@ describe('tenant isolation', () => {
 
   it('another user gets 404 for the lead on every route, and nothing changes', async () => {
     const before = await snapshot();
-    await api.server.queues.leads.remove(scoreJobId(aliceLead));
+    await api.server.queues.leads.remove(JOBS.scoreLead.jobId({ leadId: aliceLead }));
     const answers = [
       await bob.get(`/v1/leads/${aliceLead}`),
       await bob.patch(`/v1/leads/${aliceLead}`, { name: 'Hijacked', status: 'lost' }),
@@ -56,7 +56,7 @@ describe('tenant isolation', () => {
       expect(text).not.toContain('secret-lead');
     }
     expect(await snapshot()).toEqual(before);
-    expect(await api.server.queues.leads.getJob(scoreJobId(aliceLead))).toBeUndefined();
+    expect(await api.server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: aliceLead }))).toBeUndefined();
     // The owner still sees it all.
     expect((await alice.get(`/v1/leads/${aliceLead}`)).body.name).toBe('Alice Private Lead');
     expect((await alice.get(`/v1/leads/${aliceLead}/inquiries`)).body.items.map((i: { inquiryId: string }) => i.inquiryId)).toEqual([aliceInquiry]);

@@ -2,7 +2,7 @@
 // new version (and the background rescore it starts), validation with issue paths, the preview
 // that saves nothing, rescore progress, and tenant scoping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rescoreJobId } from '#core/scoring/manage-scoring-rules.ts';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { DEFAULT_SCORING_RULES } from '#core/scoring/scoring-rules.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeEvents, makeInquiries, makeLead, makeLeads, makeRealtor } from '#test/factories.ts';
@@ -84,7 +84,7 @@ describe('scoring rules', () => {
     // Stored with the defaults filled in, so version 1 means the same thing forever.
     expect(row).toMatchObject({ rules: expectedRules, rescore_total: 4, rescore_done: 0, rescore_finished_at: null });
     expect((row.created_at as Date).toISOString()).toBe(res.body.createdAt);
-    const job = await server.queues.leads.getJob(rescoreJobId(userId, 1));
+    const job = await server.queues.leads.getJob(JOBS.rescoreUser.jobId({ userId: userId, version: 1 }));
     expect(job?.name).toBe('leads.rescore-all');
     expect(job?.data).toEqual({ userId, version: 1 });
 
@@ -117,7 +117,7 @@ describe('scoring rules', () => {
       expect(results[i].body.rescore).toMatchObject({ version: results[i].body.version, total: 4 });
     }
     expect((await agent.get('/v1/scoring-rules')).body.version).toBe(7);
-    for (let v = 2; v <= 7; v++) expect((await server.queues.leads.getJob(rescoreJobId(userId, v)))?.data).toEqual({ userId, version: v });
+    for (let v = 2; v <= 7; v++) expect((await server.queues.leads.getJob(JOBS.rescoreUser.jobId({ userId: userId, version: v })))?.data).toEqual({ userId, version: v });
   });
 
   it('refuses invalid rules with 400 and issue paths, on PUT and preview, saving nothing', async () => {
@@ -156,7 +156,7 @@ describe('scoring rules', () => {
     const res = await client.put('/v1/scoring-rules', { rules: { bands: { hot: 70 } } });
     expect(res.status).toBe(200);
     expect(res.body.rescore).toEqual({ version: 1, total: 0, done: 0, finishedAt: res.body.createdAt });
-    expect(await server.queues.leads.getJob(rescoreJobId(emptyId, 1))).toBeUndefined();
+    expect(await server.queues.leads.getJob(JOBS.rescoreUser.jobId({ userId: emptyId, version: 1 }))).toBeUndefined();
     expect((await client.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 30 } } })).body).toEqual({ sampled: 0, cap: 5000, total: 0, changed: 0, byTransition: {} });
   });
 

@@ -1,15 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import type { Queues } from '../jobs/queues.ts';
+import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import type { Logger } from '../logger.ts';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
-import { enqueueRescore, markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import { isBotUserAgent } from './bots.ts';
 import { IDENTIFY_EVENT_TYPE, type CollectBody, type CollectEvent } from './event-schemas.ts';
-import { enqueueStitch } from './stitch-visitor.ts';
 import { findVisitorLead, linkVisitorToLead, touchVisitor } from './visitors.ts';
 
 /** Client timestamps older than this are clamped to it (an offline queue replaying yesterday's events). */
@@ -48,7 +49,7 @@ export interface RecordEventsResult {
  * 3. inserts the batch in one statement, `on conflict (site_id, client_event_id) do nothing`,
  *    with the lead id already set for linked visitors;
  * 4. flags that lead for rescoring.
- * Returns after the commit; the rescore and stitch wake-ups are enqueued after it, best-effort.
+ * After the commit, the rescore and stitch wake-ups are sent (best-effort), then it returns.
  *
  * `identify` events are stored as rows of type `identify` (a timeline marker) without their
  * props: the contact data lives on the lead only.
@@ -85,33 +86,27 @@ export async function recordEvents({ em, queues, input, origin, userAgent, now, 
   }));
 
   const result = await transactionalWithRetry(em, async (tem) => {
+    const wakeups: Wakeup[] = [];
     let { leadId } = await touchVisitor(tem, { siteId: site.siteId, visitorId: input.visitor, firstSeenAt: firstAt, lastSeenAt: lastAt });
     for (const contact of identities) {
       const lead = await findOrCreateLead({ em: tem, userId: site.userId, siteId: site.siteId, contact });
-      await linkVisitorToLead(tem, { siteId: site.siteId, visitorId: input.visitor, leadId: lead.leadId });
+      wakeups.push(await linkVisitorToLead(tem, { siteId: site.siteId, visitorId: input.visitor, leadId: lead.leadId }));
       leadId = lead.leadId;
     }
-    const { affectedRows } = await execRaw(
-      tem,
-      `insert into lead_analytics
-         (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
-       select gen_random_uuid(), ?::uuid, e.type, e.value, e.ts, ?::uuid, ?, e.id, e.listing, e.url, e.props, ?::timestamptz
-       from jsonb_to_recordset(?::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)
-       on conflict (site_id, client_event_id) do nothing`,
-      [leadId, site.siteId, input.visitor, now, JSON.stringify(rows)],
-      'run',
-    );
+    // The batch in one statement: the events travel as one jsonb parameter.
+    const inserted = await sql`
+      insert into lead_analytics
+        (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
+      select gen_random_uuid(), ${leadId}::uuid, e.type, e.value, e.ts, ${site.siteId}::uuid, ${input.visitor}, e.id, e.listing, e.url, e.props, ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)
+      on conflict (site_id, client_event_id) do nothing`.execute(db(tem));
+    const affectedRows = Number(inserted.numAffectedRows ?? 0);
     const changed = affectedRows > 0 || identities.length > 0;
-    if (leadId && changed) await markLeadsForRescore(tem, [leadId], lastAt);
-    return { leadId, stored: affectedRows, changed };
+    if (leadId && changed) wakeups.push(...(await markLeadsForRescore(tem, [leadId], lastAt)));
+    return { leadId, stored: affectedRows, wakeups };
   });
 
-  if (result.leadId && result.changed) {
-    await enqueueRescore(queues, [result.leadId], (err) => log.warn({ err, leadId: result.leadId }, 'could not enqueue rescoring; the sweeper will'));
-  }
-  if (result.leadId && identities.length) {
-    await enqueueStitch(queues, site.siteId, input.visitor, (err) => log.warn({ err }, 'could not enqueue stitching; the sweeper will'));
-  }
+  await enqueueAfterCommit(queues, result.wakeups, log);
   await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
   return { outcome: 'stored', stored: result.stored, leadId: result.leadId };
 }

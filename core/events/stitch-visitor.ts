@@ -1,26 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
-import { enqueue, type Queues } from '../jobs/queues.ts';
+import { db } from '../db/kysely.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { findVisitorLead } from './visitors.ts';
 
 /** Rows updated per statement: short row locks and bounded WAL per step, however long the history. */
 export const STITCH_BATCH_SIZE = 5000;
-
-/** Deterministic job id: one pending stitch per visitor. (BullMQ refuses ':' in custom ids.) */
-export function stitchJobId(siteId: string, visitorId: string): string {
-  return `stitch-${siteId}-${visitorId}`;
-}
-
-/**
- * Wake-up call for the stitch job; call after the commit that linked the visitor. Removed on
- * completion and on failure so the id can be reused by the next link or by the sweeper.
- * Best-effort: never throws (the sweeper finds visitors with a lead and no `stitched_at`).
- */
-export async function enqueueStitch(queues: Queues, siteId: string, visitorId: string, onError?: (err: unknown) => void): Promise<void> {
-  await enqueue(queues, 'stitchVisitor', { siteId, visitorId }, { jobId: stitchJobId(siteId, visitorId), removeOnComplete: true, removeOnFail: true }).catch(
-    (err) => onError?.(err),
-  );
-}
 
 export interface StitchResult {
   /** The lead the events now belong to; null when the visitor is not linked (nothing to do). */
@@ -29,12 +14,15 @@ export interface StitchResult {
   stitched: number;
   /** Update statements that changed rows. */
   batches: number;
+  /** `leads.score` when events were stitched (the lead is flagged); send after return. */
+  wakeups: Wakeup[];
 }
 
 /**
  * Gives a visitor's anonymous events (lead_id null) the lead the visitor is linked to, in batches
  * of `batchSize` rows, each its own short statement (no long transaction over a huge history).
- * Then sets `visitors.stitched_at` and flags the lead for rescoring. Idempotent: a rerun finds no
+ * Then sets `visitors.stitched_at` and flags the lead for rescoring, returning its wake-up for the
+ * caller to send. Idempotent: a rerun finds no
  * null rows and changes nothing but `stitched_at`.
  */
 export async function stitchVisitor({ em, siteId, visitorId, now, batchSize = STITCH_BATCH_SIZE }: {
@@ -45,26 +33,23 @@ export async function stitchVisitor({ em, siteId, visitorId, now, batchSize = ST
   /** Rows per update statement. Default STITCH_BATCH_SIZE (5000). */
   batchSize?: number;
 }): Promise<StitchResult> {
-  const visitor = await execRaw<{ lead_id: string | null }>(em, 'select lead_id from visitors where site_id = ? and visitor_id = ?', [siteId, visitorId], 'get');
-  const leadId = visitor?.lead_id ?? null;
-  if (!leadId) return { leadId: null, stitched: 0, batches: 0 };
+  const leadId = await findVisitorLead(em, siteId, visitorId);
+  if (!leadId) return { leadId: null, stitched: 0, batches: 0, wakeups: [] };
 
   let stitched = 0;
   let batches = 0;
   for (;;) {
     // `lead_id is null` is repeated outside the subselect so a row stitched concurrently
     // (re-checked after the lock wait) is skipped rather than overwritten.
-    const { affectedRows } = await execRaw(
-      em,
-      `update lead_analytics set lead_id = ?
-       where analytic_id in (
-         select analytic_id from lead_analytics
-         where site_id = ? and visitor_id = ? and lead_id is null
-         limit ?)
-       and lead_id is null`,
-      [leadId, siteId, visitorId, batchSize],
-      'run',
-    );
+    const { numUpdatedRows } = await db(em)
+      .updateTable('lead_analytics')
+      .set({ lead_id: leadId })
+      .where('analytic_id', 'in', (eb) =>
+        eb.selectFrom('lead_analytics').select('analytic_id').where('site_id', '=', siteId).where('visitor_id', '=', visitorId).where('lead_id', 'is', null).limit(batchSize),
+      )
+      .where('lead_id', 'is', null)
+      .executeTakeFirst();
+    const affectedRows = Number(numUpdatedRows);
     if (affectedRows > 0) batches++;
     stitched += affectedRows;
     // Stop on an empty batch rather than a short one: a short batch can also mean a concurrent
@@ -72,10 +57,16 @@ export async function stitchVisitor({ em, siteId, visitorId, now, batchSize = ST
     if (affectedRows === 0) break;
   }
 
-  await em.transactional(async (tem) => {
+  const wakeups = await em.transactional(async (tem) => {
     // Visitors row before the lead: the lock order collect and inquiries use.
-    await execRaw(tem as EntityManager, 'update visitors set stitched_at = ? where site_id = ? and visitor_id = ? and lead_id = ?', [now, siteId, visitorId, leadId], 'run');
-    if (stitched > 0) await markLeadsForRescore(tem as EntityManager, [leadId]);
+    await db(tem as EntityManager)
+      .updateTable('visitors')
+      .set({ stitched_at: now })
+      .where('site_id', '=', siteId)
+      .where('visitor_id', '=', visitorId)
+      .where('lead_id', '=', leadId)
+      .execute();
+    return stitched > 0 ? markLeadsForRescore(tem as EntityManager, [leadId]) : [];
   });
-  return { leadId, stitched, batches };
+  return { leadId, stitched, batches, wakeups };
 }

@@ -4,9 +4,10 @@ import type { Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
-import { getLeadRow } from '../leads/leads.ts';
-import { enqueueRescore, markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import { pgTimeToIsoStrict, sqlTimeKey } from '../db/pg-values.ts';
+import { enqueueAfterCommit } from '../jobs/wakeup.ts';
+import { getLeadRow } from '../leads/leads.ts';
+import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
 import type { AddInquiryBody, InquiryJson } from './lead-inquiry-schemas.ts';
 
@@ -81,7 +82,7 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
   now: Date;
   log: Logger;
 }): Promise<InquiryJson> {
-  const inquiry = await em.transactional(async (tem) => {
+  const { inquiry, wakeups } = await em.transactional(async (tem) => {
     await getLeadRow(tem, tenant, leadId);
     const row = await execRaw<Row>(
       tem,
@@ -91,9 +92,9 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
       [leadId, input.message, now, input.listingRef ?? null],
       'get',
     );
-    await markLeadsForRescore(tem, [leadId], now);
-    return toInquiryJson(row!);
+    const wakeups = await markLeadsForRescore(tem, [leadId], now);
+    return { inquiry: toInquiryJson(row!), wakeups };
   });
-  await enqueueRescore(queues, [leadId], (err) => log.warn({ err, leadId }, 'could not enqueue rescoring; the sweeper will'));
+  await enqueueAfterCommit(queues, wakeups, log);
   return inquiry;
 }

@@ -2,11 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { execRaw } from '../db/raw.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { isBotUserAgent } from '../events/bots.ts';
-import { enqueueStitch } from '../events/stitch-visitor.ts';
 import { linkVisitorToLead, touchVisitor } from '../events/visitors.ts';
 import type { Queues } from '../jobs/queues.ts';
+import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
-import { enqueueRescore, markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
 import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import type { InquiryBody } from './inquiry-schemas.ts';
@@ -26,7 +26,8 @@ export interface SubmitInquiryResult {
  * visitor before lead), find or create the lead (same user; normalised email, else phone), insert
  * the inquiry (`source` widget) `on conflict (site_id, client_event_id) do nothing`, link the
  * visitor, flag the lead for rescoring. A retried submission id changes nothing. After the commit:
- * enqueue rescoring and the stitch job that attaches the visitor's earlier anonymous events.
+ * send the wake-ups for rescoring and for the stitch job that attaches the visitor's earlier
+ * anonymous events.
  */
 export async function submitInquiry({ em, queues, input, origin, userAgent, now, log }: {
   em: EntityManager;
@@ -43,14 +44,14 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
   if (input.hp?.trim()) return ignored('ignored_honeypot');
 
   const visitorId = input.visitor ?? null;
-  const result = await transactionalWithRetry(em, async (tem): Promise<SubmitInquiryResult> => {
+  const { wakeups, ...result } = await transactionalWithRetry(em, async (tem): Promise<SubmitInquiryResult & { wakeups: Wakeup[] }> => {
     const replay = await execRaw<{ lead_id: string; inquiry_id: string }>(
       tem,
       'select lead_id, inquiry_id from inquiries where site_id = ? and client_event_id = ?',
       [site.siteId, input.id],
       'get',
     );
-    if (replay) return { outcome: 'duplicate', leadId: replay.lead_id, inquiryId: replay.inquiry_id, leadCreated: false };
+    if (replay) return { outcome: 'duplicate', leadId: replay.lead_id, inquiryId: replay.inquiry_id, leadCreated: false, wakeups: [] };
 
     if (visitorId) await touchVisitor(tem, { siteId: site.siteId, visitorId, firstSeenAt: now, lastSeenAt: now });
     const lead = await findOrCreateLead({ em: tem, userId: site.userId, siteId: site.siteId, contact: { name: input.name, email: input.email, phone: input.phone } });
@@ -63,9 +64,10 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
       [lead.leadId, input.message, now, site.siteId, input.listing ?? null, input.url ?? null, input.id],
       'all',
     );
-    if (visitorId) await linkVisitorToLead(tem, { siteId: site.siteId, visitorId, leadId: lead.leadId });
-    await markLeadsForRescore(tem, [lead.leadId], now);
+    const wakeups = visitorId ? [await linkVisitorToLead(tem, { siteId: site.siteId, visitorId, leadId: lead.leadId })] : [];
+    wakeups.push(...(await markLeadsForRescore(tem, [lead.leadId], now)));
     return {
+      wakeups,
       outcome: inserted.length ? 'stored' : 'duplicate',
       leadId: lead.leadId,
       inquiryId: inserted[0]?.inquiry_id ?? null,
@@ -73,9 +75,8 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
     };
   });
 
+  await enqueueAfterCommit(queues, wakeups, log);
   if (result.outcome === 'stored' && result.leadId) {
-    await enqueueRescore(queues, [result.leadId], (err) => log.warn({ err, leadId: result.leadId }, 'could not enqueue rescoring; the sweeper will'));
-    if (visitorId) await enqueueStitch(queues, site.siteId, visitorId, (err) => log.warn({ err }, 'could not enqueue stitching; the sweeper will'));
     await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
   }
   return result;

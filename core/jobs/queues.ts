@@ -1,41 +1,10 @@
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
-import { z } from 'zod';
+import { assertValidJobId, DEFAULT_JOB_OPTIONS, type JobOptions, jobOptionsOf, QUEUE_NAMES, type QueueName } from './define-job.ts';
+import { JOBS, type JobKey, type JobPayload } from './jobs.ts';
 
-/**
- * Queue and job definitions shared by api (producer) and worker (consumer). Payloads carry ids
- * only; handlers re-read Postgres, which stays the source of truth.
- */
-export const QUEUE_NAMES = ['leads', 'reminders', 'webhooks', 'maintenance'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
-
-export const JOBS = {
-  /** Recompute one lead's score (job id `score:<leadId>` collapses bursts). */
-  scoreLead: { queue: 'leads', name: 'leads.score', payload: z.object({ leadId: z.uuid() }) },
-  /** Attach a visitor's anonymous events to its lead, in bounded batches. */
-  stitchVisitor: { queue: 'leads', name: 'leads.stitch', payload: z.object({ siteId: z.uuid(), visitorId: z.string().min(1).max(64) }) },
-  /** Rescore all leads of a user after a rules change. */
-  rescoreUser: { queue: 'leads', name: 'leads.rescore-all', payload: z.object({ userId: z.uuid(), version: z.number().int() }) },
-  /** Fire a due reminder (job id `reminder:<id>`). */
-  fireReminder: { queue: 'reminders', name: 'reminders.fire', payload: z.object({ reminderId: z.uuid() }) },
-  /** Deliver one webhook delivery row. */
-  deliverWebhook: { queue: 'webhooks', name: 'webhooks.deliver', payload: z.object({ deliveryId: z.uuid() }) },
-  /** Re-enqueue outbox rows that are due and have no live job. */
-  sweep: { queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) },
-  /** Refresh stored scores as they decay. */
-  refreshScores: { queue: 'maintenance', name: 'maintenance.refresh-scores', payload: z.object({}) },
-} as const satisfies Record<string, { queue: QueueName; name: string; payload: z.ZodType }>;
-
-export type JobKey = keyof typeof JOBS;
-export type JobPayload<K extends JobKey> = z.infer<(typeof JOBS)[K]['payload']>;
+export { QUEUE_NAMES, type QueueName };
 
 export type Queues = Record<QueueName, Queue> & { close(): Promise<void> };
-
-export const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  removeOnComplete: { age: 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1000 },
-};
 
 /** Producer-side queues. The connection is the caller's to close. */
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
@@ -50,18 +19,26 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
 }
 
-/**
- * Adds a job with a deterministic id. Enqueueing is best-effort by design: the row that caused it
- * is already committed, and the sweeper re-enqueues anything a lost job left behind.
- */
-export async function enqueue<K extends JobKey>(
-  queues: Queues,
-  key: K,
-  payload: JobPayload<K>,
-  opts: JobsOptions & { jobId?: string } = {},
-): Promise<void> {
+/** Extra options for one add: a later run time, or (jobs without an id builder: tests, one-off runs) an id. */
+export type EnqueueOptions = Pick<JobOptions, 'delay'> & { jobId?: string };
+
+/** The id and options one add of `key` uses: the definition's, then `opts`. */
+export function addOptionsOf<K extends JobKey>(key: K, payload: JobPayload<K>, opts: EnqueueOptions = {}): JobsOptions & { jobId?: string } {
   const def = JOBS[key];
-  await queues[def.queue].add(def.name, def.payload.parse(payload), opts);
+  const built = def.jobId ? (def.jobId as (p: JobPayload<K>) => string)(payload) : undefined;
+  const jobId = opts.jobId ?? built;
+  return { ...jobOptionsOf(def), ...(opts.delay !== undefined ? { delay: opts.delay } : {}), ...(jobId !== undefined ? { jobId: assertValidJobId(jobId) } : {}) };
+}
+
+/**
+ * Adds a job with its definition's id and options; the payload is checked against the schema.
+ * Throws when Redis refuses. Domain code does not call this: it returns wake-ups, which
+ * `enqueueAfterCommit` sends best-effort.
+ */
+export async function enqueue<K extends JobKey>(queues: Queues, key: K, payload: JobPayload<K>, opts: EnqueueOptions = {}): Promise<void> {
+  const def = JOBS[key];
+  const parsed = def.payload.parse(payload) as JobPayload<K>;
+  await queues[def.queue].add(def.name, parsed, addOptionsOf(key, parsed, opts));
 }
 
 /**
@@ -70,15 +47,12 @@ export async function enqueue<K extends JobKey>(
  * its id until it ages out — for a rescore, 7 days with the work left undone. A finished job is
  * removed first; a live one (waiting, delayed, active) is left alone and nothing is added.
  */
-export async function requeue<K extends JobKey>(
-  queues: Queues,
-  key: K,
-  payload: JobPayload<K>,
-  opts: JobsOptions & { jobId: string },
-): Promise<'added' | 'live'> {
+export async function requeue<K extends JobKey>(queues: Queues, key: K, payload: JobPayload<K>, opts: EnqueueOptions = {}): Promise<'added' | 'live'> {
   const queue = queues[JOBS[key].queue];
-  const state = await queue.getJobState(opts.jobId);
-  if (state === 'failed' || state === 'completed') await queue.remove(opts.jobId);
+  const { jobId } = addOptionsOf(key, payload, opts);
+  if (!jobId) throw new Error(`requeue needs a job id (${JOBS[key].name} has no id builder)`);
+  const state = await queue.getJobState(jobId);
+  if (state === 'failed' || state === 'completed') await queue.remove(jobId);
   else if (state !== 'unknown') return 'live';
   await enqueue(queues, key, payload, opts);
   return 'added';

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 
 /**
  * Leads flagged for rescoring whose flag is older than `olderThanMs` — longer than a live
@@ -8,11 +9,13 @@ import { execRaw } from '../db/raw.ts';
  * the job still exists.
  */
 export async function findLeadsAwaitingRescore(em: EntityManager, { now, olderThanMs, limit }: { now: Date; olderThanMs: number; limit: number }): Promise<string[]> {
-  const rows = await execRaw<{ lead_id: string }>(
-    em,
-    'select lead_id from leads where needs_rescore and updated_at < ? order by updated_at limit ?',
-    [new Date(now.getTime() - olderThanMs), limit],
-    'all',
-  );
+  const rows = await db(em)
+    .selectFrom('leads')
+    .select('lead_id')
+    .where(sql<boolean>`needs_rescore`)
+    .where('updated_at', '<', new Date(now.getTime() - olderThanMs).toISOString())
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.lead_id);
 }

@@ -1,57 +1,26 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enqueue, type Queues } from '../jobs/queues.ts';
-
-/** Debounce window: a burst of events within it collapses into one scoring job. */
-export const RESCORE_DEBOUNCE_MS = 1000;
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
+import { createWakeup, type Wakeup } from '../jobs/wakeup.ts';
 
 /**
  * Outbox half: flag leads for rescoring inside the caller's transaction. The flag is the source of
- * truth; the job enqueued after commit is only a wake-up call, and the sweeper covers lost ones.
+ * truth; the returned `leads.score` wake-ups, sent after the commit (`enqueueAfterCommit`), only
+ * make it happen sooner, and the sweeper covers lost ones. With `activityAt`, also moves
+ * `last_activity_at` forward (never back).
  */
-export async function markLeadsForRescore(em: EntityManager, leadIds: string[], activityAt?: Date): Promise<void> {
-  if (!leadIds.length) return;
+export async function markLeadsForRescore(em: EntityManager, leadIds: string[], activityAt?: Date): Promise<Wakeup[]> {
+  if (!leadIds.length) return [];
   const ids = [...new Set(leadIds)];
-  if (activityAt) {
-    await em.getConnection().execute(
-      `update leads set needs_rescore = true, updated_at = now(),
-         last_activity_at = greatest(coalesce(last_activity_at, ?::timestamptz), ?::timestamptz)
-       where lead_id = any(?::uuid[])`,
-      [activityAt, activityAt, toUuidArrayLiteral(ids)],
-      'run',
-      em.getTransactionContext(),
-    );
-  } else {
-    await em.getConnection().execute(
-      'update leads set needs_rescore = true, updated_at = now() where lead_id = any(?::uuid[])',
-      [toUuidArrayLiteral(ids)],
-      'run',
-      em.getTransactionContext(),
-    );
-  }
-}
-
-/**
- * MikroORM inlines a JS array parameter as a comma-separated list (`'a', 'b'`), not as one array
- * value, so `any(?::uuid[])` needs a Postgres array literal. Ids are checked so nothing else can
- * reach the literal.
- */
-function toUuidArrayLiteral(ids: string[]): string {
-  for (const id of ids) if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error(`not a uuid: ${id}`);
-  return `{${ids.join(',')}}`;
-}
-
-/** BullMQ 6 refuses ':' in custom job ids (except a legacy 3-part form), hence `score-<leadId>`. */
-export function scoreJobId(leadId: string): string {
-  return `score-${leadId}`;
-}
-
-/** Wake-up half: call after the commit. Best-effort; never throws (the sweeper is the safety net). */
-export async function enqueueRescore(queues: Queues, leadIds: string[], onError?: (err: unknown) => void): Promise<void> {
-  await Promise.all(
-    [...new Set(leadIds)].map((leadId) =>
-      enqueue(queues, 'scoreLead', { leadId }, { jobId: scoreJobId(leadId), delay: RESCORE_DEBOUNCE_MS, removeOnComplete: true, removeOnFail: true }).catch(
-        (err) => onError?.(err),
-      ),
-    ),
-  );
+  const at = activityAt?.toISOString();
+  await db(em)
+    .updateTable('leads')
+    .set({
+      needs_rescore: true,
+      updated_at: sql`now()`,
+      ...(at ? { last_activity_at: sql`greatest(coalesce(last_activity_at, ${at}::timestamptz), ${at}::timestamptz)` } : {}),
+    })
+    .where('lead_id', '=', (eb) => eb.fn.any(eb.val(ids)))
+    .execute();
+  return ids.map((leadId) => createWakeup('scoreLead', { leadId }));
 }

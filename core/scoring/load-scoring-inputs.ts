@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 import { DAY_MS } from '../shared/time.ts';
 import type { ScoringActivity, ScoringInquiry } from './compute-score.ts';
 
@@ -22,48 +23,50 @@ export interface ScoringInputs {
   inquiries: ScoringInquiry[];
 }
 
-/** `{a,b}`: MikroORM would expand a JS array into a list, so uuids go in as one array literal. */
+/**
+ * @deprecated Scoring binds its ids as a uuid[] parameter now. Kept only for
+ * core/analytics/analytics-summary.ts, which the tenant branch converts to Kysely: delete at merge.
+ */
 export function uuidArrayLiteral(ids: readonly string[]): string {
   for (const id of ids) if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`not a uuid: ${id}`);
   return `{${ids.join(',')}}`;
 }
 
+/** Milliseconds since the epoch as a float8 (a JS number, not Postgres timestamp text). */
+const epochMs = (column: string) => sql<number>`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
+
 /**
  * The events and inquiries of several leads, as `computeScore` takes them, in two statements
  * (a lateral index range scan per lead on lead_analytics_lead_date_index, and one on inquiries).
- * Leads without any activity map to empty lists.
+ * Leads without any activity map to empty lists. The ids go in as one bound uuid[] parameter.
  */
 export async function loadScoringInputs(em: EntityManager, leadIds: readonly string[], opts: { now: Date; halfLifeDays: number; maxEventsPerLead?: number }): Promise<Map<string, ScoringInputs>> {
   const out = new Map<string, ScoringInputs>();
   if (!leadIds.length) return out;
   for (const id of leadIds) out.set(id, { activities: [], inquiries: [] });
-  const ids = uuidArrayLiteral([...new Set(leadIds)]);
-  const windowStart = new Date(opts.now.getTime() - SCORING_WINDOW_HALF_LIVES * opts.halfLifeDays * DAY_MS);
-  const events = await execRaw<{ lead_id: string; event_type: string; event_value: string | null; listing_ref: string | null; at_ms: number }>(
-    em,
-    `select l.lead_id, e.event_type, e.event_value, e.listing_ref, e.at_ms
-     from unnest(?::uuid[]) as l(lead_id)
-     cross join lateral (
-       (select a.event_type, a.event_value, a.listing_ref, (extract(epoch from a.event_date) * 1000)::float8 as at_ms
-        from lead_analytics a where a.lead_id = l.lead_id and a.event_date >= ?::timestamptz
-        order by a.event_date desc limit ?)
-       union all
-       (select a.event_type, a.event_value, a.listing_ref, (extract(epoch from a.event_date) * 1000)::float8
-        from lead_analytics a where a.lead_id = l.lead_id and a.event_date < ?::timestamptz
-        order by a.event_date desc limit 1)
-     ) e`,
-    [ids, windowStart, opts.maxEventsPerLead ?? MAX_SCORING_EVENTS_PER_LEAD, windowStart],
-    'all',
-  );
+  const ids = [...new Set(leadIds)];
+  const windowStart = new Date(opts.now.getTime() - SCORING_WINDOW_HALF_LIVES * opts.halfLifeDays * DAY_MS).toISOString();
+  // Per lead: the newest events inside the window (bounded), plus the newest one before it.
+  const { rows: events } = await sql<{ lead_id: string; event_type: string; event_value: string | null; listing_ref: string | null; at_ms: number }>`
+    select l.lead_id, e.event_type, e.event_value, e.listing_ref, e.at_ms
+    from unnest(${ids}::uuid[]) as l(lead_id)
+    cross join lateral (
+      (select a.event_type, a.event_value, a.listing_ref, ${epochMs('a.event_date')} as at_ms
+       from lead_analytics a where a.lead_id = l.lead_id and a.event_date >= ${windowStart}::timestamptz
+       order by a.event_date desc limit ${opts.maxEventsPerLead ?? MAX_SCORING_EVENTS_PER_LEAD})
+      union all
+      (select a.event_type, a.event_value, a.listing_ref, ${epochMs('a.event_date')}
+       from lead_analytics a where a.lead_id = l.lead_id and a.event_date < ${windowStart}::timestamptz
+       order by a.event_date desc limit 1)
+    ) e`.execute(db(em));
   for (const e of events) {
     out.get(e.lead_id)!.activities.push({ kind: 'event', type: e.event_type, value: e.event_value, listingRef: e.listing_ref, at: new Date(e.at_ms) });
   }
-  const inquiries = await execRaw<{ lead_id: string; at_ms: number }>(
-    em,
-    'select lead_id, (extract(epoch from created_at) * 1000)::float8 as at_ms from inquiries where lead_id = any(?::uuid[])',
-    [ids],
-    'all',
-  );
+  const inquiries = await db(em)
+    .selectFrom('inquiries')
+    .select(['lead_id', epochMs('created_at').as('at_ms')])
+    .where('lead_id', '=', (eb) => eb.fn.any(eb.val(ids)))
+    .execute();
   for (const i of inquiries) out.get(i.lead_id)!.inquiries.push({ kind: 'inquiry', at: new Date(i.at_ms) });
   return out;
 }

@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
-import { enqueue, type Queues } from '../jobs/queues.ts';
+import type { Queues } from '../jobs/queues.ts';
+import { createWakeup, enqueueAfterCommit } from '../jobs/wakeup.ts';
 import type { Logger } from '../logger.ts';
 import { type LoadedScoringRules, loadScoringRules, loadScoringRulesVersion } from './load-scoring-rules.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
@@ -28,15 +29,10 @@ export async function getRescoreProgress({ em, tenant }: { em: EntityManager; te
   return { version: loaded.version, total: loaded.rescore?.total ?? 0, done: loaded.rescore?.done ?? 0, finishedAt: loaded.rescore?.finishedAt ?? null };
 }
 
-/** BullMQ refuses ':' in custom job ids, hence `rescore-<userId>-<version>`. */
-export function rescoreJobId(userId: string, version: number): string {
-  return `rescore-${userId}-${version}`;
-}
-
 /**
  * `PUT /v1/scoring-rules`: appends version n+1 (the full rules, defaults filled in, so a version
  * means the same thing forever) with `rescore_total` = the user's lead count, then — after the
- * commit — enqueues the `leads.rescore-all` job (the sweeper re-enqueues it if that is lost).
+ * commit — sends the `leads.rescore-all` wake-up (the sweeper re-enqueues it if that is lost).
  */
 export async function saveScoringRules({ em, queues, tenant, rules, now, log }: {
   em: EntityManager;
@@ -61,13 +57,10 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
       [ownerIdOf(tenant), JSON.stringify(rules), now, leads, leads === 0 ? now : null, ownerIdOf(tenant)],
       'get',
     );
-    return { version: row!.version, leads };
+    const wakeups = leads > 0 ? [createWakeup('rescoreUser', { userId: ownerIdOf(tenant), version: row!.version })] : [];
+    return { version: row!.version, wakeups };
   });
-  if (saved.leads > 0) {
-    await enqueueRescoreAll(queues, ownerIdOf(tenant), saved.version).catch((err) =>
-      log.warn({ err, version: saved.version }, 'could not enqueue the rescore; the sweeper will'),
-    );
-  }
+  await enqueueAfterCommit(queues, saved.wakeups, log);
   // This request's version, not the latest: a concurrent save may already have added another.
   const loaded = await loadScoringRulesVersion(em, ownerIdOf(tenant), saved.version);
   return toDoc(loaded!);
@@ -84,9 +77,4 @@ export async function findUnfinishedRescores(em: EntityManager, { now, olderThan
     'all',
   );
   return rows.map((r) => ({ userId: r.user_id, version: r.version }));
-}
-
-/** Wake-up for a rescore, after the commit or from the sweeper (same deterministic id: never two live jobs). */
-export async function enqueueRescoreAll(queues: Queues, userId: string, version: number): Promise<void> {
-  await enqueue(queues, 'rescoreUser', { userId, version }, { jobId: rescoreJobId(userId, version) });
 }

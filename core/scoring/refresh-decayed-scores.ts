@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
-import { sqlTimeKey } from '../leads/pg-values.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 import { scoreLeads } from './score-lead.ts';
 
 /** A stored score older than this is recomputed by the refresh (decay at 14 days' half-life: ≤ 1.5% in 6 h). */
@@ -14,7 +14,8 @@ export const REFRESH_SCORES_BATCH_SIZE = 500;
  * value. This recomputes leads with `score > 0` scored more than `staleAfterMs` ago, oldest
  * first, in keyset batches on (scored_at, lead_id) — served by leads_refresh_index — each batch
  * scored in one transaction (`scoreLeads`), so `order by score` on the dashboard stays true.
- * Bounded per run.
+ * Bounded per run. The keyset key is `scored_at` as Postgres text, exact to the microsecond (the
+ * ORM's pool does not turn timestamps into millisecond Dates), bound back as `::timestamptz`.
  */
 export async function refreshDecayedScores({ em, now, staleAfterMs = REFRESH_SCORES_AFTER_MS, maxLeads = REFRESH_SCORES_MAX_PER_RUN, batchSize = REFRESH_SCORES_BATCH_SIZE }: {
   em: EntityManager;
@@ -26,25 +27,27 @@ export async function refreshDecayedScores({ em, now, staleAfterMs = REFRESH_SCO
   /** Default REFRESH_SCORES_BATCH_SIZE (500). */
   batchSize?: number;
 }): Promise<{ refreshed: number; lowered: number }> {
-  const threshold = new Date(now().getTime() - staleAfterMs);
-  let after: { key: string; id: string } | null = null;
+  const threshold = new Date(now().getTime() - staleAfterMs).toISOString();
+  let after: { scoredAt: string; id: string } | null = null;
   let refreshed = 0;
   let lowered = 0;
   while (refreshed < maxLeads) {
-    const rows: Array<{ lead_id: string; key: string }> = await execRaw(
-      em,
-      `select lead_id, ${sqlTimeKey('scored_at')} as key from leads
-       where score > 0 and scored_at < ?${after ? ' and (scored_at, lead_id) > (?::timestamptz, ?::uuid)' : ''}
-       order by scored_at, lead_id limit ?`,
-      after ? [threshold, after.key, after.id, Math.min(batchSize, maxLeads - refreshed)] : [threshold, Math.min(batchSize, maxLeads - refreshed)],
-      'all',
-    );
+    const rows: Array<{ lead_id: string; scored_at: string | null }> = await db(em)
+      .selectFrom('leads')
+      .select(['lead_id', 'scored_at'])
+      .where('score', '>', 0)
+      .where('scored_at', '<', threshold)
+      .$if(after !== null, (qb) => qb.where(sql<boolean>`(scored_at, lead_id) > (${after!.scoredAt}::timestamptz, ${after!.id}::uuid)`))
+      .orderBy('scored_at')
+      .orderBy('lead_id')
+      .limit(Math.min(batchSize, maxLeads - refreshed))
+      .execute();
     if (!rows.length) break;
     const results = await scoreLeads({ em, leadIds: rows.map((r) => r.lead_id), now: now(), mode: 'refresh' });
     refreshed += rows.length;
     for (const result of results) if (result.score < result.previousScore) lowered++;
     const last = rows.at(-1)!;
-    after = { key: last.key, id: last.lead_id };
+    after = { scoredAt: last.scored_at!, id: last.lead_id };
   }
   return { refreshed, lowered };
 }

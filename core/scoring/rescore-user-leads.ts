@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 import { loadScoringRulesVersion } from './load-scoring-rules.ts';
 import { scoreLeads } from './score-lead.ts';
 
@@ -9,7 +10,7 @@ export const RESCORE_BATCH_SIZE = 200;
 export type RescoreOutcome = 'finished' | 'already_finished' | 'superseded' | 'missing';
 
 /** SQL: the rules version a lead was last scored with (-1 when never scored). */
-const LEAD_VERSION = `coalesce((score_breakdown ->> 'rulesVersion')::int, -1)`;
+const LEAD_VERSION = sql<number>`coalesce((score_breakdown ->> 'rulesVersion')::int, -1)`;
 
 /**
  * Rescores every lead of a user with rules `version` (the `leads.rescore-all` job), in keyset
@@ -19,8 +20,9 @@ const LEAD_VERSION = `coalesce((score_breakdown ->> 'rulesVersion')::int, -1)`;
  * Resumable without a cursor column: the breakdown records the rules version each lead was scored
  * with, so a rerun (a retried job after the worker died) first recounts progress from those
  * versions, then visits only leads not yet on this version. Each batch is one short transaction
- * (`scoreLeads`), so a killed worker loses at most the batch in flight. A newer version saved meanwhile supersedes this run: it stops and marks itself
- * finished, and the newer version's job takes over.
+ * (`scoreLeads`), so a killed worker loses at most the batch in flight. A newer version saved
+ * meanwhile supersedes this run: it stops and marks itself finished, and the newer version's job
+ * takes over.
  */
 export async function rescoreUserLeads({ em, userId, version, now, batchSize = RESCORE_BATCH_SIZE, onBatch }: {
   em: EntityManager;
@@ -36,16 +38,15 @@ export async function rescoreUserLeads({ em, userId, version, now, batchSize = R
   if (!target) return { outcome: 'missing', scored: 0 };
   if (target.rescore?.finishedAt) return { outcome: 'already_finished', scored: 0 };
 
+  const thisVersion = db(em).updateTable('scoring_rules').where('user_id', '=', userId).where('version', '=', version);
   const finish = async () => {
-    await execRaw(
-      em,
-      'update scoring_rules set rescore_done = rescore_total, rescore_finished_at = ? where user_id = ? and version = ? and rescore_finished_at is null',
-      [now(), userId, version],
-      'run',
-    );
+    await thisVersion
+      .set({ rescore_done: sql`rescore_total`, rescore_finished_at: now() })
+      .where('rescore_finished_at', 'is', null)
+      .execute();
   };
   const superseded = async () => {
-    const latest = await execRaw<{ v: number }>(em, 'select max(version) as v from scoring_rules where user_id = ?', [userId], 'get');
+    const latest = await db(em).selectFrom('scoring_rules').select((eb) => eb.fn.max('version').as('v')).where('user_id', '=', userId).executeTakeFirst();
     return (latest?.v ?? 0) > version;
   };
   if (await superseded()) {
@@ -54,33 +55,30 @@ export async function rescoreUserLeads({ em, userId, version, now, batchSize = R
   }
 
   // Resume: everything already on this version counts as done.
-  await execRaw(
-    em,
-    `update scoring_rules set rescore_done = least(rescore_total, (select count(*) from leads where user_id = ? and ${LEAD_VERSION} >= ?))
-     where user_id = ? and version = ?`,
-    [userId, version, userId, version],
-    'run',
-  );
+  await thisVersion
+    .set({ rescore_done: sql`least(rescore_total, (select count(*) from leads where user_id = ${userId} and ${LEAD_VERSION} >= ${version}))` })
+    .execute();
 
   const rules = { version, config: target.rules };
   let cursor = '00000000-0000-0000-0000-000000000000';
   let scored = 0;
   for (;;) {
-    const batch = await execRaw<{ lead_id: string }>(
-      em,
-      `select lead_id from leads where user_id = ? and lead_id > ? and ${LEAD_VERSION} < ? order by lead_id limit ?`,
-      [userId, cursor, version, batchSize],
-      'all',
-    );
+    const batch = await db(em)
+      .selectFrom('leads')
+      .select('lead_id')
+      .where('user_id', '=', userId)
+      .where('lead_id', '>', cursor)
+      .where(LEAD_VERSION, '<', version)
+      .orderBy('lead_id')
+      .limit(batchSize)
+      .execute();
     if (!batch.length) break;
     scored += (await scoreLeads({ em, leadIds: batch.map((b) => b.lead_id), now: now(), mode: 'rules', rules })).length;
     cursor = batch.at(-1)!.lead_id;
-    const progress = await execRaw<{ rescore_done: number }>(
-      em,
-      'update scoring_rules set rescore_done = least(rescore_total, rescore_done + ?) where user_id = ? and version = ? returning rescore_done',
-      [batch.length, userId, version],
-      'get',
-    );
+    const progress = await thisVersion
+      .set({ rescore_done: sql`least(rescore_total, rescore_done + ${batch.length})` })
+      .returning('rescore_done')
+      .executeTakeFirst();
     await onBatch?.({ scored, done: progress?.rescore_done ?? 0 });
     if (await superseded()) {
       await finish();

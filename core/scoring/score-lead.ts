@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
 import { type ComputedScore, computeScore } from './compute-score.ts';
-import { loadScoringInputs, type ScoringInputs, uuidArrayLiteral } from './load-scoring-inputs.ts';
+import { loadScoringInputs, type ScoringInputs } from './load-scoring-inputs.ts';
 import { loadScoringRules } from './load-scoring-rules.ts';
-import { recordLeadHot } from './record-lead-hot.ts';
+import { type LeadHotOutbox, recordLeadHot } from './record-lead-hot.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
 
 /**
@@ -26,8 +27,11 @@ export interface ScoreLeadResult {
   previousScore: number;
   previousBand: ScoreBand;
   rulesVersion: number;
-  /** The lead.hot message and auto reminder were written. */
-  becameHot: boolean;
+  /**
+   * Set when the lead crossed into hot and the `lead.hot` message and automatic reminder were
+   * written (in the scoring transaction): their ids, for the outbound work to wake up.
+   */
+  hot: LeadHotOutbox | null;
 }
 
 interface ClaimedLead {
@@ -41,7 +45,7 @@ interface ClaimedLead {
   was_flagged: boolean;
 }
 
-const CLAIM_COLUMNS = 'lead_id, user_id, name, email, phone, score, score_band';
+const CLAIM_COLUMNS = ['lead_id', 'user_id', 'name', 'email', 'phone', 'score', 'score_band'] as const;
 
 /**
  * Recomputes one lead's score and writes score, band, breakdown and `scored_at` — plus, when the
@@ -79,25 +83,32 @@ export async function scoreLeads({ em, leadIds, now, mode, rules }: {
   rules?: { version: number; config: ScoringRulesConfig };
 }): Promise<ScoreLeadResult[]> {
   if (!leadIds.length) return [];
-  const ids = uuidArrayLiteral([...new Set(leadIds)]);
+  const ids = [...new Set(leadIds)];
   // Deadlocks cannot arise between batches (both lock in lead-id order), but a multi-lead ingest
   // could lock two of them the other way round: Postgres aborts one side, and this side re-runs.
   return transactionalWithRetry(em, async (tem) => {
-    const locked = await execRaw<ClaimedLead>(
-      tem,
-      mode === 'activity'
-        ? `update leads l set needs_rescore = false
-           from (select lead_id from leads where lead_id = any(?::uuid[]) and needs_rescore order by lead_id for update) c
-           where l.lead_id = c.lead_id
-           returning ${CLAIM_COLUMNS.replace(/(\w+)/g, 'l.$1')}, true as was_flagged`
-        : `select ${CLAIM_COLUMNS}, needs_rescore as was_flagged from leads where lead_id = any(?::uuid[]) order by lead_id for update`,
-      [ids],
-      'all',
-    );
+    const locked: ClaimedLead[] = mode === 'activity'
+      // Claim by update: the subselect locks the flagged rows in lead-id order, the update takes the flag.
+      ? await db(tem)
+        .updateTable('leads as l')
+        .set({ needs_rescore: false })
+        .from((eb) =>
+          eb.selectFrom('leads').select('lead_id').where('lead_id', '=', eb.fn.any(eb.val(ids))).where('needs_rescore', '=', sql.lit(true)).orderBy('lead_id').forUpdate().as('c'),
+        )
+        .whereRef('l.lead_id', '=', 'c.lead_id')
+        .returning([...CLAIM_COLUMNS.map((c) => `l.${c}` as const), sql<boolean>`true`.as('was_flagged')])
+        .execute()
+      : await db(tem)
+        .selectFrom('leads')
+        .select([...CLAIM_COLUMNS, 'needs_rescore as was_flagged'])
+        .where('lead_id', '=', (eb) => eb.fn.any(eb.val(ids)))
+        .orderBy('lead_id')
+        .forUpdate()
+        .execute();
     if (!locked.length) return [];
     const flagged = locked.filter((l) => l.was_flagged).map((l) => l.lead_id);
     if (mode !== 'activity' && flagged.length) {
-      await execRaw(tem, 'update leads set needs_rescore = false where lead_id = any(?::uuid[])', [uuidArrayLiteral(flagged)], 'run');
+      await db(tem).updateTable('leads').set({ needs_rescore: false }).where('lead_id', '=', (eb) => eb.fn.any(eb.val(flagged))).execute();
     }
 
     // The rules per owner (a batch may span realtors: the refresh does), then inputs per half-life.
@@ -117,29 +128,26 @@ export async function scoreLeads({ em, leadIds, now, mode, rules }: {
 
     const results: ScoreLeadResult[] = [];
     const rows: Array<{ lead_id: string; score: number; score_band: ScoreBand; score_breakdown: ScoreBreakdown }> = [];
-    const hot: Array<{ lead: ClaimedLead; computed: ComputedScore }> = [];
+    const hot: Array<{ lead: ClaimedLead; computed: ComputedScore; result: ScoreLeadResult }> = [];
     for (const lead of locked) {
       const { version, config } = rulesByUser.get(lead.user_id)!;
       const input = inputs.get(lead.lead_id)!;
       const computed = computeScore({ activities: input.activities, inquiries: input.inquiries, rules: config, rulesVersion: version, now });
       rows.push({ lead_id: lead.lead_id, score: computed.score, score_band: computed.band, score_breakdown: computed.breakdown });
       const crossedIntoHot = computed.band === 'hot' && lead.score_band !== 'hot';
-      const becameHot = crossedIntoHot && (mode !== 'rules' || lead.was_flagged);
-      if (becameHot) hot.push({ lead, computed });
-      results.push({
-        leadId: lead.lead_id, score: computed.score, band: computed.band, previousScore: lead.score, previousBand: lead.score_band, rulesVersion: version, becameHot,
-      });
+      const result: ScoreLeadResult = {
+        leadId: lead.lead_id, score: computed.score, band: computed.band, previousScore: lead.score, previousBand: lead.score_band, rulesVersion: version, hot: null,
+      };
+      if (crossedIntoHot && (mode !== 'rules' || lead.was_flagged)) hot.push({ lead, computed, result });
+      results.push(result);
     }
-    await execRaw(
-      tem,
-      `update leads l set score = v.score, score_band = v.score_band, score_breakdown = v.score_breakdown, scored_at = ?::timestamptz
-       from jsonb_to_recordset(?::jsonb) as v(lead_id uuid, score int, score_band text, score_breakdown jsonb)
-       where l.lead_id = v.lead_id`,
-      [now, JSON.stringify(rows)],
-      'run',
-    );
-    for (const { lead, computed } of hot) {
-      await recordLeadHot(tem, {
+    // One statement for the batch: the rows travel as one jsonb parameter.
+    await sql`
+      update leads l set score = v.score, score_band = v.score_band, score_breakdown = v.score_breakdown, scored_at = ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(lead_id uuid, score int, score_band text, score_breakdown jsonb)
+      where l.lead_id = v.lead_id`.execute(db(tem));
+    for (const { lead, computed, result } of hot) {
+      result.hot = await recordLeadHot(tem, {
         leadId: lead.lead_id, userId: lead.user_id, name: lead.name, email: lead.email, phone: lead.phone,
         score: computed.score, band: computed.band, breakdown: computed.breakdown,
       }, now);
@@ -150,6 +158,6 @@ export async function scoreLeads({ em, leadIds, now, mode, rules }: {
 
 /** Whether a lead was flagged again after its last scoring (new activity arrived meanwhile). */
 export async function isLeadFlaggedForRescore(em: EntityManager, leadId: string): Promise<boolean> {
-  const row = await execRaw<{ needs_rescore: boolean }>(em, 'select needs_rescore from leads where lead_id = ?', [leadId], 'get');
+  const row = await db(em).selectFrom('leads').select('needs_rescore').where('lead_id', '=', leadId).executeTakeFirst();
   return row?.needs_rescore === true;
 }

@@ -1,21 +1,22 @@
-import type { JobHandler } from '../handler.ts';
+import type { JobKey } from '#core/jobs/jobs.ts';
+import type { HandlerTable } from '../handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
 import { rescoreAllHandler } from './rescore-all.handler.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
 import { stitchVisitorHandler } from './stitch-visitor.handler.ts';
 import { sweepHandler } from './sweep.handler.ts';
 
-/** Job name → handler. Each capability registers its handlers here. */
-export const HANDLERS: Record<string, JobHandler> = {
-  'leads.stitch': stitchVisitorHandler,
-  'leads.score': scoreLeadHandler,
-  'leads.rescore-all': rescoreAllHandler,
-  'maintenance.sweep': sweepHandler,
-  'maintenance.refresh-scores': refreshScoresHandler,
-};
+/** Every job in JOBS → its handler (the type makes a missing or extra entry an error). */
+export const HANDLERS = {
+  stitchVisitor: stitchVisitorHandler,
+  scoreLead: scoreLeadHandler,
+  rescoreUser: rescoreAllHandler,
+  sweep: sweepHandler,
+  refreshScores: refreshScoresHandler,
+} satisfies HandlerTable;
 
-/** Repeating jobs and their period in ms. */
-export const SCHEDULES: Record<string, number> = {
-  'maintenance.sweep': 30_000,
-  'maintenance.refresh-scores': 60 * 60_000,
+/** Repeating jobs and their period in ms (registered under the job's name). */
+export const SCHEDULES: Partial<Record<JobKey, number>> = {
+  sweep: 30_000,
+  refreshScores: 60 * 60_000,
 };

@@ -1,15 +1,13 @@
-import { JOBS } from '#core/jobs/queues.ts';
 import { RESCORE_BATCH_SIZE, rescoreUserLeads } from '#core/scoring/rescore-user-leads.ts';
-import type { JobHandler } from '../handler.ts';
+import { defineHandler } from '../handler.ts';
 
 /**
  * `leads.rescore-all` {userId, version}: rescores every lead of the user after a rules change,
  * reporting progress in `scoring_rules`. A retried job (the worker died) resumes where the
  * committed work ends — see `rescoreUserLeads`.
  */
-export function createRescoreAllHandler(opts: { /** Leads per batch. Default RESCORE_BATCH_SIZE (200). */ batchSize?: number } = {}): JobHandler {
-  return async (ctx, payload) => {
-    const { userId, version } = JOBS.rescoreUser.payload.parse(payload);
+export function createRescoreAllHandler(opts: { /** Leads per batch. Default RESCORE_BATCH_SIZE (200). */ batchSize?: number } = {}) {
+  return defineHandler('rescoreUser', async (ctx, { userId, version }) => {
     const result = await rescoreUserLeads({
       em: ctx.em, userId, version, now: ctx.now, batchSize: opts.batchSize ?? RESCORE_BATCH_SIZE,
       onBatch: async ({ done }) => {
@@ -19,7 +17,7 @@ export function createRescoreAllHandler(opts: { /** Leads per batch. Default RES
     });
     ctx.log.info({ userId, version, ...result }, 'rescore finished');
     return result;
-  };
+  });
 }
 
 export const rescoreAllHandler = createRescoreAllHandler();

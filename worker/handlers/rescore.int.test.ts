@@ -1,22 +1,25 @@
 // A rules change rescoring every lead of one realtor in the background (`leads.rescore-all`), on
 // real Postgres, Redis and BullMQ: progress, tenant isolation, superseded versions, a failed job
-// finished by the sweeper, and a real `worker/main.ts` process killed mid-rescore.
+// finished by the sweeper, and a real `worker/main.ts` process killed at a batch the test holds.
 
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { enqueue } from '#core/jobs/queues.ts';
 import type { ScoreBreakdown } from '#core/leads/lead.entity.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
 import { computeScore, type ScoringActivity } from '#core/scoring/compute-score.ts';
-import { rescoreJobId } from '#core/scoring/manage-scoring-rules.ts';
 import { LEAD_HOT_EVENT } from '#core/scoring/record-lead-hot.ts';
+import { RESCORE_BATCH_SIZE } from '#core/scoring/rescore-user-leads.ts';
 import { parseScoringRules, type ScoringRulesInput } from '#core/scoring/scoring-rules.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
-import { findLog, type NodeProcess, spawnNode } from '#test/process.ts';
+import { findLog, type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
 import { waitFor } from '#test/wait.ts';
+import { defineHandler, type HandlerTable } from '../handler.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { HANDLERS, SCHEDULES } from './index.ts';
 
@@ -112,7 +115,7 @@ async function followProgress(client: ApiClient, version: number, opts: { timeou
   return seen;
 }
 
-function silentRuntime(connection: Redis, handlers = HANDLERS, now?: () => Date): Promise<WorkerRuntime> {
+function silentRuntime(connection: Redis, handlers: Partial<HandlerTable> = HANDLERS, now?: () => Date): Promise<WorkerRuntime> {
   return startWorkerRuntime({
     config: server.config, orm: server.orm, connection, queues: server.queues,
     logger: createLogger({ level: 'silent', name: 'rescore-test' }), handlers, now,
@@ -205,15 +208,15 @@ describe('a rescore whose job failed for good', () => {
     // A worker whose rescore handler fails permanently (a bug, an outage past its retries)…
     const brokenConnection = createRedis(server.config.REDIS_URL, { name: 'rescore-test-broken' });
     const broken = await silentRuntime(brokenConnection, {
-      'leads.rescore-all': async () => {
+      rescoreUser: defineHandler('rescoreUser', async () => {
         throw new UnrecoverableError('simulated permanent failure');
-      },
+      }),
     });
     let jobState: string;
     try {
       expect((await agent.client.put('/v1/scoring-rules', { rules: { weights: { pageView: 2 } } })).status).toBe(200);
       jobState = await waitFor(async () => {
-        const state = await server.queues.leads.getJobState(rescoreJobId(agent.userId, 1));
+        const state = await server.queues.leads.getJobState(JOBS.rescoreUser.jobId({ userId: agent.userId, version: 1 }));
         return state === 'failed' ? state : null;
       }, { description: 'the rescore job failed' });
     } finally {
@@ -240,7 +243,10 @@ describe('a rescore whose job failed for good', () => {
   });
 });
 
-/** `node worker/main.ts` — the real worker process — on this file's database and queue prefix. */
+/**
+ * `node worker/main.ts` — the real worker process — on this file's database and queue prefix, with
+ * BullMQ's stall detection shortened from 30 s so a killed worker's job moves on in seconds.
+ */
 function spawnWorker(): NodeProcess {
   return spawnNode('worker/main.ts', {
     NODE_ENV: 'test',
@@ -248,6 +254,8 @@ function spawnWorker(): NodeProcess {
     REDIS_URL: server.config.REDIS_URL,
     QUEUE_PREFIX: server.config.QUEUE_PREFIX,
     LOG_LEVEL: 'info',
+    WORKER_LOCK_DURATION_MS: '2000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
   });
 }
 
@@ -262,50 +270,78 @@ describe('the real worker process killed mid-rescore', () => {
     }
   });
 
-  it('SIGKILLed with progress partial, a new process resumes and every lead converges on the new rules', async () => {
+  it('SIGKILLed at a batch the test holds, a new process resumes and every lead converges on the new rules', async () => {
     const agent = await createRealtor();
     const N = 4000;
+    const HELD_AT = 2 * RESCORE_BATCH_SIZE; // the third batch starts with the 401st lead
     await seedLeads(agent, N, 'killed');
 
-    const first = spawnWorker();
-    procs.push(first);
-    await waitFor(() => (first.child.exitCode !== null ? Promise.reject(new Error(first.stderr)) : findLog(first, 'worker started')), { timeoutMs: 20_000, description: 'worker started' });
-    // The process registered its repeating jobs.
-    const schedulers = await server.queues.maintenance.getJobSchedulers();
-    expect(Object.fromEntries(schedulers.map((s) => [s.key, s.every]))).toEqual(SCHEDULES);
+    // The kill point: a transaction of the test's own locks the first lead of the third batch, so
+    // the worker commits two batches (400 leads) and then waits on that row — where it is killed.
+    const holder = new pg.Client({ connectionString: server.config.DATABASE_URL });
+    await holder.connect();
+    let releaseHeld: (() => Promise<void>) | undefined;
+    try {
+      await holder.query('begin');
+      // (Found first, then locked: FOR UPDATE under an OFFSET would lock the skipped rows too.)
+      const [held] = (await holder.query(
+        'select lead_id from leads where lead_id = (select lead_id from leads where user_id = $1 order by lead_id offset $2 limit 1) for update',
+        [agent.userId, HELD_AT],
+      )).rows;
+      expect(held).toBeDefined();
+      const holderPid = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid;
+      releaseHeld = async () => {
+        await holder.query('rollback');
+      };
 
-    const rules: ScoringRulesInput = { weights: { listingView: 5, repeatListingBonus: 15 }, bands: { hot: 55, warm: 20 } };
-    const t0 = performance.now();
-    expect((await agent.client.put('/v1/scoring-rules', { rules })).status).toBe(200);
-    const partial = await followProgress(agent.client, 1, { until: (p) => p.done >= 400 || p.finishedAt !== null });
-    first.child.kill('SIGKILL');
-    const killed = await first.exited;
-    expect(killed.signal).toBe('SIGKILL');
-    const atKill = (await agent.client.get('/v1/scoring-rules/rescore')).body;
-    expect(atKill.finishedAt).toBeNull();
-    expect(atKill.done).toBeGreaterThan(0);
-    expect(atKill.done).toBeLessThan(N);
-    const onNewRules = (await leadStates(agent.userId)).filter((l) => l.score_breakdown?.rulesVersion === 1).length;
-    expect(onNewRules).toBeLessThan(N);
+      const first = spawnWorker();
+      procs.push(first);
+      await waitForLog(first, 'worker started');
+      // The process registered its repeating jobs.
+      const schedulers = await server.queues.maintenance.getJobSchedulers();
+      expect(Object.fromEntries(schedulers.map((s) => [s.key, s.every]))).toEqual(
+        Object.fromEntries(Object.entries(SCHEDULES).map(([key, everyMs]) => [JOBS[key as keyof typeof JOBS].name, everyMs])),
+      );
 
-    const second = spawnWorker();
-    procs.push(second);
-    const t1 = performance.now();
-    await followProgress(agent.client, 1, { timeoutMs: 100_000 });
-    const recoveryMs = performance.now() - t1;
-    console.info(
-      `kill: ${N} leads; killed at done=${atKill.done} (${onNewRules} leads already on v1, ${Math.round(t1 - t0)} ms after PUT; readings ${partial.map((p) => p.done).join(', ')}); ` +
-        `the new process finished ${Math.round(recoveryMs)} ms after it started`,
-    );
-    const final = (await agent.client.get('/v1/scoring-rules/rescore')).body;
-    expect(final).toMatchObject({ version: 1, total: N, done: N });
-    const after = await leadStates(agent.userId);
-    expect(after.filter((l) => l.score_breakdown?.rulesVersion !== 1)).toEqual([]);
-    expect(after.filter((l) => l.needs_rescore)).toEqual([]);
-    for (const lead of after.filter((_, i) => i % 80 === 3)) await expectScoredWith(lead, rules, 1);
+      const rules: ScoringRulesInput = { weights: { listingView: 5, repeatListingBonus: 15 }, bands: { hot: 55, warm: 20 } };
+      expect((await agent.client.put('/v1/scoring-rules', { rules })).status).toBe(200);
+      // Wait until the worker is blocked on the held row (Postgres reports who waits on whom).
+      await vi.waitFor(async () => {
+        const [{ n }] = await server.sql<{ n: number }>('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [holderPid]);
+        expect(n).toBe(1);
+      }, { timeout: 30_000, interval: 25 });
+      const atKill = (await agent.client.get('/v1/scoring-rules/rescore')).body;
+      expect(atKill).toMatchObject({ version: 1, total: N, done: HELD_AT, finishedAt: null });
+      expect((await leadStates(agent.userId)).filter((l) => l.score_breakdown?.rulesVersion === 1)).toHaveLength(HELD_AT);
 
-    second.child.kill('SIGTERM');
-    expect((await second.exited).code).toBe(0);
-    expect(findLog(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished' });
-  }, 150_000);
+      first.child.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+      // The dead worker's backend still waits on the row; once it gets it, its client is gone, so
+      // its transaction is rolled back. The new worker may then have to wait for that batch's rows.
+      await releaseHeld();
+      releaseHeld = undefined;
+
+      const second = spawnWorker();
+      procs.push(second);
+      const t1 = performance.now();
+      await followProgress(agent.client, 1, { timeoutMs: 60_000 });
+      const recoveryMs = performance.now() - t1;
+      const final = (await agent.client.get('/v1/scoring-rules/rescore')).body;
+      expect(final).toMatchObject({ version: 1, total: N, done: N });
+      const after = await leadStates(agent.userId);
+      expect(after.filter((l) => l.score_breakdown?.rulesVersion !== 1)).toEqual([]);
+      expect(after.filter((l) => l.needs_rescore)).toEqual([]);
+      for (const lead of after.filter((_, i) => i % 80 === 3)) await expectScoredWith(lead, rules, 1);
+
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+      // The job resumed where the committed work ended: only the leads not yet on version 1.
+      expect(findLog(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished', scored: N - HELD_AT });
+      const job = second.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'job done' && l.job === 'leads.rescore-all');
+      console.info(`kill: ${N} leads, killed while held at done=${atKill.done}; the new process finished ${Math.round(recoveryMs)} ms after its spawn (the job itself: ${job.ms} ms)`);
+    } finally {
+      await releaseHeld?.();
+      await holder.end();
+    }
+  }, 90_000);
 });

@@ -1,6 +1,5 @@
-import { JOBS } from '#core/jobs/queues.ts';
 import { isLeadFlaggedForRescore, type ScoreLeadResult, scoreLead } from '#core/scoring/score-lead.ts';
-import type { JobHandler } from '../handler.ts';
+import { defineHandler } from '../handler.ts';
 
 /**
  * Scoring passes one job makes when new activity keeps flagging the lead while it runs. The
@@ -15,8 +14,7 @@ export const MAX_SCORE_PASSES = 5;
  * and on crossing into hot the `lead.hot` message and auto reminder, all in one transaction).
  * A job whose flag was already taken by an earlier run does nothing.
  */
-export const scoreLeadHandler: JobHandler = async (ctx, payload) => {
-  const { leadId } = JOBS.scoreLead.payload.parse(payload);
+export const scoreLeadHandler = defineHandler('scoreLead', async (ctx, { leadId }) => {
   let last: ScoreLeadResult | null = null;
   let passes = 0;
   while (passes < MAX_SCORE_PASSES) {
@@ -24,8 +22,10 @@ export const scoreLeadHandler: JobHandler = async (ctx, payload) => {
     if (!result) break;
     passes++;
     last = result;
-    if (result.becameHot) ctx.log.info({ leadId, score: result.score }, 'lead turned hot');
+    // The outbox rows' ids: no job delivers lead.hot messages or fires reminders yet (the
+    // outbound work adds them); until then they wait in Postgres.
+    if (result.hot) ctx.log.info({ leadId, score: result.score, ...result.hot }, 'lead turned hot');
     if (!(await isLeadFlaggedForRescore(ctx.em, leadId))) break;
   }
-  return last ? { passes, score: last.score, band: last.band, previousBand: last.previousBand, becameHot: last.becameHot } : { passes };
-};
+  return last ? { passes, score: last.score, band: last.band, previousBand: last.previousBand, becameHot: last.hot !== null } : { passes };
+});

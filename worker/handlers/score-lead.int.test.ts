@@ -9,7 +9,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue } from '#core/jobs/queues.ts';
 import type { ScoreBreakdown } from '#core/leads/lead.entity.ts';
-import { enqueueRescore, markLeadsForRescore, RESCORE_DEBOUNCE_MS, scoreJobId } from '#core/leads/mark-for-rescore.ts';
+import { JOBS, RESCORE_DEBOUNCE_MS } from '#core/jobs/jobs.ts';
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { markLeadsForRescore } from '#core/leads/mark-for-rescore.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
 import { computeScore, type ScoringActivity, type ScoringInquiry } from '#core/scoring/compute-score.ts';
@@ -115,8 +117,8 @@ async function insertInquiry(leadId: string, at: Date): Promise<void> {
 
 /** What ingest does after its commit: flag the lead and enqueue its (debounced) scoring job. */
 async function flagAndEnqueue(leadId: string): Promise<void> {
-  await markLeadsForRescore(server.orm.em.fork() as EntityManager, [leadId]);
-  await enqueueRescore(server.queues, [leadId]);
+  const wakeups = await markLeadsForRescore(server.orm.em.fork() as EntityManager, [leadId]);
+  await enqueueAfterCommit(server.queues, wakeups, createLogger({ level: 'silent', name: 'ingest-test' }));
 }
 
 /** An independent oracle: the lead's rows as stored, through the pure (unit-tested) scoring function. */
@@ -255,7 +257,7 @@ describe('activity arriving through the API rescoring the lead', () => {
       return r && !r.needs_rescore && r.score_breakdown!.signals.filter((s) => s.key.startsWith('listing_view:') && s.count === 10).length === 10 ? r : null;
     }, { description: 'the burst scored' });
     expect(row.score).toBe(100); // 40 + 10 × (30 + 10), capped
-    await waitFor(async () => !(await server.queues.leads.getJob(scoreJobId(leadId))), { description: 'no live scoring job' });
+    await waitFor(async () => !(await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: leadId }))), { description: 'no live scoring job' });
     const runs = runsFor(leadId).slice(before);
     const passes = runs.reduce((n, r) => n + r.passes, 0);
     console.info(`burst: 100 beacons in ${Math.round(burstMs)} ms → ${runs.length} leads.score job(s), ${passes} scoring pass(es)`);
@@ -281,7 +283,7 @@ describe('activity arriving through the API rescoring the lead', () => {
         await Promise.all(Array.from({ length: 10 }, () => collect(visitor, [{ type: 'tool_interaction', value: 'mortgage_calculator' }])));
       }
       const pending = (await server.queues.leads.getJobs(['delayed', 'waiting', 'prioritized'])).filter((j) => j.data.leadId === leadId);
-      expect(pending.map((j) => j.id)).toEqual([scoreJobId(leadId)]);
+      expect(pending.map((j) => j.id)).toEqual([JOBS.scoreLead.jobId({ leadId: leadId })]);
       expect((await leadRow(leadId))!.needs_rescore).toBe(true);
     } finally {
       leadsWorker.resume();
@@ -310,7 +312,7 @@ describe('the sweeper as the safety net', () => {
     await leadsWorker.pause();
     try {
       await collect(visitor, [{ type: 'tool_interaction', value: 'mortgage_calculator' }]);
-      expect(await server.queues.leads.remove(scoreJobId(lost))).toBe(1);
+      expect(await server.queues.leads.remove(JOBS.scoreLead.jobId({ leadId: lost }))).toBe(1);
     } finally {
       leadsWorker.resume();
     }
@@ -383,7 +385,8 @@ describe('crossing into hot', () => {
     }, { description: 'the lead rescored' });
     expect(stillHot.score).toBe(73);
     // And a second run over the same state (a job delivered twice) changes nothing either.
-    await scoreLead({ em: server.orm.em.fork() as EntityManager, leadId, now: new Date(), mode: 'refresh' });
+    const rerun = await scoreLead({ em: server.orm.em.fork() as EntityManager, leadId, now: new Date(), mode: 'refresh' });
+    expect(rerun).toMatchObject({ band: 'hot', previousBand: 'hot', hot: null });
     expect(await hotMessages(leadId)).toHaveLength(1);
     expect(await autoReminders(leadId)).toHaveLength(1);
 
@@ -483,7 +486,7 @@ describe('concurrency and vanished leads', () => {
     const rt2 = await startWorkerRuntime({
       config: server.config, orm: server.orm, connection: second, queues: server.queues,
       logger: createLogger({ level: 'silent', name: 'worker-test-2' }),
-      handlers: { 'leads.score': scoreLeadHandler }, concurrency: { leads: 8 },
+      handlers: { scoreLead: scoreLeadHandler }, concurrency: { leads: 8 },
     });
     recordRuns('second', rt2);
     try {
@@ -521,7 +524,12 @@ describe('concurrency and vanished leads', () => {
         Array.from({ length: 10 }, () => scoreLead({ em: server.orm.em.fork() as EntityManager, leadId: lead, now: new Date(), mode: 'activity' })),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect(results.find(Boolean)).toMatchObject({ becameHot: true, score: 65 });
+      const winner = results.find(Boolean)!;
+      expect(winner).toMatchObject({ score: 65, band: 'hot' });
+      // The crossing returns the ids of the outbox rows it wrote, for the outbound work to wake up.
+      const [message] = await hotMessages(lead);
+      const [reminder] = await autoReminders(lead);
+      expect(winner.hot).toEqual({ messageId: message.message_id, reminderId: reminder.reminder_id, reminderAt: reminder.reminder_date });
       expect(await hotMessages(lead)).toHaveLength(1);
     } finally {
       await rt2.close();
@@ -539,7 +547,7 @@ describe('concurrency and vanished leads', () => {
     try {
       await inquire(visitor, 'gone@example.com');
       gone = await leadIdByEmail('gone@example.com');
-      expect(await server.queues.leads.getJob(scoreJobId(gone))).toBeTruthy();
+      expect(await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: gone }))).toBeTruthy();
       const del = await owner.delete(`/v1/leads/${gone}`);
       expect(del.status).toBeLessThan(300);
       expect(await leadRow(gone)).toBeUndefined();

@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUnstitchedVisitors } from '#core/events/find-unstitched-visitors.ts';
-import { enqueueStitch, stitchVisitor } from '#core/events/stitch-visitor.ts';
+import { stitchVisitor } from '#core/events/stitch-visitor.ts';
+import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -78,7 +79,8 @@ describe('stitching a visitor’s anonymous events to its lead', () => {
     const now = new Date();
     const em = server.orm.em.fork() as EntityManager;
     const first = await stitchVisitor({ em, siteId, visitorId: visitor, now, batchSize: 1000 });
-    expect(first).toEqual({ leadId: lead, stitched: 12_000, batches: 12 });
+    // The lead was flagged in the same transaction as stitched_at; its wake-up is returned for the caller to send.
+    expect(first).toEqual({ leadId: lead, stitched: 12_000, batches: 12, wakeups: [createWakeup('scoreLead', { leadId: lead })] });
     expect(await countByLead(visitor)).toEqual({ [lead]: 12_000 });
     expect(await countByLead(bystander)).toEqual({ null: 300 });
     expect(await countByLead(otherLeadVisitor)).toEqual({ [otherLead]: 50 });
@@ -89,14 +91,14 @@ describe('stitching a visitor’s anonymous events to its lead', () => {
     expect(await findUnstitchedVisitors(server.orm.em.fork() as EntityManager, 100)).toEqual([]);
 
     const again = await stitchVisitor({ em: server.orm.em.fork() as EntityManager, siteId, visitorId: visitor, now, batchSize: 1000 });
-    expect(again).toEqual({ leadId: lead, stitched: 0, batches: 0 });
+    expect(again).toEqual({ leadId: lead, stitched: 0, batches: 0, wakeups: [] });
     expect(await countByLead(visitor)).toEqual({ [lead]: 12_000 });
   });
 
   it('does nothing for a visitor that is not linked to a lead', async () => {
     await seedEvents('v_anonymous', 10);
     const result = await stitchVisitor({ em: server.orm.em.fork() as EntityManager, siteId, visitorId: 'v_anonymous', now: new Date() });
-    expect(result).toEqual({ leadId: null, stitched: 0, batches: 0 });
+    expect(result).toEqual({ leadId: null, stitched: 0, batches: 0, wakeups: [] });
     expect(await countByLead('v_anonymous')).toEqual({ null: 10 });
   });
 });
@@ -109,7 +111,7 @@ describe('the leads.stitch job on a real BullMQ worker', () => {
     runtime = await startWorkerRuntime({
       config: server.config, orm: server.orm, connection, queues: server.queues,
       logger: createLogger({ level: 'silent', name: 'worker-test' }),
-      handlers: { 'leads.stitch': stitchVisitorHandler },
+      handlers: { stitchVisitor: stitchVisitorHandler },
     });
   });
   afterAll(async () => {
@@ -140,7 +142,8 @@ describe('the leads.stitch job on a real BullMQ worker', () => {
     await server.sql('update visitors set stitched_at = null where site_id = $1 and visitor_id = $2', [siteId, row.visitor_id]);
     const unstitched = await findUnstitchedVisitors(server.orm.em.fork() as EntityManager, 10);
     expect(unstitched.map((u) => u.visitorId)).toContain(row.visitor_id);
-    for (const u of unstitched) await enqueueStitch(server.queues, u.siteId, u.visitorId);
+    const wakeups = unstitched.map((u) => createWakeup('stitchVisitor', { siteId: u.siteId, visitorId: u.visitorId }));
+    await enqueueAfterCommit(server.queues, wakeups, createLogger({ level: 'silent', name: 'sweep-test' }));
     await waitFor(async () => (await findUnstitchedVisitors(server.orm.em.fork() as EntityManager, 10)).length === 0, { timeoutMs: 15_000, description: 'the re-enqueued stitch job' });
     expect(Object.values(await countByLead(row.visitor_id))).toEqual([6_000]);
   });

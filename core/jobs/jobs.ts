@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ZVisitorId } from '../events/ingest-text.ts';
+import { defineJob } from './define-job.ts';
+
+/** Debounce of `leads.score`: a burst of events within it collapses into one scoring job. */
+export const RESCORE_DEBOUNCE_MS = 1000;
+
+/**
+ * Every job, with everything needed to send it: queue, name, payload schema, deterministic id
+ * and options. api and worker meet only here and in Postgres. Each key has exactly one handler in
+ * `worker/handlers/index.ts` (checked by the type of that table).
+ *
+ * Ids use `-` as separator: BullMQ 6 refuses `:` in custom ids. Every part is a uuid, a number or
+ * a visitor id (`[A-Za-z0-9_-]`), so an id never contains one.
+ */
+export const JOBS = {
+  /**
+   * Recompute one lead's score (claims `leads.needs_rescore`). Delayed by the debounce; every
+   * wake-up meanwhile — or while it runs — lands on the same id. Removed when finished, so the
+   * next burst can reuse the id.
+   */
+  scoreLead: defineJob({
+    queue: 'leads',
+    name: 'leads.score',
+    payload: z.object({ leadId: z.uuid() }),
+    jobId: ({ leadId }) => `score-${leadId}`,
+    options: { delay: RESCORE_DEBOUNCE_MS, removeOnComplete: true, removeOnFail: true },
+  }),
+  /** Attach a visitor's anonymous events to its lead, in bounded batches. One pending job per visitor. */
+  stitchVisitor: defineJob({
+    queue: 'leads',
+    name: 'leads.stitch',
+    payload: z.object({ siteId: z.uuid(), visitorId: ZVisitorId }),
+    jobId: ({ siteId, visitorId }) => `stitch-${siteId}-${visitorId}`,
+    options: { removeOnComplete: true, removeOnFail: true },
+  }),
+  /**
+   * Rescore all leads of a user after a rules change. A failed job is kept for inspection; the
+   * sweeper replaces it (see `requeue`).
+   */
+  rescoreUser: defineJob({
+    queue: 'leads',
+    name: 'leads.rescore-all',
+    payload: z.object({ userId: z.uuid(), version: z.number().int() }),
+    jobId: ({ userId, version }) => `rescore-${userId}-${version}`,
+  }),
+  /** Re-enqueue outbox rows that are due and have no live job (scheduled; each run is new work). */
+  sweep: defineJob({ queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) }),
+  /** Refresh stored scores as they decay (scheduled). */
+  refreshScores: defineJob({ queue: 'maintenance', name: 'maintenance.refresh-scores', payload: z.object({}) }),
+};
+
+export type Jobs = typeof JOBS;
+export type JobKey = keyof Jobs;
+/** A job's payload as its handler receives it (parsed). */
+export type JobPayload<K extends JobKey> = z.output<Jobs[K]['payload']>;
+/** Jobs with a deterministic id: the ones a wake-up can name. */
+export type KeyedJobKey = { [K in JobKey]: Jobs[K]['jobId'] extends undefined ? never : K }[JobKey];
+
+/** The job whose BullMQ name is `name` (a job as it arrives at a worker). */
+export function findJobKey(name: string): JobKey | undefined {
+  return (Object.keys(JOBS) as JobKey[]).find((k) => JOBS[k].name === name);
+}
