@@ -78,7 +78,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
     try {
       await ensureDatabase(config.DATABASE_URL);
     } catch (err) {
-      throw new RuntimeStartError(`Could not reach PostgreSQL at ${new URL(config.DATABASE_URL).host}: ${(err as Error).message}. Is it running? (DATABASE_URL)`);
+      throw new RuntimeStartError(`Could not reach PostgreSQL at ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}. Is it running? See README.md → Prerequisites.`);
     }
   }
   const orm = await initOrm(config.DATABASE_URL, opts.orm);
@@ -87,7 +87,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
       appliedMigrations = (await orm.migrator.up()).map((m) => m.name);
     } catch (err) {
       await orm.close(true);
-      throw new RuntimeStartError(`Could not migrate ${new URL(config.DATABASE_URL).host}: ${(err as Error).message}`);
+      throw new RuntimeStartError(`Could not migrate ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}`);
     }
   }
 
@@ -105,7 +105,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
   } catch (err) {
     redis.disconnect();
     await orm.close(true);
-    throw new RuntimeStartError(`Could not reach Redis at ${new URL(config.REDIS_URL).host}: ${(err as Error).message}. Is it running? (REDIS_URL)`);
+    throw new RuntimeStartError(`Could not reach Redis at ${new URL(config.REDIS_URL).host} (REDIS_URL): ${describeError(err)}. Is it running? See README.md → Prerequisites.`);
   }
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   // The connection's own listener reports outages; without a listener BullMQ prints each error.
@@ -147,6 +147,13 @@ export async function createRuntimeOrExit(opts: RuntimeOptions): Promise<Databas
     }
     throw err;
   }
+}
+
+/** One line for a start error; pg reports a refused connection to localhost as an AggregateError with no message. */
+function describeError(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: unknown[] };
+  const text = e?.message || e?.code || (e?.errors?.length ? describeError(e.errors[0]) : String(err));
+  return text.split('\n')[0];
 }
 
 /**
