@@ -9,13 +9,18 @@ export const REDIS_COMMAND_TIMEOUT_MS = 500;
 /** Longest pause between reconnect attempts, so a restarted Redis is back in use within about a second. */
 export const REDIS_RECONNECT_MAX_DELAY_MS = 1000;
 
+/** ioredis retryStrategy: 100 ms, 200 ms, … up to REDIS_RECONNECT_MAX_DELAY_MS (ioredis' own cap is 5 s). */
+function reconnectDelayMs(attempt: number): number {
+  return Math.min(attempt * 100, REDIS_RECONNECT_MAX_DELAY_MS);
+}
+
 /**
  * An ioredis client for BullMQ Workers: `maxRetriesPerRequest: null` (BullMQ requires it for its
  * blocking commands), an offline queue and no command timeout, so a worker simply waits for Redis
  * to come back. Never use it where a caller is waiting (a request): use `createRequestRedis`.
  */
 export function createRedis(url: string, opts: { name: string }): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, connectionName: opts.name, lazyConnect: false });
+  return new Redis(url, { maxRetriesPerRequest: null, connectionName: opts.name, lazyConnect: false, retryStrategy: reconnectDelayMs });
 }
 
 /**
@@ -38,7 +43,7 @@ export function createRequestRedis(url: string, opts: { name: string }): Redis {
     enableOfflineQueue: false,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
-    retryStrategy: (attempt) => Math.min(attempt * 100, REDIS_RECONNECT_MAX_DELAY_MS),
+    retryStrategy: reconnectDelayMs,
   });
 }
 
@@ -64,19 +69,31 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+/** How long `closeRedis` waits for QUIT's answer before dropping the socket. */
+const REDIS_QUIT_TIMEOUT_MS = 1000;
+
 /**
- * Closes a connection: QUIT (lets pending replies arrive) when it is up, otherwise a plain
- * disconnect (QUIT cannot be sent without a connection, and would wait for one).
+ * Closes a connection and stops its reconnecting. When connected: QUIT (replies still in flight
+ * arrive first), resolved once the socket has closed, or dropped after REDIS_QUIT_TIMEOUT_MS if
+ * the server no longer answers. Otherwise QUIT cannot be sent (it would wait for a connection that
+ * may never come): disconnect, which cancels a scheduled reconnect and drops a half-open socket.
+ * A connection that was waiting to reconnect keeps the status `reconnecting`, with nothing open.
  */
 export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
-  if (redis.status === 'ready') {
-    try {
-      await redis.quit();
-      return;
-    } catch {
-      // The connection dropped during QUIT: fall through to disconnect.
-    }
-  }
-  redis.disconnect();
+  if (redis.status === 'reconnecting') return redis.disconnect();
+  const ended = new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, REDIS_QUIT_TIMEOUT_MS);
+    redis.once('end', done);
+  });
+  if (redis.status === 'ready') redis.quit().catch(() => undefined);
+  else redis.disconnect();
+  await ended;
+  // QUIT went unanswered (the server stopped answering): drop the socket.
+  if ((redis.status as string) !== 'end') redis.disconnect();
 }
