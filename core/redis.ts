@@ -2,10 +2,12 @@ import { Redis } from 'ioredis';
 
 /**
  * How long a request-path Redis command may take before it fails. Rate-limit scripts and job adds
- * answer in well under a millisecond on a healthy Redis; this bounds the wait when Redis stops
- * answering without closing the socket (frozen, partitioned), where nothing else would.
+ * answer in about a millisecond on a healthy Redis; this bounds the wait when Redis stops
+ * answering without closing the socket (frozen, partitioned), where nothing else would. Not much
+ * lower: the timer also counts event-loop stalls, and a reply that has arrived but is not read yet
+ * when the timer fires still counts as a timeout; 1 s leaves room for a loaded machine's stalls.
  */
-export const REDIS_COMMAND_TIMEOUT_MS = 500;
+export const REDIS_COMMAND_TIMEOUT_MS = 1000;
 /** Longest pause between reconnect attempts, so a restarted Redis is back in use within about a second. */
 export const REDIS_RECONNECT_MAX_DELAY_MS = 1000;
 
