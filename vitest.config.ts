@@ -1,9 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
+const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx'];
+const NEVER = ['node_modules/**', 'dist/**'];
+
+/**
+ * Suites that take tens of seconds (browsers, real processes killed mid-work, exports of
+ * thousands of rows): the "slow" project. Everything else is "fast": `npm run test:fast`.
+ */
+const SLOW_TEST_FILES = [
+  // Chromium through playwright-core.
+  '**/*.e2e.test.ts',
+  // The real entry points as child processes: start-up, SIGTERM with a request in flight.
+  'test/processes.int.test.ts',
+  // Holds the worker SIGKILL test (a worker process killed mid-rescore, then resumed).
+  'worker/handlers/rescore.int.test.ts',
+  // CSV exports of thousands of leads, and clients hanging up mid-stream.
+  'api/routes/leads-export-large.int.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts', '**/*.test.tsx'],
-    exclude: ['node_modules/**', 'dist/**'],
+    // include/exclude live in the projects: a project extending this config would add to them, not replace them.
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/leak-check.ts'],
     testTimeout: 30_000,
@@ -12,8 +29,12 @@ export default defineConfig({
     // Each file has its own database and queue prefix, so files run in parallel.
     fileParallelism: true,
     maxWorkers: 2,
-    // The JSON report feeds .ci/run's plain "N passed, N failed" line.
+    // The JSON report feeds .ci/run's plain "N passed, N failed" line (both projects in one report).
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
+    projects: [
+      { extends: true, test: { name: 'fast', include: TEST_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES] } },
+      { extends: true, test: { name: 'slow', include: SLOW_TEST_FILES, exclude: NEVER } },
+    ],
   },
 });

@@ -1,32 +1,32 @@
 // How leads, their statuses and their timeline read in the admin. Everything here returns plain
 // strings: lead-supplied text (names, messages, listing refs, URLs) is rendered by Preact as text,
 // never as HTML.
+import { LEAD_STATUSES as STATUSES, SCORE_BANDS as BANDS_HOTTEST_FIRST } from '#core/shared/enums.ts';
 import type { Lead, LeadStatus, ScoreBand, TimelineItem } from './api-client.ts';
 
-export const LEAD_STATUSES: ReadonlyArray<{ value: LeadStatus; label: string }> = [
-  { value: 'new', label: 'New' },
-  { value: 'contacted', label: 'Contacted' },
-  { value: 'qualified', label: 'Qualified' },
-  { value: 'client', label: 'Client' },
-  { value: 'lost', label: 'Lost' },
-];
+const STATUS_LABELS: Record<LeadStatus, string> = { new: 'New', contacted: 'Contacted', qualified: 'Qualified', client: 'Client', lost: 'Lost' };
+const BANDS: Record<ScoreBand, { label: string; hint: string }> = {
+  hot: { label: 'Hot', hint: 'Call them now' },
+  warm: { label: 'Warm', hint: 'Interested' },
+  cold: { label: 'Cold', hint: 'Browsing' },
+};
 
-export const SCORE_BANDS: ReadonlyArray<{ value: ScoreBand; label: string; hint: string }> = [
-  { value: 'hot', label: 'Hot', hint: 'Call them now' },
-  { value: 'warm', label: 'Warm', hint: 'Interested' },
-  { value: 'cold', label: 'Cold', hint: 'Browsing' },
-];
+/** Every lead status, in the server's order, with its label. */
+export const LEAD_STATUSES: ReadonlyArray<{ value: LeadStatus; label: string }> = STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] }));
+
+/** Every score band, hottest first, with its label and a hint. */
+export const SCORE_BANDS: ReadonlyArray<{ value: ScoreBand; label: string; hint: string }> = BANDS_HOTTEST_FIRST.map((value) => ({ value, ...BANDS[value] }));
 
 export function statusLabel(status: string): string {
   return LEAD_STATUSES.find((s) => s.value === status)?.label ?? status;
 }
 
 export function isLeadStatus(value: string | null | undefined): value is LeadStatus {
-  return LEAD_STATUSES.some((s) => s.value === value);
+  return (STATUSES as readonly unknown[]).includes(value);
 }
 
 export function isScoreBand(value: string | null | undefined): value is ScoreBand {
-  return SCORE_BANDS.some((b) => b.value === value);
+  return (BANDS_HOTTEST_FIRST as readonly unknown[]).includes(value);
 }
 
 /** The best name we have for a lead: its name, else its email, else its phone. */

@@ -9,7 +9,7 @@ import { Loading } from './components/spinner.tsx';
 import { showToast, ToastRegion } from './components/toast.tsx';
 import { lazyPage } from './components/lazy-page.tsx';
 import { comingSoon } from './pages/coming-soon-page.tsx';
-import { LeadDetailPage } from './pages/lead-detail-page.tsx';
+import { LeadDetailPage } from './pages/lead-detail/lead-detail-page.tsx';
 import { LeadsPage } from './pages/leads-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';

@@ -1,29 +1,7 @@
-// The scoring rules editor's fields: labels, hints, limits and the built-in defaults. The
-// defaults and limits mirror core/scoring/scoring-rules.ts (admin/ may not import runtime code
-// from core/); scoring-fields.test.ts fails if the two drift apart.
+// The scoring rules editor's fields: labels, hints and units, with the bounds the server's schema
+// uses (core/shared/scoring-defaults.ts), so the editor refuses exactly what the API would.
+import { type RuleBounds, SCORING_LIMITS } from '#core/shared/scoring-defaults.ts';
 import type { ScoringRulesConfig } from './api-client.ts';
-
-/** DEFAULT_SCORING_RULES from core/scoring/scoring-rules.ts. */
-export const DEFAULT_RULES: ScoringRulesConfig = {
-  halfLifeDays: 14,
-  weights: {
-    pageView: 1,
-    listingView: 3,
-    repeatListingBonus: 10,
-    repeatListingMinViews: 3,
-    mortgageTool: 8,
-    savedListing: 10,
-    showingRequest: 15,
-    firstInquiry: 40,
-    laterInquiry: 25,
-    returnVisit: 10,
-    otherEvent: 1,
-  },
-  pageViewDailyCap: 10,
-  returnGapDays: 14,
-  bands: { hot: 60, warm: 25 },
-  maxScore: 100,
-};
 
 /** Dotted path of an editable number in the rules ("weights.pageView"). */
 export type RulePath =
@@ -33,16 +11,12 @@ export type RulePath =
   | `weights.${keyof ScoringRulesConfig['weights']}`
   | `bands.${keyof ScoringRulesConfig['bands']}`;
 
-export interface RuleField {
+export interface RuleField extends RuleBounds {
   path: RulePath;
   label: string;
   hint: string;
   /** Unit shown after the input ("points", "days"). */
   unit: string;
-  min: number;
-  max: number;
-  /** Whole numbers only. */
-  integer?: boolean;
 }
 
 export interface RuleGroup {
@@ -52,14 +26,15 @@ export interface RuleGroup {
   fields: RuleField[];
 }
 
-const points = (path: RulePath, label: string, hint: string): RuleField => ({ path, label, hint, unit: 'points', min: 0, max: 100 });
+const points = (path: RulePath, label: string, hint: string): RuleField => ({ path, label, hint, unit: 'points', ...SCORING_LIMITS.points });
+const days = (path: RulePath, label: string, hint: string): RuleField => ({ path, label, hint, unit: 'days', ...SCORING_LIMITS.days });
 
 export const RULE_GROUPS: RuleGroup[] = [
   {
     id: 'decay',
     title: 'Decay',
     description: 'Activity counts less as it ages, so leads who went quiet drift down the list.',
-    fields: [{ path: 'halfLifeDays', label: 'Half-life', hint: 'Every signal’s points halve after this many days.', unit: 'days', min: 1, max: 365 }],
+    fields: [days('halfLifeDays', 'Half-life', 'Every signal’s points halve after this many days.')],
   },
   {
     id: 'browsing',
@@ -67,12 +42,12 @@ export const RULE_GROUPS: RuleGroup[] = [
     description: 'Visits to the website and the listings they look at.',
     fields: [
       points('weights.pageView', 'Page view', 'Per page viewed that is not a listing.'),
-      { path: 'pageViewDailyCap', label: 'Page-view cap per day', hint: 'Most page-view points one day can add.', unit: 'points', min: 0, max: 100 },
+      points('pageViewDailyCap', 'Page-view cap per day', 'Most page-view points one day can add.'),
       points('weights.listingView', 'Listing view', 'Per view of a listing page.'),
       points('weights.repeatListingBonus', 'Repeat-view bonus', 'Once per listing viewed again and again.'),
-      { path: 'weights.repeatListingMinViews', label: 'Views for the bonus', hint: 'Views of one listing that earn the repeat bonus.', unit: 'views', min: 2, max: 100, integer: true },
+      { path: 'weights.repeatListingMinViews', label: 'Views for the bonus', hint: 'Views of one listing that earn the repeat bonus.', unit: 'views', ...SCORING_LIMITS.repeatListingMinViews },
       points('weights.returnVisit', 'Return visit', 'When they come back after a long absence.'),
-      { path: 'returnGapDays', label: 'Absence before a return', hint: 'Days away after which a visit counts as a return.', unit: 'days', min: 1, max: 365 },
+      days('returnGapDays', 'Absence before a return', 'Days away after which a visit counts as a return.'),
     ],
   },
   {
@@ -100,8 +75,8 @@ export const RULE_GROUPS: RuleGroup[] = [
     title: 'Bands',
     description: 'Where hot, warm and cold begin, on the 0–100 score.',
     fields: [
-      { path: 'bands.hot', label: 'Hot from', hint: 'Crossing it creates a follow-up reminder and a lead.hot webhook.', unit: 'points', min: 1, max: 100, integer: true },
-      { path: 'bands.warm', label: 'Warm from', hint: 'Below this a lead is cold.', unit: 'points', min: 1, max: 100, integer: true },
+      { path: 'bands.hot', label: 'Hot from', hint: 'Crossing it creates a follow-up reminder and a lead.hot webhook.', unit: 'points', ...SCORING_LIMITS.band },
+      { path: 'bands.warm', label: 'Warm from', hint: 'Below this a lead is cold.', unit: 'points', ...SCORING_LIMITS.band },
     ],
   },
 ];

@@ -2,20 +2,28 @@ import type Router from '@koa/router';
 import type { Next } from 'koa';
 import { z } from 'zod';
 import { AppError } from '#core/errors.ts';
-import { requireRealtor } from './middleware/auth.ts';
+import type { Tenant } from '#core/accounts/tenant.ts';
+import { authenticateRealtor } from './middleware/auth.ts';
 import { readJsonBody } from './middleware/body.ts';
 import type { AppContext } from './middleware/context.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+/** What every handler receives: the parsed input and the request's one clock reading. */
+export interface RouteInput<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  body: B extends z.ZodType ? z.output<B> : undefined;
+  query: Q extends z.ZodType ? z.output<Q> : undefined;
+  params: Record<string, string>;
+  /** `deps.now()` (tests) or the wall clock, read once per request. */
+  now: Date;
+}
+
+interface RouteSpecBase<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   method: Method;
   /** Koa path, e.g. `/v1/sites/:id`. `:id`-style params named `id` or ending in `Id` must be UUIDs. */
   path: string;
   summary: string;
   tag: string;
-  /** `realtor`: session cookie (+CSRF on writes) or API key; `public`: no auth. */
-  auth: 'realtor' | 'public';
   body?: B;
   query?: Q;
   /** Widget endpoints accept text/plain JSON too. */
@@ -23,13 +31,23 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   bodyLimitBytes?: number;
   /** Status → description and optional response schema, for the OpenAPI document. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
-  /** Extra middleware run before parsing (rate limits, CORS). */
+  /** Extra middleware run before authentication and parsing (rate limits, CORS). */
   before?: Array<(ctx: AppContext, next: Next) => Promise<unknown>>;
-  handler: (
-    ctx: AppContext,
-    input: { body: B extends z.ZodType ? z.output<B> : undefined; query: Q extends z.ZodType ? z.output<Q> : undefined; params: Record<string, string> },
-  ) => Promise<void> | void;
 }
+
+/** Session cookie (+CSRF on writes) or API key; the handler gets the authenticated tenant. */
+export interface RealtorRouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> extends RouteSpecBase<B, Q> {
+  auth: 'realtor';
+  handler: (ctx: AppContext, input: RouteInput<B, Q> & { tenant: Tenant }) => Promise<void> | void;
+}
+
+/** No authentication (widget ingest, signup, login, health, static files). */
+export interface PublicRouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> extends RouteSpecBase<B, Q> {
+  auth: 'public';
+  handler: (ctx: AppContext, input: RouteInput<B, Q>) => Promise<void> | void;
+}
+
+export type RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> = RealtorRouteSpec<B, Q> | PublicRouteSpec<B, Q>;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -44,8 +62,9 @@ export class RouteRegistry {
   mount(router: Router): void {
     for (const spec of this.specs) {
       const middleware: Array<(ctx: AppContext, next: Next) => Promise<unknown>> = [...(spec.before ?? [])];
-      if (spec.auth === 'realtor') middleware.push(requireRealtor());
       middleware.push(async (ctx) => {
+        const now = ctx.state.deps.now?.() ?? new Date();
+        const tenant = spec.auth === 'realtor' ? await authenticateRealtor(ctx, now) : undefined;
         const params: Record<string, string> = { ...(ctx as unknown as { params: Record<string, string> }).params };
         for (const [name, value] of Object.entries(params)) {
           // A malformed id can never name a row: answer like any unknown id.
@@ -55,7 +74,7 @@ export class RouteRegistry {
           ? spec.body.parse(await readJsonBody(ctx, { limitBytes: spec.bodyLimitBytes, allowTextPlain: spec.allowTextPlain }))
           : undefined;
         const query = spec.query ? spec.query.parse(ctx.query) : undefined;
-        await spec.handler(ctx, { body, query, params } as never);
+        await spec.handler(ctx, { body, query, params, now, tenant } as never);
       });
       router[spec.method](spec.path, ...(middleware as never[]));
     }

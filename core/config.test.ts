@@ -10,15 +10,29 @@ describe('configuration', () => {
     expect(c.PUBLIC_URL).toBe('http://localhost:3000');
     expect(c.WEBHOOK_RETRY_SCHEDULE).toEqual([0, 5, 300, 1800, 7200, 18000, 36000, 36000]);
     expect(c.WEBHOOK_ALLOWED_HOSTS).toEqual([]);
+    expect(c.WEBHOOK_TIMEOUT_MS).toBe(15_000);
   });
 
   it('parses lists and numbers, and treats empty strings as unset', () => {
-    const c = loadConfig({ PORT: '8080', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, localhost', WEBHOOK_RETRY_SCHEDULE: '1,2,3', PUBLIC_URL: 'https://leads.example.com/', QUEUE_PREFIX: '' });
+    const c = loadConfig({ PORT: '8080', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, localhost', WEBHOOK_RETRY_SCHEDULE: '1,2,3', WEBHOOK_TIMEOUT_MS: '2500', PUBLIC_URL: 'https://leads.example.com/', QUEUE_PREFIX: '' });
     expect(c.PORT).toBe(8080);
     expect(c.WEBHOOK_ALLOWED_HOSTS).toEqual(['127.0.0.1', 'localhost']);
     expect(c.WEBHOOK_RETRY_SCHEDULE).toEqual([1, 2, 3]);
+    expect(c.WEBHOOK_TIMEOUT_MS).toBe(2500);
     expect(c.PUBLIC_URL).toBe('https://leads.example.com');
     expect(c.QUEUE_PREFIX).toBe('porchlight');
+  });
+
+  it('reads the mail server and sender, and leaves SMTP unset by default (emails go to the log)', () => {
+    expect(loadConfig({}).SMTP_URL).toBeUndefined();
+    expect(loadConfig({}).MAIL_FROM).toBe('Porchlight <porchlight@localhost>');
+    const c = loadConfig({ SMTP_URL: 'smtp://user:p%40ss@mail.example.com:587', MAIL_FROM: 'Porchlight <alerts@example.com>' });
+    expect(c.SMTP_URL).toBe('smtp://user:p%40ss@mail.example.com:587');
+    expect(c.MAIL_FROM).toBe('Porchlight <alerts@example.com>');
+  });
+
+  it('never echoes SMTP credentials in its error line', () => {
+    expect(() => loadConfig({ SMTP_URL: 'ftp://user:hunter2@mail.example.com' })).toThrow(/^Invalid configuration: SMTP_URL: (?!.*hunter2)/);
   });
 
   it.each([
@@ -26,9 +40,18 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ WEBHOOK_RETRY_SCHEDULE: '5,soon' }, 'WEBHOOK_RETRY_SCHEDULE'],
+    [{ WEBHOOK_RETRY_SCHEDULE: '1.5' }, 'WEBHOOK_RETRY_SCHEDULE'],
+    [{ WEBHOOK_TIMEOUT_MS: 'fast' }, 'WEBHOOK_TIMEOUT_MS'],
+    [{ WEBHOOK_TIMEOUT_MS: '10' }, 'WEBHOOK_TIMEOUT_MS'],
+    [{ WEBHOOK_ALLOWED_HOSTS: 'http://localhost:4010' }, 'WEBHOOK_ALLOWED_HOSTS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'mail.example.com:587' }, 'SMTP_URL'],
+    [{ MAIL_FROM: 'porchlight' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'Alerts <a@example.com>\r\nBcc: x@example.com' }, 'MAIL_FROM'],
   ])('fails with one line naming the variable for %j', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S, ZWebhookRetrySchedule } from './webhooks/schedule-webhook-retry.ts';
 
 /** Comma-separated list → trimmed, non-empty strings. */
 const csv = z
@@ -22,18 +23,29 @@ const ZEnv = z.object({
   /** Session lifetime in hours. */
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
   /** Hosts exempt from the private-address guard for webhook URLs (e.g. 127.0.0.1,localhost). */
-  WEBHOOK_ALLOWED_HOSTS: csv.default([]),
-  /** Retry delays in seconds after the first attempt, comma-separated. */
-  WEBHOOK_RETRY_SCHEDULE: csv
-    .transform((list) => list.map(Number))
-    .pipe(z.array(z.number().int('must be whole seconds').min(0)).min(1, 'needs at least one delay'))
-    .default([0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
+  WEBHOOK_ALLOWED_HOSTS: csv
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.:[\]_-]+$/, 'list host names or IP addresses only (no scheme, port or path), e.g. 127.0.0.1,localhost')))
+    .default([]),
+  /** Webhook attempt delays in seconds, comma-separated: entry n is the wait before attempt n+1 (0 = immediately). */
+  WEBHOOK_RETRY_SCHEDULE: ZWebhookRetrySchedule.default([...DEFAULT_WEBHOOK_RETRY_SCHEDULE_S]),
+  /** Time for one webhook attempt in milliseconds, from connecting to the response. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int('must be whole milliseconds').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(15_000),
   /** Prefix of every BullMQ key; give each deployment (and each test) its own. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}-]+$/, 'letters, digits, : _ - { } only').default('porchlight'),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */
   TRUST_PROXY: z.stringbool().default(false),
+  /** Outgoing mail server, e.g. smtp://user:pass@host:587 (smtps:// for implicit TLS). Unset: emails go to the log. */
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, hostname: /^[^\s]+$/, error: 'must be a URL like smtp://user:pass@host:587 (or smtps://…)' })
+    .optional(),
+  /** Sender of every email: an address, optionally with a display name (`Porchlight <alerts@example.com>`). */
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an email address, optionally "Name <address>"')
+    .default('Porchlight <porchlight@localhost>'),
 });
 
 export type Config = z.infer<typeof ZEnv> & { PUBLIC_URL: string; SESSION_SECRET: string };

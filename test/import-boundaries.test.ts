@@ -1,5 +1,6 @@
 // Architecture check: core imports neither api nor worker; api and worker never import each other;
-// browser code (widget, admin) only `import type` from core; and there are no import cycles.
+// core/shared imports nothing outside itself (no packages, no node:*), so browser code (widget,
+// admin) may import it at runtime and only `import type` from the rest of core; no import cycles.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,8 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-interface Edge { from: string; to: string; typeOnly: boolean }
+/** `to` is a repository path, or for a package or `node:` import the specifier itself (`external`). */
+interface Edge { from: string; to: string; typeOnly: boolean; external: boolean }
 
 function importsOf(file: string): Edge[] {
   const src = readFileSync(file, 'utf8');
@@ -30,7 +32,10 @@ function importsOf(file: string): Edge[] {
     let target: string | null = null;
     if (spec.startsWith('.')) target = resolve(dirname(file), spec);
     else for (const [alias, dir] of Object.entries(ALIASES)) if (spec.startsWith(alias)) target = join(ROOT, dir, spec.slice(alias.length));
-    if (target) edges.push({ from: relative(ROOT, file), to: relative(ROOT, target), typeOnly: Boolean(m[2]) });
+    const from = relative(ROOT, file);
+    const typeOnly = Boolean(m[2]);
+    if (target) edges.push({ from, to: relative(ROOT, target), typeOnly, external: false });
+    else edges.push({ from, to: spec, typeOnly, external: true });
   }
   return edges;
 }
@@ -42,8 +47,11 @@ const files = AREAS.flatMap((a) => {
     return [];
   }
 });
-const edges = files.flatMap(importsOf);
+const allEdges = files.flatMap(importsOf);
+const edges = allEdges.filter((e) => !e.external);
 const area = (p: string) => p.split('/')[0];
+const SHARED = 'core/shared/';
+const isShared = (p: string) => p.startsWith(SHARED);
 
 describe('module boundaries', () => {
   it('core imports nothing from api, worker, widget or admin', () => {
@@ -52,8 +60,14 @@ describe('module boundaries', () => {
   it('api and worker never import each other', () => {
     expect(edges.filter((e) => (area(e.from) === 'api' && area(e.to) === 'worker') || (area(e.from) === 'worker' && area(e.to) === 'api'))).toEqual([]);
   });
-  it('browser code only imports types from core and nothing from api or worker', () => {
-    const bad = edges.filter((e) => ['widget', 'admin'].includes(area(e.from)) && (['api', 'worker'].includes(area(e.to)) || (area(e.to) === 'core' && !e.typeOnly)));
+  it('core/shared imports nothing outside itself: no package, no node:*, no other module', () => {
+    const bad = allEdges.filter((e) => isShared(e.from) && (e.external || !isShared(e.to)));
+    expect(bad).toEqual([]);
+  });
+  it('browser code imports core/shared at runtime, only types from the rest of core, nothing from api or worker', () => {
+    const bad = edges.filter(
+      (e) => ['widget', 'admin'].includes(area(e.from)) && (['api', 'worker'].includes(area(e.to)) || (area(e.to) === 'core' && !isShared(e.to) && !e.typeOnly)),
+    );
     expect(bad).toEqual([]);
   });
   it('has no import cycles among runtime imports', () => {
@@ -77,5 +91,7 @@ describe('module boundaries', () => {
   it('actually sees the code (guards against a broken scan)', () => {
     expect(files.length).toBeGreaterThan(20);
     expect(edges.some((e) => e.from.startsWith('api/') && e.to.startsWith('core/'))).toBe(true);
+    expect(allEdges.some((e) => e.external && e.to === 'zod')).toBe(true);
+    expect(files.some((f) => f.includes(`/${SHARED}`))).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 // the error sets aria-invalid, and hint + error are the input's aria-describedby.
 import type { ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes, TextareaHTMLAttributes } from 'preact';
 import { useId } from 'preact/hooks';
+import { EMAIL_MAX_CHARS } from '#core/shared/field-limits.ts';
 
 interface FieldChrome {
   label: ComponentChildren;
@@ -34,56 +35,62 @@ function ErrorText({ error, id }: { error?: string | null; id: string }) {
   ) : null;
 }
 
-export type FieldProps = FieldChrome & Omit<PartialInputHTMLAttributes<HTMLInputElement>, 'id' | 'label' | 'role'>;
-
-/** A labelled <input>. */
-export function Field({ label, hint, error, id, class: cls, ...input }: FieldProps) {
+/** The ids and ARIA wiring one field's input, hint and error share. */
+function useFieldWiring({ id, hint, error }: Pick<FieldChrome, 'id' | 'hint' | 'error'>, kind = '') {
   const generated = useId();
   const inputId = id ?? generated;
   const hintId = `${inputId}-hint`;
   const errorId = `${inputId}-error`;
+  return {
+    inputId,
+    hint: <Hint hint={hint} id={hintId} />,
+    error: <ErrorText error={error} id={errorId} />,
+    fieldClass: (cls: unknown) => ['field', kind, error ? 'field-invalid' : '', cls].filter(Boolean).join(' '),
+    aria: { id: inputId, 'aria-invalid': error ? ('true' as const) : undefined, 'aria-describedby': describedBy(hint ? hintId : null, error ? errorId : null) },
+  };
+}
+
+export type FieldProps = FieldChrome & Omit<PartialInputHTMLAttributes<HTMLInputElement>, 'id' | 'label' | 'role'>;
+
+/** The label, hint and error around one input. */
+function Labelled({ w, cls, label, children }: { w: ReturnType<typeof useFieldWiring>; cls: unknown; label: ComponentChildren; children: ComponentChildren }) {
   return (
-    <div class={['field', error ? 'field-invalid' : '', cls].filter(Boolean).join(' ')}>
-      <label class="field-label" for={inputId}>
+    <div class={w.fieldClass(cls)}>
+      <label class="field-label" for={w.inputId}>
         {label}
       </label>
-      <Hint hint={hint} id={hintId} />
-      <input
-        class="input"
-        // Preact 11 types <input> as a union keyed by `type`; the props are the same input attributes.
-        {...(input as InputHTMLAttributes<HTMLInputElement>)}
-        id={inputId}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy(hint ? hintId : null, error ? errorId : null)}
-      />
-      <ErrorText error={error} id={errorId} />
+      {w.hint}
+      {children}
+      {w.error}
     </div>
   );
+}
+
+/** A labelled <input>. */
+export function Field({ label, hint, error, id, class: cls, ...input }: FieldProps) {
+  const w = useFieldWiring({ id, hint, error });
+  return (
+    <Labelled w={w} cls={cls} label={label}>
+      {/* Preact 11 types <input> as a union keyed by `type`; the props are the same input attributes. */}
+      <input class="input" {...(input as InputHTMLAttributes<HTMLInputElement>)} {...w.aria} />
+    </Labelled>
+  );
+}
+
+/** A person's email address: the right keyboard, autofill and the API's length limit. */
+export function EmailField(props: Omit<FieldProps, 'label' | 'type'>) {
+  return <Field label="Email" type="email" autocomplete="email" inputMode="email" maxLength={EMAIL_MAX_CHARS} {...props} />;
 }
 
 export type TextAreaFieldProps = FieldChrome & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'label'>;
 
 /** A labelled <textarea>. */
 export function TextAreaField({ label, hint, error, id, class: cls, ...textarea }: TextAreaFieldProps) {
-  const generated = useId();
-  const inputId = id ?? generated;
-  const hintId = `${inputId}-hint`;
-  const errorId = `${inputId}-error`;
+  const w = useFieldWiring({ id, hint, error });
   return (
-    <div class={['field', error ? 'field-invalid' : '', cls].filter(Boolean).join(' ')}>
-      <label class="field-label" for={inputId}>
-        {label}
-      </label>
-      <Hint hint={hint} id={hintId} />
-      <textarea
-        class="input textarea"
-        {...textarea}
-        id={inputId}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy(hint ? hintId : null, error ? errorId : null)}
-      />
-      <ErrorText error={error} id={errorId} />
-    </div>
+    <Labelled w={w} cls={cls} label={label}>
+      <textarea class="input textarea" {...textarea} {...w.aria} />
+    </Labelled>
   );
 }
 
@@ -91,26 +98,16 @@ export type CheckboxFieldProps = FieldChrome & Omit<PartialInputHTMLAttributes<H
 
 /** A checkbox with its label beside it (a switch-like toggle for settings). */
 export function CheckboxField({ label, hint, error, id, class: cls, ...input }: CheckboxFieldProps) {
-  const generated = useId();
-  const inputId = id ?? generated;
-  const hintId = `${inputId}-hint`;
-  const errorId = `${inputId}-error`;
+  const w = useFieldWiring({ id, hint, error }, 'field-checkbox');
   return (
-    <div class={['field field-checkbox', error ? 'field-invalid' : '', cls].filter(Boolean).join(' ')}>
-      <input
-        class="checkbox"
-        {...input}
-        type="checkbox"
-        id={inputId}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy(hint ? hintId : null, error ? errorId : null)}
-      />
+    <div class={w.fieldClass(cls)}>
+      <input class="checkbox" {...input} type="checkbox" {...w.aria} />
       <div>
-        <label class="field-label" for={inputId}>
+        <label class="field-label" for={w.inputId}>
           {label}
         </label>
-        <Hint hint={hint} id={hintId} />
-        <ErrorText error={error} id={errorId} />
+        {w.hint}
+        {w.error}
       </div>
     </div>
   );

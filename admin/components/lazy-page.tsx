@@ -3,7 +3,7 @@
 import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { RouteProps } from '../router.tsx';
-import { Button } from './button.tsx';
+import { LoadError } from './load-error.tsx';
 import { Loading } from './spinner.tsx';
 
 export function lazyPage(load: () => Promise<FunctionComponent<RouteProps>>, label: string): FunctionComponent<RouteProps> {
@@ -41,20 +41,15 @@ export function lazyPage(load: () => Promise<FunctionComponent<RouteProps>>, lab
     if (Page) return <Page {...props} />;
     if (failed) {
       return (
-        <div class="form-error" role="alert">
-          <p class="form-error-title">Could not load this page</p>
-          <p>Check your connection and try again.</p>
-          <Button
-            variant="secondary"
-            size="sm"
-            onClick={() => {
-              setFailed(false);
-              setAttempt((n) => n + 1);
-            }}
-          >
-            Try again
-          </Button>
-        </div>
+        <LoadError
+          title="Could not load this page"
+          onRetry={() => {
+            setFailed(false);
+            setAttempt((n) => n + 1);
+          }}
+        >
+          Check your connection and try again.
+        </LoadError>
       );
     }
     return <Loading label={label} />;

@@ -1,12 +1,15 @@
 // "Add lead": a person met at an open house or who phoned in, entered by hand.
 import { useEffect, useState } from 'preact/hooks';
+import { isEmail } from '#core/shared/contact-rules.ts';
+import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { ApiError, type CreateLeadInput, type Lead, leadsApi, type Site } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { Field, TextAreaField } from '../components/field.tsx';
+import { EmailField, Field, TextAreaField } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
-import { clientProblem, type FieldErrors, type FormProblem, splitApiError } from '../forms.ts';
+import type { FieldErrors } from '../forms.ts';
 import { LEAD_STATUSES } from '../lead-format.ts';
 import { Link } from '../router.tsx';
+import { useForm } from '../use-form.ts';
 
 const IDS = { name: 'new-lead-name', email: 'new-lead-email', phone: 'new-lead-phone', contactInfo: 'new-lead-contact-info', siteId: 'new-lead-site', status: 'new-lead-status' };
 
@@ -24,46 +27,35 @@ function existingLeadId(err: unknown): string | null {
 }
 
 export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
-  const [values, setValues] = useState({ name: '', email: '', phone: '', contactInfo: '', siteId: '', status: 'new' });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [problem, setProblem] = useState<FormProblem | null>(null);
-  const [busy, setBusy] = useState(false);
   const [existing, setExisting] = useState<string | null>(null);
-  const set = (key: keyof typeof values) => (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement }) =>
-    setValues((v) => ({ ...v, [key]: e.currentTarget.value }));
+  const { values, set, field, problem, busy, submit } = useForm({
+    initial: { name: '', email: '', phone: '', contactInfo: '', siteId: '', status: 'new' },
+    ids: IDS,
+    validate: ({ name, email, phone }) => {
+      const found: FieldErrors = {};
+      if (!name.trim() && !email.trim() && !phone.trim()) found.name = 'Enter at least a name, an email address or a phone number';
+      if (email.trim() && !isEmail(email.trim())) found.email = 'Enter a valid email address, like name@example.com';
+      return found;
+    },
+    send: async (values) => {
+      const input: CreateLeadInput = { status: values.status as CreateLeadInput['status'] };
+      if (values.name.trim()) input.name = values.name.trim();
+      if (values.email.trim()) input.email = values.email.trim();
+      if (values.phone.trim()) input.phone = values.phone.trim();
+      if (values.contactInfo.trim()) input.contactInfo = values.contactInfo.trim();
+      if (values.siteId) input.siteId = values.siteId;
+      setExisting(null);
+      try {
+        onCreated(await leadsApi.create(input));
+      } catch (err) {
+        // A 409 names the field(s) already taken and the lead that holds them.
+        setExisting(existingLeadId(err));
+        throw err;
+      }
+    },
+  });
 
   useEffect(() => document.getElementById(IDS.name)?.focus(), []);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const found: FieldErrors = {};
-    if (!values.name.trim() && !values.email.trim() && !values.phone.trim()) found.name = 'Enter at least a name, an email address or a phone number';
-    if (values.email.trim() && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email.trim())) found.email = 'Enter a valid email address, like name@example.com';
-    setErrors(found);
-    if (Object.keys(found).length) {
-      setProblem(clientProblem(found, IDS));
-      return;
-    }
-    const input: CreateLeadInput = { status: values.status as CreateLeadInput['status'] };
-    if (values.name.trim()) input.name = values.name.trim();
-    if (values.email.trim()) input.email = values.email.trim();
-    if (values.phone.trim()) input.phone = values.phone.trim();
-    if (values.contactInfo.trim()) input.contactInfo = values.contactInfo.trim();
-    if (values.siteId) input.siteId = values.siteId;
-    setBusy(true);
-    setProblem(null);
-    setExisting(null);
-    try {
-      onCreated(await leadsApi.create(input));
-    } catch (err) {
-      // A 409 names the field(s) already taken and the lead that holds them.
-      const { fields, problem } = splitApiError(err, IDS);
-      setExisting(existingLeadId(err));
-      setErrors(fields);
-      setProblem(problem);
-      setBusy(false);
-    }
-  };
 
   return (
     <form class="form form-wide" onSubmit={submit} noValidate>
@@ -74,20 +66,9 @@ export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
         </p>
       )}
       <div class="form-grid">
-        <Field id={IDS.name} label="Name" name="name" autocomplete="off" maxLength={255} value={values.name} error={errors.name} onInput={set('name')} />
-        <Field
-          id={IDS.email}
-          label="Email"
-          type="email"
-          name="email"
-          autocomplete="off"
-          inputMode="email"
-          maxLength={254}
-          value={values.email}
-          error={errors.email}
-          onInput={set('email')}
-        />
-        <Field id={IDS.phone} label="Phone" type="tel" name="phone" autocomplete="off" maxLength={40} value={values.phone} error={errors.phone} onInput={set('phone')} />
+        <Field label="Name" autocomplete="off" maxLength={CONTACT_NAME_MAX_CHARS} {...field('name')} />
+        <EmailField autocomplete="off" {...field('email')} />
+        <Field label="Phone" type="tel" autocomplete="off" maxLength={PHONE_MAX_CHARS} {...field('phone')} />
         <div class="field">
           <label class="field-label" for={IDS.siteId}>
             Site
@@ -115,16 +96,12 @@ export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
         </div>
       </div>
       <TextAreaField
-        id={IDS.contactInfo}
         class="field-prose"
         label="Other contact info"
         hint="Another way to reach them, the best time to call… (optional)"
-        name="contactInfo"
         rows={2}
-        maxLength={255}
-        value={values.contactInfo}
-        error={errors.contactInfo}
-        onInput={set('contactInfo')}
+        maxLength={CONTACT_INFO_MAX_CHARS}
+        {...field('contactInfo')}
       />
       <div class="form-actions">
         <Button type="submit" loading={busy}>

@@ -3,6 +3,7 @@
 // library is fetched only by people who open this page.
 import { useMemo, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
+import { DAY_MS } from '#core/shared/time.ts';
 import { type AnalyticsSummary, analyticsApi, errorMessage, type ScoreBand, sitesApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
@@ -15,7 +16,6 @@ import { humanize, SCORE_BANDS } from '../lead-format.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 
-const DAY_MS = 86_400_000;
 const PRESETS = [7, 30, 90] as const;
 const DEFAULT_DAYS = 30;
 /** Event types drawn as their own line; the rest are summed into "Other". */

@@ -8,6 +8,7 @@ import { EmptyState } from '../components/empty-state.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { HouseIcon, SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { LoadError } from '../components/load-error.tsx';
 import { BandBadge, ScoreMeter } from '../components/score.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -15,6 +16,7 @@ import { formatDateTime, formatRelativeTime, plural } from '../format.ts';
 import { isLeadStatus, isScoreBand, LEAD_STATUSES, leadDisplayName, SCORE_BANDS, statusLabel } from '../lead-format.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
+import { useCursorList } from '../use-cursor-list.ts';
 import { AddLeadForm } from './add-lead-form.tsx';
 
 const SEARCH_DEBOUNCE_MS = 300;
@@ -45,17 +47,6 @@ function leadsPath(filters: LeadFilters): string {
   return qs ? `/leads?${qs}` : '/leads';
 }
 
-interface ListState {
-  key: string;
-  items: Lead[];
-  nextCursor: string | null;
-  /** The first page for `key` is loading (items may still show the previous filters' rows). */
-  loading: boolean;
-  error: Error | null;
-  loadingMore: boolean;
-  moreError: string | null;
-}
-
 export function LeadsPage({ query }: RouteProps) {
   const filters = readLeadFilters(query);
   const key = leadsPath(filters);
@@ -64,44 +55,7 @@ export function LeadsPage({ query }: RouteProps) {
   const siteList = sites.data?.items ?? [];
   const siteNames = useMemo(() => new Map(siteList.map((s) => [s.siteId, s.name])), [sites.data]);
   const [adding, setAdding] = useState(false);
-  const [tick, setTick] = useState(0);
-  const [list, setList] = useState<ListState>({ key: '', items: [], nextCursor: null, loading: true, error: null, loadingMore: false, moreError: null });
-  const current = useRef(key);
-  current.current = key;
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setList((s) => ({ ...s, key, loading: true, error: null, moreError: null }));
-    leadsApi.list(filters, null, { signal: controller.signal }).then(
-      (page) => {
-        if (controller.signal.aborted) return;
-        setList({ key, items: page.items, nextCursor: page.nextCursor, loading: false, error: null, loadingMore: false, moreError: null });
-      },
-      (err: unknown) => {
-        if (controller.signal.aborted) return;
-        setList((s) => ({ ...s, loading: false, error: err instanceof Error ? err : new Error(String(err)) }));
-      },
-    );
-    return () => controller.abort();
-  }, [key, tick]);
-
-  const loadMore = async () => {
-    if (!list.nextCursor || list.loadingMore) return;
-    const startedFor = key;
-    setList((s) => ({ ...s, loadingMore: true, moreError: null }));
-    try {
-      const page = await leadsApi.list(filters, list.nextCursor);
-      if (current.current !== startedFor) return;
-      setList((s) => {
-        // A score can change between two pages; never show one lead twice.
-        const seen = new Set(s.items.map((l) => l.leadId));
-        return { ...s, items: [...s.items, ...page.items.filter((l) => !seen.has(l.leadId))], nextCursor: page.nextCursor, loadingMore: false };
-      });
-    } catch (err) {
-      if (current.current !== startedFor) return;
-      setList((s) => ({ ...s, loadingMore: false, moreError: errorMessage(err) }));
-    }
-  };
+  const list = useCursorList(key, (cursor, signal) => leadsApi.list(filters, cursor, { signal }), (lead) => lead.leadId);
 
   const setFilters = (patch: Partial<LeadFilters>, opts: { replace?: boolean } = {}) => navigate(leadsPath({ ...filters, ...patch }), opts);
   const clearFilters = () => navigate(leadsPath({ sort: filters.sort }));
@@ -150,13 +104,9 @@ export function LeadsPage({ query }: RouteProps) {
       {firstLoad ? (
         <LeadsSkeleton />
       ) : list.error && list.items.length === 0 ? (
-        <div class="form-error" role="alert">
-          <p class="form-error-title">Could not load your leads</p>
-          <p>{errorMessage(list.error)}</p>
-          <Button variant="secondary" size="sm" onClick={() => setTick((n) => n + 1)}>
-            Try again
-          </Button>
-        </div>
+        <LoadError title="Could not load your leads" onRetry={list.reload}>
+          {errorMessage(list.error)}
+        </LoadError>
       ) : list.items.length === 0 ? (
         hasFilters ? (
           <EmptyState icon={<SearchIcon />} title="No leads match these filters" action={<Button variant="secondary" onClick={clearFilters}>Clear filters</Button>}>
@@ -188,13 +138,9 @@ export function LeadsPage({ query }: RouteProps) {
       ) : (
         <>
           {list.error && (
-            <div class="form-error" role="alert">
-              <p class="form-error-title">Could not refresh the list</p>
-              <p>{errorMessage(list.error)}</p>
-              <Button variant="secondary" size="sm" onClick={() => setTick((n) => n + 1)}>
-                Try again
-              </Button>
-            </div>
+            <LoadError title="Could not refresh the list" onRetry={list.reload}>
+              {errorMessage(list.error)}
+            </LoadError>
           )}
           <LeadsTable leads={list.items} siteNames={siteNames} busy={showingStale} sort={filters.sort ?? 'score'} />
           <div class="list-footer">
@@ -203,7 +149,7 @@ export function LeadsPage({ query }: RouteProps) {
               {list.nextCursor ? '' : hasFilters ? ' — all that match' : ' — that’s everyone'}
             </p>
             {list.nextCursor && (
-              <Button variant="secondary" onClick={loadMore} loading={list.loadingMore}>
+              <Button variant="secondary" onClick={list.loadMore} loading={list.loadingMore}>
                 {list.loadingMore ? 'Loading…' : 'Load more'}
               </Button>
             )}

@@ -1,47 +1,33 @@
-import { useState } from 'preact/hooks';
 import { ApiError, logIn } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { Field } from '../components/field.tsx';
+import { EmailField, Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { AuthLayout } from '../components/layout.tsx';
 import { clearToasts } from '../components/toast.tsx';
-import { clientProblem, type FieldErrors, type FormProblem, splitApiError } from '../forms.ts';
+import type { FieldErrors } from '../forms.ts';
 import { HOME_PATH, Link, navigate, type RouteProps, safeNextPath, withNext } from '../router.tsx';
+import { useForm } from '../use-form.ts';
 
 const IDS = { email: 'login-email', password: 'login-password' };
 
 export function LoginPage({ query }: RouteProps) {
   const next = query.get('next');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [problem, setProblem] = useState<FormProblem | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const found: FieldErrors = {};
-    if (!email.trim()) found.email = 'Enter your email address';
-    if (!password) found.password = 'Enter your password';
-    setErrors(found);
-    if (Object.keys(found).length) {
-      setProblem(clientProblem(found, IDS));
-      return;
-    }
-    setBusy(true);
-    setProblem(null);
-    try {
+  const { field, problem, busy, submit } = useForm({
+    initial: { email: '', password: '' },
+    ids: IDS,
+    validate: ({ email, password }) => {
+      const found: FieldErrors = {};
+      if (!email.trim()) found.email = 'Enter your email address';
+      if (!password) found.password = 'Enter your password';
+      return found;
+    },
+    send: async ({ email, password }) => {
       await logIn({ email: email.trim(), password });
       clearToasts();
       navigate(safeNextPath(next, HOME_PATH), { replace: true });
-    } catch (err) {
-      const { fields, problem } = splitApiError(err, IDS);
-      setErrors(fields);
-      if (err instanceof ApiError && err.code === 'invalid_credentials') setProblem({ message: 'Invalid email or password' });
-      else setProblem(problem);
-      setBusy(false);
-    }
-  };
+    },
+    explain: (err, shown) => (err instanceof ApiError && err.code === 'invalid_credentials' ? { ...shown, problem: { message: 'Invalid email or password' } } : shown),
+  });
 
   return (
     <AuthLayout
@@ -54,28 +40,13 @@ export function LoginPage({ query }: RouteProps) {
     >
       <form class="form" onSubmit={submit} noValidate>
         <FormError problem={problem} />
+        <EmailField required {...field('email')} />
         <Field
-          id={IDS.email}
-          label="Email"
-          type="email"
-          name="email"
-          autocomplete="email"
-          inputMode="email"
-          required
-          value={email}
-          error={errors.email}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-        />
-        <Field
-          id={IDS.password}
           label="Password"
           type="password"
-          name="password"
           autocomplete="current-password"
           required
-          value={password}
-          error={errors.password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
+          {...field('password')}
         />
         <Button type="submit" class="btn-block" loading={busy}>
           {busy ? 'Logging in…' : 'Log in'}

@@ -1,6 +1,7 @@
 // The scoring rules editor: every weight, the half-life and the band thresholds, a preview of how
 // many leads would change band, and the background rescore's progress after saving.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { DEFAULT_SCORING_RULES } from '#core/shared/scoring-defaults.ts';
 import { ApiError, errorMessage, type RescoreProgress, scoringApi, type ScoringPreview, type ScoringRulesConfig, type ScoringRulesDoc } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
@@ -11,8 +12,9 @@ import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, plural } from '../format.ts';
 import type { FormProblem } from '../forms.ts';
-import { DEFAULT_RULES, parseRuleValues, RULE_FIELDS, RULE_GROUPS, type RuleField, ruleFieldId, type RulePath, ruleValues } from '../scoring-fields.ts';
+import { parseRuleValues, RULE_FIELDS, RULE_GROUPS, type RuleField, ruleFieldId, type RulePath, ruleValues } from '../scoring-fields.ts';
 import { useApi } from '../use-api.ts';
+import { usePollUntil } from '../use-poll-until.ts';
 
 const RESCORE_POLL_MS = 1_000;
 /** Consecutive failed polls before the page says it lost track of the rescore. */
@@ -68,39 +70,28 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
 
   const saved = ruleValues(doc.rules);
   const dirty = RULE_FIELDS.some((f) => values[f.path].trim() !== saved[f.path]);
-  const atDefaults = RULE_FIELDS.every((f) => Number(values[f.path]) === Number(ruleValues(DEFAULT_RULES)[f.path]));
+  const atDefaults = RULE_FIELDS.every((f) => Number(values[f.path]) === Number(ruleValues(DEFAULT_SCORING_RULES)[f.path]));
   const running = rescore !== null && !rescore.finishedAt;
 
   // Poll the rescore once a second while it runs.
+  const poll = usePollUntil();
   useEffect(() => {
     if (!running) return;
-    let live = true;
-    let failures = 0;
-    let timer: ReturnType<typeof setTimeout>;
-    const poll = async () => {
-      try {
-        const progress = await scoringApi.rescore();
-        if (!live) return;
-        failures = 0;
-        setPollError(null);
-        if (progress.finishedAt) {
-          setRescore(null);
-          setRescoreDone(progress);
-          return;
-        }
-        setRescore(progress);
-      } catch (err) {
-        if (!live) return;
-        failures += 1;
-        if (failures >= RESCORE_POLL_MAX_FAILURES) setPollError(errorMessage(err));
-      }
-      timer = setTimeout(poll, RESCORE_POLL_MS);
+    const check = async () => {
+      const progress = await scoringApi.rescore();
+      setPollError(null);
+      if (progress.finishedAt) return progress;
+      setRescore(progress);
+      return undefined;
     };
-    timer = setTimeout(poll, RESCORE_POLL_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
+    const onError = (err: unknown, failures: number) => {
+      if (failures >= RESCORE_POLL_MAX_FAILURES) setPollError(errorMessage(err));
     };
+    void poll(check, { firstDelayMs: RESCORE_POLL_MS, onError }).then((result) => {
+      if (result.state !== 'done') return;
+      setRescore(null);
+      setRescoreDone(result.value);
+    });
   }, [running]);
 
   const setValue = (path: RulePath, value: string) => {
@@ -177,7 +168,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   };
 
   const resetToDefaults = () => {
-    setValues(ruleValues(DEFAULT_RULES));
+    setValues(ruleValues(DEFAULT_SCORING_RULES));
     setErrors({});
     setProblem(null);
     setPreview(null);
@@ -243,7 +234,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
             <p class="muted small rules-description">{group.description}</p>
             <div class="rules-grid">
               {group.fields.map((field) => (
-                <RuleInput key={field.path} field={field} value={values[field.path]} error={errors[field.path]} defaultValue={ruleValues(DEFAULT_RULES)[field.path]} onInput={setValue} />
+                <RuleInput key={field.path} field={field} value={values[field.path]} error={errors[field.path]} defaultValue={ruleValues(DEFAULT_SCORING_RULES)[field.path]} onInput={setValue} />
               ))}
             </div>
           </fieldset>

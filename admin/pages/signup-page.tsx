@@ -1,63 +1,47 @@
-import { useState } from 'preact/hooks';
+import { isEmail } from '#core/shared/contact-rules.ts';
+import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { signUp } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { Field } from '../components/field.tsx';
+import { EmailField, Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { AuthLayout } from '../components/layout.tsx';
 import { clearToasts } from '../components/toast.tsx';
-import { clientProblem, type FieldErrors, type FormProblem, splitApiError } from '../forms.ts';
+import type { FieldErrors } from '../forms.ts';
 import { HOME_PATH, Link, navigate, type RouteProps, safeNextPath, withNext } from '../router.tsx';
+import { useForm } from '../use-form.ts';
 
-/** Mirrors the server's rules (core/accounts/account-schemas.ts) for instant feedback. */
-export const PASSWORD_MIN_LENGTH = 10;
-const USERNAME_MAX_LENGTH = 50;
 const IDS = { username: 'signup-username', email: 'signup-email', password: 'signup-password' };
 
 function validate(values: { username: string; email: string; password: string }): FieldErrors {
   const errors: FieldErrors = {};
   const username = values.username.trim();
   if (!username) errors.username = 'Enter a name to show in Porchlight';
-  else if (username.length > USERNAME_MAX_LENGTH) errors.username = `Use at most ${USERNAME_MAX_LENGTH} characters for your name`;
+  else if (username.length > USERNAME_MAX_CHARS) errors.username = `Use at most ${USERNAME_MAX_CHARS} characters for your name`;
   const email = values.email.trim();
   if (!email) errors.email = 'Enter your email address';
-  else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) errors.email = 'Enter a valid email address, like name@example.com';
-  if (values.password.length < PASSWORD_MIN_LENGTH) errors.password = `Use at least ${PASSWORD_MIN_LENGTH} characters for your password`;
+  else if (!isEmail(email)) errors.email = 'Enter a valid email address, like name@example.com';
+  if (values.password.length < PASSWORD_MIN_CHARS) errors.password = `Use at least ${PASSWORD_MIN_CHARS} characters for your password`;
+  else if (values.password.length > PASSWORD_MAX_CHARS) errors.password = `Use at most ${PASSWORD_MAX_CHARS} characters for your password`;
   return errors;
 }
 
 export function SignupPage({ query }: RouteProps) {
   const next = query.get('next');
-  const [values, setValues] = useState({ username: '', email: '', password: '' });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [problem, setProblem] = useState<FormProblem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const set = (key: keyof typeof values) => (e: { currentTarget: HTMLInputElement }) => setValues({ ...values, [key]: e.currentTarget.value });
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const found = validate(values);
-    setErrors(found);
-    if (Object.keys(found).length) {
-      setProblem(clientProblem(found, IDS));
-      return;
-    }
-    setBusy(true);
-    setProblem(null);
-    try {
-      await signUp({ username: values.username.trim(), email: values.email.trim(), password: values.password });
+  const { field, problem, busy, submit } = useForm({
+    initial: { username: '', email: '', password: '' },
+    ids: IDS,
+    validate,
+    send: async ({ username, email, password }) => {
+      await signUp({ username: username.trim(), email: email.trim(), password });
       clearToasts();
       navigate(safeNextPath(next, HOME_PATH), { replace: true });
-    } catch (err) {
-      const { fields, problem } = splitApiError(err, IDS);
-      if ((err as { code?: string }).code === 'email_taken') {
-        fields.email = 'An account with this email already exists. Log in instead?';
-        problem.issues = [{ fieldId: IDS.email, message: fields.email }];
-      }
-      setErrors(fields);
-      setProblem(problem);
-      setBusy(false);
-    }
-  };
+    },
+    explain: (err, shown) => {
+      if ((err as { code?: string }).code !== 'email_taken') return shown;
+      const message = 'An account with this email already exists. Log in instead?';
+      return { fields: { ...shown.fields, email: message }, problem: { ...shown.problem, issues: [{ fieldId: IDS.email, message }] } };
+    },
+  });
 
   return (
     <AuthLayout
@@ -71,41 +55,22 @@ export function SignupPage({ query }: RouteProps) {
       <form class="form" onSubmit={submit} noValidate>
         <FormError problem={problem} />
         <Field
-          id={IDS.username}
           label="Your name"
           hint="Shown in Porchlight; you log in with your email."
-          name="username"
           autocomplete="username"
-          maxLength={USERNAME_MAX_LENGTH}
+          maxLength={USERNAME_MAX_CHARS}
           required
-          value={values.username}
-          error={errors.username}
-          onInput={set('username')}
+          {...field('username')}
         />
+        <EmailField required {...field('email')} />
         <Field
-          id={IDS.email}
-          label="Email"
-          type="email"
-          name="email"
-          autocomplete="email"
-          inputMode="email"
-          required
-          value={values.email}
-          error={errors.email}
-          onInput={set('email')}
-        />
-        <Field
-          id={IDS.password}
           label="Password"
-          hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}
+          hint={`At least ${PASSWORD_MIN_CHARS} characters.`}
           type="password"
-          name="password"
           autocomplete="new-password"
-          minLength={PASSWORD_MIN_LENGTH}
+          minLength={PASSWORD_MIN_CHARS}
           required
-          value={values.password}
-          error={errors.password}
-          onInput={set('password')}
+          {...field('password')}
         />
         <Button type="submit" class="btn-block" loading={busy}>
           {busy ? 'Creating account…' : 'Create account'}

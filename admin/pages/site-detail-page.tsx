@@ -1,59 +1,23 @@
 import { useState } from 'preact/hooks';
-import { ApiError, errorMessage, type Site, sitesApi } from '../api-client.ts';
+import { errorMessage, type Site, sitesApi } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
-import { EmptyState } from '../components/empty-state.tsx';
+import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime } from '../format.ts';
-import { Link, navigate, type RouteProps } from '../router.tsx';
+import { navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 import { InstallStatus } from './install-status.tsx';
 import { SiteForm, type SiteFormValues } from './site-form.tsx';
 
-const breadcrumb = (current: string) => (
-  <ol>
-    <li>
-      <Link href="/sites">Sites</Link>
-    </li>
-    <li aria-current="page">{current}</li>
-  </ol>
-);
+const LIST = { href: '/sites', label: 'Sites' };
 
 export function SiteDetailPage({ params }: RouteProps) {
-  const { data: site, error, loading, reload, setData } = useApi((signal) => sitesApi.get(params.id, { signal }), [params.id]);
-
-  if (site === undefined && loading) {
-    return (
-      <>
-        <PageHeader title="Site" breadcrumb={breadcrumb('…')} />
-        <Loading label="Loading site…" />
-      </>
-    );
-  }
-  if (site === undefined) {
-    const missing = error instanceof ApiError && error.status === 404;
-    return (
-      <>
-        <PageHeader title={missing ? 'Site not found' : 'Could not load this site'} breadcrumb={breadcrumb('Not found')} />
-        <EmptyState
-          title={missing ? 'This site doesn’t exist or was deleted' : errorMessage(error)}
-          action={
-            missing ? (
-              <Link href="/sites" class="btn btn-primary">
-                Back to your sites
-              </Link>
-            ) : (
-              <Button onClick={reload}>Try again</Button>
-            )
-          }
-        />
-      </>
-    );
-  }
+  const { data: site, error, reload, setData } = useApi((signal) => sitesApi.get(params.id, { signal }), [params.id]);
+  if (site === undefined) return <DetailFallback list={LIST} noun="site" error={error} onRetry={reload} />;
   return <SiteDetail site={site} onChange={setData} />;
 }
 
@@ -103,7 +67,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
     <>
       <PageHeader
         title={site.name}
-        breadcrumb={breadcrumb(site.name)}
+        breadcrumb={breadcrumb(LIST, site.name)}
         description={
           <span class="inline-list">
             {site.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="neutral">Disabled</Badge>}

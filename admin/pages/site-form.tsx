@@ -1,12 +1,12 @@
 // The name + allowed origins form, shared by "Add site" and the site's settings.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
+import { SITE_NAME_MAX_CHARS } from '#core/shared/field-limits.ts';
+import { parseOriginLines } from '#core/shared/origins.ts';
 import { Button } from '../components/button.tsx';
 import { CheckboxField, Field, TextAreaField } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
-import { clientProblem, type FieldErrors, type FormProblem, splitApiError } from '../forms.ts';
-import { parseOriginLines } from '../origins.ts';
-
-export const SITE_NAME_MAX_LENGTH = 100;
+import type { FieldErrors } from '../forms.ts';
+import { useForm } from '../use-form.ts';
 
 export interface SiteFormValues {
   name: string;
@@ -31,62 +31,43 @@ export interface SiteFormProps {
 
 export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel, busyLabel, onSubmit, onCancel, autoFocus = false }: SiteFormProps) {
   const ids = { name: `${idPrefix}-name`, allowedOrigins: `${idPrefix}-origins`, settings: `${idPrefix}-dnt` };
-  const [name, setName] = useState(initial.name);
-  const [originsText, setOriginsText] = useState(initial.allowedOrigins.join('\n'));
-  const [respectDnt, setRespectDnt] = useState(initial.respectDnt);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [problem, setProblem] = useState<FormProblem | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { values, setValues, field, errors, problem, busy, submit } = useForm({
+    initial: { name: initial.name, allowedOrigins: initial.allowedOrigins.join('\n'), respectDnt: initial.respectDnt },
+    ids,
+    validate: ({ name, allowedOrigins }) => {
+      const found: FieldErrors = {};
+      const trimmed = name.trim();
+      if (!trimmed) found.name = 'Enter a name, like the website’s address';
+      else if (trimmed.length > SITE_NAME_MAX_CHARS) found.name = `Use at most ${SITE_NAME_MAX_CHARS} characters for the name`;
+      const parsed = parseOriginLines(allowedOrigins);
+      if (parsed.errors.length) found.allowedOrigins = parsed.errors.join(' · ');
+      return found;
+    },
+    send: async ({ name, allowedOrigins, respectDnt }) => {
+      const { origins } = parseOriginLines(allowedOrigins);
+      await onSubmit({ name: name.trim(), allowedOrigins: origins, respectDnt });
+      // Show what was saved: normalised origins, trimmed name.
+      setValues((v) => ({ ...v, name: name.trim(), allowedOrigins: origins.join('\n') }));
+    },
+    labelItem: (_field, i) => `Origin ${i + 1}`,
+  });
 
   useEffect(() => {
     if (autoFocus) document.getElementById(ids.name)?.focus();
   }, []);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const found: FieldErrors = {};
-    const trimmed = name.trim();
-    if (!trimmed) found.name = 'Enter a name, like the website’s address';
-    else if (trimmed.length > SITE_NAME_MAX_LENGTH) found.name = `Use at most ${SITE_NAME_MAX_LENGTH} characters for the name`;
-    const parsed = parseOriginLines(originsText);
-    if (parsed.errors.length) found.allowedOrigins = parsed.errors.join(' · ');
-    setErrors(found);
-    if (Object.keys(found).length) {
-      setProblem(clientProblem(found, ids));
-      return;
-    }
-    setBusy(true);
-    setProblem(null);
-    try {
-      await onSubmit({ name: trimmed, allowedOrigins: parsed.origins, respectDnt });
-      setOriginsText(parsed.origins.join('\n'));
-      setName(trimmed);
-    } catch (err) {
-      const { fields, problem } = splitApiError(err, ids, (_field, i) => `Origin ${i + 1}`);
-      setErrors(fields);
-      setProblem(problem);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <form class="form" onSubmit={submit} noValidate>
       <FormError problem={problem} />
       <Field
-        id={ids.name}
         label="Site name"
         hint="For you only, e.g. “Oak Realty listings”."
-        name="name"
         autocomplete="off"
-        maxLength={SITE_NAME_MAX_LENGTH}
+        maxLength={SITE_NAME_MAX_CHARS}
         required
-        value={name}
-        error={errors.name}
-        onInput={(e) => setName(e.currentTarget.value)}
+        {...field('name')}
       />
       <TextAreaField
-        id={ids.allowedOrigins}
         label="Allowed origins"
         hint={
           <>
@@ -94,15 +75,12 @@ export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel,
             inquiries from these addresses; add <code>https://www.…</code> too if your site uses it.
           </>
         }
-        name="allowedOrigins"
         rows={3}
         spellcheck={false}
         autocapitalize="off"
         autocomplete="off"
         placeholder="https://example.com"
-        value={originsText}
-        error={errors.allowedOrigins}
-        onInput={(e) => setOriginsText(e.currentTarget.value)}
+        {...field('allowedOrigins')}
       />
       {withSettings && (
         <CheckboxField
@@ -110,9 +88,12 @@ export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel,
           label="Respect Do-Not-Track"
           hint="Don’t record anonymous visits from browsers that send Do-Not-Track or Global Privacy Control. Inquiries are still received."
           name="respectDnt"
-          checked={respectDnt}
+          checked={values.respectDnt}
           error={errors.settings}
-          onChange={(e) => setRespectDnt(e.currentTarget.checked)}
+          onChange={(e) => {
+            const respectDnt = e.currentTarget.checked;
+            setValues((v) => ({ ...v, respectDnt }));
+          }}
         />
       )}
       <div class="form-actions">

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
 import { randomUUID } from 'node:crypto';
-import type { Tenant } from '#core/accounts/tenant.ts';
 import type { Logger } from '#core/logger.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -11,8 +10,7 @@ export interface RequestState {
   log: Logger;
   em: EntityManager;
   deps: AppDeps;
-  /** Set by the auth middleware for realtor routes. */
-  tenant?: Tenant;
+  /** How a realtor route authenticated (set by authenticateRealtor; the tenant goes to the handler). */
   auth?: { via: 'session'; sessionId: string; csrfToken: string } | { via: 'apiKey' };
 }
 

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeEvent, makeInquiry, makeLead, makeRealtor, makeSite, makeVisitor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
 let server: TestServer;
@@ -14,29 +15,20 @@ let oak: string;
 let maple: string;
 
 async function event(siteId: string, at: string, type: string, opts: { listing?: string; leadId?: string; visitor?: string } = {}) {
-  await server.sql(
-    'insert into lead_analytics (analytic_id, lead_id, event_type, site_id, visitor_id, listing_ref, event_date) values (gen_random_uuid(), $1, $2, $3, $4, $5, $6)',
-    [opts.leadId ?? null, type, siteId, opts.visitor ?? 'v_any', opts.listing ?? null, at],
-  );
+  await makeEvent(server, { siteId, at, type, leadId: opts.leadId ?? null, visitorId: opts.visitor ?? 'v_any', listingRef: opts.listing ?? null });
 }
 
 async function lead(siteId: string | null, band: 'hot' | 'warm' | 'cold'): Promise<string> {
   const score = { hot: 70, warm: 30, cold: 5 }[band];
-  const [row] = await server.sql<{ lead_id: string }>(
-    "insert into leads (lead_id, user_id, site_id, name, score, score_band) values (gen_random_uuid(), $1, $2, 'A lead', $3, $4) returning lead_id",
-    [aliceId, siteId, score, band],
-  );
-  return row.lead_id;
+  return (await makeLead(server, { userId: aliceId, siteId, name: 'A lead', score, scoreBand: band })).leadId;
 }
 
-async function inquiry(leadId: string, siteId: string | null, at: string, listing: string | null, source = 'widget') {
-  await server.sql('insert into inquiries (inquiry_id, lead_id, message, site_id, source, listing_ref, created_at) values (gen_random_uuid(), $1, $2, $3, $4, $5, $6)', [
-    leadId, 'Question', siteId, source, listing, at,
-  ]);
+async function inquiry(leadId: string, siteId: string | null, at: string, listing: string | null, source: 'widget' | 'manual' = 'widget') {
+  await makeInquiry(server, { leadId, message: 'Question', siteId, source, listingRef: listing, createdAt: at });
 }
 
 async function visitor(siteId: string, id: string, firstSeen: string, leadId: string | null = null) {
-  await server.sql('insert into visitors (site_id, visitor_id, lead_id, first_seen_at, last_seen_at) values ($1, $2, $3, $4, $4)', [siteId, id, leadId, firstSeen]);
+  await makeVisitor(server, { siteId, visitorId: id, leadId, firstSeenAt: firstSeen });
 }
 
 function summary(client: ApiClient, query: string) {
@@ -45,12 +37,10 @@ function summary(client: ApiClient, query: string) {
 
 beforeAll(async () => {
   server = await startTestServer();
-  alice = new ApiClient(server.url);
-  bob = new ApiClient(server.url);
-  aliceId = (await alice.signUp()).userId;
-  await bob.signUp();
-  oak = (await alice.post('/v1/sites', { name: 'Oak Realty' })).body.siteId;
-  maple = (await alice.post('/v1/sites', { name: 'Maple Homes' })).body.siteId;
+  ({ client: alice, userId: aliceId } = await makeRealtor(server));
+  ({ client: bob } = await makeRealtor(server));
+  oak = (await makeSite({ client: alice }, { name: 'Oak Realty' })).siteId;
+  maple = (await makeSite({ client: alice }, { name: 'Maple Homes' })).siteId;
 
   const hot1 = await lead(oak, 'hot');
   const hot2 = await lead(maple, 'hot');
@@ -210,7 +200,7 @@ describe('GET /v1/analytics/summary', () => {
 
     // With a site and a lead of his own, he sees exactly those.
     const bobSite = (await bob.post('/v1/sites', { name: 'Bob Realty' })).body.siteId;
-    await server.sql("insert into lead_analytics (analytic_id, event_type, site_id, listing_ref, event_date) values (gen_random_uuid(), 'page_view', $1, 'oak-12', '2026-03-02T00:00:00Z')", [bobSite]);
+    await makeEvent(server, { siteId: bobSite, type: 'page_view', listingRef: 'oak-12', at: '2026-03-02T00:00:00Z' });
     expect((await bob.post('/v1/leads', { name: 'Bob lead' })).status).toBe(201);
     const own = await summary(bob, 'from=2026-03-01&to=2026-03-03');
     expect(own.body).toMatchObject({

@@ -4,8 +4,7 @@ import type { AppDeps } from '../deps.ts';
 import type { RouteRegistry } from '../route.ts';
 
 /** Realtor analytics: events per day, top listings, conversion, bands. */
-export function mountAnalyticsRoutes(routes: RouteRegistry, deps: AppDeps): void {
-  const now = () => deps.now?.() ?? new Date();
+export function mountAnalyticsRoutes(routes: RouteRegistry, _deps: AppDeps): void {
   routes.add({
     method: 'get', path: '/v1/analytics/summary', tag: 'analytics', auth: 'realtor',
     summary: 'Activity over a range of UTC days (default the last 30, at most 366), for all sites or one',
@@ -15,8 +14,8 @@ export function mountAnalyticsRoutes(routes: RouteRegistry, deps: AppDeps): void
       400: { description: '`validation_failed`: bad date, from after to, range too long' },
       404: { description: '`not_found`: site is not one of yours' },
     },
-    handler: async (ctx, { query }) => {
-      ctx.body = await getAnalyticsSummary({ em: ctx.state.em, tenant: ctx.state.tenant!, query, now: now() });
+    handler: async (ctx, { query, tenant, now }) => {
+      ctx.body = await getAnalyticsSummary({ em: ctx.state.em, tenant, query, now });
     },
   });
 }

@@ -8,8 +8,8 @@ export function mountApiKeyRoutes(routes: RouteRegistry): void {
   routes.add({
     method: 'get', path: '/v1/api-keys', tag: 'api keys', auth: 'realtor', summary: 'List API keys (never the keys themselves)',
     responses: { 200: { description: 'Keys', schema: listOf(ZApiKeyJson) } },
-    handler: async (ctx) => {
-      const keys = await listApiKeys({ em: ctx.state.em, tenant: ctx.state.tenant! });
+    handler: async (ctx, { tenant }) => {
+      const keys = await listApiKeys({ em: ctx.state.em, tenant });
       ctx.body = { items: keys.map(toApiKeyJson), nextCursor: null };
     },
   });
@@ -17,8 +17,8 @@ export function mountApiKeyRoutes(routes: RouteRegistry): void {
     method: 'post', path: '/v1/api-keys', tag: 'api keys', auth: 'realtor', summary: 'Create an API key; the key is shown once',
     body: ZCreateApiKeyBody,
     responses: { 201: { description: 'Created', schema: ZApiKeyJson.extend({ key: z.string() }) } },
-    handler: async (ctx, { body }) => {
-      const { apiKey, key } = await createApiKey({ em: ctx.state.em, tenant: ctx.state.tenant!, input: body });
+    handler: async (ctx, { body, tenant }) => {
+      const { apiKey, key } = await createApiKey({ em: ctx.state.em, tenant, input: body });
       ctx.status = 201;
       ctx.body = { ...toApiKeyJson(apiKey), key };
     },
@@ -26,8 +26,8 @@ export function mountApiKeyRoutes(routes: RouteRegistry): void {
   routes.add({
     method: 'delete', path: '/v1/api-keys/:id', tag: 'api keys', auth: 'realtor', summary: 'Revoke an API key',
     responses: { 204: { description: 'Revoked' }, 404: { description: 'Unknown key' } },
-    handler: async (ctx, { params }) => {
-      await deleteApiKey({ em: ctx.state.em, tenant: ctx.state.tenant!, apiKeyId: params.id });
+    handler: async (ctx, { params, tenant }) => {
+      await deleteApiKey({ em: ctx.state.em, tenant, apiKeyId: params.id });
       ctx.status = 204;
     },
   });

@@ -27,9 +27,9 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const loginEmail = createLimiter({ redis, prefix, logger, name: 'login-email', points: LOGIN_MAX_FAILURES_PER_EMAIL, durationSec: LOGIN_WINDOW_SEC });
   const signupIp = createLimiter({ redis, prefix, logger, name: 'signup-ip', points: SIGNUPS_PER_IP_PER_HOUR, durationSec: 3600 });
 
-  const startSession = async (ctx: AppContext, user: User) => {
+  const startSession = async (ctx: AppContext, user: User, now: Date) => {
     const { token, session } = await createSession({
-      em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now: deps.now?.(),
+      em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
     });
     ctx.cookies.set(SESSION_COOKIE, token, {
       httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: config.SESSION_TTL_HOURS * 3_600_000, overwrite: true,
@@ -42,10 +42,10 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     body: ZSignupBody,
     responses: { 201: { description: 'Signed up; session cookie set', schema: ZAuthAnswer }, 409: { description: 'Email already registered' } },
     before: [async (ctx, next) => { await signupIp.consume(ctx.ip); return next(); }],
-    handler: async (ctx, { body }) => {
+    handler: async (ctx, { body, now }) => {
       const user = await signUp({ em: ctx.state.em, input: body });
       ctx.status = 201;
-      ctx.body = await startSession(ctx, user);
+      ctx.body = await startSession(ctx, user, now);
     },
   });
 
@@ -53,7 +53,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'post', path: '/v1/auth/login', tag: 'accounts', auth: 'public', summary: 'Log in',
     body: ZLoginBody,
     responses: { 200: { description: 'Logged in; session cookie set', schema: ZAuthAnswer }, 401: { description: 'Invalid email or password' }, 429: { description: 'Too many failed attempts (Retry-After)' } },
-    handler: async (ctx, { body }) => {
+    handler: async (ctx, { body, now }) => {
       await loginIp.check(ctx.ip);
       await loginEmail.check(body.email);
       const user = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
@@ -62,7 +62,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
         throw new AppError('invalid_credentials', 'Invalid email or password');
       }
       await loginEmail.reset(body.email);
-      ctx.body = await startSession(ctx, user);
+      ctx.body = await startSession(ctx, user, now);
     },
   });
 
@@ -79,8 +79,8 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   routes.add({
     method: 'get', path: '/v1/auth/me', tag: 'accounts', auth: 'realtor', summary: 'The signed-in user and a CSRF token',
     responses: { 200: { description: 'Current user', schema: ZAuthAnswer }, 401: { description: 'Not logged in' } },
-    handler: async (ctx) => {
-      const user = await ctx.state.em.findOneOrFail(UserSchema, { userId: ctx.state.tenant!.userId });
+    handler: async (ctx, { tenant }) => {
+      const user = await ctx.state.em.findOneOrFail(UserSchema, { userId: tenant.userId });
       ctx.body = { user: toUserJson(user), csrfToken: ctx.state.auth?.via === 'session' ? ctx.state.auth.csrfToken : null };
     },
   });

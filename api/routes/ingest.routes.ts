@@ -39,7 +39,6 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
   const collectPerSite = limiter('collect-site', COLLECT_EVENTS_PER_SITE_PER_MIN, 60);
   const inquiriesPerIp = limiter('inquiries-ip', INQUIRIES_PER_IP_PER_10_MIN, 600);
   const inquiriesPerSite = limiter('inquiries-site', INQUIRIES_PER_SITE_PER_10_MIN, 600);
-  const now = () => deps.now?.() ?? new Date();
   const originAllowed = (ctx: AppContext) => {
     (ctx.state as AppContext['state'] & IngestCorsState).ingestOriginAllowed = true;
   };
@@ -52,11 +51,11 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     body: ZCollectBody, allowTextPlain: true, bodyLimitBytes: COLLECT_BODY_LIMIT_BYTES,
     responses: { 202: { description: 'Committed (or silently dropped: bot, DNT)', schema: ZIngestAccepted }, ...ingestErrors },
     before: [ingestCors()],
-    handler: async (ctx, { body }) => {
+    handler: async (ctx, { body, now }) => {
       await collectPerIp.consume(ctx.ip, body.events.length);
       await collectPerSite.consume(body.site, body.events.length);
       const result = await recordEvents({
-        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now: now(), log: ctx.state.log,
+        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
       });
       originAllowed(ctx);
       ctx.state.log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');
@@ -71,11 +70,11 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     body: ZInquiryBody, allowTextPlain: true, bodyLimitBytes: INQUIRY_BODY_LIMIT_BYTES,
     responses: { 202: { description: 'Committed (or silently dropped: honeypot, bot)', schema: ZIngestAccepted }, ...ingestErrors },
     before: [ingestCors()],
-    handler: async (ctx, { body }) => {
+    handler: async (ctx, { body, now }) => {
       await inquiriesPerIp.consume(ctx.ip);
       await inquiriesPerSite.consume(body.site);
       const result = await submitInquiry({
-        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now: now(), log: ctx.state.log,
+        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
       });
       originAllowed(ctx);
       ctx.state.log.info({ outcome: result.outcome, leadId: result.leadId, inquiryId: result.inquiryId }, 'inquiry');

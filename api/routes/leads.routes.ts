@@ -14,16 +14,14 @@ const invalid = { 400: { description: '`validation_failed` with issue paths' } }
 
 /** The realtor's leads, their inquiries and timeline, and the CSV export. See docs/api-leads.md. */
 export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
-  const now = () => deps.now?.() ?? new Date();
-
   routes.add({
     method: 'get', path: '/v1/leads', tag: 'leads', auth: 'realtor',
     summary: 'List leads (keyset pages; sort score | last_activity | created; filter band, status, site; search q)',
     query: ZListLeadsQuery,
     responses: { 200: { description: 'A page of leads', schema: listOf(ZLeadJson) }, ...invalid, 404: { description: '`not_found`: unknown site' } },
-    handler: async (ctx, { query }) => {
+    handler: async (ctx, { query, tenant }) => {
       const { cursor, limit, ...filters } = query;
-      ctx.body = await listLeads({ em: ctx.state.em, tenant: ctx.state.tenant!, filters, cursor, limit });
+      ctx.body = await listLeads({ em: ctx.state.em, tenant, filters, cursor, limit });
     },
   });
 
@@ -33,12 +31,12 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     summary: 'Export the filtered lead list as CSV (streamed; spreadsheet formulas neutralised)',
     query: ZLeadFilters,
     responses: { 200: { description: 'text/csv attachment' }, ...invalid, 404: { description: '`not_found`: unknown site' } },
-    handler: async (ctx, { query }) => {
-      const chunks = await exportLeadsCsv({ em: ctx.state.em, tenant: ctx.state.tenant!, filters: query });
+    handler: async (ctx, { query, tenant, now }) => {
+      const chunks = await exportLeadsCsv({ em: ctx.state.em, tenant, filters: query });
       const stream = Readable.from(chunks);
       stream.on('error', (err) => ctx.state.log.error({ err }, 'CSV export failed mid-stream'));
       ctx.set('Content-Type', 'text/csv; charset=utf-8');
-      ctx.set('Content-Disposition', `attachment; filename="leads-${now().toISOString().slice(0, 10)}.csv"`);
+      ctx.set('Content-Disposition', `attachment; filename="leads-${now.toISOString().slice(0, 10)}.csv"`);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = stream;
     },
@@ -52,17 +50,17 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
       404: { description: '`not_found`: siteId is not one of your sites' },
       409: { description: '`conflict`: another lead has this email or phone (details name it)' },
     },
-    handler: async (ctx, { body }) => {
+    handler: async (ctx, { body, tenant, now }) => {
       ctx.status = 201;
-      ctx.body = await createLead({ em: ctx.state.em, tenant: ctx.state.tenant!, input: body, now: now() });
+      ctx.body = await createLead({ em: ctx.state.em, tenant, input: body, now });
     },
   });
 
   routes.add({
     method: 'get', path: '/v1/leads/:id', tag: 'leads', auth: 'realtor', summary: 'Read a lead with its score breakdown',
     responses: { 200: { description: 'Lead', schema: ZLeadJson }, ...notFound },
-    handler: async (ctx, { params }) => {
-      ctx.body = await getLead({ em: ctx.state.em, tenant: ctx.state.tenant!, leadId: params.id });
+    handler: async (ctx, { params, tenant }) => {
+      ctx.body = await getLead({ em: ctx.state.em, tenant, leadId: params.id });
     },
   });
 
@@ -70,8 +68,8 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'patch', path: '/v1/leads/:id', tag: 'leads', auth: 'realtor', summary: 'Update name, contact info, email, phone or status',
     body: ZUpdateLeadBody,
     responses: { 200: { description: 'Updated', schema: ZLeadJson }, ...invalid, ...notFound, 409: { description: '`conflict`: another lead has this email or phone' } },
-    handler: async (ctx, { params, body }) => {
-      ctx.body = await updateLead({ em: ctx.state.em, tenant: ctx.state.tenant!, leadId: params.id, input: body, now: now() });
+    handler: async (ctx, { params, body, tenant, now }) => {
+      ctx.body = await updateLead({ em: ctx.state.em, tenant, leadId: params.id, input: body, now });
     },
   });
 
@@ -79,8 +77,8 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'delete', path: '/v1/leads/:id', tag: 'leads', auth: 'realtor',
     summary: 'Erase a lead: its inquiries, events, reminders, visitor ids and outbox messages',
     responses: { 204: { description: 'Erased' }, ...notFound },
-    handler: async (ctx, { params }) => {
-      const erased = await deleteLead({ em: ctx.state.em, tenant: ctx.state.tenant!, leadId: params.id });
+    handler: async (ctx, { params, tenant }) => {
+      const erased = await deleteLead({ em: ctx.state.em, tenant, leadId: params.id });
       ctx.state.log.info({ leadId: params.id, ...erased }, 'lead erased');
       ctx.status = 204;
     },
@@ -90,8 +88,8 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'get', path: '/v1/leads/:id/timeline', tag: 'leads', auth: 'realtor', summary: 'A lead’s events and inquiries, newest first',
     query: ZTimelineQuery,
     responses: { 200: { description: 'A page of the timeline', schema: listOf(ZTimelineItem) }, ...invalid, ...notFound },
-    handler: async (ctx, { params, query }) => {
-      ctx.body = await getLeadTimeline({ em: ctx.state.em, tenant: ctx.state.tenant!, leadId: params.id, cursor: query.cursor, limit: query.limit });
+    handler: async (ctx, { params, query, tenant }) => {
+      ctx.body = await getLeadTimeline({ em: ctx.state.em, tenant, leadId: params.id, cursor: query.cursor, limit: query.limit });
     },
   });
 
@@ -99,8 +97,8 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'get', path: '/v1/leads/:id/inquiries', tag: 'leads', auth: 'realtor', summary: 'A lead’s inquiries, newest first',
     query: ZListInquiriesQuery,
     responses: { 200: { description: 'A page of inquiries', schema: listOf(ZInquiryJson) }, ...invalid, ...notFound },
-    handler: async (ctx, { params, query }) => {
-      ctx.body = await listLeadInquiries({ em: ctx.state.em, tenant: ctx.state.tenant!, leadId: params.id, cursor: query.cursor, limit: query.limit });
+    handler: async (ctx, { params, query, tenant }) => {
+      ctx.body = await listLeadInquiries({ em: ctx.state.em, tenant, leadId: params.id, cursor: query.cursor, limit: query.limit });
     },
   });
 
@@ -109,10 +107,10 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     summary: 'Record an inquiry by hand (source manual); the lead is rescored',
     body: ZAddInquiryBody,
     responses: { 201: { description: 'Created', schema: ZInquiryJson }, ...invalid, ...notFound },
-    handler: async (ctx, { params, body }) => {
+    handler: async (ctx, { params, body, tenant, now }) => {
       ctx.status = 201;
       ctx.body = await addManualInquiry({
-        em: ctx.state.em, queues: deps.queues, tenant: ctx.state.tenant!, leadId: params.id, input: body, now: now(), log: ctx.state.log,
+        em: ctx.state.em, queues: deps.queues, tenant, leadId: params.id, input: body, now, log: ctx.state.log,
       });
     },
   });

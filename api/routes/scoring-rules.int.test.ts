@@ -5,31 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rescoreJobId } from '#core/scoring/manage-scoring-rules.ts';
 import { DEFAULT_SCORING_RULES } from '#core/scoring/scoring-rules.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeEvents, makeInquiries, makeLead, makeLeads, makeRealtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
 let server: TestServer;
 
-async function newUser(): Promise<{ client: ApiClient; userId: string }> {
-  const client = new ApiClient(server.url);
-  const { userId } = await client.signUp();
-  return { client, userId };
+function newUser(): Promise<{ client: ApiClient; userId: string }> {
+  return makeRealtor(server);
 }
 
 /** A lead with fresh activity: `inquiries` inquiries and events of the given types, a minute old. */
 async function leadWithActivity(userId: string, siteId: string, activity: { inquiries?: number; events?: string[] }): Promise<string> {
-  const [lead] = await server.sql<{ lead_id: string }>(
-    "insert into leads (lead_id, user_id, site_id, name, last_activity_at) values (gen_random_uuid(), $1, $2, 'Scored lead', now()) returning lead_id",
-    [userId, siteId],
-  );
-  for (let i = 0; i < (activity.inquiries ?? 0); i++) {
-    await server.sql("insert into inquiries (inquiry_id, lead_id, message, source, created_at) values (gen_random_uuid(), $1, 'Hi', 'manual', now() - interval '1 minute')", [lead.lead_id]);
-  }
-  for (const type of activity.events ?? []) {
-    await server.sql("insert into lead_analytics (analytic_id, lead_id, event_type, site_id, event_date) values (gen_random_uuid(), $1, $2, $3, now() - interval '1 minute')", [
-      lead.lead_id, type, siteId,
-    ]);
-  }
-  return lead.lead_id;
+  const { leadId } = await makeLead(server, { userId, siteId, name: 'Scored lead', lastActivityAt: new Date() });
+  const minuteAgo = new Date(Date.now() - 60_000);
+  await makeInquiries(server, Array.from({ length: activity.inquiries ?? 0 }, () => ({ leadId, message: 'Hi', source: 'manual' as const, createdAt: minuteAgo })));
+  await makeEvents(server, (activity.events ?? []).map((type) => ({ leadId, type, siteId, at: minuteAgo })));
+  return leadId;
 }
 
 async function savedVersions(userId: string): Promise<number[]> {
@@ -172,10 +163,8 @@ describe('scoring rules', () => {
   it('preview samples at most the 5,000 most recently active leads', async () => {
     const { client, userId: bigId } = await newUser();
     const siteId = (await client.post('/v1/sites', { name: 'Big Realty' })).body.siteId;
-    await server.sql(
-      "insert into leads (lead_id, user_id, name, last_activity_at) select gen_random_uuid(), $1, 'Recent ' || g, now() - g * interval '1 second' from generate_series(1, 5000) g",
-      [bigId],
-    );
+    const now = Date.now();
+    await makeLeads(server, Array.from({ length: 5000 }, (_, i) => ({ userId: bigId, name: `Recent ${i + 1}`, lastActivityAt: new Date(now - (i + 1) * 1000) })));
     // The least recently active lead (never active) is left out, though it would change band.
     const stale = await leadWithActivity(bigId, siteId, { inquiries: 1 });
     await server.sql('update leads set last_activity_at = null where lead_id = $1', [stale]);

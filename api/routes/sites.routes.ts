@@ -8,8 +8,8 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
   routes.add({
     method: 'get', path: '/v1/sites', tag: 'sites', auth: 'realtor', summary: 'List sites',
     responses: { 200: { description: 'Sites', schema: listOf(ZSiteJson) } },
-    handler: async (ctx) => {
-      const sites = await listSites({ em: ctx.state.em, tenant: ctx.state.tenant! });
+    handler: async (ctx, { tenant }) => {
+      const sites = await listSites({ em: ctx.state.em, tenant });
       ctx.body = { items: sites.map(json), nextCursor: null };
     },
   });
@@ -17,31 +17,31 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'post', path: '/v1/sites', tag: 'sites', auth: 'realtor', summary: 'Create a site',
     body: ZCreateSiteBody,
     responses: { 201: { description: 'Created', schema: ZSiteJson } },
-    handler: async (ctx, { body }) => {
+    handler: async (ctx, { body, tenant }) => {
       ctx.status = 201;
-      ctx.body = json(await createSite({ em: ctx.state.em, tenant: ctx.state.tenant!, input: body }));
+      ctx.body = json(await createSite({ em: ctx.state.em, tenant, input: body }));
     },
   });
   routes.add({
     method: 'get', path: '/v1/sites/:id', tag: 'sites', auth: 'realtor', summary: 'Read a site',
     responses: { 200: { description: 'Site', schema: ZSiteJson }, 404: { description: 'Unknown site' } },
-    handler: async (ctx, { params }) => {
-      ctx.body = json(await getSite({ em: ctx.state.em, tenant: ctx.state.tenant!, siteId: params.id }));
+    handler: async (ctx, { params, tenant }) => {
+      ctx.body = json(await getSite({ em: ctx.state.em, tenant, siteId: params.id }));
     },
   });
   routes.add({
     method: 'patch', path: '/v1/sites/:id', tag: 'sites', auth: 'realtor', summary: 'Update a site',
     body: ZUpdateSiteBody,
     responses: { 200: { description: 'Updated', schema: ZSiteJson }, 404: { description: 'Unknown site' } },
-    handler: async (ctx, { params, body }) => {
-      ctx.body = json(await updateSite({ em: ctx.state.em, tenant: ctx.state.tenant!, siteId: params.id, input: body }));
+    handler: async (ctx, { params, body, tenant }) => {
+      ctx.body = json(await updateSite({ em: ctx.state.em, tenant, siteId: params.id, input: body }));
     },
   });
   routes.add({
     method: 'delete', path: '/v1/sites/:id', tag: 'sites', auth: 'realtor', summary: 'Delete a site and its analytics events',
     responses: { 204: { description: 'Deleted' }, 404: { description: 'Unknown site' } },
-    handler: async (ctx, { params }) => {
-      await deleteSite({ em: ctx.state.em, tenant: ctx.state.tenant!, siteId: params.id });
+    handler: async (ctx, { params, tenant }) => {
+      await deleteSite({ em: ctx.state.em, tenant, siteId: params.id });
       ctx.status = 204;
     },
   });

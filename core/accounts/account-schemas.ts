@@ -1,24 +1,22 @@
 import { z } from 'zod';
+import { EMAIL_PATTERN } from '../shared/contact-rules.ts';
+import { EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS } from '../shared/field-limits.ts';
+import { safeText } from '../validation/plain-text.ts';
 
-export const PASSWORD_MIN_LENGTH = 10;
-
-export const ZEmail = z
-  .string()
-  .trim()
-  .max(254)
-  .pipe(z.email({ message: 'Enter a valid email address' }))
+export const ZEmail = safeText(z.string().trim().max(EMAIL_MAX_CHARS))
+  .pipe(z.email({ pattern: EMAIL_PATTERN, message: 'Enter a valid email address' }))
   .transform((s) => s.toLowerCase());
 
 export const ZSignupBody = z.strictObject({
-  username: z.string().trim().min(1, 'Username is required').max(50),
+  username: safeText(z.string().trim().min(1, 'Username is required').max(USERNAME_MAX_CHARS)),
   email: ZEmail,
-  password: z.string().min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters`).max(256),
+  password: z.string().min(PASSWORD_MIN_CHARS, `Use at least ${PASSWORD_MIN_CHARS} characters`).max(PASSWORD_MAX_CHARS),
 });
 export type SignupBody = z.infer<typeof ZSignupBody>;
 
 export const ZLoginBody = z.strictObject({
-  email: z.string().trim().max(254).transform((s) => s.toLowerCase()),
-  password: z.string().min(1).max(256),
+  email: safeText(z.string().trim().max(EMAIL_MAX_CHARS)).transform((s) => s.toLowerCase()),
+  password: z.string().min(1).max(PASSWORD_MAX_CHARS),
 });
 export type LoginBody = z.infer<typeof ZLoginBody>;
 

@@ -1,14 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AppError, notFound } from '../errors.ts';
+import { safeText } from '../validation/plain-text.ts';
 import { ApiKeySchema, type ApiKey } from './api-key.entity.ts';
-import type { Tenant } from './tenant.ts';
+import { ownedFilter, type Tenant } from './tenant.ts';
 import { createToken, sha256Hex } from './tokens.ts';
 
 export const API_KEY_PREFIX = 'plk_';
 export const MAX_API_KEYS_PER_USER = 50;
 
-export const ZCreateApiKeyBody = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const ZCreateApiKeyBody = z.strictObject({ name: safeText(z.string().trim().min(1).max(100)) });
 export type CreateApiKeyBody = z.infer<typeof ZCreateApiKeyBody>;
 
 export function toApiKeyJson(k: ApiKey) {
@@ -17,22 +18,22 @@ export function toApiKeyJson(k: ApiKey) {
 
 /** Creates a key; the plain key is returned once and never stored. */
 export async function createApiKey({ em, tenant, input }: { em: EntityManager; tenant: Tenant; input: CreateApiKeyBody }) {
-  const count = await em.count(ApiKeySchema, { user: tenant.userId });
+  const count = await em.count(ApiKeySchema, ownedFilter(tenant));
   if (count >= MAX_API_KEYS_PER_USER) {
     throw new AppError('conflict', `At most ${MAX_API_KEYS_PER_USER} API keys per account`);
   }
   const key = createToken(API_KEY_PREFIX, 32);
-  const apiKey = em.create(ApiKeySchema, { user: tenant.userId, name: input.name, prefix: key.slice(0, 12), keyHash: sha256Hex(key) });
+  const apiKey = em.create(ApiKeySchema, { ...ownedFilter(tenant), name: input.name, prefix: key.slice(0, 12), keyHash: sha256Hex(key) });
   await em.flush();
   return { apiKey, key };
 }
 
 export function listApiKeys({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<ApiKey[]> {
-  return em.find(ApiKeySchema, { user: tenant.userId }, { orderBy: { createdAt: 'desc' } });
+  return em.find(ApiKeySchema, ownedFilter(tenant), { orderBy: { createdAt: 'desc' } });
 }
 
 export async function deleteApiKey({ em, tenant, apiKeyId }: { em: EntityManager; tenant: Tenant; apiKeyId: string }): Promise<void> {
-  const deleted = await em.nativeDelete(ApiKeySchema, { apiKeyId, user: tenant.userId });
+  const deleted = await em.nativeDelete(ApiKeySchema, { apiKeyId, ...ownedFilter(tenant) });
   if (!deleted) throw notFound('API key');
 }
 

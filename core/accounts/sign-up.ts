@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { isUniqueViolation } from '../db/unique-violation.ts';
 import { AppError } from '../errors.ts';
 import type { SignupBody } from './account-schemas.ts';
 import { hashPassword } from './passwords.ts';
@@ -17,7 +17,7 @@ export async function signUp({ em, input }: { em: EntityManager; input: SignupBo
   try {
     await em.flush();
   } catch (err) {
-    if (err instanceof UniqueConstraintViolationException) {
+    if (isUniqueViolation(err)) {
       throw new AppError('email_taken', 'An account with this email already exists', [{ path: 'email', message: 'Already registered' }]);
     }
     throw err;

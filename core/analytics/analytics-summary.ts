@@ -1,13 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Tenant } from '../accounts/tenant.ts';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { db } from '../db/kysely.ts';
+import { pgCount } from '../db/pg-values.ts';
 import { AppError } from '../errors.ts';
-import { assertOwnSite } from '../leads/leads.ts';
-import { pgCount } from '../leads/pg-values.ts';
-import { uuidArrayLiteral } from '../scoring/load-scoring-inputs.ts';
+import { assertOwnSite } from '../sites/sites.ts';
+import { DAY_MS } from '../shared/time.ts';
 import { ANALYTICS_DEFAULT_RANGE_DAYS, ANALYTICS_MAX_RANGE_DAYS, type AnalyticsQuery, type AnalyticsSummary, TOP_LISTINGS_LIMIT } from './analytics-schemas.ts';
-
-const DAY_MS = 86_400_000;
 
 function dayString(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -31,56 +30,50 @@ export function resolveRange(query: Pick<AnalyticsQuery, 'from' | 'to'>, now: Da
  */
 export async function getAnalyticsSummary({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: AnalyticsQuery; now: Date }): Promise<AnalyticsSummary> {
   const range = resolveRange(query, now);
-  if (query.site) await assertOwnSite(em, tenant, query.site);
+  if (query.site) await assertOwnSite({ em, tenant, siteId: query.site });
+  const q = db(em);
   const siteIds = query.site
     ? [query.site]
-    : (await execRaw<{ site_id: string }>(em, 'select site_id from sites where user_id = ?', [tenant.userId], 'all')).map((r) => r.site_id);
-  const sites = uuidArrayLiteral(siteIds);
+    : (await q.selectFrom('sites').select('site_id').where(ownedBy(tenant)).execute()).map((r) => r.site_id);
   const { start, end } = range;
 
-  const events = await execRaw<{ day: string; type: string; count: string }>(
-    em,
-    `select to_char(a.event_date at time zone 'UTC', 'YYYY-MM-DD') as day, a.event_type as type, count(*) as count
-     from lead_analytics a
-     where a.site_id = any(?::uuid[]) and a.event_date >= ? and a.event_date < ?
-     group by 1, 2 order by 1, 2`,
-    [sites, start, end],
-    'all',
-  );
+  const day = sql<string>`to_char(event_date at time zone 'UTC', 'YYYY-MM-DD')`;
+  const events = await q
+    .selectFrom('lead_analytics')
+    .select([day.as('day'), 'event_type as type', (eb) => eb.fn.countAll<string>().as('count')])
+    .where('site_id', '=', sql<string>`any(${siteIds}::uuid[])`)
+    .where('event_date', '>=', start.toISOString())
+    .where('event_date', '<', end.toISOString())
+    .groupBy([sql`1`, sql`2`])
+    .orderBy(sql`1`)
+    .orderBy(sql`2`)
+    .execute();
 
-  const inquiryScope = query.site ? 'and i.site_id = ?' : '';
-  const listings = await execRaw<{ listing_ref: string; views: string; inquiries: string }>(
-    em,
-    `with views as (
-       select a.listing_ref, count(*) as views from lead_analytics a
-       where a.site_id = any(?::uuid[]) and a.event_date >= ? and a.event_date < ? and a.event_type = 'page_view' and a.listing_ref is not null
-       group by a.listing_ref
-     ), asked as (
-       select i.listing_ref, count(*) as inquiries from inquiries i join leads l on l.lead_id = i.lead_id
-       where l.user_id = ? ${inquiryScope} and i.created_at >= ? and i.created_at < ? and i.listing_ref is not null
-       group by i.listing_ref
-     )
-     select coalesce(v.listing_ref, q.listing_ref) as listing_ref, coalesce(v.views, 0) as views, coalesce(q.inquiries, 0) as inquiries
-     from views v full outer join asked q on q.listing_ref = v.listing_ref
-     order by 2 desc, 3 desc, 1 limit ?`,
-    [sites, start, end, tenant.userId, ...(query.site ? [query.site] : []), start, end, TOP_LISTINGS_LIMIT],
-    'all',
-  );
+  const listings = await sql<{ listing_ref: string; views: string; inquiries: string }>`
+    with views as (
+      select a.listing_ref, count(*) as views from lead_analytics a
+      where a.site_id = any(${siteIds}::uuid[]) and a.event_date >= ${start} and a.event_date < ${end} and a.event_type = 'page_view' and a.listing_ref is not null
+      group by a.listing_ref
+    ), asked as (
+      select i.listing_ref, count(*) as inquiries from inquiries i join leads l on l.lead_id = i.lead_id
+      where ${ownedBy(tenant, 'l')} ${query.site ? sql`and i.site_id = ${query.site}` : sql``} and i.created_at >= ${start} and i.created_at < ${end} and i.listing_ref is not null
+      group by i.listing_ref
+    )
+    select coalesce(v.listing_ref, q.listing_ref) as listing_ref, coalesce(v.views, 0) as views, coalesce(q.inquiries, 0) as inquiries
+    from views v full outer join asked q on q.listing_ref = v.listing_ref
+    order by 2 desc, 3 desc, 1 limit ${TOP_LISTINGS_LIMIT}`.execute(q);
 
-  const conversion = await execRaw<{ visitors: string; leads: string }>(
-    em,
-    `select count(*) as visitors, count(lead_id) as leads from visitors
-     where site_id = any(?::uuid[]) and first_seen_at >= ? and first_seen_at < ?`,
-    [sites, start, end],
-    'get',
-  );
+  const conversion = await q
+    .selectFrom('visitors')
+    .select((eb) => [eb.fn.countAll<string>().as('visitors'), eb.fn.count<string>('lead_id').as('leads')])
+    .where('site_id', '=', sql<string>`any(${siteIds}::uuid[])`)
+    .where('first_seen_at', '>=', start.toISOString())
+    .where('first_seen_at', '<', end.toISOString())
+    .executeTakeFirst();
 
-  const bandRows = await execRaw<{ score_band: 'hot' | 'warm' | 'cold'; n: string }>(
-    em,
-    `select score_band, count(*) as n from leads where user_id = ?${query.site ? ' and site_id = ?' : ''} group by score_band`,
-    query.site ? [tenant.userId, query.site] : [tenant.userId],
-    'all',
-  );
+  let bandQuery = q.selectFrom('leads').select(['score_band', (eb) => eb.fn.countAll<string>().as('n')]).where(ownedBy(tenant)).groupBy('score_band');
+  if (query.site) bandQuery = bandQuery.where('site_id', '=', query.site);
+  const bandRows = await bandQuery.execute();
   const bands = { hot: 0, warm: 0, cold: 0 };
   for (const r of bandRows) bands[r.score_band] = pgCount(r.n);
 
@@ -91,7 +84,7 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
     to: range.to,
     site: query.site ?? null,
     eventsPerDay: events.map((e) => ({ day: e.day, type: e.type, count: pgCount(e.count) })),
-    topListings: listings.map((l) => ({ listingRef: l.listing_ref, views: pgCount(l.views), inquiries: pgCount(l.inquiries) })),
+    topListings: listings.rows.map((l) => ({ listingRef: l.listing_ref, views: pgCount(l.views), inquiries: pgCount(l.inquiries) })),
     conversion: { visitors, leads, rate: visitors ? Math.round((leads / visitors) * 10_000) / 10_000 : 0 },
     bands,
   };

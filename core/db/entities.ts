@@ -1,6 +1,8 @@
+import { AccountTokenSchema } from '../accounts/account-token.entity.ts';
 import { ApiKeySchema } from '../accounts/api-key.entity.ts';
 import { SessionSchema } from '../accounts/session.entity.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
+import { NotificationPreferencesSchema } from '../email/notification-preferences.entity.ts';
 import { LeadAnalyticSchema } from '../events/lead-analytic.entity.ts';
 import { VisitorSchema } from '../events/visitor.entity.ts';
 import { InquirySchema } from '../inquiries/inquiry.entity.ts';
@@ -29,4 +31,6 @@ export const ENTITIES = [
   WebhookMessageSchema,
   WebhookDeliverySchema,
   WebhookAttemptSchema,
+  AccountTokenSchema,
+  NotificationPreferencesSchema,
 ];

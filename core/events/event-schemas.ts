@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
-import { plainText, ZClientId, ZListingRef, ZPageUrl, ZSiteKey, ZVisitorId } from './ingest-text.ts';
+import { plainText } from '../validation/plain-text.ts';
+import { ZClientId, ZListingRef, ZPageUrl, ZSiteKey, ZVisitorId } from './ingest-text.ts';
 
 /** Most events one `POST /v1/collect` may carry. */
 export const MAX_EVENTS_PER_BATCH = 50;

@@ -1,27 +1,9 @@
 import { z } from 'zod';
+import { LISTING_REF_MAX_CHARS } from '../shared/field-limits.ts';
+import { plainText } from '../validation/plain-text.ts';
 
 // Shared validators for the public ingest endpoints (/v1/collect, /v1/inquiries). Browser input
-// is untrusted: every string is length-bounded, control characters are refused (not stripped:
-// a 400 tells a broken integration what is wrong, silent rewriting hides it), and so are lone
-// UTF-16 surrogates, which Postgres cannot store in text or jsonb.
-
-/** C0 and C1 control characters and DEL (Unicode category Cc). */
-const CONTROL_CHARS = /\p{Cc}/u;
-/** The same, but tab, line feed and carriage return are fine in multi-line text (a message). */
-const CONTROL_CHARS_EXCEPT_WHITESPACE = /(?![\t\n\r])\p{Cc}/u;
-
-/** A UTF-16 surrogate without its pair (String.prototype.isWellFormed is ES2024, beyond our lib). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** A string of at most `max` characters with no control characters. */
-export function plainText(max: number, opts: { multiline?: boolean } = {}) {
-  const forbidden = opts.multiline ? CONTROL_CHARS_EXCEPT_WHITESPACE : CONTROL_CHARS;
-  return z
-    .string()
-    .max(max, `At most ${max} characters`)
-    .refine((s) => !forbidden.test(s), 'Control characters are not allowed')
-    .refine((s) => !LONE_SURROGATE.test(s), 'Text is not valid Unicode');
-}
+// is untrusted: every string is length-bounded and plain text (core/validation/plain-text.ts).
 
 /** A site's public key (`pk_…`). */
 export const ZSiteKey = z.string().regex(/^pk_[A-Za-z0-9_-]{1,37}$/, 'Not a site key (pk_…)');
@@ -40,4 +22,4 @@ export const ZPageUrl = plainText(2048).refine((s) => {
 }, 'Use an absolute http(s) URL');
 
 /** A listing reference from `data-porchlight-listing` (an MLS number, a slug…). */
-export const ZListingRef = plainText(200);
+export const ZListingRef = plainText(LISTING_REF_MAX_CHARS);

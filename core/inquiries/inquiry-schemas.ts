@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { plainText, ZClientId, ZListingRef, ZPageUrl, ZSiteKey, ZVisitorId } from '../events/ingest-text.ts';
+import { ZClientId, ZListingRef, ZPageUrl, ZSiteKey, ZVisitorId } from '../events/ingest-text.ts';
+import { plainText } from '../validation/plain-text.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from '../leads/contact-schemas.ts';
+import { INQUIRY_MESSAGE_MAX_CHARS } from '../shared/field-limits.ts';
+
+export { INQUIRY_MESSAGE_MAX_CHARS } from '../shared/field-limits.ts';
 
 /** Largest `POST /v1/inquiries` body. */
 export const INQUIRY_BODY_LIMIT_BYTES = 16 * 1024;
-export const INQUIRY_MESSAGE_MAX_CHARS = 5000;
 
 /** `POST /v1/inquiries`: the widget form's submission. Unknown keys are ignored. */
 export const ZInquiryBody = z

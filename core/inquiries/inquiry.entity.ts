@@ -1,9 +1,9 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
+import { INQUIRY_SOURCES } from '../shared/enums.ts';
 
-export const INQUIRY_SOURCES = ['widget', 'manual', 'api'] as const;
-export type InquirySource = (typeof INQUIRY_SOURCES)[number];
+export { INQUIRY_SOURCES, type InquirySource } from '../shared/enums.ts';
 
 /** A message from a lead (seed table `inquiries`; seed columns kept). */
 export const InquirySchema = defineEntity({
@@ -15,7 +15,7 @@ export const InquirySchema = defineEntity({
     message: p.text(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     site: () => p.manyToOne(SiteSchema).nullable().deleteRule('set null'),
-    source: p.enum(['widget', 'manual', 'api'] as const).default('manual'),
+    source: p.enum(INQUIRY_SOURCES).default('manual'),
     listingRef: p.string().length(200).nullable(),
     pageUrl: p.string().length(2048).nullable(),
     /** The browser's submission id: retries of one submission store one inquiry. */

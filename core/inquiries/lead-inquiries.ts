@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
 import type { Queues } from '../jobs/queues.ts';
-import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../leads/keyset-cursor.ts';
+import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { getLeadRow } from '../leads/leads.ts';
 import { enqueueRescore, markLeadsForRescore } from '../leads/mark-for-rescore.ts';
-import { pgTimeToIsoStrict, sqlTimeKey } from '../leads/pg-values.ts';
+import { pgTimeToIsoStrict, sqlTimeKey } from '../db/pg-values.ts';
 import type { Logger } from '../logger.ts';
 import type { AddInquiryBody, InquiryJson } from './lead-inquiry-schemas.ts';
 

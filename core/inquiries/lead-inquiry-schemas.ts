@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { plainText, ZListingRef } from '../events/ingest-text.ts';
-import { zLimit } from '../leads/keyset-cursor.ts';
+import { ZListingRef } from '../events/ingest-text.ts';
+import { plainText } from '../validation/plain-text.ts';
+import { zLimit } from '../db/keyset-cursor.ts';
 import { INQUIRY_SOURCES } from './inquiry.entity.ts';
 import { INQUIRY_MESSAGE_MAX_CHARS } from './inquiry-schemas.ts';
 

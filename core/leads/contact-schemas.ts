@@ -1,16 +1,15 @@
 import { z } from 'zod';
-import { plainText } from '../events/ingest-text.ts';
-import { normalisePhone } from './normalise-contact.ts';
+import { EMAIL_PATTERN, normalisePhone } from '../shared/contact-rules.ts';
+import { CONTACT_NAME_MAX_CHARS, EMAIL_MAX_CHARS, PHONE_MAX_CHARS } from '../shared/field-limits.ts';
+import { plainText, safeText } from '../validation/plain-text.ts';
 
 // Optional contact fields as a form sends them: empty strings and null mean "not given";
 // values come out normalised (lower-cased email, digits-only phone with an optional +).
 
-const ZEmailFormat = z.email();
+const ZEmailFormat = z.email({ pattern: EMAIL_PATTERN });
 
 /** Optional email → normalised email or undefined; an invalid one is a 400 naming the field. */
-export const ZContactEmail = z
-  .string()
-  .max(254, 'At most 254 characters')
+export const ZContactEmail = safeText(z.string().max(EMAIL_MAX_CHARS, `At most ${EMAIL_MAX_CHARS} characters`))
   .nullish()
   .transform((value, ctx) => {
     const s = value?.trim();
@@ -23,9 +22,7 @@ export const ZContactEmail = z
   });
 
 /** Optional phone → normalised phone (`+15550100199`) or undefined. */
-export const ZContactPhone = z
-  .string()
-  .max(40, 'At most 40 characters')
+export const ZContactPhone = safeText(z.string().max(PHONE_MAX_CHARS, `At most ${PHONE_MAX_CHARS} characters`))
   .nullish()
   .transform((value, ctx) => {
     const s = value?.trim();
@@ -39,7 +36,7 @@ export const ZContactPhone = z
   });
 
 /** Optional display name, trimmed. */
-export const ZContactName = plainText(255)
+export const ZContactName = plainText(CONTACT_NAME_MAX_CHARS)
   .nullish()
   .transform((value) => value?.trim() || undefined);
 

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Tenant } from '../accounts/tenant.ts';
+import { assertOwnSite } from '../sites/sites.ts';
 import { csvRow } from './csv.ts';
 import type { LeadFilters, LeadJson } from './lead-schemas.ts';
-import { assertOwnSite } from './leads.ts';
 import { fetchLeadPage } from './list-leads.ts';
 
 /** Rows read per keyset query while streaming an export. */
@@ -39,7 +39,7 @@ export async function exportLeadsCsv({ em, tenant, filters, batchSize = EXPORT_B
   /** Rows per keyset query. Default EXPORT_BATCH_SIZE (1000). */
   batchSize?: number;
 }): Promise<AsyncGenerator<string>> {
-  if (filters.site) await assertOwnSite(em, tenant, filters.site);
+  if (filters.site) await assertOwnSite({ em, tenant, siteId: filters.site });
   const tem = em.fork() as EntityManager;
   async function* generate(): AsyncGenerator<string> {
     await tem.begin({ isolationLevel: 'repeatable read', readOnly: true });

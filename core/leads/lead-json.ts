@@ -1,27 +1,13 @@
-import type { ScoreBreakdown } from './lead.entity.ts';
+import type { Row } from '../db/kysely.ts';
+import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { LeadJson } from './lead-schemas.ts';
-import { pgTimeToIso, pgTimeToIsoStrict } from './pg-values.ts';
 
-/** The columns every lead read selects, in the shape `toLeadJson` expects. */
-export const LEAD_SELECT = `l.lead_id, l.name, l.contact_info, l.email, l.phone, l.status, l.score, l.score_band,
-  l.score_breakdown, l.site_id, l.last_activity_at, l.created_at, l.updated_at, l.scored_at`;
-
-export interface LeadRow {
-  lead_id: string;
-  name: string | null;
-  contact_info: string | null;
-  email: string | null;
-  phone: string | null;
-  status: LeadJson['status'];
-  score: number;
-  score_band: LeadJson['scoreBand'];
-  score_breakdown: ScoreBreakdown | null;
-  site_id: string | null;
-  last_activity_at: string | null;
-  created_at: string;
-  updated_at: string;
-  scored_at: string | null;
-}
+/** The columns every lead read selects or returns, in the shape `toLeadJson` expects. */
+export const LEAD_COLUMNS = [
+  'lead_id', 'name', 'contact_info', 'email', 'phone', 'status', 'score', 'score_band',
+  'score_breakdown', 'site_id', 'last_activity_at', 'created_at', 'updated_at', 'scored_at',
+] as const;
+export type LeadRow = Pick<Row<'leads'>, (typeof LEAD_COLUMNS)[number]>;
 
 export function toLeadJson(row: LeadRow): LeadJson {
   return {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { plainText } from '../events/ingest-text.ts';
+import { plainText } from '../validation/plain-text.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from './contact-schemas.ts';
-import { zLimit } from './keyset-cursor.ts';
+import { zLimit } from '../db/keyset-cursor.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from './lead.entity.ts';
+import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
 
 export const LEAD_SORTS = ['score', 'last_activity', 'created'] as const;
 export type LeadSort = (typeof LEAD_SORTS)[number];
@@ -33,7 +34,7 @@ export const ZListLeadsQuery = ZLeadFilters.extend({
 });
 export type ListLeadsQuery = z.output<typeof ZListLeadsQuery>;
 
-const ZContactInfo = plainText(255).transform((s) => s.trim() || null);
+const ZContactInfo = plainText(CONTACT_INFO_MAX_CHARS).transform((s) => s.trim() || null);
 
 /** `POST /v1/leads`: a lead entered by hand. At least a name, an email or a phone. */
 export const ZCreateLeadBody = z

@@ -2,10 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
-import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from './keyset-cursor.ts';
+import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import type { TimelineItem } from './lead-schemas.ts';
 import { getLeadRow } from './leads.ts';
-import { pgTimeToIsoStrict, sqlTimeKey } from './pg-values.ts';
+import { pgTimeToIsoStrict, sqlTimeKey } from '../db/pg-values.ts';
 
 const ZTimelineCursor = z.tuple([ZTimeKey, z.enum(['event', 'inquiry']), ZUuidKey]);
 

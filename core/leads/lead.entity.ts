@@ -1,11 +1,9 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
+import { LEAD_STATUSES, SCORE_BANDS } from '../shared/enums.ts';
 
-export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'client', 'lost'] as const;
-export type LeadStatus = (typeof LEAD_STATUSES)[number];
-export const SCORE_BANDS = ['hot', 'warm', 'cold'] as const;
-export type ScoreBand = (typeof SCORE_BANDS)[number];
+export { LEAD_STATUSES, type LeadStatus, SCORE_BANDS, type ScoreBand } from '../shared/enums.ts';
 
 /** One explained part of a score: "Viewed 12 Oak St 4× +9". */
 export interface ScoreSignal {
@@ -36,9 +34,9 @@ export const LeadSchema = defineEntity({
     email: p.string().length(254).nullable(),
     /** Normalised to E.164-like digits with a leading +; unique per user when present. */
     phone: p.string().length(20).nullable(),
-    status: p.enum(['new', 'contacted', 'qualified', 'client', 'lost'] as const).default('new'),
+    status: p.enum(LEAD_STATUSES).default('new'),
     scoreBreakdown: p.json<ScoreBreakdown>().nullable(),
-    scoreBand: p.enum(['hot', 'warm', 'cold'] as const).default('cold'),
+    scoreBand: p.enum(SCORE_BANDS).default('cold'),
     lastActivityAt: p.datetime().nullable(),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
     /** Outbox flag: set in the same transaction as any change that affects the score. */

@@ -1,24 +1,22 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Tenant } from '../accounts/tenant.ts';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { db } from '../db/kysely.ts';
+import { isUniqueViolation } from '../db/unique-violation.ts';
 import { AppError, notFound } from '../errors.ts';
+import { assertOwnSite } from '../sites/sites.ts';
 import { formatContactInfo } from './find-or-create-lead.ts';
-import { LEAD_SELECT, type LeadRow, toLeadJson } from './lead-json.ts';
+import { LEAD_COLUMNS, type LeadRow, toLeadJson } from './lead-json.ts';
 import type { CreateLeadBody, LeadJson, UpdateLeadBody } from './lead-schemas.ts';
 
-// A realtor's own leads: create by hand, read, update, erase. Every statement filters by
-// `tenant.userId`; another user's lead id is simply not found.
-
-const UNIQUE_VIOLATION = '23505';
+// A realtor's own leads: create by hand, read, update, erase. Every statement is scoped with
+// `ownedBy(tenant)`; another account's lead id is simply not found.
 
 /** The tenant's lead, or 404 (also for other users' ids). `forUpdate` locks the row for the caller's transaction. */
 export async function getLeadRow(em: EntityManager, tenant: Tenant, leadId: string, opts: { forUpdate?: boolean } = {}): Promise<LeadRow> {
-  const row = await execRaw<LeadRow>(
-    em,
-    `select ${LEAD_SELECT} from leads l where l.lead_id = ? and l.user_id = ?${opts.forUpdate ? ' for update' : ''}`,
-    [leadId, tenant.userId],
-    'get',
-  );
+  let query = db(em).selectFrom('leads').select(LEAD_COLUMNS).where('lead_id', '=', leadId).where(ownedBy(tenant));
+  if (opts.forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   if (!row) throw notFound('Lead');
   return row;
 }
@@ -27,32 +25,18 @@ export async function getLead({ em, tenant, leadId }: { em: EntityManager; tenan
   return toLeadJson(await getLeadRow(em, tenant, leadId));
 }
 
-/** Throws 404 unless the site is the tenant's. */
-export async function assertOwnSite(em: EntityManager, tenant: Tenant, siteId: string): Promise<void> {
-  const site = await execRaw(em, 'select 1 as ok from sites where site_id = ? and user_id = ?', [siteId, tenant.userId], 'get');
-  if (!site) throw notFound('Site');
-}
-
 /** 409 with the lead that already holds the email or phone, if any does. */
 async function assertContactFree(em: EntityManager, tenant: Tenant, c: { email?: string | null; phone?: string | null }, exceptLeadId?: string): Promise<void> {
   const details: Array<{ path: string; message: string; leadId: string }> = [];
   for (const field of ['email', 'phone'] as const) {
     const value = c[field];
     if (!value) continue;
-    const holder = await execRaw<{ lead_id: string }>(
-      em,
-      `select lead_id from leads where user_id = ? and ${field} = ? and lead_id <> ?`,
-      [tenant.userId, value, exceptLeadId ?? '00000000-0000-0000-0000-000000000000'],
-      'get',
-    );
+    let query = db(em).selectFrom('leads').select('lead_id').where(ownedBy(tenant)).where(field, '=', value);
+    if (exceptLeadId) query = query.where('lead_id', '<>', exceptLeadId);
+    const holder = await query.limit(1).executeTakeFirst();
     if (holder) details.push({ path: field, message: `Another lead already has this ${field === 'email' ? 'email address' : 'phone number'}`, leadId: holder.lead_id });
   }
   if (details.length) throw new AppError('conflict', 'A lead with this contact already exists', details);
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  return e?.code === UNIQUE_VIOLATION || e?.cause?.code === UNIQUE_VIOLATION || (e as { name?: string } | null)?.name === 'UniqueConstraintViolationException';
 }
 
 /**
@@ -61,26 +45,34 @@ function isUniqueViolation(err: unknown): boolean {
  */
 export async function createLead({ em, tenant, input, now }: { em: EntityManager; tenant: Tenant; input: CreateLeadBody; now: Date }): Promise<LeadJson> {
   return em.transactional(async (tem) => {
-    if (input.siteId) await assertOwnSite(tem, tenant, input.siteId);
+    if (input.siteId) await assertOwnSite({ em: tem, tenant, siteId: input.siteId });
     await assertContactFree(tem, tenant, input);
-    const rows = await execRaw<LeadRow>(
-      tem,
-      `insert into leads as l (lead_id, user_id, site_id, name, email, phone, contact_info, status, score, score_band, needs_rescore, created_at, updated_at)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, 0, 'cold', false, ?, ?)
-       on conflict do nothing
-       returning ${LEAD_SELECT}`,
-      [
-        tenant.userId, input.siteId ?? null, input.name ?? null, input.email ?? null, input.phone ?? null,
-        input.contactInfo ?? formatContactInfo(input.email, input.phone), input.status ?? 'new', now, now,
-      ],
-      'all',
-    );
-    if (!rows.length) {
+    const row = await db(tem)
+      .insertInto('leads')
+      .values({
+        lead_id: sql<string>`gen_random_uuid()`,
+        user_id: ownerIdOf(tenant),
+        site_id: input.siteId ?? null,
+        name: input.name ?? null,
+        email: input.email ?? null,
+        phone: input.phone ?? null,
+        contact_info: input.contactInfo ?? formatContactInfo(input.email, input.phone),
+        status: input.status ?? 'new',
+        score: 0,
+        score_band: 'cold',
+        needs_rescore: false,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning(LEAD_COLUMNS)
+      .executeTakeFirst();
+    if (!row) {
       // Lost a race to a concurrent insert with the same email or phone: it has committed by now.
       await assertContactFree(tem, tenant, input);
       throw new AppError('conflict', 'A lead with this contact already exists');
     }
-    return toLeadJson(rows[0]);
+    return toLeadJson(row);
   });
 }
 
@@ -102,15 +94,14 @@ export async function updateLead({ em, tenant, leadId, input, now }: { em: Entit
       const generated = current.contact_info === null || current.contact_info === formatContactInfo(current.email, current.phone);
       if (input.contactInfo === undefined && generated) next.contactInfo = formatContactInfo(next.email, next.phone);
       await assertContactFree(tem, tenant, { email: next.email !== current.email ? next.email : null, phone: next.phone !== current.phone ? next.phone : null }, leadId);
-      const row = await execRaw<LeadRow>(
-        tem,
-        `update leads as l set name = ?, email = ?, phone = ?, status = ?, contact_info = ?, updated_at = ?
-         where l.lead_id = ? and l.user_id = ?
-         returning ${LEAD_SELECT}`,
-        [next.name, next.email, next.phone, next.status, next.contactInfo, now, leadId, tenant.userId],
-        'get',
-      );
-      return toLeadJson(row!);
+      const row = await db(tem)
+        .updateTable('leads')
+        .set({ name: next.name, email: next.email, phone: next.phone, status: next.status, contact_info: next.contactInfo, updated_at: now })
+        .where('lead_id', '=', leadId)
+        .where(ownedBy(tenant))
+        .returning(LEAD_COLUMNS)
+        .executeTakeFirstOrThrow();
+      return toLeadJson(row);
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new AppError('conflict', 'A lead with this contact already exists');
@@ -133,16 +124,22 @@ export interface DeleteLeadResult {
 export async function deleteLead({ em, tenant, leadId }: { em: EntityManager; tenant: Tenant; leadId: string }): Promise<DeleteLeadResult> {
   return em.transactional(async (tem) => {
     await getLeadRow(tem, tenant, leadId, { forUpdate: true });
-    const events = await execRaw(
-      tem,
-      `delete from lead_analytics a using visitors v
-       where v.lead_id = ? and a.site_id = v.site_id and a.visitor_id = v.visitor_id and (a.lead_id is null or a.lead_id = v.lead_id)`,
-      [leadId],
-      'run',
-    );
-    const visitors = await execRaw(tem, 'delete from visitors where lead_id = ?', [leadId], 'run');
-    const messages = await execRaw(tem, `delete from webhook_messages where user_id = ? and payload -> 'lead' ->> 'leadId' = ?`, [tenant.userId, leadId], 'run');
-    await execRaw(tem, 'delete from leads where lead_id = ? and user_id = ?', [leadId, tenant.userId], 'run');
-    return { events: events.affectedRows, visitors: visitors.affectedRows, messages: messages.affectedRows };
+    const q = db(tem);
+    const events = await q
+      .deleteFrom('lead_analytics as a')
+      .using('visitors as v')
+      .where('v.lead_id', '=', leadId)
+      .whereRef('a.site_id', '=', 'v.site_id')
+      .whereRef('a.visitor_id', '=', 'v.visitor_id')
+      .where((eb) => eb.or([eb('a.lead_id', 'is', null), eb('a.lead_id', '=', eb.ref('v.lead_id'))]))
+      .executeTakeFirst();
+    const visitors = await q.deleteFrom('visitors').where('lead_id', '=', leadId).executeTakeFirst();
+    const messages = await q
+      .deleteFrom('webhook_messages')
+      .where(ownedBy(tenant))
+      .where(sql<string>`payload -> 'lead' ->> 'leadId'`, '=', leadId)
+      .executeTakeFirst();
+    await q.deleteFrom('leads').where('lead_id', '=', leadId).where(ownedBy(tenant)).execute();
+    return { events: Number(events.numDeletedRows), visitors: Number(visitors.numDeletedRows), messages: Number(messages.numDeletedRows) };
   });
 }

@@ -1,9 +1,9 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
+import { REMINDER_KINDS, REMINDER_STATUSES } from '../shared/enums.ts';
 
-export const REMINDER_STATUSES = ['pending', 'due', 'done', 'dismissed'] as const;
-export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
+export { REMINDER_KINDS, REMINDER_STATUSES, type ReminderKind, type ReminderStatus } from '../shared/enums.ts';
 
 /** A follow-up for a lead (seed table `follow_up_reminders`; seed columns kept). */
 export const FollowUpReminderSchema = defineEntity({
@@ -16,8 +16,8 @@ export const FollowUpReminderSchema = defineEntity({
     reminderMessage: p.text(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
-    kind: p.enum(['manual', 'auto'] as const).default('manual'),
-    status: p.enum(['pending', 'due', 'done', 'dismissed'] as const).default('pending'),
+    kind: p.enum(REMINDER_KINDS).default('manual'),
+    status: p.enum(REMINDER_STATUSES).default('pending'),
     firedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
   },

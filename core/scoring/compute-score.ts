@@ -63,9 +63,8 @@
  * Cost: one sort of all occurrences, then linear passes — fine for leads with 10k+ events.
  */
 import type { ScoreBand, ScoreBreakdown, ScoreSignal } from '../leads/lead.entity.ts';
+import { DAY_MS } from '../shared/time.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
-
-const DAY_MS = 86_400_000;
 
 /** One `lead_analytics` row, as scoring sees it. */
 export interface ScoringActivity {

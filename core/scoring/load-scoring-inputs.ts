@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { execRaw } from '../db/raw.ts';
+import { DAY_MS } from '../shared/time.ts';
 import type { ScoringActivity, ScoringInquiry } from './compute-score.ts';
 
 /**
@@ -15,8 +16,6 @@ export const SCORING_WINDOW_HALF_LIVES = 10;
  * replaying page views) — past it, the oldest in-window events are ignored.
  */
 export const MAX_SCORING_EVENTS_PER_LEAD = 20_000;
-
-const DAY_MS = 86_400_000;
 
 export interface ScoringInputs {
   activities: ScoringActivity[];

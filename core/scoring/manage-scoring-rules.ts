@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Tenant } from '../accounts/tenant.ts';
+import { ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { enqueue, type Queues } from '../jobs/queues.ts';
@@ -19,12 +19,12 @@ function toDoc(loaded: LoadedScoringRules): ScoringRulesDoc {
 
 /** `GET /v1/scoring-rules`: the current version (the defaults as version 0 when none is saved). */
 export async function getScoringRules({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<ScoringRulesDoc> {
-  return toDoc(await loadScoringRules(em, tenant.userId));
+  return toDoc(await loadScoringRules(em, ownerIdOf(tenant)));
 }
 
 /** `GET /v1/scoring-rules/rescore`: progress of the current version's background rescore. */
 export async function getRescoreProgress({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<RescoreProgress> {
-  const loaded = await loadScoringRules(em, tenant.userId);
+  const loaded = await loadScoringRules(em, ownerIdOf(tenant));
   return { version: loaded.version, total: loaded.rescore?.total ?? 0, done: loaded.rescore?.done ?? 0, finishedAt: loaded.rescore?.finishedAt ?? null };
 }
 
@@ -49,8 +49,8 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
   // Saves of one user queue on the user's row (FOR NO KEY UPDATE leaves FK inserts alone): racing
   // for max(version)+1 at the unique index instead made a burst of saves exhaust the retries (a 500).
   const saved = await transactionalWithRetry(em, async (tem) => {
-    await execRaw(tem, 'select 1 from users where user_id = ? for no key update', [tenant.userId], 'get');
-    const total = await execRaw<{ n: string }>(tem, 'select count(*) as n from leads where user_id = ?', [tenant.userId], 'get');
+    await execRaw(tem, 'select 1 from users where user_id = ? for no key update', [ownerIdOf(tenant)], 'get');
+    const total = await execRaw<{ n: string }>(tem, 'select count(*) as n from leads where user_id = ?', [ownerIdOf(tenant)], 'get');
     const leads = Number(total?.n ?? 0);
     const row = await execRaw<{ version: number }>(
       tem,
@@ -58,18 +58,18 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
        select gen_random_uuid(), ?, coalesce(max(version), 0) + 1, ?::jsonb, ?, ?, 0, ?
        from scoring_rules where user_id = ?
        returning version`,
-      [tenant.userId, JSON.stringify(rules), now, leads, leads === 0 ? now : null, tenant.userId],
+      [ownerIdOf(tenant), JSON.stringify(rules), now, leads, leads === 0 ? now : null, ownerIdOf(tenant)],
       'get',
     );
     return { version: row!.version, leads };
   });
   if (saved.leads > 0) {
-    await enqueueRescoreAll(queues, tenant.userId, saved.version).catch((err) =>
+    await enqueueRescoreAll(queues, ownerIdOf(tenant), saved.version).catch((err) =>
       log.warn({ err, version: saved.version }, 'could not enqueue the rescore; the sweeper will'),
     );
   }
   // This request's version, not the latest: a concurrent save may already have added another.
-  const loaded = await loadScoringRulesVersion(em, tenant.userId, saved.version);
+  const loaded = await loadScoringRulesVersion(em, ownerIdOf(tenant), saved.version);
   return toDoc(loaded!);
 }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Tenant } from '../accounts/tenant.ts';
+import { ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
 import { computeScore } from './compute-score.ts';
 import { loadScoringInputs } from './load-scoring-inputs.ts';
@@ -25,12 +25,12 @@ export async function previewScoringRules({ em, tenant, rules, now, cap = PREVIE
   /** Default PREVIEW_LEADS_CAP (5,000). */
   cap?: number;
 }): Promise<ScoringPreview> {
-  const current = await loadScoringRules(em, tenant.userId);
-  const total = await execRaw<{ n: string }>(em, 'select count(*) as n from leads where user_id = ?', [tenant.userId], 'get');
+  const current = await loadScoringRules(em, ownerIdOf(tenant));
+  const total = await execRaw<{ n: string }>(em, 'select count(*) as n from leads where user_id = ?', [ownerIdOf(tenant)], 'get');
   const ids = await execRaw<{ lead_id: string }>(
     em,
     'select lead_id from leads where user_id = ? order by last_activity_at desc nulls last, lead_id desc limit ?',
-    [tenant.userId, cap],
+    [ownerIdOf(tenant), cap],
     'all',
   );
   const halfLifeDays = Math.max(current.rules.halfLifeDays, rules.halfLifeDays);

@@ -1,7 +1,8 @@
 // Builders shared by the scoring tests: a fixed clock and terse activity constructors.
 import type { ScoringActivity, ScoringInquiry } from './compute-score.ts';
+import { DAY_MS } from '../shared/time.ts';
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 /** The injected clock: midday UTC, so "n days ago" never straddles a date line by accident. */
 export const NOW = new Date('2026-03-15T12:00:00.000Z');
 

@@ -1,75 +1,52 @@
 import { z } from 'zod';
+import { DEFAULT_SCORING_RULES, MAX_SCORE, type RuleBounds, SCORING_AMOUNT_STEP, SCORING_LIMITS } from '../shared/scoring-defaults.ts';
 
-/** Default half-life of every signal's points. */
-export const SCORE_HALF_LIFE_DAYS = 14;
-/** Scores are capped here; the `leads.score` column and the dashboard assume 0..100. */
-export const MAX_SCORE = 100;
-
-/**
- * The real-estate defaults from DESIGN.md. Stored rule versions hold only what the realtor
- * changed (or an older, smaller shape); `parseScoringRules` fills the rest from here.
- */
-export const DEFAULT_SCORING_RULES = Object.freeze({
-  halfLifeDays: SCORE_HALF_LIFE_DAYS,
-  weights: Object.freeze({
-    pageView: 1,
-    listingView: 3,
-    repeatListingBonus: 10,
-    repeatListingMinViews: 3,
-    mortgageTool: 8,
-    savedListing: 10,
-    showingRequest: 15,
-    firstInquiry: 40,
-    laterInquiry: 25,
-    returnVisit: 10,
-    otherEvent: 1,
-  }),
-  pageViewDailyCap: 10,
-  returnGapDays: 14,
-  bands: Object.freeze({ hot: 60, warm: 25 }),
-  maxScore: MAX_SCORE,
-} as const);
+// The defaults and bounds live in core/shared (the admin's editor uses them too); re-exported
+// here for the server code that has always imported them from this module.
+export { DEFAULT_SCORING_RULES, MAX_SCORE } from '../shared/scoring-defaults.ts';
 
 const D = DEFAULT_SCORING_RULES;
 
-/** A non-negative amount with at most two decimals (0.01 steps), so the editor and JSON agree. */
-function amount(max: number) {
-  return z.number().min(0).max(max).multipleOf(0.01, 'Use at most two decimals');
+/** A number within `bounds`: whole, or with at most two decimals (0.01 steps) so the editor and JSON agree. */
+function bounded({ min, max, integer }: RuleBounds) {
+  return integer ? z.int().min(min).max(max) : z.number().min(min).max(max).multipleOf(SCORING_AMOUNT_STEP, 'Use at most two decimals');
 }
+const points = () => bounded(SCORING_LIMITS.points);
+const days = () => bounded(SCORING_LIMITS.days);
 
 const ZWeights = z
   .object({
     /** Points per page view without a listing. Default 1. */
-    pageView: amount(100).default(D.weights.pageView),
+    pageView: points().default(D.weights.pageView),
     /** Points per page view of a listing (replaces the page-view point). Default 3. */
-    listingView: amount(100).default(D.weights.listingView),
+    listingView: points().default(D.weights.listingView),
     /** Once per listing viewed at least `repeatListingMinViews` times. Default 10. */
-    repeatListingBonus: amount(100).default(D.weights.repeatListingBonus),
+    repeatListingBonus: points().default(D.weights.repeatListingBonus),
     /** Views of one listing that earn the repeat bonus. Default 3. */
-    repeatListingMinViews: z.int().min(2).max(100).default(D.weights.repeatListingMinViews),
+    repeatListingMinViews: bounded(SCORING_LIMITS.repeatListingMinViews).default(D.weights.repeatListingMinViews),
     /** Mortgage or affordability calculator use. Default 8. */
-    mortgageTool: amount(100).default(D.weights.mortgageTool),
+    mortgageTool: points().default(D.weights.mortgageTool),
     /** Saved / favourited listing. Default 10. */
-    savedListing: amount(100).default(D.weights.savedListing),
+    savedListing: points().default(D.weights.savedListing),
     /** Showing request. Default 15. */
-    showingRequest: amount(100).default(D.weights.showingRequest),
+    showingRequest: points().default(D.weights.showingRequest),
     /** The lead's first inquiry. Default 40. */
-    firstInquiry: amount(100).default(D.weights.firstInquiry),
+    firstInquiry: points().default(D.weights.firstInquiry),
     /** Each further inquiry. Default 25. */
-    laterInquiry: amount(100).default(D.weights.laterInquiry),
+    laterInquiry: points().default(D.weights.laterInquiry),
     /** Each return after `returnGapDays` or more. Default 10. */
-    returnVisit: amount(100).default(D.weights.returnVisit),
+    returnVisit: points().default(D.weights.returnVisit),
     /** Any other (custom) event type; `identify` always scores 0. Default 1. */
-    otherEvent: amount(100).default(D.weights.otherEvent),
+    otherEvent: points().default(D.weights.otherEvent),
   })
   .strict();
 
 const ZBands = z
   .object({
     /** A score at or above this is hot. Default 60. */
-    hot: z.int().min(1).max(MAX_SCORE).default(D.bands.hot),
+    hot: bounded(SCORING_LIMITS.band).default(D.bands.hot),
     /** A score at or above this (and below hot) is warm. Default 25. */
-    warm: z.int().min(1).max(MAX_SCORE).default(D.bands.warm),
+    warm: bounded(SCORING_LIMITS.band).default(D.bands.warm),
   })
   .strict()
   .refine((bands) => bands.hot > bands.warm, { path: ['hot'], message: 'The hot threshold must be above the warm threshold' });
@@ -82,12 +59,12 @@ const ZBands = z
 export const ZScoringRules = z
   .object({
     /** Points halve every this many days. Default 14. */
-    halfLifeDays: z.number().min(1).max(365).multipleOf(0.01, 'Use at most two decimals').default(D.halfLifeDays),
+    halfLifeDays: days().default(D.halfLifeDays),
     weights: ZWeights.prefault({}),
     /** Most page-view points per UTC calendar day (before decay). Default 10. */
-    pageViewDailyCap: amount(100).default(D.pageViewDailyCap),
+    pageViewDailyCap: points().default(D.pageViewDailyCap),
     /** Days without activity after which activity counts as a return. Default 14. */
-    returnGapDays: z.number().min(1).max(365).multipleOf(0.01, 'Use at most two decimals').default(D.returnGapDays),
+    returnGapDays: days().default(D.returnGapDays),
     bands: ZBands.prefault({}),
     /** Fixed at 100: the score column and the dashboard assume 0..100. */
     maxScore: z.literal(MAX_SCORE).default(MAX_SCORE),

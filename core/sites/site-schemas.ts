@@ -1,23 +1,11 @@
 import { z } from 'zod';
+import { ORIGIN_MAX_CHARS, SITE_NAME_MAX_CHARS } from '../shared/field-limits.ts';
+import { MAX_ALLOWED_ORIGINS, normaliseOrigin } from '../shared/origins.ts';
+import { safeText } from '../validation/plain-text.ts';
 
-export const MAX_ALLOWED_ORIGINS = 20;
+export { MAX_ALLOWED_ORIGINS, normaliseOrigin } from '../shared/origins.ts';
 
-/** Normalises "https://Example.com/" → "https://example.com"; rejects paths, queries and non-http(s). */
-export function normaliseOrigin(input: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(input.trim());
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return null;
-  return url.origin;
-}
-
-export const ZOrigin = z
-  .string()
-  .max(300)
+export const ZOrigin = safeText(z.string().max(ORIGIN_MAX_CHARS))
   .transform((s, ctx) => {
     const origin = normaliseOrigin(s);
     if (!origin) {
@@ -33,13 +21,13 @@ const ZOrigins = z
   .transform((list) => [...new Set(list)]);
 
 export const ZCreateSiteBody = z.strictObject({
-  name: z.string().trim().min(1, 'Name is required').max(100),
+  name: safeText(z.string().trim().min(1, 'Name is required').max(SITE_NAME_MAX_CHARS)),
   allowedOrigins: ZOrigins.default([]),
 });
 export type CreateSiteBody = z.infer<typeof ZCreateSiteBody>;
 
 export const ZUpdateSiteBody = z.strictObject({
-  name: z.string().trim().min(1, 'Name is required').max(100).optional(),
+  name: safeText(z.string().trim().min(1, 'Name is required').max(SITE_NAME_MAX_CHARS)).optional(),
   allowedOrigins: ZOrigins.optional(),
   settings: z.strictObject({ respectDnt: z.boolean().optional() }).optional(),
   enabled: z.boolean().optional(),

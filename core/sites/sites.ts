@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
-import type { Tenant } from '../accounts/tenant.ts';
+import { ownedBy, ownedFilter, type Tenant } from '../accounts/tenant.ts';
+import { db } from '../db/kysely.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { CreateSiteBody, UpdateSiteBody } from './site-schemas.ts';
 import { DEFAULT_SITE_SETTINGS, SiteSchema, type Site } from './site.entity.ts';
@@ -32,10 +33,10 @@ export function toSiteJson(site: Site, publicUrl: string) {
 }
 
 export async function createSite({ em, tenant, input }: { em: EntityManager; tenant: Tenant; input: CreateSiteBody }): Promise<Site> {
-  const count = await em.count(SiteSchema, { user: tenant.userId });
+  const count = await em.count(SiteSchema, ownedFilter(tenant));
   if (count >= MAX_SITES_PER_USER) throw new AppError('conflict', `At most ${MAX_SITES_PER_USER} sites per account`);
   const site = em.create(SiteSchema, {
-    user: tenant.userId,
+    ...ownedFilter(tenant),
     name: input.name,
     publicKey: createPublicKey(),
     allowedOrigins: input.allowedOrigins,
@@ -46,12 +47,18 @@ export async function createSite({ em, tenant, input }: { em: EntityManager; ten
 }
 
 export function listSites({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<Site[]> {
-  return em.find(SiteSchema, { user: tenant.userId }, { orderBy: { createdAt: 'asc', siteId: 'asc' }, limit: MAX_SITES_PER_USER });
+  return em.find(SiteSchema, ownedFilter(tenant), { orderBy: { createdAt: 'asc', siteId: 'asc' }, limit: MAX_SITES_PER_USER });
+}
+
+/** Throws 404 unless the site is the tenant's (a filter or a lead naming a site, say). */
+export async function assertOwnSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<void> {
+  const site = await db(em).selectFrom('sites').select('site_id').where('site_id', '=', siteId).where(ownedBy(tenant)).executeTakeFirst();
+  if (!site) throw notFound('Site');
 }
 
 /** The tenant's site, or 404 (also for other users' ids). */
 export async function getSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<Site> {
-  const site = await em.findOne(SiteSchema, { siteId, user: tenant.userId });
+  const site = await em.findOne(SiteSchema, { siteId, ...ownedFilter(tenant) });
   if (!site) throw notFound('Site');
   return site;
 }
@@ -68,6 +75,6 @@ export async function updateSite({ em, tenant, siteId, input }: { em: EntityMana
 
 /** Deletes a site and its analytics events; leads and inquiries stay (their site becomes null). */
 export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<void> {
-  const deleted = await em.nativeDelete(SiteSchema, { siteId, user: tenant.userId });
+  const deleted = await em.nativeDelete(SiteSchema, { siteId, ...ownedFilter(tenant) });
   if (!deleted) throw notFound('Site');
 }

@@ -1,8 +1,9 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { WebhookEndpointSchema } from './webhook-endpoint.entity.ts';
 import { WebhookMessageSchema } from './webhook-message.entity.ts';
+import { DELIVERY_STATUSES } from '../shared/enums.ts';
 
-export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export { DELIVERY_STATUSES, type DeliveryStatus } from '../shared/enums.ts';
 
 /** A message × endpoint pair: the outbox row the delivery worker claims. */
 export const WebhookDeliverySchema = defineEntity({
@@ -12,10 +13,14 @@ export const WebhookDeliverySchema = defineEntity({
     deliveryId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
     message: () => p.manyToOne(WebhookMessageSchema).deleteRule('cascade'),
     endpoint: () => p.manyToOne(WebhookEndpointSchema).deleteRule('cascade'),
-    status: p.enum(['pending', 'succeeded', 'failed'] as const).default('pending'),
+    status: p.enum(DELIVERY_STATUSES).default('pending'),
     attemptCount: p.integer().default(0),
     nextAttemptAt: p.datetime().nullable(),
     lastAttemptAt: p.datetime().nullable(),
+    /** While a worker holds the delivery: until when (see claim-webhook-delivery.ts). */
+    leasedUntil: p.datetime().nullable(),
+    /** Which claim holds the lease; a worker whose lease was taken over cannot record an outcome. */
+    leaseToken: p.uuid().nullable(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
   },
@@ -23,6 +28,8 @@ export const WebhookDeliverySchema = defineEntity({
   indexes: [
     { name: 'webhook_deliveries_endpoint_created_index', properties: ['endpoint', 'createdAt'] },
     { name: 'webhook_deliveries_pending_index', expression: `create index "webhook_deliveries_pending_index" on "webhook_deliveries" ("next_attempt_at") where "status" = 'pending'` },
+    // Per-endpoint questions of the claim: how many are in flight, which wait behind the breaker.
+    { name: 'webhook_deliveries_endpoint_pending_index', expression: `create index "webhook_deliveries_endpoint_pending_index" on "webhook_deliveries" ("endpoint_id", "next_attempt_at") where "status" = 'pending'` },
   ],
 });
 export type WebhookDelivery = InferEntity<typeof WebhookDeliverySchema>;

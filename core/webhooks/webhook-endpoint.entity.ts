@@ -19,6 +19,12 @@ export const WebhookEndpointSchema = defineEntity({
     disabledReason: p.string().length(500).nullable(),
     /** First failure of the current failing streak; 5 days of failures disables the endpoint. */
     failingSince: p.datetime().nullable(),
+    /** Failed attempts in a row (any success resets it); at the breaker threshold the breaker opens. */
+    consecutiveFailures: p.integer().default(0),
+    /** Circuit breaker: null when closed; while open nothing is sent before this time, then one probe. */
+    breakerUntil: p.datetime().nullable(),
+    lastSuccessAt: p.datetime().nullable(),
+    disabledAt: p.datetime().nullable(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
   },

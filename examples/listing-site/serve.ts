@@ -8,6 +8,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { signUp } from '../../core/accounts/sign-up.ts';
+import { tenantOfUser } from '../../core/accounts/tenant.ts';
 import { UserSchema } from '../../core/accounts/user.entity.ts';
 import { loadConfigOrExit } from '../../core/config.ts';
 import { createRuntimeOrExit } from '../../core/runtime.ts';
@@ -121,7 +122,7 @@ export async function seedDemoAccount(orm: MikroORM, origins: string[]): Promise
   const user = (await em.findOne(UserSchema, { email: DEMO_EMAIL })) ?? (await signUp({ em, input: { username: 'Demo Realtor', email: DEMO_EMAIL, password: DEMO_PASSWORD } }));
   let site = await em.findOne(SiteSchema, { user: user.userId, name: DEMO_SITE_NAME });
   if (!site) {
-    site = await createSite({ em, tenant: { userId: user.userId }, input: { name: DEMO_SITE_NAME, allowedOrigins: origins } });
+    site = await createSite({ em, tenant: tenantOfUser(user.userId), input: { name: DEMO_SITE_NAME, allowedOrigins: origins } });
   } else {
     const missing = origins.filter((o) => !site!.allowedOrigins.includes(o));
     if (missing.length || !site.enabled) {

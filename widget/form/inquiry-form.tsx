@@ -8,6 +8,7 @@
 // biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragmas above) calls them
 import { Fragment, h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { CONTACT_NAME_MAX_CHARS, EMAIL_MAX_CHARS, INQUIRY_MESSAGE_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormContext } from '../contract.ts';
 import { clip, uuid } from '../shared/text.ts';
 import { FIELD_ORDER, type FieldErrors, type FieldName, validate } from './validate.ts';
@@ -122,11 +123,11 @@ export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
           <p class="n" id="n">
             Leave an email or a phone number so the agent can reply.
           </p>
-          {input('name', 'Name', 'text', 'name', 255)}
-          {input('email', 'Email', 'email', 'email', 254, 'n')}
-          {input('phone', 'Phone', 'tel', 'tel', 40, 'n')}
+          {input('name', 'Name', 'text', 'name', CONTACT_NAME_MAX_CHARS)}
+          {input('email', 'Email', 'email', 'email', EMAIL_MAX_CHARS, 'n')}
+          {input('phone', 'Phone', 'tel', 'tel', PHONE_MAX_CHARS, 'n')}
           <label for="message">Message</label>
-          <textarea id="message" name="message" required maxLength={5000} aria-invalid={!!errors.message} aria-describedby={describedBy('message')} />
+          <textarea id="message" name="message" required maxLength={INQUIRY_MESSAGE_MAX_CHARS} aria-invalid={!!errors.message} aria-describedby={describedBy('message')} />
           {error('message')}
           <label class="c">
             <input type="checkbox" name="consent" required aria-invalid={!!errors.consent} aria-describedby={describedBy('consent')} />

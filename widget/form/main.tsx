@@ -7,13 +7,14 @@
 /** @jsxFrag Fragment */
 // biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragmas above) calls h and Fragment
 import { type ComponentChild, Fragment, h, render } from 'preact';
+import { LISTING_REF_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormContext, FormModule } from '../contract.ts';
 import { clip } from '../shared/text.ts';
 import { InquiryForm } from './inquiry-form.tsx';
 import { CSS } from './styles.ts';
 
-/** A listing reference as the API takes it (≤ 200 characters), from a string or a number; else none. */
-const listingRef = (v: unknown): string | undefined => ((typeof v === 'string' || typeof v === 'number') && clip(v, 200)) || undefined;
+/** A listing reference as the API takes it (≤ LISTING_REF_MAX_CHARS), from a string or a number; else none. */
+const listingRef = (v: unknown): string | undefined => ((typeof v === 'string' || typeof v === 'number') && clip(v, LISTING_REF_MAX_CHARS)) || undefined;
 
 /** The page's listing: the first `data-porchlight-listing`. */
 const pageListing = () => listingRef(document.querySelector('[data-porchlight-listing]')?.getAttribute('data-porchlight-listing'));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalisePhone } from '../../core/shared/contact-rules.ts';
 import { type InquiryValues, validate } from './validate.ts';
 
 const ok: InquiryValues = { name: '', email: 'dana@example.com', phone: '', message: 'Still available?', consent: true };
@@ -17,4 +18,15 @@ describe('the form’s client-side checks', () => {
   ])('%s', (_, change, errors) => {
     expect(validate({ ...ok, ...change })).toEqual(errors);
   });
+
+  it.each(['dana@example', 'dana@example.c', '.dana@example.com', 'da..na@example.com'])('refuses %j as the API does (the shared email pattern)', (email) => {
+    expect(validate({ ...ok, email }).email).toBe('Enter a valid email address');
+  });
+
+  it.each(['+1 (555) 010-0199', '555.010.0199', '020 7946 0958', '1234567', '123456', '1234567890123456', '555 CALL NOW', '+44/20 7946-0958', '12345678#'])(
+    'accepts the phone %j exactly when the API would (its inlined rule agrees with normalisePhone)',
+    (phone) => {
+      expect(validate({ ...ok, email: '', phone }).phone === undefined).toBe(normalisePhone(phone) !== null);
+    },
+  );
 });

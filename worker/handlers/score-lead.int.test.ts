@@ -16,6 +16,7 @@ import { computeScore, type ScoringActivity, type ScoringInquiry } from '#core/s
 import { HOT_REMINDER_DELAY_MS, HOT_REMINDER_MESSAGE, LEAD_HOT_EVENT } from '#core/scoring/record-lead-hot.ts';
 import { scoreLead } from '#core/scoring/score-lead.ts';
 import { parseScoringRules } from '#core/scoring/scoring-rules.ts';
+import { DAY_MS } from '#core/shared/time.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { waitFor } from '#test/wait.ts';
@@ -25,7 +26,6 @@ import { scoreLeadHandler } from './score-lead.handler.ts';
 
 const ORIGIN = 'https://homes.example';
 const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const DAY_MS = 86_400_000;
 const DEFAULTS = parseScoringRules({});
 
 let server: TestServer;

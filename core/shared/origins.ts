@@ -1,5 +1,8 @@
-// Allowed origins as the server understands them (core/sites/site-schemas.ts normaliseOrigin,
-// repeated here because admin/ may not import runtime code from core/): scheme://host[:port].
+// Allowed origins of a site: scheme://host[:port], as the API stores and compares them
+// (the Origin header of widget requests must equal one of them) and as the admin's form checks them.
+
+/** Most allowed origins per site. */
+export const MAX_ALLOWED_ORIGINS = 20;
 
 /** "https://Example.com/" → "https://example.com"; null for paths, queries, credentials, non-http(s). */
 export function normaliseOrigin(input: string): string | null {
@@ -13,8 +16,6 @@ export function normaliseOrigin(input: string): string | null {
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return null;
   return url.origin;
 }
-
-export const MAX_ALLOWED_ORIGINS = 20;
 
 /** Explains why one line is not an origin, with the likely fix. */
 function describeBadOrigin(line: string): string {

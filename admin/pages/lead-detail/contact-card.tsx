@@ -1,0 +1,108 @@
+// The contact card: status (saved as soon as it changes), contact details and where the lead came from.
+import { useState } from 'preact/hooks';
+import { errorMessage, type Lead, type LeadStatus, leadsApi, sitesApi } from '../../api-client.ts';
+import { Button } from '../../components/button.tsx';
+import { Spinner } from '../../components/spinner.tsx';
+import { showToast } from '../../components/toast.tsx';
+import { formatDateTime, formatRelativeTime } from '../../format.ts';
+import { LEAD_STATUSES, statusLabel } from '../../lead-format.ts';
+import { Link } from '../../router.tsx';
+import { useApi } from '../../use-api.ts';
+import { ContactForm } from './contact-form.tsx';
+
+export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void }) {
+  const [editing, setEditing] = useState(false);
+  const [savingStatus, setSavingStatus] = useState(false);
+  const sites = useApi((signal) => (lead.siteId ? sitesApi.get(lead.siteId, { signal }) : Promise.resolve(null)), [lead.siteId]);
+
+  const changeStatus = async (status: LeadStatus) => {
+    if (status === lead.status) return;
+    setSavingStatus(true);
+    try {
+      const updated = await leadsApi.update(lead.leadId, { status });
+      onChange(updated);
+      showToast(`Status changed to ${statusLabel(updated.status)}.`);
+    } catch (err) {
+      showToast(`Could not change the status: ${errorMessage(err)}`, 'error');
+      // Put the select back to what the server holds.
+      onChange({ ...lead });
+    } finally {
+      setSavingStatus(false);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="contact-title">
+      <div class="card-head">
+        <h2 id="contact-title" class="card-title">
+          Contact
+        </h2>
+        {!editing && (
+          <Button variant="secondary" size="sm" onClick={() => setEditing(true)}>
+            Edit
+          </Button>
+        )}
+      </div>
+      <div class="field status-field">
+        <label class="field-label" for="lead-status">
+          Status
+        </label>
+        <div class="inline-list">
+          <select id="lead-status" class="input select" value={lead.status} disabled={savingStatus} onChange={(e) => changeStatus(e.currentTarget.value as LeadStatus)}>
+            {LEAD_STATUSES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+          {savingStatus && <Spinner size="sm" />}
+        </div>
+      </div>
+      {editing ? (
+        <ContactForm
+          lead={lead}
+          onCancel={() => setEditing(false)}
+          onSaved={(updated) => {
+            onChange(updated);
+            setEditing(false);
+            showToast('Contact details saved.');
+          }}
+        />
+      ) : (
+        <dl class="details">
+          <dt>Name</dt>
+          <dd>{lead.name || <span class="muted">Not given</span>}</dd>
+          <dt>Email</dt>
+          <dd>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : <span class="muted">Not given</span>}</dd>
+          <dt>Phone</dt>
+          <dd>{lead.phone ? <a href={`tel:${lead.phone}`}>{lead.phone}</a> : <span class="muted">Not given</span>}</dd>
+          {/* Widget leads carry their email or phone here too (the seed's contact_info); don't say it twice. */}
+          {lead.contactInfo && lead.contactInfo !== lead.email && lead.contactInfo !== lead.phone && (
+            <>
+              <dt>Other contact</dt>
+              <dd class="prewrap">{lead.contactInfo}</dd>
+            </>
+          )}
+          <dt>Site</dt>
+          <dd>
+            {!lead.siteId ? (
+              <span class="muted">Added by hand</span>
+            ) : sites.data ? (
+              <Link href={`/sites/${sites.data.siteId}`}>{sites.data.name}</Link>
+            ) : (
+              <span class="muted">{sites.loading ? '…' : 'Unknown site'}</span>
+            )}
+          </dd>
+          <dt>Last activity</dt>
+          <dd>
+            {lead.lastActivityAt ? <time dateTime={lead.lastActivityAt} title={formatDateTime(lead.lastActivityAt)}>{formatRelativeTime(lead.lastActivityAt)}</time> : 'None yet'}
+          </dd>
+          <dt>Added</dt>
+          <dd>
+            <time dateTime={lead.createdAt}>{formatDateTime(lead.createdAt)}</time>
+          </dd>
+        </dl>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '#core/accounts/api-keys.ts';
+import { createSession } from '#core/accounts/sessions.ts';
+import { signUp } from '#core/accounts/sign-up.ts';
+import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
+import { initOrm } from '#core/db/orm.ts';
+import { createLogger } from '#core/logger.ts';
+import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import type { AppDeps } from './deps.ts';
+import { requestContext } from './middleware/context.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { RouteRegistry } from './route.ts';
+
+// RouteSpec hands each handler the request's clock reading and, for realtor routes, the tenant
+// resolved by the auth gate; a realtor handler never runs without one.
+
+const FROZEN_NOW = new Date('2031-02-03T04:05:06.789Z');
+let testDb: TestDatabase;
+let orm: MikroORM;
+let server: Server;
+let base: string;
+let userId: string;
+let apiKey: string;
+let sessionCookie: string;
+const seen: Array<{ route: string; tenant?: Tenant; now: Date }> = [];
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  orm = await initOrm(testDb.url, { pool: { min: 0, max: 2 } });
+  const em = orm.em.fork();
+  const user = await signUp({ em, input: { username: 'route', email: 'route@example.com', password: 'correct horse battery' } });
+  userId = user.userId;
+  apiKey = (await createApiKey({ em, tenant: tenantOfUser(userId), input: { name: 'k' } })).key;
+  const { token } = await createSession({ em, userId, ttlHours: 1, now: FROZEN_NOW });
+  sessionCookie = `pl_session=${token}`;
+
+  const deps = { orm, logger: createLogger({ level: 'silent', name: 'route-test' }), now: () => FROZEN_NOW } as unknown as AppDeps;
+  const routes = new RouteRegistry();
+  routes.add({
+    method: 'get', path: '/realtor', tag: 't', auth: 'realtor', summary: 'realtor', responses: { 200: { description: 'ok' } },
+    handler: (ctx, { tenant, now }) => {
+      seen.push({ route: 'realtor', tenant, now });
+      ctx.body = { ok: true };
+    },
+  });
+  routes.add({
+    method: 'get', path: '/public', tag: 't', auth: 'public', summary: 'public', responses: { 200: { description: 'ok' } },
+    handler: (ctx, input) => {
+      seen.push({ route: 'public', tenant: (input as { tenant?: Tenant }).tenant, now: input.now });
+      ctx.body = { ok: true };
+    },
+  });
+  const router = new Router();
+  routes.mount(router);
+  const app = new Koa();
+  app.silent = true;
+  app.use(requestContext(deps));
+  app.use(errorHandler());
+  app.use(router.routes());
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await orm.close(true);
+  await testDb.drop();
+});
+
+describe('RouteSpec handler input', () => {
+  it.each([
+    ['an API key', () => ({ authorization: `Bearer ${apiKey}` })],
+    ['a session cookie', () => ({ cookie: sessionCookie })],
+  ])('a realtor handler receives the tenant (%s) and the injected now', async (_via, headers) => {
+    seen.length = 0;
+    const res = await fetch(`${base}/realtor`, { headers: headers() });
+    expect(res.status).toBe(200);
+    expect(seen).toEqual([{ route: 'realtor', tenant: { accountId: userId, userId, role: 'owner' }, now: FROZEN_NOW }]);
+  });
+
+  it('a realtor handler never runs unauthenticated (401)', async () => {
+    seen.length = 0;
+    const res = await fetch(`${base}/realtor`, { headers: { authorization: 'Bearer plk_nope' } });
+    expect(res.status).toBe(401);
+    expect(seen).toEqual([]);
+  });
+
+  it('a public handler receives now and no tenant', async () => {
+    seen.length = 0;
+    const res = await fetch(`${base}/public`);
+    expect(res.status).toBe(200);
+    expect(seen).toEqual([{ route: 'public', tenant: undefined, now: FROZEN_NOW }]);
+  });
+});

@@ -1,0 +1,27 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { UserSchema } from './user.entity.ts';
+
+/** What a token lets its bearer do, once. */
+export const ACCOUNT_TOKEN_PURPOSES = ['email_verification', 'password_reset'] as const;
+export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
+
+/**
+ * A single-use, expiring link token (email verification, password reset). The email carries a
+ * random token; only its SHA-256 is stored, so a database leak does not hand out reset links.
+ * `consumed_at` is set by the one update that claims it.
+ */
+export const AccountTokenSchema = defineEntity({
+  name: 'AccountToken',
+  tableName: 'account_tokens',
+  properties: {
+    tokenId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    purpose: p.enum(ACCOUNT_TOKEN_PURPOSES),
+    tokenHash: p.string().length(64).unique('account_tokens_token_hash_unique'),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    expiresAt: p.datetime(),
+    consumedAt: p.datetime().nullable(),
+  },
+  indexes: [{ name: 'account_tokens_user_purpose_index', properties: ['user', 'purpose'] }],
+});
+export type AccountToken = InferEntity<typeof AccountTokenSchema>;

@@ -1,0 +1,107 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { db, type DB } from './kysely.ts';
+import { initOrm } from './orm.ts';
+
+let testDb: TestDatabase;
+let orm: MikroORM;
+let pool: pg.Pool;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  orm = await initOrm(testDb.url, { pool: { min: 0, max: 2 } });
+  pool = new pg.Pool({ connectionString: testDb.url, max: 1 });
+});
+afterAll(async () => {
+  await orm.close(true);
+  await pool.end();
+  await testDb.drop();
+});
+
+// Exactly the column names of the DB type: the object literal fails the type check when the type
+// lacks a listed column or has one not listed, and the test below compares it with Postgres.
+type Columns = { [T in keyof DB]: { [C in keyof DB[T]]-?: true } };
+const COLUMNS: Columns = {
+  users: { user_id: true, username: true, email: true, password_hash: true, created_at: true },
+  sessions: { session_id: true, token_hash: true, user_id: true, csrf_token: true, created_at: true, expires_at: true, last_seen_at: true, ip: true, user_agent: true },
+  api_keys: { api_key_id: true, user_id: true, name: true, prefix: true, key_hash: true, created_at: true, last_used_at: true },
+  sites: { site_id: true, user_id: true, name: true, public_key: true, allowed_origins: true, settings: true, enabled: true, last_event_at: true, created_at: true, updated_at: true },
+  leads: {
+    lead_id: true, user_id: true, name: true, contact_info: true, score: true, created_at: true, site_id: true, email: true, phone: true, status: true,
+    score_breakdown: true, score_band: true, last_activity_at: true, updated_at: true, needs_rescore: true, scored_at: true,
+  },
+  inquiries: { inquiry_id: true, lead_id: true, message: true, created_at: true, site_id: true, source: true, listing_ref: true, page_url: true, client_event_id: true },
+  lead_analytics: {
+    analytic_id: true, lead_id: true, event_type: true, event_value: true, event_date: true, site_id: true, visitor_id: true, client_event_id: true,
+    listing_ref: true, page_url: true, props: true, received_at: true,
+  },
+  visitors: { site_id: true, visitor_id: true, lead_id: true, first_seen_at: true, last_seen_at: true, stitched_at: true },
+  follow_up_reminders: {
+    reminder_id: true, lead_id: true, reminder_date: true, reminder_message: true, created_at: true, user_id: true, kind: true, status: true, fired_at: true, completed_at: true,
+  },
+  scoring_rules: { scoring_rules_id: true, user_id: true, version: true, rules: true, created_at: true, rescore_total: true, rescore_done: true, rescore_finished_at: true },
+  webhook_endpoints: {
+    endpoint_id: true, user_id: true, url: true, description: true, secret: true, previous_secret: true, previous_secret_expires_at: true, event_types: true,
+    enabled: true, disabled_reason: true, failing_since: true, created_at: true, updated_at: true,
+    consecutive_failures: true, breaker_until: true, last_success_at: true, disabled_at: true,
+  },
+  webhook_messages: { message_id: true, user_id: true, event_type: true, payload: true, created_at: true },
+  webhook_deliveries: { delivery_id: true, message_id: true, endpoint_id: true, status: true, attempt_count: true, next_attempt_at: true, last_attempt_at: true, created_at: true, updated_at: true, leased_until: true, lease_token: true },
+  account_tokens: { token_id: true, user_id: true, purpose: true, token_hash: true, created_at: true, expires_at: true, consumed_at: true },
+  notification_preferences: {
+    user_id: true, alert_new_inquiry: true, alert_lead_hot: true, alert_reminder_due: true, alert_endpoint_disabled: true, alert_digest: true,
+    quiet_hours_enabled: true, quiet_start: true, quiet_end: true, digest_hour: true, time_zone: true, unsubscribe_token: true, created_at: true, updated_at: true,
+  },
+  webhook_attempts: { attempt_id: true, delivery_id: true, attempted_at: true, status_code: true, duration_ms: true, response_excerpt: true, error: true },
+};
+
+async function insertUser(em: Parameters<typeof db>[0], userId: string, username: string) {
+  await db(em)
+    .insertInto('users')
+    .values({ user_id: userId, username, email: `${userId}@example.test`, password_hash: 'x' })
+    .execute();
+}
+
+describe('typed SQL (core/db/kysely.ts)', () => {
+  it('names every table and column as Postgres does (snake_case, seed foreign keys)', async () => {
+    const { rows } = await pool.query<{ table_name: string; column_name: string }>(
+      `select table_name, column_name from information_schema.columns where table_schema = 'public' and table_name <> 'mikro_orm_migrations'`,
+    );
+    const tables = [...new Set(rows.map((r) => r.table_name))];
+    const actual = Object.fromEntries(tables.map((t) => [t, rows.filter((r) => r.table_name === t).map((r) => r.column_name).sort()]));
+    const expected = Object.fromEntries(Object.entries(COLUMNS).map(([t, cols]) => [t, Object.keys(cols).sort()]));
+    expect(actual).toEqual(expected);
+  });
+
+  it('binds values as parameters: quotes, placeholders and arrays arrive verbatim', async () => {
+    const userId = crypto.randomUUID();
+    const tricky = `O'Brien ? $1 \\ --`;
+    await insertUser(orm.em.fork(), userId, tricky);
+    const row = await db(orm.em.fork()).selectFrom('users').select(['username', 'created_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    expect(row.username).toBe(tricky);
+    // Timestamps arrive as Postgres text with microseconds (the DB type says string).
+    expect(row.created_at).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}/);
+    const ids = await db(orm.em.fork()).selectFrom('users').select('user_id').where('user_id', '=', (eb) => eb.fn.any(eb.val([userId, crypto.randomUUID()]))).execute();
+    expect(ids).toEqual([{ user_id: userId }]);
+  });
+
+  it('joins the EntityManager transaction: others do not see the row, a rollback removes it', async () => {
+    const userId = crypto.randomUUID();
+    const rollback = new Error('roll back');
+    await expect(
+      orm.em.fork().transactional(async (tem) => {
+        await insertUser(tem, userId, 'inside');
+        // Visible on the transaction's own connection…
+        const inside = await db(tem).selectFrom('users').select('username').where('user_id', '=', userId).executeTakeFirst();
+        expect(inside).toEqual({ username: 'inside' });
+        // …and on nobody else's: not committed, so not run on a pooled autocommit connection.
+        const outside = await pool.query('select 1 from users where user_id = $1', [userId]);
+        expect(outside.rowCount).toBe(0);
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
+    const after = await db(orm.em.fork()).selectFrom('users').select('user_id').where('user_id', '=', userId).execute();
+    expect(after).toEqual([]);
+  });
+});

@@ -1,0 +1,93 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createToken } from '../accounts/tokens.ts';
+import { AppError } from '../errors.ts';
+import type { AlertKind } from './alert-kinds.ts';
+import { nextAllowedSendTime } from './local-time.ts';
+import { NotificationPreferencesSchema, type NotificationPreferences } from './notification-preferences.entity.ts';
+import type { NotificationPreferencesJson, NotificationPreferencesPatch } from './notification-preferences-schemas.ts';
+
+/** The preference flag behind each alert. */
+export const ALERT_PREFERENCE_FIELDS = {
+  new_inquiry: 'alertNewInquiry',
+  lead_hot: 'alertLeadHot',
+  reminder_due: 'alertReminderDue',
+  endpoint_disabled: 'alertEndpointDisabled',
+  digest: 'alertDigest',
+} as const satisfies Record<AlertKind, keyof NotificationPreferences>;
+
+const UNSUBSCRIBE_TOKEN_MAX_CHARS = 64;
+
+/**
+ * The user's settings, created with the defaults on first read. The insert ignores a row a
+ * concurrent first read created, so two requests never fail on the primary key.
+ */
+export async function getNotificationPreferences({ em, userId }: { em: EntityManager; userId: string }): Promise<NotificationPreferences> {
+  const existing = await em.findOne(NotificationPreferencesSchema, { user: userId });
+  if (existing) return existing;
+  await em
+    .createQueryBuilder(NotificationPreferencesSchema)
+    .insert({ user: userId, unsubscribeToken: createToken('', 32) })
+    .onConflict('user')
+    .ignore()
+    .execute();
+  return em.findOneOrFail(NotificationPreferencesSchema, { user: userId });
+}
+
+/** Applies a validated patch (ZNotificationPreferencesPatch) and returns the new settings. */
+export async function updateNotificationPreferences({ em, userId, patch, now = new Date() }: {
+  em: EntityManager; userId: string; patch: NotificationPreferencesPatch; now?: Date;
+}): Promise<NotificationPreferences> {
+  const prefs = await getNotificationPreferences({ em, userId });
+  em.assign(prefs, { ...patch, updatedAt: now });
+  await em.flush();
+  return prefs;
+}
+
+/**
+ * One-click unsubscribe from an alert's link (RFC 8058 POST, or the confirmation page): switches
+ * that alert off for the token's owner. Idempotent; an unknown token is `token_invalid`.
+ */
+export async function unsubscribeFromAlert({ em, token, alert, now = new Date() }: {
+  em: EntityManager; token: string; alert: AlertKind; now?: Date;
+}): Promise<{ userId: string; alert: AlertKind }> {
+  if (!token || token.length > UNSUBSCRIBE_TOKEN_MAX_CHARS) throw new AppError('token_invalid', 'This unsubscribe link is not valid.');
+  const prefs = await em.findOne(NotificationPreferencesSchema, { unsubscribeToken: token });
+  if (!prefs) throw new AppError('token_invalid', 'This unsubscribe link is not valid.');
+  if (prefs[ALERT_PREFERENCE_FIELDS[alert]]) {
+    em.assign(prefs, { [ALERT_PREFERENCE_FIELDS[alert]]: false, updatedAt: now });
+    await em.flush();
+  }
+  return { userId: prefs.user.userId, alert };
+}
+
+/** Whether the user wants this alert at all. */
+export function isAlertEnabled(prefs: NotificationPreferences, alert: AlertKind): boolean {
+  return prefs[ALERT_PREFERENCE_FIELDS[alert]];
+}
+
+/** When an alert caused at `now` may go out: now, or when the user's quiet hours end. */
+export function nextAlertSendTime(now: Date, prefs: Pick<NotificationPreferences, 'quietHoursEnabled' | 'quietStart' | 'quietEnd' | 'timeZone'>): Date {
+  if (!prefs.quietHoursEnabled) return now;
+  return nextAllowedSendTime(now, { quietStart: prefs.quietStart, quietEnd: prefs.quietEnd, timeZone: prefs.timeZone });
+}
+
+/** The unsubscribe URL an alert carries (body link and List-Unsubscribe header). */
+export function buildUnsubscribeUrl(publicUrl: string, token: string, alert: AlertKind): string {
+  return `${publicUrl.replace(/\/+$/, '')}/v1/unsubscribe/${encodeURIComponent(token)}?alert=${alert}`;
+}
+
+export function toNotificationPreferencesJson(p: NotificationPreferences): NotificationPreferencesJson {
+  return {
+    alertNewInquiry: p.alertNewInquiry,
+    alertLeadHot: p.alertLeadHot,
+    alertReminderDue: p.alertReminderDue,
+    alertEndpointDisabled: p.alertEndpointDisabled,
+    alertDigest: p.alertDigest,
+    quietHoursEnabled: p.quietHoursEnabled,
+    quietStart: p.quietStart,
+    quietEnd: p.quietEnd,
+    digestHour: p.digestHour,
+    timeZone: p.timeZone,
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,96 @@
+// Account emails: confirm an address after signup, and reset a forgotten password. Both carry a
+// single-use, expiring link (core/accounts/account-tokens.ts); neither has an unsubscribe link,
+// because the realtor asked for each one.
+import type { AccountTokenPurpose } from '../../accounts/account-token.entity.ts';
+import { html } from './html.ts';
+import { accountHeaders, adminUrl, button, cleanHeaderText, renderHtmlDocument, safeHttpUrl, type EmailContent } from './layout.ts';
+
+/** Admin pages that take each kind of token. */
+const TOKEN_PAGES: Record<AccountTokenPurpose, string> = {
+  email_verification: '/verify-email',
+  password_reset: '/reset-password',
+};
+
+/**
+ * The link an account email carries. The token rides in the fragment, which browsers never send
+ * to a server: it stays out of access logs, proxies and Referer headers; the admin page reads it
+ * and posts it to the API.
+ */
+export function buildAccountTokenUrl(publicUrl: string, purpose: AccountTokenPurpose, token: string): string {
+  return `${adminUrl(publicUrl, TOKEN_PAGES[purpose])}#token=${encodeURIComponent(token)}`;
+}
+
+/** "24 hours", "30 minutes". */
+export function describeDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes % (60 * 24) === 0) return `${minutes / 1440} ${minutes === 1440 ? 'day' : 'days'}`;
+  if (minutes % 60 === 0) return `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`;
+  return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
+}
+
+export interface AccountEmailInput {
+  /** The user's name as they signed up (their own input: escaped like any other). */
+  username: string;
+  /** From buildAccountTokenUrl. */
+  url: string;
+  /** How long the link works, for the copy ("This link works for 24 hours"). */
+  validForMs: number;
+}
+
+function requireLink(url: string): string {
+  const safe = safeHttpUrl(url);
+  if (!safe) throw new Error('account email link must be an http(s) URL');
+  return safe;
+}
+
+export function renderVerifyEmailEmail(a: AccountEmailInput): EmailContent {
+  const name = cleanHeaderText(a.username, 50) || 'there';
+  const url = requireLink(a.url);
+  const validFor = describeDuration(a.validForMs);
+  const subject = 'Confirm your email address for Porchlight';
+  const body = html`<h1 style="font-size:20px;margin:0 0 8px">Confirm your email address</h1>
+<p style="margin:0 0 12px">Hi ${name}, confirm this address so Porchlight can send you lead alerts and, if you ever need it, a password reset link.</p>
+<p style="margin:16px 0">${button(url, 'Confirm email address')}</p>
+<p style="margin:12px 0;font-size:13px;color:#52525b">This link works once, for ${validFor}. If the button does not work, paste this address into your browser:<br><span style="word-break:break-all">${url}</span></p>`;
+  const text = [
+    `Hi ${name},`,
+    '',
+    'Confirm this address so Porchlight can send you lead alerts and, if you ever need it, a password reset link:',
+    url,
+    '',
+    `This link works once, for ${validFor}.`,
+    "If you did not sign up for Porchlight, ignore this email: nothing happens without the link.",
+  ].join('\n');
+  return {
+    subject,
+    html: renderHtmlDocument({ title: subject, preheader: 'Confirm your email address to receive lead alerts.', body, footer: html`If you did not sign up for Porchlight, ignore this email: nothing happens without the link.` }),
+    text,
+    headers: accountHeaders(),
+  };
+}
+
+export function renderPasswordResetEmail(a: AccountEmailInput): EmailContent {
+  const name = cleanHeaderText(a.username, 50) || 'there';
+  const url = requireLink(a.url);
+  const validFor = describeDuration(a.validForMs);
+  const subject = 'Reset your Porchlight password';
+  const body = html`<h1 style="font-size:20px;margin:0 0 8px">Reset your password</h1>
+<p style="margin:0 0 12px">Hi ${name}, someone (hopefully you) asked to reset the password of your Porchlight account.</p>
+<p style="margin:16px 0">${button(url, 'Choose a new password')}</p>
+<p style="margin:12px 0;font-size:13px;color:#52525b">This link works once, for ${validFor}. If the button does not work, paste this address into your browser:<br><span style="word-break:break-all">${url}</span></p>`;
+  const text = [
+    `Hi ${name},`,
+    '',
+    'Someone (hopefully you) asked to reset the password of your Porchlight account. Choose a new password here:',
+    url,
+    '',
+    `This link works once, for ${validFor}.`,
+    'If you did not ask for this, ignore this email: your password stays as it is.',
+  ].join('\n');
+  return {
+    subject,
+    html: renderHtmlDocument({ title: subject, preheader: `Reset link, valid for ${validFor}.`, body, footer: html`If you did not ask for this, ignore this email: your password stays as it is.` }),
+    text,
+    headers: accountHeaders(),
+  };
+}

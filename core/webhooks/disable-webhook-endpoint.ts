@@ -1,0 +1,25 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+
+/** Maximum length of `webhook_endpoints.disabled_reason`. */
+const REASON_MAX = 500;
+
+/**
+ * Disables an endpoint with a reason the realtor will read ("the receiver answered 410 Gone…"),
+ * and fails its pending deliveries that no worker is sending right now (one in flight finds the
+ * endpoint disabled when it records). Call inside the transaction that decided it, after locking
+ * the endpoint (claim-webhook-delivery.ts explains the lock order). Returns the ids it failed.
+ */
+export async function disableWebhookEndpoint({ em, endpointId, reason, now }: { em: EntityManager; endpointId: string; reason: string; now: Date }): Promise<string[]> {
+  const db = em.getKysely();
+  await sql`
+    update webhook_endpoints
+    set enabled = false, disabled_reason = ${reason.slice(0, REASON_MAX)}, disabled_at = ${now}, breaker_until = null, updated_at = ${now}
+    where endpoint_id = ${endpointId}`.execute(db);
+  const failed = await sql<{ delivery_id: string }>`
+    update webhook_deliveries
+    set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
+    where endpoint_id = ${endpointId} and status = 'pending' and (leased_until is null or leased_until <= ${now})
+    returning delivery_id`.execute(db);
+  return failed.rows.map((r) => r.delivery_id);
+}

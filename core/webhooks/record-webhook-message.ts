@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { createWebhookPayload, type WebhookEventData, type WebhookEventType } from './event-types.ts';
+import { computeNextAttemptAt } from './schedule-webhook-retry.ts';
+
+/** `msg_` + 24 url-safe characters (144 random bits): the Standard Webhooks `webhook-id`. */
+export function createWebhookMessageId(): string {
+  return `msg_${randomBytes(18).toString('base64url')}`;
+}
+
+export interface RecordWebhookMessageInput<T extends WebhookEventType> {
+  /** The transaction of the change that emits the event: message, deliveries and change commit together. */
+  em: EntityManager;
+  userId: string;
+  type: T;
+  data: WebhookEventData<T>;
+  now: Date;
+  /** WEBHOOK_RETRY_SCHEDULE; its first entry delays the first attempt (0: immediately). */
+  schedule: readonly number[];
+  /** Only these endpoints (a test event goes to one); default every enabled, subscribed endpoint. */
+  endpointIds?: readonly string[];
+}
+
+/**
+ * Writes one webhook message and a pending delivery for each enabled endpoint of the user that
+ * subscribes to its type. Returns the wake-ups to enqueue after commit (the sweeper covers a lost one).
+ */
+export async function recordWebhookMessage<T extends WebhookEventType>({
+  em, userId, type, data, now, schedule, endpointIds,
+}: RecordWebhookMessageInput<T>): Promise<{ messageId: string; wakeUps: { deliveryId: string; at: Date }[] }> {
+  const payload = createWebhookPayload(type, data, now);
+  const messageId = createWebhookMessageId();
+  const firstAt = computeNextAttemptAt({ attemptCount: 0, schedule, now, random: () => 0.5 }) ?? now;
+  const db = em.getKysely();
+  await sql`insert into webhook_messages (message_id, user_id, event_type, payload, created_at)
+            values (${messageId}, ${userId}, ${type}, ${JSON.stringify(payload)}::jsonb, ${now})`.execute(db);
+  const onlyThese = endpointIds ? sql`and endpoint_id = any(${[...endpointIds]}::uuid[])` : sql``;
+  const deliveries = await sql<{ delivery_id: string }>`
+    insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)
+    select gen_random_uuid(), ${messageId}, endpoint_id, 'pending', 0, ${firstAt}, ${now}, ${now}
+    from webhook_endpoints
+    where user_id = ${userId} and enabled and (event_types is null or ${type} = any(event_types)) ${onlyThese}
+    returning delivery_id`.execute(db);
+  return { messageId, wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
+}

@@ -1,0 +1,35 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { AppError, notFound } from '../errors.ts';
+import { lockEndpointAndDelivery } from './claim-webhook-delivery.ts';
+
+/**
+ * "Resend": puts one delivery (any status) back to pending, due now, with a fresh attempt budget;
+ * its earlier attempts stay in the log. On an endpoint whose breaker is open and idle, the resend
+ * becomes the probe at once instead of waiting out the cool-down — the realtor asked for it now.
+ */
+export async function resendWebhookDelivery({ em, tenant, deliveryId, now }: { em: EntityManager; tenant: Tenant; deliveryId: string; now: Date }): Promise<{ deliveryId: string; at: Date }> {
+  return em.transactional(async (tem) => {
+    const db = tem.getKysely();
+    const owned = await sql<{ n: number }>`
+      select count(*)::int as n from webhook_deliveries d join webhook_endpoints e on e.endpoint_id = d.endpoint_id
+      where d.delivery_id = ${deliveryId} and ${ownedBy(tenant, 'e')}`.execute(db);
+    if (owned.rows[0].n === 0) throw notFound('Webhook delivery');
+    const locked = await lockEndpointAndDelivery(tem, deliveryId);
+    if (!locked) throw notFound('Webhook delivery');
+    const { endpoint, delivery } = locked;
+    if (!endpoint.enabled) throw new AppError('conflict', 'The endpoint is disabled; enable it before resending.');
+    if (delivery.status === 'pending' && delivery.leased_until && delivery.leased_until > now) {
+      throw new AppError('conflict', 'This delivery is being sent right now.');
+    }
+    await sql`update webhook_deliveries set status = 'pending', attempt_count = 0, next_attempt_at = ${now}, leased_until = null, lease_token = null, updated_at = ${now}
+              where delivery_id = ${deliveryId}`.execute(db);
+    if (endpoint.breaker_until && endpoint.breaker_until > now) {
+      const inFlight = await sql<{ n: number }>`select count(*)::int as n from webhook_deliveries
+        where endpoint_id = ${endpoint.endpoint_id} and status = 'pending' and leased_until > ${now}`.execute(db);
+      if (inFlight.rows[0].n === 0) await sql`update webhook_endpoints set breaker_until = ${now} where endpoint_id = ${endpoint.endpoint_id}`.execute(db);
+    }
+    return { deliveryId, at: now };
+  });
+}

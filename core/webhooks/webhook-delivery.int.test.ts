@@ -1,0 +1,425 @@
+// The delivery state machine on a real Postgres (a template clone for this file) with an injected
+// clock: claims, leases, retries, the breaker, the concurrency bound, disabling, resend, recover,
+// and one end-to-end pass through a real loopback receiver verified by the official library.
+import { tenantOfUser } from '../accounts/tenant.ts';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { initOrm } from '#core/db/orm.ts';
+import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { type ClaimedWebhookDelivery, claimWebhookDelivery } from './claim-webhook-delivery.ts';
+import { enableWebhookEndpoint } from './enable-webhook-endpoint.ts';
+import { WEBHOOK_EVENTS } from './event-types.ts';
+import { findDueWebhookDeliveries } from './find-due-webhook-deliveries.ts';
+import { recordWebhookAttempt } from './record-webhook-attempt.ts';
+import { recordWebhookMessage } from './record-webhook-message.ts';
+import { recoverWebhookDeliveries } from './recover-webhook-deliveries.ts';
+import { resendWebhookDelivery } from './resend-webhook-delivery.ts';
+import { sendWebhook, type SendWebhookResult } from './send-webhook.ts';
+import { createWebhookHeaders, createWebhookSecret } from './sign-webhook.ts';
+
+const SECOND = 1000;
+const DAY = 86_400_000;
+const SCHEDULE = [0, 10, 20, 40, 80]; // seconds: five attempts
+const T0 = new Date('2026-11-29T10:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const noJitter = () => 0.5;
+
+let db: TestDatabase;
+let orm: MikroORM;
+let userId: string;
+const tenant = () => tenantOfUser(userId);
+const em = (): EntityManager => orm.em.fork();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  orm = await initOrm(db.url, { pool: { min: 0, max: 4 } });
+});
+afterAll(async () => {
+  await orm.close(true);
+  await db.drop();
+});
+
+async function makeUser(): Promise<string> {
+  const id = randomUUID();
+  await sql`insert into users (user_id, username, email, password_hash, created_at)
+            values (${id}, ${`u${id.slice(0, 8)}`}, ${`${id}@example.com`}, 'x', now())`.execute(em().getKysely());
+  return id;
+}
+
+async function makeEndpoint(opts: { url?: string; eventTypes?: string[] | null; secret?: string; owner?: string } = {}): Promise<string> {
+  const id = randomUUID();
+  await sql`insert into webhook_endpoints (endpoint_id, user_id, url, secret, event_types, enabled, created_at, updated_at)
+            values (${id}, ${opts.owner ?? userId}, ${opts.url ?? 'https://crm.example.com/hooks'}, ${opts.secret ?? createWebhookSecret()},
+                    ${opts.eventTypes === undefined ? null : opts.eventTypes}, true, now(), now())`.execute(em().getKysely());
+  return id;
+}
+
+/** One test.webhook message to the given endpoint; returns its delivery id. */
+async function makeDelivery(endpointId: string, now = T0): Promise<string> {
+  const { wakeUps } = await recordWebhookMessage({
+    em: em(), userId, type: 'webhook.test', data: { endpointId, message: 'hello' }, now, schedule: SCHEDULE, endpointIds: [endpointId],
+  });
+  expect(wakeUps).toHaveLength(1);
+  return wakeUps[0].deliveryId;
+}
+
+/** timestamptz columns come back as text from the ORM's connection: compare them as Dates. */
+function withDates<T extends object>(row: T, ...keys: (keyof T)[]): T {
+  const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  for (const k of keys) out[k as string] = row[k] == null ? null : new Date(row[k] as unknown as string);
+  return out as T;
+}
+
+type DeliveryState = { status: string; attempt_count: number; next_attempt_at: Date | null; leased_until: Date | null };
+async function deliveryState(deliveryId: string): Promise<DeliveryState> {
+  const r = await sql<DeliveryState>`select status, attempt_count, next_attempt_at, leased_until from webhook_deliveries where delivery_id = ${deliveryId}`.execute(em().getKysely());
+  return withDates(r.rows[0], 'next_attempt_at', 'leased_until');
+}
+async function endpointState(endpointId: string) {
+  const r = await sql<{ enabled: boolean; disabled_reason: string | null; failing_since: Date | null; consecutive_failures: number; breaker_until: Date | null; last_success_at: Date | null }>`
+    select enabled, disabled_reason, failing_since, consecutive_failures, breaker_until, last_success_at from webhook_endpoints where endpoint_id = ${endpointId}`.execute(em().getKysely());
+  return withDates(r.rows[0], 'failing_since', 'breaker_until', 'last_success_at');
+}
+async function attemptsOf(deliveryId: string) {
+  const r = await sql<{ status_code: number | null; error: string | null; response_excerpt: string | null; attempted_at: Date; duration_ms: number }>`
+    select status_code, error, response_excerpt, attempted_at, duration_ms from webhook_attempts where delivery_id = ${deliveryId} order by attempted_at, attempt_id`.execute(em().getKysely());
+  return r.rows.map((row) => withDates(row, 'attempted_at'));
+}
+
+async function claim(deliveryId: string, now: Date, extra: { maxInFlight?: number; leaseMs?: number } = {}): Promise<ClaimedWebhookDelivery> {
+  const result = await claimWebhookDelivery({ em: em(), deliveryId, now, random: noJitter, ...extra });
+  if (!result.claimed) throw new Error(`expected a claim, got ${JSON.stringify(result)}`);
+  return result.delivery;
+}
+
+const OK: SendWebhookResult = { ok: true, statusCode: 200, durationMs: 42, responseExcerpt: 'ok', error: null, retryAfterMs: null, gone: false, refused: false };
+const FAIL: SendWebhookResult = { ok: false, statusCode: 500, durationMs: 17, responseExcerpt: 'boom', error: 'receiver answered 500', retryAfterMs: null, gone: false, refused: false };
+
+function record(c: ClaimedWebhookDelivery, result: SendWebhookResult, now: Date, breakerThreshold = 100) {
+  return recordWebhookAttempt({ em: em(), claim: c, result, now, schedule: SCHEDULE, breakerThreshold, random: noJitter });
+}
+
+beforeEach(async () => {
+  userId = await makeUser();
+});
+
+describe('writing a message', () => {
+  it('creates one pending delivery per enabled endpoint subscribed to the type, due per the schedule', async () => {
+    const all = await makeEndpoint();
+    const hotOnly = await makeEndpoint({ eventTypes: ['lead.hot'] });
+    await makeEndpoint({ eventTypes: ['lead.created'] });
+    const disabled = await makeEndpoint();
+    await sql`update webhook_endpoints set enabled = false where endpoint_id = ${disabled}`.execute(em().getKysely());
+    const other = await makeUser();
+    await makeEndpoint({ owner: other });
+
+    const { messageId, wakeUps } = await recordWebhookMessage({
+      em: em(), userId, type: 'lead.hot', data: WEBHOOK_EVENTS['lead.hot'].example.data, now: T0, schedule: [3, 10],
+    });
+    expect(messageId).toMatch(/^msg_[A-Za-z0-9_-]{24}$/);
+    expect(wakeUps.map((w) => w.at)).toEqual([at(3 * SECOND), at(3 * SECOND)]);
+    const rows = await sql<{ endpoint_id: string; status: string; attempt_count: number }>`
+      select endpoint_id, status, attempt_count from webhook_deliveries where message_id = ${messageId}`.execute(em().getKysely());
+    expect(rows.rows.map((r) => r.endpoint_id).sort()).toEqual([all, hotOnly].sort());
+    expect(rows.rows.every((r) => r.status === 'pending' && r.attempt_count === 0)).toBe(true);
+    const message = await sql<{ payload: unknown }>`select payload from webhook_messages where message_id = ${messageId}`.execute(em().getKysely());
+    expect(message.rows[0].payload).toEqual({ type: 'lead.hot', version: 1, timestamp: T0.toISOString(), data: WEBHOOK_EVENTS['lead.hot'].example.data });
+  });
+
+  it('refuses an invalid payload and writes nothing', async () => {
+    await makeEndpoint();
+    await expect(recordWebhookMessage({ em: em(), userId, type: 'lead.hot', data: { leadId: 'nope', score: 1, previousBand: 'cold' }, now: T0, schedule: SCHEDULE })).rejects.toThrow();
+    const n = await sql<{ n: number }>`select count(*)::int as n from webhook_messages where user_id = ${userId}`.execute(em().getKysely());
+    expect(n.rows[0].n).toBe(0);
+  });
+});
+
+describe('claiming and recording', () => {
+  it('claims a due delivery once, logs the attempt and marks it succeeded', async () => {
+    const endpointId = await makeEndpoint();
+    const deliveryId = await makeDelivery(endpointId);
+    const c = await claim(deliveryId, T0);
+    expect(c).toMatchObject({ deliveryId, endpointId, attemptNumber: 1, isProbe: false, url: 'https://crm.example.com/hooks', eventType: 'webhook.test' });
+    expect(c.messageId).toMatch(/^msg_/);
+    expect(c.payload).toMatchObject({ type: 'webhook.test', data: { endpointId } });
+    expect(await claimWebhookDelivery({ em: em(), deliveryId, now: T0 })).toMatchObject({ claimed: false, reason: 'not_due' });
+
+    const outcome = await record(c, OK, at(50));
+    expect(outcome).toMatchObject({ outcome: 'succeeded', nextAttemptAt: null, wakeUps: [] });
+    expect(await deliveryState(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 1, next_attempt_at: null, leased_until: null });
+    expect(await attemptsOf(deliveryId)).toEqual([{ status_code: 200, error: null, response_excerpt: 'ok', attempted_at: T0, duration_ms: 42 }]);
+    expect((await endpointState(endpointId)).last_success_at).toEqual(at(50));
+    expect(await claimWebhookDelivery({ em: em(), deliveryId, now: at(DAY) })).toEqual({ claimed: false, reason: 'not_pending' });
+  });
+
+  it('lets exactly one of two racing workers claim a delivery', async () => {
+    const deliveryId = await makeDelivery(await makeEndpoint());
+    const results = await Promise.all([1, 2, 3].map(() => claimWebhookDelivery({ em: em(), deliveryId, now: T0 })));
+    expect(results.filter((r) => r.claimed)).toHaveLength(1);
+    expect((await deliveryState(deliveryId)).attempt_count).toBe(1);
+  });
+
+  it('does not claim before the delivery is due', async () => {
+    const deliveryId = await makeDelivery(await makeEndpoint());
+    await sql`update webhook_deliveries set next_attempt_at = ${at(5 * SECOND)} where delivery_id = ${deliveryId}`.execute(em().getKysely());
+    expect(await claimWebhookDelivery({ em: em(), deliveryId, now: T0 })).toEqual({ claimed: false, reason: 'not_due', nextAttemptAt: at(5 * SECOND) });
+    expect(await claimWebhookDelivery({ em: em(), deliveryId: randomUUID(), now: T0 })).toEqual({ claimed: false, reason: 'not_found' });
+    // A pending row without a due time is never stranded.
+    await sql`update webhook_deliveries set next_attempt_at = null where delivery_id = ${deliveryId}`.execute(em().getKysely());
+    expect((await claimWebhookDelivery({ em: em(), deliveryId, now: T0 })).claimed).toBe(true);
+  });
+
+  it('retries along the schedule and fails once it is exhausted, logging every attempt', async () => {
+    const deliveryId = await makeDelivery(await makeEndpoint());
+    let now = T0;
+    const outcomes = [];
+    for (let i = 0; i < SCHEDULE.length; i++) {
+      const c = await claim(deliveryId, now);
+      expect(c.attemptNumber).toBe(i + 1);
+      const o = await record(c, FAIL, now);
+      outcomes.push([o.outcome, o.nextAttemptAt && (o.nextAttemptAt.getTime() - now.getTime()) / SECOND]);
+      if (o.nextAttemptAt) now = o.nextAttemptAt;
+    }
+    expect(outcomes).toEqual([['retry_scheduled', 10], ['retry_scheduled', 20], ['retry_scheduled', 40], ['retry_scheduled', 80], ['failed', null]]);
+    expect(await deliveryState(deliveryId)).toMatchObject({ status: 'failed', attempt_count: 5, next_attempt_at: null });
+    const attempts = await attemptsOf(deliveryId);
+    expect(attempts).toHaveLength(5);
+    expect(attempts.every((a) => a.status_code === 500 && a.error === 'receiver answered 500' && a.response_excerpt === 'boom')).toBe(true);
+  });
+
+  it('honours Retry-After when it asks for longer than the schedule', async () => {
+    const deliveryId = await makeDelivery(await makeEndpoint());
+    const c = await claim(deliveryId, T0);
+    const o = await record(c, { ...FAIL, statusCode: 429, retryAfterMs: 90 * SECOND }, T0);
+    expect(o).toMatchObject({ outcome: 'retry_scheduled', nextAttemptAt: at(90 * SECOND) });
+    expect(o.wakeUps).toEqual([{ deliveryId, at: at(90 * SECOND) }]);
+  });
+});
+
+describe('a worker killed mid-send', () => {
+  it('leads to a resend after the lease, never a loss, and the late worker cannot overwrite the outcome', async () => {
+    const deliveryId = await makeDelivery(await makeEndpoint());
+    const first = await claim(deliveryId, T0, { leaseMs: 45 * SECOND });
+    // The worker dies here: no record. Until the lease ends nobody else sends it…
+    expect(await findDueWebhookDeliveries({ em: em(), now: at(44 * SECOND) })).not.toContain(deliveryId);
+    expect(await claimWebhookDelivery({ em: em(), deliveryId, now: at(44 * SECOND) })).toMatchObject({ claimed: false, reason: 'not_due' });
+    // …then the sweeper finds it due and another worker resends it.
+    expect(await findDueWebhookDeliveries({ em: em(), now: at(45 * SECOND) })).toContain(deliveryId);
+    const second = await claim(deliveryId, at(45 * SECOND));
+    expect(second.attemptNumber).toBe(2);
+    expect(second.messageId).toBe(first.messageId); // same webhook-id: the receiver deduplicates
+    expect((await attemptsOf(deliveryId))[0]).toMatchObject({ status_code: null, attempted_at: T0, duration_ms: 45_000, error: expect.stringMatching(/^no result recorded: the worker stopped/) });
+
+    expect(await record(first, OK, at(50 * SECOND))).toMatchObject({ outcome: 'stale' });
+    expect((await deliveryState(deliveryId)).status).toBe('pending');
+    expect(await record(second, OK, at(51 * SECOND))).toMatchObject({ outcome: 'succeeded' });
+    expect(await deliveryState(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 2 });
+    expect(await attemptsOf(deliveryId)).toHaveLength(3); // the lost attempt, the late one, the successful one
+  });
+});
+
+describe('disabling an endpoint', () => {
+  it('disables it on 410 Gone with a reason and fails its waiting deliveries', async () => {
+    const endpointId = await makeEndpoint();
+    const gone = await makeDelivery(endpointId);
+    const waiting = await makeDelivery(endpointId);
+    const o = await record(await claim(gone, T0), { ...FAIL, statusCode: 410, gone: true, error: 'receiver answered 410' }, T0);
+    expect(o.outcome).toBe('endpoint_disabled');
+    expect(o.disabledReason).toMatch(/410 Gone/);
+    expect(await endpointState(endpointId)).toMatchObject({ enabled: false, disabled_reason: o.disabledReason });
+    expect((await deliveryState(gone)).status).toBe('failed');
+    expect((await deliveryState(waiting)).status).toBe('failed');
+    // A delivery written before the disable was seen is failed at claim, without an attempt.
+    await sql`update webhook_deliveries set status = 'pending', next_attempt_at = ${T0} where delivery_id = ${waiting}`.execute(em().getKysely());
+    expect(await claimWebhookDelivery({ em: em(), deliveryId: waiting, now: T0 })).toEqual({ claimed: false, reason: 'endpoint_disabled' });
+    expect(await attemptsOf(waiting)).toHaveLength(0);
+  });
+
+  it('disables an endpoint whose deliveries have all failed for 5 days, and a success resets the clock', async () => {
+    const endpointId = await makeEndpoint();
+    const fail = async (when: Date) => record(await claim(await makeDelivery(endpointId, when), when), FAIL, when);
+    expect((await fail(T0)).outcome).toBe('retry_scheduled');
+    expect((await endpointState(endpointId)).failing_since).toEqual(T0);
+    expect((await fail(at(4 * DAY))).outcome).toBe('retry_scheduled');
+    // One success: the streak ends.
+    await record(await claim(await makeDelivery(endpointId, at(4.5 * DAY)), at(4.5 * DAY)), OK, at(4.5 * DAY));
+    expect((await endpointState(endpointId)).failing_since).toBeNull();
+    expect((await fail(at(5.5 * DAY))).outcome).toBe('retry_scheduled');
+    expect((await fail(at(10.4 * DAY))).outcome).toBe('retry_scheduled');
+    const last = await fail(at(10.5 * DAY));
+    expect(last.outcome).toBe('endpoint_disabled');
+    expect(last.disabledReason).toBe(`Every delivery has failed since ${at(5.5 * DAY).toISOString()} (5 days or more); the last answer was: receiver answered 500.`);
+    expect((await endpointState(endpointId)).enabled).toBe(false);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after consecutive failures, holds new deliveries behind one probe without using their budget, and closes on success', async () => {
+    const endpointId = await makeEndpoint();
+    const failing = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
+    const recordB = (c: ClaimedWebhookDelivery, r: SendWebhookResult, now: Date) => record(c, r, now, 3);
+    for (const id of failing.slice(0, 2)) expect((await recordB(await claim(id, T0), FAIL, T0)).breakerUntil).toBeNull();
+    const third = await recordB(await claim(failing[2], T0), FAIL, T0);
+    expect(third.breakerUntil).toEqual(at(10 * SECOND)); // schedule step 1
+    expect((await endpointState(endpointId)).consecutive_failures).toBe(3);
+
+    // New deliveries wait behind the breaker; waiting costs no attempt.
+    const fresh = [await makeDelivery(endpointId, at(SECOND)), await makeDelivery(endpointId, at(SECOND))];
+    for (const id of fresh) {
+      expect(await claimWebhookDelivery({ em: em(), deliveryId: id, now: at(SECOND) })).toEqual({ claimed: false, reason: 'breaker_open', nextAttemptAt: at(10 * SECOND) });
+      expect(await deliveryState(id)).toMatchObject({ attempt_count: 0, next_attempt_at: at(10 * SECOND) });
+    }
+
+    // At breaker_until one probe goes; the others wait for it.
+    const probe = await claim(fresh[0], at(10 * SECOND), { leaseMs: 45 * SECOND });
+    expect(probe.isProbe).toBe(true);
+    expect(await claimWebhookDelivery({ em: em(), deliveryId: fresh[1], now: at(10 * SECOND) })).toEqual({ claimed: false, reason: 'breaker_open', nextAttemptAt: at(55 * SECOND) });
+    expect(await claimWebhookDelivery({ em: em(), deliveryId: failing[0], now: at(11 * SECOND) })).toMatchObject({ claimed: false });
+
+    // The probe fails: the breaker re-opens for the next step of the schedule, everything waits again.
+    const failedProbe = await recordB(probe, FAIL, at(12 * SECOND));
+    expect(failedProbe.breakerUntil).toEqual(at(32 * SECOND)); // 12 s + 20 s
+    expect((await deliveryState(fresh[1])).next_attempt_at).toEqual(at(55 * SECOND)); // already later: untouched
+    expect((await deliveryState(fresh[0])).next_attempt_at).toEqual(at(32 * SECOND));
+
+    // The next probe succeeds: the breaker closes and the waiting deliveries are released at once.
+    const probe2 = await claim(fresh[0], at(32 * SECOND));
+    expect(probe2).toMatchObject({ isProbe: true, attemptNumber: 2 });
+    const closed = await recordB(probe2, OK, at(33 * SECOND));
+    expect(closed.outcome).toBe('succeeded');
+    expect(closed.wakeUps.map((w) => w.deliveryId).sort()).toEqual([...failing, fresh[1]].sort());
+    expect(await endpointState(endpointId)).toMatchObject({ consecutive_failures: 0, failing_since: null, breaker_until: null, last_success_at: at(33 * SECOND) });
+    const next = await claim(fresh[1], at(33 * SECOND));
+    expect(next).toMatchObject({ isProbe: false, attemptNumber: 1 }); // the deferrals cost it nothing
+  });
+
+  it('does not let a straggler’s failure cut short the hold of a probe in flight', async () => {
+    const endpointId = await makeEndpoint();
+    const ids = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
+    const claims = [];
+    for (const id of ids) claims.push(await claim(id, T0, { leaseMs: 60 * SECOND }));
+    for (const c of claims.slice(0, 3)) await record(c, FAIL, T0, 3);
+    const probe = await claim(await makeDelivery(endpointId, at(10 * SECOND)), at(10 * SECOND), { leaseMs: 45 * SECOND });
+    expect(probe.isProbe).toBe(true);
+    const straggler = await record(claims[3], FAIL, at(12 * SECOND), 3); // its own step would be 12 s + 20 s
+    expect(straggler.breakerUntil).toEqual(at(55 * SECOND));
+    expect((await endpointState(endpointId)).breaker_until).toEqual(at(55 * SECOND));
+  });
+
+  it('sends the realtor’s resend as the probe instead of waiting out the cool-down', async () => {
+    const endpointId = await makeEndpoint();
+    const ids = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
+    for (const id of ids) await record(await claim(id, T0), FAIL, T0, 3);
+    expect((await endpointState(endpointId)).breaker_until).toEqual(at(10 * SECOND));
+    await resendWebhookDelivery({ em: em(), tenant: tenant(), deliveryId: ids[0], now: at(SECOND) });
+    const c = await claim(ids[0], at(SECOND));
+    expect(c).toMatchObject({ isProbe: true, attemptNumber: 1 });
+  });
+});
+
+describe('per-endpoint concurrency bound', () => {
+  it('defers claims beyond the bound without using an attempt, and leaves other endpoints alone', async () => {
+    const slow = await makeEndpoint();
+    const other = await makeEndpoint();
+    const ids = [await makeDelivery(slow), await makeDelivery(slow), await makeDelivery(slow)];
+    await claim(ids[0], T0, { maxInFlight: 2 });
+    await claim(ids[1], T0, { maxInFlight: 2 });
+    const third = await claimWebhookDelivery({ em: em(), deliveryId: ids[2], now: T0, maxInFlight: 2, random: noJitter });
+    expect(third).toEqual({ claimed: false, reason: 'concurrency_limit', nextAttemptAt: at(1500) });
+    expect((await deliveryState(ids[2])).attempt_count).toBe(0);
+    expect((await claimWebhookDelivery({ em: em(), deliveryId: await makeDelivery(other), now: T0, maxInFlight: 2 })).claimed).toBe(true);
+  });
+});
+
+describe('resend and recover', () => {
+  it('resends one delivery with a fresh budget, only for its owner and only on an enabled endpoint', async () => {
+    const endpointId = await makeEndpoint();
+    const deliveryId = await makeDelivery(endpointId);
+    await record(await claim(deliveryId, T0), OK, T0);
+    const stranger = tenantOfUser(await makeUser());
+    await expect(resendWebhookDelivery({ em: em(), tenant: stranger, deliveryId, now: at(DAY) })).rejects.toMatchObject({ code: 'not_found' });
+    expect(await resendWebhookDelivery({ em: em(), tenant: tenant(), deliveryId, now: at(DAY) })).toEqual({ deliveryId, at: at(DAY) });
+    expect(await deliveryState(deliveryId)).toMatchObject({ status: 'pending', attempt_count: 0, next_attempt_at: at(DAY) });
+    await claim(deliveryId, at(DAY), { leaseMs: 45 * SECOND });
+    await expect(resendWebhookDelivery({ em: em(), tenant: tenant(), deliveryId, now: at(DAY + SECOND) })).rejects.toMatchObject({ code: 'conflict', message: 'This delivery is being sent right now.' });
+    await sql`update webhook_endpoints set enabled = false where endpoint_id = ${endpointId}`.execute(em().getKysely());
+    await expect(resendWebhookDelivery({ em: em(), tenant: tenant(), deliveryId, now: at(2 * DAY) })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('recovers every failed delivery since a time once the endpoint is enabled again', async () => {
+    const endpointId = await makeEndpoint();
+    const old = await makeDelivery(endpointId, at(-DAY));
+    const recent = [await makeDelivery(endpointId, at(SECOND)), await makeDelivery(endpointId, at(2 * SECOND))];
+    const ok = await makeDelivery(endpointId, at(3 * SECOND));
+    await record(await claim(ok, at(3 * SECOND)), OK, at(3 * SECOND));
+    // 410 disables the endpoint and fails the rest.
+    await record(await claim(recent[0], at(4 * SECOND)), { ...FAIL, statusCode: 410, gone: true }, at(4 * SECOND));
+    for (const id of [old, ...recent]) expect((await deliveryState(id)).status).toBe('failed');
+
+    await expect(recoverWebhookDeliveries({ em: em(), tenant: tenant(), endpointId, since: T0, now: at(DAY) })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(enableWebhookEndpoint({ em: em(), tenant: tenantOfUser(await makeUser()), endpointId, now: at(DAY) })).rejects.toMatchObject({ code: 'not_found' });
+    await enableWebhookEndpoint({ em: em(), tenant: tenant(), endpointId, now: at(DAY) });
+    expect(await endpointState(endpointId)).toMatchObject({ enabled: true, disabled_reason: null, consecutive_failures: 0, breaker_until: null });
+    const wakeUps = await recoverWebhookDeliveries({ em: em(), tenant: tenant(), endpointId, since: T0, now: at(DAY) });
+    expect(wakeUps.map((w) => w.deliveryId).sort()).toEqual([...recent].sort());
+    for (const id of recent) expect(await deliveryState(id)).toMatchObject({ status: 'pending', attempt_count: 0, next_attempt_at: at(DAY) });
+    expect((await deliveryState(old)).status).toBe('failed');
+    expect((await deliveryState(ok)).status).toBe('succeeded');
+  });
+});
+
+describe('end to end through a loopback receiver', () => {
+  it('a receiver that is down and comes back gets the message, signed, with the same webhook-id each time', async () => {
+    const secret = createWebhookSecret();
+    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    let failuresLeft = 2;
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        if (failuresLeft-- > 0) res.writeHead(503, { 'retry-after': '0' }).end('maintenance');
+        else res.writeHead(200).end('thanks');
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/porchlight`;
+      await makeEndpoint({ url, secret });
+      const start = new Date();
+      const { wakeUps } = await recordWebhookMessage({ em: em(), userId, type: 'lead.deleted', data: { leadId: randomUUID() }, now: start, schedule: [0, 0, 0] });
+      const deliveryId = wakeUps.find(() => true)!.deliveryId;
+      expect(wakeUps).toHaveLength(1);
+
+      // What the worker handler will do: claim, sign this attempt, send through the guard, record.
+      const outcomes: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const now = new Date();
+        const c = await claim(deliveryId, now);
+        const body = JSON.stringify(c.payload);
+        const headers = createWebhookHeaders({ id: c.messageId, timestamp: now, body, secrets: c.secrets });
+        const result = await sendWebhook({ url: c.url, headers: { ...headers }, body, allowedHosts: ['127.0.0.1'] });
+        const o = await recordWebhookAttempt({ em: em(), claim: c, result, now: new Date(), schedule: [0, 0, 0], random: noJitter });
+        outcomes.push(o.outcome);
+        if (o.outcome !== 'retry_scheduled') break;
+      }
+      expect(outcomes).toEqual(['retry_scheduled', 'retry_scheduled', 'succeeded']);
+      expect(received).toHaveLength(3);
+      expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1);
+      for (const r of received) {
+        expect(new Webhook(secret).verify(r.body, r.headers as Record<string, string>)).toMatchObject({ type: 'lead.deleted' });
+      }
+      const attempts = await attemptsOf(deliveryId);
+      expect(attempts.map((a) => [a.status_code, a.response_excerpt])).toEqual([[503, 'maintenance'], [503, 'maintenance'], [200, 'thanks']]);
+      expect((await deliveryState(deliveryId)).status).toBe('succeeded');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
+  });
+});

@@ -1,0 +1,307 @@
+// Test data factories: each `make…` writes real rows and returns what tests need (ids, keys,
+// clients). Accounts, API keys and sites go through the HTTP API, as a realtor would make them;
+// rows the API cannot produce by itself (scores, past timestamps, anonymous events, webhook rows)
+// go through the ORM entities, never through domain functions, so a factory does not change when
+// a core function's signature does.
+//
+// Timestamps: a `Date`, or an ISO string when a test needs microseconds (`…00.123456Z`), which
+// reaches Postgres as written (em.insert passes it through; a Date would cut it to milliseconds).
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { EntityData, EntityManager, EntityName, MikroORM } from '@mikro-orm/postgresql';
+import { LeadAnalyticSchema } from '#core/events/lead-analytic.entity.ts';
+import { VisitorSchema } from '#core/events/visitor.entity.ts';
+import { InquirySchema, type InquirySource } from '#core/inquiries/inquiry.entity.ts';
+import { type LeadStatus, LeadSchema, type ScoreBand, type ScoreBreakdown } from '#core/leads/lead.entity.ts';
+import { FollowUpReminderSchema, type ReminderStatus } from '#core/reminders/follow-up-reminder.entity.ts';
+import { WebhookEndpointSchema } from '#core/webhooks/webhook-endpoint.entity.ts';
+import { WebhookMessageSchema } from '#core/webhooks/webhook-message.entity.ts';
+import { ApiClient } from './http.ts';
+
+/** What factories write through: a test server's ORM, and its URL for rows made over HTTP. */
+export interface FactoryTarget {
+  orm: MikroORM;
+  url: string;
+}
+
+/** A `Date`, or an ISO string kept to the microsecond. */
+export type TestTime = Date | string;
+
+/** Rows per INSERT in bulk factories: well under Postgres's 65,535 bind parameters. */
+const INSERT_CHUNK_ROWS = 1000;
+
+async function insertRows(server: FactoryTarget, entity: EntityName, rows: Record<string, unknown>[]): Promise<void> {
+  const em = server.orm.em.fork() as EntityManager;
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
+    // The entity property types say Date; a microsecond string is passed on to Postgres unchanged.
+    await em.insertMany(entity, rows.slice(i, i + INSERT_CHUNK_ROWS) as EntityData<object>[]);
+  }
+}
+
+function shortId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+// ── Realtors ──────────────────────────────────────────────────────────────────────────────────
+
+export interface Realtor<C extends ApiClient = ApiClient> {
+  userId: string;
+  username: string;
+  email: string;
+  password: string;
+  /** Signed in: a session cookie and CSRF token, or (`auth: 'apiKey'`) a bearer key and no cookie. */
+  client: C;
+  /** The plain API key when `auth: 'apiKey'`, else null. */
+  apiKey: string | null;
+}
+
+export interface RealtorOptions<C extends ApiClient> {
+  /** `session` (default): the client keeps the signup cookie; `apiKey`: the client sends only a fresh API key. */
+  auth?: 'session' | 'apiKey';
+  /** The client to sign in (a subclass that records answers, say); default a new ApiClient. */
+  client?: C;
+  username?: string;
+  email?: string;
+  password?: string;
+}
+
+/** Signs a realtor up over HTTP (`POST /v1/auth/signup`). */
+export async function makeRealtor<C extends ApiClient = ApiClient>(server: FactoryTarget, opts: RealtorOptions<C> = {}): Promise<Realtor<C>> {
+  const client = opts.client ?? (new ApiClient(server.url) as C);
+  const overrides = { username: opts.username, email: opts.email, password: opts.password };
+  const account = await client.signUp(Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
+  let apiKey: string | null = null;
+  if (opts.auth === 'apiKey') {
+    apiKey = await makeApiKey({ client });
+    client.cookie = '';
+    client.csrfToken = '';
+    client.bearer = apiKey;
+  }
+  return { ...account, client, apiKey };
+}
+
+/** Creates an API key over HTTP for a signed-in realtor; returns the plain key (shown once). */
+export async function makeApiKey(realtor: { client: ApiClient }, name = `key ${shortId()}`): Promise<string> {
+  const res = await realtor.client.post('/v1/api-keys', { name });
+  if (res.status !== 201) throw new Error(`API key creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.key;
+}
+
+/** A new client that authenticates with `key` only (Bearer, no cookie, no CSRF). */
+export function createBearerClient(server: FactoryTarget, key: string): ApiClient {
+  const client = new ApiClient(server.url);
+  client.bearer = key;
+  return client;
+}
+
+// ── Sites ─────────────────────────────────────────────────────────────────────────────────────
+
+export interface TestSite {
+  siteId: string;
+  publicKey: string;
+  name: string;
+  allowedOrigins: string[];
+}
+
+/** Creates a site over HTTP (`POST /v1/sites`) as `realtor`. */
+export async function makeSite(realtor: { client: ApiClient }, input: { name?: string; allowedOrigins?: string[] } = {}): Promise<TestSite> {
+  const res = await realtor.client.post('/v1/sites', { name: input.name ?? `Site ${shortId()}`, ...(input.allowedOrigins ? { allowedOrigins: input.allowedOrigins } : {}) });
+  if (res.status !== 201) throw new Error(`site creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const { siteId, publicKey, name, allowedOrigins } = res.body;
+  return { siteId, publicKey, name, allowedOrigins };
+}
+
+// ── Leads ─────────────────────────────────────────────────────────────────────────────────────
+
+export interface LeadSeed {
+  userId: string;
+  siteId?: string | null;
+  /** Default `Lead <random>`. */
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  contactInfo?: string | null;
+  status?: LeadStatus;
+  score?: number;
+  /** Not derived from `score`: a test states the band it means. Default `cold`. */
+  scoreBand?: ScoreBand;
+  scoreBreakdown?: ScoreBreakdown | null;
+  createdAt?: TestTime;
+  updatedAt?: TestTime;
+  lastActivityAt?: TestTime | null;
+  scoredAt?: TestTime | null;
+  needsRescore?: boolean;
+}
+
+function leadRow(seed: LeadSeed): Record<string, unknown> & { leadId: string } {
+  const { userId, siteId, ...rest } = seed;
+  const row: Record<string, unknown> & { leadId: string } = {
+    leadId: randomUUID(), user: userId, site: siteId ?? null, name: `Lead ${shortId()}`, status: 'new', score: 0, scoreBand: 'cold', ...rest,
+  };
+  // Unset timestamps take the column defaults (now()), as rows written by the app would.
+  for (const key of ['createdAt', 'updatedAt'] as const) if (row[key] === undefined) delete row[key];
+  return row;
+}
+
+/** Inserts leads directly, for states the API cannot reach by itself (scores, bands, past times). */
+export async function makeLeads(server: FactoryTarget, seeds: LeadSeed[]): Promise<string[]> {
+  const rows = seeds.map(leadRow);
+  await insertRows(server, LeadSchema, rows);
+  return rows.map((r) => r.leadId);
+}
+
+export async function makeLead(server: FactoryTarget, seed: LeadSeed): Promise<{ leadId: string }> {
+  const [leadId] = await makeLeads(server, [seed]);
+  return { leadId };
+}
+
+// ── Analytics events and visitors ─────────────────────────────────────────────────────────────
+
+export interface EventSeed {
+  siteId: string;
+  /** null (default): an anonymous visitor's event, not yet stitched to a lead. */
+  leadId?: string | null;
+  /** `event_type`; default `page_view`. */
+  type?: string;
+  value?: string | null;
+  visitorId?: string | null;
+  /** `event_date`; default now(). */
+  at?: TestTime;
+  listingRef?: string | null;
+  pageUrl?: string | null;
+  clientEventId?: string | null;
+  props?: Record<string, string | number | boolean | null> | null;
+  receivedAt?: TestTime;
+}
+
+/** Inserts analytics events (`lead_analytics`) as ingest and stitching would have left them. */
+export async function makeEvents(server: FactoryTarget, seeds: EventSeed[]): Promise<string[]> {
+  const rows = seeds.map((s) => {
+    const row: Record<string, unknown> = {
+      analyticId: randomUUID(), site: s.siteId, lead: s.leadId ?? null, eventType: s.type ?? 'page_view', eventValue: s.value ?? null,
+      visitorId: s.visitorId ?? null, listingRef: s.listingRef ?? null, pageUrl: s.pageUrl ?? null, clientEventId: s.clientEventId ?? null,
+      props: s.props ?? null, eventDate: s.at, receivedAt: s.receivedAt,
+    };
+    for (const key of ['eventDate', 'receivedAt']) if (row[key] === undefined) delete row[key];
+    return row;
+  });
+  await insertRows(server, LeadAnalyticSchema, rows);
+  return rows.map((r) => r.analyticId as string);
+}
+
+export async function makeEvent(server: FactoryTarget, seed: EventSeed): Promise<{ analyticId: string }> {
+  const [analyticId] = await makeEvents(server, [seed]);
+  return { analyticId };
+}
+
+export interface VisitorSeed {
+  siteId: string;
+  visitorId?: string;
+  leadId?: string | null;
+  /** Default now(); `lastSeenAt` defaults to `firstSeenAt`. */
+  firstSeenAt?: TestTime;
+  lastSeenAt?: TestTime;
+  stitchedAt?: TestTime | null;
+}
+
+/** Inserts a visitor (an anonymous browser on a site), linked to a lead when `leadId` is given. */
+export async function makeVisitor(server: FactoryTarget, seed: VisitorSeed): Promise<{ siteId: string; visitorId: string }> {
+  const visitorId = seed.visitorId ?? `v_${shortId()}`;
+  const row: Record<string, unknown> = { site: seed.siteId, visitorId, lead: seed.leadId ?? null, stitchedAt: seed.stitchedAt ?? null };
+  if (seed.firstSeenAt !== undefined) row.firstSeenAt = seed.firstSeenAt;
+  if ((seed.lastSeenAt ?? seed.firstSeenAt) !== undefined) row.lastSeenAt = seed.lastSeenAt ?? seed.firstSeenAt;
+  await insertRows(server, VisitorSchema, [row]);
+  return { siteId: seed.siteId, visitorId };
+}
+
+// ── Inquiries, reminders ──────────────────────────────────────────────────────────────────────
+
+export interface InquirySeed {
+  leadId: string;
+  /** Default `Question`. */
+  message?: string;
+  /** Default `manual`. */
+  source?: InquirySource;
+  siteId?: string | null;
+  listingRef?: string | null;
+  pageUrl?: string | null;
+  clientEventId?: string | null;
+  /** Default now(). */
+  createdAt?: TestTime;
+}
+
+/** Inserts inquiries directly (no rescore flag, no job): for history a test reads, not for the inquiry flow. */
+export async function makeInquiries(server: FactoryTarget, seeds: InquirySeed[]): Promise<string[]> {
+  const rows = seeds.map((s) => {
+    const row: Record<string, unknown> = {
+      inquiryId: randomUUID(), lead: s.leadId, message: s.message ?? 'Question', source: s.source ?? 'manual', site: s.siteId ?? null,
+      listingRef: s.listingRef ?? null, pageUrl: s.pageUrl ?? null, clientEventId: s.clientEventId ?? null,
+    };
+    if (s.createdAt !== undefined) row.createdAt = s.createdAt;
+    return row;
+  });
+  await insertRows(server, InquirySchema, rows);
+  return rows.map((r) => r.inquiryId as string);
+}
+
+export async function makeInquiry(server: FactoryTarget, seed: InquirySeed): Promise<{ inquiryId: string }> {
+  const [inquiryId] = await makeInquiries(server, [seed]);
+  return { inquiryId };
+}
+
+export interface ReminderSeed {
+  leadId: string;
+  userId: string;
+  /** Default a day from now. */
+  reminderDate?: TestTime;
+  /** Default `Call`. */
+  message?: string;
+  kind?: 'manual' | 'auto';
+  status?: ReminderStatus;
+  firedAt?: TestTime | null;
+  completedAt?: TestTime | null;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Inserts a follow-up reminder (no BullMQ job: the sweeper, or the test, decides what fires). */
+export async function makeReminder(server: FactoryTarget, seed: ReminderSeed): Promise<{ reminderId: string }> {
+  const reminderId = randomUUID();
+  await insertRows(server, FollowUpReminderSchema, [{
+    reminderId, lead: seed.leadId, user: seed.userId, reminderDate: seed.reminderDate ?? new Date(Date.now() + DAY_MS),
+    reminderMessage: seed.message ?? 'Call', kind: seed.kind ?? 'manual', status: seed.status ?? 'pending',
+    firedAt: seed.firedAt ?? null, completedAt: seed.completedAt ?? null,
+  }]);
+  return { reminderId };
+}
+
+// ── Webhooks ──────────────────────────────────────────────────────────────────────────────────
+
+export interface WebhookEndpointSeed {
+  userId: string;
+  url: string;
+  description?: string | null;
+  /** null (default): every event type. */
+  eventTypes?: string[] | null;
+  enabled?: boolean;
+  disabledReason?: string | null;
+  /** Default a fresh `whsec_` secret. */
+  secret?: string;
+}
+
+/** Inserts a webhook endpoint; returns its id and its signing secret. */
+export async function makeWebhookEndpoint(server: FactoryTarget, seed: WebhookEndpointSeed): Promise<{ endpointId: string; secret: string }> {
+  const endpointId = randomUUID();
+  const secret = seed.secret ?? `whsec_${randomBytes(24).toString('base64')}`;
+  await insertRows(server, WebhookEndpointSchema, [{
+    endpointId, user: seed.userId, url: seed.url, description: seed.description ?? null, secret, eventTypes: seed.eventTypes ?? null,
+    enabled: seed.enabled ?? true, disabledReason: seed.disabledReason ?? null,
+  }]);
+  return { endpointId, secret };
+}
+
+/** Inserts a webhook message (`msg_…`) with its payload, as an outbox write would have. */
+export async function makeWebhookMessage(server: FactoryTarget, seed: { userId: string; eventType: string; payload: Record<string, unknown> }): Promise<{ messageId: string }> {
+  const messageId = `msg_${randomBytes(18).toString('base64url')}`;
+  await insertRows(server, WebhookMessageSchema, [{ messageId, user: seed.userId, eventType: seed.eventType, payload: seed.payload }]);
+  return { messageId };
+}
