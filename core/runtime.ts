@@ -113,10 +113,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
 
   const workerConnections: Redis[] = [];
   let closing: Promise<void> | undefined;
+  // Queues first (they use the connections), then the connections, then Postgres. Every step runs
+  // even if one before it failed, so a failing step never leaves a socket holding the process open.
   const closeAll = async () => {
-    await queues.close();
-    await Promise.all([...workerConnections, redis].map(closeRedis));
-    await orm.close(true);
+    const steps = [() => queues.close(), () => Promise.all([...workerConnections, redis].map(closeRedis)), () => orm.close(true)];
+    const failures: unknown[] = [];
+    for (const step of steps) await step().catch((err: unknown) => failures.push(err));
+    if (failures.length) throw failures[0];
   };
   return {
     config, logger, orm, appliedMigrations, redis, queues,
