@@ -1,16 +1,10 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Redis } from 'ioredis';
-import type { Config } from '#core/config.ts';
-import type { Queues } from '#core/jobs/queues.ts';
-import type { Logger } from '#core/logger.ts';
+import type { Runtime } from '#core/runtime.ts';
 
-/** Everything the HTTP app needs; built by main.ts (or the test harness) and passed in. */
-export interface AppDeps {
-  config: Config;
-  orm: MikroORM;
-  redis: Redis;
-  queues: Queues;
-  logger: Logger;
+/**
+ * Everything the HTTP app needs: the parts of the process runtime (`createRuntime`) it uses, so
+ * main.ts, the bench and the test harness pass their runtime as it is.
+ */
+export interface AppDeps extends Pick<Runtime, 'config' | 'orm' | 'redis' | 'queues' | 'logger'> {
   /** Injected clock (tests may freeze time). */
   now?: () => Date;
 }

@@ -1,21 +1,13 @@
 // The API process: listen, and shut down gracefully on SIGTERM/SIGINT.
 import type { AddressInfo } from 'node:net';
-import { loadConfigOrExit } from '#core/config.ts';
-import { initOrm } from '#core/db/orm.ts';
-import { createQueues } from '#core/jobs/queues.ts';
-import { createLogger } from '#core/logger.ts';
-import { createRedis } from '#core/redis.ts';
+import { createRuntimeOrExit } from '#core/runtime.ts';
 import { createApp } from './app.ts';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-const config = loadConfigOrExit();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
-const orm = await initOrm(config.DATABASE_URL);
-const redis = createRedis(config.REDIS_URL, { name: 'porchlight-api' });
-redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-const queues = createQueues(redis, config.QUEUE_PREFIX);
-const app = createApp({ config, orm, redis, queues, logger });
+const runtime = await createRuntimeOrExit({ name: 'api' });
+const { config, logger } = runtime;
+const app = createApp(runtime);
 
 const server = app.listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
@@ -39,9 +31,8 @@ async function shutdown(signal: string) {
     server.closeIdleConnections();
   });
   clearInterval(reaper);
-  await queues.close();
-  await redis.quit().catch(() => undefined);
-  await orm.close(true);
+  // Requests are done: now the queues, Redis and the ORM can go.
+  await runtime.close();
   clearTimeout(force);
   logger.info('stopped');
 }

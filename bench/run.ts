@@ -11,11 +11,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createApp } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
-import { migrateDatabase } from '../core/db/migrate.ts';
-import { initOrm } from '../core/db/orm.ts';
-import { createQueues } from '../core/jobs/queues.ts';
-import { createLogger } from '../core/logger.ts';
-import { createRedis } from '../core/redis.ts';
+import { createRuntime } from '../core/runtime.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 10;
@@ -28,13 +24,10 @@ async function main() {
   await admin.connect();
   await admin.query(`drop database if exists "${new URL(DB_URL).pathname.slice(1)}" with (force)`);
   await admin.end();
-  await migrateDatabase(DB_URL);
 
   const config = loadConfig({ DATABASE_URL: DB_URL, QUEUE_PREFIX: `bench${Date.now()}`, LOG_LEVEL: 'silent', TRUST_PROXY: 'true' });
-  const orm = await initOrm(DB_URL, { pool: { min: 2, max: 10 } });
-  const redis = createRedis(config.REDIS_URL, { name: 'porchlight-bench' });
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
-  const app = createApp({ config, orm, redis, queues, logger: createLogger({ level: 'silent', name: 'bench' }) });
+  const runtime = await createRuntime({ name: 'bench', config, migrate: true, orm: { pool: { min: 2, max: 10 } } });
+  const app = createApp(runtime);
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -100,9 +93,7 @@ async function main() {
 
   server.close();
   server.closeAllConnections();
-  await queues.close();
-  await redis.quit();
-  await orm.close(true);
+  await runtime.close();
 }
 
 await main();

@@ -1,17 +1,13 @@
 // Generates a migration from the difference between the entities and the database
 // (`npm run migration:create`, or `-- --initial` for the first one). Read it before committing.
-import { loadConfigOrExit } from '../core/config.ts';
-import { ensureDatabase } from '../core/db/migrate.ts';
-import { initOrm } from '../core/db/orm.ts';
+import { createRuntimeOrExit } from '../core/runtime.ts';
 
-const config = loadConfigOrExit();
-await ensureDatabase(config.DATABASE_URL);
-const orm = await initOrm(config.DATABASE_URL);
+// Migrated first: the new migration is the difference from the latest one, not from an empty database.
+const runtime = await createRuntimeOrExit({ name: 'migration-create', redis: false, migrate: true, orm: { pool: { min: 0, max: 2 } } });
 try {
-  await orm.migrator.up();
   const initial = process.argv.includes('--initial');
-  const result = await orm.migrator.create(undefined, false, initial);
+  const result = await runtime.orm.migrator.create(undefined, false, initial);
   process.stdout.write(result.fileName ? `created ${result.fileName}\n` : 'no changes\n');
 } finally {
-  await orm.close(true);
+  await runtime.close();
 }

@@ -2,18 +2,14 @@
 // One Ctrl-C (or SIGTERM) stops both gracefully; if either exits, the other is stopped too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadConfigOrExit } from '../core/config.ts';
-import { migrateDatabase } from '../core/db/migrate.ts';
+import { createRuntimeOrExit } from '../core/runtime.ts';
 
-const config = loadConfigOrExit();
-try {
-  const applied = await migrateDatabase(config.DATABASE_URL);
-  process.stdout.write(applied.length ? `applied migrations: ${applied.join(', ')}\n` : 'database is up to date\n');
-} catch (err) {
-  process.stderr.write(`Could not migrate ${new URL(config.DATABASE_URL).host}: ${(err as Error).message}\n` +
-    'Is PostgreSQL running? See README.md → Prerequisites.\n');
-  process.exit(1);
-}
+// Migrations run here, once, before the API and the worker start.
+// An unreachable Postgres or a failing migration prints one line and exits 1.
+const migrated = await createRuntimeOrExit({ name: 'start', redis: false, migrate: true, orm: { pool: { min: 0, max: 2 } } });
+const { config, appliedMigrations: applied } = migrated;
+process.stdout.write(applied.length ? `applied migrations: ${applied.join(', ')}\n` : 'database is up to date\n');
+await migrated.close();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const children: ChildProcess[] = ['api/main.ts', 'worker/main.ts'].map((entry) =>

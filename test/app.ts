@@ -5,10 +5,8 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from '../api/app.ts';
 import { type Config, loadConfig } from '../core/config.ts';
-import { initOrm } from '../core/db/orm.ts';
-import { createQueues, type Queues } from '../core/jobs/queues.ts';
-import { createLogger } from '../core/logger.ts';
-import { createRedis } from '../core/redis.ts';
+import type { Queues } from '../core/jobs/queues.ts';
+import { createRuntime, type Runtime } from '../core/runtime.ts';
 import { createQueuePrefix, createTestDatabase, type TestDatabase } from './db.ts';
 import { TEST_REDIS_URL } from './env.ts';
 
@@ -19,6 +17,8 @@ export interface TestServer {
   redis: Redis;
   queues: Queues;
   config: Config;
+  /** The server's runtime (`createRuntime`); its fail-fast Redis is `redis`. */
+  runtime: Runtime;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -49,11 +49,11 @@ export async function deletePrefixedKeys(redis: Redis, prefix: string): Promise<
 /** The real Koa app on a random port over a per-file database and queue prefix. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const db = await createTestDatabase();
-  const provisional = testConfig(db, env);
-  const orm = await initOrm(db.url, { pool: { min: 0, max: 5 } });
-  const redis = createRedis(provisional.REDIS_URL, { name: 'porchlight-test-api' });
-  const queues = createQueues(redis, provisional.QUEUE_PREFIX);
-  const logger = createLogger({ level: provisional.LOG_LEVEL, name: 'api-test' });
+  const runtime = await createRuntime({ name: 'test-api', config: testConfig(db, env), orm: { pool: { min: 0, max: 5 } } }).catch(async (err) => {
+    await db.drop();
+    throw err;
+  });
+  const { orm, redis, queues } = runtime;
   // Raw SQL for assertions uses its own small pool with $n placeholders.
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
 
@@ -62,13 +62,13 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const config = { ...provisional, PUBLIC_URL: env.PUBLIC_URL ?? `http://127.0.0.1:${port}` };
-  const app = createApp({ config, orm, redis, queues, logger });
+  const config = { ...runtime.config, PUBLIC_URL: env.PUBLIC_URL ?? `http://127.0.0.1:${port}` };
+  const app = createApp({ ...runtime, config });
   server.on('request', app.callback());
 
   return {
     url: `http://127.0.0.1:${port}`,
-    db, orm, redis, queues, config,
+    db, orm, redis, queues, config, runtime,
     async sql(text, params = []) {
       return (await pool.query(text, params as unknown[])).rows;
     },
@@ -77,10 +77,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await queues.close();
-      await deletePrefixedKeys(redis, config.QUEUE_PREFIX);
-      await redis.quit();
-      await orm.close(true);
+      // Leave nothing in the shared Redis; best-effort when a test has taken its Redis away.
+      await deletePrefixedKeys(redis, config.QUEUE_PREFIX).catch(() => undefined);
+      await runtime.close();
       await pool.end();
       await db.drop();
     },

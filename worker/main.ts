@@ -1,20 +1,14 @@
 // The worker process: hosts one BullMQ Worker per queue and the repeating schedules.
-import { loadConfigOrExit } from '#core/config.ts';
-import { initOrm } from '#core/db/orm.ts';
-import { createQueues } from '#core/jobs/queues.ts';
-import { createLogger } from '#core/logger.ts';
-import { createRedis } from '#core/redis.ts';
+import { createRuntimeOrExit } from '#core/runtime.ts';
 import { HANDLERS, SCHEDULES } from './handlers/index.ts';
 import { startWorkerRuntime, type WorkerRuntime } from './runtime.ts';
 
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
-const config = loadConfigOrExit();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
-const orm = await initOrm(config.DATABASE_URL);
-const connection = createRedis(config.REDIS_URL, { name: 'porchlight-worker' });
-connection.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-const queues = createQueues(connection, config.QUEUE_PREFIX);
+const base = await createRuntimeOrExit({ name: 'worker' });
+const { config, logger, orm, queues } = base;
+// BullMQ Workers get their own connection: it waits out a Redis outage, while `queues` fail fast.
+const connection = base.createWorkerConnection();
 let runtime: WorkerRuntime | undefined;
 let stopping = false;
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -31,8 +25,6 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, SHUTDOWN_TIMEOUT_MS).unref();
   await runtime?.close();
-  await queues.close();
-  await connection.quit().catch(() => undefined);
-  await orm.close(true);
+  await base.close(); // queues, Redis connections, ORM
   logger.info('stopped');
 }

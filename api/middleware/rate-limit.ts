@@ -13,7 +13,9 @@ export interface Limiter {
 
 /**
  * A Redis-backed fixed-window limiter. If Redis is unreachable it fails open (logs, allows):
- * an outage of the scheduler must not take ingestion or login down with it.
+ * an outage of the scheduler must not take ingestion or login down with it. Failing open only
+ * helps if it is quick: give it a fail-fast connection (`createRequestRedis`, the runtime's
+ * `redis`), whose commands are refused while disconnected and time out when Redis stops answering.
  */
 export function createLimiter(opts: { redis: Redis; prefix: string; name: string; points: number; durationSec: number; logger: Logger }): Limiter {
   const limiter = new RateLimiterRedis({
@@ -21,6 +23,8 @@ export function createLimiter(opts: { redis: Redis; prefix: string; name: string
     keyPrefix: `${opts.prefix}:rl:${opts.name}`,
     points: opts.points,
     duration: opts.durationSec,
+    // Refuse at once while the connection is not ready, whatever the client's own queueing options.
+    rejectIfRedisNotReady: true,
   });
   const tooMany = (res: RateLimiterRes) => {
     const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));

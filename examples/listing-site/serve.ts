@@ -11,8 +11,7 @@ import { signUp } from '../../core/accounts/sign-up.ts';
 import { tenantOfUser } from '../../core/accounts/tenant.ts';
 import { UserSchema } from '../../core/accounts/user.entity.ts';
 import { loadConfigOrExit } from '../../core/config.ts';
-import { migrateDatabase } from '../../core/db/migrate.ts';
-import { initOrm } from '../../core/db/orm.ts';
+import { createRuntimeOrExit } from '../../core/runtime.ts';
 import { SiteSchema } from '../../core/sites/site.entity.ts';
 import { createSite } from '../../core/sites/sites.ts';
 
@@ -143,18 +142,13 @@ async function main(): Promise<void> {
     process.stderr.write(`Invalid configuration: EXAMPLE_PORT: expected a port number, got "${rawPort}"\n`);
     process.exit(1);
   }
-  try {
-    await migrateDatabase(config.DATABASE_URL);
-  } catch (err) {
-    process.stderr.write(`Could not migrate ${new URL(config.DATABASE_URL).host}: ${(err as Error).message}\nIs PostgreSQL running? See README.md → Prerequisites.\n`);
-    process.exit(1);
-  }
-  const orm = await initOrm(config.DATABASE_URL, { pool: { min: 0, max: 2 } });
+  // Postgres only, and only while seeding: the pages themselves are static.
+  const runtime = await createRuntimeOrExit({ name: 'example', config, redis: false, migrate: true, orm: { pool: { min: 0, max: 2 } } });
   let seeded: { siteKey: string };
   try {
-    seeded = await seedDemoAccount(orm, [`http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+    seeded = await seedDemoAccount(runtime.orm, [`http://localhost:${port}`, `http://127.0.0.1:${port}`]);
   } finally {
-    await orm.close(true);
+    await runtime.close();
   }
   const example = await startExampleServer({ port, host: '0.0.0.0', apiOrigin: config.PUBLIC_URL, siteKey: seeded.siteKey }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;

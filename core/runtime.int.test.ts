@@ -1,0 +1,113 @@
+// createRuntime: what it opens works, close() closes all of it (also with Redis gone), and a start
+// against an unreachable Redis fails with one line instead of hanging or leaking connections.
+import { readdirSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefixedKeys, testConfig } from '#test/app.ts';
+import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL } from '#test/env.ts';
+import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
+import { MIGRATIONS_PATH } from './db/orm.ts';
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_RECONNECT_MAX_DELAY_MS } from './redis.ts';
+import { createRuntime, RuntimeStartError } from './runtime.ts';
+
+const SMALL_POOL = { pool: { min: 0, max: 2 } };
+
+/** Names of the connections a Redis server sees (CLIENT LIST). */
+async function clientNames(redis: Redis): Promise<string[]> {
+  const list = (await redis.client('LIST')) as string;
+  return [...list.matchAll(/ name=(\S*)/g)].map((m) => m[1]);
+}
+
+let db: TestDatabase;
+let redis: ThrowawayRedis;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  redis = await startThrowawayRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+  await db?.drop();
+});
+
+describe('createRuntime', () => {
+  it('opens Postgres, a fail-fast Redis, queues and worker connections, and close() closes them all', async () => {
+    const runtime = await createRuntime({ name: 'runtime-test', config: testConfig(db), orm: SMALL_POOL });
+    const worker = runtime.createWorkerConnection();
+    expect(await runtime.orm.em.getConnection().execute('select 1 as one')).toEqual([{ one: 1 }]);
+    expect(await runtime.redis.ping()).toBe('PONG');
+    expect(await worker.ping()).toBe('PONG');
+    await runtime.queues.maintenance.add('maintenance.sweep', {}, { jobId: 'runtime-test' });
+    expect(await runtime.queues.maintenance.count()).toBe(1);
+    // The request path fails fast; BullMQ Workers wait for Redis (and require no retry limit).
+    expect(runtime.redis.options).toMatchObject({ enableOfflineQueue: false, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 0 });
+    expect(worker.options).toMatchObject({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    expect(worker.options.commandTimeout).toBeUndefined();
+
+    await deletePrefixedKeys(runtime.redis, runtime.config.QUEUE_PREFIX);
+    await runtime.close();
+    expect(runtime.redis.status).toBe('end');
+    expect(worker.status).toBe('end');
+    expect(await runtime.orm.isConnected()).toBe(false);
+    await runtime.close(); // a second close (two signals) is harmless
+  });
+
+  it('closes promptly when Redis has gone away, and nothing reconnects when it returns', async () => {
+    const runtime = await createRuntime({ name: 'runtime-gone', config: testConfig(db, { REDIS_URL: redis.url }), orm: SMALL_POOL });
+    const worker = runtime.createWorkerConnection();
+    const probe = new Redis(redis.url);
+    expect(await clientNames(probe)).toEqual(expect.arrayContaining(['porchlight-runtime-gone', 'porchlight-runtime-gone-blocking']));
+    await probe.quit();
+
+    await redis.stop();
+    const started = performance.now();
+    await runtime.close();
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(await runtime.orm.isConnected()).toBe(false);
+
+    await redis.start();
+    const after = new Redis(redis.url);
+    try {
+      // Absence can only be checked by waiting: longer than the longest pause between reconnects.
+      await new Promise((resolve) => setTimeout(resolve, 2 * REDIS_RECONNECT_MAX_DELAY_MS));
+      expect((await clientNames(after)).filter((n) => n.startsWith('porchlight-runtime-gone'))).toEqual([]);
+      expect([runtime.redis.status, worker.status]).not.toContain('ready');
+    } finally {
+      await after.quit();
+    }
+  });
+
+  it('refuses to start when Redis is unreachable, with one line naming REDIS_URL, and leaves nothing open', async () => {
+    await redis.stop();
+    try {
+      const start = createRuntime({ name: 'runtime-test', config: testConfig(db, { REDIS_URL: redis.url }), orm: SMALL_POOL, redisStartTimeoutMs: 300 });
+      await expect(start).rejects.toBeInstanceOf(RuntimeStartError);
+      await expect(start).rejects.toThrow(new RegExp(`^Could not reach Redis at 127\\.0\\.0\\.1:${redis.port} \\(REDIS_URL\\): connect ECONNREFUSED [^\\n]*$`));
+      // The leak check (test/leak-check.ts) fails this file if the ORM or the connection stayed open.
+    } finally {
+      await redis.start();
+    }
+  });
+
+  it('with migrate, creates a missing database and applies each migration once; redis: false opens no Redis', async () => {
+    const name = createTestDatabaseName('db');
+    const config = testConfig({ name, url: databaseUrl(name), drop: async () => undefined });
+    try {
+      const first = await createRuntime({ name: 'runtime-test', config, redis: false, migrate: true, orm: SMALL_POOL });
+      await first.close();
+      const migrations = readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, ''));
+      expect(first.appliedMigrations).toEqual(migrations.sort());
+      expect('redis' in first).toBe(false);
+
+      const second = await createRuntime({ name: 'runtime-test', config, redis: false, migrate: true, orm: SMALL_POOL });
+      await second.close();
+      expect(second.appliedMigrations).toEqual([]);
+    } finally {
+      const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+      await admin.connect();
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+});

@@ -1,0 +1,178 @@
+// One bootstrap for every process: the API, the worker, the scripts, the bench, the example and the
+// test harness build their config, logger, ORM, Redis connections and queues here, and close them
+// with one close(), so no entry point forgets a connection (BullMQ does not close the ones it is
+// given) or closes them in the wrong order.
+import type { MikroORM, Options } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
+import { type Config, loadConfigOrExit } from './config.ts';
+import { ensureDatabase } from './db/migrate.ts';
+import { initOrm } from './db/orm.ts';
+import { createQueues, QUEUE_NAMES, type Queues } from './jobs/queues.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { closeRedis, createRedis, createRequestRedis, waitForRedis } from './redis.ts';
+
+/** How long a process waits for Redis at start before giving up with a clear error. */
+export const REDIS_START_TIMEOUT_MS = 10_000;
+
+export interface RuntimeOptions {
+  /** Names the service in log lines (`service`) and its Redis connections (`porchlight-<name>`). */
+  name: string;
+  /** Parsed configuration. Default: `loadConfigOrExit()` (process.env; one line and exit 1 when invalid). */
+  config?: Config;
+  /** Default: a pino logger at `config.LOG_LEVEL` named after `name`. */
+  logger?: Logger;
+  /** ORM option overrides, e.g. a smaller pool. Default: none. */
+  orm?: Partial<Options>;
+  /** Create the database when missing and apply pending migrations before returning. Default: false. */
+  migrate?: boolean;
+  /** Connect to Redis and create the queues. Default: true (false for tools that only use Postgres). */
+  redis?: boolean;
+  /** How long to wait for Redis at start. Default: REDIS_START_TIMEOUT_MS. */
+  redisStartTimeoutMs?: number;
+}
+
+/** What every process gets: configuration, logging and Postgres. */
+export interface DatabaseRuntime {
+  config: Config;
+  logger: Logger;
+  orm: MikroORM;
+  /** Migrations applied by this start (`migrate: true`), oldest first; empty otherwise. */
+  appliedMigrations: string[];
+  /**
+   * Closes everything this runtime opened: queues, then Redis connections, then the ORM. Call it
+   * after stopping what uses them (the HTTP server, BullMQ Workers). Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/** A runtime with Redis: the API, the worker, the bench and the test harness. */
+export interface Runtime extends DatabaseRuntime {
+  /**
+   * The fail-fast connection (`createRequestRedis`): rate limiters, readiness checks and the
+   * producer queues. A command fails within REDIS_COMMAND_TIMEOUT_MS when Redis is unavailable.
+   */
+  redis: Redis;
+  /** Producer queues on `redis`: adding a job fails fast during an outage (the sweeper catches up). */
+  queues: Queues;
+  /**
+   * A new connection for BullMQ Workers (`createRedis`: waits for Redis instead of failing),
+   * closed by `close()` after the queues. Close the Workers that use it first.
+   */
+  createWorkerConnection(name?: string): Redis;
+}
+
+/** Startup failed for a reason outside the code (Postgres or Redis unreachable, a failing migration). */
+export class RuntimeStartError extends Error {}
+
+export function createRuntime(opts: RuntimeOptions & { redis: false }): Promise<DatabaseRuntime>;
+export function createRuntime(opts: RuntimeOptions & { redis?: true }): Promise<Runtime>;
+export function createRuntime(opts: RuntimeOptions): Promise<DatabaseRuntime | Runtime>;
+/** Builds config, logger, ORM and (unless `redis: false`) Redis and queues; see `Runtime`. */
+export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRuntime | Runtime> {
+  const config = opts.config ?? loadConfigOrExit();
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, name: opts.name });
+  const connectionName = `porchlight-${opts.name}`;
+
+  let appliedMigrations: string[] = [];
+  if (opts.migrate) {
+    try {
+      await ensureDatabase(config.DATABASE_URL);
+    } catch (err) {
+      throw new RuntimeStartError(`Could not reach PostgreSQL at ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}. Is it running? See README.md → Prerequisites.`);
+    }
+  }
+  const orm = await initOrm(config.DATABASE_URL, opts.orm);
+  if (opts.migrate) {
+    try {
+      appliedMigrations = (await orm.migrator.up()).map((m) => m.name);
+    } catch (err) {
+      await orm.close(true);
+      throw new RuntimeStartError(`Could not migrate ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}`);
+    }
+  }
+
+  if (opts.redis === false) {
+    let closing: Promise<void> | undefined;
+    return { config, logger, orm, appliedMigrations, close: () => (closing ??= orm.close(true)) };
+  }
+
+  const redis = createRequestRedis(config.REDIS_URL, { name: connectionName });
+  reportRedisHealth(redis, logger, connectionName);
+  try {
+    // A request-path connection rejects commands until it is ready, and a BullMQ Queue created
+    // before Redis answers waits for it on its first add: so Redis must be up before we serve.
+    await waitForRedis(redis, opts.redisStartTimeoutMs ?? REDIS_START_TIMEOUT_MS);
+  } catch (err) {
+    redis.disconnect();
+    await orm.close(true);
+    throw new RuntimeStartError(`Could not reach Redis at ${new URL(config.REDIS_URL).host} (REDIS_URL): ${describeError(err)}. Is it running? See README.md → Prerequisites.`);
+  }
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  // The connection's own listener reports outages; without a listener BullMQ prints each error.
+  for (const name of QUEUE_NAMES) queues[name].on('error', (err) => logger.debug({ err: err.message, queue: name }, 'queue error'));
+
+  const workerConnections: Redis[] = [];
+  let closing: Promise<void> | undefined;
+  // Queues first (they use the connections), then the connections, then Postgres. Every step runs
+  // even if one before it failed, so a failing step never leaves a socket holding the process open.
+  const closeAll = async () => {
+    const steps = [() => queues.close(), () => Promise.all([...workerConnections, redis].map(closeRedis)), () => orm.close(true)];
+    const failures: unknown[] = [];
+    for (const step of steps) await step().catch((err: unknown) => failures.push(err));
+    if (failures.length) throw failures[0];
+  };
+  return {
+    config, logger, orm, appliedMigrations, redis, queues,
+    createWorkerConnection(name = `${connectionName}-blocking`) {
+      const connection = createRedis(config.REDIS_URL, { name });
+      reportRedisHealth(connection, logger, name);
+      workerConnections.push(connection);
+      return connection;
+    },
+    close: () => (closing ??= closeAll()),
+  };
+}
+
+/**
+ * Like `createRuntime`, for entry points: a start failure (unreachable service, failing migration)
+ * prints one line naming the cause and exits 1, like a configuration error.
+ */
+export function createRuntimeOrExit(opts: RuntimeOptions & { redis: false }): Promise<DatabaseRuntime>;
+export function createRuntimeOrExit(opts: RuntimeOptions & { redis?: true }): Promise<Runtime>;
+export function createRuntimeOrExit(opts: RuntimeOptions): Promise<DatabaseRuntime | Runtime>;
+export async function createRuntimeOrExit(opts: RuntimeOptions): Promise<DatabaseRuntime | Runtime> {
+  try {
+    return await createRuntime(opts);
+  } catch (err) {
+    if (err instanceof RuntimeStartError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** One line for a start error; pg reports a refused connection to localhost as an AggregateError with no message. */
+function describeError(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: unknown[] };
+  const text = e?.message || e?.code || (e?.errors?.length ? describeError(e.errors[0]) : String(err));
+  return text.split('\n')[0];
+}
+
+/**
+ * Logs the first error of an outage as a warning and the recovery once, instead of one line per
+ * reconnect attempt (ioredis retries about once a second while Redis is down).
+ */
+function reportRedisHealth(redis: Redis, logger: Logger, name: string): void {
+  let down = false;
+  redis.on('error', (err) => {
+    if (down) return logger.debug({ err: err.message, connection: name }, 'redis error');
+    down = true;
+    logger.warn({ err: err.message, connection: name }, 'redis unavailable');
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info({ connection: name }, 'redis connection restored');
+  });
+}
