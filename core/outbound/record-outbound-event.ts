@@ -1,0 +1,46 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
+import { recordEmailAlerts } from '../notifications/record-email-alerts.ts';
+import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
+
+/**
+ * Everything that leaves Porchlight starts here. A domain change that announces an event calls
+ * this inside ITS OWN transaction, so the announcement commits with the change or not at all
+ * (the outbox pattern): the webhook message and its deliveries, and the realtor's email alerts,
+ * are rows in Postgres before any job exists. The caller sends the returned wake-ups with
+ * `enqueueAfterCommit` after the commit; the sweeper re-sends any that are lost.
+ *
+ * `endpoint.disabled` is internal: it has no webhook (the endpoint is the thing that failed) and
+ * only alerts the owner by email.
+ */
+export const OUTBOUND_EVENT_TYPES = [
+  'lead.created',
+  'lead.updated',
+  'lead.hot',
+  'lead.deleted',
+  'inquiry.created',
+  'reminder.due',
+  'endpoint.disabled',
+] as const;
+export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
+
+export interface OutboundEvent {
+  em: EntityManager;
+  /** The owning account (`user_id` of the rows; `ownerIdOf(tenant)` in realtor requests). */
+  userId: string;
+  /** The lead the event is about; its messages and alerts are erased with it. */
+  leadId?: string | null;
+  type: OutboundEventType;
+  /** The event's thin payload data (ids and changed fields), as the webhook catalogue defines it. */
+  data: Record<string, unknown>;
+  now: Date;
+  config: Config;
+}
+
+/** Writes the event's outbound rows in the caller's transaction; returns their wake-ups. */
+export async function recordOutboundEvent(event: OutboundEvent): Promise<Wakeup[]> {
+  const webhooks = await recordWebhookEvent(event);
+  const alerts = await recordEmailAlerts(event);
+  return [...webhooks, ...alerts];
+}
