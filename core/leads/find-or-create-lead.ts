@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql, type SqlBool } from 'kysely';
+import { db } from '../db/kysely.ts';
 import { normaliseEmail, normalisePhone } from './normalise-contact.ts';
 
 export interface LeadContactInput {
@@ -45,15 +46,15 @@ export async function findOrCreateLead({ em, userId, siteId, contact }: { em: En
   const found = await findAndFill(em, userId, { name, email, phone });
   if (found) return { leadId: found, created: false };
 
-  const inserted = await execRaw<{ lead_id: string }>(
-    em,
-    `insert into leads (lead_id, user_id, site_id, name, email, phone, contact_info, status, score, score_band, needs_rescore, created_at, updated_at)
-     values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, 'new', 0, 'cold', false, now(), now())
-     on conflict do nothing
-     returning lead_id`,
-    [userId, siteId ?? null, name, email, phone, formatContactInfo(email, phone)],
-    'all',
-  );
+  const inserted = await db(em)
+    .insertInto('leads')
+    .values({
+      lead_id: sql`gen_random_uuid()`, user_id: userId, site_id: siteId ?? null, name, email, phone, contact_info: formatContactInfo(email, phone),
+      status: 'new', score: 0, score_band: 'cold', needs_rescore: false, created_at: sql`now()`, updated_at: sql`now()`,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning('lead_id')
+    .execute();
   if (inserted.length) return { leadId: inserted[0].lead_id, created: true };
 
   // A concurrent transaction created a lead with this email or phone and has committed by now
@@ -65,30 +66,32 @@ export async function findOrCreateLead({ em, userId, siteId, contact }: { em: En
 
 async function findAndFill(em: EntityManager, userId: string, c: { name: string | null; email: string | null; phone: string | null }): Promise<string | null> {
   if (!c.email && !c.phone) return null;
-  type Row = { lead_id: string };
-  const byEmail = c.email ? await execRaw<Row>(em, 'select lead_id from leads where user_id = ? and email = ?', [userId, c.email], 'get') : undefined;
-  const byPhone = c.phone ? await execRaw<Row>(em, 'select lead_id from leads where user_id = ? and phone = ?', [userId, c.phone], 'get') : undefined;
+  // Scoped by the owning account passed in (the resolved site's owner: capture paths are public
+  // and carry no Tenant), as a bound parameter.
+  const findBy = (column: 'email' | 'phone', value: string) =>
+    db(em).selectFrom('leads').select('lead_id').where('user_id', '=', userId).where(column, '=', value).executeTakeFirst();
+  const byEmail = c.email ? await findBy('email', c.email) : undefined;
+  const byPhone = c.phone ? await findBy('phone', c.phone) : undefined;
   const leadId = byEmail?.lead_id ?? byPhone?.lead_id;
   if (!leadId) return null;
   // Fill only values no other lead holds (the unique indexes would refuse them anyway).
   const fillEmail = byEmail ? null : c.email;
   const fillPhone = byPhone ? null : c.phone;
-  await execRaw(
-    em,
-    `update leads set
-       name = coalesce(name, ?),
-       email = coalesce(email, ?),
-       phone = coalesce(phone, ?),
-       contact_info = case
-         when contact_info is null or contact_info = concat_ws(' · ', email, phone)
-         then nullif(concat_ws(' · ', coalesce(email, ?), coalesce(phone, ?)), '')
-         else contact_info end,
-       updated_at = now()
-     where lead_id = ? and (
-       (name is null and ?::text is not null) or (email is null and ?::text is not null) or (phone is null and ?::text is not null)
-       or contact_info is null)`,
-    [c.name, fillEmail, fillPhone, fillEmail, fillPhone, leadId, c.name, fillEmail, fillPhone],
-    'run',
-  );
+  await db(em)
+    .updateTable('leads')
+    .set({
+      name: sql`coalesce(name, ${c.name}::text)`,
+      email: sql`coalesce(email, ${fillEmail}::text)`,
+      phone: sql`coalesce(phone, ${fillPhone}::text)`,
+      contact_info: sql`case
+        when contact_info is null or contact_info = concat_ws(' · ', email, phone)
+        then nullif(concat_ws(' · ', coalesce(email, ${fillEmail}::text), coalesce(phone, ${fillPhone}::text)), '')
+        else contact_info end`,
+      updated_at: sql`now()`,
+    })
+    .where('lead_id', '=', leadId)
+    .where(sql<SqlBool>`(name is null and ${c.name}::text is not null) or (email is null and ${fillEmail}::text is not null)
+      or (phone is null and ${fillPhone}::text is not null) or contact_info is null`)
+    .execute();
   return leadId;
 }
