@@ -23,7 +23,17 @@ export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T): z.
 }
 
 /**
- * A microsecond UTC time key as produced by `sqlTimeKey`. The shape alone would let a forged
+ * One page from `limit + 1` rows fetched in order: the first `limit` mapped with `toItem`, and a
+ * cursor from the last of them (`cursorOf`) when the extra row shows there is more.
+ */
+export function toKeysetPage<R, T>(rows: readonly R[], limit: number, toItem: (row: R) => T, cursorOf: (last: R) => readonly (string | number | null)[]): { items: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { items: page.map(toItem), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+}
+
+/**
+ * A microsecond UTC time key as produced by `timeKey` (core/db/pg-values.ts). The shape alone would let a forged
  * `2026-13-45T25:61:61…` or year 0 through to Postgres as a SQL error (a 500): the instant must
  * also exist, which a millisecond round trip through Date checks.
  */

@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
-import { execRaw } from '../db/raw.ts';
-import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { decodeCursor, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import type { TimelineItem } from './lead-schemas.ts';
 import { getLeadRow } from './leads.ts';
-import { pgTimeToIsoStrict, sqlTimeKey } from '../db/pg-values.ts';
 
 const ZTimelineCursor = z.tuple([ZTimeKey, z.enum(['event', 'inquiry']), ZUuidKey]);
 
@@ -13,6 +14,7 @@ interface Row {
   kind: 'event' | 'inquiry';
   id: string;
   at: string;
+  /** `at` exact to the microsecond (`timeKey`): the cursor key, and the merge order. */
   at_key: string;
   event_type: string | null;
   event_value: string | null;
@@ -22,12 +24,19 @@ interface Row {
   source: string | null;
 }
 
+/** Descending (at, kind, id): the keys are fixed-width UTC text and uuids lowercase hex, so text order is Postgres' order. */
+function compareDesc(a: Row, b: Row): number {
+  const key = (r: Row) => `${r.at_key} ${r.kind} ${r.id}`;
+  return key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0;
+}
+
 /**
  * A lead's analytics events and inquiries merged, newest first, ordered by (at, kind, id)
- * descending — a total order, so the cursor (the last item's triple) never repeats or skips an
- * item even when many share a timestamp. Each side is an index range scan limited to one page
- * (lead_analytics_lead_date_index, inquiries_lead_created_index), then merged: the cost of a
- * page does not grow with the history.
+ * descending — a total order, so the cursor (the last item's triple, time exact to the
+ * microsecond) never repeats or skips an item even when many share a timestamp. Each side is an
+ * index range scan limited to one page (lead_analytics_lead_date_index,
+ * inquiries_lead_created_index), then the two pages are merged: the cost of a page does not grow
+ * with the history.
  */
 export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: {
   em: EntityManager;
@@ -37,48 +46,45 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: {
   limit: number;
 }): Promise<{ items: TimelineItem[]; nextCursor: string | null }> {
   await getLeadRow(em, tenant, leadId);
-  let eventAfter = '';
-  let inquiryAfter = '';
-  const eventParams: unknown[] = [];
-  const inquiryParams: unknown[] = [];
+  let eventsAfter: RawBuilder<SqlBool> | null = null;
+  let inquiriesAfter: RawBuilder<SqlBool> | null = null;
   if (cursor) {
     const [at, kind, id] = decodeCursor(cursor, ZTimelineCursor);
     // 'inquiry' sorts above 'event' at the same instant (descending kind).
     if (kind === 'inquiry') {
-      eventAfter = 'and a.event_date <= ?::timestamptz';
-      eventParams.push(at);
-      inquiryAfter = 'and (i.created_at, i.inquiry_id) < (?::timestamptz, ?::uuid)';
-      inquiryParams.push(at, id);
+      eventsAfter = sql<SqlBool>`a.event_date <= ${at}::timestamptz`;
+      inquiriesAfter = sql<SqlBool>`(i.created_at, i.inquiry_id) < (${at}::timestamptz, ${id}::uuid)`;
     } else {
-      eventAfter = 'and (a.event_date, a.analytic_id) < (?::timestamptz, ?::uuid)';
-      eventParams.push(at, id);
-      inquiryAfter = 'and i.created_at < ?::timestamptz';
-      inquiryParams.push(at);
+      eventsAfter = sql<SqlBool>`(a.event_date, a.analytic_id) < (${at}::timestamptz, ${id}::uuid)`;
+      inquiriesAfter = sql<SqlBool>`i.created_at < ${at}::timestamptz`;
     }
   }
-  const rows = await execRaw<Row>(
-    em,
-    `select * from (
-       (select 'event' as kind, a.analytic_id as id, a.event_date as at, ${sqlTimeKey('a.event_date')} as at_key,
-               a.event_type, a.event_value, a.listing_ref, a.page_url, null::text as message, null::text as source
-        from lead_analytics a where a.lead_id = ? ${eventAfter}
-        order by a.event_date desc, a.analytic_id desc limit ?)
-       union all
-       (select 'inquiry', i.inquiry_id, i.created_at, ${sqlTimeKey('i.created_at')},
-               null, null, i.listing_ref, i.page_url, i.message, i.source::text
-        from inquiries i where i.lead_id = ? ${inquiryAfter}
-        order by i.created_at desc, i.inquiry_id desc limit ?)
-     ) t
-     order by t.at desc, t.kind desc, t.id desc
-     limit ?`,
-    [leadId, ...eventParams, limit + 1, leadId, ...inquiryParams, limit + 1, limit + 1],
-    'all',
-  );
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page.at(-1);
-  return {
-    items: page.map((r) => ({
+  const events = await db(em)
+    .selectFrom('lead_analytics as a')
+    .select(['a.analytic_id as id', 'a.event_date as at', timeKey('a.event_date').as('at_key'), 'a.event_type', 'a.event_value', 'a.listing_ref', 'a.page_url'])
+    .where('a.lead_id', '=', leadId)
+    .$if(eventsAfter !== null, (q) => q.where(eventsAfter!))
+    .orderBy('a.event_date', 'desc')
+    .orderBy('a.analytic_id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const inquiries = await db(em)
+    .selectFrom('inquiries as i')
+    .select(['i.inquiry_id as id', 'i.created_at as at', timeKey('i.created_at').as('at_key'), 'i.listing_ref', 'i.page_url', 'i.message', 'i.source'])
+    .where('i.lead_id', '=', leadId)
+    .$if(inquiriesAfter !== null, (q) => q.where(inquiriesAfter!))
+    .orderBy('i.created_at', 'desc')
+    .orderBy('i.inquiry_id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const rows: Row[] = [
+    ...events.map((e) => ({ ...e, kind: 'event' as const, message: null, source: null })),
+    ...inquiries.map((i) => ({ ...i, kind: 'inquiry' as const, event_type: null, event_value: null })),
+  ].sort(compareDesc);
+  return toKeysetPage(
+    rows,
+    limit,
+    (r) => ({
       kind: r.kind,
       id: r.id,
       at: pgTimeToIsoStrict(r.at),
@@ -88,7 +94,7 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: {
       pageUrl: r.page_url,
       message: r.message,
       source: r.source,
-    })),
-    nextCursor: more && last ? encodeCursor([last.at_key, last.kind, last.id]) : null,
-  };
+    }),
+    (last) => [last.at_key, last.kind, last.id],
+  );
 }
