@@ -1,15 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
-import { execRaw } from '../db/raw.ts';
 import type { Queues } from '../jobs/queues.ts';
-import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
-import { pgTimeToIsoStrict, sqlTimeKey } from '../db/pg-values.ts';
+import { decodeCursor, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { enqueueAfterCommit } from '../jobs/wakeup.ts';
 import { getLeadRow } from '../leads/leads.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
 import type { AddInquiryBody, InquiryJson } from './lead-inquiry-schemas.ts';
+
+const COLUMNS = ['inquiry_id', 'lead_id', 'message', 'listing_ref', 'page_url', 'source', 'site_id', 'created_at'] as const;
 
 interface Row {
   inquiry_id: string;
@@ -20,10 +23,7 @@ interface Row {
   source: InquiryJson['source'];
   site_id: string | null;
   created_at: string;
-  cursor_key: string;
 }
-
-const SELECT = `i.inquiry_id, i.lead_id, i.message, i.listing_ref, i.page_url, i.source, i.site_id, i.created_at, ${sqlTimeKey('i.created_at')} as cursor_key`;
 
 function toInquiryJson(r: Row): InquiryJson {
   return {
@@ -49,23 +49,18 @@ export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: {
   limit: number;
 }): Promise<{ items: InquiryJson[]; nextCursor: string | null }> {
   await getLeadRow(em, tenant, leadId);
-  const params: unknown[] = [leadId];
-  let after = '';
+  let query = db(em)
+    .selectFrom('inquiries')
+    .select([...COLUMNS, timeKey('created_at').as('cursor_key')])
+    .where('lead_id', '=', leadId)
+    .orderBy('created_at', 'desc')
+    .orderBy('inquiry_id', 'desc')
+    .limit(limit + 1);
   if (cursor) {
     const [at, id] = decodeCursor(cursor, ZInquiryCursor);
-    after = 'and (i.created_at, i.inquiry_id) < (?::timestamptz, ?::uuid)';
-    params.push(at, id);
+    query = query.where(sql<SqlBool>`(created_at, inquiry_id) < (${at}::timestamptz, ${id}::uuid)`);
   }
-  const rows = await execRaw<Row>(
-    em,
-    `select ${SELECT} from inquiries i where i.lead_id = ? ${after} order by i.created_at desc, i.inquiry_id desc limit ?`,
-    [...params, limit + 1],
-    'all',
-  );
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page.at(-1);
-  return { items: page.map(toInquiryJson), nextCursor: more && last ? encodeCursor([last.cursor_key, last.inquiry_id]) : null };
+  return toKeysetPage(await query.execute(), limit, toInquiryJson, (last) => [last.cursor_key, last.inquiry_id]);
 }
 
 /**
@@ -84,16 +79,16 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
 }): Promise<InquiryJson> {
   const { inquiry, wakeups } = await em.transactional(async (tem) => {
     await getLeadRow(tem, tenant, leadId);
-    const row = await execRaw<Row>(
-      tem,
-      `insert into inquiries as i (inquiry_id, lead_id, message, created_at, site_id, source, listing_ref, page_url, client_event_id)
-       values (gen_random_uuid(), ?, ?, ?, null, 'manual', ?, null, null)
-       returning ${SELECT}`,
-      [leadId, input.message, now, input.listingRef ?? null],
-      'get',
-    );
+    const row = await db(tem)
+      .insertInto('inquiries')
+      .values({
+        inquiry_id: sql`gen_random_uuid()`, lead_id: leadId, message: input.message, created_at: now, site_id: null,
+        source: 'manual', listing_ref: input.listingRef ?? null, page_url: null, client_event_id: null,
+      })
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
     const wakeups = await markLeadsForRescore(tem, [leadId], now);
-    return { inquiry: toInquiryJson(row!), wakeups };
+    return { inquiry: toInquiryJson(row), wakeups };
   });
   await enqueueAfterCommit(queues, wakeups, log);
   return inquiry;

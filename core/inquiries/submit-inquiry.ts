@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { isBotUserAgent } from '../events/bots.ts';
 import { linkVisitorToLead, touchVisitor } from '../events/visitors.ts';
@@ -45,25 +46,25 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
 
   const visitorId = input.visitor ?? null;
   const { wakeups, ...result } = await transactionalWithRetry(em, async (tem): Promise<SubmitInquiryResult & { wakeups: Wakeup[] }> => {
-    const replay = await execRaw<{ lead_id: string; inquiry_id: string }>(
-      tem,
-      'select lead_id, inquiry_id from inquiries where site_id = ? and client_event_id = ?',
-      [site.siteId, input.id],
-      'get',
-    );
+    const replay = await db(tem)
+      .selectFrom('inquiries')
+      .select(['lead_id', 'inquiry_id'])
+      .where('site_id', '=', site.siteId)
+      .where('client_event_id', '=', input.id)
+      .executeTakeFirst();
     if (replay) return { outcome: 'duplicate', leadId: replay.lead_id, inquiryId: replay.inquiry_id, leadCreated: false, wakeups: [] };
 
     if (visitorId) await touchVisitor(tem, { siteId: site.siteId, visitorId, firstSeenAt: now, lastSeenAt: now });
     const lead = await findOrCreateLead({ em: tem, userId: site.userId, siteId: site.siteId, contact: { name: input.name, email: input.email, phone: input.phone } });
-    const inserted = await execRaw<{ inquiry_id: string }>(
-      tem,
-      `insert into inquiries (inquiry_id, lead_id, message, created_at, site_id, source, listing_ref, page_url, client_event_id)
-       values (gen_random_uuid(), ?, ?, ?, ?, 'widget', ?, ?, ?)
-       on conflict (site_id, client_event_id) do nothing
-       returning inquiry_id`,
-      [lead.leadId, input.message, now, site.siteId, input.listing ?? null, input.url ?? null, input.id],
-      'all',
-    );
+    const inserted = await db(tem)
+      .insertInto('inquiries')
+      .values({
+        inquiry_id: sql`gen_random_uuid()`, lead_id: lead.leadId, message: input.message, created_at: now, site_id: site.siteId,
+        source: 'widget', listing_ref: input.listing ?? null, page_url: input.url ?? null, client_event_id: input.id,
+      })
+      .onConflict((oc) => oc.columns(['site_id', 'client_event_id']).doNothing())
+      .returning('inquiry_id')
+      .execute();
     const wakeups = visitorId ? [await linkVisitorToLead(tem, { siteId: site.siteId, visitorId, leadId: lead.leadId })] : [];
     wakeups.push(...(await markLeadsForRescore(tem, [lead.leadId], now)));
     return {
