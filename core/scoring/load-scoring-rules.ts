@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execRaw } from '../db/raw.ts';
-import { pgTimeToIso } from '../leads/pg-values.ts';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { db, type Row } from '../db/kysely.ts';
+import { pgTimeToIso } from '../db/pg-values.ts';
 import { parseScoringRules, type ScoringRulesConfig } from './scoring-rules.ts';
 
 export interface LoadedScoringRules {
@@ -11,16 +12,17 @@ export interface LoadedScoringRules {
   rescore: { total: number; done: number; finishedAt: string | null } | null;
 }
 
-interface Row {
-  version: number;
-  rules: unknown;
-  created_at: string;
-  rescore_total: number;
-  rescore_done: number;
-  rescore_finished_at: string | null;
-}
+/**
+ * Whose rules: the realtor's `Tenant` in a request, or, in the scoring workers, the owning
+ * account's id as the job payload (or the lead row) carries it — a worker acts for no signed-in
+ * tenant, so that id is the scope, bound as a parameter like any other value.
+ */
+export type ScoringRulesOwner = Tenant | string;
 
-function toLoaded(row: Row | undefined): LoadedScoringRules {
+const COLUMNS = ['version', 'rules', 'created_at', 'rescore_total', 'rescore_done', 'rescore_finished_at'] as const;
+type RulesRow = Pick<Row<'scoring_rules'>, (typeof COLUMNS)[number]>;
+
+function toLoaded(row: RulesRow | undefined): LoadedScoringRules {
   if (!row) return { version: 0, rules: parseScoringRules({}), createdAt: null, rescore: null };
   return {
     version: row.version,
@@ -30,16 +32,18 @@ function toLoaded(row: Row | undefined): LoadedScoringRules {
   };
 }
 
-const COLUMNS = 'version, rules, created_at, rescore_total, rescore_done, rescore_finished_at';
+function selectRules(em: EntityManager, owner: ScoringRulesOwner) {
+  const query = db(em).selectFrom('scoring_rules').select(COLUMNS);
+  return typeof owner === 'string' ? query.where('user_id', '=', owner) : query.where(ownedBy(owner));
+}
 
-/** The user's current rules: the highest saved version, or the defaults as version 0. */
-export async function loadScoringRules(em: EntityManager, userId: string): Promise<LoadedScoringRules> {
-  const row = await execRaw<Row>(em, `select ${COLUMNS} from scoring_rules where user_id = ? order by version desc limit 1`, [userId], 'get');
-  return toLoaded(row);
+/** The owner's current rules: the highest saved version, or the defaults as version 0. */
+export async function loadScoringRules(em: EntityManager, owner: ScoringRulesOwner): Promise<LoadedScoringRules> {
+  return toLoaded(await selectRules(em, owner).orderBy('version', 'desc').limit(1).executeTakeFirst());
 }
 
 /** One saved version, or null. */
-export async function loadScoringRulesVersion(em: EntityManager, userId: string, version: number): Promise<LoadedScoringRules | null> {
-  const row = await execRaw<Row>(em, `select ${COLUMNS} from scoring_rules where user_id = ? and version = ?`, [userId, version], 'get');
+export async function loadScoringRulesVersion(em: EntityManager, owner: ScoringRulesOwner, version: number): Promise<LoadedScoringRules | null> {
+  const row = await selectRules(em, owner).where('version', '=', version).executeTakeFirst();
   return row ? toLoaded(row) : null;
 }

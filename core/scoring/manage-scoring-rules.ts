@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ownerIdOf, type Tenant } from '../accounts/tenant.ts';
-import { execRaw } from '../db/raw.ts';
+import { sql } from 'kysely';
+import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { db } from '../db/kysely.ts';
+import { pgCount } from '../db/pg-values.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { createWakeup, enqueueAfterCommit } from '../jobs/wakeup.ts';
@@ -20,12 +22,12 @@ function toDoc(loaded: LoadedScoringRules): ScoringRulesDoc {
 
 /** `GET /v1/scoring-rules`: the current version (the defaults as version 0 when none is saved). */
 export async function getScoringRules({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<ScoringRulesDoc> {
-  return toDoc(await loadScoringRules(em, ownerIdOf(tenant)));
+  return toDoc(await loadScoringRules(em, tenant));
 }
 
 /** `GET /v1/scoring-rules/rescore`: progress of the current version's background rescore. */
 export async function getRescoreProgress({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<RescoreProgress> {
-  const loaded = await loadScoringRules(em, ownerIdOf(tenant));
+  const loaded = await loadScoringRules(em, tenant);
   return { version: loaded.version, total: loaded.rescore?.total ?? 0, done: loaded.rescore?.done ?? 0, finishedAt: loaded.rescore?.finishedAt ?? null };
 }
 
@@ -45,36 +47,37 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
   // Saves of one user queue on the user's row (FOR NO KEY UPDATE leaves FK inserts alone): racing
   // for max(version)+1 at the unique index instead made a burst of saves exhaust the retries (a 500).
   const saved = await transactionalWithRetry(em, async (tem) => {
-    await execRaw(tem, 'select 1 from users where user_id = ? for no key update', [ownerIdOf(tenant)], 'get');
-    const total = await execRaw<{ n: string }>(tem, 'select count(*) as n from leads where user_id = ?', [ownerIdOf(tenant)], 'get');
-    const leads = Number(total?.n ?? 0);
-    const row = await execRaw<{ version: number }>(
-      tem,
-      `insert into scoring_rules (scoring_rules_id, user_id, version, rules, created_at, rescore_total, rescore_done, rescore_finished_at)
-       select gen_random_uuid(), ?, coalesce(max(version), 0) + 1, ?::jsonb, ?, ?, 0, ?
-       from scoring_rules where user_id = ?
-       returning version`,
-      [ownerIdOf(tenant), JSON.stringify(rules), now, leads, leads === 0 ? now : null, ownerIdOf(tenant)],
-      'get',
-    );
-    const wakeups = leads > 0 ? [createWakeup('rescoreUser', { userId: ownerIdOf(tenant), version: row!.version })] : [];
-    return { version: row!.version, wakeups };
+    await db(tem).selectFrom('users').select('user_id').where(ownedBy(tenant)).forNoKeyUpdate().execute();
+    const leads = pgCount((await db(tem).selectFrom('leads').select((eb) => eb.fn.countAll<string>().as('n')).where(ownedBy(tenant)).executeTakeFirstOrThrow()).n);
+    // Under the lock above, max(version) + 1 is this save's alone.
+    const latest = await db(tem).selectFrom('scoring_rules').select((eb) => eb.fn.max('version').as('v')).where(ownedBy(tenant)).executeTakeFirstOrThrow();
+    const row = await db(tem)
+      .insertInto('scoring_rules')
+      .values({
+        scoring_rules_id: sql`gen_random_uuid()`, user_id: ownerIdOf(tenant), version: (latest.v ?? 0) + 1, rules: sql`${JSON.stringify(rules)}::jsonb`,
+        created_at: now, rescore_total: leads, rescore_done: 0, rescore_finished_at: leads === 0 ? now : null,
+      })
+      .returning('version')
+      .executeTakeFirstOrThrow();
+    const wakeups = leads > 0 ? [createWakeup('rescoreUser', { userId: ownerIdOf(tenant), version: row.version })] : [];
+    return { version: row.version, wakeups };
   });
   await enqueueAfterCommit(queues, saved.wakeups, log);
   // This request's version, not the latest: a concurrent save may already have added another.
-  const loaded = await loadScoringRulesVersion(em, ownerIdOf(tenant), saved.version);
+  const loaded = await loadScoringRulesVersion(em, tenant, saved.version);
   return toDoc(loaded!);
 }
 
 /** Rescores whose job may have been lost: unfinished, created more than `olderThanMs` ago (the sweeper re-enqueues them). */
 export async function findUnfinishedRescores(em: EntityManager, { now, olderThanMs, limit }: { now: Date; olderThanMs: number; limit: number }): Promise<Array<{ userId: string; version: number }>> {
-  const rows = await execRaw<{ user_id: string; version: number }>(
-    em,
-    `select user_id, version from scoring_rules
-     where rescore_finished_at is null and created_at < ?
-     order by created_at limit ?`,
-    [new Date(now.getTime() - olderThanMs), limit],
-    'all',
-  );
+  // Every account's (the sweeper's view): no tenant scope.
+  const rows = await db(em)
+    .selectFrom('scoring_rules')
+    .select(['user_id', 'version'])
+    .where('rescore_finished_at', 'is', null)
+    .where('created_at', '<', new Date(now.getTime() - olderThanMs).toISOString())
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
   return rows.map((r) => ({ userId: r.user_id, version: r.version }));
 }

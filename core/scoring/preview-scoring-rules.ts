@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ownerIdOf, type Tenant } from '../accounts/tenant.ts';
-import { execRaw } from '../db/raw.ts';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { db } from '../db/kysely.ts';
+import { pgCount } from '../db/pg-values.ts';
 import { computeScore } from './compute-score.ts';
 import { loadScoringInputs } from './load-scoring-inputs.ts';
 import { loadScoringRules } from './load-scoring-rules.ts';
@@ -25,14 +26,16 @@ export async function previewScoringRules({ em, tenant, rules, now, cap = PREVIE
   /** Default PREVIEW_LEADS_CAP (5,000). */
   cap?: number;
 }): Promise<ScoringPreview> {
-  const current = await loadScoringRules(em, ownerIdOf(tenant));
-  const total = await execRaw<{ n: string }>(em, 'select count(*) as n from leads where user_id = ?', [ownerIdOf(tenant)], 'get');
-  const ids = await execRaw<{ lead_id: string }>(
-    em,
-    'select lead_id from leads where user_id = ? order by last_activity_at desc nulls last, lead_id desc limit ?',
-    [ownerIdOf(tenant), cap],
-    'all',
-  );
+  const current = await loadScoringRules(em, tenant);
+  const total = await db(em).selectFrom('leads').select((eb) => eb.fn.countAll<string>().as('n')).where(ownedBy(tenant)).executeTakeFirstOrThrow();
+  const ids = await db(em)
+    .selectFrom('leads')
+    .select('lead_id')
+    .where(ownedBy(tenant))
+    .orderBy('last_activity_at', (o) => o.desc().nullsLast())
+    .orderBy('lead_id', 'desc')
+    .limit(cap)
+    .execute();
   const halfLifeDays = Math.max(current.rules.halfLifeDays, rules.halfLifeDays);
   const byTransition: Record<string, number> = {};
   let changed = 0;
@@ -50,5 +53,5 @@ export async function previewScoringRules({ em, tenant, rules, now, cap = PREVIE
       }
     }
   }
-  return { sampled: ids.length, cap, total: Number(total?.n ?? 0), changed, byTransition };
+  return { sampled: ids.length, cap, total: pgCount(total.n), changed, byTransition };
 }
