@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 
 /**
- * Raw SQL through MikroORM returns timestamps as Postgres text (`2026-11-25 06:01:55.802571+00`)
+ * Kysely through MikroORM's pool returns timestamps as Postgres text (`2026-11-25 06:01:55.802571+00`)
  * and bigint counts as strings. These turn them into the API's shapes.
  */
 
@@ -40,11 +40,6 @@ const TIME_KEY_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"';
  */
 export function timeKey(column: string): RawBuilder<string> {
   return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', ${sql.lit(TIME_KEY_FORMAT)})`;
-}
-
-/** The same key as SQL text, for the queries not yet written with Kysely. */
-export function sqlTimeKey(column: string): string {
-  return `to_char(${column} at time zone 'UTC', '${TIME_KEY_FORMAT}')`;
 }
 
 /** Escapes `%`, `_` and `\` for a `LIKE … escape '\'` pattern. */

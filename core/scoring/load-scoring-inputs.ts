@@ -23,15 +23,6 @@ export interface ScoringInputs {
   inquiries: ScoringInquiry[];
 }
 
-/**
- * @deprecated Scoring binds its ids as a uuid[] parameter now. Kept only for
- * core/analytics/analytics-summary.ts, which the tenant branch converts to Kysely: delete at merge.
- */
-export function uuidArrayLiteral(ids: readonly string[]): string {
-  for (const id of ids) if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`not a uuid: ${id}`);
-  return `{${ids.join(',')}}`;
-}
-
 /** Milliseconds since the epoch as a float8 (a JS number, not Postgres timestamp text). */
 const epochMs = (column: string) => sql<number>`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
 
