@@ -23,6 +23,9 @@ const LEAD_VERSION = sql<number>`coalesce((score_breakdown ->> 'rulesVersion')::
  * (`scoreLeads`), so a killed worker loses at most the batch in flight. A newer version saved
  * meanwhile supersedes this run: it stops and marks itself finished, and the newer version's job
  * takes over.
+ *
+ * Scoped by `userId`, the owning account from the `rescoreUser` job payload (a worker acts for no
+ * signed-in tenant), bound as a parameter in every statement.
  */
 export async function rescoreUserLeads({ em, userId, version, now, batchSize = RESCORE_BATCH_SIZE, onBatch }: {
   em: EntityManager;
