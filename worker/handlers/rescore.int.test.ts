@@ -15,10 +15,12 @@ import { computeScore, type ScoringActivity } from '#core/scoring/compute-score.
 import { LEAD_HOT_EVENT } from '#core/scoring/record-lead-hot.ts';
 import { RESCORE_BATCH_SIZE } from '#core/scoring/rescore-user-leads.ts';
 import { parseScoringRules, type ScoringRulesInput } from '#core/scoring/scoring-rules.ts';
+import { DAY_MS } from '#core/shared/time.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { type EventSeed, type InquirySeed, makeEvents, makeInquiries, makeLeads } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { findLog, type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
-import { waitFor } from '#test/wait.ts';
+import { WAIT } from '#test/env.ts';
 import { defineHandler, type HandlerTable } from '../handler.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { HANDLERS, SCHEDULES } from './index.ts';
@@ -46,35 +48,35 @@ async function createRealtor(): Promise<Realtor> {
  * using Porchlight for a while would have them.
  */
 async function seedLeads(realtor: Realtor, n: number, tag: string): Promise<void> {
-  await server.sql(
-    `insert into leads (lead_id, user_id, site_id, email, contact_info, score, score_band, score_breakdown, scored_at)
-     select gen_random_uuid(), $1, $2, $3 || '-' || i || '@example.com', $3 || '-' || i || '@example.com', 0, 'cold',
-            jsonb_build_object('rulesVersion', 0, 'signals', '[]'::jsonb, 'computedAt', now()), now()
-     from generate_series(1, $4::int) as i`,
-    [realtor.userId, realtor.siteId, tag, n],
+  const now = Date.now();
+  const ago = ({ days = 0, hours = 0, minutes = 0 }) => new Date(now - days * DAY_MS - hours * 3_600_000 - minutes * 60_000);
+  const scoredAt = new Date(now);
+  const leadIds = await makeLeads(
+    server,
+    Array.from({ length: n }, (_, k) => {
+      const email = `${tag}-${k + 1}@example.com`;
+      return {
+        userId: realtor.userId, siteId: realtor.siteId, name: null, email, contactInfo: email, score: 0, scoreBand: 'cold' as const,
+        scoreBreakdown: { rulesVersion: 0, signals: [], computedAt: scoredAt.toISOString() }, scoredAt,
+      };
+    }),
   );
-  const leads = `select lead_id, (row_number() over (order by lead_id))::int as i from leads where user_id = $1`;
-  const insertEvents = (select: string) =>
-    server.sql(
-      `insert into lead_analytics (analytic_id, lead_id, event_type, event_value, listing_ref, event_date, site_id, visitor_id, client_event_id)
-       select gen_random_uuid(), lead_id, type, value, listing, at, $2, 'v_seed', gen_random_uuid() from (${select}) as e(lead_id, type, value, listing, at)`,
-      [realtor.userId, realtor.siteId],
-    );
-  // Listing views: 1–4 views of one of five listings, spread over the last 20 days.
-  await insertEvents(
-    `select l.lead_id, 'page_view' as type, null as value, 'l-' || (l.i % 5) as listing, now() - ((l.i % 20) || ' days')::interval - (j || ' hours')::interval as at
-     from (${leads}) l cross join lateral generate_series(1, l.i % 4 + 1) as j`,
-  );
-  // Page views without a listing, today.
-  await insertEvents(`select l.lead_id, 'page_view', '/about', null, now() - (j || ' minutes')::interval from (${leads}) l cross join generate_series(1, 3) as j`);
-  await insertEvents(`select lead_id, 'tool_interaction', 'mortgage_calculator', null, now() - ((i % 10) || ' days')::interval from (${leads}) l where i % 3 = 0`);
-  await insertEvents(`select lead_id, 'showing_request', null, 'l-1', now() - interval '1 day' from (${leads}) l where i % 4 = 0`);
-  await insertEvents(`select lead_id, 'save_listing', null, 'l-2', now() - ((i % 7) || ' days')::interval from (${leads}) l where i % 2 = 0`);
-  await server.sql(
-    `insert into inquiries (inquiry_id, lead_id, message, created_at, site_id, source)
-     select gen_random_uuid(), lead_id, 'Hello', now() - ((i % 15) || ' days')::interval, $2, 'manual' from (${leads}) l where i % 5 = 0`,
-    [realtor.userId, realtor.siteId],
-  );
+  const events: EventSeed[] = [];
+  const inquiries: InquirySeed[] = [];
+  const on = (leadId: string, type: string, at: Date, more: Partial<EventSeed> = {}) => events.push({ siteId: realtor.siteId, leadId, type, at, ...more });
+  leadIds.forEach((leadId, k) => {
+    const i = k + 1;
+    // Listing views: 1–4 views of one of five listings, spread over the last 20 days.
+    for (let j = 1; j <= (i % 4) + 1; j++) on(leadId, 'page_view', ago({ days: i % 20, hours: j }), { listingRef: `l-${i % 5}` });
+    // Page views without a listing, today.
+    for (let j = 1; j <= 3; j++) on(leadId, 'page_view', ago({ minutes: j }), { value: '/about' });
+    if (i % 3 === 0) on(leadId, 'tool_interaction', ago({ days: i % 10 }), { value: 'mortgage_calculator' });
+    if (i % 4 === 0) on(leadId, 'showing_request', ago({ days: 1 }), { listingRef: 'l-1' });
+    if (i % 2 === 0) on(leadId, 'save_listing', ago({ days: i % 7 }), { listingRef: 'l-2' });
+    if (i % 5 === 0) inquiries.push({ leadId, message: 'Hello', createdAt: ago({ days: i % 15 }), siteId: realtor.siteId, source: 'manual' });
+  });
+  await makeEvents(server, events);
+  await makeInquiries(server, inquiries);
 }
 
 type LeadState = { lead_id: string; score: number; score_band: string; score_breakdown: ScoreBreakdown | null; scored_at: Date | null; needs_rescore: boolean; xmin: string };
@@ -104,14 +106,14 @@ async function expectScoredWith(lead: LeadState, rules: ScoringRulesInput, versi
 /** Polls GET /v1/scoring-rules/rescore until the version's rescore finishes; returns every distinct reading. */
 async function followProgress(client: ApiClient, version: number, opts: { timeoutMs?: number; until?: (p: any) => boolean } = {}) {
   const seen: Array<{ version: number; total: number; done: number; finishedAt: string | null }> = [];
-  await waitFor(async () => {
+  await vi.waitFor(async () => {
     const res = await client.get('/v1/scoring-rules/rescore');
     expect(res.status).toBe(200);
     const p = res.body;
     const last = seen.at(-1);
     if (!last || last.done !== p.done || last.finishedAt !== p.finishedAt || last.version !== p.version) seen.push(p);
-    return p.version === version && (opts.until ? opts.until(p) : p.finishedAt !== null);
-  }, { timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: 25, description: `the rescore of version ${version}` });
+    expect(p.version === version && (opts.until ? opts.until(p) : p.finishedAt !== null), `the rescore of version ${version}`).toBe(true);
+  }, { ...WAIT, timeout: opts.timeoutMs ?? 30_000, interval: 25 });
   return seen;
 }
 
@@ -150,19 +152,16 @@ describe('a rules change (PUT /v1/scoring-rules) on an in-process worker', () =>
   it('rescores all 2,000 leads of that realtor in the background with visible progress, and no other realtor’s', { timeout: 90_000 }, async () => {
     const bystanderBefore = await leadStates(bystander.userId);
     const rules: ScoringRulesInput = { weights: { mortgageTool: 30, showingRequest: 25 }, bands: { hot: 50, warm: 20 } };
-    const started = performance.now();
     const put = await agent.client.put('/v1/scoring-rules', { rules });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ version: 1, rescore: { version: 1, total: 2000, finishedAt: null } });
     expect(put.body.rules.weights.mortgageTool).toBe(30);
 
     const seen = await followProgress(agent.client, 1, { timeoutMs: 60_000 });
-    const ms = performance.now() - started;
     const dones = seen.map((p) => p.done);
     expect(dones).toEqual([...dones].sort((a, b) => a - b)); // never goes backwards
     expect(dones.some((d) => d > 0 && d < 2000)).toBe(true); // partial progress was visible
     expect(seen.at(-1)).toMatchObject({ version: 1, total: 2000, done: 2000 });
-    console.info(`rescore: 2,000 leads in ${Math.round(ms)} ms (PUT → finishedAt), ${seen.length} distinct progress readings: ${dones.join(', ')}`);
 
     const after = await leadStates(agent.userId);
     expect(after).toHaveLength(2000);
@@ -191,9 +190,7 @@ describe('a rules change (PUT /v1/scoring-rules) on an in-process worker', () =>
     expect((await agent.client.put('/v1/scoring-rules', { rules: v3 })).body.version).toBe(3);
     await followProgress(agent.client, 3);
     const [v2Row] = await server.sql<{ rescore_finished_at: Date | null }>('select rescore_finished_at from scoring_rules where user_id = $1 and version = 2', [agent.userId]);
-    await waitFor(async () => (await server.sql<any>('select rescore_finished_at from scoring_rules where user_id = $1 and version = 2', [agent.userId]))[0].rescore_finished_at, {
-      description: 'version 2 marked finished (superseded)',
-    });
+    await vi.waitFor(async () => expect((await server.sql<any>('select rescore_finished_at from scoring_rules where user_id = $1 and version = 2', [agent.userId]))[0].rescore_finished_at, 'version 2 marked finished (superseded)').toBeTruthy(), WAIT);
     expect(v2Row).toBeDefined();
     const after = await leadStates(agent.userId);
     expect(after.filter((l) => l.score_breakdown?.rulesVersion !== 3)).toEqual([]);
@@ -215,10 +212,11 @@ describe('a rescore whose job failed for good', () => {
     let jobState: string;
     try {
       expect((await agent.client.put('/v1/scoring-rules', { rules: { weights: { pageView: 2 } } })).status).toBe(200);
-      jobState = await waitFor(async () => {
+      jobState = await vi.waitFor(async () => {
         const state = await server.queues.leads.getJobState(JOBS.rescoreUser.jobId({ userId: agent.userId, version: 1 }));
-        return state === 'failed' ? state : null;
-      }, { description: 'the rescore job failed' });
+        expect(state, 'the rescore job failed').toBe('failed');
+        return state;
+      }, WAIT);
     } finally {
       await broken.close();
       await brokenConnection.quit();
@@ -231,7 +229,11 @@ describe('a rescore whose job failed for good', () => {
     const runtime = await silentRuntime(connection, HANDLERS, () => new Date(Date.now() + 2 * 60_000));
     try {
       await enqueue(server.queues, 'sweep', {}, { jobId: 'sweep-after-failure' });
-      const sweep = await waitFor(async () => (await server.queues.maintenance.getJob('sweep-after-failure'))?.returnvalue, { description: 'the sweep' });
+      const sweep = await vi.waitFor(async () => {
+        const found = (await server.queues.maintenance.getJob('sweep-after-failure'))?.returnvalue;
+        expect(found, 'the sweep').toBeTruthy();
+        return found!;
+      }, WAIT);
       expect(sweep.rescoreAll).toBeGreaterThanOrEqual(1);
       await followProgress(agent.client, 1, { timeoutMs: 15_000 });
     } finally {
@@ -323,9 +325,7 @@ describe('the real worker process killed mid-rescore', () => {
 
       const second = spawnWorker();
       procs.push(second);
-      const t1 = performance.now();
       await followProgress(agent.client, 1, { timeoutMs: 60_000 });
-      const recoveryMs = performance.now() - t1;
       const final = (await agent.client.get('/v1/scoring-rules/rescore')).body;
       expect(final).toMatchObject({ version: 1, total: N, done: N });
       const after = await leadStates(agent.userId);
@@ -337,8 +337,6 @@ describe('the real worker process killed mid-rescore', () => {
       expect((await second.exited).code).toBe(0);
       // The job resumed where the committed work ended: only the leads not yet on version 1.
       expect(findLog(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished', scored: N - HELD_AT });
-      const job = second.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'job done' && l.job === 'leads.rescore-all');
-      console.info(`kill: ${N} leads, killed while held at done=${atKill.done}; the new process finished ${Math.round(recoveryMs)} ms after its spawn (the job itself: ${job.ms} ms)`);
     } finally {
       await releaseHeld?.();
       await holder.end();

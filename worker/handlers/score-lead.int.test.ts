@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enqueue } from '#core/jobs/queues.ts';
 import type { ScoreBreakdown } from '#core/leads/lead.entity.ts';
 import { JOBS, RESCORE_DEBOUNCE_MS } from '#core/jobs/jobs.ts';
@@ -20,8 +20,9 @@ import { scoreLead } from '#core/scoring/score-lead.ts';
 import { parseScoringRules } from '#core/scoring/scoring-rules.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeEvents, makeInquiry, makeLead } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
-import { waitFor } from '#test/wait.ts';
+import { WAIT } from '#test/env.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { HANDLERS } from './index.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
@@ -91,28 +92,30 @@ async function leadIdByEmail(email: string): Promise<string> {
 
 /** A lead inserted directly (not flagged, never scored). */
 async function insertLead(email = `${randomUUID().slice(0, 8)}@example.com`, forUser = userId): Promise<string> {
-  const [row] = await server.sql<{ lead_id: string }>(
-    `insert into leads (lead_id, user_id, site_id, email, contact_info) values (gen_random_uuid(), $1, $2, $3, $3) returning lead_id`,
-    [forUser, siteId, email],
-  );
-  return row.lead_id;
+  return (await makeLead(server, { userId: forUser, siteId, name: null, email, contactInfo: email })).leadId;
 }
 
 /** Events on a lead, dated by the caller (the worker's clock decides how old they are). */
 async function insertEvents(leadId: string, events: Array<{ type: string; value?: string; listing?: string; at: Date }>): Promise<void> {
-  for (const e of events) {
-    await server.sql(
-      `insert into lead_analytics (analytic_id, lead_id, event_type, event_value, listing_ref, event_date, site_id, visitor_id, client_event_id)
-       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, 'v_seeded', gen_random_uuid())`,
-      [leadId, e.type, e.value ?? null, e.listing ?? null, e.at, siteId],
-    );
-  }
+  await makeEvents(server, events.map((e) => ({ siteId, leadId, type: e.type, value: e.value ?? null, listingRef: e.listing ?? null, at: e.at })));
 }
 
 async function insertInquiry(leadId: string, at: Date): Promise<void> {
-  await server.sql(`insert into inquiries (inquiry_id, lead_id, message, created_at, site_id, source) values (gen_random_uuid(), $1, 'Call me', $2, $3, 'manual')`, [
-    leadId, at, siteId,
-  ]);
+  await makeInquiry(server, { leadId, message: 'Call me', createdAt: at, siteId, source: 'manual' });
+}
+
+/**
+ * Runs `fn` with the leads worker paused (`pause()` lets an active job finish first), so what
+ * `fn` enqueues stays queued however slow the machine is; resumes it afterwards.
+ */
+async function whileLeadsWorkerHeld<T>(fn: () => Promise<T>): Promise<T> {
+  const leadsWorker = runtime.workers.find((w) => w.name === 'leads')!;
+  await leadsWorker.pause();
+  try {
+    return await fn();
+  } finally {
+    leadsWorker.resume();
+  }
 }
 
 /** What ingest does after its commit: flag the lead and enqueue its (debounced) scoring job. */
@@ -162,7 +165,7 @@ function runsFor(leadId: string) {
 
 /** Waits for a new lead's first scoring job to finish and be reported (the row commits before the job completes). */
 async function inquiryScored(leadId: string): Promise<void> {
-  await waitFor(async () => runsFor(leadId).length >= 1 && (await leadRow(leadId))?.scored_at, { description: 'the inquiry scored' });
+  await vi.waitFor(async () => expect(runsFor(leadId).length >= 1 && (await leadRow(leadId))?.scored_at, 'the inquiry scored').toBeTruthy(), WAIT);
 }
 
 beforeAll(async () => {
@@ -194,10 +197,11 @@ describe('activity arriving through the API rescoring the lead', () => {
     await inquire(visitor, 'dana@example.com');
     const leadId = await leadIdByEmail('dana@example.com');
 
-    const first = await waitFor(async () => {
+    const first = await vi.waitFor(async () => {
       const row = await leadRow(leadId);
-      return row?.scored_at && !row.needs_rescore ? row : null;
-    }, { description: 'the inquiry scored' });
+      expect(row?.scored_at && !row.needs_rescore, 'the inquiry scored').toBeTruthy();
+      return row!;
+    }, WAIT);
     expect(first.score).toBe(40);
     expect(first.score_band).toBe('warm');
     expect(first.score_breakdown!.signals).toEqual([{ key: 'inquiry', label: 'Inquiry', count: 1, points: 40 }]);
@@ -213,10 +217,11 @@ describe('activity arriving through the API rescoring the lead', () => {
       { type: 'page_view', url: 'https://homes.example/listings/oak-12', listing: 'oak-12' },
       { type: 'tool_interaction', value: 'mortgage_calculator' },
     ]);
-    const second = await waitFor(async () => {
+    const second = await vi.waitFor(async () => {
       const row = await leadRow(leadId);
-      return row && !row.needs_rescore && row.scored_at! > first.scored_at! ? row : null;
-    }, { description: 'the events scored' });
+      expect(row && !row.needs_rescore && row.scored_at! > first.scored_at!, 'the events scored').toBeTruthy();
+      return row!;
+    }, WAIT);
     // 40 inquiry + 2 page views + 3 × 3 listing views + 10 repeat bonus + 8 mortgage tool.
     expect(second.score).toBe(69);
     expect(second.score_band).toBe('hot');
@@ -239,34 +244,39 @@ describe('activity arriving through the API rescoring the lead', () => {
     expect(api.body).toMatchObject({ score: 69, scoreBand: 'hot' });
   });
 
-  it('a burst of 100 events for one lead collapses into one or two scoring jobs', async () => {
+  it('a burst of 100 simultaneous events for one lead collapses into one debounced scoring job, scored in one pass', async () => {
     const visitor = `v_${randomUUID().slice(0, 12)}`;
     await inquire(visitor, 'burst@example.com');
     const leadId = await leadIdByEmail('burst@example.com');
     await inquiryScored(leadId);
     const before = runsFor(leadId).length;
+    const jobId = JOBS.scoreLead.jobId({ leadId });
 
-    // 100 single-event beacons at once — a busy visitor, as the API sees it.
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: 100 }, (_, k) => collect(visitor, [{ type: 'page_view', url: `https://homes.example/listings/l-${k % 10}`, listing: `l-${k % 10}` }])),
-    );
-    const burstMs = performance.now() - started;
-    const row = await waitFor(async () => {
+    // 100 single-event beacons at once — a busy visitor, as the API sees it. The worker is held
+    // meanwhile: with it running, how many debounce windows the burst spans depends on how fast
+    // the machine serves 100 requests (a loaded CI box once spread them over four), which is
+    // scheduling, not behaviour. Held, every request's enqueue meets the one job that the first
+    // created, still in its debounce delay.
+    await whileLeadsWorkerHeld(async () => {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, k) => collect(visitor, [{ type: 'page_view', url: `https://homes.example/listings/l-${k % 10}`, listing: `l-${k % 10}` }])),
+      );
+      const pending = (await server.queues.leads.getJobs(['delayed', 'waiting', 'prioritized'])).filter((j) => j.data.leadId === leadId);
+      expect(pending.map((j) => j.id)).toEqual([jobId]);
+      expect(pending[0].opts.delay).toBe(RESCORE_DEBOUNCE_MS);
+      expect((await leadRow(leadId))!.needs_rescore).toBe(true);
+    });
+    const row = await vi.waitFor(async () => {
       const r = await leadRow(leadId);
-      return r && !r.needs_rescore && r.score_breakdown!.signals.filter((s) => s.key.startsWith('listing_view:') && s.count === 10).length === 10 ? r : null;
-    }, { description: 'the burst scored' });
+      expect(r?.needs_rescore, 'the burst scored').toBe(false);
+      expect(r!.score_breakdown!.signals.filter((s) => s.key.startsWith('listing_view:') && s.count === 10)).toHaveLength(10);
+      return r!;
+    }, WAIT);
     expect(row.score).toBe(100); // 40 + 10 × (30 + 10), capped
-    await waitFor(async () => !(await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: leadId }))), { description: 'no live scoring job' });
-    const runs = runsFor(leadId).slice(before);
-    const passes = runs.reduce((n, r) => n + r.passes, 0);
-    console.info(`burst: 100 beacons in ${Math.round(burstMs)} ms → ${runs.length} leads.score job(s), ${passes} scoring pass(es)`);
-    // One job holds the id score-<leadId> through the 1 s debounce; a second one only for events
-    // flagged after the first job's last pass. A burst that itself lasts longer (a loaded machine)
-    // gets about one job per debounce window, which is the point of the debounce.
-    expect(runs.length).toBeGreaterThanOrEqual(1);
-    expect(runs.length).toBeLessThanOrEqual(Math.max(2, Math.ceil(burstMs / RESCORE_DEBOUNCE_MS) + 1));
-    expect(passes).toBeLessThanOrEqual(runs.length + 1);
+    await vi.waitFor(async () => expect(runsFor(leadId).length, 'the job reported').toBeGreaterThan(before), WAIT);
+    expect(await server.queues.leads.getJob(jobId)).toBeUndefined();
+    // One job, and it scored all 100 events in its first pass.
+    expect(runsFor(leadId).slice(before).map((r) => r.passes)).toEqual([1]);
   });
 
   it('while its job waits, every further event of the lead finds the job id taken: one job, one pass', async () => {
@@ -275,25 +285,22 @@ describe('activity arriving through the API rescoring the lead', () => {
     const leadId = await leadIdByEmail('paused@example.com');
     await inquiryScored(leadId);
     const before = runsFor(leadId).length;
-    // Hold the leads worker so the burst's timing cannot matter.
-    const leadsWorker = runtime.workers.find((w) => w.name === 'leads')!;
-    await leadsWorker.pause();
-    try {
+    // Hold the leads worker so the rounds' timing cannot matter.
+    await whileLeadsWorkerHeld(async () => {
       for (let i = 0; i < 10; i++) {
         await Promise.all(Array.from({ length: 10 }, () => collect(visitor, [{ type: 'tool_interaction', value: 'mortgage_calculator' }])));
       }
       const pending = (await server.queues.leads.getJobs(['delayed', 'waiting', 'prioritized'])).filter((j) => j.data.leadId === leadId);
       expect(pending.map((j) => j.id)).toEqual([JOBS.scoreLead.jobId({ leadId: leadId })]);
       expect((await leadRow(leadId))!.needs_rescore).toBe(true);
-    } finally {
-      leadsWorker.resume();
-    }
-    const row = await waitFor(async () => {
+    });
+    const row = await vi.waitFor(async () => {
       const r = await leadRow(leadId);
-      return r && !r.needs_rescore && signal(r, 'mortgage_tool')?.count === 100 ? r : null;
-    }, { description: 'the burst scored' });
+      expect(r && !r.needs_rescore && signal(r, 'mortgage_tool')?.count === 100, 'the burst scored').toBeTruthy();
+      return r!;
+    }, WAIT);
     expect(signal(row, 'mortgage_tool')).toMatchObject({ count: 100, points: 800 });
-    await waitFor(async () => runsFor(leadId).length > before, { description: 'the job reported' });
+    await vi.waitFor(async () => expect(runsFor(leadId).length, 'the job reported').toBeGreaterThan(before), WAIT);
     expect(runsFor(leadId).slice(before).map((r) => r.passes)).toEqual([1]);
   });
 });
@@ -308,14 +315,10 @@ describe('the sweeper as the safety net', () => {
 
     // Ingest flags the lead and enqueues a debounced job; Redis then loses it (the worker is held
     // meanwhile so the job cannot start first on a slow machine).
-    const leadsWorker = runtime.workers.find((w) => w.name === 'leads')!;
-    await leadsWorker.pause();
-    try {
+    await whileLeadsWorkerHeld(async () => {
       await collect(visitor, [{ type: 'tool_interaction', value: 'mortgage_calculator' }]);
       expect(await server.queues.leads.remove(JOBS.scoreLead.jobId({ leadId: lost }))).toBe(1);
-    } finally {
-      leadsWorker.resume();
-    }
+    });
     // A lead flagged with no job at all (an enqueue that failed after the commit).
     const never = await insertLead();
     await insertEvents(never, [{ type: 'showing_request', at: new Date() }]);
@@ -325,19 +328,28 @@ describe('the sweeper as the safety net', () => {
 
     // A sweep within 5 s of the flag leaves it to the live job it assumes exists…
     await enqueue(server.queues, 'sweep', {}, { jobId: 'sweep-early' });
-    const early = await waitFor(async () => (await server.queues.maintenance.getJob('sweep-early'))?.returnvalue, { description: 'the early sweep' });
+    const early = await vi.waitFor(async () => {
+      const found = (await server.queues.maintenance.getJob('sweep-early'))?.returnvalue;
+      expect(found, 'the early sweep').toBeTruthy();
+      return found!;
+    }, WAIT);
     expect(early).toMatchObject({ rescores: 0 });
     expect((await leadRow(lost))!.needs_rescore).toBe(true);
     // …one after that re-enqueues it (the worker's clock moved on instead of the test sleeping).
     clockOffsetMs = 10_000;
     try {
       await enqueue(server.queues, 'sweep', {}, { jobId: 'sweep-late' });
-      const late = await waitFor(async () => (await server.queues.maintenance.getJob('sweep-late'))?.returnvalue, { description: 'the late sweep' });
+      const late = await vi.waitFor(async () => {
+        const found = (await server.queues.maintenance.getJob('sweep-late'))?.returnvalue;
+        expect(found, 'the late sweep').toBeTruthy();
+        return found!;
+      }, WAIT);
       expect(late).toMatchObject({ rescores: 2 });
-      const [lostRow, neverRow] = await waitFor(async () => {
+      const [lostRow, neverRow] = await vi.waitFor(async () => {
         const rows = [await leadRow(lost), await leadRow(never)];
-        return rows.every((r) => r && !r.needs_rescore && r.scored_at) ? rows : null;
-      }, { description: 'the swept leads scored' });
+        expect(rows.every((r) => r && !r.needs_rescore && r.scored_at), 'the swept leads scored').toBeTruthy();
+        return rows;
+      }, WAIT);
       expect(lostRow!.score).toBe(48);
       expect(signal(lostRow, 'mortgage_tool')).toMatchObject({ count: 1, points: 8 });
       expect(neverRow!.score).toBe(15);
@@ -357,10 +369,11 @@ describe('crossing into hot', () => {
     await insertInquiry(leadId, t0);
     await insertEvents(leadId, [{ type: 'showing_request', at: t0 }, { type: 'tool_interaction', value: 'mortgage_calculator', at: t0 }]);
     await flagAndEnqueue(leadId);
-    const hot = await waitFor(async () => {
+    const hot = await vi.waitFor(async () => {
       const row = await leadRow(leadId);
-      return row?.score_band === 'hot' && !row.needs_rescore ? row : null;
-    }, { description: 'the lead scored hot' });
+      expect(row?.score_band === 'hot' && !row.needs_rescore, 'the lead scored hot').toBeTruthy();
+      return row!;
+    }, WAIT);
     expect(hot.score).toBe(63);
 
     let messages = await hotMessages(leadId);
@@ -379,10 +392,11 @@ describe('crossing into hot', () => {
     // New activity on a lead that stays hot: rescored, nothing new emitted.
     await insertEvents(leadId, [{ type: 'save_listing', at: new Date() }]);
     await flagAndEnqueue(leadId);
-    const stillHot = await waitFor(async () => {
+    const stillHot = await vi.waitFor(async () => {
       const row = await leadRow(leadId);
-      return row && !row.needs_rescore && signal(row, 'saved_listing') ? row : null;
-    }, { description: 'the lead rescored' });
+      expect(row && !row.needs_rescore && signal(row, 'saved_listing'), 'the lead rescored').toBeTruthy();
+      return row!;
+    }, WAIT);
     expect(stillHot.score).toBe(73);
     // And a second run over the same state (a job delivered twice) changes nothing either.
     const rerun = await scoreLead({ em: server.orm.em.fork() as EntityManager, leadId, now: new Date(), mode: 'refresh' });
@@ -394,15 +408,17 @@ describe('crossing into hot', () => {
     clockOffsetMs = 14 * DAY_MS;
     try {
       await enqueue(server.queues, 'refreshScores', {}, { jobId: 'refresh-crossing' });
-      const refreshJob = await waitFor(async () => {
+      const refreshJob = await vi.waitFor(async () => {
         const j = await server.queues.maintenance.getJob('refresh-crossing');
-        return j?.finishedOn ? j : null;
-      }, { description: 'the refresh job' });
+        expect(j?.finishedOn, 'the refresh job').toBeTruthy();
+        return j!;
+      }, WAIT);
       expect(refreshJob.failedReason).toBeUndefined();
-      const warm = await waitFor(async () => {
+      const warm = await vi.waitFor(async () => {
         const row = await leadRow(leadId);
-        return row?.score_band === 'warm' ? row : null;
-      }, { description: 'the refresh decaying the lead' });
+        expect(row?.score_band === 'warm', 'the refresh decaying the lead').toBeTruthy();
+        return row!;
+      }, WAIT);
       expect(warm.score).toBeGreaterThanOrEqual(36); // 73 / 2, give or take the seconds between the events
       expect(warm.score).toBeLessThanOrEqual(37);
       expect(warm.score).toBe((await expectedScore(leadId, warm.scored_at!)).score);
@@ -413,10 +429,11 @@ describe('crossing into hot', () => {
       await insertInquiry(leadId, later);
       await insertEvents(leadId, [{ type: 'showing_request', at: later }]);
       await flagAndEnqueue(leadId);
-      const again = await waitFor(async () => {
+      const again = await vi.waitFor(async () => {
         const row = await leadRow(leadId);
-        return row?.score_band === 'hot' && !row.needs_rescore ? row : null;
-      }, { description: 'the lead hot again' });
+        expect(row?.score_band === 'hot' && !row.needs_rescore, 'the lead hot again').toBeTruthy();
+        return row!;
+      }, WAIT);
       expect(again.score).toBe((await expectedScore(leadId, again.scored_at!)).score);
       messages = await hotMessages(leadId);
       reminders = await autoReminders(leadId);
@@ -440,28 +457,28 @@ describe('the decay refresh (maintenance.refresh-scores)', () => {
     await insertEvents(leads[1], [{ type: 'showing_request', at: t0 }, { type: 'save_listing', at: t0 }]);
     await insertEvents(leads[2], [{ type: 'page_view', listing: 'elm-3', at: t0 }, { type: 'tool_interaction', value: 'affordability_calculator', at: t0 }]);
     for (const id of leads) await flagAndEnqueue(id);
-    const fresh = await waitFor(async () => {
+    const fresh = await vi.waitFor(async () => {
       const rows = await Promise.all(leads.map(leadRow));
-      return rows.every((r) => r?.scored_at && !r.needs_rescore) ? rows : null;
-    }, { description: 'the leads scored' });
+      expect(rows.every((r) => r?.scored_at && !r.needs_rescore), 'the leads scored').toBeTruthy();
+      return rows;
+    }, WAIT);
     expect(fresh.map((r) => r!.score)).toEqual([40, 25, 11]);
 
     // An hour later nothing is stale yet (6 h threshold): the refresh touches none of them.
     clockOffsetMs = 60 * 60_000;
     try {
       await enqueue(server.queues, 'refreshScores', {}, { jobId: 'refresh-1h' });
-      await waitFor(async () => (await server.queues.maintenance.getJob('refresh-1h'))?.finishedOn, { description: 'the 1 h refresh' });
+      await vi.waitFor(async () => expect((await server.queues.maintenance.getJob('refresh-1h'))?.finishedOn, 'the 1 h refresh').toBeTruthy(), WAIT);
       expect((await Promise.all(leads.map(leadRow))).map((r) => r!.xmin)).toEqual(fresh.map((r) => r!.xmin));
 
       // 21 days later (1.5 half-lives) each is recomputed at the worker's clock.
       clockOffsetMs = 21 * DAY_MS;
-      const started = performance.now();
       await enqueue(server.queues, 'refreshScores', {}, { jobId: 'refresh-21d' });
-      const job = await waitFor(async () => {
+      const job = await vi.waitFor(async () => {
         const j = await server.queues.maintenance.getJob('refresh-21d');
-        return j?.finishedOn ? j : null;
-      }, { description: 'the 21 d refresh' });
-      const ms = performance.now() - started;
+        expect(j?.finishedOn, 'the 21 d refresh').toBeTruthy();
+        return j!;
+      }, WAIT);
       const rows = await Promise.all(leads.map(leadRow));
       const factor = 0.5 ** 1.5;
       expect(rows.map((r) => r!.score)).toEqual([Math.round(40 * factor), Math.round(25 * factor), Math.round(11 * factor)]);
@@ -473,7 +490,6 @@ describe('the decay refresh (maintenance.refresh-scores)', () => {
       // The order of the leads is the same as before the decay.
       expect(job.returnvalue.refreshed).toBeGreaterThanOrEqual(3);
       expect(job.returnvalue.lowered).toBeGreaterThanOrEqual(3);
-      console.info(`refresh: ${job.returnvalue.refreshed} stale leads recomputed in ${Math.round(ms)} ms (job round trip)`);
     } finally {
       clockOffsetMs = 0;
     }
@@ -505,7 +521,7 @@ describe('concurrency and vanished leads', () => {
       await server.queues.leads.addBulk(
         leads.flatMap((leadId) => ['a', 'b', 'c'].map((k) => ({ name: 'leads.score', data: { leadId }, opts: { jobId: `dup-${k}-${leadId}`, removeOnComplete: true } }))),
       );
-      await waitFor(async () => leads.every((id) => runsFor(id).length === 3), { timeoutMs: 20_000, description: 'every duplicate job finished' });
+      await vi.waitFor(async () => expect(leads.every((id) => runsFor(id).length === 3), 'every duplicate job finished').toBeTruthy(), { ...WAIT, timeout: 20_000 });
       const runners = new Set(leads.flatMap((id) => runsFor(id).map((r) => r.runtime)));
       expect(runners).toEqual(new Set(['main', 'second']));
       for (const id of leads) {
@@ -541,20 +557,16 @@ describe('concurrency and vanished leads', () => {
   it('a lead deleted while its job is queued finishes the job quietly, and the worker carries on', async () => {
     const visitor = `v_${randomUUID().slice(0, 12)}`;
     // Held so the job is certainly still queued when the lead goes (however slow the machine).
-    const leadsWorker = runtime.workers.find((w) => w.name === 'leads')!;
-    await leadsWorker.pause();
-    let gone: string;
-    try {
+    const gone = await whileLeadsWorkerHeld(async () => {
       await inquire(visitor, 'gone@example.com');
-      gone = await leadIdByEmail('gone@example.com');
-      expect(await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: gone }))).toBeTruthy();
-      const del = await owner.delete(`/v1/leads/${gone}`);
+      const leadId = await leadIdByEmail('gone@example.com');
+      expect(await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId }))).toBeTruthy();
+      const del = await owner.delete(`/v1/leads/${leadId}`);
       expect(del.status).toBeLessThan(300);
-      expect(await leadRow(gone)).toBeUndefined();
-    } finally {
-      leadsWorker.resume();
-    }
-    await waitFor(async () => runsFor(gone).length === 1, { description: 'the orphaned job finished' });
+      expect(await leadRow(leadId)).toBeUndefined();
+      return leadId;
+    });
+    await vi.waitFor(async () => expect(runsFor(gone).length, 'the orphaned job finished').toBe(1), WAIT);
     expect(runsFor(gone)[0].passes).toBe(0);
 
     // The refresh and rules paths meet a missing lead the same way.
@@ -563,16 +575,16 @@ describe('concurrency and vanished leads', () => {
     expect(await scoreLead({ em, leadId: gone, now: new Date(), mode: 'rules', rules: { version: 0, config: DEFAULTS } })).toBeNull();
     // A job for an id that never existed, and a malformed payload: neither crashes the worker.
     await enqueue(server.queues, 'scoreLead', { leadId: randomUUID() }, { jobId: 'score-never-existed' });
-    await waitFor(async () => scoreRuns.some((r) => r.jobId === 'score-never-existed'), { description: 'the job for an unknown lead' });
+    await vi.waitFor(async () => expect(scoreRuns.some((r) => r.jobId === 'score-never-existed'), 'the job for an unknown lead').toBeTruthy(), WAIT);
     await server.queues.leads.add('leads.score', { leadId: 'not-a-uuid' }, { jobId: 'bad-payload', attempts: 1 });
-    await waitFor(async () => (await server.queues.leads.getJob('bad-payload'))?.failedReason, { description: 'the malformed job refused' });
+    await vi.waitFor(async () => expect((await server.queues.leads.getJob('bad-payload'))?.failedReason, 'the malformed job refused').toBeTruthy(), WAIT);
     failures.splice(failures.findIndex((f) => f.includes('bad-payload')), 1);
 
     // The worker is still healthy: the next lead scores.
     const next = await insertLead();
     await insertInquiry(next, new Date());
     await flagAndEnqueue(next);
-    await waitFor(async () => (await leadRow(next))?.score === 40, { description: 'the next lead scored' });
+    await vi.waitFor(async () => expect((await leadRow(next))?.score, 'the next lead scored').toBe(40), WAIT);
     expect(failures).toEqual([]);
   });
 });

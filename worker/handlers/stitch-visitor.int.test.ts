@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findUnstitchedVisitors } from '#core/events/find-unstitched-visitors.ts';
 import { stitchVisitor } from '#core/events/stitch-visitor.ts';
 import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeEvents, makeLead, makeVisitor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
-import { waitFor } from '#test/wait.ts';
+import { WAIT } from '#test/env.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { stitchVisitorHandler } from './stitch-visitor.handler.ts';
 
@@ -19,28 +20,19 @@ let siteId: string;
 let siteKey: string;
 let userId: string;
 
-/** Inserts `n` anonymous page views for a visitor in one statement. */
+/** Inserts `n` page views of a visitor (anonymous unless `leadId` is given) and the visitor itself. */
 async function seedEvents(visitorId: string, n: number, leadId: string | null = null) {
-  await server.sql(
-    `insert into lead_analytics (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id)
-     select gen_random_uuid(), $4, 'page_view', '/listings/' || (i % 40), now() - (i || ' seconds')::interval, $1, $2, gen_random_uuid()
-     from generate_series(1, $3::int) as i`,
-    [siteId, visitorId, n, leadId],
+  const now = Date.now();
+  await makeEvents(
+    server,
+    Array.from({ length: n }, (_, k) => ({ siteId, visitorId, leadId, type: 'page_view', value: `/listings/${(k + 1) % 40}`, at: new Date(now - (k + 1) * 1000) })),
   );
-  await server.sql(
-    // A visitor seeded with its lead is already stitched.
-    `insert into visitors (site_id, visitor_id, lead_id, stitched_at) values ($1, $2, $3, case when $3::uuid is null then null else now() end)
-     on conflict (site_id, visitor_id) do nothing`,
-    [siteId, visitorId, leadId],
-  );
+  // A visitor seeded with its lead is already stitched.
+  await makeVisitor(server, { siteId, visitorId, leadId, stitchedAt: leadId ? new Date(now) : null });
 }
 
 async function createLead(email: string): Promise<string> {
-  const [row] = await server.sql<{ lead_id: string }>(
-    `insert into leads (lead_id, user_id, site_id, email, contact_info) values (gen_random_uuid(), $1, $2, $3, $3) returning lead_id`,
-    [userId, siteId, email],
-  );
-  return row.lead_id;
+  return (await makeLead(server, { userId, siteId, name: null, email, contactInfo: email })).leadId;
 }
 
 async function countByLead(visitorId: string) {
@@ -129,10 +121,11 @@ describe('the leads.stitch job on a real BullMQ worker', () => {
     });
     expect(res.status).toBe(202);
     const [lead] = await server.sql<any>("select lead_id from leads where email = 'form@example.com'");
-    const stitched = await waitFor(
-      async () => (await server.sql<any>('select stitched_at from visitors where site_id = $1 and visitor_id = $2', [siteId, visitor]))[0]?.stitched_at,
-      { timeoutMs: 15_000, description: 'the stitch job' },
-    );
+    const stitched = await vi.waitFor(async () => {
+      const found = (await server.sql<any>('select stitched_at from visitors where site_id = $1 and visitor_id = $2', [siteId, visitor]))[0]?.stitched_at;
+      expect(found, 'the stitch job').toBeTruthy();
+      return found!;
+    }, { ...WAIT, timeout: 15_000 });
     expect(stitched).toBeInstanceOf(Date);
     expect(await countByLead(visitor)).toEqual({ [lead.lead_id]: 6_000 });
   });
@@ -144,7 +137,7 @@ describe('the leads.stitch job on a real BullMQ worker', () => {
     expect(unstitched.map((u) => u.visitorId)).toContain(row.visitor_id);
     const wakeups = unstitched.map((u) => createWakeup('stitchVisitor', { siteId: u.siteId, visitorId: u.visitorId }));
     await enqueueAfterCommit(server.queues, wakeups, createLogger({ level: 'silent', name: 'sweep-test' }));
-    await waitFor(async () => (await findUnstitchedVisitors(server.orm.em.fork() as EntityManager, 10)).length === 0, { timeoutMs: 15_000, description: 'the re-enqueued stitch job' });
+    await vi.waitFor(async () => expect((await findUnstitchedVisitors(server.orm.em.fork() as EntityManager, 10)).length, 'the re-enqueued stitch job').toBe(0), { ...WAIT, timeout: 15_000 });
     expect(Object.values(await countByLead(row.visitor_id))).toEqual([6_000]);
   });
 });
