@@ -22,11 +22,23 @@ export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T): z.
   throw new AppError('validation_failed', 'The request is not valid', [{ path: 'cursor', message: 'Invalid cursor: pass back a nextCursor from a previous page with the same sort' }]);
 }
 
+/** The paging part of a list request: the previous page's `nextCursor` (none for the first page) and the page size. */
+export interface KeysetPageArgs {
+  cursor?: string | null;
+  limit: number;
+}
+
+/** One page of a keyset-paginated list; `nextCursor` is null on the last page. */
+export interface KeysetPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
 /**
  * One page from `limit + 1` rows fetched in order: the first `limit` mapped with `toItem`, and a
  * cursor from the last of them (`cursorOf`) when the extra row shows there is more.
  */
-export function toKeysetPage<R, T>(rows: readonly R[], limit: number, toItem: (row: R) => T, cursorOf: (last: R) => readonly (string | number | null)[]): { items: T[]; nextCursor: string | null } {
+export function toKeysetPage<R, T>(rows: readonly R[], limit: number, toItem: (row: R) => T, cursorOf: (last: R) => readonly (string | number | null)[]): KeysetPage<T> {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { items: page.map(toItem), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };

@@ -3,7 +3,7 @@ import { sql, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
 import type { Queues } from '../jobs/queues.ts';
-import { decodeCursor, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { enqueueAfterCommit } from '../jobs/wakeup.ts';
@@ -41,13 +41,7 @@ function toInquiryJson(r: Row): InquiryJson {
 const ZInquiryCursor = z.tuple([ZTimeKey, ZUuidKey]);
 
 /** `GET /v1/leads/:id/inquiries`: the lead's inquiries, newest first, keyset paginated. */
-export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: {
-  em: EntityManager;
-  tenant: Tenant;
-  leadId: string;
-  cursor?: string | null;
-  limit: number;
-}): Promise<{ items: InquiryJson[]; nextCursor: string | null }> {
+export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: { em: EntityManager; tenant: Tenant; leadId: string } & KeysetPageArgs): Promise<KeysetPage<InquiryJson>> {
   await getLeadRow(em, tenant, leadId);
   let query = db(em)
     .selectFrom('inquiries')

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
-import { decodeCursor, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import type { TimelineItem } from './lead-schemas.ts';
@@ -38,13 +38,7 @@ function compareDesc(a: Row, b: Row): number {
  * inquiries_lead_created_index), then the two pages are merged: the cost of a page does not grow
  * with the history.
  */
-export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: {
-  em: EntityManager;
-  tenant: Tenant;
-  leadId: string;
-  cursor?: string | null;
-  limit: number;
-}): Promise<{ items: TimelineItem[]; nextCursor: string | null }> {
+export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { em: EntityManager; tenant: Tenant; leadId: string } & KeysetPageArgs): Promise<KeysetPage<TimelineItem>> {
   await getLeadRow(em, tenant, leadId);
   let eventsAfter: RawBuilder<SqlBool> | null = null;
   let inquiriesAfter: RawBuilder<SqlBool> | null = null;

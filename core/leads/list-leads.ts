@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
-import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { escapeLike, timeKey } from '../db/pg-values.ts';
 import { assertOwnSite } from '../sites/sites.ts';
@@ -55,10 +55,7 @@ const CURSOR_SCHEMAS = {
   last_activity: z.tuple([z.literal('last_activity'), ZTimeKey.nullable(), ZUuidKey]),
 } as const;
 
-export interface LeadPage {
-  items: LeadJson[];
-  nextCursor: string | null;
-}
+export type LeadPage = KeysetPage<LeadJson>;
 
 /** The tenant's leads matching the filters (shared with the CSV export through fetchLeadPage). */
 function selectFiltered(em: EntityManager, tenant: Tenant, filters: LeadFilters) {
@@ -93,9 +90,7 @@ export async function listLeads({ em, tenant, filters, cursor, limit }: {
   em: EntityManager;
   tenant: Tenant;
   filters: LeadFilters;
-  cursor?: string | null;
-  limit: number;
-}): Promise<LeadPage> {
+} & KeysetPageArgs): Promise<LeadPage> {
   if (filters.site) await assertOwnSite({ em, tenant, siteId: filters.site });
   return fetchLeadPage(em, tenant, filters, cursor ?? null, limit);
 }
@@ -124,11 +119,9 @@ export async function fetchLeadPage(em: EntityManager, tenant: Tenant, filters: 
       rows = rows.concat(await select(sql<SqlBool>`last_activity_at is null`, limit + 1 - rows.length));
     }
   }
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page.at(-1);
-  return {
-    items: page.map(toLeadJson),
-    nextCursor: more && last ? encodeCursor([filters.sort, last.cursor_key === null ? null : filters.sort === 'score' ? Number(last.cursor_key) : String(last.cursor_key), last.lead_id]) : null,
-  };
+  return toKeysetPage(rows, limit, toLeadJson, (last) => [
+    filters.sort,
+    last.cursor_key === null ? null : filters.sort === 'score' ? Number(last.cursor_key) : String(last.cursor_key),
+    last.lead_id,
+  ]);
 }
