@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { initOrm } from '#core/db/orm.ts';
 import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL } from './env.ts';
 
 export interface TestDatabase {
@@ -55,4 +57,31 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** A unique BullMQ prefix so parallel test files never share queues. */
 export function createQueuePrefix(): string {
   return `t${randomBytes(5).toString('hex')}`;
+}
+
+export interface TestOrm {
+  readonly db: TestDatabase;
+  readonly orm: MikroORM;
+  /** A plain pg pool (one connection), for reading what Postgres holds without the ORM. */
+  readonly pool: pg.Pool;
+}
+
+/**
+ * For a test file that needs Postgres but no app: registers beforeAll/afterAll hooks that give
+ * the file its own database, an ORM on it (pool of `ormPoolMax`, default 2) and a plain pg pool,
+ * and close all three. Read the fields inside hooks and tests (beforeAll sets them).
+ */
+export function useTestOrm({ ormPoolMax = 2 }: { ormPoolMax?: number } = {}): TestOrm {
+  const state = {} as { db: TestDatabase; orm: MikroORM; pool: pg.Pool };
+  beforeAll(async () => {
+    state.db = await createTestDatabase();
+    state.orm = await initOrm(state.db.url, { pool: { min: 0, max: ormPoolMax } });
+    state.pool = new pg.Pool({ connectionString: state.db.url, max: 1 });
+  });
+  afterAll(async () => {
+    await state.orm?.close(true);
+    await state.pool?.end();
+    await state.db?.drop();
+  });
+  return state;
 }

@@ -1,23 +1,8 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestOrm } from '#test/db.ts';
 import { db, type DB } from './kysely.ts';
-import { initOrm } from './orm.ts';
 
-let testDb: TestDatabase;
-let orm: MikroORM;
-let pool: pg.Pool;
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  orm = await initOrm(testDb.url, { pool: { min: 0, max: 2 } });
-  pool = new pg.Pool({ connectionString: testDb.url, max: 1 });
-});
-afterAll(async () => {
-  await orm.close(true);
-  await pool.end();
-  await testDb.drop();
-});
+const t = useTestOrm();
 
 // Exactly the column names of the DB type: the object literal fails the type check when the type
 // lacks a listed column or has one not listed, and the test below compares it with Postgres.
@@ -65,7 +50,7 @@ async function insertUser(em: Parameters<typeof db>[0], userId: string, username
 
 describe('typed SQL (core/db/kysely.ts)', () => {
   it('names every table and column as Postgres does (snake_case, seed foreign keys)', async () => {
-    const { rows } = await pool.query<{ table_name: string; column_name: string }>(
+    const { rows } = await t.pool.query<{ table_name: string; column_name: string }>(
       `select table_name, column_name from information_schema.columns where table_schema = 'public' and table_name <> 'mikro_orm_migrations'`,
     );
     const tables = [...new Set(rows.map((r) => r.table_name))];
@@ -77,12 +62,12 @@ describe('typed SQL (core/db/kysely.ts)', () => {
   it('binds values as parameters: quotes, placeholders and arrays arrive verbatim', async () => {
     const userId = crypto.randomUUID();
     const tricky = `O'Brien ? $1 \\ --`;
-    await insertUser(orm.em.fork(), userId, tricky);
-    const row = await db(orm.em.fork()).selectFrom('users').select(['username', 'created_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    await insertUser(t.orm.em.fork(), userId, tricky);
+    const row = await db(t.orm.em.fork()).selectFrom('users').select(['username', 'created_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
     expect(row.username).toBe(tricky);
     // Timestamps arrive as Postgres text with microseconds (the DB type says string).
     expect(row.created_at).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}/);
-    const ids = await db(orm.em.fork()).selectFrom('users').select('user_id').where('user_id', '=', (eb) => eb.fn.any(eb.val([userId, crypto.randomUUID()]))).execute();
+    const ids = await db(t.orm.em.fork()).selectFrom('users').select('user_id').where('user_id', '=', (eb) => eb.fn.any(eb.val([userId, crypto.randomUUID()]))).execute();
     expect(ids).toEqual([{ user_id: userId }]);
   });
 
@@ -90,18 +75,18 @@ describe('typed SQL (core/db/kysely.ts)', () => {
     const userId = crypto.randomUUID();
     const rollback = new Error('roll back');
     await expect(
-      orm.em.fork().transactional(async (tem) => {
+      t.orm.em.fork().transactional(async (tem) => {
         await insertUser(tem, userId, 'inside');
         // Visible on the transaction's own connection…
         const inside = await db(tem).selectFrom('users').select('username').where('user_id', '=', userId).executeTakeFirst();
         expect(inside).toEqual({ username: 'inside' });
         // …and on nobody else's: not committed, so not run on a pooled autocommit connection.
-        const outside = await pool.query('select 1 from users where user_id = $1', [userId]);
+        const outside = await t.pool.query('select 1 from users where user_id = $1', [userId]);
         expect(outside.rowCount).toBe(0);
         throw rollback;
       }),
     ).rejects.toBe(rollback);
-    const after = await db(orm.em.fork()).selectFrom('users').select('user_id').where('user_id', '=', userId).execute();
+    const after = await db(t.orm.em.fork()).selectFrom('users').select('user_id').where('user_id', '=', userId).execute();
     expect(after).toEqual([]);
   });
 });

@@ -1,22 +1,7 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
-import { initOrm } from './orm.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestOrm } from '#test/db.ts';
 
-let db: TestDatabase;
-let orm: MikroORM;
-let pool: pg.Pool;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { pool: { min: 0, max: 2 } });
-  pool = new pg.Pool({ connectionString: db.url, max: 1 });
-});
-afterAll(async () => {
-  await orm.close(true);
-  await pool.end();
-  await db.drop();
-});
+const t = useTestOrm();
 
 // The seed's five tables and columns are a contract: names and types must not drift.
 const SEED_COLUMNS: Record<string, Record<string, string>> = {
@@ -29,12 +14,12 @@ const SEED_COLUMNS: Record<string, Record<string, string>> = {
 
 describe('database schema', () => {
   it('matches the entities exactly (migrations and entities agree)', async () => {
-    const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false, safe: false, dropTables: true });
+    const diff = await t.orm.schema.getUpdateSchemaSQL({ wrap: false, safe: false, dropTables: true });
     expect(diff.trim()).toBe('');
   });
 
   it.each(Object.entries(SEED_COLUMNS))('keeps the seed table %s with its columns and types', async (table, columns) => {
-    const { rows } = await pool.query<{ column_name: string; data_type: string }>(
+    const { rows } = await t.pool.query<{ column_name: string; data_type: string }>(
       'select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = $2',
       ['public', table],
     );
@@ -43,7 +28,7 @@ describe('database schema', () => {
   });
 
   it('has the indexes the dashboard and ingestion queries rely on', async () => {
-    const { rows } = await pool.query<{ indexname: string }>(`select indexname from pg_indexes where schemaname = 'public'`);
+    const { rows } = await t.pool.query<{ indexname: string }>(`select indexname from pg_indexes where schemaname = 'public'`);
     const names = rows.map((r) => r.indexname);
     expect(names).toEqual(expect.arrayContaining([
       'leads_user_score_index', 'leads_user_activity_index', 'leads_user_email_unique', 'leads_user_phone_unique',
