@@ -13,6 +13,7 @@ import { VisitorSchema } from '#core/events/visitor.entity.ts';
 import { InquirySchema, type InquirySource } from '#core/inquiries/inquiry.entity.ts';
 import { type LeadStatus, LeadSchema, type ScoreBand, type ScoreBreakdown } from '#core/leads/lead.entity.ts';
 import { FollowUpReminderSchema, type ReminderStatus } from '#core/reminders/follow-up-reminder.entity.ts';
+import { DAY_MS } from '#core/shared/time.ts';
 import { WebhookEndpointSchema } from '#core/webhooks/webhook-endpoint.entity.ts';
 import { WebhookMessageSchema } from '#core/webhooks/webhook-message.entity.ts';
 import { ApiClient } from './http.ts';
@@ -35,6 +36,16 @@ async function insertRows(server: FactoryTarget, entity: EntityName, rows: Recor
     // The entity property types say Date; a microsecond string is passed on to Postgres unchanged.
     await em.insertMany(entity, rows.slice(i, i + INSERT_CHUNK_ROWS) as EntityData<object>[]);
   }
+}
+
+/**
+ * Inserts one row per seed (`toRow`; a property left undefined takes the column default, as
+ * rows written by the app would) and returns each row's `idKey` value.
+ */
+async function insertSeeds<S>(server: FactoryTarget, entity: EntityName, idKey: string, seeds: readonly S[], toRow: (seed: S) => Record<string, unknown>): Promise<string[]> {
+  const rows = seeds.map((seed) => Object.fromEntries(Object.entries(toRow(seed)).filter(([, v]) => v !== undefined)));
+  await insertRows(server, entity, rows);
+  return rows.map((r) => r[idKey] as string);
 }
 
 function shortId(): string {
@@ -132,21 +143,11 @@ export interface LeadSeed {
   needsRescore?: boolean;
 }
 
-function leadRow(seed: LeadSeed): Record<string, unknown> & { leadId: string } {
-  const { userId, siteId, ...rest } = seed;
-  const row: Record<string, unknown> & { leadId: string } = {
-    leadId: randomUUID(), user: userId, site: siteId ?? null, name: `Lead ${shortId()}`, status: 'new', score: 0, scoreBand: 'cold', ...rest,
-  };
-  // Unset timestamps take the column defaults (now()), as rows written by the app would.
-  for (const key of ['createdAt', 'updatedAt'] as const) if (row[key] === undefined) delete row[key];
-  return row;
-}
-
 /** Inserts leads directly, for states the API cannot reach by itself (scores, bands, past times). */
 export async function makeLeads(server: FactoryTarget, seeds: LeadSeed[]): Promise<string[]> {
-  const rows = seeds.map(leadRow);
-  await insertRows(server, LeadSchema, rows);
-  return rows.map((r) => r.leadId);
+  return insertSeeds(server, LeadSchema, 'leadId', seeds, ({ userId, siteId, ...rest }) => ({
+    leadId: randomUUID(), user: userId, site: siteId ?? null, name: `Lead ${shortId()}`, status: 'new', score: 0, scoreBand: 'cold', ...rest,
+  }));
 }
 
 export async function makeLead(server: FactoryTarget, seed: LeadSeed): Promise<{ leadId: string }> {
@@ -175,17 +176,11 @@ export interface EventSeed {
 
 /** Inserts analytics events (`lead_analytics`) as ingest and stitching would have left them. */
 export async function makeEvents(server: FactoryTarget, seeds: EventSeed[]): Promise<string[]> {
-  const rows = seeds.map((s) => {
-    const row: Record<string, unknown> = {
-      analyticId: randomUUID(), site: s.siteId, lead: s.leadId ?? null, eventType: s.type ?? 'page_view', eventValue: s.value ?? null,
-      visitorId: s.visitorId ?? null, listingRef: s.listingRef ?? null, pageUrl: s.pageUrl ?? null, clientEventId: s.clientEventId ?? null,
-      props: s.props ?? null, eventDate: s.at, receivedAt: s.receivedAt,
-    };
-    for (const key of ['eventDate', 'receivedAt']) if (row[key] === undefined) delete row[key];
-    return row;
-  });
-  await insertRows(server, LeadAnalyticSchema, rows);
-  return rows.map((r) => r.analyticId as string);
+  return insertSeeds(server, LeadAnalyticSchema, 'analyticId', seeds, (s) => ({
+    analyticId: randomUUID(), site: s.siteId, lead: s.leadId ?? null, eventType: s.type ?? 'page_view', eventValue: s.value ?? null,
+    visitorId: s.visitorId ?? null, listingRef: s.listingRef ?? null, pageUrl: s.pageUrl ?? null, clientEventId: s.clientEventId ?? null,
+    props: s.props ?? null, eventDate: s.at, receivedAt: s.receivedAt,
+  }));
 }
 
 export async function makeEvent(server: FactoryTarget, seed: EventSeed): Promise<{ analyticId: string }> {
@@ -231,16 +226,10 @@ export interface InquirySeed {
 
 /** Inserts inquiries directly (no rescore flag, no job): for history a test reads, not for the inquiry flow. */
 export async function makeInquiries(server: FactoryTarget, seeds: InquirySeed[]): Promise<string[]> {
-  const rows = seeds.map((s) => {
-    const row: Record<string, unknown> = {
-      inquiryId: randomUUID(), lead: s.leadId, message: s.message ?? 'Question', source: s.source ?? 'manual', site: s.siteId ?? null,
-      listingRef: s.listingRef ?? null, pageUrl: s.pageUrl ?? null, clientEventId: s.clientEventId ?? null,
-    };
-    if (s.createdAt !== undefined) row.createdAt = s.createdAt;
-    return row;
-  });
-  await insertRows(server, InquirySchema, rows);
-  return rows.map((r) => r.inquiryId as string);
+  return insertSeeds(server, InquirySchema, 'inquiryId', seeds, (s) => ({
+    inquiryId: randomUUID(), lead: s.leadId, message: s.message ?? 'Question', source: s.source ?? 'manual', site: s.siteId ?? null,
+    listingRef: s.listingRef ?? null, pageUrl: s.pageUrl ?? null, clientEventId: s.clientEventId ?? null, createdAt: s.createdAt,
+  }));
 }
 
 export async function makeInquiry(server: FactoryTarget, seed: InquirySeed): Promise<{ inquiryId: string }> {
@@ -260,8 +249,6 @@ export interface ReminderSeed {
   firedAt?: TestTime | null;
   completedAt?: TestTime | null;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Inserts a follow-up reminder (no BullMQ job: the sweeper, or the test, decides what fires). */
 export async function makeReminder(server: FactoryTarget, seed: ReminderSeed): Promise<{ reminderId: string }> {
