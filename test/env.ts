@@ -21,3 +21,10 @@ export function databaseUrl(dbName: string): string {
   url.pathname = `/${dbName}`;
   return url.toString();
 }
+
+/**
+ * `vi.waitFor` options for waiting on a worker, a browser or Postgres: polled every 50 ms, bounded
+ * at 10 s (vi.waitFor's own 1 s default is shorter than a debounced job's round trip on a loaded
+ * machine). Widen one wait with `{ ...WAIT, timeout: 20_000 }`.
+ */
+export const WAIT = { timeout: 10_000, interval: 50 } as const;

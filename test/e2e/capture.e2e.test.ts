@@ -1,11 +1,11 @@
 
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
-import { waitFor } from '#test/wait.ts';
+import { WAIT } from '#test/env.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 
@@ -70,7 +70,11 @@ function rowsOf(visitorId: string): Promise<EventRow[]> {
 
 /** Waits until the visitor has a row matching `match`; returns it. */
 function waitForRow(visitorId: string, description: string, match: (row: EventRow) => boolean): Promise<EventRow> {
-  return waitFor(async () => (await rowsOf(visitorId)).find(match), { description, timeoutMs: 10_000 });
+  return vi.waitFor(async () => {
+    const found = (await rowsOf(visitorId)).find(match);
+    expect(found, description).toBeTruthy();
+    return found!;
+  }, { ...WAIT, timeout: 10_000 });
 }
 
 /** The batches a page posts to /v1/collect from now on, and the statuses of the answers. */
@@ -154,13 +158,11 @@ describe('capture on the example listing site', () => {
     await page.getByRole('button', { name: 'Schedule a showing' }).click();
     await expect.poll(() => page.locator('#showing-note').isVisible()).toBe(true);
 
-    const tools = await waitFor(
-      async () => {
-        const rows = (await rowsOf(visitor)).filter((r) => r.event_type === 'tool_interaction');
-        return rows.length >= 4 ? rows : null;
-      },
-      { description: 'four tool interactions' },
-    );
+    const tools = await vi.waitFor(async () => {
+      const rows = (await rowsOf(visitor)).filter((r) => r.event_type === 'tool_interaction');
+      expect(rows.length, 'four tool interactions').toBeGreaterThanOrEqual(4);
+      return rows;
+    }, WAIT);
     expect(tools.map((r) => r.event_value)).toEqual(['mortgage_calculator', 'mortgage_calculator', 'save_listing', 'showing_request']);
     for (const row of tools) expect(row).toMatchObject({ listing_ref: 'oak-12', page_url: `${example.url}/`, lead_id: null });
   });
@@ -179,9 +181,7 @@ describe('capture on the example listing site', () => {
     await page.goBack();
     await page.waitForURL(`${example.url}/`);
     await expect.poll(() => page.locator('h1').textContent()).toBe('12 Oak Street');
-    await waitFor(async () => (await rowsOf(visitor)).filter((r) => r.event_type === 'page_view' && r.listing_ref === 'oak-12').length === 2, {
-      description: 'the page view after going back',
-    });
+    await vi.waitFor(async () => expect((await rowsOf(visitor)).filter((r) => r.event_type === 'page_view' && r.listing_ref === 'oak-12').length, 'the page view after going back').toBe(2), WAIT);
     expect((await rowsOf(visitor)).filter((r) => r.event_type === 'page_view').map((r) => r.listing_ref)).toEqual(['oak-12', 'maple-7', 'oak-12']);
   });
 
@@ -208,11 +208,13 @@ describe('capture on the example listing site', () => {
     await page.getByRole('button', { name: 'Notify me' }).click();
     await expect.poll(() => page.locator('#alert-status').textContent()).toContain('Thanks');
 
-    const lead = await waitFor(async () => (await server.sql<{ lead_id: string; email: string; site_id: string }>("select lead_id, email, site_id from leads where email = 'jordan.reyes@example.com'"))[0], {
-      description: 'the lead',
-    });
+    const lead = await vi.waitFor(async () => {
+      const found = (await server.sql<{ lead_id: string; email: string; site_id: string }>("select lead_id, email, site_id from leads where email = 'jordan.reyes@example.com'"))[0];
+      expect(found, 'the lead').toBeTruthy();
+      return found!;
+    }, WAIT);
     expect(lead.site_id).toBe(siteId);
-    await waitFor(async () => (await rowsOf(visitor)).every((r) => r.lead_id === lead.lead_id), { timeoutMs: 15_000, description: 'stitching' });
+    await vi.waitFor(async () => expect((await rowsOf(visitor)).every((r) => r.lead_id === lead.lead_id), 'stitching').toBeTruthy(), { ...WAIT, timeout: 15_000 });
     const after = await rowsOf(visitor);
     expect(after.length).toBe(before.length + 1);
     // Contact data lives on the lead only, never in the events table.
@@ -220,7 +222,11 @@ describe('capture on the example listing site', () => {
 
     // Later events carry the lead at once.
     await page.locator('button.save').click();
-    const unsave = await waitFor(async () => (await rowsOf(visitor)).filter((r) => r.event_value === 'save_listing')[1], { description: 'a later event' });
+    const unsave = await vi.waitFor(async () => {
+      const found = (await rowsOf(visitor)).filter((r) => r.event_value === 'save_listing')[1];
+      expect(found, 'a later event').toBeTruthy();
+      return found!;
+    }, WAIT);
     expect(unsave.lead_id).toBe(lead.lead_id);
   });
 });
@@ -235,9 +241,7 @@ describe('Do-Not-Track and Global Privacy Control', () => {
     await page.getByRole('link', { name: /7 Maple Avenue/ }).click();
     await page.getByRole('button', { name: 'Schedule a showing' }).click();
     // Positive signal: the API has answered (202, after deciding) every batch the page sent.
-    await waitFor(() => new Set(collect.bodies.flatMap((b) => b.events.map((e: { id: string }) => e.id))).size === 4 && collect.statuses.length === collect.bodies.length, {
-      description: 'the DNT batches to be answered',
-    });
+    await vi.waitFor(() => expect(new Set(collect.bodies.flatMap((b) => b.events.map((e: { id: string }) => e.id))).size === 4 && collect.statuses.length === collect.bodies.length, 'the DNT batches to be answered').toBeTruthy(), WAIT);
     expect(collect.statuses.every((status) => status === 202)).toBe(true);
     expect(collect.bodies.every((b) => b.dnt === true)).toBe(true);
     // A visitor without DNT, afterwards, is stored: ingestion works and has processed what came first.
@@ -267,13 +271,11 @@ describe('retries and replays', () => {
     await page.reload();
     await page.waitForFunction(() => (window as any).porchlight?.l === 1);
     expect(await visitorOf(page)).toBe(visitor);
-    const views = await waitFor(
-      async () => {
-        const rows = (await rowsOf(visitor)).filter((r) => r.event_type === 'page_view');
-        return rows.length === 2 ? rows : null;
-      },
-      { description: 'the page view after the reload' },
-    );
+    const views = await vi.waitFor(async () => {
+      const rows = (await rowsOf(visitor)).filter((r) => r.event_type === 'page_view');
+      expect(rows, 'the page view after the reload').toHaveLength(2);
+      return rows;
+    }, WAIT);
     expect(views.map((r) => r.page_url)).toEqual([`${example.url}/listings/oak-12`, `${example.url}/listings/oak-12`]);
     expect(new Set(views.map((r) => r.client_event_id)).size).toBe(2);
   });
@@ -284,20 +286,18 @@ describe('retries and replays', () => {
     await page.route('**/v1/collect', (route) => route.abort('connectionrefused'));
     const visitor = await visit(page, '/');
     await page.locator('#mortgage-form').getByRole('button', { name: 'Calculate' }).click();
-    const queued = await waitFor(
-      async () => {
-        const events = JSON.parse((await page.evaluate(() => localStorage.getItem('porchlight_q'))) ?? '[]') as { id: string; type: string }[];
-        return events.length === 2 ? events : null;
-      },
-      { description: 'two events in the retry queue' },
-    );
+    const queued = await vi.waitFor(async () => {
+      const events = JSON.parse((await page.evaluate(() => localStorage.getItem('porchlight_q'))) ?? '[]') as { id: string; type: string }[];
+      expect(events, 'two events in the retry queue').toHaveLength(2);
+      return events;
+    }, WAIT);
     expect(queued.map((e) => e.type)).toEqual(['page_view', 'tool_interaction']);
     expect(await rowsOf(visitor)).toEqual([]);
 
     // Back online: the next batch (a client-side navigation) carries the queued events with it.
     await page.unroute('**/v1/collect');
     await page.getByRole('link', { name: /7 Maple Avenue/ }).click();
-    await waitFor(async () => (await rowsOf(visitor)).length === 3, { description: 'the retried batch' });
+    await vi.waitFor(async () => expect((await rowsOf(visitor)).length, 'the retried batch').toBe(3), WAIT);
     expect(await page.evaluate(() => localStorage.getItem('porchlight_q'))).toBeNull();
 
     // A replay of the same events (a retry whose first attempt did arrive) stores nothing new.

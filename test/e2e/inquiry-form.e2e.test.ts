@@ -7,12 +7,12 @@
 // test-results/screenshots.
 
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
-import { waitFor } from '#test/wait.ts';
+import { WAIT } from '#test/env.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 
@@ -53,7 +53,7 @@ function focused(page: Page): Promise<string> {
 
 /** Waits until `target` (as `focused` describes it) has the focus: the form moves it after rendering. */
 async function expectFocus(page: Page, target: string): Promise<void> {
-  await waitFor(async () => (await focused(page)) === target, { description: `the focus on ${target}` });
+  await vi.waitFor(async () => expect(await focused(page), `the focus on ${target}`).toBe(target), WAIT);
 }
 
 /** Presses Tab until `target` (as `focused` describes it) has the focus; at most `max` times. */
@@ -180,10 +180,11 @@ describe('the inquiry form', () => {
     const page = await openPage(LISTING_PAGE);
     const visitor = await visitorOf(page);
     // The tracker's page view is stored before the inquiry (an anonymous visitor, no lead yet).
-    const views = await waitFor(
-      async () => (await server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor])).length,
-      { description: 'the page view' },
-    );
+    const views = await vi.waitFor(async () => {
+      const found = (await server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor])).length;
+      expect(found, 'the page view').toBeGreaterThan(0);
+      return found;
+    }, WAIT);
     expect(views).toBeGreaterThanOrEqual(1);
 
     await tabTo(page, 'input[name=name]');
@@ -210,25 +211,20 @@ describe('the inquiry form', () => {
     expect(await status.textContent()).toContain('Thank you');
     await expectFocus(page, 'p.ok');
 
-    const [lead] = await waitFor(
-      async () => {
-        const rows = await server.sql<{ lead_id: string; name: string }>('select lead_id, name from leads where email = $1', [email]);
-        return rows.length ? rows : null;
-      },
-      { description: 'the lead' },
-    );
+    const [lead] = await vi.waitFor(async () => {
+      const rows = await server.sql<{ lead_id: string; name: string }>('select lead_id, name from leads where email = $1', [email]);
+      expect(rows.length, 'the lead').toBeTruthy();
+      return rows;
+    }, WAIT);
     expect(lead.name).toBe('Robin Keys');
     const inquiries = await inquiriesFor(email);
     expect(inquiries).toHaveLength(1);
     expect(inquiries[0]).toMatchObject({ source: 'widget', listing_ref: 'oak-12', message: 'Could I see 12 Oak St on Saturday morning?' });
     // Stitching (the worker): the anonymous page views now carry the lead.
-    await waitFor(
-      async () => {
-        const rows = await server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor]);
-        return rows.length >= views && rows.every((r) => r.lead_id === lead.lead_id);
-      },
-      { description: 'page views stitched to the lead' },
-    );
+    await vi.waitFor(async () => {
+      const rows = await server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor]);
+      expect(rows.length >= views && rows.every((r) => r.lead_id === lead.lead_id), 'page views stitched to the lead').toBe(true);
+    }, WAIT);
     expect(pageErrors).toEqual([]);
   });
 
@@ -238,7 +234,7 @@ describe('the inquiry form', () => {
     await fillForm(inline(page), { name: 'Sam Nocontact', message: 'Please call me.', consent: true });
     await inline(page).getByRole('button', { name: 'Send message' }).click();
 
-    await waitFor(async () => (await alertText(page)) === 'Enter an email or a phone number', { description: 'the alert' });
+    await vi.waitFor(async () => expect(await alertText(page), 'the alert').toBe('Enter an email or a phone number'), WAIT);
     const email = inline(page).getByLabel('Email');
     expect(await email.getAttribute('aria-invalid')).toBe('true');
     const describedBy = await email.getAttribute('aria-describedby');
@@ -265,7 +261,7 @@ describe('the inquiry form', () => {
     // 1. The API refuses (a control character in the message): its field error is shown.
     await fillForm(inline(page), { name: 'Casey Retry', email, message: `${message}\u0007`, consent: true });
     await inline(page).getByRole('button', { name: 'Send message' }).click();
-    await waitFor(async () => (await alertText(page)) === 'Control characters are not allowed', { description: 'the API’s field error' });
+    await vi.waitFor(async () => expect(await alertText(page), 'the API’s field error').toBe('Control characters are not allowed'), WAIT);
     expect(await inline(page).getByLabel('Message').getAttribute('aria-invalid')).toBe('true');
     await expectFocus(page, 'textarea[name=message]');
     expect(await inline(page).getByLabel('Name').inputValue()).toBe('Casey Retry');
@@ -276,7 +272,7 @@ describe('the inquiry form', () => {
     await inline(page).getByLabel('Message').fill(message);
     await page.route(`${server.url}/v1/inquiries`, (route) => route.abort('internetdisconnected'));
     await inline(page).getByRole('button', { name: 'Send message' }).click();
-    await waitFor(async () => (await alertText(page))?.startsWith('Could not send'), { description: 'the network error' });
+    await vi.waitFor(async () => expect((await alertText(page))?.startsWith('Could not send'), 'the network error').toBeTruthy(), WAIT);
     expect(await inline(page).getByLabel('Message').inputValue()).toBe(message);
     expect(await inline(page).getByLabel('Email').inputValue()).toBe(email);
     expect(await inline(page).getByRole('button', { name: 'Send message' }).isEnabled()).toBe(true);
@@ -290,7 +286,7 @@ describe('the inquiry form', () => {
       await route.abort('connectionreset');
     });
     await inline(page).getByRole('button', { name: 'Send message' }).click();
-    await waitFor(async () => (await alertText(page))?.startsWith('Could not send'), { description: 'the lost answer' });
+    await vi.waitFor(async () => expect((await alertText(page))?.startsWith('Could not send'), 'the lost answer').toBeTruthy(), WAIT);
     expect(await inquiriesFor(email)).toHaveLength(1);
 
     // 4. The retry (same submission id) succeeds and stores nothing twice.
@@ -389,10 +385,11 @@ describe('the inquiry form', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
     await expectFocus(page, opener);
-    const [inquiry] = await waitFor(async () => {
+    const [inquiry] = await vi.waitFor(async () => {
       const rows = await inquiriesFor(email);
-      return rows.length ? rows : null;
-    });
+      expect(rows.length).toBeTruthy();
+      return rows;
+    }, WAIT);
     expect(inquiry).toMatchObject({ source: 'widget', listing_ref: 'maple-7' });
     expect(pageErrors).toEqual([]);
   });
