@@ -106,6 +106,13 @@ function withItem(history: History, item: Item, position: number): History {
   if (item.kind === 'inquiry') return { activities: history.activities, inquiries: insertAt(history.inquiries, item, position) };
   return { activities: insertAt(history.activities, item, position), inquiries: history.inquiries };
 }
+/** Monotonicity: `history` with `item` added scores at least as much (the score, and the raw points within float tolerance). */
+function expectAddingNeverLowers(history: History, item: Item, position: number, rules: ScoringRulesConfig): void {
+  const more = withItem(history, item, position);
+  expect(scoreOf(more, rules)).toBeGreaterThanOrEqual(scoreOf(history, rules));
+  const before = rawOf(history, rules);
+  expect(rawOf(more, rules)).toBeGreaterThanOrEqual(before - tol(before));
+}
 function insertAt<T>(list: readonly T[], item: T, position: number): T[] {
   const i = position % (list.length + 1);
   return [...list.slice(0, i), item, ...list.slice(i)];
@@ -153,12 +160,7 @@ describe('scoring properties', () => {
 
   it('adding an activity or inquiry never lowers the score at the same instant', () => {
     fc.assert(
-      fc.property(arbHistory(), arbItem(arbTime(120, 2)), fc.nat(), arbRules, (history, item, position, rules) => {
-        const more = withItem(history, item, position);
-        expect(scoreOf(more, rules)).toBeGreaterThanOrEqual(scoreOf(history, rules));
-        const before = rawOf(history, rules);
-        expect(rawOf(more, rules)).toBeGreaterThanOrEqual(before - tol(before));
-      }),
+      fc.property(arbHistory(), arbItem(arbTime(120, 2)), fc.nat(), arbRules, expectAddingNeverLowers),
       { numRuns: 500 },
     );
   });
@@ -170,12 +172,7 @@ describe('scoring properties', () => {
     const burst = fc.record({ activities: fc.array(arbActivity(day), { minLength: 5, maxLength: 60 }), inquiries: fc.array(arbInquiry(arbTime(40, 0)), { maxLength: 3 }) });
     const smallCap = arbRules.map((r) => ({ ...r, pageViewDailyCap: Math.min(r.pageViewDailyCap, 3) }));
     fc.assert(
-      fc.property(burst, arbItem(arbTime(40, 0)), fc.nat(), smallCap, (history, item, position, rules) => {
-        const more = withItem(history, item, position);
-        expect(scoreOf(more, rules)).toBeGreaterThanOrEqual(scoreOf(history, rules));
-        const before = rawOf(history, rules);
-        expect(rawOf(more, rules)).toBeGreaterThanOrEqual(before - tol(before));
-      }),
+      fc.property(burst, arbItem(arbTime(40, 0)), fc.nat(), smallCap, expectAddingNeverLowers),
       { numRuns: 500 },
     );
   });
@@ -196,12 +193,7 @@ describe('scoring properties', () => {
     const added = fc.oneof(listingView, arbInquiry(time));
     const quietRules = arbRules.map((r) => ({ ...r, weights: { ...r.weights, returnVisit: 0, listingView: Math.min(r.weights.listingView, 1) } }));
     fc.assert(
-      fc.property(history, added, fc.nat(), fc.oneof(arbRules, quietRules), (h, item, position, rules) => {
-        const more = withItem(h, item, position);
-        expect(scoreOf(more, rules)).toBeGreaterThanOrEqual(scoreOf(h, rules));
-        const before = rawOf(h, rules);
-        expect(rawOf(more, rules)).toBeGreaterThanOrEqual(before - tol(before));
-      }),
+      fc.property(history, added, fc.nat(), fc.oneof(arbRules, quietRules), expectAddingNeverLowers),
       { numRuns: 500 },
     );
   });
