@@ -1,11 +1,15 @@
 // An in-process worker for tests: the real BullMQ runtime on the test server's database, Redis
 // and queue prefix, with its own Redis connection (which BullMQ does not close: close() does).
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { expect, vi } from 'vitest';
+import { enqueue } from '#core/jobs/queues.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
 import { HANDLERS } from '#worker/handlers/index.ts';
 import { startWorkerRuntime, type WorkerRuntime, type WorkerRuntimeOptions } from '#worker/runtime.ts';
 import type { TestServer } from './app.ts';
+import { WAIT } from './env.ts';
 
 export interface TestWorker {
   runtime: WorkerRuntime;
@@ -39,4 +43,18 @@ export async function startTestWorker(
       await connection.quit();
     },
   };
+}
+
+/**
+ * Enqueues a maintenance job (`sweep`, `refreshScores`) under `jobId`, for a test that runs it
+ * exactly when it asserts on it, and waits until a worker has finished it; returns the job
+ * (`returnvalue`, `failedReason`).
+ */
+export async function runMaintenanceJob(server: Pick<TestServer, 'queues'>, key: 'sweep' | 'refreshScores', jobId: string): Promise<Job> {
+  await enqueue(server.queues, key, {}, { jobId });
+  return vi.waitFor(async () => {
+    const job = await server.queues.maintenance.getJob(jobId);
+    expect(job?.finishedOn, `${key} job ${jobId} finished`).toBeTruthy();
+    return job!;
+  }, WAIT);
 }

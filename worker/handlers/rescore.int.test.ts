@@ -7,7 +7,6 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JOBS } from '#core/jobs/jobs.ts';
-import { enqueue } from '#core/jobs/queues.ts';
 import type { ScoreBreakdown } from '#core/leads/lead.entity.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
@@ -17,10 +16,11 @@ import { RESCORE_BATCH_SIZE } from '#core/scoring/rescore-user-leads.ts';
 import { parseScoringRules, type ScoringRulesInput } from '#core/scoring/scoring-rules.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { type EventSeed, type InquirySeed, makeEvents, makeInquiries, makeLeads } from '#test/factories.ts';
-import { ApiClient } from '#test/http.ts';
+import { type EventSeed, type InquirySeed, makeEvents, makeInquiries, makeLeads, makeRealtor, makeSite } from '#test/factories.ts';
+import type { ApiClient } from '#test/http.ts';
 import { findLog, type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
 import { WAIT } from '#test/env.ts';
+import { runMaintenanceJob } from '#test/worker.ts';
 import { defineHandler, type HandlerTable } from '../handler.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { HANDLERS, SCHEDULES } from './index.ts';
@@ -36,10 +36,9 @@ interface Realtor {
 }
 
 async function createRealtor(): Promise<Realtor> {
-  const client = new ApiClient(server.url);
-  const { userId } = await client.signUp();
-  const site = (await client.post('/v1/sites', { name: 'Realty', allowedOrigins: [ORIGIN] })).body;
-  return { client, userId, siteId: site.siteId };
+  const realtor = await makeRealtor(server);
+  const { siteId } = await makeSite(realtor, { name: 'Realty', allowedOrigins: [ORIGIN] });
+  return { client: realtor.client, userId: realtor.userId, siteId };
 }
 
 /**
@@ -228,12 +227,7 @@ describe('a rescore whose job failed for good', () => {
     const connection = createRedis(server.config.REDIS_URL, { name: 'rescore-test-healthy' });
     const runtime = await silentRuntime(connection, HANDLERS, () => new Date(Date.now() + 2 * 60_000));
     try {
-      await enqueue(server.queues, 'sweep', {}, { jobId: 'sweep-after-failure' });
-      const sweep = await vi.waitFor(async () => {
-        const found = (await server.queues.maintenance.getJob('sweep-after-failure'))?.returnvalue;
-        expect(found, 'the sweep').toBeTruthy();
-        return found!;
-      }, WAIT);
+      const sweep = (await runMaintenanceJob(server, 'sweep', 'sweep-after-failure')).returnvalue;
       expect(sweep.rescoreAll).toBeGreaterThanOrEqual(1);
       await followProgress(agent.client, 1, { timeoutMs: 15_000 });
     } finally {

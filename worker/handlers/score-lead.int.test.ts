@@ -20,9 +20,10 @@ import { scoreLead } from '#core/scoring/score-lead.ts';
 import { parseScoringRules } from '#core/scoring/scoring-rules.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeEvents, makeInquiry, makeLead } from '#test/factories.ts';
-import { ApiClient } from '#test/http.ts';
+import { makeEvents, makeInquiry, makeLead, makeRealtor, makeSite } from '#test/factories.ts';
+import type { ApiClient } from '#test/http.ts';
 import { WAIT } from '#test/env.ts';
+import { runMaintenanceJob } from '#test/worker.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { HANDLERS } from './index.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
@@ -61,6 +62,15 @@ async function leadRow(leadId: string): Promise<LeadRow | undefined> {
     [leadId],
   );
   return row;
+}
+
+/** Waits until the lead's row satisfies `ready`; returns it. */
+function waitForLeadRow(leadId: string, description: string, ready: (row: LeadRow) => unknown): Promise<LeadRow> {
+  return vi.waitFor(async () => {
+    const row = await leadRow(leadId);
+    expect(row && ready(row), description).toBeTruthy();
+    return row!;
+  }, WAIT);
 }
 
 function signal(row: LeadRow | undefined, key: string) {
@@ -168,13 +178,19 @@ async function inquiryScored(leadId: string): Promise<void> {
   await vi.waitFor(async () => expect(runsFor(leadId).length >= 1 && (await leadRow(leadId))?.scored_at, 'the inquiry scored').toBeTruthy(), WAIT);
 }
 
+/** A lead made by an inquiry from a new visitor, its first scoring job finished; `runsBefore` counts its jobs so far. */
+async function makeScoredInquiryLead(email: string): Promise<{ visitor: string; leadId: string; runsBefore: number }> {
+  const visitor = `v_${randomUUID().slice(0, 12)}`;
+  await inquire(visitor, email);
+  const leadId = await leadIdByEmail(email);
+  await inquiryScored(leadId);
+  return { visitor, leadId, runsBefore: runsFor(leadId).length };
+}
+
 beforeAll(async () => {
   server = await startTestServer();
-  owner = new ApiClient(server.url);
-  userId = (await owner.signUp()).userId;
-  const site = (await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] })).body;
-  siteId = site.siteId;
-  siteKey = site.publicKey;
+  ({ client: owner, userId } = await makeRealtor(server));
+  ({ siteId, publicKey: siteKey } = await makeSite({ client: owner }, { name: 'Oak Realty', allowedOrigins: [ORIGIN] }));
   connection = createRedis(server.config.REDIS_URL, { name: 'score-test-worker' });
   // Every handler the worker process registers, but no repeating schedules: tests enqueue the
   // sweep and the refresh themselves so they run exactly when asserted on.
@@ -197,11 +213,7 @@ describe('activity arriving through the API rescoring the lead', () => {
     await inquire(visitor, 'dana@example.com');
     const leadId = await leadIdByEmail('dana@example.com');
 
-    const first = await vi.waitFor(async () => {
-      const row = await leadRow(leadId);
-      expect(row?.scored_at && !row.needs_rescore, 'the inquiry scored').toBeTruthy();
-      return row!;
-    }, WAIT);
+    const first = await waitForLeadRow(leadId, 'the inquiry scored', (row) => row.scored_at && !row.needs_rescore);
     expect(first.score).toBe(40);
     expect(first.score_band).toBe('warm');
     expect(first.score_breakdown!.signals).toEqual([{ key: 'inquiry', label: 'Inquiry', count: 1, points: 40 }]);
@@ -217,11 +229,7 @@ describe('activity arriving through the API rescoring the lead', () => {
       { type: 'page_view', url: 'https://homes.example/listings/oak-12', listing: 'oak-12' },
       { type: 'tool_interaction', value: 'mortgage_calculator' },
     ]);
-    const second = await vi.waitFor(async () => {
-      const row = await leadRow(leadId);
-      expect(row && !row.needs_rescore && row.scored_at! > first.scored_at!, 'the events scored').toBeTruthy();
-      return row!;
-    }, WAIT);
+    const second = await waitForLeadRow(leadId, 'the events scored', (row) => !row.needs_rescore && row.scored_at! > first.scored_at!);
     // 40 inquiry + 2 page views + 3 × 3 listing views + 10 repeat bonus + 8 mortgage tool.
     expect(second.score).toBe(69);
     expect(second.score_band).toBe('hot');
@@ -245,11 +253,7 @@ describe('activity arriving through the API rescoring the lead', () => {
   });
 
   it('a burst of 100 simultaneous events for one lead collapses into one debounced scoring job, scored in one pass', async () => {
-    const visitor = `v_${randomUUID().slice(0, 12)}`;
-    await inquire(visitor, 'burst@example.com');
-    const leadId = await leadIdByEmail('burst@example.com');
-    await inquiryScored(leadId);
-    const before = runsFor(leadId).length;
+    const { visitor, leadId, runsBefore: before } = await makeScoredInquiryLead('burst@example.com');
     const jobId = JOBS.scoreLead.jobId({ leadId });
 
     // 100 single-event beacons at once — a busy visitor, as the API sees it. The worker is held
@@ -280,11 +284,7 @@ describe('activity arriving through the API rescoring the lead', () => {
   });
 
   it('while its job waits, every further event of the lead finds the job id taken: one job, one pass', async () => {
-    const visitor = `v_${randomUUID().slice(0, 12)}`;
-    await inquire(visitor, 'paused@example.com');
-    const leadId = await leadIdByEmail('paused@example.com');
-    await inquiryScored(leadId);
-    const before = runsFor(leadId).length;
+    const { visitor, leadId, runsBefore: before } = await makeScoredInquiryLead('paused@example.com');
     // Hold the leads worker so the rounds' timing cannot matter.
     await whileLeadsWorkerHeld(async () => {
       for (let i = 0; i < 10; i++) {
@@ -294,11 +294,7 @@ describe('activity arriving through the API rescoring the lead', () => {
       expect(pending.map((j) => j.id)).toEqual([JOBS.scoreLead.jobId({ leadId: leadId })]);
       expect((await leadRow(leadId))!.needs_rescore).toBe(true);
     });
-    const row = await vi.waitFor(async () => {
-      const r = await leadRow(leadId);
-      expect(r && !r.needs_rescore && signal(r, 'mortgage_tool')?.count === 100, 'the burst scored').toBeTruthy();
-      return r!;
-    }, WAIT);
+    const row = await waitForLeadRow(leadId, 'the burst scored', (r) => !r.needs_rescore && signal(r, 'mortgage_tool')?.count === 100);
     expect(signal(row, 'mortgage_tool')).toMatchObject({ count: 100, points: 800 });
     await vi.waitFor(async () => expect(runsFor(leadId).length, 'the job reported').toBeGreaterThan(before), WAIT);
     expect(runsFor(leadId).slice(before).map((r) => r.passes)).toEqual([1]);
@@ -307,11 +303,7 @@ describe('activity arriving through the API rescoring the lead', () => {
 
 describe('the sweeper as the safety net', () => {
   it('rescores a flagged lead whose job was lost from Redis, and one that never got a job', async () => {
-    const visitor = `v_${randomUUID().slice(0, 12)}`;
-    await inquire(visitor, 'lost@example.com');
-    const lost = await leadIdByEmail('lost@example.com');
-    await inquiryScored(lost);
-    const runsBefore = runsFor(lost).length;
+    const { visitor, leadId: lost, runsBefore } = await makeScoredInquiryLead('lost@example.com');
 
     // Ingest flags the lead and enqueues a debounced job; Redis then loses it (the worker is held
     // meanwhile so the job cannot start first on a slow machine).
@@ -327,23 +319,13 @@ describe('the sweeper as the safety net', () => {
     expect((await leadRow(never))!.needs_rescore).toBe(true);
 
     // A sweep within 5 s of the flag leaves it to the live job it assumes exists…
-    await enqueue(server.queues, 'sweep', {}, { jobId: 'sweep-early' });
-    const early = await vi.waitFor(async () => {
-      const found = (await server.queues.maintenance.getJob('sweep-early'))?.returnvalue;
-      expect(found, 'the early sweep').toBeTruthy();
-      return found!;
-    }, WAIT);
+    const early = (await runMaintenanceJob(server, 'sweep', 'sweep-early')).returnvalue;
     expect(early).toMatchObject({ rescores: 0 });
     expect((await leadRow(lost))!.needs_rescore).toBe(true);
     // …one after that re-enqueues it (the worker's clock moved on instead of the test sleeping).
     clockOffsetMs = 10_000;
     try {
-      await enqueue(server.queues, 'sweep', {}, { jobId: 'sweep-late' });
-      const late = await vi.waitFor(async () => {
-        const found = (await server.queues.maintenance.getJob('sweep-late'))?.returnvalue;
-        expect(found, 'the late sweep').toBeTruthy();
-        return found!;
-      }, WAIT);
+      const late = (await runMaintenanceJob(server, 'sweep', 'sweep-late')).returnvalue;
       expect(late).toMatchObject({ rescores: 2 });
       const [lostRow, neverRow] = await vi.waitFor(async () => {
         const rows = [await leadRow(lost), await leadRow(never)];
@@ -369,11 +351,7 @@ describe('crossing into hot', () => {
     await insertInquiry(leadId, t0);
     await insertEvents(leadId, [{ type: 'showing_request', at: t0 }, { type: 'tool_interaction', value: 'mortgage_calculator', at: t0 }]);
     await flagAndEnqueue(leadId);
-    const hot = await vi.waitFor(async () => {
-      const row = await leadRow(leadId);
-      expect(row?.score_band === 'hot' && !row.needs_rescore, 'the lead scored hot').toBeTruthy();
-      return row!;
-    }, WAIT);
+    const hot = await waitForLeadRow(leadId, 'the lead scored hot', (row) => row.score_band === 'hot' && !row.needs_rescore);
     expect(hot.score).toBe(63);
 
     let messages = await hotMessages(leadId);
@@ -392,11 +370,7 @@ describe('crossing into hot', () => {
     // New activity on a lead that stays hot: rescored, nothing new emitted.
     await insertEvents(leadId, [{ type: 'save_listing', at: new Date() }]);
     await flagAndEnqueue(leadId);
-    const stillHot = await vi.waitFor(async () => {
-      const row = await leadRow(leadId);
-      expect(row && !row.needs_rescore && signal(row, 'saved_listing'), 'the lead rescored').toBeTruthy();
-      return row!;
-    }, WAIT);
+    const stillHot = await waitForLeadRow(leadId, 'the lead rescored', (row) => !row.needs_rescore && signal(row, 'saved_listing'));
     expect(stillHot.score).toBe(73);
     // And a second run over the same state (a job delivered twice) changes nothing either.
     const rerun = await scoreLead({ em: server.orm.em.fork() as EntityManager, leadId, now: new Date(), mode: 'refresh' });
@@ -407,18 +381,9 @@ describe('crossing into hot', () => {
     // A half-life later the hourly refresh decays it to warm: still nothing emitted.
     clockOffsetMs = 14 * DAY_MS;
     try {
-      await enqueue(server.queues, 'refreshScores', {}, { jobId: 'refresh-crossing' });
-      const refreshJob = await vi.waitFor(async () => {
-        const j = await server.queues.maintenance.getJob('refresh-crossing');
-        expect(j?.finishedOn, 'the refresh job').toBeTruthy();
-        return j!;
-      }, WAIT);
+      const refreshJob = await runMaintenanceJob(server, 'refreshScores', 'refresh-crossing');
       expect(refreshJob.failedReason).toBeUndefined();
-      const warm = await vi.waitFor(async () => {
-        const row = await leadRow(leadId);
-        expect(row?.score_band === 'warm', 'the refresh decaying the lead').toBeTruthy();
-        return row!;
-      }, WAIT);
+      const warm = await waitForLeadRow(leadId, 'the refresh decaying the lead', (row) => row.score_band === 'warm');
       expect(warm.score).toBeGreaterThanOrEqual(36); // 73 / 2, give or take the seconds between the events
       expect(warm.score).toBeLessThanOrEqual(37);
       expect(warm.score).toBe((await expectedScore(leadId, warm.scored_at!)).score);
@@ -429,11 +394,7 @@ describe('crossing into hot', () => {
       await insertInquiry(leadId, later);
       await insertEvents(leadId, [{ type: 'showing_request', at: later }]);
       await flagAndEnqueue(leadId);
-      const again = await vi.waitFor(async () => {
-        const row = await leadRow(leadId);
-        expect(row?.score_band === 'hot' && !row.needs_rescore, 'the lead hot again').toBeTruthy();
-        return row!;
-      }, WAIT);
+      const again = await waitForLeadRow(leadId, 'the lead hot again', (row) => row.score_band === 'hot' && !row.needs_rescore);
       expect(again.score).toBe((await expectedScore(leadId, again.scored_at!)).score);
       messages = await hotMessages(leadId);
       reminders = await autoReminders(leadId);
@@ -467,18 +428,12 @@ describe('the decay refresh (maintenance.refresh-scores)', () => {
     // An hour later nothing is stale yet (6 h threshold): the refresh touches none of them.
     clockOffsetMs = 60 * 60_000;
     try {
-      await enqueue(server.queues, 'refreshScores', {}, { jobId: 'refresh-1h' });
-      await vi.waitFor(async () => expect((await server.queues.maintenance.getJob('refresh-1h'))?.finishedOn, 'the 1 h refresh').toBeTruthy(), WAIT);
+      await runMaintenanceJob(server, 'refreshScores', 'refresh-1h');
       expect((await Promise.all(leads.map(leadRow))).map((r) => r!.xmin)).toEqual(fresh.map((r) => r!.xmin));
 
       // 21 days later (1.5 half-lives) each is recomputed at the worker's clock.
       clockOffsetMs = 21 * DAY_MS;
-      await enqueue(server.queues, 'refreshScores', {}, { jobId: 'refresh-21d' });
-      const job = await vi.waitFor(async () => {
-        const j = await server.queues.maintenance.getJob('refresh-21d');
-        expect(j?.finishedOn, 'the 21 d refresh').toBeTruthy();
-        return j!;
-      }, WAIT);
+      const job = await runMaintenanceJob(server, 'refreshScores', 'refresh-21d');
       const rows = await Promise.all(leads.map(leadRow));
       const factor = 0.5 ** 1.5;
       expect(rows.map((r) => r!.score)).toEqual([Math.round(40 * factor), Math.round(25 * factor), Math.round(11 * factor)]);

@@ -8,8 +8,7 @@ import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeEvents, makeLead, makeVisitor } from '#test/factories.ts';
-import { ApiClient } from '#test/http.ts';
+import { makeEvents, makeLead, makeRealtor, makeSite, makeVisitor } from '#test/factories.ts';
 import { WAIT } from '#test/env.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
 import { stitchVisitorHandler } from './stitch-visitor.handler.ts';
@@ -45,11 +44,9 @@ async function countByLead(visitorId: string) {
 
 beforeAll(async () => {
   server = await startTestServer();
-  const owner = new ApiClient(server.url);
-  userId = (await owner.signUp()).userId;
-  const site = (await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] })).body;
-  siteId = site.siteId;
-  siteKey = site.publicKey;
+  const owner = await makeRealtor(server);
+  userId = owner.userId;
+  ({ siteId, publicKey: siteKey } = await makeSite(owner, { name: 'Oak Realty', allowedOrigins: [ORIGIN] }));
 });
 afterAll(async () => {
   await server.close();
