@@ -53,24 +53,27 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
       inquiriesAfter = sql<SqlBool>`i.created_at < ${at}::timestamptz`;
     }
   }
-  const events = await db(em)
-    .selectFrom('lead_analytics as a')
-    .select(['a.analytic_id as id', 'a.event_date as at', timeKey('a.event_date').as('at_key'), 'a.event_type', 'a.event_value', 'a.listing_ref', 'a.page_url'])
-    .where('a.lead_id', '=', leadId)
-    .$if(eventsAfter !== null, (q) => q.where(eventsAfter!))
-    .orderBy('a.event_date', 'desc')
-    .orderBy('a.analytic_id', 'desc')
-    .limit(limit + 1)
-    .execute();
-  const inquiries = await db(em)
-    .selectFrom('inquiries as i')
-    .select(['i.inquiry_id as id', 'i.created_at as at', timeKey('i.created_at').as('at_key'), 'i.listing_ref', 'i.page_url', 'i.message', 'i.source'])
-    .where('i.lead_id', '=', leadId)
-    .$if(inquiriesAfter !== null, (q) => q.where(inquiriesAfter!))
-    .orderBy('i.created_at', 'desc')
-    .orderBy('i.inquiry_id', 'desc')
-    .limit(limit + 1)
-    .execute();
+  // The two pages are independent reads: run them side by side (one round trip of latency).
+  const [events, inquiries] = await Promise.all([
+    db(em)
+      .selectFrom('lead_analytics as a')
+      .select(['a.analytic_id as id', 'a.event_date as at', timeKey('a.event_date').as('at_key'), 'a.event_type', 'a.event_value', 'a.listing_ref', 'a.page_url'])
+      .where('a.lead_id', '=', leadId)
+      .$if(eventsAfter !== null, (q) => q.where(eventsAfter!))
+      .orderBy('a.event_date', 'desc')
+      .orderBy('a.analytic_id', 'desc')
+      .limit(limit + 1)
+      .execute(),
+    db(em)
+      .selectFrom('inquiries as i')
+      .select(['i.inquiry_id as id', 'i.created_at as at', timeKey('i.created_at').as('at_key'), 'i.listing_ref', 'i.page_url', 'i.message', 'i.source'])
+      .where('i.lead_id', '=', leadId)
+      .$if(inquiriesAfter !== null, (q) => q.where(inquiriesAfter!))
+      .orderBy('i.created_at', 'desc')
+      .orderBy('i.inquiry_id', 'desc')
+      .limit(limit + 1)
+      .execute(),
+  ]);
   const rows: Row[] = [
     ...events.map((e) => ({ ...e, kind: 'event' as const, message: null, source: null })),
     ...inquiries.map((i) => ({ ...i, kind: 'inquiry' as const, event_type: null, event_value: null })),
