@@ -14,7 +14,7 @@ interface Row {
   kind: 'event' | 'inquiry';
   id: string;
   at: string;
-  /** `at` exact to the microsecond (`timeKey`): the cursor key, and the merge order. */
+  /** `at` exact to the microsecond (`timeKey`): the cursor key. */
   at_key: string;
   event_type: string | null;
   event_value: string | null;
@@ -24,19 +24,13 @@ interface Row {
   source: string | null;
 }
 
-/** Descending (at, kind, id): the keys are fixed-width UTC text and uuids lowercase hex, so text order is Postgres' order. */
-function compareDesc(a: Row, b: Row): number {
-  const key = (r: Row) => `${r.at_key} ${r.kind} ${r.id}`;
-  return key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0;
-}
-
 /**
  * A lead's analytics events and inquiries merged, newest first, ordered by (at, kind, id)
  * descending — a total order, so the cursor (the last item's triple, time exact to the
  * microsecond) never repeats or skips an item even when many share a timestamp. Each side is an
  * index range scan limited to one page (lead_analytics_lead_date_index,
- * inquiries_lead_created_index), then the two pages are merged: the cost of a page does not grow
- * with the history.
+ * inquiries_lead_created_index), and one `union all` merges the two pages: the cost of a page does
+ * not grow with the history.
  */
 export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { em: EntityManager; tenant: Tenant; leadId: string } & KeysetPageArgs): Promise<KeysetPage<TimelineItem>> {
   await getLeadRow(em, tenant, leadId);
@@ -53,31 +47,34 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
       inquiriesAfter = sql<SqlBool>`i.created_at < ${at}::timestamptz`;
     }
   }
-  // The two pages are independent reads: run them side by side (one round trip of latency).
-  const [events, inquiries] = await Promise.all([
-    db(em)
-      .selectFrom('lead_analytics as a')
-      .select(['a.analytic_id as id', 'a.event_date as at', timeKey('a.event_date').as('at_key'), 'a.event_type', 'a.event_value', 'a.listing_ref', 'a.page_url'])
-      .where('a.lead_id', '=', leadId)
-      .$if(eventsAfter !== null, (q) => q.where(eventsAfter!))
-      .orderBy('a.event_date', 'desc')
-      .orderBy('a.analytic_id', 'desc')
-      .limit(limit + 1)
-      .execute(),
-    db(em)
-      .selectFrom('inquiries as i')
-      .select(['i.inquiry_id as id', 'i.created_at as at', timeKey('i.created_at').as('at_key'), 'i.listing_ref', 'i.page_url', 'i.message', 'i.source'])
-      .where('i.lead_id', '=', leadId)
-      .$if(inquiriesAfter !== null, (q) => q.where(inquiriesAfter!))
-      .orderBy('i.created_at', 'desc')
-      .orderBy('i.inquiry_id', 'desc')
-      .limit(limit + 1)
-      .execute(),
-  ]);
-  const rows: Row[] = [
-    ...events.map((e) => ({ ...e, kind: 'event' as const, message: null, source: null })),
-    ...inquiries.map((i) => ({ ...i, kind: 'inquiry' as const, event_type: null, event_value: null })),
-  ].sort(compareDesc);
+  // Each side is one page of its own index, in the merged order's terms; one statement merges them.
+  const nullText = sql<string | null>`null::text`;
+  const events = db(em)
+    .selectFrom('lead_analytics as a')
+    .select([
+      sql.lit('event').as('kind'), 'a.analytic_id as id', 'a.event_date as at', timeKey('a.event_date').as('at_key'),
+      'a.event_type', 'a.event_value', 'a.listing_ref', 'a.page_url', nullText.as('message'), nullText.as('source'),
+    ])
+    .where('a.lead_id', '=', leadId)
+    .$if(eventsAfter !== null, (q) => q.where(eventsAfter!))
+    .orderBy('a.event_date', 'desc')
+    .orderBy('a.analytic_id', 'desc')
+    .limit(limit + 1);
+  const inquiries = db(em)
+    .selectFrom('inquiries as i')
+    .select([
+      sql.lit('inquiry').as('kind'), 'i.inquiry_id as id', 'i.created_at as at', timeKey('i.created_at').as('at_key'),
+      nullText.as('event_type'), nullText.as('event_value'), 'i.listing_ref', 'i.page_url', 'i.message', sql<string>`i.source::text`.as('source'),
+    ])
+    .where('i.lead_id', '=', leadId)
+    .$if(inquiriesAfter !== null, (q) => q.where(inquiriesAfter!))
+    .orderBy('i.created_at', 'desc')
+    .orderBy('i.inquiry_id', 'desc')
+    .limit(limit + 1);
+  const { rows } = await sql<Row>`
+    select * from (${events} union all ${inquiries}) as t
+    order by t.at desc, t.kind desc, t.id desc
+    limit ${limit + 1}`.execute(db(em));
   return toKeysetPage(
     rows,
     limit,
