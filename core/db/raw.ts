@@ -1,6 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
+ * @deprecated Write SQL with Kysely (`db(em)`, core/db/kysely.ts): bound parameters, typed rows.
+ * The last caller is core/sites/resolve-ingest-site.ts (being rewritten with the ingest path);
+ * delete this file with it.
+ *
  * Runs one raw SQL statement on the EntityManager's connection, inside its transaction when it has
  * one. `?` placeholders; MikroORM inlines the parameters as escaped literals, so never put a `?`
  * inside a literal in `sql`, and pass arrays as Postgres array literals or JSON (a JS array
