@@ -12,7 +12,7 @@ import { recordAutoReminder } from '#core/reminders/record-auto-reminder.ts';
 import { parseScoringRules } from '#core/scoring/scoring-rules.ts';
 import { scoreLead, scoreLeads } from '#core/scoring/score-lead.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeEvents, makeInquiry, makeLead, makeRealtor, makeReminder, makeSite, type Realtor } from '#test/factories.ts';
+import { makeEvents, makeInquiry, makeLead, makeRealtor, makeReminder, type Realtor } from '#test/factories.ts';
 import { CHROME_UA } from '#test/ingest.ts';
 import { waitFor } from '#test/wait.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
