@@ -9,7 +9,6 @@ import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
 import { makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
-import { waitFor } from '#test/wait.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
 const MINUTE_MS = 60_000;
