@@ -13,6 +13,8 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
   /** The transaction of the change that emits the event: message, deliveries and change commit together. */
   em: EntityManager;
   userId: string;
+  /** The lead the event is about (erased with it); null for events about no lead, and for `lead.deleted`. */
+  leadId?: string | null;
   type: T;
   data: WebhookEventData<T>;
   now: Date;
@@ -27,14 +29,14 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
  * subscribes to its type. Returns the wake-ups to enqueue after commit (the sweeper covers a lost one).
  */
 export async function recordWebhookMessage<T extends WebhookEventType>({
-  em, userId, type, data, now, schedule, endpointIds,
+  em, userId, leadId = null, type, data, now, schedule, endpointIds,
 }: RecordWebhookMessageInput<T>): Promise<{ messageId: string; wakeUps: { deliveryId: string; at: Date }[] }> {
   const payload = createWebhookPayload(type, data, now);
   const messageId = createWebhookMessageId();
   const firstAt = computeNextAttemptAt({ attemptCount: 0, schedule, now, random: () => 0.5 }) ?? now;
   const db = em.getKysely();
-  await sql`insert into webhook_messages (message_id, user_id, event_type, payload, created_at)
-            values (${messageId}, ${userId}, ${type}, ${JSON.stringify(payload)}::jsonb, ${now})`.execute(db);
+  await sql`insert into webhook_messages (message_id, user_id, lead_id, event_type, payload, created_at)
+            values (${messageId}, ${userId}, ${leadId}, ${type}, ${JSON.stringify(payload)}::jsonb, ${now})`.execute(db);
   const onlyThese = endpointIds ? sql`and endpoint_id = any(${[...endpointIds]}::uuid[])` : sql``;
   const deliveries = await sql<{ delivery_id: string }>`
     insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)

@@ -2,6 +2,8 @@ import { findUnstitchedVisitors } from '#core/events/find-unstitched-visitors.ts
 import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { findLeadsAwaitingRescore } from '#core/leads/find-leads-awaiting-rescore.ts';
 import { findUnfinishedRescores } from '#core/scoring/manage-scoring-rules.ts';
+import { findDueWebhookDeliveries } from '#core/webhooks/find-due-webhook-deliveries.ts';
+import { toDeliveryWakeups } from '#core/webhooks/record-webhook-event.ts';
 import { defineHandler } from '../handler.ts';
 
 /** A flag older than this has outlived any live scoring job (1 s debounce + run time). */
@@ -19,6 +21,9 @@ export const SWEEP_LIMIT = 500;
  * - `leads.stitch` for visitors linked to a lead whose events are not stitched yet;
  * - `leads.rescore-all` for rules versions whose rescore has not finished after a minute — also
  *   when its job failed for good (the failed job, kept for inspection, is replaced).
+ * - `webhooks.deliver` for pending webhook deliveries that are due (a lost wake-up, a lease
+ *   that expired because the worker died); the job id carries the due time, so a delivery whose
+ *   job is still waiting is not doubled.
  * Nothing else yet: `lead.hot` messages and automatic reminders wait in Postgres until the
  * outbound work adds their jobs.
  */
@@ -27,18 +32,20 @@ export const sweepHandler = defineHandler('sweep', async (ctx) => {
   const leadIds = await findLeadsAwaitingRescore(ctx.em, { now, olderThanMs: SWEEP_RESCORE_AFTER_MS, limit: SWEEP_LIMIT });
   const visitors = await findUnstitchedVisitors(ctx.em, SWEEP_LIMIT);
   const rescores = await findUnfinishedRescores(ctx.em, { now, olderThanMs: SWEEP_RESCORE_ALL_AFTER_MS, limit: SWEEP_LIMIT });
+  const deliveries = await findDueWebhookDeliveries({ em: ctx.em, now, limit: SWEEP_LIMIT });
   await enqueueAfterCommit(
     ctx.queues,
     [
       ...leadIds.map((leadId) => createWakeup('scoreLead', { leadId })),
       ...visitors.map((v) => createWakeup('stitchVisitor', { siteId: v.siteId, visitorId: v.visitorId })),
       ...rescores.map((r) => createWakeup('rescoreUser', { userId: r.userId, version: r.version })),
+      ...toDeliveryWakeups(deliveries.map((d) => ({ deliveryId: d.deliveryId, at: d.dueAt }))),
     ],
     ctx.log,
     { replaceFinished: true },
   );
 
-  const result = { rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length };
-  if (leadIds.length || visitors.length || rescores.length) ctx.log.info(result, 'sweep re-enqueued work');
+  const result = { rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length, webhookDeliveries: deliveries.length };
+  if (leadIds.length || visitors.length || rescores.length || deliveries.length) ctx.log.info(result, 'sweep re-enqueued work');
   return result;
 });
