@@ -6,6 +6,8 @@ import { linkVisitorToLead, touchVisitor } from '../events/visitors.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
+import { recordInquiryCreated, recordLeadCreated } from '../leads/record-lead-events.ts';
+import type { Config } from '../config.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
 import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
@@ -29,8 +31,10 @@ export interface SubmitInquiryResult {
  * send the wake-ups for rescoring and for the stitch job that attaches the visitor's earlier
  * anonymous events.
  */
-export async function submitInquiry({ em, queues, input, origin, userAgent, now, log }: {
+export async function submitInquiry({ em, queues, input, origin, userAgent, now, log, config }: {
   em: EntityManager;
+  /** For the outbound events (`inquiry.created`, `lead.created`). */
+  config: Config;
   queues: Queues;
   input: InquiryBody;
   origin: string | undefined;
@@ -66,6 +70,8 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
     );
     const wakeups = visitorId ? [await linkVisitorToLead(tem, { siteId: site.siteId, visitorId, leadId: lead.leadId })] : [];
     wakeups.push(...(await markLeadsForRescore(tem, [lead.leadId], now)));
+    if (lead.created) wakeups.push(...(await recordLeadCreated({ em: tem, now, config, leadId: lead.leadId })));
+    if (inserted.length) wakeups.push(...(await recordInquiryCreated({ em: tem, now, config, inquiryId: inserted[0].inquiry_id })));
     return {
       wakeups,
       outcome: inserted.length ? 'stored' : 'duplicate',
