@@ -13,6 +13,7 @@ import { mountLeadRoutes } from './routes/leads.routes.ts';
 import { mountScoringRoutes } from './routes/scoring.routes.ts';
 import { mountSiteRoutes } from './routes/sites.routes.ts';
 import { mountStaticRoutes } from './routes/static.routes.ts';
+import { mountWebhookRoutes } from './routes/webhooks.routes.ts';
 
 export type { AppDeps };
 
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): Koa {
   mountLeadRoutes(routes, deps);
   mountScoringRoutes(routes, deps);
   mountAnalyticsRoutes(routes, deps);
+  mountWebhookRoutes(routes, deps);
 
   const router = new Router();
   mountHealthRoutes(router, deps);

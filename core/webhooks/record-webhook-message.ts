@@ -22,6 +22,8 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
   schedule: readonly number[];
   /** Only these endpoints (a test event goes to one); default every enabled, subscribed endpoint. */
   endpointIds?: readonly string[];
+  /** Deliver to `endpointIds` whatever their event-type filter (a test event). */
+  ignoreFilter?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
  * subscribes to its type. Returns the wake-ups to enqueue after commit (the sweeper covers a lost one).
  */
 export async function recordWebhookMessage<T extends WebhookEventType>({
-  em, userId, leadId = null, type, data, now, schedule, endpointIds,
+  em, userId, leadId = null, type, data, now, schedule, endpointIds, ignoreFilter = false,
 }: RecordWebhookMessageInput<T>): Promise<{ messageId: string; wakeUps: { deliveryId: string; at: Date }[] }> {
   const payload = createWebhookPayload(type, data, now);
   const messageId = createWebhookMessageId();
@@ -42,7 +44,7 @@ export async function recordWebhookMessage<T extends WebhookEventType>({
     insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)
     select gen_random_uuid(), ${messageId}, endpoint_id, 'pending', 0, ${firstAt}, ${now}, ${now}
     from webhook_endpoints
-    where user_id = ${userId} and enabled and (event_types is null or ${type} = any(event_types)) ${onlyThese}
+    where user_id = ${userId} and enabled and (${ignoreFilter} or event_types is null or ${type} = any(event_types)) ${onlyThese}
     returning delivery_id`.execute(db);
   return { messageId, wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
 }
