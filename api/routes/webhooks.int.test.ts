@@ -15,7 +15,6 @@ let guarded: TestServer;
 let receiver: TestReceiver;
 let owner: ApiClient;
 let other: ApiClient;
-let ownerId: string;
 let guardedClient: ApiClient;
 let guardedUserId: string;
 
@@ -29,7 +28,7 @@ beforeAll(async () => {
   owner = new ApiClient(server.url);
   other = new ApiClient(server.url);
   guardedClient = new ApiClient(guarded.url);
-  ownerId = (await owner.signUp()).userId;
+  await owner.signUp();
   await other.signUp();
   guardedUserId = (await guardedClient.signUp()).userId;
 });

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from '../db/keyset-cursor.ts';
 import { pgTimeToIso, pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
 import type { DeliveryStatus } from '../shared/enums.ts';
-import { type WebhookEventType } from './event-types.ts';
+import type { WebhookEventType } from './event-types.ts';
 import { ZWebhookDeliveryCursor } from './webhook-schemas.ts';
 
 // The delivery log the admin and API show: an endpoint's deliveries (newest first, keyset
