@@ -1,18 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
 import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
+import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
 
 /** The automatic reminder a lead turning hot creates. */
 export const HOT_REMINDER_DELAY_MS = 60 * 60 * 1000;
 export const HOT_REMINDER_MESSAGE = 'Call within 1 hour — lead turned hot';
-export const LEAD_HOT_EVENT = 'lead.hot';
-
-/** `msg_` + 24 random url-safe characters (144 bits): the Standard Webhooks message id. */
-export function createMessageId(): string {
-  return `msg_${randomBytes(18).toString('base64url')}`;
-}
+export const LEAD_HOT_EVENT = 'lead.hot' as const;
 
 export interface HotLead {
   leadId: string;
@@ -22,6 +19,8 @@ export interface HotLead {
   phone: string | null;
   score: number;
   band: ScoreBand;
+  /** The band before this crossing (the `lead.hot` payload's `previousBand`). */
+  previousBand: ScoreBand;
   breakdown: ScoreBreakdown;
 }
 
@@ -31,8 +30,8 @@ export interface HotLead {
  * delayed until `reminderAt`). Until then the rows wait in Postgres.
  */
 export interface LeadHotOutbox {
-  /** `webhook_messages.message_id` (`msg_…`). */
-  messageId: string;
+  /** Wake-ups of the `lead.hot` announcement (webhook deliveries, email alert): send after commit. */
+  wakeups: Wakeup[];
   /** `follow_up_reminders.reminder_id` of the automatic reminder. */
   reminderId: string;
   /** Its `reminder_date`: when its job should run. */
@@ -45,15 +44,11 @@ export interface LeadHotOutbox {
  * an hour. Both or neither, with the score change. Returns their ids for the caller to wake up
  * their delivery after the commit.
  */
-export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date): Promise<LeadHotOutbox> {
-  const messageId = createMessageId();
-  const payload = {
-    lead: { leadId: lead.leadId, name: lead.name, email: lead.email, phone: lead.phone, score: lead.score, band: lead.band, breakdown: lead.breakdown },
-  };
-  await db(em)
-    .insertInto('webhook_messages')
-    .values({ message_id: messageId, user_id: lead.userId, event_type: LEAD_HOT_EVENT, payload: sql`${JSON.stringify(payload)}::jsonb`, created_at: now })
-    .execute();
+export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date, config: Config): Promise<LeadHotOutbox> {
+  const wakeups = await recordOutboundEvent({
+    em, userId: lead.userId, leadId: lead.leadId, type: LEAD_HOT_EVENT, now, config,
+    data: { leadId: lead.leadId, score: lead.score, previousBand: lead.previousBand },
+  });
   const reminderAt = new Date(now.getTime() + HOT_REMINDER_DELAY_MS);
   const reminder = await db(em)
     .insertInto('follow_up_reminders')
@@ -63,5 +58,5 @@ export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date)
     })
     .returning('reminder_id')
     .executeTakeFirstOrThrow();
-  return { messageId, reminderId: reminder.reminder_id, reminderAt };
+  return { wakeups, reminderId: reminder.reminder_id, reminderAt };
 }
