@@ -76,10 +76,10 @@ export function WebhooksPage() {
               <thead>
                 <tr>
                   <th scope="col">Endpoint</th>
-                  <th scope="col">Events</th>
+                  <th scope="col" class="col-wide">Events</th>
                   <th scope="col">Health</th>
-                  <th scope="col">Last success</th>
-                  <th scope="col">Waiting</th>
+                  <th scope="col" class="col-wide">Last success</th>
+                  <th scope="col" class="col-wide">Waiting</th>
                 </tr>
               </thead>
               <tbody>
@@ -89,10 +89,10 @@ export function WebhooksPage() {
                       <Link href={`/webhooks/${e.endpointId}`} class="table-link">{e.description || e.url}</Link>
                       {e.description && <div class="muted small endpoint-url">{e.url}</div>}
                     </th>
-                    <td>{e.eventTypes ? plural(e.eventTypes.length, 'type') : 'All events'}</td>
+                    <td class="col-wide">{e.eventTypes ? plural(e.eventTypes.length, 'type') : 'All events'}</td>
                     <td><EndpointHealthBadge endpoint={e} /></td>
-                    <td>{e.health.lastSuccessAt ? formatRelativeTime(e.health.lastSuccessAt) : '—'}</td>
-                    <td>{e.health.pendingDeliveries}</td>
+                    <td class="col-wide">{e.health.lastSuccessAt ? formatRelativeTime(e.health.lastSuccessAt) : '—'}</td>
+                    <td class="col-wide">{e.health.pendingDeliveries}</td>
                   </tr>
                 ))}
               </tbody>
