@@ -59,7 +59,10 @@ async function delivery(client: ApiClient, deliveryId: string) {
 
 async function waitForDelivery(client: ApiClient, deliveryId: string, check: (d: any) => boolean, timeout = 15_000) {
   let last: any;
-  await expect.poll(async () => check((last = await delivery(client, deliveryId))), { timeout, interval: 50 }).toBe(true);
+  await expect.poll(async () => {
+    last = await delivery(client, deliveryId);
+    return check(last);
+  }, { timeout, interval: 50 }).toBe(true);
   return last;
 }
 
