@@ -14,6 +14,7 @@ import { mountReminderRoutes } from './routes/reminders.routes.ts';
 import { mountScoringRoutes } from './routes/scoring.routes.ts';
 import { mountSiteRoutes } from './routes/sites.routes.ts';
 import { mountStaticRoutes } from './routes/static.routes.ts';
+import { mountWebhookRoutes } from './routes/webhooks.routes.ts';
 
 export type { AppDeps };
 
@@ -29,6 +30,7 @@ export function createApp(deps: AppDeps): Koa {
   mountScoringRoutes(routes, deps);
   mountAnalyticsRoutes(routes, deps);
   mountReminderRoutes(routes, deps);
+  mountWebhookRoutes(routes, deps);
 
   const router = new Router();
   mountHealthRoutes(router, deps);

@@ -49,7 +49,7 @@ const COLUMNS: Columns = {
     enabled: true, disabled_reason: true, failing_since: true, created_at: true, updated_at: true,
     consecutive_failures: true, breaker_until: true, last_success_at: true, disabled_at: true,
   },
-  webhook_messages: { message_id: true, user_id: true, event_type: true, payload: true, created_at: true },
+  webhook_messages: { message_id: true, user_id: true, lead_id: true, event_type: true, payload: true, created_at: true },
   webhook_deliveries: { delivery_id: true, message_id: true, endpoint_id: true, status: true, attempt_count: true, next_attempt_at: true, last_attempt_at: true, created_at: true, updated_at: true, leased_until: true, lease_token: true },
   account_tokens: { token_id: true, user_id: true, purpose: true, token_hash: true, created_at: true, expires_at: true, consumed_at: true },
   notification_preferences: {

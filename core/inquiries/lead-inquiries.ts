@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config.ts';
+import { recordInquiryCreated } from '../leads/record-lead-events.ts';
 import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
 import { execRaw } from '../db/raw.ts';
@@ -73,8 +75,10 @@ export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: {
  * not come through a website) and flags the lead for rescoring in the same transaction; the
  * scoring job is enqueued after the commit (best-effort — the sweeper covers a lost one).
  */
-export async function addManualInquiry({ em, queues, tenant, leadId, input, now, log }: {
+export async function addManualInquiry({ em, queues, tenant, leadId, input, now, log, config }: {
   em: EntityManager;
+  /** For the outbound event (`inquiry.created`). */
+  config: Config;
   queues: Queues;
   tenant: Tenant;
   leadId: string;
@@ -93,6 +97,7 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
       'get',
     );
     const wakeups = await markLeadsForRescore(tem, [leadId], now);
+    wakeups.push(...(await recordInquiryCreated({ em: tem, now, config, inquiryId: row!.inquiry_id })));
     return { inquiry: toInquiryJson(row!), wakeups };
   });
   await enqueueAfterCommit(queues, wakeups, log);

@@ -60,6 +60,21 @@ export const JOBS = {
     jobId: ({ reminderId, dueAt }) => `reminder-${reminderId}-${dueAt}`,
     options: { removeOnComplete: true, removeOnFail: true },
   }),
+  /**
+   * Attempt one webhook delivery (`webhook_deliveries`), due at `dueAt` (epoch ms). The id names
+   * the delivery and its due time: every wake-up for the same due time (the retry, the sweeper)
+   * collapses into one job, while a retry, a deferral behind the breaker or a resend — each a
+   * new due time — gets a new job even while the current one is still running. Postgres holds
+   * the retry schedule (`retries: 'postgres'`: one BullMQ attempt; a failure is a new wake-up).
+   */
+  deliverWebhook: defineJob({
+    queue: 'webhooks',
+    name: 'webhooks.deliver',
+    payload: z.object({ deliveryId: z.uuid(), dueAt: z.number().int().nonnegative() }),
+    jobId: ({ deliveryId, dueAt }) => `deliver-${deliveryId}-${dueAt}`,
+    retries: 'postgres',
+    options: { removeOnComplete: true },
+  }),
   /** Re-enqueue outbox rows that are due and have no live job (scheduled; each run is new work). */
   sweep: defineJob({ queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) }),
   /** Refresh stored scores as they decay (scheduled). */

@@ -27,7 +27,7 @@ describe('the handler table', () => {
     const misfiled: HandlerTable = { ...HANDLERS, scoreLead: defineHandler('sweep', noop) };
     // @ts-expect-error a handler's payload is the job's, parsed: `leadId` is a string
     defineHandler('scoreLead', async (_ctx, { leadId }: { leadId: number }) => leadId);
-    const n = Object.keys(HANDLERS).length;
+    const n = Object.keys(JOBS).length;
     expect([missing, stray, misfiled].map((t) => Object.keys(t).length)).toEqual([n - 1, n + 1, n]);
   });
 });

@@ -19,14 +19,14 @@ export const scoreLeadHandler = defineHandler('scoreLead', async (ctx, { leadId 
   let last: ScoreLeadResult | null = null;
   let passes = 0;
   while (passes < MAX_SCORE_PASSES) {
-    const result = await scoreLead({ em: ctx.em, leadId, now: ctx.now(), mode: 'activity' });
+    const result = await scoreLead({ em: ctx.em, leadId, now: ctx.now(), mode: 'activity', config: ctx.config });
     if (!result) break;
     passes++;
     last = result;
     if (result.hot) {
-      const { wakeups, ...ids } = result.hot;
-      ctx.log.info({ leadId, score: result.score, ...ids }, 'lead turned hot');
-      await enqueueAfterCommit(ctx.queues, wakeups, ctx.log);
+      // The lead.hot announcement (webhook deliveries, email alert) committed with the score: wake it.
+      await enqueueAfterCommit(ctx.queues, result.hot.wakeups, ctx.log);
+      ctx.log.info({ leadId, score: result.score, reminderId: result.hot.reminderId }, 'lead turned hot');
     }
     if (!(await isLeadFlaggedForRescore(ctx.em, leadId))) break;
   }
