@@ -54,91 +54,83 @@ export function createLimiter(opts: { redis: Redis; prefix: string; name: string
   };
 }
 
-/** Share of a leased limiter's budget one process takes from Redis at a time. */
-export const LIMITER_LEASE_SHARE = 0.1;
+/** How often a shared-window limiter sends this process's counts to Redis and reads the totals back. */
+export const SHARED_WINDOW_SYNC_MS = 250;
+/** Keys one shared-window limiter tracks at most in memory (an IP flood must not grow it without bound). */
+export const SHARED_WINDOW_MAX_KEYS = 100_000;
 
 /**
- * A limiter for hot paths (ingest): same budget and answers as `createLimiter`, but points are
- * taken from Redis in leases (LIMITER_LEASE_SHARE of the budget, or more for a big request) and
- * spent locally, so most requests cost no Redis round trip. Near the limit it asks for exactly
- * what is missing (handing back a refused lease first), so within one process the budget is exact:
- * the request that would pass the limit is refused. Across P processes the budget holds too; a
- * process may just sit on up to one unspent lease a key until the window ends. A lease never
- * outlives its Redis window. Fails open like `createLimiter` when Redis is unavailable.
+ * A limiter for hot paths (ingest) that costs no Redis round trip per request: a fixed window per
+ * key (aligned on `durationSec` boundaries) counted in this process, and every
+ * SHARED_WINDOW_SYNC_MS the counts spent since the last sync are added to the key's window in
+ * Redis in one pipeline (INCRBY + PEXPIRE), whose answers are the totals of all processes.
+ * A request is refused when the last known total plus what this process spent since passes the
+ * budget. So within one process the budget is exact (the request that would pass it gets 429);
+ * across P API processes a key can overshoot by what the others spent in one sync interval.
+ * Redis unavailable → the counts stay local (each process enforces the budget on its own) and
+ * the sync retries; requests never wait for Redis.
  */
-export function createLeasedLimiter(opts: { redis: Redis; prefix: string; name: string; points: number; durationSec: number; logger: Logger }): Pick<Limiter, 'consume'> {
-  const limiter = new RateLimiterRedis({
-    storeClient: opts.redis,
-    keyPrefix: `${opts.prefix}:rl:${opts.name}`,
-    points: opts.points,
-    duration: opts.durationSec,
-    rejectIfRedisNotReady: true,
-  });
-  const leaseSize = Math.max(1, Math.floor(opts.points * LIMITER_LEASE_SHARE));
-  /** key → points leased from Redis and not spent yet, until the Redis window ends. */
-  const leases = new Map<string, { left: number; expiresAt: number }>();
-  /** key → the lease request in flight (one at a time a key, so concurrent requests share it). */
-  const pending = new Map<string, Promise<void>>();
-  const tooMany = (res: RateLimiterRes) => {
-    const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-    return new AppError('rate_limited', `Too many requests; retry in ${retryAfter} s`, { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
-  };
-  const spend = (key: string, points: number): boolean => {
-    const lease = leases.get(key);
-    if (!lease || lease.expiresAt <= Date.now() || lease.left < points) return false;
-    lease.left -= points;
-    return true;
-  };
-  const take = async (key: string, points: number): Promise<void> => {
-    const lease = leases.get(key);
-    const held = lease && lease.expiresAt > Date.now() ? lease.left : 0;
-    const missing = points - held;
-    const grant = (res: RateLimiterRes, got: number) => {
-      // Others may have spent from the lease while Redis answered: add to what is left now.
-      const current = leases.get(key);
-      const left = current && current.expiresAt > Date.now() ? current.left : 0;
-      if (leases.size >= 100_000) leases.clear(); // bounded memory under an IP flood
-      leases.set(key, { left: left + got, expiresAt: Date.now() + res.msBeforeNext });
-    };
-    const want = Math.max(missing, leaseSize);
-    try {
-      grant(await limiter.consume(key, want), want);
-      return;
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      if (want === missing) throw tooMany(res);
+export function createSharedWindowLimiter(opts: { redis: Redis; prefix: string; name: string; points: number; durationSec: number; logger: Logger }): Pick<Limiter, 'consume'> & { close(): void } {
+  const windowMs = opts.durationSec * 1000;
+  /** key → the current window's counts: `total` as Redis last said (all processes), `unsynced` spent here since. */
+  const windows = new Map<string, { window: number; total: number; unsynced: number }>();
+  let syncing = false;
+  let warned = false;
+
+  const sync = async () => {
+    if (syncing) return;
+    syncing = true;
+    const now = Date.now();
+    const current = Math.floor(now / windowMs);
+    const batch: { key: string; window: number; sent: number }[] = [];
+    for (const [key, w] of windows) {
+      if (w.window < current) windows.delete(key);
+      else if (w.unsynced > 0) batch.push({ key, window: w.window, sent: w.unsynced });
     }
-    // The full lease did not fit: hand it back and ask for just what this request needs.
-    await limiter.reward(key, want);
     try {
-      grant(await limiter.consume(key, missing), missing);
-    } catch (res) {
-      if (res instanceof RateLimiterRes) {
-        await limiter.reward(key, missing);
-        throw tooMany(res);
+      if (!batch.length) return;
+      const pipeline = opts.redis.pipeline();
+      for (const b of batch) {
+        const redisKey = `${opts.prefix}:rl:${opts.name}:${b.window}:${b.key}`;
+        pipeline.incrby(redisKey, b.sent).pexpire(redisKey, windowMs * 2);
       }
-      throw res;
+      const answers = (await pipeline.exec()) ?? [];
+      for (const [i, b] of batch.entries()) {
+        const [err, total] = answers[i * 2] ?? [];
+        const w = windows.get(b.key);
+        if (err || !w || w.window !== b.window) continue;
+        w.unsynced -= b.sent;
+        w.total = Number(total);
+      }
+      warned = false;
+    } catch (err) {
+      if (!warned) opts.logger.warn({ err, limiter: opts.name }, 'rate limiter cannot reach Redis; counting in this process only');
+      warned = true;
+    } finally {
+      syncing = false;
     }
   };
+  const timer = setInterval(() => void sync(), SHARED_WINDOW_SYNC_MS);
+  timer.unref();
+
   return {
     async consume(key, points = 1) {
-      try {
-        for (;;) {
-          if (spend(key, points)) return;
-          const inFlight = pending.get(key);
-          if (inFlight) {
-            await inFlight.catch(() => undefined);
-            continue;
-          }
-          const request = take(key, points).finally(() => pending.delete(key));
-          pending.set(key, request);
-          await request;
-          if (spend(key, points)) return;
-        }
-      } catch (err) {
-        if (err instanceof AppError) throw err;
-        opts.logger.warn({ err, limiter: opts.name }, 'rate limiter unavailable; allowing');
+      const now = Date.now();
+      const window = Math.floor(now / windowMs);
+      let w = windows.get(key);
+      if (!w || w.window !== window) {
+        if (windows.size >= SHARED_WINDOW_MAX_KEYS) windows.clear();
+        w = { window, total: 0, unsynced: 0 };
+        windows.set(key, w);
       }
+      if (w.total + w.unsynced + points > opts.points) {
+        const retryAfter = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
+        throw new AppError('rate_limited', `Too many requests; retry in ${retryAfter} s`, { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+      }
+      w.unsynced += points;
+    },
+    close() {
+      clearInterval(timer);
     },
   };
 }

@@ -8,7 +8,7 @@ import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
-import { createLeasedLimiter, createLimiter } from '../middleware/rate-limit.ts';
+import { createLimiter, createSharedWindowLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
 /** Events per minute one IP may send to /v1/collect (points = events in the batch). */
@@ -37,10 +37,11 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
   const { redis, config, logger } = deps;
   const prefix = config.QUEUE_PREFIX;
   const limiter = (name: string, points: number, durationSec: number) => createLimiter({ redis, prefix, logger, name, points, durationSec });
-  // The beacon path: leased limiters (most requests cost no Redis round trip) and group commit.
-  const leased = (name: string, points: number, durationSec: number) => createLeasedLimiter({ redis, prefix, logger, name, points, durationSec });
-  const collectPerIp = leased('collect-ip', COLLECT_EVENTS_PER_IP_PER_MIN, 60);
-  const collectPerSite = leased('collect-site', COLLECT_EVENTS_PER_SITE_PER_MIN, 60);
+  // The beacon path: limiters counted in process and synced to Redis in the background (no
+  // Redis round trip per request), and group commit.
+  const shared = (name: string, points: number, durationSec: number) => createSharedWindowLimiter({ redis, prefix, logger, name, points, durationSec });
+  const collectPerIp = shared('collect-ip', COLLECT_EVENTS_PER_IP_PER_MIN, 60);
+  const collectPerSite = shared('collect-site', COLLECT_EVENTS_PER_SITE_PER_MIN, 60);
   const batcher = createIngestBatcher({ em: () => deps.orm.em.fork() as EntityManager, queues: deps.queues, logger });
   const inquiriesPerIp = limiter('inquiries-ip', INQUIRIES_PER_IP_PER_10_MIN, 600);
   const inquiriesPerSite = limiter('inquiries-site', INQUIRIES_PER_SITE_PER_10_MIN, 600);

@@ -20,6 +20,7 @@ export function renderLatencyChart(title: string, series: LatencySeries[]): stri
   const y = (ms: number) => H - PAD.bottom - ((Math.log10(Math.max(0.1, ms)) - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${escapeXml(title)}</text>`,
   ];

@@ -23,11 +23,11 @@ export interface BenchProcess {
 }
 
 /** Starts `entry` with `env` (plus PATH), stdout/stderr to a log file; waits for the log line `readyMsg`. */
-export async function startProcess(name: string, entry: string, env: Record<string, string>, readyMsg: string): Promise<BenchProcess> {
+export async function startProcess(name: string, entry: string, env: Record<string, string>, readyMsg: string, nodeArgs: string[] = []): Promise<BenchProcess> {
   await mkdir(LOG_DIR, { recursive: true });
   const logFile = `${LOG_DIR}${name}.log`;
   const log = await open(logFile, 'w');
-  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', log.fd, log.fd] });
+  const child = spawn(process.execPath, [...nodeArgs, entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', log.fd, log.fd] });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   void exited.then(() => log.close());
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -94,7 +94,9 @@ export async function startStack({ databaseUrl, redisUrl, logLevel }: { database
   await resetDatabase(databaseUrl);
   const queuePrefix = `bench${Date.now()}`;
   const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: logLevel, TRUST_PROXY: 'true', NODE_ENV: 'production', SESSION_SECRET: randomBytes(32).toString('hex') };
-  const api = await startProcess('api', 'api/main.ts', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api listening');
+  // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof": profile the API under load.
+  const apiArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const api = await startProcess('api', 'api/main.ts', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api listening', apiArgs);
   const worker = await startProcess('worker', 'worker/main.ts', env, 'worker started').catch(async (err) => {
     await stopProcess(api);
     throw err;

@@ -68,28 +68,27 @@ export async function writeIngestBatch(em: EntityManager, items: IngestBatchItem
       if (last > seen.last_seen_at) seen.last_seen_at = last;
     }
   }
-  const ordered = [...visitors.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  const linked = await db(em)
-    .insertInto('visitors')
-    .values(ordered)
-    .onConflict((oc) =>
-      oc.columns(['site_id', 'visitor_id']).doUpdateSet({
-        first_seen_at: sql`least(visitors.first_seen_at, excluded.first_seen_at)`,
-        last_seen_at: sql`greatest(visitors.last_seen_at, excluded.last_seen_at)`,
-      }),
-    )
-    .returning(['site_id', 'visitor_id', 'lead_id'])
-    .execute();
-  const leadOf = new Map(linked.map((v) => [`${v.site_id} ${v.visitor_id}`, v.lead_id ?? null]));
+  // Each statement takes its rows as one jsonb parameter (cheap to build and to plan, whatever
+  // the batch size). Visitors go in a fixed order, so concurrent batches lock them in the same
+  // order; events keep the requests' order (a replay racing its original can deadlock, which
+  // transactionalWithRetry re-runs).
+  const linked = await sql<{ site_id: string; visitor_id: string; lead_id: string | null }>`
+    insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at)
+    select v.site_id, v.visitor_id, v.first_seen_at, v.last_seen_at
+    from jsonb_to_recordset(${JSON.stringify([...visitors.values()])}::jsonb)
+      as v(site_id uuid, visitor_id text, first_seen_at timestamptz, last_seen_at timestamptz)
+    order by v.site_id, v.visitor_id
+    on conflict (site_id, visitor_id) do update
+      set first_seen_at = least(visitors.first_seen_at, excluded.first_seen_at),
+          last_seen_at = greatest(visitors.last_seen_at, excluded.last_seen_at)
+    returning site_id, visitor_id, lead_id`.execute(db(em));
+  const leadOf = new Map(linked.rows.map((v) => [`${v.site_id} ${v.visitor_id}`, v.lead_id ?? null]));
 
-  const rows = items
-    .flatMap((item) => {
-      const lead = leadOf.get(`${item.siteId} ${item.visitorId}`) ?? null;
-      const received = item.receivedAt.toISOString();
-      return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, lead, received }));
-    })
-    .sort((a, b) => (a.site + a.id < b.site + b.id ? -1 : 1));
-  // The whole batch in one statement: the events travel as one jsonb parameter.
+  const rows = items.flatMap((item) => {
+    const lead = leadOf.get(`${item.siteId} ${item.visitorId}`) ?? null;
+    const received = item.receivedAt.toISOString();
+    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, lead, received }));
+  });
   const inserted = await sql<{ site_id: string; client_event_id: string; lead_id: string | null; event_date: string }>`
     insert into lead_analytics
       (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
