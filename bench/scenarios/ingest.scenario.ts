@@ -57,20 +57,47 @@ function sampleRss(pid: number): () => () => Promise<number> {
   };
 }
 
+/** Several rounds of one target as one result: requests/s over the total time, the worst of each percentile. */
+function combine(runs: { result: LoadResult; peakRssMb?: number }[], seconds: number): { result: LoadResult; peakRssMb?: number } {
+  const results = runs.map((r) => r.result);
+  const sum = (f: (r: LoadResult) => number) => results.reduce((acc, r) => acc + f(r), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const r of results) for (const [code, count] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  const latencyMs = { ...results[0].latencyMs };
+  for (const key of Object.keys(latencyMs) as (keyof LoadResult['latencyMs'])[]) latencyMs[key] = Math.max(...results.map((r) => r.latencyMs[key]));
+  const rss = runs.map((r) => r.peakRssMb).filter((v): v is number => v !== undefined);
+  return {
+    result: {
+      requests: sum((r) => r.requests), reqPerSec: sum((r) => r.requests) / (seconds * results.length), latencyMs, statusCodes,
+      non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts),
+      acceptedIds: results.flatMap((r) => r.acceptedIds ?? []),
+    },
+    peakRssMb: rss.length ? Math.max(...rss) : undefined,
+  };
+}
+
 export const ingestScenario: Scenario = {
   name: 'ingest',
   async run(ctx) {
     const { stack } = ctx;
     const siteKeys = await createSites(ctx);
-
-    const bare = await startProcess('baseline-bare-koa', 'bench/baselines/bare-koa.ts', { PORT: '0' }, 'listening');
-    const bareRun = await measureTarget(ctx, 'bare Koa', `http://127.0.0.1:${bare.port}`, siteKeys).finally(() => stopProcess(bare));
-
-    const naive = await startProcess('baseline-naive-orm', 'bench/baselines/naive-collect.ts', { PORT: '0', DATABASE_URL: stack.databaseUrl }, 'listening');
-    const naiveRun = await measureTarget(ctx, 'naive ORM insert', `http://127.0.0.1:${naive.port}`, siteKeys).finally(() => stopProcess(naive));
-
-    const api = await measureTarget(ctx, 'POST /v1/collect', stack.base, siteKeys, sampleRss(stack.api.child.pid!));
-
+    const runs = { bare: [] as Awaited<ReturnType<typeof measureTarget>>[], naive: [] as Awaited<ReturnType<typeof measureTarget>>[], api: [] as Awaited<ReturnType<typeof measureTarget>>[] };
+    // Rounds interleave the three targets, so a burst of load from elsewhere on a shared machine
+    // hits all of them rather than one.
+    for (let round = 1; round <= ctx.options.rounds; round++) {
+      ctx.log(`ingest: round ${round} of ${ctx.options.rounds}`);
+      const bare = await startProcess('baseline-bare-koa', 'bench/baselines/bare-koa.ts', { PORT: '0' }, 'listening');
+      runs.bare.push(await measureTarget(ctx, 'bare Koa', `http://127.0.0.1:${bare.port}`, siteKeys).finally(() => stopProcess(bare)));
+      const naive = await startProcess('baseline-naive-orm', 'bench/baselines/naive-collect.ts', { PORT: '0', DATABASE_URL: stack.databaseUrl }, 'listening');
+      runs.naive.push(await measureTarget(ctx, 'naive ORM insert', `http://127.0.0.1:${naive.port}`, siteKeys).finally(() => stopProcess(naive)));
+      runs.api.push(await measureTarget(ctx, 'POST /v1/collect', stack.base, siteKeys, sampleRss(stack.api.child.pid!)));
+    }
+    const bareRun = combine(runs.bare, ctx.options.loadSeconds);
+    const naiveRun = combine(runs.naive, ctx.options.loadSeconds);
+    const api = combine(runs.api, ctx.options.loadSeconds);
+    if (ctx.options.rounds > 1) {
+      ctx.log(`ingest: all rounds: bare ${Math.round(bareRun.result.reqPerSec)} req/s, naive ${Math.round(naiveRun.result.reqPerSec)} req/s, collect ${Math.round(api.result.reqPerSec)} req/s (worst p99 ${api.result.latencyMs.p99} ms)`);
+    }
     // Every event answered 202 must be in Postgres (the 202 is sent after the commit).
     const accepted = api.result.acceptedIds ?? [];
     let found = 0;

@@ -11,6 +11,8 @@ export interface BenchOptions {
   loadSeconds: number;
   /** Seconds of unmeasured warm-up load before each. */
   warmupSeconds: number;
+  /** How often a throughput scenario measures each target (interleaved); results combine all rounds. */
+  rounds: number;
 }
 
 export interface Target {
