@@ -39,7 +39,7 @@ async function measureTrackerExecution(ctx: ScenarioContext): Promise<Measuremen
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   try {
-    const runs = ctx.options.quick ? 4 : 15;
+    const runs = ctx.options.quick ? 3 : 15;
     const timeScript = async (path: string, script: string) => {
       const context = await browser.newContext();
       const tab = await context.newPage();
