@@ -12,6 +12,10 @@ import type { ZCreateLeadBody, ZLeadJson, ZTimelineItem, ZUpdateLeadBody } from 
 import type { ScoringRulesConfig } from '../core/scoring/scoring-rules.ts';
 import type { ZRescoreProgress, ZScoringPreview, ZScoringRulesDoc } from '../core/scoring/scoring-rules-schemas.ts';
 import type { ZCreateSiteBody, ZSiteJson, ZUpdateSiteBody } from '../core/sites/site-schemas.ts';
+import type {
+  ZCreateWebhookEndpointBody, ZUpdateWebhookEndpointBody, ZWebhookDeliveryDetailJson, ZWebhookDeliveryJson, ZWebhookEndpointJson, ZWebhookEventTypeJson,
+  ZWebhookSecretJson,
+} from '../core/webhooks/webhook-schemas.ts';
 
 export type User = z.output<typeof ZUserJson>;
 export type Site = z.output<typeof ZSiteJson>;
@@ -329,4 +333,34 @@ export interface AnalyticsQuery {
 export const analyticsApi = {
   summary: (q: AnalyticsQuery, opts?: RequestOptions) =>
     api.get<AnalyticsSummary>('/v1/analytics/summary', { ...opts, query: { from: q.from, to: q.to, site: q.site || undefined } }),
+};
+
+// ---- webhooks ------------------------------------------------------------------------------
+
+export type WebhookEndpoint = z.output<typeof ZWebhookEndpointJson>;
+export type WebhookDelivery = z.output<typeof ZWebhookDeliveryJson>;
+export type WebhookDeliveryDetail = z.output<typeof ZWebhookDeliveryDetailJson>;
+export type WebhookEventTypeInfo = z.output<typeof ZWebhookEventTypeJson>;
+export type CreateWebhookEndpointInput = z.input<typeof ZCreateWebhookEndpointBody>;
+export type UpdateWebhookEndpointInput = z.input<typeof ZUpdateWebhookEndpointBody>;
+export type WebhookSecret = z.output<typeof ZWebhookSecretJson>;
+
+const endpointPath = (id: string) => `/v1/webhook-endpoints/${encodeURIComponent(id)}`;
+
+export const webhooksApi = {
+  eventTypes: (opts?: RequestOptions) => api.get<Page<WebhookEventTypeInfo>>('/v1/webhook-event-types', opts),
+  list: (opts?: RequestOptions) => api.get<Page<WebhookEndpoint>>('/v1/webhook-endpoints', opts),
+  get: (id: string, opts?: RequestOptions) => api.get<WebhookEndpoint>(endpointPath(id), opts),
+  create: (input: CreateWebhookEndpointInput) => api.post<WebhookEndpoint & { secret: string }>('/v1/webhook-endpoints', input),
+  update: (id: string, input: UpdateWebhookEndpointInput) => api.patch<WebhookEndpoint>(endpointPath(id), input),
+  remove: (id: string) => api.delete(endpointPath(id)),
+  enable: (id: string) => api.post<WebhookEndpoint>(`${endpointPath(id)}/enable`),
+  secret: (id: string) => api.get<WebhookSecret>(`${endpointPath(id)}/secret`),
+  rotateSecret: (id: string) => api.post<WebhookSecret>(`${endpointPath(id)}/rotate-secret`),
+  sendTest: (id: string) => api.post<{ messageId: string; deliveryId: string }>(`${endpointPath(id)}/test`),
+  recover: (id: string, since: string) => api.post<{ recovered: number }>(`${endpointPath(id)}/recover`, { since }),
+  deliveries: (id: string, query: { status?: string; type?: string; cursor?: string }, opts?: RequestOptions) =>
+    api.get<Page<WebhookDelivery>>(`${endpointPath(id)}/deliveries`, { ...opts, query }),
+  delivery: (id: string, opts?: RequestOptions) => api.get<WebhookDeliveryDetail>(`/v1/webhook-deliveries/${encodeURIComponent(id)}`, opts),
+  resend: (id: string) => api.post<{ deliveryId: string }>(`/v1/webhook-deliveries/${encodeURIComponent(id)}/resend`),
 };

@@ -1,99 +1,82 @@
-// `npm run bench`: throughput of the hot HTTP paths, reported as ratios to a baseline measured in
-// the same run on the same machine (GET /healthz through the full middleware stack), so results
-// compare across machines. Traffic goes only to 127.0.0.1 and every scenario is bounded in time.
+// `npm run bench`: issue #11's benchmark. Starts the stack as in production (API and worker as
+// child processes on a bench database of their own, with their own queue prefix), runs every
+// scenario (bench/scenarios/index.ts) with the load generator in a separate process, prints a
+// table and writes bench/results/latest.json and bench/results/latency.svg.
 //
-//   npm run bench                 # all scenarios, 5 s each
-//   BENCH_SECONDS=10 npm run bench
-import autocannon from 'autocannon';
-import { randomUUID } from 'node:crypto';
+//   npm run bench                 # every scenario, full length (about 2½ minutes)
+//   npm run bench -- --quick      # every scenario briefly (under 60 s): a smoke check
+//
+// Environment: BENCH_DATABASE_URL (dropped and re-created!), REDIS_URL, BENCH_SECONDS (measured
+// load per target), BENCH_ROUNDS (interleaved rounds of the ingest targets, default 2), BENCH_LOG_LEVEL (the API's and worker's, default info as in production).
+// Traffic goes only to 127.0.0.1; every load is bounded in time. Exit code 1 if a target is missed.
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import pg from 'pg';
-import { createApp } from '../api/app.ts';
-import { loadConfig } from '../core/config.ts';
-import { createRuntime } from '../core/runtime.ts';
+import { cpus, freemem, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { renderLatencyChart } from './lib/chart.ts';
+import { startStack } from './lib/stack.ts';
+import { SCENARIOS } from './scenarios/index.ts';
+import type { BenchOptions, LatencySeries, Measurement } from './scenarios/scenario.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = 10;
-const LEADS = Number(process.env.BENCH_LEADS ?? 100_000);
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/porchlight_bench';
-const ORIGIN = 'http://bench.example';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+if (!/^postgres(ql)?:\/\/[^/]*(127\.0\.0\.1|localhost)[:/]/.test(DB_URL)) throw new Error('bench: BENCH_DATABASE_URL must point at 127.0.0.1 or localhost');
 
-async function main() {
-  const admin = new pg.Client({ connectionString: new URL('/postgres', DB_URL).toString() });
-  await admin.connect();
-  await admin.query(`drop database if exists "${new URL(DB_URL).pathname.slice(1)}" with (force)`);
-  await admin.end();
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const options: BenchOptions = args.quick
+  ? { quick: true, loadSeconds: Number(process.env.BENCH_SECONDS ?? 3), warmupSeconds: 1, rounds: 1 }
+  : { quick: false, loadSeconds: Number(process.env.BENCH_SECONDS ?? 10), warmupSeconds: 2, rounds: Number(process.env.BENCH_ROUNDS ?? 2) };
 
-  const config = loadConfig({ DATABASE_URL: DB_URL, QUEUE_PREFIX: `bench${Date.now()}`, LOG_LEVEL: 'silent', TRUST_PROXY: 'true' });
-  const runtime = await createRuntime({ name: 'bench', config, migrate: true, orm: { pool: { min: 2, max: 10 } } });
-  const app = createApp(runtime);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  // Fixtures: one realtor with an API key, 50 sites (spreads the per-site rate limit), LEADS leads.
-  const signup = await fetch(`${base}/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', email: 'bench@example.com', password: 'benchmark password' }) });
-  const cookie = signup.headers.getSetCookie()[0].split(';')[0];
-  const { csrfToken, user } = await signup.json();
-  const authed = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken };
-  const siteKeys: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    const res = await fetch(`${base}/v1/sites`, { method: 'POST', headers: authed, body: JSON.stringify({ name: `s${i}`, allowedOrigins: [ORIGIN] }) });
-    siteKeys.push((await res.json()).publicKey);
-  }
-  const key = (await (await fetch(`${base}/v1/api-keys`, { method: 'POST', headers: authed, body: JSON.stringify({ name: 'bench' }) })).json()).key;
-  const pool = new pg.Pool({ connectionString: DB_URL, max: 2 });
-  await pool.query(
-    `insert into leads (lead_id, user_id, name, email, score, score_band, created_at, updated_at, last_activity_at)
-     select gen_random_uuid(), $1, 'Lead ' || g, 'lead' || g || '@example.com', (g * 7919) % 101,
-            case when (g * 7919) % 101 >= 60 then 'hot' when (g * 7919) % 101 >= 25 then 'warm' else 'cold' end,
-            now() - (g || ' minutes')::interval, now(), now() - (g || ' seconds')::interval
-     from generate_series(1, $2::int) g`,
-    [user.userId, LEADS],
-  );
-  await pool.query('analyze leads');
-  await pool.end();
-
-  const run = (title: string, opts: Partial<autocannon.Options>) =>
-    autocannon({ url: base, connections: CONNECTIONS, duration: SECONDS, title, ...opts } as autocannon.Options);
-
-  let n = 0;
-  const collectBody = () =>
-    JSON.stringify({
-      site: siteKeys[n++ % siteKeys.length],
-      visitor: `v${n % 5000}`,
-      events: Array.from({ length: 10 }, (_, i) => ({ id: randomUUID(), type: i % 3 ? 'page_view' : 'tool_interaction', value: i % 3 ? undefined : 'mortgage_calculator', url: `${ORIGIN}/listing/${i}`, listing: `l${i}` })),
-    });
-
-  const results: Record<string, { reqPerSec: number; p50Ms: number; p99Ms: number; non2xx: number }> = {};
-  const record = (name: string, r: autocannon.Result) => {
-    results[name] = { reqPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx };
+function describeMachine() {
+  const loadavg = execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).map(Number);
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryMb: Math.round(totalmem() / 2 ** 20),
+    freeMemoryMb: Math.round(freemem() / 2 ** 20),
+    loadAverageAtStart: loadavg,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    postgres: '',
   };
-
-  record('baseline: GET /healthz', await run('healthz', { requests: [{ method: 'GET', path: '/healthz' }] }));
-  record('POST /v1/collect (10 events)', await run('collect', {
-    requests: [{
-      method: 'POST', path: '/v1/collect',
-      setupRequest: (req) => ({ ...req, headers: { 'content-type': 'text/plain', origin: ORIGIN, 'x-forwarded-for': `10.${n % 250}.${(n >> 8) % 250}.${n % 7}` }, body: collectBody() }),
-    }],
-  }));
-  const leadsPath = '/v1/leads?sort=score&limit=50';
-  const probe = await fetch(base + leadsPath, { headers: { authorization: `Bearer ${key}` } });
-  if (probe.ok) {
-    record(`GET /v1/leads first page (${LEADS} leads)`, await run('leads', { requests: [{ method: 'GET', path: leadsPath, headers: { authorization: `Bearer ${key}` } }] }));
-    record(`GET /v1/leads?q= search (${LEADS} leads)`, await run('leads-search', { requests: [{ method: 'GET', path: '/v1/leads?q=lead4242&limit=50', headers: { authorization: `Bearer ${key}` } }] }));
-  }
-
-  const baseline = results['baseline: GET /healthz'].reqPerSec;
-  const rows = Object.entries(results).map(([name, r]) => ({ scenario: name, 'req/s': Math.round(r.reqPerSec), 'ratio to baseline': +(r.reqPerSec / baseline).toFixed(3), 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, non2xx: r.non2xx }));
-  console.table(rows);
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, node: process.version, rows }, null, 2)}\n`);
-
-  server.close();
-  server.closeAllConnections();
-  await runtime.close();
 }
 
-await main();
+const fmt = (n: number | undefined) => (n === undefined ? '' : Math.abs(n) >= 100 ? String(Math.round(n)) : String(Math.round(n * 1000) / 1000));
+const fmtTarget = (m: Measurement) => `${m.target.on === 'ratio' ? 'ratio ' : ''}${m.target.op} ${m.target.threshold}${m.target.on === 'value' ? ` ${m.unit}` : ''}`;
+
+async function main() {
+  const started = performance.now();
+  const machine = describeMachine();
+  const log = (message: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${message}`);
+  log(`bench: ${options.quick ? 'quick' : 'full'} run, ${options.loadSeconds} s per load; starting the stack on ${DB_URL}`);
+  const stack = await startStack({ databaseUrl: DB_URL, redisUrl: REDIS_URL, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' });
+  const measurements: Measurement[] = [];
+  const series: LatencySeries[] = [];
+  try {
+    machine.postgres = (await stack.pool.query<{ v: string }>('show server_version')).rows[0].v;
+    for (const scenario of SCENARIOS) {
+      if (args.only && !scenario.name.startsWith(args.only)) continue;
+      log(`bench: scenario ${scenario.name}`);
+      measurements.push(...(await scenario.run({ stack, options, chart: (s) => series.push(s), log })));
+    }
+  } finally {
+    await stack.stop();
+  }
+
+  console.table(measurements.map((m) => ({
+    name: m.name, value: `${fmt(m.value)} ${m.unit}`, baseline: fmt(m.baseline), ratio: fmt(m.ratio), target: fmtTarget(m), met: m.met ? 'yes' : 'NO',
+  })));
+  const results = new URL('./results/', import.meta.url);
+  await mkdir(results, { recursive: true });
+  const at = new Date().toISOString();
+  await writeFile(new URL('latest.json', results), `${JSON.stringify({ at, mode: options.quick ? 'quick' : 'full', loadSeconds: options.loadSeconds, machine, scenarios: measurements }, null, 2)}\n`);
+  if (series.length) await writeFile(new URL('latency.svg', results), renderLatencyChart(`POST /v1/collect latency, 50 connections (${at.slice(0, 16)}Z, ${machine.nproc} CPUs)`, series));
+  const missed = measurements.filter((m) => !m.met);
+  log(`bench: done; ${measurements.length - missed.length}/${measurements.length} targets met; bench/results/latest.json${series.length ? ' and latency.svg' : ''} written`);
+  if (missed.length) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -287,8 +287,8 @@ export async function makeWebhookEndpoint(server: FactoryTarget, seed: WebhookEn
 }
 
 /** Inserts a webhook message (`msg_…`) with its payload, as an outbox write would have. */
-export async function makeWebhookMessage(server: FactoryTarget, seed: { userId: string; eventType: string; payload: Record<string, unknown> }): Promise<{ messageId: string }> {
+export async function makeWebhookMessage(server: FactoryTarget, seed: { userId: string; leadId?: string | null; eventType: string; payload: Record<string, unknown> }): Promise<{ messageId: string }> {
   const messageId = `msg_${randomBytes(18).toString('base64url')}`;
-  await insertRows(server, WebhookMessageSchema, [{ messageId, user: seed.userId, eventType: seed.eventType, payload: seed.payload }]);
+  await insertRows(server, WebhookMessageSchema, [{ messageId, user: seed.userId, lead: seed.leadId ?? null, eventType: seed.eventType, payload: seed.payload }]);
   return { messageId };
 }

@@ -1,6 +1,6 @@
 // The worker process: hosts one BullMQ Worker per queue and the repeating schedules.
 import { createRuntimeOrExit } from '#core/runtime.ts';
-import { HANDLERS, SCHEDULES } from './handlers/index.ts';
+import { HANDLERS, QUEUE_CONCURRENCY, SCHEDULES } from './handlers/index.ts';
 import { startWorkerRuntime, type WorkerRuntime } from './runtime.ts';
 
 const SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -13,7 +13,7 @@ let runtime: WorkerRuntime | undefined;
 let stopping = false;
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
-runtime = await startWorkerRuntime({ config, orm, connection, queues, logger, handlers: HANDLERS, schedules: SCHEDULES });
+runtime = await startWorkerRuntime({ config, orm, connection, queues, logger, handlers: HANDLERS, schedules: SCHEDULES, concurrency: QUEUE_CONCURRENCY });
 logger.info({ queues: runtime.workers.map((w) => w.name), handlers: Object.keys(HANDLERS) }, 'worker started');
 
 async function shutdown(signal: string) {

@@ -53,3 +53,84 @@ export function createLimiter(opts: { redis: Redis; prefix: string; name: string
     },
   };
 }
+
+/** How often a shared-window limiter sends this process's counts to Redis and reads the totals back. */
+export const SHARED_WINDOW_SYNC_MS = 250;
+/** Keys one shared-window limiter tracks at most in memory (an IP flood must not grow it without bound). */
+export const SHARED_WINDOW_MAX_KEYS = 100_000;
+
+/**
+ * A limiter for hot paths (ingest) that costs no Redis round trip per request: a fixed window per
+ * key (aligned on `durationSec` boundaries) counted in this process, and every
+ * SHARED_WINDOW_SYNC_MS the counts spent since the last sync are added to the key's window in
+ * Redis in one pipeline (INCRBY + PEXPIRE), whose answers are the totals of all processes.
+ * A request is refused when the last known total plus what this process spent since passes the
+ * budget. So within one process the budget is exact (the request that would pass it gets 429);
+ * across P API processes a key can overshoot by what the others spent in one sync interval.
+ * Redis unavailable → the counts stay local (each process enforces the budget on its own) and
+ * the sync retries; requests never wait for Redis.
+ */
+export function createSharedWindowLimiter(opts: { redis: Redis; prefix: string; name: string; points: number; durationSec: number; logger: Logger }): Pick<Limiter, 'consume'> & { close(): void } {
+  const windowMs = opts.durationSec * 1000;
+  /** key → the current window's counts: `total` as Redis last said (all processes), `unsynced` spent here since. */
+  const windows = new Map<string, { window: number; total: number; unsynced: number }>();
+  let syncing = false;
+  let warned = false;
+
+  const sync = async () => {
+    if (syncing) return;
+    syncing = true;
+    const now = Date.now();
+    const current = Math.floor(now / windowMs);
+    const batch: { key: string; window: number; sent: number }[] = [];
+    for (const [key, w] of windows) {
+      if (w.window < current) windows.delete(key);
+      else if (w.unsynced > 0) batch.push({ key, window: w.window, sent: w.unsynced });
+    }
+    try {
+      if (!batch.length) return;
+      const pipeline = opts.redis.pipeline();
+      for (const b of batch) {
+        const redisKey = `${opts.prefix}:rl:${opts.name}:${b.window}:${b.key}`;
+        pipeline.incrby(redisKey, b.sent).pexpire(redisKey, windowMs * 2);
+      }
+      const answers = (await pipeline.exec()) ?? [];
+      for (const [i, b] of batch.entries()) {
+        const [err, total] = answers[i * 2] ?? [];
+        const w = windows.get(b.key);
+        if (err || !w || w.window !== b.window) continue;
+        w.unsynced -= b.sent;
+        w.total = Number(total);
+      }
+      warned = false;
+    } catch (err) {
+      if (!warned) opts.logger.warn({ err, limiter: opts.name }, 'rate limiter cannot reach Redis; counting in this process only');
+      warned = true;
+    } finally {
+      syncing = false;
+    }
+  };
+  const timer = setInterval(() => void sync(), SHARED_WINDOW_SYNC_MS);
+  timer.unref();
+
+  return {
+    async consume(key, points = 1) {
+      const now = Date.now();
+      const window = Math.floor(now / windowMs);
+      let w = windows.get(key);
+      if (!w || w.window !== window) {
+        if (windows.size >= SHARED_WINDOW_MAX_KEYS) windows.clear();
+        w = { window, total: 0, unsynced: 0 };
+        windows.set(key, w);
+      }
+      if (w.total + w.unsynced + points > opts.points) {
+        const retryAfter = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
+        throw new AppError('rate_limited', `Too many requests; retry in ${retryAfter} s`, { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+      }
+      w.unsynced += points;
+    },
+    close() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,12 +1,14 @@
 import type Router from '@koa/router';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { COLLECT_BODY_LIMIT_BYTES, ZCollectBody, ZIngestAccepted } from '#core/events/event-schemas.ts';
+import { createIngestBatcher } from '#core/events/ingest-batcher.ts';
 import { recordEvents } from '#core/events/record-events.ts';
 import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-schemas.ts';
 import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
-import { createLimiter } from '../middleware/rate-limit.ts';
+import { createLimiter, createSharedWindowLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
 /** Events per minute one IP may send to /v1/collect (points = events in the batch). */
@@ -35,8 +37,12 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
   const { redis, config, logger } = deps;
   const prefix = config.QUEUE_PREFIX;
   const limiter = (name: string, points: number, durationSec: number) => createLimiter({ redis, prefix, logger, name, points, durationSec });
-  const collectPerIp = limiter('collect-ip', COLLECT_EVENTS_PER_IP_PER_MIN, 60);
-  const collectPerSite = limiter('collect-site', COLLECT_EVENTS_PER_SITE_PER_MIN, 60);
+  // The beacon path: limiters counted in process and synced to Redis in the background (no
+  // Redis round trip per request), and group commit.
+  const shared = (name: string, points: number, durationSec: number) => createSharedWindowLimiter({ redis, prefix, logger, name, points, durationSec });
+  const collectPerIp = shared('collect-ip', COLLECT_EVENTS_PER_IP_PER_MIN, 60);
+  const collectPerSite = shared('collect-site', COLLECT_EVENTS_PER_SITE_PER_MIN, 60);
+  const batcher = createIngestBatcher({ em: () => deps.orm.em.fork() as EntityManager, queues: deps.queues, logger });
   const inquiriesPerIp = limiter('inquiries-ip', INQUIRIES_PER_IP_PER_10_MIN, 600);
   const inquiriesPerSite = limiter('inquiries-site', INQUIRIES_PER_SITE_PER_10_MIN, 600);
   const originAllowed = (ctx: AppContext) => {
@@ -55,7 +61,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       await collectPerIp.consume(ctx.ip, body.events.length);
       await collectPerSite.consume(body.site, body.events.length);
       const result = await recordEvents({
-        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
+        em: ctx.state.em, queues: deps.queues, batcher, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
       });
       originAllowed(ctx);
       ctx.state.log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');
@@ -74,7 +80,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       await inquiriesPerIp.consume(ctx.ip);
       await inquiriesPerSite.consume(body.site);
       const result = await submitInquiry({
-        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
+        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log, config: deps.config,
       });
       originAllowed(ctx);
       ctx.state.log.info({ outcome: result.outcome, leadId: result.leadId, inquiryId: result.inquiryId }, 'inquiry');

@@ -161,7 +161,7 @@ describe('DELETE /v1/leads/:id — erasure', () => {
       await makeEvents(api.server, [1, 2, 3, 4, 5].map((g) => ({ siteId, leadId: g <= 3 ? leadId : null, type: 'page_view', value: '/listings/oak-12', visitorId: visitor, listingRef: 'oak-12' })));
       await makeInquiries(api.server, [{ leadId, message: 'Hello', source: 'manual' }, { leadId, message: 'Again', source: 'manual' }]);
       await makeReminder(api.server, { leadId, userId, message: 'Call' });
-      await makeWebhookMessage(api.server, { userId, eventType: 'lead.hot', payload: { lead: { leadId, name: 'x', email: 'x@example.com' } } });
+      await makeWebhookMessage(api.server, { userId, leadId, eventType: 'lead.hot', payload: { type: 'lead.hot', data: { leadId, score: 70, previousBand: 'warm' } } });
     }
     await seedActivity(target, 'v_target');
     await seedActivity(keeper, 'v_keeper');
@@ -176,7 +176,7 @@ describe('DELETE /v1/leads/:id — erasure', () => {
                   (select count(*)::int from lead_analytics where lead_id = $1 or visitor_id = $2) as events,
                   (select count(*)::int from follow_up_reminders where lead_id = $1) as reminders,
                   (select count(*)::int from visitors where visitor_id = $2) as visitors,
-                  (select count(*)::int from webhook_messages where payload -> 'lead' ->> 'leadId' = $1::text) as messages`,
+                  (select count(*)::int from webhook_messages where lead_id = $1) as messages`,
           [leadId, visitor],
         )
       )[0];
@@ -188,6 +188,8 @@ describe('DELETE /v1/leads/:id — erasure', () => {
     expect(res.body).toBeNull();
     expect(await counts(target, 'v_target')).toEqual({ leads: 0, inquiries: 0, events: 0, reminders: 0, visitors: 0, messages: 0 });
     expect(await counts(keeper, 'v_keeper')).toEqual(keeperBefore);
+    // The announcement of the erasure survives it: a lead.deleted message with only the id, tied to no lead.
+    expect(await api.server.sql("select lead_id, payload -> 'data' as data from webhook_messages where event_type = 'lead.deleted'")).toEqual([{ lead_id: null, data: { leadId: target } }]);
     expect(await api.server.sql("select 1 from lead_analytics where visitor_id = 'v_stranger'")).toHaveLength(1);
     expect((await agent.get(`/v1/leads/${target}`)).status).toBe(404);
     expect((await agent.delete(`/v1/leads/${target}`)).status).toBe(404);

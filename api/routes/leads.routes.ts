@@ -6,6 +6,7 @@ import { ZCreateLeadBody, ZLeadFilters, ZLeadJson, ZListLeadsQuery, ZTimelineIte
 import { getLeadTimeline } from '#core/leads/lead-timeline.ts';
 import { createLead, deleteLead, getLead, updateLead } from '#core/leads/leads.ts';
 import { listLeads } from '#core/leads/list-leads.ts';
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import type { AppDeps } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
 
@@ -51,8 +52,10 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
       409: { description: '`conflict`: another lead has this email or phone (details name it)' },
     },
     handler: async (ctx, { body, tenant, now }) => {
+      const { lead, wakeups } = await createLead({ em: ctx.state.em, tenant, input: body, now, config: deps.config });
+      await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
       ctx.status = 201;
-      ctx.body = await createLead({ em: ctx.state.em, tenant, input: body, now });
+      ctx.body = lead;
     },
   });
 
@@ -69,7 +72,9 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     body: ZUpdateLeadBody,
     responses: { 200: { description: 'Updated', schema: ZLeadJson }, ...invalid, ...notFound, 409: { description: '`conflict`: another lead has this email or phone' } },
     handler: async (ctx, { params, body, tenant, now }) => {
-      ctx.body = await updateLead({ em: ctx.state.em, tenant, leadId: params.id, input: body, now });
+      const { lead, wakeups } = await updateLead({ em: ctx.state.em, tenant, leadId: params.id, input: body, now, config: deps.config });
+      await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
+      ctx.body = lead;
     },
   });
 
@@ -77,8 +82,9 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'delete', path: '/v1/leads/:id', tag: 'leads', auth: 'realtor',
     summary: 'Erase a lead: its inquiries, events, reminders, visitor ids and outbox messages',
     responses: { 204: { description: 'Erased' }, ...notFound },
-    handler: async (ctx, { params, tenant }) => {
-      const erased = await deleteLead({ em: ctx.state.em, tenant, leadId: params.id });
+    handler: async (ctx, { params, tenant, now }) => {
+      const { wakeups, ...erased } = await deleteLead({ em: ctx.state.em, tenant, leadId: params.id, now, config: deps.config });
+      await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
       ctx.state.log.info({ leadId: params.id, ...erased }, 'lead erased');
       ctx.status = 204;
     },
@@ -110,7 +116,7 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     handler: async (ctx, { params, body, tenant, now }) => {
       ctx.status = 201;
       ctx.body = await addManualInquiry({
-        em: ctx.state.em, queues: deps.queues, tenant, leadId: params.id, input: body, now, log: ctx.state.log,
+        em: ctx.state.em, queues: deps.queues, tenant, leadId: params.id, input: body, now, log: ctx.state.log, config: deps.config,
       });
     },
   });

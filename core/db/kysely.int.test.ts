@@ -23,7 +23,10 @@ const COLUMNS: Columns = {
   },
   visitors: { site_id: true, visitor_id: true, lead_id: true, first_seen_at: true, last_seen_at: true, stitched_at: true },
   follow_up_reminders: {
-    reminder_id: true, lead_id: true, reminder_date: true, reminder_message: true, created_at: true, user_id: true, kind: true, status: true, fired_at: true, completed_at: true,
+    reminder_id: true, lead_id: true, reminder_date: true, reminder_message: true, created_at: true, user_id: true, kind: true, status: true, fired_at: true, completed_at: true, auto_rule: true,
+  },
+  reminder_settings: {
+    user_id: true, hot_lead_enabled: true, hot_lead_delay_minutes: true, inquiry_unanswered_enabled: true, inquiry_unanswered_hours: true, created_at: true, updated_at: true,
   },
   scoring_rules: { scoring_rules_id: true, user_id: true, version: true, rules: true, created_at: true, rescore_total: true, rescore_done: true, rescore_finished_at: true },
   webhook_endpoints: {
@@ -31,7 +34,7 @@ const COLUMNS: Columns = {
     enabled: true, disabled_reason: true, failing_since: true, created_at: true, updated_at: true,
     consecutive_failures: true, breaker_until: true, last_success_at: true, disabled_at: true,
   },
-  webhook_messages: { message_id: true, user_id: true, event_type: true, payload: true, created_at: true },
+  webhook_messages: { message_id: true, user_id: true, lead_id: true, event_type: true, payload: true, created_at: true },
   webhook_deliveries: { delivery_id: true, message_id: true, endpoint_id: true, status: true, attempt_count: true, next_attempt_at: true, last_attempt_at: true, created_at: true, updated_at: true, leased_until: true, lease_token: true },
   account_tokens: { token_id: true, user_id: true, purpose: true, token_hash: true, created_at: true, expires_at: true, consumed_at: true },
   notification_preferences: {

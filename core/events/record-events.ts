@@ -9,6 +9,7 @@ import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
+import { type EventRow, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
 import { isBotUserAgent } from './bots.ts';
 import { IDENTIFY_EVENT_TYPE, type CollectBody, type CollectEvent } from './event-schemas.ts';
 import { findVisitorLead, linkVisitorToLead, touchVisitor } from './visitors.ts';
@@ -43,7 +44,13 @@ export interface RecordEventsResult {
 
 /**
  * `POST /v1/collect`: checks the site and Origin, drops bots (and, when the site respects DNT,
- * anonymous visitors asking not to be tracked), then in one transaction
+ * anonymous visitors asking not to be tracked), then stores the events.
+ *
+ * Without identify events (nearly every beacon) the request goes through `batcher` (group
+ * commit, see ingest-batcher.ts): it shares one transaction with the requests that arrived at the
+ * same time and returns once that has committed. Without a batcher, the same write runs alone.
+ *
+ * With identify events, in one transaction of its own
  * 1. upserts the visitor (first/last seen) — which also tells whether it is linked to a lead;
  * 2. applies `identify` events: find-or-create the lead like an inquiry would, link the visitor;
  * 3. inserts the batch in one statement, `on conflict (site_id, client_event_id) do nothing`,
@@ -54,9 +61,11 @@ export interface RecordEventsResult {
  * `identify` events are stored as rows of type `identify` (a timeline marker) without their
  * props: the contact data lives on the lead only.
  */
-export async function recordEvents({ em, queues, input, origin, userAgent, now, log }: {
+export async function recordEvents({ em, queues, batcher, input, origin, userAgent, now, log }: {
   em: EntityManager;
   queues: Queues;
+  /** Group commit for requests without identify events; absent → each request is its own transaction. */
+  batcher?: IngestBatcher;
   input: CollectBody;
   origin: string | undefined;
   userAgent: string | undefined;
@@ -75,7 +84,7 @@ export async function recordEvents({ em, queues, input, origin, userAgent, now, 
   const times = input.events.map((e) => clampEventTime(e.ts, now));
   const firstAt = new Date(Math.min(...times.map((t) => t.getTime())));
   const lastAt = new Date(Math.max(...times.map((t) => t.getTime())));
-  const rows = input.events.map((e, i) => ({
+  const rows: EventRow[] = input.events.map((e, i) => ({
     id: e.id,
     type: e.type,
     value: eventValue(e),
@@ -84,6 +93,19 @@ export async function recordEvents({ em, queues, input, origin, userAgent, now, 
     ts: times[i].toISOString(),
     ...(e.props && e.type !== IDENTIFY_EVENT_TYPE && Object.keys(e.props).length ? { props: e.props } : {}),
   }));
+
+  if (!identities.length) {
+    const item = { siteId: site.siteId, visitorId: input.visitor, rows, firstAt, lastAt, receivedAt: now };
+    const outcome = batcher
+      ? await batcher.submit(item)
+      : await (async () => {
+          const { outcomes, wakeups } = await transactionalWithRetry(em, (tem) => writeIngestBatch(tem, [item]));
+          await enqueueAfterCommit(queues, wakeups, log);
+          return outcomes[0];
+        })();
+    await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
+    return { outcome: 'stored', stored: outcome.stored, leadId: outcome.leadId };
+  }
 
   const result = await transactionalWithRetry(em, async (tem) => {
     const wakeups: Wakeup[] = [];

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type SqlBool } from 'kysely';
+import type { Config } from '../config.ts';
+import { recordInquiryCreated } from '../leads/record-lead-events.ts';
 import { z } from 'zod';
 import type { Tenant } from '../accounts/tenant.ts';
 import type { Queues } from '../jobs/queues.ts';
@@ -62,8 +64,10 @@ export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: {
  * not come through a website) and flags the lead for rescoring in the same transaction; the
  * scoring job is enqueued after the commit (best-effort — the sweeper covers a lost one).
  */
-export async function addManualInquiry({ em, queues, tenant, leadId, input, now, log }: {
+export async function addManualInquiry({ em, queues, tenant, leadId, input, now, log, config }: {
   em: EntityManager;
+  /** For the outbound event (`inquiry.created`). */
+  config: Config;
   queues: Queues;
   tenant: Tenant;
   leadId: string;
@@ -82,6 +86,7 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     const wakeups = await markLeadsForRescore(tem, [leadId], now);
+    wakeups.push(...(await recordInquiryCreated({ em: tem, now, config, inquiryId: row.inquiry_id })));
     return { inquiry: toInquiryJson(row), wakeups };
   });
   await enqueueAfterCommit(queues, wakeups, log);

@@ -7,8 +7,11 @@ import { linkVisitorToLead, touchVisitor } from '../events/visitors.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
+import { recordInquiryCreated, recordLeadCreated } from '../leads/record-lead-events.ts';
+import type { Config } from '../config.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
+import { recordAutoReminder } from '../reminders/record-auto-reminder.ts';
 import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import type { InquiryBody } from './inquiry-schemas.ts';
 
@@ -30,8 +33,10 @@ export interface SubmitInquiryResult {
  * send the wake-ups for rescoring and for the stitch job that attaches the visitor's earlier
  * anonymous events.
  */
-export async function submitInquiry({ em, queues, input, origin, userAgent, now, log }: {
+export async function submitInquiry({ em, queues, input, origin, userAgent, now, log, config }: {
   em: EntityManager;
+  /** For the outbound events (`inquiry.created`, `lead.created`). */
+  config: Config;
   queues: Queues;
   input: InquiryBody;
   origin: string | undefined;
@@ -67,6 +72,10 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
       .execute();
     const wakeups = visitorId ? [await linkVisitorToLead(tem, { siteId: site.siteId, visitorId, leadId: lead.leadId })] : [];
     wakeups.push(...(await markLeadsForRescore(tem, [lead.leadId], now)));
+    if (lead.created) wakeups.push(...(await recordLeadCreated({ em: tem, now, config, leadId: lead.leadId })));
+    if (inserted.length) wakeups.push(...(await recordInquiryCreated({ em: tem, now, config, inquiryId: inserted[0].inquiry_id })));
+    // "Inquiry unanswered for 24 h" (if the realtor keeps that rule on): dismissed at its time if they got in touch.
+    if (inserted.length) wakeups.push(...((await recordAutoReminder(tem, { rule: 'inquiry_unanswered', leadId: lead.leadId, userId: site.userId, now }))?.wakeups ?? []));
     return {
       wakeups,
       outcome: inserted.length ? 'stored' : 'duplicate',

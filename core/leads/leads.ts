@@ -8,6 +8,9 @@ import { assertOwnSite } from '../sites/sites.ts';
 import { formatContactInfo } from './find-or-create-lead.ts';
 import { LEAD_COLUMNS, type LeadRow, toLeadJson } from './lead-json.ts';
 import type { CreateLeadBody, LeadJson, UpdateLeadBody } from './lead-schemas.ts';
+import { recordLeadCreated, recordLeadDeleted, recordLeadUpdated } from './record-lead-events.ts';
+import type { Config } from '../config.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
 
 // A realtor's own leads: create by hand, read, update, erase. Every statement is scoped with
 // `ownedBy(tenant)`; another account's lead id is simply not found.
@@ -43,7 +46,7 @@ async function assertContactFree(em: EntityManager, tenant: Tenant, c: { email?:
  * `POST /v1/leads`: a plain insert (the realtor decides who is who, so no merging): a duplicate
  * email or phone is a 409 naming the existing lead, also when a concurrent insert wins the race.
  */
-export async function createLead({ em, tenant, input, now }: { em: EntityManager; tenant: Tenant; input: CreateLeadBody; now: Date }): Promise<LeadJson> {
+export async function createLead({ em, tenant, input, now, config }: { em: EntityManager; tenant: Tenant; input: CreateLeadBody; now: Date; config: Config }): Promise<{ lead: LeadJson; wakeups: Wakeup[] }> {
   return em.transactional(async (tem) => {
     if (input.siteId) await assertOwnSite({ em: tem, tenant, siteId: input.siteId });
     await assertContactFree(tem, tenant, input);
@@ -72,12 +75,15 @@ export async function createLead({ em, tenant, input, now }: { em: EntityManager
       await assertContactFree(tem, tenant, input);
       throw new AppError('conflict', 'A lead with this contact already exists');
     }
-    return toLeadJson(row);
+    const wakeups = await recordLeadCreated({ em: tem, now, config, leadId: row.lead_id });
+    return { lead: toLeadJson(row), wakeups };
   });
 }
 
 /** `PATCH /v1/leads/:id`. Keeps a generated `contact_info` in step with email and phone. */
-export async function updateLead({ em, tenant, leadId, input, now }: { em: EntityManager; tenant: Tenant; leadId: string; input: UpdateLeadBody; now: Date }): Promise<LeadJson> {
+export async function updateLead({ em, tenant, leadId, input, now, config }: {
+  em: EntityManager; tenant: Tenant; leadId: string; input: UpdateLeadBody; now: Date; config: Config;
+}): Promise<{ lead: LeadJson; wakeups: Wakeup[] }> {
   try {
     return await em.transactional(async (tem) => {
       const current = await getLeadRow(tem, tenant, leadId, { forUpdate: true });
@@ -101,7 +107,12 @@ export async function updateLead({ em, tenant, leadId, input, now }: { em: Entit
         .where(ownedBy(tenant))
         .returning(LEAD_COLUMNS)
         .executeTakeFirstOrThrow();
-      return toLeadJson(row);
+      const wakeups = await recordLeadUpdated({
+        em: tem, now, config, userId: ownerIdOf(tenant), leadId,
+        before: { name: current.name, email: current.email, phone: current.phone, status: current.status },
+        after: { name: row.name, email: row.email, phone: row.phone, status: row.status },
+      });
+      return { lead: toLeadJson(row), wakeups };
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new AppError('conflict', 'A lead with this contact already exists');
@@ -112,16 +123,19 @@ export async function updateLead({ em, tenant, leadId, input, now }: { em: Entit
 export interface DeleteLeadResult {
   events: number;
   visitors: number;
-  messages: number;
+  /** The `lead.deleted` announcement's wake-ups (its message outlives the lead). */
+  wakeups: Wakeup[];
 }
 
 /**
  * `DELETE /v1/leads/:id` — erasure for privacy requests, in one transaction:
  * the lead's visitors' events that are not another lead's (anonymous ones not yet stitched too),
- * the visitor rows themselves (the browser ids that linked the person), outbox messages that
- * carry the lead's contact data, then the lead; inquiries, its events and reminders go by FK cascade.
+ * the visitor rows themselves (the browser ids that linked the person), then the lead; inquiries,
+ * its events, reminders and webhook messages (with their deliveries and attempts, which carry the
+ * lead's contact data) go by FK cascade. The `lead.deleted` message announcing the erasure holds
+ * only the lead id and no reference to the lead, so it survives to be delivered.
  */
-export async function deleteLead({ em, tenant, leadId }: { em: EntityManager; tenant: Tenant; leadId: string }): Promise<DeleteLeadResult> {
+export async function deleteLead({ em, tenant, leadId, now, config }: { em: EntityManager; tenant: Tenant; leadId: string; now: Date; config: Config }): Promise<DeleteLeadResult> {
   return em.transactional(async (tem) => {
     await getLeadRow(tem, tenant, leadId, { forUpdate: true });
     const q = db(tem);
@@ -134,12 +148,8 @@ export async function deleteLead({ em, tenant, leadId }: { em: EntityManager; te
       .where((eb) => eb.or([eb('a.lead_id', 'is', null), eb('a.lead_id', '=', eb.ref('v.lead_id'))]))
       .executeTakeFirst();
     const visitors = await q.deleteFrom('visitors').where('lead_id', '=', leadId).executeTakeFirst();
-    const messages = await q
-      .deleteFrom('webhook_messages')
-      .where(ownedBy(tenant))
-      .where(sql<string>`payload -> 'lead' ->> 'leadId'`, '=', leadId)
-      .executeTakeFirst();
     await q.deleteFrom('leads').where('lead_id', '=', leadId).where(ownedBy(tenant)).execute();
-    return { events: Number(events.numDeletedRows), visitors: Number(visitors.numDeletedRows), messages: Number(messages.numDeletedRows) };
+    const wakeups = await recordLeadDeleted({ em: tem, now, config, userId: ownerIdOf(tenant), leadId });
+    return { events: Number(events.numDeletedRows), visitors: Number(visitors.numDeletedRows), wakeups };
   });
 }

@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { loadScoringRulesVersion } from './load-scoring-rules.ts';
+import type { Config } from '../config.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
 import { scoreLeads } from './score-lead.ts';
 
 /** Leads scored per batch (one progress update per batch). */
@@ -27,8 +29,12 @@ const LEAD_VERSION = sql<number>`coalesce((score_breakdown ->> 'rulesVersion')::
  * Scoped by `userId`, the owning account from the `rescoreUser` job payload (a worker acts for no
  * signed-in tenant), bound as a parameter in every statement.
  */
-export async function rescoreUserLeads({ em, userId, version, now, batchSize = RESCORE_BATCH_SIZE, onBatch }: {
+export async function rescoreUserLeads({ em, userId, version, now, config, onWakeups, batchSize = RESCORE_BATCH_SIZE, onBatch }: {
   em: EntityManager;
+  /** For `lead.hot` announcements (only leads with pending activity emit one in a rules rescore). */
+  config: Config;
+  /** Receives each committed batch's wake-ups (lead.hot deliveries) to send; without it the sweeper sends them. */
+  onWakeups?: (wakeups: Wakeup[]) => Promise<unknown>;
   userId: string;
   version: number;
   now: () => Date;
@@ -76,7 +82,9 @@ export async function rescoreUserLeads({ em, userId, version, now, batchSize = R
       .limit(batchSize)
       .execute();
     if (!batch.length) break;
-    scored += (await scoreLeads({ em, leadIds: batch.map((b) => b.lead_id), now: now(), mode: 'rules', rules })).length;
+    const results = await scoreLeads({ em, leadIds: batch.map((b) => b.lead_id), now: now(), mode: 'rules', rules, config });
+    scored += results.length;
+    await onWakeups?.(results.flatMap((r) => r.hot?.wakeups ?? []));
     cursor = batch.at(-1)!.lead_id;
     const progress = await thisVersion
       .set({ rescore_done: sql`least(rescore_total, rescore_done + ${batch.length})` })

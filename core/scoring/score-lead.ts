@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
@@ -55,15 +56,17 @@ const CLAIM_COLUMNS = ['lead_id', 'user_id', 'name', 'email', 'phone', 'score', 
  * Returns null when there was nothing to do (not flagged in `activity` mode, or the lead is gone).
  * Idempotent: the same input and `now` give the same row state, and a lead already hot emits nothing.
  */
-export async function scoreLead({ em, leadId, now, mode, rules }: {
+export async function scoreLead({ em, leadId, now, mode, rules, config }: {
   em: EntityManager;
+  /** For the `lead.hot` announcement (recordOutboundEvent). */
+  config: Config;
   leadId: string;
   now: Date;
   mode: ScoreMode;
   /** Rules to use; default: the user's current version. */
   rules?: { version: number; config: ScoringRulesConfig };
 }): Promise<ScoreLeadResult | null> {
-  const [result] = await scoreLeads({ em, leadIds: [leadId], now, mode, rules });
+  const [result] = await scoreLeads({ em, leadIds: [leadId], now, mode, rules, config });
   return result ?? null;
 }
 
@@ -74,8 +77,10 @@ export async function scoreLead({ em, leadId, now, mode, rules }: {
  * lead (about 10× faster than lead by lead). Leads that are gone (or, in `activity` mode, not
  * flagged) are left out of the result. Without `rules`, each lead uses its owner's current rules.
  */
-export async function scoreLeads({ em, leadIds, now, mode, rules }: {
+export async function scoreLeads({ em, leadIds, now, mode, rules, config }: {
   em: EntityManager;
+  /** For the `lead.hot` announcement (recordOutboundEvent). */
+  config: Config;
   leadIds: readonly string[];
   now: Date;
   mode: ScoreMode;
@@ -149,8 +154,8 @@ export async function scoreLeads({ em, leadIds, now, mode, rules }: {
     for (const { lead, computed, result } of hot) {
       result.hot = await recordLeadHot(tem, {
         leadId: lead.lead_id, userId: lead.user_id, name: lead.name, email: lead.email, phone: lead.phone,
-        score: computed.score, band: computed.band, breakdown: computed.breakdown,
-      }, now);
+        score: computed.score, band: computed.band, previousBand: lead.score_band, breakdown: computed.breakdown,
+      }, now, config);
     }
     return results;
   });

@@ -4,6 +4,7 @@ import { ownedBy, ownedFilter, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { CreateSiteBody, UpdateSiteBody } from './site-schemas.ts';
+import { invalidateIngestSiteCache } from './resolve-ingest-site.ts';
 import { DEFAULT_SITE_SETTINGS, SiteSchema, type Site } from './site.entity.ts';
 
 export const MAX_SITES_PER_USER = 100;
@@ -43,6 +44,7 @@ export async function createSite({ em, tenant, input }: { em: EntityManager; ten
     settings: { ...DEFAULT_SITE_SETTINGS },
   });
   await em.flush();
+  invalidateIngestSiteCache(em); // its origins are allowed from now on
   return site;
 }
 
@@ -70,11 +72,14 @@ export async function updateSite({ em, tenant, siteId, input }: { em: EntityMana
   if (input.enabled !== undefined) site.enabled = input.enabled;
   if (input.settings) site.settings = { ...DEFAULT_SITE_SETTINGS, ...site.settings, ...input.settings } as Site['settings'];
   await em.flush();
+  // Ingest reads sites through a short-lived cache: this process sees the change at once (others within INGEST_SITE_CACHE_TTL_MS).
+  invalidateIngestSiteCache(em);
   return site;
 }
 
 /** Deletes a site and its analytics events; leads and inquiries stay (their site becomes null). */
 export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<void> {
   const deleted = await em.nativeDelete(SiteSchema, { siteId, ...ownedFilter(tenant) });
+  invalidateIngestSiteCache(em);
   if (!deleted) throw notFound('Site');
 }

@@ -13,6 +13,8 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
   /** The transaction of the change that emits the event: message, deliveries and change commit together. */
   em: EntityManager;
   userId: string;
+  /** The lead the event is about (erased with it); null for events about no lead, and for `lead.deleted`. */
+  leadId?: string | null;
   type: T;
   data: WebhookEventData<T>;
   now: Date;
@@ -20,6 +22,8 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
   schedule: readonly number[];
   /** Only these endpoints (a test event goes to one); default every enabled, subscribed endpoint. */
   endpointIds?: readonly string[];
+  /** Deliver to `endpointIds` whatever their event-type filter (a test event). */
+  ignoreFilter?: boolean;
 }
 
 /**
@@ -27,20 +31,20 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
  * subscribes to its type. Returns the wake-ups to enqueue after commit (the sweeper covers a lost one).
  */
 export async function recordWebhookMessage<T extends WebhookEventType>({
-  em, userId, type, data, now, schedule, endpointIds,
+  em, userId, leadId = null, type, data, now, schedule, endpointIds, ignoreFilter = false,
 }: RecordWebhookMessageInput<T>): Promise<{ messageId: string; wakeUps: { deliveryId: string; at: Date }[] }> {
   const payload = createWebhookPayload(type, data, now);
   const messageId = createWebhookMessageId();
   const firstAt = computeNextAttemptAt({ attemptCount: 0, schedule, now, random: () => 0.5 }) ?? now;
   const db = em.getKysely();
-  await sql`insert into webhook_messages (message_id, user_id, event_type, payload, created_at)
-            values (${messageId}, ${userId}, ${type}, ${JSON.stringify(payload)}::jsonb, ${now})`.execute(db);
+  await sql`insert into webhook_messages (message_id, user_id, lead_id, event_type, payload, created_at)
+            values (${messageId}, ${userId}, ${leadId}, ${type}, ${JSON.stringify(payload)}::jsonb, ${now})`.execute(db);
   const onlyThese = endpointIds ? sql`and endpoint_id = any(${[...endpointIds]}::uuid[])` : sql``;
   const deliveries = await sql<{ delivery_id: string }>`
     insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)
     select gen_random_uuid(), ${messageId}, endpoint_id, 'pending', 0, ${firstAt}, ${now}, ${now}
     from webhook_endpoints
-    where user_id = ${userId} and enabled and (event_types is null or ${type} = any(event_types)) ${onlyThese}
+    where user_id = ${userId} and enabled and (${ignoreFilter} or event_types is null or ${type} = any(event_types)) ${onlyThese}
     returning delivery_id`.execute(db);
   return { messageId, wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
 }

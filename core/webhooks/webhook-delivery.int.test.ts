@@ -206,10 +206,10 @@ describe('a worker killed mid-send', () => {
     const deliveryId = await makeDelivery(await makeEndpoint());
     const first = await claim(deliveryId, T0, { leaseMs: 45 * SECOND });
     // The worker dies here: no record. Until the lease ends nobody else sends it…
-    expect(await findDueWebhookDeliveries({ em: em(), now: at(44 * SECOND) })).not.toContain(deliveryId);
+    expect((await findDueWebhookDeliveries({ em: em(), now: at(44 * SECOND) })).map((d) => d.deliveryId)).not.toContain(deliveryId);
     expect(await claimWebhookDelivery({ em: em(), deliveryId, now: at(44 * SECOND) })).toMatchObject({ claimed: false, reason: 'not_due' });
     // …then the sweeper finds it due and another worker resends it.
-    expect(await findDueWebhookDeliveries({ em: em(), now: at(45 * SECOND) })).toContain(deliveryId);
+    expect((await findDueWebhookDeliveries({ em: em(), now: at(45 * SECOND) })).map((d) => d.deliveryId)).toContain(deliveryId);
     const second = await claim(deliveryId, at(45 * SECOND));
     expect(second.attemptNumber).toBe(2);
     expect(second.messageId).toBe(first.messageId); // same webhook-id: the receiver deduplicates

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { UserSchema } from '../accounts/user.entity.ts';
+import { LeadSchema } from '../leads/lead.entity.ts';
 
 /** One event to announce (`msg_…`), fanned out to endpoints as deliveries. */
 export const WebhookMessageSchema = defineEntity({
@@ -8,6 +9,8 @@ export const WebhookMessageSchema = defineEntity({
   properties: {
     messageId: p.string().length(40).primary(),
     user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    /** The lead the event is about: erasing the lead erases its messages (and their deliveries) by cascade. */
+    lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('cascade').index('webhook_messages_lead_id_index'),
     eventType: p.string().length(50),
     payload: p.json<Record<string, unknown>>(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),

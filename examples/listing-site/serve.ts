@@ -14,6 +14,7 @@ import { loadConfigOrExit } from '../../core/config.ts';
 import { createRuntimeOrExit } from '../../core/runtime.ts';
 import { SiteSchema } from '../../core/sites/site.entity.ts';
 import { createSite } from '../../core/sites/sites.ts';
+import { DEFAULT_RECEIVER_PORT, type DemoCrmReceiver, startDemoCrmReceiver } from '../crm-receiver/wire-demo.ts';
 
 export const DEMO_EMAIL = 'demo@porchlight.test';
 export const DEMO_PASSWORD = 'porchlight-demo';
@@ -144,9 +145,18 @@ async function main(): Promise<void> {
   }
   // Postgres only, and only while seeding: the pages themselves are static.
   const runtime = await createRuntimeOrExit({ name: 'example', config, redis: false, migrate: true, orm: { pool: { min: 0, max: 2 } } });
-  let seeded: { siteKey: string };
+  let seeded: { siteKey: string; userId: string };
+  // EXAMPLE_CRM_RECEIVER=1: also run the example CRM receiver, subscribed to the demo account.
+  let crm: DemoCrmReceiver | null = null;
   try {
     seeded = await seedDemoAccount(runtime.orm, [`http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+    if (process.env.EXAMPLE_CRM_RECEIVER === '1') {
+      const receiverPort = Number(process.env.RECEIVER_PORT ?? DEFAULT_RECEIVER_PORT);
+      crm = await startDemoCrmReceiver({ orm: runtime.orm, config, userId: seeded.userId, port: receiverPort }).catch((err: Error) => {
+        process.stderr.write(`Cannot start the example CRM receiver: ${err.message}\n`);
+        process.exit(1);
+      });
+    }
   } finally {
     await runtime.close();
   }
@@ -165,13 +175,20 @@ async function main(): Promise<void> {
       `  admin:         ${config.PUBLIC_URL}/app/   (log in as ${DEMO_EMAIL} / ${DEMO_PASSWORD})`,
       `  site key:      ${seeded.siteKey}`,
       apiUp ? `  API:           ${config.PUBLIC_URL} is up` : `  API:           not answering at ${config.PUBLIC_URL} — start it in another terminal with \`npm start\``,
+      ...(crm
+        ? [
+            `  CRM receiver:  ${crm.url} (webhook endpoint ${crm.endpointId} of the demo account)`,
+            '                 send the form on the listing page: the signed webhooks are printed below,',
+            `                 and listed in the admin under ${config.PUBLIC_URL}/app/webhooks/${crm.endpointId}`,
+          ]
+        : []),
       '',
       'Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
   const stop = () => {
-    void example.close().then(() => process.exit(0));
+    void Promise.all([example.close(), crm?.close()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,5 +1,8 @@
+import type { QueueName } from '#core/jobs/queues.ts';
 import type { JobKey } from '#core/jobs/jobs.ts';
 import type { HandlerTable } from '../handler.ts';
+import { fireReminderHandler } from './fire-reminder.handler.ts';
+import { deliverWebhookHandler } from './deliver-webhook.handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
 import { rescoreAllHandler } from './rescore-all.handler.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
@@ -12,8 +15,17 @@ export const HANDLERS = {
   scoreLead: scoreLeadHandler,
   rescoreUser: rescoreAllHandler,
   sweep: sweepHandler,
+  deliverWebhook: deliverWebhookHandler,
   refreshScores: refreshScoresHandler,
+  fireReminder: fireReminderHandler,
 } satisfies HandlerTable;
+
+/**
+ * Jobs one worker process runs at once per queue (default 4). Webhook deliveries mostly wait on
+ * receivers' HTTP answers, so that queue runs wider; the per-endpoint bound in Postgres keeps one
+ * slow receiver from taking all of them.
+ */
+export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { webhooks: 16 };
 
 /** Repeating jobs and their period in ms (registered under the job's name). */
 export const SCHEDULES: Partial<Record<JobKey, number>> = {

@@ -1,9 +1,12 @@
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { refreshDecayedScores } from '#core/scoring/refresh-decayed-scores.ts';
 import { defineHandler } from '../handler.ts';
 
 /** `maintenance.refresh-scores` (scheduled hourly): recomputes decayed scores so `order by score` stays true. */
 export const refreshScoresHandler = defineHandler('refreshScores', async (ctx) => {
-  const result = await refreshDecayedScores({ em: ctx.em, now: ctx.now });
+  const result = await refreshDecayedScores({
+    em: ctx.em, now: ctx.now, config: ctx.config, onWakeups: (wakeups) => enqueueAfterCommit(ctx.queues, wakeups, ctx.log),
+  });
   ctx.log.info(result, 'decayed scores refreshed');
   return result;
 });

@@ -1,3 +1,4 @@
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { RESCORE_BATCH_SIZE, rescoreUserLeads } from '#core/scoring/rescore-user-leads.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -10,6 +11,7 @@ export function createRescoreAllHandler(opts: { /** Leads per batch. Default RES
   return defineHandler('rescoreUser', async (ctx, { userId, version }) => {
     const result = await rescoreUserLeads({
       em: ctx.em, userId, version, now: ctx.now, batchSize: opts.batchSize ?? RESCORE_BATCH_SIZE,
+      config: ctx.config, onWakeups: (wakeups) => enqueueAfterCommit(ctx.queues, wakeups, ctx.log),
       onBatch: async ({ done }) => {
         // Visible in BullMQ tooling; Postgres (scoring_rules.rescore_done) is the real record.
         await ctx.job.updateProgress(done).catch(() => undefined);

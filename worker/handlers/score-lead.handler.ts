@@ -1,3 +1,4 @@
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { isLeadFlaggedForRescore, type ScoreLeadResult, scoreLead } from '#core/scoring/score-lead.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -18,13 +19,15 @@ export const scoreLeadHandler = defineHandler('scoreLead', async (ctx, { leadId 
   let last: ScoreLeadResult | null = null;
   let passes = 0;
   while (passes < MAX_SCORE_PASSES) {
-    const result = await scoreLead({ em: ctx.em, leadId, now: ctx.now(), mode: 'activity' });
+    const result = await scoreLead({ em: ctx.em, leadId, now: ctx.now(), mode: 'activity', config: ctx.config });
     if (!result) break;
     passes++;
     last = result;
-    // The outbox rows' ids: no job delivers lead.hot messages or fires reminders yet (the
-    // outbound work adds them); until then they wait in Postgres.
-    if (result.hot) ctx.log.info({ leadId, score: result.score, ...result.hot }, 'lead turned hot');
+    if (result.hot) {
+      // The lead.hot announcement (webhook deliveries, email alert) committed with the score: wake it.
+      await enqueueAfterCommit(ctx.queues, result.hot.wakeups, ctx.log);
+      ctx.log.info({ leadId, score: result.score, reminderId: result.hot.reminderId }, 'lead turned hot');
+    }
     if (!(await isLeadFlaggedForRescore(ctx.em, leadId))) break;
   }
   return last ? { passes, score: last.score, band: last.band, previousBand: last.previousBand, becameHot: last.hot !== null } : { passes };

@@ -1,0 +1,322 @@
+import { useEffect, useState } from 'preact/hooks';
+import { type CreateWebhookEndpointInput, errorMessage, type WebhookDelivery, type WebhookEndpoint, webhooksApi } from '../api-client.ts';
+import { Badge, type BadgeTone } from '../components/badge.tsx';
+import { Button } from '../components/button.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { CopyButton } from '../components/copy-button.tsx';
+import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
+import { FilterSelect } from '../components/filter-select.tsx';
+import { PageHeader } from '../components/layout.tsx';
+import { Loading } from '../components/spinner.tsx';
+import { showToast } from '../components/toast.tsx';
+import { formatDateTime, formatRelativeTime } from '../format.ts';
+import { navigate, type RouteProps } from '../router.tsx';
+import { useApi } from '../use-api.ts';
+import { WebhookEndpointForm, type WebhookEndpointFormValues } from './webhook-endpoint-form.tsx';
+import { EndpointHealthBadge } from './webhooks-page.tsx';
+
+const LIST = { href: '/webhooks', label: 'Webhooks' };
+
+export function WebhookEndpointPage({ params, query }: RouteProps) {
+  const { data, error, reload, setData } = useApi((signal) => webhooksApi.get(params.id, { signal }), [params.id]);
+  if (data === undefined) return <DetailFallback list={LIST} noun="endpoint" error={error} onRetry={reload} />;
+  return <EndpointDetail endpoint={data} onChange={setData} reload={reload} justCreated={query.get('created') === '1'} />;
+}
+
+function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint: WebhookEndpoint; onChange(e: WebhookEndpoint): void; reload(): void; justCreated: boolean }) {
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const [logTick, setLogTick] = useState(0);
+  const name = endpoint.description || endpoint.url;
+  const h = endpoint.health;
+
+  const save = async (values: WebhookEndpointFormValues) => {
+    onChange(await webhooksApi.update(endpoint.endpointId, { url: values.url, description: values.description || null, eventTypes: values.eventTypes as CreateWebhookEndpointInput['eventTypes'] }));
+    showToast('Endpoint saved.');
+  };
+  const act = async (run: () => Promise<unknown>, done: string) => {
+    try {
+      await run();
+      showToast(done);
+      reload();
+      setLogTick((n) => n + 1);
+    } catch (err) {
+      showToast(errorMessage(err), 'error');
+    }
+  };
+  const remove = async () => {
+    setDeleting(true);
+    try {
+      await webhooksApi.remove(endpoint.endpointId);
+      navigate('/webhooks');
+      showToast(`Deleted ${name} and its delivery log.`);
+    } catch (err) {
+      setDeleteError(errorMessage(err));
+      setDeleting(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title={name}
+        breadcrumb={breadcrumb(LIST, name)}
+        description={
+          <span class="inline-list">
+            <EndpointHealthBadge endpoint={endpoint} />
+            <span class="muted small endpoint-url">{endpoint.url}</span>
+          </span>
+        }
+        actions={
+          <Button onClick={() => act(() => webhooksApi.sendTest(endpoint.endpointId), 'Test event sent; watch the delivery log.')} disabled={!endpoint.enabled}>
+            Send test event
+          </Button>
+        }
+      />
+      <div class="stack">
+        <section class="card" aria-labelledby="health-title">
+          <h2 id="health-title" class="card-title">Health</h2>
+          <dl class="health-grid">
+            <div><dt>Last success</dt><dd>{h.lastSuccessAt ? <time dateTime={h.lastSuccessAt} title={formatDateTime(h.lastSuccessAt)}>{formatRelativeTime(h.lastSuccessAt)}</time> : 'Never'}</dd></div>
+            <div><dt>Failures in a row</dt><dd>{h.failureStreak}{h.failingSince ? ` (since ${formatDateTime(h.failingSince)})` : ''}</dd></div>
+            <div><dt>Circuit breaker</dt><dd>{h.breaker === 'open' ? `Open — next try ${formatDateTime(h.breakerUntil)}` : 'Closed'}</dd></div>
+            <div><dt>Waiting to send</dt><dd>{h.pendingDeliveries}</dd></div>
+          </dl>
+          {!endpoint.enabled && (
+            <div class="callout callout-danger" role="status">
+              <p><strong>Disabled.</strong> {h.disabledReason}</p>
+              <Button variant="secondary" size="sm" onClick={() => act(() => webhooksApi.enable(endpoint.endpointId), 'Endpoint enabled.')}>Enable endpoint</Button>
+            </div>
+          )}
+        </section>
+
+        <SigningSecret endpointId={endpoint.endpointId} revealAtOnce={justCreated} rotatingUntil={endpoint.previousSecretExpiresAt} onRotated={reload} />
+
+        <DeliveryLog endpoint={endpoint} tick={logTick} onChanged={reload} />
+
+        <section class="card" aria-labelledby="settings-title">
+          <h2 id="settings-title" class="card-title">Settings</h2>
+          <WebhookEndpointForm
+            idPrefix="endpoint"
+            initial={{ url: endpoint.url, description: endpoint.description ?? '', eventTypes: endpoint.eventTypes }}
+            submitLabel="Save changes"
+            busyLabel="Saving…"
+            onSubmit={save}
+          />
+        </section>
+
+        <section class="card" aria-labelledby="status-title">
+          <h2 id="status-title" class="card-title">{endpoint.enabled ? 'Pause this endpoint' : 'This endpoint is disabled'}</h2>
+          <div class="card-row">
+            <p>{endpoint.enabled ? 'A disabled endpoint receives nothing; waiting deliveries fail. “Recover” sends them later.' : 'Enable it to receive new events again.'}</p>
+            {endpoint.enabled ? (
+              <Button variant="secondary" onClick={() => act(async () => onChange(await webhooksApi.update(endpoint.endpointId, { enabled: false })), 'Endpoint disabled.')}>Disable endpoint</Button>
+            ) : (
+              <Button variant="secondary" onClick={() => act(() => webhooksApi.enable(endpoint.endpointId), 'Endpoint enabled.')}>Enable endpoint</Button>
+            )}
+          </div>
+        </section>
+
+        <section class="card card-danger" aria-labelledby="delete-title">
+          <h2 id="delete-title" class="card-title">Delete this endpoint</h2>
+          <div class="card-row">
+            <p>Stops all deliveries to it and deletes its delivery log.</p>
+            <Button variant="danger" onClick={() => setConfirming(true)}>Delete endpoint…</Button>
+          </div>
+        </section>
+      </div>
+      <ConfirmDialog
+        open={confirming}
+        title={`Delete ${name}?`}
+        confirmLabel="Delete endpoint"
+        danger
+        busy={deleting}
+        error={deleteError}
+        onConfirm={remove}
+        onCancel={() => {
+          setConfirming(false);
+          setDeleteError(null);
+        }}
+      >
+        <p>Porchlight stops sending to <code>{endpoint.url}</code> and deletes its delivery log. This can’t be undone.</p>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function SigningSecret({ endpointId, revealAtOnce, rotatingUntil, onRotated }: { endpointId: string; revealAtOnce: boolean; rotatingUntil: string | null; onRotated(): void }) {
+  const [secret, setSecret] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [confirmRotate, setConfirmRotate] = useState(false);
+  const reveal = async () => {
+    setBusy(true);
+    try {
+      setSecret((await webhooksApi.secret(endpointId)).secret);
+    } catch (err) {
+      showToast(errorMessage(err), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  // Right after creating the endpoint, show the secret: it is the next thing the realtor needs.
+  useEffect(() => {
+    if (revealAtOnce) void reveal();
+  }, [endpointId]);
+  const rotate = async () => {
+    setBusy(true);
+    try {
+      setSecret((await webhooksApi.rotateSecret(endpointId)).secret);
+      showToast('New secret created. The old one keeps signing for 24 hours.');
+      setConfirmRotate(false);
+      onRotated();
+    } catch (err) {
+      showToast(errorMessage(err), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="secret-title">
+      <h2 id="secret-title" class="card-title">Signing secret</h2>
+      <p>Your receiver verifies every webhook with this secret (any Standard Webhooks library does it in one call).</p>
+      {secret ? (
+        <div class="secret-row">
+          <code class="key secret" id="webhook-secret">{secret}</code>
+          <CopyButton text={secret} label="Copy secret" targetId="webhook-secret" />
+        </div>
+      ) : (
+        <Button variant="secondary" onClick={reveal} loading={busy}>Reveal secret</Button>
+      )}
+      {rotatingUntil && <p class="muted small">The previous secret also signs until {formatDateTime(rotatingUntil)}.</p>}
+      <div class="form-actions">
+        <Button variant="ghost" onClick={() => setConfirmRotate(true)}>Rotate secret…</Button>
+      </div>
+      <ConfirmDialog open={confirmRotate} title="Rotate the signing secret?" confirmLabel="Rotate secret" busy={busy} onConfirm={rotate} onCancel={() => setConfirmRotate(false)}>
+        <p>A new secret signs from now on. For 24 hours the old one signs too, so your receiver keeps working while you update it.</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+const STATUS_TONE: Record<string, BadgeTone> = { succeeded: 'success', failed: 'danger', pending: 'warning' };
+
+function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEndpoint; tick: number; onChanged(): void }) {
+  const [status, setStatus] = useState('');
+  const [type, setType] = useState('');
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const [since, setSince] = useState('');
+  const [refresh, setRefresh] = useState(0);
+  const catalogue = useApi((signal) => webhooksApi.eventTypes({ signal }), []);
+  const page = useApi(
+    (signal) => webhooksApi.deliveries(endpoint.endpointId, { status: status || undefined, type: type || undefined, cursor }, { signal }),
+    [endpoint.endpointId, status, type, cursor, tick, refresh],
+  );
+  const [open, setOpen] = useState<string | null>(null);
+
+  const recover = async () => {
+    if (!since) return;
+    try {
+      const { recovered } = await webhooksApi.recover(endpoint.endpointId, new Date(since).toISOString());
+      showToast(recovered ? `Sending ${recovered} failed ${recovered === 1 ? 'delivery' : 'deliveries'} again.` : 'No failed deliveries since then.', 'info');
+      setRefresh((n) => n + 1);
+      onChanged();
+    } catch (err) {
+      showToast(errorMessage(err), 'error');
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="log-title">
+      <div class="card-row">
+        <h2 id="log-title" class="card-title">Delivery log</h2>
+        <Button variant="ghost" size="sm" onClick={() => { setRefresh((n) => n + 1); onChanged(); }}>Refresh</Button>
+      </div>
+      <div class="filters-row log-filters">
+        <FilterSelect id="log-status" label="Status" value={status} onChange={(v) => { setStatus(v); setCursor(undefined); }}>
+          <option value="">All statuses</option>
+          <option value="succeeded">Succeeded</option>
+          <option value="pending">Pending</option>
+          <option value="failed">Failed</option>
+        </FilterSelect>
+        <FilterSelect id="log-type" label="Event type" value={type} onChange={(v) => { setType(v); setCursor(undefined); }}>
+          <option value="">All event types</option>
+          {(catalogue.data?.items ?? []).map((t) => <option key={t.type} value={t.type}>{t.type}</option>)}
+        </FilterSelect>
+      </div>
+      {page.data === undefined && page.loading ? (
+        <Loading label="Loading deliveries…" />
+      ) : page.error && page.data === undefined ? (
+        <p role="alert">{errorMessage(page.error)}</p>
+      ) : (page.data?.items.length ?? 0) === 0 ? (
+        <p class="muted">No deliveries{status || type ? ' match these filters' : ' yet. Send a test event to try your receiver'}.</p>
+      ) : (
+        <ul class="delivery-list" aria-label="Deliveries">
+          {page.data!.items.map((d) => (
+            <DeliveryRow key={d.deliveryId} delivery={d} open={open === d.deliveryId} onToggle={() => setOpen(open === d.deliveryId ? null : d.deliveryId)} onResent={() => { setRefresh((n) => n + 1); onChanged(); }} />
+          ))}
+        </ul>
+      )}
+      <div class="form-actions">
+        {cursor && <Button variant="ghost" size="sm" onClick={() => setCursor(undefined)}>Newest</Button>}
+        {page.data?.nextCursor && <Button variant="secondary" size="sm" onClick={() => setCursor(page.data!.nextCursor!)}>Older deliveries</Button>}
+      </div>
+      <div class="recover">
+        <label class="field-label" for="recover-since">Recover failed deliveries since</label>
+        <div class="secret-row">
+          <input id="recover-since" class="input" type="datetime-local" value={since} onInput={(e) => setSince((e.target as HTMLInputElement).value)} />
+          <Button variant="secondary" onClick={recover} disabled={!since || !endpoint.enabled}>Recover</Button>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function DeliveryRow({ delivery, open, onToggle, onResent }: { delivery: WebhookDelivery; open: boolean; onToggle(): void; onResent(): void }) {
+  const detail = useApi((signal) => (open ? webhooksApi.delivery(delivery.deliveryId, { signal }) : Promise.resolve(undefined)), [open, delivery.deliveryId, delivery.attemptCount, delivery.status]);
+  const resend = async () => {
+    try {
+      await webhooksApi.resend(delivery.deliveryId);
+      showToast('Sending again.', 'info');
+      onResent();
+    } catch (err) {
+      showToast(errorMessage(err), 'error');
+    }
+  };
+  return (
+    <li class="delivery">
+      <button type="button" class="delivery-summary" aria-expanded={open} onClick={onToggle}>
+        <Badge tone={STATUS_TONE[delivery.status] ?? 'neutral'}>{delivery.status}</Badge>
+        <code>{delivery.eventType}</code>
+        <span class="muted small">{delivery.attemptCount} {delivery.attemptCount === 1 ? 'attempt' : 'attempts'}</span>
+        <time class="muted small" dateTime={delivery.createdAt} title={formatDateTime(delivery.createdAt)}>{formatRelativeTime(delivery.createdAt)}</time>
+      </button>
+      {open && (
+        <div class="delivery-detail">
+          <p class="muted small">webhook-id <code>{delivery.messageId}</code>{delivery.nextAttemptAt ? ` · next try ${formatDateTime(delivery.nextAttemptAt)}` : ''}</p>
+          {detail.data === undefined ? (
+            <Loading label="Loading attempts…" />
+          ) : (
+            <table class="table attempts">
+              <caption class="visually-hidden">Attempts</caption>
+              <thead>
+                <tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Response</th></tr>
+              </thead>
+              <tbody>
+                {detail.data.attempts.map((a) => (
+                  <tr key={a.attemptId}>
+                    <td>{formatDateTime(a.attemptedAt)}</td>
+                    <td>{a.statusCode ?? '—'}</td>
+                    <td>{a.durationMs} ms</td>
+                    <td class="attempt-response">{a.error && <div class="attempt-error">{a.error}</div>}{a.responseExcerpt && <code>{a.responseExcerpt}</code>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <Button variant="secondary" size="sm" onClick={resend}>Resend</Button>
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,188 @@
+// The webhook API over HTTP: endpoints CRUD, secrets and rotation, the catalogue, tenant
+// isolation, bad input, and the SSRF guard at save time and at send time (never a socket to a
+// non-loopback address: private and metadata targets are refused before any connection).
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverWebhook } from '#core/webhooks/deliver-webhook.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeWebhookEndpoint } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
+import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+
+let server: TestServer;
+let guarded: TestServer;
+let receiver: TestReceiver;
+let owner: ApiClient;
+let other: ApiClient;
+let guardedClient: ApiClient;
+let guardedUserId: string;
+
+beforeAll(async () => {
+  [server, guarded, receiver] = await Promise.all([
+    startTestServer(),
+    // No loopback allowed here: the production posture.
+    startTestServer({ WEBHOOK_ALLOWED_HOSTS: 'hooks.partner.example' }),
+    startTestReceiver(),
+  ]);
+  owner = new ApiClient(server.url);
+  other = new ApiClient(server.url);
+  guardedClient = new ApiClient(guarded.url);
+  await owner.signUp();
+  await other.signUp();
+  guardedUserId = (await guardedClient.signUp()).userId;
+});
+afterAll(async () => {
+  await Promise.all([server?.close(), guarded?.close(), receiver?.close()]);
+});
+
+const counts = async (s: TestServer) =>
+  (await s.sql<Record<string, number>>(`select (select count(*)::int from webhook_endpoints) as endpoints, (select count(*)::int from webhook_messages) as messages,
+    (select count(*)::int from webhook_deliveries) as deliveries`))[0];
+
+describe('webhook endpoints', () => {
+  it('creates an endpoint with a whsec_ secret, lists it with its health and never the secret, reads, patches and deletes it', async () => {
+    const created = await owner.post('/v1/webhook-endpoints', { url: receiver.url, description: 'CRM', eventTypes: ['lead.created', 'inquiry.created'] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      url: receiver.url, description: 'CRM', eventTypes: ['lead.created', 'inquiry.created'], enabled: true,
+      health: { lastSuccessAt: null, failureStreak: 0, breaker: 'closed', disabledReason: null, pendingDeliveries: 0 },
+    });
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const id = created.body.endpointId;
+
+    const list = await owner.get('/v1/webhook-endpoints');
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((e: any) => e.endpointId)).toEqual([id]);
+    expect(JSON.stringify(list.body)).not.toContain('whsec_');
+    expect((await owner.get(`/v1/webhook-endpoints/${id}`)).body).not.toHaveProperty('secret');
+    expect((await owner.get(`/v1/webhook-endpoints/${id}/secret`)).body).toEqual({ secret: created.body.secret, previousSecretExpiresAt: null });
+
+    const patched = await owner.patch(`/v1/webhook-endpoints/${id}`, { description: 'Main CRM', eventTypes: null });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ description: 'Main CRM', eventTypes: null });
+
+    const disabled = await owner.patch(`/v1/webhook-endpoints/${id}`, { enabled: false });
+    expect(disabled.body).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Disabled by you/) } });
+    const enabled = await owner.post(`/v1/webhook-endpoints/${id}/enable`);
+    expect(enabled.body).toMatchObject({ enabled: true, health: { disabledReason: null } });
+
+    expect((await owner.delete(`/v1/webhook-endpoints/${id}`)).status).toBe(204);
+    expect((await owner.get(`/v1/webhook-endpoints/${id}`)).status).toBe(404);
+  });
+
+  it('rotates the secret: the previous one keeps signing for 24 hours', async () => {
+    const { body } = await owner.post('/v1/webhook-endpoints', { url: receiver.url });
+    const rotated = await owner.post(`/v1/webhook-endpoints/${body.endpointId}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(body.secret);
+    const hours = (Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(23.9);
+    expect(hours).toBeLessThanOrEqual(24);
+    const [row] = await server.sql('select secret, previous_secret from webhook_endpoints where endpoint_id = $1', [body.endpointId]);
+    expect(row).toEqual({ secret: rotated.body.secret, previous_secret: body.secret });
+    expect((await owner.get(`/v1/webhook-endpoints/${body.endpointId}`)).body.previousSecretExpiresAt).toBe(rotated.body.previousSecretExpiresAt);
+  });
+
+  it('refuses bad input with a 400 naming the field, and writes nothing', async () => {
+    const before = await counts(server);
+    const bad: Array<[unknown, string]> = [
+      [{}, 'url'],
+      [{ url: 'not a url' }, 'url'],
+      [{ url: 'ftp://crm.example.com/x' }, 'url'],
+      [{ url: 'https://user:pw@crm.example.com/x' }, 'url'],
+      [{ url: receiver.url, eventTypes: ['lead.exploded'] }, 'eventTypes'],
+      [{ url: receiver.url, eventTypes: [] }, 'eventTypes'],
+      [{ url: receiver.url, eventTypes: ['lead.created', 'lead.created'] }, 'eventTypes'],
+      [{ url: receiver.url, description: 'nul\u0000byte' }, 'description'],
+      [{ url: receiver.url, description: 'x'.repeat(501) }, 'description'],
+      [{ url: receiver.url, secret: 'whsec_mine' }, ''],
+    ];
+    for (const [body, field] of bad) {
+      const res = await owner.post('/v1/webhook-endpoints', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      if (field) expect(JSON.stringify(res.body.error), JSON.stringify(body)).toContain(field);
+    }
+    const { body: ep } = await owner.post('/v1/webhook-endpoints', { url: receiver.url });
+    const mid = await counts(server);
+    expect((await owner.patch(`/v1/webhook-endpoints/${ep.endpointId}`, {})).status).toBe(400);
+    expect((await owner.patch(`/v1/webhook-endpoints/${ep.endpointId}`, { url: 'http://10.0.0.1/' })).status).toBe(400);
+    expect((await owner.get(`/v1/webhook-endpoints/${ep.endpointId}/deliveries?status=lost`)).status).toBe(400);
+    expect((await owner.get(`/v1/webhook-endpoints/${ep.endpointId}/deliveries?cursor=garbage`)).status).toBe(400);
+    expect((await owner.post(`/v1/webhook-endpoints/${ep.endpointId}/recover`, { since: 'yesterday' })).status).toBe(400);
+    expect((await owner.get(`/v1/webhook-endpoints/${ep.endpointId}`)).body.url).toBe(receiver.url);
+    expect(await counts(server)).toEqual(mid);
+    expect(mid.endpoints).toBe(before.endpoints + 1);
+  });
+
+  it("answers 404 for another account's endpoint or delivery, and changes nothing", async () => {
+    const { body: ep } = await owner.post('/v1/webhook-endpoints', { url: receiver.url, description: 'mine' });
+    const test = await owner.post(`/v1/webhook-endpoints/${ep.endpointId}/test`);
+    expect(test.status).toBe(202);
+    const snapshot = async () => ({
+      endpoint: await server.sql('select * from webhook_endpoints where endpoint_id = $1', [ep.endpointId]),
+      deliveries: await server.sql('select delivery_id, status, attempt_count from webhook_deliveries where endpoint_id = $1 order by delivery_id', [ep.endpointId]),
+      counts: await counts(server),
+    });
+    const before = await snapshot();
+    const base = `/v1/webhook-endpoints/${ep.endpointId}`;
+    const attempts = [
+      other.get(base), other.patch(base, { description: 'theirs' }), other.delete(base), other.get(`${base}/secret`), other.post(`${base}/rotate-secret`),
+      other.post(`${base}/test`), other.post(`${base}/enable`), other.get(`${base}/deliveries`), other.post(`${base}/recover`, { since: '2020-01-01T00:00:00Z' }),
+      other.get(`/v1/webhook-deliveries/${test.body.deliveryId}`), other.post(`/v1/webhook-deliveries/${test.body.deliveryId}/resend`),
+      other.get(`/v1/webhook-endpoints/${randomUUID()}`), other.get('/v1/webhook-endpoints/not-a-uuid'),
+    ];
+    for (const res of await Promise.all(attempts)) expect(res.status).toBe(404);
+    expect((await other.get('/v1/webhook-endpoints')).body.items).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('serves the event catalogue with examples, also in the OpenAPI document', async () => {
+    const res = await owner.get('/v1/webhook-event-types');
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((t: any) => t.type)).toEqual(['lead.created', 'lead.updated', 'lead.hot', 'lead.deleted', 'inquiry.created', 'reminder.due', 'webhook.test']);
+    expect(res.body.items[0].example).toMatchObject({ type: 'lead.created', version: 1, data: { leadId: expect.any(String) } });
+    const doc = await (await fetch(`${server.url}/v1/openapi.json`)).json();
+    for (const path of ['/v1/webhook-endpoints', '/v1/webhook-endpoints/{id}/rotate-secret', '/v1/webhook-deliveries/{id}/resend', '/v1/webhook-event-types']) expect(doc.paths).toHaveProperty([path]);
+    expect(JSON.stringify(doc.paths['/v1/webhook-event-types'])).toContain('inquiry.created');
+  });
+});
+
+describe('SSRF guard', () => {
+  it('refuses private, loopback, link-local and metadata targets at save time, with a clear error, writing nothing', async () => {
+    const before = await counts(guarded);
+    const cases: Array<[string, RegExp]> = [
+      ['http://127.0.0.1:9/hooks', /loopback/],
+      ['http://10.0.0.1/hooks', /private/],
+      ['http://169.254.169.254/latest/meta-data', /metadata/],
+      ['http://[::1]/hooks', /loopback/],
+      ['http://localhost:8080/hooks', /loopback/],
+      // `vm` is a host name that resolves (through /etc/hosts) to 127.0.0.1.
+      ['http://vm:8080/hooks', /vm resolves to 127\.0\.0\.1, a loopback address/],
+    ];
+    for (const [url, reason] of cases) {
+      const res = await guardedClient.post('/v1/webhook-endpoints', { url });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error.message, url).toMatch(reason);
+    }
+    expect(await counts(guarded)).toEqual(before);
+  });
+
+  it('refuses to send to a refused address (stored before the rule, or re-pointed by DNS): the attempt is logged, nothing is sent', async () => {
+    const em = () => guarded.orm.em.fork() as EntityManager;
+    for (const url of [receiver.url, `http://vm:${receiver.port}/hooks`]) {
+      const { endpointId } = await makeWebhookEndpoint(guarded, { userId: guardedUserId, url });
+      const test = await guardedClient.post(`/v1/webhook-endpoints/${endpointId}/test`);
+      expect(test.status).toBe(202);
+      const received = receiver.received.length;
+      const result = await deliverWebhook({ em: em(), config: guarded.config, deliveryId: test.body.deliveryId, now: () => new Date() });
+      expect(result.outcome).toBe('retry_scheduled');
+      const detail = await guardedClient.get(`/v1/webhook-deliveries/${test.body.deliveryId}`);
+      expect(detail.body.attempts).toHaveLength(1);
+      expect(detail.body.attempts[0]).toMatchObject({ statusCode: null, error: expect.stringMatching(/refused to connect to .*127\.0\.0\.1.*loopback.*WEBHOOK_ALLOWED_HOSTS/) });
+      expect(receiver.received.length).toBe(received);
+    }
+  });
+});

@@ -1,0 +1,49 @@
+// Runs a load in a separate process (lib/load-child.ts) and returns its result.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  durationSec: number;
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  /** POST /v1/collect beacons (one page_view each) for these sites. */
+  collect?: { siteKeys: string[]; origin: string; visitors: number; trackAccepted: boolean };
+}
+
+export interface LoadResult {
+  requests: number;
+  reqPerSec: number;
+  latencyMs: Record<'p1' | 'p2_5' | 'p10' | 'p25' | 'p50' | 'p75' | 'p90' | 'p97_5' | 'p99' | 'p99_9' | 'max' | 'mean', number>;
+  statusCodes: Record<string, number>;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Event ids answered 202 (collect loads with trackAccepted). */
+  acceptedIds?: string[];
+}
+
+const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
+
+/** Runs the load in a child Node process (the same binary), bounded by the spec's duration. */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'porchlight-bench-'));
+  try {
+    const specFile = join(dir, 'spec.json');
+    const resultFile = join(dir, 'result.json');
+    await writeFile(specFile, JSON.stringify(spec));
+    const child = spawn(process.execPath, [CHILD, specFile, resultFile], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const killer = setTimeout(() => child.kill('SIGKILL'), (spec.durationSec + 60) * 1000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(killer);
+    if (code !== 0) throw new Error(`bench: the load generator exited with ${code}`);
+    return JSON.parse(await readFile(resultFile, 'utf8')) as LoadResult;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,12 @@
+// The scenarios `npm run bench` runs, in order. Extension point: a scenario for the other
+// targets of issue #11 — `webhook.*` (inquiry → signed webhook latency, fan-out deliveries/s),
+// `dashboard.*` (100k leads / 5M events, p95 over HTTP), `rescore.*` (rule change over 100k
+// leads) — is a `Scenario` (scenario.ts) in its own `<name>.scenario.ts`, added to this list.
+// It gets the running stack (API + worker processes, bench database, a realtor session) and
+// returns one `measure(...)` per target; load goes through `runLoad` (lib/load.ts, a separate
+// process). Nothing here fakes a scenario that is not written yet.
+import { ingestScenario } from './ingest.scenario.ts';
+import type { Scenario } from './scenario.ts';
+import { widgetScenario } from './widget.scenario.ts';
+
+export const SCENARIOS: Scenario[] = [widgetScenario, ingestScenario];

@@ -1,0 +1,126 @@
+// ingest.*: POST /v1/collect, one realistic page_view per request, 50 connections, 50 sites,
+// against the API process — and, in the same run with the same load, (a) a bare Koa app that
+// answers 202 (the ceiling) and (b) a naive handler doing one ORM insert per request. Each runs
+// as its own process; the load generator is another one. Afterwards every event answered 202
+// is looked up in Postgres. The API's RSS is sampled during its load: memory.api-rss.
+import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.ts';
+import { readRssMb, startProcess, stopProcess } from '../lib/stack.ts';
+import { measure, type Scenario, type ScenarioContext } from './scenario.ts';
+
+export const INGEST_CONNECTIONS = 50;
+export const INGEST_SITES = 50;
+/** Distinct visitors (each with its own address) the beacons come from. */
+export const INGEST_VISITORS = 5000;
+const ORIGIN = 'https://listings.bench.example';
+const RSS_SAMPLE_MS = 200;
+const ID_CHUNK = 10_000;
+
+async function createSites(ctx: ScenarioContext): Promise<string[]> {
+  const keys: string[] = [];
+  for (let i = 0; i < INGEST_SITES; i++) {
+    const res = await fetch(`${ctx.stack.base}/v1/sites`, { method: 'POST', headers: ctx.stack.authed, body: JSON.stringify({ name: `Bench site ${i}`, allowedOrigins: [ORIGIN] }) });
+    if (res.status !== 201) throw new Error(`bench: creating a site answered ${res.status} ${await res.text()}`);
+    keys.push((await res.json()).publicKey);
+  }
+  return keys;
+}
+
+/** Warm-up load (not measured), then the measured load. */
+async function measureTarget(ctx: ScenarioContext, label: string, url: string, siteKeys: string[], during?: () => () => Promise<number>): Promise<{ result: LoadResult; peakRssMb?: number }> {
+  const { loadSeconds, warmupSeconds } = ctx.options;
+  const spec = (durationSec: number, trackAccepted: boolean): LoadSpec => ({
+    url, connections: INGEST_CONNECTIONS, durationSec,
+    collect: { siteKeys, origin: ORIGIN, visitors: INGEST_VISITORS, trackAccepted },
+  });
+  ctx.log(`ingest: ${label}: warm-up ${warmupSeconds} s, then ${loadSeconds} s with ${INGEST_CONNECTIONS} connections`);
+  await runLoad(spec(warmupSeconds, false));
+  const stopSampling = during?.();
+  const result = await runLoad(spec(loadSeconds, true));
+  const peakRssMb = await stopSampling?.();
+  ctx.log(`ingest: ${label}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, statuses ${JSON.stringify(result.statusCodes)}, errors ${result.errors}`);
+  ctx.chart({ label: `${label} (${Math.round(result.reqPerSec)} req/s)`, latencyMs: result.latencyMs });
+  return { result, peakRssMb };
+}
+
+/** Samples a process's RSS until the returned stop function is called; resolves with the peak. */
+function sampleRss(pid: number): () => () => Promise<number> {
+  return () => {
+    let peak = 0;
+    const timer = setInterval(() => {
+      readRssMb(pid).then((mb) => (peak = Math.max(peak, mb)), () => undefined);
+    }, RSS_SAMPLE_MS);
+    return async () => {
+      clearInterval(timer);
+      peak = Math.max(peak, await readRssMb(pid));
+      return peak;
+    };
+  };
+}
+
+/** Several rounds of one target as one result: requests/s over the total time, the worst of each percentile. */
+function combine(runs: { result: LoadResult; peakRssMb?: number }[], seconds: number): { result: LoadResult; peakRssMb?: number } {
+  const results = runs.map((r) => r.result);
+  const sum = (f: (r: LoadResult) => number) => results.reduce((acc, r) => acc + f(r), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const r of results) for (const [code, count] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  const latencyMs = { ...results[0].latencyMs };
+  for (const key of Object.keys(latencyMs) as (keyof LoadResult['latencyMs'])[]) latencyMs[key] = Math.max(...results.map((r) => r.latencyMs[key]));
+  const rss = runs.map((r) => r.peakRssMb).filter((v): v is number => v !== undefined);
+  return {
+    result: {
+      requests: sum((r) => r.requests), reqPerSec: sum((r) => r.requests) / (seconds * results.length), latencyMs, statusCodes,
+      non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts),
+      acceptedIds: results.flatMap((r) => r.acceptedIds ?? []),
+    },
+    peakRssMb: rss.length ? Math.max(...rss) : undefined,
+  };
+}
+
+export const ingestScenario: Scenario = {
+  name: 'ingest',
+  async run(ctx) {
+    const { stack } = ctx;
+    const siteKeys = await createSites(ctx);
+    const runs = { bare: [] as Awaited<ReturnType<typeof measureTarget>>[], naive: [] as Awaited<ReturnType<typeof measureTarget>>[], api: [] as Awaited<ReturnType<typeof measureTarget>>[] };
+    // Rounds interleave the three targets, so a burst of load from elsewhere on a shared machine
+    // hits all of them rather than one.
+    for (let round = 1; round <= ctx.options.rounds; round++) {
+      ctx.log(`ingest: round ${round} of ${ctx.options.rounds}`);
+      const bare = await startProcess('baseline-bare-koa', 'bench/baselines/bare-koa.ts', { PORT: '0' }, 'listening');
+      runs.bare.push(await measureTarget(ctx, 'bare Koa', `http://127.0.0.1:${bare.port}`, siteKeys).finally(() => stopProcess(bare)));
+      const naive = await startProcess('baseline-naive-orm', 'bench/baselines/naive-collect.ts', { PORT: '0', DATABASE_URL: stack.databaseUrl }, 'listening');
+      runs.naive.push(await measureTarget(ctx, 'naive ORM insert', `http://127.0.0.1:${naive.port}`, siteKeys).finally(() => stopProcess(naive)));
+      runs.api.push(await measureTarget(ctx, 'POST /v1/collect', stack.base, siteKeys, sampleRss(stack.api.child.pid!)));
+    }
+    const bareRun = combine(runs.bare, ctx.options.loadSeconds);
+    const naiveRun = combine(runs.naive, ctx.options.loadSeconds);
+    const api = combine(runs.api, ctx.options.loadSeconds);
+    if (ctx.options.rounds > 1) {
+      ctx.log(`ingest: all rounds: bare ${Math.round(bareRun.result.reqPerSec)} req/s, naive ${Math.round(naiveRun.result.reqPerSec)} req/s, collect ${Math.round(api.result.reqPerSec)} req/s (worst p99 ${api.result.latencyMs.p99} ms)`);
+    }
+    // Every event answered 202 must be in Postgres (the 202 is sent after the commit).
+    const accepted = api.result.acceptedIds ?? [];
+    let found = 0;
+    const transactions = new Set<string>();
+    for (let i = 0; i < accepted.length; i += ID_CHUNK) {
+      const { rows } = await stack.pool.query<{ xmin: string }>('select xmin::text as xmin from lead_analytics where client_event_id = any($1::uuid[])', [accepted.slice(i, i + ID_CHUNK)]);
+      found += rows.length;
+      for (const r of rows) transactions.add(r.xmin);
+    }
+    const lost = accepted.length - found;
+    ctx.log(`ingest: ${accepted.length} events answered 202, ${found} found in Postgres (${lost} missing), in ${transactions.size} transactions (${(found / Math.max(1, transactions.size)).toFixed(1)} events per commit)`);
+    if (lost !== 0) ctx.log(`ingest: ASSERTION FAILED: ${lost} events answered 202 are not in Postgres`);
+    const non202 = api.result.requests - (api.result.statusCodes['202'] ?? 0);
+
+    const rps = api.result.reqPerSec;
+    return [
+      measure({ name: 'ingest.throughput-vs-bare-koa', metric: 'POST /v1/collect req/s ÷ bare Koa req/s', value: rps, unit: 'req/s', baseline: bareRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 0.3 } }),
+      measure({ name: 'ingest.throughput-vs-naive', metric: 'POST /v1/collect req/s ÷ naive ORM handler req/s', value: rps, unit: 'req/s', baseline: naiveRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 2 } }),
+      measure({ name: 'ingest.latency-p99', metric: 'p99 latency at 50 connections', value: api.result.latencyMs.p99, unit: 'ms', target: { on: 'value', op: '<', threshold: 50 } }),
+      measure({ name: 'ingest.latency-p50', metric: 'p50 latency at 50 connections (reported with the p99 target)', value: api.result.latencyMs.p50, unit: 'ms', target: { on: 'value', op: '<', threshold: 50 } }),
+      measure({ name: 'ingest.lost-events', metric: `events answered 202 but missing in Postgres (of ${accepted.length})`, value: lost, unit: 'events', target: { on: 'value', op: '<=', threshold: 0 } }),
+      measure({ name: 'ingest.non-202', metric: 'answers other than 202 (errors, 429, 5xx)', value: non202 + api.result.errors, unit: 'requests', target: { on: 'value', op: '<=', threshold: 0 } }),
+      measure({ name: 'memory.api-rss', metric: 'API process peak RSS under the ingest load', value: api.peakRssMb ?? 0, unit: 'MB', target: { on: 'value', op: '<', threshold: 200 } }),
+    ];
+  },
+};

@@ -1,0 +1,145 @@
+// Group commit of POST /v1/collect (ingest-batcher.ts) and the ingest site cache, against the real
+// API, Postgres and Redis. Failures are real Postgres errors: a trigger on lead_analytics raises
+// for a marked listing (as a data error, or as `query_canceled`, which is not one).
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AppError } from '#core/errors.ts';
+import { createLogger } from '#core/logger.ts';
+import { INGEST_SITE_CACHE_TTL_MS } from '#core/sites/resolve-ingest-site.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeRealtor, makeSite, type Realtor, type TestSite } from '#test/factories.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { createIngestBatcher, type IngestBatchItem } from './ingest-batcher.ts';
+
+const ORIGIN = 'https://homes.example';
+const POISON = 'poison-listing';
+const CANCEL = 'cancel-listing';
+
+let server: TestServer;
+let realtor: Realtor;
+let site: TestSite;
+const nextIp = ipSource(7);
+
+const collect = (body: unknown, origin = ORIGIN) => sendIngest(`${server.url}/v1/collect`, body, { defaultOrigin: origin, nextIp });
+const beacon = (listing = 'oak-12', siteKey = site.publicKey) => ({
+  site: siteKey, visitor: `v_${randomUUID().slice(0, 8)}`, events: [{ id: randomUUID(), type: 'page_view', url: `${ORIGIN}/listings/${listing}`, listing }],
+});
+const eventIds = (bodies: ReturnType<typeof beacon>[]) => bodies.map((b) => b.events[0].id);
+
+/** How many of these events are stored, and in how many transactions (rows of one transaction share its xmin). */
+async function stored(ids: string[]): Promise<{ rows: number; transactions: number }> {
+  const [row] = await server.sql<{ rows: number; transactions: number }>(
+    'select count(*)::int as rows, count(distinct xmin::text)::int as transactions from lead_analytics where client_event_id = any($1::uuid[])',
+    [ids],
+  );
+  return row;
+}
+
+function item(listing: string, overrides: Partial<IngestBatchItem> = {}): IngestBatchItem {
+  const now = new Date();
+  return {
+    siteId: site.siteId, visitorId: `v_${randomUUID().slice(0, 8)}`, firstAt: now, lastAt: now, receivedAt: now,
+    rows: [{ id: randomUUID(), type: 'page_view', value: null, listing, url: null, ts: now.toISOString() }],
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ TRUST_PROXY: 'true' });
+  realtor = await makeRealtor(server);
+  site = await makeSite(realtor, { allowedOrigins: [ORIGIN] });
+  await server.sql(`
+    create function fail_marked_events() returns trigger language plpgsql as $$
+    begin
+      if new.listing_ref = '${POISON}' then raise exception 'poisoned event' using errcode = 'check_violation'; end if;
+      if new.listing_ref = '${CANCEL}' then raise exception 'cancelled' using errcode = 'query_canceled'; end if;
+      return new;
+    end $$`);
+  await server.sql('create trigger fail_marked_events before insert on lead_analytics for each row execute function fail_marked_events()');
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('group commit', () => {
+  it('stores concurrent requests in a few transactions, every one of them, answering 202 after the commit', async () => {
+    const bodies = Array.from({ length: 60 }, () => beacon());
+    const answers = await Promise.all(bodies.map((b) => collect(b)));
+    expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 202));
+    const { rows, transactions } = await stored(eventIds(bodies));
+    expect(rows).toBe(60);
+    // One transaction per request without group commit; with it, requests share commits.
+    expect(transactions).toBeLessThan(30);
+  });
+
+  it('writes the requests submitted together in one transaction, a duplicate event once', async () => {
+    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: createLogger({ level: 'silent', name: 'test' }) });
+    const items = Array.from({ length: 25 }, (_, i) => item(`l-${i}`));
+    // A replay of the first event inside the same batch.
+    items.push({ ...items[0], visitorId: items[0].visitorId });
+    const outcomes = await Promise.all(items.map((i) => batcher.submit(i)));
+    expect(batcher.stats()).toMatchObject({ batches: 1, items: 26, failedBatches: 0 });
+    expect(outcomes.reduce((n, o) => n + o.stored, 0)).toBe(25);
+    const ids = [...new Set(items.flatMap((i) => i.rows.map((r) => r.id)))];
+    expect(await stored(ids)).toEqual({ rows: 25, transactions: 1 });
+  });
+
+  it('a request whose event Postgres refuses gets 503 and stores nothing; its batch neighbours are stored', async () => {
+    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: createLogger({ level: 'silent', name: 'test' }) });
+    const good = Array.from({ length: 9 }, (_, i) => item(`ok-${i}`));
+    const bad = item(POISON);
+    const settled = await Promise.allSettled([...good, bad].map((i) => batcher.submit(i)));
+    expect(settled.slice(0, 9).map((s) => s.status)).toEqual(good.map(() => 'fulfilled'));
+    const refused = settled[9];
+    expect(refused.status).toBe('rejected');
+    expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(AppError);
+    expect((refused as PromiseRejectedResult).reason.status).toBe(503);
+    expect(await stored(good.map((i) => i.rows[0].id))).toMatchObject({ rows: 9 });
+    expect(await stored(bad.rows.map((r) => r.id))).toMatchObject({ rows: 0 });
+    expect(batcher.stats().failedBatches).toBeGreaterThanOrEqual(2); // the batch, then the poisoned request alone
+
+    const res = await collect(beacon(POISON));
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('unavailable');
+    expect(res.headers.get('retry-after')).toBe('1');
+  });
+
+  it('a batch that fails as a whole answers 503 to every request in it and stores none of them', async () => {
+    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: createLogger({ level: 'silent', name: 'test' }) });
+    const items = [...Array.from({ length: 7 }, (_, i) => item(`whole-${i}`)), item(CANCEL)];
+    const settled = await Promise.allSettled(items.map((i) => batcher.submit(i)));
+    expect(settled.map((s) => s.status)).toEqual(items.map(() => 'rejected'));
+    for (const s of settled) expect((s as PromiseRejectedResult).reason.status).toBe(503);
+    expect(await stored(items.map((i) => i.rows[0].id))).toMatchObject({ rows: 0 });
+    expect(batcher.stats()).toMatchObject({ batches: 0, failedBatches: 1 });
+  });
+});
+
+describe('ingest site cache', () => {
+  it('sees a site update, disable and delete made through the API at once', async () => {
+    const own = await makeSite(realtor, { allowedOrigins: [ORIGIN] });
+    expect((await collect(beacon('a', own.publicKey))).status).toBe(202); // cached now
+
+    expect((await realtor.client.patch(`/v1/sites/${own.siteId}`, { allowedOrigins: ['https://other.example'] })).status).toBe(200);
+    expect((await collect(beacon('b', own.publicKey))).status).toBe(403);
+    expect((await collect(beacon('c', own.publicKey), 'https://other.example')).status).toBe(202);
+
+    expect((await realtor.client.patch(`/v1/sites/${own.siteId}`, { enabled: false })).status).toBe(200);
+    const disabled = await collect(beacon('d', own.publicKey), 'https://other.example');
+    expect(disabled.status).toBe(403);
+    expect(disabled.body.error.message).toMatch(/disabled/);
+
+    expect((await realtor.client.delete(`/v1/sites/${own.siteId}`)).status).toBe(204);
+    expect((await collect(beacon('e', own.publicKey), 'https://other.example')).status).toBe(404);
+  });
+
+  it(`sees a change made elsewhere (another process, SQL) within ${INGEST_SITE_CACHE_TTL_MS} ms`, async () => {
+    const own = await makeSite(realtor, { allowedOrigins: [ORIGIN] });
+    expect((await collect(beacon('a', own.publicKey))).status).toBe(202);
+    const changedAt = Date.now();
+    await server.sql('update sites set enabled = false where site_id = $1', [own.siteId]);
+    await vi.waitFor(async () => expect((await collect(beacon('b', own.publicKey))).status).toBe(403), { timeout: INGEST_SITE_CACHE_TTL_MS + 2000, interval: 100 });
+    expect(Date.now() - changedAt).toBeLessThan(INGEST_SITE_CACHE_TTL_MS + 2000);
+  });
+});

@@ -1,0 +1,75 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config.ts';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
+import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
+
+/**
+ * The lead and inquiry events, announced through `recordOutboundEvent` in the transaction of
+ * the change (call after the change's own statements). Payloads are the catalogue's thin shapes
+ * (core/webhooks/event-types.ts): ids and the fields that matter, read back from the rows just
+ * written so the event says exactly what was stored.
+ */
+
+interface EventContext {
+  em: EntityManager;
+  now: Date;
+  config: Config;
+}
+
+/** `lead.created` for a lead this transaction created (widget inquiry, `POST /v1/leads`). */
+export async function recordLeadCreated({ em, now, config, leadId }: EventContext & { leadId: string }): Promise<Wakeup[]> {
+  const lead = await db(em)
+    .selectFrom('leads')
+    .select(['lead_id', 'user_id', 'site_id', 'name', 'email', 'phone', 'status', 'score', 'score_band', 'created_at'])
+    .where('lead_id', '=', leadId)
+    .executeTakeFirstOrThrow();
+  return recordOutboundEvent({
+    em, now, config, userId: lead.user_id, leadId, type: 'lead.created',
+    data: {
+      leadId, siteId: lead.site_id, name: lead.name, email: lead.email, phone: lead.phone,
+      status: lead.status, score: lead.score, band: lead.score_band, createdAt: pgTimeToIsoStrict(lead.created_at),
+    },
+  });
+}
+
+export type LeadUpdatedField = 'name' | 'email' | 'phone' | 'status';
+const UPDATED_FIELDS: readonly LeadUpdatedField[] = ['name', 'email', 'phone', 'status'];
+
+/** `lead.updated` with the fields whose values changed (nothing when none did). */
+export async function recordLeadUpdated({ em, now, config, userId, leadId, before, after }: EventContext & {
+  userId: string;
+  leadId: string;
+  before: Record<LeadUpdatedField, string | null>;
+  after: Record<LeadUpdatedField, string | null>;
+}): Promise<Wakeup[]> {
+  const changed = UPDATED_FIELDS.filter((f) => before[f] !== after[f]);
+  if (changed.length === 0) return [];
+  return recordOutboundEvent({
+    em, now, config, userId, leadId, type: 'lead.updated',
+    data: { leadId, changed, lead: Object.fromEntries(changed.map((f) => [f, after[f]])), updatedAt: now.toISOString() },
+  });
+}
+
+/** `lead.deleted`: written without a lead reference, so it outlives the erasure it announces. */
+export async function recordLeadDeleted({ em, now, config, userId, leadId }: EventContext & { userId: string; leadId: string }): Promise<Wakeup[]> {
+  return recordOutboundEvent({ em, now, config, userId, leadId: null, type: 'lead.deleted', data: { leadId } });
+}
+
+/** `inquiry.created` for an inquiry this transaction stored (widget, manual, API). */
+export async function recordInquiryCreated({ em, now, config, inquiryId }: EventContext & { inquiryId: string }): Promise<Wakeup[]> {
+  const row = await db(em)
+    .selectFrom('inquiries as i')
+    .innerJoin('leads as l', 'l.lead_id', 'i.lead_id')
+    .select(['i.inquiry_id', 'i.lead_id', 'i.site_id', 'i.source', 'i.message', 'i.listing_ref', 'i.page_url', 'i.created_at', 'l.user_id'])
+    .where('i.inquiry_id', '=', inquiryId)
+    .executeTakeFirstOrThrow();
+  return recordOutboundEvent({
+    em, now, config, userId: row.user_id, leadId: row.lead_id, type: 'inquiry.created',
+    data: {
+      inquiryId, leadId: row.lead_id, siteId: row.site_id, source: row.source, message: row.message,
+      listingRef: row.listing_ref, pageUrl: row.page_url, createdAt: pgTimeToIsoStrict(row.created_at),
+    },
+  });
+}

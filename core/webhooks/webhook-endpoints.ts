@@ -1,0 +1,226 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import type { Config } from '../config.ts';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
+import { disableWebhookEndpoint } from './disable-webhook-endpoint.ts';
+import { enableWebhookEndpoint } from './enable-webhook-endpoint.ts';
+import { decideWebhookAddress, normaliseWebhookHost } from './guard-webhook-address.ts';
+import { recordWebhookMessage } from './record-webhook-message.ts';
+import { toDeliveryWakeups } from './record-webhook-event.ts';
+import { createWebhookSecret, WEBHOOK_SECRET_ROTATION_GRACE_MS } from './sign-webhook.ts';
+import { validateWebhookUrl } from './validate-webhook-url.ts';
+import type { CreateWebhookEndpointBody, UpdateWebhookEndpointBody, WebhookEndpointJson } from './webhook-schemas.ts';
+
+// A realtor's webhook endpoints: create, read, update, delete, secret, rotation, test event.
+// Every statement is scoped with `ownedBy(tenant)`; another account's endpoint id is not found.
+
+/** How long saving an endpoint waits for DNS before leaving the check to the send-time guard. */
+const SAVE_DNS_TIMEOUT_MS = 1500;
+
+const ENDPOINT_COLUMNS = [
+  'endpoint_id', 'url', 'description', 'event_types', 'enabled', 'disabled_reason', 'disabled_at', 'failing_since',
+  'consecutive_failures', 'breaker_until', 'last_success_at', 'previous_secret_expires_at', 'created_at', 'updated_at',
+] as const;
+
+type EndpointRow = {
+  endpoint_id: string; url: string; description: string | null; event_types: string[] | null; enabled: boolean;
+  disabled_reason: string | null; disabled_at: string | null; failing_since: string | null; consecutive_failures: number;
+  breaker_until: string | null; last_success_at: string | null; previous_secret_expires_at: string | null;
+  created_at: string; updated_at: string;
+};
+
+function toEndpointJson(row: EndpointRow, pending: number, now: Date): WebhookEndpointJson {
+  const breakerUntil = pgTimeToIso(row.breaker_until);
+  const rotating = pgTimeToIso(row.previous_secret_expires_at);
+  return {
+    endpointId: row.endpoint_id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.event_types,
+    enabled: row.enabled,
+    previousSecretExpiresAt: rotating && new Date(rotating) > now ? rotating : null,
+    createdAt: pgTimeToIsoStrict(row.created_at),
+    updatedAt: pgTimeToIsoStrict(row.updated_at),
+    health: {
+      lastSuccessAt: pgTimeToIso(row.last_success_at),
+      failureStreak: row.consecutive_failures,
+      failingSince: pgTimeToIso(row.failing_since),
+      breaker: breakerUntil ? 'open' : 'closed',
+      breakerUntil,
+      disabledReason: row.disabled_reason,
+      disabledAt: pgTimeToIso(row.disabled_at),
+      pendingDeliveries: pending,
+    },
+  };
+}
+
+async function pendingCounts(em: EntityManager, endpointIds: string[]): Promise<Map<string, number>> {
+  if (endpointIds.length === 0) return new Map();
+  const rows = await db(em)
+    .selectFrom('webhook_deliveries')
+    .select(['endpoint_id', sql<number>`count(*)::int`.as('n')])
+    .where('endpoint_id', 'in', endpointIds)
+    .where('status', '=', 'pending')
+    .groupBy('endpoint_id')
+    .execute();
+  return new Map(rows.map((r) => [r.endpoint_id, r.n]));
+}
+
+async function getEndpointRow(em: EntityManager, tenant: Tenant, endpointId: string): Promise<EndpointRow> {
+  const row = await db(em).selectFrom('webhook_endpoints').select(ENDPOINT_COLUMNS).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).executeTakeFirst();
+  if (!row) throw notFound('Webhook endpoint');
+  return row as EndpointRow;
+}
+
+export async function getWebhookEndpoint({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<WebhookEndpointJson> {
+  const row = await getEndpointRow(em, tenant, endpointId);
+  return toEndpointJson(row, (await pendingCounts(em, [endpointId])).get(endpointId) ?? 0, now);
+}
+
+/** Every endpoint of the tenant, oldest first (a realtor has a handful), with its health. Never the secrets. */
+export async function listWebhookEndpoints({ em, tenant, now }: { em: EntityManager; tenant: Tenant; now: Date }): Promise<WebhookEndpointJson[]> {
+  const rows = (await db(em).selectFrom('webhook_endpoints').select(ENDPOINT_COLUMNS).where(ownedBy(tenant)).orderBy('created_at').orderBy('endpoint_id').execute()) as EndpointRow[];
+  const pending = await pendingCounts(em, rows.map((r) => r.endpoint_id));
+  return rows.map((r) => toEndpointJson(r, pending.get(r.endpoint_id) ?? 0, now));
+}
+
+/**
+ * The save-time SSRF check: the URL's shape and literal address (validateWebhookUrl), then what
+ * its host name resolves to now, so "internal.example → 10.0.0.5" is a clear 400 at once. Not the
+ * boundary (DNS can change later: every send checks again at connection time); a name that does
+ * not resolve yet is accepted, its sends will fail and be logged.
+ */
+export async function checkWebhookUrl(input: string, { allowedHosts, resolve = lookupAll }: { allowedHosts: readonly string[]; resolve?: (host: string) => Promise<string[]> }): Promise<string> {
+  const url = validateWebhookUrl(input, { allowedHosts });
+  const host = normaliseWebhookHost(new URL(url).hostname);
+  if (isIP(host)) return url;
+  let addresses: string[] = [];
+  try {
+    addresses = await resolve(host);
+  } catch {
+    return url;
+  }
+  for (const address of addresses) {
+    const verdict = decideWebhookAddress({ hostname: host, address, allowedHosts });
+    if (!verdict.allowed) {
+      throw new AppError('validation_failed', `url host ${host} resolves to ${address}, ${verdict.reason}; webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)`, { field: 'url' });
+    }
+  }
+  return url;
+}
+
+async function lookupAll(host: string): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string[]>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('dns timeout')), SAVE_DNS_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([lookup(host, { all: true }).then((list) => list.map((a) => a.address)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `POST /v1/webhook-endpoints`: a new endpoint with a fresh `whsec_` secret (returned once here, and by `…/secret`). */
+export async function createWebhookEndpoint({ em, tenant, input, now, config }: {
+  em: EntityManager; tenant: Tenant; input: CreateWebhookEndpointBody; now: Date; config: Config;
+}): Promise<{ endpoint: WebhookEndpointJson; secret: string }> {
+  const url = await checkWebhookUrl(input.url, { allowedHosts: config.WEBHOOK_ALLOWED_HOSTS });
+  const secret = createWebhookSecret();
+  const row = await db(em)
+    .insertInto('webhook_endpoints')
+    .values({
+      endpoint_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), url, description: input.description || null, secret,
+      event_types: input.eventTypes ?? null, enabled: input.enabled ?? true, consecutive_failures: 0, created_at: now, updated_at: now,
+    })
+    .returning(ENDPOINT_COLUMNS)
+    .executeTakeFirstOrThrow();
+  return { endpoint: toEndpointJson(row as EndpointRow, 0, now), secret };
+}
+
+/**
+ * `PATCH /v1/webhook-endpoints/:id`. `enabled: false` disables it (its idle pending deliveries
+ * fail; "recover" brings them back); `enabled: true` re-enables it with a clean slate.
+ */
+export async function updateWebhookEndpoint({ em, tenant, endpointId, input, now, config }: {
+  em: EntityManager; tenant: Tenant; endpointId: string; input: UpdateWebhookEndpointBody; now: Date; config: Config;
+}): Promise<WebhookEndpointJson> {
+  const url = input.url !== undefined ? await checkWebhookUrl(input.url, { allowedHosts: config.WEBHOOK_ALLOWED_HOSTS }) : undefined;
+  await em.transactional(async (tem) => {
+    const current = await db(tem).selectFrom('webhook_endpoints').select(['endpoint_id', 'enabled']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
+    if (!current) throw notFound('Webhook endpoint');
+    const set: Record<string, unknown> = { updated_at: now };
+    if (url !== undefined) set.url = url;
+    if (input.description !== undefined) set.description = input.description || null;
+    if (input.eventTypes !== undefined) set.event_types = input.eventTypes;
+    if (Object.keys(set).length > 1) await db(tem).updateTable('webhook_endpoints').set(set).where('endpoint_id', '=', endpointId).execute();
+    if (input.enabled === false && current.enabled) await disableByRealtor(tem, endpointId, now);
+    if (input.enabled === true && !current.enabled) await enableEndpointRow(tem, tenant, endpointId, now);
+  });
+  return getWebhookEndpoint({ em, tenant, endpointId, now });
+}
+
+async function disableByRealtor(em: EntityManager, endpointId: string, now: Date): Promise<void> {
+  await disableWebhookEndpoint({ em, endpointId, reason: `Disabled by you on ${now.toISOString()}.`, now });
+}
+
+async function enableEndpointRow(em: EntityManager, tenant: Tenant, endpointId: string, now: Date): Promise<void> {
+  await enableWebhookEndpoint({ em, tenant, endpointId, now });
+}
+
+/** `POST …/:id/enable`. */
+export async function enableWebhookEndpointById({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<WebhookEndpointJson> {
+  await enableEndpointRow(em, tenant, endpointId, now);
+  return getWebhookEndpoint({ em, tenant, endpointId, now });
+}
+
+/** `DELETE …/:id`: the endpoint with its deliveries and attempts (cascade). Messages stay for other endpoints. */
+export async function deleteWebhookEndpoint({ em, tenant, endpointId }: { em: EntityManager; tenant: Tenant; endpointId: string }): Promise<void> {
+  const result = await db(em).deleteFrom('webhook_endpoints').where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).executeTakeFirst();
+  if (Number(result.numDeletedRows) === 0) throw notFound('Webhook endpoint');
+}
+
+/** `GET …/:id/secret`: the current `whsec_` secret. */
+export async function getWebhookEndpointSecret({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<{ secret: string; previousSecretExpiresAt: string | null }> {
+  const row = await db(em).selectFrom('webhook_endpoints').select(['secret', 'previous_secret_expires_at']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).executeTakeFirst();
+  if (!row) throw notFound('Webhook endpoint');
+  const until = pgTimeToIso(row.previous_secret_expires_at);
+  return { secret: row.secret, previousSecretExpiresAt: until && new Date(until) > now ? until : null };
+}
+
+/**
+ * `POST …/:id/rotate-secret`: a new secret signs from now on; the old one keeps signing beside it
+ * for 24 hours (two signatures per request), so receivers switch at their own pace.
+ */
+export async function rotateWebhookEndpointSecret({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<{ secret: string; previousSecretExpiresAt: string }> {
+  const secret = createWebhookSecret();
+  const expires = new Date(now.getTime() + WEBHOOK_SECRET_ROTATION_GRACE_MS);
+  const result = await db(em)
+    .updateTable('webhook_endpoints')
+    .set({ previous_secret: sql`secret`, previous_secret_expires_at: expires, secret, updated_at: now })
+    .where('endpoint_id', '=', endpointId)
+    .where(ownedBy(tenant))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw notFound('Webhook endpoint');
+  return { secret, previousSecretExpiresAt: expires.toISOString() };
+}
+
+/** `POST …/:id/test`: a `webhook.test` message delivered to this endpoint only (whatever its event filter). */
+export async function sendWebhookTestEvent({ em, tenant, endpointId, now, config }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date; config: Config }): Promise<{ messageId: string; deliveryId: string; wakeups: Wakeup[] }> {
+  return em.transactional(async (tem) => {
+    const endpoint = await db(tem).selectFrom('webhook_endpoints').select(['enabled']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).executeTakeFirst();
+    if (!endpoint) throw notFound('Webhook endpoint');
+    if (!endpoint.enabled) throw new AppError('conflict', 'The endpoint is disabled; enable it before sending a test event.');
+    const { messageId, wakeUps } = await recordWebhookMessage({
+      em: tem, userId: ownerIdOf(tenant), type: 'webhook.test', data: { endpointId, message: 'Test event from Porchlight' },
+      now, schedule: config.WEBHOOK_RETRY_SCHEDULE, endpointIds: [endpointId], ignoreFilter: true,
+    });
+    return { messageId, deliveryId: wakeUps[0].deliveryId, wakeups: toDeliveryWakeups(wakeUps) };
+  });
+}

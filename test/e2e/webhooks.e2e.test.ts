@@ -1,0 +1,120 @@
+// The Webhooks page in a real browser against the real API, a worker and a local receiver
+// (the test config allow-lists 127.0.0.1): create an endpoint, reveal its secret, send a test
+// event and see it in the delivery log with its attempt; then a failing receiver's attempts.
+// Screenshots at 1440×900 and 390×844 go to test-results/screenshots.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { ApiClient } from '#test/http.ts';
+import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+let server: TestServer;
+let worker: TestWorker;
+let receiver: TestReceiver;
+let browser: Browser;
+let owner: ApiClient;
+const contexts: BrowserContext[] = [];
+
+async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  await context.addCookies([{ name: 'pl_session', value: owner.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ WEBHOOK_RETRY_SCHEDULE: '0,1,1' });
+  worker = await startTestWorker(server, { name: 'webhooks-e2e-worker' });
+  receiver = await startTestReceiver();
+  browser = await launchBrowser();
+  owner = new ApiClient(server.url);
+  await owner.signUp({ username: 'Dana Realtor' });
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser?.close();
+  await receiver?.close();
+  await worker?.close();
+  await server?.close();
+});
+
+describe('webhooks page', () => {
+  it('creates an endpoint, sends a test event and shows it in the delivery log with its attempt', { timeout: 90_000 }, async () => {
+    const page = await newPage({ width: 1440, height: 900 });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+
+    await page.goto(`${server.url}/app/webhooks`);
+    await page.getByRole('button', { name: 'Add your first endpoint' }).click();
+    await page.getByLabel('Endpoint URL').fill('http://10.0.0.1/hooks');
+    await page.getByLabel('Description (optional)').fill('Follow Up Boss');
+    // The catalogue: choosing types shows each with its description and an example payload.
+    await page.getByLabel('All events').uncheck();
+    await expect.poll(() => page.getByText('inquiry.created', { exact: true }).count()).toBeGreaterThan(0);
+    await page.locator('label.event-type', { hasText: 'inquiry.created' }).getByRole('checkbox').check();
+    await page.locator('label.event-type', { hasText: 'lead.created' }).getByRole('checkbox').check();
+    await saveScreenshot(page, 'webhooks-create-1440');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    // A private address is refused with a clear reason.
+    await expect.poll(() => page.getByText(/private address/).count()).toBeGreaterThan(0);
+
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    await page.waitForURL(/\/app\/webhooks\/[0-9a-f-]{36}\?created=1$/);
+    const endpointId = new URL(page.url()).pathname.split('/').at(-1)!;
+    // The secret is revealed right after creation, ready to copy.
+    const secretText = await page.locator('#webhook-secret').textContent();
+    const [row] = await server.sql<{ secret: string; event_types: string[] }>('select secret, event_types from webhook_endpoints where endpoint_id = $1', [endpointId]);
+    expect(secretText).toBe(row.secret);
+    expect(row.event_types).toEqual(['inquiry.created', 'lead.created']);
+
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const [w] = await receiver.waitFor((all) => all.length >= 1);
+    expect(receiver.verify(w, row.secret)).toMatchObject({ type: 'webhook.test', data: { endpointId } });
+    // The log shows the delivery; refresh until it has succeeded, then open its attempts.
+    const log = page.locator('.delivery-list');
+    await expect.poll(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return (await log.locator('.delivery-summary', { hasText: 'succeeded' }).count()) > 0;
+    }, { timeout: 15_000 }).toBe(true);
+    await log.locator('.delivery-summary', { hasText: 'webhook.test' }).first().click();
+    const attempts = page.locator('table.attempts tbody tr');
+    await expect.poll(() => attempts.count()).toBe(1);
+    expect(await attempts.first().locator('td').nth(1).textContent()).toBe('204');
+    expect(await page.getByText('Healthy').count()).toBeGreaterThan(0);
+    await saveScreenshot(page, 'webhooks-endpoint-1440');
+
+    // A failing receiver: the log shows each attempt with its status and response excerpt.
+    receiver.answers.push({ status: 500, body: 'CRM is down for maintenance' });
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await receiver.waitFor((all) => all.length >= 3);
+    await expect.poll(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return page.locator('.delivery-summary', { hasText: '2 attempts' }).count();
+    }, { timeout: 15_000 }).toBe(1);
+    await page.locator('.delivery-summary', { hasText: '2 attempts' }).click();
+    await expect.poll(() => page.getByText('CRM is down for maintenance').count()).toBe(1);
+
+    // The list page shows the endpoint's health.
+    await page.goto(`${server.url}/app/webhooks`);
+    await expect.poll(() => page.getByRole('link', { name: 'Follow Up Boss' }).count()).toBe(1);
+    await saveScreenshot(page, 'webhooks-list-1440');
+
+    // Phone size.
+    const phone = await newPage({ width: 390, height: 844 });
+    await phone.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await phone.locator('.delivery-summary').first().waitFor();
+    await phone.locator('.delivery-summary', { hasText: '2 attempts' }).click();
+    await expect.poll(() => phone.getByText('CRM is down for maintenance').count()).toBe(1);
+    await saveScreenshot(phone, 'webhooks-endpoint-390');
+    await phone.goto(`${server.url}/app/webhooks`);
+    await phone.getByRole('link', { name: 'Follow Up Boss' }).waitFor();
+    await saveScreenshot(phone, 'webhooks-list-390');
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,288 @@
+// Webhook delivery end to end on real Postgres, Redis, BullMQ workers and a real HTTP receiver
+// on 127.0.0.1, every request verified with the official `standardwebhooks` package: domain
+// events, retries on a compressed schedule, Retry-After, 410, timeouts, a receiver that is down
+// and comes back (the breaker opens and closes), resend, recover, a lease that expires (the
+// worker died mid-attempt) and a Redis flush — nothing lost, each delivery once in the log.
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { enqueue } from '#core/jobs/queues.ts';
+import { claimWebhookDelivery } from '#core/webhooks/claim-webhook-delivery.ts';
+import { recordWebhookMessage } from '#core/webhooks/record-webhook-message.ts';
+import { deletePrefixedKeys, startTestServer, type TestServer } from '#test/app.ts';
+import { makeSite } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+const ORIGIN = 'https://homes.example';
+const freshIp = ipSource(7);
+
+let server: TestServer;
+let worker: TestWorker;
+const receivers: TestReceiver[] = [];
+
+beforeAll(async () => {
+  // TRUST_PROXY: each inquiry comes from its own X-Forwarded-For address, under the per-IP limit.
+  server = await startTestServer({ WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1', WEBHOOK_TIMEOUT_MS: '800', TRUST_PROXY: 'true' });
+  worker = await startTestWorker(server, { concurrency: { webhooks: 16 } });
+});
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+afterAll(async () => {
+  await worker?.close();
+  await server?.close();
+});
+
+/** A fresh realtor with an endpoint at a fresh receiver (own breaker, own script). */
+async function subscribe(input: { eventTypes?: string[] } = {}) {
+  const client = new ApiClient(server.url);
+  const { userId } = await client.signUp();
+  const receiver = await startTestReceiver();
+  receivers.push(receiver);
+  const res = await client.post('/v1/webhook-endpoints', { url: receiver.url, ...input });
+  expect(res.status).toBe(201);
+  return { client, userId, receiver, endpointId: res.body.endpointId as string, secret: res.body.secret as string };
+}
+
+async function sendTest(client: ApiClient, endpointId: string): Promise<string> {
+  const res = await client.post(`/v1/webhook-endpoints/${endpointId}/test`);
+  expect(res.status).toBe(202);
+  return res.body.deliveryId;
+}
+
+async function delivery(client: ApiClient, deliveryId: string) {
+  return (await client.get(`/v1/webhook-deliveries/${deliveryId}`)).body;
+}
+
+async function waitForDelivery(client: ApiClient, deliveryId: string, check: (d: any) => boolean, timeout = 15_000) {
+  let last: any;
+  await expect.poll(async () => {
+    last = await delivery(client, deliveryId);
+    return check(last);
+  }, { timeout, interval: 50 }).toBe(true);
+  return last;
+}
+
+async function submitInquiry(siteKey: string, email: string) {
+  const res = await sendIngest(`${server.url}/v1/inquiries`, {
+    site: siteKey, id: randomUUID(), visitor: `v_${randomUUID().slice(0, 8)}`, name: 'Dana Whitaker', email, message: 'Is 12 Oak St still available?',
+    listing: 'oak-12', url: `${ORIGIN}/listings/oak-12`, consent: true, hp: '',
+  }, { defaultOrigin: ORIGIN, nextIp: freshIp });
+  expect(res.status).toBe(202);
+}
+
+describe('webhooks from domain events', () => {
+  it('an inquiry through the widget arrives as lead.created and inquiry.created, signed and verifiable', async () => {
+    const { client, receiver, secret } = await subscribe();
+    const site = await makeSite({ client }, { allowedOrigins: [ORIGIN] });
+    await submitInquiry(site.publicKey, 'dana@example.com');
+    const got = await receiver.waitFor((all) => all.length >= 2);
+    for (const w of got) expect(receiver.verify(w, secret)).toEqual(w.payload);
+    const byType = Object.fromEntries(got.map((w) => [w.payload.type, w]));
+    expect(byType['lead.created'].payload.data).toMatchObject({ email: 'dana@example.com', name: 'Dana Whitaker', siteId: site.siteId, status: 'new' });
+    expect(byType['inquiry.created'].payload.data).toMatchObject({
+      leadId: byType['lead.created'].payload.data.leadId, source: 'widget', message: 'Is 12 Oak St still available?', listingRef: 'oak-12', siteId: site.siteId,
+    });
+    expect(byType['inquiry.created'].headers['webhook-id']).toMatch(/^msg_/);
+    expect(byType['inquiry.created'].headers['content-type']).toBe('application/json');
+
+    // A second inquiry from the same person: an inquiry, no second lead.
+    await submitInquiry(site.publicKey, 'dana@example.com');
+    await receiver.waitFor((all) => all.length >= 3);
+    expect(receiver.received[2].payload.type).toBe('inquiry.created');
+
+    // PATCH → lead.updated with the changed fields only; DELETE → lead.deleted, which outlives the lead.
+    const leadId = byType['lead.created'].payload.data.leadId;
+    expect((await client.patch(`/v1/leads/${leadId}`, { status: 'contacted', name: 'Dana Whitaker' })).status).toBe(200);
+    await receiver.waitFor((all) => all.some((w) => w.payload.type === 'lead.updated'));
+    expect(receiver.received.find((w) => w.payload.type === 'lead.updated')!.payload.data).toMatchObject({ leadId, changed: ['status'], lead: { status: 'contacted' } });
+    expect((await client.delete(`/v1/leads/${leadId}`)).status).toBe(204);
+    await receiver.waitFor((all) => all.some((w) => w.payload.type === 'lead.deleted'));
+    expect(receiver.received.find((w) => w.payload.type === 'lead.deleted')!.payload.data).toEqual({ leadId });
+    // The lead's other messages went with it.
+    expect(await server.sql('select event_type from webhook_messages where lead_id = $1', [leadId])).toEqual([]);
+  });
+
+  it('an endpoint subscribed to some types receives only those', async () => {
+    const { client, receiver } = await subscribe({ eventTypes: ['inquiry.created'] });
+    const site = await makeSite({ client }, { allowedOrigins: [ORIGIN] });
+    await submitInquiry(site.publicKey, 'only-inquiry@example.com');
+    await receiver.waitFor((all) => all.length >= 1);
+    expect(await server.sql<{ n: number }>(`select count(*)::int as n from webhook_messages m join users u on u.user_id = m.user_id where m.event_type = 'lead.created' and u.user_id = (select user_id from sites where site_id = $1)`, [site.siteId])).toEqual([{ n: 1 }]);
+    expect(receiver.received.map((w) => w.payload.type)).toEqual(['inquiry.created']);
+  });
+
+  it('signs with both secrets during a rotation: receivers holding either verify', async () => {
+    const { client, receiver, endpointId, secret } = await subscribe();
+    const rotated = (await client.post(`/v1/webhook-endpoints/${endpointId}/rotate-secret`)).body.secret;
+    await sendTest(client, endpointId);
+    const [w] = await receiver.waitFor((all) => all.length >= 1);
+    expect(w.signature.split(' ')).toHaveLength(2);
+    expect(receiver.verify(w, secret)).toMatchObject({ type: 'webhook.test' });
+    expect(receiver.verify(w, rotated)).toMatchObject({ type: 'webhook.test' });
+  });
+});
+
+describe('delivery', () => {
+  it('retries on the compressed schedule with the same webhook-id until a 2xx, logging every attempt', async () => {
+    const { client, receiver, endpointId, secret } = await subscribe();
+    receiver.answers.push({ status: 500, body: 'boom' }, { status: 502 });
+    const id = await sendTest(client, endpointId);
+    const got = await receiver.waitFor((all) => all.length >= 3);
+    expect(new Set(got.map((w) => w.id)).size).toBe(1);
+    for (const w of got) receiver.verify(w, secret);
+    const d = await waitForDelivery(client, id, (x) => x.status === 'succeeded');
+    expect(d.attempts.map((a: any) => a.statusCode)).toEqual([500, 502, 204]);
+    expect(d.attempts[0]).toMatchObject({ responseExcerpt: 'boom', error: 'receiver answered 500' });
+    expect(d.attemptCount).toBe(3);
+    // Retries follow the 1 s step (±10 % jitter), not BullMQ's own backoff.
+    expect(got[1].receivedAt - got[0].receivedAt).toBeGreaterThan(850);
+  });
+
+  it('honours Retry-After', async () => {
+    const { client, receiver, endpointId } = await subscribe();
+    receiver.answers.push({ status: 503, headers: { 'retry-after': '3' } });
+    const id = await sendTest(client, endpointId);
+    const got = await receiver.waitFor((all) => all.length >= 2);
+    expect(got[1].receivedAt - got[0].receivedAt).toBeGreaterThan(2900);
+    expect((await waitForDelivery(client, id, (x) => x.status === 'succeeded')).attempts).toHaveLength(2);
+  });
+
+  it('a 410 disables the endpoint with its reason; nothing more is sent to it', async () => {
+    const { client, receiver, endpointId } = await subscribe();
+    receiver.answers.push({ status: 410 });
+    const id = await sendTest(client, endpointId);
+    await waitForDelivery(client, id, (x) => x.status === 'failed');
+    const ep = (await client.get(`/v1/webhook-endpoints/${endpointId}`)).body;
+    expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringContaining('410 Gone') } });
+    expect((await client.post(`/v1/webhook-endpoints/${endpointId}/test`)).status).toBe(409);
+    expect(receiver.received).toHaveLength(1);
+
+    // Recover: enable, then every failed delivery since a time goes out again.
+    expect((await client.post(`/v1/webhook-endpoints/${endpointId}/recover`, { since: new Date(Date.now() - 60_000).toISOString() })).status).toBe(409);
+    await client.post(`/v1/webhook-endpoints/${endpointId}/enable`);
+    const rec = await client.post(`/v1/webhook-endpoints/${endpointId}/recover`, { since: new Date(Date.now() - 60_000).toISOString() });
+    expect(rec).toMatchObject({ status: 202, body: { recovered: 1 } });
+    await receiver.waitFor((all) => all.length >= 2);
+    expect(receiver.received[1].id).toBe(receiver.received[0].id);
+    expect((await waitForDelivery(client, id, (x) => x.status === 'succeeded')).attempts.map((a: any) => a.statusCode)).toEqual([410, 204]);
+  });
+
+  it('a receiver that does not answer in time is a failed attempt, retried', async () => {
+    const { client, receiver, endpointId } = await subscribe();
+    receiver.answers.push('hang');
+    const id = await sendTest(client, endpointId);
+    const d = await waitForDelivery(client, id, (x) => x.status === 'succeeded');
+    expect(d.attempts[0]).toMatchObject({ statusCode: null, error: 'timed out after 800 ms' });
+    expect(d.attempts[0].durationMs).toBeGreaterThanOrEqual(790);
+    expect(d.attempts[1].statusCode).toBe(204);
+  });
+
+  it('a receiver down and back: the breaker opens, then closes; nothing is lost and every attempt is logged', async () => {
+    const { client, receiver, endpointId, secret } = await subscribe();
+    await receiver.stop();
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await sendTest(client, endpointId));
+    await expect.poll(async () => (await client.get(`/v1/webhook-endpoints/${endpointId}`)).body.health.breaker, { timeout: 10_000, interval: 50 }).toBe('open');
+    const open = (await client.get(`/v1/webhook-endpoints/${endpointId}`)).body.health;
+    expect(open.failureStreak).toBeGreaterThanOrEqual(3);
+    // While open, waiting deliveries are not each burning attempts against the dead receiver.
+    const attemptsWhileOpen = await server.sql<{ n: number }>('select count(*)::int as n from webhook_attempts a join webhook_deliveries d using (delivery_id) where d.endpoint_id = $1', [endpointId]);
+    expect(attemptsWhileOpen[0].n).toBeLessThan(5 * 2);
+    await receiver.start();
+    const got = await receiver.waitFor((all) => new Set(all.map((w) => w.id)).size >= 5, 20_000);
+    for (const w of got) receiver.verify(w, secret);
+    for (const id of ids) {
+      const d = await waitForDelivery(client, id, (x) => x.status === 'succeeded');
+      expect(d.attempts.at(-1).statusCode).toBe(204);
+      for (const a of d.attempts.slice(0, -1)) expect(a.error).toMatch(/ECONNREFUSED|connect/);
+    }
+    const health = (await client.get(`/v1/webhook-endpoints/${endpointId}`)).body.health;
+    expect(health).toMatchObject({ breaker: 'closed', failureStreak: 0, lastSuccessAt: expect.any(String) });
+  });
+
+  it('resend sends a delivered message again with the same webhook-id', async () => {
+    const { client, receiver, endpointId } = await subscribe();
+    const id = await sendTest(client, endpointId);
+    await waitForDelivery(client, id, (x) => x.status === 'succeeded');
+    expect((await client.post(`/v1/webhook-deliveries/${id}/resend`)).status).toBe(202);
+    await receiver.waitFor((all) => all.length >= 2);
+    expect(receiver.received[1].id).toBe(receiver.received[0].id);
+    expect((await waitForDelivery(client, id, (x) => x.status === 'succeeded' && x.attempts.length === 2)).attempts).toHaveLength(2);
+  });
+
+  it('the delivery log filters by status and event type, newest first, keyset paginated', async () => {
+    const { client, receiver, endpointId } = await subscribe();
+    receiver.defaultAnswer = { status: 410 };
+    const first = await sendTest(client, endpointId);
+    await waitForDelivery(client, first, (x) => x.status === 'failed');
+    receiver.defaultAnswer = { status: 204 };
+    await client.post(`/v1/webhook-endpoints/${endpointId}/enable`);
+    const ids = [await sendTest(client, endpointId), await sendTest(client, endpointId)];
+    for (const id of ids) await waitForDelivery(client, id, (x) => x.status === 'succeeded');
+    const page1 = await client.get(`/v1/webhook-endpoints/${endpointId}/deliveries?limit=2`);
+    expect(page1.body.items.map((d: any) => d.deliveryId)).toEqual([ids[1], ids[0]]);
+    const page2 = await client.get(`/v1/webhook-endpoints/${endpointId}/deliveries?limit=2&cursor=${page1.body.nextCursor}`);
+    expect(page2.body).toMatchObject({ items: [{ deliveryId: first, status: 'failed' }], nextCursor: null });
+    expect((await client.get(`/v1/webhook-endpoints/${endpointId}/deliveries?status=failed`)).body.items.map((d: any) => d.deliveryId)).toEqual([first]);
+    expect((await client.get(`/v1/webhook-endpoints/${endpointId}/deliveries?type=lead.created`)).body.items).toEqual([]);
+    expect((await client.get(`/v1/webhook-endpoints/${endpointId}/deliveries?type=webhook.test`)).body.items).toHaveLength(3);
+  });
+});
+
+describe('never lost', () => {
+  it('a worker that died mid-attempt (its lease expired) → the sweeper resends it with the same webhook-id', async () => {
+    const { client, userId, receiver, endpointId } = await subscribe();
+    const em = server.orm.em.fork() as EntityManager;
+    // Written without a wake-up, then claimed by a "worker" that never reports back.
+    const { messageId, wakeUps } = await em.transactional((tem) =>
+      recordWebhookMessage({ em: tem, userId, type: 'webhook.test', data: { endpointId, message: 'lost' }, now: new Date(), schedule: [0], endpointIds: [endpointId] }));
+    const claim = await claimWebhookDelivery({ em: server.orm.em.fork() as EntityManager, deliveryId: wakeUps[0].deliveryId, now: new Date(), leaseMs: 300 });
+    expect(claim.claimed).toBe(true);
+    await new Promise((r) => setTimeout(r, 350)); // the lease must run out: the claim's own clock, not an event
+    await enqueue(server.queues, 'sweep', {});
+    const [w] = await receiver.waitFor((all) => all.length >= 1);
+    expect(w.id).toBe(messageId);
+    const d = await waitForDelivery(client, wakeUps[0].deliveryId, (x) => x.status === 'succeeded');
+    expect(d.attempts.map((a: any) => [a.statusCode, a.error?.slice(0, 16) ?? null])).toEqual([[null, 'no result record'], [204, null]]);
+  });
+
+  it('Redis flushed with pending deliveries → after restart the sweeper delivers each once', async () => {
+    const { client, receiver, endpointId } = await subscribe();
+    await worker.close();
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push(await sendTest(client, endpointId));
+    await deletePrefixedKeys(server.redis, server.config.QUEUE_PREFIX);
+    worker = await startTestWorker(server, { concurrency: { webhooks: 16 } });
+    await enqueue(server.queues, 'sweep', {});
+    await receiver.waitFor((all) => all.length >= 4);
+    for (const id of ids) expect((await waitForDelivery(client, id, (x) => x.status === 'succeeded')).attempts).toHaveLength(1);
+    // A second sweep finds nothing to do: still one request per message.
+    await enqueue(server.queues, 'sweep', {});
+    await expect.poll(async () => (await server.sql<{ n: number }>("select count(*)::int as n from webhook_deliveries where endpoint_id = $1 and status <> 'succeeded'", [endpointId]))[0].n).toBe(0);
+    expect(receiver.received).toHaveLength(4);
+    expect(new Set(receiver.received.map((w) => w.id)).size).toBe(4);
+  });
+});
+
+describe('speed', () => {
+  it('measures inquiry → inquiry.created arrival (p50/p99 over 50 inquiries)', async () => {
+    const { client, receiver } = await subscribe({ eventTypes: ['inquiry.created'] });
+    const site = await makeSite({ client }, { allowedOrigins: [ORIGIN] });
+    const latencies: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const started = performance.now();
+      await submitInquiry(site.publicKey, `speed${i}@example.com`);
+      const [w] = await receiver.waitFor((all) => all.length >= i + 1);
+      latencies.push(receiver.received[i].receivedAt - started);
+      expect(w).toBeDefined();
+    }
+    latencies.sort((a, b) => a - b);
+    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)];
+    console.log(`inquiry → webhook: p50 ${p(0.5).toFixed(1)} ms, p99 ${p(0.99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms (n=${latencies.length})`);
+    expect(p(0.5)).toBeLessThan(2000);
+  }, 60_000);
+});
