@@ -7,13 +7,10 @@ import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { SESSION_COOKIE } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
+import { createLoginThrottle } from '../middleware/login-throttle.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
-/** Failed logins allowed per IP and per email in the window. */
-export const LOGIN_MAX_FAILURES_PER_IP = 30;
-export const LOGIN_MAX_FAILURES_PER_EMAIL = 10;
-export const LOGIN_WINDOW_SEC = 15 * 60;
 export const SIGNUPS_PER_IP_PER_HOUR = 20;
 
 function toUserJson(u: User) {
@@ -23,8 +20,7 @@ function toUserJson(u: User) {
 export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const { redis, config, logger } = deps;
   const prefix = config.QUEUE_PREFIX;
-  const loginIp = createLimiter({ redis, prefix, logger, name: 'login-ip', points: LOGIN_MAX_FAILURES_PER_IP, durationSec: LOGIN_WINDOW_SEC });
-  const loginEmail = createLimiter({ redis, prefix, logger, name: 'login-email', points: LOGIN_MAX_FAILURES_PER_EMAIL, durationSec: LOGIN_WINDOW_SEC });
+  const loginThrottle = createLoginThrottle({ redis, prefix, logger });
   const signupIp = createLimiter({ redis, prefix, logger, name: 'signup-ip', points: SIGNUPS_PER_IP_PER_HOUR, durationSec: 3600 });
 
   const startSession = async (ctx: AppContext, user: User, now: Date) => {
@@ -54,14 +50,14 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     body: ZLoginBody,
     responses: { 200: { description: 'Logged in; session cookie set', schema: ZAuthAnswer }, 401: { description: 'Invalid email or password' }, 429: { description: 'Too many failed attempts (Retry-After)' } },
     handler: async (ctx, { body, now }) => {
-      await loginIp.check(ctx.ip);
-      await loginEmail.check(body.email);
+      // Counted before the (slow) verification, so parallel guesses cannot outrun the limit.
+      await loginThrottle.begin(body.email, ctx.ip);
       const user = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
       if (!user) {
-        await Promise.all([loginIp.consume(ctx.ip), loginEmail.consume(body.email)]);
+        await loginThrottle.fail(body.email, ctx.ip);
         throw new AppError('invalid_credentials', 'Invalid email or password');
       }
-      await loginEmail.reset(body.email);
+      await loginThrottle.succeed(body.email, ctx.ip);
       ctx.body = await startSession(ctx, user, now);
     },
   });
