@@ -18,7 +18,9 @@ export type { AppDeps };
 
 /** Builds the Koa app (no listen): main.ts and the tests both use it. */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: deps.config.TRUST_PROXY });
+  // Believe only the X-Forwarded-For entries our own proxies appended (the last TRUST_PROXY ones).
+  const hops = deps.config.TRUST_PROXY;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   app.silent = true; // errors are logged by our handler with request ids
   const routes = new RouteRegistry();
   mountAuthRoutes(routes, deps);

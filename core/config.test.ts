@@ -61,4 +61,12 @@ describe('configuration', () => {
       expect((err as Error).message).not.toContain('\n');
     }
   });
+
+  it('reads TRUST_PROXY as a number of proxy hops (true = 1) and names the variable when it is neither', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow('TRUST_PROXY: must be true, false or the number of proxy hops');
+  });
 });

@@ -41,8 +41,18 @@ const ZEnv = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */
-  TRUST_PROXY: z.stringbool().default(false),
+  /**
+   * How many reverse proxies in front of the API append to X-Forwarded-For: `false`/`0` trusts
+   * none, `true` means one, a number that many. Only the last N entries are believed — the ones
+   * your proxies wrote — so a client cannot pick its own IP by sending the header itself.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(true|yes|on|false|no|off|\d{1,2})$/, 'must be true, false or the number of proxy hops (0-99)')
+    .transform((v) => (['true', 'yes', 'on'].includes(v) ? 1 : ['false', 'no', 'off'].includes(v) ? 0 : Number(v)))
+    .default(0),
   /** Outgoing mail server, e.g. smtp://user:pass@host:587 (smtps:// for implicit TLS). Unset: emails go to the log. */
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, hostname: /^[^\s]+$/, error: 'must be a URL like smtp://user:pass@host:587 (or smtps://…)' })
