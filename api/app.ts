@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { AppDeps } from './deps.ts';
 import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
 import { RouteRegistry } from './route.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
 import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
@@ -41,10 +42,7 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(requestContext(deps));
   app.use(errorHandler());
-  app.use(async (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    await next();
-  });
+  app.use(securityHeaders(deps.config));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
