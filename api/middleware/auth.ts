@@ -3,9 +3,13 @@ import { findSession } from '#core/accounts/sessions.ts';
 import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
 import { safeEqual } from '#core/accounts/tokens.ts';
 import { AppError } from '#core/errors.ts';
+import type { Config } from '#core/config.ts';
 import type { AppContext } from './context.ts';
+import { isHttpsDeployment } from './security-headers.ts';
 
 export const SESSION_COOKIE = 'pl_session';
+/** On https deployments: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
+export const HTTPS_SESSION_COOKIE = '__Host-pl_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -23,7 +27,7 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
     ctx.state.auth = { via: 'apiKey' };
     return tenantOfUser(userId);
   }
-  const token = ctx.cookies.get(SESSION_COOKIE);
+  const token = ctx.cookies.get(sessionCookieName(ctx.state.deps.config));
   const session = token ? await findSession({ em, token, now }) : null;
   if (!session) throw new AppError('unauthorized', token ? 'Your session has expired; log in again' : 'Log in to continue');
   ctx.state.auth = { via: 'session', sessionId: session.sessionId, csrfToken: session.csrfToken };
@@ -32,4 +36,21 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
     if (!sent || !safeEqual(sent, session.csrfToken)) throw new AppError('csrf_failed', 'Missing or wrong x-csrf-token header');
   }
   return tenantOfUser(session.user.userId);
+}
+
+export function sessionCookieName(config: Pick<Config, 'NODE_ENV' | 'PUBLIC_URL'>): string {
+  return isHttpsDeployment(config) ? HTTPS_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/**
+ * Sets (or, with `token: ''`, clears) the session cookie. On https deployments it is always
+ * `Secure` — also when TLS ends at a proxy the API does not trust, which is why the cookie jar is
+ * told the connection is secure rather than asked.
+ */
+export function setSessionCookie(ctx: AppContext, config: Pick<Config, 'NODE_ENV' | 'PUBLIC_URL'>, token: string, maxAgeMs: number): void {
+  const https = isHttpsDeployment(config);
+  if (https) ctx.cookies.secure = true;
+  ctx.cookies.set(sessionCookieName(config), token, {
+    httpOnly: true, sameSite: 'lax', secure: https || ctx.secure, path: '/', maxAge: maxAgeMs, overwrite: true,
+  });
 }

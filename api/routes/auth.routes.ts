@@ -5,7 +5,7 @@ import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
 import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
-import { SESSION_COOKIE } from '../middleware/auth.ts';
+import { setSessionCookie } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { createLoginThrottle } from '../middleware/login-throttle.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
@@ -27,9 +27,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     const { token, session } = await createSession({
       em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
     });
-    ctx.cookies.set(SESSION_COOKIE, token, {
-      httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: config.SESSION_TTL_HOURS * 3_600_000, overwrite: true,
-    });
+    setSessionCookie(ctx, config, token, config.SESSION_TTL_HOURS * 3_600_000);
     return { user: toUserJson(user), csrfToken: session.csrfToken };
   };
 
@@ -67,7 +65,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     responses: { 204: { description: 'Logged out' } },
     handler: async (ctx) => {
       if (ctx.state.auth?.via === 'session') await deleteSession({ em: ctx.state.em, sessionId: ctx.state.auth.sessionId });
-      ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: 0 });
+      setSessionCookie(ctx, config, '', 0);
       ctx.status = 204;
     },
   });
