@@ -1,5 +1,5 @@
 import { findUserIdByApiKey } from '#core/accounts/api-keys.ts';
-import { findSession } from '#core/accounts/sessions.ts';
+import { findSession, readSignedSessionToken } from '#core/accounts/sessions.ts';
 import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
 import { safeEqual } from '#core/accounts/tokens.ts';
 import { AppError } from '#core/errors.ts';
@@ -27,9 +27,11 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
     ctx.state.auth = { via: 'apiKey' };
     return tenantOfUser(userId);
   }
-  const token = ctx.cookies.get(sessionCookieName(ctx.state.deps.config));
+  const { config } = ctx.state.deps;
+  const cookie = ctx.cookies.get(sessionCookieName(config));
+  const token = cookie ? readSignedSessionToken(cookie, config.SESSION_SECRET) : null;
   const session = token ? await findSession({ em, token, now }) : null;
-  if (!session) throw new AppError('unauthorized', token ? 'Your session has expired; log in again' : 'Log in to continue');
+  if (!session) throw new AppError('unauthorized', cookie ? 'Your session has expired; log in again' : 'Log in to continue');
   ctx.state.auth = { via: 'session', sessionId: session.sessionId, csrfToken: session.csrfToken };
   if (!SAFE_METHODS.has(ctx.method)) {
     const sent = ctx.get('x-csrf-token');

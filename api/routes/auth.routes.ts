@@ -1,5 +1,5 @@
 import { ZAuthAnswer, ZLoginBody, ZSignupBody } from '#core/accounts/account-schemas.ts';
-import { createSession, deleteSession } from '#core/accounts/sessions.ts';
+import { createSession, deleteSession, signSessionToken } from '#core/accounts/sessions.ts';
 import { signUp } from '#core/accounts/sign-up.ts';
 import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
@@ -27,7 +27,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     const { token, session } = await createSession({
       em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
     });
-    setSessionCookie(ctx, config, token, config.SESSION_TTL_HOURS * 3_600_000);
+    setSessionCookie(ctx, config, signSessionToken(token, config.SESSION_SECRET), config.SESSION_TTL_HOURS * 3_600_000);
     return { user: toUserJson(user), csrfToken: session.csrfToken };
   };
 
