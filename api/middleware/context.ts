@@ -35,7 +35,8 @@ export function requestContext(deps: AppDeps) {
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms };
+      // ctx.ip is the client as TRUST_PROXY defines it (not a spoofable header).
+      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms, ip: ctx.ip };
       if (ctx.status >= 500) state.log.error(line, 'request failed');
       else state.log.info(line, 'request');
     }

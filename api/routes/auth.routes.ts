@@ -49,9 +49,16 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     responses: { 200: { description: 'Logged in; session cookie set', schema: ZAuthAnswer }, 401: { description: 'Invalid email or password' }, 429: { description: 'Too many failed attempts (Retry-After)' } },
     handler: async (ctx, { body, now }) => {
       // Counted before the (slow) verification, so parallel guesses cannot outrun the limit.
-      await loginThrottle.begin(body.email, ctx.ip);
+      try {
+        await loginThrottle.begin(body.email, ctx.ip);
+      } catch (err) {
+        ctx.state.log.warn({ email: body.email, ip: ctx.ip, reason: 'rate_limited' }, 'login refused');
+        throw err;
+      }
       const user = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
       if (!user) {
+        // For spotting guessing in the logs; never the password.
+        ctx.state.log.warn({ email: body.email, ip: ctx.ip, reason: 'invalid_credentials' }, 'login failed');
         await loginThrottle.fail(body.email, ctx.ip);
         throw new AppError('invalid_credentials', 'Invalid email or password');
       }
