@@ -1,4 +1,4 @@
-import { findUserIdByApiKey } from '#core/accounts/api-keys.ts';
+import { findApiKeyGrant } from '#core/accounts/api-keys.ts';
 import { findSession, readSignedSessionToken } from '#core/accounts/sessions.ts';
 import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
 import { safeEqual } from '#core/accounts/tokens.ts';
@@ -22,10 +22,11 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
   const header = ctx.get('authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const userId = match ? await findUserIdByApiKey({ em, key: match[1], now }) : null;
-    if (!userId) throw new AppError('unauthorized', 'Invalid API key');
-    ctx.state.auth = { via: 'apiKey' };
-    return tenantOfUser(userId);
+    const grant = match ? await findApiKeyGrant({ em, key: match[1], now }) : null;
+    if (!grant) throw new AppError('unauthorized', 'Invalid or expired API key');
+    if (grant.scope === 'read' && !SAFE_METHODS.has(ctx.method)) throw new AppError('forbidden', 'This API key is read-only');
+    ctx.state.auth = { via: 'apiKey', apiKeyId: grant.apiKeyId, scope: grant.scope };
+    return tenantOfUser(grant.userId);
   }
   const { config } = ctx.state.deps;
   const cookie = ctx.cookies.get(sessionCookieName(config));

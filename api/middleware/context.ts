@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
 import { randomUUID } from 'node:crypto';
+import type { ApiKeyScope } from '#core/accounts/api-key.entity.ts';
 import type { Logger } from '#core/logger.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -11,7 +12,7 @@ export interface RequestState {
   em: EntityManager;
   deps: AppDeps;
   /** How a realtor route authenticated (set by authenticateRealtor; the tenant goes to the handler). */
-  auth?: { via: 'session'; sessionId: string; csrfToken: string } | { via: 'apiKey' };
+  auth?: { via: 'session'; sessionId: string; csrfToken: string } | { via: 'apiKey'; apiKeyId: string; scope: ApiKeyScope };
 }
 
 export type AppContext = Context & { state: RequestState };
