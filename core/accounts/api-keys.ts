@@ -20,7 +20,7 @@ export type CreateApiKeyBody = z.input<typeof ZCreateApiKeyBody>;
 
 export function toApiKeyJson(k: ApiKey) {
   return {
-    apiKeyId: k.apiKeyId, name: k.name, prefix: k.prefix, scope: k.scope,
+    apiKeyId: k.apiKeyId, name: k.name, prefix: k.prefix, scope: k.scope as ApiKeyScope,
     createdAt: k.createdAt.toISOString(), expiresAt: k.expiresAt?.toISOString() ?? null, lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
   };
 }
