@@ -55,4 +55,27 @@ describe('access log', () => {
       expect(raw).not.toContain(secret);
     }
   });
+
+  it('in development puts request lines at debug (quieter at the default info level); elsewhere at info', async () => {
+    const levelOfRequestLine = async (nodeEnv: 'development' | 'test') => {
+      const seen: Array<Record<string, any>> = [];
+      const destination = new Writable({
+        write(chunk, _enc, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) seen.push(JSON.parse(line));
+          done();
+        },
+      });
+      const logger = createLogger({ level: 'debug', name: 'api', destination });
+      const app = createApp({ ...server.runtime, config: { ...server.config, NODE_ENV: nodeEnv }, logger }).listen(0, '127.0.0.1');
+      await new Promise((resolve) => app.once('listening', resolve));
+      try {
+        expect((await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/v1/auth/me`)).status).toBe(401);
+      } finally {
+        await new Promise((resolve) => app.close(resolve));
+      }
+      return seen.find((l) => l.msg === 'request')?.level;
+    };
+    expect(await levelOfRequestLine('development')).toBe(20);
+    expect(await levelOfRequestLine('test')).toBe(30);
+  });
 });

@@ -21,6 +21,8 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Request id, child logger, a forked EntityManager, and one access-log line per request. */
 export function requestContext(deps: AppDeps) {
+  // In development one line per request drowns everything else: they go to debug (LOG_LEVEL=debug shows them).
+  const quiet = deps.config.NODE_ENV === 'development';
   return async (ctx: Context, next: Next) => {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
@@ -39,6 +41,7 @@ export function requestContext(deps: AppDeps) {
       // ctx.ip is the client as TRUST_PROXY defines it (not a spoofable header).
       const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms, ip: ctx.ip };
       if (ctx.status >= 500) state.log.error(line, 'request failed');
+      else if (quiet) state.log.debug(line, 'request');
       else state.log.info(line, 'request');
     }
   };
