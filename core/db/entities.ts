@@ -8,6 +8,7 @@ import { VisitorSchema } from '../events/visitor.entity.ts';
 import { InquirySchema } from '../inquiries/inquiry.entity.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { FollowUpReminderSchema } from '../reminders/follow-up-reminder.entity.ts';
+import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts';
 import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { WebhookAttemptSchema } from '../webhooks/webhook-attempt.entity.ts';
@@ -33,4 +34,5 @@ export const ENTITIES = [
   WebhookAttemptSchema,
   AccountTokenSchema,
   NotificationPreferencesSchema,
+  ReminderSettingsSchema,
 ];

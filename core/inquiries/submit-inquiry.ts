@@ -8,6 +8,7 @@ import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
+import { recordAutoReminder } from '../reminders/record-auto-reminder.ts';
 import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import type { InquiryBody } from './inquiry-schemas.ts';
 
@@ -66,6 +67,8 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
     );
     const wakeups = visitorId ? [await linkVisitorToLead(tem, { siteId: site.siteId, visitorId, leadId: lead.leadId })] : [];
     wakeups.push(...(await markLeadsForRescore(tem, [lead.leadId], now)));
+    // "Inquiry unanswered for 24 h" (if the realtor keeps that rule on): dismissed at its time if they got in touch.
+    if (inserted.length) wakeups.push(...((await recordAutoReminder(tem, { rule: 'inquiry_unanswered', leadId: lead.leadId, userId: site.userId, now }))?.wakeups ?? []));
     return {
       wakeups,
       outcome: inserted.length ? 'stored' : 'duplicate',
