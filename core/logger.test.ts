@@ -38,7 +38,7 @@ describe('log format', () => {
     logger.info({ requestId: 'r1', method: 'GET', path: '/v1/leads', status: 200, ms: 3.1, ip: '127.0.0.1' }, 'request');
     logger.error({ err: new Error('boom') }, 'unhandled error');
     const [first, ...rest] = out.text().trimEnd().split('\n');
-    expect(first).toMatch(/^\d\d:\d\d:\d\d INFO  api request GET \/v1\/leads 200 3\.1ms ip=127\.0\.0\.1$/);
+    expect(first).toMatch(/^\d\d:\d\d:\d\d INFO {2}api request GET \/v1\/leads 200 3\.1ms ip=127\.0\.0\.1$/);
     expect(rest[0]).toMatch(/^\d\d:\d\d:\d\d ERROR api unhandled error$/);
     expect(rest[1]).toBe('    Error: boom');
     expect(rest.slice(2).every((l) => l.startsWith('      at '))).toBe(true);

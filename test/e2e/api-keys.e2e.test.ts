@@ -43,7 +43,7 @@ describe('API keys page', () => {
     await page.getByLabel('Expires').selectOption('30');
     await page.getByRole('button', { name: 'Create key' }).click();
     await page.getByRole('heading', { name: 'Copy your new key now' }).waitFor();
-    const key = (await page.locator('.card-success .code-snippet-body code').innerText()).trim();
+    const key = ((await page.locator('.card-success .code-snippet-body code').textContent()) ?? '').trim();
     expect(key).toMatch(/^plk_/);
     const row = page.getByRole('row', { name: /CRM sync/ });
     await row.getByText('Read only').waitFor();
