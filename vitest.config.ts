@@ -12,6 +12,8 @@ const SLOW_TEST_FILES = [
   '**/*.e2e.test.ts',
   // The real entry points as child processes: start-up, SIGTERM with a request in flight.
   'test/processes.int.test.ts',
+  // `npm run api` / `npm start` as real processes on a busy port.
+  'api/main.int.test.ts',
   // Holds the worker SIGKILL test (a worker process killed mid-rescore, then resumed).
   'worker/handlers/rescore.int.test.ts',
   // A worker process SIGKILLed mid-delivery; the resend waits out the 31 s lease.

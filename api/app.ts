@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { AppDeps } from './deps.ts';
 import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
 import { RouteRegistry } from './route.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
 import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
@@ -20,7 +21,9 @@ export type { AppDeps };
 
 /** Builds the Koa app (no listen): main.ts and the tests both use it. */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: deps.config.TRUST_PROXY });
+  // Believe only the X-Forwarded-For entries our own proxies appended (the last TRUST_PROXY ones).
+  const hops = deps.config.TRUST_PROXY;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   app.silent = true; // errors are logged by our handler with request ids
   const routes = new RouteRegistry();
   mountAuthRoutes(routes, deps);
@@ -43,10 +46,7 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(requestContext(deps));
   app.use(errorHandler());
-  app.use(async (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    await next();
-  });
+  app.use(securityHeaders(deps.config));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -14,6 +14,19 @@ const server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port, url: `${config.PUBLIC_URL}/app/` }, 'api listening');
 });
 server.keepAliveTimeout = 65_000;
+// A port taken by another program (often a second `npm start`): one line that says what to do, not a stack trace.
+server.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+  process.stderr.write(`${describeListenError(err.code, config.PORT)}\n`);
+  void runtime.close().finally(() => process.exit(1));
+});
+
+/** The one line printed when the API cannot listen on its port. */
+function describeListenError(code: 'EADDRINUSE' | 'EACCES', port: number): string {
+  const next = port > 0 && port < 65535 ? port + 1 : 3001;
+  const problem = code === 'EADDRINUSE' ? `Port ${port} is already in use (is Porchlight already running?)` : `Port ${port} needs privileges this user does not have`;
+  return `${problem}. Choose another port with PORT, e.g. PORT=${next} npm start (or set PORT in .env).`;
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

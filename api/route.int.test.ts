@@ -5,9 +5,10 @@ import Koa from 'koa';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '#core/accounts/api-keys.ts';
-import { createSession } from '#core/accounts/sessions.ts';
+import { createSession, signSessionToken } from '#core/accounts/sessions.ts';
 import { signUp } from '#core/accounts/sign-up.ts';
 import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
+import { loadConfig } from '#core/config.ts';
 import { initOrm } from '#core/db/orm.ts';
 import { createLogger } from '#core/logger.ts';
 import { createTestDatabase, type TestDatabase } from '#test/db.ts';
@@ -37,9 +38,10 @@ beforeAll(async () => {
   userId = user.userId;
   apiKey = (await createApiKey({ em, tenant: tenantOfUser(userId), input: { name: 'k' } })).key;
   const { token } = await createSession({ em, userId, ttlHours: 1, now: FROZEN_NOW });
-  sessionCookie = `pl_session=${token}`;
+  const config = loadConfig({ NODE_ENV: 'test' });
+  sessionCookie = `pl_session=${signSessionToken(token, config.SESSION_SECRET)}`;
 
-  const deps = { orm, logger: createLogger({ level: 'silent', name: 'route-test' }), now: () => FROZEN_NOW } as unknown as AppDeps;
+  const deps = { orm, config, logger: createLogger({ level: 'silent', name: 'route-test' }), now: () => FROZEN_NOW } as unknown as AppDeps;
   const routes = new RouteRegistry();
   routes.add({
     method: 'get', path: '/realtor', tag: 't', auth: 'realtor', summary: 'realtor', responses: { 200: { description: 'ok' } },

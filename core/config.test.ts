@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_ENV_FILE, loadConfig, loadConfigFromEnvironment } from './config.ts';
 
 describe('configuration', () => {
   it('works with no variables at all on a developer machine', () => {
@@ -60,5 +63,29 @@ describe('configuration', () => {
       expect((err as Error).message).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
       expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  it('reads TRUST_PROXY as a number of proxy hops (true = 1) and names the variable when it is neither', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow('TRUST_PROXY: must be true, false or the number of proxy hops');
+  });
+
+  it('reads .env (values under the real environment) and works without one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'porchlight-env-'));
+    try {
+      const envFile = join(dir, '.env');
+      writeFileSync(envFile, '# copied from .env.example\nPORT=4321\nLOG_LEVEL=warn\nPUBLIC_URL="https://leads.example.com"\nQUEUE_PREFIX=\n');
+      const fromFile = loadConfigFromEnvironment({ env: {}, envFile });
+      expect(fromFile).toMatchObject({ PORT: 4321, LOG_LEVEL: 'warn', PUBLIC_URL: 'https://leads.example.com', QUEUE_PREFIX: 'porchlight' });
+      // A variable set in the environment wins; an empty one does not hide the file's value.
+      expect(loadConfigFromEnvironment({ env: { PORT: '5000', LOG_LEVEL: '' }, envFile })).toMatchObject({ PORT: 5000, LOG_LEVEL: 'warn' });
+      expect(loadConfigFromEnvironment({ env: {}, envFile: join(dir, 'missing.env') }).PORT).toBe(3000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(DEFAULT_ENV_FILE).toMatch(/[\\/]\.env$/);
   });
 });

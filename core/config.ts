@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S, ZWebhookRetrySchedule } from './webhooks/schedule-webhook-retry.ts';
 
@@ -41,8 +44,18 @@ const ZEnv = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */
-  TRUST_PROXY: z.stringbool().default(false),
+  /**
+   * How many reverse proxies in front of the API append to X-Forwarded-For: `false`/`0` trusts
+   * none, `true` means one, a number that many. Only the last N entries are believed — the ones
+   * your proxies wrote — so a client cannot pick its own IP by sending the header itself.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(true|yes|on|false|no|off|\d{1,2})$/, 'must be true, false or the number of proxy hops (0-99)')
+    .transform((v) => (['true', 'yes', 'on'].includes(v) ? 1 : ['false', 'no', 'off'].includes(v) ? 0 : Number(v)))
+    .default(0),
   /** Outgoing mail server, e.g. smtp://user:pass@host:587 (smtps:// for implicit TLS). Unset: emails go to the log. */
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, hostname: /^[^\s]+$/, error: 'must be a URL like smtp://user:pass@host:587 (or smtps://…)' })
@@ -84,10 +97,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-/** Loads config from process.env, printing one clear line and exiting on error. */
+/** `.env` at the repository root: `.env.example` says to copy it there. */
+export const DEFAULT_ENV_FILE = fileURLToPath(new URL('../.env', import.meta.url));
+
+/** The variables of an env file (Node's own parser, no dependency), or {} when there is no such file. */
+export function readEnvFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+}
+
+/**
+ * The environment as the processes see it: the env file's values under the real environment's,
+ * so `PORT=4000 npm start` still wins over a `PORT` in `.env`.
+ */
+export function loadConfigFromEnvironment({ env = process.env, envFile = DEFAULT_ENV_FILE }: { env?: Record<string, string | undefined>; envFile?: string } = {}): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  return loadConfig({ ...readEnvFile(envFile), ...defined });
+}
+
+/** Loads config from `.env` and process.env, printing one clear line and exiting on error. */
 export function loadConfigOrExit(): Config {
   try {
-    return loadConfig(process.env);
+    return loadConfigFromEnvironment();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

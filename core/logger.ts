@@ -1,13 +1,57 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** Creates the process logger: JSON lines on stdout, one per event. */
-export function createLogger(opts: { level: string; name: string }): Logger {
+/** `json`: one JSON object per line (production, tests, pipes). `pretty`: one short readable line (a developer's terminal). */
+export type LogFormat = 'json' | 'pretty';
+
+/** Readable lines only for a person watching: development with stdout on a terminal. Anything read by a machine stays JSON. */
+export function chooseLogFormat(nodeEnv: string, stdoutIsTerminal: boolean | undefined): LogFormat {
+  return nodeEnv === 'development' && stdoutIsTerminal === true ? 'pretty' : 'json';
+}
+
+/** Creates the process logger: JSON lines on stdout (or `destination`), one per event; `pretty` rewrites them for a terminal. */
+export function createLogger(opts: { level: string; name: string; destination?: DestinationStream; format?: LogFormat }): Logger {
+  const destination = opts.destination ?? (opts.format === 'pretty' ? createPrettyDestination(process.stdout) : undefined);
   return pino({
     name: opts.name,
     level: opts.level,
     base: { service: opts.name },
     redact: { paths: ['req.headers.cookie', 'req.headers.authorization', '*.password', '*.passwordHash'], censor: '[redacted]' },
-  });
+  }, destination);
+}
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+/** Fields every line has, or that the short form already shows. */
+const SHOWN = new Set(['level', 'time', 'pid', 'hostname', 'service', 'name', 'msg', 'requestId', 'method', 'path', 'status', 'ms', 'err']);
+
+/**
+ * One pino JSON line → `14:05:09 INFO  api  request GET /v1/leads 200 3.1ms ip=127.0.0.1`; an
+ * error's stack follows on its own lines. A line that is not JSON is passed through.
+ */
+export function formatLogLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json);
+  } catch {
+    return json.endsWith('\n') ? json : `${json}\n`;
+  }
+  const time = new Date(Number(entry.time)).toTimeString().slice(0, 8);
+  const level = (LEVELS[Number(entry.level)] ?? String(entry.level)).padEnd(5);
+  const parts = [time, level, String(entry.service ?? entry.name ?? ''), String(entry.msg ?? '')];
+  if (entry.method) parts.push(`${entry.method} ${entry.path ?? ''}`);
+  if (entry.status !== undefined) parts.push(String(entry.status));
+  if (entry.ms !== undefined) parts.push(`${entry.ms}ms`);
+  for (const [key, value] of Object.entries(entry)) {
+    if (!SHOWN.has(key)) parts.push(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  let line = parts.filter(Boolean).join(' ');
+  const err = entry.err as { message?: string; stack?: string } | undefined;
+  if (err) line += `\n  ${err.stack ?? err.message ?? JSON.stringify(err)}`.replaceAll('\n', '\n  ');
+  return `${line}\n`;
+}
+
+/** A pino destination that writes `formatLogLine` of each line to `out`. */
+export function createPrettyDestination(out: NodeJS.WritableStream): DestinationStream {
+  return { write: (chunk: string) => void out.write(formatLogLine(chunk.trimEnd())) };
 }

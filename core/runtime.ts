@@ -8,7 +8,7 @@ import { type Config, loadConfigOrExit } from './config.ts';
 import { ensureDatabase } from './db/migrate.ts';
 import { initOrm } from './db/orm.ts';
 import { createQueues, QUEUE_NAMES, type Queues } from './jobs/queues.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { chooseLogFormat, createLogger, type Logger } from './logger.ts';
 import { closeRedis, createRedis, createRequestRedis, waitForRedis } from './redis.ts';
 
 /** How long a process waits for Redis at start before giving up with a clear error. */
@@ -70,7 +70,7 @@ export function createRuntime(opts: RuntimeOptions): Promise<DatabaseRuntime | R
 /** Builds config, logger, ORM and (unless `redis: false`) Redis and queues; see `Runtime`. */
 export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRuntime | Runtime> {
   const config = opts.config ?? loadConfigOrExit();
-  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, name: opts.name });
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, name: opts.name, format: chooseLogFormat(config.NODE_ENV, process.stdout.isTTY) });
   const connectionName = `porchlight-${opts.name}`;
 
   let appliedMigrations: string[] = [];

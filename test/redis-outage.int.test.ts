@@ -4,7 +4,7 @@
 // the shared one is never touched.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LOGIN_MAX_FAILURES_PER_EMAIL } from '#api/routes/auth.routes.ts';
+import { LOGIN_MAX_FAILURES_PER_ACCOUNT_IP } from '#api/middleware/login-throttle.ts';
 import { REDIS_COMMAND_TIMEOUT_MS } from '#core/redis.ts';
 import { startTestServer, type TestServer } from './app.ts';
 import { ApiClient } from './http.ts';
@@ -105,7 +105,7 @@ describe('when Redis is unavailable', () => {
     await redis.stop();
     await vi.waitFor(() => expect(server.redis.status).not.toBe('ready'));
     // More failures than the per-email limit: none is counted, so none is refused with 429.
-    await expectServedWithoutRedis('stopped', LOGIN_MAX_FAILURES_PER_EMAIL + 1);
+    await expectServedWithoutRedis('stopped', LOGIN_MAX_FAILURES_PER_ACCOUNT_IP + 1);
   });
 
   it('restarted: the connection comes back, limits count again and wake-ups are enqueued again', async () => {
@@ -113,7 +113,7 @@ describe('when Redis is unavailable', () => {
     await vi.waitFor(() => expect(server.redis.status).toBe('ready'), { timeout: 10_000 });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
-    for (let i = 0; i < LOGIN_MAX_FAILURES_PER_EMAIL; i++) expect((await logIn('not the password')).result.status).toBe(401);
+    for (let i = 0; i < LOGIN_MAX_FAILURES_PER_ACCOUNT_IP; i++) expect((await logIn('not the password')).result.status).toBe(401);
     const limited = await logIn('not the password');
     expect(limited.result.status).toBe(429);
     expect(limited.result.headers.get('retry-after')).toMatch(/^\d+$/);

@@ -15,6 +15,7 @@ export const NAV_ITEMS: ReadonlyArray<{ href: string; label: string }> = [
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/scoring', label: 'Scoring' },
   { href: '/analytics', label: 'Analytics' },
+  { href: '/api-keys', label: 'API keys' },
 ];
 
 export function Logo() {

@@ -1,11 +1,15 @@
-import { findUserIdByApiKey } from '#core/accounts/api-keys.ts';
-import { findSession } from '#core/accounts/sessions.ts';
+import { findApiKeyGrant } from '#core/accounts/api-keys.ts';
+import { findSession, readSignedSessionToken } from '#core/accounts/sessions.ts';
 import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
 import { safeEqual } from '#core/accounts/tokens.ts';
 import { AppError } from '#core/errors.ts';
+import type { Config } from '#core/config.ts';
 import type { AppContext } from './context.ts';
+import { isHttpsDeployment } from './security-headers.ts';
 
 export const SESSION_COOKIE = 'pl_session';
+/** On https deployments: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
+export const HTTPS_SESSION_COOKIE = '__Host-pl_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -18,18 +22,38 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
   const header = ctx.get('authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const userId = match ? await findUserIdByApiKey({ em, key: match[1], now }) : null;
-    if (!userId) throw new AppError('unauthorized', 'Invalid API key');
-    ctx.state.auth = { via: 'apiKey' };
-    return tenantOfUser(userId);
+    const grant = match ? await findApiKeyGrant({ em, key: match[1], now }) : null;
+    if (!grant) throw new AppError('unauthorized', 'Invalid or expired API key');
+    if (grant.scope === 'read' && !SAFE_METHODS.has(ctx.method)) throw new AppError('forbidden', 'This API key is read-only');
+    ctx.state.auth = { via: 'apiKey', apiKeyId: grant.apiKeyId, scope: grant.scope };
+    return tenantOfUser(grant.userId);
   }
-  const token = ctx.cookies.get(SESSION_COOKIE);
+  const { config } = ctx.state.deps;
+  const cookie = ctx.cookies.get(sessionCookieName(config));
+  const token = cookie ? readSignedSessionToken(cookie, config.SESSION_SECRET) : null;
   const session = token ? await findSession({ em, token, now }) : null;
-  if (!session) throw new AppError('unauthorized', token ? 'Your session has expired; log in again' : 'Log in to continue');
+  if (!session) throw new AppError('unauthorized', cookie ? 'Your session has expired; log in again' : 'Log in to continue');
   ctx.state.auth = { via: 'session', sessionId: session.sessionId, csrfToken: session.csrfToken };
   if (!SAFE_METHODS.has(ctx.method)) {
     const sent = ctx.get('x-csrf-token');
     if (!sent || !safeEqual(sent, session.csrfToken)) throw new AppError('csrf_failed', 'Missing or wrong x-csrf-token header');
   }
   return tenantOfUser(session.user.userId);
+}
+
+export function sessionCookieName(config: Pick<Config, 'NODE_ENV' | 'PUBLIC_URL'>): string {
+  return isHttpsDeployment(config) ? HTTPS_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/**
+ * Sets (or, with `token: ''`, clears) the session cookie. On https deployments it is always
+ * `Secure` — also when TLS ends at a proxy the API does not trust, which is why the cookie jar is
+ * told the connection is secure rather than asked.
+ */
+export function setSessionCookie(ctx: AppContext, config: Pick<Config, 'NODE_ENV' | 'PUBLIC_URL'>, token: string, maxAgeMs: number): void {
+  const https = isHttpsDeployment(config);
+  if (https) ctx.cookies.secure = true;
+  ctx.cookies.set(sessionCookieName(config), token, {
+    httpOnly: true, sameSite: 'lax', secure: https || ctx.secure, path: '/', maxAge: maxAgeMs, overwrite: true,
+  });
 }

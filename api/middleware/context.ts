@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
 import { randomUUID } from 'node:crypto';
+import type { ApiKeyScope } from '#core/accounts/api-key.entity.ts';
 import type { Logger } from '#core/logger.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -11,7 +12,7 @@ export interface RequestState {
   em: EntityManager;
   deps: AppDeps;
   /** How a realtor route authenticated (set by authenticateRealtor; the tenant goes to the handler). */
-  auth?: { via: 'session'; sessionId: string; csrfToken: string } | { via: 'apiKey' };
+  auth?: { via: 'session'; sessionId: string; csrfToken: string } | { via: 'apiKey'; apiKeyId: string; scope: ApiKeyScope };
 }
 
 export type AppContext = Context & { state: RequestState };
@@ -20,6 +21,8 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Request id, child logger, a forked EntityManager, and one access-log line per request. */
 export function requestContext(deps: AppDeps) {
+  // In development one line per request drowns everything else: they go to debug (LOG_LEVEL=debug shows them).
+  const quiet = deps.config.NODE_ENV === 'development';
   return async (ctx: Context, next: Next) => {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
@@ -35,8 +38,10 @@ export function requestContext(deps: AppDeps) {
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms };
+      // ctx.ip is the client as TRUST_PROXY defines it (not a spoofable header).
+      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms, ip: ctx.ip };
       if (ctx.status >= 500) state.log.error(line, 'request failed');
+      else if (quiet) state.log.debug(line, 'request');
       else state.log.info(line, 'request');
     }
   };

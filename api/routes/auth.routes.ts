@@ -1,19 +1,16 @@
 import { ZAuthAnswer, ZLoginBody, ZSignupBody } from '#core/accounts/account-schemas.ts';
-import { createSession, deleteSession } from '#core/accounts/sessions.ts';
+import { createSession, deleteSession, signSessionToken } from '#core/accounts/sessions.ts';
 import { signUp } from '#core/accounts/sign-up.ts';
 import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
 import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
-import { SESSION_COOKIE } from '../middleware/auth.ts';
+import { setSessionCookie } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
+import { createLoginThrottle } from '../middleware/login-throttle.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
-/** Failed logins allowed per IP and per email in the window. */
-export const LOGIN_MAX_FAILURES_PER_IP = 30;
-export const LOGIN_MAX_FAILURES_PER_EMAIL = 10;
-export const LOGIN_WINDOW_SEC = 15 * 60;
 export const SIGNUPS_PER_IP_PER_HOUR = 20;
 
 function toUserJson(u: User) {
@@ -23,17 +20,14 @@ function toUserJson(u: User) {
 export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const { redis, config, logger } = deps;
   const prefix = config.QUEUE_PREFIX;
-  const loginIp = createLimiter({ redis, prefix, logger, name: 'login-ip', points: LOGIN_MAX_FAILURES_PER_IP, durationSec: LOGIN_WINDOW_SEC });
-  const loginEmail = createLimiter({ redis, prefix, logger, name: 'login-email', points: LOGIN_MAX_FAILURES_PER_EMAIL, durationSec: LOGIN_WINDOW_SEC });
+  const loginThrottle = createLoginThrottle({ redis, prefix, logger });
   const signupIp = createLimiter({ redis, prefix, logger, name: 'signup-ip', points: SIGNUPS_PER_IP_PER_HOUR, durationSec: 3600 });
 
   const startSession = async (ctx: AppContext, user: User, now: Date) => {
     const { token, session } = await createSession({
       em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
     });
-    ctx.cookies.set(SESSION_COOKIE, token, {
-      httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: config.SESSION_TTL_HOURS * 3_600_000, overwrite: true,
-    });
+    setSessionCookie(ctx, config, signSessionToken(token, config.SESSION_SECRET), config.SESSION_TTL_HOURS * 3_600_000);
     return { user: toUserJson(user), csrfToken: session.csrfToken };
   };
 
@@ -54,14 +48,21 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     body: ZLoginBody,
     responses: { 200: { description: 'Logged in; session cookie set', schema: ZAuthAnswer }, 401: { description: 'Invalid email or password' }, 429: { description: 'Too many failed attempts (Retry-After)' } },
     handler: async (ctx, { body, now }) => {
-      await loginIp.check(ctx.ip);
-      await loginEmail.check(body.email);
+      // Counted before the (slow) verification, so parallel guesses cannot outrun the limit.
+      try {
+        await loginThrottle.begin(body.email, ctx.ip);
+      } catch (err) {
+        ctx.state.log.warn({ email: body.email, ip: ctx.ip, reason: 'rate_limited' }, 'login refused');
+        throw err;
+      }
       const user = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
       if (!user) {
-        await Promise.all([loginIp.consume(ctx.ip), loginEmail.consume(body.email)]);
+        // For spotting guessing in the logs; never the password.
+        ctx.state.log.warn({ email: body.email, ip: ctx.ip, reason: 'invalid_credentials' }, 'login failed');
+        await loginThrottle.fail(body.email, ctx.ip);
         throw new AppError('invalid_credentials', 'Invalid email or password');
       }
-      await loginEmail.reset(body.email);
+      await loginThrottle.succeed(body.email, ctx.ip);
       ctx.body = await startSession(ctx, user, now);
     },
   });
@@ -71,7 +72,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     responses: { 204: { description: 'Logged out' } },
     handler: async (ctx) => {
       if (ctx.state.auth?.via === 'session') await deleteSession({ em: ctx.state.em, sessionId: ctx.state.auth.sessionId });
-      ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: 0 });
+      setSessionCookie(ctx, config, '', 0);
       ctx.status = 204;
     },
   });

@@ -2,28 +2,44 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AppError, notFound } from '../errors.ts';
 import { safeText } from '../validation/plain-text.ts';
-import { ApiKeySchema, type ApiKey } from './api-key.entity.ts';
+import { API_KEY_SCOPES, ApiKeySchema, type ApiKey, type ApiKeyScope } from './api-key.entity.ts';
 import { ownedFilter, type Tenant } from './tenant.ts';
 import { createToken, sha256Hex } from './tokens.ts';
 
 export const API_KEY_PREFIX = 'plk_';
 export const MAX_API_KEYS_PER_USER = 50;
 
-export const ZCreateApiKeyBody = z.strictObject({ name: safeText(z.string().trim().min(1).max(100)) });
-export type CreateApiKeyBody = z.infer<typeof ZCreateApiKeyBody>;
+export const ZCreateApiKeyBody = z.strictObject({
+  name: safeText(z.string().trim().min(1).max(100)),
+  /** Defaults to `read_write`, what every key could do before scopes existed. */
+  scope: z.enum(API_KEY_SCOPES).optional(),
+  /** When the key stops working; omitted or null: never. */
+  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+});
+export type CreateApiKeyBody = z.input<typeof ZCreateApiKeyBody>;
 
 export function toApiKeyJson(k: ApiKey) {
-  return { apiKeyId: k.apiKeyId, name: k.name, prefix: k.prefix, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null };
+  return {
+    apiKeyId: k.apiKeyId, name: k.name, prefix: k.prefix, scope: k.scope as ApiKeyScope,
+    createdAt: k.createdAt.toISOString(), expiresAt: k.expiresAt?.toISOString() ?? null, lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  };
 }
 
 /** Creates a key; the plain key is returned once and never stored. */
-export async function createApiKey({ em, tenant, input }: { em: EntityManager; tenant: Tenant; input: CreateApiKeyBody }) {
+export async function createApiKey({ em, tenant, input, now = new Date() }: { em: EntityManager; tenant: Tenant; input: CreateApiKeyBody; now?: Date }) {
+  const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+    throw new AppError('validation_failed', 'The expiry must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
+  }
   const count = await em.count(ApiKeySchema, ownedFilter(tenant));
   if (count >= MAX_API_KEYS_PER_USER) {
     throw new AppError('conflict', `At most ${MAX_API_KEYS_PER_USER} API keys per account`);
   }
   const key = createToken(API_KEY_PREFIX, 32);
-  const apiKey = em.create(ApiKeySchema, { ...ownedFilter(tenant), name: input.name, prefix: key.slice(0, 12), keyHash: sha256Hex(key) });
+  const apiKey = em.create(ApiKeySchema, {
+    ...ownedFilter(tenant), name: input.name, prefix: key.slice(0, 12), keyHash: sha256Hex(key),
+    scope: input.scope ?? 'read_write', expiresAt, createdAt: now,
+  });
   await em.flush();
   return { apiKey, key };
 }
@@ -37,13 +53,21 @@ export async function deleteApiKey({ em, tenant, apiKeyId }: { em: EntityManager
   if (!deleted) throw notFound('API key');
 }
 
-/** The owner of a bearer key, or null. Records last use at most once a minute. */
-export async function findUserIdByApiKey({ em, key, now = new Date() }: { em: EntityManager; key: string; now?: Date }): Promise<string | null> {
+/** What a valid bearer key grants: its owner and scope. */
+export interface ApiKeyGrant {
+  userId: string;
+  apiKeyId: string;
+  scope: ApiKeyScope;
+}
+
+/** The grant of a bearer key, or null when unknown or expired. Records last use at most once a minute. */
+export async function findApiKeyGrant({ em, key, now = new Date() }: { em: EntityManager; key: string; now?: Date }): Promise<ApiKeyGrant | null> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 100) return null;
   const apiKey = await em.findOne(ApiKeySchema, { keyHash: sha256Hex(key) });
   if (!apiKey) return null;
+  if (apiKey.expiresAt && apiKey.expiresAt.getTime() <= now.getTime()) return null;
   if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() > 60_000) {
     await em.nativeUpdate(ApiKeySchema, { apiKeyId: apiKey.apiKeyId }, { lastUsedAt: now });
   }
-  return apiKey.user.userId;
+  return { userId: apiKey.user.userId, apiKeyId: apiKey.apiKeyId, scope: apiKey.scope };
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SessionSchema, type Session } from './session.entity.ts';
-import { createToken, sha256Hex } from './tokens.ts';
+import { createHmac } from 'node:crypto';
+import { createToken, safeEqual, sha256Hex } from './tokens.ts';
 
 export const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;
 
@@ -40,4 +41,21 @@ export async function findSession({ em, token, now = new Date() }: { em: EntityM
 
 export async function deleteSession({ em, sessionId }: { em: EntityManager; sessionId: string }): Promise<void> {
   await em.nativeDelete(SessionSchema, { sessionId });
+}
+
+/**
+ * The cookie value for a session token: `<token>.<HMAC-SHA256(SESSION_SECRET, token)>`. A cookie
+ * that was not issued under the current secret is refused before any database lookup, and
+ * changing SESSION_SECRET ends every session at once (the way to respond to a suspected leak).
+ */
+export function signSessionToken(token: string, secret: string): string {
+  return `${token}.${createHmac('sha256', secret).update(token).digest('base64url')}`;
+}
+
+/** The token inside a signed cookie value, or null when the signature does not match this secret. */
+export function readSignedSessionToken(value: string, secret: string): string | null {
+  const dot = value.lastIndexOf('.');
+  if (dot <= 0 || value.length > 200) return null;
+  const token = value.slice(0, dot);
+  return safeEqual(signSessionToken(token, secret), value) ? token : null;
 }

@@ -9,7 +9,8 @@ export const UserSchema = defineEntity({
     username: p.string().length(255),
     /** Stored lower-cased; unique. */
     email: p.string().length(255).unique('users_email_unique'),
-    passwordHash: p.string().length(255),
+    /** TEXT as in the seed: an argon2 PHC string's length depends on its parameters. */
+    passwordHash: p.text(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
   },
 });

@@ -5,10 +5,10 @@ const t = useTestOrm();
 
 // The seed's five tables and columns are a contract: names and types must not drift.
 const SEED_COLUMNS: Record<string, Record<string, string>> = {
-  users: { user_id: 'uuid', username: 'character varying', email: 'character varying', password_hash: 'character varying', created_at: 'timestamp with time zone' },
+  users: { user_id: 'uuid', username: 'character varying', email: 'character varying', password_hash: 'text', created_at: 'timestamp with time zone' },
   leads: { lead_id: 'uuid', user_id: 'uuid', name: 'character varying', contact_info: 'character varying', score: 'integer', created_at: 'timestamp with time zone' },
   inquiries: { inquiry_id: 'uuid', lead_id: 'uuid', message: 'text', created_at: 'timestamp with time zone' },
-  lead_analytics: { analytic_id: 'uuid', lead_id: 'uuid', event_type: 'character varying', event_value: 'text', event_date: 'timestamp with time zone' },
+  lead_analytics: { analytic_id: 'uuid', lead_id: 'uuid', event_type: 'character varying', event_value: 'character varying', event_date: 'timestamp with time zone' },
   follow_up_reminders: { reminder_id: 'uuid', lead_id: 'uuid', reminder_date: 'timestamp with time zone', reminder_message: 'text', created_at: 'timestamp with time zone' },
 };
 

@@ -14,7 +14,8 @@ export const LeadAnalyticSchema = defineEntity({
     analyticId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
     lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('cascade'),
     eventType: p.string().length(50),
-    eventValue: p.text().nullable(),
+    /** VARCHAR as in the seed; 500 is the longest value the collect API accepts. */
+    eventValue: p.string().length(500).nullable(),
     eventDate: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     site: () => p.manyToOne(SiteSchema).deleteRule('cascade'),
     visitorId: p.string().length(64).nullable(),

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExampleServer, startExampleServer } from './serve.ts';
+import { buildExamplePageUrl, type ExampleServer, startExampleServer } from './serve.ts';
 
 let dir: string;
 let example: ExampleServer;
@@ -51,5 +51,11 @@ describe('the example site server', () => {
 
   it('refuses a site key that could break out of the attribute', async () => {
     await expect(startExampleServer({ port: 0, apiOrigin: 'http://127.0.0.1:1', siteKey: 'pk_"><script>', publicDir: dir })).rejects.toThrow(/site key/);
+  });
+
+  it('prints the listing page on the same loopback name as the API, never mixing localhost and 127.0.0.1', () => {
+    expect(buildExamplePageUrl('http://localhost:3000', 4000)).toBe('http://localhost:4000/');
+    expect(buildExamplePageUrl('http://127.0.0.1:3000', 4000)).toBe('http://127.0.0.1:4000/');
+    expect(buildExamplePageUrl('https://leads.example.com', 4001)).toBe('http://localhost:4001/');
   });
 });

@@ -135,6 +135,16 @@ export async function seedDemoAccount(orm: MikroORM, origins: string[]): Promise
   return { siteKey: site.publicKey, siteId: site.siteId, userId: user.userId };
 }
 
+/**
+ * The listing page's address as printed: on the same loopback name as the API (PUBLIC_URL), so the
+ * two URLs a newcomer opens never mix `localhost` and `127.0.0.1`; `localhost` otherwise.
+ */
+export function buildExamplePageUrl(publicUrl: string, port: number): string {
+  const apiHost = new URL(publicUrl).hostname;
+  const host = ['localhost', '127.0.0.1', '[::1]'].includes(apiHost) ? apiHost : 'localhost';
+  return `http://${host}:${port}/`;
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const rawPort = process.env.EXAMPLE_PORT;
@@ -171,7 +181,7 @@ async function main(): Promise<void> {
     [
       '',
       'Porchlight example listing site',
-      `  listing page:  http://localhost:${example.port}/`,
+      `  listing page:  ${buildExamplePageUrl(config.PUBLIC_URL, example.port)}`,
       `  admin:         ${config.PUBLIC_URL}/app/   (log in as ${DEMO_EMAIL} / ${DEMO_PASSWORD})`,
       `  site key:      ${seeded.siteKey}`,
       apiUp ? `  API:           ${config.PUBLIC_URL} is up` : `  API:           not answering at ${config.PUBLIC_URL} — start it in another terminal with \`npm start\``,

@@ -1,0 +1,81 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '#api/app.ts';
+import { createLogger } from '#core/logger.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { ApiClient } from '#test/http.ts';
+
+// The real app behind one trusted proxy, logging at info into memory (one JSON line per event).
+let server: TestServer;
+let logged: Server;
+let url: string;
+const lines: Array<Record<string, any>> = [];
+let raw = '';
+beforeAll(async () => {
+  server = await startTestServer({ TRUST_PROXY: 'true' });
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      raw += chunk;
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'info', name: 'api', destination });
+  logged = createApp({ ...server.runtime, config: server.config, logger }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => logged.once('listening', resolve));
+  url = `http://127.0.0.1:${(logged.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => logged.close(resolve));
+  await server.close();
+});
+
+describe('access log', () => {
+  it('names the client IP on every request line and logs failed logins without the password', async () => {
+    const client = new ApiClient(url);
+    const { email, password } = await client.signUp();
+    const wrongPassword = 'not-the-password-7f3a';
+    const failed = await new ApiClient(url).request('POST', '/v1/auth/login', {
+      json: { email, password: wrongPassword }, headers: { 'x-forwarded-for': '203.0.113.50' },
+    });
+    expect(failed.status).toBe(401);
+    const ok = await new ApiClient(url).request('POST', '/v1/auth/login', { json: { email, password }, headers: { 'x-forwarded-for': '203.0.113.51' } });
+    expect(ok.status).toBe(200);
+
+    const requests = lines.filter((l) => l.msg === 'request' && l.path === '/v1/auth/login');
+    expect(requests.map((l) => [l.status, l.ip])).toEqual([[401, '203.0.113.50'], [200, '203.0.113.51']]);
+    expect(lines.find((l) => l.msg === 'request' && l.path === '/v1/auth/signup')?.ip).toBe('127.0.0.1');
+    const failure = lines.find((l) => l.msg === 'login failed');
+    expect(failure).toMatchObject({ level: 40, email, ip: '203.0.113.50', reason: 'invalid_credentials' });
+    expect(failure?.requestId).toBe(failed.headers.get('x-request-id'));
+    // Neither password, nor the session cookie, nor the CSRF token is ever written.
+    for (const secret of [wrongPassword, password, ok.body.csrfToken, ok.headers.getSetCookie()[0].split(';')[0].split('=')[1]]) {
+      expect(raw).not.toContain(secret);
+    }
+  });
+
+  it('in development puts request lines at debug (quieter at the default info level); elsewhere at info', async () => {
+    const levelOfRequestLine = async (nodeEnv: 'development' | 'test') => {
+      const seen: Array<Record<string, any>> = [];
+      const destination = new Writable({
+        write(chunk, _enc, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) seen.push(JSON.parse(line));
+          done();
+        },
+      });
+      const logger = createLogger({ level: 'debug', name: 'api', destination });
+      const app = createApp({ ...server.runtime, config: { ...server.config, NODE_ENV: nodeEnv }, logger }).listen(0, '127.0.0.1');
+      await new Promise((resolve) => app.once('listening', resolve));
+      try {
+        expect((await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/v1/auth/me`)).status).toBe(401);
+      } finally {
+        await new Promise((resolve) => app.close(resolve));
+      }
+      return seen.find((l) => l.msg === 'request')?.level;
+    };
+    expect(await levelOfRequestLine('development')).toBe(20);
+    expect(await levelOfRequestLine('test')).toBe(30);
+  });
+});

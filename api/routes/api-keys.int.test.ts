@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { ApiClient } from '#test/http.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const countKeys = async (userId: string) => Number((await server.sql<{ n: string }>('select count(*) as n from api_keys where user_id = $1', [userId]))[0].n);
+
+async function signedInWithKey(body: Record<string, unknown> = {}) {
+  const owner = new ApiClient(server.url);
+  const { userId } = await owner.signUp();
+  const created = await owner.post('/v1/api-keys', { name: 'CRM sync', ...body });
+  expect(created.status).toBe(201);
+  const bot = new ApiClient(server.url);
+  bot.bearer = created.body.key;
+  return { owner, userId, bot, created: created.body };
+}
+
+describe('API keys', () => {
+  it('are managed from a signed-in session only: a key cannot list, create or revoke keys (403)', async () => {
+    const { userId, bot, created } = await signedInWithKey();
+    for (const res of [await bot.get('/v1/api-keys'), await bot.post('/v1/api-keys', { name: 'minted by a key' }), await bot.delete(`/v1/api-keys/${created.apiKeyId}`)]) {
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+    }
+    expect(await countKeys(userId)).toBe(1);
+    expect((await bot.get('/v1/sites')).status).toBe(200);
+  });
+
+  it('a read-only key may read but gets 403 on every write, which changes nothing', async () => {
+    const { owner, userId, bot, created } = await signedInWithKey({ scope: 'read' });
+    expect(created.scope).toBe('read');
+    expect((await bot.get('/v1/sites')).status).toBe(200);
+    expect((await bot.get('/v1/leads')).status).toBe(200);
+    const write = await bot.post('/v1/sites', { name: 'Should not exist' });
+    expect(write.status).toBe(403);
+    expect(write.body.error).toMatchObject({ code: 'forbidden', message: 'This API key is read-only' });
+    expect(await server.sql('select 1 from sites where user_id = $1', [userId])).toHaveLength(0);
+    // A read-write key (the default) may write.
+    const rw = await owner.post('/v1/api-keys', { name: 'writer' });
+    expect(rw.body.scope).toBe('read_write');
+    const writer = new ApiClient(server.url);
+    writer.bearer = rw.body.key;
+    expect((await writer.post('/v1/sites', { name: 'From the API' })).status).toBe(201);
+  });
+
+  it('an expired key answers 401; an expiry in the past is refused at creation', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const { owner, bot, created } = await signedInWithKey({ expiresAt });
+    expect(created.expiresAt).toBe(expiresAt);
+    expect((await bot.get('/v1/sites')).status).toBe(200);
+    await server.sql(`update api_keys set expires_at = now() - interval '1 second' where api_key_id = $1`, [created.apiKeyId]);
+    const expired = await bot.get('/v1/sites');
+    expect(expired.status).toBe(401);
+    expect(expired.body.error.code).toBe('unauthorized');
+    const past = await owner.post('/v1/api-keys', { name: 'already over', expiresAt: new Date(Date.now() - 60_000).toISOString() });
+    expect(past.status).toBe(400);
+    expect(past.body.error.details).toEqual([expect.objectContaining({ path: 'expiresAt' })]);
+  });
+
+  it('lists scope, expiry and last use (never the key)', async () => {
+    const { owner, bot, created } = await signedInWithKey({ scope: 'read' });
+    const before = (await owner.get('/v1/api-keys')).body.items[0];
+    expect(before).toMatchObject({ apiKeyId: created.apiKeyId, scope: 'read', expiresAt: null, lastUsedAt: null });
+    await bot.get('/v1/sites');
+    const after = (await owner.get('/v1/api-keys')).body.items[0];
+    expect(Date.parse(after.lastUsedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(JSON.stringify(after)).not.toContain(created.key);
+  });
+
+  it.each([
+    ['an unknown scope', { name: 'x', scope: 'admin' }],
+    ['a malformed expiry', { name: 'x', expiresAt: 'next tuesday' }],
+  ])('rejects %s with 400 and creates nothing', async (_name, body) => {
+    const owner = new ApiClient(server.url);
+    const { userId } = await owner.signUp();
+    const res = await owner.post('/v1/api-keys', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(await countKeys(userId)).toBe(0);
+  });
+});

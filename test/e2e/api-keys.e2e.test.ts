@@ -1,0 +1,66 @@
+// The API keys page in a real browser: create a read-only key with an expiry, copy it once, see it
+// work read-only and show its last use, then revoke it. Needs `npm run build:admin` (npm test runs it).
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { ApiClient } from '#test/http.ts';
+
+let server: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+async function signedInPage(): Promise<Page> {
+  const owner = new ApiClient(server.url);
+  await owner.signUp();
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  await context.addCookies([{ name: 'pl_session', value: owner.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
+describe('API keys page', () => {
+  it('creates a read-only key shown once, lists its last use, and revokes it', { timeout: 60_000 }, async () => {
+    const page = await signedInPage();
+    await page.goto(`${server.url}/app/leads`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+    await page.getByText('No API keys yet.').waitFor();
+
+    await page.getByLabel('Name').fill('CRM sync');
+    await page.getByLabel('Access').selectOption('read');
+    await page.getByLabel('Expires').selectOption('30');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('heading', { name: 'Copy your new key now' }).waitFor();
+    const key = ((await page.locator('.card-success .code-snippet-body code').textContent()) ?? '').trim();
+    expect(key).toMatch(/^plk_/);
+    const row = page.getByRole('row', { name: /CRM sync/ });
+    await row.getByText('Read only').waitFor();
+    await row.getByText('Never').waitFor(); // not used yet
+    await saveScreenshot(page, 'admin-api-keys-created');
+
+    // The key reads but cannot write; its use shows up after a reload.
+    const bot = new ApiClient(server.url);
+    bot.bearer = key;
+    expect((await bot.get('/v1/leads')).status).toBe(200);
+    expect((await bot.post('/v1/sites', { name: 'nope' })).status).toBe(403);
+    await page.reload();
+    await page.getByRole('row', { name: /CRM sync/ }).getByText(/ago|just now/i).waitFor();
+
+    await page.getByRole('button', { name: 'Revoke CRM sync' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByText('No API keys yet.').waitFor();
+    expect((await bot.get('/v1/leads')).status).toBe(401);
+  });
+});
