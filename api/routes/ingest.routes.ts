@@ -74,7 +74,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       await inquiriesPerIp.consume(ctx.ip);
       await inquiriesPerSite.consume(body.site);
       const result = await submitInquiry({
-        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
+        em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log, config: deps.config,
       });
       originAllowed(ctx);
       ctx.state.log.info({ outcome: result.outcome, leadId: result.leadId, inquiryId: result.inquiryId }, 'inquiry');

@@ -11,6 +11,8 @@ export const UserSchema = defineEntity({
     email: p.string().length(255).unique('users_email_unique'),
     passwordHash: p.string().length(255),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    /** When the user proved the address (the verification link); null until then. */
+    emailVerifiedAt: p.datetime().nullable(),
   },
 });
 export type User = InferEntity<typeof UserSchema>;

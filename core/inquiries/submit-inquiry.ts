@@ -8,6 +8,8 @@ import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
+import type { Config } from '../config.ts';
+import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
 import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import type { InquiryBody } from './inquiry-schemas.ts';
 
@@ -29,8 +31,10 @@ export interface SubmitInquiryResult {
  * send the wake-ups for rescoring and for the stitch job that attaches the visitor's earlier
  * anonymous events.
  */
-export async function submitInquiry({ em, queues, input, origin, userAgent, now, log }: {
+export async function submitInquiry({ em, queues, input, origin, userAgent, now, log, config }: {
   em: EntityManager;
+  /** For the outbound events (`inquiry.created`, `lead.created`). */
+  config: Config;
   queues: Queues;
   input: InquiryBody;
   origin: string | undefined;
@@ -66,6 +70,7 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
     );
     const wakeups = visitorId ? [await linkVisitorToLead(tem, { siteId: site.siteId, visitorId, leadId: lead.leadId })] : [];
     wakeups.push(...(await markLeadsForRescore(tem, [lead.leadId], now)));
+    if (inserted.length) wakeups.push(...(await recordOutboundEvent({ em: tem, now, config, userId: site.userId, leadId: lead.leadId, type: 'inquiry.created', data: { inquiryId: inserted[0].inquiry_id, leadId: lead.leadId } })));
     return {
       wakeups,
       outcome: inserted.length ? 'stored' : 'duplicate',

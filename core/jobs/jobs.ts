@@ -44,6 +44,22 @@ export const JOBS = {
     payload: z.object({ userId: z.uuid(), version: z.number().int() }),
     jobId: ({ userId, version }) => `rescore-${userId}-${version}`,
   }),
+  /**
+   * Send one email (`notifications` row), due at `dueAt` (epoch ms). The id names the row and its
+   * due time, so a retry — a new due time — gets a new job even while the failing one is still
+   * running, and the sweeper's wake-up for the same due time is a no-op. Postgres holds the retry
+   * schedule (EMAIL_RETRY_SCHEDULE).
+   */
+  sendNotification: defineJob({
+    queue: 'notifications',
+    name: 'notifications.send',
+    payload: z.object({ notificationId: z.uuid(), dueAt: z.number().int().nonnegative() }),
+    jobId: ({ notificationId, dueAt }) => `notify-${notificationId}-${dueAt}`,
+    retries: 'postgres',
+    options: { removeOnComplete: true },
+  }),
+  /** Write the morning digest of every user whose local digest hour has come (scheduled). */
+  sendDigests: defineJob({ queue: 'notifications', name: 'notifications.digests', payload: z.object({}) }),
   /** Re-enqueue outbox rows that are due and have no live job (scheduled; each run is new work). */
   sweep: defineJob({ queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) }),
   /** Refresh stored scores as they decay (scheduled). */

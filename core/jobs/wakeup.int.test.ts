@@ -120,7 +120,7 @@ describe('enqueueAfterCommit', () => {
       const em = () => server.orm.em.fork() as EntityManager;
       const now = new Date();
       const inquiry = await submitInquiry({
-        em: em(), queues: dead.queues, origin: ORIGIN, userAgent: 'Mozilla/5.0', now, log,
+        em: em(), queues: dead.queues, origin: ORIGIN, userAgent: 'Mozilla/5.0', now, log, config: server.config,
         input: { site: siteKey, id: randomUUID(), visitor: 'v_offline', name: 'Dana', email: 'offline@example.com', message: 'Still available?' } as never,
       });
       expect(inquiry.outcome).toBe('stored');

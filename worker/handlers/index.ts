@@ -3,6 +3,8 @@ import type { HandlerTable } from '../handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
 import { rescoreAllHandler } from './rescore-all.handler.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
+import { sendDigestsHandler } from './send-digest.handler.ts';
+import { sendNotificationHandler } from './send-notification.handler.ts';
 import { stitchVisitorHandler } from './stitch-visitor.handler.ts';
 import { sweepHandler } from './sweep.handler.ts';
 
@@ -13,10 +15,13 @@ export const HANDLERS = {
   rescoreUser: rescoreAllHandler,
   sweep: sweepHandler,
   refreshScores: refreshScoresHandler,
+  sendNotification: sendNotificationHandler,
+  sendDigests: sendDigestsHandler,
 } satisfies HandlerTable;
 
 /** Repeating jobs and their period in ms (registered under the job's name). */
 export const SCHEDULES: Partial<Record<JobKey, number>> = {
   sweep: 30_000,
   refreshScores: 60 * 60_000,
+  sendDigests: 15 * 60_000,
 };

@@ -1,5 +1,7 @@
 import { findUnstitchedVisitors } from '#core/events/find-unstitched-visitors.ts';
 import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { findDueNotifications } from '#core/notifications/claim-notification.ts';
+import { createNotificationWakeup } from '#core/notifications/record-notification.ts';
 import { findLeadsAwaitingRescore } from '#core/leads/find-leads-awaiting-rescore.ts';
 import { findUnfinishedRescores } from '#core/scoring/manage-scoring-rules.ts';
 import { defineHandler } from '../handler.ts';
@@ -27,18 +29,21 @@ export const sweepHandler = defineHandler('sweep', async (ctx) => {
   const leadIds = await findLeadsAwaitingRescore(ctx.em, { now, olderThanMs: SWEEP_RESCORE_AFTER_MS, limit: SWEEP_LIMIT });
   const visitors = await findUnstitchedVisitors(ctx.em, SWEEP_LIMIT);
   const rescores = await findUnfinishedRescores(ctx.em, { now, olderThanMs: SWEEP_RESCORE_ALL_AFTER_MS, limit: SWEEP_LIMIT });
+  // Emails due (their time came, a retry, a lapsed lease) whose job may be lost: same job id as the original wake-up.
+  const notifications = await findDueNotifications(ctx.em, { now, limit: SWEEP_LIMIT });
   await enqueueAfterCommit(
     ctx.queues,
     [
       ...leadIds.map((leadId) => createWakeup('scoreLead', { leadId })),
       ...visitors.map((v) => createWakeup('stitchVisitor', { siteId: v.siteId, visitorId: v.visitorId })),
       ...rescores.map((r) => createWakeup('rescoreUser', { userId: r.userId, version: r.version })),
+      ...notifications.map((n) => createNotificationWakeup(n.notificationId, n.dueAt)),
     ],
     ctx.log,
     { replaceFinished: true },
   );
 
-  const result = { rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length };
-  if (leadIds.length || visitors.length || rescores.length) ctx.log.info(result, 'sweep re-enqueued work');
+  const result = { rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length, notifications: notifications.length };
+  if (leadIds.length || visitors.length || rescores.length || notifications.length) ctx.log.info(result, 'sweep re-enqueued work');
   return result;
 });
