@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { logOut, useSession } from '../api-client.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { Button } from './button.tsx';
+import { EmailBanner } from './email-banner.tsx';
 import { showToast } from './toast.tsx';
 
 /** The main navigation, in order. Add a page by adding its route in main.tsx and an entry here. */
@@ -14,6 +15,7 @@ export const NAV_ITEMS: ReadonlyArray<{ href: string; label: string }> = [
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/scoring', label: 'Scoring' },
   { href: '/analytics', label: 'Analytics' },
+  { href: '/settings', label: 'Settings' },
 ];
 
 export function Logo() {
@@ -91,6 +93,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
           </nav>
         </div>
       </header>
+      <EmailBanner />
       <main id="main" class="main" tabIndex={-1}>
         {children}
       </main>
