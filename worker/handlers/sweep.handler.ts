@@ -20,7 +20,9 @@ export const SWEEP_LIMIT = 500;
  * - `leads.score` for leads flagged `needs_rescore` for more than 5 s;
  * - `leads.stitch` for visitors linked to a lead whose events are not stitched yet;
  * - `leads.rescore-all` for rules versions whose rescore has not finished after a minute — also
- *   when its job failed for good (the failed job, kept for inspection, is replaced).
+ *   when its job failed for good (the failed job, kept for inspection, is replaced);
+ * - `notifications.send` for pending emails that are due (quiet hours over, a retry time, a lapsed
+ *   lease), with the id of the original wake-up, so a live job makes it a no-op.
  * Nothing else yet: `lead.hot` messages and automatic reminders wait in Postgres until the
  * outbound work adds their jobs.
  */
