@@ -130,7 +130,9 @@ describe('enqueueAfterCommit', () => {
       });
       expect(events.outcome).toBe('stored');
       const warned = lines.filter((l) => l.level === 40).map((l) => l.jobId).sort();
-      expect(warned).toEqual([
+      // The inquiry's email alert is an outbox row too; its wake-up failed like the others.
+      expect(warned.filter((id) => id.startsWith('notify-'))).toHaveLength(1);
+      expect(warned.filter((id) => !id.startsWith('notify-'))).toEqual([
         `score-${events.leadId}`, `score-${inquiry.leadId}`, `stitch-${siteId}-v_offline`, `stitch-${siteId}-v_offline_2`,
       ].sort());
 

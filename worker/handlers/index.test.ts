@@ -27,6 +27,7 @@ describe('the handler table', () => {
     const misfiled: HandlerTable = { ...HANDLERS, scoreLead: defineHandler('sweep', noop) };
     // @ts-expect-error a handler's payload is the job's, parsed: `leadId` is a string
     defineHandler('scoreLead', async (_ctx, { leadId }: { leadId: number }) => leadId);
-    expect([missing, stray, misfiled].map((t) => Object.keys(t).length)).toEqual([4, 6, 5]);
+    const jobs = Object.keys(HANDLERS).length;
+    expect([missing, stray, misfiled].map((t) => Object.keys(t).length)).toEqual([jobs - 1, jobs + 1, jobs]);
   });
 });
