@@ -58,8 +58,8 @@ export const JOBS = {
     retries: 'postgres',
     options: { removeOnComplete: true },
   }),
-  /** Write the morning digest of every user whose local digest hour has come (scheduled). */
-  sendDigests: defineJob({ queue: 'notifications', name: 'notifications.digests', payload: z.object({}) }),
+  /** Write the morning digest of every user whose local digest hour has come (scheduled, like the sweep). */
+  sendDigests: defineJob({ queue: 'maintenance', name: 'maintenance.digests', payload: z.object({}) }),
   /** Re-enqueue outbox rows that are due and have no live job (scheduled; each run is new work). */
   sweep: defineJob({ queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) }),
   /** Refresh stored scores as they decay (scheduled). */

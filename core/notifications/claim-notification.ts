@@ -99,6 +99,7 @@ export async function claimNotification({ em, notificationId, now, schedule, lea
 }
 
 export interface AttemptOutcome {
+  /** `cancelled`: the row was deleted meanwhile (its lead was erased); nothing is recorded. */
   status: 'sent' | 'pending' | 'failed' | 'cancelled';
   nextAttemptAt: Date | null;
   wakeups: Wakeup[];
@@ -119,6 +120,9 @@ export async function recordNotificationAttempt({ em, claim, result, durationMs,
   random?: () => number;
 }): Promise<AttemptOutcome> {
   return em.transactional(async (tem) => {
+    // The row may be gone by now: erasing its lead deletes its alerts (and their attempt log) with it.
+    const row = await db(tem).selectFrom('notifications').select('notification_id').where('notification_id', '=', claim.notificationId).forUpdate().executeTakeFirst();
+    if (!row) return { status: 'cancelled', nextAttemptAt: null, wakeups: [] };
     const error = result.ok ? null : (result.error ?? 'unknown error').slice(0, ERROR_MAX_CHARS);
     await db(tem).insertInto('notification_attempts').values({
       attempt_id: crypto.randomUUID(),

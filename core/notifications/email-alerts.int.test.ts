@@ -190,4 +190,14 @@ describe('outbox recovery and quiet hours', () => {
     expect(await notificationOf(leadId)).toMatchObject({ status: 'sent', sent_at: new Date('2026-12-02T12:00:00Z') });
     await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
   });
+
+  it('erasing a lead erases its alerts and their attempt log', async () => {
+    const name = `Erased ${randomUUID().slice(0, 8)}`;
+    expect((await submit({ name })).status).toBe(202);
+    const leadId = await leadIdOf(name);
+    const [{ notification_id: id }] = await server.sql<{ notification_id: string }>('select notification_id from notifications where lead_id = $1', [leadId]);
+    expect((await realtor.client.delete(`/v1/leads/${leadId}`)).status).toBeLessThan(300);
+    expect(await server.sql('select 1 from notifications where notification_id = $1', [id])).toEqual([]);
+    expect(await server.sql('select 1 from notification_attempts where notification_id = $1', [id])).toEqual([]);
+  });
 });
