@@ -39,13 +39,13 @@ describe('alert settings', () => {
     const page = await loggedInPage({ width: 1440, height: 900 });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await expect.poll(() => page.getByText('Email is not configured — alerts are written to the server log').isVisible()).toBe(true);
-    await expect.poll(() => page.getByText(/Confirm your email address/).isVisible()).toBe(true);
+    await page.getByText('Email is not configured — alerts are written to the server log').waitFor();
+    await page.getByText(/Confirm your email address/).waitFor();
 
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL((url) => url.pathname === '/app/settings');
     const newInquiry = page.getByLabel('New inquiry');
-    await expect.poll(() => newInquiry.isChecked()).toBe(true);
+    await expect.poll(() => newInquiry.isChecked(), { timeout: 10_000 }).toBe(true);
     await newInquiry.uncheck();
     await page.getByLabel('Morning digest').check();
     await page.getByLabel('Hold alerts during quiet hours').check();
@@ -58,13 +58,13 @@ describe('alert settings', () => {
       page.getByRole('button', { name: 'Save settings' }).click(),
     ]);
     expect(response.status()).toBe(200);
-    await expect.poll(() => page.getByRole('status').filter({ hasText: /^Saved\.$/ }).isVisible()).toBe(true);
+    await page.getByRole('status').filter({ hasText: /^Saved\.$/ }).waitFor();
     await saveScreenshot(page, 'settings-desktop-1440x900', { fullPage: true });
 
     await page.reload();
-    await expect.poll(() => page.getByLabel('Morning digest').isChecked()).toBe(true);
+    await expect.poll(() => page.getByLabel('Morning digest').isChecked(), { timeout: 10_000 }).toBe(true);
     expect(await page.getByLabel('New inquiry').isChecked()).toBe(false);
-    expect(await page.getByLabel('Hold alerts during quiet hours').isChecked()).toBe(true);
+    expect(await page.getByLabel('Hold alerts during quiet hours').isChecked(), { timeout: 10_000 }).toBe(true);
     expect(await page.getByLabel('From').inputValue()).toBe('22:15');
     expect(await page.getByLabel('Until').inputValue()).toBe('06:45');
     expect(await page.getByLabel('Digest hour').inputValue()).toBe('8');
@@ -79,7 +79,7 @@ describe('alert settings', () => {
   it('fits a phone screen', { timeout: 60_000 }, async () => {
     const page = await loggedInPage({ width: 390, height: 844 });
     await page.goto(`${server.url}/app/settings`);
-    await expect.poll(() => page.getByLabel('Time zone').isVisible()).toBe(true);
+    await page.getByLabel('Time zone').waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await saveScreenshot(page, 'settings-phone-390x844', { fullPage: true });
@@ -93,14 +93,14 @@ describe('alert settings', () => {
     await page.waitForURL((url) => url.pathname === '/app/forgot-password');
     await page.getByLabel('Email').fill('nobody@example.com');
     await page.getByRole('button', { name: 'Email me a reset link' }).click();
-    await expect.poll(() => page.getByText(/If an account uses nobody@example.com/).isVisible()).toBe(true);
+    await page.getByText(/If an account uses nobody@example.com/).waitFor();
     await page.goto(`${server.url}/app/reset-password#token=not-a-real-token`);
-    await expect.poll(() => page.getByRole('heading', { name: 'Choose a new password' }).isVisible()).toBe(true);
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     expect(new URL(page.url()).hash).toBe('');
     await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
     await page.getByLabel('Repeat the new password').fill('a brand new passphrase');
     await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect.poll(() => page.getByText(/link is not valid/).isVisible()).toBe(true);
+    await page.getByText(/link is not valid/).waitFor();
     await saveScreenshot(page, 'reset-password-invalid-1440x900');
     await context.close();
   });
