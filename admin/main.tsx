@@ -35,7 +35,7 @@ const ROUTES: Route[] = [
   { path: '/sites/:id', component: SiteDetailPage },
   { path: '/leads', component: LeadsPage },
   { path: '/leads/:id', component: LeadDetailPage },
-  { path: '/reminders', component: comingSoon('Reminders', 'Due and upcoming follow-up reminders will live here.') },
+  { path: '/reminders', component: lazyPage(() => import('./pages/reminders-page.tsx').then((m) => m.RemindersPage), 'Loading your reminders…') },
   { path: '/webhooks', component: comingSoon('Webhooks', 'Send new leads to your CRM with signed webhooks — endpoints and delivery logs will live here.') },
   // Their own chunks: the charting library and the rules editor are only fetched by people who open them.
   { path: '/scoring', component: lazyPage(() => import('./pages/scoring-page.tsx').then((m) => m.ScoringPage), 'Loading your scoring rules…') },

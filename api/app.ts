@@ -12,6 +12,7 @@ import { mountHealthRoutes } from './routes/health.routes.ts';
 import { mountIngestRoutes } from './routes/ingest.routes.ts';
 import { mountLeadRoutes } from './routes/leads.routes.ts';
 import { mountNotificationRoutes } from './routes/notifications.routes.ts';
+import { mountReminderRoutes } from './routes/reminders.routes.ts';
 import { mountScoringRoutes } from './routes/scoring.routes.ts';
 import { mountSiteRoutes } from './routes/sites.routes.ts';
 import { mountStaticRoutes } from './routes/static.routes.ts';
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): Koa {
   mountLeadRoutes(routes, deps);
   mountScoringRoutes(routes, deps);
   mountAnalyticsRoutes(routes, deps);
+  mountReminderRoutes(routes, deps);
 
   const router = new Router();
   mountHealthRoutes(router, deps);

@@ -5,6 +5,7 @@ import { logOut, useSession } from '../api-client.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { Button } from './button.tsx';
 import { EmailBanner } from './email-banner.tsx';
+import { DueRemindersBadge } from './due-reminders-badge.tsx';
 import { showToast } from './toast.tsx';
 
 /** The main navigation, in order. Add a page by adding its route in main.tsx and an entry here. */
@@ -75,6 +76,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
                 <li key={item.href}>
                   <Link href={item.href} navItem class="nav-link">
                     {item.label}
+                    {item.href === '/reminders' && <DueRemindersBadge />}
                   </Link>
                 </li>
               ))}

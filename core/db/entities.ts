@@ -9,6 +9,7 @@ import { InquirySchema } from '../inquiries/inquiry.entity.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { NotificationAttemptSchema, NotificationSchema } from '../notifications/notification.entity.ts';
 import { FollowUpReminderSchema } from '../reminders/follow-up-reminder.entity.ts';
+import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts';
 import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { WebhookAttemptSchema } from '../webhooks/webhook-attempt.entity.ts';
@@ -36,4 +37,5 @@ export const ENTITIES = [
   NotificationPreferencesSchema,
   NotificationSchema,
   NotificationAttemptSchema,
+  ReminderSettingsSchema,
 ];

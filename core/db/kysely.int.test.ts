@@ -38,7 +38,10 @@ const COLUMNS: Columns = {
   },
   visitors: { site_id: true, visitor_id: true, lead_id: true, first_seen_at: true, last_seen_at: true, stitched_at: true },
   follow_up_reminders: {
-    reminder_id: true, lead_id: true, reminder_date: true, reminder_message: true, created_at: true, user_id: true, kind: true, status: true, fired_at: true, completed_at: true,
+    reminder_id: true, lead_id: true, reminder_date: true, reminder_message: true, created_at: true, user_id: true, kind: true, status: true, fired_at: true, completed_at: true, auto_rule: true,
+  },
+  reminder_settings: {
+    user_id: true, hot_lead_enabled: true, hot_lead_delay_minutes: true, inquiry_unanswered_enabled: true, inquiry_unanswered_hours: true, created_at: true, updated_at: true,
   },
   scoring_rules: { scoring_rules_id: true, user_id: true, version: true, rules: true, created_at: true, rescore_total: true, rescore_done: true, rescore_finished_at: true },
   webhook_endpoints: {

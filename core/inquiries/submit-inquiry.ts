@@ -10,6 +10,7 @@ import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
 import type { Config } from '../config.ts';
 import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
+import { recordAutoReminder } from '../reminders/record-auto-reminder.ts';
 import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import type { InquiryBody } from './inquiry-schemas.ts';
 
@@ -71,6 +72,8 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
     const wakeups = visitorId ? [await linkVisitorToLead(tem, { siteId: site.siteId, visitorId, leadId: lead.leadId })] : [];
     wakeups.push(...(await markLeadsForRescore(tem, [lead.leadId], now)));
     if (inserted.length) wakeups.push(...(await recordOutboundEvent({ em: tem, now, config, userId: site.userId, leadId: lead.leadId, type: 'inquiry.created', data: { inquiryId: inserted[0].inquiry_id, leadId: lead.leadId } })));
+    // "Inquiry unanswered for 24 h" (if the realtor keeps that rule on): dismissed at its time if they got in touch.
+    if (inserted.length) wakeups.push(...((await recordAutoReminder(tem, { rule: 'inquiry_unanswered', leadId: lead.leadId, userId: site.userId, now }))?.wakeups ?? []));
     return {
       wakeups,
       outcome: inserted.length ? 'stored' : 'duplicate',

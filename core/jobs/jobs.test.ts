@@ -15,6 +15,7 @@ const SAMPLES: { [K in KeyedJobKey]: Parameters<(typeof JOBS)[K]['jobId']>[0] } 
   stitchVisitor: { siteId: uuid, visitorId: `${'_-aZ09'.repeat(10)}abcd` },
   rescoreUser: { userId: uuid, version: 2_147_483_647 },
   sendNotification: { notificationId: uuid, dueAt: 8_640_000_000_000_000 },
+  fireReminder: { reminderId: uuid, dueAt: 8_640_000_000_000_000 },
 };
 
 describe('job definitions', () => {
@@ -27,6 +28,8 @@ describe('job definitions', () => {
     expect(JOBS.scoreLead.jobId({ leadId: uuid })).toBe(`score-${uuid}`);
     expect(JOBS.stitchVisitor.jobId({ siteId: uuid, visitorId: 'v_1' })).toBe(`stitch-${uuid}-v_1`);
     expect(JOBS.rescoreUser.jobId({ userId: uuid, version: 3 })).toBe(`rescore-${uuid}-3`);
+    // A reminder's job names its scheduled time too: a rescheduled reminder gets a new job.
+    expect(JOBS.fireReminder.jobId({ reminderId: uuid, dueAt: 1_796_000_000_000 })).toBe(`reminder-${uuid}-1796000000000`);
   });
 
   it('refuse a visitor id that could smuggle a ":" into a stitch job id', () => {

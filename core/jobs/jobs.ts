@@ -60,6 +60,22 @@ export const JOBS = {
   }),
   /** Write the morning digest of every user whose local digest hour has come (scheduled, like the sweep). */
   sendDigests: defineJob({ queue: 'maintenance', name: 'maintenance.digests', payload: z.object({}) }),
+  /**
+   * Fire one follow-up reminder at its time (delayed job): `pending` → `due` and its `reminder.due`
+   * event, claimed in Postgres so it fires once. The id carries the time the reminder is
+   * scheduled for (`dueAt`, epoch ms) as well as its id: rescheduling (edit, snooze) writes a new
+   * time and so gets a new job, where one id per reminder would be swallowed by the old delayed
+   * job still holding it. The old job stays harmless: it runs at the old time, finds the reminder
+   * not yet due (or no longer pending) and does nothing. Removed when finished, so the sweeper can
+   * re-add the id if the reminder is still pending past its time.
+   */
+  fireReminder: defineJob({
+    queue: 'reminders',
+    name: 'reminders.fire',
+    payload: z.object({ reminderId: z.uuid(), dueAt: z.number().int() }),
+    jobId: ({ reminderId, dueAt }) => `reminder-${reminderId}-${dueAt}`,
+    options: { removeOnComplete: true, removeOnFail: true },
+  }),
   /** Re-enqueue outbox rows that are due and have no live job (scheduled; each run is new work). */
   sweep: defineJob({ queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) }),
   /** Refresh stored scores as they decay (scheduled). */

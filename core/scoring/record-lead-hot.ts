@@ -2,11 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
 import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
+import { describeAutoReminder, recordAutoReminder } from '../reminders/record-auto-reminder.ts';
+import { DEFAULT_REMINDER_SETTINGS } from '../reminders/reminder-settings.entity.ts';
 
-/** The automatic reminder a lead turning hot creates. */
-export const HOT_REMINDER_DELAY_MS = 60 * 60 * 1000;
-export const HOT_REMINDER_MESSAGE = 'Call within 1 hour — lead turned hot';
+/** The automatic reminder a lead turning hot creates, with the default settings (the realtor tunes them). */
+const HOT_REMINDER_DEFAULT = describeAutoReminder('lead_hot', DEFAULT_REMINDER_SETTINGS);
+export const HOT_REMINDER_DELAY_MS = HOT_REMINDER_DEFAULT.delayMs;
+export const HOT_REMINDER_MESSAGE = HOT_REMINDER_DEFAULT.message;
 export const LEAD_HOT_EVENT = 'lead.hot';
 
 /** `msg_` + 24 random url-safe characters (144 bits): the Standard Webhooks message id. */
@@ -33,17 +37,22 @@ export interface HotLead {
 export interface LeadHotOutbox {
   /** `webhook_messages.message_id` (`msg_…`). */
   messageId: string;
-  /** `follow_up_reminders.reminder_id` of the automatic reminder. */
-  reminderId: string;
-  /** Its `reminder_date`: when its job should run. */
-  reminderAt: Date;
+  /**
+   * `follow_up_reminders.reminder_id` of the automatic reminder; null when the realtor switched
+   * the rule off or the lead already has an open one.
+   */
+  reminderId: string | null;
+  /** Its `reminder_date`: when its job runs. */
+  reminderAt: Date | null;
+  /** To send after the commit: the reminder's `reminders.fire` job. */
+  wakeups: Wakeup[];
 }
 
 /**
  * Outbox rows for a lead that just turned hot, written in the caller's transaction (the one that
- * stores the new score): a `lead.hot` webhook message and an automatic follow-up reminder due in
- * an hour. Both or neither, with the score change. Returns their ids for the caller to wake up
- * their delivery after the commit.
+ * stores the new score): a `lead.hot` webhook message and, if the realtor's "lead turned hot"
+ * rule is on and no such reminder is open, an automatic "call within N minutes" reminder. All or
+ * nothing, with the score change. Returns their ids and the wake-ups to send after the commit.
  */
 export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date): Promise<LeadHotOutbox> {
   const messageId = createMessageId();
@@ -54,14 +63,7 @@ export async function recordLeadHot(em: EntityManager, lead: HotLead, now: Date)
     .insertInto('webhook_messages')
     .values({ message_id: messageId, user_id: lead.userId, event_type: LEAD_HOT_EVENT, payload: sql`${JSON.stringify(payload)}::jsonb`, created_at: now })
     .execute();
-  const reminderAt = new Date(now.getTime() + HOT_REMINDER_DELAY_MS);
-  const reminder = await db(em)
-    .insertInto('follow_up_reminders')
-    .values({
-      reminder_id: sql`gen_random_uuid()`, lead_id: lead.leadId, reminder_date: reminderAt, reminder_message: HOT_REMINDER_MESSAGE,
-      created_at: now, user_id: lead.userId, kind: 'auto', status: 'pending',
-    })
-    .returning('reminder_id')
-    .executeTakeFirstOrThrow();
-  return { messageId, reminderId: reminder.reminder_id, reminderAt };
+  // The "call within N minutes" reminder, as the realtor's settings say (off, or already open: none).
+  const reminder = await recordAutoReminder(em, { rule: 'lead_hot', leadId: lead.leadId, userId: lead.userId, now });
+  return { messageId, reminderId: reminder?.reminderId ?? null, reminderAt: reminder?.reminderAt ?? null, wakeups: reminder?.wakeups ?? [] };
 }

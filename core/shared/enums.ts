@@ -13,6 +13,10 @@ export type InquirySource = (typeof INQUIRY_SOURCES)[number];
 export const REMINDER_KINDS = ['manual', 'auto'] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
+/** Which automatic rule created a reminder (`kind` auto); null for manual reminders. */
+export const REMINDER_AUTO_RULES = ['lead_hot', 'inquiry_unanswered'] as const;
+export type ReminderAutoRule = (typeof REMINDER_AUTO_RULES)[number];
+
 export const REMINDER_STATUSES = ['pending', 'due', 'done', 'dismissed'] as const;
 export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
 

@@ -164,11 +164,11 @@ describe('admin shell', () => {
       enabled: true,
     });
 
-    // Sections that are not built yet say so.
+    // Reminders: nothing yet, and a way to start (test/e2e/reminders.e2e.test.ts covers the rest).
     await page.getByRole('link', { name: 'Reminders' }).click();
     await expectPath(page, '/app/reminders');
-    await page.getByRole('heading', { name: 'Coming soon' }).waitFor();
-    await saveScreenshot(page, 'admin-11-coming-soon');
+    await page.getByRole('heading', { name: 'No reminders yet' }).waitFor();
+    await saveScreenshot(page, 'admin-11-reminders-empty');
     expect(pageErrors).toEqual([]);
   });
 

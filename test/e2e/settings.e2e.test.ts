@@ -64,7 +64,7 @@ describe('alert settings', () => {
     await page.reload();
     await expect.poll(() => page.getByLabel('Morning digest').isChecked(), { timeout: 10_000 }).toBe(true);
     expect(await page.getByLabel('New inquiry').isChecked()).toBe(false);
-    expect(await page.getByLabel('Hold alerts during quiet hours').isChecked(), { timeout: 10_000 }).toBe(true);
+    expect(await page.getByLabel('Hold alerts during quiet hours').isChecked()).toBe(true);
     expect(await page.getByLabel('From').inputValue()).toBe('22:15');
     expect(await page.getByLabel('Until').inputValue()).toBe('06:45');
     expect(await page.getByLabel('Digest hour').inputValue()).toBe('8');

@@ -1,5 +1,6 @@
 import type { JobKey } from '#core/jobs/jobs.ts';
 import type { HandlerTable } from '../handler.ts';
+import { fireReminderHandler } from './fire-reminder.handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
 import { rescoreAllHandler } from './rescore-all.handler.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
@@ -17,6 +18,7 @@ export const HANDLERS = {
   refreshScores: refreshScoresHandler,
   sendNotification: sendNotificationHandler,
   sendDigests: sendDigestsHandler,
+  fireReminder: fireReminderHandler,
 } satisfies HandlerTable;
 
 /** Repeating jobs and their period in ms (registered under the job's name). */

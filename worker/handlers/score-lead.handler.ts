@@ -1,3 +1,4 @@
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { isLeadFlaggedForRescore, type ScoreLeadResult, scoreLead } from '#core/scoring/score-lead.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -22,9 +23,11 @@ export const scoreLeadHandler = defineHandler('scoreLead', async (ctx, { leadId 
     if (!result) break;
     passes++;
     last = result;
-    // The outbox rows' ids: no job delivers lead.hot messages or fires reminders yet (the
-    // outbound work adds them); until then they wait in Postgres.
-    if (result.hot) ctx.log.info({ leadId, score: result.score, ...result.hot }, 'lead turned hot');
+    if (result.hot) {
+      const { wakeups, ...ids } = result.hot;
+      ctx.log.info({ leadId, score: result.score, ...ids }, 'lead turned hot');
+      await enqueueAfterCommit(ctx.queues, wakeups, ctx.log);
+    }
     if (!(await isLeadFlaggedForRescore(ctx.em, leadId))) break;
   }
   return last ? { passes, score: last.score, band: last.band, previousBand: last.previousBand, becameHot: last.hot !== null } : { passes };

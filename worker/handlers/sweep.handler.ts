@@ -3,6 +3,8 @@ import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { findDueNotifications } from '#core/notifications/claim-notification.ts';
 import { createNotificationWakeup } from '#core/notifications/record-notification.ts';
 import { findLeadsAwaitingRescore } from '#core/leads/find-leads-awaiting-rescore.ts';
+import { findOverduePendingReminders } from '#core/reminders/fire-reminder.ts';
+import { createReminderWakeup } from '#core/reminders/reminder-wakeup.ts';
 import { findUnfinishedRescores } from '#core/scoring/manage-scoring-rules.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -10,6 +12,8 @@ import { defineHandler } from '../handler.ts';
 export const SWEEP_RESCORE_AFTER_MS = 5_000;
 /** An unfinished rules rescore older than this may have lost its job. */
 export const SWEEP_RESCORE_ALL_AFTER_MS = 60_000;
+/** A pending reminder this long past its time has lost its job (a live one fires it within milliseconds). */
+export const SWEEP_REMINDER_AFTER_MS = 5_000;
 /** Rows per kind per sweep; the next sweep (30 s later) continues. */
 export const SWEEP_LIMIT = 500;
 
@@ -21,16 +25,18 @@ export const SWEEP_LIMIT = 500;
  * - `leads.stitch` for visitors linked to a lead whose events are not stitched yet;
  * - `leads.rescore-all` for rules versions whose rescore has not finished after a minute — also
  *   when its job failed for good (the failed job, kept for inspection, is replaced);
+ * - `reminders.fire` for pending reminders more than 5 s past their time (Redis flushed, worker
+ *   down, a wake-up lost after its commit). Same id as the original job; the claim in Postgres
+ *   makes a reminder fire once even if both run;
  * - `notifications.send` for pending emails that are due (quiet hours over, a retry time, a lapsed
  *   lease), with the id of the original wake-up, so a live job makes it a no-op.
- * Nothing else yet: `lead.hot` messages and automatic reminders wait in Postgres until the
- * outbound work adds their jobs.
  */
 export const sweepHandler = defineHandler('sweep', async (ctx) => {
   const now = ctx.now();
   const leadIds = await findLeadsAwaitingRescore(ctx.em, { now, olderThanMs: SWEEP_RESCORE_AFTER_MS, limit: SWEEP_LIMIT });
   const visitors = await findUnstitchedVisitors(ctx.em, SWEEP_LIMIT);
   const rescores = await findUnfinishedRescores(ctx.em, { now, olderThanMs: SWEEP_RESCORE_ALL_AFTER_MS, limit: SWEEP_LIMIT });
+  const reminders = await findOverduePendingReminders(ctx.em, { now, graceMs: SWEEP_REMINDER_AFTER_MS, limit: SWEEP_LIMIT });
   // Emails due (their time came, a retry, a lapsed lease) whose job may be lost: same job id as the original wake-up.
   const notifications = await findDueNotifications(ctx.em, { now, limit: SWEEP_LIMIT });
   await enqueueAfterCommit(
@@ -39,13 +45,14 @@ export const sweepHandler = defineHandler('sweep', async (ctx) => {
       ...leadIds.map((leadId) => createWakeup('scoreLead', { leadId })),
       ...visitors.map((v) => createWakeup('stitchVisitor', { siteId: v.siteId, visitorId: v.visitorId })),
       ...rescores.map((r) => createWakeup('rescoreUser', { userId: r.userId, version: r.version })),
+      ...reminders.map((r) => createReminderWakeup(r.reminderId, r.reminderDate)),
       ...notifications.map((n) => createNotificationWakeup(n.notificationId, n.dueAt)),
     ],
     ctx.log,
     { replaceFinished: true },
   );
 
-  const result = { rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length, notifications: notifications.length };
-  if (leadIds.length || visitors.length || rescores.length || notifications.length) ctx.log.info(result, 'sweep re-enqueued work');
+  const result = { rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length, reminders: reminders.length, notifications: notifications.length };
+  if (leadIds.length || visitors.length || rescores.length || reminders.length || notifications.length) ctx.log.info(result, 'sweep re-enqueued work');
   return result;
 });

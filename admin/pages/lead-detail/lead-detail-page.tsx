@@ -15,6 +15,7 @@ import { ActivityCard } from './activity-card.tsx';
 import { AddInquiryCard } from './add-inquiry-card.tsx';
 import { ContactCard } from './contact-card.tsx';
 import { DeleteLeadCard } from './delete-lead-card.tsx';
+import { RemindersCard } from './reminders-card.tsx';
 import { ScoreCard, type ScoreUpdate } from './score-card.tsx';
 
 /** How long to wait for the scoring worker after an inquiry before saying "shortly". */
@@ -105,6 +106,7 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
         </div>
         <div class="stack">
           <ContactCard lead={lead} onChange={onChange} />
+          <RemindersCard leadId={lead.leadId} />
           <DeleteLeadCard lead={lead} />
         </div>
       </div>

@@ -1,0 +1,160 @@
+// One reminder in a list: what to do, for whom, when — and complete / snooze / dismiss in place,
+// each with its own busy state and an error that stays beside the reminder it is about.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { errorMessage } from '../api-client.ts';
+import { formatDateTime, formatRelativeTime } from '../format.ts';
+import { leadDisplayName } from '../lead-format.ts';
+import { fromLocalInputValue, type Reminder, remindersApi, type SnoozeInput, toLocalInputValue } from '../reminders-api.ts';
+import { Link } from '../router.tsx';
+import { Badge } from './badge.tsx';
+import { Button } from './button.tsx';
+
+type Action = 'complete' | 'dismiss' | 'snooze';
+
+const SNOOZE_CHOICES: Array<{ label: string; input: SnoozeInput }> = [
+  { label: '15 minutes', input: { for: '15m' } },
+  { label: '1 hour', input: { for: '1h' } },
+  { label: 'Tomorrow 9:00', input: { for: 'tomorrow' } },
+];
+
+function statusBadge(r: Reminder) {
+  if (r.status === 'due') return r.overdue ? <Badge tone="danger">Overdue</Badge> : <Badge tone="warning">Due</Badge>;
+  if (r.status === 'pending') return <Badge tone="info">Upcoming</Badge>;
+  if (r.status === 'done') return <Badge tone="success">Done</Badge>;
+  return <Badge tone="neutral">Dismissed</Badge>;
+}
+
+function whenText(r: Reminder): string {
+  if (r.status === 'done' || r.status === 'dismissed') return `${r.status === 'done' ? 'Done' : 'Dismissed'} ${formatRelativeTime(r.completedAt ?? r.reminderDate)}`;
+  if (r.status === 'due') return `Due ${formatRelativeTime(r.reminderDate)}`;
+  return formatRelativeTime(r.reminderDate);
+}
+
+export interface ReminderItemProps {
+  reminder: Reminder;
+  /** Show the lead's name as a link (the Reminders page); off on the lead's own page. */
+  showLead?: boolean;
+  /** The reminder after an action (its new state). */
+  onChanged(reminder: Reminder): void;
+}
+
+export function ReminderItem({ reminder: r, showLead = true, onChanged }: ReminderItemProps) {
+  const [busy, setBusy] = useState<Action | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [custom, setCustom] = useState<string | null>(null);
+  const menuRef = useRef<HTMLDivElement>(null);
+  const open = r.status === 'pending' || r.status === 'due';
+
+  useEffect(() => {
+    if (!menuOpen) return;
+    const close = (e: Event) => {
+      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !menuRef.current?.contains(e.target as Node)) {
+        setMenuOpen(false);
+        setCustom(null);
+      }
+    };
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [menuOpen]);
+
+  const run = async (action: Action, call: () => Promise<Reminder>) => {
+    setBusy(action);
+    setError(null);
+    try {
+      const updated = await call();
+      setMenuOpen(false);
+      setCustom(null);
+      onChanged(updated);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const snooze = (input: SnoozeInput) => run('snooze', () => remindersApi.snooze(r.reminderId, input));
+  const snoozeCustom = (e: Event) => {
+    e.preventDefault();
+    const until = custom ? fromLocalInputValue(custom) : null;
+    if (!until || until.getTime() <= Date.now()) {
+      setError('Choose a time in the future');
+      return;
+    }
+    void snooze({ until: until.toISOString() });
+  };
+
+  return (
+    <li class={`reminder${r.overdue ? ' is-overdue' : ''}${r.status === 'due' ? ' is-due' : ''}`} data-reminder-id={r.reminderId} data-status={r.status}>
+      <div class="reminder-main">
+        <div class="reminder-head">
+          {statusBadge(r)}
+          {r.kind === 'auto' && <Badge tone="neutral">Automatic</Badge>}
+          <time class="reminder-when" dateTime={r.reminderDate} title={formatDateTime(r.reminderDate)}>
+            {whenText(r)}
+          </time>
+        </div>
+        <p class="reminder-message">{r.reminderMessage}</p>
+        {showLead && (
+          <p class="reminder-lead small">
+            <Link href={`/leads/${r.leadId}`}>{leadDisplayName({ name: r.leadName, email: r.leadEmail, phone: r.leadPhone })}</Link>
+            {r.leadPhone && (
+              <>
+                {' · '}
+                <a href={`tel:${r.leadPhone}`}>{r.leadPhone}</a>
+              </>
+            )}
+          </p>
+        )}
+        {error && (
+          <p class="field-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      {open && (
+        <div class="reminder-actions">
+          <Button size="sm" onClick={() => run('complete', () => remindersApi.complete(r.reminderId))} loading={busy === 'complete'} disabled={busy !== null}>
+            Complete
+          </Button>
+          <div class="menu" ref={menuRef}>
+            <Button size="sm" variant="secondary" aria-haspopup="true" aria-expanded={menuOpen} onClick={() => setMenuOpen(!menuOpen)} loading={busy === 'snooze'} disabled={busy !== null}>
+              Snooze
+            </Button>
+            {menuOpen && (
+              <fieldset class="menu-popover">
+                <legend class="visually-hidden">Snooze for</legend>
+                {SNOOZE_CHOICES.map((c) => (
+                  <button type="button" class="menu-item" key={c.label} onClick={() => snooze(c.input)} disabled={busy !== null}>
+                    {c.label}
+                  </button>
+                ))}
+                {custom === null ? (
+                  <button type="button" class="menu-item" onClick={() => setCustom(toLocalInputValue(new Date(Date.now() + 2 * 3_600_000)))}>
+                    Pick a time…
+                  </button>
+                ) : (
+                  <form class="menu-custom" onSubmit={snoozeCustom}>
+                    <label class="visually-hidden" for={`snooze-${r.reminderId}`}>
+                      Snooze until
+                    </label>
+                    <input id={`snooze-${r.reminderId}`} class="input" type="datetime-local" value={custom} onInput={(e) => setCustom(e.currentTarget.value)} />
+                    <Button size="sm" type="submit" disabled={busy !== null}>
+                      Snooze
+                    </Button>
+                  </form>
+                )}
+              </fieldset>
+            )}
+          </div>
+          <Button size="sm" variant="ghost" onClick={() => run('dismiss', () => remindersApi.dismiss(r.reminderId))} loading={busy === 'dismiss'} disabled={busy !== null}>
+            Dismiss
+          </Button>
+        </div>
+      )}
+    </li>
+  );
+}

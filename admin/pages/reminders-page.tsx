@@ -1,0 +1,137 @@
+// Reminders: what is due now (overdue ones highlighted) first, then what is coming, then what
+// is done — each acted on in place. The page refreshes itself while open: every 15 s, when the
+// tab regains focus, and right when the next upcoming reminder's time comes, so a reminder is
+// seen falling due without a reload. The automatic-reminder rules sit at the bottom.
+import { useEffect, useState } from 'preact/hooks';
+import { Button } from '../components/button.tsx';
+import { EmptyState } from '../components/empty-state.tsx';
+import { HouseIcon } from '../components/icons.tsx';
+import { PageHeader } from '../components/layout.tsx';
+import { LoadError } from '../components/load-error.tsx';
+import { ReminderItem } from '../components/reminder-item.tsx';
+import { Loading } from '../components/spinner.tsx';
+import { plural } from '../format.ts';
+import { REMINDERS_CHANGED_EVENT, type Reminder, type ReminderListStatus, remindersApi } from '../reminders-api.ts';
+import { Link } from '../router.tsx';
+import { type CursorList, useCursorList } from '../use-cursor-list.ts';
+import { ReminderSettingsSection } from './reminder-settings-section.tsx';
+
+/** How often the open page asks again (cheap: three small index scans). */
+export const REMINDERS_REFRESH_MS = 15_000;
+/** After an upcoming reminder's time, wait this long for the worker to fire it before asking. */
+const FIRE_GRACE_MS = 1_500;
+
+function useReminderSection(status: ReminderListStatus, refreshKey: number): CursorList<Reminder> {
+  return useCursorList(`${status}:${refreshKey}`, (cursor, signal) => remindersApi.list({ status }, cursor, { signal }), (r) => r.reminderId);
+}
+
+export function RemindersPage() {
+  const [refreshKey, setRefreshKey] = useState(0);
+  const refresh = () => setRefreshKey((n) => n + 1);
+  const due = useReminderSection('due', refreshKey);
+  const upcoming = useReminderSection('upcoming', refreshKey);
+  const done = useReminderSection('done', refreshKey);
+
+  useEffect(() => {
+    const timer = setInterval(() => document.visibilityState !== 'hidden' && refresh(), REMINDERS_REFRESH_MS);
+    window.addEventListener('focus', refresh);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('focus', refresh);
+    };
+  }, []);
+
+  // Wake up when the soonest upcoming reminder is due (bounded, so a far one sets no huge timer).
+  const next = upcoming.items[0]?.reminderDate;
+  useEffect(() => {
+    if (!next) return;
+    const wait = new Date(next).getTime() - Date.now() + FIRE_GRACE_MS;
+    if (wait > REMINDERS_REFRESH_MS) return;
+    const timer = setTimeout(refresh, Math.max(wait, 250));
+    return () => clearTimeout(timer);
+  }, [next, refreshKey]);
+
+  // Tell the navigation count when what is due changes.
+  const dueIds = due.items.map((r) => r.reminderId).join();
+  useEffect(() => {
+    if (due.key) window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
+  }, [dueIds]);
+
+  const onChanged = () => refresh();
+  const nothingAtAll = !due.loading && !upcoming.loading && !done.loading && !due.items.length && !upcoming.items.length && !done.items.length;
+
+  return (
+    <>
+      <PageHeader title="Reminders" description="Follow-ups due now, coming up, and done. Add one from a lead’s page." />
+      {nothingAtAll && !due.error && !upcoming.error && !done.error ? (
+        <EmptyState
+          icon={<HouseIcon />}
+          title="No reminders yet"
+          action={
+            <Link href="/leads" class="btn btn-secondary">
+              Open your leads
+            </Link>
+          }
+        >
+          <p>Set a reminder on a lead to call back at the right time. Hot leads and unanswered inquiries get one automatically (see below).</p>
+        </EmptyState>
+      ) : (
+        <div class="stack">
+          <ReminderSection title="Due now" status="due" list={due} onChanged={onChanged} empty="Nothing due. Nice work." />
+          <ReminderSection title="Upcoming" status="upcoming" list={upcoming} onChanged={onChanged} empty="Nothing scheduled." />
+          <ReminderSection title="Done" status="done" list={done} onChanged={onChanged} empty="Completed and dismissed reminders show here." />
+        </div>
+      )}
+      <ReminderSettingsSection />
+    </>
+  );
+}
+
+function ReminderSection({ title, status, list, onChanged, empty }: {
+  title: string;
+  status: ReminderListStatus;
+  list: CursorList<Reminder>;
+  onChanged(r: Reminder): void;
+  empty: string;
+}) {
+  const id = `reminders-${status}`;
+  const overdue = list.items.filter((r) => r.overdue).length;
+  return (
+    <section class="card reminder-section" aria-labelledby={`${id}-title`} data-section={status}>
+      <div class="card-head">
+        <h2 id={`${id}-title`} class="card-title">
+          {title}
+          {list.items.length > 0 && <span class="muted small"> · {list.items.length}{list.nextCursor ? '+' : ''}</span>}
+        </h2>
+        {overdue > 0 && <p class="small reminder-overdue-note">{plural(overdue, 'overdue reminder')}</p>}
+      </div>
+      {list.error && !list.items.length ? (
+        <LoadError title={`Could not load ${title.toLowerCase()} reminders`} onRetry={list.reload}>
+          Check your connection and try again.
+        </LoadError>
+      ) : list.loading && !list.items.length ? (
+        <Loading label="Loading reminders…" />
+      ) : list.items.length === 0 ? (
+        <p class="muted small">{empty}</p>
+      ) : (
+        <ul class="reminder-list">
+          {list.items.map((r) => (
+            <ReminderItem key={r.reminderId} reminder={r} onChanged={onChanged} />
+          ))}
+        </ul>
+      )}
+      {list.nextCursor && (
+        <div class="list-footer">
+          <Button variant="secondary" size="sm" onClick={list.loadMore} loading={list.loadingMore}>
+            {list.loadingMore ? 'Loading…' : 'Load more'}
+          </Button>
+          {list.moreError && (
+            <p class="field-error" role="alert">
+              {list.moreError}
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

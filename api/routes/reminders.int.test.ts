@@ -1,0 +1,226 @@
+// Follow-up reminders over real HTTP, Postgres and Redis: create (and its delayed job), the four
+// lists in keyset pages, reschedule, snooze, complete, dismiss, delete, the settings, bad input and
+// another account's ids.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { toWallTime } from '#core/email/local-time.ts';
+import { JOBS } from '#core/jobs/jobs.ts';
+import { makeLead, makeReminder } from '#test/factories.ts';
+import type { HttpResult } from '#test/http.ts';
+import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const api = useLeadsApi();
+
+function jobIdOf(reminderId: string, reminderDate: string): string {
+  return JOBS.fireReminder.jobId({ reminderId, dueAt: new Date(reminderDate).getTime() });
+}
+
+async function reminderRows(leadId: string) {
+  return api.server.sql<Record<string, any>>('select * from follow_up_reminders where lead_id = $1 order by created_at', [leadId]);
+}
+
+describe('reminders', () => {
+  let agent: RecordingClient;
+  let userId: string;
+
+  beforeAll(async () => {
+    ({ client: agent, userId } = await api.makeRealtor());
+  });
+
+  it('POST creates a pending reminder (201) with its job delayed until its time', async () => {
+    const { leadId } = await makeLead(api.server, { userId, name: 'Dana Reyes' });
+    const at = new Date(Date.now() + 2 * HOUR_MS).toISOString();
+    const res = await agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: at, reminderMessage: '  Call about 12 Oak St  ' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      leadId, leadName: 'Dana Reyes', reminderDate: at, reminderMessage: 'Call about 12 Oak St', kind: 'manual', autoRule: null,
+      status: 'pending', overdue: false, firedAt: null, completedAt: null,
+    });
+    const [row] = await reminderRows(leadId);
+    expect(row).toMatchObject({ reminder_id: res.body.reminderId, user_id: userId, status: 'pending', kind: 'manual' });
+    const job = await api.server.queues.reminders.getJob(jobIdOf(res.body.reminderId, at));
+    expect(job?.name).toBe('reminders.fire');
+    expect(job?.data).toEqual({ reminderId: res.body.reminderId, dueAt: new Date(at).getTime() });
+    expect(job!.opts.delay).toBeGreaterThan(2 * HOUR_MS - MINUTE_MS);
+    expect(await job!.getState()).toBe('delayed');
+  });
+
+  it('bad input is a 400 and writes nothing; an unknown or foreign lead is a 404', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const soon = new Date(Date.now() + HOUR_MS).toISOString();
+    for (const body of [
+      {}, { reminderDate: soon }, { reminderMessage: 'Call' }, { reminderDate: 'tomorrow', reminderMessage: 'Call' },
+      { reminderDate: '2026-12-01T09:00:00', reminderMessage: 'Call' }, // no zone
+      { reminderDate: soon, reminderMessage: '   ' }, { reminderDate: soon, reminderMessage: 'x'.repeat(2001) },
+      { reminderDate: soon, reminderMessage: 'nul\u0000' }, { reminderDate: soon, reminderMessage: 'Call', kind: 'auto' },
+      { reminderDate: '2099-01-01T00:00:00Z', reminderMessage: 'Call' }, // beyond five years
+    ]) {
+      const res = await agent.post(`/v1/leads/${leadId}/reminders`, body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    expect(await reminderRows(leadId)).toHaveLength(0);
+    const other = await api.makeRealtor();
+    const { leadId: foreignLead } = await makeLead(api.server, { userId: other.userId });
+    expect((await agent.post(`/v1/leads/${foreignLead}/reminders`, { reminderDate: soon, reminderMessage: 'Call' })).status).toBe(404);
+    expect((await agent.post(`/v1/leads/${crypto.randomUUID()}/reminders`, { reminderDate: soon, reminderMessage: 'Call' })).status).toBe(404);
+    expect(await reminderRows(foreignLead)).toHaveLength(0);
+    expect((await agent.get(`/v1/reminders?leadId=${foreignLead}`)).status).toBe(404);
+    expect((await agent.get('/v1/reminders?status=late')).status).toBe(400);
+    expect((await agent.get('/v1/reminders?cursor=bm9wZQ')).status).toBe(400);
+  });
+
+  it('another account’s reminder is a 404 for every verb, and nothing changes', async () => {
+    const other = await api.makeRealtor();
+    const { leadId } = await makeLead(api.server, { userId: other.userId });
+    const { reminderId } = await makeReminder(api.server, { leadId, userId: other.userId, status: 'due', firedAt: new Date() });
+    const before = await reminderRows(leadId);
+    const attempts: Array<Promise<HttpResult>> = [
+      agent.patch(`/v1/reminders/${reminderId}`, { reminderMessage: 'mine now' }),
+      agent.post(`/v1/reminders/${reminderId}/complete`, {}),
+      agent.post(`/v1/reminders/${reminderId}/snooze`, { for: '1h' }),
+      agent.post(`/v1/reminders/${reminderId}/dismiss`, {}),
+      agent.delete(`/v1/reminders/${reminderId}`),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+    expect((await agent.get('/v1/reminders')).body.items.map((r: any) => r.reminderId)).not.toContain(reminderId);
+    expect(await reminderRows(leadId)).toEqual(before);
+    expect((await other.client.get('/v1/reminders?status=due')).body.items.map((r: any) => r.reminderId)).toEqual([reminderId]);
+  });
+
+  it('lists due (overdue flagged), overdue, upcoming and done, each in keyset pages', async () => {
+    const realtor = await api.makeRealtor();
+    const { leadId } = await makeLead(api.server, { userId: realtor.userId, name: 'Pat' });
+    const now = Date.now();
+    const seed = (minutesFromNow: number, status: 'pending' | 'due' | 'done' | 'dismissed', closedMinutesAgo?: number) =>
+      makeReminder(api.server, {
+        leadId, userId: realtor.userId, status, reminderDate: new Date(now + minutesFromNow * MINUTE_MS), message: `${status} ${minutesFromNow}`,
+        firedAt: status === 'pending' ? null : new Date(now + minutesFromNow * MINUTE_MS),
+        completedAt: closedMinutesAgo === undefined ? null : new Date(now - closedMinutesAgo * MINUTE_MS),
+      });
+    const ids = {
+      dueNow: (await seed(-5, 'due')).reminderId,
+      dueOverdue: (await seed(-180, 'due')).reminderId,
+      dueOverdue2: (await seed(-120, 'due')).reminderId,
+      soon: (await seed(30, 'pending')).reminderId,
+      later: (await seed(600, 'pending')).reminderId,
+      doneRecent: (await seed(-300, 'done', 1)).reminderId,
+      dismissedOlder: (await seed(-400, 'dismissed', 60)).reminderId,
+    };
+    const all = async (status: string, limit: number) => {
+      const seen: any[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: HttpResult = await realtor.client.get(`/v1/reminders?status=${status}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items);
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    for (const limit of [1, 2, 50]) {
+      const due = await all('due', limit);
+      expect(due.map((r) => r.reminderId)).toEqual([ids.dueOverdue, ids.dueOverdue2, ids.dueNow]);
+      expect(due.map((r) => r.overdue)).toEqual([true, true, false]);
+      expect((await all('overdue', limit)).map((r) => r.reminderId)).toEqual([ids.dueOverdue, ids.dueOverdue2]);
+      expect((await all('upcoming', limit)).map((r) => r.reminderId)).toEqual([ids.soon, ids.later]);
+      const done = await all('done', limit);
+      expect(done.map((r) => [r.reminderId, r.status])).toEqual([[ids.doneRecent, 'done'], [ids.dismissedOlder, 'dismissed']]);
+    }
+    expect(await realtor.client.get('/v1/reminders/summary')).toMatchObject({ status: 200, body: { due: 3, overdue: 2 } });
+    const byLead = await realtor.client.get(`/v1/reminders?leadId=${leadId}&status=upcoming`);
+    expect(byLead.body.items.map((r: any) => r.leadName)).toEqual(['Pat', 'Pat']);
+  });
+
+  it('PATCH with a new date reschedules: pending again with a new job, the old job left harmless', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const first = new Date(Date.now() + 3 * HOUR_MS).toISOString();
+    const created = (await agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: first, reminderMessage: 'Call' })).body;
+    const second = new Date(Date.now() + 5 * HOUR_MS).toISOString();
+    const res = await agent.patch(`/v1/reminders/${created.reminderId}`, { reminderDate: second, reminderMessage: 'Call back' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ reminderDate: second, reminderMessage: 'Call back', status: 'pending' });
+    const job = await api.server.queues.reminders.getJob(jobIdOf(created.reminderId, second));
+    expect(await job?.getState()).toBe('delayed');
+    // The old one is still there (it will find the reminder not yet due and do nothing).
+    expect(await api.server.queues.reminders.getJob(jobIdOf(created.reminderId, first))).toBeDefined();
+    // Message only: no new job, same date.
+    const relabel = await agent.patch(`/v1/reminders/${created.reminderId}`, { reminderMessage: 'Text instead' });
+    expect(relabel.body).toMatchObject({ reminderDate: second, reminderMessage: 'Text instead', status: 'pending' });
+    expect((await agent.patch(`/v1/reminders/${created.reminderId}`, {})).status).toBe(400);
+    // A done reminder given a new date is reopened.
+    await agent.post(`/v1/reminders/${created.reminderId}/complete`, {});
+    const again = await agent.patch(`/v1/reminders/${created.reminderId}`, { reminderDate: first });
+    expect(again.body).toMatchObject({ status: 'pending', completedAt: null, firedAt: null, reminderDate: first });
+  });
+
+  it('snooze: 15 minutes, an hour, tomorrow 9:00 in the realtor’s zone, or until a time; never a closed one', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const { reminderId } = await makeReminder(api.server, { leadId, userId, status: 'due', reminderDate: new Date(Date.now() - MINUTE_MS), firedAt: new Date() });
+    const near = (iso: string, expected: number) => expect(Math.abs(new Date(iso).getTime() - expected)).toBeLessThan(5_000);
+
+    const fifteen = await agent.post(`/v1/reminders/${reminderId}/snooze`, { for: '15m' });
+    expect(fifteen.body).toMatchObject({ status: 'pending', firedAt: null });
+    near(fifteen.body.reminderDate, Date.now() + 15 * MINUTE_MS);
+    expect(await (await api.server.queues.reminders.getJob(jobIdOf(reminderId, fifteen.body.reminderDate)))?.getState()).toBe('delayed');
+    near((await agent.post(`/v1/reminders/${reminderId}/snooze`, { for: '1h' })).body.reminderDate, Date.now() + HOUR_MS);
+
+    // The realtor lives in Tokyo (their notification preferences): 9:00 tomorrow there.
+    await agent.get('/v1/reminders'); // (any request; the preferences row is created on first use)
+    await api.server.sql(
+      `insert into notification_preferences (user_id, unsubscribe_token, time_zone) values ($1, $2, 'Asia/Tokyo')
+       on conflict (user_id) do update set time_zone = 'Asia/Tokyo'`,
+      [userId, crypto.randomUUID().replaceAll('-', '')],
+    );
+    const before = new Date();
+    const tomorrow = await agent.post(`/v1/reminders/${reminderId}/snooze`, { for: 'tomorrow' });
+    const wall = toWallTime(new Date(tomorrow.body.reminderDate), 'Asia/Tokyo');
+    const today = toWallTime(before, 'Asia/Tokyo');
+    expect([wall.hour, wall.minute]).toEqual([9, 0]);
+    expect(Date.UTC(wall.year, wall.month - 1, wall.day) - Date.UTC(today.year, today.month - 1, today.day)).toBe(24 * HOUR_MS);
+
+    const until = new Date(Date.now() + 3 * 24 * HOUR_MS).toISOString();
+    expect((await agent.post(`/v1/reminders/${reminderId}/snooze`, { until })).body.reminderDate).toBe(until);
+    for (const body of [{}, { for: '2h' }, { until: new Date(Date.now() - MINUTE_MS).toISOString() }, { for: '1h', until }, { until: 'soon' }]) {
+      expect((await agent.post(`/v1/reminders/${reminderId}/snooze`, body)).status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await reminderRows(leadId))[0].reminder_date.toISOString()).toBe(until);
+
+    await agent.post(`/v1/reminders/${reminderId}/dismiss`, {});
+    const closed = await agent.post(`/v1/reminders/${reminderId}/snooze`, { for: '15m' });
+    expect(closed.status).toBe(409);
+    expect((await reminderRows(leadId))[0].status).toBe('dismissed');
+  });
+
+  it('complete and dismiss close an open reminder; repeating is harmless, the other close a 409; DELETE removes it', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const { reminderId } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt: new Date() });
+    const done = await agent.post(`/v1/reminders/${reminderId}/complete`, {});
+    expect(done.body).toMatchObject({ status: 'done' });
+    expect(done.body.completedAt).not.toBeNull();
+    expect((await agent.post(`/v1/reminders/${reminderId}/complete`, {})).body).toEqual(done.body);
+    expect((await agent.post(`/v1/reminders/${reminderId}/dismiss`, {})).status).toBe(409);
+    const { reminderId: other } = await makeReminder(api.server, { leadId, userId });
+    expect((await agent.post(`/v1/reminders/${other}/dismiss`, {})).body).toMatchObject({ status: 'dismissed' });
+    expect((await agent.delete(`/v1/reminders/${reminderId}`)).status).toBe(204);
+    expect((await agent.delete(`/v1/reminders/${reminderId}`)).status).toBe(404);
+    expect((await reminderRows(leadId)).map((r) => r.reminder_id)).toEqual([other]);
+  });
+
+  it('settings: defaults until saved, replaced by PUT, bad values a 400 that saves nothing', async () => {
+    const realtor = await api.makeRealtor();
+    const defaults = { hotLeadEnabled: true, hotLeadDelayMinutes: 60, inquiryUnansweredEnabled: true, inquiryUnansweredHours: 24 };
+    expect((await realtor.client.get('/v1/reminder-settings')).body).toEqual(defaults);
+    const mine = { hotLeadEnabled: true, hotLeadDelayMinutes: 15, inquiryUnansweredEnabled: false, inquiryUnansweredHours: 48 };
+    expect((await realtor.client.put('/v1/reminder-settings', mine)).body).toEqual(mine);
+    for (const body of [{}, { ...mine, hotLeadDelayMinutes: 0 }, { ...mine, hotLeadDelayMinutes: 1.5 }, { ...mine, inquiryUnansweredHours: 1000 }, { ...mine, extra: 1 }]) {
+      expect((await realtor.client.put('/v1/reminder-settings', body)).status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await realtor.client.get('/v1/reminder-settings')).body).toEqual(mine);
+    expect((await agent.get('/v1/reminder-settings')).body).toEqual(defaults);
+  });
+});

@@ -1,0 +1,96 @@
+import {
+  ZCreateReminderBody, ZListRemindersQuery, ZReminderJson, ZReminderSettingsBody, ZReminderSettingsJson, ZReminderSummaryJson,
+  ZSnoozeReminderBody, ZUpdateReminderBody,
+} from '#core/reminders/reminder-schemas.ts';
+import { getReminderSettings, updateReminderSettings } from '#core/reminders/reminder-settings.ts';
+import {
+  completeReminder, createReminder, deleteReminder, dismissReminder, listReminders, snoozeReminder, summariseReminders, updateReminder,
+} from '#core/reminders/reminders.ts';
+import type { AppDeps } from '../deps.ts';
+import { listOf, type RouteRegistry } from '../route.ts';
+
+/** Follow-up reminders (docs/reminders.md). */
+export function mountReminderRoutes(routes: RouteRegistry, deps: AppDeps): void {
+  const notFound = { 404: { description: 'Unknown reminder' } };
+  const closed = { 409: { description: 'The reminder is closed (done or dismissed)' } };
+  routes.add({
+    method: 'post', path: '/v1/leads/:id/reminders', tag: 'reminders', auth: 'realtor', summary: 'Create a reminder for a lead',
+    body: ZCreateReminderBody,
+    responses: { 201: { description: 'Created (pending until its time)', schema: ZReminderJson }, 404: { description: 'Unknown lead' } },
+    handler: async (ctx, { params, body, tenant, now }) => {
+      const { reminder } = await createReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, leadId: params.id, input: body, now });
+      ctx.status = 201;
+      ctx.body = reminder;
+    },
+  });
+  routes.add({
+    method: 'get', path: '/v1/reminders', tag: 'reminders', auth: 'realtor',
+    summary: 'List reminders: due (fired, not closed), overdue (due for over an hour), upcoming (pending) or done',
+    query: ZListRemindersQuery,
+    responses: { 200: { description: 'Reminders', schema: listOf(ZReminderJson) }, 404: { description: 'Unknown lead (leadId)' } },
+    handler: async (ctx, { query, tenant, now }) => {
+      ctx.body = await listReminders({ em: ctx.state.em, tenant, query, now });
+    },
+  });
+  routes.add({
+    method: 'get', path: '/v1/reminders/summary', tag: 'reminders', auth: 'realtor', summary: 'Count due and overdue reminders',
+    responses: { 200: { description: 'Counts', schema: ZReminderSummaryJson } },
+    handler: async (ctx, { tenant, now }) => {
+      ctx.body = await summariseReminders({ em: ctx.state.em, tenant, now });
+    },
+  });
+  routes.add({
+    method: 'patch', path: '/v1/reminders/:id', tag: 'reminders', auth: 'realtor', summary: 'Change a reminder’s message, or reschedule it',
+    body: ZUpdateReminderBody,
+    responses: { 200: { description: 'Updated', schema: ZReminderJson }, ...notFound },
+    handler: async (ctx, { params, body, tenant, now }) => {
+      ctx.body = (await updateReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, input: body, now })).reminder;
+    },
+  });
+  routes.add({
+    method: 'post', path: '/v1/reminders/:id/complete', tag: 'reminders', auth: 'realtor', summary: 'Mark a reminder done',
+    responses: { 200: { description: 'Done', schema: ZReminderJson }, ...notFound, ...closed },
+    handler: async (ctx, { params, tenant, now }) => {
+      ctx.body = (await completeReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, now })).reminder;
+    },
+  });
+  routes.add({
+    method: 'post', path: '/v1/reminders/:id/snooze', tag: 'reminders', auth: 'realtor',
+    summary: 'Snooze a reminder: {for: "15m" | "1h" | "tomorrow"} (9:00 in your time zone) or {until: ISO time}',
+    body: ZSnoozeReminderBody,
+    responses: { 200: { description: 'Pending again at the new time', schema: ZReminderJson }, ...notFound, ...closed },
+    handler: async (ctx, { params, body, tenant, now }) => {
+      ctx.body = (await snoozeReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, input: body, now })).reminder;
+    },
+  });
+  routes.add({
+    method: 'post', path: '/v1/reminders/:id/dismiss', tag: 'reminders', auth: 'realtor', summary: 'Dismiss a reminder',
+    responses: { 200: { description: 'Dismissed', schema: ZReminderJson }, ...notFound, ...closed },
+    handler: async (ctx, { params, tenant, now }) => {
+      ctx.body = (await dismissReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, now })).reminder;
+    },
+  });
+  routes.add({
+    method: 'delete', path: '/v1/reminders/:id', tag: 'reminders', auth: 'realtor', summary: 'Delete a reminder',
+    responses: { 204: { description: 'Deleted' }, ...notFound },
+    handler: async (ctx, { params, tenant }) => {
+      await deleteReminder({ em: ctx.state.em, tenant, reminderId: params.id });
+      ctx.status = 204;
+    },
+  });
+  routes.add({
+    method: 'get', path: '/v1/reminder-settings', tag: 'reminders', auth: 'realtor', summary: 'Read the automatic-reminder rules',
+    responses: { 200: { description: 'Settings', schema: ZReminderSettingsJson } },
+    handler: async (ctx, { tenant }) => {
+      ctx.body = await getReminderSettings({ em: ctx.state.em, tenant });
+    },
+  });
+  routes.add({
+    method: 'put', path: '/v1/reminder-settings', tag: 'reminders', auth: 'realtor', summary: 'Replace the automatic-reminder rules',
+    body: ZReminderSettingsBody,
+    responses: { 200: { description: 'Saved', schema: ZReminderSettingsJson } },
+    handler: async (ctx, { body, tenant, now }) => {
+      ctx.body = await updateReminderSettings({ em: ctx.state.em, tenant, input: body, now });
+    },
+  });
+}

@@ -1,0 +1,102 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
+import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
+
+/**
+ * - `fired`: the reminder became `due` and its `reminder.due` outbound rows were written;
+ * - `dismissed`: an "inquiry unanswered" reminder whose lead was contacted meanwhile, closed silently;
+ * - `skipped`: nothing to do — already fired (by a racing job or the sweeper), rescheduled to a
+ *   later time, closed, or deleted.
+ */
+export type FireReminderOutcome = 'fired' | 'dismissed' | 'skipped';
+
+/**
+ * `reminders.fire`: claims the reminder by update (`pending` and its time reached → `due`,
+ * `fired_at = now`) and, in the same transaction, announces `reminder.due` through
+ * `recordOutboundEvent`. The update is the lock: of two racing runs (two jobs, the job and the
+ * sweeper's job) the second waits for the first's commit, then finds the row no longer pending
+ * and does nothing — a reminder fires once. Returns the outbound wake-ups to send after the commit.
+ */
+export async function fireReminder({ em, reminderId, now, config }: {
+  em: EntityManager;
+  reminderId: string;
+  now: Date;
+  config: Config;
+}): Promise<{ outcome: FireReminderOutcome; wakeups: Wakeup[] }> {
+  return em.transactional(async (tem) => {
+    const claimed = await db(tem)
+      .updateTable('follow_up_reminders')
+      .set({ status: 'due', fired_at: now })
+      .where('reminder_id', '=', reminderId)
+      .where('status', '=', 'pending')
+      .where('reminder_date', '<=', now.toISOString())
+      .returning(['reminder_id', 'lead_id', 'user_id', 'reminder_date', 'reminder_message', 'kind', 'auto_rule', 'created_at'])
+      .executeTakeFirst();
+    if (!claimed) return { outcome: 'skipped' as const, wakeups: [] };
+
+    if (claimed.auto_rule === 'inquiry_unanswered' && (await isLeadContacted(tem, claimed.lead_id, claimed.created_at))) {
+      await db(tem)
+        .updateTable('follow_up_reminders')
+        .set({ status: 'dismissed', completed_at: now })
+        .where('reminder_id', '=', reminderId)
+        .execute();
+      return { outcome: 'dismissed' as const, wakeups: [] };
+    }
+
+    const wakeups = await recordOutboundEvent({
+      em: tem,
+      userId: claimed.user_id,
+      leadId: claimed.lead_id,
+      type: 'reminder.due',
+      data: {
+        reminderId: claimed.reminder_id,
+        leadId: claimed.lead_id,
+        reminderDate: pgTimeToIsoStrict(claimed.reminder_date),
+        reminderMessage: claimed.reminder_message,
+        kind: claimed.kind,
+      },
+      now,
+      config,
+    });
+    return { outcome: 'fired' as const, wakeups };
+  });
+}
+
+/**
+ * Whether the realtor has been in touch with the lead since `since` (when the "inquiry
+ * unanswered" reminder was written): the lead's status moved past `new` (contacted, qualified,
+ * client, lost), or the realtor recorded an inquiry by hand (a call, a meeting — source `manual`)
+ * after it.
+ */
+export async function isLeadContacted(em: EntityManager, leadId: string, since: string | Date): Promise<boolean> {
+  const at = typeof since === 'string' ? since : since.toISOString();
+  const row = await db(em)
+    .selectFrom('leads as l')
+    .select(sql<boolean>`l.status <> 'new' or exists (
+      select 1 from inquiries i where i.lead_id = l.lead_id and i.source = 'manual' and i.created_at > ${at}::timestamptz)`.as('contacted'))
+    .where('l.lead_id', '=', leadId)
+    .executeTakeFirst();
+  return row?.contacted === true;
+}
+
+/**
+ * Pending reminders whose time passed more than `graceMs` ago: their job should have fired
+ * them, so it was lost (Redis flushed) or the worker was down. The sweeper wakes them again.
+ */
+export async function findOverduePendingReminders(em: EntityManager, { now, graceMs, limit }: {
+  now: Date; graceMs: number; limit: number;
+}): Promise<Array<{ reminderId: string; reminderDate: string }>> {
+  const rows = await db(em)
+    .selectFrom('follow_up_reminders')
+    .select(['reminder_id', 'reminder_date'])
+    .where('status', '=', 'pending')
+    .where('reminder_date', '<=', new Date(now.getTime() - graceMs).toISOString())
+    .orderBy('reminder_date')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ reminderId: r.reminder_id, reminderDate: pgTimeToIsoStrict(r.reminder_date) }));
+}

@@ -1,0 +1,271 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
+import { nextLocalTime } from '../email/local-time.ts';
+import { getNotificationPreferences } from '../email/notification-preferences.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { Queues } from '../jobs/queues.ts';
+import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
+import { getLeadRow } from '../leads/leads.ts';
+import type { Logger } from '../logger.ts';
+import type { ReminderStatus } from '../shared/enums.ts';
+import { REMINDER_MAX_AHEAD_MS, REMINDER_OVERDUE_AFTER_MS, REMINDER_SNOOZE_MS, REMINDER_TOMORROW_HOUR } from '../shared/reminder-rules.ts';
+import type {
+  CreateReminderBody, ListRemindersQuery, ReminderJson, ReminderSummaryJson, SnoozeReminderBody, UpdateReminderBody,
+} from './reminder-schemas.ts';
+import { createReminderWakeup } from './reminder-wakeup.ts';
+
+// A realtor's follow-up reminders. States: `pending` (waiting for its time; its job is delayed
+// until then) → `due` (fired: shown under "Due", `reminder.due` announced) → `done` (completed) or
+// `dismissed`. Snoozing or moving a reminder puts it back to `pending` at the new time. Every
+// statement is scoped with `ownedBy(tenant)`: another account's reminder is not found (404).
+// Each change that schedules a reminder sends its wake-up after the commit and returns it.
+
+/** What the realtor-facing functions need. */
+interface Deps {
+  em: EntityManager;
+  queues: Queues;
+  log: Logger;
+  tenant: Tenant;
+  now: Date;
+}
+
+export interface ReminderChange {
+  reminder: ReminderJson;
+  /** The wake-ups sent after the commit (a rescheduled reminder's new job). */
+  wakeups: Wakeup[];
+}
+
+const OPEN: ReminderStatus[] = ['pending', 'due'];
+const CLOSED: ReminderStatus[] = ['done', 'dismissed'];
+
+function selectReminders(em: EntityManager, tenant: Tenant) {
+  return db(em)
+    .selectFrom('follow_up_reminders as r')
+    .innerJoin('leads as l', 'l.lead_id', 'r.lead_id')
+    .select([
+      'r.reminder_id', 'r.lead_id', 'l.name as lead_name', 'l.email as lead_email', 'l.phone as lead_phone', 'r.reminder_date', 'r.reminder_message',
+      'r.kind', 'r.auto_rule', 'r.status', 'r.fired_at', 'r.completed_at', 'r.created_at',
+    ])
+    .where(ownedBy(tenant, 'r'));
+}
+type ReminderRow = Awaited<ReturnType<ReturnType<typeof selectReminders>['executeTakeFirstOrThrow']>>;
+
+export function toReminderJson(r: ReminderRow, now: Date): ReminderJson {
+  const reminderDate = pgTimeToIsoStrict(r.reminder_date);
+  return {
+    reminderId: r.reminder_id,
+    leadId: r.lead_id,
+    leadName: r.lead_name,
+    leadEmail: r.lead_email,
+    leadPhone: r.lead_phone,
+    reminderDate,
+    reminderMessage: r.reminder_message,
+    kind: r.kind,
+    autoRule: r.auto_rule,
+    status: r.status,
+    overdue: r.status === 'due' && new Date(reminderDate).getTime() < now.getTime() - REMINDER_OVERDUE_AFTER_MS,
+    firedAt: pgTimeToIso(r.fired_at),
+    completedAt: pgTimeToIso(r.completed_at),
+    createdAt: pgTimeToIsoStrict(r.created_at),
+  };
+}
+
+async function readReminder(em: EntityManager, tenant: Tenant, reminderId: string, now: Date): Promise<ReminderJson> {
+  const row = await selectReminders(em, tenant).where('r.reminder_id', '=', reminderId).executeTakeFirst();
+  if (!row) throw notFound('Reminder');
+  return toReminderJson(row, now);
+}
+
+/** The reminder's status, locked for the caller's transaction; 404 when it is not the tenant's. */
+async function lockReminder(em: EntityManager, tenant: Tenant, reminderId: string): Promise<ReminderStatus> {
+  const row = await db(em)
+    .selectFrom('follow_up_reminders')
+    .select('status')
+    .where('reminder_id', '=', reminderId)
+    .where(ownedBy(tenant))
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound('Reminder');
+  return row.status;
+}
+
+function invalid(path: string, message: string): AppError {
+  return new AppError('validation_failed', 'The request is not valid', [{ path, message }]);
+}
+
+/** A date a reminder may be set to: not absurdly far ahead (a year typo). */
+function assertWithinHorizon(date: Date, now: Date, path: string): void {
+  if (date.getTime() - now.getTime() > REMINDER_MAX_AHEAD_MS) throw invalid(path, 'At most five years ahead');
+}
+
+/** Runs a change in one transaction, then sends its wake-ups (best-effort: the sweeper is the net). */
+async function commitChange(deps: Deps, change: (tem: EntityManager) => Promise<{ reminderId: string; wakeups: Wakeup[] }>): Promise<ReminderChange> {
+  const { reminderId, wakeups } = await deps.em.transactional((tem) => change(tem as EntityManager));
+  await enqueueAfterCommit(deps.queues, wakeups, deps.log);
+  return { reminder: await readReminder(deps.em, deps.tenant, reminderId, deps.now), wakeups };
+}
+
+/** `POST /v1/leads/:id/reminders`: a manual reminder for one of the tenant's leads. */
+export async function createReminder(deps: Deps & { leadId: string; input: CreateReminderBody }): Promise<ReminderChange> {
+  const { tenant, leadId, input, now } = deps;
+  const reminderDate = new Date(input.reminderDate);
+  assertWithinHorizon(reminderDate, now, 'reminderDate');
+  return commitChange(deps, async (tem) => {
+    await getLeadRow(tem, tenant, leadId);
+    const row = await db(tem)
+      .insertInto('follow_up_reminders')
+      .values({
+        reminder_id: sql`gen_random_uuid()`, lead_id: leadId, user_id: ownerIdOf(tenant), reminder_date: reminderDate,
+        reminder_message: input.reminderMessage, created_at: now, kind: 'manual', status: 'pending',
+      })
+      .returning('reminder_id')
+      .executeTakeFirstOrThrow();
+    return { reminderId: row.reminder_id, wakeups: [createReminderWakeup(row.reminder_id, reminderDate)] };
+  });
+}
+
+const ZDateCursor = z.tuple([ZTimeKey, ZUuidKey]);
+
+/**
+ * `GET /v1/reminders`, keyset paginated (`{items, nextCursor}`):
+ * - `due`: fired and not closed (status `due`), longest waiting first — overdue ones included and flagged;
+ * - `overdue`: due, and its time more than REMINDER_OVERDUE_AFTER_MS (1 h) ago;
+ * - `upcoming`: pending (waiting for its time), soonest first;
+ * - `done`: completed or dismissed, most recently closed first;
+ * - no status: every reminder, latest time first.
+ * `leadId` narrows to one of the tenant's leads (another account's lead is a 404).
+ */
+export async function listReminders({ em, tenant, query, now }: {
+  em: EntityManager; tenant: Tenant; query: ListRemindersQuery; now: Date;
+}): Promise<{ items: ReminderJson[]; nextCursor: string | null }> {
+  if (query.leadId) await getLeadRow(em, tenant, query.leadId);
+  const closed = query.status === 'done';
+  const ascending = query.status === 'due' || query.status === 'overdue' || query.status === 'upcoming';
+  // Closed reminders sort by when they were closed (older rows may lack completed_at).
+  const sortKey = closed ? sql`coalesce(r.completed_at, r.reminder_date)` : sql`r.reminder_date`;
+  let q = selectReminders(em, tenant)
+    .select(sql<string>`to_char(${sortKey} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_key'));
+  if (query.status === 'due') q = q.where('r.status', '=', 'due');
+  if (query.status === 'overdue') {
+    q = q.where('r.status', '=', 'due').where('r.reminder_date', '<', new Date(now.getTime() - REMINDER_OVERDUE_AFTER_MS).toISOString());
+  }
+  if (query.status === 'upcoming') q = q.where('r.status', '=', 'pending');
+  if (closed) q = q.where('r.status', 'in', CLOSED);
+  if (query.leadId) q = q.where('r.lead_id', '=', query.leadId);
+  if (query.cursor) {
+    const [key, id] = decodeCursor(query.cursor, ZDateCursor);
+    q = q.where(ascending
+      ? sql<boolean>`(${sortKey}, r.reminder_id) > (${key}::timestamptz, ${id}::uuid)`
+      : sql<boolean>`(${sortKey}, r.reminder_id) < (${key}::timestamptz, ${id}::uuid)`);
+  }
+  const rows = await q
+    .orderBy(sortKey, ascending ? 'asc' : 'desc')
+    .orderBy('r.reminder_id', ascending ? 'asc' : 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  const more = rows.length > query.limit;
+  const page = more ? rows.slice(0, query.limit) : rows;
+  const last = page.at(-1);
+  return { items: page.map((r) => toReminderJson(r, now)), nextCursor: more && last ? encodeCursor([last.cursor_key, last.reminder_id]) : null };
+}
+
+/** `GET /v1/reminders/summary`: due and overdue counts for the navigation badge (one index range scan). */
+export async function summariseReminders({ em, tenant, now }: { em: EntityManager; tenant: Tenant; now: Date }): Promise<ReminderSummaryJson> {
+  const overdueBefore = new Date(now.getTime() - REMINDER_OVERDUE_AFTER_MS).toISOString();
+  const row = await db(em)
+    .selectFrom('follow_up_reminders')
+    .select([
+      sql<number>`count(*)::int`.as('due'),
+      sql<number>`(count(*) filter (where reminder_date < ${overdueBefore}::timestamptz))::int`.as('overdue'),
+    ])
+    .where(ownedBy(tenant))
+    .where('status', '=', 'due')
+    .executeTakeFirstOrThrow();
+  return { due: row.due, overdue: row.overdue };
+}
+
+/**
+ * `PATCH /v1/reminders/:id`: a new message relabels it; a new date reschedules it — back to
+ * `pending` at that time (also a done or dismissed one: "remind me again"), with a new job.
+ */
+export async function updateReminder(deps: Deps & { reminderId: string; input: UpdateReminderBody }): Promise<ReminderChange> {
+  const { tenant, reminderId, input, now } = deps;
+  const reminderDate = input.reminderDate === undefined ? undefined : new Date(input.reminderDate);
+  if (reminderDate) assertWithinHorizon(reminderDate, now, 'reminderDate');
+  return commitChange(deps, async (tem) => {
+    await lockReminder(tem, tenant, reminderId);
+    await db(tem)
+      .updateTable('follow_up_reminders')
+      .set({
+        ...(input.reminderMessage !== undefined ? { reminder_message: input.reminderMessage } : {}),
+        ...(reminderDate ? { reminder_date: reminderDate, status: 'pending' as const, fired_at: null, completed_at: null } : {}),
+      })
+      .where('reminder_id', '=', reminderId)
+      .execute();
+    return { reminderId, wakeups: reminderDate ? [createReminderWakeup(reminderId, reminderDate)] : [] };
+  });
+}
+
+/**
+ * `POST /v1/reminders/:id/snooze`: an open reminder goes back to `pending` at a later time —
+ * 15 minutes or an hour from now, `tomorrow` (9:00 tomorrow in the realtor's time zone, from their
+ * notification preferences), or `until` a chosen time in the future. A closed one is a 409.
+ */
+export async function snoozeReminder(deps: Deps & { reminderId: string; input: SnoozeReminderBody }): Promise<ReminderChange> {
+  const { tenant, reminderId, input, now } = deps;
+  if ('until' in input) {
+    const until = new Date(input.until);
+    if (until.getTime() <= now.getTime()) throw invalid('until', 'Choose a time in the future');
+    assertWithinHorizon(until, now, 'until');
+  }
+  return commitChange(deps, async (tem) => {
+    const status = await lockReminder(tem, tenant, reminderId);
+    if (!OPEN.includes(status)) throw new AppError('conflict', `This reminder is ${status === 'done' ? 'done' : 'dismissed'}: reschedule it instead of snoozing`);
+    let until: Date;
+    if ('until' in input) until = new Date(input.until);
+    else if (input.for === 'tomorrow') {
+      const prefs = await getNotificationPreferences({ em: tem, userId: ownerIdOf(tenant) });
+      until = nextLocalTime(now, { hour: REMINDER_TOMORROW_HOUR, timeZone: prefs.timeZone, dayOffset: 1 });
+    } else until = new Date(now.getTime() + REMINDER_SNOOZE_MS[input.for]);
+    await db(tem)
+      .updateTable('follow_up_reminders')
+      .set({ reminder_date: until, status: 'pending', fired_at: null })
+      .where('reminder_id', '=', reminderId)
+      .execute();
+    return { reminderId, wakeups: [createReminderWakeup(reminderId, until)] };
+  });
+}
+
+/** Closes an open reminder as `done` or `dismissed`. Repeating the same close is a no-op; the other close is a 409. */
+async function closeReminder(deps: Deps & { reminderId: string }, to: 'done' | 'dismissed'): Promise<ReminderChange> {
+  const { tenant, reminderId, now } = deps;
+  return commitChange(deps, async (tem) => {
+    const status = await lockReminder(tem, tenant, reminderId);
+    if (status === to) return { reminderId, wakeups: [] };
+    if (!OPEN.includes(status)) throw new AppError('conflict', `This reminder is already ${status}`);
+    // Its delayed job, if still waiting, will find it closed and do nothing.
+    await db(tem).updateTable('follow_up_reminders').set({ status: to, completed_at: now }).where('reminder_id', '=', reminderId).execute();
+    return { reminderId, wakeups: [] };
+  });
+}
+
+/** `POST /v1/reminders/:id/complete`. */
+export function completeReminder(deps: Deps & { reminderId: string }): Promise<ReminderChange> {
+  return closeReminder(deps, 'done');
+}
+
+/** `POST /v1/reminders/:id/dismiss`. */
+export function dismissReminder(deps: Deps & { reminderId: string }): Promise<ReminderChange> {
+  return closeReminder(deps, 'dismissed');
+}
+
+/** `DELETE /v1/reminders/:id`. A waiting job finds no row and does nothing. */
+export async function deleteReminder({ em, tenant, reminderId }: { em: EntityManager; tenant: Tenant; reminderId: string }): Promise<void> {
+  const result = await db(em).deleteFrom('follow_up_reminders').where('reminder_id', '=', reminderId).where(ownedBy(tenant)).executeTakeFirst();
+  if (!result.numDeletedRows) throw notFound('Reminder');
+}

@@ -1,0 +1,177 @@
+// Reminders in a real browser against the real API, Postgres, Redis and an in-process worker: a
+// reminder set on the lead page a few seconds ahead falls due on the Reminders page without a
+// reload (its job fires it; the page wakes at its time), the navigation counts it, it is
+// completed in place; snooze and the settings work; no horizontal overflow at 1440×900 or
+// 390×844 (screenshots in test-results/screenshots). Run `npm run build:admin` first.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { makeReminder } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+const MINUTE_MS = 60_000;
+
+let server: TestServer;
+let worker: TestWorker;
+let browser: Browser;
+let context: BrowserContext;
+let owner: ApiClient;
+let userId: string;
+let leadId: string;
+const pageErrors: string[] = [];
+
+async function newPage(): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return page;
+}
+
+/** The page is no wider than the viewport (nothing overflows sideways). */
+async function expectNoHorizontalOverflow(page: Page, label: string): Promise<void> {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  expect(scroll, `${label}: page ${scroll}px wide in a ${width}px viewport`).toBeLessThanOrEqual(width);
+}
+
+/** `datetime-local` value (with seconds) for `date` in the browser's zone (the test runs in the same zone). */
+function localValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+async function reminderStatus(reminderId: string): Promise<string | undefined> {
+  const [row] = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
+  return row?.status;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  worker = await startTestWorker(server, { name: 'reminders-e2e-worker' });
+  browser = await launchBrowser();
+  owner = new ApiClient(server.url);
+  ({ userId } = await owner.signUp({ username: 'Dana Realtor' }));
+  leadId = (await owner.post('/v1/leads', { name: 'Jordan Avery', phone: '+1 415 555 0134', email: 'jordan.avery@example.com' })).body.leadId;
+  // Other reminders, so each section has something: one overdue for long, one later today, one done.
+  const other = (await owner.post('/v1/leads', { name: 'Morgan Castellano-Whitfield', email: 'morgan@example.com' })).body.leadId;
+  await makeReminder(server, {
+    leadId: other, userId, status: 'due', reminderDate: new Date(Date.now() - 3 * 60 * MINUTE_MS), firedAt: new Date(Date.now() - 3 * 60 * MINUTE_MS),
+    message: 'Send the comparables for 48 Linden Avenue and ask whether the Saturday 10:30 showing still works for both of them',
+  });
+  await makeReminder(server, { leadId: other, userId, reminderDate: new Date(Date.now() + 5 * 60 * MINUTE_MS), message: 'Check in after the open house' });
+  await makeReminder(server, { leadId: other, userId, status: 'done', reminderDate: new Date(Date.now() - 26 * 60 * MINUTE_MS), completedAt: new Date(Date.now() - 20 * 60 * MINUTE_MS), message: 'Intro call' });
+
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.addCookies([{ name: 'pl_session', value: owner.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+});
+
+afterAll(async () => {
+  expect(pageErrors).toEqual([]);
+  await context?.close();
+  await browser?.close();
+  await worker?.close();
+  await server?.close();
+});
+
+describe('reminders in the admin', () => {
+  it('set on the lead page, it falls due on the Reminders page without a reload, is counted, and is completed in place', { timeout: 60_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/app/leads/${leadId}`);
+    const card = page.locator('section[aria-labelledby="lead-reminders-title"]');
+    await card.getByText('No open reminders for this lead.').waitFor();
+
+    // Nothing typed: a clear error, nothing sent.
+    await card.getByRole('button', { name: 'Set reminder' }).click();
+    await card.getByText('Write what to do', { exact: false }).first().waitFor();
+    expect(await server.sql('select 1 from follow_up_reminders where lead_id = $1', [leadId])).toHaveLength(0);
+
+    const dueAt = new Date(Math.ceil((Date.now() + 8_000) / 1000) * 1000);
+    await card.getByLabel('When').fill(localValue(dueAt));
+    await card.getByLabel('What to do').fill('Call Jordan about the offer on 12 Oak St');
+    await card.getByRole('button', { name: 'Set reminder' }).click();
+    const item = card.locator('li.reminder');
+    await item.getByText('Call Jordan about the offer on 12 Oak St').waitFor();
+    const [{ reminder_id: reminderId, reminder_date: stored }] = await server.sql<{ reminder_id: string; reminder_date: Date }>(
+      'select reminder_id, reminder_date from follow_up_reminders where lead_id = $1', [leadId],
+    );
+    expect(stored.getTime()).toBe(dueAt.getTime());
+    expect(await item.getAttribute('data-status')).toBe('pending');
+    await saveScreenshot(page, 'reminders-lead-card-1440');
+
+    // To the Reminders page through the navigation (no reload from here on).
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Reminders/ }).click();
+    const upcoming = page.locator('[data-section="upcoming"]');
+    const due = page.locator('[data-section="due"]');
+    const done = page.locator('[data-section="done"]');
+    await upcoming.locator(`[data-reminder-id="${reminderId}"]`).waitFor();
+    await expect.poll(() => page.locator('[data-testid="due-count"]').first().textContent()).toMatch(/^1/);
+
+    // Its time comes: the worker fires it, the page shows it under "Due now" and the count goes up.
+    await due.locator(`[data-reminder-id="${reminderId}"]`).waitFor({ timeout: 30_000 });
+    expect(await reminderStatus(reminderId)).toBe('due');
+    await expect.poll(() => page.locator('[data-testid="due-count"]').first().textContent(), { timeout: 20_000 }).toMatch(/^2/);
+    expect(await upcoming.locator(`[data-reminder-id="${reminderId}"]`).count()).toBe(0);
+    expect(await due.locator('li.reminder.is-overdue').count()).toBe(1);
+    await saveScreenshot(page, 'reminders-page-1440');
+
+    // The snooze menu opens over the list (screenshot), and closes with Escape.
+    const mine = due.locator(`[data-reminder-id="${reminderId}"]`);
+    await mine.getByRole('button', { name: 'Snooze' }).click();
+    await mine.getByRole('button', { name: '15 minutes' }).waitFor();
+    await saveScreenshot(page, 'reminders-snooze-menu-1440', { fullPage: false });
+    await page.keyboard.press('Escape');
+    await mine.getByRole('button', { name: '15 minutes' }).waitFor({ state: 'detached' });
+
+    // Complete it in place.
+    await mine.getByRole('button', { name: 'Complete' }).click();
+    await done.locator(`[data-reminder-id="${reminderId}"]`).waitFor();
+    expect(await reminderStatus(reminderId)).toBe('done');
+    await expect.poll(() => page.locator('[data-testid="due-count"]').first().textContent()).toMatch(/^1/);
+    await expectNoHorizontalOverflow(page, 'reminders 1440');
+
+    // Snooze the overdue one for an hour: it moves to "Upcoming" and the count disappears.
+    const overdue = due.locator('li.reminder.is-overdue');
+    await overdue.getByRole('button', { name: 'Snooze' }).click();
+    await overdue.getByRole('button', { name: '1 hour' }).click();
+    await expect.poll(() => due.locator('li.reminder').count()).toBe(0);
+    await expect.poll(() => page.locator('[data-testid="due-count"]').count()).toBe(0);
+    expect(await upcoming.locator('li.reminder').count()).toBe(2);
+
+    // The automatic-reminder rules: a bad value is refused in place, a good one saved.
+    const settings = page.locator('section.reminder-settings');
+    await settings.getByLabel('Call within (minutes)').fill('2');
+    await settings.getByRole('button', { name: 'Save automatic reminders' }).click();
+    await settings.getByText('Use whole minutes from 5 to 1440').first().waitFor();
+    await settings.getByLabel('Call within (minutes)').fill('30');
+    await settings.getByLabel('When an inquiry goes unanswered, remind me').uncheck();
+    await settings.getByRole('button', { name: 'Save automatic reminders' }).click();
+    await page.getByText('Automatic reminders saved.').waitFor();
+    expect((await owner.get('/v1/reminder-settings')).body).toEqual({ hotLeadEnabled: true, hotLeadDelayMinutes: 30, inquiryUnansweredEnabled: false, inquiryUnansweredHours: 24 });
+    await page.close();
+  });
+
+  it('fits a phone (390×844): the Reminders page and the lead card, with nothing overflowing', { timeout: 30_000 }, async () => {
+    // A due reminder again, so the phone view shows every section with its actions.
+    await makeReminder(server, { leadId, userId, status: 'due', reminderDate: new Date(Date.now() - 2 * 60 * MINUTE_MS), firedAt: new Date(), message: 'Follow up on the inspection report' });
+    const page = await newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/app/reminders`);
+    await page.locator('[data-section="due"] li.reminder').first().waitFor();
+    await page.locator('[data-section="done"] li.reminder').first().waitFor();
+    await expectNoHorizontalOverflow(page, 'reminders 390');
+    await saveScreenshot(page, 'reminders-page-390');
+    const first = page.locator('[data-section="due"] li.reminder').first();
+    await first.getByRole('button', { name: 'Snooze' }).click();
+    await first.getByRole('button', { name: 'Pick a time…' }).click();
+    await expectNoHorizontalOverflow(page, 'snooze menu 390');
+    await saveScreenshot(page, 'reminders-snooze-menu-390', { fullPage: false });
+    await page.keyboard.press('Escape');
+
+    await page.goto(`${server.url}/app/leads/${leadId}`);
+    await page.locator('section[aria-labelledby="lead-reminders-title"] li.reminder').first().waitFor();
+    await expectNoHorizontalOverflow(page, 'lead page 390');
+    await saveScreenshot(page, 'reminders-lead-card-390');
+    await page.close();
+  });
+});
