@@ -16,6 +16,7 @@ import type {
   ZCreateWebhookEndpointBody, ZUpdateWebhookEndpointBody, ZWebhookDeliveryDetailJson, ZWebhookDeliveryJson, ZWebhookEndpointJson, ZWebhookEventTypeJson,
   ZWebhookSecretJson,
 } from '../core/webhooks/webhook-schemas.ts';
+import type { ZNotificationPreferences, ZNotificationPreferencesPatch } from '../core/email/notification-preferences-schemas.ts';
 
 export type User = z.output<typeof ZUserJson>;
 export type Site = z.output<typeof ZSiteJson>;
@@ -77,6 +78,8 @@ export interface Session {
   user: User;
   /** Null when the API authenticated us without a cookie (never the case in the browser). */
   csrfToken: string | null;
+  /** From GET /v1/auth/me: whether the server can send email (false: written to its log). */
+  mailer?: { configured: boolean };
 }
 
 let session: Session | null = null;
@@ -211,11 +214,35 @@ export async function logIn(input: LoginInput): Promise<Session> {
   return answer;
 }
 
-export async function signUp(input: SignupInput): Promise<Session> {
-  const answer = await api.post<Session>('/v1/auth/signup', input, { allowUnauthorized: true });
+/**
+ * Signs up and logs in; null when the server answered "check your email" (202): the address
+ * already has an account, and the server does not say so (its owner gets an email instead).
+ */
+export async function signUp(input: SignupInput): Promise<Session | null> {
+  const answer = await api.post<Session | { status: 'check_email' }>('/v1/auth/signup', input, { allowUnauthorized: true });
+  if ('status' in answer) return null;
   setSession(answer);
+  // The signup answer does not carry the mailer flag: load it for the banner.
+  await refreshSession().catch(() => undefined);
   return answer;
 }
+
+// ---- account emails and alert settings -----------------------------------------------------
+
+export type NotificationPreferences = z.output<typeof ZNotificationPreferences>;
+export type NotificationPreferencesPatch = z.input<typeof ZNotificationPreferencesPatch>;
+
+export const accountEmailApi = {
+  verify: (token: string) => api.post<{ emailVerified: true }>('/v1/auth/verify-email', { token }, { allowUnauthorized: true }),
+  resend: () => api.post<{ emailVerified: boolean }>('/v1/auth/verify-email/resend'),
+  forgotPassword: (email: string) => api.post<{ message: string }>('/v1/auth/forgot-password', { email }, { allowUnauthorized: true }),
+  resetPassword: (token: string, password: string) => api.post<void>('/v1/auth/reset-password', { token, password }, { allowUnauthorized: true }),
+};
+
+export const notificationsApi = {
+  get: (opts?: RequestOptions) => api.get<NotificationPreferences>('/v1/notification-preferences', opts),
+  update: (patch: NotificationPreferencesPatch) => api.patch<NotificationPreferences>('/v1/notification-preferences', patch),
+};
 
 /** Ends the session on the server; the local session is cleared even if that call fails. */
 export async function logOut(): Promise<void> {

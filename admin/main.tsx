@@ -13,7 +13,11 @@ import { LeadDetailPage } from './pages/lead-detail/lead-detail-page.tsx';
 import { LeadsPage } from './pages/leads-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
+import { ForgotPasswordPage } from './pages/forgot-password-page.tsx';
+import { ResetPasswordPage } from './pages/reset-password-page.tsx';
+import { SettingsPage } from './pages/settings-page.tsx';
 import { SignupPage } from './pages/signup-page.tsx';
+import { VerifyEmailPage } from './pages/verify-email-page.tsx';
 import { SiteDetailPage } from './pages/site-detail-page.tsx';
 import { SitesPage } from './pages/sites-page.tsx';
 import { currentPathAndQuery, HOME_PATH, matchRoute, Redirect, type Route, safeNextPath, useLocation } from './router.tsx';
@@ -23,6 +27,10 @@ const ROUTES: Route[] = [
   { path: '/', component: () => <Redirect to={HOME_PATH} /> },
   { path: '/login', component: LoginPage, public: true },
   { path: '/signup', component: SignupPage, public: true },
+  { path: '/forgot-password', component: ForgotPasswordPage, public: true },
+  { path: '/reset-password', component: ResetPasswordPage, public: true },
+  { path: '/verify-email', component: VerifyEmailPage, public: true },
+  { path: '/settings', component: SettingsPage },
   { path: '/sites', component: SitesPage },
   { path: '/sites/:id', component: SiteDetailPage },
   { path: '/leads', component: LeadsPage },

@@ -5,12 +5,14 @@ import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { RouteRegistry } from './route.ts';
+import { mountAccountEmailRoutes } from './routes/account-email.routes.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
 import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
 import { mountAuthRoutes } from './routes/auth.routes.ts';
 import { mountHealthRoutes } from './routes/health.routes.ts';
 import { mountIngestRoutes } from './routes/ingest.routes.ts';
 import { mountLeadRoutes } from './routes/leads.routes.ts';
+import { mountNotificationRoutes } from './routes/notifications.routes.ts';
 import { mountReminderRoutes } from './routes/reminders.routes.ts';
 import { mountScoringRoutes } from './routes/scoring.routes.ts';
 import { mountSiteRoutes } from './routes/sites.routes.ts';
@@ -27,6 +29,8 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true; // errors are logged by our handler with request ids
   const routes = new RouteRegistry();
   mountAuthRoutes(routes, deps);
+  mountAccountEmailRoutes(routes, deps);
+  mountNotificationRoutes(routes);
   mountApiKeyRoutes(routes);
   mountSiteRoutes(routes, deps);
   mountLeadRoutes(routes, deps);

@@ -42,6 +42,8 @@ const ZEnv = z.object({
    */
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  /** Email send retries: whole seconds before attempt n+1 ("0,30,120,…"); tests compress it. */
+  EMAIL_RETRY_SCHEDULE: ZWebhookRetrySchedule.default([0, 30, 120, 600, 1800, 3600]),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

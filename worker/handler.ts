@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import type { Config } from '#core/config.ts';
 import type { JobKey, JobPayload } from '#core/jobs/jobs.ts';
 import type { Queues } from '#core/jobs/queues.ts';
+import type { Mailer } from '#core/email/mailer.ts';
 import type { Logger } from '#core/logger.ts';
 
 /** What every job handler receives. `em` is a fresh fork per job. */
@@ -15,6 +16,8 @@ export interface HandlerContext {
   log: Logger;
   job: Job;
   now: () => Date;
+  /** The process's mailer (SMTP_URL; the log when unset). */
+  mailer: Mailer;
 }
 
 /** The handler of job `K`: receives the payload already parsed with the job's schema. */

@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type ConnectionOptions, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from '#core/config.ts';
+import { createMailer, type Mailer } from '#core/email/mailer.ts';
 import { findJobKey, JOBS, type JobKey } from '#core/jobs/jobs.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '#core/jobs/queues.ts';
 import type { Logger } from '#core/logger.ts';
@@ -18,6 +19,8 @@ export interface WorkerRuntimeOptions {
   schedules?: Partial<Record<JobKey, number>>;
   concurrency?: Partial<Record<QueueName, number>>;
   now?: () => Date;
+  /** Default: a mailer built from the config's SMTP_URL and MAIL_FROM, closed with the runtime. */
+  mailer?: Mailer;
 }
 
 export interface WorkerRuntime {
@@ -32,6 +35,7 @@ export interface WorkerRuntime {
  */
 export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const now = opts.now ?? (() => new Date());
+  const mailer = opts.mailer ?? createMailer({ smtpUrl: opts.config.SMTP_URL, from: opts.config.MAIL_FROM, logger: opts.logger });
   const workers: Worker[] = [];
   for (const [key, handler] of Object.entries(opts.handlers) as Array<[JobKey, JobHandler | undefined]>) {
     if (handler && handler.job !== key) throw new Error(`handler for ${handler.job} is filed under ${key}`);
@@ -48,7 +52,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         if (!key || !handler) throw new UnrecoverableError(`no handler for ${job.name}`);
         const parsed = JOBS[key].payload.safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
-        const ctx: HandlerContext = { em: opts.orm.em.fork() as EntityManager, orm: opts.orm, config: opts.config, queues: opts.queues, log, job, now };
+        const ctx: HandlerContext = { em: opts.orm.em.fork() as EntityManager, orm: opts.orm, config: opts.config, queues: opts.queues, log, job, now, mailer };
         const started = performance.now();
         try {
           const result = await handler.run(ctx, parsed.data as never);
@@ -78,6 +82,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     workers,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      if (!opts.mailer) await mailer.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { logOut, useSession } from '../api-client.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { Button } from './button.tsx';
+import { EmailBanner } from './email-banner.tsx';
 import { DueRemindersBadge } from './due-reminders-badge.tsx';
 import { showToast } from './toast.tsx';
 
@@ -16,6 +17,7 @@ export const NAV_ITEMS: ReadonlyArray<{ href: string; label: string }> = [
   { href: '/scoring', label: 'Scoring' },
   { href: '/analytics', label: 'Analytics' },
   { href: '/api-keys', label: 'API keys' },
+  { href: '/settings', label: 'Settings' },
 ];
 
 export function Logo() {
@@ -94,6 +96,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
           </nav>
         </div>
       </header>
+      <EmailBanner />
       <main id="main" class="main" tabIndex={-1}>
         {children}
       </main>

@@ -48,6 +48,9 @@ export function LoginPage({ query }: RouteProps) {
           required
           {...field('password')}
         />
+        <p class="small">
+          <Link href="/forgot-password">Forgot password?</Link>
+        </p>
         <Button type="submit" class="btn-block" loading={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </Button>

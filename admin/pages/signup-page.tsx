@@ -8,6 +8,7 @@ import { AuthLayout } from '../components/layout.tsx';
 import { clearToasts } from '../components/toast.tsx';
 import type { FieldErrors } from '../forms.ts';
 import { HOME_PATH, Link, navigate, type RouteProps, safeNextPath, withNext } from '../router.tsx';
+import { useState } from 'preact/hooks';
 import { useForm } from '../use-form.ts';
 
 const IDS = { username: 'signup-username', email: 'signup-email', password: 'signup-password' };
@@ -27,12 +28,17 @@ function validate(values: { username: string; email: string; password: string })
 
 export function SignupPage({ query }: RouteProps) {
   const next = query.get('next');
+  const [checkEmail, setCheckEmail] = useState(false);
   const { field, problem, busy, submit } = useForm({
     initial: { username: '', email: '', password: '' },
     ids: IDS,
     validate,
     send: async ({ username, email, password }) => {
-      await signUp({ username: username.trim(), email: email.trim(), password });
+      const session = await signUp({ username: username.trim(), email: email.trim(), password });
+      if (!session) {
+        setCheckEmail(true);
+        return;
+      }
       clearToasts();
       navigate(safeNextPath(next, HOME_PATH), { replace: true });
     },
@@ -52,7 +58,10 @@ export function SignupPage({ query }: RouteProps) {
         </p>
       }
     >
-      <form class="form" onSubmit={submit} noValidate>
+      {checkEmail && (
+        <p role="status">Check your email to continue.</p>
+      )}
+      <form class="form" onSubmit={submit} noValidate hidden={checkEmail}>
         <FormError problem={problem} />
         <Field
           label="Your name"

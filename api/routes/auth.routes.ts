@@ -1,6 +1,6 @@
 import { ZAuthAnswer, ZLoginBody, ZSignupBody } from '#core/accounts/account-schemas.ts';
 import { createSession, deleteSession, signSessionToken } from '#core/accounts/sessions.ts';
-import { signUp } from '#core/accounts/sign-up.ts';
+import { registerAccount } from '#core/accounts/sign-up.ts';
 import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
 import { AppError } from '#core/errors.ts';
@@ -14,8 +14,11 @@ import type { RouteRegistry } from '../route.ts';
 export const SIGNUPS_PER_IP_PER_HOUR = 20;
 
 function toUserJson(u: User) {
-  return { userId: u.userId, username: u.username, email: u.email, createdAt: u.createdAt.toISOString() };
+  return { userId: u.userId, username: u.username, email: u.email, createdAt: u.createdAt.toISOString(), emailVerified: u.emailVerifiedAt != null };
 }
+
+/** What signup answers for an address that already has an account (docs/email.md, "Signup does not reveal accounts"). */
+export const SIGNUP_CHECK_EMAIL_ANSWER = { status: 'check_email', message: 'Check your email to continue.' } as const;
 
 export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const { redis, config, logger } = deps;
@@ -34,10 +37,18 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   routes.add({
     method: 'post', path: '/v1/auth/signup', tag: 'accounts', auth: 'public', summary: 'Create an account and log in',
     body: ZSignupBody,
-    responses: { 201: { description: 'Signed up; session cookie set', schema: ZAuthAnswer }, 409: { description: 'Email already registered' } },
+    responses: {
+      201: { description: 'Signed up; session cookie set; a verification email is on its way', schema: ZAuthAnswer },
+      202: { description: 'Nothing to show: the owner of a registered address is emailed instead (no account is revealed)' },
+    },
     before: [async (ctx, next) => { await signupIp.consume(ctx.ip); return next(); }],
     handler: async (ctx, { body, now }) => {
-      const user = await signUp({ em: ctx.state.em, input: body });
+      const user = await registerAccount({ em: ctx.state.em, input: body, now, queues: deps.queues, log: ctx.state.log });
+      if (!user) {
+        ctx.status = 202;
+        ctx.body = SIGNUP_CHECK_EMAIL_ANSWER;
+        return;
+      }
       ctx.status = 201;
       ctx.body = await startSession(ctx, user, now);
     },
@@ -82,7 +93,12 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     responses: { 200: { description: 'Current user', schema: ZAuthAnswer }, 401: { description: 'Not logged in' } },
     handler: async (ctx, { tenant }) => {
       const user = await ctx.state.em.findOneOrFail(UserSchema, { userId: tenant.userId });
-      ctx.body = { user: toUserJson(user), csrfToken: ctx.state.auth?.via === 'session' ? ctx.state.auth.csrfToken : null };
+      ctx.body = {
+        user: toUserJson(user),
+        csrfToken: ctx.state.auth?.via === 'session' ? ctx.state.auth.csrfToken : null,
+        // Without SMTP_URL the worker writes emails to its log; the admin says so.
+        mailer: { configured: config.SMTP_URL !== undefined },
+      };
     },
   });
 }

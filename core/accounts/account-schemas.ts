@@ -25,5 +25,10 @@ export const ZUserJson = z.object({
   username: z.string(),
   email: z.string(),
   createdAt: z.iso.datetime(),
+  emailVerified: z.boolean().describe('The address was confirmed with the link emailed after signup'),
 });
-export const ZAuthAnswer = z.object({ user: ZUserJson, csrfToken: z.string().nullable().describe('null when authenticated with an API key') });
+export const ZAuthAnswer = z.object({
+  user: ZUserJson,
+  csrfToken: z.string().nullable().describe('null when authenticated with an API key'),
+  mailer: z.object({ configured: z.boolean().describe('false: SMTP_URL is unset and emails go to the server log') }).optional().describe('GET /v1/auth/me only'),
+});

@@ -12,6 +12,8 @@ export const UserSchema = defineEntity({
     /** TEXT as in the seed: an argon2 PHC string's length depends on its parameters. */
     passwordHash: p.text(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    /** When the user proved the address (the verification link); null until then. */
+    emailVerifiedAt: p.datetime().nullable(),
   },
 });
 export type User = InferEntity<typeof UserSchema>;

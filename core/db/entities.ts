@@ -7,6 +7,7 @@ import { LeadAnalyticSchema } from '../events/lead-analytic.entity.ts';
 import { VisitorSchema } from '../events/visitor.entity.ts';
 import { InquirySchema } from '../inquiries/inquiry.entity.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
+import { NotificationAttemptSchema, NotificationSchema } from '../notifications/notification.entity.ts';
 import { FollowUpReminderSchema } from '../reminders/follow-up-reminder.entity.ts';
 import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts';
 import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
@@ -34,5 +35,7 @@ export const ENTITIES = [
   WebhookAttemptSchema,
   AccountTokenSchema,
   NotificationPreferencesSchema,
+  NotificationSchema,
+  NotificationAttemptSchema,
   ReminderSettingsSchema,
 ];

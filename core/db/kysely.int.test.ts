@@ -8,7 +8,7 @@ const t = useTestOrm();
 // lacks a listed column or has one not listed, and the test below compares it with Postgres.
 type Columns = { [T in keyof DB]: { [C in keyof DB[T]]-?: true } };
 const COLUMNS: Columns = {
-  users: { user_id: true, username: true, email: true, password_hash: true, created_at: true },
+  users: { user_id: true, username: true, email: true, password_hash: true, created_at: true, email_verified_at: true },
   sessions: { session_id: true, token_hash: true, user_id: true, csrf_token: true, created_at: true, expires_at: true, last_seen_at: true, ip: true, user_agent: true },
   api_keys: { api_key_id: true, user_id: true, name: true, prefix: true, key_hash: true, scope: true, created_at: true, expires_at: true, last_used_at: true },
   sites: { site_id: true, user_id: true, name: true, public_key: true, allowed_origins: true, settings: true, enabled: true, last_event_at: true, created_at: true, updated_at: true },
@@ -42,6 +42,11 @@ const COLUMNS: Columns = {
     quiet_hours_enabled: true, quiet_start: true, quiet_end: true, digest_hour: true, time_zone: true, unsubscribe_token: true, created_at: true, updated_at: true,
   },
   webhook_attempts: { attempt_id: true, delivery_id: true, attempted_at: true, status_code: true, duration_ms: true, response_excerpt: true, error: true },
+  notifications: {
+    notification_id: true, user_id: true, kind: true, lead_id: true, inquiry_id: true, reminder_id: true, endpoint_id: true, dedupe_key: true, data: true, status: true,
+    send_at: true, attempt_count: true, next_attempt_at: true, leased_until: true, lease_token: true, last_error: true, sent_at: true, created_at: true, updated_at: true,
+  },
+  notification_attempts: { attempt_id: true, notification_id: true, attempted_at: true, ok: true, response_code: true, error: true, duration_ms: true, transport: true, message_id: true },
 };
 
 async function insertUser(em: Parameters<typeof db>[0], userId: string, username: string) {

@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 
 /** One queue per concern; a BullMQ Worker serves each queue that has handlers. */
-export const QUEUE_NAMES = ['leads', 'reminders', 'webhooks', 'maintenance'] as const;
+export const QUEUE_NAMES = ['leads', 'reminders', 'webhooks', 'notifications', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**

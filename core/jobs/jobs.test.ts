@@ -14,6 +14,7 @@ const SAMPLES: { [K in KeyedJobKey]: Parameters<(typeof JOBS)[K]['jobId']>[0] } 
   scoreLead: { leadId: uuid },
   stitchVisitor: { siteId: uuid, visitorId: `${'_-aZ09'.repeat(10)}abcd` },
   rescoreUser: { userId: uuid, version: 2_147_483_647 },
+  sendNotification: { notificationId: uuid, dueAt: 8_640_000_000_000_000 },
   fireReminder: { reminderId: uuid, dueAt: 8_640_000_000_000_000 },
   deliverWebhook: { deliveryId: uuid, dueAt: 8_640_000_000_000_000 },
 };

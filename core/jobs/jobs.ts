@@ -45,6 +45,22 @@ export const JOBS = {
     jobId: ({ userId, version }) => `rescore-${userId}-${version}`,
   }),
   /**
+   * Send one email (`notifications` row), due at `dueAt` (epoch ms). The id names the row and its
+   * due time, so a retry — a new due time — gets a new job even while the failing one is still
+   * running, and the sweeper's wake-up for the same due time is a no-op. Postgres holds the retry
+   * schedule (EMAIL_RETRY_SCHEDULE).
+   */
+  sendNotification: defineJob({
+    queue: 'notifications',
+    name: 'notifications.send',
+    payload: z.object({ notificationId: z.uuid(), dueAt: z.number().int().nonnegative() }),
+    jobId: ({ notificationId, dueAt }) => `notify-${notificationId}-${dueAt}`,
+    retries: 'postgres',
+    options: { removeOnComplete: true },
+  }),
+  /** Write the morning digest of every user whose local digest hour has come (scheduled, like the sweep). */
+  sendDigests: defineJob({ queue: 'maintenance', name: 'maintenance.digests', payload: z.object({}) }),
+  /**
    * Fire one follow-up reminder at its time (delayed job): `pending` → `due` and its `reminder.due`
    * event, claimed in Postgres so it fires once. The id carries the time the reminder is
    * scheduled for (`dueAt`, epoch ms) as well as its id: rescheduling (edit, snooze) writes a new

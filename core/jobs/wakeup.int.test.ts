@@ -130,9 +130,11 @@ describe('enqueueAfterCommit', () => {
       });
       expect(events.outcome).toBe('stored');
       const all = lines.filter((l) => l.level === 40).map((l) => l.jobId).sort();
-      // Plus the inquiry's "unanswered" reminder job (core/reminders), which the sweeper sends at its time.
+      // Plus the inquiry's "unanswered" reminder job (core/reminders), which the sweeper sends at its time,
+      // and its email alert (core/notifications), an outbox row too.
       expect(all.filter((id) => id.startsWith('reminder-'))).toHaveLength(1);
-      const warned = all.filter((id) => !id.startsWith('reminder-'));
+      expect(all.filter((id) => id.startsWith('notify-'))).toHaveLength(1);
+      const warned = all.filter((id) => !id.startsWith('reminder-') && !id.startsWith('notify-'));
       expect(warned).toEqual([
         `score-${events.leadId}`, `score-${inquiry.leadId}`, `stitch-${siteId}-v_offline`, `stitch-${siteId}-v_offline_2`,
       ].sort());

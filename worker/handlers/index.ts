@@ -6,6 +6,8 @@ import { deliverWebhookHandler } from './deliver-webhook.handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
 import { rescoreAllHandler } from './rescore-all.handler.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
+import { sendDigestsHandler } from './send-digest.handler.ts';
+import { sendNotificationHandler } from './send-notification.handler.ts';
 import { stitchVisitorHandler } from './stitch-visitor.handler.ts';
 import { sweepHandler } from './sweep.handler.ts';
 
@@ -17,6 +19,8 @@ export const HANDLERS = {
   sweep: sweepHandler,
   deliverWebhook: deliverWebhookHandler,
   refreshScores: refreshScoresHandler,
+  sendNotification: sendNotificationHandler,
+  sendDigests: sendDigestsHandler,
   fireReminder: fireReminderHandler,
 } satisfies HandlerTable;
 
@@ -31,4 +35,5 @@ export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { webhooks:
 export const SCHEDULES: Partial<Record<JobKey, number>> = {
   sweep: 30_000,
   refreshScores: 60 * 60_000,
+  sendDigests: 15 * 60_000,
 };

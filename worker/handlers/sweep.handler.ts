@@ -1,5 +1,7 @@
 import { findUnstitchedVisitors } from '#core/events/find-unstitched-visitors.ts';
 import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { findDueNotifications } from '#core/notifications/claim-notification.ts';
+import { createNotificationWakeup } from '#core/notifications/record-notification.ts';
 import { findLeadsAwaitingRescore } from '#core/leads/find-leads-awaiting-rescore.ts';
 import { findOverduePendingReminders } from '#core/reminders/fire-reminder.ts';
 import { createReminderWakeup } from '#core/reminders/reminder-wakeup.ts';
@@ -24,13 +26,15 @@ export const SWEEP_LIMIT = 500;
  * - `leads.score` for leads flagged `needs_rescore` for more than 5 s;
  * - `leads.stitch` for visitors linked to a lead whose events are not stitched yet;
  * - `leads.rescore-all` for rules versions whose rescore has not finished after a minute — also
- *   when its job failed for good (the failed job, kept for inspection, is replaced).
+ *   when its job failed for good (the failed job, kept for inspection, is replaced);
  * - `reminders.fire` for pending reminders more than 5 s past their time (Redis flushed, worker
  *   down, a wake-up lost after its commit). Same id as the original job; the claim in Postgres
- *   makes a reminder fire once even if both run.
+ *   makes a reminder fire once even if both run;
  * - `webhooks.deliver` for pending webhook deliveries that are due (a lost wake-up, a lease
  *   that expired because the worker died); the job id carries the due time, so a delivery whose
- *   job is still waiting is not doubled.
+ *   job is still waiting is not doubled;
+ * - `notifications.send` for pending emails that are due (quiet hours over, a retry time, a lapsed
+ *   lease), with the id of the original wake-up, so a live job makes it a no-op.
  */
 export const sweepHandler = defineHandler('sweep', async (ctx) => {
   const now = ctx.now();
@@ -39,6 +43,8 @@ export const sweepHandler = defineHandler('sweep', async (ctx) => {
   const rescores = await findUnfinishedRescores(ctx.em, { now, olderThanMs: SWEEP_RESCORE_ALL_AFTER_MS, limit: SWEEP_LIMIT });
   const reminders = await findOverduePendingReminders(ctx.em, { now, graceMs: SWEEP_REMINDER_AFTER_MS, limit: SWEEP_LIMIT });
   const deliveries = await findDueWebhookDeliveries({ em: ctx.em, now, limit: SWEEP_LIMIT });
+  // Emails due (their time came, a retry, a lapsed lease) whose job may be lost: same job id as the original wake-up.
+  const notifications = await findDueNotifications(ctx.em, { now, limit: SWEEP_LIMIT });
   await enqueueAfterCommit(
     ctx.queues,
     [
@@ -47,12 +53,16 @@ export const sweepHandler = defineHandler('sweep', async (ctx) => {
       ...rescores.map((r) => createWakeup('rescoreUser', { userId: r.userId, version: r.version })),
       ...reminders.map((r) => createReminderWakeup(r.reminderId, r.reminderDate)),
       ...toDeliveryWakeups(deliveries.map((d) => ({ deliveryId: d.deliveryId, at: d.dueAt }))),
+      ...notifications.map((n) => createNotificationWakeup(n.notificationId, n.dueAt)),
     ],
     ctx.log,
     { replaceFinished: true },
   );
 
-  const result = { rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length, reminders: reminders.length, webhookDeliveries: deliveries.length };
-  if (leadIds.length || visitors.length || rescores.length || reminders.length || deliveries.length) ctx.log.info(result, 'sweep re-enqueued work');
+  const result = {
+    rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length, reminders: reminders.length,
+    webhookDeliveries: deliveries.length, notifications: notifications.length,
+  };
+  if (Object.values(result).some((n) => n > 0)) ctx.log.info(result, 'sweep re-enqueued work');
   return result;
 });

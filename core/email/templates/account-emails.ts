@@ -94,3 +94,35 @@ export function renderPasswordResetEmail(a: AccountEmailInput): EmailContent {
     headers: accountHeaders(),
   };
 }
+
+/**
+ * Someone tried to sign up with an address that already has an account. Signup answers them
+ * exactly as it answers a new address (docs/email.md, "Signup does not reveal accounts"); the
+ * owner learns of it here, with the way back in if it was them.
+ */
+export function renderSignupAttemptEmail(a: { username: string; loginUrl: string; resetUrl: string }): EmailContent {
+  const name = cleanHeaderText(a.username, 50) || 'there';
+  const loginUrl = requireLink(a.loginUrl);
+  const resetUrl = requireLink(a.resetUrl);
+  const subject = 'Someone tried to sign up to Porchlight with your email address';
+  const body = html`<h1 style="font-size:20px;margin:0 0 8px">You already have an account</h1>
+<p style="margin:0 0 12px">Hi ${name}, someone just tried to create a Porchlight account with this email address. No new account was created and yours is unchanged.</p>
+<p style="margin:0 0 12px">If it was you, log in instead — or reset your password if you forgot it.</p>
+<p style="margin:16px 0">${button(loginUrl, 'Log in')}${button(resetUrl, 'Reset password')}</p>`;
+  const text = [
+    `Hi ${name},`,
+    '',
+    'Someone just tried to create a Porchlight account with this email address. No new account was created and yours is unchanged.',
+    '',
+    `If it was you, log in: ${loginUrl}`,
+    `Forgot your password? ${resetUrl}`,
+    '',
+    'If it was not you, you can ignore this email.',
+  ].join('\n');
+  return {
+    subject,
+    html: renderHtmlDocument({ title: subject, preheader: 'No new account was created; yours is unchanged.', body, footer: html`If it was not you, you can ignore this email.` }),
+    text,
+    headers: accountHeaders(),
+  };
+}

@@ -1,0 +1,146 @@
+// Alert settings: which emails the realtor gets, quiet hours, the morning digest and the time zone
+// they are read in. Saved as one PATCH; the answer (the stored settings) replaces the form.
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, errorMessage, type NotificationPreferences, notificationsApi, useSession } from '../api-client.ts';
+import { Button } from '../components/button.tsx';
+import { EmptyState } from '../components/empty-state.tsx';
+import { CheckboxField, Field } from '../components/field.tsx';
+import { PageHeader, useDocumentTitle } from '../components/layout.tsx';
+import { Loading } from '../components/spinner.tsx';
+import { showToast } from '../components/toast.tsx';
+import { useApi } from '../use-api.ts';
+
+type Values = Omit<NotificationPreferences, 'updatedAt'>;
+
+const ALERTS: ReadonlyArray<{ key: keyof Values & `alert${string}`; label: string; hint: string }> = [
+  { key: 'alertNewInquiry', label: 'New inquiry', hint: 'Within seconds of a message from your site, with one tap to call or reply.' },
+  { key: 'alertLeadHot', label: 'Lead turned hot', hint: 'When a lead’s score crosses into the hot band.' },
+  { key: 'alertReminderDue', label: 'Reminder due', hint: 'When a follow-up reminder falls due.' },
+  { key: 'alertEndpointDisabled', label: 'Webhook endpoint disabled', hint: 'When Porchlight stops sending to one of your webhook endpoints.' },
+  { key: 'alertDigest', label: 'Morning digest', hint: 'Today’s reminders and new hot leads, once a day at the hour below.' },
+];
+
+const HOURS = Array.from({ length: 24 }, (_, h) => h);
+
+function timeZones(current: string): string[] {
+  const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return [...new Set([current, browser, ...all])].filter(Boolean).sort();
+}
+
+function toValues(p: NotificationPreferences): Values {
+  const { updatedAt: _, ...values } = p;
+  return values;
+}
+
+export function SettingsPage() {
+  useDocumentTitle('Settings');
+  const { data, error, loading, reload } = useApi((signal) => notificationsApi.get({ signal }), []);
+  if (data === undefined) {
+    return (
+      <>
+        <PageHeader title="Settings" />
+        {loading ? (
+          <Loading label="Loading your alert settings…" />
+        ) : (
+          <EmptyState title="Could not load your alert settings" action={<Button onClick={reload}>Try again</Button>}>
+            <p>{errorMessage(error)}</p>
+          </EmptyState>
+        )}
+      </>
+    );
+  }
+  return <SettingsForm initial={data} />;
+}
+
+function SettingsForm({ initial }: { initial: NotificationPreferences }) {
+  const session = useSession();
+  const [values, setValues] = useState<Values>(toValues(initial));
+  const [saved, setSaved] = useState<Values>(toValues(initial));
+  const [busy, setBusy] = useState(false);
+  const [status, setStatus] = useState<{ tone: 'ok' | 'error'; text: string } | null>(null);
+  const zones = timeZones(initial.timeZone);
+  const dirty = JSON.stringify(values) !== JSON.stringify(saved);
+  useEffect(() => {
+    if (dirty) setStatus(null);
+  }, [dirty]);
+
+  const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => ({ ...v, [key]: value }));
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setStatus(null);
+    try {
+      const stored = toValues(await notificationsApi.update(values));
+      setValues(stored);
+      setSaved(stored);
+      setStatus({ tone: 'ok', text: 'Saved.' });
+      showToast('Alert settings saved.');
+    } catch (err) {
+      const issues = err instanceof ApiError ? err.fieldIssues.map((i) => i.message).join(' ') : '';
+      setStatus({ tone: 'error', text: issues || errorMessage(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Settings" description={<>Email alerts go to <strong>{session?.user.email}</strong>.</>} />
+      <form class="card card-body-padded form settings-form" onSubmit={save} noValidate>
+        <fieldset>
+          <legend>Email me when</legend>
+          {ALERTS.map((a) => (
+            <CheckboxField key={a.key} id={`settings-${a.key}`} label={a.label} hint={a.hint} checked={values[a.key]} onChange={(e) => set(a.key, e.currentTarget.checked)} />
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Quiet hours</legend>
+          <CheckboxField
+            id="settings-quiet"
+            label="Hold alerts during quiet hours"
+            hint="Alerts that arrive then are sent when quiet hours end; nothing is lost."
+            checked={values.quietHoursEnabled}
+            onChange={(e) => set('quietHoursEnabled', e.currentTarget.checked)}
+          />
+          <div class="settings-row">
+            <Field label="From" type="time" id="settings-quiet-start" value={values.quietStart} disabled={!values.quietHoursEnabled} onInput={(e) => set('quietStart', e.currentTarget.value)} />
+            <Field label="Until" type="time" id="settings-quiet-end" value={values.quietEnd} disabled={!values.quietHoursEnabled} onInput={(e) => set('quietEnd', e.currentTarget.value)} />
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Time and digest</legend>
+          <div class="settings-row">
+            <div class="field">
+              <label class="field-label" for="settings-digest-hour">Digest hour</label>
+              <select id="settings-digest-hour" class="input select" value={String(values.digestHour)} onChange={(e) => set('digestHour', Number(e.currentTarget.value))}>
+                {HOURS.map((h) => (
+                  <option key={h} value={String(h)}>{`${String(h).padStart(2, '0')}:00`}</option>
+                ))}
+              </select>
+            </div>
+            <div class="field">
+              <label class="field-label" for="settings-time-zone">Time zone</label>
+              <select id="settings-time-zone" class="input select" value={values.timeZone} onChange={(e) => set('timeZone', e.currentTarget.value)}>
+                {zones.map((z) => (
+                  <option key={z} value={z}>{z.replaceAll('_', ' ')}</option>
+                ))}
+              </select>
+            </div>
+          </div>
+        </fieldset>
+        <div class="form-actions">
+          <Button type="submit" loading={busy} disabled={!dirty && !busy}>
+            {busy ? 'Saving…' : 'Save settings'}
+          </Button>
+          {status && (
+            <span class={`save-status ${status.tone === 'error' ? 'form-error' : 'muted'}`} role={status.tone === 'error' ? 'alert' : 'status'}>
+              {status.text}
+            </span>
+          )}
+        </div>
+      </form>
+    </>
+  );
+}

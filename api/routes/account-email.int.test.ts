@@ -1,0 +1,184 @@
+// Account emails and alert settings over HTTP, with a real SMTP server and worker: verification
+// and reset links work once and expire, signup and "forgot password" reveal no accounts, the
+// settings are per user and validated, unsubscribe links need a POST.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORGOT_PASSWORD_PER_EMAIL_IP } from '#api/routes/account-email.routes.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeRealtor } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
+import { type CapturedMail, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: TestWorker;
+
+const to = (address: string, subject: RegExp) => (m: CapturedMail) => m.envelope.to.includes(address) && subject.test(m.subject);
+function tokenIn(mail: CapturedMail, page: string): string {
+  const match = new RegExp(`/app/${page}#token=([A-Za-z0-9_-]+)`).exec(mail.text);
+  if (!match) throw new Error(`no ${page} link in: ${mail.text}`);
+  return match[1];
+}
+const uniqueEmail = () => `agent-${randomUUID().slice(0, 8)}@example.com`;
+
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  server = await startTestServer({ SMTP_URL: smtp.url });
+  worker = await startTestWorker(server);
+});
+afterAll(async () => {
+  await worker.close();
+  await server.close();
+  await smtp.close();
+});
+
+describe('email verification', () => {
+  it('signup emails a link that verifies the address once; /me says so and that email is configured', async () => {
+    const realtor = await makeRealtor(server, { email: uniqueEmail() });
+    const me = await realtor.client.get('/v1/auth/me');
+    expect(me.body.user.emailVerified).toBe(false);
+    expect(me.body.mailer).toEqual({ configured: true });
+
+    const mail = await smtp.waitFor(to(realtor.email, /Confirm your email/));
+    const token = tokenIn(mail, 'verify-email');
+    const anon = new ApiClient(server.url);
+    expect((await anon.post('/v1/auth/verify-email', { token })).status).toBe(200);
+    expect((await realtor.client.get('/v1/auth/me')).body.user.emailVerified).toBe(true);
+    const again = await anon.post('/v1/auth/verify-email', { token });
+    expect(again.status).toBe(410);
+    expect(again.body.error.code).toBe('token_used');
+    // The raw token lives on the outbox row only until the email is sent.
+    const rows = await server.sql<{ data: unknown }>(`select data from notifications where user_id = $1 and kind = 'verify_email'`, [realtor.userId]);
+    expect(rows).toEqual([{ data: null }]);
+  });
+
+  it('resend sends a new link and the old one stops working; an expired link is refused', async () => {
+    const realtor = await makeRealtor(server, { email: uniqueEmail() });
+    const first = tokenIn(await smtp.waitFor(to(realtor.email, /Confirm your email/)), 'verify-email');
+    const before = smtp.messages.length;
+    expect((await realtor.client.post('/v1/auth/verify-email/resend')).status).toBe(202);
+    const second = tokenIn(await smtp.waitFor((m) => smtp.messages.indexOf(m) >= before && to(realtor.email, /Confirm your email/)(m)), 'verify-email');
+    expect(second).not.toBe(first);
+    expect((await new ApiClient(server.url).post('/v1/auth/verify-email', { token: first })).body.error.code).toBe('token_invalid');
+
+    await server.sql(`update account_tokens set expires_at = now() - interval '1 second' where user_id = $1`, [realtor.userId]);
+    const expired = await new ApiClient(server.url).post('/v1/auth/verify-email', { token: second });
+    expect(expired.status).toBe(410);
+    expect(expired.body.error.code).toBe('token_expired');
+  });
+
+  it('rejects a malformed token body with a 400', async () => {
+    const res = await new ApiClient(server.url).post('/v1/auth/verify-email', { token: '' });
+    expect(res.status).toBe(400);
+    expect((await new ApiClient(server.url).post('/v1/auth/verify-email', { token: 'x'.repeat(101) })).status).toBe(400);
+  });
+});
+
+describe('signup does not reveal accounts', () => {
+  it('a registered address gets a neutral 202, creates nothing, and its owner is told by email', async () => {
+    const owner = await makeRealtor(server, { email: uniqueEmail() });
+    const [{ count: before }] = await server.sql<{ count: number }>('select count(*)::int as count from users');
+    const res = await new ApiClient(server.url).post('/v1/auth/signup', { username: 'Mallory', email: owner.email.toUpperCase(), password: 'another long password' });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ status: 'check_email', message: 'Check your email to continue.' });
+    expect(res.headers.getSetCookie()).toEqual([]);
+    const [{ count: after }] = await server.sql<{ count: number }>('select count(*)::int as count from users');
+    expect(after).toBe(before);
+    const mail = await smtp.waitFor(to(owner.email, /tried to sign up/));
+    expect(mail.text).toContain('/app/forgot-password');
+  });
+});
+
+describe('forgot and reset password', () => {
+  it('answers an unknown address exactly like a known one', async () => {
+    const known = await makeRealtor(server, { email: uniqueEmail() });
+    const a = await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: known.email });
+    const b = await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: uniqueEmail() });
+    expect(a.status).toBe(202);
+    expect(b.status).toBe(a.status);
+    expect(b.body).toEqual(a.body);
+    await smtp.waitFor(to(known.email, /Reset your Porchlight password/));
+  });
+
+  it('a reset link sets the password once, ends every session, and expires', async () => {
+    const realtor = await makeRealtor(server, { email: uniqueEmail() });
+    await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: realtor.email });
+    const token = tokenIn(await smtp.waitFor(to(realtor.email, /Reset your Porchlight password/)), 'reset-password');
+    const anon = new ApiClient(server.url);
+    expect((await anon.post('/v1/auth/reset-password', { token, password: 'short' })).status).toBe(400);
+    expect((await anon.post('/v1/auth/reset-password', { token, password: 'a brand new passphrase' })).status).toBe(204);
+    expect((await realtor.client.get('/v1/auth/me')).status).toBe(401);
+    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: realtor.email, password: 'a brand new passphrase' })).status).toBe(200);
+    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(401);
+    const reused = await anon.post('/v1/auth/reset-password', { token, password: 'yet another passphrase' });
+    expect(reused.status).toBe(410);
+    expect(reused.body.error.code).toBe('token_used');
+
+    const before = smtp.messages.length;
+    await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: realtor.email });
+    const late = tokenIn(await smtp.waitFor((m) => smtp.messages.indexOf(m) >= before && to(realtor.email, /Reset your/)(m)), 'reset-password');
+    await server.sql(`update account_tokens set expires_at = now() - interval '1 second' where user_id = $1 and purpose = 'password_reset'`, [realtor.userId]);
+    expect((await anon.post('/v1/auth/reset-password', { token: late, password: 'yet another passphrase' })).body.error.code).toBe('token_expired');
+  });
+
+  it('limits requests per address and IP', async () => {
+    const email = uniqueEmail();
+    const client = new ApiClient(server.url);
+    for (let i = 0; i < FORGOT_PASSWORD_PER_EMAIL_IP; i++) expect((await client.post('/v1/auth/forgot-password', { email })).status).toBe(202);
+    const limited = await client.post('/v1/auth/forgot-password', { email });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await client.post('/v1/auth/forgot-password', { email: 'not an email' })).status).toBe(400);
+  });
+});
+
+describe('notification preferences', () => {
+  it('are per user: a change by one realtor is invisible to another', async () => {
+    const a = await makeRealtor(server);
+    const b = await makeRealtor(server);
+    const initial = await a.client.get('/v1/notification-preferences');
+    expect(initial.status).toBe(200);
+    expect(initial.body).toMatchObject({ alertNewInquiry: true, alertDigest: false, quietHoursEnabled: false, digestHour: 7, timeZone: 'America/New_York' });
+    const changed = await a.client.patch('/v1/notification-preferences', { alertNewInquiry: false, quietHoursEnabled: true, quietStart: '22:30', quietEnd: '06:00', digestHour: 8, timeZone: 'Europe/Berlin' });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ alertNewInquiry: false, quietStart: '22:30', timeZone: 'Europe/Berlin' });
+    expect((await a.client.get('/v1/notification-preferences')).body).toMatchObject({ alertNewInquiry: false, digestHour: 8 });
+    expect((await b.client.get('/v1/notification-preferences')).body).toMatchObject({ alertNewInquiry: true, digestHour: 7, timeZone: 'America/New_York' });
+    expect((await new ApiClient(server.url).get('/v1/notification-preferences')).status).toBe(401);
+  });
+
+  it.each([
+    ['an unknown time zone', { timeZone: 'Mars/Olympus' }],
+    ['an hour out of range', { digestHour: 24 }],
+    ['a malformed time', { quietStart: '9pm' }],
+    ['an unknown key', { userId: randomUUID() }],
+    ['an empty change', {}],
+    ['a wrong type', { alertLeadHot: 'yes' }],
+  ])('rejects %s with a 400 and changes nothing', async (_name, body) => {
+    const realtor = await makeRealtor(server);
+    const before = (await realtor.client.get('/v1/notification-preferences')).body;
+    const res = await realtor.client.patch('/v1/notification-preferences', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect((await realtor.client.get('/v1/notification-preferences')).body).toEqual(before);
+  });
+
+  it('an unsubscribe link shows a confirmation page on GET and switches the alert off only on POST (one-click)', async () => {
+    const realtor = await makeRealtor(server);
+    await realtor.client.get('/v1/notification-preferences');
+    const [{ unsubscribe_token: token }] = await server.sql<{ unsubscribe_token: string }>('select unsubscribe_token from notification_preferences where user_id = $1', [realtor.userId]);
+    const url = `${server.url}/v1/unsubscribe/${token}?alert=lead_hot`;
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<form method="post"');
+    expect((await realtor.client.get('/v1/notification-preferences')).body.alertLeadHot).toBe(true);
+
+    const click = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(click.status).toBe(200);
+    expect((await realtor.client.get('/v1/notification-preferences')).body).toMatchObject({ alertLeadHot: false, alertNewInquiry: true });
+    expect((await fetch(`${server.url}/v1/unsubscribe/nope?alert=lead_hot`, { method: 'POST' })).status).toBe(400);
+    expect((await fetch(`${server.url}/v1/unsubscribe/${token}?alert=everything`)).status).toBe(400);
+  });
+});

@@ -1,0 +1,79 @@
+// The account emails: verify the address after signup, reset a forgotten password, and tell an
+// owner that someone tried to sign up with their address. Each writes its outbox row in a
+// transaction and sends the wake-up after the commit; the worker sends the email.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { consumeAccountToken, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
+import { hashPassword } from '../accounts/passwords.ts';
+import { db } from '../db/kysely.ts';
+import type { Queues } from '../jobs/queues.ts';
+import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
+import type { Logger } from '../logger.ts';
+import { recordNotification } from './record-notification.ts';
+
+/** At most one "someone tried to sign up with your address" email per user per this period. */
+export const SIGNUP_ATTEMPT_EMAIL_PERIOD_MS = 60 * 60_000;
+
+interface Outbox {
+  queues: Queues;
+  log: Logger;
+}
+
+/** Issues a verification link and writes its email (inside the caller's transaction); returns the wake-up. */
+export async function recordEmailVerification({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<Wakeup[]> {
+  const { token, tokenId } = await issueAccountToken({ em, userId, purpose: 'email_verification', now, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+  return recordNotification({ em, userId, kind: 'verify_email', dedupeKey: `verify_email-${tokenId}`, sendAt: now, now, data: { token } });
+}
+
+/** "Resend the verification email": a new link (the old one stops working); nothing when already verified. */
+export async function resendEmailVerification({ em, userId, now, queues, log }: { em: EntityManager; userId: string; now: Date } & Outbox): Promise<{ alreadyVerified: boolean }> {
+  const user = await db(em).selectFrom('users').select('email_verified_at').where('user_id', '=', userId).executeTakeFirstOrThrow();
+  if (user.email_verified_at) return { alreadyVerified: true };
+  const wakeups = await em.transactional((tem) => recordEmailVerification({ em: tem, userId, now }));
+  await enqueueAfterCommit(queues, wakeups, log);
+  return { alreadyVerified: false };
+}
+
+/** Spends a verification link: the address is verified (idempotent for an already verified user). */
+export async function verifyEmail({ em, token, now }: { em: EntityManager; token: string; now: Date }): Promise<{ userId: string }> {
+  return em.transactional(async (tem) => {
+    const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'email_verification', now });
+    await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
+    return { userId };
+  });
+}
+
+/**
+ * "Forgot password": when the address has an account, a reset link is issued and emailed; when
+ * it has none, nothing happens. The caller answers the same either way (202), and the work done
+ * here is the same database round trips, so neither the answer nor its timing tells them apart.
+ */
+export async function requestPasswordReset({ em, email, now, queues, log }: { em: EntityManager; email: string; now: Date } & Outbox): Promise<void> {
+  const wakeups = await em.transactional(async (tem) => {
+    const user = await db(tem).selectFrom('users').select('user_id').where('email', '=', email.toLowerCase()).executeTakeFirst();
+    if (!user) return [];
+    const { token, tokenId } = await issueAccountToken({ em: tem, userId: user.user_id, purpose: 'password_reset', now, ttlMs: PASSWORD_RESET_TTL_MS });
+    return recordNotification({ em: tem, userId: user.user_id, kind: 'password_reset', dedupeKey: `password_reset-${tokenId}`, sendAt: now, now, data: { token } });
+  });
+  await enqueueAfterCommit(queues, wakeups, log);
+}
+
+/**
+ * Spends a reset link and sets the new password. Every session of the user ends (whoever had
+ * the old password is logged out), and the address counts as verified: the link proved it.
+ */
+export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{ userId: string }> {
+  const passwordHash = await hashPassword(password);
+  return em.transactional(async (tem) => {
+    const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'password_reset', now });
+    await db(tem).updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).execute();
+    await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
+    await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
+    return { userId };
+  });
+}
+
+/** Someone tried to sign up with this user's address: tell the owner (once an hour at most). */
+export async function recordSignupAttempt({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<Wakeup[]> {
+  const period = Math.floor(now.getTime() / SIGNUP_ATTEMPT_EMAIL_PERIOD_MS);
+  return recordNotification({ em, userId, kind: 'signup_attempt', dedupeKey: `signup_attempt-${userId}-${period}`, sendAt: now, now });
+}

@@ -1,0 +1,69 @@
+// The morning digest: written once per user and local day when the digest hour has come, sent with
+// today's reminders and new hot leads, and not written for users who did not ask for it.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailer } from '#core/email/mailer.ts';
+import { updateNotificationPreferences } from '#core/email/notification-preferences.ts';
+import { createLogger } from '#core/logger.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeLead, makeRealtor, makeReminder, type Realtor } from '#test/factories.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import type { HandlerContext } from '#worker/handler.ts';
+import { HANDLERS } from '#worker/handlers/index.ts';
+import { sendDigestsHandler } from '#worker/handlers/send-digest.handler.ts';
+
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: TestWorker;
+let clock = new Date('2026-12-03T11:59:00Z'); // 06:59 in New York
+let wantsDigest: Realtor;
+let noDigest: Realtor;
+
+const context = (): HandlerContext => ({
+  em: server.orm.em.fork() as EntityManager, orm: server.orm, config: server.config, queues: server.queues,
+  log: createLogger({ level: 'silent', name: 'test' }), job: {} as never, now: () => clock,
+  mailer: createMailer({ from: server.config.MAIL_FROM, logger: createLogger({ level: 'silent', name: 'test' }) }),
+});
+
+const digestRows = () => server.sql<{ user_id: string; dedupe_key: string }>(`select user_id, dedupe_key from notifications where kind = 'digest'`);
+
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  server = await startTestServer({ SMTP_URL: smtp.url });
+  worker = await startTestWorker(server, { handlers: { sendNotification: HANDLERS.sendNotification }, now: () => clock });
+  wantsDigest = await makeRealtor(server);
+  noDigest = await makeRealtor(server);
+  const em = server.orm.em.fork() as EntityManager;
+  await updateNotificationPreferences({ em, userId: wantsDigest.userId, patch: { alertDigest: true, digestHour: 7, timeZone: 'America/New_York' } });
+  await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: noDigest.userId, patch: { digestHour: 7 } });
+  const { leadId } = await makeLead(server, { userId: wantsDigest.userId, name: 'Priya Hot', scoreBand: 'hot', score: 81, createdAt: new Date('2026-12-03T02:00:00Z') });
+  await makeReminder(server, { leadId, userId: wantsDigest.userId, reminderDate: new Date('2026-12-03T15:30:00Z'), message: 'Call about the Oak St viewing' });
+  await makeReminder(server, { leadId, userId: wantsDigest.userId, reminderDate: new Date('2026-12-04T15:30:00Z'), message: 'Tomorrow, not today' });
+});
+afterAll(async () => {
+  await worker.close();
+  await server.close();
+  await smtp.close();
+});
+
+describe('morning digest', () => {
+  it('waits for the local digest hour, then is written once a day and sent with today’s items', async () => {
+    expect(await sendDigestsHandler.run(context(), {})).toEqual({ digests: 0 });
+    expect(await digestRows()).toEqual([]);
+
+    clock = new Date('2026-12-03T12:05:00Z'); // 07:05 in New York
+    expect(await sendDigestsHandler.run(context(), {})).toEqual({ digests: 1 });
+    const mail = await smtp.waitFor((m) => m.subject.startsWith('Your Porchlight morning'), { timeoutMs: 10_000 });
+    expect(mail.envelope.to).toEqual([wantsDigest.email]);
+    expect(mail.text).toContain('Call about the Oak St viewing');
+    expect(mail.text).not.toContain('Tomorrow, not today');
+    expect(mail.text).toContain('Priya Hot');
+    expect(mail.header('list-unsubscribe')).toContain('alert=digest');
+
+    clock = new Date('2026-12-03T12:20:00Z');
+    expect(await sendDigestsHandler.run(context(), {})).toEqual({ digests: 0 });
+    expect(await digestRows()).toEqual([{ user_id: wantsDigest.userId, dedupe_key: `digest-${wantsDigest.userId}-2026-12-03` }]);
+    expect(smtp.messages.filter((m) => m.subject.startsWith('Your Porchlight morning'))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,203 @@
+// Email alerts end to end: an inquiry through the widget's route reaches a real SMTP server
+// through the outbox row and the send worker; failures are retried or failed as the SMTP reply
+// says, each attempt logged; quiet hours hold an alert; a lost job is found by the sweeper.
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailer } from '#core/email/mailer.ts';
+import { updateNotificationPreferences } from '#core/email/notification-preferences.ts';
+import { createLogger } from '#core/logger.ts';
+import { recordEmailAlerts } from '#core/notifications/record-email-alerts.ts';
+import { deletePrefixedKeys, startTestServer, type TestServer } from '#test/app.ts';
+import { makeInquiry, makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { HANDLERS } from '#worker/handlers/index.ts';
+import { sweepHandler } from '#worker/handlers/sweep.handler.ts';
+import type { HandlerContext } from '#worker/handler.ts';
+
+const ORIGIN = 'https://homes.example';
+const freshIp = ipSource(7);
+
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: TestWorker | undefined;
+let realtor: Realtor;
+let siteKey: string;
+
+let phoneCounter = 1000;
+function submit(overrides: Record<string, unknown> = {}) {
+  const n = randomUUID().slice(0, 8);
+  const phone = `+1 555 010 ${phoneCounter++}`;
+  return sendIngest(`${server.url}/v1/inquiries`, {
+    site: siteKey, id: randomUUID(), visitor: `v_${n}`, name: `Buyer ${n}`, email: `buyer-${n}@example.com`, phone,
+    message: 'Is 12 Oak St still available?', listing: 'oak-12', url: `${ORIGIN}/listings/oak-12`, consent: true, hp: '', ...overrides,
+  }, { defaultOrigin: ORIGIN, nextIp: freshIp });
+}
+
+async function notificationOf(leadId: string) {
+  const [row] = await server.sql<{ notification_id: string; status: string; attempt_count: number; last_error: string | null; sent_at: Date | null; send_at: Date }>(
+    `select notification_id, status, attempt_count, last_error, sent_at, send_at from notifications where lead_id = $1 and kind = 'new_inquiry'`, [leadId],
+  );
+  return row;
+}
+
+async function attemptsOf(notificationId: string) {
+  return server.sql<{ ok: boolean; response_code: number | null; error: string | null; duration_ms: number }>(
+    'select ok, response_code, error, duration_ms from notification_attempts where notification_id = $1 order by attempted_at', [notificationId],
+  );
+}
+
+async function leadIdOf(name: string): Promise<string> {
+  const [row] = await server.sql<{ lead_id: string }>('select lead_id from leads where name = $1', [name]);
+  return row.lead_id;
+}
+
+const forLead = (name: string) => (m: { subject: string }) => m.subject.includes(name);
+
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  server = await startTestServer({ SMTP_URL: smtp.url, TRUST_PROXY: 'true', EMAIL_RETRY_SCHEDULE: '0,1,1' });
+  realtor = await makeRealtor(server);
+  siteKey = (await makeSite(realtor, { allowedOrigins: [ORIGIN] })).publicKey;
+  worker = await startTestWorker(server);
+});
+afterAll(async () => {
+  await worker?.close();
+  await server.close();
+  await smtp.close();
+});
+
+describe('new-inquiry alert', () => {
+  it('reaches the realtor within seconds, with the lead-supplied text escaped and one-tap links', async () => {
+    const name = `<img src=x onerror=alert(1)> Eve ${randomUUID().slice(0, 6)}`;
+    const message = '</a><script>alert("pwn")</script>\nSaturday works & "thanks"';
+    const res = await submit({ name, message, phone: '+1 555 010 0199' });
+    expect(res.status).toBe(202);
+    const mail = await smtp.waitFor(forLead(name.slice(-10)), { timeoutMs: 10_000, description: 'the new-inquiry alert' });
+    const leadId = await leadIdOf(name);
+
+    expect(mail.envelope.to).toEqual([realtor.email]);
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).not.toContain('<img src=x');
+    expect(mail.html).toContain('&lt;script&gt;');
+    expect(mail.text).toContain('alert("pwn")');
+    expect(mail.html).toContain(`${server.config.PUBLIC_URL}/app/leads/${leadId}`);
+    expect(mail.html).toContain('href="tel:+15550100199"');
+    expect(mail.html).toMatch(/href="mailto:buyer-[^"]+@example.com/);
+    expect(mail.header('list-unsubscribe')).toMatch(new RegExp(`^<${server.config.PUBLIC_URL}/v1/unsubscribe/[^>]+\\?alert=new_inquiry>$`));
+    expect(mail.header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+
+    await expect.poll(async () => (await notificationOf(leadId)).status).toBe('sent');
+    const row = await notificationOf(leadId);
+    expect(row.attempt_count).toBe(1);
+    expect(await attemptsOf(row.notification_id)).toEqual([expect.objectContaining({ ok: true, response_code: null, error: null })]);
+  });
+
+  it('arrives within seconds of the submission (p50 over 20 inquiries)', async () => {
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const name = `Speed ${randomUUID().slice(0, 8)}`;
+      const started = performance.now();
+      expect((await submit({ name })).status).toBe(202);
+      await smtp.waitFor(forLead(name), { timeoutMs: 10_000 });
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = latencies[Math.floor(latencies.length / 2)];
+    const p95 = latencies[Math.floor(latencies.length * 0.95) - 1];
+    console.log(`inquiry → email: p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`);
+    expect(p50).toBeLessThan(5_000);
+  });
+
+  it('is retried after a 4xx reply, with each attempt logged', async () => {
+    smtp.rejectNext(1, { code: 451, message: 'Greylisted, try again later' });
+    const name = `Grey ${randomUUID().slice(0, 8)}`;
+    expect((await submit({ name })).status).toBe(202);
+    await smtp.waitFor(forLead(name), { timeoutMs: 10_000 });
+    const leadId = await leadIdOf(name);
+    await expect.poll(async () => (await notificationOf(leadId)).status).toBe('sent');
+    const row = await notificationOf(leadId);
+    expect(row.attempt_count).toBe(2);
+    const attempts = await attemptsOf(row.notification_id);
+    expect(attempts.map((a) => [a.ok, a.response_code])).toEqual([[false, 451], [true, null]]);
+    expect(attempts[0].error).toContain('Greylisted');
+  });
+
+  it('fails for good after a 5xx reply, logged, without retrying', async () => {
+    smtp.rejectNext(1, { code: 550, message: 'No such mailbox' });
+    const before = smtp.messages.length;
+    const name = `Bounce ${randomUUID().slice(0, 8)}`;
+    expect((await submit({ name })).status).toBe(202);
+    const leadId = await leadIdOf(name);
+    await expect.poll(async () => (await notificationOf(leadId))?.status, { timeout: 10_000 }).toBe('failed');
+    const row = await notificationOf(leadId);
+    expect(row.attempt_count).toBe(1);
+    expect(row.last_error).toContain('No such mailbox');
+    expect((await attemptsOf(row.notification_id)).map((a) => [a.ok, a.response_code])).toEqual([[false, 550]]);
+    expect(smtp.messages.slice(before).some(forLead(name))).toBe(false);
+  });
+});
+
+describe('outbox recovery and quiet hours', () => {
+  const fakeContext = (now: () => Date): HandlerContext => ({
+    em: server.orm.em.fork() as EntityManager, orm: server.orm, config: server.config, queues: server.queues,
+    log: createLogger({ level: 'silent', name: 'test' }), job: {} as never, now,
+    mailer: createMailer({ from: server.config.MAIL_FROM, logger: createLogger({ level: 'silent', name: 'test' }) }),
+  });
+
+  it('with Redis flushed while an alert is pending, the sweeper sends it exactly once', async () => {
+    await worker?.close();
+    worker = undefined;
+    const name = `Flushed ${randomUUID().slice(0, 8)}`;
+    expect((await submit({ name })).status).toBe(202);
+    const leadId = await leadIdOf(name);
+    await deletePrefixedKeys(server.redis, server.config.QUEUE_PREFIX);
+    worker = await startTestWorker(server);
+    const result = await sweepHandler.run(fakeContext(() => new Date()), {});
+    expect(result).toMatchObject({ notifications: 1 });
+    await smtp.waitFor(forLead(name), { timeoutMs: 10_000 });
+    await expect.poll(async () => (await notificationOf(leadId)).status).toBe('sent');
+    await sweepHandler.run(fakeContext(() => new Date()), {});
+    const row = await notificationOf(leadId);
+    expect(row.attempt_count).toBe(1);
+    expect(await attemptsOf(row.notification_id)).toHaveLength(1);
+    expect(smtp.messages.filter(forLead(name))).toHaveLength(1);
+  });
+
+  it('holds an alert during quiet hours and sends it when they end', async () => {
+    await worker?.close();
+    let clock = new Date('2026-12-02T03:00:00Z'); // 22:00 in New York
+    worker = await startTestWorker(server, { handlers: { sendNotification: HANDLERS.sendNotification }, now: () => clock });
+    const em = server.orm.em.fork() as EntityManager;
+    await updateNotificationPreferences({ em, userId: realtor.userId, patch: { quietHoursEnabled: true, quietStart: '21:00', quietEnd: '07:00', timeZone: 'America/New_York' } });
+    const name = `Night ${randomUUID().slice(0, 8)}`;
+    const { leadId } = await makeLead(server, { userId: realtor.userId, name });
+    const { inquiryId } = await makeInquiry(server, { leadId, message: 'Late question' });
+    // The wake-up is dropped here on purpose: the sweeper alone must find the row when it is due.
+    await em.transactional((tem) => recordEmailAlerts({ em: tem, userId: realtor.userId, leadId, type: 'inquiry.created', data: { inquiryId, leadId }, now: clock, config: server.config }));
+    expect((await notificationOf(leadId)).send_at).toEqual(new Date('2026-12-02T12:00:00Z'));
+
+    clock = new Date('2026-12-02T11:59:00Z'); // 06:59: still quiet
+    await sweepHandler.run(fakeContext(() => clock), {});
+    expect((await notificationOf(leadId)).status).toBe('pending');
+
+    clock = new Date('2026-12-02T12:00:00Z'); // 07:00: quiet hours are over
+    expect(await sweepHandler.run(fakeContext(() => clock), {})).toMatchObject({ notifications: expect.any(Number) });
+    await smtp.waitFor(forLead(name), { timeoutMs: 10_000 });
+    await expect.poll(async () => (await notificationOf(leadId)).status).toBe('sent');
+    expect(await notificationOf(leadId)).toMatchObject({ status: 'sent', sent_at: new Date('2026-12-02T12:00:00Z') });
+    await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
+  });
+
+  it('erasing a lead erases its alerts and their attempt log', async () => {
+    const name = `Erased ${randomUUID().slice(0, 8)}`;
+    expect((await submit({ name })).status).toBe(202);
+    const leadId = await leadIdOf(name);
+    const [{ notification_id: id }] = await server.sql<{ notification_id: string }>('select notification_id from notifications where lead_id = $1', [leadId]);
+    expect((await realtor.client.delete(`/v1/leads/${leadId}`)).status).toBeLessThan(300);
+    expect(await server.sql('select 1 from notifications where notification_id = $1', [id])).toEqual([]);
+    expect(await server.sql('select 1 from notification_attempts where notification_id = $1', [id])).toEqual([]);
+  });
+});

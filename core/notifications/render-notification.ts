@@ -1,0 +1,152 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { EMAIL_VERIFICATION_TTL_MS, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
+import type { Config } from '../config.ts';
+import { db } from '../db/kysely.ts';
+import type { AlertKind } from '../email/alert-kinds.ts';
+import { fromWallTime, toWallTime } from '../email/local-time.ts';
+import type { OutgoingEmail } from '../email/mailer.ts';
+import { buildUnsubscribeUrl, getNotificationPreferences, isAlertEnabled } from '../email/notification-preferences.ts';
+import { buildAccountTokenUrl, renderPasswordResetEmail, renderSignupAttemptEmail, renderVerifyEmailEmail } from '../email/templates/account-emails.ts';
+import {
+  DIGEST_MAX_ITEMS,
+  renderDigestEmail,
+  renderEndpointDisabledEmail,
+  renderLeadHotEmail,
+  renderNewInquiryEmail,
+  renderReminderDueEmail,
+  type LeadSummary,
+} from '../email/templates/alert-emails.ts';
+import { adminUrl } from '../email/templates/layout.ts';
+import type { ScoreBand } from '../leads/lead.entity.ts';
+import type { ClaimedNotification } from './claim-notification.ts';
+
+/** How far back the digest looks for new hot leads. */
+export const DIGEST_HOT_LEADS_WINDOW_MS = 24 * 3_600_000;
+
+export type RenderedNotification = { email: OutgoingEmail } | { cancel: string };
+
+const ALERT_KINDS_SET = new Set<string>(['new_inquiry', 'lead_hot', 'reminder_due', 'endpoint_disabled', 'digest']);
+
+function pgDate(value: string | Date): Date {
+  if (value instanceof Date) return value;
+  return new Date(value.includes('T') ? value : value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'));
+}
+
+async function loadLead(em: EntityManager, leadId: string | null, userId: string): Promise<LeadSummary | null> {
+  if (!leadId) return null;
+  const row = await db(em)
+    .selectFrom('leads')
+    .select(['lead_id', 'name', 'email', 'phone', 'score', 'score_band'])
+    .where('lead_id', '=', leadId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row ? { leadId: row.lead_id, name: row.name, email: row.email, phone: row.phone, score: row.score, band: row.score_band as ScoreBand } : null;
+}
+
+/**
+ * Builds the email of a claimed notification from Postgres as it is now (the lead's current
+ * name, score and band; the reminder's current note), or says why it should not be sent:
+ * the user switched the alert off meanwhile, the reminder was completed, the cause is gone.
+ */
+export async function renderNotification({ em, claim, config, now }: {
+  em: EntityManager; claim: ClaimedNotification; config: Config; now: Date;
+}): Promise<RenderedNotification> {
+  const user = await db(em).selectFrom('users').select(['email', 'username', 'email_verified_at']).where('user_id', '=', claim.userId).executeTakeFirst();
+  if (!user) return { cancel: 'user deleted' };
+  const publicUrl = config.PUBLIC_URL;
+  const to = user.email;
+  const token = typeof claim.data?.token === 'string' ? claim.data.token : null;
+
+  if (claim.kind === 'verify_email') {
+    if (user.email_verified_at) return { cancel: 'address already verified' };
+    if (!token) return { cancel: 'link token missing' };
+    return { email: { to, ...renderVerifyEmailEmail({ username: user.username, url: buildAccountTokenUrl(publicUrl, 'email_verification', token), validForMs: EMAIL_VERIFICATION_TTL_MS }) } };
+  }
+  if (claim.kind === 'password_reset') {
+    if (!token) return { cancel: 'link token missing' };
+    return { email: { to, ...renderPasswordResetEmail({ username: user.username, url: buildAccountTokenUrl(publicUrl, 'password_reset', token), validForMs: PASSWORD_RESET_TTL_MS }) } };
+  }
+  if (claim.kind === 'signup_attempt') {
+    return { email: { to, ...renderSignupAttemptEmail({ username: user.username, loginUrl: adminUrl(publicUrl, '/login'), resetUrl: adminUrl(publicUrl, '/forgot-password') }) } };
+  }
+  if (!ALERT_KINDS_SET.has(claim.kind)) return { cancel: `unknown kind ${claim.kind}` };
+
+  const kind = claim.kind as AlertKind;
+  const prefs = await getNotificationPreferences({ em, userId: claim.userId });
+  if (!isAlertEnabled(prefs, kind)) return { cancel: 'alert switched off before it was sent' };
+  const ctx = { publicUrl, unsubscribeUrl: buildUnsubscribeUrl(publicUrl, prefs.unsubscribeToken, kind), timeZone: prefs.timeZone };
+
+  switch (kind) {
+    case 'new_inquiry': {
+      const lead = await loadLead(em, claim.leadId, claim.userId);
+      const inquiry = claim.inquiryId
+        ? await db(em).selectFrom('inquiries').select(['message', 'listing_ref', 'page_url', 'created_at']).where('inquiry_id', '=', claim.inquiryId).executeTakeFirst()
+        : undefined;
+      if (!lead || !inquiry) return { cancel: 'lead or inquiry deleted' };
+      return { email: { to, ...renderNewInquiryEmail({ ...ctx, lead, inquiry: { message: inquiry.message, listing: inquiry.listing_ref, pageUrl: inquiry.page_url, receivedAt: pgDate(inquiry.created_at) } }) } };
+    }
+    case 'lead_hot': {
+      const lead = await loadLead(em, claim.leadId, claim.userId);
+      if (!lead) return { cancel: 'lead deleted' };
+      return { email: { to, ...renderLeadHotEmail({ ...ctx, lead }) } };
+    }
+    case 'reminder_due': {
+      const lead = await loadLead(em, claim.leadId, claim.userId);
+      const reminder = claim.reminderId
+        ? await db(em).selectFrom('follow_up_reminders').select(['reminder_id', 'reminder_date', 'reminder_message', 'status']).where('reminder_id', '=', claim.reminderId).executeTakeFirst()
+        : undefined;
+      if (!lead || !reminder) return { cancel: 'lead or reminder deleted' };
+      if (reminder.status === 'done' || reminder.status === 'dismissed') return { cancel: `reminder ${reminder.status} before the alert was sent` };
+      return { email: { to, ...renderReminderDueEmail({ ...ctx, lead, reminder: { reminderId: reminder.reminder_id, reminderDate: pgDate(reminder.reminder_date), reminderMessage: reminder.reminder_message } }) } };
+    }
+    case 'endpoint_disabled': {
+      const endpoint = claim.endpointId
+        ? await db(em).selectFrom('webhook_endpoints').select(['endpoint_id', 'url', 'description', 'disabled_reason', 'enabled']).where('endpoint_id', '=', claim.endpointId).executeTakeFirst()
+        : undefined;
+      if (!endpoint) return { cancel: 'endpoint deleted' };
+      if (endpoint.enabled) return { cancel: 'endpoint enabled again before the alert was sent' };
+      const reason = endpoint.disabled_reason ?? (typeof claim.data?.reason === 'string' ? claim.data.reason : 'disabled');
+      return { email: { to, ...renderEndpointDisabledEmail({ ...ctx, endpoint: { endpointId: endpoint.endpoint_id, url: endpoint.url, description: endpoint.description, disabledReason: reason } }) } };
+    }
+    case 'digest': {
+      const digest = await loadDigest(em, { userId: claim.userId, timeZone: prefs.timeZone, now });
+      if (!digest.reminders.length && !digest.hotLeads.length) return { cancel: 'nothing to report today' };
+      return { email: { to, ...renderDigestEmail({ ...ctx, date: now, ...digest }) } };
+    }
+  }
+}
+
+/** Today's open reminders (local day) and the hot leads created in the last 24 hours. */
+async function loadDigest(em: EntityManager, { userId, timeZone, now }: { userId: string; timeZone: string; now: Date }) {
+  const wall = toWallTime(now, timeZone);
+  const dayStart = fromWallTime({ year: wall.year, month: wall.month, day: wall.day, hour: 0, minute: 0 }, timeZone);
+  const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
+  const dayEnd = fromWallTime({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }, timeZone);
+  const reminders = await db(em)
+    .selectFrom('follow_up_reminders as r')
+    .innerJoin('leads as l', 'l.lead_id', 'r.lead_id')
+    .select(['r.reminder_id', 'r.reminder_date', 'r.reminder_message', 'l.lead_id', 'l.name', 'l.email', 'l.phone'])
+    .where('r.user_id', '=', userId)
+    .where('r.status', 'in', ['pending', 'due'])
+    .where('r.reminder_date', '>=', dayStart.toISOString())
+    .where('r.reminder_date', '<', dayEnd.toISOString())
+    .orderBy('r.reminder_date')
+    .limit(DIGEST_MAX_ITEMS + 1)
+    .execute();
+  const hotLeads = await db(em)
+    .selectFrom('leads')
+    .select(['lead_id', 'name', 'email', 'phone', 'score'])
+    .where('user_id', '=', userId)
+    .where('score_band', '=', 'hot')
+    .where('created_at', '>=', new Date(now.getTime() - DIGEST_HOT_LEADS_WINDOW_MS).toISOString())
+    .orderBy('score', 'desc')
+    .limit(DIGEST_MAX_ITEMS + 1)
+    .execute();
+  return {
+    reminders: reminders.map((r) => ({
+      reminderId: r.reminder_id, reminderDate: pgDate(r.reminder_date), reminderMessage: r.reminder_message,
+      lead: { leadId: r.lead_id, name: r.name, email: r.email, phone: r.phone },
+    })),
+    hotLeads: hotLeads.map((l) => ({ leadId: l.lead_id, name: l.name, email: l.email, phone: l.phone, score: l.score })),
+  };
+}
