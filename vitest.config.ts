@@ -20,6 +20,8 @@ const SLOW_TEST_FILES = [
   'worker/handlers/deliver-webhook-kill.int.test.ts',
   // CSV exports of thousands of leads, and clients hanging up mid-stream.
   'api/routes/leads-export-large.int.test.ts',
+  // A throwaway redis-server stopped, frozen (SIGSTOP) and restarted under a live app.
+  'test/redis-outage.int.test.ts',
 ];
 
 export default defineConfig({

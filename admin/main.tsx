@@ -8,7 +8,6 @@ import { AuthLayout, Layout } from './components/layout.tsx';
 import { Loading } from './components/spinner.tsx';
 import { showToast, ToastRegion } from './components/toast.tsx';
 import { lazyPage } from './components/lazy-page.tsx';
-import { comingSoon } from './pages/coming-soon-page.tsx';
 import { LeadDetailPage } from './pages/lead-detail/lead-detail-page.tsx';
 import { LeadsPage } from './pages/leads-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';

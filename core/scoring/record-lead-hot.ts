@@ -1,7 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
 import type { Config } from '../config.ts';
-import { db } from '../db/kysely.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
 import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';

@@ -533,6 +533,8 @@ describe('concurrency and vanished leads', () => {
     await vi.waitFor(async () => expect(scoreRuns.some((r) => r.jobId === 'score-never-existed'), 'the job for an unknown lead').toBeTruthy(), WAIT);
     await server.queues.leads.add('leads.score', { leadId: 'not-a-uuid' }, { jobId: 'bad-payload', attempts: 1 });
     await vi.waitFor(async () => expect((await server.queues.leads.getJob('bad-payload'))?.failedReason, 'the malformed job refused').toBeTruthy(), WAIT);
+    // The worker's local 'failed' event can trail the job's state in Redis: wait for it before removing it.
+    await vi.waitFor(() => expect(failures.some((f) => f.includes('bad-payload')), 'the refusal seen by the worker').toBe(true), WAIT);
     failures.splice(failures.findIndex((f) => f.includes('bad-payload')), 1);
 
     // The worker is still healthy: the next lead scores.
