@@ -1,0 +1,121 @@
+// The outbound pattern across its channels: one domain change writes its webhook deliveries and
+// its email alerts in its own transaction (recordOutboundEvent), and the workers deliver both —
+// a signed webhook at a real receiver, an email at a real SMTP server. These cases cross the
+// channels that the webhook, reminder and email suites each test alone: a new inquiry, a lead
+// turning hot, a reminder falling due, and an endpoint disabled by a 410 (whose owner is emailed).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { WAIT } from '#test/env.ts';
+import { makeSite } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+const ORIGIN = 'https://homes.example';
+const freshIp = ipSource(11);
+
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: TestWorker;
+let receiver: TestReceiver;
+let client: ApiClient;
+let email: string;
+let siteKey: string;
+let endpointId: string;
+let secret: string;
+
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  receiver = await startTestReceiver();
+  server = await startTestServer({ SMTP_URL: smtp.url, TRUST_PROXY: 'true', WEBHOOK_RETRY_SCHEDULE: '0,1,1', EMAIL_RETRY_SCHEDULE: '0,1,1' });
+  worker = await startTestWorker(server);
+  client = new ApiClient(server.url);
+  ({ email } = await client.signUp());
+  siteKey = (await makeSite({ client }, { allowedOrigins: [ORIGIN] })).publicKey;
+  const endpoint = await client.post('/v1/webhook-endpoints', { url: receiver.url });
+  expect(endpoint.status).toBe(201);
+  ({ endpointId, secret } = endpoint.body);
+});
+afterAll(async () => {
+  await worker?.close();
+  await server?.close();
+  await receiver?.close();
+  await smtp?.close();
+});
+
+const post = (path: string, body: Record<string, unknown>) => sendIngest(`${server.url}${path}`, body, { defaultOrigin: ORIGIN, nextIp: freshIp });
+
+function inquire(name: string, visitor: string) {
+  const n = randomUUID().slice(0, 8);
+  return post('/v1/inquiries', {
+    site: siteKey, id: randomUUID(), visitor, name, email: `buyer-${n}@example.com`, message: 'Is 12 Oak St still available?',
+    listing: 'oak-12', url: `${ORIGIN}/listings/oak-12`, consent: true, hp: '',
+  });
+}
+
+const webhooksOf = (type: string, leadId: string) => receiver.received.filter((w) => w.payload.type === type && w.payload.data.leadId === leadId);
+
+async function leadIdOf(name: string): Promise<string> {
+  const [row] = await server.sql<{ lead_id: string }>('select lead_id from leads where name = $1', [name]);
+  return row.lead_id;
+}
+
+describe('one event, every channel', () => {
+  it('a widget inquiry reaches the CRM as signed lead.created and inquiry.created, and the realtor by email', async () => {
+    const name = `Ada ${randomUUID().slice(0, 6)}`;
+    expect((await inquire(name, `v_${randomUUID().slice(0, 8)}`)).status).toBe(202);
+    const leadId = await leadIdOf(name);
+    await receiver.waitFor(() => webhooksOf('inquiry.created', leadId).length === 1 && webhooksOf('lead.created', leadId).length === 1);
+    for (const w of [...webhooksOf('lead.created', leadId), ...webhooksOf('inquiry.created', leadId)]) expect(() => receiver.verify(w, secret)).not.toThrow();
+    const mail = await smtp.waitFor((m) => m.subject.includes(name), { timeoutMs: WAIT.timeout, description: 'the new-inquiry alert' });
+    expect(mail.envelope.to).toContain(email);
+    expect(mail.text).toContain(`/app/leads/${leadId}`);
+  });
+
+  it('a lead turning hot announces lead.hot to the CRM, emails the realtor and opens one "call" reminder', async () => {
+    const name = `Hot ${randomUUID().slice(0, 6)}`;
+    const visitor = `v_${randomUUID().slice(0, 8)}`;
+    // Inquiry 40 + showing request 15 + saved listing 10 = 65: over the hot threshold (60).
+    const events = ['showing_request', 'save_listing'].map((type) => ({ id: randomUUID(), type, listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` }));
+    expect((await post('/v1/collect', { site: siteKey, visitor, events })).status).toBe(202);
+    expect((await inquire(name, visitor)).status).toBe(202);
+    const leadId = await leadIdOf(name);
+    await receiver.waitFor(() => webhooksOf('lead.hot', leadId).length === 1);
+    expect(() => receiver.verify(webhooksOf('lead.hot', leadId)[0], secret)).not.toThrow();
+    expect(webhooksOf('lead.hot', leadId)[0].payload.data).toMatchObject({ leadId, previousBand: expect.any(String) });
+    await smtp.waitFor((m) => m.subject.includes(name) && /hot/i.test(m.subject), { timeoutMs: WAIT.timeout, description: 'the lead-hot alert' });
+    const reminders = await server.sql<{ kind: string; status: string }>('select kind, status from follow_up_reminders where lead_id = $1', [leadId]);
+    expect(reminders.filter((r) => r.kind === 'auto' && r.status === 'pending').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a reminder falling due is announced as reminder.due and emailed, once each', async () => {
+    const name = `Due ${randomUUID().slice(0, 6)}`;
+    expect((await inquire(name, `v_${randomUUID().slice(0, 8)}`)).status).toBe(202);
+    const leadId = await leadIdOf(name);
+    const created = await client.post(`/v1/leads/${leadId}/reminders`, { reminderDate: new Date(Date.now() + 500).toISOString(), reminderMessage: 'Send the disclosures' });
+    expect(created.status).toBe(201);
+    const reminderId = created.body.reminderId as string;
+    await receiver.waitFor((all) => all.some((w) => w.payload.type === 'reminder.due' && w.payload.data.reminderId === reminderId));
+    await smtp.waitFor((m) => m.text.includes('Send the disclosures'), { timeoutMs: WAIT.timeout, description: 'the reminder-due alert' });
+    const [row] = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
+    expect(row.status).toBe('due');
+    expect(receiver.received.filter((w) => w.payload.type === 'reminder.due' && w.payload.data.reminderId === reminderId)).toHaveLength(1);
+    expect(smtp.messages.filter((m) => m.text.includes('Send the disclosures'))).toHaveLength(1);
+  });
+
+  it('an endpoint the receiver answers 410 is disabled with its reason, and its owner is emailed', async () => {
+    receiver.answers.push({ status: 410 });
+    const test = await client.post(`/v1/webhook-endpoints/${endpointId}/test`);
+    expect(test.status).toBe(202);
+    await vi.waitFor(async () => {
+      const ep = (await client.get(`/v1/webhook-endpoints/${endpointId}`)).body;
+      expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringContaining('410') } });
+    }, WAIT);
+    const mail = await smtp.waitFor((m) => m.text.includes(receiver.url) || m.html.includes(receiver.url), { timeoutMs: WAIT.timeout, description: 'the endpoint-disabled email' });
+    expect(mail.envelope.to).toContain(email);
+    expect(mail.text).toContain('410');
+  });
+});
