@@ -21,7 +21,6 @@ describe('widget size budgets', () => {
   for (const { file, maxGzipBytes, what } of BUDGETS) {
     const size = gzipSize(file);
     it(`${file} (${what}) is ${size} B gzip, within ${maxGzipBytes} B`, () => {
-      console.log(`widget size: ${file} ${size} B gzip (budget ${maxGzipBytes} B, ${maxGzipBytes - size} B left)`);
       expect(size).toBeLessThanOrEqual(maxGzipBytes);
     });
   }

@@ -282,7 +282,6 @@ describe('speed', () => {
     }
     latencies.sort((a, b) => a - b);
     const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)];
-    console.log(`inquiry → webhook: p50 ${p(0.5).toFixed(1)} ms, p99 ${p(0.99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms (n=${latencies.length})`);
     expect(p(0.5)).toBeLessThan(2000);
   }, 60_000);
 });
