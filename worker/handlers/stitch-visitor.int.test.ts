@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findUnstitchedVisitors } from '#core/events/find-unstitched-visitors.ts';
 import { stitchVisitor } from '#core/events/stitch-visitor.ts';
+import { JOBS } from '#core/jobs/jobs.ts';
 import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
@@ -129,6 +130,10 @@ describe('the leads.stitch job on a real BullMQ worker', () => {
 
   it('re-runs safely when the sweeper enqueues a visitor again', async () => {
     const [row] = await server.sql<any>("select v.visitor_id from visitors v join leads l using (lead_id) where l.email = 'form@example.com'");
+    // The first stitch job commits before BullMQ removes it: while it still holds its id, a new add
+    // under that id is a no-op (the sweeper's next pass would catch it). Let it leave first.
+    const jobId = JOBS.stitchVisitor.jobId({ siteId, visitorId: row.visitor_id });
+    await vi.waitFor(async () => expect(await server.queues.leads.getJob(jobId), 'the first stitch job gone').toBeUndefined(), WAIT);
     await server.sql('update visitors set stitched_at = null where site_id = $1 and visitor_id = $2', [siteId, row.visitor_id]);
     const unstitched = await findUnstitchedVisitors(server.orm.em.fork() as EntityManager, 10);
     expect(unstitched.map((u) => u.visitorId)).toContain(row.visitor_id);
