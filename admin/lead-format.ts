@@ -34,19 +34,7 @@ export function leadDisplayName(lead: Pick<Lead, 'name' | 'email' | 'phone'>): s
   return lead.name?.trim() || lead.email || lead.phone || 'Unnamed lead';
 }
 
-/**
- * A URL a lead (or their browser) supplied, if it is safe to link to: absolute http(s) only, so
- * `javascript:` and `data:` never become an href. Null otherwise (show it as text instead).
- */
-export function safeHttpUrl(url: string | null | undefined): string | null {
-  if (!url) return null;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
-  } catch {
-    return null;
-  }
-}
+export { safeHttpUrl } from '#core/shared/safe-url.ts';
 
 /** "mortgage_calculator" → "Mortgage calculator". */
 export function humanize(kind: string): string {

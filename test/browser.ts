@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -35,4 +35,11 @@ export async function saveScreenshot(page: Page, name: string, opts: { fullPage?
   const path = join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
   await page.screenshot({ path, fullPage: opts.fullPage ?? true });
   return path;
+}
+
+/** A browser context signed in as `client`: it shares the API client's session cookie (the app fetches its CSRF token from /me). */
+export async function newSessionContext(browser: Browser, server: { url: string }, client: { cookie: string }, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  await context.addCookies([{ name: 'pl_session', value: client.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+  return context;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { UserSchema } from '#core/accounts/user.entity.ts';
 import { initOrm } from '#core/db/orm.ts';
 import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL } from './env.ts';
 
@@ -84,4 +85,12 @@ export function useTestOrm({ ormPoolMax = 2 }: { ormPoolMax?: number } = {}): Te
     await state.db?.drop();
   });
   return state;
+}
+
+/** Inserts a realtor user row straight through the ORM (for core tests without an app); returns its id. */
+export async function insertTestUser(orm: MikroORM): Promise<string> {
+  const em = orm.em.fork();
+  const user = em.create(UserSchema, { username: 'Realtor', email: `r${crypto.randomUUID()}@example.com`, passwordHash: 'x' });
+  await em.flush();
+  return user.userId;
 }

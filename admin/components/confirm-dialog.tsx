@@ -2,7 +2,8 @@
 // focus and maps Escape to "cancel". Focus starts on Cancel (the safe choice) and returns to
 // whatever opened the dialog.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { errorMessage } from '../api-client.ts';
 import { Button } from './button.tsx';
 
 export interface ConfirmDialogProps {
@@ -86,4 +87,30 @@ export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel
       </div>
     </dialog>
   );
+}
+
+/**
+ * The state of a confirmed action (a delete that navigates away): `ask()` opens the dialog,
+ * confirming runs `action` with a busy spinner, a failure stays in the dialog, cancelling clears
+ * it. Spread `dialog` on <ConfirmDialog>.
+ */
+export function useConfirmedAction(action: () => Promise<void>) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const onConfirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  };
+  const onCancel = () => {
+    setOpen(false);
+    setError(null);
+  };
+  return { ask: () => setOpen(true), dialog: { open, busy, error, onConfirm, onCancel } };
 }

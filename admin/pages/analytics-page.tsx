@@ -10,6 +10,7 @@ import { EmptyState } from '../components/empty-state.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { LoadError } from '../components/load-error.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { UPlotChart } from '../components/uplot-chart.tsx';
 import { humanize, SCORE_BANDS } from '../lead-format.ts';
@@ -108,13 +109,9 @@ export function AnalyticsPage({ query }: RouteProps) {
       {summary.data === undefined && summary.loading ? (
         <Loading label="Loading analytics…" />
       ) : summary.data === undefined ? (
-        <div class="form-error" role="alert">
-          <p class="form-error-title">Could not load analytics</p>
-          <p>{errorMessage(summary.error)}</p>
-          <Button variant="secondary" size="sm" onClick={summary.reload}>
-            Try again
-          </Button>
-        </div>
+        <LoadError title="Could not load analytics" onRetry={summary.reload}>
+          {errorMessage(summary.error)}
+        </LoadError>
       ) : (
         <div class={summary.loading ? 'is-refreshing' : undefined} aria-busy={summary.loading || undefined}>
           <AnalyticsBody data={summary.data} range={range} scope={siteName ?? (range.site ? 'this site' : 'all sites')} />

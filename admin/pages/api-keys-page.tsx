@@ -13,6 +13,7 @@ import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { LoadError } from '../components/load-error.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
@@ -78,13 +79,9 @@ export function ApiKeysPage() {
       {data === undefined && loading ? (
         <Loading label="Loading API keys…" />
       ) : error && data === undefined ? (
-        <div class="form-error" role="alert">
-          <p class="form-error-title">Could not load your API keys</p>
-          <p>{errorMessage(error)}</p>
-          <Button variant="secondary" size="sm" onClick={reload}>
-            Try again
-          </Button>
-        </div>
+        <LoadError title="Could not load your API keys" onRetry={reload}>
+          {errorMessage(error)}
+        </LoadError>
       ) : keys.length === 0 ? (
         <p class="muted">No API keys yet.</p>
       ) : (

@@ -9,6 +9,7 @@ import { FilterSelect } from '../components/filter-select.tsx';
 import { HouseIcon, SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { LoadError } from '../components/load-error.tsx';
+import { LoadMore } from '../components/load-more.tsx';
 import { BandBadge, ScoreMeter } from '../components/score.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -148,16 +149,7 @@ export function LeadsPage({ query }: RouteProps) {
               Showing {plural(list.items.length, 'lead')}
               {list.nextCursor ? '' : hasFilters ? ' — all that match' : ' — that’s everyone'}
             </p>
-            {list.nextCursor && (
-              <Button variant="secondary" onClick={list.loadMore} loading={list.loadingMore}>
-                {list.loadingMore ? 'Loading…' : 'Load more'}
-              </Button>
-            )}
-            {list.moreError && (
-              <p class="field-error" role="alert">
-                {list.moreError}
-              </p>
-            )}
+            <LoadMore list={list} />
           </div>
         </>
       )}

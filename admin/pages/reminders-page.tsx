@@ -3,11 +3,11 @@
 // tab regains focus, and right when the next upcoming reminder's time comes, so a reminder is
 // seen falling due without a reload. The automatic-reminder rules sit at the bottom.
 import { useEffect, useState } from 'preact/hooks';
-import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { LoadError } from '../components/load-error.tsx';
+import { LoadMore } from '../components/load-more.tsx';
 import { ReminderItem } from '../components/reminder-item.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { plural } from '../format.ts';
@@ -122,14 +122,7 @@ function ReminderSection({ title, status, list, onChanged, empty }: {
       )}
       {list.nextCursor && (
         <div class="list-footer">
-          <Button variant="secondary" size="sm" onClick={list.loadMore} loading={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : 'Load more'}
-          </Button>
-          {list.moreError && (
-            <p class="field-error" role="alert">
-              {list.moreError}
-            </p>
-          )}
+          <LoadMore list={list} size="sm" />
         </div>
       )}
     </section>

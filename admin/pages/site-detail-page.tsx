@@ -3,7 +3,7 @@ import { errorMessage, type Site, sitesApi } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
-import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { ConfirmDialog, useConfirmedAction } from '../components/confirm-dialog.tsx';
 import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -22,9 +22,6 @@ export function SiteDetailPage({ params }: RouteProps) {
 }
 
 function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void }) {
-  const [confirming, setConfirming] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
   const [toggling, setToggling] = useState(false);
 
   const save = async (values: SiteFormValues) => {
@@ -50,18 +47,11 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
     }
   };
 
-  const remove = async () => {
-    setDeleting(true);
-    setDeleteError(null);
-    try {
-      await sitesApi.remove(site.siteId);
-      navigate('/sites');
-      showToast(`Deleted “${site.name}” and its analytics events.`);
-    } catch (err) {
-      setDeleteError(errorMessage(err));
-      setDeleting(false);
-    }
-  };
+  const deletion = useConfirmedAction(async () => {
+    await sitesApi.remove(site.siteId);
+    navigate('/sites');
+    showToast(`Deleted “${site.name}” and its analytics events.`);
+  });
 
   return (
     <>
@@ -124,7 +114,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
           </h2>
           <div class="card-row">
             <p>Permanently deletes the site and its analytics events. Leads and inquiries it brought in are kept.</p>
-            <Button variant="danger" onClick={() => setConfirming(true)}>
+            <Button variant="danger" onClick={deletion.ask}>
               Delete site…
             </Button>
           </div>
@@ -136,17 +126,10 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
       </div>
 
       <ConfirmDialog
-        open={confirming}
+        {...deletion.dialog}
         title={`Delete “${site.name}”?`}
         confirmLabel="Delete site"
         danger
-        busy={deleting}
-        error={deleteError}
-        onConfirm={remove}
-        onCancel={() => {
-          setConfirming(false);
-          setDeleteError(null);
-        }}
       >
         <p>This permanently deletes:</p>
         <ul>

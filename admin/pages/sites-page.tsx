@@ -6,6 +6,7 @@ import { CodeSnippet } from '../components/code-snippet.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { LoadError } from '../components/load-error.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { plural } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -68,13 +69,9 @@ export function SitesPage() {
       {data === undefined && loading ? (
         <Loading label="Loading sites…" />
       ) : error && data === undefined ? (
-        <div class="form-error" role="alert">
-          <p class="form-error-title">Could not load your sites</p>
-          <p>{errorMessage(error)}</p>
-          <Button variant="secondary" size="sm" onClick={reload}>
-            Try again
-          </Button>
-        </div>
+        <LoadError title="Could not load your sites" onRetry={reload}>
+          {errorMessage(error)}
+        </LoadError>
       ) : sites.length === 0 ? (
         !adding &&
         !created && (

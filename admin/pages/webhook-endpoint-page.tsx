@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { type CreateWebhookEndpointInput, errorMessage, type WebhookDelivery, type WebhookEndpoint, webhooksApi } from '../api-client.ts';
 import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
-import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { ConfirmDialog, useConfirmedAction } from '../components/confirm-dialog.tsx';
 import { CopyButton } from '../components/copy-button.tsx';
 import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
@@ -24,9 +24,6 @@ export function WebhookEndpointPage({ params, query }: RouteProps) {
 }
 
 function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint: WebhookEndpoint; onChange(e: WebhookEndpoint): void; reload(): void; justCreated: boolean }) {
-  const [confirming, setConfirming] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
   const [logTick, setLogTick] = useState(0);
   const name = endpoint.description || endpoint.url;
   const h = endpoint.health;
@@ -45,17 +42,11 @@ function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint:
       showToast(errorMessage(err), 'error');
     }
   };
-  const remove = async () => {
-    setDeleting(true);
-    try {
-      await webhooksApi.remove(endpoint.endpointId);
-      navigate('/webhooks');
-      showToast(`Deleted ${name} and its delivery log.`);
-    } catch (err) {
-      setDeleteError(errorMessage(err));
-      setDeleting(false);
-    }
-  };
+  const deletion = useConfirmedAction(async () => {
+    await webhooksApi.remove(endpoint.endpointId);
+    navigate('/webhooks');
+    showToast(`Deleted ${name} and its delivery log.`);
+  });
 
   return (
     <>
@@ -122,22 +113,15 @@ function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint:
           <h2 id="delete-title" class="card-title">Delete this endpoint</h2>
           <div class="card-row">
             <p>Stops all deliveries to it and deletes its delivery log.</p>
-            <Button variant="danger" onClick={() => setConfirming(true)}>Delete endpoint…</Button>
+            <Button variant="danger" onClick={deletion.ask}>Delete endpoint…</Button>
           </div>
         </section>
       </div>
       <ConfirmDialog
-        open={confirming}
+        {...deletion.dialog}
         title={`Delete ${name}?`}
         confirmLabel="Delete endpoint"
         danger
-        busy={deleting}
-        error={deleteError}
-        onConfirm={remove}
-        onCancel={() => {
-          setConfirming(false);
-          setDeleteError(null);
-        }}
       >
         <p>Porchlight stops sending to <code>{endpoint.url}</code> and deletes its delivery log. This can’t be undone.</p>
       </ConfirmDialog>

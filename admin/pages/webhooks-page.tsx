@@ -5,6 +5,7 @@ import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { LoadError } from '../components/load-error.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatRelativeTime, plural } from '../format.ts';
@@ -57,11 +58,9 @@ export function WebhooksPage() {
       {data === undefined && loading ? (
         <Loading label="Loading endpoints…" />
       ) : error && data === undefined ? (
-        <div class="form-error" role="alert">
-          <p class="form-error-title">Could not load your webhook endpoints</p>
-          <p>{errorMessage(error)}</p>
-          <Button variant="secondary" size="sm" onClick={reload}>Try again</Button>
-        </div>
+        <LoadError title="Could not load your webhook endpoints" onRetry={reload}>
+          {errorMessage(error)}
+        </LoadError>
       ) : endpoints.length === 0 ? (
         !adding && (
           <EmptyState icon={<HouseIcon />} title="No endpoints yet" action={<Button onClick={() => setAdding(true)}>Add your first endpoint</Button>}>

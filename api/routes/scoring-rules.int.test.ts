@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '#core/jobs/jobs.ts';
 import { DEFAULT_SCORING_RULES } from '#core/scoring/scoring-rules.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { makeEvents, makeInquiries, makeLead, makeLeads, makeRealtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
@@ -30,9 +31,7 @@ async function savedVersions(userId: string): Promise<number[]> {
 beforeAll(async () => {
   server = await startTestServer();
 });
-afterAll(async () => {
-  await server?.close();
-});
+afterAll(() => closeAll(server));
 
 describe('scoring rules', () => {
   let agent: ApiClient;

@@ -1,34 +1,11 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
-import { initOrm } from '../db/orm.ts';
+import { describe, expect, it } from 'vitest';
+import { insertTestUser, useTestOrm } from '#test/db.ts';
 import { AppError } from '../errors.ts';
 import { AccountTokenSchema } from './account-token.entity.ts';
 import { consumeAccountToken, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from './account-tokens.ts';
 import { sha256Hex } from './tokens.ts';
-import { UserSchema } from './user.entity.ts';
 
-let db: TestDatabase;
-let orm: MikroORM;
-let pool: pg.Pool;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { pool: { min: 0, max: 4 } });
-  pool = new pg.Pool({ connectionString: db.url, max: 1 });
-});
-afterAll(async () => {
-  await orm.close(true);
-  await pool.end();
-  await db.drop();
-});
-
-async function makeUser(): Promise<string> {
-  const em = orm.em.fork();
-  const user = em.create(UserSchema, { username: 'Realtor', email: `r${crypto.randomUUID()}@example.com`, passwordHash: 'x' });
-  await em.flush();
-  return user.userId;
-}
+const t = useTestOrm({ ormPoolMax: 4 });
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -44,31 +21,31 @@ const T0 = new Date('2026-03-01T12:00:00Z');
 
 describe('single-use account tokens', () => {
   it('stores only the SHA-256 of the token, with its expiry', async () => {
-    const userId = await makeUser();
-    const { token, tokenId, expiresAt } = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    const userId = await insertTestUser(t.orm);
+    const { token, tokenId, expiresAt } = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(expiresAt.toISOString()).toBe('2026-03-01T13:00:00.000Z');
-    const { rows } = await pool.query('select * from account_tokens where token_id = $1', [tokenId]);
+    const { rows } = await t.pool.query('select * from account_tokens where token_id = $1', [tokenId]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ user_id: userId, purpose: 'password_reset', token_hash: sha256Hex(token), consumed_at: null });
     expect(JSON.stringify(rows[0])).not.toContain(token);
   });
 
   it('works once: the second use of a link is refused as used', async () => {
-    const userId = await makeUser();
-    const { token } = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+    const userId = await insertTestUser(t.orm);
+    const { token } = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
     const later = new Date(T0.getTime() + 60_000);
-    expect(await consumeAccountToken({ em: orm.em.fork(), token, purpose: 'email_verification', now: later })).toMatchObject({ userId });
-    expect(await codeOf(consumeAccountToken({ em: orm.em.fork(), token, purpose: 'email_verification', now: later }))).toBe('token_used');
-    const { rows } = await pool.query('select consumed_at from account_tokens where token_hash = $1', [sha256Hex(token)]);
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'email_verification', now: later })).toMatchObject({ userId });
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'email_verification', now: later }))).toBe('token_used');
+    const { rows } = await t.pool.query('select consumed_at from account_tokens where token_hash = $1', [sha256Hex(token)]);
     expect(rows[0].consumed_at.toISOString()).toBe(later.toISOString());
   });
 
   it('has exactly one winner when two requests use the same link at once', async () => {
-    const userId = await makeUser();
+    const userId = await insertTestUser(t.orm);
     for (let round = 0; round < 5; round++) {
-      const { token } = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
-      const results = await Promise.allSettled([0, 1, 2].map(() => consumeAccountToken({ em: orm.em.fork(), token, purpose: 'password_reset', now: T0 })));
+      const { token } = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+      const results = await Promise.allSettled([0, 1, 2].map(() => consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'password_reset', now: T0 })));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(losers.map((r) => (r.reason as AppError).code)).toEqual(['token_used', 'token_used']);
@@ -76,17 +53,17 @@ describe('single-use account tokens', () => {
   });
 
   it('refuses an expired link with a clear error, and does not consume it', async () => {
-    const userId = await makeUser();
-    const { token } = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    const userId = await insertTestUser(t.orm);
+    const { token } = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
     const atExpiry = new Date(T0.getTime() + PASSWORD_RESET_TTL_MS);
-    const err = await consumeAccountToken({ em: orm.em.fork(), token, purpose: 'password_reset', now: atExpiry }).catch((e: unknown) => e as AppError);
+    const err = await consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'password_reset', now: atExpiry }).catch((e: unknown) => e as AppError);
     expect(err).toMatchObject({ code: 'token_expired', status: 410 });
     expect((err as AppError).message).toMatch(/expired/);
-    const { rows } = await pool.query('select consumed_at from account_tokens where token_hash = $1', [sha256Hex(token)]);
+    const { rows } = await t.pool.query('select consumed_at from account_tokens where token_hash = $1', [sha256Hex(token)]);
     expect(rows[0].consumed_at).toBeNull();
     // One millisecond before expiry it still works.
     const justBefore = new Date(atExpiry.getTime() - 1);
-    expect(await consumeAccountToken({ em: orm.em.fork(), token, purpose: 'password_reset', now: justBefore })).toMatchObject({ userId });
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'password_reset', now: justBefore })).toMatchObject({ userId });
   });
 
   it.each([
@@ -94,40 +71,40 @@ describe('single-use account tokens', () => {
     ['an empty token', ''],
     ['an absurdly long token', 'x'.repeat(5000)],
   ])('refuses %s as invalid', async (_what, token) => {
-    expect(await codeOf(consumeAccountToken({ em: orm.em.fork(), token, purpose: 'password_reset', now: T0 }))).toBe('token_invalid');
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'password_reset', now: T0 }))).toBe('token_invalid');
   });
 
   it('does not accept a verification token as a password reset token (or the reverse)', async () => {
-    const userId = await makeUser();
-    const { token } = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
-    expect(await codeOf(consumeAccountToken({ em: orm.em.fork(), token, purpose: 'password_reset', now: T0 }))).toBe('token_invalid');
+    const userId = await insertTestUser(t.orm);
+    const { token } = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'password_reset', now: T0 }))).toBe('token_invalid');
     // The failed attempt did not spend it.
-    expect(await consumeAccountToken({ em: orm.em.fork(), token, purpose: 'email_verification', now: T0 })).toMatchObject({ userId });
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'email_verification', now: T0 })).toMatchObject({ userId });
   });
 
   it('kills the earlier unused link of the same purpose when a new one is issued', async () => {
-    const userId = await makeUser();
-    const first = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
-    const verification = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
-    const second = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
-    expect(await codeOf(consumeAccountToken({ em: orm.em.fork(), token: first.token, purpose: 'password_reset', now: T0 }))).toBe('token_invalid');
-    expect(await consumeAccountToken({ em: orm.em.fork(), token: second.token, purpose: 'password_reset', now: T0 })).toMatchObject({ userId });
+    const userId = await insertTestUser(t.orm);
+    const first = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    const verification = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+    const second = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token: first.token, purpose: 'password_reset', now: T0 }))).toBe('token_invalid');
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token: second.token, purpose: 'password_reset', now: T0 })).toMatchObject({ userId });
     // Other purposes are untouched.
-    expect(await consumeAccountToken({ em: orm.em.fork(), token: verification.token, purpose: 'email_verification', now: T0 })).toMatchObject({ userId });
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token: verification.token, purpose: 'email_verification', now: T0 })).toMatchObject({ userId });
   });
 
   it('keeps used tokens as a record when a new one is issued, and deletes them with the user', async () => {
-    const userId = await makeUser();
-    const used = await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
-    await consumeAccountToken({ em: orm.em.fork(), token: used.token, purpose: 'password_reset', now: T0 });
-    await issueAccountToken({ em: orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
-    expect(await orm.em.fork().count(AccountTokenSchema, { user: userId })).toBe(2);
-    await pool.query('delete from users where user_id = $1', [userId]);
-    expect(await orm.em.fork().count(AccountTokenSchema, { user: userId })).toBe(0);
+    const userId = await insertTestUser(t.orm);
+    const used = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    await consumeAccountToken({ em: t.orm.em.fork(), token: used.token, purpose: 'password_reset', now: T0 });
+    await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    expect(await t.orm.em.fork().count(AccountTokenSchema, { user: userId })).toBe(2);
+    await t.pool.query('delete from users where user_id = $1', [userId]);
+    expect(await t.orm.em.fork().count(AccountTokenSchema, { user: userId })).toBe(0);
   });
 
   it('refuses a non-positive lifetime', async () => {
-    const userId = await makeUser();
-    await expect(issueAccountToken({ em: orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: 0 })).rejects.toThrow(/ttlMs/);
+    const userId = await insertTestUser(t.orm);
+    await expect(issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: 0 })).rejects.toThrow(/ttlMs/);
   });
 });

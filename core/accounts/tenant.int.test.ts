@@ -1,21 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestOrm } from '#test/db.ts';
 import { db } from '../db/kysely.ts';
-import { initOrm } from '../db/orm.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { ownedBy, ownedFilter, ownerIdOf, tenantOfUser, type Tenant } from './tenant.ts';
 
-let testDb: TestDatabase;
-let orm: MikroORM;
+const testOrm = useTestOrm();
 let alice: Tenant;
 let bob: Tenant;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  orm = await initOrm(testDb.url, { pool: { min: 0, max: 2 } });
-  const q = db(orm.em.fork());
+  const q = db(testOrm.orm.em.fork());
   alice = tenantOfUser(crypto.randomUUID());
   bob = tenantOfUser(crypto.randomUUID());
   for (const [t, name] of [[alice, 'alice'], [bob, 'bob']] as const) {
@@ -24,10 +19,6 @@ beforeAll(async () => {
     await q.insertInto('leads').values([1, 2].map((i) => ({ lead_id: crypto.randomUUID(), user_id: ownerIdOf(t), name: `${name} lead ${i}` }))).execute();
   }
 });
-afterAll(async () => {
-  await orm.close(true);
-  await testDb.drop();
-});
 
 describe('the tenant scope', () => {
   it('is one account per user today: the owner', () => {
@@ -35,7 +26,7 @@ describe('the tenant scope', () => {
   });
 
   it('ownedBy restricts Kysely selects (plain and aliased), updates and deletes to the tenant', async () => {
-    const q = db(orm.em.fork());
+    const q = db(testOrm.orm.em.fork());
     const names = await q.selectFrom('leads').select('name').where(ownedBy(alice)).orderBy('name').execute();
     expect(names.map((r) => r.name)).toEqual(['alice lead 1', 'alice lead 2']);
     const joined = await q.selectFrom('leads as l').innerJoin('users as u', 'u.user_id', 'l.user_id').select('u.username').where(ownedBy(bob, 'l')).execute();
@@ -50,7 +41,7 @@ describe('the tenant scope', () => {
   });
 
   it('ownedFilter scopes MikroORM finds and deletes the same way', async () => {
-    const em = orm.em.fork();
+    const em = testOrm.orm.em.fork();
     expect((await em.find(SiteSchema, ownedFilter(alice))).map((s) => s.name)).toEqual(['alice site']);
     const bobSite = await em.findOneOrFail(SiteSchema, ownedFilter(bob));
     expect(await em.findOne(SiteSchema, { siteId: bobSite.siteId, ...ownedFilter(alice) })).toBeNull();

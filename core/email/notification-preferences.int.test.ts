@@ -1,9 +1,5 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
-import { UserSchema } from '../accounts/user.entity.ts';
-import { initOrm } from '../db/orm.ts';
+import { describe, expect, it } from 'vitest';
+import { insertTestUser, useTestOrm } from '#test/db.ts';
 import { ALERT_KINDS } from './alert-kinds.ts';
 import {
   buildUnsubscribeUrl,
@@ -17,37 +13,18 @@ import {
 import { DEFAULT_NOTIFICATION_PREFERENCES } from './notification-preferences.entity.ts';
 import { ZNotificationPreferences, ZNotificationPreferencesPatch } from './notification-preferences-schemas.ts';
 
-let db: TestDatabase;
-let orm: MikroORM;
-let pool: pg.Pool;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { pool: { min: 0, max: 4 } });
-  pool = new pg.Pool({ connectionString: db.url, max: 1 });
-});
-afterAll(async () => {
-  await orm.close(true);
-  await pool.end();
-  await db.drop();
-});
-
-async function makeUser(): Promise<string> {
-  const em = orm.em.fork();
-  const user = em.create(UserSchema, { username: 'Realtor', email: `r${crypto.randomUUID()}@example.com`, passwordHash: 'x' });
-  await em.flush();
-  return user.userId;
-}
+const t = useTestOrm({ ormPoolMax: 4 });
 
 describe('notification preferences', () => {
   it('start with the defaults for a US realtor on first read, and keep their unsubscribe token', async () => {
-    const userId = await makeUser();
-    const prefs = await getNotificationPreferences({ em: orm.em.fork(), userId });
+    const userId = await insertTestUser(t.orm);
+    const prefs = await getNotificationPreferences({ em: t.orm.em.fork(), userId });
     expect(toNotificationPreferencesJson(prefs)).toMatchObject({
       alertNewInquiry: true, alertLeadHot: true, alertReminderDue: true, alertEndpointDisabled: true, alertDigest: false,
       quietHoursEnabled: false, quietStart: '21:00', quietEnd: '07:00', digestHour: 7, timeZone: 'America/New_York',
     });
     expect(prefs.unsubscribeToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const again = await getNotificationPreferences({ em: orm.em.fork(), userId });
+    const again = await getNotificationPreferences({ em: t.orm.em.fork(), userId });
     expect(again.unsubscribeToken).toBe(prefs.unsubscribeToken);
     // The answer matches the API schema, and never carries the unsubscribe token.
     const json = ZNotificationPreferences.parse(toNotificationPreferencesJson(again));
@@ -55,19 +32,19 @@ describe('notification preferences', () => {
   });
 
   it('survive two first reads at once (one row, no error)', async () => {
-    const userId = await makeUser();
-    const [a, b, c] = await Promise.all([0, 1, 2].map(() => getNotificationPreferences({ em: orm.em.fork(), userId })));
+    const userId = await insertTestUser(t.orm);
+    const [a, b, c] = await Promise.all([0, 1, 2].map(() => getNotificationPreferences({ em: t.orm.em.fork(), userId })));
     expect(new Set([a.unsubscribeToken, b.unsubscribeToken, c.unsubscribeToken]).size).toBe(1);
-    const { rows } = await pool.query('select count(*)::int as n from notification_preferences where user_id = $1', [userId]);
+    const { rows } = await t.pool.query('select count(*)::int as n from notification_preferences where user_id = $1', [userId]);
     expect(rows[0].n).toBe(1);
   });
 
   it('apply a validated patch and keep the other settings', async () => {
-    const userId = await makeUser();
+    const userId = await insertTestUser(t.orm);
     const patch = ZNotificationPreferencesPatch.parse({ quietHoursEnabled: true, quietStart: '22:30', timeZone: 'america/los_angeles', alertDigest: true, digestHour: 6 });
     const now = new Date('2026-03-10T12:00:00Z');
-    await updateNotificationPreferences({ em: orm.em.fork(), userId, patch, now });
-    const prefs = await getNotificationPreferences({ em: orm.em.fork(), userId });
+    await updateNotificationPreferences({ em: t.orm.em.fork(), userId, patch, now });
+    const prefs = await getNotificationPreferences({ em: t.orm.em.fork(), userId });
     expect(toNotificationPreferencesJson(prefs)).toMatchObject({
       quietHoursEnabled: true, quietStart: '22:30', quietEnd: '07:00', timeZone: 'America/Los_Angeles', alertDigest: true, digestHour: 6,
       alertNewInquiry: true, updatedAt: now.toISOString(),
@@ -75,26 +52,26 @@ describe('notification preferences', () => {
   });
 
   it.each(ALERT_KINDS)('one-click unsubscribe switches off %s alerts only, and is idempotent', async (alert) => {
-    const userId = await makeUser();
-    const prefs = await getNotificationPreferences({ em: orm.em.fork(), userId });
+    const userId = await insertTestUser(t.orm);
+    const prefs = await getNotificationPreferences({ em: t.orm.em.fork(), userId });
     // The digest starts off: switch everything on first so each case has something to switch off.
-    await updateNotificationPreferences({ em: orm.em.fork(), userId, patch: { alertDigest: true } });
+    await updateNotificationPreferences({ em: t.orm.em.fork(), userId, patch: { alertDigest: true } });
     for (let i = 0; i < 2; i++) {
-      expect(await unsubscribeFromAlert({ em: orm.em.fork(), token: prefs.unsubscribeToken, alert })).toEqual({ userId, alert });
+      expect(await unsubscribeFromAlert({ em: t.orm.em.fork(), token: prefs.unsubscribeToken, alert })).toEqual({ userId, alert });
     }
-    const after = await getNotificationPreferences({ em: orm.em.fork(), userId });
+    const after = await getNotificationPreferences({ em: t.orm.em.fork(), userId });
     for (const kind of ALERT_KINDS) expect(isAlertEnabled(after, kind), kind).toBe(kind !== alert);
   });
 
   it.each(['', 'no-such-token', 'x'.repeat(500)])('refuse an unsubscribe token like %j as invalid', async (token) => {
-    await expect(unsubscribeFromAlert({ em: orm.em.fork(), token, alert: 'lead_hot' })).rejects.toMatchObject({ code: 'token_invalid', status: 400 });
+    await expect(unsubscribeFromAlert({ em: t.orm.em.fork(), token, alert: 'lead_hot' })).rejects.toMatchObject({ code: 'token_invalid', status: 400 });
   });
 
   it('are deleted with their user', async () => {
-    const userId = await makeUser();
-    await getNotificationPreferences({ em: orm.em.fork(), userId });
-    await pool.query('delete from users where user_id = $1', [userId]);
-    const { rows } = await pool.query('select count(*)::int as n from notification_preferences where user_id = $1', [userId]);
+    const userId = await insertTestUser(t.orm);
+    await getNotificationPreferences({ em: t.orm.em.fork(), userId });
+    await t.pool.query('delete from users where user_id = $1', [userId]);
+    const { rows } = await t.pool.query('select count(*)::int as n from notification_preferences where user_id = $1', [userId]);
     expect(rows[0].n).toBe(0);
   });
 });

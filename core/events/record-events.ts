@@ -1,14 +1,11 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
-import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
-import type { Logger } from '../logger.ts';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
-import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
+import { type IngestRequest, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import { type EventRow, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
 import { isBotUserAgent } from './bots.ts';
 import { IDENTIFY_EVENT_TYPE, type CollectBody, type CollectEvent } from './event-schemas.ts';
@@ -61,16 +58,10 @@ export interface RecordEventsResult {
  * `identify` events are stored as rows of type `identify` (a timeline marker) without their
  * props: the contact data lives on the lead only.
  */
-export async function recordEvents({ em, queues, batcher, input, origin, userAgent, now, log }: {
-  em: EntityManager;
-  queues: Queues;
+export async function recordEvents({ em, queues, batcher, input, origin, userAgent, now, log }: IngestRequest & {
   /** Group commit for requests without identify events; absent → each request is its own transaction. */
   batcher?: IngestBatcher;
   input: CollectBody;
-  origin: string | undefined;
-  userAgent: string | undefined;
-  now: Date;
-  log: Logger;
 }): Promise<RecordEventsResult> {
   const site = await resolveIngestSite({ em, publicKey: input.site, origin });
   if (isBotUserAgent(userAgent)) return { outcome: 'ignored_bot', stored: 0, leadId: null };

@@ -1,18 +1,15 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { isBotUserAgent } from '../events/bots.ts';
 import { linkVisitorToLead, touchVisitor } from '../events/visitors.ts';
-import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { recordInquiryCreated, recordLeadCreated } from '../leads/record-lead-events.ts';
 import type { Config } from '../config.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
-import type { Logger } from '../logger.ts';
 import { recordAutoReminder } from '../reminders/record-auto-reminder.ts';
-import { resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
+import { type IngestRequest, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import type { InquiryBody } from './inquiry-schemas.ts';
 
 export type SubmitInquiryOutcome = 'stored' | 'duplicate' | 'ignored_bot' | 'ignored_honeypot';
@@ -33,16 +30,10 @@ export interface SubmitInquiryResult {
  * send the wake-ups for rescoring and for the stitch job that attaches the visitor's earlier
  * anonymous events.
  */
-export async function submitInquiry({ em, queues, input, origin, userAgent, now, log, config }: {
-  em: EntityManager;
+export async function submitInquiry({ em, queues, input, origin, userAgent, now, log, config }: IngestRequest & {
   /** For the outbound events (`inquiry.created`, `lead.created`). */
   config: Config;
-  queues: Queues;
   input: InquiryBody;
-  origin: string | undefined;
-  userAgent: string | undefined;
-  now: Date;
-  log: Logger;
 }): Promise<SubmitInquiryResult> {
   const site = await resolveIngestSite({ em, publicKey: input.site, origin });
   const ignored = (outcome: SubmitInquiryOutcome): SubmitInquiryResult => ({ outcome, leadId: null, inquiryId: null, leadCreated: false });

@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { AppError } from '../errors.ts';
+import type { Queues } from '../jobs/queues.ts';
+import type { Logger } from '../logger.ts';
 import { normaliseOrigin } from './site-schemas.ts';
 import { DEFAULT_SITE_SETTINGS, type SiteSettings } from './site.entity.ts';
 
@@ -83,6 +85,17 @@ async function findSiteByKey(em: EntityManager, publicKey: string): Promise<Site
   if (cache.byKey.size >= INGEST_SITE_CACHE_MAX_ENTRIES) cache.byKey.clear();
   cache.byKey.set(publicKey, { row, expiresAt: now + INGEST_SITE_CACHE_TTL_MS });
   return row;
+}
+
+/** What a public ingest call (events, inquiries) takes from its request. */
+export interface IngestRequest {
+  em: EntityManager;
+  queues: Queues;
+  /** The request's Origin header: checked against the site's allowed origins. */
+  origin: string | undefined;
+  userAgent: string | undefined;
+  now: Date;
+  log: Logger;
 }
 
 /**

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { seedDemoAccount } from '../listing-site/serve.ts';
@@ -16,10 +17,7 @@ beforeAll(async () => {
   server = await startTestServer();
   worker = await startTestWorker(server);
 });
-afterAll(async () => {
-  await worker?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(worker, server));
 
 describe('example wiring', () => {
   it('subscribes the demo account to the receiver; the demo form’s inquiry arrives verified', async () => {

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
 
 let server: TestServer;
 let browser: Browser;
@@ -41,11 +42,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(...contexts, browser, server));
 
 describe('admin shell', () => {
   let siteId = '';

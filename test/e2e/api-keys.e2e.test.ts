@@ -3,7 +3,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 
 let server: TestServer;
@@ -14,17 +15,12 @@ beforeAll(async () => {
   server = await startTestServer();
   browser = await launchBrowser();
 });
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(context, browser, server));
 
 async function signedInPage(): Promise<Page> {
   const owner = new ApiClient(server.url);
   await owner.signUp();
-  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  await context.addCookies([{ name: 'pl_session', value: owner.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+  context = await newSessionContext(browser, server, owner, { viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import { WAIT } from '#test/env.ts';
@@ -101,13 +102,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await example?.close();
-  await worker?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(...contexts, browser, example, worker, server));
 
 describe('capture on the example listing site', () => {
   // One visitor's journey through the listing site; each step builds on the one before.

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import { WAIT } from '#test/env.ts';
@@ -111,13 +112,7 @@ beforeAll(async () => {
   ({ example, siteId } = await startExampleSite(server, owner, 'Oak Realty'));
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  await example?.close();
-  await worker?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(...contexts, browser, example, worker, server));
 
 describe('the inquiry form', () => {
   it('renders visibly and correctly on a page with hostile CSS, and its CSS does not leak', async () => {

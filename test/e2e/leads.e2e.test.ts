@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import { WAIT } from '#test/env.ts';
@@ -65,18 +66,10 @@ beforeAll(async () => {
   await owner.signUp({ username: 'Dana Realtor' });
   ({ example, siteId } = await startExampleSite(server, owner, 'Oak Realty'));
 
-  // The browser shares the API client's session (cookie) — the app fetches its CSRF token from /me.
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addCookies([{ name: 'pl_session', value: owner.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+  context = await newSessionContext(browser, server, owner, { viewport: { width: 1280, height: 900 } });
 });
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await worker?.close();
-  await example?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(context, browser, worker, example, server));
 
 describe('leads and scoring in the browser', () => {
   it('a visitor on the example listing site who inquires and requests a showing becomes a hot lead', { timeout: 45_000 }, async () => {

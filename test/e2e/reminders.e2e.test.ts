@@ -6,7 +6,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
@@ -62,16 +63,12 @@ beforeAll(async () => {
   await makeReminder(server, { leadId: other, userId, reminderDate: new Date(Date.now() + 5 * 60 * MINUTE_MS), message: 'Check in after the open house' });
   await makeReminder(server, { leadId: other, userId, status: 'done', reminderDate: new Date(Date.now() - 26 * 60 * MINUTE_MS), completedAt: new Date(Date.now() - 20 * 60 * MINUTE_MS), message: 'Intro call' });
 
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  await context.addCookies([{ name: 'pl_session', value: owner.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+  context = await newSessionContext(browser, server, owner, { viewport: { width: 1440, height: 900 } });
 });
 
 afterAll(async () => {
   expect(pageErrors).toEqual([]);
-  await context?.close();
-  await browser?.close();
-  await worker?.close();
-  await server?.close();
+  await closeAll(context, browser, worker, server);
 });
 
 describe('reminders in the admin', () => {

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
 
 let server: TestServer;
@@ -29,10 +30,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   realtor = await makeRealtor(server);
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(browser, server));
 
 describe('alert settings', () => {
   it('saves alert switches, quiet hours, digest hour and time zone, and shows them after a reload', { timeout: 60_000 }, async () => {

@@ -5,7 +5,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
@@ -18,8 +19,7 @@ let owner: ApiClient;
 const contexts: BrowserContext[] = [];
 
 async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  await context.addCookies([{ name: 'pl_session', value: owner.cookie.replace(/^pl_session=/, ''), url: server.url }]);
+  const context = await newSessionContext(browser, server, owner, { viewport });
   contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
@@ -35,13 +35,7 @@ beforeAll(async () => {
   await owner.signUp({ username: 'Dana Realtor' });
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  await receiver?.close();
-  await worker?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(...contexts, browser, receiver, worker, server));
 
 describe('webhooks page', () => {
   it('creates an endpoint, sends a test event and shows it in the delivery log with its attempt', { timeout: 90_000 }, async () => {

@@ -16,6 +16,7 @@ import { RESCORE_BATCH_SIZE } from '#core/scoring/rescore-user-leads.ts';
 import { parseScoringRules, type ScoringRulesInput } from '#core/scoring/scoring-rules.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { type EventSeed, type InquirySeed, makeEvents, makeInquiries, makeLeads, makeRealtor, makeSite } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
 import { findLog, type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
@@ -126,9 +127,7 @@ function silentRuntime(connection: Redis, handlers: Partial<HandlerTable> = HAND
 beforeAll(async () => {
   server = await startTestServer();
 });
-afterAll(async () => {
-  await server?.close();
-});
+afterAll(() => closeAll(server));
 
 describe('a rules change (PUT /v1/scoring-rules) on an in-process worker', () => {
   let connection: Redis;

@@ -1,7 +1,7 @@
 // The activity card: a lead's events and inquiries, newest first, a page at a time ("Load older").
 import { errorMessage, leadsApi, type TimelineItem } from '../../api-client.ts';
-import { Button } from '../../components/button.tsx';
 import { LoadError } from '../../components/load-error.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
 import { Loading } from '../../components/spinner.tsx';
 import { formatDateTime, formatRelativeTime } from '../../format.ts';
 import { describeTimelineItem, safeHttpUrl } from '../../lead-format.ts';
@@ -42,18 +42,7 @@ function LeadTimeline({ leadId, reloadKey }: { leadId: string; reloadKey: number
         ))}
       </ol>
       <div class="list-footer">
-        {list.nextCursor ? (
-          <Button variant="secondary" size="sm" onClick={list.loadMore} loading={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : 'Load older'}
-          </Button>
-        ) : (
-          <p class="muted small">That’s the whole history.</p>
-        )}
-        {list.moreError && (
-          <p class="field-error" role="alert">
-            {list.moreError}
-          </p>
-        )}
+        <LoadMore list={list} size="sm" label="Load older" end={<p class="muted small">That’s the whole history.</p>} />
       </div>
     </>
   );

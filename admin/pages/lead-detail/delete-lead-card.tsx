@@ -1,30 +1,19 @@
 // Deleting a lead (a request to erase someone's data), behind a dialog that says what goes.
-import { useState } from 'preact/hooks';
-import { errorMessage, type Lead, leadsApi } from '../../api-client.ts';
+import { type Lead, leadsApi } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
-import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
+import { ConfirmDialog, useConfirmedAction } from '../../components/confirm-dialog.tsx';
 import { showToast } from '../../components/toast.tsx';
 import { leadDisplayName } from '../../lead-format.ts';
 import { navigate } from '../../router.tsx';
 
 export function DeleteLeadCard({ lead }: { lead: Lead }) {
   const name = leadDisplayName(lead);
-  const [confirming, setConfirming] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
 
-  const remove = async () => {
-    setDeleting(true);
-    setError(null);
-    try {
-      await leadsApi.remove(lead.leadId);
-      navigate('/leads');
-      showToast(`Deleted ${name} and everything recorded about them.`);
-    } catch (err) {
-      setError(errorMessage(err));
-      setDeleting(false);
-    }
-  };
+  const deletion = useConfirmedAction(async () => {
+    await leadsApi.remove(lead.leadId);
+    navigate('/leads');
+    showToast(`Deleted ${name} and everything recorded about them.`);
+  });
 
   return (
     <section class="card card-danger" aria-labelledby="delete-lead-title">
@@ -32,21 +21,14 @@ export function DeleteLeadCard({ lead }: { lead: Lead }) {
         Delete this lead
       </h2>
       <p class="muted small">For a request to erase someone’s data. Their inquiries, activity and reminders are erased too.</p>
-      <Button variant="danger" size="sm" onClick={() => setConfirming(true)}>
+      <Button variant="danger" size="sm" onClick={deletion.ask}>
         Delete lead…
       </Button>
       <ConfirmDialog
-        open={confirming}
+        {...deletion.dialog}
         title={`Delete ${name}?`}
         confirmLabel="Delete lead"
         danger
-        busy={deleting}
-        error={error}
-        onConfirm={remove}
-        onCancel={() => {
-          setConfirming(false);
-          setError(null);
-        }}
       >
         <p>This permanently erases:</p>
         <ul>

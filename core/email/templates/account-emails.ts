@@ -43,56 +43,59 @@ function requireLink(url: string): string {
   return safe;
 }
 
-export function renderVerifyEmailEmail(a: AccountEmailInput): EmailContent {
+/** The wording of a single-use link email (verify, reset); the layout is shared. */
+interface AccountLinkCopy {
+  subject: string;
+  heading: string;
+  /** After "Hi <name>, " in the HTML part. */
+  introHtml: string;
+  /** The text part's line before the link. */
+  introText: string;
+  buttonLabel: string;
+  preheader: (validFor: string) => string;
+  /** What to do if the realtor did not ask for it: the footer and the text's last line. */
+  ignoreNote: string;
+}
+
+function renderAccountLinkEmail(a: AccountEmailInput, copy: AccountLinkCopy): EmailContent {
   const name = cleanHeaderText(a.username, 50) || 'there';
   const url = requireLink(a.url);
   const validFor = describeDuration(a.validForMs);
-  const subject = 'Confirm your email address for Porchlight';
-  const body = html`<h1 style="font-size:20px;margin:0 0 8px">Confirm your email address</h1>
-<p style="margin:0 0 12px">Hi ${name}, confirm this address so Porchlight can send you lead alerts and, if you ever need it, a password reset link.</p>
-<p style="margin:16px 0">${button(url, 'Confirm email address')}</p>
+  const body = html`<h1 style="font-size:20px;margin:0 0 8px">${copy.heading}</h1>
+<p style="margin:0 0 12px">Hi ${name}, ${copy.introHtml}</p>
+<p style="margin:16px 0">${button(url, copy.buttonLabel)}</p>
 <p style="margin:12px 0;font-size:13px;color:#52525b">This link works once, for ${validFor}. If the button does not work, paste this address into your browser:<br><span style="word-break:break-all">${url}</span></p>`;
-  const text = [
-    `Hi ${name},`,
-    '',
-    'Confirm this address so Porchlight can send you lead alerts and, if you ever need it, a password reset link:',
-    url,
-    '',
-    `This link works once, for ${validFor}.`,
-    "If you did not sign up for Porchlight, ignore this email: nothing happens without the link.",
-  ].join('\n');
+  const text = [`Hi ${name},`, '', copy.introText, url, '', `This link works once, for ${validFor}.`, copy.ignoreNote].join('\n');
   return {
-    subject,
-    html: renderHtmlDocument({ title: subject, preheader: 'Confirm your email address to receive lead alerts.', body, footer: html`If you did not sign up for Porchlight, ignore this email: nothing happens without the link.` }),
+    subject: copy.subject,
+    html: renderHtmlDocument({ title: copy.subject, preheader: copy.preheader(validFor), body, footer: html`${copy.ignoreNote}` }),
     text,
     headers: accountHeaders(),
   };
 }
 
+export function renderVerifyEmailEmail(a: AccountEmailInput): EmailContent {
+  return renderAccountLinkEmail(a, {
+    subject: 'Confirm your email address for Porchlight',
+    heading: 'Confirm your email address',
+    introHtml: 'confirm this address so Porchlight can send you lead alerts and, if you ever need it, a password reset link.',
+    introText: 'Confirm this address so Porchlight can send you lead alerts and, if you ever need it, a password reset link:',
+    buttonLabel: 'Confirm email address',
+    preheader: () => 'Confirm your email address to receive lead alerts.',
+    ignoreNote: 'If you did not sign up for Porchlight, ignore this email: nothing happens without the link.',
+  });
+}
+
 export function renderPasswordResetEmail(a: AccountEmailInput): EmailContent {
-  const name = cleanHeaderText(a.username, 50) || 'there';
-  const url = requireLink(a.url);
-  const validFor = describeDuration(a.validForMs);
-  const subject = 'Reset your Porchlight password';
-  const body = html`<h1 style="font-size:20px;margin:0 0 8px">Reset your password</h1>
-<p style="margin:0 0 12px">Hi ${name}, someone (hopefully you) asked to reset the password of your Porchlight account.</p>
-<p style="margin:16px 0">${button(url, 'Choose a new password')}</p>
-<p style="margin:12px 0;font-size:13px;color:#52525b">This link works once, for ${validFor}. If the button does not work, paste this address into your browser:<br><span style="word-break:break-all">${url}</span></p>`;
-  const text = [
-    `Hi ${name},`,
-    '',
-    'Someone (hopefully you) asked to reset the password of your Porchlight account. Choose a new password here:',
-    url,
-    '',
-    `This link works once, for ${validFor}.`,
-    'If you did not ask for this, ignore this email: your password stays as it is.',
-  ].join('\n');
-  return {
-    subject,
-    html: renderHtmlDocument({ title: subject, preheader: `Reset link, valid for ${validFor}.`, body, footer: html`If you did not ask for this, ignore this email: your password stays as it is.` }),
-    text,
-    headers: accountHeaders(),
-  };
+  return renderAccountLinkEmail(a, {
+    subject: 'Reset your Porchlight password',
+    heading: 'Reset your password',
+    introHtml: 'someone (hopefully you) asked to reset the password of your Porchlight account.',
+    introText: 'Someone (hopefully you) asked to reset the password of your Porchlight account. Choose a new password here:',
+    buttonLabel: 'Choose a new password',
+    preheader: (validFor) => `Reset link, valid for ${validFor}.`,
+    ignoreNote: 'If you did not ask for this, ignore this email: your password stays as it is.',
+  });
 }
 
 /**

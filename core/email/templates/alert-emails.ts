@@ -2,7 +2,7 @@
 // and the morning digest. Plain functions of their data; every lead-supplied value goes through
 // the `html` tag (escaped) in the HTML part and `cleanText`/`cleanHeaderText` elsewhere.
 import type { ScoreBand } from '../../leads/lead.entity.ts';
-import { ALERT_LABELS } from '../alert-kinds.ts';
+import { ALERT_LABELS, type AlertKind } from '../alert-kinds.ts';
 import { html, htmlLines, type SafeHtml } from './html.ts';
 import {
   adminUrl,
@@ -97,14 +97,9 @@ ${contact.html}`;
     '',
     page ? `Sent from ${page}` : null,
     contact.text,
-    '',
-    alertFooterText(a, ALERT_LABELS.new_inquiry),
-  ].filter((l) => l !== null).join('\n');
+  ];
   return {
-    subject,
-    html: renderHtmlDocument({ title: subject, preheader: truncateForPreheader(message), body, footer: alertFooterHtml(a, ALERT_LABELS.new_inquiry) }),
-    text,
-    headers: alertHeaders('new_inquiry', a.unsubscribeUrl),
+    ...composeAlertEmail(a, 'new_inquiry', { subject, preheader: truncateForPreheader(message), body, text }),
     // Replying to the alert answers the lead directly: the fastest reply there is.
     ...(a.lead.email && mailtoHref(a.lead.email, '') ? { replyTo: a.lead.email } : {}),
   };
@@ -132,15 +127,8 @@ ${contact.html}`;
     ...(reasons.length ? ['', 'Why:', ...reasons.map((r) => `- ${r}`)] : []),
     '',
     contact.text,
-    '',
-    alertFooterText(a, ALERT_LABELS.lead_hot),
-  ].join('\n');
-  return {
-    subject,
-    html: renderHtmlDocument({ title: subject, preheader: `${scoreText(a.lead)}. Call within the hour.`, body, footer: alertFooterHtml(a, ALERT_LABELS.lead_hot) }),
-    text,
-    headers: alertHeaders('lead_hot', a.unsubscribeUrl),
-  };
+  ];
+  return composeAlertEmail(a, 'lead_hot', { subject, preheader: `${scoreText(a.lead)}. Call within the hour.`, body, text });
 }
 
 export interface ReminderDueAlert extends AlertContext {
@@ -169,15 +157,8 @@ ${contact.html}
     '',
     contact.text,
     `All reminders: ${reminders}`,
-    '',
-    alertFooterText(a, ALERT_LABELS.reminder_due),
-  ].join('\n');
-  return {
-    subject,
-    html: renderHtmlDocument({ title: subject, preheader: cleanHeaderText(note, 100), body, footer: alertFooterHtml(a, ALERT_LABELS.reminder_due) }),
-    text,
-    headers: alertHeaders('reminder_due', a.unsubscribeUrl),
-  };
+  ];
+  return composeAlertEmail(a, 'reminder_due', { subject, preheader: cleanHeaderText(note, 100), body, text });
 }
 
 export interface EndpointDisabledAlert extends AlertContext {
@@ -211,15 +192,8 @@ export function renderEndpointDisabledEmail(a: EndpointDisabledAlert): EmailCont
     '',
     'Events are kept: once the receiver works again, enable the endpoint and recover the failed deliveries.',
     `Open webhooks: ${manage}`,
-    '',
-    alertFooterText(a, ALERT_LABELS.endpoint_disabled),
-  ].join('\n');
-  return {
-    subject,
-    html: renderHtmlDocument({ title: subject, preheader: cleanHeaderText(reason, 100), body, footer: alertFooterHtml(a, ALERT_LABELS.endpoint_disabled) }),
-    text,
-    headers: alertHeaders('endpoint_disabled', a.unsubscribeUrl),
-  };
+  ];
+  return composeAlertEmail(a, 'endpoint_disabled', { subject, preheader: cleanHeaderText(reason, 100), body, text });
 }
 
 export interface DigestAlert extends AlertContext {
@@ -271,14 +245,18 @@ ${hot.length
     ...(more(a.hotLeads.length) ? [`and ${more(a.hotLeads.length)} more`] : []),
     '',
     `Reminders: ${adminUrl(a.publicUrl, '/reminders')}`,
-    '',
-    alertFooterText(a, ALERT_LABELS.digest),
-  ].join('\n');
+  ];
+  return composeAlertEmail(a, 'digest', { subject, preheader: summary, body, text });
+}
+
+/** What every alert shares: the document with its alert footer, the text with the same footer, the unsubscribe headers. */
+function composeAlertEmail(a: AlertContext, kind: AlertKind, parts: { subject: string; preheader: string; body: SafeHtml; text: Array<string | null> }): EmailContent {
+  const label = ALERT_LABELS[kind];
   return {
-    subject,
-    html: renderHtmlDocument({ title: subject, preheader: summary, body, footer: alertFooterHtml(a, ALERT_LABELS.digest) }),
-    text,
-    headers: alertHeaders('digest', a.unsubscribeUrl),
+    subject: parts.subject,
+    html: renderHtmlDocument({ title: parts.subject, preheader: parts.preheader, body: parts.body, footer: alertFooterHtml(a, label) }),
+    text: [...parts.text, '', alertFooterText(a, label)].filter((l) => l !== null).join('\n'),
+    headers: alertHeaders(kind, a.unsubscribeUrl),
   };
 }
 

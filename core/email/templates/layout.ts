@@ -1,6 +1,7 @@
 // Shared pieces of every email: the HTML frame, the plain-text footer, the alert headers, and
 // the small helpers that turn lead-supplied values into safe subjects, links and text.
 import type { AlertKind } from '../alert-kinds.ts';
+import { safeHttpUrl } from '../../shared/safe-url.ts';
 import { html, type SafeHtml } from './html.ts';
 
 /** What a template renders: both parts, the headers, and optionally where replies go. */
@@ -77,16 +78,8 @@ export function mailtoHref(email: string | null | undefined, subject: string): s
   return `mailto:${encodeURIComponent(local)}@${encodeURIComponent(domain)}?subject=${encodeURIComponent(subject)}`;
 }
 
-/** A URL that may stand in an href: http(s) only; anything else (javascript:, data:) is null. */
-export function safeHttpUrl(url: string | null | undefined): string | null {
-  if (!url) return null;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
-  } catch {
-    return null;
-  }
-}
+// Shared with the admin (core/shared); the templates import it from here with the rest.
+export { safeHttpUrl };
 
 /** "Tue, Mar 10, 9:00 AM EDT" in the realtor's zone. */
 export function formatLocalDateTime(instant: Date, timeZone: string): string {
