@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
-import { UserSchema } from './user.entity.ts';
+import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
+import { ownerColumn } from './owner-column.ts';
 
 /** What a token lets its bearer do, once. */
 export const ACCOUNT_TOKEN_PURPOSES = ['email_verification', 'password_reset'] as const;
@@ -14,11 +15,11 @@ export const AccountTokenSchema = defineEntity({
   name: 'AccountToken',
   tableName: 'account_tokens',
   properties: {
-    tokenId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    tokenId: uuidPrimaryKey(),
+    user: ownerColumn(),
     purpose: p.enum(ACCOUNT_TOKEN_PURPOSES),
     tokenHash: p.string().length(64).unique('account_tokens_token_hash_unique'),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
     expiresAt: p.datetime(),
     consumedAt: p.datetime().nullable(),
   },

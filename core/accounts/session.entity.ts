@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
-import { UserSchema } from './user.entity.ts';
+import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
+import { ownerColumn } from './owner-column.ts';
 
 /**
  * A server-side login session. The cookie carries a random token; only its SHA-256
@@ -9,13 +10,13 @@ export const SessionSchema = defineEntity({
   name: 'Session',
   tableName: 'sessions',
   properties: {
-    sessionId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    sessionId: uuidPrimaryKey(),
     tokenHash: p.string().length(64).unique('sessions_token_hash_unique'),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade').index('sessions_user_id_index'),
+    user: ownerColumn('sessions_user_id_index'),
     csrfToken: p.string().length(64),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
     expiresAt: p.datetime().index('sessions_expires_at_index'),
-    lastSeenAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    lastSeenAt: createdAtColumn(),
     ip: p.string().length(64).nullable(),
     userAgent: p.string().length(512).nullable(),
   },

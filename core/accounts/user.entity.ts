@@ -1,17 +1,18 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 
 /** A realtor account (seed table `users`; columns kept as the seed named them). */
 export const UserSchema = defineEntity({
   name: 'User',
   tableName: 'users',
   properties: {
-    userId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    userId: uuidPrimaryKey(),
     username: p.string().length(255),
     /** Stored lower-cased; unique. */
     email: p.string().length(255).unique('users_email_unique'),
     /** TEXT as in the seed: an argon2 PHC string's length depends on its parameters. */
     passwordHash: p.text(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
     /** When the user proved the address (the verification link); null until then. */
     emailVerifiedAt: p.datetime().nullable(),
   },

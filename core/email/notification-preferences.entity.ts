@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAtColumn } from '../db/columns.ts';
 import { createToken } from '../accounts/tokens.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
 
@@ -42,9 +43,9 @@ export const NotificationPreferencesSchema = defineEntity({
     /** IANA name (validated by ZTimeZone). */
     timeZone: p.string().length(64).default(D.timeZone),
     unsubscribeToken: p.string().length(64).unique('notification_preferences_unsubscribe_token_unique').onCreate(() => createToken('', 32)),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
     /** Set by each change from the caller's clock (core functions inject `now`). */
-    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    updatedAt: createdAtColumn(),
   },
 });
 export type NotificationPreferences = InferEntity<typeof NotificationPreferencesSchema>;

@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 
@@ -11,12 +12,12 @@ export const LeadAnalyticSchema = defineEntity({
   name: 'LeadAnalytic',
   tableName: 'lead_analytics',
   properties: {
-    analyticId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    analyticId: uuidPrimaryKey(),
     lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('cascade'),
     eventType: p.string().length(50),
     /** VARCHAR as in the seed; 500 is the longest value the collect API accepts. */
     eventValue: p.string().length(500).nullable(),
-    eventDate: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    eventDate: createdAtColumn(),
     site: () => p.manyToOne(SiteSchema).deleteRule('cascade'),
     visitorId: p.string().length(64).nullable(),
     /** The browser's event id: a replayed batch stores each event once. */
@@ -24,7 +25,7 @@ export const LeadAnalyticSchema = defineEntity({
     listingRef: p.string().length(200).nullable(),
     pageUrl: p.string().length(2048).nullable(),
     props: p.json<Record<string, string | number | boolean | null>>().nullable(),
-    receivedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    receivedAt: createdAtColumn(),
   },
   uniques: [{ name: 'lead_analytics_site_client_event_unique', properties: ['site', 'clientEventId'] }],
   indexes: [

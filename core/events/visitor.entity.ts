@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAtColumn } from '../db/columns.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 
@@ -10,8 +11,8 @@ export const VisitorSchema = defineEntity({
     site: () => p.manyToOne(SiteSchema).primary().deleteRule('cascade'),
     visitorId: p.string().length(64).primary(),
     lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('set null').index('visitors_lead_id_index'),
-    firstSeenAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
-    lastSeenAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    firstSeenAt: createdAtColumn(),
+    lastSeenAt: createdAtColumn(),
     /** Set when events still need their lead id filled in by the stitching job. */
     stitchedAt: p.datetime().nullable(),
   },

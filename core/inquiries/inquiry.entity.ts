@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { INQUIRY_SOURCES } from '../shared/enums.ts';
@@ -10,10 +11,10 @@ export const InquirySchema = defineEntity({
   name: 'Inquiry',
   tableName: 'inquiries',
   properties: {
-    inquiryId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    inquiryId: uuidPrimaryKey(),
     lead: () => p.manyToOne(LeadSchema).deleteRule('cascade'),
     message: p.text(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
     site: () => p.manyToOne(SiteSchema).nullable().deleteRule('set null'),
     source: p.enum(INQUIRY_SOURCES).default('manual'),
     listingRef: p.string().length(200).nullable(),

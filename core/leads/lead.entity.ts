@@ -1,5 +1,6 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
-import { UserSchema } from '../accounts/user.entity.ts';
+import { createdAtColumn, updatedAtColumn, uuidPrimaryKey } from '../db/columns.ts';
+import { ownerColumn } from '../accounts/owner-column.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../shared/enums.ts';
 
@@ -23,12 +24,12 @@ export const LeadSchema = defineEntity({
   name: 'Lead',
   tableName: 'leads',
   properties: {
-    leadId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    leadId: uuidPrimaryKey(),
+    user: ownerColumn(),
     name: p.string().length(255).nullable(),
     contactInfo: p.string().length(255).nullable(),
     score: p.integer().default(0),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
     site: () => p.manyToOne(SiteSchema).nullable().deleteRule('set null').index('leads_site_id_index'),
     /** Normalised (trimmed, lower-cased); unique per user when present. */
     email: p.string().length(254).nullable(),
@@ -38,7 +39,7 @@ export const LeadSchema = defineEntity({
     scoreBreakdown: p.json<ScoreBreakdown>().nullable(),
     scoreBand: p.enum(SCORE_BANDS).default('cold'),
     lastActivityAt: p.datetime().nullable(),
-    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: updatedAtColumn(),
     /** Outbox flag: set in the same transaction as any change that affects the score. */
     needsRescore: p.boolean().default(false),
     scoredAt: p.datetime().nullable(),

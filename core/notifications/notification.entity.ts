@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
-import { UserSchema } from '../accounts/user.entity.ts';
+import { createdAtColumn, updatedAtColumn, uuidPrimaryKey } from '../db/columns.ts';
+import { ownerColumn } from '../accounts/owner-column.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 
 /** What an email is about: the realtor's alerts, the digest and the two account emails. */
@@ -20,8 +21,8 @@ export const NotificationSchema = defineEntity({
   name: 'Notification',
   tableName: 'notifications',
   properties: {
-    notificationId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade').index('notifications_user_id_index'),
+    notificationId: uuidPrimaryKey(),
+    user: ownerColumn('notifications_user_id_index'),
     kind: p.enum(NOTIFICATION_KINDS),
     lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('cascade').index('notifications_lead_id_index'),
     inquiryId: p.uuid().nullable(),
@@ -44,8 +45,8 @@ export const NotificationSchema = defineEntity({
     leaseToken: p.uuid().nullable(),
     lastError: p.string().length(500).nullable(),
     sentAt: p.datetime().nullable(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
-    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
   indexes: [
     { name: 'notifications_pending_index', expression: `create index "notifications_pending_index" on "notifications" ("next_attempt_at") where "status" = 'pending'` },
@@ -59,7 +60,7 @@ export const NotificationAttemptSchema = defineEntity({
   name: 'NotificationAttempt',
   tableName: 'notification_attempts',
   properties: {
-    attemptId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    attemptId: uuidPrimaryKey(),
     notification: () => p.manyToOne(NotificationSchema).deleteRule('cascade').index('notification_attempts_notification_id_index'),
     attemptedAt: p.datetime(),
     ok: p.boolean(),

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
-import { UserSchema } from '../accounts/user.entity.ts';
+import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
+import { ownerColumn } from '../accounts/owner-column.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { REMINDER_AUTO_RULES, REMINDER_KINDS, REMINDER_STATUSES } from '../shared/enums.ts';
 
@@ -10,12 +11,12 @@ export const FollowUpReminderSchema = defineEntity({
   name: 'FollowUpReminder',
   tableName: 'follow_up_reminders',
   properties: {
-    reminderId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    reminderId: uuidPrimaryKey(),
     lead: () => p.manyToOne(LeadSchema).deleteRule('cascade').index('follow_up_reminders_lead_id_index'),
     reminderDate: p.datetime(),
     reminderMessage: p.text(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    createdAt: createdAtColumn(),
+    user: ownerColumn(),
     kind: p.enum(REMINDER_KINDS).default('manual'),
     status: p.enum(REMINDER_STATUSES).default('pending'),
     firedAt: p.datetime().nullable(),

@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
+import { createdAtColumn } from '../db/columns.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
 
 /**
@@ -27,8 +28,8 @@ export const ReminderSettingsSchema = defineEntity({
     inquiryUnansweredEnabled: p.boolean().default(D.inquiryUnansweredEnabled),
     /** Hours after a new inquiry that the "unanswered" reminder falls due. */
     inquiryUnansweredHours: p.smallint().default(D.inquiryUnansweredHours),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
-    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: createdAtColumn(),
   },
 });
 export type ReminderSettings = InferEntity<typeof ReminderSettingsSchema>;

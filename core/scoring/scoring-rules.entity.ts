@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
-import { UserSchema } from '../accounts/user.entity.ts';
+import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
+import { ownerColumn } from '../accounts/owner-column.ts';
 
 /**
  * One version of a user's scoring rules. Versions are append-only; the highest is current.
@@ -9,11 +10,11 @@ export const ScoringRulesSchema = defineEntity({
   name: 'ScoringRules',
   tableName: 'scoring_rules',
   properties: {
-    scoringRulesId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    scoringRulesId: uuidPrimaryKey(),
+    user: ownerColumn(),
     version: p.integer(),
     rules: p.json<Record<string, unknown>>(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
     rescoreTotal: p.integer().default(0),
     rescoreDone: p.integer().default(0),
     rescoreFinishedAt: p.datetime().nullable(),

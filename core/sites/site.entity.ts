@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
-import { UserSchema } from '../accounts/user.entity.ts';
+import { createdAtColumn, updatedAtColumn, uuidPrimaryKey } from '../db/columns.ts';
+import { ownerColumn } from '../accounts/owner-column.ts';
 
 /** Per-site settings, stored as JSON. */
 export interface SiteSettings {
@@ -14,16 +15,16 @@ export const SiteSchema = defineEntity({
   name: 'Site',
   tableName: 'sites',
   properties: {
-    siteId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade').index('sites_user_id_index'),
+    siteId: uuidPrimaryKey(),
+    user: ownerColumn('sites_user_id_index'),
     name: p.string().length(100),
     publicKey: p.string().length(40).unique('sites_public_key_unique'),
     allowedOrigins: p.array().default([]),
     settings: p.json<SiteSettings>().defaultRaw(`'{"respectDnt":true}'`),
     enabled: p.boolean().default(true),
     lastEventAt: p.datetime().nullable(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
-    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 export type Site = InferEntity<typeof SiteSchema>;

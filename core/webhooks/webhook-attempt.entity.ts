@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { WebhookDeliverySchema } from './webhook-delivery.entity.ts';
 
 /** One HTTP try of a delivery: what the receiver answered, how long it took. */
@@ -6,9 +7,9 @@ export const WebhookAttemptSchema = defineEntity({
   name: 'WebhookAttempt',
   tableName: 'webhook_attempts',
   properties: {
-    attemptId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    attemptId: uuidPrimaryKey(),
     delivery: () => p.manyToOne(WebhookDeliverySchema).deleteRule('cascade').index('webhook_attempts_delivery_id_index'),
-    attemptedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    attemptedAt: createdAtColumn(),
     statusCode: p.integer().nullable(),
     durationMs: p.integer(),
     /** First 1 KB of the response body. */

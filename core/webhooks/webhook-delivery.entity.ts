@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { createdAtColumn, updatedAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { WebhookEndpointSchema } from './webhook-endpoint.entity.ts';
 import { WebhookMessageSchema } from './webhook-message.entity.ts';
 import { DELIVERY_STATUSES } from '../shared/enums.ts';
@@ -10,7 +11,7 @@ export const WebhookDeliverySchema = defineEntity({
   name: 'WebhookDelivery',
   tableName: 'webhook_deliveries',
   properties: {
-    deliveryId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    deliveryId: uuidPrimaryKey(),
     message: () => p.manyToOne(WebhookMessageSchema).deleteRule('cascade'),
     endpoint: () => p.manyToOne(WebhookEndpointSchema).deleteRule('cascade'),
     status: p.enum(DELIVERY_STATUSES).default('pending'),
@@ -21,8 +22,8 @@ export const WebhookDeliverySchema = defineEntity({
     leasedUntil: p.datetime().nullable(),
     /** Which claim holds the lease; a worker whose lease was taken over cannot record an outcome. */
     leaseToken: p.uuid().nullable(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
-    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
   uniques: [{ name: 'webhook_deliveries_message_endpoint_unique', properties: ['message', 'endpoint'] }],
   indexes: [

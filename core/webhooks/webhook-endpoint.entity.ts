@@ -1,13 +1,14 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
-import { UserSchema } from '../accounts/user.entity.ts';
+import { createdAtColumn, updatedAtColumn, uuidPrimaryKey } from '../db/columns.ts';
+import { ownerColumn } from '../accounts/owner-column.ts';
 
 /** A receiver URL (Svix's "destination"). Secrets are `whsec_…`; during rotation the previous one signs too. */
 export const WebhookEndpointSchema = defineEntity({
   name: 'WebhookEndpoint',
   tableName: 'webhook_endpoints',
   properties: {
-    endpointId: p.uuid().primary().onCreate(() => crypto.randomUUID()),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade').index('webhook_endpoints_user_id_index'),
+    endpointId: uuidPrimaryKey(),
+    user: ownerColumn('webhook_endpoints_user_id_index'),
     url: p.string().length(2048),
     description: p.string().length(500).nullable(),
     secret: p.string().length(100),
@@ -25,8 +26,8 @@ export const WebhookEndpointSchema = defineEntity({
     breakerUntil: p.datetime().nullable(),
     lastSuccessAt: p.datetime().nullable(),
     disabledAt: p.datetime().nullable(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
-    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 export type WebhookEndpoint = InferEntity<typeof WebhookEndpointSchema>;

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
-import { UserSchema } from '../accounts/user.entity.ts';
+import { createdAtColumn } from '../db/columns.ts';
+import { ownerColumn } from '../accounts/owner-column.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 
 /** One event to announce (`msg_…`), fanned out to endpoints as deliveries. */
@@ -8,12 +9,12 @@ export const WebhookMessageSchema = defineEntity({
   tableName: 'webhook_messages',
   properties: {
     messageId: p.string().length(40).primary(),
-    user: () => p.manyToOne(UserSchema).deleteRule('cascade'),
+    user: ownerColumn(),
     /** The lead the event is about: erasing the lead erases its messages (and their deliveries) by cascade. */
     lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('cascade').index('webhook_messages_lead_id_index'),
     eventType: p.string().length(50),
     payload: p.json<Record<string, unknown>>(),
-    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
   },
   indexes: [{ name: 'webhook_messages_user_created_index', properties: ['user', 'createdAt'] }],
 });
