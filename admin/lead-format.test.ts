@@ -1,7 +1,7 @@
 // How timeline entries read, and which lead-supplied URLs may become links.
 import { describe, expect, it } from 'vitest';
 import type { TimelineItem } from './api-client.ts';
-import { describeTimelineItem, leadDisplayName, safeHttpUrl } from './lead-format.ts';
+import { describeTimelineItem, leadDisplayName } from './lead-format.ts';
 
 const base: TimelineItem = { kind: 'event', id: '00000000-0000-4000-8000-000000000001', at: '2026-03-01T10:00:00.000Z', eventType: null, eventValue: null, listingRef: null, pageUrl: null, message: null, source: null };
 
@@ -23,22 +23,6 @@ describe('timeline labels', () => {
     [{ kind: 'inquiry' as const, source: 'api', message: 'Via CRM' }, 'Inquiry via the API'],
   ])('%j reads "%s"', (overrides, expected) => {
     expect(describeTimelineItem({ ...base, ...overrides })).toBe(expected);
-  });
-});
-
-describe('lead-supplied URLs', () => {
-  it.each([
-    ['https://oak.example/listings/oak-12', 'https://oak.example/listings/oak-12'],
-    ['http://oak.example/', 'http://oak.example/'],
-    ['javascript:alert(1)', null],
-    ['JaVaScRiPt:alert(1)', null],
-    ['data:text/html,<script>alert(1)</script>', null],
-    ['//evil.example/x', null],
-    ['/relative', null],
-    ['', null],
-    [null, null],
-  ])('%s → %s', (input, expected) => {
-    expect(safeHttpUrl(input)).toBe(expected);
   });
 });
 
