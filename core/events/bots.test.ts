@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
+import { itMaps } from '#test/table.ts';
 import { isBotUserAgent } from './bots.ts';
 
 describe('bot user agents', () => {
-  it.each([
+  itMaps(isBotUserAgent, '%j is a bot: %j', [
     ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', true],
     ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm) Chrome/116.0 Safari/537.36', true],
     ['Mozilla/5.0 (compatible; YandexBot/3.0)', true],
@@ -21,7 +22,5 @@ describe('bot user agents', () => {
     ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.43 Mobile Safari/537.36', false],
     ['Mozilla/5.0 (Linux; Android 9; CUBOT X20 PRO) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0.4664.104 Mobile Safari/537.36', false],
     ['node', false],
-  ])('%j is a bot: %j', (ua, expected) => {
-    expect(isBotUserAgent(ua)).toBe(expected);
-  });
+  ]);
 });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { itMaps } from '#test/table.ts';
 import { EMAIL_PATTERN, isEmail, normalisePhone } from './contact-rules.ts';
 
 describe('the shared email pattern', () => {
-  it.each([
+  itMaps(isEmail, '%j is an email address: %s', [
     ['dana@example.com', true],
     ['first.last+tag@sub.example.co.uk', true],
     ["o'neil@example.ie", true],
@@ -15,9 +16,7 @@ describe('the shared email pattern', () => {
     ['dana@-example.com', false],
     ['dana@example.c', false],
     ['', false],
-  ])('%j is an email address: %s', (value, expected) => {
-    expect(isEmail(value)).toBe(expected);
-  });
+  ]);
 
   it('is the pattern zod 4 uses for z.email(), so moving the server onto it changed nothing', () => {
     expect(EMAIL_PATTERN.source).toBe(z.regexes.email.source);
@@ -26,7 +25,7 @@ describe('the shared email pattern', () => {
 });
 
 describe('phone numbers', () => {
-  it.each([
+  itMaps(normalisePhone, '%j → %j', [
     ['+1 (555) 010-0199', '+15550100199'],
     ['  555/010.0199 ', '5550100199'],
     ['1234567', '1234567'],
@@ -35,7 +34,5 @@ describe('phone numbers', () => {
     ['555-CALL-NOW', null],
     ['', null],
     [undefined, null],
-  ])('%j → %j', (input, expected) => {
-    expect(normalisePhone(input)).toBe(expected);
-  });
+  ]);
 });

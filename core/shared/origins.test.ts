@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { itMaps } from '#test/table.ts';
 import { MAX_ALLOWED_ORIGINS, normaliseOrigin, parseOriginLines } from './origins.ts';
 
 describe('allowed origins', () => {
-  it.each([
+  itMaps(normaliseOrigin, '%j → %j', [
     ['https://Example.com/', 'https://example.com'],
     ['  http://localhost:5173 ', 'http://localhost:5173'],
     ['https://example.com:443', 'https://example.com'],
@@ -11,9 +12,7 @@ describe('allowed origins', () => {
     ['https://user:pw@example.com', null],
     ['ftp://example.com', null],
     ['example.com', null],
-  ])('%j → %j', (input, expected) => {
-    expect(normaliseOrigin(input)).toBe(expected);
-  });
+  ]);
 
   it('reads one origin per line, drops blanks and duplicates, and explains each bad line', () => {
     expect(parseOriginLines('https://a.com\n\nhttps://A.com/\r\nhttp://b.com')).toEqual({ origins: ['https://a.com', 'http://b.com'], errors: [] });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { itMaps } from '#test/table.ts';
 import { buildAccountTokenUrl, describeDuration, renderPasswordResetEmail, renderVerifyEmailEmail } from './account-emails.ts';
 import { DIGEST_MAX_ITEMS, renderDigestEmail, renderEndpointDisabledEmail, renderNewInquiryEmail, type LeadSummary } from './alert-emails.ts';
 import { html, htmlLines } from './html.ts';
@@ -220,37 +221,31 @@ describe('the html tag', () => {
 });
 
 describe('text helpers', () => {
-  it.each([
+  itMaps(cleanHeaderText, 'cleanHeaderText(%j) → %j', [
     ['Ana\r\nBcc: x@example.com', 'Ana Bcc: x@example.com'],
     ['  many   spaces\there ', 'many spaces here'],
     ['a\u2028b\u0085c', 'a b c'],
     ['Ana \u202Egnp.exe', 'Ana gnp.exe'],
     ['x'.repeat(200), `${'x'.repeat(SUBJECT_MAX_CHARS - 1)}…`],
-  ])('cleanHeaderText(%j) → %j', (input, expected) => {
-    expect(cleanHeaderText(input)).toBe(expected);
-  });
+  ]);
 
   it('cleanText keeps paragraphs but drops other controls', () => {
     expect(cleanText('a\r\nb\u0000c\n\n\n\nd\u202E')).toBe('a\nb c\n\nd');
   });
 
-  it.each([
+  itMaps(telHref, 'telHref(%j) → %j', [
     ['+1 (555) 010-2030', 'tel:+15550102030'],
     ['555.010.2030 ext<script>', 'tel:5550102030'],
     ['+44 +20 7946 0958', 'tel:+442079460958'],
     ['call me', null],
     [null, null],
-  ])('telHref(%j) → %j', (input, expected) => {
-    expect(telHref(input)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  itMaps((input: string) => mailtoHref(input, 'Hi'), 'mailtoHref(%j) → %j', [
     ['ana@example.org', 'mailto:ana@example.org?subject=Hi'],
     ['"><script>@example.org', 'mailto:%22%3E%3Cscript%3E@example.org?subject=Hi'],
     ['not an address', null],
     ['a@b@c', null],
-  ])('mailtoHref(%j) → %j', (input, expected) => {
-    expect(mailtoHref(input, 'Hi')).toBe(expected);
-  });
+  ]);
 
 });
