@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { describeWebhooksForOpenApi } from '#core/webhooks/event-types.ts';
 import Koa from 'koa';
 import type { AppDeps } from './deps.ts';
 import { requestContext } from './middleware/context.ts';
@@ -43,7 +44,7 @@ export function createApp(deps: AppDeps): Koa {
   mountHealthRoutes(router, deps);
   mountIngestRoutes(routes, router, deps); // before routes.mount: it adds POSTs and their OPTIONS preflights
   router.get('/v1/openapi.json', (ctx) => {
-    ctx.body = routes.openapi(deps.config.PUBLIC_URL);
+    ctx.body = { ...routes.openapi(deps.config.PUBLIC_URL), webhooks: describeWebhooksForOpenApi() };
   });
   routes.mount(router);
   mountStaticRoutes(router);

@@ -147,6 +147,12 @@ describe('webhook endpoints', () => {
     const doc = await (await fetch(`${server.url}/v1/openapi.json`)).json();
     for (const path of ['/v1/webhook-endpoints', '/v1/webhook-endpoints/{id}/rotate-secret', '/v1/webhook-deliveries/{id}/resend', '/v1/webhook-event-types']) expect(doc.paths).toHaveProperty([path]);
     expect(JSON.stringify(doc.paths['/v1/webhook-event-types'])).toContain('inquiry.created');
+    // OpenAPI 3.1's top-level `webhooks`: every event type with its payload schema and example.
+    expect(Object.keys(doc.webhooks)).toEqual(res.body.items.map((t: any) => t.type));
+    expect(doc.webhooks['inquiry.created'].post.requestBody.content['application/json']).toMatchObject({
+      example: { type: 'inquiry.created', data: { inquiryId: expect.any(String) } }, schema: { type: 'object' },
+    });
+    expect(doc.webhooks['lead.hot'].post.parameters.map((h: any) => h.name)).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
   });
 });
 

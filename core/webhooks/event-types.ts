@@ -155,3 +155,28 @@ export function listWebhookEventTypes() {
     schema: z.toJSONSchema(WEBHOOK_EVENTS[type].schema, { io: 'output' }),
   }));
 }
+
+/**
+ * The catalogue as OpenAPI 3.1's top-level `webhooks`: one POST per event type that Porchlight
+ * sends to an endpoint, with the payload's schema, an example and the Standard Webhooks headers.
+ */
+export function describeWebhooksForOpenApi(): Record<string, unknown> {
+  const header = (description: string) => ({ required: true, schema: { type: 'string' }, description });
+  return Object.fromEntries(
+    listWebhookEventTypes().map((t) => [
+      t.type,
+      {
+        post: {
+          summary: t.description,
+          parameters: [
+            { name: 'webhook-id', in: 'header', ...header('The message id (`msg_…`), the same on every retry: deduplicate by it.') },
+            { name: 'webhook-timestamp', in: 'header', ...header('Unix seconds when this attempt was signed.') },
+            { name: 'webhook-signature', in: 'header', ...header('`v1,<base64 HMAC-SHA256>` of `id.timestamp.body`, space-separated during a secret rotation.') },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: t.schema, example: t.example } } },
+          responses: { '2XX': { description: 'Received; any 2xx counts as delivered.' }, '410': { description: 'Gone: the endpoint is disabled.' } },
+        },
+      },
+    ]),
+  );
+}
