@@ -38,7 +38,6 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
       stream.on('error', (err) => ctx.state.log.error({ err }, 'CSV export failed mid-stream'));
       ctx.set('Content-Type', 'text/csv; charset=utf-8');
       ctx.set('Content-Disposition', `attachment; filename="leads-${now.toISOString().slice(0, 10)}.csv"`);
-      ctx.set('Cache-Control', 'no-store');
       ctx.body = stream;
     },
   });

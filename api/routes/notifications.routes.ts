@@ -3,6 +3,7 @@ import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { ALERT_LABELS } from '#core/email/alert-kinds.ts';
 import { getNotificationPreferences, toNotificationPreferencesJson, unsubscribeFromAlert, updateNotificationPreferences } from '#core/email/notification-preferences.ts';
 import { ZAlertKind, ZNotificationPreferences, ZNotificationPreferencesPatch } from '#core/email/notification-preferences-schemas.ts';
+import { html, type SafeHtml } from '#core/email/templates/html.ts';
 import { AppError } from '#core/errors.ts';
 import type { AppContext } from '../middleware/context.ts';
 import type { RouteRegistry } from '../route.ts';
@@ -10,18 +11,14 @@ import type { RouteRegistry } from '../route.ts';
 const ZUnsubscribeQuery = z.object({ alert: ZAlertKind });
 const UNSUBSCRIBE_TOKEN_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function sendPage(ctx: AppContext, status: number, title: string, body: string): void {
+/** A tiny standalone HTML page, escaped with the email templates' `html` tag. */
+function sendPage(ctx: AppContext, status: number, title: string, body: SafeHtml): void {
   ctx.status = status;
   ctx.type = 'html';
-  ctx.set('Cache-Control', 'no-store');
   ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
   ctx.set('Referrer-Policy', 'no-referrer');
-  ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#18181b;line-height:1.5"><h1 style="font-size:1.4rem">${escapeHtml(title)}</h1>${body}</body></html>`;
+  ctx.body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title}</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#18181b;line-height:1.5"><h1 style="font-size:1.4rem">${title}</h1>${body}</body></html>`.value;
 }
 
 function tokenOf(params: Record<string, string>): string {
@@ -58,8 +55,8 @@ export function mountNotificationRoutes(routes: RouteRegistry): void {
       const token = tokenOf(params);
       const label = ALERT_LABELS[query.alert];
       const action = `/v1/unsubscribe/${encodeURIComponent(token)}?alert=${query.alert}`;
-      sendPage(ctx, 200, `Stop ${label} emails?`, `<p>You will no longer get ${escapeHtml(label)} emails from Porchlight. You can switch them on again in the admin under Settings.</p>
-<form method="post" action="${escapeHtml(action)}"><button type="submit" style="font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:0;background:#1d4ed8;color:#fff;cursor:pointer">Unsubscribe</button></form>`);
+      sendPage(ctx, 200, `Stop ${label} emails?`, html`<p>You will no longer get ${label} emails from Porchlight. You can switch them on again in the admin under Settings.</p>
+<form method="post" action="${action}"><button type="submit" style="font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:0;background:#1d4ed8;color:#fff;cursor:pointer">Unsubscribe</button></form>`);
     },
   });
 
@@ -71,7 +68,7 @@ export function mountNotificationRoutes(routes: RouteRegistry): void {
     handler: async (ctx, { params, query, now }) => {
       await unsubscribeFromAlert({ em: ctx.state.em, token: tokenOf(params), alert: query.alert, now });
       if (ctx.accepts('json', 'html') === 'html') {
-        sendPage(ctx, 200, 'You are unsubscribed', `<p>You will no longer get ${escapeHtml(ALERT_LABELS[query.alert])} emails. Switch them on again any time in the admin under Settings.</p>`);
+        sendPage(ctx, 200, 'You are unsubscribed', html`<p>You will no longer get ${ALERT_LABELS[query.alert]} emails. Switch them on again any time in the admin under Settings.</p>`);
         return;
       }
       ctx.body = { unsubscribed: query.alert };

@@ -56,7 +56,10 @@ describe('webhook endpoints', () => {
     expect(list.body.items.map((e: any) => e.endpointId)).toEqual([id]);
     expect(JSON.stringify(list.body)).not.toContain('whsec_');
     expect((await owner.get(`/v1/webhook-endpoints/${id}`)).body).not.toHaveProperty('secret');
-    expect((await owner.get(`/v1/webhook-endpoints/${id}/secret`)).body).toEqual({ secret: created.body.secret, previousSecretExpiresAt: null });
+    const secret = await owner.get(`/v1/webhook-endpoints/${id}/secret`);
+    expect(secret.body).toEqual({ secret: created.body.secret, previousSecretExpiresAt: null });
+    // Like every /v1 answer (api/middleware/security-headers.ts): no cache keeps the secret.
+    expect(secret.headers.get('cache-control')).toBe('no-store');
 
     const patched = await owner.patch(`/v1/webhook-endpoints/${id}`, { description: 'Main CRM', eventTypes: null });
     expect(patched.status).toBe(200);

@@ -90,7 +90,6 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'get', path: '/v1/webhook-endpoints/:id/secret', tag, auth: 'realtor', summary: 'The endpoint’s whsec_ signing secret',
     responses: { 200: { description: 'Secret', schema: ZWebhookSecretJson }, ...notFound },
     handler: async (ctx, { params, tenant, now }) => {
-      ctx.set('Cache-Control', 'no-store');
       ctx.body = await getWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now });
     },
   });
@@ -99,7 +98,6 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'post', path: '/v1/webhook-endpoints/:id/rotate-secret', tag, auth: 'realtor', summary: 'A new secret; the old one keeps signing beside it for 24 hours',
     responses: { 200: { description: 'New secret', schema: ZWebhookSecretJson }, ...notFound },
     handler: async (ctx, { params, tenant, now }) => {
-      ctx.set('Cache-Control', 'no-store');
       ctx.body = await rotateWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now });
     },
   });
