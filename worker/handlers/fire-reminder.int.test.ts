@@ -64,6 +64,9 @@ async function runSweep(tag: string): Promise<void> {
 }
 
 const firedFor = (reminderId: string) => fires.filter((f) => f.reminderId === reminderId && f.outcome === 'fired');
+/** BullMQ reports `completed` after the handler's transaction commits, so the row can be due before the event arrives. */
+const awaitFired = (reminderId: string) =>
+  vi.waitFor(() => expect(firedFor(reminderId).length, `the fire job of ${reminderId} reported`).toBeGreaterThan(0), WAIT);
 
 describe('a reminder falling due', () => {
   it('becomes due at its time through its delayed job, in the admin lists without anyone asking', async () => {
@@ -77,6 +80,7 @@ describe('a reminder falling due', () => {
       return row;
     }, WAIT);
     expect(due.fired_at.getTime()).toBeGreaterThanOrEqual(new Date(at).getTime());
+    await awaitFired(created.reminderId);
     expect(firedFor(created.reminderId)).toHaveLength(1);
     const list = await realtor.client.get('/v1/reminders?status=due');
     expect(list.body.items.map((r: any) => r.reminderId)).toContain(created.reminderId);
@@ -99,6 +103,7 @@ describe('a reminder falling due', () => {
     const b = (await realtor.client.post(`/v1/leads/${leadId}/reminders`, { reminderDate: later, reminderMessage: 'B' })).body;
     await realtor.client.patch(`/v1/reminders/${b.reminderId}`, { reminderDate: new Date(Date.now() + 800).toISOString() });
     await vi.waitFor(async () => expect((await reminder(b.reminderId)).status, 'B due at its new time').toBe('due'), WAIT);
+    await awaitFired(b.reminderId);
     expect(firedFor(b.reminderId)).toHaveLength(1);
   });
 
@@ -127,6 +132,7 @@ describe('the sweeper and races', () => {
 
     await runSweep('lost-1');
     await vi.waitFor(async () => expect((await reminder(created.reminderId)).status === 'due' && (await reminder(never)).status === 'due', 'both swept reminders due').toBeTruthy(), WAIT);
+    await Promise.all([awaitFired(created.reminderId), awaitFired(never)]);
     await runSweep('lost-2');
     await runSweep('lost-3');
     expect(firedFor(created.reminderId)).toHaveLength(1);
