@@ -11,6 +11,9 @@ import { NotificationAttemptSchema, NotificationSchema } from '../notifications/
 import { FollowUpReminderSchema } from '../reminders/follow-up-reminder.entity.ts';
 import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts';
 import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
+import { LeadActivitySchema } from '../activities/lead-activity.entity.ts';
+import { ListingSchema } from '../listings/listing.entity.ts';
+import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { WebhookAttemptSchema } from '../webhooks/webhook-attempt.entity.ts';
 import { WebhookDeliverySchema } from '../webhooks/webhook-delivery.entity.ts';
@@ -38,4 +41,7 @@ export const ENTITIES = [
   NotificationSchema,
   NotificationAttemptSchema,
   ReminderSettingsSchema,
+  PipelineStageSchema,
+  LeadActivitySchema,
+  ListingSchema,
 ];

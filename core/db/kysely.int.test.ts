@@ -15,6 +15,14 @@ const COLUMNS: Columns = {
   leads: {
     lead_id: true, user_id: true, name: true, contact_info: true, score: true, created_at: true, site_id: true, email: true, phone: true, status: true,
     score_breakdown: true, score_band: true, last_activity_at: true, updated_at: true, needs_rescore: true, scored_at: true,
+    stage_id: true, stage_changed_at: true, first_contacted_at: true, last_contacted_at: true,
+  },
+  pipeline_stages: { stage_id: true, user_id: true, key: true, label: true, position: true, outcome: true, created_at: true, updated_at: true },
+  lead_activities: {
+    activity_id: true, user_id: true, lead_id: true, actor_user_id: true, type: true, outcome: true, body: true, meta: true, occurred_at: true, created_at: true, updated_at: true,
+  },
+  listings: {
+    listing_id: true, user_id: true, site_id: true, listing_ref: true, title: true, url: true, image_url: true, first_seen_at: true, last_seen_at: true, created_at: true, updated_at: true,
   },
   inquiries: { inquiry_id: true, lead_id: true, message: true, created_at: true, site_id: true, source: true, listing_ref: true, page_url: true, client_event_id: true },
   lead_analytics: {

@@ -1,6 +1,7 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
 import { createdAtColumn, updatedAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { ownerColumn } from '../accounts/owner-column.ts';
+import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../shared/enums.ts';
 
@@ -43,6 +44,12 @@ export const LeadSchema = defineEntity({
     /** Outbox flag: set in the same transaction as any change that affects the score. */
     needsRescore: p.boolean().default(false),
     scoredAt: p.datetime().nullable(),
+    /** The pipeline stage (`pipeline_stages`); null reads as the realtor's first stage. */
+    stage: () => p.manyToOne(PipelineStageSchema).nullable().deleteRule('set null').index('leads_stage_id_index'),
+    stageChangedAt: p.datetime().nullable(),
+    /** The first and latest logged contact (call, text, email, meeting, showing): speed-to-lead and "not yet contacted". */
+    firstContactedAt: p.datetime().nullable(),
+    lastContactedAt: p.datetime().nullable(),
   },
   uniques: [
     { name: 'leads_user_email_unique', properties: ['user', 'email'], where: { email: { $ne: null } } },
@@ -61,6 +68,8 @@ export const LeadSchema = defineEntity({
     // answer `ilike '%…%'` with a bitmap scan instead of reading every lead (pg_trgm, a trusted extension).
     { name: 'leads_name_trgm_index', expression: 'create index "leads_name_trgm_index" on "leads" using gin ("name" gin_trgm_ops)' },
     { name: 'leads_email_trgm_index', expression: 'create index "leads_email_trgm_index" on "leads" using gin ("email" gin_trgm_ops)' },
+    // Today's "new leads not yet contacted", oldest first.
+    { name: 'leads_user_uncontacted_index', expression: 'create index "leads_user_uncontacted_index" on "leads" ("user_id", "created_at") where "first_contacted_at" is null' },
     { name: 'leads_phone_trgm_index', expression: 'create index "leads_phone_trgm_index" on "leads" using gin ("phone" gin_trgm_ops)' },
   ],
 });

@@ -22,3 +22,16 @@ export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** What a realtor logs by hand (`POST /v1/leads/:id/activities`). */
+export const LOGGED_ACTIVITY_TYPES = ['call', 'text', 'email', 'note', 'meeting', 'showing'] as const;
+export type LoggedActivityType = (typeof LOGGED_ACTIVITY_TYPES)[number];
+/** Every row of `lead_activities`: the logged kinds plus what the system records on the realtor's behalf. */
+export const ACTIVITY_TYPES = [...LOGGED_ACTIVITY_TYPES, 'stage_change', 'status_change', 'reminder_created', 'reminder_completed', 'reminder_snoozed', 'reminder_dismissed'] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+/** The logged types that count as contacting the lead (`first_contacted_at`, `last_contacted_at`). */
+export const CONTACT_ACTIVITY_TYPES = ['call', 'text', 'email', 'meeting', 'showing'] as const satisfies readonly LoggedActivityType[];
+
+/** What a pipeline stage means for reporting: still in play, won (closed) or lost. */
+export const STAGE_OUTCOMES = ['open', 'won', 'lost'] as const;
+export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
