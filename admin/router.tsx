@@ -28,7 +28,51 @@ const listeners = new Set<() => void>();
 const notify = () => {
   for (const fn of listeners) fn();
 };
-if (typeof window !== 'undefined') window.addEventListener('popstate', notify);
+
+/** Messages of pages with unsaved edits (`useLeaveGuard`): leaving asks first. */
+const guards = new Set<{ message: string }>();
+/** The entry the app shows, to return to when a guard keeps the user on the page after Back. */
+let shownHref = typeof window !== 'undefined' ? window.location.pathname + window.location.search : '';
+
+/** True when no guard objects, or the user confirms leaving. */
+function mayLeave(): boolean {
+  const [guard] = guards;
+  return !guard || window.confirm(guard.message);
+}
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('popstate', () => {
+    const href = window.location.pathname + window.location.search;
+    if (href !== shownHref && !mayLeave()) {
+      window.history.pushState(null, '', shownHref);
+      return;
+    }
+    shownHref = href;
+    notify();
+  });
+}
+
+/**
+ * While `when` is true, leaving the page — an in-app link, Back, a reload or closing the tab —
+ * asks first (the browser's own prompt for reloads and closing), so unsaved edits are not
+ * discarded silently.
+ */
+export function useLeaveGuard(when: boolean, message = 'You have unsaved changes. Leave this page and discard them?'): void {
+  useEffect(() => {
+    if (!when) return;
+    const guard = { message };
+    guards.add(guard);
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => {
+      guards.delete(guard);
+      window.removeEventListener('beforeunload', onBeforeUnload);
+    };
+  }, [when, message]);
+}
 
 /** "/sites?x=1" → "/app/sites?x=1". Paths already under /app/ are left alone. */
 export function toHref(path: string): string {
@@ -53,7 +97,9 @@ export function currentPathAndQuery(): string {
 export function navigate(path: string, opts: { replace?: boolean } = {}): void {
   const href = toHref(path);
   if (href === window.location.pathname + window.location.search && !opts.replace) return;
+  if (!opts.replace && !mayLeave()) return;
   window.history[opts.replace ? 'replaceState' : 'pushState'](null, '', href);
+  shownHref = href;
   if (!opts.replace) window.scrollTo(0, 0);
   notify();
 }

@@ -37,7 +37,7 @@ describe('scoring rules editor fields', () => {
 
   it('refuses hot at or below warm, blank and non-numeric values', () => {
     const values = ruleValues(DEFAULT_SCORING_RULES);
-    expect(parseRuleValues({ ...values, 'bands.hot': '25' }, DEFAULT_SCORING_RULES).errors['bands.hot']).toMatch(/above the warm/);
+    expect(parseRuleValues({ ...values, 'bands.hot': '20' }, DEFAULT_SCORING_RULES).errors['bands.hot']).toMatch(/above the warm/);
     expect(parseRuleValues({ ...values, halfLifeDays: '' }, DEFAULT_SCORING_RULES).errors.halfLifeDays).toMatch(/Enter a number/);
     expect(parseRuleValues({ ...values, 'weights.pageView': '1.234' }, DEFAULT_SCORING_RULES).errors['weights.pageView']).toMatch(/two decimals/);
     expect(parseRuleValues({ ...values, 'weights.repeatListingMinViews': '2.5' }, DEFAULT_SCORING_RULES).errors['weights.repeatListingMinViews']).toMatch(/whole/);

@@ -12,6 +12,7 @@ import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, plural } from '../format.ts';
 import type { FormProblem } from '../forms.ts';
+import { useLeaveGuard } from '../router.tsx';
 import { parseRuleValues, RULE_FIELDS, RULE_GROUPS, type RuleField, ruleFieldId, type RulePath, ruleValues } from '../scoring-fields.ts';
 import { useApi } from '../use-api.ts';
 import { usePollUntil } from '../use-poll-until.ts';
@@ -72,6 +73,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   const dirty = RULE_FIELDS.some((f) => values[f.path].trim() !== saved[f.path]);
   const atDefaults = RULE_FIELDS.every((f) => Number(values[f.path]) === Number(ruleValues(DEFAULT_SCORING_RULES)[f.path]));
   const running = rescore !== null && !rescore.finishedAt;
+  useLeaveGuard(dirty && !saving, 'Your scoring rule changes are not saved. Leave this page and discard them?');
 
   // Poll the rescore once a second while it runs.
   const poll = usePollUntil();
@@ -157,8 +159,13 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
       setDoc(next);
       setValues(ruleValues(next.rules));
       setPreview(null);
+      if (next.unchanged) {
+        showToast(next.version === 0 ? 'Nothing changed: these are the default rules.' : `Nothing changed: these are already your rules (version ${next.version}).`, 'info');
+        return;
+      }
       setRescore(next.rescore && !next.rescore.finishedAt ? next.rescore : { version: next.version, total: next.rescore?.total ?? 0, done: 0, finishedAt: null });
-      showToast(`Saved rules version ${next.version}. Rescoring your leads…`, 'info');
+      // The progress card below tells how the rescore goes; the toast only confirms the save.
+      showToast(`Saved rules version ${next.version}.`, 'success');
       requestAnimationFrame(() => progressRef.current?.focus());
     } catch (err) {
       showServerError(err);

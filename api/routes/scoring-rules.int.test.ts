@@ -77,7 +77,7 @@ describe('scoring rules', () => {
     const res = await agent.put('/v1/scoring-rules', { rules: { bands: { hot: 50, warm: 2 }, weights: { pageView: 1.15 }, halfLifeDays: 7.3 } });
     expect(res.status).toBe(200);
     const expectedRules = { ...DEFAULT_SCORING_RULES, halfLifeDays: 7.3, bands: { hot: 50, warm: 2 }, weights: { ...DEFAULT_SCORING_RULES.weights, pageView: 1.15 } };
-    expect(res.body).toEqual({ version: 1, rules: expectedRules, createdAt: expect.any(String), rescore: { version: 1, total: 4, done: 0, finishedAt: null } });
+    expect(res.body).toEqual({ version: 1, rules: expectedRules, createdAt: expect.any(String), rescore: { version: 1, total: 4, done: 0, finishedAt: null }, unchanged: false });
 
     const [row] = await server.sql<Record<string, unknown>>('select * from scoring_rules where user_id = $1 and version = 1', [userId]);
     // Stored with the defaults filled in, so version 1 means the same thing forever.
@@ -87,11 +87,24 @@ describe('scoring rules', () => {
     expect(job?.name).toBe('leads.rescore-all');
     expect(job?.data).toEqual({ userId, version: 1 });
 
-    expect((await agent.get('/v1/scoring-rules')).body).toEqual(res.body);
+    const { unchanged: _, ...doc } = res.body;
+    expect((await agent.get('/v1/scoring-rules')).body).toEqual(doc);
     expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 0, finishedAt: null });
 
     // The preview now compares against version 1: the same proposal changes nothing.
     expect((await agent.post('/v1/scoring-rules/preview', { rules: expectedRules })).body).toMatchObject({ changed: 0 });
+  });
+
+  it('saving rules equal to the current version (defaults filled in) saves and rescores nothing, and says so', async () => {
+    const current = (await agent.get('/v1/scoring-rules')).body;
+    const jobsBefore = await server.queues.leads.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed');
+    // The same rules, written differently: only the changed keys, in another order.
+    const res = await agent.put('/v1/scoring-rules', { rules: { weights: { pageView: 1.15 }, bands: { warm: 2, hot: 50 }, halfLifeDays: 7.3 } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ version: current.version, unchanged: true, createdAt: current.createdAt });
+    const [count] = await server.sql<{ n: number }>('select count(*)::int as n from scoring_rules where user_id = $1', [userId]);
+    expect(count.n).toBe(1);
+    expect(await server.queues.leads.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed')).toBe(jobsBefore);
   });
 
   it('the progress endpoint follows the rescore as it advances and finishes', async () => {
@@ -103,7 +116,7 @@ describe('scoring rules', () => {
   });
 
   it('versions are append-only; concurrent saves (a double-click, two tabs, a script) each get their own version', async () => {
-    const caps = [10, 20, 30, 40, 50, 60];
+    const caps = [15, 20, 30, 40, 50, 60];
     const results = await Promise.all(caps.map((pageViewDailyCap) => agent.put('/v1/scoring-rules', { rules: { pageViewDailyCap } })));
     expect(results.map((r) => r.status)).toEqual(caps.map(() => 200));
     expect(await savedVersions(userId)).toEqual([1, 2, 3, 4, 5, 6, 7]);

@@ -16,6 +16,8 @@ export interface ScoreSignal {
 }
 export interface ScoreBreakdown {
   signals: ScoreSignal[];
+  /** The signals' total before the score map (rounded to 0.1); absent in breakdowns computed before the map existed. */
+  points?: number;
   rulesVersion: number;
   computedAt: string;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { bandForScore, computeScore, computeSignals, type ComputeScoreInput, type ScoringActivity, type ScoringInquiry } from './compute-score.ts';
 import { DAY_MS, NOW } from './scoring-fixtures.ts';
 import { DEFAULT_SCORING_RULES, parseScoringRules, type ScoringRulesConfig } from './scoring-rules.ts';
+import { scoreForPoints } from '../shared/scoring-defaults.ts';
 
 type Item = ScoringActivity | ScoringInquiry;
 interface History {
@@ -146,7 +147,8 @@ describe('scoring properties', () => {
         expect(Number.isInteger(result.score)).toBe(true);
         expect(result.score).toBeGreaterThanOrEqual(0);
         expect(result.score).toBeLessThanOrEqual(rules.maxScore);
-        expect(result.score).toBe(Math.min(rules.maxScore, Math.round(rawTotal)));
+        expect(result.score).toBe(Math.min(rules.maxScore, Math.round(scoreForPoints(rawTotal))));
+        expect(result.breakdown.points).toBe(Math.round(Math.max(0, rawTotal) * 10) / 10);
         expect(result.band).toBe(bandForScore(result.score, rules));
         expect(result.breakdown.signals.map((s) => s.points)).toEqual(signals.map((s) => Math.round(s.points)).sort((a, b) => b - a));
         for (const s of result.breakdown.signals) {
@@ -156,6 +158,34 @@ describe('scoring properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the score map is order-preserving and smooth: increasing in the points, the identity up to 50, continuous with slope 1 at the knee, below 100 for any finite points', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), (x, y) => {
+        const [lo, hi] = x <= y ? [x, y] : [y, x];
+        expect(scoreForPoints(hi)).toBeGreaterThanOrEqual(scoreForPoints(lo));
+        // Strictly increasing wherever float precision can tell the two apart (below ~1,800 points).
+        if (hi > lo && hi < 1_000) expect(scoreForPoints(hi)).toBeGreaterThan(scoreForPoints(lo));
+        expect(scoreForPoints(hi)).toBeLessThanOrEqual(100);
+        if (hi < 1_000) expect(scoreForPoints(hi)).toBeLessThan(100);
+        if (lo <= 50) expect(scoreForPoints(lo)).toBe(lo);
+      }),
+      { numRuns: 1000 },
+    );
+    const h = 1e-6;
+    expect((scoreForPoints(50 + h) - scoreForPoints(50)) / h).toBeCloseTo(1, 4);
+    expect(scoreForPoints(-5)).toBe(0);
+  });
+
+  it('different activity does not tie at the top: every points total up to 250 scores below 100, and 10 more points raise the score up to 200', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 190, noNaN: true }), (points) => {
+        expect(Math.round(scoreForPoints(points + 10))).toBeGreaterThan(Math.round(scoreForPoints(points)));
+      }),
+      { numRuns: 500 },
+    );
+    expect(Math.round(scoreForPoints(250))).toBeLessThan(100);
   });
 
   it('adding an activity or inquiry never lowers the score at the same instant', () => {
@@ -262,7 +292,7 @@ describe('scoring properties', () => {
     // and any Δ ≥ 0,
     //   raw_A(now) ≥ raw_B(now)      ⇒ raw_A(now+Δ) ≥ raw_B(now+Δ)    (up to float summation error)
     //   score_A(now) > score_B(now)  ⇒ score_A(now+Δ) ≥ score_B(now+Δ)
-    // Strict order can become a tie (rounding, the 100 cap) but never flips.
+    // Strict order can become a tie (rounding) but never flips.
     fc.assert(
       fc.property(arbHistory({ future: false }), arbHistory({ future: false }), fc.integer({ min: 0, max: 200 * DAY_MS }), arbRules, (a, b, elapsed, rules) => {
         const later = new Date(NOW_MS + elapsed);

@@ -3,6 +3,7 @@ import type { ScoreBreakdown } from '../leads/lead.entity.ts';
 import { bandForScore, computeScore, computeSignals, type ComputeScoreInput, type ScoringActivity, type ScoringInquiry } from './compute-score.ts';
 import { DAY_MS, daysAgo, event, inquiry, NOW, pageView, times, tool } from './scoring-fixtures.ts';
 import { parseScoringRules, type ScoringRulesInput } from './scoring-rules.ts';
+import { scoreForPoints } from '../shared/scoring-defaults.ts';
 
 interface Lead {
   activities?: ScoringActivity[];
@@ -271,18 +272,43 @@ describe('returning after an absence', () => {
   });
 });
 
-describe('the cap', () => {
-  it('caps the score at 100 while the breakdown still shows every signal', () => {
+describe('the score map', () => {
+  it('above 50 points the score saturates instead of capping: 113 points score 85, and the breakdown shows the points', () => {
     const lead: Lead = { inquiries: times(3, () => inquiry(NOW)), activities: [tool('showing_request', NOW), tool('mortgage_calculator', NOW)] };
     const result = score(lead);
     expect(computeSignals(input(lead)).rawTotal).toBe(113);
-    expect(result.score).toBe(100);
+    expect(result.points).toBe(113);
+    expect(result.breakdown.points).toBe(113);
+    expect(result.score).toBe(Math.round(50 + 50 * (1 - Math.exp(-63 / 50))));
+    expect(result.score).toBe(86);
     expect(result.band).toBe('hot');
     expect(result.breakdown.signals.map((s) => s.points)).toEqual([90, 15, 8]);
   });
 
+  it('two busy leads with different activity no longer tie at 100', () => {
+    const busy = (inquiries: number): Lead => ({ inquiries: times(inquiries, () => inquiry(NOW)), activities: [tool('showing_request', NOW), tool('mortgage_calculator', NOW)] });
+    const [four, six] = [score(busy(4)), score(busy(6))];
+    expect(four.points).toBe(138);
+    expect(six.points).toBe(188);
+    expect(six.score).toBeGreaterThan(four.score);
+    expect(six.score).toBeLessThan(100);
+  });
+
+  it.each([
+    [0, 0],
+    [24, 24],
+    [50, 50],
+    [60, 59],
+    [100, 82],
+    [150, 93],
+    [200, 98],
+    [300, 100],
+  ])('%i points score %i', (points, expected) => {
+    expect(Math.round(scoreForPoints(points))).toBe(expected);
+  });
+
   it('scores an empty history 0, cold', () => {
-    expect(score({})).toEqual({ score: 0, band: 'cold', breakdown: { signals: [], rulesVersion: 1, computedAt: NOW.toISOString() } });
+    expect(score({})).toEqual({ score: 0, points: 0, band: 'cold', breakdown: { signals: [], points: 0, rulesVersion: 1, computedAt: NOW.toISOString() } });
   });
 });
 
@@ -291,8 +317,8 @@ describe('bands', () => {
     [100, 'hot'],
     [60, 'hot'],
     [59, 'warm'],
-    [25, 'warm'],
-    [24, 'cold'],
+    [20, 'warm'],
+    [19, 'cold'],
     [0, 'cold'],
   ] as const)('a score of %i is %s with the default thresholds', (value, band) => {
     expect(bandForScore(value, parseScoringRules({}))).toBe(band);
@@ -308,10 +334,10 @@ describe('bands', () => {
   });
 
   it.each([
-    ['inquiry + two saved listings = 60 is hot', [tool('save_listing', NOW), tool('save_listing', NOW)], 1, 60, 'hot'],
-    ['inquiry + two mortgage tools + 3 page views = 59 is warm', [tool('mortgage_calculator', NOW), tool('mortgage_calculator', NOW), ...times(3, () => pageView(NOW))], 1, 59, 'warm'],
-    ['showing request + saved listing = 25 is warm', [tool('showing_request', NOW), tool('save_listing', NOW)], 0, 25, 'warm'],
-    ['showing request + mortgage tool + page view = 24 is cold', [tool('showing_request', NOW), tool('mortgage_calculator', NOW), pageView(NOW)], 0, 24, 'cold'],
+    ['inquiry + saved listing + showing request: 65 points score 63, hot', [tool('save_listing', NOW), tool('showing_request', NOW)], 1, 63, 'hot'],
+    ['inquiry + two saved listings: 60 points score 59, warm', [tool('save_listing', NOW), tool('save_listing', NOW)], 1, 59, 'warm'],
+    ['mortgage tool + saved listing + 2 page views: 20 points, warm', [tool('mortgage_calculator', NOW), tool('save_listing', NOW), pageView(NOW), pageView(NOW)], 0, 20, 'warm'],
+    ['mortgage tool + saved listing + page view: 19 points, cold', [tool('mortgage_calculator', NOW), tool('save_listing', NOW), pageView(NOW)], 0, 19, 'cold'],
   ])('%s', (_name, activities, inquiries, value, band) => {
     const result = score({ activities, inquiries: times(inquiries, () => inquiry(NOW)) });
     expect([result.score, result.band]).toEqual([value, band]);
@@ -320,7 +346,7 @@ describe('bands', () => {
   it('takes the band from the rules', () => {
     const lead: Lead = { inquiries: [inquiry(NOW)], activities: [tool('save_listing', NOW)] };
     expect(score(lead).band).toBe('warm');
-    expect(score({ ...lead, rules: { bands: { hot: 50, warm: 20 } } }).band).toBe('hot');
+    expect(score({ ...lead, rules: { bands: { hot: 50, warm: 25 } } }).band).toBe('hot');
   });
 });
 
@@ -373,7 +399,8 @@ describe('the breakdown explains the score', () => {
 
   it('lists why, highest first ("Inquiry +40, Viewed 12 Oak St 4× +12, …")', () => {
     const result = score(realistic);
-    expect(result.score).toBe(72);
+    expect(result.points).toBe(72);
+    expect(result.score).toBe(68);
     expect(result.band).toBe('hot');
     expect(result.breakdown.signals).toEqual([
       { key: 'inquiry', label: 'Inquiry', count: 1, points: 40 },
@@ -404,11 +431,12 @@ describe('the breakdown explains the score', () => {
     ['a lead with only old activity', { activities: [pageView(daysAgo(200)), tool('save_listing', daysAgo(90))] }],
   ];
 
-  it.each(mixed)('%s: the unrounded signal points sum, capped and rounded, to the score', (_name, lead) => {
+  it.each(mixed)('%s: the unrounded signal points sum to the points, and the map of the points, rounded, is the score', (_name, lead) => {
     const { signals, rawTotal } = computeSignals(input(lead));
     const result = score(lead);
     expect(signals.reduce((sum, s) => sum + s.points, 0)).toBeCloseTo(rawTotal, 9);
-    expect(result.score).toBe(Math.min(100, Math.round(rawTotal)));
+    expect(result.points).toBe(Math.round(rawTotal * 10) / 10);
+    expect(result.score).toBe(Math.min(100, Math.round(scoreForPoints(rawTotal))));
     // Each shown signal is its exact points rounded, nothing hidden, nothing with a zero count.
     const exact = new Map(signals.map((s) => [s.key, s.points]));
     expect(result.breakdown.signals).toHaveLength(signals.length);
@@ -419,8 +447,10 @@ describe('the breakdown explains the score', () => {
     // Sorted by points, highest first.
     const shown = result.breakdown.signals.map((s) => s.points);
     expect(shown).toEqual([...shown].sort((a, b) => b - a));
-    // Below the cap the displayed points add up to the score, give or take their rounding.
-    if (rawTotal < 100) expect(Math.abs(shown.reduce((a, b) => a + b, 0) - result.score)).toBeLessThanOrEqual(0.5 * (shown.length + 1));
+    // The displayed points add up to the breakdown's points, give or take their rounding; up to the
+    // knee (50) the points are the score.
+    expect(Math.abs(shown.reduce((a, b) => a + b, 0) - (result.breakdown.points ?? Number.NaN))).toBeLessThanOrEqual(0.5 * (shown.length + 1));
+    if (rawTotal <= 50) expect(Math.abs(result.score - rawTotal)).toBeLessThanOrEqual(0.5);
   });
 
   it('the breakdown fits the lead entity’s ScoreBreakdown column', () => {
@@ -451,6 +481,7 @@ describe('large histories', () => {
     expect(counted).toBe(10_000 - identifies);
     expect(signals.find((s) => s.key === 'inquiry')?.count).toBe(20);
     expect(Number.isInteger(result.score)).toBe(true);
+    expect(result.points).toBeGreaterThan(300);
     expect(result.score).toBe(100);
   });
 });

@@ -6,8 +6,10 @@
  *
  * A score is a sum of *signals*. Each occurrence of a signal earns its weight (from the rules),
  * multiplied by its decay `0.5 ** (ageDays / halfLifeDays)`; an occurrence dated after `now`
- * has age 0. The sum is rounded, then capped at `maxScore` (100). The breakdown lists every
- * signal that occurred (count > 0) with its current points rounded for display, highest first.
+ * has age 0. The sum (the lead's *points*) goes through the score map (`scoreForPoints` in
+ * core/shared/scoring-defaults.ts: the identity up to 50 points, then saturating smoothly toward
+ * 100 without reaching it), and is rounded. The breakdown lists every signal that occurred
+ * (count > 0) with its current points rounded for display, highest first, and the total points.
  *
  * | signal (key)                   | default | rule                                                        |
  * |--------------------------------|--------:|-------------------------------------------------------------|
@@ -51,9 +53,9 @@
  * 2. **Decay keeps the order of two leads while neither has new activity.** When every
  *    occurrence is at or before `now`, advancing the clock by Δ multiplies every term — and so
  *    the unrounded, uncapped total — by the same factor `0.5 ** (Δ / halfLifeDays)`: which
- *    views, listings, inquiry and return chain count does not depend on `now`. Capping and
+ *    views, listings, inquiry and return chain count does not depend on `now`. The score map and
  *    rounding are non-decreasing, so a lead scored strictly above another never drops strictly
- *    below it (they may tie after rounding or at the cap). Occurrences dated after `now`
+ *    below it (they may tie after rounding). Occurrences dated after `now`
  *    do not decay until `now` reaches them, so this holds only for histories in the past.
  * 3. **An older copy of an activity never counts more than a newer one** on its own. With other
  *    activity present this holds for every signal except where it is meant to depend on the
@@ -63,6 +65,7 @@
  * Cost: one sort of all occurrences, then linear passes — fine for leads with 10k+ events.
  */
 import type { ScoreBand, ScoreBreakdown, ScoreSignal } from '../leads/lead.entity.ts';
+import { scoreForPoints } from '../shared/scoring-defaults.ts';
 import { DAY_MS } from '../shared/time.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
 
@@ -97,8 +100,10 @@ export interface ComputeScoreInput {
 }
 
 export interface ComputedScore {
-  /** Integer 0..maxScore. */
+  /** Integer 0..maxScore: the points through the score map, rounded. */
   score: number;
+  /** The signals' total before the map, rounded to 0.1 (also in the breakdown). */
+  points: number;
   band: ScoreBand;
   breakdown: ScoreBreakdown;
 }
@@ -138,16 +143,23 @@ export function bandForScore(score: number, rules: Pick<ScoringRulesConfig, 'ban
 /** Score a lead and explain it. Pure: same input, same output. */
 export function computeScore(input: ComputeScoreInput): ComputedScore {
   const { signals, rawTotal } = computeSignals(input);
-  const score = Math.min(input.rules.maxScore, Math.max(0, Math.round(rawTotal)));
+  const score = scoreOf(rawTotal, input.rules);
+  const points = Math.round(Math.max(0, rawTotal) * 10) / 10;
   const shown = signals
     .map((s) => ({ raw: s.points, signal: { key: s.key, label: s.label, count: s.count, points: Math.round(s.points) } }))
     .sort((a, b) => b.signal.points - a.signal.points || b.raw - a.raw || (a.signal.key < b.signal.key ? -1 : a.signal.key > b.signal.key ? 1 : 0))
     .map((s) => s.signal);
   return {
     score,
+    points,
     band: bandForScore(score, input.rules),
-    breakdown: { signals: shown, rulesVersion: input.rulesVersion, computedAt: input.now.toISOString() },
+    breakdown: { signals: shown, points, rulesVersion: input.rulesVersion, computedAt: input.now.toISOString() },
   };
+}
+
+/** The score for a total of points: mapped, rounded, within 0..maxScore. */
+export function scoreOf(rawTotal: number, rules: Pick<ScoringRulesConfig, 'maxScore'>): number {
+  return Math.min(rules.maxScore, Math.round(scoreForPoints(rawTotal)));
 }
 
 /** The signals behind a score with exact points; `computeScore` rounds, caps and sorts them. */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
@@ -35,6 +36,8 @@ export async function getRescoreProgress({ em, tenant }: { em: EntityManager; te
  * `PUT /v1/scoring-rules`: appends version n+1 (the full rules, defaults filled in, so a version
  * means the same thing forever) with `rescore_total` = the user's lead count, then — after the
  * commit — sends the `leads.rescore-all` wake-up (the sweeper re-enqueues it if that is lost).
+ * Rules equal to the current version (defaults filled in on both sides) save nothing and rescore
+ * nothing: the answer is the current version with `unchanged: true`.
  */
 export async function saveScoringRules({ em, queues, tenant, rules, now, log }: {
   em: EntityManager;
@@ -48,6 +51,8 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
   // for max(version)+1 at the unique index instead made a burst of saves exhaust the retries (a 500).
   const saved = await transactionalWithRetry(em, async (tem) => {
     await db(tem).selectFrom('users').select('user_id').where(ownedBy(tenant)).forNoKeyUpdate().execute();
+    const current = await loadScoringRules(tem, tenant);
+    if (isDeepStrictEqual(current.rules, rules)) return { unchanged: current, version: current.version, wakeups: [] };
     const leads = pgCount((await db(tem).selectFrom('leads').select((eb) => eb.fn.countAll<string>().as('n')).where(ownedBy(tenant)).executeTakeFirstOrThrow()).n);
     // Under the lock above, max(version) + 1 is this save's alone.
     const latest = await db(tem).selectFrom('scoring_rules').select((eb) => eb.fn.max('version').as('v')).where(ownedBy(tenant)).executeTakeFirstOrThrow();
@@ -60,12 +65,13 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
       .returning('version')
       .executeTakeFirstOrThrow();
     const wakeups = leads > 0 ? [createWakeup('rescoreUser', { userId: ownerIdOf(tenant), version: row.version })] : [];
-    return { version: row.version, wakeups };
+    return { unchanged: null, version: row.version, wakeups };
   });
+  if (saved.unchanged) return { ...toDoc(saved.unchanged), unchanged: true };
   await enqueueAfterCommit(queues, saved.wakeups, log);
   // This request's version, not the latest: a concurrent save may already have added another.
   const loaded = await loadScoringRulesVersion(em, tenant, saved.version);
-  return toDoc(loaded!);
+  return { ...toDoc(loaded!), unchanged: false };
 }
 
 /** Rescores whose job may have been lost: unfinished, created more than `olderThanMs` ago (the sweeper re-enqueues them). */

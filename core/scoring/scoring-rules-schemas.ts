@@ -20,6 +20,8 @@ export const ZScoringRulesDoc = z.object({
   rules: ZScoringRules,
   createdAt: z.string().nullable(),
   rescore: ZRescoreProgress.nullable(),
+  /** On save only: true when the rules equal the current version, so nothing was saved or rescored. */
+  unchanged: z.boolean().optional(),
 });
 export type ScoringRulesDoc = z.output<typeof ZScoringRulesDoc>;
 

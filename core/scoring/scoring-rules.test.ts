@@ -36,7 +36,7 @@ describe('scoring rules', () => {
       },
       pageViewDailyCap: 10,
       returnGapDays: 14,
-      bands: { hot: 60, warm: 25 },
+      bands: { hot: 60, warm: 20 },
       maxScore: 100,
     });
     expect(parseScoringRules({})).toEqual(DEFAULT_SCORING_RULES);

@@ -45,7 +45,7 @@ const ZBands = z
   .object({
     /** A score at or above this is hot. Default 60. */
     hot: bounded(SCORING_LIMITS.band).default(D.bands.hot),
-    /** A score at or above this (and below hot) is warm. Default 25. */
+    /** A score at or above this (and below hot) is warm. Default 20. */
     warm: bounded(SCORING_LIMITS.band).default(D.bands.warm),
   })
   .strict()

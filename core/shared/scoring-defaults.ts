@@ -8,6 +8,23 @@ export const SCORE_HALF_LIFE_DAYS = 14;
 export const MAX_SCORE = 100;
 
 /**
+ * Points up to the knee are the score itself; above it the score saturates smoothly toward 100
+ * (same slope at the knee, never reaching 100 for finite points). A hard cap made the top of a
+ * busy list a tie (53 of a few hundred leads at exactly 100); with the map, 150 points score 93
+ * and 200 score 98, so more activity still ranks higher. Rounded, the score reaches 100 only
+ * above about 280 points.
+ */
+export const SCORE_MAP_KNEE = 50;
+
+/** The score (unrounded, 0 ≤ score < 100) for a total of `points`: the identity up to the knee, then saturating. */
+export function scoreForPoints(points: number): number {
+  if (!(points > 0)) return 0;
+  if (points <= SCORE_MAP_KNEE) return points;
+  const room = MAX_SCORE - SCORE_MAP_KNEE;
+  return SCORE_MAP_KNEE + room * -Math.expm1(-(points - SCORE_MAP_KNEE) / room);
+}
+
+/**
  * The defaults. Stored rule versions hold only what the realtor changed (or an older, smaller
  * shape); `parseScoringRules` fills the rest from here.
  */
@@ -28,7 +45,8 @@ export const DEFAULT_SCORING_RULES = Object.freeze({
   }),
   pageViewDailyCap: 10,
   returnGapDays: 14,
-  bands: Object.freeze({ hot: 60, warm: 25 }),
+  // Calibrated on the simulated lead mix (core/scoring/simulated-leads.ts): Hot ≈ the top 15 %, Warm the next ≈ 28 %.
+  bands: Object.freeze({ hot: 60, warm: 20 }),
   maxScore: MAX_SCORE,
 } as const);
 

@@ -16,6 +16,7 @@ import { ApiClient } from '#test/http.ts';
 import { WAIT } from '#test/env.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { SCHEDULES } from '#worker/handlers/index.ts';
+import { scoreForPoints } from '#core/shared/scoring-defaults.ts';
 import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -206,9 +207,12 @@ describe('leads and scoring in the browser', () => {
     await page.getByRole('button', { name: 'Add inquiry' }).click();
     await page.locator('.score-change').waitFor({ timeout: 20_000 });
     const after = await shownScore(page);
-    // A further inquiry earns 25 with the defaults.
+    // A further inquiry earns 25 points with the defaults; above 50 points the score map turns
+    // them into fewer score points, but always some.
     expect(after).toBeGreaterThan(before);
-    expect(after - before).toBeGreaterThanOrEqual(24);
+    const [points] = await server.sql<{ points: number }>("select (score_breakdown->>'points')::float as points from leads where lead_id = $1", [hotLeadId]);
+    expect(after).toBe(Math.round(scoreForPoints(points.points)));
+    expect(points.points).toBeGreaterThanOrEqual(before + 24);
     expect(await page.locator('.score-change').textContent()).toContain(`from ${before} to ${after}`);
     expect(after).toBe((await leadRow(hotLeadId)).score);
     await page.locator('.timeline').getByText('Called: wants a second showing and asked about offers.').waitFor();
@@ -255,6 +259,8 @@ describe('leads and scoring in the browser', () => {
     }
     await finished.waitFor({ timeout: 30_000 });
     expect(await page.locator('.card-success').textContent()).toContain('All 2 leads now use version 1');
+    // The save's notice confirms the save only: no "Rescoring…" beside "Rescore finished".
+    expect((await page.locator('.toast').allTextContents()).join(' ')).not.toContain('Rescoring');
     await saveScreenshot(page, 'leads-05-scoring-rescore-finished', { fullPage: false });
     const [rules] = await server.sql<{ version: number }>('select max(version)::int as version from scoring_rules');
     expect(rules.version).toBe(1);
@@ -267,6 +273,47 @@ describe('leads and scoring in the browser', () => {
     expect(await first.locator('.lead-name').textContent()).toBe('Dana Whitaker');
     expect(await first.locator('.badge').textContent()).toBe('Warm');
     expect((await leadRow(hotLeadId)).score_band).toBe('warm');
+    await page.close();
+  });
+
+  it('unsaved rule edits ask before leaving; saving unchanged rules says nothing changed and creates no version', { timeout: 60_000 }, async () => {
+    const page = await newPage();
+    // This test answers the leave prompts itself (the shared handler dismisses and records them).
+    page.removeAllListeners('dialog');
+    await page.goto(`${server.url}/app/scoring`);
+    await page.getByRole('heading', { name: 'Scoring rules', level: 1 }).waitFor();
+    const versions = async () => (await server.sql<{ n: number }>('select count(*)::int as n from scoring_rules'))[0].n;
+    const before = await versions();
+
+    // Saving what is already saved: a notice, no new version, no rescore.
+    await page.getByRole('button', { name: 'Save and rescore' }).click();
+    await page.locator('.toast', { hasText: 'Nothing changed' }).waitFor();
+    expect(await versions()).toBe(before);
+    expect(await page.getByRole('heading', { name: 'Rescoring your leads…' }).count()).toBe(0);
+
+    // An edit, then a link away: the page asks; dismissing keeps the edit on screen.
+    const warm = page.getByLabel('Warm from');
+    await warm.fill('23');
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('link', { name: 'Leads', exact: true }).click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toContain('not saved');
+    expect(new URL(page.url()).pathname).toBe('/app/scoring');
+    expect(await warm.inputValue()).toBe('23');
+
+    // Asked again, accepting leaves and discards the edit.
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.getByRole('link', { name: 'Leads', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/app/leads');
+    expect(asked).toHaveLength(2);
+    expect(await versions()).toBe(before);
     await page.close();
   });
 

@@ -230,8 +230,10 @@ describe('activity arriving through the API rescoring the lead', () => {
       { type: 'tool_interaction', value: 'mortgage_calculator' },
     ]);
     const second = await waitForLeadRow(leadId, 'the events scored', (row) => !row.needs_rescore && row.scored_at! > first.scored_at!);
-    // 40 inquiry + 2 page views + 3 × 3 listing views + 10 repeat bonus + 8 mortgage tool.
-    expect(second.score).toBe(69);
+    // 40 inquiry + 2 page views + 3 × 3 listing views + 10 repeat bonus + 8 mortgage tool = 69
+    // points, which the score map (saturating above 50) makes 66.
+    expect(second.score_breakdown!.points).toBe(69);
+    expect(second.score).toBe(66);
     expect(second.score_band).toBe('hot');
     expect(second.score_breakdown!.signals).toEqual([
       { key: 'inquiry', label: 'Inquiry', count: 1, points: 40 },
@@ -249,7 +251,7 @@ describe('activity arriving through the API rescoring the lead', () => {
     // The API shows the same.
     const api = await owner.get(`/v1/leads/${leadId}`);
     expect(api.status).toBe(200);
-    expect(api.body).toMatchObject({ score: 69, scoreBand: 'hot' });
+    expect(api.body).toMatchObject({ score: 66, scoreBand: 'hot' });
   });
 
   it('a burst of 100 simultaneous events for one lead collapses into one debounced scoring job, scored in one pass', async () => {
@@ -347,12 +349,12 @@ describe('crossing into hot', () => {
   it('writes one lead.hot message and one auto reminder with the score change, once per crossing', async () => {
     const leadId = await insertLead('crossing@example.com');
     const t0 = new Date();
-    // 40 inquiry + 15 showing request + 8 mortgage tool = 63: hot.
+    // 40 inquiry + 15 showing request + 8 mortgage tool = 63 points: a score of 61, hot.
     await insertInquiry(leadId, t0);
     await insertEvents(leadId, [{ type: 'showing_request', at: t0 }, { type: 'tool_interaction', value: 'mortgage_calculator', at: t0 }]);
     await flagAndEnqueue(leadId);
     const hot = await waitForLeadRow(leadId, 'the lead scored hot', (row) => row.score_band === 'hot' && !row.needs_rescore);
-    expect(hot.score).toBe(63);
+    expect(hot.score).toBe(61);
 
     let messages = await hotMessages(leadId);
     let reminders = await autoReminders(leadId);
@@ -360,7 +362,7 @@ describe('crossing into hot', () => {
     expect(reminders).toHaveLength(1);
     expect(messages[0].message_id).toMatch(/^msg_[A-Za-z0-9_-]{24}$/);
     // The catalogue's thin lead.hot payload: ids and what changed; receivers ask the API for the rest.
-    expect(messages[0].payload).toMatchObject({ type: 'lead.hot', version: 1, data: { leadId, score: 63, previousBand: 'cold' } });
+    expect(messages[0].payload).toMatchObject({ type: 'lead.hot', version: 1, data: { leadId, score: 61, previousBand: 'cold' } });
     expect(reminders[0]).toMatchObject({ reminder_message: HOT_REMINDER_MESSAGE, status: 'pending', user_id: userId });
     expect(reminders[0].reminder_date.getTime()).toBe(hot.scored_at!.getTime() + HOT_REMINDER_DELAY_MS);
     // One transaction wrote all three rows: the same transaction id made each row version.
@@ -371,7 +373,8 @@ describe('crossing into hot', () => {
     await insertEvents(leadId, [{ type: 'save_listing', at: new Date() }]);
     await flagAndEnqueue(leadId);
     const stillHot = await waitForLeadRow(leadId, 'the lead rescored', (row) => !row.needs_rescore && signal(row, 'saved_listing'));
-    expect(stillHot.score).toBe(73);
+    expect(stillHot.score_breakdown!.points).toBe(73);
+    expect(stillHot.score).toBe(68); // 73 points through the score map
     // And a second run over the same state (a job delivered twice) changes nothing either.
     const rerun = await scoreLead({ em: server.orm.em.fork() as EntityManager, leadId, now: new Date(), mode: 'refresh', config: server.config });
     expect(rerun).toMatchObject({ band: 'hot', previousBand: 'hot', hot: null });
@@ -384,7 +387,7 @@ describe('crossing into hot', () => {
       const refreshJob = await runMaintenanceJob(server, 'refreshScores', 'refresh-crossing');
       expect(refreshJob.failedReason).toBeUndefined();
       const warm = await waitForLeadRow(leadId, 'the refresh decaying the lead', (row) => row.score_band === 'warm');
-      expect(warm.score).toBeGreaterThanOrEqual(36); // 73 / 2, give or take the seconds between the events
+      expect(warm.score).toBeGreaterThanOrEqual(36); // 73 points / 2 (below 50 points are the score), give or take the seconds between the events
       expect(warm.score).toBeLessThanOrEqual(37);
       expect(warm.score).toBe((await expectedScore(leadId, warm.scored_at!)).score);
       expect(await hotMessages(leadId)).toHaveLength(1);
@@ -483,7 +486,7 @@ describe('concurrency and vanished leads', () => {
         expect(runsFor(id).reduce((p, r) => p + r.passes, 0)).toBe(1);
         expect(await hotMessages(id)).toHaveLength(1);
         expect(await autoReminders(id)).toHaveLength(1);
-        expect((await leadRow(id))!.score).toBe(65);
+        expect((await leadRow(id))!.score).toBe(63); // 65 points
       }
 
       // The same race through the core function directly: ten claims, one winner.
@@ -496,7 +499,7 @@ describe('concurrency and vanished leads', () => {
       );
       expect(results.filter(Boolean)).toHaveLength(1);
       const winner = results.find(Boolean)!;
-      expect(winner).toMatchObject({ score: 65, band: 'hot' });
+      expect(winner).toMatchObject({ score: 63, band: 'hot' });
       // The crossing returns what it wrote, for the caller to wake up after the commit.
       const [reminder] = await autoReminders(lead);
       expect(winner.hot).toMatchObject({ wakeups: expect.any(Array), reminderId: reminder.reminder_id, reminderAt: reminder.reminder_date });

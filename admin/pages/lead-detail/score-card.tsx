@@ -4,6 +4,7 @@ import { BandBadge, ScoreMeter } from '../../components/score.tsx';
 import { Spinner } from '../../components/spinner.tsx';
 import { formatRelativeTime } from '../../format.ts';
 import { Link } from '../../router.tsx';
+import { SCORE_MAP_KNEE } from '#core/shared/scoring-defaults.ts';
 
 /** What the page knows about a rescore it is waiting for (after an inquiry was added). */
 export type ScoreUpdate = { state: 'idle' } | { state: 'updating' } | { state: 'done'; from: number; to: number; fromBand: string; toBand: string } | { state: 'slow' };
@@ -11,6 +12,16 @@ export type ScoreUpdate = { state: 'idle' } | { state: 'updating' } | { state: '
 /** A signal's label without a trailing "4×" when the count column says it already. */
 function signalLabel(label: string, count: number): string {
   return label.replace(new RegExp(`\\s${count}×$`), '');
+}
+
+/**
+ * How the points became the score: up to 50 points they are the score; above, the score
+ * saturates toward 100 (core/shared/scoring-defaults.ts `scoreForPoints`), so busy leads still rank.
+ */
+function scoreMapNote(points: number, score: number): string {
+  const shown = Math.round(points * 10) / 10;
+  if (shown <= SCORE_MAP_KNEE) return `${shown} points. `;
+  return `${shown} points make a score of ${score}: above ${SCORE_MAP_KNEE} points the score rises ever more slowly toward 100, so more activity still ranks higher. `;
 }
 
 export function ScoreCard({ lead, update }: { lead: Lead; update: ScoreUpdate }) {
@@ -65,7 +76,7 @@ export function ScoreCard({ lead, update }: { lead: Lead; update: ScoreUpdate })
             ))}
           </ul>
           <p class="muted small score-footnote">
-            {total > lead.score && lead.score >= 100 ? `Adds up to ${total}, capped at 100. ` : ''}
+            {scoreMapNote(breakdown.points ?? total, lead.score)}
             Points fade as activity ages. Scored {formatRelativeTime(breakdown.computedAt)} with{' '}
             <Link href="/scoring">{breakdown.rulesVersion === 0 ? 'the default rules' : `rules version ${breakdown.rulesVersion}`}</Link>.
           </p>
