@@ -50,8 +50,13 @@ export function simulateLeads({ count, now, seed = 1 }: { count: number; now: Da
   const chance = (p: number) => random() < p;
   const nowMs = now.getTime();
   const leads: SimulatedLead[] = [];
+  // The first 30 % of leads are one-offs, the next 20 % signed up, and so on.
+  const bounds: number[] = [];
   let cumulative = 0;
-  const bounds = LEAD_PROFILES.map((p) => (cumulative += SHARES[p]) * count);
+  for (const p of LEAD_PROFILES) {
+    cumulative += SHARES[p];
+    bounds.push(cumulative * count);
+  }
   for (let i = 0; i < count; i++) {
     const profile = LEAD_PROFILES[bounds.findIndex((b) => i < b)] ?? 'one-off';
     const lead: SimulatedLead = { profile, activities: [], inquiries: [] };
