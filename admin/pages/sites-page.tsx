@@ -5,6 +5,7 @@ import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
+import { OnboardingCard } from '../components/onboarding-card.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { LoadError } from '../components/load-error.tsx';
 import { Loading } from '../components/spinner.tsx';
@@ -81,6 +82,7 @@ export function SitesPage() {
             action={<Button onClick={startAdding}>Add your first site</Button>}
           >
             <p>Add the website where your listings live. You’ll get a one-line script tag to paste into it.</p>
+            <OnboardingCard />
           </EmptyState>
         )
       ) : (
