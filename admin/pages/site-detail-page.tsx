@@ -132,6 +132,8 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
       />
 
       <div class="stack">
+        <InstallCheck site={site} status={status} onSiteChange={onChange} onRefresh={refresh} />
+
         <section class="card" aria-labelledby="install-title">
           <h2 id="install-title" class="card-title">
             Install
@@ -145,13 +147,12 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
             <div class="install-option" key={key} data-install={key}>
               <h3 class="install-option-title">{title}</h3>
               <p class="muted small">{what}</p>
-              <CodeSnippet code={site.snippets[key]} label={title} copyLabel="Copy" />
+              <CodeSnippet code={site.snippets[key]} label="HTML" copyLabel="Copy" />
             </div>
           ))}
           <TestInquiry site={site} />
         </section>
 
-        <InstallCheck site={site} status={status} onSiteChange={onChange} onRefresh={refresh} />
 
         <section class="card" aria-labelledby="settings-title">
           <h2 id="settings-title" class="card-title">
