@@ -10,17 +10,21 @@ import { type InstallStatusJson, installApi } from '../install-api.ts';
 /** How often an open site page asks for its install status. */
 export const INSTALL_POLL_MS = 4000;
 
-/** The install check of the sites list: has the script on this site sent anything yet? */
-export function InstallStatus({ site }: { site: Pick<Site, 'lastEventAt' | 'enabled'> }) {
+/**
+ * The install check of the sites list: has the script on this site sent anything yet? With the
+ * list's `installStatus`, never "Receiving" while every recent request is refused for its origin.
+ */
+export function InstallStatus({ site }: { site: Pick<Site, 'lastEventAt' | 'enabled'> & { installStatus?: InstallStatusJson['status'] } }) {
   const when = formatRelativeTime(site.lastEventAt);
+  const state = site.installStatus ?? (site.lastEventAt ? 'receiving' : 'waiting');
   return (
     <span class="install-status">
-      {site.lastEventAt ? (
-        <Badge tone="success">Receiving</Badge>
-      ) : (
+      {state === 'waiting' ? (
         <Badge tone="warning" title="No event has arrived from this site yet">
           No events yet
         </Badge>
+      ) : (
+        <LiveInstallBadge status={{ status: state }} />
       )}
       <span class="muted" title={formatDateTime(site.lastEventAt) || undefined}>
         Last event: {when}
@@ -66,7 +70,7 @@ const BADGES = {
   idle: { tone: 'neutral', label: 'No recent events' },
 } as const;
 
-export function LiveInstallBadge({ status }: { status: InstallStatusJson | undefined }) {
+export function LiveInstallBadge({ status }: { status: Pick<InstallStatusJson, 'status'> | undefined }) {
   if (!status) return null;
   const { tone, label } = BADGES[status.status];
   return <Badge tone={tone}>{label}</Badge>;

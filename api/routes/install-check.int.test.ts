@@ -48,6 +48,7 @@ describe('install status', () => {
     const after = await owner.get(`/v1/sites/${site.siteId}/install-status`);
     expect(after.body).toMatchObject({ status: 'receiving', lastEventOrigin: ALLOWED, blockedOrigins: [] });
     expect(after.body.lastEventAt).not.toBeNull();
+    expect((await owner.get('/v1/sites')).body.items.find((s: { siteId: string }) => s.siteId === site.siteId).installStatus).toBe('receiving');
   });
 
   it('counts requests refused for their Origin per site and origin, and says "blocked", not "receiving", when all traffic is refused', async () => {
@@ -65,6 +66,9 @@ describe('install status', () => {
       { origin: 'http://localhost:8080', count: 3 },
     ]);
     expect((await owner.get(`/v1/sites/${otherSite.siteId}/install-status`)).body.blockedOrigins).toEqual([{ origin: WRONG, count: 1 }]);
+    // The sites list carries the same state, so its badge does not say "Receiving" either.
+    const listed = (await owner.get('/v1/sites')).body.items.find((s: { siteId: string }) => s.siteId === site.siteId);
+    expect(listed.installStatus).toBe('blocked');
     // Counted in Redis: no Postgres row changed (last_event_at stays empty).
     const [row] = await server.sql<{ last_event_at: Date | null }>('select last_event_at from sites where site_id = $1', [site.siteId]);
     expect(row.last_event_at).toBeNull();

@@ -1,5 +1,5 @@
-import { addAllowedOrigin, getInstallStatus, sendTestInquiry } from '#core/sites/install-check.ts';
-import { ZAddOriginBody, ZCreateSiteBody, ZInstallStatusJson, ZSiteJson, ZTestInquiryJson, ZUpdateSiteBody } from '#core/sites/site-schemas.ts';
+import { addAllowedOrigin, getInstallStates, getInstallStatus, sendTestInquiry } from '#core/sites/install-check.ts';
+import { ZAddOriginBody, ZCreateSiteBody, ZInstallStatusJson, ZSiteJson, ZSiteListItemJson, ZTestInquiryJson, ZUpdateSiteBody } from '#core/sites/site-schemas.ts';
 import { createSite, deleteSite, getSite, listSites, toSiteJson, updateSite } from '#core/sites/sites.ts';
 import type { AppDeps } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
@@ -8,10 +8,11 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const json = (s: Parameters<typeof toSiteJson>[0]) => toSiteJson(s, deps.config.PUBLIC_URL);
   routes.add({
     method: 'get', path: '/v1/sites', tag: 'sites', auth: 'realtor', summary: 'List sites',
-    responses: { 200: { description: 'Sites', schema: listOf(ZSiteJson) } },
-    handler: async (ctx, { tenant }) => {
+    responses: { 200: { description: 'Sites, each with its install state', schema: listOf(ZSiteListItemJson) } },
+    handler: async (ctx, { tenant, now }) => {
       const sites = await listSites({ em: ctx.state.em, tenant });
-      ctx.body = { items: sites.map(json), nextCursor: null };
+      const states = await getInstallStates({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, sites, now });
+      ctx.body = { items: sites.map((s) => ({ ...json(s), installStatus: states.get(s.siteId) ?? 'waiting' })), nextCursor: null };
     },
   });
   routes.add({

@@ -62,8 +62,8 @@ async function sendFile(ctx: Context, root: string, relPath: string, { cacheCont
     // One tag per file version whatever the encoding (weak: the bytes differ by encoding).
     const tag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
     ctx.set('ETag', tag);
-    const ifNoneMatch = ctx.get('if-none-match');
-    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === tag || t.trim() === '*')) {
+    // (ctx.get answers '' for a missing header: nothing matches)
+    if (ctx.get('if-none-match').split(',').some((t) => t.trim() === tag || t.trim() === '*')) {
       ctx.status = 304;
       return true;
     }

@@ -55,6 +55,18 @@ export async function getInstallStatus({ em, redis, prefix, tenant, siteId, now 
   };
 }
 
+/** The install state of each of `sites` (the Sites list): one Redis pipeline per site, read concurrently. */
+export async function getInstallStates({ redis, prefix, sites, now }: { redis: Redis; prefix: string; sites: Site[]; now: Date }): Promise<Map<string, InstallState>> {
+  const states = await Promise.all(
+    sites.map(async (site): Promise<[string, InstallState]> => {
+      if (!site.enabled) return [site.siteId, 'idle'];
+      const blocked = (await readBlockedOrigins({ redis, prefix, siteId: site.siteId, now }).catch(() => [])).filter((b) => !site.allowedOrigins.includes(b.origin));
+      return [site.siteId, decideInstallState({ lastEventAt: site.lastEventAt ?? null, blockedCount: blocked.reduce((n, b) => n + b.count, 0), now })];
+    }),
+  );
+  return new Map(states);
+}
+
 /** Adds one origin to the site's allowed origins (no-op when it is there already). */
 export async function addAllowedOrigin({ em, tenant, siteId, origin }: { em: EntityManager; tenant: Tenant; siteId: string; origin: string }): Promise<Site> {
   const site = await getSite({ em, tenant, siteId });

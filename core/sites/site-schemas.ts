@@ -49,12 +49,17 @@ export const ZSiteJson = z.object({
   snippets: z.object({ tracking: z.string(), inlineForm: z.string(), buttonForm: z.string() }),
 });
 
+export const ZInstallState = z.enum(['waiting', 'receiving', 'blocked', 'idle']);
+
+/** A site in `GET /v1/sites`: with its install state (the list's install check). */
+export const ZSiteListItemJson = ZSiteJson.extend({ installStatus: ZInstallState });
+
 export const ZInstallStatusJson = z.object({
   /**
    * `waiting`: nothing received yet; `receiving`: events within the last day; `blocked`: requests
    * arrive but all were refused for their Origin in the last hour; `idle`: nothing for a day.
    */
-  status: z.enum(['waiting', 'receiving', 'blocked', 'idle']),
+  status: ZInstallState,
   lastEventAt: z.iso.datetime().nullable(),
   /** The origin of the accepted request that last updated lastEventAt. */
   lastEventOrigin: z.string().nullable(),
