@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,21 @@ export function acceptsEncoding(header: string | undefined, coding: string): boo
   return star ?? false;
 }
 
+// path → the ETag of its content, recomputed when the file changes (a rebuild).
+const tags = new Map<string, { size: number; mtimeMs: number; tag: string }>();
+
+/**
+ * A weak ETag from the file's content (not its mtime: every API instance behind a load balancer
+ * builds its own dist/ and must answer the same tag). Weak: the bytes sent differ by encoding.
+ */
+async function contentTag(full: string, info: { size: number; mtimeMs: number }): Promise<string> {
+  const known = tags.get(full);
+  if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) return known.tag;
+  const tag = `W/"${createHash('sha256').update(await readFile(full)).digest('base64url').slice(0, 22)}"`;
+  tags.set(full, { size: info.size, mtimeMs: info.mtimeMs, tag });
+  return tag;
+}
+
 interface SendOptions {
   cacheControl: string;
   /** Answer with a weak ETag of the file (size + mtime) and 304 to a matching If-None-Match. */
@@ -59,8 +75,7 @@ async function sendFile(ctx: Context, root: string, relPath: string, { cacheCont
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.vary('Accept-Encoding');
   if (etag) {
-    // One tag per file version whatever the encoding (weak: the bytes differ by encoding).
-    const tag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+    const tag = await contentTag(full, info);
     ctx.set('ETag', tag);
     // (ctx.get answers '' for a missing header: nothing matches)
     if (ctx.get('if-none-match').split(',').some((t) => t.trim() === tag || t.trim() === '*')) {

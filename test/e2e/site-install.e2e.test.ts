@@ -94,6 +94,7 @@ describe('first run', () => {
     const text = (await command.textContent()) ?? '';
     const key = /^npm run example -- --site-key (pk_[\w-]+)$/.exec(text)?.[1];
     expect(key, text).toBeTruthy();
+    await saveScreenshot(page, 'onboarding-card-created-1440');
     const sites = (await realtor.client.get('/v1/sites')).body.items;
     expect(sites).toMatchObject([{ name: 'Demo listing site', publicKey: key }]);
 
@@ -213,6 +214,12 @@ describe('install', () => {
     await check.getByText('every one in the last hour was refused').waitFor();
     expect(await admin.locator('.badge', { hasText: 'Receiving' }).count()).toBe(0);
     await saveScreenshot(admin, 'install-check-blocked-1440');
+    // The sites list says so too.
+    const list = await adminPage(realtor);
+    await list.goto(`${server.url}/app/sites`);
+    const listRow = list.getByRole('row', { name: /Oak Realty/ });
+    await listRow.locator('.badge', { hasText: 'Blocked' }).waitFor();
+    expect(await listRow.locator('.badge', { hasText: 'Receiving' }).count()).toBe(0);
 
     const phone = await adminPage(realtor, PHONE);
     await phone.goto(`${server.url}/app/sites/${site.siteId}`);
