@@ -27,7 +27,7 @@ export const CSS =
   'button[aria-disabled=true]{opacity:.6}' +
   '.x{position:absolute;top:8px;right:8px;margin:0;padding:2px 10px;background:none;color:inherit;font-size:24px}' +
   '.ok{margin-top:12px;padding:12px;border-radius:8px;background:#e7f4ec}' +
-  '.h{position:absolute;left:-9999px}' +
+  '.h{position:absolute;left:-9999px;width:1px}' +
   // The modal: showModal() puts it in the browser's top layer, above any z-index, centred by the
   // browser's own dialog styles (Safari 15.4 and later; the fixed-box fallback for older Safari went
   // to make room for theming).
