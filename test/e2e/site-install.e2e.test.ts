@@ -81,6 +81,16 @@ async function createSite(realtor: Realtor, allowedOrigins: string[] = []) {
 const allow = (realtor: Realtor, siteId: string, origins: string[]) => realtor.client.patch(`/v1/sites/${siteId}`, { allowedOrigins: origins });
 
 describe('first run', () => {
+  it('signup: the name field is autocomplete=name, and the email (the login) is what password managers save as the username', async () => {
+    const context = await browser.newContext({ viewport: PHONE });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/app/signup`);
+    expect(await page.getByLabel('Your name').getAttribute('autocomplete')).toBe('name');
+    expect(await page.getByLabel('Email').getAttribute('autocomplete')).toBe('username');
+    expect(await page.getByLabel('Password').getAttribute('autocomplete')).toBe('new-password');
+  });
+
   it('the onboarding card on an empty Leads page wires the example listing site to the new account, and its inquiry lands on that dashboard', { timeout: 90_000 }, async () => {
     const realtor = await makeRealtor(server);
     const page = await adminPage(realtor);
