@@ -5,7 +5,8 @@
 // without a reload; a page on an origin that is not allowed shows up as blocked requests with a
 // working "Add origin"; "Send a test inquiry" lands a "Test inquiry" lead; and the form takes a
 // theme. Needs `npm run build` (the test server serves dist/). Screenshots at 1440×900 and 390×844
-// go to test-results/screenshots; the two-theme picture is copied to widget/docs/form-themes.png.
+// go to test-results/screenshots; with UPDATE_DOCS_SCREENSHOTS=1 the two-theme picture is copied to
+// widget/docs/form-themes.png (the one widget/README.md shows).
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -292,7 +293,8 @@ describe('themed form', () => {
       expect(await two.getByText('Check the box so the agent may contact you').count()).toBe(1);
       const name = viewport === DESKTOP ? 'form-themes-1440' : 'form-themes-390';
       const path = await saveScreenshot(visitor, name);
-      if (viewport === DESKTOP) await copyFile(path, new URL('../../widget/docs/form-themes.png', import.meta.url));
+      // The picture in widget/README.md; tests do not write into the source tree unless asked.
+      if (viewport === DESKTOP && process.env.UPDATE_DOCS_SCREENSHOTS === '1') await copyFile(path, new URL('../../widget/docs/form-themes.png', import.meta.url));
     }
   });
 });
