@@ -44,8 +44,9 @@ export interface InstallStatus {
 
 export async function getInstallStatus({ em, redis, prefix, tenant, siteId, now }: { em: EntityManager; redis: Redis; prefix: string; tenant: Tenant; siteId: string; now: Date }): Promise<InstallStatus> {
   const site = await getSite({ em, tenant, siteId });
-  // Origins allowed since they were refused are not "blocked" any more.
-  const blocked = (await readBlockedOrigins({ redis, prefix, siteId, now })).filter((b) => !site.allowedOrigins.includes(b.origin));
+  // Origins allowed since they were refused are not "blocked" any more. Redis down: no counts,
+  // the rest of the check still answers.
+  const blocked = (await readBlockedOrigins({ redis, prefix, siteId, now }).catch(() => [])).filter((b) => !site.allowedOrigins.includes(b.origin));
   const blockedCount = blocked.reduce((sum, b) => sum + b.count, 0);
   return {
     status: site.enabled ? decideInstallState({ lastEventAt: site.lastEventAt ?? null, blockedCount, now }) : 'idle',
