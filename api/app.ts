@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { describeWebhooksForOpenApi } from '#core/webhooks/event-types.ts';
 import Koa from 'koa';
 import type { AppDeps } from './deps.ts';
+import { sessionCookieName } from './middleware/auth.ts';
 import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
@@ -44,7 +45,7 @@ export function createApp(deps: AppDeps): Koa {
   mountHealthRoutes(router, deps);
   mountIngestRoutes(routes, router, deps); // before routes.mount: it adds POSTs and their OPTIONS preflights
   router.get('/v1/openapi.json', (ctx) => {
-    ctx.body = { ...routes.openapi(deps.config.PUBLIC_URL), webhooks: describeWebhooksForOpenApi() };
+    ctx.body = { ...routes.openapi(deps.config.PUBLIC_URL, sessionCookieName(deps.config)), webhooks: describeWebhooksForOpenApi() };
   });
   routes.mount(router);
   mountStaticRoutes(router);

@@ -81,7 +81,8 @@ export class RouteRegistry {
   }
 
   /** The OpenAPI document, generated from the same zod schemas that validate requests. */
-  openapi(publicUrl: string): Record<string, unknown> {
+  /** `sessionCookie`: the cookie name this deployment uses (`__Host-pl_session` on https, see api/middleware/auth.ts). */
+  openapi(publicUrl: string, sessionCookie = 'pl_session'): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
     const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
     for (const spec of this.specs) {
@@ -114,7 +115,7 @@ export class RouteRegistry {
       servers: [{ url: publicUrl }],
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'pl_session', description: 'Writes also need the x-csrf-token header.' },
+          session: { type: 'apiKey', in: 'cookie', name: sessionCookie, description: 'Writes also need the x-csrf-token header. The cookie is `__Host-pl_session` on https deployments, `pl_session` otherwise.' },
           bearer: { type: 'http', scheme: 'bearer', description: 'An API key (plk_…).' },
         },
       },

@@ -10,8 +10,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** What each build reads (files or folders, from the repository root) and writes. */
 export const BUILD_TARGETS = {
-  widget: { script: 'build:widget', sources: ['widget', 'core/shared', 'package-lock.json', 'tsconfig.json'], outputs: ['dist/widget'] },
-  admin: { script: 'build:admin', sources: ['admin', 'core/shared', 'package-lock.json', 'tsconfig.json'], outputs: ['dist/admin'] },
+  widget: { script: 'build:widget', sources: ['widget', 'core/shared', 'scripts/precompress.ts', 'package-lock.json', 'tsconfig.json'], outputs: ['dist/widget'] },
+  admin: { script: 'build:admin', sources: ['admin', 'core/shared', 'scripts/precompress.ts', 'package-lock.json', 'tsconfig.json'], outputs: ['dist/admin'] },
 } as const;
 
 /** Tests and docs next to the sources do not change what is built. */

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { errorMessage, type Lead, type LeadFilters, type LeadSort, leadQuery, leadsApi, type Site, sitesApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
+import { OnboardingCard } from '../components/onboarding-card.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { HouseIcon, SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
@@ -134,6 +135,7 @@ export function LeadsPage({ query }: RouteProps) {
               Leads appear here when someone sends the inquiry form on a site that carries your Porchlight script tag. Their visits,
               saved listings and showing requests before and after raise their score.
             </p>
+            <OnboardingCard />
           </EmptyState>
         )
       ) : (

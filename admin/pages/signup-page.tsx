@@ -66,12 +66,13 @@ export function SignupPage({ query }: RouteProps) {
         <Field
           label="Your name"
           hint="Shown in Porchlight; you log in with your email."
-          autocomplete="username"
+          autocomplete="name"
           maxLength={USERNAME_MAX_CHARS}
           required
           {...field('username')}
         />
-        <EmailField required {...field('email')} />
+        {/* The email is the login: password managers save it as the username with the new password. */}
+        <EmailField required autocomplete="username" {...field('email')} />
         <Field
           label="Password"
           hint={`At least ${PASSWORD_MIN_CHARS} characters.`}

@@ -10,7 +10,9 @@ import { showToast } from '../components/toast.tsx';
 import { formatDateTime } from '../format.ts';
 import { navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
-import { InstallStatus } from './install-status.tsx';
+import { installApi, type TestInquiryJson } from '../install-api.ts';
+import { Link } from '../router.tsx';
+import { InstallCheck, LiveInstallBadge, useInstallStatus } from './install-status.tsx';
 import { SiteForm, type SiteFormValues } from './site-form.tsx';
 
 const LIST = { href: '/sites', label: 'Sites' };
@@ -21,8 +23,71 @@ export function SiteDetailPage({ params }: RouteProps) {
   return <SiteDetail site={site} onChange={setData} />;
 }
 
+/** The three installs, each complete: what to paste for what the website owner wants. */
+const INSTALLS = [
+  {
+    key: 'tracking',
+    title: 'Tracking only',
+    what: 'Records visits and tool clicks. Use this on sites with their own contact form (see porchlight(\'identify\') in the widget docs).',
+  },
+  {
+    key: 'inlineForm',
+    title: 'Tracking + inquiry form on the page',
+    what: 'The form appears inside the <div>: put that where the form should be, e.g. beside the listing’s details.',
+  },
+  {
+    key: 'buttonForm',
+    title: 'Tracking + a button that opens the form',
+    what: 'The button opens the form in a dialog. Change its text or style as you like; keep the onclick.',
+  },
+] as const;
+
+function TestInquiry({ site }: { site: Site }) {
+  const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState<TestInquiryJson | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setSent(await installApi.testInquiry(site.siteId));
+    } catch (err) {
+      setSent(null);
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="test-inquiry">
+      <div class="card-row">
+        <p>
+          Sends an inquiry through the same public path as your website’s form, as if from{' '}
+          <code>{site.allowedOrigins[0] ?? 'your first allowed origin'}</code>. It arrives as the lead “Test inquiry”, which you can delete.
+        </p>
+        <Button variant="secondary" onClick={send} loading={busy}>
+          Send a test inquiry
+        </Button>
+      </div>
+      <div role="status" aria-live="polite">
+        {sent && (
+          <p class="test-inquiry-result">
+            <span aria-hidden="true">✓ </span>Test inquiry stored. <Link href={`/leads/${sent.leadId}`}>Open the “Test inquiry” lead</Link>
+          </p>
+        )}
+      </div>
+      {error && (
+        <p class="callout callout-danger" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void }) {
   const [toggling, setToggling] = useState(false);
+  const { status, refresh } = useInstallStatus(site.siteId);
 
   const save = async (values: SiteFormValues) => {
     const updated = await sitesApi.update(site.siteId, {
@@ -61,22 +126,33 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
         description={
           <span class="inline-list">
             {site.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="neutral">Disabled</Badge>}
-            <InstallStatus site={site} />
+            <LiveInstallBadge status={status} />
           </span>
         }
       />
 
       <div class="stack">
+        <InstallCheck site={site} status={status} onSiteChange={onChange} onRefresh={refresh} />
+
         <section class="card" aria-labelledby="install-title">
           <h2 id="install-title" class="card-title">
             Install
           </h2>
           <p>
-            Paste this snippet into every page of your website, just before <code>&lt;/body&gt;</code>. Public key{' '}
-            <code class="key">{site.publicKey}</code> identifies this site; it is safe to publish.
+            Pick one and paste it into every page of your website, just before <code>&lt;/body&gt;</code>. Public key{' '}
+            <code class="key">{site.publicKey}</code> identifies this site; it is safe to publish. Your website’s address must be
+            one of the allowed origins below.
           </p>
-          <CodeSnippet code={site.snippet} label="Script tag" copyLabel="Copy snippet" />
+          {INSTALLS.map(({ key, title, what }) => (
+            <div class="install-option" key={key} data-install={key}>
+              <h3 class="install-option-title">{title}</h3>
+              <p class="muted small">{what}</p>
+              <CodeSnippet code={site.snippets[key]} label="HTML" copyLabel="Copy" />
+            </div>
+          ))}
+          <TestInquiry site={site} />
         </section>
+
 
         <section class="card" aria-labelledby="settings-title">
           <h2 id="settings-title" class="card-title">

@@ -5,6 +5,7 @@ import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
+import { OnboardingCard } from '../components/onboarding-card.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { LoadError } from '../components/load-error.tsx';
 import { Loading } from '../components/spinner.tsx';
@@ -81,6 +82,7 @@ export function SitesPage() {
             action={<Button onClick={startAdding}>Add your first site</Button>}
           >
             <p>Add the website where your listings live. You’ll get a one-line script tag to paste into it.</p>
+            <OnboardingCard />
           </EmptyState>
         )
       ) : (
@@ -99,10 +101,11 @@ function CreatedSite({ site, onDone }: { site: Site; onDone(): void }) {
         <span aria-hidden="true">✓ </span>“{site.name}” is ready
       </h2>
       <p>
-        Paste this snippet into every page of your website, just before <code>&lt;/body&gt;</code>. The install check turns green
-        once the first visit arrives.
+        Paste this into your website, just before <code>&lt;/body&gt;</code>: the script tag on every page, and the{' '}
+        <code>&lt;div data-porchlight-form&gt;</code> where the inquiry form should appear. The install check on the site’s page turns
+        green once the first visit arrives; it also offers tracking only, or a button that opens the form.
       </p>
-      <CodeSnippet code={site.snippet} label="Script tag" copyLabel="Copy snippet" />
+      <CodeSnippet code={site.snippets.inlineForm} label="Script tag and inquiry form" copyLabel="Copy snippet" />
       <div class="form-actions">
         <Link href={`/sites/${site.siteId}`} class="btn btn-secondary">
           Site settings

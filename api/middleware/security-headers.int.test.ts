@@ -69,12 +69,15 @@ describe('session cookie and HSTS', () => {
     expect(me.status).toBe(200);
     // The unprefixed name (which any subdomain could set) is not accepted.
     expect((await fetch(`${target.url}/v1/auth/me`, { headers: { cookie: `pl_session=${value}` } })).status).toBe(401);
+    // The OpenAPI document names the cookie this deployment sets.
+    expect((await (await fetch(`${target.url}/v1/openapi.json`)).json()).components.securitySchemes.session.name).toBe('__Host-pl_session');
   });
 
   it('in development over http: a plain cookie without Secure, and no HSTS', async () => {
     const res = await signUp(server.url);
     const [cookie] = res.headers.getSetCookie();
     expect(cookie).toMatch(/^pl_session=/);
+    expect((await (await fetch(`${server.url}/v1/openapi.json`)).json()).components.securitySchemes.session.name).toBe('pl_session');
     expect(cookie.toLowerCase()).not.toContain('secure');
     expect(res.headers.get('strict-transport-security')).toBeNull();
   });

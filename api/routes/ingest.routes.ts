@@ -5,6 +5,7 @@ import { createIngestBatcher } from '#core/events/ingest-batcher.ts';
 import { recordEvents } from '#core/events/record-events.ts';
 import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-schemas.ts';
 import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
+import { countRefusedOrigin, RefusedOriginError } from '#core/sites/blocked-origins.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
@@ -45,6 +46,15 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
   const batcher = createIngestBatcher({ em: () => deps.orm.em.fork() as EntityManager, queues: deps.queues, logger });
   const inquiriesPerIp = limiter('inquiries-ip', INQUIRIES_PER_IP_PER_10_MIN, 600);
   const inquiriesPerSite = limiter('inquiries-site', INQUIRIES_PER_SITE_PER_10_MIN, 600);
+  // The install check counts requests refused for their Origin (one Redis command each, no Postgres).
+  const countRefused = async (ctx: AppContext, next: () => Promise<unknown>) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof RefusedOriginError) await countRefusedOrigin({ redis, prefix, siteId: err.siteId, origin: err.origin, now: new Date(), log: ctx.state.log });
+      throw err;
+    }
+  };
   const originAllowed = (ctx: AppContext) => {
     (ctx.state as AppContext['state'] & IngestCorsState).ingestOriginAllowed = true;
   };
@@ -56,7 +66,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     summary: 'Record a batch of analytics events from the tracker (site key; Origin must be allowed)',
     body: ZCollectBody, allowTextPlain: true, bodyLimitBytes: COLLECT_BODY_LIMIT_BYTES,
     responses: { 202: { description: 'Committed (or silently dropped: bot, DNT)', schema: ZIngestAccepted }, ...ingestErrors },
-    before: [ingestCors()],
+    before: [ingestCors(), countRefused],
     handler: async (ctx, { body, now }) => {
       await collectPerIp.consume(ctx.ip, body.events.length);
       await collectPerSite.consume(body.site, body.events.length);
@@ -75,7 +85,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     summary: 'Submit the inquiry form (site key; Origin must be allowed). The answer carries no lead data',
     body: ZInquiryBody, allowTextPlain: true, bodyLimitBytes: INQUIRY_BODY_LIMIT_BYTES,
     responses: { 202: { description: 'Committed (or silently dropped: honeypot, bot)', schema: ZIngestAccepted }, ...ingestErrors },
-    before: [ingestCors()],
+    before: [ingestCors(), countRefused],
     handler: async (ctx, { body, now }) => {
       await inquiriesPerIp.consume(ctx.ip);
       await inquiriesPerSite.consume(body.site);

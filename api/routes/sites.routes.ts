@@ -1,4 +1,5 @@
-import { ZCreateSiteBody, ZSiteJson, ZUpdateSiteBody } from '#core/sites/site-schemas.ts';
+import { addAllowedOrigin, getInstallStates, getInstallStatus, sendTestInquiry } from '#core/sites/install-check.ts';
+import { ZAddOriginBody, ZCreateSiteBody, ZInstallStatusJson, ZSiteJson, ZSiteListItemJson, ZTestInquiryJson, ZUpdateSiteBody } from '#core/sites/site-schemas.ts';
 import { createSite, deleteSite, getSite, listSites, toSiteJson, updateSite } from '#core/sites/sites.ts';
 import type { AppDeps } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
@@ -7,10 +8,11 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const json = (s: Parameters<typeof toSiteJson>[0]) => toSiteJson(s, deps.config.PUBLIC_URL);
   routes.add({
     method: 'get', path: '/v1/sites', tag: 'sites', auth: 'realtor', summary: 'List sites',
-    responses: { 200: { description: 'Sites', schema: listOf(ZSiteJson) } },
-    handler: async (ctx, { tenant }) => {
+    responses: { 200: { description: 'Sites, each with its install state', schema: listOf(ZSiteListItemJson) } },
+    handler: async (ctx, { tenant, now }) => {
       const sites = await listSites({ em: ctx.state.em, tenant });
-      ctx.body = { items: sites.map(json), nextCursor: null };
+      const states = await getInstallStates({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, sites, now });
+      ctx.body = { items: sites.map((s) => ({ ...json(s), installStatus: states.get(s.siteId) ?? 'waiting' })), nextCursor: null };
     },
   });
   routes.add({
@@ -43,6 +45,34 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
     handler: async (ctx, { params, tenant }) => {
       await deleteSite({ em: ctx.state.em, tenant, siteId: params.id });
       ctx.status = 204;
+    },
+  });
+  routes.add({
+    method: 'get', path: '/v1/sites/:id/install-status', tag: 'sites', auth: 'realtor',
+    summary: 'The install check: last event and its origin, and requests refused per origin in the last hour (the admin polls it)',
+    responses: { 200: { description: 'Install status', schema: ZInstallStatusJson }, 404: { description: 'Unknown site' } },
+    handler: async (ctx, { params, tenant, now }) => {
+      ctx.body = await getInstallStatus({ em: ctx.state.em, redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, tenant, siteId: params.id, now });
+    },
+  });
+  routes.add({
+    method: 'post', path: '/v1/sites/:id/allowed-origins', tag: 'sites', auth: 'realtor',
+    summary: 'Allow one more origin (the install check\'s "add this origin")',
+    body: ZAddOriginBody,
+    responses: { 200: { description: 'The site', schema: ZSiteJson }, 404: { description: 'Unknown site' }, 409: { description: 'Too many origins' } },
+    handler: async (ctx, { params, body, tenant }) => {
+      ctx.body = json(await addAllowedOrigin({ em: ctx.state.em, tenant, siteId: params.id, origin: body.origin }));
+    },
+  });
+  routes.add({
+    method: 'post', path: '/v1/sites/:id/test-inquiry', tag: 'sites', auth: 'realtor',
+    summary: 'Send a test inquiry through the widget\'s ingest path, from the site\'s first allowed origin (lead "Test inquiry")',
+    responses: { 201: { description: 'Stored', schema: ZTestInquiryJson }, 404: { description: 'Unknown site' }, 409: { description: 'No allowed origin, or the site is disabled' } },
+    handler: async (ctx, { params, tenant, now }) => {
+      ctx.status = 201;
+      ctx.body = await sendTestInquiry({
+        em: ctx.state.em, queues: deps.queues, config: deps.config, log: ctx.state.log, tenant, siteId: params.id, userAgent: ctx.get('user-agent') || undefined, now,
+      });
     },
   });
 }

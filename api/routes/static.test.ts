@@ -2,22 +2,26 @@
 // the test does not depend on `npm run build`: the widget files with their type and CORS headers,
 // the admin SPA with its CSP and the index.html fallback for deep links, and no way out of the
 // served folders however the path is written.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { join, normalize } from 'node:path';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler } from '#api/middleware/error-handler.ts';
-import { mountStaticRoutes } from '#api/routes/static.routes.ts';
+import { acceptsEncoding, mountStaticRoutes } from '#api/routes/static.routes.ts';
+import { precompressDir } from '../../scripts/precompress.ts';
 
 const INDEX_HTML = '<!doctype html><title>Porchlight admin</title><div id="app"></div>';
-const TRACKER_JS = '(()=>{/* tracker */})();';
+// Long and repetitive enough that its .br and .gz copies are smaller than it (else none is written).
+const TRACKER_JS = `(()=>{${'/* tracker */ window.porchlight = window.porchlight || []; '.repeat(40)}})();`;
 const FORM_JS = 'export const form = 1;';
-const ASSET_JS = 'console.log("app chunk");';
+const ASSET_JS = `console.log("app chunk");${' console.log("more of the app chunk");'.repeat(40)}`;
 /** Files outside the served folders: no request may ever answer with them. */
 const SECRET_ROOT = 'SECRET-OUTSIDE-DIST';
 const SECRET_DIST = 'SECRET-IN-DIST-ROOT';
@@ -29,14 +33,16 @@ interface RawAnswer {
 }
 
 /** A GET with the path sent byte for byte (fetch would resolve `..` and re-encode before sending). */
-function getRaw(base: string, path: string): Promise<RawAnswer> {
+function getRaw(base: string, path: string, headers: Record<string, string> = {}): Promise<RawAnswer & { bytes: Buffer }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    const req = request({ host: hostname, port, path, method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -80,6 +86,8 @@ beforeAll(async () => {
   await writeFile(join(dist, 'admin', 'assets', 'app-1a2b3c.js'), ASSET_JS);
   await writeFile(join(dist, 'widget', 'w.js'), TRACKER_JS);
   await writeFile(join(dist, 'widget', 'w-form.js'), FORM_JS);
+  precompressDir(join(dist, 'widget'));
+  precompressDir(join(dist, 'admin'));
   built = await startStaticApp(dist);
   unbuilt = await startStaticApp(join(root, 'empty-dist'));
 });
@@ -107,6 +115,77 @@ describe('widget files', () => {
     const res = await getRaw(unbuilt.url, '/w.js');
     expect(res.status).toBe(404);
     expect(JSON.parse(res.body).error).toMatchObject({ code: 'not_found', message: expect.stringContaining('npm run build:widget') });
+  });
+});
+
+describe('compression and caching', () => {
+  it('sends w.js precompressed as Brotli or gzip as Accept-Encoding asks, identity otherwise, always with Vary', async () => {
+    const cases = [
+      { accept: 'gzip, deflate, br, zstd', encoding: 'br', decode: brotliDecompressSync },
+      { accept: 'br;q=1.0, gzip;q=0.8', encoding: 'br', decode: brotliDecompressSync },
+      { accept: 'gzip, deflate', encoding: 'gzip', decode: gunzipSync },
+      { accept: 'br;q=0, gzip', encoding: 'gzip', decode: gunzipSync },
+      { accept: '*', encoding: 'br', decode: brotliDecompressSync },
+      { accept: 'identity', encoding: undefined, decode: (b: Buffer) => b },
+      { accept: '', encoding: undefined, decode: (b: Buffer) => b },
+      { accept: 'br;q=0, gzip;q=0', encoding: undefined, decode: (b: Buffer) => b },
+    ];
+    for (const { accept, encoding, decode } of cases) {
+      const res = await getRaw(built.url, '/w.js', accept ? { 'accept-encoding': accept } : {});
+      expect(res.status, accept).toBe(200);
+      expect(res.headers['content-encoding'], accept).toBe(encoding);
+      expect(res.headers.vary, accept).toBe('Accept-Encoding');
+      expect(Number(res.headers['content-length']), accept).toBe(res.bytes.length);
+      expect(decode(res.bytes).toString('utf8'), accept).toBe(TRACKER_JS);
+      if (encoding) expect(res.bytes.length, accept).toBeLessThan(Buffer.byteLength(TRACKER_JS));
+      expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    }
+  });
+
+  it('w.js carries a short cache and an ETag, and a matching If-None-Match answers 304 with no body', async () => {
+    const first = await getRaw(built.url, '/w.js', { 'accept-encoding': 'gzip' });
+    expect(first.headers['cache-control']).toBe('public, max-age=300');
+    const etag = String(first.headers.etag);
+    expect(etag).toMatch(/^W\/".+"$/);
+    const again = await getRaw(built.url, '/w.js', { 'accept-encoding': 'br', 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(again.bytes.length).toBe(0);
+    expect(again.headers.etag).toBe(etag);
+    // The tag comes from the content (two API instances with their own builds agree on it).
+    expect(etag).toBe(`W/"${createHash('sha256').update(TRACKER_JS).digest('base64url').slice(0, 22)}"`);
+    const stale = await getRaw(built.url, '/w.js', { 'if-none-match': 'W/"0-0"' });
+    expect(stale.status).toBe(200);
+    expect(stale.body).toBe(TRACKER_JS);
+  });
+
+  it('serves hashed admin assets compressed with a year of immutable caching', async () => {
+    const res = await getRaw(built.url, '/app/assets/app-1a2b3c.js', { 'accept-encoding': 'gzip, br' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.vary).toBe('Accept-Encoding');
+    expect(brotliDecompressSync(res.bytes).toString('utf8')).toBe(ASSET_JS);
+  });
+
+  it('sends a file whose compressed copy would not be smaller as it is (no copy written)', async () => {
+    const res = await getRaw(built.url, '/w-form.js', { 'accept-encoding': 'gzip, br' });
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.body).toBe(FORM_JS);
+  });
+
+  it('never serves the .br/.gz copies as files of their own', async () => {
+    const res = await getRaw(built.url, '/app/assets/app-1a2b3c.js.br');
+    expect(res.status).toBe(404);
+  });
+
+  it('reads Accept-Encoding as RFC 9110 says', () => {
+    expect(acceptsEncoding('gzip, br', 'br')).toBe(true);
+    expect(acceptsEncoding('GZIP', 'gzip')).toBe(true);
+    expect(acceptsEncoding('br;q=0', 'br')).toBe(false);
+    expect(acceptsEncoding('*;q=0, gzip', 'br')).toBe(false);
+    expect(acceptsEncoding('*', 'br')).toBe(true);
+    expect(acceptsEncoding(undefined, 'gzip')).toBe(false);
+    expect(acceptsEncoding('deflate', 'gzip')).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@ import { db } from '../db/kysely.ts';
 import { AppError } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import { RefusedOriginError } from './blocked-origins.ts';
 import { normaliseOrigin } from './site-schemas.ts';
 import { DEFAULT_SITE_SETTINGS, type SiteSettings } from './site.entity.ts';
 
@@ -14,6 +15,8 @@ export interface IngestSite {
   userId: string;
   settings: SiteSettings;
   lastEventAt: Date | null;
+  /** The request's (allowed, normalised) Origin. */
+  origin?: string;
 }
 
 /**
@@ -113,10 +116,8 @@ export async function resolveIngestSite({ em, publicKey, origin }: { em: EntityM
   if (!row.enabled) throw new AppError('forbidden', 'This site is disabled');
   const requestOrigin = origin ? normaliseOrigin(origin) : null;
   if (!requestOrigin) throw new AppError('forbidden', 'An Origin header is required; the widget only works from a browser');
-  if (!row.allowedOrigins.includes(requestOrigin)) {
-    throw new AppError('forbidden', `Origin ${requestOrigin} is not allowed for this site; add it on the Sites page`);
-  }
-  return { siteId: row.siteId, userId: row.userId, settings: row.settings, lastEventAt: row.lastEventAt };
+  if (!row.allowedOrigins.includes(requestOrigin)) throw new RefusedOriginError(row.siteId, requestOrigin);
+  return { siteId: row.siteId, userId: row.userId, settings: row.settings, lastEventAt: row.lastEventAt, origin: requestOrigin };
 }
 
 /**
@@ -150,8 +151,18 @@ export const LAST_EVENT_AT_RESOLUTION_MS = 60_000;
 // LAST_EVENT_AT_RESOLUTION_MS per process, whatever the cached site row says.
 const lastEventTouches = new Map<string, number>();
 
+// Entity managers whose ingest must not update the install check: the admin's test inquiry goes
+// through the public ingest path, but proves nothing about the website's own install.
+const installCheckExempt = new WeakSet<EntityManager>();
+
+/** Ingest through `em` leaves `sites.last_event_at` alone (the admin's test inquiry). */
+export function excludeFromInstallCheck(em: EntityManager): void {
+  installCheckExempt.add(em);
+}
+
 /** Records that the site just received events; at most one write a minute per site and process. Best-effort. */
 export async function touchSiteLastEventAt(em: EntityManager, site: IngestSite, now: Date): Promise<void> {
+  if (installCheckExempt.has(em)) return;
   const nowMs = now.getTime();
   const known = Math.max(lastEventTouches.get(site.siteId) ?? 0, site.lastEventAt?.getTime() ?? 0);
   if (nowMs - known < LAST_EVENT_AT_RESOLUTION_MS) return;
@@ -160,7 +171,7 @@ export async function touchSiteLastEventAt(em: EntityManager, site: IngestSite, 
   const threshold = new Date(nowMs - LAST_EVENT_AT_RESOLUTION_MS).toISOString();
   await db(em)
     .updateTable('sites')
-    .set({ last_event_at: now })
+    .set({ last_event_at: now, ...(site.origin ? { last_event_origin: site.origin } : {}) })
     .where('site_id', '=', site.siteId)
     .where((eb) => eb.or([eb('last_event_at', 'is', null), eb('last_event_at', '<', threshold)]))
     .execute()

@@ -45,4 +45,28 @@ export const ZSiteJson = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   snippet: z.string(),
+  /** Complete installs: tracking only; tracking + inline form; tracking + a button that opens the form. */
+  snippets: z.object({ tracking: z.string(), inlineForm: z.string(), buttonForm: z.string() }),
 });
+
+export const ZInstallState = z.enum(['waiting', 'receiving', 'blocked', 'idle']);
+
+/** A site in `GET /v1/sites`: with its install state (the list's install check). */
+export const ZSiteListItemJson = ZSiteJson.extend({ installStatus: ZInstallState });
+
+export const ZInstallStatusJson = z.object({
+  /**
+   * `waiting`: nothing received yet; `receiving`: events within the last day; `blocked`: requests
+   * arrive but all were refused for their Origin in the last hour; `idle`: nothing for a day.
+   */
+  status: ZInstallState,
+  lastEventAt: z.iso.datetime().nullable(),
+  /** The origin of the accepted request that last updated lastEventAt. */
+  lastEventOrigin: z.string().nullable(),
+  /** Requests refused in the last hour, per Origin not (yet) allowed, most first. */
+  blockedOrigins: z.array(z.object({ origin: z.string(), count: z.number().int() })),
+});
+
+export const ZAddOriginBody = z.strictObject({ origin: ZOrigin });
+
+export const ZTestInquiryJson = z.object({ leadId: z.uuid(), inquiryId: z.uuid().nullable(), origin: z.string() });

@@ -23,6 +23,8 @@ export const SiteSchema = defineEntity({
     settings: p.json<SiteSettings>().defaultRaw(`'{"respectDnt":true}'`),
     enabled: p.boolean().default(true),
     lastEventAt: p.datetime().nullable(),
+    /** The Origin of the accepted request that last set `lastEventAt` (the install check's "receiving from"). */
+    lastEventOrigin: p.string().length(255).nullable(),
     createdAt: createdAtColumn(),
     updatedAt: updatedAtColumn(),
   },

@@ -18,6 +18,24 @@ export function buildSnippet(publicUrl: string, publicKey: string): string {
   return `<script async src="${publicUrl}/w.js" data-site="${publicKey}"></script>`;
 }
 
+/** The queueing stub: `porchlight(…)` calls made before the async w.js has loaded are kept for it. */
+export const PORCHLIGHT_STUB =
+  '<script>window.porchlight = window.porchlight || function () { (window.porchlight.q = window.porchlight.q || []).push(arguments); };</script>';
+
+/**
+ * The three complete installs the Sites page offers, each paste-ready: the tracker alone; the
+ * tracker and an inline form (the container is what makes the form appear); the tracker and a
+ * button that opens the form as a dialog (the stub keeps a click made before w.js has loaded).
+ */
+export function buildSnippets(publicUrl: string, publicKey: string) {
+  const tag = buildSnippet(publicUrl, publicKey);
+  return {
+    tracking: tag,
+    inlineForm: `${tag}\n<!-- The inquiry form appears inside this element: put it where the form should be. -->\n<div data-porchlight-form></div>`,
+    buttonForm: `${PORCHLIGHT_STUB}\n${tag}\n<button type="button" onclick="porchlight('open')">Ask about this home</button>`,
+  };
+}
+
 export function toSiteJson(site: Site, publicUrl: string) {
   return {
     siteId: site.siteId,
@@ -30,6 +48,7 @@ export function toSiteJson(site: Site, publicUrl: string) {
     createdAt: site.createdAt.toISOString(),
     updatedAt: site.updatedAt.toISOString(),
     snippet: buildSnippet(publicUrl, site.publicKey),
+    snippets: buildSnippets(publicUrl, site.publicKey),
   };
 }
 

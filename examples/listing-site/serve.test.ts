@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExamplePageUrl, type ExampleServer, startExampleServer } from './serve.ts';
+import { buildExamplePageUrl, type ExampleServer, parseSiteKeyArg, startExampleServer } from './serve.ts';
 
 let dir: string;
 let example: ExampleServer;
@@ -57,5 +57,16 @@ describe('the example site server', () => {
     expect(buildExamplePageUrl('http://localhost:3000', 4000)).toBe('http://localhost:4000/');
     expect(buildExamplePageUrl('http://127.0.0.1:3000', 4000)).toBe('http://127.0.0.1:4000/');
     expect(buildExamplePageUrl('https://leads.example.com', 4001)).toBe('http://localhost:4001/');
+  });
+});
+
+describe('--site-key (the first-run card\'s command)', () => {
+  it('reads the key from --site-key pk_…, --site-key=pk_… or EXAMPLE_SITE_KEY, the argument first', () => {
+    expect(parseSiteKeyArg(['--site-key', 'pk_abc'], undefined)).toBe('pk_abc');
+    expect(parseSiteKeyArg(['--site-key=pk_abc'], undefined)).toBe('pk_abc');
+    expect(parseSiteKeyArg([], 'pk_env')).toBe('pk_env');
+    expect(parseSiteKeyArg(['--site-key', 'pk_arg'], 'pk_env')).toBe('pk_arg');
+    expect(parseSiteKeyArg([], undefined)).toBeUndefined();
+    expect(parseSiteKeyArg([], '  ')).toBeUndefined();
   });
 });

@@ -1,6 +1,8 @@
 // The example listing site: `npm run example`. Migrates the database, seeds a demo realtor and a
 // demo site (idempotent), then serves ./public on EXAMPLE_PORT (4000) with the snippet pointed at
 // the local API. The API itself runs separately: `npm start`.
+// `npm run example -- --site-key pk_…` (or EXAMPLE_SITE_KEY) uses that site of *your* account
+// instead of the demo account (the admin's first-run card shows the exact command).
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -135,6 +137,27 @@ export async function seedDemoAccount(orm: MikroORM, origins: string[]): Promise
   return { siteKey: site.publicKey, siteId: site.siteId, userId: user.userId };
 }
 
+/** The site behind `--site-key`: its example origins are added (once) so the page may send to it. */
+export async function useOwnSite(orm: MikroORM, siteKey: string, origins: string[]): Promise<{ siteKey: string; siteId: string; userId: string; siteName: string; ownerEmail: string }> {
+  const em = orm.em.fork();
+  const site = await em.findOne(SiteSchema, { publicKey: siteKey });
+  if (!site) throw new Error(`No site has the key ${siteKey} in this database (DATABASE_URL). Copy the command from the admin's Leads or Sites page.`);
+  const missing = origins.filter((o) => !site.allowedOrigins.includes(o));
+  if (missing.length) {
+    site.allowedOrigins = [...site.allowedOrigins, ...missing];
+    await em.flush();
+  }
+  const owner = await em.findOneOrFail(UserSchema, { userId: site.user.userId });
+  return { siteKey: site.publicKey, siteId: site.siteId, userId: owner.userId, siteName: site.name, ownerEmail: owner.email };
+}
+
+/** `--site-key pk_…`, `--site-key=pk_…` or EXAMPLE_SITE_KEY; undefined for the demo account. */
+export function parseSiteKeyArg(argv: readonly string[], env: string | undefined): string | undefined {
+  const i = argv.findIndex((a) => a === '--site-key' || a.startsWith('--site-key='));
+  const value = i < 0 ? env : argv[i].includes('=') ? argv[i].slice('--site-key='.length) : argv[i + 1];
+  return value?.trim() || undefined;
+}
+
 /**
  * The listing page's address as printed: on the same loopback name as the API (PUBLIC_URL), so the
  * two URLs a newcomer opens never mix `localhost` and `127.0.0.1`; `localhost` otherwise.
@@ -158,8 +181,24 @@ async function main(): Promise<void> {
   let seeded: { siteKey: string; userId: string };
   // EXAMPLE_CRM_RECEIVER=1: also run the example CRM receiver, subscribed to the demo account.
   let crm: DemoCrmReceiver | null = null;
+  const ownKey = parseSiteKeyArg(process.argv.slice(2), process.env.EXAMPLE_SITE_KEY);
+  if (ownKey !== undefined && !/^pk_[A-Za-z0-9_-]+$/.test(ownKey)) {
+    process.stderr.write(`Invalid --site-key: expected pk_…, got "${ownKey}"\n`);
+    process.exit(1);
+  }
+  let login = `log in as ${DEMO_EMAIL} / ${DEMO_PASSWORD}`;
   try {
-    seeded = await seedDemoAccount(runtime.orm, [`http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+    const origins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+    if (ownKey) {
+      const own = await useOwnSite(runtime.orm, ownKey, origins).catch((err: Error) => {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(1);
+      });
+      seeded = own;
+      login = `log in as ${own.ownerEmail}, the owner of “${own.siteName}”`;
+    } else {
+      seeded = await seedDemoAccount(runtime.orm, origins);
+    }
     if (process.env.EXAMPLE_CRM_RECEIVER === '1') {
       const receiverPort = Number(process.env.RECEIVER_PORT ?? DEFAULT_RECEIVER_PORT);
       crm = await startDemoCrmReceiver({ orm: runtime.orm, config, userId: seeded.userId, port: receiverPort }).catch((err: Error) => {
@@ -182,7 +221,7 @@ async function main(): Promise<void> {
       '',
       'Porchlight example listing site',
       `  listing page:  ${buildExamplePageUrl(config.PUBLIC_URL, example.port)}`,
-      `  admin:         ${config.PUBLIC_URL}/app/   (log in as ${DEMO_EMAIL} / ${DEMO_PASSWORD})`,
+      `  admin:         ${config.PUBLIC_URL}/app/   (${login}: the leads of this page go there)`,
       `  site key:      ${seeded.siteKey}`,
       apiUp ? `  API:           ${config.PUBLIC_URL} is up` : `  API:           not answering at ${config.PUBLIC_URL} — start it in another terminal with \`npm start\``,
       ...(crm

@@ -146,7 +146,7 @@ describe('the inquiry form', () => {
     expect(look.host.w).toBeGreaterThan(300);
     expect(look.inputs).toHaveLength(4); // name, email, phone, message (+ the checkbox, below)
     for (const input of look.inputs) {
-      expect(input).toMatchObject({ display: 'block', visibility: 'visible', opacity: '1', fontSize: '15px', color: 'rgb(29, 36, 51)' });
+      expect(input).toMatchObject({ display: 'block', visibility: 'visible', opacity: '1', fontSize: '16px', color: 'rgb(29, 36, 51)' });
       expect(input.w).toBeGreaterThan(250);
       expect(input.h).toBeGreaterThan(30);
       expect(input.fontFamily).not.toMatch(/comic/i);
@@ -154,7 +154,7 @@ describe('the inquiry form', () => {
     expect(look.labels.map((l) => l.display)).toEqual(['block', 'block', 'block', 'block', 'flex']);
     for (const label of look.labels) expect(label.h).toBeGreaterThan(15);
     expect(look.heading).toMatchObject({ text: 'Ask about this home', fontSize: '20px' });
-    expect(look.button).toMatchObject({ text: 'Send message', display: 'inline-block', fontSize: '15px', color: 'rgb(255, 255, 255)' });
+    expect(look.button).toMatchObject({ text: 'Send message', display: 'inline-block', fontSize: '16px', color: 'rgb(255, 255, 255)' });
     expect(look.hit).toBe('Send message');
     // The honeypot is in the DOM but off-screen.
     expect(look.honeypot.w).toBeLessThanOrEqual(1);

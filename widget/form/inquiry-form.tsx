@@ -13,8 +13,15 @@ import type { FormContext } from '../contract.ts';
 import { clip, uuid } from '../shared/text.ts';
 import { FIELD_ORDER, type FieldErrors, type FieldName, validate } from './validate.ts';
 
+/** A theme option by name (`accent`, `heading`, `label-email`…), as the page set it; `style`: the custom properties. */
+export interface Theme {
+  (option: string): string | null;
+  style?: Record<string, string | null>;
+}
+
 export interface InquiryFormProps {
   ctx: FormContext;
+  theme: Theme;
   /** The listing the inquiry is about, already clipped; none: a general inquiry. */
   listing?: string;
   /** Given: the form is a modal dialog with a close button (and Escape) that call it. */
@@ -24,7 +31,7 @@ export interface InquiryFormProps {
 const SENDING = 1;
 const SENT = 2;
 
-export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
+export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
   const [state, setState] = useState(0);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [alert, setAlert] = useState('');
@@ -37,10 +44,9 @@ export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
   useEffect(() => {
     const d = dialog.current;
     if (d) {
-      // The top layer: above any z-index, the page inert, Escape closes. Old Safari: a fixed box.
-      if (d.showModal) d.showModal();
-      else d.setAttribute('open', '');
-      d.querySelector('input')?.focus();
+      // The top layer: above any z-index, the page inert, Escape closes (Safari 15.4 and later).
+      // It focuses the first field (the close button comes last in the DOM for that reason).
+      d.showModal();
     }
   }, []);
   useEffect(() => {
@@ -70,7 +76,7 @@ export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
     let res: Response | undefined;
     try {
       const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, listing, url: clip(location.href, 2048), hp: raw.hp });
-      res = await fetch(`${ctx.origin}/v1/inquiries`, { method: 'POST', body, credentials: 'omit', keepalive: true });
+      res = await fetch(`${ctx.origin}/v1/inquiries`, { method: 'POST', body, credentials: 'omit' });
     } catch {
       // offline, blocked, aborted: the generic message below
     }
@@ -98,25 +104,22 @@ export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
         {errors[f]}
       </p>
     );
-  const input = (f: 'name' | 'email' | 'phone', label: string, type: 'text' | 'email' | 'tel', autocomplete: string, max: number, hint?: string) => (
+  /** A field's label: `data-label-<field>`, else ours. */
+  const label = (f: FieldName | 'message', text: string) => <label for={f}>{theme(`label-${f}`) || text}</label>;
+  const input = (f: 'name' | 'email' | 'phone', text: string, type: 'text' | 'email' | 'tel', autocomplete: string, max: number, hint?: string) => (
     <>
-      <label for={f}>{label}</label>
+      {label(f, text)}
       <input id={f} name={f} type={type as 'text'} autocomplete={autocomplete} maxLength={max} aria-invalid={!!errors[f]} aria-describedby={describedBy(f, hint)} />
       {error(f)}
     </>
   );
 
   const content = (
-    <div class="w">
-      {close && (
-        <button type="button" class="x" aria-label="Close" onClick={close}>
-          ×
-        </button>
-      )}
-      <h2 id="t">{listing ? 'Ask about this home' : 'Contact the agent'}</h2>
+    <div class="w" style={theme.style}>
+      <h2 id="t">{theme('heading') || (listing ? 'Ask about this home' : 'Contact the agent')}</h2>
       {state === SENT ? (
         <p class="ok" role="status" tabIndex={-1} ref={(el) => el?.focus()}>
-          Thank you! Your message was sent; the agent will reply soon.
+          Thank you! The agent will reply soon.
         </p>
       ) : (
         <form ref={form} onSubmit={submit} noValidate>
@@ -126,7 +129,7 @@ export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
           {input('name', 'Name', 'text', 'name', CONTACT_NAME_MAX_CHARS)}
           {input('email', 'Email', 'email', 'email', EMAIL_MAX_CHARS, 'n')}
           {input('phone', 'Phone', 'tel', 'tel', PHONE_MAX_CHARS, 'n')}
-          <label for="message">Message</label>
+          {label('message', 'Message')}
           <textarea id="message" name="message" required maxLength={INQUIRY_MESSAGE_MAX_CHARS} aria-invalid={!!errors.message} aria-describedby={describedBy('message')} />
           {error('message')}
           <label class="c">
@@ -141,18 +144,24 @@ export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
               <input name="hp" tabIndex={-1} autocomplete="off" />
             </label>
           </div>
-          <p class="a" role="alert">
+          {/* Announced once; shown once: a field's error sits under its field, so here it is only heard. */}
+          <p class={Object.values(errors).includes(alert) ? 'h' : 'a'} role="alert">
             {alert}
           </p>
           {/* aria-disabled, not disabled: a disabled button drops the focus to <body> mid-send; submit() ignores presses while sending */}
-          <button type="submit" aria-disabled={state === SENDING}>{state === SENDING ? 'Sending…' : 'Send message'}</button>
+          <button type="submit" aria-disabled={state === SENDING}>{state === SENDING ? 'Sending…' : theme('button') || 'Send message'}</button>
         </form>
+      )}
+      {close && (
+        <button type="button" class="x" aria-label="Close" onClick={close}>
+          ×
+        </button>
       )}
     </div>
   );
   if (!close) return content;
   // Escape and the platform's back gesture close a modal dialog natively (then `close` cleans up);
-  // one opened without showModal (Safari < 15.4) closes with its button only.
+  // aria-modal for assistive technology that does not read showModal()'s modality.
   return (
     <dialog ref={dialog} aria-modal="true" aria-labelledby="t" onClose={close}>
       {content}

@@ -10,7 +10,7 @@ import { type ComponentChild, Fragment, h, render } from 'preact';
 import { LISTING_REF_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormContext, FormModule } from '../contract.ts';
 import { clip } from '../shared/text.ts';
-import { InquiryForm } from './inquiry-form.tsx';
+import { InquiryForm, type Theme } from './inquiry-form.tsx';
 import { CSS } from './styles.ts';
 
 /** A listing reference as the API takes it (≤ LISTING_REF_MAX_CHARS), from a string or a number; else none. */
@@ -18,6 +18,21 @@ const listingRef = (v: unknown): string | undefined => ((typeof v === 'string' |
 
 /** The page's listing: the first `data-porchlight-listing`. */
 const pageListing = () => listingRef(document.querySelector('[data-porchlight-listing]')?.getAttribute('data-porchlight-listing'));
+
+/**
+ * The theme of a form: its `data-*` options (widget/README.md → Theming) on the form's element (a
+ * dialog: on the element that opened it). `data-font="inherit"` takes the page's font around it.
+ */
+const themeOf = (el: Element): Theme => {
+  const t: Theme = (k) => el.getAttribute(`data-${k}`);
+  const font = t('font');
+  t.style = {
+    '--porchlight-accent': t('accent'),
+    '--porchlight-font': font === 'inherit' ? getComputedStyle(el.parentElement || el).fontFamily : font,
+    '--porchlight-radius': t('radius'),
+  };
+  return t;
+};
 
 /** Renders `node` with the stylesheet into a new open shadow root of `host`; returns the root. */
 const renderInShadow = (host: Element, node: ComponentChild): ShadowRoot => {
@@ -37,7 +52,7 @@ export const mount: FormModule['mount'] = (ctx) => {
     for (const el of document.querySelectorAll('[data-porchlight-form]')) {
       try {
         // An element that has a shadow root already has our form (or someone else's content).
-        if (!el.shadowRoot) renderInShadow(el, <InquiryForm ctx={ctx} listing={listingRef(el.getAttribute('data-listing')) || pageListing()} />);
+        if (!el.shadowRoot) renderInShadow(el, <InquiryForm ctx={ctx} theme={themeOf(el)} listing={listingRef(el.getAttribute('data-listing')) || pageListing()} />);
       } catch {
         // one element that cannot host a shadow root (an <input>, a closed root) must not stop the others
       }
@@ -67,7 +82,7 @@ export const open: FormModule['open'] = (ctx: FormContext) => {
         // never break the host page
       }
     };
-    const root = renderInShadow(host, <InquiryForm ctx={ctx} listing={listingRef(ctx.listing) || pageListing()} close={close} />);
+    const root = renderInShadow(host, <InquiryForm ctx={ctx} theme={themeOf(opener || host)} listing={listingRef(ctx.listing) || pageListing()} close={close} />);
   } catch {
     openHost = undefined;
   }

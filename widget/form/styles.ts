@@ -9,23 +9,28 @@
 export const CSS =
   ':host{all:initial!important;display:block!important}' +
   '*{box-sizing:border-box;font:inherit;color:inherit;margin:0}' +
-  '.w{position:relative;max-width:480px;margin:0 auto;padding:20px;border:1px solid #ccd;border-radius:12px;background:#fff;color:#1d2433;font:15px/1.45 system-ui,sans-serif}' +
+  // Themeable through custom properties (they cross the shadow boundary and `all: initial`):
+  // --porchlight-accent, --porchlight-font, --porchlight-radius (widget/README.md → Theming).
+  // 16px text: iOS zooms into inputs whose text is smaller.
+  '.w{position:relative;max-width:480px;margin:0 auto;padding:20px;border:1px solid #ccd;border-radius:var(--porchlight-radius,12px);background:#fff;color:#1d2433;font:16px/1.45 var(--porchlight-font,system-ui,sans-serif)}' +
   'h2{font-size:20px;font-weight:700}' +
   'label{display:block;margin:14px 0 4px;font-weight:600}' +
-  'input,textarea{display:block;width:100%;padding:9px 11px;border:1px solid #889;border-radius:8px;background:#fff}' +
+  'input,textarea{display:block;width:100%;padding:9px 11px;border:1px solid #889;border-radius:var(--porchlight-radius,8px);background:#fff}' +
   'textarea{height:110px;resize:vertical}' +
   '[aria-invalid=true]{border:2px solid #b42318}' +
   '.n,.e,.a{margin-top:4px;font-size:14px}' +
   '.e,.a{color:#b42318;font-weight:600}' +
   '.c{display:flex;gap:10px;font-weight:400}' +
-  '.c input{flex:none;width:18px;height:18px}' +
-  'button{margin-top:16px;padding:11px 20px;border:0;border-radius:8px;background:#1f5f4a;color:#fff;font-weight:600;cursor:pointer}' +
+  // Targets of at least 24px (WCAG 2.5.8).
+  '.c input{flex:none;width:24px;height:24px}' +
+  'button{margin-top:16px;padding:11px 20px;border:0;border-radius:var(--porchlight-radius,8px);background:var(--porchlight-accent,#1f5f4a);color:#fff;font-weight:600;cursor:pointer}' +
   'button[aria-disabled=true]{opacity:.6}' +
   '.x{position:absolute;top:8px;right:8px;margin:0;padding:2px 10px;background:none;color:inherit;font-size:24px}' +
   '.ok{margin-top:12px;padding:12px;border-radius:8px;background:#e7f4ec}' +
-  '.h{position:absolute;left:-9999px;width:1px;overflow:hidden}' +
-  // The modal: showModal() puts it in the browser's top layer, above any z-index; without it
-  // (Safari < 15.4) it is a fixed box on top.
-  'dialog{position:fixed;inset:0;z-index:2147483647;width:calc(100% - 24px);max-width:480px;height:fit-content;max-height:calc(100% - 24px);margin:auto;padding:0;border:0;border-radius:12px;overflow:auto}' +
+  '.h{position:absolute;left:-9999px;width:1px}' +
+  // The modal: showModal() puts it in the browser's top layer, above any z-index, centred by the
+  // browser's own dialog styles (Safari 15.4 and later; the fixed-box fallback for older Safari went
+  // to make room for theming).
+  'dialog{width:calc(100% - 24px);max-width:480px;padding:0;border:0;border-radius:var(--porchlight-radius,12px)}' +
   'dialog::backdrop{background:#0009}' +
   'dialog .w{border:0}';

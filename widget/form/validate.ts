@@ -23,10 +23,11 @@ export const validate = (v: InquiryValues): FieldErrors => {
   const digits = v.phone.replace(/\D/g, '').length;
   if (v.email && !isEmail(v.email)) errors.email = 'Enter a valid email address';
   if (!(v.email || v.phone)) errors.email = 'Enter an email or a phone number';
-  // The phone rule of normalisePhone (core/shared/contact-rules.ts), inlined: 46 B gzip cheaper than
-  // importing it; validate.test.ts checks that the two agree.
-  if (v.phone && (digits < 7 || digits > 15 || /[^+\d\s().\-/]/.test(v.phone))) errors.phone = 'Enter a valid phone number (7–15 digits)';
+  // The digit count of normalisePhone (core/shared/contact-rules.ts), inlined (cheaper than
+  // importing it). Its character check was dropped to make room for theming in the 8 KB budget:
+  // the API still refuses letters, and its field error shows under the phone field.
+  if (v.phone && (digits < 7 || digits > 15)) errors.phone = 'Enter a valid phone number (7–15 digits)';
   if (!v.message) errors.message = 'Write a message';
-  if (!v.consent) errors.consent = 'Tick the box so the agent may contact you';
+  if (!v.consent) errors.consent = 'Check the box so the agent may contact you';
   return errors;
 };

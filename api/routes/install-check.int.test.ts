@@ -1,0 +1,178 @@
+// The install check behind the Sites page (GET /v1/sites/:id/install-status), the one-click
+// "add this origin" (POST /v1/sites/:id/allowed-origins) and the test inquiry (POST
+// /v1/sites/:id/test-inquiry), against the real API, Postgres and Redis: refused Origins are
+// counted per site and origin (in Redis, no Postgres write), the status never says "receiving"
+// while everything is refused, and each route is tenant-scoped and refuses bad input.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { ApiClient } from '#test/http.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { decideInstallState } from '#core/sites/install-check.ts';
+
+let server: TestServer;
+let owner: ApiClient;
+let other: ApiClient;
+const nextIp = ipSource(41);
+const ALLOWED = 'https://www.hearth.example';
+const WRONG = 'https://www.oakrealty.example';
+
+beforeAll(async () => {
+  server = await startTestServer();
+  owner = new ApiClient(server.url);
+  other = new ApiClient(server.url);
+  await owner.signUp();
+  await other.signUp();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function newSite(allowedOrigins: string[] = [ALLOWED]) {
+  const res = await owner.post('/v1/sites', { name: `Site ${randomUUID().slice(0, 6)}`, allowedOrigins });
+  expect(res.status).toBe(201);
+  return res.body as { siteId: string; publicKey: string };
+}
+
+const collect = (siteKey: string, origin: string) =>
+  sendIngest(`${server.url}/v1/collect`, { site: siteKey, visitor: randomUUID(), events: [{ id: randomUUID(), type: 'page_view', url: `${origin}/listings/oak-12` }] }, { defaultOrigin: origin, nextIp });
+
+describe('install status', () => {
+  it('is "waiting" for a new site, then "receiving" from the origin of the first accepted event', async () => {
+    const site = await newSite();
+    const before = await owner.get(`/v1/sites/${site.siteId}/install-status`);
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({ status: 'waiting', lastEventAt: null, lastEventOrigin: null, blockedOrigins: [] });
+
+    expect((await collect(site.publicKey, ALLOWED)).status).toBe(202);
+    const after = await owner.get(`/v1/sites/${site.siteId}/install-status`);
+    expect(after.body).toMatchObject({ status: 'receiving', lastEventOrigin: ALLOWED, blockedOrigins: [] });
+    expect(after.body.lastEventAt).not.toBeNull();
+    expect((await owner.get('/v1/sites')).body.items.find((s: { siteId: string }) => s.siteId === site.siteId).installStatus).toBe('receiving');
+  });
+
+  it('counts requests refused for their Origin per site and origin, and says "blocked", not "receiving", when all traffic is refused', async () => {
+    const site = await newSite();
+    for (let i = 0; i < 12; i++) expect((await collect(site.publicKey, WRONG)).status).toBe(403);
+    for (let i = 0; i < 3; i++) expect((await collect(site.publicKey, 'http://localhost:8080')).status).toBe(403);
+    // Another site's refusals are its own.
+    const otherSite = await newSite();
+    expect((await collect(otherSite.publicKey, WRONG)).status).toBe(403);
+
+    const res = await owner.get(`/v1/sites/${site.siteId}/install-status`);
+    expect(res.body.status).toBe('blocked');
+    expect(res.body.blockedOrigins).toEqual([
+      { origin: WRONG, count: 12 },
+      { origin: 'http://localhost:8080', count: 3 },
+    ]);
+    expect((await owner.get(`/v1/sites/${otherSite.siteId}/install-status`)).body.blockedOrigins).toEqual([{ origin: WRONG, count: 1 }]);
+    // The sites list carries the same state, so its badge does not say "Receiving" either.
+    const listed = (await owner.get('/v1/sites')).body.items.find((s: { siteId: string }) => s.siteId === site.siteId);
+    expect(listed.installStatus).toBe('blocked');
+    // Counted in Redis: no Postgres row changed (last_event_at stays empty).
+    const [row] = await server.sql<{ last_event_at: Date | null }>('select last_event_at from sites where site_id = $1', [site.siteId]);
+    expect(row.last_event_at).toBeNull();
+    // An inquiry from the wrong origin counts too.
+    const inquiry = await sendIngest(`${server.url}/v1/inquiries`, { site: site.publicKey, id: randomUUID(), email: 'ann@example.com', message: 'Hi' }, { defaultOrigin: WRONG, nextIp });
+    expect(inquiry.status).toBe(403);
+    expect((await owner.get(`/v1/sites/${site.siteId}/install-status`)).body.blockedOrigins[0]).toEqual({ origin: WRONG, count: 13 });
+  });
+
+  it('"add this origin" allows it: the origin leaves the blocked list and its next event is received', async () => {
+    const site = await newSite();
+    for (let i = 0; i < 2; i++) await collect(site.publicKey, WRONG);
+    const added = await owner.post(`/v1/sites/${site.siteId}/allowed-origins`, { origin: `${WRONG}/` });
+    expect(added.status).toBe(200);
+    expect(added.body.allowedOrigins).toEqual([ALLOWED, WRONG]);
+    // Adding it again changes nothing.
+    expect((await owner.post(`/v1/sites/${site.siteId}/allowed-origins`, { origin: WRONG })).body.allowedOrigins).toEqual([ALLOWED, WRONG]);
+    expect((await owner.get(`/v1/sites/${site.siteId}/install-status`)).body).toMatchObject({ status: 'waiting', blockedOrigins: [] });
+    expect((await collect(site.publicKey, WRONG)).status).toBe(202);
+    expect((await owner.get(`/v1/sites/${site.siteId}/install-status`)).body).toMatchObject({ status: 'receiving', lastEventOrigin: WRONG });
+  });
+
+  it('refuses a malformed origin with a 400 naming the field, and changes nothing', async () => {
+    const site = await newSite();
+    for (const origin of ['not a url', 'https://x.example/path', 'ftp://x.example', 'https://a\u0000b.example', '']) {
+      const res = await owner.post(`/v1/sites/${site.siteId}/allowed-origins`, { origin });
+      expect(res.status, origin).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    expect((await owner.post(`/v1/sites/${site.siteId}/allowed-origins`, { origin: ALLOWED, extra: 1 })).status).toBe(400);
+    expect((await owner.get(`/v1/sites/${site.siteId}`)).body.allowedOrigins).toEqual([ALLOWED]);
+  });
+
+  it('answers 404 for another realtor’s site on every install route, and leaks nothing', async () => {
+    const site = await newSite();
+    await collect(site.publicKey, WRONG);
+    for (const res of [
+      await other.get(`/v1/sites/${site.siteId}/install-status`),
+      await other.post(`/v1/sites/${site.siteId}/allowed-origins`, { origin: 'https://evil.example' }),
+      await other.post(`/v1/sites/${site.siteId}/test-inquiry`, {}),
+      await owner.get(`/v1/sites/${randomUUID()}/install-status`),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(JSON.stringify(res.body)).not.toContain('oakrealty');
+    }
+    expect((await owner.get(`/v1/sites/${site.siteId}`)).body.allowedOrigins).toEqual([ALLOWED]);
+  });
+
+  it('decides the state from received and refused traffic', () => {
+    const now = new Date('2026-11-29T12:00:00Z');
+    const ago = (min: number) => new Date(now.getTime() - min * 60_000);
+    expect(decideInstallState({ lastEventAt: null, blockedCount: 0, now })).toBe('waiting');
+    expect(decideInstallState({ lastEventAt: null, blockedCount: 5, now })).toBe('blocked');
+    expect(decideInstallState({ lastEventAt: ago(5), blockedCount: 5, now })).toBe('receiving');
+    expect(decideInstallState({ lastEventAt: ago(90), blockedCount: 5, now })).toBe('blocked');
+    expect(decideInstallState({ lastEventAt: ago(90), blockedCount: 0, now })).toBe('receiving');
+    expect(decideInstallState({ lastEventAt: ago(60 * 25), blockedCount: 0, now })).toBe('idle');
+  });
+});
+
+describe('snippets', () => {
+  it('offers three complete installs: tracking, tracking + inline form container, tracking + a button that opens the form', async () => {
+    const site = await newSite();
+    const { body } = await owner.get(`/v1/sites/${site.siteId}`);
+    const tag = `<script async src="${server.url}/w.js" data-site="${site.publicKey}"></script>`;
+    expect(body.snippets.tracking).toBe(tag);
+    expect(body.snippets.inlineForm).toContain(tag);
+    expect(body.snippets.inlineForm).toContain('<div data-porchlight-form></div>');
+    expect(body.snippets.buttonForm).toContain(tag);
+    expect(body.snippets.buttonForm).toContain('window.porchlight = window.porchlight ||');
+    expect(body.snippets.buttonForm).toContain(`onclick="porchlight('open')"`);
+  });
+});
+
+describe('test inquiry', () => {
+  it('goes through the widget ingest path as the lead "Test inquiry", one lead per site, without counting as the install check', async () => {
+    const site = await newSite();
+    const first = await owner.post(`/v1/sites/${site.siteId}/test-inquiry`, {});
+    expect(first.status).toBe(201);
+    expect(first.body.origin).toBe(ALLOWED);
+    const lead = await owner.get(`/v1/leads/${first.body.leadId}`);
+    expect(lead.body).toMatchObject({ name: 'Test inquiry', siteId: site.siteId });
+    expect(lead.body.email).toMatch(/^test-inquiry\+[0-9a-f]{8}@example\.com$/);
+    const inquiries = await owner.get(`/v1/leads/${first.body.leadId}/inquiries`);
+    expect(inquiries.body.items[0]).toMatchObject({ source: 'widget', pageUrl: `${ALLOWED}/` });
+    // A second test finds the same lead.
+    const second = await owner.post(`/v1/sites/${site.siteId}/test-inquiry`, {});
+    expect(second.body.leadId).toBe(first.body.leadId);
+    expect((await owner.get(`/v1/leads/${first.body.leadId}/inquiries`)).body.items).toHaveLength(2);
+    // It proves the form path, not the website's install.
+    expect((await owner.get(`/v1/sites/${site.siteId}/install-status`)).body.status).toBe('waiting');
+    // Easy to delete.
+    expect((await owner.delete(`/v1/leads/${first.body.leadId}`)).status).toBe(204);
+  });
+
+  it('needs an allowed origin and an enabled site (409 saying what to do)', async () => {
+    const bare = await newSite([]);
+    const res = await owner.post(`/v1/sites/${bare.siteId}/test-inquiry`, {});
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain('allowed origins');
+    const disabled = await newSite();
+    await owner.patch(`/v1/sites/${disabled.siteId}`, { enabled: false });
+    expect((await owner.post(`/v1/sites/${disabled.siteId}/test-inquiry`, {})).status).toBe(409);
+    const [{ count }] = await server.sql<{ count: string }>('select count(*) from inquiries where site_id = any($1)', [[bare.siteId, disabled.siteId]]);
+    expect(Number(count)).toBe(0);
+  });
+});
