@@ -250,23 +250,25 @@ function ActivityEntry({ item, leadId, userId }: { item: TimelineItem; leadId: s
             )}
           </>
         )}
-        <ConfirmDialog
-          open={confirming}
-          title="Delete this entry?"
-          confirmLabel="Delete entry"
-          danger
-          busy={deleting}
-          error={deleteError}
-          onConfirm={remove}
-          onCancel={() => {
-            setConfirming(false);
-            setDeleteError(null);
-          }}
-        >
-          <p>
-            “{title}” from {formatDateTime(item.at)} will be removed from the timeline. The lead’s last-contacted time is recomputed; reminders it completed stay done.
-          </p>
-        </ConfirmDialog>
+        {item.editable && (
+          <ConfirmDialog
+            open={confirming}
+            title="Delete this entry?"
+            confirmLabel="Delete entry"
+            danger
+            busy={deleting}
+            error={deleteError}
+            onConfirm={remove}
+            onCancel={() => {
+              setConfirming(false);
+              setDeleteError(null);
+            }}
+          >
+            <p>
+              “{title}” from {formatDateTime(item.at)} will be removed from the timeline. The lead’s last-contacted time is recomputed; reminders it completed stay done.
+            </p>
+          </ConfirmDialog>
+        )}
       </div>
     </li>
   );

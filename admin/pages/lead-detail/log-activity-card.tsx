@@ -132,9 +132,12 @@ export function LogActivityCard({ lead, onChange }: { lead: Lead; onChange(lead:
         />
       ) : (
         <div class="log-more">
-          <Button variant="ghost" size="sm" aria-expanded={false} onClick={() => setOpen('form')}>
-            Log activity… (email, meeting, showing, another time)
-          </Button>
+          <Button variant="ghost" size="sm" aria-expanded={false} aria-describedby="log-more-hint" onClick={() => setOpen('form')}>
+            Log activity…
+          </Button>{' '}
+          <span id="log-more-hint" class="muted small">
+            an email, a meeting, a showing, or another time
+          </span>
         </div>
       )}
       <p class="contact-summary">
