@@ -265,7 +265,8 @@ function ActivityEntry({ item, leadId, userId }: { item: TimelineItem; leadId: s
             }}
           >
             <p>
-              “{title}” from {formatDateTime(item.at)} will be removed from the timeline. The lead’s last-contacted time is recomputed; reminders it completed stay done.
+              “{title}” from {formatDateTime(item.at)} will be removed from the timeline.
+              {item.activityType !== 'note' && ' The lead’s last-contacted time is recomputed; reminders it completed stay done.'}
             </p>
           </ConfirmDialog>
         )}
