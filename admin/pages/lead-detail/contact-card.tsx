@@ -1,5 +1,6 @@
 // The contact card: status (saved as soon as it changes), contact details and where the lead came from.
 import { useState } from 'preact/hooks';
+import { extraContactInfo } from '#core/shared/contact-info.ts';
 import { errorMessage, type Lead, type LeadStatus, leadsApi, sitesApi } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
 import { Spinner } from '../../components/spinner.tsx';
@@ -8,11 +9,13 @@ import { formatDateTime, formatRelativeTime } from '../../format.ts';
 import { LEAD_STATUSES, statusLabel } from '../../lead-format.ts';
 import { Link } from '../../router.tsx';
 import { useApi } from '../../use-api.ts';
+import { announceActivityChange } from './activity-api.ts';
 import { ContactForm } from './contact-form.tsx';
 
 export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void }) {
   const [editing, setEditing] = useState(false);
   const [savingStatus, setSavingStatus] = useState(false);
+  const otherContact = extraContactInfo(lead.contactInfo, lead.email, lead.phone);
   const sites = useApi((signal) => (lead.siteId ? sitesApi.get(lead.siteId, { signal }) : Promise.resolve(null)), [lead.siteId]);
 
   const changeStatus = async (status: LeadStatus) => {
@@ -21,6 +24,8 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
     try {
       const updated = await leadsApi.update(lead.leadId, { status });
       onChange(updated);
+      // The change is recorded on the timeline.
+      announceActivityChange(lead.leadId);
       showToast(`Status changed to ${statusLabel(updated.status)}.`);
     } catch (err) {
       showToast(`Could not change the status: ${errorMessage(err)}`, 'error');
@@ -76,11 +81,11 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
           <dd>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : <span class="muted">Not given</span>}</dd>
           <dt>Phone</dt>
           <dd>{lead.phone ? <a href={`tel:${lead.phone}`}>{lead.phone}</a> : <span class="muted">Not given</span>}</dd>
-          {/* Widget leads carry their email or phone here too (the seed's contact_info); don't say it twice. */}
-          {lead.contactInfo && lead.contactInfo !== lead.email && lead.contactInfo !== lead.phone && (
+          {/* contact_info is often generated as "email · phone": show it only when it adds something. */}
+          {otherContact && (
             <>
               <dt>Other contact</dt>
-              <dd class="prewrap">{lead.contactInfo}</dd>
+              <dd class="prewrap">{otherContact}</dd>
             </>
           )}
           <dt>Site</dt>

@@ -15,6 +15,7 @@ import { ActivityCard } from './activity-card.tsx';
 import { AddInquiryCard } from './add-inquiry-card.tsx';
 import { ContactCard } from './contact-card.tsx';
 import { DeleteLeadCard } from './delete-lead-card.tsx';
+import { LogActivityCard } from './log-activity-card.tsx';
 import { RemindersCard } from './reminders-card.tsx';
 import { ScoreCard, type ScoreUpdate } from './score-card.tsx';
 
@@ -94,7 +95,9 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
 
       <div class="detail-grid">
         <div class="stack">
+          <LogActivityCard lead={lead} onChange={onChange} />
           <ScoreCard lead={lead} update={scoreUpdate} />
+          <ActivityCard leadId={lead.leadId} reloadKey={timelineKey} />
           <AddInquiryCard
             leadId={lead.leadId}
             onAdded={(inquiryAt) => {
@@ -102,7 +105,6 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
               void waitForRescore(latest.current, inquiryAt);
             }}
           />
-          <ActivityCard leadId={lead.leadId} reloadKey={timelineKey} />
         </div>
         <div class="stack">
           <ContactCard lead={lead} onChange={onChange} />
