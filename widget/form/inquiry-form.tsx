@@ -21,6 +21,9 @@ export interface InquiryFormProps {
   close?: () => void;
 }
 
+/** The version of the consent wording below; change it whenever the wording changes. */
+const CONSENT_VERSION = 'form-1';
+
 const SENDING = 1;
 const SENT = 2;
 
@@ -69,7 +72,9 @@ export function InquiryForm({ ctx, listing, close }: InquiryFormProps) {
     setAlert('');
     let res: Response | undefined;
     try {
-      const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, listing, url: clip(location.href, 2048), hp: raw.hp });
+      // The consent record (docs/consent.md): the wording as shown (the box's label; the API trims it) and its version.
+      const consentText = form.current!.querySelector('.c')?.textContent;
+      const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, consentText, consentVersion: CONSENT_VERSION, listing, url: clip(location.href, 2048), hp: raw.hp });
       res = await fetch(`${ctx.origin}/v1/inquiries`, { method: 'POST', body, credentials: 'omit', keepalive: true });
     } catch {
       // offline, blocked, aborted: the generic message below
