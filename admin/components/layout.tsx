@@ -11,6 +11,7 @@ import { showToast } from './toast.tsx';
 /** The main navigation, in order. Add a page by adding its route in main.tsx and an entry here. */
 export const NAV_ITEMS: ReadonlyArray<{ href: string; label: string }> = [
   { href: '/leads', label: 'Leads' },
+  { href: '/filtered', label: 'Filtered' },
   { href: '/reminders', label: 'Reminders' },
   { href: '/sites', label: 'Sites' },
   { href: '/webhooks', label: 'Webhooks' },
