@@ -12,6 +12,14 @@ export type ReleasedInquiry = z.output<typeof ZReleasedInquiryJson>;
 
 export const FILTERED_PAGE_SIZE = 25;
 
+/** Fired after a release or delete in the Filtered list, so the navigation count refreshes. */
+export const FILTERED_CHANGED_EVENT = 'porchlight:filtered-changed';
+
+function announce<T>(result: T): T {
+  window.dispatchEvent(new Event(FILTERED_CHANGED_EVENT));
+  return result;
+}
+
 const reportPath = (id: string) => `/v1/reported-contacts/${encodeURIComponent(id)}`;
 const filteredPath = (id: string) => `/v1/filtered-inquiries/${encodeURIComponent(id)}`;
 
@@ -24,7 +32,9 @@ export const reportedContactsApi = {
 export const filteredApi = {
   list: (cursor: string | null, opts?: RequestOptions) =>
     api.get<Page<FilteredInquiry> & { total: number }>('/v1/filtered-inquiries', { ...opts, query: { cursor: cursor ?? undefined, limit: FILTERED_PAGE_SIZE } }),
-  release: (id: string) => api.post<ReleasedInquiry>(`${filteredPath(id)}/release`, {}),
-  remove: (id: string) => api.delete(filteredPath(id)),
-  removeAll: () => api.delete<{ deleted: number }>('/v1/filtered-inquiries'),
+  /** How many submissions are held (all sites). */
+  count: async (opts?: RequestOptions) => (await api.get<Page<FilteredInquiry> & { total: number }>('/v1/filtered-inquiries', { ...opts, query: { limit: 1 } })).total,
+  release: async (id: string) => announce(await api.post<ReleasedInquiry>(`${filteredPath(id)}/release`, {})),
+  remove: async (id: string) => announce(await api.delete(filteredPath(id))),
+  removeAll: async () => announce(await api.delete<{ deleted: number }>('/v1/filtered-inquiries')),
 };

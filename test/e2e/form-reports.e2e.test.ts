@@ -122,6 +122,8 @@ describe('the Filtered page', () => {
 
     const page = await openPage(SIZES[1].viewport);
     await page.goto(`${server.url}/app/filtered`);
+    // The navigation counts what is held, so a flood is noticed from any page.
+    expect(await page.getByTestId('filtered-count').textContent()).toBe('2 held');
     await page.getByRole('button', { name: 'Release the inquiry from Riley Genuine' }).click();
     const item = page.locator(`li[data-filtered-id="${releaseId}"]`);
     await item.getByText('Released', { exact: true }).waitFor();
@@ -138,6 +140,7 @@ describe('the Filtered page', () => {
     await dialog.getByText('is erased for good').waitFor();
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByText('Nothing filtered').waitFor();
+    await page.getByTestId('filtered-count').waitFor({ state: 'detached' });
     expect((await server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [deleteId])).length).toBe(0);
 
     await item.waitFor({ state: 'detached' });
