@@ -6,58 +6,20 @@ import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTime
 import { db } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
-import { AppError, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit } from '../jobs/wakeup.ts';
 import type { Logger } from '../logger.ts';
 import { assertOwnSite } from '../sites/sites.ts';
-import type { IngestSite } from '../sites/resolve-ingest-site.ts';
 import { z } from 'zod';
 import type { FilteredInquiryJson, ReleasedInquiryJson } from './filtered-inquiry-schemas.ts';
-import type { FilterReason, WidgetInquiryInput } from './submit-inquiry.ts';
-import { storeWidgetInquiry } from './submit-inquiry.ts';
+import { storeWidgetInquiry, type WidgetInquiryInput } from './submit-inquiry.ts';
 
 // The Filtered list (docs/inquiry-flood.md): widget submissions that arrived while their site was
 // over its inquiry budget. A flood of junk from rotating addresses spends the budget; what comes
 // after is held here, answered 202 like anything else, so a real person's inquiry is never
 // refused or lost because of someone else's flood. Held rows make no lead, score, alert or
 // webhook until the realtor releases them.
-
-/**
- * Most held submissions one site keeps. Past it the site answers 429 (the flood has then sent
- * thousands in minutes); without a bound a flood would fill the disk.
- */
-export const FILTERED_INQUIRIES_MAX_PER_SITE = 5000;
-
-/**
- * Holds a submission in the Filtered list (`on conflict do nothing`: a retry is stored once).
- * Returns `duplicate` when the id is already held or already stored as an inquiry.
- */
-export async function holdInquiry({ em, site, input, reason, now }: {
-  em: EntityManager; site: Pick<IngestSite, 'siteId' | 'userId'>; input: WidgetInquiryInput; reason: FilterReason; now: Date;
-}): Promise<{ outcome: 'filtered' | 'duplicate'; filteredInquiryId: string | null }> {
-  const q = db(em);
-  const stored = await q.selectFrom('inquiries').select('inquiry_id').where('site_id', '=', site.siteId).where('client_event_id', '=', input.clientEventId).executeTakeFirst();
-  if (stored) return { outcome: 'duplicate', filteredInquiryId: null };
-  const { n } = await q
-    .selectFrom((eb) => eb.selectFrom('filtered_inquiries').select(sql<number>`1`.as('one')).where('site_id', '=', site.siteId).limit(FILTERED_INQUIRIES_MAX_PER_SITE).as('held'))
-    .select(sql<number>`count(*)::int`.as('n'))
-    .executeTakeFirstOrThrow();
-  if (n >= FILTERED_INQUIRIES_MAX_PER_SITE) {
-    throw new AppError('rate_limited', 'This site is receiving too many inquiries; retry in 10 minutes', { retryAfterSeconds: 600 }, { 'Retry-After': '600' });
-  }
-  const inserted = await q
-    .insertInto('filtered_inquiries')
-    .values({
-      filtered_inquiry_id: sql<string>`gen_random_uuid()`, user_id: site.userId, site_id: site.siteId, client_event_id: input.clientEventId, visitor_id: input.visitorId,
-      name: input.name, email: input.email, phone: input.phone, message: input.message, listing_ref: input.listingRef, page_url: input.pageUrl,
-      consent_text: input.consent?.text ?? null, consent_version: input.consent?.version ?? null, consent_at: input.consent?.at ?? null, reason, received_at: now,
-    })
-    .onConflict((oc) => oc.columns(['site_id', 'client_event_id']).doNothing())
-    .returning('filtered_inquiry_id')
-    .execute();
-  return inserted.length ? { outcome: 'filtered', filteredInquiryId: inserted[0].filtered_inquiry_id } : { outcome: 'duplicate', filteredInquiryId: null };
-}
 
 const COLUMNS = [
   'f.filtered_inquiry_id', 'f.site_id', 'f.client_event_id', 'f.visitor_id', 'f.name', 'f.email', 'f.phone', 'f.message', 'f.listing_ref', 'f.page_url',

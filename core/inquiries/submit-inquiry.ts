@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { AppError } from '../errors.ts';
 import { recordReportedContacts } from '../leads/reported-contacts.ts';
-import { holdInquiry } from './filtered-inquiries.ts';
+import { holdInquiry } from './hold-inquiry.ts';
 import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { isBotUserAgent } from '../events/bots.ts';
