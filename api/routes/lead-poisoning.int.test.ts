@@ -5,6 +5,7 @@
 // identify naming someone else's email does not attach the sender's browsing to that lead.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_REPORTED_CONTACTS_PER_LEAD } from '#core/leads/reported-contacts.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
@@ -94,6 +95,23 @@ describe('an inquiry naming an existing lead’s email (the poisoning scenario)'
     expect(lead.email).toBe('pat@example.com');
     expect(await server.sql<any>("select kind, value from lead_reported_contacts where lead_id = $1 and kind = 'email'", [lead.lead_id])).toEqual([{ kind: 'email', value: 'attacker@example.com' }]);
     expect((await server.sql<any>("select count(*)::int as n from leads where email = 'attacker@example.com'"))[0].n).toBe(0);
+  });
+
+  it(`keeps at most ${MAX_REPORTED_CONTACTS_PER_LEAD} reported values per lead; the inquiry is still flagged`, async () => {
+    expect((await inquire({ email: 'busy@example.com' })).status).toBe(202);
+    const [{ lead_id: leadId, user_id: userId }] = await server.sql<any>("select lead_id, user_id from leads where email = 'busy@example.com'");
+    await server.sql(
+      `insert into lead_reported_contacts (reported_contact_id, user_id, lead_id, kind, value, source, reported_at, last_reported_at)
+       select gen_random_uuid(), $1, $2, 'phone', '+1555000' || lpad(n::text, 4, '0'), 'inquiry', now(), now() from generate_series(1, $3::int) n`,
+      [userId, leadId, MAX_REPORTED_CONTACTS_PER_LEAD],
+    );
+    const id = randomUUID();
+    expect((await inquire({ id, email: 'busy@example.com', phone: '555 010 1234' })).status).toBe(202);
+    expect((await inquire({ email: 'busy@example.com', phone: '+1 555 000 0001' })).status).toBe(202);
+    const rows = await server.sql<any>('select value, report_count from lead_reported_contacts where lead_id = $1', [leadId]);
+    expect(rows).toHaveLength(MAX_REPORTED_CONTACTS_PER_LEAD);
+    expect(rows.find((r) => r.value === '+15550000001').report_count).toBe(2);
+    expect((await server.sql<any>('select unverified from inquiries where client_event_id = $1', [id]))[0].unverified).toBe(true);
   });
 
   it('a repeated report is one row that counts', async () => {

@@ -20,9 +20,16 @@ import type { ReportedContactJson } from './reported-contact-schemas.ts';
 const VALUE_MAX_CHARS = 255;
 
 /**
+ * Most reported values kept per lead. A stranger can post a new phone every time; past this, new
+ * values are not stored (the inquiry is still flagged unverified) and known ones still count.
+ */
+export const MAX_REPORTED_CONTACTS_PER_LEAD = 50;
+
+/**
  * Records what a submission reported for an existing lead, in the caller's transaction: one row
  * per (lead, kind, value), a repeat refreshing `last_reported_at`, the latest inquiry and visitor,
- * and counting. Scoped by the owning account the site resolved to (public paths carry no Tenant).
+ * and counting (at most MAX_REPORTED_CONTACTS_PER_LEAD values per lead). Scoped by the owning
+ * account the site resolved to (public paths carry no Tenant).
  */
 export async function recordReportedContacts(em: EntityManager, r: {
   userId: string;
@@ -35,6 +42,22 @@ export async function recordReportedContacts(em: EntityManager, r: {
   now: Date;
 }): Promise<void> {
   if (!r.details.length) return;
+  const { n } = await db(em)
+    .selectFrom((eb) => eb.selectFrom('lead_reported_contacts').select(sql<number>`1`.as('one')).where('lead_id', '=', r.leadId).limit(MAX_REPORTED_CONTACTS_PER_LEAD).as('kept'))
+    .select(sql<number>`count(*)::int`.as('n'))
+    .executeTakeFirstOrThrow();
+  if (n >= MAX_REPORTED_CONTACTS_PER_LEAD) {
+    for (const d of r.details) {
+      await db(em)
+        .updateTable('lead_reported_contacts')
+        .set({ last_reported_at: sql`greatest(last_reported_at, ${r.now.toISOString()}::timestamptz)`, report_count: sql`report_count + 1` })
+        .where('lead_id', '=', r.leadId)
+        .where('kind', '=', d.kind)
+        .where('value', '=', d.value.slice(0, VALUE_MAX_CHARS))
+        .execute();
+    }
+    return;
+  }
   await db(em)
     .insertInto('lead_reported_contacts')
     .values(r.details.map((d) => ({
