@@ -34,6 +34,8 @@ beforeAll(async () => {
   const site = (await realtor.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] })).body;
   siteKey = site.publicKey;
   siteId = site.siteId;
+  // An endpoint, so inquiry.created messages are written (nothing is delivered: no worker runs here).
+  expect((await realtor.post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks' })).status).toBe(201);
 });
 afterAll(async () => {
   await server?.close();
@@ -59,6 +61,13 @@ describe('an inquiry naming an existing lead’s email (the poisoning scenario)'
     const reported = await server.sql<any>('select kind, value, source, visitor_id, site_id, inquiry_id from lead_reported_contacts where lead_id = $1 order by kind', [leadId]);
     const [attackInquiry] = await server.sql<any>('select inquiry_id, lead_id, unverified from inquiries where client_event_id = $1', [attackId]);
     expect(attackInquiry).toMatchObject({ lead_id: leadId, unverified: true });
+    // A CRM hears it too: inquiry.created says unverified; no lead.updated was announced (nothing changed).
+    const messages = await server.sql<any>("select event_type, payload->'data'->>'unverified' as unverified from webhook_messages where lead_id = $1 order by event_type, 2", [leadId]);
+    expect(messages).toEqual([
+      { event_type: 'inquiry.created', unverified: 'false' },
+      { event_type: 'inquiry.created', unverified: 'true' },
+      { event_type: 'lead.created', unverified: null },
+    ]);
     expect(reported).toEqual([
       { kind: 'name', value: 'Mallory', source: 'inquiry', visitor_id: 'v_mallory', site_id: siteId, inquiry_id: attackInquiry.inquiry_id },
       { kind: 'phone', value: '+15550106666', source: 'inquiry', visitor_id: 'v_mallory', site_id: siteId, inquiry_id: attackInquiry.inquiry_id },
