@@ -12,6 +12,7 @@ import { navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 import { InstallStatus } from './install-status.tsx';
 import { SiteForm, type SiteFormValues } from './site-form.tsx';
+import { ConsentSettingCard } from '../components/consent-setting-card.tsx';
 
 const LIST = { href: '/sites', label: 'Sites' };
 
@@ -91,6 +92,8 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
             onSubmit={save}
           />
         </section>
+
+        <ConsentSettingCard site={site} onChange={onChange} />
 
         <section class="card" aria-labelledby="status-title">
           <h2 id="status-title" class="card-title">

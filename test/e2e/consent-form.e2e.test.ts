@@ -4,7 +4,7 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser } from '#test/browser.ts';
+import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
@@ -14,17 +14,20 @@ let server: TestServer;
 let example: ExampleServer;
 let browser: Browser;
 let context: BrowserContext;
+let owner: ApiClient;
+let siteId: string;
+const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
   browser = await launchBrowser();
-  const owner = new ApiClient(server.url);
+  owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  ({ example } = await startExampleSite(server, owner, 'Oak Realty'));
+  ({ example, siteId } = await startExampleSite(server, owner, 'Oak Realty'));
   context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
 });
-afterAll(() => closeAll(context, browser, example, server));
+afterAll(() => closeAll(...contexts, context, browser, example, server));
 
 describe('the widget form’s consent record', () => {
   it('stores the wording the visitor saw, its version and the time with the inquiry', async () => {
@@ -51,6 +54,30 @@ describe('the widget form’s consent record', () => {
     expect(row.consent_text).toBe(shown);
     expect(row.consent_version).toBe('form-1');
     expect(row.consent_at.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('the site page switches the requirement off and on (saved at once)', async () => {
+    const settings = async () => (await server.sql<{ settings: Record<string, boolean> }>('select settings from sites where site_id = $1', [siteId]))[0].settings;
+    for (const [name, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+      const admin = await newSessionContext(browser, server, owner, { viewport });
+      contexts.push(admin);
+      const page = await admin.newPage();
+      page.setDefaultTimeout(15_000);
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(`${server.url}/app/sites/${siteId}`);
+      const box = page.getByLabel('Require consent with every inquiry');
+      await box.waitFor();
+      expect(await box.isChecked()).toBe(true);
+      await box.scrollIntoViewIfNeeded();
+      await saveScreenshot(page, `consent-setting-${name}`, { fullPage: false });
+      await box.uncheck();
+      await page.getByText('Inquiries without consent are accepted now.').waitFor();
+      expect((await settings()).requireConsent).toBe(false);
+      await box.check();
+      await page.getByText('Inquiries now need the visitor’s consent.').waitFor();
+      expect((await settings()).requireConsent).toBe(true);
+    }
     expect(pageErrors).toEqual([]);
   });
 });
