@@ -40,6 +40,7 @@ const ROUTES: Route[] = [
   // Their own chunks: the charting library and the rules editor are only fetched by people who open them.
   { path: '/scoring', component: lazyPage(() => import('./pages/scoring-page.tsx').then((m) => m.ScoringPage), 'Loading your scoring rules…') },
   { path: '/analytics', component: lazyPage(() => import('./pages/analytics-page.tsx').then((m) => m.AnalyticsPage), 'Loading analytics…') },
+  { path: '/filtered', component: lazyPage(() => import('./pages/filtered-page.tsx').then((m) => m.FilteredPage), 'Loading filtered inquiries…') },
   { path: '/api-keys', component: lazyPage(() => import('./pages/api-keys-page.tsx').then((m) => m.ApiKeysPage), 'Loading API keys…') },
 ];
 

@@ -12,6 +12,7 @@ import { mountAccountEmailRoutes } from './routes/account-email.routes.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
 import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
 import { mountAuthRoutes } from './routes/auth.routes.ts';
+import { mountFilteredRoutes } from './routes/filtered.routes.ts';
 import { mountHealthRoutes } from './routes/health.routes.ts';
 import { mountIngestRoutes } from './routes/ingest.routes.ts';
 import { mountLeadRoutes } from './routes/leads.routes.ts';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): Koa {
   mountReminderRoutes(routes, deps);
   mountWebhookRoutes(routes, deps);
   mountActivityRoutes(routes, deps);
+  mountFilteredRoutes(routes, deps);
 
   const router = new Router();
   mountHealthRoutes(router, deps);

@@ -76,7 +76,7 @@ async function main() {
 
     // ── burst ──
     const visitor = `v_${randomUUID().slice(0, 12)}`;
-    await ingest('/v1/inquiries', { site: site.publicKey, id: randomUUID(), visitor, email: 'burst@example.com', name: 'Burst Buyer', message: 'Is it available?' });
+    await ingest('/v1/inquiries', { site: site.publicKey, id: randomUUID(), visitor, email: 'burst@example.com', name: 'Burst Buyer', message: 'Is it available?', consent: true });
     const leadId = await pollUntil('the inquiry scored', async () => {
       const [row] = await sql<{ lead_id: string }>('select lead_id from leads where email = $1 and scored_at is not null and not needs_rescore', ['burst@example.com']);
       return row?.lead_id;

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { logOut, useSession } from '../api-client.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
+import { FilteredCountBadge } from './filtered-count-badge.tsx';
 import { Button } from './button.tsx';
 import { EmailBanner } from './email-banner.tsx';
 import { DueRemindersBadge } from './due-reminders-badge.tsx';
@@ -11,6 +12,7 @@ import { showToast } from './toast.tsx';
 /** The main navigation, in order. Add a page by adding its route in main.tsx and an entry here. */
 export const NAV_ITEMS: ReadonlyArray<{ href: string; label: string }> = [
   { href: '/leads', label: 'Leads' },
+  { href: '/filtered', label: 'Filtered' },
   { href: '/reminders', label: 'Reminders' },
   { href: '/sites', label: 'Sites' },
   { href: '/webhooks', label: 'Webhooks' },
@@ -78,6 +80,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
                   <Link href={item.href} navItem class="nav-link">
                     {item.label}
                     {item.href === '/reminders' && <DueRemindersBadge />}
+                    {item.href === '/filtered' && <FilteredCountBadge />}
                   </Link>
                 </li>
               ))}

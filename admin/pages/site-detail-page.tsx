@@ -14,6 +14,7 @@ import { installApi, type TestInquiryJson } from '../install-api.ts';
 import { Link } from '../router.tsx';
 import { InstallCheck, LiveInstallBadge, useInstallStatus } from './install-status.tsx';
 import { SiteForm, type SiteFormValues } from './site-form.tsx';
+import { ConsentSettingCard } from '../components/consent-setting-card.tsx';
 
 const LIST = { href: '/sites', label: 'Sites' };
 
@@ -167,6 +168,8 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
             onSubmit={save}
           />
         </section>
+
+        <ConsentSettingCard site={site} onChange={onChange} />
 
         <section class="card" aria-labelledby="status-title">
           <h2 id="status-title" class="card-title">

@@ -125,7 +125,7 @@ describe('POST /v1/collect stores events', () => {
     const inquiry = await fetch(`${server.url}/v1/inquiries`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME_UA, 'x-forwarded-for': freshIp() },
-      body: JSON.stringify({ site: siteKey, id: randomUUID(), visitor, email: 'linked@example.com', message: 'Hi' }),
+      body: JSON.stringify({ site: siteKey, id: randomUUID(), visitor, email: 'linked@example.com', message: 'Hi', consent: true }),
     });
     expect(inquiry.status).toBe(202);
     const [lead] = await server.sql<any>("select lead_id from leads where email = 'linked@example.com'");

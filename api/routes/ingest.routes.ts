@@ -6,6 +6,7 @@ import { recordEvents } from '#core/events/record-events.ts';
 import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-schemas.ts';
 import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
 import { countRefusedOrigin, RefusedOriginError } from '#core/sites/blocked-origins.ts';
+import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
@@ -18,8 +19,10 @@ export const COLLECT_EVENTS_PER_IP_PER_MIN = 600;
 export const COLLECT_EVENTS_PER_SITE_PER_MIN = 6000;
 /** Inquiries per 10 minutes from one IP (an open-house kiosk shares one). */
 export const INQUIRIES_PER_IP_PER_10_MIN = 20;
-/** Inquiries per 10 minutes to one site. */
+/** Inquiries per 10 minutes to one site; past it they are held in the Filtered list, not refused. */
 export const INQUIRIES_PER_SITE_PER_10_MIN = 300;
+
+const isRateLimited = (err: unknown) => err instanceof AppError && err.code === 'rate_limited';
 
 const ingestErrors = {
   400: { description: 'Invalid body (`invalid_json`, `validation_failed` with issue paths, `bad_request` for `__proto__` keys)' },
@@ -88,9 +91,12 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     before: [ingestCors(), countRefused],
     handler: async (ctx, { body, now }) => {
       await inquiriesPerIp.consume(ctx.ip);
-      await inquiriesPerSite.consume(body.site);
+      // Over the site's budget is not refused (a flood from rotating addresses would lock real
+      // people out): held in the Filtered list instead (docs/inquiry-flood.md).
+      const overSiteBudget = await inquiriesPerSite.consume(body.site).then(() => false, (err) => isRateLimited(err) || Promise.reject(err));
       const result = await submitInquiry({
         em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log, config: deps.config,
+        filter: overSiteBudget ? 'site_budget' : null,
       });
       originAllowed(ctx);
       ctx.state.log.info({ outcome: result.outcome, leadId: result.leadId, inquiryId: result.inquiryId }, 'inquiry');

@@ -83,7 +83,7 @@ describe('POST /v1/inquiries', () => {
     expect((await server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: lead.lead_id })))?.data).toEqual({ leadId: lead.lead_id });
   });
 
-  it('attaches an inquiry whose email matches an existing lead, filling only what is missing', async () => {
+  it('attaches an inquiry whose email matches an existing lead, changing nothing on it (new details are only reported)', async () => {
     const first = inquiry({ name: 'Sam Lee', email: 'sam@example.com', phone: '' });
     expect((await submit(first)).status).toBe(202);
     const before = await counts();
@@ -94,9 +94,11 @@ describe('POST /v1/inquiries', () => {
     expect(after.inquiries).toBe(before.inquiries + 1);
     const leads = await server.sql<any>("select lead_id, name, phone, contact_info from leads where email = 'sam@example.com'");
     expect(leads).toHaveLength(1);
-    expect(leads[0]).toMatchObject({ name: 'Sam Lee', phone: '5550100123', contact_info: 'sam@example.com · 5550100123' });
-    const inquiries = await server.sql<any>('select lead_id from inquiries where client_event_id = any($1::uuid[])', [[first.id, second.id]]);
-    expect(inquiries.map((r) => r.lead_id)).toEqual([leads[0].lead_id, leads[0].lead_id]);
+    expect(leads[0]).toMatchObject({ name: 'Sam Lee', phone: null, contact_info: 'sam@example.com' });
+    const inquiries = await server.sql<any>('select lead_id, unverified from inquiries where client_event_id = any($1::uuid[]) order by created_at', [[first.id, second.id]]);
+    expect(inquiries).toEqual([{ lead_id: leads[0].lead_id, unverified: false }, { lead_id: leads[0].lead_id, unverified: true }]);
+    const reported = await server.sql<any>('select kind, value, source from lead_reported_contacts where lead_id = $1 order by kind', [leads[0].lead_id]);
+    expect(reported).toEqual([{ kind: 'name', value: 'Samuel Lee (new name)', source: 'inquiry' }, { kind: 'phone', value: '5550100123', source: 'inquiry' }]);
   });
 
   it('matches by normalised phone when no email is given', async () => {

@@ -36,7 +36,7 @@ describe('GET /v1/leads/export.csv', () => {
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="leads-\d{4}-\d{2}-\d{2}\.csv"$/);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(res.text.slice(1).split('\r\n')[0]).toBe('leadId,name,email,phone,contactInfo,status,score,scoreBand,scoreReasons,siteId,lastActivityAt,createdAt,updatedAt');
+    expect(res.text.slice(1).split('\r\n')[0]).toBe('leadId,name,email,phone,contactInfo,status,score,scoreBand,scoreReasons,siteId,lastActivityAt,createdAt,updatedAt,consentText,consentVersion,consentAt');
     const records = readCsvRecords(res.text);
     const byEmail = Object.fromEntries(records.map((r) => [r.email, r]));
     expect(byEmail['formula@example.com']).toMatchObject({ name: `'=HYPERLINK("http://x")`, phone: "'+15550100900", contactInfo: `'@SUM(A1:A9), "cell"`, leadId: viaApi.body.leadId });

@@ -46,8 +46,8 @@ const CASES: Case[] = [
   { route: 'PATCH /v1/leads/:id', path: 'name', field: 'name', send: (bad) => realtor.patch(`/v1/leads/${leadId}`, { name: bad }) },
   { route: 'GET /v1/leads', path: 'q', field: 'q', inUrl: true, send: (bad) => realtor.get(`/v1/leads?q=${encodeURIComponent(bad)}`) },
   { route: 'POST /v1/leads/:id/inquiries', path: 'message', field: 'message', send: (bad) => realtor.post(`/v1/leads/${leadId}/inquiries`, { message: bad }) },
-  { route: 'POST /v1/inquiries', path: 'message', field: 'message', send: (bad) => widget('/v1/inquiries', { site: siteKey, id: crypto.randomUUID(), email: 'w@example.com', message: bad }) },
-  { route: 'POST /v1/inquiries', path: 'name', field: 'name', send: (bad) => widget('/v1/inquiries', { site: siteKey, id: crypto.randomUUID(), email: 'w@example.com', name: bad, message: 'hi' }) },
+  { route: 'POST /v1/inquiries', path: 'message', field: 'message', send: (bad) => widget('/v1/inquiries', { site: siteKey, id: crypto.randomUUID(), email: 'w@example.com', message: bad, consent: true }) },
+  { route: 'POST /v1/inquiries', path: 'name', field: 'name', send: (bad) => widget('/v1/inquiries', { site: siteKey, id: crypto.randomUUID(), email: 'w@example.com', name: bad, message: 'hi', consent: true }) },
   { route: 'POST /v1/collect', path: 'events.0.value', field: 'event value', send: (bad) => widget('/v1/collect', { site: siteKey, visitor: 'v1', events: [{ id: crypto.randomUUID(), type: 'page_view', value: bad }] }) },
 ];
 

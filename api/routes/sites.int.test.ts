@@ -22,7 +22,7 @@ describe('sites', () => {
     expect(res.status).toBe(201);
     expect(res.body.publicKey).toMatch(/^pk_[A-Za-z0-9_-]{20,}$/);
     expect(res.body.allowedOrigins).toEqual(['https://oak-realty.example', 'http://localhost:8080']);
-    expect(res.body.settings).toEqual({ respectDnt: true });
+    expect(res.body.settings).toEqual({ respectDnt: true, requireConsent: true });
     expect(res.body.snippet).toBe(`<script async src="${server.url}/w.js" data-site="${res.body.publicKey}"></script>`);
     const [row] = await server.sql<{ allowed_origins: string[] }>('select allowed_origins from sites where site_id = $1', [res.body.siteId]);
     expect(row.allowed_origins).toEqual(['https://oak-realty.example', 'http://localhost:8080']);

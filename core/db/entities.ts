@@ -14,6 +14,8 @@ import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
 import { LeadActivitySchema } from '../activities/lead-activity.entity.ts';
 import { ListingSchema } from '../listings/listing.entity.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
+import { FilteredInquirySchema } from '../inquiries/filtered-inquiry.entity.ts';
+import { LeadReportedContactSchema } from '../leads/reported-contact.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { WebhookAttemptSchema } from '../webhooks/webhook-attempt.entity.ts';
 import { WebhookDeliverySchema } from '../webhooks/webhook-delivery.entity.ts';
@@ -44,4 +46,6 @@ export const ENTITIES = [
   PipelineStageSchema,
   LeadActivitySchema,
   ListingSchema,
+  LeadReportedContactSchema,
+  FilteredInquirySchema,
 ];

@@ -24,7 +24,8 @@ const COLUMNS: Columns = {
   listings: {
     listing_id: true, user_id: true, site_id: true, listing_ref: true, title: true, url: true, image_url: true, first_seen_at: true, last_seen_at: true, created_at: true, updated_at: true,
   },
-  inquiries: { inquiry_id: true, lead_id: true, message: true, created_at: true, site_id: true, source: true, listing_ref: true, page_url: true, client_event_id: true },
+  inquiries: { inquiry_id: true, lead_id: true, message: true, created_at: true, site_id: true, source: true, listing_ref: true, page_url: true, client_event_id: true,
+    unverified: true, consent_text: true, consent_version: true, consent_at: true },
   lead_analytics: {
     analytic_id: true, lead_id: true, event_type: true, event_value: true, event_date: true, site_id: true, visitor_id: true, client_event_id: true,
     listing_ref: true, page_url: true, props: true, received_at: true,
@@ -53,6 +54,14 @@ const COLUMNS: Columns = {
   notifications: {
     notification_id: true, user_id: true, kind: true, lead_id: true, inquiry_id: true, reminder_id: true, endpoint_id: true, dedupe_key: true, data: true, status: true,
     send_at: true, attempt_count: true, next_attempt_at: true, leased_until: true, lease_token: true, last_error: true, sent_at: true, created_at: true, updated_at: true,
+  },
+  lead_reported_contacts: {
+    reported_contact_id: true, user_id: true, lead_id: true, kind: true, value: true, source: true, inquiry_id: true, visitor_id: true, site_id: true,
+    reported_at: true, last_reported_at: true, report_count: true, adopted_at: true,
+  },
+  filtered_inquiries: {
+    filtered_inquiry_id: true, user_id: true, site_id: true, client_event_id: true, visitor_id: true, name: true, email: true, phone: true, message: true,
+    listing_ref: true, page_url: true, consent_text: true, consent_version: true, consent_at: true, reason: true, received_at: true,
   },
   notification_attempts: { attempt_id: true, notification_id: true, attempted_at: true, ok: true, response_code: true, error: true, duration_ms: true, transport: true, message_id: true },
 };

@@ -5,6 +5,7 @@ import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { recordReportedContacts } from '../leads/reported-contacts.ts';
 import { type IngestRequest, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import { type EventRow, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
 import { isBotUserAgent } from './bots.ts';
@@ -49,7 +50,9 @@ export interface RecordEventsResult {
  *
  * With identify events, in one transaction of its own
  * 1. upserts the visitor (first/last seen) — which also tells whether it is linked to a lead;
- * 2. applies `identify` events: find-or-create the lead like an inquiry would, link the visitor;
+ * 2. applies `identify` events: find-or-create the lead like an inquiry would; link the visitor
+ *    only to a lead the identify created — one naming an existing lead is recorded beside it as
+ *    a reported contact, and the visitor's browsing is not attached;
  * 3. inserts the batch in one statement, `on conflict (site_id, client_event_id) do nothing`,
  *    with the lead id already set for linked visitors;
  * 4. flags that lead for rescoring.
@@ -103,8 +106,16 @@ export async function recordEvents({ em, queues, batcher, input, origin, userAge
     let { leadId } = await touchVisitor(tem, { siteId: site.siteId, visitorId: input.visitor, firstSeenAt: firstAt, lastSeenAt: lastAt });
     for (const contact of identities) {
       const lead = await findOrCreateLead({ em: tem, userId: site.userId, siteId: site.siteId, contact });
-      wakeups.push(await linkVisitorToLead(tem, { siteId: site.siteId, visitorId: input.visitor, leadId: lead.leadId }));
-      leadId = lead.leadId;
+      // Only an identify that created the lead links the visitor (and so stitches its browsing).
+      // Anyone can send one naming an existing lead's email: that claim is kept beside the lead as
+      // a reported contact with the visitor id, the browsing stays anonymous (docs/lead-poisoning.md).
+      if (lead.created) {
+        wakeups.push(await linkVisitorToLead(tem, { siteId: site.siteId, visitorId: input.visitor, leadId: lead.leadId }));
+        leadId = lead.leadId;
+      } else {
+        const claimed = lead.reported.length || leadId === lead.leadId ? lead.reported : [contact.email ? { kind: 'email' as const, value: contact.email } : { kind: 'phone' as const, value: contact.phone! }];
+        await recordReportedContacts(tem, { userId: site.userId, leadId: lead.leadId, siteId: site.siteId, source: 'identify', visitorId: input.visitor, details: claimed, now });
+      }
     }
     // The batch in one statement: the events travel as one jsonb parameter.
     const inserted = await sql`

@@ -6,6 +6,11 @@ import { INQUIRY_MESSAGE_MAX_CHARS } from '../shared/field-limits.ts';
 
 export { INQUIRY_MESSAGE_MAX_CHARS } from '../shared/field-limits.ts';
 
+/** Longest consent wording stored with an inquiry. */
+export const CONSENT_TEXT_MAX_CHARS = 2000;
+/** Longest consent version label. */
+export const CONSENT_VERSION_MAX_CHARS = 40;
+
 /** Largest `POST /v1/inquiries` body. */
 export const INQUIRY_BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -24,8 +29,15 @@ export const ZInquiryBody = z
       .pipe(z.string().min(1, 'Write a message')),
     listing: ZListingRef.nullish(),
     url: ZPageUrl.nullish(),
-    /** The person ticked the consent box (informational; the form decides whether it is required). */
+    /**
+     * The person checked the consent box. Required (`true`) unless the site's `requireConsent`
+     * setting is off (docs/consent.md); stored with the inquiry with the time.
+     */
     consent: z.boolean().optional(),
+    /** The consent wording the person saw (the form sends its label), stored with the inquiry. */
+    consentText: plainText(CONSENT_TEXT_MAX_CHARS, { multiline: true }).transform((s) => s.trim() || undefined).optional(),
+    /** Which version of that wording (the form sends its own; a site's own form may send any label ≤ 40 characters). */
+    consentVersion: plainText(CONSENT_VERSION_MAX_CHARS).transform((s) => s.trim() || undefined).optional(),
     /** Honeypot: invisible to people. Filled in → answered 202, nothing stored. */
     hp: z.string().max(INQUIRY_BODY_LIMIT_BYTES).nullish(),
   })

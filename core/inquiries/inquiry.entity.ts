@@ -21,6 +21,16 @@ export const InquirySchema = defineEntity({
     pageUrl: p.string().length(2048).nullable(),
     /** The browser's submission id: retries of one submission store one inquiry. */
     clientEventId: p.uuid().nullable(),
+    /**
+     * An unauthenticated submission whose contact details did not all match the lead it was
+     * attached to (a phone, email or name the lead does not hold): anyone who knows a lead's
+     * email can post one, so the realtor sees it flagged (docs/lead-poisoning.md).
+     */
+    unverified: p.boolean().default(false),
+    /** The consent wording the visitor agreed to, its version, and when (docs/consent.md). */
+    consentText: p.text().nullable(),
+    consentVersion: p.string().length(40).nullable(),
+    consentAt: p.datetime().nullable(),
   },
   uniques: [{ name: 'inquiries_site_client_event_unique', properties: ['site', 'clientEventId'] }],
   indexes: [

@@ -14,7 +14,7 @@ import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { Logger } from '../logger.ts';
 import type { AddInquiryBody, InquiryJson } from './lead-inquiry-schemas.ts';
 
-const COLUMNS = ['inquiry_id', 'lead_id', 'message', 'listing_ref', 'page_url', 'source', 'site_id', 'created_at'] as const;
+const COLUMNS = ['inquiry_id', 'lead_id', 'message', 'listing_ref', 'page_url', 'source', 'site_id', 'created_at', 'unverified', 'consent_text', 'consent_version', 'consent_at'] as const;
 
 interface Row {
   inquiry_id: string;
@@ -25,6 +25,10 @@ interface Row {
   source: InquiryJson['source'];
   site_id: string | null;
   created_at: string;
+  unverified: boolean;
+  consent_text: string | null;
+  consent_version: string | null;
+  consent_at: string | null;
 }
 
 function toInquiryJson(r: Row): InquiryJson {
@@ -37,6 +41,8 @@ function toInquiryJson(r: Row): InquiryJson {
     source: r.source,
     siteId: r.site_id,
     createdAt: pgTimeToIsoStrict(r.created_at),
+    unverified: r.unverified,
+    consent: r.consent_at ? { text: r.consent_text, version: r.consent_version, at: pgTimeToIsoStrict(r.consent_at) } : null,
   };
 }
 

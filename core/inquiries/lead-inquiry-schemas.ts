@@ -31,5 +31,12 @@ export const ZInquiryJson = z.object({
   source: z.enum(INQUIRY_SOURCES),
   siteId: z.uuid().nullable(),
   createdAt: z.string(),
+  /**
+   * The form's contact details did not all match the lead it was attached to (a phone, email or
+   * name the lead does not hold): anyone who knows a lead's email can send one (docs/lead-poisoning.md).
+   */
+  unverified: z.boolean(),
+  /** The consent the visitor gave with the form: the wording they saw, its version, when. Null: none recorded. */
+  consent: z.object({ text: z.string().nullable(), version: z.string().nullable(), at: z.string() }).nullable(),
 });
 export type InquiryJson = z.output<typeof ZInquiryJson>;

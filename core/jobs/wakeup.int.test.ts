@@ -121,7 +121,7 @@ describe('enqueueAfterCommit', () => {
       const now = new Date();
       const inquiry = await submitInquiry({
         em: em(), queues: dead.queues, origin: ORIGIN, userAgent: 'Mozilla/5.0', now, log, config: server.config,
-        input: { site: siteKey, id: randomUUID(), visitor: 'v_offline', name: 'Dana', email: 'offline@example.com', message: 'Still available?' } as never,
+        input: { site: siteKey, id: randomUUID(), visitor: 'v_offline', name: 'Dana', email: 'offline@example.com', message: 'Still available?', consent: true } as never,
       });
       expect(inquiry.outcome).toBe('stored');
       const events = await recordEvents({

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Tenant } from '../accounts/tenant.ts';
 import { extraContactInfo } from '../shared/contact-info.ts';
 import { assertOwnSite } from '../sites/sites.ts';
+import { type LeadConsent, latestConsents } from '../inquiries/latest-consents.ts';
 import { csvRow } from './csv.ts';
 import type { LeadFilters, LeadJson } from './lead-schemas.ts';
 import { fetchLeadPage } from './list-leads.ts';
@@ -11,6 +12,8 @@ export const EXPORT_BATCH_SIZE = 1000;
 
 export const EXPORT_COLUMNS = [
   'leadId', 'name', 'email', 'phone', 'contactInfo', 'status', 'score', 'scoreBand', 'scoreReasons', 'siteId', 'lastActivityAt', 'createdAt', 'updatedAt',
+  // The consent the lead last gave with the form (docs/consent.md).
+  'consentText', 'consentVersion', 'consentAt',
 ] as const;
 
 /** "Inquiry +40; Viewed oak-12 3× +9": the breakdown in one cell. */
@@ -18,11 +21,12 @@ function scoreReasons(lead: LeadJson): string {
   return (lead.scoreBreakdown?.signals ?? []).filter((s) => s.points > 0).map((s) => `${s.label} +${s.points}`).join('; ');
 }
 
-function leadRecord(lead: LeadJson): string {
+function leadRecord(lead: LeadJson, consent: LeadConsent | undefined): string {
   return csvRow([
     // contactInfo only when it adds to the email and phone cells (it is often generated from them).
     lead.leadId, lead.name, lead.email, lead.phone, extraContactInfo(lead.contactInfo, lead.email, lead.phone), lead.status, lead.score, lead.scoreBand, scoreReasons(lead),
     lead.siteId, lead.lastActivityAt, lead.createdAt, lead.updatedAt,
+    consent?.text, consent?.version, consent?.at,
   ]);
 }
 
@@ -51,7 +55,8 @@ export async function exportLeadsCsv({ em, tenant, filters, batchSize = EXPORT_B
       let cursor: string | null = null;
       do {
         const page = await fetchLeadPage(tem, tenant, filters, cursor, batchSize);
-        if (page.items.length) yield page.items.map(leadRecord).join('');
+        const consents = await latestConsents(tem, page.items.map((l) => l.leadId));
+        if (page.items.length) yield page.items.map((l) => leadRecord(l, consents.get(l.leadId))).join('');
         cursor = page.nextCursor;
       } while (cursor);
     } finally {

@@ -62,14 +62,14 @@ export async function recordInquiryCreated({ em, now, config, inquiryId }: Event
   const row = await db(em)
     .selectFrom('inquiries as i')
     .innerJoin('leads as l', 'l.lead_id', 'i.lead_id')
-    .select(['i.inquiry_id', 'i.lead_id', 'i.site_id', 'i.source', 'i.message', 'i.listing_ref', 'i.page_url', 'i.created_at', 'l.user_id'])
+    .select(['i.inquiry_id', 'i.lead_id', 'i.site_id', 'i.source', 'i.message', 'i.listing_ref', 'i.page_url', 'i.created_at', 'i.unverified', 'l.user_id'])
     .where('i.inquiry_id', '=', inquiryId)
     .executeTakeFirstOrThrow();
   return recordOutboundEvent({
     em, now, config, userId: row.user_id, leadId: row.lead_id, type: 'inquiry.created',
     data: {
       inquiryId, leadId: row.lead_id, siteId: row.site_id, source: row.source, message: row.message,
-      listingRef: row.listing_ref, pageUrl: row.page_url, createdAt: pgTimeToIsoStrict(row.created_at),
+      listingRef: row.listing_ref, pageUrl: row.page_url, createdAt: pgTimeToIsoStrict(row.created_at), unverified: row.unverified,
     },
   });
 }

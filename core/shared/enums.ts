@@ -35,3 +35,10 @@ export const CONTACT_ACTIVITY_TYPES = ['call', 'text', 'email', 'meeting', 'show
 /** What a pipeline stage means for reporting: still in play, won (closed) or lost. */
 export const STAGE_OUTCOMES = ['open', 'won', 'lost'] as const;
 export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
+
+/** Which contact detail an unauthenticated submission reported for an existing lead (`lead_reported_contacts.kind`). */
+export const REPORTED_CONTACT_KINDS = ['email', 'phone', 'name'] as const;
+export type ReportedContactKind = (typeof REPORTED_CONTACT_KINDS)[number];
+/** Where a reported contact detail came from: the public inquiry form or an `identify` event. */
+export const REPORTED_CONTACT_SOURCES = ['inquiry', 'identify'] as const;
+export type ReportedContactSource = (typeof REPORTED_CONTACT_SOURCES)[number];

@@ -29,7 +29,7 @@ export type CreateSiteBody = z.infer<typeof ZCreateSiteBody>;
 export const ZUpdateSiteBody = z.strictObject({
   name: safeText(z.string().trim().min(1, 'Name is required').max(SITE_NAME_MAX_CHARS)).optional(),
   allowedOrigins: ZOrigins.optional(),
-  settings: z.strictObject({ respectDnt: z.boolean().optional() }).optional(),
+  settings: z.strictObject({ respectDnt: z.boolean().optional(), requireConsent: z.boolean().optional() }).optional(),
   enabled: z.boolean().optional(),
 });
 export type UpdateSiteBody = z.infer<typeof ZUpdateSiteBody>;
@@ -39,7 +39,7 @@ export const ZSiteJson = z.object({
   name: z.string(),
   publicKey: z.string(),
   allowedOrigins: z.array(z.string()),
-  settings: z.object({ respectDnt: z.boolean() }),
+  settings: z.object({ respectDnt: z.boolean(), requireConsent: z.boolean() }),
   enabled: z.boolean(),
   lastEventAt: z.iso.datetime().nullable(),
   createdAt: z.iso.datetime(),

@@ -6,9 +6,11 @@ import { ownerColumn } from '../accounts/owner-column.ts';
 export interface SiteSettings {
   /** Honour Do-Not-Track / Global Privacy Control for anonymous events. Default true. */
   respectDnt: boolean;
+  /** `POST /v1/inquiries` requires `consent: true` (400 otherwise), as the widget's form does. Default true (docs/consent.md). */
+  requireConsent: boolean;
 }
 
-export const DEFAULT_SITE_SETTINGS: SiteSettings = { respectDnt: true };
+export const DEFAULT_SITE_SETTINGS: SiteSettings = { respectDnt: true, requireConsent: true };
 
 /** A website that carries the script tag. `publicKey` (`pk_…`) is public by design. */
 export const SiteSchema = defineEntity({

@@ -82,6 +82,8 @@ export const WEBHOOK_EVENTS = {
       listingRef: text(200).nullable(),
       pageUrl: text(2048).nullable(),
       createdAt: time,
+      /** A form inquiry whose contact details did not all match the existing lead it was attached to (docs/lead-poisoning.md). */
+      unverified: z.boolean(),
     })),
     example: {
       type: 'inquiry.created', version: 1, timestamp: '2026-11-29T10:00:00.000Z',
@@ -90,6 +92,7 @@ export const WEBHOOK_EVENTS = {
         siteId: '8a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d', source: 'widget',
         message: 'Is 12 Oak Street still available? Could we see it Saturday morning?',
         listingRef: '12-oak-st', pageUrl: 'https://homes.example.com/listings/12-oak-st', createdAt: '2026-11-29T10:00:00.000Z',
+        unverified: false,
       },
     },
   },

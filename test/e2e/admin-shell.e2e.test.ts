@@ -157,7 +157,7 @@ describe('admin shell', () => {
       user_id: users[0].user_id,
       name: 'Oak Realty',
       allowed_origins: ['https://oakrealty.example', 'https://www.oakrealty.example', 'http://localhost:8080'],
-      settings: { respectDnt: false },
+      settings: { respectDnt: false, requireConsent: true },
       enabled: true,
     });
 

@@ -28,6 +28,11 @@ export interface InquiryFormProps {
   close?: () => void;
 }
 
+/** The consent wording the box shows, sent with the inquiry as its consent record (docs/consent.md). */
+const CONSENT = 'I agree that the agent may contact me about this inquiry.';
+/** The version of the consent wording; change it whenever the wording changes. */
+const CONSENT_VERSION = 'form-1';
+
 const SENDING = 1;
 const SENT = 2;
 
@@ -75,7 +80,8 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
     setAlert('');
     let res: Response | undefined;
     try {
-      const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, listing, url: clip(location.href, 2048), hp: raw.hp });
+      // The consent record (docs/consent.md): the wording the box shows and its version.
+      const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, consentText: CONSENT, consentVersion: CONSENT_VERSION, listing, url: clip(location.href, 2048), hp: raw.hp });
       res = await fetch(`${ctx.origin}/v1/inquiries`, { method: 'POST', body, credentials: 'omit' });
     } catch {
       // offline, blocked, aborted: the generic message below
@@ -83,7 +89,7 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
     if (res?.ok) return setState(SENT);
     // A 4xx is the API's refusal, with its message and field errors; a 5xx or no answer: try again.
     const fieldErrors: FieldErrors = {};
-    let message = 'Could not send. Check your connection and try again.';
+    let message = 'Could not send. Try again.';
     if (res && res.status < 500) {
       try {
         const { error } = await res.json();
@@ -134,7 +140,7 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
           {error('message')}
           <label class="c">
             <input type="checkbox" name="consent" required aria-invalid={!!errors.consent} aria-describedby={describedBy('consent')} />
-            I agree that the agent may contact me about this inquiry.
+            {CONSENT}
           </label>
           {error('consent')}
           {/* Honeypot: off-screen, hidden from assistive tech, out of the tab order; people leave it empty. */}

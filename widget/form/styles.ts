@@ -23,8 +23,8 @@ export const CSS =
   '.c{display:flex;gap:10px;font-weight:400}' +
   // Targets of at least 24px (WCAG 2.5.8).
   '.c input{flex:none;width:24px;height:24px}' +
-  'button{margin-top:16px;padding:11px 20px;border:0;border-radius:var(--porchlight-radius,8px);background:var(--porchlight-accent,#1f5f4a);color:#fff;font-weight:600;cursor:pointer}' +
-  'button[aria-disabled=true]{opacity:.6}' +
+  'button{margin-top:16px;padding:11px 20px;border:0;border-radius:var(--porchlight-radius,8px);background:var(--porchlight-accent,#1f5f4a);color:#fff;font-weight:600}' +
+  '[aria-disabled=true]{opacity:.6}' +
   '.x{position:absolute;top:8px;right:8px;margin:0;padding:2px 10px;background:none;color:inherit;font-size:24px}' +
   '.ok{margin-top:12px;padding:12px;border-radius:8px;background:#e7f4ec}' +
   '.h{position:absolute;left:-9999px;width:1px}' +

@@ -26,7 +26,7 @@ export const validate = (v: InquiryValues): FieldErrors => {
   // The digit count of normalisePhone (core/shared/contact-rules.ts), inlined (cheaper than
   // importing it). Its character check was dropped to make room for theming in the 8 KB budget:
   // the API still refuses letters, and its field error shows under the phone field.
-  if (v.phone && (digits < 7 || digits > 15)) errors.phone = 'Enter a valid phone number (7–15 digits)';
+  if (v.phone && (digits < 7 || digits > 15)) errors.phone = 'Enter a phone number of 7 to 15 digits';
   if (!v.message) errors.message = 'Write a message';
   if (!v.consent) errors.consent = 'Check the box so the agent may contact you';
   return errors;

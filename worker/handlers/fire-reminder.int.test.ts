@@ -221,7 +221,7 @@ describe('automatic reminders', () => {
       fetch(`${server.url}/v1/inquiries`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME_UA, 'x-forwarded-for': `10.77.0.${fires.length + 1}` },
-        body: JSON.stringify({ site: siteKey, id, name: 'Robin', email, message: 'Still available?' }),
+        body: JSON.stringify({ site: siteKey, id, name: 'Robin', email, message: 'Still available?', consent: true }),
       });
     const before = Date.now();
     expect((await inquire('robin@example.com', crypto.randomUUID())).status).toBeLessThan(300);

@@ -90,7 +90,7 @@ async function inquire(visitor: string, email: string, message = 'Is 12 Oak St s
   const res = await fetch(`${server.url}/v1/inquiries`, {
     method: 'POST',
     headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME },
-    body: JSON.stringify({ site: siteKey, id: randomUUID(), visitor, email, name: 'Dana Whitaker', message }),
+    body: JSON.stringify({ site: siteKey, id: randomUUID(), visitor, email, name: 'Dana Whitaker', message, consent: true }),
   });
   expect(res.status).toBe(202);
 }

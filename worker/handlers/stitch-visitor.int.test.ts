@@ -115,7 +115,7 @@ describe('the leads.stitch job on a real BullMQ worker', () => {
     const res = await fetch(`${server.url}/v1/inquiries`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': 'Mozilla/5.0 Chrome/131' },
-      body: JSON.stringify({ site: siteKey, id: randomUUID(), visitor, email: 'form@example.com', message: 'Hello' }),
+      body: JSON.stringify({ site: siteKey, id: randomUUID(), visitor, email: 'form@example.com', message: 'Hello', consent: true }),
     });
     expect(res.status).toBe(202);
     const [lead] = await server.sql<any>("select lead_id from leads where email = 'form@example.com'");

@@ -16,6 +16,7 @@ import { AddInquiryCard } from './add-inquiry-card.tsx';
 import { ContactCard } from './contact-card.tsx';
 import { DeleteLeadCard } from './delete-lead-card.tsx';
 import { LogActivityCard } from './log-activity-card.tsx';
+import { FormReportsCard } from '../../components/form-reports-card.tsx';
 import { RemindersCard } from './reminders-card.tsx';
 import { ScoreCard, type ScoreUpdate } from './score-card.tsx';
 
@@ -108,6 +109,7 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
         </div>
         <div class="stack">
           <ContactCard lead={lead} onChange={onChange} />
+          <FormReportsCard lead={lead} onChange={onChange} />
           <RemindersCard leadId={lead.leadId} />
           <DeleteLeadCard lead={lead} />
         </div>

@@ -1,0 +1,184 @@
+// Filtered inquiries (docs/inquiry-flood.md): form submissions held back while a site received
+// more inquiries than its budget allows (someone flooding its form). They made no lead, score,
+// alert or webhook. The realtor releases the real ones (they become normal inquiries then) and
+// deletes the rest, one by one or all at once.
+import { useState } from 'preact/hooks';
+import { errorMessage } from '../api-client.ts';
+import { Badge } from '../components/badge.tsx';
+import { Button } from '../components/button.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { EmptyState } from '../components/empty-state.tsx';
+import { HouseIcon } from '../components/icons.tsx';
+import { PageHeader } from '../components/layout.tsx';
+import { LoadError } from '../components/load-error.tsx';
+import { LoadMore } from '../components/load-more.tsx';
+import { Loading } from '../components/spinner.tsx';
+import { showToast } from '../components/toast.tsx';
+import { type FilteredInquiry, filteredApi } from '../form-reports-api.ts';
+import { formatDateTime, formatRelativeTime, plural } from '../format.ts';
+import { Link } from '../router.tsx';
+import { useCursorList } from '../use-cursor-list.ts';
+
+type Pending = { kind: 'one'; item: FilteredInquiry } | { kind: 'all' };
+
+const who = (f: FilteredInquiry) => f.name || f.email || f.phone || 'Someone';
+
+export function FilteredPage() {
+  const [reloadKey, setReloadKey] = useState(0);
+  const list = useCursorList(`filtered:${reloadKey}`, (cursor, signal) => filteredApi.list(cursor, { signal }), (f) => f.filteredInquiryId);
+  /** Released here: id → the lead it became (shown in place until the next reload). */
+  const [released, setReleased] = useState<Record<string, string | null>>({});
+  const [busy, setBusy] = useState<string | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+
+  const release = async (f: FilteredInquiry) => {
+    setBusy(f.filteredInquiryId);
+    try {
+      const result = await filteredApi.release(f.filteredInquiryId);
+      setReleased((r) => ({ ...r, [f.filteredInquiryId]: result.leadId }));
+      showToast(`Released the inquiry from ${who(f)}: it is a normal inquiry now.`);
+    } catch (err) {
+      showToast(`Could not release it: ${errorMessage(err)}`, 'error');
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const confirmDelete = async () => {
+    if (!pending) return;
+    setBusy(pending.kind === 'one' ? pending.item.filteredInquiryId : 'all');
+    setDeleteError(null);
+    try {
+      if (pending.kind === 'one') {
+        await filteredApi.remove(pending.item.filteredInquiryId);
+        showToast(`Deleted the inquiry from ${who(pending.item)}.`);
+      } else {
+        const { deleted } = await filteredApi.removeAll();
+        showToast(`Deleted ${plural(deleted, 'filtered inquiry', 'filtered inquiries')}.`);
+      }
+      setPending(null);
+      setReleased({});
+      setReloadKey((n) => n + 1);
+    } catch (err) {
+      setDeleteError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const waiting = list.items.filter((f) => !(f.filteredInquiryId in released));
+  return (
+    <>
+      <PageHeader
+        title="Filtered inquiries"
+        description="Form submissions held back while a site received more inquiries than usual — someone may be flooding its form. They made no lead, alert or webhook. Release the real ones; delete the rest."
+        actions={
+          waiting.length > 0 && (
+            <Button variant="secondary" disabled={busy !== null} onClick={() => setPending({ kind: 'all' })}>
+              Delete all…
+            </Button>
+          )
+        }
+      />
+      <section class="card" aria-labelledby="filtered-title">
+        <h2 id="filtered-title" class="visually-hidden">
+          Held submissions
+        </h2>
+        {list.error && !list.items.length ? (
+          <LoadError title="Could not load the filtered inquiries" onRetry={list.reload}>
+            {errorMessage(list.error)}
+          </LoadError>
+        ) : list.loading && !list.items.length ? (
+          <Loading label="Loading filtered inquiries…" />
+        ) : list.items.length === 0 ? (
+          <EmptyState icon={<HouseIcon />} title="Nothing filtered">
+            <p>When one of your sites receives more inquiries in ten minutes than it normally could, the extra ones wait here instead of being refused.</p>
+          </EmptyState>
+        ) : (
+          <ul class="form-report-list">
+            {list.items.map((f) => (
+              <FilteredItem
+                key={f.filteredInquiryId}
+                item={f}
+                released={f.filteredInquiryId in released}
+                leadId={released[f.filteredInquiryId] ?? null}
+                busy={busy}
+                onRelease={() => release(f)}
+                onDelete={() => setPending({ kind: 'one', item: f })}
+              />
+            ))}
+          </ul>
+        )}
+        {list.nextCursor && (
+          <div class="list-footer">
+            <LoadMore list={list} size="sm" />
+          </div>
+        )}
+      </section>
+      <ConfirmDialog
+        open={pending !== null}
+        title={pending?.kind === 'all' ? 'Delete every filtered inquiry?' : 'Delete this filtered inquiry?'}
+        confirmLabel={pending?.kind === 'all' ? 'Delete all' : 'Delete'}
+        danger
+        busy={busy !== null && pending !== null}
+        error={deleteError}
+        onConfirm={confirmDelete}
+        onCancel={() => {
+          setPending(null);
+          setDeleteError(null);
+        }}
+      >
+        {pending?.kind === 'all' ? (
+          <p>All held submissions are erased for good. Release any real inquiry first.</p>
+        ) : (
+          <p>The inquiry from {pending ? who(pending.item) : ''} is erased for good. This can’t be undone.</p>
+        )}
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function FilteredItem({ item: f, released, leadId, busy, onRelease, onDelete }: {
+  item: FilteredInquiry; released: boolean; leadId: string | null; busy: string | null; onRelease(): void; onDelete(): void;
+}) {
+  const contact = [f.email, f.phone].filter(Boolean).join(' · ');
+  return (
+    <li class="filtered-item" data-filtered-id={f.filteredInquiryId}>
+      <p>
+        <strong>{f.name || contact || 'No name'}</strong>
+        {f.name && contact && <span class="muted"> · {contact}</span>}
+      </p>
+      <p class="small muted">
+        <time dateTime={f.receivedAt} title={formatDateTime(f.receivedAt)}>
+          {formatRelativeTime(f.receivedAt)}
+        </time>
+        {f.siteName && <> · {f.siteName}</>}
+        {f.listingRef && <> · about listing {f.listingRef}</>}
+      </p>
+      <p class="filtered-message">{f.message}</p>
+      {f.consentAt && <p class="small muted">Consent given{f.consentText ? `: “${f.consentText}”` : ''}</p>}
+      <div class="form-report-actions">
+        {released ? (
+          <>
+            <Badge tone="success">Released</Badge>
+            {leadId && (
+              <Link href={`/leads/${leadId}`} class="small">
+                Open the lead
+              </Link>
+            )}
+          </>
+        ) : (
+          <>
+            <Button size="sm" loading={busy === f.filteredInquiryId} disabled={busy !== null} onClick={onRelease} aria-label={`Release the inquiry from ${who(f)}`}>
+              Release
+            </Button>
+            <Button size="sm" variant="ghost" disabled={busy !== null} onClick={onDelete} aria-label={`Delete the inquiry from ${who(f)}`}>
+              Delete
+            </Button>
+          </>
+        )}
+      </div>
+    </li>
+  );
+}
