@@ -5,7 +5,7 @@ import type { AppDeps } from './deps.ts';
 import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { RouteRegistry } from './route.ts';
+import { RouteRegistry, rememberRouteSpecs } from './route.ts';
 import { mountAccountEmailRoutes } from './routes/account-email.routes.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
 import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
@@ -47,6 +47,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { ...routes.openapi(deps.config.PUBLIC_URL), webhooks: describeWebhooksForOpenApi() };
   });
   routes.mount(router);
+  rememberRouteSpecs(app, routes);
   mountStaticRoutes(router);
 
   app.use(requestContext(deps));
