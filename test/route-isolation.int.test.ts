@@ -8,7 +8,8 @@
 // SAMPLE_BODIES, FAILS the suite with a message naming what to add — so no new route goes
 // untested.
 //
-// HOW TO COVER A NEW ROUTE (usually one line, often none):
+// HOW TO COVER A NEW ROUTE (usually one line, often none) — the tables live in
+// test/route-isolation-resources.ts and serve the hostile-input corpus too:
 // - Its params are named after the collection before them: `/v1/<collection>/:<param>`. The key
 //   is `<collection>/:<param>`, e.g. `leads/:id`, `activities/:activityId`. Routes whose keys are
 //   already in RESOURCES (any `/v1/leads/:id/…`, `/v1/reminders/:id/…`) are tested automatically.
@@ -20,7 +21,6 @@
 //   SAMPLE_QUERIES for a GET whose query schema needs parameters.
 // - A route that is not about a tenant's rows at all (e.g. the event catalogue) goes in
 //   NOT_TENANT_DATA with the reason.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createApp } from '#api/app.ts';
@@ -28,69 +28,13 @@ import { routeSpecsOf } from '#api/route.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeEvent } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
-
-interface Alice {
-  client: ApiClient;
-  userId: string;
-  /** The id of Alice's resource for a key of RESOURCES (created once, on first use). */
-  id(key: string): Promise<string>;
-}
-
-const MARKER = 'Zanzibar-Alice-Private';
-const ok = async <T>(res: Promise<{ status: number; body: any }>, pick: (body: any) => T): Promise<T> => {
-  const r = await res;
-  if (r.status >= 300) throw new Error(`fixture request failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return pick(r.body);
-};
-
-/** `<collection>/:<param>` → how to create one of Alice's resources and return its id. */
-const RESOURCES: Record<string, (alice: Alice) => Promise<string>> = {
-  'sites/:id': (a) => ok(a.client.post('/v1/sites', { name: `${MARKER} site`, allowedOrigins: ['https://alice.example'] }), (b) => b.siteId),
-  'leads/:id': (a) => ok(a.client.post('/v1/leads', { name: `${MARKER} lead`, email: 'alice-private-lead@example.com', phone: '555-010-0777' }), (b) => b.leadId),
-  'reminders/:id': async (a) => ok(a.client.post(`/v1/leads/${await a.id('leads/:id')}/reminders`, { reminderDate: '2030-01-01T09:00:00Z', reminderMessage: `${MARKER} call back` }), (b) => b.reminderId),
-  'api-keys/:id': (a) => ok(a.client.post('/v1/api-keys', { name: `${MARKER} key` }), (b) => b.apiKeyId),
-  'webhook-endpoints/:id': (a) => ok(a.client.post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/alice-hook', description: `${MARKER} hook` }), (b) => b.endpointId),
-  'webhook-deliveries/:id': async (a) => ok(a.client.post(`/v1/webhook-endpoints/${await a.id('webhook-endpoints/:id')}/test`), (b) => b.deliveryId),
-  // Routes other branches of this wave add (WAVE.md contracts); unused until their routes exist.
-  'activities/:activityId': async (a) => ok(a.client.post(`/v1/leads/${await a.id('leads/:id')}/activities`, { type: 'note', body: `${MARKER} note` }), (b) => b.activityId),
-  'pipeline-stages/:stageId': (a) => ok(a.client.post('/v1/pipeline-stages', { label: `${MARKER} stage` }), (b) => b.stageId),
-};
-
-/** `<METHOD> <path>` → a valid body, for writes whose schema does not accept `{}`. */
-const SAMPLE_BODIES: Record<string, unknown> = {
-  'PATCH /v1/sites/:id': { name: 'Hijacked' },
-  'PATCH /v1/leads/:id': { name: 'Hijacked', status: 'lost' },
-  'POST /v1/leads/:id/inquiries': { message: 'Injected' },
-  'POST /v1/leads/:id/reminders': { reminderDate: '2030-01-01T09:00:00Z', reminderMessage: 'Injected' },
-  'PATCH /v1/reminders/:id': { reminderMessage: 'Hijacked' },
-  'POST /v1/reminders/:id/snooze': { for: '1h' },
-  'PATCH /v1/webhook-endpoints/:id': { description: 'Hijacked' },
-  'POST /v1/webhook-endpoints/:id/recover': { since: '2020-01-01T00:00:00Z' },
-  'POST /v1/leads/:id/activities': { type: 'note', body: 'Injected' },
-  'PATCH /v1/activities/:activityId': { body: 'Hijacked' },
-  'PATCH /v1/pipeline-stages/:stageId': { label: 'Hijacked' },
-  'PUT /v1/leads/:id/stage': { stageId: randomUUID() },
-};
-/** `GET <path>` → query string, for reads whose query schema needs parameters. */
-const SAMPLE_QUERIES: Record<string, string> = {};
-/** Authenticated routes that hold no tenant rows (nothing of Alice's to leak), with the reason. */
-const NOT_TENANT_DATA: Record<string, string> = {
-  'GET /v1/webhook-event-types': 'the static event catalogue',
-};
-
-type Spec = ReturnType<typeof routeSpecsOf>[number];
-const key = (spec: Spec) => `${spec.method.toUpperCase()} ${spec.path}`;
-/** `/v1/leads/:id/inquiries` → ['leads/:id']. */
-const paramKeys = (path: string) => {
-  const segments = path.split('/');
-  return segments.flatMap((s, i) => (s.startsWith(':') ? [`${segments[i - 1]}/${s}`] : []));
-};
+import { type Alice, MARKER, makeAlice, NOT_TENANT_DATA, paramKeys, RESOURCES, routeKey as key, SAMPLE_BODIES, SAMPLE_QUERIES, type Spec } from '#test/route-isolation-resources.ts';
 
 let server: TestServer;
 let specs: Spec[];
-let alice: Alice;
+let alice: Alice & { ids: Map<string, string> };
 let bob: ApiClient;
-const aliceIds = new Map<string, string>();
+let aliceIds: Map<string, string>;
 
 /** Every table's content except bookkeeping that a request by anyone may touch. */
 async function snapshotTables(): Promise<Record<string, string>> {
@@ -110,20 +54,8 @@ beforeAll(async () => {
   specs = [...routeSpecsOf(createApp({ ...server.runtime, config: server.config }))];
   const aliceClient = new ApiClient(server.url);
   const { userId } = await aliceClient.signUp();
-  const pending = new Map<string, Promise<string>>();
-  alice = {
-    client: aliceClient,
-    userId,
-    id(k) {
-      const factory = RESOURCES[k];
-      if (!factory) throw new Error(`no RESOURCES entry for ${k}`);
-      if (!pending.has(k)) pending.set(k, factory(alice).then((id) => {
-        aliceIds.set(k, id);
-        return id;
-      }));
-      return pending.get(k)!;
-    },
-  };
+  alice = makeAlice(aliceClient, userId);
+  aliceIds = alice.ids;
   bob = new ApiClient(server.url);
   await bob.signUp();
   // Bob has rows of his own, so his lists are not trivially empty.
