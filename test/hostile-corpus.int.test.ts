@@ -27,7 +27,7 @@ const nextIp = ipSource(57);
 const NAUGHTY_STRINGS = [
   '', ' ', '\t', '\n\r\n', 'undefined', 'null', 'NaN', 'true', '0', '-0', '1e309', '0x41', '9'.repeat(400),
   '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', 'javascript:alert(1)', "'; DROP TABLE leads; --", "' OR '1'='1",
-  '{{7*7}}', '${7*7}', '#{7*7}', '${jndi:ldap://127.0.0.1/a}', '../../../../etc/passwd', '%00', '%2e%2e%2f', '\\\\?\\C:\\',
+  '{{7*7}}', `$${'{7*7}'}`, '#{7*7}', `$${'{jndi:ldap://127.0.0.1/a}'}`, '../../../../etc/passwd', '%00', '%2e%2e%2f', '\\\\?\\C:\\',
   '=HYPERLINK("http://x","y")', '+1+1', '@SUM(1)', '-2+3', '\u0000', 'a\u0000b', '\u0001\u0002\u0003', '\u0007\u0008\u001b[31m',
   '\u007f', '\u0085', '\u2028\u2029', '\uD800', 'x\uDFFFy', '\uDBFF\uDBFF', '\uFEFF', '\u202Eevil\u202C', '\u200B\u200C\u200D',
   'Ω≈ç√∫˜µ≤≥÷', '田中さんにあげて下さい', '👨‍👩‍👧‍👦🏳️‍🌈', 'Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇', 'ﷺ', '𝕿𝖍𝖊', '١٢٣', 'ｐｏｒｃｈ',
@@ -111,7 +111,7 @@ async function send(spec: Spec, path: string, body: string | Uint8Array | undefi
     headers['x-csrf-token'] = alice.client.csrfToken;
   }
   if (body !== undefined) headers['content-type'] = contentType;
-  const res = await fetch(server.url + path, { method: spec.method.toUpperCase(), headers, body, redirect: 'manual' });
+  const res = await fetch(server.url + path, { method: spec.method.toUpperCase(), headers, body: body as BodyInit | undefined, redirect: 'manual' });
   const text = await res.text();
   return { status: res.status, text, contentType: res.headers.get('content-type') ?? '' };
 }
