@@ -76,7 +76,7 @@ function bodyProperties(schema: z.ZodType): string[] {
   const walk = (s: any) => {
     if (!s || typeof s !== 'object') return;
     if (s.properties) for (const k of Object.keys(s.properties)) names.add(k);
-    for (const key of ['anyOf', 'oneOf', 'allOf']) if (Array.isArray(s[key])) s[key].forEach(walk);
+    for (const key of ['anyOf', 'oneOf', 'allOf']) if (Array.isArray(s[key])) for (const inner of s[key]) walk(inner);
   };
   walk(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }));
   return [...names];
