@@ -88,7 +88,7 @@ function generatedBodies(spec: Spec, seed: number): unknown[] {
   const values = [...NAUGHTY_STRINGS, ...HOSTILE_VALUES];
   const bodies: unknown[] = [];
   // Each value in one property at a time (rotating through the properties), then all at once.
-  values.forEach((v, i) => bodies.push(props.length ? { [props[i % props.length]]: v } : { x: v }));
+  for (const [i, v] of values.entries()) bodies.push(props.length ? { [props[i % props.length]]: v } : { x: v });
   for (const v of HOSTILE_VALUES.slice(0, 8)) bodies.push(Object.fromEntries(props.map((p) => [p, v])));
   // Arrays where objects are expected and the other way round.
   bodies.push(props.map(() => 'x'), [Object.fromEntries(props.map((p) => [p, 'x']))]);
