@@ -89,7 +89,7 @@ describe('CSRF on every cookie-authenticated write route (generated from the rou
       let path = spec.path;
       for (const k of paramKeys(spec.path)) path = path.replace(k.slice(k.indexOf('/') + 1), alice.ids.get(k) ?? crypto.randomUUID());
       const json = spec.body ? (SAMPLE_BODIES[routeKey(spec)] ?? {}) : undefined;
-      for (const headers of [{}, { 'x-csrf-token': 'wrong' }, { 'x-csrf-token': '' }]) {
+      for (const headers of [{}, { 'x-csrf-token': 'wrong' }, { 'x-csrf-token': '' }] as Record<string, string>[]) {
         const res = await client.request(spec.method.toUpperCase(), path, { json, csrf: false, headers });
         expect(res.status, `${routeKey(spec)} ${JSON.stringify(headers)}`).toBe(403);
         expect(res.body.error.code).toBe('csrf_failed');
