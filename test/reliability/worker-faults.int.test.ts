@@ -9,17 +9,14 @@
 // BullMQ's lock and stalled-check intervals and the sweep interval are shortened through config
 // so this takes seconds, not minutes; a webhook in flight at the kill still waits out its lease.
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { computeScore } from '#core/scoring/compute-score.ts';
-import { loadScoringInputs } from '#core/scoring/load-scoring-inputs.ts';
-import { loadScoringRules } from '#core/scoring/load-scoring-rules.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookLeaseMs } from '#core/webhooks/claim-webhook-delivery.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { findLog, type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
+import { expectConverged } from './convergence.ts';
 import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 
@@ -100,54 +97,6 @@ async function runWorkload(agent: Agent, tag: string, leads: number): Promise<{ 
   return { reminderIds };
 }
 
-/** Waits until the agent's work has all run, then checks it ran once and scores are exact. */
-async function expectConverged(agent: Agent, leads: number, reminderIds: string[]): Promise<void> {
-  await vi.waitFor(async () => {
-    const [state] = await server.sql<Record<string, number>>(
-      `select (select count(*)::int from leads where user_id = $1 and (needs_rescore or score_breakdown is null)) as unscored,
-              (select count(*)::int from follow_up_reminders where reminder_id = any($2::uuid[]) and status = 'pending') as pending_reminders,
-              (select count(*)::int from webhook_deliveries d join webhook_messages m using (message_id) where m.user_id = $1 and d.status <> 'succeeded') as undelivered,
-              (select count(*)::int from notifications where user_id = $1 and status = 'pending' and coalesce(next_attempt_at, send_at) <= now()) as unsent`,
-      [agent.userId, reminderIds],
-    );
-    expect(state).toEqual({ unscored: 0, pending_reminders: 0, undelivered: 0, unsent: 0 });
-  }, CONVERGE);
-
-  // Every lead's stored score is what a from-scratch computation gives at its scoring time.
-  const leadRows = await server.sql<{ lead_id: string; score: number; score_band: string; score_breakdown: any; scored_at: Date }>(
-    'select lead_id, score, score_band, score_breakdown, scored_at from leads where user_id = $1', [agent.userId],
-  );
-  expect(leadRows).toHaveLength(leads);
-  const em = server.orm.em.fork() as EntityManager;
-  const { rules, version } = await loadScoringRules(em, agent.userId);
-  for (const lead of leadRows) {
-    const now = new Date(lead.score_breakdown.computedAt);
-    const inputs = (await loadScoringInputs(em, [lead.lead_id], { now, halfLifeDays: rules.halfLifeDays })).get(lead.lead_id)!;
-    const expected = computeScore({ ...inputs, rules, rulesVersion: version, now });
-    expect({ score: lead.score, band: lead.score_band, breakdown: lead.score_breakdown }, lead.lead_id).toEqual({ score: expected.score, band: expected.band, breakdown: expected.breakdown });
-  }
-  const [{ events }] = await server.sql<{ events: number }>('select count(*)::int as events from lead_analytics a join leads l using (lead_id) where l.user_id = $1', [agent.userId]);
-  expect(events).toBe(Array.from({ length: leads }, (_, i) => 1 + (i % 4)).reduce((a, b) => a + b, 0));
-
-  // Each reminder fired once: one reminder.due message and one reminder-due email each.
-  const fired = await server.sql<{ reminder_id: string; messages: number; emails: number }>(
-    `select r.reminder_id,
-            (select count(*)::int from webhook_messages m where m.event_type = 'reminder.due' and m.payload::text like '%' || r.reminder_id || '%') as messages,
-            (select count(*)::int from notifications n where n.kind = 'reminder_due' and n.reminder_id = r.reminder_id) as emails
-     from follow_up_reminders r where r.reminder_id = any($1::uuid[]) order by 1`,
-    [reminderIds],
-  );
-  expect(fired).toEqual(reminderIds.map((id) => ({ reminder_id: id, messages: 1, emails: 1 })).sort((a, b) => a.reminder_id.localeCompare(b.reminder_id)));
-
-  // Every message reached the receiver (at least once; a resend keeps its webhook-id), and each
-  // inquiry produced exactly one lead.created and one inquiry.created.
-  const messages = await server.sql<{ message_id: string; event_type: string }>('select message_id, event_type from webhook_messages where user_id = $1', [agent.userId]);
-  const counts = Object.fromEntries(['lead.created', 'inquiry.created', 'reminder.due'].map((t) => [t, messages.filter((m) => m.event_type === t).length]));
-  expect(counts).toEqual({ 'lead.created': leads, 'inquiry.created': leads, 'reminder.due': reminderIds.length });
-  const received = new Set(receiver.received.map((w) => w.id));
-  expect(messages.filter((m) => !received.has(m.message_id))).toEqual([]);
-}
-
 describe('the worker process under faults', () => {
   it('SIGKILLed mid-run and restarted: scores exact, reminders fired once, every delivery delivered', { timeout: 180_000 }, async () => {
     const agent = await makeAgent();
@@ -165,7 +114,7 @@ describe('the worker process under faults', () => {
 
     const second = spawnWorker();
     await waitForLog(second, 'worker started');
-    await expectConverged(agent, LEADS, reminderIds);
+    await expectConverged({ server, receiver, userId: agent.userId, leads: LEADS, eventsPerLead: (i) => 1 + (i % 4), reminderIds, timeoutMs: CONVERGE.timeout });
   });
 
   it('Redis flushed mid-run: the schedulers come back and the sweeper restores every lost job from Postgres', { timeout: 180_000 }, async () => {
@@ -176,8 +125,7 @@ describe('the worker process under faults', () => {
     const { reminderIds } = await runWorkload(agent, 'flush', LEADS);
     // The reminders' delayed jobs, the debounced scoring jobs, the deliveries and the schedulers: all gone.
     await server.redis.flushall();
-    expect(await server.redis.dbsize()).toBe(0);
-    await expectConverged(agent, LEADS, reminderIds);
+    await expectConverged({ server, receiver, userId: agent.userId, leads: LEADS, eventsPerLead: (i) => 1 + (i % 4), reminderIds, timeoutMs: CONVERGE.timeout });
     expect(findLog(worker, 'job scheduler missing (Redis flushed or replaced?); registering it again')).toBeDefined();
     expect(await server.queues.maintenance.getJobScheduler('maintenance.sweep')).toBeTruthy();
   });
