@@ -19,11 +19,13 @@ export interface ConvergenceCheck {
   /** Page views sent for the i-th lead, or the total. */
   eventsPerLead: ((i: number) => number) | { total: number };
   reminderIds: string[];
+  /** Inquiries per lead (default 1): each announces one inquiry.created. */
+  inquiriesPerLead?: number;
   timeoutMs: number;
 }
 
 /** Waits until the realtor's work has all run, then checks it ran once and the scores are exact. */
-export async function expectConverged({ server, receiver, userId, leads, eventsPerLead, reminderIds, timeoutMs }: ConvergenceCheck): Promise<void> {
+export async function expectConverged({ server, receiver, userId, leads, eventsPerLead, reminderIds, inquiriesPerLead = 1, timeoutMs }: ConvergenceCheck): Promise<void> {
   await vi.waitFor(async () => {
     const [state] = await server.sql<Record<string, number>>(
       `select (select count(*)::int from leads where user_id = $1 and (needs_rescore or score_breakdown is null)) as unscored,
@@ -65,7 +67,7 @@ export async function expectConverged({ server, receiver, userId, leads, eventsP
   // least once: a resend after a lost attempt keeps its webhook-id).
   const messages = await server.sql<{ message_id: string; event_type: string }>('select message_id, event_type from webhook_messages where user_id = $1', [userId]);
   const counts = Object.fromEntries(['lead.created', 'inquiry.created', 'reminder.due'].map((t) => [t, messages.filter((m) => m.event_type === t).length]));
-  expect(counts).toEqual({ 'lead.created': leads, 'inquiry.created': leads, 'reminder.due': reminderIds.length });
+  expect(counts).toEqual({ 'lead.created': leads, 'inquiry.created': leads * inquiriesPerLead, 'reminder.due': reminderIds.length });
   const received = new Set(receiver.received.map((w) => w.id));
   expect(messages.filter((m) => !received.has(m.message_id))).toEqual([]);
 }
