@@ -5,7 +5,10 @@
 //   every reminder due fired once, every webhook delivery delivered (and received), no due email
 //   left unsent;
 // - Redis flushed mid-run (FLUSHALL on a throwaway redis-server) → the job schedulers are
-//   registered again, the sweeper restores every lost job from Postgres, and the same holds.
+//   registered again, the sweeper restores every lost job from Postgres, and the same holds;
+// - Redis stopped for a few seconds mid-run and started again empty → ingest and the API kept
+//   answering (202, without waiting on Redis), the worker waited, then caught up on everything.
+// (test/redis-outage.int.test.ts covers the API side of a Redis outage in detail: logins, limits, a frozen Redis.)
 // BullMQ's lock and stalled-check intervals and the sweep interval are shortened through config
 // so this takes seconds, not minutes; a webhook in flight at the kill still waits out its lease.
 import { randomUUID } from 'node:crypto';
@@ -128,5 +131,17 @@ describe('the worker process under faults', () => {
     await expectConverged({ server, receiver, userId: agent.userId, leads: LEADS, eventsPerLead: (i) => 1 + (i % 4), reminderIds, timeoutMs: CONVERGE.timeout });
     expect(findLog(worker, 'job scheduler missing (Redis flushed or replaced?); registering it again')).toBeDefined();
     expect(await server.queues.maintenance.getJobScheduler('maintenance.sweep')).toBeTruthy();
+  });
+  it('Redis stopped for a few seconds mid-run: ingest answers 202 throughout, the worker waits and then catches up', { timeout: 180_000 }, async () => {
+    const worker = procs.find((p) => p.child.exitCode === null && p.child.signalCode === null) ?? spawnWorker();
+    await waitForLog(worker, 'worker started');
+    const agent = await makeAgent();
+    const first = await runWorkload(agent, 'outage-a', 4);
+    await redis.stop();
+    // During the outage: inquiries, page views and reminders are still accepted (committed to Postgres).
+    const during = await runWorkload(agent, 'outage-b', 6);
+    await redis.start();
+    await expectConverged({ server, receiver, userId: agent.userId, leads: 10, eventsPerLead: { total: (1 + 2 + 3 + 4) + (1 + 2 + 3 + 4 + 1 + 2) }, reminderIds: [...first.reminderIds, ...during.reminderIds], timeoutMs: CONVERGE.timeout });
+    expect(worker.child.exitCode).toBeNull();
   });
 });
