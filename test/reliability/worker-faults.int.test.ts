@@ -107,13 +107,18 @@ describe('the worker process under faults', () => {
     await waitForLog(first, 'worker started');
     const LEADS = 16;
     const before = receiver.received.length;
-    const { reminderIds } = await runWorkload(agent, 'kill', LEADS);
-    // Mid-run: some webhooks out, reminders still ahead.
+    // The kill lands while the workload is still being sent: some webhooks out, more coming.
+    const work = runWorkload(agent, 'kill', LEADS);
     await receiver.waitFor((all) => all.length >= before + 3, 30_000);
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const [{ done }] = await server.sql<{ done: number }>("select count(*)::int as done from webhook_deliveries where status = 'succeeded'");
-    expect(done).toBeLessThan(LEADS * 2 + reminderIds.length); // the kill did land mid-run
+    const [atKill] = await server.sql<{ unfinished: number }>(
+      `select (select count(*)::int from leads where user_id = $1 and (needs_rescore or score_breakdown is null))
+            + (select count(*)::int from webhook_deliveries d join webhook_messages m using (message_id) where m.user_id = $1 and d.status <> 'succeeded') as unfinished`,
+      [agent.userId],
+    );
+    const { reminderIds } = await work;
+    expect(atKill.unfinished).toBeGreaterThan(0); // the kill did land mid-run
 
     const second = spawnWorker();
     await waitForLog(second, 'worker started');
