@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '#api/app.ts';
+import { DEFAULT_JSON_LIMIT_BYTES } from '#api/middleware/body.ts';
 import { routeSpecsOf } from '#api/route.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
@@ -111,7 +112,18 @@ async function send(spec: Spec, path: string, body: string | Uint8Array | undefi
     headers['x-csrf-token'] = alice.client.csrfToken;
   }
   if (body !== undefined) headers['content-type'] = contentType;
-  const res = await fetch(server.url + path, { method: spec.method.toUpperCase(), headers, body: body as BodyInit | undefined, redirect: 'manual' });
+  let res: Response;
+  try {
+    res = await fetch(server.url + path, { method: spec.method.toUpperCase(), headers, body: body as BodyInit | undefined, redirect: 'manual' });
+  } catch (err) {
+    // An oversized body is refused (413) as soon as its Content-Length is read, and the server
+    // closes the connection; a client still writing the body may see that as a reset instead of
+    // the answer, depending on timing. That is a refusal too — for an oversized body only.
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    const size = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
+    if ((code === 'ECONNRESET' || code === 'EPIPE') && size > DEFAULT_JSON_LIMIT_BYTES) return { status: 413, text: '{"error":{"code":"payload_too_large"}}', contentType: 'application/json', reset: true };
+    throw err;
+  }
   const text = await res.text();
   return { status: res.status, text, contentType: res.headers.get('content-type') ?? '' };
 }

@@ -1,7 +1,8 @@
 // Security checks of issue #11 not covered elsewhere. Already tested, and not repeated here:
 // logout ends the session (api/routes/accounts.int.test.ts), login throttling
 // (api/routes/login-limits.int.test.ts, accounts.int.test.ts), API keys shown once and stored as
-// hashes (accounts.int.test.ts), lead names inert in the admin (test/e2e/leads.e2e.test.ts), CSV
+// hashes (accounts.int.test.ts), lead text inert in the admin (test/e2e/leads.e2e.test.ts and, for
+// every lead-supplied field, test/security.e2e.test.ts), CSV
 // formulas neutralised (api/routes/leads-export.int.test.ts, core/leads/csv.test.ts), private
 // webhook targets refused (api/routes/webhooks.int.test.ts, core/webhooks/guard-webhook-address.test.ts).
 // Here: sessions rotate on login; CSRF is required on EVERY cookie-authenticated write route the
