@@ -112,17 +112,23 @@ async function send(spec: Spec, path: string, body: string | Uint8Array | undefi
     headers['x-csrf-token'] = alice.client.csrfToken;
   }
   if (body !== undefined) headers['content-type'] = contentType;
-  let res: Response;
-  try {
-    res = await fetch(server.url + path, { method: spec.method.toUpperCase(), headers, body: body as BodyInit | undefined, redirect: 'manual' });
-  } catch (err) {
-    // An oversized body is refused (413) as soon as its Content-Length is read, and the server
-    // closes the connection; a client still writing the body may see that as a reset instead of
-    // the answer, depending on timing. That is a refusal too — for an oversized body only.
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    const size = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
-    if ((code === 'ECONNRESET' || code === 'EPIPE') && size > DEFAULT_JSON_LIMIT_BYTES) return { status: 413, text: '{"error":{"code":"payload_too_large"}}', contentType: 'application/json', reset: true };
-    throw err;
+  // An oversized body is refused (413) as soon as its Content-Length is read, and the server then
+  // closes that connection; depending on timing the client sees a reset instead of the answer —
+  // on that request, or on the next one sent over the same kept-alive socket. So: one retry on a
+  // fresh connection, and a reset while sending a body over the route's limit counts as the
+  // refusal it is. A crashed server fails the retry (and the "still serving" checks).
+  const limit = spec.bodyLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
+  let res: Response | undefined;
+  for (let attempt = 0; !res; attempt++) {
+    try {
+      res = await fetch(server.url + path, { method: spec.method.toUpperCase(), headers, body: body as BodyInit | undefined, redirect: 'manual' });
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (code !== 'ECONNRESET' && code !== 'EPIPE') throw err;
+      if (size > limit) return { status: 413, text: '{"error":{"code":"payload_too_large"}}', contentType: 'application/json' };
+      if (attempt > 0) throw err;
+    }
   }
   const text = await res.text();
   return { status: res.status, text, contentType: res.headers.get('content-type') ?? '' };
