@@ -19,7 +19,7 @@ import { expectConverged } from './convergence.ts';
 const ORIGIN = 'https://scale.example';
 const WEBHOOK_TIMEOUT_MS = 2000;
 /** The load: inquiries (each sent to both APIs), page views per lead (each replayed to both), reminders. */
-const SCALE_OUT_LOAD = { leads: 24, eventsPerLead: 3, reminders: 12 } as const;
+const SCALE_OUT_LOAD = { leads: 16, eventsPerLead: 3, reminders: 8 } as const;
 const nextIp = ipSource(88);
 
 let db: TestServer;
