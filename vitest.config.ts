@@ -22,6 +22,10 @@ const SLOW_TEST_FILES = [
   'api/routes/leads-export-large.int.test.ts',
   // A throwaway redis-server stopped, frozen (SIGSTOP) and restarted under a live app.
   'test/redis-outage.int.test.ts',
+  // 3,500 hostile payloads against every write route (≈ 45 s).
+  'test/hostile-corpus.int.test.ts',
+  // The reliability suite: worker processes killed, Redis flushed, Postgres stopped, two APIs and two workers.
+  'test/reliability/**/*.int.test.ts',
 ];
 
 export default defineConfig({

@@ -6,7 +6,7 @@ import { sessionCookieName } from './middleware/auth.ts';
 import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { RouteRegistry } from './route.ts';
+import { RouteRegistry, rememberRouteSpecs } from './route.ts';
 import { mountActivityRoutes } from './routes/activities.routes.ts';
 import { mountAccountEmailRoutes } from './routes/account-email.routes.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
@@ -52,6 +52,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { ...routes.openapi(deps.config.PUBLIC_URL, sessionCookieName(deps.config)), webhooks: describeWebhooksForOpenApi() };
   });
   routes.mount(router);
+  rememberRouteSpecs(app, routes);
   mountStaticRoutes(router);
 
   app.use(requestContext(deps));

@@ -128,3 +128,21 @@ export class RouteRegistry {
 export function listOf(item: z.ZodType) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+const SPECS_BY_APP = new WeakMap<object, readonly RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[]>();
+
+/** Remembers the route specs an app was built with (createApp), for `routeSpecsOf`. */
+export function rememberRouteSpecs(app: object, registry: RouteRegistry): void {
+  SPECS_BY_APP.set(app, registry.specs);
+}
+
+/**
+ * Every RouteSpec mounted on `app` (method, path, auth, schemas): the router itself as a list,
+ * which the generated suites walk (tenant isolation, the hostile-input corpus), so a new route is
+ * tested — or the suite names what it is missing — without anyone remembering to add it.
+ */
+export function routeSpecsOf(app: object): readonly RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] {
+  const specs = SPECS_BY_APP.get(app);
+  if (!specs) throw new Error('not an app built by createApp');
+  return specs;
+}

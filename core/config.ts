@@ -42,6 +42,11 @@ const ZEnv = z.object({
    */
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  /**
+   * How often the sweeper (`maintenance.sweep`) re-sends the wake-ups of due work from Postgres,
+   * and how often a worker checks that its job schedulers still exist in Redis. Tests shorten it.
+   */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   /** Email send retries: whole seconds before attempt n+1 ("0,30,120,…"); tests compress it. */
   EMAIL_RETRY_SCHEDULE: ZWebhookRetrySchedule.default([0, 30, 120, 600, 1800, 3600]),
   /** pino log level. */

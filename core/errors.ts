@@ -46,3 +46,43 @@ export class AppError extends Error {
 export function notFound(what = 'Resource'): AppError {
   return new AppError('not_found', `${what} not found`);
 }
+
+/** Seconds a client is asked to wait (Retry-After) when the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SEC = 5;
+
+/** Socket-level codes of a connection that could not be made or was lost. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+/** Postgres SQLSTATEs meaning "the server is not there right now": shutting down, starting up, out of connections. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** pg / pg-pool messages for a lost or unobtainable connection (they carry no code). */
+const CONNECTION_ERROR_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /connection timeout/i,
+  /client has encountered a connection error/i,
+  /cannot use a pool after calling end/i,
+  /connection .*(?:closed|refused)/i,
+];
+
+/**
+ * True when `err` (or an error it wraps: MikroORM's DriverException copies pg's `code`; others
+ * keep it in `cause`) says the database could not be reached — refused, lost mid-query, shutting
+ * down or out of connections — rather than that the query was wrong. The API answers these with
+ * 503 + Retry-After: nothing was committed, and the same request will work once Postgres is back.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; errors?: unknown };
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (CONNECTION_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+    if (e.name === 'ConnectionException') return true;
+    if (typeof e.message === 'string' && CONNECTION_ERROR_MESSAGES.some((re) => re.test(e.message as string))) return true;
+    // AggregateError (a dual-stack connect refused on every address).
+    if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    current = e.cause;
+  }
+  return false;
+}

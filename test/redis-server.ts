@@ -18,7 +18,7 @@ export interface ThrowawayRedis {
 }
 
 /** A port nobody listens on right now (the OS picks it; released before the caller binds it). */
-async function findFreePort(): Promise<number> {
+export async function findFreePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as { port: number };

@@ -13,7 +13,7 @@ let runtime: WorkerRuntime | undefined;
 let stopping = false;
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
-runtime = await startWorkerRuntime({ config, orm, connection, queues, logger, handlers: HANDLERS, schedules: SCHEDULES, concurrency: QUEUE_CONCURRENCY });
+runtime = await startWorkerRuntime({ config, orm, connection, queues, logger, handlers: HANDLERS, schedules: { ...SCHEDULES, sweep: config.SWEEP_INTERVAL_MS }, concurrency: QUEUE_CONCURRENCY });
 logger.info({ queues: runtime.workers.map((w) => w.name), handlers: Object.keys(HANDLERS) }, 'worker started');
 
 async function shutdown(signal: string) {

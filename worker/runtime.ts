@@ -73,14 +73,32 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     worker.on('error', (err) => opts.logger.warn({ err: err.message, queue }, 'worker error'));
     workers.push(worker);
   }
-  for (const [key, everyMs] of Object.entries(opts.schedules ?? {}) as Array<[JobKey, number]>) {
+  const schedules = Object.entries(opts.schedules ?? {}) as Array<[JobKey, number]>;
+  for (const [key, everyMs] of schedules) {
     const def = JOBS[key];
     await opts.queues[def.queue].upsertJobScheduler(def.name, { every: everyMs }, { name: def.name, data: {} });
   }
+  // The schedulers live in Redis: a flushed (or replaced, or evicting) Redis loses them, and with
+  // them the sweeper that restores everything else from Postgres. Check for them as often as the
+  // most frequent one runs, and register any that went missing.
+  const checkSchedules = async () => {
+    for (const [key, everyMs] of schedules) {
+      const def = JOBS[key];
+      const queue = opts.queues[def.queue];
+      if (await queue.getJobScheduler(def.name)) continue;
+      opts.logger.warn({ scheduler: def.name }, 'job scheduler missing (Redis flushed or replaced?); registering it again');
+      await queue.upsertJobScheduler(def.name, { every: everyMs }, { name: def.name, data: {} });
+    }
+  };
+  const scheduleCheck = schedules.length
+    ? setInterval(() => void checkSchedules().catch((err) => opts.logger.warn({ err: (err as Error).message }, 'could not check job schedulers')), Math.min(...schedules.map(([, ms]) => ms)))
+    : undefined;
+  scheduleCheck?.unref();
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   return {
     workers,
     async close() {
+      clearInterval(scheduleCheck);
       await Promise.all(workers.map((w) => w.close()));
       if (!opts.mailer) await mailer.close();
     },

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
-import { AppError } from '#core/errors.ts';
+import { AppError, DATABASE_RETRY_AFTER_SEC, isDatabaseUnavailable } from '#core/errors.ts';
 import type { RequestState } from './context.ts';
 
 /** Zod issues → [{path, message}] with dotted paths ("allowedOrigins.0"). */
@@ -15,7 +15,8 @@ function send(ctx: Context, status: number, code: string, message: string, detai
 
 /**
  * The one place errors become HTTP answers: `{ error: { code, message, details? } }`.
- * Client mistakes are 4xx; anything unexpected is a 500 logged with the request id.
+ * Client mistakes are 4xx; an unreachable database is 503 + Retry-After; anything unexpected is
+ * a 500 logged with the request id.
  */
 export function errorHandler() {
   return async (ctx: Context, next: Next) => {
@@ -34,6 +35,12 @@ export function errorHandler() {
         // raw-body and Koa's own errors (413 entity.too.large, 400 request.aborted, …)
         const code = err.status === 413 ? 'payload_too_large' : err.status === 415 ? 'unsupported_media_type' : 'bad_request';
         send(ctx, err.status, code, err.expose ? err.message : 'Bad request');
+      } else if (isDatabaseUnavailable(err)) {
+        // Postgres refused or lost the connection: nothing was committed, and the same request
+        // works again once it is back (the pool reconnects on its own). Never a 500, never a 202.
+        state.log?.warn({ err }, 'database unavailable');
+        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SEC));
+        send(ctx, 503, 'unavailable', 'The service is briefly unavailable; retry shortly');
       } else {
         state.log?.error({ err }, 'unhandled error');
         send(ctx, 500, 'internal', `Internal error (request ${state.requestId ?? 'unknown'})`);

@@ -1,0 +1,152 @@
+// The worker process (`node worker/main.ts`, as `npm run worker` runs it) under faults, in the
+// middle of a run of page views, inquiries, reminders, webhook deliveries and email alerts.
+// Each test counts what went in and what came out:
+// - SIGKILLed mid-run and restarted → every lead's stored score equals a from-scratch rescore,
+//   every reminder due fired once, every webhook delivery delivered (and received), no due email
+//   left unsent;
+// - Redis flushed mid-run (FLUSHALL on a throwaway redis-server) → the job schedulers are
+//   registered again, the sweeper restores every lost job from Postgres, and the same holds;
+// - Redis stopped for a few seconds mid-run and started again empty → ingest and the API kept
+//   answering (202, without waiting on Redis), the worker waited, then caught up on everything.
+// (test/redis-outage.int.test.ts covers the API side of a Redis outage in detail: logins, limits, a frozen Redis.)
+// BullMQ's lock and stalled-check intervals and the sweep interval are shortened through config
+// so this takes seconds, not minutes; a webhook in flight at the kill still waits out its lease.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookLeaseMs } from '#core/webhooks/claim-webhook-delivery.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { WAIT } from '#test/env.ts';
+import { ApiClient } from '#test/http.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { findLog, type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
+import { expectConverged } from './convergence.ts';
+import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
+import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+
+const ORIGIN = 'https://faults.example';
+const WEBHOOK_TIMEOUT_MS = 1000;
+/** Long enough for a delivery whose worker was killed mid-send to be leased again, plus the rest. */
+const CONVERGE = { ...WAIT, timeout: webhookLeaseMs(WEBHOOK_TIMEOUT_MS) + 45_000, interval: 250 };
+const nextIp = ipSource(77);
+
+let redis: ThrowawayRedis;
+let server: TestServer;
+let receiver: TestReceiver;
+const procs: NodeProcess[] = [];
+
+function spawnWorker(): NodeProcess {
+  const proc = spawnNode('worker/main.ts', {
+    NODE_ENV: 'test', DATABASE_URL: server.config.DATABASE_URL, REDIS_URL: redis.url, QUEUE_PREFIX: server.config.QUEUE_PREFIX, LOG_LEVEL: 'info',
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS), WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1',
+    EMAIL_RETRY_SCHEDULE: '0,1,1', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', SWEEP_INTERVAL_MS: '1000',
+  });
+  procs.push(proc);
+  return proc;
+}
+
+async function stopAll() {
+  for (const p of procs) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  }
+}
+
+beforeAll(async () => {
+  redis = await startThrowawayRedis();
+  server = await startTestServer({ REDIS_URL: redis.url, TRUST_PROXY: 'true' });
+  receiver = await startTestReceiver();
+});
+afterAll(async () => {
+  await stopAll();
+  await receiver?.close();
+  await server?.close();
+  await redis?.stop();
+});
+
+interface Agent {
+  client: ApiClient;
+  userId: string;
+  siteKey: string;
+}
+
+async function makeAgent(): Promise<Agent> {
+  const client = new ApiClient(server.url);
+  const { userId } = await client.signUp();
+  const site = (await client.post('/v1/sites', { name: 'Faults Realty', allowedOrigins: [ORIGIN] })).body;
+  expect((await client.post('/v1/webhook-endpoints', { url: receiver.url })).status).toBe(201);
+  return { client, userId, siteKey: site.publicKey };
+}
+
+/** `leads` inquiries (each a new lead) with page views on their visitors, and a reminder due soon on every other lead. */
+async function runWorkload(agent: Agent, tag: string, leads: number): Promise<{ reminderIds: string[] }> {
+  const reminderIds: string[] = [];
+  for (let i = 0; i < leads; i++) {
+    const visitor = `v_${tag}_${i}`;
+    const email = `${tag}-${i}@example.com`;
+    const inquiry = { site: agent.siteKey, id: randomUUID(), visitor, name: `Lead ${tag} ${i}`, email, message: 'Is it still available?', consent: true, hp: '' };
+    expect((await sendIngest(`${server.url}/v1/inquiries`, inquiry, { defaultOrigin: ORIGIN, nextIp })).status).toBe(202);
+    const events = Array.from({ length: 1 + (i % 4) }, (_, k) => ({ id: randomUUID(), type: 'page_view', url: `${ORIGIN}/listings/l-${k}`, listing: `l-${k}`, ts: Date.now() }));
+    expect((await sendIngest(`${server.url}/v1/collect`, { site: agent.siteKey, visitor, events }, { defaultOrigin: ORIGIN, nextIp })).status).toBe(202);
+    if (i % 2 === 0) {
+      const [lead] = await server.sql<{ lead_id: string }>('select lead_id from leads where user_id = $1 and email = $2', [agent.userId, email]);
+      const due = new Date(Date.now() + 1500 + i * 100).toISOString();
+      const res = await agent.client.post(`/v1/leads/${lead.lead_id}/reminders`, { reminderDate: due, reminderMessage: `Call ${tag} ${i}` });
+      expect(res.status).toBe(201);
+      reminderIds.push(res.body.reminderId);
+    }
+  }
+  return { reminderIds };
+}
+
+describe('the worker process under faults', () => {
+  it('SIGKILLed mid-run and restarted: scores exact, reminders fired once, every delivery delivered', { timeout: 180_000 }, async () => {
+    const agent = await makeAgent();
+    const first = spawnWorker();
+    await waitForLog(first, 'worker started');
+    const LEADS = 16;
+    const before = receiver.received.length;
+    // The kill lands while the workload is still being sent: some webhooks out, more coming.
+    const work = runWorkload(agent, 'kill', LEADS);
+    await receiver.waitFor((all) => all.length >= before + 3, 30_000);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const [atKill] = await server.sql<{ unfinished: number }>(
+      `select (select count(*)::int from leads where user_id = $1 and (needs_rescore or score_breakdown is null))
+            + (select count(*)::int from webhook_deliveries d join webhook_messages m using (message_id) where m.user_id = $1 and d.status <> 'succeeded') as unfinished`,
+      [agent.userId],
+    );
+    const { reminderIds } = await work;
+    expect(atKill.unfinished).toBeGreaterThan(0); // the kill did land mid-run
+
+    const second = spawnWorker();
+    await waitForLog(second, 'worker started');
+    await expectConverged({ server, receiver, userId: agent.userId, leads: LEADS, eventsPerLead: (i) => 1 + (i % 4), reminderIds, timeoutMs: CONVERGE.timeout });
+  });
+
+  it('Redis flushed mid-run: the schedulers come back and the sweeper restores every lost job from Postgres', { timeout: 180_000 }, async () => {
+    const worker = procs.find((p) => p.child.exitCode === null && p.child.signalCode === null) ?? spawnWorker();
+    await waitForLog(worker, 'worker started');
+    const agent = await makeAgent();
+    const LEADS = 12;
+    const { reminderIds } = await runWorkload(agent, 'flush', LEADS);
+    // The reminders' delayed jobs, the debounced scoring jobs, the deliveries and the schedulers: all gone.
+    await server.redis.flushall();
+    await expectConverged({ server, receiver, userId: agent.userId, leads: LEADS, eventsPerLead: (i) => 1 + (i % 4), reminderIds, timeoutMs: CONVERGE.timeout });
+    expect(findLog(worker, 'job scheduler missing (Redis flushed or replaced?); registering it again')).toBeDefined();
+    expect(await server.queues.maintenance.getJobScheduler('maintenance.sweep')).toBeTruthy();
+  });
+  it('Redis stopped for a few seconds mid-run: ingest answers 202 throughout, the worker waits and then catches up', { timeout: 180_000 }, async () => {
+    const worker = procs.find((p) => p.child.exitCode === null && p.child.signalCode === null) ?? spawnWorker();
+    await waitForLog(worker, 'worker started');
+    const agent = await makeAgent();
+    const first = await runWorkload(agent, 'outage-a', 4);
+    await redis.stop();
+    // During the outage: inquiries, page views and reminders are still accepted (committed to Postgres).
+    const during = await runWorkload(agent, 'outage-b', 6);
+    await redis.start();
+    await expectConverged({ server, receiver, userId: agent.userId, leads: 10, eventsPerLead: { total: (1 + 2 + 3 + 4) + (1 + 2 + 3 + 4 + 1 + 2) }, reminderIds: [...first.reminderIds, ...during.reminderIds], timeoutMs: CONVERGE.timeout });
+    expect(worker.child.exitCode).toBeNull();
+  });
+});

@@ -1,0 +1,89 @@
+// The fixtures the router-generated suites share (test/route-isolation.int.test.ts,
+// test/hostile-corpus.int.test.ts): how to make a resource for each `<collection>/:<param>` of a
+// route path, and a valid body for writes whose schema rejects `{}`. See the top of
+// test/route-isolation.int.test.ts for how to add an entry for a new route.
+import { randomUUID } from 'node:crypto';
+import type { routeSpecsOf } from '#api/route.ts';
+import type { ApiClient } from './http.ts';
+
+export interface Alice {
+  client: ApiClient;
+  userId: string;
+  /** The id of Alice's resource for a key of RESOURCES (created once, on first use). */
+  id(key: string): Promise<string>;
+}
+
+/** Text in every fixture, so a leak of any of it is easy to find in an answer. */
+export const MARKER = 'Zanzibar-Alice-Private';
+const ok = async <T>(res: Promise<{ status: number; body: any }>, pick: (body: any) => T): Promise<T> => {
+  const r = await res;
+  if (r.status >= 300) throw new Error(`fixture request failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return pick(r.body);
+};
+
+/** `<collection>/:<param>` → how to create one of Alice's resources and return its id. */
+export const RESOURCES: Record<string, (alice: Alice) => Promise<string>> = {
+  'sites/:id': (a) => ok(a.client.post('/v1/sites', { name: `${MARKER} site`, allowedOrigins: ['https://alice.example'] }), (b) => b.siteId),
+  'leads/:id': (a) => ok(a.client.post('/v1/leads', { name: `${MARKER} lead`, email: 'alice-private-lead@example.com', phone: '555-010-0777' }), (b) => b.leadId),
+  'reminders/:id': async (a) => ok(a.client.post(`/v1/leads/${await a.id('leads/:id')}/reminders`, { reminderDate: '2030-01-01T09:00:00Z', reminderMessage: `${MARKER} call back` }), (b) => b.reminderId),
+  'api-keys/:id': (a) => ok(a.client.post('/v1/api-keys', { name: `${MARKER} key` }), (b) => b.apiKeyId),
+  'webhook-endpoints/:id': (a) => ok(a.client.post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/alice-hook', description: `${MARKER} hook` }), (b) => b.endpointId),
+  'webhook-deliveries/:id': async (a) => ok(a.client.post(`/v1/webhook-endpoints/${await a.id('webhook-endpoints/:id')}/test`), (b) => b.deliveryId),
+  // Routes other branches of this wave add (WAVE.md contracts); unused until their routes exist.
+  'activities/:activityId': async (a) => ok(a.client.post(`/v1/leads/${await a.id('leads/:id')}/activities`, { type: 'note', body: `${MARKER} note` }), (b) => b.activityId),
+  'pipeline-stages/:stageId': (a) => ok(a.client.post('/v1/pipeline-stages', { label: `${MARKER} stage` }), (b) => b.stageId),
+};
+
+/** `<METHOD> <path>` → a valid body, for writes whose schema does not accept `{}`. */
+export const SAMPLE_BODIES: Record<string, unknown> = {
+  'PATCH /v1/sites/:id': { name: 'Hijacked' },
+  'PATCH /v1/leads/:id': { name: 'Hijacked', status: 'lost' },
+  'POST /v1/leads/:id/inquiries': { message: 'Injected' },
+  'POST /v1/leads/:id/reminders': { reminderDate: '2030-01-01T09:00:00Z', reminderMessage: 'Injected' },
+  'PATCH /v1/reminders/:id': { reminderMessage: 'Hijacked' },
+  'POST /v1/reminders/:id/snooze': { for: '1h' },
+  'PATCH /v1/webhook-endpoints/:id': { description: 'Hijacked' },
+  'POST /v1/webhook-endpoints/:id/recover': { since: '2020-01-01T00:00:00Z' },
+  'POST /v1/leads/:id/activities': { type: 'note', body: 'Injected' },
+  'PATCH /v1/activities/:activityId': { body: 'Hijacked' },
+  'PATCH /v1/pipeline-stages/:stageId': { label: 'Hijacked' },
+  'PUT /v1/leads/:id/stage': { stageId: randomUUID() },
+};
+/** `GET <path>` → query string, for reads whose query schema needs parameters. */
+export const SAMPLE_QUERIES: Record<string, string> = {};
+/** Authenticated routes that hold no tenant rows (nothing of Alice's to leak), with the reason. */
+export const NOT_TENANT_DATA: Record<string, string> = {
+  'GET /v1/webhook-event-types': 'the static event catalogue',
+};
+
+export type Spec = ReturnType<typeof routeSpecsOf>[number];
+export const routeKey = (spec: Spec) => `${spec.method.toUpperCase()} ${spec.path}`;
+/** `/v1/leads/:id/inquiries` → ['leads/:id']. */
+export const paramKeys = (path: string) => {
+  const segments = path.split('/');
+  return segments.flatMap((s, i) => (s.startsWith(':') ? [`${segments[i - 1]}/${s}`] : []));
+};
+
+
+/** An Alice whose resources are created on first use, each once. */
+export function makeAlice(client: ApiClient, userId: string): Alice & { ids: Map<string, string> } {
+  const pending = new Map<string, Promise<string>>();
+  const ids = new Map<string, string>();
+  const alice = {
+    client,
+    userId,
+    ids,
+    id(k: string) {
+      const factory = RESOURCES[k];
+      if (!factory) throw new Error(`no RESOURCES entry for ${k}`);
+      if (!pending.has(k)) {
+        pending.set(k, factory(alice).then((id) => {
+          ids.set(k, id);
+          return id;
+        }));
+      }
+      return pending.get(k)!;
+    },
+  };
+  return alice;
+}
