@@ -13,6 +13,7 @@ import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts
 import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
 import { LeadActivitySchema } from '../activities/lead-activity.entity.ts';
 import { ListingSchema } from '../listings/listing.entity.ts';
+import { AnalyticsDailySchema, AnalyticsRollupStateSchema } from '../analytics/analytics-daily.entity.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { WebhookAttemptSchema } from '../webhooks/webhook-attempt.entity.ts';
@@ -44,4 +45,6 @@ export const ENTITIES = [
   PipelineStageSchema,
   LeadActivitySchema,
   ListingSchema,
+  AnalyticsDailySchema,
+  AnalyticsRollupStateSchema,
 ];

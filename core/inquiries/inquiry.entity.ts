@@ -25,6 +25,9 @@ export const InquirySchema = defineEntity({
   uniques: [{ name: 'inquiries_site_client_event_unique', properties: ['site', 'clientEventId'] }],
   indexes: [
     { name: 'inquiries_lead_created_index', expression: 'create index "inquiries_lead_created_index" on "inquiries" ("lead_id", "created_at" desc)' },
+    // Analytics (core/analytics/): inquiries per site and day; inquiries added by hand (no site) by day.
+    { name: 'inquiries_site_created_index', properties: ['site', 'createdAt'] },
+    { name: 'inquiries_manual_created_index', expression: 'create index "inquiries_manual_created_index" on "inquiries" ("created_at") where "site_id" is null' },
   ],
 });
 export type Inquiry = InferEntity<typeof InquirySchema>;
