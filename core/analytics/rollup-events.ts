@@ -54,9 +54,11 @@ export interface RollupResult {
  * Events deleted after they were counted (a lead deleted, retention dropping a month) stay in
  * the rollup: analytics history outlives raw events.
  */
-export async function rollupEvents({ em, lagMs = ROLLUP_LAG_MS, chunkEvents = ROLLUP_CHUNK_EVENTS, budgetMs = ROLLUP_RUN_BUDGET_MS, clock = () => Date.now() }: {
+export async function rollupEvents({ em, lagMs = ROLLUP_LAG_MS, upTo, chunkEvents = ROLLUP_CHUNK_EVENTS, budgetMs = ROLLUP_RUN_BUDGET_MS, clock = () => Date.now() }: {
   em: EntityManager;
   lagMs?: number;
+  /** Roll up no further than this instant (never past the lag-based cutoff): tests replaying a timeline. */
+  upTo?: Date;
   chunkEvents?: number;
   budgetMs?: number;
   /** For the run budget only; the cutoff uses the database clock, like `received_at` defaults. */
@@ -65,7 +67,7 @@ export async function rollupEvents({ em, lagMs = ROLLUP_LAG_MS, chunkEvents = RO
   const started = clock();
   const result: RollupResult = { busy: false, events: 0, chunks: 0, watermark: null, caughtUp: false };
   for (;;) {
-    const chunk = await em.transactional((tem) => rollupChunk(tem, lagMs, chunkEvents));
+    const chunk = await em.transactional((tem) => rollupChunk(tem, lagMs, upTo ?? null, chunkEvents));
     if (chunk === 'busy') return { ...result, busy: result.chunks === 0 };
     result.watermark = chunk.watermark;
     if (chunk.events > 0 || chunk.moved) result.chunks++;
@@ -75,22 +77,22 @@ export async function rollupEvents({ em, lagMs = ROLLUP_LAG_MS, chunkEvents = RO
   }
 }
 
-async function rollupChunk(em: EntityManager, lagMs: number, chunkEvents: number): Promise<'busy' | { events: number; watermark: string; moved: boolean; caughtUp: boolean }> {
+async function rollupChunk(em: EntityManager, lagMs: number, upTo: Date | null, chunkEvents: number): Promise<'busy' | { events: number; watermark: string; moved: boolean; caughtUp: boolean }> {
   const q = db(em);
   const state = await sql<{ watermark: string }>`
     select watermark from analytics_rollup_state where name = ${EVENTS_ROLLUP} for update skip locked`.execute(q);
   if (!state.rows.length) {
     // Locked by a concurrent run — or missing (a database restored without it): recreate it at the epoch.
     const created = await sql`insert into analytics_rollup_state (name, watermark) values (${EVENTS_ROLLUP}, 'epoch') on conflict do nothing`.execute(q);
-    return Number(created.numAffectedRows ?? 0) > 0 ? rollupChunk(em, lagMs, chunkEvents) : 'busy';
+    return Number(created.numAffectedRows ?? 0) > 0 ? rollupChunk(em, lagMs, upTo, chunkEvents) : 'busy';
   }
   const from = state.rows[0].watermark;
 
   // Oldest open transaction of another client in this database (autovacuum and the like excluded).
   const cut = await sql<{ cutoff: string }>`
-    select least(now(), coalesce((select min(xact_start) from pg_stat_activity
+    select least(least(now(), coalesce((select min(xact_start) from pg_stat_activity
       where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid() and xact_start is not null), now()))
-      - make_interval(secs => ${lagMs / 1000}) as cutoff`.execute(q);
+      - make_interval(secs => ${lagMs / 1000}), ${upTo}::timestamptz) as cutoff`.execute(q);
   const cutoff = cut.rows[0].cutoff;
 
   // The chunk ends before the (chunkEvents+1)-th event after the watermark; events sharing one
