@@ -9,6 +9,7 @@ export class Migration20261129110712 extends Migration {
 
     this.addSql(`create table "analytics_daily" ("site_id" uuid not null, "day" date not null, "event_type" varchar(50) not null, "listing_ref" varchar(200) not null, "user_id" uuid not null, "events" bigint not null, primary key ("site_id", "day", "event_type", "listing_ref"));`);
     this.addSql(`create index "analytics_daily_user_day_index" on "analytics_daily" ("user_id", "day");`);
+    this.addSql(`create index "analytics_daily_listing_index" on "analytics_daily" ("site_id", "listing_ref", "day");`);
 
     this.addSql(`create index "lead_analytics_received_index" on "lead_analytics" ("received_at");`);
     this.addSql(`create index "inquiries_site_created_index" on "inquiries" ("site_id", "created_at");`);

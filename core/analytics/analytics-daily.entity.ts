@@ -21,7 +21,11 @@ export const AnalyticsDailySchema = defineEntity({
     events: p.bigint('number'),
   },
   primaryKeys: ['site', 'day', 'eventType', 'listingRef'],
-  indexes: [{ name: 'analytics_daily_user_day_index', properties: ['user', 'day'] }],
+  indexes: [
+    { name: 'analytics_daily_user_day_index', properties: ['user', 'day'] },
+    // Per-listing figures (GET /v1/listings): one listing's days.
+    { name: 'analytics_daily_listing_index', properties: ['site', 'listingRef', 'day'] },
+  ],
 });
 export type AnalyticsDaily = InferEntity<typeof AnalyticsDailySchema>;
 
