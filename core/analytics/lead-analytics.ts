@@ -104,8 +104,8 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
 
     const days = new Map<string, LeadAnalytics['perDay'][number]>();
     const at = (d: string) => {
-      let row = days.get(d);
-      if (!row) days.set(d, (row = { day: d, leads: 0, inquiries: 0, speed: toSpeed(undefined) }));
+      const row = days.get(d) ?? { day: d, leads: 0, inquiries: 0, speed: toSpeed(undefined) };
+      days.set(d, row);
       return row;
     };
     for (const r of leadsPerDay.rows) at(r.day).leads = pgCount(r.n);
