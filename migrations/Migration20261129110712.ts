@@ -11,6 +11,11 @@ export class Migration20261129110712 extends Migration {
     this.addSql(`create index "analytics_daily_user_day_index" on "analytics_daily" ("user_id", "day");`);
     this.addSql(`create index "analytics_daily_listing_index" on "analytics_daily" ("site_id", "listing_ref", "day");`);
 
+    this.addSql(`create table "analytics_daily_totals" ("site_id" uuid not null, "day" date not null, "event_type" varchar(50) not null, "user_id" uuid not null, "events" bigint not null, primary key ("site_id", "day", "event_type"));`);
+    this.addSql(`create index "analytics_daily_totals_user_day_index" on "analytics_daily_totals" ("user_id", "day");`);
+    this.addSql(`alter table "analytics_daily_totals" add constraint "analytics_daily_totals_site_id_foreign" foreign key ("site_id") references "sites" ("site_id") on delete cascade;`);
+    this.addSql(`alter table "analytics_daily_totals" add constraint "analytics_daily_totals_user_id_foreign" foreign key ("user_id") references "users" ("user_id") on delete cascade;`);
+
     this.addSql(`create index "lead_analytics_received_index" on "lead_analytics" ("received_at");`);
     this.addSql(`create index "inquiries_site_created_index" on "inquiries" ("site_id", "created_at");`);
     this.addSql(`create index "inquiries_manual_created_index" on "inquiries" ("created_at") where "site_id" is null;`);
@@ -25,6 +30,7 @@ export class Migration20261129110712 extends Migration {
   override down(): void | Promise<void> {
     this.addSql(`drop table if exists "analytics_rollup_state" cascade;`);
     this.addSql(`drop table if exists "analytics_daily" cascade;`);
+    this.addSql(`drop table if exists "analytics_daily_totals" cascade;`);
 
     this.addSql(`drop index "lead_analytics_received_index";`);
     this.addSql(`drop index "inquiries_site_created_index";`);

@@ -30,6 +30,26 @@ export const AnalyticsDailySchema = defineEntity({
 export type AnalyticsDaily = InferEntity<typeof AnalyticsDailySchema>;
 
 /**
+ * `analytics_daily` without the listing: events per site, UTC day and type — a few rows per
+ * day, so a month's events-per-day chart sums a few hundred rows whatever the listing count.
+ * Written by the same job in the same transaction.
+ */
+export const AnalyticsDailyTotalSchema = defineEntity({
+  name: 'AnalyticsDailyTotal',
+  tableName: 'analytics_daily_totals',
+  properties: {
+    site: () => p.manyToOne(SiteSchema).primary().deleteRule('cascade'),
+    day: p.date().primary(),
+    eventType: p.string().length(50).primary(),
+    user: ownerColumn(),
+    events: p.bigint('number'),
+  },
+  primaryKeys: ['site', 'day', 'eventType'],
+  indexes: [{ name: 'analytics_daily_totals_user_day_index', properties: ['user', 'day'] }],
+});
+export type AnalyticsDailyTotal = InferEntity<typeof AnalyticsDailyTotalSchema>;
+
+/**
  * Where the rollup job stands: every event with `received_at < watermark` is counted in
  * `analytics_daily`; later ones are read raw. One row per rollup (`name`), locked by each run.
  */

@@ -49,7 +49,8 @@ export function scopedInquiries({ tenant, siteIds, site, start, end }: { tenant:
 
 /**
  * `GET /v1/analytics/summary`: one user's (or one of their sites') activity over a range of UTC
- * days. Event counts come from the daily rollups (`analytics_daily`, written by the
+ * days. Event counts come from the daily rollups (`analytics_daily_totals` per type,
+ * `analytics_daily` per listing; written by the
  * `analytics.rollup` job) plus the events received after the rollup's watermark, counted raw
  * through lead_analytics_received_index — so the figures are exact and current. Both are read in
  * one repeatable-read snapshot: a rollup committing in between cannot count a range twice.
@@ -71,7 +72,8 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
 
     const events = await sql<{ day: string; type: string; count: string }>`
       select to_char(x.day, 'YYYY-MM-DD') as day, x.type, sum(x.n) as count from (
-        select d.day, d.event_type as type, d.events as n ${rolled}
+        select t.day, t.event_type as type, t.events as n from analytics_daily_totals t
+        where t.site_id = any(${siteIds}::uuid[]) and t.day >= ${range.from}::date and t.day <= ${range.to}::date
         union all
         select (a.event_date at time zone 'UTC')::date, a.event_type, 1 ${tail}
       ) x group by 1, 2 order by 1, 2`.execute(q);

@@ -60,9 +60,11 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
       percentile_cont(0.5) within group (order by f.seconds) as median,
       count(*) filter (where f.seconds <= ${FAST_ANSWER_SECONDS}) as within5m,
       count(*) filter (where f.seconds <= ${HOUR_ANSWER_SECONDS}) as within1h`;
-    const speedPerDay = await sql<SpeedRow & { day: string }>`
-      select ${day('f.created_at')} as day, ${speedCols} from (${firsts}) f group by 1`.execute(q);
-    const speedAll = await sql<SpeedRow>`select ${speedCols} from (${firsts}) f`.execute(q);
+    // Per day and (the row whose day is null) over the whole range, in one pass over the first inquiries.
+    const speed = await sql<SpeedRow & { day: string | null }>`
+      select ${day('f.created_at')} as day, ${speedCols} from (${firsts}) f group by grouping sets ((1), ())`.execute(q);
+    const speedPerDay = speed.rows.filter((r) => r.day !== null);
+    const speedAll = speed.rows.find((r) => r.day === null);
 
     const leadsPerDay = await sql<{ day: string; n: string }>`select ${day('x.created_at')} as day, count(*) as n from (${leadsInRange}) x group by 1`.execute(q);
     const inquiriesPerDay = await sql<{ day: string; n: string }>`select ${day('x.created_at')} as day, count(*) as n from (${inquiries}) x group by 1`.execute(q);
@@ -110,14 +112,14 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
     };
     for (const r of leadsPerDay.rows) at(r.day).leads = pgCount(r.n);
     for (const r of inquiriesPerDay.rows) at(r.day).inquiries = pgCount(r.n);
-    for (const r of speedPerDay.rows) at(r.day).speed = toSpeed(r);
+    for (const r of speedPerDay) at(r.day as string).speed = toSpeed(r);
     const f = funnel.rows[0];
     return {
       from: range.from,
       to: range.to,
       site: query.site ?? null,
       perDay: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
-      speed: toSpeed(speedAll.rows[0]),
+      speed: toSpeed(speedAll),
       perSite: perSite.rows.map((r) => ({ siteId: r.site_id, name: r.name, leads: pgCount(r.leads), inquiries: pgCount(r.inquiries) })),
       perSource: perSource.rows.map((r) => ({ source: r.source, inquiries: pgCount(r.n) })),
       funnel: {

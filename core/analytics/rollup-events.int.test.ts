@@ -28,17 +28,20 @@ async function rows<T>(text: string, values: unknown[] = []): Promise<T[]> {
   return (await pool.query(text, values)).rows as T[];
 }
 
-/** Per (site, day, type, listing): the rollup, and the same counted from raw events. */
+/** Per (site, day, type, listing) and per (site, day, type): the rollups, and the same counted from raw events. */
 async function rolledAndRaw() {
-  const rolled = await rows<{ k: string; n: string }>(`select site_id || ' ' || day || ' ' || event_type || ' ' || listing_ref as k, events::text as n from analytics_daily order by 1`);
+  const rolled = await rows<{ k: string; n: string }>(`
+    select 'L ' || site_id || ' ' || day || ' ' || event_type || ' ' || listing_ref as k, events::text as n from analytics_daily
+    union all select 'T ' || site_id || ' ' || day || ' ' || event_type, events::text from analytics_daily_totals order by 1`);
   const raw = await rows<{ k: string; n: string }>(`
-    select site_id || ' ' || (event_date at time zone 'UTC')::date || ' ' || event_type || ' ' || coalesce(listing_ref, '') as k, count(*)::text as n
-    from lead_analytics group by 1 order by 1`);
+    select 'L ' || site_id || ' ' || (event_date at time zone 'UTC')::date || ' ' || event_type || ' ' || coalesce(listing_ref, '') as k, count(*)::text as n
+    from lead_analytics group by 1
+    union all select 'T ' || site_id || ' ' || (event_date at time zone 'UTC')::date || ' ' || event_type, count(*)::text from lead_analytics group by 1 order by 1`);
   return { rolled, raw };
 }
 
 async function reset() {
-  await pool.query(`truncate lead_analytics, analytics_daily, listings`);
+  await pool.query(`truncate lead_analytics, analytics_daily, analytics_daily_totals, listings`);
   await pool.query(`update analytics_rollup_state set watermark = 'epoch'`);
 }
 

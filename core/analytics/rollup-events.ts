@@ -125,6 +125,10 @@ async function rollupChunk(em: EntityManager, lagMs: number, upTo: Date | null, 
       insert into analytics_daily as d (site_id, day, event_type, listing_ref, user_id, events)
       select site_id, day, event_type, listing_ref, user_id, events from agg
       on conflict (site_id, day, event_type, listing_ref) do update set events = d.events + excluded.events
+    ), totals as (
+      insert into analytics_daily_totals as t (site_id, day, event_type, user_id, events)
+      select site_id, day, event_type, user_id, sum(events) from agg group by 1, 2, 3, 4
+      on conflict (site_id, day, event_type) do update set events = t.events + excluded.events
     ) select sum(events) as n from agg`.execute(q);
 
   // Listings named by these events: first/last seen, and the latest title, URL and photo the

@@ -13,7 +13,7 @@ import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts
 import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
 import { LeadActivitySchema } from '../activities/lead-activity.entity.ts';
 import { ListingSchema } from '../listings/listing.entity.ts';
-import { AnalyticsDailySchema, AnalyticsRollupStateSchema } from '../analytics/analytics-daily.entity.ts';
+import { AnalyticsDailySchema, AnalyticsDailyTotalSchema, AnalyticsRollupStateSchema } from '../analytics/analytics-daily.entity.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { WebhookAttemptSchema } from '../webhooks/webhook-attempt.entity.ts';
@@ -46,5 +46,6 @@ export const ENTITIES = [
   LeadActivitySchema,
   ListingSchema,
   AnalyticsDailySchema,
+  AnalyticsDailyTotalSchema,
   AnalyticsRollupStateSchema,
 ];
