@@ -173,11 +173,11 @@ describe('analytics.rollup', () => {
     expect(rest).toMatchObject({ events: 30, caughtUp: true });
   });
 
-  it('upserts the listings its events name: latest title, page and photo from page views, first and last seen', async () => {
+  it('upserts the listings its events name: latest title (else the page title), page and photo from page views, first and last seen', async () => {
     await makeEvents(server, [
       { siteId: siteA, listingRef: 'oak-12', at: '2026-03-01T10:00:00Z', receivedAt: ago(90_000), pageUrl: 'https://example.com/l/oak-12', props: { listingTitle: '12 Oak Street', listingImage: 'https://example.com/oak.jpg' } },
       { siteId: siteA, listingRef: 'oak-12', type: 'save_listing', at: '2026-03-02T10:00:00Z', receivedAt: ago(90_000) },
-      { siteId: siteA, listingRef: 'elm-3', at: '2026-03-01T10:00:00Z', receivedAt: ago(90_000), props: { listingImage: 'javascript:alert(1)' } },
+      { siteId: siteA, listingRef: 'elm-3', at: '2026-03-01T10:00:00Z', receivedAt: ago(90_000), props: { title: 'Elm Road | Acme Realty', listingImage: 'javascript:alert(1)' } },
     ]);
     await rollupEvents({ em: em(), lagMs: 0, upTo: ago(80_000) });
     // A newer title wins; a late event with an older date does not overwrite it.
@@ -187,7 +187,7 @@ describe('analytics.rollup', () => {
     ]);
     await rollupEvents({ em: em(), lagMs: 0 });
     expect(await rows(`select listing_ref, user_id, title, url, image_url, first_seen_at = '2026-02-27T10:00:00Z' as first_ok, last_seen_at = '2026-03-03T10:00:00Z' as last_ok from listings order by listing_ref`)).toEqual([
-      { listing_ref: 'elm-3', user_id: userId, title: null, url: null, image_url: null, first_ok: false, last_ok: false },
+      { listing_ref: 'elm-3', user_id: userId, title: 'Elm Road | Acme Realty', url: null, image_url: null, first_ok: false, last_ok: false },
       { listing_ref: 'oak-12', user_id: userId, title: '12 Oak Street — reduced', url: 'https://example.com/l/oak-12', image_url: 'https://example.com/oak.jpg', first_ok: true, last_ok: true },
     ]);
   });

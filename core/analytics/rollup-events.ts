@@ -132,13 +132,15 @@ async function rollupChunk(em: EntityManager, lagMs: number, upTo: Date | null, 
     ) select sum(events) as n from agg`.execute(q);
 
   // Listings named by these events: first/last seen, and the latest title, URL and photo the
-  // tracker captured on a page view of the listing (props; plain text already checked on ingest).
+  // tracker captured on a page view of the listing (props; plain text already checked on ingest):
+  // `listingTitle` (data-listing-title or og:title), else the page's `title`.
   await sql`
     insert into listings as l (listing_id, user_id, site_id, listing_ref, title, url, image_url, first_seen_at, last_seen_at)
     select gen_random_uuid(), s.user_id, x.site_id, x.listing_ref, x.title, x.url, x.image_url, x.first_seen_at, x.last_seen_at
     from (
       select a.site_id, a.listing_ref, min(a.event_date) as first_seen_at, max(a.event_date) as last_seen_at,
-        left((array_agg(a.props->>${LISTING_TITLE_PROP} order by a.event_date desc) filter (where a.event_type = 'page_view' and nullif(trim(a.props->>${LISTING_TITLE_PROP}), '') is not null))[1], 200) as title,
+        left((array_agg(coalesce(nullif(trim(a.props->>${LISTING_TITLE_PROP}), ''), nullif(trim(a.props->>'title'), '')) order by a.event_date desc)
+          filter (where a.event_type = 'page_view' and coalesce(nullif(trim(a.props->>${LISTING_TITLE_PROP}), ''), nullif(trim(a.props->>'title'), '')) is not null))[1], 200) as title,
         (array_agg(a.page_url order by a.event_date desc) filter (where a.event_type = 'page_view' and a.page_url is not null))[1] as url,
         (array_agg(a.props->>${LISTING_IMAGE_PROP} order by a.event_date desc) filter (where a.event_type = 'page_view' and a.props->>${LISTING_IMAGE_PROP} ~ '^https?://' and length(a.props->>${LISTING_IMAGE_PROP}) <= 2048))[1] as image_url
       from lead_analytics a
