@@ -17,7 +17,9 @@ export class Migration20261129110712 extends Migration {
     this.addSql(`alter table "analytics_daily_totals" add constraint "analytics_daily_totals_user_id_foreign" foreign key ("user_id") references "users" ("user_id") on delete cascade;`);
 
     this.addSql(`create index "lead_analytics_received_index" on "lead_analytics" ("received_at");`);
-    this.addSql(`create index "inquiries_site_created_index" on "inquiries" ("site_id", "created_at");`);
+    this.addSql(`create index "inquiries_site_created_index" on "inquiries" ("site_id", "created_at") include ("lead_id", "listing_ref", "source");`);
+    this.addSql(`create index "visitors_site_first_seen_lead_index" on "visitors" ("site_id", "first_seen_at") include ("lead_id");`);
+    this.addSql(`drop index "visitors_site_first_seen_index";`);
     this.addSql(`create index "inquiries_manual_created_index" on "inquiries" ("created_at") where "site_id" is null;`);
     // Backfill happens on the job's first runs, in bounded chunks from the epoch; until then the
     // summary counts the events after the watermark raw, so it is exact from the start.
@@ -35,6 +37,8 @@ export class Migration20261129110712 extends Migration {
     this.addSql(`drop index "lead_analytics_received_index";`);
     this.addSql(`drop index "inquiries_site_created_index";`);
     this.addSql(`drop index "inquiries_manual_created_index";`);
+    this.addSql(`create index "visitors_site_first_seen_index" on "visitors" ("site_id", "first_seen_at");`);
+    this.addSql(`drop index "visitors_site_first_seen_lead_index";`);
   }
 
 }

@@ -55,7 +55,7 @@ export function scopedInquiries({ tenant, siteIds, site, start, end }: { tenant:
  * through lead_analytics_received_index — so the figures are exact and current. Both are read in
  * one repeatable-read snapshot: a rollup committing in between cannot count a range twice.
  * Inquiries come through inquiries_site_created_index; visitors through
- * visitors_site_first_seen_index; bands through leads_user_band_score_index.
+ * visitors_site_first_seen_lead_index (index-only); bands through leads_user_band_score_index.
  */
 export async function getAnalyticsSummary({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: AnalyticsQuery; now: Date }): Promise<AnalyticsSummary> {
   const range = resolveRange(query, now);

@@ -50,12 +50,20 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
   return em.transactional(async (tem) => {
     const q = db(tem);
     // First inquiries in the range, with the lead's response time in seconds (null: not contacted).
+    // Correlated lookups on purpose: one probe per inquiry into inquiries_lead_created_index (its
+    // lead's first inquiry) and leads_pkey, which stays proportional to the range — a join lets the
+    // planner hash all of the realtor's inquiries and leads instead.
     const firsts = sql`
-      select distinct on (i.lead_id) i.lead_id, i.created_at,
-        case when l.first_contacted_at is null then null else greatest(0, extract(epoch from l.first_contacted_at - i.created_at)) end as seconds
-      from (${inquiries}) i join leads l on l.lead_id = i.lead_id
-      where not exists (select 1 from inquiries p where p.lead_id = i.lead_id and p.created_at < i.created_at)
-      order by i.lead_id, i.created_at`;
+      select distinct on (f.lead_id) f.lead_id, f.created_at,
+        case when f.contacted_at is null then null else greatest(0, extract(epoch from f.contacted_at - f.created_at)) end as seconds
+      from (
+        select i.lead_id, i.created_at,
+          (select min(p.created_at) from inquiries p where p.lead_id = i.lead_id) as first_at,
+          (select l.first_contacted_at from leads l where l.lead_id = i.lead_id) as contacted_at
+        from (${inquiries}) i
+      ) f
+      where f.created_at = f.first_at
+      order by f.lead_id, f.created_at`;
     const speedCols = sql`count(*) as leads, count(f.seconds) as contacted,
       percentile_cont(0.5) within group (order by f.seconds) as median,
       count(*) filter (where f.seconds <= ${FAST_ANSWER_SECONDS}) as within5m,
