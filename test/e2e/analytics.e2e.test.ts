@@ -74,16 +74,16 @@ describe('the Analytics page', () => {
       await page.locator('.leads-chart canvas').first().waitFor();
 
       // Before any hover the legends show totals, not "—".
-      const legend = await page.locator('.events-chart .u-legend').innerText();
+      const legend = await page.locator('.events-chart .u-legend').textContent();
       expect(legend).toContain('Total');
       expect(legend).not.toContain('—');
-      expect(await page.locator('.leads-chart .u-legend').innerText()).toMatch(/New leads\s*12/);
+      expect(await page.locator('.leads-chart .u-legend').textContent()).toMatch(/New leads:?\s*12/);
       // Plain words: "Contact details given", never "Contacts shared".
       expect(await page.getByText('Contacts shared').count()).toBe(0);
       expect(await page.locator('.events-chart .u-legend').getByText('Contact details given').count()).toBe(1);
       // Speed-to-lead from the crafted answers (2 min, 15 min, 67 min; every fourth lead never).
-      expect(await page.locator('.kpi', { hasText: 'Answered within 5 minutes' }).locator('.kpi-value').innerText()).toBe('25%');
-      expect(await page.locator('.kpi', { hasText: 'Answered within 1 hour' }).locator('.kpi-value').innerText()).toBe('50%');
+      expect(await page.locator('.kpi', { hasText: 'Answered within 5 minutes' }).locator('.kpi-value').textContent()).toBe('25%');
+      expect(await page.locator('.kpi', { hasText: 'Answered within 1 hour' }).locator('.kpi-value').textContent()).toBe('50%');
       // The funnel and the listing titles captured by the tracker.
       expect(await page.locator('.bar-list-wide .bar-row').count()).toBe(5);
       await page.getByRole('link', { name: '12 Oak Street' }).waitFor();
