@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { z } from 'zod';
 import type { ZLoginBody, ZSignupBody, ZUserJson } from '../core/accounts/account-schemas.ts';
 import type { LeadStatus, ScoreBand, ScoreBreakdown, ScoreSignal } from '../core/leads/lead.entity.ts';
-import type { ZAnalyticsSummary } from '../core/analytics/analytics-schemas.ts';
+import type { ZAnalyticsSummary, ZLeadAnalytics } from '../core/analytics/analytics-schemas.ts';
 import type { ZAddInquiryBody, ZInquiryJson } from '../core/inquiries/lead-inquiry-schemas.ts';
 import type { ZCreateLeadBody, ZLeadJson, ZTimelineItem, ZUpdateLeadBody } from '../core/leads/lead-schemas.ts';
 import type { ScoringRulesConfig } from '../core/scoring/scoring-rules.ts';
@@ -349,6 +349,7 @@ export const scoringApi = {
 // ---- analytics -----------------------------------------------------------------------------
 
 export type AnalyticsSummary = z.output<typeof ZAnalyticsSummary>;
+export type LeadAnalytics = z.output<typeof ZLeadAnalytics>;
 
 export interface AnalyticsQuery {
   /** YYYY-MM-DD (UTC day), inclusive. */
@@ -361,6 +362,8 @@ export interface AnalyticsQuery {
 export const analyticsApi = {
   summary: (q: AnalyticsQuery, opts?: RequestOptions) =>
     api.get<AnalyticsSummary>('/v1/analytics/summary', { ...opts, query: { from: q.from, to: q.to, site: q.site || undefined } }),
+  leads: (q: AnalyticsQuery, opts?: RequestOptions) =>
+    api.get<LeadAnalytics>('/v1/analytics/leads', { ...opts, query: { from: q.from, to: q.to, site: q.site || undefined } }),
 };
 
 // ---- webhooks ------------------------------------------------------------------------------

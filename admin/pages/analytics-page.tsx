@@ -1,10 +1,12 @@
 // Analytics for a date range and site: events per day by type (uPlot), leads per band, top
-// listings, and visitors → leads. Loaded as its own chunk (lazyPage in main.tsx) so the charting
+// listings, and visitors → leads; then the people: leads and inquiries per day, speed-to-lead
+// (median time to the first logged contact, share answered within 5 minutes / 1 hour), the funnel
+// visitors → leads → contacted → appointment → closed, and leads per site and source. Loaded as its own chunk (lazyPage in main.tsx) so the charting
 // library is fetched only by people who open this page.
 import { useMemo, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { DAY_MS } from '#core/shared/time.ts';
-import { type AnalyticsSummary, analyticsApi, errorMessage, type ScoreBand, sitesApi } from '../api-client.ts';
+import { type AnalyticsSummary, analyticsApi, errorMessage, type LeadAnalytics, type ScoreBand, sitesApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
@@ -28,7 +30,7 @@ const EVENT_TYPE_LABELS: Record<string, string> = {
   page_view: 'Page views',
   tool_interaction: 'Tool uses',
   save_listing: 'Saved listings',
-  identify: 'Contacts shared',
+  identify: 'Contact details given',
   inquiry: 'Inquiries',
 };
 
@@ -97,6 +99,7 @@ export function AnalyticsPage({ query }: RouteProps) {
   const range = readRange(query);
   const sites = useApi((signal) => sitesApi.list({ signal }), []);
   const summary = useApi((signal) => analyticsApi.summary({ from: range.from, to: range.to, site: range.site }, { signal }), [range.from, range.to, range.site]);
+  const people = useApi((signal) => analyticsApi.leads({ from: range.from, to: range.to, site: range.site }, { signal }), [range.from, range.to, range.site]);
   const siteName = range.site ? sites.data?.items.find((s) => s.siteId === range.site)?.name : undefined;
 
   return (
@@ -117,6 +120,22 @@ export function AnalyticsPage({ query }: RouteProps) {
           <AnalyticsBody data={summary.data} range={range} scope={siteName ?? (range.site ? 'this site' : 'all sites')} />
         </div>
       )}
+      <section class="stack people-analytics" aria-labelledby="people-title">
+        <h2 id="people-title" class="section-title">
+          Leads and speed to lead
+        </h2>
+        {people.data === undefined && people.loading ? (
+          <Loading label="Loading lead analytics…" />
+        ) : people.data === undefined ? (
+          <LoadError title="Could not load lead analytics" onRetry={people.reload}>
+            {errorMessage(people.error)}
+          </LoadError>
+        ) : (
+          <div class={people.loading ? 'stack is-refreshing' : 'stack'} aria-busy={people.loading || undefined}>
+            <PeopleBody data={people.data} range={range} />
+          </div>
+        )}
+      </section>
     </>
   );
 }
@@ -270,13 +289,14 @@ function EventsChart({ data, range, period }: { data: AnalyticsSummary; range: R
       ],
       cursor: { drag: { x: false, y: false } },
       series: [
-        { label: 'Day', value: (_u, ts) => (ts == null ? '—' : formatDay(isoDay(new Date(ts * 1000)))) },
+        // Not hovering: the legend shows each series' total over the period (not "—").
+        { label: 'Day', value: (_u, ts) => (ts == null ? 'Total' : formatDay(isoDay(new Date(ts * 1000)))) },
         ...series.map((s, i) => ({
           label: s.label,
           stroke: SERIES_COLOURS[i % SERIES_COLOURS.length],
           width: 2,
           points: { show: days.length <= 31, size: 5 },
-          value: (_u: uPlot, v: number | null) => (v == null ? '—' : number.format(v)),
+          value: (_u: uPlot, v: number | null, _si: number, idx: number | null) => (idx == null ? number.format(columns[i].reduce((a, b) => a + b, 0)) : v == null ? '—' : number.format(v)),
         })),
       ],
     };
@@ -394,7 +414,7 @@ function TopListings({ listings }: { listings: AnalyticsSummary['topListings'] }
       ) : (
         <div class="table-wrap">
           <table class="table table-compact">
-            <caption class="visually-hidden">Top listings by views and inquiries</caption>
+            <caption class="visually-hidden">Top listings by views, inquiries and the leads who sent them</caption>
             <thead>
               <tr>
                 <th scope="col">Listing</th>
@@ -404,21 +424,279 @@ function TopListings({ listings }: { listings: AnalyticsSummary['topListings'] }
                 <th scope="col" class="num">
                   Inquiries
                 </th>
+                <th scope="col" class="num">
+                  Leads
+                </th>
               </tr>
             </thead>
             <tbody>
               {listings.map((l) => (
                 <tr key={l.listingRef}>
-                  <th scope="row" class="listing-ref">
-                    {l.listingRef}
+                  <th scope="row" class="listing-title">
+                    {l.title && l.url && /^https?:\/\//.test(l.url) ? (
+                      <a href={l.url} target="_blank" rel="noopener noreferrer">
+                        {l.title}
+                      </a>
+                    ) : (
+                      (l.title ?? <span class="listing-ref">{l.listingRef}</span>)
+                    )}
+                    {l.title && <span class="listing-ref">{l.listingRef}</span>}
                   </th>
                   <td class="num">{number.format(l.views)}</td>
                   <td class="num">{number.format(l.inquiries)}</td>
+                  <td class="num">{number.format(l.leads)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
+      )}
+    </section>
+  );
+}
+
+const duration = (seconds: number | null): string => {
+  if (seconds === null) return '—';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${Math.round((seconds / 3600) * 10) / 10} h`;
+  return `${Math.round(seconds / 86_400)} days`;
+};
+const share = (v: number | null) => (v === null ? '—' : percent.format(v));
+
+/** The people side: speed-to-lead, leads and inquiries per day, the funnel, per site and source. */
+function PeopleBody({ data, range }: { data: LeadAnalytics; range: Range }) {
+  const period = `${formatLongDay(range.from)} – ${formatLongDay(range.to)}`;
+  const { speed, funnel } = data;
+  if (funnel.leads === 0 && funnel.visitors === 0 && data.perDay.length === 0) {
+    return <p class="muted card card-body-padded people-empty">No leads or inquiries from {period}.</p>;
+  }
+  return (
+    <>
+      <div class="kpis">
+        <Kpi label="Median time to first contact" value={duration(speed.medianSeconds)} hint={`${number.format(speed.contacted)} of ${number.format(speed.leads)} new inquirers contacted`} />
+        <Kpi label="Answered within 5 minutes" value={share(speed.within5m)} hint="Of people whose first inquiry came in this period" />
+        <Kpi label="Answered within 1 hour" value={share(speed.within1h)} />
+      </div>
+      <div class="analytics-grid">
+        <DayChart
+          id="leads-chart" title="Leads and inquiries per day" range={range} period={period} perDay={data.perDay}
+          series={[
+            { label: 'New leads', colour: SERIES_COLOURS[0], pick: (d) => d.leads },
+            { label: 'Inquiries', colour: SERIES_COLOURS[2], pick: (d) => d.inquiries },
+          ]}
+          format={(v) => number.format(v)}
+        />
+        <DayChart
+          id="speed-chart" title="Answered in time, by day of the first inquiry" range={range} period={period} perDay={data.perDay.filter((d) => d.speed.leads > 0)}
+          series={[
+            { label: 'Within 5 minutes', colour: SERIES_COLOURS[2], pick: (d) => (d.speed.within5m === null ? null : Math.round(d.speed.within5m * 1000) / 10) },
+            { label: 'Within 1 hour', colour: SERIES_COLOURS[0], pick: (d) => (d.speed.within1h === null ? null : Math.round(d.speed.within1h * 1000) / 10) },
+          ]}
+          format={(v) => `${v}%`}
+          yMax={100}
+          totals={[share(speed.within5m), share(speed.within1h)]}
+          extraColumn={{ label: 'Median time', value: (d) => duration(d.speed.medianSeconds) }}
+        />
+      </div>
+      <div class="analytics-grid">
+        <Funnel funnel={funnel} />
+        <PerSite data={data} />
+      </div>
+    </>
+  );
+}
+
+type Day = LeadAnalytics['perDay'][number];
+
+/** A per-day line chart (uPlot) with its numbers as a table; the legend shows totals until hovered. */
+function DayChart({ id, title, range, period, perDay, series, format, yMax, totals, extraColumn }: {
+  id: string;
+  title: string;
+  range: Range;
+  period: string;
+  perDay: Day[];
+  series: Array<{ label: string; colour: string; pick: (d: Day) => number | null }>;
+  format: (v: number) => string;
+  yMax?: number;
+  /** What the legend shows when not hovering (default: each series' sum). */
+  totals?: string[];
+  extraColumn?: { label: string; value: (d: Day) => string };
+}) {
+  const days = useMemo(() => daysBetween(range.from, range.to), [range.from, range.to]);
+  const byDay = useMemo(() => new Map(perDay.map((d) => [d.day, d])), [perDay]);
+  const { options, aligned } = useMemo(() => {
+    const columns = series.map((s) => days.map((day) => {
+      const d = byDay.get(day);
+      return d ? s.pick(d) : yMax === undefined ? 0 : null;
+    }));
+    const legendTotals = totals ?? columns.map((c) => format(c.reduce<number>((a, b) => a + (b ?? 0), 0)));
+    const options: Omit<uPlot.Options, 'width'> = {
+      height: 220,
+      tzDate: (ts) => uPlotUtc(ts),
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, yMax ?? Math.max(4, Math.ceil(max * 1.1))] } },
+      axes: [
+        { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, space: 56, incrs: DAY_INCREMENTS, values: (_u, splits) => splits.map((ts) => shortDay.format(new Date(ts * 1000))) },
+        { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? format(v) : '')) },
+      ],
+      cursor: { drag: { x: false, y: false } },
+      series: [
+        { label: 'Day', value: (_u, ts) => (ts == null ? (totals ? 'Period' : 'Total') : formatDay(isoDay(new Date(ts * 1000)))) },
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: s.colour,
+          width: 2,
+          spanGaps: true,
+          points: { show: days.length <= 31, size: 5 },
+          value: (_u: uPlot, v: number | null, _si: number, idx: number | null) => (idx == null ? legendTotals[i] : v == null ? '—' : format(v)),
+        })),
+      ],
+    };
+    return { options, aligned: [days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), ...columns] as uPlot.AlignedData };
+  }, [days, byDay, series, format, yMax, totals]);
+
+  return (
+    <figure class="card chart-card" aria-labelledby={`${id}-title`}>
+      <figcaption class="chart-caption">
+        <h3 id={`${id}-title`} class="card-title">
+          {title}
+        </h3>
+        <p class="muted small">{period}</p>
+      </figcaption>
+      {perDay.length === 0 ? (
+        <p class="muted chart-empty">Nothing in this period.</p>
+      ) : (
+        <>
+          <UPlotChart options={options} data={aligned} class={`${id}`} />
+          <details class="chart-table">
+            <summary>Show the numbers as a table</summary>
+            <div class="table-wrap">
+              <table class="table table-compact">
+                <caption class="visually-hidden">
+                  {title}, {period}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Day</th>
+                    {series.map((s) => (
+                      <th key={s.label} scope="col" class="num">
+                        {s.label}
+                      </th>
+                    ))}
+                    {extraColumn && (
+                      <th scope="col" class="num">
+                        {extraColumn.label}
+                      </th>
+                    )}
+                  </tr>
+                </thead>
+                <tbody>
+                  {perDay.map((d) => (
+                    <tr key={d.day}>
+                      <th scope="row">{formatLongDay(d.day)}</th>
+                      {series.map((s) => {
+                        const v = s.pick(d);
+                        return (
+                          <td key={s.label} class="num">
+                            {v === null ? '—' : format(v)}
+                          </td>
+                        );
+                      })}
+                      {extraColumn && <td class="num">{extraColumn.value(d)}</td>}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </details>
+        </>
+      )}
+    </figure>
+  );
+}
+
+const FUNNEL_STEPS = [
+  { key: 'visitors', label: 'Visitors', colour: '#5b6478' },
+  { key: 'leads', label: 'Leads', colour: '#2a55d4' },
+  { key: 'contacted', label: 'Contacted', colour: '#0f7b8a' },
+  { key: 'appointment', label: 'Appointment', colour: '#a35b00' },
+  { key: 'closed', label: 'Closed', colour: '#17804a' },
+] as const;
+
+/** Visitors → leads → contacted → appointment → closed, as bars with each step's share of the one before. */
+function Funnel({ funnel }: { funnel: LeadAnalytics['funnel'] }) {
+  const max = Math.max(1, ...FUNNEL_STEPS.map((s) => funnel[s.key]));
+  return (
+    <figure class="card chart-card" aria-labelledby="funnel-title">
+      <figcaption class="chart-caption">
+        <h3 id="funnel-title" class="card-title">
+          From visitor to closed
+        </h3>
+        <p class="muted small">Visitors first seen and leads created in this period, and how far those leads have got.</p>
+      </figcaption>
+      <ul class="bar-list bar-list-wide">
+        {FUNNEL_STEPS.map((step, i) => {
+          const value = funnel[step.key];
+          const before = i > 0 ? funnel[FUNNEL_STEPS[i - 1].key] : 0;
+          return (
+            <li key={step.key} class="bar-row">
+              <span class="bar-label">{step.label}</span>
+              <span class="bar-track" aria-hidden="true">
+                <span class="bar-fill" style={{ width: `${(value / max) * 100}%`, background: step.colour }} />
+              </span>
+              <span class="bar-value">
+                {number.format(value)}
+                {i > 0 && before > 0 && <span class="bar-share">{percent.format(value / before)}</span>}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </figure>
+  );
+}
+
+const SOURCE_LABELS: Record<string, string> = { widget: 'Website form', manual: 'Added by you', api: 'API' };
+
+function PerSite({ data }: { data: LeadAnalytics }) {
+  return (
+    <section class="card card-flush" aria-labelledby="per-site-title">
+      <h3 id="per-site-title" class="card-title card-title-padded">
+        Where leads come from
+      </h3>
+      {data.perSite.length === 0 ? (
+        <p class="muted card-body-padded">No leads or inquiries in this period.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="table table-compact">
+            <caption class="visually-hidden">Leads and inquiries per site</caption>
+            <thead>
+              <tr>
+                <th scope="col">Site</th>
+                <th scope="col" class="num">
+                  New leads
+                </th>
+                <th scope="col" class="num">
+                  Inquiries
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.perSite.map((s) => (
+                <tr key={s.siteId ?? 'none'}>
+                  <th scope="row">{s.siteId ? <Link href={`/sites/${s.siteId}`}>{s.name}</Link> : 'Added by hand'}</th>
+                  <td class="num">{number.format(s.leads)}</td>
+                  <td class="num">{number.format(s.inquiries)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data.perSource.length > 0 && (
+        <p class="muted small card-body-padded">
+          Inquiries by source: {data.perSource.map((s) => `${SOURCE_LABELS[s.source] ?? humanize(s.source)} ${number.format(s.inquiries)}`).join(' · ')}
+        </p>
       )}
     </section>
   );

@@ -98,10 +98,10 @@ describe('GET /v1/analytics/summary', () => {
       ],
       topListings: [
         // Views first, then inquiries (widget and manual), then the ref.
-        { listingRef: 'oak-12', views: 3, inquiries: 3 },
-        { listingRef: 'maple-7', views: 2, inquiries: 1 },
-        { listingRef: 'elm-3', views: 2, inquiries: 0 },
-        { listingRef: 'pine-9', views: 0, inquiries: 1 },
+        { listingRef: 'oak-12', listingId: null, title: null, url: null, views: 3, inquiries: 3, leads: 2 },
+        { listingRef: 'maple-7', listingId: null, title: null, url: null, views: 2, inquiries: 1, leads: 1 },
+        { listingRef: 'elm-3', listingId: null, title: null, url: null, views: 2, inquiries: 0, leads: 0 },
+        { listingRef: 'pine-9', listingId: null, title: null, url: null, views: 0, inquiries: 1, leads: 1 },
       ],
       conversion: { visitors: 5, leads: 3, rate: 0.6 },
       bands: { hot: 2, warm: 1, cold: 2 },
@@ -123,9 +123,9 @@ describe('GET /v1/analytics/summary', () => {
         { day: '2026-03-03', type: 'page_view', count: 1 },
       ],
       topListings: [
-        { listingRef: 'oak-12', views: 3, inquiries: 2 },
-        { listingRef: 'elm-3', views: 1, inquiries: 0 },
-        { listingRef: 'pine-9', views: 0, inquiries: 1 },
+        { listingRef: 'oak-12', listingId: null, title: null, url: null, views: 3, inquiries: 2, leads: 2 },
+        { listingRef: 'elm-3', listingId: null, title: null, url: null, views: 1, inquiries: 0, leads: 0 },
+        { listingRef: 'pine-9', listingId: null, title: null, url: null, views: 0, inquiries: 1, leads: 1 },
       ],
       conversion: { visitors: 4, leads: 2, rate: 0.5 },
       bands: { hot: 1, warm: 1, cold: 1 },
@@ -133,7 +133,7 @@ describe('GET /v1/analytics/summary', () => {
     const one = await summary(alice, `from=2026-03-02&to=2026-03-02&site=${maple}`);
     expect(one.body).toMatchObject({
       eventsPerDay: [{ day: '2026-03-02', type: 'page_view', count: 2 }],
-      topListings: [{ listingRef: 'maple-7', views: 2, inquiries: 0 }],
+      topListings: [{ listingRef: 'maple-7', listingId: null, title: null, url: null, views: 2, inquiries: 0, leads: 0 }],
       conversion: { visitors: 1, leads: 1, rate: 1 },
       bands: { hot: 1, warm: 0, cold: 0 },
     });
@@ -205,13 +205,13 @@ describe('GET /v1/analytics/summary', () => {
     const own = await summary(bob, 'from=2026-03-01&to=2026-03-03');
     expect(own.body).toMatchObject({
       eventsPerDay: [{ day: '2026-03-02', type: 'page_view', count: 1 }],
-      topListings: [{ listingRef: 'oak-12', views: 1, inquiries: 0 }],
+      topListings: [{ listingRef: 'oak-12', listingId: null, title: null, url: null, views: 1, inquiries: 0, leads: 0 }],
       conversion: { visitors: 0, leads: 0, rate: 0 },
       bands: { hot: 0, warm: 0, cold: 1 },
     });
     // …and Alice's numbers did not move.
     const aliceNow = await summary(alice, 'from=2026-03-01&to=2026-03-03');
-    expect(aliceNow.body.topListings[0]).toEqual({ listingRef: 'oak-12', views: 3, inquiries: 3 });
+    expect(aliceNow.body.topListings[0]).toEqual({ listingRef: 'oak-12', listingId: null, title: null, url: null, views: 3, inquiries: 3, leads: 2 });
   });
 
   it('works with an API key, and needs a session or key', async () => {

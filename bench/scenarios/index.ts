@@ -5,8 +5,10 @@
 // It gets the running stack (API + worker processes, bench database, a realtor session) and
 // returns one `measure(...)` per target; load goes through `runLoad` (lib/load.ts, a separate
 // process). Nothing here fakes a scenario that is not written yet.
+import { dashboardScenario } from './dashboard.scenario.ts';
 import { ingestScenario } from './ingest.scenario.ts';
 import type { Scenario } from './scenario.ts';
 import { widgetScenario } from './widget.scenario.ts';
 
 export const SCENARIOS: Scenario[] = [widgetScenario, ingestScenario];
+SCENARIOS.push(dashboardScenario);

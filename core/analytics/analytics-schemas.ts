@@ -29,10 +29,56 @@ export const ZAnalyticsSummary = z.object({
   /** Per UTC day and event type; days without events are absent. */
   eventsPerDay: z.array(z.object({ day: z.string(), type: z.string(), count: z.number().int() })),
   /** Listings by page views of the listing, then inquiries about it, in the range. */
-  topListings: z.array(z.object({ listingRef: z.string(), views: z.number().int(), inquiries: z.number().int() })),
+  topListings: z.array(z.object({
+    listingRef: z.string(),
+    /** The `listings` row (title, page, photo captured by the tracker), when the site has reported it. */
+    listingId: z.uuid().nullable(),
+    title: z.string().nullable(),
+    url: z.string().nullable(),
+    views: z.number().int(),
+    inquiries: z.number().int(),
+    /** Distinct leads who sent those inquiries. */
+    leads: z.number().int(),
+  })),
   /** Visitors first seen in the range, how many of them became leads, and the ratio (0..1). */
   conversion: z.object({ visitors: z.number().int(), leads: z.number().int(), rate: z.number() }),
   /** Current leads per band (not range-bound: the dashboard's state now). */
   bands: z.object({ hot: z.number().int(), warm: z.number().int(), cold: z.number().int() }),
 });
 export type AnalyticsSummary = z.output<typeof ZAnalyticsSummary>;
+
+/** One UTC day of speed-to-lead: leads whose first inquiry fell on that day. */
+const ZSpeedToLead = z.object({
+  /** Leads whose first inquiry (ever) was in the range / on the day. */
+  leads: z.number().int(),
+  /** Of those, leads with a logged contact (`first_contacted_at`). */
+  contacted: z.number().int(),
+  /** Median seconds from the first inquiry to the first logged contact, over contacted leads; null when none. */
+  medianSeconds: z.number().nullable(),
+  /** Share (0..1) of `leads` contacted within 5 minutes / within 1 hour of the first inquiry; null when no leads. */
+  within5m: z.number().nullable(),
+  within1h: z.number().nullable(),
+});
+
+/** `GET /v1/analytics/leads?from&to&site`: what happened to the people, not the page views. */
+export const ZLeadAnalytics = z.object({
+  from: z.string(),
+  to: z.string(),
+  site: z.uuid().nullable(),
+  /** Per UTC day with activity: leads created, inquiries received, and speed-to-lead of the day's first inquiries. */
+  perDay: z.array(z.object({ day: z.string(), leads: z.number().int(), inquiries: z.number().int(), speed: ZSpeedToLead })),
+  /** The whole range. */
+  speed: ZSpeedToLead,
+  /** Leads created and inquiries received per site (siteId null: added by hand, no site). */
+  perSite: z.array(z.object({ siteId: z.uuid().nullable(), name: z.string().nullable(), leads: z.number().int(), inquiries: z.number().int() })),
+  /** Inquiries per source (widget form, added by hand, API). */
+  perSource: z.array(z.object({ source: z.string(), inquiries: z.number().int() })),
+  /**
+   * Leads created in the range and how far they got: visitors first seen in the range → leads →
+   * contacted (a logged contact) → appointment (stage `appointment_set` or later, not lost, or a
+   * logged meeting/showing) → closed (a stage whose outcome is `won`).
+   */
+  funnel: z.object({ visitors: z.number().int(), leads: z.number().int(), contacted: z.number().int(), appointment: z.number().int(), closed: z.number().int() }),
+});
+export type LeadAnalytics = z.output<typeof ZLeadAnalytics>;
+export type SpeedToLead = z.output<typeof ZSpeedToLead>;

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { type EntityManager, IsolationLevel } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
@@ -6,6 +6,7 @@ import { pgCount } from '../db/pg-values.ts';
 import { AppError } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { DAY_MS } from '../shared/time.ts';
+import { EVENTS_ROLLUP } from './rollup-events.ts';
 import { ANALYTICS_DEFAULT_RANGE_DAYS, ANALYTICS_MAX_RANGE_DAYS, type AnalyticsQuery, type AnalyticsSummary, TOP_LISTINGS_LIMIT } from './analytics-schemas.ts';
 
 function dayString(ms: number): string {
@@ -23,69 +24,106 @@ export function resolveRange(query: Pick<AnalyticsQuery, 'from' | 'to'>, now: Da
   return { from: dayString(fromMs), to: dayString(toMs), start: new Date(fromMs), end: new Date(toMs + DAY_MS) };
 }
 
+/** The sites a query covers: the one asked for (checked: 404 if not the tenant's) or all of the tenant's. */
+export async function resolveSiteIds({ em, tenant, site }: { em: EntityManager; tenant: Tenant; site: string | undefined }): Promise<string[]> {
+  if (site) {
+    await assertOwnSite({ em, tenant, siteId: site });
+    return [site];
+  }
+  return (await db(em).selectFrom('sites').select('site_id').where(ownedBy(tenant)).execute()).map((r) => r.site_id);
+}
+
+/**
+ * The tenant's inquiries received in [start, end), as a subquery with the inquiries' columns:
+ * those of the given sites through inquiries_site_created_index, plus — for all sites — those
+ * added by hand without a site, through inquiries_manual_created_index and the lead's owner.
+ */
+export function scopedInquiries({ tenant, siteIds, site, start, end }: { tenant: Tenant; siteIds: string[]; site: string | undefined; start: Date; end: Date }) {
+  const bySite = sql`select i.inquiry_id, i.lead_id, i.site_id, i.source, i.listing_ref, i.created_at from inquiries i
+    where i.site_id = any(${siteIds}::uuid[]) and i.created_at >= ${start} and i.created_at < ${end}`;
+  if (site) return bySite;
+  return sql`${bySite} union all
+    select i.inquiry_id, i.lead_id, i.site_id, i.source, i.listing_ref, i.created_at from inquiries i join leads l on l.lead_id = i.lead_id
+    where i.site_id is null and ${ownedBy(tenant, 'l')} and i.created_at >= ${start} and i.created_at < ${end}`;
+}
+
 /**
  * `GET /v1/analytics/summary`: one user's (or one of their sites') activity over a range of UTC
- * days. Events are read per site through lead_analytics_site_date_index (site_id, event_date);
- * inquiries through the user's leads; visitors through visitors_site_first_seen_index.
+ * days. Event counts come from the daily rollups (`analytics_daily_totals` per type,
+ * `analytics_daily` per listing; written by the
+ * `analytics.rollup` job) plus the events received after the rollup's watermark, counted raw
+ * through lead_analytics_received_index — so the figures are exact and current. Both are read in
+ * one repeatable-read snapshot: a rollup committing in between cannot count a range twice.
+ * Inquiries come through inquiries_site_created_index; visitors through
+ * visitors_site_first_seen_lead_index (index-only); bands through leads_user_band_score_index.
  */
 export async function getAnalyticsSummary({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: AnalyticsQuery; now: Date }): Promise<AnalyticsSummary> {
   const range = resolveRange(query, now);
-  if (query.site) await assertOwnSite({ em, tenant, siteId: query.site });
-  const q = db(em);
-  const siteIds = query.site
-    ? [query.site]
-    : (await q.selectFrom('sites').select('site_id').where(ownedBy(tenant)).execute()).map((r) => r.site_id);
+  const siteIds = await resolveSiteIds({ em, tenant, site: query.site });
   const { start, end } = range;
+  return em.transactional(async (tem) => {
+    const q = db(tem);
+    const state = await sql<{ watermark: string }>`select watermark from analytics_rollup_state where name = ${EVENTS_ROLLUP}`.execute(q);
+    // No state row (never expected after the migration): everything is raw.
+    const watermark = state.rows[0]?.watermark ?? '-infinity';
+    const tail = sql`from lead_analytics a where a.site_id = any(${siteIds}::uuid[]) and a.received_at >= ${watermark}::timestamptz
+      and a.event_date >= ${start} and a.event_date < ${end}`;
+    const rolled = sql`from analytics_daily d where d.site_id = any(${siteIds}::uuid[]) and d.day >= ${range.from}::date and d.day <= ${range.to}::date`;
 
-  const day = sql<string>`to_char(event_date at time zone 'UTC', 'YYYY-MM-DD')`;
-  const events = await q
-    .selectFrom('lead_analytics')
-    .select([day.as('day'), 'event_type as type', (eb) => eb.fn.countAll<string>().as('count')])
-    .where('site_id', '=', sql<string>`any(${siteIds}::uuid[])`)
-    .where('event_date', '>=', start.toISOString())
-    .where('event_date', '<', end.toISOString())
-    .groupBy([sql`1`, sql`2`])
-    .orderBy(sql`1`)
-    .orderBy(sql`2`)
-    .execute();
+    const events = await sql<{ day: string; type: string; count: string }>`
+      select to_char(x.day, 'YYYY-MM-DD') as day, x.type, sum(x.n) as count from (
+        select t.day, t.event_type as type, t.events as n from analytics_daily_totals t
+        where t.site_id = any(${siteIds}::uuid[]) and t.day >= ${range.from}::date and t.day <= ${range.to}::date
+        union all
+        select (a.event_date at time zone 'UTC')::date, a.event_type, 1 ${tail}
+      ) x group by 1, 2 order by 1, 2`.execute(q);
 
-  const listings = await sql<{ listing_ref: string; views: string; inquiries: string }>`
-    with views as (
-      select a.listing_ref, count(*) as views from lead_analytics a
-      where a.site_id = any(${siteIds}::uuid[]) and a.event_date >= ${start} and a.event_date < ${end} and a.event_type = 'page_view' and a.listing_ref is not null
-      group by a.listing_ref
-    ), asked as (
-      select i.listing_ref, count(*) as inquiries from inquiries i join leads l on l.lead_id = i.lead_id
-      where ${ownedBy(tenant, 'l')} ${query.site ? sql`and i.site_id = ${query.site}` : sql``} and i.created_at >= ${start} and i.created_at < ${end} and i.listing_ref is not null
-      group by i.listing_ref
-    )
-    select coalesce(v.listing_ref, q.listing_ref) as listing_ref, coalesce(v.views, 0) as views, coalesce(q.inquiries, 0) as inquiries
-    from views v full outer join asked q on q.listing_ref = v.listing_ref
-    order by 2 desc, 3 desc, 1 limit ${TOP_LISTINGS_LIMIT}`.execute(q);
+    const listings = await sql<{ listing_ref: string; views: string; inquiries: string; leads: string; listing_id: string | null; title: string | null; url: string | null }>`
+      with views as (
+        select v.listing_ref, sum(v.n) as views from (
+          select d.listing_ref, d.events as n ${rolled} and d.event_type = 'page_view' and d.listing_ref <> ''
+          union all
+          select a.listing_ref, 1 ${tail} and a.event_type = 'page_view' and a.listing_ref is not null
+        ) v group by v.listing_ref
+      ), asked as (
+        select i.listing_ref, count(*) as inquiries, count(distinct i.lead_id) as leads
+        from (${scopedInquiries({ tenant, siteIds, site: query.site, start, end })}) i
+        where i.listing_ref is not null group by i.listing_ref
+      ), top as (
+        select coalesce(v.listing_ref, q.listing_ref) as listing_ref, coalesce(v.views, 0) as views, coalesce(q.inquiries, 0) as inquiries, coalesce(q.leads, 0) as leads
+        from views v full outer join asked q on q.listing_ref = v.listing_ref
+        order by 2 desc, 3 desc, 1 limit ${TOP_LISTINGS_LIMIT}
+      )
+      select t.*, l.listing_id, l.title, l.url from top t
+      left join lateral (select listing_id, title, url from listings where site_id = any(${siteIds}::uuid[]) and listing_ref = t.listing_ref order by last_seen_at desc limit 1) l on true
+      order by t.views desc, t.inquiries desc, t.listing_ref`.execute(q);
 
-  const conversion = await q
-    .selectFrom('visitors')
-    .select((eb) => [eb.fn.countAll<string>().as('visitors'), eb.fn.count<string>('lead_id').as('leads')])
-    .where('site_id', '=', sql<string>`any(${siteIds}::uuid[])`)
-    .where('first_seen_at', '>=', start.toISOString())
-    .where('first_seen_at', '<', end.toISOString())
-    .executeTakeFirst();
+    const conversion = await q
+      .selectFrom('visitors')
+      .select((eb) => [eb.fn.countAll<string>().as('visitors'), eb.fn.count<string>('lead_id').as('leads')])
+      .where('site_id', '=', sql<string>`any(${siteIds}::uuid[])`)
+      .where('first_seen_at', '>=', start.toISOString())
+      .where('first_seen_at', '<', end.toISOString())
+      .executeTakeFirst();
 
-  let bandQuery = q.selectFrom('leads').select(['score_band', (eb) => eb.fn.countAll<string>().as('n')]).where(ownedBy(tenant)).groupBy('score_band');
-  if (query.site) bandQuery = bandQuery.where('site_id', '=', query.site);
-  const bandRows = await bandQuery.execute();
-  const bands = { hot: 0, warm: 0, cold: 0 };
-  for (const r of bandRows) bands[r.score_band] = pgCount(r.n);
+    let bandQuery = q.selectFrom('leads').select(['score_band', (eb) => eb.fn.countAll<string>().as('n')]).where(ownedBy(tenant)).groupBy('score_band');
+    if (query.site) bandQuery = bandQuery.where('site_id', '=', query.site);
+    const bandRows = await bandQuery.execute();
+    const bands = { hot: 0, warm: 0, cold: 0 };
+    for (const r of bandRows) bands[r.score_band] = pgCount(r.n);
 
-  const visitors = pgCount(conversion?.visitors);
-  const leads = pgCount(conversion?.leads);
-  return {
-    from: range.from,
-    to: range.to,
-    site: query.site ?? null,
-    eventsPerDay: events.map((e) => ({ day: e.day, type: e.type, count: pgCount(e.count) })),
-    topListings: listings.rows.map((l) => ({ listingRef: l.listing_ref, views: pgCount(l.views), inquiries: pgCount(l.inquiries) })),
-    conversion: { visitors, leads, rate: visitors ? Math.round((leads / visitors) * 10_000) / 10_000 : 0 },
-    bands,
-  };
+    const visitors = pgCount(conversion?.visitors);
+    const leads = pgCount(conversion?.leads);
+    return {
+      from: range.from,
+      to: range.to,
+      site: query.site ?? null,
+      eventsPerDay: events.rows.map((e) => ({ day: e.day, type: e.type, count: pgCount(e.count) })),
+      topListings: listings.rows.map((l) => ({
+        listingRef: l.listing_ref, listingId: l.listing_id, title: l.title, url: l.url, views: pgCount(l.views), inquiries: pgCount(l.inquiries), leads: pgCount(l.leads),
+      })),
+      conversion: { visitors, leads, rate: visitors ? Math.round((leads / visitors) * 10_000) / 10_000 : 0 },
+      bands,
+    };
+  }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
 }

@@ -13,6 +13,7 @@ import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts
 import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
 import { LeadActivitySchema } from '../activities/lead-activity.entity.ts';
 import { ListingSchema } from '../listings/listing.entity.ts';
+import { AnalyticsDailySchema, AnalyticsDailyTotalSchema, AnalyticsRollupStateSchema } from '../analytics/analytics-daily.entity.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { FilteredInquirySchema } from '../inquiries/filtered-inquiry.entity.ts';
 import { LeadReportedContactSchema } from '../leads/reported-contact.entity.ts';
@@ -48,4 +49,7 @@ export const ENTITIES = [
   ListingSchema,
   LeadReportedContactSchema,
   FilteredInquirySchema,
+  AnalyticsDailySchema,
+  AnalyticsDailyTotalSchema,
+  AnalyticsRollupStateSchema,
 ];

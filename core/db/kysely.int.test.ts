@@ -24,6 +24,9 @@ const COLUMNS: Columns = {
   listings: {
     listing_id: true, user_id: true, site_id: true, listing_ref: true, title: true, url: true, image_url: true, first_seen_at: true, last_seen_at: true, created_at: true, updated_at: true,
   },
+  analytics_daily: { site_id: true, day: true, event_type: true, listing_ref: true, user_id: true, events: true },
+  analytics_daily_totals: { site_id: true, day: true, event_type: true, user_id: true, events: true },
+  analytics_rollup_state: { name: true, watermark: true, updated_at: true },
   inquiries: { inquiry_id: true, lead_id: true, message: true, created_at: true, site_id: true, source: true, listing_ref: true, page_url: true, client_event_id: true,
     unverified: true, consent_text: true, consent_version: true, consent_at: true },
   lead_analytics: {

@@ -56,3 +56,12 @@ export type CollectBody = z.output<typeof ZCollectBody>;
 
 /** What both ingest endpoints answer on success; deliberately carries no lead data. */
 export const ZIngestAccepted = z.object({ ok: z.literal(true) });
+
+/**
+ * Props the tracker adds to the page view of a listing page (an element with
+ * `data-porchlight-listing`): the listing's title (`data-listing-title`, else `og:title`, else the
+ * document title) and its photo (`og:image`). Stored with the event like any prop; the analytics
+ * rollup copies the latest of each into `listings` (core/analytics/rollup-events.ts).
+ */
+export const LISTING_TITLE_PROP = 'listingTitle';
+export const LISTING_IMAGE_PROP = 'listingImage';

@@ -32,6 +32,8 @@ export const LeadAnalyticSchema = defineEntity({
     { name: 'lead_analytics_site_visitor_index', properties: ['site', 'visitorId'] },
     { name: 'lead_analytics_lead_date_index', expression: 'create index "lead_analytics_lead_date_index" on "lead_analytics" ("lead_id", "event_date" desc)' },
     { name: 'lead_analytics_site_date_index', properties: ['site', 'eventDate'] },
+    // The analytics rollup reads events by arrival (its watermark) — core/analytics/rollup-events.ts.
+    { name: 'lead_analytics_received_index', properties: ['receivedAt'] },
   ],
 });
 export type LeadAnalytic = InferEntity<typeof LeadAnalyticSchema>;

@@ -35,6 +35,9 @@ export const InquirySchema = defineEntity({
   uniques: [{ name: 'inquiries_site_client_event_unique', properties: ['site', 'clientEventId'] }],
   indexes: [
     { name: 'inquiries_lead_created_index', expression: 'create index "inquiries_lead_created_index" on "inquiries" ("lead_id", "created_at" desc)' },
+    // Analytics (core/analytics/): inquiries per site and day; inquiries added by hand (no site) by day.
+    { name: 'inquiries_site_created_index', expression: 'create index "inquiries_site_created_index" on "inquiries" ("site_id", "created_at") include ("lead_id", "listing_ref", "source")' },
+    { name: 'inquiries_manual_created_index', expression: 'create index "inquiries_manual_created_index" on "inquiries" ("created_at") where "site_id" is null' },
   ],
 });
 export type Inquiry = InferEntity<typeof InquirySchema>;

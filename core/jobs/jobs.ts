@@ -95,6 +95,8 @@ export const JOBS = {
   sweep: defineJob({ queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) }),
   /** Refresh stored scores as they decay (scheduled). */
   refreshScores: defineJob({ queue: 'maintenance', name: 'maintenance.refresh-scores', payload: z.object({}) }),
+  /** Count newly received analytics events into the daily rollups and upsert their listings (scheduled; safe to overlap). */
+  rollupAnalytics: defineJob({ queue: 'maintenance', name: 'analytics.rollup', payload: z.object({}) }),
 };
 
 export type Jobs = typeof JOBS;

@@ -162,9 +162,18 @@ try {
     const onPage = safe(() => {
       const url = location.href.split('#')[0];
       if (url !== lastUrl) {
+        // On a listing's page: its title (data-listing-title on the listing element, else og:title;
+        // else the rollup takes `title`, the document's) and photo (og:image), for the realtor's
+        // listings. cleanProps clips every string to what the API takes.
+        const og = (p: string) => (doc.querySelector(`meta[property="og:${p}"]`) as HTMLMetaElement | null)?.content;
+        const holder = doc.querySelector(`[${LISTING_ATTR}]`) as HTMLElement | null;
         record('page_view', {
           listing: listingOf(),
-          props: { title: clip(doc.title, 200) || undefined, referrer: (!lastUrl && clip(doc.referrer, 500)) || undefined },
+          props: cleanProps({
+            title: doc.title || undefined,
+            referrer: (!lastUrl && doc.referrer) || undefined,
+            ...(holder && { listingTitle: holder.dataset.listingTitle || og('title'), listingImage: og('image') }),
+          }),
         });
         lastUrl = url;
       }

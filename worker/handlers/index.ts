@@ -1,9 +1,11 @@
 import type { QueueName } from '#core/jobs/queues.ts';
 import type { JobKey } from '#core/jobs/jobs.ts';
 import type { HandlerTable } from '../handler.ts';
+import { ROLLUP_EVERY_MS } from '#core/analytics/rollup-events.ts';
 import { fireReminderHandler } from './fire-reminder.handler.ts';
 import { deliverWebhookHandler } from './deliver-webhook.handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
+import { rollupAnalyticsHandler } from './rollup-analytics.handler.ts';
 import { rescoreAllHandler } from './rescore-all.handler.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
 import { sendDigestsHandler } from './send-digest.handler.ts';
@@ -22,6 +24,7 @@ export const HANDLERS = {
   sendNotification: sendNotificationHandler,
   sendDigests: sendDigestsHandler,
   fireReminder: fireReminderHandler,
+  rollupAnalytics: rollupAnalyticsHandler,
 } satisfies HandlerTable;
 
 /**
@@ -36,4 +39,5 @@ export const SCHEDULES: Partial<Record<JobKey, number>> = {
   sweep: 30_000,
   refreshScores: 60 * 60_000,
   sendDigests: 15 * 60_000,
+  rollupAnalytics: ROLLUP_EVERY_MS,
 };

@@ -1,0 +1,65 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { ownerColumn } from '../accounts/owner-column.ts';
+import { SiteSchema } from '../sites/site.entity.ts';
+
+/**
+ * Daily rollup of `lead_analytics`: how many events of one type a site received on one UTC day
+ * (by `event_date`), per listing (`listing_ref`, '' for events without one). Written only by the
+ * `analytics.rollup` job (core/analytics/rollup-events.ts), which adds the events received since
+ * its watermark; the summary reads these rows plus the raw events received after the watermark.
+ */
+export const AnalyticsDailySchema = defineEntity({
+  name: 'AnalyticsDaily',
+  tableName: 'analytics_daily',
+  properties: {
+    site: () => p.manyToOne(SiteSchema).primary().deleteRule('cascade'),
+    day: p.date().primary(),
+    eventType: p.string().length(50).primary(),
+    /** '' when the events name no listing (a primary key column cannot be null). */
+    listingRef: p.string().length(200).primary(),
+    user: ownerColumn(),
+    events: p.bigint('number'),
+  },
+  primaryKeys: ['site', 'day', 'eventType', 'listingRef'],
+  indexes: [
+    { name: 'analytics_daily_user_day_index', properties: ['user', 'day'] },
+    // Per-listing figures (GET /v1/listings): one listing's days.
+    { name: 'analytics_daily_listing_index', properties: ['site', 'listingRef', 'day'] },
+  ],
+});
+export type AnalyticsDaily = InferEntity<typeof AnalyticsDailySchema>;
+
+/**
+ * `analytics_daily` without the listing: events per site, UTC day and type — a few rows per
+ * day, so a month's events-per-day chart sums a few hundred rows whatever the listing count.
+ * Written by the same job in the same transaction.
+ */
+export const AnalyticsDailyTotalSchema = defineEntity({
+  name: 'AnalyticsDailyTotal',
+  tableName: 'analytics_daily_totals',
+  properties: {
+    site: () => p.manyToOne(SiteSchema).primary().deleteRule('cascade'),
+    day: p.date().primary(),
+    eventType: p.string().length(50).primary(),
+    user: ownerColumn(),
+    events: p.bigint('number'),
+  },
+  primaryKeys: ['site', 'day', 'eventType'],
+  indexes: [{ name: 'analytics_daily_totals_user_day_index', properties: ['user', 'day'] }],
+});
+export type AnalyticsDailyTotal = InferEntity<typeof AnalyticsDailyTotalSchema>;
+
+/**
+ * Where the rollup job stands: every event with `received_at < watermark` is counted in
+ * `analytics_daily`; later ones are read raw. One row per rollup (`name`), locked by each run.
+ */
+export const AnalyticsRollupStateSchema = defineEntity({
+  name: 'AnalyticsRollupState',
+  tableName: 'analytics_rollup_state',
+  properties: {
+    name: p.string().length(40).primary(),
+    watermark: p.datetime(),
+    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type AnalyticsRollupState = InferEntity<typeof AnalyticsRollupStateSchema>;

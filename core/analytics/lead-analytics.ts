@@ -1,0 +1,138 @@
+import { type EntityManager, IsolationLevel } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { db } from '../db/kysely.ts';
+import { pgCount } from '../db/pg-values.ts';
+import type { AnalyticsQuery, LeadAnalytics, SpeedToLead } from './analytics-schemas.ts';
+import { resolveRange, resolveSiteIds, scopedInquiries } from './analytics-summary.ts';
+
+/** Speed-to-lead thresholds: answered within 5 minutes, within 1 hour. */
+export const FAST_ANSWER_SECONDS = 5 * 60;
+export const HOUR_ANSWER_SECONDS = 60 * 60;
+/** The pipeline stage whose position (and later ones, unless lost) counts as an appointment. */
+export const APPOINTMENT_STAGE_KEY = 'appointment_set';
+/** Logged activities that count as an appointment whatever the stage. */
+export const APPOINTMENT_ACTIVITY_TYPES = ['meeting', 'showing'] as const;
+
+type SpeedRow = { leads: string; contacted: string; median: string | number | null; within5m: string; within1h: string };
+
+function toSpeed(r: SpeedRow | undefined): SpeedToLead {
+  const leads = pgCount(r?.leads);
+  const share = (n: string | undefined) => (leads ? Math.round((pgCount(n) / leads) * 10_000) / 10_000 : null);
+  return {
+    leads,
+    contacted: pgCount(r?.contacted),
+    medianSeconds: r?.median === null || r?.median === undefined ? null : Math.round(Number(r.median)),
+    within5m: share(r?.within5m),
+    within1h: share(r?.within1h),
+  };
+}
+
+/**
+ * `GET /v1/analytics/leads`: leads and inquiries per day, per site and per source; speed-to-lead
+ * (first inquiry → first logged contact, `leads.first_contacted_at`) per day of the first inquiry
+ * and over the range; and the funnel of the leads created in the range. Small reads: inquiries
+ * through inquiries_site_created_index, leads through leads_user_created_index, one probe per
+ * lead into inquiries_lead_created_index (is this its first inquiry?) and lead_activities.
+ *
+ * Speed-to-lead counts a lead on the day of its first inquiry ever (one in the range whose lead
+ * had none before); a contact logged before that inquiry counts as answered at once (0 s).
+ */
+export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: AnalyticsQuery; now: Date }): Promise<LeadAnalytics> {
+  const range = resolveRange(query, now);
+  const siteIds = await resolveSiteIds({ em, tenant, site: query.site });
+  const { start, end } = range;
+  const inquiries = scopedInquiries({ tenant, siteIds, site: query.site, start, end });
+  const leadsInRange = sql`select l.lead_id, l.site_id, l.created_at, l.first_contacted_at, l.stage_id from leads l
+    where ${ownedBy(tenant, 'l')} ${query.site ? sql`and l.site_id = ${query.site}` : sql``} and l.created_at >= ${start} and l.created_at < ${end}`;
+  const day = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD')`);
+
+  return em.transactional(async (tem) => {
+    const q = db(tem);
+    // First inquiries in the range, with the lead's response time in seconds (null: not contacted).
+    // Correlated lookups on purpose: one probe per inquiry into inquiries_lead_created_index (its
+    // lead's first inquiry) and leads_pkey, which stays proportional to the range — a join lets the
+    // planner hash all of the realtor's inquiries and leads instead.
+    const firsts = sql`
+      select distinct on (f.lead_id) f.lead_id, f.created_at,
+        case when f.contacted_at is null then null else greatest(0, extract(epoch from f.contacted_at - f.created_at)) end as seconds
+      from (
+        select i.lead_id, i.created_at,
+          (select min(p.created_at) from inquiries p where p.lead_id = i.lead_id) as first_at,
+          (select l.first_contacted_at from leads l where l.lead_id = i.lead_id) as contacted_at
+        from (${inquiries}) i
+      ) f
+      where f.created_at = f.first_at
+      order by f.lead_id, f.created_at`;
+    const speedCols = sql`count(*) as leads, count(f.seconds) as contacted,
+      percentile_cont(0.5) within group (order by f.seconds) as median,
+      count(*) filter (where f.seconds <= ${FAST_ANSWER_SECONDS}) as within5m,
+      count(*) filter (where f.seconds <= ${HOUR_ANSWER_SECONDS}) as within1h`;
+    // Per day and (the row whose day is null) over the whole range, in one pass over the first inquiries.
+    const speed = await sql<SpeedRow & { day: string | null }>`
+      select ${day('f.created_at')} as day, ${speedCols} from (${firsts}) f group by grouping sets ((1), ())`.execute(q);
+    const speedPerDay = speed.rows.filter((r) => r.day !== null);
+    const speedAll = speed.rows.find((r) => r.day === null);
+
+    const leadsPerDay = await sql<{ day: string; n: string }>`select ${day('x.created_at')} as day, count(*) as n from (${leadsInRange}) x group by 1`.execute(q);
+    const inquiriesPerDay = await sql<{ day: string; n: string }>`select ${day('x.created_at')} as day, count(*) as n from (${inquiries}) x group by 1`.execute(q);
+
+    const perSite = await sql<{ site_id: string | null; name: string | null; leads: string; inquiries: string }>`
+      with ls as (select x.site_id, count(*) as n from (${leadsInRange}) x group by 1),
+           iq as (select x.site_id, count(*) as n from (${inquiries}) x group by 1),
+           ids as (select site_id from ls union select site_id from iq)
+      select ids.site_id, s.name, coalesce(ls.n, 0) as leads, coalesce(iq.n, 0) as inquiries
+      from ids left join ls on ls.site_id is not distinct from ids.site_id left join iq on iq.site_id is not distinct from ids.site_id
+      left join sites s on s.site_id = ids.site_id
+      order by 4 desc, 3 desc, s.name nulls last`.execute(q);
+    const perSource = await sql<{ source: string; n: string }>`select x.source, count(*) as n from (${inquiries}) x group by 1 order by 2 desc, 1`.execute(q);
+
+    // Funnel: the leads created in the range and how far each got.
+    const funnel = await sql<{ leads: string; contacted: string; appointment: string; closed: string }>`
+      with appt as (
+        select position from pipeline_stages s where ${ownedBy(tenant, 's')} and s.key = ${APPOINTMENT_STAGE_KEY}
+      ), first_stage as (
+        select stage_id from pipeline_stages s where ${ownedBy(tenant, 's')} order by position, stage_id limit 1
+      ), x as (
+        select x.lead_id, x.first_contacted_at, st.position, st.outcome,
+          exists (select 1 from lead_activities a where a.lead_id = x.lead_id and a.type = any(${[...APPOINTMENT_ACTIVITY_TYPES]}::text[])) as met
+        from (${leadsInRange}) x
+        left join pipeline_stages st on st.stage_id = coalesce(x.stage_id, (select stage_id from first_stage))
+      )
+      select count(*) as leads,
+        count(*) filter (where first_contacted_at is not null) as contacted,
+        count(*) filter (where outcome = 'won' or met or (outcome is distinct from 'lost' and position >= (select position from appt))) as appointment,
+        count(*) filter (where outcome = 'won') as closed
+      from x`.execute(q);
+    const visitors = await q
+      .selectFrom('visitors')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('site_id', '=', sql<string>`any(${siteIds}::uuid[])`)
+      .where('first_seen_at', '>=', start.toISOString())
+      .where('first_seen_at', '<', end.toISOString())
+      .executeTakeFirst();
+
+    const days = new Map<string, LeadAnalytics['perDay'][number]>();
+    const at = (d: string) => {
+      const row = days.get(d) ?? { day: d, leads: 0, inquiries: 0, speed: toSpeed(undefined) };
+      days.set(d, row);
+      return row;
+    };
+    for (const r of leadsPerDay.rows) at(r.day).leads = pgCount(r.n);
+    for (const r of inquiriesPerDay.rows) at(r.day).inquiries = pgCount(r.n);
+    for (const r of speedPerDay) at(r.day as string).speed = toSpeed(r);
+    const f = funnel.rows[0];
+    return {
+      from: range.from,
+      to: range.to,
+      site: query.site ?? null,
+      perDay: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
+      speed: toSpeed(speedAll),
+      perSite: perSite.rows.map((r) => ({ siteId: r.site_id, name: r.name, leads: pgCount(r.leads), inquiries: pgCount(r.inquiries) })),
+      perSource: perSource.rows.map((r) => ({ source: r.source, inquiries: pgCount(r.n) })),
+      funnel: {
+        visitors: pgCount(visitors?.n), leads: pgCount(f?.leads), contacted: pgCount(f?.contacted), appointment: pgCount(f?.appointment), closed: pgCount(f?.closed),
+      },
+    };
+  }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
+}

@@ -1,0 +1,113 @@
+// The tracker captures a listing page's title and photo with its page view (data-listing-title on
+// the listing element, else og:title, else the document title; og:image), in Chromium on pages
+// served from a loopback origin allowed on the site; the rollup job then fills the realtor's listings.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { rollupEvents } from '#core/analytics/rollup-events.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
+import { WAIT } from '#test/env.ts';
+import { startExampleSite } from '#test/example-site.ts';
+import { ApiClient } from '#test/http.ts';
+import type { ExampleServer } from '../../examples/listing-site/serve.ts';
+
+let server: TestServer;
+let example: ExampleServer;
+/** A plain HTTP server for this file's pages (Chromium refuses loopback scripts to routed, addressless pages). */
+let pagesServer: Server;
+let origin = '';
+const pages = new Map<string, string>();
+let browser: Browser;
+let owner: ApiClient;
+let siteId = '';
+let siteKey = '';
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+function html({ head = '', listing, titleAttr }: { head?: string; listing?: string; titleAttr?: string }): string {
+  const attrs = listing ? ` data-porchlight-listing="${listing}"${titleAttr ? ` data-listing-title="${titleAttr}"` : ''}` : '';
+  return `<!doctype html><html><head><title>Document title | Realty</title>${head}
+    <script async src="${server.url}/w.js" data-site="${siteKey}"></script></head>
+    <body><main${attrs}><h1>A page</h1></main></body></html>`;
+}
+
+/** Serves `body` at `path` from the pages server (a real loopback origin, allowed on the site) and opens it. */
+async function open(path: string, body: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  pages.set(path, body);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${origin}${path}`);
+  await page.waitForFunction(() => (window as any).porchlight?.l === 1);
+  return page;
+}
+
+async function pageViewProps(path: string): Promise<Record<string, unknown> | null> {
+  return vi.waitFor(async () => {
+    const rows = await server.sql<{ props: Record<string, unknown> | null }>(
+      `select props from lead_analytics where site_id = $1 and event_type = 'page_view' and page_url = $2`, [siteId, `${origin}${path}`]);
+    expect(rows.length, `the page view of ${path}`).toBe(1);
+    return rows[0].props;
+  }, WAIT);
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  owner = new ApiClient(server.url);
+  await owner.signUp({ username: 'Maya Brooks' });
+  ({ example, siteId, siteKey } = await startExampleSite(server, owner, 'Hearth & Co. Realty'));
+  pagesServer = createServer((req, res) => {
+    const body = pages.get(req.url ?? '');
+    res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => pagesServer.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(pagesServer.address() as AddressInfo).port}`;
+  expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url, origin] })).status).toBe(200);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await closeAll(...contexts, browser, example, server);
+  await new Promise((resolve) => pagesServer?.close(resolve));
+});
+
+describe('listing title capture', () => {
+  it('sends data-listing-title (over og:title) and og:image with the page view of a listing page', async () => {
+    await open('/t/attr', html({
+      listing: 'oak-12', titleAttr: '12 Oak Street',
+      head: '<meta property="og:title" content="OG title"><meta property="og:image" content="https://cdn.example/oak-12.jpg">',
+    }));
+    expect(await pageViewProps('/t/attr')).toEqual({ title: 'Document title | Realty', listingTitle: '12 Oak Street', listingImage: 'https://cdn.example/oak-12.jpg' });
+  });
+
+  it('falls back to og:title, and sends no listing props on a page without a listing', async () => {
+    await open('/t/og', html({ listing: 'elm-3', head: '<meta property="og:title" content="3 Elm Road">' }));
+    expect(await pageViewProps('/t/og')).toEqual({ title: 'Document title | Realty', listingTitle: '3 Elm Road' });
+    await open('/t/plain', html({ head: '<meta property="og:title" content="Not a listing">' }));
+    expect(await pageViewProps('/t/plain')).toEqual({ title: 'Document title | Realty' });
+  });
+
+  it('clips a title longer than the API takes (500); the rollup fills the listings with the right titles', async () => {
+    const long = 'x'.repeat(900);
+    await open('/t/long', html({ listing: 'pine-9', head: `<meta property="og:title" content="${long}">` }));
+    expect((await pageViewProps('/t/long'))).toMatchObject({ listingTitle: 'x'.repeat(500) });
+    // No data-listing-title and no og:title: the document title.
+    await open('/t/doc', html({ listing: 'birch-1' }));
+    await pageViewProps('/t/doc');
+
+    await rollupEvents({ em: server.orm.em.fork() as EntityManager, lagMs: 0 });
+    const listings = await owner.get(`/v1/listings?siteId=${siteId}`);
+    expect(listings.status).toBe(200);
+    const byRef = Object.fromEntries(listings.body.items.map((l: { listingRef: string; title: string; imageUrl: string | null }) => [l.listingRef, l]));
+    expect(byRef['oak-12']).toMatchObject({ title: '12 Oak Street', imageUrl: 'https://cdn.example/oak-12.jpg', url: `${origin}/t/attr`, views: 1 });
+    expect(byRef['elm-3']).toMatchObject({ title: '3 Elm Road', imageUrl: null });
+    expect(byRef['pine-9'].title).toBe('x'.repeat(200));
+    expect(byRef['birch-1'].title).toBe('Document title | Realty');
+    expect(pageErrors).toEqual([]);
+  });
+});
