@@ -133,7 +133,7 @@ async function rollupChunk(em: EntityManager, lagMs: number, upTo: Date | null, 
 
   // Listings named by these events: first/last seen, and the latest title, URL and photo the
   // tracker captured on a page view of the listing (props; plain text already checked on ingest):
-  // `listingTitle` (data-listing-title or og:title), else the page's `title`.
+  // `listingTitle` if a site sends one, else the page's `title` (the tracker sends data-listing-title there).
   await sql`
     insert into listings as l (listing_id, user_id, site_id, listing_ref, title, url, image_url, first_seen_at, last_seen_at)
     select gen_random_uuid(), s.user_id, x.site_id, x.listing_ref, x.title, x.url, x.image_url, x.first_seen_at, x.last_seen_at

@@ -122,7 +122,7 @@ try {
     const send = (events: TrackerEvent[], leaving?: boolean) => {
       const body = JSON.stringify({ ...envelope, events });
       if (!(leaving && nav.sendBeacon?.(endpoint, body))) {
-        fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit' }).then(
+        fetch(endpoint, { method: 'POST', body, keepalive: true }).then(
           (res) => (res.status > 499 || res.status === 429) && store(events),
           () => store(events),
         );
@@ -162,18 +162,15 @@ try {
     const onPage = safe(() => {
       const url = location.href.split('#')[0];
       if (url !== lastUrl) {
-        // On a listing's page: its title (data-listing-title on the listing element, else og:title;
-        // else the rollup takes `title`, the document's) and photo (og:image), for the realtor's
-        // listings. cleanProps clips every string to what the API takes.
-        const og = (p: string) => (doc.querySelector(`meta[property="og:${p}"]`) as HTMLMetaElement | null)?.content;
-        const holder = doc.querySelector(`[${LISTING_ATTR}]`) as HTMLElement | null;
+        // `title`: the page's `data-listing-title` when it has one (a listing page names its
+        // listing, e.g. "12 Oak Street", for the realtor's listings table), else the document's.
+        // og:title / og:image did not fit the tracker's 1.5 KB budget.
         record('page_view', {
           listing: listingOf(),
-          props: cleanProps({
-            title: doc.title || undefined,
-            referrer: (!lastUrl && doc.referrer) || undefined,
-            ...(holder && { listingTitle: holder.dataset.listingTitle || og('title'), listingImage: og('image') }),
-          }),
+          props: {
+            title: clip(doc.querySelector('[data-listing-title]')?.getAttribute('data-listing-title') || doc.title, 200),
+            referrer: (!lastUrl && clip(doc.referrer, 500)) || undefined,
+          },
         });
         lastUrl = url;
       }
