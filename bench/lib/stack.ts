@@ -8,6 +8,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrateDatabase } from '../../core/db/migrate.ts';
+import { API_NODE_FLAGS } from '../../scripts/node-flags.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const LOG_DIR = fileURLToPath(new URL('../results/logs/', import.meta.url));
@@ -94,8 +95,9 @@ export async function startStack({ databaseUrl, redisUrl, logLevel }: { database
   await resetDatabase(databaseUrl);
   const queuePrefix = `bench${Date.now()}`;
   const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: logLevel, TRUST_PROXY: 'true', NODE_ENV: 'production', SESSION_SECRET: randomBytes(32).toString('hex') };
-  // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof": profile the API under load.
-  const apiArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The API runs with the flags of `npm run api` (scripts/node-flags.ts). BENCH_API_NODE_ARGS adds
+  // more, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof": profile the API under load.
+  const apiArgs = [...API_NODE_FLAGS, ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const api = await startProcess('api', 'api/main.ts', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api listening', apiArgs);
   const worker = await startProcess('worker', 'worker/main.ts', env, 'worker started').catch(async (err) => {
     await stopProcess(api);

@@ -6,7 +6,7 @@ import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import { type IngestRequest, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
-import { type EventRow, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
+import { type EventRow, eventInsertCtes, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
 import { isBotUserAgent } from './bots.ts';
 import { IDENTIFY_EVENT_TYPE, type CollectBody, type CollectEvent } from './event-schemas.ts';
 import { findVisitorLead, linkVisitorToLead, touchVisitor } from './visitors.ts';
@@ -50,7 +50,7 @@ export interface RecordEventsResult {
  * With identify events, in one transaction of its own
  * 1. upserts the visitor (first/last seen) — which also tells whether it is linked to a lead;
  * 2. applies `identify` events: find-or-create the lead like an inquiry would, link the visitor;
- * 3. inserts the batch in one statement, `on conflict (site_id, client_event_id) do nothing`,
+ * 3. inserts the batch in one statement, each event once per (site_id, client_event_id) (`lead_analytics_keys`),
  *    with the lead id already set for linked visitors;
  * 4. flags that lead for rescoring.
  * After the commit, the rescore and stitch wake-ups are sent (best-effort), then it returns.
@@ -106,14 +106,13 @@ export async function recordEvents({ em, queues, batcher, input, origin, userAge
       wakeups.push(await linkVisitorToLead(tem, { siteId: site.siteId, visitorId: input.visitor, leadId: lead.leadId }));
       leadId = lead.leadId;
     }
-    // The batch in one statement: the events travel as one jsonb parameter.
+    // The batch in one statement: the events travel as one jsonb parameter; replays are stored once (lead_analytics_keys).
     const inserted = await sql`
-      insert into lead_analytics
-        (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
-      select gen_random_uuid(), ${leadId}::uuid, e.type, e.value, e.ts, ${site.siteId}::uuid, ${input.visitor}, e.id, e.listing, e.url, e.props, ${now.toISOString()}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)
-      on conflict (site_id, client_event_id) do nothing`.execute(db(tem));
-    const affectedRows = Number(inserted.numAffectedRows ?? 0);
+      with ${eventInsertCtes(sql`
+        select e.*, ${site.siteId}::uuid as site, ${input.visitor}::text as visitor, ${leadId}::uuid as lead, ${now.toISOString()}::timestamptz as received
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)`)}
+      select 1 from ins`.execute(db(tem));
+    const affectedRows = inserted.rows.length;
     const changed = affectedRows > 0 || identities.length > 0;
     if (leadId && changed) wakeups.push(...(await markLeadsForRescore(tem, [leadId], lastAt)));
     return { leadId, stored: affectedRows, wakeups };
