@@ -5,6 +5,7 @@ import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import type { EventQuota } from '../sites/event-quota.ts';
 import { type IngestRequest, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import { type EventRow, eventInsertCtes, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
 import { isBotUserAgent } from './bots.ts';
@@ -58,9 +59,11 @@ export interface RecordEventsResult {
  * `identify` events are stored as rows of type `identify` (a timeline marker) without their
  * props: the contact data lives on the lead only.
  */
-export async function recordEvents({ em, queues, batcher, input, origin, userAgent, now, log }: IngestRequest & {
+export async function recordEvents({ em, queues, batcher, quota, input, origin, userAgent, now, log }: IngestRequest & {
   /** Group commit for requests without identify events; absent → each request is its own transaction. */
   batcher?: IngestBatcher;
+  /** The sites' daily event quotas (counted in memory): over it, 429 `quota_exceeded` and nothing stored. */
+  quota?: EventQuota;
   input: CollectBody;
 }): Promise<RecordEventsResult> {
   const site = await resolveIngestSite({ em, publicKey: input.site, origin });
@@ -71,6 +74,8 @@ export async function recordEvents({ em, queues, batcher, input, origin, userAge
     await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
     return { outcome: 'ignored_dnt', stored: 0, leadId: null };
   }
+
+  quota?.consume(site, input.events.length, now);
 
   const times = input.events.map((e) => clampEventTime(e.ts, now));
   const firstAt = new Date(Math.min(...times.map((t) => t.getTime())));

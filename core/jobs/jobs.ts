@@ -95,6 +95,10 @@ export const JOBS = {
   sweep: defineJob({ queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) }),
   /** Refresh stored scores as they decay (scheduled). */
   refreshScores: defineJob({ queue: 'maintenance', name: 'maintenance.refresh-scores', payload: z.object({}) }),
+  /** Create `lead_analytics`' month partitions ahead (scheduled; core/events/analytics-partitions.ts). */
+  analyticsPartitions: defineJob({ queue: 'maintenance', name: 'maintenance.partitions', payload: z.object({}) }),
+  /** Apply each site's event retention: drop whole old partitions, delete older rows per site, purge replay keys (scheduled). */
+  eventRetention: defineJob({ queue: 'maintenance', name: 'maintenance.retention', payload: z.object({}) }),
 };
 
 export type Jobs = typeof JOBS;

@@ -6,6 +6,10 @@ import { ownerColumn } from '../accounts/owner-column.ts';
 export interface SiteSettings {
   /** Honour Do-Not-Track / Global Privacy Control for anonymous events. Default true. */
   respectDnt: boolean;
+  /** Months its analytics events are kept; absent/null → EVENT_RETENTION_MONTHS (core/sites/event-retention.ts). */
+  retentionMonths?: number | null;
+  /** Analytics events accepted per UTC day; absent/null → DAILY_EVENT_QUOTA (core/sites/event-quota.ts). */
+  dailyEventQuota?: number | null;
 }
 
 export const DEFAULT_SITE_SETTINGS: SiteSettings = { respectDnt: true };

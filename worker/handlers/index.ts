@@ -1,6 +1,7 @@
 import type { QueueName } from '#core/jobs/queues.ts';
 import type { JobKey } from '#core/jobs/jobs.ts';
 import type { HandlerTable } from '../handler.ts';
+import { analyticsPartitionsHandler, eventRetentionHandler } from './analytics-maintenance.handler.ts';
 import { fireReminderHandler } from './fire-reminder.handler.ts';
 import { deliverWebhookHandler } from './deliver-webhook.handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
@@ -22,6 +23,8 @@ export const HANDLERS = {
   sendNotification: sendNotificationHandler,
   sendDigests: sendDigestsHandler,
   fireReminder: fireReminderHandler,
+  analyticsPartitions: analyticsPartitionsHandler,
+  eventRetention: eventRetentionHandler,
 } satisfies HandlerTable;
 
 /**
@@ -36,4 +39,6 @@ export const SCHEDULES: Partial<Record<JobKey, number>> = {
   sweep: 30_000,
   refreshScores: 60 * 60_000,
   sendDigests: 15 * 60_000,
+  analyticsPartitions: 6 * 60 * 60_000,
+  eventRetention: 60 * 60_000,
 };
