@@ -4,6 +4,7 @@ import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
 import { ConfirmDialog, useConfirmedAction } from '../components/confirm-dialog.tsx';
+import { QuotaNotice } from '../components/quota-notice.tsx';
 import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -67,6 +68,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
       />
 
       <div class="stack">
+        <QuotaNotice siteId={site.siteId} />
         <section class="card" aria-labelledby="install-title">
           <h2 id="install-title" class="card-title">
             Install
