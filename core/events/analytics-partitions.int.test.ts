@@ -11,7 +11,7 @@ import { WAIT } from '#test/env.ts';
 import { makeEvents, makeRealtor, makeSite, type Realtor, type TestSite } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
-import { ensureAnalyticsPartitions, listAnalyticsPartitions, monthStart, partitionName } from './analytics-partitions.ts';
+import { ensureAnalyticsPartitions, eventsPerDayQuery, listAnalyticsPartitions, monthStart, partitionName, partitionsScanned } from './analytics-partitions.ts';
 
 const ORIGIN = 'https://homes.example';
 const nextIp = ipSource(7);
@@ -71,6 +71,19 @@ describe('lead_analytics partitions', () => {
     expect(await partitionOf(current)).toBe(partitionName(monthStart(now)));
     expect(await partitionOf(previous)).toBe((await listAnalyticsPartitions(em())).some((p) => p.name === partitionName(monthStart(now, -1))) ? partitionName(monthStart(now, -1)) : 'lead_analytics_default');
     expect(await partitionOf(ancient)).toBe('lead_analytics_default');
+  });
+
+  it('a date-bounded dashboard query reads only the partitions of its months (EXPLAIN)', async () => {
+    const now = new Date();
+    const mid = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 10));
+    const oneMonth = await partitionsScanned(em(), eventsPerDayQuery(site.siteId, mid, new Date(mid.getTime() + 7 * 86_400_000)));
+    expect(oneMonth.partitions, oneMonth.plan).toEqual([partitionName(monthStart(now))]);
+    const twoMonths = await partitionsScanned(em(), eventsPerDayQuery(site.siteId, new Date(monthStart(now, 1).getTime() - 3 * 86_400_000), new Date(monthStart(now, 1).getTime() + 3 * 86_400_000)));
+    expect(twoMonths.partitions, twoMonths.plan).toEqual([partitionName(monthStart(now)), partitionName(monthStart(now, 1))].sort());
+    // Unbounded by date: every partition, the default one included.
+    const all = await partitionsScanned(em(), `select count(*) from lead_analytics where site_id = '${site.siteId}'`);
+    expect(all.partitions).toContain('lead_analytics_default');
+    expect(all.partitions.length).toBeGreaterThan(4);
   });
 
   it('stores each event of a replayed batch once, with one replay key each', async () => {

@@ -94,3 +94,22 @@ export async function dropAnalyticsPartitionsBefore(em: EntityManager, cutoff: D
   }
   return dropped;
 }
+
+/**
+ * The partitions of `lead_analytics` a query reads, from its EXPLAIN plan (planning-time pruning
+ * plus the ones the executor would still open): the proof that a date-bounded dashboard query
+ * prunes. `query` must be a complete statement with literal values (EXPLAIN cannot bind here).
+ */
+export async function partitionsScanned(em: EntityManager, query: string): Promise<{ partitions: string[]; plan: string }> {
+  const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (costs off) ${sql.raw(query)}`.execute(db(em));
+  const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+  const partitions = [...new Set(plan.match(/lead_analytics_(p\d{6}|default)\b/g) ?? [])].sort();
+  return { partitions, plan };
+}
+
+/** The dashboard's events-per-day query (analytics-summary.ts) for one site and [from, to), with literals, for `partitionsScanned`. */
+export function eventsPerDayQuery(siteId: string, from: Date, to: Date): string {
+  if (!/^[0-9a-f-]{36}$/i.test(siteId)) throw new Error('eventsPerDayQuery: a uuid is required');
+  return `select to_char(event_date at time zone 'UTC', 'YYYY-MM-DD') as day, event_type, count(*) from lead_analytics
+    where site_id = '${siteId}' and event_date >= '${from.toISOString()}' and event_date < '${to.toISOString()}' group by 1, 2 order by 1, 2`;
+}
