@@ -123,6 +123,9 @@ async function fanOut(ctx: ScenarioContext, receiver: BenchReceiver): Promise<Me
      from webhook_deliveries d join webhook_attempts a on a.delivery_id = d.delivery_id where d.endpoint_id = any($1::uuid[])`,
     [ids],
   );
+  // Deliveries still pending after the wait would keep the worker busy during the next scenario:
+  // deleting the endpoints deletes them (their jobs then find nothing to do).
+  for (const e of endpoints) await api(ctx, 'DELETE', `/v1/webhook-endpoints/${e.endpointId}`);
   const rate = done / seconds;
   ctx.log(`webhook: fan-out: ${done}/${total} delivered in ${seconds.toFixed(1)} s (${Math.round(rate)}/s), receiver got ${receiver.count - before}, ${logged.attempts} attempts logged for ${logged.deliveries} deliveries`);
   return [

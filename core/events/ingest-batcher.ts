@@ -37,9 +37,9 @@ export interface IngestItemOutcome {
   leadId: string | null;
 }
 
-/** Most requests one transaction carries. */
+/** Most requests one batch (one statement) carries. */
 export const INGEST_BATCH_MAX_ITEMS = 200;
-/** Batch transactions in flight at once (each holds one pooled connection). */
+/** Batch statements in flight at once (each holds one pooled connection). */
 export const INGEST_BATCH_MAX_CONCURRENT = 4;
 /** Retry-After on a 503 from a failed batch. */
 export const INGEST_RETRY_AFTER_SEC = 1;
