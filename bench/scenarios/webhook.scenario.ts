@@ -32,7 +32,7 @@ async function createEndpoint(ctx: ScenarioContext, url: string, eventTypes: str
 }
 
 async function inquiryLatency(ctx: ScenarioContext, receiver: BenchReceiver): Promise<Measurement[]> {
-  const count = Math.max(10, Math.round(INQUIRY_RATE * (ctx.options.quick ? 1.5 : ctx.options.loadSeconds)));
+  const count = Math.max(10, Math.round(INQUIRY_RATE * (ctx.options.quick ? 1 : ctx.options.loadSeconds)));
   const site = await api(ctx, 'POST', '/v1/sites', { name: 'Webhook bench site', allowedOrigins: [ORIGIN] });
   const { secret } = await createEndpoint(ctx, `${receiver.url}/inquiries`, ['inquiry.created']);
   const webhookAt = new Map<string, { at: number; valid: boolean }>();
@@ -109,7 +109,7 @@ async function fanOut(ctx: ScenarioContext, receiver: BenchReceiver): Promise<Me
   const started = performance.now();
   await Promise.all(endpoints.map((e) => api(ctx, 'POST', `/v1/webhook-endpoints/${e.endpointId}/recover`, { since })));
   const ids = endpoints.map((e) => e.endpointId);
-  const deadline = started + (ctx.options.quick ? 10_000 : 2 * WAIT_LIMIT_MS);
+  const deadline = started + (ctx.options.quick ? 5_000 : 2 * WAIT_LIMIT_MS);
   let done = 0;
   while (performance.now() < deadline) {
     const { rows } = await ctx.stack.pool.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where endpoint_id = any($1::uuid[]) and status = 'succeeded'`, [ids]);
@@ -130,7 +130,7 @@ async function fanOut(ctx: ScenarioContext, receiver: BenchReceiver): Promise<Me
   ctx.log(`webhook: fan-out: ${done}/${total} delivered in ${seconds.toFixed(1)} s (${Math.round(rate)}/s), receiver got ${receiver.count - before}, ${logged.attempts} attempts logged for ${logged.deliveries} deliveries`);
   return [
     measure({ name: 'webhook.fanout-throughput', metric: `deliveries/s from one worker process to a local receiver (${total} over ${FANOUT_ENDPOINTS} endpoints)`, value: rate, unit: 'deliveries/s', target: { on: 'value', op: '>=', threshold: 1000 } }),
-    measure({ name: 'webhook.fanout-unlogged', metric: 'deliveries not made within the wait (10 s quick, 120 s full), or made without a logged attempt', value: total - logged.deliveries, unit: 'deliveries', target: { on: 'value', op: '<=', threshold: 0 } }),
+    measure({ name: 'webhook.fanout-unlogged', metric: 'deliveries not made within the wait (5 s quick, 120 s full), or made without a logged attempt', value: total - logged.deliveries, unit: 'deliveries', target: { on: 'value', op: '<=', threshold: 0 } }),
   ];
 }
 
