@@ -40,7 +40,7 @@ export interface IngestItemOutcome {
 /** Most requests one batch (one statement) carries. */
 export const INGEST_BATCH_MAX_ITEMS = 200;
 /** Batch statements in flight at once (each holds one pooled connection). */
-export const INGEST_BATCH_MAX_CONCURRENT = 4;
+export const INGEST_BATCH_MAX_CONCURRENT = 2;
 /** Retry-After on a 503 from a failed batch. */
 export const INGEST_RETRY_AFTER_SEC = 1;
 
@@ -69,16 +69,17 @@ export async function writeIngestBatch(em: EntityManager, items: IngestBatchItem
       if (last > seen.last_seen_at) seen.last_seen_at = last;
     }
   }
+  let ord = 0;
   const rows = items.flatMap((item) => {
     const received = item.receivedAt.toISOString();
-    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, received }));
+    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, received, ord: ord++ }));
   });
   // Each statement takes its rows as one jsonb parameter (cheap to build and to plan, whatever
   // the batch size).
   const inserted = await sql<{ event: boolean; site_id: string; key: string; lead_id: string | null }>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as e(site uuid, visitor text, id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, received timestamptz)
+        as e(site uuid, visitor text, id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, received timestamptz, ord int)
     ), vis as (
       insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at)
       select v.site_id, v.visitor_id, v.first_seen_at, v.last_seen_at
@@ -117,7 +118,9 @@ export async function writeIngestBatch(em: EntityManager, items: IngestBatchItem
 
 /**
  * The CTEs that store events idempotently, given `source` (a select with the columns site,
- * visitor, id, type, value, listing, url, ts, props, received, lead): `src`, `keys` (the replay
+ * visitor, id, type, value, listing, url, ts, props, received, lead, and ord: the event's place in
+ * the request(s), the order rows are written in — and so the tie-break of equal times in a
+ * timeline, as before): `src`, `keys` (the replay
  * keys claimed, in key order), `ins` (the rows stored: site_id, client_event_id, lead_id) and
  * `flag` (the leads flagged for rescoring, `last_activity_at` moved forward). Follow with a
  * select from `ins`.
@@ -131,9 +134,12 @@ export function eventInsertCtes(source: RawBuilder<unknown>): RawBuilder<unknown
     ), ins as (
       insert into lead_analytics
         (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
-      select distinct on (s.site, s.id) gen_random_uuid(), s.lead, s.type, s.value, s.ts, s.site, s.visitor, s.id, s.listing, s.url, s.props, s.received
-      from src s join keys k on k.site_id = s.site and k.client_event_id = s.id
-      order by s.site, s.id
+      select gen_random_uuid(), d.lead, d.type, d.value, d.ts, d.site, d.visitor, d.id, d.listing, d.url, d.props, d.received
+      from (
+        select distinct on (s.site, s.id) s.* from src s join keys k on k.site_id = s.site and k.client_event_id = s.id
+        order by s.site, s.id, s.ord
+      ) d
+      order by d.ord
       returning site_id, client_event_id, lead_id, event_date
     ), flag as (
       update leads l

@@ -115,7 +115,7 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
     const inserted = await sql`
       with ${eventInsertCtes(sql`
         select e.*, ${site.siteId}::uuid as site, ${input.visitor}::text as visitor, ${leadId}::uuid as lead, ${now.toISOString()}::timestamptz as received
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)`)}
+        from jsonb_to_recordset(${JSON.stringify(rows.map((r, ord) => ({ ...r, ord })))}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, ord int)`)}
       select 1 from ins`.execute(db(tem));
     const affectedRows = inserted.rows.length;
     const changed = affectedRows > 0 || identities.length > 0;
