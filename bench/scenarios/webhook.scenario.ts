@@ -118,19 +118,28 @@ async function fanOut(ctx: ScenarioContext, receiver: BenchReceiver): Promise<Me
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = (performance.now() - started) / 1000;
-  const { rows: [logged] } = await ctx.stack.pool.query<{ attempts: number; deliveries: number }>(
-    `select count(a.*)::int as attempts, count(distinct d.delivery_id)::int as deliveries
+  // Every request the receiver got must have its attempt in webhook_attempts: the worker records
+  // it right after the answer, so give the ones in flight at the deadline a moment to land.
+  const countLogged = async () => (await ctx.stack.pool.query<{ attempts: number; deliveries: number }>(
+    `select count(*)::int as attempts, count(distinct d.delivery_id)::int as deliveries
      from webhook_deliveries d join webhook_attempts a on a.delivery_id = d.delivery_id where d.endpoint_id = any($1::uuid[])`,
     [ids],
-  );
+  )).rows[0];
+  let logged = await countLogged();
+  const settle = performance.now() + 5000;
+  while (logged.attempts < receiver.count - before && performance.now() < settle) {
+    await new Promise((r) => setTimeout(r, 100));
+    logged = await countLogged();
+  }
+  const received = receiver.count - before;
   // Deliveries still pending after the wait would keep the worker busy during the next scenario:
   // deleting the endpoints deletes them (their jobs then find nothing to do).
   for (const e of endpoints) await api(ctx, 'DELETE', `/v1/webhook-endpoints/${e.endpointId}`);
   const rate = done / seconds;
-  ctx.log(`webhook: fan-out: ${done}/${total} delivered in ${seconds.toFixed(1)} s (${Math.round(rate)}/s), receiver got ${receiver.count - before}, ${logged.attempts} attempts logged for ${logged.deliveries} deliveries`);
+  ctx.log(`webhook: fan-out: ${done}/${total} delivered in ${seconds.toFixed(1)} s (${Math.round(rate)}/s), receiver got ${received}, ${logged.attempts} attempts logged for ${logged.deliveries} deliveries`);
   return [
     measure({ name: 'webhook.fanout-throughput', metric: `deliveries/s from one worker process to a local receiver (${total} over ${FANOUT_ENDPOINTS} endpoints)`, value: rate, unit: 'deliveries/s', target: { on: 'value', op: '>=', threshold: 1000 } }),
-    measure({ name: 'webhook.fanout-unlogged', metric: 'deliveries not made within the wait (5 s quick, 120 s full), or made without a logged attempt', value: total - logged.deliveries, unit: 'deliveries', target: { on: 'value', op: '<=', threshold: 0 } }),
+    measure({ name: 'webhook.fanout-unlogged', metric: `requests the receiver got without an attempt logged in webhook_attempts (of ${received}; ${done} of ${total} deliveries done within the wait)`, value: Math.max(0, received - logged.attempts), unit: 'requests', target: { on: 'value', op: '<=', threshold: 0 } }),
   ];
 }
 
