@@ -118,15 +118,17 @@ async function fanOut(ctx: ScenarioContext, receiver: BenchReceiver): Promise<Me
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = (performance.now() - started) / 1000;
-  // Every request the receiver got must have its attempt in webhook_attempts: the worker records
-  // it right after the answer, so give the ones in flight at the deadline a moment to land.
+  // Every request the receiver got must have its attempt in webhook_attempts. Stop new claims
+  // (disable the endpoints), then let the attempts in flight land: the worker records each right
+  // after its answer.
+  await Promise.all(endpoints.map((e) => api(ctx, 'PATCH', `/v1/webhook-endpoints/${e.endpointId}`, { enabled: false })));
   const countLogged = async () => (await ctx.stack.pool.query<{ attempts: number; deliveries: number }>(
     `select count(*)::int as attempts, count(distinct d.delivery_id)::int as deliveries
      from webhook_deliveries d join webhook_attempts a on a.delivery_id = d.delivery_id where d.endpoint_id = any($1::uuid[])`,
     [ids],
   )).rows[0];
   let logged = await countLogged();
-  const settle = performance.now() + 5000;
+  const settle = performance.now() + 15_000;
   while (logged.attempts < receiver.count - before && performance.now() < settle) {
     await new Promise((r) => setTimeout(r, 100));
     logged = await countLogged();
