@@ -20,6 +20,7 @@ import { mountNotificationRoutes } from './routes/notifications.routes.ts';
 import { mountReminderRoutes } from './routes/reminders.routes.ts';
 import { mountScoringRoutes } from './routes/scoring.routes.ts';
 import { mountSiteRoutes } from './routes/sites.routes.ts';
+import { mountSiteQuotaRoutes } from './routes/site-quota.routes.ts';
 import { mountStaticRoutes } from './routes/static.routes.ts';
 import { mountWebhookRoutes } from './routes/webhooks.routes.ts';
 
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Koa {
   mountNotificationRoutes(routes);
   mountApiKeyRoutes(routes);
   mountSiteRoutes(routes, deps);
+  mountSiteQuotaRoutes(routes, deps);
   mountLeadRoutes(routes, deps);
   mountScoringRoutes(routes, deps);
   mountAnalyticsRoutes(routes, deps);

@@ -49,6 +49,10 @@ const ZEnv = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   /** Email send retries: whole seconds before attempt n+1 ("0,30,120,…"); tests compress it. */
   EMAIL_RETRY_SCHEDULE: ZWebhookRetrySchedule.default([0, 30, 120, 600, 1800, 3600]),
+  /** Months a site's analytics events are kept (a site may set its own, `settings.retentionMonths`). */
+  EVENT_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(13),
+  /** Analytics events one site may send per UTC day (a site may set its own, `settings.dailyEventQuota`); inquiries never count. */
+  DAILY_EVENT_QUOTA: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

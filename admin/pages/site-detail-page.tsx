@@ -4,6 +4,7 @@ import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
 import { ConfirmDialog, useConfirmedAction } from '../components/confirm-dialog.tsx';
+import { QuotaNotice } from '../components/quota-notice.tsx';
 import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -133,6 +134,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
       />
 
       <div class="stack">
+        <QuotaNotice siteId={site.siteId} />
         <InstallCheck site={site} status={status} onSiteChange={onChange} onRefresh={refresh} />
 
         <section class="card" aria-labelledby="install-title">

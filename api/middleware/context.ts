@@ -19,7 +19,7 @@ export type AppContext = Context & { state: RequestState };
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Request id, child logger, a forked EntityManager, and one access-log line per request. */
+/** Request id, child logger, a forked EntityManager (lazily), and one access-log line per request. */
 export function requestContext(deps: AppDeps) {
   // In development one line per request drowns everything else: they go to debug (LOG_LEVEL=debug shows them).
   const quiet = deps.config.NODE_ENV === 'development';
@@ -29,7 +29,16 @@ export function requestContext(deps: AppDeps) {
     const state = ctx.state as RequestState;
     state.requestId = requestId;
     state.log = deps.logger.child({ requestId });
-    state.em = deps.orm.em.fork() as EntityManager;
+    // Forked on first use: the beacon path (POST /v1/collect) never needs one of its own.
+    let em: EntityManager | undefined;
+    Object.defineProperty(state, 'em', {
+      configurable: true,
+      enumerable: true,
+      get: () => (em ??= deps.orm.em.fork() as EntityManager),
+      set: (value: EntityManager) => {
+        em = value;
+      },
+    });
     state.deps = deps;
     ctx.set('x-request-id', requestId);
     const started = performance.now();

@@ -7,6 +7,7 @@ import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-
 import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
 import { countRefusedOrigin, RefusedOriginError } from '#core/sites/blocked-origins.ts';
 import { AppError } from '#core/errors.ts';
+import { createEventQuota } from '#core/sites/event-quota.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
@@ -30,7 +31,7 @@ const ingestErrors = {
   404: { description: '`not_found`: unknown site key' },
   413: { description: '`payload_too_large`' },
   415: { description: '`unsupported_media_type`: send application/json or text/plain' },
-  429: { description: '`rate_limited`, with Retry-After' },
+  429: { description: '`rate_limited`, with Retry-After; on /v1/collect also `quota_exceeded`: the site\'s daily event quota is reached (Retry-After: until midnight UTC)' },
 };
 
 /**
@@ -47,6 +48,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
   const collectPerIp = shared('collect-ip', COLLECT_EVENTS_PER_IP_PER_MIN, 60);
   const collectPerSite = shared('collect-site', COLLECT_EVENTS_PER_SITE_PER_MIN, 60);
   const batcher = createIngestBatcher({ em: () => deps.orm.em.fork() as EntityManager, queues: deps.queues, logger });
+  const quota = createEventQuota({ redis, prefix, logger, config });
   const inquiriesPerIp = limiter('inquiries-ip', INQUIRIES_PER_IP_PER_10_MIN, 600);
   const inquiriesPerSite = limiter('inquiries-site', INQUIRIES_PER_SITE_PER_10_MIN, 600);
   // The install check counts requests refused for their Origin (one Redis command each, no Postgres).
@@ -74,7 +76,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       await collectPerIp.consume(ctx.ip, body.events.length);
       await collectPerSite.consume(body.site, body.events.length);
       const result = await recordEvents({
-        em: ctx.state.em, queues: deps.queues, batcher, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
+        em: ctx.state.em, queues: deps.queues, batcher, quota, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
       });
       originAllowed(ctx);
       ctx.state.log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');

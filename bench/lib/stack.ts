@@ -8,6 +8,8 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrateDatabase } from '../../core/db/migrate.ts';
+import { API_NODE_FLAGS } from '../../scripts/node-flags.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '../../test/smtp.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const LOG_DIR = fileURLToPath(new URL('../results/logs/', import.meta.url));
@@ -83,6 +85,8 @@ export interface Stack {
   worker: BenchProcess;
   /** A small pool on the bench database for counting and seeding. */
   pool: pg.Pool;
+  /** The local SMTP server the worker sends its emails to (SMTP_URL). */
+  smtp: TestSmtpServer;
   /** A realtor session (cookie + CSRF) for the admin API. */
   authed: Record<string, string>;
   userId: string;
@@ -93,12 +97,19 @@ export interface Stack {
 export async function startStack({ databaseUrl, redisUrl, logLevel }: { databaseUrl: string; redisUrl: string; logLevel: string }): Promise<Stack> {
   await resetDatabase(databaseUrl);
   const queuePrefix = `bench${Date.now()}`;
-  const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: logLevel, TRUST_PROXY: 'true', NODE_ENV: 'production', SESSION_SECRET: randomBytes(32).toString('hex') };
-  // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof": profile the API under load.
-  const apiArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // Emails go to a local SMTP server in this process; webhooks may go to local receivers.
+  const smtp = await startTestSmtpServer();
+  const env = {
+    DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: logLevel, TRUST_PROXY: 'true', NODE_ENV: 'production',
+    SESSION_SECRET: randomBytes(32).toString('hex'), SMTP_URL: smtp.url, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  };
+  // The API runs with the flags of `npm run api` (scripts/node-flags.ts). BENCH_API_NODE_ARGS adds
+  // more, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof": profile the API under load.
+  const apiArgs = [...API_NODE_FLAGS, ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const api = await startProcess('api', 'api/main.ts', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api listening', apiArgs);
   const worker = await startProcess('worker', 'worker/main.ts', env, 'worker started').catch(async (err) => {
     await stopProcess(api);
+    await smtp.close();
     throw err;
   });
   const base = `http://127.0.0.1:${api.port}`;
@@ -111,11 +122,11 @@ export async function startStack({ databaseUrl, redisUrl, logLevel }: { database
   const { csrfToken, user } = await signup.json();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   return {
-    base, databaseUrl, redisUrl, queuePrefix, api, worker, pool, userId: user.userId,
+    base, databaseUrl, redisUrl, queuePrefix, api, worker, pool, smtp, userId: user.userId,
     authed: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
     async stop() {
       await Promise.all([stopProcess(api), stopProcess(worker)]);
-      await pool.end();
+      await Promise.all([pool.end(), smtp.close()]);
     },
   };
 }

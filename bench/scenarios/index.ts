@@ -6,9 +6,16 @@
 // returns one `measure(...)` per target; load goes through `runLoad` (lib/load.ts, a separate
 // process). Nothing here fakes a scenario that is not written yet.
 import { dashboardScenario } from './dashboard.scenario.ts';
-import { ingestScenario } from './ingest.scenario.ts';
 import type { Scenario } from './scenario.ts';
 import { widgetScenario } from './widget.scenario.ts';
+import { ingestScenario } from './ingest.scenario.ts';
+import { webhookScenario } from './webhook.scenario.ts';
+import { rescoreScenario } from './rescore.scenario.ts';
 
-export const SCENARIOS: Scenario[] = [widgetScenario, ingestScenario];
+// One line each, so scenarios added in parallel merge cleanly.
+export const SCENARIOS: Scenario[] = [];
+SCENARIOS.push(widgetScenario);
+SCENARIOS.push(ingestScenario); // also memory.api-rss: the API's RSS under the ingest load
+SCENARIOS.push(webhookScenario);
+SCENARIOS.push(rescoreScenario);
 SCENARIOS.push(dashboardScenario);

@@ -3,6 +3,7 @@
 // answers 202 (the ceiling) and (b) a naive handler doing one ORM insert per request. Each runs
 // as its own process; the load generator is another one. Afterwards every event answered 202
 // is looked up in Postgres. The API's RSS is sampled during its load: memory.api-rss.
+import { writeFile } from 'node:fs/promises';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.ts';
 import { readRssMb, startProcess, stopProcess } from '../lib/stack.ts';
 import { measure, type Scenario, type ScenarioContext } from './scenario.ts';
@@ -112,6 +113,20 @@ export const ingestScenario: Scenario = {
     if (lost !== 0) ctx.log(`ingest: ASSERTION FAILED: ${lost} events answered 202 are not in Postgres`);
     const non202 = api.result.requests - (api.result.statusCodes['202'] ?? 0);
 
+    // Partition pruning: the dashboard's events-per-day query over the last 7 days of one site.
+    // A 7-day range touches at most two month partitions; the plan goes to bench/results/.
+    const { rows: [one] } = await stack.pool.query<{ site_id: string }>('select site_id from lead_analytics limit 1');
+    const to = new Date();
+    const from = new Date(to.getTime() - 7 * 86_400_000);
+    const query = `select to_char(event_date at time zone 'UTC', 'YYYY-MM-DD') as day, event_type, count(*) from lead_analytics
+    where site_id = '${one.site_id}' and event_date >= '${from.toISOString()}' and event_date < '${to.toISOString()}' group by 1, 2 order by 1, 2`;
+    const { rows: planRows } = await stack.pool.query<{ 'QUERY PLAN': string }>(`explain (analyze, costs off, timing off) ${query}`);
+    const plan = planRows.map((r) => r['QUERY PLAN']).join('\n');
+    const scanned = [...new Set(plan.match(/lead_analytics_(p\d{6}|default)\b/g) ?? [])].sort();
+    const { rows: [parts] } = await stack.pool.query<{ n: number }>(`select count(*)::int as n from pg_inherits i join pg_class p on p.oid = i.inhparent where p.relname = 'lead_analytics'`);
+    await writeFile(new URL('../results/partition-pruning.txt', import.meta.url), `-- ${parts.n} partitions of lead_analytics; this query reads ${scanned.join(', ')}\n${query};\n\n${plan}\n`);
+    ctx.log(`ingest: a 7-day events-per-day query reads ${scanned.length} of ${parts.n} partitions (${scanned.join(', ')}); plan in bench/results/partition-pruning.txt`);
+
     const rps = api.result.reqPerSec;
     return [
       measure({ name: 'ingest.throughput-vs-bare-koa', metric: 'POST /v1/collect req/s ÷ bare Koa req/s', value: rps, unit: 'req/s', baseline: bareRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 0.3 } }),
@@ -120,6 +135,7 @@ export const ingestScenario: Scenario = {
       measure({ name: 'ingest.latency-p50', metric: 'p50 latency at 50 connections (reported with the p99 target)', value: api.result.latencyMs.p50, unit: 'ms', target: { on: 'value', op: '<', threshold: 50 } }),
       measure({ name: 'ingest.lost-events', metric: `events answered 202 but missing in Postgres (of ${accepted.length})`, value: lost, unit: 'events', target: { on: 'value', op: '<=', threshold: 0 } }),
       measure({ name: 'ingest.non-202', metric: 'answers other than 202 (errors, 429, 5xx)', value: non202 + api.result.errors, unit: 'requests', target: { on: 'value', op: '<=', threshold: 0 } }),
+      measure({ name: 'ingest.partition-pruning', metric: `lead_analytics partitions a 7-day dashboard query reads (of ${parts.n}; EXPLAIN in bench/results/partition-pruning.txt)`, value: scanned.length, unit: 'partitions', target: { on: 'value', op: '<=', threshold: 2 } }),
       measure({ name: 'memory.api-rss', metric: 'API process peak RSS under the ingest load', value: api.peakRssMb ?? 0, unit: 'MB', target: { on: 'value', op: '<', threshold: 200 } }),
     ];
   },

@@ -4,6 +4,7 @@ import { SessionSchema } from '../accounts/session.entity.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { NotificationPreferencesSchema } from '../email/notification-preferences.entity.ts';
 import { LeadAnalyticSchema } from '../events/lead-analytic.entity.ts';
+import { LeadAnalyticKeySchema } from '../events/lead-analytic-key.entity.ts';
 import { VisitorSchema } from '../events/visitor.entity.ts';
 import { InquirySchema } from '../inquiries/inquiry.entity.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
@@ -52,4 +53,5 @@ export const ENTITIES = [
   AnalyticsDailySchema,
   AnalyticsDailyTotalSchema,
   AnalyticsRollupStateSchema,
+  LeadAnalyticKeySchema,
 ];

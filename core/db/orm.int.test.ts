@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('a Postgres that never answers', () => {
   it(`fails a query after ${DB_CONNECT_TIMEOUT_MS / 1000} s with an error the API answers 503 to`, { timeout: DB_CONNECT_TIMEOUT_MS + 20_000 }, async () => {
     const { port } = silent.address() as AddressInfo;
-    const orm = await initOrm(`postgresql://postgres@127.0.0.1:${port}/porchlight`, { connect: false });
+    const orm = await initOrm(`postgresql://postgres@127.0.0.1:${port}/porchlight`);
     try {
       const started = Date.now();
       const err = await orm.em.fork().getConnection().execute('select 1').then(() => null, (e: unknown) => e);

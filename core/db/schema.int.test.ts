@@ -32,7 +32,7 @@ describe('database schema', () => {
     const names = rows.map((r) => r.indexname);
     expect(names).toEqual(expect.arrayContaining([
       'leads_user_score_index', 'leads_user_activity_index', 'leads_user_email_unique', 'leads_user_phone_unique',
-      'lead_analytics_site_visitor_index', 'lead_analytics_lead_date_index', 'lead_analytics_site_client_event_unique',
+      'lead_analytics_site_visitor_index', 'lead_analytics_lead_date_index', 'lead_analytics_keys_pkey',
       'follow_up_reminders_pending_due_index', 'webhook_deliveries_pending_index', 'sites_public_key_unique',
     ]));
   });

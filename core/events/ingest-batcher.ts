@@ -1,12 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { db } from '../db/kysely.ts';
-import { transactionalWithRetry } from '../db/transactional-retry.ts';
+import { isRetryableTransactionError, TRANSACTION_ATTEMPTS } from '../db/transactional-retry.ts';
 import { AppError } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
-import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
+import { createWakeup, enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import type { Logger } from '../logger.ts';
-import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 
 /** One event as it goes into `lead_analytics` (times as ISO strings). */
 export interface EventRow {
@@ -38,21 +37,23 @@ export interface IngestItemOutcome {
   leadId: string | null;
 }
 
-/** Most requests one transaction carries. */
+/** Most requests one batch (one statement) carries. */
 export const INGEST_BATCH_MAX_ITEMS = 200;
-/** Batch transactions in flight at once (each holds one pooled connection). */
+/** Batch statements in flight at once (each holds one pooled connection). */
 export const INGEST_BATCH_MAX_CONCURRENT = 2;
 /** Retry-After on a 503 from a failed batch. */
 export const INGEST_RETRY_AFTER_SEC = 1;
 
 /**
- * Writes the items in the caller's transaction, a few statements for the whole lot:
+ * Writes the items in ONE statement (data-modifying CTEs; atomic on its own, so the batcher runs
+ * it without BEGIN/COMMIT: one round trip per batch; inside a caller's transaction it joins it):
  * 1. upserts every visitor once (first/last seen), in (site, visitor) order so two batches lock
  *    visitor rows in the same order, and learns which are linked to a lead;
- * 2. inserts every event in one statement (`on conflict (site_id, client_event_id) do nothing`:
- *    replays and duplicates within the batch are stored once), with the lead id already set;
- * 3. flags the leads that got new events for rescoring (visitors first, then leads: the lock
- *    order of visitors.ts).
+ * 2. claims every event's replay key in `lead_analytics_keys` (site_id, client_event_id), in key
+ *    order, `on conflict do nothing`: replays and duplicates within the batch are stored once
+ *    (the partitioned `lead_analytics` cannot carry that unique constraint, see the migration);
+ * 3. inserts the events whose key was new, with the lead id already set;
+ * 4. flags the leads that got new events for rescoring (and moves `last_activity_at` forward).
  * Returns each item's outcome (same order) and the wake-ups to send after the commit.
  */
 export async function writeIngestBatch(em: EntityManager, items: IngestBatchItem[]): Promise<{ outcomes: IngestItemOutcome[]; wakeups: Wakeup[] }> {
@@ -68,60 +69,85 @@ export async function writeIngestBatch(em: EntityManager, items: IngestBatchItem
       if (last > seen.last_seen_at) seen.last_seen_at = last;
     }
   }
-  // Each statement takes its rows as one jsonb parameter (cheap to build and to plan, whatever
-  // the batch size). Visitors go in a fixed order, so concurrent batches lock them in the same
-  // order; events keep the requests' order (a replay racing its original can deadlock, which
-  // transactionalWithRetry re-runs).
-  const linked = await sql<{ site_id: string; visitor_id: string; lead_id: string | null }>`
-    insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at)
-    select v.site_id, v.visitor_id, v.first_seen_at, v.last_seen_at
-    from jsonb_to_recordset(${JSON.stringify([...visitors.values()])}::jsonb)
-      as v(site_id uuid, visitor_id text, first_seen_at timestamptz, last_seen_at timestamptz)
-    order by v.site_id, v.visitor_id
-    on conflict (site_id, visitor_id) do update
-      set first_seen_at = least(visitors.first_seen_at, excluded.first_seen_at),
-          last_seen_at = greatest(visitors.last_seen_at, excluded.last_seen_at)
-    returning site_id, visitor_id, lead_id`.execute(db(em));
-  const leadOf = new Map(linked.rows.map((v) => [`${v.site_id} ${v.visitor_id}`, v.lead_id ?? null]));
-
+  let ord = 0;
   const rows = items.flatMap((item) => {
-    const lead = leadOf.get(`${item.siteId} ${item.visitorId}`) ?? null;
     const received = item.receivedAt.toISOString();
-    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, lead, received }));
+    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, received, ord: ord++ }));
   });
-  const inserted = await sql<{ site_id: string; client_event_id: string; lead_id: string | null; event_date: string }>`
-    insert into lead_analytics
-      (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
-    select gen_random_uuid(), e.lead, e.type, e.value, e.ts, e.site, e.visitor, e.id, e.listing, e.url, e.props, e.received
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as e(site uuid, visitor text, lead uuid, id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, received timestamptz)
-    on conflict (site_id, client_event_id) do nothing
-    returning site_id, client_event_id, lead_id`.execute(db(em));
+  // Each statement takes its rows as one jsonb parameter (cheap to build and to plan, whatever
+  // the batch size).
+  const inserted = await sql<{ event: boolean; site_id: string; key: string; lead_id: string | null }>`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as e(site uuid, visitor text, id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, received timestamptz, ord int)
+    ), vis as (
+      insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at)
+      select v.site_id, v.visitor_id, v.first_seen_at, v.last_seen_at
+      from jsonb_to_recordset(${JSON.stringify([...visitors.values()])}::jsonb)
+        as v(site_id uuid, visitor_id text, first_seen_at timestamptz, last_seen_at timestamptz)
+      order by v.site_id, v.visitor_id
+      on conflict (site_id, visitor_id) do update
+        set first_seen_at = least(visitors.first_seen_at, excluded.first_seen_at),
+            last_seen_at = greatest(visitors.last_seen_at, excluded.last_seen_at)
+      returning site_id, visitor_id, lead_id
+    ), ${eventInsertCtes(sql`select i.*, vis.lead_id as lead from input i join vis on vis.site_id = i.site and vis.visitor_id = i.visitor`)}
+    select true as event, site_id, client_event_id::text as key, lead_id from ins
+    union all
+    select false, site_id, visitor_id, lead_id from vis`.execute(db(em));
 
+  const leadOf = new Map<string, string | null>();
   // Attribute each stored row to the first item that carried it (for the per-request count).
   const owner = new Map<string, number>();
   items.forEach((item, i) => {
     for (const r of item.rows) if (!owner.has(`${item.siteId} ${r.id}`)) owner.set(`${item.siteId} ${r.id}`, i);
   });
   const stored = items.map(() => 0);
+  const flagged = new Set<string>();
   for (const row of inserted.rows) {
-    const i = owner.get(`${row.site_id} ${row.client_event_id}`);
+    if (!row.event) {
+      leadOf.set(`${row.site_id} ${row.key}`, row.lead_id);
+      continue;
+    }
+    const i = owner.get(`${row.site_id} ${row.key}`);
     if (i !== undefined) stored[i]++;
+    if (row.lead_id) flagged.add(row.lead_id);
   }
-
-  // Leads that got new events, each with its latest activity.
-  const activity = new Map<string, Date>();
-  items.forEach((item, i) => {
-    const lead = leadOf.get(`${item.siteId} ${item.visitorId}`);
-    if (!lead || !stored[i]) return;
-    const prev = activity.get(lead);
-    if (!prev || item.lastAt > prev) activity.set(lead, item.lastAt);
-  });
-  const wakeups: Wakeup[] = [];
-  for (const [leadId, at] of [...activity.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    wakeups.push(...(await markLeadsForRescore(em, [leadId], at)));
-  }
+  const wakeups = [...flagged].sort().map((leadId) => createWakeup('scoreLead', { leadId }));
   return { outcomes: items.map((item, i) => ({ stored: stored[i], leadId: leadOf.get(`${item.siteId} ${item.visitorId}`) ?? null })), wakeups };
+}
+
+/**
+ * The CTEs that store events idempotently, given `source` (a select with the columns site,
+ * visitor, id, type, value, listing, url, ts, props, received, lead, and ord: the event's place in
+ * the request(s), the order rows are written in — and so the tie-break of equal times in a
+ * timeline, as before): `src`, `keys` (the replay
+ * keys claimed, in key order), `ins` (the rows stored: site_id, client_event_id, lead_id) and
+ * `flag` (the leads flagged for rescoring, `last_activity_at` moved forward). Follow with a
+ * select from `ins`.
+ */
+export function eventInsertCtes(source: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`src as (${source}), keys as (
+      insert into lead_analytics_keys (site_id, client_event_id, received_at)
+      select s.site, s.id, min(s.received) from src s group by s.site, s.id order by s.site, s.id
+      on conflict do nothing
+      returning site_id, client_event_id
+    ), ins as (
+      insert into lead_analytics
+        (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
+      select gen_random_uuid(), d.lead, d.type, d.value, d.ts, d.site, d.visitor, d.id, d.listing, d.url, d.props, d.received
+      from (
+        select distinct on (s.site, s.id) s.* from src s join keys k on k.site_id = s.site and k.client_event_id = s.id
+        order by s.site, s.id, s.ord
+      ) d
+      order by d.ord
+      returning site_id, client_event_id, lead_id, event_date
+    ), flag as (
+      update leads l
+      set needs_rescore = true, updated_at = now(), last_activity_at = greatest(coalesce(l.last_activity_at, a.at), a.at)
+      from (select lead_id, max(event_date) as at from ins where lead_id is not null group by lead_id) a
+      where l.lead_id = a.lead_id
+      returning l.lead_id
+    )`;
 }
 
 export interface IngestBatcherStats {
@@ -143,6 +169,16 @@ export interface IngestBatcher {
 function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58)/.test(code);
+}
+
+async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
+    }
+  }
 }
 
 interface Pending {
@@ -177,7 +213,9 @@ export function createIngestBatcher({ em, queues, logger, maxItems = INGEST_BATC
     new AppError('unavailable', 'The events could not be stored; retry shortly', undefined, { 'Retry-After': String(INGEST_RETRY_AFTER_SEC) });
 
   async function commit(batch: Pending[]): Promise<void> {
-    const { outcomes, wakeups } = await transactionalWithRetry(em(), (tem) => writeIngestBatch(tem, batch.map((p) => p.item)));
+    // One statement, atomic on its own: no BEGIN/COMMIT round trips. Re-run if it lost a race (deadlock).
+    const items = batch.map((p) => p.item);
+    const { outcomes, wakeups } = await withRetry(() => writeIngestBatch(em(), items));
     stats.batches++;
     stats.items += batch.length;
     await enqueueAfterCommit(queues, wakeups, logger).catch((err) => logger.warn({ err }, 'could not send ingest wake-ups; the sweeper will'));

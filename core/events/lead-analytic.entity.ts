@@ -7,6 +7,12 @@ import { SiteSchema } from '../sites/site.entity.ts';
  * One analytics event (seed table `lead_analytics`; seed columns kept). `lead_id` stays
  * null until the visitor is identified, then stitching fills it in. The big table:
  * reads go through the (site_id, visitor_id) and (lead_id, event_date) indexes.
+ *
+ * Partitioned by month of `event_date` (migration Migration20261129111500; the worker's
+ * `maintenance.partitions` creates months ahead, retention drops old ones). The ORM does not
+ * manage the partitioning (no `partitionBy` here: MikroORM leaves it alone and ignores the
+ * partitions). Its primary key includes the partition key, as PostgreSQL requires; the replay
+ * guard (site_id, client_event_id) lives in `lead_analytics_keys` (lead-analytic-key.entity.ts).
  */
 export const LeadAnalyticSchema = defineEntity({
   name: 'LeadAnalytic',
@@ -17,17 +23,16 @@ export const LeadAnalyticSchema = defineEntity({
     eventType: p.string().length(50),
     /** VARCHAR as in the seed; 500 is the longest value the collect API accepts. */
     eventValue: p.string().length(500).nullable(),
-    eventDate: createdAtColumn(),
+    eventDate: createdAtColumn().primary(),
     site: () => p.manyToOne(SiteSchema).deleteRule('cascade'),
     visitorId: p.string().length(64).nullable(),
-    /** The browser's event id: a replayed batch stores each event once. */
+    /** The browser's event id: a replayed batch stores each event once (see `lead_analytics_keys`). */
     clientEventId: p.uuid().nullable(),
     listingRef: p.string().length(200).nullable(),
     pageUrl: p.string().length(2048).nullable(),
     props: p.json<Record<string, string | number | boolean | null>>().nullable(),
     receivedAt: createdAtColumn(),
   },
-  uniques: [{ name: 'lead_analytics_site_client_event_unique', properties: ['site', 'clientEventId'] }],
   indexes: [
     { name: 'lead_analytics_site_visitor_index', properties: ['site', 'visitorId'] },
     { name: 'lead_analytics_lead_date_index', expression: 'create index "lead_analytics_lead_date_index" on "lead_analytics" ("lead_id", "event_date" desc)' },

@@ -6,8 +6,9 @@ import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import { recordReportedContacts } from '../leads/reported-contacts.ts';
+import type { EventQuota } from '../sites/event-quota.ts';
 import { type IngestRequest, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
-import { type EventRow, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
+import { type EventRow, eventInsertCtes, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
 import { isBotUserAgent } from './bots.ts';
 import { IDENTIFY_EVENT_TYPE, type CollectBody, type CollectEvent } from './event-schemas.ts';
 import { findVisitorLead, linkVisitorToLead, touchVisitor } from './visitors.ts';
@@ -53,7 +54,7 @@ export interface RecordEventsResult {
  * 2. applies `identify` events: find-or-create the lead like an inquiry would; link the visitor
  *    only to a lead the identify created — one naming an existing lead is recorded beside it as
  *    a reported contact, and the visitor's browsing is not attached;
- * 3. inserts the batch in one statement, `on conflict (site_id, client_event_id) do nothing`,
+ * 3. inserts the batch in one statement, each event once per (site_id, client_event_id) (`lead_analytics_keys`),
  *    with the lead id already set for linked visitors;
  * 4. flags that lead for rescoring.
  * After the commit, the rescore and stitch wake-ups are sent (best-effort), then it returns.
@@ -61,9 +62,11 @@ export interface RecordEventsResult {
  * `identify` events are stored as rows of type `identify` (a timeline marker) without their
  * props: the contact data lives on the lead only.
  */
-export async function recordEvents({ em, queues, batcher, input, origin, userAgent, now, log }: IngestRequest & {
+export async function recordEvents({ em, queues, batcher, quota, input, origin, userAgent, now, log }: IngestRequest & {
   /** Group commit for requests without identify events; absent → each request is its own transaction. */
   batcher?: IngestBatcher;
+  /** The sites' daily event quotas (counted in memory): over it, 429 `quota_exceeded` and nothing stored. */
+  quota?: EventQuota;
   input: CollectBody;
 }): Promise<RecordEventsResult> {
   const site = await resolveIngestSite({ em, publicKey: input.site, origin });
@@ -74,6 +77,8 @@ export async function recordEvents({ em, queues, batcher, input, origin, userAge
     await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
     return { outcome: 'ignored_dnt', stored: 0, leadId: null };
   }
+
+  quota?.consume(site, input.events.length, now);
 
   const times = input.events.map((e) => clampEventTime(e.ts, now));
   const firstAt = new Date(Math.min(...times.map((t) => t.getTime())));
@@ -117,14 +122,13 @@ export async function recordEvents({ em, queues, batcher, input, origin, userAge
         await recordReportedContacts(tem, { userId: site.userId, leadId: lead.leadId, siteId: site.siteId, source: 'identify', visitorId: input.visitor, details: claimed, now });
       }
     }
-    // The batch in one statement: the events travel as one jsonb parameter.
+    // The batch in one statement: the events travel as one jsonb parameter; replays are stored once (lead_analytics_keys).
     const inserted = await sql`
-      insert into lead_analytics
-        (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
-      select gen_random_uuid(), ${leadId}::uuid, e.type, e.value, e.ts, ${site.siteId}::uuid, ${input.visitor}, e.id, e.listing, e.url, e.props, ${now.toISOString()}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb)
-      on conflict (site_id, client_event_id) do nothing`.execute(db(tem));
-    const affectedRows = Number(inserted.numAffectedRows ?? 0);
+      with ${eventInsertCtes(sql`
+        select e.*, ${site.siteId}::uuid as site, ${input.visitor}::text as visitor, ${leadId}::uuid as lead, ${now.toISOString()}::timestamptz as received
+        from jsonb_to_recordset(${JSON.stringify(rows.map((r, ord) => ({ ...r, ord })))}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, ord int)`)}
+      select 1 from ins`.execute(db(tem));
+    const affectedRows = inserted.rows.length;
     const changed = affectedRows > 0 || identities.length > 0;
     if (leadId && changed) wakeups.push(...(await markLeadsForRescore(tem, [leadId], lastAt)));
     return { leadId, stored: affectedRows, wakeups };

@@ -97,6 +97,10 @@ export const JOBS = {
   refreshScores: defineJob({ queue: 'maintenance', name: 'maintenance.refresh-scores', payload: z.object({}) }),
   /** Count newly received analytics events into the daily rollups and upsert their listings (scheduled; safe to overlap). */
   rollupAnalytics: defineJob({ queue: 'maintenance', name: 'analytics.rollup', payload: z.object({}) }),
+  /** Create `lead_analytics`' month partitions ahead (scheduled; core/events/analytics-partitions.ts). */
+  analyticsPartitions: defineJob({ queue: 'maintenance', name: 'maintenance.partitions', payload: z.object({}) }),
+  /** Apply each site's event retention: drop whole old partitions, delete older rows per site, purge replay keys (scheduled). */
+  eventRetention: defineJob({ queue: 'maintenance', name: 'maintenance.retention', payload: z.object({}) }),
 };
 
 export type Jobs = typeof JOBS;

@@ -29,7 +29,14 @@ export type CreateSiteBody = z.infer<typeof ZCreateSiteBody>;
 export const ZUpdateSiteBody = z.strictObject({
   name: safeText(z.string().trim().min(1, 'Name is required').max(SITE_NAME_MAX_CHARS)).optional(),
   allowedOrigins: ZOrigins.optional(),
-  settings: z.strictObject({ respectDnt: z.boolean().optional(), requireConsent: z.boolean().optional() }).optional(),
+  settings: z.strictObject({
+    respectDnt: z.boolean().optional(),
+    requireConsent: z.boolean().optional(),
+    /** Months its analytics events are kept; null → the server's default (EVENT_RETENTION_MONTHS). */
+    retentionMonths: z.number().int().min(1).max(120).nullable().optional(),
+    /** Analytics events accepted per UTC day; null → the server's default (DAILY_EVENT_QUOTA). */
+    dailyEventQuota: z.number().int().min(1).max(100_000_000).nullable().optional(),
+  }).optional(),
   enabled: z.boolean().optional(),
 });
 export type UpdateSiteBody = z.infer<typeof ZUpdateSiteBody>;
@@ -39,7 +46,7 @@ export const ZSiteJson = z.object({
   name: z.string(),
   publicKey: z.string(),
   allowedOrigins: z.array(z.string()),
-  settings: z.object({ respectDnt: z.boolean(), requireConsent: z.boolean() }),
+  settings: z.object({ respectDnt: z.boolean(), requireConsent: z.boolean(), retentionMonths: z.number().int().nullable().optional(), dailyEventQuota: z.number().int().nullable().optional() }),
   enabled: z.boolean(),
   lastEventAt: z.iso.datetime().nullable(),
   createdAt: z.iso.datetime(),
@@ -70,3 +77,12 @@ export const ZInstallStatusJson = z.object({
 export const ZAddOriginBody = z.strictObject({ origin: ZOrigin });
 
 export const ZTestInquiryJson = z.object({ leadId: z.uuid(), inquiryId: z.uuid().nullable(), origin: z.string() });
+
+/** GET /v1/sites/:id/quota: today's event quota use (core/sites/event-quota.ts) and the retention in force. */
+export const ZSiteQuotaJson = z.object({
+  dailyEventQuota: z.number().int(),
+  usedToday: z.number().int(),
+  reachedAt: z.iso.datetime().nullable(),
+  resetsAt: z.iso.datetime(),
+  retentionMonths: z.number().int(),
+});

@@ -8,6 +8,10 @@ export interface SiteSettings {
   respectDnt: boolean;
   /** `POST /v1/inquiries` requires `consent: true` (400 otherwise), as the widget's form does. Default true (docs/consent.md). */
   requireConsent: boolean;
+  /** Months its analytics events are kept; absent/null → EVENT_RETENTION_MONTHS (core/sites/event-retention.ts). */
+  retentionMonths?: number | null;
+  /** Analytics events accepted per UTC day; absent/null → DAILY_EVENT_QUOTA (core/sites/event-quota.ts). */
+  dailyEventQuota?: number | null;
 }
 
 export const DEFAULT_SITE_SETTINGS: SiteSettings = { respectDnt: true, requireConsent: true };

@@ -2,6 +2,7 @@ import type { QueueName } from '#core/jobs/queues.ts';
 import type { JobKey } from '#core/jobs/jobs.ts';
 import type { HandlerTable } from '../handler.ts';
 import { ROLLUP_EVERY_MS } from '#core/analytics/rollup-events.ts';
+import { analyticsPartitionsHandler, eventRetentionHandler } from './analytics-maintenance.handler.ts';
 import { fireReminderHandler } from './fire-reminder.handler.ts';
 import { deliverWebhookHandler } from './deliver-webhook.handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
@@ -25,6 +26,8 @@ export const HANDLERS = {
   sendDigests: sendDigestsHandler,
   fireReminder: fireReminderHandler,
   rollupAnalytics: rollupAnalyticsHandler,
+  analyticsPartitions: analyticsPartitionsHandler,
+  eventRetention: eventRetentionHandler,
 } satisfies HandlerTable;
 
 /**
@@ -40,4 +43,6 @@ export const SCHEDULES: Partial<Record<JobKey, number>> = {
   refreshScores: 60 * 60_000,
   sendDigests: 15 * 60_000,
   rollupAnalytics: ROLLUP_EVERY_MS,
+  analyticsPartitions: 6 * 60 * 60_000,
+  eventRetention: 60 * 60_000,
 };

@@ -1,0 +1,171 @@
+// lead_analytics partitioned by month: rows land in their month's partition, replays are stored
+// once (lead_analytics_keys), the worker's partition job creates months ahead (moving rows out
+// of the default partition), and retention drops whole partitions and deletes per site.
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { enqueue } from '#core/jobs/queues.ts';
+import { applyEventRetention, monthsBefore } from '#core/sites/event-retention.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { WAIT } from '#test/env.ts';
+import { makeEvents, makeRealtor, makeSite, type Realtor, type TestSite } from '#test/factories.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { ensureAnalyticsPartitions, eventsPerDayQuery, listAnalyticsPartitions, monthStart, partitionName, partitionsScanned } from './analytics-partitions.ts';
+
+const ORIGIN = 'https://homes.example';
+const nextIp = ipSource(7);
+
+let server: TestServer;
+let worker: TestWorker;
+let realtor: Realtor;
+let site: TestSite;
+
+const em = () => server.orm.em.fork() as EntityManager;
+
+async function partitionOf(analyticId: string): Promise<string> {
+  const [row] = await server.sql<{ part: string }>('select tableoid::regclass::text as part from lead_analytics where analytic_id = $1', [analyticId]);
+  return row.part;
+}
+
+async function runJob(key: 'analyticsPartitions' | 'eventRetention') {
+  const jobId = `${key}-${randomUUID()}`;
+  await enqueue(server.queues, key, {}, { jobId });
+  return vi.waitFor(async () => {
+    const job = await server.queues.maintenance.getJob(jobId);
+    expect(job?.finishedOn, `${key} finished`).toBeTruthy();
+    expect(job?.failedReason).toBeUndefined();
+    return job!;
+  }, WAIT);
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ TRUST_PROXY: 'true' });
+  worker = await startTestWorker(server);
+  realtor = await makeRealtor(server);
+  site = await makeSite(realtor, { allowedOrigins: [ORIGIN] });
+});
+afterAll(async () => {
+  await worker.close();
+  await server.close();
+});
+
+describe('lead_analytics partitions', () => {
+  it('has month partitions from this month to three months ahead, plus a default one', async () => {
+    const names = (await listAnalyticsPartitions(em())).map((p) => p.name);
+    const now = new Date();
+    for (let i = 0; i <= 3; i++) expect(names).toContain(partitionName(monthStart(now, i)));
+    const [row] = await server.sql<{ n: number }>(`select count(*)::int as n from pg_class where relname = 'lead_analytics_default'`);
+    expect(row.n).toBe(1);
+  });
+
+  it('stores each row in the partition of its event_date month (the default one outside them)', async () => {
+    const now = new Date();
+    const lastMonthDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0, 23, 59, 59));
+    const farPast = new Date(Date.UTC(2001, 0, 15));
+    const [current, previous, ancient] = await makeEvents(server, [
+      { siteId: site.siteId, at: now },
+      { siteId: site.siteId, at: lastMonthDay },
+      { siteId: site.siteId, at: farPast },
+    ]);
+    expect(await partitionOf(current)).toBe(partitionName(monthStart(now)));
+    expect(await partitionOf(previous)).toBe((await listAnalyticsPartitions(em())).some((p) => p.name === partitionName(monthStart(now, -1))) ? partitionName(monthStart(now, -1)) : 'lead_analytics_default');
+    expect(await partitionOf(ancient)).toBe('lead_analytics_default');
+  });
+
+  it('a date-bounded dashboard query reads only the partitions of its months (EXPLAIN)', async () => {
+    const now = new Date();
+    const mid = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 10));
+    const oneMonth = await partitionsScanned(em(), eventsPerDayQuery(site.siteId, mid, new Date(mid.getTime() + 7 * 86_400_000)));
+    expect(oneMonth.partitions, oneMonth.plan).toEqual([partitionName(monthStart(now))]);
+    const twoMonths = await partitionsScanned(em(), eventsPerDayQuery(site.siteId, new Date(monthStart(now, 1).getTime() - 3 * 86_400_000), new Date(monthStart(now, 1).getTime() + 3 * 86_400_000)));
+    expect(twoMonths.partitions, twoMonths.plan).toEqual([partitionName(monthStart(now)), partitionName(monthStart(now, 1))].sort());
+    // Unbounded by date: every partition, the default one included.
+    const all = await partitionsScanned(em(), `select count(*) from lead_analytics where site_id = '${site.siteId}'`);
+    expect(all.partitions).toContain('lead_analytics_default');
+    expect(all.partitions.length).toBeGreaterThan(4);
+  });
+
+  it('stores each event of a replayed batch once, with one replay key each', async () => {
+    const body = { site: site.publicKey, visitor: `v_${randomUUID().slice(0, 8)}`, events: [0, 1, 2].map(() => ({ id: randomUUID(), type: 'page_view', url: `${ORIGIN}/x`, ts: Date.now() })) };
+    const ids = body.events.map((e) => e.id);
+    for (let i = 0; i < 3; i++) {
+      const res = await sendIngest(`${server.url}/v1/collect`, body, { defaultOrigin: ORIGIN, nextIp });
+      expect(res.status).toBe(202);
+    }
+    // Replayed concurrently too (group commit puts them in one statement).
+    const burst = await Promise.all([0, 1, 2, 3].map(() => sendIngest(`${server.url}/v1/collect`, body, { defaultOrigin: ORIGIN, nextIp })));
+    expect(burst.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+    const [row] = await server.sql<{ events: number; keys: number }>(
+      `select (select count(*)::int from lead_analytics where client_event_id = any($1::uuid[])) as events,
+              (select count(*)::int from lead_analytics_keys where client_event_id = any($1::uuid[])) as keys`,
+      [ids],
+    );
+    expect(row).toEqual({ events: 3, keys: 3 });
+  });
+
+  it('the partition job creates months ahead and moves their rows out of the default partition', async () => {
+    // A month far ahead whose rows were written before its partition existed.
+    const future = new Date(Date.UTC(new Date().getUTCFullYear() + 2, 4, 10));
+    const [early] = await makeEvents(server, [{ siteId: site.siteId, at: future }]);
+    expect(await partitionOf(early)).toBe('lead_analytics_default');
+
+    const created = await ensureAnalyticsPartitions(em(), future, 1);
+    expect(created).toEqual([partitionName(monthStart(future)), partitionName(monthStart(future, 1))]);
+    expect(await partitionOf(early)).toBe(partitionName(monthStart(future)));
+    expect(await ensureAnalyticsPartitions(em(), future, 1)).toEqual([]); // idempotent
+
+    // The scheduled job does the same for the real clock: this month and three ahead exist after it.
+    await runJob('analyticsPartitions');
+    const names = (await listAnalyticsPartitions(em())).map((p) => p.name);
+    for (let i = 0; i <= 3; i++) expect(names).toContain(partitionName(monthStart(new Date(), i)));
+  });
+
+  it('retention deletes a site\'s rows older than its own retention, in batches, and keeps the rest', async () => {
+    const other = await makeSite(realtor, { allowedOrigins: [ORIGIN] });
+    const res = await realtor.client.patch(`/v1/sites/${other.siteId}`, { settings: { retentionMonths: 1 } });
+    expect(res.status).toBe(200);
+    expect(res.body.settings.retentionMonths).toBe(1);
+    const now = new Date();
+    const old = new Date(monthsBefore(now, 1).getTime() - 86_400_000);
+    await makeEvents(server, [
+      ...Array.from({ length: 7 }, () => ({ siteId: other.siteId, at: old })),
+      { siteId: other.siteId, at: now },
+      { siteId: site.siteId, at: old }, // 13 months for this one: kept
+    ]);
+    const result = await applyEventRetention({ em: em(), config: server.config, now, batchRows: 3 });
+    // 7 of the short-retention site, and the 2001 row of the 13-month one (an earlier test's).
+    expect(result.deletedEvents).toBe(8);
+    expect(result.droppedPartitions).toEqual([]);
+    const rows = await server.sql<{ site_id: string; n: number }>(
+      'select site_id, count(*)::int as n from lead_analytics where event_date < $1 group by site_id',
+      [monthsBefore(now, 1).toISOString()],
+    );
+    expect(rows).toEqual([{ site_id: site.siteId, n: expect.any(Number) }]);
+    const [kept] = await server.sql<{ n: number }>('select count(*)::int as n from lead_analytics where site_id = $1', [other.siteId]);
+    expect(kept.n).toBe(1);
+  });
+
+  it('retention drops whole month partitions older than every site\'s retention (scheduled job)', async () => {
+    const now = new Date();
+    // Two years from now every partition created for the current month has passed 13 months.
+    const later = new Date(Date.UTC(now.getUTCFullYear() + 2, now.getUTCMonth(), 15));
+    const thisMonth = partitionName(monthStart(now));
+    const [inThisMonth] = await makeEvents(server, [{ siteId: site.siteId, at: now }]);
+    expect(await partitionOf(inThisMonth)).toBe(thisMonth);
+    const result = await applyEventRetention({ em: em(), config: server.config, now: later });
+    expect(result.droppedPartitions).toContain(thisMonth);
+    const names = (await listAnalyticsPartitions(em())).map((p) => p.name);
+    expect(names).not.toContain(thisMonth);
+    const [gone] = await server.sql<{ n: number }>('select count(*)::int as n from lead_analytics where analytic_id = $1', [inThisMonth]);
+    expect(gone.n).toBe(0);
+
+    // The scheduled job runs and recreates nothing it should not; the table still takes writes.
+    const job = await runJob('eventRetention');
+    expect(job.returnvalue).toMatchObject({ droppedPartitions: [] });
+    // The partition job recreates the current month and the three ahead (all dropped above).
+    expect((await runJob('analyticsPartitions')).returnvalue).toEqual({ created: [0, 1, 2, 3].map((i) => partitionName(monthStart(now, i))) });
+    const ok = await sendIngest(`${server.url}/v1/collect`, { site: site.publicKey, visitor: 'v_after', events: [{ id: randomUUID(), type: 'page_view', url: `${ORIGIN}/y` }] }, { defaultOrigin: ORIGIN, nextIp });
+    expect(ok.status).toBe(202);
+  });
+});

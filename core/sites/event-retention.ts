@@ -1,0 +1,102 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import { db } from '../db/kysely.ts';
+import { dropAnalyticsPartitionsBefore } from '../events/analytics-partitions.ts';
+import type { SiteSettings } from './site.entity.ts';
+
+/** Days a replay key (`lead_analytics_keys`) is kept after its event was received. */
+export const ANALYTICS_KEY_RETENTION_DAYS = 35;
+/** Rows one delete statement removes (short transactions, no long locks). */
+export const RETENTION_BATCH_ROWS = 5000;
+/** Delete statements one retention run makes at most (the next run, an hour later, continues). */
+export const RETENTION_MAX_BATCHES = 200;
+
+/** Months a site keeps its analytics events. */
+export function retentionMonthsOf(settings: Partial<SiteSettings> | null | undefined, config: Pick<Config, 'EVENT_RETENTION_MONTHS'>): number {
+  return settings?.retentionMonths ?? config.EVENT_RETENTION_MONTHS;
+}
+
+/** `now` minus `months` calendar months (UTC; the day clamps to the target month's last). */
+export function monthsBefore(now: Date, months: number): Date {
+  const d = new Date(now.getTime());
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - months);
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, last));
+  return d;
+}
+
+export interface RetentionResult {
+  /** Whole month partitions dropped (older than every site's retention). */
+  droppedPartitions: string[];
+  /** Rows deleted one site at a time (a site with a shorter retention than the oldest partition's). */
+  deletedEvents: number;
+  /** Replay keys purged. */
+  deletedKeys: number;
+  /** True when the run stopped at RETENTION_MAX_BATCHES with rows left (the next run continues). */
+  more: boolean;
+}
+
+/**
+ * Applies every site's event retention (`maintenance.retention`, hourly):
+ * 1. drops the month partitions that end before the longest retention of any site (the
+ *    default's when it is the longest): no row in them is kept by anyone;
+ * 2. deletes, per site, the rows older than that site's retention, RETENTION_BATCH_ROWS at a time
+ *    (through lead_analytics_site_date_index; `event_date <` prunes the newer partitions);
+ * 3. purges replay keys older than ANALYTICS_KEY_RETENTION_DAYS.
+ * Sites' own data only; the worker acts for no tenant, each site's rows are addressed by its id.
+ */
+export async function applyEventRetention({ em, config, now, batchRows = RETENTION_BATCH_ROWS, maxBatches = RETENTION_MAX_BATCHES }: {
+  em: EntityManager;
+  config: Pick<Config, 'EVENT_RETENTION_MONTHS'>;
+  now: Date;
+  batchRows?: number;
+  maxBatches?: number;
+}): Promise<RetentionResult> {
+  const sites = await db(em).selectFrom('sites').select(['site_id', 'settings']).orderBy('site_id').execute();
+  const months = sites.map((s) => retentionMonthsOf(s.settings as Partial<SiteSettings> | null, config));
+  const longest = Math.max(config.EVENT_RETENTION_MONTHS, ...months);
+  const droppedPartitions = await dropAnalyticsPartitionsBefore(em, monthsBefore(now, longest));
+
+  let batches = 0;
+  let deletedEvents = 0;
+  let more = false;
+  for (const [i, site] of sites.entries()) {
+    const cutoff = monthsBefore(now, months[i]).toISOString();
+    for (;;) {
+      if (batches >= maxBatches) {
+        more = true;
+        break;
+      }
+      batches++;
+      const res = await sql`
+        delete from lead_analytics where (analytic_id, event_date) in (
+          select analytic_id, event_date from lead_analytics
+          where site_id = ${site.site_id}::uuid and event_date < ${cutoff}::timestamptz
+          limit ${batchRows})`.execute(db(em));
+      const n = Number(res.numAffectedRows ?? 0);
+      deletedEvents += n;
+      if (n < batchRows) break;
+    }
+    if (more) break;
+  }
+
+  let deletedKeys = 0;
+  const keyCutoff = new Date(now.getTime() - ANALYTICS_KEY_RETENTION_DAYS * 86_400_000).toISOString();
+  while (!more) {
+    if (batches >= maxBatches) {
+      more = true;
+      break;
+    }
+    batches++;
+    const res = await sql`
+      delete from lead_analytics_keys where (site_id, client_event_id) in (
+        select site_id, client_event_id from lead_analytics_keys where received_at < ${keyCutoff}::timestamptz limit ${batchRows})`.execute(db(em));
+    const n = Number(res.numAffectedRows ?? 0);
+    deletedKeys += n;
+    if (n < batchRows) break;
+  }
+  return { droppedPartitions, deletedEvents, deletedKeys, more };
+}
