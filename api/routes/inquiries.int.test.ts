@@ -94,7 +94,7 @@ describe('POST /v1/inquiries', () => {
     expect(after.inquiries).toBe(before.inquiries + 1);
     const leads = await server.sql<any>("select lead_id, name, phone, contact_info from leads where email = 'sam@example.com'");
     expect(leads).toHaveLength(1);
-    expect(leads[0]).toMatchObject({ name: 'Sam Lee', phone: '5550100123', contact_info: 'sam@example.com · 5550100123' });
+    expect(leads[0]).toMatchObject({ name: 'Sam Lee', phone: '+15550100123', contact_info: 'sam@example.com · +15550100123' });
     const inquiries = await server.sql<any>('select lead_id from inquiries where client_event_id = any($1::uuid[])', [[first.id, second.id]]);
     expect(inquiries.map((r) => r.lead_id)).toEqual([leads[0].lead_id, leads[0].lead_id]);
   });
@@ -114,7 +114,7 @@ describe('POST /v1/inquiries', () => {
     // The email names one lead, the phone another: attach to the email's lead, leave phones alone.
     expect((await submit(inquiry({ email: 'no-phone@example.com', phone: '555 010 0777' }))).status).toBe(202);
     const rows = await server.sql<any>("select email, phone from leads where email in ('has-phone@example.com', 'no-phone@example.com') order by email");
-    expect(rows).toEqual([{ email: 'has-phone@example.com', phone: '5550100777' }, { email: 'no-phone@example.com', phone: null }]);
+    expect(rows).toEqual([{ email: 'has-phone@example.com', phone: '+15550100777' }, { email: 'no-phone@example.com', phone: null }]);
   });
 
   it('keeps tenants apart: the same email on another realtor’s site is another lead', async () => {
@@ -188,6 +188,7 @@ describe('POST /v1/inquiries refuses bad input with a clear 4xx and stores nothi
     ['an email with a newline', () => ({ body: inquiry({ email: 'a@b.com\nBcc: x@y.com' }) }), 400, 'validation_failed', 'email'],
     ['a too-short phone', () => ({ body: inquiry({ email: '', phone: '12345' }) }), 400, 'validation_failed', 'phone'],
     ['a phone with letters', () => ({ body: inquiry({ phone: 'call me maybe' }) }), 400, 'validation_failed', 'phone'],
+    ['a UK number written without +44 (read as US)', () => ({ body: inquiry({ email: '', phone: '020 7946 0958' }) }), 400, 'validation_failed', 'phone'],
     ['an empty message', () => ({ body: inquiry({ message: '   ' }) }), 400, 'validation_failed', 'message'],
     ['a 5001-character message', () => ({ body: inquiry({ message: 'm'.repeat(5001) }) }), 400, 'validation_failed', 'message'],
     ['a NUL in the message', () => ({ body: inquiry({ message: 'hi\u0000there' }) }), 400, 'validation_failed', 'message'],
