@@ -18,6 +18,7 @@ import { mountReminderRoutes } from './routes/reminders.routes.ts';
 import { mountScoringRoutes } from './routes/scoring.routes.ts';
 import { mountSiteRoutes } from './routes/sites.routes.ts';
 import { mountStaticRoutes } from './routes/static.routes.ts';
+import { mountTodayRoutes } from './routes/today.routes.ts';
 import { mountWebhookRoutes } from './routes/webhooks.routes.ts';
 
 export type { AppDeps };
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): Koa {
   mountAnalyticsRoutes(routes, deps);
   mountReminderRoutes(routes, deps);
   mountWebhookRoutes(routes, deps);
+  mountTodayRoutes(routes);
 
   const router = new Router();
   mountHealthRoutes(router, deps);

@@ -54,6 +54,7 @@ const COLUMNS: Columns = {
     notification_id: true, user_id: true, kind: true, lead_id: true, inquiry_id: true, reminder_id: true, endpoint_id: true, dedupe_key: true, data: true, status: true,
     send_at: true, attempt_count: true, next_attempt_at: true, leased_until: true, lease_token: true, last_error: true, sent_at: true, created_at: true, updated_at: true,
   },
+  today_visits: { user_id: true, last_seen_at: true, hot_since: true },
   notification_attempts: { attempt_id: true, notification_id: true, attempted_at: true, ok: true, response_code: true, error: true, duration_ms: true, transport: true, message_id: true },
 };
 
