@@ -80,6 +80,8 @@ export interface Session {
   csrfToken: string | null;
   /** From GET /v1/auth/me: whether the server can send email (false: written to its log). */
   mailer?: { configured: boolean };
+  /** From GET /v1/auth/me: DEFAULT_PHONE_COUNTRY, whose numbers show in national format. */
+  phoneCountry?: string;
 }
 
 let session: Session | null = null;
