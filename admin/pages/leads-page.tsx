@@ -505,6 +505,7 @@ function LeadCards({ leads, selected, onToggle, onLogged }: ListProps) {
         const name = leadDisplayName(lead);
         const isSelected = selected.has(lead.leadId);
         return (
+          // biome-ignore lint/a11y/useKeyWithClickEvents: the name link inside is the keyboard path; the click only widens the pointer target
           <li key={lead.leadId} class={`lead-card${isSelected ? ' is-selected' : ''}`} onClick={(e) => openLeadFromClick(e, lead.leadId)} data-lead-id={lead.leadId}>
             <div class="lead-card-head">
               <input type="checkbox" class="checkbox" aria-label={`Select ${name}`} checked={isSelected} onChange={(e) => onToggle(lead.leadId, e.currentTarget.checked)} />
