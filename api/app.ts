@@ -6,6 +6,7 @@ import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { RouteRegistry } from './route.ts';
+import { mountActivityRoutes } from './routes/activities.routes.ts';
 import { mountAccountEmailRoutes } from './routes/account-email.routes.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
 import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Koa {
   mountReminderRoutes(routes, deps);
   mountWebhookRoutes(routes, deps);
   mountTodayRoutes(routes);
+  mountActivityRoutes(routes, deps);
 
   const router = new Router();
   mountHealthRoutes(router, deps);

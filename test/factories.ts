@@ -8,11 +8,13 @@
 // reaches Postgres as written (em.insert passes it through; a Date would cut it to milliseconds).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityData, EntityManager, EntityName, MikroORM } from '@mikro-orm/postgresql';
+import { type ActivityType, LeadActivitySchema } from '#core/activities/lead-activity.entity.ts';
 import { LeadAnalyticSchema } from '#core/events/lead-analytic.entity.ts';
 import { VisitorSchema } from '#core/events/visitor.entity.ts';
 import { InquirySchema, type InquirySource } from '#core/inquiries/inquiry.entity.ts';
 import { type LeadStatus, LeadSchema, type ScoreBand, type ScoreBreakdown } from '#core/leads/lead.entity.ts';
-import { FollowUpReminderSchema, type ReminderStatus } from '#core/reminders/follow-up-reminder.entity.ts';
+import { ListingSchema } from '#core/listings/listing.entity.ts';
+import { FollowUpReminderSchema, type ReminderAutoRule, type ReminderStatus } from '#core/reminders/follow-up-reminder.entity.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { WebhookEndpointSchema } from '#core/webhooks/webhook-endpoint.entity.ts';
 import { WebhookMessageSchema } from '#core/webhooks/webhook-message.entity.ts';
@@ -248,6 +250,10 @@ export interface ReminderSeed {
   status?: ReminderStatus;
   firedAt?: TestTime | null;
   completedAt?: TestTime | null;
+  /** The automatic rule (`kind` auto); default null. */
+  autoRule?: ReminderAutoRule | null;
+  /** Default now(). */
+  createdAt?: TestTime;
 }
 
 /** Inserts a follow-up reminder (no BullMQ job: the sweeper, or the test, decides what fires). */
@@ -256,7 +262,8 @@ export async function makeReminder(server: FactoryTarget, seed: ReminderSeed): P
   await insertRows(server, FollowUpReminderSchema, [{
     reminderId, lead: seed.leadId, user: seed.userId, reminderDate: seed.reminderDate ?? new Date(Date.now() + DAY_MS),
     reminderMessage: seed.message ?? 'Call', kind: seed.kind ?? 'manual', status: seed.status ?? 'pending',
-    firedAt: seed.firedAt ?? null, completedAt: seed.completedAt ?? null,
+    firedAt: seed.firedAt ?? null, completedAt: seed.completedAt ?? null, autoRule: seed.autoRule ?? null,
+    ...(seed.createdAt !== undefined ? { createdAt: seed.createdAt } : {}),
   }]);
   return { reminderId };
 }
@@ -291,4 +298,54 @@ export async function makeWebhookMessage(server: FactoryTarget, seed: { userId: 
   const messageId = `msg_${randomBytes(18).toString('base64url')}`;
   await insertRows(server, WebhookMessageSchema, [{ messageId, user: seed.userId, lead: seed.leadId ?? null, eventType: seed.eventType, payload: seed.payload }]);
   return { messageId };
+}
+
+// ── Activities ────────────────────────────────────────────────────────────────────────────────
+
+export interface ActivitySeed {
+  leadId: string;
+  /** The owning account (`user_id`). */
+  userId: string;
+  /** Who did it; default `userId`; null: the system. */
+  actorUserId?: string | null;
+  /** Default `call`. */
+  type?: ActivityType;
+  outcome?: string | null;
+  body?: string | null;
+  meta?: Record<string, string | number | boolean | null> | null;
+  /** Default now(). */
+  occurredAt?: TestTime;
+}
+
+/** Inserts `lead_activities` rows as the API or a recorded change would have (no contact-time update: a test states those). */
+export async function makeActivities(server: FactoryTarget, seeds: ActivitySeed[]): Promise<string[]> {
+  return insertSeeds(server, LeadActivitySchema, 'activityId', seeds, (s) => ({
+    activityId: randomUUID(), user: s.userId, lead: s.leadId, actor: s.actorUserId === undefined ? s.userId : s.actorUserId, type: s.type ?? 'call',
+    outcome: s.outcome ?? null, body: s.body ?? null, meta: s.meta ?? null, occurredAt: s.occurredAt ?? new Date(),
+  }));
+}
+
+export async function makeActivity(server: FactoryTarget, seed: ActivitySeed): Promise<{ activityId: string }> {
+  const [activityId] = await makeActivities(server, [seed]);
+  return { activityId };
+}
+
+export interface ListingSeed {
+  userId: string;
+  siteId: string;
+  listingRef: string;
+  title?: string | null;
+  url?: string | null;
+  imageUrl?: string | null;
+}
+
+/** Inserts a listing (what the listings capture records from a page's title). */
+export async function makeListing(server: FactoryTarget, seed: ListingSeed): Promise<{ listingId: string }> {
+  const listingId = randomUUID();
+  const now = new Date();
+  await insertRows(server, ListingSchema, [{
+    listingId, user: seed.userId, site: seed.siteId, listingRef: seed.listingRef, title: seed.title ?? null, url: seed.url ?? null,
+    imageUrl: seed.imageUrl ?? null, firstSeenAt: now, lastSeenAt: now,
+  }]);
+  return { listingId };
 }

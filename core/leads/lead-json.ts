@@ -1,3 +1,4 @@
+import { sql, type AliasedRawBuilder } from 'kysely';
 import type { Row } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { LeadJson } from './lead-schemas.ts';
@@ -6,10 +7,44 @@ import type { LeadJson } from './lead-schemas.ts';
 export const LEAD_COLUMNS = [
   'lead_id', 'name', 'contact_info', 'email', 'phone', 'status', 'score', 'score_band',
   'score_breakdown', 'site_id', 'last_activity_at', 'created_at', 'updated_at', 'scored_at',
+  'first_contacted_at', 'last_contacted_at',
 ] as const;
-export type LeadRow = Pick<Row<'leads'>, (typeof LEAD_COLUMNS)[number]>;
+
+/** What a lead's JSON derives from other tables (`leadFollowUpColumns`). */
+export interface LeadFollowUps {
+  /** The earliest open (pending or due) reminder's time. */
+  next_follow_up_at: string | null;
+  /** The first inquiry's time (speed to lead starts there). */
+  first_inquiry_at: string | null;
+}
+export type LeadRow = Pick<Row<'leads'>, (typeof LEAD_COLUMNS)[number]> & LeadFollowUps;
+
+/** A lead that has just been created: no reminders, no inquiries yet. */
+export const NO_FOLLOW_UPS: LeadFollowUps = { next_follow_up_at: null, first_inquiry_at: null };
+
+/**
+ * The two correlated subqueries of `LeadFollowUps` for the lead whose id is the column `leadId`
+ * (`'leads.lead_id'`, `'p.lead_id'`): each is one probe of an index on `lead_id`
+ * (follow_up_reminders_lead_id_index, inquiries_lead_created_index), so select them only for the
+ * rows of one page (list-leads.ts wraps the page query), never for a whole filtered set.
+ */
+export function leadFollowUpColumns(leadId: string): [AliasedRawBuilder<string | null, 'next_follow_up_at'>, AliasedRawBuilder<string | null, 'first_inquiry_at'>] {
+  const id = sql.ref(leadId);
+  return [
+    sql<string | null>`(select min(r.reminder_date) from follow_up_reminders r where r.lead_id = ${id} and r.status in ('pending', 'due'))`.as('next_follow_up_at'),
+    sql<string | null>`(select min(i.created_at) from inquiries i where i.lead_id = ${id})`.as('first_inquiry_at'),
+  ];
+}
+
+/** Seconds from the first inquiry to the first logged contact; null if either is missing or the contact came first. */
+export function speedToLeadSeconds(firstInquiryAt: string | null, firstContactedAt: string | null): number | null {
+  if (!firstInquiryAt || !firstContactedAt) return null;
+  const ms = new Date(firstContactedAt).getTime() - new Date(firstInquiryAt).getTime();
+  return ms < 0 ? null : Math.round(ms / 1000);
+}
 
 export function toLeadJson(row: LeadRow): LeadJson {
+  const firstContactedAt = pgTimeToIso(row.first_contacted_at);
   return {
     leadId: row.lead_id,
     name: row.name,
@@ -25,5 +60,9 @@ export function toLeadJson(row: LeadRow): LeadJson {
     createdAt: pgTimeToIsoStrict(row.created_at),
     updatedAt: pgTimeToIsoStrict(row.updated_at),
     scoredAt: pgTimeToIso(row.scored_at),
+    firstContactedAt,
+    lastContactedAt: pgTimeToIso(row.last_contacted_at),
+    nextFollowUpAt: pgTimeToIso(row.next_follow_up_at),
+    speedToLeadSeconds: speedToLeadSeconds(pgTimeToIso(row.first_inquiry_at), firstContactedAt),
   };
 }

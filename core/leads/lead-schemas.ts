@@ -83,6 +83,13 @@ export const ZLeadJson = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   scoredAt: z.string().nullable(),
+  /** The first and the latest logged contact (call, text, email, meeting, showing) that has happened. */
+  firstContactedAt: z.string().nullable(),
+  lastContactedAt: z.string().nullable(),
+  /** The earliest open (pending or due) reminder. */
+  nextFollowUpAt: z.string().nullable(),
+  /** Seconds from the first inquiry to the first logged contact; null until both exist (or when the contact came first). */
+  speedToLeadSeconds: z.number().int().nullable(),
 });
 export type LeadJson = z.output<typeof ZLeadJson>;
 

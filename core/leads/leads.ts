@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { recordActivity } from '../activities/record-activity.ts';
 import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import { AppError, notFound } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { formatContactInfo } from './find-or-create-lead.ts';
-import { LEAD_COLUMNS, type LeadRow, toLeadJson } from './lead-json.ts';
+import { LEAD_COLUMNS, leadFollowUpColumns, type LeadRow, NO_FOLLOW_UPS, toLeadJson } from './lead-json.ts';
 import type { CreateLeadBody, LeadJson, UpdateLeadBody } from './lead-schemas.ts';
 import { recordLeadCreated, recordLeadDeleted, recordLeadUpdated } from './record-lead-events.ts';
 import type { Config } from '../config.ts';
@@ -17,7 +18,7 @@ import type { Wakeup } from '../jobs/wakeup.ts';
 
 /** The tenant's lead, or 404 (also for other users' ids). `forUpdate` locks the row for the caller's transaction. */
 export async function getLeadRow(em: EntityManager, tenant: Tenant, leadId: string, opts: { forUpdate?: boolean } = {}): Promise<LeadRow> {
-  let query = db(em).selectFrom('leads').select(LEAD_COLUMNS).where('lead_id', '=', leadId).where(ownedBy(tenant));
+  let query = db(em).selectFrom('leads').select(LEAD_COLUMNS).select(leadFollowUpColumns('leads.lead_id')).where('lead_id', '=', leadId).where(ownedBy(tenant));
   if (opts.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   if (!row) throw notFound('Lead');
@@ -76,7 +77,7 @@ export async function createLead({ em, tenant, input, now, config }: { em: Entit
       throw new AppError('conflict', 'A lead with this contact already exists');
     }
     const wakeups = await recordLeadCreated({ em: tem, now, config, leadId: row.lead_id });
-    return { lead: toLeadJson(row), wakeups };
+    return { lead: toLeadJson({ ...row, ...NO_FOLLOW_UPS }), wakeups };
   });
 }
 
@@ -107,12 +108,17 @@ export async function updateLead({ em, tenant, leadId, input, now, config }: {
         .where(ownedBy(tenant))
         .returning(LEAD_COLUMNS)
         .executeTakeFirstOrThrow();
+      if (row.status !== current.status) {
+        await recordActivity(tem, {
+          ownerId: ownerIdOf(tenant), leadId, actorUserId: tenant.userId, type: 'status_change', meta: { from: current.status, to: row.status }, occurredAt: now,
+        });
+      }
       const wakeups = await recordLeadUpdated({
         em: tem, now, config, userId: ownerIdOf(tenant), leadId,
         before: { name: current.name, email: current.email, phone: current.phone, status: current.status },
         after: { name: row.name, email: row.email, phone: row.phone, status: row.status },
       });
-      return { lead: toLeadJson(row), wakeups };
+      return { lead: toLeadJson({ ...row, next_follow_up_at: current.next_follow_up_at, first_inquiry_at: current.first_inquiry_at }), wakeups };
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new AppError('conflict', 'A lead with this contact already exists');

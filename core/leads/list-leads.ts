@@ -6,7 +6,7 @@ import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTime
 import { db } from '../db/kysely.ts';
 import { escapeLike, timeKey } from '../db/pg-values.ts';
 import { assertOwnSite } from '../sites/sites.ts';
-import { LEAD_COLUMNS, toLeadJson } from './lead-json.ts';
+import { LEAD_COLUMNS, leadFollowUpColumns, toLeadJson } from './lead-json.ts';
 import type { LeadFilters, LeadJson, LeadSort } from './lead-schemas.ts';
 
 /**
@@ -101,10 +101,18 @@ export async function fetchLeadPage(em: EntityManager, tenant: Tenant, filters: 
   const select = (after: Expression<SqlBool> | null, n: number) => {
     let query = selectFiltered(em, tenant, filters).select(sort.key.as('cursor_key'));
     if (after) query = query.where(after);
-    return query
+    const page = query
       .orderBy(sort.column, (o) => (sort.column === 'last_activity_at' ? o.desc().nullsLast() : o.desc()))
       .orderBy('lead_id', 'desc')
-      .limit(n)
+      .limit(n);
+    // The follow-up subqueries run for the page's rows only (the inner query's index range
+    // scan stops at the limit), never for every lead the filters match.
+    return db(em)
+      .selectFrom(page.as('p'))
+      .selectAll('p')
+      .select(leadFollowUpColumns('p.lead_id'))
+      .orderBy(sql.ref(`p.${sort.column}`), (o) => (sort.column === 'last_activity_at' ? o.desc().nullsLast() : o.desc()))
+      .orderBy('p.lead_id', 'desc')
       .execute();
   };
   type Row = Awaited<ReturnType<typeof select>>[number];

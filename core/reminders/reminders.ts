@@ -10,6 +10,7 @@ import { getNotificationPreferences } from '../email/notification-preferences.ts
 import { AppError, notFound } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
+import { recordActivity } from '../activities/record-activity.ts';
 import { getLeadRow } from '../leads/leads.ts';
 import type { Logger } from '../logger.ts';
 import type { ReminderStatus } from '../shared/enums.ts';
@@ -83,15 +84,28 @@ async function readReminder(em: EntityManager, tenant: Tenant, reminderId: strin
 
 /** The reminder's status, locked for the caller's transaction; 404 when it is not the tenant's. */
 async function lockReminder(em: EntityManager, tenant: Tenant, reminderId: string): Promise<ReminderStatus> {
+  return (await lockReminderRow(em, tenant, reminderId)).status;
+}
+
+/** The same, with what the lead's timeline says about it (`recordReminderActivity`). */
+async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: string): Promise<{ status: ReminderStatus; lead_id: string; reminder_message: string }> {
   const row = await db(em)
     .selectFrom('follow_up_reminders')
-    .select('status')
+    .select(['status', 'lead_id', 'reminder_message'])
     .where('reminder_id', '=', reminderId)
     .where(ownedBy(tenant))
     .forUpdate()
     .executeTakeFirst();
   if (!row) throw notFound('Reminder');
-  return row.status;
+  return row;
+}
+
+/** A `reminder_*` row on the lead's timeline, by the realtor who acted, in the change's transaction. */
+function recordReminderActivity(em: EntityManager, tenant: Tenant, reminder: { lead_id: string; reminder_message: string }, reminderId: string, type: 'reminder_completed' | 'reminder_snoozed' | 'reminder_dismissed', now: Date, extra: Record<string, string> = {}) {
+  return recordActivity(em, {
+    ownerId: ownerIdOf(tenant), leadId: reminder.lead_id, actorUserId: tenant.userId, type, occurredAt: now,
+    meta: { reminderId, message: reminder.reminder_message.slice(0, 200), ...extra },
+  });
 }
 
 function invalid(path: string, message: string): AppError {
@@ -125,6 +139,10 @@ export async function createReminder(deps: Deps & { leadId: string; input: Creat
       })
       .returning('reminder_id')
       .executeTakeFirstOrThrow();
+    await recordActivity(tem, {
+      ownerId: ownerIdOf(tenant), leadId, actorUserId: tenant.userId, type: 'reminder_created', occurredAt: now,
+      meta: { reminderId: row.reminder_id, message: input.reminderMessage.slice(0, 200), reminderDate: reminderDate.toISOString() },
+    });
     return { reminderId: row.reminder_id, wakeups: [createReminderWakeup(row.reminder_id, reminderDate)] };
   });
 }
@@ -224,7 +242,8 @@ export async function snoozeReminder(deps: Deps & { reminderId: string; input: S
     assertWithinHorizon(until, now, 'until');
   }
   return commitChange(deps, async (tem) => {
-    const status = await lockReminder(tem, tenant, reminderId);
+    const reminder = await lockReminderRow(tem, tenant, reminderId);
+    const { status } = reminder;
     if (!OPEN.includes(status)) throw new AppError('conflict', `This reminder is ${status === 'done' ? 'done' : 'dismissed'}: reschedule it instead of snoozing`);
     let until: Date;
     if ('until' in input) until = new Date(input.until);
@@ -237,6 +256,7 @@ export async function snoozeReminder(deps: Deps & { reminderId: string; input: S
       .set({ reminder_date: until, status: 'pending', fired_at: null })
       .where('reminder_id', '=', reminderId)
       .execute();
+    await recordReminderActivity(tem, tenant, reminder, reminderId, 'reminder_snoozed', now, { until: until.toISOString() });
     return { reminderId, wakeups: [createReminderWakeup(reminderId, until)] };
   });
 }
@@ -245,11 +265,13 @@ export async function snoozeReminder(deps: Deps & { reminderId: string; input: S
 async function closeReminder(deps: Deps & { reminderId: string }, to: 'done' | 'dismissed'): Promise<ReminderChange> {
   const { tenant, reminderId, now } = deps;
   return commitChange(deps, async (tem) => {
-    const status = await lockReminder(tem, tenant, reminderId);
+    const reminder = await lockReminderRow(tem, tenant, reminderId);
+    const { status } = reminder;
     if (status === to) return { reminderId, wakeups: [] };
     if (!OPEN.includes(status)) throw new AppError('conflict', `This reminder is already ${status}`);
     // Its delayed job, if still waiting, will find it closed and do nothing.
     await db(tem).updateTable('follow_up_reminders').set({ status: to, completed_at: now }).where('reminder_id', '=', reminderId).execute();
+    await recordReminderActivity(tem, tenant, reminder, reminderId, to === 'done' ? 'reminder_completed' : 'reminder_dismissed', now);
     return { reminderId, wakeups: [] };
   });
 }

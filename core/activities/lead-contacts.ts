@@ -1,0 +1,75 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIso } from '../db/pg-values.ts';
+import { CONTACT_ACTIVITY_TYPES } from '../shared/enums.ts';
+import { recordActivity } from './record-activity.ts';
+
+/** The automatic reminders that ask the realtor to get in touch: a logged contact answers them. */
+const CONTACT_REMINDER_RULES = ['lead_hot', 'inquiry_unanswered'] as const;
+
+/**
+ * Recomputes `leads.first_contacted_at` / `last_contacted_at` from the lead's contact activities
+ * (call, text, email, meeting, showing) that have happened by `now` — a showing scheduled for
+ * next week is not a contact yet. Recomputing (rather than min/max-ing in the new value) keeps
+ * the columns true after an edit or a delete too. The caller holds the lead row's lock (the
+ * realtor's transaction scoped it with `getLeadRow(…, {forUpdate})`), so two logs of the same
+ * lead cannot both believe they are its first contact. Returns the values before and after.
+ */
+export async function refreshLeadContacts(em: EntityManager, { leadId, now }: { leadId: string; now: Date }): Promise<{
+  before: { first: string | null; last: string | null };
+  after: { first: string | null; last: string | null };
+}> {
+  const { rows } = await sql<{ before_first: string | null; before_last: string | null; first: string | null; last: string | null }>`
+    with prev as (select first_contacted_at, last_contacted_at from leads where lead_id = ${leadId}),
+    c as (
+      select min(occurred_at) as first, max(occurred_at) as last from lead_activities
+      where lead_id = ${leadId} and type in (${sql.join(CONTACT_ACTIVITY_TYPES)}) and occurred_at <= ${now}
+    )
+    update leads l set
+      first_contacted_at = c.first,
+      last_contacted_at = c.last,
+      updated_at = case when l.first_contacted_at is distinct from c.first or l.last_contacted_at is distinct from c.last then ${now} else l.updated_at end
+    from c, prev
+    where l.lead_id = ${leadId}
+    returning prev.first_contacted_at as before_first, prev.last_contacted_at as before_last, c.first, c.last`.execute(db(em));
+  const row = rows[0];
+  if (!row) return { before: { first: null, last: null }, after: { first: null, last: null } };
+  return {
+    before: { first: pgTimeToIso(row.before_first), last: pgTimeToIso(row.before_last) },
+    after: { first: pgTimeToIso(row.first), last: pgTimeToIso(row.last) },
+  };
+}
+
+/**
+ * A contact was just logged: closes (`done`) the lead's open automatic "get in touch" reminders
+ * it answers — the hot lead's "call within 1 hour" and the unanswered inquiry's — and records a
+ * `reminder_completed` activity for each, by the realtor who logged the contact. The lead's first
+ * contact answers every such reminder; a later one only reminders created by the time it
+ * happened (a call backdated to last week does not answer a lead that turned hot today).
+ */
+export async function closeContactReminders(em: EntityManager, { ownerId, leadId, actorUserId, occurredAt, firstContact, now }: {
+  ownerId: string;
+  leadId: string;
+  actorUserId: string;
+  occurredAt: Date;
+  firstContact: boolean;
+  now: Date;
+}): Promise<string[]> {
+  let query = db(em)
+    .updateTable('follow_up_reminders')
+    .set({ status: 'done', completed_at: now })
+    .where('lead_id', '=', leadId)
+    .where('user_id', '=', ownerId)
+    .where('auto_rule', 'in', CONTACT_REMINDER_RULES)
+    .where('status', 'in', ['pending', 'due']);
+  if (!firstContact) query = query.where('created_at', '<=', occurredAt.toISOString());
+  const closed = await query.returning(['reminder_id', 'reminder_message', 'auto_rule']).execute();
+  for (const r of closed) {
+    await recordActivity(em, {
+      ownerId, leadId, actorUserId, type: 'reminder_completed', occurredAt: now,
+      meta: { reminderId: r.reminder_id, message: r.reminder_message.slice(0, 200), rule: r.auto_rule, reason: 'contact_logged' },
+    });
+  }
+  return closed.map((r) => r.reminder_id);
+}
