@@ -5,6 +5,7 @@ import { createIngestBatcher } from '#core/events/ingest-batcher.ts';
 import { recordEvents } from '#core/events/record-events.ts';
 import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-schemas.ts';
 import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
+import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
@@ -49,6 +50,8 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     (ctx.state as AppContext['state'] & IngestCorsState).ingestOriginAllowed = true;
   };
 
+  const live = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: logger });
+
   for (const path of ['/v1/collect', '/v1/inquiries']) router.options(path, ingestPreflight() as never);
 
   routes.add({
@@ -83,6 +86,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
         em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log, config: deps.config,
       });
       originAllowed(ctx);
+      if (result.leadCreated && result.leadId) await publishLeadEvents({ em: ctx.state.em, publisher: live, type: 'lead.created', leadIds: [result.leadId], log: ctx.state.log });
       ctx.state.log.info({ outcome: result.outcome, leadId: result.leadId, inquiryId: result.inquiryId }, 'inquiry');
       ctx.status = 202;
       ctx.body = { ok: true };

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
-import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { escapeLike, timeKey } from '../db/pg-values.ts';
+import { notFound } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { LEAD_COLUMNS, leadFollowUpColumns, toLeadJson } from './lead-json.ts';
 import type { LeadFilters, LeadJson, LeadSort } from './lead-schemas.ts';
@@ -63,6 +64,12 @@ function selectFiltered(em: EntityManager, tenant: Tenant, filters: LeadFilters)
   if (filters.band) query = query.where('score_band', '=', filters.band);
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.site) query = query.where('site_id', '=', filters.site);
+  if (filters.ids) query = query.where('lead_id', 'in', filters.ids);
+  if (filters.stageId) {
+    // Leads without a stage belong to the first one (an uncorrelated subquery: evaluated once).
+    const first = sql`(select stage_id from pipeline_stages where user_id = ${ownerIdOf(tenant)} order by position, stage_id limit 1)`;
+    query = query.where(sql<SqlBool>`(stage_id = ${filters.stageId} or (stage_id is null and ${filters.stageId}::uuid = ${first}))`);
+  }
   const q = filters.q;
   if (q) {
     // Case-insensitive substring of name, email or phone (backslash is LIKE's default escape,
@@ -92,7 +99,14 @@ export async function listLeads({ em, tenant, filters, cursor, limit }: {
   filters: LeadFilters;
 } & KeysetPageArgs): Promise<LeadPage> {
   if (filters.site) await assertOwnSite({ em, tenant, siteId: filters.site });
+  if (filters.stageId) await assertOwnStage(em, tenant, filters.stageId);
   return fetchLeadPage(em, tenant, filters, cursor ?? null, limit);
+}
+
+/** 404 unless `stageId` is one of the tenant's pipeline stages (the list's and the export's stage filter). */
+export async function assertOwnStage(em: EntityManager, tenant: Tenant, stageId: string): Promise<void> {
+  const row = await db(em).selectFrom('pipeline_stages').select('stage_id').where('stage_id', '=', stageId).where(ownedBy(tenant)).executeTakeFirst();
+  if (!row) throw notFound('Stage');
 }
 
 /** `listLeads` without the site check (the export checks once, then pages). */

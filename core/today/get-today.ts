@@ -5,7 +5,8 @@ import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { fromWallTime, toWallTime } from '../email/local-time.ts';
 import { DEFAULT_NOTIFICATION_PREFERENCES } from '../email/notification-preferences.entity.ts';
-import { LEAD_COLUMNS, toLeadJson } from '../leads/lead-json.ts';
+import { LEAD_COLUMNS, leadFollowUpColumns, toLeadJson } from '../leads/lead-json.ts';
+import type { LeadJson } from '../leads/lead-schemas.ts';
 import { toReminderJson } from '../reminders/reminders.ts';
 import { TODAY_SECTION_LIMIT, type TodayJson } from './today-schemas.ts';
 
@@ -14,7 +15,6 @@ export const TODAY_VISIT_GAP_MS = 30 * 60_000;
 /** A first visit shows leads that turned hot in the day before it. */
 const FIRST_VISIT_LOOKBACK_MS = 24 * 60 * 60_000;
 
-const leadColumns = (alias: string) => LEAD_COLUMNS.map((c) => `${alias}.${c}` as `l.${(typeof LEAD_COLUMNS)[number]}`);
 
 /**
  * `GET /v1/today`: the realtor's working list, read in their time zone (notification preferences,
@@ -54,12 +54,13 @@ export async function getToday({ em, tenant, now }: { em: EntityManager; tenant:
     .execute();
 
   const uncontacted = await db(em)
-    .selectFrom('leads as l')
-    .select(leadColumns('l'))
-    .where(ownedBy(tenant, 'l'))
-    .where('l.first_contacted_at', 'is', null)
-    .orderBy('l.created_at', 'asc')
-    .orderBy('l.lead_id', 'asc')
+    .selectFrom('leads')
+    .select(LEAD_COLUMNS)
+    .select(leadFollowUpColumns('leads.lead_id'))
+    .where(ownedBy(tenant))
+    .where('first_contacted_at', 'is', null)
+    .orderBy('created_at', 'asc')
+    .orderBy('lead_id', 'asc')
     .limit(TODAY_SECTION_LIMIT)
     .execute();
   const { count: uncontactedCount } = await db(em)
@@ -72,7 +73,7 @@ export async function getToday({ em, tenant, now }: { em: EntityManager; tenant:
   const hot = await db(em)
     .selectFrom('webhook_messages as m')
     .innerJoin('leads as l', 'l.lead_id', 'm.lead_id')
-    .select([...leadColumns('l'), sql<string>`max(m.created_at)`.as('turned_hot_at')])
+    .select(['l.lead_id', sql<string>`max(m.created_at)`.as('turned_hot_at')])
     .where(ownedBy(tenant, 'm'))
     .where(ownedBy(tenant, 'l'))
     .where('m.event_type', '=', 'lead.hot')
@@ -85,8 +86,7 @@ export async function getToday({ em, tenant, now }: { em: EntityManager; tenant:
 
   const showings = await db(em)
     .selectFrom('lead_activities as a')
-    .innerJoin('leads as l', 'l.lead_id', 'a.lead_id')
-    .select([...leadColumns('l'), 'a.activity_id', 'a.outcome', 'a.body', 'a.occurred_at'])
+    .select(['a.activity_id', 'a.lead_id', 'a.outcome', 'a.body', 'a.occurred_at'])
     .where(ownedBy(tenant, 'a'))
     .where('a.type', '=', 'showing')
     .where('a.occurred_at', '>=', dayStart.toISOString())
@@ -96,6 +96,7 @@ export async function getToday({ em, tenant, now }: { em: EntityManager; tenant:
     .limit(TODAY_SECTION_LIMIT)
     .execute();
 
+  const leads = await readLeads(em, tenant, [...hot.map((r) => r.lead_id), ...showings.map((r) => r.lead_id)]);
   return {
     date,
     timeZone,
@@ -105,18 +106,30 @@ export async function getToday({ em, tenant, now }: { em: EntityManager; tenant:
       return { ...lead, waitingSeconds: Math.max(0, Math.floor((now.getTime() - Date.parse(lead.createdAt)) / 1000)) };
     }),
     uncontactedCount,
-    hotSinceLastVisit: hot.map((row) => ({ ...toLeadJson(row), turnedHotAt: pgTimeToIsoStrict(row.turned_hot_at) })),
+    hotSinceLastVisit: hot.flatMap((row) => {
+      const lead = leads.get(row.lead_id);
+      return lead ? [{ ...lead, turnedHotAt: pgTimeToIsoStrict(row.turned_hot_at) }] : [];
+    }),
     hotSince: hotSince.toISOString(),
-    showingsToday: showings.map((row) => ({
-      activityId: row.activity_id,
-      leadId: row.lead_id,
-      type: 'showing' as const,
-      outcome: row.outcome,
-      body: row.body,
-      occurredAt: pgTimeToIsoStrict(row.occurred_at),
-      lead: toLeadJson(row),
-    })),
+    showingsToday: showings.flatMap((row) => {
+      const lead = leads.get(row.lead_id);
+      if (!lead) return [];
+      return [{ activityId: row.activity_id, leadId: row.lead_id, type: 'showing' as const, outcome: row.outcome, body: row.body, occurredAt: pgTimeToIsoStrict(row.occurred_at), lead }];
+    }),
   };
+}
+
+/** The tenant's leads with these ids, as lead JSON by id (one query on the primary key). */
+async function readLeads(em: EntityManager, tenant: Tenant, leadIds: string[]): Promise<Map<string, LeadJson>> {
+  if (!leadIds.length) return new Map();
+  const rows = await db(em)
+    .selectFrom('leads')
+    .select(LEAD_COLUMNS)
+    .select(leadFollowUpColumns('leads.lead_id'))
+    .where(ownedBy(tenant))
+    .where('lead_id', 'in', [...new Set(leadIds)])
+    .execute();
+  return new Map(rows.map((row) => [row.lead_id, toLeadJson(row)]));
 }
 
 /**
