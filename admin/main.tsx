@@ -10,6 +10,7 @@ import { showToast, ToastRegion } from './components/toast.tsx';
 import { lazyPage } from './components/lazy-page.tsx';
 import { LeadDetailPage } from './pages/lead-detail/lead-detail-page.tsx';
 import { LeadsPage } from './pages/leads-page.tsx';
+import { TodayPage } from './pages/today-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { ForgotPasswordPage } from './pages/forgot-password-page.tsx';
@@ -32,6 +33,7 @@ const ROUTES: Route[] = [
   { path: '/settings', component: SettingsPage },
   { path: '/sites', component: SitesPage },
   { path: '/sites/:id', component: SiteDetailPage },
+  { path: '/today', component: TodayPage },
   { path: '/leads', component: LeadsPage },
   { path: '/leads/:id', component: LeadDetailPage },
   { path: '/reminders', component: lazyPage(() => import('./pages/reminders-page.tsx').then((m) => m.RemindersPage), 'Loading your reminders…') },

@@ -10,6 +10,7 @@ import { showToast } from './toast.tsx';
 
 /** The main navigation, in order. Add a page by adding its route in main.tsx and an entry here. */
 export const NAV_ITEMS: ReadonlyArray<{ href: string; label: string }> = [
+  { href: '/today', label: 'Today' },
   { href: '/leads', label: 'Leads' },
   { href: '/reminders', label: 'Reminders' },
   { href: '/sites', label: 'Sites' },

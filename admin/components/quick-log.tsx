@@ -2,18 +2,17 @@
 // Texted, or a Note (POST /v1/leads/:id/activities). A small menu on the native popover pattern
 // of the reminders' Snooze: Escape or a click outside closes it; errors stay beside the button.
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { QUICK_LOGS } from '#core/shared/activity-rules.ts';
 import { errorMessage } from '../api-client.ts';
 import { type Activity, type LogActivityInput, workdayApi } from '../workday-api.ts';
 import { Button } from './button.tsx';
 import { showToast } from './toast.tsx';
 
-/** The one-click choices, in the order realtors reach for them. */
-export const QUICK_LOG_CHOICES: ReadonlyArray<{ label: string; input: LogActivityInput }> = [
-  { label: 'Called — no answer', input: { type: 'call', outcome: 'no_answer' } },
-  { label: 'Left voicemail', input: { type: 'call', outcome: 'left_voicemail' } },
-  { label: 'Talked', input: { type: 'call', outcome: 'talked' } },
-  { label: 'Texted', input: { type: 'text' } },
-];
+/** The one-click choices (core/shared/activity-rules.ts: the same presets as the lead page's buttons). */
+const QUICK_LOG_CHOICES: ReadonlyArray<{ label: string; input: LogActivityInput }> = QUICK_LOGS.map((q) => ({
+  label: q.label,
+  input: { type: q.type, ...(q.outcome ? { outcome: q.outcome } : {}) },
+}));
 
 export function QuickLog({ leadId, leadName, onLogged, size = 'sm' }: { leadId: string; leadName: string; onLogged?(activity: Activity): void; size?: 'sm' | 'md' }) {
   const [open, setOpen] = useState(false);
