@@ -413,7 +413,6 @@ function LeadsTable({ leads, siteNames, sort, onSort, selected, onToggle, onTogg
               <input ref={allRef} type="checkbox" class="checkbox" aria-label="Select every lead shown" checked={all} onChange={(e) => onToggleAll(e.currentTarget.checked)} />
             </th>
             <th scope="col">Lead</th>
-            <th scope="col">Band</th>
             <SortHeader value="score">Score</SortHeader>
             <th scope="col">Status</th>
             <SortHeader value="last_activity">Last activity</SortHeader>
@@ -472,10 +471,10 @@ function LeadRow({ lead, siteName, selected, onToggle, onLogged }: { lead: ListL
         <span class="lead-site">{lead.stage ? `${lead.stage.label} · ${site}` : site}</span>
       </th>
       <td>
-        <BandBadge band={lead.scoreBand} />
-      </td>
-      <td>
-        <ScoreMeter score={lead.score} band={lead.scoreBand} />
+        <span class="score-cell">
+          <BandBadge band={lead.scoreBand} />
+          <ScoreMeter score={lead.score} band={lead.scoreBand} />
+        </span>
       </td>
       <td>{statusLabel(lead.status)}</td>
       <td>

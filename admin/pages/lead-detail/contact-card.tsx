@@ -9,6 +9,7 @@ import { LEAD_STATUSES, statusLabel } from '../../lead-format.ts';
 import { Link } from '../../router.tsx';
 import { useApi } from '../../use-api.ts';
 import { ContactForm } from './contact-form.tsx';
+import { PhoneLink } from '../../components/contact-actions.tsx';
 
 export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void }) {
   const [editing, setEditing] = useState(false);
@@ -75,7 +76,7 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
           <dt>Email</dt>
           <dd>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : <span class="muted">Not given</span>}</dd>
           <dt>Phone</dt>
-          <dd>{lead.phone ? <a href={`tel:${lead.phone}`}>{lead.phone}</a> : <span class="muted">Not given</span>}</dd>
+          <dd>{lead.phone ? <PhoneLink phone={lead.phone} /> : <span class="muted">Not given</span>}</dd>
           {/* Widget leads carry their email or phone here too (the seed's contact_info); don't say it twice. */}
           {lead.contactInfo && lead.contactInfo !== lead.email && lead.contactInfo !== lead.phone && (
             <>
