@@ -34,6 +34,8 @@ type TodayLead = Today['uncontacted'][number];
 
 export function TodayPage() {
   const today = useApi((signal) => workdayApi.today({ signal }), []);
+  // A new account has nothing to do yet: point it at setting up a site instead of "nice work".
+  const counts = useApi((signal) => workdayApi.leadCounts({ signal }), []);
   // A reminder completed or an activity logged elsewhere (or here) changes the lists: reload them.
   useEffect(() => {
     const reload = () => today.reload();
@@ -71,7 +73,24 @@ export function TodayPage() {
           {errorMessage(today.error)}
         </LoadError>
       )}
-      {nothing ? (
+      {nothing && counts.data?.total === 0 ? (
+        <EmptyState
+          icon={<HouseIcon />}
+          title="No leads yet"
+          action={
+            <span class="inline-list">
+              <Link href="/sites" class="btn btn-primary">
+                Set up a site
+              </Link>
+              <Link href="/leads" class="btn btn-secondary">
+                Add a lead by hand
+              </Link>
+            </span>
+          }
+        >
+          <p>Your day starts here: reminders that fall due, new leads waiting for a first call, leads that turn hot and today’s showings.</p>
+        </EmptyState>
+      ) : nothing ? (
         <EmptyState icon={<HouseIcon />} title="Nothing due — nice work" action={<Link href="/leads" class="btn btn-secondary">Go to your leads</Link>}>
           <p>No reminders due, everyone has heard from you, and no lead turned hot since your last visit.</p>
         </EmptyState>
