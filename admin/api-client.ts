@@ -17,6 +17,7 @@ import type {
   ZWebhookSecretJson,
 } from '../core/webhooks/webhook-schemas.ts';
 import type { ZNotificationPreferences, ZNotificationPreferencesPatch } from '../core/email/notification-preferences-schemas.ts';
+import type { ZActivityJson, ZCreateActivityBody, ZUpdateActivityBody } from '../core/activities/activity-schemas.ts';
 
 export type User = z.output<typeof ZUserJson>;
 export type Site = z.output<typeof ZSiteJson>;
@@ -392,4 +393,19 @@ export const webhooksApi = {
     api.get<Page<WebhookDelivery>>(`${endpointPath(id)}/deliveries`, { ...opts, query }),
   delivery: (id: string, opts?: RequestOptions) => api.get<WebhookDeliveryDetail>(`/v1/webhook-deliveries/${encodeURIComponent(id)}`, opts),
   resend: (id: string) => api.post<{ deliveryId: string }>(`/v1/webhook-deliveries/${encodeURIComponent(id)}/resend`),
+};
+
+// ---- activities ----------------------------------------------------------------------------
+
+/** A call, text, email, note, meeting or showing logged on a lead, or a change recorded on someone's behalf. */
+export type Activity = z.output<typeof ZActivityJson>;
+export type LogActivityInput = z.input<typeof ZCreateActivityBody>;
+export type UpdateActivityInput = z.input<typeof ZUpdateActivityBody>;
+
+export const activitiesApi = {
+  list: (leadId: string, cursor: string | null, opts?: RequestOptions) =>
+    api.get<Page<Activity>>(`${leadPath(leadId)}/activities`, { ...opts, query: { cursor: cursor ?? undefined } }),
+  log: (leadId: string, input: LogActivityInput) => api.post<Activity>(`${leadPath(leadId)}/activities`, input),
+  update: (activityId: string, input: UpdateActivityInput) => api.patch<Activity>(`/v1/activities/${encodeURIComponent(activityId)}`, input),
+  remove: (activityId: string) => api.delete(`/v1/activities/${encodeURIComponent(activityId)}`),
 };

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { TimelineItem } from './api-client.ts';
 import { describeTimelineItem, formatPhone, leadDisplayName, phoneHrefs } from './lead-format.ts';
 
-const base: TimelineItem = { kind: 'event', id: '00000000-0000-4000-8000-000000000001', at: '2026-03-01T10:00:00.000Z', eventType: null, eventValue: null, listingRef: null, pageUrl: null, message: null, source: null };
+const base: TimelineItem = { kind: 'event', id: '00000000-0000-4000-8000-000000000001', at: '2026-03-01T10:00:00.000Z', eventType: null, eventValue: null, listingRef: null, pageUrl: null, message: null, source: null,
+  listingTitle: null, listingUrl: null, listingImageUrl: null, visitorId: null, props: null, activityType: null, outcome: null, body: null, meta: null, actor: null, editable: false };
 
 describe('timeline labels', () => {
   it.each([

@@ -265,4 +265,11 @@ describe('activities', () => {
     expect((await anonymous.get(`/v1/leads/${leadId}/activities`)).status).toBe(401);
     expect(await activityRows(leadId)).toHaveLength(0);
   });
+  it('the routes are in the OpenAPI document with their schemas', async () => {
+    const doc = (await agent.get('/v1/openapi.json')).body;
+    expect(doc.paths['/v1/leads/{id}/activities'].post.requestBody.content['application/json'].schema.properties.type.enum).toEqual(['call', 'text', 'email', 'note', 'meeting', 'showing']);
+    expect(Object.keys(doc.paths['/v1/leads/{id}/activities'])).toEqual(['post', 'get']);
+    expect(Object.keys(doc.paths['/v1/activities/{activityId}'])).toEqual(['patch', 'delete']);
+    expect(doc.paths['/v1/leads/{id}'].get.responses['200'].content['application/json'].schema.properties).toHaveProperty('speedToLeadSeconds');
+  });
 });

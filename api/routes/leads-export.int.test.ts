@@ -22,6 +22,8 @@ describe('GET /v1/leads/export.csv', () => {
   it('neutralises spreadsheet formulas and escapes quotes, commas and line breaks', async () => {
     const viaApi = await agent.post('/v1/leads', { name: '=HYPERLINK("http://x")', email: 'formula@example.com', phone: '+1 555 010 0900', contactInfo: '@SUM(A1:A9), "cell"' });
     expect(viaApi.status).toBe(201);
+    // contact_info generated as "email · phone" repeats the two cells beside it: exported empty.
+    expect((await agent.post('/v1/leads', { name: 'Generated', email: 'generated@example.com', phone: '+1 555 010 0901' })).body.contactInfo).toBe('generated@example.com · +15550100901');
     // States a stranger's data can reach through other paths, written directly.
     const hostile: Record<string, string> = {
       plus: '+1+2', minus: '-2+3', at: '@cmd', tab: '\t=1+1', cr: '\rcr', comma: 'Comma, Inc', newline: 'Line\nBreak',
@@ -38,6 +40,7 @@ describe('GET /v1/leads/export.csv', () => {
     const records = readCsvRecords(res.text);
     const byEmail = Object.fromEntries(records.map((r) => [r.email, r]));
     expect(byEmail['formula@example.com']).toMatchObject({ name: `'=HYPERLINK("http://x")`, phone: "'+15550100900", contactInfo: `'@SUM(A1:A9), "cell"`, leadId: viaApi.body.leadId });
+    expect(byEmail['generated@example.com']).toMatchObject({ name: 'Generated', contactInfo: '' });
     expect(byEmail['plus@example.com'].name).toBe("'+1+2");
     expect(byEmail['minus@example.com'].name).toBe("'-2+3");
     expect(byEmail['at@example.com'].name).toBe("'@cmd");

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Tenant } from '../accounts/tenant.ts';
+import { extraContactInfo } from '../shared/contact-info.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { csvRow } from './csv.ts';
 import type { LeadFilters, LeadJson } from './lead-schemas.ts';
@@ -19,7 +20,8 @@ function scoreReasons(lead: LeadJson): string {
 
 function leadRecord(lead: LeadJson): string {
   return csvRow([
-    lead.leadId, lead.name, lead.email, lead.phone, lead.contactInfo, lead.status, lead.score, lead.scoreBand, scoreReasons(lead),
+    // contactInfo only when it adds to the email and phone cells (it is often generated from them).
+    lead.leadId, lead.name, lead.email, lead.phone, extraContactInfo(lead.contactInfo, lead.email, lead.phone), lead.status, lead.score, lead.scoreBand, scoreReasons(lead),
     lead.siteId, lead.lastActivityAt, lead.createdAt, lead.updatedAt,
   ]);
 }

@@ -3,6 +3,7 @@ import { plainText } from '../validation/plain-text.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from './contact-schemas.ts';
 import { zLimit } from '../db/keyset-cursor.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from './lead.entity.ts';
+import { ACTIVITY_TYPES } from '../shared/enums.ts';
 import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
 
 export const LEAD_SORTS = ['score', 'last_activity', 'created'] as const;
@@ -110,17 +111,43 @@ export const ZTimelineQuery = z.strictObject({
   limit: zLimit(TIMELINE_PAGE_DEFAULT, TIMELINE_PAGE_MAX),
 });
 
-/** One timeline entry: an analytics event or an inquiry. Fields that do not apply are null. */
+/** The kinds a timeline merges; at one instant they sort in this order (descending by name). */
+export const TIMELINE_KINDS = ['inquiry', 'event', 'activity'] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+const ZProps = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+/**
+ * One timeline entry: an analytics event, an inquiry, or an activity (logged by a realtor, or a
+ * status/stage/reminder change recorded on someone's behalf). Fields that do not apply are null.
+ */
 export const ZTimelineItem = z.object({
-  kind: z.enum(['event', 'inquiry']),
+  kind: z.enum(TIMELINE_KINDS),
   id: z.uuid(),
   at: z.string(),
   eventType: z.string().nullable(),
   eventValue: z.string().nullable(),
   listingRef: z.string().nullable(),
+  /** The listing's title and photo from the site's `listings` (null when not captured). */
+  listingTitle: z.string().nullable(),
+  listingUrl: z.string().nullable(),
+  listingImageUrl: z.string().nullable(),
   pageUrl: z.string().nullable(),
+  /** The browser the event came from: events of one visitor less than 30 min apart make a visit. */
+  visitorId: z.string().nullable(),
+  /** The event's properties (`{room: "Kitchen"}` for a virtual tour step, …). */
+  props: ZProps.nullable(),
   message: z.string().nullable(),
   source: z.string().nullable(),
+  /** For activities: `call` … `showing`, `status_change`, `stage_change`, `reminder_*`. */
+  activityType: z.enum(ACTIVITY_TYPES).nullable(),
+  outcome: z.string().nullable(),
+  body: z.string().nullable(),
+  meta: ZProps.nullable(),
+  /** Who did it (activities); null when the system did, and for events and inquiries. */
+  actor: z.object({ userId: z.uuid(), username: z.string() }).nullable(),
+  /** The signed-in realtor may edit or delete it (their own logged activities). */
+  editable: z.boolean(),
 });
 export type TimelineItem = z.output<typeof ZTimelineItem>;
 

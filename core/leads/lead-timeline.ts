@@ -1,17 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
-import type { Tenant } from '../accounts/tenant.ts';
+import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
-import type { TimelineItem } from './lead-schemas.ts';
+import { LOGGED_ACTIVITY_TYPES, type ActivityType } from '../shared/enums.ts';
+import { TIMELINE_KINDS, type TimelineItem, type TimelineKind } from './lead-schemas.ts';
 import { getLeadRow } from './leads.ts';
 
-const ZTimelineCursor = z.tuple([ZTimeKey, z.enum(['event', 'inquiry']), ZUuidKey]);
+const ZTimelineCursor = z.tuple([ZTimeKey, z.enum(TIMELINE_KINDS), ZUuidKey]);
+
+type Props = Record<string, string | number | boolean | null>;
 
 interface Row {
-  kind: 'event' | 'inquiry';
+  kind: TimelineKind;
   id: string;
   at: string;
   /** `at` exact to the microsecond (`timeKey`): the cursor key. */
@@ -19,76 +22,131 @@ interface Row {
   event_type: string | null;
   event_value: string | null;
   listing_ref: string | null;
+  listing_title: string | null;
+  listing_url: string | null;
+  listing_image_url: string | null;
   page_url: string | null;
+  visitor_id: string | null;
+  props: Props | null;
   message: string | null;
   source: string | null;
+  activity_type: ActivityType | null;
+  outcome: string | null;
+  body: string | null;
+  meta: Props | null;
+  actor_user_id: string | null;
+  actor_username: string | null;
 }
 
 /**
- * A lead's analytics events and inquiries merged, newest first, ordered by (at, kind, id)
- * descending — a total order, so the cursor (the last item's triple, time exact to the
- * microsecond) never repeats or skips an item even when many share a timestamp. Each side is an
- * index range scan limited to one page (lead_analytics_lead_date_index,
- * inquiries_lead_created_index), and one `union all` merges the two pages: the cost of a page does
- * not grow with the history.
+ * The "after the cursor" condition of one source, in the merged order (at desc, kind desc, id
+ * desc): a source whose kind sorts above the cursor's continues strictly before its instant,
+ * one that sorts below includes the instant, and the cursor's own kind continues after its id.
+ */
+function afterCursor(kind: TimelineKind, at: RawBuilder<unknown>, id: RawBuilder<unknown>, cursor: readonly [string, TimelineKind, string] | null): RawBuilder<SqlBool> | null {
+  if (!cursor) return null;
+  const [cAt, cKind, cId] = cursor;
+  if (kind > cKind) return sql<SqlBool>`${at} < ${cAt}::timestamptz`;
+  if (kind < cKind) return sql<SqlBool>`${at} <= ${cAt}::timestamptz`;
+  return sql<SqlBool>`(${at}, ${id}) < (${cAt}::timestamptz, ${cId}::uuid)`;
+}
+
+/**
+ * A lead's story, newest first: its analytics events (with the listing's title and photo when
+ * the site's `listings` knows the ref, the visitor id and the event's props, so the admin can
+ * group events into visits), its inquiries, and its activities (logged calls, texts, notes… and
+ * the status, stage and reminder changes recorded with who made them). Ordered by
+ * (at, kind, id) descending — a total order, so the cursor (the last item's triple, time exact
+ * to the microsecond) never repeats or skips an item even when many share a timestamp. Each
+ * source is an index range scan limited to one page (lead_analytics_lead_date_index,
+ * inquiries_lead_created_index, lead_activities_lead_occurred_index) and one `union all` merges
+ * the three pages: the cost of a page does not grow with the history.
  */
 export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { em: EntityManager; tenant: Tenant; leadId: string } & KeysetPageArgs): Promise<KeysetPage<TimelineItem>> {
   await getLeadRow(em, tenant, leadId);
-  let eventsAfter: RawBuilder<SqlBool> | null = null;
-  let inquiriesAfter: RawBuilder<SqlBool> | null = null;
-  if (cursor) {
-    const [at, kind, id] = decodeCursor(cursor, ZTimelineCursor);
-    // 'inquiry' sorts above 'event' at the same instant (descending kind).
-    if (kind === 'inquiry') {
-      eventsAfter = sql<SqlBool>`a.event_date <= ${at}::timestamptz`;
-      inquiriesAfter = sql<SqlBool>`(i.created_at, i.inquiry_id) < (${at}::timestamptz, ${id}::uuid)`;
-    } else {
-      eventsAfter = sql<SqlBool>`(a.event_date, a.analytic_id) < (${at}::timestamptz, ${id}::uuid)`;
-      inquiriesAfter = sql<SqlBool>`i.created_at < ${at}::timestamptz`;
-    }
-  }
-  // Each side is one page of its own index, in the merged order's terms; one statement merges them.
+  const after = cursor ? decodeCursor(cursor, ZTimelineCursor) : null;
   const nullText = sql<string | null>`null::text`;
+  const nullJson = sql<Props | null>`null::jsonb`;
+  const nullUuid = sql<string | null>`null::uuid`;
+
+  const eventsAfter = afterCursor('event', sql`a.event_date`, sql`a.analytic_id`, after);
   const events = db(em)
     .selectFrom('lead_analytics as a')
+    // A listing is known per site by its ref (listings_site_ref_unique): one index probe per event of the page.
+    .leftJoin('listings as li', (j) => j.onRef('li.site_id', '=', 'a.site_id').onRef('li.listing_ref', '=', 'a.listing_ref').on('li.user_id', '=', ownerIdOf(tenant)))
     .select([
       sql.lit('event').as('kind'), 'a.analytic_id as id', 'a.event_date as at', timeKey('a.event_date').as('at_key'),
-      'a.event_type', 'a.event_value', 'a.listing_ref', 'a.page_url', nullText.as('message'), nullText.as('source'),
+      'a.event_type', 'a.event_value', 'a.listing_ref', 'li.title as listing_title', 'li.url as listing_url', 'li.image_url as listing_image_url',
+      'a.page_url', 'a.visitor_id', sql<Props | null>`a.props`.as('props'), nullText.as('message'), nullText.as('source'),
+      nullText.as('activity_type'), nullText.as('outcome'), nullText.as('body'), nullJson.as('meta'), nullUuid.as('actor_user_id'), nullText.as('actor_username'),
     ])
     .where('a.lead_id', '=', leadId)
     .$if(eventsAfter !== null, (q) => q.where(eventsAfter!))
     .orderBy('a.event_date', 'desc')
     .orderBy('a.analytic_id', 'desc')
     .limit(limit + 1);
+
+  const inquiriesAfter = afterCursor('inquiry', sql`i.created_at`, sql`i.inquiry_id`, after);
   const inquiries = db(em)
     .selectFrom('inquiries as i')
+    .leftJoin('listings as li', (j) => j.onRef('li.site_id', '=', 'i.site_id').onRef('li.listing_ref', '=', 'i.listing_ref').on('li.user_id', '=', ownerIdOf(tenant)))
     .select([
       sql.lit('inquiry').as('kind'), 'i.inquiry_id as id', 'i.created_at as at', timeKey('i.created_at').as('at_key'),
-      nullText.as('event_type'), nullText.as('event_value'), 'i.listing_ref', 'i.page_url', 'i.message', sql<string>`i.source::text`.as('source'),
+      nullText.as('event_type'), nullText.as('event_value'), 'i.listing_ref', 'li.title as listing_title', 'li.url as listing_url', 'li.image_url as listing_image_url',
+      'i.page_url', nullText.as('visitor_id'), nullJson.as('props'), 'i.message', sql<string>`i.source::text`.as('source'),
+      nullText.as('activity_type'), nullText.as('outcome'), nullText.as('body'), nullJson.as('meta'), nullUuid.as('actor_user_id'), nullText.as('actor_username'),
     ])
     .where('i.lead_id', '=', leadId)
     .$if(inquiriesAfter !== null, (q) => q.where(inquiriesAfter!))
     .orderBy('i.created_at', 'desc')
     .orderBy('i.inquiry_id', 'desc')
     .limit(limit + 1);
+
+  const activitiesAfter = afterCursor('activity', sql`t.occurred_at`, sql`t.activity_id`, after);
+  const activities = db(em)
+    .selectFrom('lead_activities as t')
+    .leftJoin('users as u', 'u.user_id', 't.actor_user_id')
+    .select([
+      sql.lit('activity').as('kind'), 't.activity_id as id', 't.occurred_at as at', timeKey('t.occurred_at').as('at_key'),
+      nullText.as('event_type'), nullText.as('event_value'), nullText.as('listing_ref'), nullText.as('listing_title'), nullText.as('listing_url'),
+      nullText.as('listing_image_url'), nullText.as('page_url'), nullText.as('visitor_id'), nullJson.as('props'), nullText.as('message'), nullText.as('source'),
+      sql<string>`t.type::text`.as('activity_type'), 't.outcome', 't.body', sql<Props | null>`t.meta`.as('meta'), 't.actor_user_id', 'u.username as actor_username',
+    ])
+    .where('t.lead_id', '=', leadId)
+    .where(ownedBy(tenant, 't'))
+    .$if(activitiesAfter !== null, (q) => q.where(activitiesAfter!))
+    .orderBy('t.occurred_at', 'desc')
+    .orderBy('t.activity_id', 'desc')
+    .limit(limit + 1);
+
   const { rows } = await sql<Row>`
-    select * from (${events} union all ${inquiries}) as t
-    order by t.at desc, t.kind desc, t.id desc
+    select * from (${events} union all ${inquiries} union all ${activities}) as m
+    order by m.at desc, m.kind desc, m.id desc
     limit ${limit + 1}`.execute(db(em));
-  return toKeysetPage(
-    rows,
-    limit,
-    (r) => ({
-      kind: r.kind,
-      id: r.id,
-      at: pgTimeToIsoStrict(r.at),
-      eventType: r.event_type,
-      eventValue: r.event_value,
-      listingRef: r.listing_ref,
-      pageUrl: r.page_url,
-      message: r.message,
-      source: r.source,
-    }),
-    (last) => [last.at_key, last.kind, last.id],
-  );
+  return toKeysetPage(rows, limit, (r) => toTimelineItem(r, tenant), (last) => [last.at_key, last.kind, last.id]);
+}
+
+function toTimelineItem(r: Row, tenant: Tenant): TimelineItem {
+  return {
+    kind: r.kind,
+    id: r.id,
+    at: pgTimeToIsoStrict(r.at),
+    eventType: r.event_type,
+    eventValue: r.event_value,
+    listingRef: r.listing_ref,
+    listingTitle: r.listing_title,
+    listingUrl: r.listing_url,
+    listingImageUrl: r.listing_image_url,
+    pageUrl: r.page_url,
+    visitorId: r.visitor_id,
+    props: r.props,
+    message: r.message,
+    source: r.source,
+    activityType: r.activity_type,
+    outcome: r.outcome,
+    body: r.body,
+    meta: r.meta,
+    actor: r.actor_user_id ? { userId: r.actor_user_id, username: r.actor_username ?? '' } : null,
+    editable: r.kind === 'activity' && r.actor_user_id === tenant.userId && (LOGGED_ACTIVITY_TYPES as readonly string[]).includes(r.activity_type ?? ''),
+  };
 }

@@ -1,5 +1,6 @@
 // The contact card: status (saved as soon as it changes), contact details and where the lead came from.
 import { useState } from 'preact/hooks';
+import { extraContactInfo } from '#core/shared/contact-info.ts';
 import { errorMessage, type Lead, type LeadStatus, leadsApi, sitesApi } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
 import { Spinner } from '../../components/spinner.tsx';
@@ -14,6 +15,7 @@ import { PhoneLink } from '../../components/contact-actions.tsx';
 export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void }) {
   const [editing, setEditing] = useState(false);
   const [savingStatus, setSavingStatus] = useState(false);
+  const otherContact = extraContactInfo(lead.contactInfo, lead.email, lead.phone);
   const sites = useApi((signal) => (lead.siteId ? sitesApi.get(lead.siteId, { signal }) : Promise.resolve(null)), [lead.siteId]);
 
   const changeStatus = async (status: LeadStatus) => {
@@ -77,11 +79,11 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
           <dd>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : <span class="muted">Not given</span>}</dd>
           <dt>Phone</dt>
           <dd>{lead.phone ? <PhoneLink phone={lead.phone} /> : <span class="muted">Not given</span>}</dd>
-          {/* Widget leads carry their email or phone here too (the seed's contact_info); don't say it twice. */}
-          {lead.contactInfo && lead.contactInfo !== lead.email && lead.contactInfo !== lead.phone && (
+          {/* contact_info is often generated as "email · phone": show it only when it adds something. */}
+          {otherContact && (
             <>
               <dt>Other contact</dt>
-              <dd class="prewrap">{lead.contactInfo}</dd>
+              <dd class="prewrap">{otherContact}</dd>
             </>
           )}
           <dt>Site</dt>

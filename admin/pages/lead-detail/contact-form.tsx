@@ -1,5 +1,6 @@
 // Editing a lead's name, email, phone and other contact info; only what changed is sent.
 import { useEffect } from 'preact/hooks';
+import { extraContactInfo } from '#core/shared/contact-info.ts';
 import { isEmail } from '#core/shared/contact-rules.ts';
 import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { type Lead, leadsApi, type UpdateLeadInput } from '../../api-client.ts';
@@ -13,8 +14,11 @@ const IDS = { name: 'lead-name', email: 'lead-email', phone: 'lead-phone', conta
 const KEYS = ['name', 'email', 'phone', 'contactInfo'] as const;
 
 export function ContactForm({ lead, onSaved, onCancel }: { lead: Lead; onSaved(lead: Lead): void; onCancel(): void }) {
+  // "Other contact info" starts empty when the stored text only repeats the email and phone (it is
+  // generated from them and kept in step by the server): left alone, it is not sent.
+  const initial = { name: lead.name ?? '', email: lead.email ?? '', phone: lead.phone ?? '', contactInfo: extraContactInfo(lead.contactInfo, lead.email, lead.phone) ?? '' };
   const form = useForm({
-    initial: () => ({ name: lead.name ?? '', email: lead.email ?? '', phone: lead.phone ?? '', contactInfo: lead.contactInfo ?? '' }),
+    initial: () => initial,
     ids: IDS,
     validate: ({ email }): FieldErrors => (email.trim() && !isEmail(email.trim()) ? { email: 'Enter a valid email address, like name@example.com' } : {}),
     // A 409 names the taken field ("Another lead already has this email address").
@@ -23,7 +27,7 @@ export function ContactForm({ lead, onSaved, onCancel }: { lead: Lead; onSaved(l
       const patch: UpdateLeadInput = {};
       for (const key of KEYS) {
         const next = values[key].trim();
-        if (next !== (lead[key] ?? '')) patch[key] = next || null;
+        if (next !== initial[key]) patch[key] = next || null;
       }
       if (Object.keys(patch).length === 0) onCancel();
       else onSaved(await leadsApi.update(lead.leadId, patch));

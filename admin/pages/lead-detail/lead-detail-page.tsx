@@ -17,6 +17,7 @@ import { ActivityCard } from './activity-card.tsx';
 import { AddInquiryCard } from './add-inquiry-card.tsx';
 import { ContactCard } from './contact-card.tsx';
 import { DeleteLeadCard } from './delete-lead-card.tsx';
+import { LogActivityCard } from './log-activity-card.tsx';
 import { RemindersCard } from './reminders-card.tsx';
 import { ScoreCard, type ScoreUpdate } from './score-card.tsx';
 
@@ -98,6 +99,7 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
 
       <div class="detail-grid">
         <div class="stack">
+          <LogActivityCard lead={lead} onChange={onChange} />
           <ScoreCard lead={lead} update={scoreUpdate} />
           <AddInquiryCard
             leadId={lead.leadId}
