@@ -18,6 +18,7 @@ import { isLeadStatus, isScoreBand, LEAD_STATUSES, leadDisplayName, SCORE_BANDS,
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 import { useCursorList } from '../use-cursor-list.ts';
+import { useLiveRefresh } from '../use-live-events.ts';
 import { AddLeadForm } from './add-lead-form.tsx';
 
 const SEARCH_DEBOUNCE_MS = 300;
@@ -57,6 +58,7 @@ export function LeadsPage({ query }: RouteProps) {
   const siteNames = useMemo(() => new Map(siteList.map((s) => [s.siteId, s.name])), [sites.data]);
   const [adding, setAdding] = useState(false);
   const list = useCursorList(key, (cursor, signal) => leadsApi.list(filters, cursor, { signal }), (lead) => lead.leadId);
+  useLiveRefresh(['lead.created', 'lead.updated'], list.reload); // new leads and scores appear without a reload
 
   const setFilters = (patch: Partial<LeadFilters>, opts: { replace?: boolean } = {}) => navigate(leadsPath({ ...filters, ...patch }), opts);
   const clearFilters = () => navigate(leadsPath({ sort: filters.sort }));
