@@ -180,6 +180,9 @@ describe('live updates', () => {
     }, { defaultOrigin: ORIGIN, nextIp: freshIp });
     expect(res.status).toBe(202);
     await page.getByText('Casey Live-Arrival').first().waitFor();
+    // Then the worker scores the inquiry, and the new band shows up too.
+    const row = page.getByText('Casey Live-Arrival').first().locator('xpath=ancestor::*[self::tr or self::li or self::article][1]');
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/Warm|Hot/);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await saveScreenshot(page, 'leads-live-arrival-1440');
   });
