@@ -186,4 +186,25 @@ describe('live updates', () => {
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await saveScreenshot(page, 'leads-live-arrival-1440');
   });
+
+  it('a reminder falling due updates the navigation count at once; browser notifications are opt-in in Settings', { timeout: 60_000 }, async () => {
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.context().grantPermissions(['notifications'], { origin: server.url });
+    await page.goto(`${server.url}/app/settings`);
+    const toggle = page.getByLabel('Notify me in this browser about new leads and due reminders');
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.check();
+    expect(await page.evaluate(() => localStorage.getItem('porchlight.liveNotifications'))).toBe('on');
+    await saveScreenshot(page, 'settings-live-notifications-1440');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Pipeline/ }).click();
+    await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();
+    expect(await page.getByTestId('due-count').count()).toBe(0);
+    const [lead] = await makeLeads(server, [{ userId, name: 'Reminder Lead' }]);
+    const res = await owner.post(`/v1/leads/${lead}/reminders`, { reminderDate: new Date(Date.now() - 1000).toISOString(), reminderMessage: 'Call Reminder Lead' });
+    expect(res.status).toBe(201);
+    // The worker fires it; the live event (not the minute poll) brings the count.
+    await page.getByTestId('due-count').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('due-count').textContent()).toMatch(/^1/);
+  });
 });
