@@ -36,6 +36,7 @@ const ROUTES: Route[] = [
   { path: '/today', component: TodayPage },
   { path: '/leads', component: LeadsPage },
   { path: '/leads/:id', component: LeadDetailPage },
+  { path: '/board', component: lazyPage(() => import('./pages/board-page.tsx').then((m) => m.BoardPage), 'Loading your pipeline…') },
   { path: '/reminders', component: lazyPage(() => import('./pages/reminders-page.tsx').then((m) => m.RemindersPage), 'Loading your reminders…') },
   { path: '/webhooks', component: lazyPage(() => import('./pages/webhooks-page.tsx').then((m) => m.WebhooksPage), 'Loading your webhooks…') },
   { path: '/webhooks/:id', component: lazyPage(() => import('./pages/webhook-endpoint-page.tsx').then((m) => m.WebhookEndpointPage), 'Loading the endpoint…') },

@@ -25,6 +25,7 @@ import { rememberLeadsPath } from '../leads-list-memory.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 import { useCursorList } from '../use-cursor-list.ts';
+import { useLiveRefresh } from '../use-live-events.ts';
 import { type Activity, workdayApi } from '../workday-api.ts';
 import { AddLeadForm } from './add-lead-form.tsx';
 
@@ -94,6 +95,11 @@ export function LeadsPage({ query }: RouteProps) {
     rememberLeadsPath(key);
     setSelected(new Set());
   }, [key]);
+  // New leads and scores appear without a reload (and the band counts follow).
+  useLiveRefresh(['lead.created', 'lead.updated'], () => {
+    list.reload();
+    counts.reload();
+  });
 
   const setFilters = (patch: Partial<LeadFilters>, opts: { replace?: boolean } = {}) => navigate(leadsPath({ ...filters, ...patch }), opts);
   const clearFilters = () => navigate(leadsPath({ sort: filters.sort }));

@@ -121,7 +121,7 @@ export async function publishReminderDue({ em, publisher, reminderId, log }: { e
       .select(['r.reminder_id', 'r.user_id', 'r.lead_id', 'l.name as lead_name', 'r.reminder_message', 'r.reminder_date', 'r.status'])
       .where('r.reminder_id', '=', reminderId)
       .executeTakeFirst();
-    if (!r || r.status !== 'due') return;
+    if (r?.status !== 'due') return;
     await publisher.publish(r.user_id, [{
       type: 'reminder.due',
       data: { reminderId, leadId: r.lead_id, leadName: r.lead_name, reminderMessage: r.reminder_message, reminderDate: pgTimeToIsoStrict(r.reminder_date) },

@@ -138,15 +138,15 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
     async open({ accountId, lastEventId, sink }) {
       if (closed) throw new Error('the live hub is closed');
       const client: Client = { accountId, sink, lastId: '0-0', buffer: [] };
-      let set = clients.get(accountId);
-      if (!set) clients.set(accountId, (set = new Set()));
+      const set = clients.get(accountId) ?? new Set<Client>();
+      clients.set(accountId, set);
       set.add(client);
       const handle = { close: () => remove(client) };
       try {
         // Subscribe before reading the backlog: an event published in between is then both
         // buffered and replayed, and the id comparison drops the second copy.
-        let subscribed = subscriptions.get(accountId);
-        if (!subscribed) subscriptions.set(accountId, (subscribed = ensureSubscriber().subscribe(liveChannel(prefix, accountId))));
+        const subscribed = subscriptions.get(accountId) ?? ensureSubscriber().subscribe(liveChannel(prefix, accountId));
+        subscriptions.set(accountId, subscribed);
         await subscribed;
         sink.write(`retry: ${LIVE_RETRY_MS}\n\n`);
         const key = liveStreamKey(prefix, accountId);
