@@ -107,3 +107,14 @@ export function phoneHrefs(phone: string, homeCountry = 'US'): { tel: string; sm
   const target = parsed ? parsed.number : phone.replace(/[^\d+]/g, '');
   return { tel: `tel:${target}`, sms: `sms:${target}` };
 }
+
+/** "12 minutes", "3 hours", "2 days": how long someone has waited. */
+export function formatWaiting(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
+  const days = Math.floor(hours / 24);
+  return `${days} days`;
+}

@@ -13,22 +13,11 @@ import { QuickLog } from '../components/quick-log.tsx';
 import { ReminderItem } from '../components/reminder-item.tsx';
 import { BandBadge } from '../components/score.tsx';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
-import { leadDisplayName } from '../lead-format.ts';
+import { formatWaiting, leadDisplayName } from '../lead-format.ts';
 import { REMINDERS_CHANGED_EVENT } from '../reminders-api.ts';
 import { Link } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 import { ACTIVITY_LOGGED_EVENT, type Today, workdayApi } from '../workday-api.ts';
-
-/** "12 minutes", "3 hours", "2 days": how long someone has waited. */
-export function formatWaiting(seconds: number): string {
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 1) return 'under a minute';
-  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
-  const days = Math.floor(hours / 24);
-  return `${days} days`;
-}
 
 type TodayLead = Today['uncontacted'][number];
 

@@ -137,6 +137,17 @@ describe('the working day in the admin', () => {
   });
 
   it('the lead page opens with call, text and email at the top, formatted, at both sizes', { timeout: 60_000 }, async () => {
+    // A score with long signal labels: at 390 px each label must keep a readable width (it wrapped one letter per line).
+    const breakdown = {
+      signals: [
+        { key: 'inquiry', label: 'Inquiry', count: 1, points: 40 },
+        { key: 'listing:linden-48', label: 'Viewed 48 Linden Avenue, Springfield 4×', count: 4, points: 12 },
+        { key: 'tool:mortgage_calculator', label: 'Used the mortgage calculator', count: 2, points: 8 },
+      ],
+      rulesVersion: 0,
+      computedAt: new Date().toISOString(),
+    };
+    await server.sql(`update leads set score = 60, score_band = 'hot', score_breakdown = $2::jsonb, scored_at = now() where lead_id = $1`, [jordanId, JSON.stringify(breakdown)]);
     for (const [viewport, name] of [[PHONE, '390'], [DESKTOP, '1440']] as const) {
       const page = await newPage(viewport);
       await page.goto(`${server.url}/app/leads/${jordanId}`);
@@ -150,6 +161,10 @@ describe('the working day in the admin', () => {
         const call = await bar.getByRole('link', { name: 'Call Jordan Avery' }).boundingBox();
         expect(call!.height).toBeGreaterThanOrEqual(44);
         expect(call!.y, 'Call button top').toBeLessThan(PHONE.height / 2);
+        expect(await page.locator('.breakdown-label').count()).toBe(3);
+        for (const label of await page.locator('.breakdown-label').all()) {
+          expect((await label.boundingBox())!.width, `breakdown label "${await label.textContent()}"`).toBeGreaterThan(250);
+        }
       }
       await expectNoHorizontalOverflow(page, `lead page at ${name}`);
     }
