@@ -422,8 +422,8 @@ function LeadsTable({ leads, siteNames, sort, onSort, selected, onToggle, onTogg
             <SortHeader value="score">Score</SortHeader>
             <th scope="col">Status</th>
             <SortHeader value="last_activity">Last activity</SortHeader>
-            <th scope="col">Last contacted</th>
-            <th scope="col">Next follow-up</th>
+            <th scope="col">Contacted</th>
+            <th scope="col">Follow-up</th>
             <SortHeader value="created">Added</SortHeader>
             <th scope="col">
               <span class="visually-hidden">Log</span>

@@ -99,6 +99,10 @@ describe('the working day in the admin', () => {
     expect(activity).toEqual({ type: 'call', outcome: 'no_answer' });
     await row.getByText('just now').first().waitFor();
     await expectNoHorizontalOverflow(page, 'lead list at 1440');
+    // The table fits its card: the last column is not pushed outside it.
+    const card = (await page.locator('.leads-page .card-flush').boundingBox())!;
+    const table = (await page.locator('table.leads-table').boundingBox())!;
+    expect(table.x + table.width).toBeLessThanOrEqual(card.x + card.width + 1);
     await saveScreenshot(page, 'workday-leads-1440');
   });
 
