@@ -1,43 +1,18 @@
-// The realtor's working day in the API client: Today, band counts, logging an activity, pipeline
-// stages and bulk actions on leads. Types come from core with `import type`; the activities and
-// pipeline shapes follow the contract in WAVE.md (their schemas live on those helpers' branches).
+// The realtor's working day in the API client: Today and band counts, plus logging an activity and
+// bulk actions (through activitiesApi and pipelineApi) announced to the pages that show their
+// effects (Today, the reminders count). Types come from core with `import type`.
 import type { z } from 'zod';
 import type { ZLeadCountsJson } from '../core/leads/count-leads-by-band.ts';
 import type { ZTodayJson } from '../core/today/today-schemas.ts';
-import { api, type RequestOptions } from './api-client.ts';
+import { type Activity, activitiesApi, api, type LogActivityInput, type RequestOptions } from './api-client.ts';
+import { pipelineApi, type Stage } from './pipeline-api.ts';
 import { REMINDERS_CHANGED_EVENT } from './reminders-api.ts';
 
 export type Today = z.output<typeof ZTodayJson>;
 export type LeadCounts = z.output<typeof ZLeadCountsJson>;
 
-/** What a realtor logs by hand (`POST /v1/leads/:id/activities`). */
-export type LoggedActivityType = 'call' | 'text' | 'email' | 'note' | 'meeting' | 'showing';
-export interface LogActivityInput {
-  type: LoggedActivityType;
-  outcome?: string;
-  body?: string;
-  occurredAt?: string;
-}
-export interface Activity {
-  activityId: string;
-  leadId: string;
-  type: string;
-  outcome: string | null;
-  body: string | null;
-  occurredAt: string;
-  actor: { userId: string; username: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PipelineStage {
-  stageId: string;
-  key: string;
-  label: string;
-  position: number;
-  outcome: 'open' | 'won' | 'lost';
-  leadCount: number;
-}
+export type { Activity, LogActivityInput };
+export type PipelineStage = Stage;
 
 export type BulkLeadAction =
   | { action: 'stage'; stageId: string }
@@ -51,15 +26,15 @@ export const workdayApi = {
   today: (opts?: RequestOptions) => api.get<Today>('/v1/today', opts),
   leadCounts: (opts?: RequestOptions) => api.get<LeadCounts>('/v1/lead-counts', opts),
   logActivity: async (leadId: string, input: LogActivityInput) => {
-    const activity = await api.post<Activity>(`/v1/leads/${encodeURIComponent(leadId)}/activities`, input);
+    const activity = await activitiesApi.log(leadId, input);
     window.dispatchEvent(new Event(ACTIVITY_LOGGED_EVENT));
     // Logging the first contact may complete the "call within the hour" reminder.
     window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
     return activity;
   },
-  stages: (opts?: RequestOptions) => api.get<{ items: PipelineStage[] }>('/v1/pipeline-stages', opts),
+  stages: (opts?: RequestOptions) => pipelineApi.stages(opts),
   bulk: async (leadIds: string[], action: BulkLeadAction) => {
-    const answer = await api.post<{ affected: number }>('/v1/leads/bulk', { leadIds, ...action });
+    const answer = await pipelineApi.bulk({ leadIds, ...action });
     if (action.action !== 'stage') window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
     return answer;
   },

@@ -37,12 +37,8 @@ const SORTS: ReadonlyArray<{ value: LeadSort; label: string }> = [
 ];
 const CONTACT_TYPES = new Set(['call', 'text', 'email', 'meeting', 'showing']);
 
-/** A lead with the working-day fields the activities and pipeline APIs add (absent on older servers). */
-export type ListLead = Lead & {
-  lastContactedAt?: string | null;
-  nextFollowUpAt?: string | null;
-  stage?: { stageId: string; key: string; label: string } | null;
-};
+/** A lead as the list shows it (lastContactedAt, nextFollowUpAt and stage come with the lead JSON). */
+export type ListLead = Lead;
 
 /** The filters in the URL; unknown values are ignored rather than sent. */
 export function readLeadFilters(query: URLSearchParams): LeadFilters {

@@ -17,6 +17,7 @@ import { formatWaiting, leadDisplayName } from '../lead-format.ts';
 import { REMINDERS_CHANGED_EVENT } from '../reminders-api.ts';
 import { Link } from '../router.tsx';
 import { useApi } from '../use-api.ts';
+import { useLiveRefresh } from '../use-live-events.ts';
 import { ACTIVITY_LOGGED_EVENT, type Today, workdayApi } from '../workday-api.ts';
 
 type TodayLead = Today['uncontacted'][number];
@@ -35,6 +36,11 @@ export function TodayPage() {
       window.removeEventListener(ACTIVITY_LOGGED_EVENT, reload);
     };
   }, []);
+  // New leads, hot crossings and reminders falling due show up without a reload.
+  useLiveRefresh(['lead.created', 'lead.updated', 'reminder.due'], () => {
+    today.reload();
+    counts.reload();
+  });
 
   const data = today.data;
   const header = <PageHeader title="Today" description={data ? dateLine(data) : 'What to do now.'} actions={<Link href="/leads" class="btn btn-secondary">All leads</Link>} />;
