@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromWallTime, toWallTime } from '#core/email/local-time.ts';
-import { makeLead, makeReminder, makeWebhookMessage } from '#test/factories.ts';
+import { createBearerClient, makeApiKey, makeLead, makeReminder, makeWebhookMessage } from '#test/factories.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
 
 const MINUTE_MS = 60_000;
@@ -117,6 +117,15 @@ describe('GET /v1/today', () => {
     const next = (await client.get('/v1/today')).body;
     expect(next.hotSince).toBe(seen);
     expect(next.hotSinceLastVisit).toEqual([]);
+  });
+
+  it('answers an API key as it answers the session', async () => {
+    const { client, userId: uid } = await api.makeRealtor();
+    const { leadId } = await makeLead(api.server, { userId: uid, name: 'By Key' });
+    const bearer = createBearerClient(api.server, await makeApiKey({ client }));
+    const res = await bearer.get('/v1/today');
+    expect(res.status).toBe(200);
+    expect(ids(res.body.uncontacted)).toEqual([leadId]);
   });
 
   it('shows another realtor none of it; answers 401 without a session', async () => {
