@@ -34,7 +34,11 @@ const SORTS: ReadonlyArray<{ value: LeadSort; label: string }> = [
   { value: 'score', label: 'Highest score' },
   { value: 'last_activity', label: 'Latest activity' },
   { value: 'created', label: 'Newest' },
+  { value: 'score_asc', label: 'Lowest score' },
+  { value: 'created_asc', label: 'Oldest' },
 ];
+/** The ascending twin of a descending sort, where an index serves it (not last activity: undated leads). */
+const ASCENDING: Partial<Record<LeadSort, LeadSort>> = { score: 'score_asc', created: 'created_asc' };
 const CONTACT_TYPES = new Set(['call', 'text', 'email', 'meeting', 'showing']);
 
 /** A lead as the list shows it (lastContactedAt, nextFollowUpAt and stage come with the lead JSON). */
@@ -393,18 +397,25 @@ function LeadsTable({ leads, siteNames, sort, onSort, selected, onToggle, onTogg
   useEffect(() => {
     if (allRef.current) allRef.current.indeterminate = some;
   }, [some]);
-  // Descending only: each sort is an index on (user_id, key desc, lead_id desc); see core/leads/list-leads.ts.
-  const SortHeader = ({ value, children }: { value: LeadSort; children: ComponentChildren }) => (
-    <th scope="col" aria-sort={sort === value ? 'descending' : undefined}>
-      <button type="button" class={`sort-button${sort === value ? ' is-active' : ''}`} onClick={() => onSort(value)}>
-        {children}
-        <span class="sort-arrow" aria-hidden="true">
-          {sort === value ? '↓' : '↕'}
-        </span>
-        {sort !== value && <span class="visually-hidden"> (sort by this)</span>}
-      </button>
-    </th>
-  );
+  // Each sort is an index on (user_id, key desc, lead_id desc); ascending reads it backwards
+  // (core/leads/list-leads.ts). A click on the active header flips the direction where it can.
+  const SortHeader = ({ value, children }: { value: LeadSort; children: ComponentChildren }) => {
+    const asc = ASCENDING[value];
+    const active = sort === value || (asc !== undefined && sort === asc);
+    const ascending = asc !== undefined && sort === asc;
+    const next = sort === value && asc ? asc : value;
+    return (
+      <th scope="col" aria-sort={active ? (ascending ? 'ascending' : 'descending') : undefined}>
+        <button type="button" class={`sort-button${active ? ' is-active' : ''}`} onClick={() => onSort(next)}>
+          {children}
+          <span class="sort-arrow" aria-hidden="true">
+            {active ? (ascending ? '↑' : '↓') : '↕'}
+          </span>
+          {(!active || next !== sort) && <span class="visually-hidden">{active ? ' (reverse the order)' : ' (sort by this)'}</span>}
+        </button>
+      </th>
+    );
+  };
   return (
     <div class="table-wrap leads-table-wrap">
       <table class="table leads-table">

@@ -6,7 +6,8 @@ import { LEAD_STATUSES, SCORE_BANDS } from './lead.entity.ts';
 import { ACTIVITY_TYPES } from '../shared/enums.ts';
 import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
 
-export const LEAD_SORTS = ['score', 'last_activity', 'created'] as const;
+/** `*_asc`: the same index as the descending sort, scanned backwards (lowest score, oldest first). */
+export const LEAD_SORTS = ['score', 'last_activity', 'created', 'score_asc', 'created_asc'] as const;
 export type LeadSort = (typeof LEAD_SORTS)[number];
 
 /** Default and largest page of `GET /v1/leads`. */
