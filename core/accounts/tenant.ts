@@ -33,6 +33,11 @@ export function ownerIdOf(tenant: Tenant): string {
   return tenant.accountId;
 }
 
+/** The person acting, for the rows that record who did something (`lead_activities.actor_user_id`). */
+export function actorIdOf(tenant: Tenant): string {
+  return tenant.userId;
+}
+
 /**
  * Kysely: restricts a select, update or delete to the tenant's rows —
  * `.where(ownedBy(tenant))`, or `.where(ownedBy(tenant, 'l'))` for `from leads as l`.

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
@@ -45,7 +45,7 @@ export function toActivityJson(r: ActivityRow, tenant: Tenant): ActivityJson {
     meta: (r.meta as ActivityJson['meta']) ?? null,
     occurredAt: pgTimeToIsoStrict(r.occurred_at),
     actor: r.actor_user_id ? { userId: r.actor_user_id, username: r.actor_username ?? '' } : null,
-    editable: isLogged(r.type) && r.actor_user_id === tenant.userId,
+    editable: isLogged(r.type) && r.actor_user_id === actorIdOf(tenant),
     createdAt: pgTimeToIsoStrict(r.created_at),
     updatedAt: pgTimeToIsoStrict(r.updated_at),
   };
@@ -88,7 +88,7 @@ export async function logActivity({ em, tenant, leadId, input, now }: {
     const row = await db(tem)
       .insertInto('lead_activities')
       .values({
-        activity_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), lead_id: leadId, actor_user_id: tenant.userId,
+        activity_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), lead_id: leadId, actor_user_id: actorIdOf(tenant),
         type: input.type, outcome: input.outcome ?? null, body: input.body ?? null, meta: null, occurred_at: occurredAt, created_at: now, updated_at: now,
       })
       .returning('activity_id')
@@ -96,7 +96,7 @@ export async function logActivity({ em, tenant, leadId, input, now }: {
     if (isContact(input.type) && occurredAt.getTime() <= now.getTime()) {
       const contacts = await refreshLeadContacts(tem, { leadId, now });
       await closeContactReminders(tem, {
-        ownerId: ownerIdOf(tenant), leadId, actorUserId: tenant.userId, occurredAt, now,
+        ownerId: ownerIdOf(tenant), leadId, actorUserId: actorIdOf(tenant), occurredAt, now,
         firstContact: contacts.before.first === null && contacts.after.first !== null,
       });
     }
@@ -135,7 +135,7 @@ async function lockOwnEntry(em: EntityManager, tenant: Tenant, activityId: strin
     .executeTakeFirst();
   if (!row) throw notFound('Activity');
   if (!isLogged(row.type)) throw new AppError('conflict', 'This entry was recorded by Porchlight (a status, stage or reminder change) and cannot be edited or deleted');
-  if (row.actor_user_id !== tenant.userId) throw new AppError('forbidden', 'You can only edit or delete entries you logged yourself');
+  if (row.actor_user_id !== actorIdOf(tenant)) throw new AppError('forbidden', 'You can only edit or delete entries you logged yourself');
   // Lock order as everywhere else: the lead, then its rows.
   await getLeadRow(em, tenant, row.lead_id, { forUpdate: true });
   const locked = await db(em).selectFrom('lead_activities').select(['type', 'occurred_at', 'body']).where('activity_id', '=', activityId).forUpdate().executeTakeFirst();

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
@@ -147,6 +147,6 @@ function toTimelineItem(r: Row, tenant: Tenant): TimelineItem {
     body: r.body,
     meta: r.meta,
     actor: r.actor_user_id ? { userId: r.actor_user_id, username: r.actor_username ?? '' } : null,
-    editable: r.kind === 'activity' && r.actor_user_id === tenant.userId && (LOGGED_ACTIVITY_TYPES as readonly string[]).includes(r.activity_type ?? ''),
+    editable: r.kind === 'activity' && r.actor_user_id === actorIdOf(tenant) && (LOGGED_ACTIVITY_TYPES as readonly string[]).includes(r.activity_type ?? ''),
   };
 }

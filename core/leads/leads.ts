@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { recordActivity } from '../activities/record-activity.ts';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -110,7 +110,7 @@ export async function updateLead({ em, tenant, leadId, input, now, config }: {
         .executeTakeFirstOrThrow();
       if (row.status !== current.status) {
         await recordActivity(tem, {
-          ownerId: ownerIdOf(tenant), leadId, actorUserId: tenant.userId, type: 'status_change', meta: { from: current.status, to: row.status }, occurredAt: now,
+          ownerId: ownerIdOf(tenant), leadId, actorUserId: actorIdOf(tenant), type: 'status_change', meta: { from: current.status, to: row.status }, occurredAt: now,
         });
       }
       const wakeups = await recordLeadUpdated({

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
@@ -103,7 +103,7 @@ async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: st
 /** A `reminder_*` row on the lead's timeline, by the realtor who acted, in the change's transaction. */
 function recordReminderActivity(em: EntityManager, tenant: Tenant, reminder: { lead_id: string; reminder_message: string }, reminderId: string, type: 'reminder_completed' | 'reminder_snoozed' | 'reminder_dismissed', now: Date, extra: Record<string, string> = {}) {
   return recordActivity(em, {
-    ownerId: ownerIdOf(tenant), leadId: reminder.lead_id, actorUserId: tenant.userId, type, occurredAt: now,
+    ownerId: ownerIdOf(tenant), leadId: reminder.lead_id, actorUserId: actorIdOf(tenant), type, occurredAt: now,
     meta: { reminderId, message: reminder.reminder_message.slice(0, 200), ...extra },
   });
 }
@@ -140,7 +140,7 @@ export async function createReminder(deps: Deps & { leadId: string; input: Creat
       .returning('reminder_id')
       .executeTakeFirstOrThrow();
     await recordActivity(tem, {
-      ownerId: ownerIdOf(tenant), leadId, actorUserId: tenant.userId, type: 'reminder_created', occurredAt: now,
+      ownerId: ownerIdOf(tenant), leadId, actorUserId: actorIdOf(tenant), type: 'reminder_created', occurredAt: now,
       meta: { reminderId: row.reminder_id, message: input.reminderMessage.slice(0, 200), reminderDate: reminderDate.toISOString() },
     });
     return { reminderId: row.reminder_id, wakeups: [createReminderWakeup(row.reminder_id, reminderDate)] };

@@ -82,6 +82,7 @@ describe('logging activities on the lead page', () => {
     await reminders.getByText('Call within 1 hour — lead turned hot').waitFor();
     // The story: one visit line with its listing titles; the inquiry.
     await timeline.getByText(/^Visit · 2 pages · 4 min · 12 Oak Street, 7 Maple Avenue$/).waitFor();
+    await timeline.locator('.visit-actions').getByText('Tour step (listing 12 Oak Street) · Used mortgage calculator').waitFor();
     await timeline.getByText('Can we see 12 Oak Street on Saturday?').waitFor();
     // "Other contact" would only repeat the email and phone.
     expect(await page.getByText('Other contact', { exact: true }).count()).toBe(0);
@@ -128,6 +129,13 @@ describe('logging activities on the lead page', () => {
     await dialog.getByRole('button', { name: 'Delete entry' }).click();
     await note.waitFor({ state: 'detached' });
     expect(await activityTypes()).toEqual(['call', 'reminder_completed']);
+
+    // A status change is recorded on the timeline, by you.
+    await page.getByLabel('Status').selectOption('contacted');
+    const status = timeline.locator('li.timeline-recorded').filter({ hasText: 'Status: New → Contacted' });
+    await status.waitFor();
+    expect(await status.textContent()).toContain('by you');
+    expect(await status.getByRole('button').count()).toBe(0);
   });
 
   it('at 390×844: the one-click buttons fit, a voicemail is logged and shown, nothing overflows', { timeout: 60_000 }, async () => {
@@ -143,7 +151,7 @@ describe('logging activities on the lead page', () => {
     expect(box!.height).toBeGreaterThanOrEqual(40);
     await button.click();
     await timeline.locator('li.timeline-activity').filter({ hasText: 'Called — left voicemail' }).waitFor();
-    expect(await activityTypes()).toEqual(['call', 'call', 'reminder_completed']);
+    expect(await activityTypes()).toEqual(['call', 'call', 'reminder_completed', 'status_change']);
     await expectNoHorizontalOverflow(page, 'lead page 390');
     await saveScreenshot(page, 'lead-activities-390');
     // What a phone shows: the logging card, then the timeline's top.

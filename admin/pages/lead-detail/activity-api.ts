@@ -7,8 +7,13 @@ import { REMINDERS_CHANGED_EVENT } from '../../reminders-api.ts';
 /** Fired after an activity is logged, edited or deleted (detail: the lead id). */
 export const ACTIVITIES_CHANGED_EVENT = 'porchlight:activities-changed';
 
-function announce(leadId: string): void {
+/** Something recorded an activity (a status change): the timeline reloads. */
+export function announceActivityChange(leadId: string): void {
   window.dispatchEvent(new CustomEvent(ACTIVITIES_CHANGED_EVENT, { detail: leadId }));
+}
+
+function announce(leadId: string): void {
+  announceActivityChange(leadId);
   window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
 }
 

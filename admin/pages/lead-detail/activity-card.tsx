@@ -135,6 +135,15 @@ function EventEntry({ item }: { item: TimelineItem }) {
   );
 }
 
+/** What the visitor did besides viewing pages, oldest first, each once ("Used mortgage calculator · Requested a showing of …"). */
+function visitActions(visit: Visit<TimelineItem>): string | null {
+  const seen = new Set<string>();
+  for (const e of [...visit.events].reverse()) if (e.eventType !== 'page_view') seen.add(describeEvent(e));
+  const list = [...seen];
+  if (list.length === 0) return null;
+  return list.length > 3 ? `${list.slice(0, 3).join(' · ')} · +${list.length - 3} more` : list.join(' · ');
+}
+
 function VisitEntry({ visit }: { visit: Visit<TimelineItem> }) {
   return (
     <li class="timeline-item timeline-visit">
@@ -143,6 +152,7 @@ function VisitEntry({ visit }: { visit: Visit<TimelineItem> }) {
         <details class="visit-details">
           <summary>
             <p class="timeline-title">{summariseVisit(visit)}</p>
+            {visitActions(visit) && <p class="timeline-meta visit-actions">{visitActions(visit)}</p>}
             <p class="timeline-meta">
               <When at={visit.endAt} />
             </p>
@@ -158,7 +168,7 @@ function VisitEntry({ visit }: { visit: Visit<TimelineItem> }) {
                       <time dateTime={e.at} class="muted small">
                         {new Date(e.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
                       </time>{' '}
-                      {describeEvent(e)}
+                      <span class="visit-event-title">{describeEvent(e)}</span>
                     </p>
                     <EventLines item={e} />
                   </div>

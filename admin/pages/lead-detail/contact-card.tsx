@@ -9,6 +9,7 @@ import { formatDateTime, formatRelativeTime } from '../../format.ts';
 import { LEAD_STATUSES, statusLabel } from '../../lead-format.ts';
 import { Link } from '../../router.tsx';
 import { useApi } from '../../use-api.ts';
+import { announceActivityChange } from './activity-api.ts';
 import { ContactForm } from './contact-form.tsx';
 import { PhoneLink } from '../../components/contact-actions.tsx';
 
@@ -24,6 +25,8 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
     try {
       const updated = await leadsApi.update(lead.leadId, { status });
       onChange(updated);
+      // The change is recorded on the timeline.
+      announceActivityChange(lead.leadId);
       showToast(`Status changed to ${statusLabel(updated.status)}.`);
     } catch (err) {
       showToast(`Could not change the status: ${errorMessage(err)}`, 'error');

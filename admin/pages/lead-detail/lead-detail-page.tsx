@@ -101,6 +101,7 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
         <div class="stack">
           <LogActivityCard lead={lead} onChange={onChange} />
           <ScoreCard lead={lead} update={scoreUpdate} />
+          <ActivityCard leadId={lead.leadId} reloadKey={timelineKey} />
           <AddInquiryCard
             leadId={lead.leadId}
             onAdded={(inquiryAt) => {
@@ -108,7 +109,6 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
               void waitForRescore(latest.current, inquiryAt);
             }}
           />
-          <ActivityCard leadId={lead.leadId} reloadKey={timelineKey} />
         </div>
         <div class="stack">
           <ContactCard lead={lead} onChange={onChange} />
