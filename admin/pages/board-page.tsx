@@ -173,6 +173,22 @@ export function BoardPage(_: RouteProps) {
       ) : (
         <>
           {total === 0 && <p class="board-empty-note">No leads yet. New leads start in “{columns[0]?.stage.label}”.</p>}
+          <nav class="board-stage-nav" aria-label="Jump to a stage">
+            {columns.map((column) => (
+              <button
+                key={column.stage.stageId}
+                type="button"
+                class="board-stage-chip"
+                onClick={() => {
+                  const el = document.querySelector<HTMLElement>(`[data-stage-column="${column.stage.key}"]`);
+                  el?.scrollIntoView({ block: 'nearest', inline: 'start', behavior: 'smooth' });
+                  el?.querySelector<HTMLElement>('[data-lead-card]')?.focus({ preventScroll: true });
+                }}
+              >
+                {column.stage.label} <span class="board-stage-chip-count">{column.stage.leadCount}</span>
+              </button>
+            ))}
+          </nav>
           <section class="board" aria-label="Pipeline board">
             {columns.map((column, ci) => {
               const headingId = `stage-${column.stage.stageId}`;
