@@ -1,6 +1,7 @@
 // The pipeline board: one column per stage, a card per lead (name, band, score). A card moves by
 // drag and drop, by keyboard (focus it, Shift+→ / Shift+← moves it one stage; the arrows alone
 // move focus), or with its "Move to…" menu (the way on phones, where columns scroll sideways).
+// Each column shows its hottest BOARD_COLUMN_LIMIT leads and says how many more it holds.
 // Every move shows at once and is rolled back if the server refuses it; the live-update stream
 // refreshes the board when leads change elsewhere. Stages are managed in a section below.
 import './board/board.css';
@@ -241,7 +242,7 @@ export function BoardPage(_: RouteProps) {
                   )}
                   {hidden > 0 && (
                     <p class="board-more">
-                      <Link href={`/leads?stageId=${column.stage.stageId}`}>{hidden} more in the list</Link>
+                      and {hidden} more (the hottest {column.leads.length} are shown)
                     </p>
                   )}
                 </section>
