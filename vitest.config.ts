@@ -22,6 +22,9 @@ const SLOW_TEST_FILES = [
   'api/routes/leads-export-large.int.test.ts',
   // A throwaway redis-server stopped, frozen (SIGSTOP) and restarted under a live app.
   'test/redis-outage.int.test.ts',
+  // Live updates: a throwaway redis-server stopped under open streams; the API process on SIGTERM with open streams.
+  'api/routes/live-outage.int.test.ts',
+  'api/live-shutdown.int.test.ts',
 ];
 
 export default defineConfig({

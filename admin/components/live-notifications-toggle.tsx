@@ -39,7 +39,7 @@ export function LiveNotificationsToggle() {
   };
 
   return (
-    <section class="card card-body-padded" aria-labelledby="live-notifications-title">
+    <section class="card settings-form" aria-labelledby="live-notifications-title">
       <h2 class="card-title" id="live-notifications-title">
         Browser notifications
       </h2>

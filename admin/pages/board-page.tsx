@@ -1,6 +1,7 @@
 // The pipeline board: one column per stage, a card per lead (name, band, score). A card moves by
 // drag and drop, by keyboard (focus it, Shift+→ / Shift+← moves it one stage; the arrows alone
 // move focus), or with its "Move to…" menu (the way on phones, where columns scroll sideways).
+// Each column shows its hottest BOARD_COLUMN_LIMIT leads and says how many more it holds.
 // Every move shows at once and is rolled back if the server refuses it; the live-update stream
 // refreshes the board when leads change elsewhere. Stages are managed in a section below.
 import './board/board.css';
@@ -173,6 +174,22 @@ export function BoardPage(_: RouteProps) {
       ) : (
         <>
           {total === 0 && <p class="board-empty-note">No leads yet. New leads start in “{columns[0]?.stage.label}”.</p>}
+          <nav class="board-stage-nav" aria-label="Jump to a stage">
+            {columns.map((column) => (
+              <button
+                key={column.stage.stageId}
+                type="button"
+                class="board-stage-chip"
+                onClick={() => {
+                  const el = document.querySelector<HTMLElement>(`[data-stage-column="${column.stage.key}"]`);
+                  el?.scrollIntoView({ block: 'nearest', inline: 'start', behavior: 'smooth' });
+                  el?.querySelector<HTMLElement>('[data-lead-card]')?.focus({ preventScroll: true });
+                }}
+              >
+                {column.stage.label} <span class="board-stage-chip-count">{column.stage.leadCount}</span>
+              </button>
+            ))}
+          </nav>
           <section class="board" aria-label="Pipeline board">
             {columns.map((column, ci) => {
               const headingId = `stage-${column.stage.stageId}`;
@@ -225,7 +242,7 @@ export function BoardPage(_: RouteProps) {
                   )}
                   {hidden > 0 && (
                     <p class="board-more">
-                      <Link href={`/leads?stageId=${column.stage.stageId}`}>{hidden} more in the list</Link>
+                      and {hidden} more (the hottest {column.leads.length} are shown)
                     </p>
                   )}
                 </section>

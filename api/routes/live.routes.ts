@@ -20,7 +20,8 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
     },
     handler: async (ctx, { tenant }) => {
       const stream = new PassThrough();
-      const lastEventId = ctx.get('last-event-id') || (typeof ctx.query.lastEventId === 'string' ? ctx.query.lastEventId : undefined);
+      // EventSource sends it by itself when it reconnects; anything but a stream id is ignored.
+      const lastEventId = ctx.get('last-event-id') || undefined;
       let handle: { close(): void };
       try {
         handle = await hub.open({

@@ -7,6 +7,19 @@ import { LIVE_BACKLOG_MAX, liveChannel, liveStreamKey, type PublishedLiveEvent }
 export const LIVE_HEARTBEAT_MS = 20_000;
 /** What a client's EventSource waits before reconnecting after a drop (the SSE `retry:` field). */
 export const LIVE_RETRY_MS = 3000;
+/**
+ * How long opening a stream waits for SUBSCRIBE. The subscriber connection waits out an outage
+ * (offline queue), so without a bound a request during one would hang; past it the route answers 503.
+ */
+export const LIVE_SUBSCRIBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
@@ -145,8 +158,13 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
       try {
         // Subscribe before reading the backlog: an event published in between is then both
         // buffered and replayed, and the id comparison drops the second copy.
-        const subscribed = subscriptions.get(accountId) ?? ensureSubscriber().subscribe(liveChannel(prefix, accountId));
-        subscriptions.set(accountId, subscribed);
+        let subscribed = subscriptions.get(accountId);
+        if (!subscribed) {
+          subscribed = withTimeout(ensureSubscriber().subscribe(liveChannel(prefix, accountId)), LIVE_SUBSCRIBE_TIMEOUT_MS, 'Redis SUBSCRIBE');
+          subscriptions.set(accountId, subscribed);
+          // A failed SUBSCRIBE is not kept: the next stream of the account tries again.
+          subscribed.catch(() => subscriptions.delete(accountId));
+        }
         await subscribed;
         sink.write(`retry: ${LIVE_RETRY_MS}\n\n`);
         const key = liveStreamKey(prefix, accountId);

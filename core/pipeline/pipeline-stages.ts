@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { StageOutcome } from '../shared/enums.ts';
@@ -177,7 +177,7 @@ export async function deleteStage({ em, tenant, stageId, moveTo, now }: {
     if (count > 0 && target) {
       const meta = sql`jsonb_build_object('fromStageId', ${stage.stage_id}::text, 'toStageId', ${target.stage_id}::text, 'fromLabel', ${stage.label}::text, 'toLabel', ${target.label}::text)`;
       await sql`insert into lead_activities (activity_id, user_id, lead_id, actor_user_id, type, meta, occurred_at, created_at, updated_at)
-        select gen_random_uuid(), user_id, lead_id, ${tenant.userId}::uuid, 'stage_change', ${meta}, ${now}, ${now}, ${now}
+        select gen_random_uuid(), user_id, lead_id, ${actorIdOf(tenant)}::uuid, 'stage_change', ${meta}, ${now}, ${now}, ${now}
         from leads where user_id = ${ownerIdOf(tenant)} and ${leadsInStage(stages, stageId)}`.execute(db(tem));
       const res = await db(tem)
         .updateTable('leads')

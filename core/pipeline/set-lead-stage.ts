@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { notFound } from '../errors.ts';
 import { getLeadRow } from '../leads/leads.ts';
@@ -27,7 +27,7 @@ export async function moveLeadsToStage(em: EntityManager, tenant: Tenant, stages
   await db(em)
     .insertInto('lead_activities')
     .values(moving.map((m) => ({
-      activity_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), lead_id: m.leadId, actor_user_id: tenant.userId, type: 'stage_change' as const,
+      activity_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), lead_id: m.leadId, actor_user_id: actorIdOf(tenant), type: 'stage_change' as const,
       meta: JSON.stringify({ fromStageId: m.from.stage_id, toStageId: target.stage_id, fromLabel: m.from.label, toLabel: target.label }) as never,
       occurred_at: now, created_at: now, updated_at: now,
     })))
