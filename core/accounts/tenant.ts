@@ -54,8 +54,3 @@ export function ownedBy(tenant: Tenant, alias?: string): RawBuilder<SqlBool> {
 export function ownedFilter(tenant: Tenant): { user: string } {
   return { user: ownerIdOf(tenant) };
 }
-
-/** The person acting, for author/actor columns (`lead_activities.actor_user_id`): a value, never a scope. */
-export function actorIdOf(tenant: Tenant): string {
-  return tenant.userId;
-}
