@@ -106,6 +106,36 @@ describe('the working day in the admin', () => {
     await saveScreenshot(page, 'workday-leads-1440');
   });
 
+  it('moves selected leads to a stage and deletes one behind a confirmation, keeping the list’s filters', { timeout: 60_000 }, async () => {
+    const page = await newPage(DESKTOP);
+    await page.goto(`${server.url}/app/leads?q=example.com`);
+    const row = (name: string) => page.locator('tr.lead-row', { hasText: name });
+    await row('Sam Lee').waitFor();
+    await row('Sam Lee').getByRole('checkbox').check();
+    await row('Alex Kim').getByRole('checkbox').check();
+    const bar = page.locator('.bulk-bar');
+    await bar.getByText('selected').waitFor();
+    await bar.getByRole('button', { name: 'Stage' }).click();
+    await bar.getByLabel(/^Move 2 leads to/).selectOption({ label: 'Nurturing' });
+    await bar.getByRole('button', { name: 'Move', exact: true }).click();
+    await page.getByText('Moved 2 to Nurturing.').waitFor();
+    const staged = await server.sql<{ name: string; key: string }>(
+      `select l.name, s.key from leads l join pipeline_stages s on s.stage_id = l.stage_id where l.user_id = $1 order by l.name`, [userId],
+    );
+    expect(staged).toEqual([{ name: 'Alex Kim', key: 'nurturing' }, { name: 'Sam Lee', key: 'nurturing' }]);
+    await saveScreenshot(page, 'workday-leads-bulk-1440', { fullPage: false });
+
+    await row('Alex Kim').getByRole('checkbox').uncheck();
+    await bar.getByRole('button', { name: 'Delete…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/permanently erases Sam Lee/).waitFor();
+    await dialog.getByRole('button', { name: 'Delete 1 lead' }).click();
+    await page.getByText('Deleted 1 lead and everything recorded about them.').waitFor();
+    expect(await server.sql(`select 1 from leads where user_id = $1 and name = 'Sam Lee'`, [userId])).toEqual([]);
+    await row('Sam Lee').waitFor({ state: 'detached' });
+    expect(new URL(page.url()).search).toBe('?q=example.com');
+  });
+
   it('on a phone the list is cards, the first in the top half of the screen, with call/text/email and no sideways scroll', { timeout: 60_000 }, async () => {
     const page = await newPage(PHONE);
     await page.goto(`${server.url}/app/leads`);
