@@ -26,6 +26,9 @@ const SLOW_TEST_FILES = [
   'test/hostile-corpus.int.test.ts',
   // The reliability suite: worker processes killed, Redis flushed, Postgres stopped, two APIs and two workers.
   'test/reliability/**/*.int.test.ts',
+  // Live updates: a throwaway redis-server stopped under open streams; the API process on SIGTERM with open streams.
+  'api/routes/live-outage.int.test.ts',
+  'api/live-shutdown.int.test.ts',
 ];
 
 export default defineConfig({

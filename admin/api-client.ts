@@ -81,6 +81,8 @@ export interface Session {
   csrfToken: string | null;
   /** From GET /v1/auth/me: whether the server can send email (false: written to its log). */
   mailer?: { configured: boolean };
+  /** From GET /v1/auth/me: DEFAULT_PHONE_COUNTRY, whose numbers show in national format. */
+  phoneCountry?: string;
 }
 
 let session: Session | null = null;
@@ -273,7 +275,8 @@ export type { LeadStatus, ScoreBand, ScoreBreakdown, ScoreSignal };
 /** A lead as `GET /v1/leads/:id` answers it. Every string in it may come from a stranger: render as text. */
 export type Lead = z.output<typeof ZLeadJson>;
 
-export type LeadSort = 'score' | 'last_activity' | 'created';
+/** `*_asc`: lowest score / oldest first (the same indexes read backwards). */
+export type LeadSort = 'score' | 'last_activity' | 'created' | 'score_asc' | 'created_asc';
 
 /** The dashboard's filters; each maps to the query parameter of the same name. */
 export interface LeadFilters {

@@ -1,6 +1,7 @@
 // How leads, their statuses and their timeline read in the admin. Everything here returns plain
 // strings: lead-supplied text (names, messages, listing refs, URLs) is rendered by Preact as text,
 // never as HTML.
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { LEAD_STATUSES as STATUSES, SCORE_BANDS as BANDS_HOTTEST_FIRST } from '#core/shared/enums.ts';
 import type { Lead, LeadStatus, ScoreBand, TimelineItem } from './api-client.ts';
 
@@ -83,4 +84,37 @@ export function describeTimelineItem(item: TimelineItem): string {
 export function scorePercent(score: number, max = 100): number {
   if (!Number.isFinite(score) || max <= 0) return 0;
   return Math.max(0, Math.min(100, (score / max) * 100));
+}
+
+/**
+ * A stored phone (E.164) as a realtor reads it: national format for numbers of `homeCountry`
+ * (the server's DEFAULT_PHONE_COUNTRY: "(415) 555-0134"), international otherwise
+ * ("+44 20 7946 0958"). Anything that does not parse (a number stored before E.164) is shown as stored.
+ */
+export function formatPhone(phone: string, homeCountry = 'US'): string {
+  const parsed = parsePhoneNumberFromString(phone, isSupportedCountry(homeCountry) ? { defaultCountry: homeCountry } : {});
+  if (!parsed) return phone;
+  return parsed.country === homeCountry || (!parsed.country && parsed.countryCallingCode === callingCodeOf(homeCountry)) ? parsed.formatNational() : parsed.formatInternational();
+}
+
+function callingCodeOf(country: string): string | null {
+  return isSupportedCountry(country) ? getCountryCallingCode(country) : null;
+}
+
+/** `tel:` and `sms:` hrefs of a stored phone (E.164 when it parses, else its digits). */
+export function phoneHrefs(phone: string, homeCountry = 'US'): { tel: string; sms: string } {
+  const parsed = parsePhoneNumberFromString(phone, isSupportedCountry(homeCountry) ? { defaultCountry: homeCountry } : {});
+  const target = parsed ? parsed.number : phone.replace(/[^\d+]/g, '');
+  return { tel: `tel:${target}`, sms: `sms:${target}` };
+}
+
+/** "12 minutes", "3 hours", "2 days": how long someone has waited. */
+export function formatWaiting(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
+  const days = Math.floor(hours / 24);
+  return `${days} days`;
 }

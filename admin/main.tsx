@@ -10,6 +10,7 @@ import { showToast, ToastRegion } from './components/toast.tsx';
 import { lazyPage } from './components/lazy-page.tsx';
 import { LeadDetailPage } from './pages/lead-detail/lead-detail-page.tsx';
 import { LeadsPage } from './pages/leads-page.tsx';
+import { TodayPage } from './pages/today-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { ForgotPasswordPage } from './pages/forgot-password-page.tsx';
@@ -32,8 +33,10 @@ const ROUTES: Route[] = [
   { path: '/settings', component: SettingsPage },
   { path: '/sites', component: SitesPage },
   { path: '/sites/:id', component: SiteDetailPage },
+  { path: '/today', component: TodayPage },
   { path: '/leads', component: LeadsPage },
   { path: '/leads/:id', component: LeadDetailPage },
+  { path: '/board', component: lazyPage(() => import('./pages/board-page.tsx').then((m) => m.BoardPage), 'Loading your pipeline…') },
   { path: '/reminders', component: lazyPage(() => import('./pages/reminders-page.tsx').then((m) => m.RemindersPage), 'Loading your reminders…') },
   { path: '/webhooks', component: lazyPage(() => import('./pages/webhooks-page.tsx').then((m) => m.WebhooksPage), 'Loading your webhooks…') },
   { path: '/webhooks/:id', component: lazyPage(() => import('./pages/webhook-endpoint-page.tsx').then((m) => m.WebhookEndpointPage), 'Loading the endpoint…') },

@@ -7,8 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 /** Where the API mounts the SPA (matches `base` in vite.config.ts). */
 export const BASE_PATH = '/app';
 
-/** Where "/" and a fresh login land: the leads dashboard. */
-export const HOME_PATH = '/leads';
+/** Where "/" and a fresh login land: Today (what to do now; the leads list is one click away). */
+export const HOME_PATH = '/today';
 
 export interface RouteProps {
   /** `:name` segments of the matched pattern, URI-decoded. */

@@ -16,15 +16,30 @@ import { mountFilteredRoutes } from './routes/filtered.routes.ts';
 import { mountHealthRoutes } from './routes/health.routes.ts';
 import { mountIngestRoutes } from './routes/ingest.routes.ts';
 import { mountLeadRoutes } from './routes/leads.routes.ts';
+import { mountLeadBulkRoutes } from './routes/leads-bulk.routes.ts';
+import { mountLiveRoutes } from './routes/live.routes.ts';
+import { mountPipelineRoutes } from './routes/pipeline.routes.ts';
+import type { LiveHub } from '#core/live/live-hub.ts';
 import { mountNotificationRoutes } from './routes/notifications.routes.ts';
 import { mountReminderRoutes } from './routes/reminders.routes.ts';
 import { mountScoringRoutes } from './routes/scoring.routes.ts';
 import { mountSiteRoutes } from './routes/sites.routes.ts';
 import { mountSiteQuotaRoutes } from './routes/site-quota.routes.ts';
 import { mountStaticRoutes } from './routes/static.routes.ts';
+import { mountTodayRoutes } from './routes/today.routes.ts';
 import { mountWebhookRoutes } from './routes/webhooks.routes.ts';
 
 export type { AppDeps };
+
+const liveHubs = new WeakMap<Koa, LiveHub>();
+
+/**
+ * Ends the app's open live-update streams and releases their Redis subscriber: call on shutdown
+ * before `server.close()`, which would otherwise wait for those never-ending responses.
+ */
+export async function closeAppStreams(app: Koa): Promise<void> {
+  await liveHubs.get(app)?.close();
+}
 
 /** Builds the Koa app (no listen): main.ts and the tests both use it. */
 export function createApp(deps: AppDeps): Koa {
@@ -39,11 +54,15 @@ export function createApp(deps: AppDeps): Koa {
   mountApiKeyRoutes(routes);
   mountSiteRoutes(routes, deps);
   mountSiteQuotaRoutes(routes, deps);
+  mountLeadBulkRoutes(routes, deps); // before the lead routes: /v1/leads/bulk is not a lead id
   mountLeadRoutes(routes, deps);
+  mountPipelineRoutes(routes, deps);
+  const liveHub = mountLiveRoutes(routes, deps);
   mountScoringRoutes(routes, deps);
   mountAnalyticsRoutes(routes, deps);
   mountReminderRoutes(routes, deps);
   mountWebhookRoutes(routes, deps);
+  mountTodayRoutes(routes);
   mountActivityRoutes(routes, deps);
   mountFilteredRoutes(routes, deps);
 
@@ -62,5 +81,6 @@ export function createApp(deps: AppDeps): Koa {
   app.use(securityHeaders(deps.config));
   app.use(router.routes());
   app.use(router.allowedMethods());
+  liveHubs.set(app, liveHub);
   return app;
 }

@@ -1,7 +1,7 @@
 // The API process: listen, and shut down gracefully on SIGTERM/SIGINT.
 import type { AddressInfo } from 'node:net';
 import { createRuntimeOrExit } from '#core/runtime.ts';
-import { createApp } from './app.ts';
+import { closeAppStreams, createApp } from './app.ts';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -39,6 +39,7 @@ async function shutdown(signal: string) {
   }, SHUTDOWN_TIMEOUT_MS).unref();
   // Keep-alive sockets become idle as their requests finish: close them as soon as they do.
   const reaper = setInterval(() => server.closeIdleConnections(), 100);
+  await closeAppStreams(app); // live-update streams never finish by themselves
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();

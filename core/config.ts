@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
+import { isSupportedCountry } from 'libphonenumber-js/min';
 import { z } from 'zod';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S, ZWebhookRetrySchedule } from './webhooks/schedule-webhook-retry.ts';
 
@@ -77,6 +78,13 @@ const ZEnv = z.object({
     .trim()
     .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an email address, optionally "Name <address>"')
     .default('Porchlight <porchlight@localhost>'),
+  /** ISO 3166 country whose national numbers a phone without `+` is read as ("US", "GB", "FR"…); phones are stored in E.164. */
+  DEFAULT_PHONE_COUNTRY: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine((c) => isSupportedCountry(c), 'must be a two-letter country code with phone numbering, e.g. US, GB, CA, FR')
+    .default('US'),
 });
 
 export type Config = z.infer<typeof ZEnv> & { PUBLIC_URL: string; SESSION_SECRET: string };

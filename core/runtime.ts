@@ -5,6 +5,7 @@
 import type { MikroORM, Options } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { type Config, loadConfigOrExit } from './config.ts';
+import { setDefaultPhoneCountry } from './leads/normalise-contact.ts';
 import { ensureDatabase } from './db/migrate.ts';
 import { initOrm } from './db/orm.ts';
 import { createQueues, QUEUE_NAMES, type Queues } from './jobs/queues.ts';
@@ -70,6 +71,7 @@ export function createRuntime(opts: RuntimeOptions): Promise<DatabaseRuntime | R
 /** Builds config, logger, ORM and (unless `redis: false`) Redis and queues; see `Runtime`. */
 export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRuntime | Runtime> {
   const config = opts.config ?? loadConfigOrExit();
+  setDefaultPhoneCountry(config.DEFAULT_PHONE_COUNTRY);
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, name: opts.name, format: chooseLogFormat(config.NODE_ENV, process.stdout.isTTY) });
   const connectionName = `porchlight-${opts.name}`;
 

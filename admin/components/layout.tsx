@@ -8,11 +8,14 @@ import { Button } from './button.tsx';
 import { EmailBanner } from './email-banner.tsx';
 import { DueRemindersBadge } from './due-reminders-badge.tsx';
 import { showToast } from './toast.tsx';
+import { useLiveEvents } from '../use-live-events.ts';
 
 /** The main navigation, in order. Add a page by adding its route in main.tsx and an entry here. */
 export const NAV_ITEMS: ReadonlyArray<{ href: string; label: string }> = [
+  { href: '/today', label: 'Today' },
   { href: '/leads', label: 'Leads' },
   { href: '/filtered', label: 'Filtered' },
+  { href: '/board', label: 'Pipeline' },
   { href: '/reminders', label: 'Reminders' },
   { href: '/sites', label: 'Sites' },
   { href: '/webhooks', label: 'Webhooks' },
@@ -45,6 +48,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const [leaving, setLeaving] = useState(false);
   useEffect(() => setMenuOpen(false), [path]);
+  useLiveEvents(); // live updates while signed in: the due count and optional notifications
 
   const onLogOut = async () => {
     setLeaving(true);

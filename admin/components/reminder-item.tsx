@@ -8,6 +8,7 @@ import { fromLocalInputValue, type Reminder, remindersApi, type SnoozeInput, toL
 import { Link } from '../router.tsx';
 import { Badge } from './badge.tsx';
 import { Button } from './button.tsx';
+import { PhoneLink } from './contact-actions.tsx';
 
 type Action = 'complete' | 'dismiss' | 'snooze';
 
@@ -104,7 +105,7 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
             {r.leadPhone && (
               <>
                 {' · '}
-                <a href={`tel:${r.leadPhone}`}>{r.leadPhone}</a>
+                <PhoneLink phone={r.leadPhone} />
               </>
             )}
           </p>

@@ -9,6 +9,7 @@ import { PageHeader, useDocumentTitle } from '../components/layout.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { useApi } from '../use-api.ts';
+import { LiveNotificationsToggle } from '../components/live-notifications-toggle.tsx';
 
 type Values = Omit<NotificationPreferences, 'updatedAt'>;
 
@@ -141,6 +142,7 @@ function SettingsForm({ initial }: { initial: NotificationPreferences }) {
           )}
         </div>
       </form>
+      <LiveNotificationsToggle />
     </>
   );
 }

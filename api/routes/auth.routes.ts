@@ -98,6 +98,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
         csrfToken: ctx.state.auth?.via === 'session' ? ctx.state.auth.csrfToken : null,
         // Without SMTP_URL the worker writes emails to its log; the admin says so.
         mailer: { configured: config.SMTP_URL !== undefined },
+        phoneCountry: config.DEFAULT_PHONE_COUNTRY,
       };
     },
   });

@@ -8,6 +8,7 @@ import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
 import { countRefusedOrigin, RefusedOriginError } from '#core/sites/blocked-origins.ts';
 import { AppError } from '#core/errors.ts';
 import { createEventQuota } from '#core/sites/event-quota.ts';
+import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
@@ -64,6 +65,8 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     (ctx.state as AppContext['state'] & IngestCorsState).ingestOriginAllowed = true;
   };
 
+  const live = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: logger });
+
   for (const path of ['/v1/collect', '/v1/inquiries']) router.options(path, ingestPreflight() as never);
 
   routes.add({
@@ -101,6 +104,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
         filter: overSiteBudget ? 'site_budget' : null,
       });
       originAllowed(ctx);
+      if (result.leadCreated && result.leadId) await publishLeadEvents({ em: ctx.state.em, publisher: live, type: 'lead.created', leadIds: [result.leadId], log: ctx.state.log });
       ctx.state.log.info({ outcome: result.outcome, leadId: result.leadId, inquiryId: result.inquiryId }, 'inquiry');
       ctx.status = 202;
       ctx.body = { ok: true };

@@ -98,7 +98,7 @@ describe('POST /v1/inquiries', () => {
     const inquiries = await server.sql<any>('select lead_id, unverified from inquiries where client_event_id = any($1::uuid[]) order by created_at', [[first.id, second.id]]);
     expect(inquiries).toEqual([{ lead_id: leads[0].lead_id, unverified: false }, { lead_id: leads[0].lead_id, unverified: true }]);
     const reported = await server.sql<any>('select kind, value, source from lead_reported_contacts where lead_id = $1 order by kind', [leads[0].lead_id]);
-    expect(reported).toEqual([{ kind: 'name', value: 'Samuel Lee (new name)', source: 'inquiry' }, { kind: 'phone', value: '5550100123', source: 'inquiry' }]);
+    expect(reported).toEqual([{ kind: 'name', value: 'Samuel Lee (new name)', source: 'inquiry' }, { kind: 'phone', value: '+15550100123', source: 'inquiry' }]);
   });
 
   it('matches by normalised phone when no email is given', async () => {
@@ -116,7 +116,7 @@ describe('POST /v1/inquiries', () => {
     // The email names one lead, the phone another: attach to the email's lead, leave phones alone.
     expect((await submit(inquiry({ email: 'no-phone@example.com', phone: '555 010 0777' }))).status).toBe(202);
     const rows = await server.sql<any>("select email, phone from leads where email in ('has-phone@example.com', 'no-phone@example.com') order by email");
-    expect(rows).toEqual([{ email: 'has-phone@example.com', phone: '5550100777' }, { email: 'no-phone@example.com', phone: null }]);
+    expect(rows).toEqual([{ email: 'has-phone@example.com', phone: '+15550100777' }, { email: 'no-phone@example.com', phone: null }]);
   });
 
   it('keeps tenants apart: the same email on another realtor’s site is another lead', async () => {
@@ -190,6 +190,7 @@ describe('POST /v1/inquiries refuses bad input with a clear 4xx and stores nothi
     ['an email with a newline', () => ({ body: inquiry({ email: 'a@b.com\nBcc: x@y.com' }) }), 400, 'validation_failed', 'email'],
     ['a too-short phone', () => ({ body: inquiry({ email: '', phone: '12345' }) }), 400, 'validation_failed', 'phone'],
     ['a phone with letters', () => ({ body: inquiry({ phone: 'call me maybe' }) }), 400, 'validation_failed', 'phone'],
+    ['a UK number written without +44 (read as US)', () => ({ body: inquiry({ email: '', phone: '020 7946 0958' }) }), 400, 'validation_failed', 'phone'],
     ['an empty message', () => ({ body: inquiry({ message: '   ' }) }), 400, 'validation_failed', 'message'],
     ['a 5001-character message', () => ({ body: inquiry({ message: 'm'.repeat(5001) }) }), 400, 'validation_failed', 'message'],
     ['a NUL in the message', () => ({ body: inquiry({ message: 'hi\u0000there' }) }), 400, 'validation_failed', 'message'],

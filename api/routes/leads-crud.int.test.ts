@@ -58,6 +58,7 @@ describe('POST /v1/leads, GET and PATCH /v1/leads/:id', () => {
       [{ name: '', email: '', phone: '' }, 'name'],
       [{ email: 'not-an-email' }, 'email'],
       [{ phone: '12' }, 'phone'],
+      [{ phone: '+999 123 456 789' }, 'phone'],
       [{ name: 'x'.repeat(256) }, 'name'],
       [{ name: 'Tab\there' }, 'name'],
       [{ name: 'Ok', status: 'archived' }, 'status'],
@@ -106,7 +107,7 @@ describe('POST /v1/leads, GET and PATCH /v1/leads/:id', () => {
     }
     const renamed = await agent.patch(`/v1/leads/${created.leadId}`, { name: ' Samuel Lee ', phone: '555 010 0400', email: 'SAMUEL@example.com' });
     expect(renamed.status).toBe(200);
-    expect(renamed.body).toMatchObject({ name: 'Samuel Lee', phone: '5550100400', email: 'samuel@example.com', contactInfo: 'samuel@example.com · 5550100400' });
+    expect(renamed.body).toMatchObject({ name: 'Samuel Lee', phone: '+15550100400', email: 'samuel@example.com', contactInfo: 'samuel@example.com · +15550100400' });
     expect(Date.parse(renamed.body.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
 
     const custom = await agent.patch(`/v1/leads/${created.leadId}`, { contactInfo: 'Call after 6pm, ask for Sam' });

@@ -7,6 +7,7 @@ import { getLeadTimeline } from '#core/leads/lead-timeline.ts';
 import { createLead, deleteLead, getLead, updateLead } from '#core/leads/leads.ts';
 import { listLeads } from '#core/leads/list-leads.ts';
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
 import type { AppDeps } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
 
@@ -15,6 +16,7 @@ const invalid = { 400: { description: '`validation_failed` with issue paths' } }
 
 /** The realtor's leads, their inquiries and timeline, and the CSV export. See docs/api-leads.md. */
 export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
+  const live = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: deps.logger });
   routes.add({
     method: 'get', path: '/v1/leads', tag: 'leads', auth: 'realtor',
     summary: 'List leads (keyset pages; sort score | last_activity | created; filter band, status, site; search q)',
@@ -53,6 +55,7 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     handler: async (ctx, { body, tenant, now }) => {
       const { lead, wakeups } = await createLead({ em: ctx.state.em, tenant, input: body, now, config: deps.config });
       await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
+      await publishLeadEvents({ em: ctx.state.em, publisher: live, type: 'lead.created', leadIds: [lead.leadId], log: ctx.state.log });
       ctx.status = 201;
       ctx.body = lead;
     },

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { recordEmailVerification, recordSignupAttempt } from '../notifications/account-emails.ts';
 import type { SignupBody } from './account-schemas.ts';
 import { hashPassword } from './passwords.ts';
+import { ensureDefaultStages } from '../pipeline/default-stages.ts';
 import { UserSchema, type User } from './user.entity.ts';
 
 /** Creates an account (scripts, the demo, tests); a taken email answers 409 and writes nothing. */
@@ -20,6 +21,7 @@ export async function signUp({ em, input }: { em: EntityManager; input: SignupBo
   });
   try {
     await em.flush();
+    await ensureDefaultStages(em, user.userId, new Date());
   } catch (err) {
     if (isUniqueViolation(err)) {
       throw new AppError('email_taken', 'An account with this email already exists', [{ path: 'email', message: 'Already registered' }]);
@@ -47,6 +49,7 @@ export async function registerAccount({ em, input, now, queues, log }: {
       if (existing) return { user: null, wakeups: await notifyOwner(tem, existing.userId) };
       const user = tem.create(UserSchema, { username: input.username, email: input.email, passwordHash, createdAt: now });
       await tem.flush();
+      await ensureDefaultStages(tem, user.userId, now);
       return { user, wakeups: await recordEmailVerification({ em: tem, userId: user.userId, now }) };
     })
     .catch(async (err: unknown) => {

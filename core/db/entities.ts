@@ -23,6 +23,7 @@ import { WebhookAttemptSchema } from '../webhooks/webhook-attempt.entity.ts';
 import { WebhookDeliverySchema } from '../webhooks/webhook-delivery.entity.ts';
 import { WebhookEndpointSchema } from '../webhooks/webhook-endpoint.entity.ts';
 import { WebhookMessageSchema } from '../webhooks/webhook-message.entity.ts';
+import { TodayVisitSchema } from '../today/today-visit.entity.ts';
 
 /** Every entity, in one list for the ORM and the schema-diff test. */
 export const ENTITIES = [
@@ -54,4 +55,5 @@ export const ENTITIES = [
   AnalyticsDailyTotalSchema,
   AnalyticsRollupStateSchema,
   LeadAnalyticKeySchema,
+  TodayVisitSchema,
 ];

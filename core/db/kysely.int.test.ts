@@ -67,6 +67,7 @@ const COLUMNS: Columns = {
     filtered_inquiry_id: true, user_id: true, site_id: true, client_event_id: true, visitor_id: true, name: true, email: true, phone: true, message: true,
     listing_ref: true, page_url: true, consent_text: true, consent_version: true, consent_at: true, reason: true, received_at: true,
   },
+  today_visits: { user_id: true, last_seen_at: true, hot_since: true },
   notification_attempts: { attempt_id: true, notification_id: true, attempted_at: true, ok: true, response_code: true, error: true, duration_ms: true, transport: true, message_id: true },
 };
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { EMAIL_PATTERN, normalisePhone } from '../shared/contact-rules.ts';
+import { EMAIL_PATTERN } from '../shared/contact-rules.ts';
 import { CONTACT_NAME_MAX_CHARS, EMAIL_MAX_CHARS, PHONE_MAX_CHARS } from '../shared/field-limits.ts';
 import { plainText, safeText } from '../validation/plain-text.ts';
+import { getDefaultPhoneCountry, normalisePhone } from './normalise-contact.ts';
 
 // Optional contact fields as a form sends them: empty strings and null mean "not given";
-// values come out normalised (lower-cased email, digits-only phone with an optional +).
+// values come out normalised (lower-cased email, phone in E.164).
 
 const ZEmailFormat = z.email({ pattern: EMAIL_PATTERN });
 
@@ -21,7 +22,7 @@ export const ZContactEmail = safeText(z.string().max(EMAIL_MAX_CHARS, `At most $
     return s.toLowerCase();
   });
 
-/** Optional phone → normalised phone (`+15550100199`) or undefined. */
+/** Optional phone → E.164 (`+15550100199`; national numbers read in DEFAULT_PHONE_COUNTRY) or undefined. */
 export const ZContactPhone = safeText(z.string().max(PHONE_MAX_CHARS, `At most ${PHONE_MAX_CHARS} characters`))
   .nullish()
   .transform((value, ctx) => {
@@ -29,7 +30,7 @@ export const ZContactPhone = safeText(z.string().max(PHONE_MAX_CHARS, `At most $
     if (!s) return undefined;
     const phone = normalisePhone(s);
     if (!phone) {
-      ctx.addIssue({ code: 'custom', message: 'Enter a valid phone number (7–15 digits)' });
+      ctx.addIssue({ code: 'custom', message: `Enter a valid phone number (add the country code, e.g. +44, if it is not a ${getDefaultPhoneCountry()} number)` });
       return z.NEVER;
     }
     return phone;

@@ -5,7 +5,7 @@ import { assertOwnSite } from '../sites/sites.ts';
 import { type LeadConsent, latestConsents } from '../inquiries/latest-consents.ts';
 import { csvRow } from './csv.ts';
 import type { LeadFilters, LeadJson } from './lead-schemas.ts';
-import { fetchLeadPage } from './list-leads.ts';
+import { assertOwnStage, fetchLeadPage } from './list-leads.ts';
 
 /** Rows read per keyset query while streaming an export. */
 export const EXPORT_BATCH_SIZE = 1000;
@@ -31,7 +31,8 @@ function leadRecord(lead: LeadJson, consent: LeadConsent | undefined): string {
 }
 
 /**
- * `GET /v1/leads/export.csv`: every lead matching the filters, in the list's order, as CSV text
+ * `GET /v1/leads/export.csv`: every lead matching the filters (`ids=a,b,…` exports a selection; ids
+ * that are not the tenant's are simply not in the file), in the list's order, as CSV text
  * chunks (one per batch). Checks the filters before returning, so a bad site is a 404 before any
  * byte is sent. Batches are keyset reads inside one read-only REPEATABLE READ transaction: the
  * file is one consistent snapshot (a lead rescored mid-export neither repeats nor disappears)
@@ -46,6 +47,7 @@ export async function exportLeadsCsv({ em, tenant, filters, batchSize = EXPORT_B
   batchSize?: number;
 }): Promise<AsyncGenerator<string>> {
   if (filters.site) await assertOwnSite({ em, tenant, siteId: filters.site });
+  if (filters.stageId) await assertOwnStage(em, tenant, filters.stageId);
   const tem = em.fork() as EntityManager;
   async function* generate(): AsyncGenerator<string> {
     await tem.begin({ isolationLevel: 'repeatable read', readOnly: true });

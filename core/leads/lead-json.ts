@@ -8,6 +8,7 @@ export const LEAD_COLUMNS = [
   'lead_id', 'name', 'contact_info', 'email', 'phone', 'status', 'score', 'score_band',
   'score_breakdown', 'site_id', 'last_activity_at', 'created_at', 'updated_at', 'scored_at',
   'first_contacted_at', 'last_contacted_at',
+  leadStageColumn(),
 ] as const;
 
 /** What a lead's JSON derives from other tables (`leadFollowUpColumns`). */
@@ -17,7 +18,7 @@ export interface LeadFollowUps {
   /** The first inquiry's time (speed to lead starts there). */
   first_inquiry_at: string | null;
 }
-export type LeadRow = Pick<Row<'leads'>, (typeof LEAD_COLUMNS)[number]> & LeadFollowUps;
+export type LeadRow = Pick<Row<'leads'>, Extract<(typeof LEAD_COLUMNS)[number], string>> & LeadFollowUps & { stage: LeadJson['stage'] };
 
 /** A lead that has just been created: no reminders, no inquiries yet. */
 export const NO_FOLLOW_UPS: LeadFollowUps = { next_follow_up_at: null, first_inquiry_at: null };
@@ -43,6 +44,18 @@ export function speedToLeadSeconds(firstInquiryAt: string | null, firstContacted
   return ms < 0 ? null : Math.round(ms / 1000);
 }
 
+/**
+ * The lead's pipeline stage `{stageId, key, label}`: its own, or (stage_id null) the account's
+ * first stage; null while the account has no stages yet. Correlated subqueries on the stage's
+ * primary key and on (user_id, position), so it also works in `returning`.
+ */
+function leadStageColumn() {
+  const json = sql`json_build_object('stageId', s.stage_id, 'key', s.key, 'label', s.label)`;
+  return sql<LeadJson['stage']>`coalesce(
+    (select ${json} from pipeline_stages s where s.stage_id = leads.stage_id),
+    (select ${json} from pipeline_stages s where leads.stage_id is null and s.user_id = leads.user_id order by s.position, s.stage_id limit 1))`.as('stage');
+}
+
 export function toLeadJson(row: LeadRow): LeadJson {
   const firstContactedAt = pgTimeToIso(row.first_contacted_at);
   return {
@@ -64,5 +77,6 @@ export function toLeadJson(row: LeadRow): LeadJson {
     lastContactedAt: pgTimeToIso(row.last_contacted_at),
     nextFollowUpAt: pgTimeToIso(row.next_follow_up_at),
     speedToLeadSeconds: speedToLeadSeconds(pgTimeToIso(row.first_inquiry_at), firstContactedAt),
+    stage: row.stage ?? null,
   };
 }

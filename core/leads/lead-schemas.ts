@@ -6,7 +6,8 @@ import { LEAD_STATUSES, SCORE_BANDS } from './lead.entity.ts';
 import { ACTIVITY_TYPES } from '../shared/enums.ts';
 import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
 
-export const LEAD_SORTS = ['score', 'last_activity', 'created'] as const;
+/** `*_asc`: the same index as the descending sort, scanned backwards (lowest score, oldest first). */
+export const LEAD_SORTS = ['score', 'last_activity', 'created', 'score_asc', 'created_asc'] as const;
 export type LeadSort = (typeof LEAD_SORTS)[number];
 
 /** Default and largest page of `GET /v1/leads`. */
@@ -25,6 +26,13 @@ export const ZLeadFilters = z.strictObject({
   site: z.preprocess(emptyToUndefined, z.uuid('Not a site id').optional()),
   q: z.preprocess(emptyToUndefined, plainText(LEAD_SEARCH_MAX_CHARS).transform((s) => s.trim()).optional()),
   sort: z.preprocess(emptyToUndefined, z.enum(LEAD_SORTS).default('score')),
+  /** Leads in this pipeline stage (the first stage also holds leads without one). */
+  stageId: z.preprocess(emptyToUndefined, z.uuid('Not a stage id').optional()),
+  /** A selection: comma-separated lead ids (at most 500), e.g. for exporting the checked rows. */
+  ids: z.preprocess(
+    (v) => (typeof v === 'string' && v !== '' ? v.split(',') : emptyToUndefined(v)),
+    z.array(z.uuid('Not a lead id')).min(1).max(500, 'At most 500 ids').optional(),
+  ),
 });
 export type LeadFilters = z.output<typeof ZLeadFilters>;
 
@@ -91,6 +99,8 @@ export const ZLeadJson = z.object({
   nextFollowUpAt: z.string().nullable(),
   /** Seconds from the first inquiry to the first logged contact; null until both exist (or when the contact came first). */
   speedToLeadSeconds: z.number().int().nullable(),
+  /** The pipeline stage (a lead without one is in the first stage). */
+  stage: z.object({ stageId: z.uuid(), key: z.string(), label: z.string() }).nullable(),
 });
 export type LeadJson = z.output<typeof ZLeadJson>;
 

@@ -21,14 +21,23 @@ export const PHONE_MAX_DIGITS = 15;
 const PHONE_CHARS = /^[+\d\s().\-/]{1,40}$/;
 
 /**
- * Phone numbers compare by digits: "+1 (555) 010-0199" and "+15550100199" are one person.
- * Keeps a leading + when given; null for letters, or fewer than 7 or more than 15 digits.
+ * The browser's quick check of a typed phone number (the widget and admin forms): only digits
+ * and `+ ( ) . - /` and spaces, 7 to 15 digits. The server then parses it for real
+ * (core/leads/normalise-contact.ts, libphonenumber-js) and stores it in E.164.
+ */
+export function looksLikePhone(input: string): boolean {
+  if (!PHONE_CHARS.test(input)) return false;
+  const digits = input.replace(/\D/g, '').length;
+  return digits >= PHONE_MIN_DIGITS && digits <= PHONE_MAX_DIGITS;
+}
+
+/**
+ * Digits with an optional leading + of what `looksLikePhone` accepts, else null: the rule the
+ * widget's form inlines (widget/form/validate.ts), kept here so a test holds them equal.
  */
 export function normalisePhone(input: string | null | undefined): string | null {
   if (!input) return null;
   const trimmed = input.trim();
-  if (!PHONE_CHARS.test(trimmed)) return null;
-  const digits = trimmed.replace(/\D/g, '');
-  if (digits.length < PHONE_MIN_DIGITS || digits.length > PHONE_MAX_DIGITS) return null;
-  return (trimmed.startsWith('+') ? '+' : '') + digits;
+  if (!looksLikePhone(trimmed)) return null;
+  return (trimmed.startsWith('+') ? '+' : '') + trimmed.replace(/\D/g, '');
 }

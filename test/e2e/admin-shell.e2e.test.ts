@@ -77,8 +77,8 @@ describe('admin shell', () => {
 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
-    // Home is the leads dashboard; a new account is pointed at setting up a site.
-    await expectPath(page, '/app/leads');
+    // Home is Today; a new account is pointed at setting up a site.
+    await expectPath(page, '/app/today');
     await page.getByRole('heading', { name: 'No leads yet' }).waitFor();
     await page.getByRole('link', { name: 'Set up a site' }).click();
     await expectPath(page, '/app/sites');
@@ -94,7 +94,7 @@ describe('admin shell', () => {
     await saveScreenshot(page, 'admin-04-login-failed');
 
     await logIn(page, EMAIL.toLowerCase(), PASSWORD);
-    await expectPath(page, '/app/leads');
+    await expectPath(page, '/app/today');
     await page.getByRole('navigation').getByRole('link', { name: 'Sites' }).click();
     await expectPath(page, '/app/sites');
 

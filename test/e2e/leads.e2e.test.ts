@@ -121,8 +121,7 @@ describe('leads and scoring in the browser', () => {
 
   it('the dashboard lists the hot lead first and renders a hostile name as text', { timeout: 60_000 }, async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/`);
-    await page.waitForURL((url) => url.pathname === '/app/leads');
+    await page.goto(`${server.url}/app/leads`);
     await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
     const rows = page.locator('.leads-table tbody tr');
     await rows.nth(1).waitFor();

@@ -21,7 +21,7 @@ async function loggedInPage(viewport: { width: number; height: number }): Promis
   await page.getByLabel('Email').fill(realtor.email);
   await page.getByLabel('Password').fill(realtor.password);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL((url) => url.pathname === '/app/leads');
+  await page.waitForURL((url) => url.pathname === '/app/today');
   return page;
 }
 

@@ -1,4 +1,5 @@
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { createLivePublisherForQueues, publishReminderDue } from '#core/live/live-events.ts';
 import { fireReminder } from '#core/reminders/fire-reminder.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -11,6 +12,11 @@ import { defineHandler } from '../handler.ts';
 export const fireReminderHandler = defineHandler('fireReminder', async (ctx, { reminderId }) => {
   const { outcome, wakeups } = await fireReminder({ em: ctx.em, reminderId, now: ctx.now(), config: ctx.config });
   await enqueueAfterCommit(ctx.queues, wakeups, ctx.log);
+  if (outcome === 'fired') {
+    // After the commit, best-effort: the open admins' due count and notification.
+    const publisher = createLivePublisherForQueues(ctx.queues, ctx.config.QUEUE_PREFIX, ctx.log);
+    await publishReminderDue({ em: ctx.em, publisher, reminderId, log: ctx.log });
+  }
   if (outcome !== 'skipped') ctx.log.info({ reminderId, outcome }, outcome === 'fired' ? 'reminder fell due' : 'reminder dismissed: the lead was contacted');
   return { outcome };
 });

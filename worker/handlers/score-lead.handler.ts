@@ -1,4 +1,5 @@
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { createLivePublisherForQueues, publishLeadEvents } from '#core/live/live-events.ts';
 import { isLeadFlaggedForRescore, type ScoreLeadResult, scoreLead } from '#core/scoring/score-lead.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -29,6 +30,11 @@ export const scoreLeadHandler = defineHandler('scoreLead', async (ctx, { leadId 
       ctx.log.info({ leadId, score: result.score, reminderId: result.hot.reminderId }, 'lead turned hot');
     }
     if (!(await isLeadFlaggedForRescore(ctx.em, leadId))) break;
+  }
+  if (last && (last.score !== last.previousScore || last.band !== last.previousBand)) {
+    // After the commit, best-effort: the open admins see the new score (docs/live-updates.md).
+    const publisher = createLivePublisherForQueues(ctx.queues, ctx.config.QUEUE_PREFIX, ctx.log);
+    await publishLeadEvents({ em: ctx.em, publisher, type: 'lead.updated', leadIds: [leadId], log: ctx.log });
   }
   return last ? { passes, score: last.score, band: last.band, previousBand: last.previousBand, becameHot: last.hot !== null } : { passes };
 });

@@ -338,7 +338,8 @@ describe('the sweeper as the safety net', () => {
       expect(signal(lostRow, 'mortgage_tool')).toMatchObject({ count: 1, points: 8 });
       expect(neverRow!.score).toBe(15);
       expect(neverRow!.score_breakdown!.signals).toEqual([{ key: 'showing_request', label: 'Showing request', count: 1, points: 15 }]);
-      expect(runsFor(lost).length).toBe(runsBefore + 1);
+      // BullMQ's 'completed' event arrives after the handler's commit (and its live-update publish): await it.
+      await vi.waitFor(() => expect(runsFor(lost).length).toBe(runsBefore + 1), WAIT);
     } finally {
       clockOffsetMs = 0;
     }

@@ -11,6 +11,7 @@ import { Link } from '../../router.tsx';
 import { useApi } from '../../use-api.ts';
 import { announceActivityChange } from './activity-api.ts';
 import { ContactForm } from './contact-form.tsx';
+import { PhoneLink } from '../../components/contact-actions.tsx';
 
 export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void }) {
   const [editing, setEditing] = useState(false);
@@ -80,7 +81,7 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
           <dt>Email</dt>
           <dd>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : <span class="muted">Not given</span>}</dd>
           <dt>Phone</dt>
-          <dd>{lead.phone ? <a href={`tel:${lead.phone}`}>{lead.phone}</a> : <span class="muted">Not given</span>}</dd>
+          <dd>{lead.phone ? <PhoneLink phone={lead.phone} /> : <span class="muted">Not given</span>}</dd>
           {/* contact_info is often generated as "email · phone": show it only when it adds something. */}
           {otherContact && (
             <>

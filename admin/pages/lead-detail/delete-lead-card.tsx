@@ -4,6 +4,7 @@ import { Button } from '../../components/button.tsx';
 import { ConfirmDialog, useConfirmedAction } from '../../components/confirm-dialog.tsx';
 import { showToast } from '../../components/toast.tsx';
 import { leadDisplayName } from '../../lead-format.ts';
+import { lastLeadsPath } from '../../leads-list-memory.ts';
 import { navigate } from '../../router.tsx';
 
 export function DeleteLeadCard({ lead }: { lead: Lead }) {
@@ -11,7 +12,7 @@ export function DeleteLeadCard({ lead }: { lead: Lead }) {
 
   const deletion = useConfirmedAction(async () => {
     await leadsApi.remove(lead.leadId);
-    navigate('/leads');
+    navigate(lastLeadsPath()); // the list as the realtor left it, filters kept
     showToast(`Deleted ${name} and everything recorded about them.`);
   });
 

@@ -5,9 +5,11 @@ import { type Lead, leadsApi } from '../../api-client.ts';
 import { breadcrumb, DetailFallback } from '../../components/detail-fallback.tsx';
 import { SearchIcon } from '../../components/icons.tsx';
 import { PageHeader } from '../../components/layout.tsx';
+import { LeadContactBar } from '../../components/lead-contact-bar.tsx';
 import { BandBadge } from '../../components/score.tsx';
 import { formatRelativeTime } from '../../format.ts';
 import { leadDisplayName, statusLabel } from '../../lead-format.ts';
+import { lastLeadsPath } from '../../leads-list-memory.ts';
 import type { RouteProps } from '../../router.tsx';
 import { useApi } from '../../use-api.ts';
 import { usePollUntil } from '../../use-poll-until.ts';
@@ -27,14 +29,15 @@ const SCORE_POLL_MAX_MS = 2_000;
 /** Clock skew tolerated between the API (inquiry time) and the worker (scoring time). */
 const CLOCK_SKEW_MS = 1_000;
 
-const LIST = { href: '/leads', label: 'Leads' };
+/** Back to the lead list as the realtor left it (filters kept). */
+const list = () => ({ href: lastLeadsPath(), label: 'Leads' });
 
 export function LeadDetailPage({ params }: RouteProps) {
   const { data: lead, error, reload, setData } = useApi((signal) => leadsApi.get(params.id, { signal }), [params.id]);
   if (lead === undefined) {
     return (
       <DetailFallback
-        list={LIST}
+        list={list()}
         noun="lead"
         error={error}
         onRetry={reload}
@@ -81,7 +84,7 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
     <>
       <PageHeader
         title={name}
-        breadcrumb={breadcrumb(LIST, name)}
+        breadcrumb={breadcrumb(list(), name)}
         description={
           <span class="inline-list">
             <BandBadge band={lead.scoreBand} />
@@ -93,6 +96,7 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
           </span>
         }
       />
+      <LeadContactBar lead={lead} />
 
       <div class="detail-grid">
         <div class="stack">

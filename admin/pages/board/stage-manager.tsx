@@ -1,0 +1,190 @@
+// Managing the pipeline's stages, below the board's header: rename (and choose what a stage
+// means: in progress, won, lost), reorder with up/down buttons, add, and delete with a
+// confirmation that asks where the stage's leads should go.
+import { useState } from 'preact/hooks';
+import { errorMessage } from '../../api-client.ts';
+import { Button } from '../../components/button.tsx';
+import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
+import { showToast } from '../../components/toast.tsx';
+import { pipelineApi, type Stage, type StageOutcome } from '../../pipeline-api.ts';
+
+const OUTCOMES: ReadonlyArray<{ value: StageOutcome; label: string }> = [
+  { value: 'open', label: 'In progress' },
+  { value: 'won', label: 'Won (closed)' },
+  { value: 'lost', label: 'Lost' },
+];
+
+export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged(): void }) {
+  const [busy, setBusy] = useState(false);
+  const [newLabel, setNewLabel] = useState('');
+  const [addError, setAddError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<Stage | null>(null);
+  const [moveTo, setMoveTo] = useState('');
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+
+  const run = async (action: () => Promise<unknown>, done: string) => {
+    setBusy(true);
+    try {
+      await action();
+      showToast(done);
+      onChanged();
+    } catch (err) {
+      showToast(errorMessage(err), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const move = (index: number, by: number) => {
+    const ids = stages.map((s) => s.stageId);
+    const [id] = ids.splice(index, 1);
+    ids.splice(index + by, 0, id);
+    void run(() => pipelineApi.reorder(ids), `Moved “${stages[index].label}” ${by < 0 ? 'up' : 'down'}.`);
+  };
+
+  const askDelete = (stage: Stage) => {
+    setDeleting(stage);
+    setDeleteError(null);
+    setMoveTo(stages.find((s) => s.stageId !== stage.stageId)?.stageId ?? '');
+  };
+
+  const confirmDelete = async () => {
+    if (!deleting) return;
+    setBusy(true);
+    setDeleteError(null);
+    try {
+      await pipelineApi.deleteStage(deleting.stageId, deleting.leadCount > 0 ? moveTo : undefined);
+      showToast(`Deleted “${deleting.label}”.`);
+      setDeleting(null);
+      onChanged();
+    } catch (err) {
+      setDeleteError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card stage-manager" id="stage-manager" aria-labelledby="stage-manager-title">
+      <h2 class="card-title" id="stage-manager-title">
+        Stages
+      </h2>
+      <ol class="stage-list">
+        {stages.map((stage, i) => (
+          <li key={stage.stageId} class="stage-row">
+            <StageRow stage={stage} disabled={busy} onSave={(label, outcome) => run(() => pipelineApi.updateStage(stage.stageId, { label, outcome }), `Saved “${label}”.`)} />
+            <div class="stage-row-actions">
+              <Button variant="ghost" size="sm" disabled={busy || i === 0} onClick={() => move(i, -1)} aria-label={`Move ${stage.label} up`}>
+                ↑
+              </Button>
+              <Button variant="ghost" size="sm" disabled={busy || i === stages.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${stage.label} down`}>
+                ↓
+              </Button>
+              <Button variant="ghost" size="sm" disabled={busy || stages.length === 1} onClick={() => askDelete(stage)} aria-label={`Delete ${stage.label}`}>
+                Delete
+              </Button>
+            </div>
+          </li>
+        ))}
+      </ol>
+      <form
+        class="stage-add"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const label = newLabel.trim();
+          if (!label) {
+            setAddError('Give the stage a name');
+            return;
+          }
+          setAddError(null);
+          void run(async () => {
+            try {
+              await pipelineApi.createStage({ label });
+              setNewLabel('');
+            } catch (err) {
+              setAddError(errorMessage(err));
+              throw err;
+            }
+          }, `Added “${label}”.`);
+        }}
+      >
+        <label for="new-stage-label">New stage</label>
+        <input id="new-stage-label" class="input" maxLength={60} value={newLabel} onInput={(e) => setNewLabel((e.target as HTMLInputElement).value)} aria-invalid={addError ? true : undefined} aria-describedby={addError ? 'new-stage-error' : undefined} />
+        <Button type="submit" variant="secondary" disabled={busy}>
+          Add stage
+        </Button>
+        {addError && (
+          <p id="new-stage-error" class="field-error" role="alert">
+            {addError}
+          </p>
+        )}
+      </form>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete “${deleting?.label ?? ''}”?`}
+        confirmLabel="Delete stage"
+        danger
+        busy={busy}
+        error={deleteError}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => setDeleting(null)}
+      >
+        {deleting && deleting.leadCount > 0 ? (
+          <>
+            <p>
+              It holds {deleting.leadCount} {deleting.leadCount === 1 ? 'lead' : 'leads'}. Move {deleting.leadCount === 1 ? 'it' : 'them'} to:
+            </p>
+            <label class="visually-hidden" for="delete-move-to">
+              Move its leads to
+            </label>
+            <select id="delete-move-to" class="input" value={moveTo} onChange={(e) => setMoveTo((e.target as HTMLSelectElement).value)}>
+              {stages
+                .filter((s) => s.stageId !== deleting.stageId)
+                .map((s) => (
+                  <option key={s.stageId} value={s.stageId}>
+                    {s.label}
+                  </option>
+                ))}
+            </select>
+          </>
+        ) : (
+          <p>The stage is empty. Reports keep the stage changes already recorded.</p>
+        )}
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function StageRow({ stage, disabled, onSave }: { stage: Stage; disabled: boolean; onSave(label: string, outcome: StageOutcome): void }) {
+  const [label, setLabel] = useState(stage.label);
+  const [outcome, setOutcome] = useState<StageOutcome>(stage.outcome);
+  const changed = label.trim() !== stage.label || outcome !== stage.outcome;
+  const id = `stage-label-${stage.stageId}`;
+  return (
+    <form
+      class="stage-row-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (changed && label.trim()) onSave(label.trim(), outcome);
+      }}
+    >
+      <label class="visually-hidden" for={id}>
+        Name of stage {stage.position + 1}
+      </label>
+      <input id={id} class="input" maxLength={60} value={label} onInput={(e) => setLabel((e.target as HTMLInputElement).value)} />
+      <label class="visually-hidden" for={`${id}-outcome`}>
+        What {stage.label} means
+      </label>
+      <select id={`${id}-outcome`} class="input" value={outcome} onChange={(e) => setOutcome((e.target as HTMLSelectElement).value as StageOutcome)}>
+        {OUTCOMES.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <Button type="submit" size="sm" variant="secondary" disabled={disabled || !changed || !label.trim()}>
+        Save
+      </Button>
+    </form>
+  );
+}

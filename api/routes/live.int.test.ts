@@ -1,0 +1,148 @@
+// Live updates over real HTTP and Redis: GET /v1/live streams the signed-in realtor's events
+// (a lead created through the inquiry form, stage changes, scores and due reminders from the
+// worker), replays what a reconnecting client missed (Last-Event-ID), reaches clients of another
+// API process on the same Redis, is scoped to the account, and ends cleanly (client gone,
+// server shutdown).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closeAppStreams, createApp } from '../app.ts';
+import { liveChannel } from '#core/live/live-events.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { WAIT } from '#test/env.ts';
+import { makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { type LiveStream, openLiveStream } from '#test/live-client.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+const ORIGIN = 'https://homes.example';
+const freshIp = ipSource(41);
+
+let server: TestServer;
+let second: TestServer;
+let worker: TestWorker;
+let realtor: Realtor;
+let siteKey: string;
+const streams: LiveStream[] = [];
+
+async function open(target: TestServer, who: Realtor, headers: Record<string, string> = {}): Promise<LiveStream> {
+  const s = await openLiveStream(target.url, { cookie: who.client.cookie, ...headers });
+  streams.push(s);
+  return s;
+}
+
+function submitInquiry(email: string) {
+  return sendIngest(`${server.url}/v1/inquiries`, {
+    site: siteKey, id: randomUUID(), visitor: `v_${randomUUID().slice(0, 8)}`, name: 'Dana Whitaker', email, message: 'Is 12 Oak St still available?', consent: true, hp: '',
+  }, { defaultOrigin: ORIGIN, nextIp: freshIp });
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  // A second API process: same database and Redis prefix, its own hub and connections.
+  second = await startTestServer({ DATABASE_URL: server.db.url, QUEUE_PREFIX: server.config.QUEUE_PREFIX });
+  worker = await startTestWorker(server);
+  realtor = await makeRealtor(server);
+  siteKey = (await makeSite(realtor, { name: 'Homes', allowedOrigins: [ORIGIN] })).publicKey;
+});
+
+afterAll(async () => {
+  for (const s of streams) s.close();
+  await worker?.close();
+  await second?.close();
+  await server?.close();
+});
+
+describe('GET /v1/live', () => {
+  it('needs a signed-in realtor', async () => {
+    const res = await fetch(`${server.url}/v1/live`);
+    expect(res.status).toBe(401);
+    expect((await res.json()).error.code).toBe('unauthorized');
+  });
+
+  it('streams a lead created through the inquiry form, then its score from the worker; other accounts hear nothing', async () => {
+    const other = await makeRealtor(server);
+    const mine = await open(server, realtor);
+    const theirs = await open(server, other);
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(mine.headers.get('cache-control')).toBe('no-store');
+    await mine.waitForEvent((e) => e.event === 'ready');
+    await theirs.waitForEvent((e) => e.event === 'ready');
+
+    const email = `live-${randomUUID().slice(0, 8)}@example.com`;
+    expect((await submitInquiry(email)).status).toBe(202);
+    const [lead] = await server.sql<{ lead_id: string }>('select lead_id from leads where email = $1', [email]);
+    const created = await mine.waitForEvent((e) => e.event === 'lead.created');
+    expect(created.id).toMatch(/^\d+-\d+$/);
+    expect(created.data).toMatchObject({ leadId: lead.lead_id, name: 'Dana Whitaker', email, stage: { key: 'new', label: 'New' } });
+    // The worker scores the inquiry (40 points) and announces the new score.
+    const scored = await mine.waitForEvent((e) => e.event === 'lead.updated' && e.data.leadId === lead.lead_id && e.data.score > 0, 20_000);
+    expect(scored.data.scoreBand).toBeDefined();
+    expect(theirs.events.filter((e) => e.event !== 'ready')).toEqual([]);
+  });
+
+  it('a reconnect with Last-Event-ID replays what was missed, in order and once', async () => {
+    const first = await open(server, realtor);
+    await first.waitForEvent((e) => e.event === 'ready');
+    const position = first.lastEventId!;
+    first.close();
+    await first.ended;
+    const created: string[] = [];
+    for (const name of ['Missed One', 'Missed Two']) {
+      const res = await realtor.client.post('/v1/leads', { name });
+      expect(res.status).toBe(201);
+      created.push(res.body.leadId);
+    }
+    const again = await open(server, realtor, { 'last-event-id': position });
+    await again.waitForEvent((e) => e.event === 'ready');
+    const replayed = again.events.filter((e) => e.event === 'lead.created').map((e) => e.data.leadId);
+    expect(replayed).toEqual(created);
+    // Nothing after the position is sent twice, and the ready event carries the newest id.
+    const ids = again.events.filter((e) => e.id && e.event !== 'ready').map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(again.lastEventId).toBe(ids.at(-1));
+  });
+
+  it('an event published by one API process reaches a client of another', async () => {
+    const onSecond = await open(second, realtor);
+    await onSecond.waitForEvent((e) => e.event === 'ready');
+    const { leadId } = await makeLead(server, { userId: realtor.userId, name: 'Cross Process' });
+    const stages = (await realtor.client.get('/v1/pipeline-stages')).body.items;
+    expect((await realtor.client.put(`/v1/leads/${leadId}/stage`, { stageId: stages[2].stageId })).status).toBe(200);
+    const moved = await onSecond.waitForEvent((e) => e.event === 'lead.updated' && e.data.leadId === leadId);
+    expect(moved.data.stage).toEqual({ stageId: stages[2].stageId, key: 'nurturing', label: 'Nurturing' });
+  });
+
+  it('a reminder falling due reaches the open admin', async () => {
+    const s = await open(server, realtor);
+    await s.waitForEvent((e) => e.event === 'ready');
+    const { leadId } = await makeLead(server, { userId: realtor.userId, name: 'Due Soon' });
+    const res = await realtor.client.post(`/v1/leads/${leadId}/reminders`, { reminderDate: new Date(Date.now() - 1000).toISOString(), reminderMessage: 'Call Due Soon' });
+    expect(res.status).toBe(201);
+    const due = await s.waitForEvent((e) => e.event === 'reminder.due', 20_000);
+    expect(due.data).toMatchObject({ reminderId: res.body.reminderId, leadId, leadName: 'Due Soon', reminderMessage: 'Call Due Soon' });
+  });
+
+  it('a closed stream releases its subscription', async () => {
+    const lonely = await makeRealtor(second);
+    const s = await open(second, lonely);
+    await s.waitForEvent((e) => e.event === 'ready');
+    const channel = liveChannel(second.config.QUEUE_PREFIX, lonely.userId);
+    const subscribers = async () => Number(((await second.redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+    expect(await subscribers()).toBe(1);
+    s.close();
+    await vi.waitFor(async () => expect(await subscribers()).toBe(0), WAIT);
+  });
+
+  it('shutdown ends open streams, so closing the server does not wait for them', async () => {
+    const app = createApp({ ...server.runtime, config: server.config });
+    const listener = app.listen(0, '127.0.0.1');
+    await new Promise((r) => listener.once('listening', r));
+    const { port } = listener.address() as { port: number };
+    const s = await openLiveStream(`http://127.0.0.1:${port}`, { cookie: realtor.client.cookie });
+    await s.waitForEvent((e) => e.event === 'ready');
+    await closeAppStreams(app);
+    await s.ended;
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  });
+});

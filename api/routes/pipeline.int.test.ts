@@ -1,0 +1,271 @@
+// Pipeline stages, stage changes and bulk lead actions over real HTTP and Postgres: the default
+// stages (at signup, lazily and race-safe for older accounts), add/rename/reorder/delete, moving a
+// lead (with its stage_change activity), the stage filter, bulk stage/reminder/delete, export by
+// ids, bad input (400, nothing changes) and another account's ids (404).
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeLead, makeLeads } from '#test/factories.ts';
+import { type RecordingClient, readCsvRecords, useLeadsApi } from '#test/leads-api.ts';
+
+const api = useLeadsApi();
+const DEFAULT_KEYS = ['new', 'attempted_contact', 'nurturing', 'appointment_set', 'showing', 'offer', 'under_contract', 'closed', 'lost'];
+
+type Stage = { stageId: string; key: string; label: string; position: number; outcome: string; leadCount: number };
+
+async function stagesOf(client: RecordingClient): Promise<Stage[]> {
+  const res = await client.get('/v1/pipeline-stages');
+  expect(res.status).toBe(200);
+  return res.body.items;
+}
+
+async function stageRows(userId: string) {
+  return api.server.sql<Record<string, any>>('select stage_id, key, label, position, outcome from pipeline_stages where user_id = $1 order by position', [userId]);
+}
+
+describe('pipeline stages', () => {
+  let agent: RecordingClient;
+  let userId: string;
+
+  beforeAll(async () => {
+    ({ client: agent, userId } = await api.makeRealtor());
+  });
+
+  it('a new account has the trade’s default stages, with stable keys and outcomes', async () => {
+    const rows = await stageRows(userId);
+    expect(rows.map((r) => r.key)).toEqual(DEFAULT_KEYS);
+    const stages = await stagesOf(agent);
+    expect(stages.map((s) => s.key)).toEqual(DEFAULT_KEYS);
+    expect(stages.map((s) => s.label)).toEqual(['New', 'Attempted contact', 'Nurturing', 'Appointment set', 'Showing', 'Offer', 'Under contract', 'Closed', 'Lost']);
+    expect(stages.find((s) => s.key === 'closed')!.outcome).toBe('won');
+    expect(stages.find((s) => s.key === 'lost')!.outcome).toBe('lost');
+    expect(stages.filter((s) => s.outcome === 'open')).toHaveLength(7);
+  });
+
+  it('an account without stages gets one set on first access, even with many parallel first accesses', async () => {
+    const other = await api.makeRealtor();
+    await api.server.sql('delete from pipeline_stages where user_id = $1', [other.userId]);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => other.client.get('/v1/pipeline-stages')));
+    for (const a of answers) expect(a.body.items.map((s: Stage) => s.key)).toEqual(DEFAULT_KEYS);
+    expect(await stageRows(other.userId)).toHaveLength(DEFAULT_KEYS.length);
+  });
+
+  it('lead counts put leads without a stage in the first stage; a lead’s JSON carries its stage', async () => {
+    const other = await api.makeRealtor();
+    const stages = await stagesOf(other.client);
+    const [a, b] = await makeLeads(api.server, [{ userId: other.userId }, { userId: other.userId }]);
+    await api.server.sql('update leads set stage_id = $1 where lead_id = $2', [stages[4].stageId, b]);
+    const counted = await stagesOf(other.client);
+    expect(counted[0].leadCount).toBe(1);
+    expect(counted[4].leadCount).toBe(1);
+    expect((await other.client.get(`/v1/leads/${a}`)).body.stage).toEqual({ stageId: stages[0].stageId, key: 'new', label: 'New' });
+    expect((await other.client.get(`/v1/leads/${b}`)).body.stage).toEqual({ stageId: stages[4].stageId, key: 'showing', label: 'Showing' });
+    const list = await other.client.get('/v1/leads');
+    expect(list.body.items.map((l: { stage: { key: string } }) => l.stage.key).sort()).toEqual(['new', 'showing']);
+    const first = await other.client.get(`/v1/leads?stageId=${stages[0].stageId}`);
+    expect(first.body.items.map((l: { leadId: string }) => l.leadId)).toEqual([a]);
+    const showing = await other.client.get(`/v1/leads?stageId=${stages[4].stageId}`);
+    expect(showing.body.items.map((l: { leadId: string }) => l.leadId)).toEqual([b]);
+    expect((await other.client.get(`/v1/leads?stageId=${(await stagesOf(agent))[0].stageId}`)).status).toBe(404);
+  });
+
+  it('adds, renames, changes the outcome, reorders and deletes stages', async () => {
+    const { client, userId: uid } = await api.makeRealtor();
+    const added = await client.post('/v1/pipeline-stages', { label: '  Pre-approval  ' });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ label: 'Pre-approval', outcome: 'open', position: 9, leadCount: 0 });
+    expect(added.body.key).toMatch(/^custom_[0-9a-f]{10}$/);
+    const renamed = await client.patch(`/v1/pipeline-stages/${added.body.stageId}`, { label: 'Pre-approved', outcome: 'won' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ label: 'Pre-approved', outcome: 'won', key: added.body.key });
+    expect((await client.patch(`/v1/pipeline-stages/${added.body.stageId}`, { label: 'new' })).status).toBe(409); // "New" is taken
+
+    const stages = await stagesOf(client);
+    const order = [stages[9], ...stages.slice(0, 9)].map((s) => s.stageId);
+    const { leadId } = await makeLead(api.server, { userId: uid });
+    const reordered = await client.put('/v1/pipeline-stages/order', { stageIds: order });
+    expect(reordered.status).toBe(200);
+    expect(reordered.body.items.map((s: Stage) => s.stageId)).toEqual(order);
+    // The lead without a stage stays in "New", which is no longer first.
+    expect((await client.get(`/v1/leads/${leadId}`)).body.stage.key).toBe('new');
+
+    const deleted = await client.delete(`/v1/pipeline-stages/${added.body.stageId}`);
+    expect(deleted.status).toBe(204);
+    expect((await stageRows(uid)).map((r) => r.key)).toEqual(DEFAULT_KEYS);
+  });
+
+  it('deleting a stage with leads needs moveTo (409 otherwise); its leads move with a stage_change each', async () => {
+    const { client, userId: uid } = await api.makeRealtor();
+    const stages = await stagesOf(client);
+    const offer = stages.find((s) => s.key === 'offer')!;
+    const nurturing = stages.find((s) => s.key === 'nurturing')!;
+    const ids = await makeLeads(api.server, [{ userId: uid }, { userId: uid }]);
+    for (const id of ids) expect((await client.put(`/v1/leads/${id}/stage`, { stageId: offer.stageId })).status).toBe(200);
+    const refused = await client.delete(`/v1/pipeline-stages/${offer.stageId}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/has 2 leads.*moveTo/);
+    expect((await client.delete(`/v1/pipeline-stages/${offer.stageId}?moveTo=${offer.stageId}`)).status).toBe(400);
+    expect((await client.delete(`/v1/pipeline-stages/${offer.stageId}?moveTo=${randomUUID()}`)).status).toBe(404);
+    expect(await stageRows(uid)).toHaveLength(9);
+    const ok = await client.delete(`/v1/pipeline-stages/${offer.stageId}?moveTo=${nurturing.stageId}`);
+    expect(ok.status).toBe(204);
+    const rows = await api.server.sql<Record<string, any>>('select stage_id from leads where lead_id = any($1)', [ids]);
+    expect(rows.map((r) => r.stage_id)).toEqual([nurturing.stageId, nurturing.stageId]);
+    const acts = await api.server.sql<Record<string, any>>("select meta from lead_activities where lead_id = $1 and type = 'stage_change' order by occurred_at", [ids[0]]);
+    expect(acts.at(-1)!.meta).toMatchObject({ fromStageId: offer.stageId, toStageId: nurturing.stageId, fromLabel: 'Offer', toLabel: 'Nurturing' });
+  });
+
+  it('the last stage cannot be deleted', async () => {
+    const { client, userId: uid } = await api.makeRealtor();
+    const stages = await stagesOf(client);
+    for (const s of stages.slice(1)) expect((await client.delete(`/v1/pipeline-stages/${s.stageId}`)).status).toBe(204);
+    const last = await client.delete(`/v1/pipeline-stages/${stages[0].stageId}`);
+    expect(last.status).toBe(409);
+    expect(last.body.error.message).toMatch(/last stage/);
+    expect(await stageRows(uid)).toHaveLength(1);
+    // An account that has stages does not get the defaults back.
+    expect(await stagesOf(client)).toHaveLength(1);
+  });
+
+  it('bad input is a 400 and changes nothing', async () => {
+    const before = await stageRows(userId);
+    const stages = await stagesOf(agent);
+    for (const body of [{}, { label: '' }, { label: '   ' }, { label: 'x'.repeat(61) }, { label: 'a\u0000b' }, { label: 'Ok', outcome: 'maybe' }, { label: 'Ok', key: 'mine' }]) {
+      const res = await agent.post('/v1/pipeline-stages', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    for (const body of [{}, { label: '' }, { outcome: 'x' }, { position: 3 }]) expect((await agent.patch(`/v1/pipeline-stages/${stages[0].stageId}`, body)).status).toBe(400);
+    const ids = stages.map((s) => s.stageId);
+    for (const body of [{}, { stageIds: [] }, { stageIds: ids.slice(1) }, { stageIds: [...ids, ids[0]] }, { stageIds: ['nope'] }]) {
+      expect((await agent.put('/v1/pipeline-stages/order', body)).status, JSON.stringify(body).slice(0, 60)).toBe(400);
+    }
+    expect((await agent.delete(`/v1/pipeline-stages/${ids[1]}?moveTo=nope`)).status).toBe(400);
+    const { leadId } = await makeLead(api.server, { userId });
+    for (const body of [{}, { stageId: 'nope' }, { stageId: ids[0], extra: 1 }]) expect((await agent.put(`/v1/leads/${leadId}/stage`, body)).status).toBe(400);
+    expect(await stageRows(userId)).toEqual(before);
+    expect((await api.readLeadRow(leadId)).stage_id).toBeNull();
+  });
+
+  it('another account’s stage or lead is a 404 for every verb, and nothing changes', async () => {
+    const other = await api.makeRealtor();
+    const theirs = await stagesOf(other.client);
+    const mine = await stagesOf(agent);
+    const { leadId: theirLead } = await makeLead(api.server, { userId: other.userId });
+    const { leadId: myLead } = await makeLead(api.server, { userId });
+    const before = await stageRows(other.userId);
+    expect((await agent.patch(`/v1/pipeline-stages/${theirs[1].stageId}`, { label: 'Mine' })).status).toBe(404);
+    expect((await agent.delete(`/v1/pipeline-stages/${theirs[1].stageId}`)).status).toBe(404);
+    expect((await agent.delete(`/v1/pipeline-stages/${mine[1].stageId}?moveTo=${theirs[0].stageId}`)).status).toBe(404);
+    expect((await agent.put('/v1/pipeline-stages/order', { stageIds: theirs.map((s) => s.stageId) })).status).toBe(404);
+    expect((await agent.put(`/v1/leads/${theirLead}/stage`, { stageId: mine[2].stageId })).status).toBe(404);
+    expect((await agent.put(`/v1/leads/${myLead}/stage`, { stageId: theirs[2].stageId })).status).toBe(404);
+    expect((await agent.put(`/v1/leads/${randomUUID()}/stage`, { stageId: mine[2].stageId })).status).toBe(404);
+    expect(await stageRows(other.userId)).toEqual(before);
+    expect((await api.readLeadRow(theirLead)).stage_id).toBeNull();
+    expect((await api.readLeadRow(myLead)).stage_id).toBeNull();
+  });
+
+  it('moving a lead records stage_changed_at and a stage_change activity by the realtor; the same stage again changes nothing', async () => {
+    const stages = await stagesOf(agent);
+    const { leadId } = await makeLead(api.server, { userId });
+    const res = await agent.put(`/v1/leads/${leadId}/stage`, { stageId: stages[3].stageId });
+    expect(res.status).toBe(200);
+    expect(res.body.stage).toEqual({ stageId: stages[3].stageId, key: 'appointment_set', label: 'Appointment set' });
+    const row = await api.readLeadRow(leadId);
+    expect(row.stage_id).toBe(stages[3].stageId);
+    expect(row.stage_changed_at).not.toBeNull();
+    const again = await agent.put(`/v1/leads/${leadId}/stage`, { stageId: stages[3].stageId });
+    expect(again.status).toBe(200);
+    const acts = await api.server.sql<Record<string, any>>('select * from lead_activities where lead_id = $1', [leadId]);
+    expect(acts).toHaveLength(1);
+    expect(acts[0]).toMatchObject({ type: 'stage_change', actor_user_id: userId, user_id: userId });
+    expect(acts[0].meta).toEqual({ fromStageId: stages[0].stageId, toStageId: stages[3].stageId, fromLabel: 'New', toLabel: 'Appointment set' });
+  });
+});
+
+describe('bulk lead actions', () => {
+  let agent: RecordingClient;
+  let userId: string;
+
+  beforeAll(async () => {
+    ({ client: agent, userId } = await api.makeRealtor());
+  });
+
+  it('stage: moves every lead, counts those that moved, records each change', async () => {
+    const stages = await stagesOf(agent);
+    const ids = await makeLeads(api.server, [{ userId }, { userId }, { userId }]);
+    await agent.put(`/v1/leads/${ids[0]}/stage`, { stageId: stages[5].stageId });
+    const res = await agent.post('/v1/leads/bulk', { action: 'stage', leadIds: ids, stageId: stages[5].stageId });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ affected: 2 });
+    const rows = await api.server.sql<Record<string, any>>('select stage_id from leads where lead_id = any($1)', [ids]);
+    expect(rows.every((r) => r.stage_id === stages[5].stageId)).toBe(true);
+    const acts = await api.server.sql("select 1 from lead_activities where lead_id = any($1) and type = 'stage_change'", [ids]);
+    expect(acts).toHaveLength(3);
+  });
+
+  it('reminder: one pending reminder per lead, with its job', async () => {
+    const ids = await makeLeads(api.server, [{ userId }, { userId }]);
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await agent.post('/v1/leads/bulk', { action: 'reminder', leadIds: ids, reminderDate: at, reminderMessage: ' Call back ' });
+    expect(res.body).toEqual({ affected: 2 });
+    const rows = await api.server.sql<Record<string, any>>('select reminder_id, reminder_message, status, kind from follow_up_reminders where lead_id = any($1)', [ids]);
+    expect(rows).toHaveLength(2);
+    expect(rows.every((r) => r.reminder_message === 'Call back' && r.status === 'pending' && r.kind === 'manual')).toBe(true);
+    const job = await api.server.queues.reminders.getJob(`reminder-${rows[0].reminder_id}-${new Date(at).getTime()}`);
+    expect(job?.name).toBe('reminders.fire');
+  });
+
+  it('delete: erases every lead', async () => {
+    const ids = await makeLeads(api.server, [{ userId }, { userId }]);
+    const res = await agent.post('/v1/leads/bulk', { action: 'delete', leadIds: ids });
+    expect(res.body).toEqual({ affected: 2 });
+    expect(await api.server.sql('select 1 from leads where lead_id = any($1)', [ids])).toHaveLength(0);
+  });
+
+  it('a foreign or unknown id makes the whole request a 404 and changes nothing', async () => {
+    const other = await api.makeRealtor();
+    const { leadId: theirs } = await makeLead(api.server, { userId: other.userId });
+    const mine = await makeLeads(api.server, [{ userId }, { userId }]);
+    const stages = await stagesOf(agent);
+    for (const leadIds of [[...mine, theirs], [...mine, randomUUID()]]) {
+      for (const body of [
+        { action: 'stage', leadIds, stageId: stages[2].stageId },
+        { action: 'reminder', leadIds, reminderDate: new Date().toISOString(), reminderMessage: 'x' },
+        { action: 'delete', leadIds },
+      ]) expect((await agent.post('/v1/leads/bulk', body)).status).toBe(404);
+    }
+    expect((await agent.post('/v1/leads/bulk', { action: 'stage', leadIds: mine, stageId: (await stagesOf(other.client))[1].stageId })).status).toBe(404);
+    expect(await api.server.sql('select 1 from leads where lead_id = any($1) and stage_id is null', [[...mine, theirs]])).toHaveLength(3);
+    expect(await api.server.sql('select 1 from follow_up_reminders where lead_id = any($1)', [[...mine, theirs]])).toHaveLength(0);
+    expect(await api.server.sql('select 1 from lead_activities where lead_id = any($1)', [[...mine, theirs]])).toHaveLength(0);
+  });
+
+  it('bad input is a 400 and changes nothing', async () => {
+    const mine = await makeLeads(api.server, [{ userId }]);
+    const stages = await stagesOf(agent);
+    const many = Array.from({ length: 501 }, () => randomUUID());
+    for (const body of [
+      {}, { action: 'stage', leadIds: mine }, { action: 'archive', leadIds: mine }, { action: 'delete', leadIds: [] }, { action: 'delete', leadIds: many },
+      { action: 'delete', leadIds: ['nope'] }, { action: 'stage', leadIds: mine, stageId: 'x' }, { action: 'reminder', leadIds: mine, reminderDate: 'soon', reminderMessage: 'x' },
+      { action: 'reminder', leadIds: mine, reminderDate: new Date().toISOString(), reminderMessage: '  ' },
+      { action: 'reminder', leadIds: mine, reminderDate: '2099-01-01T00:00:00Z', reminderMessage: 'x' },
+      { action: 'delete', leadIds: mine, stageId: stages[0].stageId },
+    ]) {
+      const res = await agent.post('/v1/leads/bulk', body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    expect(await api.server.sql('select 1 from leads where lead_id = any($1)', [mine])).toHaveLength(1);
+  });
+
+  it('export.csv?ids= exports the selection only (another account’s ids are not in the file)', async () => {
+    const other = await api.makeRealtor();
+    const { leadId: theirs } = await makeLead(api.server, { userId: other.userId, name: 'Not yours' });
+    const mine = await makeLeads(api.server, [{ userId, name: 'Picked A' }, { userId, name: 'Picked B' }, { userId, name: 'Left out' }]);
+    const res = await api.fetchCsv(agent, `ids=${[mine[0], mine[1], theirs].join(',')}`);
+    expect(res.status).toBe(200);
+    expect(readCsvRecords(res.text).map((r) => r.name).sort()).toEqual(['Picked A', 'Picked B']);
+    expect((await api.fetchCsv(agent, 'ids=a,b')).status).toBe(400);
+  });
+});

@@ -1,0 +1,132 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Redis } from 'ioredis';
+import type { Queues } from '../jobs/queues.ts';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
+import { LEAD_COLUMNS } from '../leads/lead-json.ts';
+import type { Logger } from '../logger.ts';
+
+// Live updates for the open admin (docs/live-updates.md). A change publishes its event AFTER its
+// commit, best-effort: the event goes to a capped per-account Redis stream (the backlog a
+// reconnecting client replays from its Last-Event-ID) and, with the stream id it got, to the
+// account's pub/sub channel (what every API process's open streams listen to). A failure to
+// publish is one warning and never fails the change: the admin catches up on its next load.
+
+export const LIVE_EVENT_TYPES = ['lead.created', 'lead.updated', 'reminder.due'] as const;
+export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
+
+export interface LiveEvent {
+  type: LiveEventType;
+  data: Record<string, unknown>;
+}
+
+/** A published event as subscribers receive it: the backlog stream's id (`<ms>-<seq>`) comes with it. */
+export interface PublishedLiveEvent extends LiveEvent {
+  id: string;
+}
+
+/** Entries kept per account for replay (XADD MAXLEN ~, so Redis trims in whole nodes: at least this many). */
+export const LIVE_BACKLOG_MAX = 1000;
+/** An idle account's backlog expires after this (refreshed by every event). */
+export const LIVE_BACKLOG_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The account's backlog stream (a key under the queue prefix, so test cleanup and key scans find it). */
+export function liveStreamKey(prefix: string, accountId: string): string {
+  return `${prefix}:live:${accountId}`;
+}
+
+/** The account's pub/sub channel (channels are not keys: same name, no clash). */
+export function liveChannel(prefix: string, accountId: string): string {
+  return `${prefix}:live:${accountId}`;
+}
+
+// One round trip, atomic: append to the backlog, then announce with the id Redis gave it, so a
+// subscriber never sees an event the backlog does not have (replay and live agree on ids).
+const PUBLISH_SCRIPT = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 't', ARGV[2], 'd', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PUBLISH', ARGV[5], '{"id":"' .. id .. '","type":"' .. ARGV[2] .. '","data":' .. ARGV[3] .. '}')
+return id`;
+
+export interface LivePublisher {
+  /** Publishes `events` to the account's open admins; never throws. */
+  publish(accountId: string, events: readonly LiveEvent[]): Promise<void>;
+}
+
+/** A publisher on `redis` (a fail-fast request connection: a Redis outage costs at most its command timeout). */
+export function createLivePublisher({ redis, prefix, log }: { redis: Redis; prefix: string; log: Logger }): LivePublisher {
+  return {
+    async publish(accountId, events) {
+      if (events.length === 0) return;
+      try {
+        const pipeline = redis.pipeline();
+        for (const e of events) {
+          pipeline.eval(PUBLISH_SCRIPT, 1, liveStreamKey(prefix, accountId), LIVE_BACKLOG_MAX, e.type, JSON.stringify(e.data), LIVE_BACKLOG_TTL_MS, liveChannel(prefix, accountId));
+        }
+        const results = (await pipeline.exec()) ?? [];
+        const failed = results.find(([err]) => err);
+        if (failed) throw failed[0];
+      } catch (err) {
+        log.warn({ err: (err as Error).message, events: events.length }, 'could not publish live events; open admins catch up on their next load');
+      }
+    },
+  };
+}
+
+/**
+ * A publisher on the connection the producer queues were given (`createQueues(redis, …)`): the
+ * worker's handler context has queues but no Redis of its own. A no-op if that is not a client.
+ */
+export function createLivePublisherForQueues(queues: Queues, prefix: string, log: Logger): LivePublisher {
+  const connection = queues.leads.opts.connection;
+  if (connection instanceof Redis) return createLivePublisher({ redis: connection, prefix, log });
+  return { publish: async () => undefined };
+}
+
+/** The lead as live events carry it: enough to place it in a list or on the board. */
+async function readLiveLeads(em: EntityManager, leadIds: readonly string[]) {
+  if (leadIds.length === 0) return [];
+  return db(em).selectFrom('leads').select([...LEAD_COLUMNS, 'user_id']).where('lead_id', 'in', leadIds).execute();
+}
+
+/**
+ * Publishes `lead.created` or `lead.updated` for leads whose change has committed, grouped by
+ * owning account. Reads the leads as they are now (a deleted one is skipped). Never throws.
+ */
+export async function publishLeadEvents({ em, publisher, type, leadIds, log }: {
+  em: EntityManager; publisher: LivePublisher; type: 'lead.created' | 'lead.updated'; leadIds: readonly string[]; log: Logger;
+}): Promise<void> {
+  try {
+    const rows = await readLiveLeads(em, leadIds);
+    const byAccount = new Map<string, LiveEvent[]>();
+    for (const r of rows) {
+      const data = {
+        leadId: r.lead_id, name: r.name, email: r.email, phone: r.phone, score: Number(r.score), scoreBand: r.score_band,
+        status: r.status, stage: r.stage ?? null, createdAt: pgTimeToIsoStrict(r.created_at), updatedAt: pgTimeToIsoStrict(r.updated_at),
+      };
+      byAccount.set(r.user_id, [...(byAccount.get(r.user_id) ?? []), { type, data }]);
+    }
+    for (const [accountId, events] of byAccount) await publisher.publish(accountId, events);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not read leads for live events');
+  }
+}
+
+/** Publishes `reminder.due` for a reminder that fell due (after the commit). Never throws. */
+export async function publishReminderDue({ em, publisher, reminderId, log }: { em: EntityManager; publisher: LivePublisher; reminderId: string; log: Logger }): Promise<void> {
+  try {
+    const r = await db(em)
+      .selectFrom('follow_up_reminders as r')
+      .innerJoin('leads as l', 'l.lead_id', 'r.lead_id')
+      .select(['r.reminder_id', 'r.user_id', 'r.lead_id', 'l.name as lead_name', 'r.reminder_message', 'r.reminder_date', 'r.status'])
+      .where('r.reminder_id', '=', reminderId)
+      .executeTakeFirst();
+    if (r?.status !== 'due') return;
+    await publisher.publish(r.user_id, [{
+      type: 'reminder.due',
+      data: { reminderId, leadId: r.lead_id, leadName: r.lead_name, reminderMessage: r.reminder_message, reminderDate: pgTimeToIsoStrict(r.reminder_date) },
+    }]);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not read the reminder for its live event');
+  }
+}

@@ -1,0 +1,205 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import { closeRedis, createRedis } from '../redis.ts';
+import { LIVE_BACKLOG_MAX, liveChannel, liveStreamKey, type PublishedLiveEvent } from './live-events.ts';
+
+/** How often an open stream gets a comment line, so proxies and browsers keep it open. */
+export const LIVE_HEARTBEAT_MS = 20_000;
+/** What a client's EventSource waits before reconnecting after a drop (the SSE `retry:` field). */
+export const LIVE_RETRY_MS = 3000;
+/**
+ * How long opening a stream waits for SUBSCRIBE. The subscriber connection waits out an outage
+ * (offline queue), so without a bound a request during one would hang; past it the route answers 503.
+ */
+export const LIVE_SUBSCRIBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+/** -1, 0, 1 for two stream ids `<ms>-<seq>`. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am < bm ? -1 : am > bm ? 1 : as < bs ? -1 : as > bs ? 1 : 0;
+}
+
+/** One SSE frame. Data is JSON on one line. */
+export function sseFrame(e: PublishedLiveEvent): string {
+  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
+}
+
+export interface LiveSink {
+  /** Writes text to the client's response. */
+  write(text: string): void;
+  /** Ends the client's response (server shutdown). */
+  end(): void;
+}
+
+interface Client {
+  accountId: string;
+  sink: LiveSink;
+  /** The last id sent to this client; live events at or before it are not sent again. */
+  lastId: string;
+  /** Events that arrived while the backlog was being replayed. */
+  buffer: PublishedLiveEvent[] | null;
+}
+
+export interface LiveHub {
+  /**
+   * Opens a stream for one of `accountId`'s admins: replays the backlog after `lastEventId` (or
+   * announces the current position with a `ready` event), then forwards live events until
+   * `close()` (the client went away). Throws when Redis is unavailable (the route answers 503).
+   */
+  open(opts: { accountId: string; lastEventId?: string; sink: LiveSink }): Promise<{ close(): void }>;
+  /** Ends every open stream and releases the subscriber connection (server shutdown). */
+  close(): Promise<void>;
+  /** Open streams (tests, logs). */
+  size(): number;
+}
+
+/**
+ * The live-update fan-out of one API process. One subscriber connection per process (opened with
+ * the first stream, closed with the last), subscribed to the channel of each account that has an
+ * open stream here; one heartbeat timer for all streams. `redis` is the process's request
+ * connection (fail-fast), used for the backlog reads.
+ */
+export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = LIVE_HEARTBEAT_MS }: {
+  redis: Redis; redisUrl: string; prefix: string; logger: Logger; heartbeatMs?: number;
+}): LiveHub {
+  const clients = new Map<string, Set<Client>>();
+  /** Each account's SUBSCRIBE, awaited by every stream that opens for it. */
+  const subscriptions = new Map<string, Promise<unknown>>();
+  let subscriber: Redis | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  const channelPrefix = liveChannel(prefix, '');
+  function onMessage(channel: string, message: string): void {
+    if (!channel.startsWith(channelPrefix)) return;
+    const accountId = channel.slice(channelPrefix.length);
+    let event: PublishedLiveEvent;
+    try {
+      event = JSON.parse(message) as PublishedLiveEvent;
+    } catch {
+      return;
+    }
+    for (const client of clients.get(accountId) ?? []) deliver(client, event);
+  }
+
+  function deliver(client: Client, event: PublishedLiveEvent): void {
+    if (client.buffer) {
+      client.buffer.push(event);
+      return;
+    }
+    if (compareStreamIds(event.id, client.lastId) <= 0) return;
+    client.lastId = event.id;
+    client.sink.write(sseFrame(event));
+  }
+
+  function ensureSubscriber(): Redis {
+    if (subscriber) return subscriber;
+    subscriber = createRedis(redisUrl, { name: 'porchlight-live' });
+    subscriber.on('error', (err) => logger.debug({ err: err.message }, 'live subscriber error'));
+    subscriber.on('message', onMessage);
+    heartbeat = setInterval(() => {
+      for (const set of clients.values()) for (const c of set) c.sink.write(': heartbeat\n\n');
+    }, heartbeatMs);
+    heartbeat.unref();
+    return subscriber;
+  }
+
+  async function releaseIfIdle(): Promise<void> {
+    if (clients.size > 0 || !subscriber) return;
+    subscriptions.clear();
+    const s = subscriber;
+    subscriber = null;
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = null;
+    await closeRedis(s);
+  }
+
+  function remove(client: Client): void {
+    const set = clients.get(client.accountId);
+    if (!set?.delete(client)) return;
+    if (set.size === 0) {
+      clients.delete(client.accountId);
+      subscriptions.delete(client.accountId);
+      subscriber?.unsubscribe(liveChannel(prefix, client.accountId)).catch(() => undefined);
+    }
+    void releaseIfIdle();
+  }
+
+  async function readAfter(accountId: string, afterId: string): Promise<PublishedLiveEvent[]> {
+    const entries = await redis.xrange(liveStreamKey(prefix, accountId), `(${afterId}`, '+', 'COUNT', LIVE_BACKLOG_MAX);
+    return entries.map(([id, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
+      return { id, type: f.t as PublishedLiveEvent['type'], data: JSON.parse(f.d ?? '{}') };
+    });
+  }
+
+  return {
+    size: () => [...clients.values()].reduce((n, s) => n + s.size, 0),
+
+    async open({ accountId, lastEventId, sink }) {
+      if (closed) throw new Error('the live hub is closed');
+      const client: Client = { accountId, sink, lastId: '0-0', buffer: [] };
+      const set = clients.get(accountId) ?? new Set<Client>();
+      clients.set(accountId, set);
+      set.add(client);
+      const handle = { close: () => remove(client) };
+      try {
+        // Subscribe before reading the backlog: an event published in between is then both
+        // buffered and replayed, and the id comparison drops the second copy.
+        let subscribed = subscriptions.get(accountId);
+        if (!subscribed) {
+          subscribed = withTimeout(ensureSubscriber().subscribe(liveChannel(prefix, accountId)), LIVE_SUBSCRIBE_TIMEOUT_MS, 'Redis SUBSCRIBE');
+          subscriptions.set(accountId, subscribed);
+          // A failed SUBSCRIBE is not kept: the next stream of the account tries again.
+          subscribed.catch(() => subscriptions.delete(accountId));
+        }
+        await subscribed;
+        sink.write(`retry: ${LIVE_RETRY_MS}\n\n`);
+        const key = liveStreamKey(prefix, accountId);
+        if (lastEventId && STREAM_ID.test(lastEventId)) {
+          const oldest = await redis.xrange(key, '-', '+', 'COUNT', 1);
+          // The backlog no longer reaches back to the client's position: tell it to reload.
+          if (oldest.length && compareStreamIds(oldest[0][0], lastEventId) > 0 && compareStreamIds(lastEventId, '0-0') > 0) {
+            sink.write(`event: reset\ndata: {}\n\n`);
+          }
+          client.lastId = lastEventId;
+          for (const e of await readAfter(accountId, lastEventId)) {
+            client.lastId = e.id;
+            sink.write(sseFrame(e));
+          }
+        } else {
+          const [latest] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
+          client.lastId = latest?.[0] ?? '0-0';
+        }
+        // The position the client has reached, so its next reconnect replays from here.
+        sink.write(`id: ${client.lastId}\nevent: ready\ndata: {}\n\n`);
+        const buffered = client.buffer ?? [];
+        client.buffer = null;
+        for (const e of buffered) deliver(client, e);
+      } catch (err) {
+        handle.close();
+        throw err;
+      }
+      return handle;
+    },
+
+    async close() {
+      closed = true;
+      for (const set of clients.values()) for (const c of set) c.sink.end();
+      clients.clear();
+      await releaseIfIdle();
+    },
+  };
+}

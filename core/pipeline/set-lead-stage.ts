@@ -1,0 +1,55 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { db } from '../db/kysely.ts';
+import { notFound } from '../errors.ts';
+import { getLeadRow } from '../leads/leads.ts';
+import type { LeadJson } from '../leads/lead-schemas.ts';
+import { toLeadJson } from '../leads/lead-json.ts';
+import { effectiveStage, findStage, loadStages, type StageRow } from './pipeline-stages.ts';
+
+/**
+ * Moves the given leads (already locked by the caller, with their current stage_id) to `target`:
+ * sets stage_id and stage_changed_at, and writes one `stage_change` activity per lead that
+ * actually changed stage (actor: the tenant's user; meta: from/to ids and labels). Returns the
+ * ids of the leads that changed. Runs in the caller's transaction.
+ */
+export async function moveLeadsToStage(em: EntityManager, tenant: Tenant, stages: StageRow[], leads: ReadonlyArray<{ lead_id: string; stage_id: string | null }>, target: StageRow, now: Date): Promise<string[]> {
+  const moving = leads.map((l) => ({ leadId: l.lead_id, from: effectiveStage(stages, l.stage_id) })).filter((m) => m.from.stage_id !== target.stage_id);
+  if (moving.length === 0) return [];
+  const ids = moving.map((m) => m.leadId);
+  await db(em)
+    .updateTable('leads')
+    .set({ stage_id: target.stage_id, stage_changed_at: now, updated_at: now })
+    .where(ownedBy(tenant))
+    .where('lead_id', 'in', ids)
+    .execute();
+  await db(em)
+    .insertInto('lead_activities')
+    .values(moving.map((m) => ({
+      activity_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), lead_id: m.leadId, actor_user_id: actorIdOf(tenant), type: 'stage_change' as const,
+      meta: JSON.stringify({ fromStageId: m.from.stage_id, toStageId: target.stage_id, fromLabel: m.from.label, toLabel: target.label }) as never,
+      occurred_at: now, created_at: now, updated_at: now,
+    })))
+    .execute();
+  return ids;
+}
+
+/**
+ * `PUT /v1/leads/:id/stage {stageId}`: moves one lead, recording the change (see
+ * `moveLeadsToStage`) in one transaction. Moving a lead to the stage it is in changes nothing.
+ * Another account's lead or stage is a 404.
+ */
+export async function setLeadStage({ em, tenant, leadId, stageId, now }: {
+  em: EntityManager; tenant: Tenant; leadId: string; stageId: string; now: Date;
+}): Promise<{ lead: LeadJson; changed: boolean }> {
+  return em.transactional(async (tem) => {
+    const stages = await loadStages(tem, tenant, now);
+    const lead = await getLeadRow(tem, tenant, leadId, { forUpdate: true });
+    const target = findStage(stages, stageId);
+    const current = await db(tem).selectFrom('leads').select(['lead_id', 'stage_id']).where('lead_id', '=', leadId).where(ownedBy(tenant)).executeTakeFirst();
+    if (!current) throw notFound('Lead');
+    const changed = await moveLeadsToStage(tem, tenant, stages, [current], target, now);
+    return { lead: changed.length ? toLeadJson(await getLeadRow(tem, tenant, leadId)) : toLeadJson(lead), changed: changed.length > 0 };
+  });
+}

@@ -1,0 +1,210 @@
+// The pipeline board and live updates in a real browser against the real API, Postgres, Redis
+// and an in-process worker: at 1440×900 and 390×844 a lead moves with the keyboard (Shift+→),
+// the "Move to…" menu and drag and drop — each checked in Postgres — a refused move rolls back,
+// stages are renamed, added and deleted with a confirmation; and a lead that arrives through the
+// inquiry form appears in the open leads list without a reload. Screenshots in
+// test-results/screenshots. Run `npm run build:admin` first.
+import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
+import { WAIT } from '#test/env.ts';
+import { makeLeads, makeSite } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
+import { ipSource, sendIngest } from '#test/ingest.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+const ORIGIN = 'https://homes.example';
+const freshIp = ipSource(43);
+
+let server: TestServer;
+let worker: TestWorker;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+let owner: ApiClient;
+let userId: string;
+let stages: Array<{ stageId: string; key: string; label: string }>;
+const pageErrors: string[] = [];
+
+async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const context = await newSessionContext(browser, server, owner, { viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return page;
+}
+
+async function expectNoHorizontalOverflow(page: Page, label: string): Promise<void> {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  expect(scroll, `${label}: page ${scroll}px wide in a ${width}px viewport`).toBeLessThanOrEqual(width);
+}
+
+async function stageKeyOf(leadId: string): Promise<string | null> {
+  const [row] = await server.sql<{ key: string | null }>('select s.key from leads l left join pipeline_stages s on s.stage_id = l.stage_id where l.lead_id = $1', [leadId]);
+  return row?.key ?? null;
+}
+
+const stageId = (key: string) => stages.find((s) => s.key === key)!.stageId;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  worker = await startTestWorker(server, { name: 'board-e2e-worker' });
+  browser = await launchBrowser();
+  owner = new ApiClient(server.url);
+  ({ userId } = await owner.signUp({ username: 'Dana Realtor' }));
+  stages = (await owner.get('/v1/pipeline-stages')).body.items;
+  const seeds = [
+    { name: 'Jordan Avery', score: 82, scoreBand: 'hot' as const },
+    { name: 'Morgan Castellano-Whitfield', score: 47, scoreBand: 'warm' as const },
+    { name: 'Priya Natarajan', score: 12, scoreBand: 'cold' as const },
+    { name: 'Sam Okafor', score: 64, scoreBand: 'hot' as const },
+    { name: 'Lee Harrington', score: 30, scoreBand: 'warm' as const },
+    { name: 'Alex Romero', score: 91, scoreBand: 'hot' as const },
+  ];
+  const ids = await makeLeads(server, seeds.map((s) => ({ userId, ...s })));
+  await owner.put(`/v1/leads/${ids[3]}/stage`, { stageId: stageId('showing') });
+  await owner.put(`/v1/leads/${ids[4]}/stage`, { stageId: stageId('nurturing') });
+  await owner.put(`/v1/leads/${ids[5]}/stage`, { stageId: stageId('offer') });
+});
+
+afterAll(async () => {
+  expect(pageErrors).toEqual([]);
+  for (const c of contexts) await c.close();
+  await closeAll(browser, worker, server);
+});
+
+describe('the pipeline board', () => {
+  it('at 1440×900: keyboard, menu and drag moves land in Postgres; a refused move rolls back', { timeout: 90_000 }, async () => {
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/board`);
+    await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();
+    const column = (key: string) => page.locator(`[data-stage-column="${key}"]`);
+    const card = (name: string) => page.locator('[data-lead-card]', { hasText: name });
+    await column('new').getByText('Jordan Avery').waitFor();
+    expect(await page.locator('[data-stage-column]').count()).toBe(9);
+    await saveScreenshot(page, 'board-1440');
+    const jordan = await card('Jordan Avery').getAttribute('data-lead-card');
+
+    // Keyboard: focus the card, Shift+→ moves it one stage; the move is announced and focus follows.
+    await card('Jordan Avery').focus();
+    await page.keyboard.press('Shift+ArrowRight');
+    await column('attempted_contact').getByText('Jordan Avery').waitFor();
+    await expect.poll(() => page.getByTestId('board-announcer').textContent()).toContain('Moved Jordan Avery to Attempted contact');
+    await vi.waitFor(async () => expect(await stageKeyOf(jordan!)).toBe('attempted_contact'), WAIT);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-lead-card'))).toBe(jordan);
+    await page.keyboard.press('Shift+ArrowRight');
+    await vi.waitFor(async () => expect(await stageKeyOf(jordan!)).toBe('nurturing'), WAIT);
+
+    // The "Move to…" menu.
+    const morgan = await card('Morgan Castellano-Whitfield').getAttribute('data-lead-card');
+    await card('Morgan Castellano-Whitfield').getByText('Move to…').click();
+    await card('Morgan Castellano-Whitfield').getByRole('button', { name: 'Appointment set' }).click();
+    await column('appointment_set').getByText('Morgan Castellano-Whitfield').waitFor();
+    await vi.waitFor(async () => expect(await stageKeyOf(morgan!)).toBe('appointment_set'), WAIT);
+
+    // Drag and drop (HTML5).
+    const priya = await card('Priya Natarajan').getAttribute('data-lead-card');
+    await card('Priya Natarajan').dragTo(column('appointment_set'));
+    await column('appointment_set').getByText('Priya Natarajan').waitFor();
+    await vi.waitFor(async () => expect(await stageKeyOf(priya!)).toBe('appointment_set'), WAIT);
+    await saveScreenshot(page, 'board-1440-after-moves');
+
+    // A stage deleted elsewhere: the move is refused (404) and the card goes back.
+    await server.sql("delete from pipeline_stages where user_id = $1 and key = 'under_contract'", [userId]);
+    await card('Alex Romero').getByText('Move to…').click();
+    await card('Alex Romero').getByRole('button', { name: 'Under contract' }).click();
+    await page.getByText(/Could not move Alex Romero/).first().waitFor();
+    await column('offer').getByText('Alex Romero').waitFor();
+    expect(await stageKeyOf((await card('Alex Romero').getAttribute('data-lead-card'))!)).toBe('offer');
+  });
+
+  it('at 390×844: the columns scroll sideways inside the board, and the keyboard move works', { timeout: 60_000 }, async () => {
+    const page = await newPage({ width: 390, height: 844 });
+    await page.goto(`${server.url}/app/board`);
+    const card = page.locator('[data-lead-card]', { hasText: 'Sam Okafor' });
+    await card.waitFor();
+    await expectNoHorizontalOverflow(page, 'board at 390');
+    const board = await page.locator('section.board').evaluate((el) => ({ scroll: el.scrollWidth, width: el.clientWidth }));
+    expect(board.scroll).toBeGreaterThan(board.width);
+    await saveScreenshot(page, 'board-390', { fullPage: false });
+    const sam = await card.getAttribute('data-lead-card');
+    await card.focus();
+    await page.keyboard.press('Shift+ArrowLeft');
+    await page.locator('[data-stage-column="appointment_set"]').getByText('Sam Okafor').waitFor();
+    await vi.waitFor(async () => expect(await stageKeyOf(sam!)).toBe('appointment_set'), WAIT);
+    await saveScreenshot(page, 'board-390-after-move', { fullPage: false });
+  });
+
+  it('stages are renamed, added and deleted (with a confirmation that moves the leads)', { timeout: 60_000 }, async () => {
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/board`);
+    await page.getByRole('button', { name: 'Manage stages' }).click();
+    const manager = page.locator('#stage-manager');
+    await manager.getByLabel('Name of stage 3').fill('Warming up');
+    await manager.locator('li', { has: page.getByLabel('Name of stage 3') }).getByRole('button', { name: 'Save' }).click();
+    await page.locator('[data-stage-column="nurturing"]').getByRole('heading', { name: /Warming up/ }).waitFor();
+    await manager.getByLabel('New stage').fill('Pre-approval');
+    await manager.getByRole('button', { name: 'Add stage' }).click();
+    await page.getByRole('heading', { name: /Pre-approval/ }).waitFor();
+    await saveScreenshot(page, 'board-1440-stages');
+
+    // Deleting "Warming up" (it holds leads) asks where they go.
+    await manager.getByRole('button', { name: 'Delete Warming up' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/It holds \d+ leads?/).waitFor();
+    await dialog.getByRole('combobox').selectOption({ label: 'Showing' });
+    await saveScreenshot(page, 'board-1440-delete-stage', { fullPage: false });
+    await dialog.getByRole('button', { name: 'Delete stage' }).click();
+    await page.locator('[data-stage-column="nurturing"]').waitFor({ state: 'detached' });
+    const rows = await server.sql<{ key: string }>('select s.key from leads l join pipeline_stages s on s.stage_id = l.stage_id where l.user_id = $1 and l.name = $2', [userId, 'Lee Harrington']);
+    expect(rows[0].key).toBe('showing');
+    expect(await server.sql("select 1 from pipeline_stages where user_id = $1 and key = 'nurturing'", [userId])).toHaveLength(0);
+  });
+});
+
+describe('live updates', () => {
+  it('a lead sent through the inquiry form appears in the open leads list without a reload', { timeout: 60_000 }, async () => {
+    const site = await makeSite({ client: owner }, { name: 'Homes', allowedOrigins: [ORIGIN] });
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/leads`);
+    await page.getByText('Jordan Avery').first().waitFor();
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    const email = `casey-${randomUUID().slice(0, 6)}@example.com`;
+    const res = await sendIngest(`${server.url}/v1/inquiries`, {
+      site: site.publicKey, id: randomUUID(), visitor: `v_${randomUUID().slice(0, 8)}`, name: 'Casey Live-Arrival', email, message: 'Can we see 7 Maple Avenue?', consent: true, hp: '',
+    }, { defaultOrigin: ORIGIN, nextIp: freshIp });
+    expect(res.status).toBe(202);
+    await page.getByText('Casey Live-Arrival').first().waitFor();
+    // Then the worker scores the inquiry, and the new band shows up too.
+    const row = page.getByText('Casey Live-Arrival').first().locator('xpath=ancestor::*[self::tr or self::li or self::article][1]');
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/Warm|Hot/);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await saveScreenshot(page, 'leads-live-arrival-1440');
+  });
+
+  it('a reminder falling due updates the navigation count at once; browser notifications are opt-in in Settings', { timeout: 60_000 }, async () => {
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.context().grantPermissions(['notifications'], { origin: server.url });
+    await page.goto(`${server.url}/app/settings`);
+    const toggle = page.getByLabel('Notify me in this browser about new leads and due reminders');
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.check();
+    expect(await page.evaluate(() => localStorage.getItem('porchlight.liveNotifications'))).toBe('on');
+    await saveScreenshot(page, 'settings-live-notifications-1440');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Pipeline/ }).click();
+    await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();
+    expect(await page.getByTestId('due-count').count()).toBe(0);
+    const [lead] = await makeLeads(server, [{ userId, name: 'Reminder Lead' }]);
+    const res = await owner.post(`/v1/leads/${lead}/reminders`, { reminderDate: new Date(Date.now() - 1000).toISOString(), reminderMessage: 'Call Reminder Lead' });
+    expect(res.status).toBe(201);
+    // The worker fires it; the live event (not the minute poll) brings the count.
+    await page.getByTestId('due-count').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('due-count').textContent()).toMatch(/^1/);
+  });
+});
