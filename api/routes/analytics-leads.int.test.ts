@@ -25,7 +25,8 @@ beforeAll(async () => {
   oak = (await makeSite({ client: alice }, { name: 'Oak Realty' })).siteId;
   pool = new pg.Pool({ connectionString: server.db.url, max: 1 });
 
-  // Alice's pipeline, in order; `closed` is won, `lost` lost.
+  // Alice's pipeline, in order; `closed` is won, `lost` lost (replacing the defaults signup made).
+  await pool.query('delete from pipeline_stages where user_id = $1', [aliceId]);
   const stages: Record<string, string> = {};
   for (const [position, key, outcome] of [[0, 'new', 'open'], [1, 'attempted_contact', 'open'], [2, 'appointment_set', 'open'], [3, 'showing', 'open'], [4, 'closed', 'won'], [5, 'lost', 'lost']] as const) {
     stages[key] = (await pool.query(`insert into pipeline_stages (stage_id, user_id, key, label, position, outcome) values (gen_random_uuid(), $1, $2, $2, $3, $4) returning stage_id`, [aliceId, key, position, outcome])).rows[0].stage_id;

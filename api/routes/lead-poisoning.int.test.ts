@@ -152,7 +152,7 @@ describe('an identify event naming an existing lead’s email', () => {
     const reported = await server.sql<any>('select kind, value, source, visitor_id from lead_reported_contacts where lead_id = $1 order by kind', [leadId]);
     expect(reported).toEqual([
       { kind: 'name', value: 'Not Erin', source: 'identify', visitor_id: 'v_attacker' },
-      { kind: 'phone', value: '5550104444', source: 'identify', visitor_id: 'v_attacker' },
+      { kind: 'phone', value: '+15550104444', source: 'identify', visitor_id: 'v_attacker' },
     ]);
   });
 
@@ -186,9 +186,9 @@ describe('reported contacts API', () => {
     const { reportId, leadId } = await reportedPhone('gail@example.com', '555 010 5555');
     const res = await realtor.post(`/v1/reported-contacts/${reportId}/adopt`, {});
     expect(res.status).toBe(200);
-    expect(res.body.lead).toMatchObject({ leadId, phone: '5550105555', email: 'gail@example.com' });
+    expect(res.body.lead).toMatchObject({ leadId, phone: '+15550105555', email: 'gail@example.com' });
     expect(res.body.reportedContact.adoptedAt).toEqual(expect.any(String));
-    expect((await leadRow(leadId)).phone).toBe('5550105555');
+    expect((await leadRow(leadId)).phone).toBe('+15550105555');
   });
 
   it('adopting a phone another lead holds is a 409 and changes nothing', async () => {
