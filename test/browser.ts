@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -42,4 +43,10 @@ export async function newSessionContext(browser: Browser, server: { url: string 
   const context = await browser.newContext(options);
   await context.addCookies([{ name: 'pl_session', value: client.cookie.replace(/^pl_session=/, ''), url: server.url }]);
   return context;
+}
+
+/** The page is no wider than the viewport (nothing overflows sideways). */
+export async function expectNoHorizontalOverflow(page: Page, label: string): Promise<void> {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  expect(scroll, `${label}: page ${scroll}px wide in a ${width}px viewport`).toBeLessThanOrEqual(width);
 }

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeEvents, makeInquiry, makeListing, makeReminder, makeSite } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -30,12 +30,6 @@ async function newPage(viewport: { width: number; height: number }): Promise<Pag
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
   return page;
-}
-
-/** The page is no wider than the viewport (nothing overflows sideways). */
-async function expectNoHorizontalOverflow(page: Page, label: string): Promise<void> {
-  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-  expect(scroll, `${label}: page ${scroll}px wide in a ${width}px viewport`).toBeLessThanOrEqual(width);
 }
 
 async function activityTypes(): Promise<string[]> {
