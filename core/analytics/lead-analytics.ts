@@ -50,19 +50,18 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
   return em.transactional(async (tem) => {
     const q = db(tem);
     // First inquiries in the range, with the lead's response time in seconds (null: not contacted).
-    // Correlated lookups on purpose: one probe per inquiry into inquiries_lead_created_index (its
-    // lead's first inquiry) and leads_pkey, which stays proportional to the range — a join lets the
-    // planner hash all of the realtor's inquiries and leads instead.
+    // Correlated lookups on purpose: one probe per inquiry into inquiries_lead_created_index (an
+    // earlier inquiry of its lead?) and leads_pkey, which stays proportional to the range — a join
+    // lets the planner hash all of the realtor's inquiries and leads instead.
     const firsts = sql`
       select distinct on (f.lead_id) f.lead_id, f.created_at,
         case when f.contacted_at is null then null else greatest(0, extract(epoch from f.contacted_at - f.created_at)) end as seconds
       from (
-        select i.lead_id, i.created_at,
-          (select min(p.created_at) from inquiries p where p.lead_id = i.lead_id) as first_at,
-          (select l.first_contacted_at from leads l where l.lead_id = i.lead_id) as contacted_at
+        select i.lead_id, i.created_at, (select l.first_contacted_at from leads l where l.lead_id = i.lead_id) as contacted_at
         from (${inquiries}) i
+        where not exists (select 1 from inquiries p where p.lead_id = i.lead_id and p.created_at < i.created_at)
+        offset 0 -- evaluated once per inquiry: inlined, the planner would run the leads probe for each use below
       ) f
-      where f.created_at = f.first_at
       order by f.lead_id, f.created_at`;
     const speedCols = sql`count(*) as leads, count(f.seconds) as contacted,
       percentile_cont(0.5) within group (order by f.seconds) as median,
@@ -87,7 +86,9 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
       order by 4 desc, 3 desc, s.name nulls last`.execute(q);
     const perSource = await sql<{ source: string; n: string }>`select x.source, count(*) as n from (${inquiries}) x group by 1 order by 2 desc, 1`.execute(q);
 
-    // Funnel: the leads created in the range and how far each got.
+    // Funnel: the leads created in the range and how far each got. Meetings and showings: the
+    // realtor's few such activities, read once (lead_activities_user_type_occurred_index) and
+    // hashed, rather than a probe per lead.
     const funnel = await sql<{ leads: string; contacted: string; appointment: string; closed: string }>`
       with appt as (
         select position from pipeline_stages s where ${ownedBy(tenant, 's')} and s.key = ${APPOINTMENT_STAGE_KEY}
@@ -95,7 +96,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
         select stage_id from pipeline_stages s where ${ownedBy(tenant, 's')} order by position, stage_id limit 1
       ), x as (
         select x.lead_id, x.first_contacted_at, st.position, st.outcome,
-          exists (select 1 from lead_activities a where a.lead_id = x.lead_id and a.type = any(${[...APPOINTMENT_ACTIVITY_TYPES]}::text[])) as met
+          x.lead_id in (select a.lead_id from lead_activities a where ${ownedBy(tenant, 'a')} and a.type = any(${[...APPOINTMENT_ACTIVITY_TYPES]}::text[])) as met
         from (${leadsInRange}) x
         left join pipeline_stages st on st.stage_id = coalesce(x.stage_id, (select stage_id from first_stage))
       )

@@ -26,6 +26,7 @@ const COLUMNS: Columns = {
   },
   analytics_daily: { site_id: true, day: true, event_type: true, listing_ref: true, user_id: true, events: true },
   analytics_daily_totals: { site_id: true, day: true, event_type: true, user_id: true, events: true },
+  lead_band_counts: { count_id: true, user_id: true, site_id: true, score_band: true, n: true, compacted: true },
   analytics_rollup_state: { name: true, watermark: true, updated_at: true },
   inquiries: { inquiry_id: true, lead_id: true, message: true, created_at: true, site_id: true, source: true, listing_ref: true, page_url: true, client_event_id: true,
     unverified: true, consent_text: true, consent_version: true, consent_at: true },

@@ -4,6 +4,7 @@ import { ownerColumn } from '../accounts/owner-column.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../shared/enums.ts';
+import { LEAD_BAND_COUNT_TRIGGERS } from '../analytics/lead-band-count.entity.ts';
 
 export { LEAD_STATUSES, type LeadStatus, SCORE_BANDS, type ScoreBand } from '../shared/enums.ts';
 
@@ -74,5 +75,7 @@ export const LeadSchema = defineEntity({
     { name: 'leads_user_uncontacted_index', expression: 'create index "leads_user_uncontacted_index" on "leads" ("user_id", "created_at") where "first_contacted_at" is null' },
     { name: 'leads_phone_trgm_index', expression: 'create index "leads_phone_trgm_index" on "leads" using gin ("phone" gin_trgm_ops)' },
   ],
+  // lead_band_counts: leads per realtor, site and band, kept in the writing statement (core/analytics/lead-band-count.entity.ts).
+  triggers: [...LEAD_BAND_COUNT_TRIGGERS],
 });
 export type Lead = InferEntity<typeof LeadSchema>;
