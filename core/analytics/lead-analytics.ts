@@ -32,8 +32,8 @@ function toSpeed(r: SpeedRow | undefined): SpeedToLead {
  * `GET /v1/analytics/leads`: leads and inquiries per day, per site and per source; speed-to-lead
  * (first inquiry → first logged contact, `leads.first_contacted_at`) per day of the first inquiry
  * and over the range; and the funnel of the leads created in the range. Small reads: inquiries
- * through inquiries_site_created_index, leads through leads_user_created_index, one probe per
- * lead into inquiries_lead_created_index (is this its first inquiry?) and lead_activities.
+ * through inquiries_site_created_index, leads through leads_user_created_index, first inquiries
+ * through leads_user_first_inquiry_index, the realtor's meetings and showings once.
  *
  * Speed-to-lead counts a lead on the day of its first inquiry ever (one in the range whose lead
  * had none before); a contact logged before that inquiry counts as answered at once (0 s).
@@ -49,20 +49,15 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
 
   return em.transactional(async (tem) => {
     const q = db(tem);
-    // First inquiries in the range, with the lead's response time in seconds (null: not contacted).
-    // Correlated lookups on purpose: one probe per inquiry into inquiries_lead_created_index (an
-    // earlier inquiry of its lead?) and leads_pkey, which stays proportional to the range — a join
-    // lets the planner hash all of the realtor's inquiries and leads instead.
+    // Leads whose first inquiry ever came in the range (on the site asked for), with their response
+    // time in seconds (null: not contacted): leads.first_inquiry_at, kept by triggers on inquiries
+    // (first-inquiry.ts), read index-only through leads_user_first_inquiry_index.
     const firsts = sql`
-      select distinct on (f.lead_id) f.lead_id, f.created_at,
-        case when f.contacted_at is null then null else greatest(0, extract(epoch from f.contacted_at - f.created_at)) end as seconds
-      from (
-        select i.lead_id, i.created_at, (select l.first_contacted_at from leads l where l.lead_id = i.lead_id) as contacted_at
-        from (${inquiries}) i
-        where not exists (select 1 from inquiries p where p.lead_id = i.lead_id and p.created_at < i.created_at)
-        offset 0 -- evaluated once per inquiry: inlined, the planner would run the leads probe for each use below
-      ) f
-      order by f.lead_id, f.created_at`;
+      select l.first_inquiry_at as created_at,
+        case when l.first_contacted_at is null then null else greatest(0, extract(epoch from l.first_contacted_at - l.first_inquiry_at)) end as seconds
+      from leads l
+      where ${ownedBy(tenant, 'l')} and l.first_inquiry_at >= ${start} and l.first_inquiry_at < ${end}
+        ${query.site ? sql`and l.first_inquiry_site_id = ${query.site}` : sql``}`;
     const speedCols = sql`count(*) as leads, count(f.seconds) as contacted,
       percentile_cont(0.5) within group (order by f.seconds) as median,
       count(*) filter (where f.seconds <= ${FAST_ANSWER_SECONDS}) as within5m,
