@@ -88,12 +88,19 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
           union all
           select a.listing_ref, 1 ${tail} and a.event_type = 'page_view' and a.listing_ref is not null
         ) v group by v.listing_ref
+      ), cut as (
+        -- The 10th most viewed listing's views (0 when fewer are viewed). When above 0, a listing
+        -- with fewer views — or none — cannot be in the top, so only the inquiries of listings
+        -- with at least as many views are aggregated (ties at the cut stay candidates).
+        select coalesce((select v.views from views v order by v.views desc offset ${TOP_LISTINGS_LIMIT - 1} limit 1), 0) as views
       ), asked as (
         -- Per (listing, lead) first, then per listing: two hash aggregates, where count(distinct) sorts.
         select p.listing_ref, sum(p.n) as inquiries, count(*) as leads from (
           select i.listing_ref, i.lead_id, count(*) as n
           from (${scopedInquiries({ tenant, siteIds, site: query.site, start, end })}) i
-          where i.listing_ref is not null group by 1, 2
+          where i.listing_ref is not null
+            and ((select views from cut) = 0 or i.listing_ref in (select v.listing_ref from views v where v.views >= (select views from cut)))
+          group by 1, 2
         ) p group by 1
       ), top as (
         select coalesce(v.listing_ref, q.listing_ref) as listing_ref, coalesce(v.views, 0) as views, coalesce(q.inquiries, 0) as inquiries, coalesce(q.leads, 0) as leads
