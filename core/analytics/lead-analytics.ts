@@ -32,7 +32,7 @@ function toSpeed(r: SpeedRow | undefined): SpeedToLead {
  * `GET /v1/analytics/leads`: leads and inquiries per day, per site and per source; speed-to-lead
  * (first inquiry → first logged contact, `leads.first_contacted_at`) per day of the first inquiry
  * and over the range; and the funnel of the leads created in the range. Small reads: inquiries
- * through inquiries_site_created_index, leads through leads_user_created_index, first inquiries
+ * through inquiries_site_created_index, leads through leads_user_created_funnel_index (index-only), first inquiries
  * through leads_user_first_inquiry_index, the realtor's meetings and showings once.
  *
  * Speed-to-lead counts a lead on the day of its first inquiry ever (one in the range whose lead

@@ -77,6 +77,8 @@ export const LeadSchema = defineEntity({
     // Today's "new leads not yet contacted", oldest first.
     { name: 'leads_user_uncontacted_index', expression: 'create index "leads_user_uncontacted_index" on "leads" ("user_id", "created_at") where "first_contacted_at" is null' },
     { name: 'leads_phone_trgm_index', expression: 'create index "leads_phone_trgm_index" on "leads" using gin ("phone" gin_trgm_ops)' },
+    // Lead analytics: the leads created in a range per day, site and funnel step, index-only (core/analytics/lead-analytics.ts).
+    { name: 'leads_user_created_funnel_index', expression: 'create index "leads_user_created_funnel_index" on "leads" ("user_id", "created_at") include ("lead_id", "site_id", "first_contacted_at", "stage_id")' },
     // Speed-to-lead: the realtor's leads whose first inquiry falls in a range, index-only (core/analytics/lead-analytics.ts).
     { name: 'leads_user_first_inquiry_index', expression: 'create index "leads_user_first_inquiry_index" on "leads" ("user_id", "first_inquiry_at") include ("first_inquiry_site_id", "first_contacted_at") where "first_inquiry_at" is not null' },
   ],
