@@ -25,6 +25,8 @@ export const AnalyticsDailySchema = defineEntity({
     { name: 'analytics_daily_user_day_index', properties: ['user', 'day'] },
     // Per-listing figures (GET /v1/listings): one listing's days.
     { name: 'analytics_daily_listing_index', properties: ['site', 'listingRef', 'day'] },
+    // Top listings of a range (the summary): one type's rows of the range, index-only.
+    { name: 'analytics_daily_site_type_day_index', expression: 'create index "analytics_daily_site_type_day_index" on "analytics_daily" ("site_id", "event_type", "day") include ("listing_ref", "events")' },
   ],
 });
 export type AnalyticsDaily = InferEntity<typeof AnalyticsDailySchema>;

@@ -6,6 +6,7 @@ import { pgCount } from '../db/pg-values.ts';
 import { AppError } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { DAY_MS } from '../shared/time.ts';
+import { countLeadsPerBand } from './lead-band-counts.ts';
 import { EVENTS_ROLLUP } from './rollup-events.ts';
 import { ANALYTICS_DEFAULT_RANGE_DAYS, ANALYTICS_MAX_RANGE_DAYS, type AnalyticsQuery, type AnalyticsSummary, TOP_LISTINGS_LIMIT } from './analytics-schemas.ts';
 
@@ -55,7 +56,7 @@ export function scopedInquiries({ tenant, siteIds, site, start, end }: { tenant:
  * through lead_analytics_received_index — so the figures are exact and current. Both are read in
  * one repeatable-read snapshot: a rollup committing in between cannot count a range twice.
  * Inquiries come through inquiries_site_created_index; visitors through
- * visitors_site_first_seen_lead_index (index-only); bands through leads_user_band_score_index.
+ * visitors_site_first_seen_lead_index (index-only); bands from lead_band_counts (lead-band-counts.ts).
  */
 export async function getAnalyticsSummary({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: AnalyticsQuery; now: Date }): Promise<AnalyticsSummary> {
   const range = resolveRange(query, now);
@@ -68,7 +69,9 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
     const watermark = state.rows[0]?.watermark ?? '-infinity';
     const tail = sql`from lead_analytics a where a.site_id = any(${siteIds}::uuid[]) and a.received_at >= ${watermark}::timestamptz
       and a.event_date >= ${start} and a.event_date < ${end}`;
-    const rolled = sql`from analytics_daily d where d.site_id = any(${siteIds}::uuid[]) and d.day >= ${range.from}::date and d.day <= ${range.to}::date`;
+    // One event type's rows of the range: index-only through analytics_daily_site_type_day_index.
+    const rolledViews = sql`from analytics_daily d where d.site_id = any(${siteIds}::uuid[]) and d.event_type = 'page_view'
+      and d.day >= ${range.from}::date and d.day <= ${range.to}::date`;
 
     const events = await sql<{ day: string; type: string; count: string }>`
       select to_char(x.day, 'YYYY-MM-DD') as day, x.type, sum(x.n) as count from (
@@ -81,14 +84,24 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
     const listings = await sql<{ listing_ref: string; views: string; inquiries: string; leads: string; listing_id: string | null; title: string | null; url: string | null }>`
       with views as (
         select v.listing_ref, sum(v.n) as views from (
-          select d.listing_ref, d.events as n ${rolled} and d.event_type = 'page_view' and d.listing_ref <> ''
+          select d.listing_ref, d.events as n ${rolledViews} and d.listing_ref <> ''
           union all
           select a.listing_ref, 1 ${tail} and a.event_type = 'page_view' and a.listing_ref is not null
         ) v group by v.listing_ref
+      ), cut as (
+        -- The 10th most viewed listing's views (0 when fewer are viewed). When above 0, a listing
+        -- with fewer views — or none — cannot be in the top, so only the inquiries of listings
+        -- with at least as many views are aggregated (ties at the cut stay candidates).
+        select coalesce((select v.views from views v order by v.views desc offset ${TOP_LISTINGS_LIMIT - 1} limit 1), 0) as views
       ), asked as (
-        select i.listing_ref, count(*) as inquiries, count(distinct i.lead_id) as leads
-        from (${scopedInquiries({ tenant, siteIds, site: query.site, start, end })}) i
-        where i.listing_ref is not null group by i.listing_ref
+        -- Per (listing, lead) first, then per listing: two hash aggregates, where count(distinct) sorts.
+        select p.listing_ref, sum(p.n) as inquiries, count(*) as leads from (
+          select i.listing_ref, i.lead_id, count(*) as n
+          from (${scopedInquiries({ tenant, siteIds, site: query.site, start, end })}) i
+          where i.listing_ref is not null
+            and ((select views from cut) = 0 or i.listing_ref in (select v.listing_ref from views v where v.views >= (select views from cut)))
+          group by 1, 2
+        ) p group by 1
       ), top as (
         select coalesce(v.listing_ref, q.listing_ref) as listing_ref, coalesce(v.views, 0) as views, coalesce(q.inquiries, 0) as inquiries, coalesce(q.leads, 0) as leads
         from views v full outer join asked q on q.listing_ref = v.listing_ref
@@ -106,11 +119,7 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
       .where('first_seen_at', '<', end.toISOString())
       .executeTakeFirst();
 
-    let bandQuery = q.selectFrom('leads').select(['score_band', (eb) => eb.fn.countAll<string>().as('n')]).where(ownedBy(tenant)).groupBy('score_band');
-    if (query.site) bandQuery = bandQuery.where('site_id', '=', query.site);
-    const bandRows = await bandQuery.execute();
-    const bands = { hot: 0, warm: 0, cold: 0 };
-    for (const r of bandRows) bands[r.score_band] = pgCount(r.n);
+    const bands = await countLeadsPerBand({ em: tem, tenant, site: query.site });
 
     const visitors = pgCount(conversion?.visitors);
     const leads = pgCount(conversion?.leads);

@@ -32,8 +32,8 @@ function toSpeed(r: SpeedRow | undefined): SpeedToLead {
  * `GET /v1/analytics/leads`: leads and inquiries per day, per site and per source; speed-to-lead
  * (first inquiry → first logged contact, `leads.first_contacted_at`) per day of the first inquiry
  * and over the range; and the funnel of the leads created in the range. Small reads: inquiries
- * through inquiries_site_created_index, leads through leads_user_created_index, one probe per
- * lead into inquiries_lead_created_index (is this its first inquiry?) and lead_activities.
+ * through inquiries_site_created_index, leads through leads_user_created_funnel_index (index-only), first inquiries
+ * through leads_user_first_inquiry_index, the realtor's meetings and showings once.
  *
  * Speed-to-lead counts a lead on the day of its first inquiry ever (one in the range whose lead
  * had none before); a contact logged before that inquiry counts as answered at once (0 s).
@@ -49,21 +49,15 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
 
   return em.transactional(async (tem) => {
     const q = db(tem);
-    // First inquiries in the range, with the lead's response time in seconds (null: not contacted).
-    // Correlated lookups on purpose: one probe per inquiry into inquiries_lead_created_index (its
-    // lead's first inquiry) and leads_pkey, which stays proportional to the range — a join lets the
-    // planner hash all of the realtor's inquiries and leads instead.
+    // Leads whose first inquiry ever came in the range (on the site asked for), with their response
+    // time in seconds (null: not contacted): leads.first_inquiry_at, kept by triggers on inquiries
+    // (first-inquiry.ts), read index-only through leads_user_first_inquiry_index.
     const firsts = sql`
-      select distinct on (f.lead_id) f.lead_id, f.created_at,
-        case when f.contacted_at is null then null else greatest(0, extract(epoch from f.contacted_at - f.created_at)) end as seconds
-      from (
-        select i.lead_id, i.created_at,
-          (select min(p.created_at) from inquiries p where p.lead_id = i.lead_id) as first_at,
-          (select l.first_contacted_at from leads l where l.lead_id = i.lead_id) as contacted_at
-        from (${inquiries}) i
-      ) f
-      where f.created_at = f.first_at
-      order by f.lead_id, f.created_at`;
+      select l.first_inquiry_at as created_at,
+        case when l.first_contacted_at is null then null else greatest(0, extract(epoch from l.first_contacted_at - l.first_inquiry_at)) end as seconds
+      from leads l
+      where ${ownedBy(tenant, 'l')} and l.first_inquiry_at >= ${start} and l.first_inquiry_at < ${end}
+        ${query.site ? sql`and l.first_inquiry_site_id = ${query.site}` : sql``}`;
     const speedCols = sql`count(*) as leads, count(f.seconds) as contacted,
       percentile_cont(0.5) within group (order by f.seconds) as median,
       count(*) filter (where f.seconds <= ${FAST_ANSWER_SECONDS}) as within5m,
@@ -74,36 +68,52 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
     const speedPerDay = speed.rows.filter((r) => r.day !== null);
     const speedAll = speed.rows.find((r) => r.day === null);
 
-    const leadsPerDay = await sql<{ day: string; n: string }>`select ${day('x.created_at')} as day, count(*) as n from (${leadsInRange}) x group by 1`.execute(q);
-    const inquiriesPerDay = await sql<{ day: string; n: string }>`select ${day('x.created_at')} as day, count(*) as n from (${inquiries}) x group by 1`.execute(q);
-
-    const perSite = await sql<{ site_id: string | null; name: string | null; leads: string; inquiries: string }>`
-      with ls as (select x.site_id, count(*) as n from (${leadsInRange}) x group by 1),
-           iq as (select x.site_id, count(*) as n from (${inquiries}) x group by 1),
-           ids as (select site_id from ls union select site_id from iq)
-      select ids.site_id, s.name, coalesce(ls.n, 0) as leads, coalesce(iq.n, 0) as inquiries
-      from ids left join ls on ls.site_id is not distinct from ids.site_id left join iq on iq.site_id is not distinct from ids.site_id
-      left join sites s on s.site_id = ids.site_id
-      order by 4 desc, 3 desc, s.name nulls last`.execute(q);
-    const perSource = await sql<{ source: string; n: string }>`select x.source, count(*) as n from (${inquiries}) x group by 1 order by 2 desc, 1`.execute(q);
-
-    // Funnel: the leads created in the range and how far each got.
-    const funnel = await sql<{ leads: string; contacted: string; appointment: string; closed: string }>`
+    // The range's leads in one pass: per day, per site, and (the empty grouping set) the funnel —
+    // how far each lead got. Meetings and showings: the realtor's few such activities, read once
+    // (lead_activities_user_type_occurred_index) and hashed, rather than a probe per lead.
+    const leadDay = day('x.created_at');
+    const leadRows = await sql<{ kind: 'day' | 'site' | 'all'; day: string | null; site_id: string | null; leads: string; contacted: string; appointment: string; closed: string }>`
       with appt as (
         select position from pipeline_stages s where ${ownedBy(tenant, 's')} and s.key = ${APPOINTMENT_STAGE_KEY}
       ), first_stage as (
         select stage_id from pipeline_stages s where ${ownedBy(tenant, 's')} order by position, stage_id limit 1
       ), x as (
-        select x.lead_id, x.first_contacted_at, st.position, st.outcome,
-          exists (select 1 from lead_activities a where a.lead_id = x.lead_id and a.type = any(${[...APPOINTMENT_ACTIVITY_TYPES]}::text[])) as met
+        select x.lead_id, x.site_id, x.created_at, x.first_contacted_at, st.position, st.outcome,
+          x.lead_id in (select a.lead_id from lead_activities a where ${ownedBy(tenant, 'a')} and a.type = any(${[...APPOINTMENT_ACTIVITY_TYPES]}::text[])) as met
         from (${leadsInRange}) x
         left join pipeline_stages st on st.stage_id = coalesce(x.stage_id, (select stage_id from first_stage))
       )
-      select count(*) as leads,
+      select case when grouping(${leadDay}) = 0 then 'day' when grouping(x.site_id) = 0 then 'site' else 'all' end as kind,
+        ${leadDay} as day, x.site_id, count(*) as leads,
         count(*) filter (where first_contacted_at is not null) as contacted,
         count(*) filter (where outcome = 'won' or met or (outcome is distinct from 'lost' and position >= (select position from appt))) as appointment,
         count(*) filter (where outcome = 'won') as closed
-      from x`.execute(q);
+      from x group by grouping sets ((${leadDay}), (x.site_id), ())`.execute(q);
+    // The range's inquiries in one pass: per day, per site, per source.
+    const inquiryDay = day('x.created_at');
+    const inquiryRows = await sql<{ kind: 'day' | 'site' | 'source'; day: string | null; site_id: string | null; source: string | null; n: string }>`
+      select case when grouping(${inquiryDay}) = 0 then 'day' when grouping(x.site_id) = 0 then 'site' else 'source' end as kind,
+        ${inquiryDay} as day, x.site_id, x.source, count(*) as n
+      from (${inquiries}) x group by grouping sets ((${inquiryDay}), (x.site_id), (x.source))`.execute(q);
+
+    const leadsPerDay = leadRows.rows.filter((r) => r.kind === 'day');
+    const f = leadRows.rows.find((r) => r.kind === 'all');
+    const inquiriesPerDay = inquiryRows.rows.filter((r) => r.kind === 'day');
+    const perSource = inquiryRows.rows.filter((r) => r.kind === 'source')
+      .map((r) => ({ source: r.source as string, inquiries: pgCount(r.n) }))
+      .sort((a, b) => b.inquiries - a.inquiries || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+    // Per site: the sites with leads or inquiries in the range, named and ordered in SQL (the
+    // name's collation breaks ties, as before).
+    const bySite = new Map<string | null, { leads: number; inquiries: number }>();
+    const siteRow = (id: string | null) => bySite.get(id) ?? bySite.set(id, { leads: 0, inquiries: 0 }).get(id) as { leads: number; inquiries: number };
+    for (const r of leadRows.rows) if (r.kind === 'site') siteRow(r.site_id).leads = pgCount(r.leads);
+    for (const r of inquiryRows.rows) if (r.kind === 'site') siteRow(r.site_id).inquiries = pgCount(r.n);
+    const entries = [...bySite.entries()];
+    const perSite = entries.length === 0 ? { rows: [] } : await sql<{ site_id: string | null; name: string | null; leads: string; inquiries: string }>`
+      select x.site_id, s.name, x.leads, x.inquiries
+      from unnest(${entries.map(([id]) => id)}::uuid[], ${entries.map(([, v]) => v.leads)}::bigint[], ${entries.map(([, v]) => v.inquiries)}::bigint[]) as x(site_id, leads, inquiries)
+      left join sites s on s.site_id = x.site_id
+      order by 4 desc, 3 desc, s.name nulls last`.execute(q);
     const visitors = await q
       .selectFrom('visitors')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -118,10 +128,9 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
       days.set(d, row);
       return row;
     };
-    for (const r of leadsPerDay.rows) at(r.day).leads = pgCount(r.n);
-    for (const r of inquiriesPerDay.rows) at(r.day).inquiries = pgCount(r.n);
+    for (const r of leadsPerDay) at(r.day as string).leads = pgCount(r.leads);
+    for (const r of inquiriesPerDay) at(r.day as string).inquiries = pgCount(r.n);
     for (const r of speedPerDay) at(r.day as string).speed = toSpeed(r);
-    const f = funnel.rows[0];
     return {
       from: range.from,
       to: range.to,
@@ -129,7 +138,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
       perDay: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
       speed: toSpeed(speedAll),
       perSite: perSite.rows.map((r) => ({ siteId: r.site_id, name: r.name, leads: pgCount(r.leads), inquiries: pgCount(r.inquiries) })),
-      perSource: perSource.rows.map((r) => ({ source: r.source, inquiries: pgCount(r.n) })),
+      perSource,
       funnel: {
         visitors: pgCount(visitors?.n), leads: pgCount(f?.leads), contacted: pgCount(f?.contacted), appointment: pgCount(f?.appointment), closed: pgCount(f?.closed),
       },

@@ -15,6 +15,7 @@ import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
 import { LeadActivitySchema } from '../activities/lead-activity.entity.ts';
 import { ListingSchema } from '../listings/listing.entity.ts';
 import { AnalyticsDailySchema, AnalyticsDailyTotalSchema, AnalyticsRollupStateSchema } from '../analytics/analytics-daily.entity.ts';
+import { LeadBandCountSchema } from '../analytics/lead-band-count.entity.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { FilteredInquirySchema } from '../inquiries/filtered-inquiry.entity.ts';
 import { LeadReportedContactSchema } from '../leads/reported-contact.entity.ts';
@@ -56,4 +57,5 @@ export const ENTITIES = [
   AnalyticsRollupStateSchema,
   LeadAnalyticKeySchema,
   TodayVisitSchema,
+  LeadBandCountSchema,
 ];

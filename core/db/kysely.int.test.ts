@@ -15,7 +15,7 @@ const COLUMNS: Columns = {
   leads: {
     lead_id: true, user_id: true, name: true, contact_info: true, score: true, created_at: true, site_id: true, email: true, phone: true, status: true,
     score_breakdown: true, score_band: true, last_activity_at: true, updated_at: true, needs_rescore: true, scored_at: true,
-    stage_id: true, stage_changed_at: true, first_contacted_at: true, last_contacted_at: true,
+    stage_id: true, stage_changed_at: true, first_contacted_at: true, last_contacted_at: true, first_inquiry_at: true, first_inquiry_site_id: true,
   },
   pipeline_stages: { stage_id: true, user_id: true, key: true, label: true, position: true, outcome: true, created_at: true, updated_at: true },
   lead_activities: {
@@ -26,6 +26,7 @@ const COLUMNS: Columns = {
   },
   analytics_daily: { site_id: true, day: true, event_type: true, listing_ref: true, user_id: true, events: true },
   analytics_daily_totals: { site_id: true, day: true, event_type: true, user_id: true, events: true },
+  lead_band_counts: { count_id: true, user_id: true, site_id: true, score_band: true, n: true, compacted: true },
   analytics_rollup_state: { name: true, watermark: true, updated_at: true },
   inquiries: { inquiry_id: true, lead_id: true, message: true, created_at: true, site_id: true, source: true, listing_ref: true, page_url: true, client_event_id: true,
     unverified: true, consent_text: true, consent_version: true, consent_at: true },

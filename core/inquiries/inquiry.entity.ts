@@ -3,6 +3,7 @@ import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { INQUIRY_SOURCES } from '../shared/enums.ts';
+import { FIRST_INQUIRY_TRIGGERS } from '../analytics/first-inquiry.ts';
 
 export { INQUIRY_SOURCES, type InquirySource } from '../shared/enums.ts';
 
@@ -39,5 +40,7 @@ export const InquirySchema = defineEntity({
     { name: 'inquiries_site_created_index', expression: 'create index "inquiries_site_created_index" on "inquiries" ("site_id", "created_at") include ("lead_id", "listing_ref", "source")' },
     { name: 'inquiries_manual_created_index', expression: 'create index "inquiries_manual_created_index" on "inquiries" ("created_at") where "site_id" is null' },
   ],
+  // leads.first_inquiry_at / first_inquiry_site_id, kept in the writing statement (core/analytics/first-inquiry.ts).
+  triggers: [...FIRST_INQUIRY_TRIGGERS],
 });
 export type Inquiry = InferEntity<typeof InquirySchema>;

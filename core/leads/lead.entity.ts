@@ -4,6 +4,7 @@ import { ownerColumn } from '../accounts/owner-column.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../shared/enums.ts';
+import { LEAD_BAND_COUNT_TRIGGERS } from '../analytics/lead-band-count.entity.ts';
 
 export { LEAD_STATUSES, type LeadStatus, SCORE_BANDS, type ScoreBand } from '../shared/enums.ts';
 
@@ -52,6 +53,9 @@ export const LeadSchema = defineEntity({
     /** The first and latest logged contact (call, text, email, meeting, showing): speed-to-lead and "not yet contacted". */
     firstContactedAt: p.datetime().nullable(),
     lastContactedAt: p.datetime().nullable(),
+    /** The lead's first inquiry ever: when, and on which site (null: none, or no site). Kept by triggers on inquiries (core/analytics/first-inquiry.ts). */
+    firstInquiryAt: p.datetime().nullable(),
+    firstInquirySiteId: p.uuid().nullable(),
   },
   uniques: [
     { name: 'leads_user_email_unique', properties: ['user', 'email'], where: { email: { $ne: null } } },
@@ -73,6 +77,12 @@ export const LeadSchema = defineEntity({
     // Today's "new leads not yet contacted", oldest first.
     { name: 'leads_user_uncontacted_index', expression: 'create index "leads_user_uncontacted_index" on "leads" ("user_id", "created_at") where "first_contacted_at" is null' },
     { name: 'leads_phone_trgm_index', expression: 'create index "leads_phone_trgm_index" on "leads" using gin ("phone" gin_trgm_ops)' },
+    // Lead analytics: the leads created in a range per day, site and funnel step, index-only (core/analytics/lead-analytics.ts).
+    { name: 'leads_user_created_funnel_index', expression: 'create index "leads_user_created_funnel_index" on "leads" ("user_id", "created_at") include ("lead_id", "site_id", "first_contacted_at", "stage_id")' },
+    // Speed-to-lead: the realtor's leads whose first inquiry falls in a range, index-only (core/analytics/lead-analytics.ts).
+    { name: 'leads_user_first_inquiry_index', expression: 'create index "leads_user_first_inquiry_index" on "leads" ("user_id", "first_inquiry_at") include ("first_inquiry_site_id", "first_contacted_at") where "first_inquiry_at" is not null' },
   ],
+  // lead_band_counts: leads per realtor, site and band, kept in the writing statement (core/analytics/lead-band-count.entity.ts).
+  triggers: [...LEAD_BAND_COUNT_TRIGGERS],
 });
 export type Lead = InferEntity<typeof LeadSchema>;
