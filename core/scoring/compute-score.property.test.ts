@@ -178,9 +178,11 @@ describe('scoring properties', () => {
     expect(scoreForPoints(-5)).toBe(0);
   });
 
-  it('different activity does not tie at the top: every points total up to 250 scores below 100, and 10 more points raise the score up to 200', () => {
+  it('different activity does not tie at the top: every points total up to 250 scores below 100, and 10 more points raise the score up to 160', () => {
+    // 10 more points raise the unrounded score by at least 10·e^(−(p + 10 − 50)/50) ≥ 1 while p ≤ 155,
+    // so the rounded score rises too; further up the map flattens (150 points score 93, 200 score 98).
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 190, noNaN: true }), (points) => {
+      fc.property(fc.double({ min: 0, max: 150, noNaN: true }), (points) => {
         expect(Math.round(scoreForPoints(points + 10))).toBeGreaterThan(Math.round(scoreForPoints(points)));
       }),
       { numRuns: 500 },
