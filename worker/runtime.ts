@@ -7,6 +7,9 @@ import { QUEUE_NAMES, type QueueName, type Queues } from '#core/jobs/queues.ts';
 import type { Logger } from '#core/logger.ts';
 import type { HandlerContext, HandlerTable, JobHandler } from './handler.ts';
 
+/** Scheduled jobs that run at least this often log their completion at debug. */
+const ROUTINE_JOB_MAX_INTERVAL_MS = 60_000;
+
 export interface WorkerRuntimeOptions {
   config: Config;
   orm: MikroORM;
@@ -56,7 +59,10 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         const started = performance.now();
         try {
           const result = await handler.run(ctx, parsed.data as never);
-          log.info({ ms: Math.round(performance.now() - started) }, 'job done');
+          // A job scheduled more often than once a minute (the analytics rollup, every 5 s) logs
+          // at debug: 720 identical "job done" lines an hour would bury everything else.
+          const routine = (opts.schedules?.[key] ?? Number.POSITIVE_INFINITY) < ROUTINE_JOB_MAX_INTERVAL_MS;
+          log[routine ? 'debug' : 'info']({ ms: Math.round(performance.now() - started) }, 'job done');
           return result;
         } catch (err) {
           log.warn({ ms: Math.round(performance.now() - started), err }, 'job failed');
