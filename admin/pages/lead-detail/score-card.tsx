@@ -27,7 +27,6 @@ function scoreMapNote(points: number, score: number): string {
 export function ScoreCard({ lead, update }: { lead: Lead; update: ScoreUpdate }) {
   const breakdown: ScoreBreakdown | null = lead.scoreBreakdown;
   const signals = breakdown?.signals ?? [];
-  const total = signals.reduce((sum, s) => sum + s.points, 0);
   return (
     <section class="card score-panel" aria-labelledby="score-title">
       <div class="score-panel-head">
@@ -76,7 +75,8 @@ export function ScoreCard({ lead, update }: { lead: Lead; update: ScoreUpdate })
             ))}
           </ul>
           <p class="muted small score-footnote">
-            {scoreMapNote(breakdown.points ?? total, lead.score)}
+            {/* A breakdown without points predates the score map (its score was the plain sum): no map to explain. */}
+            {breakdown.points === undefined ? '' : scoreMapNote(breakdown.points, lead.score)}
             Points fade as activity ages. Scored {formatRelativeTime(breakdown.computedAt)} with{' '}
             <Link href="/scoring">{breakdown.rulesVersion === 0 ? 'the default rules' : `rules version ${breakdown.rulesVersion}`}</Link>.
           </p>
