@@ -249,6 +249,8 @@ describe('POST /v1/collect refuses bad input with a clear 4xx and stores nothing
     ['21 props', () => ({ body: batch({}, [event({ props: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i])) })]) }), 400, 'validation_failed', 'events.0.props'],
     ['a nested prop value', () => ({ body: batch({}, [event({ props: { nested: { a: 1 } } })]) }), 400, 'validation_failed', 'events.0.props.nested'],
     ['a __proto__ key', () => ({ opts: { raw: `{"site":"${siteKey}","visitor":"v1","events":[{"id":"${randomUUID()}","type":"page_view","props":{"__proto__":{"admin":true}}}]}` } }), 400, 'bad_request'],
+    ['a __proto__ key spelled with a \\u escape', () => ({ opts: { raw: `{"site":"${siteKey}","visitor":"v1","events":[{"id":"${randomUUID()}","type":"page_view","props":{"\\u005f_proto__":{"admin":true}}}]}` } }), 400, 'bad_request'],
+    ['a constructor key', () => ({ opts: { raw: `{"site":"${siteKey}","visitor":"v1","events":[{"id":"${randomUUID()}","type":"page_view","props":{"constructor":{"admin":true}}}]}` } }), 400, 'bad_request'],
     ['a constructor key', () => ({ opts: { raw: `{"site":"${siteKey}","visitor":"v1","constructor":{"prototype":{}},"events":[{"id":"${randomUUID()}","type":"page_view"}]}` } }), 400, 'bad_request'],
     ['a malformed visitor id', () => ({ body: batch({ visitor: 'v 1; drop table' }) }), 400, 'validation_failed', 'visitor'],
     ['a 65-character visitor id', () => ({ body: batch({ visitor: big(65) }) }), 400, 'validation_failed', 'visitor'],
