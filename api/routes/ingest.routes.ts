@@ -79,7 +79,9 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       await collectPerIp.consume(ctx.ip, body.events.length);
       await collectPerSite.consume(body.site, body.events.length);
       const result = await recordEvents({
-        em: ctx.state.em, queues: deps.queues, batcher, quota, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
+        // The root EntityManager, not a per-request fork: the beacon path reads the site cache and
+        // writes through Kysely and the batcher only (recordEvents forks for an identify transaction).
+        em: deps.orm.em as EntityManager, queues: deps.queues, batcher, quota, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
       });
       originAllowed(ctx);
       ctx.state.log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');

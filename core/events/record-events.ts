@@ -61,6 +61,9 @@ export interface RecordEventsResult {
  *
  * `identify` events are stored as rows of type `identify` (a timeline marker) without their
  * props: the contact data lives on the lead only.
+ *
+ * `em` may be the root EntityManager (the beacon path passes it to skip a fork per request):
+ * outside the transactions, which run on a fork of their own, only Kysely queries use it.
  */
 export async function recordEvents({ em, queues, batcher, quota, input, origin, userAgent, now, log }: IngestRequest & {
   /** Group commit for requests without identify events; absent → each request is its own transaction. */
@@ -98,7 +101,7 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
     const outcome = batcher
       ? await batcher.submit(item)
       : await (async () => {
-          const { outcomes, wakeups } = await transactionalWithRetry(em, (tem) => writeIngestBatch(tem, [item]));
+          const { outcomes, wakeups } = await transactionalWithRetry(em.fork(), (tem) => writeIngestBatch(tem, [item]));
           await enqueueAfterCommit(queues, wakeups, log);
           return outcomes[0];
         })();
@@ -106,7 +109,7 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
     return { outcome: 'stored', stored: outcome.stored, leadId: outcome.leadId };
   }
 
-  const result = await transactionalWithRetry(em, async (tem) => {
+  const result = await transactionalWithRetry(em.fork(), async (tem) => {
     const wakeups: Wakeup[] = [];
     let { leadId } = await touchVisitor(tem, { siteId: site.siteId, visitorId: input.visitor, firstSeenAt: firstAt, lastSeenAt: lastAt });
     for (const contact of identities) {
