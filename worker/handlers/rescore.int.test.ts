@@ -271,8 +271,9 @@ describe('the real worker process killed mid-rescore', () => {
     const HELD_AT = 2 * RESCORE_BATCH_SIZE; // the third batch starts with the 401st lead
     await seedLeads(agent, N, 'killed');
 
-    // The kill point: a transaction of the test's own locks the first lead of the third batch, so
-    // the worker commits two batches (400 leads) and then waits on that row — where it is killed.
+    // The kill point: a transaction of the test's own locks the first lead of the third batch. The
+    // worker commits every other batch (the batches in flight besides the held one carry on) and
+    // then waits on that row alone — where it is killed.
     const holder = new pg.Client({ connectionString: server.config.DATABASE_URL });
     await holder.connect();
     let releaseHeld: (() => Promise<void>) | undefined;
@@ -300,14 +301,16 @@ describe('the real worker process killed mid-rescore', () => {
 
       const rules: ScoringRulesInput = { weights: { listingView: 5, repeatListingBonus: 15 }, bands: { hot: 55, warm: 20 } };
       expect((await agent.client.put('/v1/scoring-rules', { rules })).status).toBe(200);
-      // Wait until the worker is blocked on the held row (Postgres reports who waits on whom).
+      // Wait until the worker is blocked on the held row (Postgres reports who waits on whom) and
+      // every batch but that one has committed.
       await vi.waitFor(async () => {
         const [{ n }] = await server.sql<{ n: number }>('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [holderPid]);
         expect(n).toBe(1);
+        expect((await agent.client.get('/v1/scoring-rules/rescore')).body).toMatchObject({ version: 1, total: N, done: N - RESCORE_BATCH_SIZE, finishedAt: null });
       }, { timeout: 30_000, interval: 25 });
-      const atKill = (await agent.client.get('/v1/scoring-rules/rescore')).body;
-      expect(atKill).toMatchObject({ version: 1, total: N, done: HELD_AT, finishedAt: null });
-      expect((await leadStates(agent.userId)).filter((l) => l.score_breakdown?.rulesVersion === 1)).toHaveLength(HELD_AT);
+      const onVersion1 = (await leadStates(agent.userId)).filter((l) => l.score_breakdown?.rulesVersion === 1);
+      expect(onVersion1).toHaveLength(N - RESCORE_BATCH_SIZE);
+      expect(onVersion1.map((l) => l.lead_id)).not.toContain(held.lead_id);
 
       first.child.kill('SIGKILL');
       expect((await first.exited).signal).toBe('SIGKILL');
@@ -328,8 +331,8 @@ describe('the real worker process killed mid-rescore', () => {
 
       second.child.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
-      // The job resumed where the committed work ended: only the leads not yet on version 1.
-      expect(findLog(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished', scored: N - HELD_AT });
+      // The job resumed where the committed work ended: only the held batch's leads, not yet on version 1.
+      expect(findLog(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished', scored: RESCORE_BATCH_SIZE });
     } finally {
       await releaseHeld?.();
       await holder.end();
