@@ -43,7 +43,7 @@ async function unreachableQueues(): Promise<{ queues: Queues; close(): Promise<v
   const connection = createRedis(`redis://127.0.0.1:${port}`, { name: 'unreachable' });
   connection.on('error', () => undefined);
   const queues = createQueues(connection, server.config.QUEUE_PREFIX);
-  for (const name of ['leads', 'reminders', 'webhooks', 'maintenance'] as const) queues[name].on('error', () => undefined);
+  for (const name of ['leads', 'reminders', 'webhooks', 'maintenance', 'rescore'] as const) queues[name].on('error', () => undefined);
   return {
     queues,
     async close() {
