@@ -112,7 +112,13 @@ export const rescoreScenario: Scenario = {
     // Meanwhile, one probe view after another (each waits until scored), until the rescore finishes.
     const probeMs: number[] = [];
     const probing = (async () => {
-      while (!finished) probeMs.push(await probe.view());
+      while (!finished) {
+        probeMs.push(await probe.view());
+        // A view sent the moment the last one is scored can find that job still finishing: BullMQ
+        // then drops the new wake-up (same job id) and the sweeper scores it up to 35 s later — a
+        // race of the leads.score job, not the rescore's; the pause keeps the probe out of it.
+        await new Promise((r) => setTimeout(r, 250));
+      }
     })();
     for (;;) {
       const progress = await (await fetch(`${stack.base}/v1/scoring-rules/rescore`, { headers: authed })).json();
