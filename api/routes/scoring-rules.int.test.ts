@@ -69,7 +69,7 @@ describe('scoring rules', () => {
 
     expect(await savedVersions(userId)).toEqual([]);
     expect(await server.sql('select lead_id, score, score_band, needs_rescore, updated_at from leads where user_id = $1 order by lead_id', [userId])).toEqual(leadsBefore);
-    expect(await server.queues.leads.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
+    for (const queue of [server.queues.leads, server.queues.rescore]) expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
     expect((await agent.get('/v1/scoring-rules')).body.version).toBe(0);
   });
 
@@ -83,7 +83,7 @@ describe('scoring rules', () => {
     // Stored with the defaults filled in, so version 1 means the same thing forever.
     expect(row).toMatchObject({ rules: expectedRules, rescore_total: 4, rescore_done: 0, rescore_finished_at: null });
     expect((row.created_at as Date).toISOString()).toBe(res.body.createdAt);
-    const job = await server.queues.leads.getJob(JOBS.rescoreUser.jobId({ userId: userId, version: 1 }));
+    const job = await server.queues.rescore.getJob(JOBS.rescoreUser.jobId({ userId: userId, version: 1 }));
     expect(job?.name).toBe('leads.rescore-all');
     expect(job?.data).toEqual({ userId, version: 1 });
 
@@ -97,14 +97,14 @@ describe('scoring rules', () => {
 
   it('saving rules equal to the current version (defaults filled in) saves and rescores nothing, and says so', async () => {
     const current = (await agent.get('/v1/scoring-rules')).body;
-    const jobsBefore = await server.queues.leads.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed');
+    const jobsBefore = await server.queues.rescore.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed');
     // The same rules, written differently: only the changed keys, in another order.
     const res = await agent.put('/v1/scoring-rules', { rules: { weights: { pageView: 1.15 }, bands: { warm: 2, hot: 50 }, halfLifeDays: 7.3 } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ version: current.version, unchanged: true, createdAt: current.createdAt });
     const [count] = await server.sql<{ n: number }>('select count(*)::int as n from scoring_rules where user_id = $1', [userId]);
     expect(count.n).toBe(1);
-    expect(await server.queues.leads.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed')).toBe(jobsBefore);
+    expect(await server.queues.rescore.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed')).toBe(jobsBefore);
   });
 
   it('the progress endpoint follows the rescore as it advances and finishes', async () => {
@@ -129,7 +129,7 @@ describe('scoring rules', () => {
       expect(results[i].body.rescore).toMatchObject({ version: results[i].body.version, total: 4 });
     }
     expect((await agent.get('/v1/scoring-rules')).body.version).toBe(7);
-    for (let v = 2; v <= 7; v++) expect((await server.queues.leads.getJob(JOBS.rescoreUser.jobId({ userId: userId, version: v })))?.data).toEqual({ userId, version: v });
+    for (let v = 2; v <= 7; v++) expect((await server.queues.rescore.getJob(JOBS.rescoreUser.jobId({ userId: userId, version: v })))?.data).toEqual({ userId, version: v });
   });
 
   it('refuses invalid rules with 400 and issue paths, on PUT and preview, saving nothing', async () => {
@@ -168,7 +168,7 @@ describe('scoring rules', () => {
     const res = await client.put('/v1/scoring-rules', { rules: { bands: { hot: 70 } } });
     expect(res.status).toBe(200);
     expect(res.body.rescore).toEqual({ version: 1, total: 0, done: 0, finishedAt: res.body.createdAt });
-    expect(await server.queues.leads.getJob(JOBS.rescoreUser.jobId({ userId: emptyId, version: 1 }))).toBeUndefined();
+    expect(await server.queues.rescore.getJob(JOBS.rescoreUser.jobId({ userId: emptyId, version: 1 }))).toBeUndefined();
     expect((await client.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 30 } } })).body).toEqual({ sampled: 0, cap: 5000, total: 0, changed: 0, byTransition: {} });
   });
 

@@ -1,8 +1,11 @@
 import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 
-/** One queue per concern; a BullMQ Worker serves each queue that has handlers. */
-export const QUEUE_NAMES = ['leads', 'reminders', 'webhooks', 'notifications', 'maintenance'] as const;
+/**
+ * One queue per concern; a BullMQ Worker serves each queue that has handlers. Rules rescores have
+ * their own: a job that runs for minutes must never hold the slots live scoring needs.
+ */
+export const QUEUE_NAMES = ['leads', 'reminders', 'webhooks', 'notifications', 'maintenance', 'rescore'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**

@@ -36,10 +36,11 @@ export const JOBS = {
   }),
   /**
    * Rescore all leads of a user after a rules change. A failed job is kept for inspection; the
-   * sweeper replaces it (see `requeue`).
+   * sweeper replaces it (see `requeue`). Its own queue: on `leads`, a few realtors changing their
+   * rules at once would hold every slot for minutes and stall `leads.score` and `leads.stitch`.
    */
   rescoreUser: defineJob({
-    queue: 'leads',
+    queue: 'rescore',
     name: 'leads.rescore-all',
     payload: z.object({ userId: z.uuid(), version: z.number().int() }),
     jobId: ({ userId, version }) => `rescore-${userId}-${version}`,

@@ -43,7 +43,7 @@ async function unreachableQueues(): Promise<{ queues: Queues; close(): Promise<v
   const connection = createRedis(`redis://127.0.0.1:${port}`, { name: 'unreachable' });
   connection.on('error', () => undefined);
   const queues = createQueues(connection, server.config.QUEUE_PREFIX);
-  for (const name of ['leads', 'reminders', 'webhooks', 'maintenance'] as const) queues[name].on('error', () => undefined);
+  for (const name of ['leads', 'reminders', 'webhooks', 'maintenance', 'rescore'] as const) queues[name].on('error', () => undefined);
   return {
     queues,
     async close() {
@@ -86,10 +86,12 @@ describe('enqueueAfterCommit', () => {
     expect(score.opts).toMatchObject({ delay: RESCORE_DEBOUNCE_MS, removeOnComplete: true, removeOnFail: true });
     const stitch = (await server.queues.leads.getJob(JOBS.stitchVisitor.jobId({ siteId, visitorId: 'v_once' })))!;
     expect(stitch.opts).toMatchObject({ removeOnComplete: true, removeOnFail: true });
-    const rescore = (await server.queues.leads.getJob(`rescore-${userId}-1`))!;
+    const rescore = (await server.queues.rescore.getJob(`rescore-${userId}-1`))!;
     expect(rescore.opts.delay).toBe(60_000);
-    expect(await server.queues.leads.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 1, delayed: 2 });
+    expect(await server.queues.leads.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 1, delayed: 1 });
+    expect(await server.queues.rescore.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 1 });
     await server.queues.leads.obliterate({ force: true });
+    await server.queues.rescore.obliterate({ force: true });
   });
 
   it('with Redis unreachable, resolves within its bound and logs one warning per wake-up', async () => {

@@ -27,9 +27,10 @@ export interface ScoringInputs {
 const epochMs = (column: string) => sql<number>`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
 
 /**
- * The events and inquiries of several leads, as `computeScore` takes them, in two statements
- * (a lateral index range scan per lead on lead_analytics_lead_date_index, and one on inquiries).
- * Leads without any activity map to empty lists. The ids go in as one bound uuid[] parameter.
+ * The events and inquiries of several leads, as `computeScore` takes them, in one statement: a
+ * lateral index range scan per lead on lead_analytics_lead_date_index, then the leads'
+ * inquiries (rows with a null event type: `lead_analytics.event_type` is never null). Leads
+ * without any activity map to empty lists. The ids go in as one bound uuid[] parameter.
  */
 export async function loadScoringInputs(em: EntityManager, leadIds: readonly string[], opts: { now: Date; halfLifeDays: number; maxEventsPerLead?: number }): Promise<Map<string, ScoringInputs>> {
   const out = new Map<string, ScoringInputs>();
@@ -38,7 +39,7 @@ export async function loadScoringInputs(em: EntityManager, leadIds: readonly str
   const ids = [...new Set(leadIds)];
   const windowStart = new Date(opts.now.getTime() - SCORING_WINDOW_HALF_LIVES * opts.halfLifeDays * DAY_MS).toISOString();
   // Per lead: the newest events inside the window (bounded), plus the newest one before it.
-  const { rows: events } = await sql<{ lead_id: string; event_type: string; event_value: string | null; listing_ref: string | null; at_ms: number }>`
+  const { rows } = await sql<{ lead_id: string; event_type: string | null; event_value: string | null; listing_ref: string | null; at_ms: number }>`
     select l.lead_id, e.event_type, e.event_value, e.listing_ref, e.at_ms
     from unnest(${ids}::uuid[]) as l(lead_id)
     cross join lateral (
@@ -49,15 +50,14 @@ export async function loadScoringInputs(em: EntityManager, leadIds: readonly str
       (select a.event_type, a.event_value, a.listing_ref, ${epochMs('a.event_date')}
        from lead_analytics a where a.lead_id = l.lead_id and a.event_date < ${windowStart}::timestamptz
        order by a.event_date desc limit 1)
-    ) e`.execute(db(em));
-  for (const e of events) {
-    out.get(e.lead_id)!.activities.push({ kind: 'event', type: e.event_type, value: e.event_value, listingRef: e.listing_ref, at: new Date(e.at_ms) });
+    ) e
+    union all
+    select i.lead_id, null, null, null, ${epochMs('i.created_at')}
+    from inquiries i where i.lead_id = any(${ids}::uuid[])`.execute(db(em));
+  for (const r of rows) {
+    const input = out.get(r.lead_id)!;
+    if (r.event_type === null) input.inquiries.push({ kind: 'inquiry', at: new Date(r.at_ms) });
+    else input.activities.push({ kind: 'event', type: r.event_type, value: r.event_value, listingRef: r.listing_ref, at: new Date(r.at_ms) });
   }
-  const inquiries = await db(em)
-    .selectFrom('inquiries')
-    .select(['lead_id', epochMs('created_at').as('at_ms')])
-    .where('lead_id', '=', (eb) => eb.fn.any(eb.val(ids)))
-    .execute();
-  for (const i of inquiries) out.get(i.lead_id)!.inquiries.push({ kind: 'inquiry', at: new Date(i.at_ms) });
   return out;
 }

@@ -33,9 +33,10 @@ export const HANDLERS = {
 /**
  * Jobs one worker process runs at once per queue (default 4). Webhook deliveries mostly wait on
  * receivers' HTTP answers, so that queue runs wider; the per-endpoint bound in Postgres keeps one
- * slow receiver from taking all of them.
+ * slow receiver from taking all of them. Rules rescores each keep RESCORE_CONCURRENCY batches in
+ * flight (a connection each) and keep Postgres busy: two at once per process, the next waits.
  */
-export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { webhooks: 16 };
+export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { webhooks: 16, rescore: 2 };
 
 /** Repeating jobs and their period in ms (registered under the job's name). */
 export const SCHEDULES: Partial<Record<JobKey, number>> = {

@@ -4,9 +4,12 @@
 
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JOBS } from '#core/jobs/jobs.ts';
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { markLeadsForRescore } from '#core/leads/mark-for-rescore.ts';
 import type { ScoreBreakdown } from '#core/leads/lead.entity.ts';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
@@ -24,7 +27,7 @@ import { WAIT } from '#test/env.ts';
 import { runMaintenanceJob } from '#test/worker.ts';
 import { defineHandler, type HandlerTable } from '../handler.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../runtime.ts';
-import { HANDLERS, SCHEDULES } from './index.ts';
+import { HANDLERS, QUEUE_CONCURRENCY, SCHEDULES } from './index.ts';
 
 const ORIGIN = 'https://homes.example';
 
@@ -120,7 +123,7 @@ async function followProgress(client: ApiClient, version: number, opts: { timeou
 function silentRuntime(connection: Redis, handlers: Partial<HandlerTable> = HANDLERS, now?: () => Date): Promise<WorkerRuntime> {
   return startWorkerRuntime({
     config: server.config, orm: server.orm, connection, queues: server.queues,
-    logger: createLogger({ level: 'silent', name: 'rescore-test' }), handlers, now,
+    logger: createLogger({ level: 'silent', name: 'rescore-test' }), handlers, now, concurrency: QUEUE_CONCURRENCY,
   });
 }
 
@@ -211,7 +214,7 @@ describe('a rescore whose job failed for good', () => {
     try {
       expect((await agent.client.put('/v1/scoring-rules', { rules: { weights: { pageView: 2 } } })).status).toBe(200);
       jobState = await vi.waitFor(async () => {
-        const state = await server.queues.leads.getJobState(JOBS.rescoreUser.jobId({ userId: agent.userId, version: 1 }));
+        const state = await server.queues.rescore.getJobState(JOBS.rescoreUser.jobId({ userId: agent.userId, version: 1 }));
         expect(state, 'the rescore job failed').toBe('failed');
         return state;
       }, WAIT);
@@ -236,6 +239,52 @@ describe('a rescore whose job failed for good', () => {
     const after = await leadStates(agent.userId);
     expect(after.filter((l) => l.score_breakdown?.rulesVersion !== 1)).toEqual([]);
   });
+});
+
+describe('rescores that cannot make progress', () => {
+  it('hold only the rescore queue: a lead with new activity is still scored at once', async () => {
+    // More realtors changing their rules at once than any queue runs jobs at a time.
+    const realtors = await Promise.all(Array.from({ length: 5 }, () => createRealtor()));
+    for (const [i, r] of realtors.entries()) await seedLeads(r, 3, `stuck${i}`);
+    const live = await createRealtor();
+    await seedLeads(live, 1, 'live');
+    const [{ lead_id: liveLead }] = await server.sql<{ lead_id: string }>('select lead_id from leads where user_id = $1', [live.userId]);
+
+    // A transaction of the test's own holds every lead of the five, so each rescore that starts waits on its first batch.
+    const holder = new pg.Client({ connectionString: server.config.DATABASE_URL });
+    await holder.connect();
+    const connection = createRedis(server.config.REDIS_URL, { name: 'rescore-test-stuck' });
+    let runtime: WorkerRuntime | undefined;
+    try {
+      await holder.query('begin');
+      await holder.query('select lead_id from leads where user_id = any($1::uuid[]) order by lead_id for update', [realtors.map((r) => r.userId)]);
+      const holderPid = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid;
+      runtime = await silentRuntime(connection);
+      for (const r of realtors) expect((await r.client.put('/v1/scoring-rules', { rules: { weights: { pageView: 2 } } })).status).toBe(200);
+      await vi.waitFor(async () => {
+        const [{ n }] = await server.sql<{ n: number }>('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [holderPid]);
+        expect(n, 'rescores blocked on the held leads').toBeGreaterThanOrEqual(QUEUE_CONCURRENCY.rescore!);
+      }, { timeout: 30_000, interval: 25 });
+
+      // New activity for another realtor's lead, as ingest records it: flagged, then its (debounced) job.
+      await markLeadsForRescore(server.orm.em.fork() as EntityManager, [liveLead]).then((wakeups) => enqueueAfterCommit(server.queues, wakeups, createLogger({ level: 'silent', name: 'ingest-test' })));
+      await vi.waitFor(async () => {
+        const [lead] = await server.sql<{ needs_rescore: boolean; score: number }>('select needs_rescore, score from leads where lead_id = $1', [liveLead]);
+        expect(lead, 'the live lead scored while the rescores wait').toMatchObject({ needs_rescore: false });
+        expect(lead.score).toBeGreaterThan(0);
+      }, { ...WAIT, timeout: 15_000 });
+      const [{ n: stillHeld }] = await server.sql<{ n: number }>('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [holderPid]);
+      expect(stillHeld).toBeGreaterThanOrEqual(QUEUE_CONCURRENCY.rescore!);
+
+      await holder.query('rollback');
+      for (const r of realtors) await followProgress(r.client, 1);
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+      await runtime?.close();
+      await connection.quit();
+    }
+  }, 60_000);
 });
 
 /**
@@ -271,8 +320,9 @@ describe('the real worker process killed mid-rescore', () => {
     const HELD_AT = 2 * RESCORE_BATCH_SIZE; // the third batch starts with the 401st lead
     await seedLeads(agent, N, 'killed');
 
-    // The kill point: a transaction of the test's own locks the first lead of the third batch, so
-    // the worker commits two batches (400 leads) and then waits on that row — where it is killed.
+    // The kill point: a transaction of the test's own locks the first lead of the third batch. The
+    // worker commits every other batch (the batches in flight besides the held one carry on) and
+    // then waits on that row alone — where it is killed.
     const holder = new pg.Client({ connectionString: server.config.DATABASE_URL });
     await holder.connect();
     let releaseHeld: (() => Promise<void>) | undefined;
@@ -300,14 +350,16 @@ describe('the real worker process killed mid-rescore', () => {
 
       const rules: ScoringRulesInput = { weights: { listingView: 5, repeatListingBonus: 15 }, bands: { hot: 55, warm: 20 } };
       expect((await agent.client.put('/v1/scoring-rules', { rules })).status).toBe(200);
-      // Wait until the worker is blocked on the held row (Postgres reports who waits on whom).
+      // Wait until the worker is blocked on the held row (Postgres reports who waits on whom) and
+      // every batch but that one has committed.
       await vi.waitFor(async () => {
         const [{ n }] = await server.sql<{ n: number }>('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [holderPid]);
         expect(n).toBe(1);
+        expect((await agent.client.get('/v1/scoring-rules/rescore')).body).toMatchObject({ version: 1, total: N, done: N - RESCORE_BATCH_SIZE, finishedAt: null });
       }, { timeout: 30_000, interval: 25 });
-      const atKill = (await agent.client.get('/v1/scoring-rules/rescore')).body;
-      expect(atKill).toMatchObject({ version: 1, total: N, done: HELD_AT, finishedAt: null });
-      expect((await leadStates(agent.userId)).filter((l) => l.score_breakdown?.rulesVersion === 1)).toHaveLength(HELD_AT);
+      const onVersion1 = (await leadStates(agent.userId)).filter((l) => l.score_breakdown?.rulesVersion === 1);
+      expect(onVersion1).toHaveLength(N - RESCORE_BATCH_SIZE);
+      expect(onVersion1.map((l) => l.lead_id)).not.toContain(held.lead_id);
 
       first.child.kill('SIGKILL');
       expect((await first.exited).signal).toBe('SIGKILL');
@@ -328,8 +380,8 @@ describe('the real worker process killed mid-rescore', () => {
 
       second.child.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
-      // The job resumed where the committed work ended: only the leads not yet on version 1.
-      expect(findLog(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished', scored: N - HELD_AT });
+      // The job resumed where the committed work ended: only the held batch's leads, not yet on version 1.
+      expect(findLog(second, 'rescore finished')).toMatchObject({ userId: agent.userId, version: 1, outcome: 'finished', scored: RESCORE_BATCH_SIZE });
     } finally {
       await releaseHeld?.();
       await holder.end();
