@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { describeWebhooksForOpenApi } from '#core/webhooks/event-types.ts';
 import Koa from 'koa';
+import { type BeaconLane, beaconLane } from './beacon-lane.ts';
 import type { AppDeps } from './deps.ts';
 import { sessionCookieName } from './middleware/auth.ts';
 import { requestContext } from './middleware/context.ts';
@@ -32,12 +33,21 @@ import { mountWebhookRoutes } from './routes/webhooks.routes.ts';
 export type { AppDeps };
 
 const liveHubs = new WeakMap<Koa, LiveHub>();
+const beaconLanes = new WeakMap<Koa, BeaconLane>();
+
+/** The app's beacon lane (its summary line can be flushed on demand: shutdown, tests). */
+export function beaconLaneOf(app: Koa): BeaconLane | undefined {
+  return beaconLanes.get(app);
+}
 
 /**
  * Ends the app's open live-update streams and releases their Redis subscriber: call on shutdown
  * before `server.close()`, which would otherwise wait for those never-ending responses.
  */
 export async function closeAppStreams(app: Koa): Promise<void> {
+  const lane = beaconLanes.get(app);
+  lane?.flushSummary();
+  lane?.close();
   await liveHubs.get(app)?.close();
 }
 
@@ -76,6 +86,13 @@ export function createApp(deps: AppDeps): Koa {
   rememberRouteSpecs(app, routes);
   mountStaticRoutes(router);
 
+  // POST /v1/collect skips the router and the per-request access line (api/beacon-lane.ts).
+  const collect = routes.specs.find((spec) => spec.method === 'post' && spec.path === '/v1/collect');
+  if (collect) {
+    const lane = beaconLane(deps, collect);
+    beaconLanes.set(app, lane);
+    app.use(lane);
+  }
   app.use(requestContext(deps));
   app.use(errorHandler());
   app.use(securityHeaders(deps.config));

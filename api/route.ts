@@ -60,24 +60,7 @@ export class RouteRegistry {
   }
 
   mount(router: Router): void {
-    for (const spec of this.specs) {
-      const middleware: Array<(ctx: AppContext, next: Next) => Promise<unknown>> = [...(spec.before ?? [])];
-      middleware.push(async (ctx) => {
-        const now = ctx.state.deps.now?.() ?? new Date();
-        const tenant = spec.auth === 'realtor' ? await authenticateRealtor(ctx, now) : undefined;
-        const params: Record<string, string> = { ...(ctx as unknown as { params: Record<string, string> }).params };
-        for (const [name, value] of Object.entries(params)) {
-          // A malformed id can never name a row: answer like any unknown id.
-          if ((name === 'id' || name.endsWith('Id')) && !UUID_RE.test(value)) throw new AppError('not_found', 'Not found');
-        }
-        const body = spec.body
-          ? spec.body.parse(await readJsonBody(ctx, { limitBytes: spec.bodyLimitBytes, allowTextPlain: spec.allowTextPlain }))
-          : undefined;
-        const query = spec.query ? spec.query.parse(ctx.query) : undefined;
-        await spec.handler(ctx, { body, query, params, now, tenant } as never);
-      });
-      router[spec.method](spec.path, ...(middleware as never[]));
-    }
+    for (const spec of this.specs) router[spec.method](spec.path, ...(routeMiddleware(spec) as never[]));
   }
 
   /** The OpenAPI document, generated from the same zod schemas that validate requests. */
@@ -122,6 +105,28 @@ export class RouteRegistry {
       paths,
     };
   }
+}
+
+/**
+ * A route's middleware as the router runs it: its `before` middleware, then authentication, id
+ * checks, body and query parsing, and the handler. The beacon lane (api/beacon-lane.ts) runs the
+ * same chain for `POST /v1/collect` without the router.
+ */
+export function routeMiddleware(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): Array<(ctx: AppContext, next: Next) => Promise<unknown>> {
+  return [...(spec.before ?? []), async (ctx: AppContext) => {
+    const now = ctx.state.deps.now?.() ?? new Date();
+    const tenant = spec.auth === 'realtor' ? await authenticateRealtor(ctx, now) : undefined;
+    const params: Record<string, string> = { ...(ctx as unknown as { params?: Record<string, string> }).params };
+    for (const [name, value] of Object.entries(params)) {
+      // A malformed id can never name a row: answer like any unknown id.
+      if ((name === 'id' || name.endsWith('Id')) && !UUID_RE.test(value)) throw new AppError('not_found', 'Not found');
+    }
+    const body = spec.body
+      ? spec.body.parse(await readJsonBody(ctx, { limitBytes: spec.bodyLimitBytes, allowTextPlain: spec.allowTextPlain }))
+      : undefined;
+    const query = spec.query ? spec.query.parse(ctx.query) : undefined;
+    await spec.handler(ctx, { body, query, params, now, tenant } as never);
+  }];
 }
 
 /** `{ items, nextCursor }` list envelope schema for the OpenAPI document. */
