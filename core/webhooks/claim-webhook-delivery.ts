@@ -58,8 +58,13 @@ import { sql } from 'kysely';
 import { selectSigningSecrets } from './sign-webhook.ts';
 import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
 
-/** Deliveries of one endpoint that may be in flight at once. */
-export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 4;
+/**
+ * Deliveries of one endpoint that may be in flight at once, over all workers. 16 lets one
+ * endpoint take ~1,000 deliveries/s at ~15 ms per round trip (claim, send, record) while holding
+ * at most 16 keep-alive connections to the receiver; a slow endpoint holds 16 of a worker's 256
+ * dispatch slots (WEBHOOK_DISPATCH_MAX_IN_FLIGHT), so it takes 16 slow endpoints to fill a worker.
+ */
+export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 16;
 /** Failed attempts in a row that open an endpoint's circuit breaker. */
 export const WEBHOOK_BREAKER_THRESHOLD = 3;
 /** A claim over the concurrency bound retries after about this long (plus up to 100 % jitter). */

@@ -1,0 +1,191 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '#core/config.ts';
+import { enqueueAfterCommit, type Wakeup } from '#core/jobs/wakeup.ts';
+import type { Queues } from '#core/jobs/queues.ts';
+import type { Logger } from '#core/logger.ts';
+import { claimDueWebhookDeliveries } from '#core/webhooks/claim-webhook-deliveries.ts';
+import { type ClaimedWebhookDelivery, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, webhookLeaseMs } from '#core/webhooks/claim-webhook-delivery.ts';
+import { recordWebhookAttempts, type WebhookAttemptToRecord } from '#core/webhooks/record-webhook-attempts.ts';
+import { toDeliveryWakeups } from '#core/webhooks/record-webhook-event.ts';
+import { createWebhookAgents, sendWebhook } from '#core/webhooks/send-webhook.ts';
+import { createWebhookHeaders } from '#core/webhooks/sign-webhook.ts';
+
+/** Deliveries one worker process has in flight at most (claimed, not yet recorded), over all endpoints. */
+export const WEBHOOK_DISPATCH_MAX_IN_FLIGHT = 256;
+/** Most deliveries claimed by one statement. */
+export const WEBHOOK_CLAIM_BATCH = 128;
+/** Most attempts recorded by one transaction. */
+export const WEBHOOK_RECORD_BATCH = 256;
+/** After a failed claim or record (Postgres unreachable), try again after this long. */
+const RETRY_AFTER_ERROR_MS = 1000;
+
+export interface WebhookDispatcher {
+  /**
+   * Something is due: claim what can be claimed now. Resolves when a claim that started after
+   * this call has finished (the wake-up's delivery is then in flight, or not claimable yet).
+   */
+  wake(): Promise<void>;
+  /** Stop claiming; resolves when every attempt in flight has been sent and recorded (or given up to its lease). */
+  close(): Promise<void>;
+}
+
+export interface WebhookDispatcherOptions {
+  orm: MikroORM;
+  config: Config;
+  queues: Queues;
+  logger: Logger;
+  now?: () => Date;
+  maxInFlight?: number;
+  claimBatch?: number;
+  /** Per endpoint; default WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT. */
+  maxInFlightPerEndpoint?: number;
+}
+
+/**
+ * # The webhook dispatcher: one per worker process
+ *
+ * `webhooks.deliver` jobs are wake-ups: each tells the process's dispatcher that something is
+ * due. The dispatcher claims every due delivery it has room for in one statement
+ * (`claimDueWebhookDeliveries`: leases in Postgres, the per-endpoint bound and the breaker
+ * respected across workers), sends them concurrently over keep-alive connections (the SSRF guard
+ * checks each new connection's address), and records their attempts in batches
+ * (`recordWebhookAttempts`: one statement for the common case). Postgres stays the source of
+ * truth: nothing is held in memory that is not leased in Postgres, so a process killed mid-send
+ * loses nothing — the leases expire, the sweeper wakes the rows and another worker resends them
+ * (same `webhook-id`), logging the lost attempt.
+ *
+ * The loop: a wake-up starts a claim (one at a time); each claimed delivery is sent at once; each
+ * answer joins the record buffer, flushed as soon as the previous flush is done (so a quiet
+ * period records one attempt right away, a busy one records hundreds per transaction). After
+ * every flush the dispatcher claims again — slots were freed, in this process and in the
+ * per-endpoint bounds — until a claim finds nothing. Deliveries due later (retries) have their
+ * own delayed wake-ups; those held by another worker's bound are claimed by that worker when it
+ * records (or by this one on its next wake-up, or the sweeper's).
+ */
+export function createWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookDispatcher {
+  const now = opts.now ?? (() => new Date());
+  const maxInFlight = opts.maxInFlight ?? WEBHOOK_DISPATCH_MAX_IN_FLIGHT;
+  const claimBatch = opts.claimBatch ?? WEBHOOK_CLAIM_BATCH;
+  const perEndpoint = opts.maxInFlightPerEndpoint ?? WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
+  const leaseMs = webhookLeaseMs(opts.config.WEBHOOK_TIMEOUT_MS);
+  const log = opts.logger.child({ component: 'webhook-dispatcher' });
+  const agents = createWebhookAgents();
+  const em = () => opts.orm.em.fork() as EntityManager;
+
+  let closed = false;
+  let claiming = false;
+  /** A claim is wanted: woken, or slots were freed since the last claim started. */
+  let wanted = false;
+  /** Waiters for the next claim to finish (wake()'s promise). */
+  let waiting: Array<() => void> = [];
+  let inFlight = 0;
+  const toRecord: WebhookAttemptToRecord[] = [];
+  let recording = false;
+  let idle: (() => void) | null = null;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const send = (wakeups: Wakeup[]) => {
+    if (wakeups.length) void enqueueAfterCommit(opts.queues, wakeups, log);
+  };
+
+  /** After close(): resolves it once nothing is being claimed, sent or recorded. */
+  function settled(): void {
+    if (closed && !claiming && inFlight === 0 && idle) idle();
+  }
+
+  function claim(): void {
+    if (closed || claiming || !wanted) return;
+    const room = Math.min(claimBatch, maxInFlight - inFlight);
+    if (room <= 0) return; // claimed again when a flush frees slots
+    wanted = false;
+    claiming = true;
+    const waiters = waiting;
+    waiting = [];
+    claimDueWebhookDeliveries({ em: em(), now: now(), limit: room, leaseMs, maxInFlight: perEndpoint }).then(
+      ({ claimed, wakeUps }) => {
+        claiming = false;
+        send(toDeliveryWakeups(wakeUps));
+        inFlight += claimed.length;
+        for (const delivery of claimed) void attempt(delivery);
+        // A full batch: more is probably due right now.
+        if (claimed.length === room) wanted = true;
+        for (const w of waiters) w();
+        claim();
+        settled();
+      },
+      (err: unknown) => {
+        claiming = false;
+        log.warn({ err }, 'webhook claim failed; trying again shortly');
+        for (const w of waiters) w();
+        wanted = true;
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(claim, RETRY_AFTER_ERROR_MS);
+        retryTimer.unref();
+        settled();
+      },
+    );
+  }
+
+  async function attempt(delivery: ClaimedWebhookDelivery): Promise<void> {
+    const body = JSON.stringify(delivery.payload);
+    const headers = createWebhookHeaders({ id: delivery.messageId, timestamp: now(), body, secrets: delivery.secrets });
+    const result = await sendWebhook({
+      url: delivery.url, headers: { ...headers }, body, timeoutMs: opts.config.WEBHOOK_TIMEOUT_MS, allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS, agents,
+    });
+    toRecord.push({ claim: delivery, result });
+    record();
+  }
+
+  function record(): void {
+    if (recording || !toRecord.length) return;
+    recording = true;
+    const batch = toRecord.splice(0, WEBHOOK_RECORD_BATCH);
+    recordWebhookAttempts({ em: em(), attempts: batch, now: now(), config: opts.config }).then(
+      (result) => {
+        recording = false;
+        inFlight -= batch.length;
+        send([...toDeliveryWakeups(result.wakeUps), ...result.wakeups]);
+        result.outcomes.forEach((o, i) => {
+          if (o.outcome === 'endpoint_disabled') log.warn({ endpointId: batch[i].claim.endpointId, reason: o.disabledReason }, 'webhook endpoint disabled');
+        });
+        wanted = true;
+        record();
+        claim();
+        settled();
+      },
+      (err: unknown) => {
+        // Keep the answers and try again: each lease outlives the attempt timeout by 30 s, so a
+        // short Postgres outage loses no log line; a longer one ends in the lease expiring and the
+        // attempt being logged as lost and resent.
+        recording = false;
+        const expired = batch.filter((a) => a.claim.attemptedAt.getTime() + leaseMs <= now().getTime());
+        const kept = batch.filter((a) => !expired.includes(a));
+        inFlight -= expired.length;
+        toRecord.unshift(...kept);
+        log.warn({ err, attempts: batch.length, givenUp: expired.length }, 'recording webhook attempts failed; trying again shortly');
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(() => { record(); claim(); }, RETRY_AFTER_ERROR_MS);
+        retryTimer.unref();
+        settled();
+      },
+    );
+  }
+
+  return {
+    wake() {
+      if (closed) return Promise.resolve();
+      wanted = true;
+      const done = new Promise<void>((resolve) => waiting.push(resolve));
+      claim();
+      return done;
+    },
+    async close() {
+      closed = true;
+      for (const w of waiting.splice(0)) w();
+      // A claim in flight adds its deliveries to inFlight when it returns; they are then sent and recorded.
+      if (inFlight > 0 || claiming) await new Promise<void>((resolve) => (idle = resolve));
+      clearTimeout(retryTimer);
+      agents.destroy();
+    },
+  };
+}
