@@ -3,9 +3,9 @@ import type { Config } from '#core/config.ts';
 import { enqueueAfterCommit, type Wakeup } from '#core/jobs/wakeup.ts';
 import type { Queues } from '#core/jobs/queues.ts';
 import type { Logger } from '#core/logger.ts';
-import { claimDueWebhookDeliveries } from '#core/webhooks/claim-webhook-deliveries.ts';
+import { claimDueWebhookDeliveriesInTransaction } from '#core/webhooks/claim-webhook-deliveries.ts';
 import { type ClaimedWebhookDelivery, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, webhookLeaseMs } from '#core/webhooks/claim-webhook-delivery.ts';
-import { recordWebhookAttempts, type WebhookAttemptToRecord } from '#core/webhooks/record-webhook-attempts.ts';
+import { recordWebhookAttemptsInTransaction, type WebhookAttemptToRecord } from '#core/webhooks/record-webhook-attempts.ts';
 import { toDeliveryWakeups } from '#core/webhooks/record-webhook-event.ts';
 import { createWebhookAgents, sendWebhook } from '#core/webhooks/send-webhook.ts';
 import { createWebhookHeaders } from '#core/webhooks/sign-webhook.ts';
@@ -14,7 +14,7 @@ import { createWebhookHeaders } from '#core/webhooks/sign-webhook.ts';
 export const WEBHOOK_DISPATCH_MAX_IN_FLIGHT = 256;
 /** Most deliveries claimed by one statement. */
 export const WEBHOOK_CLAIM_BATCH = 128;
-/** Most attempts recorded by one transaction. */
+/** Most attempts recorded by one transaction (with the next claim). */
 export const WEBHOOK_RECORD_BATCH = 256;
 /** After a failed claim or record (Postgres unreachable), try again after this long. */
 const RETRY_AFTER_ERROR_MS = 1000;
@@ -73,14 +73,15 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
   const em = () => opts.orm.em.fork() as EntityManager;
 
   let closed = false;
-  let claiming = false;
+  /** A transaction (record, claim or both) is running: one at a time per process. */
+  let busy = false;
   /** A claim is wanted: woken, or slots were freed since the last claim started. */
   let wanted = false;
   /** Waiters for the next claim to finish (wake()'s promise). */
   let waiting: Array<() => void> = [];
+  /** Claimed and not yet recorded (being sent, or waiting in `toRecord`). */
   let inFlight = 0;
   const toRecord: WebhookAttemptToRecord[] = [];
-  let recording = false;
   let idle: (() => void) | null = null;
   let retryTimer: NodeJS.Timeout | undefined;
 
@@ -90,36 +91,66 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
 
   /** After close(): resolves it once nothing is being claimed, sent or recorded. */
   function settled(): void {
-    if (closed && !claiming && inFlight === 0 && idle) idle();
+    if (closed && !busy && inFlight === 0 && idle) idle();
   }
 
-  function claim(): void {
-    if (closed || claiming || !wanted) return;
-    const room = Math.min(claimBatch, maxInFlight - inFlight);
-    if (room <= 0) return; // claimed again when a flush frees slots
-    wanted = false;
-    claiming = true;
-    const waiters = waiting;
-    waiting = [];
-    claimDueWebhookDeliveries({ em: em(), now: now(), limit: room, leaseMs, maxInFlight: perEndpoint }).then(
-      ({ claimed, wakeUps }) => {
-        claiming = false;
-        send(toDeliveryWakeups(wakeUps));
-        inFlight += claimed.length;
-        for (const delivery of claimed) void attempt(delivery);
-        // A full batch: more is probably due right now.
-        if (claimed.length === room) wanted = true;
+  /**
+   * One transaction: record the answers that arrived (which frees their slots), then claim as
+   * many due deliveries as there is room for. Doing both in one transaction saves round trips and
+   * keeps this process's own record from holding endpoint locks its claim would have to skip.
+   */
+  function cycle(): void {
+    if (busy) return;
+    const batch = toRecord.splice(0, WEBHOOK_RECORD_BATCH);
+    const room = closed ? 0 : Math.min(claimBatch, maxInFlight - (inFlight - batch.length));
+    const claiming = wanted && room > 0;
+    if (!batch.length && !claiming) return;
+    busy = true;
+    if (claiming) wanted = false;
+    const waiters = claiming ? waiting : [];
+    if (claiming) waiting = [];
+    const started = performance.now();
+    const at = now();
+    em().transactional(async (tem) => ({
+      recorded: batch.length ? await recordWebhookAttemptsInTransaction({ em: tem, attempts: batch, now: at, config: opts.config }) : null,
+      claim: claiming ? await claimDueWebhookDeliveriesInTransaction({ em: tem, now: at, limit: room, leaseMs, maxInFlight: perEndpoint }) : null,
+    })).then(
+      ({ recorded, claim }) => {
+        busy = false;
+        log.debug({ ms: Math.round(performance.now() - started), recorded: batch.length, claimed: claim?.claimed.length ?? null, room, inFlight }, 'webhook dispatch cycle');
+        inFlight -= batch.length;
+        if (recorded) {
+          send([...toDeliveryWakeups(recorded.wakeUps), ...recorded.wakeups]);
+          recorded.outcomes.forEach((o, i) => {
+            if (o.outcome === 'endpoint_disabled') log.warn({ endpointId: batch[i].claim.endpointId, reason: o.disabledReason }, 'webhook endpoint disabled');
+          });
+          // Slots were freed, here and in the endpoints' bounds: claim again (until a claim finds nothing).
+          wanted = true;
+        }
+        if (claim) {
+          send(toDeliveryWakeups(claim.wakeUps));
+          inFlight += claim.claimed.length;
+          for (const delivery of claim.claimed) void attempt(delivery);
+          // A full batch: more is probably due right now.
+          if (claim.claimed.length === room) wanted = true;
+        }
         for (const w of waiters) w();
-        claim();
+        cycle();
         settled();
       },
       (err: unknown) => {
-        claiming = false;
-        log.warn({ err }, 'webhook claim failed; trying again shortly');
+        // Keep the answers and try again: each lease outlives the attempt timeout by 30 s, so a
+        // short Postgres outage loses no log line; after a longer one the lease expires and the
+        // next claim logs the attempt as lost and sends it again.
+        busy = false;
+        const expired = batch.filter((a) => a.claim.attemptedAt.getTime() + leaseMs <= now().getTime());
+        inFlight -= expired.length;
+        toRecord.unshift(...batch.filter((a) => !expired.includes(a)));
+        if (claiming) wanted = true;
         for (const w of waiters) w();
-        wanted = true;
+        log.warn({ err, attempts: batch.length, givenUp: expired.length }, 'webhook dispatch failed (recording, claiming); trying again shortly');
         clearTimeout(retryTimer);
-        retryTimer = setTimeout(claim, RETRY_AFTER_ERROR_MS);
+        retryTimer = setTimeout(cycle, RETRY_AFTER_ERROR_MS);
         retryTimer.unref();
         settled();
       },
@@ -133,42 +164,7 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
       url: delivery.url, headers: { ...headers }, body, timeoutMs: opts.config.WEBHOOK_TIMEOUT_MS, allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS, agents,
     });
     toRecord.push({ claim: delivery, result });
-    record();
-  }
-
-  function record(): void {
-    if (recording || !toRecord.length) return;
-    recording = true;
-    const batch = toRecord.splice(0, WEBHOOK_RECORD_BATCH);
-    recordWebhookAttempts({ em: em(), attempts: batch, now: now(), config: opts.config }).then(
-      (result) => {
-        recording = false;
-        inFlight -= batch.length;
-        send([...toDeliveryWakeups(result.wakeUps), ...result.wakeups]);
-        result.outcomes.forEach((o, i) => {
-          if (o.outcome === 'endpoint_disabled') log.warn({ endpointId: batch[i].claim.endpointId, reason: o.disabledReason }, 'webhook endpoint disabled');
-        });
-        wanted = true;
-        record();
-        claim();
-        settled();
-      },
-      (err: unknown) => {
-        // Keep the answers and try again: each lease outlives the attempt timeout by 30 s, so a
-        // short Postgres outage loses no log line; a longer one ends in the lease expiring and the
-        // attempt being logged as lost and resent.
-        recording = false;
-        const expired = batch.filter((a) => a.claim.attemptedAt.getTime() + leaseMs <= now().getTime());
-        const kept = batch.filter((a) => !expired.includes(a));
-        inFlight -= expired.length;
-        toRecord.unshift(...kept);
-        log.warn({ err, attempts: batch.length, givenUp: expired.length }, 'recording webhook attempts failed; trying again shortly');
-        clearTimeout(retryTimer);
-        retryTimer = setTimeout(() => { record(); claim(); }, RETRY_AFTER_ERROR_MS);
-        retryTimer.unref();
-        settled();
-      },
-    );
+    cycle();
   }
 
   return {
@@ -176,14 +172,14 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
       if (closed) return Promise.resolve();
       wanted = true;
       const done = new Promise<void>((resolve) => waiting.push(resolve));
-      claim();
+      cycle();
       return done;
     },
     async close() {
       closed = true;
       for (const w of waiting.splice(0)) w();
       // A claim in flight adds its deliveries to inFlight when it returns; they are then sent and recorded.
-      if (inFlight > 0 || claiming) await new Promise<void>((resolve) => (idle = resolve));
+      if (inFlight > 0 || busy) await new Promise<void>((resolve) => (idle = resolve));
       clearTimeout(retryTimer);
       agents.destroy();
     },
