@@ -34,8 +34,10 @@
  * order means these transactions cannot deadlock one another. They are short: no HTTP inside.
  *
  * **Per-endpoint concurrency bound.** At most `maxInFlight` deliveries of one endpoint hold a
- * live lease at once. A claim over the bound is deferred by about a second (jittered) without
- * counting an attempt, so one slow receiver ties up at most that many workers.
+ * live lease at once. A claim of this one delivery over the bound is deferred by about a second
+ * (jittered) without counting an attempt, so one slow receiver ties up at most that many workers.
+ * The worker's batch claim (claim-webhook-deliveries.ts) takes only the free slots and leaves the
+ * rest due, to be claimed as answers come in.
  *
  * **Circuit breaker.** `consecutive_failures` counts failed attempts in a row across the
  * endpoint's deliveries; at `breakerThreshold` the breaker opens: `breaker_until` is set to a

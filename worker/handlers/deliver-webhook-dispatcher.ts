@@ -7,7 +7,7 @@ import { claimDueWebhookDeliveriesInTransaction } from '#core/webhooks/claim-web
 import { type ClaimedWebhookDelivery, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, webhookLeaseMs } from '#core/webhooks/claim-webhook-delivery.ts';
 import { recordWebhookAttemptsInTransaction, type WebhookAttemptToRecord } from '#core/webhooks/record-webhook-attempts.ts';
 import { toDeliveryWakeups } from '#core/webhooks/record-webhook-event.ts';
-import { createWebhookAgents, sendWebhook } from '#core/webhooks/send-webhook.ts';
+import { createWebhookAgents, type SendWebhookResult, sendWebhook } from '#core/webhooks/send-webhook.ts';
 import { createWebhookHeaders } from '#core/webhooks/sign-webhook.ts';
 
 /** Deliveries one worker process has in flight at most (claimed, not yet recorded), over all endpoints. */
@@ -54,10 +54,10 @@ export interface WebhookDispatcherOptions {
  * loses nothing — the leases expire, the sweeper wakes the rows and another worker resends them
  * (same `webhook-id`), logging the lost attempt.
  *
- * The loop: a wake-up starts a claim (one at a time); each claimed delivery is sent at once; each
- * answer joins the record buffer, flushed as soon as the previous flush is done (so a quiet
- * period records one attempt right away, a busy one records hundreds per transaction). After
- * every flush the dispatcher claims again — slots were freed, in this process and in the
+ * The loop runs one transaction at a time: record the answers that arrived since the last one
+ * (a quiet period records one attempt right away, a busy one hundreds per transaction), then claim
+ * as many due deliveries as there are free slots. Each claimed delivery is sent at once. After
+ * every record the dispatcher claims again — slots were freed, in this process and in the
  * per-endpoint bounds — until a claim finds nothing. Deliveries due later (retries) have their
  * own delayed wake-ups; those held by another worker's bound are claimed by that worker when it
  * records (or by this one on its next wake-up, or the sweeper's).
@@ -158,11 +158,17 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
   }
 
   async function attempt(delivery: ClaimedWebhookDelivery): Promise<void> {
-    const body = JSON.stringify(delivery.payload);
-    const headers = createWebhookHeaders({ id: delivery.messageId, timestamp: now(), body, secrets: delivery.secrets });
-    const result = await sendWebhook({
-      url: delivery.url, headers: { ...headers }, body, timeoutMs: opts.config.WEBHOOK_TIMEOUT_MS, allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS, agents,
-    });
+    let result: SendWebhookResult;
+    try {
+      const body = JSON.stringify(delivery.payload);
+      const headers = createWebhookHeaders({ id: delivery.messageId, timestamp: now(), body, secrets: delivery.secrets });
+      result = await sendWebhook({
+        url: delivery.url, headers: { ...headers }, body, timeoutMs: opts.config.WEBHOOK_TIMEOUT_MS, allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS, agents,
+      });
+    } catch (err) {
+      // sendWebhook never throws; signing could (a corrupt secret). Every claimed delivery is recorded, or its slot would leak.
+      result = { ok: false, statusCode: null, durationMs: 0, responseExcerpt: null, error: `not sent: ${(err as Error).message}`, retryAfterMs: null, gone: false, refused: false };
+    }
     toRecord.push({ claim: delivery, result });
     cycle();
   }
