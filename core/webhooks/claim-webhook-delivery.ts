@@ -61,12 +61,13 @@ import { selectSigningSecrets } from './sign-webhook.ts';
 import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
 
 /**
- * Deliveries of one endpoint that may be in flight at once, over all workers. 16 lets one
- * endpoint take ~1,000 deliveries/s at ~15 ms per round trip (claim, send, record) while holding
- * at most 16 keep-alive connections to the receiver; a slow endpoint holds 16 of a worker's 256
- * dispatch slots (WEBHOOK_DISPATCH_MAX_IN_FLIGHT), so it takes 16 slow endpoints to fill a worker.
+ * Deliveries of one endpoint that may be in flight at once, over all workers (was 4). A slot is
+ * held from the claim to the recorded answer: the send plus up to two dispatcher transactions,
+ * 30–200 ms on a busy machine, so 32 slots carry 150–1,000 deliveries/s to one endpoint over at
+ * most 32 keep-alive connections. A slow endpoint holds 32 of a worker's 512 dispatch slots
+ * (WEBHOOK_DISPATCH_MAX_IN_FLIGHT): it takes 16 slow endpoints at once to fill a worker.
  */
-export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 16;
+export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 32;
 /** Failed attempts in a row that open an endpoint's circuit breaker. */
 export const WEBHOOK_BREAKER_THRESHOLD = 3;
 /** A claim over the concurrency bound retries after about this long (plus up to 100 % jitter). */

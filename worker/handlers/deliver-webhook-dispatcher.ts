@@ -11,11 +11,11 @@ import { createWebhookAgents, type SendWebhookResult, sendWebhook } from '#core/
 import { createWebhookHeaders } from '#core/webhooks/sign-webhook.ts';
 
 /** Deliveries one worker process has in flight at most (claimed, not yet recorded), over all endpoints. */
-export const WEBHOOK_DISPATCH_MAX_IN_FLIGHT = 256;
+export const WEBHOOK_DISPATCH_MAX_IN_FLIGHT = 512;
 /** Most deliveries claimed by one statement. */
-export const WEBHOOK_CLAIM_BATCH = 128;
+export const WEBHOOK_CLAIM_BATCH = 256;
 /** Most attempts recorded by one transaction (with the next claim). */
-export const WEBHOOK_RECORD_BATCH = 256;
+export const WEBHOOK_RECORD_BATCH = 512;
 /** After a failed claim or record (Postgres unreachable), try again after this long. */
 const RETRY_AFTER_ERROR_MS = 1000;
 
