@@ -5,6 +5,7 @@ import type { JobKey, JobPayload } from '#core/jobs/jobs.ts';
 import type { Queues } from '#core/jobs/queues.ts';
 import type { Mailer } from '#core/email/mailer.ts';
 import type { Logger } from '#core/logger.ts';
+import type { WebhookDispatcher } from './handlers/deliver-webhook-dispatcher.ts';
 
 /** What every job handler receives. `em` is a fresh fork per job. */
 export interface HandlerContext {
@@ -18,6 +19,8 @@ export interface HandlerContext {
   now: () => Date;
   /** The process's mailer (SMTP_URL; the log when unset). */
   mailer: Mailer;
+  /** The process's webhook dispatcher (present when the runtime serves `webhooks.deliver`). */
+  webhookDispatcher?: WebhookDispatcher;
 }
 
 /** The handler of job `K`: receives the payload already parsed with the job's schema. */

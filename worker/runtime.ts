@@ -6,6 +6,7 @@ import { findJobKey, JOBS, type JobKey } from '#core/jobs/jobs.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '#core/jobs/queues.ts';
 import type { Logger } from '#core/logger.ts';
 import type { HandlerContext, HandlerTable, JobHandler } from './handler.ts';
+import { createWebhookDispatcher } from './handlers/deliver-webhook-dispatcher.ts';
 
 /** Scheduled jobs that run at least this often log their completion at debug. */
 const ROUTINE_JOB_MAX_INTERVAL_MS = 60_000;
@@ -39,6 +40,10 @@ export interface WorkerRuntime {
 export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const now = opts.now ?? (() => new Date());
   const mailer = opts.mailer ?? createMailer({ smtpUrl: opts.config.SMTP_URL, from: opts.config.MAIL_FROM, logger: opts.logger });
+  // Webhook wake-ups drive one dispatcher per process: batched claims and records, pooled connections.
+  const webhookDispatcher = opts.handlers.deliverWebhook
+    ? createWebhookDispatcher({ orm: opts.orm, config: opts.config, queues: opts.queues, logger: opts.logger, now })
+    : undefined;
   const workers: Worker[] = [];
   for (const [key, handler] of Object.entries(opts.handlers) as Array<[JobKey, JobHandler | undefined]>) {
     if (handler && handler.job !== key) throw new Error(`handler for ${handler.job} is filed under ${key}`);
@@ -55,7 +60,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         if (!key || !handler) throw new UnrecoverableError(`no handler for ${job.name}`);
         const parsed = JOBS[key].payload.safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
-        const ctx: HandlerContext = { em: opts.orm.em.fork() as EntityManager, orm: opts.orm, config: opts.config, queues: opts.queues, log, job, now, mailer };
+        const ctx: HandlerContext = { em: opts.orm.em.fork() as EntityManager, orm: opts.orm, config: opts.config, queues: opts.queues, log, job, now, mailer, webhookDispatcher };
         const started = performance.now();
         try {
           const result = await handler.run(ctx, parsed.data as never);
@@ -106,6 +111,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     async close() {
       clearInterval(scheduleCheck);
       await Promise.all(workers.map((w) => w.close()));
+      // After the workers: no wake-up arrives any more; the attempts in flight are sent and recorded.
+      await webhookDispatcher?.close();
       if (!opts.mailer) await mailer.close();
     },
   };

@@ -107,7 +107,7 @@ export async function startStack({ databaseUrl, redisUrl, logLevel }: { database
   // more, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof": profile the API under load.
   const apiArgs = [...API_NODE_FLAGS, ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const api = await startProcess('api', 'api/main.ts', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api listening', apiArgs);
-  const worker = await startProcess('worker', 'worker/main.ts', env, 'worker started').catch(async (err) => {
+  const worker = await startProcess('worker', 'worker/main.ts', env, 'worker started', (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)).catch(async (err) => {
     await stopProcess(api);
     await smtp.close();
     throw err;

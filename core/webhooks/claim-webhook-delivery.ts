@@ -34,8 +34,10 @@
  * order means these transactions cannot deadlock one another. They are short: no HTTP inside.
  *
  * **Per-endpoint concurrency bound.** At most `maxInFlight` deliveries of one endpoint hold a
- * live lease at once. A claim over the bound is deferred by about a second (jittered) without
- * counting an attempt, so one slow receiver ties up at most that many workers.
+ * live lease at once. A claim of this one delivery over the bound is deferred by about a second
+ * (jittered) without counting an attempt, so one slow receiver ties up at most that many workers.
+ * The worker's batch claim (claim-webhook-deliveries.ts) takes only the free slots and leaves the
+ * rest due, to be claimed as answers come in.
  *
  * **Circuit breaker.** `consecutive_failures` counts failed attempts in a row across the
  * endpoint's deliveries; at `breakerThreshold` the breaker opens: `breaker_until` is set to a
@@ -58,8 +60,14 @@ import { sql } from 'kysely';
 import { selectSigningSecrets } from './sign-webhook.ts';
 import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
 
-/** Deliveries of one endpoint that may be in flight at once. */
-export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 4;
+/**
+ * Deliveries of one endpoint that may be in flight at once, over all workers (was 4). A slot is
+ * held from the claim to the recorded answer: the send plus up to two dispatcher transactions,
+ * 30–200 ms on a busy machine, so 32 slots carry 150–1,000 deliveries/s to one endpoint over at
+ * most 32 keep-alive connections. A slow endpoint holds 32 of a worker's 512 dispatch slots
+ * (WEBHOOK_DISPATCH_MAX_IN_FLIGHT): it takes 16 slow endpoints at once to fill a worker.
+ */
+export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 32;
 /** Failed attempts in a row that open an endpoint's circuit breaker. */
 export const WEBHOOK_BREAKER_THRESHOLD = 3;
 /** A claim over the concurrency bound retries after about this long (plus up to 100 % jitter). */

@@ -1,12 +1,11 @@
 import { setTimeout } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
-import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
 import { claimWebhookDelivery, webhookLeaseMs } from './claim-webhook-delivery.ts';
 import { toDeliveryWakeups } from './record-webhook-event.ts';
 import { recordWebhookAttempt, type WebhookAttemptOutcome } from './record-webhook-attempt.ts';
+import { announceDisabledEndpoint } from './record-webhook-attempts.ts';
 import { type SendWebhookResult, sendWebhook } from './send-webhook.ts';
 import { createWebhookHeaders } from './sign-webhook.ts';
 
@@ -54,14 +53,7 @@ export async function deliverWebhook({ em, config, deliveryId, now }: { em: Enti
 
   const { recorded, extra } = await em.transactional(async (tem) => {
     const recorded = await recordWebhookAttempt({ em: tem, claim: delivery, result, now: now(), schedule: config.WEBHOOK_RETRY_SCHEDULE });
-    if (!recorded.disabledReason) return { recorded, extra: [] as Wakeup[] };
-    const endpoint = await sql<{ user_id: string; url: string; description: string | null; disabled_at: string | Date }>`
-      select user_id, url, description, disabled_at from webhook_endpoints where endpoint_id = ${delivery.endpointId}`.execute(tem.getKysely());
-    const e = endpoint.rows[0];
-    const extra = await recordOutboundEvent({
-      em: tem, userId: e.user_id, leadId: null, type: 'endpoint.disabled', now: now(), config,
-      data: { endpointId: delivery.endpointId, url: e.url, description: e.description, disabledReason: recorded.disabledReason, disabledAt: new Date(e.disabled_at).toISOString() },
-    });
+    const extra = recorded.disabledReason ? await announceDisabledEndpoint(tem, config, delivery.endpointId, recorded.disabledReason, now()) : [];
     return { recorded, extra };
   });
   return {

@@ -3,9 +3,17 @@ import type { OutboundEvent } from '../outbound/record-outbound-event.ts';
 import { WEBHOOK_EVENTS, type WebhookEventType } from './event-types.ts';
 import { recordWebhookMessage } from './record-webhook-message.ts';
 
-/** Turns the state machine's `{deliveryId, at}` wake-ups into `webhooks.deliver` jobs. */
+/**
+ * Turns the state machine's `{deliveryId, at}` wake-ups into `webhooks.deliver` jobs: one per due
+ * time. A job wakes the worker's dispatcher, which claims every due delivery it has room for, so
+ * deliveries due at the same moment (a message to several endpoints, a recover of thousands, a
+ * closing breaker's release) need one job, named after the first of them — an id no other group
+ * can have, so a wake-up is never swallowed by another group's job.
+ */
 export function toDeliveryWakeups(wakeUps: readonly { deliveryId: string; at: Date }[]): Wakeup[] {
-  return wakeUps.map(({ deliveryId, at }) => createWakeup('deliverWebhook', { deliveryId, dueAt: at.getTime() }, { runAt: at }));
+  const byTime = new Map<number, string>();
+  for (const { deliveryId, at } of wakeUps) if (!byTime.has(at.getTime())) byTime.set(at.getTime(), deliveryId);
+  return [...byTime].map(([dueAt, deliveryId]) => createWakeup('deliverWebhook', { deliveryId, dueAt }, { runAt: new Date(dueAt) }));
 }
 
 function isWebhookEventType(type: string): type is WebhookEventType {

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRetryAfter, sendWebhook, WEBHOOK_RESPONSE_EXCERPT_BYTES } from './send-webhook.ts';
+import { createWebhookAgents, parseRetryAfter, sendWebhook, WEBHOOK_RESPONSE_EXCERPT_BYTES } from './send-webhook.ts';
 
 interface Receiver {
   url: string;
@@ -180,6 +180,51 @@ describe('the SSRF guard on the wire (loopback receiver)', () => {
     expect(await sendWebhook({ url: r.url, headers: signed, body, allowedHosts: ['127.0.0.1'] })).toMatchObject({ ok: true, statusCode: 204 });
     expect(await sendWebhook({ url: `http://LOCALHOST:${r.port}/hooks`, headers: signed, body, allowedHosts: ['localhost'] })).toMatchObject({ ok: true, statusCode: 204 });
     expect(r.requests).toHaveLength(2);
+  });
+});
+
+describe('keep-alive connections (the worker\'s dispatcher)', () => {
+  it('reuses one connection for consecutive attempts to a receiver', async () => {
+    const agents = createWebhookAgents();
+    try {
+      const r = await startReceiver((_req, res) => res.writeHead(204).end());
+      for (let i = 0; i < 5; i++) expect(await sendWebhook({ url: r.url, headers: signed, body, allowedHosts: local, agents })).toMatchObject({ ok: true, statusCode: 204 });
+      expect(r.requests).toHaveLength(5);
+      expect(r.connections).toBe(1);
+    } finally {
+      agents.destroy();
+    }
+  });
+
+  it('still refuses a loopback name or address that is not allow-listed, even with a pooled connection to it open', async () => {
+    const agents = createWebhookAgents();
+    try {
+      const r = await startReceiver((_req, res) => res.writeHead(204).end());
+      // A connection to 127.0.0.1 sits in the pool (allowed for that host name)…
+      expect(await sendWebhook({ url: r.url, headers: signed, body, allowedHosts: ['127.0.0.1'], agents })).toMatchObject({ ok: true });
+      // …and is not reused for an attempt whose host the guard refuses.
+      expect(await sendWebhook({ url: r.url, headers: signed, body, allowedHosts: [], agents })).toMatchObject({ ok: false, refused: true, statusCode: null });
+      expect(await sendWebhook({ url: `http://localhost:${r.port}/hooks`, headers: signed, body, allowedHosts: ['127.0.0.1'], agents })).toMatchObject({ ok: false, refused: true });
+      expect(r.requests).toHaveLength(1);
+    } finally {
+      agents.destroy();
+    }
+  });
+
+  it('sends again on a fresh connection when the receiver closed the pooled one while it was idle', async () => {
+    const agents = createWebhookAgents();
+    try {
+      // Answers, then closes the connection without telling the client (no Connection: close).
+      const r = await startReceiver((req, res) => {
+        res.writeHead(204).end();
+        res.on('finish', () => setImmediate(() => req.socket.destroy()));
+      });
+      expect(await sendWebhook({ url: r.url, headers: signed, body, allowedHosts: local, agents })).toMatchObject({ ok: true });
+      expect(await sendWebhook({ url: r.url, headers: signed, body, allowedHosts: local, agents })).toMatchObject({ ok: true, statusCode: 204 });
+      expect(r.requests).toHaveLength(2);
+    } finally {
+      agents.destroy();
+    }
   });
 });
 

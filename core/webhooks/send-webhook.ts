@@ -22,6 +22,34 @@ export interface SendWebhookInput {
   now?: () => number;
   /** DNS resolution; default the system resolver (tests inject a table). */
   resolve?: ResolveAll;
+  /**
+   * Keep-alive agents to reuse connections (`createWebhookAgents`); default none: a fresh socket
+   * per attempt. Every socket such an agent opens was made through the guarded lookup.
+   */
+  agents?: WebhookAgents;
+}
+
+export interface WebhookAgents {
+  http: http.Agent;
+  https: https.Agent;
+  destroy(): void;
+}
+
+/** How long an idle keep-alive connection is kept: below the 5 s at which Node servers close theirs. */
+export const WEBHOOK_KEEP_ALIVE_MS = 4000;
+
+/**
+ * Keep-alive agents for one worker process: connections to a receiver's origin are reused across
+ * attempts (no TCP/TLS handshake per delivery). The SSRF guard still holds: a socket is only ever
+ * opened through the guarded `lookup` each request passes (IP literals are checked before every
+ * request), so the address a pooled socket is connected to was checked when it was opened; the
+ * pool is keyed by host and port, so a socket is only reused for the origin it was opened for.
+ * Concurrency is bounded by the claims (per endpoint in Postgres), not by the agent.
+ */
+export function createWebhookAgents(): WebhookAgents {
+  const options = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: Number.POSITIVE_INFINITY, maxFreeSockets: 256, timeout: WEBHOOK_KEEP_ALIVE_MS, scheduling: 'lifo' as const };
+  const agents = { http: new http.Agent(options), https: new https.Agent(options) };
+  return { ...agents, destroy: () => { agents.http.destroy(); agents.https.destroy(); } };
 }
 
 export interface SendWebhookResult {
@@ -72,10 +100,10 @@ function describeError(err: NodeJS.ErrnoException): string {
 
 /**
  * One HTTP attempt: POSTs the signed body and reports what happened. Never throws and never
- * follows redirects; the connection is made through the SSRF guard's lookup and a fresh socket
- * (`agent: false`), so no pooled socket that bypassed the guard can be reused.
+ * follows redirects; the connection is made through the SSRF guard's lookup — a fresh socket
+ * (`agent: false`), or one of `agents`' pooled sockets, each of which was opened through it.
  */
-export function sendWebhook({ url, headers, body, timeoutMs = WEBHOOK_TIMEOUT_MS, allowedHosts, now = Date.now, resolve }: SendWebhookInput): Promise<SendWebhookResult> {
+export function sendWebhook({ url, headers, body, timeoutMs = WEBHOOK_TIMEOUT_MS, allowedHosts, now = Date.now, resolve, agents }: SendWebhookInput): Promise<SendWebhookResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const failed = (error: string, refused = false): SendWebhookResult => ({
@@ -95,12 +123,14 @@ export function sendWebhook({ url, headers, body, timeoutMs = WEBHOOK_TIMEOUT_MS
   return new Promise((settle) => {
     let done = false;
     let request: http.ClientRequest | undefined;
-    const finish = (result: SendWebhookResult) => {
+    let retriedStaleSocket = false;
+    const finish = (result: SendWebhookResult, { complete = false } = {}) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      // Closing the socket is how the rest of a large or slow body is left unread.
-      request?.destroy();
+      // Closing the socket is how the rest of a large or slow body is left unread; a response read
+      // to its end leaves the socket to the keep-alive pool (if any).
+      if (!complete) request?.destroy();
       settle(result);
     };
     // Before the status line a timeout is the failure; after it, the answer stands with whatever excerpt arrived.
@@ -108,23 +138,40 @@ export function sendWebhook({ url, headers, body, timeoutMs = WEBHOOK_TIMEOUT_MS
     const timer = setTimeout(() => onTimeout(), timeoutMs);
 
     const client = target.protocol === 'https:' ? https : http;
-    request = client.request(target, {
-      method: 'POST',
-      agent: false,
-      lookup: createGuardedLookup({ allowedHosts, resolve }),
-      headers: {
-        'user-agent': WEBHOOK_USER_AGENT,
-        'content-type': 'application/json',
-        ...headers,
-        'content-length': String(Buffer.byteLength(body)),
-      },
-    });
-    request.on('error', (err: NodeJS.ErrnoException) => finish(failed(describeError(err), err instanceof WebhookAddressRefusedError)));
-    request.on('response', (response) => {
+    const agent = agents ? (target.protocol === 'https:' ? agents.https : agents.http) : false;
+    const lookup = createGuardedLookup({ allowedHosts, resolve });
+    const send = () => {
+      const req = client.request(target, {
+        method: 'POST',
+        agent,
+        lookup,
+        headers: {
+          'user-agent': WEBHOOK_USER_AGENT,
+          'content-type': 'application/json',
+          ...headers,
+          'content-length': String(Buffer.byteLength(body)),
+        },
+      });
+      request = req;
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A pooled connection the receiver closed while idle fails at once with ECONNRESET: that is
+        // the pool's race, not the receiver's answer — try once more on a fresh connection (Node's
+        // documented pattern for `reusedSocket`).
+        if (req.reusedSocket && err.code === 'ECONNRESET' && !retriedStaleSocket && !done) {
+          retriedStaleSocket = true;
+          send();
+          return;
+        }
+        finish(failed(describeError(err), err instanceof WebhookAddressRefusedError));
+      });
+      req.on('response', (response) => onResponse(response));
+      req.end(body);
+    };
+    const onResponse = (response: http.IncomingMessage) => {
       const statusCode = response.statusCode ?? 0;
       const chunks: Buffer[] = [];
       let size = 0;
-      const report = () => {
+      const report = (complete = false) => {
         const ok = statusCode >= 200 && statusCode < 300;
         let error: string | null = null;
         if (statusCode >= 300 && statusCode < 400) error = `redirect ${statusCode} to ${String(response.headers.location ?? '(no location)').slice(0, 300)} not followed`;
@@ -138,9 +185,9 @@ export function sendWebhook({ url, headers, body, timeoutMs = WEBHOOK_TIMEOUT_MS
           retryAfterMs: parseRetryAfter(response.headers['retry-after'], now()),
           gone: statusCode === 410,
           refused: false,
-        });
+        }, { complete });
       };
-      onTimeout = report;
+      onTimeout = () => report();
       response.on('data', (chunk: Buffer) => {
         const room = WEBHOOK_RESPONSE_EXCERPT_BYTES - size;
         if (room > 0) {
@@ -150,11 +197,11 @@ export function sendWebhook({ url, headers, body, timeoutMs = WEBHOOK_TIMEOUT_MS
         }
         if (size >= WEBHOOK_RESPONSE_EXCERPT_BYTES) report();
       });
-      response.on('end', report);
+      response.on('end', () => report(true));
       // The status line is the answer; a body cut short (we destroyed it, or the receiver did) still counts.
-      response.on('error', report);
-      response.on('aborted', report);
-    });
-    request.end(body);
+      response.on('error', () => report());
+      response.on('aborted', () => report());
+    };
+    send();
   });
 }

@@ -1,16 +1,14 @@
-import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
-import { deliverWebhook } from '#core/webhooks/deliver-webhook.ts';
 import { defineHandler } from '../handler.ts';
 
 /**
- * `webhooks.deliver`: one attempt of one delivery (core/webhooks/deliver-webhook.ts). Postgres
- * owns the outcome and the retry schedule; this job only wakes the delivery at its due time and,
- * afterwards, sends the wake-ups the attempt produced (its retry, deliveries released by a
- * closing breaker, the owner's alert when the endpoint was disabled).
+ * `webhooks.deliver`: a wake-up for the process's webhook dispatcher (deliver-webhook-dispatcher.ts),
+ * which claims every due delivery it has room for — the named one among them — in batches,
+ * sends them and records each attempt. Postgres owns the outcome and the retry schedule; the
+ * retries, deliveries released by a closing breaker and owner alerts are woken by the dispatcher.
+ * The job finishes when a claim that started after it has finished.
  */
-export const deliverWebhookHandler = defineHandler('deliverWebhook', async (ctx, { deliveryId }) => {
-  const result = await deliverWebhook({ em: ctx.em, config: ctx.config, deliveryId, now: ctx.now });
-  await enqueueAfterCommit(ctx.queues, result.wakeups, ctx.log);
-  if (result.outcome === 'endpoint_disabled') ctx.log.warn({ deliveryId }, 'webhook endpoint disabled');
-  return { outcome: result.outcome, statusCode: result.statusCode, durationMs: result.durationMs };
+export const deliverWebhookHandler = defineHandler('deliverWebhook', async (ctx) => {
+  if (!ctx.webhookDispatcher) throw new Error('webhooks.deliver needs the worker runtime\'s webhook dispatcher');
+  await ctx.webhookDispatcher.wake();
+  return { woken: true };
 });

@@ -31,10 +31,11 @@ export const HANDLERS = {
 } satisfies HandlerTable;
 
 /**
- * Jobs one worker process runs at once per queue (default 4). Webhook deliveries mostly wait on
- * receivers' HTTP answers, so that queue runs wider; the per-endpoint bound in Postgres keeps one
- * slow receiver from taking all of them. Rules rescores each keep RESCORE_CONCURRENCY batches in
- * flight (a connection each) and keep Postgres busy: two at once per process, the next waits.
+ * Jobs one worker process runs at once per queue (default 4). `webhooks.deliver` jobs are short
+ * wake-ups that wait for the process's webhook dispatcher to claim (deliver-webhook-dispatcher.ts
+ * bounds the sends itself: 512 per process, 32 per endpoint), so that queue runs wider. Rules
+ * rescores each keep RESCORE_CONCURRENCY batches in flight (a connection each) and keep Postgres
+ * busy: two at once per process, the next waits.
  */
 export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { webhooks: 16, rescore: 2 };
 
