@@ -21,7 +21,7 @@ export class Migration20261129133312 extends Migration {
   insert into lead_daily_counts (user_id, site_id, day, stage_id, contacted, n)
   select user_id, coalesce(site_id, '00000000-0000-0000-0000-000000000000'), (created_at at time zone 'UTC')::date, coalesce(stage_id, '00000000-0000-0000-0000-000000000000'), first_contacted_at is not null, count(*) from new_leads group by 1, 2, 3, 4, 5;   insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h)
   select x.user_id, coalesce(x.first_inquiry_site_id, '00000000-0000-0000-0000-000000000000'), (x.first_inquiry_at at time zone 'UTC')::date, count(*), count(x.first_contacted_at),
-    count(*) filter (where greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) <= 300), count(*) filter (where greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) <= 3600)
+    count(*) filter (where case when x.first_contacted_at is null then null else greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) end <= 300), count(*) filter (where case when x.first_contacted_at is null then null else greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) end <= 3600)
   from new_leads x where x.first_inquiry_at is not null group by 1, 2, 3;   return null; end \$\$;`);
     this.addSql(`create trigger lead_daily_counts_insert after insert on leads referencing new table as new_leads for each statement execute function lead_daily_counts_add();`);
     this.addSql(`alter table leads enable always trigger lead_daily_counts_insert;`);
@@ -29,7 +29,7 @@ export class Migration20261129133312 extends Migration {
   insert into lead_daily_counts (user_id, site_id, day, stage_id, contacted, n)
   select user_id, coalesce(site_id, '00000000-0000-0000-0000-000000000000'), (created_at at time zone 'UTC')::date, coalesce(stage_id, '00000000-0000-0000-0000-000000000000'), first_contacted_at is not null, -count(*) from old_leads group by 1, 2, 3, 4, 5;   insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h)
   select x.user_id, coalesce(x.first_inquiry_site_id, '00000000-0000-0000-0000-000000000000'), (x.first_inquiry_at at time zone 'UTC')::date, -count(*), -count(x.first_contacted_at),
-    -count(*) filter (where greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) <= 300), -count(*) filter (where greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) <= 3600)
+    -count(*) filter (where case when x.first_contacted_at is null then null else greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) end <= 300), -count(*) filter (where case when x.first_contacted_at is null then null else greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) end <= 3600)
   from old_leads x where x.first_inquiry_at is not null group by 1, 2, 3;   return null; end \$\$;`);
     this.addSql(`create trigger lead_daily_counts_delete after delete on leads referencing old table as old_leads for each statement execute function lead_daily_counts_remove();`);
     this.addSql(`alter table leads enable always trigger lead_daily_counts_delete;`);
@@ -42,9 +42,9 @@ export class Migration20261129133312 extends Migration {
      is distinct from (new.user_id, new.first_inquiry_site_id, new.first_inquiry_at, new.first_contacted_at) then
     if old.first_inquiry_at is not null then
       insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h)
-      values (old.user_id, coalesce(old.first_inquiry_site_id, '00000000-0000-0000-0000-000000000000'), (old.first_inquiry_at at time zone 'UTC')::date, -1, -(old.first_contacted_at is not null)::int, -(coalesce(greatest(0, extract(epoch from old.first_contacted_at - old.first_inquiry_at)) <= 300, false))::int, -(coalesce(greatest(0, extract(epoch from old.first_contacted_at - old.first_inquiry_at)) <= 3600, false))::int);     end if;     if new.first_inquiry_at is not null then
+      values (old.user_id, coalesce(old.first_inquiry_site_id, '00000000-0000-0000-0000-000000000000'), (old.first_inquiry_at at time zone 'UTC')::date, -1, -(old.first_contacted_at is not null)::int, -(coalesce(case when old.first_contacted_at is null then null else greatest(0, extract(epoch from old.first_contacted_at - old.first_inquiry_at)) end <= 300, false))::int, -(coalesce(case when old.first_contacted_at is null then null else greatest(0, extract(epoch from old.first_contacted_at - old.first_inquiry_at)) end <= 3600, false))::int);     end if;     if new.first_inquiry_at is not null then
       insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h)
-      values (new.user_id, coalesce(new.first_inquiry_site_id, '00000000-0000-0000-0000-000000000000'), (new.first_inquiry_at at time zone 'UTC')::date, 1, (new.first_contacted_at is not null)::int, (coalesce(greatest(0, extract(epoch from new.first_contacted_at - new.first_inquiry_at)) <= 300, false))::int, (coalesce(greatest(0, extract(epoch from new.first_contacted_at - new.first_inquiry_at)) <= 3600, false))::int);     end if;   end if;   return null; end \$\$;`);
+      values (new.user_id, coalesce(new.first_inquiry_site_id, '00000000-0000-0000-0000-000000000000'), (new.first_inquiry_at at time zone 'UTC')::date, 1, (new.first_contacted_at is not null)::int, (coalesce(case when new.first_contacted_at is null then null else greatest(0, extract(epoch from new.first_contacted_at - new.first_inquiry_at)) end <= 300, false))::int, (coalesce(case when new.first_contacted_at is null then null else greatest(0, extract(epoch from new.first_contacted_at - new.first_inquiry_at)) end <= 3600, false))::int);     end if;   end if;   return null; end \$\$;`);
     this.addSql(`create trigger lead_daily_counts_update after update of user_id, site_id, created_at, stage_id, first_contacted_at, first_inquiry_at, first_inquiry_site_id on leads for each row
   when (old.user_id is distinct from new.user_id or old.site_id is distinct from new.site_id or old.created_at is distinct from new.created_at
     or old.stage_id is distinct from new.stage_id or old.first_contacted_at is distinct from new.first_contacted_at
@@ -84,8 +84,8 @@ export class Migration20261129133312 extends Migration {
       from leads group by 1, 2, 3, 4, 5;`);
     this.addSql(`insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h, compacted)
       select x.user_id, coalesce(x.first_inquiry_site_id, '00000000-0000-0000-0000-000000000000'), (x.first_inquiry_at at time zone 'UTC')::date, count(*), count(x.first_contacted_at),
-        count(*) filter (where greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) <= 300),
-        count(*) filter (where greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) <= 3600), true
+        count(*) filter (where case when x.first_contacted_at is null then null else greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) end <= 300),
+        count(*) filter (where case when x.first_contacted_at is null then null else greatest(0, extract(epoch from x.first_contacted_at - x.first_inquiry_at)) end <= 3600), true
       from leads x where x.first_inquiry_at is not null group by 1, 2, 3;`);
     this.addSql(`insert into inquiry_daily_counts (site_id, day, source, n, compacted)
       select site_id, (created_at at time zone 'UTC')::date, source, count(*), true from inquiries where site_id is not null group by 1, 2, 3;`);

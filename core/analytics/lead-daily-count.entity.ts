@@ -92,8 +92,9 @@ export type InquiryDailyCount = InferEntity<typeof InquiryDailyCountSchema>;
 
 const day = (col: string) => `(${col} at time zone 'UTC')::date`;
 const orNone = (col: string) => `coalesce(${col}, '${NO_SITE_ID}')`;
-/** Seconds from the first inquiry to the first contact (0 when the contact came first); null when not contacted. */
-export const speedSeconds = (row: string) => `greatest(0, extract(epoch from ${row}.first_contacted_at - ${row}.first_inquiry_at))`;
+/** Seconds from the first inquiry to the first contact (0 when the contact came first); null when not contacted (greatest() would turn a null into 0). */
+export const speedSeconds = (row: string) =>
+  `case when ${row}.first_contacted_at is null then null else greatest(0, extract(epoch from ${row}.first_contacted_at - ${row}.first_inquiry_at)) end`;
 /** A lead's speed-to-lead vector (leads, contacted, within 5 min, within 1 h), times `sign`. */
 const speedVector = (row: string, sign: string) =>
   `${sign}1, ${sign}(${row}.first_contacted_at is not null)::int, ${sign}(coalesce(${speedSeconds(row)} <= 300, false))::int, ${sign}(coalesce(${speedSeconds(row)} <= 3600, false))::int`;
