@@ -75,8 +75,32 @@ export class Migration20261129133312 extends Migration {
     this.addSql(`create trigger inquiry_daily_counts_update after update on inquiries referencing old table as old_inquiries new table as new_inquiries for each statement execute function inquiry_daily_counts_move();`);
     this.addSql(`alter table inquiries enable always trigger inquiry_daily_counts_update;`);
 
-    // The leads and inquiries already there, one compacted row per key. create trigger holds a lock
-    // on leads and inquiries that blocks their writers until this migration commits: none is
+    this.addSql(`create table "visitor_daily_counts" ("count_id" bigserial primary key, "site_id" uuid not null, "day" date not null, "visitors" bigint not null, "leads" bigint not null, "compacted" boolean not null default false);`);
+    this.addSql(`create index "visitor_daily_counts_site_day_index" on "visitor_daily_counts" ("site_id", "day") include ("visitors", "leads");`);
+    this.addSql(`create index "visitor_daily_counts_pending_index" on "visitor_daily_counts" ("site_id") where not "compacted";`);
+
+    this.addSql(`create function visitor_daily_counts_add() returns trigger language plpgsql as \$\$ begin
+  insert into visitor_daily_counts (site_id, day, visitors, leads)
+  select site_id, (first_seen_at at time zone 'UTC')::date, count(*), count(lead_id) from new_visitors group by 1, 2;   return null; end \$\$;`);
+    this.addSql(`create trigger visitor_daily_counts_insert after insert on visitors referencing new table as new_visitors for each statement execute function visitor_daily_counts_add();`);
+    this.addSql(`alter table visitors enable always trigger visitor_daily_counts_insert;`);
+    this.addSql(`create function visitor_daily_counts_remove() returns trigger language plpgsql as \$\$ begin
+  insert into visitor_daily_counts (site_id, day, visitors, leads)
+  select site_id, (first_seen_at at time zone 'UTC')::date, -count(*), -count(lead_id) from old_visitors group by 1, 2;   return null; end \$\$;`);
+    this.addSql(`create trigger visitor_daily_counts_delete after delete on visitors referencing old table as old_visitors for each statement execute function visitor_daily_counts_remove();`);
+    this.addSql(`alter table visitors enable always trigger visitor_daily_counts_delete;`);
+    this.addSql(`create function visitor_daily_counts_move() returns trigger language plpgsql as \$\$ begin
+  insert into visitor_daily_counts (site_id, day, visitors, leads) values
+    (old.site_id, (old.first_seen_at at time zone 'UTC')::date, -1, -(old.lead_id is not null)::int),
+    (new.site_id, (new.first_seen_at at time zone 'UTC')::date, 1, (new.lead_id is not null)::int);   return null; end \$\$;`);
+    this.addSql(`create trigger visitor_daily_counts_update after update of site_id, first_seen_at, lead_id on visitors for each row
+  when (old.site_id is distinct from new.site_id or (old.first_seen_at at time zone 'UTC')::date is distinct from (new.first_seen_at at time zone 'UTC')::date
+    or (old.lead_id is null) is distinct from (new.lead_id is null))
+  execute function visitor_daily_counts_move();`);
+    this.addSql(`alter table visitors enable always trigger visitor_daily_counts_update;`);
+
+    // The leads, inquiries and visitors already there, one compacted row per key. create trigger holds a lock
+    // on leads, inquiries and visitors that blocks their writers until this migration commits: none is
     // counted twice or missed.
     this.addSql(`insert into lead_daily_counts (user_id, site_id, day, stage_id, contacted, n, compacted)
       select user_id, coalesce(site_id, '00000000-0000-0000-0000-000000000000'), (created_at at time zone 'UTC')::date,
@@ -89,9 +113,16 @@ export class Migration20261129133312 extends Migration {
       from leads x where x.first_inquiry_at is not null group by 1, 2, 3;`);
     this.addSql(`insert into inquiry_daily_counts (site_id, day, source, n, compacted)
       select site_id, (created_at at time zone 'UTC')::date, source, count(*), true from inquiries where site_id is not null group by 1, 2, 3;`);
+    this.addSql(`insert into visitor_daily_counts (site_id, day, visitors, leads, compacted)
+      select site_id, (first_seen_at at time zone 'UTC')::date, count(*), count(lead_id), true from visitors group by 1, 2;`);
   }
 
   override down(): void | Promise<void> {
+    this.addSql(`drop trigger "visitor_daily_counts_insert" on "visitors";`);
+    this.addSql(`drop trigger "visitor_daily_counts_delete" on "visitors";`);
+    this.addSql(`drop trigger "visitor_daily_counts_update" on "visitors";`);
+    this.addSql(`drop function visitor_daily_counts_add(), visitor_daily_counts_remove(), visitor_daily_counts_move();`);
+    this.addSql(`drop table if exists "visitor_daily_counts" cascade;`);
     this.addSql(`drop trigger "inquiry_daily_counts_insert" on "inquiries";`);
     this.addSql(`drop trigger "inquiry_daily_counts_delete" on "inquiries";`);
     this.addSql(`drop trigger "inquiry_daily_counts_update" on "inquiries";`);

@@ -38,7 +38,8 @@ function toSpeed(r: SpeedRow | undefined): SpeedToLead {
  *
  * ONE statement (one round trip, one snapshot, no BEGIN/COMMIT), reading the daily rollups that
  * triggers keep in the statements writing leads and inquiries (lead-daily-count.entity.ts): a
- * range's counts cost a few rows per day, not a row per lead. Only what cannot be summed is read
+ * range's counts cost a few rows per day, not a row per lead (visitors too: visitor_daily_counts,
+ * kept by triggers on visitors). Only what cannot be summed is read
  * from the leads: the median response times (the contacted first inquiries of the range, index-only
  * through leads_user_first_inquiry_index), and the leads with a logged meeting or showing whose
  * stage does not already count them as an appointment (the realtor's few such activities).
@@ -127,7 +128,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
       (select json_agg(json_build_object('day', ${dayText('iq.day')}, 'site_id', site_id, 'source', source, 'n', n)) from iq) as inquiries,
       (select json_agg(json_build_object('site_id', ps.site_id, 'name', s.name, 'leads', ps.leads, 'inquiries', ps.inquiries)
         order by ps.inquiries desc, ps.leads desc, s.name nulls last) from ps left join sites s on s.site_id = ps.site_id) as per_site,
-      (select count(*) from visitors v where v.site_id = any((select ids from ids)::uuid[]) and v.first_seen_at >= ${start} and v.first_seen_at < ${end}) as visitors`.execute(db(em));
+      (select coalesce(sum(c.visitors), 0) from visitor_daily_counts c where c.site_id = any((select ids from ids)::uuid[]) and ${days})::text as visitors`.execute(db(em));
   const r = rows[0];
   if (!r.ok) throw notFound('Site');
 

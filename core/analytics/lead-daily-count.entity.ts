@@ -90,6 +90,30 @@ export const InquiryDailyCountSchema = defineEntity({
 });
 export type InquiryDailyCount = InferEntity<typeof InquiryDailyCountSchema>;
 
+/**
+ * `visitor_daily_counts`: visitors per site and UTC day of `first_seen_at`, and how many of them
+ * are linked to a lead — the conversion of the summary and the top of the lead funnel. Kept by
+ * triggers on `visitors` (ingest's upsert appends one grouped row per site and day for the
+ * visitors it creates; its updates fire the row trigger only when a visitor's first day moves).
+ */
+export const VisitorDailyCountSchema = defineEntity({
+  name: 'VisitorDailyCount',
+  tableName: 'visitor_daily_counts',
+  properties: {
+    countId: p.bigint('number').primary().autoincrement(),
+    siteId: p.uuid(),
+    day: p.date(),
+    visitors: p.bigint('number'),
+    leads: p.bigint('number'),
+    compacted: p.boolean().default(false),
+  },
+  indexes: [
+    { name: 'visitor_daily_counts_site_day_index', expression: 'create index "visitor_daily_counts_site_day_index" on "visitor_daily_counts" ("site_id", "day") include ("visitors", "leads")' },
+    { name: 'visitor_daily_counts_pending_index', expression: 'create index "visitor_daily_counts_pending_index" on "visitor_daily_counts" ("site_id") where not "compacted"' },
+  ],
+});
+export type VisitorDailyCount = InferEntity<typeof VisitorDailyCountSchema>;
+
 const day = (col: string) => `(${col} at time zone 'UTC')::date`;
 const orNone = (col: string) => `coalesce(${col}, '${NO_SITE_ID}')`;
 /** Seconds from the first inquiry to the first contact (0 when the contact came first); null when not contacted (greatest() would turn a null into 0). */
@@ -196,5 +220,46 @@ alter table inquiries enable always trigger inquiry_daily_counts_delete;`,
   return null; end $$;
 create trigger inquiry_daily_counts_update after update on inquiries referencing old table as old_inquiries new table as new_inquiries for each statement execute function inquiry_daily_counts_move();
 alter table inquiries enable always trigger inquiry_daily_counts_update;`,
+  },
+];
+
+const visitorRows = (table: string, sign: '' | '-') => `
+  insert into visitor_daily_counts (site_id, day, visitors, leads)
+  select site_id, ${day('first_seen_at')}, ${sign}count(*), ${sign}count(lead_id) from ${table} group by 1, 2;`;
+
+/**
+ * The triggers on `visitors` (declared on VisitorSchema; same migration). Inserts and deletes:
+ * per statement over the transition table (ingest's `insert … on conflict do update` lists only
+ * the visitors it created). Updates: per row, only when the site, the UTC day first seen or
+ * whether a lead is linked changes — ingest's upserts move first_seen_at earlier only for an
+ * event older than the visitor's first, so they almost never fire it.
+ */
+export const VISITOR_DAILY_COUNT_TRIGGERS: TriggerDef[] = [
+  {
+    name: 'visitor_daily_counts_insert', timing: 'after', events: ['insert'], forEach: 'statement',
+    expression: `create function visitor_daily_counts_add() returns trigger language plpgsql as $$ begin${visitorRows('new_visitors', '')}
+  return null; end $$;
+create trigger visitor_daily_counts_insert after insert on visitors referencing new table as new_visitors for each statement execute function visitor_daily_counts_add();
+alter table visitors enable always trigger visitor_daily_counts_insert;`,
+  },
+  {
+    name: 'visitor_daily_counts_delete', timing: 'after', events: ['delete'], forEach: 'statement',
+    expression: `create function visitor_daily_counts_remove() returns trigger language plpgsql as $$ begin${visitorRows('old_visitors', '-')}
+  return null; end $$;
+create trigger visitor_daily_counts_delete after delete on visitors referencing old table as old_visitors for each statement execute function visitor_daily_counts_remove();
+alter table visitors enable always trigger visitor_daily_counts_delete;`,
+  },
+  {
+    name: 'visitor_daily_counts_update', timing: 'after', events: ['update'], forEach: 'row',
+    expression: `create function visitor_daily_counts_move() returns trigger language plpgsql as $$ begin
+  insert into visitor_daily_counts (site_id, day, visitors, leads) values
+    (old.site_id, ${day('old.first_seen_at')}, -1, -(old.lead_id is not null)::int),
+    (new.site_id, ${day('new.first_seen_at')}, 1, (new.lead_id is not null)::int);
+  return null; end $$;
+create trigger visitor_daily_counts_update after update of site_id, first_seen_at, lead_id on visitors for each row
+  when (old.site_id is distinct from new.site_id or ${day('old.first_seen_at')} is distinct from ${day('new.first_seen_at')}
+    or (old.lead_id is null) is distinct from (new.lead_id is null))
+  execute function visitor_daily_counts_move();
+alter table visitors enable always trigger visitor_daily_counts_update;`,
   },
 ];

@@ -11,11 +11,12 @@ const DELTA_TABLES = [
   { table: 'lead_daily_counts', keys: ['user_id', 'site_id', 'day', 'stage_id', 'contacted'], values: ['n'] },
   { table: 'speed_daily_counts', keys: ['user_id', 'site_id', 'day'], values: ['leads', 'contacted', 'within_5m', 'within_1h'] },
   { table: 'inquiry_daily_counts', keys: ['site_id', 'day', 'source'], values: ['n'] },
+  { table: 'visitor_daily_counts', keys: ['site_id', 'day'], values: ['visitors', 'leads'] },
 ] as const;
 
 /**
  * Folds the delta rows of every key that has uncompacted rows into one compacted row per key, in
- * lead_daily_counts, speed_daily_counts and inquiry_daily_counts (none when every value sums to 0:
+ * lead_daily_counts, speed_daily_counts, inquiry_daily_counts and visitor_daily_counts (none when every value sums to 0:
  * the leads or inquiries of that key all gone). A key's sums never change: the delete and the
  * insert commit together, and rows appended meanwhile are not in the delete's snapshot, so they
  * stay. One compaction at a time per table (transaction advisory lock). Returns the delta rows folded.

@@ -16,7 +16,7 @@ import { LeadActivitySchema } from '../activities/lead-activity.entity.ts';
 import { ListingSchema } from '../listings/listing.entity.ts';
 import { AnalyticsDailySchema, AnalyticsDailyTotalSchema, AnalyticsRollupStateSchema } from '../analytics/analytics-daily.entity.ts';
 import { LeadBandCountSchema } from '../analytics/lead-band-count.entity.ts';
-import { InquiryDailyCountSchema, LeadDailyCountSchema, SpeedDailyCountSchema } from '../analytics/lead-daily-count.entity.ts';
+import { InquiryDailyCountSchema, LeadDailyCountSchema, SpeedDailyCountSchema, VisitorDailyCountSchema } from '../analytics/lead-daily-count.entity.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { FilteredInquirySchema } from '../inquiries/filtered-inquiry.entity.ts';
 import { LeadReportedContactSchema } from '../leads/reported-contact.entity.ts';
@@ -62,4 +62,5 @@ export const ENTITIES = [
   LeadDailyCountSchema,
   SpeedDailyCountSchema,
   InquiryDailyCountSchema,
+  VisitorDailyCountSchema,
 ];

@@ -30,6 +30,7 @@ const COLUMNS: Columns = {
   lead_daily_counts: { count_id: true, user_id: true, site_id: true, day: true, stage_id: true, contacted: true, n: true, compacted: true },
   speed_daily_counts: { count_id: true, user_id: true, site_id: true, day: true, leads: true, contacted: true, within_5m: true, within_1h: true, compacted: true },
   inquiry_daily_counts: { count_id: true, site_id: true, day: true, source: true, n: true, compacted: true },
+  visitor_daily_counts: { count_id: true, site_id: true, day: true, visitors: true, leads: true, compacted: true },
   analytics_rollup_state: { name: true, watermark: true, updated_at: true },
   inquiries: { inquiry_id: true, lead_id: true, message: true, created_at: true, site_id: true, source: true, listing_ref: true, page_url: true, client_event_id: true,
     unverified: true, consent_text: true, consent_version: true, consent_at: true },
