@@ -85,7 +85,7 @@ async function load(ctx: ScenarioContext, sites: string[], size: { leads: number
     ctx.log(`dashboard: ${indexes.length} indexes of lead_analytics rebuilt (${Math.round(performance.now() - t0)} ms)`);
     await client.query('set session_replication_role = origin');
     // As on a database that had these events before the rollup migration: the job backfills from the epoch.
-    await client.query(`truncate analytics_daily, listings`);
+    await client.query(`truncate analytics_daily, analytics_daily_totals, analytics_listing_weeks, listings`);
     await client.query(`update analytics_rollup_state set watermark = 'epoch' where name = 'events'`);
     // What autovacuum does on a live database: statistics, and visibility maps for index-only scans.
     await client.query('vacuum analyze leads, inquiries, visitors, lead_analytics');

@@ -25,6 +25,19 @@ export function resolveRange(query: Pick<AnalyticsQuery, 'from' | 'to'>, now: Da
 }
 
 /**
+ * The whole ISO weeks (Monday to Sunday) inside a range of days: the first and last Monday, and the
+ * Sunday ending the last. None: `first` is the day after `to` and `end` is `to` (all days are edges).
+ */
+export function wholeWeeks(range: { from: string; to: string }): { first: string; last: string; end: string } {
+  const from = Date.parse(`${range.from}T00:00:00Z`);
+  const to = Date.parse(`${range.to}T00:00:00Z`);
+  const first = from + ((8 - new Date(from).getUTCDay()) % 7) * DAY_MS; // Monday on or after from
+  const end = to - (new Date(to).getUTCDay() % 7) * DAY_MS; // Sunday on or before to
+  if (end < first) return { first: dayString(to + DAY_MS), last: dayString(to), end: dayString(to) };
+  return { first: dayString(first), last: dayString(end - 6 * DAY_MS), end: dayString(end) };
+}
+
+/**
  * `GET /v1/analytics/summary`: one user's (or one of their sites') activity over a range of UTC
  * days, in ONE statement — one round trip and one snapshot, no BEGIN/COMMIT: a rollup committing
  * meanwhile cannot count a range twice, because the watermark and the rows are read together.
@@ -32,7 +45,8 @@ export function resolveRange(query: Pick<AnalyticsQuery, 'from' | 'to'>, now: Da
  * - Event counts: the daily rollups (`analytics_daily_totals` per type, `analytics_daily` per
  *   listing; written by the `analytics.rollup` job) plus the events received after the rollup's
  *   watermark, counted raw through lead_analytics_received_index — exact and current.
- * - Top listings: page views per listing from analytics_daily (index-only); inquiries only for the
+ * - Top listings: page views per listing from analytics_listing_weeks for the range's whole weeks
+ *   and analytics_daily for the days around them (index-only); inquiries only for the
  *   listings that can still make the top (views ≥ the 10th's), probed per listing through
  *   inquiries_site_listing_created_index — all of the range's inquiries only when fewer than 10
  *   listings were viewed.
@@ -44,6 +58,7 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
   const { start, end } = range;
   const site = query.site ?? null;
   const ids = sql`(select ids from ids)::uuid[]`;
+  const weeks = wholeWeeks(range);
   // The raw tail: events at or past the watermark read in this statement's snapshot (`wm`), so the
   // rollup rows and the tail never overlap. `lower` (the watermark read just before, never later
   // than the snapshot's unless the watermark was reset) is the same bound as a literal: it lets
@@ -83,9 +98,16 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
       ) x group by 1, 2
     ), views as (
       select v.listing_ref, sum(v.n) as views from (
-        -- One event type's rows of the range: index-only through analytics_daily_site_type_day_index.
-        select d.listing_ref, d.events as n from analytics_daily d where d.site_id = any(${ids}) and d.event_type = 'page_view'
-          and d.day >= ${range.from}::date and d.day <= ${range.to}::date and d.listing_ref <> ''
+        -- The range's whole ISO weeks from analytics_listing_weeks, the days before and after them
+        -- from analytics_daily (one event type's rows: index-only through analytics_daily_site_type_day_index).
+        select w.listing_ref, w.views as n from analytics_listing_weeks w
+        where w.site_id = any(${ids}) and w.week >= ${weeks.first}::date and w.week <= ${weeks.last}::date
+        union all
+        select d.listing_ref, d.events from analytics_daily d where d.site_id = any(${ids}) and d.event_type = 'page_view'
+          and d.day >= ${range.from}::date and d.day < ${weeks.first}::date and d.listing_ref <> ''
+        union all
+        select d.listing_ref, d.events from analytics_daily d where d.site_id = any(${ids}) and d.event_type = 'page_view'
+          and d.day > ${weeks.end}::date and d.day <= ${range.to}::date and d.listing_ref <> ''
         union all
         select a.listing_ref, 1 ${tail(lower)} and a.event_type = 'page_view' and a.listing_ref is not null
       ) v group by v.listing_ref

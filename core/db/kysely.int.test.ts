@@ -26,6 +26,7 @@ const COLUMNS: Columns = {
   },
   analytics_daily: { site_id: true, day: true, event_type: true, listing_ref: true, user_id: true, events: true },
   analytics_daily_totals: { site_id: true, day: true, event_type: true, user_id: true, events: true },
+  analytics_listing_weeks: { site_id: true, week: true, listing_ref: true, user_id: true, views: true },
   lead_band_counts: { count_id: true, user_id: true, site_id: true, score_band: true, n: true, compacted: true },
   lead_daily_counts: { count_id: true, user_id: true, site_id: true, day: true, stage_id: true, contacted: true, n: true, compacted: true },
   speed_daily_counts: { count_id: true, user_id: true, site_id: true, day: true, leads: true, contacted: true, within_5m: true, within_1h: true, compacted: true },
