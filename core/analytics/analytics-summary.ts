@@ -63,7 +63,8 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
   // rollup rows and the tail never overlap. `lower` (the watermark read just before, never later
   // than the snapshot's unless the watermark was reset) is the same bound as a literal: it lets
   // the planner see how few rows lie past it and read them through the received_at index.
-  const tail = (lower: string) => sql`from lead_analytics a where a.site_id = any(${ids})
+  // Read once (materialized), used by the events and the views: the partitions are planned once.
+  const tail = (lower: string) => sql`select a.event_date, a.event_type, a.listing_ref from lead_analytics a where a.site_id = any(${ids})
     and a.received_at >= ${lower}::timestamptz and a.received_at >= (select watermark from wm)
     and a.event_date >= ${start} and a.event_date < ${end}`;
   const inRange = sql`i.created_at >= ${start} and i.created_at < ${end}`;
@@ -89,12 +90,14 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
     ), wm as (
       -- No state row (never expected after the migration): everything is raw.
       select coalesce((select watermark from analytics_rollup_state where name = ${EVENTS_ROLLUP}), '-infinity') as watermark
+    ), tail as materialized (
+      ${tail(lower)}
     ), events as (
       select x.day, x.type, sum(x.n) as count from (
         select t.day, t.event_type as type, t.events as n from analytics_daily_totals t
         where t.site_id = any(${ids}) and t.day >= ${range.from}::date and t.day <= ${range.to}::date
         union all
-        select (a.event_date at time zone 'UTC')::date, a.event_type, 1 ${tail(lower)}
+        select (a.event_date at time zone 'UTC')::date, a.event_type, 1 from tail a
       ) x group by 1, 2
     ), views as (
       select v.listing_ref, sum(v.n) as views from (
@@ -109,7 +112,7 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
         select d.listing_ref, d.events from analytics_daily d where d.site_id = any(${ids}) and d.event_type = 'page_view'
           and d.day > ${weeks.end}::date and d.day <= ${range.to}::date and d.listing_ref <> ''
         union all
-        select a.listing_ref, 1 ${tail(lower)} and a.event_type = 'page_view' and a.listing_ref is not null
+        select a.listing_ref, 1 from tail a where a.event_type = 'page_view' and a.listing_ref is not null
       ) v group by v.listing_ref
     ), cut as (
       -- The 10th most viewed listing's views (0 when fewer are viewed). When above 0, a listing
