@@ -1,10 +1,13 @@
-import { type EntityManager, IsolationLevel } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
+import { notFound } from '../errors.ts';
 import type { AnalyticsQuery, LeadAnalytics, SpeedToLead } from './analytics-schemas.ts';
-import { resolveRange, resolveSiteIds, scopedInquiries } from './analytics-summary.ts';
+import { resolveRange } from './analytics-summary.ts';
+import { NO_SITE_ID } from './lead-band-count.entity.ts';
+import { NO_STAGE_ID } from './lead-daily-count.entity.ts';
 
 /** Speed-to-lead thresholds: answered within 5 minutes, within 1 hour. */
 export const FAST_ANSWER_SECONDS = 5 * 60;
@@ -14,11 +17,11 @@ export const APPOINTMENT_STAGE_KEY = 'appointment_set';
 /** Logged activities that count as an appointment whatever the stage. */
 export const APPOINTMENT_ACTIVITY_TYPES = ['meeting', 'showing'] as const;
 
-type SpeedRow = { leads: string; contacted: string; median: string | number | null; within5m: string; within1h: string };
+type SpeedRow = { leads: string | number; contacted: string | number; median: string | number | null; within5m: string | number; within1h: string | number };
 
 function toSpeed(r: SpeedRow | undefined): SpeedToLead {
   const leads = pgCount(r?.leads);
-  const share = (n: string | undefined) => (leads ? Math.round((pgCount(n) / leads) * 10_000) / 10_000 : null);
+  const share = (n: string | number | undefined) => (leads ? Math.round((pgCount(n) / leads) * 10_000) / 10_000 : null);
   return {
     leads,
     contacted: pgCount(r?.contacted),
@@ -31,117 +34,139 @@ function toSpeed(r: SpeedRow | undefined): SpeedToLead {
 /**
  * `GET /v1/analytics/leads`: leads and inquiries per day, per site and per source; speed-to-lead
  * (first inquiry → first logged contact, `leads.first_contacted_at`) per day of the first inquiry
- * and over the range; and the funnel of the leads created in the range. Small reads: inquiries
- * through inquiries_site_created_index, leads through leads_user_created_funnel_index (index-only), first inquiries
- * through leads_user_first_inquiry_index, the realtor's meetings and showings once.
+ * and over the range; and the funnel of the leads created in the range.
+ *
+ * ONE statement (one round trip, one snapshot, no BEGIN/COMMIT), reading the daily rollups that
+ * triggers keep in the statements writing leads and inquiries (lead-daily-count.entity.ts): a
+ * range's counts cost a few rows per day, not a row per lead (visitors too: visitor_daily_counts,
+ * kept by triggers on visitors). Only what cannot be summed is read
+ * from the leads: the median response times (the contacted first inquiries of the range, index-only
+ * through leads_user_first_inquiry_index), and the leads with a logged meeting or showing whose
+ * stage does not already count them as an appointment (the realtor's few such activities).
  *
  * Speed-to-lead counts a lead on the day of its first inquiry ever (one in the range whose lead
  * had none before); a contact logged before that inquiry counts as answered at once (0 s).
  */
 export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: AnalyticsQuery; now: Date }): Promise<LeadAnalytics> {
   const range = resolveRange(query, now);
-  const siteIds = await resolveSiteIds({ em, tenant, site: query.site });
   const { start, end } = range;
-  const inquiries = scopedInquiries({ tenant, siteIds, site: query.site, start, end });
-  const leadsInRange = sql`select l.lead_id, l.site_id, l.created_at, l.first_contacted_at, l.stage_id from leads l
-    where ${ownedBy(tenant, 'l')} ${query.site ? sql`and l.site_id = ${query.site}` : sql``} and l.created_at >= ${start} and l.created_at < ${end}`;
-  const day = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD')`);
+  const site = query.site ?? null;
+  const days = sql`c.day >= ${range.from}::date and c.day <= ${range.to}::date`;
+  const onSite = (col: string) => (site ? sql`and ${sql.ref(col)} = ${site}::uuid` : sql``);
+  // Whether a stage counts as an appointment (or later, not lost) / as closed; st = the stage row.
+  const booked = sql`(st.outcome = 'won' or (st.outcome is distinct from 'lost' and st.position >= (select position from appt)))`;
+  const dayText = (col: string) => sql.raw(`to_char(${col}, 'YYYY-MM-DD')`);
 
-  return em.transactional(async (tem) => {
-    const q = db(tem);
-    // Leads whose first inquiry ever came in the range (on the site asked for), with their response
-    // time in seconds (null: not contacted): leads.first_inquiry_at, kept by triggers on inquiries
-    // (first-inquiry.ts), read index-only through leads_user_first_inquiry_index.
-    const firsts = sql`
-      select l.first_inquiry_at as created_at,
-        case when l.first_contacted_at is null then null else greatest(0, extract(epoch from l.first_contacted_at - l.first_inquiry_at)) end as seconds
+  type Row = {
+    ok: boolean;
+    lead_days: { day: string; n: number }[] | null;
+    funnel: { leads: number | null; contacted: number | null; appointment: number | null; closed: number | null };
+    speed_days: { day: string; leads: number; contacted: number; within5m: number; within1h: number }[] | null;
+    medians: { day: string | null; median: number | null }[] | null;
+    inquiries: { day: string; site_id: string | null; source: string; n: number }[] | null;
+    per_site: { site_id: string | null; name: string | null; leads: number; inquiries: number }[] | null;
+    visitors: string;
+  };
+  const { rows } = await sql<Row>`
+    with own as (
+      select s.site_id from sites s where ${ownedBy(tenant, 's')}
+    ), ids as (
+      select coalesce(array_agg(site_id), '{}') as ids from own where ${site}::uuid is null or site_id = ${site}::uuid
+    ), appt as (
+      select position from pipeline_stages s where ${ownedBy(tenant, 's')} and s.key = ${APPOINTMENT_STAGE_KEY}
+    ), first_stage as (
+      select stage_id from pipeline_stages s where ${ownedBy(tenant, 's')} order by position, stage_id limit 1
+    ), lc as (
+      -- Leads created in the range per day, site, stage and contacted (lead_daily_counts).
+      select c.day, c.site_id, c.stage_id, c.contacted, sum(c.n) as n from lead_daily_counts c
+      where ${ownedBy(tenant, 'c')} and ${days} ${onSite('c.site_id')}
+      group by 1, 2, 3, 4 having sum(c.n) <> 0
+    ), lcs as (
+      select lc.*, st.outcome, ${booked} as booked from lc
+      left join pipeline_stages st on st.stage_id = case when lc.stage_id = ${NO_STAGE_ID}::uuid then (select stage_id from first_stage) else lc.stage_id end
+    ), met as (
+      -- Leads of the range with a logged meeting or showing whose stage does not already count.
+      select count(*) as n from leads l
+      left join pipeline_stages st on st.stage_id = coalesce(l.stage_id, (select stage_id from first_stage))
+      where l.lead_id in (select a.lead_id from lead_activities a where ${ownedBy(tenant, 'a')} and a.type = any(${[...APPOINTMENT_ACTIVITY_TYPES]}::text[]))
+        and ${ownedBy(tenant, 'l')} and l.created_at >= ${start} and l.created_at < ${end} ${onSite('l.site_id')}
+        and not coalesce(${booked}, false)
+    ), sp as (
+      -- First inquiries of the range per day (speed_daily_counts).
+      select c.day, sum(c.leads) as leads, sum(c.contacted) as contacted, sum(c.within_5m) as within5m, sum(c.within_1h) as within1h
+      from speed_daily_counts c where ${ownedBy(tenant, 'c')} and ${days} ${onSite('c.site_id')}
+      group by 1 having sum(c.leads) <> 0
+    ), med as (
+      -- Medians cannot be summed: the contacted first inquiries of the range, per day and overall.
+      select (l.first_inquiry_at at time zone 'UTC')::date as day,
+        percentile_cont(0.5) within group (order by greatest(0, extract(epoch from l.first_contacted_at - l.first_inquiry_at))) as median
       from leads l
-      where ${ownedBy(tenant, 'l')} and l.first_inquiry_at >= ${start} and l.first_inquiry_at < ${end}
-        ${query.site ? sql`and l.first_inquiry_site_id = ${query.site}` : sql``}`;
-    const speedCols = sql`count(*) as leads, count(f.seconds) as contacted,
-      percentile_cont(0.5) within group (order by f.seconds) as median,
-      count(*) filter (where f.seconds <= ${FAST_ANSWER_SECONDS}) as within5m,
-      count(*) filter (where f.seconds <= ${HOUR_ANSWER_SECONDS}) as within1h`;
-    // Per day and (the row whose day is null) over the whole range, in one pass over the first inquiries.
-    const speed = await sql<SpeedRow & { day: string | null }>`
-      select ${day('f.created_at')} as day, ${speedCols} from (${firsts}) f group by grouping sets ((1), ())`.execute(q);
-    const speedPerDay = speed.rows.filter((r) => r.day !== null);
-    const speedAll = speed.rows.find((r) => r.day === null);
+      where ${ownedBy(tenant, 'l')} and l.first_inquiry_at >= ${start} and l.first_inquiry_at < ${end} and l.first_contacted_at is not null ${onSite('l.first_inquiry_site_id')}
+      group by grouping sets ((1), ())
+    ), iq as (
+      -- Inquiries per day, site and source: the sites' (inquiry_daily_counts), and for all sites
+      -- those added by hand without one (raw, through inquiries_manual_created_index).
+      select c.day, c.site_id, c.source::text as source, sum(c.n) as n from inquiry_daily_counts c
+      where c.site_id = any((select ids from ids)::uuid[]) and ${days}
+      group by 1, 2, 3 having sum(c.n) <> 0
+      ${site ? sql`` : sql`union all
+      select (i.created_at at time zone 'UTC')::date, null, i.source::text, count(*) from inquiries i join leads l on l.lead_id = i.lead_id
+      where i.site_id is null and ${ownedBy(tenant, 'l')} and i.created_at >= ${start} and i.created_at < ${end}
+      group by 1, 3`}
+    ), ps as (
+      select x.site_id, sum(x.leads) as leads, sum(x.inquiries) as inquiries from (
+        select nullif(site_id, ${NO_SITE_ID}::uuid) as site_id, n as leads, 0 as inquiries from lc
+        union all select site_id, 0, n from iq
+      ) x group by 1
+    )
+    select ${site}::uuid is null or exists (select 1 from own where site_id = ${site}::uuid) as ok,
+      (select json_agg(json_build_object('day', ${dayText('d.day')}, 'n', d.n)) from (select day, sum(n) as n from lc group by 1) d) as lead_days,
+      (select json_build_object('leads', sum(n), 'contacted', sum(n) filter (where contacted),
+        'appointment', coalesce(sum(n) filter (where booked), 0) + (select n from met), 'closed', sum(n) filter (where outcome = 'won')) from lcs) as funnel,
+      (select json_agg(json_build_object('day', ${dayText('sp.day')}, 'leads', leads, 'contacted', contacted, 'within5m', within5m, 'within1h', within1h)) from sp) as speed_days,
+      (select json_agg(json_build_object('day', ${dayText('med.day')}, 'median', median)) from med) as medians,
+      (select json_agg(json_build_object('day', ${dayText('iq.day')}, 'site_id', site_id, 'source', source, 'n', n)) from iq) as inquiries,
+      (select json_agg(json_build_object('site_id', ps.site_id, 'name', s.name, 'leads', ps.leads, 'inquiries', ps.inquiries)
+        order by ps.inquiries desc, ps.leads desc, s.name nulls last) from ps left join sites s on s.site_id = ps.site_id) as per_site,
+      (select coalesce(sum(c.visitors), 0) from visitor_daily_counts c where c.site_id = any((select ids from ids)::uuid[]) and ${days})::text as visitors`.execute(db(em));
+  const r = rows[0];
+  if (!r.ok) throw notFound('Site');
 
-    // The range's leads in one pass: per day, per site, and (the empty grouping set) the funnel —
-    // how far each lead got. Meetings and showings: the realtor's few such activities, read once
-    // (lead_activities_user_type_occurred_index) and hashed, rather than a probe per lead.
-    const leadDay = day('x.created_at');
-    const leadRows = await sql<{ kind: 'day' | 'site' | 'all'; day: string | null; site_id: string | null; leads: string; contacted: string; appointment: string; closed: string }>`
-      with appt as (
-        select position from pipeline_stages s where ${ownedBy(tenant, 's')} and s.key = ${APPOINTMENT_STAGE_KEY}
-      ), first_stage as (
-        select stage_id from pipeline_stages s where ${ownedBy(tenant, 's')} order by position, stage_id limit 1
-      ), x as (
-        select x.lead_id, x.site_id, x.created_at, x.first_contacted_at, st.position, st.outcome,
-          x.lead_id in (select a.lead_id from lead_activities a where ${ownedBy(tenant, 'a')} and a.type = any(${[...APPOINTMENT_ACTIVITY_TYPES]}::text[])) as met
-        from (${leadsInRange}) x
-        left join pipeline_stages st on st.stage_id = coalesce(x.stage_id, (select stage_id from first_stage))
-      )
-      select case when grouping(${leadDay}) = 0 then 'day' when grouping(x.site_id) = 0 then 'site' else 'all' end as kind,
-        ${leadDay} as day, x.site_id, count(*) as leads,
-        count(*) filter (where first_contacted_at is not null) as contacted,
-        count(*) filter (where outcome = 'won' or met or (outcome is distinct from 'lost' and position >= (select position from appt))) as appointment,
-        count(*) filter (where outcome = 'won') as closed
-      from x group by grouping sets ((${leadDay}), (x.site_id), ())`.execute(q);
-    // The range's inquiries in one pass: per day, per site, per source.
-    const inquiryDay = day('x.created_at');
-    const inquiryRows = await sql<{ kind: 'day' | 'site' | 'source'; day: string | null; site_id: string | null; source: string | null; n: string }>`
-      select case when grouping(${inquiryDay}) = 0 then 'day' when grouping(x.site_id) = 0 then 'site' else 'source' end as kind,
-        ${inquiryDay} as day, x.site_id, x.source, count(*) as n
-      from (${inquiries}) x group by grouping sets ((${inquiryDay}), (x.site_id), (x.source))`.execute(q);
-
-    const leadsPerDay = leadRows.rows.filter((r) => r.kind === 'day');
-    const f = leadRows.rows.find((r) => r.kind === 'all');
-    const inquiriesPerDay = inquiryRows.rows.filter((r) => r.kind === 'day');
-    const perSource = inquiryRows.rows.filter((r) => r.kind === 'source')
-      .map((r) => ({ source: r.source as string, inquiries: pgCount(r.n) }))
-      .sort((a, b) => b.inquiries - a.inquiries || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
-    // Per site: the sites with leads or inquiries in the range, named and ordered in SQL (the
-    // name's collation breaks ties, as before).
-    const bySite = new Map<string | null, { leads: number; inquiries: number }>();
-    const siteRow = (id: string | null) => bySite.get(id) ?? bySite.set(id, { leads: 0, inquiries: 0 }).get(id) as { leads: number; inquiries: number };
-    for (const r of leadRows.rows) if (r.kind === 'site') siteRow(r.site_id).leads = pgCount(r.leads);
-    for (const r of inquiryRows.rows) if (r.kind === 'site') siteRow(r.site_id).inquiries = pgCount(r.n);
-    const entries = [...bySite.entries()];
-    const perSite = entries.length === 0 ? { rows: [] } : await sql<{ site_id: string | null; name: string | null; leads: string; inquiries: string }>`
-      select x.site_id, s.name, x.leads, x.inquiries
-      from unnest(${entries.map(([id]) => id)}::uuid[], ${entries.map(([, v]) => v.leads)}::bigint[], ${entries.map(([, v]) => v.inquiries)}::bigint[]) as x(site_id, leads, inquiries)
-      left join sites s on s.site_id = x.site_id
-      order by 4 desc, 3 desc, s.name nulls last`.execute(q);
-    const visitors = await q
-      .selectFrom('visitors')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('site_id', '=', sql<string>`any(${siteIds}::uuid[])`)
-      .where('first_seen_at', '>=', start.toISOString())
-      .where('first_seen_at', '<', end.toISOString())
-      .executeTakeFirst();
-
-    const days = new Map<string, LeadAnalytics['perDay'][number]>();
-    const at = (d: string) => {
-      const row = days.get(d) ?? { day: d, leads: 0, inquiries: 0, speed: toSpeed(undefined) };
-      days.set(d, row);
-      return row;
-    };
-    for (const r of leadsPerDay) at(r.day as string).leads = pgCount(r.leads);
-    for (const r of inquiriesPerDay) at(r.day as string).inquiries = pgCount(r.n);
-    for (const r of speedPerDay) at(r.day as string).speed = toSpeed(r);
-    return {
-      from: range.from,
-      to: range.to,
-      site: query.site ?? null,
-      perDay: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
-      speed: toSpeed(speedAll),
-      perSite: perSite.rows.map((r) => ({ siteId: r.site_id, name: r.name, leads: pgCount(r.leads), inquiries: pgCount(r.inquiries) })),
-      perSource,
-      funnel: {
-        visitors: pgCount(visitors?.n), leads: pgCount(f?.leads), contacted: pgCount(f?.contacted), appointment: pgCount(f?.appointment), closed: pgCount(f?.closed),
-      },
-    };
-  }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
+  const perDay = new Map<string, LeadAnalytics['perDay'][number]>();
+  const at = (d: string) => {
+    const row = perDay.get(d) ?? { day: d, leads: 0, inquiries: 0, speed: toSpeed(undefined) };
+    perDay.set(d, row);
+    return row;
+  };
+  for (const d of r.lead_days ?? []) at(d.day).leads = pgCount(d.n);
+  const bySource = new Map<string, number>();
+  for (const i of r.inquiries ?? []) {
+    at(i.day).inquiries += pgCount(i.n);
+    bySource.set(i.source, (bySource.get(i.source) ?? 0) + pgCount(i.n));
+  }
+  const medians = new Map((r.medians ?? []).map((m) => [m.day, m.median]));
+  const total = { leads: 0, contacted: 0, median: medians.get(null) ?? null, within5m: 0, within1h: 0 };
+  for (const d of r.speed_days ?? []) {
+    at(d.day).speed = toSpeed({ ...d, median: medians.get(d.day) ?? null });
+    total.leads += pgCount(d.leads);
+    total.contacted += pgCount(d.contacted);
+    total.within5m += pgCount(d.within5m);
+    total.within1h += pgCount(d.within1h);
+  }
+  const perSource = [...bySource.entries()]
+    .map(([source, inquiries]) => ({ source, inquiries }))
+    .sort((a, b) => b.inquiries - a.inquiries || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  const f = r.funnel;
+  return {
+    from: range.from,
+    to: range.to,
+    site,
+    perDay: [...perDay.values()].sort((a, b) => a.day.localeCompare(b.day)),
+    speed: toSpeed(total),
+    perSite: (r.per_site ?? []).map((s) => ({ siteId: s.site_id, name: s.name, leads: pgCount(s.leads), inquiries: pgCount(s.inquiries) })),
+    perSource,
+    funnel: {
+      visitors: pgCount(r.visitors), leads: pgCount(f.leads), contacted: pgCount(f.contacted), appointment: pgCount(f.appointment), closed: pgCount(f.closed),
+    },
+  };
 }

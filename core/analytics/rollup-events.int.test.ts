@@ -41,7 +41,7 @@ async function rolledAndRaw() {
 }
 
 async function reset() {
-  await pool.query(`truncate lead_analytics, analytics_daily, analytics_daily_totals, listings`);
+  await pool.query(`truncate lead_analytics, analytics_daily, analytics_daily_totals, analytics_listing_weeks, listings`);
   await pool.query(`update analytics_rollup_state set watermark = 'epoch'`);
 }
 
@@ -194,6 +194,28 @@ describe('analytics.rollup', () => {
 });
 
 describe('the summary over rollups and the raw tail', () => {
+  it('counts listing views over whole weeks (analytics_listing_weeks) and the days around them, equal to raw counts', async () => {
+    const tenant = tenantOfUser(userId);
+    // Three weeks of page views from Sunday 2026-03-01: listing i gets i + (day % 3) views on each day.
+    const seeds: EventSeed[] = [];
+    for (let day = 0; day < 22; day++) {
+      for (let i = 0; i < 4; i++) {
+        for (let n = 0; n < i + (day % 3); n++) seeds.push({ siteId: day % 2 ? siteA : siteB, type: 'page_view', listingRef: `l${i}`, at: new Date(Date.UTC(2026, 2, 1 + day, 12)), receivedAt: ago(600_000) });
+      }
+    }
+    await makeEvents(server, seeds);
+    await rollupEvents({ em: em(), lagMs: 0 });
+    const now = new Date('2026-03-30T12:00:00Z');
+    for (const [from, to] of [['2026-03-01', '2026-03-22'], ['2026-03-02', '2026-03-08'], ['2026-03-03', '2026-03-16'], ['2026-03-02', '2026-03-07'], ['2026-03-08', '2026-03-09'], ['2026-03-04', '2026-03-04']]) {
+      const summary = await getAnalyticsSummary({ em: em(), tenant, query: { from, to }, now });
+      const views = await rows<{ listingRef: string; views: number }>(`
+        select listing_ref as "listingRef", count(*)::int as views from lead_analytics
+        where event_date >= $1::date and event_date < $2::date + 1 and event_type = 'page_view' and listing_ref is not null
+        group by 1 order by 2 desc, 1`, [from, to]);
+      expect(summary.topListings.map((l) => ({ listingRef: l.listingRef, views: l.views })), `${from}..${to}`).toEqual(views);
+    }
+  });
+
   it('equals a summary counted from raw events, whatever was rolled up when (random data)', async () => {
     const tenant = tenantOfUser(userId);
     const now = new Date('2026-03-10T12:00:00Z');

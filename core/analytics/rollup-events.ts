@@ -36,7 +36,8 @@ export interface RollupResult {
 
 /**
  * `analytics.rollup`: adds the events received since the watermark to `analytics_daily` (per
- * site, UTC day of `event_date`, event type, listing) and upserts the `listings` they name, then
+ * site, UTC day of `event_date`, event type, listing), `analytics_daily_totals` and
+ * `analytics_listing_weeks` (page views per listing and ISO week) and upserts the `listings` they name, then
  * moves the watermark — all in one transaction per chunk, so a counted event and the watermark
  * that excludes it from the raw tail commit together.
  *
@@ -129,6 +130,11 @@ async function rollupChunk(em: EntityManager, lagMs: number, upTo: Date | null, 
       insert into analytics_daily_totals as t (site_id, day, event_type, user_id, events)
       select site_id, day, event_type, user_id, sum(events) from agg group by 1, 2, 3, 4
       on conflict (site_id, day, event_type) do update set events = t.events + excluded.events
+    ), weeks as (
+      insert into analytics_listing_weeks as w (site_id, week, listing_ref, user_id, views)
+      select site_id, date_trunc('week', day::timestamp)::date, listing_ref, user_id, sum(events) from agg
+      where event_type = 'page_view' and listing_ref <> '' group by 1, 2, 3, 4
+      on conflict (site_id, week, listing_ref) do update set views = w.views + excluded.views
     ) select sum(events) as n from agg`.execute(q);
 
   // Listings named by these events: first/last seen, and the latest title, URL and photo the

@@ -14,8 +14,9 @@ import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts
 import { ScoringRulesSchema } from '../scoring/scoring-rules.entity.ts';
 import { LeadActivitySchema } from '../activities/lead-activity.entity.ts';
 import { ListingSchema } from '../listings/listing.entity.ts';
-import { AnalyticsDailySchema, AnalyticsDailyTotalSchema, AnalyticsRollupStateSchema } from '../analytics/analytics-daily.entity.ts';
+import { AnalyticsDailySchema, AnalyticsDailyTotalSchema, AnalyticsListingWeekSchema, AnalyticsRollupStateSchema } from '../analytics/analytics-daily.entity.ts';
 import { LeadBandCountSchema } from '../analytics/lead-band-count.entity.ts';
+import { InquiryDailyCountSchema, LeadDailyCountSchema, SpeedDailyCountSchema, VisitorDailyCountSchema } from '../analytics/lead-daily-count.entity.ts';
 import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { FilteredInquirySchema } from '../inquiries/filtered-inquiry.entity.ts';
 import { LeadReportedContactSchema } from '../leads/reported-contact.entity.ts';
@@ -54,8 +55,13 @@ export const ENTITIES = [
   FilteredInquirySchema,
   AnalyticsDailySchema,
   AnalyticsDailyTotalSchema,
+  AnalyticsListingWeekSchema,
   AnalyticsRollupStateSchema,
   LeadAnalyticKeySchema,
   TodayVisitSchema,
   LeadBandCountSchema,
+  LeadDailyCountSchema,
+  SpeedDailyCountSchema,
+  InquiryDailyCountSchema,
+  VisitorDailyCountSchema,
 ];

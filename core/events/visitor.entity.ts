@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { createdAtColumn } from '../db/columns.ts';
+import { VISITOR_DAILY_COUNT_TRIGGERS } from '../analytics/lead-daily-count.entity.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 
@@ -20,5 +21,7 @@ export const VisitorSchema = defineEntity({
   // Analytics conversion: visitors first seen in a date range, per site.
   // Covering lead_id: visitors → leads counts are index-only scans (core/analytics/).
   indexes: [{ name: 'visitors_site_first_seen_lead_index', expression: 'create index "visitors_site_first_seen_lead_index" on "visitors" ("site_id", "first_seen_at") include ("lead_id")' }],
+  // visitor_daily_counts: visitors and linked leads per site and day, kept in the writing statement (core/analytics/lead-daily-count.entity.ts).
+  triggers: [...VISITOR_DAILY_COUNT_TRIGGERS],
 });
 export type Visitor = InferEntity<typeof VisitorSchema>;

@@ -4,6 +4,7 @@ import { LeadSchema } from '../leads/lead.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { INQUIRY_SOURCES } from '../shared/enums.ts';
 import { FIRST_INQUIRY_TRIGGERS } from '../analytics/first-inquiry.ts';
+import { INQUIRY_DAILY_COUNT_TRIGGERS } from '../analytics/lead-daily-count.entity.ts';
 
 export { INQUIRY_SOURCES, type InquirySource } from '../shared/enums.ts';
 
@@ -38,9 +39,12 @@ export const InquirySchema = defineEntity({
     { name: 'inquiries_lead_created_index', expression: 'create index "inquiries_lead_created_index" on "inquiries" ("lead_id", "created_at" desc)' },
     // Analytics (core/analytics/): inquiries per site and day; inquiries added by hand (no site) by day.
     { name: 'inquiries_site_created_index', expression: 'create index "inquiries_site_created_index" on "inquiries" ("site_id", "created_at") include ("lead_id", "listing_ref", "source")' },
+    // Top listings: the inquiries about a few candidate listings of a range.
+    { name: 'inquiries_site_listing_created_index', expression: 'create index "inquiries_site_listing_created_index" on "inquiries" ("site_id", "listing_ref", "created_at") include ("lead_id")' },
     { name: 'inquiries_manual_created_index', expression: 'create index "inquiries_manual_created_index" on "inquiries" ("created_at") where "site_id" is null' },
   ],
-  // leads.first_inquiry_at / first_inquiry_site_id, kept in the writing statement (core/analytics/first-inquiry.ts).
-  triggers: [...FIRST_INQUIRY_TRIGGERS],
+  // leads.first_inquiry_at / first_inquiry_site_id (core/analytics/first-inquiry.ts) and inquiry_daily_counts
+  // (core/analytics/lead-daily-count.entity.ts), kept in the writing statement.
+  triggers: [...FIRST_INQUIRY_TRIGGERS, ...INQUIRY_DAILY_COUNT_TRIGGERS],
 });
 export type Inquiry = InferEntity<typeof InquirySchema>;

@@ -5,6 +5,7 @@ import { PipelineStageSchema } from '../pipeline/pipeline-stage.entity.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../shared/enums.ts';
 import { LEAD_BAND_COUNT_TRIGGERS } from '../analytics/lead-band-count.entity.ts';
+import { LEAD_DAILY_COUNT_TRIGGERS } from '../analytics/lead-daily-count.entity.ts';
 
 export { LEAD_STATUSES, type LeadStatus, SCORE_BANDS, type ScoreBand } from '../shared/enums.ts';
 
@@ -82,7 +83,8 @@ export const LeadSchema = defineEntity({
     // Speed-to-lead: the realtor's leads whose first inquiry falls in a range, index-only (core/analytics/lead-analytics.ts).
     { name: 'leads_user_first_inquiry_index', expression: 'create index "leads_user_first_inquiry_index" on "leads" ("user_id", "first_inquiry_at") include ("first_inquiry_site_id", "first_contacted_at") where "first_inquiry_at" is not null' },
   ],
-  // lead_band_counts: leads per realtor, site and band, kept in the writing statement (core/analytics/lead-band-count.entity.ts).
-  triggers: [...LEAD_BAND_COUNT_TRIGGERS],
+  // lead_band_counts: leads per realtor, site and band; lead_daily_counts / speed_daily_counts: leads
+  // per day for lead analytics — kept in the writing statement (core/analytics/lead-*-count.entity.ts).
+  triggers: [...LEAD_BAND_COUNT_TRIGGERS, ...LEAD_DAILY_COUNT_TRIGGERS],
 });
 export type Lead = InferEntity<typeof LeadSchema>;
