@@ -43,7 +43,8 @@ class State implements RequestState {
   }
 
   get log(): Logger {
-    return (this.#log ??= this.deps.logger.child({ requestId: this.requestId }));
+    this.#log ??= this.deps.logger.child({ requestId: this.requestId });
+    return this.#log;
   }
 
   set log(value: Logger) {
@@ -51,7 +52,8 @@ class State implements RequestState {
   }
 
   get em(): EntityManager {
-    return (this.#em ??= this.deps.orm.em.fork() as EntityManager);
+    this.#em ??= this.deps.orm.em.fork() as EntityManager;
+    return this.#em;
   }
 
   set em(value: EntityManager) {

@@ -58,6 +58,7 @@ export function createSessionCache({ databaseUrl, logger, ttlMs = SESSION_CACHE_
   let client: pg.Client | null = null;
   let isListening = false;
   let closed = false;
+  let started = false;
   let retryMs: number = SESSION_LISTEN_RETRY_MS[0];
   let retryTimer: NodeJS.Timeout | undefined;
   let warned = false;
@@ -121,9 +122,12 @@ export function createSessionCache({ databaseUrl, logger, ttlMs = SESSION_CACHE_
       }
       const before = generation;
       const session = await load();
-      // Listening starts with the first real session (an app that never sees one opens nothing).
-      if (session && !isListening) listen();
-      else if (session && generation === before) {
+      // Listening starts with the first real session (an app that never sees one opens nothing);
+      // after a loss, only the retry timer starts it again (backing off, not once per request).
+      if (session && !started) {
+        started = true;
+        listen();
+      } else if (session && generation === before) {
         if (entries.size >= maxEntries) entries.clear();
         entries.set(cookie, { session, cachedAt: performance.now() });
       }
