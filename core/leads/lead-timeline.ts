@@ -5,9 +5,9 @@ import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.t
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
+import { notFound } from '../errors.ts';
 import { LOGGED_ACTIVITY_TYPES, type ActivityType } from '../shared/enums.ts';
 import { TIMELINE_KINDS, type TimelineItem, type TimelineKind } from './lead-schemas.ts';
-import { getLeadRow } from './leads.ts';
 
 const ZTimelineCursor = z.tuple([ZTimeKey, z.enum(TIMELINE_KINDS), ZUuidKey]);
 
@@ -63,8 +63,15 @@ function afterCursor(kind: TimelineKind, at: RawBuilder<unknown>, id: RawBuilder
  * the three pages: the cost of a page does not grow with the history.
  */
 export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { em: EntityManager; tenant: Tenant; leadId: string } & KeysetPageArgs): Promise<KeysetPage<TimelineItem>> {
-  await getLeadRow(em, tenant, leadId);
-  const after = cursor ? decodeCursor(cursor, ZTimelineCursor) : null;
+  let after: z.output<typeof ZTimelineCursor> | null = null;
+  try {
+    after = cursor ? decodeCursor(cursor, ZTimelineCursor) : null;
+  } catch (err) {
+    // Someone else's or an unknown lead is a 404 before anything about the request is judged.
+    const lead = await db(em).selectFrom('leads').select('lead_id').where('lead_id', '=', leadId).where(ownedBy(tenant)).executeTakeFirst();
+    if (!lead) throw notFound('Lead');
+    throw err;
+  }
   const nullText = sql<string | null>`null::text`;
   const nullJson = sql<Props | null>`null::jsonb`;
   const nullUuid = sql<string | null>`null::uuid`;
@@ -119,11 +126,19 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
     .orderBy('t.activity_id', 'desc')
     .limit(limit + 1);
 
-  const { rows } = await sql<Row>`
-    select * from (${events} union all ${inquiries} union all ${activities}) as m
-    order by m.at desc, m.kind desc, m.id desc
-    limit ${limit + 1}`.execute(db(em));
-  return toKeysetPage(rows, limit, (r) => toTimelineItem(r, tenant), (last) => [last.at_key, last.kind, last.id]);
+  // One round trip: the tenant's lead (none → 404) left-joined to the merged page, so a lead
+  // without any item still answers one row (all nulls). The page does not depend on the lead row;
+  // a foreign or unknown id joins nothing and reads nothing more.
+  const { rows } = await sql<Row | { [K in keyof Row]: null }>`
+    select m.* from (select 1 from leads as l where l.lead_id = ${leadId} and ${ownedBy(tenant, 'l')}) as lead
+    left join lateral (
+      select * from (${events} union all ${inquiries} union all ${activities}) as u
+      order by u.at desc, u.kind desc, u.id desc
+      limit ${limit + 1}) as m on true
+    order by m.at desc, m.kind desc, m.id desc`.execute(db(em));
+  if (!rows.length) throw notFound('Lead');
+  const items = rows.filter((r): r is Row => r.kind !== null);
+  return toKeysetPage(items, limit, (r) => toTimelineItem(r, tenant), (last) => [last.at_key, last.kind, last.id]);
 }
 
 function toTimelineItem(r: Row, tenant: Tenant): TimelineItem {
