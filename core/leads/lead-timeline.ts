@@ -153,7 +153,7 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
     if (!lead) throw notFound('Lead');
     throw err;
   }
-  const values = [leadId, tenant.accountId, tenant.userId, limit + 1, after?.[0] ?? null, after?.[2] ?? null];
+  const values = [leadId, ownerIdOf(tenant), actorIdOf(tenant), limit + 1, after?.[0] ?? null, after?.[2] ?? null];
   const rows = await TIMELINE_QUERIES.execute(em, `${tenant.role}|${after?.[1] ?? 'none'}`, values);
   if (!rows.length) throw notFound('Lead');
   const items = rows.filter((r): r is Row => r.kind !== null);

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { createCompiledQueries, type Param } from '../db/compiled-queries.ts';
 import { db, type DB } from '../db/kysely.ts';
@@ -191,7 +191,7 @@ export async function fetchLeadPage(em: EntityManager, tenant: Tenant, filters: 
   };
   const select = (after: PageShape['after'], key: string | number | null, id: string | null, n: number) =>
     LEAD_PAGES.execute(em, JSON.stringify({ ...base, after } satisfies PageShape), [
-      tenant.accountId, tenant.userId, filters.band, filters.status, filters.site, filters.ids, filters.stageId,
+      ownerIdOf(tenant), actorIdOf(tenant), filters.band, filters.status, filters.site, filters.ids, filters.stageId,
       search.pattern, search.digitsPattern, key, id, n,
     ]);
   type Row = Awaited<ReturnType<typeof select>>[number];
