@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createSessionCache, type SessionCache } from '#core/accounts/session-cache.ts';
 import { describeWebhooksForOpenApi } from '#core/webhooks/event-types.ts';
 import Koa from 'koa';
 import { type BeaconLane, beaconLane } from './beacon-lane.ts';
@@ -40,15 +41,26 @@ export function beaconLaneOf(app: Koa): BeaconLane | undefined {
   return beaconLanes.get(app);
 }
 
+const sessionCaches = new WeakMap<Koa, SessionCache>();
+
+/** The app's session cache (tests: wait for a change notification, see whether it listens). */
+export function sessionCacheOf(app: Koa): SessionCache {
+  const cache = sessionCaches.get(app);
+  if (!cache) throw new Error('not an app built by createApp');
+  return cache;
+}
+
 /**
  * Ends the app's open live-update streams and releases their Redis subscriber: call on shutdown
- * before `server.close()`, which would otherwise wait for those never-ending responses.
+ * before `server.close()`, which would otherwise wait for those never-ending responses. Also
+ * closes the session cache's Postgres listener (requests still in flight then read their
+ * sessions from Postgres).
  */
 export async function closeAppStreams(app: Koa): Promise<void> {
   const lane = beaconLanes.get(app);
   lane?.flushSummary();
   lane?.close();
-  await liveHubs.get(app)?.close();
+  await Promise.all([liveHubs.get(app)?.close(), sessionCaches.get(app)?.close()]);
 }
 
 /** Builds the Koa app (no listen): main.ts and the tests both use it. */
@@ -86,14 +98,17 @@ export function createApp(deps: AppDeps): Koa {
   rememberRouteSpecs(app, routes);
   mountStaticRoutes(router);
 
+  // Listens on a Postgres connection of its own, opened with the first session lookup.
+  const sessionCache = createSessionCache({ databaseUrl: deps.config.DATABASE_URL, logger: deps.logger });
+  sessionCaches.set(app, sessionCache);
   // POST /v1/collect skips the router and the per-request access line (api/beacon-lane.ts).
   const collect = routes.specs.find((spec) => spec.method === 'post' && spec.path === '/v1/collect');
   if (collect) {
-    const lane = beaconLane(deps, collect);
+    const lane = beaconLane(deps, collect, sessionCache);
     beaconLanes.set(app, lane);
     app.use(lane);
   }
-  app.use(requestContext(deps));
+  app.use(requestContext(deps, sessionCache));
   app.use(errorHandler());
   app.use(securityHeaders(deps.config));
   app.use(router.routes());

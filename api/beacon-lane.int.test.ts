@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beaconLaneOf, createApp } from '#api/app.ts';
+import { beaconLaneOf, closeAppStreams, createApp } from '#api/app.ts';
 import { createBeaconStats } from '#api/beacon-lane.ts';
 import { createLogger } from '#core/logger.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -33,6 +33,7 @@ beforeAll(async () => {
   site = await makeSite(await makeRealtor(server), { allowedOrigins: [ORIGIN] });
 });
 afterAll(async () => {
+  await closeAppStreams(app);
   await new Promise((resolve) => listener.close(resolve));
   await server.close();
 });

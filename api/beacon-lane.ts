@@ -1,5 +1,6 @@
 import compose from 'koa-compose';
 import type { Context, Next } from 'koa';
+import type { SessionCache } from '#core/accounts/session-cache.ts';
 import type { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { initRequestState, logRequestLine } from './middleware/context.ts';
@@ -70,7 +71,7 @@ export function createBeaconStats() {
  */
 export type BeaconLane = ReturnType<typeof beaconLane>;
 
-export function beaconLane(deps: AppDeps, spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>) {
+export function beaconLane(deps: AppDeps, spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>, sessionCache: SessionCache) {
   const method = spec.method.toUpperCase();
   const chain = compose([errorHandler(), securityHeaders(deps.config), ...routeMiddleware(spec)] as compose.Middleware<Context>[]);
   const stats = createBeaconStats();
@@ -88,7 +89,7 @@ export function beaconLane(deps: AppDeps, spec: RouteSpec<z.ZodType | undefined,
   timer.unref();
   const middleware = async (ctx: Context, next: Next) => {
     if (ctx.path !== spec.path || ctx.method !== method) return next();
-    const state = initRequestState(ctx, deps);
+    const state = initRequestState(ctx, deps, sessionCache);
     const started = performance.now();
     try {
       await chain(ctx);

@@ -5,6 +5,7 @@ import Koa from 'koa';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '#core/accounts/api-keys.ts';
+import { createSessionCache, type SessionCache } from '#core/accounts/session-cache.ts';
 import { createSession, signSessionToken } from '#core/accounts/sessions.ts';
 import { signUp } from '#core/accounts/sign-up.ts';
 import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
@@ -28,6 +29,7 @@ let base: string;
 let userId: string;
 let apiKey: string;
 let sessionCookie: string;
+let sessionCache: SessionCache;
 const seen: Array<{ route: string; tenant?: Tenant; now: Date }> = [];
 
 beforeAll(async () => {
@@ -61,7 +63,8 @@ beforeAll(async () => {
   routes.mount(router);
   const app = new Koa();
   app.silent = true;
-  app.use(requestContext(deps));
+  sessionCache = createSessionCache({ databaseUrl: testDb.url, logger: deps.logger });
+  app.use(requestContext(deps, sessionCache));
   app.use(errorHandler());
   app.use(router.routes());
   server = app.listen(0, '127.0.0.1');
@@ -70,6 +73,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
+  await sessionCache.close();
   await orm.close(true);
   await testDb.drop();
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
-import { createApp } from '../api/app.ts';
+import { closeAppStreams, createApp } from '../api/app.ts';
 import { type Config, loadConfig } from '../core/config.ts';
 import type { Queues } from '../core/jobs/queues.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
@@ -77,6 +77,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await closeAppStreams(app);
       // Leave nothing in the shared Redis; best-effort when a test has taken its Redis away.
       await deletePrefixedKeys(redis, config.QUEUE_PREFIX).catch(() => undefined);
       await runtime.close();

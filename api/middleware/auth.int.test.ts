@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '#api/app.ts';
+import { closeAppStreams, createApp, sessionCacheOf } from '#api/app.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 
@@ -43,6 +43,37 @@ describe('SESSION_SECRET signs the session cookie', () => {
       const c = new ApiClient(server.url);
       c.cookie = `pl_session=${forged}`;
       expect((await c.get('/v1/auth/me')).status, forged).toBe(401);
+    }
+  });
+});
+
+describe('sessions held in memory by several API processes', () => {
+  it('a logout through one process ends the session in another that had it in memory, and at once in its own', async () => {
+    // A second app on the same database and secret: another API process with its own session cache.
+    const app = createApp({ ...server.runtime, config: server.config });
+    const other = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => other.once('listening', resolve));
+    try {
+      const client = new ApiClient(server.url);
+      await client.signUp();
+      const there = new ApiClient(`http://127.0.0.1:${(other.address() as AddressInfo).port}`);
+      there.cookie = client.cookie;
+      // Both processes answer it from memory once their caches listen.
+      await expect.poll(async () => (await there.get('/v1/auth/me')).status === 200 && sessionCacheOf(app).listening()).toBe(true);
+      expect((await there.get('/v1/auth/me')).status).toBe(200);
+      expect((await client.get('/v1/auth/me')).status).toBe(200);
+
+      const cookie = client.cookie;
+      const heard = sessionCacheOf(app).nextChange();
+      expect((await client.post('/v1/auth/logout')).status).toBe(204);
+      const replay = new ApiClient(server.url);
+      replay.cookie = cookie;
+      expect((await replay.get('/v1/auth/me')).status).toBe(401);
+      await heard; // Postgres' notification of the deleted session, milliseconds after the commit
+      expect((await there.get('/v1/auth/me')).status).toBe(401);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+      await closeAppStreams(app);
     }
   });
 });

@@ -30,15 +30,30 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
   }
   const { config } = ctx.state.deps;
   const cookie = ctx.cookies.get(sessionCookieName(config));
-  const token = cookie ? readSignedSessionToken(cookie, config.SESSION_SECRET) : null;
-  const session = token ? await findSession({ em, token, now }) : null;
+  // The cache is keyed by the whole signed cookie value: only a value whose signature was checked
+  // and whose session was found is ever stored, so a hit needs neither the HMAC nor the hash.
+  const session = cookie
+    ? await ctx.state.sessionCache.get(cookie, now, async () => {
+      const token = readSignedSessionToken(cookie, config.SESSION_SECRET);
+      return token ? findSession({ em, token, now }) : null;
+    })
+    : null;
   if (!session) throw new AppError('unauthorized', cookie ? 'Your session has expired; log in again' : 'Log in to continue');
   ctx.state.auth = { via: 'session', sessionId: session.sessionId, csrfToken: session.csrfToken };
   if (!SAFE_METHODS.has(ctx.method)) {
     const sent = ctx.get('x-csrf-token');
     if (!sent || !safeEqual(sent, session.csrfToken)) throw new AppError('csrf_failed', 'Missing or wrong x-csrf-token header');
   }
-  return tenantOfUser(session.user.userId);
+  return tenantOfUser(session.userId);
+}
+
+/**
+ * Forgets every session this process holds in memory: call after ending sessions (logout, password
+ * reset) before answering, so this process's next request reads them again. Other API processes
+ * forget them when Postgres notifies them of the change (core/accounts/session-cache.ts).
+ */
+export function forgetCachedSessions(ctx: AppContext): void {
+  ctx.state.sessionCache.forgetAll();
 }
 
 export function sessionCookieName(config: Pick<Config, 'NODE_ENV' | 'PUBLIC_URL'>): string {

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyScope } from '#core/accounts/api-key.entity.ts';
+import type { SessionCache } from '#core/accounts/session-cache.ts';
 import type { Logger } from '#core/logger.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -11,6 +12,8 @@ export interface RequestState {
   log: Logger;
   em: EntityManager;
   deps: AppDeps;
+  /** This process's session cache (api/middleware/auth.ts reads sessions through it). */
+  sessionCache: SessionCache;
   /** How a realtor route authenticated (set by authenticateRealtor; the tenant goes to the handler). */
   auth?: { via: 'session'; sessionId: string; csrfToken: string } | { via: 'apiKey'; apiKeyId: string; scope: ApiKeyScope };
 }
@@ -20,36 +23,54 @@ export type AppContext = Context & { state: RequestState };
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * Fills `ctx.state` for a request: its id (a valid incoming `x-request-id`, else a new UUID, echoed
- * in the answer), `deps`, a child logger bound to the id and a forked EntityManager — both made on
- * first use (the beacon path needs neither unless something goes wrong).
+ * `ctx.state` of every request. The child logger and the forked EntityManager are made on first
+ * use (getters on the prototype, not per-request property definitions): the beacon path
+ * (POST /v1/collect) never needs an EntityManager of its own, and a request that logs nothing but
+ * its access line needs no child logger.
  */
-export function initRequestState(ctx: Context, deps: AppDeps): RequestState {
+class State implements RequestState {
+  requestId: string;
+  deps: AppDeps;
+  sessionCache: SessionCache;
+  auth?: RequestState['auth'];
+  #log: Logger | undefined;
+  #em: EntityManager | undefined;
+
+  constructor(requestId: string, deps: AppDeps, sessionCache: SessionCache) {
+    this.requestId = requestId;
+    this.deps = deps;
+    this.sessionCache = sessionCache;
+  }
+
+  get log(): Logger {
+    this.#log ??= this.deps.logger.child({ requestId: this.requestId });
+    return this.#log;
+  }
+
+  set log(value: Logger) {
+    this.#log = value;
+  }
+
+  get em(): EntityManager {
+    this.#em ??= this.deps.orm.em.fork() as EntityManager;
+    return this.#em;
+  }
+
+  set em(value: EntityManager) {
+    this.#em = value;
+  }
+}
+
+/**
+ * Fills `ctx.state` for a request: its id (a valid incoming `x-request-id`, else a new UUID, echoed
+ * in the answer), `deps`, the session cache, and — on first use — a child logger bound to the id
+ * and a forked EntityManager.
+ */
+export function initRequestState(ctx: Context, deps: AppDeps, sessionCache: SessionCache): RequestState {
   const incoming = ctx.get('x-request-id');
   const requestId = REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-  const state = ctx.state as RequestState;
-  state.requestId = requestId;
-  state.deps = deps;
-  let log: Logger | undefined;
-  let em: EntityManager | undefined;
-  Object.defineProperties(state, {
-    log: {
-      configurable: true,
-      enumerable: true,
-      get: () => (log ??= deps.logger.child({ requestId })),
-      set: (value: Logger) => {
-        log = value;
-      },
-    },
-    em: {
-      configurable: true,
-      enumerable: true,
-      get: () => (em ??= deps.orm.em.fork() as EntityManager),
-      set: (value: EntityManager) => {
-        em = value;
-      },
-    },
-  });
+  const state = new State(requestId, deps, sessionCache);
+  ctx.state = state;
   ctx.set('x-request-id', requestId);
   return state;
 }
@@ -64,13 +85,14 @@ export function logRequestLine(ctx: Context, state: RequestState, started: numbe
 }
 
 /** Request id, child logger, a forked EntityManager (both lazily), and one access-log line per request. */
-export function requestContext(deps: AppDeps) {
+export function requestContext(deps: AppDeps, sessionCache: SessionCache) {
   // In development one line per request drowns everything else: they go to debug (LOG_LEVEL=debug shows them).
   const level = deps.config.NODE_ENV === 'development' ? 'debug' : 'info';
+  const debug = deps.logger.isLevelEnabled('debug');
   return async (ctx: Context, next: Next) => {
-    const state = initRequestState(ctx, deps);
+    const state = initRequestState(ctx, deps, sessionCache);
     const started = performance.now();
-    if (deps.logger.isLevelEnabled('debug')) state.log.debug({ method: ctx.method, path: ctx.path }, 'request started');
+    if (debug) state.log.debug({ method: ctx.method, path: ctx.path }, 'request started');
     try {
       await next();
     } finally {

@@ -4,6 +4,7 @@ import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { requestPasswordReset, resendEmailVerification, resetPassword, verifyEmail } from '#core/notifications/account-emails.ts';
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import type { AppDeps } from '../deps.ts';
+import { forgetCachedSessions } from '../middleware/auth.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
@@ -71,6 +72,7 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
     responses: { 204: { description: 'Password changed; log in with it' }, 400: { description: 'Invalid link or weak password' }, 410: { description: 'Link used or expired' } },
     handler: async (ctx, { body, now }) => {
       await resetPassword({ em: ctx.state.em, token: body.token, password: body.password, now });
+      forgetCachedSessions(ctx); // every session of the user ended; other API processes hear it from Postgres
       ctx.status = 204;
     },
   });

@@ -5,7 +5,7 @@ import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
 import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
-import { setSessionCookie } from '../middleware/auth.ts';
+import { forgetCachedSessions, setSessionCookie } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { createLoginThrottle } from '../middleware/login-throttle.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
@@ -82,7 +82,10 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'post', path: '/v1/auth/logout', tag: 'accounts', auth: 'realtor', summary: 'End the current session',
     responses: { 204: { description: 'Logged out' } },
     handler: async (ctx) => {
-      if (ctx.state.auth?.via === 'session') await deleteSession({ em: ctx.state.em, sessionId: ctx.state.auth.sessionId });
+      if (ctx.state.auth?.via === 'session') {
+        await deleteSession({ em: ctx.state.em, sessionId: ctx.state.auth.sessionId });
+        forgetCachedSessions(ctx); // other API processes: Postgres notifies them (session-cache.ts)
+      }
       setSessionCookie(ctx, config, '', 0);
       ctx.status = 204;
     },

@@ -127,7 +127,9 @@ describe('GET /v1/leads/:id/timeline', () => {
     expect(call).toMatchObject({ kind: 'activity', outcome: 'left_voicemail', body: 'Back Monday', actor: { userId, username }, editable: true, eventType: null });
     expect(items.find((i) => i.activityType === 'reminder_created')).toMatchObject({ actor: null, editable: false, meta: { message: 'Call within 1 hour' } });
     expect(items.find((i) => i.activityType === 'status_change')).toMatchObject({ actor: { username }, editable: false, meta: { from: 'new', to: 'contacted' } });
-    // Another account's lead: 404.
+    // Another account's lead: 404, also with a malformed cursor (the lead is judged first); one's own: 400.
     expect((await other.client.get(`/v1/leads/${leadId}/timeline`)).status).toBe(404);
+    expect((await other.client.get(`/v1/leads/${leadId}/timeline?cursor=not-a-cursor`)).status).toBe(404);
+    expect((await agent.get(`/v1/leads/${leadId}/timeline?cursor=not-a-cursor`)).status).toBe(400);
   });
 });

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SessionSchema, type Session } from './session.entity.ts';
 import { createHmac } from 'node:crypto';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { createToken, safeEqual, sha256Hex } from './tokens.ts';
 
 export const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;
@@ -24,17 +26,42 @@ export async function createSession({ em, userId, ttlHours, ip, userAgent, now =
   return { token, session };
 }
 
-/** The live session for a cookie token, or null when unknown or expired. Slides `last_seen_at`. */
-export async function findSession({ em, token, now = new Date() }: { em: EntityManager; token: string; now?: Date }): Promise<Session | null> {
+/** What a request needs of its session (`findSession`); times in epoch milliseconds. */
+export interface LiveSession {
+  sessionId: string;
+  userId: string;
+  csrfToken: string;
+  expiresAt: number;
+  lastSeenAt: number;
+}
+
+/**
+ * The live session for a cookie token, or null when unknown or expired. Slides `last_seen_at`
+ * (at most once per SESSION_TOUCH_INTERVAL_MS). One indexed read through Kysely: this runs for
+ * every cookie-authenticated request that misses the session cache (session-cache.ts).
+ */
+export async function findSession({ em, token, now = new Date() }: { em: EntityManager; token: string; now?: Date }): Promise<LiveSession | null> {
   if (!token || token.length > 100) return null;
-  const session = await em.findOne(SessionSchema, { tokenHash: sha256Hex(token) });
-  if (!session) return null;
-  if (session.expiresAt.getTime() <= now.getTime()) {
+  const row = await db(em)
+    .selectFrom('sessions')
+    .select(['session_id', 'user_id', 'csrf_token', 'expires_at', 'last_seen_at'])
+    .where('token_hash', '=', sha256Hex(token))
+    .executeTakeFirst();
+  if (!row) return null;
+  const session: LiveSession = {
+    sessionId: row.session_id,
+    userId: row.user_id,
+    csrfToken: row.csrf_token,
+    expiresAt: Date.parse(pgTimeToIsoStrict(row.expires_at)),
+    lastSeenAt: Date.parse(pgTimeToIsoStrict(row.last_seen_at)),
+  };
+  if (session.expiresAt <= now.getTime()) {
     await em.nativeDelete(SessionSchema, { sessionId: session.sessionId });
     return null;
   }
-  if (now.getTime() - session.lastSeenAt.getTime() > SESSION_TOUCH_INTERVAL_MS) {
+  if (now.getTime() - session.lastSeenAt > SESSION_TOUCH_INTERVAL_MS) {
     await em.nativeUpdate(SessionSchema, { sessionId: session.sessionId }, { lastSeenAt: now });
+    session.lastSeenAt = now.getTime();
   }
   return session;
 }

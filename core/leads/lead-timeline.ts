@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
-import { db } from '../db/kysely.ts';
+import { createCompiledQueries, type Param } from '../db/compiled-queries.ts';
+import { db, type DB } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
+import { notFound } from '../errors.ts';
 import { LOGGED_ACTIVITY_TYPES, type ActivityType } from '../shared/enums.ts';
 import { TIMELINE_KINDS, type TimelineItem, type TimelineKind } from './lead-schemas.ts';
-import { getLeadRow } from './leads.ts';
 
 const ZTimelineCursor = z.tuple([ZTimeKey, z.enum(TIMELINE_KINDS), ZUuidKey]);
 
@@ -43,34 +44,35 @@ interface Row {
  * desc): a source whose kind sorts above the cursor's continues strictly before its instant,
  * one that sorts below includes the instant, and the cursor's own kind continues after its id.
  */
-function afterCursor(kind: TimelineKind, at: RawBuilder<unknown>, id: RawBuilder<unknown>, cursor: readonly [string, TimelineKind, string] | null): RawBuilder<SqlBool> | null {
+function afterCursor(kind: TimelineKind, at: RawBuilder<unknown>, id: RawBuilder<unknown>, cursor: { kind: TimelineKind; at: unknown; id: unknown } | null): RawBuilder<SqlBool> | null {
   if (!cursor) return null;
-  const [cAt, cKind, cId] = cursor;
-  if (kind > cKind) return sql<SqlBool>`${at} < ${cAt}::timestamptz`;
-  if (kind < cKind) return sql<SqlBool>`${at} <= ${cAt}::timestamptz`;
-  return sql<SqlBool>`(${at}, ${id}) < (${cAt}::timestamptz, ${cId}::uuid)`;
+  if (kind > cursor.kind) return sql<SqlBool>`${at} < ${cursor.at}::timestamptz`;
+  if (kind < cursor.kind) return sql<SqlBool>`${at} <= ${cursor.at}::timestamptz`;
+  return sql<SqlBool>`(${at}, ${id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`;
 }
 
+/** The values of the timeline query, in the order `p(i)` stands for them in `buildTimelineQuery`. */
+const V = { leadId: 0, accountId: 1, userId: 2, limit: 3, cursorAt: 4, cursorId: 5 } as const;
+
 /**
- * A lead's story, newest first: its analytics events (with the listing's title and photo when
- * the site's `listings` knows the ref, the visitor id and the event's props, so the admin can
- * group events into visits), its inquiries, and its activities (logged calls, texts, notes… and
- * the status, stage and reminder changes recorded with who made them). Ordered by
- * (at, kind, id) descending — a total order, so the cursor (the last item's triple, time exact
- * to the microsecond) never repeats or skips an item even when many share a timestamp. Each
- * source is an index range scan limited to one page (lead_analytics_lead_date_index,
- * inquiries_lead_created_index, lead_activities_lead_occurred_index) and one `union all` merges
- * the three pages: the cost of a page does not grow with the history.
+ * The timeline statement of one shape — the tenant's role and the cursor's kind (or none) — with
+ * stand-ins for the values (compiled-queries.ts). One round trip: the tenant's lead (none → 404)
+ * left-joined to the merged page, so a lead without any item still answers one row (all nulls).
+ * The page does not depend on the lead row; a foreign or unknown id joins nothing.
  */
-export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { em: EntityManager; tenant: Tenant; leadId: string } & KeysetPageArgs): Promise<KeysetPage<TimelineItem>> {
-  await getLeadRow(em, tenant, leadId);
-  const after = cursor ? decodeCursor(cursor, ZTimelineCursor) : null;
+function buildTimelineQuery(kdb: Kysely<DB>, p: Param, shape: string) {
+  const [role, cursorKind] = shape.split('|') as [Tenant['role'], TimelineKind | 'none'];
+  // The tenant as the scope helpers see it, its ids bound per call.
+  const tenant: Tenant = { accountId: p(V.accountId) as string, userId: p(V.userId) as string, role };
+  const leadId = p(V.leadId) as string;
+  const limit = p(V.limit) as number;
+  const after = cursorKind === 'none' ? null : { kind: cursorKind, at: p(V.cursorAt), id: p(V.cursorId) };
   const nullText = sql<string | null>`null::text`;
   const nullJson = sql<Props | null>`null::jsonb`;
   const nullUuid = sql<string | null>`null::uuid`;
 
   const eventsAfter = afterCursor('event', sql`a.event_date`, sql`a.analytic_id`, after);
-  const events = db(em)
+  const events = kdb
     .selectFrom('lead_analytics as a')
     // A listing is known per site by its ref (listings_site_ref_unique): one index probe per event of the page.
     .leftJoin('listings as li', (j) => j.onRef('li.site_id', '=', 'a.site_id').onRef('li.listing_ref', '=', 'a.listing_ref').on('li.user_id', '=', ownerIdOf(tenant)))
@@ -84,10 +86,10 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
     .$if(eventsAfter !== null, (q) => q.where(eventsAfter!))
     .orderBy('a.event_date', 'desc')
     .orderBy('a.analytic_id', 'desc')
-    .limit(limit + 1);
+    .limit(limit);
 
   const inquiriesAfter = afterCursor('inquiry', sql`i.created_at`, sql`i.inquiry_id`, after);
-  const inquiries = db(em)
+  const inquiries = kdb
     .selectFrom('inquiries as i')
     .leftJoin('listings as li', (j) => j.onRef('li.site_id', '=', 'i.site_id').onRef('li.listing_ref', '=', 'i.listing_ref').on('li.user_id', '=', ownerIdOf(tenant)))
     .select([
@@ -100,10 +102,10 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
     .$if(inquiriesAfter !== null, (q) => q.where(inquiriesAfter!))
     .orderBy('i.created_at', 'desc')
     .orderBy('i.inquiry_id', 'desc')
-    .limit(limit + 1);
+    .limit(limit);
 
   const activitiesAfter = afterCursor('activity', sql`t.occurred_at`, sql`t.activity_id`, after);
-  const activities = db(em)
+  const activities = kdb
     .selectFrom('lead_activities as t')
     .leftJoin('users as u', 'u.user_id', 't.actor_user_id')
     .select([
@@ -117,13 +119,45 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
     .$if(activitiesAfter !== null, (q) => q.where(activitiesAfter!))
     .orderBy('t.occurred_at', 'desc')
     .orderBy('t.activity_id', 'desc')
-    .limit(limit + 1);
+    .limit(limit);
 
-  const { rows } = await sql<Row>`
-    select * from (${events} union all ${inquiries} union all ${activities}) as m
-    order by m.at desc, m.kind desc, m.id desc
-    limit ${limit + 1}`.execute(db(em));
-  return toKeysetPage(rows, limit, (r) => toTimelineItem(r, tenant), (last) => [last.at_key, last.kind, last.id]);
+  return sql<Row | { [K in keyof Row]: null }>`
+    select m.* from (select 1 from leads as l where l.lead_id = ${leadId} and ${ownedBy(tenant, 'l')}) as lead
+    left join lateral (
+      select * from (${events} union all ${inquiries} union all ${activities}) as u
+      order by u.at desc, u.kind desc, u.id desc
+      limit ${limit}) as m on true
+    order by m.at desc, m.kind desc, m.id desc`.compile(kdb);
+}
+
+const TIMELINE_QUERIES = createCompiledQueries(buildTimelineQuery);
+
+/**
+ * A lead's story, newest first: its analytics events (with the listing's title and photo when
+ * the site's `listings` knows the ref, the visitor id and the event's props, so the admin can
+ * group events into visits), its inquiries, and its activities (logged calls, texts, notes… and
+ * the status, stage and reminder changes recorded with who made them). Ordered by
+ * (at, kind, id) descending — a total order, so the cursor (the last item's triple, time exact
+ * to the microsecond) never repeats or skips an item even when many share a timestamp. Each
+ * source is an index range scan limited to one page (lead_analytics_lead_date_index,
+ * inquiries_lead_created_index, lead_activities_lead_occurred_index) and one `union all` merges
+ * the three pages: the cost of a page does not grow with the history.
+ */
+export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { em: EntityManager; tenant: Tenant; leadId: string } & KeysetPageArgs): Promise<KeysetPage<TimelineItem>> {
+  let after: z.output<typeof ZTimelineCursor> | null = null;
+  try {
+    after = cursor ? decodeCursor(cursor, ZTimelineCursor) : null;
+  } catch (err) {
+    // Someone else's or an unknown lead is a 404 before anything about the request is judged.
+    const lead = await db(em).selectFrom('leads').select('lead_id').where('lead_id', '=', leadId).where(ownedBy(tenant)).executeTakeFirst();
+    if (!lead) throw notFound('Lead');
+    throw err;
+  }
+  const values = [leadId, ownerIdOf(tenant), actorIdOf(tenant), limit + 1, after?.[0] ?? null, after?.[2] ?? null];
+  const rows = await TIMELINE_QUERIES.execute(em, `${tenant.role}|${after?.[1] ?? 'none'}`, values);
+  if (!rows.length) throw notFound('Lead');
+  const items = rows.filter((r): r is Row => r.kind !== null);
+  return toKeysetPage(items, limit, (r) => toTimelineItem(r, tenant), (last) => [last.at_key, last.kind, last.id]);
 }
 
 function toTimelineItem(r: Row, tenant: Tenant): TimelineItem {

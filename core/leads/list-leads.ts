@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
-import { db } from '../db/kysely.ts';
+import { createCompiledQueries, type Param } from '../db/compiled-queries.ts';
+import { db, type DB } from '../db/kysely.ts';
 import { escapeLike, timeKey } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
@@ -77,36 +78,88 @@ const CURSOR_SCHEMAS = {
 
 export type LeadPage = KeysetPage<LeadJson>;
 
-/** The tenant's leads matching the filters (shared with the CSV export through fetchLeadPage). */
-function selectFiltered(em: EntityManager, tenant: Tenant, filters: LeadFilters) {
-  let query = db(em).selectFrom('leads').select(LEAD_COLUMNS).where(ownedBy(tenant));
-  if (filters.band) query = query.where('score_band', '=', filters.band);
-  if (filters.status) query = query.where('status', '=', filters.status);
-  if (filters.site) query = query.where('site_id', '=', filters.site);
-  if (filters.ids) query = query.where('lead_id', 'in', filters.ids);
-  if (filters.stageId) {
+/**
+ * What the SQL of a page depends on (values aside): compiled once per shape (compiled-queries.ts).
+ * `after`: no cursor, a cursor key, a null `last_activity` key, or the undated leads' top-up.
+ */
+interface PageShape {
+  sort: LeadSort;
+  role: Tenant['role'];
+  band: boolean;
+  status: boolean;
+  site: boolean;
+  ids: boolean;
+  stage: boolean;
+  /** 0: no search; 1: name, email or phone; 2: also the phone by the query's digits. */
+  q: 0 | 1 | 2;
+  after: 'none' | 'key' | 'null-key' | 'undated';
+}
+
+/** The values of a page query, in the order `p(i)` stands for them in `buildLeadPageQuery`. */
+const V = { accountId: 0, userId: 1, band: 2, status: 3, site: 4, ids: 5, stageId: 6, pattern: 7, digitsPattern: 8, afterKey: 9, afterId: 10, limit: 11 } as const;
+
+/** The tenant's leads matching the filters of `shape`, their values stand-ins (`p`). */
+function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Param) {
+  let query = kdb.selectFrom('leads').select(LEAD_COLUMNS).where(ownedBy(tenant));
+  if (shape.band) query = query.where('score_band', '=', p(V.band) as LeadFilters['band'] & string);
+  if (shape.status) query = query.where('status', '=', p(V.status) as LeadFilters['status'] & string);
+  if (shape.site) query = query.where('site_id', '=', p(V.site) as string);
+  if (shape.ids) query = query.where(sql<SqlBool>`lead_id = any(${p(V.ids)}::uuid[])`);
+  if (shape.stage) {
     // Leads without a stage belong to the first one (an uncorrelated subquery: evaluated once).
+    const stageId = p(V.stageId);
     const first = sql`(select stage_id from pipeline_stages where user_id = ${ownerIdOf(tenant)} order by position, stage_id limit 1)`;
-    query = query.where(sql<SqlBool>`(stage_id = ${filters.stageId} or (stage_id is null and ${filters.stageId}::uuid = ${first}))`);
+    query = query.where(sql<SqlBool>`(stage_id = ${stageId} or (stage_id is null and ${stageId}::uuid = ${first}))`);
   }
-  const q = filters.q;
-  if (q) {
+  if (shape.q) {
     // Case-insensitive substring of name, email or phone (backslash is LIKE's default escape,
     // which escapeLike uses). Phones are stored as digits, so a query with digits in it
-    // ("(555) 010") also matches by its digits alone.
-    const pattern = `%${escapeLike(q)}%`;
-    const digits = q.replace(/\D/g, '');
+    // ("(555) 010") also matches by its digits alone (searchPatterns).
+    const pattern = p(V.pattern) as string;
     query = query.where((eb) =>
       eb.or([
         eb('name', 'ilike', pattern),
         eb('email', 'ilike', pattern),
         eb('phone', 'like', pattern),
-        ...(digits.length >= 3 && digits !== q ? [eb('phone', 'like', `%${digits}%`)] : []),
+        ...(shape.q === 2 ? [eb('phone', 'like', p(V.digitsPattern) as string)] : []),
       ]),
     );
   }
   return query;
 }
+
+/** The LIKE patterns of a search, and whether its digits make a second phone pattern. */
+function searchPatterns(q: string | undefined): { q: PageShape['q']; pattern?: string; digitsPattern?: string } {
+  if (!q) return { q: 0 };
+  const digits = q.replace(/\D/g, '');
+  return digits.length >= 3 && digits !== q ? { q: 2, pattern: `%${escapeLike(q)}%`, digitsPattern: `%${digits}%` } : { q: 1, pattern: `%${escapeLike(q)}%` };
+}
+
+/** One page query of `shape` (JSON of a PageShape), compiled once per shape. */
+function buildLeadPageQuery(kdb: Kysely<DB>, p: Param, shapeKey: string) {
+  const shape = JSON.parse(shapeKey) as PageShape;
+  const sort = SORTS[shape.sort];
+  const tenant: Tenant = { accountId: p(V.accountId) as string, userId: p(V.userId) as string, role: shape.role };
+  let query = selectFiltered(kdb, tenant, shape, p).select(sort.key.as('cursor_key'));
+  if (shape.after === 'key') query = query.where(sort.after(p(V.afterKey) as string | number, p(V.afterId) as string));
+  else if (shape.after === 'null-key') query = query.where(sort.after(null, p(V.afterId) as string));
+  else if (shape.after === 'undated') query = query.where(sql<SqlBool>`last_activity_at is null`);
+  const page = query
+    .orderBy(sort.column, (o) => (sort.column === 'last_activity_at' ? o.desc().nullsLast() : sort.direction === 'asc' ? o.asc() : o.desc()))
+    .orderBy('lead_id', sort.direction)
+    .limit(p(V.limit) as number);
+  // The follow-up subqueries run for the page's rows only (the inner query's index range
+  // scan stops at the limit), never for every lead the filters match.
+  return kdb
+    .selectFrom(page.as('p'))
+    .selectAll('p')
+    .select(leadFollowUpColumns('p.lead_id'))
+    .orderBy(sql.ref(`p.${sort.column}`), (o) => (sort.column === 'last_activity_at' ? o.desc().nullsLast() : sort.direction === 'asc' ? o.asc() : o.desc()))
+    .orderBy('p.lead_id', sort.direction)
+    .compile();
+}
+
+const LEAD_PAGES = createCompiledQueries(buildLeadPageQuery);
 
 /**
  * One page of the tenant's leads, filtered and sorted (`GET /v1/leads`, and the CSV export's
@@ -131,33 +184,26 @@ export async function assertOwnStage(em: EntityManager, tenant: Tenant, stageId:
 /** `listLeads` without the site check (the export checks once, then pages). */
 export async function fetchLeadPage(em: EntityManager, tenant: Tenant, filters: LeadFilters, cursor: string | null, limit: number): Promise<LeadPage> {
   const sort = SORTS[filters.sort];
-  const select = (after: Expression<SqlBool> | null, n: number) => {
-    let query = selectFiltered(em, tenant, filters).select(sort.key.as('cursor_key'));
-    if (after) query = query.where(after);
-    const page = query
-      .orderBy(sort.column, (o) => (sort.column === 'last_activity_at' ? o.desc().nullsLast() : sort.direction === 'asc' ? o.asc() : o.desc()))
-      .orderBy('lead_id', sort.direction)
-      .limit(n);
-    // The follow-up subqueries run for the page's rows only (the inner query's index range
-    // scan stops at the limit), never for every lead the filters match.
-    return db(em)
-      .selectFrom(page.as('p'))
-      .selectAll('p')
-      .select(leadFollowUpColumns('p.lead_id'))
-      .orderBy(sql.ref(`p.${sort.column}`), (o) => (sort.column === 'last_activity_at' ? o.desc().nullsLast() : sort.direction === 'asc' ? o.asc() : o.desc()))
-      .orderBy('p.lead_id', sort.direction)
-      .execute();
+  const search = searchPatterns(filters.q);
+  const base = {
+    sort: filters.sort, role: tenant.role, band: !!filters.band, status: !!filters.status, site: !!filters.site,
+    ids: !!filters.ids, stage: !!filters.stageId, q: search.q,
   };
+  const select = (after: PageShape['after'], key: string | number | null, id: string | null, n: number) =>
+    LEAD_PAGES.execute(em, JSON.stringify({ ...base, after } satisfies PageShape), [
+      ownerIdOf(tenant), actorIdOf(tenant), filters.band, filters.status, filters.site, filters.ids, filters.stageId,
+      search.pattern, search.digitsPattern, key, id, n,
+    ]);
   type Row = Awaited<ReturnType<typeof select>>[number];
   let rows: Row[];
   if (!cursor) {
-    rows = await select(null, limit + 1);
+    rows = await select('none', null, null, limit + 1);
   } else {
     const [, key, id] = decodeCursor(cursor, CURSOR_SCHEMAS[filters.sort]);
-    rows = await select(sort.after(key, id), limit + 1);
+    rows = await select(key === null ? 'null-key' : 'key', key, id, limit + 1);
     if (filters.sort === 'last_activity' && key !== null && rows.length <= limit) {
       // Past the last dated lead: continue with the undated ones, from the top.
-      rows = rows.concat(await select(sql<SqlBool>`last_activity_at is null`, limit + 1 - rows.length));
+      rows = rows.concat(await select('undated', null, null, limit + 1 - rows.length));
     }
   }
   return toKeysetPage(rows, limit, toLeadJson, (last) => [
