@@ -1,10 +1,12 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { type ConnectionOptions, UnrecoverableError, Worker } from 'bullmq';
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from '#core/config.ts';
 import { createMailer, type Mailer } from '#core/email/mailer.ts';
 import { findJobKey, JOBS, type JobKey } from '#core/jobs/jobs.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '#core/jobs/queues.ts';
 import type { Logger } from '#core/logger.ts';
+import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { isLeadFlaggedForRescore } from '#core/scoring/score-lead.ts';
 import type { HandlerContext, HandlerTable, JobHandler } from './handler.ts';
 import { createWebhookDispatcher } from './handlers/deliver-webhook-dispatcher.ts';
 
@@ -45,6 +47,22 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     ? createWebhookDispatcher({ orm: opts.orm, config: opts.config, queues: opts.queues, logger: opts.logger, now })
     : undefined;
   const workers: Worker[] = [];
+  // A lead flagged between a `leads.score` job's last look at the flag and the job's removal
+  // found the job id `score-<leadId>` still taken, so BullMQ dropped that wake-up. Once the job is
+  // gone (removeOnComplete frees the id before 'completed' fires), look once more and wake it again;
+  // without this the lead waited for the sweeper.
+  const recheckScoreFlag = async (job: Job) => {
+    if (job.name !== JOBS.scoreLead.name) return;
+    const parsed = JOBS.scoreLead.payload.safeParse(job.data);
+    if (!parsed.success) return;
+    try {
+      if (await isLeadFlaggedForRescore(opts.orm.em.fork() as EntityManager, parsed.data.leadId)) {
+        await enqueueAfterCommit(opts.queues, [createWakeup('scoreLead', parsed.data)], opts.logger);
+      }
+    } catch (err) {
+      opts.logger.warn({ err: (err as Error).message, leadId: parsed.data.leadId }, 'could not re-check a lead flagged while it was scored; the sweeper will');
+    }
+  };
   for (const [key, handler] of Object.entries(opts.handlers) as Array<[JobKey, JobHandler | undefined]>) {
     if (handler && handler.job !== key) throw new Error(`handler for ${handler.job} is filed under ${key}`);
   }
@@ -82,6 +100,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       },
     );
     worker.on('error', (err) => opts.logger.warn({ err: err.message, queue }, 'worker error'));
+    if (queue === JOBS.scoreLead.queue) worker.on('completed', (job) => void recheckScoreFlag(job));
     workers.push(worker);
   }
   const schedules = Object.entries(opts.schedules ?? {}) as Array<[JobKey, number]>;
