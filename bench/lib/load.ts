@@ -19,7 +19,8 @@ export interface LoadSpec {
 export interface LoadResult {
   requests: number;
   reqPerSec: number;
-  latencyMs: Record<'p1' | 'p2_5' | 'p10' | 'p25' | 'p50' | 'p75' | 'p90' | 'p97_5' | 'p99' | 'p99_9' | 'max' | 'mean', number>;
+  /** autocannon's percentiles, plus `p95` computed from every response's latency (nearest rank). */
+  latencyMs: Record<'p1' | 'p2_5' | 'p10' | 'p25' | 'p50' | 'p75' | 'p90' | 'p95' | 'p97_5' | 'p99' | 'p99_9' | 'max' | 'mean', number>;
   statusCodes: Record<string, number>;
   non2xx: number;
   errors: number;

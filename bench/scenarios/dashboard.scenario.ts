@@ -2,8 +2,8 @@
 // events (`--quick`: 2,000 and 40,000) of one realtor on two sites, spread over a year, loaded
 // with INSERT … SELECT generate_series and analysed. The worker's `analytics.rollup` job then
 // backfills the daily rollups (its time is reported). Each target is measured over HTTP with the
-// load generator in its own process (10 connections, the realtor's session), p97.5 reported
-// against the p95 target (autocannon has no p95 bucket: p97.5 ≥ p95, so the check is stricter).
+// load generator in its own process (10 connections, the realtor's session), p95 from every
+// response's latency (the load child records them; autocannon's own summary has no p95).
 // Afterwards the exact SQL each endpoint runs is captured from the core functions in this process
 // and EXPLAIN (ANALYZE, BUFFERS)'d; the plans go to bench/results/dashboard-explain.txt.
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -175,11 +175,11 @@ export const dashboardScenario: Scenario = {
       if (!options.quick) await runLoad({ url: `${stack.base}${t.path}`, headers: { cookie }, connections: DASHBOARD_CONNECTIONS, durationSec: options.warmupSeconds });
       const r = await runLoad({ url: `${stack.base}${t.path}`, headers: { cookie }, connections: DASHBOARD_CONNECTIONS, durationSec: options.quick ? Math.min(2, options.loadSeconds) : options.loadSeconds });
       const bad = r.requests - (r.statusCodes['200'] ?? 0) + r.errors;
-      ctx.log(`dashboard: ${t.label}: ${Math.round(r.reqPerSec)} req/s, p50 ${r.latencyMs.p50} ms, p97.5 ${r.latencyMs.p97_5} ms, p99 ${r.latencyMs.p99} ms, non-200 ${bad}`);
+      ctx.log(`dashboard: ${t.label}: ${Math.round(r.reqPerSec)} req/s, p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p97.5 ${r.latencyMs.p97_5} ms, p99 ${r.latencyMs.p99} ms, non-200 ${bad}`);
       ctx.chart({ label: `dashboard ${t.key} (${Math.round(r.reqPerSec)} req/s)`, latencyMs: r.latencyMs });
       results.push(measure({
-        name: `dashboard.${t.key}`, metric: `GET ${t.label}: p97.5 (≥ p95) latency, ${DASHBOARD_CONNECTIONS} connections${bad ? `, ${bad} non-200` : ''}`,
-        value: bad ? Number.POSITIVE_INFINITY : r.latencyMs.p97_5, unit: 'ms', target: { on: 'value', op: '<', threshold: P95_TARGET_MS },
+        name: `dashboard.${t.key}`, metric: `GET ${t.label}: p95 latency (every response timed), ${DASHBOARD_CONNECTIONS} connections${bad ? `, ${bad} non-200` : ''}`,
+        value: bad ? Number.POSITIVE_INFINITY : r.latencyMs.p95, unit: 'ms', target: { on: 'value', op: '<', threshold: P95_TARGET_MS },
       }));
     }
     results.push(measure({

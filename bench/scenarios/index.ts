@@ -14,8 +14,9 @@ import { rescoreScenario } from './rescore.scenario.ts';
 
 // One line each, so scenarios added in parallel merge cleanly.
 export const SCENARIOS: Scenario[] = [];
-SCENARIOS.push(widgetScenario);
 SCENARIOS.push(ingestScenario); // also memory.api-rss: the API's RSS under the ingest load
 SCENARIOS.push(webhookScenario);
 SCENARIOS.push(rescoreScenario);
 SCENARIOS.push(dashboardScenario);
+// Last: its widget build and Chromium pages must not spill CPU into the throughput scenarios.
+SCENARIOS.push(widgetScenario);

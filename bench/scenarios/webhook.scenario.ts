@@ -80,7 +80,7 @@ async function inquiryLatency(ctx: ScenarioContext, receiver: BenchReceiver): Pr
 
 function distribution(ms: number[]) {
   const p = (q: number) => percentile(ms, q);
-  return { p1: p(1), p2_5: p(2.5), p10: p(10), p25: p(25), p50: p(50), p75: p(75), p90: p(90), p97_5: p(97.5), p99: p(99), p99_9: p(99.9), max: Math.max(...ms), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+  return { p1: p(1), p2_5: p(2.5), p10: p(10), p25: p(25), p50: p(50), p75: p(75), p90: p(90), p95: p(95), p97_5: p(97.5), p99: p(99), p99_9: p(99.9), max: Math.max(...ms), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
 }
 
 async function fanOut(ctx: ScenarioContext, receiver: BenchReceiver): Promise<Measurement[]> {
