@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import type { SessionCache } from '#core/accounts/session-cache.ts';
 import type { z } from 'zod';
 import type { AppDeps } from './deps.ts';
-import { initRequestState, logRequestLine } from './middleware/context.ts';
+import { initRequestState, logRequestLine, requestLineLevel } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { type RouteSpec, routeMiddleware } from './route.ts';
@@ -75,8 +75,7 @@ export function beaconLane(deps: AppDeps, spec: RouteSpec<z.ZodType | undefined,
   const method = spec.method.toUpperCase();
   const chain = compose([errorHandler(), securityHeaders(deps.config), ...routeMiddleware(spec)] as compose.Middleware<Context>[]);
   const stats = createBeaconStats();
-  // As requestContext: request lines at debug in development.
-  const level = deps.config.NODE_ENV === 'development' ? 'debug' : 'info';
+  const level = requestLineLevel(deps.config);
   let since = performance.now();
   /** Logs the summary of the beacons since the last one (if any) and starts counting anew. */
   const flushSummary = () => {

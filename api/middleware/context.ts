@@ -75,6 +75,11 @@ export function initRequestState(ctx: Context, deps: AppDeps, sessionCache: Sess
   return state;
 }
 
+/** The level of request lines: debug in development (one line per request drowns everything else; LOG_LEVEL=debug shows them), else info. */
+export function requestLineLevel(config: Pick<AppDeps['config'], 'NODE_ENV'>): 'info' | 'debug' {
+  return config.NODE_ENV === 'development' ? 'debug' : 'info';
+}
+
 /** The access-log line of a finished request: at error level for a 5xx, else at `level`. */
 export function logRequestLine(ctx: Context, state: RequestState, started: number, level: 'info' | 'debug'): void {
   const ms = Math.round((performance.now() - started) * 10) / 10;
@@ -86,8 +91,7 @@ export function logRequestLine(ctx: Context, state: RequestState, started: numbe
 
 /** Request id, child logger, a forked EntityManager (both lazily), and one access-log line per request. */
 export function requestContext(deps: AppDeps, sessionCache: SessionCache) {
-  // In development one line per request drowns everything else: they go to debug (LOG_LEVEL=debug shows them).
-  const level = deps.config.NODE_ENV === 'development' ? 'debug' : 'info';
+  const level = requestLineLevel(deps.config);
   const debug = deps.logger.isLevelEnabled('debug');
   return async (ctx: Context, next: Next) => {
     const state = initRequestState(ctx, deps, sessionCache);
