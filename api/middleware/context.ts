@@ -10,6 +10,11 @@ import type { AppDeps } from '../deps.ts';
 export interface RequestState {
   requestId: string;
   log: Logger;
+  /**
+   * The same child logger, made only when something is logged through it: for hot paths that
+   * hand a logger down but rarely log (a pino child per beacon was a measurable share of its CPU).
+   */
+  lazyLog: Logger;
   em: EntityManager;
   deps: AppDeps;
   /** This process's session cache (api/middleware/auth.ts reads sessions through it). */
@@ -49,6 +54,17 @@ class State implements RequestState {
 
   set log(value: Logger) {
     this.#log = value;
+  }
+
+  get lazyLog(): Logger {
+    if (this.#log) return this.#log;
+    return new Proxy({} as Logger, {
+      get: (_target, prop) => {
+        const log = this.log;
+        const value: unknown = Reflect.get(log, prop, log);
+        return typeof value === 'function' ? value.bind(log) : value;
+      },
+    });
   }
 
   get em(): EntityManager {

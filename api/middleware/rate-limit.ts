@@ -56,14 +56,30 @@ export function createLimiter(opts: { redis: Redis; prefix: string; name: string
 
 /** How often a shared-window limiter sends this process's counts to Redis and reads the totals back. */
 export const SHARED_WINDOW_SYNC_MS = 250;
+/**
+ * Adds each key's count (ARGV[2…]) and sets its expiry (ARGV[1] ms); returns the totals in key
+ * order. The keys of one sync are the windows of one limiter: a Redis Cluster would need them in
+ * one hash slot (Porchlight runs against a single Redis, as BullMQ's prefixes do).
+ */
+const SYNC_SCRIPT = `
+local totals = {}
+for i, key in ipairs(KEYS) do
+  totals[i] = redis.call('INCRBY', key, ARGV[i + 1])
+  redis.call('PEXPIRE', key, ARGV[1])
+end
+return totals`;
+
+/** Keys per sync script. */
+const SHARED_WINDOW_SYNC_CHUNK = 2000;
+
 /** Keys one shared-window limiter tracks at most in memory (an IP flood must not grow it without bound). */
 export const SHARED_WINDOW_MAX_KEYS = 100_000;
 
 /**
  * A limiter for hot paths (ingest) that costs no Redis round trip per request: a fixed window per
  * key (aligned on `durationSec` boundaries) counted in this process, and every
- * SHARED_WINDOW_SYNC_MS the counts spent since the last sync are added to the key's window in
- * Redis in one pipeline (INCRBY + PEXPIRE), whose answers are the totals of all processes.
+ * SHARED_WINDOW_SYNC_MS the counts spent since the last sync are added to the keys' windows in
+ * Redis by one script (INCRBY + PEXPIRE per key), whose answer is the totals of all processes.
  * A request is refused when the last known total plus what this process spent since passes the
  * budget. So within one process the budget is exact (the request that would pass it gets 429);
  * across P API processes a key can overshoot by what the others spent in one sync interval.
@@ -89,18 +105,20 @@ export function createSharedWindowLimiter(opts: { redis: Redis; prefix: string; 
     }
     try {
       if (!batch.length) return;
-      const pipeline = opts.redis.pipeline();
-      for (const b of batch) {
-        const redisKey = `${opts.prefix}:rl:${opts.name}:${b.window}:${b.key}`;
-        pipeline.incrby(redisKey, b.sent).pexpire(redisKey, windowMs * 2);
-      }
-      const answers = (await pipeline.exec()) ?? [];
-      for (const [i, b] of batch.entries()) {
-        const [err, total] = answers[i * 2] ?? [];
-        const w = windows.get(b.key);
-        if (err || !w || w.window !== b.window) continue;
-        w.unsynced -= b.sent;
-        w.total = Number(total);
+      // One script per sync (not two commands per key): a sync carries one entry per key touched
+      // in the interval — thousands under a beacon flood from many addresses — and each command
+      // would cost the client an object, a promise and a timer.
+      // Chunks bound how long one script holds Redis.
+      for (let at = 0; at < batch.length; at += SHARED_WINDOW_SYNC_CHUNK) {
+        const chunk = batch.slice(at, at + SHARED_WINDOW_SYNC_CHUNK);
+        const keys = chunk.map((b) => `${opts.prefix}:rl:${opts.name}:${b.window}:${b.key}`);
+        const totals = (await opts.redis.eval(SYNC_SCRIPT, keys.length, ...keys, windowMs * 2, ...chunk.map((b) => b.sent))) as number[];
+        for (const [i, b] of chunk.entries()) {
+          const w = windows.get(b.key);
+          if (!w || w.window !== b.window) continue;
+          w.unsynced -= b.sent;
+          w.total = Number(totals[i]);
+        }
       }
       warned = false;
     } catch (err) {

@@ -57,4 +57,18 @@ describe('createSharedWindowLimiter', () => {
     expect((await refused(b.consume('site-1', 6))).status).toBe(429);
     await b.consume('site-1', 5);
   });
+
+  it('syncs thousands of keys in one interval (one script per 2,000 keys), each key’s count exact', async () => {
+    const limiter = make(10);
+    limiters.push(limiter);
+    const keys = Array.from({ length: 4100 }, (_, i) => `ip-many-${i}`);
+    for (const [i, key] of keys.entries()) await limiter.consume(key, 1 + (i % 3));
+    const window = Math.floor(Date.now() / (WINDOW_SEC * 1000));
+    await vi.waitFor(async () => {
+      const values = await redis.mget(...keys.map((k) => `${prefix}:rl:test:${window}:${k}`));
+      expect(values.map(Number)).toEqual(keys.map((_, i) => 1 + (i % 3)));
+    }, { timeout: SHARED_WINDOW_SYNC_MS * 12 });
+    const ttl = await redis.pttl(`${prefix}:rl:test:${window}:ip-many-4099`);
+    expect(ttl).toBeGreaterThan(WINDOW_SEC * 1000);
+  });
 });

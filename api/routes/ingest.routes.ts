@@ -81,10 +81,10 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       const result = await recordEvents({
         // The root EntityManager, not a per-request fork: the beacon path reads the site cache and
         // writes through Kysely and the batcher only (recordEvents forks for an identify transaction).
-        em: deps.orm.em as EntityManager, queues: deps.queues, batcher, quota, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log,
+        em: deps.orm.em as EntityManager, queues: deps.queues, batcher, quota, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.lazyLog,
       });
       originAllowed(ctx);
-      ctx.state.log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');
+      if (deps.logger.isLevelEnabled('debug')) ctx.state.log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');
       ctx.status = 202;
       ctx.body = { ok: true };
     },
