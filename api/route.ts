@@ -3,6 +3,7 @@ import type { Next } from 'koa';
 import { z } from 'zod';
 import { AppError } from '#core/errors.ts';
 import type { Tenant } from '#core/accounts/tenant.ts';
+import { answerCacheOf } from './answer-cache.ts';
 import { authenticateRealtor } from './middleware/auth.ts';
 import { readJsonBody } from './middleware/body.ts';
 import type { AppContext } from './middleware/context.ts';
@@ -38,6 +39,11 @@ interface RouteSpecBase<B extends z.ZodType | undefined, Q extends z.ZodType | u
 /** Session cookie (+CSRF on writes) or API key; the handler gets the authenticated tenant. */
 export interface RealtorRouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> extends RouteSpecBase<B, Q> {
   auth: 'realtor';
+  /**
+   * A read-only GET whose 200 answer may be served from the tenant's answer cache for up to
+   * ANALYTICS_CACHE_SECONDS (api/answer-cache.ts; `Age` header; `Cache-Control: no-cache` computes afresh).
+   */
+  cached?: boolean;
   handler: (ctx: AppContext, input: RouteInput<B, Q> & { tenant: Tenant }) => Promise<void> | void;
 }
 
@@ -125,7 +131,24 @@ export function routeMiddleware(spec: RouteSpec<z.ZodType | undefined, z.ZodType
       ? spec.body.parse(await readJsonBody(ctx, { limitBytes: spec.bodyLimitBytes, allowTextPlain: spec.allowTextPlain }))
       : undefined;
     const query = spec.query ? spec.query.parse(ctx.query) : undefined;
-    await spec.handler(ctx, { body, query, params, now, tenant } as never);
+    const input = { body, query, params, now, tenant } as never;
+    if (!tenant) return spec.handler(ctx, input);
+    const cache = answerCacheOf(ctx.state.deps);
+    if (spec.auth === 'realtor' && spec.cached && cache.enabled) {
+      const fresh = /\bno-cache\b/i.test(ctx.get('cache-control'));
+      const { json, ageSec } = await cache.answer(tenant, ctx.url, fresh, async () => {
+        await spec.handler(ctx, input);
+        return JSON.stringify(ctx.body);
+      });
+      ctx.status = 200;
+      ctx.type = 'json';
+      ctx.body = json;
+      ctx.set('Age', String(ageSec));
+      return;
+    }
+    await spec.handler(ctx, input);
+    // The account's cached answers (analytics) must not outlive its own writes.
+    if (spec.method !== 'get') cache.invalidate(tenant.accountId);
   }];
 }
 

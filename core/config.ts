@@ -54,6 +54,12 @@ const ZEnv = z.object({
   EVENT_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(13),
   /** Analytics events one site may send per UTC day (a site may set its own, `settings.dailyEventQuota`); inquiries never count. */
   DAILY_EVENT_QUOTA: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+  /**
+   * Seconds an analytics answer (`GET /v1/analytics/summary`, `/v1/analytics/leads`) is served from
+   * the API process's cache (per realtor and URL; the realtor's own writes clear it at once;
+   * `Cache-Control: no-cache` recomputes). 0 turns the cache off.
+   */
+  ANALYTICS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

@@ -8,7 +8,7 @@ import type { RouteRegistry } from '../route.ts';
 /** Realtor analytics: events per day, top listings, conversion, bands; leads, speed-to-lead and the funnel; listings. */
 export function mountAnalyticsRoutes(routes: RouteRegistry, _deps: AppDeps): void {
   routes.add({
-    method: 'get', path: '/v1/analytics/summary', tag: 'analytics', auth: 'realtor',
+    method: 'get', path: '/v1/analytics/summary', tag: 'analytics', auth: 'realtor', cached: true,
     summary: 'Activity over a range of UTC days (default the last 30, at most 366), for all sites or one',
     query: ZAnalyticsQuery,
     responses: {
@@ -19,8 +19,9 @@ export function mountAnalyticsRoutes(routes: RouteRegistry, _deps: AppDeps): voi
     handler: async (ctx, { query, tenant, now }) => {
       ctx.body = await getAnalyticsSummary({ em: ctx.state.em, tenant, query, now });
     },
-  });  routes.add({
-    method: 'get', path: '/v1/analytics/leads', tag: 'analytics', auth: 'realtor',
+  });
+  routes.add({
+    method: 'get', path: '/v1/analytics/leads', tag: 'analytics', auth: 'realtor', cached: true,
     summary: 'Leads and inquiries per day, site and source; speed-to-lead (median, within 5 min / 1 h) by day; the visitors → leads → contacted → appointment → closed funnel',
     query: ZAnalyticsQuery,
     responses: {
