@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { db, type DB } from './kysely.ts';
 
@@ -24,9 +25,16 @@ const MARK = '\u0000porchlight-param:';
  * Rules for `build`: every value that varies between calls with the same shape goes through
  * `p(i)` (and only into the query, never into a JavaScript decision — that belongs in the shape);
  * a stand-in must end up a bound parameter, never inlined (`sql.lit`): compiling checks that.
+ *
+ * `prepareAs`: outside a transaction, run each shape as a named prepared statement
+ * (`<prepareAs>_<n>`) on the driver's pool, so Postgres parses and plans it once per connection
+ * instead of once per call — for a statement whose planning costs more than its execution (the
+ * timeline: 0.8 ms to plan, 0.4 ms to run at 100k leads / 5M events). Only for shapes whose best
+ * plan does not depend on the values (Postgres may settle on one generic plan after five calls).
  */
-export function createCompiledQueries<R>(build: (kdb: Kysely<DB>, p: Param, shape: string) => CompiledQuery<R>) {
-  const compiled = new Map<string, { sql: string; slots: Array<{ index: number } | { value: unknown }> }>();
+export function createCompiledQueries<R>(build: (kdb: Kysely<DB>, p: Param, shape: string) => CompiledQuery<R>, opts: { prepareAs?: string } = {}) {
+  const compiled = new Map<string, { sql: string; slots: Array<{ index: number } | { value: unknown }>; name?: string }>();
+  let prepared = 0;
 
   const compile = (em: EntityManager, shape: string) => {
     const query = build(db(em), (index) => `${MARK}${index}`, shape);
@@ -35,7 +43,7 @@ export function createCompiledQueries<R>(build: (kdb: Kysely<DB>, p: Param, shap
       typeof value === 'string' && value.startsWith(MARK) ? { index: Number(value.slice(MARK.length)) } : { value },
     );
     if (compiled.size >= MAX_SHAPES) compiled.clear();
-    const entry = { sql: query.sql, slots };
+    const entry = { sql: query.sql, slots, name: opts.prepareAs ? `${opts.prepareAs}_${++prepared}` : undefined };
     compiled.set(shape, entry);
     return entry;
   };
@@ -45,6 +53,10 @@ export function createCompiledQueries<R>(build: (kdb: Kysely<DB>, p: Param, shap
     async execute(em: EntityManager, shape: string, values: readonly unknown[]): Promise<R[]> {
       const entry = compiled.get(shape) ?? compile(em, shape);
       const parameters = entry.slots.map((s) => ('index' in s ? values[s.index] : s.value));
+      if (entry.name && !em.isInTransaction()) {
+        const pool = await (em.getConnection() as unknown as { getNativeClient(): Promise<pg.Pool> }).getNativeClient();
+        return (await pool.query({ name: entry.name, text: entry.sql, values: parameters })).rows as R[];
+      }
       const result = await db(em).executeQuery<R>(CompiledQuery.raw(entry.sql, parameters) as CompiledQuery<R>);
       return result.rows;
     },

@@ -130,7 +130,7 @@ function buildTimelineQuery(kdb: Kysely<DB>, p: Param, shape: string) {
     order by m.at desc, m.kind desc, m.id desc`.compile(kdb);
 }
 
-const TIMELINE_QUERIES = createCompiledQueries(buildTimelineQuery);
+const TIMELINE_QUERIES = createCompiledQueries(buildTimelineQuery, { prepareAs: 'porchlight_timeline' });
 
 /**
  * A lead's story, newest first: its analytics events (with the listing's title and photo when
