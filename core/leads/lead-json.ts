@@ -3,13 +3,24 @@ import type { Row } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { LeadJson } from './lead-schemas.ts';
 
-/** The columns every lead read selects or returns, in the shape `toLeadJson` expects. */
-export const LEAD_COLUMNS = [
+const LEAD_FIELDS = [
   'lead_id', 'name', 'contact_info', 'email', 'phone', 'status', 'score', 'score_band',
   'score_breakdown', 'site_id', 'last_activity_at', 'created_at', 'updated_at', 'scored_at',
   'first_contacted_at', 'last_contacted_at',
-  leadStageColumn(),
 ] as const;
+
+/** The columns every lead read selects or returns, in the shape `toLeadJson` expects. */
+export const LEAD_COLUMNS = [...LEAD_FIELDS, leadStageColumn()] as const;
+
+/**
+ * LEAD_COLUMNS for a read of one account's leads (a page of the list): the stage fallback of
+ * leads without a stage looks up the account's first stage once per statement (an uncorrelated
+ * subquery on the bound `accountId`), not once per lead (a sort of the account's stages each:
+ * 0.6 of the 0.9 ms the first page by score took in Postgres at 100k leads).
+ */
+export function leadColumnsOfAccount(accountId: string) {
+  return [...LEAD_FIELDS, leadStageColumn(accountId)] as const;
+}
 
 /** What a lead's JSON derives from other tables (`leadFollowUpColumns`). */
 export interface LeadFollowUps {
@@ -49,11 +60,14 @@ export function speedToLeadSeconds(firstInquiryAt: string | null, firstContacted
  * first stage; null while the account has no stages yet. Correlated subqueries on the stage's
  * primary key and on (user_id, position), so it also works in `returning`.
  */
-function leadStageColumn() {
+function leadStageColumn(accountId?: string) {
   const json = sql`json_build_object('stageId', s.stage_id, 'key', s.key, 'label', s.label)`;
+  const first = accountId === undefined
+    ? sql`(select ${json} from pipeline_stages s where leads.stage_id is null and s.user_id = leads.user_id order by s.position, s.stage_id limit 1)`
+    : sql`case when leads.stage_id is null then (select ${json} from pipeline_stages s where s.user_id = ${accountId}::uuid order by s.position, s.stage_id limit 1) end`;
   return sql<LeadJson['stage']>`coalesce(
     (select ${json} from pipeline_stages s where s.stage_id = leads.stage_id),
-    (select ${json} from pipeline_stages s where leads.stage_id is null and s.user_id = leads.user_id order by s.position, s.stage_id limit 1))`.as('stage');
+    ${first})`.as('stage');
 }
 
 export function toLeadJson(row: LeadRow): LeadJson {

@@ -8,7 +8,7 @@ import { db, type DB } from '../db/kysely.ts';
 import { escapeLike, timeKey } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
-import { LEAD_COLUMNS, leadFollowUpColumns, toLeadJson } from './lead-json.ts';
+import { leadColumnsOfAccount, leadFollowUpColumns, toLeadJson } from './lead-json.ts';
 import type { LeadFilters, LeadJson, LeadSort } from './lead-schemas.ts';
 
 /**
@@ -100,7 +100,7 @@ const V = { accountId: 0, userId: 1, band: 2, status: 3, site: 4, ids: 5, stageI
 
 /** The tenant's leads matching the filters of `shape`, their values stand-ins (`p`). */
 function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Param) {
-  let query = kdb.selectFrom('leads').select(LEAD_COLUMNS).where(ownedBy(tenant));
+  let query = kdb.selectFrom('leads').select(leadColumnsOfAccount(ownerIdOf(tenant))).where(ownedBy(tenant));
   if (shape.band) query = query.where('score_band', '=', p(V.band) as LeadFilters['band'] & string);
   if (shape.status) query = query.where('status', '=', p(V.status) as LeadFilters['status'] & string);
   if (shape.site) query = query.where('site_id', '=', p(V.site) as string);
@@ -159,7 +159,7 @@ function buildLeadPageQuery(kdb: Kysely<DB>, p: Param, shapeKey: string) {
     .compile();
 }
 
-const LEAD_PAGES = createCompiledQueries(buildLeadPageQuery);
+const LEAD_PAGES = createCompiledQueries(buildLeadPageQuery, { prepareAs: 'porchlight_lead_page' });
 
 /**
  * One page of the tenant's leads, filtered and sorted (`GET /v1/leads`, and the CSV export's
