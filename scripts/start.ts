@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRuntimeOrExit } from '../core/runtime.ts';
-import { API_NODE_FLAGS } from './node-flags.ts';
+import { API_ENV, API_NODE_FLAGS } from './node-flags.ts';
 
 // Migrations run here, once, before the API and the worker start.
 // An unreachable Postgres or a failing migration prints one line and exits 1.
@@ -13,9 +13,10 @@ process.stdout.write(applied.length ? `applied migrations: ${applied.join(', ')}
 await migrated.close();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const children: ChildProcess[] = [[...API_NODE_FLAGS, 'api/main.ts'], ['worker/main.ts']].map((args) =>
-  spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env }),
-);
+const children: ChildProcess[] = [
+  { args: [...API_NODE_FLAGS, 'api/main.ts'], env: { ...API_ENV, ...process.env } },
+  { args: ['worker/main.ts'], env: process.env },
+].map(({ args, env }) => spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env }));
 let exitCode = 0;
 let stopping = false;
 function stopAll(signal: NodeJS.Signals) {

@@ -8,7 +8,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrateDatabase } from '../../core/db/migrate.ts';
-import { API_NODE_FLAGS } from '../../scripts/node-flags.ts';
+import { API_ENV, API_NODE_FLAGS } from '../../scripts/node-flags.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../test/smtp.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -106,7 +106,7 @@ export async function startStack({ databaseUrl, redisUrl, logLevel }: { database
   // The API runs with the flags of `npm run api` (scripts/node-flags.ts). BENCH_API_NODE_ARGS adds
   // more, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof": profile the API under load.
   const apiArgs = [...API_NODE_FLAGS, ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const api = await startProcess('api', 'api/main.ts', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api listening', apiArgs);
+  const api = await startProcess('api', 'api/main.ts', { ...API_ENV, ...env, PORT: '0', HOST: '127.0.0.1' }, 'api listening', apiArgs);
   const worker = await startProcess('worker', 'worker/main.ts', env, 'worker started', (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)).catch(async (err) => {
     await stopProcess(api);
     await smtp.close();
