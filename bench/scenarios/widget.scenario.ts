@@ -1,6 +1,6 @@
 // widget.*: what every visitor downloads and runs. gzip -9 sizes of the built tracker (w.js) and
 // form chunk (w-form.js) against the budgets of widget/size.test.ts (DESIGN.md → Widget), and the
-// tracker's execution time on a page in headless Chromium (when /usr/bin/chromium exists).
+// tracker's main-thread time on a page load in headless Chromium, from a trace (when /usr/bin/chromium exists).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -15,10 +15,13 @@ const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const TRACKER_EXEC_BUDGET_MS = 10;
 
 /**
- * Median time from the end of w.js's download to the end of its execution (a classic,
- * parser-blocking script: compile + run, including its first page_view), over several fresh page
- * loads served from 127.0.0.1, minus the same for an empty script (the parser's own delay), so
- * what remains is the tracker's cost. The beacon goes to the same local server (202).
+ * w.js's own main-thread time on a page load in headless Chromium, from a performance trace of
+ * each load (the DevTools timeline): its evaluation (`EvaluateScript`: compile + run) plus the
+ * callbacks it registered that ran before `load` (`FunctionCall`s of w.js: the DOMContentLoaded
+ * page view). Median over several fresh browser contexts (each a first visit: empty storage),
+ * served from 127.0.0.1; the beacon goes to the same local server (202). A trace times the
+ * script itself — the earlier "download end → next script" measure included the parser's and
+ * the scheduler's noise, which on this 2-core machine was larger than the tracker.
  */
 async function measureTrackerExecution(ctx: ScenarioContext): Promise<Measurement | null> {
   if (!existsSync(CHROMIUM_PATH)) {
@@ -26,41 +29,35 @@ async function measureTrackerExecution(ctx: ScenarioContext): Promise<Measuremen
     return null;
   }
   const tracker = readFileSync(`${DIST}w.js`);
-  const page = (script: string) => `<!doctype html><html><head><title>Listing</title></head><body><h1>3 bd craftsman</h1>
-<script src="/${script}" data-site="pk_benchbenchbenchbenchbench"></script>
-<script>window.__scriptDone = performance.now();</script></body></html>`;
+  const page = `<!doctype html><html><head><title>Listing</title></head><body><h1 data-porchlight-listing="oak-12">3 bd craftsman</h1>
+<script src="/w.js" data-site="pk_benchbenchbenchbenchbench"></script></body></html>`;
   const server = createServer((req, res) => {
     if (req.url === '/w.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(tracker);
-    else if (req.url === '/empty.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(';');
     else if (req.url?.startsWith('/v1/')) res.writeHead(202, { 'access-control-allow-origin': '*' }).end('{"ok":true}');
-    else res.writeHead(200, { 'content-type': 'text/html' }).end(page(req.url?.includes('empty') ? 'empty.js' : 'w.js'));
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(page);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   try {
     const runs = ctx.options.quick ? 3 : 15;
-    const timeScript = async (path: string, script: string) => {
+    type TraceEvent = { name: string; ph: string; dur?: number; args?: { data?: { url?: string; frame?: string } } };
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
       const context = await browser.newContext();
       const tab = await context.newPage();
-      await tab.goto(base + path, { waitUntil: 'load' });
-      const ms = await tab.evaluate((name) => {
-        const entry = performance.getEntriesByType('resource').find((e) => e.name.endsWith(name)) as PerformanceResourceTiming;
-        return (window as unknown as { __scriptDone: number }).__scriptDone - entry.responseEnd;
-      }, `/${script}`);
+      await browser.startTracing(tab, { categories: ['devtools.timeline'] });
+      await tab.goto(`${base}/listings/oak-12`, { waitUntil: 'load' });
+      const trace = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] };
+      const own = trace.traceEvents.filter((e) => e.ph === 'X' && (e.name === 'EvaluateScript' || e.name === 'FunctionCall') && e.args?.data?.url?.endsWith('/w.js'));
+      if (!own.some((e) => e.name === 'EvaluateScript')) throw new Error('bench: the trace has no evaluation of w.js');
+      times.push(own.reduce((ms, e) => ms + (e.dur ?? 0) / 1000, 0));
       await context.close();
-      return ms;
-    };
-    const tracker: number[] = [];
-    const empty: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      tracker.push(await timeScript('/listings/oak-12', 'w.js'));
-      empty.push(await timeScript('/listings/empty', 'empty.js'));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const net = Math.max(0, median(tracker) - median(empty));
-    ctx.log(`widget: over ${runs} page loads each: w.js median ${median(tracker).toFixed(2)} ms, an empty script ${median(empty).toFixed(2)} ms → tracker ${net.toFixed(2)} ms`);
-    return measure({ name: 'widget.tracker-exec', metric: `w.js compile + run on page load in headless Chromium, median of ${runs} minus an empty script's`, value: net, unit: 'ms', target: { on: 'value', op: '<', threshold: TRACKER_EXEC_BUDGET_MS } });
+    const sorted = [...times].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    ctx.log(`widget: w.js main-thread time over ${runs} first visits: median ${median.toFixed(2)} ms (min ${sorted[0].toFixed(2)}, max ${sorted.at(-1)!.toFixed(2)})`);
+    return measure({ name: 'widget.tracker-exec', metric: `w.js main-thread time on page load (evaluation + its callbacks before load) in headless Chromium, median of ${runs} traced first visits`, value: median, unit: 'ms', target: { on: 'value', op: '<', threshold: TRACKER_EXEC_BUDGET_MS } });
   } finally {
     await browser.close();
     server.close();

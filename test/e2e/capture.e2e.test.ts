@@ -57,8 +57,9 @@ async function visit(page: Page, path: string): Promise<string> {
   return visitorOf(page);
 }
 
-function visitorOf(page: Page): Promise<string> {
-  return page.evaluate(() => localStorage.getItem('porchlight_vid') ?? '');
+/** The visitor id w.js keeps in localStorage: written with its first batch (~1 s after the page view), not while the page parses. */
+async function visitorOf(page: Page): Promise<string> {
+  return (await page.waitForFunction(() => localStorage.getItem('porchlight_vid'))).jsonValue() as Promise<string>;
 }
 
 function rowsOf(visitorId: string): Promise<EventRow[]> {

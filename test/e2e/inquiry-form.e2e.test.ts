@@ -66,9 +66,9 @@ async function tabTo(page: Page, target: string, max = 40): Promise<void> {
   throw new Error(`Tab never reached ${target} (last: ${await focused(page)})`);
 }
 
-/** The visitor id the tracker keeps in localStorage. */
-function visitorOf(page: Page): Promise<string> {
-  return page.evaluate(() => localStorage.porchlight_vid as string);
+/** The visitor id the tracker keeps in localStorage (written when a form mounts or the first batch goes). */
+async function visitorOf(page: Page): Promise<string> {
+  return (await page.waitForFunction(() => localStorage.getItem('porchlight_vid'))).jsonValue() as Promise<string>;
 }
 
 /** Collects the bodies of the page's `POST /v1/inquiries` requests. */

@@ -79,17 +79,21 @@ try {
     const endpoint = `${origin}/v1/collect`;
 
     // The anonymous visitor id lives in localStorage (never a cookie); where storage is blocked
-    // (Safari private mode, sandboxed iframes) it lives for this page only.
+    // (Safari private mode, sandboxed iframes) it lives for this page only. Read on first use, not
+    // while the host page is still parsing: a page's first localStorage access is a synchronous
+    // trip to the browser process (1–4 ms in headless Chromium, most of w.js's run time).
     let visitor: string;
-    try {
-      visitor = localStorage.porchlight_vid;
-      if (!/^[\w-]{36}$/.test(visitor)) localStorage.porchlight_vid = visitor = uuid();
-    } catch {
-      visitor = uuid();
-    }
     // Do-Not-Track / Global Privacy Control: the API decides, by the site's setting, what to drop.
-    const envelope = { site, visitor, dnt: nav.doNotTrack === '1' || nav.globalPrivacyControl || undefined };
-    const ctx: FormContext = { ...envelope, origin };
+    const envelope = () => {
+      // (storage is read once: `visitor` stays valid after the first call)
+      try {
+        if (!/^[\w-]{36}$/.test((visitor ||= localStorage.porchlight_vid))) localStorage.porchlight_vid = visitor = uuid();
+      } catch {
+        visitor = uuid();
+      }
+      // (undefined, left out of the JSON, unless the browser says either way)
+      return { site, visitor, dnt: nav.doNotTrack === '1' || nav.globalPrivacyControl };
+    };
 
     /** The API's limit per batch. */
     const MAX_BATCH_EVENTS = 50;
@@ -101,7 +105,7 @@ try {
     let queue: TrackerEvent[] = [];
     let timer: ReturnType<typeof setTimeout>;
     let lastUrl: string | undefined;
-    let loadingForm: Promise<FormModule> | undefined;
+    let loadingForm: Promise<FormModule> | 0 | undefined;
 
     /** Keeps events for a retry in localStorage `porchlight_q`: at most 100, the oldest dropped first. */
     const store = (events: TrackerEvent[]) => {
@@ -120,7 +124,7 @@ try {
      * A string body goes as `text/plain;charset=UTF-8` with both: CORS-safelisted, no preflight.
      */
     const send = (events: TrackerEvent[], leaving?: boolean) => {
-      const body = JSON.stringify({ ...envelope, events });
+      const body = JSON.stringify({ ...envelope(), events });
       if (!(leaving && nav.sendBeacon?.(endpoint, body))) {
         fetch(endpoint, { method: 'POST', body, keepalive: true }).then(
           (res) => (res.status > 499 || res.status === 429) && store(events),
@@ -153,10 +157,10 @@ try {
     /** Runs `use` with the form module, imported (once) from next to w.js; a failed import is retried next time. */
     const withForm = (use: (form: FormModule) => void) =>
       (loadingForm ||= import(/* @vite-ignore */ new URL('w-form.js', src) as any /* import() takes its string form */)).then(safe(use), () => {
-        loadingForm = undefined;
+        loadingForm = 0; // (0, not undefined: fewer bytes)
       });
 
-    const mountForms = () => doc.querySelector('[data-porchlight-form]') && withForm((form) => form.mount(ctx));
+    const mountForms = () => doc.querySelector('[data-porchlight-form]') && withForm((form) => form.mount({ ...envelope(), origin }));
 
     /** A page view, unless the URL is unchanged (ignoring the #fragment: in-page anchors are not pages); and new forms. */
     const onPage = safe(() => {
@@ -191,7 +195,7 @@ try {
           flush();
         }
       } else if (command === 'open') {
-        withForm((form) => form.open({ ...ctx, listing: a?.listing }));
+        withForm((form) => form.open({ ...envelope(), origin, listing: a?.listing }));
       }
     });
     porchlight.l = 1;
