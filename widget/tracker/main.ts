@@ -5,7 +5,7 @@
 //
 // One closure on purpose: the minifier (oxc) neither inlines single-use functions across
 // modules nor hoists repeated property reads, and every byte here is downloaded by every visitor.
-import type { FormContext, FormModule } from '../contract.ts';
+import type { FormModule } from '../contract.ts';
 import { clip, uuid } from '../shared/text.ts';
 
 /** An event as it goes on the wire. */
