@@ -6,6 +6,7 @@ import {
 } from '#core/pipeline/pipeline-schemas.ts';
 import { createStage, deleteStage, listStages, reorderStages, updateStage } from '#core/pipeline/pipeline-stages.ts';
 import { setLeadStage } from '#core/pipeline/set-lead-stage.ts';
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import type { AppDeps } from '../deps.ts';
 import type { RouteRegistry } from '../route.ts';
 
@@ -58,7 +59,9 @@ export function mountPipelineRoutes(routes: RouteRegistry, deps: AppDeps): void 
       409: { description: '`conflict`: the stage has leads and no moveTo was given (details carry leadCount), or it is the last stage' },
     },
     handler: async (ctx, { params, query, tenant, now }) => {
-      const { moved } = await deleteStage({ em: ctx.state.em, tenant, stageId: params.stageId, moveTo: query.moveTo, now });
+      const { moved, movedLeadIds, wakeups } = await deleteStage({ em: ctx.state.em, tenant, stageId: params.stageId, moveTo: query.moveTo, now, config: deps.config });
+      await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
+      if (moved) await publishLeadEvents({ em: ctx.state.em, publisher, type: 'lead.updated', leadIds: movedLeadIds, log: ctx.state.log });
       ctx.state.log.info({ stageId: params.stageId, moved }, 'stage deleted');
       ctx.status = 204;
     },
@@ -68,7 +71,8 @@ export function mountPipelineRoutes(routes: RouteRegistry, deps: AppDeps): void 
     body: ZSetLeadStageBody,
     responses: { 200: { description: 'The lead', schema: ZLeadJson }, ...invalid, 404: { description: '`not_found`: unknown lead or stage' } },
     handler: async (ctx, { params, body, tenant, now }) => {
-      const { lead, changed } = await setLeadStage({ em: ctx.state.em, tenant, leadId: params.id, stageId: body.stageId, now });
+      const { lead, changed, wakeups } = await setLeadStage({ em: ctx.state.em, tenant, leadId: params.id, stageId: body.stageId, now, config: deps.config });
+      await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
       if (changed) await publishLeadEvents({ em: ctx.state.em, publisher, type: 'lead.updated', leadIds: [lead.leadId], log: ctx.state.log });
       ctx.body = lead;
     },

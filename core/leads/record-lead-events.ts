@@ -52,6 +52,22 @@ export async function recordLeadUpdated({ em, now, config, userId, leadId, befor
   });
 }
 
+/** `lead.updated` with `changed: ['stage']` for each lead a pipeline move took to `stage` (in the move's transaction). */
+export async function recordLeadsStageChanged({ em, now, config, userId, leadIds, stage }: EventContext & {
+  userId: string;
+  leadIds: readonly string[];
+  stage: { stage_id: string; key: string; label: string };
+}): Promise<Wakeup[]> {
+  const wakeups: Wakeup[] = [];
+  for (const leadId of leadIds) {
+    wakeups.push(...(await recordOutboundEvent({
+      em, now, config, userId, leadId, type: 'lead.updated',
+      data: { leadId, changed: ['stage'], lead: { stage: { stageId: stage.stage_id, key: stage.key, label: stage.label } }, updatedAt: now.toISOString() },
+    })));
+  }
+  return wakeups;
+}
+
 /** `lead.deleted`: written without a lead reference, so it outlives the erasure it announces. */
 export async function recordLeadDeleted({ em, now, config, userId, leadId }: EventContext & { userId: string; leadId: string }): Promise<Wakeup[]> {
   return recordOutboundEvent({ em, now, config, userId, leadId: null, type: 'lead.deleted', data: { leadId } });

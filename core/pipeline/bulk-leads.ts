@@ -53,8 +53,8 @@ export async function bulkLeads({ em, tenant, input, now, config }: {
     if (leads.length !== ids.length) throw notFound(ids.length - leads.length === 1 ? 'One of the leads was' : `${ids.length - leads.length} of the leads were`);
     switch (input.action) {
       case 'stage': {
-        const moved = await moveLeadsToStage(tem, tenant, stages, leads, findStage(stages, input.stageId), now);
-        return { affected: moved.length, movedLeadIds: moved, wakeups: [] };
+        const moved = await moveLeadsToStage(tem, tenant, stages, leads, findStage(stages, input.stageId), now, config);
+        return { affected: moved.ids.length, movedLeadIds: moved.ids, wakeups: moved.wakeups };
       }
       case 'reminder': {
         const rows = await db(tem)

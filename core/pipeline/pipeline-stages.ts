@@ -3,7 +3,10 @@ import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
+import type { Config } from '../config.ts';
 import { AppError, notFound } from '../errors.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
+import { recordLeadsStageChanged } from '../leads/record-lead-events.ts';
 import type { StageOutcome } from '../shared/enums.ts';
 import { ensureDefaultStages } from './default-stages.ts';
 import { type CreateStageBody, type ReorderStagesBody, STAGES_MAX, type StageJson, type UpdateStageBody } from './pipeline-schemas.ts';
@@ -160,9 +163,9 @@ function invalid(path: string, message: string): AppError {
  * transaction as the delete. Without `moveTo` such a stage is a 409 that says how many leads it
  * holds; the last stage cannot be deleted (409).
  */
-export async function deleteStage({ em, tenant, stageId, moveTo, now }: {
-  em: EntityManager; tenant: Tenant; stageId: string; moveTo?: string; now: Date;
-}): Promise<{ moved: number }> {
+export async function deleteStage({ em, tenant, stageId, moveTo, now, config }: {
+  em: EntityManager; tenant: Tenant; stageId: string; moveTo?: string; now: Date; config: Config;
+}): Promise<{ moved: number; movedLeadIds: string[]; wakeups: Wakeup[] }> {
   return em.transactional(async (tem) => {
     const stages = await loadStages(tem, tenant, now, { forUpdate: true });
     const stage = findStage(stages, stageId);
@@ -173,22 +176,25 @@ export async function deleteStage({ em, tenant, stageId, moveTo, now }: {
     if (count > 0 && !target) {
       throw new AppError('conflict', `“${stage.label}” has ${count} lead${count === 1 ? '' : 's'}: choose a stage to move ${count === 1 ? 'it' : 'them'} to (moveTo)`, [{ path: 'moveTo', message: 'Required when the stage has leads', leadCount: count }]);
     }
-    let moved = 0;
+    let movedLeadIds: string[] = [];
+    let wakeups: Wakeup[] = [];
     if (count > 0 && target) {
       const meta = sql`jsonb_build_object('fromStageId', ${stage.stage_id}::text, 'toStageId', ${target.stage_id}::text, 'fromLabel', ${stage.label}::text, 'toLabel', ${target.label}::text)`;
       await sql`insert into lead_activities (activity_id, user_id, lead_id, actor_user_id, type, meta, occurred_at, created_at, updated_at)
         select gen_random_uuid(), user_id, lead_id, ${actorIdOf(tenant)}::uuid, 'stage_change', ${meta}, ${now}, ${now}, ${now}
         from leads where user_id = ${ownerIdOf(tenant)} and ${leadsInStage(stages, stageId)}`.execute(db(tem));
-      const res = await db(tem)
+      const rows = await db(tem)
         .updateTable('leads')
         .set({ stage_id: target.stage_id, stage_changed_at: now, updated_at: now })
         .where(ownedBy(tenant))
         .where(leadsInStage(stages, stageId))
-        .executeTakeFirst();
-      moved = Number(res.numUpdatedRows);
+        .returning('lead_id')
+        .execute();
+      movedLeadIds = rows.map((r) => r.lead_id);
+      wakeups = await recordLeadsStageChanged({ em: tem, now, config, userId: ownerIdOf(tenant), leadIds: movedLeadIds, stage: target });
     }
     // Leads without a stage belong to the first one; when it is the one going, they have been moved above.
     await db(tem).deleteFrom('pipeline_stages').where('stage_id', '=', stageId).where(ownedBy(tenant)).execute();
-    return { moved };
+    return { moved: movedLeadIds.length, movedLeadIds, wakeups };
   });
 }

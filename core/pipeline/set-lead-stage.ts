@@ -1,22 +1,26 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { notFound } from '../errors.ts';
 import { getLeadRow } from '../leads/leads.ts';
 import type { LeadJson } from '../leads/lead-schemas.ts';
 import { toLeadJson } from '../leads/lead-json.ts';
+import { recordLeadsStageChanged } from '../leads/record-lead-events.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
 import { effectiveStage, findStage, loadStages, type StageRow } from './pipeline-stages.ts';
 
 /**
  * Moves the given leads (already locked by the caller, with their current stage_id) to `target`:
- * sets stage_id and stage_changed_at, and writes one `stage_change` activity per lead that
- * actually changed stage (actor: the tenant's user; meta: from/to ids and labels). Returns the
- * ids of the leads that changed. Runs in the caller's transaction.
+ * sets stage_id and stage_changed_at, writes one `stage_change` activity per lead that actually
+ * changed stage (actor: the tenant's user; meta: from/to ids and labels) and its `lead.updated`
+ * webhook message (`changed: ['stage']`). Returns the ids of the leads that changed and the
+ * wake-ups to send after the commit. Runs in the caller's transaction.
  */
-export async function moveLeadsToStage(em: EntityManager, tenant: Tenant, stages: StageRow[], leads: ReadonlyArray<{ lead_id: string; stage_id: string | null }>, target: StageRow, now: Date): Promise<string[]> {
+export async function moveLeadsToStage(em: EntityManager, tenant: Tenant, stages: StageRow[], leads: ReadonlyArray<{ lead_id: string; stage_id: string | null }>, target: StageRow, now: Date, config: Config): Promise<{ ids: string[]; wakeups: Wakeup[] }> {
   const moving = leads.map((l) => ({ leadId: l.lead_id, from: effectiveStage(stages, l.stage_id) })).filter((m) => m.from.stage_id !== target.stage_id);
-  if (moving.length === 0) return [];
+  if (moving.length === 0) return { ids: [], wakeups: [] };
   const ids = moving.map((m) => m.leadId);
   await db(em)
     .updateTable('leads')
@@ -32,7 +36,8 @@ export async function moveLeadsToStage(em: EntityManager, tenant: Tenant, stages
       occurred_at: now, created_at: now, updated_at: now,
     })))
     .execute();
-  return ids;
+  const wakeups = await recordLeadsStageChanged({ em, now, config, userId: ownerIdOf(tenant), leadIds: ids, stage: target });
+  return { ids, wakeups };
 }
 
 /**
@@ -40,16 +45,16 @@ export async function moveLeadsToStage(em: EntityManager, tenant: Tenant, stages
  * `moveLeadsToStage`) in one transaction. Moving a lead to the stage it is in changes nothing.
  * Another account's lead or stage is a 404.
  */
-export async function setLeadStage({ em, tenant, leadId, stageId, now }: {
-  em: EntityManager; tenant: Tenant; leadId: string; stageId: string; now: Date;
-}): Promise<{ lead: LeadJson; changed: boolean }> {
+export async function setLeadStage({ em, tenant, leadId, stageId, now, config }: {
+  em: EntityManager; tenant: Tenant; leadId: string; stageId: string; now: Date; config: Config;
+}): Promise<{ lead: LeadJson; changed: boolean; wakeups: Wakeup[] }> {
   return em.transactional(async (tem) => {
     const stages = await loadStages(tem, tenant, now);
     const lead = await getLeadRow(tem, tenant, leadId, { forUpdate: true });
     const target = findStage(stages, stageId);
     const current = await db(tem).selectFrom('leads').select(['lead_id', 'stage_id']).where('lead_id', '=', leadId).where(ownedBy(tenant)).executeTakeFirst();
     if (!current) throw notFound('Lead');
-    const changed = await moveLeadsToStage(tem, tenant, stages, [current], target, now);
-    return { lead: changed.length ? toLeadJson(await getLeadRow(tem, tenant, leadId)) : toLeadJson(lead), changed: changed.length > 0 };
+    const { ids, wakeups } = await moveLeadsToStage(tem, tenant, stages, [current], target, now, config);
+    return { lead: ids.length ? toLeadJson(await getLeadRow(tem, tenant, leadId)) : toLeadJson(lead), changed: ids.length > 0, wakeups };
   });
 }

@@ -49,11 +49,14 @@ export const WEBHOOK_EVENTS = {
     },
   },
   'lead.updated': {
-    description: 'A lead’s contact details or status changed. `changed` names the fields; `lead` holds their new values.',
+    description: 'A lead’s contact details, status or pipeline stage changed. `changed` names the fields; `lead` holds their new values (`stage`: the stage it moved to).',
     schema: envelope('lead.updated', z.strictObject({
       leadId: id,
-      changed: z.array(z.enum(['name', 'email', 'phone', 'status'])).min(1),
-      lead: ZLeadFields.pick({ name: true, email: true, phone: true, status: true }).partial().strict(),
+      changed: z.array(z.enum(['name', 'email', 'phone', 'status', 'stage'])).min(1),
+      lead: ZLeadFields.pick({ name: true, email: true, phone: true, status: true })
+        .extend({ stage: z.strictObject({ stageId: id, key: text(60), label: text(60) }) })
+        .partial()
+        .strict(),
       updatedAt: time,
     })),
     example: {

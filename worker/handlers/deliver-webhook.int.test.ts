@@ -106,6 +106,35 @@ describe('webhooks from domain events', () => {
     expect(await server.sql('select event_type from webhook_messages where lead_id = $1', [leadId])).toEqual([]);
   });
 
+  it('pipeline moves arrive as lead.updated with the stage: one lead, a bulk move, and a deleted stage’s leads', async () => {
+    const { client, receiver, secret } = await subscribe({ eventTypes: ['lead.updated'] });
+    const ids: string[] = [];
+    for (const name of ['Ana', 'Ben', 'Cy']) ids.push((await client.post('/v1/leads', { name })).body.leadId);
+    const stages = (await client.get('/v1/pipeline-stages')).body.items as Array<{ stageId: string; key: string; label: string }>;
+    const [, contacted, appointment] = stages;
+    const stageOf = (s: { stageId: string; key: string; label: string }) => ({ stageId: s.stageId, key: s.key, label: s.label });
+
+    expect((await client.put(`/v1/leads/${ids[0]}/stage`, { stageId: contacted.stageId })).status).toBe(200);
+    const [one] = await receiver.waitFor((all) => all.length >= 1);
+    expect(receiver.verify(one, secret)).toEqual(one.payload);
+    expect(one.payload.data).toEqual({ leadId: ids[0], changed: ['stage'], lead: { stage: stageOf(contacted) }, updatedAt: expect.any(String) });
+    // The same stage again changes nothing and sends nothing.
+    expect((await client.put(`/v1/leads/${ids[0]}/stage`, { stageId: contacted.stageId })).status).toBe(200);
+
+    // A bulk move: one message per lead that moved (ids[0] is already there).
+    expect((await client.post('/v1/leads/bulk', { action: 'stage', stageId: contacted.stageId, leadIds: ids })).body).toEqual({ affected: 2 });
+    await receiver.waitFor((all) => all.length >= 3);
+    expect(receiver.received.slice(1).map((w) => w.payload.data.leadId).sort()).toEqual([ids[1], ids[2]].sort());
+
+    // Deleting "contacted" with moveTo: each of its three leads moves, with its message.
+    expect((await client.delete(`/v1/pipeline-stages/${contacted.stageId}?moveTo=${appointment.stageId}`)).status).toBe(204);
+    const all = await receiver.waitFor((got) => got.length >= 6);
+    expect(all.slice(3).map((w) => w.payload.data).sort((a, b) => a.leadId.localeCompare(b.leadId))).toEqual(
+      [...ids].sort().map((leadId) => ({ leadId, changed: ['stage'], lead: { stage: stageOf(appointment) }, updatedAt: expect.any(String) })),
+    );
+    expect(all).toHaveLength(6);
+  });
+
   it('an endpoint subscribed to some types receives only those', async () => {
     const { client, receiver } = await subscribe({ eventTypes: ['inquiry.created'] });
     const site = await makeSite({ client }, { allowedOrigins: [ORIGIN] });
