@@ -12,8 +12,9 @@ const count = (n: number) => n.toLocaleString('en-US');
 /** "14:02" in UTC: the quota day is a UTC day, so its times are too. */
 const utcTime = (iso: string) => new Date(iso).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
 
-export function QuotaNotice({ siteId }: { siteId: string }) {
-  const { data, loading, reload } = useApi((signal) => api.get<SiteQuota>(`/v1/sites/${encodeURIComponent(siteId)}/quota`, { signal }), [siteId]);
+/** `version`: the site's `updatedAt`, so a change of its limits reloads the line. */
+export function QuotaNotice({ siteId, version }: { siteId: string; version?: string }) {
+  const { data, loading, reload } = useApi((signal) => api.get<SiteQuota>(`/v1/sites/${encodeURIComponent(siteId)}/quota`, { signal }), [siteId, version]);
   if (data === undefined) {
     if (loading) return <p class="muted small" aria-busy="true">Loading today’s event usage…</p>;
     return (

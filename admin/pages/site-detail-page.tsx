@@ -16,6 +16,7 @@ import { Link } from '../router.tsx';
 import { InstallCheck, LiveInstallBadge, useInstallStatus } from './install-status.tsx';
 import { SiteForm, type SiteFormValues } from './site-form.tsx';
 import { ConsentSettingCard } from '../components/consent-setting-card.tsx';
+import { SiteLimitsCard } from '../components/site-limits-card.tsx';
 
 const LIST = { href: '/sites', label: 'Sites' };
 
@@ -134,7 +135,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
       />
 
       <div class="stack">
-        <QuotaNotice siteId={site.siteId} />
+        <QuotaNotice siteId={site.siteId} version={site.updatedAt} />
         <InstallCheck site={site} status={status} onSiteChange={onChange} onRefresh={refresh} />
 
         <section class="card" aria-labelledby="install-title">
@@ -172,6 +173,8 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
         </section>
 
         <ConsentSettingCard site={site} onChange={onChange} />
+
+        <SiteLimitsCard site={site} onChange={onChange} />
 
         <section class="card" aria-labelledby="status-title">
           <h2 id="status-title" class="card-title">

@@ -38,7 +38,7 @@ describe('daily event quota', () => {
   it('defaults to DAILY_EVENT_QUOTA and the retention to 13 months, with nothing used yet', async () => {
     const res = await alice.client.get(`/v1/sites/${site.siteId}/quota`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ dailyEventQuota: 1000, usedToday: 0, reachedAt: null, resetsAt: expect.stringMatching(/T00:00:00\.000Z$/), retentionMonths: 13 });
+    expect(res.body).toEqual({ dailyEventQuota: 1000, usedToday: 0, reachedAt: null, resetsAt: expect.stringMatching(/T00:00:00\.000Z$/), retentionMonths: 13, defaults: { retentionMonths: 13, dailyEventQuota: 1000 } });
   });
 
   it('refuses events over the site\'s quota with 429 quota_exceeded, stores none of them, and still accepts inquiries', async () => {

@@ -156,8 +156,13 @@ export async function getSiteQuota({ em, tenant, siteId, redis, prefix, config, 
   prefix: string;
   config: Pick<Config, 'DAILY_EVENT_QUOTA' | 'EVENT_RETENTION_MONTHS'>;
   now: Date;
-}): Promise<QuotaStatus & { retentionMonths: number }> {
+}): Promise<QuotaStatus & { retentionMonths: number; defaults: { retentionMonths: number; dailyEventQuota: number } }> {
   const site = await getSite({ em, tenant, siteId });
   const status = await readQuotaStatus({ redis, prefix, siteId: site.siteId, settings: site.settings, config, now });
-  return { ...status, retentionMonths: retentionMonthsOf(site.settings, config) };
+  return {
+    ...status,
+    retentionMonths: retentionMonthsOf(site.settings, config),
+    // What a site without its own setting gets (the admin shows them as the fields' defaults).
+    defaults: { retentionMonths: config.EVENT_RETENTION_MONTHS, dailyEventQuota: config.DAILY_EVENT_QUOTA },
+  };
 }

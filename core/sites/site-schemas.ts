@@ -85,4 +85,6 @@ export const ZSiteQuotaJson = z.object({
   reachedAt: z.iso.datetime().nullable(),
   resetsAt: z.iso.datetime(),
   retentionMonths: z.number().int(),
+  /** The server's defaults (EVENT_RETENTION_MONTHS, DAILY_EVENT_QUOTA): what a site without its own setting gets. */
+  defaults: z.object({ retentionMonths: z.number().int(), dailyEventQuota: z.number().int() }),
 });
