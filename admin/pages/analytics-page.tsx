@@ -6,14 +6,13 @@
 import { useMemo, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { DAY_MS } from '#core/shared/time.ts';
-import { type AnalyticsSummary, analyticsApi, errorMessage, type LeadAnalytics, type ScoreBand, sitesApi } from '../api-client.ts';
+import { type AnalyticsSummary, analyticsApi, type LeadAnalytics, type ScoreBand, sitesApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { LoadError } from '../components/load-error.tsx';
-import { Loading } from '../components/spinner.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { UPlotChart } from '../components/uplot-chart.tsx';
 import { humanize, SCORE_BANDS } from '../lead-format.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
@@ -109,32 +108,24 @@ export function AnalyticsPage({ query }: RouteProps) {
         description="What visitors do on your sites, which listings draw them in, and how many become leads."
       />
       <RangeBar range={range} sites={sites.data?.items ?? []} />
-      {summary.data === undefined && summary.loading ? (
-        <Loading label="Loading analytics…" />
-      ) : summary.data === undefined ? (
-        <LoadError title="Could not load analytics" onRetry={summary.reload}>
-          {errorMessage(summary.error)}
-        </LoadError>
-      ) : (
-        <div class={summary.loading ? 'is-refreshing' : undefined} aria-busy={summary.loading || undefined}>
-          <AnalyticsBody data={summary.data} range={range} scope={siteName ?? (range.site ? 'this site' : 'all sites')} />
-        </div>
-      )}
+      <Loaded state={summary} loadingLabel="Loading analytics…" errorTitle="Could not load analytics">
+        {(data, refreshing) => (
+          <div class={refreshing ? 'is-refreshing' : undefined} aria-busy={refreshing || undefined}>
+            <AnalyticsBody data={data} range={range} scope={siteName ?? (range.site ? 'this site' : 'all sites')} />
+          </div>
+        )}
+      </Loaded>
       <section class="stack people-analytics" aria-labelledby="people-title">
         <h2 id="people-title" class="section-title">
           Leads and speed to lead
         </h2>
-        {people.data === undefined && people.loading ? (
-          <Loading label="Loading lead analytics…" />
-        ) : people.data === undefined ? (
-          <LoadError title="Could not load lead analytics" onRetry={people.reload}>
-            {errorMessage(people.error)}
-          </LoadError>
-        ) : (
-          <div class={people.loading ? 'stack is-refreshing' : 'stack'} aria-busy={people.loading || undefined}>
-            <PeopleBody data={people.data} range={range} />
-          </div>
-        )}
+        <Loaded state={people} loadingLabel="Loading lead analytics…" errorTitle="Could not load lead analytics">
+          {(data, refreshing) => (
+            <div class={refreshing ? 'stack is-refreshing' : 'stack'} aria-busy={refreshing || undefined}>
+              <PeopleBody data={data} range={range} />
+            </div>
+          )}
+        </Loaded>
       </section>
     </>
   );

@@ -13,8 +13,7 @@ import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { LoadError } from '../components/load-error.tsx';
-import { Loading } from '../components/spinner.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
 import type { FieldErrors } from '../forms.ts';
@@ -42,7 +41,8 @@ export const apiKeysApi = {
 };
 
 export function ApiKeysPage() {
-  const { data, error, loading, reload, setData } = useApi((signal) => apiKeysApi.list({ signal }), []);
+  const list = useApi((signal) => apiKeysApi.list({ signal }), []);
+  const { data, setData } = list;
   const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [revokeBusy, setRevokeBusy] = useState(false);
@@ -76,17 +76,13 @@ export function ApiKeysPage() {
           setCreated(key);
         }}
       />
-      {data === undefined && loading ? (
-        <Loading label="Loading API keys…" />
-      ) : error && data === undefined ? (
-        <LoadError title="Could not load your API keys" onRetry={reload}>
-          {errorMessage(error)}
-        </LoadError>
-      ) : keys.length === 0 ? (
-        <p class="muted">No API keys yet.</p>
-      ) : (
-        <KeysTable keys={keys} onRevoke={(k) => { setRevokeError(null); setRevoking(k); }} />
-      )}
+      <Loaded state={list} loadingLabel="Loading API keys…" errorTitle="Could not load your API keys">
+        {() => keys.length === 0 ? (
+          <p class="muted">No API keys yet.</p>
+        ) : (
+          <KeysTable keys={keys} onRevoke={(k) => { setRevokeError(null); setRevoking(k); }} />
+        )}
+      </Loaded>
       <ConfirmDialog
         open={revoking !== null}
         title={`Revoke “${revoking?.name ?? ''}”?`}

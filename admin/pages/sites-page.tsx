@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorMessage, type Site, sitesApi } from '../api-client.ts';
+import { type Site, sitesApi } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
@@ -7,8 +7,7 @@ import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
 import { OnboardingCard } from '../components/onboarding-card.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { LoadError } from '../components/load-error.tsx';
-import { Loading } from '../components/spinner.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { plural } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -16,7 +15,8 @@ import { InstallStatus } from './install-status.tsx';
 import { SiteForm } from './site-form.tsx';
 
 export function SitesPage() {
-  const { data, error, loading, reload, setData } = useApi((signal) => sitesApi.list({ signal }), []);
+  const list = useApi((signal) => sitesApi.list({ signal }), []);
+  const { data, setData } = list;
   const [adding, setAdding] = useState(false);
   const [created, setCreated] = useState<Site | null>(null);
   const sites = data?.items ?? [];
@@ -67,13 +67,8 @@ export function SitesPage() {
         </section>
       )}
 
-      {data === undefined && loading ? (
-        <Loading label="Loading sites…" />
-      ) : error && data === undefined ? (
-        <LoadError title="Could not load your sites" onRetry={reload}>
-          {errorMessage(error)}
-        </LoadError>
-      ) : sites.length === 0 ? (
+      <Loaded state={list} loadingLabel="Loading sites…" errorTitle="Could not load your sites">
+        {() => sites.length === 0 ? (
         !adding &&
         !created && (
           <EmptyState
@@ -85,9 +80,10 @@ export function SitesPage() {
             <OnboardingCard />
           </EmptyState>
         )
-      ) : (
-        <SitesTable sites={sites} />
-      )}
+        ) : (
+          <SitesTable sites={sites} />
+        )}
+      </Loaded>
     </>
   );
 }

@@ -7,6 +7,7 @@ import { CopyButton } from '../components/copy-button.tsx';
 import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
@@ -228,19 +229,17 @@ function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEndpoint;
           {(catalogue.data?.items ?? []).map((t) => <option key={t.type} value={t.type}>{t.type}</option>)}
         </FilterSelect>
       </div>
-      {page.data === undefined && page.loading ? (
-        <Loading label="Loading deliveries…" />
-      ) : page.error && page.data === undefined ? (
-        <p role="alert">{errorMessage(page.error)}</p>
-      ) : (page.data?.items.length ?? 0) === 0 ? (
-        <p class="muted">No deliveries{status || type ? ' match these filters' : ' yet. Send a test event to try your receiver'}.</p>
-      ) : (
-        <ul class="delivery-list" aria-label="Deliveries">
-          {page.data!.items.map((d) => (
-            <DeliveryRow key={d.deliveryId} delivery={d} open={open === d.deliveryId} onToggle={() => setOpen(open === d.deliveryId ? null : d.deliveryId)} onResent={() => { setRefresh((n) => n + 1); onChanged(); }} />
-          ))}
-        </ul>
-      )}
+      <Loaded state={page} loadingLabel="Loading deliveries…" errorTitle="Could not load the deliveries">
+        {(data) => data.items.length === 0 ? (
+          <p class="muted">No deliveries{status || type ? ' match these filters' : ' yet. Send a test event to try your receiver'}.</p>
+        ) : (
+          <ul class="delivery-list" aria-label="Deliveries">
+            {data.items.map((d) => (
+              <DeliveryRow key={d.deliveryId} delivery={d} open={open === d.deliveryId} onToggle={() => setOpen(open === d.deliveryId ? null : d.deliveryId)} onResent={() => { setRefresh((n) => n + 1); onChanged(); }} />
+            ))}
+          </ul>
+        )}
+      </Loaded>
       <div class="form-actions">
         {cursor && <Button variant="ghost" size="sm" onClick={() => setCursor(undefined)}>Newest</Button>}
         {page.data?.nextCursor && <Button variant="secondary" size="sm" onClick={() => setCursor(page.data!.nextCursor!)}>Older deliveries</Button>}

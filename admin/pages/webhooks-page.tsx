@@ -1,12 +1,11 @@
 import { useState } from 'preact/hooks';
-import { type CreateWebhookEndpointInput, errorMessage, type WebhookEndpoint, webhooksApi } from '../api-client.ts';
+import { type CreateWebhookEndpointInput, type WebhookEndpoint, webhooksApi } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { LoadError } from '../components/load-error.tsx';
-import { Loading } from '../components/spinner.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatRelativeTime, plural } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
@@ -24,7 +23,8 @@ export function EndpointHealthBadge({ endpoint }: { endpoint: WebhookEndpoint })
 }
 
 export function WebhooksPage() {
-  const { data, error, loading, reload } = useApi((signal) => webhooksApi.list({ signal }), []);
+  const list = useApi((signal) => webhooksApi.list({ signal }), []);
+  const { data } = list;
   const [adding, setAdding] = useState(false);
   const endpoints = data?.items ?? [];
 
@@ -55,13 +55,8 @@ export function WebhooksPage() {
           />
         </section>
       )}
-      {data === undefined && loading ? (
-        <Loading label="Loading endpoints…" />
-      ) : error && data === undefined ? (
-        <LoadError title="Could not load your webhook endpoints" onRetry={reload}>
-          {errorMessage(error)}
-        </LoadError>
-      ) : endpoints.length === 0 ? (
+      <Loaded state={list} loadingLabel="Loading endpoints…" errorTitle="Could not load your webhook endpoints">
+        {() => endpoints.length === 0 ? (
         !adding && (
           <EmptyState icon={<HouseIcon />} title="No endpoints yet" action={<Button onClick={() => setAdding(true)}>Add your first endpoint</Button>}>
             <p>Add your CRM’s webhook URL. Every new inquiry reaches it within seconds, signed so it can verify the sender.</p>
@@ -98,7 +93,8 @@ export function WebhooksPage() {
             </table>
           </div>
         </div>
-      )}
+        )}
+      </Loaded>
     </>
   );
 }
