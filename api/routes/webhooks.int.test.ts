@@ -2,13 +2,13 @@
 // isolation, bad input, and the SSRF guard at save time and at send time (never a socket to a
 // non-loopback address: private and metadata targets are refused before any connection).
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverWebhook } from '#core/webhooks/deliver-webhook.ts';
+import { createLogger } from '#core/logger.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeWebhookEndpoint } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+import { createWebhookDispatcher } from '#worker/handlers/deliver-webhook-dispatcher.ts';
 
 let server: TestServer;
 let guarded: TestServer;
@@ -180,16 +180,21 @@ describe('SSRF guard', () => {
   });
 
   it('refuses to send to a refused address (stored before the rule, or re-pointed by DNS): the attempt is logged, nothing is sent', async () => {
-    const em = () => guarded.orm.em.fork() as EntityManager;
+    const logger = createLogger({ level: 'silent', name: 'test-dispatcher' });
     for (const url of [receiver.url, `http://vm:${receiver.port}/hooks`]) {
       const { endpointId } = await makeWebhookEndpoint(guarded, { userId: guardedUserId, url });
       const test = await guardedClient.post(`/v1/webhook-endpoints/${endpointId}/test`);
       expect(test.status).toBe(202);
       const received = receiver.received.length;
-      const result = await deliverWebhook({ em: em(), config: guarded.config, deliveryId: test.body.deliveryId, now: () => new Date() });
-      expect(result.outcome).toBe('retry_scheduled');
+      // What a worker does with the wake-up: its dispatcher claims the delivery, sends it through the guard, records the attempt.
+      const dispatcher = createWebhookDispatcher({ orm: guarded.orm, config: guarded.config, queues: guarded.queues, logger });
+      await dispatcher.wake();
+      await dispatcher.close(); // once every claimed attempt is sent and recorded
       const detail = await guardedClient.get(`/v1/webhook-deliveries/${test.body.deliveryId}`);
+      // A refusal is a failed attempt: the delivery waits for its retry.
+      expect(detail.body).toMatchObject({ status: 'pending', attemptCount: 1 });
       expect(detail.body.attempts).toHaveLength(1);
+      expect(Date.parse(detail.body.nextAttemptAt)).toBeGreaterThan(Date.parse(detail.body.attempts[0].attemptedAt));
       expect(detail.body.attempts[0]).toMatchObject({ statusCode: null, error: expect.stringMatching(/refused to connect to .*127\.0\.0\.1.*loopback.*WEBHOOK_ALLOWED_HOSTS/) });
       expect(receiver.received.length).toBe(received);
     }

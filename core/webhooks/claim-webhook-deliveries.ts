@@ -1,15 +1,66 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
-import { type ClaimedWebhookDelivery, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, webhookLeaseMs } from './claim-webhook-delivery.ts';
-import { selectSigningSecrets } from './sign-webhook.ts';
-
 /**
- * # Batch claim: every due delivery a dispatcher can take, in one transaction
+ * # Webhook delivery: claim, lease, breaker
  *
- * The same state machine as `claimWebhookDelivery` (claim-webhook-delivery.ts explains it:
- * lease, lease token, attempt counted at claim, the lost attempt logged when a lease expired,
- * the breaker's probe, the per-endpoint bound), for all due deliveries at once instead of one
- * named delivery — four round trips for up to `limit` deliveries instead of six per delivery.
+ * A delivery (`webhook_deliveries`, one message × one endpoint) is the outbox row. It is written
+ * in the transaction of the change that caused it (record-webhook-message.ts) and lives in
+ * Postgres until it succeeds or fails for good; a BullMQ job is only a wake-up carrying its id,
+ * and the sweeper (find-due-webhook-deliveries.ts) wakes whatever is due and has no job.
+ *
+ * ```
+ *            claim (lease)                   record: 2xx
+ *  pending ───────────────▶ pending+leased ─────────────────▶ succeeded
+ *    ▲  ▲                    │      │ record: failure, schedule left
+ *    │  └────────────────────┘      │ (next_attempt_at = retry time)
+ *    │   lease expired (worker died)│ record: failure, schedule exhausted, 410,
+ *    │   → claimable again: resend  ▼ or endpoint failing for 5 days / disabled
+ *    └────── resend / recover ──── failed
+ * ```
+ *
+ * **Claim by update, with a lease.** A worker claims a delivery only when it is `pending` and
+ * `next_attempt_at <= now` (a pending row without a due time counts as due: none is stranded).
+ * The claim sets `leased_until = now + lease` (the attempt timeout plus a margin), a fresh
+ * `lease_token`, and moves `next_attempt_at` to the lease end; it also counts the attempt. Nothing is "in progress" forever: if the worker is killed mid-send, the row simply
+ * becomes due again when the lease ends, the sweeper wakes it and another worker resends it
+ * (at-least-once; the `webhook-id` is the message id on every attempt, so receivers deduplicate).
+ * That re-claim logs the lost attempt ("no result recorded") so the log has no gaps. Counting
+ * the attempt at claim time means a message that crashes the worker every time still exhausts
+ * its budget instead of looping forever. Recording an outcome requires the same `lease_token`,
+ * so a worker that was presumed dead and wakes up late can log its attempt but cannot overwrite
+ * the outcome of the claim that replaced it.
+ *
+ * **Lock order.** Claim, record, resend and disable lock the endpoint row first, then the delivery
+ * row (`for update`; lock-endpoint-and-delivery.ts for one delivery). Locking the endpoint
+ * serialises the per-endpoint decisions below (the concurrency count, who becomes the probe) so
+ * two workers cannot both squeeze through; the fixed order means these transactions cannot
+ * deadlock one another. They are short: no HTTP inside.
+ *
+ * **Per-endpoint concurrency bound.** At most `maxInFlight` deliveries of one endpoint hold a
+ * live lease at once, so one slow receiver ties up at most that many of a worker's slots. A claim
+ * takes only the endpoint's free slots and leaves the rest due, untouched (no attempt counted), to
+ * be claimed as answers come in.
+ *
+ * **Circuit breaker.** `consecutive_failures` counts failed attempts in a row across the
+ * endpoint's deliveries; at `breakerThreshold` the breaker opens: `breaker_until` is set to a
+ * cool-down that grows along the retry schedule with every further failure (5 s, 5 min, 30 min,
+ * … up to the last delay, or longer if the receiver's Retry-After asks), and every pending
+ * delivery of the endpoint is pushed to at least `breaker_until`. A claim before that time defers
+ * what is due to it (one wake-up per endpoint, at that time) — deferral never counts an attempt,
+ * so waiting behind the breaker costs a delivery none of its budget. The first claim at or after `breaker_until` is the probe: it is
+ * sent, and `breaker_until` moves to the end of its lease so the others keep waiting while it is
+ * in flight. A successful probe (or any success) closes the breaker and makes everything that
+ * waited due at once (its ids are returned as wake-ups); a failed probe re-opens it for longer.
+ *
+ * **Disabling.** A 410 Gone disables the endpoint at once; so does a failure when the current
+ * failing streak (`failing_since`, reset by any success) is older than 5 days. Disabling fails the
+ * endpoint's idle pending deliveries (a claim fails any that come due later, without an attempt);
+ * "recover" puts failed ones back once the endpoint is enabled.
+ *
+ * ## The batch claim: every due delivery a dispatcher can take, in one transaction
+ *
+ * Each worker process's dispatcher (worker/handlers/deliver-webhook-dispatcher.ts) claims all due
+ * deliveries it has room for at once, not one named delivery: four round trips for up to `limit`
+ * deliveries. Answers are recorded by record-webhook-attempts.ts (record-webhook-attempt.ts for
+ * anything but a plain success).
  *
  * 1. **Lock the endpoints that have due work** (`for update skip locked`), found by a skip scan
  *    of the pending index (one probe per endpoint with pending deliveries, not one per due row:
@@ -24,9 +75,45 @@ import { selectSigningSecrets } from './sign-webhook.ts';
  *    the endpoint's URL and secrets.
  *
  * Endpoints whose breaker is open have their due deliveries deferred to `breaker_until` (no
- * attempt counted, one wake-up per endpoint at that time); disabled endpoints have theirs failed
- * — as the single claim does.
+ * attempt counted, one wake-up per endpoint at that time); disabled endpoints have theirs failed.
  */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
+import { selectSigningSecrets } from './sign-webhook.ts';
+
+/**
+ * Deliveries of one endpoint that may be in flight at once, over all workers (was 4). A slot is
+ * held from the claim to the recorded answer: the send plus up to two dispatcher transactions,
+ * 30–200 ms on a busy machine, so 32 slots carry 150–1,000 deliveries/s to one endpoint over at
+ * most 32 keep-alive connections. A slow endpoint holds 32 of a worker's 512 dispatch slots
+ * (WEBHOOK_DISPATCH_MAX_IN_FLIGHT): it takes 16 slow endpoints at once to fill a worker.
+ */
+export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 32;
+/** Time a worker gets beyond the attempt timeout to record the result before its lease ends. */
+export const WEBHOOK_LEASE_MARGIN_MS = 30_000;
+
+export function webhookLeaseMs(timeoutMs: number = WEBHOOK_TIMEOUT_MS): number {
+  return timeoutMs + WEBHOOK_LEASE_MARGIN_MS;
+}
+
+export interface ClaimedWebhookDelivery {
+  deliveryId: string;
+  endpointId: string;
+  leaseToken: string;
+  /** When this attempt started (the claim time); the attempt row carries it. */
+  attemptedAt: Date;
+  /** 1-based number of this attempt in the delivery's current budget. */
+  attemptNumber: number;
+  /** This attempt is the breaker's probe for a failing endpoint. */
+  isProbe: boolean;
+  url: string;
+  /** Secrets that sign this attempt (two during a rotation). */
+  secrets: string[];
+  messageId: string;
+  eventType: string;
+  payload: Record<string, unknown>;
+}
 
 /** Endpoints considered by one claim: the batch cannot use more than one slot of each anyway. */
 const CANDIDATE_ENDPOINTS_MAX = 500;

@@ -8,7 +8,7 @@ const REASON_MAX = 500;
  * Disables an endpoint with a reason the realtor will read ("the receiver answered 410 Gone…"),
  * and fails its pending deliveries that no worker is sending right now (one in flight finds the
  * endpoint disabled when it records). Call inside the transaction that decided it, after locking
- * the endpoint (claim-webhook-delivery.ts explains the lock order). Returns the ids it failed.
+ * the endpoint (claim-webhook-deliveries.ts explains the lock order). Returns the ids it failed.
  */
 export async function disableWebhookEndpoint({ em, endpointId, reason, now }: { em: EntityManager; endpointId: string; reason: string; now: Date }): Promise<string[]> {
   const db = em.getKysely();

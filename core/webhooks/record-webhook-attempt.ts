@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { type ClaimedWebhookDelivery, lockEndpointAndDelivery, WEBHOOK_BREAKER_THRESHOLD } from './claim-webhook-delivery.ts';
+import type { ClaimedWebhookDelivery } from './claim-webhook-deliveries.ts';
 import { disableWebhookEndpoint } from './disable-webhook-endpoint.ts';
+import { lockEndpointAndDelivery } from './lock-endpoint-and-delivery.ts';
 import { computeNextAttemptAt } from './schedule-webhook-retry.ts';
 import type { SendWebhookResult } from './send-webhook.ts';
 
+/** Failed attempts in a row that open an endpoint's circuit breaker. */
+export const WEBHOOK_BREAKER_THRESHOLD = 3;
 /** An endpoint whose every attempt has failed for this long is disabled. */
 export const WEBHOOK_DISABLE_AFTER_FAILING_MS = 5 * 24 * 60 * 60 * 1000;
 /** Deliveries made due at once when a breaker closes; the sweeper wakes any beyond this. */
@@ -46,7 +49,7 @@ export interface RecordWebhookAttemptInput {
 
 /**
  * Logs one attempt and applies its outcome to the delivery and its endpoint (retry schedule,
- * breaker, disabling) in one transaction. claim-webhook-delivery.ts explains the design.
+ * breaker, disabling) in one transaction. claim-webhook-deliveries.ts explains the design.
  */
 export async function recordWebhookAttempt({
   em,

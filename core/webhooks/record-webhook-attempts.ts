@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
-import type { ClaimedWebhookDelivery } from './claim-webhook-delivery.ts';
+import type { ClaimedWebhookDelivery } from './claim-webhook-deliveries.ts';
 import { type RecordWebhookAttemptResult, recordWebhookAttempt } from './record-webhook-attempt.ts';
 import type { SendWebhookResult } from './send-webhook.ts';
 
@@ -43,7 +43,7 @@ export interface RecordWebhookAttemptsResult {
  * `endpoint.disabled` event (the owner's email) commits with it.
  *
  * Locks: the endpoints first, in id order, then the deliveries (the module's lock order, see
- * claim-webhook-delivery.ts), so two batches and a resend cannot deadlock.
+ * claim-webhook-deliveries.ts), so two batches and a resend cannot deadlock.
  */
 export async function recordWebhookAttempts(input: RecordWebhookAttemptsInput): Promise<RecordWebhookAttemptsResult> {
   if (!input.attempts.length) return { outcomes: [], wakeups: [], wakeUps: [] };

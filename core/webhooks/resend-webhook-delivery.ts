@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { AppError, notFound } from '../errors.ts';
-import { lockEndpointAndDelivery } from './claim-webhook-delivery.ts';
+import { lockEndpointAndDelivery } from './lock-endpoint-and-delivery.ts';
 
 /**
  * "Resend": puts one delivery (any status) back to pending, due now, with a fresh attempt budget;

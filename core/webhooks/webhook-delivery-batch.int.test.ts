@@ -1,7 +1,8 @@
 // The batched claim and record (what each worker's dispatcher runs) on a real Postgres with an
 // injected clock: racing claimers never share a delivery, the per-endpoint bound holds across
-// them, the breaker and disabling behave as for a single claim, and a batch of answers logs every
-// attempt and applies each delivery's own outcome.
+// them, a backlog on one endpoint does not fill a batch, and a batch of answers logs every
+// attempt and applies each delivery's own outcome. (webhook-delivery.int.test.ts walks the state
+// machine itself through the same claim.)
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
@@ -9,8 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '#core/config.ts';
 import { initOrm } from '#core/db/orm.ts';
 import { createTestDatabase, type TestDatabase } from '#test/db.ts';
-import { claimDueWebhookDeliveries } from './claim-webhook-deliveries.ts';
-import type { ClaimedWebhookDelivery } from './claim-webhook-delivery.ts';
+import { type ClaimedWebhookDelivery, claimDueWebhookDeliveries } from './claim-webhook-deliveries.ts';
 import { recordWebhookAttempts } from './record-webhook-attempts.ts';
 import { recordWebhookMessage } from './record-webhook-message.ts';
 import type { SendWebhookResult } from './send-webhook.ts';

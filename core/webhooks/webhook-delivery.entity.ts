@@ -18,7 +18,7 @@ export const WebhookDeliverySchema = defineEntity({
     attemptCount: p.integer().default(0),
     nextAttemptAt: p.datetime().nullable(),
     lastAttemptAt: p.datetime().nullable(),
-    /** While a worker holds the delivery: until when (see claim-webhook-delivery.ts). */
+    /** While a worker holds the delivery: until when (see claim-webhook-deliveries.ts). */
     leasedUntil: p.datetime().nullable(),
     /** Which claim holds the lease; a worker whose lease was taken over cannot record an outcome. */
     leaseToken: p.uuid().nullable(),

@@ -1,6 +1,9 @@
 // The delivery state machine on a real Postgres (a template clone for this file) with an injected
 // clock: claims, leases, retries, the breaker, the concurrency bound, disabling, resend, recover,
 // and one end-to-end pass through a real loopback receiver verified by the official library.
+// Claims go through the batch claim each worker's dispatcher runs (`claimDueWebhookDeliveries`):
+// it takes no ids, so where a claim does not happen the tests read what it left in Postgres
+// (the rows, the logged attempts, the endpoint's breaker) and the wake-ups it returned.
 import { tenantOfUser } from '../accounts/tenant.ts';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -11,7 +14,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { initOrm } from '#core/db/orm.ts';
 import { createTestDatabase, type TestDatabase } from '#test/db.ts';
-import { type ClaimedWebhookDelivery, claimWebhookDelivery } from './claim-webhook-delivery.ts';
+import { type ClaimDueWebhookDeliveriesResult, type ClaimedWebhookDelivery, claimDueWebhookDeliveries, webhookLeaseMs } from './claim-webhook-deliveries.ts';
 import { enableWebhookEndpoint } from './enable-webhook-endpoint.ts';
 import { WEBHOOK_EVENTS } from './event-types.ts';
 import { findDueWebhookDeliveries } from './find-due-webhook-deliveries.ts';
@@ -75,10 +78,14 @@ function withDates<T extends object>(row: T, ...keys: (keyof T)[]): T {
   return out as T;
 }
 
-type DeliveryState = { status: string; attempt_count: number; next_attempt_at: Date | null; leased_until: Date | null };
+type DeliveryState = {
+  status: string; attempt_count: number; next_attempt_at: Date | null; leased_until: Date | null; lease_token: string | null; last_attempt_at: Date | null; updated_at: Date;
+};
+/** The whole state of a delivery: a claim that leaves it alone leaves every column as it was. */
 async function deliveryState(deliveryId: string): Promise<DeliveryState> {
-  const r = await sql<DeliveryState>`select status, attempt_count, next_attempt_at, leased_until from webhook_deliveries where delivery_id = ${deliveryId}`.execute(em().getKysely());
-  return withDates(r.rows[0], 'next_attempt_at', 'leased_until');
+  const r = await sql<DeliveryState>`
+    select status, attempt_count, next_attempt_at, leased_until, lease_token, last_attempt_at, updated_at from webhook_deliveries where delivery_id = ${deliveryId}`.execute(em().getKysely());
+  return withDates(r.rows[0], 'next_attempt_at', 'leased_until', 'last_attempt_at', 'updated_at');
 }
 async function endpointState(endpointId: string) {
   const r = await sql<{ enabled: boolean; disabled_reason: string | null; failing_since: Date | null; consecutive_failures: number; breaker_until: Date | null; last_success_at: Date | null }>`
@@ -91,21 +98,32 @@ async function attemptsOf(deliveryId: string) {
   return r.rows.map((row) => withDates(row, 'attempted_at'));
 }
 
-async function claim(deliveryId: string, now: Date, extra: { maxInFlight?: number; leaseMs?: number } = {}): Promise<ClaimedWebhookDelivery> {
-  const result = await claimWebhookDelivery({ em: em(), deliveryId, now, random: noJitter, ...extra });
-  if (!result.claimed) throw new Error(`expected a claim, got ${JSON.stringify(result)}`);
-  return result.delivery;
+type ClaimOptions = { maxInFlight?: number; leaseMs?: number; limit?: number };
+/** What a woken dispatcher does: claim every due delivery it has room for (here 100). */
+function claimDue(now: Date, extra: ClaimOptions = {}): Promise<ClaimDueWebhookDeliveriesResult> {
+  return claimDueWebhookDeliveries({ em: em(), now, limit: 100, ...extra });
 }
+/** A batch claim that must take this delivery and nothing else. */
+async function claim(deliveryId: string, now: Date, extra: ClaimOptions = {}): Promise<ClaimedWebhookDelivery> {
+  const { claimed } = await claimDue(now, extra);
+  expect(claimed.map((c) => c.deliveryId)).toEqual([deliveryId]);
+  return claimed[0];
+}
+/** A claim that found nothing to take, fail or defer. */
+const NOTHING: ClaimDueWebhookDeliveriesResult = { claimed: [], wakeUps: [], failed: 0 };
+const byId = <T extends { deliveryId: string }>(items: T[]) => [...items].sort((a, b) => a.deliveryId.localeCompare(b.deliveryId));
 
 const OK: SendWebhookResult = { ok: true, statusCode: 200, durationMs: 42, responseExcerpt: 'ok', error: null, retryAfterMs: null, gone: false, refused: false };
 const FAIL: SendWebhookResult = { ok: false, statusCode: 500, durationMs: 17, responseExcerpt: 'boom', error: 'receiver answered 500', retryAfterMs: null, gone: false, refused: false };
 
-function record(c: ClaimedWebhookDelivery, result: SendWebhookResult, now: Date, breakerThreshold = 100) {
-  return recordWebhookAttempt({ em: em(), claim: c, result, now, schedule: SCHEDULE, breakerThreshold, random: noJitter });
+function record(c: ClaimedWebhookDelivery, result: SendWebhookResult, now: Date, { breakerThreshold = 100, schedule = SCHEDULE } = {}) {
+  return recordWebhookAttempt({ em: em(), claim: c, result, now, schedule, breakerThreshold, random: noJitter });
 }
 
 beforeEach(async () => {
   userId = await makeUser();
+  // Every test starts with nothing pending: the batch claim takes whatever is due, so it sees only what the test wrote.
+  await sql`update webhook_deliveries set status = 'failed' where status = 'pending'`.execute(em().getKysely());
 });
 
 describe('writing a message', () => {
@@ -144,34 +162,48 @@ describe('claiming and recording', () => {
     const endpointId = await makeEndpoint();
     const deliveryId = await makeDelivery(endpointId);
     const c = await claim(deliveryId, T0);
-    expect(c).toMatchObject({ deliveryId, endpointId, attemptNumber: 1, isProbe: false, url: 'https://crm.example.com/hooks', eventType: 'webhook.test' });
+    expect(c).toMatchObject({ deliveryId, endpointId, attemptNumber: 1, isProbe: false, url: 'https://crm.example.com/hooks', eventType: 'webhook.test', attemptedAt: T0 });
     expect(c.messageId).toMatch(/^msg_/);
     expect(c.payload).toMatchObject({ type: 'webhook.test', data: { endpointId } });
-    expect(await claimWebhookDelivery({ em: em(), deliveryId, now: T0 })).toMatchObject({ claimed: false, reason: 'not_due' });
+    // The claim leases the row with its own token, counts the attempt and makes it due only when the lease ends.
+    const leaseEnd = at(webhookLeaseMs());
+    const leased = await deliveryState(deliveryId);
+    expect(leased).toEqual({ status: 'pending', attempt_count: 1, next_attempt_at: leaseEnd, leased_until: leaseEnd, lease_token: c.leaseToken, last_attempt_at: T0, updated_at: T0 });
+    // Leased: another claim meanwhile takes nothing and changes nothing.
+    expect(await claimDue(T0)).toEqual(NOTHING);
+    expect(await deliveryState(deliveryId)).toEqual(leased);
 
     const outcome = await record(c, OK, at(50));
     expect(outcome).toMatchObject({ outcome: 'succeeded', nextAttemptAt: null, wakeUps: [] });
-    expect(await deliveryState(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 1, next_attempt_at: null, leased_until: null });
+    expect(await deliveryState(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 1, next_attempt_at: null, leased_until: null, lease_token: null });
     expect(await attemptsOf(deliveryId)).toEqual([{ status_code: 200, error: null, response_excerpt: 'ok', attempted_at: T0, duration_ms: 42 }]);
     expect((await endpointState(endpointId)).last_success_at).toEqual(at(50));
-    expect(await claimWebhookDelivery({ em: em(), deliveryId, now: at(DAY) })).toEqual({ claimed: false, reason: 'not_pending' });
+    // Settled: no later claim takes it again.
+    const settled = await deliveryState(deliveryId);
+    expect(await claimDue(at(DAY))).toEqual(NOTHING);
+    expect(await deliveryState(deliveryId)).toEqual(settled);
+    expect(await attemptsOf(deliveryId)).toHaveLength(1);
   });
 
   it('lets exactly one of two racing workers claim a delivery', async () => {
     const deliveryId = await makeDelivery(await makeEndpoint());
-    const results = await Promise.all([1, 2, 3].map(() => claimWebhookDelivery({ em: em(), deliveryId, now: T0 })));
-    expect(results.filter((r) => r.claimed)).toHaveLength(1);
+    const results = await Promise.all([1, 2, 3].map(() => claimDue(T0)));
+    expect(results.flatMap((r) => r.claimed.map((c) => c.deliveryId))).toEqual([deliveryId]);
     expect((await deliveryState(deliveryId)).attempt_count).toBe(1);
   });
 
   it('does not claim before the delivery is due', async () => {
+    // Nothing pending: nothing claimed, failed or woken.
+    expect(await claimDue(T0)).toEqual(NOTHING);
     const deliveryId = await makeDelivery(await makeEndpoint());
     await sql`update webhook_deliveries set next_attempt_at = ${at(5 * SECOND)} where delivery_id = ${deliveryId}`.execute(em().getKysely());
-    expect(await claimWebhookDelivery({ em: em(), deliveryId, now: T0 })).toEqual({ claimed: false, reason: 'not_due', nextAttemptAt: at(5 * SECOND) });
-    expect(await claimWebhookDelivery({ em: em(), deliveryId: randomUUID(), now: T0 })).toEqual({ claimed: false, reason: 'not_found' });
+    const waiting = await deliveryState(deliveryId);
+    expect(await claimDue(T0)).toEqual(NOTHING);
+    expect(await claimDue(at(5 * SECOND - 1))).toEqual(NOTHING);
+    expect(await deliveryState(deliveryId)).toEqual(waiting); // not deferred, not counted: simply not due
     // A pending row without a due time is never stranded.
     await sql`update webhook_deliveries set next_attempt_at = null where delivery_id = ${deliveryId}`.execute(em().getKysely());
-    expect((await claimWebhookDelivery({ em: em(), deliveryId, now: T0 })).claimed).toBe(true);
+    expect((await claim(deliveryId, T0)).attemptNumber).toBe(1);
   });
 
   it('retries along the schedule and fails once it is exhausted, logging every attempt', async () => {
@@ -207,11 +239,15 @@ describe('a worker killed mid-send', () => {
     const first = await claim(deliveryId, T0, { leaseMs: 45 * SECOND });
     // The worker dies here: no record. Until the lease ends nobody else sends it…
     expect((await findDueWebhookDeliveries({ em: em(), now: at(44 * SECOND) })).map((d) => d.deliveryId)).not.toContain(deliveryId);
-    expect(await claimWebhookDelivery({ em: em(), deliveryId, now: at(44 * SECOND) })).toMatchObject({ claimed: false, reason: 'not_due' });
-    // …then the sweeper finds it due and another worker resends it.
+    const held = await deliveryState(deliveryId);
+    expect(await claimDue(at(44 * SECOND))).toEqual(NOTHING);
+    expect(await deliveryState(deliveryId)).toEqual(held);
+    expect(await attemptsOf(deliveryId)).toEqual([]);
+    // …then the sweeper finds it due and another worker resends it, under a new lease token.
     expect((await findDueWebhookDeliveries({ em: em(), now: at(45 * SECOND) })).map((d) => d.deliveryId)).toContain(deliveryId);
     const second = await claim(deliveryId, at(45 * SECOND));
     expect(second.attemptNumber).toBe(2);
+    expect(second.leaseToken).not.toBe(first.leaseToken);
     expect(second.messageId).toBe(first.messageId); // same webhook-id: the receiver deduplicates
     expect((await attemptsOf(deliveryId))[0]).toMatchObject({ status_code: null, attempted_at: T0, duration_ms: 45_000, error: expect.stringMatching(/^no result recorded: the worker stopped/) });
 
@@ -227,7 +263,7 @@ describe('disabling an endpoint', () => {
   it('disables it on 410 Gone with a reason and fails its waiting deliveries', async () => {
     const endpointId = await makeEndpoint();
     const gone = await makeDelivery(endpointId);
-    const waiting = await makeDelivery(endpointId);
+    const waiting = await makeDelivery(endpointId, at(SECOND)); // due after the claim below: idle when the 410 comes
     const o = await record(await claim(gone, T0), { ...FAIL, statusCode: 410, gone: true, error: 'receiver answered 410' }, T0);
     expect(o.outcome).toBe('endpoint_disabled');
     expect(o.disabledReason).toMatch(/410 Gone/);
@@ -236,18 +272,21 @@ describe('disabling an endpoint', () => {
     expect((await deliveryState(waiting)).status).toBe('failed');
     // A delivery written before the disable was seen is failed at claim, without an attempt.
     await sql`update webhook_deliveries set status = 'pending', next_attempt_at = ${T0} where delivery_id = ${waiting}`.execute(em().getKysely());
-    expect(await claimWebhookDelivery({ em: em(), deliveryId: waiting, now: T0 })).toEqual({ claimed: false, reason: 'endpoint_disabled' });
+    expect(await claimDue(at(2 * SECOND))).toEqual({ claimed: [], wakeUps: [], failed: 1 });
+    expect(await deliveryState(waiting)).toMatchObject({ status: 'failed', attempt_count: 0, next_attempt_at: null, leased_until: null, lease_token: null, updated_at: at(2 * SECOND) });
     expect(await attemptsOf(waiting)).toHaveLength(0);
   });
 
   it('disables an endpoint whose deliveries have all failed for 5 days, and a success resets the clock', async () => {
     const endpointId = await makeEndpoint();
-    const fail = async (when: Date) => record(await claim(await makeDelivery(endpointId, when), when), FAIL, when);
+    // Retries far beyond the test's ten days: each claim below takes only its own fresh delivery.
+    const schedule = [0, (20 * DAY) / SECOND];
+    const fail = async (when: Date) => record(await claim(await makeDelivery(endpointId, when), when), FAIL, when, { schedule });
     expect((await fail(T0)).outcome).toBe('retry_scheduled');
     expect((await endpointState(endpointId)).failing_since).toEqual(T0);
     expect((await fail(at(4 * DAY))).outcome).toBe('retry_scheduled');
     // One success: the streak ends.
-    await record(await claim(await makeDelivery(endpointId, at(4.5 * DAY)), at(4.5 * DAY)), OK, at(4.5 * DAY));
+    await record(await claim(await makeDelivery(endpointId, at(4.5 * DAY)), at(4.5 * DAY)), OK, at(4.5 * DAY), { schedule });
     expect((await endpointState(endpointId)).failing_since).toBeNull();
     expect((await fail(at(5.5 * DAY))).outcome).toBe('retry_scheduled');
     expect((await fail(at(10.4 * DAY))).outcome).toBe('retry_scheduled');
@@ -262,51 +301,60 @@ describe('circuit breaker', () => {
   it('opens after consecutive failures, holds new deliveries behind one probe without using their budget, and closes on success', async () => {
     const endpointId = await makeEndpoint();
     const failing = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
-    const recordB = (c: ClaimedWebhookDelivery, r: SendWebhookResult, now: Date) => record(c, r, now, 3);
-    for (const id of failing.slice(0, 2)) expect((await recordB(await claim(id, T0), FAIL, T0)).breakerUntil).toBeNull();
-    const third = await recordB(await claim(failing[2], T0), FAIL, T0);
+    const recordB = (c: ClaimedWebhookDelivery, r: SendWebhookResult, now: Date) => record(c, r, now, { breakerThreshold: 3 });
+    const firstTries = (await claimDue(T0)).claimed;
+    expect(firstTries.map((c) => c.deliveryId).sort()).toEqual([...failing].sort());
+    for (const c of firstTries.slice(0, 2)) expect((await recordB(c, FAIL, T0)).breakerUntil).toBeNull();
+    const third = await recordB(firstTries[2], FAIL, T0);
     expect(third.breakerUntil).toEqual(at(10 * SECOND)); // schedule step 1
     expect((await endpointState(endpointId)).consecutive_failures).toBe(3);
 
-    // New deliveries wait behind the breaker; waiting costs no attempt.
+    // New deliveries wait behind the breaker; waiting costs no attempt. One wake-up for the endpoint, when the breaker allows a probe.
     const fresh = [await makeDelivery(endpointId, at(SECOND)), await makeDelivery(endpointId, at(SECOND))];
-    for (const id of fresh) {
-      expect(await claimWebhookDelivery({ em: em(), deliveryId: id, now: at(SECOND) })).toEqual({ claimed: false, reason: 'breaker_open', nextAttemptAt: at(10 * SECOND) });
-      expect(await deliveryState(id)).toMatchObject({ attempt_count: 0, next_attempt_at: at(10 * SECOND) });
-    }
+    expect(await claimDue(at(SECOND))).toEqual({ claimed: [], failed: 0, wakeUps: [{ deliveryId: [...fresh].sort()[0], at: at(10 * SECOND) }] });
+    for (const id of fresh) expect(await deliveryState(id)).toMatchObject({ attempt_count: 0, next_attempt_at: at(10 * SECOND), leased_until: null });
+    for (const id of failing) expect(await deliveryState(id)).toMatchObject({ attempt_count: 1, next_attempt_at: at(10 * SECOND), leased_until: null });
 
-    // At breaker_until one probe goes; the others wait for it.
-    const probe = await claim(fresh[0], at(10 * SECOND), { leaseMs: 45 * SECOND });
-    expect(probe.isProbe).toBe(true);
-    expect(await claimWebhookDelivery({ em: em(), deliveryId: fresh[1], now: at(10 * SECOND) })).toEqual({ claimed: false, reason: 'breaker_open', nextAttemptAt: at(55 * SECOND) });
-    expect(await claimWebhookDelivery({ em: em(), deliveryId: failing[0], now: at(11 * SECOND) })).toMatchObject({ claimed: false });
+    // At breaker_until one probe goes (all five are due then: whichever the claim takes); the others wait for it.
+    const used = new Map([...failing.map((id) => [id, 1] as const), ...fresh.map((id) => [id, 0] as const)]);
+    const probes = (await claimDue(at(10 * SECOND), { leaseMs: 45 * SECOND })).claimed;
+    expect(probes).toHaveLength(1);
+    const [probe] = probes;
+    expect(probe).toMatchObject({ isProbe: true, attemptNumber: used.get(probe.deliveryId)! + 1 });
+    expect((await endpointState(endpointId)).breaker_until).toEqual(at(55 * SECOND)); // held for the probe's lease
+    const others = [...used.keys()].filter((id) => id !== probe.deliveryId).sort();
+    expect(await claimDue(at(10 * SECOND))).toEqual({ claimed: [], failed: 0, wakeUps: [{ deliveryId: others[0], at: at(55 * SECOND) }] });
+    for (const id of others) expect(await deliveryState(id)).toMatchObject({ attempt_count: used.get(id), next_attempt_at: at(55 * SECOND), leased_until: null });
+    expect(await claimDue(at(11 * SECOND))).toEqual(NOTHING);
 
     // The probe fails: the breaker re-opens for the next step of the schedule, everything waits again.
     const failedProbe = await recordB(probe, FAIL, at(12 * SECOND));
     expect(failedProbe.breakerUntil).toEqual(at(32 * SECOND)); // 12 s + 20 s
-    expect((await deliveryState(fresh[1])).next_attempt_at).toEqual(at(55 * SECOND)); // already later: untouched
-    expect((await deliveryState(fresh[0])).next_attempt_at).toEqual(at(32 * SECOND));
+    for (const id of others) expect((await deliveryState(id)).next_attempt_at).toEqual(at(55 * SECOND)); // already later: untouched
+    expect((await deliveryState(probe.deliveryId)).next_attempt_at).toEqual(at(32 * SECOND));
 
     // The next probe succeeds: the breaker closes and the waiting deliveries are released at once.
-    const probe2 = await claim(fresh[0], at(32 * SECOND));
-    expect(probe2).toMatchObject({ isProbe: true, attemptNumber: 2 });
+    const probe2 = await claim(probe.deliveryId, at(32 * SECOND));
+    expect(probe2).toMatchObject({ isProbe: true, attemptNumber: probe.attemptNumber + 1 });
     const closed = await recordB(probe2, OK, at(33 * SECOND));
     expect(closed.outcome).toBe('succeeded');
-    expect(closed.wakeUps.map((w) => w.deliveryId).sort()).toEqual([...failing, fresh[1]].sort());
+    expect(closed.wakeUps.map((w) => w.deliveryId).sort()).toEqual(others);
     expect(await endpointState(endpointId)).toMatchObject({ consecutive_failures: 0, failing_since: null, breaker_until: null, last_success_at: at(33 * SECOND) });
-    const next = await claim(fresh[1], at(33 * SECOND));
-    expect(next).toMatchObject({ isProbe: false, attemptNumber: 1 }); // the deferrals cost it nothing
+    // The deferrals cost them nothing: each is on the attempt after the last one it made.
+    const next = byId((await claimDue(at(33 * SECOND))).claimed).map((c) => [c.deliveryId, c.isProbe, c.attemptNumber]);
+    expect(next).toEqual(others.map((id) => [id, false, used.get(id)! + 1]));
   });
 
   it('does not let a straggler’s failure cut short the hold of a probe in flight', async () => {
     const endpointId = await makeEndpoint();
-    const ids = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
-    const claims = [];
-    for (const id of ids) claims.push(await claim(id, T0, { leaseMs: 60 * SECOND }));
-    for (const c of claims.slice(0, 3)) await record(c, FAIL, T0, 3);
-    const probe = await claim(await makeDelivery(endpointId, at(10 * SECOND)), at(10 * SECOND), { leaseMs: 45 * SECOND });
-    expect(probe.isProbe).toBe(true);
-    const straggler = await record(claims[3], FAIL, at(12 * SECOND), 3); // its own step would be 12 s + 20 s
+    for (let i = 0; i < 4; i++) await makeDelivery(endpointId);
+    const claims = (await claimDue(T0, { leaseMs: 60 * SECOND })).claimed;
+    expect(claims).toHaveLength(4);
+    for (const c of claims.slice(0, 3)) await record(c, FAIL, T0, { breakerThreshold: 3 });
+    // The three failed deliveries are due again when the breaker allows its probe: one goes.
+    const probes = (await claimDue(at(10 * SECOND), { leaseMs: 45 * SECOND })).claimed;
+    expect(probes.map((c) => c.isProbe)).toEqual([true]);
+    const straggler = await record(claims[3], FAIL, at(12 * SECOND), { breakerThreshold: 3 }); // its own step would be 12 s + 20 s
     expect(straggler.breakerUntil).toEqual(at(55 * SECOND));
     expect((await endpointState(endpointId)).breaker_until).toEqual(at(55 * SECOND));
   });
@@ -314,7 +362,7 @@ describe('circuit breaker', () => {
   it('sends the realtor’s resend as the probe instead of waiting out the cool-down', async () => {
     const endpointId = await makeEndpoint();
     const ids = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
-    for (const id of ids) await record(await claim(id, T0), FAIL, T0, 3);
+    for (const c of (await claimDue(T0)).claimed) await record(c, FAIL, T0, { breakerThreshold: 3 });
     expect((await endpointState(endpointId)).breaker_until).toEqual(at(10 * SECOND));
     await resendWebhookDelivery({ em: em(), tenant: tenant(), deliveryId: ids[0], now: at(SECOND) });
     const c = await claim(ids[0], at(SECOND));
@@ -323,16 +371,25 @@ describe('circuit breaker', () => {
 });
 
 describe('per-endpoint concurrency bound', () => {
-  it('defers claims beyond the bound without using an attempt, and leaves other endpoints alone', async () => {
+  it('leaves claims beyond the bound due without using an attempt, and leaves other endpoints alone', async () => {
     const slow = await makeEndpoint();
     const other = await makeEndpoint();
     const ids = [await makeDelivery(slow), await makeDelivery(slow), await makeDelivery(slow)];
-    await claim(ids[0], T0, { maxInFlight: 2 });
-    await claim(ids[1], T0, { maxInFlight: 2 });
-    const third = await claimWebhookDelivery({ em: em(), deliveryId: ids[2], now: T0, maxInFlight: 2, random: noJitter });
-    expect(third).toEqual({ claimed: false, reason: 'concurrency_limit', nextAttemptAt: at(1500) });
-    expect((await deliveryState(ids[2])).attempt_count).toBe(0);
-    expect((await claimWebhookDelivery({ em: em(), deliveryId: await makeDelivery(other), now: T0, maxInFlight: 2 })).claimed).toBe(true);
+    const first = await claimDue(T0, { maxInFlight: 2 });
+    expect(first).toMatchObject({ wakeUps: [], failed: 0 });
+    expect(first.claimed).toHaveLength(2);
+    const [third] = ids.filter((id) => !first.claimed.some((c) => c.deliveryId === id));
+    const waiting = await deliveryState(third);
+    expect(waiting).toMatchObject({ status: 'pending', attempt_count: 0, next_attempt_at: T0, leased_until: null });
+    // Another worker's claim: the bound holds across claims, the other endpoint's delivery goes.
+    const otherId = await makeDelivery(other);
+    const second = await claimDue(T0, { maxInFlight: 2 });
+    expect(second.claimed.map((c) => c.deliveryId)).toEqual([otherId]);
+    expect(second).toMatchObject({ wakeUps: [], failed: 0 });
+    expect(await deliveryState(third)).toEqual(waiting); // still due, not deferred, not counted
+    // A recorded answer frees a slot: the next claim takes it, as its first attempt.
+    await record(first.claimed[0], OK, at(SECOND));
+    expect(await claim(third, at(SECOND), { maxInFlight: 2 })).toMatchObject({ attemptNumber: 1 });
   });
 });
 
@@ -353,12 +410,13 @@ describe('resend and recover', () => {
 
   it('recovers every failed delivery since a time once the endpoint is enabled again', async () => {
     const endpointId = await makeEndpoint();
-    const old = await makeDelivery(endpointId, at(-DAY));
-    const recent = [await makeDelivery(endpointId, at(SECOND)), await makeDelivery(endpointId, at(2 * SECOND))];
+    // Delivered, and recent: recover leaves it alone.
     const ok = await makeDelivery(endpointId, at(3 * SECOND));
     await record(await claim(ok, at(3 * SECOND)), OK, at(3 * SECOND));
-    // 410 disables the endpoint and fails the rest.
-    await record(await claim(recent[0], at(4 * SECOND)), { ...FAIL, statusCode: 410, gone: true }, at(4 * SECOND));
+    const old = await makeDelivery(endpointId, at(-DAY));
+    const recent = [await makeDelivery(endpointId, at(SECOND)), await makeDelivery(endpointId, at(2 * SECOND))];
+    // 410 disables the endpoint and fails the rest. (A claim of one takes the oldest due delivery.)
+    await record(await claim(old, at(4 * SECOND), { limit: 1 }), { ...FAIL, statusCode: 410, gone: true }, at(4 * SECOND));
     for (const id of [old, ...recent]) expect((await deliveryState(id)).status).toBe('failed');
 
     await expect(recoverWebhookDeliveries({ em: em(), tenant: tenant(), endpointId, since: T0, now: at(DAY) })).rejects.toMatchObject({ code: 'conflict' });
@@ -396,7 +454,7 @@ describe('end to end through a loopback receiver', () => {
       const deliveryId = wakeUps.find(() => true)!.deliveryId;
       expect(wakeUps).toHaveLength(1);
 
-      // What the worker handler will do: claim, sign this attempt, send through the guard, record.
+      // What the worker's dispatcher does: claim, sign this attempt, send through the guard, record.
       const outcomes: string[] = [];
       for (let i = 0; i < 3; i++) {
         const now = new Date();

@@ -8,7 +8,7 @@
 // both workers did part of the work.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookLeaseMs } from '#core/webhooks/claim-webhook-delivery.ts';
+import { webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';

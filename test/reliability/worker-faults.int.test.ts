@@ -13,7 +13,7 @@
 // so this takes seconds, not minutes; a webhook in flight at the kill still waits out its lease.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookLeaseMs } from '#core/webhooks/claim-webhook-delivery.ts';
+import { webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';

@@ -2,7 +2,7 @@
 // the delivery's lease runs out, another worker process claims it again, logs the lost attempt
 // and resends it with the same webhook-id — at least once, never lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookLeaseMs } from '#core/webhooks/claim-webhook-delivery.ts';
+import { webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';

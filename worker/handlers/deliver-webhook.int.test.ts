@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue } from '#core/jobs/queues.ts';
-import { claimWebhookDelivery } from '#core/webhooks/claim-webhook-delivery.ts';
+import { claimDueWebhookDeliveries, webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
 import { recordWebhookMessage } from '#core/webhooks/record-webhook-message.ts';
 import { deletePrefixedKeys, startTestServer, type TestServer } from '#test/app.ts';
 import { makeSite } from '#test/factories.ts';
@@ -265,13 +265,15 @@ describe('delivery', () => {
 describe('never lost', () => {
   it('a worker that died mid-attempt (its lease expired) → the sweeper resends it with the same webhook-id', async () => {
     const { client, userId, receiver, endpointId } = await subscribe();
-    const em = server.orm.em.fork() as EntityManager;
-    // Written without a wake-up, then claimed by a "worker" that never reports back.
-    const { messageId, wakeUps } = await em.transactional((tem) =>
-      recordWebhookMessage({ em: tem, userId, type: 'webhook.test', data: { endpointId, message: 'lost' }, now: new Date(), schedule: [0], endpointIds: [endpointId] }));
-    const claim = await claimWebhookDelivery({ em: server.orm.em.fork() as EntityManager, deliveryId: wakeUps[0].deliveryId, now: new Date(), leaseMs: 300 });
-    expect(claim.claimed).toBe(true);
-    await new Promise((r) => setTimeout(r, 350)); // the lease must run out: the claim's own clock, not an event
+    const em = () => server.orm.em.fork() as EntityManager;
+    // Written an hour ago without a wake-up, and claimed then by a worker (the production batch
+    // claim, the worker's lease) that never reported back: the lease has long run out. Nothing
+    // else in this database was due that early, so the claim takes this delivery alone.
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    const { messageId, wakeUps } = await em().transactional((tem) =>
+      recordWebhookMessage({ em: tem, userId, type: 'webhook.test', data: { endpointId, message: 'lost' }, now: anHourAgo, schedule: [0], endpointIds: [endpointId] }));
+    const { claimed } = await claimDueWebhookDeliveries({ em: em(), now: anHourAgo, limit: 10, leaseMs: webhookLeaseMs(server.config.WEBHOOK_TIMEOUT_MS) });
+    expect(claimed.map((c) => c.deliveryId)).toEqual([wakeUps[0].deliveryId]);
     await enqueue(server.queues, 'sweep', {});
     const [w] = await receiver.waitFor((all) => all.length >= 1);
     expect(w.id).toBe(messageId);
