@@ -125,6 +125,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Let a 401 surface as an ApiError instead of sending the user to /login. Default false. */
   allowUnauthorized?: boolean;
+  /** Ask for an answer computed now, not one the API cached (`Cache-Control: no-cache`; the analytics). */
+  fresh?: boolean;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
@@ -159,6 +161,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (!SAFE_METHODS.has(method) && session?.csrfToken) headers['x-csrf-token'] = session.csrfToken;
+  if (opts.fresh) headers['cache-control'] = 'no-cache';
   let res: Response;
   try {
     res = await fetch(buildUrl(path, opts.query), {

@@ -3,7 +3,7 @@
 // (median time to the first logged contact, share answered within 5 minutes / 1 hour), the funnel
 // visitors → leads → contacted → appointment → closed, and leads per site and source. Loaded as its own chunk (lazyPage in main.tsx) so the charting
 // library is fetched only by people who open this page.
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { DAY_MS } from '#core/shared/time.ts';
 import { type AnalyticsSummary, analyticsApi, type LeadAnalytics, type ScoreBand, sitesApi } from '../api-client.ts';
@@ -97,8 +97,18 @@ const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionD
 export function AnalyticsPage({ query }: RouteProps) {
   const range = readRange(query);
   const sites = useApi((signal) => sitesApi.list({ signal }), []);
-  const summary = useApi((signal) => analyticsApi.summary({ from: range.from, to: range.to, site: range.site }, { signal }), [range.from, range.to, range.site]);
-  const people = useApi((signal) => analyticsApi.leads({ from: range.from, to: range.to, site: range.site }, { signal }), [range.from, range.to, range.site]);
+  // Refresh asks the API for answers computed now (it serves analytics from a cache of a few seconds).
+  const fresh = useRef(false);
+  const summary = useApi((signal) => analyticsApi.summary({ from: range.from, to: range.to, site: range.site }, { signal, fresh: fresh.current }), [range.from, range.to, range.site]);
+  const people = useApi((signal) => analyticsApi.leads({ from: range.from, to: range.to, site: range.site }, { signal, fresh: fresh.current }), [range.from, range.to, range.site]);
+  const refresh = () => {
+    fresh.current = true;
+    summary.reload();
+    people.reload();
+  };
+  useEffect(() => {
+    if (!summary.loading && !people.loading) fresh.current = false;
+  }, [summary.loading, people.loading]);
   const siteName = range.site ? sites.data?.items.find((s) => s.siteId === range.site)?.name : undefined;
 
   return (
@@ -107,7 +117,7 @@ export function AnalyticsPage({ query }: RouteProps) {
         title="Analytics"
         description="What visitors do on your sites, which listings draw them in, and how many become leads."
       />
-      <RangeBar range={range} sites={sites.data?.items ?? []} />
+      <RangeBar range={range} sites={sites.data?.items ?? []} refreshing={summary.loading || people.loading} onRefresh={refresh} />
       <Loaded state={summary} loadingLabel="Loading analytics…" errorTitle="Could not load analytics">
         {(data, refreshing) => (
           <div class={refreshing ? 'is-refreshing' : undefined} aria-busy={refreshing || undefined}>
@@ -131,7 +141,7 @@ export function AnalyticsPage({ query }: RouteProps) {
   );
 }
 
-function RangeBar({ range, sites }: { range: Range; sites: Array<{ siteId: string; name: string }> }) {
+function RangeBar({ range, sites, refreshing, onRefresh }: { range: Range; sites: Array<{ siteId: string; name: string }>; refreshing: boolean; onRefresh(): void }) {
   const [custom, setCustom] = useState(range.preset === null);
   const [from, setFrom] = useState(range.from);
   const [to, setTo] = useState(range.to);
@@ -177,6 +187,9 @@ function RangeBar({ range, sites }: { range: Range; sites: Array<{ siteId: strin
             </option>
           ))}
         </FilterSelect>
+        <Button variant="secondary" size="sm" loading={refreshing} onClick={onRefresh}>
+          Refresh
+        </Button>
       </div>
       {custom && (
         <form class="filters-row custom-range" onSubmit={apply} noValidate>

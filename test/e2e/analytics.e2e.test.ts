@@ -113,4 +113,22 @@ describe('the Analytics page', () => {
     await page.getByRole('button', { name: /retry|try again/i }).click();
     await page.getByText(/No leads or inquiries from/).waitFor();
   });
+
+  it('Refresh asks for answers computed now: a lead added behind the API’s back shows at once', async () => {
+    const { client, userId } = await makeRealtor(server);
+    const page = await openAnalytics(client, { width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/analytics`);
+    await page.getByText(/No leads or inquiries from/).waitFor();
+    const sent: Array<string | undefined> = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/v1/analytics/')) sent.push(req.headers()['cache-control']);
+    });
+    // A lead written straight to Postgres (as the widget's inquiries are, in another process):
+    // a reload within the cache's few seconds may still show the cached answer; Refresh does not.
+    await makeLead(server, { userId, name: 'Walk-in', createdAt: new Date() });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator('.leads-chart canvas').first().waitFor();
+    expect(await page.locator('.leads-chart .u-legend').textContent()).toMatch(/New leads:?\s*1/);
+    expect(sent).toEqual(['no-cache', 'no-cache']);
+  });
 });
