@@ -3,6 +3,8 @@
 // answers 202 (the ceiling) and (b) a naive handler doing one ORM insert per request. Each runs
 // as its own process; the load generator is another one. Afterwards every event answered 202
 // is looked up in Postgres. The API's RSS is sampled during its load: memory.api-rss.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.ts';
 import { readRssMb, startProcess, stopProcess } from '../lib/stack.ts';
@@ -58,6 +60,41 @@ function sampleRss(pid: number): () => () => Promise<number> {
   };
 }
 
+/** CPU time (user + system, ms) a process has used, from /proc (Linux; 0 when unreadable). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of every Postgres server process on this machine, and of the whole machine (busy, all). */
+function cpuSnapshot(apiPid: number): { api: number; postgres: number; busy: number; all: number } {
+  let postgres = 0;
+  try {
+    for (const pid of execFileSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).trim().split('\n')) postgres += cpuMs(Number(pid));
+  } catch {
+    // no pgrep, or no local Postgres: the split says 0
+  }
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { api: cpuMs(apiPid), postgres, busy: (f[0] + f[1] + f[2] + f[5] + f[6]) * 10, all: f.reduce((a, b) => a + b, 0) * 10 };
+}
+
+/**
+ * Where the CPU of one measured collect load went, per accepted beacon: the API process, Postgres,
+ * and the rest of the machine (mostly the load generator), and how busy the machine was — what
+ * bounds the throughput on a small machine (docs/performance.md, "What limits each number").
+ */
+function cpuSplit(before: ReturnType<typeof cpuSnapshot>, after: ReturnType<typeof cpuSnapshot>, requests: number) {
+  const per = (ms: number) => Math.round((ms / Math.max(1, requests)) * 1000);
+  const api = after.api - before.api;
+  const postgres = after.postgres - before.postgres;
+  const busy = after.busy - before.busy;
+  return { apiUs: per(api), postgresUs: per(postgres), otherUs: per(busy - api - postgres), machineBusy: Math.round((busy / Math.max(1, after.all - before.all)) * 100) };
+}
+
 /** Several rounds of one target as one result: requests/s over the total time, the worst of each percentile. */
 function combine(runs: { result: LoadResult; peakRssMb?: number }[], seconds: number): { result: LoadResult; peakRssMb?: number } {
   const results = runs.map((r) => r.result);
@@ -82,6 +119,7 @@ export const ingestScenario: Scenario = {
   async run(ctx) {
     const { stack } = ctx;
     const siteKeys = await createSites(ctx);
+    const splits: ReturnType<typeof cpuSplit>[] = [];
     const runs = { bare: [] as Awaited<ReturnType<typeof measureTarget>>[], naive: [] as Awaited<ReturnType<typeof measureTarget>>[], api: [] as Awaited<ReturnType<typeof measureTarget>>[] };
     // Rounds interleave the three targets, so a burst of load from elsewhere on a shared machine
     // hits all of them rather than one.
@@ -91,7 +129,23 @@ export const ingestScenario: Scenario = {
       runs.bare.push(await measureTarget(ctx, 'bare Koa', `http://127.0.0.1:${bare.port}`, siteKeys).finally(() => stopProcess(bare)));
       const naive = await startProcess('baseline-naive-orm', 'bench/baselines/naive-collect.ts', { PORT: '0', DATABASE_URL: stack.databaseUrl }, 'listening');
       runs.naive.push(await measureTarget(ctx, 'naive ORM insert', `http://127.0.0.1:${naive.port}`, siteKeys).finally(() => stopProcess(naive)));
-      runs.api.push(await measureTarget(ctx, 'POST /v1/collect', stack.base, siteKeys, sampleRss(stack.api.child.pid!)));
+      // RSS sampled and CPU read over the measured load only (after the warm-up).
+      const pid = stack.api.child.pid!;
+      const rss = sampleRss(pid);
+      let cpuBefore = cpuSnapshot(pid);
+      let cpuAfter = cpuBefore;
+      const apiRun = await measureTarget(ctx, 'POST /v1/collect', stack.base, siteKeys, () => {
+        cpuBefore = cpuSnapshot(pid);
+        const stop = rss();
+        return () => {
+          cpuAfter = cpuSnapshot(pid);
+          return stop();
+        };
+      });
+      const split = cpuSplit(cpuBefore, cpuAfter, apiRun.result.requests);
+      splits.push(split);
+      ctx.log(`ingest: CPU per accepted beacon: API ${split.apiUs} µs, Postgres ${split.postgresUs} µs, the rest of the machine (load generator, Redis, worker) ${split.otherUs} µs; machine ${split.machineBusy} % busy`);
+      runs.api.push(apiRun);
     }
     const bareRun = combine(runs.bare, ctx.options.loadSeconds);
     const naiveRun = combine(runs.naive, ctx.options.loadSeconds);
@@ -129,7 +183,7 @@ export const ingestScenario: Scenario = {
 
     const rps = api.result.reqPerSec;
     return [
-      measure({ name: 'ingest.throughput-vs-bare-koa', metric: 'POST /v1/collect req/s ÷ bare Koa req/s', value: rps, unit: 'req/s', baseline: bareRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 0.3 } }),
+      measure({ name: 'ingest.throughput-vs-bare-koa', metric: `POST /v1/collect req/s ÷ bare Koa req/s (CPU per beacon, per round: ${splits.map((c) => `API ${c.apiUs} µs, Postgres ${c.postgresUs} µs, rest ${c.otherUs} µs at ${c.machineBusy} % busy`).join('; ')})`, value: rps, unit: 'req/s', baseline: bareRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 0.3 } }),
       measure({ name: 'ingest.throughput-vs-naive', metric: 'POST /v1/collect req/s ÷ naive ORM handler req/s', value: rps, unit: 'req/s', baseline: naiveRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 2 } }),
       measure({ name: 'ingest.latency-p99', metric: 'p99 latency at 50 connections', value: api.result.latencyMs.p99, unit: 'ms', target: { on: 'value', op: '<', threshold: 50 } }),
       measure({ name: 'ingest.latency-p50', metric: 'p50 latency at 50 connections (reported with the p99 target)', value: api.result.latencyMs.p50, unit: 'ms', target: { on: 'value', op: '<', threshold: 50 } }),
