@@ -1,10 +1,10 @@
 // The answer cache of the analytics routes (api/answer-cache.ts) over real HTTP and Postgres:
 // what is served from it, what computes afresh, and that one realtor never gets another's answer.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeEvent, makeLead, makeRealtor, makeSite } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
-import { AnswerCache } from './answer-cache.ts';
+import { ANSWER_CACHE_MAX_ENTRIES, AnswerCache } from './answer-cache.ts';
 
 let server: TestServer;
 let alice: ApiClient;
@@ -95,5 +95,29 @@ describe('analytics answers cached per realtor (ANALYTICS_CACHE_SECONDS)', () =>
     // A failed computation is not kept: the next request computes again.
     await expect(cache.answer(tenant, '/y', false, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect((await cache.answer(tenant, '/y', false, compute)).json).toBe('{"n":3}');
+  });
+
+  it('keeps at most ANSWER_CACHE_MAX_ENTRIES answers, drops expired ones as new ones arrive, and invalidates one account only', async () => {
+    const cache = new AnswerCache(60_000);
+    const tenant = (id: string) => ({ accountId: id, userId: id, role: 'owner' as const });
+    for (let i = 0; i < ANSWER_CACHE_MAX_ENTRIES + 10; i++) await cache.answer(tenant(`a${i % 3}`), `/x?i=${i}`, false, async () => `{"i":${i}}`);
+    expect(cache.size).toBe(ANSWER_CACHE_MAX_ENTRIES);
+    // The oldest went first: /x?i=0 is computed again, the newest is still served.
+    let computed = 0;
+    await cache.answer(tenant('a0'), '/x?i=0', false, async () => `${++computed}`);
+    expect(computed).toBe(1);
+    expect((await cache.answer(tenant(`a${(ANSWER_CACHE_MAX_ENTRIES + 9) % 3}`), `/x?i=${ANSWER_CACHE_MAX_ENTRIES + 9}`, false, async () => 'new')).json).not.toBe('new');
+    const before = cache.size;
+    cache.invalidate('a1');
+    expect(cache.size).toBe(before - Math.floor(before / 3));
+
+    const short = new AnswerCache(20);
+    await short.answer(tenant('b'), '/y', false, async () => '1');
+    await short.answer(tenant('b'), '/z', false, async () => '2');
+    expect(short.size).toBe(2);
+    await vi.waitFor(async () => {
+      await short.answer(tenant('c'), '/w', false, async () => '3');
+      expect(short.size).toBe(1); // both of b's expired and were dropped
+    });
   });
 });
