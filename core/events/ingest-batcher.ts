@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type pg from 'pg';
 import { type RawBuilder, sql } from 'kysely';
-import { db } from '../db/kysely.ts';
+import { createCompiledQueries } from '../db/compiled-queries.ts';
 import { isRetryableTransactionError, TRANSACTION_ATTEMPTS } from '../db/transactional-retry.ts';
 import { AppError } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
@@ -120,29 +119,22 @@ function batchStatement(rowsJson: string, visitorsJson: string): RawBuilder<{ in
 /** `[site_id, client_event_id | visitor_id, lead_id]` as the batch statement returns them. */
 type BatchRow = [string, string, string | null];
 
-/** The name the batch statement is prepared under on each pooled connection (bump it when the text changes). */
-export const INGEST_BATCH_STATEMENT_NAME = 'porchlight_ingest_batch_v2';
-
-/** The batch statement's text, compiled once per process (its only parameters are the two jsonb documents). */
-let batchStatementText: string | undefined;
-
 /**
- * Runs the batch statement. Inside a caller's transaction it joins it through the EntityManager;
- * otherwise (the batcher: one statement, atomic on its own) it goes straight to the driver's
- * `pg` pool as a named prepared statement, so Postgres parses and plans it once per connection
- * rather than once per batch, and the answer is one row of two JSON arrays rather than a row per
- * event (measured on this machine: a third less client CPU and 35 % less time per 16-event batch).
+ * Runs the batch statement (compiled once per process: its only parameters are the two jsonb
+ * documents). Inside a caller's transaction it joins it through the EntityManager; otherwise (the
+ * batcher: one statement, atomic on its own) it runs as the named prepared statement
+ * `porchlight_ingest_batch_1` on the driver's pool (createCompiledQueries' `prepareAs`), so Postgres
+ * parses and plans it once per connection rather than once per batch, and the answer is one row of
+ * two JSON arrays rather than a row per event (measured on this machine: a third less client CPU
+ * and 35 % less time per 16-event batch).
  */
+const BATCH_STATEMENT = createCompiledQueries<{ ins: BatchRow[]; vis: BatchRow[] }>(
+  (kdb, p) => batchStatement(p(0) as string, p(1) as string).compile(kdb),
+  { prepareAs: 'porchlight_ingest_batch' },
+);
+
 async function runBatchStatement(em: EntityManager, rowsJson: string, visitorsJson: string): Promise<{ ins: BatchRow[]; vis: BatchRow[] }> {
-  if (em.isInTransaction()) return (await batchStatement(rowsJson, visitorsJson).execute(db(em))).rows[0];
-  if (!batchStatementText) {
-    const compiled = batchStatement('[]', '[]').compile(db(em));
-    if (compiled.parameters.length !== 2) throw new Error(`ingest batch statement: expected 2 parameters, compiled ${compiled.parameters.length}`);
-    batchStatementText = compiled.sql;
-  }
-  const pool = await (em.getConnection() as unknown as { getNativeClient(): Promise<pg.Pool> }).getNativeClient();
-  const res = await pool.query<{ ins: BatchRow[]; vis: BatchRow[] }>({ name: INGEST_BATCH_STATEMENT_NAME, text: batchStatementText, values: [rowsJson, visitorsJson] });
-  return res.rows[0];
+  return (await BATCH_STATEMENT.execute(em, 'batch', [rowsJson, visitorsJson]))[0];
 }
 
 /**
