@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
+import { firstStageOf } from '../leads/lead-json.ts';
 import type { AnalyticsQuery, LeadAnalytics, SpeedToLead } from './analytics-schemas.ts';
 import { resolveRange } from './analytics-summary.ts';
 import { NO_SITE_ID } from './lead-band-count.entity.ts';
@@ -75,7 +76,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
     ), appt as (
       select position from pipeline_stages s where ${ownedBy(tenant, 's')} and s.key = ${APPOINTMENT_STAGE_KEY}
     ), first_stage as (
-      select stage_id from pipeline_stages s where ${ownedBy(tenant, 's')} order by position, stage_id limit 1
+      select ${firstStageOf(ownerIdOf(tenant), sql`s.stage_id`)} as stage_id
     ), lc as (
       -- Leads created in the range per day, site, stage and contacted (lead_daily_counts).
       select c.day, c.site_id, c.stage_id, c.contacted, sum(c.n) as n from lead_daily_counts c

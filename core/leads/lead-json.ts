@@ -1,4 +1,4 @@
-import { sql, type AliasedRawBuilder } from 'kysely';
+import { sql, type AliasedRawBuilder, type RawBuilder } from 'kysely';
 import type { Row } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { LeadJson } from './lead-schemas.ts';
@@ -62,12 +62,19 @@ export function speedToLeadSeconds(firstInquiryAt: string | null, firstContacted
  */
 function leadStageColumn(accountId?: string) {
   const json = sql`json_build_object('stageId', s.stage_id, 'key', s.key, 'label', s.label)`;
-  const first = accountId === undefined
-    ? sql`(select ${json} from pipeline_stages s where leads.stage_id is null and s.user_id = leads.user_id order by s.position, s.stage_id limit 1)`
-    : sql`case when leads.stage_id is null then (select ${json} from pipeline_stages s where s.user_id = ${accountId}::uuid order by s.position, s.stage_id limit 1) end`;
+  const owner = accountId === undefined ? sql.ref('leads.user_id') : accountId;
   return sql<LeadJson['stage']>`coalesce(
     (select ${json} from pipeline_stages s where s.stage_id = leads.stage_id),
-    ${first})`.as('stage');
+    case when leads.stage_id is null then ${firstStageOf(owner, json)} end)`.as('stage');
+}
+
+/**
+ * The account's first pipeline stage — lowest position, then id: where leads without a stage
+ * belong — as a scalar subquery selecting `what` from `pipeline_stages s`. `owner`: the account's
+ * id (bound: evaluated once per statement) or a column (correlated).
+ */
+export function firstStageOf(owner: unknown, what: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(select ${what} from pipeline_stages s where s.user_id = ${owner}::uuid order by s.position, s.stage_id limit 1)`;
 }
 
 export function toLeadJson(row: LeadRow): LeadJson {

@@ -8,7 +8,7 @@ import { db, type DB } from '../db/kysely.ts';
 import { escapeLike, timeKey } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
-import { leadColumnsOfAccount, leadFollowUpColumns, toLeadJson } from './lead-json.ts';
+import { firstStageOf, leadColumnsOfAccount, leadFollowUpColumns, toLeadJson } from './lead-json.ts';
 import type { LeadFilters, LeadJson, LeadSort } from './lead-schemas.ts';
 
 /**
@@ -108,7 +108,7 @@ function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Pa
   if (shape.stage) {
     // Leads without a stage belong to the first one (an uncorrelated subquery: evaluated once).
     const stageId = p(V.stageId);
-    const first = sql`(select stage_id from pipeline_stages where user_id = ${ownerIdOf(tenant)} order by position, stage_id limit 1)`;
+    const first = firstStageOf(ownerIdOf(tenant), sql`s.stage_id`);
     query = query.where(sql<SqlBool>`(stage_id = ${stageId} or (stage_id is null and ${stageId}::uuid = ${first}))`);
   }
   if (shape.q) {
