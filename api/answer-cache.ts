@@ -96,15 +96,3 @@ export class AnswerCache {
     }
   }
 }
-
-const CACHES = new WeakMap<object, AnswerCache>();
-
-/** The answer cache of one app (keyed by its deps object), made on first use. */
-export function answerCacheOf(deps: { config: { ANALYTICS_CACHE_SECONDS: number } }): AnswerCache {
-  let cache = CACHES.get(deps);
-  if (!cache) {
-    cache = new AnswerCache(deps.config.ANALYTICS_CACHE_SECONDS * 1000);
-    CACHES.set(deps, cache);
-  }
-  return cache;
-}

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { createSessionCache, type SessionCache } from '#core/accounts/session-cache.ts';
 import { describeWebhooksForOpenApi } from '#core/webhooks/event-types.ts';
 import Koa from 'koa';
+import { AnswerCache } from './answer-cache.ts';
 import { type BeaconLane, beaconLane } from './beacon-lane.ts';
 import type { AppDeps } from './deps.ts';
 import { sessionCookieName } from './middleware/auth.ts';
@@ -101,14 +102,15 @@ export function createApp(deps: AppDeps): Koa {
   // Listens on a Postgres connection of its own, opened with the first session lookup.
   const sessionCache = createSessionCache({ databaseUrl: deps.config.DATABASE_URL, logger: deps.logger });
   sessionCaches.set(app, sessionCache);
+  const shared = { sessionCache, answerCache: new AnswerCache(deps.config.ANALYTICS_CACHE_SECONDS * 1000) };
   // POST /v1/collect skips the router and the per-request access line (api/beacon-lane.ts).
   const collect = routes.specs.find((spec) => spec.method === 'post' && spec.path === '/v1/collect');
   if (collect) {
-    const lane = beaconLane(deps, collect, sessionCache);
+    const lane = beaconLane(deps, collect, shared);
     beaconLanes.set(app, lane);
     app.use(lane);
   }
-  app.use(requestContext(deps, sessionCache));
+  app.use(requestContext(deps, shared));
   app.use(errorHandler());
   app.use(securityHeaders(deps.config));
   app.use(router.routes());

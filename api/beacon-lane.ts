@@ -1,9 +1,8 @@
 import compose from 'koa-compose';
 import type { Context, Next } from 'koa';
-import type { SessionCache } from '#core/accounts/session-cache.ts';
 import type { z } from 'zod';
 import type { AppDeps } from './deps.ts';
-import { initRequestState, logRequestLine, requestLineLevel } from './middleware/context.ts';
+import { type AppShared, initRequestState, logRequestLine, requestLineLevel } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { type RouteSpec, routeMiddleware } from './route.ts';
@@ -71,7 +70,7 @@ export function createBeaconStats() {
  */
 export type BeaconLane = ReturnType<typeof beaconLane>;
 
-export function beaconLane(deps: AppDeps, spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>, sessionCache: SessionCache) {
+export function beaconLane(deps: AppDeps, spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>, shared: AppShared) {
   const method = spec.method.toUpperCase();
   const chain = compose([errorHandler(), securityHeaders(deps.config), ...routeMiddleware(spec)] as compose.Middleware<Context>[]);
   const stats = createBeaconStats();
@@ -88,7 +87,7 @@ export function beaconLane(deps: AppDeps, spec: RouteSpec<z.ZodType | undefined,
   timer.unref();
   const middleware = async (ctx: Context, next: Next) => {
     if (ctx.path !== spec.path || ctx.method !== method) return next();
-    const state = initRequestState(ctx, deps, sessionCache);
+    const state = initRequestState(ctx, deps, shared);
     const started = performance.now();
     try {
       await chain(ctx);

@@ -13,6 +13,7 @@ import { loadConfig } from '#core/config.ts';
 import { initOrm } from '#core/db/orm.ts';
 import { createLogger } from '#core/logger.ts';
 import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { AnswerCache } from './answer-cache.ts';
 import type { AppDeps } from './deps.ts';
 import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
@@ -64,7 +65,7 @@ beforeAll(async () => {
   const app = new Koa();
   app.silent = true;
   sessionCache = createSessionCache({ databaseUrl: testDb.url, logger: deps.logger });
-  app.use(requestContext(deps, sessionCache));
+  app.use(requestContext(deps, { sessionCache, answerCache: new AnswerCache(0) }));
   app.use(errorHandler());
   app.use(router.routes());
   server = app.listen(0, '127.0.0.1');

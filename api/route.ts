@@ -3,7 +3,6 @@ import type { Next } from 'koa';
 import { z } from 'zod';
 import { AppError } from '#core/errors.ts';
 import type { Tenant } from '#core/accounts/tenant.ts';
-import { answerCacheOf } from './answer-cache.ts';
 import { authenticateRealtor } from './middleware/auth.ts';
 import { readJsonBody } from './middleware/body.ts';
 import type { AppContext } from './middleware/context.ts';
@@ -133,7 +132,7 @@ export function routeMiddleware(spec: RouteSpec<z.ZodType | undefined, z.ZodType
     const query = spec.query ? spec.query.parse(ctx.query) : undefined;
     const input = { body, query, params, now, tenant } as never;
     if (!tenant) return spec.handler(ctx, input);
-    const cache = answerCacheOf(ctx.state.deps);
+    const cache = ctx.state.answerCache;
     if (spec.auth === 'realtor' && spec.cached && cache.enabled) {
       const fresh = /\bno-cache\b/i.test(ctx.get('cache-control'));
       const { json, ageSec } = await cache.answer(tenant, ctx.url, fresh, async () => {

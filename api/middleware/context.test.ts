@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#core/config.ts';
 import { createLogger } from '#core/logger.ts';
 import type { AppDeps } from '../deps.ts';
+import { AnswerCache } from '../answer-cache.ts';
 import { initRequestState } from './context.ts';
 
 function setup() {
@@ -28,7 +29,7 @@ function setup() {
   req.headers['x-request-id'] = 'req-lazy-1';
   const ctx = new Koa().createContext(req, new ServerResponse(req));
   const deps = { config: loadConfig({ NODE_ENV: 'test' }), logger } as unknown as AppDeps;
-  const state = initRequestState(ctx, deps, undefined as never);
+  const state = initRequestState(ctx, deps, { sessionCache: undefined as never, answerCache: new AnswerCache(0) });
   return { state, lines, logger, children: () => children };
 }
 

@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyScope } from '#core/accounts/api-key.entity.ts';
 import type { SessionCache } from '#core/accounts/session-cache.ts';
+import type { AnswerCache } from '../answer-cache.ts';
 import type { Logger } from '#core/logger.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -19,6 +20,8 @@ export interface RequestState {
   deps: AppDeps;
   /** This process's session cache (api/middleware/auth.ts reads sessions through it). */
   sessionCache: SessionCache;
+  /** This app's answer cache (api/route.ts serves `RouteSpec.cached` routes through it). */
+  answerCache: AnswerCache;
   /** How a realtor route authenticated (set by authenticateRealtor; the tenant goes to the handler). */
   auth?: { via: 'session'; sessionId: string; csrfToken: string } | { via: 'apiKey'; apiKeyId: string; scope: ApiKeyScope };
 }
@@ -26,6 +29,9 @@ export interface RequestState {
 export type AppContext = Context & { state: RequestState };
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** What every request of one app shares (made by createApp). */
+export type AppShared = Pick<RequestState, 'sessionCache' | 'answerCache'>;
 
 /**
  * `ctx.state` of every request. The child logger and the forked EntityManager are made on first
@@ -37,14 +43,16 @@ class State implements RequestState {
   requestId: string;
   deps: AppDeps;
   sessionCache: SessionCache;
+  answerCache: AnswerCache;
   auth?: RequestState['auth'];
   #log: Logger | undefined;
   #em: EntityManager | undefined;
 
-  constructor(requestId: string, deps: AppDeps, sessionCache: SessionCache) {
+  constructor(requestId: string, deps: AppDeps, shared: AppShared) {
     this.requestId = requestId;
     this.deps = deps;
-    this.sessionCache = sessionCache;
+    this.sessionCache = shared.sessionCache;
+    this.answerCache = shared.answerCache;
   }
 
   get log(): Logger {
@@ -79,13 +87,13 @@ class State implements RequestState {
 
 /**
  * Fills `ctx.state` for a request: its id (a valid incoming `x-request-id`, else a new UUID, echoed
- * in the answer), `deps`, the session cache, and — on first use — a child logger bound to the id
- * and a forked EntityManager.
+ * in the answer), `deps`, the app's shared caches, and — on first use — a child logger bound to the
+ * id and a forked EntityManager.
  */
-export function initRequestState(ctx: Context, deps: AppDeps, sessionCache: SessionCache): RequestState {
+export function initRequestState(ctx: Context, deps: AppDeps, shared: AppShared): RequestState {
   const incoming = ctx.get('x-request-id');
   const requestId = REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-  const state = new State(requestId, deps, sessionCache);
+  const state = new State(requestId, deps, shared);
   ctx.state = state;
   ctx.set('x-request-id', requestId);
   return state;
@@ -106,11 +114,11 @@ export function logRequestLine(ctx: Context, state: RequestState, started: numbe
 }
 
 /** Request id, child logger, a forked EntityManager (both lazily), and one access-log line per request. */
-export function requestContext(deps: AppDeps, sessionCache: SessionCache) {
+export function requestContext(deps: AppDeps, shared: AppShared) {
   const level = requestLineLevel(deps.config);
   const debug = deps.logger.isLevelEnabled('debug');
   return async (ctx: Context, next: Next) => {
-    const state = initRequestState(ctx, deps, sessionCache);
+    const state = initRequestState(ctx, deps, shared);
     const started = performance.now();
     if (debug) state.log.debug({ method: ctx.method, path: ctx.path }, 'request started');
     try {
