@@ -33,3 +33,10 @@ export function formatDateTime(iso: string | null | undefined): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
+/** A whole number with thousands separators: 100000 → "100,000". */
+export function formatCount(n: number): string {
+  return COUNT_FORMAT.format(n);
+}

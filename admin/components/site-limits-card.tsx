@@ -3,28 +3,24 @@
 // the server's default, which the card shows. Shortening the retention deletes older events, so it
 // asks first. Rendered on the site page, under the quota line it updates.
 import { useState } from 'preact/hooks';
-import { api, type Site, sitesApi } from '../api-client.ts';
+import { errorMessage, type Site, sitesApi } from '../api-client.ts';
+import { formatCount as count } from '../format.ts';
 import type { FieldErrors } from '../forms.ts';
-import { useApi } from '../use-api.ts';
+import type { ApiState } from '../use-api.ts';
 import { useForm } from '../use-form.ts';
 import { Button } from './button.tsx';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { Field } from './field.tsx';
 import { FormError } from './form-error.tsx';
+import type { SiteQuota } from './quota-notice.tsx';
 import { showToast } from './toast.tsx';
 
 /** The limits of the API's site settings (core/sites/site-schemas.ts). */
 export const RETENTION_MONTHS_MAX = 120;
 export const DAILY_EVENT_QUOTA_MAX = 100_000_000;
 
-interface SiteDefaults {
-  defaults: { retentionMonths: number; dailyEventQuota: number };
-  retentionMonths: number;
-}
-
 type Values = { retentionMonths: string; dailyEventQuota: string };
 
-const count = (n: number) => n.toLocaleString('en-US');
 const asText = (n: number | null | undefined) => (n === null || n === undefined ? '' : String(n));
 
 /** "" → null (the default); otherwise the whole number typed (commas and spaces allowed). */
@@ -40,8 +36,8 @@ function checkLimit(text: string, max: number, what: string): string | undefined
   return undefined;
 }
 
-export function SiteLimitsCard({ site, onChange }: { site: Site; onChange(site: Site): void }) {
-  const quota = useApi((signal) => api.get<SiteDefaults>(`/v1/sites/${encodeURIComponent(site.siteId)}/quota`, { signal }), [site.siteId]);
+/** `quota`: the page's read of the site's quota (useSiteQuota), read again when the site changes. */
+export function SiteLimitsCard({ site, onChange, quota }: { site: Site; onChange(site: Site): void; quota: ApiState<SiteQuota> }) {
   const defaults = quota.data?.defaults;
   const [pending, setPending] = useState<{ retentionMonths: number | null; dailyEventQuota: number | null } | null>(null);
   const [confirmBusy, setConfirmBusy] = useState(false);
@@ -49,8 +45,7 @@ export function SiteLimitsCard({ site, onChange }: { site: Site; onChange(site: 
 
   const save = async (settings: { retentionMonths: number | null; dailyEventQuota: number | null }) => {
     const updated = await sitesApi.update(site.siteId, { settings });
-    onChange(updated);
-    quota.reload();
+    onChange(updated); // a new updatedAt: the page reads the quota again
     showToast('Data limits saved.');
   };
 
@@ -92,7 +87,7 @@ export function SiteLimitsCard({ site, onChange }: { site: Site; onChange(site: 
       await save(pending);
       setPending(null);
     } catch (err) {
-      setConfirmError(err instanceof Error ? err.message : String(err));
+      setConfirmError(errorMessage(err));
     } finally {
       setConfirmBusy(false);
     }

@@ -4,7 +4,7 @@ import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
 import { ConfirmDialog, useConfirmedAction } from '../components/confirm-dialog.tsx';
-import { QuotaNotice } from '../components/quota-notice.tsx';
+import { QuotaNotice, useSiteQuota } from '../components/quota-notice.tsx';
 import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -91,6 +91,7 @@ function TestInquiry({ site }: { site: Site }) {
 function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void }) {
   const [toggling, setToggling] = useState(false);
   const { status, refresh } = useInstallStatus(site.siteId);
+  const quota = useSiteQuota(site.siteId, site.updatedAt);
 
   const save = async (values: SiteFormValues) => {
     const updated = await sitesApi.update(site.siteId, {
@@ -135,7 +136,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
       />
 
       <div class="stack">
-        <QuotaNotice siteId={site.siteId} version={site.updatedAt} />
+        <QuotaNotice quota={quota} />
         <InstallCheck site={site} status={status} onSiteChange={onChange} onRefresh={refresh} />
 
         <section class="card" aria-labelledby="install-title">
@@ -174,7 +175,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
 
         <ConsentSettingCard site={site} onChange={onChange} />
 
-        <SiteLimitsCard site={site} onChange={onChange} />
+        <SiteLimitsCard site={site} onChange={onChange} quota={quota} />
 
         <section class="card" aria-labelledby="status-title">
           <h2 id="status-title" class="card-title">
