@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beaconLaneOf, closeAppStreams, createApp } from '#api/app.ts';
 import { createBeaconStats } from '#api/beacon-lane.ts';
 import { createLogger } from '#core/logger.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { captureLogLines } from '#test/log-lines.ts';
 import { makeRealtor, makeSite, type TestSite } from '#test/factories.ts';
 
 // The real app logging at info into memory, as in production: POST /v1/collect through the lane.
@@ -17,15 +17,9 @@ let app: Koa;
 let listener: Server;
 let url: string;
 let site: TestSite;
-const lines: Array<Record<string, any>> = [];
+const { destination, lines } = captureLogLines();
 beforeAll(async () => {
   server = await startTestServer();
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
   app = createApp({ ...server.runtime, config: server.config, logger: createLogger({ level: 'info', name: 'api', destination }) });
   listener = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => listener.once('listening', resolve));

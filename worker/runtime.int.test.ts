@@ -1,11 +1,11 @@
 // The worker's job log: every finished job is logged with its duration, at info — except jobs
 // scheduled more often than once a minute (the analytics rollup every 5 s, the sweep every 30 s),
 // which log at debug so a day of them does not bury everything else.
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '#core/logger.ts';
 import { createRedis } from '#core/redis.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { captureLogLines } from '#test/log-lines.ts';
 import { runMaintenanceJob } from '#test/worker.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { startWorkerRuntime, type WorkerRuntime } from './runtime.ts';
@@ -13,17 +13,11 @@ import { startWorkerRuntime, type WorkerRuntime } from './runtime.ts';
 let server: TestServer;
 let runtime: WorkerRuntime;
 let connection: ReturnType<typeof createRedis>;
-const lines: Array<{ level: number; msg: string; job?: string }> = [];
+const { destination, lines } = captureLogLines<{ level: number; msg: string; job?: string }>();
 
 beforeAll(async () => {
   server = await startTestServer();
   connection = createRedis(server.config.REDIS_URL, { name: 'runtime-log-test' });
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
   runtime = await startWorkerRuntime({
     config: server.config, orm: server.orm, connection, queues: server.queues, handlers: HANDLERS,
     logger: createLogger({ level: 'debug', name: 'worker', destination }),

@@ -1,23 +1,17 @@
 // initRequestState without a server: a Koa context over an unconnected socket.
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#core/config.ts';
 import { createLogger } from '#core/logger.ts';
+import { captureLogLines } from '#test/log-lines.ts';
 import type { AppDeps } from '../deps.ts';
 import { AnswerCache } from '../answer-cache.ts';
 import { initRequestState } from './context.ts';
 
 function setup() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { destination, lines } = captureLogLines();
   const logger = createLogger({ level: 'info', name: 'api', destination });
   let children = 0;
   const child = logger.child.bind(logger);

@@ -3,11 +3,11 @@
 // id and nothing of the error itself, and the error is logged, whole, under that request id.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { captureLogLines } from '#test/log-lines.ts';
 
 /** What the failing routes throw: none of it may reach the client. */
 const SECRET = 'password=hunter2 at /srv/porchlight/core/db/orm.ts:42';
@@ -15,17 +15,11 @@ const SECRET = 'password=hunter2 at /srv/porchlight/core/db/orm.ts:42';
 let server: TestServer;
 let app: Server;
 let url: string;
-const logLines: Array<Record<string, any>> = [];
+const { destination: sink, lines: logLines } = captureLogLines();
 
 beforeAll(async () => {
   server = await startTestServer();
   // The app's own logger, writing JSON lines into `logLines` instead of stdout.
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) logLines.push(JSON.parse(line));
-      done();
-    },
-  });
   const logger = pino({ level: 'info', base: { service: 'error-handler-test' } }, sink);
   const koa = createApp({ config: server.config, orm: server.orm, redis: server.redis, queues: server.queues, logger });
   // Routes no router knows fall through to here, inside the app's request context and error handler.

@@ -1,21 +1,15 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogLines } from '#test/log-lines.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { createMailer, type Mailer, type OutgoingEmail } from './mailer.ts';
 
 /** A real pino logger whose JSON lines the test can read. */
 function createCapturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
+  const { destination, lines } = captureLogLines<Record<string, unknown>>();
+  return { logger: pino({ level: 'debug' }, destination), lines };
 }
 
 const FROM = 'Porchlight <alerts@porchlight.test>';
