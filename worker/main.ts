@@ -9,11 +9,14 @@ const base = await createRuntimeOrExit({ name: 'worker' });
 const { config, logger, orm, queues } = base;
 // BullMQ Workers get their own connection: it waits out a Redis outage, while `queues` fail fast.
 const connection = base.createWorkerConnection();
-let runtime: WorkerRuntime | undefined;
 let stopping = false;
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
-runtime = await startWorkerRuntime({ config, orm, connection, queues, logger, handlers: HANDLERS, schedules: { ...SCHEDULES, sweep: config.SWEEP_INTERVAL_MS }, concurrency: QUEUE_CONCURRENCY });
+// A stop that arrives while the runtime is starting (npm start stops the worker when the API
+// cannot start) waits for the start to finish: closing the connections under it would fail its
+// pending Redis commands and end the process with a stack trace instead of a clean stop.
+const starting: Promise<WorkerRuntime> = startWorkerRuntime({ config, orm, connection, queues, logger, handlers: HANDLERS, schedules: { ...SCHEDULES, sweep: config.SWEEP_INTERVAL_MS }, concurrency: QUEUE_CONCURRENCY });
+const runtime = await starting;
 logger.info({ queues: runtime.workers.map((w) => w.name), handlers: Object.keys(HANDLERS) }, 'worker started');
 
 async function shutdown(signal: string) {
@@ -24,7 +27,7 @@ async function shutdown(signal: string) {
     logger.error('shutdown timed out; exiting');
     process.exit(1);
   }, SHUTDOWN_TIMEOUT_MS).unref();
-  await runtime?.close();
+  await (await starting.catch(() => undefined))?.close();
   await base.close(); // queues, Redis connections, ORM
   logger.info('stopped');
 }
