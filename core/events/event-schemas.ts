@@ -33,8 +33,13 @@ export const ZCollectEvent = z.object({
 });
 export type CollectEvent = z.output<typeof ZCollectEvent>;
 
-/** `POST /v1/collect`. */
-export const ZCollectBody = z
+/**
+ * `POST /v1/collect`. Compiled ahead of time (`z.compile`): every beacon is parsed with it, and a
+ * valid body takes one generated function instead of the per-node interpreter (about 3× faster);
+ * an invalid one falls back to the interpreter, so issues, paths and messages are the same.
+ * Compile this final schema: one derived from it (`.extend`, `.refine`) would be uncompiled.
+ */
+export const ZCollectBody = z.compile(z
   .object({
     site: ZSiteKey,
     visitor: ZVisitorId,
@@ -51,7 +56,7 @@ export const ZCollectBody = z
         for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: ['events', i, 'props', ...issue.path], message: issue.message });
       }
     });
-  });
+  }));
 export type CollectBody = z.output<typeof ZCollectBody>;
 
 /** What both ingest endpoints answer on success; deliberately carries no lead data. */

