@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import { createSessionCache, type SessionCache } from '#core/accounts/session-cache.ts';
 import { describeWebhooksForOpenApi } from '#core/webhooks/event-types.ts';
@@ -91,7 +92,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const router = new Router();
   mountHealthRoutes(router, deps);
-  mountIngestRoutes(routes, router, deps); // before routes.mount: it adds POSTs and their OPTIONS preflights
+  const beacons = mountIngestRoutes(routes, router, deps); // before routes.mount: it adds POSTs and their OPTIONS preflights
   router.get('/v1/openapi.json', (ctx) => {
     ctx.body = { ...routes.openapi(deps.config.PUBLIC_URL, sessionCookieName(deps.config)), webhooks: describeWebhooksForOpenApi() };
   });
@@ -103,13 +104,16 @@ export function createApp(deps: AppDeps): Koa {
   const sessionCache = createSessionCache({ databaseUrl: deps.config.DATABASE_URL, logger: deps.logger });
   sessionCaches.set(app, sessionCache);
   const shared = { sessionCache, answerCache: new AnswerCache(deps.config.ANALYTICS_CACHE_SECONDS * 1000) };
-  // POST /v1/collect skips the router and the per-request access line (api/beacon-lane.ts).
-  const collect = routes.specs.find((spec) => spec.method === 'post' && spec.path === '/v1/collect');
-  if (collect) {
-    const lane = beaconLane(deps, collect, shared);
-    beaconLanes.set(app, lane);
-    app.use(lane);
-  }
+  // POST /v1/collect is served before Koa (api/beacon-lane.ts): the app's request listener
+  // (app.callback(), which app.listen and the tests use) hands it to the lane.
+  const lane = beaconLane(deps, app, beacons);
+  beaconLanes.set(app, lane);
+  const koaCallback = app.callback.bind(app);
+  app.callback = () => {
+    const handle = koaCallback();
+    // HTTP/1.1 only (app.listen): Koa's type also admits HTTP/2 requests, which never come here.
+    return (req, res) => (lane.takes(req as IncomingMessage) ? lane.serve(req as IncomingMessage, res as ServerResponse) : handle(req, res));
+  };
   app.use(requestContext(deps, shared));
   app.use(errorHandler());
   app.use(securityHeaders(deps.config));

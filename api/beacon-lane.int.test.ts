@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type Koa from 'koa';
+import { createServer } from 'node:http';
+import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beaconLaneOf, closeAppStreams, createApp } from '#api/app.ts';
 import { createBeaconStats } from '#api/beacon-lane.ts';
@@ -81,6 +82,53 @@ describe('the beacon lane (POST /v1/collect)', () => {
     expect((await get.json()).error.code).toBe('method_not_allowed');
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
+  });
+});
+
+describe('the lane and the Koa route answer alike', () => {
+  it('gives the same status, body and headers for accepted, refused and malformed beacons', async () => {
+    // Koa's own request listener (the prototype's callback, without the lane) serves the same app:
+    // the request goes through the router to the registered route, as before the lane existed.
+    const viaKoa = createServer(Koa.prototype.callback.call(app));
+    viaKoa.listen(0, '127.0.0.1');
+    await new Promise((resolve) => viaKoa.once('listening', resolve));
+    const koaUrl = `http://127.0.0.1:${(viaKoa.address() as AddressInfo).port}`;
+    try {
+      const event = () => ({ id: randomUUID(), type: 'page_view', url: `${ORIGIN}/listings/1` });
+      const valid = (visitor: string) => JSON.stringify({ site: site.publicKey, visitor, events: [event()] });
+      const cases: Array<{ name: string; path?: string; headers?: Record<string, string>; body: (visitor: string) => string }> = [
+        { name: 'accepted', body: valid },
+        { name: 'accepted as text/plain', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: valid },
+        { name: 'with a query string', path: '/v1/collect?v=2', body: valid },
+        { name: 'without an Origin', headers: { origin: '' }, body: valid },
+        { name: 'from an origin no site allows', headers: { origin: 'https://elsewhere.example' }, body: valid },
+        { name: 'unknown site', body: (visitor) => JSON.stringify({ site: 'pk_nosuchsite', visitor, events: [event()] }) },
+        { name: 'invalid JSON', body: () => '{"site":' },
+        { name: 'empty body', body: () => '' },
+        { name: 'a __proto__ key', body: (visitor) => `{"site":"${site.publicKey}","visitor":"${visitor}","__proto__":{"x":1},"events":[]}` },
+        { name: 'form-encoded', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: () => 'a=1' },
+        { name: 'too large', body: (visitor) => JSON.stringify({ site: site.publicKey, visitor, events: [{ ...event(), value: 'x'.repeat(40_000) }] }) },
+        { name: 'invalid event', body: (visitor) => JSON.stringify({ site: site.publicKey, visitor, events: [{ id: 'nope', type: 'Page View' }] }) },
+        { name: 'identify without a contact', body: (visitor) => JSON.stringify({ site: site.publicKey, visitor, events: [{ id: randomUUID(), type: 'identify', props: {} }] }) },
+      ];
+      const compared = ['access-control-allow-origin', 'access-control-expose-headers', 'vary', 'x-content-type-options', 'cache-control', 'content-type', 'retry-after', 'strict-transport-security', 'x-request-id'];
+      for (const [i, c] of cases.entries()) {
+        const send = async (base: string, visitor: string) => {
+          const headers: Record<string, string> = { 'content-type': 'application/json', origin: ORIGIN, 'x-request-id': `same-${i}`, ...c.headers };
+          if (!headers.origin) delete headers.origin;
+          const res = await fetch(`${base}${c.path ?? '/v1/collect'}`, { method: 'POST', headers, body: c.body(visitor) });
+          return { status: res.status, body: await res.json(), headers: Object.fromEntries(compared.map((h) => [h, res.headers.get(h)])) };
+        };
+        const lane = await send(url, `same-lane-${i}`);
+        const koa = await send(koaUrl, `same-koa-${i}`);
+        expect({ case: c.name, ...lane }).toEqual({ case: c.name, ...koa });
+      }
+      // Each stored the three accepted beacons (without an Origin a beacon is refused, as is any other).
+      const stored = await server.sql<{ visitor_id: string }>("select visitor_id from lead_analytics where visitor_id like 'same-%' order by visitor_id");
+      expect(stored.map((r) => r.visitor_id)).toEqual(['same-koa-0', 'same-koa-1', 'same-koa-2', 'same-lane-0', 'same-lane-1', 'same-lane-2']);
+    } finally {
+      await new Promise((resolve) => viaKoa.close(resolve));
+    }
   });
 });
 

@@ -114,8 +114,7 @@ export class RouteRegistry {
 
 /**
  * A route's middleware as the router runs it: its `before` middleware, then authentication, id
- * checks, body and query parsing, and the handler. The beacon lane (api/beacon-lane.ts) runs the
- * same chain for `POST /v1/collect` without the router.
+ * checks, body and query parsing, and the handler.
  */
 export function routeMiddleware(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): Array<(ctx: AppContext, next: Next) => Promise<unknown>> {
   return [...(spec.before ?? []), async (ctx: AppContext) => {

@@ -1,17 +1,24 @@
+import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
-import type { Context } from 'koa';
 import { AppError } from '#core/errors.ts';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAY_HOLD_FORBIDDEN_KEY = /__proto__|constructor|prototype|\\u/;
 
+/** What the body is read from: a Koa context, or a Koa request over a bare `req` (the beacon lane). */
+export interface JsonBodySource {
+  req: IncomingMessage;
+  is(type: string, ...types: string[]): string | false | null;
+  get(field: string): string;
+}
+
 /**
  * Reads and parses a JSON body. Accepts application/json (and text/plain where `allowTextPlain`,
  * for the widget's preflight-free beacons). Rejects prototype-pollution keys outright.
  */
-export async function readJsonBody(ctx: Context, opts: { limitBytes?: number; allowTextPlain?: boolean } = {}): Promise<unknown> {
-  const type = ctx.request.is('application/json', ...(opts.allowTextPlain ? ['text/plain'] : []));
+export async function readJsonBody(ctx: JsonBodySource, opts: { limitBytes?: number; allowTextPlain?: boolean } = {}): Promise<unknown> {
+  const type = ctx.is('application/json', ...(opts.allowTextPlain ? ['text/plain'] : []));
   if (!type) {
     throw new AppError('unsupported_media_type', `Send the body as application/json${opts.allowTextPlain ? ' or text/plain' : ''}`);
   }

@@ -65,14 +65,7 @@ class State implements RequestState {
   }
 
   get lazyLog(): Logger {
-    if (this.#log) return this.#log;
-    return new Proxy({} as Logger, {
-      get: (_target, prop) => {
-        const log = this.log;
-        const value: unknown = Reflect.get(log, prop, log);
-        return typeof value === 'function' ? value.bind(log) : value;
-      },
-    });
+    return this.#log ?? lazyLogger(() => this.log);
   }
 
   get em(): EntityManager {
@@ -91,12 +84,28 @@ class State implements RequestState {
  * id and a forked EntityManager.
  */
 export function initRequestState(ctx: Context, deps: AppDeps, shared: AppShared): RequestState {
-  const incoming = ctx.get('x-request-id');
-  const requestId = REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+  const requestId = requestIdFrom(ctx.get('x-request-id'));
   const state = new State(requestId, deps, shared);
   ctx.state = state;
   ctx.set('x-request-id', requestId);
   return state;
+}
+
+/** A logger that is made by `make` (once) when something is first logged through it. */
+export function lazyLogger(make: () => Logger): Logger {
+  let log: Logger | undefined;
+  return new Proxy({} as Logger, {
+    get: (_target, prop) => {
+      log ??= make();
+      const value: unknown = Reflect.get(log, prop, log);
+      return typeof value === 'function' ? value.bind(log) : value;
+    },
+  });
+}
+
+/** The request's id: a valid incoming `x-request-id`, else a new UUID. */
+export function requestIdFrom(incoming: string | undefined): string {
+  return incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
 }
 
 /** The level of request lines: debug in development (one line per request drowns everything else; LOG_LEVEL=debug shows them), else info. */
@@ -105,12 +114,10 @@ export function requestLineLevel(config: Pick<AppDeps['config'], 'NODE_ENV'>): '
 }
 
 /** The access-log line of a finished request: at error level for a 5xx, else at `level`. */
-export function logRequestLine(ctx: Context, state: RequestState, started: number, level: 'info' | 'debug'): void {
-  const ms = Math.round((performance.now() - started) * 10) / 10;
-  // ctx.ip is the client as TRUST_PROXY defines it (not a spoofable header).
-  const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms, ip: ctx.ip };
-  if (ctx.status >= 500) state.log.error(line, 'request failed');
-  else state.log[level](line, 'request');
+export function logRequestLine(log: Logger, request: { method: string; path: string; status: number; ip: string }, started: number, level: 'info' | 'debug'): void {
+  const line = { ...request, ms: Math.round((performance.now() - started) * 10) / 10 };
+  if (request.status >= 500) log.error(line, 'request failed');
+  else log[level](line, 'request');
 }
 
 /** Request id, child logger, a forked EntityManager (both lazily), and one access-log line per request. */
@@ -124,7 +131,8 @@ export function requestContext(deps: AppDeps, shared: AppShared) {
     try {
       await next();
     } finally {
-      logRequestLine(ctx, state, started, level);
+      // ctx.ip is the client as TRUST_PROXY defines it (not a spoofable header).
+      logRequestLine(state.log, { method: ctx.method, path: ctx.path, status: ctx.status, ip: ctx.ip }, started, level);
     }
   };
 }

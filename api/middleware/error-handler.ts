@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import { AppError, DATABASE_RETRY_AFTER_SEC, isDatabaseUnavailable } from '#core/errors.ts';
+import type { Logger } from '#core/logger.ts';
 import type { RequestState } from './context.ts';
 
 /** Zod issues → [{path, message}] with dotted paths ("allowedOrigins.0"). */
@@ -13,11 +14,43 @@ function send(ctx: Context, status: number, code: string, message: string, detai
   ctx.body = { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
+/** An error as the API answers it: status, `{ error: { code, message, details? } }` and extra headers. */
+export interface ErrorAnswer {
+  status: number;
+  body: { error: { code: string; message: string; details?: unknown } };
+  headers: Record<string, string>;
+}
+
+const answer = (status: number, code: string, message: string, details?: unknown, headers: Record<string, string> = {}): ErrorAnswer => ({
+  status,
+  body: { error: details === undefined ? { code, message } : { code, message, details } },
+  headers,
+});
+
 /**
- * The one place errors become HTTP answers: `{ error: { code, message, details? } }`.
- * Client mistakes are 4xx; an unreachable database is 503 + Retry-After; anything unexpected is
- * a 500 logged with the request id.
+ * The one place errors become HTTP answers (the Koa error handler and the beacon lane both use
+ * it). Client mistakes are 4xx; an unreachable database is 503 + Retry-After; anything unexpected
+ * is a 500 logged (on `log`) with the request id.
  */
+export function errorAnswer(err: unknown, log: Logger | undefined, requestId: string | undefined): ErrorAnswer {
+  if (err instanceof AppError) return answer(err.status, err.code, err.message, err.details, err.headers);
+  if (err instanceof ZodError) return answer(400, 'validation_failed', 'The request is not valid', zodDetails(err));
+  if (isHttpError(err) && err.status < 500) {
+    // raw-body and Koa's own errors (413 entity.too.large, 400 request.aborted, …)
+    const code = err.status === 413 ? 'payload_too_large' : err.status === 415 ? 'unsupported_media_type' : 'bad_request';
+    return answer(err.status, code, err.expose ? err.message : 'Bad request');
+  }
+  if (isDatabaseUnavailable(err)) {
+    // Postgres refused or lost the connection: nothing was committed, and the same request
+    // works again once it is back (the pool reconnects on its own). Never a 500, never a 202.
+    log?.warn({ err }, 'database unavailable');
+    return answer(503, 'unavailable', 'The service is briefly unavailable; retry shortly', undefined, { 'Retry-After': String(DATABASE_RETRY_AFTER_SEC) });
+  }
+  log?.error({ err }, 'unhandled error');
+  return answer(500, 'internal', `Internal error (request ${requestId ?? 'unknown'})`);
+}
+
+/** Koa's side of errorAnswer, plus the JSON 404/405 for what no route answered. */
 export function errorHandler() {
   return async (ctx: Context, next: Next) => {
     try {
@@ -25,26 +58,11 @@ export function errorHandler() {
       if (ctx.status === 404 && ctx.body === undefined) send(ctx, 404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
       else if (ctx.status === 405 && ctx.body === undefined) send(ctx, 405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
     } catch (err) {
-      const state = ctx.state as RequestState;
-      if (err instanceof AppError) {
-        for (const [k, v] of Object.entries(err.headers ?? {})) ctx.set(k, v);
-        send(ctx, err.status, err.code, err.message, err.details);
-      } else if (err instanceof ZodError) {
-        send(ctx, 400, 'validation_failed', 'The request is not valid', zodDetails(err));
-      } else if (isHttpError(err) && err.status < 500) {
-        // raw-body and Koa's own errors (413 entity.too.large, 400 request.aborted, …)
-        const code = err.status === 413 ? 'payload_too_large' : err.status === 415 ? 'unsupported_media_type' : 'bad_request';
-        send(ctx, err.status, code, err.expose ? err.message : 'Bad request');
-      } else if (isDatabaseUnavailable(err)) {
-        // Postgres refused or lost the connection: nothing was committed, and the same request
-        // works again once it is back (the pool reconnects on its own). Never a 500, never a 202.
-        state.log?.warn({ err }, 'database unavailable');
-        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SEC));
-        send(ctx, 503, 'unavailable', 'The service is briefly unavailable; retry shortly');
-      } else {
-        state.log?.error({ err }, 'unhandled error');
-        send(ctx, 500, 'internal', `Internal error (request ${state.requestId ?? 'unknown'})`);
-      }
+      const state = ctx.state as Partial<RequestState>;
+      const { status, body, headers } = errorAnswer(err, state.log, state.requestId);
+      for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
+      ctx.status = status;
+      ctx.body = body;
     }
   };
 }

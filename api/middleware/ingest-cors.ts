@@ -11,10 +11,14 @@ export interface IngestCorsState {
   ingestOriginAllowed?: boolean;
 }
 
-function allowOrigin(ctx: AppContext, origin: string): void {
-  ctx.set('Access-Control-Allow-Origin', origin);
+/** The CORS headers of an ingest answer to an allowed `origin`. */
+export function ingestCorsHeaders(origin: string): Record<string, string> {
   // Let the widget read Retry-After on a 429; never credentials (the widget uses no cookies).
-  ctx.set('Access-Control-Expose-Headers', 'Retry-After');
+  return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After' };
+}
+
+function allowOrigin(ctx: AppContext, origin: string): void {
+  ctx.set(ingestCorsHeaders(origin));
 }
 
 /**

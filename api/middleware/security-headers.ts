@@ -18,11 +18,19 @@ export function isHttpsDeployment(config: Pick<Config, 'NODE_ENV' | 'PUBLIC_URL'
  * otherwise); and HSTS on https deployments.
  */
 export function securityHeaders(config: Pick<Config, 'NODE_ENV' | 'PUBLIC_URL'>) {
-  const hsts = isHttpsDeployment(config);
+  const api = securityHeaderValues(config, '/v1/');
+  const other = securityHeaderValues(config, '/');
   return async (ctx: Context, next: Next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    if (ctx.path.startsWith('/v1/')) ctx.set('Cache-Control', 'no-store');
-    if (hsts) ctx.set('Strict-Transport-Security', `max-age=${HSTS_MAX_AGE_SEC}`);
+    for (const [name, value] of Object.entries(ctx.path.startsWith('/v1/') ? api : other)) ctx.set(name, value);
     await next();
+  };
+}
+
+/** The headers of `securityHeaders` for an answer on `path` (the beacon lane sets them itself). */
+export function securityHeaderValues(config: Pick<Config, 'NODE_ENV' | 'PUBLIC_URL'>, path: string): Readonly<Record<string, string>> {
+  return {
+    'X-Content-Type-Options': 'nosniff',
+    ...(path.startsWith('/v1/') ? { 'Cache-Control': 'no-store' } : {}),
+    ...(isHttpsDeployment(config) ? { 'Strict-Transport-Security': `max-age=${HSTS_MAX_AGE_SEC}` } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { COLLECT_BODY_LIMIT_BYTES, ZCollectBody, ZIngestAccepted } from '#core/events/event-schemas.ts';
+import { COLLECT_BODY_LIMIT_BYTES, type CollectBody, ZCollectBody, ZIngestAccepted } from '#core/events/event-schemas.ts';
 import { createIngestBatcher } from '#core/events/ingest-batcher.ts';
 import { recordEvents } from '#core/events/record-events.ts';
 import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-schemas.ts';
@@ -9,6 +9,7 @@ import { countRefusedOrigin, RefusedOriginError } from '#core/sites/blocked-orig
 import { AppError } from '#core/errors.ts';
 import { createEventQuota } from '#core/sites/event-quota.ts';
 import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
+import type { Logger } from '#core/logger.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
@@ -35,11 +36,32 @@ const ingestErrors = {
   429: { description: '`rate_limited`, with Retry-After; on /v1/collect also `quota_exceeded`: the site\'s daily event quota is reached (Retry-After: until midnight UTC)' },
 };
 
+/** One `POST /v1/collect` as its handler needs it (the route and the beacon lane both call it). */
+export interface BeaconInput {
+  body: CollectBody;
+  /** The client as TRUST_PROXY defines it. */
+  ip: string;
+  origin: string | undefined;
+  userAgent: string | undefined;
+  now: Date;
+  /** The request's logger (made on first use: a beacon rarely logs). */
+  log: Logger;
+}
+
+/** What the beacon lane (api/beacon-lane.ts) needs from the ingest routes. */
+export interface BeaconHandlers {
+  /** Rate limits, then recordEvents; throws the AppError to answer with. Resolves once stored (202). */
+  collect(input: BeaconInput): Promise<void>;
+  /** Counts a request refused for its Origin (the install check), when `err` is that refusal. */
+  noteRefused(err: unknown, log: Logger): Promise<void>;
+}
+
 /**
  * The widget's public endpoints (site key, no auth): `POST /v1/collect`, `POST /v1/inquiries`,
- * and their CORS preflights. See docs/widget-ingest.md for limits and semantics.
+ * and their CORS preflights. See docs/widget-ingest.md for limits and semantics. Returns the
+ * collect handler for the beacon lane, which serves `POST /v1/collect` without Koa.
  */
-export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: AppDeps): void {
+export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: AppDeps): BeaconHandlers {
   const { redis, config, logger } = deps;
   const prefix = config.QUEUE_PREFIX;
   const limiter = (name: string, points: number, durationSec: number) => createLimiter({ redis, prefix, logger, name, points, durationSec });
@@ -53,13 +75,26 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
   const inquiriesPerIp = limiter('inquiries-ip', INQUIRIES_PER_IP_PER_10_MIN, 600);
   const inquiriesPerSite = limiter('inquiries-site', INQUIRIES_PER_SITE_PER_10_MIN, 600);
   // The install check counts requests refused for their Origin (one Redis command each, no Postgres).
+  const noteRefused = async (err: unknown, log: Logger) => {
+    if (err instanceof RefusedOriginError) await countRefusedOrigin({ redis, prefix, siteId: err.siteId, origin: err.origin, now: new Date(), log });
+  };
   const countRefused = async (ctx: AppContext, next: () => Promise<unknown>) => {
     try {
       await next();
     } catch (err) {
-      if (err instanceof RefusedOriginError) await countRefusedOrigin({ redis, prefix, siteId: err.siteId, origin: err.origin, now: new Date(), log: ctx.state.log });
+      await noteRefused(err, ctx.state.log);
       throw err;
     }
+  };
+  const collect = async ({ body, ip, origin, userAgent, now, log }: BeaconInput) => {
+    await collectPerIp.consume(ip, body.events.length);
+    await collectPerSite.consume(body.site, body.events.length);
+    const result = await recordEvents({
+      // The root EntityManager, not a per-request fork: the beacon path reads the site cache and
+      // writes through Kysely and the batcher only (recordEvents forks for an identify transaction).
+      em: deps.orm.em as EntityManager, queues: deps.queues, batcher, quota, input: body, origin, userAgent, now, log,
+    });
+    if (deps.logger.isLevelEnabled('debug')) log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');
   };
   const originAllowed = (ctx: AppContext) => {
     (ctx.state as AppContext['state'] & IngestCorsState).ingestOriginAllowed = true;
@@ -76,15 +111,8 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     responses: { 202: { description: 'Committed (or silently dropped: bot, DNT)', schema: ZIngestAccepted }, ...ingestErrors },
     before: [ingestCors(), countRefused],
     handler: async (ctx, { body, now }) => {
-      await collectPerIp.consume(ctx.ip, body.events.length);
-      await collectPerSite.consume(body.site, body.events.length);
-      const result = await recordEvents({
-        // The root EntityManager, not a per-request fork: the beacon path reads the site cache and
-        // writes through Kysely and the batcher only (recordEvents forks for an identify transaction).
-        em: deps.orm.em as EntityManager, queues: deps.queues, batcher, quota, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.lazyLog,
-      });
+      await collect({ body, ip: ctx.ip, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.lazyLog });
       originAllowed(ctx);
-      if (deps.logger.isLevelEnabled('debug')) ctx.state.log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');
       ctx.status = 202;
       ctx.body = { ok: true };
     },
@@ -112,4 +140,5 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       ctx.body = { ok: true };
     },
   });
+  return { collect, noteRefused };
 }
