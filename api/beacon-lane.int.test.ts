@@ -2,8 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import Koa from 'koa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { beaconLaneOf, closeAppStreams, createApp } from '#api/app.ts';
 import { createBeaconStats } from '#api/beacon-lane.ts';
 import { createLogger } from '#core/logger.ts';
@@ -72,6 +73,25 @@ describe('the beacon lane (POST /v1/collect)', () => {
     // Nothing since: no empty summary line.
     beaconLaneOf(app)!.flushSummary();
     expect(lines.filter((l) => l.msg === 'beacons')).toHaveLength(1);
+  });
+
+  it('survives a client that leaves in the middle of its body: nothing stored, a 400 line logged, the next beacon served', async () => {
+    lines.length = 0;
+    const id = randomUUID();
+    const body = JSON.stringify({ site: site.publicKey, visitor: 'lane-gone', events: [{ id, type: 'page_view' }] });
+    const { port } = listener.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`POST /v1/collect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nOrigin: ${ORIGIN}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`);
+        setImmediate(() => socket.destroy());
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    await vi.waitFor(() => expect(lines.filter((l) => l.msg === 'request' && l.path === '/v1/collect').map((l) => l.status)).toEqual([400]));
+    const next = await beacon({ site: site.publicKey, visitor: 'lane-after', events: [{ id: randomUUID(), type: 'page_view' }] });
+    expect(next.status).toBe(202);
+    expect((await server.sql('select 1 from lead_analytics where client_event_id = $1', [id])).length).toBe(0);
   });
 
   it('leaves every other route to the router (OPTIONS preflight, GET on the path, other paths)', async () => {

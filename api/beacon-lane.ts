@@ -129,16 +129,19 @@ export function beaconLane(deps: AppDeps, app: Koa, handlers: BeaconHandlers) {
       extra = refused.headers;
     }
     const cors = origin && (originAccepted || (await isOriginAllowedBySomeSite(em, origin).catch(() => false))) ? ingestCorsHeaders(origin) : undefined;
-    res.writeHead(status, {
-      'x-request-id': requestId,
-      ...security,
-      ...extra,
-      Vary: 'Origin',
-      ...cors,
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-    });
-    res.end(body);
+    // A client that went away gets nothing written (as Koa does); its beacon still counts below.
+    if (!res.destroyed) {
+      res.writeHead(status, {
+        'x-request-id': requestId,
+        ...security,
+        ...extra,
+        Vary: 'Origin',
+        ...cors,
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+      });
+      res.end(body);
+    }
     stats.record(status, performance.now() - started);
     if (status !== 202 || deps.logger.isLevelEnabled('debug')) {
       logRequestLine(log, { method: 'POST', path: BEACON_PATH, status, ip: request.ip }, started, status === 202 ? 'debug' : level);
