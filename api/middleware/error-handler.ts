@@ -9,11 +9,6 @@ export function zodDetails(err: ZodError) {
   return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
-function send(ctx: Context, status: number, code: string, message: string, details?: unknown) {
-  ctx.status = status;
-  ctx.body = { error: details === undefined ? { code, message } : { code, message, details } };
-}
-
 /** An error as the API answers it: status, `{ error: { code, message, details? } }` and extra headers. */
 export interface ErrorAnswer {
   status: number;
@@ -50,19 +45,22 @@ export function errorAnswer(err: unknown, log: Logger | undefined, requestId: st
   return answer(500, 'internal', `Internal error (request ${requestId ?? 'unknown'})`);
 }
 
+function send(ctx: Context, { status, body, headers }: ErrorAnswer) {
+  for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
+  ctx.status = status;
+  ctx.body = body;
+}
+
 /** Koa's side of errorAnswer, plus the JSON 404/405 for what no route answered. */
 export function errorHandler() {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) send(ctx, 404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
-      else if (ctx.status === 405 && ctx.body === undefined) send(ctx, 405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+      if (ctx.status === 404 && ctx.body === undefined) send(ctx, answer(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`));
+      else if (ctx.status === 405 && ctx.body === undefined) send(ctx, answer(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`));
     } catch (err) {
       const state = ctx.state as Partial<RequestState>;
-      const { status, body, headers } = errorAnswer(err, state.log, state.requestId);
-      for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
-      ctx.status = status;
-      ctx.body = body;
+      send(ctx, errorAnswer(err, state.log, state.requestId));
     }
   };
 }
