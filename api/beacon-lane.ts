@@ -1,18 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import { COLLECT_BODY_LIMIT_BYTES, ZCollectBody } from '#core/events/event-schemas.ts';
-import { isOriginAllowedBySomeSite } from '#core/sites/resolve-ingest-site.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from './deps.ts';
 import { readJsonBody, type JsonBodySource } from './middleware/body.ts';
 import { lazyLogger, logRequestLine, requestIdFrom, requestLineLevel } from './middleware/context.ts';
 import { errorAnswer } from './middleware/error-handler.ts';
-import { ingestCorsHeaders } from './middleware/ingest-cors.ts';
+import { ingestCorsHeadersFor } from './middleware/ingest-cors.ts';
 import { securityHeaderValues } from './middleware/security-headers.ts';
-import type { BeaconHandlers } from './routes/ingest.routes.ts';
-
-/** The path the lane serves (POST only). */
-export const BEACON_PATH = '/v1/collect';
+import { type BeaconHandlers, COLLECT_PATH } from './routes/ingest.routes.ts';
 
 /** How often the beacon lane logs its summary line (when it served anything). */
 export const BEACON_SUMMARY_INTERVAL_MS = 60_000;
@@ -92,14 +88,14 @@ export type BeaconLane = ReturnType<typeof beaconLane>;
 export function beaconLane(deps: AppDeps, app: Koa, handlers: BeaconHandlers) {
   const stats = createBeaconStats();
   const level = requestLineLevel(deps.config);
-  const security = securityHeaderValues(deps.config, BEACON_PATH);
+  const security = securityHeaderValues(deps.config, COLLECT_PATH);
   const em = deps.orm.em as EntityManager;
   let since = performance.now();
   /** Logs the summary of the beacons since the last one (if any) and starts counting anew. */
   const flushSummary = () => {
     const summary = stats.take();
     const now = performance.now();
-    if (summary) deps.logger.info({ path: BEACON_PATH, ...summary, seconds: Math.round((now - since) / 100) / 10 }, 'beacons');
+    if (summary) deps.logger.info({ path: COLLECT_PATH, ...summary, seconds: Math.round((now - since) / 100) / 10 }, 'beacons');
     since = now;
   };
   const timer = setInterval(flushSummary, BEACON_SUMMARY_INTERVAL_MS);
@@ -128,7 +124,7 @@ export function beaconLane(deps: AppDeps, app: Koa, handlers: BeaconHandlers) {
       body = JSON.stringify(refused.body);
       extra = refused.headers;
     }
-    const cors = origin && (originAccepted || (await isOriginAllowedBySomeSite(em, origin).catch(() => false))) ? ingestCorsHeaders(origin) : undefined;
+    const cors = await ingestCorsHeadersFor(em, origin, originAccepted);
     // A client that went away gets nothing written (as Koa does); its beacon still counts below.
     if (!res.destroyed) {
       res.writeHead(status, {
@@ -144,22 +140,21 @@ export function beaconLane(deps: AppDeps, app: Koa, handlers: BeaconHandlers) {
     }
     stats.record(status, performance.now() - started);
     if (status !== 202 || deps.logger.isLevelEnabled('debug')) {
-      logRequestLine(log, { method: 'POST', path: BEACON_PATH, status, ip: request.ip }, started, status === 202 ? 'debug' : level);
+      logRequestLine(log, { method: 'POST', path: COLLECT_PATH, status, ip: request.ip }, started, status === 202 ? 'debug' : level);
     }
   }
 
   return {
     /** True for the requests the lane serves: POST /v1/collect (any query string). */
     takes(req: IncomingMessage): boolean {
-      if (req.method !== 'POST' || !req.url?.startsWith(BEACON_PATH)) return false;
-      const rest = req.url.length - BEACON_PATH.length;
-      return rest === 0 || req.url[BEACON_PATH.length] === '?';
+      if (req.method !== 'POST' || !req.url?.startsWith(COLLECT_PATH)) return false;
+      return req.url.length === COLLECT_PATH.length || req.url[COLLECT_PATH.length] === '?';
     },
     /** Serves one request; never rejects (a failure of the lane itself is a logged 500). */
     serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const started = performance.now();
       return answer(req, res, started).catch((err: unknown) => {
-        deps.logger.error({ err, path: BEACON_PATH }, 'beacon lane failed');
+        deps.logger.error({ err, path: COLLECT_PATH }, 'beacon lane failed');
         stats.record(500, performance.now() - started);
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ error: { code: 'internal', message: 'Internal error' } }));

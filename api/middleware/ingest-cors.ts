@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Next } from 'koa';
 import { isOriginAllowedBySomeSite } from '#core/sites/resolve-ingest-site.ts';
 import { AppError } from '#core/errors.ts';
@@ -12,29 +13,31 @@ export interface IngestCorsState {
 }
 
 /** The CORS headers of an ingest answer to an allowed `origin`. */
-export function ingestCorsHeaders(origin: string): Record<string, string> {
+function ingestCorsHeaders(origin: string): Record<string, string> {
   // Let the widget read Retry-After on a 429; never credentials (the widget uses no cookies).
   return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After' };
 }
 
-function allowOrigin(ctx: AppContext, origin: string): void {
-  ctx.set(ingestCorsHeaders(origin));
+/**
+ * The CORS headers of an answer to a POST on an ingest endpoint (the Koa middleware below and the
+ * beacon lane): the Origin is echoed only when it is allowed — by the request's site, once the
+ * route has checked it (`accepted`), or, for an answer given before the site is known (unreadable
+ * body, validation error, 429), by some enabled site. None without an Origin.
+ */
+export async function ingestCorsHeadersFor(em: EntityManager, origin: string | undefined, accepted: boolean): Promise<Record<string, string> | undefined> {
+  if (!origin) return undefined;
+  return accepted || (await isOriginAllowedBySomeSite(em, origin).catch(() => false)) ? ingestCorsHeaders(origin) : undefined;
 }
 
-/**
- * CORS for the public ingest endpoints. `Access-Control-Allow-Origin` echoes the request's
- * Origin only when it is allowed: by the request's site once the route has checked it, or — for
- * answers produced before the site is known (unreadable body, validation error, 429) — by some
- * enabled site. Always `Vary: Origin`.
- */
+/** CORS for the public ingest endpoints (`ingestCorsHeadersFor`); always `Vary: Origin`. */
 export function ingestCors() {
   return async (ctx: AppContext, next: Next) => {
     ctx.vary('Origin');
     const origin = ctx.get('origin') || undefined;
     const state = ctx.state as AppContext['state'] & IngestCorsState;
     const decide = async () => {
-      if (!origin) return;
-      if (state.ingestOriginAllowed || (await isOriginAllowedBySomeSite(ctx.state.em, origin).catch(() => false))) allowOrigin(ctx, origin);
+      const headers = await ingestCorsHeadersFor(ctx.state.em, origin, state.ingestOriginAllowed === true);
+      if (headers) ctx.set(headers);
     };
     try {
       await next();
@@ -54,7 +57,7 @@ export function ingestPreflight() {
     if (!origin || !(await isOriginAllowedBySomeSite(ctx.state.em, origin))) {
       throw new AppError('forbidden', 'This origin is not allowed to send events; add it to a site on the Sites page');
     }
-    allowOrigin(ctx, origin);
+    ctx.set(ingestCorsHeaders(origin));
     ctx.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
     ctx.set('Access-Control-Allow-Headers', 'Content-Type');
     ctx.set('Access-Control-Max-Age', String(INGEST_PREFLIGHT_MAX_AGE_SEC));

@@ -16,6 +16,9 @@ import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware
 import { createLimiter, createSharedWindowLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
+/** The beacon endpoint's path (the beacon lane serves it before Koa: api/beacon-lane.ts). */
+export const COLLECT_PATH = '/v1/collect';
+
 /** Events per minute one IP may send to /v1/collect (points = events in the batch). */
 export const COLLECT_EVENTS_PER_IP_PER_MIN = 600;
 /** Events per minute one site may receive. */
@@ -102,10 +105,10 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
 
   const live = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: logger });
 
-  for (const path of ['/v1/collect', '/v1/inquiries']) router.options(path, ingestPreflight() as never);
+  for (const path of [COLLECT_PATH, '/v1/inquiries']) router.options(path, ingestPreflight() as never);
 
   routes.add({
-    method: 'post', path: '/v1/collect', tag: 'widget', auth: 'public',
+    method: 'post', path: COLLECT_PATH, tag: 'widget', auth: 'public',
     summary: 'Record a batch of analytics events from the tracker (site key; Origin must be allowed)',
     body: ZCollectBody, allowTextPlain: true, bodyLimitBytes: COLLECT_BODY_LIMIT_BYTES,
     responses: { 202: { description: 'Committed (or silently dropped: bot, DNT)', schema: ZIngestAccepted }, ...ingestErrors },
