@@ -154,10 +154,10 @@ export function beaconLane(deps: AppDeps, app: Koa, handlers: BeaconHandlers) {
     serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const started = performance.now();
       return answer(req, res, started).catch((err: unknown) => {
-        deps.logger.error({ err, path: COLLECT_PATH }, 'beacon lane failed');
-        stats.record(500, performance.now() - started);
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ error: { code: 'internal', message: 'Internal error' } }));
+        const failed = errorAnswer(err, deps.logger.child({ path: COLLECT_PATH }), undefined);
+        stats.record(failed.status, performance.now() - started);
+        if (!res.headersSent) res.writeHead(failed.status, { ...failed.headers, 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(failed.body));
       });
     },
     flushSummary,
