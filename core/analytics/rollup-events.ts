@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { LISTING_IMAGE_PROP, LISTING_TITLE_PROP } from '../events/event-schemas.ts';
+import { LISTING_TITLE_MAX_CHARS } from '../shared/field-limits.ts';
 
 /** The `analytics_rollup_state` row of the events rollup. */
 export const EVENTS_ROLLUP = 'events';
@@ -146,7 +147,7 @@ async function rollupChunk(em: EntityManager, lagMs: number, upTo: Date | null, 
     from (
       select a.site_id, a.listing_ref, min(a.event_date) as first_seen_at, max(a.event_date) as last_seen_at,
         left((array_agg(coalesce(nullif(trim(a.props->>${LISTING_TITLE_PROP}), ''), nullif(trim(a.props->>'title'), '')) order by a.event_date desc)
-          filter (where a.event_type = 'page_view' and coalesce(nullif(trim(a.props->>${LISTING_TITLE_PROP}), ''), nullif(trim(a.props->>'title'), '')) is not null))[1], 200) as title,
+          filter (where a.event_type = 'page_view' and coalesce(nullif(trim(a.props->>${LISTING_TITLE_PROP}), ''), nullif(trim(a.props->>'title'), '')) is not null))[1], ${LISTING_TITLE_MAX_CHARS}::int) as title,
         (array_agg(a.page_url order by a.event_date desc) filter (where a.event_type = 'page_view' and a.page_url is not null))[1] as url,
         (array_agg(a.props->>${LISTING_IMAGE_PROP} order by a.event_date desc) filter (where a.event_type = 'page_view' and a.props->>${LISTING_IMAGE_PROP} ~ '^https?://' and length(a.props->>${LISTING_IMAGE_PROP}) <= 2048))[1] as image_url
       from lead_analytics a

@@ -1,30 +1,26 @@
 import { z } from 'zod';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { plainText } from '../validation/plain-text.ts';
+import { EVENT_PROP_KEY_MAX_CHARS, EVENT_TEXT_MAX_CHARS, EVENT_TYPE_PATTERN, MAX_EVENT_PROPS, MAX_EVENTS_PER_BATCH } from '../shared/event-limits.ts';
 import { ZClientId, ZListingRef, ZPageUrl, ZSiteKey, ZVisitorId } from './ingest-text.ts';
 
-/** Most events one `POST /v1/collect` may carry. */
-export const MAX_EVENTS_PER_BATCH = 50;
 /** Largest `POST /v1/collect` body. */
 export const COLLECT_BODY_LIMIT_BYTES = 32 * 1024;
-export const MAX_EVENT_PROPS = 20;
 /** The event type that identifies a visitor (`porchlight('identify', …)`); never stored with its contact data. */
 export const IDENTIFY_EVENT_TYPE = 'identify';
 
-export const EVENT_TYPE_RE = /^[a-z][a-z0-9_]{0,39}$/;
-
-const ZPropValue = z.union([plainText(500), z.number(), z.boolean(), z.null()]);
+const ZPropValue = z.union([plainText(EVENT_TEXT_MAX_CHARS), z.number(), z.boolean(), z.null()]);
 
 const ZEventProps = z
-  .record(plainText(40).min(1), ZPropValue)
+  .record(plainText(EVENT_PROP_KEY_MAX_CHARS).min(1), ZPropValue)
   .refine((props) => Object.keys(props).length <= MAX_EVENT_PROPS, `At most ${MAX_EVENT_PROPS} properties`);
 
 /** One analytics event as the tracker sends it. Unknown keys are ignored (tolerant reader: a cached older or newer tracker still gets its events stored). */
 export const ZCollectEvent = z.object({
   /** Client event id: a replayed batch stores each event once. */
   id: ZClientId,
-  type: z.string().regex(EVENT_TYPE_RE, 'Event types are lower_snake_case, 1–40 characters, starting with a letter'),
-  value: plainText(500).optional(),
+  type: z.string().regex(EVENT_TYPE_PATTERN, 'Event types are lower_snake_case, 1–40 characters, starting with a letter'),
+  value: plainText(EVENT_TEXT_MAX_CHARS).optional(),
   listing: ZListingRef.optional(),
   url: ZPageUrl.optional(),
   /** Client clock, epoch ms; clamped to the server's clock on arrival. */

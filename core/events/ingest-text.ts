@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PAGE_URL_MAX_CHARS } from '../shared/event-limits.ts';
 import { LISTING_REF_MAX_CHARS } from '../shared/field-limits.ts';
 import { plainText } from '../validation/plain-text.ts';
 
@@ -15,7 +16,7 @@ export const ZVisitorId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Visitor ids
 export const ZClientId = z.guid('Not a UUID');
 
 /** The page an event happened on: an absolute http(s) URL (so the admin can link to it safely). */
-export const ZPageUrl = plainText(2048).refine((s) => {
+export const ZPageUrl = plainText(PAGE_URL_MAX_CHARS).refine((s) => {
   // One parse: URL.parse answers null exactly where URL.canParse answers false.
   const protocol = URL.parse(s)?.protocol;
   return protocol === 'http:' || protocol === 'https:';

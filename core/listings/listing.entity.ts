@@ -1,6 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { createdAtColumn, updatedAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { ownerColumn } from '../accounts/owner-column.ts';
+import { LISTING_TITLE_MAX_CHARS } from '../shared/field-limits.ts';
 import { SiteSchema } from '../sites/site.entity.ts';
 
 /**
@@ -16,7 +17,7 @@ export const ListingSchema = defineEntity({
     user: ownerColumn(),
     site: () => p.manyToOne(SiteSchema).deleteRule('cascade'),
     listingRef: p.string().length(200),
-    title: p.string().length(200).nullable(),
+    title: p.string().length(LISTING_TITLE_MAX_CHARS).nullable(),
     url: p.string().length(2048).nullable(),
     imageUrl: p.string().length(2048).nullable(),
     firstSeenAt: p.datetime(),

@@ -65,6 +65,7 @@
  * Cost: one sort of all occurrences, then linear passes — fine for leads with 10k+ events.
  */
 import type { ScoreBand, ScoreBreakdown, ScoreSignal } from '../leads/lead.entity.ts';
+import { EVENT_TYPE_PATTERN } from '../shared/event-limits.ts';
 import { scoreForPoints } from '../shared/scoring-defaults.ts';
 import { DAY_MS } from '../shared/time.ts';
 import type { ScoringRulesConfig } from './scoring-rules.ts';
@@ -124,8 +125,6 @@ const SHOWING_REQUEST = new Set(['showing_request']);
 const TOOL_INTERACTION = 'tool_interaction';
 const PAGE_VIEW = 'page_view';
 const IDENTIFY = 'identify';
-/** The shape of an event type (EVENT_TYPE_RE in core/events; kept here so scoring stays dependency-free). */
-const KIND_RE = /^[a-z][a-z0-9_]{0,39}$/;
 
 interface Occurrence {
   t: number;
@@ -326,7 +325,7 @@ function eventKind(activity: ScoringActivity): string {
   if (activity.type !== TOOL_INTERACTION || activity.value === null) return activity.type;
   // Tool names come from site markup: tolerate "Mortgage Calculator" or "mortgage-calculator".
   const tool = activity.value.trim().toLowerCase().replace(/[\s-]+/g, '_');
-  return KIND_RE.test(tool) && tool !== IDENTIFY && tool !== PAGE_VIEW ? tool : TOOL_INTERACTION;
+  return EVENT_TYPE_PATTERN.test(tool) && tool !== IDENTIFY && tool !== PAGE_VIEW ? tool : TOOL_INTERACTION;
 }
 
 function humanize(kind: string): string {

@@ -14,6 +14,8 @@ export const CONTACT_INFO_MAX_CHARS = 255;
 export const INQUIRY_MESSAGE_MAX_CHARS = 5000;
 /** A listing reference (an MLS number, a slug…). */
 export const LISTING_REF_MAX_CHARS = 200;
+/** A listing's title (`listings.title`; the tracker sends `data-listing-title` or the page title). */
+export const LISTING_TITLE_MAX_CHARS = 200;
 /** A realtor's display name. */
 export const USERNAME_MAX_CHARS = 50;
 export const PASSWORD_MIN_CHARS = 10;

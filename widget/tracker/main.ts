@@ -5,6 +5,8 @@
 //
 // One closure on purpose: the minifier (oxc) neither inlines single-use functions across
 // modules nor hoists repeated property reads, and every byte here is downloaded by every visitor.
+import { EVENT_PROP_KEY_MAX_CHARS, EVENT_TEXT_MAX_CHARS, MAX_EVENT_PROPS, MAX_EVENTS_PER_BATCH, PAGE_URL_MAX_CHARS } from '#core/shared/event-limits.ts';
+import { LISTING_REF_MAX_CHARS, LISTING_TITLE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormModule } from '../contract.ts';
 import { clip, uuid } from '../shared/text.ts';
 
@@ -36,19 +38,19 @@ const safe =
 /** The listing of `el` (its own or its closest ancestor's attribute), else the page's first one. */
 const listingOf = (el?: Element | null): string | undefined => {
   const holder = el?.closest(`[${LISTING_ATTR}]`) || document.querySelector(`[${LISTING_ATTR}]`);
-  return holder ? clip(holder.getAttribute(LISTING_ATTR), 200) : undefined;
+  return holder ? clip(holder.getAttribute(LISTING_ATTR), LISTING_REF_MAX_CHARS) : undefined;
 };
 
 /**
- * The first 20 properties, keys ≤ 40 and strings ≤ 500 characters. Other values go as they are:
+ * The first MAX_EVENT_PROPS (20) properties, keys ≤ 40 and strings ≤ 500 characters (core/shared/event-limits.ts). Other values go as they are:
  * numbers, booleans and null are fine; objects get the batch refused (see the README).
  */
 const cleanProps = (input: any): Record<string, unknown> | undefined => {
   if (input) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(input).slice(0, 20)) {
+    for (const key of Object.keys(input).slice(0, MAX_EVENT_PROPS)) {
       const value = input[key];
-      out[clip(key, 40)] = typeof value === 'string' ? clip(value, 500) : value;
+      out[clip(key, EVENT_PROP_KEY_MAX_CHARS)] = typeof value === 'string' ? clip(value, EVENT_TEXT_MAX_CHARS) : value;
     }
     return out;
   }
@@ -95,8 +97,6 @@ try {
       return { site, visitor, dnt: nav.doNotTrack === '1' || nav.globalPrivacyControl };
     };
 
-    /** The API's limit per batch. */
-    const MAX_BATCH_EVENTS = 50;
     /**
      * A batch is sent once its JSON passes this, so it stays under the API's 32 KB body limit even
      * with one largest event added (~13 KB with 20 long props; URLs are percent-encoded ASCII).
@@ -138,7 +138,7 @@ try {
       // (a pending timer may still fire: it finds the queue empty)
       let batch: TrackerEvent[] = [];
       for (const event of takeStored().concat(queue)) {
-        if (batch.push(event) === MAX_BATCH_EVENTS || JSON.stringify(batch).length > BATCH_CHARS) {
+        if (batch.push(event) === MAX_EVENTS_PER_BATCH || JSON.stringify(batch).length > BATCH_CHARS) {
           send(batch, leaving);
           batch = [];
         }
@@ -150,7 +150,7 @@ try {
     /** Queues an event of `type` on the current page: sent ~1 s after the last one, or at once with a full batch. */
     const record = (type: string, fields: TrackerEvent) => {
       clearTimeout(timer);
-      if (queue.push({ id: uuid(), type, url: clip(location.href, 2048), ts: Date.now(), ...fields }) < MAX_BATCH_EVENTS) timer = setTimeout(flush, 1000);
+      if (queue.push({ id: uuid(), type, url: clip(location.href, PAGE_URL_MAX_CHARS), ts: Date.now(), ...fields }) < MAX_EVENTS_PER_BATCH) timer = setTimeout(flush, 1000);
       else flush();
     };
 
@@ -172,8 +172,8 @@ try {
         record('page_view', {
           listing: listingOf(),
           props: {
-            title: clip(doc.querySelector('[data-listing-title]')?.getAttribute('data-listing-title') || doc.title, 200),
-            referrer: (!lastUrl && clip(doc.referrer, 500)) || undefined,
+            title: clip(doc.querySelector('[data-listing-title]')?.getAttribute('data-listing-title') || doc.title, LISTING_TITLE_MAX_CHARS),
+            referrer: (!lastUrl && clip(doc.referrer, EVENT_TEXT_MAX_CHARS)) || undefined,
           },
         });
         lastUrl = url;
@@ -183,6 +183,7 @@ try {
 
     const porchlight: Porchlight = safe((command: string, a?: any, b?: unknown) => {
       if (command === 'track') {
+        // EVENT_TYPE_PATTERN (core/shared/event-limits.ts), written out: importing it costs a byte (widget/tracker/limits.test.ts pins it)
         if (typeof a === 'string' && /^[a-z][a-z0-9_]{0,39}$/.test(a)) record(a, { listing: listingOf(), props: cleanProps(b) });
       } else if (command === 'identify') {
         // (no argument: a TypeError, swallowed by safe())
@@ -207,7 +208,7 @@ try {
       safe((e: Event) => {
         // a click's target is an Element; anything else throws into safe()
         const el = (e.target as Element).closest('[data-porchlight-event]');
-        if (el) record('tool_interaction', { value: clip(el.getAttribute('data-porchlight-event'), 500), listing: listingOf(el) });
+        if (el) record('tool_interaction', { value: clip(el.getAttribute('data-porchlight-event'), EVENT_TEXT_MAX_CHARS), listing: listingOf(el) });
       }),
       true,
     );
