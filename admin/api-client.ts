@@ -239,7 +239,18 @@ export type NotificationPreferences = z.output<typeof ZNotificationPreferences>;
 export type NotificationPreferencesPatch = z.input<typeof ZNotificationPreferencesPatch>;
 
 export const accountEmailApi = {
-  verify: (token: string) => api.post<{ emailVerified: true }>('/v1/auth/verify-email', { token }, { allowUnauthorized: true }),
+  /**
+   * Spends a verification link. With SIGNUP_VERIFY_FIRST the link that confirms the address also
+   * logs in: the answer then carries the session, which becomes the current one (`loggedIn`).
+   */
+  verify: async (token: string): Promise<{ loggedIn: boolean }> => {
+    const answer = await api.post<{ emailVerified: true } & Partial<Session>>('/v1/auth/verify-email', { token }, { allowUnauthorized: true });
+    if (!answer.user || answer.csrfToken === undefined) return { loggedIn: false };
+    setSession({ user: answer.user, csrfToken: answer.csrfToken });
+    // The answer does not carry the mailer flag: load it for the banner.
+    await refreshSession().catch(() => undefined);
+    return { loggedIn: true };
+  },
   resend: () => api.post<{ emailVerified: boolean }>('/v1/auth/verify-email/resend'),
   forgotPassword: (email: string) => api.post<{ message: string }>('/v1/auth/forgot-password', { email }, { allowUnauthorized: true }),
   resetPassword: (token: string, password: string) => api.post<void>('/v1/auth/reset-password', { token, password }, { allowUnauthorized: true }),

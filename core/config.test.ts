@@ -73,6 +73,20 @@ describe('configuration', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow('TRUST_PROXY: must be true, false or the number of proxy hops');
   });
 
+  it('turns SIGNUP_VERIFY_FIRST on by default only with a mail server, and lets an explicit value override it', () => {
+    const smtp = { SMTP_URL: 'smtp://mail.example.com:587' };
+    expect(loadConfig({}).SIGNUP_VERIFY_FIRST).toBe(false);
+    expect(loadConfig(smtp).SIGNUP_VERIFY_FIRST).toBe(true);
+    expect(loadConfig({ ...smtp, SIGNUP_VERIFY_FIRST: 'false' }).SIGNUP_VERIFY_FIRST).toBe(false);
+    expect(loadConfig({ ...smtp, SIGNUP_VERIFY_FIRST: 'off' }).SIGNUP_VERIFY_FIRST).toBe(false);
+    expect(loadConfig({ SIGNUP_VERIFY_FIRST: 'true' }).SIGNUP_VERIFY_FIRST).toBe(true);
+    expect(loadConfig({ SIGNUP_VERIFY_FIRST: ' Yes ' }).SIGNUP_VERIFY_FIRST).toBe(true);
+    expect(loadConfig({ SIGNUP_VERIFY_FIRST: '0' }).SIGNUP_VERIFY_FIRST).toBe(false);
+    // Empty means unset: the default follows SMTP_URL.
+    expect(loadConfig({ ...smtp, SIGNUP_VERIFY_FIRST: '' }).SIGNUP_VERIFY_FIRST).toBe(true);
+    expect(() => loadConfig({ SIGNUP_VERIFY_FIRST: 'maybe' })).toThrow(/^Invalid configuration: SIGNUP_VERIFY_FIRST: must be true or false$/);
+  });
+
   it('reads .env (values under the real environment) and works without one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'porchlight-env-'));
     try {

@@ -10,6 +10,14 @@ const csv = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
+/** A yes/no switch: true/false, yes/no, on/off or 1/0 (any case). */
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(true|yes|on|1|false|no|off|0)$/, 'must be true or false')
+  .transform((v) => ['true', 'yes', 'on', '1'].includes(v));
+
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Postgres connection string; the database is created by `npm run migrate` when missing. */
@@ -78,6 +86,12 @@ const ZEnv = z.object({
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, hostname: /^[^\s]+$/, error: 'must be a URL like smtp://user:pass@host:587 (or smtps://…)' })
     .optional(),
+  /**
+   * Signup answers the same "check your email" for every address and the first login is through
+   * the emailed link (docs/email.md, "Signup does not reveal accounts"). Default: on when SMTP_URL
+   * is set, off when it is not (without a mail server no link can reach anyone).
+   */
+  SIGNUP_VERIFY_FIRST: flag.optional(),
   /** Sender of every email: an address, optionally with a display name (`Porchlight <alerts@example.com>`). */
   MAIL_FROM: z
     .string()
@@ -93,7 +107,7 @@ const ZEnv = z.object({
     .default('US'),
 });
 
-export type Config = z.infer<typeof ZEnv> & { PUBLIC_URL: string; SESSION_SECRET: string };
+export type Config = Omit<z.infer<typeof ZEnv>, 'SIGNUP_VERIFY_FIRST'> & { PUBLIC_URL: string; SESSION_SECRET: string; SIGNUP_VERIFY_FIRST: boolean };
 
 /** Thrown when the environment is invalid; its message names the variable. */
 export class ConfigError extends Error {}
@@ -119,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...c,
     PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
     SESSION_SECRET: c.SESSION_SECRET ?? 'porchlight-development-secret-change-me-0000',
+    SIGNUP_VERIFY_FIRST: c.SIGNUP_VERIFY_FIRST ?? c.SMTP_URL !== undefined,
   };
 }
 

@@ -26,7 +26,8 @@ export function LoginPage({ query }: RouteProps) {
       clearToasts();
       navigate(safeNextPath(next, HOME_PATH), { replace: true });
     },
-    explain: (err, shown) => (err instanceof ApiError && err.code === 'invalid_credentials' ? { ...shown, problem: { message: 'Invalid email or password' } } : shown),
+    // The server's sentence: with SIGNUP_VERIFY_FIRST it also tells a new user to confirm their address.
+    explain: (err, shown) => (err instanceof ApiError && err.code === 'invalid_credentials' ? { ...shown, problem: { message: err.message || 'Invalid email or password' } } : shown),
   });
 
   return (

@@ -3,12 +3,16 @@ import { accountEmailApi, ApiError, errorMessage, refreshSession, useSession } f
 import { Button } from '../components/button.tsx';
 import { AuthLayout } from '../components/layout.tsx';
 import { Loading } from '../components/spinner.tsx';
-import { HOME_PATH, Link } from '../router.tsx';
+import { showToast } from '../components/toast.tsx';
+import { HOME_PATH, Link, navigate } from '../router.tsx';
 import { takeTokenFromFragment } from './account-token.ts';
 
 type State = { step: 'verifying' } | { step: 'done' } | { step: 'failed'; message: string; expired: boolean };
 
-/** `/app/verify-email#token=…`: the link from the email after signup. */
+/**
+ * `/app/verify-email#token=…`: the link from the email after signup. With SIGNUP_VERIFY_FIRST the
+ * link is the first login: the API starts the session and the page goes straight to the leads.
+ */
 export function VerifyEmailPage() {
   const session = useSession();
   const [state, setState] = useState<State>({ step: 'verifying' });
@@ -24,7 +28,12 @@ export function VerifyEmailPage() {
       return;
     }
     accountEmailApi.verify(token).then(
-      () => {
+      ({ loggedIn }) => {
+        if (loggedIn) {
+          showToast('Your email address is confirmed. Welcome to Porchlight!');
+          navigate(HOME_PATH, { replace: true });
+          return;
+        }
         setState({ step: 'done' });
         void refreshSession().catch(() => undefined);
       },

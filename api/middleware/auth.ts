@@ -1,6 +1,7 @@
 import { findApiKeyGrant } from '#core/accounts/api-keys.ts';
-import { findSession, readSignedSessionToken } from '#core/accounts/sessions.ts';
+import { createSession, findSession, readSignedSessionToken, signSessionToken } from '#core/accounts/sessions.ts';
 import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
+import type { User } from '#core/accounts/user.entity.ts';
 import { safeEqual } from '#core/accounts/tokens.ts';
 import { AppError } from '#core/errors.ts';
 import type { Config } from '#core/config.ts';
@@ -71,4 +72,18 @@ export function setSessionCookie(ctx: AppContext, config: Pick<Config, 'NODE_ENV
   ctx.cookies.set(sessionCookieName(config), token, {
     httpOnly: true, sameSite: 'lax', secure: https || ctx.secure, path: '/', maxAge: maxAgeMs, overwrite: true,
   });
+}
+
+/** The user as signup, login and `/v1/auth/me` show it. */
+export function toUserJson(u: User) {
+  return { userId: u.userId, username: u.username, email: u.email, createdAt: u.createdAt.toISOString(), emailVerified: u.emailVerifiedAt != null };
+}
+
+/** Starts a session for `user`: sets the cookie and returns the answer of signup and login. */
+export async function startSession(ctx: AppContext, config: Config, user: User, now: Date) {
+  const { token, session } = await createSession({
+    em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
+  });
+  setSessionCookie(ctx, config, signSessionToken(token, config.SESSION_SECRET), config.SESSION_TTL_HOURS * 3_600_000);
+  return { user: toUserJson(user), csrfToken: session.csrfToken };
 }

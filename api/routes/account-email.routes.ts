@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { ZEmail } from '#core/accounts/account-schemas.ts';
-import { ownerIdOf } from '#core/accounts/tenant.ts';
+import { actorIdOf } from '#core/accounts/tenant.ts';
+import { UserSchema } from '#core/accounts/user.entity.ts';
 import { requestPasswordReset, resendEmailVerification, resetPassword, verifyEmail } from '#core/notifications/account-emails.ts';
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import type { AppDeps } from '../deps.ts';
-import { forgetCachedSessions } from '../middleware/auth.ts';
+import { forgetCachedSessions, startSession } from '../middleware/auth.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
@@ -23,19 +24,41 @@ const ZResetBody = z.strictObject({
   password: z.string().min(PASSWORD_MIN_CHARS, `Use at least ${PASSWORD_MIN_CHARS} characters`).max(PASSWORD_MAX_CHARS),
 });
 
+function accountEmailLimiter({ redis, config, logger }: Pick<AppDeps, 'redis' | 'config' | 'logger'>, name: string, points: number) {
+  return createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name, points, durationSec: ACCOUNT_EMAIL_WINDOW_SEC });
+}
+
+/**
+ * The verification resend budget, keyed `<userId>|<ip>`: shared by "Resend the link" and by a login
+ * with the right password to an unconfirmed address (SIGNUP_VERIFY_FIRST), which resends too.
+ */
+export function createVerifyResendLimiter(deps: Pick<AppDeps, 'redis' | 'config' | 'logger'>) {
+  return accountEmailLimiter(deps, 'verify-resend', VERIFY_RESEND_PER_USER_IP);
+}
+
 export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): void {
-  const { redis, config, logger, queues } = deps;
-  const limiter = (name: string, points: number) => createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name, points, durationSec: ACCOUNT_EMAIL_WINDOW_SEC });
-  const forgotPerEmailIp = limiter('forgot-email-ip', FORGOT_PASSWORD_PER_EMAIL_IP);
-  const forgotPerIp = limiter('forgot-ip', FORGOT_PASSWORD_PER_IP);
-  const resendPerUserIp = limiter('verify-resend', VERIFY_RESEND_PER_USER_IP);
+  const { config, queues } = deps;
+  const forgotPerEmailIp = accountEmailLimiter(deps, 'forgot-email-ip', FORGOT_PASSWORD_PER_EMAIL_IP);
+  const forgotPerIp = accountEmailLimiter(deps, 'forgot-ip', FORGOT_PASSWORD_PER_IP);
+  const resendPerUserIp = createVerifyResendLimiter(deps);
 
   routes.add({
     method: 'post', path: '/v1/auth/verify-email', tag: 'accounts', auth: 'public', summary: 'Confirm your email address with the emailed link',
     body: ZTokenBody,
-    responses: { 200: { description: 'Verified' }, 400: { description: 'Invalid link' }, 410: { description: 'Link used or expired' } },
+    responses: {
+      200: { description: 'Verified; with SIGNUP_VERIFY_FIRST, the link that confirms the address also logs in (session cookie set, `user` and `csrfToken` in the answer)' },
+      400: { description: 'Invalid link' },
+      410: { description: 'Link used or expired' },
+    },
     handler: async (ctx, { body, now }) => {
-      await verifyEmail({ em: ctx.state.em, token: body.token, now });
+      const { userId, verifiedNow } = await verifyEmail({ em: ctx.state.em, token: body.token, now });
+      // Verify-first: the emailed link is the first login. Only the link that confirmed the address
+      // logs in; one left over after a password reset (which verified it) just says verified.
+      if (config.SIGNUP_VERIFY_FIRST && verifiedNow) {
+        const user = await ctx.state.em.findOneOrFail(UserSchema, { userId });
+        ctx.body = { emailVerified: true, ...(await startSession(ctx, config, user, now)) };
+        return;
+      }
       ctx.body = { emailVerified: true };
     },
   });
@@ -44,7 +67,8 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
     method: 'post', path: '/v1/auth/verify-email/resend', tag: 'accounts', auth: 'realtor', summary: 'Send the verification email again (the old link stops working)',
     responses: { 202: { description: 'On its way (or already verified)' }, 429: { description: 'Too many requests (Retry-After)' } },
     handler: async (ctx, { tenant, now }) => {
-      const userId = ownerIdOf(tenant);
+      // The address is the person's, not the account's (a brokerage's agent has their own).
+      const userId = actorIdOf(tenant);
       await resendPerUserIp.consume(`${userId}|${ctx.ip}`);
       const { alreadyVerified } = await resendEmailVerification({ em: ctx.state.em, userId, now, queues, log: ctx.state.log });
       ctx.status = 202;

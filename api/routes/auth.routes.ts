@@ -1,63 +1,84 @@
 import { ZAuthAnswer, ZLoginBody, ZSignupBody } from '#core/accounts/account-schemas.ts';
-import { createSession, deleteSession, signSessionToken } from '#core/accounts/sessions.ts';
+import { deleteSession } from '#core/accounts/sessions.ts';
 import { registerAccount } from '#core/accounts/sign-up.ts';
 import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
 import { AppError } from '#core/errors.ts';
+import { resendEmailVerification } from '#core/notifications/account-emails.ts';
 import type { AppDeps } from '../deps.ts';
-import { forgetCachedSessions, setSessionCookie } from '../middleware/auth.ts';
+import { forgetCachedSessions, setSessionCookie, startSession, toUserJson } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { createLoginThrottle } from '../middleware/login-throttle.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
+import { createVerifyResendLimiter } from './account-email.routes.ts';
 
 export const SIGNUPS_PER_IP_PER_HOUR = 20;
 
-function toUserJson(u: User) {
-  return { userId: u.userId, username: u.username, email: u.email, createdAt: u.createdAt.toISOString(), emailVerified: u.emailVerifiedAt != null };
-}
-
-/** What signup answers for an address that already has an account (docs/email.md, "Signup does not reveal accounts"). */
+/**
+ * What signup answers for an address that already has an account, and with SIGNUP_VERIFY_FIRST for
+ * every address (docs/email.md, "Signup does not reveal accounts").
+ */
 export const SIGNUP_CHECK_EMAIL_ANSWER = { status: 'check_email', message: 'Check your email to continue.' } as const;
+
+/** Every failed login's message: wrong password, unknown address, and (SIGNUP_VERIFY_FIRST) an address not yet confirmed. */
+export const LOGIN_FAILED_MESSAGE = 'Invalid email or password';
+export const LOGIN_FAILED_VERIFY_FIRST_MESSAGE = 'Invalid email or password. If you have just signed up, confirm your address with the link we emailed you.';
 
 export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const { redis, config, logger } = deps;
   const prefix = config.QUEUE_PREFIX;
   const loginThrottle = createLoginThrottle({ redis, prefix, logger });
   const signupIp = createLimiter({ redis, prefix, logger, name: 'signup-ip', points: SIGNUPS_PER_IP_PER_HOUR, durationSec: 3600 });
+  const resendPerUserIp = createVerifyResendLimiter(deps);
+  const loginFailedMessage = config.SIGNUP_VERIFY_FIRST ? LOGIN_FAILED_VERIFY_FIRST_MESSAGE : LOGIN_FAILED_MESSAGE;
 
-  const startSession = async (ctx: AppContext, user: User, now: Date) => {
-    const { token, session } = await createSession({
-      em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
+  // The right password for an address not yet confirmed (SIGNUP_VERIFY_FIRST): a new link, within
+  // the resend limit. Nothing here may change the answer — it stays the wrong-password 401 — so a
+  // spent limit or a failure to record the email is only logged.
+  const resendVerificationOnLogin = async (ctx: AppContext, user: User, now: Date) => {
+    try {
+      await resendPerUserIp.consume(`${user.userId}|${ctx.ip}`);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'rate_limited') return;
+      throw err;
+    }
+    await resendEmailVerification({ em: ctx.state.em, userId: user.userId, now, queues: deps.queues, log: ctx.state.log }).catch((err: unknown) => {
+      ctx.state.log.error({ err, userId: user.userId }, 'verification email on login not recorded');
     });
-    setSessionCookie(ctx, config, signSessionToken(token, config.SESSION_SECRET), config.SESSION_TTL_HOURS * 3_600_000);
-    return { user: toUserJson(user), csrfToken: session.csrfToken };
   };
 
   routes.add({
-    method: 'post', path: '/v1/auth/signup', tag: 'accounts', auth: 'public', summary: 'Create an account and log in',
+    method: 'post', path: '/v1/auth/signup', tag: 'accounts', auth: 'public', summary: 'Create an account (and log in, unless SIGNUP_VERIFY_FIRST)',
     body: ZSignupBody,
     responses: {
-      201: { description: 'Signed up; session cookie set; a verification email is on its way', schema: ZAuthAnswer },
-      202: { description: 'Nothing to show: the owner of a registered address is emailed instead (no account is revealed)' },
+      201: { description: 'Signed up; session cookie set; a verification email is on its way (SIGNUP_VERIFY_FIRST off)', schema: ZAuthAnswer },
+      202: {
+        description:
+          'Check your email: the owner of a registered address is emailed instead (no account is revealed); with SIGNUP_VERIFY_FIRST, every signup answers this and a new account logs in from the emailed link',
+      },
     },
     before: [async (ctx, next) => { await signupIp.consume(ctx.ip); return next(); }],
     handler: async (ctx, { body, now }) => {
       const user = await registerAccount({ em: ctx.state.em, input: body, now, queues: deps.queues, log: ctx.state.log });
-      if (!user) {
+      // Verify-first: a new account answers like a registered address; its session starts from the link.
+      if (!user || config.SIGNUP_VERIFY_FIRST) {
         ctx.status = 202;
         ctx.body = SIGNUP_CHECK_EMAIL_ANSWER;
         return;
       }
       ctx.status = 201;
-      ctx.body = await startSession(ctx, user, now);
+      ctx.body = await startSession(ctx, config, user, now);
     },
   });
 
   routes.add({
     method: 'post', path: '/v1/auth/login', tag: 'accounts', auth: 'public', summary: 'Log in',
     body: ZLoginBody,
-    responses: { 200: { description: 'Logged in; session cookie set', schema: ZAuthAnswer }, 401: { description: 'Invalid email or password' }, 429: { description: 'Too many failed attempts (Retry-After)' } },
+    responses: {
+      200: { description: 'Logged in; session cookie set', schema: ZAuthAnswer },
+      401: { description: 'Invalid email or password — or, with SIGNUP_VERIFY_FIRST, an address not yet confirmed (the same answer; the right password emails a new link)' },
+      429: { description: 'Too many failed attempts (Retry-After)' } },
     handler: async (ctx, { body, now }) => {
       // Counted before the (slow) verification, so parallel guesses cannot outrun the limit.
       try {
@@ -67,14 +88,18 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
         throw err;
       }
       const user = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
-      if (!user) {
+      // Verify-first: an unconfirmed address fails exactly like a wrong password (login must not
+      // tell which addresses exist any more than signup does), counted by the throttle alike.
+      const unconfirmed = user !== null && config.SIGNUP_VERIFY_FIRST && user.emailVerifiedAt == null;
+      if (!user || unconfirmed) {
+        if (unconfirmed) await resendVerificationOnLogin(ctx, user, now);
         // For spotting guessing in the logs; never the password.
-        ctx.state.log.warn({ email: body.email, ip: ctx.ip, reason: 'invalid_credentials' }, 'login failed');
+        ctx.state.log.warn({ email: body.email, ip: ctx.ip, reason: unconfirmed ? 'email_not_verified' : 'invalid_credentials' }, 'login failed');
         await loginThrottle.fail(body.email, ctx.ip);
-        throw new AppError('invalid_credentials', 'Invalid email or password');
+        throw new AppError('invalid_credentials', loginFailedMessage);
       }
       await loginThrottle.succeed(body.email, ctx.ip);
-      ctx.body = await startSession(ctx, user, now);
+      ctx.body = await startSession(ctx, config, user, now);
     },
   });
 

@@ -102,6 +102,8 @@ export async function startStack({ databaseUrl, redisUrl, logLevel }: { database
   const env = {
     DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: logLevel, TRUST_PROXY: 'true', NODE_ENV: 'production',
     SESSION_SECRET: randomBytes(32).toString('hex'), SMTP_URL: smtp.url, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    // The bench signs up over the API and uses the session at once (verify-first is on with SMTP_URL).
+    SIGNUP_VERIFY_FIRST: 'false',
   };
   // The API runs with the flags of `npm run api` (scripts/node-flags.ts). BENCH_API_NODE_ARGS adds
   // more, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof": profile the API under load.

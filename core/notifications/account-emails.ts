@@ -33,12 +33,16 @@ export async function resendEmailVerification({ em, userId, now, queues, log }: 
   return { alreadyVerified: false };
 }
 
-/** Spends a verification link: the address is verified (idempotent for an already verified user). */
-export async function verifyEmail({ em, token, now }: { em: EntityManager; token: string; now: Date }): Promise<{ userId: string }> {
+/**
+ * Spends a verification link: the address is verified (idempotent for an already verified user).
+ * `verifiedNow` says whether this link did it (false when the address was verified already, by an
+ * earlier link or a password reset): only then may it start a session (SIGNUP_VERIFY_FIRST).
+ */
+export async function verifyEmail({ em, token, now }: { em: EntityManager; token: string; now: Date }): Promise<{ userId: string; verifiedNow: boolean }> {
   return em.transactional(async (tem) => {
     const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'email_verification', now });
-    await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
-    return { userId };
+    const result = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
+    return { userId, verifiedNow: result.numUpdatedRows > 0n };
   });
 }
 

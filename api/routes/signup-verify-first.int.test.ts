@@ -1,0 +1,163 @@
+// SIGNUP_VERIFY_FIRST over HTTP, with a real SMTP server and worker: signup answers the same for a
+// new and a registered address, an unconfirmed login fails exactly like a wrong password (and the
+// right password emails a new link), the emailed link confirms the address and is the first login,
+// once; a password reset confirms the address too. (With the setting off, account-email.int.test.ts
+// covers today's behaviour: signup logs a new address in at once.)
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERIFY_RESEND_PER_USER_IP } from '#api/routes/account-email.routes.ts';
+import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE, SIGNUP_CHECK_EMAIL_ANSWER } from '#api/routes/auth.routes.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { ApiClient } from '#test/http.ts';
+import { type CapturedMail, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: TestWorker;
+
+const uniqueEmail = () => `agent-${randomUUID().slice(0, 8)}@example.com`;
+const PASSWORD = 'correct horse battery';
+
+/** Status, headers (without the per-request id and the date) and the body exactly as sent. */
+async function rawAnswer(res: Response) {
+  const headers = [...res.headers.entries()].filter(([name]) => name !== 'x-request-id' && name !== 'date');
+  return { status: res.status, headers, body: await res.text(), cookies: res.headers.getSetCookie() };
+}
+const postJson = (path: string, body: unknown) =>
+  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+const signUp = (email: string, password = PASSWORD) => postJson('/v1/auth/signup', { username: 'Dana Realtor', email, password });
+const logIn = (email: string, password: string) => postJson('/v1/auth/login', { email, password });
+
+/** The verification emails recorded for an address (one outbox row per link issued). */
+async function verifyEmailsFor(email: string): Promise<number> {
+  const [{ count }] = await server.sql<{ count: number }>(
+    `select count(*)::int as count from notifications n join users u using (user_id) where u.email = $1 and n.kind = 'verify_email'`, [email],
+  );
+  return count;
+}
+
+/** The link token of the `nth` (0-based) verification email to `email`. */
+async function verificationToken(email: string, nth = 0): Promise<string> {
+  const isVerification = (m: CapturedMail) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject);
+  await smtp.waitFor((m) => isVerification(m) && smtp.messages.filter(isVerification).indexOf(m) === nth, { description: `verification email #${nth + 1} to ${email}` });
+  const mail = smtp.messages.filter(isVerification)[nth];
+  const match = /\/app\/verify-email#token=([A-Za-z0-9_-]+)/.exec(mail.text);
+  if (!match) throw new Error(`no verification link in: ${mail.text}`);
+  return match[1];
+}
+
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  // Empty = unset: the setting takes its default, on because SMTP_URL is set (the harness turns it off otherwise).
+  server = await startTestServer({ SMTP_URL: smtp.url, SIGNUP_VERIFY_FIRST: '' });
+  worker = await startTestWorker(server);
+});
+afterAll(async () => {
+  await worker.close();
+  await server.close();
+  await smtp.close();
+});
+
+describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => {
+  it('answers a new and a registered address byte for byte the same, without a cookie', async () => {
+    expect(server.config.SIGNUP_VERIFY_FIRST).toBe(true);
+    const registered = uniqueEmail();
+    expect((await signUp(registered)).status).toBe(202);
+    const [{ count: usersBefore }] = await server.sql<{ count: number }>('select count(*)::int as count from users');
+
+    const again = await rawAnswer(await signUp(registered, 'another long password'));
+    const fresh = uniqueEmail();
+    const created = await rawAnswer(await signUp(fresh));
+    expect(created.status).toBe(202);
+    expect(JSON.parse(created.body)).toEqual(SIGNUP_CHECK_EMAIL_ANSWER);
+    expect(created.cookies).toEqual([]);
+    expect(again).toEqual(created);
+
+    // The new address has an unconfirmed account and its link; the registered one gained nothing.
+    const [{ count: usersAfter }] = await server.sql<{ count: number }>('select count(*)::int as count from users');
+    expect(usersAfter).toBe(usersBefore + 1);
+    const [row] = await server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where email = $1', [fresh]);
+    expect(row.email_verified_at).toBeNull();
+    await verificationToken(fresh);
+    await smtp.waitFor((m) => m.envelope.to.includes(registered) && /tried to sign up/.test(m.subject));
+  });
+
+  it('the emailed link confirms the address and logs in, once', async () => {
+    const email = uniqueEmail();
+    expect((await signUp(email)).status).toBe(202);
+    const token = await verificationToken(email);
+
+    const visitor = new ApiClient(server.url);
+    const verified = await visitor.post('/v1/auth/verify-email', { token });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ emailVerified: true, user: { email, emailVerified: true }, csrfToken: expect.any(String) });
+    expect(verified.headers.getSetCookie()).toHaveLength(1);
+    const me = await visitor.get('/v1/auth/me');
+    expect(me.status).toBe(200);
+    expect(me.body.user).toMatchObject({ email, emailVerified: true });
+
+    const reused = await new ApiClient(server.url).post('/v1/auth/verify-email', { token });
+    expect(reused.status).toBe(410);
+    expect(reused.body.error.code).toBe('token_used');
+    expect(reused.headers.getSetCookie()).toEqual([]);
+    // Confirmed, the password logs in as usual.
+    expect((await logIn(email, PASSWORD)).status).toBe(200);
+  });
+
+  it('an unconfirmed login answers like a wrong password; the right password resends the link (within the limit), a wrong one sends nothing', async () => {
+    const email = uniqueEmail();
+    expect((await signUp(email)).status).toBe(202);
+    const firstToken = await verificationToken(email);
+    expect(await verifyEmailsFor(email)).toBe(1);
+
+    const wrong = await rawAnswer(await logIn(email, 'not the password at all'));
+    expect(await verifyEmailsFor(email)).toBe(1);
+    const unknown = await rawAnswer(await logIn(uniqueEmail(), PASSWORD));
+    const right = await rawAnswer(await logIn(email, PASSWORD));
+    expect(right.status).toBe(401);
+    expect(JSON.parse(right.body)).toEqual({ error: { code: 'invalid_credentials', message: LOGIN_FAILED_VERIFY_FIRST_MESSAGE } });
+    expect(right.cookies).toEqual([]);
+    expect(wrong).toEqual(right);
+    expect(unknown).toEqual(right);
+
+    // The right password emailed a new link; the signup email's link stopped working.
+    expect(await verifyEmailsFor(email)).toBe(2);
+    const secondToken = await verificationToken(email, 1);
+    expect(secondToken).not.toBe(firstToken);
+    expect((await new ApiClient(server.url).post('/v1/auth/verify-email', { token: firstToken })).body.error.code).toBe('token_invalid');
+
+    // Resends share the "Resend the link" budget: past it, logins still answer the same and send nothing.
+    for (let i = 1; i <= VERIFY_RESEND_PER_USER_IP; i++) expect(await rawAnswer(await logIn(email, PASSWORD))).toEqual(right);
+    expect(await verifyEmailsFor(email)).toBe(1 + VERIFY_RESEND_PER_USER_IP);
+
+    // The newest link logs in.
+    const newest = await verificationToken(email, VERIFY_RESEND_PER_USER_IP);
+    const visitor = new ApiClient(server.url);
+    expect((await visitor.post('/v1/auth/verify-email', { token: newest })).status).toBe(200);
+    expect((await visitor.get('/v1/auth/me')).body.user.email).toBe(email);
+  });
+
+  it('a password reset confirms the address: the password logs in, and the leftover verification link no longer does', async () => {
+    const email = uniqueEmail();
+    expect((await signUp(email)).status).toBe(202);
+    const verification = await verificationToken(email);
+    expect((await postJson('/v1/auth/forgot-password', { email })).status).toBe(202);
+    const resetMail = await smtp.waitFor((m) => m.envelope.to.includes(email) && /Reset your Porchlight password/.test(m.subject));
+    const resetToken = /\/app\/reset-password#token=([A-Za-z0-9_-]+)/.exec(resetMail.text)?.[1];
+    expect((await postJson('/v1/auth/reset-password', { token: resetToken, password: 'a brand new passphrase' })).status).toBe(204);
+
+    const [row] = await server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where email = $1', [email]);
+    expect(row.email_verified_at).not.toBeNull();
+    const login = await logIn(email, 'a brand new passphrase');
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as { user: { emailVerified: boolean } }).user.emailVerified).toBe(true);
+
+    // The reset confirmed the address, so this link is not the first login: verified, no session.
+    const late = await postJson('/v1/auth/verify-email', { token: verification });
+    expect(late.status).toBe(200);
+    expect(await late.json()).toEqual({ emailVerified: true });
+    expect(late.headers.getSetCookie()).toEqual([]);
+  });
+});

@@ -1,0 +1,83 @@
+// Verify-first signup in Chromium against the real API, worker and an SMTP server (SIGNUP_VERIFY_FIRST
+// is on by default with SMTP_URL): the signup page says "Check your email to continue.", logging in
+// before confirming shows the message that points to the email, and the emailed link logs in and
+// lands on the leads. Run `npm run build:admin` first. Screenshots go to test-results/screenshots.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE } from '#api/routes/auth.routes.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: TestWorker;
+let browser: Browser;
+
+const EMAIL = `dana.${Date.now()}@example.com`;
+const PASSWORD = 'correct horse battery';
+
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  // Empty = unset: the default, on because SMTP_URL is set.
+  server = await startTestServer({ SMTP_URL: smtp.url, SIGNUP_VERIFY_FIRST: '' });
+  worker = await startTestWorker(server);
+  browser = await launchBrowser();
+});
+afterAll(() => closeAll(browser, worker, server, smtp));
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
+describe('signup with verify-first', () => {
+  it('signup asks to check the email, login before confirming says why, and the emailed link logs in', { timeout: 60_000 }, async () => {
+    const page = await newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+
+    await page.goto(`${server.url}/app/signup`);
+    await page.getByLabel('Your name').fill('Dana Realtor');
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    const [signup] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/v1/auth/signup')),
+      page.getByRole('button', { name: 'Create account' }).click(),
+    ]);
+    expect(signup.status()).toBe(202);
+    await page.getByRole('status').filter({ hasText: 'Check your email to continue.' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/signup');
+    await saveScreenshot(page, 'signup-verify-first-01-check-email');
+
+    await page.goto(`${server.url}/app/login`);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    const [login] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/v1/auth/login')),
+      page.getByRole('button', { name: 'Log in' }).click(),
+    ]);
+    expect(login.status()).toBe(401);
+    await page.getByText(LOGIN_FAILED_VERIFY_FIRST_MESSAGE).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/login');
+    await saveScreenshot(page, 'signup-verify-first-02-login-unconfirmed');
+
+    // That login sent a second link (the first stopped working): open the newest.
+    const isVerification = (m: { envelope: { to: string[] }; subject: string }) => m.envelope.to.includes(EMAIL) && /Confirm your email/.test(m.subject);
+    await smtp.waitFor((m) => isVerification(m) && smtp.messages.filter(isVerification).length >= 2);
+    const newest = smtp.messages.filter(isVerification).at(-1);
+    const link = /(http:\/\/\S+\/app\/verify-email#token=[A-Za-z0-9_-]+)/.exec(newest?.text ?? '')?.[1];
+    expect(link).toBeDefined();
+    await page.goto(link as string);
+    await page.waitForURL((url) => url.pathname === '/app/today');
+    await page.getByText('Your email address is confirmed. Welcome to Porchlight!').waitFor();
+    // The fragment (the token) is gone from the address bar.
+    expect(new URL(page.url()).hash).toBe('');
+    await saveScreenshot(page, 'signup-verify-first-03-logged-in');
+    expect(errors).toEqual([]);
+  });
+});
