@@ -19,6 +19,8 @@ export interface TestServer {
   config: Config;
   /** The server's runtime (`createRuntime`); its fail-fast Redis is `redis`. */
   runtime: Runtime;
+  /** A plain pg pool (two connections) on the database, for raw SQL and transactions (`pool.connect()`); `sql` runs on it. */
+  pool: pg.Pool;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -68,7 +70,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 
   return {
     url: `http://127.0.0.1:${port}`,
-    db, orm, redis, queues, config, runtime,
+    db, orm, redis, queues, config, runtime, pool,
     async sql(text, params = []) {
       return (await pool.query(text, params as unknown[])).rows;
     },
