@@ -2,7 +2,7 @@
 // keyset pages that never repeat or skip an item on shared (microsecond-exact) instants.
 import { describe, expect, it } from 'vitest';
 import { makeActivities, makeActivity, makeEvent, makeEvents, makeInquiries, makeInquiry, makeLead, makeListing } from '#test/factories.ts';
-import type { HttpResult } from '#test/http.ts';
+import { readAllPages } from '#test/http.ts';
 import { shiftMicroTime, useLeadsApi } from '#test/leads-api.ts';
 
 const MINUTE_MS = 60_000;
@@ -44,15 +44,7 @@ describe('GET /v1/leads/:id/timeline', () => {
     expect(expected).toHaveLength(42);
 
     for (const limit of [1, 4, 7, 15, 42, 200]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const res: HttpResult = await agent.get(`/v1/leads/${leadId}/timeline?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        expect(res.body.items.length).toBeLessThanOrEqual(limit);
-        seen.push(...res.body.items.map((i: { kind: string; id: string }) => `${i.kind}:${i.id}`));
-        cursor = res.body.nextCursor;
-      } while (cursor);
+      const seen = (await readAllPages<{ kind: string; id: string }>(agent, `/v1/leads/${leadId}/timeline`, limit)).map((i) => `${i.kind}:${i.id}`);
       expect(seen, `limit ${limit}`).toEqual(expected);
     }
 
@@ -104,14 +96,7 @@ describe('GET /v1/leads/:id/timeline', () => {
     const expected = rows.sort((a, b) => cmp(a.key, b.key) || cmp(a.kind, b.kind) || cmp(a.id, b.id)).map((r) => `${r.kind}:${r.id}`);
     expect(expected).toHaveLength(18);
     for (const limit of [1, 2, 3, 5, 18, 50]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const res: HttpResult = await agent.get(`/v1/leads/${leadId}/timeline?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        seen.push(...res.body.items.map((i: { kind: string; id: string }) => `${i.kind}:${i.id}`));
-        cursor = res.body.nextCursor;
-      } while (cursor);
+      const seen = (await readAllPages<{ kind: string; id: string }>(agent, `/v1/leads/${leadId}/timeline`, limit)).map((i) => `${i.kind}:${i.id}`);
       expect(seen, `limit ${limit}`).toEqual(expected);
     }
 
