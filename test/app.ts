@@ -38,6 +38,25 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
   });
 }
 
+export interface LocalListener {
+  server: Server;
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** Stops accepting connections and resolves once the open ones have ended. */
+  close(): Promise<void>;
+}
+
+/** Listens on a random local port (a Koa app's or an http.Server's `listen(0, '127.0.0.1')`). */
+export async function listenLocally(target: { listen(port: number, host: string): Server }): Promise<LocalListener> {
+  const server = target.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 /** Removes every BullMQ/limiter key under a prefix (test cleanup). */
 export async function deletePrefixedKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
