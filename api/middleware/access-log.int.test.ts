@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app.ts';
 import { createLogger } from '#core/logger.ts';
 import { type LocalListener, listenLocally, startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 
 // The real app behind one trusted proxy, logging at info into memory (one JSON line per event).
@@ -24,10 +25,7 @@ beforeAll(async () => {
   logged = await listenLocally(createApp({ ...server.runtime, config: server.config, logger }));
   url = logged.url;
 });
-afterAll(async () => {
-  await logged.close();
-  await server.close();
-});
+afterAll(() => closeAll(logged, server));
 
 describe('access log', () => {
   it('names the client IP on every request line and logs failed logins without the password', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAppStreams, createApp, sessionCacheOf } from '#api/app.ts';
 import { type LocalListener, listenLocally, startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 
 // The same database and Redis served by a second app whose SESSION_SECRET differs, as after a rotation.
@@ -13,10 +14,7 @@ beforeAll(async () => {
   rotated = await listenLocally(app);
   rotatedUrl = rotated.url;
 });
-afterAll(async () => {
-  await rotated.close();
-  await server.close();
-});
+afterAll(() => closeAll(rotated, server));
 
 describe('SESSION_SECRET signs the session cookie', () => {
   it('accepts the cookie under the secret that issued it and refuses it after the secret changes', async () => {
