@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { beaconLaneOf, closeAppStreams, createApp } from '#api/app.ts';
 import { createBeaconStats } from '#api/beacon-lane.ts';
 import { createLogger } from '#core/logger.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
+import { type LocalListener, listenLocally, startTestServer, type TestServer } from '#test/app.ts';
 import { captureLogLines } from '#test/log-lines.ts';
 import { makeRealtor, makeSite, type TestSite } from '#test/factories.ts';
 
@@ -16,21 +15,20 @@ import { makeRealtor, makeSite, type TestSite } from '#test/factories.ts';
 const ORIGIN = 'https://listings.example';
 let server: TestServer;
 let app: Koa;
-let listener: Server;
+let listener: LocalListener;
 let url: string;
 let site: TestSite;
 const { destination, lines } = captureLogLines();
 beforeAll(async () => {
   server = await startTestServer();
   app = createApp({ ...server.runtime, config: server.config, logger: createLogger({ level: 'info', name: 'api', destination }) });
-  listener = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => listener.once('listening', resolve));
-  url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  listener = await listenLocally(app);
+  url = listener.url;
   site = await makeSite(await makeRealtor(server), { allowedOrigins: [ORIGIN] });
 });
 afterAll(async () => {
   await closeAppStreams(app);
-  await new Promise((resolve) => listener.close(resolve));
+  await listener.close();
   await server.close();
 });
 
@@ -79,7 +77,7 @@ describe('the beacon lane (POST /v1/collect)', () => {
     lines.length = 0;
     const id = randomUUID();
     const body = JSON.stringify({ site: site.publicKey, visitor: 'lane-gone', events: [{ id, type: 'page_view' }] });
-    const { port } = listener.address() as AddressInfo;
+    const { port } = listener.server.address() as AddressInfo;
     await new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.write(`POST /v1/collect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nOrigin: ${ORIGIN}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`);
@@ -109,10 +107,8 @@ describe('the lane and the Koa route answer alike', () => {
   it('gives the same status, body and headers for accepted, refused and malformed beacons', async () => {
     // Koa's own request listener (the prototype's callback, without the lane) serves the same app:
     // the request goes through the router to the registered route, as before the lane existed.
-    const viaKoa = createServer(Koa.prototype.callback.call(app));
-    viaKoa.listen(0, '127.0.0.1');
-    await new Promise((resolve) => viaKoa.once('listening', resolve));
-    const koaUrl = `http://127.0.0.1:${(viaKoa.address() as AddressInfo).port}`;
+    const viaKoa = await listenLocally(createServer(Koa.prototype.callback.call(app)));
+    const koaUrl = viaKoa.url;
     try {
       const event = () => ({ id: randomUUID(), type: 'page_view', url: `${ORIGIN}/listings/1` });
       const valid = (visitor: string) => JSON.stringify({ site: site.publicKey, visitor, events: [event()] });
@@ -147,7 +143,7 @@ describe('the lane and the Koa route answer alike', () => {
       const stored = await server.sql<{ visitor_id: string }>("select visitor_id from lead_analytics where visitor_id like 'same-%' order by visitor_id");
       expect(stored.map((r) => r.visitor_id)).toEqual(['same-koa-0', 'same-koa-1', 'same-koa-2', 'same-lane-0', 'same-lane-1', 'same-lane-2']);
     } finally {
-      await new Promise((resolve) => viaKoa.close(resolve));
+      await viaKoa.close();
     }
   });
 });

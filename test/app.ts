@@ -19,6 +19,8 @@ export interface TestServer {
   config: Config;
   /** The server's runtime (`createRuntime`); its fail-fast Redis is `redis`. */
   runtime: Runtime;
+  /** A plain pg pool (two connections) on the database, for raw SQL and transactions (`pool.connect()`); `sql` runs on it. */
+  pool: pg.Pool;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -37,6 +39,25 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
     SIGNUP_VERIFY_FIRST: 'false',
     ...env,
   });
+}
+
+export interface LocalListener {
+  server: Server;
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** Stops accepting connections and resolves once the open ones have ended. */
+  close(): Promise<void>;
+}
+
+/** Listens on a random local port (a Koa app's or an http.Server's `listen(0, '127.0.0.1')`). */
+export async function listenLocally(target: { listen(port: number, host: string): Server }): Promise<LocalListener> {
+  const server = target.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Removes every BullMQ/limiter key under a prefix (test cleanup). */
@@ -71,7 +92,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 
   return {
     url: `http://127.0.0.1:${port}`,
-    db, orm, redis, queues, config, runtime,
+    db, orm, redis, queues, config, runtime, pool,
     async sql(text, params = []) {
       return (await pool.query(text, params as unknown[])).rows;
     },

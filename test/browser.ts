@@ -45,6 +45,28 @@ export async function newSessionContext(browser: Browser, server: { url: string 
   return context;
 }
 
+export interface SessionPageOptions extends BrowserContextOptions {
+  /** Where the new context is pushed, for the file's afterAll to close (`closeAll(...contexts, …)`). */
+  contexts: BrowserContext[];
+  /** The page's default timeout for waits and actions. */
+  timeoutMs: number;
+  /** Where the page's uncaught errors are collected (the file's afterAll expects it empty); default: not collected. */
+  pageErrors?: string[];
+  /** Put before each collected error message (`admin: `, say, when other pages report to the same list). */
+  errorPrefix?: string;
+}
+
+/** A page in a new browser context signed in as `client` (see newSessionContext). */
+export async function newSessionPage(browser: Browser, server: { url: string }, client: { cookie: string }, opts: SessionPageOptions): Promise<Page> {
+  const { contexts, timeoutMs, pageErrors, errorPrefix = '', ...options } = opts;
+  const context = await newSessionContext(browser, server, client, options);
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeoutMs);
+  if (pageErrors) page.on('pageerror', (err) => pageErrors.push(`${errorPrefix}${err.message}`));
+  return page;
+}
+
 /** The page is no wider than the viewport (nothing overflows sideways). */
 export async function expectNoHorizontalOverflow(page: Page, label: string): Promise<void> {
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));

@@ -14,6 +14,7 @@ import { VisitorSchema } from '#core/events/visitor.entity.ts';
 import { InquirySchema, type InquirySource } from '#core/inquiries/inquiry.entity.ts';
 import { type LeadStatus, LeadSchema, type ScoreBand, type ScoreBreakdown } from '#core/leads/lead.entity.ts';
 import { ListingSchema } from '#core/listings/listing.entity.ts';
+import { PipelineStageSchema, type StageOutcome } from '#core/pipeline/pipeline-stage.entity.ts';
 import { FollowUpReminderSchema, type ReminderAutoRule, type ReminderStatus } from '#core/reminders/follow-up-reminder.entity.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { WebhookEndpointSchema } from '#core/webhooks/webhook-endpoint.entity.ts';
@@ -348,4 +349,25 @@ export async function makeListing(server: FactoryTarget, seed: ListingSeed): Pro
     imageUrl: seed.imageUrl ?? null, firstSeenAt: now, lastSeenAt: now,
   }]);
   return { listingId };
+}
+
+// ── Pipeline stages ───────────────────────────────────────────────────────────────────────────
+
+export interface StageSeed {
+  userId: string;
+  /** Default a generated `stage_<random>`, as for a stage the realtor adds. */
+  key?: string;
+  label: string;
+  position: number;
+  /** Default `open`. */
+  outcome?: StageOutcome;
+}
+
+/** Inserts a pipeline stage (signup makes the defaults; this one is a test's own, or a replacement set). */
+export async function makeStage(server: FactoryTarget, seed: StageSeed): Promise<{ stageId: string }> {
+  const stageId = randomUUID();
+  await insertRows(server, PipelineStageSchema, [{
+    stageId, user: seed.userId, key: seed.key ?? `stage_${shortId()}`, label: seed.label, position: seed.position, outcome: seed.outcome ?? 'open',
+  }]);
+  return { stageId };
 }

@@ -1,4 +1,6 @@
 /** A tiny cookie-keeping HTTP client over fetch for API tests (real HTTP, no mocks). */
+import { expect } from 'vitest';
+
 export interface HttpResult<T = any> {
   status: number;
   headers: Headers;
@@ -70,4 +72,22 @@ export class ApiClient {
     this.csrfToken = res.body.csrfToken;
     return { ...input, userId: res.body.user.userId as string };
   }
+}
+
+/**
+ * Every item of a keyset-paged list (`{ items, nextCursor }`), read page by page: GETs `path`
+ * with `limit` and follows `nextCursor` until it is null. Each page must answer 200 and hold at
+ * most `limit` items.
+ */
+export async function readAllPages<T = any>(client: ApiClient, path: string, limit: number): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const res: HttpResult = await client.get(`${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    expect(res.status, `GET ${path} (limit ${limit})`).toBe(200);
+    expect(res.body.items.length, `GET ${path} (limit ${limit})`).toBeLessThanOrEqual(limit);
+    items.push(...res.body.items);
+    cursor = res.body.nextCursor;
+  } while (cursor);
+  return items;
 }

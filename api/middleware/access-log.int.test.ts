@@ -1,15 +1,14 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app.ts';
 import { createLogger } from '#core/logger.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
+import { type LocalListener, listenLocally, startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 
 // The real app behind one trusted proxy, logging at info into memory (one JSON line per event).
 let server: TestServer;
-let logged: Server;
+let logged: LocalListener;
 let url: string;
 const lines: Array<Record<string, any>> = [];
 let raw = '';
@@ -23,14 +22,10 @@ beforeAll(async () => {
     },
   });
   const logger = createLogger({ level: 'info', name: 'api', destination });
-  logged = createApp({ ...server.runtime, config: server.config, logger }).listen(0, '127.0.0.1');
-  await new Promise((resolve) => logged.once('listening', resolve));
-  url = `http://127.0.0.1:${(logged.address() as AddressInfo).port}`;
+  logged = await listenLocally(createApp({ ...server.runtime, config: server.config, logger }));
+  url = logged.url;
 });
-afterAll(async () => {
-  await new Promise((resolve) => logged.close(resolve));
-  await server.close();
-});
+afterAll(() => closeAll(logged, server));
 
 describe('access log', () => {
   it('names the client IP on every request line and logs failed logins without the password', async () => {
@@ -66,12 +61,11 @@ describe('access log', () => {
         },
       });
       const logger = createLogger({ level: 'debug', name: 'api', destination });
-      const app = createApp({ ...server.runtime, config: { ...server.config, NODE_ENV: nodeEnv }, logger }).listen(0, '127.0.0.1');
-      await new Promise((resolve) => app.once('listening', resolve));
+      const app = await listenLocally(createApp({ ...server.runtime, config: { ...server.config, NODE_ENV: nodeEnv }, logger }));
       try {
-        expect((await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/v1/auth/me`)).status).toBe(401);
+        expect((await fetch(`${app.url}/v1/auth/me`)).status).toBe(401);
       } finally {
-        await new Promise((resolve) => app.close(resolve));
+        await app.close();
       }
       return seen.find((l) => l.msg === 'request')?.level;
     };

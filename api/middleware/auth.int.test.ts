@@ -1,25 +1,20 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAppStreams, createApp, sessionCacheOf } from '#api/app.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
+import { type LocalListener, listenLocally, startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 
 // The same database and Redis served by a second app whose SESSION_SECRET differs, as after a rotation.
 let server: TestServer;
-let rotated: Server;
+let rotated: LocalListener;
 let rotatedUrl: string;
 beforeAll(async () => {
   server = await startTestServer({ SESSION_SECRET: 'the first secret, at least 32 characters' });
   const app = createApp({ ...server.runtime, config: { ...server.config, SESSION_SECRET: 'the rotated secret, at least 32 characters' } });
-  rotated = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => rotated.once('listening', resolve));
-  rotatedUrl = `http://127.0.0.1:${(rotated.address() as AddressInfo).port}`;
+  rotated = await listenLocally(app);
+  rotatedUrl = rotated.url;
 });
-afterAll(async () => {
-  await new Promise((resolve) => rotated.close(resolve));
-  await server.close();
-});
+afterAll(() => closeAll(rotated, server));
 
 describe('SESSION_SECRET signs the session cookie', () => {
   it('accepts the cookie under the secret that issued it and refuses it after the secret changes', async () => {
@@ -51,12 +46,11 @@ describe('sessions held in memory by several API processes', () => {
   it('a logout through one process ends the session in another that had it in memory, and at once in its own', async () => {
     // A second app on the same database and secret: another API process with its own session cache.
     const app = createApp({ ...server.runtime, config: server.config });
-    const other = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => other.once('listening', resolve));
+    const other = await listenLocally(app);
     try {
       const client = new ApiClient(server.url);
       await client.signUp();
-      const there = new ApiClient(`http://127.0.0.1:${(other.address() as AddressInfo).port}`);
+      const there = new ApiClient(other.url);
       there.cookie = client.cookie;
       // Both processes answer it from memory once their caches listen.
       await expect.poll(async () => (await there.get('/v1/auth/me')).status === 200 && sessionCacheOf(app).listening()).toBe(true);
@@ -72,7 +66,7 @@ describe('sessions held in memory by several API processes', () => {
       await heard; // Postgres' notification of the deleted session, milliseconds after the commit
       expect((await there.get('/v1/auth/me')).status).toBe(401);
     } finally {
-      await new Promise((resolve) => other.close(resolve));
+      await other.close();
       await closeAppStreams(app);
     }
   });

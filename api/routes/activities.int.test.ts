@@ -4,7 +4,7 @@
 // account's ids.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeActivity, makeInquiry, makeLead, makeReminder } from '#test/factories.ts';
-import type { HttpResult } from '#test/http.ts';
+import { type HttpResult, readAllPages } from '#test/http.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
 
 const MINUTE_MS = 60_000;
@@ -74,14 +74,7 @@ describe('activities', () => {
     )).map((r) => r.id);
     expect(expected).toHaveLength(10);
     for (const limit of [1, 3, 10, 100]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const res: HttpResult = await agent.get(`/v1/leads/${leadId}/activities?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        seen.push(...res.body.items.map((i: { activityId: string }) => i.activityId));
-        cursor = res.body.nextCursor;
-      } while (cursor);
+      const seen = (await readAllPages<{ activityId: string }>(agent, `/v1/leads/${leadId}/activities`, limit)).map((i) => i.activityId);
       expect(seen, `limit ${limit}`).toEqual(expected);
     }
     const items = (await agent.get(`/v1/leads/${leadId}/activities`)).body.items;

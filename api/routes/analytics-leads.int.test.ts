@@ -2,10 +2,10 @@
 // speed-to-lead (exact medians and shares per day and over the range), leads and inquiries per
 // day, site and source, and the funnel; bad input; another realtor's site.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityType } from '#core/activities/lead-activity.entity.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeInquiries, makeLead, makeRealtor, makeSite, makeVisitor } from '#test/factories.ts';
+import { makeActivity, makeInquiries, makeLead, makeRealtor, makeSite, makeStage, makeVisitor } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
 
 let server: TestServer;
@@ -13,7 +13,6 @@ let alice: ApiClient;
 let aliceId: string;
 let bob: ApiClient;
 let oak: string;
-let pool: pg.Pool;
 
 const H = 3_600_000;
 const at = (iso: string, plusMs = 0) => new Date(Date.parse(iso) + plusMs).toISOString();
@@ -23,20 +22,19 @@ beforeAll(async () => {
   ({ client: alice, userId: aliceId } = await makeRealtor(server));
   ({ client: bob } = await makeRealtor(server));
   oak = (await makeSite({ client: alice }, { name: 'Oak Realty' })).siteId;
-  pool = new pg.Pool({ connectionString: server.db.url, max: 1 });
 
   // Alice's pipeline, in order; `closed` is won, `lost` lost (replacing the defaults signup made).
-  await pool.query('delete from pipeline_stages where user_id = $1', [aliceId]);
+  await server.pool.query('delete from pipeline_stages where user_id = $1', [aliceId]);
   const stages: Record<string, string> = {};
   for (const [position, key, outcome] of [[0, 'new', 'open'], [1, 'attempted_contact', 'open'], [2, 'appointment_set', 'open'], [3, 'showing', 'open'], [4, 'closed', 'won'], [5, 'lost', 'lost']] as const) {
-    stages[key] = (await pool.query(`insert into pipeline_stages (stage_id, user_id, key, label, position, outcome) values (gen_random_uuid(), $1, $2, $2, $3, $4) returning stage_id`, [aliceId, key, position, outcome])).rows[0].stage_id;
+    stages[key] = (await makeStage(server, { userId: aliceId, key, label: key, position, outcome })).stageId;
   }
-  async function lead(created: string, opts: { site?: string | null; contactedAfterMs?: number; stage?: string; activity?: string } = {}) {
+  async function lead(created: string, opts: { site?: string | null; contactedAfterMs?: number; stage?: string; activity?: ActivityType } = {}) {
     const { leadId } = await makeLead(server, { userId: aliceId, siteId: opts.site === undefined ? oak : opts.site, createdAt: created });
     const contacted = opts.contactedAfterMs === undefined ? null : at(created, opts.contactedAfterMs);
-    await pool.query(`update leads set first_contacted_at = $2, stage_id = $3 where lead_id = $1`, [leadId, contacted, opts.stage ? stages[opts.stage] : null]);
+    await server.pool.query(`update leads set first_contacted_at = $2, stage_id = $3 where lead_id = $1`, [leadId, contacted, opts.stage ? stages[opts.stage] : null]);
     if (opts.activity) {
-      await pool.query(`insert into lead_activities (activity_id, user_id, lead_id, type, occurred_at) values (gen_random_uuid(), $1, $2, $3, now())`, [aliceId, leadId, opts.activity]);
+      await makeActivity(server, { userId: aliceId, actorUserId: null, leadId, type: opts.activity });
     }
     return leadId;
   }
@@ -70,10 +68,7 @@ beforeAll(async () => {
     await makeVisitor(server, { siteId: oak, visitorId: id, firstSeenAt: first });
   }
 });
-afterAll(async () => {
-  await pool?.end();
-  await server?.close();
-});
+afterAll(() => server?.close());
 
 const leadsAnalytics = (client: ApiClient, query: string) => client.get(`/v1/analytics/leads?${query}`);
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INQUIRIES_PER_IP_PER_10_MIN } from '#api/routes/ingest.routes.ts';
 import { JOBS } from '#core/jobs/jobs.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeRealtor, makeSite } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { type IngestOptions, ipSource, sendIngest } from '#test/ingest.ts';
 
@@ -49,11 +50,9 @@ async function counts() {
 
 beforeAll(async () => {
   server = await startTestServer({ TRUST_PROXY: 'true' });
-  owner = new ApiClient(server.url);
-  ownerId = (await owner.signUp()).userId;
-  const site = (await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] })).body;
-  siteKey = site.publicKey;
-  siteId = site.siteId;
+  const realtor = await makeRealtor(server);
+  ({ client: owner, userId: ownerId } = realtor);
+  ({ publicKey: siteKey, siteId } = await makeSite(realtor, { name: 'Oak Realty', allowedOrigins: [ORIGIN] }));
 });
 afterAll(async () => {
   await server.close();

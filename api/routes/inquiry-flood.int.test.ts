@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INQUIRIES_PER_IP_PER_10_MIN, INQUIRIES_PER_SITE_PER_10_MIN } from '#api/routes/ingest.routes.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { makeRealtor, makeSite } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
@@ -38,11 +39,9 @@ async function counts(email: string) {
 beforeAll(async () => {
   receiver = await startTestReceiver();
   server = await startTestServer({ TRUST_PROXY: 'true' });
-  realtor = new ApiClient(server.url);
-  ownerId = (await realtor.signUp()).userId;
-  const site = (await realtor.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] })).body;
-  siteKey = site.publicKey;
-  siteId = site.siteId;
+  const account = await makeRealtor(server);
+  ({ client: realtor, userId: ownerId } = account);
+  ({ publicKey: siteKey, siteId } = await makeSite(account, { name: 'Oak Realty', allowedOrigins: [ORIGIN] }));
   expect((await realtor.post('/v1/webhook-endpoints', { url: receiver.url })).status).toBe(201);
 
   // The flood: the site's whole budget of junk, each from its own address, a few at a time.

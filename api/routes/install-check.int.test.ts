@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { ApiClient } from '#test/http.ts';
+import { makeRealtor } from '#test/factories.ts';
+import type { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { decideInstallState } from '#core/sites/install-check.ts';
 
@@ -19,10 +20,8 @@ const WRONG = 'https://www.oakrealty.example';
 
 beforeAll(async () => {
   server = await startTestServer();
-  owner = new ApiClient(server.url);
-  other = new ApiClient(server.url);
-  await owner.signUp();
-  await other.signUp();
+  ({ client: owner } = await makeRealtor(server));
+  ({ client: other } = await makeRealtor(server));
 });
 afterAll(async () => {
   await server?.close();

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '#core/jobs/jobs.ts';
 import { makeInquiries, makeLead } from '#test/factories.ts';
-import type { HttpResult } from '#test/http.ts';
+import { readAllPages } from '#test/http.ts';
 import { type RecordingClient, shiftMicroTime, useLeadsApi } from '#test/leads-api.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -54,14 +54,7 @@ describe('inquiries by hand', () => {
     );
     const expected = (await api.server.sql<{ inquiry_id: string }>('select inquiry_id from inquiries where lead_id = $1 order by created_at desc, inquiry_id desc', [leadId])).map((r) => r.inquiry_id);
     for (const limit of [1, 5, 23, 100]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const res: HttpResult = await agent.get(`/v1/leads/${leadId}/inquiries?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        seen.push(...res.body.items.map((i: { inquiryId: string }) => i.inquiryId));
-        cursor = res.body.nextCursor;
-      } while (cursor);
+      const seen = (await readAllPages<{ inquiryId: string }>(agent, `/v1/leads/${leadId}/inquiries`, limit)).map((i) => i.inquiryId);
       expect(seen, `limit ${limit}`).toEqual(expected);
     }
     const first = await agent.get(`/v1/leads/${leadId}/inquiries?limit=2`);

@@ -2,11 +2,31 @@
 // keyset pages that never repeat or skip an item on shared (microsecond-exact) instants.
 import { describe, expect, it } from 'vitest';
 import { makeActivities, makeActivity, makeEvent, makeEvents, makeInquiries, makeInquiry, makeLead, makeListing } from '#test/factories.ts';
-import type { HttpResult } from '#test/http.ts';
+import { type ApiClient, readAllPages } from '#test/http.ts';
 import { shiftMicroTime, useLeadsApi } from '#test/leads-api.ts';
 
 const MINUTE_MS = 60_000;
 const api = useLeadsApi();
+
+/** The lead's events, inquiries and activities as `kind:id`, in the timeline's order: newest first; at one instant inquiries, then events, then activities; then id descending. */
+async function storedTimeline(leadId: string): Promise<string[]> {
+  const rows = await api.server.sql<{ kind: string; id: string; key: string }>(
+    `select 'event' as kind, analytic_id::text as id, to_char(event_date at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as key from lead_analytics where lead_id = $1
+     union all select 'inquiry', inquiry_id::text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from inquiries where lead_id = $1
+     union all select 'activity', activity_id::text, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from lead_activities where lead_id = $1`,
+    [leadId],
+  );
+  const cmp = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+  return rows.sort((a, b) => cmp(a.key, b.key) || cmp(a.kind, b.kind) || cmp(a.id, b.id)).map((r) => `${r.kind}:${r.id}`);
+}
+
+/** Paging through the timeline at each limit gives exactly `expected`, in order. */
+async function expectPagesGive(agent: ApiClient, leadId: string, limits: number[], expected: string[]) {
+  for (const limit of limits) {
+    const seen = (await readAllPages<{ kind: string; id: string }>(agent, `/v1/leads/${leadId}/timeline`, limit)).map((i) => `${i.kind}:${i.id}`);
+    expect(seen, `limit ${limit}`).toEqual(expected);
+  }
+}
 
 describe('GET /v1/leads/:id/timeline', () => {
   it('merges events and inquiries newest first; pages never repeat or skip an item, even on shared instants', async () => {
@@ -33,28 +53,9 @@ describe('GET /v1/leads/:id/timeline', () => {
     await makeEvent(api.server, { type: 'page_view', siteId, visitorId: 'v_anon', at: T });
     await makeInquiry(api.server, { leadId: otherLead, message: 'Not yours', createdAt: T });
 
-    const rows = await api.server.sql<{ kind: string; id: string; key: string }>(
-      `select 'event' as kind, analytic_id::text as id, to_char(event_date at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as key from lead_analytics where lead_id = $1
-       union all select 'inquiry', inquiry_id::text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from inquiries where lead_id = $1`,
-      [leadId],
-    );
-    // Newest first; at one instant inquiries before events; then id descending.
-    const cmp = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
-    const expected = rows.sort((a, b) => cmp(a.key, b.key) || cmp(a.kind, b.kind) || cmp(a.id, b.id)).map((r) => `${r.kind}:${r.id}`);
+    const expected = await storedTimeline(leadId);
     expect(expected).toHaveLength(42);
-
-    for (const limit of [1, 4, 7, 15, 42, 200]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const res: HttpResult = await agent.get(`/v1/leads/${leadId}/timeline?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        expect(res.body.items.length).toBeLessThanOrEqual(limit);
-        seen.push(...res.body.items.map((i: { kind: string; id: string }) => `${i.kind}:${i.id}`));
-        cursor = res.body.nextCursor;
-      } while (cursor);
-      expect(seen, `limit ${limit}`).toEqual(expected);
-    }
+    await expectPagesGive(agent, leadId, [1, 4, 7, 15, 42, 200], expected);
 
     const top = (await agent.get(`/v1/leads/${leadId}/timeline?limit=6`)).body.items;
     expect(top.slice(0, 5).every((i: { kind: string }) => i.kind === 'inquiry')).toBe(true);
@@ -94,26 +95,9 @@ describe('GET /v1/leads/:id/timeline', () => {
     ]);
     await makeActivity(api.server, { leadId: (await makeLead(api.server, { userId })).leadId, userId, type: 'call', occurredAt: T });
 
-    const rows = await api.server.sql<{ kind: string; id: string; key: string }>(
-      `select 'event' as kind, analytic_id::text as id, to_char(event_date at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as key from lead_analytics where lead_id = $1
-       union all select 'inquiry', inquiry_id::text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from inquiries where lead_id = $1
-       union all select 'activity', activity_id::text, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from lead_activities where lead_id = $1`,
-      [leadId],
-    );
-    const cmp = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
-    const expected = rows.sort((a, b) => cmp(a.key, b.key) || cmp(a.kind, b.kind) || cmp(a.id, b.id)).map((r) => `${r.kind}:${r.id}`);
+    const expected = await storedTimeline(leadId);
     expect(expected).toHaveLength(18);
-    for (const limit of [1, 2, 3, 5, 18, 50]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const res: HttpResult = await agent.get(`/v1/leads/${leadId}/timeline?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        seen.push(...res.body.items.map((i: { kind: string; id: string }) => `${i.kind}:${i.id}`));
-        cursor = res.body.nextCursor;
-      } while (cursor);
-      expect(seen, `limit ${limit}`).toEqual(expected);
-    }
+    await expectPagesGive(agent, leadId, [1, 2, 3, 5, 18, 50], expected);
 
     const items = (await agent.get(`/v1/leads/${leadId}/timeline?limit=50`)).body.items as Array<Record<string, any>>;
     // At one instant: inquiries, then events, then activities.

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeLead, makeLeads } from '#test/factories.ts';
-import type { HttpResult } from '#test/http.ts';
+import { readAllPages } from '#test/http.ts';
 import { makeTiedLeads, type RecordingClient, readCsvRecords, useLeadsApi } from '#test/leads-api.ts';
 
 const api = useLeadsApi();
@@ -68,13 +68,7 @@ describe('GET /v1/leads/export.csv', () => {
       const csv = await api.fetchCsv(seller, query);
       expect(csv.status, query).toBe(200);
       const fromCsv = readCsvRecords(csv.text).map((r) => r.leadId);
-      const fromList: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: HttpResult = await seller.get(`/v1/leads?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
-        fromList.push(...page.body.items.map((l: { leadId: string }) => l.leadId));
-        cursor = page.body.nextCursor;
-      } while (cursor);
+      const fromList = (await readAllPages<{ leadId: string }>(seller, `/v1/leads?${query}`, 100)).map((l) => l.leadId);
       expect(fromCsv, query).toEqual(fromList);
       expect(fromCsv.length, query).toBeGreaterThan(0);
     }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollupEvents } from '#core/analytics/rollup-events.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeEvents, makeInquiries, makeLead, makeRealtor, makeSite } from '#test/factories.ts';
-import type { ApiClient } from '#test/http.ts';
+import { type ApiClient, readAllPages } from '#test/http.ts';
 
 let server: TestServer;
 let alice: ApiClient;
@@ -72,14 +72,7 @@ describe('GET /v1/listings', () => {
   it('covers all sites without siteId, and pages with a cursor', async () => {
     const all = await alice.get('/v1/listings?from=2026-03-01&to=2026-03-10');
     expect(all.body.items.map((l: { listingRef: string }) => l.listingRef)).toEqual(['maple-7', 'elm-3', 'oak-12']);
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: { status: number; body: { items: { listingRef: string }[]; nextCursor: string | null } } = await alice.get(`/v1/listings?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(page.status).toBe(200);
-      seen.push(...page.body.items.map((l) => l.listingRef));
-      cursor = page.body.nextCursor;
-    } while (cursor);
+    const seen = (await readAllPages<{ listingRef: string }>(alice, '/v1/listings', 1)).map((l) => l.listingRef);
     expect(seen).toEqual(['maple-7', 'elm-3', 'oak-12']);
   });
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { toWallTime } from '#core/email/local-time.ts';
 import { JOBS } from '#core/jobs/jobs.ts';
 import { makeLead, makeReminder } from '#test/factories.ts';
-import type { HttpResult } from '#test/http.ts';
+import { type HttpResult, readAllPages } from '#test/http.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
 
 const MINUTE_MS = 60_000;
@@ -111,17 +111,7 @@ describe('reminders', () => {
       doneRecent: (await seed(-300, 'done', 1)).reminderId,
       dismissedOlder: (await seed(-400, 'dismissed', 60)).reminderId,
     };
-    const all = async (status: string, limit: number) => {
-      const seen: any[] = [];
-      let cursor: string | null = null;
-      do {
-        const res: HttpResult = await realtor.client.get(`/v1/reminders?status=${status}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        seen.push(...res.body.items);
-        cursor = res.body.nextCursor;
-      } while (cursor);
-      return seen;
-    };
+    const all = (status: string, limit: number) => readAllPages(realtor.client, `/v1/reminders?status=${status}`, limit);
     for (const limit of [1, 2, 50]) {
       const due = await all('due', limit);
       expect(due.map((r) => r.reminderId)).toEqual([ids.dueOverdue, ids.dueOverdue2, ids.dueNow]);

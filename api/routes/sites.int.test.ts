@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { ApiClient } from '#test/http.ts';
+import { makeRealtor } from '#test/factories.ts';
+import type { ApiClient } from '#test/http.ts';
 
 let server: TestServer;
 let owner: ApiClient;
 let other: ApiClient;
 beforeAll(async () => {
   server = await startTestServer();
-  owner = new ApiClient(server.url);
-  other = new ApiClient(server.url);
-  await owner.signUp();
-  await other.signUp();
+  ({ client: owner } = await makeRealtor(server));
+  ({ client: other } = await makeRealtor(server));
 });
 afterAll(async () => {
   await server.close();

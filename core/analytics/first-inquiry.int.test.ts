@@ -2,27 +2,21 @@
 // inquiry inserts (single and multi-row, earlier and later), deletes and site deletions, each lead
 // holds the time and site of its earliest inquiry (ties: lowest inquiry_id), or nulls without one.
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeInquiries, makeLeads, makeRealtor, makeSite } from '#test/factories.ts';
 
 let server: TestServer;
-let pool: pg.Pool;
 
 beforeAll(async () => {
   server = await startTestServer();
-  pool = new pg.Pool({ connectionString: server.db.url, max: 3 });
 });
-afterAll(async () => {
-  await pool?.end();
-  await server?.close();
-});
+afterAll(() => server?.close());
 
 /** Each of the leads' stored first inquiry, and the one computed from inquiries. */
 async function expectFirstsMatch(leadIds: string[]) {
-  const stored = await pool.query(`select lead_id, first_inquiry_at::text as at, first_inquiry_site_id as site from leads where lead_id = any($1) order by lead_id`, [leadIds]);
-  const computed = await pool.query(`
+  const stored = await server.pool.query(`select lead_id, first_inquiry_at::text as at, first_inquiry_site_id as site from leads where lead_id = any($1) order by lead_id`, [leadIds]);
+  const computed = await server.pool.query(`
     select l.lead_id, f.created_at::text as at, f.site_id as site from leads l
     left join lateral (select created_at, site_id from inquiries i where i.lead_id = l.lead_id order by created_at, inquiry_id limit 1) f on true
     where l.lead_id = any($1) order by l.lead_id`, [leadIds]);
@@ -39,16 +33,16 @@ describe('leads.first_inquiry_at', () => {
     await makeInquiries(server, [{ leadId: a, createdAt: '2026-03-05T10:00:00Z' }, { leadId: b, siteId: site, createdAt: '2026-03-01T00:00:00Z' }]);
     await expectFirstsMatch([a, b]);
     const [early] = await makeInquiries(server, [{ leadId: a, createdAt: '2026-02-01T00:00:00Z' }]);
-    expect((await pool.query(`select first_inquiry_at::text as at, first_inquiry_site_id as site from leads where lead_id = $1`, [a])).rows[0])
+    expect((await server.pool.query(`select first_inquiry_at::text as at, first_inquiry_site_id as site from leads where lead_id = $1`, [a])).rows[0])
       .toEqual({ at: '2026-02-01 00:00:00+00', site: null });
-    await pool.query(`delete from inquiries where inquiry_id = $1`, [early]);
+    await server.pool.query(`delete from inquiries where inquiry_id = $1`, [early]);
     await expectFirstsMatch([a, b]);
-    expect((await pool.query(`select first_inquiry_site_id as site from leads where lead_id = $1`, [a])).rows[0].site).toBe(site);
-    await pool.query(`delete from sites where site_id = $1`, [site]);
+    expect((await server.pool.query(`select first_inquiry_site_id as site from leads where lead_id = $1`, [a])).rows[0].site).toBe(site);
+    await server.pool.query(`delete from sites where site_id = $1`, [site]);
     await expectFirstsMatch([a, b]);
-    await pool.query(`delete from inquiries where lead_id = $1`, [a]);
+    await server.pool.query(`delete from inquiries where lead_id = $1`, [a]);
     await expectFirstsMatch([a, b]);
-    expect((await pool.query(`select first_inquiry_at from leads where lead_id = $1`, [a])).rows[0].first_inquiry_at).toBeNull();
+    expect((await server.pool.query(`select first_inquiry_at from leads where lead_id = $1`, [a])).rows[0].first_inquiry_at).toBeNull();
     expect(late).toBeTruthy();
   });
 
@@ -62,13 +56,13 @@ describe('leads.first_inquiry_at', () => {
       fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }),
     );
     await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 10 }), async (ops) => {
-      await pool.query(`delete from inquiries where lead_id = any($1)`, [leads]);
+      await server.pool.query(`delete from inquiries where lead_id = any($1)`, [leads]);
       for (const o of ops) {
         if (o.kind === 'insert') {
           await makeInquiries(server, o.rows.map((r) => ({ leadId: leads[r.lead], siteId: r.site === null ? null : sites[r.site], createdAt: r.at })));
         } else {
-          const { rows } = await pool.query<{ inquiry_id: string }>(`select inquiry_id from inquiries where lead_id = any($1) order by inquiry_id`, [leads]);
-          if (rows.length) await pool.query(`delete from inquiries where inquiry_id = $1`, [rows[o.pick % rows.length].inquiry_id]);
+          const { rows } = await server.pool.query<{ inquiry_id: string }>(`select inquiry_id from inquiries where lead_id = any($1) order by inquiry_id`, [leads]);
+          if (rows.length) await server.pool.query(`delete from inquiries where inquiry_id = $1`, [rows[o.pick % rows.length].inquiry_id]);
         }
       }
       await expectFirstsMatch(leads);

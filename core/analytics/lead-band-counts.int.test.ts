@@ -3,7 +3,6 @@
 // creates, band changes, site moves, deletes, site and account deletion, in any order (property).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantOfUser } from '#core/accounts/tenant.ts';
 import { SCORE_BANDS, type ScoreBand } from '#core/shared/enums.ts';
@@ -12,23 +11,18 @@ import { makeLeads, makeRealtor, makeSite } from '#test/factories.ts';
 import { compactLeadBandCounts, countLeadsPerBand } from './lead-band-counts.ts';
 
 let server: TestServer;
-let pool: pg.Pool;
 const em = () => server.orm.em.fork() as EntityManager;
 
 beforeAll(async () => {
   server = await startTestServer();
-  pool = new pg.Pool({ connectionString: server.db.url, max: 3 });
 });
-afterAll(async () => {
-  await pool?.end();
-  await server?.close();
-});
+afterAll(() => server?.close());
 
 /** The counts as the summary reads them, and counted from the leads. */
 async function expectCountsMatch(userId: string, sites: string[]) {
   const tenant = tenantOfUser(userId);
   const raw = async (site?: string) => {
-    const { rows } = await pool.query<{ score_band: ScoreBand; n: string }>(
+    const { rows } = await server.pool.query<{ score_band: ScoreBand; n: string }>(
       `select score_band, count(*)::text as n from leads where user_id = $1 ${site ? 'and site_id = $2' : ''} group by 1`, site ? [userId, site] : [userId]);
     const bands = { hot: 0, warm: 0, cold: 0 };
     for (const r of rows) bands[r.score_band] = Number(r.n);
@@ -54,18 +48,18 @@ describe('lead band counts', () => {
     expect(await countLeadsPerBand({ em: em(), tenant: tenantOfUser(other.userId) })).toEqual({ hot: 1, warm: 0, cold: 0 });
 
     // A multi-row update, an update that touches the band without changing it, a site move.
-    await pool.query(`update leads set score_band = 'warm', score = 40 where lead_id = any($1)`, [ids.slice(0, 2)]);
-    await pool.query(`update leads set score_band = score_band, name = 'Renamed' where lead_id = $1`, [ids[2]]);
-    await pool.query(`update leads set site_id = $2 where lead_id = $1`, [ids[3], b]);
+    await server.pool.query(`update leads set score_band = 'warm', score = 40 where lead_id = any($1)`, [ids.slice(0, 2)]);
+    await server.pool.query(`update leads set score_band = score_band, name = 'Renamed' where lead_id = $1`, [ids[2]]);
+    await server.pool.query(`update leads set site_id = $2 where lead_id = $1`, [ids[3], b]);
     await expectCountsMatch(realtor.userId, [a, b]);
     expect(await compactLeadBandCounts({ em: em() })).toBeGreaterThan(0);
     await expectCountsMatch(realtor.userId, [a, b]);
     expect(await compactLeadBandCounts({ em: em() })).toBe(0);
 
     // Site deletion sets the leads' site to null; deleting leads; a rollback changes nothing.
-    await pool.query(`delete from sites where site_id = $1`, [a]);
-    await pool.query(`delete from leads where lead_id = $1`, [ids[2]]);
-    const client = await pool.connect();
+    await server.pool.query(`delete from sites where site_id = $1`, [a]);
+    await server.pool.query(`delete from leads where lead_id = $1`, [ids[2]]);
+    const client = await server.pool.connect();
     try {
       await client.query('begin');
       await client.query(`update leads set score_band = 'cold' where user_id = $1`, [realtor.userId]);
@@ -81,10 +75,10 @@ describe('lead band counts', () => {
     const site = (await makeSite(realtor)).siteId;
     await makeLeads(server, Array.from({ length: 20 }, (_, i) => ({ userId: realtor.userId, siteId: i % 2 ? site : null, scoreBand: SCORE_BANDS[i % 3] })));
     await compactLeadBandCounts({ em: em() });
-    await pool.query(`delete from users where user_id = $1`, [realtor.userId]);
+    await server.pool.query(`delete from users where user_id = $1`, [realtor.userId]);
     expect(await countLeadsPerBand({ em: em(), tenant: tenantOfUser(realtor.userId) })).toEqual({ hot: 0, warm: 0, cold: 0 });
     await compactLeadBandCounts({ em: em() });
-    const { rows } = await pool.query(`select 1 from lead_band_counts where user_id = $1`, [realtor.userId]);
+    const { rows } = await server.pool.query(`select 1 from lead_band_counts where user_id = $1`, [realtor.userId]);
     expect(rows).toEqual([]);
   });
 
@@ -101,18 +95,18 @@ describe('lead band counts', () => {
       fc.record({ kind: fc.constant('compact' as const) }),
     );
     await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), async (ops) => {
-      await pool.query(`delete from leads where user_id = $1`, [realtor.userId]);
+      await server.pool.query(`delete from leads where user_id = $1`, [realtor.userId]);
       for (const o of ops) {
-        const { rows } = await pool.query<{ lead_id: string }>(`select lead_id from leads where user_id = $1 order by lead_id`, [realtor.userId]);
+        const { rows } = await server.pool.query<{ lead_id: string }>(`select lead_id from leads where user_id = $1 order by lead_id`, [realtor.userId]);
         const target = 'pick' in o && rows.length ? rows[o.pick % rows.length].lead_id : null;
         if (o.kind === 'create') {
           await makeLeads(server, Array.from({ length: o.n }, () => ({ userId: realtor.userId, siteId: o.site === null ? null : sites[o.site], scoreBand: o.band })));
         } else if (o.kind === 'rescore' && target) {
-          await pool.query(`update leads set score_band = $2 where lead_id = $1`, [target, o.band]);
+          await server.pool.query(`update leads set score_band = $2 where lead_id = $1`, [target, o.band]);
         } else if (o.kind === 'move' && target) {
-          await pool.query(`update leads set site_id = $2 where lead_id = $1`, [target, o.site === null ? null : sites[o.site]]);
+          await server.pool.query(`update leads set site_id = $2 where lead_id = $1`, [target, o.site === null ? null : sites[o.site]]);
         } else if (o.kind === 'delete' && target) {
-          await pool.query(`delete from leads where lead_id = $1`, [target]);
+          await server.pool.query(`delete from leads where lead_id = $1`, [target]);
         } else if (o.kind === 'compact') {
           await compactLeadBandCounts({ em: em() });
         }

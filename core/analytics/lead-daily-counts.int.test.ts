@@ -6,7 +6,6 @@
 // account deleted; in any order (property). The migration's backfill gives the same rows.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INQUIRY_SOURCES } from '#core/shared/enums.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -15,17 +14,12 @@ import { Migration20261129133312 } from '../../migrations/Migration2026112913331
 import { compactLeadDailyCounts } from './lead-daily-counts.ts';
 
 let server: TestServer;
-let pool: pg.Pool;
 const em = () => server.orm.em.fork() as EntityManager;
 
 beforeAll(async () => {
   server = await startTestServer();
-  pool = new pg.Pool({ connectionString: server.db.url, max: 3 });
 });
-afterAll(async () => {
-  await pool?.end();
-  await server?.close();
-});
+afterAll(() => server?.close());
 
 const NONE = '00000000-0000-0000-0000-000000000000';
 const seconds = (x: string) => `case when ${x}.first_contacted_at is null then null else greatest(0, extract(epoch from ${x}.first_contacted_at - ${x}.first_inquiry_at)) end`;
@@ -63,14 +57,14 @@ const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringi
 async function expectRollupsMatch(users: string[], sites: string[]) {
   for (const p of PAIRS) {
     const ids = p.by === 'users' ? users : sites;
-    const rollup = await pool.query(p.rollup, [ids]);
-    const raw = await pool.query(p.raw, [ids]);
+    const rollup = await server.pool.query(p.rollup, [ids]);
+    const raw = await server.pool.query(p.raw, [ids]);
     expect(sorted(rollup.rows), p.name).toEqual(sorted(raw.rows));
   }
 }
 
 async function stagesOf(userId: string): Promise<string[]> {
-  const { rows } = await pool.query<{ stage_id: string }>('select stage_id from pipeline_stages where user_id = $1 order by position', [userId]);
+  const { rows } = await server.pool.query<{ stage_id: string }>('select stage_id from pipeline_stages where user_id = $1 order by position', [userId]);
   return rows.map((r) => r.stage_id);
 }
 
@@ -98,19 +92,19 @@ describe('lead analytics rollups', () => {
     await expectRollupsMatch(users, [a, b]);
 
     // Contacted after 4 min (within 5 min), after 30 min; a stage; a visitor linked; seen earlier.
-    await pool.query('update leads set first_contacted_at = $2 where lead_id = $1', [l1, at(1, 10, 240)]);
-    await pool.query('update leads set first_contacted_at = $2, stage_id = $3 where lead_id = $1', [l2, at(2, 10, 1800), stages[2]]);
-    await pool.query(`update visitors set lead_id = $1 where site_id = $2 and visitor_id = 'v1'`, [l1, a]);
-    await pool.query(`update visitors set first_seen_at = $1 where site_id = $2 and visitor_id = 'v2'`, [at(0, 5), b]);
+    await server.pool.query('update leads set first_contacted_at = $2 where lead_id = $1', [l1, at(1, 10, 240)]);
+    await server.pool.query('update leads set first_contacted_at = $2, stage_id = $3 where lead_id = $1', [l2, at(2, 10, 1800), stages[2]]);
+    await server.pool.query(`update visitors set lead_id = $1 where site_id = $2 and visitor_id = 'v1'`, [l1, a]);
+    await server.pool.query(`update visitors set first_seen_at = $1 where site_id = $2 and visitor_id = 'v2'`, [at(0, 5), b]);
     await expectRollupsMatch(users, [a, b]);
-    const speed = await pool.query(`select sum(leads)::int as leads, sum(contacted)::int as contacted, sum(within_5m)::int as w5, sum(within_1h)::int as w1
+    const speed = await server.pool.query(`select sum(leads)::int as leads, sum(contacted)::int as contacted, sum(within_5m)::int as w5, sum(within_1h)::int as w1
       from speed_daily_counts where user_id = $1`, [realtor.userId]);
     expect(speed.rows[0]).toEqual({ leads: 3, contacted: 2, w5: 1, w1: 2 });
 
     // An earlier inquiry moves l2's first inquiry to another day and site; an inquiry deleted.
     const [early] = await makeInquiries(server, [{ leadId: l2, siteId: a, source: 'api', createdAt: at(1, 8) }]);
     await expectRollupsMatch(users, [a, b]);
-    await pool.query('delete from inquiries where inquiry_id = $1', [early]);
+    await server.pool.query('delete from inquiries where inquiry_id = $1', [early]);
     await expectRollupsMatch(users, [a, b]);
 
     expect(await compactLeadDailyCounts({ em: em() })).toBeGreaterThan(0);
@@ -119,11 +113,11 @@ describe('lead analytics rollups', () => {
 
     // The lead erased (its inquiries go with it, its visitor is unlinked), a site deleted (its
     // leads and inquiries lose their site, its visitors go), a rolled-back change.
-    await pool.query('delete from leads where lead_id = $1', [l1]);
+    await server.pool.query('delete from leads where lead_id = $1', [l1]);
     await expectRollupsMatch(users, [a, b]);
-    await pool.query('delete from sites where site_id = $1', [b]);
+    await server.pool.query('delete from sites where site_id = $1', [b]);
     await expectRollupsMatch(users, [a, b]);
-    const client = await pool.connect();
+    const client = await server.pool.connect();
     try {
       await client.query('begin');
       await client.query('update leads set first_contacted_at = now(), stage_id = $2 where user_id = $1', [realtor.userId, stages[1]]);
@@ -144,12 +138,12 @@ describe('lead analytics rollups', () => {
       await makeInquiries(server, [{ leadId, siteId: i % 3 ? site : null, source: i % 3 ? 'widget' : 'manual', createdAt: at(1 + i, 12) }]);
       await makeVisitor(server, { siteId: site, visitorId: `v${i}`, leadId: i % 2 ? leadId : null, firstSeenAt: at(i) });
     }
-    await pool.query('update leads set first_contacted_at = created_at + interval \'2 hours\' where user_id = $1', [realtor.userId]);
+    await server.pool.query('update leads set first_contacted_at = created_at + interval \'2 hours\' where user_id = $1', [realtor.userId]);
     await compactLeadDailyCounts({ em: em() });
-    await pool.query('delete from users where user_id = $1', [realtor.userId]);
+    await server.pool.query('delete from users where user_id = $1', [realtor.userId]);
     await compactLeadDailyCounts({ em: em() });
     for (const [table, col, id] of [['lead_daily_counts', 'user_id', realtor.userId], ['speed_daily_counts', 'user_id', realtor.userId], ['inquiry_daily_counts', 'site_id', site], ['visitor_daily_counts', 'site_id', site]]) {
-      const { rows } = await pool.query(`select 1 from ${table} where ${col} = $1`, [id]);
+      const { rows } = await server.pool.query(`select 1 from ${table} where ${col} = $1`, [id]);
       expect(rows, table).toEqual([]);
     }
   });
@@ -176,38 +170,38 @@ describe('lead analytics rollups', () => {
     );
     let visitorNo = 0;
     await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 15 }), async (ops) => {
-      await pool.query('delete from leads where user_id = $1', [realtor.userId]);
-      await pool.query('delete from visitors where site_id = any($1)', [sites]);
+      await server.pool.query('delete from leads where user_id = $1', [realtor.userId]);
+      await server.pool.query('delete from visitors where site_id = any($1)', [sites]);
       for (const o of ops) {
-        const leads = (await pool.query<{ lead_id: string; created_at: Date }>('select lead_id, created_at from leads where user_id = $1 order by lead_id', [realtor.userId])).rows;
+        const leads = (await server.pool.query<{ lead_id: string; created_at: Date }>('select lead_id, created_at from leads where user_id = $1 order by lead_id', [realtor.userId])).rows;
         const lead = 'pick' in o && leads.length ? leads[o.pick % leads.length] : null;
         const siteId = 'site' in o && o.site !== null ? sites[o.site] : null;
         if (o.kind === 'lead') {
           await makeLead(server, { userId: realtor.userId, siteId, createdAt: at(o.when.day, o.when.hour) });
         } else if (o.kind === 'contact' && lead) {
           // Relative to the lead's first inquiry when it has one, else to its creation.
-          await pool.query(`update leads set first_contacted_at = coalesce(first_inquiry_at, created_at) + make_interval(secs => $2) where lead_id = $1`, [lead.lead_id, o.after]);
+          await server.pool.query(`update leads set first_contacted_at = coalesce(first_inquiry_at, created_at) + make_interval(secs => $2) where lead_id = $1`, [lead.lead_id, o.after]);
         } else if (o.kind === 'stage' && lead) {
-          await pool.query('update leads set stage_id = $2 where lead_id = $1', [lead.lead_id, o.stage === null ? null : stages[o.stage]]);
+          await server.pool.query('update leads set stage_id = $2 where lead_id = $1', [lead.lead_id, o.stage === null ? null : stages[o.stage]]);
         } else if (o.kind === 'move' && lead) {
-          await pool.query('update leads set site_id = $2 where lead_id = $1', [lead.lead_id, siteId]);
+          await server.pool.query('update leads set site_id = $2 where lead_id = $1', [lead.lead_id, siteId]);
         } else if (o.kind === 'inquiry' && lead) {
           await makeInquiries(server, [{ leadId: lead.lead_id, siteId, source: o.source, createdAt: at(o.when.day, o.when.hour) }]);
         } else if (o.kind === 'uninquire' && lead) {
-          await pool.query('delete from inquiries where inquiry_id = (select inquiry_id from inquiries where lead_id = $1 order by created_at limit 1)', [lead.lead_id]);
+          await server.pool.query('delete from inquiries where inquiry_id = (select inquiry_id from inquiries where lead_id = $1 order by created_at limit 1)', [lead.lead_id]);
         } else if (o.kind === 'erase' && lead) {
-          await pool.query('delete from leads where lead_id = $1', [lead.lead_id]);
+          await server.pool.query('delete from leads where lead_id = $1', [lead.lead_id]);
         } else if (o.kind === 'visitor') {
           await makeVisitor(server, { siteId: sites[o.site], visitorId: `p${visitorNo++}`, firstSeenAt: at(o.when.day, o.when.hour) });
         } else if (o.kind === 'link' || o.kind === 'seen') {
-          const visitors = (await pool.query<{ site_id: string; visitor_id: string }>('select site_id, visitor_id from visitors where site_id = any($1) order by visitor_id', [sites])).rows;
+          const visitors = (await server.pool.query<{ site_id: string; visitor_id: string }>('select site_id, visitor_id from visitors where site_id = any($1) order by visitor_id', [sites])).rows;
           const v = visitors.length ? visitors[o.pick % visitors.length] : null;
           if (v && o.kind === 'link') {
             const to = leads.length ? leads[o.lead % leads.length].lead_id : null;
-            await pool.query('update visitors set lead_id = $3 where site_id = $1 and visitor_id = $2', [v.site_id, v.visitor_id, to]);
+            await server.pool.query('update visitors set lead_id = $3 where site_id = $1 and visitor_id = $2', [v.site_id, v.visitor_id, to]);
           } else if (v && o.kind === 'seen') {
             // As ingest's upsert does: first seen only ever moves earlier.
-            await pool.query('update visitors set first_seen_at = least(first_seen_at, $3) where site_id = $1 and visitor_id = $2', [v.site_id, v.visitor_id, at(o.when.day, o.when.hour)]);
+            await server.pool.query('update visitors set first_seen_at = least(first_seen_at, $3) where site_id = $1 and visitor_id = $2', [v.site_id, v.visitor_id, at(o.when.day, o.when.hour)]);
           }
         } else if (o.kind === 'compact') {
           await compactLeadDailyCounts({ em: em() });
@@ -224,19 +218,19 @@ describe('lead analytics rollups', () => {
     for (let i = 0; i < 8; i++) {
       const { leadId } = await makeLead(server, { userId: realtor.userId, siteId: i % 3 ? site : null, createdAt: at(1 + (i % 3), i) });
       await makeInquiries(server, [{ leadId, siteId: i % 2 ? site : null, source: i % 2 ? 'widget' : 'manual', createdAt: at(1 + (i % 3), i + 1) }]);
-      await pool.query(`update leads set first_contacted_at = first_inquiry_at + make_interval(secs => $2), stage_id = $3 where lead_id = $1`,
+      await server.pool.query(`update leads set first_contacted_at = first_inquiry_at + make_interval(secs => $2), stage_id = $3 where lead_id = $1`,
         [leadId, [60, 300, 1200, 3600, 9000][i % 5], i % 2 ? stages[i % stages.length] : null]);
       await makeVisitor(server, { siteId: site, visitorId: `b${i}`, leadId: i % 2 ? leadId : null, firstSeenAt: at(1 + (i % 3)) });
     }
     // As on a database from before the migration: no rollup rows; then the migration's own backfill.
-    await pool.query('truncate lead_daily_counts, speed_daily_counts, inquiry_daily_counts, visitor_daily_counts');
+    await server.pool.query('truncate lead_daily_counts, speed_daily_counts, inquiry_daily_counts, visitor_daily_counts');
     const migration = new Migration20261129133312(server.orm.em.getDriver(), server.orm.config);
     await migration.up();
     const backfill = migration.getQueries().map(String).filter((q) => /^\s*insert into/i.test(q));
     expect(backfill).toHaveLength(4);
-    for (const q of backfill) await pool.query(q);
+    for (const q of backfill) await server.pool.query(q);
     await expectRollupsMatch([realtor.userId], [site]);
-    const { rows } = await pool.query<{ n: string }>('select count(*) as n from lead_daily_counts where user_id = $1 and not compacted', [realtor.userId]);
+    const { rows } = await server.pool.query<{ n: string }>('select count(*) as n from lead_daily_counts where user_id = $1 and not compacted', [realtor.userId]);
     expect(Number(rows[0].n)).toBe(0);
   });
 });

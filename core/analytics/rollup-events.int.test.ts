@@ -19,13 +19,12 @@ let server: TestServer;
 let userId: string;
 let siteA: string;
 let siteB: string;
-let pool: pg.Pool;
 
 const em = () => server.orm.em.fork() as EntityManager;
 const ago = (ms: number) => new Date(Date.now() - ms);
 
 async function rows<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  return (await pool.query(text, values)).rows as T[];
+  return (await server.pool.query(text, values)).rows as T[];
 }
 
 /** Per (site, day, type, listing) and per (site, day, type): the rollups, and the same counted from raw events. */
@@ -41,8 +40,8 @@ async function rolledAndRaw() {
 }
 
 async function reset() {
-  await pool.query(`truncate lead_analytics, analytics_daily, analytics_daily_totals, analytics_listing_weeks, listings`);
-  await pool.query(`update analytics_rollup_state set watermark = 'epoch'`);
+  await server.pool.query(`truncate lead_analytics, analytics_daily, analytics_daily_totals, analytics_listing_weeks, listings`);
+  await server.pool.query(`update analytics_rollup_state set watermark = 'epoch'`);
 }
 
 beforeAll(async () => {
@@ -51,12 +50,8 @@ beforeAll(async () => {
   userId = realtor.userId;
   siteA = (await makeSite(realtor)).siteId;
   siteB = (await makeSite(realtor)).siteId;
-  pool = new pg.Pool({ connectionString: server.db.url, max: 3 });
 });
-afterAll(async () => {
-  await pool?.end();
-  await server?.close();
-});
+afterAll(() => server?.close());
 beforeEach(reset);
 
 describe('analytics.rollup', () => {
@@ -125,7 +120,7 @@ describe('analytics.rollup', () => {
   });
 
   it('returns busy while another transaction holds the watermark row', async () => {
-    const client = await pool.connect();
+    const client = await server.pool.connect();
     try {
       await client.query('begin');
       await client.query(`select 1 from analytics_rollup_state where name = 'events' for update`);

@@ -4,7 +4,6 @@
 // the top (at least the 10th most viewed listing's views) changes no answer, ties included.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantOfUser } from '#core/accounts/tenant.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -13,25 +12,20 @@ import { getAnalyticsSummary } from './analytics-summary.ts';
 import { TOP_LISTINGS_LIMIT } from './analytics-schemas.ts';
 
 let server: TestServer;
-let pool: pg.Pool;
 let userId: string;
 let site: string;
 let leads: string[];
 
 beforeAll(async () => {
   server = await startTestServer();
-  pool = new pg.Pool({ connectionString: server.db.url, max: 3 });
   const realtor = await makeRealtor(server);
   userId = realtor.userId;
   site = (await makeSite(realtor)).siteId;
   leads = await makeLeads(server, Array.from({ length: 4 }, () => ({ userId, siteId: site })));
   // Nothing raw after the watermark: the views are the rollup rows this test writes.
-  await pool.query(`update analytics_rollup_state set watermark = now() + interval '1 day'`);
+  await server.pool.query(`update analytics_rollup_state set watermark = now() + interval '1 day'`);
 });
-afterAll(async () => {
-  await pool?.end();
-  await server?.close();
-});
+afterAll(() => server?.close());
 
 const ref = (i: number) => `ref-${String(i).padStart(2, '0')}`;
 
@@ -43,13 +37,13 @@ describe('top listings', () => {
       inquiries: fc.array(fc.record({ listing, lead: fc.nat(3) }), { maxLength: 30 }),
     });
     await fc.assert(fc.asyncProperty(data, async ({ views, inquiries }) => {
-      await pool.query(`delete from analytics_daily where site_id = $1`, [site]);
-      await pool.query(`delete from inquiries where lead_id = any($1)`, [leads]);
+      await server.pool.query(`delete from analytics_daily where site_id = $1`, [site]);
+      await server.pool.query(`delete from inquiries where lead_id = any($1)`, [leads]);
       const perDay = new Map<string, number>();
       for (const v of views) perDay.set(`${v.listing}|${v.day}`, (perDay.get(`${v.listing}|${v.day}`) ?? 0) + v.n);
       for (const [k, n] of perDay) {
         const [l, d] = k.split('|').map(Number);
-        await pool.query(`insert into analytics_daily (site_id, day, event_type, listing_ref, user_id, events) values ($1, $2::date, 'page_view', $3, $4, $5)`,
+        await server.pool.query(`insert into analytics_daily (site_id, day, event_type, listing_ref, user_id, events) values ($1, $2::date, 'page_view', $3, $4, $5)`,
           [site, `2026-03-0${1 + d}`, ref(l), userId, n]);
       }
       await makeInquiries(server, inquiries.map((q) => ({ leadId: leads[q.lead], siteId: site, listingRef: ref(q.listing), createdAt: '2026-03-02T10:00:00Z' })));

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollupEvents } from '#core/analytics/rollup-events.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeEvents, makeInquiries, makeLead, makeRealtor, makeSite, makeVisitor, type EventSeed } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
@@ -19,12 +19,8 @@ let empty: ApiClient;
 const contexts: BrowserContext[] = [];
 const DAY = 86_400_000;
 
-async function openAnalytics(client: ApiClient, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await newSessionContext(browser, server, client, { viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  return page;
+function openAnalytics(client: ApiClient, viewport: { width: number; height: number }): Promise<Page> {
+  return newSessionPage(browser, server, client, { viewport, contexts, timeoutMs: 15_000 });
 }
 
 async function noHorizontalOverflow(page: Page): Promise<void> {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { makeLeads, makeSite } from '#test/factories.ts';
@@ -28,13 +28,8 @@ let userId: string;
 let stages: Array<{ stageId: string; key: string; label: string }>;
 const pageErrors: string[] = [];
 
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await newSessionContext(browser, server, owner, { viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  return page;
+function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  return newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 20_000 });
 }
 
 async function stageKeyOf(leadId: string): Promise<string | null> {

@@ -4,7 +4,7 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
@@ -60,11 +60,7 @@ describe('the widget form’s consent record', () => {
   it('the site page switches the requirement off and on (saved at once)', async () => {
     const settings = async () => (await server.sql<{ settings: Record<string, boolean> }>('select settings from sites where site_id = $1', [siteId]))[0].settings;
     for (const [name, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
-      const admin = await newSessionContext(browser, server, owner, { viewport });
-      contexts.push(admin);
-      const page = await admin.newPage();
-      page.setDefaultTimeout(15_000);
-      page.on('pageerror', (err) => pageErrors.push(err.message));
+      const page = await newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 15_000 });
       await page.goto(`${server.url}/app/sites/${siteId}`);
       const box = page.getByLabel('Require consent with every inquiry');
       await box.waitFor();

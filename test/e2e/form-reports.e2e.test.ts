@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 
@@ -31,13 +31,8 @@ const pageErrors: string[] = [];
 const inquire = (body: Record<string, unknown>) =>
   sendIngest(`${server.url}/v1/inquiries`, { site: body.site, id: randomUUID(), consent: true, consentText: WORDING, consentVersion: 'form-1', ...body }, { defaultOrigin: ORIGIN, nextIp: freshIp });
 
-async function openPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await newSessionContext(browser, server, owner, { viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  return page;
+function openPage(viewport: { width: number; height: number }): Promise<Page> {
+  return newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 20_000 });
 }
 
 /** A submission held in the Filtered list, as the flood path stores it. */

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeEvents, makeInquiry, makeListing, makeReminder, makeSite } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -23,13 +23,8 @@ let leadId: string;
 let hotReminderId: string;
 const pageErrors: string[] = [];
 
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await newSessionContext(browser, server, owner, { viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  return page;
+function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  return newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 20_000 });
 }
 
 async function activityTypes(): Promise<string[]> {

@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { invalidateIngestSiteCache } from '#core/sites/resolve-ingest-site.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
@@ -43,13 +43,8 @@ afterAll(async () => {
   expect(pageErrors).toEqual([]);
 });
 
-async function adminPage(realtor: Realtor, viewport = DESKTOP): Promise<Page> {
-  const context = await newSessionContext(browser, server, realtor.client, { viewport, permissions: ['clipboard-read', 'clipboard-write'] });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(`admin: ${err.message}`));
-  return page;
+function adminPage(realtor: Realtor, viewport = DESKTOP): Promise<Page> {
+  return newSessionPage(browser, server, realtor.client, { viewport, permissions: ['clipboard-read', 'clipboard-write'], contexts, pageErrors, errorPrefix: 'admin: ', timeoutMs: 15_000 });
 }
 
 /** Serves `html` (a whole page body) on a new local origin, as a website owner's page would be. */

@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
@@ -18,12 +18,8 @@ let browser: Browser;
 let owner: ApiClient;
 const contexts: BrowserContext[] = [];
 
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await newSessionContext(browser, server, owner, { viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
+function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  return newSessionPage(browser, server, owner, { viewport, contexts, timeoutMs: 10_000 });
 }
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { makeReminder } from '#test/factories.ts';
@@ -26,13 +26,9 @@ let reminderId: string;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await newSessionContext(browser, server, owner, { viewport, hasTouch: viewport.width < 640, isMobile: viewport.width < 640 });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  return page;
+function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const phone = viewport.width < 640;
+  return newSessionPage(browser, server, owner, { viewport, hasTouch: phone, isMobile: phone, contexts, pageErrors, timeoutMs: 20_000 });
 }
 
 beforeAll(async () => {
