@@ -31,6 +31,14 @@ export interface TestReceiver {
   /** Verifies one received webhook with the official library (throws if the signature is wrong or stale). */
   verify(w: ReceivedWebhook, secret: string): unknown;
   waitFor(predicate: (all: ReceivedWebhook[]) => boolean, timeoutMs?: number): Promise<ReceivedWebhook[]>;
+  /**
+   * Resolves with the next request answered 'hang' (the oldest one not taken yet), from the request
+   * handler itself (no polling): its sender is mid-request until `release()` — the moment to kill
+   * it mid-delivery.
+   */
+  nextHeld(): Promise<ReceivedWebhook>;
+  /** Answers every held ('hang') request with `defaultAnswer` (a no-op towards a sender that is gone). */
+  release(): void;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +46,9 @@ export interface TestReceiver {
 
 export async function startTestReceiver(): Promise<TestReceiver> {
   const hanging = new Set<ServerResponse>();
+  const heldWaiters: Array<(w: ReceivedWebhook) => void> = [];
+  /** Held requests no `nextHeld()` has taken yet. */
+  const heldUnclaimed: ReceivedWebhook[] = [];
   let server: Server | null = null;
   const receiver: TestReceiver = {
     url: '',
@@ -54,6 +65,17 @@ export async function startTestReceiver(): Promise<TestReceiver> {
       }, { timeout: timeoutMs, interval: 20 });
       return receiver.received;
     },
+    nextHeld() {
+      const already = heldUnclaimed.shift();
+      return already ? Promise.resolve(already) : new Promise((resolve) => heldWaiters.push(resolve));
+    },
+    release() {
+      for (const res of hanging) {
+        const answer = receiver.defaultAnswer === 'hang' ? { status: 204 } : receiver.defaultAnswer;
+        if (!res.destroyed) res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
+      }
+      hanging.clear();
+    },
     async start() {
       server = createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -66,13 +88,17 @@ export async function startTestReceiver(): Promise<TestReceiver> {
           } catch {
             // keep null
           }
-          receiver.received.push({
+          const webhook: ReceivedWebhook = {
             id: String(req.headers['webhook-id']), timestamp: String(req.headers['webhook-timestamp']), signature: String(req.headers['webhook-signature']),
             body, payload, path: req.url ?? '/', receivedAt: performance.now(), headers: req.headers,
-          });
+          };
+          receiver.received.push(webhook);
           const answer = receiver.answers.shift() ?? receiver.defaultAnswer;
           if (answer === 'hang') {
             hanging.add(res);
+            const waiter = heldWaiters.shift();
+            if (waiter) waiter(webhook);
+            else heldUnclaimed.push(webhook);
             return;
           }
           res.writeHead(answer.status, answer.headers ?? {});
