@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
@@ -76,7 +76,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
     ), appt as (
       select position from pipeline_stages s where ${ownedBy(tenant, 's')} and s.key = ${APPOINTMENT_STAGE_KEY}
     ), first_stage as (
-      select ${firstStageOf(ownerIdOf(tenant), sql`s.stage_id`)} as stage_id
+      select ${firstStageOf(ownedBy(tenant, 's'), sql`s.stage_id`)} as stage_id
     ), lc as (
       -- Leads created in the range per day, site, stage and contacted (lead_daily_counts).
       select c.day, c.site_id, c.stage_id, c.contacted, sum(c.n) as n from lead_daily_counts c
