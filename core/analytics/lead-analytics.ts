@@ -56,7 +56,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
   const onSite = (col: string) => (site ? sql`and ${sql.ref(col)} = ${site}::uuid` : sql``);
   // Whether a stage counts as an appointment (or later, not lost) / as closed; st = the stage row.
   const booked = sql`(st.outcome = 'won' or (st.outcome is distinct from 'lost' and st.position >= (select position from appt)))`;
-  const dayText = (col: string) => sql.raw(`to_char(${col}, 'YYYY-MM-DD')`);
+  const dayText = (col: string) => sql`to_char(${sql.ref(col)}, 'YYYY-MM-DD')`;
 
   type Row = {
     ok: boolean;
