@@ -31,7 +31,6 @@ const ALLOWED: Record<string, string> = {
   'core/leads/find-or-create-lead.ts': 'ingest: the site owner\'s lead by email or phone',
   'core/scoring/score-lead.ts': 'worker: scores leads of the accounts its rows name',
   'core/scoring/rescore-user-leads.ts': 'worker: the rescore job carries the account id',
-  'core/webhooks/record-webhook-message.ts': 'outbox: an event\'s account id fans out to its endpoints (worker and request transactions alike)',
   'core/analytics/lead-band-counts.ts': 'worker: compaction joins count rows of the same key across all accounts',
 };
 
