@@ -12,9 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import pg from 'pg';
-import { migrateDatabase } from '../core/db/migrate.ts';
 import { CHROME_UA } from '../test/ingest.ts';
 import { type NodeProcess, spawnNode, waitForLog } from '../test/process.ts';
+import { resetDatabase } from './lib/stack.ts';
 
 const DB_URL = process.env.BENCH_JOBS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/porchlight_bench_jobs';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -36,11 +36,7 @@ async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>): 
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: new URL('/postgres', DB_URL).toString() });
-  await admin.connect();
-  await admin.query(`drop database if exists "${new URL(DB_URL).pathname.slice(1)}" with (force)`);
-  await admin.end();
-  await migrateDatabase(DB_URL);
+  await resetDatabase(DB_URL);
   const pool = new pg.Pool({ connectionString: DB_URL, max: 2 });
   const sql = async <T = Record<string, any>>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows as T[];
 

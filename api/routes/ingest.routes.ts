@@ -79,7 +79,9 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
   const inquiriesPerSite = limiter('inquiries-site', INQUIRIES_PER_SITE_PER_10_MIN, 600);
   // The install check counts requests refused for their Origin (one Redis command each, no Postgres).
   const noteRefused = async (err: unknown, log: Logger) => {
-    if (err instanceof RefusedOriginError) await countRefusedOrigin({ redis, prefix, siteId: err.siteId, origin: err.origin, now: new Date(), log });
+    // Runs in a route's `before` middleware (and the beacon lane), ahead of the route's `now`:
+    // the same clock, read here.
+    if (err instanceof RefusedOriginError) await countRefusedOrigin({ redis, prefix, siteId: err.siteId, origin: err.origin, now: deps.now?.() ?? new Date(), log });
   };
   const countRefused = async (ctx: AppContext, next: () => Promise<unknown>) => {
     try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ownerIdOf } from '#core/accounts/tenant.ts';
+import { actorIdOf } from '#core/accounts/tenant.ts';
 import { ALERT_LABELS } from '#core/email/alert-kinds.ts';
 import { getNotificationPreferences, toNotificationPreferencesJson, unsubscribeFromAlert, updateNotificationPreferences } from '#core/email/notification-preferences.ts';
 import { ZAlertKind, ZNotificationPreferences, ZNotificationPreferencesPatch } from '#core/email/notification-preferences-schemas.ts';
@@ -32,7 +32,7 @@ export function mountNotificationRoutes(routes: RouteRegistry): void {
     method: 'get', path: '/v1/notification-preferences', tag: 'notifications', auth: 'realtor', summary: 'Your email alert settings',
     responses: { 200: { description: 'Settings (defaults until changed)', schema: ZNotificationPreferences } },
     handler: async (ctx, { tenant }) => {
-      ctx.body = toNotificationPreferencesJson(await getNotificationPreferences({ em: ctx.state.em, userId: ownerIdOf(tenant) }));
+      ctx.body = toNotificationPreferencesJson(await getNotificationPreferences({ em: ctx.state.em, userId: actorIdOf(tenant) }));
     },
   });
 
@@ -42,7 +42,7 @@ export function mountNotificationRoutes(routes: RouteRegistry): void {
     body: ZNotificationPreferencesPatch,
     responses: { 200: { description: 'The new settings', schema: ZNotificationPreferences }, 400: { description: 'Invalid setting (e.g. unknown time zone)' } },
     handler: async (ctx, { tenant, body, now }) => {
-      ctx.body = toNotificationPreferencesJson(await updateNotificationPreferences({ em: ctx.state.em, userId: ownerIdOf(tenant), patch: body, now }));
+      ctx.body = toNotificationPreferencesJson(await updateNotificationPreferences({ em: ctx.state.em, userId: actorIdOf(tenant), patch: body, now }));
     },
   });
 

@@ -26,14 +26,20 @@ export function tenantOfUser(userId: string): Tenant {
 
 // The one scope. Tenant tables carry the owning account in `user_id` (the seed's name); every
 // realtor query reads it from here, so a brokerage (account ≠ user, agents seeing only their own
-// leads, …) changes these three functions and nothing else.
+// leads, …) changes these functions and nothing else. core/accounts/tenant.int.test.ts fails on a
+// hand-written `user_id` comparison elsewhere in core/ or api/ (its allow-list names the
+// system queries that look rows up by an id from a row or a job payload).
 
 /** The owning account's id, for columns and job payloads that carry it (`user_id`). */
 export function ownerIdOf(tenant: Tenant): string {
   return tenant.accountId;
 }
 
-/** The person acting, for the rows that record who did something (`lead_activities.actor_user_id`). */
+/**
+ * The person acting: for the rows that record who did something (`lead_activities.actor_user_id`),
+ * and for the rows that belong to a person rather than to the account — their own settings
+ * (`notification_preferences`: in a brokerage each agent chooses their own alerts and time zone).
+ */
 export function actorIdOf(tenant: Tenant): string {
   return tenant.userId;
 }
@@ -44,7 +50,29 @@ export function actorIdOf(tenant: Tenant): string {
  * The id is a bound parameter.
  */
 export function ownedBy(tenant: Tenant, alias?: string): RawBuilder<SqlBool> {
-  return sql<SqlBool>`${sql.ref(alias ? `${alias}.user_id` : 'user_id')} = ${ownerIdOf(tenant)}`;
+  return ownedByAccount(ownerIdOf(tenant), alias);
+}
+
+/**
+ * Kysely: the same restriction for system code — a worker job, ingest, a sweep — that has the
+ * owning account's id from a row or a job payload rather than a signed-in tenant. Realtor
+ * requests use `ownedBy(tenant)`.
+ */
+export function ownedByAccount(accountId: string, alias?: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${ownerColumn(alias)} = ${accountId}`;
+}
+
+/**
+ * Kysely: relates rows of two tenant tables of the same account — `sameAccount('s', 'leads')`
+ * in a subquery correlated to the outer `leads`. Not a scope by itself: the outer query is
+ * scoped (or is a system query over every account).
+ */
+export function sameAccount(alias: string, otherAlias: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${ownerColumn(alias)} = ${ownerColumn(otherAlias)}`;
+}
+
+function ownerColumn(alias?: string) {
+  return sql.ref(alias ? `${alias}.user_id` : 'user_id');
 }
 
 /**

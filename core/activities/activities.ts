@@ -96,7 +96,7 @@ export async function logActivity({ em, tenant, leadId, input, now }: {
     if (isContact(input.type) && occurredAt.getTime() <= now.getTime()) {
       const contacts = await refreshLeadContacts(tem, { leadId, now });
       await closeContactReminders(tem, {
-        ownerId: ownerIdOf(tenant), leadId, actorUserId: actorIdOf(tenant), occurredAt, now,
+        tenant, leadId, occurredAt, now,
         firstContact: contacts.before.first === null && contacts.after.first !== null,
       });
     }

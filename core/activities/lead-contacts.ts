@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIso } from '../db/pg-values.ts';
 import { CONTACT_ACTIVITY_TYPES } from '../shared/enums.ts';
@@ -48,10 +49,9 @@ export async function refreshLeadContacts(em: EntityManager, { leadId, now }: { 
  * contact answers every such reminder; a later one only reminders created by the time it
  * happened (a call backdated to last week does not answer a lead that turned hot today).
  */
-export async function closeContactReminders(em: EntityManager, { ownerId, leadId, actorUserId, occurredAt, firstContact, now }: {
-  ownerId: string;
+export async function closeContactReminders(em: EntityManager, { tenant, leadId, occurredAt, firstContact, now }: {
+  tenant: Tenant;
   leadId: string;
-  actorUserId: string;
   occurredAt: Date;
   firstContact: boolean;
   now: Date;
@@ -60,14 +60,14 @@ export async function closeContactReminders(em: EntityManager, { ownerId, leadId
     .updateTable('follow_up_reminders')
     .set({ status: 'done', completed_at: now })
     .where('lead_id', '=', leadId)
-    .where('user_id', '=', ownerId)
+    .where(ownedBy(tenant))
     .where('auto_rule', 'in', CONTACT_REMINDER_RULES)
     .where('status', 'in', ['pending', 'due']);
   if (!firstContact) query = query.where('created_at', '<=', occurredAt.toISOString());
   const closed = await query.returning(['reminder_id', 'reminder_message', 'auto_rule']).execute();
   for (const r of closed) {
     await recordActivity(em, {
-      ownerId, leadId, actorUserId, type: 'reminder_completed', occurredAt: now,
+      ownerId: ownerIdOf(tenant), leadId, actorUserId: actorIdOf(tenant), type: 'reminder_completed', occurredAt: now,
       meta: { reminderId: r.reminder_id, message: r.reminder_message.slice(0, 200), rule: r.auto_rule, reason: 'contact_logged' },
     });
   }

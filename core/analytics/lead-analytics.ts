@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
@@ -56,7 +56,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
   const onSite = (col: string) => (site ? sql`and ${sql.ref(col)} = ${site}::uuid` : sql``);
   // Whether a stage counts as an appointment (or later, not lost) / as closed; st = the stage row.
   const booked = sql`(st.outcome = 'won' or (st.outcome is distinct from 'lost' and st.position >= (select position from appt)))`;
-  const dayText = (col: string) => sql.raw(`to_char(${col}, 'YYYY-MM-DD')`);
+  const dayText = (col: string) => sql`to_char(${sql.ref(col)}, 'YYYY-MM-DD')`;
 
   type Row = {
     ok: boolean;
@@ -76,7 +76,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
     ), appt as (
       select position from pipeline_stages s where ${ownedBy(tenant, 's')} and s.key = ${APPOINTMENT_STAGE_KEY}
     ), first_stage as (
-      select ${firstStageOf(ownerIdOf(tenant), sql`s.stage_id`)} as stage_id
+      select ${firstStageOf(ownedBy(tenant, 's'), sql`s.stage_id`)} as stage_id
     ), lc as (
       -- Leads created in the range per day, site, stage and contacted (lead_daily_counts).
       select c.day, c.site_id, c.stage_id, c.contacted, sum(c.n) as n from lead_daily_counts c

@@ -18,8 +18,11 @@ export const ALERT_PREFERENCE_FIELDS = {
 const UNSUBSCRIBE_TOKEN_MAX_CHARS = 64;
 
 /**
- * The user's settings, created with the defaults on first read. The insert ignores a row a
+ * A person's settings, created with the defaults on first read. The insert ignores a row a
  * concurrent first read created, so two requests never fail on the primary key.
+ *
+ * `userId` is the person, not the account: preferences belong to whoever gets the emails
+ * (`actorIdOf(tenant)` in a realtor request, the notification's recipient in the worker).
  */
 export async function getNotificationPreferences({ em, userId }: { em: EntityManager; userId: string }): Promise<NotificationPreferences> {
   const existing = await em.findOne(NotificationPreferencesSchema, { user: userId });

@@ -3,6 +3,7 @@
 // of the default partition), and retention drops whole partitions and deletes per site.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enqueue } from '#core/jobs/queues.ts';
 import { applyEventRetention, monthsBefore } from '#core/sites/event-retention.ts';
@@ -81,7 +82,7 @@ describe('lead_analytics partitions', () => {
     const twoMonths = await partitionsScanned(em(), eventsPerDayQuery(site.siteId, new Date(monthStart(now, 1).getTime() - 3 * 86_400_000), new Date(monthStart(now, 1).getTime() + 3 * 86_400_000)));
     expect(twoMonths.partitions, twoMonths.plan).toEqual([partitionName(monthStart(now)), partitionName(monthStart(now, 1))].sort());
     // Unbounded by date: every partition, the default one included.
-    const all = await partitionsScanned(em(), `select count(*) from lead_analytics where site_id = '${site.siteId}'`);
+    const all = await partitionsScanned(em(), sql`select count(*) from lead_analytics where site_id = ${site.siteId}`);
     expect(all.partitions).toContain('lead_analytics_default');
     expect(all.partitions.length).toBeGreaterThan(4);
   });

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 
 /**
@@ -70,6 +70,8 @@ export async function ensureAnalyticsPartitions(em: EntityManager, now: Date, mo
       await sql`
         with moved as (delete from lead_analytics_default where event_date >= ${iso(from)}::timestamptz and event_date < ${iso(to)}::timestamptz returning *)
         insert into ${sql.table(name)} select * from moved`.execute(k);
+      // DDL takes no bind parameters, so the bounds are literals: ISO strings of Dates computed
+      // here from `now` (monthStart), never a value from a request.
       await sql`alter table lead_analytics attach partition ${sql.table(name)} for values from (${sql.lit(iso(from))}) to (${sql.lit(iso(to))})`.execute(k);
       created.push(name);
     });
@@ -98,18 +100,18 @@ export async function dropAnalyticsPartitionsBefore(em: EntityManager, cutoff: D
 /**
  * The partitions of `lead_analytics` a query reads, from its EXPLAIN plan (planning-time pruning
  * plus the ones the executor would still open): the proof that a date-bounded dashboard query
- * prunes. `query` must be a complete statement with literal values (EXPLAIN cannot bind here).
+ * prunes. `query` is a `sql` template whose values are bound parameters: EXPLAIN of a statement
+ * sent with its parameters plans it with their values, as the statement itself would be.
  */
-export async function partitionsScanned(em: EntityManager, query: string): Promise<{ partitions: string[]; plan: string }> {
-  const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (costs off) ${sql.raw(query)}`.execute(db(em));
+export async function partitionsScanned(em: EntityManager, query: RawBuilder<unknown>): Promise<{ partitions: string[]; plan: string }> {
+  const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (costs off) ${query}`.execute(db(em));
   const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
   const partitions = [...new Set(plan.match(/lead_analytics_(p\d{6}|default)\b/g) ?? [])].sort();
   return { partitions, plan };
 }
 
-/** The dashboard's events-per-day query (analytics-summary.ts) for one site and [from, to), with literals, for `partitionsScanned`. */
-export function eventsPerDayQuery(siteId: string, from: Date, to: Date): string {
-  if (!/^[0-9a-f-]{36}$/i.test(siteId)) throw new Error('eventsPerDayQuery: a uuid is required');
-  return `select to_char(event_date at time zone 'UTC', 'YYYY-MM-DD') as day, event_type, count(*) from lead_analytics
-    where site_id = '${siteId}' and event_date >= '${from.toISOString()}' and event_date < '${to.toISOString()}' group by 1, 2 order by 1, 2`;
+/** The dashboard's events-per-day query (analytics-summary.ts) for one site and [from, to), for `partitionsScanned`. */
+export function eventsPerDayQuery(siteId: string, from: Date, to: Date): RawBuilder<unknown> {
+  return sql`select to_char(event_date at time zone 'UTC', 'YYYY-MM-DD') as day, event_type, count(*) from lead_analytics
+    where site_id = ${siteId} and event_date >= ${from} and event_date < ${to} group by 1, 2 order by 1, 2`;
 }

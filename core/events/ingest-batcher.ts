@@ -239,7 +239,8 @@ export function createIngestBatcher({ em, queues, logger, maxItems = INGEST_BATC
     const { outcomes, wakeups } = await withRetry(() => writeIngestBatch(em(), items));
     stats.batches++;
     stats.items += batch.length;
-    await enqueueAfterCommit(queues, wakeups, logger).catch((err) => logger.warn({ err }, 'could not send ingest wake-ups; the sweeper will'));
+    // Never throws: a wake-up it cannot send is logged there and left to the sweeper.
+    await enqueueAfterCommit(queues, wakeups, logger);
     for (const [i, p] of batch.entries()) p.resolve(outcomes[i]);
   }
 

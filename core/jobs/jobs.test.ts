@@ -59,6 +59,15 @@ describe('job definitions', () => {
     const plain = defineJob({ queue: 'webhooks', name: 'test.plain', payload: z.object({}) });
     expect(jobOptionsOf(plain)).toMatchObject({ attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
   });
+
+  it('give webhook deliveries and notification emails one BullMQ attempt: their retry schedules live in Postgres', () => {
+    // A BullMQ retry would resend outside the attempt table's schedule (and past its backoff).
+    for (const key of ['deliverWebhook', 'sendNotification'] as const) {
+      const options = addOptionsOf(key, SAMPLES[key]);
+      expect(options.attempts, key).toBe(1);
+      expect(options, key).not.toHaveProperty('backoff');
+    }
+  });
 });
 
 describe('createWakeup', () => {

@@ -1,4 +1,5 @@
-import { sql, type AliasedRawBuilder, type RawBuilder } from 'kysely';
+import { sql, type AliasedRawBuilder, type RawBuilder, type SqlBool } from 'kysely';
+import { ownedBy, sameAccount, type Tenant } from '../accounts/tenant.ts';
 import type { Row } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { LeadJson } from './lead-schemas.ts';
@@ -10,16 +11,16 @@ const LEAD_FIELDS = [
 ] as const;
 
 /** The columns every lead read selects or returns, in the shape `toLeadJson` expects. */
-export const LEAD_COLUMNS = [...LEAD_FIELDS, leadStageColumn()] as const;
+export const LEAD_COLUMNS = [...LEAD_FIELDS, leadStageColumn(sameAccount('s', 'leads'))] as const;
 
 /**
  * LEAD_COLUMNS for a read of one account's leads (a page of the list): the stage fallback of
  * leads without a stage looks up the account's first stage once per statement (an uncorrelated
- * subquery on the bound `accountId`), not once per lead (a sort of the account's stages each:
- * 0.6 of the 0.9 ms the first page by score took in Postgres at 100k leads).
+ * subquery on the tenant's bound account id), not once per lead (a sort of the account's stages
+ * each: 0.6 of the 0.9 ms the first page by score took in Postgres at 100k leads).
  */
-export function leadColumnsOfAccount(accountId: string) {
-  return [...LEAD_FIELDS, leadStageColumn(accountId)] as const;
+export function leadColumnsOfTenant(tenant: Tenant) {
+  return [...LEAD_FIELDS, leadStageColumn(ownedBy(tenant, 's'))] as const;
 }
 
 /** What a lead's JSON derives from other tables (`leadFollowUpColumns`). */
@@ -60,21 +61,21 @@ export function speedToLeadSeconds(firstInquiryAt: string | null, firstContacted
  * first stage; null while the account has no stages yet. Correlated subqueries on the stage's
  * primary key and on (user_id, position), so it also works in `returning`.
  */
-function leadStageColumn(accountId?: string) {
+function leadStageColumn(ownerOfStage: RawBuilder<SqlBool>) {
   const json = sql`json_build_object('stageId', s.stage_id, 'key', s.key, 'label', s.label)`;
-  const owner = accountId === undefined ? sql.ref('leads.user_id') : accountId;
   return sql<LeadJson['stage']>`coalesce(
     (select ${json} from pipeline_stages s where s.stage_id = leads.stage_id),
-    case when leads.stage_id is null then ${firstStageOf(owner, json)} end)`.as('stage');
+    case when leads.stage_id is null then ${firstStageOf(ownerOfStage, json)} end)`.as('stage');
 }
 
 /**
  * The account's first pipeline stage — lowest position, then id: where leads without a stage
- * belong — as a scalar subquery selecting `what` from `pipeline_stages s`. `owner`: the account's
- * id (bound: evaluated once per statement) or a column (correlated).
+ * belong — as a scalar subquery selecting `what` from `pipeline_stages s`. `ownerOfStage` picks
+ * the account on `s`: `ownedBy(tenant, 's')` (a bound id: evaluated once per statement) or
+ * `sameAccount('s', 'leads')` (correlated to the outer lead).
  */
-export function firstStageOf(owner: unknown, what: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`(select ${what} from pipeline_stages s where s.user_id = ${owner}::uuid order by s.position, s.stage_id limit 1)`;
+export function firstStageOf(ownerOfStage: RawBuilder<SqlBool>, what: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(select ${what} from pipeline_stages s where ${ownerOfStage} order by s.position, s.stage_id limit 1)`;
 }
 
 export function toLeadJson(row: LeadRow): LeadJson {

@@ -75,7 +75,7 @@ function buildTimelineQuery(kdb: Kysely<DB>, p: Param, shape: string) {
   const events = kdb
     .selectFrom('lead_analytics as a')
     // A listing is known per site by its ref (listings_site_ref_unique): one index probe per event of the page.
-    .leftJoin('listings as li', (j) => j.onRef('li.site_id', '=', 'a.site_id').onRef('li.listing_ref', '=', 'a.listing_ref').on('li.user_id', '=', ownerIdOf(tenant)))
+    .leftJoin('listings as li', (j) => j.onRef('li.site_id', '=', 'a.site_id').onRef('li.listing_ref', '=', 'a.listing_ref').on(ownedBy(tenant, 'li')))
     .select([
       sql.lit('event').as('kind'), 'a.analytic_id as id', 'a.event_date as at', timeKey('a.event_date').as('at_key'),
       'a.event_type', 'a.event_value', 'a.listing_ref', 'li.title as listing_title', 'li.url as listing_url', 'li.image_url as listing_image_url',
@@ -91,7 +91,7 @@ function buildTimelineQuery(kdb: Kysely<DB>, p: Param, shape: string) {
   const inquiriesAfter = afterCursor('inquiry', sql`i.created_at`, sql`i.inquiry_id`, after);
   const inquiries = kdb
     .selectFrom('inquiries as i')
-    .leftJoin('listings as li', (j) => j.onRef('li.site_id', '=', 'i.site_id').onRef('li.listing_ref', '=', 'i.listing_ref').on('li.user_id', '=', ownerIdOf(tenant)))
+    .leftJoin('listings as li', (j) => j.onRef('li.site_id', '=', 'i.site_id').onRef('li.listing_ref', '=', 'i.listing_ref').on(ownedBy(tenant, 'li')))
     .select([
       sql.lit('inquiry').as('kind'), 'i.inquiry_id as id', 'i.created_at as at', timeKey('i.created_at').as('at_key'),
       nullText.as('event_type'), nullText.as('event_value'), 'i.listing_ref', 'li.title as listing_title', 'li.url as listing_url', 'li.image_url as listing_image_url',

@@ -8,7 +8,7 @@ import { db, type DB } from '../db/kysely.ts';
 import { escapeLike, timeKey } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
-import { firstStageOf, leadColumnsOfAccount, leadFollowUpColumns, toLeadJson } from './lead-json.ts';
+import { firstStageOf, leadColumnsOfTenant, leadFollowUpColumns, toLeadJson } from './lead-json.ts';
 import type { LeadFilters, LeadJson, LeadSort } from './lead-schemas.ts';
 
 /**
@@ -100,7 +100,7 @@ const V = { accountId: 0, userId: 1, band: 2, status: 3, site: 4, ids: 5, stageI
 
 /** The tenant's leads matching the filters of `shape`, their values stand-ins (`p`). */
 function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Param) {
-  let query = kdb.selectFrom('leads').select(leadColumnsOfAccount(ownerIdOf(tenant))).where(ownedBy(tenant));
+  let query = kdb.selectFrom('leads').select(leadColumnsOfTenant(tenant)).where(ownedBy(tenant));
   if (shape.band) query = query.where('score_band', '=', p(V.band) as LeadFilters['band'] & string);
   if (shape.status) query = query.where('status', '=', p(V.status) as LeadFilters['status'] & string);
   if (shape.site) query = query.where('site_id', '=', p(V.site) as string);
@@ -108,7 +108,7 @@ function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Pa
   if (shape.stage) {
     // Leads without a stage belong to the first one (an uncorrelated subquery: evaluated once).
     const stageId = p(V.stageId);
-    const first = firstStageOf(ownerIdOf(tenant), sql`s.stage_id`);
+    const first = firstStageOf(ownedBy(tenant, 's'), sql`s.stage_id`);
     query = query.where(sql<SqlBool>`(stage_id = ${stageId} or (stage_id is null and ${stageId}::uuid = ${first}))`);
   }
   if (shape.q) {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { ownedByAccount } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import type { StageOutcome } from '../shared/enums.ts';
 
@@ -30,6 +31,6 @@ export async function ensureDefaultStages(em: EntityManager, accountId: string, 
     insert into pipeline_stages (stage_id, user_id, key, label, position, outcome, created_at, updated_at)
     select gen_random_uuid(), ${accountId}::uuid, v.key, v.label, v.position, v.outcome, ${now}, ${now}
     from (values ${sql.join(values)}) as v(key, label, position, outcome)
-    where not exists (select 1 from pipeline_stages where user_id = ${accountId}::uuid)
+    where not exists (select 1 from pipeline_stages where ${ownedByAccount(accountId)})
     on conflict (user_id, key) do nothing`.execute(db(em));
 }

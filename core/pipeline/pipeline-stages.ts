@@ -148,7 +148,7 @@ export async function reorderStages({ em, tenant, input, now }: { em: EntityMana
     const values = input.stageIds.map((id, i) => sql`(${id}::uuid, ${i}::int)`);
     await sql`update pipeline_stages s set position = v.position, updated_at = ${now}
       from (values ${sql.join(values)}) as v(stage_id, position)
-      where s.stage_id = v.stage_id and s.user_id = ${ownerIdOf(tenant)}`.execute(db(tem));
+      where s.stage_id = v.stage_id and ${ownedBy(tenant, 's')}`.execute(db(tem));
   });
   return listStages({ em, tenant, now });
 }
@@ -182,7 +182,7 @@ export async function deleteStage({ em, tenant, stageId, moveTo, now, config }: 
       const meta = sql`jsonb_build_object('fromStageId', ${stage.stage_id}::text, 'toStageId', ${target.stage_id}::text, 'fromLabel', ${stage.label}::text, 'toLabel', ${target.label}::text)`;
       await sql`insert into lead_activities (activity_id, user_id, lead_id, actor_user_id, type, meta, occurred_at, created_at, updated_at)
         select gen_random_uuid(), user_id, lead_id, ${actorIdOf(tenant)}::uuid, 'stage_change', ${meta}, ${now}, ${now}, ${now}
-        from leads where user_id = ${ownerIdOf(tenant)} and ${leadsInStage(stages, stageId)}`.execute(db(tem));
+        from leads where ${ownedBy(tenant)} and ${leadsInStage(stages, stageId)}`.execute(db(tem));
       const rows = await db(tem)
         .updateTable('leads')
         .set({ stage_id: target.stage_id, stage_changed_at: now, updated_at: now })

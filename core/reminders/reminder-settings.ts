@@ -1,18 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { ownedByAccount, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import type { ReminderSettingsBody, ReminderSettingsJson } from './reminder-schemas.ts';
 import { DEFAULT_REMINDER_SETTINGS } from './reminder-settings.entity.ts';
 
 /**
- * A user's automatic-reminder rules: their row, or the defaults when they never changed them
+ * An account's automatic-reminder rules: its row, or the defaults when they were never changed
  * (reading writes nothing, so scoring and ingest can call it inside their transactions).
+ * `accountId`: the owning account (`ownerIdOf(tenant)`; the lead's `user_id` in system code).
  */
-export async function loadReminderSettings(em: EntityManager, userId: string): Promise<ReminderSettingsJson> {
+export async function loadReminderSettings(em: EntityManager, accountId: string): Promise<ReminderSettingsJson> {
   const row = await db(em)
     .selectFrom('reminder_settings')
     .select(['hot_lead_enabled', 'hot_lead_delay_minutes', 'inquiry_unanswered_enabled', 'inquiry_unanswered_hours'])
-    .where('user_id', '=', userId)
+    .where(ownedByAccount(accountId))
     .executeTakeFirst();
   if (!row) return { ...DEFAULT_REMINDER_SETTINGS };
   return {

@@ -248,7 +248,8 @@ export async function snoozeReminder(deps: Deps & { reminderId: string; input: S
     let until: Date;
     if ('until' in input) until = new Date(input.until);
     else if (input.for === 'tomorrow') {
-      const prefs = await getNotificationPreferences({ em: tem, userId: ownerIdOf(tenant) });
+      // The time zone of the person snoozing (preferences are per person).
+      const prefs = await getNotificationPreferences({ em: tem, userId: actorIdOf(tenant) });
       until = nextLocalTime(now, { hour: REMINDER_TOMORROW_HOUR, timeZone: prefs.timeZone, dayOffset: 1 });
     } else until = new Date(now.getTime() + REMINDER_SNOOZE_MS[input.for]);
     await db(tem)

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { ownedBy, ownedByAccount, type Tenant } from '../accounts/tenant.ts';
 import { db, type Row } from '../db/kysely.ts';
 import { pgTimeToIso } from '../db/pg-values.ts';
 import { parseScoringRules, type ScoringRulesConfig } from './scoring-rules.ts';
@@ -34,7 +34,7 @@ function toLoaded(row: RulesRow | undefined): LoadedScoringRules {
 
 function selectRules(em: EntityManager, owner: ScoringRulesOwner) {
   const query = db(em).selectFrom('scoring_rules').select(COLUMNS);
-  return typeof owner === 'string' ? query.where('user_id', '=', owner) : query.where(ownedBy(owner));
+  return query.where(typeof owner === 'string' ? ownedByAccount(owner) : ownedBy(owner));
 }
 
 /** The owner's current rules: the highest saved version, or the defaults as version 0. */

@@ -26,9 +26,10 @@ export interface HotLead {
 }
 
 /**
- * The outbox rows a hot crossing wrote, by id. No job delivers `lead.hot` messages or fires
- * reminders yet: the outbound work turns these into wake-ups (a message fan-out, a reminder job
- * delayed until `reminderAt`). Until then the rows wait in Postgres.
+ * The outbox rows a hot crossing wrote, by id, and the wake-ups that act on them once the caller
+ * commits: the `lead.hot` webhook deliveries and email alert, and the automatic reminder's
+ * `reminders.fire` job delayed until `reminderAt`. A wake-up that is lost leaves its row waiting
+ * in Postgres for the sweeper.
  */
 export interface LeadHotOutbox {
   /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { ownedByAccount } from '../accounts/tenant.ts';
 import { createWebhookPayload, type WebhookEventData, type WebhookEventType } from './event-types.ts';
 import { computeNextAttemptAt } from './schedule-webhook-retry.ts';
 
@@ -44,7 +45,7 @@ export async function recordWebhookMessage<T extends WebhookEventType>({
     insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)
     select gen_random_uuid(), ${messageId}, endpoint_id, 'pending', 0, ${firstAt}, ${now}, ${now}
     from webhook_endpoints
-    where user_id = ${userId} and enabled and (${ignoreFilter} or event_types is null or ${type} = any(event_types)) ${onlyThese}
+    where ${ownedByAccount(userId)} and enabled and (${ignoreFilter} or event_types is null or ${type} = any(event_types)) ${onlyThese}
     returning delivery_id`.execute(db);
   return { messageId, wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
 }

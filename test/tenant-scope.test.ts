@@ -1,0 +1,109 @@
+// Tenant scope check: every realtor query is scoped through core/accounts/tenant.ts (`ownedBy`,
+// `ownedFilter`, `sameAccount`, …), never by a hand-written `user_id` comparison — the one place a
+// brokerage's rules (several agents per account) will live. Scans the sources of core/ and api/
+// (not tests) for the shapes such a filter takes; the allow-list below names the system queries
+// that legitimately look rows up by an id from a row, a job payload or a session.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SCANNED = ['core', 'api'];
+
+/**
+ * Files allowed to compare `user_id` by hand, and why. Not realtor requests: none of them has a
+ * tenant, or the row is a person's, not the account's. A realtor query added to one of these
+ * files still belongs in tenant.ts terms; keep each reason true.
+ */
+const ALLOWED: Record<string, string> = {
+  // Triggers (SQL the entities declare for their migrations): a row moving between accounts.
+  'core/analytics/lead-band-count.entity.ts': 'trigger: compares old and new rows',
+  'core/analytics/lead-daily-count.entity.ts': 'trigger: compares old and new rows',
+  // Rows of a person (the users table's key; sessions, account tokens, notification preferences
+  // belong to a user, not to an account).
+  'core/accounts/sessions.ts': 'a session belongs to the signed-in user',
+  'core/accounts/account-tokens.ts': 'an email/password token belongs to a user',
+  'core/notifications/account-emails.ts': 'verification and password reset: the users row by its key',
+  'core/email/notification-preferences.ts': 'preferences are per person (actorIdOf(tenant) in requests, the recipient in the worker)',
+  // Worker jobs and ingest: the owning account comes from a row or a job payload.
+  'core/notifications/render-notification.ts': 'worker: renders a claimed notification for its recipient',
+  'core/leads/find-or-create-lead.ts': 'ingest: the site owner\'s lead by email or phone',
+  'core/scoring/score-lead.ts': 'worker: scores leads of the accounts its rows name',
+  'core/scoring/rescore-user-leads.ts': 'worker: the rescore job carries the account id',
+  'core/analytics/lead-band-counts.ts': 'worker: compaction joins count rows of the same key across all accounts',
+};
+
+function sourcesOf(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (name === 'node_modules' || name === 'dist') continue;
+    if (statSync(full).isDirectory()) sourcesOf(full, out);
+    else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name)) out.push(full);
+  }
+  return out;
+}
+
+/** The shapes of a hand-written owner filter. */
+const HAND_WRITTEN: Array<{ what: string; re: RegExp }> = [
+  // SQL text: `user_id = ${…}`, `s.user_id = …`, `user_id in (…)` (not `===`: that is TypeScript).
+  { what: 'user_id compared in SQL text', re: /(?<![\w.])(?:\w+\.)?user_id\s*(?:=(?!=)|<>|!=|\s+in\s*\(|\s+is\s+(?:not\s+)?distinct)/gi },
+  // Kysely: `.where('user_id', …)`, `.on('li.user_id', …)`, `eb('user_id', …)`, `.whereRef('a.user_id', …)`.
+  { what: 'user_id compared in a Kysely call', re: /(?:\.(?:where|whereRef|on|onRef|having)|\beb)\(\s*'(?:\w+\.)?user_id'/g },
+  // Kysely join shorthand relating two accounts' columns: `.innerJoin('x as b', 'b.user_id', 'a.user_id')`.
+  { what: 'tables joined on user_id', re: /Join\(\s*'[^']+'\s*,\s*'(?:\w+\.)?user_id'\s*,\s*'(?:\w+\.)?user_id'/g },
+  // MikroORM: `{ user: id }` as a filter or as entity data.
+  { what: '{ user: … } in a MikroORM call', re: /\.(?:find\w*|count|nativeDelete|nativeUpdate|upsert\w*|create|insert|assign)\(\s*(?:\w+\s*,\s*)?\{[^{}]*?\buser\s*:/g },
+];
+
+function lineOf(text: string, index: number): number {
+  return text.slice(0, index).split('\n').length;
+}
+
+/** `file:line what` for each hand-written owner filter in `text`. */
+function handWrittenOwnerFilters(file: string, text: string): string[] {
+  const found: string[] = [];
+  for (const { what, re } of HAND_WRITTEN) for (const m of text.matchAll(re)) found.push(`${file}:${lineOf(text, m.index)} ${what}: ${m[0].trim()}`);
+  return found;
+}
+
+describe('the tenant scope', () => {
+  const files = SCANNED.flatMap((d) => sourcesOf(join(ROOT, d))).map((f) => relative(ROOT, f));
+  const hits = new Map(files.map((f) => [f, handWrittenOwnerFilters(f, readFileSync(join(ROOT, f), 'utf8'))]));
+
+  it('no core/ or api/ query filters by user_id by hand outside tenant.ts and the allow-list', () => {
+    const offenders = [...hits].filter(([f]) => !(f in ALLOWED)).flatMap(([, h]) => h);
+    expect(offenders).toEqual([]);
+  });
+
+  it('the allow-list names only files that still need it', () => {
+    expect(Object.keys(ALLOWED).filter((f) => !hits.get(f)?.length)).toEqual([]);
+  });
+
+  // Source text as the scan sees it: the `${…}` in these strings are not meant to be interpolated.
+  it('catches the shapes a hand-written filter takes', () => {
+    const shapes = [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: scanned source text
+      "sql`update pipeline_stages s set position = 1 where s.stage_id = v.stage_id and s.user_id = ${ownerIdOf(tenant)}`",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: scanned source text
+      'sql`select 1 from leads where user_id = ${owner}::uuid`',
+      "j.onRef('li.site_id', '=', 'a.site_id').on('li.user_id', '=', ownerIdOf(tenant))",
+      ".updateTable('follow_up_reminders').where('lead_id', '=', leadId).where('user_id', '=', ownerId)",
+      "q.where((eb) => eb('user_id', 'in', ids))",
+      "q.innerJoin('sites as s', 's.user_id', 'l.user_id')",
+      'await em.findOne(NotificationPreferencesSchema, { user: userId })',
+      "em.nativeDelete(AccountTokenSchema, { purpose, user: userId })",
+    ];
+    for (const shape of shapes) expect(handWrittenOwnerFilters('x.ts', shape), shape).toHaveLength(1);
+    const fine = [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: scanned source text
+      "sql`select 1 from leads where ${ownedBy(tenant)} and status = 'new'`",
+      "r.actor_user_id === actorIdOf(tenant)",
+      ".leftJoin('users as u', 'u.user_id', 't.actor_user_id')",
+      "insertInto('leads').values({ user_id: ownerIdOf(tenant), name })",
+      "return { user: toUserJson(user), csrfToken }",
+      "em.find(SiteSchema, { ...ownedFilter(tenant), siteId })",
+    ];
+    for (const shape of fine) expect(handWrittenOwnerFilters('x.ts', shape), shape).toEqual([]);
+  });
+});
