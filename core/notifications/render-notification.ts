@@ -19,9 +19,10 @@ import {
 import { adminUrl } from '../email/templates/layout.ts';
 import type { ScoreBand } from '../leads/lead.entity.ts';
 import type { ClaimedNotification } from './claim-notification.ts';
+import { DAY_MS } from '../shared/time.ts';
 
 /** How far back the digest looks for new hot leads. */
-export const DIGEST_HOT_LEADS_WINDOW_MS = 24 * 3_600_000;
+export const DIGEST_HOT_LEADS_WINDOW_MS = DAY_MS;
 
 export type RenderedNotification = { email: OutgoingEmail } | { cancel: string };
 

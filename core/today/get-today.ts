@@ -9,11 +9,12 @@ import { LEAD_COLUMNS, leadFollowUpColumns, toLeadJson } from '../leads/lead-jso
 import type { LeadJson } from '../leads/lead-schemas.ts';
 import { toReminderJson } from '../reminders/reminders.ts';
 import { TODAY_SECTION_LIMIT, type TodayJson } from './today-schemas.ts';
+import { DAY_MS, MINUTE_MS } from '../shared/time.ts';
 
 /** Openings of Today closer together than this are one visit ("since your last visit" keeps its meaning on reload). */
-export const TODAY_VISIT_GAP_MS = 30 * 60_000;
+export const TODAY_VISIT_GAP_MS = 30 * MINUTE_MS;
 /** A first visit shows leads that turned hot in the day before it. */
-const FIRST_VISIT_LOOKBACK_MS = 24 * 60 * 60_000;
+const FIRST_VISIT_LOOKBACK_MS = DAY_MS;
 
 
 /**
