@@ -276,6 +276,11 @@ export interface FilteredInquirySeed {
   visitorId?: string | null;
   listingRef?: string | null;
   pageUrl?: string | null;
+  /** The consent wording the person saw; default null. */
+  consentText?: string | null;
+  consentVersion?: string | null;
+  /** Default null. */
+  consentAt?: TestTime | null;
   /** Default `site_budget`. */
   reason?: string;
   /** Default now(). */
@@ -288,7 +293,8 @@ export async function makeFilteredInquiry(server: OrmTarget, seed: FilteredInqui
   await insertRows(server, FilteredInquirySchema, [{
     filteredInquiryId, user: seed.userId, site: seed.siteId, clientEventId: randomUUID(), visitorId: seed.visitorId ?? null,
     name: seed.name ?? null, email: seed.email ?? null, phone: seed.phone ?? null, message: seed.message ?? 'Question',
-    listingRef: seed.listingRef ?? null, pageUrl: seed.pageUrl ?? null, reason: seed.reason ?? 'site_budget', receivedAt: seed.receivedAt ?? new Date(),
+    listingRef: seed.listingRef ?? null, pageUrl: seed.pageUrl ?? null, consentText: seed.consentText ?? null, consentVersion: seed.consentVersion ?? null,
+    consentAt: seed.consentAt ?? null, reason: seed.reason ?? 'site_budget', receivedAt: seed.receivedAt ?? new Date(),
   }]);
   return { filteredInquiryId };
 }
