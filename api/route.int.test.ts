@@ -2,17 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '#core/accounts/api-keys.ts';
 import { createSessionCache, type SessionCache } from '#core/accounts/session-cache.ts';
 import { createSession, signSessionToken } from '#core/accounts/sessions.ts';
 import { signUp } from '#core/accounts/sign-up.ts';
 import { tenantOfUser, type Tenant } from '#core/accounts/tenant.ts';
-import { loadConfig } from '#core/config.ts';
-import { initOrm } from '#core/db/orm.ts';
-import { createLogger } from '#core/logger.ts';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { useTestOrm } from '#test/db.ts';
 import { AnswerCache } from './answer-cache.ts';
 import type { AppDeps } from './deps.ts';
 import { requestContext } from './middleware/context.ts';
@@ -23,8 +19,7 @@ import { RouteRegistry } from './route.ts';
 // resolved by the auth gate; a realtor handler never runs without one.
 
 const FROZEN_NOW = new Date('2031-02-03T04:05:06.789Z');
-let testDb: TestDatabase;
-let orm: MikroORM;
+const t = useTestOrm();
 let server: Server;
 let base: string;
 let userId: string;
@@ -34,17 +29,15 @@ let sessionCache: SessionCache;
 const seen: Array<{ route: string; tenant?: Tenant; now: Date }> = [];
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  orm = await initOrm(testDb.url, { pool: { min: 0, max: 2 } });
+  const { orm, config, logger } = t.runtime;
   const em = orm.em.fork();
   const user = await signUp({ em, input: { username: 'route', email: 'route@example.com', password: 'correct horse battery' } });
   userId = user.userId;
   apiKey = (await createApiKey({ em, tenant: tenantOfUser(userId), input: { name: 'k' } })).key;
   const { token } = await createSession({ em, userId, ttlHours: 1, now: FROZEN_NOW });
-  const config = loadConfig({ NODE_ENV: 'test' });
   sessionCookie = `pl_session=${signSessionToken(token, config.SESSION_SECRET)}`;
 
-  const deps = { orm, config, logger: createLogger({ level: 'silent', name: 'route-test' }), now: () => FROZEN_NOW } as unknown as AppDeps;
+  const deps = { orm, config, logger, now: () => FROZEN_NOW } as unknown as AppDeps;
   const routes = new RouteRegistry();
   routes.add({
     method: 'get', path: '/realtor', tag: 't', auth: 'realtor', summary: 'realtor', responses: { 200: { description: 'ok' } },
@@ -64,7 +57,7 @@ beforeAll(async () => {
   routes.mount(router);
   const app = new Koa();
   app.silent = true;
-  sessionCache = createSessionCache({ databaseUrl: testDb.url, logger: deps.logger });
+  sessionCache = createSessionCache({ databaseUrl: t.db.url, logger });
   app.use(requestContext(deps, { sessionCache, answerCache: new AnswerCache(0) }));
   app.use(errorHandler());
   app.use(router.routes());
@@ -75,8 +68,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((r) => server.close(r));
   await sessionCache.close();
-  await orm.close(true);
-  await testDb.drop();
 });
 
 describe('RouteSpec handler input', () => {

@@ -4,11 +4,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { closeAppStreams, createApp } from '../api/app.ts';
-import { type Config, loadConfig } from '../core/config.ts';
+import type { Config } from '../core/config.ts';
 import type { Queues } from '../core/jobs/queues.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
-import { createQueuePrefix, createTestDatabase, type TestDatabase } from './db.ts';
-import { TEST_REDIS_URL } from './env.ts';
+import { createTestDatabase, type TestDatabase, testConfig } from './db.ts';
 
 export interface TestServer {
   url: string;
@@ -23,22 +22,6 @@ export interface TestServer {
   pool: pg.Pool;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
-}
-
-/** Test configuration for a fresh database and queue prefix (plus overrides). */
-export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
-  return loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: createQueuePrefix(),
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
-    // The factories sign realtors up over the API and use the session at once; a test of
-    // verify-first signup (on by default with SMTP_URL) sets it itself.
-    SIGNUP_VERIFY_FIRST: 'false',
-    ...env,
-  });
 }
 
 export interface LocalListener {

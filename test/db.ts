@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { UserSchema } from '#core/accounts/user.entity.ts';
-import { initOrm } from '#core/db/orm.ts';
-import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL } from './env.ts';
+import { type Config, loadConfig } from '#core/config.ts';
+import { createRuntime, type DatabaseRuntime } from '#core/runtime.ts';
+import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './env.ts';
+import { makeUser } from './factories.ts';
 
 export interface TestDatabase {
   name: string;
@@ -60,8 +61,27 @@ export function createQueuePrefix(): string {
   return `t${randomBytes(5).toString('hex')}`;
 }
 
+/** Test configuration for a fresh database and queue prefix (plus overrides). */
+export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: createQueuePrefix(),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
+    // The factories sign realtors up over the API and use the session at once; a test of
+    // verify-first signup (on by default with SMTP_URL) sets it itself.
+    SIGNUP_VERIFY_FIRST: 'false',
+    ...env,
+  });
+}
+
 export interface TestOrm {
   readonly db: TestDatabase;
+  /** The file's runtime (`createRuntime` without Redis): its config, logger and ORM. */
+  readonly runtime: DatabaseRuntime;
+  readonly config: Config;
   readonly orm: MikroORM;
   /** A plain pg pool (one connection), for reading what Postgres holds without the ORM. */
   readonly pool: pg.Pool;
@@ -69,18 +89,21 @@ export interface TestOrm {
 
 /**
  * For a test file that needs Postgres but no app: registers beforeAll/afterAll hooks that give
- * the file its own database, an ORM on it (pool of `ormPoolMax`, default 2) and a plain pg pool,
- * and close all three. Read the fields inside hooks and tests (beforeAll sets them).
+ * the file its own database, a runtime on it (`createRuntime` with the test config and no Redis;
+ * an ORM pool of `ormPoolMax`, default 2) and a plain pg pool, and close all three. Read the
+ * fields inside hooks and tests (beforeAll sets them).
  */
-export function useTestOrm({ ormPoolMax = 2 }: { ormPoolMax?: number } = {}): TestOrm {
-  const state = {} as { db: TestDatabase; orm: MikroORM; pool: pg.Pool };
+export function useTestOrm({ ormPoolMax = 2, env = {} }: { ormPoolMax?: number; env?: Record<string, string> } = {}): TestOrm {
+  const state = {} as { db: TestDatabase; runtime: DatabaseRuntime; config: Config; orm: MikroORM; pool: pg.Pool };
   beforeAll(async () => {
     state.db = await createTestDatabase();
-    state.orm = await initOrm(state.db.url, { pool: { min: 0, max: ormPoolMax } });
+    state.runtime = await createRuntime({ name: 'test', config: testConfig(state.db, env), redis: false, orm: { pool: { min: 0, max: ormPoolMax } } });
+    state.config = state.runtime.config;
+    state.orm = state.runtime.orm;
     state.pool = new pg.Pool({ connectionString: state.db.url, max: 1 });
   });
   afterAll(async () => {
-    await state.orm?.close(true);
+    await state.runtime?.close();
     await state.pool?.end();
     await state.db?.drop();
   });
@@ -89,8 +112,5 @@ export function useTestOrm({ ormPoolMax = 2 }: { ormPoolMax?: number } = {}): Te
 
 /** Inserts a realtor user row straight through the ORM (for core tests without an app); returns its id. */
 export async function insertTestUser(orm: MikroORM): Promise<string> {
-  const em = orm.em.fork();
-  const user = em.create(UserSchema, { username: 'Realtor', email: `r${crypto.randomUUID()}@example.com`, passwordHash: 'x' });
-  await em.flush();
-  return user.userId;
+  return (await makeUser({ orm })).userId;
 }

@@ -8,14 +8,16 @@
 // reaches Postgres as written (em.insert passes it through; a Date would cut it to milliseconds).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityData, EntityManager, EntityName, MikroORM } from '@mikro-orm/postgresql';
+import { UserSchema } from '#core/accounts/user.entity.ts';
 import { type ActivityType, LeadActivitySchema } from '#core/activities/lead-activity.entity.ts';
 import { LeadAnalyticSchema } from '#core/events/lead-analytic.entity.ts';
 import { VisitorSchema } from '#core/events/visitor.entity.ts';
+import { FilteredInquirySchema } from '#core/inquiries/filtered-inquiry.entity.ts';
 import { InquirySchema, type InquirySource } from '#core/inquiries/inquiry.entity.ts';
 import { type LeadStatus, LeadSchema, type ScoreBand, type ScoreBreakdown } from '#core/leads/lead.entity.ts';
 import { ListingSchema } from '#core/listings/listing.entity.ts';
 import { PipelineStageSchema, type StageOutcome } from '#core/pipeline/pipeline-stage.entity.ts';
-import { FollowUpReminderSchema, type ReminderAutoRule, type ReminderStatus } from '#core/reminders/follow-up-reminder.entity.ts';
+import { FollowUpReminderSchema, type ReminderAutoRule, type ReminderKind, type ReminderStatus } from '#core/reminders/follow-up-reminder.entity.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { WebhookEndpointSchema } from '#core/webhooks/webhook-endpoint.entity.ts';
 import { WebhookMessageSchema } from '#core/webhooks/webhook-message.entity.ts';
@@ -27,13 +29,16 @@ export interface FactoryTarget {
   url: string;
 }
 
+/** What the factories that insert rows need: an ORM (a test server, or `useTestOrm()` in a core test). */
+export type OrmTarget = Pick<FactoryTarget, 'orm'>;
+
 /** A `Date`, or an ISO string kept to the microsecond. */
 export type TestTime = Date | string;
 
 /** Rows per INSERT in bulk factories: well under Postgres's 65,535 bind parameters. */
 const INSERT_CHUNK_ROWS = 1000;
 
-async function insertRows(server: FactoryTarget, entity: EntityName, rows: Record<string, unknown>[]): Promise<void> {
+async function insertRows(server: OrmTarget, entity: EntityName, rows: Record<string, unknown>[]): Promise<void> {
   const em = server.orm.em.fork() as EntityManager;
   for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
     // The entity property types say Date; a microsecond string is passed on to Postgres unchanged.
@@ -45,7 +50,7 @@ async function insertRows(server: FactoryTarget, entity: EntityName, rows: Recor
  * Inserts one row per seed (`toRow`; a property left undefined takes the column default, as
  * rows written by the app would) and returns each row's `idKey` value.
  */
-async function insertSeeds<S>(server: FactoryTarget, entity: EntityName, idKey: string, seeds: readonly S[], toRow: (seed: S) => Record<string, unknown>): Promise<string[]> {
+async function insertSeeds<S>(server: OrmTarget, entity: EntityName, idKey: string, seeds: readonly S[], toRow: (seed: S) => Record<string, unknown>): Promise<string[]> {
   const rows = seeds.map((seed) => Object.fromEntries(Object.entries(toRow(seed)).filter(([, v]) => v !== undefined)));
   await insertRows(server, entity, rows);
   return rows.map((r) => r[idKey] as string);
@@ -109,6 +114,26 @@ export function createBearerClient(server: FactoryTarget, key: string): ApiClien
 
 // ── Sites ─────────────────────────────────────────────────────────────────────────────────────
 
+export interface UserSeed {
+  /** Default `Realtor`. */
+  username?: string;
+  /** Default a unique address. */
+  email?: string;
+  /** Default `x` (no one logs in as this user: for core tests without an app). */
+  passwordHash?: string;
+  emailVerifiedAt?: TestTime | null;
+}
+
+/** Inserts a realtor account straight through the ORM (core tests without an app; `makeRealtor` signs up over HTTP). */
+export async function makeUser(server: OrmTarget, seed: UserSeed = {}): Promise<{ userId: string }> {
+  const userId = randomUUID();
+  await insertRows(server, UserSchema, [{
+    userId, username: seed.username ?? 'Realtor', email: seed.email ?? `r${userId}@example.com`, passwordHash: seed.passwordHash ?? 'x',
+    emailVerifiedAt: seed.emailVerifiedAt ?? null,
+  }]);
+  return { userId };
+}
+
 export interface TestSite {
   siteId: string;
   publicKey: string;
@@ -147,13 +172,13 @@ export interface LeadSeed {
 }
 
 /** Inserts leads directly, for states the API cannot reach by itself (scores, bands, past times). */
-export async function makeLeads(server: FactoryTarget, seeds: LeadSeed[]): Promise<string[]> {
+export async function makeLeads(server: OrmTarget, seeds: LeadSeed[]): Promise<string[]> {
   return insertSeeds(server, LeadSchema, 'leadId', seeds, ({ userId, siteId, ...rest }) => ({
     leadId: randomUUID(), user: userId, site: siteId ?? null, name: `Lead ${shortId()}`, status: 'new', score: 0, scoreBand: 'cold', ...rest,
   }));
 }
 
-export async function makeLead(server: FactoryTarget, seed: LeadSeed): Promise<{ leadId: string }> {
+export async function makeLead(server: OrmTarget, seed: LeadSeed): Promise<{ leadId: string }> {
   const [leadId] = await makeLeads(server, [seed]);
   return { leadId };
 }
@@ -178,7 +203,7 @@ export interface EventSeed {
 }
 
 /** Inserts analytics events (`lead_analytics`) as ingest and stitching would have left them. */
-export async function makeEvents(server: FactoryTarget, seeds: EventSeed[]): Promise<string[]> {
+export async function makeEvents(server: OrmTarget, seeds: EventSeed[]): Promise<string[]> {
   return insertSeeds(server, LeadAnalyticSchema, 'analyticId', seeds, (s) => ({
     analyticId: randomUUID(), site: s.siteId, lead: s.leadId ?? null, eventType: s.type ?? 'page_view', eventValue: s.value ?? null,
     visitorId: s.visitorId ?? null, listingRef: s.listingRef ?? null, pageUrl: s.pageUrl ?? null, clientEventId: s.clientEventId ?? null,
@@ -186,7 +211,7 @@ export async function makeEvents(server: FactoryTarget, seeds: EventSeed[]): Pro
   }));
 }
 
-export async function makeEvent(server: FactoryTarget, seed: EventSeed): Promise<{ analyticId: string }> {
+export async function makeEvent(server: OrmTarget, seed: EventSeed): Promise<{ analyticId: string }> {
   const [analyticId] = await makeEvents(server, [seed]);
   return { analyticId };
 }
@@ -202,7 +227,7 @@ export interface VisitorSeed {
 }
 
 /** Inserts a visitor (an anonymous browser on a site), linked to a lead when `leadId` is given. */
-export async function makeVisitor(server: FactoryTarget, seed: VisitorSeed): Promise<{ siteId: string; visitorId: string }> {
+export async function makeVisitor(server: OrmTarget, seed: VisitorSeed): Promise<{ siteId: string; visitorId: string }> {
   const visitorId = seed.visitorId ?? `v_${shortId()}`;
   const row: Record<string, unknown> = { site: seed.siteId, visitorId, lead: seed.leadId ?? null, stitchedAt: seed.stitchedAt ?? null };
   if (seed.firstSeenAt !== undefined) row.firstSeenAt = seed.firstSeenAt;
@@ -228,16 +253,50 @@ export interface InquirySeed {
 }
 
 /** Inserts inquiries directly (no rescore flag, no job): for history a test reads, not for the inquiry flow. */
-export async function makeInquiries(server: FactoryTarget, seeds: InquirySeed[]): Promise<string[]> {
+export async function makeInquiries(server: OrmTarget, seeds: InquirySeed[]): Promise<string[]> {
   return insertSeeds(server, InquirySchema, 'inquiryId', seeds, (s) => ({
     inquiryId: randomUUID(), lead: s.leadId, message: s.message ?? 'Question', source: s.source ?? 'manual', site: s.siteId ?? null,
     listingRef: s.listingRef ?? null, pageUrl: s.pageUrl ?? null, clientEventId: s.clientEventId ?? null, createdAt: s.createdAt,
   }));
 }
 
-export async function makeInquiry(server: FactoryTarget, seed: InquirySeed): Promise<{ inquiryId: string }> {
+export async function makeInquiry(server: OrmTarget, seed: InquirySeed): Promise<{ inquiryId: string }> {
   const [inquiryId] = await makeInquiries(server, [seed]);
   return { inquiryId };
+}
+
+export interface FilteredInquirySeed {
+  userId: string;
+  siteId: string;
+  /** Default `Question`. */
+  message?: string;
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  visitorId?: string | null;
+  listingRef?: string | null;
+  pageUrl?: string | null;
+  /** The consent wording the person saw; default null. */
+  consentText?: string | null;
+  consentVersion?: string | null;
+  /** Default null. */
+  consentAt?: TestTime | null;
+  /** Default `site_budget`. */
+  reason?: string;
+  /** Default now(). */
+  receivedAt?: TestTime;
+}
+
+/** Inserts an inquiry the public form held back (over its site's budget), as `POST /v1/inquiries` would have stored it. */
+export async function makeFilteredInquiry(server: OrmTarget, seed: FilteredInquirySeed): Promise<{ filteredInquiryId: string }> {
+  const filteredInquiryId = randomUUID();
+  await insertRows(server, FilteredInquirySchema, [{
+    filteredInquiryId, user: seed.userId, site: seed.siteId, clientEventId: randomUUID(), visitorId: seed.visitorId ?? null,
+    name: seed.name ?? null, email: seed.email ?? null, phone: seed.phone ?? null, message: seed.message ?? 'Question',
+    listingRef: seed.listingRef ?? null, pageUrl: seed.pageUrl ?? null, consentText: seed.consentText ?? null, consentVersion: seed.consentVersion ?? null,
+    consentAt: seed.consentAt ?? null, reason: seed.reason ?? 'site_budget', receivedAt: seed.receivedAt ?? new Date(),
+  }]);
+  return { filteredInquiryId };
 }
 
 export interface ReminderSeed {
@@ -247,7 +306,7 @@ export interface ReminderSeed {
   reminderDate?: TestTime;
   /** Default `Call`. */
   message?: string;
-  kind?: 'manual' | 'auto';
+  kind?: ReminderKind;
   status?: ReminderStatus;
   firedAt?: TestTime | null;
   completedAt?: TestTime | null;
@@ -258,7 +317,7 @@ export interface ReminderSeed {
 }
 
 /** Inserts a follow-up reminder (no BullMQ job: the sweeper, or the test, decides what fires). */
-export async function makeReminder(server: FactoryTarget, seed: ReminderSeed): Promise<{ reminderId: string }> {
+export async function makeReminder(server: OrmTarget, seed: ReminderSeed): Promise<{ reminderId: string }> {
   const reminderId = randomUUID();
   await insertRows(server, FollowUpReminderSchema, [{
     reminderId, lead: seed.leadId, user: seed.userId, reminderDate: seed.reminderDate ?? new Date(Date.now() + DAY_MS),
@@ -284,7 +343,7 @@ export interface WebhookEndpointSeed {
 }
 
 /** Inserts a webhook endpoint; returns its id and its signing secret. */
-export async function makeWebhookEndpoint(server: FactoryTarget, seed: WebhookEndpointSeed): Promise<{ endpointId: string; secret: string }> {
+export async function makeWebhookEndpoint(server: OrmTarget, seed: WebhookEndpointSeed): Promise<{ endpointId: string; secret: string }> {
   const endpointId = randomUUID();
   const secret = seed.secret ?? `whsec_${randomBytes(24).toString('base64')}`;
   await insertRows(server, WebhookEndpointSchema, [{
@@ -295,7 +354,7 @@ export async function makeWebhookEndpoint(server: FactoryTarget, seed: WebhookEn
 }
 
 /** Inserts a webhook message (`msg_…`) with its payload, as an outbox write would have. */
-export async function makeWebhookMessage(server: FactoryTarget, seed: { userId: string; leadId?: string | null; eventType: string; payload: Record<string, unknown> }): Promise<{ messageId: string }> {
+export async function makeWebhookMessage(server: OrmTarget, seed: { userId: string; leadId?: string | null; eventType: string; payload: Record<string, unknown> }): Promise<{ messageId: string }> {
   const messageId = `msg_${randomBytes(18).toString('base64url')}`;
   await insertRows(server, WebhookMessageSchema, [{ messageId, user: seed.userId, lead: seed.leadId ?? null, eventType: seed.eventType, payload: seed.payload }]);
   return { messageId };
@@ -319,14 +378,14 @@ export interface ActivitySeed {
 }
 
 /** Inserts `lead_activities` rows as the API or a recorded change would have (no contact-time update: a test states those). */
-export async function makeActivities(server: FactoryTarget, seeds: ActivitySeed[]): Promise<string[]> {
+export async function makeActivities(server: OrmTarget, seeds: ActivitySeed[]): Promise<string[]> {
   return insertSeeds(server, LeadActivitySchema, 'activityId', seeds, (s) => ({
     activityId: randomUUID(), user: s.userId, lead: s.leadId, actor: s.actorUserId === undefined ? s.userId : s.actorUserId, type: s.type ?? 'call',
     outcome: s.outcome ?? null, body: s.body ?? null, meta: s.meta ?? null, occurredAt: s.occurredAt ?? new Date(),
   }));
 }
 
-export async function makeActivity(server: FactoryTarget, seed: ActivitySeed): Promise<{ activityId: string }> {
+export async function makeActivity(server: OrmTarget, seed: ActivitySeed): Promise<{ activityId: string }> {
   const [activityId] = await makeActivities(server, [seed]);
   return { activityId };
 }
@@ -341,7 +400,7 @@ export interface ListingSeed {
 }
 
 /** Inserts a listing (what the listings capture records from a page's title). */
-export async function makeListing(server: FactoryTarget, seed: ListingSeed): Promise<{ listingId: string }> {
+export async function makeListing(server: OrmTarget, seed: ListingSeed): Promise<{ listingId: string }> {
   const listingId = randomUUID();
   const now = new Date();
   await insertRows(server, ListingSchema, [{
@@ -351,23 +410,26 @@ export async function makeListing(server: FactoryTarget, seed: ListingSeed): Pro
   return { listingId };
 }
 
-// ── Pipeline stages ───────────────────────────────────────────────────────────────────────────
+// ── Pipeline ──────────────────────────────────────────────────────────────────────────────────
 
 export interface StageSeed {
   userId: string;
-  /** Default a generated `stage_<random>`, as for a stage the realtor adds. */
+  /** Default a unique `stage_…` key. */
   key?: string;
-  label: string;
+  /** Default the key. */
+  label?: string;
   position: number;
   /** Default `open`. */
   outcome?: StageOutcome;
 }
 
-/** Inserts a pipeline stage (signup makes the defaults; this one is a test's own, or a replacement set). */
-export async function makeStage(server: FactoryTarget, seed: StageSeed): Promise<{ stageId: string }> {
+/**
+ * Inserts a pipeline stage beside the realtor's defaults (which sign-up creates); for a stage set
+ * the API would not make in one step, such as several stages of one outcome at chosen positions.
+ */
+export async function makeStage(server: OrmTarget, seed: StageSeed): Promise<{ stageId: string }> {
   const stageId = randomUUID();
-  await insertRows(server, PipelineStageSchema, [{
-    stageId, user: seed.userId, key: seed.key ?? `stage_${shortId()}`, label: seed.label, position: seed.position, outcome: seed.outcome ?? 'open',
-  }]);
+  const key = seed.key ?? `stage_${shortId()}`;
+  await insertRows(server, PipelineStageSchema, [{ stageId, user: seed.userId, key, label: seed.label ?? key, position: seed.position, outcome: seed.outcome ?? 'open' }]);
   return { stageId };
 }

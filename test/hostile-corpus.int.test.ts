@@ -144,7 +144,7 @@ beforeAll(async () => {
   writes = specs.filter((s) => s.method !== 'get');
   const client = new ApiClient(server.url);
   const { userId } = await client.signUp();
-  alice = makeAlice(client, userId, (text, params) => server.sql(text, params));
+  alice = makeAlice(client, userId, server);
   siteKey = (await client.post('/v1/sites', { name: 'Hostile Realty', allowedOrigins: [ORIGIN] })).body.publicKey;
 });
 afterAll(async () => {

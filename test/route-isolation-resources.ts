@@ -4,13 +4,14 @@
 // test/route-isolation.int.test.ts for how to add an entry for a new route.
 import { randomUUID } from 'node:crypto';
 import type { routeSpecsOf } from '#api/route.ts';
+import { makeFilteredInquiry, type OrmTarget } from './factories.ts';
 import type { ApiClient } from './http.ts';
 
 export interface Alice {
   client: ApiClient;
   userId: string;
-  /** SQL on the test database, for resources no API creates on demand (held or reported by the public form). */
-  sql: <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+  /** The test server's ORM (for factories) and SQL, for resources no API creates on demand (held or reported by the public form). */
+  server: OrmTarget & { sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]> };
   /** The id of Alice's resource for a key of RESOURCES (created once, on first use). */
   id(key: string): Promise<string>;
 }
@@ -35,16 +36,10 @@ export const RESOURCES: Record<string, (alice: Alice) => Promise<string>> = {
   'activities/:activityId': async (a) => ok(a.client.post(`/v1/leads/${await a.id('leads/:id')}/activities`, { type: 'note', body: `${MARKER} note` }), (b) => b.activityId),
   'pipeline-stages/:stageId': (a) => ok(a.client.post('/v1/pipeline-stages', { label: `${MARKER} stage` }), (b) => b.stageId),
   // Written by the public form only (over a site's budget; contact details for an existing lead).
-  'filtered-inquiries/:id': async (a) => {
-    const [row] = await a.sql<{ id: string }>(
-      `insert into filtered_inquiries (filtered_inquiry_id, user_id, site_id, client_event_id, email, message, reason, received_at)
-       values (gen_random_uuid(), $1, $2, gen_random_uuid(), 'alice-held@example.com', $3, 'site_budget', now()) returning filtered_inquiry_id as id`,
-      [a.userId, await a.id('sites/:id'), `${MARKER} held inquiry`],
-    );
-    return row.id;
-  },
+  'filtered-inquiries/:id': async (a) =>
+    (await makeFilteredInquiry(a.server, { userId: a.userId, siteId: await a.id('sites/:id'), email: 'alice-held@example.com', message: `${MARKER} held inquiry` })).filteredInquiryId,
   'reported-contacts/:id': async (a) => {
-    const [row] = await a.sql<{ id: string }>(
+    const [row] = await a.server.sql<{ id: string }>(
       `insert into lead_reported_contacts (reported_contact_id, user_id, lead_id, kind, value, source, reported_at, last_reported_at)
        values (gen_random_uuid(), $1, $2, 'phone', '+15550100999', 'inquiry', now(), now()) returning reported_contact_id as id`,
       [a.userId, await a.id('leads/:id')],
@@ -86,13 +81,13 @@ export const paramKeys = (path: string) => {
 
 
 /** An Alice whose resources are created on first use, each once. */
-export function makeAlice(client: ApiClient, userId: string, sql: Alice['sql']): Alice & { ids: Map<string, string> } {
+export function makeAlice(client: ApiClient, userId: string, server: Alice['server']): Alice & { ids: Map<string, string> } {
   const pending = new Map<string, Promise<string>>();
   const ids = new Map<string, string>();
   const alice = {
     client,
     userId,
-    sql,
+    server,
     ids,
     id(k: string) {
       const factory = RESOURCES[k];

@@ -54,7 +54,7 @@ beforeAll(async () => {
   specs = [...routeSpecsOf(createApp({ ...server.runtime, config: server.config }))];
   const aliceClient = new ApiClient(server.url);
   const { userId } = await aliceClient.signUp();
-  alice = makeAlice(aliceClient, userId, (text, params) => server.sql(text, params));
+  alice = makeAlice(aliceClient, userId, server);
   aliceIds = alice.ids;
   bob = new ApiClient(server.url);
   await bob.signUp();

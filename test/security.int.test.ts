@@ -81,7 +81,7 @@ describe('CSRF on every cookie-authenticated write route (generated from the rou
   it('no x-csrf-token, or a wrong one, is 403 csrf_failed and changes nothing', { timeout: 60_000 }, async () => {
     const client = new ApiClient(server.url);
     const { userId } = await client.signUp();
-    const alice = makeAlice(client, userId, (text, params) => server.sql(text, params));
+    const alice = makeAlice(client, userId, server);
     const writes = specs.filter((s) => s.auth === 'realtor' && s.method !== 'get');
     expect(writes.length).toBeGreaterThan(20);
     for (const spec of writes) for (const k of paramKeys(spec.path)) if (RESOURCES[k]) await alice.id(k);

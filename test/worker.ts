@@ -1,11 +1,12 @@
 // An in-process worker for tests: the real BullMQ runtime on the test server's database, Redis
-// and queue prefix, with its own Redis connection (which BullMQ does not close: close() does).
+// and queue prefix, with its own Redis connection from the server's runtime (BullMQ does not close
+// it: close() does, and the server's close() would).
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { expect, vi } from 'vitest';
 import { enqueue } from '#core/jobs/queues.ts';
 import { createLogger } from '#core/logger.ts';
-import { createRedis } from '#core/redis.ts';
+import { closeRedis } from '#core/redis.ts';
 import { HANDLERS } from '#worker/handlers/index.ts';
 import { startWorkerRuntime, type WorkerRuntime, type WorkerRuntimeOptions } from '#worker/runtime.ts';
 import type { TestServer } from './app.ts';
@@ -23,7 +24,7 @@ export async function startTestWorker(
   opts: { name?: string } & Partial<Pick<WorkerRuntimeOptions, 'handlers' | 'schedules' | 'concurrency' | 'now'>> = {},
 ): Promise<TestWorker> {
   const name = opts.name ?? 'test-worker';
-  const connection = createRedis(server.config.REDIS_URL, { name });
+  const connection = server.runtime.createWorkerConnection(name);
   const runtime = await startWorkerRuntime({
     config: server.config,
     orm: server.orm,
@@ -40,7 +41,7 @@ export async function startTestWorker(
     connection,
     close: async () => {
       await runtime.close();
-      await connection.quit();
+      await closeRedis(connection);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '#core/errors.ts';
 import type { Logger } from '#core/logger.ts';
+import { DAY_MS } from '#core/shared/time.ts';
 
 /** Failed logins allowed per client IP (any accounts) in a window. */
 export const LOGIN_MAX_FAILURES_PER_IP = 30;
@@ -10,7 +11,9 @@ export const LOGIN_MAX_FAILURES_PER_ACCOUNT_IP = 10;
 export const LOGIN_MAX_FAILURES_PER_ACCOUNT = 50;
 export const LOGIN_WINDOW_SEC = 15 * 60;
 /** Each repeat block of the same (account, IP) pair within a day doubles, up to a day. */
-export const LOGIN_MAX_BLOCK_SEC = 24 * 3600;
+export const LOGIN_MAX_BLOCK_SEC = DAY_MS / 1000;
+/** Repeat blocks of a pair are counted over this long. */
+export const LOGIN_STRIKES_WINDOW_MS = DAY_MS;
 
 /**
  * One attempt, atomically: refuse (with the wait in ms) if the (account, IP) pair is blocked or any
@@ -39,13 +42,13 @@ return 0
 /**
  * A failed verification: once the pair has used its budget, block it for window × 2^(strikes−1)
  * (strikes counted over a day) and start its count afresh for when the block ends.
- * KEYS: pair, pair block, pair strikes. ARGV: pair max, window ms, max block ms.
+ * KEYS: pair, pair block, pair strikes. ARGV: pair max, window ms, max block ms, strikes window ms.
  */
 const FAILURE_LUA = `
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 if used < tonumber(ARGV[1]) then return 0 end
 local strikes = redis.call('INCR', KEYS[3])
-redis.call('PEXPIRE', KEYS[3], 86400000)
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
 local ms = math.min(tonumber(ARGV[2]) * (2 ^ (strikes - 1)), tonumber(ARGV[3]))
 redis.call('SET', KEYS[2], '1', 'PX', math.floor(ms))
 redis.call('DEL', KEYS[1])
@@ -102,7 +105,7 @@ export function createLoginThrottle(opts: { redis: Redis; prefix: string; logger
     },
     async fail(email, ip) {
       const k = keys(email, ip);
-      await redis.eval(FAILURE_LUA, 3, k.pair, k.block, k.strikes, LOGIN_MAX_FAILURES_PER_ACCOUNT_IP, windowMs, LOGIN_MAX_BLOCK_SEC * 1000).catch(failOpen);
+      await redis.eval(FAILURE_LUA, 3, k.pair, k.block, k.strikes, LOGIN_MAX_FAILURES_PER_ACCOUNT_IP, windowMs, LOGIN_MAX_BLOCK_SEC * 1000, LOGIN_STRIKES_WINDOW_MS).catch(failOpen);
     },
     async succeed(email, ip) {
       const k = keys(email, ip);

@@ -6,9 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeActivity, makeInquiry, makeLead, makeReminder } from '#test/factories.ts';
 import { type HttpResult, readAllPages } from '#test/http.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
+import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
 const api = useLeadsApi();
 
 async function activityRows(leadId: string) {

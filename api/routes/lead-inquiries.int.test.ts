@@ -5,8 +5,8 @@ import { JOBS } from '#core/jobs/jobs.ts';
 import { makeInquiries, makeLead } from '#test/factories.ts';
 import { readAllPages } from '#test/http.ts';
 import { type RecordingClient, shiftMicroTime, useLeadsApi } from '#test/leads-api.ts';
+import { HOUR_MS } from '#core/shared/time.ts';
 
-const HOUR_MS = 60 * 60 * 1000;
 const api = useLeadsApi();
 
 describe('inquiries by hand', () => {

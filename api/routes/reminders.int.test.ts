@@ -7,9 +7,8 @@ import { JOBS } from '#core/jobs/jobs.ts';
 import { makeLead, makeReminder } from '#test/factories.ts';
 import { type HttpResult, readAllPages } from '#test/http.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
+import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
 const api = useLeadsApi();
 
 function jobIdOf(reminderId: string, reminderDate: string): string {

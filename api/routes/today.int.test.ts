@@ -1,14 +1,12 @@
 // GET /v1/today over real HTTP and Postgres: its four sections (due reminders, leads not yet
 // contacted, leads that turned hot since the last visit, today's showings) read in the realtor's
 // time zone, what a "visit" is, another realtor seeing none of it; and GET /v1/lead-counts.
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromWallTime, toWallTime } from '#core/email/local-time.ts';
-import { createBearerClient, makeApiKey, makeLead, makeReminder, makeWebhookMessage } from '#test/factories.ts';
+import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
+import { createBearerClient, makeActivity, makeApiKey, makeLead, makeReminder, makeWebhookMessage } from '#test/factories.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
 // UTC+14: its calendar day differs from UTC's for ten hours of every day, so a day read in UTC shows.
 const TIME_ZONE = 'Pacific/Kiritimati';
 const api = useLeadsApi();
@@ -21,16 +19,6 @@ function localDay(now = new Date()): { start: Date; end: Date; date: string } {
     end: fromWallTime({ year: w.year, month: w.month, day: w.day + 1, hour: 0, minute: 0 }, TIME_ZONE),
     date: `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`,
   };
-}
-
-async function makeActivity(userId: string, leadId: string, type: string, occurredAt: Date, body: string | null = null): Promise<string> {
-  const activityId = randomUUID();
-  await api.server.sql(
-    `insert into lead_activities (activity_id, user_id, lead_id, actor_user_id, type, outcome, body, meta, occurred_at, created_at, updated_at)
-     values ($1, $2, $3, $2, $4, null, $5, null, $6, now(), now())`,
-    [activityId, userId, leadId, type, body, occurredAt.toISOString()],
-  );
-  return activityId;
 }
 
 const ids = (items: Array<{ leadId?: string; reminderId?: string; activityId?: string }>) => items.map((i) => i.reminderId ?? i.activityId ?? i.leadId);
@@ -70,11 +58,11 @@ describe('GET /v1/today', () => {
     await api.server.sql(`update webhook_messages set created_at = now() - interval '2 days' where message_id = $1`, [messageId]);
 
     // Showings: the first second of the local day (in); the second before it and local midnight tonight (out); a call (out).
-    const first = await makeActivity(userId, hot, 'showing', day.start, '12 Oak St');
-    const later = await makeActivity(userId, oldest, 'showing', new Date(day.end.getTime() - 1000));
-    await makeActivity(userId, hot, 'showing', new Date(day.start.getTime() - 1000));
-    await makeActivity(userId, hot, 'showing', day.end);
-    await makeActivity(userId, hot, 'call', new Date(now));
+    const { activityId: first } = await makeActivity(api.server, { userId, leadId: hot, type: 'showing', occurredAt: day.start, body: '12 Oak St' });
+    const { activityId: later } = await makeActivity(api.server, { userId, leadId: oldest, type: 'showing', occurredAt: new Date(day.end.getTime() - 1000) });
+    await makeActivity(api.server, { userId, leadId: hot, type: 'showing', occurredAt: new Date(day.start.getTime() - 1000) });
+    await makeActivity(api.server, { userId, leadId: hot, type: 'showing', occurredAt: day.end });
+    await makeActivity(api.server, { userId, leadId: hot, type: 'call', occurredAt: new Date(now) });
 
     const res = await agent.get('/v1/today');
     expect(res.status).toBe(200);

@@ -14,9 +14,10 @@ import pg from 'pg';
 import { tenantOfUser } from '../../core/accounts/tenant.ts';
 import { getLeadAnalytics } from '../../core/analytics/lead-analytics.ts';
 import { getAnalyticsSummary } from '../../core/analytics/analytics-summary.ts';
-import { initOrm } from '../../core/db/orm.ts';
+import { loadConfig } from '../../core/config.ts';
 import { getLeadTimeline } from '../../core/leads/lead-timeline.ts';
 import { listLeads } from '../../core/leads/list-leads.ts';
+import { createRuntime } from '../../core/runtime.ts';
 import { runLoad } from '../lib/load.ts';
 import { measure, type Measurement, type Scenario, type ScenarioContext } from './scenario.ts';
 
@@ -200,9 +201,11 @@ export const dashboardScenario: Scenario = {
     }));
 
     // The plans, from the exact statements the core functions send.
-    const orm = await initOrm(stack.databaseUrl, { pool: { min: 0, max: 2 } });
+    const runtime = await createRuntime({
+      name: 'bench-explain', config: loadConfig({ DATABASE_URL: stack.databaseUrl, LOG_LEVEL: 'silent' }), redis: false, orm: { pool: { min: 0, max: 2 } },
+    });
     try {
-      const em = () => orm.em.fork() as EntityManager;
+      const em = () => runtime.orm.em.fork() as EntityManager;
       const tenant = tenantOfUser(stack.userId);
       const now = new Date();
       let report = `# Dashboard EXPLAIN plans (${options.quick ? 'quick' : 'full'}: ${size.leads} leads, ${size.events} events; ${now.toISOString()})\n\n`;
@@ -216,7 +219,7 @@ export const dashboardScenario: Scenario = {
       await writeFile(file, report);
       ctx.log(`dashboard: EXPLAIN plans written to bench/results/dashboard-explain${options.quick ? '-quick' : ''}.md`);
     } finally {
-      await orm.close(true);
+      await runtime.close();
     }
     return results;
   },

@@ -2,11 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors.ts';
 import { AccountTokenSchema, type AccountTokenPurpose } from './account-token.entity.ts';
 import { createToken, sha256Hex } from './tokens.ts';
+import { DAY_MS, HOUR_MS } from '../shared/time.ts';
 
 /** Email verification links work for a day: long enough to find the email the next morning. */
-export const EMAIL_VERIFICATION_TTL_MS = 24 * 3_600_000;
+export const EMAIL_VERIFICATION_TTL_MS = DAY_MS;
 /** Password reset links work for an hour (OWASP: short-lived). */
-export const PASSWORD_RESET_TTL_MS = 60 * 60_000;
+export const PASSWORD_RESET_TTL_MS = HOUR_MS;
 /** Tokens are 32 random bytes (256 bits) as base64url: 43 characters. */
 const TOKEN_BYTES = 32;
 const TOKEN_MAX_CHARS = 100;

@@ -1,43 +1,31 @@
 // The session cache of an API process: it answers from memory only while Postgres can tell it
 // that sessions changed, and forgets what changed in any process (two caches here play two API
 // processes on one database: each has its own memory and its own LISTEN connection).
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initOrm } from '../db/orm.ts';
-import { createLogger } from '../logger.ts';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { useTestOrm } from '#test/db.ts';
 import { createSessionCache, type SessionCache } from './session-cache.ts';
 import { createSession, deleteSession, findSession, type LiveSession } from './sessions.ts';
 import { signUp } from './sign-up.ts';
 
-const logger = createLogger({ level: 'silent', name: 'session-cache-test' });
 /** Long enough that nothing in these tests is forgotten by age: only by notification or expiry. */
 const LONG_TTL_MS = 10 * 60_000;
 
-let testDb: TestDatabase;
-let orm: MikroORM;
-let sql: pg.Pool;
+const testOrm = useTestOrm({ ormPoolMax: 3 });
 let userId: string;
 const caches: SessionCache[] = [];
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  orm = await initOrm(testDb.url, { pool: { min: 0, max: 3 } });
-  sql = new pg.Pool({ connectionString: testDb.url, max: 1 });
   userId = (await signUp({ em: fork(), input: { username: 'cache', email: 'cache@example.com', password: 'correct horse battery' } })).userId;
 });
 afterAll(async () => {
   await Promise.all(caches.map((c) => c.close()));
-  await sql.end();
-  await orm.close(true);
-  await testDb.drop();
 });
 
-const fork = () => orm.em.fork() as EntityManager;
+const fork = () => testOrm.orm.em.fork() as EntityManager;
 
 function newCache(ttlMs = LONG_TTL_MS): SessionCache {
-  const cache = createSessionCache({ databaseUrl: testDb.url, logger, ttlMs });
+  const cache = createSessionCache({ databaseUrl: testOrm.db.url, logger: testOrm.runtime.logger, ttlMs });
   caches.push(cache);
   return cache;
 }
@@ -94,14 +82,14 @@ describe('session cache', () => {
     const s = await sessionFor();
     await cached(cache, s.lookup, s.reads);
     let heard = cache.nextChange();
-    await sql.query(`update sessions set expires_at = now() - interval '1 minute' where token_hash = encode(sha256($1::bytea), 'hex')`, [s.token]);
+    await testOrm.pool.query(`update sessions set expires_at = now() - interval '1 minute' where token_hash = encode(sha256($1::bytea), 'hex')`, [s.token]);
     await heard;
     expect(await s.lookup(cache)).toBeNull();
 
     const t = await sessionFor();
     await cached(cache, t.lookup, t.reads);
     heard = cache.nextChange();
-    await sql.query('delete from sessions where user_id = $1', [userId]);
+    await testOrm.pool.query('delete from sessions where user_id = $1', [userId]);
     await heard;
     expect(await t.lookup(cache)).toBeNull();
   });
@@ -114,7 +102,7 @@ describe('session cache', () => {
     const expired = new Date(issued.getTime() + 3_600_000);
     expect(await s.lookup(cache, expired)).toBeNull();
     // findSession deleted the expired row on the way.
-    expect((await sql.query('select 1 from sessions where token_hash = encode(sha256($1::bytea), \'hex\')', [s.token])).rowCount).toBe(0);
+    expect((await testOrm.pool.query('select 1 from sessions where token_hash = encode(sha256($1::bytea), \'hex\')', [s.token])).rowCount).toBe(0);
   });
 
   it('slides last_seen_at through Postgres when the remembered one is old, as without the cache', async () => {
@@ -126,7 +114,7 @@ describe('session cache', () => {
     const reads = s.reads();
     expect((await s.lookup(cache, later))?.lastSeenAt).toBe(later.getTime());
     expect(s.reads()).toBe(reads + 1);
-    const { rows } = await sql.query('select last_seen_at from sessions where token_hash = encode(sha256($1::bytea), \'hex\')', [s.token]);
+    const { rows } = await testOrm.pool.query('select last_seen_at from sessions where token_hash = encode(sha256($1::bytea), \'hex\')', [s.token]);
     expect(rows[0].last_seen_at.getTime()).toBe(later.getTime());
   });
 
@@ -168,7 +156,7 @@ describe('session cache', () => {
     const s = await sessionFor();
     await cached(cache, s.lookup, s.reads);
     const lost = cache.nextChange();
-    await sql.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'porchlight-session-cache' and datname = current_database()`);
+    await testOrm.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'porchlight-session-cache' and datname = current_database()`);
     await lost;
     expect(cache.listening()).toBe(false);
     const reads = s.reads();

@@ -4,8 +4,9 @@ import { createHmac } from 'node:crypto';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { createToken, safeEqual, sha256Hex } from './tokens.ts';
+import { HOUR_MS, MINUTE_MS } from '../shared/time.ts';
 
-export const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;
+export const SESSION_TOUCH_INTERVAL_MS = 5 * MINUTE_MS;
 
 /** Starts a session; returns the cookie token (only its hash is stored) and the CSRF token. */
 export async function createSession({ em, userId, ttlHours, ip, userAgent, now = new Date() }: {
@@ -18,7 +19,7 @@ export async function createSession({ em, userId, ttlHours, ip, userAgent, now =
     csrfToken: createToken('', 24),
     createdAt: now,
     lastSeenAt: now,
-    expiresAt: new Date(now.getTime() + ttlHours * 3_600_000),
+    expiresAt: new Date(now.getTime() + ttlHours * HOUR_MS),
     ip: ip?.slice(0, 64) ?? null,
     userAgent: userAgent?.slice(0, 512) ?? null,
   });

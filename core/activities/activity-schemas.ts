@@ -3,11 +3,10 @@ import { zLimit } from '../db/keyset-cursor.ts';
 import { ACTIVITY_BODY_MAX_CHARS, ACTIVITY_OUTCOME_MAX_CHARS, ACTIVITY_OUTCOME_PATTERN } from '../shared/activity-rules.ts';
 import { ACTIVITY_TYPES, LOGGED_ACTIVITY_TYPES } from '../shared/enums.ts';
 import { safeText } from '../validation/plain-text.ts';
+import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 
 export const ACTIVITIES_PAGE_DEFAULT = 50;
 export const ACTIVITIES_PAGE_MAX = 100;
-
-const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 const ZLoggedType = z.enum(LOGGED_ACTIVITY_TYPES, { message: `Use one of ${LOGGED_ACTIVITY_TYPES.join(', ')}` });
 /** An outcome key; an empty string means "none" (null). */

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIso } from '../db/pg-values.ts';
-import { CONTACT_ACTIVITY_TYPES } from '../shared/enums.ts';
+import { CONTACT_ACTIVITY_TYPES, OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
 import { recordActivity } from './record-activity.ts';
 
 /** The automatic reminders that ask the realtor to get in touch: a logged contact answers them. */
@@ -62,7 +62,7 @@ export async function closeContactReminders(em: EntityManager, { tenant, leadId,
     .where('lead_id', '=', leadId)
     .where(ownedBy(tenant))
     .where('auto_rule', 'in', CONTACT_REMINDER_RULES)
-    .where('status', 'in', ['pending', 'due']);
+    .where('status', 'in', OPEN_REMINDER_STATUSES);
   if (!firstContact) query = query.where('created_at', '<=', occurredAt.toISOString());
   const closed = await query.returning(['reminder_id', 'reminder_message', 'auto_rule']).execute();
   for (const r of closed) {

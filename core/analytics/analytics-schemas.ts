@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 
 /** Longest range one summary covers (a leap year). */
 export const ANALYTICS_MAX_RANGE_DAYS = 366;
@@ -16,9 +17,9 @@ const ZDay = z.iso
 
 /** `GET /v1/analytics/summary?from&to&site`: UTC calendar days, both inclusive. */
 export const ZAnalyticsQuery = z.strictObject({
-  from: z.preprocess((v) => (v === '' ? undefined : v), ZDay.optional()),
-  to: z.preprocess((v) => (v === '' ? undefined : v), ZDay.optional()),
-  site: z.preprocess((v) => (v === '' ? undefined : v), z.uuid('Not a site id').optional()),
+  from: z.preprocess(emptyToUndefined, ZDay.optional()),
+  to: z.preprocess(emptyToUndefined, ZDay.optional()),
+  site: z.preprocess(emptyToUndefined, z.uuid('Not a site id').optional()),
 });
 export type AnalyticsQuery = z.output<typeof ZAnalyticsQuery>;
 

@@ -1,9 +1,11 @@
-import { DeadlockException, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { DeadlockException, type EntityManager } from '@mikro-orm/postgresql';
+import { isUniqueViolation } from './unique-violation.ts';
 
 /** How often a transaction that lost a race is re-run from the start. */
 export const TRANSACTION_ATTEMPTS = 3;
 
-const RETRYABLE_PG_CODES = new Set(['23505', '40P01', '40001']);
+/** Deadlock and serialization failure (a unique violation is recognised by isUniqueViolation). */
+const RETRYABLE_PG_CODES = new Set(['40P01', '40001']);
 
 /**
  * A unique violation, deadlock or serialization failure means a concurrent writer won a race
@@ -11,7 +13,7 @@ const RETRYABLE_PG_CODES = new Set(['23505', '40P01', '40001']);
  * the winner's rows. Raw `execute` errors are plain pg errors; flush errors are MikroORM's.
  */
 export function isRetryableTransactionError(err: unknown): boolean {
-  if (err instanceof UniqueConstraintViolationException || err instanceof DeadlockException) return true;
+  if (isUniqueViolation(err) || err instanceof DeadlockException) return true;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && RETRYABLE_PG_CODES.has(code);
 }

@@ -7,8 +7,7 @@
 // first Sunday of November) resolves to the earlier instant — Temporal's 'compatible' rule, so
 // code written against Temporal later agrees.
 import { z } from 'zod';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../shared/time.ts';
 
 export interface WallTime {
   year: number;

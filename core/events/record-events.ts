@@ -12,9 +12,10 @@ import { type EventRow, eventInsertCtes, type IngestBatcher, writeIngestBatch } 
 import { isBotUserAgent } from './bots.ts';
 import { IDENTIFY_EVENT_TYPE, type CollectBody, type CollectEvent } from './event-schemas.ts';
 import { findVisitorLead, linkVisitorToLead, touchVisitor } from './visitors.ts';
+import { DAY_MS } from '../shared/time.ts';
 
 /** Client timestamps older than this are clamped to it (an offline queue replaying yesterday's events). */
-export const MAX_EVENT_AGE_MS = 24 * 60 * 60 * 1000;
+export const MAX_EVENT_AGE_MS = DAY_MS;
 
 /** A client timestamp clamped into [now − MAX_EVENT_AGE_MS, now]; the server's clock when absent. */
 export function clampEventTime(ts: number | undefined, now: Date): Date {

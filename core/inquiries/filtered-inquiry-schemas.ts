@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { zLimit } from '../db/keyset-cursor.ts';
+import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 
 export const FILTERED_PAGE_DEFAULT = 50;
 export const FILTERED_PAGE_MAX = 100;
 
-const ZOptionalUuid = z.preprocess((v) => (v === '' ? undefined : v), z.uuid().optional());
+const ZOptionalUuid = z.preprocess(emptyToUndefined, z.uuid().optional());
 
 /** `GET /v1/filtered-inquiries`: one site's held submissions (`site`), or all of them. */
 export const ZListFilteredQuery = z.strictObject({
   site: ZOptionalUuid,
-  cursor: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(500).optional()),
+  cursor: z.preprocess(emptyToUndefined, z.string().max(500).optional()),
   limit: zLimit(FILTERED_PAGE_DEFAULT, FILTERED_PAGE_MAX),
 });
 

@@ -4,6 +4,7 @@ import { plainText } from '../validation/plain-text.ts';
 import { zLimit } from '../db/keyset-cursor.ts';
 import { INQUIRY_SOURCES } from './inquiry.entity.ts';
 import { INQUIRY_MESSAGE_MAX_CHARS } from './inquiry-schemas.ts';
+import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 
 /** `POST /v1/leads/:id/inquiries`: an inquiry the realtor records by hand (a call, an open house). */
 export const ZAddInquiryBody = z.strictObject({
@@ -18,7 +19,7 @@ export const INQUIRIES_PAGE_DEFAULT = 50;
 export const INQUIRIES_PAGE_MAX = 100;
 
 export const ZListInquiriesQuery = z.strictObject({
-  cursor: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(500).optional()),
+  cursor: z.preprocess(emptyToUndefined, z.string().max(500).optional()),
   limit: zLimit(INQUIRIES_PAGE_DEFAULT, INQUIRIES_PAGE_MAX),
 });
 

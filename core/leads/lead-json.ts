@@ -3,6 +3,7 @@ import { ownedBy, sameAccount, type Tenant } from '../accounts/tenant.ts';
 import type { Row } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { LeadJson } from './lead-schemas.ts';
+import { OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
 
 const LEAD_FIELDS = [
   'lead_id', 'name', 'contact_info', 'email', 'phone', 'status', 'score', 'score_band',
@@ -44,7 +45,7 @@ export const NO_FOLLOW_UPS: LeadFollowUps = { next_follow_up_at: null, first_inq
 export function leadFollowUpColumns(leadId: string): [AliasedRawBuilder<string | null, 'next_follow_up_at'>, AliasedRawBuilder<string | null, 'first_inquiry_at'>] {
   const id = sql.ref(leadId);
   return [
-    sql<string | null>`(select min(r.reminder_date) from follow_up_reminders r where r.lead_id = ${id} and r.status in ('pending', 'due'))`.as('next_follow_up_at'),
+    sql<string | null>`(select min(r.reminder_date) from follow_up_reminders r where r.lead_id = ${id} and r.status in (${sql.join(OPEN_REMINDER_STATUSES)}))`.as('next_follow_up_at'),
     sql<string | null>`(select min(i.created_at) from inquiries i where i.lead_id = ${id})`.as('first_inquiry_at'),
   ];
 }

@@ -5,6 +5,7 @@ import { zLimit } from '../db/keyset-cursor.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from './lead.entity.ts';
 import { ACTIVITY_TYPES } from '../shared/enums.ts';
 import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
+import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 
 /** `*_asc`: the same index as the descending sort, scanned backwards (lowest score, oldest first). */
 export const LEAD_SORTS = ['score', 'last_activity', 'created', 'score_asc', 'created_asc'] as const;
@@ -151,7 +152,3 @@ export const ZTimelineItem = z.object({
   editable: z.boolean(),
 });
 export type TimelineItem = z.output<typeof ZTimelineItem>;
-
-function emptyToUndefined(v: unknown): unknown {
-  return v === '' ? undefined : v;
-}

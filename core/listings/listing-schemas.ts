@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { zLimit } from '../db/keyset-cursor.ts';
 import { ZAnalyticsQuery } from '../analytics/analytics-schemas.ts';
+import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 
 export const LISTINGS_PAGE_DEFAULT = 50;
 export const LISTINGS_PAGE_MAX = 200;
 
 /** `GET /v1/listings?siteId&from&to&cursor&limit`: a realtor's listings, most recently seen first, with their figures over UTC days [from, to] (default the last 30). */
 export const ZListListingsQuery = z.strictObject({
-  siteId: z.preprocess((v) => (v === '' ? undefined : v), z.uuid('Not a site id').optional()),
+  siteId: z.preprocess(emptyToUndefined, z.uuid('Not a site id').optional()),
   from: ZAnalyticsQuery.shape.from,
   to: ZAnalyticsQuery.shape.to,
   cursor: z.string().max(300).optional(),

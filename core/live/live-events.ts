@@ -5,6 +5,7 @@ import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { LEAD_COLUMNS } from '../leads/lead-json.ts';
 import type { Logger } from '../logger.ts';
+import { DAY_MS } from '../shared/time.ts';
 
 // Live updates for the open admin (docs/live-updates.md). A change publishes its event AFTER its
 // commit, best-effort: the event goes to a capped per-account Redis stream (the backlog a
@@ -28,7 +29,7 @@ export interface PublishedLiveEvent extends LiveEvent {
 /** Entries kept per account for replay (XADD MAXLEN ~, so Redis trims in whole nodes: at least this many). */
 export const LIVE_BACKLOG_MAX = 1000;
 /** An idle account's backlog expires after this (refreshed by every event). */
-export const LIVE_BACKLOG_TTL_MS = 24 * 60 * 60 * 1000;
+export const LIVE_BACKLOG_TTL_MS = DAY_MS;
 
 /** The account's backlog stream (a key under the queue prefix, so test cleanup and key scans find it). */
 export function liveStreamKey(prefix: string, accountId: string): string {

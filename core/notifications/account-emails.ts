@@ -9,9 +9,10 @@ import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import type { Logger } from '../logger.ts';
 import { recordNotification } from './record-notification.ts';
+import { HOUR_MS } from '../shared/time.ts';
 
 /** At most one "someone tried to sign up with your address" email per user per this period. */
-export const SIGNUP_ATTEMPT_EMAIL_PERIOD_MS = 60 * 60_000;
+export const SIGNUP_ATTEMPT_EMAIL_PERIOD_MS = HOUR_MS;
 
 interface Outbox {
   queues: Queues;

@@ -19,9 +19,11 @@ import {
 import { adminUrl } from '../email/templates/layout.ts';
 import type { ScoreBand } from '../leads/lead.entity.ts';
 import type { ClaimedNotification } from './claim-notification.ts';
+import { DAY_MS } from '../shared/time.ts';
+import { OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
 
 /** How far back the digest looks for new hot leads. */
-export const DIGEST_HOT_LEADS_WINDOW_MS = 24 * 3_600_000;
+export const DIGEST_HOT_LEADS_WINDOW_MS = DAY_MS;
 
 export type RenderedNotification = { email: OutgoingEmail } | { cancel: string };
 
@@ -127,7 +129,7 @@ async function loadDigest(em: EntityManager, { userId, timeZone, now }: { userId
     .innerJoin('leads as l', 'l.lead_id', 'r.lead_id')
     .select(['r.reminder_id', 'r.reminder_date', 'r.reminder_message', 'l.lead_id', 'l.name', 'l.email', 'l.phone'])
     .where('r.user_id', '=', userId)
-    .where('r.status', 'in', ['pending', 'due'])
+    .where('r.status', 'in', OPEN_REMINDER_STATUSES)
     .where('r.reminder_date', '>=', dayStart.toISOString())
     .where('r.reminder_date', '<', dayEnd.toISOString())
     .orderBy('r.reminder_date')

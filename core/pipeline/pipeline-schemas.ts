@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STAGE_OUTCOMES } from '../shared/enums.ts';
 import { ZCreateReminderBody } from '../reminders/reminder-schemas.ts';
 import { safeText } from '../validation/plain-text.ts';
+import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 
 /** Longest stage label (the column is varchar(60)). */
 export const STAGE_LABEL_MAX_CHARS = 60;
@@ -45,7 +46,7 @@ export type ReorderStagesBody = z.output<typeof ZReorderStagesBody>;
 
 /** `DELETE /v1/pipeline-stages/:stageId?moveTo=`: where the stage's leads go (required when it has any). */
 export const ZDeleteStageQuery = z.strictObject({
-  moveTo: z.preprocess((v) => (v === '' ? undefined : v), z.uuid('Not a stage id').optional()),
+  moveTo: z.preprocess(emptyToUndefined, z.uuid('Not a stage id').optional()),
 });
 
 /** `PUT /v1/leads/:id/stage`. */

@@ -8,6 +8,7 @@ import { formatDelayMinutes } from '../shared/reminder-rules.ts';
 import type { ReminderSettingsJson } from './reminder-schemas.ts';
 import { loadReminderSettings } from './reminder-settings.ts';
 import { createReminderWakeup } from './reminder-wakeup.ts';
+import { HOUR_MS, MINUTE_MS } from '../shared/time.ts';
 
 export interface AutoReminder {
   reminderId: string;
@@ -21,13 +22,13 @@ export function describeAutoReminder(rule: ReminderAutoRule, settings: ReminderS
   if (rule === 'lead_hot') {
     return {
       enabled: settings.hotLeadEnabled,
-      delayMs: settings.hotLeadDelayMinutes * 60_000,
+      delayMs: settings.hotLeadDelayMinutes * MINUTE_MS,
       message: `Call within ${formatDelayMinutes(settings.hotLeadDelayMinutes)} — lead turned hot`,
     };
   }
   return {
     enabled: settings.inquiryUnansweredEnabled,
-    delayMs: settings.inquiryUnansweredHours * 3_600_000,
+    delayMs: settings.inquiryUnansweredHours * HOUR_MS,
     message: `Inquiry unanswered for ${formatDelayMinutes(settings.inquiryUnansweredHours * 60)} — reply or call`,
   };
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
-import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { decodeCursor, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { nextLocalTime } from '../email/local-time.ts';
@@ -13,7 +13,7 @@ import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { recordActivity } from '../activities/record-activity.ts';
 import { getLeadRow } from '../leads/leads.ts';
 import type { Logger } from '../logger.ts';
-import type { ReminderStatus } from '../shared/enums.ts';
+import { CLOSED_REMINDER_STATUSES, OPEN_REMINDER_STATUSES, type ReminderStatus } from '../shared/enums.ts';
 import { REMINDER_MAX_AHEAD_MS, REMINDER_OVERDUE_AFTER_MS, REMINDER_SNOOZE_MS, REMINDER_TOMORROW_HOUR } from '../shared/reminder-rules.ts';
 import type {
   CreateReminderBody, ListRemindersQuery, ReminderJson, ReminderSummaryJson, SnoozeReminderBody, UpdateReminderBody,
@@ -40,9 +40,6 @@ export interface ReminderChange {
   /** The wake-ups sent after the commit (a rescheduled reminder's new job). */
   wakeups: Wakeup[];
 }
-
-const OPEN: ReminderStatus[] = ['pending', 'due'];
-const CLOSED: ReminderStatus[] = ['done', 'dismissed'];
 
 function selectReminders(em: EntityManager, tenant: Tenant) {
   return db(em)
@@ -173,7 +170,7 @@ export async function listReminders({ em, tenant, query, now }: {
     q = q.where('r.status', '=', 'due').where('r.reminder_date', '<', new Date(now.getTime() - REMINDER_OVERDUE_AFTER_MS).toISOString());
   }
   if (query.status === 'upcoming') q = q.where('r.status', '=', 'pending');
-  if (closed) q = q.where('r.status', 'in', CLOSED);
+  if (closed) q = q.where('r.status', 'in', CLOSED_REMINDER_STATUSES);
   if (query.leadId) q = q.where('r.lead_id', '=', query.leadId);
   if (query.cursor) {
     const [key, id] = decodeCursor(query.cursor, ZDateCursor);
@@ -186,10 +183,7 @@ export async function listReminders({ em, tenant, query, now }: {
     .orderBy('r.reminder_id', ascending ? 'asc' : 'desc')
     .limit(query.limit + 1)
     .execute();
-  const more = rows.length > query.limit;
-  const page = more ? rows.slice(0, query.limit) : rows;
-  const last = page.at(-1);
-  return { items: page.map((r) => toReminderJson(r, now)), nextCursor: more && last ? encodeCursor([last.cursor_key, last.reminder_id]) : null };
+  return toKeysetPage(rows, query.limit, (r) => toReminderJson(r, now), (last) => [last.cursor_key, last.reminder_id]);
 }
 
 /** `GET /v1/reminders/summary`: due and overdue counts for the navigation badge (one index range scan). */
@@ -244,7 +238,7 @@ export async function snoozeReminder(deps: Deps & { reminderId: string; input: S
   return commitChange(deps, async (tem) => {
     const reminder = await lockReminderRow(tem, tenant, reminderId);
     const { status } = reminder;
-    if (!OPEN.includes(status)) throw new AppError('conflict', `This reminder is ${status === 'done' ? 'done' : 'dismissed'}: reschedule it instead of snoozing`);
+    if (!OPEN_REMINDER_STATUSES.includes(status)) throw new AppError('conflict', `This reminder is ${status === 'done' ? 'done' : 'dismissed'}: reschedule it instead of snoozing`);
     let until: Date;
     if ('until' in input) until = new Date(input.until);
     else if (input.for === 'tomorrow') {
@@ -269,7 +263,7 @@ async function closeReminder(deps: Deps & { reminderId: string }, to: 'done' | '
     const reminder = await lockReminderRow(tem, tenant, reminderId);
     const { status } = reminder;
     if (status === to) return { reminderId, wakeups: [] };
-    if (!OPEN.includes(status)) throw new AppError('conflict', `This reminder is already ${status}`);
+    if (!OPEN_REMINDER_STATUSES.includes(status)) throw new AppError('conflict', `This reminder is already ${status}`);
     // Its delayed job, if still waiting, will find it closed and do nothing.
     await db(tem).updateTable('follow_up_reminders').set({ status: to, completed_at: now }).where('reminder_id', '=', reminderId).execute();
     await recordReminderActivity(tem, tenant, reminder, reminderId, to === 'done' ? 'reminder_completed' : 'reminder_dismissed', now);

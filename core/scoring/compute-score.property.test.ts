@@ -5,6 +5,7 @@ import { bandForScore, computeScore, computeSignals, type ComputeScoreInput, typ
 import { DAY_MS, NOW } from './scoring-fixtures.ts';
 import { DEFAULT_SCORING_RULES, parseScoringRules, type ScoringRulesConfig } from './scoring-rules.ts';
 import { scoreForPoints } from '../shared/scoring-defaults.ts';
+import { HOUR_MS } from '#core/shared/time.ts';
 
 type Item = ScoringActivity | ScoringInquiry;
 interface History {
@@ -13,7 +14,6 @@ interface History {
 }
 
 const NOW_MS = NOW.getTime();
-const HOUR_MS = 3_600_000;
 
 /** Relative tolerance for comparing unrounded totals summed in different orders. */
 const EPS = 1e-9;

@@ -4,9 +4,10 @@ import { db } from '../db/kysely.ts';
 import type { Config } from '../config.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { scoreLeads } from './score-lead.ts';
+import { HOUR_MS } from '../shared/time.ts';
 
 /** A stored score older than this is recomputed by the refresh (decay at 14 days' half-life: ≤ 1.5% in 6 h). */
-export const REFRESH_SCORES_AFTER_MS = 6 * 60 * 60 * 1000;
+export const REFRESH_SCORES_AFTER_MS = 6 * HOUR_MS;
 /** Most leads one refresh run rescores; the next run continues. */
 export const REFRESH_SCORES_MAX_PER_RUN = 20_000;
 export const REFRESH_SCORES_BATCH_SIZE = 500;

@@ -16,7 +16,7 @@
  * Deterministic for a seed (mulberry32), so a test and the docs agree on the numbers.
  */
 import type { ScoringActivity, ScoringInquiry } from './compute-score.ts';
-import { DAY_MS } from '../shared/time.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../shared/time.ts';
 
 export interface SimulatedLead {
   profile: LeadProfile;
@@ -28,8 +28,6 @@ export const LEAD_PROFILES = ['one-off', 'signed up', 'searcher', 'active buyer'
 export type LeadProfile = (typeof LEAD_PROFILES)[number];
 const SHARES: Record<LeadProfile, number> = { 'one-off': 0.3, 'signed up': 0.2, searcher: 0.15, 'active buyer': 0.1, 'gone quiet': 0.25 };
 
-const HOUR_MS = 3_600_000;
-const MINUTE_MS = 60_000;
 
 /** A small, fast, seedable PRNG (mulberry32): uniform in [0, 1). */
 export function createRandom(seed: number): () => number {

@@ -1,6 +1,7 @@
 // Activity logging rules shared by the API (zod schemas) and the admin (forms, one-click buttons,
 // timeline wording): limits, the outcome keys with their labels, and the quick-log presets.
 import type { ActivityType, LoggedActivityType } from './enums.ts';
+import { DAY_MS, MINUTE_MS } from './time.ts';
 
 /** An outcome key (`lead_activities.outcome`, varchar(40)): lower-case letters, digits, `_`. */
 export const ACTIVITY_OUTCOME_MAX_CHARS = 40;
@@ -8,11 +9,11 @@ export const ACTIVITY_OUTCOME_PATTERN = /^[a-z0-9_]+$/;
 /** The text of a note, or what was said on a call. */
 export const ACTIVITY_BODY_MAX_CHARS = 5000;
 /** How far ahead a meeting or showing may be scheduled (a year). */
-export const ACTIVITY_MAX_AHEAD_MS = 366 * 86_400_000;
+export const ACTIVITY_MAX_AHEAD_MS = 366 * DAY_MS;
 /** How far back an activity may be logged (ten years: an import of old notes). */
-export const ACTIVITY_MAX_BEHIND_MS = 10 * 366 * 86_400_000;
+export const ACTIVITY_MAX_BEHIND_MS = 10 * 366 * DAY_MS;
 /** Clock skew tolerated for "now" when a call, text, email or note is logged (they cannot be in the future). */
-export const ACTIVITY_CLOCK_SKEW_MS = 5 * 60_000;
+export const ACTIVITY_CLOCK_SKEW_MS = 5 * MINUTE_MS;
 /** The logged types that may lie in the future (scheduled). */
 export const SCHEDULABLE_ACTIVITY_TYPES: readonly LoggedActivityType[] = ['meeting', 'showing'];
 

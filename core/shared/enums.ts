@@ -19,6 +19,10 @@ export type ReminderAutoRule = (typeof REMINDER_AUTO_RULES)[number];
 
 export const REMINDER_STATUSES = ['pending', 'due', 'done', 'dismissed'] as const;
 export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
+/** The statuses of a reminder that still waits for the realtor (the others are closed). */
+export const OPEN_REMINDER_STATUSES: readonly ReminderStatus[] = ['pending', 'due'];
+/** The statuses of a reminder the realtor has finished with. */
+export const CLOSED_REMINDER_STATUSES: readonly ReminderStatus[] = ['done', 'dismissed'];
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -3,9 +3,10 @@
 // Avenue"); inquiries and activities stay single entries at their own time. Pure and
 // dependency-free so the admin runs it over the pages it has loaded: a visit cut by a page
 // boundary grows when the next page arrives.
+import { MINUTE_MS } from './time.ts';
 
 /** Events of one visitor closer than this belong to the same visit (the web-analytics session convention). */
-export const VISIT_GAP_MS = 30 * 60_000;
+export const VISIT_GAP_MS = 30 * MINUTE_MS;
 
 /** What grouping reads of an item (a `TimelineItem` has all of it). */
 export interface VisitInput {
@@ -82,7 +83,7 @@ export function groupIntoVisits<T extends VisitInput>(items: readonly T[], gapMs
 
 /** "4 min", "1 h 5 min", "under a minute". */
 export function formatVisitDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
+  const minutes = Math.round(ms / MINUTE_MS);
   if (minutes < 1) return 'under a minute';
   if (minutes < 60) return `${minutes} min`;
   const h = Math.floor(minutes / 60);

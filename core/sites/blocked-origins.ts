@@ -5,9 +5,10 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { MINUTE_MS } from '../shared/time.ts';
 
 /** Width of one counting bucket. */
-export const BLOCKED_BUCKET_MS = 10 * 60_000;
+export const BLOCKED_BUCKET_MS = 10 * MINUTE_MS;
 /** Buckets read for "the last hour" (the current one included). */
 export const BLOCKED_WINDOW_BUCKETS = 6;
 /** Distinct origins kept per bucket: made-up Origin headers must not grow a hash without bound. */

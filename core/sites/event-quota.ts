@@ -7,12 +7,12 @@ import type { Logger } from '../logger.ts';
 import { retentionMonthsOf } from './event-retention.ts';
 import type { SiteSettings } from './site.entity.ts';
 import { getSite } from './sites.ts';
+import { DAY_MS } from '../shared/time.ts';
 
 /** How often a process adds its counts to Redis and reads the totals of all processes back. */
 export const QUOTA_SYNC_MS = 250;
 /** Sites one process tracks at once (a day's counters; cleared when passed). */
 export const QUOTA_MAX_SITES = 100_000;
-const DAY_MS = 86_400_000;
 
 /** Analytics events a site accepts per UTC day. */
 export function dailyEventQuotaOf(settings: Partial<SiteSettings> | null | undefined, config: Pick<Config, 'DAILY_EVENT_QUOTA'>): number {

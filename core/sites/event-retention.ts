@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { dropAnalyticsPartitionsBefore } from '../events/analytics-partitions.ts';
 import type { SiteSettings } from './site.entity.ts';
+import { DAY_MS } from '../shared/time.ts';
 
 /** Days a replay key (`lead_analytics_keys`) is kept after its event was received. */
 export const ANALYTICS_KEY_RETENTION_DAYS = 35;
@@ -84,7 +85,7 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
   }
 
   let deletedKeys = 0;
-  const keyCutoff = new Date(now.getTime() - ANALYTICS_KEY_RETENTION_DAYS * 86_400_000).toISOString();
+  const keyCutoff = new Date(now.getTime() - ANALYTICS_KEY_RETENTION_DAYS * DAY_MS).toISOString();
   while (!more) {
     if (batches >= maxBatches) {
       more = true;

@@ -9,11 +9,13 @@ import { LEAD_COLUMNS, leadFollowUpColumns, toLeadJson } from '../leads/lead-jso
 import type { LeadJson } from '../leads/lead-schemas.ts';
 import { toReminderJson } from '../reminders/reminders.ts';
 import { TODAY_SECTION_LIMIT, type TodayJson } from './today-schemas.ts';
+import { DAY_MS, MINUTE_MS } from '../shared/time.ts';
+import { OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
 
 /** Openings of Today closer together than this are one visit ("since your last visit" keeps its meaning on reload). */
-export const TODAY_VISIT_GAP_MS = 30 * 60_000;
+export const TODAY_VISIT_GAP_MS = 30 * MINUTE_MS;
 /** A first visit shows leads that turned hot in the day before it. */
-const FIRST_VISIT_LOOKBACK_MS = 24 * 60 * 60_000;
+const FIRST_VISIT_LOOKBACK_MS = DAY_MS;
 
 
 /**
@@ -46,7 +48,7 @@ export async function getToday({ em, tenant, now }: { em: EntityManager; tenant:
       'r.kind', 'r.auto_rule', 'r.status', 'r.fired_at', 'r.completed_at', 'r.created_at',
     ])
     .where(ownedBy(tenant, 'r'))
-    .where('r.status', 'in', ['pending', 'due'])
+    .where('r.status', 'in', OPEN_REMINDER_STATUSES)
     .where('r.reminder_date', '<', dayEnd.toISOString())
     .orderBy('r.reminder_date', 'asc')
     .orderBy('r.reminder_id', 'asc')

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { INQUIRY_SOURCES } from '../inquiries/inquiry.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../leads/lead.entity.ts';
+import { REMINDER_KINDS } from '../reminders/follow-up-reminder.entity.ts';
 
 /**
  * The webhook event catalogue: every event type Porchlight sends, the schema of its payload and
@@ -106,7 +107,7 @@ export const WEBHOOK_EVENTS = {
       leadId: id,
       reminderDate: time,
       reminderMessage: text(2000),
-      kind: z.enum(['manual', 'auto']),
+      kind: z.enum(REMINDER_KINDS),
     })),
     example: {
       type: 'reminder.due', version: 1, timestamp: '2026-11-29T11:05:00.000Z',

@@ -4,12 +4,12 @@
 // attempt and applies each delivery's own outcome. (webhook-delivery.int.test.ts walks the state
 // machine itself through the same claim.)
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, loadConfig } from '#core/config.ts';
-import { initOrm } from '#core/db/orm.ts';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '#core/config.ts';
+import { useTestOrm } from '#test/db.ts';
+import { makeUser, makeWebhookEndpoint } from '#test/factories.ts';
 import { type ClaimedWebhookDelivery, claimDueWebhookDeliveries } from './claim-webhook-deliveries.ts';
 import { recordWebhookAttempts } from './record-webhook-attempts.ts';
 import { recordWebhookMessage } from './record-webhook-message.ts';
@@ -22,34 +22,22 @@ const T0 = new Date('2026-11-29T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const noJitter = () => 0.5;
 
-let db: TestDatabase;
-let orm: MikroORM;
+const t = useTestOrm({ ormPoolMax: 8 });
 let config: Config;
 let userId: string;
-const em = (): EntityManager => orm.em.fork();
+const em = (): EntityManager => t.orm.em.fork();
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { pool: { min: 0, max: 8 } });
-  config = { ...loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url }), WEBHOOK_RETRY_SCHEDULE: SCHEDULE };
-});
-afterAll(async () => {
-  await orm.close(true);
-  await db.drop();
+beforeAll(() => {
+  config = { ...t.config, WEBHOOK_RETRY_SCHEDULE: SCHEDULE };
 });
 beforeEach(async () => {
-  userId = randomUUID();
-  await sql`insert into users (user_id, username, email, password_hash, created_at)
-            values (${userId}, ${`u${userId.slice(0, 8)}`}, ${`${userId}@example.com`}, 'x', now())`.execute(em().getKysely());
+  userId = (await makeUser(t)).userId;
   // Every test starts with nothing pending: a claim sees only what the test wrote.
   await sql`update webhook_deliveries set status = 'failed' where status = 'pending'`.execute(em().getKysely());
 });
 
 async function makeEndpoint(): Promise<string> {
-  const id = randomUUID();
-  await sql`insert into webhook_endpoints (endpoint_id, user_id, url, secret, enabled, created_at, updated_at)
-            values (${id}, ${userId}, 'https://crm.example.com/hooks', ${createWebhookSecret()}, true, now(), now())`.execute(em().getKysely());
-  return id;
+  return (await makeWebhookEndpoint(t, { userId, url: 'https://crm.example.com/hooks', secret: createWebhookSecret() })).endpointId;
 }
 
 async function makeDeliveries(endpointId: string, n: number, now = T0): Promise<string[]> {

@@ -8,12 +8,12 @@ import { tenantOfUser } from '../accounts/tenant.ts';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { initOrm } from '#core/db/orm.ts';
-import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useTestOrm } from '#test/db.ts';
+import { makeUser as makeTestUser, makeWebhookEndpoint } from '#test/factories.ts';
 import { type ClaimDueWebhookDeliveriesResult, type ClaimedWebhookDelivery, claimDueWebhookDeliveries, webhookLeaseMs } from './claim-webhook-deliveries.ts';
 import { enableWebhookEndpoint } from './enable-webhook-endpoint.ts';
 import { WEBHOOK_EVENTS } from './event-types.ts';
@@ -32,34 +32,20 @@ const T0 = new Date('2026-11-29T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const noJitter = () => 0.5;
 
-let db: TestDatabase;
-let orm: MikroORM;
+const t = useTestOrm({ ormPoolMax: 4 });
 let userId: string;
 const tenant = () => tenantOfUser(userId);
-const em = (): EntityManager => orm.em.fork();
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { pool: { min: 0, max: 4 } });
-});
-afterAll(async () => {
-  await orm.close(true);
-  await db.drop();
-});
+const em = (): EntityManager => t.orm.em.fork();
 
 async function makeUser(): Promise<string> {
-  const id = randomUUID();
-  await sql`insert into users (user_id, username, email, password_hash, created_at)
-            values (${id}, ${`u${id.slice(0, 8)}`}, ${`${id}@example.com`}, 'x', now())`.execute(em().getKysely());
-  return id;
+  return (await makeTestUser(t)).userId;
 }
 
 async function makeEndpoint(opts: { url?: string; eventTypes?: string[] | null; secret?: string; owner?: string } = {}): Promise<string> {
-  const id = randomUUID();
-  await sql`insert into webhook_endpoints (endpoint_id, user_id, url, secret, event_types, enabled, created_at, updated_at)
-            values (${id}, ${opts.owner ?? userId}, ${opts.url ?? 'https://crm.example.com/hooks'}, ${opts.secret ?? createWebhookSecret()},
-                    ${opts.eventTypes === undefined ? null : opts.eventTypes}, true, now(), now())`.execute(em().getKysely());
-  return id;
+  const { endpointId } = await makeWebhookEndpoint(t, {
+    userId: opts.owner ?? userId, url: opts.url ?? 'https://crm.example.com/hooks', secret: opts.secret ?? createWebhookSecret(), eventTypes: opts.eventTypes,
+  });
+  return endpointId;
 }
 
 /** One test.webhook message to the given endpoint; returns its delivery id. */

@@ -16,9 +16,8 @@ import { makeEvents, makeInquiry, makeLead, makeRealtor, makeReminder, type Real
 import { CHROME_UA } from '#test/ingest.ts';
 import { WAIT } from '#test/env.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
 const ORIGIN = 'https://homes.example';
 
 let server: TestServer;

@@ -13,6 +13,7 @@ import { sendDigestsHandler } from './send-digest.handler.ts';
 import { sendNotificationHandler } from './send-notification.handler.ts';
 import { stitchVisitorHandler } from './stitch-visitor.handler.ts';
 import { sweepHandler } from './sweep.handler.ts';
+import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
 
 /** Every job in JOBS → its handler (the type makes a missing or extra entry an error). */
 export const HANDLERS = {
@@ -42,9 +43,9 @@ export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { webhooks:
 /** Repeating jobs and their period in ms (registered under the job's name). */
 export const SCHEDULES: Partial<Record<JobKey, number>> = {
   sweep: 30_000,
-  refreshScores: 60 * 60_000,
-  sendDigests: 15 * 60_000,
+  refreshScores: HOUR_MS,
+  sendDigests: 15 * MINUTE_MS,
   rollupAnalytics: ROLLUP_EVERY_MS,
-  analyticsPartitions: 6 * 60 * 60_000,
-  eventRetention: 60 * 60_000,
+  analyticsPartitions: 6 * HOUR_MS,
+  eventRetention: HOUR_MS,
 };

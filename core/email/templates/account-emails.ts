@@ -4,6 +4,7 @@
 import type { AccountTokenPurpose } from '../../accounts/account-token.entity.ts';
 import { html } from './html.ts';
 import { accountHeaders, adminUrl, button, cleanHeaderText, renderHtmlDocument, safeHttpUrl, type EmailContent } from './layout.ts';
+import { MINUTE_MS } from '../../shared/time.ts';
 
 /** Admin pages that take each kind of token. */
 const TOKEN_PAGES: Record<AccountTokenPurpose, string> = {
@@ -22,7 +23,7 @@ export function buildAccountTokenUrl(publicUrl: string, purpose: AccountTokenPur
 
 /** "24 hours", "30 minutes". */
 export function describeDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
+  const minutes = Math.round(ms / MINUTE_MS);
   if (minutes % (60 * 24) === 0) return `${minutes / 1440} ${minutes === 1440 ? 'day' : 'days'}`;
   if (minutes % 60 === 0) return `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`;
   return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;

@@ -11,6 +11,7 @@ import {
   type LeadSummary,
 } from './alert-emails.ts';
 import type { EmailContent } from './layout.ts';
+import { DAY_MS, HOUR_MS } from '../../shared/time.ts';
 
 export const FIXTURE_PUBLIC_URL = 'https://leads.example.com';
 export const FIXTURE_LEAD_ID = '3f0c2a8e-1b2c-4d5e-8f90-123456789abc';
@@ -78,11 +79,11 @@ export const TEMPLATE_CASES: TemplateCase[] = [
   {
     name: 'email verification',
     alert: false,
-    render: (text) => renderVerifyEmailEmail({ username: text, url: buildAccountTokenUrl(FIXTURE_PUBLIC_URL, 'email_verification', 'tok_verify'), validForMs: 24 * 3_600_000 }),
+    render: (text) => renderVerifyEmailEmail({ username: text, url: buildAccountTokenUrl(FIXTURE_PUBLIC_URL, 'email_verification', 'tok_verify'), validForMs: DAY_MS }),
   },
   {
     name: 'password reset',
     alert: false,
-    render: (text) => renderPasswordResetEmail({ username: text, url: buildAccountTokenUrl(FIXTURE_PUBLIC_URL, 'password_reset', 'tok_reset'), validForMs: 3_600_000 }),
+    render: (text) => renderPasswordResetEmail({ username: text, url: buildAccountTokenUrl(FIXTURE_PUBLIC_URL, 'password_reset', 'tok_reset'), validForMs: HOUR_MS }),
   },
 ];
