@@ -5,6 +5,7 @@
 // card with tap-to-call / text / email, and the filters fold into a "Filters" control.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { CONTACT_ACTIVITY_TYPES } from '#core/shared/enums.ts';
 import { errorMessage, type Lead, type LeadFilters, type LeadSort, leadQuery, leadsApi, type ScoreBand, type Site, sitesApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { BulkBar } from '../components/bulk-bar.tsx';
@@ -40,7 +41,7 @@ const SORTS: ReadonlyArray<{ value: LeadSort; label: string }> = [
 ];
 /** The ascending twin of a descending sort, where an index serves it (not last activity: undated leads). */
 const ASCENDING: Partial<Record<LeadSort, LeadSort>> = { score: 'score_asc', created: 'created_asc' };
-const CONTACT_TYPES = new Set(['call', 'text', 'email', 'meeting', 'showing']);
+const CONTACT_TYPES: ReadonlySet<string> = new Set(CONTACT_ACTIVITY_TYPES);
 
 /** A lead as the list shows it (lastContactedAt, nextFollowUpAt and stage come with the lead JSON). */
 export type ListLead = Lead;

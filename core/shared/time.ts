@@ -2,3 +2,4 @@
 
 /** One UTC day. Scoring decays, analytics ranges and return gaps count in these. */
 export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
