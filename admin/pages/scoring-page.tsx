@@ -56,6 +56,10 @@ function issueField(path: string): RulePath | null {
   return RULE_FIELDS.some((f) => f.path === p) ? (p as RulePath) : null;
 }
 
+// Not `useForm`: two actions (preview and save) share one validation that returns the parsed
+// rules, issues name fields by "rules."-prefixed paths and carry the field's label, an edit
+// clears that field's error and the preview, and the leave guard and rescore polling hang on
+// the saved document — more hooks into useForm than state it would save.
 function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   const [doc, setDoc] = useState(initial);
   const [values, setValues] = useState<Values>(() => ruleValues(initial.rules));
