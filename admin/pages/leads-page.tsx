@@ -13,10 +13,11 @@ import { ContactActions, PhoneLink } from '../components/contact-actions.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { OnboardingCard } from '../components/onboarding-card.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
-import { HouseIcon, SearchIcon } from '../components/icons.tsx';
+import { SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { LoadError } from '../components/load-error.tsx';
 import { LoadMore } from '../components/load-more.tsx';
+import { NoLeadsYet } from '../components/no-leads-yet.tsx';
 import { QuickLog } from '../components/quick-log.tsx';
 import { BandBadge, ScoreMeter } from '../components/score.tsx';
 import { Spinner } from '../components/spinner.tsx';
@@ -180,20 +181,13 @@ export function LeadsPage({ query }: RouteProps) {
             <p>Try another band, status or search, or clear the filters to see everyone.</p>
           </EmptyState>
         ) : (
-          <EmptyState
-            icon={<HouseIcon />}
-            title="No leads yet"
-            action={
-              <span class="inline-list">
-                <Link href="/sites" class="btn btn-primary">
-                  Set up a site
-                </Link>
-                {!adding && (
-                  <Button variant="secondary" onClick={() => setAdding(true)}>
-                    Add a lead by hand
-                  </Button>
-                )}
-              </span>
+          <NoLeadsYet
+            addByHand={
+              !adding && (
+                <Button variant="secondary" onClick={() => setAdding(true)}>
+                  Add a lead by hand
+                </Button>
+              )
             }
           >
             <p>
@@ -201,7 +195,7 @@ export function LeadsPage({ query }: RouteProps) {
               saved listings and showing requests before and after raise their score.
             </p>
             <OnboardingCard />
-          </EmptyState>
+          </NoLeadsYet>
         )
       ) : (
         <>
