@@ -141,8 +141,8 @@ function NewKeyForm({ onCreated }: { onCreated(key: ApiKey & { key: string }): v
           </select>
         </div>
         <div class="form-actions">
-          <Button type="submit" loading={busy}>
-            {busy ? 'Creating…' : 'Create key'}
+          <Button type="submit" loading={busy} busyLabel="Creating…">
+            Create key
           </Button>
         </div>
       </form>

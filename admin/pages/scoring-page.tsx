@@ -280,11 +280,11 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
             </div>
           )}
           <div class="form-actions">
-            <Button type="submit" loading={saving} disabled={running}>
-              {saving ? 'Saving…' : 'Save and rescore'}
+            <Button type="submit" loading={saving} disabled={running} busyLabel="Saving…">
+              Save and rescore
             </Button>
-            <Button variant="secondary" onClick={runPreview} loading={previewing}>
-              {previewing ? 'Checking…' : 'Preview impact'}
+            <Button variant="secondary" onClick={runPreview} loading={previewing} busyLabel="Checking…">
+              Preview impact
             </Button>
             <Button variant="ghost" onClick={resetToDefaults} disabled={atDefaults}>
               Reset to defaults

@@ -130,8 +130,8 @@ function SettingsForm({ initial }: { initial: NotificationPreferences }) {
           </div>
         </fieldset>
         <div class="form-actions">
-          <Button type="submit" loading={busy} disabled={!dirty && !busy}>
-            {busy ? 'Saving…' : 'Save settings'}
+          <Button type="submit" loading={busy} disabled={!dirty && !busy} busyLabel="Saving…">
+            Save settings
           </Button>
           {savedNote && (
             <span class="save-status muted" role="status">

@@ -88,8 +88,8 @@ export function WebhookEndpointForm({ idPrefix, initial, submitLabel, busyLabel,
         )}
       </fieldset>
       <div class="form-actions">
-        <Button type="submit" loading={busy}>
-          {busy ? busyLabel : submitLabel}
+        <Button type="submit" loading={busy} busyLabel={busyLabel}>
+          {submitLabel}
         </Button>
         {onCancel && (
           <Button variant="ghost" onClick={onCancel}>

@@ -96,8 +96,8 @@ export function RemindersCard({ leadId }: { leadId: string }) {
         <Field label="When" type="datetime-local" required {...form.field('reminderDate')} />
         <TextAreaField label="What to do" rows={2} maxLength={REMINDER_MESSAGE_MAX_CHARS} required {...form.field('reminderMessage')} />
         <div class="form-actions">
-          <Button type="submit" loading={form.busy}>
-            {form.busy ? 'Setting…' : 'Set reminder'}
+          <Button type="submit" loading={form.busy} busyLabel="Setting…">
+            Set reminder
           </Button>
         </div>
       </form>
