@@ -4,11 +4,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { DEFAULT_SCORING_RULES } from '#core/shared/scoring-defaults.ts';
 import { ApiError, errorMessage, type RescoreProgress, scoringApi, type ScoringPreview, type ScoringRulesConfig, type ScoringRulesDoc } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { EmptyState } from '../components/empty-state.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
-import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, plural } from '../format.ts';
 import type { FormProblem } from '../forms.ts';
@@ -25,22 +24,15 @@ type Values = Record<RulePath, string>;
 type Errors = Partial<Record<RulePath, string>>;
 
 export function ScoringPage() {
-  const { data, error, loading, reload } = useApi((signal) => scoringApi.get({ signal }), []);
-  if (data === undefined) {
-    return (
-      <>
-        <PageHeader title="Scoring rules" />
-        {loading ? (
-          <Loading label="Loading your scoring rules…" />
-        ) : (
-          <EmptyState title="Could not load your scoring rules" action={<Button onClick={reload}>Try again</Button>}>
-            <p>{errorMessage(error)}</p>
-          </EmptyState>
-        )}
-      </>
-    );
-  }
-  return <ScoringEditor initial={data} />;
+  const state = useApi((signal) => scoringApi.get({ signal }), []);
+  return (
+    <>
+      {state.data === undefined && <PageHeader title="Scoring rules" />}
+      <Loaded state={state} loadingLabel="Loading your scoring rules…" errorTitle="Could not load your scoring rules">
+        {(data) => <ScoringEditor initial={data} />}
+      </Loaded>
+    </>
+  );
 }
 
 /** "warm→hot" → "Warm → hot". */

@@ -1,13 +1,12 @@
 // Alert settings: which emails the realtor gets, quiet hours, the morning digest and the time zone
 // they are read in. Saved as one PATCH; the answer (the stored settings) replaces the form.
 import { useEffect, useState } from 'preact/hooks';
-import { errorMessage, type NotificationPreferences, notificationsApi, useSession } from '../api-client.ts';
+import { type NotificationPreferences, notificationsApi, useSession } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { EmptyState } from '../components/empty-state.tsx';
 import { CheckboxField, Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { PageHeader, useDocumentTitle } from '../components/layout.tsx';
-import { Loading } from '../components/spinner.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { showToast } from '../components/toast.tsx';
 import { useApi } from '../use-api.ts';
 import { useForm } from '../use-form.ts';
@@ -41,22 +40,15 @@ function toValues(p: NotificationPreferences): Values {
 
 export function SettingsPage() {
   useDocumentTitle('Settings');
-  const { data, error, loading, reload } = useApi((signal) => notificationsApi.get({ signal }), []);
-  if (data === undefined) {
-    return (
-      <>
-        <PageHeader title="Settings" />
-        {loading ? (
-          <Loading label="Loading your alert settings…" />
-        ) : (
-          <EmptyState title="Could not load your alert settings" action={<Button onClick={reload}>Try again</Button>}>
-            <p>{errorMessage(error)}</p>
-          </EmptyState>
-        )}
-      </>
-    );
-  }
-  return <SettingsForm initial={data} />;
+  const state = useApi((signal) => notificationsApi.get({ signal }), []);
+  return (
+    <>
+      {state.data === undefined && <PageHeader title="Settings" />}
+      <Loaded state={state} loadingLabel="Loading your alert settings…" errorTitle="Could not load your alert settings">
+        {(data) => <SettingsForm initial={data} />}
+      </Loaded>
+    </>
+  );
 }
 
 function SettingsForm({ initial }: { initial: NotificationPreferences }) {
