@@ -2,6 +2,7 @@
 // a reminder to each, export them, or delete them (behind a confirmation). One line of buttons
 // fixed to the bottom edge, kept under a tenth of a phone screen; each form opens above it.
 import { useState } from 'preact/hooks';
+import { DAY_MS } from '#core/shared/time.ts';
 import { errorMessage } from '../api-client.ts';
 import { leadDisplayName } from '../lead-format.ts';
 import { fromLocalInputValue, toLocalInputValue } from '../reminders-api.ts';
@@ -29,7 +30,7 @@ export function BulkBar({ leads, onClear, onStageChanged, onDeleted }: {
   const [panel, setPanel] = useState<Panel>(null);
   const [stages, setStages] = useState<PipelineStage[] | null>(null);
   const [stageId, setStageId] = useState('');
-  const [when, setWhen] = useState(() => toLocalInputValue(new Date(Date.now() + 24 * 3_600_000)));
+  const [when, setWhen] = useState(() => toLocalInputValue(new Date(Date.now() + DAY_MS)));
   const [message, setMessage] = useState('Follow up');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

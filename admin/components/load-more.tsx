@@ -14,8 +14,8 @@ export function LoadMore({ list, label = 'Load more', size, end }: {
   return (
     <>
       {list.nextCursor ? (
-        <Button variant="secondary" size={size} onClick={list.loadMore} loading={list.loadingMore}>
-          {list.loadingMore ? 'Loading…' : label}
+        <Button variant="secondary" size={size} onClick={list.loadMore} loading={list.loadingMore} busyLabel="Loading…">
+          {label}
         </Button>
       ) : (
         end

@@ -1,6 +1,7 @@
 // One reminder in a list: what to do, for whom, when — and complete / snooze / dismiss in place,
 // each with its own busy state and an error that stays beside the reminder it is about.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { HOUR_MS } from '#core/shared/time.ts';
 import { errorMessage } from '../api-client.ts';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
 import { leadDisplayName } from '../lead-format.ts';
@@ -134,7 +135,7 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
                   </button>
                 ))}
                 {custom === null ? (
-                  <button type="button" class="menu-item" onClick={() => setCustom(toLocalInputValue(new Date(Date.now() + 2 * 3_600_000)))}>
+                  <button type="button" class="menu-item" onClick={() => setCustom(toLocalInputValue(new Date(Date.now() + 2 * HOUR_MS)))}>
                     Pick a time…
                   </button>
                 ) : (

@@ -121,8 +121,8 @@ export function SiteLimitsCard({ site, onChange, quota }: { site: Site; onChange
           {...form.field('dailyEventQuota')}
         />
         <div class="form-actions">
-          <Button type="submit" loading={form.busy}>
-            {form.busy ? 'Saving…' : 'Save limits'}
+          <Button type="submit" loading={form.busy} busyLabel="Saving…">
+            Save limits
           </Button>
         </div>
       </form>

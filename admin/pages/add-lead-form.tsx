@@ -104,8 +104,8 @@ export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
         {...field('contactInfo')}
       />
       <div class="form-actions">
-        <Button type="submit" loading={busy}>
-          {busy ? 'Adding…' : 'Add lead'}
+        <Button type="submit" loading={busy} busyLabel="Adding…">
+          Add lead
         </Button>
         <Button variant="secondary" onClick={onCancel} disabled={busy}>
           Cancel

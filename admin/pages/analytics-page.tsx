@@ -3,6 +3,7 @@
 // (median time to the first logged contact, share answered within 5 minutes / 1 hour), the funnel
 // visitors → leads → contacted → appointment → closed, and leads per site and source. Loaded as its own chunk (lazyPage in main.tsx) so the charting
 // library is fetched only by people who open this page.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { DAY_MS } from '#core/shared/time.ts';
@@ -283,14 +284,7 @@ function EventsChart({ data, range, period }: { data: AnalyticsSummary; range: R
       height: 280,
       tzDate: (ts) => uPlotUtc(ts),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
-      axes: [
-        {
-          stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' },
-          // Whole days only: the data is per UTC day, so hour ticks would suggest precision it does not have.
-          space: 56, incrs: DAY_INCREMENTS, values: (_u, splits) => splits.map((ts) => shortDay.format(new Date(ts * 1000))),
-        },
-        { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? number.format(v) : '')) },
-      ],
+      axes: dayAxes(number.format),
       cursor: { drag: { x: false, y: false } },
       series: [
         // Not hovering: the legend shows each series' total over the period (not "—").
@@ -318,54 +312,85 @@ function EventsChart({ data, range, period }: { data: AnalyticsSummary; range: R
   );
 
   return (
-    <figure class="card chart-card" aria-labelledby="events-chart-title">
-      <figcaption class="chart-caption">
-        <h2 id="events-chart-title" class="card-title">
-          Events per day
-        </h2>
-        <p class="muted small">
-          {period}: {summary}.{busiest.total > 0 && ` Busiest day: ${formatLongDay(busiest.day)} (${number.format(busiest.total)}).`}
-        </p>
-      </figcaption>
+    <ChartCard titleId="events-chart-title" title="Events per day" summary={<>{period}: {summary}.{busiest.total > 0 && ` Busiest day: ${formatLongDay(busiest.day)} (${number.format(busiest.total)}).`}</>}>
       {series.length === 0 ? (
         <p class="muted chart-empty">No events were recorded in this period.</p>
       ) : (
         <>
           <UPlotChart options={options} data={aligned} class="events-chart" />
-          <details class="chart-table">
-            <summary>Show the numbers as a table</summary>
-            <div class="table-wrap">
-              <table class="table table-compact">
-                <caption class="visually-hidden">Events per day by type, {period}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Day</th>
-                    {series.map((s) => (
-                      <th key={s.key} scope="col" class="num">
-                        {s.label}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {days.map((day, i) => (
-                    <tr key={day}>
-                      <th scope="row">{formatLongDay(day)}</th>
-                      {series.map((s, k) => (
-                        <td key={s.key} class="num">
-                          {number.format((aligned[k + 1] as number[])[i])}
-                        </td>
-                      ))}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </details>
+          <NumbersTable
+            caption={`Events per day by type, ${period}`}
+            columns={series.map((s) => s.label)}
+            rows={days.map((day, i) => ({ day, cells: series.map((_s, k) => number.format((aligned[k + 1] as number[])[i])) }))}
+          />
         </>
       )}
+    </ChartCard>
+  );
+}
+
+/** A chart's card: its title and a one-line summary as the caption, then the chart. */
+function ChartCard({ titleId, level = 2, title, summary, children }: { titleId: string; level?: 2 | 3; title: string; summary: ComponentChildren; children: ComponentChildren }) {
+  const Heading = level === 2 ? 'h2' : 'h3';
+  return (
+    <figure class="card chart-card" aria-labelledby={titleId}>
+      <figcaption class="chart-caption">
+        <Heading id={titleId} class="card-title">
+          {title}
+        </Heading>
+        <p class="muted small">{summary}</p>
+      </figcaption>
+      {children}
     </figure>
   );
+}
+
+/** A per-day chart's numbers as a table, folded under its chart (exact values, and a way to read it without seeing it). */
+function NumbersTable({ caption, columns, rows }: { caption: string; columns: string[]; rows: Array<{ day: string; cells: string[] }> }) {
+  return (
+    <details class="chart-table">
+      <summary>Show the numbers as a table</summary>
+      <div class="table-wrap">
+        <table class="table table-compact">
+          <caption class="visually-hidden">{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              {columns.map((label) => (
+                <th key={label} scope="col" class="num">
+                  {label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.day}>
+                <th scope="row">{formatLongDay(row.day)}</th>
+                {row.cells.map((cell, i) => (
+                  <td key={columns[i]} class="num">
+                    {cell}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}
+
+/** The axes of a per-day chart: whole UTC days along, `format`ted whole numbers up. */
+function dayAxes(format: (v: number) => string): uPlot.Axis[] {
+  return [
+    {
+      stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' },
+      // Whole days only: the data is per UTC day, so hour ticks would suggest precision it does not have.
+      space: 56, incrs: DAY_INCREMENTS, values: (_u, splits) => splits.map((ts) => shortDay.format(new Date(ts * 1000))),
+    },
+    { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? format(v) : '')) },
+  ];
 }
 
 /** uPlot draws in local time unless given a UTC "zone"; days here are UTC days. */
@@ -379,13 +404,7 @@ function BandsChart({ bands }: { bands: AnalyticsSummary['bands'] }) {
   const total = bands.hot + bands.warm + bands.cold;
   const max = Math.max(1, bands.hot, bands.warm, bands.cold);
   return (
-    <figure class="card chart-card" aria-labelledby="bands-chart-title">
-      <figcaption class="chart-caption">
-        <h2 id="bands-chart-title" class="card-title">
-          Leads per band
-        </h2>
-        <p class="muted small">{total === 0 ? 'No leads yet.' : `${number.format(total)} ${total === 1 ? 'lead' : 'leads'} by their current score.`}</p>
-      </figcaption>
+    <ChartCard titleId="bands-chart-title" title="Leads per band" summary={total === 0 ? 'No leads yet.' : `${number.format(total)} ${total === 1 ? 'lead' : 'leads'} by their current score.`}>
       <ul class="bar-list">
         {SCORE_BANDS.map((b) => (
           <li key={b.value} class="bar-row">
@@ -403,7 +422,7 @@ function BandsChart({ bands }: { bands: AnalyticsSummary['bands'] }) {
       <p class="small">
         <Link href="/leads?band=hot">See your hot leads</Link>
       </p>
-    </figure>
+    </ChartCard>
   );
 }
 
@@ -539,10 +558,7 @@ function DayChart({ id, title, range, period, perDay, series, format, yMax, tota
       height: 220,
       tzDate: (ts) => uPlotUtc(ts),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, yMax ?? Math.max(4, Math.ceil(max * 1.1))] } },
-      axes: [
-        { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, space: 56, incrs: DAY_INCREMENTS, values: (_u, splits) => splits.map((ts) => shortDay.format(new Date(ts * 1000))) },
-        { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? format(v) : '')) },
-      ],
+      axes: dayAxes(format),
       cursor: { drag: { x: false, y: false } },
       series: [
         { label: 'Day', value: (_u, ts) => (ts == null ? (totals ? 'Period' : 'Total') : formatDay(isoDay(new Date(ts * 1000)))) },
@@ -560,62 +576,29 @@ function DayChart({ id, title, range, period, perDay, series, format, yMax, tota
   }, [days, byDay, series, format, yMax, totals]);
 
   return (
-    <figure class="card chart-card" aria-labelledby={`${id}-title`}>
-      <figcaption class="chart-caption">
-        <h3 id={`${id}-title`} class="card-title">
-          {title}
-        </h3>
-        <p class="muted small">{period}</p>
-      </figcaption>
+    <ChartCard titleId={`${id}-title`} level={3} title={title} summary={period}>
       {perDay.length === 0 ? (
         <p class="muted chart-empty">Nothing in this period.</p>
       ) : (
         <>
           <UPlotChart options={options} data={aligned} class={`${id}`} />
-          <details class="chart-table">
-            <summary>Show the numbers as a table</summary>
-            <div class="table-wrap">
-              <table class="table table-compact">
-                <caption class="visually-hidden">
-                  {title}, {period}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Day</th>
-                    {series.map((s) => (
-                      <th key={s.label} scope="col" class="num">
-                        {s.label}
-                      </th>
-                    ))}
-                    {extraColumn && (
-                      <th scope="col" class="num">
-                        {extraColumn.label}
-                      </th>
-                    )}
-                  </tr>
-                </thead>
-                <tbody>
-                  {perDay.map((d) => (
-                    <tr key={d.day}>
-                      <th scope="row">{formatLongDay(d.day)}</th>
-                      {series.map((s) => {
-                        const v = s.pick(d);
-                        return (
-                          <td key={s.label} class="num">
-                            {v === null ? '—' : format(v)}
-                          </td>
-                        );
-                      })}
-                      {extraColumn && <td class="num">{extraColumn.value(d)}</td>}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </details>
+          <NumbersTable
+            caption={`${title}, ${period}`}
+            columns={[...series.map((s) => s.label), ...(extraColumn ? [extraColumn.label] : [])]}
+            rows={perDay.map((d) => ({
+              day: d.day,
+              cells: [
+                ...series.map((s) => {
+                  const v = s.pick(d);
+                  return v === null ? '—' : format(v);
+                }),
+                ...(extraColumn ? [extraColumn.value(d)] : []),
+              ],
+            }))}
+          />
         </>
       )}
-    </figure>
+    </ChartCard>
   );
 }
 
@@ -631,13 +614,7 @@ const FUNNEL_STEPS = [
 function Funnel({ funnel }: { funnel: LeadAnalytics['funnel'] }) {
   const max = Math.max(1, ...FUNNEL_STEPS.map((s) => funnel[s.key]));
   return (
-    <figure class="card chart-card" aria-labelledby="funnel-title">
-      <figcaption class="chart-caption">
-        <h3 id="funnel-title" class="card-title">
-          From visitor to closed
-        </h3>
-        <p class="muted small">Visitors first seen and leads created in this period, and how far those leads have got.</p>
-      </figcaption>
+    <ChartCard titleId="funnel-title" level={3} title="From visitor to closed" summary="Visitors first seen and leads created in this period, and how far those leads have got.">
       <ul class="bar-list bar-list-wide">
         {FUNNEL_STEPS.map((step, i) => {
           const value = funnel[step.key];
@@ -656,7 +633,7 @@ function Funnel({ funnel }: { funnel: LeadAnalytics['funnel'] }) {
           );
         })}
       </ul>
-    </figure>
+    </ChartCard>
   );
 }
 

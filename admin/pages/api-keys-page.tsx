@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { z } from 'zod';
 import type { ApiKeyScope } from '#core/accounts/api-key.entity.ts';
 import type { toApiKeyJson, ZCreateApiKeyBody } from '#core/accounts/api-keys.ts';
+import { DAY_MS } from '#core/shared/time.ts';
 import { api, errorMessage, type Page } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
@@ -22,7 +23,6 @@ import { useForm } from '../use-form.ts';
 
 type ApiKey = ReturnType<typeof toApiKeyJson>;
 type CreateApiKeyInput = z.input<typeof ZCreateApiKeyBody>;
-const DAY_MS = 24 * 3_600_000;
 
 /** The expiry choices offered; the API takes any future time. */
 const EXPIRY_CHOICES = [
@@ -141,8 +141,8 @@ function NewKeyForm({ onCreated }: { onCreated(key: ApiKey & { key: string }): v
           </select>
         </div>
         <div class="form-actions">
-          <Button type="submit" loading={busy}>
-            {busy ? 'Creating…' : 'Create key'}
+          <Button type="submit" loading={busy} busyLabel="Creating…">
+            Create key
           </Button>
         </div>
       </form>

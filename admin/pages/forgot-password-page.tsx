@@ -29,8 +29,8 @@ export function ForgotPasswordPage() {
           <FormError problem={problem} />
           <p>Enter the email address you log in with and we will send you a link to choose a new password.</p>
           <EmailField required {...field('email')} />
-          <Button type="submit" class="btn-block" loading={busy}>
-            {busy ? 'Sending…' : 'Email me a reset link'}
+          <Button type="submit" class="btn-block" loading={busy} busyLabel="Sending…">
+            Email me a reset link
           </Button>
         </form>
       )}

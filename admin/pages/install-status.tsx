@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { errorMessage, type Site } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
@@ -6,6 +6,7 @@ import { Spinner } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, formatRelativeTime, plural } from '../format.ts';
 import { type InstallStatusJson, installApi } from '../install-api.ts';
+import { usePollWhileVisible } from '../use-poll-while-visible.ts';
 
 /** How often an open site page asks for its install status. */
 export const INSTALL_POLL_MS = 4000;
@@ -39,28 +40,15 @@ export function InstallStatus({ site }: { site: Pick<Site, 'lastEventAt' | 'enab
  */
 export function useInstallStatus(siteId: string): { status: InstallStatusJson | undefined; refresh(): void } {
   const [status, setStatus] = useState<InstallStatusJson | undefined>(undefined);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
-      if (document.visibilityState === 'visible') {
-        try {
-          const value = await installApi.status(siteId, { signal: controller.signal });
-          if (!controller.signal.aborted) setStatus(value);
-        } catch {
-          // a network blip: the next round tries again
-        }
-      }
-      if (!controller.signal.aborted) timer = setTimeout(load, INSTALL_POLL_MS);
-    };
-    void load();
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [siteId, tick]);
-  return { status, refresh: () => setTick((t) => t + 1) };
+  const refresh = usePollWhileVisible(
+    async (signal) => {
+      const value = await installApi.status(siteId, { signal });
+      if (!signal.aborted) setStatus(value);
+    },
+    INSTALL_POLL_MS,
+    { deps: [siteId] },
+  );
+  return { status, refresh };
 }
 
 const BADGES = {

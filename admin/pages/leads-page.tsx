@@ -5,6 +5,7 @@
 // card with tap-to-call / text / email, and the filters fold into a "Filters" control.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { CONTACT_ACTIVITY_TYPES } from '#core/shared/enums.ts';
 import { errorMessage, type Lead, type LeadFilters, type LeadSort, leadQuery, leadsApi, type ScoreBand, type Site, sitesApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { BulkBar } from '../components/bulk-bar.tsx';
@@ -12,10 +13,11 @@ import { ContactActions, PhoneLink } from '../components/contact-actions.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { OnboardingCard } from '../components/onboarding-card.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
-import { HouseIcon, SearchIcon } from '../components/icons.tsx';
+import { SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { LoadError } from '../components/load-error.tsx';
 import { LoadMore } from '../components/load-more.tsx';
+import { NoLeadsYet } from '../components/no-leads-yet.tsx';
 import { QuickLog } from '../components/quick-log.tsx';
 import { BandBadge, ScoreMeter } from '../components/score.tsx';
 import { Spinner } from '../components/spinner.tsx';
@@ -40,7 +42,7 @@ const SORTS: ReadonlyArray<{ value: LeadSort; label: string }> = [
 ];
 /** The ascending twin of a descending sort, where an index serves it (not last activity: undated leads). */
 const ASCENDING: Partial<Record<LeadSort, LeadSort>> = { score: 'score_asc', created: 'created_asc' };
-const CONTACT_TYPES = new Set(['call', 'text', 'email', 'meeting', 'showing']);
+const CONTACT_TYPES: ReadonlySet<string> = new Set(CONTACT_ACTIVITY_TYPES);
 
 /** A lead as the list shows it (lastContactedAt, nextFollowUpAt and stage come with the lead JSON). */
 export type ListLead = Lead;
@@ -179,20 +181,13 @@ export function LeadsPage({ query }: RouteProps) {
             <p>Try another band, status or search, or clear the filters to see everyone.</p>
           </EmptyState>
         ) : (
-          <EmptyState
-            icon={<HouseIcon />}
-            title="No leads yet"
-            action={
-              <span class="inline-list">
-                <Link href="/sites" class="btn btn-primary">
-                  Set up a site
-                </Link>
-                {!adding && (
-                  <Button variant="secondary" onClick={() => setAdding(true)}>
-                    Add a lead by hand
-                  </Button>
-                )}
-              </span>
+          <NoLeadsYet
+            addByHand={
+              !adding && (
+                <Button variant="secondary" onClick={() => setAdding(true)}>
+                  Add a lead by hand
+                </Button>
+              )
             }
           >
             <p>
@@ -200,7 +195,7 @@ export function LeadsPage({ query }: RouteProps) {
               saved listings and showing requests before and after raise their score.
             </p>
             <OnboardingCard />
-          </EmptyState>
+          </NoLeadsYet>
         )
       ) : (
         <>

@@ -52,8 +52,8 @@ export function LoginPage({ query }: RouteProps) {
         <p class="small">
           <Link href="/forgot-password">Forgot password?</Link>
         </p>
-        <Button type="submit" class="btn-block" loading={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
+        <Button type="submit" class="btn-block" loading={busy} busyLabel="Logging in…">
+          Log in
         </Button>
       </form>
     </AuthLayout>

@@ -128,8 +128,8 @@ function SettingsForm({ initial, onSaved }: { initial: ReminderSettings; onSaved
         />
       </div>
       <div class="form-actions">
-        <Button type="submit" loading={form.busy}>
-          {form.busy ? 'Saving…' : 'Save automatic reminders'}
+        <Button type="submit" loading={form.busy} busyLabel="Saving…">
+          Save automatic reminders
         </Button>
       </div>
     </form>

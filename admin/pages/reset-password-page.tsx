@@ -45,8 +45,8 @@ export function ResetPasswordPage() {
           <FormError problem={problem} />
           <Field label="New password" hint={`At least ${PASSWORD_MIN_CHARS} characters.`} type="password" autocomplete="new-password" required {...field('password')} />
           <Field label="Repeat the new password" type="password" autocomplete="new-password" required {...field('confirm')} />
-          <Button type="submit" class="btn-block" loading={busy}>
-            {busy ? 'Saving…' : 'Set new password'}
+          <Button type="submit" class="btn-block" loading={busy} busyLabel="Saving…">
+            Set new password
           </Button>
         </form>
       )}

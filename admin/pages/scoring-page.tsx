@@ -4,11 +4,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { DEFAULT_SCORING_RULES } from '#core/shared/scoring-defaults.ts';
 import { ApiError, errorMessage, type RescoreProgress, scoringApi, type ScoringPreview, type ScoringRulesConfig, type ScoringRulesDoc } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { EmptyState } from '../components/empty-state.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
-import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, plural } from '../format.ts';
 import type { FormProblem } from '../forms.ts';
@@ -25,22 +24,15 @@ type Values = Record<RulePath, string>;
 type Errors = Partial<Record<RulePath, string>>;
 
 export function ScoringPage() {
-  const { data, error, loading, reload } = useApi((signal) => scoringApi.get({ signal }), []);
-  if (data === undefined) {
-    return (
-      <>
-        <PageHeader title="Scoring rules" />
-        {loading ? (
-          <Loading label="Loading your scoring rules…" />
-        ) : (
-          <EmptyState title="Could not load your scoring rules" action={<Button onClick={reload}>Try again</Button>}>
-            <p>{errorMessage(error)}</p>
-          </EmptyState>
-        )}
-      </>
-    );
-  }
-  return <ScoringEditor initial={data} />;
+  const state = useApi((signal) => scoringApi.get({ signal }), []);
+  return (
+    <>
+      {state.data === undefined && <PageHeader title="Scoring rules" />}
+      <Loaded state={state} loadingLabel="Loading your scoring rules…" errorTitle="Could not load your scoring rules">
+        {(data) => <ScoringEditor initial={data} />}
+      </Loaded>
+    </>
+  );
 }
 
 /** "warm→hot" → "Warm → hot". */
@@ -56,6 +48,10 @@ function issueField(path: string): RulePath | null {
   return RULE_FIELDS.some((f) => f.path === p) ? (p as RulePath) : null;
 }
 
+// Not `useForm`: two actions (preview and save) share one validation that returns the parsed
+// rules, issues name fields by "rules."-prefixed paths and carry the field's label, an edit
+// clears that field's error and the preview, and the leave guard and rescore polling hang on
+// the saved document — more hooks into useForm than state it would save.
 function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   const [doc, setDoc] = useState(initial);
   const [values, setValues] = useState<Values>(() => ruleValues(initial.rules));
@@ -276,11 +272,11 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
             </div>
           )}
           <div class="form-actions">
-            <Button type="submit" loading={saving} disabled={running}>
-              {saving ? 'Saving…' : 'Save and rescore'}
+            <Button type="submit" loading={saving} disabled={running} busyLabel="Saving…">
+              Save and rescore
             </Button>
-            <Button variant="secondary" onClick={runPreview} loading={previewing}>
-              {previewing ? 'Checking…' : 'Preview impact'}
+            <Button variant="secondary" onClick={runPreview} loading={previewing} busyLabel="Checking…">
+              Preview impact
             </Button>
             <Button variant="ghost" onClick={resetToDefaults} disabled={atDefaults}>
               Reset to defaults

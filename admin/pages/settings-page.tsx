@@ -1,14 +1,15 @@
 // Alert settings: which emails the realtor gets, quiet hours, the morning digest and the time zone
 // they are read in. Saved as one PATCH; the answer (the stored settings) replaces the form.
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, errorMessage, type NotificationPreferences, notificationsApi, useSession } from '../api-client.ts';
+import { type NotificationPreferences, notificationsApi, useSession } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { EmptyState } from '../components/empty-state.tsx';
 import { CheckboxField, Field } from '../components/field.tsx';
+import { FormError } from '../components/form-error.tsx';
 import { PageHeader, useDocumentTitle } from '../components/layout.tsx';
-import { Loading } from '../components/spinner.tsx';
+import { Loaded } from '../components/loaded.tsx';
 import { showToast } from '../components/toast.tsx';
 import { useApi } from '../use-api.ts';
+import { useForm } from '../use-form.ts';
 import { LiveNotificationsToggle } from '../components/live-notifications-toggle.tsx';
 
 type Values = Omit<NotificationPreferences, 'updatedAt'>;
@@ -20,6 +21,9 @@ const ALERTS: ReadonlyArray<{ key: keyof Values & `alert${string}`; label: strin
   { key: 'alertEndpointDisabled', label: 'Webhook endpoint disabled', hint: 'When Porchlight stops sending to one of your webhook endpoints.' },
   { key: 'alertDigest', label: 'Morning digest', hint: 'Today’s reminders and new hot leads, once a day at the hour below.' },
 ];
+
+/** The inputs an API issue can name (the summary links to them). */
+const FIELD_IDS = { quietStart: 'settings-quiet-start', quietEnd: 'settings-quiet-end', digestHour: 'settings-digest-hour', timeZone: 'settings-time-zone' };
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 
@@ -36,60 +40,46 @@ function toValues(p: NotificationPreferences): Values {
 
 export function SettingsPage() {
   useDocumentTitle('Settings');
-  const { data, error, loading, reload } = useApi((signal) => notificationsApi.get({ signal }), []);
-  if (data === undefined) {
-    return (
-      <>
-        <PageHeader title="Settings" />
-        {loading ? (
-          <Loading label="Loading your alert settings…" />
-        ) : (
-          <EmptyState title="Could not load your alert settings" action={<Button onClick={reload}>Try again</Button>}>
-            <p>{errorMessage(error)}</p>
-          </EmptyState>
-        )}
-      </>
-    );
-  }
-  return <SettingsForm initial={data} />;
+  const state = useApi((signal) => notificationsApi.get({ signal }), []);
+  return (
+    <>
+      {state.data === undefined && <PageHeader title="Settings" />}
+      <Loaded state={state} loadingLabel="Loading your alert settings…" errorTitle="Could not load your alert settings">
+        {(data) => <SettingsForm initial={data} />}
+      </Loaded>
+    </>
+  );
 }
 
 function SettingsForm({ initial }: { initial: NotificationPreferences }) {
   const session = useSession();
-  const [values, setValues] = useState<Values>(toValues(initial));
   const [saved, setSaved] = useState<Values>(toValues(initial));
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<{ tone: 'ok' | 'error'; text: string } | null>(null);
+  const [savedNote, setSavedNote] = useState(false);
+  const { values, setValues, errors, problem, busy, submit } = useForm<Values>({
+    initial: () => toValues(initial),
+    ids: FIELD_IDS,
+    send: async (values) => {
+      setSavedNote(false);
+      const stored = toValues(await notificationsApi.update(values));
+      setValues(() => stored);
+      setSaved(stored);
+      setSavedNote(true);
+      showToast('Alert settings saved.');
+    },
+  });
   const zones = timeZones(initial.timeZone);
   const dirty = JSON.stringify(values) !== JSON.stringify(saved);
   useEffect(() => {
-    if (dirty) setStatus(null);
+    if (dirty) setSavedNote(false);
   }, [dirty]);
 
   const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => ({ ...v, [key]: value }));
 
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setStatus(null);
-    try {
-      const stored = toValues(await notificationsApi.update(values));
-      setValues(stored);
-      setSaved(stored);
-      setStatus({ tone: 'ok', text: 'Saved.' });
-      showToast('Alert settings saved.');
-    } catch (err) {
-      const issues = err instanceof ApiError ? err.fieldIssues.map((i) => i.message).join(' ') : '';
-      setStatus({ tone: 'error', text: issues || errorMessage(err) });
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <>
       <PageHeader title="Settings" description={<>Email alerts go to <strong>{session?.user.email}</strong>.</>} />
-      <form class="card card-body-padded form settings-form" onSubmit={save} noValidate>
+      <form class="card card-body-padded form settings-form" onSubmit={submit} noValidate>
+        <FormError problem={problem} />
         <fieldset>
           <legend>Email me when</legend>
           {ALERTS.map((a) => (
@@ -106,8 +96,8 @@ function SettingsForm({ initial }: { initial: NotificationPreferences }) {
             onChange={(e) => set('quietHoursEnabled', e.currentTarget.checked)}
           />
           <div class="settings-row">
-            <Field label="From" type="time" id="settings-quiet-start" value={values.quietStart} disabled={!values.quietHoursEnabled} onInput={(e) => set('quietStart', e.currentTarget.value)} />
-            <Field label="Until" type="time" id="settings-quiet-end" value={values.quietEnd} disabled={!values.quietHoursEnabled} onInput={(e) => set('quietEnd', e.currentTarget.value)} />
+            <Field label="From" type="time" id={FIELD_IDS.quietStart} error={errors.quietStart} value={values.quietStart} disabled={!values.quietHoursEnabled} onInput={(e) => set('quietStart', e.currentTarget.value)} />
+            <Field label="Until" type="time" id={FIELD_IDS.quietEnd} error={errors.quietEnd} value={values.quietEnd} disabled={!values.quietHoursEnabled} onInput={(e) => set('quietEnd', e.currentTarget.value)} />
           </div>
         </fieldset>
         <fieldset>
@@ -132,12 +122,12 @@ function SettingsForm({ initial }: { initial: NotificationPreferences }) {
           </div>
         </fieldset>
         <div class="form-actions">
-          <Button type="submit" loading={busy} disabled={!dirty && !busy}>
-            {busy ? 'Saving…' : 'Save settings'}
+          <Button type="submit" loading={busy} disabled={!dirty && !busy} busyLabel="Saving…">
+            Save settings
           </Button>
-          {status && (
-            <span class={`save-status ${status.tone === 'error' ? 'form-error' : 'muted'}`} role={status.tone === 'error' ? 'alert' : 'status'}>
-              {status.text}
+          {savedNote && (
+            <span class="save-status muted" role="status">
+              Saved.
             </span>
           )}
         </div>

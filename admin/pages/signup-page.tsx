@@ -82,8 +82,8 @@ export function SignupPage({ query }: RouteProps) {
           required
           {...field('password')}
         />
-        <Button type="submit" class="btn-block" loading={busy}>
-          {busy ? 'Creating account…' : 'Create account'}
+        <Button type="submit" class="btn-block" loading={busy} busyLabel="Creating account…">
+          Create account
         </Button>
       </form>
     </AuthLayout>

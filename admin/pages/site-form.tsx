@@ -97,8 +97,8 @@ export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel,
         />
       )}
       <div class="form-actions">
-        <Button type="submit" loading={busy}>
-          {busy ? busyLabel : submitLabel}
+        <Button type="submit" loading={busy} busyLabel={busyLabel}>
+          {submitLabel}
         </Button>
         {onCancel && (
           <Button variant="secondary" onClick={onCancel} disabled={busy}>

@@ -7,6 +7,7 @@ import { errorMessage } from '../api-client.ts';
 import { ContactActions } from '../components/contact-actions.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
+import { NoLeadsYet } from '../components/no-leads-yet.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { LoadError } from '../components/load-error.tsx';
 import { QuickLog } from '../components/quick-log.tsx';
@@ -69,22 +70,15 @@ export function TodayPage() {
         </LoadError>
       )}
       {nothing && counts.data?.total === 0 ? (
-        <EmptyState
-          icon={<HouseIcon />}
-          title="No leads yet"
-          action={
-            <span class="inline-list">
-              <Link href="/sites" class="btn btn-primary">
-                Set up a site
-              </Link>
-              <Link href="/leads" class="btn btn-secondary">
-                Add a lead by hand
-              </Link>
-            </span>
+        <NoLeadsYet
+          addByHand={
+            <Link href="/leads" class="btn btn-secondary">
+              Add a lead by hand
+            </Link>
           }
         >
           <p>Your day starts here: reminders that fall due, new leads waiting for a first call, leads that turn hot and today’s showings.</p>
-        </EmptyState>
+        </NoLeadsYet>
       ) : nothing ? (
         <EmptyState icon={<HouseIcon />} title="Nothing due — nice work" action={<Link href="/leads" class="btn btn-secondary">Go to your leads</Link>}>
           <p>No reminders due, everyone has heard from you, and no lead turned hot since your last visit.</p>

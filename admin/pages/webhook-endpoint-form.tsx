@@ -1,8 +1,10 @@
-import { useState } from 'preact/hooks';
-import { ApiError, errorMessage, type WebhookEventTypeInfo, webhooksApi } from '../api-client.ts';
+import { type WebhookEventTypeInfo, webhooksApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { Field } from '../components/field.tsx';
+import { FormError } from '../components/form-error.tsx';
+import type { FieldErrors } from '../forms.ts';
 import { useApi } from '../use-api.ts';
+import { useForm } from '../use-form.ts';
 
 export interface WebhookEndpointFormValues {
   url: string;
@@ -25,84 +27,50 @@ export function WebhookEndpointForm({ idPrefix, initial, submitLabel, busyLabel,
   autoFocus?: boolean;
 }) {
   const catalogue = useApi((signal) => webhooksApi.eventTypes({ signal }), []);
-  const [url, setUrl] = useState(initial.url);
-  const [description, setDescription] = useState(initial.description);
-  const [all, setAll] = useState(initial.eventTypes === null);
-  const [types, setTypes] = useState<string[]>(initial.eventTypes ?? []);
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<string | null>(null);
+  const ids = { url: `${idPrefix}-url`, description: `${idPrefix}-description`, eventTypes: `${idPrefix}-all-events` };
+  const form = useForm({
+    initial: { url: initial.url, description: initial.description, all: initial.eventTypes === null, types: initial.eventTypes ?? [] },
+    ids,
+    validate: ({ url, all, types }) => {
+      const found: FieldErrors = {};
+      if (!url.trim()) found.url = 'Enter the URL of your receiver, e.g. https://crm.example.com/webhooks';
+      if (!all && types.length === 0) found.eventTypes = 'Choose at least one event type, or “All events”';
+      return found;
+    },
+    send: ({ url, description, all, types }) => onSubmit({ url: url.trim(), description: description.trim(), eventTypes: all ? null : types }),
+  });
+  const { values, errors, busy } = form;
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const local: Record<string, string> = {};
-    if (!url.trim()) local.url = 'Enter the URL of your receiver, e.g. https://crm.example.com/webhooks';
-    if (!all && types.length === 0) local.eventTypes = 'Choose at least one event type, or “All events”';
-    setErrors(local);
-    setProblem(null);
-    if (Object.keys(local).length) return;
-    setBusy(true);
-    try {
-      await onSubmit({ url: url.trim(), description: description.trim(), eventTypes: all ? null : types });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'validation_failed') {
-        const fields: Record<string, string> = {};
-        for (const issue of err.fieldIssues) fields[issue.path.split('.')[0] || 'url'] = issue.message;
-        if (Object.keys(fields).length === 0) fields.url = err.message;
-        setErrors(fields);
-      } else {
-        setProblem(errorMessage(err));
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const toggle = (type: string, on: boolean) => setTypes((t) => (on ? [...t, type] : t.filter((x) => x !== type)));
+  const toggle = (type: string, on: boolean) => form.setValues((v) => ({ ...v, types: on ? [...v.types, type] : v.types.filter((x) => x !== type) }));
   const items: WebhookEventTypeInfo[] = catalogue.data?.items ?? [];
 
   return (
-    <form class="form" onSubmit={submit} noValidate>
-      {problem && (
-        <div class="form-error" role="alert">
-          <p>{problem}</p>
-        </div>
-      )}
+    <form class="form" onSubmit={form.submit} noValidate>
+      <FormError problem={form.problem} />
       <Field
-        id={`${idPrefix}-url`}
+        {...form.field('url')}
         label="Endpoint URL"
         type="url"
         inputMode="url"
         placeholder="https://crm.example.com/webhooks/porchlight"
         hint="Porchlight POSTs signed JSON here (Standard Webhooks). It must be reachable from the internet."
-        value={url}
-        onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
-        error={errors.url}
         autoFocus={autoFocus}
         required
       />
-      <Field
-        id={`${idPrefix}-description`}
-        label="Description (optional)"
-        value={description}
-        maxLength={500}
-        placeholder="e.g. Follow Up Boss"
-        onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
-        error={errors.description}
-      />
+      <Field {...form.field('description')} label="Description (optional)" maxLength={500} placeholder="e.g. Follow Up Boss" />
       <fieldset class="field event-types" aria-describedby={errors.eventTypes ? `${idPrefix}-types-error` : undefined}>
         <legend class="field-label">Events to send</legend>
         <label class="event-type">
-          <input type="checkbox" class="checkbox" checked={all} onChange={(e) => setAll((e.target as HTMLInputElement).checked)} />
+          <input id={ids.eventTypes} type="checkbox" class="checkbox" checked={values.all} onChange={(e) => form.setValues((v) => ({ ...v, all: e.currentTarget.checked }))} />
           <span>
             <strong>All events</strong>
             <span class="muted small"> — including types added later</span>
           </span>
         </label>
-        {!all &&
+        {!values.all &&
           items.map((t) => (
             <label class="event-type" key={t.type}>
-              <input type="checkbox" class="checkbox" checked={types.includes(t.type)} onChange={(e) => toggle(t.type, (e.target as HTMLInputElement).checked)} />
+              <input type="checkbox" class="checkbox" checked={values.types.includes(t.type)} onChange={(e) => toggle(t.type, e.currentTarget.checked)} />
               <span>
                 <code>{t.type}</code>
                 <span class="muted small"> — {t.description}</span>
@@ -120,8 +88,8 @@ export function WebhookEndpointForm({ idPrefix, initial, submitLabel, busyLabel,
         )}
       </fieldset>
       <div class="form-actions">
-        <Button type="submit" loading={busy}>
-          {busy ? busyLabel : submitLabel}
+        <Button type="submit" loading={busy} busyLabel={busyLabel}>
+          {submitLabel}
         </Button>
         {onCancel && (
           <Button variant="ghost" onClick={onCancel}>

@@ -3,6 +3,7 @@
 // and Porchlight did (calls, notes, status and stage changes, reminders) with who did it. Your
 // own logged entries can be edited or deleted (with confirmation) in place.
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { LOGGED_ACTIVITY_TYPES } from '#core/shared/enums.ts';
 import { groupIntoVisits, summariseVisit, type Visit } from '#core/shared/timeline-visits.ts';
 import { errorMessage, leadsApi, type TimelineItem, useSession } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
@@ -205,7 +206,7 @@ function ActivityEntry({ item, leadId, userId }: { item: TimelineItem; leadId: s
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
-  const recorded = !['call', 'text', 'email', 'note', 'meeting', 'showing'].includes(item.activityType ?? '');
+  const recorded = !(LOGGED_ACTIVITY_TYPES as readonly string[]).includes(item.activityType ?? '');
   const actor = describeActor(item, userId);
   const footnote = activityFootnote(item);
   const title = describeActivity(item);

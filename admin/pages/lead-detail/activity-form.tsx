@@ -119,8 +119,8 @@ export function ActivityForm({ entry, initialType = 'call', submitLabel, onSubmi
         {...form.field('body')}
       />
       <div class="form-actions">
-        <Button type="submit" size="sm" loading={form.busy}>
-          {form.busy ? 'Saving…' : submitLabel}
+        <Button type="submit" size="sm" loading={form.busy} busyLabel="Saving…">
+          {submitLabel}
         </Button>
         <Button variant="secondary" size="sm" onClick={onCancel} disabled={form.busy}>
           Cancel

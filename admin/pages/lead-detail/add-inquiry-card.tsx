@@ -55,8 +55,8 @@ export function AddInquiryCard({ leadId, onAdded }: { leadId: string; onAdded(cr
           {...form.field('listingRef')}
         />
         <div class="form-actions">
-          <Button type="submit" loading={form.busy}>
-            {form.busy ? 'Adding…' : 'Add inquiry'}
+          <Button type="submit" loading={form.busy} busyLabel="Adding…">
+            Add inquiry
           </Button>
         </div>
       </form>

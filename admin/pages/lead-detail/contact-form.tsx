@@ -50,8 +50,8 @@ export function ContactForm({ lead, onSaved, onCancel }: { lead: Lead; onSaved(l
         {...form.field('contactInfo')}
       />
       <div class="form-actions">
-        <Button type="submit" size="sm" loading={form.busy}>
-          {form.busy ? 'Saving…' : 'Save'}
+        <Button type="submit" size="sm" loading={form.busy} busyLabel="Saving…">
+          Save
         </Button>
         <Button variant="secondary" size="sm" onClick={onCancel} disabled={form.busy}>
           Cancel

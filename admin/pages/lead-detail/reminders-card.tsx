@@ -1,6 +1,7 @@
 // A lead's open reminders (due first, then upcoming) and a form to add one. Refreshes when its
 // next reminder's time comes and after any reminder change, so "due" shows without a reload.
 import { REMINDER_MESSAGE_MAX_CHARS } from '#core/shared/reminder-rules.ts';
+import { HOUR_MS } from '#core/shared/time.ts';
 import { useEffect, useState } from 'preact/hooks';
 import { Button } from '../../components/button.tsx';
 import { Field, TextAreaField } from '../../components/field.tsx';
@@ -16,7 +17,7 @@ import { useForm } from '../../use-form.ts';
 
 const IDS = { reminderDate: 'reminder-date', reminderMessage: 'reminder-message' };
 /** The form suggests a time this far ahead. */
-const DEFAULT_AHEAD_MS = 60 * 60 * 1000;
+const DEFAULT_AHEAD_MS = HOUR_MS;
 const FIRE_GRACE_MS = 1_500;
 const REFRESH_MS = 15_000;
 
@@ -95,8 +96,8 @@ export function RemindersCard({ leadId }: { leadId: string }) {
         <Field label="When" type="datetime-local" required {...form.field('reminderDate')} />
         <TextAreaField label="What to do" rows={2} maxLength={REMINDER_MESSAGE_MAX_CHARS} required {...form.field('reminderMessage')} />
         <div class="form-actions">
-          <Button type="submit" loading={form.busy}>
-            {form.busy ? 'Setting…' : 'Set reminder'}
+          <Button type="submit" loading={form.busy} busyLabel="Setting…">
+            Set reminder
           </Button>
         </div>
       </form>

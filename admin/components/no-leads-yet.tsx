@@ -1,0 +1,24 @@
+import type { ComponentChildren } from 'preact';
+import { Link } from '../router.tsx';
+import { EmptyState } from './empty-state.tsx';
+import { HouseIcon } from './icons.tsx';
+
+/** The first-run state of the leads and Today pages: set up a site, or add a lead by hand. */
+export function NoLeadsYet({ addByHand, children }: { addByHand: ComponentChildren; children: ComponentChildren }) {
+  return (
+    <EmptyState
+      icon={<HouseIcon />}
+      title="No leads yet"
+      action={
+        <span class="inline-list">
+          <Link href="/sites" class="btn btn-primary">
+            Set up a site
+          </Link>
+          {addByHand}
+        </span>
+      }
+    >
+      {children}
+    </EmptyState>
+  );
+}
