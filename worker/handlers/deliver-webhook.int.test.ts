@@ -106,6 +106,27 @@ describe('webhooks from domain events', () => {
     expect(await server.sql('select event_type from webhook_messages where lead_id = $1', [leadId])).toEqual([]);
   });
 
+  it('a lead created by an identify through /v1/collect arrives as a signed lead.created, once', async () => {
+    const { client, receiver, secret } = await subscribe();
+    const site = await makeSite({ client }, { allowedOrigins: [ORIGIN] });
+    const visitor = `v_${randomUUID().slice(0, 8)}`;
+    const identify = () => sendIngest(`${server.url}/v1/collect`, {
+      site: site.publicKey, visitor, events: [{ id: randomUUID(), type: 'identify', props: { email: 'casey@example.com', name: 'Casey Jones' } }],
+    }, { defaultOrigin: ORIGIN, nextIp: freshIp });
+    expect((await identify()).status).toBe(202);
+    const [got] = await receiver.waitFor((all) => all.length >= 1);
+    expect(receiver.verify(got, secret)).toEqual(got.payload);
+    const [lead] = await server.sql<{ lead_id: string }>("select lead_id from leads where email = 'casey@example.com' and site_id = $1", [site.siteId]);
+    expect(got.payload).toMatchObject({ type: 'lead.created', data: { leadId: lead.lead_id, email: 'casey@example.com', name: 'Casey Jones', siteId: site.siteId, status: 'new' } });
+
+    // The same visitor identifying again creates nothing: no lead, no message.
+    expect((await identify()).status).toBe(202);
+    expect(await server.sql("select 1 from leads where email = 'casey@example.com' and site_id = $1", [site.siteId])).toHaveLength(1);
+    expect(await server.sql("select 1 from webhook_messages where lead_id = $1", [lead.lead_id])).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('pipeline moves arrive as lead.updated with the stage: one lead, a bulk move, and a deleted stage’s leads', async () => {
     const { client, receiver, secret } = await subscribe({ eventTypes: ['lead.updated'] });
     const ids: string[] = [];
