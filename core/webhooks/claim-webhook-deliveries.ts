@@ -41,8 +41,9 @@
  *
  * **Circuit breaker.** `consecutive_failures` counts failed attempts in a row across the
  * endpoint's deliveries; at `breakerThreshold` the breaker opens: `breaker_until` is set to a
- * cool-down that grows along the retry schedule with every further failure (5 s, 5 min, 30 min,
- * … up to the last delay, or longer if the receiver's Retry-After asks), and every pending
+ * cool-down that grows along the retry schedule with every failed probe (`breaker_step`: 5 s,
+ * 5 min, 30 min, … up to the last delay, or longer if the receiver's Retry-After asks; failures
+ * of attempts already in flight when it opened do not step it), and every pending
  * delivery of the endpoint is pushed to at least `breaker_until`. A claim before that time defers
  * what is due to it (one wake-up per endpoint, at that time) — deferral never counts an attempt,
  * so waiting behind the breaker costs a delivery none of its budget. The first claim at or after `breaker_until` is the probe: it is

@@ -359,6 +359,36 @@ describe('circuit breaker', () => {
     expect((await endpointState(endpointId)).breaker_until).toEqual(at(55 * SECOND));
   });
 
+  it('steps the cool-down once per failed probe, not once per failure of the attempts that were in flight', async () => {
+    const endpointId = await makeEndpoint();
+    const breakerStep = async () => (await sql<{ breaker_step: number }>`select breaker_step from webhook_endpoints where endpoint_id = ${endpointId}`.execute(em().getKysely())).rows[0].breaker_step;
+    for (let i = 0; i < 10; i++) await makeDelivery(endpointId);
+    const inFlight = (await claimDue(T0, { leaseMs: 60 * SECOND })).claimed;
+    expect(inFlight).toHaveLength(10);
+    // A short outage: all ten answers fail, one after another, after the breaker opened on the third.
+    for (const [i, c] of inFlight.entries()) await record(c, FAIL, at(i * 100), { breakerThreshold: 3 });
+    expect(await endpointState(endpointId)).toMatchObject({ consecutive_failures: 10, breaker_until: at(200 + 10 * SECOND) }); // step 1 (10 s), from the third failure
+    expect(await breakerStep()).toBe(1);
+
+    // The probe fails: one step up (20 s), not the schedule's end.
+    const probe = (await claimDue(at(11 * SECOND), { leaseMs: 45 * SECOND })).claimed;
+    expect(probe.map((c) => c.isProbe)).toEqual([true]);
+    expect((await record(probe[0], FAIL, at(12 * SECOND), { breakerThreshold: 3 })).breakerUntil).toEqual(at(32 * SECOND));
+    expect(await breakerStep()).toBe(2);
+
+    // The next probe succeeds: closed, and everything that waited is released.
+    const probe2 = (await claimDue(at(32 * SECOND))).claimed;
+    expect(probe2.map((c) => c.isProbe)).toEqual([true]);
+    const closed = await record(probe2[0], OK, at(33 * SECOND), { breakerThreshold: 3 });
+    expect(closed.wakeUps).toHaveLength(9);
+    expect(await endpointState(endpointId)).toMatchObject({ consecutive_failures: 0, breaker_until: null });
+    // A new outage opens it on step 1 again.
+    const again = (await claimDue(at(33 * SECOND))).claimed;
+    expect(again).toHaveLength(9);
+    for (const c of again.slice(0, 3)) await record(c, FAIL, at(34 * SECOND), { breakerThreshold: 3 });
+    expect((await endpointState(endpointId)).breaker_until).toEqual(at(44 * SECOND));
+  });
+
   it('sends the realtor’s resend as the probe instead of waiting out the cool-down', async () => {
     const endpointId = await makeEndpoint();
     const ids = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
