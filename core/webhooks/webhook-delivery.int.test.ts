@@ -98,10 +98,10 @@ async function attemptsOf(deliveryId: string) {
   return r.rows.map((row) => withDates(row, 'attempted_at'));
 }
 
-type ClaimOptions = { maxInFlight?: number; leaseMs?: number; limit?: number };
+type ClaimOptions = { maxInFlight?: number; leaseMs?: number; limit?: number; maxAttempts?: number };
 /** What a woken dispatcher does: claim every due delivery it has room for (here 100). */
 function claimDue(now: Date, extra: ClaimOptions = {}): Promise<ClaimDueWebhookDeliveriesResult> {
-  return claimDueWebhookDeliveries({ em: em(), now, limit: 100, ...extra });
+  return claimDueWebhookDeliveries({ em: em(), now, limit: 100, maxAttempts: SCHEDULE.length, ...extra });
 }
 /** A batch claim that must take this delivery and nothing else. */
 async function claim(deliveryId: string, now: Date, extra: ClaimOptions = {}): Promise<ClaimedWebhookDelivery> {
@@ -256,6 +256,23 @@ describe('a worker killed mid-send', () => {
     expect(await record(second, OK, at(51 * SECOND))).toMatchObject({ outcome: 'succeeded' });
     expect(await deliveryState(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 2 });
     expect(await attemptsOf(deliveryId)).toHaveLength(3); // the lost attempt, the late one, the successful one
+  });
+  it('fails a delivery whose every attempt killed the worker once its budget is used, logging each lost attempt', async () => {
+    const deliveryId = await makeDelivery(await makeEndpoint());
+    let now = T0;
+    for (let n = 1; n <= SCHEDULE.length; n++) {
+      const c = await claim(deliveryId, now, { leaseMs: 45 * SECOND });
+      expect(c.attemptNumber).toBe(n);
+      now = new Date(now.getTime() + 45 * SECOND); // the worker dies mid-send: no record; the lease ends
+    }
+    // The last attempt's lease ends: not sent a sixth time, failed, and its attempt logged as lost.
+    expect(await claimDue(now)).toEqual({ claimed: [], wakeUps: [], failed: 1 });
+    expect(await deliveryState(deliveryId)).toMatchObject({ status: 'failed', attempt_count: SCHEDULE.length, next_attempt_at: null, leased_until: null, lease_token: null });
+    const log = await attemptsOf(deliveryId);
+    expect(log).toHaveLength(SCHEDULE.length);
+    expect(log.slice(0, -1).every((a) => /sending again$/.test(a.error!))).toBe(true);
+    expect(log.at(-1)).toMatchObject({ status_code: null, duration_ms: 45_000, error: expect.stringMatching(/that was the last attempt, so the delivery failed$/) });
+    expect((await findDueWebhookDeliveries({ em: em(), now: new Date(now.getTime() + DAY) })).map((d) => d.deliveryId)).not.toContain(deliveryId);
   });
 });
 
