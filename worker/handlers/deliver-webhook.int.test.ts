@@ -127,6 +127,26 @@ describe('webhooks from domain events', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it('a change of the contact-info line alone arrives as lead.updated; an email change carries the line it regenerated', async () => {
+    const { client, receiver, secret } = await subscribe({ eventTypes: ['lead.created', 'lead.updated'] });
+    const created = await client.post('/v1/leads', { name: 'Ana', email: 'ana@example.com' });
+    expect(created.status).toBe(201);
+    const leadId = created.body.leadId as string;
+    const [first] = await receiver.waitFor((all) => all.length >= 1);
+    expect(first.payload.data).toMatchObject({ leadId, contactInfo: 'ana@example.com' });
+
+    expect((await client.patch(`/v1/leads/${leadId}`, { contactInfo: 'Office 555-0100, after 6 pm' })).status).toBe(200);
+    const [, own] = await receiver.waitFor((all) => all.length >= 2);
+    expect(receiver.verify(own, secret)).toEqual(own.payload);
+    expect(own.payload.data).toEqual({ leadId, changed: ['contactInfo'], lead: { contactInfo: 'Office 555-0100, after 6 pm' }, updatedAt: expect.any(String) });
+
+    // Back to the generated line, then an email change: the line follows it and says so.
+    expect((await client.patch(`/v1/leads/${leadId}`, { contactInfo: 'ana@example.com' })).status).toBe(200);
+    expect((await client.patch(`/v1/leads/${leadId}`, { email: 'ana.b@example.com' })).status).toBe(200);
+    const all = await receiver.waitFor((got) => got.length >= 4);
+    expect(all[3].payload.data).toMatchObject({ changed: ['email', 'contactInfo'], lead: { email: 'ana.b@example.com', contactInfo: 'ana.b@example.com' } });
+  });
+
   it('pipeline moves arrive as lead.updated with the stage: one lead, a bulk move, and a deleted stage’s leads', async () => {
     const { client, receiver, secret } = await subscribe({ eventTypes: ['lead.updated'] });
     const ids: string[] = [];
