@@ -118,7 +118,7 @@ describe('one event, every channel', () => {
       expect((await client.post(`/v1/webhook-endpoints/${id}/test`)).status).toBe(202);
       await vi.waitFor(async () => {
         const ep = (await client.get(`/v1/webhook-endpoints/${id}`)).body;
-        expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Every delivery has failed since .*5 days or more.*500/), disabledAt: expect.any(String) } });
+        expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Every delivery has failed since .*5 days or more.*500/), disabledAt: expect.any(String), disabledBy: 'delivery' } });
       }, WAIT);
       expect(failing.received).toHaveLength(1);
       const mail = await smtp.waitFor((m) => m.text.includes(failing.url), { timeoutMs: WAIT.timeout, description: 'the 5-day endpoint-disabled email' });
@@ -135,7 +135,7 @@ describe('one event, every channel', () => {
     expect(test.status).toBe(202);
     await vi.waitFor(async () => {
       const ep = (await client.get(`/v1/webhook-endpoints/${endpointId}`)).body;
-      expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringContaining('410') } });
+      expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringContaining('410'), disabledBy: 'delivery' } });
     }, WAIT);
     const mail = await smtp.waitFor((m) => m.text.includes(receiver.url) || m.html.includes(receiver.url), { timeoutMs: WAIT.timeout, description: 'the endpoint-disabled email' });
     expect(mail.envelope.to).toContain(email);
