@@ -106,13 +106,36 @@ describe('one event, every channel', () => {
     expect(smtp.messages.filter((m) => m.text.includes('Send the disclosures'))).toHaveLength(1);
   });
 
+  it('an endpoint failing for 5 days is disabled at its next failed attempt, with its reason, and its owner is emailed', async () => {
+    const failing = await startTestReceiver();
+    try {
+      const created = await client.post('/v1/webhook-endpoints', { url: failing.url, eventTypes: ['webhook.test'] });
+      expect(created.status).toBe(201);
+      const id = created.body.endpointId as string;
+      // Its every attempt has failed since six days ago (as the worker would have recorded it).
+      await server.sql(`update webhook_endpoints set failing_since = now() - interval '6 days', consecutive_failures = 1 where endpoint_id = $1`, [id]);
+      failing.answers.push({ status: 500 });
+      expect((await client.post(`/v1/webhook-endpoints/${id}/test`)).status).toBe(202);
+      await vi.waitFor(async () => {
+        const ep = (await client.get(`/v1/webhook-endpoints/${id}`)).body;
+        expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Every delivery has failed since .*5 days or more.*500/), disabledAt: expect.any(String), disabledBy: 'delivery' } });
+      }, WAIT);
+      expect(failing.received).toHaveLength(1);
+      const mail = await smtp.waitFor((m) => m.text.includes(failing.url), { timeoutMs: WAIT.timeout, description: 'the 5-day endpoint-disabled email' });
+      expect(mail.envelope.to).toContain(email);
+      expect(mail.text).toContain('5 days or more');
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('an endpoint the receiver answers 410 is disabled with its reason, and its owner is emailed', async () => {
     receiver.answers.push({ status: 410 });
     const test = await client.post(`/v1/webhook-endpoints/${endpointId}/test`);
     expect(test.status).toBe(202);
     await vi.waitFor(async () => {
       const ep = (await client.get(`/v1/webhook-endpoints/${endpointId}`)).body;
-      expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringContaining('410') } });
+      expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringContaining('410'), disabledBy: 'delivery' } });
     }, WAIT);
     const mail = await smtp.waitFor((m) => m.text.includes(receiver.url) || m.html.includes(receiver.url), { timeoutMs: WAIT.timeout, description: 'the endpoint-disabled email' });
     expect(mail.envelope.to).toContain(email);

@@ -6,6 +6,7 @@ import { Link, navigate, useLocation } from '../router.tsx';
 import { FilteredCountBadge } from './filtered-count-badge.tsx';
 import { Button } from './button.tsx';
 import { EmailBanner } from './email-banner.tsx';
+import { WebhookDisabledBanner } from './webhook-disabled-banner.tsx';
 import { DueRemindersBadge } from './due-reminders-badge.tsx';
 import { showToast } from './toast.tsx';
 import { useLiveEvents } from '../use-live-events.ts';
@@ -104,6 +105,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
         </div>
       </header>
       <EmailBanner />
+      <WebhookDisabledBanner />
       <main id="main" class="main" tabIndex={-1}>
         {children}
       </main>

@@ -91,21 +91,22 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       throw err;
     }
   };
+  const live = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: logger });
   const collect = async ({ body, ip, origin, userAgent, now, log }: BeaconInput) => {
     await collectPerIp.consume(ip, body.events.length);
     await collectPerSite.consume(body.site, body.events.length);
     const result = await recordEvents({
       // The root EntityManager, not a per-request fork: the beacon path reads the site cache and
       // writes through Kysely and the batcher only (recordEvents forks for an identify transaction).
-      em: deps.orm.em as EntityManager, queues: deps.queues, batcher, quota, input: body, origin, userAgent, now, log,
+      em: deps.orm.em as EntityManager, queues: deps.queues, batcher, quota, input: body, origin, userAgent, now, log, config,
     });
+    // An identify that created a lead: the open admins hear of it like an inquiry's lead (after the commit).
+    if (result.createdLeadIds.length) await publishLeadEvents({ em: deps.orm.em as EntityManager, publisher: live, type: 'lead.created', leadIds: result.createdLeadIds, log });
     if (deps.logger.isLevelEnabled('debug')) log.debug({ outcome: result.outcome, stored: result.stored }, 'collect');
   };
   const originAllowed = (ctx: AppContext) => {
     (ctx.state as AppContext['state'] & IngestCorsState).ingestOriginAllowed = true;
   };
-
-  const live = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: logger });
 
   for (const path of [COLLECT_PATH, '/v1/inquiries']) router.options(path, ingestPreflight() as never);
 

@@ -81,6 +81,19 @@ describe('GET /v1/live', () => {
     expect(theirs.events.filter((e) => e.event !== 'ready')).toEqual([]);
   });
 
+  it('streams a lead created by an identify through /v1/collect', async () => {
+    const mine = await open(server, realtor);
+    await mine.waitForEvent((e) => e.event === 'ready');
+    const email = `ident-${randomUUID().slice(0, 8)}@example.com`;
+    const res = await sendIngest(`${server.url}/v1/collect`, {
+      site: siteKey, visitor: `v_${randomUUID().slice(0, 8)}`, events: [{ id: randomUUID(), type: 'identify', props: { email, name: 'Casey Jones' } }],
+    }, { defaultOrigin: ORIGIN, nextIp: freshIp });
+    expect(res.status).toBe(202);
+    const [lead] = await server.sql<{ lead_id: string }>('select lead_id from leads where email = $1', [email]);
+    const created = await mine.waitForEvent((e) => e.event === 'lead.created' && e.data.leadId === lead.lead_id);
+    expect(created.data).toMatchObject({ name: 'Casey Jones', email });
+  });
+
   it('a reconnect with Last-Event-ID replays what was missed, in order and once', async () => {
     const first = await open(server, realtor);
     await first.waitForEvent((e) => e.event === 'ready');

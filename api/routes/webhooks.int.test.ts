@@ -46,7 +46,7 @@ describe('webhook endpoints', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       url: receiver.url, description: 'CRM', eventTypes: ['lead.created', 'inquiry.created'], enabled: true,
-      health: { lastSuccessAt: null, failureStreak: 0, breaker: 'closed', disabledReason: null, pendingDeliveries: 0 },
+      health: { lastSuccessAt: null, failureStreak: 0, breaker: 'closed', disabledReason: null, disabledBy: null, pendingDeliveries: 0 },
     });
     expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const id = created.body.endpointId;
@@ -66,9 +66,9 @@ describe('webhook endpoints', () => {
     expect(patched.body).toMatchObject({ description: 'Main CRM', eventTypes: null });
 
     const disabled = await owner.patch(`/v1/webhook-endpoints/${id}`, { enabled: false });
-    expect(disabled.body).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Disabled by you/) } });
+    expect(disabled.body).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Disabled by you/), disabledBy: 'realtor' } });
     const enabled = await owner.post(`/v1/webhook-endpoints/${id}/enable`);
-    expect(enabled.body).toMatchObject({ enabled: true, health: { disabledReason: null } });
+    expect(enabled.body).toMatchObject({ enabled: true, health: { disabledReason: null, disabledBy: null } });
 
     expect((await owner.delete(`/v1/webhook-endpoints/${id}`)).status).toBe(204);
     expect((await owner.get(`/v1/webhook-endpoints/${id}`)).status).toBe(404);

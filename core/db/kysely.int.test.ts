@@ -51,7 +51,7 @@ const COLUMNS: Columns = {
   webhook_endpoints: {
     endpoint_id: true, user_id: true, url: true, description: true, secret: true, previous_secret: true, previous_secret_expires_at: true, event_types: true,
     enabled: true, disabled_reason: true, failing_since: true, created_at: true, updated_at: true,
-    consecutive_failures: true, breaker_until: true, last_success_at: true, disabled_at: true,
+    consecutive_failures: true, breaker_until: true, breaker_step: true, last_success_at: true, disabled_at: true,
   },
   webhook_messages: { message_id: true, user_id: true, lead_id: true, event_type: true, payload: true, created_at: true },
   webhook_deliveries: { delivery_id: true, message_id: true, endpoint_id: true, status: true, attempt_count: true, next_attempt_at: true, last_attempt_at: true, created_at: true, updated_at: true, leased_until: true, lease_token: true },

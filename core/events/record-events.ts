@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
+import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { recordLeadCreated } from '../leads/record-lead-events.ts';
 import { recordReportedContacts } from '../leads/reported-contacts.ts';
 import type { EventQuota } from '../sites/event-quota.ts';
 import { type IngestRequest, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
@@ -40,6 +42,8 @@ export interface RecordEventsResult {
   stored: number;
   /** The lead the visitor is linked to after this batch, if any. */
   leadId: string | null;
+  /** Leads an identify in this batch created (announced as `lead.created`; the caller publishes the live event after the commit). */
+  createdLeadIds: string[];
 }
 
 /**
@@ -54,11 +58,12 @@ export interface RecordEventsResult {
  * 1. upserts the visitor (first/last seen) — which also tells whether it is linked to a lead;
  * 2. applies `identify` events: find-or-create the lead like an inquiry would; link the visitor
  *    only to a lead the identify created — one naming an existing lead is recorded beside it as
- *    a reported contact, and the visitor's browsing is not attached;
+ *    a reported contact, and the visitor's browsing is not attached. A lead it creates is
+ *    announced as `lead.created` (webhook deliveries, in this transaction) like any other;
  * 3. inserts the batch in one statement, each event once per (site_id, client_event_id) (`lead_analytics_keys`),
  *    with the lead id already set for linked visitors;
  * 4. flags that lead for rescoring.
- * After the commit, the rescore and stitch wake-ups are sent (best-effort), then it returns.
+ * After the commit, the rescore, stitch and webhook wake-ups are sent (best-effort), then it returns.
  *
  * `identify` events are stored as rows of type `identify` (a timeline marker) without their
  * props: the contact data lives on the lead only.
@@ -66,7 +71,8 @@ export interface RecordEventsResult {
  * `em` may be the root EntityManager (the beacon path passes it to skip a fork per request):
  * outside the transactions, which run on a fork of their own, only Kysely queries use it.
  */
-export async function recordEvents({ em, queues, batcher, quota, input, origin, userAgent, now, log }: IngestRequest & {
+export async function recordEvents({ em, queues, batcher, quota, input, origin, userAgent, now, log, config }: IngestRequest & {
+  config: Config;
   /** Group commit for requests without identify events; absent → each request is its own transaction. */
   batcher?: IngestBatcher;
   /** The sites' daily event quotas (counted in memory): over it, 429 `quota_exceeded` and nothing stored. */
@@ -74,12 +80,12 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
   input: CollectBody;
 }): Promise<RecordEventsResult> {
   const site = await resolveIngestSite({ em, publicKey: input.site, origin });
-  if (isBotUserAgent(userAgent)) return { outcome: 'ignored_bot', stored: 0, leadId: null };
+  if (isBotUserAgent(userAgent)) return { outcome: 'ignored_bot', stored: 0, leadId: null, createdLeadIds: [] };
 
   const identities = input.events.filter((e) => e.type === IDENTIFY_EVENT_TYPE).map((e) => ZReachableContact.parse(e.props ?? {}));
   if (input.dnt === true && site.settings.respectDnt && !identities.length && !(await findVisitorLead(em, site.siteId, input.visitor))) {
     await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
-    return { outcome: 'ignored_dnt', stored: 0, leadId: null };
+    return { outcome: 'ignored_dnt', stored: 0, leadId: null, createdLeadIds: [] };
   }
 
   quota?.consume(site, input.events.length, now);
@@ -107,11 +113,12 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
           return outcomes[0];
         })();
     await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
-    return { outcome: 'stored', stored: outcome.stored, leadId: outcome.leadId };
+    return { outcome: 'stored', stored: outcome.stored, leadId: outcome.leadId, createdLeadIds: [] };
   }
 
   const result = await transactionalWithRetry(em.fork(), async (tem) => {
     const wakeups: Wakeup[] = [];
+    const createdLeadIds: string[] = [];
     let { leadId } = await touchVisitor(tem, { siteId: site.siteId, visitorId: input.visitor, firstSeenAt: firstAt, lastSeenAt: lastAt });
     for (const contact of identities) {
       const lead = await findOrCreateLead({ em: tem, userId: site.userId, siteId: site.siteId, contact });
@@ -120,6 +127,8 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
       // a reported contact with the visitor id, the browsing stays anonymous (docs/lead-poisoning.md).
       if (lead.created) {
         wakeups.push(await linkVisitorToLead(tem, { siteId: site.siteId, visitorId: input.visitor, leadId: lead.leadId }));
+        wakeups.push(...(await recordLeadCreated({ em: tem, now, config, leadId: lead.leadId })));
+        createdLeadIds.push(lead.leadId);
         leadId = lead.leadId;
       } else {
         const claimed = lead.reported.length || leadId === lead.leadId ? lead.reported : [contact.email ? { kind: 'email' as const, value: contact.email } : { kind: 'phone' as const, value: contact.phone! }];
@@ -135,10 +144,10 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
     const affectedRows = inserted.rows.length;
     const changed = affectedRows > 0 || identities.length > 0;
     if (leadId && changed) wakeups.push(...(await markLeadsForRescore(tem, [leadId], lastAt)));
-    return { leadId, stored: affectedRows, wakeups };
+    return { leadId, stored: affectedRows, wakeups, createdLeadIds };
   });
 
   await enqueueAfterCommit(queues, result.wakeups, log);
   await touchSiteLastEventAt(em, site, now).catch((err) => log.warn({ err }, 'could not update sites.last_event_at'));
-  return { outcome: 'stored', stored: result.stored, leadId: result.leadId };
+  return { outcome: 'stored', stored: result.stored, leadId: result.leadId, createdLeadIds: result.createdLeadIds };
 }

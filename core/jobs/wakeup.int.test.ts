@@ -127,7 +127,7 @@ describe('enqueueAfterCommit', () => {
       });
       expect(inquiry.outcome).toBe('stored');
       const events = await recordEvents({
-        em: em(), queues: dead.queues, origin: ORIGIN, userAgent: 'Mozilla/5.0', now, log,
+        em: em(), queues: dead.queues, origin: ORIGIN, userAgent: 'Mozilla/5.0', now, log, config: server.config,
         input: { site: siteKey, visitor: 'v_offline_2', events: [{ id: randomUUID(), type: 'identify', props: { email: 'offline2@example.com' } }] } as never,
       });
       expect(events.outcome).toBe('stored');

@@ -115,8 +115,8 @@ export async function updateLead({ em, tenant, leadId, input, now, config }: {
       }
       const wakeups = await recordLeadUpdated({
         em: tem, now, config, userId: ownerIdOf(tenant), leadId,
-        before: { name: current.name, email: current.email, phone: current.phone, status: current.status },
-        after: { name: row.name, email: row.email, phone: row.phone, status: row.status },
+        before: { name: current.name, email: current.email, phone: current.phone, contactInfo: current.contact_info, status: current.status },
+        after: { name: row.name, email: row.email, phone: row.phone, contactInfo: row.contact_info, status: row.status },
       });
       return { lead: toLeadJson({ ...row, next_follow_up_at: current.next_follow_up_at, first_inquiry_at: current.first_inquiry_at }), wakeups };
     });

@@ -22,20 +22,22 @@ interface EventContext {
 export async function recordLeadCreated({ em, now, config, leadId }: EventContext & { leadId: string }): Promise<Wakeup[]> {
   const lead = await db(em)
     .selectFrom('leads')
-    .select(['lead_id', 'user_id', 'site_id', 'name', 'email', 'phone', 'status', 'score', 'score_band', 'created_at'])
+    .select(['lead_id', 'user_id', 'site_id', 'name', 'email', 'phone', 'contact_info', 'status', 'score', 'score_band', 'created_at'])
     .where('lead_id', '=', leadId)
     .executeTakeFirstOrThrow();
   return recordOutboundEvent({
     em, now, config, userId: lead.user_id, leadId, type: 'lead.created',
     data: {
-      leadId, siteId: lead.site_id, name: lead.name, email: lead.email, phone: lead.phone,
+      leadId, siteId: lead.site_id, name: lead.name, email: lead.email, phone: lead.phone, contactInfo: lead.contact_info,
       status: lead.status, score: lead.score, band: lead.score_band, createdAt: pgTimeToIsoStrict(lead.created_at),
     },
   });
 }
 
-export type LeadUpdatedField = 'name' | 'email' | 'phone' | 'status';
-const UPDATED_FIELDS: readonly LeadUpdatedField[] = ['name', 'email', 'phone', 'status'];
+export type LeadUpdatedField = 'name' | 'email' | 'phone' | 'contactInfo' | 'status';
+// contactInfo too: a realtor may write their own contact line ("office: 555-…, after 6 pm"),
+// which a CRM keeping contact details in step wants; a generated one changes with email/phone.
+const UPDATED_FIELDS: readonly LeadUpdatedField[] = ['name', 'email', 'phone', 'contactInfo', 'status'];
 
 /** `lead.updated` with the fields whose values changed (nothing when none did). */
 export async function recordLeadUpdated({ em, now, config, userId, leadId, before, after }: EventContext & {

@@ -12,7 +12,8 @@
  *    ▲  ▲                    │      │ record: failure, schedule left
  *    │  └────────────────────┘      │ (next_attempt_at = retry time)
  *    │   lease expired (worker died)│ record: failure, schedule exhausted, 410,
- *    │   → claimable again: resend  ▼ or endpoint failing for 5 days / disabled
+ *    │   → claimable again: resend  │ or endpoint failing for 5 days / disabled;
+ *    │                              ▼ claim: lease expired on the last attempt
  *    └────── resend / recover ──── failed
  * ```
  *
@@ -24,7 +25,9 @@
  * (at-least-once; the `webhook-id` is the message id on every attempt, so receivers deduplicate).
  * That re-claim logs the lost attempt ("no result recorded") so the log has no gaps. Counting
  * the attempt at claim time means a message that crashes the worker every time still exhausts
- * its budget instead of looping forever. Recording an outcome requires the same `lease_token`,
+ * its budget instead of looping forever: when the lease of its budget's last attempt
+ * (`maxAttempts`) ends, the claim fails the delivery and logs that lost attempt instead of
+ * sending it again. Recording an outcome requires the same `lease_token`,
  * so a worker that was presumed dead and wakes up late can log its attempt but cannot overwrite
  * the outcome of the claim that replaced it.
  *
@@ -41,8 +44,9 @@
  *
  * **Circuit breaker.** `consecutive_failures` counts failed attempts in a row across the
  * endpoint's deliveries; at `breakerThreshold` the breaker opens: `breaker_until` is set to a
- * cool-down that grows along the retry schedule with every further failure (5 s, 5 min, 30 min,
- * … up to the last delay, or longer if the receiver's Retry-After asks), and every pending
+ * cool-down that grows along the retry schedule with every failed probe (`breaker_step`: 5 s,
+ * 5 min, 30 min, … up to the last delay, or longer if the receiver's Retry-After asks; failures
+ * of attempts already in flight when it opened do not step it), and every pending
  * delivery of the endpoint is pushed to at least `breaker_until`. A claim before that time defers
  * what is due to it (one wake-up per endpoint, at that time) — deferral never counts an attempt,
  * so waiting behind the breaker costs a delivery none of its budget. The first claim at or after `breaker_until` is the probe: it is
@@ -79,6 +83,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S } from './schedule-webhook-retry.ts';
 import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
 import { selectSigningSecrets } from './sign-webhook.ts';
 
@@ -127,13 +132,15 @@ export interface ClaimDueWebhookDeliveriesInput {
   leaseMs?: number;
   /** Default WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT. */
   maxInFlight?: number;
+  /** Attempts in a delivery's budget: WEBHOOK_RETRY_SCHEDULE's length (default the default schedule's). */
+  maxAttempts?: number;
 }
 
 export interface ClaimDueWebhookDeliveriesResult {
   claimed: ClaimedWebhookDelivery[];
   /** Deliveries deferred behind an open breaker: wake one per endpoint at this time. */
   wakeUps: { deliveryId: string; at: Date }[];
-  /** Due deliveries failed because their endpoint is disabled. */
+  /** Due deliveries failed: their endpoint is disabled, or a worker died on their last attempt. */
   failed: number;
 }
 
@@ -142,6 +149,7 @@ function asDate(value: Date | string | null): Date | null {
 }
 
 const LOST_ATTEMPT = 'no result recorded: the worker stopped during the attempt and its lease expired; sending again';
+const LOST_LAST_ATTEMPT = 'no result recorded: the worker stopped during the attempt and its lease expired; that was the last attempt, so the delivery failed';
 
 /** Claims in its own transaction (a savepoint inside the caller's). */
 export async function claimDueWebhookDeliveries(input: ClaimDueWebhookDeliveriesInput): Promise<ClaimDueWebhookDeliveriesResult> {
@@ -159,6 +167,7 @@ export async function claimDueWebhookDeliveriesInTransaction({
   limit,
   leaseMs = webhookLeaseMs(),
   maxInFlight = WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+  maxAttempts = DEFAULT_WEBHOOK_RETRY_SCHEDULE_S.length,
 }: ClaimDueWebhookDeliveriesInput): Promise<ClaimDueWebhookDeliveriesResult> {
   if (limit <= 0) return { claimed: [], wakeUps: [], failed: 0 };
   const db = em.getKysely();
@@ -198,12 +207,35 @@ export async function claimDueWebhookDeliveriesInTransaction({
   }
 
   let failed = 0;
+  if (endpoints.rows.length) {
+    // A lease that expired on the budget's last attempt (the worker died sending it: a message
+    // that kills the worker every time ends here) fails the delivery instead of sending it again,
+    // with the lost attempt logged. The attempt was counted when it was claimed.
+    const r = await sql<{ n: number }>`
+      with spent as (
+        select delivery_id, last_attempt_at, leased_until from webhook_deliveries
+        where endpoint_id = any(${endpoints.rows.map((e) => e.endpoint_id)}::uuid[]) and status = 'pending'
+          and leased_until <= ${now} and next_attempt_at <= ${now} and attempt_count >= ${maxAttempts}
+        for update
+      ), settled as (
+        update webhook_deliveries d set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
+        from spent where d.delivery_id = spent.delivery_id
+        returning d.delivery_id
+      ), lost as (
+        insert into webhook_attempts (attempt_id, delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error)
+        select gen_random_uuid(), delivery_id, coalesce(last_attempt_at, leased_until), null,
+          greatest(0, round(extract(epoch from leased_until - coalesce(last_attempt_at, leased_until)) * 1000))::int, null, ${LOST_LAST_ATTEMPT}
+        from spent
+      )
+      select count(*)::int as n from settled`.execute(db);
+    failed += r.rows[0].n;
+  }
   if (disabled.length) {
     const r = await sql<{ delivery_id: string }>`
       update webhook_deliveries set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
       where endpoint_id = any(${disabled}::uuid[]) and status = 'pending' and (next_attempt_at <= ${now} or next_attempt_at is null)
       returning delivery_id`.execute(db);
-    failed = r.rows.length;
+    failed += r.rows.length;
   }
 
   const wakeUps: { deliveryId: string; at: Date }[] = [];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INQUIRY_SOURCES } from '../inquiries/inquiry.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../leads/lead.entity.ts';
 import { REMINDER_KINDS } from '../reminders/follow-up-reminder.entity.ts';
+import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
 
 /**
  * The webhook event catalogue: every event type Porchlight sends, the schema of its payload and
@@ -27,6 +28,8 @@ const ZLeadFields = z.object({
   name: text(200).nullable(),
   email: text(320).nullable(),
   phone: text(40).nullable(),
+  /** The realtor's free-text contact line (by default "email · phone", generated; they may write their own). */
+  contactInfo: text(CONTACT_INFO_MAX_CHARS).nullable(),
   status: z.enum(LEAD_STATUSES),
   score: z.number().int().min(0).max(100),
   band: z.enum(SCORE_BANDS),
@@ -44,17 +47,17 @@ export const WEBHOOK_EVENTS = {
       type: 'lead.created', version: 1, timestamp: '2026-11-29T10:00:00.000Z',
       data: {
         leadId: '3f0c9a52-7d4e-4b8f-9c1a-2b7e5d6f8a90', siteId: '8a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-        name: 'Dana Whitfield', email: 'dana@example.com', phone: '+15551234567',
+        name: 'Dana Whitfield', email: 'dana@example.com', phone: '+15551234567', contactInfo: 'dana@example.com · +15551234567',
         status: 'new', score: 40, band: 'warm', createdAt: '2026-11-29T10:00:00.000Z',
       },
     },
   },
   'lead.updated': {
-    description: 'A lead’s contact details, status or pipeline stage changed. `changed` names the fields; `lead` holds their new values (`stage`: the stage it moved to).',
+    description: 'A lead’s contact details (name, email, phone, the contact-info line), status or pipeline stage changed. `changed` names the fields; `lead` holds their new values (`stage`: the stage it moved to).',
     schema: envelope('lead.updated', z.strictObject({
       leadId: id,
-      changed: z.array(z.enum(['name', 'email', 'phone', 'status', 'stage'])).min(1),
-      lead: ZLeadFields.pick({ name: true, email: true, phone: true, status: true })
+      changed: z.array(z.enum(['name', 'email', 'phone', 'contactInfo', 'status', 'stage'])).min(1),
+      lead: ZLeadFields.pick({ name: true, email: true, phone: true, contactInfo: true, status: true })
         .extend({ stage: z.strictObject({ stageId: id, key: text(60), label: text(60) }) })
         .partial()
         .strict(),

@@ -6,6 +6,8 @@ export interface EndpointRow {
   endpoint_id: string;
   enabled: boolean;
   breaker_until: Date | null;
+  /** The open breaker's cool-down step (record-webhook-attempt.ts). */
+  breaker_step: number;
   consecutive_failures: number;
   failing_since: Date | null;
 }
@@ -33,7 +35,7 @@ export async function lockEndpointAndDelivery(em: EntityManager, deliveryId: str
   const found = await sql<{ endpoint_id: string }>`select endpoint_id from webhook_deliveries where delivery_id = ${deliveryId}`.execute(db);
   if (found.rows.length === 0) return null;
   const endpoint = await sql<EndpointRow>`
-    select endpoint_id, enabled, breaker_until, consecutive_failures, failing_since
+    select endpoint_id, enabled, breaker_until, breaker_step, consecutive_failures, failing_since
     from webhook_endpoints where endpoint_id = ${found.rows[0].endpoint_id} for update`.execute(db);
   const delivery = await sql<DeliveryRow>`
     select delivery_id, endpoint_id, status, attempt_count, leased_until, lease_token

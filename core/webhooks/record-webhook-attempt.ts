@@ -35,7 +35,8 @@ export interface RecordWebhookAttemptResult {
 
 export interface RecordWebhookAttemptInput {
   em: EntityManager;
-  claim: Pick<ClaimedWebhookDelivery, 'deliveryId' | 'leaseToken' | 'attemptedAt'>;
+  /** `isProbe`: the claim was the breaker's probe, whose failure steps the cool-down up. */
+  claim: Pick<ClaimedWebhookDelivery, 'deliveryId' | 'leaseToken' | 'attemptedAt' | 'isProbe'>;
   result: Pick<SendWebhookResult, 'ok' | 'statusCode' | 'durationMs' | 'responseExcerpt' | 'error' | 'retryAfterMs' | 'gone'>;
   now: Date;
   /** WEBHOOK_RETRY_SCHEDULE, seconds. */
@@ -116,17 +117,35 @@ export async function recordWebhookAttempt({
       return disable(`Every delivery has failed since ${failingSince.toISOString()} (5 days or more); the last answer was: ${result.error ?? 'no response'}.`);
     }
 
-    // The breaker's cool-down walks the same schedule as a delivery's retries, one step per failure beyond the threshold.
-    let breakerUntil = failures >= breakerThreshold
-      ? computeNextAttemptAt({ attemptCount: Math.min(failures - breakerThreshold + 1, schedule.length - 1), schedule, now, retryAfterMs: result.retryAfterMs, random })
-      : null;
+    // The breaker's cool-down walks the same schedule as a delivery's retries: it opens on step 1
+    // and moves one step per failed probe. Only a probe steps it: up to maxInFlight attempts were
+    // sent before it opened, and their failures arriving one by one afterwards are one outage, not
+    // thirty-two (stepping per failure took a busy endpoint's short blip straight to the longest
+    // cool-down and pushed its whole backlog hours out). Such a straggler leaves the cool-down as
+    // it is, unless its Retry-After asks for longer.
+    let breakerStep = endpoint.breaker_step;
+    let breakerUntil: Date | null = endpoint.breaker_until;
+    const cooldown = (step: number) =>
+      computeNextAttemptAt({ attemptCount: Math.min(step, schedule.length - 1), schedule, now, retryAfterMs: result.retryAfterMs, random });
+    if (endpoint.breaker_until === null) {
+      if (failures >= breakerThreshold) {
+        breakerStep = 1;
+        breakerUntil = cooldown(breakerStep);
+      }
+    } else if (claim.isProbe) {
+      breakerStep = Math.max(1, endpoint.breaker_step) + 1;
+      breakerUntil = cooldown(breakerStep);
+    } else if (result.retryAfterMs != null && result.retryAfterMs > 0) {
+      const asked = computeNextAttemptAt({ attemptCount: 0, schedule: [0], now, retryAfterMs: result.retryAfterMs, random });
+      if (asked && asked > endpoint.breaker_until) breakerUntil = asked;
+    }
     // Never shorten the hold of a probe that is still in flight elsewhere (it holds the breaker until its lease ends).
     if (breakerUntil && endpoint.breaker_until && endpoint.breaker_until > breakerUntil) {
       const others = await sql<{ n: number }>`select count(*)::int as n from webhook_deliveries
         where endpoint_id = ${endpoint.endpoint_id} and status = 'pending' and leased_until > ${now} and delivery_id <> ${claim.deliveryId}`.execute(db);
       if (others.rows[0].n > 0) breakerUntil = endpoint.breaker_until;
     }
-    await sql`update webhook_endpoints set consecutive_failures = ${failures}, failing_since = ${failingSince}, breaker_until = ${breakerUntil}, updated_at = ${now}
+    await sql`update webhook_endpoints set consecutive_failures = ${failures}, failing_since = ${failingSince}, breaker_until = ${breakerUntil}, breaker_step = ${breakerStep}, updated_at = ${now}
               where endpoint_id = ${endpoint.endpoint_id}`.execute(db);
     if (breakerUntil) {
       // While open, nothing of this endpoint is due before the breaker allows its probe.

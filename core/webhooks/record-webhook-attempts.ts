@@ -8,7 +8,7 @@ import { type RecordWebhookAttemptResult, recordWebhookAttempt } from './record-
 import type { SendWebhookResult } from './send-webhook.ts';
 
 export interface WebhookAttemptToRecord {
-  claim: Pick<ClaimedWebhookDelivery, 'deliveryId' | 'endpointId' | 'leaseToken' | 'attemptedAt'>;
+  claim: Pick<ClaimedWebhookDelivery, 'deliveryId' | 'endpointId' | 'leaseToken' | 'attemptedAt' | 'isProbe'>;
   result: Pick<SendWebhookResult, 'ok' | 'statusCode' | 'durationMs' | 'responseExcerpt' | 'error' | 'retryAfterMs' | 'gone'>;
 }
 

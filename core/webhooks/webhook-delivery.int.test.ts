@@ -84,10 +84,10 @@ async function attemptsOf(deliveryId: string) {
   return r.rows.map((row) => withDates(row, 'attempted_at'));
 }
 
-type ClaimOptions = { maxInFlight?: number; leaseMs?: number; limit?: number };
+type ClaimOptions = { maxInFlight?: number; leaseMs?: number; limit?: number; maxAttempts?: number };
 /** What a woken dispatcher does: claim every due delivery it has room for (here 100). */
 function claimDue(now: Date, extra: ClaimOptions = {}): Promise<ClaimDueWebhookDeliveriesResult> {
-  return claimDueWebhookDeliveries({ em: em(), now, limit: 100, ...extra });
+  return claimDueWebhookDeliveries({ em: em(), now, limit: 100, maxAttempts: SCHEDULE.length, ...extra });
 }
 /** A batch claim that must take this delivery and nothing else. */
 async function claim(deliveryId: string, now: Date, extra: ClaimOptions = {}): Promise<ClaimedWebhookDelivery> {
@@ -243,6 +243,23 @@ describe('a worker killed mid-send', () => {
     expect(await deliveryState(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 2 });
     expect(await attemptsOf(deliveryId)).toHaveLength(3); // the lost attempt, the late one, the successful one
   });
+  it('fails a delivery whose every attempt killed the worker once its budget is used, logging each lost attempt', async () => {
+    const deliveryId = await makeDelivery(await makeEndpoint());
+    let now = T0;
+    for (let n = 1; n <= SCHEDULE.length; n++) {
+      const c = await claim(deliveryId, now, { leaseMs: 45 * SECOND });
+      expect(c.attemptNumber).toBe(n);
+      now = new Date(now.getTime() + 45 * SECOND); // the worker dies mid-send: no record; the lease ends
+    }
+    // The last attempt's lease ends: not sent a sixth time, failed, and its attempt logged as lost.
+    expect(await claimDue(now)).toEqual({ claimed: [], wakeUps: [], failed: 1 });
+    expect(await deliveryState(deliveryId)).toMatchObject({ status: 'failed', attempt_count: SCHEDULE.length, next_attempt_at: null, leased_until: null, lease_token: null });
+    const log = await attemptsOf(deliveryId);
+    expect(log).toHaveLength(SCHEDULE.length);
+    expect(log.slice(0, -1).every((a) => /sending again$/.test(a.error!))).toBe(true);
+    expect(log.at(-1)).toMatchObject({ status_code: null, duration_ms: 45_000, error: expect.stringMatching(/that was the last attempt, so the delivery failed$/) });
+    expect((await findDueWebhookDeliveries({ em: em(), now: new Date(now.getTime() + DAY) })).map((d) => d.deliveryId)).not.toContain(deliveryId);
+  });
 });
 
 describe('disabling an endpoint', () => {
@@ -343,6 +360,36 @@ describe('circuit breaker', () => {
     const straggler = await record(claims[3], FAIL, at(12 * SECOND), { breakerThreshold: 3 }); // its own step would be 12 s + 20 s
     expect(straggler.breakerUntil).toEqual(at(55 * SECOND));
     expect((await endpointState(endpointId)).breaker_until).toEqual(at(55 * SECOND));
+  });
+
+  it('steps the cool-down once per failed probe, not once per failure of the attempts that were in flight', async () => {
+    const endpointId = await makeEndpoint();
+    const breakerStep = async () => (await sql<{ breaker_step: number }>`select breaker_step from webhook_endpoints where endpoint_id = ${endpointId}`.execute(em().getKysely())).rows[0].breaker_step;
+    for (let i = 0; i < 10; i++) await makeDelivery(endpointId);
+    const inFlight = (await claimDue(T0, { leaseMs: 60 * SECOND })).claimed;
+    expect(inFlight).toHaveLength(10);
+    // A short outage: all ten answers fail, one after another, after the breaker opened on the third.
+    for (const [i, c] of inFlight.entries()) await record(c, FAIL, at(i * 100), { breakerThreshold: 3 });
+    expect(await endpointState(endpointId)).toMatchObject({ consecutive_failures: 10, breaker_until: at(200 + 10 * SECOND) }); // step 1 (10 s), from the third failure
+    expect(await breakerStep()).toBe(1);
+
+    // The probe fails: one step up (20 s), not the schedule's end.
+    const probe = (await claimDue(at(11 * SECOND), { leaseMs: 45 * SECOND })).claimed;
+    expect(probe.map((c) => c.isProbe)).toEqual([true]);
+    expect((await record(probe[0], FAIL, at(12 * SECOND), { breakerThreshold: 3 })).breakerUntil).toEqual(at(32 * SECOND));
+    expect(await breakerStep()).toBe(2);
+
+    // The next probe succeeds: closed, and everything that waited is released.
+    const probe2 = (await claimDue(at(32 * SECOND))).claimed;
+    expect(probe2.map((c) => c.isProbe)).toEqual([true]);
+    const closed = await record(probe2[0], OK, at(33 * SECOND), { breakerThreshold: 3 });
+    expect(closed.wakeUps).toHaveLength(9);
+    expect(await endpointState(endpointId)).toMatchObject({ consecutive_failures: 0, breaker_until: null });
+    // A new outage opens it on step 1 again.
+    const again = (await claimDue(at(33 * SECOND))).claimed;
+    expect(again).toHaveLength(9);
+    for (const c of again.slice(0, 3)) await record(c, FAIL, at(34 * SECOND), { breakerThreshold: 3 });
+    expect((await endpointState(endpointId)).breaker_until).toEqual(at(44 * SECOND));
   });
 
   it('sends the realtor’s resend as the probe instead of waiting out the cool-down', async () => {

@@ -24,6 +24,11 @@ export const WebhookEndpointSchema = defineEntity({
     consecutiveFailures: p.integer().default(0),
     /** Circuit breaker: null when closed; while open nothing is sent before this time, then one probe. */
     breakerUntil: p.datetime().nullable(),
+    /**
+     * The step of the retry schedule the open breaker's cool-down is on: 1 when it opens, one more
+     * per failed probe (not per failure: a burst of in-flight failures opens it once). Meaningless while closed.
+     */
+    breakerStep: p.integer().default(0),
     lastSuccessAt: p.datetime().nullable(),
     disabledAt: p.datetime().nullable(),
     createdAt: createdAtColumn(),

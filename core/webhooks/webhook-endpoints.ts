@@ -35,6 +35,9 @@ type EndpointRow = {
   created_at: string; updated_at: string;
 };
 
+/** How a reason written by `PATCH … enabled:false` begins; every other reason is the delivery's (410, 5 days failing). */
+const REALTOR_DISABLED_REASON = 'Disabled by you';
+
 function toEndpointJson(row: EndpointRow, pending: number, now: Date): WebhookEndpointJson {
   const breakerUntil = pgTimeToIso(row.breaker_until);
   const rotating = pgTimeToIso(row.previous_secret_expires_at);
@@ -55,6 +58,7 @@ function toEndpointJson(row: EndpointRow, pending: number, now: Date): WebhookEn
       breakerUntil,
       disabledReason: row.disabled_reason,
       disabledAt: pgTimeToIso(row.disabled_at),
+      disabledBy: row.enabled ? null : row.disabled_reason?.startsWith(REALTOR_DISABLED_REASON) ? 'realtor' : 'delivery',
       pendingDeliveries: pending,
     },
   };
@@ -167,7 +171,7 @@ export async function updateWebhookEndpoint({ em, tenant, endpointId, input, now
 }
 
 async function disableByRealtor(em: EntityManager, endpointId: string, now: Date): Promise<void> {
-  await disableWebhookEndpoint({ em, endpointId, reason: `Disabled by you on ${now.toISOString()}.`, now });
+  await disableWebhookEndpoint({ em, endpointId, reason: `${REALTOR_DISABLED_REASON} on ${now.toISOString()}.`, now });
 }
 
 async function enableEndpointRow(em: EntityManager, tenant: Tenant, endpointId: string, now: Date): Promise<void> {

@@ -34,6 +34,11 @@ export const ZWebhookEndpointHealth = z.object({
   breakerUntil: z.string().nullable(),
   disabledReason: z.string().nullable(),
   disabledAt: z.string().nullable(),
+  /**
+   * Who disabled it: `realtor` (switched off by hand) or `delivery` (the receiver answered 410, or
+   * every attempt failed for 5 days: the admin shows a notice until it is re-enabled or deleted); null while enabled.
+   */
+  disabledBy: z.enum(['realtor', 'delivery']).nullable(),
   /** Deliveries waiting to be sent or retried. */
   pendingDeliveries: z.number().int(),
 });

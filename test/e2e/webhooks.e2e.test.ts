@@ -107,4 +107,31 @@ describe('webhooks page', () => {
     await saveScreenshot(phone, 'webhooks-list-390');
     expect(pageErrors).toEqual([]);
   });
+
+  it('an endpoint disabled by its receiver is announced on every page until dismissed, with a link to review it', { timeout: 60_000 }, async () => {
+    const gone = await startTestReceiver();
+    try {
+      const created = await owner.post('/v1/webhook-endpoints', { url: gone.url, description: 'Old CRM' });
+      const endpointId = created.body.endpointId as string;
+      gone.answers.push({ status: 410 });
+      expect((await owner.post(`/v1/webhook-endpoints/${endpointId}/test`)).status).toBe(202);
+      await expect.poll(async () => (await owner.get(`/v1/webhook-endpoints/${endpointId}`)).body.health.disabledBy, { timeout: 15_000 }).toBe('delivery');
+
+      const page = await newPage({ width: 1440, height: 900 });
+      await page.goto(`${server.url}/app/today`);
+      const notice = page.getByTestId('webhook-disabled-notice');
+      await notice.waitFor();
+      expect(await notice.textContent()).toMatch(/Webhook endpoint Old CRM was disabled: The receiver answered 410 Gone/);
+      await saveScreenshot(page, 'webhook-disabled-notice-1440');
+      await notice.getByRole('link', { name: 'Review' }).click();
+      await page.waitForURL(new RegExp(`/app/webhooks/${endpointId}$`));
+      await notice.getByRole('button', { name: 'Dismiss' }).click();
+      await expect.poll(() => notice.count()).toBe(0);
+      await page.goto(`${server.url}/app/today`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      expect(await notice.count()).toBe(0);
+    } finally {
+      await gone.close();
+    }
+  });
 });

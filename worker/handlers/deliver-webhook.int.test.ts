@@ -106,6 +106,47 @@ describe('webhooks from domain events', () => {
     expect(await server.sql('select event_type from webhook_messages where lead_id = $1', [leadId])).toEqual([]);
   });
 
+  it('a lead created by an identify through /v1/collect arrives as a signed lead.created, once', async () => {
+    const { client, receiver, secret } = await subscribe();
+    const site = await makeSite({ client }, { allowedOrigins: [ORIGIN] });
+    const visitor = `v_${randomUUID().slice(0, 8)}`;
+    const identify = () => sendIngest(`${server.url}/v1/collect`, {
+      site: site.publicKey, visitor, events: [{ id: randomUUID(), type: 'identify', props: { email: 'casey@example.com', name: 'Casey Jones' } }],
+    }, { defaultOrigin: ORIGIN, nextIp: freshIp });
+    expect((await identify()).status).toBe(202);
+    const [got] = await receiver.waitFor((all) => all.length >= 1);
+    expect(receiver.verify(got, secret)).toEqual(got.payload);
+    const [lead] = await server.sql<{ lead_id: string }>("select lead_id from leads where email = 'casey@example.com' and site_id = $1", [site.siteId]);
+    expect(got.payload).toMatchObject({ type: 'lead.created', data: { leadId: lead.lead_id, email: 'casey@example.com', name: 'Casey Jones', siteId: site.siteId, status: 'new' } });
+
+    // The same visitor identifying again creates nothing: no lead, no message.
+    expect((await identify()).status).toBe(202);
+    expect(await server.sql("select 1 from leads where email = 'casey@example.com' and site_id = $1", [site.siteId])).toHaveLength(1);
+    expect(await server.sql("select 1 from webhook_messages where lead_id = $1", [lead.lead_id])).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('a change of the contact-info line alone arrives as lead.updated; an email change carries the line it regenerated', async () => {
+    const { client, receiver, secret } = await subscribe({ eventTypes: ['lead.created', 'lead.updated'] });
+    const created = await client.post('/v1/leads', { name: 'Ana', email: 'ana@example.com' });
+    expect(created.status).toBe(201);
+    const leadId = created.body.leadId as string;
+    const [first] = await receiver.waitFor((all) => all.length >= 1);
+    expect(first.payload.data).toMatchObject({ leadId, contactInfo: 'ana@example.com' });
+
+    expect((await client.patch(`/v1/leads/${leadId}`, { contactInfo: 'Office 555-0100, after 6 pm' })).status).toBe(200);
+    const [, own] = await receiver.waitFor((all) => all.length >= 2);
+    expect(receiver.verify(own, secret)).toEqual(own.payload);
+    expect(own.payload.data).toEqual({ leadId, changed: ['contactInfo'], lead: { contactInfo: 'Office 555-0100, after 6 pm' }, updatedAt: expect.any(String) });
+
+    // Back to the generated line, then an email change: the line follows it and says so.
+    expect((await client.patch(`/v1/leads/${leadId}`, { contactInfo: 'ana@example.com' })).status).toBe(200);
+    expect((await client.patch(`/v1/leads/${leadId}`, { email: 'ana.b@example.com' })).status).toBe(200);
+    const all = await receiver.waitFor((got) => got.length >= 4);
+    expect(all[3].payload.data).toMatchObject({ changed: ['email', 'contactInfo'], lead: { email: 'ana.b@example.com', contactInfo: 'ana.b@example.com' } });
+  });
+
   it('pipeline moves arrive as lead.updated with the stage: one lead, a bulk move, and a deleted stage’s leads', async () => {
     const { client, receiver, secret } = await subscribe({ eventTypes: ['lead.updated'] });
     const ids: string[] = [];

@@ -1,0 +1,89 @@
+// Above every page: a webhook endpoint Porchlight disabled on its own (the receiver answered 410,
+// or every attempt failed for 5 days) — its owner was emailed, and this is the notice in the admin,
+// so the realtor sees it without opening the Webhooks page. Shown until the endpoint is re-enabled
+// or deleted, or the realtor dismisses that disabling (remembered in this browser). Asked on load,
+// on each navigation (a re-enable elsewhere in the admin clears it), on focus and every 5 minutes.
+import { useEffect, useState } from 'preact/hooks';
+import { getSession, webhooksApi } from '../api-client.ts';
+import { Link, useLocation } from '../router.tsx';
+import { Button } from './button.tsx';
+
+/** How often the endpoints are asked again while the tab is visible. */
+export const WEBHOOK_NOTICE_POLL_MS = 5 * 60_000;
+const DISMISSED_KEY = 'porchlight.dismissedWebhookNotices';
+
+interface Notice {
+  endpointId: string;
+  name: string;
+  reason: string;
+  /** One disabling of one endpoint: a later disabling of the same endpoint is a new notice. */
+  key: string;
+}
+
+function readDismissed(): string[] {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(DISMISSED_KEY) ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function WebhookDisabledBanner() {
+  const { path } = useLocation();
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const [dismissed, setDismissed] = useState<string[]>(readDismissed);
+
+  useEffect(() => {
+    let stopped = false;
+    const refresh = () => {
+      if (stopped || document.visibilityState === 'hidden' || !getSession()) return;
+      webhooksApi.list().then(
+        (page) => {
+          if (stopped) return;
+          setNotices(page.items
+            .filter((e) => !e.enabled && e.health.disabledBy === 'delivery')
+            .map((e) => ({ endpointId: e.endpointId, name: e.description || e.url, reason: e.health.disabledReason ?? '', key: `${e.endpointId}@${e.health.disabledAt}` })));
+        },
+        () => undefined,
+      );
+    };
+    refresh();
+    const timer = setInterval(refresh, WEBHOOK_NOTICE_POLL_MS);
+    window.addEventListener('focus', refresh);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      window.removeEventListener('focus', refresh);
+    };
+  }, [path]);
+
+  const dismiss = (key: string) => {
+    // Only keys of notices still shown are kept: the list cannot grow without bound.
+    const next = [...dismissed.filter((k) => notices.some((n) => n.key === k)), key];
+    setDismissed(next);
+    try {
+      localStorage.setItem(DISMISSED_KEY, JSON.stringify(next));
+    } catch {
+      // Storage full or blocked: dismissed for this page view only.
+    }
+  };
+
+  const shown = notices.filter((n) => !dismissed.includes(n.key));
+  if (!shown.length) return null;
+  return (
+    <>
+      {shown.map((n) => (
+        <div key={n.key} class="banner banner-warning" role="note" data-testid="webhook-disabled-notice">
+          <span>
+            Webhook endpoint <strong>{n.name}</strong> was disabled: {n.reason}
+          </span>
+          <Link href={`/webhooks/${encodeURIComponent(n.endpointId)}`}>Review</Link>
+          <Button size="sm" variant="ghost" onClick={() => dismiss(n.key)}>
+            Dismiss
+          </Button>
+        </div>
+      ))}
+    </>
+  );
+}
