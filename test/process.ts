@@ -56,3 +56,24 @@ export function waitForLog(proc: NodeProcess, msg: string): Promise<Record<strin
     check();
   });
 }
+
+/** Stops every process still running (SIGTERM) and waits for each to exit (a test file's afterAll). */
+export async function stopAll(procs: Iterable<NodeProcess>): Promise<void> {
+  for (const p of procs) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  }
+}
+
+/**
+ * The environment of a `worker/main.ts` child on a test server's database, Redis and queue prefix,
+ * logging at info (tests read its lines), plus `env`.
+ */
+export function workerEnv(config: { DATABASE_URL: string; REDIS_URL: string; QUEUE_PREFIX: string }, env: Record<string, string> = {}): Record<string, string> {
+  return { NODE_ENV: 'test', DATABASE_URL: config.DATABASE_URL, REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: config.QUEUE_PREFIX, LOG_LEVEL: 'info', ...env };
+}
+
+/** A killed worker's active jobs move on in seconds, not after BullMQ's default 30 s lock. */
+export const FAST_RECOVERY_ENV = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' } as const;

@@ -9,61 +9,40 @@
 // one attempt in its log and arrived at the SMTP server exactly once.
 // Schedules are compressed through config (retry schedules, BullMQ lock and stalled-check
 // intervals, SWEEP_INTERVAL_MS); the delivery cut off by the kill still waits out its lease
-// (webhookLeaseMs: WEBHOOK_TIMEOUT_MS + 30 s), so this takes about a minute.
+// (webhookLeaseMs: FAULT_WEBHOOK_TIMEOUT_MS + 30 s), so this takes about a minute.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
+import type { TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
-import { type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
-import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
+import { waitForLog } from '#test/process.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+import type { TestReceiver } from '#test/webhook-receiver.ts';
 import { expectConverged } from './convergence.ts';
+import { FAULT_WEBHOOK_TIMEOUT_MS, type FaultRig, startFaultRig } from './fault-rig.ts';
 
 const ORIGIN = 'https://kill-flush.example';
-/** Generous: the kill must land within one attempt's time even on a loaded machine (the lease is this + 30 s). */
-const WEBHOOK_TIMEOUT_MS = 5000;
 /** The lease of the delivery cut off by the kill, plus time for the rest. */
-const CONVERGE_MS = webhookLeaseMs(WEBHOOK_TIMEOUT_MS) + 45_000;
+const CONVERGE_MS = webhookLeaseMs(FAULT_WEBHOOK_TIMEOUT_MS) + 45_000;
 const LEADS = 6;
 const nextIp = ipSource(79);
 
-let redis: ThrowawayRedis;
+let rig: FaultRig;
 let server: TestServer;
 let receiver: TestReceiver;
 let smtp: TestSmtpServer;
-const procs: NodeProcess[] = [];
 
-function spawnWorker(): NodeProcess {
-  const proc = spawnNode('worker/main.ts', {
-    NODE_ENV: 'test', DATABASE_URL: server.config.DATABASE_URL, REDIS_URL: redis.url, QUEUE_PREFIX: server.config.QUEUE_PREFIX, LOG_LEVEL: 'info',
-    SMTP_URL: smtp.url,
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS), WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1',
-    EMAIL_RETRY_SCHEDULE: '0,1,1', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', SWEEP_INTERVAL_MS: '1000',
-  });
-  procs.push(proc);
-  return proc;
-}
+const spawnWorker = () => rig.spawnWorker({ SMTP_URL: smtp.url });
 
 beforeAll(async () => {
-  redis = await startThrowawayRedis();
-  server = await startTestServer({ REDIS_URL: redis.url, TRUST_PROXY: 'true' });
-  receiver = await startTestReceiver();
+  rig = await startFaultRig();
+  ({ server, receiver } = rig);
   smtp = await startTestSmtpServer();
 });
 afterAll(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  }
-  await receiver?.close();
+  await rig?.close();
   await smtp?.close();
-  await server?.close();
-  await redis?.stop();
 });
 
 async function pendingWork(userId: string, reminderIds: string[]) {

@@ -11,7 +11,7 @@ import { TEST_REDIS_URL, WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '#test/pg-server.ts';
-import { type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
+import { type NodeProcess, spawnNode, stopAll, waitForLog } from '#test/process.ts';
 
 const ORIGIN = 'https://outage.example';
 const nextIp = ipSource(31);
@@ -42,12 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  }
+  await stopAll(procs);
   await pool?.end();
   await cluster?.destroy();
 });

@@ -12,7 +12,7 @@ import { webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
-import { type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
+import { type NodeProcess, spawnNode, stopAll, waitForLog } from '#test/process.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 import { expectConverged } from './convergence.ts';
 
@@ -46,12 +46,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const p of [...apis.map((a) => a.proc), ...workers]) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  }
+  await stopAll([...apis.map((a) => a.proc), ...workers]);
   await receiver?.close();
   await db?.close();
 });

@@ -15,56 +15,34 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
+import type { TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
-import { findLog, type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
+import { findLog, waitForLog } from '#test/process.ts';
+import type { ThrowawayRedis } from '#test/redis-server.ts';
+import type { TestReceiver } from '#test/webhook-receiver.ts';
 import { expectConverged } from './convergence.ts';
-import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
-import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+import { FAULT_WEBHOOK_TIMEOUT_MS, type FaultRig, startFaultRig } from './fault-rig.ts';
 
 const ORIGIN = 'https://faults.example';
-/** Generous: the kill must land within one attempt's time even on a loaded machine (the lease is this + 30 s). */
-const WEBHOOK_TIMEOUT_MS = 5000;
 /** Long enough for a delivery whose worker was killed mid-send to be leased again, plus the rest. */
-const CONVERGE = { ...WAIT, timeout: webhookLeaseMs(WEBHOOK_TIMEOUT_MS) + 45_000, interval: 250 };
+const CONVERGE = { ...WAIT, timeout: webhookLeaseMs(FAULT_WEBHOOK_TIMEOUT_MS) + 45_000, interval: 250 };
 const nextIp = ipSource(77);
 
+let rig: FaultRig;
 let redis: ThrowawayRedis;
 let server: TestServer;
 let receiver: TestReceiver;
-const procs: NodeProcess[] = [];
 
-function spawnWorker(): NodeProcess {
-  const proc = spawnNode('worker/main.ts', {
-    NODE_ENV: 'test', DATABASE_URL: server.config.DATABASE_URL, REDIS_URL: redis.url, QUEUE_PREFIX: server.config.QUEUE_PREFIX, LOG_LEVEL: 'info',
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS), WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1',
-    EMAIL_RETRY_SCHEDULE: '0,1,1', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', SWEEP_INTERVAL_MS: '1000',
-  });
-  procs.push(proc);
-  return proc;
-}
-
-async function stopAll() {
-  for (const p of procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  }
-}
+const spawnWorker = () => rig.spawnWorker();
 
 beforeAll(async () => {
-  redis = await startThrowawayRedis();
-  server = await startTestServer({ REDIS_URL: redis.url, TRUST_PROXY: 'true' });
-  receiver = await startTestReceiver();
+  rig = await startFaultRig();
+  ({ redis, server, receiver } = rig);
 });
 afterAll(async () => {
-  await stopAll();
-  await receiver?.close();
-  await server?.close();
-  await redis?.stop();
+  await rig?.close();
 });
 
 interface Agent {
@@ -138,7 +116,7 @@ describe('the worker process under faults', () => {
   });
 
   it('Redis flushed mid-run: the schedulers come back and the sweeper restores every lost job from Postgres', { timeout: 180_000 }, async () => {
-    const worker = procs.find((p) => p.child.exitCode === null && p.child.signalCode === null) ?? spawnWorker();
+    const worker = rig.procs.find((p) => p.child.exitCode === null && p.child.signalCode === null) ?? spawnWorker();
     await waitForLog(worker, 'worker started');
     const agent = await makeAgent();
     const LEADS = 12;
@@ -150,7 +128,7 @@ describe('the worker process under faults', () => {
     expect(await server.queues.maintenance.getJobScheduler('maintenance.sweep')).toBeTruthy();
   });
   it('Redis stopped for a few seconds mid-run: ingest answers 202 throughout, the worker waits and then catches up', { timeout: 180_000 }, async () => {
-    const worker = procs.find((p) => p.child.exitCode === null && p.child.signalCode === null) ?? spawnWorker();
+    const worker = rig.procs.find((p) => p.child.exitCode === null && p.child.signalCode === null) ?? spawnWorker();
     await waitForLog(worker, 'worker started');
     const agent = await makeAgent();
     const first = await runWorkload(agent, 'outage-a', 4);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
-import { type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
+import { FAST_RECOVERY_ENV, type NodeProcess, spawnNode, stopAll, waitForLog, workerEnv } from '#test/process.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 
 const TIMEOUT_MS = 1000;
@@ -15,19 +15,12 @@ let receiver: TestReceiver;
 const procs: NodeProcess[] = [];
 
 function spawnWorker(): NodeProcess {
-  const proc = spawnNode('worker/main.ts', {
-    NODE_ENV: 'test',
-    DATABASE_URL: server.config.DATABASE_URL,
-    REDIS_URL: server.config.REDIS_URL,
-    QUEUE_PREFIX: server.config.QUEUE_PREFIX,
-    LOG_LEVEL: 'info',
+  const proc = spawnNode('worker/main.ts', workerEnv(server.config, {
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
     WEBHOOK_RETRY_SCHEDULE: '0,1,1',
-    // A killed worker's job moves on in seconds, not BullMQ's default 30 s.
-    WORKER_LOCK_DURATION_MS: '2000',
-    WORKER_STALLED_INTERVAL_MS: '1000',
-  });
+    ...FAST_RECOVERY_ENV,
+  }));
   procs.push(proc);
   return proc;
 }
@@ -37,12 +30,7 @@ beforeAll(async () => {
   receiver = await startTestReceiver();
 });
 afterAll(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  }
+  await stopAll(procs);
   await receiver?.close();
   await server?.close();
 });

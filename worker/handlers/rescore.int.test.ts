@@ -22,7 +22,7 @@ import { startTestServer, type TestServer } from '#test/app.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { type EventSeed, type InquirySeed, makeEvents, makeInquiries, makeLeads, makeRealtor, makeSite } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
-import { findLog, type NodeProcess, spawnNode, waitForLog } from '#test/process.ts';
+import { FAST_RECOVERY_ENV, findLog, type NodeProcess, spawnNode, stopAll, waitForLog, workerEnv } from '#test/process.ts';
 import { WAIT } from '#test/env.ts';
 import { runMaintenanceJob } from '#test/worker.ts';
 import { defineHandler, type HandlerTable } from '../handler.ts';
@@ -292,26 +292,13 @@ describe('rescores that cannot make progress', () => {
  * BullMQ's stall detection shortened from 30 s so a killed worker's job moves on in seconds.
  */
 function spawnWorker(): NodeProcess {
-  return spawnNode('worker/main.ts', {
-    NODE_ENV: 'test',
-    DATABASE_URL: server.config.DATABASE_URL,
-    REDIS_URL: server.config.REDIS_URL,
-    QUEUE_PREFIX: server.config.QUEUE_PREFIX,
-    LOG_LEVEL: 'info',
-    WORKER_LOCK_DURATION_MS: '2000',
-    WORKER_STALLED_INTERVAL_MS: '1000',
-  });
+  return spawnNode('worker/main.ts', workerEnv(server.config, FAST_RECOVERY_ENV));
 }
 
 describe('the real worker process killed mid-rescore', () => {
   const procs: NodeProcess[] = [];
   afterAll(async () => {
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGTERM');
-        await p.exited;
-      }
-    }
+    await stopAll(procs);
   });
 
   it('SIGKILLed at a batch the test holds, a new process resumes and every lead converges on the new rules', async () => {
