@@ -1,24 +1,13 @@
 // Architecture check: core imports neither api nor worker; api and worker never import each other;
 // core/shared imports nothing outside itself (no packages, no node:*), so browser code (widget,
 // admin) may import it at runtime and only `import type` from the rest of core; no import cycles.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ROOT, sourceFiles } from './source-files.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const AREAS = ['core', 'api', 'worker', 'widget', 'admin'];
 const ALIASES: Record<string, string> = { '#core/': 'core/', '#api/': 'api/', '#worker/': 'worker/', '#test/': 'test/' };
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const full = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') continue;
-    if (statSync(full).isDirectory()) walk(full, out);
-    else if (/\.(ts|tsx)$/.test(name) && !/\.test\.tsx?$/.test(name)) out.push(full);
-  }
-  return out;
-}
 
 /** `to` is a repository path, or for a package or `node:` import the specifier itself (`external`). */
 interface Edge { from: string; to: string; typeOnly: boolean; external: boolean }
@@ -40,13 +29,7 @@ function importsOf(file: string): Edge[] {
   return edges;
 }
 
-const files = AREAS.flatMap((a) => {
-  try {
-    return walk(join(ROOT, a));
-  } catch {
-    return [];
-  }
-});
+const files = sourceFiles(AREAS);
 const allEdges = files.flatMap(importsOf);
 const edges = allEdges.filter((e) => !e.external);
 const area = (p: string) => p.split('/')[0];

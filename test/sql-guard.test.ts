@@ -2,12 +2,10 @@
 // sources of core/, api/ and worker/ (not tests) for `sql.raw(` and `sql.lit(` — the two ways a
 // Kysely `sql` template puts text or a literal into a statement — and fails on any use outside
 // the allow-list below. Each entry says why its text cannot come from input.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fromRoot, sourceFiles } from './source-files.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCANNED = ['core', 'api', 'worker'];
 const INLINED = /\bsql\s*\.\s*(raw|lit)\s*\(/g;
 
@@ -25,21 +23,11 @@ const ALLOWED: Record<string, { uses: number; why: string }> = {
   'core/db/pg-values.ts': { uses: 1, why: 'constant TIME_KEY_FORMAT' },
 };
 
-function sourcesOf(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const full = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') continue;
-    if (statSync(full).isDirectory()) sourcesOf(full, out);
-    else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name)) out.push(full);
-  }
-  return out;
-}
-
 describe('SQL text', () => {
   const uses = new Map<string, number>();
-  for (const file of SCANNED.flatMap((d) => sourcesOf(join(ROOT, d)))) {
+  for (const file of sourceFiles(SCANNED)) {
     const n = [...readFileSync(file, 'utf8').matchAll(INLINED)].length;
-    if (n) uses.set(relative(ROOT, file), n);
+    if (n) uses.set(fromRoot(file), n);
   }
 
   it('core/, api/ and worker/ put values into SQL only as bound parameters (sql.raw / sql.lit only where allowed)', () => {

@@ -3,12 +3,11 @@
 // brokerage's rules (several agents per account) will live. Scans the sources of core/ and api/
 // (not tests) for the shapes such a filter takes; the allow-list below names the system queries
 // that legitimately look rows up by an id from a row, a job payload or a session.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fromRoot, ROOT, sourceFiles } from './source-files.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCANNED = ['core', 'api'];
 
 /**
@@ -34,16 +33,6 @@ const ALLOWED: Record<string, string> = {
   'core/analytics/lead-band-counts.ts': 'worker: compaction joins count rows of the same key across all accounts',
 };
 
-function sourcesOf(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const full = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') continue;
-    if (statSync(full).isDirectory()) sourcesOf(full, out);
-    else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name)) out.push(full);
-  }
-  return out;
-}
-
 /** The shapes of a hand-written owner filter. */
 const HAND_WRITTEN: Array<{ what: string; re: RegExp }> = [
   // SQL text: `user_id = ${…}`, `s.user_id = …`, `user_id in (…)` (not `===`: that is TypeScript).
@@ -68,7 +57,7 @@ function handWrittenOwnerFilters(file: string, text: string): string[] {
 }
 
 describe('the tenant scope', () => {
-  const files = SCANNED.flatMap((d) => sourcesOf(join(ROOT, d))).map((f) => relative(ROOT, f));
+  const files = sourceFiles(SCANNED).map(fromRoot);
   const hits = new Map(files.map((f) => [f, handWrittenOwnerFilters(f, readFileSync(join(ROOT, f), 'utf8'))]));
 
   it('no core/ or api/ query filters by user_id by hand outside tenant.ts and the allow-list', () => {
