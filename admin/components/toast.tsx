@@ -24,10 +24,19 @@ export function dismissToast(id: number): void {
   publish(toasts.filter((t) => t.id !== id));
 }
 
-/** Shows a notice for `timeoutMs` (default 6 s; 0 keeps it until dismissed). */
+/** The notices on screen, oldest first. */
+export function currentToasts(): readonly Toast[] {
+  return toasts;
+}
+
+/**
+ * Shows a notice for `timeoutMs` (default 6 s; 0 keeps it until dismissed). The same notice
+ * shown again replaces the one on screen (its time starts again): requests that fail together,
+ * such as the polls that all get a 401 when a session ends, say it once.
+ */
 export function showToast(message: string, tone: ToastTone = 'success', timeoutMs = DEFAULT_TIMEOUT_MS): void {
   const id = nextId++;
-  publish([...toasts, { id, message, tone }]);
+  publish([...toasts.filter((t) => t.message !== message || t.tone !== tone), { id, message, tone }]);
   if (timeoutMs > 0) setTimeout(() => dismissToast(id), timeoutMs);
 }
 
