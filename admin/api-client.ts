@@ -241,10 +241,12 @@ export type NotificationPreferencesPatch = z.input<typeof ZNotificationPreferenc
 export const accountEmailApi = {
   /**
    * Spends a verification link. With SIGNUP_VERIFY_FIRST the link that confirms the address also
-   * logs in: the answer then carries the session, which becomes the current one (`loggedIn`).
+   * logs in: the answer then carries the session, which becomes the current one (`loggedIn`); that
+   * link also takes the password chosen at signup (`password_required` / `wrong_password` without it).
    */
-  verify: async (token: string): Promise<{ loggedIn: boolean }> => {
-    const answer = await api.post<{ emailVerified: true } & Partial<Session>>('/v1/auth/verify-email', { token }, { allowUnauthorized: true });
+  verify: async (token: string, password?: string): Promise<{ loggedIn: boolean }> => {
+    const body = password === undefined ? { token } : { token, password };
+    const answer = await api.post<{ emailVerified: true } & Partial<Session>>('/v1/auth/verify-email', body, { allowUnauthorized: true });
     if (!answer.user || answer.csrfToken === undefined) return { loggedIn: false };
     setSession({ user: answer.user, csrfToken: answer.csrfToken });
     // The answer does not carry the mailer flag: load it for the banner.

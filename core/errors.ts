@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   token_invalid: 400,
   token_used: 410,
   token_expired: 410,
+  password_required: 400,
+  wrong_password: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -1,23 +1,34 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { accountEmailApi, ApiError, errorMessage, refreshSession, useSession } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
+import { Field } from '../components/field.tsx';
+import { FormError } from '../components/form-error.tsx';
 import { AuthLayout } from '../components/layout.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { HOME_PATH, Link, navigate } from '../router.tsx';
 import { takeTokenFromFragment } from './account-token.ts';
 
-type State = { step: 'verifying' } | { step: 'done' } | { step: 'failed'; message: string; expired: boolean };
+type State =
+  | { step: 'verifying' }
+  | { step: 'password'; error?: string }
+  | { step: 'done' }
+  | { step: 'failed'; message: string; expired: boolean };
 
 /**
  * `/app/verify-email#token=…`: the link from the email after signup. With SIGNUP_VERIFY_FIRST the
- * link is the first login: the API starts the session and the page goes straight to the leads.
+ * link is the first login: the page asks for the password chosen at signup (mailbox and password
+ * together, so nobody can sign up with another person's address and have them confirm it), then
+ * the API starts the session and the page goes to Today.
  */
 export function VerifyEmailPage() {
   const session = useSession();
   const [state, setState] = useState<State>({ step: 'verifying' });
   const [resent, setResent] = useState(false);
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
   const started = useRef(false);
+  const tokenRef = useRef('');
 
   useEffect(() => {
     if (started.current) return;
@@ -27,19 +38,40 @@ export function VerifyEmailPage() {
       setState({ step: 'failed', message: 'This link has no token. Open the link from the email again, or ask for a new one.', expired: false });
       return;
     }
-    accountEmailApi.verify(token).then(
-      ({ loggedIn }) => {
-        if (loggedIn) {
-          showToast('Your email address is confirmed. Welcome to Porchlight!');
-          navigate(HOME_PATH, { replace: true });
-          return;
-        }
-        setState({ step: 'done' });
-        void refreshSession().catch(() => undefined);
-      },
-      (err: unknown) => setState({ step: 'failed', message: errorMessage(err), expired: err instanceof ApiError && err.status === 410 }),
-    );
+    tokenRef.current = token;
+    void confirm();
   }, []);
+
+  /** Spends the link (with the password once the API asked for it). */
+  const confirm = async (password?: string) => {
+    try {
+      const { loggedIn } = await accountEmailApi.verify(tokenRef.current, password);
+      if (loggedIn) {
+        showToast('Your email address is confirmed. Welcome to Porchlight!');
+        navigate(HOME_PATH, { replace: true });
+        return;
+      }
+      setState({ step: 'done' });
+      void refreshSession().catch(() => undefined);
+    } catch (err) {
+      if (err instanceof ApiError && (err.code === 'password_required' || err.code === 'wrong_password')) {
+        setState({ step: 'password', error: err.code === 'wrong_password' ? err.message : undefined });
+        return;
+      }
+      setState({ step: 'failed', message: errorMessage(err), expired: err instanceof ApiError && err.status === 410 });
+    }
+  };
+
+  const submitPassword = async (e: Event) => {
+    e.preventDefault();
+    if (!password) {
+      setState({ step: 'password', error: 'Enter the password you chose when you signed up.' });
+      return;
+    }
+    setBusy(true);
+    await confirm(password);
+    setBusy(false);
+  };
 
   const resend = async () => {
     await accountEmailApi.resend();
@@ -49,6 +81,27 @@ export function VerifyEmailPage() {
   return (
     <AuthLayout title={state.step === 'failed' ? 'This link did not work' : 'Confirm your email address'}>
       {state.step === 'verifying' && <Loading label="Confirming your email address…" />}
+      {state.step === 'password' && (
+        <form class="form" onSubmit={submitPassword} noValidate>
+          <p>To confirm your address and log in, enter the password you chose when you signed up.</p>
+          <FormError problem={state.error ? { message: state.error } : null} />
+          <Field
+            id="verify-password"
+            label="Password"
+            type="password"
+            autocomplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+          />
+          <p class="small">
+            Did not sign up, or forgot the password? <Link href="/forgot-password">Reset the password</Link> to use this address.
+          </p>
+          <Button type="submit" class="btn-block" loading={busy} busyLabel="Confirming…">
+            Confirm and log in
+          </Button>
+        </form>
+      )}
       {state.step === 'done' && (
         <>
           <p role="status">Your email address is confirmed. Lead alerts will reach you there.</p>

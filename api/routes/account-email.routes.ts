@@ -18,6 +18,7 @@ export const ACCOUNT_EMAIL_WINDOW_SEC = 60 * 60;
 
 const ZToken = z.string().min(1, 'The link token is missing').max(100, 'This link is not valid');
 const ZTokenBody = z.strictObject({ token: ZToken });
+const ZVerifyBody = z.strictObject({ token: ZToken, password: z.string().min(1).max(PASSWORD_MAX_CHARS).optional() });
 const ZForgotBody = z.strictObject({ email: ZEmail });
 const ZResetBody = z.strictObject({
   token: ZToken,
@@ -44,14 +45,18 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
 
   routes.add({
     method: 'post', path: '/v1/auth/verify-email', tag: 'accounts', auth: 'public', summary: 'Confirm your email address with the emailed link',
-    body: ZTokenBody,
+    body: ZVerifyBody,
     responses: {
       200: { description: 'Verified; with SIGNUP_VERIFY_FIRST, the link that confirms the address also logs in (session cookie set, `user` and `csrfToken` in the answer)' },
-      400: { description: 'Invalid link' },
+      400: {
+        description:
+          'Invalid link; or, with SIGNUP_VERIFY_FIRST, `password_required` / `wrong_password`: the link that confirms an address also takes the password chosen at signup (the link stays unspent)',
+      },
       410: { description: 'Link used or expired' },
     },
     handler: async (ctx, { body, now }) => {
-      const { userId, verifiedNow } = await verifyEmail({ em: ctx.state.em, token: body.token, now });
+      const passwordToConfirm = config.SIGNUP_VERIFY_FIRST ? (body.password ?? null) : undefined;
+      const { userId, verifiedNow } = await verifyEmail({ em: ctx.state.em, token: body.token, now, passwordToConfirm });
       // Verify-first: the emailed link is the first login. Only the link that confirmed the address
       // logs in; one left over after a password reset (which verified it) just says verified.
       if (config.SIGNUP_VERIFY_FIRST && verifiedNow) {

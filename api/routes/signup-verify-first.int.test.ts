@@ -84,13 +84,23 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     await smtp.waitFor((m) => m.envelope.to.includes(registered) && /tried to sign up/.test(m.subject));
   });
 
-  it('the emailed link confirms the address and logs in, once', async () => {
+  it('the emailed link with the signup password confirms the address and logs in, once', async () => {
     const email = uniqueEmail();
     expect((await signUp(email)).status).toBe(202);
     const token = await verificationToken(email);
 
     const visitor = new ApiClient(server.url);
-    const verified = await visitor.post('/v1/auth/verify-email', { token });
+    // The link alone, or with another password, neither confirms nor spends it.
+    const bare = await visitor.post('/v1/auth/verify-email', { token });
+    expect(bare.status).toBe(400);
+    expect(bare.body.error.code).toBe('password_required');
+    const wrongPassword = await visitor.post('/v1/auth/verify-email', { token, password: 'not the signup password' });
+    expect(wrongPassword.status).toBe(400);
+    expect(wrongPassword.body.error.code).toBe('wrong_password');
+    expect(wrongPassword.headers.getSetCookie()).toEqual([]);
+    expect((await server.sql('select 1 from users where email = $1 and email_verified_at is null', [email]))).toHaveLength(1);
+
+    const verified = await visitor.post('/v1/auth/verify-email', { token, password: PASSWORD });
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ emailVerified: true, user: { email, emailVerified: true }, csrfToken: expect.any(String) });
     expect(verified.headers.getSetCookie()).toHaveLength(1);
@@ -98,7 +108,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ email, emailVerified: true });
 
-    const reused = await new ApiClient(server.url).post('/v1/auth/verify-email', { token });
+    const reused = await new ApiClient(server.url).post('/v1/auth/verify-email', { token, password: PASSWORD });
     expect(reused.status).toBe(410);
     expect(reused.body.error.code).toBe('token_used');
     expect(reused.headers.getSetCookie()).toEqual([]);
@@ -135,7 +145,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     // The newest link logs in.
     const newest = await verificationToken(email, VERIFY_RESEND_PER_USER_IP);
     const visitor = new ApiClient(server.url);
-    expect((await visitor.post('/v1/auth/verify-email', { token: newest })).status).toBe(200);
+    expect((await visitor.post('/v1/auth/verify-email', { token: newest, password: PASSWORD })).status).toBe(200);
     expect((await visitor.get('/v1/auth/me')).body.user.email).toBe(email);
   });
 
@@ -159,5 +169,29 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(late.status).toBe(200);
     expect(await late.json()).toEqual({ emailVerified: true });
     expect(late.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('someone who signs up with another person\'s address cannot have them confirm it into an account whose password they chose', async () => {
+    const victim = uniqueEmail();
+    const squatterPassword = 'the squatter chose this';
+    expect((await signUp(victim, squatterPassword)).status).toBe(202);
+    const token = await verificationToken(victim);
+
+    // The owner opens the link they did not ask for: their own password does not confirm it, and no session starts.
+    const attempt = await postJson('/v1/auth/verify-email', { token, password: 'the owner has another one' });
+    expect(attempt.status).toBe(400);
+    expect(((await attempt.json()) as { error: { code: string } }).error.code).toBe('wrong_password');
+    expect(attempt.headers.getSetCookie()).toEqual([]);
+    expect(await server.sql('select 1 from users where email = $1 and email_verified_at is null', [victim])).toHaveLength(1);
+    // The squatter's password does not log in while the address is unconfirmed.
+    expect((await logIn(victim, squatterPassword)).status).toBe(401);
+
+    // "Forgot password" hands the address to its owner; the squatter's password stops working.
+    expect((await postJson('/v1/auth/forgot-password', { email: victim })).status).toBe(202);
+    const resetMail = await smtp.waitFor((m) => m.envelope.to.includes(victim) && /Reset your Porchlight password/.test(m.subject));
+    const resetToken = /\/app\/reset-password#token=([A-Za-z0-9_-]+)/.exec(resetMail.text)?.[1];
+    expect((await postJson('/v1/auth/reset-password', { token: resetToken, password: 'the owner has another one' })).status).toBe(204);
+    expect((await logIn(victim, 'the owner has another one')).status).toBe(200);
+    expect((await logIn(victim, squatterPassword)).status).toBe(401);
   });
 });

@@ -3,7 +3,8 @@
 // transaction and sends the wake-up after the commit; the worker sends the email.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { consumeAccountToken, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
-import { hashPassword } from '../accounts/passwords.ts';
+import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
+import { AppError } from '../errors.ts';
 import { db } from '../db/kysely.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
@@ -39,9 +40,30 @@ export async function resendEmailVerification({ em, userId, now, queues, log }: 
  * `verifiedNow` says whether this link did it (false when the address was verified already, by an
  * earlier link or a password reset): only then may it start a session (SIGNUP_VERIFY_FIRST).
  */
-export async function verifyEmail({ em, token, now }: { em: EntityManager; token: string; now: Date }): Promise<{ userId: string; verifiedNow: boolean }> {
+export async function verifyEmail({ em, token, now, passwordToConfirm }: {
+  em: EntityManager;
+  token: string;
+  now: Date;
+  /**
+   * SIGNUP_VERIFY_FIRST: the link that confirms an address is the account's first login, so it
+   * also asks for the account's password (`null`: none given). Mailbox and password together:
+   * someone who signed up with another person's address cannot have that person confirm it into an
+   * account whose password they chose. `undefined`: the link alone confirms.
+   */
+  passwordToConfirm?: string | null;
+}): Promise<{ userId: string; verifiedNow: boolean }> {
   return em.transactional(async (tem) => {
     const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'email_verification', now });
+    if (passwordToConfirm !== undefined) {
+      // Thrown inside the transaction: the token stays unspent for the next try.
+      const user = await db(tem).selectFrom('users').select(['password_hash', 'email_verified_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
+      if (user.email_verified_at === null) {
+        if (passwordToConfirm === null) throw new AppError('password_required', 'Enter the password you chose when you signed up.');
+        if (!(await verifyPassword(user.password_hash, passwordToConfirm))) {
+          throw new AppError('wrong_password', 'That is not the password this account was created with. If you did not sign up, reset the password to use this address.');
+        }
+      }
+    }
     const result = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
     return { userId, verifiedNow: result.numUpdatedRows > 0n };
   });

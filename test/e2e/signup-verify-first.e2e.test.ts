@@ -73,11 +73,19 @@ describe('signup with verify-first', () => {
     const link = /(http:\/\/\S+\/app\/verify-email#token=[A-Za-z0-9_-]+)/.exec(newest?.text ?? '')?.[1];
     expect(link).toBeDefined();
     await page.goto(link as string);
+    // The link asks for the signup password: a wrong one is refused on the page, the right one logs in.
+    await page.getByText('enter the password you chose when you signed up').waitFor();
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Confirm and log in' }).click();
+    await page.getByText('That is not the password this account was created with.').waitFor();
+    await saveScreenshot(page, 'signup-verify-first-03-link-password');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Confirm and log in' }).click();
     await page.waitForURL((url) => url.pathname === '/app/today');
     await page.getByText('Your email address is confirmed. Welcome to Porchlight!').waitFor();
     // The fragment (the token) is gone from the address bar.
     expect(new URL(page.url()).hash).toBe('');
-    await saveScreenshot(page, 'signup-verify-first-03-logged-in');
+    await saveScreenshot(page, 'signup-verify-first-04-logged-in');
     expect(errors).toEqual([]);
   });
 });
