@@ -2,10 +2,15 @@ import { defineConfig } from 'vitest/config';
 
 const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx'];
 const NEVER = ['node_modules/**', 'dist/**'];
+const INTEGRATION_FILES = ['**/*.int.test.ts', '**/*.int.test.tsx'];
+/** Migrates the run's template database, which each integration and slow file clones (test/db.ts). */
+const GLOBAL_SETUP = 'test/global-setup.ts';
 
 /**
  * Suites that take tens of seconds (browsers, real processes killed mid-work, exports of
- * thousands of rows): the "slow" project. Everything else is "fast": `npm run test:fast`.
+ * thousands of rows): the "slow" project. Of the rest, files that need no database or Redis
+ * (`*.test.ts`) are the "unit" project (`npm run test:unit`, seconds) and the `*.int.test.ts`
+ * files are "integration"; `npm run test:fast` runs both.
  */
 const SLOW_TEST_FILES = [
   // Chromium through playwright-core.
@@ -34,7 +39,6 @@ const SLOW_TEST_FILES = [
 export default defineConfig({
   test: {
     // include/exclude live in the projects: a project extending this config would add to them, not replace them.
-    globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/leak-check.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
@@ -46,8 +50,10 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
     projects: [
-      { extends: true, test: { name: 'fast', include: TEST_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES] } },
-      { extends: true, test: { name: 'slow', include: SLOW_TEST_FILES, exclude: NEVER } },
+      // No database: the unit files start neither Postgres clients nor the template migration.
+      { extends: true, test: { name: 'unit', include: TEST_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES, ...INTEGRATION_FILES] } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES], globalSetup: [GLOBAL_SETUP] } },
+      { extends: true, test: { name: 'slow', include: SLOW_TEST_FILES, exclude: NEVER, globalSetup: [GLOBAL_SETUP] } },
     ],
   },
 });
