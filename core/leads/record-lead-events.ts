@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
-import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
+import { recordOutboundEvent, recordOutboundEvents } from '../outbound/record-outbound-event.ts';
 
 /**
  * The lead and inquiry events, announced through `recordOutboundEvent` in the transaction of
@@ -60,14 +60,11 @@ export async function recordLeadsStageChanged({ em, now, config, userId, leadIds
   leadIds: readonly string[];
   stage: { stage_id: string; key: string; label: string };
 }): Promise<Wakeup[]> {
-  const wakeups: Wakeup[] = [];
-  for (const leadId of leadIds) {
-    wakeups.push(...(await recordOutboundEvent({
-      em, now, config, userId, leadId, type: 'lead.updated',
-      data: { leadId, changed: ['stage'], lead: { stage: { stageId: stage.stage_id, key: stage.key, label: stage.label } }, updatedAt: now.toISOString() },
-    })));
-  }
-  return wakeups;
+  const lead = { stage: { stageId: stage.stage_id, key: stage.key, label: stage.label } };
+  return recordOutboundEvents({
+    em, now, config, userId, type: 'lead.updated',
+    events: leadIds.map((leadId) => ({ leadId, data: { leadId, changed: ['stage'], lead, updatedAt: now.toISOString() } })),
+  });
 }
 
 /** `lead.deleted`: written without a lead reference, so it outlives the erasure it announces. */

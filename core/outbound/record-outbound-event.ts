@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { recordEmailAlerts } from '../notifications/record-email-alerts.ts';
-import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
+import { recordWebhookEvent, recordWebhookEvents } from '../webhooks/record-webhook-event.ts';
 
 /**
  * Everything that leaves Porchlight starts here. A domain change that announces an event calls
@@ -42,5 +42,21 @@ export interface OutboundEvent {
 export async function recordOutboundEvent(event: OutboundEvent): Promise<Wakeup[]> {
   const webhooks = await recordWebhookEvent(event);
   const alerts = await recordEmailAlerts(event);
+  return [...webhooks, ...alerts];
+}
+
+/** Many events of one type for one account, written together (a bulk change of up to 500 leads). */
+export interface OutboundEventBatch extends Omit<OutboundEvent, 'leadId' | 'data'> {
+  events: readonly { leadId: string; data: Record<string, unknown> }[];
+}
+
+/**
+ * `recordOutboundEvent` for each event of the batch, with the same rows and wake-ups, but the
+ * webhook half in two statements in all rather than two per event.
+ */
+export async function recordOutboundEvents(batch: OutboundEventBatch): Promise<Wakeup[]> {
+  const webhooks = await recordWebhookEvents(batch);
+  const alerts: Wakeup[] = [];
+  for (const { leadId, data } of batch.events) alerts.push(...(await recordEmailAlerts({ ...batch, leadId, data })));
   return [...webhooks, ...alerts];
 }

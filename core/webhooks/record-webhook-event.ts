@@ -1,7 +1,7 @@
 import { createWakeup, type Wakeup } from '../jobs/wakeup.ts';
-import type { OutboundEvent } from '../outbound/record-outbound-event.ts';
+import type { OutboundEvent, OutboundEventBatch } from '../outbound/record-outbound-event.ts';
 import { WEBHOOK_EVENTS, type WebhookEventType } from './event-types.ts';
-import { recordWebhookMessage } from './record-webhook-message.ts';
+import { recordWebhookMessage, recordWebhookMessages } from './record-webhook-message.ts';
 
 /**
  * Turns the state machine's `{deliveryId, at}` wake-ups into `webhooks.deliver` jobs: one per due
@@ -38,6 +38,20 @@ export async function recordWebhookEvent(event: OutboundEvent): Promise<Wakeup[]
     data: event.data as never,
     now: event.now,
     schedule: event.config.WEBHOOK_RETRY_SCHEDULE,
+  });
+  return toDeliveryWakeups(wakeUps);
+}
+
+/** `recordWebhookEvent` for many events of one type and account, in two statements (`recordWebhookMessages`). */
+export async function recordWebhookEvents(batch: OutboundEventBatch): Promise<Wakeup[]> {
+  if (!isWebhookEventType(batch.type)) return [];
+  const { wakeUps } = await recordWebhookMessages({
+    em: batch.em,
+    userId: batch.userId,
+    type: batch.type,
+    messages: batch.events.map((e) => ({ leadId: batch.type === 'lead.deleted' ? null : e.leadId, data: e.data as never })),
+    now: batch.now,
+    schedule: batch.config.WEBHOOK_RETRY_SCHEDULE,
   });
   return toDeliveryWakeups(wakeUps);
 }

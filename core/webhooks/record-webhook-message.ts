@@ -49,3 +49,39 @@ export async function recordWebhookMessage<T extends WebhookEventType>({
     returning delivery_id`.execute(db);
   return { messageId, wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
 }
+
+export interface RecordWebhookMessagesInput<T extends WebhookEventType> {
+  em: EntityManager;
+  userId: string;
+  type: T;
+  /** One message each: the lead it is about and its payload data. */
+  messages: readonly { leadId: string | null; data: WebhookEventData<T> }[];
+  now: Date;
+  schedule: readonly number[];
+}
+
+/**
+ * `recordWebhookMessage` for many messages of one type and account (a bulk stage move of up to
+ * 500 leads): two statements whatever their number — the messages, then a pending delivery per
+ * message and enabled, subscribed endpoint — instead of two per message. Same rows, same wake-ups.
+ */
+export async function recordWebhookMessages<T extends WebhookEventType>({
+  em, userId, type, messages, now, schedule,
+}: RecordWebhookMessagesInput<T>): Promise<{ messageIds: string[]; wakeUps: { deliveryId: string; at: Date }[] }> {
+  if (!messages.length) return { messageIds: [], wakeUps: [] };
+  const rows = messages.map((m) => ({ message_id: createWebhookMessageId(), lead_id: m.leadId, payload: createWebhookPayload(type, m.data, now) }));
+  const firstAt = computeNextAttemptAt({ attemptCount: 0, schedule, now, random: () => 0.5 }) ?? now;
+  const db = em.getKysely();
+  await sql`insert into webhook_messages (message_id, user_id, lead_id, event_type, payload, created_at)
+            select m.message_id, ${userId}, m.lead_id, ${type}, m.payload, ${now}
+            from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as m(message_id text, lead_id uuid, payload jsonb)`.execute(db);
+  const deliveries = await sql<{ delivery_id: string }>`
+    insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)
+    select gen_random_uuid(), m.message_id, e.endpoint_id, 'pending', 0, ${firstAt}, ${now}, ${now}
+    from unnest(${rows.map((r) => r.message_id)}::text[]) with ordinality as m(message_id, n)
+    cross join webhook_endpoints e
+    where ${ownedByAccount(userId, 'e')} and e.enabled and (e.event_types is null or ${type} = any(e.event_types))
+    order by m.n
+    returning delivery_id`.execute(db);
+  return { messageIds: rows.map((r) => r.message_id), wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
+}

@@ -148,7 +148,7 @@ describe('webhooks from domain events', () => {
   });
 
   it('pipeline moves arrive as lead.updated with the stage: one lead, a bulk move, and a deleted stage’s leads', async () => {
-    const { client, receiver, secret } = await subscribe({ eventTypes: ['lead.updated'] });
+    const { client, receiver, secret, endpointId } = await subscribe({ eventTypes: ['lead.updated'] });
     const ids: string[] = [];
     for (const name of ['Ana', 'Ben', 'Cy']) ids.push((await client.post('/v1/leads', { name })).body.leadId);
     const stages = (await client.get('/v1/pipeline-stages')).body.items as Array<{ stageId: string; key: string; label: string }>;
@@ -162,10 +162,18 @@ describe('webhooks from domain events', () => {
     // The same stage again changes nothing and sends nothing.
     expect((await client.put(`/v1/leads/${ids[0]}/stage`, { stageId: contacted.stageId })).status).toBe(200);
 
-    // A bulk move: one message per lead that moved (ids[0] is already there).
+    // A bulk move: one message per lead that moved (ids[0] is already there), each the lead's
+    // (erased with it), each delivered to the subscribed endpoint only — written in one batch.
+    const other = await client.post('/v1/webhook-endpoints', { url: receiver.url, eventTypes: ['inquiry.created'] });
+    expect(other.status).toBe(201);
     expect((await client.post('/v1/leads/bulk', { action: 'stage', stageId: contacted.stageId, leadIds: ids })).body).toEqual({ affected: 2 });
     await receiver.waitFor((all) => all.length >= 3);
     expect(receiver.received.slice(1).map((w) => w.payload.data.leadId).sort()).toEqual([ids[1], ids[2]].sort());
+    const bulkRows = await server.sql<{ lead_id: string; payload_lead: string; endpoints: string[] }>(
+      `select m.lead_id, m.payload->'data'->>'leadId' as payload_lead, array_agg(d.endpoint_id::text) as endpoints
+       from webhook_messages m join webhook_deliveries d on d.message_id = m.message_id
+       where m.event_type = 'lead.updated' and m.lead_id = any($1::uuid[]) group by m.message_id`, [[ids[1], ids[2]]]);
+    expect(bulkRows.map((r) => [r.lead_id, r.payload_lead, r.endpoints]).sort()).toEqual([ids[1], ids[2]].sort().map((id) => [id, id, [endpointId]]));
 
     // Deleting "contacted" with moveTo: each of its three leads moves, with its message.
     expect((await client.delete(`/v1/pipeline-stages/${contacted.stageId}?moveTo=${appointment.stageId}`)).status).toBe(204);
