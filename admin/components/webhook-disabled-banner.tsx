@@ -2,10 +2,12 @@
 // or every attempt failed for 5 days) — its owner was emailed, and this is the notice in the admin,
 // so the realtor sees it without opening the Webhooks page. Shown until the endpoint is re-enabled
 // or deleted, or the realtor dismisses that disabling (remembered in this browser). Asked on load,
-// on each navigation (a re-enable elsewhere in the admin clears it), on focus and every 5 minutes.
-import { useEffect, useState } from 'preact/hooks';
+// on each navigation (a re-enable elsewhere in the admin clears it), when the tab comes back, and
+// every 5 minutes while it is visible (usePollWhileVisible).
+import { useState } from 'preact/hooks';
 import { getSession, webhooksApi } from '../api-client.ts';
 import { Link, useLocation } from '../router.tsx';
+import { usePollWhileVisible } from '../use-poll-while-visible.ts';
 import { Button } from './button.tsx';
 
 /** How often the endpoints are asked again while the tab is visible. */
@@ -34,29 +36,19 @@ export function WebhookDisabledBanner() {
   const [notices, setNotices] = useState<Notice[]>([]);
   const [dismissed, setDismissed] = useState<string[]>(readDismissed);
 
-  useEffect(() => {
-    let stopped = false;
-    const refresh = () => {
-      if (stopped || document.visibilityState === 'hidden' || !getSession()) return;
-      webhooksApi.list().then(
-        (page) => {
-          if (stopped) return;
-          setNotices(page.items
-            .filter((e) => !e.enabled && e.health.disabledBy === 'delivery')
-            .map((e) => ({ endpointId: e.endpointId, name: e.description || e.url, reason: e.health.disabledReason ?? '', key: `${e.endpointId}@${e.health.disabledAt}` })));
-        },
-        () => undefined,
-      );
-    };
-    refresh();
-    const timer = setInterval(refresh, WEBHOOK_NOTICE_POLL_MS);
-    window.addEventListener('focus', refresh);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-      window.removeEventListener('focus', refresh);
-    };
-  }, [path]);
+  usePollWhileVisible(
+    async (signal) => {
+      if (!getSession()) return;
+      const page = await webhooksApi.list({ signal });
+      if (signal.aborted) return;
+      setNotices(page.items
+        .filter((e) => !e.enabled && e.health.disabledBy === 'delivery')
+        .map((e) => ({ endpointId: e.endpointId, name: e.description || e.url, reason: e.health.disabledReason ?? '', key: `${e.endpointId}@${e.health.disabledAt}` })));
+    },
+    WEBHOOK_NOTICE_POLL_MS,
+    // Each navigation asks again: a re-enable elsewhere in the admin clears the notice.
+    { deps: [path] },
+  );
 
   const dismiss = (key: string) => {
     // Only keys of notices still shown are kept: the list cannot grow without bound.
