@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { recordEmailAlerts } from '../notifications/record-email-alerts.ts';
-import { recordWebhookEvent, recordWebhookEvents } from '../webhooks/record-webhook-event.ts';
+import { recordWebhookEvents } from '../webhooks/record-webhook-event.ts';
 
 /**
  * Everything that leaves Porchlight starts here. A domain change that announces an event calls
@@ -39,15 +39,13 @@ export interface OutboundEvent {
 }
 
 /** Writes the event's outbound rows in the caller's transaction; returns their wake-ups. */
-export async function recordOutboundEvent(event: OutboundEvent): Promise<Wakeup[]> {
-  const webhooks = await recordWebhookEvent(event);
-  const alerts = await recordEmailAlerts(event);
-  return [...webhooks, ...alerts];
+export async function recordOutboundEvent({ leadId = null, data, ...rest }: OutboundEvent): Promise<Wakeup[]> {
+  return recordOutboundEvents({ ...rest, events: [{ leadId, data }] });
 }
 
 /** Many events of one type for one account, written together (a bulk change of up to 500 leads). */
 export interface OutboundEventBatch extends Omit<OutboundEvent, 'leadId' | 'data'> {
-  events: readonly { leadId: string; data: Record<string, unknown> }[];
+  events: readonly { leadId: string | null; data: Record<string, unknown> }[];
 }
 
 /**

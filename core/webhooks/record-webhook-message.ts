@@ -32,41 +32,25 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
  * subscribes to its type. Returns the wake-ups to enqueue after commit (the sweeper covers a lost one).
  */
 export async function recordWebhookMessage<T extends WebhookEventType>({
-  em, userId, leadId = null, type, data, now, schedule, endpointIds, ignoreFilter = false,
+  leadId = null, data, ...rest
 }: RecordWebhookMessageInput<T>): Promise<{ messageId: string; wakeUps: { deliveryId: string; at: Date }[] }> {
-  const payload = createWebhookPayload(type, data, now);
-  const messageId = createWebhookMessageId();
-  const firstAt = computeNextAttemptAt({ attemptCount: 0, schedule, now, random: () => 0.5 }) ?? now;
-  const db = em.getKysely();
-  await sql`insert into webhook_messages (message_id, user_id, lead_id, event_type, payload, created_at)
-            values (${messageId}, ${userId}, ${leadId}, ${type}, ${JSON.stringify(payload)}::jsonb, ${now})`.execute(db);
-  const onlyThese = endpointIds ? sql`and endpoint_id = any(${[...endpointIds]}::uuid[])` : sql``;
-  const deliveries = await sql<{ delivery_id: string }>`
-    insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)
-    select gen_random_uuid(), ${messageId}, endpoint_id, 'pending', 0, ${firstAt}, ${now}, ${now}
-    from webhook_endpoints
-    where ${ownedByAccount(userId)} and enabled and (${ignoreFilter} or event_types is null or ${type} = any(event_types)) ${onlyThese}
-    returning delivery_id`.execute(db);
-  return { messageId, wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
+  const { messageIds: [messageId], wakeUps } = await recordWebhookMessages({ ...rest, messages: [{ leadId, data }] });
+  return { messageId, wakeUps };
 }
 
-export interface RecordWebhookMessagesInput<T extends WebhookEventType> {
-  em: EntityManager;
-  userId: string;
-  type: T;
+export interface RecordWebhookMessagesInput<T extends WebhookEventType> extends Omit<RecordWebhookMessageInput<T>, 'leadId' | 'data'> {
   /** One message each: the lead it is about and its payload data. */
   messages: readonly { leadId: string | null; data: WebhookEventData<T> }[];
-  now: Date;
-  schedule: readonly number[];
 }
 
 /**
  * `recordWebhookMessage` for many messages of one type and account (a bulk stage move of up to
  * 500 leads): two statements whatever their number — the messages, then a pending delivery per
- * message and enabled, subscribed endpoint — instead of two per message. Same rows, same wake-ups.
+ * message and enabled, subscribed endpoint — not two per message. Every payload is validated by
+ * the catalogue before anything is written.
  */
 export async function recordWebhookMessages<T extends WebhookEventType>({
-  em, userId, type, messages, now, schedule,
+  em, userId, type, messages, now, schedule, endpointIds, ignoreFilter = false,
 }: RecordWebhookMessagesInput<T>): Promise<{ messageIds: string[]; wakeUps: { deliveryId: string; at: Date }[] }> {
   if (!messages.length) return { messageIds: [], wakeUps: [] };
   const rows = messages.map((m) => ({ message_id: createWebhookMessageId(), lead_id: m.leadId, payload: createWebhookPayload(type, m.data, now) }));
@@ -75,12 +59,13 @@ export async function recordWebhookMessages<T extends WebhookEventType>({
   await sql`insert into webhook_messages (message_id, user_id, lead_id, event_type, payload, created_at)
             select m.message_id, ${userId}, m.lead_id, ${type}, m.payload, ${now}
             from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as m(message_id text, lead_id uuid, payload jsonb)`.execute(db);
+  const onlyThese = endpointIds ? sql`and e.endpoint_id = any(${[...endpointIds]}::uuid[])` : sql``;
   const deliveries = await sql<{ delivery_id: string }>`
     insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)
     select gen_random_uuid(), m.message_id, e.endpoint_id, 'pending', 0, ${firstAt}, ${now}, ${now}
     from unnest(${rows.map((r) => r.message_id)}::text[]) with ordinality as m(message_id, n)
     cross join webhook_endpoints e
-    where ${ownedByAccount(userId, 'e')} and e.enabled and (e.event_types is null or ${type} = any(e.event_types))
+    where ${ownedByAccount(userId, 'e')} and e.enabled and (${ignoreFilter} or e.event_types is null or ${type} = any(e.event_types)) ${onlyThese}
     order by m.n
     returning delivery_id`.execute(db);
   return { messageIds: rows.map((r) => r.message_id), wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
