@@ -25,7 +25,7 @@ if (!/^postgres(ql)?:\/\/[^/]*(127\.0\.0\.1|localhost)[:/]/.test(DB_URL)) throw 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const options: BenchOptions = args.quick
   ? { quick: true, loadSeconds: Number(process.env.BENCH_SECONDS ?? 3), warmupSeconds: 1, rounds: 1 }
-  : { quick: false, loadSeconds: Number(process.env.BENCH_SECONDS ?? 10), warmupSeconds: 2, rounds: Number(process.env.BENCH_ROUNDS ?? 2) };
+  : { quick: false, loadSeconds: Number(process.env.BENCH_SECONDS ?? 10), warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 2), rounds: Number(process.env.BENCH_ROUNDS ?? 2) };
 
 function describeMachine() {
   const loadavg = execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).map(Number);

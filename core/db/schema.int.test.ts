@@ -36,4 +36,9 @@ describe('database schema', () => {
       'follow_up_reminders_pending_due_index', 'webhook_deliveries_pending_index', 'sites_public_key_unique',
     ]));
   });
+
+  it('indexes only identified leads\' events by (lead_id, event_date): anonymous page views skip it', async () => {
+    const [row] = (await t.pool.query<{ indexdef: string }>(`select indexdef from pg_indexes where schemaname = 'public' and indexname = 'lead_analytics_lead_date_index'`)).rows;
+    expect(row.indexdef).toMatch(/\(lead_id, event_date DESC\) WHERE \(lead_id IS NOT NULL\)$/);
+  });
 });

@@ -74,6 +74,23 @@ describe('group commit', () => {
     // and checks the sharing exactly.
   });
 
+  it('keys the events it stores by time-ordered ids (UUIDv7 of their receipt), so the primary key grows at its end', async () => {
+    const bodies = Array.from({ length: 5 }, () => beacon());
+    for (const b of bodies) expect((await collect(b)).status).toBe(202);
+    const rows = await server.sql<{ analytic_id: string; received_ms: string }>(
+      `select analytic_id, (extract(epoch from received_at) * 1000)::bigint::text as received_ms from lead_analytics
+       where client_event_id = any($1::uuid[]) order by received_at, analytic_id`,
+      [eventIds(bodies)],
+    );
+    expect(rows).toHaveLength(5);
+    for (const r of rows) {
+      expect(r.analytic_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Number.parseInt(r.analytic_id.replaceAll('-', '').slice(0, 12), 16)).toBe(Number(r.received_ms));
+    }
+    // Sent one after another: each id sorts after the one before.
+    expect(rows.map((r) => r.analytic_id)).toEqual(rows.map((r) => r.analytic_id).sort());
+  });
+
   it('writes the requests submitted together in one transaction, a duplicate event once', async () => {
     const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: createLogger({ level: 'silent', name: 'test' }) });
     const items = Array.from({ length: 25 }, (_, i) => item(`l-${i}`));

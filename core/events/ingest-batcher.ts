@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type RawBuilder, sql } from 'kysely';
 import { createCompiledQueries } from '../db/compiled-queries.ts';
+import { timeOrderedUuid } from '../db/time-ordered-uuid.ts';
 import { isRetryableTransactionError, TRANSACTION_ATTEMPTS } from '../db/transactional-retry.ts';
 import { AppError } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
@@ -72,7 +73,8 @@ export async function writeIngestBatch(em: EntityManager, items: IngestBatchItem
   let ord = 0;
   const rows = items.flatMap((item) => {
     const received = item.receivedAt.toISOString();
-    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, received, ord: ord++ }));
+    const receivedMs = item.receivedAt.getTime();
+    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, received, ord: ord++, aid: timeOrderedUuid(receivedMs) }));
   });
   const { ins, vis } = await runBatchStatement(em, JSON.stringify(rows), JSON.stringify([...visitors.values()]));
 
@@ -99,7 +101,7 @@ function batchStatement(rowsJson: string, visitorsJson: string): RawBuilder<{ in
   return sql<{ ins: BatchRow[]; vis: BatchRow[] }>`
     with input as (
       select * from jsonb_to_recordset(${rowsJson}::jsonb)
-        as e(site uuid, visitor text, id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, received timestamptz, ord int)
+        as e(site uuid, visitor text, id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, received timestamptz, ord int, aid uuid)
     ), vis as (
       insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at)
       select v.site_id, v.visitor_id, v.first_seen_at, v.last_seen_at
@@ -139,7 +141,8 @@ async function runBatchStatement(em: EntityManager, rowsJson: string, visitorsJs
 
 /**
  * The CTEs that store events idempotently, given `source` (a select with the columns site,
- * visitor, id, type, value, listing, url, ts, props, received, lead, and ord: the event's place in
+ * visitor, id, type, value, listing, url, ts, props, received, lead, aid (the new row's
+ * `analytic_id`: `timeOrderedUuid` of its receipt) and ord: the event's place in
  * the request(s), the order rows are written in — and so the tie-break of equal times in a
  * timeline, as before): `src`, `keys` (the replay
  * keys claimed, in key order), `ins` (the rows stored: site_id, client_event_id, lead_id) and
@@ -155,7 +158,7 @@ export function eventInsertCtes(source: RawBuilder<unknown>): RawBuilder<unknown
     ), ins as (
       insert into lead_analytics
         (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
-      select gen_random_uuid(), d.lead, d.type, d.value, d.ts, d.site, d.visitor, d.id, d.listing, d.url, d.props, d.received
+      select d.aid, d.lead, d.type, d.value, d.ts, d.site, d.visitor, d.id, d.listing, d.url, d.props, d.received
       from (
         select distinct on (s.site, s.id) s.* from src s join keys k on k.site_id = s.site and k.client_event_id = s.id
         order by s.site, s.id, s.ord
@@ -218,7 +221,7 @@ interface Pending {
  * batch is one request and the latency is that of a plain transaction.
  */
 export function createIngestBatcher({ em, queues, logger, maxItems = INGEST_BATCH_MAX_ITEMS, maxConcurrent = INGEST_BATCH_MAX_CONCURRENT }: {
-  /** A fresh EntityManager per batch (e.g. `() => orm.em.fork()`). */
+  /** The EntityManager a batch runs on: the root one will do (the batch statement uses no ORM entities), or a fork per batch. */
   em: () => EntityManager;
   queues: Queues;
   logger: Logger;

@@ -6,7 +6,8 @@ import { SiteSchema } from '../sites/site.entity.ts';
 /**
  * One analytics event (seed table `lead_analytics`; seed columns kept). `lead_id` stays
  * null until the visitor is identified, then stitching fills it in. The big table:
- * reads go through the (site_id, visitor_id) and (lead_id, event_date) indexes.
+ * reads go through the (site_id, visitor_id) and (lead_id, event_date) indexes. `analytic_id`
+ * is time-ordered for ingested events (`timeOrderedUuid`), so the primary key grows at its end.
  *
  * Partitioned by month of `event_date` (migration Migration20261129111500; the worker's
  * `maintenance.partitions` creates months ahead, retention drops old ones). The ORM does not
@@ -35,7 +36,9 @@ export const LeadAnalyticSchema = defineEntity({
   },
   indexes: [
     { name: 'lead_analytics_site_visitor_index', properties: ['site', 'visitorId'] },
-    { name: 'lead_analytics_lead_date_index', expression: 'create index "lead_analytics_lead_date_index" on "lead_analytics" ("lead_id", "event_date" desc)' },
+    // Identified leads' events only: every read names a lead, and anonymous page views (most
+    // events) skip the entry (migration Migration20261129224500).
+    { name: 'lead_analytics_lead_date_index', expression: 'create index "lead_analytics_lead_date_index" on "lead_analytics" ("lead_id", "event_date" desc) where "lead_id" is not null' },
     { name: 'lead_analytics_site_date_index', properties: ['site', 'eventDate'] },
     // The analytics rollup reads events by arrival (its watermark) — core/analytics/rollup-events.ts.
     { name: 'lead_analytics_received_index', properties: ['receivedAt'] },

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
+import { timeOrderedUuid } from '../db/time-ordered-uuid.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
@@ -139,7 +140,7 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
     const inserted = await sql`
       with ${eventInsertCtes(sql`
         select e.*, ${site.siteId}::uuid as site, ${input.visitor}::text as visitor, ${leadId}::uuid as lead, ${now.toISOString()}::timestamptz as received
-        from jsonb_to_recordset(${JSON.stringify(rows.map((r, ord) => ({ ...r, ord })))}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, ord int)`)}
+        from jsonb_to_recordset(${JSON.stringify(rows.map((r, ord) => ({ ...r, ord, aid: timeOrderedUuid(now.getTime()) })))}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, ord int, aid uuid)`)}
       select 1 from ins`.execute(db(tem));
     const affectedRows = inserted.rows.length;
     const changed = affectedRows > 0 || identities.length > 0;
