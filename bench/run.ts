@@ -7,7 +7,7 @@
 //   npm run bench -- --quick      # every scenario briefly (under 60 s): a smoke check
 //
 // Environment: BENCH_DATABASE_URL (dropped and re-created!), REDIS_URL, BENCH_SECONDS (measured
-// load per target), BENCH_ROUNDS (interleaved rounds of the ingest targets, default 2), BENCH_LOG_LEVEL (the API's and worker's, default info as in production).
+// load per target), BENCH_ROUNDS (interleaved rounds of the ingest targets, default 4), BENCH_LOG_LEVEL (the API's and worker's, default info as in production).
 // Traffic goes only to 127.0.0.1; every load is bounded in time. Exit code 1 if a target is missed.
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -24,8 +24,8 @@ if (!/^postgres(ql)?:\/\/[^/]*(127\.0\.0\.1|localhost)[:/]/.test(DB_URL)) throw 
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const options: BenchOptions = args.quick
-  ? { quick: true, loadSeconds: Number(process.env.BENCH_SECONDS ?? 3), warmupSeconds: 1, rounds: 1 }
-  : { quick: false, loadSeconds: Number(process.env.BENCH_SECONDS ?? 10), warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 2), rounds: Number(process.env.BENCH_ROUNDS ?? 2) };
+  ? { quick: true, loadSeconds: Number(process.env.BENCH_SECONDS ?? 3), warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 1), rounds: 1 }
+  : { quick: false, loadSeconds: Number(process.env.BENCH_SECONDS ?? 10), warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 2), rounds: Number(process.env.BENCH_ROUNDS ?? 4) };
 
 function describeMachine() {
   const loadavg = execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).map(Number);
