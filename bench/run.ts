@@ -24,7 +24,7 @@ if (!/^postgres(ql)?:\/\/[^/]*(127\.0\.0\.1|localhost)[:/]/.test(DB_URL)) throw 
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const options: BenchOptions = args.quick
-  ? { quick: true, loadSeconds: Number(process.env.BENCH_SECONDS ?? 3), warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 1), rounds: 1 }
+  ? { quick: true, loadSeconds: Number(process.env.BENCH_SECONDS ?? 2), warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 1), rounds: 1 }
   : { quick: false, loadSeconds: Number(process.env.BENCH_SECONDS ?? 10), warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 2), rounds: Number(process.env.BENCH_ROUNDS ?? 4) };
 
 function describeMachine() {
