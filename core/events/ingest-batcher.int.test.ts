@@ -78,7 +78,7 @@ describe('group commit', () => {
     const bodies = Array.from({ length: 5 }, () => beacon());
     for (const b of bodies) expect((await collect(b)).status).toBe(202);
     const rows = await server.sql<{ analytic_id: string; received_ms: string }>(
-      `select analytic_id, (extract(epoch from received_at) * 1000)::bigint::text as received_ms from lead_analytics
+      `select analytic_id, floor(extract(epoch from received_at) * 1000)::bigint::text as received_ms from lead_analytics
        where client_event_id = any($1::uuid[]) order by received_at, analytic_id`,
       [eventIds(bodies)],
     );
