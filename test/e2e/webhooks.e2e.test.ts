@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
@@ -123,6 +123,12 @@ describe('webhooks page', () => {
       await notice.waitFor();
       expect(await notice.textContent()).toMatch(/Webhook endpoint Old CRM was disabled: The receiver answered 410 Gone/);
       await saveScreenshot(page, 'webhook-disabled-notice-1440');
+      // Phone size: the notice wraps inside the viewport.
+      const phone = await newPage({ width: 390, height: 844 });
+      await phone.goto(`${server.url}/app/today`);
+      await phone.getByTestId('webhook-disabled-notice').getByRole('button', { name: 'Dismiss' }).waitFor();
+      await expectNoHorizontalOverflow(phone, 'today with the disabled-webhook notice at 390×844');
+      await saveScreenshot(phone, 'webhook-disabled-notice-390');
       await notice.getByRole('link', { name: 'Review' }).click();
       await page.waitForURL(new RegExp(`/app/webhooks/${endpointId}$`));
       await notice.getByRole('button', { name: 'Dismiss' }).click();
