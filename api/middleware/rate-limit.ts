@@ -3,6 +3,11 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '#core/errors.ts';
 import type { Logger } from '#core/logger.ts';
 
+/** True for the 429 a limiter's `consume` or `check` throws. */
+export function isRateLimited(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'rate_limited';
+}
+
 export interface Limiter {
   /** Consumes one point for `key`; throws 429 with Retry-After when the budget is spent. */
   consume(key: string, points?: number): Promise<void>;

@@ -9,7 +9,7 @@ import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, setSessionCookie, startSession, toUserJson } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { createLoginThrottle } from '../middleware/login-throttle.ts';
-import { createLimiter } from '../middleware/rate-limit.ts';
+import { createLimiter, isRateLimited } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 import { createVerifyResendLimiter } from './account-email.routes.ts';
 
@@ -40,7 +40,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     try {
       await resendPerUserIp.consume(`${user.userId}|${ctx.ip}`);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'rate_limited') return;
+      if (isRateLimited(err)) return;
       throw err;
     }
     await resendEmailVerification({ em: ctx.state.em, userId: user.userId, now, queues: deps.queues, log: ctx.state.log }).catch((err: unknown) => {

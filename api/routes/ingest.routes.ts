@@ -6,14 +6,13 @@ import { recordEvents } from '#core/events/record-events.ts';
 import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-schemas.ts';
 import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
 import { countRefusedOrigin, RefusedOriginError } from '#core/sites/blocked-origins.ts';
-import { AppError } from '#core/errors.ts';
 import { createEventQuota } from '#core/sites/event-quota.ts';
 import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
 import type { Logger } from '#core/logger.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
-import { createLimiter, createSharedWindowLimiter } from '../middleware/rate-limit.ts';
+import { createLimiter, createSharedWindowLimiter, isRateLimited } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
 /** The beacon endpoint's path (the beacon lane serves it before Koa: api/beacon-lane.ts). */
@@ -27,8 +26,6 @@ export const COLLECT_EVENTS_PER_SITE_PER_MIN = 6000;
 export const INQUIRIES_PER_IP_PER_10_MIN = 20;
 /** Inquiries per 10 minutes to one site; past it they are held in the Filtered list, not refused. */
 export const INQUIRIES_PER_SITE_PER_10_MIN = 300;
-
-const isRateLimited = (err: unknown) => err instanceof AppError && err.code === 'rate_limited';
 
 const ingestErrors = {
   400: { description: 'Invalid body (`invalid_json`, `validation_failed` with issue paths, `bad_request` for `__proto__` keys)' },
