@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
-import { decodeCursor, encodeCursor } from '../db/keyset-cursor.ts';
+import { decodeCursor, toKeysetPage } from '../db/keyset-cursor.ts';
 import { pgTimeToIso, pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
 import type { DeliveryStatus } from '../shared/enums.ts';
@@ -47,10 +47,7 @@ export async function listWebhookDeliveries({ em, tenant, endpointId, status, ty
     query = query.where(sql<boolean>`(d.created_at, d.delivery_id) < (${at}::timestamptz, ${id}::uuid)`);
   }
   const rows = (await query.orderBy('d.created_at', 'desc').orderBy('d.delivery_id', 'desc').limit(limit + 1).execute()) as DeliveryRow[];
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page.at(-1);
-  return { items: page.map(toDeliveryJson), nextCursor: more && last ? encodeCursor([last.k, last.delivery_id]) : null };
+  return toKeysetPage(rows, limit, toDeliveryJson, (last) => [last.k, last.delivery_id]);
 }
 
 /** `GET /v1/webhook-deliveries/:id`: the delivery, its payload and every attempt (oldest first). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../shared/enums.ts';
+import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 import { safeText } from '../validation/plain-text.ts';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_EVENTS, type WebhookEventType, ZWebhookEventTypeFilter } from './event-types.ts';
 import { WEBHOOK_URL_MAX_LENGTH } from './validate-webhook-url.ts';
@@ -89,11 +90,10 @@ export const WEBHOOK_DELIVERIES_PAGE_DEFAULT = 50;
 export const WEBHOOK_DELIVERIES_PAGE_MAX = 200;
 export const ZWebhookDeliveryCursor = z.tuple([ZTimeKey, ZUuidKey]);
 
-const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 export const ZListWebhookDeliveriesQuery = z.strictObject({
-  status: z.preprocess(emptyAsUndefined, z.enum(DELIVERY_STATUSES).optional()),
-  type: z.preprocess(emptyAsUndefined, z.enum(WEBHOOK_EVENT_TYPES as [WebhookEventType, ...WebhookEventType[]]).optional()),
-  cursor: z.preprocess(emptyAsUndefined, z.string().max(500).optional()),
+  status: z.preprocess(emptyToUndefined, z.enum(DELIVERY_STATUSES).optional()),
+  type: z.preprocess(emptyToUndefined, z.enum(WEBHOOK_EVENT_TYPES as [WebhookEventType, ...WebhookEventType[]]).optional()),
+  cursor: z.preprocess(emptyToUndefined, z.string().max(500).optional()),
   limit: zLimit(WEBHOOK_DELIVERIES_PAGE_DEFAULT, WEBHOOK_DELIVERIES_PAGE_MAX),
 });
 
