@@ -49,20 +49,22 @@ export function usePollWhileVisible(load: (signal: AbortSignal) => Promise<unkno
         void run();
       } else timer = setTimeout(run, intervalMs);
     };
-    const onVisibility = () => {
-      if (document.visibilityState !== 'hidden') void run();
+    // The tab came back (browsers fire both visibilitychange and focus): a request already out
+    // answers for it, so this one does not queue another as a refresh would.
+    const onReturn = () => {
+      if (document.visibilityState !== 'hidden' && !inFlight) void run();
     };
     const onRefresh = () => void run();
     refresh.current = onRefresh;
     void run();
-    window.addEventListener('focus', onRefresh);
-    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('focus', onReturn);
+    document.addEventListener('visibilitychange', onReturn);
     for (const name of refreshOn) window.addEventListener(name, onRefresh);
     return () => {
       controller.abort();
       clearTimeout(timer);
-      window.removeEventListener('focus', onRefresh);
-      document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('focus', onReturn);
+      document.removeEventListener('visibilitychange', onReturn);
       for (const name of refreshOn) window.removeEventListener(name, onRefresh);
     };
   }, [intervalMs, ...deps]);

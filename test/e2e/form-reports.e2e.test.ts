@@ -138,3 +138,31 @@ describe('the Filtered page', () => {
     await page.locator('section.form-reports').getByText('Matches the lead').waitFor();
   });
 });
+
+describe('the navigation count of held submissions', () => {
+  it('asks once when the tab comes back (the browser fires visibilitychange and focus), and again on a change in this tab', async () => {
+    const page = await openPage({ width: 1440, height: 900 });
+    const isCount = (url: string) => new URL(url).pathname === '/v1/filtered-inquiries' && new URL(url).searchParams.get('limit') === '1';
+    await Promise.all([page.waitForResponse((r) => isCount(r.url())), page.goto(`${server.url}/app/leads`)]);
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (isCount(r.url())) asked.push(r.url());
+    });
+
+    // The tab comes back: both events, as Chromium sends them.
+    await Promise.all([
+      page.waitForResponse((r) => isCount(r.url())),
+      page.evaluate(() => {
+        document.dispatchEvent(new Event('visibilitychange'));
+        window.dispatchEvent(new Event('focus'));
+      }),
+    ]);
+    // A second request would start as soon as that answer arrived: give it a moment to show.
+    await expect(page.waitForRequest((r) => isCount(r.url()), { timeout: 1500 })).rejects.toThrow();
+    expect(asked).toHaveLength(1);
+
+    // A release or delete in this tab still asks at once.
+    await Promise.all([page.waitForResponse((r) => isCount(r.url())), page.evaluate(() => window.dispatchEvent(new Event('porchlight:filtered-changed')))]);
+    expect(asked).toHaveLength(2);
+  });
+});
