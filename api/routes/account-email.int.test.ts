@@ -7,7 +7,7 @@ import { FORGOT_PASSWORD_PER_EMAIL_IP } from '#api/routes/account-email.routes.t
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeRealtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
-import { type CapturedMail, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { type CapturedMail, linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
 let smtp: TestSmtpServer;
@@ -15,11 +15,6 @@ let server: TestServer;
 let worker: TestWorker;
 
 const to = (address: string, subject: RegExp) => (m: CapturedMail) => m.envelope.to.includes(address) && subject.test(m.subject);
-function tokenIn(mail: CapturedMail, page: string): string {
-  const match = new RegExp(`/app/${page}#token=([A-Za-z0-9_-]+)`).exec(mail.text);
-  if (!match) throw new Error(`no ${page} link in: ${mail.text}`);
-  return match[1];
-}
 const uniqueEmail = () => `agent-${randomUUID().slice(0, 8)}@example.com`;
 
 beforeAll(async () => {
@@ -41,7 +36,7 @@ describe('email verification', () => {
     expect(me.body.mailer).toEqual({ configured: true });
 
     const mail = await smtp.waitFor(to(realtor.email, /Confirm your email/));
-    const token = tokenIn(mail, 'verify-email');
+    const token = linkTokenIn(mail, 'verify-email');
     const anon = new ApiClient(server.url);
     expect((await anon.post('/v1/auth/verify-email', { token })).status).toBe(200);
     expect((await realtor.client.get('/v1/auth/me')).body.user.emailVerified).toBe(true);
@@ -55,10 +50,10 @@ describe('email verification', () => {
 
   it('resend sends a new link and the old one stops working; an expired link is refused', async () => {
     const realtor = await makeRealtor(server, { email: uniqueEmail() });
-    const first = tokenIn(await smtp.waitFor(to(realtor.email, /Confirm your email/)), 'verify-email');
+    const first = linkTokenIn(await smtp.waitFor(to(realtor.email, /Confirm your email/)), 'verify-email');
     const before = smtp.messages.length;
     expect((await realtor.client.post('/v1/auth/verify-email/resend')).status).toBe(202);
-    const second = tokenIn(await smtp.waitFor((m) => smtp.messages.indexOf(m) >= before && to(realtor.email, /Confirm your email/)(m)), 'verify-email');
+    const second = linkTokenIn(await smtp.waitFor((m) => smtp.messages.indexOf(m) >= before && to(realtor.email, /Confirm your email/)(m)), 'verify-email');
     expect(second).not.toBe(first);
     expect((await new ApiClient(server.url).post('/v1/auth/verify-email', { token: first })).body.error.code).toBe('token_invalid');
 
@@ -104,7 +99,7 @@ describe('forgot and reset password', () => {
   it('a reset link sets the password once, ends every session, and expires', async () => {
     const realtor = await makeRealtor(server, { email: uniqueEmail() });
     await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: realtor.email });
-    const token = tokenIn(await smtp.waitFor(to(realtor.email, /Reset your Porchlight password/)), 'reset-password');
+    const token = linkTokenIn(await smtp.waitFor(to(realtor.email, /Reset your Porchlight password/)), 'reset-password');
     const anon = new ApiClient(server.url);
     expect((await anon.post('/v1/auth/reset-password', { token, password: 'short' })).status).toBe(400);
     expect((await anon.post('/v1/auth/reset-password', { token, password: 'a brand new passphrase' })).status).toBe(204);
@@ -117,7 +112,7 @@ describe('forgot and reset password', () => {
 
     const before = smtp.messages.length;
     await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: realtor.email });
-    const late = tokenIn(await smtp.waitFor((m) => smtp.messages.indexOf(m) >= before && to(realtor.email, /Reset your/)(m)), 'reset-password');
+    const late = linkTokenIn(await smtp.waitFor((m) => smtp.messages.indexOf(m) >= before && to(realtor.email, /Reset your/)(m)), 'reset-password');
     await server.sql(`update account_tokens set expires_at = now() - interval '1 second' where user_id = $1 and purpose = 'password_reset'`, [realtor.userId]);
     expect((await anon.post('/v1/auth/reset-password', { token: late, password: 'yet another passphrase' })).body.error.code).toBe('token_expired');
   });

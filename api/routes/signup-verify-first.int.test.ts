@@ -9,7 +9,7 @@ import { VERIFY_RESEND_PER_USER_IP } from '#api/routes/account-email.routes.ts';
 import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE, SIGNUP_CHECK_EMAIL_ANSWER } from '#api/routes/auth.routes.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
-import { type CapturedMail, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { type CapturedMail, linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
 let smtp: TestSmtpServer;
@@ -42,10 +42,7 @@ async function verifyEmailsFor(email: string): Promise<number> {
 async function verificationToken(email: string, nth = 0): Promise<string> {
   const isVerification = (m: CapturedMail) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject);
   await smtp.waitFor((m) => isVerification(m) && smtp.messages.filter(isVerification).indexOf(m) === nth, { description: `verification email #${nth + 1} to ${email}` });
-  const mail = smtp.messages.filter(isVerification)[nth];
-  const match = /\/app\/verify-email#token=([A-Za-z0-9_-]+)/.exec(mail.text);
-  if (!match) throw new Error(`no verification link in: ${mail.text}`);
-  return match[1];
+  return linkTokenIn(smtp.messages.filter(isVerification)[nth], 'verify-email');
 }
 
 beforeAll(async () => {
@@ -155,7 +152,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     const verification = await verificationToken(email);
     expect((await postJson('/v1/auth/forgot-password', { email })).status).toBe(202);
     const resetMail = await smtp.waitFor((m) => m.envelope.to.includes(email) && /Reset your Porchlight password/.test(m.subject));
-    const resetToken = /\/app\/reset-password#token=([A-Za-z0-9_-]+)/.exec(resetMail.text)?.[1];
+    const resetToken = linkTokenIn(resetMail, 'reset-password');
     expect((await postJson('/v1/auth/reset-password', { token: resetToken, password: 'a brand new passphrase' })).status).toBe(204);
 
     const [row] = await server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where email = $1', [email]);
@@ -189,7 +186,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     // "Forgot password" hands the address to its owner; the squatter's password stops working.
     expect((await postJson('/v1/auth/forgot-password', { email: victim })).status).toBe(202);
     const resetMail = await smtp.waitFor((m) => m.envelope.to.includes(victim) && /Reset your Porchlight password/.test(m.subject));
-    const resetToken = /\/app\/reset-password#token=([A-Za-z0-9_-]+)/.exec(resetMail.text)?.[1];
+    const resetToken = linkTokenIn(resetMail, 'reset-password');
     expect((await postJson('/v1/auth/reset-password', { token: resetToken, password: 'the owner has another one' })).status).toBe(204);
     expect((await logIn(victim, 'the owner has another one')).status).toBe(200);
     expect((await logIn(victim, squatterPassword)).status).toBe(401);
