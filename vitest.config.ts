@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { WAIT } from './test/env.ts';
 
 const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx'];
 const NEVER = ['node_modules/**', 'dist/**'];
@@ -41,6 +42,9 @@ export default defineConfig({
     // include/exclude live in the projects: a project extending this config would add to them, not replace them.
     setupFiles: ['test/leak-check.ts'],
     testTimeout: 30_000,
+    // `expect.poll` waits like `vi.waitFor(…, WAIT)`: its own 1 s default failed a browser check on a
+    // loaded machine (the capture e2e test's first DOM poll, with the page already rendered).
+    expect: { poll: WAIT },
     hookTimeout: 60_000,
     pool: 'forks',
     // Each file has its own database and queue prefix, so files run in parallel.

@@ -25,6 +25,7 @@ export function databaseUrl(dbName: string): string {
 /**
  * `vi.waitFor` options for waiting on a worker, a browser or Postgres: polled every 50 ms, bounded
  * at 10 s (vi.waitFor's own 1 s default is shorter than a debounced job's round trip on a loaded
- * machine). Widen one wait with `{ ...WAIT, timeout: 20_000 }`.
+ * machine). Widen one wait with `{ ...WAIT, timeout: 20_000 }`. vitest.config.ts makes it
+ * `expect.poll`'s default too.
  */
 export const WAIT = { timeout: 10_000, interval: 50 } as const;
