@@ -88,14 +88,22 @@ export function useLiveEvents(types: readonly LiveEventType[] = [], onEvent?: (e
   }, [wanted]);
 }
 
-/** Like useLiveEvents, but calls `refresh` once per burst (events within `waitMs` of each other). */
-export function useLiveRefresh(types: readonly LiveEventType[], refresh: () => void, waitMs = 400): void {
+/**
+ * Like useLiveEvents, but calls `refresh` once per burst (events within `waitMs` of each other),
+ * and only for events `relevant` accepts (all by default; a page leaves out what it already shows).
+ */
+export function useLiveRefresh(
+  types: readonly LiveEventType[],
+  refresh: () => void,
+  { waitMs = 400, relevant }: { waitMs?: number; relevant?: (event: LiveEvent) => boolean } = {},
+): void {
   const timer = useRef<number | undefined>(undefined);
-  const latest = useRef(refresh);
-  latest.current = refresh;
+  const latest = useRef({ refresh, relevant });
+  latest.current = { refresh, relevant };
   useEffect(() => () => window.clearTimeout(timer.current), []);
-  useLiveEvents(types, () => {
+  useLiveEvents(types, (event) => {
+    if (latest.current.relevant && !latest.current.relevant(event)) return;
     window.clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => latest.current(), waitMs);
+    timer.current = window.setTimeout(() => latest.current.refresh(), waitMs);
   });
 }

@@ -17,12 +17,8 @@ import { leadDisplayName } from '../lead-format.ts';
 import { pipelineApi, type Stage } from '../pipeline-api.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useLiveRefresh } from '../use-live-events.ts';
+import { boardShows, type Column, withLeadMoved } from './board/board-columns.ts';
 import { StageManager } from './board/stage-manager.tsx';
-
-interface Column {
-  stage: Stage;
-  leads: Lead[];
-}
 
 interface BoardState {
   columns: Column[];
@@ -35,21 +31,6 @@ async function loadBoard(signal?: AbortSignal): Promise<Column[]> {
   const { items: stages } = await pipelineApi.stages({ signal });
   const pages = await Promise.all(stages.map((s) => pipelineApi.leadsInStage(s.stageId, { signal })));
   return stages.map((stage, i) => ({ stage, leads: pages[i].items }));
-}
-
-/** Moves `leadId` to `toStageId` in a copy of `columns` (first in the column, as the newest move). */
-function withLeadMoved(columns: Column[], leadId: string, toStageId: string): Column[] {
-  const lead = columns.flatMap((c) => c.leads).find((l) => l.leadId === leadId);
-  if (!lead) return columns;
-  return columns.map((c) => {
-    const leads = c.leads.filter((l) => l.leadId !== leadId);
-    const had = leads.length !== c.leads.length;
-    if (c.stage.stageId === toStageId) {
-      const moved = { ...lead, stage: { stageId: c.stage.stageId, key: c.stage.key, label: c.stage.label } };
-      return { stage: { ...c.stage, leadCount: c.stage.leadCount + 1 }, leads: [moved, ...leads] };
-    }
-    return had ? { stage: { ...c.stage, leadCount: c.stage.leadCount - 1 }, leads } : c;
-  });
 }
 
 export function BoardPage(_: RouteProps) {
@@ -73,10 +54,15 @@ export function BoardPage(_: RouteProps) {
   }, [tick]);
 
   // Leads created or changed elsewhere (the form, the worker's scores, another tab): reload,
-  // unless one of our own moves is still on its way (its answer settles the board).
-  useLiveRefresh(['lead.created', 'lead.updated'], () => {
-    if (pendingMoves.current === 0) reload();
-  });
+  // unless one of our own moves is still on its way (its answer settles the board). A change the
+  // board already shows (the echo of our own move) reloads nothing.
+  useLiveRefresh(
+    ['lead.created', 'lead.updated'],
+    () => {
+      if (pendingMoves.current === 0) reload();
+    },
+    { relevant: (e) => e.type !== 'lead.updated' || !boardShows(state.columns, e.data) },
+  );
 
   useEffect(() => {
     const id = focusAfterRender.current;

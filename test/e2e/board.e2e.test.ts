@@ -1,6 +1,7 @@
 // The pipeline board and live updates in a real browser against the real API, Postgres, Redis
 // and an in-process worker: at 1440×900 and 390×844 a lead moves with the keyboard (Shift+→),
-// the "Move to…" menu and drag and drop — each checked in Postgres — a refused move rolls back,
+// the "Move to…" menu and drag and drop — each checked in Postgres, and none reloading the board
+// when its own live echo comes back — a refused move rolls back,
 // stages are renamed, added and deleted with a confirmation; and a lead that arrives through the
 // inquiry form appears in the open leads list without a reload. Screenshots in
 // test-results/screenshots. Run `npm run build:admin` first.
@@ -9,6 +10,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { liveChannel } from '#core/live/live-events.ts';
+import { closeRedis, createRedis } from '#core/redis.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { makeLeads, makeSite } from '#test/factories.ts';
@@ -69,6 +72,11 @@ afterAll(async () => {
 describe('the pipeline board', () => {
   it('at 1440×900: keyboard, menu and drag moves land in Postgres; a refused move rolls back', { timeout: 90_000 }, async () => {
     const page = await newPage({ width: 1440, height: 900 });
+    // Every board load asks for the stages first: the moves' own live echoes must not reload it.
+    let boardLoads = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'GET' && new URL(r.url()).pathname === '/v1/pipeline-stages') boardLoads++;
+    });
     await page.goto(`${server.url}/app/board`);
     await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();
     const column = (key: string) => page.locator(`[data-stage-column="${key}"]`);
@@ -97,9 +105,23 @@ describe('the pipeline board', () => {
 
     // Drag and drop (HTML5).
     const priya = await card('Priya Natarajan').getAttribute('data-lead-card');
+    const subscriber = createRedis(server.config.REDIS_URL, { name: 'board-e2e-echo' });
+    await subscriber.subscribe(liveChannel(server.config.QUEUE_PREFIX, userId));
+    const echoed = new Promise<void>((resolve) => {
+      subscriber.on('message', (_channel, message) => {
+        const event = JSON.parse(message);
+        if (event.type === 'lead.updated' && event.data.leadId === priya) resolve();
+      });
+    });
     await card('Priya Natarajan').dragTo(column('appointment_set'));
     await column('appointment_set').getByText('Priya Natarajan').waitFor();
     await vi.waitFor(async () => expect(await stageKeyOf(priya!)).toBe('appointment_set'), WAIT);
+    // The move's live echo reaches the page with the account's other events; the board's live
+    // refresh would reload 0.4 s after it. An absence needs a window: 1 s after the echo.
+    await echoed;
+    await closeRedis(subscriber);
+    await page.waitForTimeout(1000);
+    expect(boardLoads, 'board loads after its own moves: the first only').toBe(1);
     await saveScreenshot(page, 'board-1440-after-moves');
 
     // A stage deleted elsewhere: the move is refused (404) and the card goes back.
@@ -109,6 +131,7 @@ describe('the pipeline board', () => {
     await page.getByText(/Could not move Alex Romero/).first().waitFor();
     await column('offer').getByText('Alex Romero').waitFor();
     expect(await stageKeyOf((await card('Alex Romero').getAttribute('data-lead-card'))!)).toBe('offer');
+    expect(boardLoads, 'board loads after a refused move: the first only').toBe(1);
   });
 
   it('at 390×844: the columns scroll sideways inside the board, and the keyboard move works', { timeout: 60_000 }, async () => {

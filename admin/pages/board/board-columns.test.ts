@@ -1,0 +1,57 @@
+// The board's optimistic move, and which live events it reloads for.
+import { describe, expect, it } from 'vitest';
+import type { Lead } from '../../api-client.ts';
+import type { Stage } from '../../pipeline-api.ts';
+import { boardShows, type Column, withLeadMoved } from './board-columns.ts';
+
+const stage = (n: number, key: string, leadCount: number): Stage => ({ stageId: `00000000-0000-4000-8000-00000000000${n}`, key, label: key, position: n, outcome: 'open', leadCount });
+const NEW = stage(1, 'new', 2);
+const SHOWING = stage(2, 'showing', 1);
+
+function lead(n: number, name: string, score: number, at: Stage): Lead {
+  return {
+    leadId: `00000000-0000-4000-8000-0000000001${n}0`, name, contactInfo: null, email: null, phone: null, status: 'new', score, scoreBand: score >= 60 ? 'hot' : 'warm',
+    scoreBreakdown: null, siteId: null, lastActivityAt: null, createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z', scoredAt: null,
+    firstContactedAt: null, lastContactedAt: null, nextFollowUpAt: null, speedToLeadSeconds: null, stage: { stageId: at.stageId, key: at.key, label: at.label },
+  };
+}
+
+const jordan = lead(1, 'Jordan Avery', 82, NEW);
+const priya = lead(2, 'Priya Natarajan', 12, NEW);
+const sam = lead(3, 'Sam Okafor', 64, SHOWING);
+const columns: Column[] = [{ stage: NEW, leads: [jordan, priya] }, { stage: SHOWING, leads: [sam] }];
+const echo = (l: Lead, at: Stage, changes: Partial<Lead> = {}) => ({ leadId: l.leadId, name: l.name, score: l.score, scoreBand: l.scoreBand, stage: { stageId: at.stageId, key: at.key, label: at.label }, ...changes });
+
+describe('withLeadMoved', () => {
+  it('puts the lead first in the target column and moves one from each count', () => {
+    const moved = withLeadMoved(columns, priya.leadId, SHOWING.stageId);
+    expect(moved.map((c) => [c.stage.leadCount, c.leads.map((l) => l.name)])).toEqual([[1, ['Jordan Avery']], [2, ['Priya Natarajan', 'Sam Okafor']]]);
+    expect(moved[1].leads[0].stage?.stageId).toBe(SHOWING.stageId);
+    expect(columns[0].leads).toHaveLength(2); // a copy
+  });
+
+  it('leaves the board as it is for a lead it does not show', () => {
+    expect(withLeadMoved(columns, '00000000-0000-4000-8000-000000000999', SHOWING.stageId)).toBe(columns);
+  });
+});
+
+describe('boardShows (a live lead.updated the board needs no reload for)', () => {
+  const moved = withLeadMoved(columns, priya.leadId, SHOWING.stageId);
+
+  it('is true for the echo of a move the board already made', () => {
+    expect(boardShows(moved, echo(priya, SHOWING))).toBe(true);
+  });
+
+  it.each([
+    ['the lead in another stage', echo(priya, NEW)],
+    ['a new score', echo(priya, SHOWING, { score: 40 })],
+    ['a new band', echo(priya, SHOWING, { scoreBand: 'hot' })],
+    ['a new name', echo(priya, SHOWING, { name: 'Priya N.' })],
+    ['a lead not on the board', { ...echo(priya, SHOWING), leadId: '00000000-0000-4000-8000-000000000999' }],
+    ['a stage not on the board', { ...echo(priya, SHOWING), stage: { stageId: '00000000-0000-4000-8000-000000000009' } }],
+    ['the stream\'s reset (no lead)', {}],
+    ['a lead without a stage', { ...echo(priya, SHOWING), stage: null }],
+  ])('is false for %s', (_, data) => {
+    expect(boardShows(moved, data)).toBe(false);
+  });
+});

@@ -1,0 +1,47 @@
+// The board's columns as data: the optimistic move, and whether a live event brings anything the
+// board does not already show (a move's own echo does not: reloading for it redrew every column
+// 0.4 s later and could close a menu the realtor had just opened).
+import type { Lead } from '../../api-client.ts';
+import type { Stage } from '../../pipeline-api.ts';
+
+export interface Column {
+  stage: Stage;
+  leads: Lead[];
+}
+
+/** Moves `leadId` to `toStageId` in a copy of `columns` (first in the column, as the newest move). */
+export function withLeadMoved(columns: Column[], leadId: string, toStageId: string): Column[] {
+  const lead = columns.flatMap((c) => c.leads).find((l) => l.leadId === leadId);
+  if (!lead) return columns;
+  return columns.map((c) => {
+    const leads = c.leads.filter((l) => l.leadId !== leadId);
+    const had = leads.length !== c.leads.length;
+    if (c.stage.stageId === toStageId) {
+      const moved = { ...lead, stage: { stageId: c.stage.stageId, key: c.stage.key, label: c.stage.label } };
+      return { stage: { ...c.stage, leadCount: c.stage.leadCount + 1 }, leads: [moved, ...leads] };
+    }
+    return had ? { stage: { ...c.stage, leadCount: c.stage.leadCount - 1 }, leads } : c;
+  });
+}
+
+/** What a `lead.updated` live event says about a lead (docs/live-updates.md). */
+export interface LiveLeadData {
+  leadId?: unknown;
+  name?: unknown;
+  score?: unknown;
+  scoreBand?: unknown;
+  stage?: { stageId?: unknown } | null;
+}
+
+/**
+ * True when the board already shows `data` as it is: the lead's card in its stage's column with
+ * the same name, score and band. Anything else (another lead, a new stage, a changed score, an
+ * event without a lead: the stream's reset) needs a reload.
+ */
+export function boardShows(columns: readonly Column[], data: LiveLeadData): boolean {
+  const stageId = data.stage?.stageId;
+  if (typeof data.leadId !== 'string' || typeof stageId !== 'string') return false;
+  const column = columns.find((c) => c.stage.stageId === stageId);
+  const lead = column?.leads.find((l) => l.leadId === data.leadId);
+  return lead !== undefined && lead.name === data.name && lead.score === data.score && lead.scoreBand === data.scoreBand;
+}
