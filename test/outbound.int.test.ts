@@ -118,12 +118,15 @@ describe('one event, every channel', () => {
       expect((await client.post(`/v1/webhook-endpoints/${id}/test`)).status).toBe(202);
       await vi.waitFor(async () => {
         const ep = (await client.get(`/v1/webhook-endpoints/${id}`)).body;
-        expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Every delivery has failed since .*5 days or more.*500/), disabledAt: expect.any(String), disabledBy: 'delivery' } });
+        expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Every delivery failed for 5 days or more; the last answer was: .*500/), disabledAt: expect.any(String), disabledBy: 'delivery' } });
       }, WAIT);
       expect(failing.received).toHaveLength(1);
       const mail = await smtp.waitFor((m) => m.text.includes(failing.url), { timeoutMs: WAIT.timeout, description: 'the 5-day endpoint-disabled email' });
       expect(mail.envelope.to).toContain(email);
       expect(mail.text).toContain('5 days or more');
+      // When, in the realtor's zone; no raw ISO time.
+      expect(mail.text).toMatch(/\nDisabled \w{3}, \w{3} \d{1,2}, \d{1,2}:\d{2} [AP]M \S+ \(failing since \w{3}, \w{3} \d{1,2}, \d{1,2}:\d{2} [AP]M \S+\)\.\n/);
+      expect(mail.text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}/);
     } finally {
       await failing.close();
     }

@@ -77,7 +77,7 @@ function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint:
           </dl>
           {!endpoint.enabled && (
             <div class="callout callout-danger" role="status">
-              <p><strong>Disabled.</strong> {h.disabledReason}</p>
+              <p><strong>Disabled{h.disabledAt ? ` ${formatDateTime(h.disabledAt)}` : ''}.</strong> {h.disabledReason}</p>
               <Button variant="secondary" size="sm" onClick={() => act(() => webhooksApi.enable(endpoint.endpointId), 'Endpoint enabled.')}>Enable endpoint</Button>
             </div>
           )}

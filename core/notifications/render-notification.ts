@@ -103,12 +103,15 @@ export async function renderNotification({ em, claim, config, now }: {
     }
     case 'endpoint_disabled': {
       const endpoint = claim.endpointId
-        ? await db(em).selectFrom('webhook_endpoints').select(['endpoint_id', 'url', 'description', 'disabled_reason', 'enabled']).where('endpoint_id', '=', claim.endpointId).executeTakeFirst()
+        ? await db(em).selectFrom('webhook_endpoints').select(['endpoint_id', 'url', 'description', 'disabled_reason', 'disabled_at', 'failing_since', 'enabled']).where('endpoint_id', '=', claim.endpointId).executeTakeFirst()
         : undefined;
       if (!endpoint) return { cancel: 'endpoint deleted' };
       if (endpoint.enabled) return { cancel: 'endpoint enabled again before the alert was sent' };
       const reason = endpoint.disabled_reason ?? (typeof claim.data?.reason === 'string' ? claim.data.reason : 'disabled');
-      return { email: { to, ...renderEndpointDisabledEmail({ ...ctx, endpoint: { endpointId: endpoint.endpoint_id, url: endpoint.url, description: endpoint.description, disabledReason: reason } }) } };
+      return { email: { to, ...renderEndpointDisabledEmail({ ...ctx, endpoint: {
+        endpointId: endpoint.endpoint_id, url: endpoint.url, description: endpoint.description, disabledReason: reason,
+        disabledAt: endpoint.disabled_at === null ? null : pgDate(endpoint.disabled_at), failingSince: endpoint.failing_since === null ? null : pgDate(endpoint.failing_since),
+      } }) } };
     }
     case 'digest': {
       const digest = await loadDigest(em, { userId: claim.userId, timeZone: prefs.timeZone, now });

@@ -109,12 +109,14 @@ export async function recordWebhookAttempt({
       await settleDelivery('failed');
       return report('endpoint_disabled', { disabledReason: reason });
     };
-    if (result.gone) return disable(`The receiver answered 410 Gone on ${now.toISOString()}, asking not to be called again.`);
+    // The reason is read beside the endpoint's disabled_at and failing_since, which the admin and
+    // the email show in the reader's time zone: no raw timestamps in it.
+    if (result.gone) return disable('The receiver answered 410 Gone, asking not to be called again.');
 
     const failures = endpoint.consecutive_failures + 1;
     const failingSince = endpoint.failing_since ?? now;
     if (now.getTime() - failingSince.getTime() >= disableAfterFailingMs) {
-      return disable(`Every delivery has failed since ${failingSince.toISOString()} (5 days or more); the last answer was: ${result.error ?? 'no response'}.`);
+      return disable(`Every delivery failed for 5 days or more; the last answer was: ${result.error ?? 'no response'}.`);
     }
 
     // The breaker's cool-down walks the same schedule as a delivery's retries: it opens on step 1

@@ -131,6 +131,9 @@ describe('webhooks page', () => {
       await saveScreenshot(phone, 'webhook-disabled-notice-390');
       await notice.getByRole('link', { name: 'Review' }).click();
       await page.waitForURL(new RegExp(`/app/webhooks/${endpointId}$`));
+      // The endpoint page says when, in the viewer's zone (no raw ISO time in the reason).
+      const disabled = page.locator('.callout-danger', { hasText: 'Disabled' });
+      expect(await disabled.textContent()).toMatch(/^Disabled [^.]*\b\d{4}\b[^.]*\d:\d{2}[^.T]*\. The receiver answered 410 Gone, asking not to be called again\.Enable endpoint$/);
       await notice.getByRole('button', { name: 'Dismiss' }).click();
       await expect.poll(() => notice.count()).toBe(0);
       await page.goto(`${server.url}/app/today`);

@@ -162,7 +162,7 @@ ${contact.html}
 }
 
 export interface EndpointDisabledAlert extends AlertContext {
-  endpoint: { endpointId: string; url: string; description?: string | null; disabledReason: string };
+  endpoint: { endpointId: string; url: string; description?: string | null; disabledReason: string; disabledAt?: Date | null; failingSince?: Date | null };
 }
 
 /** A webhook endpoint was switched off (410, or failing for days): say why and where to fix it. */
@@ -177,11 +177,16 @@ export function renderEndpointDisabledEmail(a: EndpointDisabledAlert): EmailCont
   const description = a.endpoint.description ? cleanHeaderText(a.endpoint.description, 100) : null;
   const reason = cleanText(a.endpoint.disabledReason, 500);
   const manage = adminUrl(a.publicUrl, '/webhooks');
+  // When, in the realtor's zone: "Disabled Mon, Nov 30, 12:11 AM UTC (failing since Wed, Nov 25, …)".
+  const when = a.endpoint.disabledAt
+    ? `Disabled ${formatLocalDateTime(a.endpoint.disabledAt, a.timeZone)}${a.endpoint.failingSince ? ` (failing since ${formatLocalDateTime(a.endpoint.failingSince, a.timeZone)})` : ''}.`
+    : null;
   const subject = cleanHeaderText(`Webhook endpoint disabled: ${host}`);
   const body = html`<h1 style="font-size:20px;margin:0 0 8px">A webhook endpoint was disabled</h1>
 <p style="margin:0 0 12px">Porchlight stopped sending events to <strong>${url}</strong>${description ? html` (${description})` : ''}.</p>
 <p style="margin:12px 0 4px;font-weight:600">Reason</p>
 <blockquote style="margin:0 0 12px;padding:12px 16px;background:#f4f4f5;border-left:4px solid #b91c1c">${htmlLines(reason)}</blockquote>
+${when ? html`<p style="margin:0 0 12px;color:#52525b">${when}</p>` : ''}
 <p style="margin:12px 0">Events are kept: once the receiver works again, enable the endpoint and recover the failed deliveries.</p>
 <p style="margin:16px 0">${button(manage, 'Open webhooks')}</p>`;
   const text = [
@@ -189,6 +194,7 @@ export function renderEndpointDisabledEmail(a: EndpointDisabledAlert): EmailCont
     `Porchlight stopped sending events to ${url}${description ? ` (${description})` : ''}.`,
     '',
     `Reason: ${reason}`,
+    ...(when ? [when] : []),
     '',
     'Events are kept: once the receiver works again, enable the endpoint and recover the failed deliveries.',
     `Open webhooks: ${manage}`,

@@ -172,6 +172,20 @@ describe('webhook endpoint disabled alert', () => {
     expect(email.text).toContain('Reason: All deliveries failed for 5 days (last: HTTP 502)');
     expect(email.html).toContain(`href="${FIXTURE_PUBLIC_URL}/app/webhooks"`);
   });
+
+  it('says when it was disabled, and since when it failed, in the realtor\'s zone', () => {
+    const email = renderEndpointDisabledEmail({
+      publicUrl: FIXTURE_PUBLIC_URL, unsubscribeUrl: `${FIXTURE_PUBLIC_URL}/v1/unsubscribe/t?alert=endpoint_disabled`, timeZone: 'America/Chicago',
+      endpoint: {
+        endpointId: 'e1', url: 'https://crm.example.com/hooks/porchlight', description: null, disabledReason: 'Every delivery failed for 5 days or more; the last answer was: receiver answered 502.',
+        disabledAt: new Date('2026-11-30T00:11:26Z'), failingSince: new Date('2026-11-24T18:02:00Z'),
+      },
+    });
+    const when = 'Disabled Sun, Nov 29, 6:11 PM CST (failing since Tue, Nov 24, 12:02 PM CST).';
+    expect(email.text).toContain(`Reason: Every delivery failed for 5 days or more; the last answer was: receiver answered 502.\n${when}\n`);
+    expect(email.html).toContain(when);
+    expect(email.text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  });
 });
 
 describe('account emails', () => {
