@@ -22,7 +22,7 @@ const SLOW_TEST_FILES = [
   'api/main.int.test.ts',
   // Holds the worker SIGKILL test (a worker process killed mid-rescore, then resumed).
   'worker/handlers/rescore.int.test.ts',
-  // A worker process SIGKILLed mid-delivery; the resend waits out the 31 s lease.
+  // A worker process SIGKILLed mid-delivery; the resend waits out its 6 s lease.
   'worker/handlers/deliver-webhook-kill.int.test.ts',
   // CSV exports of thousands of leads, and clients hanging up mid-stream.
   'api/routes/leads-export-large.int.test.ts',

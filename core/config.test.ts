@@ -14,14 +14,16 @@ describe('configuration', () => {
     expect(c.WEBHOOK_RETRY_SCHEDULE).toEqual([0, 5, 300, 1800, 7200, 18000, 36000, 36000]);
     expect(c.WEBHOOK_ALLOWED_HOSTS).toEqual([]);
     expect(c.WEBHOOK_TIMEOUT_MS).toBe(15_000);
+    expect(c.WEBHOOK_LEASE_MARGIN_MS).toBe(30_000);
   });
 
   it('parses lists and numbers, and treats empty strings as unset', () => {
-    const c = loadConfig({ PORT: '8080', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, localhost', WEBHOOK_RETRY_SCHEDULE: '1,2,3', WEBHOOK_TIMEOUT_MS: '2500', PUBLIC_URL: 'https://leads.example.com/', QUEUE_PREFIX: '' });
+    const c = loadConfig({ PORT: '8080', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, localhost', WEBHOOK_RETRY_SCHEDULE: '1,2,3', WEBHOOK_TIMEOUT_MS: '2500', WEBHOOK_LEASE_MARGIN_MS: '5000', PUBLIC_URL: 'https://leads.example.com/', QUEUE_PREFIX: '' });
     expect(c.PORT).toBe(8080);
     expect(c.WEBHOOK_ALLOWED_HOSTS).toEqual(['127.0.0.1', 'localhost']);
     expect(c.WEBHOOK_RETRY_SCHEDULE).toEqual([1, 2, 3]);
     expect(c.WEBHOOK_TIMEOUT_MS).toBe(2500);
+    expect(c.WEBHOOK_LEASE_MARGIN_MS).toBe(5000);
     expect(c.PUBLIC_URL).toBe('https://leads.example.com');
     expect(c.QUEUE_PREFIX).toBe('porchlight');
   });
@@ -46,6 +48,8 @@ describe('configuration', () => {
     [{ WEBHOOK_RETRY_SCHEDULE: '1.5' }, 'WEBHOOK_RETRY_SCHEDULE'],
     [{ WEBHOOK_TIMEOUT_MS: 'fast' }, 'WEBHOOK_TIMEOUT_MS'],
     [{ WEBHOOK_TIMEOUT_MS: '10' }, 'WEBHOOK_TIMEOUT_MS'],
+    [{ WEBHOOK_LEASE_MARGIN_MS: '500' }, 'WEBHOOK_LEASE_MARGIN_MS'],
+    [{ WEBHOOK_LEASE_MARGIN_MS: '1 min' }, 'WEBHOOK_LEASE_MARGIN_MS'],
     [{ WEBHOOK_ALLOWED_HOSTS: 'http://localhost:4010' }, 'WEBHOOK_ALLOWED_HOSTS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],

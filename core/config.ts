@@ -42,6 +42,12 @@ const ZEnv = z.object({
   WEBHOOK_RETRY_SCHEDULE: ZWebhookRetrySchedule.default([...DEFAULT_WEBHOOK_RETRY_SCHEDULE_S]),
   /** Time for one webhook attempt in milliseconds, from connecting to the response. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int('must be whole milliseconds').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(15_000),
+  /**
+   * Time a worker gets beyond WEBHOOK_TIMEOUT_MS to record an attempt's answer before its claim
+   * (lease) on the delivery ends and another worker may send it again: after a worker dies
+   * mid-send, its deliveries go out again WEBHOOK_TIMEOUT_MS + this later.
+   */
+  WEBHOOK_LEASE_MARGIN_MS: z.coerce.number().int('must be whole milliseconds').min(1000, 'must be at least 1000').max(600_000, 'must be at most 600000').default(30_000),
   /** Prefix of every BullMQ key; give each deployment (and each test) its own. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}-]+$/, 'letters, digits, : _ - { } only').default('porchlight'),
   /**

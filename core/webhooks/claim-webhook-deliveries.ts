@@ -82,7 +82,7 @@
  * attempt counted, one wake-up per endpoint at that time); disabled endpoints have theirs failed.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S } from './schedule-webhook-retry.ts';
 import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
 import { selectSigningSecrets } from './sign-webhook.ts';
@@ -95,11 +95,12 @@ import { selectSigningSecrets } from './sign-webhook.ts';
  * (WEBHOOK_DISPATCH_MAX_IN_FLIGHT): it takes 16 slow endpoints at once to fill a worker.
  */
 export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 32;
-/** Time a worker gets beyond the attempt timeout to record the result before its lease ends. */
+/** Time a worker gets beyond the attempt timeout to record the result before its lease ends (config WEBHOOK_LEASE_MARGIN_MS). */
 export const WEBHOOK_LEASE_MARGIN_MS = 30_000;
 
-export function webhookLeaseMs(timeoutMs: number = WEBHOOK_TIMEOUT_MS): number {
-  return timeoutMs + WEBHOOK_LEASE_MARGIN_MS;
+/** A delivery's lease: the attempt's timeout plus the margin to record its answer. */
+export function webhookLeaseMs(timeoutMs: number = WEBHOOK_TIMEOUT_MS, marginMs: number = WEBHOOK_LEASE_MARGIN_MS): number {
+  return timeoutMs + marginMs;
 }
 
 export interface ClaimedWebhookDelivery {
@@ -155,6 +156,18 @@ const LOST_LAST_ATTEMPT = 'no result recorded: the worker stopped during the att
 export async function claimDueWebhookDeliveries(input: ClaimDueWebhookDeliveriesInput): Promise<ClaimDueWebhookDeliveriesResult> {
   if (input.limit <= 0) return { claimed: [], wakeUps: [], failed: 0 };
   return input.em.transactional((tem) => claimDueWebhookDeliveriesInTransaction({ ...input, em: tem }));
+}
+
+/**
+ * Logs a lost attempt for each delivery `from` yields (rows with delivery_id, last_attempt_at,
+ * leased_until): it started at its claim and had no answer when its lease ended.
+ */
+function insertLostAttempts(from: RawBuilder<unknown>, error: string): RawBuilder<unknown> {
+  return sql`
+    insert into webhook_attempts (attempt_id, delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error)
+    select gen_random_uuid(), delivery_id, coalesce(last_attempt_at, leased_until), null,
+      greatest(0, round(extract(epoch from leased_until - coalesce(last_attempt_at, leased_until)) * 1000))::int, null, ${error}
+    from ${from}`;
 }
 
 /**
@@ -221,12 +234,7 @@ export async function claimDueWebhookDeliveriesInTransaction({
         update webhook_deliveries d set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
         from spent where d.delivery_id = spent.delivery_id
         returning d.delivery_id
-      ), lost as (
-        insert into webhook_attempts (attempt_id, delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error)
-        select gen_random_uuid(), delivery_id, coalesce(last_attempt_at, leased_until), null,
-          greatest(0, round(extract(epoch from leased_until - coalesce(last_attempt_at, leased_until)) * 1000))::int, null, ${LOST_LAST_ATTEMPT}
-        from spent
-      )
+      ), lost as (${insertLostAttempts(sql`spent`, LOST_LAST_ATTEMPT)})
       select count(*)::int as n from settled`.execute(db);
     failed += r.rows[0].n;
   }
@@ -281,12 +289,7 @@ export async function claimDueWebhookDeliveriesInTransaction({
       ) d
     ), pick as (
       select * from cand order by rn, next_attempt_at, delivery_id limit ${limit}
-    ), lost as (
-      insert into webhook_attempts (attempt_id, delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error)
-      select gen_random_uuid(), delivery_id, coalesce(last_attempt_at, leased_until), null,
-        greatest(0, round(extract(epoch from leased_until - coalesce(last_attempt_at, leased_until)) * 1000))::int, null, ${LOST_ATTEMPT}
-      from pick where leased_until is not null
-    ), probing as (
+    ), lost as (${insertLostAttempts(sql`pick where leased_until is not null`, LOST_ATTEMPT)}), probing as (
       -- The probe holds the breaker for the length of its lease: the others keep waiting until it reports.
       update webhook_endpoints set breaker_until = ${leaseEnd} where endpoint_id in (select endpoint_id from pick where probe)
     ), claimed as (

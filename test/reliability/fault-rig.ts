@@ -6,8 +6,12 @@ import { FAST_RECOVERY_ENV, type NodeProcess, spawnNode, stopAll, workerEnv } fr
 import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 
-/** Generous: a kill must land within one attempt's time even on a loaded machine (the lease is this + 30 s). */
+/** Generous: a kill must land within one attempt's time even on a loaded machine. */
 export const FAULT_WEBHOOK_TIMEOUT_MS = 5000;
+/** The lease is the timeout plus this (30 s in production): a killed worker's delivery is resent 10 s after its claim. */
+export const FAULT_WEBHOOK_LEASE_MARGIN_MS = 5000;
+/** The lease of a delivery whose worker was killed mid-send. */
+export const FAULT_WEBHOOK_LEASE_MS = FAULT_WEBHOOK_TIMEOUT_MS + FAULT_WEBHOOK_LEASE_MARGIN_MS;
 
 export interface FaultRig {
   redis: ThrowawayRedis;
@@ -31,7 +35,7 @@ export async function startFaultRig(): Promise<FaultRig> {
     redis, server, receiver, procs,
     spawnWorker(env = {}) {
       const proc = spawnNode('worker/main.ts', workerEnv(server.config, {
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_TIMEOUT_MS: String(FAULT_WEBHOOK_TIMEOUT_MS), WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1',
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_TIMEOUT_MS: String(FAULT_WEBHOOK_TIMEOUT_MS), WEBHOOK_LEASE_MARGIN_MS: String(FAULT_WEBHOOK_LEASE_MARGIN_MS), WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1',
         EMAIL_RETRY_SCHEDULE: '0,1,1', SWEEP_INTERVAL_MS: '1000', ...FAST_RECOVERY_ENV, ...env,
       }));
       procs.push(proc);

@@ -14,7 +14,6 @@
 // so this takes seconds, not minutes; a webhook in flight at the kill still waits out its lease.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
 import type { TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
@@ -23,11 +22,11 @@ import { findLog, waitForLog } from '#test/process.ts';
 import type { ThrowawayRedis } from '#test/redis-server.ts';
 import type { TestReceiver } from '#test/webhook-receiver.ts';
 import { expectConverged } from './convergence.ts';
-import { FAULT_WEBHOOK_TIMEOUT_MS, type FaultRig, startFaultRig } from './fault-rig.ts';
+import { FAULT_WEBHOOK_LEASE_MS, type FaultRig, startFaultRig } from './fault-rig.ts';
 
 const ORIGIN = 'https://faults.example';
 /** Long enough for a delivery whose worker was killed mid-send to be leased again, plus the rest. */
-const CONVERGE = { ...WAIT, timeout: webhookLeaseMs(FAULT_WEBHOOK_TIMEOUT_MS) + 45_000, interval: 250 };
+const CONVERGE = { ...WAIT, timeout: FAULT_WEBHOOK_LEASE_MS + 45_000, interval: 250 };
 const nextIp = ipSource(77);
 
 let rig: FaultRig;

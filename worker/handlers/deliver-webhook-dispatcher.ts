@@ -66,7 +66,7 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
   const maxInFlight = opts.maxInFlight ?? WEBHOOK_DISPATCH_MAX_IN_FLIGHT;
   const claimBatch = opts.claimBatch ?? WEBHOOK_CLAIM_BATCH;
   const perEndpoint = opts.maxInFlightPerEndpoint ?? WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
-  const leaseMs = webhookLeaseMs(opts.config.WEBHOOK_TIMEOUT_MS);
+  const leaseMs = webhookLeaseMs(opts.config.WEBHOOK_TIMEOUT_MS, opts.config.WEBHOOK_LEASE_MARGIN_MS);
   const log = opts.logger.child({ component: 'webhook-dispatcher' });
   const agents = createWebhookAgents();
   const em = () => opts.orm.em.fork() as EntityManager;

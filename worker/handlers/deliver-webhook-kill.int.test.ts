@@ -9,6 +9,9 @@ import { FAST_RECOVERY_ENV, type NodeProcess, spawnNode, stopAll, waitForLog, wo
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 
 const TIMEOUT_MS = 1000;
+/** The lease is TIMEOUT_MS plus this margin (30 s in production, WEBHOOK_LEASE_MARGIN_MS). */
+const LEASE_MARGIN_MS = 5000;
+const LEASE_MS = webhookLeaseMs(TIMEOUT_MS, LEASE_MARGIN_MS);
 
 let server: TestServer;
 let receiver: TestReceiver;
@@ -18,6 +21,9 @@ function spawnWorker(): NodeProcess {
   const proc = spawnNode('worker/main.ts', workerEnv(server.config, {
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+    WEBHOOK_LEASE_MARGIN_MS: String(LEASE_MARGIN_MS),
+    // The sweeper wakes the delivery once its lease is over (30 s by default).
+    SWEEP_INTERVAL_MS: '1000',
     WEBHOOK_RETRY_SCHEDULE: '0,1,1',
     ...FAST_RECOVERY_ENV,
   }));
@@ -55,10 +61,10 @@ describe('worker killed mid-delivery', () => {
 
     const second = spawnWorker();
     await waitForLog(second, 'worker started');
-    const [, resent] = await receiver.waitFor((all) => all.length >= 2, webhookLeaseMs(TIMEOUT_MS) + 30_000);
+    const [, resent] = await receiver.waitFor((all) => all.length >= 2, LEASE_MS + 30_000);
     expect(resent.id).toBe(held.id);
     // Not before the lease ran out: the claim is the guard against a second worker sending early.
-    expect(Date.now() - killedAt).toBeGreaterThan(webhookLeaseMs(TIMEOUT_MS) - 5_000);
+    expect(Date.now() - killedAt).toBeGreaterThan(LEASE_MS - 3_000);
 
     await expect.poll(async () => (await client.get(`/v1/webhook-deliveries/${test.body.deliveryId}`)).body.status, { timeout: 10_000 }).toBe('succeeded');
     const detail = (await client.get(`/v1/webhook-deliveries/${test.body.deliveryId}`)).body;
