@@ -1,11 +1,13 @@
 // lead_analytics partitioned by month: rows land in their month's partition, replays are stored
 // once (lead_analytics_keys), the worker's partition job creates months ahead (moving rows out
-// of the default partition), and retention drops whole partitions and deletes per site.
+// of the default partition), and retention drops whole partitions, deletes per site and purges the
+// rows of deleted sites.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enqueue } from '#core/jobs/queues.ts';
+import { writeIngestBatch } from '#core/events/ingest-batcher.ts';
 import { applyEventRetention, monthsBefore } from '#core/sites/event-retention.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
@@ -145,6 +147,34 @@ describe('lead_analytics partitions', () => {
     expect(rows).toEqual([{ site_id: site.siteId, n: expect.any(Number) }]);
     const [kept] = await server.sql<{ n: number }>('select count(*)::int as n from lead_analytics where site_id = $1', [other.siteId]);
     expect(kept.n).toBe(1);
+  });
+
+  it('deleting a site deletes its events; rows a batch stored just after the delete are purged by retention', async () => {
+    const doomed = await makeSite(realtor, { allowedOrigins: [ORIGIN] });
+    const now = new Date();
+    await makeEvents(server, [{ siteId: doomed.siteId, at: now }, { siteId: doomed.siteId, at: now }, { siteId: doomed.siteId, at: now }]);
+    const count = async (siteId: string) => (await server.sql<{ n: number }>('select count(*)::int as n from lead_analytics where site_id = $1', [siteId]))[0].n;
+    const keptBefore = await count(site.siteId);
+    expect((await realtor.client.delete(`/v1/sites/${doomed.siteId}`)).status).toBe(204);
+    expect(await count(doomed.siteId)).toBe(0);
+
+    // No foreign key from lead_analytics to sites (its per-event check was a lock on the site
+    // row). Ingest's own batch for a deleted site (one that resolved it before the delete) still
+    // fails, on the visitors key, and stores nothing.
+    const at = new Date();
+    const racing = { siteId: doomed.siteId, visitorId: 'v_racing', firstAt: at, lastAt: at, receivedAt: at, rows: [{ id: randomUUID(), type: 'page_view', value: null, listing: null, url: `${ORIGIN}/x`, ts: at.toISOString() }] };
+    await expect(writeIngestBatch(em(), [racing])).rejects.toMatchObject({ code: '23503', constraint: 'visitors_site_id_foreign' });
+    expect(await count(doomed.siteId)).toBe(0);
+    // Rows any other writer stores after the delete are purged by retention.
+    await makeEvents(server, Array.from({ length: 5 }, () => ({ siteId: doomed.siteId, at: now })));
+    expect(await count(doomed.siteId)).toBe(5);
+    const result = await applyEventRetention({ em: em(), config: server.config, now, batchRows: 2 });
+    expect(result.deletedOrphanEvents).toBe(5);
+    expect(result.more).toBe(false);
+    expect(await count(doomed.siteId)).toBe(0);
+    expect(await count(site.siteId)).toBe(keptBefore);
+    // Nothing left to purge.
+    expect((await applyEventRetention({ em: em(), config: server.config, now })).deletedOrphanEvents).toBe(0);
   });
 
   it('retention drops whole month partitions older than every site\'s retention (scheduled job)', async () => {

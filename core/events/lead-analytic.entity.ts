@@ -25,7 +25,9 @@ export const LeadAnalyticSchema = defineEntity({
     /** VARCHAR as in the seed; 500 is the longest value the collect API accepts. */
     eventValue: p.string().length(500).nullable(),
     eventDate: createdAtColumn().primary(),
-    site: () => p.manyToOne(SiteSchema).deleteRule('cascade'),
+    // No foreign key constraint (migration Migration20261130013000): its check locked the site row
+    // for every inserted event. deleteSite deletes a site's events; retention purges stragglers.
+    site: () => p.manyToOne(SiteSchema).createForeignKeyConstraint(false),
     visitorId: p.string().length(64).nullable(),
     /** The browser's event id: a replayed batch stores each event once (see `lead_analytics_keys`). */
     clientEventId: p.uuid().nullable(),

@@ -34,6 +34,8 @@ export interface RetentionResult {
   droppedPartitions: string[];
   /** Rows deleted one site at a time (a site with a shorter retention than the oldest partition's). */
   deletedEvents: number;
+  /** Rows of sites that no longer exist (written after the site's delete). */
+  deletedOrphanEvents: number;
   /** Replay keys purged. */
   deletedKeys: number;
   /** True when the run stopped at RETENTION_MAX_BATCHES with rows left (the next run continues). */
@@ -46,7 +48,9 @@ export interface RetentionResult {
  *    default's when it is the longest): no row in them is kept by anyone;
  * 2. deletes, per site, the rows older than that site's retention, RETENTION_BATCH_ROWS at a time
  *    (through lead_analytics_site_date_index; `event_date <` prunes the newer partitions);
- * 3. purges replay keys older than ANALYTICS_KEY_RETENTION_DAYS.
+ * 3. deletes the rows of sites that no longer exist (`lead_analytics` has no foreign key to sites:
+ *    deleteSite deletes a site's rows, and this catches any written after it);
+ * 4. purges replay keys older than ANALYTICS_KEY_RETENTION_DAYS.
  * Sites' own data only; the worker acts for no tenant, each site's rows are addressed by its id.
  */
 export async function applyEventRetention({ em, config, now, batchRows = RETENTION_BATCH_ROWS, maxBatches = RETENTION_MAX_BATCHES }: {
@@ -62,26 +66,39 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
   const droppedPartitions = await dropAnalyticsPartitionsBefore(em, monthsBefore(now, longest));
 
   let batches = 0;
-  let deletedEvents = 0;
   let more = false;
-  for (const [i, site] of sites.entries()) {
-    const cutoff = monthsBefore(now, months[i]).toISOString();
+  /** Deletes the site's rows before `cutoff` (all with null), RETENTION_BATCH_ROWS at a time, within the run's budget. */
+  const deleteRows = async (siteId: string, cutoff: string | null): Promise<number> => {
+    let deleted = 0;
     for (;;) {
       if (batches >= maxBatches) {
         more = true;
-        break;
+        return deleted;
       }
       batches++;
       const res = await sql`
         delete from lead_analytics where (analytic_id, event_date) in (
           select analytic_id, event_date from lead_analytics
-          where site_id = ${site.site_id}::uuid and event_date < ${cutoff}::timestamptz
+          where site_id = ${siteId}::uuid and (${cutoff}::timestamptz is null or event_date < ${cutoff}::timestamptz)
           limit ${batchRows})`.execute(db(em));
       const n = Number(res.numAffectedRows ?? 0);
-      deletedEvents += n;
-      if (n < batchRows) break;
+      deleted += n;
+      if (n < batchRows) return deleted;
     }
+  };
+
+  let deletedEvents = 0;
+  for (const [i, site] of sites.entries()) {
+    deletedEvents += await deleteRows(site.site_id, monthsBefore(now, months[i]).toISOString());
     if (more) break;
+  }
+
+  let deletedOrphanEvents = 0;
+  if (!more) {
+    for (const siteId of await siteIdsWithoutSite(em)) {
+      deletedOrphanEvents += await deleteRows(siteId, null);
+      if (more) break;
+    }
   }
 
   let deletedKeys = 0;
@@ -99,5 +116,21 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
     deletedKeys += n;
     if (n < batchRows) break;
   }
-  return { droppedPartitions, deletedEvents, deletedKeys, more };
+  return { droppedPartitions, deletedEvents, deletedOrphanEvents, deletedKeys, more };
+}
+
+/**
+ * The site ids `lead_analytics` holds rows of whose site no longer exists. Each distinct site id
+ * is found with one probe of lead_analytics_site_date_index per partition (a skip scan: a
+ * recursive walk from one id to the next), not by reading the rows.
+ */
+async function siteIdsWithoutSite(em: EntityManager): Promise<string[]> {
+  const { rows } = await sql<{ site_id: string }>`
+    with recursive ids(site_id) as (
+      (select site_id from lead_analytics order by site_id limit 1)
+      union all
+      select (select a.site_id from lead_analytics a where a.site_id > ids.site_id order by a.site_id limit 1) from ids where ids.site_id is not null
+    )
+    select ids.site_id from ids where ids.site_id is not null and not exists (select 1 from sites s where s.site_id = ids.site_id)`.execute(db(em));
+  return rows.map((r) => r.site_id);
 }

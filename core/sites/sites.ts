@@ -96,9 +96,19 @@ export async function updateSite({ em, tenant, siteId, input }: { em: EntityMana
   return site;
 }
 
-/** Deletes a site and its analytics events; leads and inquiries stay (their site becomes null). */
+/**
+ * Deletes a site and its analytics events; leads and inquiries stay (their site becomes null).
+ * `lead_analytics` has no foreign key to sites (its check cost every ingested event a lock on the
+ * site row), so the events are deleted here, in the same transaction. An ingest batch racing the
+ * delete fails on the visitors key; rows any other writer stores after it are purged by the
+ * hourly retention (applyEventRetention).
+ */
 export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<void> {
-  const deleted = await em.nativeDelete(SiteSchema, { siteId, ...ownedFilter(tenant) });
+  const deleted = await em.transactional(async (tem) => {
+    const n = await tem.nativeDelete(SiteSchema, { siteId, ...ownedFilter(tenant) });
+    if (n) await db(tem).deleteFrom('lead_analytics').where('site_id', '=', siteId).execute();
+    return n;
+  });
   invalidateIngestSiteCache(em);
   if (!deleted) throw notFound('Site');
 }

@@ -12,6 +12,6 @@ export const analyticsPartitionsHandler = defineHandler('analyticsPartitions', a
 /** `maintenance.retention` (hourly): each site's event retention, whole partitions first. */
 export const eventRetentionHandler = defineHandler('eventRetention', async (ctx) => {
   const result = await applyEventRetention({ em: ctx.em, config: ctx.config, now: ctx.now() });
-  if (result.droppedPartitions.length || result.deletedEvents || result.deletedKeys) ctx.log.info(result, 'event retention applied');
+  if (result.droppedPartitions.length || result.deletedEvents || result.deletedOrphanEvents || result.deletedKeys) ctx.log.info(result, 'event retention applied');
   return result;
 });
