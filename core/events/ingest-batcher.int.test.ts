@@ -3,11 +3,13 @@
 // for a marked listing (as a data error, or as `query_canceled`, which is not one).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError } from '#core/errors.ts';
 import { createLogger } from '#core/logger.ts';
 import { INGEST_SITE_CACHE_TTL_MS } from '#core/sites/resolve-ingest-site.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { WAIT } from '#test/env.ts';
 import { makeRealtor, makeSite, type Realtor, type TestSite } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { createIngestBatcher, type IngestBatchItem } from './ingest-batcher.ts';
@@ -101,6 +103,69 @@ describe('group commit', () => {
     expect(outcomes.reduce((n, o) => n + o.stored, 0)).toBe(25);
     const ids = [...new Set(items.flatMap((i) => i.rows.map((r) => r.id)))];
     expect(await stored(ids)).toEqual({ rows: 25, transactions: 1 });
+  });
+
+  /**
+   * Holds the visitor row of `held` locked in another transaction, so a batch carrying `held`
+   * waits on it (a stuck statement) until `release()`.
+   */
+  async function lockVisitorOf(held: IngestBatchItem): Promise<{ release(): Promise<void> }> {
+    await server.sql('insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at) values ($1, $2, now(), now())', [held.siteId, held.visitorId]);
+    const locker = new pg.Client({ connectionString: server.db.url });
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('select 1 from visitors where site_id = $1 and visitor_id = $2 for update', [held.siteId, held.visitorId]);
+    let released: Promise<void> | undefined;
+    return {
+      release() {
+        released ??= locker.query('commit').then(() => locker.end());
+        return released;
+      },
+    };
+  }
+  const silent = createLogger({ level: 'silent', name: 'test' });
+  /** Resolves once the statement of a batch is waiting for a lock (pg_stat_activity). */
+  const waitingOnLock = () => vi.waitFor(async () => {
+    const [row] = await server.sql<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'");
+    expect(row.n).toBe(1);
+  }, WAIT);
+
+  it('one batch at a time: requests that arrive while one is in flight all go in the next', async () => {
+    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: silent, stallMs: 60_000 });
+    const first = item('first');
+    const lock = await lockVisitorOf(first);
+    const firstDone = batcher.submit(first);
+    await waitingOnLock();
+    // Two groups, in two turns of the event loop, while the first batch is stuck.
+    const groupA = Array.from({ length: 5 }, (_, i) => item(`a-${i}`));
+    const doneA = groupA.map((i) => batcher.submit(i));
+    await new Promise((resolve) => setImmediate(resolve));
+    const groupB = Array.from({ length: 5 }, (_, i) => item(`b-${i}`));
+    const doneB = groupB.map((i) => batcher.submit(i));
+    await lock.release();
+    await Promise.all([firstDone, ...doneA, ...doneB]);
+    expect(batcher.stats()).toMatchObject({ batches: 2, items: 11, stalledStarts: 0 });
+    expect(await stored([...groupA, ...groupB].map((i) => i.rows[0].id))).toEqual({ rows: 10, transactions: 1 });
+  });
+
+  it('a batch stuck on a lock does not hold the rest: after stallMs a second one starts beside it', async () => {
+    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: silent, stallMs: 100 });
+    const first = item('stuck');
+    const lock = await lockVisitorOf(first);
+    try {
+      const firstDone = batcher.submit(first);
+      await waitingOnLock();
+      const others = Array.from({ length: 5 }, (_, i) => item(`beside-${i}`));
+      // Stored while the first batch still waits.
+      const outcomes = await Promise.all(others.map((i) => batcher.submit(i)));
+      expect(outcomes.map((o) => o.stored)).toEqual([1, 1, 1, 1, 1]);
+      expect(batcher.stats()).toMatchObject({ batches: 1, items: 5, stalledStarts: 1 });
+      expect(await stored(first.rows.map((r) => r.id))).toMatchObject({ rows: 0 });
+      await lock.release();
+      expect((await firstDone).stored).toBe(1);
+    } finally {
+      await lock.release();
+    }
   });
 
   it('a request whose event Postgres refuses gets 503 and stores nothing; its batch neighbours are stored', async () => {
