@@ -47,7 +47,7 @@ const ZEnv = z.object({
    * (lease) on the delivery ends and another worker may send it again: after a worker dies
    * mid-send, its deliveries go out again WEBHOOK_TIMEOUT_MS + this later.
    */
-  WEBHOOK_LEASE_MARGIN_MS: z.coerce.number().int('must be whole milliseconds').min(1000, 'must be at least 1000').max(600_000, 'must be at most 600000').default(30_000),
+  WEBHOOK_LEASE_MARGIN_MS: z.coerce.number().int('must be whole milliseconds').min(5000, 'must be at least 5000').max(600_000, 'must be at most 600000').default(30_000),
   /** Prefix of every BullMQ key; give each deployment (and each test) its own. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}-]+$/, 'letters, digits, : _ - { } only').default('porchlight'),
   /**

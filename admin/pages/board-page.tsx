@@ -17,7 +17,7 @@ import { leadDisplayName } from '../lead-format.ts';
 import { pipelineApi, type Stage } from '../pipeline-api.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useLiveRefresh } from '../use-live-events.ts';
-import { boardShows, type Column, withLeadMoved } from './board/board-columns.ts';
+import { boardShows, type Column, createOwnMoves, withLeadMoved } from './board/board-columns.ts';
 import { StageManager } from './board/stage-manager.tsx';
 
 interface BoardState {
@@ -41,6 +41,7 @@ export function BoardPage(_: RouteProps) {
   const [dropTarget, setDropTarget] = useState<string | null>(null);
   const focusAfterRender = useRef<string | null>(null);
   const pendingMoves = useRef(0);
+  const ownMoves = useRef(createOwnMoves()).current;
   const reload = () => setTick((n) => n + 1);
 
   useEffect(() => {
@@ -54,14 +55,14 @@ export function BoardPage(_: RouteProps) {
   }, [tick]);
 
   // Leads created or changed elsewhere (the form, the worker's scores, another tab): reload,
-  // unless one of our own moves is still on its way (its answer settles the board). A change the
-  // board already shows (the echo of our own move) reloads nothing.
+  // unless one of our own moves is still on its way (its answer settles the board). The echo of
+  // our own move, and a change the board already shows, reload nothing.
   useLiveRefresh(
     ['lead.created', 'lead.updated'],
     () => {
       if (pendingMoves.current === 0) reload();
     },
-    { relevant: (e) => e.type !== 'lead.updated' || !boardShows(state.columns, e.data) },
+    { relevant: (e) => e.type !== 'lead.updated' || !(ownMoves.takeEcho(e.data) || boardShows(state.columns, e.data)) },
   );
 
   useEffect(() => {
@@ -85,9 +86,11 @@ export function BoardPage(_: RouteProps) {
     if (opts.keepFocus) focusAfterRender.current = leadId;
     setAnnouncement(`Moved ${name} to ${to.stage.label}, stage ${position} of ${columns.length}.`);
     pendingMoves.current++;
+    ownMoves.add(leadId, toStageId);
     try {
       await pipelineApi.moveLead(leadId, toStageId);
     } catch (err) {
+      ownMoves.remove(leadId, toStageId);
       setState((s) => ({ ...s, columns: before }));
       setAnnouncement(`Could not move ${name}: ${errorMessage(err)}. It is back in ${from.stage.label}.`);
       showToast(`Could not move ${name}: ${errorMessage(err)}`, 'error');

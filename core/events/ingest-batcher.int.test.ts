@@ -134,18 +134,43 @@ describe('group commit', () => {
     const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: silent, stallMs: 60_000 });
     const first = item('first');
     const lock = await lockVisitorOf(first);
-    const firstDone = batcher.submit(first);
-    await waitingOnLock();
-    // Two groups, in two turns of the event loop, while the first batch is stuck.
-    const groupA = Array.from({ length: 5 }, (_, i) => item(`a-${i}`));
-    const doneA = groupA.map((i) => batcher.submit(i));
-    await new Promise((resolve) => setImmediate(resolve));
-    const groupB = Array.from({ length: 5 }, (_, i) => item(`b-${i}`));
-    const doneB = groupB.map((i) => batcher.submit(i));
-    await lock.release();
-    await Promise.all([firstDone, ...doneA, ...doneB]);
-    expect(batcher.stats()).toMatchObject({ batches: 2, items: 11, stalledStarts: 0 });
-    expect(await stored([...groupA, ...groupB].map((i) => i.rows[0].id))).toEqual({ rows: 10, transactions: 1 });
+    try {
+      const firstDone = batcher.submit(first);
+      await waitingOnLock();
+      // Two groups, in two turns of the event loop, while the first batch is stuck.
+      const groupA = Array.from({ length: 5 }, (_, i) => item(`a-${i}`));
+      const doneA = groupA.map((i) => batcher.submit(i));
+      await new Promise((resolve) => setImmediate(resolve));
+      const groupB = Array.from({ length: 5 }, (_, i) => item(`b-${i}`));
+      const doneB = groupB.map((i) => batcher.submit(i));
+      await lock.release();
+      await Promise.all([firstDone, ...doneA, ...doneB]);
+      expect(batcher.stats()).toMatchObject({ batches: 2, items: 11, stalledStarts: 0 });
+      expect(await stored([...groupA, ...groupB].map((i) => i.rows[0].id))).toEqual({ rows: 10, transactions: 1 });
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('more than a full batch waiting (an overload) starts the next batch at once, beside the one in flight', async () => {
+    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: silent, maxItems: 3, stallMs: 60_000 });
+    const first = item('overload-first');
+    const lock = await lockVisitorOf(first);
+    try {
+      const firstDone = batcher.submit(first);
+      await waitingOnLock();
+      const rest = Array.from({ length: 8 }, (_, i) => item(`overload-${i}`));
+      const done = rest.map((i) => batcher.submit(i));
+      // Two full batches go beside the stuck one while more than 3 wait; the last 2 wait for it.
+      await Promise.all(done.slice(0, 6));
+      expect(batcher.stats()).toMatchObject({ batches: 2, items: 6, stalledStarts: 0 });
+      await lock.release();
+      await Promise.all([firstDone, ...done]);
+      expect(batcher.stats()).toMatchObject({ batches: 4, items: 9 });
+      expect(await stored(rest.map((i) => i.rows[0].id))).toMatchObject({ rows: 8 });
+    } finally {
+      await lock.release();
+    }
   });
 
   it('a batch stuck on a lock does not hold the rest: after stallMs a second one starts beside it', async () => {

@@ -228,8 +228,8 @@ interface Pending {
  * (so a 202 always means stored). A batch that fails because of its data is retried item by item
  * (one poisoned request cannot fail its neighbours); a request whose write fails gets 503 with
  * Retry-After, never a 202. One batch runs at a time; another starts beside it only when the one
- * in flight has taken `stallMs` (up to `maxConcurrent` in all), so one stuck statement does not
- * hold every request. Under light load a batch is one request and the latency is that of a
+ * in flight has taken `stallMs`, or when more than a full batch is waiting (up to `maxConcurrent`
+ * in all), so one stuck statement does not hold every request. Under light load a batch is one request and the latency is that of a
  * plain transaction.
  */
 export function createIngestBatcher({ em, queues, logger, maxItems = INGEST_BATCH_MAX_ITEMS, maxConcurrent = INGEST_BATCH_MAX_CONCURRENT, stallMs = INGEST_BATCH_STALL_MS }: {
@@ -283,10 +283,14 @@ export function createIngestBatcher({ em, queues, logger, maxItems = INGEST_BATC
     }
   }
 
-  /** How long until another batch may start beside the ones in flight (0: now; Infinity: at the limit). */
+  /**
+   * How long until another batch may start beside the ones in flight (0: now; Infinity: at the
+   * limit). A backlog of more than one full batch (an overload) starts the next at once.
+   */
   function waitBeforeStart(now: number): number {
     if (inFlight.length === 0) return 0;
     if (inFlight.length >= maxConcurrent) return Number.POSITIVE_INFINITY;
+    if (queue.length > maxItems) return 0;
     return Math.max(0, inFlight[inFlight.length - 1].startedAt + stallMs - now);
   }
 
@@ -302,7 +306,7 @@ export function createIngestBatcher({ em, queues, logger, maxItems = INGEST_BATC
         if (Number.isFinite(wait)) stallTimer = setTimeout(flush, wait);
         return;
       }
-      if (inFlight.length) stats.stalledStarts++;
+      if (inFlight.length && queue.length <= maxItems) stats.stalledStarts++;
       const batch = queue.splice(0, maxItems);
       const entry = { startedAt: now };
       inFlight.push(entry);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Lead } from '../../api-client.ts';
 import type { Stage } from '../../pipeline-api.ts';
-import { boardShows, type Column, withLeadMoved } from './board-columns.ts';
+import { boardShows, type Column, createOwnMoves, withLeadMoved } from './board-columns.ts';
 
 const stage = (n: number, key: string, leadCount: number): Stage => ({ stageId: `00000000-0000-4000-8000-00000000000${n}`, key, label: key, position: n, outcome: 'open', leadCount });
 const NEW = stage(1, 'new', 2);
@@ -20,7 +20,7 @@ const jordan = lead(1, 'Jordan Avery', 82, NEW);
 const priya = lead(2, 'Priya Natarajan', 12, NEW);
 const sam = lead(3, 'Sam Okafor', 64, SHOWING);
 const columns: Column[] = [{ stage: NEW, leads: [jordan, priya] }, { stage: SHOWING, leads: [sam] }];
-const echo = (l: Lead, at: Stage, changes: Partial<Lead> = {}) => ({ leadId: l.leadId, name: l.name, score: l.score, scoreBand: l.scoreBand, stage: { stageId: at.stageId, key: at.key, label: at.label }, ...changes });
+const echo = (l: Lead, at: Stage, changes: Partial<Lead> = {}) => ({ leadId: l.leadId, name: l.name, email: l.email, phone: l.phone, score: l.score, scoreBand: l.scoreBand, stage: { stageId: at.stageId, key: at.key, label: at.label }, ...changes });
 
 describe('withLeadMoved', () => {
   it('puts the lead first in the target column and moves one from each count', () => {
@@ -47,11 +47,45 @@ describe('boardShows (a live lead.updated the board needs no reload for)', () =>
     ['a new score', echo(priya, SHOWING, { score: 40 })],
     ['a new band', echo(priya, SHOWING, { scoreBand: 'hot' })],
     ['a new name', echo(priya, SHOWING, { name: 'Priya N.' })],
+    ['a new email (a card without a name shows it)', echo(priya, SHOWING, { email: 'priya@example.com' })],
+    ['a new phone', echo(priya, SHOWING, { phone: '+14155550134' })],
     ['a lead not on the board', { ...echo(priya, SHOWING), leadId: '00000000-0000-4000-8000-000000000999' }],
     ['a stage not on the board', { ...echo(priya, SHOWING), stage: { stageId: '00000000-0000-4000-8000-000000000009' } }],
     ['the stream\'s reset (no lead)', {}],
     ['a lead without a stage', { ...echo(priya, SHOWING), stage: null }],
   ])('is false for %s', (_, data) => {
     expect(boardShows(moved, data)).toBe(false);
+  });
+});
+
+describe('createOwnMoves (echoes of this tab\'s own moves)', () => {
+  const NEXT = stage(3, 'offer', 0);
+
+  it('takes the echo of each move once, also the first of two quick moves of one lead', () => {
+    const own = createOwnMoves();
+    own.add(priya.leadId, SHOWING.stageId);
+    own.add(priya.leadId, NEXT.stageId);
+    // The first move's echo arrives after the card has moved on: still ours.
+    expect(own.takeEcho(echo(priya, SHOWING))).toBe(true);
+    expect(own.takeEcho(echo(priya, SHOWING))).toBe(false);
+    expect(own.takeEcho(echo(priya, NEXT))).toBe(true);
+    expect(own.takeEcho(echo(priya, NEXT))).toBe(false);
+  });
+
+  it('does not take a move of another tab, or of a lead it did not move', () => {
+    const own = createOwnMoves();
+    own.add(priya.leadId, SHOWING.stageId);
+    expect(own.takeEcho(echo(priya, NEXT))).toBe(false);
+    expect(own.takeEcho(echo(jordan, SHOWING))).toBe(false);
+    expect(own.takeEcho({})).toBe(false);
+  });
+
+  it('forgets a refused move: no echo of it will come', () => {
+    const own = createOwnMoves();
+    own.add(priya.leadId, SHOWING.stageId);
+    own.add(priya.leadId, SHOWING.stageId);
+    own.remove(priya.leadId, SHOWING.stageId);
+    expect(own.takeEcho(echo(priya, SHOWING))).toBe(true);
+    expect(own.takeEcho(echo(priya, SHOWING))).toBe(false);
   });
 });

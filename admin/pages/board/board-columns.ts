@@ -28,6 +28,8 @@ export function withLeadMoved(columns: Column[], leadId: string, toStageId: stri
 export interface LiveLeadData {
   leadId?: unknown;
   name?: unknown;
+  email?: unknown;
+  phone?: unknown;
   score?: unknown;
   scoreBand?: unknown;
   stage?: { stageId?: unknown } | null;
@@ -35,13 +37,44 @@ export interface LiveLeadData {
 
 /**
  * True when the board already shows `data` as it is: the lead's card in its stage's column with
- * the same name, score and band. Anything else (another lead, a new stage, a changed score, an
- * event without a lead: the stream's reset) needs a reload.
+ * the same name, email and phone (what the card's title is made of), score and band. Anything else
+ * (another lead, a new stage, a changed score or contact, an event without a lead: the stream's
+ * reset) needs a reload.
  */
 export function boardShows(columns: readonly Column[], data: LiveLeadData): boolean {
   const stageId = data.stage?.stageId;
   if (typeof data.leadId !== 'string' || typeof stageId !== 'string') return false;
   const column = columns.find((c) => c.stage.stageId === stageId);
   const lead = column?.leads.find((l) => l.leadId === data.leadId);
-  return lead !== undefined && lead.name === data.name && lead.score === data.score && lead.scoreBand === data.scoreBand;
+  return lead !== undefined && lead.name === data.name && lead.email === data.email && lead.phone === data.phone
+    && lead.score === data.score && lead.scoreBand === data.scoreBand;
+}
+
+/**
+ * This tab's moves whose live echo has not come back yet. Two quick moves of one lead (Shift+→
+ * twice) see the first one's echo after the second has already moved the card: that echo is not
+ * news either.
+ */
+export function createOwnMoves() {
+  const pending = new Map<string, string[]>();
+  /** Forgets one move of `leadId` to `stageId`. */
+  const remove = (leadId: string, stageId: string): void => {
+    const left = (pending.get(leadId) ?? []).filter((id, i, all) => id !== stageId || all.indexOf(stageId) !== i);
+    if (left.length) pending.set(leadId, left);
+    else pending.delete(leadId);
+  };
+  return {
+    add(leadId: string, stageId: string): void {
+      pending.set(leadId, [...(pending.get(leadId) ?? []), stageId]);
+    },
+    /** Forgets a move the server refused (no echo will come). */
+    remove,
+    /** True, and forgets the move, when `data` is the echo of one of this tab's moves. */
+    takeEcho(data: LiveLeadData): boolean {
+      const stageId = data.stage?.stageId;
+      if (typeof data.leadId !== 'string' || typeof stageId !== 'string' || !pending.get(data.leadId)?.includes(stageId)) return false;
+      remove(data.leadId, stageId);
+      return true;
+    },
+  };
 }
