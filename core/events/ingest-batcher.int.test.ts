@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { makeRealtor, makeSite, type Realtor, type TestSite } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
-import { createIngestBatcher, type IngestBatchItem } from './ingest-batcher.ts';
+import { createIngestBatcher, type IngestBatcher, type IngestBatchItem, type IngestItemOutcome } from './ingest-batcher.ts';
 
 const ORIGIN = 'https://homes.example';
 const POISON = 'poison-listing';
@@ -106,91 +106,75 @@ describe('group commit', () => {
   });
 
   /**
-   * Holds the visitor row of `held` locked in another transaction, so a batch carrying `held`
-   * waits on it (a stuck statement) until `release()`.
+   * A batcher (with `opts`) whose first batch is stuck: the visitor row of its one request is held
+   * locked by another transaction until `release()` (also called after `run`, whatever happens).
    */
-  async function lockVisitorOf(held: IngestBatchItem): Promise<{ release(): Promise<void> }> {
-    await server.sql('insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at) values ($1, $2, now(), now())', [held.siteId, held.visitorId]);
+  async function withStuckFirstBatch(
+    opts: { maxItems?: number; stallMs: number },
+    run: (t: { batcher: IngestBatcher; first: IngestBatchItem; firstDone: Promise<IngestItemOutcome>; release(): Promise<void> }) => Promise<void>,
+  ): Promise<void> {
+    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: createLogger({ level: 'silent', name: 'test' }), ...opts });
+    const first = item('stuck-first');
+    await server.sql('insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at) values ($1, $2, now(), now())', [first.siteId, first.visitorId]);
     const locker = new pg.Client({ connectionString: server.db.url });
     await locker.connect();
     await locker.query('begin');
-    await locker.query('select 1 from visitors where site_id = $1 and visitor_id = $2 for update', [held.siteId, held.visitorId]);
+    await locker.query('select 1 from visitors where site_id = $1 and visitor_id = $2 for update', [first.siteId, first.visitorId]);
     let released: Promise<void> | undefined;
-    return {
-      release() {
-        released ??= locker.query('commit').then(() => locker.end());
-        return released;
-      },
-    };
-  }
-  const silent = createLogger({ level: 'silent', name: 'test' });
-  /** Resolves once the statement of a batch is waiting for a lock (pg_stat_activity). */
-  const waitingOnLock = () => vi.waitFor(async () => {
-    const [row] = await server.sql<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'");
-    expect(row.n).toBe(1);
-  }, WAIT);
-
-  it('one batch at a time: requests that arrive while one is in flight all go in the next', async () => {
-    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: silent, stallMs: 60_000 });
-    const first = item('first');
-    const lock = await lockVisitorOf(first);
+    const release = () => (released ??= locker.query('commit').then(() => locker.end()));
     try {
       const firstDone = batcher.submit(first);
-      await waitingOnLock();
+      // The batch statement is waiting for the lock.
+      await vi.waitFor(async () => {
+        const [row] = await server.sql<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'");
+        expect(row.n).toBe(1);
+      }, WAIT);
+      await run({ batcher, first, firstDone, release });
+    } finally {
+      await release();
+    }
+  }
+
+  it('one batch at a time: requests that arrive while one is in flight all go in the next', async () => {
+    await withStuckFirstBatch({ stallMs: 60_000 }, async ({ batcher, firstDone, release }) => {
       // Two groups, in two turns of the event loop, while the first batch is stuck.
       const groupA = Array.from({ length: 5 }, (_, i) => item(`a-${i}`));
       const doneA = groupA.map((i) => batcher.submit(i));
       await new Promise((resolve) => setImmediate(resolve));
       const groupB = Array.from({ length: 5 }, (_, i) => item(`b-${i}`));
       const doneB = groupB.map((i) => batcher.submit(i));
-      await lock.release();
+      await release();
       await Promise.all([firstDone, ...doneA, ...doneB]);
       expect(batcher.stats()).toMatchObject({ batches: 2, items: 11, stalledStarts: 0 });
       expect(await stored([...groupA, ...groupB].map((i) => i.rows[0].id))).toEqual({ rows: 10, transactions: 1 });
-    } finally {
-      await lock.release();
-    }
+    });
   });
 
   it('more than a full batch waiting (an overload) starts the next batch at once, beside the one in flight', async () => {
-    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: silent, maxItems: 3, stallMs: 60_000 });
-    const first = item('overload-first');
-    const lock = await lockVisitorOf(first);
-    try {
-      const firstDone = batcher.submit(first);
-      await waitingOnLock();
+    await withStuckFirstBatch({ maxItems: 3, stallMs: 60_000 }, async ({ batcher, firstDone, release }) => {
       const rest = Array.from({ length: 8 }, (_, i) => item(`overload-${i}`));
       const done = rest.map((i) => batcher.submit(i));
       // Two full batches go beside the stuck one while more than 3 wait; the last 2 wait for it.
       await Promise.all(done.slice(0, 6));
       expect(batcher.stats()).toMatchObject({ batches: 2, items: 6, stalledStarts: 0 });
-      await lock.release();
+      await release();
       await Promise.all([firstDone, ...done]);
       expect(batcher.stats()).toMatchObject({ batches: 4, items: 9 });
       expect(await stored(rest.map((i) => i.rows[0].id))).toMatchObject({ rows: 8 });
-    } finally {
-      await lock.release();
-    }
+    });
   });
 
   it('a batch stuck on a lock does not hold the rest: after stallMs a second one starts beside it', async () => {
-    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: silent, stallMs: 100 });
-    const first = item('stuck');
-    const lock = await lockVisitorOf(first);
-    try {
-      const firstDone = batcher.submit(first);
-      await waitingOnLock();
+    await withStuckFirstBatch({ stallMs: 100 }, async ({ batcher, first, firstDone, release }) => {
       const others = Array.from({ length: 5 }, (_, i) => item(`beside-${i}`));
       // Stored while the first batch still waits.
       const outcomes = await Promise.all(others.map((i) => batcher.submit(i)));
       expect(outcomes.map((o) => o.stored)).toEqual([1, 1, 1, 1, 1]);
       expect(batcher.stats()).toMatchObject({ batches: 1, items: 5, stalledStarts: 1 });
       expect(await stored(first.rows.map((r) => r.id))).toMatchObject({ rows: 0 });
-      await lock.release();
+      await release();
       expect((await firstDone).stored).toBe(1);
-    } finally {
-      await lock.release();
-    }
+    });
   });
 
   it('a request whose event Postgres refuses gets 503 and stores nothing; its batch neighbours are stored', async () => {
