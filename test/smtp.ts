@@ -80,7 +80,6 @@ function capture(raw: string, parsed: ParsedMail, envelope: CapturedMail['envelo
   };
 }
 
-/** Starts the server. `auth`: require these credentials (the client must log in with them). */
 /** The token of the `/app/<page>#token=…` link in an email the app sent (throws when it has none). */
 export function linkTokenIn(mail: CapturedMail, page: string): string {
   const match = new RegExp(`/app/${page}#token=([A-Za-z0-9_-]+)`).exec(mail.text);
@@ -88,6 +87,7 @@ export function linkTokenIn(mail: CapturedMail, page: string): string {
   return match[1];
 }
 
+/** Starts the server. `auth`: require these credentials (the client must log in with them). */
 export async function startTestSmtpServer(opts: { auth?: { user: string; pass: string } } = {}): Promise<TestSmtpServer> {
   const messages: CapturedMail[] = [];
   const waiters = new Set<Waiter>();

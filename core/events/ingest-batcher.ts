@@ -229,8 +229,8 @@ interface Pending {
  * (one poisoned request cannot fail its neighbours); a request whose write fails gets 503 with
  * Retry-After, never a 202. One batch runs at a time; another starts beside it only when the one
  * in flight has taken `stallMs`, or when more than a full batch is waiting (up to `maxConcurrent`
- * in all), so one stuck statement does not hold every request. Under light load a batch is one request and the latency is that of a
- * plain transaction.
+ * in all), so one stuck statement does not hold every request. Under light load a batch is one
+ * request and the latency is that of a plain transaction.
  */
 export function createIngestBatcher({ em, queues, logger, maxItems = INGEST_BATCH_MAX_ITEMS, maxConcurrent = INGEST_BATCH_MAX_CONCURRENT, stallMs = INGEST_BATCH_STALL_MS }: {
   /** The EntityManager a batch runs on: the root one will do (the batch statement uses no ORM entities), or a fork per batch. */

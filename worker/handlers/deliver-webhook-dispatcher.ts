@@ -139,9 +139,9 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
       },
       (err: unknown) => {
         // Keep the answers and try again: each lease outlives the attempt timeout by
-        // WEBHOOK_LEASE_MARGIN_MS (30 s by default), so a
-        // short Postgres outage loses no log line; after a longer one the lease expires and the
-        // next claim logs the attempt as lost and sends it again.
+        // WEBHOOK_LEASE_MARGIN_MS (30 s by default), so a short Postgres outage loses no log line;
+        // after a longer one the lease expires and the next claim logs the attempt as lost and
+        // sends it again.
         busy = false;
         const expired = batch.filter((a) => a.claim.attemptedAt.getTime() + leaseMs <= now().getTime());
         inFlight -= expired.length;
