@@ -134,6 +134,11 @@ describe('webhooks page', () => {
       // The endpoint page says when, in the viewer's zone (no raw ISO time in the reason).
       const disabled = page.locator('.callout-danger', { hasText: 'Disabled' });
       expect(await disabled.textContent()).toMatch(/^Disabled [^.]*\b\d{4}\b[^.]*\d:\d{2}[^.T]*\. The receiver answered 410 Gone, asking not to be called again\.Enable endpoint$/);
+      await saveScreenshot(page, 'webhook-endpoint-disabled-1440');
+      await phone.goto(`${server.url}/app/webhooks/${endpointId}`);
+      await phone.locator('.callout-danger', { hasText: 'Disabled' }).waitFor();
+      await expectNoHorizontalOverflow(phone, 'disabled endpoint page at 390×844');
+      await saveScreenshot(phone, 'webhook-endpoint-disabled-390');
       await notice.getByRole('button', { name: 'Dismiss' }).click();
       await expect.poll(() => notice.count()).toBe(0);
       await page.goto(`${server.url}/app/today`);
