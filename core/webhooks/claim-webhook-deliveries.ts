@@ -184,9 +184,10 @@ export async function claimDueWebhookDeliveriesInTransaction({
 }: ClaimDueWebhookDeliveriesInput): Promise<ClaimDueWebhookDeliveriesResult> {
   if (limit <= 0) return { claimed: [], wakeUps: [], failed: 0 };
   const db = em.getKysely();
-  // Each per-endpoint question is answered from the (endpoint_id, next_attempt_at) pending index
-  // in index order: the earliest pending row (due if it is due: the rest are later), the count of
-  // live leases (all in the future part of the index).
+  // Each per-endpoint question is answered from an index, however long the endpoint's backlog:
+  // the earliest pending row from the (endpoint_id, next_attempt_at) pending index (due if it is
+  // due: the rest are later), the live leases from the (endpoint_id, leased_until) leased index.
+  // A live lease's next_attempt_at is its lease end, so `leased_until > now` alone finds them.
   const endpoints = await sql<{ endpoint_id: string; enabled: boolean; breaker_until: Date | string | null; undated: boolean }>`
     with recursive eps(endpoint_id) as (
       (select endpoint_id from webhook_deliveries where status = 'pending' order by endpoint_id limit 1)
@@ -198,7 +199,7 @@ export async function claimDueWebhookDeliveriesInTransaction({
         (select d.next_attempt_at from webhook_deliveries d where d.endpoint_id = eps.endpoint_id and d.status = 'pending'
          order by d.endpoint_id, d.next_attempt_at limit 1) as first_at,
         exists (select 1 from webhook_deliveries d where d.endpoint_id = eps.endpoint_id and d.status = 'pending' and d.next_attempt_at is null) as undated,
-        (select count(*)::int from webhook_deliveries d where d.endpoint_id = eps.endpoint_id and d.status = 'pending' and d.next_attempt_at > ${now} and d.leased_until > ${now}) as in_flight
+        (select count(*)::int from webhook_deliveries d where d.endpoint_id = eps.endpoint_id and d.status = 'pending' and d.leased_until > ${now}) as in_flight
       from eps where endpoint_id is not null
     )
     select e.endpoint_id, e.enabled, e.breaker_until, due.undated
@@ -223,7 +224,8 @@ export async function claimDueWebhookDeliveriesInTransaction({
   if (endpoints.rows.length) {
     // A lease that expired on the budget's last attempt (the worker died sending it: a message
     // that kills the worker every time ends here) fails the delivery instead of sending it again,
-    // with the lost attempt logged. The attempt was counted when it was claimed.
+    // with the lost attempt logged. The attempt was counted when it was claimed. (Found through the
+    // leased index: the few leased rows, not the endpoint's whole due backlog.)
     const r = await sql<{ n: number }>`
       with spent as (
         select delivery_id, last_attempt_at, leased_until from webhook_deliveries
@@ -275,7 +277,7 @@ export async function claimDueWebhookDeliveriesInTransaction({
     with ep as (
       select e.endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, e.breaker_until is not null as probe,
         greatest(0, ${maxInFlight}::int - (select count(*)::int from webhook_deliveries f
-          where f.endpoint_id = e.endpoint_id and f.status = 'pending' and f.next_attempt_at > ${now} and f.leased_until > ${now})) as free
+          where f.endpoint_id = e.endpoint_id and f.status = 'pending' and f.leased_until > ${now})) as free
       from webhook_endpoints e where e.endpoint_id = any(${open}::uuid[])
     ), cand as (
       select d.delivery_id, d.endpoint_id, d.leased_until, d.last_attempt_at, d.next_attempt_at, ep.probe,

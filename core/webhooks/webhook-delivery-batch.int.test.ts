@@ -119,6 +119,30 @@ describe('batch claim', () => {
     expect(claimed.filter((c) => c.endpointId === other)).toHaveLength(5);
   });
 
+  it('behind a backlog of retries, counts only the live leases and fails only the spent one', async () => {
+    // The per-endpoint questions go through the leased index (migration 20261130040000): 3,000
+    // deliveries waiting for a retry must neither count as in flight nor be failed as spent.
+    const endpointId = await makeEndpoint();
+    const [live1, live2, spent, due] = await makeDeliveries(endpointId, 4);
+    const db = em().getKysely();
+    await sql`insert into webhook_messages (message_id, user_id, event_type, payload, created_at)
+      select 'msg_backlog_' || g, ${userId}, 'webhook.test', '{}'::jsonb, ${T0} from generate_series(1, 3000) g`.execute(db);
+    await sql`insert into webhook_deliveries (delivery_id, message_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at)
+      select gen_random_uuid(), 'msg_backlog_' || g, ${endpointId}, 'pending', ${SCHEDULE.length}, ${at(3600 * SECOND)}, ${T0}, ${T0} from generate_series(1, 3000) g`.execute(db);
+    // Two live leases, one lease that expired on the last attempt (its worker died), one due.
+    await sql`update webhook_deliveries set attempt_count = 1, leased_until = ${at(30 * SECOND)}, next_attempt_at = ${at(30 * SECOND)}, lease_token = gen_random_uuid()
+      where delivery_id in (${live1}, ${live2})`.execute(db);
+    await sql`update webhook_deliveries set attempt_count = ${SCHEDULE.length}, last_attempt_at = ${T0}, leased_until = ${at(5 * SECOND)}, next_attempt_at = ${at(5 * SECOND)}, lease_token = gen_random_uuid()
+      where delivery_id = ${spent}`.execute(db);
+    const r = await claimDueWebhookDeliveries({ em: em(), now: at(10 * SECOND), limit: 50, maxInFlight: 3, leaseMs: 45 * SECOND, maxAttempts: SCHEDULE.length });
+    expect(r.claimed.map((c) => c.deliveryId)).toEqual([due]); // 3 allowed − 2 live = 1
+    expect(r.failed).toBe(1);
+    expect((await states([spent])).get(spent)).toMatchObject({ status: 'failed', leased_until: null });
+    expect(await attemptRows([spent])).toEqual([expect.objectContaining({ status_code: null, error: expect.stringMatching(/last attempt, so the delivery failed$/) })]);
+    const left = await sql<{ n: number }>`select count(*)::int as n from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending' and leased_until is null`.execute(db);
+    expect(left.rows[0].n).toBe(3000);
+  });
+
   it('defers deliveries behind an open breaker without using their budget, then sends one probe', async () => {
     const endpointId = await makeEndpoint();
     const ids = await makeDeliveries(endpointId, 3);

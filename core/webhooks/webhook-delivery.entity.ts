@@ -31,6 +31,8 @@ export const WebhookDeliverySchema = defineEntity({
     { name: 'webhook_deliveries_pending_index', expression: `create index "webhook_deliveries_pending_index" on "webhook_deliveries" ("next_attempt_at") where "status" = 'pending'` },
     // Per-endpoint questions of the claim: how many are in flight, which wait behind the breaker.
     { name: 'webhook_deliveries_endpoint_pending_index', expression: `create index "webhook_deliveries_endpoint_pending_index" on "webhook_deliveries" ("endpoint_id", "next_attempt_at") where "status" = 'pending'` },
+    // The leased ones (in flight, or lost with their worker): few per endpoint, however long the backlog.
+    { name: 'webhook_deliveries_endpoint_leased_index', expression: `create index "webhook_deliveries_endpoint_leased_index" on "webhook_deliveries" ("endpoint_id", "leased_until") where "status" = 'pending' and "leased_until" is not null` },
   ],
 });
 export type WebhookDelivery = InferEntity<typeof WebhookDeliverySchema>;
