@@ -63,7 +63,9 @@ const instance = autocannon(opts) as unknown as Promise<autocannon.Result> & { o
 instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
   latencies.push(responseTime);
 });
+const cpuBefore = process.cpuUsage();
 const r = await instance;
+const cpu = process.cpuUsage(cpuBefore);
 latencies.sort((a, b) => a - b);
 /** Nearest-rank percentile of the recorded latencies (ms). */
 const percentile = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] : Number.NaN);
@@ -79,5 +81,6 @@ const result: LoadResult = {
   errors: r.errors,
   timeouts: r.timeouts,
   acceptedIds: spec.collect?.trackAccepted ? accepted : undefined,
+  generatorCpuUsPerRequest: Math.round(((cpu.user + cpu.system) / Math.max(1, r.requests.total)) * 10) / 10,
 };
 await writeFile(process.argv[3], JSON.stringify(result));

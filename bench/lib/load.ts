@@ -27,6 +27,8 @@ export interface LoadResult {
   timeouts: number;
   /** Event ids answered 202 (collect loads with trackAccepted). */
   acceptedIds?: string[];
+  /** CPU (user + system) the load generator itself used per request, µs: it shares the machine with the target. */
+  generatorCpuUsPerRequest?: number;
 }
 
 const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
