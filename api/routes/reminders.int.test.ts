@@ -147,6 +147,21 @@ describe('reminders', () => {
     expect(again.body).toMatchObject({ status: 'pending', completedAt: null, firedAt: null, reminderDate: first });
   });
 
+  it('reopening a closed automatic reminder whose rule has written a new open one is a 409 that changes nothing', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    // The lead turned hot (R1), was dismissed, turned hot again (R2, open).
+    const { reminderId: closed } = await makeReminder(api.server, { leadId, userId, kind: 'auto', autoRule: 'lead_hot', status: 'dismissed', completedAt: new Date() });
+    const { reminderId: open } = await makeReminder(api.server, { leadId, userId, kind: 'auto', autoRule: 'lead_hot', status: 'pending' });
+    const before = await reminderRows(leadId);
+    const res = await agent.patch(`/v1/reminders/${closed}`, { reminderDate: new Date(Date.now() + HOUR_MS).toISOString() });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/already has an open automatic reminder/) });
+    expect(await reminderRows(leadId)).toEqual(before);
+    // Its message can still change, and the open one can be rescheduled.
+    expect((await agent.patch(`/v1/reminders/${closed}`, { reminderMessage: 'Old hot lead' })).status).toBe(200);
+    expect((await agent.patch(`/v1/reminders/${open}`, { reminderDate: new Date(Date.now() + 2 * HOUR_MS).toISOString() })).status).toBe(200);
+  });
+
   it('snooze: 15 minutes, an hour, tomorrow 9:00 in the realtor’s zone, or until a time; never a closed one', async () => {
     const { leadId } = await makeLead(api.server, { userId });
     const { reminderId } = await makeReminder(api.server, { leadId, userId, status: 'due', reminderDate: new Date(Date.now() - MINUTE_MS), firedAt: new Date() });

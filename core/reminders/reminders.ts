@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
+import { isUniqueViolation } from '../db/unique-violation.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { nextLocalTime } from '../email/local-time.ts';
 import { getNotificationPreferences } from '../email/notification-preferences.ts';
@@ -218,7 +219,13 @@ export async function updateReminder(deps: Deps & { reminderId: string; input: U
         ...(reminderDate ? { reminder_date: reminderDate, status: 'pending' as const, fired_at: null, completed_at: null } : {}),
       })
       .where('reminder_id', '=', reminderId)
-      .execute();
+      .execute()
+      .catch((err: unknown) => {
+        // Reopening a closed automatic reminder while its rule has since written another open one
+        // for the lead (follow_up_reminders_open_auto_unique): one open per lead and rule.
+        if (isUniqueViolation(err)) throw new AppError('conflict', 'This lead already has an open automatic reminder of the same kind: reschedule that one instead');
+        throw err;
+      });
     return { reminderId, wakeups: reminderDate ? [createReminderWakeup(reminderId, reminderDate)] : [] };
   });
 }
