@@ -49,6 +49,16 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
 }
 
 /**
+ * For a GET whose answer is a credential (a webhook signing secret): a read-only API key may read
+ * the account's data, not what would let its holder act as Porchlight (sign deliveries) after the
+ * key is revoked. A session or a read_write key passes.
+ */
+export function requireWriteAccess(ctx: AppContext, what: string): void {
+  const auth = ctx.state.auth;
+  if (auth?.via === 'apiKey' && auth.scope === 'read') throw new AppError('forbidden', `This API key is read-only: ${what} needs a read_write key or a signed-in session`);
+}
+
+/**
  * Forgets every session this process holds in memory: call after ending sessions (logout, password
  * reset) before answering, so this process's next request reads them again. Other API processes
  * forget them when Postgres notifies them of the change (core/accounts/session-cache.ts).

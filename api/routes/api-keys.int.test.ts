@@ -50,6 +50,25 @@ describe('API keys', () => {
     expect((await writer.post('/v1/sites', { name: 'From the API' })).status).toBe(201);
   });
 
+  it('a read-only key cannot read a webhook signing secret (403); a read_write key and the session can', async () => {
+    const { owner, bot } = await signedInWithKey({ scope: 'read' });
+    const endpoint = await owner.post('/v1/webhook-endpoints', { url: 'https://crm.example.com/hooks' });
+    expect(endpoint.status).toBe(201);
+    const path = `/v1/webhook-endpoints/${endpoint.body.endpointId}/secret`;
+    const refused = await bot.get(path);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('forbidden');
+    expect(JSON.stringify(refused.body)).not.toMatch(/whsec_/);
+    expect((await bot.get(`/v1/webhook-endpoints/${endpoint.body.endpointId}`)).status).toBe(200); // the rest stays readable
+    const fromSession = await owner.get(path);
+    expect(fromSession.status).toBe(200);
+    expect(fromSession.body.secret).toMatch(/^whsec_/);
+    const rw = await owner.post('/v1/api-keys', { name: 'writer' });
+    const writer = new ApiClient(server.url);
+    writer.bearer = rw.body.key;
+    expect((await writer.get(path)).body.secret).toBe(fromSession.body.secret);
+  });
+
   it('an expired key answers 401; an expiry in the past is refused at creation', async () => {
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
     const { owner, bot, created } = await signedInWithKey({ expiresAt });
