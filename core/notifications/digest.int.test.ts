@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '#core/email/mailer.ts';
 import { updateNotificationPreferences } from '#core/email/notification-preferences.ts';
 import { createLogger } from '#core/logger.ts';
+import { recordDigests } from '#core/notifications/record-digests.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeLead, makeRealtor, makeReminder, type Realtor } from '#test/factories.ts';
+import { makeLead, makeRealtor, makeReminder, makeUser, type Realtor } from '#test/factories.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import type { HandlerContext } from '#worker/handler.ts';
@@ -65,5 +66,24 @@ describe('morning digest', () => {
     expect(await sendDigestsHandler.run(context(), {})).toEqual({ digests: 0 });
     expect(await digestRows()).toEqual([{ user_id: wantsDigest.userId, dedupe_key: `digest-${wantsDigest.userId}-2026-12-03` }]);
     expect(smtp.messages.filter((m) => m.subject.startsWith('Your Porchlight morning'))).toHaveLength(1);
+  });
+
+  it('the batch limit counts only users who are due and not yet served today: two runs of 2 serve 3 due users', async () => {
+    const at = new Date('2026-12-10T10:00:00Z'); // 10:00 in Lisbon, 05:00 in New York
+    const ids = (await Promise.all([1, 2, 3, 4, 5].map(() => makeUser(server)))).map((u) => u.userId).sort();
+    // The first two by id are the ones whose hour has not come: a limit over all digest users would take them first.
+    const due = ids.slice(2);
+    for (const userId of ids) {
+      await updateNotificationPreferences({
+        em: server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: due.includes(userId) ? 9 : 11, timeZone: 'Europe/Lisbon' },
+      });
+    }
+    const run = async () => (await server.orm.em.fork().transactional((tem) => recordDigests({ em: tem as EntityManager, now: at, limit: 2 }))).length;
+    const servedOn = async (date: string) => (await digestRows()).filter((r) => r.dedupe_key.endsWith(date)).map((r) => r.user_id).sort();
+
+    expect(await run()).toBe(2);
+    expect(await run()).toBe(1);
+    expect(await run()).toBe(0);
+    expect(await servedOn('2026-12-10')).toEqual(due);
   });
 });
