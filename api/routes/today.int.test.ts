@@ -107,13 +107,30 @@ describe('GET /v1/today', () => {
     expect(next.hotSinceLastVisit).toEqual([]);
   });
 
-  it('answers an API key as it answers the session', async () => {
+  it('answers an API key as it answers the session, without recording a visit', async () => {
     const { client, userId: uid } = await api.makeRealtor();
     const { leadId } = await makeLead(api.server, { userId: uid, name: 'By Key' });
     const bearer = createBearerClient(api.server, await makeApiKey({ client }));
     const res = await bearer.get('/v1/today');
     expect(res.status).toBe(200);
     expect(ids(res.body.uncontacted)).toEqual([leadId]);
+    expect(Date.now() - Date.parse(res.body.hotSince)).toBeGreaterThan(23 * HOUR_MS); // as a first visit would
+    expect(await api.server.sql('select 1 from today_visits where user_id = $1', [uid])).toHaveLength(0);
+  });
+
+  it('a poll with an API key or a link from another site does not move “since your last visit”', async () => {
+    const { client, userId: uid } = await api.makeRealtor();
+    const visit = (await client.get('/v1/today')).body;
+    // Two hours later the realtor has not opened Today: an integration polls, a link is followed.
+    await api.server.sql(`update today_visits set last_seen_at = now() - interval '2 hours' where user_id = $1`, [uid]);
+    const [{ seen }] = await api.server.sql<{ seen: string }>(`select to_char(last_seen_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as seen from today_visits where user_id = $1`, [uid]);
+    const bearer = createBearerClient(api.server, await makeApiKey({ client }));
+    expect((await bearer.get('/v1/today')).body.hotSince).toBe(seen); // what the next visit would start from
+    expect((await client.request('GET', '/v1/today', { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } })).body.hotSince).toBe(seen);
+    const [row] = await api.server.sql<{ hot_since: string }>(`select to_char(hot_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as hot_since from today_visits where user_id = $1`, [uid]);
+    expect(row.hot_since).toBe(visit.hotSince); // unchanged
+    // The realtor's own opening starts the new visit where the last one ended.
+    expect((await client.request('GET', '/v1/today', { headers: { 'sec-fetch-site': 'same-origin' } })).body.hotSince).toBe(seen);
   });
 
   it('shows another realtor none of it; answers 401 without a session', async () => {

@@ -7,10 +7,14 @@ import type { RouteRegistry } from '../route.ts';
 export function mountTodayRoutes(routes: RouteRegistry): void {
   routes.add({
     method: 'get', path: '/v1/today', tag: 'today', auth: 'realtor',
-    summary: 'Due reminders, leads not yet contacted, leads that turned hot since the last visit, and today’s showings (records this visit)',
+    summary: 'Due reminders, leads not yet contacted, leads that turned hot since the last visit, and today’s showings (a signed-in opening records this visit)',
     responses: { 200: { description: 'Today', schema: ZTodayJson } },
     handler: async (ctx, { tenant, now }) => {
-      ctx.body = await getToday({ em: ctx.state.em, tenant, now });
+      // Only the realtor opening Today moves "since your last visit": not an integration polling
+      // with an API key, nor a link on another site (a top-level GET carries the Lax cookie).
+      const site = ctx.get('sec-fetch-site');
+      const recordsVisit = ctx.state.auth?.via === 'session' && (!site || site === 'same-origin' || site === 'none');
+      ctx.body = await getToday({ em: ctx.state.em, tenant, now, recordsVisit });
     },
   });
 

@@ -29,7 +29,11 @@ const FIRST_VISIT_LOOKBACK_MS = DAY_MS;
  *   endpoint listens) after `hotSince` (`webhook_messages_user_created_index`), leads still hot;
  * - showings: activities of type `showing` on today's date (`lead_activities_user_type_occurred_index`).
  */
-export async function getToday({ em, tenant, now }: { em: EntityManager; tenant: Tenant; now: Date }): Promise<TodayJson> {
+export async function getToday({ em, tenant, now, recordsVisit = true }: {
+  em: EntityManager; tenant: Tenant; now: Date;
+  /** False: answer as of the current visit without recording an opening (an API key, a cross-site navigation). */
+  recordsVisit?: boolean;
+}): Promise<TodayJson> {
   const userId = ownerIdOf(tenant);
   const prefs = await db(em).selectFrom('notification_preferences').select('time_zone').where(ownedBy(tenant)).executeTakeFirst();
   const timeZone = prefs?.time_zone ?? DEFAULT_NOTIFICATION_PREFERENCES.timeZone;
@@ -38,7 +42,7 @@ export async function getToday({ em, tenant, now }: { em: EntityManager; tenant:
   const dayEnd = fromWallTime({ year: wall.year, month: wall.month, day: wall.day + 1, hour: 0, minute: 0 }, timeZone);
   const date = `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;
 
-  const hotSince = await recordVisit(em, userId, now);
+  const hotSince = recordsVisit ? await recordVisit(em, userId, now) : await currentVisitStart(em, userId, now);
 
   const reminders = await db(em)
     .selectFrom('follow_up_reminders as r')
@@ -132,6 +136,14 @@ async function readLeads(em: EntityManager, tenant: Tenant, leadIds: string[]): 
     .where('lead_id', 'in', [...new Set(leadIds)])
     .execute();
   return new Map(rows.map((row) => [row.lead_id, toLeadJson(row)]));
+}
+
+/** Where "since your last visit" would start for an opening now, without recording it (recordVisit's answer). */
+async function currentVisitStart(em: EntityManager, userId: string, now: Date): Promise<Date> {
+  const row = await db(em).selectFrom('today_visits').select(['last_seen_at', 'hot_since']).where('user_id', '=', userId).executeTakeFirst();
+  if (!row) return new Date(now.getTime() - FIRST_VISIT_LOOKBACK_MS);
+  const lastSeen = new Date(pgTimeToIsoStrict(row.last_seen_at));
+  return lastSeen.getTime() < now.getTime() - TODAY_VISIT_GAP_MS ? lastSeen : new Date(pgTimeToIsoStrict(row.hot_since));
 }
 
 /**
