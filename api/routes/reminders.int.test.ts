@@ -1,12 +1,13 @@
 // Follow-up reminders over real HTTP, Postgres and Redis: create (and its delayed job), the four
-// lists in keyset pages, reschedule, snooze, complete, dismiss, delete, the settings, bad input and
-// another account's ids.
+// lists in keyset pages, reschedule, snooze, complete, dismiss, delete, the settings, bad input,
+// another account's ids and a reminder added while its lead is deleted.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toWallTime } from '#core/email/local-time.ts';
 import { JOBS } from '#core/jobs/jobs.ts';
-import { makeLead, makeReminder } from '#test/factories.ts';
+import { makeActivity, makeLead, makeReminder } from '#test/factories.ts';
 import { type HttpResult, readAllPages } from '#test/http.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
+import { holdRowLocks, sendQueuedBehind } from '#test/row-locks.ts';
 import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
 
 const api = useLeadsApi();
@@ -54,6 +55,8 @@ describe('reminders', () => {
       { reminderDate: soon, reminderMessage: '   ' }, { reminderDate: soon, reminderMessage: 'x'.repeat(2001) },
       { reminderDate: soon, reminderMessage: 'nul\u0000' }, { reminderDate: soon, reminderMessage: 'Call', kind: 'auto' },
       { reminderDate: '2099-01-01T00:00:00Z', reminderMessage: 'Call' }, // beyond five years
+      // Before 1970: year 0000 (and 0001 at +01:00) would be stored as a BC date.
+      { reminderDate: '0000-06-01T00:00:00Z', reminderMessage: 'Call' }, { reminderDate: '0001-01-01T00:00:00+01:00', reminderMessage: 'Call' },
     ]) {
       const res = await agent.post(`/v1/leads/${leadId}/reminders`, body);
       expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
@@ -226,5 +229,25 @@ describe('reminders', () => {
     }
     expect((await realtor.client.get('/v1/reminder-settings')).body).toEqual(mine);
     expect((await agent.get('/v1/reminder-settings')).body).toEqual(defaults);
+  });
+});
+
+describe('a reminder added while its lead is deleted', () => {
+  it('is a 404 that writes nothing, never a 500', async () => {
+    const { client, userId } = await api.makeRealtor();
+    const { leadId } = await makeLead(api.server, { userId });
+    // The delete is caught after it has locked and deleted the lead row: a transaction of the
+    // test's own holds the lead's activity, which the delete's cascade must remove.
+    await makeActivity(api.server, { leadId, userId, type: 'note', body: 'Met at the open house' });
+    const holder = await holdRowLocks(api.server, 'select activity_id from lead_activities where lead_id = $1 for update', [leadId]);
+    const at = new Date(Date.now() + HOUR_MS).toISOString();
+    const { first: deleted, second: added } = await sendQueuedBehind(
+      api.server, holder, () => client.delete(`/v1/leads/${leadId}`), () => client.post(`/v1/leads/${leadId}/reminders`, { reminderDate: at, reminderMessage: 'Call back' }),
+    );
+    expect(deleted.status).toBe(204);
+    expect(added.status, JSON.stringify(added.body)).toBe(404);
+    expect(added.body.error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/Lead/) });
+    expect(await reminderRows(leadId)).toEqual([]);
+    expect(await api.server.sql('select 1 from lead_activities where lead_id = $1', [leadId])).toEqual([]);
   });
 });

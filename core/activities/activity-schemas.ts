@@ -4,6 +4,7 @@ import { ACTIVITY_BODY_MAX_CHARS, ACTIVITY_OUTCOME_MAX_CHARS, ACTIVITY_OUTCOME_P
 import { ACTIVITY_TYPES, LOGGED_ACTIVITY_TYPES } from '../shared/enums.ts';
 import { safeText } from '../validation/plain-text.ts';
 import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
+import { zInstant } from '../validation/instant.ts';
 
 export const ACTIVITIES_PAGE_DEFAULT = 50;
 export const ACTIVITIES_PAGE_MAX = 100;
@@ -16,7 +17,7 @@ const ZOutcome = safeText(z.string().trim().max(ACTIVITY_OUTCOME_MAX_CHARS, `At 
 /** What was said or noted; blank means none (null). */
 const ZBody = safeText(z.string().max(ACTIVITY_BODY_MAX_CHARS, `At most ${ACTIVITY_BODY_MAX_CHARS} characters`), { multiline: true })
   .transform((s) => s.trim() || null);
-const ZOccurredAt = z.iso.datetime({ offset: true, message: 'Use an ISO 8601 date and time with a zone, e.g. 2026-12-01T09:00:00Z' });
+const ZOccurredAt = zInstant();
 
 /** `POST /v1/leads/:id/activities`. A note needs a body; `occurredAt` defaults to now. */
 export const ZCreateActivityBody = z

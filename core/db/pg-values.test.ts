@@ -34,6 +34,11 @@ describe('pgTimeToIso', () => {
     expect(() => pgTimeToIso('soon')).toThrow(RangeError);
   });
 
+  it('reads a BC time (year 1 BC is ISO year 0) instead of throwing', () => {
+    expect(pgTimeToIso('0001-06-01 00:00:00+00 BC')).toBe('0000-06-01T00:00:00.000Z');
+    expect(pgTimeToIso('0002-12-31 23:59:59.5+00 BC')).toBe('-000001-12-31T23:59:59.500Z');
+  });
+
   it('answers what Date answers for any UTC instant from year 1 to 9999', () => {
     fc.assert(
       fc.property(fc.integer({ min: Date.UTC(1, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }), fc.integer({ min: 0, max: 999 }), (ms, micros) => {

@@ -34,6 +34,13 @@ function utcPgTimeToIso(value: string): string | undefined {
 }
 
 function parsePgTime(value: string): string {
+  // A year before 1 AD prints `… BC` (year 1 BC is ISO year 0): no input takes such a date any
+  // more, but a row stored before must not make every read of it fail.
+  if (value.endsWith(' BC')) {
+    const ad = new Date(parsePgTime(value.slice(0, -3)));
+    ad.setUTCFullYear(1 - ad.getUTCFullYear());
+    return ad.toISOString();
+  }
   // `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM]` → ISO 8601 that Date parses on every engine.
   const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2})(?::?(\d{2}))?$/.exec(value);
   if (!m) {

@@ -7,6 +7,7 @@ import {
 } from '../shared/reminder-rules.ts';
 import { plainText } from '../validation/plain-text.ts';
 import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
+import { zInstant } from '../validation/instant.ts';
 
 /** The list filters of `GET /v1/reminders` (see `listReminders` for what each means). */
 export const REMINDER_LIST_STATUSES = ['due', 'overdue', 'upcoming', 'done'] as const;
@@ -15,7 +16,7 @@ export type ReminderListStatus = (typeof REMINDER_LIST_STATUSES)[number];
 export const REMINDERS_PAGE_DEFAULT = 50;
 export const REMINDERS_PAGE_MAX = 100;
 
-const ZReminderDate = z.iso.datetime({ offset: true, message: 'Use an ISO 8601 date and time with a zone, e.g. 2026-12-01T09:00:00Z' });
+const ZReminderDate = zInstant();
 const ZReminderMessage = plainText(REMINDER_MESSAGE_MAX_CHARS, { multiline: true })
   .transform((s) => s.trim())
   .pipe(z.string().min(1, 'Write what to do'));
