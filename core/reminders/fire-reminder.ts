@@ -5,6 +5,7 @@ import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
+import { CONTACT_ACTIVITY_TYPES } from '../shared/enums.ts';
 
 /**
  * - `fired`: the reminder became `due` and its `reminder.due` outbound rows were written;
@@ -38,7 +39,7 @@ export async function fireReminder({ em, reminderId, now, config }: {
       .executeTakeFirst();
     if (!claimed) return { outcome: 'skipped' as const, wakeups: [] };
 
-    if (claimed.auto_rule === 'inquiry_unanswered' && (await isLeadContacted(tem, claimed.lead_id, claimed.created_at))) {
+    if (claimed.auto_rule === 'inquiry_unanswered' && (await isLeadContacted(tem, claimed.lead_id, claimed.created_at, now))) {
       await db(tem)
         .updateTable('follow_up_reminders')
         .set({ status: 'dismissed', completed_at: now })
@@ -68,15 +69,21 @@ export async function fireReminder({ em, reminderId, now, config }: {
 
 /**
  * Whether the realtor has been in touch with the lead since `since` (when the "inquiry
- * unanswered" reminder was written): the lead's status moved past `new` (contacted, qualified,
- * client, lost), or the realtor recorded an inquiry by hand (a call, a meeting — source `manual`)
- * after it.
+ * unanswered" reminder was written) and by `now`: a contact logged for that time (call, text,
+ * email, meeting, showing — a showing booked earlier that took place since counts too), a status
+ * change to anything but `new`, or an inquiry recorded by hand (a call, a meeting — source
+ * `manual`). The status alone says nothing: a past client or lost lead who writes again keeps
+ * its status, and its new inquiry is as unanswered as a new lead's.
  */
-export async function isLeadContacted(em: EntityManager, leadId: string, since: string | Date): Promise<boolean> {
+export async function isLeadContacted(em: EntityManager, leadId: string, since: string | Date, now: Date): Promise<boolean> {
   const at = typeof since === 'string' ? since : since.toISOString();
   const row = await db(em)
     .selectFrom('leads as l')
-    .select(sql<boolean>`l.status <> 'new' or exists (
+    .select(sql<boolean>`exists (
+      select 1 from lead_activities a
+      where a.lead_id = l.lead_id and a.occurred_at > ${at}::timestamptz and a.occurred_at <= ${now}
+        and (a.type in (${sql.join(CONTACT_ACTIVITY_TYPES)}) or (a.type = 'status_change' and a.meta->>'to' is distinct from 'new'))
+    ) or exists (
       select 1 from inquiries i where i.lead_id = l.lead_id and i.source = 'manual' and i.created_at > ${at}::timestamptz)`.as('contacted'))
     .where('l.lead_id', '=', leadId)
     .executeTakeFirst();

@@ -12,7 +12,7 @@ import { recordAutoReminder } from '#core/reminders/record-auto-reminder.ts';
 import { parseScoringRules } from '#core/scoring/scoring-rules.ts';
 import { scoreLead, scoreLeads } from '#core/scoring/score-lead.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeEvents, makeInquiry, makeLead, makeRealtor, makeReminder, type Realtor } from '#test/factories.ts';
+import { makeActivity, makeEvents, makeInquiry, makeLead, makeRealtor, makeReminder, type Realtor } from '#test/factories.ts';
 import { CHROME_UA } from '#test/ingest.ts';
 import { WAIT } from '#test/env.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
@@ -253,5 +253,36 @@ describe('automatic reminders', () => {
     const [{ lead_id: sam }] = await server.sql<{ lead_id: string }>(`select lead_id from leads where email = 'sam@example.com'`);
     expect(await autoReminders(sam, 'inquiry_unanswered')).toHaveLength(0);
     await putSettings({});
+  });
+
+  it('a past client who inquires again is "unanswered" until someone is in touch after the reminder was written', async () => {
+    const now = new Date();
+    const written = new Date(now.getTime() - 25 * HOUR_MS);
+    // A client for a month, called the week before they wrote again: all of it before the reminder.
+    const pastClient = async () => {
+      const { leadId } = await makeLead(server, { userId: realtor.userId, status: 'client' });
+      await makeActivity(server, { leadId, userId: realtor.userId, type: 'status_change', meta: { from: 'new', to: 'client' }, occurredAt: new Date(now.getTime() - 30 * 24 * HOUR_MS) });
+      await makeActivity(server, { leadId, userId: realtor.userId, type: 'call', occurredAt: new Date(now.getTime() - 7 * 24 * HOUR_MS) });
+      await makeInquiry(server, { leadId, source: 'widget', createdAt: written });
+      const made = await fork().transactional((tem) => recordAutoReminder(tem as EntityManager, { rule: 'inquiry_unanswered', leadId, userId: realtor.userId, now: written }));
+      return { leadId, reminderId: made!.reminderId };
+    };
+    const fire = async (r: { reminderId: string }, at: Date) => (await fireReminder({ em: fork(), reminderId: r.reminderId, now: at, config: server.config })).outcome;
+
+    const ignored = await pastClient();
+    expect(await fire(ignored, now)).toBe('fired');
+    expect(await reminder(ignored.reminderId)).toMatchObject({ status: 'due', fired_at: now, completed_at: null });
+    expect(await server.sql('select status from notifications where kind = $1 and reminder_id = $2', ['reminder_due', ignored.reminderId])).toEqual([{ status: 'pending' }]);
+
+    // In touch after the reminder was written: a call (logged as it happened, e.g. a showing that took place) or a status change.
+    const called = await pastClient();
+    await makeActivity(server, { leadId: called.leadId, userId: realtor.userId, type: 'call', occurredAt: new Date(now.getTime() - 2 * HOUR_MS) });
+    const moved = await pastClient();
+    expect((await realtor.client.patch(`/v1/leads/${moved.leadId}`, { status: 'qualified' })).status).toBe(200);
+    const later = new Date();
+    expect(await fire(called, later)).toBe('dismissed');
+    expect(await fire(moved, later)).toBe('dismissed');
+    expect(await reminder(called.reminderId)).toMatchObject({ status: 'dismissed', completed_at: later });
+    expect(await server.sql('select 1 from notifications where reminder_id = any($1)', [[called.reminderId, moved.reminderId]])).toEqual([]);
   });
 });
