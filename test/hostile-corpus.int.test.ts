@@ -34,6 +34,8 @@ const NAUGHTY_STRINGS = [
   'Ω≈ç√∫˜µ≤≥÷', '田中さんにあげて下さい', '👨‍👩‍👧‍👦🏳️‍🌈', 'Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇', 'ﷺ', '𝕿𝖍𝖊', '١٢٣', 'ｐｏｒｃｈ',
   'a'.repeat(256), 'a'.repeat(5_000), 'x@x', 'a@b.c\r\nBcc: victim@example.com', 'http://169.254.169.254/latest/meta-data/',
   'http://127.0.0.1:6379/', 'file:///etc/passwd', 'gopher://127.0.0.1:25/', 'https://[::1]/', 'https://0x7f000001/',
+  // Well-formed times outside what a stored time may be (year 0000 is a BC date in Postgres).
+  '0000-06-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59Z', '2026-02-30T10:00:00Z',
 ];
 /** Values of the wrong type or out of every range. */
 const HOSTILE_VALUES: unknown[] = [
