@@ -82,7 +82,9 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
   log: Logger;
 }): Promise<InquiryJson> {
   const { inquiry, wakeups } = await em.transactional(async (tem) => {
-    await getLeadRow(tem, tenant, leadId);
+    // Locked, not just read: a concurrent DELETE of the lead holds this row until it commits, and
+    // the insert's foreign-key check would then fail (23503, a 500); this way the lead is gone (404).
+    await getLeadRow(tem, tenant, leadId, { forUpdate: true });
     const row = await db(tem)
       .insertInto('inquiries')
       .values({

@@ -128,7 +128,9 @@ export async function createReminder(deps: Deps & { leadId: string; input: Creat
   const reminderDate = new Date(input.reminderDate);
   assertWithinHorizon(reminderDate, now, 'reminderDate');
   return commitChange(deps, async (tem) => {
-    await getLeadRow(tem, tenant, leadId);
+    // Locked, not just read: a concurrent DELETE of the lead holds this row until it commits, and
+    // the insert's foreign-key check would then fail (23503, a 500); this way the lead is gone (404).
+    await getLeadRow(tem, tenant, leadId, { forUpdate: true });
     const row = await db(tem)
       .insertInto('follow_up_reminders')
       .values({
