@@ -99,8 +99,9 @@ export function LeadsPage({ query }: RouteProps) {
     setSelected(new Set());
   }, [key]);
   // New leads and scores appear without a reload (and the band counts follow).
+  // Every page shown loads again, so the leads "Load more" brought stay.
   useLiveRefresh(['lead.created', 'lead.updated'], () => {
-    list.reload();
+    list.refresh();
     counts.reload();
   });
 
@@ -200,7 +201,7 @@ export function LeadsPage({ query }: RouteProps) {
       ) : (
         <>
           {list.error && (
-            <LoadError title="Could not refresh the list" onRetry={list.reload}>
+            <LoadError title="Could not refresh the list" onRetry={list.refresh}>
               {errorMessage(list.error)}
             </LoadError>
           )}

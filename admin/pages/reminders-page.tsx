@@ -2,7 +2,7 @@
 // is done — each acted on in place. The page refreshes itself while open: every 15 s, when the
 // tab regains focus, and right when the next upcoming reminder's time comes, so a reminder is
 // seen falling due without a reload. The automatic-reminder rules sit at the bottom.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
@@ -21,23 +21,31 @@ export const REMINDERS_REFRESH_MS = 15_000;
 /** After an upcoming reminder's time, wait this long for the worker to fire it before asking. */
 const FIRE_GRACE_MS = 1_500;
 
-function useReminderSection(status: ReminderListStatus, refreshKey: number): CursorList<Reminder> {
-  return useCursorList(`${status}:${refreshKey}`, (cursor, signal) => remindersApi.list({ status }, cursor, { signal }), (r) => r.reminderId);
+function useReminderSection(status: ReminderListStatus): CursorList<Reminder> {
+  return useCursorList(status, (cursor, signal) => remindersApi.list({ status }, cursor, { signal }), (r) => r.reminderId);
 }
 
 export function RemindersPage() {
-  const [refreshKey, setRefreshKey] = useState(0);
-  const refresh = () => setRefreshKey((n) => n + 1);
-  const due = useReminderSection('due', refreshKey);
-  const upcoming = useReminderSection('upcoming', refreshKey);
-  const done = useReminderSection('done', refreshKey);
+  const due = useReminderSection('due');
+  const upcoming = useReminderSection('upcoming');
+  const done = useReminderSection('done');
+  // Counts refreshes, so the wake-up below is set again when the soonest reminder has not fired yet.
+  const [refreshes, setRefreshes] = useState(0);
+  // Each section loads again every page it shows: what "Load more" brought stays on screen.
+  const refresh = () => {
+    for (const list of [due, upcoming, done]) list.refresh();
+    setRefreshes((n) => n + 1);
+  };
+  const latestRefresh = useRef(refresh);
+  latestRefresh.current = refresh;
 
   useEffect(() => {
-    const timer = setInterval(() => document.visibilityState !== 'hidden' && refresh(), REMINDERS_REFRESH_MS);
-    window.addEventListener('focus', refresh);
+    const onFocus = () => latestRefresh.current();
+    const timer = setInterval(() => document.visibilityState !== 'hidden' && latestRefresh.current(), REMINDERS_REFRESH_MS);
+    window.addEventListener('focus', onFocus);
     return () => {
       clearInterval(timer);
-      window.removeEventListener('focus', refresh);
+      window.removeEventListener('focus', onFocus);
     };
   }, []);
 
@@ -47,9 +55,9 @@ export function RemindersPage() {
     if (!next) return;
     const wait = new Date(next).getTime() - Date.now() + FIRE_GRACE_MS;
     if (wait > REMINDERS_REFRESH_MS) return;
-    const timer = setTimeout(refresh, Math.max(wait, 250));
+    const timer = setTimeout(() => latestRefresh.current(), Math.max(wait, 250));
     return () => clearTimeout(timer);
-  }, [next, refreshKey]);
+  }, [next, refreshes]);
 
   // Tell the navigation count when what is due changes.
   const dueIds = due.items.map((r) => r.reminderId).join();

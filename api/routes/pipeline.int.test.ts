@@ -1,11 +1,14 @@
 // Pipeline stages, stage changes and bulk lead actions over real HTTP and Postgres: the default
 // stages (at signup, lazily and race-safe for older accounts), add/rename/reorder/delete, moving a
 // lead (with its stage_change activity), the stage filter, bulk stage/reminder/delete, export by
-// ids, bad input (400, nothing changes) and another account's ids (404).
+// ids, bad input (400, nothing changes), another account's ids (404) and moves racing a stage
+// deletion (never a 500).
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeLead, makeLeads } from '#test/factories.ts';
+import type { HttpResult } from '#test/http.ts';
 import { type RecordingClient, readCsvRecords, useLeadsApi } from '#test/leads-api.ts';
+import { holdRowLocks, sendQueuedBehind } from '#test/row-locks.ts';
 
 const api = useLeadsApi();
 const DEFAULT_KEYS = ['new', 'attempted_contact', 'nurturing', 'appointment_set', 'showing', 'offer', 'under_contract', 'closed', 'lost'];
@@ -180,6 +183,70 @@ describe('pipeline stages', () => {
     expect(acts).toHaveLength(1);
     expect(acts[0]).toMatchObject({ type: 'stage_change', actor_user_id: userId, user_id: userId });
     expect(acts[0].meta).toEqual({ fromStageId: stages[0].stageId, toStageId: stages[3].stageId, fromLabel: 'New', toLabel: 'Appointment set' });
+  });
+});
+
+describe('moves racing a stage deletion', () => {
+  /**
+   * `DELETE deletePath` caught after it has locked the stages and before it touches a lead, then
+   * `move()` sent and left waiting on it, then the delete let go. A transaction of the test's own
+   * holds the last stage: the delete locks the account's stages in board order, so it holds every
+   * other one and waits there.
+   */
+  async function raceStageDelete(client: RecordingClient, stages: Stage[], deletePath: string, move: () => Promise<HttpResult>) {
+    const holder = await holdRowLocks(api.server, 'select stage_id from pipeline_stages where stage_id = $1 for key share', [stages.at(-1)!.stageId]);
+    const { first: deleted, second: moved } = await sendQueuedBehind(api.server, holder, () => client.delete(deletePath), move);
+    return { deleted, moved };
+  }
+
+  async function writtenFor(leadIds: string[]) {
+    return {
+      activities: await api.server.sql<Record<string, any>>('select meta from lead_activities where lead_id = any($1) order by occurred_at, created_at', [leadIds]),
+      messages: await api.server.sql('select 1 from webhook_messages where lead_id = any($1)', [leadIds]),
+    };
+  }
+
+  it('a lead moved to a stage being deleted is a 404 that changes nothing', async () => {
+    const { client, userId } = await api.makeRealtor();
+    const stages = await stagesOf(client);
+    const offer = stages.find((s) => s.key === 'offer')!;
+    const { leadId } = await makeLead(api.server, { userId });
+    const { deleted, moved } = await raceStageDelete(client, stages, `/v1/pipeline-stages/${offer.stageId}`, () => client.put(`/v1/leads/${leadId}/stage`, { stageId: offer.stageId }));
+    expect(deleted.status).toBe(204);
+    expect(moved.status, JSON.stringify(moved.body)).toBe(404);
+    expect(moved.body.error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/Stage/) });
+    expect((await api.readLeadRow(leadId)).stage_id).toBeNull();
+    expect(await writtenFor([leadId])).toEqual({ activities: [], messages: [] });
+  });
+
+  it('a bulk move to a stage being deleted is a 404 that changes nothing', async () => {
+    const { client, userId } = await api.makeRealtor();
+    const stages = await stagesOf(client);
+    const offer = stages.find((s) => s.key === 'offer')!;
+    const ids = await makeLeads(api.server, [{ userId }, { userId }]);
+    const { deleted, moved } = await raceStageDelete(client, stages, `/v1/pipeline-stages/${offer.stageId}`, () => client.post('/v1/leads/bulk', { action: 'stage', leadIds: ids, stageId: offer.stageId }));
+    expect(deleted.status).toBe(204);
+    expect(moved.status, JSON.stringify(moved.body)).toBe(404);
+    expect(await api.server.sql('select 1 from leads where lead_id = any($1) and stage_id is null', [ids])).toHaveLength(2);
+    expect(await writtenFor(ids)).toEqual({ activities: [], messages: [] });
+  });
+
+  it('a lead moved out of a stage being deleted with moveTo goes there first, then where it was sent; no deadlock', async () => {
+    const { client, userId } = await api.makeRealtor();
+    const stages = await stagesOf(client);
+    const [nurturing, showing, offer] = ['nurturing', 'showing', 'offer'].map((key) => stages.find((s) => s.key === key)!);
+    const { leadId } = await makeLead(api.server, { userId });
+    expect((await client.put(`/v1/leads/${leadId}/stage`, { stageId: offer.stageId })).status).toBe(200);
+    const { deleted, moved } = await raceStageDelete(
+      client, stages, `/v1/pipeline-stages/${offer.stageId}?moveTo=${nurturing.stageId}`,
+      () => client.put(`/v1/leads/${leadId}/stage`, { stageId: showing.stageId }),
+    );
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.stage).toEqual({ stageId: showing.stageId, key: 'showing', label: 'Showing' });
+    expect((await api.readLeadRow(leadId)).stage_id).toBe(showing.stageId);
+    const { activities } = await writtenFor([leadId]);
+    expect(activities.map((a) => `${a.meta.fromLabel} → ${a.meta.toLabel}`)).toEqual(['New → Offer', 'Offer → Nurturing', 'Nurturing → Showing']);
   });
 });
 

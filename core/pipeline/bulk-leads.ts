@@ -41,7 +41,8 @@ export async function bulkLeads({ em, tenant, input, now, config }: {
     }
   }
   return em.transactional(async (tem) => {
-    const stages = input.action === 'stage' ? await loadStages(tem, tenant, now) : [];
+    // A move locks the stages before the leads, as setLeadStage does (see pipeline-stages.ts).
+    const stages = input.action === 'stage' ? await loadStages(tem, tenant, now, { lock: 'share' }) : [];
     const leads = await db(tem)
       .selectFrom('leads')
       .select(['lead_id', 'stage_id'])

@@ -14,7 +14,10 @@ import { type CreateStageBody, type ReorderStagesBody, STAGES_MAX, type StageJso
 // A realtor's pipeline stages (docs/pipeline.md). Every statement is scoped with `ownedBy(tenant)`:
 // another account's stage id is not found (404). A lead whose stage_id is null is in the first
 // stage (lowest position). Changes that touch several stages lock the account's stage rows first
-// (`loadStages(…, {forUpdate})`), so concurrent reorders, adds and deletes queue up.
+// (`loadStages(…, {lock: 'update'})`), so concurrent reorders, adds and deletes queue up. Moving
+// leads (`setLeadStage`, a bulk `stage` action) shares those locks (`{lock: 'share'}`) before it
+// locks a lead: the same order as `deleteStage` (stages, then leads), so a move waits for a
+// deletion instead of deadlocking with it or failing the leads.stage_id foreign key.
 
 export interface StageRow {
   stage_id: string;
@@ -24,12 +27,20 @@ export interface StageRow {
   outcome: StageOutcome;
 }
 
-/** The tenant's stages in board order, creating the defaults on first access. */
-export async function loadStages(em: EntityManager, tenant: Tenant, now: Date, opts: { forUpdate?: boolean } = {}): Promise<StageRow[]> {
-  const read = () => {
+/**
+ * The tenant's stages in board order, creating the defaults on first access. `lock` (default none)
+ * locks them for the caller's transaction: `update` to change stages, `share` to keep them as read
+ * (no stage deleted, renamed or reordered meanwhile) while leads move.
+ */
+export async function loadStages(em: EntityManager, tenant: Tenant, now: Date, opts: { lock?: 'update' | 'share' } = {}): Promise<StageRow[]> {
+  const read = async () => {
     let q = db(em).selectFrom('pipeline_stages').select(['stage_id', 'key', 'label', 'position', 'outcome']).where(ownedBy(tenant)).orderBy('position').orderBy('stage_id');
-    if (opts.forUpdate) q = q.forUpdate();
-    return q.execute();
+    if (opts.lock === 'update') q = q.forUpdate();
+    if (opts.lock === 'share') q = q.forShare();
+    const rows = await q.execute();
+    // A locking read that waited returns the rows as the other transaction left them (deleted
+    // ones skipped), but in the order sorted before it waited: sort again after a reorder.
+    return opts.lock ? rows.sort((a, b) => a.position - b.position || (a.stage_id < b.stage_id ? -1 : a.stage_id > b.stage_id ? 1 : 0)) : rows;
   };
   let rows = await read();
   if (rows.length === 0) {
@@ -95,7 +106,7 @@ function leadsInStage(stages: StageRow[], stageId: string) {
 /** `POST /v1/pipeline-stages`: a new stage after the last one, with a generated key (`custom_…`). */
 export async function createStage({ em, tenant, input, now }: { em: EntityManager; tenant: Tenant; input: CreateStageBody; now: Date }): Promise<StageJson> {
   return em.transactional(async (tem) => {
-    const stages = await loadStages(tem, tenant, now, { forUpdate: true });
+    const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     if (stages.length >= STAGES_MAX) throw new AppError('conflict', `A pipeline has at most ${STAGES_MAX} stages`);
     assertLabelFree(stages, input.label);
     const row = await db(tem)
@@ -113,7 +124,7 @@ export async function createStage({ em, tenant, input, now }: { em: EntityManage
 /** `PATCH /v1/pipeline-stages/:stageId`: rename, or change its outcome (open, won, lost). */
 export async function updateStage({ em, tenant, stageId, input, now }: { em: EntityManager; tenant: Tenant; stageId: string; input: UpdateStageBody; now: Date }): Promise<StageJson> {
   return em.transactional(async (tem) => {
-    const stages = await loadStages(tem, tenant, now, { forUpdate: true });
+    const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const stage = findStage(stages, stageId);
     if (input.label !== undefined) assertLabelFree(stages, input.label, stageId);
     const row = await db(tem)
@@ -134,7 +145,7 @@ export async function updateStage({ em, tenant, stageId, input, now }: { em: Ent
  */
 export async function reorderStages({ em, tenant, input, now }: { em: EntityManager; tenant: Tenant; input: ReorderStagesBody; now: Date }): Promise<{ items: StageJson[] }> {
   await em.transactional(async (tem) => {
-    const stages = await loadStages(tem, tenant, now, { forUpdate: true });
+    const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const known = new Set(stages.map((s) => s.stage_id));
     const given = new Set(input.stageIds);
     if (given.size !== input.stageIds.length) throw invalid('stageIds', 'Each stage may appear only once');
@@ -167,7 +178,7 @@ export async function deleteStage({ em, tenant, stageId, moveTo, now, config }: 
   em: EntityManager; tenant: Tenant; stageId: string; moveTo?: string; now: Date; config: Config;
 }): Promise<{ moved: number; movedLeadIds: string[]; wakeups: Wakeup[] }> {
   return em.transactional(async (tem) => {
-    const stages = await loadStages(tem, tenant, now, { forUpdate: true });
+    const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const stage = findStage(stages, stageId);
     if (stages.length === 1) throw new AppError('conflict', 'The last stage cannot be deleted: a pipeline needs at least one stage');
     const target = moveTo ? findStage(stages, moveTo) : undefined;

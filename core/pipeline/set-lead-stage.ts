@@ -43,13 +43,16 @@ export async function moveLeadsToStage(em: EntityManager, tenant: Tenant, stages
 /**
  * `PUT /v1/leads/:id/stage {stageId}`: moves one lead, recording the change (see
  * `moveLeadsToStage`) in one transaction. Moving a lead to the stage it is in changes nothing.
- * Another account's lead or stage is a 404.
+ * Another account's lead or stage is a 404, and so is a stage deleted while the move waited.
  */
 export async function setLeadStage({ em, tenant, leadId, stageId, now, config }: {
   em: EntityManager; tenant: Tenant; leadId: string; stageId: string; now: Date; config: Config;
 }): Promise<{ lead: LeadJson; changed: boolean; wakeups: Wakeup[] }> {
   return em.transactional(async (tem) => {
-    const stages = await loadStages(tem, tenant, now);
+    // Stages first, then the lead: deleteStage's order (see pipeline-stages.ts). Read unlocked, a
+    // stage deleted meanwhile made the update's foreign-key check fail (23503), and a deletion
+    // moving this lead out deadlocked with it (40P01). Under the share lock the target is current.
+    const stages = await loadStages(tem, tenant, now, { lock: 'share' });
     const lead = await getLeadRow(tem, tenant, leadId, { forUpdate: true });
     const target = findStage(stages, stageId);
     const current = await db(tem).selectFrom('leads').select(['lead_id', 'stage_id']).where('lead_id', '=', leadId).where(ownedBy(tenant)).executeTakeFirst();

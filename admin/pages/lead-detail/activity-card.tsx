@@ -2,7 +2,7 @@
 // (a visitor's events less than 30 minutes apart, expandable), inquiries, and what the realtor
 // and Porchlight did (calls, notes, status and stage changes, reminders) with who did it. Your
 // own logged entries can be edited or deleted (with confirmation) in place.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { LOGGED_ACTIVITY_TYPES } from '#core/shared/enums.ts';
 import { groupIntoVisits, summariseVisit, type Visit } from '#core/shared/timeline-visits.ts';
 import { errorMessage, leadsApi, type TimelineItem, useSession } from '../../api-client.ts';
@@ -23,7 +23,7 @@ import './lead-activity.css';
 
 const itemKey = (item: TimelineItem) => `${item.kind}:${item.id}`;
 
-/** `reloadKey`: bump it to load the newest page again (after adding an inquiry). */
+/** `reloadKey`: bump it to load the timeline again in place (after adding an inquiry). */
 export function ActivityCard({ leadId, reloadKey }: { leadId: string; reloadKey: number }) {
   return (
     <section class="card" aria-labelledby="timeline-title">
@@ -36,18 +36,24 @@ export function ActivityCard({ leadId, reloadKey }: { leadId: string; reloadKey:
 }
 
 function LeadTimeline({ leadId, reloadKey }: { leadId: string; reloadKey: number }) {
-  // Activities and reminder changes land on the timeline: reload the newest page after each.
-  const [changes, setChanges] = useState(0);
+  const list = useCursorList(leadId, (cursor, signal) => leadsApi.timeline(leadId, cursor, { signal }), itemKey);
+  // Activities and reminder changes land on the timeline (and an added inquiry: `reloadKey`):
+  // load again every page shown, so older entries brought by "Load older" stay.
+  const refresh = list.refresh;
   useEffect(() => {
-    const bump = () => setChanges((n) => n + 1);
-    window.addEventListener(ACTIVITIES_CHANGED_EVENT, bump);
-    window.addEventListener(REMINDERS_CHANGED_EVENT, bump);
+    window.addEventListener(ACTIVITIES_CHANGED_EVENT, refresh);
+    window.addEventListener(REMINDERS_CHANGED_EVENT, refresh);
     return () => {
-      window.removeEventListener(ACTIVITIES_CHANGED_EVENT, bump);
-      window.removeEventListener(REMINDERS_CHANGED_EVENT, bump);
+      window.removeEventListener(ACTIVITIES_CHANGED_EVENT, refresh);
+      window.removeEventListener(REMINDERS_CHANGED_EVENT, refresh);
     };
-  }, []);
-  const list = useCursorList(`${leadId}:${reloadKey}:${changes}`, (cursor, signal) => leadsApi.timeline(leadId, cursor, { signal }), itemKey);
+  }, [refresh]);
+  const seenReloadKey = useRef(reloadKey);
+  useEffect(() => {
+    if (seenReloadKey.current === reloadKey) return;
+    seenReloadKey.current = reloadKey;
+    refresh();
+  }, [reloadKey]);
   const { items } = list;
   const entries = useMemo(() => groupIntoVisits(items), [items]);
   const userId = useSession()?.user.userId ?? null;
