@@ -36,5 +36,6 @@ export const filteredApi = {
   count: async (opts?: RequestOptions) => (await api.get<Page<FilteredInquiry> & { total: number }>('/v1/filtered-inquiries', { ...opts, query: { limit: 1 } })).total,
   release: async (id: string) => announce(await api.post<ReleasedInquiry>(`${filteredPath(id)}/release`, {})),
   remove: async (id: string) => announce(await api.delete(filteredPath(id))),
-  removeAll: async () => announce(await api.delete<{ deleted: number }>('/v1/filtered-inquiries')),
+  /** Deletes every held submission received up to `receivedUpTo` (the newest the list showed): later ones are kept. */
+  removeAll: async (receivedUpTo: string) => announce(await api.delete<{ deleted: number }>('/v1/filtered-inquiries', { query: { receivedUpTo } })),
 };

@@ -25,7 +25,17 @@ const who = (f: FilteredInquiry) => f.name || f.email || f.phone || 'Someone';
 
 export function FilteredPage() {
   const [reloadKey, setReloadKey] = useState(0);
-  const list = useCursorList(`filtered:${reloadKey}`, (cursor, signal) => filteredApi.list(cursor, { signal }), (f) => f.filteredInquiryId);
+  /** What the first page said when it was read: how many were held, and the newest one's time. */
+  const [shown, setShown] = useState<{ total: number; newestAt: string } | null>(null);
+  const list = useCursorList(
+    `filtered:${reloadKey}`,
+    async (cursor, signal) => {
+      const page = await filteredApi.list(cursor, { signal });
+      if (!cursor) setShown(page.items.length ? { total: page.total, newestAt: page.items[0].receivedAt } : null);
+      return page;
+    },
+    (f) => f.filteredInquiryId,
+  );
   /** Released here: id → the lead it became (shown in place until the next reload). */
   const [released, setReleased] = useState<Record<string, string | null>>({});
   const [busy, setBusy] = useState<string | null>(null);
@@ -53,8 +63,9 @@ export function FilteredPage() {
       if (pending.kind === 'one') {
         await filteredApi.remove(pending.item.filteredInquiryId);
         showToast(`Deleted the inquiry from ${who(pending.item)}.`);
-      } else {
-        const { deleted } = await filteredApi.removeAll();
+      } else if (shown) {
+        // Only what the list showed: submissions that arrived since (a flood goes on) are kept.
+        const { deleted } = await filteredApi.removeAll(shown.newestAt);
         showToast(`Deleted ${plural(deleted, 'filtered inquiry', 'filtered inquiries')}.`);
       }
       setPending(null);
@@ -118,7 +129,7 @@ export function FilteredPage() {
       </section>
       <ConfirmDialog
         open={pending !== null}
-        title={pending?.kind === 'all' ? 'Delete every filtered inquiry?' : 'Delete this filtered inquiry?'}
+        title={pending?.kind === 'all' ? `Delete ${shown ? plural(shown.total - Object.keys(released).length, 'filtered inquiry', 'filtered inquiries') : 'every filtered inquiry'}?` : 'Delete this filtered inquiry?'}
         confirmLabel={pending?.kind === 'all' ? 'Delete all' : 'Delete'}
         danger
         busy={busy !== null && pending !== null}
@@ -130,7 +141,10 @@ export function FilteredPage() {
         }}
       >
         {pending?.kind === 'all' ? (
-          <p>All held submissions are erased for good. Release any real inquiry first.</p>
+          <p>
+            {shown ? `${plural(shown.total - Object.keys(released).length, 'held submission', 'held submissions')} received up to ${formatDateTime(shown.newestAt)}` : 'Every held submission'}{' '}
+            will be erased for good; any that arrive after that are kept. This can’t be undone. Release any real inquiry first.
+          </p>
         ) : (
           <p>The inquiry from {pending ? who(pending.item) : ''} is erased for good. This can’t be undone.</p>
         )}

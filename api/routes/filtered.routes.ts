@@ -41,11 +41,11 @@ export function mountFilteredRoutes(routes: RouteRegistry, deps: AppDeps): void 
     },
   });
   routes.add({
-    method: 'delete', path: '/v1/filtered-inquiries', tag: 'inquiries', auth: 'realtor', summary: 'Delete every held submission (of one site with `site`)',
+    method: 'delete', path: '/v1/filtered-inquiries', tag: 'inquiries', auth: 'realtor', summary: 'Delete every held submission (of one site with `site`; received at or before `receivedUpTo`)',
     query: ZDeleteFilteredQuery,
     responses: { 200: { description: 'How many were deleted', schema: z.object({ deleted: z.number().int() }) }, 404: { description: 'Unknown site' } },
     handler: async (ctx, { query, tenant }) => {
-      ctx.body = await deleteAllFilteredInquiries({ em: ctx.state.em, tenant, siteId: query.site });
+      ctx.body = await deleteAllFilteredInquiries({ em: ctx.state.em, tenant, siteId: query.site, receivedUpTo: query.receivedUpTo });
     },
   });
 

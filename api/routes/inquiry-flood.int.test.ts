@@ -132,6 +132,22 @@ describe('the Filtered list', () => {
     expect((await realtor.get('/v1/filtered-inquiries')).body.total).toBe(0);
   });
 
+  it('“delete all” with receivedUpTo keeps what arrived after the list was read', async () => {
+    for (const n of [1, 2]) expect((await inquire({ email: `seen-${n}@example.com` })).status).toBe(202);
+    const shown = (await realtor.get('/v1/filtered-inquiries')).body;
+    const newest = shown.items[0].receivedAt;
+    // The flood goes on while the realtor reads the list.
+    expect((await inquire({ email: 'arrived-later@example.com' })).status).toBe(202);
+    const res = await realtor.delete(`/v1/filtered-inquiries?site=${siteId}&receivedUpTo=${encodeURIComponent(newest)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.deleted).toBe(shown.total);
+    const left = (await realtor.get('/v1/filtered-inquiries')).body;
+    expect(left.items.map((f: { email: string }) => f.email)).toEqual(['arrived-later@example.com']);
+    expect((await realtor.delete('/v1/filtered-inquiries?receivedUpTo=yesterday')).status).toBe(400);
+    expect((await realtor.get('/v1/filtered-inquiries')).body.total).toBe(1);
+    await realtor.delete('/v1/filtered-inquiries');
+  });
+
   it('refuses bad input with a 400 and changes nothing', async () => {
     expect((await inquire({ email: 'kept@example.com' })).status).toBe(202);
     for (const q of ['site=not-a-uuid', 'cursor=garbage', 'limit=0', 'limit=101', 'unknown=1']) {

@@ -99,11 +99,18 @@ export async function deleteFilteredInquiry({ em, tenant, filteredInquiryId }: {
   if (!Number(res.numDeletedRows)) throw notFound('Filtered inquiry');
 }
 
-/** `DELETE /v1/filtered-inquiries?site=`: drops every held submission (of one site), after a flood. */
-export async function deleteAllFilteredInquiries({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId?: string | null }): Promise<{ deleted: number }> {
+/**
+ * `DELETE /v1/filtered-inquiries?site=&receivedUpTo=`: drops every held submission (of one site;
+ * received at or before `receivedUpTo`), after a flood.
+ */
+export async function deleteAllFilteredInquiries({ em, tenant, siteId, receivedUpTo }: {
+  em: EntityManager; tenant: Tenant; siteId?: string | null; receivedUpTo?: string | null;
+}): Promise<{ deleted: number }> {
   if (siteId) await assertOwnSite({ em, tenant, siteId });
   let q = db(em).deleteFrom('filtered_inquiries').where(ownedBy(tenant));
   if (siteId) q = q.where('site_id', '=', siteId);
+  // The list shows receivedAt to the millisecond; the column keeps microseconds.
+  if (receivedUpTo) q = q.where(sql<SqlBool>`received_at < ${receivedUpTo}::timestamptz + interval '1 millisecond'`);
   const res = await q.executeTakeFirst();
   return { deleted: Number(res.numDeletedRows) };
 }

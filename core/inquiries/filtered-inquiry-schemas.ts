@@ -14,8 +14,15 @@ export const ZListFilteredQuery = z.strictObject({
   limit: zLimit(FILTERED_PAGE_DEFAULT, FILTERED_PAGE_MAX),
 });
 
-/** `DELETE /v1/filtered-inquiries`: every held submission, or one site's (`site`). */
-export const ZDeleteFilteredQuery = z.strictObject({ site: ZOptionalUuid });
+/**
+ * `DELETE /v1/filtered-inquiries`: every held submission, or one site's (`site`); with
+ * `receivedUpTo`, only those received at or before it (what the realtor's list showed: later ones
+ * arriving during a flood are kept).
+ */
+export const ZDeleteFilteredQuery = z.strictObject({
+  site: ZOptionalUuid,
+  receivedUpTo: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true, message: 'Use an ISO 8601 date and time with a zone' }).optional()),
+});
 
 /** A widget submission held back while its site was over its inquiry budget. Every string may come from a stranger. */
 export const ZFilteredInquiryJson = z.object({

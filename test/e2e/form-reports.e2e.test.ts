@@ -137,6 +137,26 @@ describe('the Filtered page', () => {
     await page.goto(`${server.url}/app/leads/${lead.lead_id}`);
     await page.locator('section.form-reports').getByText('Matches the lead').waitFor();
   });
+
+  it('“Delete all” erases what the list showed, counted in the dialog, and keeps what arrived since', async () => {
+    const shown = [await holdSubmission('Flood One', 'junk-2@spam.example', 'spam'), await holdSubmission('Flood Two', 'junk-3@spam.example', 'spam')];
+    const page = await openPage(SIZES[1].viewport);
+    await page.goto(`${server.url}/app/filtered`);
+    await page.getByText('Flood Two').waitFor();
+    // The flood goes on while the realtor reads the list.
+    const later = await holdSubmission('Real Buyer', 'buyer@example.com', 'Can I see it Saturday?');
+    await page.getByRole('button', { name: 'Delete all…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Delete 2 filtered inquiries?' }).waitFor();
+    await dialog.getByText(/^2 held submissions received up to .+ will be erased for good; any that arrive after that are kept/).waitFor();
+    await saveScreenshot(page, 'filtered-page-delete-all-phone');
+    await dialog.getByRole('button', { name: 'Delete all', exact: true }).click();
+    await page.getByText('Real Buyer').waitFor();
+    await page.getByText('Flood One').waitFor({ state: 'detached' });
+    const left = await server.sql<{ filtered_inquiry_id: string }>('select filtered_inquiry_id from filtered_inquiries where user_id = $1', [userId]);
+    expect(left.map((r) => r.filtered_inquiry_id)).toEqual([later]);
+    expect(shown).not.toContain(later);
+  });
 });
 
 describe('the navigation count of held submissions', () => {
