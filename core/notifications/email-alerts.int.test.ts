@@ -8,8 +8,11 @@ import { createMailer } from '#core/email/mailer.ts';
 import { updateNotificationPreferences } from '#core/email/notification-preferences.ts';
 import { createLogger } from '#core/logger.ts';
 import { recordEmailAlerts } from '#core/notifications/record-email-alerts.ts';
+import { fireReminder } from '#core/reminders/fire-reminder.ts';
+import { snoozeReminder } from '#core/reminders/reminders.ts';
+import { tenantOfUser } from '#core/accounts/tenant.ts';
 import { deletePrefixedKeys, startTestServer, type TestServer } from '#test/app.ts';
-import { makeInquiry, makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
+import { makeInquiry, makeLead, makeRealtor, makeReminder, makeSite, type Realtor } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
@@ -186,6 +189,50 @@ describe('outbox recovery and quiet hours', () => {
     await smtp.waitFor(forLead(name), { timeoutMs: 10_000 });
     await expect.poll(async () => (await notificationOf(leadId)).status).toBe('sent');
     expect(await notificationOf(leadId)).toMatchObject({ status: 'sent', sent_at: new Date('2026-12-02T12:00:00Z') });
+    await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
+  });
+
+  it('a reminder alert held by quiet hours goes at 07:00 only if the reminder is still due at the time that fired it', async () => {
+    await worker?.close();
+    let clock = new Date('2026-12-03T03:55:00Z'); // 22:55 in New York
+    worker = await startTestWorker(server, { handlers: { sendNotification: HANDLERS.sendNotification }, now: () => clock });
+    await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: true, quietStart: '21:00', quietEnd: '07:00', timeZone: 'America/New_York' } });
+    const tag = randomUUID().slice(0, 6);
+    const reminderFor = async (name: string) => {
+      const { leadId } = await makeLead(server, { userId: realtor.userId, name });
+      return (await makeReminder(server, { leadId, userId: realtor.userId, reminderDate: clock, message: `Call back ${tag}` })).reminderId;
+    };
+    // Each fire's wake-up is dropped: the sweeper finds the rows when quiet hours end.
+    const fire = async (reminderId: string) => (await fireReminder({ em: server.orm.em.fork() as EntityManager, reminderId, now: clock, config: server.config })).outcome;
+    const change = { em: server.orm.em.fork() as EntityManager, queues: server.queues, log: createLogger({ level: 'silent', name: 'test' }), tenant: tenantOfUser(realtor.userId) };
+    const alertsOf = (reminderId: string) =>
+      server.sql<{ status: string; last_error: string | null }>(`select status, last_error from notifications where kind = 'reminder_due' and reminder_id = $1 order by created_at`, [reminderId]);
+
+    const stillDue = await reminderFor(`Still due ${tag}`);
+    const snoozed = await reminderFor(`Snoozed ${tag}`);
+    const dueAgain = await reminderFor(`Due again ${tag}`);
+    const legacy = await reminderFor(`Legacy ${tag}`);
+    for (const id of [stillDue, snoozed, dueAgain, legacy]) expect(await fire(id)).toBe('fired');
+    // A row recorded before alerts kept the date that fired them: the reminder's status alone decides.
+    await server.sql(`update notifications set data = null where reminder_id = $1`, [legacy]);
+
+    clock = new Date('2026-12-03T04:05:00Z'); // 23:05: two of them are snoozed, one until tomorrow 9:00, one for five minutes
+    await snoozeReminder({ ...change, reminderId: snoozed, input: { for: 'tomorrow' }, now: clock });
+    await snoozeReminder({ ...change, reminderId: dueAgain, input: { until: '2026-12-03T04:10:00Z' }, now: clock });
+    clock = new Date('2026-12-03T04:10:00Z');
+    expect(await fire(dueAgain)).toBe('fired'); // due again at 23:10: a second alert, also held until 07:00
+
+    clock = new Date('2026-12-03T12:00:00Z'); // 07:00: quiet hours are over
+    await sweepHandler.run(fakeContext(() => clock), {});
+    await smtp.waitFor(forLead(`Still due ${tag}`), { timeoutMs: 10_000 });
+    await smtp.waitFor(forLead(`Due again ${tag}`), { timeoutMs: 10_000 });
+    await smtp.waitFor(forLead(`Legacy ${tag}`), { timeoutMs: 10_000 });
+    await expect.poll(async () => (await alertsOf(snoozed)).map((a) => a.status)).toEqual(['cancelled']);
+    await expect.poll(async () => (await alertsOf(dueAgain)).map((a) => a.status)).toEqual(['cancelled', 'sent']);
+    await expect.poll(async () => (await alertsOf(stillDue)).map((a) => a.status)).toEqual(['sent']);
+    expect((await alertsOf(snoozed))[0].last_error).toContain('snoozed');
+    expect(smtp.messages.filter(forLead(`Snoozed ${tag}`))).toHaveLength(0);
+    expect(smtp.messages.filter(forLead(`Due again ${tag}`))).toHaveLength(1);
     await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
   });
 

@@ -31,8 +31,9 @@ export const NotificationSchema = defineEntity({
     /** `<event type>-<id>` (or `digest-<user>-<local date>`): one row per cause. */
     dedupeKey: p.string().length(200).unique('notifications_dedupe_key_unique'),
     /**
-     * Extra render input: the digest's date, or an account email's raw link token — kept only
-     * until the email is sent, then erased (account_tokens holds just its hash).
+     * Extra render input: the digest's date, a reminder alert's fired due date, an endpoint
+     * alert's reason, or an account email's raw link token — the token kept only until the email
+     * is sent, then erased (account_tokens holds just its hash).
      */
     data: p.json<Record<string, unknown>>().nullable(),
     status: p.enum(NOTIFICATION_STATUSES).default('pending'),

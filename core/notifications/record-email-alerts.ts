@@ -55,6 +55,10 @@ export async function recordEmailAlerts(event: OutboundEvent): Promise<Wakeup[]>
     inquiryId,
     reminderId,
     endpointId,
-    data: kind === 'endpoint_disabled' ? { reason: [event.data.disabledReason, event.data.reason].find((r) => typeof r === 'string') ?? null } : null,
+    data: kind === 'endpoint_disabled'
+      ? { reason: [event.data.disabledReason, event.data.reason].find((r) => typeof r === 'string') ?? null }
+      // The due date that fired: at send time the alert goes only if the reminder is still due at it.
+      : kind === 'reminder_due' ? { reminderDate: idOf(event.data, 'reminderDate') }
+      : null,
   });
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { EMAIL_VERIFICATION_TTL_MS, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { AlertKind } from '../email/alert-kinds.ts';
 import { fromWallTime, toWallTime } from '../email/local-time.ts';
 import type { OutgoingEmail } from '../email/mailer.ts';
@@ -48,7 +49,7 @@ async function loadLead(em: EntityManager, leadId: string | null, userId: string
 /**
  * Builds the email of a claimed notification from Postgres as it is now (the lead's current
  * name, score and band; the reminder's current note), or says why it should not be sent:
- * the user switched the alert off meanwhile, the reminder was completed, the cause is gone.
+ * the user switched the alert off meanwhile, the reminder was completed or snoozed, the cause is gone.
  */
 export async function renderNotification({ em, claim, config, now }: {
   em: EntityManager; claim: ClaimedNotification; config: Config; now: Date;
@@ -99,6 +100,12 @@ export async function renderNotification({ em, claim, config, now }: {
         : undefined;
       if (!lead || !reminder) return { cancel: 'lead or reminder deleted' };
       if (reminder.status === 'done' || reminder.status === 'dismissed') return { cancel: `reminder ${reminder.status} before the alert was sent` };
+      // Snoozed or given a new date while the alert waited (quiet hours, retries): it is pending
+      // again, or already due at its new date with an alert of its own. Rows recorded before the
+      // fired date was kept have no `reminderDate`: for them the status alone decides.
+      if (reminder.status !== 'due') return { cancel: 'reminder snoozed or rescheduled before the alert was sent' };
+      const firedAt = typeof claim.data?.reminderDate === 'string' ? claim.data.reminderDate : null;
+      if (firedAt !== null && firedAt !== pgTimeToIsoStrict(reminder.reminder_date)) return { cancel: 'reminder rescheduled and due again before the alert was sent' };
       return { email: { to, ...renderReminderDueEmail({ ...ctx, lead, reminder: { reminderId: reminder.reminder_id, reminderDate: pgDate(reminder.reminder_date), reminderMessage: reminder.reminder_message } }) } };
     }
     case 'endpoint_disabled': {
