@@ -283,6 +283,26 @@ describe('bulk lead actions', () => {
     expect(job?.name).toBe('reminders.fire');
   });
 
+  it('reminder: each lead’s timeline shows a reminder_created by the realtor, as a single reminder does', async () => {
+    const ids = await makeLeads(api.server, [{ userId }, { userId }]);
+    const { leadId: single } = await makeLead(api.server, { userId });
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await agent.post(`/v1/leads/${single}/reminders`, { reminderDate: at, reminderMessage: 'Call back' })).status).toBe(201);
+    expect((await agent.post('/v1/leads/bulk', { action: 'reminder', leadIds: ids, reminderDate: at, reminderMessage: ' Call back ' })).body).toEqual({ affected: 2 });
+    const createdOn = async (leadId: string) => {
+      const items = (await agent.get(`/v1/leads/${leadId}/timeline`)).body.items as Array<Record<string, any>>;
+      return items.filter((i) => i.activityType === 'reminder_created');
+    };
+    const [expected] = await createdOn(single);
+    for (const leadId of ids) {
+      const [reminder] = await api.server.sql<{ reminder_id: string }>('select reminder_id from follow_up_reminders where lead_id = $1', [leadId]);
+      const created = await createdOn(leadId);
+      expect(created).toHaveLength(1);
+      expect(created[0]).toMatchObject({ kind: 'activity', actor: expected.actor, editable: false, meta: { ...expected.meta, reminderId: reminder.reminder_id } });
+      expect(Object.keys(created[0].meta).sort()).toEqual(Object.keys(expected.meta).sort());
+    }
+  });
+
   it('delete: erases every lead', async () => {
     const ids = await makeLeads(api.server, [{ userId }, { userId }]);
     const res = await agent.post('/v1/leads/bulk', { action: 'delete', leadIds: ids });

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -27,7 +27,8 @@ export interface BulkLeadsResult {
  * overlapping selections cannot deadlock); if any id is not one of the tenant's leads (unknown,
  * deleted meanwhile, or another account's) the whole request is a 404 and nothing changes.
  * - `stage`: moves each lead to `stageId`, recording a `stage_change` activity for each one that moved;
- * - `reminder`: a manual reminder for each lead (`reminderDate`, `reminderMessage`);
+ * - `reminder`: a manual reminder for each lead (`reminderDate`, `reminderMessage`), each with its
+ *   `reminder_created` activity as `POST /v1/leads/:id/reminders` records it;
  * - `delete`: erases each lead as `DELETE /v1/leads/:id` does (with its `lead.deleted` message).
  */
 export async function bulkLeads({ em, tenant, input, now, config }: {
@@ -58,15 +59,25 @@ export async function bulkLeads({ em, tenant, input, now, config }: {
         return { affected: moved.ids.length, movedLeadIds: moved.ids, wakeups: moved.wakeups };
       }
       case 'reminder': {
+        const at = new Date(input.reminderDate);
         const rows = await db(tem)
           .insertInto('follow_up_reminders')
           .values(ids.map((leadId) => ({
-            reminder_id: sql<string>`gen_random_uuid()`, lead_id: leadId, user_id: ownerIdOf(tenant), reminder_date: new Date(input.reminderDate),
+            reminder_id: sql<string>`gen_random_uuid()`, lead_id: leadId, user_id: ownerIdOf(tenant), reminder_date: at,
             reminder_message: input.reminderMessage, created_at: now, kind: 'manual' as const, status: 'pending' as const,
           })))
-          .returning(['reminder_id', 'reminder_date'])
+          .returning(['reminder_id', 'lead_id'])
           .execute();
-        return { affected: rows.length, movedLeadIds: [], wakeups: rows.map((r) => createReminderWakeup(r.reminder_id, new Date(input.reminderDate))) };
+        // Each lead's timeline says who set it, as `POST /v1/leads/:id/reminders` records it.
+        await db(tem)
+          .insertInto('lead_activities')
+          .values(rows.map((r) => ({
+            activity_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), lead_id: r.lead_id, actor_user_id: actorIdOf(tenant), type: 'reminder_created' as const,
+            meta: JSON.stringify({ reminderId: r.reminder_id, message: input.reminderMessage.slice(0, 200), reminderDate: at.toISOString() }) as never,
+            occurred_at: now, created_at: now, updated_at: now,
+          })))
+          .execute();
+        return { affected: rows.length, movedLeadIds: [], wakeups: rows.map((r) => createReminderWakeup(r.reminder_id, at)) };
       }
       case 'delete': {
         const wakeups: Wakeup[] = [];
