@@ -17,7 +17,7 @@ import { leadDisplayName } from '../lead-format.ts';
 import { pipelineApi, type Stage } from '../pipeline-api.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useLiveRefresh } from '../use-live-events.ts';
-import { boardShows, type Column, createOwnMoves, withLeadMoved } from './board/board-columns.ts';
+import { boardShows, type Column, createOwnMoves, createPendingMoves, withLeadMoved, withMoveUndone } from './board/board-columns.ts';
 import { StageManager } from './board/stage-manager.tsx';
 
 interface BoardState {
@@ -40,9 +40,9 @@ export function BoardPage(_: RouteProps) {
   const [managing, setManaging] = useState(false);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
   const focusAfterRender = useRef<string | null>(null);
-  const pendingMoves = useRef(0);
   const ownMoves = useRef(createOwnMoves()).current;
   const reload = () => setTick((n) => n + 1);
+  const pendingMoves = useRef(createPendingMoves(reload)).current;
 
   useEffect(() => {
     const controller = new AbortController();
@@ -54,14 +54,13 @@ export function BoardPage(_: RouteProps) {
     return () => controller.abort();
   }, [tick]);
 
-  // Leads created or changed elsewhere (the form, the worker's scores, another tab): reload,
-  // unless one of our own moves is still on its way (its answer settles the board). The echo of
-  // our own move, and a change the board already shows, reload nothing.
+  // Leads created or changed elsewhere (the form, the worker's scores, another tab): reload —
+  // once the last of our own moves on their way has its answer, as a reload before it would show
+  // the board without them. The echo of our own move, and a change the board already shows,
+  // reload nothing.
   useLiveRefresh(
     ['lead.created', 'lead.updated'],
-    () => {
-      if (pendingMoves.current === 0) reload();
-    },
+    () => pendingMoves.reload(),
     { relevant: (e) => e.type !== 'lead.updated' || !(ownMoves.takeEcho(e.data) || boardShows(state.columns, e.data)) },
   );
 
@@ -73,29 +72,33 @@ export function BoardPage(_: RouteProps) {
   });
 
   const columns = state.columns;
+  // What the board shows now, for a move's answer that comes after other moves were made.
+  const shown = useRef(columns);
+  shown.current = columns;
 
   const moveLead = async (leadId: string, toStageId: string, opts: { keepFocus?: boolean } = {}) => {
     const from = columns.find((c) => c.leads.some((l) => l.leadId === leadId));
     const to = columns.find((c) => c.stage.stageId === toStageId);
     const lead = from?.leads.find((l) => l.leadId === leadId);
     if (!from || !to || !lead || from.stage.stageId === toStageId) return;
-    const before = columns;
     const name = leadDisplayName(lead);
     const position = columns.indexOf(to) + 1;
     setState((s) => ({ ...s, columns: withLeadMoved(s.columns, leadId, toStageId) }));
     if (opts.keepFocus) focusAfterRender.current = leadId;
     setAnnouncement(`Moved ${name} to ${to.stage.label}, stage ${position} of ${columns.length}.`);
-    pendingMoves.current++;
+    pendingMoves.start();
     ownMoves.add(leadId, toStageId);
     try {
       await pipelineApi.moveLead(leadId, toStageId);
     } catch (err) {
       ownMoves.remove(leadId, toStageId);
-      setState((s) => ({ ...s, columns: before }));
-      setAnnouncement(`Could not move ${name}: ${errorMessage(err)}. It is back in ${from.stage.label}.`);
+      // Only this move goes back: moves of other cards made meanwhile were accepted.
+      const goesBack = withMoveUndone(shown.current, leadId, from.stage.stageId, toStageId) !== shown.current;
+      setState((s) => ({ ...s, columns: withMoveUndone(s.columns, leadId, from.stage.stageId, toStageId) }));
+      setAnnouncement(`Could not move ${name} to ${to.stage.label}: ${errorMessage(err)}.${goesBack ? ` It is back in ${from.stage.label}.` : ''}`);
       showToast(`Could not move ${name}: ${errorMessage(err)}`, 'error');
     } finally {
-      pendingMoves.current--;
+      pendingMoves.finish();
     }
   };
 

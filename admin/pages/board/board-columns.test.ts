@@ -1,8 +1,9 @@
-// The board's optimistic move, and which live events it reloads for.
+// The board's optimistic move, taking back a refused one, the reloads held back while moves are
+// on their way, and which live events it reloads for.
 import { describe, expect, it } from 'vitest';
 import type { Lead } from '../../api-client.ts';
 import type { Stage } from '../../pipeline-api.ts';
-import { boardShows, type Column, createOwnMoves, withLeadMoved } from './board-columns.ts';
+import { boardShows, type Column, createOwnMoves, createPendingMoves, withLeadMoved, withMoveUndone } from './board-columns.ts';
 
 const stage = (n: number, key: string, leadCount: number): Stage => ({ stageId: `00000000-0000-4000-8000-00000000000${n}`, key, label: key, position: n, outcome: 'open', leadCount });
 const NEW = stage(1, 'new', 2);
@@ -32,6 +33,53 @@ describe('withLeadMoved', () => {
 
   it('leaves the board as it is for a lead it does not show', () => {
     expect(withLeadMoved(columns, '00000000-0000-4000-8000-000000000999', SHOWING.stageId)).toBe(columns);
+  });
+});
+
+describe('withMoveUndone (a move the server refused)', () => {
+  const OFFER = stage(3, 'offer', 0);
+  const three: Column[] = [...columns, { stage: OFFER, leads: [] }];
+
+  it('takes back only that move: another card moved meanwhile stays where the server put it', () => {
+    // Priya to Showing (will fail), then Jordan to Offer (accepted) before the first answer.
+    const shown = withLeadMoved(withLeadMoved(three, priya.leadId, SHOWING.stageId), jordan.leadId, OFFER.stageId);
+    const undone = withMoveUndone(shown, priya.leadId, NEW.stageId, SHOWING.stageId);
+    expect(undone.map((c) => [c.stage.key, c.stage.leadCount, c.leads.map((l) => l.name)])).toEqual([
+      ['new', 1, ['Priya Natarajan']],
+      ['showing', 1, ['Sam Okafor']],
+      ['offer', 1, ['Jordan Avery']],
+    ]);
+  });
+
+  it('leaves a later move of the same lead standing', () => {
+    // Priya to Showing (will fail), then on to Offer (accepted: the server puts her there).
+    const shown = withLeadMoved(withLeadMoved(three, priya.leadId, SHOWING.stageId), priya.leadId, OFFER.stageId);
+    expect(withMoveUndone(shown, priya.leadId, NEW.stageId, SHOWING.stageId)).toBe(shown);
+  });
+});
+
+describe('createPendingMoves (live reloads while moves are on their way)', () => {
+  it('reloads at once when no move is pending', () => {
+    let reloads = 0;
+    const moves = createPendingMoves(() => reloads++);
+    moves.reload();
+    expect(reloads).toBe(1);
+  });
+
+  it('holds a reload asked for during moves and runs it once, when the last one has its answer', () => {
+    let reloads = 0;
+    const moves = createPendingMoves(() => reloads++);
+    moves.start();
+    moves.start();
+    moves.reload();
+    moves.reload();
+    moves.finish();
+    expect(reloads).toBe(0);
+    moves.finish();
+    expect(reloads).toBe(1);
+    moves.start();
+    moves.finish();
+    expect(reloads).toBe(1); // nothing was held back this time
   });
 });
 

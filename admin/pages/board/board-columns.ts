@@ -1,4 +1,5 @@
-// The board's columns as data: the optimistic move, and whether a live event brings anything the
+// The board's columns as data: the optimistic move (and taking back a refused one), the live
+// reloads held back while moves are on their way, and whether a live event brings anything the
 // board does not already show (a move's own echo does not: reloading for it redrew every column
 // 0.4 s later and could close a menu the realtor had just opened).
 import type { Lead } from '../../api-client.ts';
@@ -22,6 +23,48 @@ export function withLeadMoved(columns: Column[], leadId: string, toStageId: stri
     }
     return had ? { stage: { ...c.stage, leadCount: c.stage.leadCount - 1 }, leads } : c;
   });
+}
+
+/**
+ * Takes back one refused move of `leadId` from `fromStageId` to `toStageId`, and nothing else:
+ * other moves made meanwhile stay (the server accepted them and their echoes reload nothing).
+ * The lead goes back only if it is still where that move put it: a later move of it stands.
+ */
+export function withMoveUndone(columns: Column[], leadId: string, fromStageId: string, toStageId: string): Column[] {
+  const column = columns.find((c) => c.stage.stageId === toStageId);
+  if (!column?.leads.some((l) => l.leadId === leadId)) return columns;
+  return withLeadMoved(columns, leadId, fromStageId);
+}
+
+/**
+ * Counts the board's moves on their way to the server and holds back the live reloads asked for
+ * meanwhile (a reload would show the board without the moves not yet answered): one runs when the
+ * last move has its answer.
+ */
+export function createPendingMoves(reload: () => void) {
+  let pending = 0;
+  let reloadWanted = false;
+  return {
+    get pending() {
+      return pending;
+    },
+    start(): void {
+      pending++;
+    },
+    /** A move has its answer (either way); runs a held-back reload when it was the last one. */
+    finish(): void {
+      pending--;
+      if (pending === 0 && reloadWanted) {
+        reloadWanted = false;
+        reload();
+      }
+    },
+    /** Reloads now, or once no move is pending. */
+    reload(): void {
+      if (pending === 0) reload();
+      else reloadWanted = true;
+    },
+  };
 }
 
 /** What a `lead.updated` live event says about a lead (docs/live-updates.md). */
