@@ -3,11 +3,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '#core/email/mailer.ts';
+import { DIGEST_MAX_ITEMS } from '#core/email/templates/alert-emails.ts';
 import { updateNotificationPreferences } from '#core/email/notification-preferences.ts';
 import { createLogger } from '#core/logger.ts';
 import { recordDigests } from '#core/notifications/record-digests.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeLead, makeRealtor, makeReminder, makeUser, type Realtor } from '#test/factories.ts';
+import { makeLead, makeLeads, makeRealtor, makeReminder, makeUser, type Realtor } from '#test/factories.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import type { HandlerContext } from '#worker/handler.ts';
@@ -85,5 +86,25 @@ describe('morning digest', () => {
     expect(await run()).toBe(1);
     expect(await run()).toBe(0);
     expect(await servedOn('2026-12-10')).toEqual(due);
+  });
+
+  it('with more than 20 reminders and hot leads, the subject and summary state the real totals', async () => {
+    clock = new Date('2026-12-12T09:00:00Z'); // 09:00 in London
+    const { userId } = await makeUser(server);
+    await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
+    const leadIds = await makeLeads(server, Array.from({ length: DIGEST_MAX_ITEMS + 5 }, (_, i) => ({
+      userId, name: `Busy ${i}`, scoreBand: 'hot' as const, score: 90, createdAt: new Date('2026-12-12T06:00:00Z'),
+    })));
+    for (let i = 0; i < 60; i++) {
+      await makeReminder(server, { leadId: leadIds[i % leadIds.length], userId, reminderDate: new Date(Date.UTC(2026, 11, 12, 10, i)), message: `Busy call ${i}` });
+    }
+    await sendDigestsHandler.run(context(), {});
+    const mail = await smtp.waitFor((m) => m.envelope.to.includes(`r${userId}@example.com`), { timeoutMs: 10_000, description: 'the busy digest' });
+    expect(mail.subject).toContain('60 reminders today, 25 new hot leads');
+    expect(mail.text).toContain('60 reminders today, 25 new hot leads.');
+    expect(mail.text).toContain('and 40 more');
+    expect(mail.text).toContain('and 5 more');
+    expect(mail.text).toContain('Busy call 19');
+    expect(mail.text).not.toContain('Busy call 20');
   });
 });

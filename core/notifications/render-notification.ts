@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { EMAIL_VERIFICATION_TTL_MS, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
-import { pgTimeToIsoStrict } from '../db/pg-values.ts';
+import { pgCount, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { AlertKind } from '../email/alert-kinds.ts';
 import { fromWallTime, toWallTime } from '../email/local-time.ts';
 import type { OutgoingEmail } from '../email/mailer.ts';
@@ -128,7 +129,7 @@ export async function renderNotification({ em, claim, config, now }: {
   }
 }
 
-/** Today's open reminders (local day) and the hot leads created in the last 24 hours. */
+/** Today's open reminders (local day) and the hot leads created in the last 24 hours: the first DIGEST_MAX_ITEMS of each and how many there are. */
 async function loadDigest(em: EntityManager, { userId, timeZone, now }: { userId: string; timeZone: string; now: Date }) {
   const wall = toWallTime(now, timeZone);
   const dayStart = fromWallTime({ year: wall.year, month: wall.month, day: wall.day, hour: 0, minute: 0 }, timeZone);
@@ -137,24 +138,28 @@ async function loadDigest(em: EntityManager, { userId, timeZone, now }: { userId
   const reminders = await db(em)
     .selectFrom('follow_up_reminders as r')
     .innerJoin('leads as l', 'l.lead_id', 'r.lead_id')
-    .select(['r.reminder_id', 'r.reminder_date', 'r.reminder_message', 'l.lead_id', 'l.name', 'l.email', 'l.phone'])
+    .select(['r.reminder_id', 'r.reminder_date', 'r.reminder_message', 'l.lead_id', 'l.name', 'l.email', 'l.phone', sql<string>`count(*) over ()`.as('total')])
     .where('r.user_id', '=', userId)
     .where('r.status', 'in', OPEN_REMINDER_STATUSES)
     .where('r.reminder_date', '>=', dayStart.toISOString())
     .where('r.reminder_date', '<', dayEnd.toISOString())
     .orderBy('r.reminder_date')
-    .limit(DIGEST_MAX_ITEMS + 1)
+    .limit(DIGEST_MAX_ITEMS)
     .execute();
   const hotLeads = await db(em)
     .selectFrom('leads')
-    .select(['lead_id', 'name', 'email', 'phone', 'score'])
+    .select(['lead_id', 'name', 'email', 'phone', 'score', sql<string>`count(*) over ()`.as('total')])
     .where('user_id', '=', userId)
     .where('score_band', '=', 'hot')
     .where('created_at', '>=', new Date(now.getTime() - DIGEST_HOT_LEADS_WINDOW_MS).toISOString())
     .orderBy('score', 'desc')
-    .limit(DIGEST_MAX_ITEMS + 1)
+    .limit(DIGEST_MAX_ITEMS)
     .execute();
   return {
+    // The lists stop at DIGEST_MAX_ITEMS; `count(*) over ()` is taken before the limit, so the
+    // counts are the day's real numbers ("60 reminders today … and 40 more").
+    reminderCount: pgCount(reminders[0]?.total),
+    hotLeadCount: pgCount(hotLeads[0]?.total),
     reminders: reminders.map((r) => ({
       reminderId: r.reminder_id, reminderDate: pgDate(r.reminder_date), reminderMessage: r.reminder_message,
       lead: { leadId: r.lead_id, name: r.name, email: r.email, phone: r.phone },

@@ -207,6 +207,10 @@ export interface DigestAlert extends AlertContext {
   date: Date;
   reminders: Array<{ reminderId: string; reminderDate: Date; reminderMessage: string; lead: { leadId: string; name: string | null; email?: string | null; phone?: string | null } }>;
   hotLeads: Array<{ leadId: string; name: string | null; email?: string | null; phone?: string | null; score: number }>;
+  /** How many reminders are due today, when `reminders` holds only the first of them; default its length. */
+  reminderCount?: number;
+  /** How many leads turned hot, when `hotLeads` holds only the first of them; default its length. */
+  hotLeadCount?: number;
 }
 
 export const DIGEST_MAX_ITEMS = 20;
@@ -225,18 +229,22 @@ export function renderDigestEmail(a: DigestAlert): EmailContent {
     url: leadUrl(a.publicUrl, r.lead.leadId),
   }));
   const hot = a.hotLeads.slice(0, DIGEST_MAX_ITEMS).map((l) => ({ name: leadDisplayName(l), score: l.score, url: leadUrl(a.publicUrl, l.leadId) }));
-  const more = (total: number) => (total > DIGEST_MAX_ITEMS ? total - DIGEST_MAX_ITEMS : 0);
-  const summary = `${plural(a.reminders.length, 'reminder', 'reminders')} today, ${plural(a.hotLeads.length, 'new hot lead', 'new hot leads')}`;
+  // The counts, not the lists, say how many: the caller may pass only the first DIGEST_MAX_ITEMS.
+  const reminderCount = Math.max(a.reminderCount ?? 0, a.reminders.length);
+  const hotLeadCount = Math.max(a.hotLeadCount ?? 0, a.hotLeads.length);
+  const moreReminders = reminderCount - reminders.length;
+  const moreHot = hotLeadCount - hot.length;
+  const summary = `${plural(reminderCount, 'reminder', 'reminders')} today, ${plural(hotLeadCount, 'new hot lead', 'new hot leads')}`;
   const subject = cleanHeaderText(`Your Porchlight morning, ${day}: ${summary}`);
   const body = html`<h1 style="font-size:20px;margin:0 0 8px">Good morning</h1>
 <p style="margin:0 0 16px;color:#52525b">${day}: ${summary}.</p>
 <h2 style="font-size:16px;margin:16px 0 8px">Today's reminders</h2>
 ${reminders.length
-    ? html`<ul style="margin:0;padding-left:20px">${reminders.map((r) => html`<li><strong>${r.time}</strong> · <a href="${r.url}">${r.name}</a> — ${r.note}</li>`)}</ul>${more(a.reminders.length) ? html`<p style="margin:4px 0;font-size:13px">and ${more(a.reminders.length)} more</p>` : ''}`
+    ? html`<ul style="margin:0;padding-left:20px">${reminders.map((r) => html`<li><strong>${r.time}</strong> · <a href="${r.url}">${r.name}</a> — ${r.note}</li>`)}</ul>${moreReminders ? html`<p style="margin:4px 0;font-size:13px">and ${moreReminders} more</p>` : ''}`
     : html`<p style="margin:0">Nothing due today.</p>`}
 <h2 style="font-size:16px;margin:16px 0 8px">New hot leads</h2>
 ${hot.length
-    ? html`<ul style="margin:0;padding-left:20px">${hot.map((l) => html`<li><a href="${l.url}">${l.name}</a> · score ${l.score}</li>`)}</ul>${more(a.hotLeads.length) ? html`<p style="margin:4px 0;font-size:13px">and ${more(a.hotLeads.length)} more</p>` : ''}`
+    ? html`<ul style="margin:0;padding-left:20px">${hot.map((l) => html`<li><a href="${l.url}">${l.name}</a> · score ${l.score}</li>`)}</ul>${moreHot ? html`<p style="margin:4px 0;font-size:13px">and ${moreHot} more</p>` : ''}`
     : html`<p style="margin:0">No new hot leads since yesterday.</p>`}
 <p style="margin:16px 0">${button(adminUrl(a.publicUrl, '/reminders'), 'Open reminders')}${button(adminUrl(a.publicUrl, '/leads?band=hot'), 'Hot leads')}</p>`;
   const text = [
@@ -244,11 +252,11 @@ ${hot.length
     '',
     "Today's reminders:",
     ...(reminders.length ? reminders.map((r) => `- ${r.time} · ${r.name} — ${r.note}\n  ${r.url}`) : ['Nothing due today.']),
-    ...(more(a.reminders.length) ? [`and ${more(a.reminders.length)} more`] : []),
+    ...(moreReminders ? [`and ${moreReminders} more`] : []),
     '',
     'New hot leads:',
     ...(hot.length ? hot.map((l) => `- ${l.name} · score ${l.score}\n  ${l.url}`) : ['No new hot leads since yesterday.']),
-    ...(more(a.hotLeads.length) ? [`and ${more(a.hotLeads.length)} more`] : []),
+    ...(moreHot ? [`and ${moreHot} more`] : []),
     '',
     `Reminders: ${adminUrl(a.publicUrl, '/reminders')}`,
   ];

@@ -160,6 +160,16 @@ describe('digest', () => {
     expect(email.text).not.toContain('Lead 20');
     expect(email.html).toContain(`href="${FIXTURE_PUBLIC_URL}/app/leads/h1"`);
   });
+
+  it('takes the totals from the counts when only the first items are passed', () => {
+    const reminders = Array.from({ length: DIGEST_MAX_ITEMS }, (_, i) => ({
+      reminderId: `r${i}`, reminderDate: new Date(Date.UTC(2026, 5, 2, 3, 30 + i)), reminderMessage: `Call #${i}`, lead: { leadId: `l${i}`, name: `Lead ${i}` },
+    }));
+    const email = renderDigestEmail({ ...base, reminders, reminderCount: 60, hotLeads: [{ leadId: 'h1', name: 'Ravi', score: 77 }], hotLeadCount: 1 });
+    expect(email.subject).toContain('60 reminders today, 1 new hot lead');
+    expect(email.text).toContain('and 40 more');
+    expect(email.html).toContain('and 40 more');
+  });
 });
 
 describe('webhook endpoint disabled alert', () => {
