@@ -23,7 +23,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
+import { ALERT_KINDS } from '../email/alert-kinds.ts';
 import type { SendResult } from '../email/mailer.ts';
+import { getNotificationPreferences, nextAlertSendTime } from '../email/notification-preferences.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { computeNextAttemptAt } from '../webhooks/schedule-webhook-retry.ts';
 import { createNotificationWakeup } from './record-notification.ts';
@@ -32,6 +34,8 @@ import { createNotificationWakeup } from './record-notification.ts';
 export const NOTIFICATION_LEASE_MS = 90_000;
 /** Longest error text kept on the row and in the attempt log. */
 const ERROR_MAX_CHARS = 500;
+/** The kinds whose retries wait out quiet hours: every alert but the digest. */
+const QUIET_HOURS_KINDS: ReadonlySet<string> = new Set(ALERT_KINDS.filter((k) => k !== 'digest'));
 
 export interface ClaimedNotification {
   notificationId: string;
@@ -107,7 +111,7 @@ export interface AttemptOutcome {
 
 /**
  * Logs one attempt and moves the row on: sent; pending again at the next retry time (a retryable
- * failure with schedule left); failed (permanent refusal, or the schedule is spent). A claim
+ * failure with schedule left; an alert's retry moved past the recipient's quiet hours); failed (permanent refusal, or the schedule is spent). A claim
  * whose lease was taken over still logs its attempt but changes nothing else.
  */
 export async function recordNotificationAttempt({ em, claim, result, durationMs, now, schedule, random }: {
@@ -136,7 +140,11 @@ export async function recordNotificationAttempt({ em, claim, result, durationMs,
       message_id: result.messageId?.slice(0, 255) ?? null,
     }).execute();
 
-    const next = result.ok || !result.retryable ? null : computeNextAttemptAt({ attemptCount: claim.attemptNumber, schedule, now, random });
+    let next = result.ok || !result.retryable ? null : computeNextAttemptAt({ attemptCount: claim.attemptNumber, schedule, now, random });
+    // An alert's retry keeps to the recipient's quiet hours, as its first send did (a failure at
+    // 20:58 tries again at 07:00, not at 21:03). The digest has its own hour, and account emails
+    // are wanted now.
+    if (next && QUIET_HOURS_KINDS.has(claim.kind)) next = nextAlertSendTime(next, await getNotificationPreferences({ em: tem, userId: claim.userId }));
     const status = result.ok ? 'sent' : next ? 'pending' : 'failed';
     const updated = await db(tem)
       .updateTable('notifications')

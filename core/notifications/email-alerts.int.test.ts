@@ -17,6 +17,7 @@ import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { HANDLERS } from '#worker/handlers/index.ts';
+import { sendNotificationHandler } from '#worker/handlers/send-notification.handler.ts';
 import { sweepHandler } from '#worker/handlers/sweep.handler.ts';
 import type { HandlerContext } from '#worker/handler.ts';
 
@@ -234,6 +235,36 @@ describe('outbox recovery and quiet hours', () => {
     expect(smtp.messages.filter(forLead(`Snoozed ${tag}`))).toHaveLength(0);
     expect(smtp.messages.filter(forLead(`Due again ${tag}`))).toHaveLength(1);
     await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
+  });
+
+  it('a failed alert retries outside quiet hours: refused at 20:58, it is tried again at 07:00', async () => {
+    await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: true, quietStart: '21:00', quietEnd: '07:00', timeZone: 'America/New_York' } });
+    let clock = new Date('2026-12-04T01:58:00Z'); // 20:58 in New York: not quiet yet
+    const name = `Greylisted evening ${randomUUID().slice(0, 8)}`;
+    const { leadId } = await makeLead(server, { userId: realtor.userId, name });
+    const { inquiryId } = await makeInquiry(server, { leadId, message: 'Evening question' });
+    // The wake-up is dropped: the test runs the handler itself, with a 5-minute retry.
+    await server.orm.em.fork().transactional((tem) => recordEmailAlerts({ em: tem as EntityManager, userId: realtor.userId, leadId, type: 'inquiry.created', data: { inquiryId, leadId }, now: clock, config: server.config }));
+    const { notification_id: notificationId, send_at } = await notificationOf(leadId);
+    expect(send_at).toEqual(clock);
+
+    const logger = createLogger({ level: 'silent', name: 'test' });
+    const mailer = createMailer({ smtpUrl: smtp.url, from: server.config.MAIL_FROM, logger });
+    const context = () => ({ ...fakeContext(() => clock), mailer, config: { ...server.config, EMAIL_RETRY_SCHEDULE: [0, 300] } });
+    try {
+      smtp.rejectNext(1, { code: 451, message: 'Greylisted, try again later' });
+      expect(await sendNotificationHandler.run(context(), { notificationId, dueAt: clock.getTime() })).toEqual({ status: 'pending' });
+      const [row] = await server.sql<{ next_attempt_at: Date }>('select next_attempt_at from notifications where notification_id = $1', [notificationId]);
+      expect(row.next_attempt_at).toEqual(new Date('2026-12-04T12:00:00Z'));
+
+      clock = new Date('2026-12-04T12:00:00Z'); // 07:00
+      expect(await sendNotificationHandler.run(context(), { notificationId, dueAt: clock.getTime() })).toEqual({ status: 'sent' });
+      await smtp.waitFor(forLead(name), { timeoutMs: 10_000 });
+      expect((await attemptsOf(notificationId)).map((a) => [a.ok, a.response_code])).toEqual([[false, 451], [true, null]]);
+    } finally {
+      await mailer.close();
+      await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
+    }
   });
 
   it('erasing a lead erases its alerts and their attempt log', async () => {
