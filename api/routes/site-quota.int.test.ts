@@ -67,6 +67,18 @@ describe('daily event quota', () => {
     expect(inquiry.status).toBe(202);
     const [row] = await server.sql<{ n: number }>('select count(*)::int as n from inquiries where site_id = $1', [site.siteId]);
     expect(row.n).toBe(1);
+
+    // An identify (the site's own form naming the visitor) is a lead like an inquiry: accepted over
+    // the quota; the page views beside it are dropped.
+    const visitor = `v_${randomUUID().slice(0, 8)}`;
+    const identify = { id: randomUUID(), type: 'identify', ts: Date.now(), props: { email: 'own-form@example.com', name: 'Own Form' } };
+    const named = await sendIngest(`${server.url}/v1/collect`, { site: site.publicKey, visitor, events: [...events(2), identify] }, { defaultOrigin: ORIGIN, nextIp });
+    expect(named.status).toBe(202);
+    const [lead] = await server.sql<{ name: string }>("select name from leads where email = 'own-form@example.com'");
+    expect(lead).toEqual({ name: 'Own Form' });
+    const kinds = await server.sql<{ event_type: string }>('select event_type from lead_analytics where site_id = $1 and visitor_id = $2', [site.siteId, visitor]);
+    expect(kinds.map((k) => k.event_type)).toEqual(['identify']);
+    expect((await collect(site.publicKey, 1)).status).toBe(429); // page views alone are still refused
   });
 
   it('exposes when the quota was reached, and how much was used, for the admin notice', async () => {

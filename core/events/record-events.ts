@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { timeOrderedUuid } from '../db/time-ordered-uuid.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
+import { AppError } from '../errors.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import { ZReachableContact } from '../leads/contact-schemas.ts';
 import { findOrCreateLead } from '../leads/find-or-create-lead.ts';
@@ -89,7 +90,18 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
     return { outcome: 'ignored_dnt', stored: 0, leadId: null, createdLeadIds: [] };
   }
 
-  quota?.consume(site, input.events.length, now);
+  // The daily quota is for analytics: an `identify` (a site's own form naming the visitor) is a
+  // lead, like an inquiry, and is never refused by it. Over the quota, a batch that carries one
+  // keeps only its identify events; a batch of page views alone is refused (429).
+  const analytics = input.events.length - identities.length;
+  if (quota && analytics > 0) {
+    try {
+      quota.consume(site, analytics, now);
+    } catch (err) {
+      if (!identities.length || !(err instanceof AppError) || err.code !== 'quota_exceeded') throw err;
+      input = { ...input, events: input.events.filter((e) => e.type === IDENTIFY_EVENT_TYPE) };
+    }
+  }
 
   const times = input.events.map((e) => clampEventTime(e.ts, now));
   const firstAt = new Date(Math.min(...times.map((t) => t.getTime())));
