@@ -74,6 +74,22 @@ describe('sites', () => {
     expect((await owner.get('/v1/sites')).body.items.length).toBe(before);
   });
 
+  it('refuses a wildcard origin on create, update and "add origin" with a 400 that says to list each origin', async () => {
+    const site = (await owner.post('/v1/sites', { name: 'Birch', allowedOrigins: ['https://birch.example'] })).body;
+    for (const [res, path] of [
+      [await owner.post('/v1/sites', { name: 'Wild', allowedOrigins: ['https://birch.example', 'https://*.birch.example'] }), 'allowedOrigins.1'],
+      [await owner.patch(`/v1/sites/${site.siteId}`, { allowedOrigins: ['https://*.birch.example'] }), 'allowedOrigins.0'],
+      [await owner.patch(`/v1/sites/${site.siteId}`, { allowedOrigins: ['https://%2A.birch.example'] }), 'allowedOrigins.0'],
+      [await owner.post(`/v1/sites/${site.siteId}/allowed-origins`, { origin: 'https://*.birch.example' }), 'origin'],
+    ] as const) {
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([{ path, message: 'Wildcards are not supported: list each origin, e.g. https://www.example.com' }]);
+    }
+    const rows = await server.sql<{ allowed_origins: string[] }>("select allowed_origins from sites where allowed_origins::text like '%*%'");
+    expect(rows).toEqual([]);
+    expect((await owner.get(`/v1/sites/${site.siteId}`)).body.allowedOrigins).toEqual(['https://birch.example']);
+  });
+
   it('treats a malformed id as not found', async () => {
     expect((await owner.get('/v1/sites/not-a-uuid')).status).toBe(404);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { itMaps } from '#test/table.ts';
-import { MAX_ALLOWED_ORIGINS, normaliseOrigin, parseOriginLines } from './origins.ts';
+import { MAX_ALLOWED_ORIGINS, normaliseOrigin, originProblem, parseOriginLines, WILDCARD_ORIGIN_MESSAGE } from './origins.ts';
 
 describe('allowed origins', () => {
   itMaps(normaliseOrigin, '%j → %j', [
@@ -12,7 +12,27 @@ describe('allowed origins', () => {
     ['https://user:pw@example.com', null],
     ['ftp://example.com', null],
     ['example.com', null],
+    // Matching is exact: a wildcard would be stored and never match a browser's Origin.
+    ['https://*.example.com', null],
+    ['https://%2A.example.com', null],
+    ['http://*:8080', null],
+    ['https://www*.example.com', null],
   ]);
+
+  it('says why an origin is refused: wildcards get their own message', () => {
+    expect(originProblem('https://*.example.com')).toBe(WILDCARD_ORIGIN_MESSAGE);
+    expect(originProblem('https://%2a.example.com')).toBe(WILDCARD_ORIGIN_MESSAGE);
+    expect(originProblem('*.example.com')).toBe(WILDCARD_ORIGIN_MESSAGE);
+    expect(originProblem('https://example.com/listings')).toBe('Use an origin like https://example.com (scheme and host, no path)');
+  });
+
+  it('explains a wildcard line with the origin to list instead', () => {
+    expect(parseOriginLines('https://oak.com\nhttps://*.oak.com\nhttp://*.oak.com:8080\nhttps://*').errors).toEqual([
+      'Line 2: “https://*.oak.com”: wildcards are not supported; list each origin, e.g. https://www.oak.com',
+      'Line 3: “http://*.oak.com:8080”: wildcards are not supported; list each origin, e.g. http://www.oak.com:8080',
+      'Line 4: “https://*”: wildcards are not supported; list each origin, e.g. https://www.example.com',
+    ]);
+  });
 
   it('reads one origin per line, drops blanks and duplicates, and explains each bad line', () => {
     expect(parseOriginLines('https://a.com\n\nhttps://A.com/\r\nhttp://b.com')).toEqual({ origins: ['https://a.com', 'http://b.com'], errors: [] });

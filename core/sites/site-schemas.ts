@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ORIGIN_MAX_CHARS, SITE_NAME_MAX_CHARS } from '../shared/field-limits.ts';
-import { MAX_ALLOWED_ORIGINS, normaliseOrigin } from '../shared/origins.ts';
+import { MAX_ALLOWED_ORIGINS, normaliseOrigin, originProblem } from '../shared/origins.ts';
 import { safeText } from '../validation/plain-text.ts';
 
 export { MAX_ALLOWED_ORIGINS, normaliseOrigin } from '../shared/origins.ts';
@@ -9,7 +9,7 @@ export const ZOrigin = safeText(z.string().max(ORIGIN_MAX_CHARS))
   .transform((s, ctx) => {
     const origin = normaliseOrigin(s);
     if (!origin) {
-      ctx.addIssue({ code: 'custom', message: 'Use an origin like https://example.com (scheme and host, no path)' });
+      ctx.addIssue({ code: 'custom', message: originProblem(s) });
       return z.NEVER;
     }
     return origin;
