@@ -25,6 +25,7 @@ import { showToast } from '../components/toast.tsx';
 import { formatDateTime, formatRelativeTime, plural } from '../format.ts';
 import { isLeadStatus, isScoreBand, LEAD_STATUSES, leadDisplayName, SCORE_BANDS, statusLabel } from '../lead-format.ts';
 import { rememberLeadsPath } from '../leads-list-memory.ts';
+import { REMINDERS_CHANGED_EVENT } from '../reminders-api.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 import { useCursorList } from '../use-cursor-list.ts';
@@ -104,6 +105,14 @@ export function LeadsPage({ query }: RouteProps) {
     list.refresh();
     counts.reload();
   });
+  // The Follow-up column is the lead's soonest open reminder: a logged contact closes its automatic
+  // one on the server, a bulk "Remind" adds one, a reminder is completed elsewhere. Each announces
+  // REMINDERS_CHANGED_EVENT (a logged activity too, after it): the rows shown load again.
+  const refreshList = list.refresh;
+  useEffect(() => {
+    window.addEventListener(REMINDERS_CHANGED_EVENT, refreshList);
+    return () => window.removeEventListener(REMINDERS_CHANGED_EVENT, refreshList);
+  }, [refreshList]);
 
   const setFilters = (patch: Partial<LeadFilters>, opts: { replace?: boolean } = {}) => navigate(leadsPath({ ...filters, ...patch }), opts);
   const clearFilters = () => navigate(leadsPath({ sort: filters.sort }));
@@ -112,6 +121,7 @@ export function LeadsPage({ query }: RouteProps) {
   const firstLoad = list.loading && (list.key !== key || list.items.length === 0) && list.error === null;
   const showingStale = list.loading && list.key === key && list.items.length > 0;
 
+  // Shown at once; the refresh that follows (REMINDERS_CHANGED_EVENT) brings the rest of the row.
   const onLogged = (lead: ListLead, activity: Activity) => {
     if (!CONTACT_TYPES.has(activity.type)) return;
     setPatches((p) => ({ ...p, [lead.leadId]: { ...p[lead.leadId], lastContactedAt: activity.occurredAt } }));

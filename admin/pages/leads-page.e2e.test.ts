@@ -1,0 +1,90 @@
+// The lead list's rows and filters in a real browser against the real API and Postgres: a call
+// logged from the list closes the lead's automatic follow-up reminder on the server and the
+// Follow-up column stops saying "overdue"; a bulk "Remind" shows the new follow-up on the cards
+// (390×844). Screenshots at 1440×900 and 390×844 in test-results/screenshots. Run
+// `npm run build:admin` first.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
+import { makeReminder } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
+
+const HOUR_MS = 3_600_000;
+const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+/** The Follow-up cell of a table row (select, lead, score, status, last activity, contacted, follow-up). */
+const FOLLOW_UP_CELL = 'td:nth-child(7)';
+
+let server: TestServer;
+let browser: Browser;
+let realtor: ApiClient;
+let caseyId: string;
+let robinId: string;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const phone = viewport.width < 640;
+  return newSessionPage(browser, server, realtor, { viewport, hasTouch: phone, isMobile: phone, contexts, pageErrors, timeoutMs: 20_000 });
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await launchBrowser();
+  realtor = new ApiClient(server.url);
+  const { userId } = await realtor.signUp({ username: 'Dana Realtor' });
+  caseyId = (await realtor.post('/v1/leads', { name: 'Casey Hartman', email: 'casey@example.com', phone: '(415) 555-0177' })).body.leadId;
+  robinId = (await realtor.post('/v1/leads', { name: 'Robin Okafor', email: 'robin@example.com' })).body.leadId;
+  await realtor.post('/v1/leads', { name: 'Jamie Rivera', email: 'jamie@example.com' });
+  // The "call a hot lead" reminder, fired two hours ago and still open: the list shows it overdue.
+  await makeReminder(server, {
+    leadId: caseyId, userId, kind: 'auto', autoRule: 'lead_hot', status: 'due',
+    reminderDate: new Date(Date.now() - 2 * HOUR_MS), firedAt: new Date(Date.now() - 2 * HOUR_MS), message: 'Call Casey: turned hot',
+  });
+});
+
+afterAll(async () => {
+  expect(pageErrors).toEqual([]);
+  await closeAll(...contexts, browser, server);
+});
+
+describe('the lead list after an action', () => {
+  it('a call logged from the list closes the automatic follow-up: the row stops saying overdue', async () => {
+    const page = await newPage(DESKTOP);
+    await page.goto(`${server.url}/app/leads`);
+    const row = page.locator(`tr[data-lead-id="${caseyId}"]`);
+    const followUp = row.locator(FOLLOW_UP_CELL);
+    await followUp.locator('.is-overdue-text').waitFor();
+    await saveScreenshot(page, 'leads-page-overdue-1440');
+
+    await row.getByRole('button', { name: 'Log an activity for Casey Hartman' }).click();
+    await row.getByRole('button', { name: 'Talked' }).click();
+    await page.getByText('Logged “Talked” for Casey Hartman.').waitFor();
+    // The server closed the reminder (core/activities/lead-contacts.ts); the row shows no follow-up.
+    await followUp.locator('.is-overdue-text').waitFor({ state: 'detached' });
+    expect(await followUp.textContent()).toBe('—');
+    expect(await row.locator('td:nth-child(6) time').count()).toBe(1); // contacted just now
+    const [reminder] = await server.sql<{ status: string }>('select status from follow_up_reminders where lead_id = $1', [caseyId]);
+    expect(reminder.status).toBe('done');
+    await expectNoHorizontalOverflow(page, 'leads 1440');
+    await saveScreenshot(page, 'leads-page-logged-1440');
+  });
+
+  it('a bulk "Remind" shows the new follow-up on the cards (390×844)', async () => {
+    const page = await newPage(PHONE);
+    await page.goto(`${server.url}/app/leads`);
+    const card = page.locator(`.lead-card[data-lead-id="${robinId}"]`);
+    await card.waitFor();
+    expect(await card.locator('.lead-card-meta').textContent()).not.toContain('follow up');
+    await card.getByRole('checkbox').check();
+    const bar = page.locator('.bulk-bar');
+    await bar.getByRole('button', { name: 'Remind' }).click();
+    await bar.getByRole('button', { name: 'Add reminder' }).click();
+    await page.getByText('Added a reminder to 1 lead.').waitFor();
+    await card.locator('.lead-card-meta').getByText(/follow up/).waitFor();
+    await expectNoHorizontalOverflow(page, 'leads 390');
+    await saveScreenshot(page, 'leads-page-reminded-390', { fullPage: false });
+  });
+});
