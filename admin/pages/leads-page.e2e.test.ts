@@ -1,8 +1,8 @@
 // The lead list's rows and filters in a real browser against the real API and Postgres: a call
 // logged from the list closes the lead's automatic follow-up reminder on the server and the
 // Follow-up column stops saying "overdue"; a bulk "Remind" shows the new follow-up on the cards
-// (390×844). Screenshots at 1440×900 and 390×844 in test-results/screenshots. Run
-// `npm run build:admin` first.
+// (390×844); a band chip tapped while the search box's debounce is pending is kept. Screenshots
+// at 1440×900 and 390×844 in test-results/screenshots. Run `npm run build:admin` first.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -86,5 +86,23 @@ describe('the lead list after an action', () => {
     await card.locator('.lead-card-meta').getByText(/follow up/).waitFor();
     await expectNoHorizontalOverflow(page, 'leads 390');
     await saveScreenshot(page, 'leads-page-reminded-390', { fullPage: false });
+  });
+});
+
+describe('the lead list\'s filters', () => {
+  it('a band chip tapped while the search is still waiting to apply is kept', async () => {
+    const page = await newPage(DESKTOP);
+    await page.clock.install();
+    await page.goto(`${server.url}/app/leads`);
+    await page.locator(`tr[data-lead-id="${caseyId}"]`).waitFor();
+    // Stop the page's timers: the 300 ms debounce runs only when the test says so.
+    await page.clock.pauseAt(Date.now() + 1_000);
+    await page.getByLabel('Search leads').fill('example.com');
+    await page.getByRole('button', { name: /^Cold/ }).click();
+    await page.waitForURL((url) => url.search === '?band=cold');
+    await page.clock.runFor(500);
+    await page.waitForURL((url) => new URLSearchParams(url.search).get('q') === 'example.com');
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ band: 'cold', q: 'example.com' });
+    expect(await page.getByRole('button', { name: /^Cold/ }).getAttribute('aria-pressed')).toBe('true');
   });
 });

@@ -114,7 +114,11 @@ export function LeadsPage({ query }: RouteProps) {
     return () => window.removeEventListener(REMINDERS_CHANGED_EVENT, refreshList);
   }, [refreshList]);
 
-  const setFilters = (patch: Partial<LeadFilters>, opts: { replace?: boolean } = {}) => navigate(leadsPath({ ...filters, ...patch }), opts);
+  // Read when the change lands, not when it was asked for: the search box's debounce fires 300 ms
+  // after the keystroke, and a chip tapped meanwhile must not be undone by it.
+  const latestFilters = useRef(filters);
+  latestFilters.current = filters;
+  const setFilters = (patch: Partial<LeadFilters>, opts: { replace?: boolean } = {}) => navigate(leadsPath({ ...latestFilters.current, ...patch }), opts);
   const clearFilters = () => navigate(leadsPath({ sort: filters.sort }));
 
   const items: ListLead[] = list.items.filter((l) => !removed.has(l.leadId)).map((l) => ({ ...l, ...patches[l.leadId] }));
