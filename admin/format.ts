@@ -29,6 +29,29 @@ export function formatDateTime(iso: string | null | undefined): string {
   return iso ? absolute.format(new Date(iso)) : '';
 }
 
+/**
+ * Formats in `timeZone` (an IANA name: the realtor's, from the API) rather than the browser's,
+ * for pages that say whose times they show (Today). An unknown zone falls back to the browser's
+ * rather than breaking the page.
+ */
+function inZone(options: Intl.DateTimeFormatOptions, timeZone: string, locale?: string): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone });
+  } catch {
+    return new Intl.DateTimeFormat(locale, options);
+  }
+}
+
+/** "2:30 PM" (in the viewer's locale) as the clock reads in `timeZone`. */
+export function formatTimeIn(iso: string, timeZone: string, locale?: string): string {
+  return inZone({ hour: 'numeric', minute: '2-digit' }, timeZone, locale).format(new Date(iso));
+}
+
+/** "Dec 1, 2026, 2:30 PM" as the clock reads in `timeZone` (formatDateTime's style). */
+export function formatDateTimeIn(iso: string, timeZone: string): string {
+  return inZone({ dateStyle: 'medium', timeStyle: 'short' }, timeZone, 'en').format(new Date(iso));
+}
+
 /** "1 origin", "3 origins". */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

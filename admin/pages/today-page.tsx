@@ -13,7 +13,7 @@ import { LoadError } from '../components/load-error.tsx';
 import { QuickLog } from '../components/quick-log.tsx';
 import { ReminderItem } from '../components/reminder-item.tsx';
 import { BandBadge } from '../components/score.tsx';
-import { formatDateTime, formatRelativeTime } from '../format.ts';
+import { formatDateTimeIn, formatRelativeTime, formatTimeIn } from '../format.ts';
 import { formatWaiting, leadDisplayName } from '../lead-format.ts';
 import { REMINDERS_CHANGED_EVENT } from '../reminders-api.ts';
 import { Link } from '../router.tsx';
@@ -123,8 +123,9 @@ export function TodayPage() {
                   lead={s.lead}
                   detail={
                     <span>
-                      <time dateTime={s.occurredAt} title={formatDateTime(s.occurredAt)}>
-                        {new Date(s.occurredAt).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' })}
+                      {/* In the realtor's zone, as the header says ("times for …"), not the browser's. */}
+                      <time dateTime={s.occurredAt} title={formatDateTimeIn(s.occurredAt, data.timeZone)}>
+                        {formatTimeIn(s.occurredAt, data.timeZone)}
                       </time>
                       {s.body ? ` · ${s.body}` : ''}
                     </span>
