@@ -2,14 +2,16 @@
 // (a lead created through the inquiry form, stage changes, scores and due reminders from the
 // worker), replays what a reconnecting client missed (Last-Event-ID), reaches clients of another
 // API process on the same Redis, is scoped to the account, and ends cleanly (client gone,
-// server shutdown).
+// server shutdown), and ends with the session that opened it (logout, password reset, in any process).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeAppStreams, createApp } from '../app.ts';
+import { issueAccountToken, PASSWORD_RESET_TTL_MS } from '#core/accounts/account-tokens.ts';
 import { liveChannel } from '#core/live/live-events.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
-import { makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
+import { createBearerClient, makeApiKey, makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { type LiveStream, openLiveStream } from '#test/live-client.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
@@ -157,5 +159,64 @@ describe('GET /v1/live', () => {
     await closeAppStreams(app);
     await s.ended;
     await new Promise<void>((resolve) => listener.close(() => resolve()));
+  });
+});
+
+describe('a stream ends with the session that opened it', () => {
+  /** Resolves true once the server has ended the stream (false while it is open). */
+  function watchEnd(s: LiveStream) {
+    let ended = false;
+    void s.ended.then(() => (ended = true));
+    return () => ended;
+  }
+
+  /** A realtor with an open stream on `target`, and an API key of theirs to write with after the session is gone. */
+  async function realtorWithStream(target: TestServer) {
+    const who = await makeRealtor(server);
+    const writer = createBearerClient(server, await makeApiKey(who));
+    const s = await open(target, who);
+    await s.waitForEvent((e) => e.event === 'ready');
+    return { who, writer, s, isEnded: watchEnd(s) };
+  }
+
+  it('logout ends it at once; a lead created right after never reaches it', async () => {
+    const { who, writer, s, isEnded } = await realtorWithStream(server);
+    expect((await who.client.post('/v1/auth/logout')).status).toBe(204);
+    const lead = await writer.post('/v1/leads', { name: 'After Logout', email: 'after-logout@example.com' });
+    expect(lead.status).toBe(201);
+    await vi.waitFor(() => expect(isEnded()).toBe(true), WAIT);
+    expect(s.events.filter((e) => e.event === 'lead.created')).toEqual([]);
+    // The key still works: the lead was announced, to whoever may still hear it.
+    const viaKey = await openLiveStream(server.url, { authorization: `Bearer ${writer.bearer}`, 'last-event-id': s.lastEventId! });
+    streams.push(viaKey);
+    expect((await viaKey.waitForEvent((e) => e.event === 'lead.created')).data.leadId).toBe(lead.body.leadId);
+  });
+
+  it('a password reset ends it (every session of the user goes)', async () => {
+    const { who, writer, s, isEnded } = await realtorWithStream(server);
+    const { token } = await issueAccountToken({ em: server.orm.em.fork(), userId: who.userId, purpose: 'password_reset', ttlMs: PASSWORD_RESET_TTL_MS });
+    expect((await new ApiClient(server.url).post('/v1/auth/reset-password', { token, password: 'a brand new passphrase' })).status).toBe(204);
+    expect((await writer.post('/v1/leads', { name: 'After Reset' })).status).toBe(201);
+    await vi.waitFor(() => expect(isEnded()).toBe(true), WAIT);
+    expect(s.events.filter((e) => e.event === 'lead.created')).toEqual([]);
+  });
+
+  it('a logout in another API process ends it too (Postgres tells every process)', async () => {
+    const { who, isEnded } = await realtorWithStream(second);
+    const cookie = who.client.cookie;
+    expect((await who.client.post('/v1/auth/logout')).status).toBe(204); // on the first process
+    await vi.waitFor(() => expect(isEnded()).toBe(true), WAIT);
+    // Reconnecting with the old cookie is refused.
+    expect((await fetch(`${second.url}/v1/live`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('a stream opened with an API key stays open when sessions change', async () => {
+    const { who, writer } = await realtorWithStream(server);
+    const viaKey = await openLiveStream(server.url, { authorization: `Bearer ${writer.bearer}` });
+    streams.push(viaKey);
+    await viaKey.waitForEvent((e) => e.event === 'ready');
+    expect((await who.client.post('/v1/auth/logout')).status).toBe(204);
+    const lead = await writer.post('/v1/leads', { name: 'Key Still Hears' });
+    expect((await viaKey.waitForEvent((e) => e.event === 'lead.created')).data.leadId).toBe(lead.body.leadId);
   });
 });

@@ -1,9 +1,27 @@
 import { PassThrough } from 'node:stream';
-import { createLiveHub, type LiveHub } from '#core/live/live-hub.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isApiKeyActive } from '#core/accounts/api-keys.ts';
+import { isSessionActive } from '#core/accounts/sessions.ts';
+import { createLiveHub, type LiveHub, type LiveStreamHandle } from '#core/live/live-hub.ts';
 import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
+import type { AppContext } from '../middleware/context.ts';
 import type { RouteRegistry } from '../route.ts';
+
+/**
+ * Whether the session or API key that opened a stream still holds: asked by the hub at every
+ * heartbeat and, for a session, whenever sessions change (logout, password reset, expiry,
+ * account deletion). By id, on a fresh EntityManager: the stream outlives its request.
+ */
+function stillAuthorized(ctx: AppContext, deps: AppDeps): () => Promise<boolean> {
+  const auth = ctx.state.auth;
+  const clock = () => deps.now?.() ?? new Date();
+  const em = () => deps.orm.em.fork() as EntityManager;
+  if (auth?.via === 'session') return () => isSessionActive({ em: em(), sessionId: auth.sessionId, now: clock() });
+  if (auth?.via === 'apiKey') return () => isApiKeyActive({ em: em(), apiKeyId: auth.apiKeyId, now: clock() });
+  return async () => false;
+}
 
 /**
  * `GET /v1/live`: the signed-in realtor's live updates as Server-Sent Events (docs/live-updates.md).
@@ -15,29 +33,43 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
     method: 'get', path: '/v1/live', tag: 'live', auth: 'realtor',
     summary: 'Live updates (text/event-stream): lead.created, lead.updated, reminder.due; reconnect with Last-Event-ID to replay what was missed',
     responses: {
-      200: { description: 'An event stream: `id`, `event` and JSON `data` per event; a `ready` event with the current position; `: heartbeat` comments every 20 s' },
+      200: { description: 'An event stream: `id`, `event` and JSON `data` per event; a `ready` event with the current position; `: heartbeat` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password reset, expiry, revocation): at once for a session, within a heartbeat for a key' },
       503: { description: '`unavailable`: live updates need Redis, which is not answering' },
     },
     handler: async (ctx, { tenant }) => {
       const stream = new PassThrough();
       // EventSource sends it by itself when it reconnects; anything but a stream id is ignored.
       const lastEventId = ctx.get('last-event-id') || undefined;
-      let handle: { close(): void };
+      // A logout, password reset or expiry in any API process empties this process's session cache
+      // (core/accounts/session-cache.ts): the stream asks again at once rather than at the next
+      // heartbeat. Watched from before the stream opens, so a change meanwhile is not missed.
+      let handle: LiveStreamHandle | undefined;
+      let changedWhileOpening = false;
+      const onSessionsChanged = () => {
+        if (handle) handle.recheck();
+        else changedWhileOpening = true;
+      };
+      const unwatch = ctx.state.auth?.via === 'session' ? ctx.state.sessionCache.onChange(onSessionsChanged) : () => undefined;
       try {
         handle = await hub.open({
           accountId: ownerIdOf(tenant), lastEventId,
           sink: { write: (text) => stream.write(text), end: () => stream.end() },
+          authorize: stillAuthorized(ctx, deps),
         });
       } catch (err) {
+        unwatch();
         ctx.state.log.warn({ err: (err as Error).message }, 'live stream could not open');
         throw new AppError('unavailable', 'Live updates are unavailable right now; the page still works and will retry');
       }
+      if (changedWhileOpening) handle.recheck();
+      const opened = handle;
       const done = () => {
-        handle.close();
+        unwatch();
+        opened.close();
         stream.end();
       };
       ctx.req.on('close', done);
-      stream.on('close', () => handle.close());
+      stream.on('close', done);
       ctx.req.socket.setTimeout(0);
       ctx.req.socket.setNoDelay(true);
       ctx.status = 200;

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
 import { safeText } from '../validation/plain-text.ts';
 import { API_KEY_SCOPES, ApiKeySchema, type ApiKey, type ApiKeyScope } from './api-key.entity.ts';
@@ -58,6 +60,12 @@ export interface ApiKeyGrant {
   userId: string;
   apiKeyId: string;
   scope: ApiKeyScope;
+}
+
+/** Whether an API key still exists (not revoked) and has not expired, by id: an open live stream asks again. */
+export async function isApiKeyActive({ em, apiKeyId, now = new Date() }: { em: EntityManager; apiKeyId: string; now?: Date }): Promise<boolean> {
+  const row = await db(em).selectFrom('api_keys').select('expires_at').where('api_key_id', '=', apiKeyId).executeTakeFirst();
+  return row !== undefined && (row.expires_at === null || Date.parse(pgTimeToIsoStrict(row.expires_at)) > now.getTime());
 }
 
 /** The grant of a bearer key, or null when unknown or expired. Records last use at most once a minute. */

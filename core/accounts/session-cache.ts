@@ -27,6 +27,12 @@ export interface SessionCache {
   forgetAll(): void;
   /** Resolves after the next change notification (or loss of the listener) has emptied the cache: tests. */
   nextChange(): Promise<void>;
+  /**
+   * Calls `listener` whenever the cache is emptied because sessions may have changed: a change
+   * notification from any process, `forgetAll()` in this one, or the (re)start or loss of the
+   * listener. Open live streams check their session again then. Returns the unsubscribe.
+   */
+  onChange(listener: () => void): () => void;
   /** True while the process listens for changes, i.e. while it may answer from memory. */
   listening(): boolean;
   /** Stops listening and forgets everything (API shutdown). */
@@ -63,6 +69,7 @@ export function createSessionCache({ databaseUrl, logger, ttlMs = SESSION_CACHE_
   let retryTimer: NodeJS.Timeout | undefined;
   let warned = false;
   let waiters: Array<() => void> = [];
+  const listeners = new Set<() => void>();
 
   const forgetAll = () => {
     generation++;
@@ -70,6 +77,13 @@ export function createSessionCache({ databaseUrl, logger, ttlMs = SESSION_CACHE_
     const resolve = waiters;
     waiters = [];
     for (const w of resolve) w();
+    for (const l of [...listeners]) {
+      try {
+        l();
+      } catch (err) {
+        logger.error({ err }, 'session cache: a change listener failed');
+      }
+    }
   };
 
   const drop = (c: pg.Client, err?: unknown) => {
@@ -136,6 +150,10 @@ export function createSessionCache({ databaseUrl, logger, ttlMs = SESSION_CACHE_
     forgetAll,
     nextChange() {
       return new Promise((resolve) => waiters.push(resolve));
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     listening: () => isListening,
     async close() {

@@ -67,6 +67,15 @@ export async function findSession({ em, token, now = new Date() }: { em: EntityM
   return session;
 }
 
+/**
+ * Whether a session still exists and has not expired, by id: what an open live stream asks again
+ * (api/routes/live.routes.ts) after the request that opened it was authenticated. Reads only.
+ */
+export async function isSessionActive({ em, sessionId, now = new Date() }: { em: EntityManager; sessionId: string; now?: Date }): Promise<boolean> {
+  const row = await db(em).selectFrom('sessions').select('expires_at').where('session_id', '=', sessionId).executeTakeFirst();
+  return row !== undefined && Date.parse(pgTimeToIsoStrict(row.expires_at)) > now.getTime();
+}
+
 export async function deleteSession({ em, sessionId }: { em: EntityManager; sessionId: string }): Promise<void> {
   await em.nativeDelete(SessionSchema, { sessionId });
 }

@@ -12,6 +12,11 @@ export const LIVE_RETRY_MS = 3000;
  * (offline queue), so without a bound a request during one would hang; past it the route answers 503.
  */
 export const LIVE_SUBSCRIBE_TIMEOUT_MS = 2000;
+/**
+ * How long a stream's access check (`authorize`) may take. Events wait while it runs; one that
+ * does not answer in time counts as a refusal (the client reconnects and is asked again).
+ */
+export const LIVE_AUTHORIZE_TIMEOUT_MS = 5000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -45,10 +50,28 @@ export interface LiveSink {
 interface Client {
   accountId: string;
   sink: LiveSink;
+  authorize?: () => Promise<boolean>;
   /** The last id sent to this client; live events at or before it are not sent again. */
   lastId: string;
-  /** Events that arrived while the backlog was being replayed. */
-  buffer: PublishedLiveEvent[] | null;
+  /** Events that arrived while the backlog was being replayed or an access check ran: sent after. */
+  held: PublishedLiveEvent[];
+  /** The backlog is being replayed. */
+  opening: boolean;
+  /** An access check is running; `recheck` asked for another meanwhile. */
+  checking: boolean;
+  checkAgain: boolean;
+  ended: boolean;
+}
+
+export interface LiveStreamHandle {
+  /** The client went away. */
+  close(): void;
+  /**
+   * Asks `authorize` again now (the sessions changed). Events that arrive meanwhile wait for its
+   * answer and are dropped with the stream on a refusal: nothing published after the change that
+   * ended the access reaches the stream.
+   */
+  recheck(): void;
 }
 
 export interface LiveHub {
@@ -57,7 +80,17 @@ export interface LiveHub {
    * announces the current position with a `ready` event), then forwards live events until
    * `close()` (the client went away). Throws when Redis is unavailable (the route answers 503).
    */
-  open(opts: { accountId: string; lastEventId?: string; sink: LiveSink }): Promise<{ close(): void }>;
+  open(opts: {
+    accountId: string;
+    lastEventId?: string;
+    sink: LiveSink;
+    /**
+     * Whether whoever opened the stream may still read it (their session or API key is still
+     * valid). Asked at every heartbeat and on `recheck()`; on false, an error or no answer within
+     * LIVE_AUTHORIZE_TIMEOUT_MS the stream is ended. Default: never asked.
+     */
+    authorize?: () => Promise<boolean>;
+  }): Promise<LiveStreamHandle>;
   /** Ends every open stream and releases the subscriber connection (server shutdown). */
   close(): Promise<void>;
   /** Open streams (tests, logs). */
@@ -67,11 +100,14 @@ export interface LiveHub {
 /**
  * The live-update fan-out of one API process. One subscriber connection per process (opened with
  * the first stream, closed with the last), subscribed to the channel of each account that has an
- * open stream here; one heartbeat timer for all streams. `redis` is the process's request
- * connection (fail-fast), used for the backlog reads.
+ * open stream here; one heartbeat timer for all streams, which also asks each stream's
+ * `authorize` again, so a stream outlives the access that opened it by one heartbeat at most.
+ * `redis` is the process's request connection (fail-fast), used for the backlog reads.
  */
 export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = LIVE_HEARTBEAT_MS }: {
-  redis: Redis; redisUrl: string; prefix: string; logger: Logger; heartbeatMs?: number;
+  redis: Redis; redisUrl: string; prefix: string; logger: Logger;
+  /** Between heartbeats and access checks; default LIVE_HEARTBEAT_MS. */
+  heartbeatMs?: number;
 }): LiveHub {
   const clients = new Map<string, Set<Client>>();
   /** Each account's SUBSCRIBE, awaited by every stream that opens for it. */
@@ -94,13 +130,58 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
   }
 
   function deliver(client: Client, event: PublishedLiveEvent): void {
-    if (client.buffer) {
-      client.buffer.push(event);
+    if (client.opening || client.checking) {
+      client.held.push(event);
       return;
     }
     if (compareStreamIds(event.id, client.lastId) <= 0) return;
     client.lastId = event.id;
-    client.sink.write(sseFrame(event));
+    send(client, sseFrame(event));
+  }
+
+  /** Writes to a stream that has not ended (an access check may end one while its backlog replays). */
+  function send(client: Client, text: string): void {
+    if (!client.ended) client.sink.write(text);
+  }
+
+  /** Sends what was held, once neither the replay nor an access check holds it any more. */
+  function release(client: Client): void {
+    if (client.opening || client.checking || client.ended) return;
+    const held = client.held;
+    client.held = [];
+    for (const e of held) deliver(client, e);
+  }
+
+  /** Ends a stream whose access is gone: what it held is dropped, its response ended. */
+  function endStream(client: Client): void {
+    client.ended = true;
+    client.held = [];
+    remove(client);
+    client.sink.end();
+  }
+
+  function recheck(client: Client): void {
+    const { authorize } = client;
+    if (!authorize || client.ended) return;
+    if (client.checking) {
+      // The running check may have read before the change that asked for this one.
+      client.checkAgain = true;
+      return;
+    }
+    client.checking = true;
+    client.checkAgain = false;
+    withTimeout(authorize(), LIVE_AUTHORIZE_TIMEOUT_MS, 'the live stream access check')
+      .catch((err: unknown) => {
+        logger.warn({ err: (err as Error).message, accountId: client.accountId }, 'live stream access check failed; ending the stream');
+        return false;
+      })
+      .then((allowed) => {
+        client.checking = false;
+        if (client.ended) return;
+        if (!allowed) return endStream(client);
+        if (client.checkAgain) return recheck(client);
+        release(client);
+      });
   }
 
   function ensureSubscriber(): Redis {
@@ -109,7 +190,13 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
     subscriber.on('error', (err) => logger.debug({ err: err.message }, 'live subscriber error'));
     subscriber.on('message', onMessage);
     heartbeat = setInterval(() => {
-      for (const set of clients.values()) for (const c of set) c.sink.write(': heartbeat\n\n');
+      for (const set of clients.values()) {
+        for (const c of set) {
+          send(c, ': heartbeat\n\n');
+          // Not while its backlog replays: the request that opens it was authenticated a moment ago.
+          if (!c.opening) recheck(c);
+        }
+      }
     }, heartbeatMs);
     heartbeat.unref();
     return subscriber;
@@ -148,13 +235,19 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
   return {
     size: () => [...clients.values()].reduce((n, s) => n + s.size, 0),
 
-    async open({ accountId, lastEventId, sink }) {
+    async open({ accountId, lastEventId, sink, authorize }) {
       if (closed) throw new Error('the live hub is closed');
-      const client: Client = { accountId, sink, lastId: '0-0', buffer: [] };
+      const client: Client = { accountId, sink, authorize, lastId: '0-0', held: [], opening: true, checking: false, checkAgain: false, ended: false };
       const set = clients.get(accountId) ?? new Set<Client>();
       clients.set(accountId, set);
       set.add(client);
-      const handle = { close: () => remove(client) };
+      const handle: LiveStreamHandle = {
+        close: () => {
+          client.ended = true;
+          remove(client);
+        },
+        recheck: () => recheck(client),
+      };
       try {
         // Subscribe before reading the backlog: an event published in between is then both
         // buffered and replayed, and the id comparison drops the second copy.
@@ -166,28 +259,27 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
           subscribed.catch(() => subscriptions.delete(accountId));
         }
         await subscribed;
-        sink.write(`retry: ${LIVE_RETRY_MS}\n\n`);
+        send(client, `retry: ${LIVE_RETRY_MS}\n\n`);
         const key = liveStreamKey(prefix, accountId);
         if (lastEventId && STREAM_ID.test(lastEventId)) {
           const oldest = await redis.xrange(key, '-', '+', 'COUNT', 1);
           // The backlog no longer reaches back to the client's position: tell it to reload.
           if (oldest.length && compareStreamIds(oldest[0][0], lastEventId) > 0 && compareStreamIds(lastEventId, '0-0') > 0) {
-            sink.write(`event: reset\ndata: {}\n\n`);
+            send(client, `event: reset\ndata: {}\n\n`);
           }
           client.lastId = lastEventId;
           for (const e of await readAfter(accountId, lastEventId)) {
             client.lastId = e.id;
-            sink.write(sseFrame(e));
+            send(client, sseFrame(e));
           }
         } else {
           const [latest] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
           client.lastId = latest?.[0] ?? '0-0';
         }
         // The position the client has reached, so its next reconnect replays from here.
-        sink.write(`id: ${client.lastId}\nevent: ready\ndata: {}\n\n`);
-        const buffered = client.buffer ?? [];
-        client.buffer = null;
-        for (const e of buffered) deliver(client, e);
+        send(client, `id: ${client.lastId}\nevent: ready\ndata: {}\n\n`);
+        client.opening = false;
+        release(client);
       } catch (err) {
         handle.close();
         throw err;
@@ -197,7 +289,12 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
 
     async close() {
       closed = true;
-      for (const set of clients.values()) for (const c of set) c.sink.end();
+      for (const set of clients.values()) {
+        for (const c of set) {
+          c.ended = true;
+          c.sink.end();
+        }
+      }
       clients.clear();
       await releaseIfIdle();
     },

@@ -1,0 +1,109 @@
+// A stream lasts only as long as the access that opened it: the hub asks each stream's `authorize`
+// again at every heartbeat (a short one here) and on `recheck()`, ends the streams refused, and
+// holds what arrives during a check until its answer. Real Redis; the access is a flag.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createQueuePrefix } from '#test/db.ts';
+import { TEST_REDIS_URL, WAIT } from '#test/env.ts';
+import { createLogger } from '../logger.ts';
+import { closeRedis, createRequestRedis, waitForRedis } from '../redis.ts';
+import { createLivePublisher } from './live-events.ts';
+import { createLiveHub, type LiveHub, type LiveSink } from './live-hub.ts';
+
+const HEARTBEAT_MS = 50;
+const logger = createLogger({ level: 'silent', name: 'live-hub-test' });
+const prefix = createQueuePrefix();
+let redis: Redis;
+let hub: LiveHub;
+
+beforeAll(async () => {
+  redis = createRequestRedis(TEST_REDIS_URL, { name: 'live-hub-test' });
+  await waitForRedis(redis, 5000);
+  hub = createLiveHub({ redis, redisUrl: TEST_REDIS_URL, prefix, logger, heartbeatMs: HEARTBEAT_MS });
+});
+afterAll(async () => {
+  await hub?.close();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  await closeRedis(redis);
+});
+
+/** A sink that keeps what was written and says when it was ended. */
+function recordingSink() {
+  let ended = false;
+  const written: string[] = [];
+  const sink: LiveSink = { write: (text) => written.push(text), end: () => (ended = true) };
+  return {
+    sink, written,
+    isEnded: () => ended,
+    leadIds: () => written.flatMap((t) => /"leadId":"([^"]+)"/.exec(t)?.[1] ?? []),
+  };
+}
+
+function publishLead(accountId: string, leadId: string) {
+  return createLivePublisher({ redis, prefix, log: logger }).publish(accountId, [{ type: 'lead.created', data: { leadId } }]);
+}
+
+describe('a stream whose access is gone', () => {
+  it('ends at the next heartbeat once authorize says no, and hears nothing more', async () => {
+    const accountId = randomUUID();
+    let allowed = true;
+    let checks = 0;
+    const s = recordingSink();
+    await hub.open({ accountId, sink: s.sink, authorize: async () => {
+      checks++;
+      return allowed;
+    } });
+    await vi.waitFor(() => expect(checks).toBeGreaterThanOrEqual(2), WAIT); // asked at every heartbeat
+    await publishLead(accountId, 'before');
+    await vi.waitFor(() => expect(s.leadIds()).toEqual(['before']), WAIT);
+    expect(s.isEnded()).toBe(false);
+
+    allowed = false; // the session was deleted, the key revoked
+    await vi.waitFor(() => expect(s.isEnded()).toBe(true), WAIT);
+    expect(hub.size()).toBe(0);
+    await publishLead(accountId, 'after');
+    expect(s.leadIds()).toEqual(['before']);
+  });
+
+  it('ends when the check fails (fails closed: the client reconnects and is asked again)', async () => {
+    const s = recordingSink();
+    await hub.open({ accountId: randomUUID(), sink: s.sink, authorize: async () => { throw new Error('Postgres is not answering'); } });
+    await vi.waitFor(() => expect(s.isEnded()).toBe(true), WAIT);
+  });
+
+  it('holds events published while a recheck runs: dropped with the stream when refused, sent when allowed', async () => {
+    // No heartbeat during the test: only recheck() asks, and each answer is given by hand.
+    const quiet = createLiveHub({ redis, redisUrl: TEST_REDIS_URL, prefix, logger, heartbeatMs: 60_000 });
+    const accountId = randomUUID();
+    const answer: Record<'refused' | 'allowed', ((ok: boolean) => void) | undefined> = { refused: undefined, allowed: undefined };
+    const authorizeAs = (name: 'refused' | 'allowed') => () => new Promise<boolean>((resolve) => (answer[name] = resolve));
+    const refused = recordingSink();
+    const allowed = recordingSink();
+    const witness = recordingSink(); // no authorize: shows when an event has reached the hub
+    try {
+      const refusedHandle = await quiet.open({ accountId, sink: refused.sink, authorize: authorizeAs('refused') });
+      const allowedHandle = await quiet.open({ accountId, sink: allowed.sink, authorize: authorizeAs('allowed') });
+      await quiet.open({ accountId, sink: witness.sink });
+      refusedHandle.recheck(); // the sessions changed
+      allowedHandle.recheck();
+      expect(answer.refused && answer.allowed).toBeDefined();
+
+      await publishLead(accountId, 'during');
+      await vi.waitFor(() => expect(witness.leadIds()).toEqual(['during']), WAIT);
+      expect(refused.leadIds()).toEqual([]);
+      expect(allowed.leadIds()).toEqual([]);
+
+      answer.refused!(false);
+      answer.allowed!(true);
+      await vi.waitFor(() => expect(refused.isEnded()).toBe(true), WAIT);
+      await vi.waitFor(() => expect(allowed.leadIds()).toEqual(['during']), WAIT);
+      expect(refused.leadIds()).toEqual([]);
+      expect(allowed.isEnded()).toBe(false);
+      expect(quiet.size()).toBe(2);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
