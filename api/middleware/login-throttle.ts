@@ -71,6 +71,12 @@ export interface LoginThrottle {
   fail(email: string, ip: string): Promise<void>;
   /** The verification succeeded: refunds the attempt and clears the pair's failures. */
   succeed(email: string, ip: string): Promise<void>;
+  /**
+   * The owner proved control of the address (a password reset): clears the account's failures
+   * from all IPs, so a lock-out by guesses spread over many IPs ends, and the block of the pair
+   * the reset came from. Other pairs stay blocked: a guesser's own IPs are not forgiven.
+   */
+  forgive(email: string, ip: string): Promise<void>;
 }
 
 /**
@@ -110,6 +116,10 @@ export function createLoginThrottle(opts: { redis: Redis; prefix: string; logger
     async succeed(email, ip) {
       const k = keys(email, ip);
       await redis.eval(SUCCESS_LUA, 5, k.ip, k.account, k.pair, k.block, k.strikes).catch(failOpen);
+    },
+    async forgive(email, ip) {
+      const k = keys(email, ip);
+      await redis.del(k.account, k.pair, k.block, k.strikes).catch(failOpen);
     },
   };
 }

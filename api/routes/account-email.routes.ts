@@ -6,6 +6,7 @@ import { requestPasswordReset, resendEmailVerification, resetPassword, verifyEma
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, startSession } from '../middleware/auth.ts';
+import { createLoginThrottle } from '../middleware/login-throttle.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
@@ -42,6 +43,7 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
   const forgotPerEmailIp = accountEmailLimiter(deps, 'forgot-email-ip', FORGOT_PASSWORD_PER_EMAIL_IP);
   const forgotPerIp = accountEmailLimiter(deps, 'forgot-ip', FORGOT_PASSWORD_PER_IP);
   const resendPerUserIp = createVerifyResendLimiter(deps);
+  const loginThrottle = createLoginThrottle({ redis: deps.redis, prefix: config.QUEUE_PREFIX, logger: deps.logger });
 
   routes.add({
     method: 'post', path: '/v1/auth/verify-email', tag: 'accounts', auth: 'public', summary: 'Confirm your email address with the emailed link',
@@ -98,10 +100,13 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
   routes.add({
     method: 'post', path: '/v1/auth/reset-password', tag: 'accounts', auth: 'public', summary: 'Set a new password with the emailed link; logs out every session',
     body: ZResetBody,
-    responses: { 204: { description: 'Password changed; log in with it' }, 400: { description: 'Invalid link or weak password' }, 410: { description: 'Link used or expired' } },
+    responses: { 204: { description: 'Password changed; log in with it (failed logins counted against the account are cleared)' }, 400: { description: 'Invalid link or weak password' }, 410: { description: 'Link used or expired' } },
     handler: async (ctx, { body, now }) => {
-      await resetPassword({ em: ctx.state.em, token: body.token, password: body.password, now });
+      const { email } = await resetPassword({ em: ctx.state.em, token: body.token, password: body.password, now });
       forgetCachedSessions(ctx); // every session of the user ended; other API processes hear it from Postgres
+      // The link proved control of the address: failed logins spread over many IPs no longer lock
+      // the owner out with the new password (the guessers' own pairs stay blocked).
+      await loginThrottle.forgive(email, ctx.ip);
       ctx.status = 204;
     },
   });

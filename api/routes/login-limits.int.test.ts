@@ -7,6 +7,7 @@ import {
   LOGIN_MAX_FAILURES_PER_ACCOUNT_IP,
   LOGIN_WINDOW_SEC,
 } from '#api/middleware/login-throttle.ts';
+import { issueAccountToken, PASSWORD_RESET_TTL_MS } from '#core/accounts/account-tokens.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { TEST_REDIS_URL } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
@@ -123,5 +124,23 @@ describe('login limits', () => {
     const refused = await logIn(email, password, '192.0.2.200');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('a password reset lifts a lock-out spread over many IPs: the new password logs in, the guessers stay blocked', async () => {
+    const { email, userId } = await new ApiClient(server.url).signUp();
+    const ips = Math.ceil(LOGIN_MAX_FAILURES_PER_ACCOUNT / LOGIN_MAX_FAILURES_PER_ACCOUNT_IP);
+    for (let n = 0; n < ips; n++) {
+      for (let i = 0; i < LOGIN_MAX_FAILURES_PER_ACCOUNT_IP; i++) expect((await logIn(email, `guess ${i}`, `203.0.113.${n + 1}`)).status).toBe(401);
+    }
+    const owner = '198.51.100.77';
+    expect((await logIn(email, 'anything', owner)).status).toBe(429); // locked for everyone
+    // The owner asks for a link (what the email carries) and sets a new password through the proxy.
+    const { token } = await issueAccountToken({ em: server.orm.em.fork(), userId, purpose: 'password_reset', ttlMs: PASSWORD_RESET_TTL_MS });
+    const reset = await new ApiClient(server.url).request('POST', '/v1/auth/reset-password', { json: { token, password: 'a brand new passphrase' }, headers: { 'x-forwarded-for': owner } });
+    expect(reset.status).toBe(204);
+    expect((await logIn(email, 'a brand new passphrase', owner)).status).toBe(200);
+    expect((await logIn(email, 'a brand new passphrase', '198.51.100.78')).status).toBe(200);
+    // A guesser's own (account, IP) pair is not forgiven.
+    expect((await logIn(email, 'a brand new passphrase', '203.0.113.1')).status).toBe(429);
   });
 });

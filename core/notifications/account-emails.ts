@@ -88,14 +88,14 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
  * Spends a reset link and sets the new password. Every session of the user ends (whoever had
  * the old password is logged out), and the address counts as verified: the link proved it.
  */
-export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{ userId: string }> {
+export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{ userId: string; email: string }> {
   const passwordHash = await hashPassword(password);
   return em.transactional(async (tem) => {
     const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'password_reset', now });
-    await db(tem).updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).execute();
+    const { email } = await db(tem).updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).returning('email').executeTakeFirstOrThrow();
     await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
     await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
-    return { userId };
+    return { userId, email };
   });
 }
 
