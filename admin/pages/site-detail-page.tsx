@@ -93,11 +93,13 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
   const { status, refresh } = useInstallStatus(site.siteId);
   const quota = useSiteQuota(site.siteId, site.updatedAt);
 
-  const save = async (values: SiteFormValues) => {
+  // Only what the realtor changed: the site may have changed since the form was filled in (the
+  // install check's "Add origin"), and writing the whole form back would undo that.
+  const save = async (_values: SiteFormValues, changes: Partial<SiteFormValues>) => {
     const updated = await sitesApi.update(site.siteId, {
-      name: values.name,
-      allowedOrigins: values.allowedOrigins,
-      settings: { respectDnt: values.respectDnt },
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.allowedOrigins !== undefined && { allowedOrigins: changes.allowedOrigins }),
+      ...(changes.respectDnt !== undefined && { settings: { respectDnt: changes.respectDnt } }),
     });
     onChange(updated);
     showToast('Settings saved.');

@@ -1,7 +1,7 @@
 // The name + allowed origins form, shared by "Add site" and the site's settings.
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { SITE_NAME_MAX_CHARS } from '#core/shared/field-limits.ts';
-import { parseOriginLines } from '#core/shared/origins.ts';
+import { parseOriginLines, rebaseOriginLines } from '#core/shared/origins.ts';
 import { Button } from '../components/button.tsx';
 import { CheckboxField, Field, TextAreaField } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
@@ -17,13 +17,21 @@ export interface SiteFormValues {
 export interface SiteFormProps {
   /** Prefix of the inputs' ids (two forms may share a page). */
   idPrefix: string;
+  /**
+   * The saved values. When they change after mount (the site changed elsewhere on the page: the
+   * install check's "Add origin"), fields the realtor has not edited show the new values and
+   * edited ones keep what is typed (origins merged: see rebaseOriginLines).
+   */
   initial: SiteFormValues;
   /** Shows the Do-Not-Track checkbox (settings only). Default false. */
   withSettings?: boolean;
   submitLabel: string;
   busyLabel: string;
-  /** Rejects with an ApiError to show its message and field errors. */
-  onSubmit(values: SiteFormValues): Promise<void>;
+  /**
+   * Rejects with an ApiError to show its message and field errors. `changes`: only the fields that
+   * differ from `initial` as last seen (send those, so a list changed meanwhile is not written back).
+   */
+  onSubmit(values: SiteFormValues, changes: Partial<SiteFormValues>): Promise<void>;
   onCancel?(): void;
   /** Focuses the name input on mount. Default false. */
   autoFocus?: boolean;
@@ -31,6 +39,9 @@ export interface SiteFormProps {
 
 export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel, busyLabel, onSubmit, onCancel, autoFocus = false }: SiteFormProps) {
   const ids = { name: `${idPrefix}-name`, allowedOrigins: `${idPrefix}-origins`, settings: `${idPrefix}-dnt` };
+  // What the form was last given as saved: the base edits are told apart from. (Not a `key` that
+  // remounts the form on a change: that would throw away what the realtor is typing.)
+  const saved = useRef(initial);
   const { values, setValues, field, errors, problem, busy, submit } = useForm({
     initial: { name: initial.name, allowedOrigins: initial.allowedOrigins.join('\n'), respectDnt: initial.respectDnt },
     ids,
@@ -45,7 +56,12 @@ export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel,
     },
     send: async ({ name, allowedOrigins, respectDnt }) => {
       const { origins } = parseOriginLines(allowedOrigins);
-      await onSubmit({ name: name.trim(), allowedOrigins: origins, respectDnt });
+      const base = saved.current;
+      const changes: Partial<SiteFormValues> = {};
+      if (name.trim() !== base.name) changes.name = name.trim();
+      if (origins.join('\n') !== base.allowedOrigins.join('\n')) changes.allowedOrigins = origins;
+      if (respectDnt !== base.respectDnt) changes.respectDnt = respectDnt;
+      await onSubmit({ name: name.trim(), allowedOrigins: origins, respectDnt }, changes);
       // Show what was saved: normalised origins, trimmed name.
       setValues((v) => ({ ...v, name: name.trim(), allowedOrigins: origins.join('\n') }));
     },
@@ -55,6 +71,18 @@ export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel,
   useEffect(() => {
     if (autoFocus) document.getElementById(ids.name)?.focus();
   }, []);
+
+  const originsKey = initial.allowedOrigins.join('\n');
+  useEffect(() => {
+    const was = saved.current;
+    saved.current = initial;
+    if (was.name === initial.name && was.allowedOrigins.join('\n') === originsKey && was.respectDnt === initial.respectDnt) return;
+    setValues((v) => ({
+      name: v.name === was.name ? initial.name : v.name,
+      allowedOrigins: rebaseOriginLines(v.allowedOrigins, was.allowedOrigins, initial.allowedOrigins),
+      respectDnt: v.respectDnt === was.respectDnt ? initial.respectDnt : v.respectDnt,
+    }));
+  }, [initial.name, originsKey, initial.respectDnt]);
 
   return (
     <form class="form" onSubmit={submit} noValidate>

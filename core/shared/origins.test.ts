@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { itMaps } from '#test/table.ts';
-import { MAX_ALLOWED_ORIGINS, normaliseOrigin, originProblem, parseOriginLines, WILDCARD_ORIGIN_MESSAGE } from './origins.ts';
+import { MAX_ALLOWED_ORIGINS, normaliseOrigin, originProblem, parseOriginLines, rebaseOriginLines, WILDCARD_ORIGIN_MESSAGE } from './origins.ts';
 
 describe('allowed origins', () => {
   itMaps(normaliseOrigin, '%j → %j', [
@@ -46,5 +46,19 @@ describe('allowed origins', () => {
   it(`refuses more than ${MAX_ALLOWED_ORIGINS} origins`, () => {
     const lines = Array.from({ length: MAX_ALLOWED_ORIGINS + 1 }, (_, i) => `https://s${i}.example.com`).join('\n');
     expect(parseOriginLines(lines).errors).toEqual([`Use at most ${MAX_ALLOWED_ORIGINS} origins`]);
+  });
+
+  describe('the form\'s origins after the saved list changed under it', () => {
+    const before = ['https://a.com', 'https://b.com'];
+    it.each([
+      ['untouched text becomes the new list', 'https://a.com\nhttps://b.com', ['https://a.com', 'https://b.com', 'https://c.com'], 'https://a.com\nhttps://b.com\nhttps://c.com'],
+      ['an edit keeps its lines and gains the added origin', 'https://a.com\nhttps://b.com\nhttps://new.com', ['https://a.com', 'https://b.com', 'https://c.com'], 'https://a.com\nhttps://b.com\nhttps://new.com\nhttps://c.com'],
+      ['trailing blank lines go before the added origin', 'https://a.com\nhttp://x.com\n\n', ['https://a.com', 'https://b.com', 'https://c.com'], 'https://a.com\nhttp://x.com\nhttps://c.com'],
+      ['an added origin already typed (in any spelling) is not repeated', 'https://A.com/\nhttps://C.com/', ['https://a.com', 'https://b.com', 'https://c.com'], 'https://A.com/\nhttps://C.com/'],
+      ['an origin removed elsewhere leaves the edit; lines not yet valid stay', 'https://b.com\noak.com\nhttps://a.com', ['https://a.com'], 'oak.com\nhttps://a.com'],
+      ['no change to the list leaves the edit as typed', 'https://a.com\n', before, 'https://a.com\n'],
+    ])('%s', (_name, text, after, expected) => {
+      expect(rebaseOriginLines(text, before, after)).toBe(expected);
+    });
   });
 });

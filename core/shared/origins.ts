@@ -23,8 +23,13 @@ export function normaliseOrigin(input: string): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return null;
-  if (url.hostname.includes('*')) return null;
+  if (isWildcardHost(url.host)) return null;
   return url.origin;
+}
+
+/** A `*` in a parsed host: Node decodes a typed %2A to `*`, Chromium's URL escapes `*` as %2A. */
+function isWildcardHost(host: string): boolean {
+  return /\*|%2a/i.test(host);
 }
 
 /** The API's message for a value normaliseOrigin refused. */
@@ -34,9 +39,9 @@ export function originProblem(input: string): string {
 
 function hasWildcardHost(input: string): boolean {
   try {
-    return new URL(input.trim()).hostname.includes('*');
+    return isWildcardHost(new URL(input.trim()).host);
   } catch {
-    return input.includes('*');
+    return isWildcardHost(input);
   }
 }
 
@@ -48,8 +53,9 @@ function describeBadOrigin(line: string): string {
     const url = new URL(value);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return `“${value}” must start with https:// or http://`;
     if (url.pathname !== '/' || url.search || url.hash) return `“${value}” has a path; use just ${url.origin}`;
-    if (url.hostname.includes('*')) {
-      const example = url.hostname.startsWith('*.') && !url.hostname.slice(2).includes('*') ? `${url.protocol}//www.${url.host.slice(2)}` : 'https://www.example.com';
+    if (isWildcardHost(url.host)) {
+      const rest = url.host.replace(/^(?:\*|%2a)\./i, '');
+      const example = rest !== url.host && !isWildcardHost(rest) ? `${url.protocol}//www.${rest}` : 'https://www.example.com';
       return `“${value}”: wildcards are not supported; list each origin, e.g. ${example}`;
     }
   } catch {
@@ -71,4 +77,24 @@ export function parseOriginLines(text: string): { origins: string[]; errors: str
   });
   if (origins.length > MAX_ALLOWED_ORIGINS) errors.push(`Use at most ${MAX_ALLOWED_ORIGINS} origins`);
   return { origins, errors };
+}
+
+/**
+ * The origins a form shows (one per line, as typed) after the saved list changed from `before` to
+ * `after` under it — the install check's "Add origin" while the site's settings are open. Text
+ * still as saved becomes `after`; text the realtor is editing keeps its lines, less the origins the
+ * change removed, plus the ones it added (at the end), so neither side's change is lost on Save.
+ */
+export function rebaseOriginLines(text: string, before: readonly string[], after: readonly string[]): string {
+  if (text === before.join('\n')) return after.join('\n');
+  const removed = new Set(before.filter((o) => !after.includes(o)));
+  const lines = text.split(/\r?\n/).filter((line) => {
+    const origin = normaliseOrigin(line);
+    return origin === null || !removed.has(origin);
+  });
+  const present = new Set(lines.map(normaliseOrigin));
+  const added = after.filter((o) => !before.includes(o) && !present.has(o));
+  if (!added.length) return lines.join('\n');
+  while (lines.length && !lines.at(-1)!.trim()) lines.pop();
+  return [...lines, ...added].join('\n');
 }
