@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { errorMessage, type Site, sitesApi } from '../api-client.ts';
+import { ApiError, errorMessage, type Site, sitesApi } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
@@ -118,8 +118,17 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
     }
   };
 
+  // A 409: the site still has held submissions in Filtered (real inquiries until released). Shown
+  // in the dialog with the way to them instead of the bare message.
+  const [heldRefusal, setHeldRefusal] = useState<string | null>(null);
   const deletion = useConfirmedAction(async () => {
-    await sitesApi.remove(site.siteId);
+    setHeldRefusal(null);
+    try {
+      await sitesApi.remove(site.siteId);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) setHeldRefusal(err.message);
+      throw err;
+    }
     navigate('/sites');
     showToast(`Deleted “${site.name}” and its analytics events.`);
   });
@@ -200,7 +209,10 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
             Delete this site
           </h2>
           <div class="card-row">
-            <p>Permanently deletes the site and its analytics events. Leads and inquiries it brought in are kept.</p>
+            <p>
+              Permanently deletes the site and its analytics events. Leads and inquiries it brought in are kept. Held submissions in{' '}
+              <Link href="/filtered">Filtered</Link> must be released or deleted first.
+            </p>
             <Button variant="danger" onClick={deletion.ask}>
               Delete site…
             </Button>
@@ -214,6 +226,11 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
 
       <ConfirmDialog
         {...deletion.dialog}
+        error={heldRefusal ? null : deletion.dialog.error}
+        onCancel={() => {
+          setHeldRefusal(null);
+          deletion.dialog.onCancel();
+        }}
         title={`Delete “${site.name}”?`}
         confirmLabel="Delete site"
         danger
@@ -223,7 +240,15 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
           <li>the site and its public key — the snippet on your website stops recording;</li>
           <li>all of its analytics events (page views and tool interactions) and visitor records.</li>
         </ul>
-        <p>Leads and inquiries that came from this site are kept. This can’t be undone.</p>
+        <p>
+          Leads and inquiries that came from this site are kept. Submissions still held in Filtered would be lost, so a site that
+          has some can’t be deleted until you release or delete them. This can’t be undone.
+        </p>
+        {heldRefusal && deletion.dialog.error && (
+          <p class="form-error" role="alert">
+            {heldRefusal} <Link href="/filtered">Open Filtered</Link>
+          </p>
+        )}
       </ConfirmDialog>
     </>
   );

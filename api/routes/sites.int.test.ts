@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeRealtor } from '#test/factories.ts';
+import { makeEvent, makeFilteredInquiry, makeRealtor, makeSite } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
 
 let server: TestServer;
@@ -88,6 +88,45 @@ describe('sites', () => {
     const rows = await server.sql<{ allowed_origins: string[] }>("select allowed_origins from sites where allowed_origins::text like '%*%'");
     expect(rows).toEqual([]);
     expect((await owner.get(`/v1/sites/${site.siteId}`)).body.allowedOrigins).toEqual(['https://birch.example']);
+  });
+
+  it('refuses to delete a site while it has held submissions in Filtered (409, nothing deleted); once they are gone it deletes', async () => {
+    const realtor = await makeRealtor(server);
+    const site = await makeSite(realtor, { name: 'Cedar Homes' });
+    const sibling = await makeSite(realtor, { name: 'Cedar Rentals' });
+    const held = [
+      await makeFilteredInquiry(server, { userId: realtor.userId, siteId: site.siteId, email: 'pat@example.com', message: 'Is 4 Cedar Lane still available?' }),
+      await makeFilteredInquiry(server, { userId: realtor.userId, siteId: site.siteId, email: 'sam@example.com' }),
+    ];
+    await makeFilteredInquiry(server, { userId: realtor.userId, siteId: sibling.siteId }); // another site's: not counted
+    await makeEvent(server, { siteId: site.siteId, type: 'page_view' });
+    const counts = async () => (await server.sql<{ sites: number; held: number; events: number }>(
+      `select (select count(*)::int from sites where site_id = $1) as sites,
+              (select count(*)::int from filtered_inquiries where site_id = $1) as held,
+              (select count(*)::int from lead_analytics where site_id = $1) as events`, [site.siteId]))[0];
+
+    const refused = await realtor.client.delete(`/v1/sites/${site.siteId}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toEqual({
+      code: 'conflict',
+      message: '“Cedar Homes” has 2 held submissions in Filtered (inquiries held back during a flood). Release or delete them in Filtered first: deleting the site would erase them.',
+      details: { heldSubmissions: 2 },
+    });
+    expect(await counts()).toEqual({ sites: 1, held: 2, events: 1 });
+
+    // One released (it becomes an inquiry, which outlives the site), one left: still refused, now naming 1.
+    expect((await realtor.client.post(`/v1/filtered-inquiries/${held[0].filteredInquiryId}/release`, {})).status).toBe(200);
+    const stillRefused = await realtor.client.delete(`/v1/sites/${site.siteId}`);
+    expect(stillRefused.status).toBe(409);
+    expect(stillRefused.body.error.message).toContain('has 1 held submission in Filtered');
+    expect(await counts()).toMatchObject({ sites: 1, held: 1 });
+
+    expect((await realtor.client.delete(`/v1/filtered-inquiries/${held[1].filteredInquiryId}`)).status).toBe(204);
+    expect((await realtor.client.delete(`/v1/sites/${site.siteId}`)).status).toBe(204);
+    expect(await counts()).toEqual({ sites: 0, held: 0, events: 0 });
+    const [inquiry] = await server.sql<{ site_id: string | null }>("select site_id from inquiries where message = 'Is 4 Cedar Lane still available?'");
+    expect(inquiry).toEqual({ site_id: null });
+    expect((await server.sql('select 1 from filtered_inquiries where site_id = $1', [sibling.siteId])).length).toBe(1);
   });
 
   it('treats a malformed id as not found', async () => {

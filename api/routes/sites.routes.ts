@@ -40,8 +40,11 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
     },
   });
   routes.add({
-    method: 'delete', path: '/v1/sites/:id', tag: 'sites', auth: 'realtor', summary: 'Delete a site and its analytics events',
-    responses: { 204: { description: 'Deleted' }, 404: { description: 'Unknown site' } },
+    method: 'delete', path: '/v1/sites/:id', tag: 'sites', auth: 'realtor', summary: 'Delete a site and its analytics events (leads and inquiries are kept)',
+    responses: {
+      204: { description: 'Deleted' }, 404: { description: 'Unknown site' },
+      409: { description: 'The site has held submissions in Filtered (details.heldSubmissions): release or delete them first' },
+    },
     handler: async (ctx, { params, tenant }) => {
       await deleteSite({ em: ctx.state.em, tenant, siteId: params.id });
       ctx.status = 204;

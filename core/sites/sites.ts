@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { ownedBy, ownedFilter, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
+import { pgCount } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { CreateSiteBody, UpdateSiteBody } from './site-schemas.ts';
 import { invalidateIngestSiteCache } from './resolve-ingest-site.ts';
@@ -102,9 +103,31 @@ export async function updateSite({ em, tenant, siteId, input }: { em: EntityMana
  * site row), so the events are deleted here, in the same transaction. An ingest batch racing the
  * delete fails on the visitors key; rows any other writer stores after it are purged by the
  * hourly retention (applyEventRetention).
+ *
+ * Refused (409) while the site has held submissions in the Filtered list: they are real people's
+ * inquiries until released, and `filtered_inquiries.site_id` cascades, so the delete would erase
+ * them unseen. The site row is locked before they are counted: a submission being held right now
+ * (its foreign-key check holds a key-share lock on the row until it commits) is either counted or
+ * waits and then fails on the deleted site — never erased uncounted.
  */
 export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<void> {
   const deleted = await em.transactional(async (tem) => {
+    const site = await db(tem).selectFrom('sites').select('name').where('site_id', '=', siteId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
+    if (!site) return 0;
+    const heldCount = pgCount((await db(tem)
+      .selectFrom('filtered_inquiries')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('site_id', '=', siteId)
+      .where(ownedBy(tenant))
+      .executeTakeFirstOrThrow()).n);
+    if (heldCount > 0) {
+      const them = heldCount === 1 ? 'it' : 'them';
+      throw new AppError(
+        'conflict',
+        `“${site.name}” has ${heldCount === 1 ? '1 held submission' : `${heldCount} held submissions`} in Filtered (inquiries held back during a flood). Release or delete ${them} in Filtered first: deleting the site would erase ${them}.`,
+        { heldSubmissions: heldCount },
+      );
+    }
     const n = await tem.nativeDelete(SiteSchema, { siteId, ...ownedFilter(tenant) });
     if (n) await db(tem).deleteFrom('lead_analytics').where('site_id', '=', siteId).execute();
     return n;

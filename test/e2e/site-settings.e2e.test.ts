@@ -1,8 +1,8 @@
 // The site page's settings and deletion, in Chromium against the real API, Postgres and Redis
 // (docs/sites.md): an origin added from the install check stays allowed when the Settings form is
 // saved afterwards (the form used to keep the list it was opened with and wrote it back), edits
-// typed in the form before the "Add origin" survive it; and a wildcard origin is refused by the
-// form's own check.
+// typed in the form before the "Add origin" survive it; a wildcard origin is refused by the form's
+// own check; and deleting a site with held submissions in Filtered is refused with the way there.
 // Screenshots at 1440×900 and 390×844 go to test-results/screenshots. Run `npm run build:admin` first.
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
-import { makeRealtor, type Realtor } from '#test/factories.ts';
+import { makeFilteredInquiry, makeRealtor, type Realtor } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 
 const DESKTOP = { width: 1440, height: 900 };
@@ -127,5 +127,37 @@ describe('site settings after "Add origin"', () => {
     await page.getByLabel('Allowed origins').scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'site-settings-wildcard-390', { fullPage: false });
     expect((await savedSite(site.siteId)).allowed_origins).toEqual([ALLOWED]);
+  });
+});
+
+describe('deleting a site', () => {
+  it('is refused while it has held submissions in Filtered: the dialog says how many and links there; once they are gone it deletes', { timeout: 60_000 }, async () => {
+    for (const viewport of [DESKTOP, PHONE]) {
+      const realtor = await makeRealtor(server);
+      const site = (await realtor.client.post('/v1/sites', { name: 'Birch Homes', allowedOrigins: [ALLOWED] })).body as { siteId: string };
+      const { filteredInquiryId } = await makeFilteredInquiry(server, { userId: realtor.userId, siteId: site.siteId, email: 'pat@example.com', message: 'Is 4 Birch Lane still available?' });
+      const page = await adminPage(realtor, viewport);
+      await page.goto(`${server.url}/app/sites/${site.siteId}`);
+      await page.getByRole('button', { name: 'Delete site…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Delete “Birch Homes”?' });
+      await dialog.getByText('Submissions still held in Filtered would be lost').waitFor();
+      await dialog.getByRole('button', { name: 'Delete site' }).click();
+      const alert = dialog.getByRole('alert');
+      await alert.getByText('“Birch Homes” has 1 held submission in Filtered').waitFor();
+      expect(await alert.getByRole('link', { name: 'Open Filtered' }).getAttribute('href')).toMatch(/\/filtered$/);
+      await saveScreenshot(page, `site-delete-held-${viewport.width}`, { fullPage: false });
+      expect(await server.sql('select 1 from sites where site_id = $1', [site.siteId])).toHaveLength(1);
+      expect(await server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [filteredInquiryId])).toHaveLength(1);
+
+      // The link leads to them; once deleted there, the site deletes.
+      await alert.getByRole('link', { name: 'Open Filtered' }).click();
+      await page.getByRole('heading', { name: 'Filtered inquiries' }).waitFor();
+      expect((await realtor.client.delete(`/v1/filtered-inquiries/${filteredInquiryId}`)).status).toBe(204);
+      await page.goto(`${server.url}/app/sites/${site.siteId}`);
+      await page.getByRole('button', { name: 'Delete site…' }).click();
+      await dialog.getByRole('button', { name: 'Delete site' }).click();
+      await page.getByRole('status').filter({ hasText: 'Deleted “Birch Homes” and its analytics events.' }).waitFor();
+      expect(await server.sql('select 1 from sites where site_id = $1', [site.siteId])).toHaveLength(0);
+    }
   });
 });
