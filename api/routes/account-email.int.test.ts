@@ -3,7 +3,7 @@
 // settings are per user and validated, unsubscribe links need a POST.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORGOT_PASSWORD_PER_EMAIL_IP } from '#api/routes/account-email.routes.ts';
+import { FORGOT_PASSWORD_PER_EMAIL_IP, RESET_PASSWORD_PER_IP } from '#api/routes/account-email.routes.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeRealtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -115,6 +115,43 @@ describe('forgot and reset password', () => {
     const late = linkTokenIn(await smtp.waitFor((m) => smtp.messages.indexOf(m) >= before && to(realtor.email, /Reset your/)(m)), 'reset-password');
     await server.sql(`update account_tokens set expires_at = now() - interval '1 second' where user_id = $1 and purpose = 'password_reset'`, [realtor.userId]);
     expect((await anon.post('/v1/auth/reset-password', { token: late, password: 'yet another passphrase' })).body.error.code).toBe('token_expired');
+  });
+
+  it('two resets racing with one link: exactly one sets its password, the other is told the link was used', async () => {
+    const realtor = await makeRealtor(server, { email: uniqueEmail() });
+    await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: realtor.email });
+    const token = linkTokenIn(await smtp.waitFor(to(realtor.email, /Reset your Porchlight password/)), 'reset-password');
+    const passwords = ['the first passphrase', 'the second passphrase'];
+    const answers = await Promise.all(passwords.map((password) => new ApiClient(server.url).post('/v1/auth/reset-password', { token, password })));
+    expect(answers.map((a) => a.status).sort()).toEqual([204, 410]);
+    const winner = passwords[answers.findIndex((a) => a.status === 204)];
+    const loser = passwords[answers.findIndex((a) => a.status === 410)];
+    expect(answers.find((a) => a.status === 410)!.body.error.code).toBe('token_used');
+    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: realtor.email, password: loser })).status).toBe(401);
+    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: realtor.email, password: winner })).status).toBe(200);
+  });
+
+  it('a made-up link is refused as before, and attempts are limited per IP', async () => {
+    // This file's requests all come from 127.0.0.1: start from a fresh budget, leave one behind.
+    const clearBudget = async () => {
+      const keys = await server.redis.keys(`${server.config.QUEUE_PREFIX}:rl:reset-ip:*`);
+      if (keys.length) await server.redis.del(...keys);
+    };
+    await clearBudget();
+    try {
+      const anon = new ApiClient(server.url);
+      const madeUp = () => anon.post('/v1/auth/reset-password', { token: randomUUID().replaceAll('-', '') + randomUUID().slice(0, 11), password: 'a brand new passphrase' });
+      const first = await madeUp();
+      expect(first.status).toBe(400);
+      expect(first.body.error).toEqual({ code: 'token_invalid', message: 'This link is not valid. Check that you copied all of it, or ask for a new one.' });
+
+      for (let i = 1; i < RESET_PASSWORD_PER_IP; i++) expect((await madeUp()).status).toBe(400);
+      const limited = await madeUp();
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      await clearBudget();
+    }
   });
 
   it('limits requests per address and IP', async () => {

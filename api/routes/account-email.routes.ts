@@ -13,12 +13,16 @@ import type { RouteRegistry } from '../route.ts';
 /** "Forgot password" requests per email+IP pair, and per IP, in the window. */
 export const FORGOT_PASSWORD_PER_EMAIL_IP = 5;
 export const FORGOT_PASSWORD_PER_IP = 30;
+/**
+ * Reset attempts (valid link or not) per IP in the window: a person needs one or two; a link
+ * guesser is stopped long before a guess could matter (the links are 256-bit).
+ */
+export const RESET_PASSWORD_PER_IP = 20;
 /** Verification resends per user+IP in the window. */
 export const VERIFY_RESEND_PER_USER_IP = 5;
 export const ACCOUNT_EMAIL_WINDOW_SEC = 60 * 60;
 
 const ZToken = z.string().min(1, 'The link token is missing').max(100, 'This link is not valid');
-const ZTokenBody = z.strictObject({ token: ZToken });
 const ZVerifyBody = z.strictObject({ token: ZToken, password: z.string().min(1).max(PASSWORD_MAX_CHARS).optional() });
 const ZForgotBody = z.strictObject({ email: ZEmail });
 const ZResetBody = z.strictObject({
@@ -42,6 +46,7 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
   const { config, queues } = deps;
   const forgotPerEmailIp = accountEmailLimiter(deps, 'forgot-email-ip', FORGOT_PASSWORD_PER_EMAIL_IP);
   const forgotPerIp = accountEmailLimiter(deps, 'forgot-ip', FORGOT_PASSWORD_PER_IP);
+  const resetPerIp = accountEmailLimiter(deps, 'reset-ip', RESET_PASSWORD_PER_IP);
   const resendPerUserIp = createVerifyResendLimiter(deps);
   const loginThrottle = createLoginThrottle({ redis: deps.redis, prefix: config.QUEUE_PREFIX, logger: deps.logger });
 
@@ -100,8 +105,14 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
   routes.add({
     method: 'post', path: '/v1/auth/reset-password', tag: 'accounts', auth: 'public', summary: 'Set a new password with the emailed link; logs out every session',
     body: ZResetBody,
-    responses: { 204: { description: 'Password changed; log in with it (failed logins counted against the account are cleared)' }, 400: { description: 'Invalid link or weak password' }, 410: { description: 'Link used or expired' } },
+    responses: {
+      204: { description: 'Password changed; log in with it (failed logins counted against the account are cleared)' },
+      400: { description: 'Invalid link or weak password' },
+      410: { description: 'Link used or expired' },
+      429: { description: 'Too many attempts from this IP (Retry-After)' },
+    },
     handler: async (ctx, { body, now }) => {
+      await resetPerIp.consume(ctx.ip);
       const { email } = await resetPassword({ em: ctx.state.em, token: body.token, password: body.password, now });
       forgetCachedSessions(ctx); // every session of the user ended; other API processes hear it from Postgres
       // The link proved control of the address: failed logins spread over many IPs no longer lock

@@ -87,11 +87,18 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
 /**
  * Spends a reset link and sets the new password. Every session of the user ends (whoever had
  * the old password is logged out), and the address counts as verified: the link proved it.
+ *
+ * The link is checked before the password is hashed: a made-up, spent or expired link costs one
+ * UPDATE, not an argon2 hash (about 20 ms of CPU and 19 MiB each), so guessing links is no cheap
+ * way to load the server. The claim (consumeAccountToken's conditional UPDATE) holds the token's
+ * row lock until this transaction ends: a second request with the same link waits for it, then
+ * finds the link used; if hashing or a write fails, the claim rolls back and the link still works.
+ * Only a valid link holds the transaction open over its one hash.
  */
 export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{ userId: string; email: string }> {
-  const passwordHash = await hashPassword(password);
   return em.transactional(async (tem) => {
     const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'password_reset', now });
+    const passwordHash = await hashPassword(password);
     const { email } = await db(tem).updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).returning('email').executeTakeFirstOrThrow();
     await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
     await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
