@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ZEmail } from '#core/accounts/account-schemas.ts';
 import { actorIdOf } from '#core/accounts/tenant.ts';
@@ -96,7 +97,15 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
     handler: async (ctx, { body, now }) => {
       await forgotPerIp.consume(ctx.ip);
       await forgotPerEmailIp.consume(`${body.email}|${ctx.ip}`);
-      await requestPasswordReset({ em: ctx.state.em, email: body.email, now, queues, log: ctx.state.log });
+      // Only a registered address needs a token, an outbox row and a wake-up (about 10 ms more than
+      // the one SELECT of an unknown one): that work starts once the answer has gone, so the answer's
+      // timing cannot tell the two apart. A failure is logged; the request is not retried (the
+      // person asks again), and once the outbox row is committed the sweeper delivers it regardless.
+      const log = ctx.state.log;
+      ctx.res.once('close', () => {
+        requestPasswordReset({ em: deps.orm.em.fork() as EntityManager, email: body.email, now, queues, log })
+          .catch((err: unknown) => log.error({ err }, 'password reset request not recorded'));
+      });
       ctx.status = 202;
       ctx.body = { status: 'check_email', message: 'If an account uses this address, a reset link is on its way. It works for 1 hour.' };
     },

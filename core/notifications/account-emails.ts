@@ -71,8 +71,11 @@ export async function verifyEmail({ em, token, now, passwordToConfirm }: {
 
 /**
  * "Forgot password": when the address has an account, a reset link is issued and emailed; when
- * it has none, nothing happens. The caller answers the same either way (202), and the work done
- * here is the same database round trips, so neither the answer nor its timing tells them apart.
+ * it has none, nothing happens. The two paths do not cost the same (one SELECT, against a token,
+ * the outbox row and a wake-up), so the route answers first and runs this after its answer has
+ * gone (api/routes/account-email.routes.ts): the answer cannot tell them apart, by its content or
+ * its timing. Once the outbox row is committed the email is not lost: a failed wake-up is logged
+ * and the sweeper sends the row.
  */
 export async function requestPasswordReset({ em, email, now, queues, log }: { em: EntityManager; email: string; now: Date } & Outbox): Promise<void> {
   const wakeups = await em.transactional(async (tem) => {
