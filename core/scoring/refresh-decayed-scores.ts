@@ -17,7 +17,9 @@ export const REFRESH_SCORES_BATCH_SIZE = 500;
  * value. This recomputes leads with `score > 0` scored more than `staleAfterMs` ago, oldest
  * first, in keyset batches on (scored_at, lead_id) — served by leads_refresh_index — each batch
  * scored in one transaction (`scoreLeads`), so `order by score` on the dashboard stays true.
- * Bounded per run. The keyset key is `scored_at` as Postgres text, exact to the microsecond (the
+ * Bounded per run. Each lead gets its owner's newest rules; one not yet rescored to them
+ * announces no crossing into hot that only the new rules make (`refresh` in ScoreMode), so a
+ * lowered threshold floods nobody when this runs before the rescore. The keyset key is `scored_at` as Postgres text, exact to the microsecond (the
  * ORM's pool does not turn timestamps into millisecond Dates), bound back as `::timestamptz`.
  */
 export async function refreshDecayedScores({ em, now, config, onWakeups, staleAfterMs = REFRESH_SCORES_AFTER_MS, maxLeads = REFRESH_SCORES_MAX_PER_RUN, batchSize = REFRESH_SCORES_BATCH_SIZE }: {

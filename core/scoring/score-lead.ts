@@ -14,10 +14,13 @@ import type { ScoringRulesConfig } from './scoring-rules.ts';
  * Why a lead is being scored:
  * - `activity`: the `leads.score` job. Claims the lead's `needs_rescore` flag; does nothing if
  *   another run already took it.
- * - `refresh`: the decay refresh. Scores unconditionally (and takes the flag if set).
+ * - `refresh`: the decay refresh. Scores unconditionally (and takes the flag if set). It applies
+ *   the owner's newest rules, so a lead still on an older version (its rules rescore has not
+ *   reached it yet) is scored as in `rules` mode: see below.
  * - `rules`: a rules change. Scores unconditionally with the given version; a lead crossing into
  *   hot only because the realtor redefined "hot" emits nothing (no flood of "call within 1 hour"
- *   reminders when a threshold is lowered) — unless the lead also had pending activity.
+ *   reminders when a threshold is lowered) — unless the lead also had pending activity, which
+ *   this run takes (its `leads.score` job then finds no flag), so the announcement is made here.
  */
 export type ScoreMode = 'activity' | 'refresh' | 'rules';
 
@@ -44,6 +47,25 @@ interface ClaimedLead {
   score: number;
   score_band: ScoreBand;
   was_flagged: boolean;
+  /** The rules version of the stored score (null: never scored). */
+  stored_version: number | null;
+}
+
+/** The rules version a lead's stored score was computed with (as the rescore reads it). */
+const storedVersion = (alias?: string) => sql<number | null>`(${sql.ref(alias ? `${alias}.score_breakdown` : 'score_breakdown')} ->> 'rulesVersion')::int`.as('stored_version');
+
+/**
+ * Whether a lead crossing into hot is announced (`lead.hot` message, automatic reminder). Not when
+ * the crossing comes from a redefined "hot" rather than from the lead: a `rules` rescore, or a
+ * `refresh` that applies newer rules than the lead's stored score was computed with (it runs
+ * hourly, and would otherwise do the rescore's work first, flood included). Either way a lead with
+ * pending activity is announced: its flag is taken here, so no activity run would announce it.
+ */
+function announcesCrossing(mode: ScoreMode, lead: ClaimedLead, version: number): boolean {
+  if (lead.was_flagged) return true;
+  if (mode === 'rules') return false;
+  if (mode === 'refresh') return lead.stored_version === null || lead.stored_version === version;
+  return true;
 }
 
 const CLAIM_COLUMNS = ['lead_id', 'user_id', 'name', 'email', 'phone', 'score', 'score_band'] as const;
@@ -131,11 +153,11 @@ export async function scoreLeadBatch({ em, leadIds, now, mode, rules, config, pr
           eb.selectFrom('leads').select('lead_id').where('lead_id', '=', eb.fn.any(eb.val(ids))).where('needs_rescore', '=', sql.lit(true)).orderBy('lead_id').forUpdate().as('c'),
         )
         .whereRef('l.lead_id', '=', 'c.lead_id')
-        .returning([...CLAIM_COLUMNS.map((c) => `l.${c}` as const), sql<boolean>`true`.as('was_flagged')])
+        .returning([...CLAIM_COLUMNS.map((c) => `l.${c}` as const), sql<boolean>`true`.as('was_flagged'), storedVersion('l')])
         .execute()
       : await db(tem)
         .selectFrom('leads')
-        .select([...CLAIM_COLUMNS, 'needs_rescore as was_flagged'])
+        .select([...CLAIM_COLUMNS, 'needs_rescore as was_flagged', storedVersion()])
         .where('lead_id', '=', (eb) => eb.fn.any(eb.val(ids)))
         .orderBy('lead_id')
         .forUpdate()
@@ -169,7 +191,7 @@ export async function scoreLeadBatch({ em, leadIds, now, mode, rules, config, pr
       const result: ScoreLeadResult = {
         leadId: lead.lead_id, score: computed.score, band: computed.band, previousScore: lead.score, previousBand: lead.score_band, rulesVersion: version, hot: null,
       };
-      if (crossedIntoHot && (mode !== 'rules' || lead.was_flagged)) hot.push({ lead, computed, result });
+      if (crossedIntoHot && announcesCrossing(mode, lead, version)) hot.push({ lead, computed, result });
       results.push(result);
     }
     const asyncCommit = mode !== 'activity' && hot.length === 0;
