@@ -1,10 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { ZEmail } from '#core/accounts/account-schemas.ts';
+import { ZEmail, ZNewPassword, ZPassword } from '#core/accounts/account-schemas.ts';
 import { actorIdOf } from '#core/accounts/tenant.ts';
 import { UserSchema } from '#core/accounts/user.entity.ts';
 import { requestPasswordReset, resendEmailVerification, resetPassword, verifyEmail } from '#core/notifications/account-emails.ts';
-import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, startSession } from '../middleware/auth.ts';
 import { createLoginThrottle } from '../middleware/login-throttle.ts';
@@ -24,12 +23,9 @@ export const VERIFY_RESEND_PER_USER_IP = 5;
 export const ACCOUNT_EMAIL_WINDOW_SEC = 60 * 60;
 
 const ZToken = z.string().min(1, 'The link token is missing').max(100, 'This link is not valid');
-const ZVerifyBody = z.strictObject({ token: ZToken, password: z.string().min(1).max(PASSWORD_MAX_CHARS).optional() });
+const ZVerifyBody = z.strictObject({ token: ZToken, password: ZPassword.optional() });
 const ZForgotBody = z.strictObject({ email: ZEmail });
-const ZResetBody = z.strictObject({
-  token: ZToken,
-  password: z.string().min(PASSWORD_MIN_CHARS, `Use at least ${PASSWORD_MIN_CHARS} characters`).max(PASSWORD_MAX_CHARS),
-});
+const ZResetBody = z.strictObject({ token: ZToken, password: ZNewPassword });
 
 function accountEmailLimiter({ redis, config, logger }: Pick<AppDeps, 'redis' | 'config' | 'logger'>, name: string, points: number) {
   return createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name, points, durationSec: ACCOUNT_EMAIL_WINDOW_SEC });

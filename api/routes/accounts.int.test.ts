@@ -56,6 +56,40 @@ describe('sign up', () => {
   });
 });
 
+describe('passwords are Unicode text', () => {
+  it('a password with a lone surrogate is refused with a 400 naming the field (signup, login, reset), not hashed as U+FFFD', async () => {
+    const anon = new ApiClient(server.url);
+    const email = 'surrogate@example.com';
+    const signup = await anon.post('/v1/auth/signup', { username: 'Lone', email, password: 'long enough \ud800' });
+    expect(signup.status).toBe(400);
+    expect(signup.body.error.details).toEqual([{ path: 'password', message: 'The password is not valid Unicode (it has a lone surrogate)' }]);
+    expect(await server.sql('select 1 from users where email = $1', [email])).toEqual([]);
+    // Before, "…\ud800" and "…\udfff" were one password (both hashed as "…\ufffd").
+    const other = new ApiClient(server.url);
+    const { password } = await other.signUp({ email, password: 'long enough \ufffd' });
+    for (const attempt of ['long enough \udfff', 'long enough \ud800']) {
+      const login = await new ApiClient(server.url).post('/v1/auth/login', { email, password: attempt });
+      expect(login.status).toBe(400);
+      expect(login.body.error.details).toEqual([expect.objectContaining({ path: 'password' })]);
+    }
+    expect((await new ApiClient(server.url).post('/v1/auth/login', { email, password })).status).toBe(200);
+    const reset = await anon.post('/v1/auth/reset-password', { token: 'x'.repeat(43), password: 'long enough \udbff' });
+    expect(reset.status).toBe(400);
+    expect(reset.body.error.details).toEqual([expect.objectContaining({ path: 'password' })]);
+  });
+
+  it('a password set composed logs in typed decomposed, and the other way round', async () => {
+    const composed = 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e';
+    const decomposed = composed.normalize('NFD');
+    expect(decomposed).not.toBe(composed);
+    for (const [set, typed] of [[composed, decomposed], [decomposed, composed]]) {
+      const { email } = await new ApiClient(server.url).signUp({ password: set });
+      expect((await new ApiClient(server.url).post('/v1/auth/login', { email, password: typed })).status).toBe(200);
+      expect((await new ApiClient(server.url).post('/v1/auth/login', { email, password: 'cafe creme brulee' })).status).toBe(401);
+    }
+  });
+});
+
 describe('log in and sessions', () => {
   it('logs in, answers who-am-I, and logs out (the old cookie stops working)', async () => {
     const a = new ApiClient(server.url);
