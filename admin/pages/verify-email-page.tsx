@@ -3,6 +3,7 @@ import { accountEmailApi, ApiError, errorMessage, refreshSession, useSession } f
 import { Button } from '../components/button.tsx';
 import { Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
+import type { FormProblem } from '../forms.ts';
 import { AuthLayout } from '../components/layout.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -15,6 +16,9 @@ type State =
   | { step: 'done' }
   | { step: 'failed'; message: string; expired: boolean };
 
+/** "Send a new link": a failure keeps its problem object, so the error summary takes focus once. */
+type ResendState = { step: 'idle' | 'busy' | 'sent' } | { step: 'failed'; problem: FormProblem };
+
 /**
  * `/app/verify-email#token=…`: the link from the email after signup. With SIGNUP_VERIFY_FIRST the
  * link is the first login: the page asks for the password chosen at signup (mailbox and password
@@ -24,7 +28,7 @@ type State =
 export function VerifyEmailPage() {
   const session = useSession();
   const [state, setState] = useState<State>({ step: 'verifying' });
-  const [resent, setResent] = useState(false);
+  const [resendState, setResend] = useState<ResendState>({ step: 'idle' });
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const started = useRef(false);
@@ -73,9 +77,16 @@ export function VerifyEmailPage() {
     setBusy(false);
   };
 
+  // A refused resend (429 after five an hour, the server unreachable) is shown above the button,
+  // which stays for another try.
   const resend = async () => {
-    await accountEmailApi.resend();
-    setResent(true);
+    setResend({ step: 'busy' });
+    try {
+      await accountEmailApi.resend();
+      setResend({ step: 'sent' });
+    } catch (err) {
+      setResend({ step: 'failed', problem: { message: errorMessage(err) } });
+    }
   };
 
   return (
@@ -115,7 +126,16 @@ export function VerifyEmailPage() {
           <p class="form-error" role="alert">
             {state.message}
           </p>
-          {session && !session.user.emailVerified && (resent ? <p role="status">A new link is on its way.</p> : <Button onClick={resend}>Send a new link</Button>)}
+          {session && !session.user.emailVerified && (resendState.step === 'sent' ? (
+            <p role="status">A new link is on its way.</p>
+          ) : (
+            <>
+              <FormError problem={resendState.step === 'failed' ? resendState.problem : null} title="The link could not be sent" />
+              <Button onClick={resend} loading={resendState.step === 'busy'} busyLabel="Sending…">
+                Send a new link
+              </Button>
+            </>
+          ))}
           {!session && <p>Log in to ask for a new link.</p>}
         </>
       )}
