@@ -28,6 +28,8 @@ let example: ExampleServer;
 let browser: Browser;
 let owner: ApiClient;
 let siteId = '';
+/** Where the tracker keeps this site's unsent events: localStorage `porchlight_q<site key>`. */
+let queueKey = '';
 const contexts: BrowserContext[] = [];
 /** Uncaught errors and unhandled rejections of every page this file opens: the tracker must throw nothing into the host. */
 const pageErrors: string[] = [];
@@ -97,7 +99,9 @@ beforeAll(async () => {
   worker = await startTestWorker(server, { name: 'capture-e2e-worker' });
   owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Maya Brooks' });
-  ({ example, siteId } = await startExampleSite(server, owner, 'Hearth & Co. Realty'));
+  let siteKey: string;
+  ({ example, siteId, siteKey } = await startExampleSite(server, owner, 'Hearth & Co. Realty'));
+  queueKey = `porchlight_q${siteKey}`;
   // Do-Not-Track is respected by default (the DNT test relies on it).
   expect((await owner.get(`/v1/sites/${siteId}`)).body.settings.respectDnt).toBe(true);
   browser = await launchBrowser();
@@ -278,12 +282,12 @@ describe('retries and replays', () => {
 
   it('stores each event of a failed batch once when it is retried from localStorage, and again once when it is replayed', { timeout: 30_000 }, async () => {
     const page = await openPage();
-    // The API is unreachable: the tracker keeps the failed batches in localStorage porchlight_q.
+    // The API is unreachable: the tracker keeps the failed batches in localStorage porchlight_q<site key>.
     await page.route('**/v1/collect', (route) => route.abort('connectionrefused'));
     const visitor = await visit(page, '/');
     await page.locator('#mortgage-form').getByRole('button', { name: 'Calculate' }).click();
     const queued = await vi.waitFor(async () => {
-      const events = JSON.parse((await page.evaluate(() => localStorage.getItem('porchlight_q'))) ?? '[]') as { id: string; type: string }[];
+      const events = JSON.parse((await page.evaluate((key) => localStorage.getItem(key), queueKey)) ?? '[]') as { id: string; type: string }[];
       expect(events, 'two events in the retry queue').toHaveLength(2);
       return events;
     }, WAIT);
@@ -294,10 +298,10 @@ describe('retries and replays', () => {
     await page.unroute('**/v1/collect');
     await page.getByRole('link', { name: /7 Maple Avenue/ }).click();
     await vi.waitFor(async () => expect((await rowsOf(visitor)).length, 'the retried batch').toBe(3), WAIT);
-    expect(await page.evaluate(() => localStorage.getItem('porchlight_q'))).toBeNull();
+    expect(await page.evaluate((key) => localStorage.getItem(key), queueKey)).toBeNull();
 
     // A replay of the same events (a retry whose first attempt did arrive) stores nothing new.
-    await page.evaluate((events) => localStorage.setItem('porchlight_q', JSON.stringify(events)), queued);
+    await page.evaluate(([key, events]) => localStorage.setItem(key, JSON.stringify(events)), [queueKey, queued] as const);
     await page.getByRole('button', { name: 'Schedule a showing' }).click();
     await waitForRow(visitor, 'the event sent with the replay', (r) => r.event_value === 'showing_request');
     const rows = await rowsOf(visitor);

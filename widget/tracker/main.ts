@@ -35,12 +35,6 @@ const safe =
     }
   };
 
-/** The listing of `el` (its own or its closest ancestor's attribute), else the page's first one. */
-const listingOf = (el?: Element | null): string | undefined => {
-  const holder = el?.closest(`[${LISTING_ATTR}]`) || document.querySelector(`[${LISTING_ATTR}]`);
-  return holder ? clip(holder.getAttribute(LISTING_ATTR), LISTING_REF_MAX_CHARS) : undefined;
-};
-
 /**
  * The first MAX_EVENT_PROPS (20) properties, keys ≤ 40 and strings ≤ 500 characters (core/shared/event-limits.ts). Other values go as they are:
  * numbers, booleans and null are fine; objects get the batch refused (see the README).
@@ -48,22 +42,10 @@ const listingOf = (el?: Element | null): string | undefined => {
 const cleanProps = (input: any): Record<string, unknown> | undefined => {
   if (input) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(input).slice(0, MAX_EVENT_PROPS)) {
-      const value = input[key];
+    for (const [key, value] of Object.entries(input).slice(0, MAX_EVENT_PROPS)) {
       out[clip(key, EVENT_PROP_KEY_MAX_CHARS)] = typeof value === 'string' ? clip(value, EVENT_TEXT_MAX_CHARS) : value;
     }
     return out;
-  }
-};
-
-/** Takes (and clears) the events that failed to send earlier, in this page or a previous one. */
-const takeStored = (): TrackerEvent[] => {
-  try {
-    const stored = JSON.parse(localStorage.porchlight_q); // throws when there is none
-    delete localStorage.porchlight_q;
-    return [].concat(stored);
-  } catch {
-    return [];
   }
 };
 
@@ -85,6 +67,9 @@ try {
     // while the host page is still parsing: a page's first localStorage access is a synchronous
     // trip to the browser process (1–4 ms in headless Chromium, most of w.js's run time).
     let visitor: string;
+    // The retry queue is per site: one origin can host several realtors' sites (a brokerage's
+    // agents), and a page must never send another site's events under its own key.
+    const storeKey = `porchlight_q${site}`;
     // Do-Not-Track / Global Privacy Control: the API decides, by the site's setting, what to drop.
     const envelope = () => {
       // (storage is read once: `visitor` stays valid after the first call)
@@ -103,14 +88,24 @@ try {
      */
     const BATCH_CHARS = 16_000;
     let queue: TrackerEvent[] = [];
-    let timer: ReturnType<typeof setTimeout>;
     let lastUrl: string | undefined;
     let loadingForm: Promise<FormModule> | 0 | undefined;
 
-    /** Keeps events for a retry in localStorage `porchlight_q`: at most 100, the oldest dropped first. */
+    /** Takes (and clears) this site's events that failed to send earlier, in this page or a previous one. */
+    const takeStored = (): TrackerEvent[] => {
+      try {
+        const stored = JSON.parse(localStorage[storeKey]); // throws when there is none
+        delete localStorage[storeKey];
+        return [].concat(stored);
+      } catch {
+        return [];
+      }
+    };
+
+    /** Keeps events for a retry in localStorage `porchlight_q<site key>`: at most 100, the oldest dropped first. */
     const store = (events: TrackerEvent[]) => {
       try {
-        localStorage.porchlight_q = JSON.stringify(takeStored().concat(events).slice(-100));
+        localStorage[storeKey] = JSON.stringify(takeStored().concat(events).slice(-100));
       } catch {
         // no storage: these events are lost
       }
@@ -123,18 +118,19 @@ try {
      * body; if it did not (no sendBeacon, over its quota), fetch(keepalive) still outlives the page.
      * A string body goes as `text/plain;charset=UTF-8` with both: CORS-safelisted, no preflight.
      */
-    const send = (events: TrackerEvent[], leaving?: boolean) => {
+    const send = (events: TrackerEvent[], leaving?: unknown) => {
       const body = JSON.stringify({ ...envelope(), events });
       if (!(leaving && nav.sendBeacon?.(endpoint, body))) {
-        fetch(endpoint, { method: 'POST', body, keepalive: true }).then(
-          (res) => (res.status > 499 || res.status === 429) && store(events),
+        // (1 for true here and below: the browser converts it, WebIDL booleans; a byte each)
+        fetch(endpoint, { method: 'POST', body, keepalive: 1 as any }).then(
+          (res) => res.status > 428 && store(events), // 429 and 5xx (the API answers no other 4xx above 415)
           () => store(events),
         );
       }
     };
 
     /** Sends everything queued, plus earlier failures, in batches within the API's limits. */
-    const flush = safe((leaving?: boolean) => {
+    const flush = safe((leaving?: unknown) => {
       // (a pending timer may still fire: it finds the queue empty)
       let batch: TrackerEvent[] = [];
       for (const event of takeStored().concat(queue)) {
@@ -147,10 +143,9 @@ try {
       if (batch[0]) send(batch, leaving);
     });
 
-    /** Queues an event of `type` on the current page: sent ~1 s after the last one, or at once with a full batch. */
+    /** Queues an event of `type` on the current page: sent ~1 s later (with whatever came meanwhile), or at once with a full batch. */
     const record = (type: string, fields: TrackerEvent) => {
-      clearTimeout(timer);
-      if (queue.push({ id: uuid(), type, url: clip(location.href, PAGE_URL_MAX_CHARS), ts: Date.now(), ...fields }) < MAX_EVENTS_PER_BATCH) timer = setTimeout(flush, 1000);
+      if (queue.push({ id: uuid(), type, url: clip(location.href, PAGE_URL_MAX_CHARS), ts: Date.now(), ...fields }) < MAX_EVENTS_PER_BATCH) setTimeout(flush, 1000);
       else flush();
     };
 
@@ -159,6 +154,12 @@ try {
       (loadingForm ||= import(/* @vite-ignore */ new URL('w-form.js', src) as any /* import() takes its string form */)).then(safe(use), () => {
         loadingForm = 0; // (0, not undefined: fewer bytes)
       });
+
+    /** The listing of `el` (its own or its closest ancestor's attribute), else the page's first one. */
+    const listingOf = (el?: Element | null): string | undefined => {
+      const holder = el?.closest(`[${LISTING_ATTR}]`) || doc.querySelector(`[${LISTING_ATTR}]`);
+      return holder ? clip(holder.getAttribute(LISTING_ATTR), LISTING_REF_MAX_CHARS) : undefined;
+    };
 
     const mountForms = () => doc.querySelector('[data-porchlight-form]') && withForm((form) => form.mount({ ...envelope(), origin }));
 
@@ -200,7 +201,8 @@ try {
       }
     });
     porchlight.l = 1;
-    for (const args of stub?.q || []) porchlight.apply(null, args as any);
+    // (the stub queued `arguments` objects: iterable)
+    for (const args of stub?.q || []) porchlight(...(args as [string]));
     w.porchlight = porchlight;
 
     doc.addEventListener(
@@ -210,10 +212,10 @@ try {
         const el = (e.target as Element).closest('[data-porchlight-event]');
         if (el) record('tool_interaction', { value: clip(el.getAttribute('data-porchlight-event'), EVENT_TEXT_MAX_CHARS), listing: listingOf(el) });
       }),
-      true,
+      1 as any,
     );
-    doc.addEventListener('visibilitychange', () => doc.visibilityState === 'hidden' && flush(true));
-    addEventListener('pagehide', () => flush(true));
+    doc.addEventListener('visibilitychange', () => doc.hidden && flush(1));
+    addEventListener('pagehide', () => flush(1));
 
     // Client-side navigation: routers change the URL and then render, so read the page a moment later.
     const later = () => setTimeout(onPage, 100);
@@ -227,7 +229,7 @@ try {
     addEventListener('popstate', later);
     // Form containers the page renders later (its deferred or framework code) get their form too:
     // onPage only mounts forms while the URL stays the same (observer callbacks come once per task).
-    new MutationObserver(later).observe(doc, { childList: true, subtree: true });
+    new MutationObserver(later).observe(doc, { childList: 1, subtree: 1 } as any);
     // An async script may run before the page is parsed: its listing and form are not there yet.
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', onPage);
     else onPage();

@@ -1,0 +1,169 @@
+// The tracker's retry queue, page views and batches (widget/tracker/main.ts) in Chromium against
+// the real API and Postgres. Pages come from a plain loopback server allowed on two sites of two
+// accounts: one origin hosting several realtors' sites, as a brokerage's does.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
+import { WAIT } from '#test/env.ts';
+import { ApiClient } from '#test/http.ts';
+
+interface Site {
+  siteId: string;
+  siteKey: string;
+}
+
+interface Row {
+  client_event_id: string;
+  event_type: string;
+  listing_ref: string | null;
+  site_id: string;
+  props: Record<string, unknown> | null;
+}
+
+let server: TestServer;
+let pagesServer: Server;
+let origin = '';
+/** Page bodies by path; a function answers the request itself (the slow page). */
+const pages = new Map<string, string | ((res: import('node:http').ServerResponse) => void)>();
+let browser: Browser;
+/** Agent A's and agent B's sites: two accounts, one brokerage origin. */
+let siteA: Site;
+let siteB: Site;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+function html(site: Site, body = '<main data-porchlight-listing="oak-12"><h1>12 Oak Street</h1></main>'): string {
+  return `<!doctype html><html><head><title>A listing</title>
+    <script async src="${server.url}/w.js" data-site="${site.siteKey}"></script></head><body>${body}</body></html>`;
+}
+
+async function createSite(name: string): Promise<Site> {
+  const owner = new ApiClient(server.url);
+  await owner.signUp();
+  const res = await owner.post('/v1/sites', { name, allowedOrigins: [origin] });
+  expect(res.status).toBe(201);
+  // Anonymous events of headless Chromium are stored (no DNT): nothing to change.
+  return { siteId: res.body.siteId, siteKey: res.body.publicKey };
+}
+
+async function newContext(): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  return context;
+}
+
+/** Opens `path` (its body registered in `pages`) and waits until w.js has replaced the stub. */
+async function open(context: BrowserContext, path: string): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+  await page.goto(`${origin}${path}`);
+  await page.waitForFunction(() => (window as any).porchlight?.l === 1);
+  return page;
+}
+
+/** Every /v1/collect batch `page` posts from now on. */
+function watchCollect(page: Page): { bodies: { site: string; events: { id: string; type: string }[] }[]; statuses: number[] } {
+  const bodies: { site: string; events: { id: string; type: string }[] }[] = [];
+  const statuses: number[] = [];
+  page.on('request', (req) => {
+    if (req.url().endsWith('/v1/collect') && req.method() === 'POST') bodies.push(JSON.parse(req.postData() ?? 'null'));
+  });
+  page.on('response', (res) => {
+    if (res.url().endsWith('/v1/collect') && res.request().method() === 'POST') statuses.push(res.status());
+  });
+  return { bodies, statuses };
+}
+
+/** The events the tracker keeps for a retry, under any `porchlight_q…` key of this origin. */
+function storedEvents(page: Page): Promise<Record<string, { id: string; type: string }[]>> {
+  return page.evaluate(() => Object.fromEntries(Object.keys(localStorage).filter((k) => k.startsWith('porchlight_q')).map((k) => [k, JSON.parse(localStorage[k])])));
+}
+
+function rowsWhere(where: string, params: unknown[]): Promise<Row[]> {
+  return server.sql<Row>(`select client_event_id, event_type, listing_ref, site_id, props from lead_analytics where ${where} order by event_date, received_at`, params);
+}
+
+function rowsOfIds(ids: string[]): Promise<Row[]> {
+  return rowsWhere('client_event_id = any($1::uuid[])', [ids]);
+}
+
+/** Waits until the site's page view of `path` is stored; returns its rows. */
+function waitForPageViews(site: Site, path: string): Promise<Row[]> {
+  return vi.waitFor(async () => {
+    const rows = await rowsWhere(`site_id = $1 and event_type = 'page_view' and page_url = $2`, [site.siteId, `${origin}${path}`]);
+    expect(rows.length, `the page view of ${path}`).toBeGreaterThan(0);
+    return rows;
+  }, WAIT);
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  pagesServer = createServer((req, res) => {
+    const body = pages.get(req.url ?? '');
+    if (typeof body === 'function') return body(res);
+    res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => pagesServer.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(pagesServer.address() as AddressInfo).port}`;
+  siteA = await createSite('Agent A');
+  siteB = await createSite('Agent B');
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await closeAll(...contexts, browser, server);
+  await new Promise((resolve) => pagesServer?.close(resolve));
+});
+
+describe('the retry queue', () => {
+  it("keeps site A's unsent events for site A: site B's page on the same origin never sends them, A's next page does", async () => {
+    pages.set('/a/oak', html(siteA));
+    pages.set('/b/maple', html(siteB, '<main data-porchlight-listing="maple-7"><h1>7 Maple Avenue</h1></main>'));
+    const context = await newContext();
+    const pageA = await open(context, '/a/oak');
+    await waitForPageViews(siteA, '/a/oak');
+
+    // A's events cannot be sent (the browser is offline): they wait in localStorage.
+    await context.setOffline(true);
+    await pageA.evaluate(() => (window as any).porchlight('track', 'saved_listing', { price: 450000 }));
+    const stored = await vi.waitFor(async () => {
+      const events = Object.values(await storedEvents(pageA)).flat();
+      expect(events.map((e) => e.type), "A's event in the retry queue").toEqual(['saved_listing']);
+      return events;
+    }, WAIT);
+    await context.setOffline(false);
+
+    // B's page, same origin, same browser: its first batch goes out without A's events.
+    const pageB = await context.newPage();
+    const collectB = watchCollect(pageB);
+    pageB.on('pageerror', (err) => pageErrors.push(err.message));
+    await pageB.goto(`${origin}/b/maple`);
+    await waitForPageViews(siteB, '/b/maple');
+    await vi.waitFor(() => expect(collectB.statuses.length, "B's batches answered").toBe(collectB.bodies.length), WAIT);
+    expect(collectB.bodies.length).toBeGreaterThan(0);
+    expect(collectB.bodies.every((b) => b.site === siteB.siteKey)).toBe(true);
+    expect(collectB.bodies.flatMap((b) => b.events.map((e) => e.id))).not.toContain(stored[0].id);
+    expect(await rowsOfIds([stored[0].id])).toEqual([]);
+
+    // A's next page sends them, under A's key.
+    await open(context, '/a/oak');
+    const [row] = await vi.waitFor(async () => {
+      const rows = await rowsOfIds([stored[0].id]);
+      expect(rows, "A's stored event").toHaveLength(1);
+      return rows;
+    }, WAIT);
+    expect(row).toMatchObject({ site_id: siteA.siteId, event_type: 'saved_listing', props: { price: 450000 } });
+    expect(Object.values(await storedEvents(pageB)).flat()).toEqual([]);
+  });
+});
+
+describe('the host page', () => {
+  it('sees no error from the tracker on any page of this file', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
