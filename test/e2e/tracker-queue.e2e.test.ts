@@ -92,6 +92,11 @@ function rowsOfIds(ids: string[]): Promise<Row[]> {
   return rowsWhere('client_event_id = any($1::uuid[])', [ids]);
 }
 
+/** The visitor id w.js keeps in localStorage (written with its first batch). */
+async function visitorOf(page: Page): Promise<string> {
+  return (await page.waitForFunction(() => localStorage.getItem('porchlight_vid'))).jsonValue() as Promise<string>;
+}
+
 /** Waits until the site's page view of `path` is stored; returns its rows. */
 function waitForPageViews(site: Site, path: string): Promise<Row[]> {
   return vi.waitFor(async () => {
@@ -159,6 +164,41 @@ describe('the retry queue', () => {
     }, WAIT);
     expect(row).toMatchObject({ site_id: siteA.siteId, event_type: 'saved_listing', props: { price: 450000 } });
     expect(Object.values(await storedEvents(pageB)).flat()).toEqual([]);
+  });
+
+  it('keeps the stored events, and the ones still queued, when the page is hidden while offline; they arrive after a reload', async () => {
+    pages.set('/a/offline', html(siteA));
+    const context = await newContext();
+    const page = await open(context, '/a/offline');
+    const visitor = await visitorOf(page);
+    await waitForPageViews(siteA, '/a/offline');
+
+    await context.setOffline(true);
+    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+    await page.evaluate(() => (window as any).porchlight('track', 'saved_listing', { n: 1 }));
+    await vi.waitFor(async () => expect(Object.values(await storedEvents(page)).flat().map((e) => e.type), 'the first event stored').toEqual(['saved_listing']), WAIT);
+    // A second event, still in the page's queue, then the page is hidden (the visitor switches tab or app).
+    await page.evaluate(() => {
+      (window as any).porchlight('track', 'showing_request', { n: 2 });
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const stored = Object.values(await storedEvents(page)).flat();
+    expect(stored.map((e) => e.type)).toEqual(['saved_listing', 'showing_request']);
+
+    await context.setOffline(false);
+    await page.reload();
+    const rows = await vi.waitFor(async () => {
+      const found = await rowsOfIds(stored.map((e) => e.id));
+      expect(found, 'both stored events').toHaveLength(2);
+      return found;
+    }, WAIT);
+    expect(rows.map((r) => [r.site_id, r.event_type, r.props])).toEqual([
+      [siteA.siteId, 'saved_listing', { n: 1 }],
+      [siteA.siteId, 'showing_request', { n: 2 }],
+    ]);
+    expect(await visitorOf(page)).toBe(visitor);
   });
 });
 

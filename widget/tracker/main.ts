@@ -120,7 +120,10 @@ try {
      */
     const send = (events: TrackerEvent[], leaving?: unknown) => {
       const body = JSON.stringify({ ...envelope(), events });
-      if (!(leaving && nav.sendBeacon?.(endpoint, body))) {
+      // Offline (navigator.onLine false: the browser knows it has no network) the batch is kept at
+      // once: a beacon would be "queued" (true) and lost, and the page may be gone before a fetch fails.
+      if (!nav.onLine) store(events);
+      else if (!(leaving && nav.sendBeacon?.(endpoint, body))) {
         // (1 for true here and below: the browser converts it, WebIDL booleans; a byte each)
         fetch(endpoint, { method: 'POST', body, keepalive: 1 as any }).then(
           (res) => res.status > 428 && store(events), // 429 and 5xx (the API answers no other 4xx above 415)
@@ -129,11 +132,15 @@ try {
       }
     };
 
-    /** Sends everything queued, plus earlier failures, in batches within the API's limits. */
+    /**
+     * Sends everything queued, plus earlier failures, in batches within the API's limits. Not the
+     * earlier failures when the page is going away: a beacon's "queued" is no proof of delivery,
+     * so they stay stored for the next page.
+     */
     const flush = safe((leaving?: unknown) => {
       // (a pending timer may still fire: it finds the queue empty)
       let batch: TrackerEvent[] = [];
-      for (const event of takeStored().concat(queue)) {
+      for (const event of leaving ? queue : takeStored().concat(queue)) {
         if (batch.push(event) === MAX_EVENTS_PER_BATCH || JSON.stringify(batch).length > BATCH_CHARS) {
           send(batch, leaving);
           batch = [];
@@ -214,8 +221,11 @@ try {
       }),
       1 as any,
     );
-    doc.addEventListener('visibilitychange', () => doc.hidden && flush(1));
-    addEventListener('pagehide', () => flush(1));
+    // Leaving (the event is the truthy `leaving`): on every visibility change, hidden or shown again
+    // (a flush of the few events since then costs nothing), and on pagehide for browsers that do not
+    // send visibilitychange when the page is unloaded (Safari before 14.1).
+    doc.addEventListener('visibilitychange', flush);
+    addEventListener('pagehide', flush);
 
     // Client-side navigation: routers change the URL and then render, so read the page a moment later.
     const later = () => setTimeout(onPage, 100);
