@@ -10,6 +10,8 @@ export class Migration20261130041000 extends Migration {
     // …"): rewritten to the wording written now, which carries no time.
     this.addSql(`update "webhook_endpoints" set "disabled_reason" = regexp_replace("disabled_reason", '^The receiver answered 410 Gone on [^ ,]+, asking', 'The receiver answered 410 Gone, asking') where "disabled_reason" like 'The receiver answered 410 Gone on %';`);
     this.addSql(`update "webhook_endpoints" set "disabled_reason" = regexp_replace("disabled_reason", '^Every delivery has failed since [^ ]+ \\(5 days or more\\);', 'Every delivery failed for 5 days or more;') where "disabled_reason" like 'Every delivery has failed since %';`);
+    // The realtor's own switch wrote "Disabled by you on 2026-11-30T00:11:26.242Z.".
+    this.addSql(`update "webhook_endpoints" set "disabled_reason" = 'Disabled by you.' where "disabled_reason" ~ '^Disabled by you on [^ ]+\\.$';`);
   }
 
 }

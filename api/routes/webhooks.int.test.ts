@@ -17,6 +17,7 @@ let owner: ApiClient;
 let other: ApiClient;
 let guardedClient: ApiClient;
 let guardedUserId: string;
+let ownerUserId: string;
 
 beforeAll(async () => {
   [server, guarded, receiver] = await Promise.all([
@@ -28,7 +29,7 @@ beforeAll(async () => {
   owner = new ApiClient(server.url);
   other = new ApiClient(server.url);
   guardedClient = new ApiClient(guarded.url);
-  await owner.signUp();
+  ownerUserId = (await owner.signUp()).userId;
   await other.signUp();
   guardedUserId = (await guardedClient.signUp()).userId;
 });
@@ -66,7 +67,8 @@ describe('webhook endpoints', () => {
     expect(patched.body).toMatchObject({ description: 'Main CRM', eventTypes: null });
 
     const disabled = await owner.patch(`/v1/webhook-endpoints/${id}`, { enabled: false });
-    expect(disabled.body).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Disabled by you/), disabledBy: 'realtor' } });
+    // No time in the reason: disabledAt carries it, shown in the reader's time zone.
+    expect(disabled.body).toMatchObject({ enabled: false, health: { disabledReason: 'Disabled by you.', disabledAt: expect.any(String), disabledBy: 'realtor' } });
     const enabled = await owner.post(`/v1/webhook-endpoints/${id}/enable`);
     expect(enabled.body).toMatchObject({ enabled: true, health: { disabledReason: null, disabledBy: null } });
 
@@ -86,6 +88,16 @@ describe('webhook endpoints', () => {
     const [row] = await server.sql('select secret, previous_secret from webhook_endpoints where endpoint_id = $1', [body.endpointId]);
     expect(row).toEqual({ secret: rotated.body.secret, previous_secret: body.secret });
     expect((await owner.get(`/v1/webhook-endpoints/${body.endpointId}`)).body.previousSecretExpiresAt).toBe(rotated.body.previousSecretExpiresAt);
+  });
+
+  it('an endpoint created disabled was disabled by the realtor, not by its deliveries', async () => {
+    const created = await owner.post('/v1/webhook-endpoints', { url: receiver.url, description: 'Later', enabled: false });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ enabled: false, health: { disabledReason: 'Disabled by you.', disabledAt: expect.any(String), disabledBy: 'realtor' } });
+    expect((await owner.get(`/v1/webhook-endpoints/${created.body.endpointId}`)).body.health.disabledBy).toBe('realtor');
+    // One created disabled by an earlier version has no reason at all: the realtor's too.
+    const { endpointId } = await makeWebhookEndpoint(server, { userId: ownerUserId, url: receiver.url, enabled: false, disabledReason: null });
+    expect((await owner.get(`/v1/webhook-endpoints/${endpointId}`)).body.health).toMatchObject({ disabledReason: null, disabledBy: 'realtor' });
   });
 
   it('refuses bad input with a 400 naming the field, and writes nothing', async () => {

@@ -16,6 +16,9 @@ it('rewrites the old reasons with an ISO time to the wording written now, and le
       'Every delivery has failed since 2026-11-24T18:02:11.003Z (5 days or more); the last answer was: receiver answered 500 (since 2026-11-20).',
       'Every delivery failed for 5 days or more; the last answer was: receiver answered 500 (since 2026-11-20).',
     ],
+    byRealtor: ['Disabled by you on 2026-11-30T00:11:26.242Z.', 'Disabled by you.'],
+    byRealtorNow: ['Disabled by you.', 'Disabled by you.'],
+    byRealtorNoTime: ['Disabled by you on purpose: moving CRMs.', 'Disabled by you on purpose: moving CRMs.'],
     current: ['Every delivery failed for 5 days or more; the last answer was: timed out after 10 s.', 'Every delivery failed for 5 days or more; the last answer was: timed out after 10 s.'],
     handWritten: ['Paused by hand on 2026-11-29T10:00:00Z', 'Paused by hand on 2026-11-29T10:00:00Z'],
   };

@@ -35,8 +35,22 @@ type EndpointRow = {
   created_at: string; updated_at: string;
 };
 
-/** How a reason written by `PATCH … enabled:false` begins; every other reason is the delivery's (410, 5 days failing). */
-const REALTOR_DISABLED_REASON = 'Disabled by you';
+/**
+ * The reason written when the realtor disables an endpoint (`PATCH … enabled:false`, or creating it
+ * disabled). No time in it: `disabled_at` has that (docs/webhooks.md).
+ */
+const REALTOR_DISABLED_REASON = 'Disabled by you.';
+
+/**
+ * Who disabled an endpoint. Delivery (410 Gone, 5 days failing) always writes its own reason; the
+ * realtor's is REALTOR_DISABLED_REASON — "Disabled by you on <ISO time>." before migration
+ * Migration20261130041000 rewrote it, and no reason at all for an endpoint created disabled
+ * before that wrote one — so only a reason that is neither is the delivery's.
+ */
+function disabledByOf(row: Pick<EndpointRow, 'enabled' | 'disabled_reason'>): 'realtor' | 'delivery' | null {
+  if (row.enabled) return null;
+  return row.disabled_reason === null || row.disabled_reason.startsWith('Disabled by you') ? 'realtor' : 'delivery';
+}
 
 function toEndpointJson(row: EndpointRow, pending: number, now: Date): WebhookEndpointJson {
   const breakerUntil = pgTimeToIso(row.breaker_until);
@@ -58,7 +72,7 @@ function toEndpointJson(row: EndpointRow, pending: number, now: Date): WebhookEn
       breakerUntil,
       disabledReason: row.disabled_reason,
       disabledAt: pgTimeToIso(row.disabled_at),
-      disabledBy: row.enabled ? null : row.disabled_reason?.startsWith(REALTOR_DISABLED_REASON) ? 'realtor' : 'delivery',
+      disabledBy: disabledByOf(row),
       pendingDeliveries: pending,
     },
   };
@@ -131,17 +145,22 @@ async function lookupAll(host: string): Promise<string[]> {
   }
 }
 
-/** `POST /v1/webhook-endpoints`: a new endpoint with a fresh `whsec_` secret (returned once here, and by `…/secret`). */
+/**
+ * `POST /v1/webhook-endpoints`: a new endpoint with a fresh `whsec_` secret (returned once here, and
+ * by `…/secret`). Created with `enabled: false`, it is disabled by the realtor, as a PATCH would.
+ */
 export async function createWebhookEndpoint({ em, tenant, input, now, config }: {
   em: EntityManager; tenant: Tenant; input: CreateWebhookEndpointBody; now: Date; config: Config;
 }): Promise<{ endpoint: WebhookEndpointJson; secret: string }> {
   const url = await checkWebhookUrl(input.url, { allowedHosts: config.WEBHOOK_ALLOWED_HOSTS });
   const secret = createWebhookSecret();
+  const enabled = input.enabled ?? true;
   const row = await db(em)
     .insertInto('webhook_endpoints')
     .values({
       endpoint_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), url, description: input.description || null, secret,
-      event_types: input.eventTypes ?? null, enabled: input.enabled ?? true, consecutive_failures: 0, created_at: now, updated_at: now,
+      event_types: input.eventTypes ?? null, enabled, consecutive_failures: 0, created_at: now, updated_at: now,
+      ...(enabled ? {} : { disabled_reason: REALTOR_DISABLED_REASON, disabled_at: now }),
     })
     .returning(ENDPOINT_COLUMNS)
     .executeTakeFirstOrThrow();
@@ -171,7 +190,7 @@ export async function updateWebhookEndpoint({ em, tenant, endpointId, input, now
 }
 
 async function disableByRealtor(em: EntityManager, endpointId: string, now: Date): Promise<void> {
-  await disableWebhookEndpoint({ em, endpointId, reason: `${REALTOR_DISABLED_REASON} on ${now.toISOString()}.`, now });
+  await disableWebhookEndpoint({ em, endpointId, reason: REALTOR_DISABLED_REASON, now });
 }
 
 async function enableEndpointRow(em: EntityManager, tenant: Tenant, endpointId: string, now: Date): Promise<void> {
