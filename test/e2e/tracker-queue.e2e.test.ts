@@ -202,6 +202,37 @@ describe('the retry queue', () => {
   });
 });
 
+describe('page views', () => {
+  it('waits for the listing element that comes after a slow part of the page', async () => {
+    // The body stops at a blocking script the server holds until the test releases it: the page
+    // is still parsing and its listing element not there yet.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    pages.set('/a/slow', html(siteA, '<header><a href="/">Oak Realty</a></header><script src="/slow.js"></script><main data-porchlight-listing="birch-3"><h1>3 Birch Lane</h1></main>'));
+    pages.set('/slow.js', (res) => {
+      void released.then(() => res.writeHead(200, { 'content-type': 'text/javascript' }).end('window.slowDone = true;'));
+    });
+    const context = await newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const navigation = page.goto(`${origin}/a/slow`);
+    await page.waitForFunction(() => (window as any).porchlight?.l === 1);
+    expect(await page.evaluate(() => [document.readyState, !!document.querySelector('[data-porchlight-listing]')])).toEqual(['loading', false]);
+    // Something on the page changes the DOM while it parses (here: the test); the tracker's
+    // observer answers 100 ms later. The page's own 150 ms timer fires after that one.
+    await page.evaluate(() => {
+      document.body.append(document.createElement('p'));
+      return new Promise((resolve) => setTimeout(resolve, 150));
+    });
+    release();
+    await navigation;
+    const views = await waitForPageViews(siteA, '/a/slow');
+    expect(views.map((r) => r.listing_ref)).toEqual(['birch-3']);
+  });
+});
+
 describe('the host page', () => {
   it('sees no error from the tracker on any page of this file', () => {
     expect(pageErrors).toEqual([]);

@@ -173,7 +173,8 @@ try {
     /** A page view, unless the URL is unchanged (ignoring the #fragment: in-page anchors are not pages); and new forms. */
     const onPage = safe(() => {
       const url = location.href.split('#')[0];
-      if (url !== lastUrl) {
+      // Not while the page is still parsing (the observer runs this then): its listing may come later.
+      if (url !== lastUrl && doc.readyState !== 'loading') {
         // `title`: the page's `data-listing-title` when it has one (a listing page names its
         // listing, e.g. "12 Oak Street", for the realtor's listings table), else the document's.
         // og:title / og:image did not fit the tracker's 1.5 KB budget.
@@ -240,9 +241,9 @@ try {
     // Form containers the page renders later (its deferred or framework code) get their form too:
     // onPage only mounts forms while the URL stays the same (observer callbacks come once per task).
     new MutationObserver(later).observe(doc, { childList: 1, subtree: 1 } as any);
-    // An async script may run before the page is parsed: its listing and form are not there yet.
-    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', onPage);
-    else onPage();
+    // An async script may run before the page is parsed: then the page view waits for DOMContentLoaded.
+    doc.addEventListener('DOMContentLoaded', onPage);
+    onPage();
   }
 } catch {
   // never break the host page
