@@ -151,8 +151,13 @@ function SigningSecret({ endpointId, revealAtOnce, rotatingUntil, onRotated }: {
   const rotate = async () => {
     setBusy(true);
     try {
-      setSecret((await webhooksApi.rotateSecret(endpointId)).secret);
-      showToast('New secret created. The old one keeps signing for 24 hours.');
+      const rotated = await webhooksApi.rotateSecret(endpointId);
+      setSecret(rotated.secret);
+      // Rotating again during a grace period keeps that period's secret, not the one just replaced.
+      const kept = rotatingUntil !== null && rotated.previousSecretExpiresAt === rotatingUntil;
+      showToast(kept
+        ? `New secret created. The secret from before your last rotation keeps signing until ${formatDateTime(rotatingUntil)}.`
+        : 'New secret created. The old one keeps signing for 24 hours.');
       setConfirmRotate(false);
       onRotated();
     } catch (err) {
@@ -178,7 +183,14 @@ function SigningSecret({ endpointId, revealAtOnce, rotatingUntil, onRotated }: {
         <Button variant="ghost" onClick={() => setConfirmRotate(true)}>Rotate secret…</Button>
       </div>
       <ConfirmDialog open={confirmRotate} title="Rotate the signing secret?" confirmLabel="Rotate secret" busy={busy} onConfirm={rotate} onCancel={() => setConfirmRotate(false)}>
-        <p>A new secret signs from now on. For 24 hours the old one signs too, so your receiver keeps working while you update it.</p>
+        {rotatingUntil ? (
+          <p>
+            A new secret signs from now on. The secret from before your last rotation keeps signing until {formatDateTime(rotatingUntil)}, as promised then;
+            the current one stops signing at once, so a receiver already using it must switch to the new one.
+          </p>
+        ) : (
+          <p>A new secret signs from now on. For 24 hours the old one signs too, so your receiver keeps working while you update it.</p>
+        )}
       </ConfirmDialog>
     </section>
   );

@@ -18,6 +18,14 @@ let other: ApiClient;
 let guardedClient: ApiClient;
 let guardedUserId: string;
 let ownerUserId: string;
+const logger = createLogger({ level: 'silent', name: 'test-dispatcher' });
+
+/** What a worker does with a wake-up: its dispatcher claims what is due, sends it through the guard and records the answers. */
+async function dispatchDue(s: TestServer): Promise<void> {
+  const dispatcher = createWebhookDispatcher({ orm: s.orm, config: s.config, queues: s.queues, logger });
+  await dispatcher.wake();
+  await dispatcher.close(); // once every claimed attempt is sent and recorded
+}
 
 beforeAll(async () => {
   [server, guarded, receiver] = await Promise.all([
@@ -98,6 +106,34 @@ describe('webhook endpoints', () => {
     // One created disabled by an earlier version has no reason at all: the realtor's too.
     const { endpointId } = await makeWebhookEndpoint(server, { userId: ownerUserId, url: receiver.url, enabled: false, disabledReason: null });
     expect((await owner.get(`/v1/webhook-endpoints/${endpointId}`)).body.health).toMatchObject({ disabledReason: null, disabledBy: 'realtor' });
+  });
+
+  it('rotating again within 24 hours keeps the original secret signing beside the newest, as the first rotation promised', async () => {
+    const { body } = await owner.post('/v1/webhook-endpoints', { url: receiver.url });
+    const base = `/v1/webhook-endpoints/${body.endpointId}`;
+    const original = body.secret as string;
+    const first = (await owner.post(`${base}/rotate-secret`)).body;
+    const second = (await owner.post(`${base}/rotate-secret`)).body;
+    expect(second.secret).not.toBe(first.secret);
+    expect(second.previousSecretExpiresAt).toBe(first.previousSecretExpiresAt);
+    expect((await owner.get(`${base}/secret`)).body).toEqual({ secret: second.secret, previousSecretExpiresAt: first.previousSecretExpiresAt });
+
+    const test = await owner.post(`${base}/test`);
+    await dispatchDue(server);
+    const sent = receiver.received.find((r) => r.id === test.body.messageId);
+    if (!sent) throw new Error('the test event was not sent');
+    // A receiver still on the original secret (within its 24 hours) and one on the newest both accept it.
+    expect(receiver.verify(sent, original)).toMatchObject({ type: 'webhook.test', data: { endpointId: body.endpointId } });
+    expect(receiver.verify(sent, second.secret)).toMatchObject({ type: 'webhook.test' });
+    expect(() => receiver.verify(sent, first.secret)).toThrow(); // the intermediate one, replaced within minutes, is dropped
+    expect(sent.signature.split(' ')).toHaveLength(2);
+
+    // Once that grace period is over, a rotation starts a new one for the secret it replaces.
+    await server.sql(`update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where endpoint_id = $1`, [body.endpointId]);
+    const third = (await owner.post(`${base}/rotate-secret`)).body;
+    expect((Date.parse(third.previousSecretExpiresAt) - Date.now()) / 3_600_000).toBeGreaterThan(23.9);
+    const [row] = await server.sql('select secret, previous_secret from webhook_endpoints where endpoint_id = $1', [body.endpointId]);
+    expect(row).toEqual({ secret: third.secret, previous_secret: second.secret });
   });
 
   it('refuses bad input with a 400 naming the field, and writes nothing', async () => {
@@ -192,16 +228,12 @@ describe('SSRF guard', () => {
   });
 
   it('refuses to send to a refused address (stored before the rule, or re-pointed by DNS): the attempt is logged, nothing is sent', async () => {
-    const logger = createLogger({ level: 'silent', name: 'test-dispatcher' });
     for (const url of [receiver.url, `http://vm:${receiver.port}/hooks`]) {
       const { endpointId } = await makeWebhookEndpoint(guarded, { userId: guardedUserId, url });
       const test = await guardedClient.post(`/v1/webhook-endpoints/${endpointId}/test`);
       expect(test.status).toBe(202);
       const received = receiver.received.length;
-      // What a worker does with the wake-up: its dispatcher claims the delivery, sends it through the guard, records the attempt.
-      const dispatcher = createWebhookDispatcher({ orm: guarded.orm, config: guarded.config, queues: guarded.queues, logger });
-      await dispatcher.wake();
-      await dispatcher.close(); // once every claimed attempt is sent and recorded
+      await dispatchDue(guarded);
       const detail = await guardedClient.get(`/v1/webhook-deliveries/${test.body.deliveryId}`);
       // A refusal is a failed attempt: the delivery waits for its retry.
       expect(detail.body).toMatchObject({ status: 'pending', attemptCount: 1 });

@@ -97,7 +97,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
   });
 
   routes.add({
-    method: 'post', path: '/v1/webhook-endpoints/:id/rotate-secret', tag, auth: 'realtor', summary: 'A new secret; the old one keeps signing beside it for 24 hours',
+    method: 'post', path: '/v1/webhook-endpoints/:id/rotate-secret', tag, auth: 'realtor', summary: 'A new secret; the old one keeps signing beside it for 24 hours (rotating again within them keeps that one and drops the secret replaced)',
     responses: { 200: { description: 'New secret', schema: ZWebhookSecretJson }, ...notFound },
     handler: async (ctx, { params, tenant, now }) => {
       ctx.body = await rotateWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now });

@@ -220,18 +220,30 @@ export async function getWebhookEndpointSecret({ em, tenant, endpointId, now }: 
 /**
  * `POST …/:id/rotate-secret`: a new secret signs from now on; the old one keeps signing beside it
  * for 24 hours (two signatures per request), so receivers switch at their own pace.
+ *
+ * Rotating again while that grace period runs keeps the previous secret and its expiry, and drops
+ * the one being replaced (only two secrets sign): the receiver most likely still holds the
+ * previous one — it was promised 24 hours — while the replaced one lived for less than that.
  */
 export async function rotateWebhookEndpointSecret({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<{ secret: string; previousSecretExpiresAt: string }> {
   const secret = createWebhookSecret();
   const expires = new Date(now.getTime() + WEBHOOK_SECRET_ROTATION_GRACE_MS);
-  const result = await db(em)
+  // Every right-hand side reads the row as it was before this update.
+  const graceRunning = sql<boolean>`(previous_secret is not null and previous_secret_expires_at > ${now})`;
+  const row = await db(em)
     .updateTable('webhook_endpoints')
-    .set({ previous_secret: sql`secret`, previous_secret_expires_at: expires, secret, updated_at: now })
+    .set({
+      previous_secret: sql`case when ${graceRunning} then previous_secret else secret end`,
+      previous_secret_expires_at: sql`case when ${graceRunning} then previous_secret_expires_at else ${expires}::timestamptz end`,
+      secret,
+      updated_at: now,
+    })
     .where('endpoint_id', '=', endpointId)
     .where(ownedBy(tenant))
+    .returning(sql<string>`previous_secret_expires_at`.as('expires_at')) // set by this update: never null
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw notFound('Webhook endpoint');
-  return { secret, previousSecretExpiresAt: expires.toISOString() };
+  if (!row) throw notFound('Webhook endpoint');
+  return { secret, previousSecretExpiresAt: pgTimeToIsoStrict(row.expires_at) };
 }
 
 /** `POST …/:id/test`: a `webhook.test` message delivered to this endpoint only (whatever its event filter). */
