@@ -136,6 +136,40 @@ describe('webhook endpoints', () => {
     expect(row).toEqual({ secret: third.secret, previous_secret: second.secret });
   });
 
+  it('a fixed URL gets its test event and what waited behind the old URL’s open breaker at once, not hours later', async () => {
+    const broken = await startTestReceiver();
+    broken.defaultAnswer = { status: 503 };
+    try {
+      const { body: ep } = await owner.post('/v1/webhook-endpoints', { url: broken.url, description: 'Typo in the path' });
+      const base = `/v1/webhook-endpoints/${ep.endpointId}`;
+      const waiting: string[] = [];
+      for (let i = 0; i < 3; i++) waiting.push((await owner.post(`${base}/test`)).body.messageId);
+      await dispatchDue(server);
+      expect(broken.received.map((r) => r.id).sort()).toEqual([...waiting].sort());
+      expect((await owner.get(base)).body.health).toMatchObject({ breaker: 'open', failureStreak: 3, failingSince: expect.any(String) });
+      // Hours of failures later: the breaker is on its 10-hour step and what waits is deferred to
+      // its end, as failed probes leave them.
+      await server.sql(`update webhook_endpoints set breaker_until = now() + interval '10 hours', breaker_step = 7 where endpoint_id = $1`, [ep.endpointId]);
+      await server.sql(`update webhook_deliveries set next_attempt_at = now() + interval '10 hours' where endpoint_id = $1 and status = 'pending'`, [ep.endpointId]);
+
+      const fixed = await owner.patch(base, { url: receiver.url });
+      expect(fixed.status).toBe(200);
+      expect(fixed.body.health).toMatchObject({ breaker: 'closed', breakerUntil: null, failureStreak: 0, failingSince: null, pendingDeliveries: 3 });
+      const test = await owner.post(`${base}/test`);
+      expect(test.status).toBe(202);
+      await dispatchDue(server);
+      const ids = [...waiting, test.body.messageId];
+      const got = receiver.received.filter((r) => ids.includes(r.id));
+      expect(got.map((r) => r.id).sort()).toEqual([...ids].sort());
+      for (const w of got) expect(receiver.verify(w, ep.secret)).toMatchObject({ type: 'webhook.test', data: { endpointId: ep.endpointId } });
+      expect((await owner.get(`/v1/webhook-deliveries/${test.body.deliveryId}`)).body).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+      expect((await owner.get(base)).body.health).toMatchObject({ breaker: 'closed', failureStreak: 0, pendingDeliveries: 0, lastSuccessAt: expect.any(String) });
+      expect(broken.received).toHaveLength(3);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('refuses bad input with a 400 naming the field, and writes nothing', async () => {
     const before = await counts(server);
     const bad: Array<[unknown, string]> = [

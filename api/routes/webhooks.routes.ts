@@ -62,11 +62,14 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
   });
 
   routes.add({
-    method: 'patch', path: '/v1/webhook-endpoints/:id', tag, auth: 'realtor', summary: 'Change url, description, event types; enabled:false disables, enabled:true re-enables',
+    method: 'patch', path: '/v1/webhook-endpoints/:id', tag, auth: 'realtor', summary: 'Change url (a new receiver: its failure streak and breaker are cleared), description, event types; enabled:false disables, enabled:true re-enables',
     body: ZUpdateWebhookEndpointBody,
     responses: { 200: { description: 'Updated', schema: ZWebhookEndpointJson }, ...invalid, ...notFound },
     handler: async (ctx, { params, body, tenant, now }) => {
-      ctx.body = await updateWebhookEndpoint({ em: ctx.state.em, tenant, endpointId: params.id, input: body, now, config: deps.config });
+      // A new URL releases what waited behind the old receiver's breaker.
+      const { endpoint, wakeups } = await updateWebhookEndpoint({ em: ctx.state.em, tenant, endpointId: params.id, input: body, now, config: deps.config });
+      await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
+      ctx.body = endpoint;
     },
   });
 
@@ -105,7 +108,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
   });
 
   routes.add({
-    method: 'post', path: '/v1/webhook-endpoints/:id/test', tag, auth: 'realtor', summary: 'Send a webhook.test event to this endpoint only',
+    method: 'post', path: '/v1/webhook-endpoints/:id/test', tag, auth: 'realtor', summary: 'Send a webhook.test event to this endpoint only, now (behind an open breaker with no probe in flight, it is the probe)',
     responses: { 202: { description: 'Queued', schema: z.object({ messageId: z.string(), deliveryId: z.uuid() }) }, ...notFound, ...conflict },
     handler: async (ctx, { params, tenant, now }) => {
       const { wakeups, ...sent } = await sendWebhookTestEvent({ em: ctx.state.em, tenant, endpointId: params.id, now, config: deps.config });

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { ClaimedWebhookDelivery } from './claim-webhook-deliveries.ts';
 import { disableWebhookEndpoint } from './disable-webhook-endpoint.ts';
 import { lockEndpointAndDelivery } from './lock-endpoint-and-delivery.ts';
+import { releaseHeldWebhookDeliveries } from './release-held-webhook-deliveries.ts';
 import { computeNextAttemptAt } from './schedule-webhook-retry.ts';
 import type { SendWebhookResult } from './send-webhook.ts';
 
@@ -11,8 +12,6 @@ import type { SendWebhookResult } from './send-webhook.ts';
 export const WEBHOOK_BREAKER_THRESHOLD = 3;
 /** An endpoint whose every attempt has failed for this long is disabled. */
 export const WEBHOOK_DISABLE_AFTER_FAILING_MS = 5 * 24 * 60 * 60 * 1000;
-/** Deliveries made due at once when a breaker closes; the sweeper wakes any beyond this. */
-const RELEASE_BATCH = 1000;
 const ERROR_MAX = 500;
 
 export type WebhookAttemptOutcome = 'succeeded' | 'retry_scheduled' | 'failed' | 'endpoint_disabled' | 'stale';
@@ -88,15 +87,8 @@ export async function recordWebhookAttempt({
       await sql`update webhook_endpoints set consecutive_failures = 0, failing_since = null, breaker_until = null, last_success_at = ${now}, updated_at = ${now}
                 where endpoint_id = ${endpoint.endpoint_id}`.execute(db);
       if (endpoint.breaker_until === null) return report('succeeded');
-      // The breaker closes: whatever waited behind it is due now (and woken, whether it was already due or not).
-      const released = await sql<{ delivery_id: string }>`
-        update webhook_deliveries set next_attempt_at = least(next_attempt_at, ${now}), updated_at = ${now}
-        where delivery_id in (
-          select delivery_id from webhook_deliveries
-          where endpoint_id = ${endpoint.endpoint_id} and status = 'pending' and leased_until is null
-          order by next_attempt_at limit ${RELEASE_BATCH})
-        returning delivery_id`.execute(db);
-      return report('succeeded', { wakeUps: released.rows.map((r) => ({ deliveryId: r.delivery_id, at: now })) });
+      // The breaker closes: whatever waited behind it is due now.
+      return report('succeeded', { wakeUps: await releaseHeldWebhookDeliveries({ em: tem, endpointId: endpoint.endpoint_id, now }) });
     }
 
     if (!endpoint.enabled) {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { AppError, notFound } from '../errors.ts';
 import { lockEndpointAndDelivery } from './lock-endpoint-and-delivery.ts';
+import { probeWebhookEndpointNow } from './probe-webhook-endpoint-now.ts';
 
 /**
  * "Resend": puts one delivery (any status) back to pending, due now, with a fresh attempt budget;
@@ -25,11 +26,7 @@ export async function resendWebhookDelivery({ em, tenant, deliveryId, now }: { e
     }
     await sql`update webhook_deliveries set status = 'pending', attempt_count = 0, next_attempt_at = ${now}, leased_until = null, lease_token = null, updated_at = ${now}
               where delivery_id = ${deliveryId}`.execute(db);
-    if (endpoint.breaker_until && endpoint.breaker_until > now) {
-      const inFlight = await sql<{ n: number }>`select count(*)::int as n from webhook_deliveries
-        where endpoint_id = ${endpoint.endpoint_id} and status = 'pending' and leased_until > ${now}`.execute(db);
-      if (inFlight.rows[0].n === 0) await sql`update webhook_endpoints set breaker_until = ${now} where endpoint_id = ${endpoint.endpoint_id}`.execute(db);
-    }
+    if (endpoint.breaker_until && endpoint.breaker_until > now) await probeWebhookEndpointNow({ em: tem, endpointId: endpoint.endpoint_id, now });
     return { deliveryId, at: now };
   });
 }

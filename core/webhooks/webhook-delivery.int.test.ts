@@ -24,6 +24,7 @@ import { recoverWebhookDeliveries } from './recover-webhook-deliveries.ts';
 import { resendWebhookDelivery } from './resend-webhook-delivery.ts';
 import { sendWebhook, type SendWebhookResult } from './send-webhook.ts';
 import { createWebhookHeaders, createWebhookSecret } from './sign-webhook.ts';
+import { sendWebhookTestEvent, updateWebhookEndpoint } from './webhook-endpoints.ts';
 
 const SECOND = 1000;
 const DAY = 86_400_000;
@@ -77,6 +78,15 @@ async function endpointState(endpointId: string) {
   const r = await sql<{ enabled: boolean; disabled_reason: string | null; failing_since: Date | null; consecutive_failures: number; breaker_until: Date | null; last_success_at: Date | null }>`
     select enabled, disabled_reason, failing_since, consecutive_failures, breaker_until, last_success_at from webhook_endpoints where endpoint_id = ${endpointId}`.execute(em().getKysely());
   return withDates(r.rows[0], 'failing_since', 'breaker_until', 'last_success_at');
+}
+async function breakerStepOf(endpointId: string): Promise<number> {
+  return (await sql<{ breaker_step: number }>`select breaker_step from webhook_endpoints where endpoint_id = ${endpointId}`.execute(em().getKysely())).rows[0].breaker_step;
+}
+/** The file's config with this file's retry schedule (what the API passes the endpoint functions). */
+const testConfig = () => ({ ...t.config, WEBHOOK_RETRY_SCHEDULE: SCHEDULE });
+/** "Send test event" (`POST …/test`) at `now`. */
+function sendTestEvent(endpointId: string, now: Date) {
+  return sendWebhookTestEvent({ em: em(), tenant: tenant(), endpointId, now, config: testConfig() });
 }
 async function attemptsOf(deliveryId: string) {
   const r = await sql<{ status_code: number | null; error: string | null; response_excerpt: string | null; attempted_at: Date; duration_ms: number }>`
@@ -400,6 +410,54 @@ describe('circuit breaker', () => {
     await resendWebhookDelivery({ em: em(), tenant: tenant(), deliveryId: ids[0], now: at(SECOND) });
     const c = await claim(ids[0], at(SECOND));
     expect(c).toMatchObject({ isProbe: true, attemptNumber: 1 });
+  });
+
+  it('sends a test event as the probe at once while the breaker is open and idle, and behind the probe while one is in flight', async () => {
+    const endpointId = await makeEndpoint();
+    for (let i = 0; i < 3; i++) await makeDelivery(endpointId);
+    for (const c of (await claimDue(T0)).claimed) await record(c, FAIL, T0, { breakerThreshold: 3 });
+    expect((await endpointState(endpointId)).breaker_until).toEqual(at(10 * SECOND));
+    // "Send test event" after the realtor fixed the receiver: it goes now, not when the cool-down ends.
+    const test = await sendTestEvent(endpointId, at(SECOND));
+    const probe = await claim(test.deliveryId, at(SECOND), { leaseMs: 45 * SECOND });
+    expect(probe).toMatchObject({ isProbe: true, attemptNumber: 1 });
+    expect((await endpointState(endpointId)).breaker_until).toEqual(at(46 * SECOND));
+    // A second one while that probe is in flight waits for its answer, like everything else.
+    const second = await sendTestEvent(endpointId, at(2 * SECOND));
+    expect(await claimDue(at(2 * SECOND))).toEqual({ claimed: [], failed: 0, wakeUps: [{ deliveryId: second.deliveryId, at: at(46 * SECOND) }] });
+    expect(await deliveryState(second.deliveryId)).toMatchObject({ attempt_count: 0, next_attempt_at: at(46 * SECOND) });
+    // The probe succeeds: the breaker closes and the second test event goes with the rest.
+    const closed = await record(probe, OK, at(3 * SECOND));
+    expect(closed.wakeUps.map((w) => w.deliveryId)).toContain(second.deliveryId);
+    expect((await claimDue(at(3 * SECOND))).claimed.map((c) => c.deliveryId)).toContain(second.deliveryId);
+  });
+
+  it('a new URL is a new receiver: the breaker closes, the failure streak is cleared and what waited is due at once', async () => {
+    // Loopback URLs (allowed by the test config) and no host name: saving them asks no DNS.
+    const endpointId = await makeEndpoint({ url: 'http://127.0.0.1:4009/hooks' });
+    const ids = [await makeDelivery(endpointId), await makeDelivery(endpointId), await makeDelivery(endpointId)];
+    for (const c of (await claimDue(T0)).claimed) await record(c, FAIL, T0, { breakerThreshold: 3 });
+    const probe = (await claimDue(at(10 * SECOND))).claimed;
+    await record(probe[0], FAIL, at(11 * SECOND), { breakerThreshold: 3 }); // a failed probe: step 2
+    const open = { consecutive_failures: 4, failing_since: T0, breaker_until: at(31 * SECOND) };
+    expect(await endpointState(endpointId)).toMatchObject(open);
+    expect(await breakerStepOf(endpointId)).toBe(2);
+
+    // The admin's Settings form sends the URL with every save: the same URL is not a new receiver.
+    const same = await updateWebhookEndpoint({ em: em(), tenant: tenant(), endpointId, input: { url: 'http://127.0.0.1:4009/hooks', description: 'CRM' }, now: at(12 * SECOND), config: testConfig() });
+    expect(same.wakeups).toEqual([]);
+    expect(same.endpoint.health).toMatchObject({ breaker: 'open', failureStreak: 4 });
+    expect(await endpointState(endpointId)).toMatchObject(open);
+
+    const moved = await updateWebhookEndpoint({ em: em(), tenant: tenant(), endpointId, input: { url: 'http://127.0.0.1:4010/hooks' }, now: at(13 * SECOND), config: testConfig() });
+    expect(moved.endpoint).toMatchObject({ url: 'http://127.0.0.1:4010/hooks', health: { breaker: 'closed', breakerUntil: null, failureStreak: 0, failingSince: null } });
+    expect(await endpointState(endpointId)).toMatchObject({ consecutive_failures: 0, failing_since: null, breaker_until: null });
+    expect(await breakerStepOf(endpointId)).toBe(0);
+    expect(moved.wakeups.map((w) => w.runAt)).toEqual([at(13 * SECOND)]); // one wake-up: the dispatcher claims them all
+    const next = (await claimDue(at(13 * SECOND))).claimed;
+    expect(byId(next).map((c) => [c.deliveryId, c.isProbe, c.url])).toEqual([...ids].sort().map((id) => [id, false, 'http://127.0.0.1:4010/hooks']));
+    // A fresh streak: the breaker opens again only after three failures at the new URL.
+    for (const c of next.slice(0, 2)) expect((await record(c, FAIL, at(14 * SECOND), { breakerThreshold: 3 })).breakerUntil).toBeNull();
   });
 });
 

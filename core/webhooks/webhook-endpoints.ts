@@ -11,8 +11,10 @@ import type { Wakeup } from '../jobs/wakeup.ts';
 import { disableWebhookEndpoint } from './disable-webhook-endpoint.ts';
 import { enableWebhookEndpoint } from './enable-webhook-endpoint.ts';
 import { decideWebhookAddress, normaliseWebhookHost } from './guard-webhook-address.ts';
+import { probeWebhookEndpointNow } from './probe-webhook-endpoint-now.ts';
 import { recordWebhookMessage } from './record-webhook-message.ts';
 import { toDeliveryWakeups } from './record-webhook-event.ts';
+import { releaseHeldWebhookDeliveries } from './release-held-webhook-deliveries.ts';
 import { createWebhookSecret, WEBHOOK_SECRET_ROTATION_GRACE_MS } from './sign-webhook.ts';
 import { validateWebhookUrl } from './validate-webhook-url.ts';
 import type { CreateWebhookEndpointBody, UpdateWebhookEndpointBody, WebhookEndpointJson } from './webhook-schemas.ts';
@@ -170,23 +172,33 @@ export async function createWebhookEndpoint({ em, tenant, input, now, config }: 
 /**
  * `PATCH /v1/webhook-endpoints/:id`. `enabled: false` disables it (its idle pending deliveries
  * fail; "recover" brings them back); `enabled: true` re-enables it with a clean slate.
+ *
+ * A new URL is a new receiver: the old one's failure streak and open breaker are cleared (else
+ * the fixed receiver would wait out a cool-down of up to 10 hours), and what waited behind the
+ * breaker is due at once — the wake-ups returned, for after the commit.
  */
 export async function updateWebhookEndpoint({ em, tenant, endpointId, input, now, config }: {
   em: EntityManager; tenant: Tenant; endpointId: string; input: UpdateWebhookEndpointBody; now: Date; config: Config;
-}): Promise<WebhookEndpointJson> {
+}): Promise<{ endpoint: WebhookEndpointJson; wakeups: Wakeup[] }> {
   const url = input.url !== undefined ? await checkWebhookUrl(input.url, { allowedHosts: config.WEBHOOK_ALLOWED_HOSTS }) : undefined;
-  await em.transactional(async (tem) => {
-    const current = await db(tem).selectFrom('webhook_endpoints').select(['endpoint_id', 'enabled']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
+  const released = await em.transactional(async (tem) => {
+    const current = await db(tem).selectFrom('webhook_endpoints').select(['endpoint_id', 'enabled', 'url', 'breaker_until']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
     if (!current) throw notFound('Webhook endpoint');
+    const newReceiver = url !== undefined && url !== current.url;
     const set: Record<string, unknown> = { updated_at: now };
     if (url !== undefined) set.url = url;
     if (input.description !== undefined) set.description = input.description || null;
     if (input.eventTypes !== undefined) set.event_types = input.eventTypes;
+    if (newReceiver) Object.assign(set, { consecutive_failures: 0, failing_since: null, breaker_until: null, breaker_step: 0 });
     if (Object.keys(set).length > 1) await db(tem).updateTable('webhook_endpoints').set(set).where('endpoint_id', '=', endpointId).execute();
-    if (input.enabled === false && current.enabled) await disableByRealtor(tem, endpointId, now);
+    if (input.enabled === false && current.enabled) {
+      await disableByRealtor(tem, endpointId, now);
+      return [];
+    }
     if (input.enabled === true && !current.enabled) await enableEndpointRow(tem, tenant, endpointId, now);
+    return newReceiver && current.breaker_until !== null ? releaseHeldWebhookDeliveries({ em: tem, endpointId, now }) : [];
   });
-  return getWebhookEndpoint({ em, tenant, endpointId, now });
+  return { endpoint: await getWebhookEndpoint({ em, tenant, endpointId, now }), wakeups: toDeliveryWakeups(released) };
 }
 
 async function disableByRealtor(em: EntityManager, endpointId: string, now: Date): Promise<void> {
@@ -246,16 +258,21 @@ export async function rotateWebhookEndpointSecret({ em, tenant, endpointId, now 
   return { secret, previousSecretExpiresAt: pgTimeToIsoStrict(row.expires_at) };
 }
 
-/** `POST …/:id/test`: a `webhook.test` message delivered to this endpoint only (whatever its event filter). */
+/**
+ * `POST …/:id/test`: a `webhook.test` message delivered to this endpoint only (whatever its event
+ * filter), now: behind an open breaker with no probe in flight it is the probe, like a resend.
+ */
 export async function sendWebhookTestEvent({ em, tenant, endpointId, now, config }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date; config: Config }): Promise<{ messageId: string; deliveryId: string; wakeups: Wakeup[] }> {
   return em.transactional(async (tem) => {
-    const endpoint = await db(tem).selectFrom('webhook_endpoints').select(['enabled']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).executeTakeFirst();
+    // Locked: who becomes the probe is decided under the endpoint's lock (claim-webhook-deliveries.ts).
+    const endpoint = await db(tem).selectFrom('webhook_endpoints').select(['enabled']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
     if (!endpoint) throw notFound('Webhook endpoint');
     if (!endpoint.enabled) throw new AppError('conflict', 'The endpoint is disabled; enable it before sending a test event.');
     const { messageId, wakeUps } = await recordWebhookMessage({
       em: tem, userId: ownerIdOf(tenant), type: 'webhook.test', data: { endpointId, message: 'Test event from Porchlight' },
       now, schedule: config.WEBHOOK_RETRY_SCHEDULE, endpointIds: [endpointId], ignoreFilter: true,
     });
+    await probeWebhookEndpointNow({ em: tem, endpointId, now });
     return { messageId, deliveryId: wakeUps[0].deliveryId, wakeups: toDeliveryWakeups(wakeUps) };
   });
 }
