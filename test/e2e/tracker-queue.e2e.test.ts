@@ -233,6 +233,32 @@ describe('page views', () => {
   });
 });
 
+describe('batches', () => {
+  it('sends events with long non-ASCII props in batches the API accepts (UTF-8 bytes under 32 KiB)', async () => {
+    pages.set('/a/cjk', html(siteA));
+    const context = await newContext();
+    const page = await open(context, '/a/cjk');
+    const collect = watchCollect(page);
+    await waitForPageViews(siteA, '/a/cjk');
+    // 8 events of 5 props × 500 CJK characters: ~2,500 characters but ~7,500 UTF-8 bytes each.
+    await page.evaluate(() => {
+      const text = '東京都港区の物件について'.repeat(42).slice(0, 500);
+      for (let i = 0; i < 8; i++) (window as any).porchlight('track', 'note', { i, a: text, b: text, c: text, d: text });
+    });
+    const visitor = await visitorOf(page);
+    const rows = await vi.waitFor(async () => {
+      const found = await rowsWhere(`site_id = $1 and visitor_id = $2 and event_type = 'note'`, [siteA.siteId, visitor]);
+      expect(found, 'the 8 events').toHaveLength(8);
+      return found;
+    }, WAIT);
+    expect(rows.map((r) => r.props?.i).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect((rows[0].props as { a: string }).a).toHaveLength(500);
+    await vi.waitFor(() => expect(collect.statuses.length).toBe(collect.bodies.length), WAIT);
+    expect(collect.statuses.every((s) => s === 202)).toBe(true);
+    expect(collect.bodies.length).toBeGreaterThan(1);
+  });
+});
+
 describe('the host page', () => {
   it('sees no error from the tracker on any page of this file', () => {
     expect(pageErrors).toEqual([]);

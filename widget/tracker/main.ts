@@ -83,10 +83,11 @@ try {
     };
 
     /**
-     * A batch is sent once its JSON passes this, so it stays under the API's 32 KB body limit even
-     * with one largest event added (~13 KB with 20 long props; URLs are percent-encoded ASCII).
+     * Most UTF-8 bytes of a batch's events: the API refuses a body over 32 KiB (COLLECT_BODY_LIMIT_BYTES)
+     * for good (413), and the envelope around them takes ~150. An event that would cross it goes
+     * in the next batch; only a single event over it (20 props of 500 CJK characters) is refused.
      */
-    const BATCH_CHARS = 16_000;
+    const BATCH_BYTES = 32_000;
     let queue: TrackerEvent[] = [];
     let lastUrl: string | undefined;
     let loadingForm: Promise<FormModule> | 0 | undefined;
@@ -141,9 +142,11 @@ try {
       // (a pending timer may still fire: it finds the queue empty)
       let batch: TrackerEvent[] = [];
       for (const event of leaving ? queue : takeStored().concat(queue)) {
-        if (batch.push(event) === MAX_EVENTS_PER_BATCH || JSON.stringify(batch).length > BATCH_CHARS) {
+        // (UTF-8 bytes, as the API counts them: CJK text takes 3 a character)
+        if ((batch.push(event) > MAX_EVENTS_PER_BATCH || new Blob([JSON.stringify(batch)]).size > BATCH_BYTES) && batch[1]) {
+          batch.pop();
           send(batch, leaving);
-          batch = [];
+          batch = [event];
         }
       }
       queue = [];
