@@ -42,7 +42,7 @@ export async function getToday({ em, tenant, now, recordsVisit = true }: {
   const dayEnd = fromWallTime({ year: wall.year, month: wall.month, day: wall.day + 1, hour: 0, minute: 0 }, timeZone);
   const date = `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;
 
-  const hotSince = recordsVisit ? await recordVisit(em, userId, now) : await currentVisitStart(em, userId, now);
+  const hotSince = recordsVisit ? await recordVisit(em, userId, now) : await currentVisitStart(em, tenant, now);
 
   const reminders = await db(em)
     .selectFrom('follow_up_reminders as r')
@@ -139,8 +139,8 @@ async function readLeads(em: EntityManager, tenant: Tenant, leadIds: string[]): 
 }
 
 /** Where "since your last visit" would start for an opening now, without recording it (recordVisit's answer). */
-async function currentVisitStart(em: EntityManager, userId: string, now: Date): Promise<Date> {
-  const row = await db(em).selectFrom('today_visits').select(['last_seen_at', 'hot_since']).where('user_id', '=', userId).executeTakeFirst();
+async function currentVisitStart(em: EntityManager, tenant: Tenant, now: Date): Promise<Date> {
+  const row = await db(em).selectFrom('today_visits').select(['last_seen_at', 'hot_since']).where(ownedBy(tenant)).executeTakeFirst();
   if (!row) return new Date(now.getTime() - FIRST_VISIT_LOOKBACK_MS);
   const lastSeen = new Date(pgTimeToIsoStrict(row.last_seen_at));
   return lastSeen.getTime() < now.getTime() - TODAY_VISIT_GAP_MS ? lastSeen : new Date(pgTimeToIsoStrict(row.hot_since));
