@@ -2,8 +2,9 @@
 // or every attempt failed for 5 days) — its owner was emailed, and this is the notice in the admin,
 // so the realtor sees it without opening the Webhooks page. Shown until the endpoint is re-enabled
 // or deleted, or the realtor dismisses that disabling (remembered in this browser). Asked on load,
-// on each navigation (a re-enable elsewhere in the admin clears it), when the tab comes back, and
-// every 5 minutes while it is visible (usePollWhileVisible).
+// on each navigation, at once when an endpoint is enabled, disabled or deleted in this tab
+// (WEBHOOKS_CHANGED_EVENT), when the tab comes back, and every 5 minutes while it is visible
+// (usePollWhileVisible).
 import { useState } from 'preact/hooks';
 import { getSession, webhooksApi } from '../api-client.ts';
 import { Link, useLocation } from '../router.tsx';
@@ -13,6 +14,13 @@ import { Button } from './button.tsx';
 /** How often the endpoints are asked again while the tab is visible. */
 export const WEBHOOK_NOTICE_POLL_MS = 5 * 60_000;
 const DISMISSED_KEY = 'porchlight.dismissedWebhookNotices';
+
+/** Fired after an endpoint is enabled, disabled or deleted, so the notice follows at once. */
+export const WEBHOOKS_CHANGED_EVENT = 'porchlight:webhooks-changed';
+
+export function announceWebhooksChanged(): void {
+  window.dispatchEvent(new Event(WEBHOOKS_CHANGED_EVENT));
+}
 
 interface Notice {
   endpointId: string;
@@ -46,8 +54,9 @@ export function WebhookDisabledBanner() {
         .map((e) => ({ endpointId: e.endpointId, name: e.description || e.url, reason: e.health.disabledReason ?? '', key: `${e.endpointId}@${e.health.disabledAt}` })));
     },
     WEBHOOK_NOTICE_POLL_MS,
-    // Each navigation asks again: a re-enable elsewhere in the admin clears the notice.
-    { deps: [path] },
+    // Each navigation asks again, and so does a change made on the endpoint's page: re-enabled
+    // or deleted there, the notice goes without the realtor leaving the page.
+    { deps: [path], refreshOn: [WEBHOOKS_CHANGED_EVENT] },
   );
 
   const dismiss = (key: string) => {

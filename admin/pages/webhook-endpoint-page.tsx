@@ -10,6 +10,7 @@ import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
+import { announceWebhooksChanged } from '../components/webhook-disabled-banner.tsx';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
 import { navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -43,8 +44,18 @@ function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint:
       showToast(errorMessage(err), 'error');
     }
   };
+  // Enabling, disabling or deleting changes what the disabled-endpoint notice above every page says.
+  const enable = () => act(async () => {
+    await webhooksApi.enable(endpoint.endpointId);
+    announceWebhooksChanged();
+  }, 'Endpoint enabled.');
+  const disable = () => act(async () => {
+    onChange(await webhooksApi.update(endpoint.endpointId, { enabled: false }));
+    announceWebhooksChanged();
+  }, 'Endpoint disabled.');
   const deletion = useConfirmedAction(async () => {
     await webhooksApi.remove(endpoint.endpointId);
+    announceWebhooksChanged();
     navigate('/webhooks');
     showToast(`Deleted ${name} and its delivery log.`);
   });
@@ -78,7 +89,7 @@ function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint:
           {!endpoint.enabled && (
             <div class="callout callout-danger" role="status">
               <p><strong>Disabled{h.disabledAt ? ` ${formatDateTime(h.disabledAt)}` : ''}.</strong> {h.disabledReason}</p>
-              <Button variant="secondary" size="sm" onClick={() => act(() => webhooksApi.enable(endpoint.endpointId), 'Endpoint enabled.')}>Enable endpoint</Button>
+              <Button variant="secondary" size="sm" onClick={enable}>Enable endpoint</Button>
             </div>
           )}
         </section>
@@ -103,9 +114,9 @@ function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint:
           <div class="card-row">
             <p>{endpoint.enabled ? 'A disabled endpoint receives nothing; waiting deliveries fail. “Recover” sends them later.' : 'Enable it to receive new events again.'}</p>
             {endpoint.enabled ? (
-              <Button variant="secondary" onClick={() => act(async () => onChange(await webhooksApi.update(endpoint.endpointId, { enabled: false })), 'Endpoint disabled.')}>Disable endpoint</Button>
+              <Button variant="secondary" onClick={disable}>Disable endpoint</Button>
             ) : (
-              <Button variant="secondary" onClick={() => act(() => webhooksApi.enable(endpoint.endpointId), 'Endpoint enabled.')}>Enable endpoint</Button>
+              <Button variant="secondary" onClick={enable}>Enable endpoint</Button>
             )}
           </div>
         </section>

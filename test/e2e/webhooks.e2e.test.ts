@@ -148,4 +148,46 @@ describe('webhooks page', () => {
       await gone.close();
     }
   });
+
+  it('the notice goes as soon as the endpoint is enabled on its page, and an endpoint created disabled is never announced', { timeout: 90_000 }, async () => {
+    const realtor = new ApiClient(server.url);
+    await realtor.signUp({ username: 'Sam Realtor' });
+    const gone = await startTestReceiver();
+    try {
+      // Switched off by the realtor when it was created: nothing went wrong with its deliveries.
+      const paused = await realtor.post('/v1/webhook-endpoints', { url: receiver.url, description: 'Paused CRM', enabled: false });
+      expect(paused.body.health.disabledBy).toBe('realtor');
+      const created = await realtor.post('/v1/webhook-endpoints', { url: gone.url, description: 'Old CRM' });
+      const endpointId = created.body.endpointId as string;
+      const disableByReceiver = async () => {
+        gone.answers.push({ status: 410 });
+        expect((await realtor.post(`/v1/webhook-endpoints/${endpointId}/test`)).status).toBe(202);
+        await expect.poll(async () => (await realtor.get(`/v1/webhook-endpoints/${endpointId}`)).body.health.disabledBy, { timeout: 15_000 }).toBe('delivery');
+      };
+
+      for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+        await disableByReceiver();
+        const pageErrors: string[] = [];
+        const page = await newSessionPage(browser, server, realtor, { viewport, contexts, timeoutMs: 10_000, pageErrors });
+        const at = `${server.url}/app/webhooks/${endpointId}`;
+        await page.goto(at);
+        const notices = page.getByTestId('webhook-disabled-notice');
+        await notices.first().waitFor();
+        // One notice: the endpoint its receiver turned away, not the one the realtor paused.
+        expect(await notices.allTextContents()).toEqual([expect.stringMatching(/^Webhook endpoint Old CRM was disabled: The receiver answered 410 Gone/)]);
+        await expectNoHorizontalOverflow(page, `disabled endpoint page with its notice at ${viewport.width}`);
+        await saveScreenshot(page, `webhook-notice-before-enable-${viewport.width}`);
+
+        await page.locator('.callout-danger').getByRole('button', { name: 'Enable endpoint' }).click();
+        // Gone without leaving the page (it was asked again only on navigation, focus or every 5 minutes).
+        await notices.first().waitFor({ state: 'detached' });
+        expect(page.url()).toBe(at);
+        await page.locator('.callout-danger').waitFor({ state: 'detached' });
+        await saveScreenshot(page, `webhook-notice-after-enable-${viewport.width}`);
+        expect(pageErrors).toEqual([]);
+      }
+    } finally {
+      await gone.close();
+    }
+  });
 });
