@@ -259,6 +259,23 @@ describe('batches', () => {
   });
 });
 
+describe('the command queue', () => {
+  it("replays calls the snippet's stub queued before w.js ran, with all their arguments", async () => {
+    const stub = `<script>window.porchlight = window.porchlight || function () { (window.porchlight.q = window.porchlight.q || []).push(arguments); };
+      porchlight('track', 'saved_listing', { price: 450000, beds: 3 });</script>`;
+    pages.set('/a/stub', html(siteA).replace('<script async', `${stub}<script async`));
+    const context = await newContext();
+    const page = await open(context, '/a/stub');
+    const visitor = await visitorOf(page);
+    const row = await vi.waitFor(async () => {
+      const [found] = await rowsWhere(`site_id = $1 and visitor_id = $2 and event_type = 'saved_listing'`, [siteA.siteId, visitor]);
+      expect(found, 'the queued call').toBeTruthy();
+      return found;
+    }, WAIT);
+    expect(row).toMatchObject({ listing_ref: 'oak-12', props: { price: 450000, beds: 3 } });
+  });
+});
+
 describe('the host page', () => {
   it('sees no error from the tracker on any page of this file', () => {
     expect(pageErrors).toEqual([]);
