@@ -72,3 +72,29 @@ export async function expectNoHorizontalOverflow(page: Page, label: string): Pro
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
   expect(scroll, `${label}: page ${scroll}px wide in a ${width}px viewport`).toBeLessThanOrEqual(width);
 }
+
+/** A batch the tracker posts to /v1/collect, as the e2e tests read it. */
+export interface CollectBatch {
+  site: string;
+  visitor?: string;
+  dnt?: boolean;
+  events: Array<{ id: string; type: string } & Record<string, unknown>>;
+}
+
+/** The batches `page` posts to /v1/collect from now on, and the statuses of the answers. */
+export function watchCollect(page: Page): { bodies: CollectBatch[]; statuses: number[] } {
+  const bodies: CollectBatch[] = [];
+  const statuses: number[] = [];
+  page.on('request', (req) => {
+    if (req.url().endsWith('/v1/collect') && req.method() === 'POST') bodies.push(JSON.parse(req.postData() ?? 'null'));
+  });
+  page.on('response', (res) => {
+    if (res.url().endsWith('/v1/collect') && res.request().method() === 'POST') statuses.push(res.status());
+  });
+  return { bodies, statuses };
+}
+
+/** The visitor id w.js keeps in localStorage: written with its first batch (~1 s after the page view), not while the page parses. */
+export async function visitorOf(page: Page): Promise<string> {
+  return (await page.waitForFunction(() => localStorage.getItem('porchlight_vid'))).jsonValue() as Promise<string>;
+}

@@ -2,7 +2,7 @@
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, saveScreenshot, visitorOf, watchCollect } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
@@ -59,10 +59,6 @@ async function visit(page: Page, path: string): Promise<string> {
   return visitorOf(page);
 }
 
-/** The visitor id w.js keeps in localStorage: written with its first batch (~1 s after the page view), not while the page parses. */
-async function visitorOf(page: Page): Promise<string> {
-  return (await page.waitForFunction(() => localStorage.getItem('porchlight_vid'))).jsonValue() as Promise<string>;
-}
 
 function rowsOf(visitorId: string): Promise<EventRow[]> {
   return server.sql<EventRow>(
@@ -81,18 +77,6 @@ function waitForRow(visitorId: string, description: string, match: (row: EventRo
   }, { ...WAIT, timeout: 10_000 });
 }
 
-/** The batches a page posts to /v1/collect from now on, and the statuses of the answers. */
-function watchCollect(page: Page): { bodies: any[]; statuses: number[] } {
-  const bodies: any[] = [];
-  const statuses: number[] = [];
-  page.on('request', (req) => {
-    if (req.url().endsWith('/v1/collect') && req.method() === 'POST') bodies.push(JSON.parse(req.postData() ?? 'null'));
-  });
-  page.on('response', (res) => {
-    if (res.url().endsWith('/v1/collect') && res.request().method() === 'POST') statuses.push(res.status());
-  });
-  return { bodies, statuses };
-}
 
 beforeAll(async () => {
   server = await startTestServer();

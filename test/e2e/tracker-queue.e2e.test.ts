@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser } from '#test/browser.ts';
+import { launchBrowser, visitorOf, watchCollect } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
@@ -66,18 +66,6 @@ async function open(context: BrowserContext, path: string): Promise<Page> {
   return page;
 }
 
-/** Every /v1/collect batch `page` posts from now on. */
-function watchCollect(page: Page): { bodies: { site: string; events: { id: string; type: string }[] }[]; statuses: number[] } {
-  const bodies: { site: string; events: { id: string; type: string }[] }[] = [];
-  const statuses: number[] = [];
-  page.on('request', (req) => {
-    if (req.url().endsWith('/v1/collect') && req.method() === 'POST') bodies.push(JSON.parse(req.postData() ?? 'null'));
-  });
-  page.on('response', (res) => {
-    if (res.url().endsWith('/v1/collect') && res.request().method() === 'POST') statuses.push(res.status());
-  });
-  return { bodies, statuses };
-}
 
 /** The events the tracker keeps for a retry, under any `porchlight_q…` key of this origin. */
 function storedEvents(page: Page): Promise<Record<string, { id: string; type: string }[]>> {
@@ -92,10 +80,6 @@ function rowsOfIds(ids: string[]): Promise<Row[]> {
   return rowsWhere('client_event_id = any($1::uuid[])', [ids]);
 }
 
-/** The visitor id w.js keeps in localStorage (written with its first batch). */
-async function visitorOf(page: Page): Promise<string> {
-  return (await page.waitForFunction(() => localStorage.getItem('porchlight_vid'))).jsonValue() as Promise<string>;
-}
 
 /** Waits until the site's page view of `path` is stored; returns its rows. */
 function waitForPageViews(site: Site, path: string): Promise<Row[]> {
