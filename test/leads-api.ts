@@ -3,8 +3,9 @@
 // readers for pages and CSV exports. Each file gets its own database, so the files run in parallel.
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startTestServer, type TestServer } from './app.ts';
-import { type LeadSeed, makeLeads, makeRealtor, makeSite, type Realtor } from './factories.ts';
+import { type LeadSeed, makeActivity, makeLead, makeLeads, makeRealtor, makeSite, type Realtor } from './factories.ts';
 import { ApiClient, type HttpResult } from './http.ts';
+import { holdRowLocks, sendQueuedBehind } from './row-locks.ts';
 
 /** The 5xx answers seen by one file's clients (bad input must never reach one). */
 type ServerErrors = string[];
@@ -186,4 +187,19 @@ export function readCsvRecords(text: string): Array<Record<string, string>> {
     expect(r).toHaveLength(header.length);
     return Object.fromEntries(header.map((h, i) => [h, r[i]]));
   });
+}
+
+/**
+ * A request about one of a new realtor's leads, sent while `DELETE /v1/leads/:id` is erasing that
+ * lead: the delete is caught after it has locked and deleted the lead row (a transaction of the
+ * test's own holds the lead's activity, which the delete's cascade must remove), then `send` is
+ * queued behind it and both are let go. Returns the lead and both answers.
+ */
+export async function sendWhileLeadIsDeleted(api: LeadsApi, send: (client: RecordingClient, leadId: string) => Promise<HttpResult>): Promise<{ leadId: string; deleted: HttpResult; added: HttpResult }> {
+  const { client, userId } = await api.makeRealtor();
+  const { leadId } = await makeLead(api.server, { userId });
+  await makeActivity(api.server, { leadId, userId, type: 'note', body: 'Met at the open house' });
+  const holder = await holdRowLocks(api.server, 'select activity_id from lead_activities where lead_id = $1 for update', [leadId]);
+  const { first: deleted, second: added } = await sendQueuedBehind(api.server, holder, () => client.delete(`/v1/leads/${leadId}`), () => send(client, leadId));
+  return { leadId, deleted, added };
 }

@@ -3,10 +3,9 @@
 // an inquiry added while its lead is deleted.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '#core/jobs/jobs.ts';
-import { makeActivity, makeInquiries, makeLead } from '#test/factories.ts';
+import { makeInquiries, makeLead } from '#test/factories.ts';
 import { readAllPages } from '#test/http.ts';
-import { type RecordingClient, shiftMicroTime, useLeadsApi } from '#test/leads-api.ts';
-import { holdRowLocks, sendQueuedBehind } from '#test/row-locks.ts';
+import { type RecordingClient, sendWhileLeadIsDeleted, shiftMicroTime, useLeadsApi } from '#test/leads-api.ts';
 import { HOUR_MS } from '#core/shared/time.ts';
 
 const api = useLeadsApi();
@@ -66,15 +65,7 @@ describe('inquiries by hand', () => {
 
 describe('an inquiry added while its lead is deleted', () => {
   it('is a 404 that writes nothing, never a 500', async () => {
-    const { client, userId } = await api.makeRealtor();
-    const { leadId } = await makeLead(api.server, { userId });
-    // The delete is caught after it has locked and deleted the lead row: a transaction of the
-    // test's own holds the lead's activity, which the delete's cascade must remove.
-    await makeActivity(api.server, { leadId, userId, type: 'note', body: 'Met at the open house' });
-    const holder = await holdRowLocks(api.server, 'select activity_id from lead_activities where lead_id = $1 for update', [leadId]);
-    const { first: deleted, second: added } = await sendQueuedBehind(
-      api.server, holder, () => client.delete(`/v1/leads/${leadId}`), () => client.post(`/v1/leads/${leadId}/inquiries`, { message: 'Called about 12 Oak St.' }),
-    );
+    const { leadId, deleted, added } = await sendWhileLeadIsDeleted(api, (client, id) => client.post(`/v1/leads/${id}/inquiries`, { message: 'Called about 12 Oak St.' }));
     expect(deleted.status).toBe(204);
     expect(added.status, JSON.stringify(added.body)).toBe(404);
     expect(added.body.error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/Lead/) });

@@ -4,10 +4,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toWallTime } from '#core/email/local-time.ts';
 import { JOBS } from '#core/jobs/jobs.ts';
-import { makeActivity, makeLead, makeReminder } from '#test/factories.ts';
+import { makeLead, makeReminder } from '#test/factories.ts';
 import { type HttpResult, readAllPages } from '#test/http.ts';
-import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
-import { holdRowLocks, sendQueuedBehind } from '#test/row-locks.ts';
+import { type RecordingClient, sendWhileLeadIsDeleted, useLeadsApi } from '#test/leads-api.ts';
 import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
 
 const api = useLeadsApi();
@@ -234,16 +233,8 @@ describe('reminders', () => {
 
 describe('a reminder added while its lead is deleted', () => {
   it('is a 404 that writes nothing, never a 500', async () => {
-    const { client, userId } = await api.makeRealtor();
-    const { leadId } = await makeLead(api.server, { userId });
-    // The delete is caught after it has locked and deleted the lead row: a transaction of the
-    // test's own holds the lead's activity, which the delete's cascade must remove.
-    await makeActivity(api.server, { leadId, userId, type: 'note', body: 'Met at the open house' });
-    const holder = await holdRowLocks(api.server, 'select activity_id from lead_activities where lead_id = $1 for update', [leadId]);
     const at = new Date(Date.now() + HOUR_MS).toISOString();
-    const { first: deleted, second: added } = await sendQueuedBehind(
-      api.server, holder, () => client.delete(`/v1/leads/${leadId}`), () => client.post(`/v1/leads/${leadId}/reminders`, { reminderDate: at, reminderMessage: 'Call back' }),
-    );
+    const { leadId, deleted, added } = await sendWhileLeadIsDeleted(api, (client, id) => client.post(`/v1/leads/${id}/reminders`, { reminderDate: at, reminderMessage: 'Call back' }));
     expect(deleted.status).toBe(204);
     expect(added.status, JSON.stringify(added.body)).toBe(404);
     expect(added.body.error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/Lead/) });
