@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enqueue } from '#core/jobs/queues.ts';
 import { writeIngestBatch } from '#core/events/ingest-batcher.ts';
@@ -14,7 +15,8 @@ import { WAIT } from '#test/env.ts';
 import { makeEvents, makeRealtor, makeSite, type Realtor, type TestSite } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
-import { ensureAnalyticsPartitions, eventsPerDayQuery, listAnalyticsPartitions, monthStart, partitionName, partitionsScanned } from './analytics-partitions.ts';
+import { waitUntilBlockedBy } from '#test/row-locks.ts';
+import { dropAnalyticsPartitionsBefore, ensureAnalyticsPartitions, eventsPerDayQuery, listAnalyticsPartitions, monthStart, partitionName, partitionsScanned } from './analytics-partitions.ts';
 
 const ORIGIN = 'https://homes.example';
 const nextIp = ipSource(7);
@@ -175,6 +177,31 @@ describe('lead_analytics partitions', () => {
     expect(await count(site.siteId)).toBe(keptBefore);
     // Nothing left to purge.
     expect((await applyEventRetention({ em: em(), config: server.config, now })).deletedOrphanEvents).toBe(0);
+  });
+
+  it('dropping a partition locks the default partition before the parent, in the order creating one does', async () => {
+    // An old month of its own, so the drop touches nothing the other tests use.
+    const old = new Date(Date.UTC(2020, 0, 15));
+    expect(await ensureAnalyticsPartitions(em(), old, 0)).toEqual(['lead_analytics_p202001']);
+    const holder = new pg.Client({ connectionString: server.config.DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table lead_analytics_default in share row exclusive mode');
+      const holderPid: number = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid;
+      const drop = dropAnalyticsPartitionsBefore(em(), new Date(Date.UTC(2020, 1, 1)));
+      const dropPid = await waitUntilBlockedBy(server, holderPid, drop);
+      // Waiting for the default partition, it holds nothing on the parent (a partition job holding
+      // the default one and waiting for the parent would otherwise deadlock with it).
+      const held = await server.sql<{ relname: string }>(
+        "select c.relname from pg_locks l join pg_class c on c.oid = l.relation where l.pid = $1 and l.granted and c.relname = 'lead_analytics'", [dropPid],
+      );
+      expect(held).toEqual([]);
+      await holder.query('rollback');
+      expect(await drop).toEqual(['lead_analytics_p202001']);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('retention drops whole month partitions older than every site\'s retention (scheduled job)', async () => {

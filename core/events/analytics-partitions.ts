@@ -89,6 +89,10 @@ export async function dropAnalyticsPartitionsBefore(em: EntityManager, cutoff: D
     if (p.to.getTime() > cutoff.getTime()) continue;
     await em.transactional(async (tem) => {
       const k = db(tem as EntityManager);
+      // The default partition first, as ensureAnalyticsPartitions locks it before its ATTACH:
+      // DETACH locks the parent and then the default partition, and the two jobs, taking the
+      // same locks in opposite orders, could deadlock on the first of a month.
+      await sql`lock table lead_analytics_default in share row exclusive mode`.execute(k);
       await sql`alter table lead_analytics detach partition ${sql.table(p.name)}`.execute(k);
       await sql`drop table ${sql.table(p.name)}`.execute(k);
     });
