@@ -10,7 +10,11 @@ import { DAY_MS } from '../shared/time.ts';
 export const ANALYTICS_KEY_RETENTION_DAYS = 35;
 /** Rows one delete statement removes (short transactions, no long locks). */
 export const RETENTION_BATCH_ROWS = 5000;
-/** Delete statements one retention run makes at most (the next run, an hour later, continues). */
+/**
+ * Full batches each step of a retention run deletes at most: the sites' rows, the rows of deleted
+ * sites and the replay keys have a budget each (the next run, an hour later, continues). A
+ * statement that deleted less than a full batch finished its site and is not counted.
+ */
 export const RETENTION_MAX_BATCHES = 200;
 
 /** Months a site keeps its analytics events. */
@@ -38,7 +42,7 @@ export interface RetentionResult {
   deletedOrphanEvents: number;
   /** Replay keys purged. */
   deletedKeys: number;
-  /** True when the run stopped at RETENTION_MAX_BATCHES with rows left (the next run continues). */
+  /** True when a step stopped at its RETENTION_MAX_BATCHES full batches with rows possibly left (the next run continues). */
   more: boolean;
 }
 
@@ -51,13 +55,19 @@ export interface RetentionResult {
  * 3. deletes the rows of sites that no longer exist (`lead_analytics` has no foreign key to sites:
  *    deleteSite deletes a site's rows, and this catches any written after it);
  * 4. purges replay keys older than ANALYTICS_KEY_RETENTION_DAYS.
+ * Steps 2–4 each delete at most `maxBatches` full batches per run (see RETENTION_MAX_BATCHES), so
+ * each always runs. Step 2 visits the sites in site_id order and stops at its budget: while the
+ * first sites have a backlog of more than `maxBatches × batchRows` rows, later sites wait for a
+ * later run (the backlog shrinks by that much an hour; a site with nothing due costs no budget).
  * Sites' own data only; the worker acts for no tenant, each site's rows are addressed by its id.
  */
 export async function applyEventRetention({ em, config, now, batchRows = RETENTION_BATCH_ROWS, maxBatches = RETENTION_MAX_BATCHES }: {
   em: EntityManager;
   config: Pick<Config, 'EVENT_RETENTION_MONTHS'>;
   now: Date;
+  /** Rows per delete statement; default RETENTION_BATCH_ROWS. */
   batchRows?: number;
+  /** Full batches per step and run; default RETENTION_MAX_BATCHES. */
   maxBatches?: number;
 }): Promise<RetentionResult> {
   const sites = await db(em).selectFrom('sites').select(['site_id', 'settings']).orderBy('site_id').execute();
@@ -65,17 +75,16 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
   const longest = Math.max(config.EVENT_RETENTION_MONTHS, ...months);
   const droppedPartitions = await dropAnalyticsPartitionsBefore(em, monthsBefore(now, longest));
 
-  let batches = 0;
+  // Each step has a budget of its own, so a backlog in one (a site with months of rows to delete)
+  // never keeps the later steps from running. A budget is spent only by statements that deleted
+  // a full batch (work that may continue): a site with nothing due costs one statement that finds
+  // nothing, and never the budget — otherwise the first maxBatches sites (in site_id order, the
+  // same every run) would spend it on every run and no later site, key or orphan would be purged.
   let more = false;
-  /** Deletes the site's rows before `cutoff` (all with null), RETENTION_BATCH_ROWS at a time, within the run's budget. */
-  const deleteRows = async (siteId: string, cutoff: string | null): Promise<number> => {
+  /** Deletes the site's rows before `cutoff` (all with null), `batchRows` at a time, until fewer are left or `budget` runs out (then `more`). */
+  const deleteRows = async (siteId: string, cutoff: string | null, budget: { left: number }): Promise<number> => {
     let deleted = 0;
     for (;;) {
-      if (batches >= maxBatches) {
-        more = true;
-        return deleted;
-      }
-      batches++;
       const res = await sql`
         delete from lead_analytics where (analytic_id, event_date) in (
           select analytic_id, event_date from lead_analytics
@@ -84,37 +93,40 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
       const n = Number(res.numAffectedRows ?? 0);
       deleted += n;
       if (n < batchRows) return deleted;
+      if (--budget.left <= 0) {
+        more = true;
+        return deleted;
+      }
     }
   };
 
   let deletedEvents = 0;
+  const siteBudget = { left: maxBatches };
   for (const [i, site] of sites.entries()) {
-    deletedEvents += await deleteRows(site.site_id, monthsBefore(now, months[i]).toISOString());
-    if (more) break;
+    if (siteBudget.left <= 0) break;
+    deletedEvents += await deleteRows(site.site_id, monthsBefore(now, months[i]).toISOString(), siteBudget);
   }
 
   let deletedOrphanEvents = 0;
-  if (!more) {
-    for (const siteId of await siteIdsWithoutSite(em)) {
-      deletedOrphanEvents += await deleteRows(siteId, null);
-      if (more) break;
-    }
+  const orphanBudget = { left: maxBatches };
+  for (const siteId of await siteIdsWithoutSite(em)) {
+    if (orphanBudget.left <= 0) break;
+    deletedOrphanEvents += await deleteRows(siteId, null, orphanBudget);
   }
 
   let deletedKeys = 0;
   const keyCutoff = new Date(now.getTime() - ANALYTICS_KEY_RETENTION_DAYS * DAY_MS).toISOString();
-  while (!more) {
-    if (batches >= maxBatches) {
-      more = true;
-      break;
-    }
-    batches++;
+  for (let keyBatches = 0; ; ) {
     const res = await sql`
       delete from lead_analytics_keys where (site_id, client_event_id) in (
         select site_id, client_event_id from lead_analytics_keys where received_at < ${keyCutoff}::timestamptz limit ${batchRows})`.execute(db(em));
     const n = Number(res.numAffectedRows ?? 0);
     deletedKeys += n;
     if (n < batchRows) break;
+    if (++keyBatches >= maxBatches) {
+      more = true;
+      break;
+    }
   }
   return { droppedPartitions, deletedEvents, deletedOrphanEvents, deletedKeys, more };
 }
