@@ -11,6 +11,8 @@ export interface FormContext {
   visitor: string;
   /** `porchlight('open', {listing})`'s listing, unchecked; default: the form's `data-listing`, else the page's `data-porchlight-listing`. */
   listing?: unknown;
+  /** `open()` only: the event being handled when the page called `porchlight('open')` (window.event), e.g. the click on its button; the dialog's opener is its target. */
+  event?: Event;
 }
 
 /** The exports of w-form.js. */

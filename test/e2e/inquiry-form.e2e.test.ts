@@ -392,4 +392,37 @@ describe('the inquiry form', () => {
     expect(inquiry).toMatchObject({ source: 'widget', listing_ref: 'maple-7' });
     expect(pageErrors).toEqual([]);
   });
+
+  it("porchlight('open') from a button a click does not focus (Safari, Firefox on macOS): the dialog has the button's theme and gives it the focus back", { timeout: 30_000 }, async () => {
+    const page = await openPage(LISTING_PAGE);
+    // The README's third install, themed, with a label inside the button (what a click hits).
+    // Safari does not focus a clicked <button>; preventDefault() on mousedown keeps Chromium from
+    // focusing it too, so document.activeElement is <body> when porchlight('open') runs.
+    await page.evaluate(() =>
+      document.body.insertAdjacentHTML(
+        'afterbegin',
+        `<button type="button" class="book" data-heading="Book a viewing" data-accent="#8a1538" data-label-message="Anything we should know?"
+           onmousedown="event.preventDefault()" onclick="window.focusedAtOpen = document.activeElement.tagName; porchlight('open')"><span>Book a viewing</span></button>`,
+      ),
+    );
+    const dialog = page.getByRole('dialog');
+    for (const closeWith of ['Escape', 'the close button']) {
+      await page.locator('button.book span').click();
+      await dialog.waitFor();
+      expect(await page.evaluate(() => (window as any).focusedAtOpen), 'the focus when open() ran').toBe('BODY');
+      expect(await dialog.getByRole('heading').textContent()).toBe('Book a viewing');
+      expect(await dialog.getByRole('button', { name: 'Send message' }).evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(138, 21, 56)');
+      await dialog.getByLabel('Anything we should know?').waitFor();
+      await expectFocus(page, 'input[name=name]');
+
+      if (closeWith === 'Escape') await page.keyboard.press('Escape');
+      else await dialog.getByRole('button', { name: 'Close' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await expectFocus(page, 'button.book');
+      await page.waitForFunction(() => ![...document.body.children].some((el) => el.shadowRoot?.querySelector('dialog')));
+      // Off the button again before the next click, as a Safari visitor would be.
+      await page.evaluate(() => (document.activeElement as HTMLElement).blur());
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });

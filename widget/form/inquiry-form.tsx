@@ -4,14 +4,13 @@
 // submission id is kept until it succeeds, so a retry after a lost answer stores one inquiry.
 /** @jsxRuntime classic */
 /** @jsx h */
-/** @jsxFrag Fragment */
-// biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragmas above) calls them
-import { Fragment, h } from 'preact';
+// biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragma above) calls it
+import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { CONTACT_NAME_MAX_CHARS, EMAIL_MAX_CHARS, INQUIRY_MESSAGE_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormContext } from '../contract.ts';
 import { clip, uuid } from '../shared/text.ts';
-import { FIELD_ORDER, type FieldErrors, type FieldName, validate } from './validate.ts';
+import { FIELD_ORDER, type FieldErrors, type FieldName, type InquiryValues, validate } from './validate.ts';
 
 /** A theme option by name (`accent`, `heading`, `label-email`…), as the page set it; `style`: the custom properties. */
 export interface Theme {
@@ -33,6 +32,9 @@ const CONSENT = 'I agree that the agent may contact me about this inquiry.';
 /** The version of the consent wording; change it whenever the wording changes. */
 const CONSENT_VERSION = 'form-1';
 
+/** The fields typed into (trimmed before sending): all but the consent box, the last. */
+const TEXT_FIELDS = FIELD_ORDER.slice(0, 4) as Exclude<FieldName, 'consent'>[];
+
 const SENDING = 1;
 const SENT = 2;
 
@@ -42,18 +44,9 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
   const [alert, setAlert] = useState('');
   const [id] = useState(uuid);
   const form = useRef<HTMLFormElement>(null);
-  const dialog = useRef<HTMLDialogElement>(null);
   /** What to focus after the next render: a selector inside the form. */
   const focusNext = useRef('');
 
-  useEffect(() => {
-    const d = dialog.current;
-    if (d) {
-      // The top layer: above any z-index, the page inert, Escape closes (Safari 15.4 and later).
-      // It focuses the first field (the close button comes last in the DOM for that reason).
-      d.showModal();
-    }
-  }, []);
   useEffect(() => {
     if (focusNext.current) form.current?.querySelector<HTMLElement>(focusNext.current)?.focus();
     focusNext.current = '';
@@ -72,7 +65,8 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
     e.preventDefault();
     if (state) return;
     const raw = Object.fromEntries(new FormData(form.current!)) as Record<string, string>;
-    const values = { name: raw.name.trim(), email: raw.email.trim(), phone: raw.phone.trim(), message: raw.message.trim(), consent: !!raw.consent };
+    const values = { consent: !!raw.consent } as InquiryValues;
+    for (const f of TEXT_FIELDS) values[f] = raw[f].trim();
     const invalid = validate(values);
     if (FIELD_ORDER.some((f) => invalid[f])) return fail(invalid, '');
     setState(SENDING);
@@ -102,8 +96,8 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
     fail(fieldErrors, message);
   };
 
-  /** aria-describedby: the field's error when it has one, else its hint. */
-  const describedBy = (f: FieldName, hint?: string) => (errors[f] ? `${f}-e` : hint);
+  /** A field's aria-invalid, and its aria-describedby: its error when it has one, else its hint. */
+  const aria = (f: FieldName, hint?: string) => ({ 'aria-invalid': !!errors[f], 'aria-describedby': errors[f] ? `${f}-e` : hint });
   const error = (f: FieldName) =>
     errors[f] && (
       <p id={`${f}-e`} class="e">
@@ -112,13 +106,11 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
     );
   /** A field's label: `data-label-<field>`, else ours. */
   const label = (f: FieldName | 'message', text: string) => <label for={f}>{theme(`label-${f}`) || text}</label>;
-  const input = (f: 'name' | 'email' | 'phone', text: string, type: 'text' | 'email' | 'tel', autocomplete: string, max: number, hint?: string) => (
-    <>
-      {label(f, text)}
-      <input id={f} name={f} type={type as 'text'} autocomplete={autocomplete} maxLength={max} aria-invalid={!!errors[f]} aria-describedby={describedBy(f, hint)} />
-      {error(f)}
-    </>
-  );
+  const input = (f: 'name' | 'email' | 'phone', text: string, type: 'text' | 'email' | 'tel', autocomplete: string, max: number, hint?: string) => [
+    label(f, text),
+    <input id={f} name={f} type={type as 'text'} autocomplete={autocomplete} maxLength={max} {...aria(f, hint)} />,
+    error(f),
+  ];
 
   const content = (
     <div class="w" style={theme.style}>
@@ -136,10 +128,10 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
           {input('email', 'Email', 'email', 'email', EMAIL_MAX_CHARS, 'n')}
           {input('phone', 'Phone', 'tel', 'tel', PHONE_MAX_CHARS, 'n')}
           {label('message', 'Message')}
-          <textarea id="message" name="message" required maxLength={INQUIRY_MESSAGE_MAX_CHARS} aria-invalid={!!errors.message} aria-describedby={describedBy('message')} />
+          <textarea id="message" name="message" required maxLength={INQUIRY_MESSAGE_MAX_CHARS} {...aria('message')} />
           {error('message')}
           <label class="c">
-            <input type="checkbox" name="consent" required aria-invalid={!!errors.consent} aria-describedby={describedBy('consent')} />
+            <input type="checkbox" name="consent" required {...aria('consent')} />
             {CONSENT}
           </label>
           {error('consent')}
@@ -166,10 +158,21 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
     </div>
   );
   if (!close) return content;
+  // showModal() once it is in the page (refs run after the whole tree is): the top layer, above any
+  // z-index, the page inert (Safari 15.4 and later). It focuses the first field (the close button
+  // comes last in the DOM for that reason). A ref, not an effect: fewer bytes; `open` guards the
+  // re-renders, which call it again.
   // Escape and the platform's back gesture close a modal dialog natively (then `close` cleans up);
   // aria-modal for assistive technology that does not read showModal()'s modality.
   return (
-    <dialog ref={dialog} aria-modal="true" aria-labelledby="t" onClose={close}>
+    <dialog
+      ref={(d) => {
+        if (!d?.open) d?.showModal();
+      }}
+      aria-modal="true"
+      aria-labelledby="t"
+      onClose={close}
+    >
       {content}
     </dialog>
   );

@@ -4,9 +4,8 @@
 // into the host page. Behaviour and wire format: widget/README.md.
 /** @jsxRuntime classic */
 /** @jsx h */
-/** @jsxFrag Fragment */
-// biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragmas above) calls h and Fragment
-import { type ComponentChild, Fragment, h, render } from 'preact';
+// biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragma above) calls h
+import { type ComponentChild, h, render } from 'preact';
 import { LISTING_REF_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormContext, FormModule } from '../contract.ts';
 import { clip } from '../shared/text.ts';
@@ -34,31 +33,18 @@ const themeOf = (el: Element): Theme => {
   return t;
 };
 
-/** Renders `node` with the stylesheet into a new open shadow root of `host`; returns the root. */
-const renderInShadow = (host: Element, node: ComponentChild): ShadowRoot => {
-  const root = host.attachShadow({ mode: 'open' });
-  render(
-    <>
-      <style>{CSS}</style>
-      {node}
-    </>,
-    root,
-  );
-  return root;
-};
+/** Renders `node` with the stylesheet into a new open shadow root of `host`. */
+const renderInShadow = (host: Element, node: ComponentChild) => render([<style>{CSS}</style>, node], host.attachShadow({ mode: 'open' }));
 
+// (The tracker calls mount and open through its safe(): what they throw never reaches the host page.)
 export const mount: FormModule['mount'] = (ctx) => {
-  try {
-    for (const el of document.querySelectorAll('[data-porchlight-form]')) {
-      try {
-        // An element that has a shadow root already has our form (or someone else's content).
-        if (!el.shadowRoot) renderInShadow(el, <InquiryForm ctx={ctx} theme={themeOf(el)} listing={listingRef(el.getAttribute('data-listing')) || pageListing()} />);
-      } catch {
-        // one element that cannot host a shadow root (an <input>, a closed root) must not stop the others
-      }
+  for (const el of document.querySelectorAll('[data-porchlight-form]')) {
+    try {
+      // An element that has a shadow root already has our form (or someone else's content).
+      if (!el.shadowRoot) renderInShadow(el, <InquiryForm ctx={ctx} theme={themeOf(el)} listing={listingRef(el.getAttribute('data-listing')) || pageListing()} />);
+    } catch {
+      // one element that cannot host a shadow root (an <input>, a closed root) must not stop the others
     }
-  } catch {
-    // never break the host page
   }
 };
 
@@ -68,13 +54,21 @@ let openHost: HTMLElement | undefined;
 export const open: FormModule['open'] = (ctx: FormContext) => {
   try {
     if (openHost) return;
-    const opener = document.activeElement as HTMLElement | null;
+    // The opener, whose data-* options theme the dialog and which gets the focus back: the target of
+    // the event that called porchlight('open') (a click, a key press) — its closest focusable
+    // ancestor, as a click focuses it in Chromium (the target can be a <span> in the button), else
+    // itself. Not document.activeElement: clicking a button does not focus it in Safari (macOS,
+    // iOS) and Firefox on macOS, where that is <body>. It is only the fallback, for an open()
+    // called outside an event (a timer, the stub's queue) or by one whose target is no element.
+    const target = ctx.event?.target as any;
+    const opener: HTMLElement | null = target?.closest ? target.closest('a,button,[tabindex]') || target : document.activeElement;
     const host = document.createElement('div');
     openHost = host;
     document.body.append(host);
     const close = () => {
       try {
-        render(null, root);
+        // (no render(null): nothing of the form outlives its DOM — no timers, no listeners outside
+        // it — so removing the host drops it whole; a send still under way just renders detached)
         host.remove();
         openHost = undefined;
         opener?.focus();
@@ -82,7 +76,7 @@ export const open: FormModule['open'] = (ctx: FormContext) => {
         // never break the host page
       }
     };
-    const root = renderInShadow(host, <InquiryForm ctx={ctx} theme={themeOf(opener || host)} listing={listingRef(ctx.listing) || pageListing()} close={close} />);
+    renderInShadow(host, <InquiryForm ctx={ctx} theme={themeOf(opener || host)} listing={listingRef(ctx.listing) || pageListing()} close={close} />);
   } catch {
     openHost = undefined;
   }

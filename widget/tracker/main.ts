@@ -208,7 +208,11 @@ try {
           flush();
         }
       } else if (command === 'open') {
-        withForm((form) => form.open({ ...envelope(), origin, listing: a?.listing }));
+        // window.event: the event being handled when the page called this (the click on its
+        // button, whatever listener it used); the form themes from its target and gives it the
+        // focus back. Read now: the form loads later. (undefined outside an event, and when the
+        // calling listener is inside a shadow root: then the form falls back to the focused element)
+        withForm((form) => form.open({ ...envelope(), origin, listing: a?.listing, event }));
       }
     });
     porchlight.l = 1;
