@@ -136,9 +136,9 @@ describe('analytics.rollup', () => {
     await writer.connect();
     try {
       await writer.query('begin');
-      // The event's received_at is the request's time, slightly before its transaction.
-      await writer.query(`insert into lead_analytics (analytic_id, event_type, event_date, site_id, received_at) values (gen_random_uuid(), 'page_view', now(), $1, now() - interval '1 second')`, [siteA]);
-      const during = await rollupEvents({ em: em(), lagMs: 2000 });
+      // The event's received_at is its transaction's start, as ingest writes it: exact without any lag.
+      await writer.query(`insert into lead_analytics (analytic_id, event_type, event_date, site_id, received_at) values (gen_random_uuid(), 'page_view', now(), $1, now())`, [siteA]);
+      const during = await rollupEvents({ em: em(), lagMs: 0 });
       expect(during.events).toBe(0);
       await writer.query('commit');
       expect(await rollupEvents({ em: em(), lagMs: 0 })).toMatchObject({ events: 1 });

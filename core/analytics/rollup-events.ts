@@ -9,11 +9,14 @@ export const EVENTS_ROLLUP = 'events';
 
 /**
  * How far behind the database clock the watermark stays (and behind the start of the oldest open
- * transaction). An event's `received_at` is the API's clock when the request arrived, set before
- * its transaction starts (the group commit waits a few ms; a serialisation retry re-runs with the
- * same time): the rollup assumes no event commits with a `received_at` more than this before its
- * transaction began. The summary reads everything after the watermark raw, so the lag costs a
- * few thousand raw rows per query on a busy site, never a wrong count.
+ * transaction). An event's `received_at` is `now()` of the transaction that writes it (ingest's
+ * eventInsertCtes), so no transaction still open can commit an event below the start of the
+ * oldest open transaction: the cutoff is exact without a lag. The lag is a margin (a transaction
+ * that has just begun but is not yet shown in pg_stat_activity; a writer that sets `received_at`
+ * some other way). Until 2026-11-30 `received_at` was the request's arrival, and a request that
+ * waited longer than this before its transaction began (the batcher's queue, the pool, a lock)
+ * committed below the watermark and was never counted. The summary reads everything after the
+ * watermark raw, so the lag costs a few thousand raw rows per query on a busy site, never a wrong count.
  */
 export const ROLLUP_LAG_MS = 15_000;
 /** Period of the scheduled `analytics.rollup` job. */
@@ -48,8 +51,9 @@ export interface RollupResult {
  * - **Late events** (an offline queue replaying yesterday, clamped to 24 h by ingest) are picked
  *   up by their `received_at` and added to the row of their `event_date`'s day.
  * - **Uncommitted events**: the cutoff is the earlier of now and the start of the oldest open
- *   transaction in this database, minus ROLLUP_LAG_MS, so a transaction still writing events
- *   cannot commit rows below the watermark (see ROLLUP_LAG_MS for the assumption).
+ *   transaction in this database, minus ROLLUP_LAG_MS; an event's `received_at` is its writing
+ *   transaction's start (`now()`), so a transaction still writing events cannot commit rows
+ *   below the watermark (see ROLLUP_LAG_MS).
  * - **Backfill**: the first runs after the migration start at the epoch and walk the table in
  *   chunks of `chunkEvents` (by the `lead_analytics_received_index`), `budgetMs` per run.
  *
@@ -63,7 +67,7 @@ export async function rollupEvents({ em, lagMs = ROLLUP_LAG_MS, upTo, chunkEvent
   upTo?: Date;
   chunkEvents?: number;
   budgetMs?: number;
-  /** For the run budget only; the cutoff uses the database clock, like `received_at` defaults. */
+  /** For the run budget only; the cutoff uses the database clock, like `received_at`. */
   clock?: () => number;
 }): Promise<RollupResult> {
   const started = clock();

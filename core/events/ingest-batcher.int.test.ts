@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { rollupEvents } from '#core/analytics/rollup-events.ts';
 import { AppError } from '#core/errors.ts';
 import { createLogger } from '#core/logger.ts';
 import { INGEST_SITE_CACHE_TTL_MS } from '#core/sites/resolve-ingest-site.ts';
@@ -78,6 +79,7 @@ describe('group commit', () => {
 
   it('keys the events it stores by time-ordered ids (UUIDv7 of their receipt), so the primary key grows at its end', async () => {
     const bodies = Array.from({ length: 5 }, () => beacon());
+    const sentMs = Date.now();
     for (const b of bodies) expect((await collect(b)).status).toBe(202);
     const rows = await server.sql<{ analytic_id: string; received_ms: string }>(
       `select analytic_id, floor(extract(epoch from received_at) * 1000)::bigint::text as received_ms from lead_analytics
@@ -87,7 +89,12 @@ describe('group commit', () => {
     expect(rows).toHaveLength(5);
     for (const r of rows) {
       expect(r.analytic_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      expect(Number.parseInt(r.analytic_id.replaceAll('-', '').slice(0, 12), 16)).toBe(Number(r.received_ms));
+      // The id's time is the request's arrival (the API's clock); received_at is the batch
+      // statement's transaction time (the database's clock), taken after it on this machine.
+      const idMs = Number.parseInt(r.analytic_id.replaceAll('-', '').slice(0, 12), 16);
+      expect(idMs).toBeGreaterThanOrEqual(sentMs);
+      expect(idMs).toBeLessThanOrEqual(Number(r.received_ms) + 1);
+      expect(Number(r.received_ms) - idMs).toBeLessThan(WAIT.timeout);
     }
     // Sent one after another: each id sorts after the one before.
     expect(rows.map((r) => r.analytic_id)).toEqual(rows.map((r) => r.analytic_id).sort());
@@ -110,11 +117,11 @@ describe('group commit', () => {
    * locked by another transaction until `release()` (also called after `run`, whatever happens).
    */
   async function withStuckFirstBatch(
-    opts: { maxItems?: number; stallMs: number },
+    opts: { maxItems?: number; stallMs: number; first?: IngestBatchItem },
     run: (t: { batcher: IngestBatcher; first: IngestBatchItem; firstDone: Promise<IngestItemOutcome>; release(): Promise<void> }) => Promise<void>,
   ): Promise<void> {
-    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: createLogger({ level: 'silent', name: 'test' }), ...opts });
-    const first = item('stuck-first');
+    const { first = item('stuck-first'), ...batcherOpts } = opts;
+    const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: createLogger({ level: 'silent', name: 'test' }), ...batcherOpts });
     await server.sql('insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at) values ($1, $2, now(), now())', [first.siteId, first.visitorId]);
     const locker = new pg.Client({ connectionString: server.db.url });
     await locker.connect();
@@ -175,6 +182,27 @@ describe('group commit', () => {
       await release();
       expect((await firstDone).stored).toBe(1);
     });
+  });
+
+  it('an event whose request waited before its batch ran is still counted by the analytics rollup (received_at is the transaction time)', async () => {
+    // A request that arrived 20 s (more than ROLLUP_LAG_MS) before its batch statement could run:
+    // the batcher's queue, the pool or a lock held it that long.
+    const arrived = new Date(Date.now() - 20_000);
+    const late = item(`late-${randomUUID().slice(0, 8)}`, { receivedAt: arrived });
+    const countedOf = async () => (await server.sql<{ n: number }>(
+      'select coalesce(sum(events), 0)::int as n from analytics_daily where site_id = $1 and listing_ref = $2', [late.siteId, late.rows[0].listing],
+    ))[0].n;
+    await withStuckFirstBatch({ stallMs: 60_000, first: late }, async ({ firstDone, release }) => {
+      // The rollup runs while the batch is stuck: its watermark moves past the request's arrival.
+      const during = await rollupEvents({ em: server.orm.em.fork() as EntityManager });
+      expect(during.busy).toBe(false);
+      expect(new Date(during.watermark!).getTime()).toBeGreaterThan(arrived.getTime());
+      await release();
+      expect((await firstDone).stored).toBe(1);
+    });
+    expect(await countedOf()).toBe(0);
+    await rollupEvents({ em: server.orm.em.fork() as EntityManager, lagMs: 0 });
+    expect(await countedOf()).toBe(1);
   });
 
   it('a request whose event Postgres refuses gets 503 and stores nothing; its batch neighbours are stored', async () => {

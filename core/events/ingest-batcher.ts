@@ -27,7 +27,10 @@ export interface IngestBatchItem {
   /** The earliest and latest event time (visitor first/last seen, lead activity). */
   firstAt: Date;
   lastAt: Date;
-  /** The request's clock: `received_at`. */
+  /**
+   * The request's clock: the time part of the events' `analytic_id` (time-ordered keys) only.
+   * `received_at` is the batch statement's own transaction time (`now()`), see eventInsertCtes.
+   */
   receivedAt: Date;
 }
 
@@ -80,9 +83,8 @@ export async function writeIngestBatch(em: EntityManager, items: IngestBatchItem
   }
   let ord = 0;
   const rows = items.flatMap((item) => {
-    const received = item.receivedAt.toISOString();
     const receivedMs = item.receivedAt.getTime();
-    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, received, ord: ord++, aid: timeOrderedUuid(receivedMs) }));
+    return item.rows.map((r) => ({ ...r, site: item.siteId, visitor: item.visitorId, ord: ord++, aid: timeOrderedUuid(receivedMs) }));
   });
   const { ins, vis } = await runBatchStatement(em, JSON.stringify(rows), JSON.stringify([...visitors.values()]));
 
@@ -109,7 +111,7 @@ function batchStatement(rowsJson: string, visitorsJson: string): RawBuilder<{ in
   return sql<{ ins: BatchRow[]; vis: BatchRow[] }>`
     with input as (
       select * from jsonb_to_recordset(${rowsJson}::jsonb)
-        as e(site uuid, visitor text, id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, received timestamptz, ord int, aid uuid)
+        as e(site uuid, visitor text, id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, ord int, aid uuid)
     ), vis as (
       insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at)
       select v.site_id, v.visitor_id, v.first_seen_at, v.last_seen_at
@@ -149,24 +151,31 @@ async function runBatchStatement(em: EntityManager, rowsJson: string, visitorsJs
 
 /**
  * The CTEs that store events idempotently, given `source` (a select with the columns site,
- * visitor, id, type, value, listing, url, ts, props, received, lead, aid (the new row's
+ * visitor, id, type, value, listing, url, ts, props, lead, aid (the new row's
  * `analytic_id`: `timeOrderedUuid` of its receipt) and ord: the event's place in
  * the request(s), the order rows are written in — and so the tie-break of equal times in a
  * timeline, as before): `src`, `keys` (the replay
  * keys claimed, in key order), `ins` (the rows stored: site_id, client_event_id, lead_id) and
  * `flag` (the leads flagged for rescoring, `last_activity_at` moved forward). Follow with a
  * select from `ins`.
+ *
+ * `received_at` (of the event and of its replay key) is `now()`, the start of the transaction
+ * that writes it, not the request's arrival: a request can wait (in the batcher's queue, for a
+ * pooled connection, on a lock) before its transaction starts, and the analytics rollup
+ * (core/analytics/rollup-events.ts) moves its watermark only up to the start of the oldest open
+ * transaction. With the request's time, an event that waited longer than the rollup's lag
+ * committed below the watermark and was never counted; with `now()` it cannot.
  */
 export function eventInsertCtes(source: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`src as (${source}), keys as (
       insert into lead_analytics_keys (site_id, client_event_id, received_at)
-      select s.site, s.id, min(s.received) from src s group by s.site, s.id order by s.site, s.id
+      select s.site, s.id, now() from src s group by s.site, s.id order by s.site, s.id
       on conflict do nothing
       returning site_id, client_event_id
     ), ins as (
       insert into lead_analytics
         (analytic_id, lead_id, event_type, event_value, event_date, site_id, visitor_id, client_event_id, listing_ref, page_url, props, received_at)
-      select d.aid, d.lead, d.type, d.value, d.ts, d.site, d.visitor, d.id, d.listing, d.url, d.props, d.received
+      select d.aid, d.lead, d.type, d.value, d.ts, d.site, d.visitor, d.id, d.listing, d.url, d.props, now()
       from (
         select distinct on (s.site, s.id) s.* from src s join keys k on k.site_id = s.site and k.client_event_id = s.id
         order by s.site, s.id, s.ord

@@ -151,7 +151,7 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
     // The batch in one statement: the events travel as one jsonb parameter; replays are stored once (lead_analytics_keys).
     const inserted = await sql`
       with ${eventInsertCtes(sql`
-        select e.*, ${site.siteId}::uuid as site, ${input.visitor}::text as visitor, ${leadId}::uuid as lead, ${now.toISOString()}::timestamptz as received
+        select e.*, ${site.siteId}::uuid as site, ${input.visitor}::text as visitor, ${leadId}::uuid as lead
         from jsonb_to_recordset(${JSON.stringify(rows.map((r, ord) => ({ ...r, ord, aid: timeOrderedUuid(now.getTime()) })))}::jsonb) as e(id uuid, type text, value text, listing text, url text, ts timestamptz, props jsonb, ord int, aid uuid)`)}
       select 1 from ins`.execute(db(tem));
     const affectedRows = inserted.rows.length;
