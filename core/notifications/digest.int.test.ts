@@ -107,4 +107,19 @@ describe('morning digest', () => {
     expect(mail.text).toContain('Busy call 19');
     expect(mail.text).not.toContain('Busy call 20');
   });
+
+  it('lists a reminder of an earlier day that is still open first, with its date, and counts it as overdue', async () => {
+    clock = new Date('2026-12-15T09:00:00Z'); // 09:00 in London
+    const { userId } = await makeUser(server);
+    await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
+    const { leadId } = await makeLead(server, { userId, name: 'Mira Late' });
+    await makeReminder(server, { leadId, userId, reminderDate: new Date('2026-12-13T16:00:00Z'), message: 'Send the comps', status: 'due', firedAt: new Date('2026-12-13T16:00:00Z') });
+    await makeReminder(server, { leadId, userId, reminderDate: new Date('2026-12-15T14:00:00Z'), message: 'Call back at two' });
+    await makeReminder(server, { leadId, userId, reminderDate: new Date('2026-12-14T10:00:00Z'), message: 'Done yesterday', status: 'done', completedAt: new Date('2026-12-14T11:00:00Z') });
+    await sendDigestsHandler.run(context(), {});
+    const mail = await smtp.waitFor((m) => m.envelope.to.includes(`r${userId}@example.com`), { timeoutMs: 10_000, description: 'the digest with an overdue reminder' });
+    expect(mail.subject).toContain('2 reminders today (1 overdue), 0 new hot leads');
+    expect(mail.text).toMatch(/- overdue since Sunday, December 13 · Mira Late — Send the comps\n[^\n]*\n- 2:00 PM · Mira Late — Call back at two/);
+    expect(mail.text).not.toContain('Done yesterday');
+  });
 });

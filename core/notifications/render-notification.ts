@@ -129,7 +129,11 @@ export async function renderNotification({ em, claim, config, now }: {
   }
 }
 
-/** Today's open reminders (local day) and the hot leads created in the last 24 hours: the first DIGEST_MAX_ITEMS of each and how many there are. */
+/**
+ * The open reminders due by the end of today (local day; those of earlier days still open come
+ * first, as on Today) and the hot leads created in the last 24 hours: the first DIGEST_MAX_ITEMS
+ * of each and how many there are.
+ */
 async function loadDigest(em: EntityManager, { userId, timeZone, now }: { userId: string; timeZone: string; now: Date }) {
   const wall = toWallTime(now, timeZone);
   const dayStart = fromWallTime({ year: wall.year, month: wall.month, day: wall.day, hour: 0, minute: 0 }, timeZone);
@@ -138,10 +142,10 @@ async function loadDigest(em: EntityManager, { userId, timeZone, now }: { userId
   const reminders = await db(em)
     .selectFrom('follow_up_reminders as r')
     .innerJoin('leads as l', 'l.lead_id', 'r.lead_id')
-    .select(['r.reminder_id', 'r.reminder_date', 'r.reminder_message', 'l.lead_id', 'l.name', 'l.email', 'l.phone', sql<string>`count(*) over ()`.as('total')])
+    .select(['r.reminder_id', 'r.reminder_date', 'r.reminder_message', 'l.lead_id', 'l.name', 'l.email', 'l.phone', sql<string>`count(*) over ()`.as('total'),
+      sql<string>`count(*) filter (where r.reminder_date < ${dayStart.toISOString()}::timestamptz) over ()`.as('overdue')])
     .where('r.user_id', '=', userId)
     .where('r.status', 'in', OPEN_REMINDER_STATUSES)
-    .where('r.reminder_date', '>=', dayStart.toISOString())
     .where('r.reminder_date', '<', dayEnd.toISOString())
     .orderBy('r.reminder_date')
     .limit(DIGEST_MAX_ITEMS)
@@ -159,6 +163,7 @@ async function loadDigest(em: EntityManager, { userId, timeZone, now }: { userId
     // The lists stop at DIGEST_MAX_ITEMS; `count(*) over ()` is taken before the limit, so the
     // counts are the day's real numbers ("60 reminders today … and 40 more").
     reminderCount: pgCount(reminders[0]?.total),
+    overdueCount: pgCount(reminders[0]?.overdue),
     hotLeadCount: pgCount(hotLeads[0]?.total),
     reminders: reminders.map((r) => ({
       reminderId: r.reminder_id, reminderDate: pgDate(r.reminder_date), reminderMessage: r.reminder_message,

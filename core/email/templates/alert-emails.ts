@@ -209,6 +209,8 @@ export interface DigestAlert extends AlertContext {
   hotLeads: Array<{ leadId: string; name: string | null; email?: string | null; phone?: string | null; score: number }>;
   /** How many reminders are due today, when `reminders` holds only the first of them; default its length. */
   reminderCount?: number;
+  /** How many of them fell due on an earlier day and are still open (the list shows them first, with their date). */
+  overdueCount?: number;
   /** How many leads turned hot, when `hotLeads` holds only the first of them; default its length. */
   hotLeadCount?: number;
 }
@@ -223,7 +225,8 @@ function plural(n: number, one: string, many: string): string {
 export function renderDigestEmail(a: DigestAlert): EmailContent {
   const day = formatLocalDate(a.date, a.timeZone);
   const reminders = a.reminders.slice(0, DIGEST_MAX_ITEMS).map((r) => ({
-    time: formatLocalTime(r.reminderDate, a.timeZone),
+    // A reminder of an earlier day still open: its date, not a time that would read as today's.
+    time: formatLocalDate(r.reminderDate, a.timeZone) === day ? formatLocalTime(r.reminderDate, a.timeZone) : `overdue since ${formatLocalDate(r.reminderDate, a.timeZone)}`,
     note: cleanHeaderText(r.reminderMessage, 120),
     name: leadDisplayName(r.lead),
     url: leadUrl(a.publicUrl, r.lead.leadId),
@@ -234,7 +237,8 @@ export function renderDigestEmail(a: DigestAlert): EmailContent {
   const hotLeadCount = Math.max(a.hotLeadCount ?? 0, a.hotLeads.length);
   const moreReminders = reminderCount - reminders.length;
   const moreHot = hotLeadCount - hot.length;
-  const summary = `${plural(reminderCount, 'reminder', 'reminders')} today, ${plural(hotLeadCount, 'new hot lead', 'new hot leads')}`;
+  const overdue = a.overdueCount ? ` (${a.overdueCount} overdue)` : '';
+  const summary = `${plural(reminderCount, 'reminder', 'reminders')} today${overdue}, ${plural(hotLeadCount, 'new hot lead', 'new hot leads')}`;
   const subject = cleanHeaderText(`Your Porchlight morning, ${day}: ${summary}`);
   const body = html`<h1 style="font-size:20px;margin:0 0 8px">Good morning</h1>
 <p style="margin:0 0 16px;color:#52525b">${day}: ${summary}.</p>

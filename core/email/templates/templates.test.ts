@@ -161,6 +161,18 @@ describe('digest', () => {
     expect(email.html).toContain(`href="${FIXTURE_PUBLIC_URL}/app/leads/h1"`);
   });
 
+  it('shows a reminder of an earlier day still open with its date, and counts the overdue ones', () => {
+    const reminders = [
+      { reminderId: 'old', reminderDate: new Date('2026-05-30T05:00:00Z'), reminderMessage: 'Send the comps', lead: { leadId: 'l0', name: 'Mira' } },
+      { reminderId: 'now', reminderDate: new Date('2026-06-02T03:30:00Z'), reminderMessage: 'Call back', lead: { leadId: 'l1', name: 'Dev' } },
+    ];
+    const email = renderDigestEmail({ ...base, reminders, overdueCount: 1, hotLeads: [] });
+    expect(email.subject).toBe('Your Porchlight morning, Tuesday, June 2: 2 reminders today (1 overdue), 0 new hot leads');
+    expect(email.text).toContain('- overdue since Saturday, May 30 · Mira — Send the comps');
+    expect(email.text).toContain('- 9:00 AM · Dev — Call back');
+    expect(email.html).toContain('overdue since Saturday, May 30');
+  });
+
   it('takes the totals from the counts when only the first items are passed', () => {
     const reminders = Array.from({ length: DIGEST_MAX_ITEMS }, (_, i) => ({
       reminderId: `r${i}`, reminderDate: new Date(Date.UTC(2026, 5, 2, 3, 30 + i)), reminderMessage: `Call #${i}`, lead: { leadId: `l${i}`, name: `Lead ${i}` },
