@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type SqlBool, sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
@@ -138,27 +138,33 @@ async function readLeads(em: EntityManager, tenant: Tenant, leadIds: string[]): 
   return new Map(rows.map((row) => [row.lead_id, toLeadJson(row)]));
 }
 
+/**
+ * Where "since your last visit" starts for an opening at `now`, given the user's `today_visits`
+ * row: the previous visit's last opening when this one starts a new visit (a gap of
+ * TODAY_VISIT_GAP_MS or more), else the value the current visit started with.
+ */
+function visitStart(now: Date): RawBuilder<string> {
+  const gapStart = new Date(now.getTime() - TODAY_VISIT_GAP_MS).toISOString();
+  return sql<string>`case when today_visits.last_seen_at < ${gapStart}::timestamptz then today_visits.last_seen_at else today_visits.hot_since end`;
+}
+
 /** Where "since your last visit" would start for an opening now, without recording it (recordVisit's answer). */
 async function currentVisitStart(em: EntityManager, tenant: Tenant, now: Date): Promise<Date> {
-  const row = await db(em).selectFrom('today_visits').select(['last_seen_at', 'hot_since']).where(ownedBy(tenant)).executeTakeFirst();
-  if (!row) return new Date(now.getTime() - FIRST_VISIT_LOOKBACK_MS);
-  const lastSeen = new Date(pgTimeToIsoStrict(row.last_seen_at));
-  return lastSeen.getTime() < now.getTime() - TODAY_VISIT_GAP_MS ? lastSeen : new Date(pgTimeToIsoStrict(row.hot_since));
+  const row = await db(em).selectFrom('today_visits').select(visitStart(now).as('hot_since')).where(ownedBy(tenant)).executeTakeFirst();
+  return row ? new Date(pgTimeToIsoStrict(row.hot_since)) : new Date(now.getTime() - FIRST_VISIT_LOOKBACK_MS);
 }
 
 /**
- * Records an opening of Today and answers where "since your last visit" starts: the previous
- * visit's last opening when this one starts a new visit (a gap of TODAY_VISIT_GAP_MS or more),
- * else the value the current visit started with. One upsert: two tabs opening at once agree.
+ * Records an opening of Today and answers where "since your last visit" starts (`visitStart`;
+ * a first visit looks back FIRST_VISIT_LOOKBACK_MS). One upsert: two tabs opening at once agree.
  */
 async function recordVisit(em: EntityManager, userId: string, now: Date): Promise<Date> {
-  const gapStart = new Date(now.getTime() - TODAY_VISIT_GAP_MS).toISOString();
   const row = await db(em)
     .insertInto('today_visits')
     .values({ user_id: userId, last_seen_at: now.toISOString(), hot_since: new Date(now.getTime() - FIRST_VISIT_LOOKBACK_MS).toISOString() })
     .onConflict((oc) =>
       oc.column('user_id').doUpdateSet({
-        hot_since: sql`case when today_visits.last_seen_at < ${gapStart}::timestamptz then today_visits.last_seen_at else today_visits.hot_since end`,
+        hot_since: visitStart(now),
         last_seen_at: sql`greatest(today_visits.last_seen_at, ${now.toISOString()}::timestamptz)`,
       }),
     )
