@@ -5,14 +5,7 @@ import type { ActivityType } from '../shared/enums.ts';
 
 export type ActivityMeta = Record<string, string | number | boolean | null>;
 
-/**
- * Writes one `lead_activities` row in the caller's transaction: what the system records on a
- * realtor's behalf (a status change, a reminder set, completed, snoozed or dismissed) so the
- * lead's timeline says who did what and when. `ownerId` is the owning account (`user_id`), taken
- * from the lead the caller already scoped; `actorUserId` is who acted (null: the system, e.g. an
- * automatic reminder). These rows are not editable through the API.
- */
-export async function recordActivity(em: EntityManager, row: {
+export interface RecordedActivity {
   ownerId: string;
   leadId: string;
   actorUserId: string | null;
@@ -20,10 +13,25 @@ export async function recordActivity(em: EntityManager, row: {
   meta?: ActivityMeta | null;
   body?: string | null;
   occurredAt: Date;
-}): Promise<string> {
+}
+
+/**
+ * Writes one `lead_activities` row in the caller's transaction: what the system records on a
+ * realtor's behalf (a status change, a reminder set, completed, snoozed or dismissed) so the
+ * lead's timeline says who did what and when. `ownerId` is the owning account (`user_id`), taken
+ * from the lead the caller already scoped; `actorUserId` is who acted (null: the system, e.g. an
+ * automatic reminder). These rows are not editable through the API.
+ */
+export async function recordActivity(em: EntityManager, row: RecordedActivity): Promise<string> {
+  return (await recordActivities(em, [row]))[0];
+}
+
+/** `recordActivity` for many rows in one statement (a bulk action); returns their ids in order. */
+export async function recordActivities(em: EntityManager, rows: RecordedActivity[]): Promise<string[]> {
+  if (!rows.length) return [];
   const inserted = await db(em)
     .insertInto('lead_activities')
-    .values({
+    .values(rows.map((row) => ({
       activity_id: sql<string>`gen_random_uuid()`,
       user_id: row.ownerId,
       lead_id: row.leadId,
@@ -35,8 +43,13 @@ export async function recordActivity(em: EntityManager, row: {
       occurred_at: row.occurredAt,
       created_at: row.occurredAt,
       updated_at: row.occurredAt,
-    })
+    })))
     .returning('activity_id')
-    .executeTakeFirstOrThrow();
-  return inserted.activity_id;
+    .execute();
+  return inserted.map((r) => r.activity_id);
+}
+
+/** The meta of a `reminder_created` row (the message clipped for the timeline). */
+export function reminderCreatedMeta(reminderId: string, message: string, reminderDate: Date): ActivityMeta {
+  return { reminderId, message: message.slice(0, 200), reminderDate: reminderDate.toISOString() };
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { recordActivities, reminderCreatedMeta } from '../activities/record-activity.ts';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -69,14 +70,10 @@ export async function bulkLeads({ em, tenant, input, now, config }: {
           .returning(['reminder_id', 'lead_id'])
           .execute();
         // Each lead's timeline says who set it, as `POST /v1/leads/:id/reminders` records it.
-        await db(tem)
-          .insertInto('lead_activities')
-          .values(rows.map((r) => ({
-            activity_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), lead_id: r.lead_id, actor_user_id: actorIdOf(tenant), type: 'reminder_created' as const,
-            meta: JSON.stringify({ reminderId: r.reminder_id, message: input.reminderMessage.slice(0, 200), reminderDate: at.toISOString() }) as never,
-            occurred_at: now, created_at: now, updated_at: now,
-          })))
-          .execute();
+        await recordActivities(tem, rows.map((r) => ({
+          ownerId: ownerIdOf(tenant), leadId: r.lead_id, actorUserId: actorIdOf(tenant), type: 'reminder_created' as const, occurredAt: now,
+          meta: reminderCreatedMeta(r.reminder_id, input.reminderMessage, at),
+        })));
         return { affected: rows.length, movedLeadIds: [], wakeups: rows.map((r) => createReminderWakeup(r.reminder_id, at)) };
       }
       case 'delete': {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { recordActivity } from '../activities/record-activity.ts';
+import { recordActivity, reminderCreatedMeta } from '../activities/record-activity.ts';
 import { db } from '../db/kysely.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import type { ReminderAutoRule } from '../shared/enums.ts';
@@ -63,7 +63,7 @@ export async function recordAutoReminder(em: EntityManager, { rule, leadId, user
   // On the lead's timeline, by the system (no actor).
   await recordActivity(em, {
     ownerId: userId, leadId, actorUserId: null, type: 'reminder_created', occurredAt: now,
-    meta: { reminderId: row.reminder_id, message: message.slice(0, 200), reminderDate: reminderAt.toISOString(), rule },
+    meta: { ...reminderCreatedMeta(row.reminder_id, message, reminderAt), rule },
   });
   return { reminderId: row.reminder_id, reminderAt, wakeups: [createReminderWakeup(row.reminder_id, reminderAt)] };
 }

@@ -11,7 +11,7 @@ import { getNotificationPreferences } from '../email/notification-preferences.ts
 import { AppError, notFound } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
-import { recordActivity } from '../activities/record-activity.ts';
+import { recordActivity, reminderCreatedMeta } from '../activities/record-activity.ts';
 import { getLeadRow } from '../leads/leads.ts';
 import type { Logger } from '../logger.ts';
 import { CLOSED_REMINDER_STATUSES, OPEN_REMINDER_STATUSES, type ReminderStatus } from '../shared/enums.ts';
@@ -141,7 +141,7 @@ export async function createReminder(deps: Deps & { leadId: string; input: Creat
       .executeTakeFirstOrThrow();
     await recordActivity(tem, {
       ownerId: ownerIdOf(tenant), leadId, actorUserId: actorIdOf(tenant), type: 'reminder_created', occurredAt: now,
-      meta: { reminderId: row.reminder_id, message: input.reminderMessage.slice(0, 200), reminderDate: reminderDate.toISOString() },
+      meta: reminderCreatedMeta(row.reminder_id, input.reminderMessage, reminderDate),
     });
     return { reminderId: row.reminder_id, wakeups: [createReminderWakeup(row.reminder_id, reminderDate)] };
   });
