@@ -6,8 +6,6 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Page } from './api-client.ts';
 import { type CursorListState, createCursorPager, type CursorPager, initialCursorListState } from './cursor-pager.ts';
 
-export type { CursorListState };
-
 export interface CursorList<T> extends CursorListState<T> {
   /** Appends the next page (does nothing at the end or while a page is loading). */
   loadMore(): Promise<void>;

@@ -2,7 +2,7 @@
 // is done — each acted on in place. The page refreshes itself while open: every 15 s, when the
 // tab regains focus, and right when the next upcoming reminder's time comes, so a reminder is
 // seen falling due without a reload. The automatic-reminder rules sit at the bottom.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
@@ -31,21 +31,19 @@ export function RemindersPage() {
   const done = useReminderSection('done');
   // Counts refreshes, so the wake-up below is set again when the soonest reminder has not fired yet.
   const [refreshes, setRefreshes] = useState(0);
-  // Each section loads again every page it shows: what "Load more" brought stays on screen.
+  // Each section loads again every page it shows: what "Load more" brought stays on screen. The
+  // first render's `refresh` serves for good: each list's `refresh` and `setRefreshes` are stable.
   const refresh = () => {
     for (const list of [due, upcoming, done]) list.refresh();
     setRefreshes((n) => n + 1);
   };
-  const latestRefresh = useRef(refresh);
-  latestRefresh.current = refresh;
 
   useEffect(() => {
-    const onFocus = () => latestRefresh.current();
-    const timer = setInterval(() => document.visibilityState !== 'hidden' && latestRefresh.current(), REMINDERS_REFRESH_MS);
-    window.addEventListener('focus', onFocus);
+    const timer = setInterval(() => document.visibilityState !== 'hidden' && refresh(), REMINDERS_REFRESH_MS);
+    window.addEventListener('focus', refresh);
     return () => {
       clearInterval(timer);
-      window.removeEventListener('focus', onFocus);
+      window.removeEventListener('focus', refresh);
     };
   }, []);
 
@@ -55,7 +53,7 @@ export function RemindersPage() {
     if (!next) return;
     const wait = new Date(next).getTime() - Date.now() + FIRE_GRACE_MS;
     if (wait > REMINDERS_REFRESH_MS) return;
-    const timer = setTimeout(() => latestRefresh.current(), Math.max(wait, 250));
+    const timer = setTimeout(refresh, Math.max(wait, 250));
     return () => clearTimeout(timer);
   }, [next, refreshes]);
 

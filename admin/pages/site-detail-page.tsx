@@ -120,13 +120,13 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
 
   // A 409: the site still has held submissions in Filtered (real inquiries until released). Shown
   // in the dialog with the way to them instead of the bare message.
-  const [heldRefusal, setHeldRefusal] = useState<string | null>(null);
+  const [heldRefusal, setHeldRefusal] = useState(false);
   const deletion = useConfirmedAction(async () => {
-    setHeldRefusal(null);
+    setHeldRefusal(false);
     try {
       await sitesApi.remove(site.siteId);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) setHeldRefusal(err.message);
+      if (err instanceof ApiError && err.status === 409) setHeldRefusal(true);
       throw err;
     }
     navigate('/sites');
@@ -228,7 +228,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
         {...deletion.dialog}
         error={heldRefusal ? null : deletion.dialog.error}
         onCancel={() => {
-          setHeldRefusal(null);
+          setHeldRefusal(false);
           deletion.dialog.onCancel();
         }}
         title={`Delete “${site.name}”?`}
@@ -246,7 +246,7 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
         </p>
         {heldRefusal && deletion.dialog.error && (
           <p class="form-error" role="alert">
-            {heldRefusal} <Link href="/filtered">Open Filtered</Link>
+            {deletion.dialog.error} <Link href="/filtered">Open Filtered</Link>
           </p>
         )}
       </ConfirmDialog>

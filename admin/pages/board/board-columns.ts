@@ -45,9 +45,6 @@ export function createPendingMoves(reload: () => void) {
   let pending = 0;
   let reloadWanted = false;
   return {
-    get pending() {
-      return pending;
-    },
     start(): void {
       pending++;
     },
