@@ -397,14 +397,25 @@ export type WebhookSecret = z.output<typeof ZWebhookSecretJson>;
 
 const endpointPath = (id: string) => `/v1/webhook-endpoints/${encodeURIComponent(id)}`;
 
+/** Fired after an endpoint is enabled, disabled or deleted, so the disabled-endpoint notice follows at once. */
+export const WEBHOOKS_CHANGED_EVENT = 'porchlight:webhooks-changed';
+
+function announceWebhooks<T>(result: T): T {
+  window.dispatchEvent(new Event(WEBHOOKS_CHANGED_EVENT));
+  return result;
+}
+
 export const webhooksApi = {
   eventTypes: (opts?: RequestOptions) => api.get<Page<WebhookEventTypeInfo>>('/v1/webhook-event-types', opts),
   list: (opts?: RequestOptions) => api.get<Page<WebhookEndpoint>>('/v1/webhook-endpoints', opts),
   get: (id: string, opts?: RequestOptions) => api.get<WebhookEndpoint>(endpointPath(id), opts),
   create: (input: CreateWebhookEndpointInput) => api.post<WebhookEndpoint & { secret: string }>('/v1/webhook-endpoints', input),
-  update: (id: string, input: UpdateWebhookEndpointInput) => api.patch<WebhookEndpoint>(endpointPath(id), input),
-  remove: (id: string) => api.delete(endpointPath(id)),
-  enable: (id: string) => api.post<WebhookEndpoint>(`${endpointPath(id)}/enable`),
+  update: async (id: string, input: UpdateWebhookEndpointInput) => {
+    const endpoint = await api.patch<WebhookEndpoint>(endpointPath(id), input);
+    return 'enabled' in input ? announceWebhooks(endpoint) : endpoint;
+  },
+  remove: async (id: string) => announceWebhooks(await api.delete(endpointPath(id))),
+  enable: async (id: string) => announceWebhooks(await api.post<WebhookEndpoint>(`${endpointPath(id)}/enable`)),
   secret: (id: string) => api.get<WebhookSecret>(`${endpointPath(id)}/secret`),
   rotateSecret: (id: string) => api.post<WebhookSecret>(`${endpointPath(id)}/rotate-secret`),
   sendTest: (id: string) => api.post<{ messageId: string; deliveryId: string }>(`${endpointPath(id)}/test`),

@@ -6,7 +6,7 @@
 // (WEBHOOKS_CHANGED_EVENT), when the tab comes back, and every 5 minutes while it is visible
 // (usePollWhileVisible).
 import { useState } from 'preact/hooks';
-import { getSession, webhooksApi } from '../api-client.ts';
+import { getSession, WEBHOOKS_CHANGED_EVENT, webhooksApi } from '../api-client.ts';
 import { Link, useLocation } from '../router.tsx';
 import { usePollWhileVisible } from '../use-poll-while-visible.ts';
 import { Button } from './button.tsx';
@@ -14,13 +14,6 @@ import { Button } from './button.tsx';
 /** How often the endpoints are asked again while the tab is visible. */
 export const WEBHOOK_NOTICE_POLL_MS = 5 * 60_000;
 const DISMISSED_KEY = 'porchlight.dismissedWebhookNotices';
-
-/** Fired after an endpoint is enabled, disabled or deleted, so the notice follows at once. */
-export const WEBHOOKS_CHANGED_EVENT = 'porchlight:webhooks-changed';
-
-export function announceWebhooksChanged(): void {
-  window.dispatchEvent(new Event(WEBHOOKS_CHANGED_EVENT));
-}
 
 interface Notice {
   endpointId: string;

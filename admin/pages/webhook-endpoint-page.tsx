@@ -10,7 +10,6 @@ import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
-import { announceWebhooksChanged } from '../components/webhook-disabled-banner.tsx';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
 import { navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -44,18 +43,15 @@ function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint:
       showToast(errorMessage(err), 'error');
     }
   };
-  // Enabling, disabling or deleting changes what the disabled-endpoint notice above every page says.
+  // webhooksApi announces enabling, disabling and deleting: the notice above every page follows.
   const enable = () => act(async () => {
     await webhooksApi.enable(endpoint.endpointId);
-    announceWebhooksChanged();
   }, 'Endpoint enabled.');
   const disable = () => act(async () => {
     onChange(await webhooksApi.update(endpoint.endpointId, { enabled: false }));
-    announceWebhooksChanged();
   }, 'Endpoint disabled.');
   const deletion = useConfirmedAction(async () => {
     await webhooksApi.remove(endpoint.endpointId);
-    announceWebhooksChanged();
     navigate('/webhooks');
     showToast(`Deleted ${name} and its delivery log.`);
   });
