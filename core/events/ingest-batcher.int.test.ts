@@ -3,7 +3,6 @@
 // for a marked listing (as a data error, or as `query_canceled`, which is not one).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rollupEvents } from '#core/analytics/rollup-events.ts';
 import { AppError } from '#core/errors.ts';
@@ -13,6 +12,7 @@ import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { makeRealtor, makeSite, type Realtor, type TestSite } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
+import { holdRowLocks, waitUntilBlockedBy } from '#test/row-locks.ts';
 import { createIngestBatcher, type IngestBatcher, type IngestBatchItem, type IngestItemOutcome } from './ingest-batcher.ts';
 
 const ORIGIN = 'https://homes.example';
@@ -123,22 +123,14 @@ describe('group commit', () => {
     const { first = item('stuck-first'), ...batcherOpts } = opts;
     const batcher = createIngestBatcher({ em: () => server.orm.em.fork() as EntityManager, queues: server.queues, logger: createLogger({ level: 'silent', name: 'test' }), ...batcherOpts });
     await server.sql('insert into visitors (site_id, visitor_id, first_seen_at, last_seen_at) values ($1, $2, now(), now())', [first.siteId, first.visitorId]);
-    const locker = new pg.Client({ connectionString: server.db.url });
-    await locker.connect();
-    await locker.query('begin');
-    await locker.query('select 1 from visitors where site_id = $1 and visitor_id = $2 for update', [first.siteId, first.visitorId]);
-    let released: Promise<void> | undefined;
-    const release = () => (released ??= locker.query('commit').then(() => locker.end()));
+    const holder = await holdRowLocks(server, 'select 1 from visitors where site_id = $1 and visitor_id = $2 for update', [first.siteId, first.visitorId]);
     try {
       const firstDone = batcher.submit(first);
       // The batch statement is waiting for the lock.
-      await vi.waitFor(async () => {
-        const [row] = await server.sql<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'");
-        expect(row.n).toBe(1);
-      }, WAIT);
-      await run({ batcher, first, firstDone, release });
+      await waitUntilBlockedBy(server, holder.pid, firstDone);
+      await run({ batcher, first, firstDone, release: holder.release });
     } finally {
-      await release();
+      await holder.release();
     }
   }
 
