@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
-import { makeFilteredInquiry, makeRealtor, type Realtor } from '#test/factories.ts';
+import { makeFilteredInquiry, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 
 const DESKTOP = { width: 1440, height: 900 };
@@ -39,9 +39,7 @@ function adminPage(realtor: Realtor, viewport = DESKTOP): Promise<Page> {
 
 /** A site whose snippet was pasted on `WRONG` too: its refused visits show in the install check. */
 async function siteWithBlockedOrigin(realtor: Realtor) {
-  const res = await realtor.client.post('/v1/sites', { name: 'Hearth Realty', allowedOrigins: [ALLOWED] });
-  expect(res.status).toBe(201);
-  const site = res.body as { siteId: string; publicKey: string };
+  const site = await makeSite(realtor, { name: 'Hearth Realty', allowedOrigins: [ALLOWED] });
   const visit = await sendIngest(`${server.url}/v1/collect`, { site: site.publicKey, visitor: randomUUID(), events: [{ id: randomUUID(), type: 'page_view', url: `${WRONG}/listings/oak-12` }] }, { defaultOrigin: WRONG, nextIp });
   expect(visit.status).toBe(403);
   return site;
@@ -134,7 +132,7 @@ describe('deleting a site', () => {
   it('is refused while it has held submissions in Filtered: the dialog says how many and links there; once they are gone it deletes', { timeout: 60_000 }, async () => {
     for (const viewport of [DESKTOP, PHONE]) {
       const realtor = await makeRealtor(server);
-      const site = (await realtor.client.post('/v1/sites', { name: 'Birch Homes', allowedOrigins: [ALLOWED] })).body as { siteId: string };
+      const site = await makeSite(realtor, { name: 'Birch Homes', allowedOrigins: [ALLOWED] });
       const { filteredInquiryId } = await makeFilteredInquiry(server, { userId: realtor.userId, siteId: site.siteId, email: 'pat@example.com', message: 'Is 4 Birch Lane still available?' });
       const page = await adminPage(realtor, viewport);
       await page.goto(`${server.url}/app/sites/${site.siteId}`);

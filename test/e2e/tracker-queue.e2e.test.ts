@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, visitorOf, watchCollect } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
-import { ApiClient } from '#test/http.ts';
+import { makeRealtor, makeSite } from '#test/factories.ts';
 
 interface Site {
   siteId: string;
@@ -41,13 +41,10 @@ function html(site: Site, body = '<main data-porchlight-listing="oak-12"><h1>12 
     <script async src="${server.url}/w.js" data-site="${site.siteKey}"></script></head><body>${body}</body></html>`;
 }
 
+/** A site of a realtor of its own. Anonymous events of headless Chromium are stored (no DNT): nothing to change. */
 async function createSite(name: string): Promise<Site> {
-  const owner = new ApiClient(server.url);
-  await owner.signUp();
-  const res = await owner.post('/v1/sites', { name, allowedOrigins: [origin] });
-  expect(res.status).toBe(201);
-  // Anonymous events of headless Chromium are stored (no DNT): nothing to change.
-  return { siteId: res.body.siteId, siteKey: res.body.publicKey };
+  const { siteId, publicKey } = await makeSite(await makeRealtor(server), { name, allowedOrigins: [origin] });
+  return { siteId, siteKey: publicKey };
 }
 
 async function newContext(): Promise<BrowserContext> {
