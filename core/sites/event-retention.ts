@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { dropAnalyticsPartitionsBefore } from '../events/analytics-partitions.ts';
@@ -81,16 +81,11 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
   // nothing, and never the budget — otherwise the first maxBatches sites (in site_id order, the
   // same every run) would spend it on every run and no later site, key or orphan would be purged.
   let more = false;
-  /** Deletes the site's rows before `cutoff` (all with null), `batchRows` at a time, until fewer are left or `budget` runs out (then `more`). */
-  const deleteRows = async (siteId: string, cutoff: string | null, budget: { left: number }): Promise<number> => {
+  /** Runs `statement` (a delete of at most `batchRows` rows) until it deletes fewer or `budget` runs out (then `more`); returns the rows deleted. */
+  const deleteInBatches = async (statement: () => RawBuilder<unknown>, budget: { left: number }): Promise<number> => {
     let deleted = 0;
     for (;;) {
-      const res = await sql`
-        delete from lead_analytics where (analytic_id, event_date) in (
-          select analytic_id, event_date from lead_analytics
-          where site_id = ${siteId}::uuid and (${cutoff}::timestamptz is null or event_date < ${cutoff}::timestamptz)
-          limit ${batchRows})`.execute(db(em));
-      const n = Number(res.numAffectedRows ?? 0);
+      const n = Number((await statement().execute(db(em))).numAffectedRows ?? 0);
       deleted += n;
       if (n < batchRows) return deleted;
       if (--budget.left <= 0) {
@@ -99,6 +94,13 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
       }
     }
   };
+  /** Deletes the site's rows before `cutoff` (all with null). */
+  const deleteRows = (siteId: string, cutoff: string | null, budget: { left: number }): Promise<number> =>
+    deleteInBatches(() => sql`
+      delete from lead_analytics where (analytic_id, event_date) in (
+        select analytic_id, event_date from lead_analytics
+        where site_id = ${siteId}::uuid and (${cutoff}::timestamptz is null or event_date < ${cutoff}::timestamptz)
+        limit ${batchRows})`, budget);
 
   let deletedEvents = 0;
   const siteBudget = { left: maxBatches };
@@ -114,20 +116,10 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
     deletedOrphanEvents += await deleteRows(siteId, null, orphanBudget);
   }
 
-  let deletedKeys = 0;
   const keyCutoff = new Date(now.getTime() - ANALYTICS_KEY_RETENTION_DAYS * DAY_MS).toISOString();
-  for (let keyBatches = 0; ; ) {
-    const res = await sql`
-      delete from lead_analytics_keys where (site_id, client_event_id) in (
-        select site_id, client_event_id from lead_analytics_keys where received_at < ${keyCutoff}::timestamptz limit ${batchRows})`.execute(db(em));
-    const n = Number(res.numAffectedRows ?? 0);
-    deletedKeys += n;
-    if (n < batchRows) break;
-    if (++keyBatches >= maxBatches) {
-      more = true;
-      break;
-    }
-  }
+  const deletedKeys = await deleteInBatches(() => sql`
+    delete from lead_analytics_keys where (site_id, client_event_id) in (
+      select site_id, client_event_id from lead_analytics_keys where received_at < ${keyCutoff}::timestamptz limit ${batchRows})`, { left: maxBatches });
   return { droppedPartitions, deletedEvents, deletedOrphanEvents, deletedKeys, more };
 }
 
