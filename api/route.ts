@@ -43,6 +43,11 @@ export interface RealtorRouteSpec<B extends z.ZodType | undefined, Q extends z.Z
    * ANALYTICS_CACHE_SECONDS (api/answer-cache.ts; `Age` header; `Cache-Control: no-cache` computes afresh).
    */
   cached?: boolean;
+  /**
+   * A GET whose answer is a credential (a webhook signing secret): a read-only API key gets 403,
+   * as on a write (a session or a read_write key passes; api/middleware/auth.ts).
+   */
+  credential?: boolean;
   handler: (ctx: AppContext, input: RouteInput<B, Q> & { tenant: Tenant }) => Promise<void> | void;
 }
 
@@ -119,7 +124,7 @@ export class RouteRegistry {
 export function routeMiddleware(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): Array<(ctx: AppContext, next: Next) => Promise<unknown>> {
   return [...(spec.before ?? []), async (ctx: AppContext) => {
     const now = ctx.state.deps.now?.() ?? new Date();
-    const tenant = spec.auth === 'realtor' ? await authenticateRealtor(ctx, now) : undefined;
+    const tenant = spec.auth === 'realtor' ? await authenticateRealtor(ctx, now, { credential: spec.credential }) : undefined;
     const params: Record<string, string> = { ...(ctx as unknown as { params?: Record<string, string> }).params };
     for (const [name, value] of Object.entries(params)) {
       // A malformed id can never name a row: answer like any unknown id.

@@ -18,7 +18,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * tenant from `Authorization: Bearer plk_…` or the session cookie, enforces CSRF on
  * cookie-authenticated writes, and is the one place a `Tenant` is built.
  */
-export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<Tenant> {
+export async function authenticateRealtor(ctx: AppContext, now: Date, opts: {
+  /** The route answers a credential (RealtorRouteSpec.credential): a read-only key may not read it. */
+  credential?: boolean;
+} = {}): Promise<Tenant> {
   const { em } = ctx.state;
   const header = ctx.get('authorization');
   if (header) {
@@ -26,6 +29,8 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
     const grant = match ? await findApiKeyGrant({ em, key: match[1], now }) : null;
     if (!grant) throw new AppError('unauthorized', 'Invalid or expired API key');
     if (grant.scope === 'read' && !SAFE_METHODS.has(ctx.method)) throw new AppError('forbidden', 'This API key is read-only');
+    // A signing secret would let the key's holder act as Porchlight (sign deliveries) after the key is revoked.
+    if (grant.scope === 'read' && opts.credential) throw new AppError('forbidden', 'This API key is read-only: this answer is a credential, which needs a read_write key or a signed-in session');
     ctx.state.auth = { via: 'apiKey', apiKeyId: grant.apiKeyId, scope: grant.scope };
     return tenantOfUser(grant.userId);
   }
@@ -46,16 +51,6 @@ export async function authenticateRealtor(ctx: AppContext, now: Date): Promise<T
     if (!sent || !safeEqual(sent, session.csrfToken)) throw new AppError('csrf_failed', 'Missing or wrong x-csrf-token header');
   }
   return tenantOfUser(session.userId);
-}
-
-/**
- * For a GET whose answer is a credential (a webhook signing secret): a read-only API key may read
- * the account's data, not what would let its holder act as Porchlight (sign deliveries) after the
- * key is revoked. A session or a read_write key passes.
- */
-export function requireWriteAccess(ctx: AppContext, what: string): void {
-  const auth = ctx.state.auth;
-  if (auth?.via === 'apiKey' && auth.scope === 'read') throw new AppError('forbidden', `This API key is read-only: ${what} needs a read_write key or a signed-in session`);
 }
 
 /**

@@ -14,7 +14,6 @@ import {
   ZWebhookDeliveryJson, ZWebhookEndpointJson, ZWebhookEventTypeJson, ZWebhookSecretJson,
 } from '#core/webhooks/webhook-schemas.ts';
 import type { AppDeps } from '../deps.ts';
-import { requireWriteAccess } from '../middleware/auth.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
 
 const invalid = { 400: { description: '`validation_failed`: details name the fields' } };
@@ -91,10 +90,9 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
   });
 
   routes.add({
-    method: 'get', path: '/v1/webhook-endpoints/:id/secret', tag, auth: 'realtor', summary: 'The endpoint’s whsec_ signing secret (not with a read-only API key)',
+    method: 'get', path: '/v1/webhook-endpoints/:id/secret', tag, auth: 'realtor', credential: true, summary: 'The endpoint’s whsec_ signing secret (not with a read-only API key)',
     responses: { 200: { description: 'Secret', schema: ZWebhookSecretJson }, 403: { description: 'Called with a read-only API key' }, ...notFound },
     handler: async (ctx, { params, tenant, now }) => {
-      requireWriteAccess(ctx, 'reading a signing secret');
       ctx.body = await getWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now });
     },
   });
