@@ -217,6 +217,8 @@ describe('leads and scoring in the browser', () => {
     expect(points.points).toBeGreaterThanOrEqual(before + 24);
     expect(await page.locator('.score-change').textContent()).toContain(`from ${before} to ${after}`);
     expect(after).toBe((await leadRow(hotLeadId)).score);
+    // The timeline loads again in place and shows the inquiry.
+    await page.locator('section[aria-labelledby="timeline-title"]').getByText('Called: wants a second showing', { exact: false }).first().waitFor();
     await page.locator('.timeline').getByText('Called: wants a second showing and asked about offers.').waitFor();
     expect(await page.locator('.timeline-title').first().textContent()).toBe('Inquiry added by you');
     expect(await breakdown.locator('.breakdown-label', { hasText: /^Inquiries$/ }).count()).toBe(1);

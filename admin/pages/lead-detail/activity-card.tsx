@@ -2,7 +2,7 @@
 // (a visitor's events less than 30 minutes apart, expandable), inquiries, and what the realtor
 // and Porchlight did (calls, notes, status and stage changes, reminders) with who did it. Your
 // own logged entries can be edited or deleted (with confirmation) in place.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { LOGGED_ACTIVITY_TYPES } from '#core/shared/enums.ts';
 import { groupIntoVisits, summariseVisit, type Visit } from '#core/shared/timeline-visits.ts';
 import { errorMessage, leadsApi, type TimelineItem, useSession } from '../../api-client.ts';
@@ -23,22 +23,21 @@ import './lead-activity.css';
 
 const itemKey = (item: TimelineItem) => `${item.kind}:${item.id}`;
 
-/** `reloadKey`: bump it to load the timeline again in place (after adding an inquiry). */
-export function ActivityCard({ leadId, reloadKey }: { leadId: string; reloadKey: number }) {
+export function ActivityCard({ leadId }: { leadId: string }) {
   return (
     <section class="card" aria-labelledby="timeline-title">
       <h2 id="timeline-title" class="card-title">
         Timeline
       </h2>
-      <LeadTimeline leadId={leadId} reloadKey={reloadKey} />
+      <LeadTimeline leadId={leadId} />
     </section>
   );
 }
 
-function LeadTimeline({ leadId, reloadKey }: { leadId: string; reloadKey: number }) {
+function LeadTimeline({ leadId }: { leadId: string }) {
   const list = useCursorList(leadId, (cursor, signal) => leadsApi.timeline(leadId, cursor, { signal }), itemKey);
-  // Activities and reminder changes land on the timeline (and an added inquiry: `reloadKey`):
-  // load again every page shown, so older entries brought by "Load older" stay.
+  // Activities, added inquiries and reminder changes land on the timeline: load again every page
+  // shown, so older entries brought by "Load older" stay.
   const refresh = list.refresh;
   useEffect(() => {
     window.addEventListener(ACTIVITIES_CHANGED_EVENT, refresh);
@@ -48,12 +47,6 @@ function LeadTimeline({ leadId, reloadKey }: { leadId: string; reloadKey: number
       window.removeEventListener(REMINDERS_CHANGED_EVENT, refresh);
     };
   }, [refresh]);
-  const seenReloadKey = useRef(reloadKey);
-  useEffect(() => {
-    if (seenReloadKey.current === reloadKey) return;
-    seenReloadKey.current = reloadKey;
-    refresh();
-  }, [reloadKey]);
   const { items } = list;
   const entries = useMemo(() => groupIntoVisits(items), [items]);
   const userId = useSession()?.user.userId ?? null;

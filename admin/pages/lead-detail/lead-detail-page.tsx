@@ -13,6 +13,7 @@ import { lastLeadsPath } from '../../leads-list-memory.ts';
 import type { RouteProps } from '../../router.tsx';
 import { useApi } from '../../use-api.ts';
 import { usePollUntil } from '../../use-poll-until.ts';
+import { announceActivityChange } from './activity-api.ts';
 import { ActivityCard } from './activity-card.tsx';
 import { AddInquiryCard } from './add-inquiry-card.tsx';
 import { ContactCard } from './contact-card.tsx';
@@ -56,7 +57,6 @@ function scoredStamp(lead: Lead): string | null {
 
 function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void }) {
   const name = leadDisplayName(lead);
-  const [timelineKey, setTimelineKey] = useState(0);
   const [scoreUpdate, setScoreUpdate] = useState<ScoreUpdate>({ state: 'idle' });
   const latest = useRef(lead);
   latest.current = lead;
@@ -102,11 +102,11 @@ function LeadDetail({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void
         <div class="stack">
           <LogActivityCard lead={lead} onChange={onChange} />
           <ScoreCard lead={lead} update={scoreUpdate} />
-          <ActivityCard leadId={lead.leadId} reloadKey={timelineKey} />
+          <ActivityCard leadId={lead.leadId} />
           <AddInquiryCard
             leadId={lead.leadId}
             onAdded={(inquiryAt) => {
-              setTimelineKey((n) => n + 1);
+              announceActivityChange(lead.leadId); // the inquiry shows on the timeline
               void waitForRescore(latest.current, inquiryAt);
             }}
           />
