@@ -129,6 +129,19 @@ describe('sites', () => {
     expect((await server.sql('select 1 from filtered_inquiries where site_id = $1', [sibling.siteId])).length).toBe(1);
   });
 
+  it('keeps held submissions even when a site row is deleted past the API: the key refuses it', async () => {
+    const realtor = await makeRealtor(server);
+    const site = await makeSite(realtor, { name: 'Spruce Homes' });
+    await makeFilteredInquiry(server, { userId: realtor.userId, siteId: site.siteId, email: 'lee@example.com' });
+    await expect(server.sql('delete from sites where site_id = $1', [site.siteId])).rejects.toMatchObject({ code: '23503', constraint: 'filtered_inquiries_site_id_foreign' });
+    const [left] = await server.sql<{ sites: number; held: number }>(
+      'select (select count(*)::int from sites where site_id = $1) as sites, (select count(*)::int from filtered_inquiries where site_id = $1) as held', [site.siteId]);
+    expect(left).toEqual({ sites: 1, held: 1 });
+    // Deleting the account (its sites and held submissions go in one statement) still works.
+    await server.sql('delete from users where user_id = $1', [realtor.userId]);
+    expect((await server.sql('select 1 from filtered_inquiries where site_id = $1', [site.siteId])).length).toBe(0);
+  });
+
   it('treats a malformed id as not found', async () => {
     expect((await owner.get('/v1/sites/not-a-uuid')).status).toBe(404);
   });

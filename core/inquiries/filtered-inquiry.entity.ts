@@ -15,7 +15,7 @@ export const FilteredInquirySchema = defineEntity({
   properties: {
     filteredInquiryId: uuidPrimaryKey(),
     user: ownerColumn(),
-    site: () => p.manyToOne(SiteSchema).deleteRule('cascade'),
+    site: () => p.manyToOne(SiteSchema).deleteRule('no action'),
     /** The browser's submission id: a retry is stored once, and a release keeps it on the inquiry. */
     clientEventId: p.uuid(),
     visitorId: p.string().length(64).nullable(),

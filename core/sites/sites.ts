@@ -105,8 +105,9 @@ export async function updateSite({ em, tenant, siteId, input }: { em: EntityMana
  * hourly retention (applyEventRetention).
  *
  * Refused (409) while the site has held submissions in the Filtered list: they are real people's
- * inquiries until released, and `filtered_inquiries.site_id` cascades, so the delete would erase
- * them unseen. The site row is locked before they are counted: a submission being held right now
+ * inquiries until released, and the delete would erase them unseen (the key
+ * `filtered_inquiries.site_id` also refuses it since Migration20261130060000, a 23503 this check
+ * turns into a clear answer). The site row is locked before they are counted: a submission being held right now
  * (its foreign-key check holds a key-share lock on the row until it commits) is either counted or
  * waits and then fails on the deleted site — never erased uncounted.
  */
