@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { INQUIRY_SOURCES } from '../inquiries/inquiry.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../leads/lead.entity.ts';
 import { REMINDER_KINDS } from '../reminders/follow-up-reminder.entity.ts';
-import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
+import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS } from '../shared/field-limits.ts';
 
 /**
  * The webhook event catalogue: every event type Porchlight sends, the schema of its payload and
@@ -23,9 +23,13 @@ const id = z.uuid();
 const time = z.iso.datetime({ offset: true });
 const text = (max: number) => z.string().max(max);
 
-/** The lead fields a webhook may carry (contact details as the realtor's data has them). */
+/**
+ * The lead fields a webhook may carry (contact details as the realtor's data has them). Each
+ * bound is at least what the lead's own schema accepts: a payload is validated in the change's
+ * transaction, so a tighter bound here refuses the change itself (a 400 about `data.name`).
+ */
 const ZLeadFields = z.object({
-  name: text(200).nullable(),
+  name: text(CONTACT_NAME_MAX_CHARS).nullable(),
   email: text(320).nullable(),
   phone: text(40).nullable(),
   /** The realtor's free-text contact line (by default "email · phone", generated; they may write their own). */
