@@ -6,6 +6,7 @@ import { safeEqual } from '#core/accounts/tokens.ts';
 import { AppError } from '#core/errors.ts';
 import type { Config } from '#core/config.ts';
 import type { AppContext } from './context.ts';
+import { setDeviceCookie } from './device-cookie.ts';
 import { isHttpsDeployment } from './security-headers.ts';
 
 export const SESSION_COOKIE = 'pl_session';
@@ -84,11 +85,15 @@ export function toUserJson(u: User) {
   return { userId: u.userId, username: u.username, email: u.email, createdAt: u.createdAt.toISOString(), emailVerified: u.emailVerifiedAt != null };
 }
 
-/** Starts a session for `user`: sets the cookie and returns the answer of signup and login. */
+/**
+ * Starts a session for `user` (signup, login, the verify-first link): sets the session cookie and a
+ * fresh device cookie for the account (api/middleware/device-cookie.ts), and returns the answer.
+ */
 export async function startSession(ctx: AppContext, config: Config, user: User, now: Date) {
   const { token, session } = await createSession({
     em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
   });
   setSessionCookie(ctx, config, signSessionToken(token, config.SESSION_SECRET), config.SESSION_TTL_HOURS * 3_600_000);
+  setDeviceCookie(ctx, config, user.email);
   return { user: toUserJson(user), csrfToken: session.csrfToken };
 }

@@ -8,7 +8,8 @@ import { resendEmailVerification } from '#core/notifications/account-emails.ts';
 import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, setSessionCookie, startSession, toUserJson } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
-import { createLoginThrottle } from '../middleware/login-throttle.ts';
+import { readDeviceCookie } from '../middleware/device-cookie.ts';
+import { createLoginThrottle, type LoginAttempt } from '../middleware/login-throttle.ts';
 import { createLimiter, isRateLimited } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 import { createVerifyResendLimiter } from './account-email.routes.ts';
@@ -76,15 +77,19 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'post', path: '/v1/auth/login', tag: 'accounts', auth: 'public', summary: 'Log in',
     body: ZLoginBody,
     responses: {
-      200: { description: 'Logged in; session cookie set', schema: ZAuthAnswer },
+      200: { description: 'Logged in; session cookie set, and a device cookie that lets this browser log in to the account while failed logins from elsewhere hold it (docs/configuration.md)', schema: ZAuthAnswer },
       401: { description: 'Invalid email or password — or, with SIGNUP_VERIFY_FIRST, an address not yet confirmed (the same answer; the right password emails a new link)' },
       429: { description: 'Too many failed attempts (Retry-After)' } },
     handler: async (ctx, { body, now }) => {
+      // A browser that logged in to this account before is let past the account-wide cap (its own
+      // budget instead); another account's, a forged or a malformed device cookie counts as none.
+      const presented: LoginAttempt = { email: body.email, ip: ctx.ip, device: readDeviceCookie(ctx, config, body.email) };
       // Counted before the (slow) verification, so parallel guesses cannot outrun the limit.
+      let attempt: LoginAttempt;
       try {
-        await loginThrottle.begin(body.email, ctx.ip);
+        attempt = await loginThrottle.begin(presented);
       } catch (err) {
-        ctx.state.log.warn({ email: body.email, ip: ctx.ip, reason: 'rate_limited' }, 'login refused');
+        ctx.state.log.warn({ email: body.email, ip: ctx.ip, device: presented.device !== null, reason: 'rate_limited' }, 'login refused');
         throw err;
       }
       const user = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
@@ -94,11 +99,11 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
       if (!user || unconfirmed) {
         if (unconfirmed) await resendVerificationOnLogin(ctx, user, now);
         // For spotting guessing in the logs; never the password.
-        ctx.state.log.warn({ email: body.email, ip: ctx.ip, reason: unconfirmed ? 'email_not_verified' : 'invalid_credentials' }, 'login failed');
-        await loginThrottle.fail(body.email, ctx.ip);
+        ctx.state.log.warn({ email: body.email, ip: ctx.ip, device: attempt.device !== null, reason: unconfirmed ? 'email_not_verified' : 'invalid_credentials' }, 'login failed');
+        await loginThrottle.fail(attempt);
         throw new AppError('invalid_credentials', loginFailedMessage);
       }
-      await loginThrottle.succeed(body.email, ctx.ip);
+      await loginThrottle.succeed(attempt);
       ctx.body = await startSession(ctx, config, user, now);
     },
   });
@@ -111,6 +116,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
         await deleteSession({ em: ctx.state.em, sessionId: ctx.state.auth.sessionId });
         forgetCachedSessions(ctx); // other API processes: Postgres notifies them (session-cache.ts)
       }
+      // The device cookie stays: it is what lets this browser log in while strangers hold the account's cap.
       setSessionCookie(ctx, config, '', 0);
       ctx.status = 204;
     },

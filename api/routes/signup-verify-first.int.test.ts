@@ -100,7 +100,8 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     const verified = await visitor.post('/v1/auth/verify-email', { token, password: PASSWORD });
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ emailVerified: true, user: { email, emailVerified: true }, csrfToken: expect.any(String) });
-    expect(verified.headers.getSetCookie()).toHaveLength(1);
+    // The session, and the device cookie that lets this browser past the per-account login cap (login-device-cookie.int.test.ts).
+    expect(verified.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['pl_session', 'pl_device']);
     const me = await visitor.get('/v1/auth/me');
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ email, emailVerified: true });
