@@ -127,6 +127,8 @@ export interface RequestOptions {
   allowUnauthorized?: boolean;
   /** Ask for an answer computed now, not one the API cached (`Cache-Control: no-cache`; the analytics). */
   fresh?: boolean;
+  /** The CSRF token to send on a write instead of the current session's (one not made current yet). */
+  csrfToken?: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
@@ -160,7 +162,8 @@ async function toApiError(res: Response): Promise<ApiError> {
 export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}, retried = false): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (!SAFE_METHODS.has(method) && session?.csrfToken) headers['x-csrf-token'] = session.csrfToken;
+  const csrfToken = opts.csrfToken ?? session?.csrfToken;
+  if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   if (opts.fresh) headers['cache-control'] = 'no-cache';
   let res: Response;
   try {
@@ -227,10 +230,25 @@ export async function logIn(input: LoginInput): Promise<Session> {
 export async function signUp(input: SignupInput): Promise<Session | null> {
   const answer = await api.post<Session | { status: 'check_email' }>('/v1/auth/signup', input, { allowUnauthorized: true });
   if ('status' in answer) return null;
+  await adoptBrowserTimeZone(answer.csrfToken);
   setSession(answer);
   // The signup answer does not carry the mailer flag: load it for the banner.
   await refreshSession().catch(() => undefined);
   return answer;
+}
+
+/**
+ * A new account's settings start in America/New_York (the server's default), which puts Today's
+ * date, "Snooze until tomorrow 9:00" and the alert times hours off for a realtor anywhere else who
+ * never opens Settings: the first session of a new account sets the browser's zone instead —
+ * before that session becomes the current one, so the first page (Today) already reads it. Best
+ * effort: should it fail, the default stays and Settings can change it.
+ */
+async function adoptBrowserTimeZone(csrfToken: string | null): Promise<void> {
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!timeZone || !csrfToken) return;
+  const patch: NotificationPreferencesPatch = { timeZone };
+  await api.patch('/v1/notification-preferences', patch, { csrfToken, allowUnauthorized: true }).catch(() => undefined);
 }
 
 // ---- account emails and alert settings -----------------------------------------------------
@@ -248,6 +266,8 @@ export const accountEmailApi = {
     const body = password === undefined ? { token } : { token, password };
     const answer = await api.post<{ emailVerified: true } & Partial<Session>>('/v1/auth/verify-email', body, { allowUnauthorized: true });
     if (!answer.user || answer.csrfToken === undefined) return { loggedIn: false };
+    // With SIGNUP_VERIFY_FIRST this is the new account's first session.
+    await adoptBrowserTimeZone(answer.csrfToken);
     setSession({ user: answer.user, csrfToken: answer.csrfToken });
     // The answer does not carry the mailer flag: load it for the banner.
     await refreshSession().catch(() => undefined);

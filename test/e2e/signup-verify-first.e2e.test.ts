@@ -1,7 +1,8 @@
 // Verify-first signup in Chromium against the real API, worker and an SMTP server (SIGNUP_VERIFY_FIRST
 // is on by default with SMTP_URL): the signup page says "Check your email to continue.", logging in
-// before confirming shows the message that points to the email, and the emailed link logs in and
-// lands on the leads. Run `npm run build:admin` first. Screenshots go to test-results/screenshots.
+// before confirming shows the message that points to the email, and the emailed link logs in,
+// lands on Today and keeps the browser's time zone for the new account (not America/New_York).
+// Run `npm run build:admin` first. Screenshots go to test-results/screenshots.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE } from '#api/routes/auth.routes.ts';
@@ -18,6 +19,7 @@ let browser: Browser;
 
 const EMAIL = `dana.${Date.now()}@example.com`;
 const PASSWORD = 'correct horse battery';
+const BROWSER_ZONE = 'Europe/Berlin';
 
 beforeAll(async () => {
   smtp = await startTestSmtpServer();
@@ -29,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => closeAll(browser, worker, server, smtp));
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: BROWSER_ZONE });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;
@@ -83,6 +85,9 @@ describe('signup with verify-first', () => {
     await page.getByRole('button', { name: 'Confirm and log in' }).click();
     await page.waitForURL((url) => url.pathname === '/app/today');
     await page.getByText('Your email address is confirmed. Welcome to Porchlight!').waitFor();
+    await page.getByText('times for Europe/Berlin').waitFor();
+    const stored = await server.sql<{ time_zone: string }>('select p.time_zone from notification_preferences p join users u on u.user_id = p.user_id where u.email = $1', [EMAIL]);
+    expect(stored).toEqual([{ time_zone: BROWSER_ZONE }]);
     // The fragment (the token) is gone from the address bar.
     expect(new URL(page.url()).hash).toBe('');
     await saveScreenshot(page, 'signup-verify-first-04-logged-in');
