@@ -214,6 +214,71 @@ describe('page views', () => {
   });
 });
 
+describe('prerendered pages', () => {
+  /**
+   * Opens `path` in a new page, optionally as Chrome prerenders it (Speculation Rules, the
+   * omnibox): `document.prerendering` true from before w.js runs until the test shows the page.
+   */
+  async function openWatched(path: string, prerendering: boolean) {
+    const page = await (await newContext()).newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    if (prerendering) {
+      await page.addInitScript(() => {
+        (window as any).__pre = true;
+        Object.defineProperty(document, 'prerendering', { configurable: true, get: () => (window as any).__pre });
+      });
+    }
+    const collect = watchCollect(page);
+    await page.goto(`${origin}${path}`);
+    await page.waitForFunction(() => (window as any).porchlight?.l === 1);
+    return { page, collect };
+  }
+
+  /**
+   * Records a marker event and waits until it is stored and every batch of the page is answered:
+   * anything the tracker queued before the marker has reached Postgres by then.
+   */
+  async function settle(page: Page, collect: ReturnType<typeof watchCollect>, mark: string): Promise<void> {
+    await page.evaluate((m) => (window as any).porchlight('track', 'marker', { mark: m }), mark);
+    await vi.waitFor(async () => {
+      expect(await rowsWhere(`site_id = $1 and event_type = 'marker' and props->>'mark' = $2`, [siteA.siteId, mark]), `the marker ${mark}`).toHaveLength(1);
+      expect(collect.statuses.length, 'every batch answered').toBe(collect.bodies.length);
+    }, WAIT);
+  }
+
+  const pageViewsOf = (path: string) => rowsWhere(`site_id = $1 and event_type = 'page_view' and page_url = $2`, [siteA.siteId, `${origin}${path}`]);
+
+  it('records no page view while Chrome prerenders the page, and one once it is shown', async () => {
+    pages.set('/a/prerendered', html(siteA));
+    const { page, collect } = await openWatched('/a/prerendered', true);
+    expect(await page.evaluate(() => [(document as any).prerendering, document.readyState])).toEqual([true, 'complete']);
+    await settle(page, collect, 'prerendered');
+    expect(await pageViewsOf('/a/prerendered')).toEqual([]);
+    expect(collect.bodies.flatMap((b) => b.events.map((e) => e.type))).toEqual(['marker']);
+
+    // Chrome shows the page (the visitor followed the link): prerendering ends, then prerenderingchange.
+    await page.evaluate(() => {
+      (window as any).__pre = false;
+      document.dispatchEvent(new Event('prerenderingchange'));
+    });
+    const [view] = await waitForPageViews(siteA, '/a/prerendered');
+    expect(view).toMatchObject({ listing_ref: 'oak-12', props: { title: 'A listing' } });
+    await settle(page, collect, 'shown');
+    expect(await pageViewsOf('/a/prerendered')).toHaveLength(1);
+  });
+
+  it('records one page view of a page that is not prerendered, on load', async () => {
+    pages.set('/a/not-prerendered', html(siteA));
+    const { page, collect } = await openWatched('/a/not-prerendered', false);
+    expect(await page.evaluate(() => (document as any).prerendering)).toBe(false);
+    await settle(page, collect, 'not-prerendered');
+    const views = await pageViewsOf('/a/not-prerendered');
+    expect(views).toHaveLength(1);
+    expect(views[0]).toMatchObject({ listing_ref: 'oak-12', props: { title: 'A listing' } });
+  });
+});
+
 describe('batches', () => {
   it('sends events with long non-ASCII props in batches the API accepts (UTF-8 bytes under 32 KiB)', async () => {
     pages.set('/a/cjk', html(siteA));

@@ -5,6 +5,8 @@
 //
 // One closure on purpose: the minifier (oxc) neither inlines single-use functions across
 // modules nor hoists repeated property reads, and every byte here is downloaded by every visitor.
+// For the same reason a local is sometimes a default parameter (`(e, el = …) => …`) and a body an
+// expression: no `{ const …; return … }`. Only where every caller passes fewer arguments.
 import { EVENT_PROP_KEY_MAX_CHARS, EVENT_TEXT_MAX_CHARS, MAX_EVENT_PROPS, MAX_EVENTS_PER_BATCH, PAGE_URL_MAX_CHARS } from '#core/shared/event-limits.ts';
 import { LISTING_REF_MAX_CHARS, LISTING_TITLE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormModule } from '../contract.ts';
@@ -39,9 +41,8 @@ const safe =
  * The first MAX_EVENT_PROPS (20) properties, keys ≤ 40 and strings ≤ 500 characters (core/shared/event-limits.ts). Other values go as they are:
  * numbers, booleans and null are fine; objects get the batch refused (see the README).
  */
-const cleanProps = (input: any): Record<string, unknown> | undefined => {
+const cleanProps = (input: any, out: Record<string, unknown> = {}): Record<string, unknown> | undefined => {
   if (input) {
-    const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(input).slice(0, MAX_EVENT_PROPS)) {
       out[clip(key, EVENT_PROP_KEY_MAX_CHARS)] = typeof value === 'string' ? clip(value, EVENT_TEXT_MAX_CHARS) : value;
     }
@@ -50,13 +51,14 @@ const cleanProps = (input: any): Record<string, unknown> | undefined => {
 };
 
 try {
-  const w = window as unknown as { porchlight?: Porchlight };
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
-  const doc = document;
+  // (`prerendering`: Chrome 108+, not in TypeScript's DOM types yet)
+  const doc = document as Document & { prerendering?: boolean };
   // Set while a classic script runs for the first time, async or not (so: no lookup by src).
   const script = doc.currentScript as HTMLScriptElement | null;
   const site = script?.getAttribute('data-site');
-  const stub = w.porchlight;
+  // (window.porchlight written out twice: fewer gzip bytes than a `window` alias)
+  const stub = (window as any).porchlight as Porchlight | undefined;
   if (site && !stub?.l) {
     const src = script!.src;
     const origin = new URL(src).origin;
@@ -119,28 +121,25 @@ try {
      * body; if it did not (no sendBeacon, over its quota), fetch(keepalive) still outlives the page.
      * A string body goes as `text/plain;charset=UTF-8` with both: CORS-safelisted, no preflight.
      */
-    const send = (events: TrackerEvent[], leaving?: unknown) => {
-      const body = JSON.stringify({ ...envelope(), events });
+    const send = (events: TrackerEvent[], leaving: unknown, body = JSON.stringify({ ...envelope(), events })) =>
       // Offline (navigator.onLine false: the browser knows it has no network) the batch is kept at
       // once: a beacon would be "queued" (true) and lost, and the page may be gone before a fetch fails.
-      if (!nav.onLine) store(events);
-      else if (!(leaving && nav.sendBeacon?.(endpoint, body))) {
-        // (1 for true here and below: the browser converts it, WebIDL booleans; a byte each)
-        fetch(endpoint, { method: 'POST', body, keepalive: 1 as any }).then(
-          (res) => res.status > 428 && store(events), // 429 and 5xx (the API answers no other 4xx above 415)
-          () => store(events),
-        );
-      }
-    };
+      !nav.onLine
+        ? store(events)
+        : (leaving && nav.sendBeacon?.(endpoint, body)) ||
+          // (1 for true here and below: the browser converts it, WebIDL booleans; a byte each)
+          fetch(endpoint, { method: 'POST', body, keepalive: 1 as any }).then(
+            (res) => res.status > 428 && store(events), // 429 and 5xx (the API answers no other 4xx above 415)
+            () => store(events),
+          );
 
     /**
      * Sends everything queued, plus earlier failures, in batches within the API's limits. Not the
      * earlier failures when the page is going away: a beacon's "queued" is no proof of delivery,
      * so they stay stored for the next page.
      */
-    const flush = safe((leaving?: unknown) => {
+    const flush = safe((leaving?: unknown, batch: TrackerEvent[] = []) => {
       // (a pending timer may still fire: it finds the queue empty)
-      let batch: TrackerEvent[] = [];
       for (const event of leaving ? queue : takeStored().concat(queue)) {
         // (UTF-8 bytes, as the API counts them: CJK text takes 3 a character)
         if ((batch.push(event) > MAX_EVENTS_PER_BATCH || new Blob([JSON.stringify(batch)]).size > BATCH_BYTES) && batch[1]) {
@@ -154,30 +153,27 @@ try {
     });
 
     /** Queues an event of `type` on the current page: sent ~1 s later (with whatever came meanwhile), or at once with a full batch. */
-    const record = (type: string, fields: TrackerEvent) => {
-      if (queue.push({ id: uuid(), type, url: clip(location.href, PAGE_URL_MAX_CHARS), ts: Date.now(), ...fields }) < MAX_EVENTS_PER_BATCH) setTimeout(flush, 1000);
-      else flush();
-    };
+    const record = (type: string, fields: TrackerEvent) =>
+      queue.push({ id: uuid(), type, url: clip(location.href, PAGE_URL_MAX_CHARS), ts: Date.now(), ...fields }) < MAX_EVENTS_PER_BATCH ? setTimeout(flush, 1000) : flush();
 
     /** Runs `use` with the form module, imported (once) from next to w.js; a failed import is retried next time. */
     const withForm = (use: (form: FormModule) => void) =>
-      (loadingForm ||= import(/* @vite-ignore */ new URL('w-form.js', src) as any /* import() takes its string form */)).then(safe(use), () => {
-        loadingForm = 0; // (0, not undefined: fewer bytes)
-      });
+      (loadingForm ||= import(/* @vite-ignore */ new URL('w-form.js', src) as any /* import() takes its string form */)).then(safe(use), () => (loadingForm = 0) /* (0, not undefined: fewer bytes) */);
 
     /** The listing of `el` (its own or its closest ancestor's attribute), else the page's first one. */
-    const listingOf = (el?: Element | null): string | undefined => {
-      const holder = el?.closest(`[${LISTING_ATTR}]`) || doc.querySelector(`[${LISTING_ATTR}]`);
-      return holder ? clip(holder.getAttribute(LISTING_ATTR), LISTING_REF_MAX_CHARS) : undefined;
-    };
+    const listingOf = (el?: Element | null, holder = el?.closest(`[${LISTING_ATTR}]`) || doc.querySelector(`[${LISTING_ATTR}]`)): string | undefined =>
+      holder ? clip(holder.getAttribute(LISTING_ATTR), LISTING_REF_MAX_CHARS) : undefined;
 
-    const mountForms = () => doc.querySelector('[data-porchlight-form]') && withForm((form) => form.mount({ ...envelope(), origin }));
-
-    /** A page view, unless the URL is unchanged (ignoring the #fragment: in-page anchors are not pages); and new forms. */
-    const onPage = safe(() => {
-      const url = location.href.split('#')[0];
+    /**
+     * A page view, unless the URL is unchanged (ignoring the #fragment: in-page anchors are not
+     * pages); and new forms. (Called with no argument or an event: `url` is always computed.)
+     */
+    const onPage = safe((_?: unknown, url: string = location.href.split('#')[0]) => {
       // Not while the page is still parsing (the observer runs this then): its listing may come later.
-      if (url !== lastUrl && doc.readyState !== 'loading') {
+      // Not while Chrome prerenders it (Speculation Rules, the omnibox): the visitor may never see
+      // it. The prerenderingchange listener below records it once it is shown; never shown, never
+      // sent. Forms still mount, so they are there when it is shown.
+      if (url !== lastUrl && doc.readyState !== 'loading' && !doc.prerendering) {
         // `title`: the page's `data-listing-title` when it has one (a listing page names its
         // listing, e.g. "12 Oak Street", for the realtor's listings table), else the document's.
         // og:title / og:image did not fit the tracker's 1.5 KB budget.
@@ -190,7 +186,7 @@ try {
         });
         lastUrl = url;
       }
-      mountForms();
+      doc.querySelector('[data-porchlight-form]') && withForm((form) => form.mount({ ...envelope(), origin }));
     });
 
     const porchlight: Porchlight = safe((command: string, a?: any, b?: unknown) => {
@@ -218,21 +214,20 @@ try {
     porchlight.l = 1;
     // (the stub queued `arguments` objects: iterable)
     for (const args of stub?.q || []) porchlight(...(args as [string]));
-    w.porchlight = porchlight;
+    (window as any).porchlight = porchlight;
 
     doc.addEventListener(
       'click',
-      safe((e: Event) => {
-        // a click's target is an Element; anything else throws into safe()
-        const el = (e.target as Element).closest('[data-porchlight-event]');
-        if (el) record('tool_interaction', { value: clip(el.getAttribute('data-porchlight-event'), EVENT_TEXT_MAX_CHARS), listing: listingOf(el) });
-      }),
+      // a click's target is an Element; anything else throws into safe()
+      safe((e: Event, el: Element | null = (e.target as Element).closest('[data-porchlight-event]')) => el && record('tool_interaction', { value: clip(el.getAttribute('data-porchlight-event'), EVENT_TEXT_MAX_CHARS), listing: listingOf(el) })),
       1 as any,
     );
     // Leaving (the event is the truthy `leaving`): on every visibility change, hidden or shown again
     // (a flush of the few events since then costs nothing), and on pagehide for browsers that do not
     // send visibilitychange when the page is unloaded (Safari before 14.1).
     doc.addEventListener('visibilitychange', flush);
+    // A prerendered page being shown (document.prerendering turns false): its page view.
+    doc.addEventListener('prerenderingchange', onPage);
     addEventListener('pagehide', flush);
 
     // Client-side navigation: routers change the URL and then render, so read the page a moment later.
