@@ -41,7 +41,8 @@ describe('webhook address classification', () => {
     ['ff02::1', 'a multicast address'],
     ['::ffff:10.0.0.1', 'an IPv4-mapped IPv6 address'],
     ['::ffff:127.0.0.1', 'an IPv4-mapped IPv6 address'],
-    ['::ffff:169.254.169.254', 'an IPv4-mapped IPv6 address'],
+    ['::ffff:169.254.169.254', 'a cloud metadata address'],
+    ['64:ff9b::a9fe:a9fe', 'a cloud metadata address'],
     ['64:ff9b::a00:1', 'a special-purpose address (rfc6052)'],
     ['2002:a00:1::1', 'a special-purpose address (6to4)'],
     ['2001:db8::1', 'a reserved address'],
@@ -144,6 +145,21 @@ describe('guarded lookup (what the socket uses to find its address)', () => {
     const one = await runLookup(lookup, 'crm.example.com', false);
     expect(one.err).toBeNull();
     expect(one.result).toEqual(['93.184.215.14', 4]);
+  });
+
+  it('never lets an allow-listed name reach the metadata service through an IPv6 form of its address', async () => {
+    // ::ffff:169.254.169.254 (IPv4-mapped) and 64:ff9b::a9fe:a9fe (NAT64) connect to 169.254.169.254.
+    for (const address of ['::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', '::ffff:100.100.100.200']) {
+      const guarded = createGuardedLookup({ allowedHosts: ['crm.internal'], resolve: fakeResolve({ 'crm.internal': [address] }) });
+      for (const all of [true, false]) {
+        const { err } = await runLookup(guarded, 'crm.internal', all);
+        expect(err, address).toBeInstanceOf(WebhookAddressRefusedError);
+        expect(err?.message).toMatch(/a cloud metadata address/);
+      }
+      expect(decideWebhookAddress({ hostname: 'crm.internal', address, allowedHosts: ['crm.internal'] })).toEqual({ allowed: false, reason: 'a cloud metadata address' });
+    }
+    // An allow-listed name may still reach other private addresses written that way.
+    expect(decideWebhookAddress({ hostname: 'crm.internal', address: '::ffff:10.0.0.5', allowedHosts: ['crm.internal'] })).toEqual({ allowed: true });
   });
 
   it('lets an allow-listed name resolve to a private address', async () => {

@@ -24,6 +24,9 @@ const CLOUD_METADATA_ADDRESSES = new Set([
   'fd00:ec2::254', // AWS IMDS over IPv6
 ]);
 
+/** ipaddr.js ranges of IPv6 addresses that embed an IPv4 address in their last 32 bits (IPv4-mapped, SIIT, NAT64). */
+const EMBEDS_IPV4 = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052']);
+
 /** Human words for ipaddr.js range names, used in the refusal message. */
 const RANGE_REASONS: Record<string, string> = {
   unspecified: 'an unspecified address',
@@ -50,10 +53,15 @@ export function classifyWebhookAddress(address: string): AddressVerdict {
   const text = normaliseWebhookHost(address).replace(/%.*$/, ''); // drop an IPv6 zone id (fe80::1%eth0)
   if (!ipaddr.isValid(text)) return { allowed: false, reason: 'not an IP address' };
   const parsed = ipaddr.parse(text);
-  if (CLOUD_METADATA_ADDRESSES.has(parsed.toNormalizedString()) || CLOUD_METADATA_ADDRESSES.has(parsed.toString())) {
+  const range = parsed.range();
+  const isMetadata = (a: ipaddr.IPv4 | ipaddr.IPv6) => CLOUD_METADATA_ADDRESSES.has(a.toNormalizedString()) || CLOUD_METADATA_ADDRESSES.has(a.toString());
+  // An IPv6 address that carries an IPv4 one in its last 32 bits (::ffff:a.b.c.d, NAT64's
+  // 64:ff9b::/96) reaches that IPv4 address: the metadata check (which an allow-listed host does
+  // not skip) looks at it too, or ::ffff:169.254.169.254 would pass as a mere "mapped" address.
+  const embedded = EMBEDS_IPV4.has(range) ? new ipaddr.IPv4(parsed.toByteArray().slice(-4)) : null;
+  if (isMetadata(parsed) || (embedded && isMetadata(embedded))) {
     return { allowed: false, reason: 'a cloud metadata address' };
   }
-  const range = parsed.range();
   if (range === 'unicast') return { allowed: true };
   return { allowed: false, reason: RANGE_REASONS[range] ?? `a special-purpose address (${range})` };
 }
