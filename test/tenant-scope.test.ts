@@ -25,7 +25,7 @@ const ALLOWED: Record<string, [count: number, reason: string]> = {
   'core/accounts/sessions.ts': [1, 'a session belongs to the signed-in user'],
   'core/accounts/account-tokens.ts': [2, 'an email/password token belongs to a user'],
   'core/notifications/account-emails.ts': [6, 'verification and password reset: the users row by its key'],
-  'core/email/notification-preferences.ts': [3, 'preferences are per person (actorIdOf(tenant) in requests, the recipient in the worker)'],
+  'core/email/notification-preferences.ts': [4, 'preferences are per person (actorIdOf(tenant) in requests, the recipient in the worker), and so are the alerts their quiet hours hold'],
   // Worker jobs and ingest: the owning account comes from a row or a job payload.
   'core/notifications/render-notification.ts': [4, 'worker: renders a claimed notification for its recipient'],
   'core/leads/find-or-create-lead.ts': [1, 'ingest: the site owner\'s lead by email or phone'],

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createToken } from '../accounts/tokens.ts';
+import { db } from '../db/kysely.ts';
 import { AppError } from '../errors.ts';
-import type { AlertKind } from './alert-kinds.ts';
+import { ALERT_KINDS, type AlertKind } from './alert-kinds.ts';
 import { nextAllowedSendTime } from './local-time.ts';
 import { NotificationPreferencesSchema, type NotificationPreferences } from './notification-preferences.entity.ts';
 import type { NotificationPreferencesJson, NotificationPreferencesPatch } from './notification-preferences-schemas.ts';
@@ -43,7 +44,34 @@ export async function updateNotificationPreferences({ em, userId, patch, now = n
   const prefs = await getNotificationPreferences({ em, userId });
   em.assign(prefs, { ...patch, updatedAt: now });
   await em.flush();
+  await retimeHeldAlerts(em, userId, prefs, now);
   return prefs;
+}
+
+/** The alerts quiet hours hold (the digest keeps its own hour). */
+const HELD_ALERT_KINDS = ALERT_KINDS.filter((k) => k !== 'digest');
+
+/**
+ * Alerts waiting out quiet hours follow the settings that hold them: after a change (quiet hours
+ * switched off, a shorter or longer window, another time zone) an alert still waiting for its
+ * first send goes when the new settings allow — at once when quiet hours are off — not when the
+ * old ones would have let it go. Such an alert is a pending first send (no attempt yet) due in the
+ * future: only quiet hours write one. What is due now is woken by the sweeper, like any due alert;
+ * the job still waiting for the old time finds nothing to claim.
+ */
+async function retimeHeldAlerts(em: EntityManager, userId: string, prefs: NotificationPreferences, now: Date): Promise<void> {
+  const sendAt = nextAlertSendTime(now, prefs);
+  await db(em)
+    .updateTable('notifications')
+    .set({ send_at: sendAt, next_attempt_at: sendAt, updated_at: now })
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .where('kind', 'in', HELD_ALERT_KINDS)
+    .where('attempt_count', '=', 0)
+    .where('leased_until', 'is', null)
+    .where('next_attempt_at', '>', now.toISOString())
+    .where('next_attempt_at', '<>', sendAt.toISOString())
+    .execute();
 }
 
 /**
