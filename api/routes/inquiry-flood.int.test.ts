@@ -144,6 +144,12 @@ describe('the Filtered list', () => {
     const left = (await realtor.get('/v1/filtered-inquiries')).body;
     expect(left.items.map((f: { email: string }) => f.email)).toEqual(['arrived-later@example.com']);
     expect((await realtor.delete('/v1/filtered-inquiries?receivedUpTo=yesterday')).status).toBe(400);
+    // Well-formed, but no time Postgres can read (year 0000): a 400 naming it, not a 500.
+    for (const at of ['0000-01-01T00:00:00Z', '0000-12-31T23:00:00.000-01:00']) {
+      const res = await realtor.delete(`/v1/filtered-inquiries?receivedUpTo=${encodeURIComponent(at)}`);
+      expect(res.status, at).toBe(400);
+      expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'receivedUpTo', message: 'Use a date from 1970 on' })]);
+    }
     expect((await realtor.get('/v1/filtered-inquiries')).body.total).toBe(1);
     await realtor.delete('/v1/filtered-inquiries');
   });

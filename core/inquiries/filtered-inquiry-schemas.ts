@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { zLimit } from '../db/keyset-cursor.ts';
 import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
+import { zInstant } from '../validation/instant.ts';
 
 export const FILTERED_PAGE_DEFAULT = 50;
 export const FILTERED_PAGE_MAX = 100;
@@ -21,7 +22,8 @@ export const ZListFilteredQuery = z.strictObject({
  */
 export const ZDeleteFilteredQuery = z.strictObject({
   site: ZOptionalUuid,
-  receivedUpTo: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true, message: 'Use an ISO 8601 date and time with a zone' }).optional()),
+  // From 1970 on like every stored time: Postgres refuses year 0000 (a 500 when it reached the query).
+  receivedUpTo: z.preprocess(emptyToUndefined, zInstant().optional()),
 });
 
 /** A widget submission held back while its site was over its inquiry budget. Every string may come from a stranger. */
