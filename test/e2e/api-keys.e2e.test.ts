@@ -1,9 +1,10 @@
 // The API keys page in a real browser: create a read-only key with an expiry, copy it once, see it
-// work read-only and show its last use, then revoke it. Needs `npm run build:admin` (npm test runs it).
+// work read-only and show its last use (the list no wider than a 390×844 phone: its table scrolls
+// inside its card), then revoke it. Needs `npm run build:admin` (npm test runs it).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 
@@ -45,6 +46,10 @@ describe('API keys page', () => {
     await row.getByText('Read only').waitFor();
     await row.getByText('Never').waitFor(); // not used yet
     await saveScreenshot(page, 'admin-api-keys-created');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectNoHorizontalOverflow(page, 'API keys with a key at 390×844');
+    await saveScreenshot(page, 'admin-api-keys-created-390');
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     // The key reads but cannot write; its use shows up after a reload.
     const bot = new ApiClient(server.url);

@@ -1,7 +1,8 @@
 // The Webhooks page in a real browser against the real API, a worker and a local receiver
 // (the test config allow-lists 127.0.0.1): create an endpoint, reveal its secret, send a test
-// event and see it in the delivery log with its attempt; then a failing receiver's attempts.
-// Screenshots at 1440×900 and 390×844 go to test-results/screenshots.
+// event and see it in the delivery log with its attempt; then a failing receiver's attempts; at
+// 390×844 the page (secret revealed) is no wider than the phone. Screenshots at 1440×900 and
+// 390×844 go to test-results/screenshots.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -101,6 +102,10 @@ describe('webhooks page', () => {
     await phone.locator('.delivery-summary').first().waitFor();
     await phone.locator('.delivery-summary', { hasText: '2 attempts' }).click();
     await expect.poll(() => phone.getByText('CRM is down for maintenance').count()).toBe(1);
+    // The revealed secret (56 characters, no spaces) wraps instead of widening the page.
+    await phone.getByRole('button', { name: 'Reveal secret' }).click();
+    await phone.locator('#webhook-secret').waitFor();
+    await expectNoHorizontalOverflow(phone, 'endpoint page with its secret revealed at 390×844');
     await saveScreenshot(phone, 'webhooks-endpoint-390');
     await phone.goto(`${server.url}/app/webhooks`);
     await phone.getByRole('link', { name: 'Follow Up Boss' }).waitFor();
