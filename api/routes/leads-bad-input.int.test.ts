@@ -92,4 +92,21 @@ describe('bad input', () => {
       expect((await agent.get(path)).status, path).toBe(400);
     }
   });
+
+  it('the longest address with a phone is stored, not a 500: the generated contact line keeps the address when both would overflow contact_info', async () => {
+    // 254 characters (64 + 1 + 63 + 1 + 63 + 1 + 57 + 4), the most an email may have; with " · " and a phone the line would pass 255.
+    const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
+    expect(email).toHaveLength(254);
+    const created = await agent.post('/v1/leads', { name: 'Longest Address', email, phone: '+1 555 010 0199' });
+    expect(created.status).toBe(201);
+    const [row] = await api.server.sql<{ email: string; phone: string; contact_info: string }>('select email, phone, contact_info from leads where lead_id = $1', [created.body.leadId]);
+    expect(row).toEqual({ email, phone: '+15550100199', contact_info: email });
+
+    // Adding a phone to a lead that has the longest address: the same.
+    const plain = await agent.post('/v1/leads', { name: 'Longest Address Two', email: email.replace('a@', 'e@') });
+    expect(plain.status).toBe(201);
+    const patched = await agent.patch(`/v1/leads/${plain.body.leadId}`, { phone: '+1 555 010 0198' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ phone: '+15550100198', contactInfo: email.replace('a@', 'e@') });
+  });
 });

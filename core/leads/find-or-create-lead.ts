@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { normaliseEmail, normalisePhone } from './normalise-contact.ts';
+import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
 
 export interface LeadContactInput {
   name?: string | null;
@@ -27,9 +28,15 @@ export interface FoundLead {
   reported: ReportedDetail[];
 }
 
-/** The readable seed column `contact_info`: "dana@example.com · +15550100199". */
+/**
+ * The readable seed column `contact_info`: "dana@example.com · +15550100199". The column holds
+ * CONTACT_INFO_MAX_CHARS (255): a long address (up to 254) with a phone would not fit, so then the
+ * line is the address alone (the phone stays in its own column).
+ */
 export function formatContactInfo(email: string | null | undefined, phone: string | null | undefined): string | null {
-  return [email, phone].filter(Boolean).join(' · ') || null;
+  const line = [email, phone].filter(Boolean).join(' · ');
+  if (!line) return null;
+  return line.length <= CONTACT_INFO_MAX_CHARS ? line : (email || phone || '').slice(0, CONTACT_INFO_MAX_CHARS);
 }
 
 /** Thrown when a concurrent writer keeps winning; `transactionalWithRetry` re-runs the transaction. */
