@@ -1,5 +1,6 @@
 import { addAllowedOrigin, getInstallStates, getInstallStatus, sendTestInquiry } from '#core/sites/install-check.ts';
 import { ZAddOriginBody, ZCreateSiteBody, ZInstallStatusJson, ZSiteJson, ZSiteListItemJson, ZTestInquiryJson, ZUpdateSiteBody } from '#core/sites/site-schemas.ts';
+import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { createSite, deleteSite, getSite, listSites, toSiteJson, updateSite } from '#core/sites/sites.ts';
 import type { AppDeps } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
@@ -46,7 +47,9 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
       409: { description: 'The site has held submissions in Filtered (details.heldSubmissions): release or delete them first' },
     },
     handler: async (ctx, { params, tenant }) => {
-      await deleteSite({ em: ctx.state.em, tenant, siteId: params.id });
+      const { wakeups } = await deleteSite({ em: ctx.state.em, tenant, siteId: params.id });
+      // The rescoring of the leads whose events went with the site (flagged in its transaction).
+      await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
       ctx.status = 204;
     },
   });

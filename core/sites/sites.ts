@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { ownedBy, ownedFilter, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
+import type { Wakeup } from '../jobs/wakeup.ts';
+import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import type { CreateSiteBody, UpdateSiteBody } from './site-schemas.ts';
 import { invalidateIngestSiteCache } from './resolve-ingest-site.ts';
 import { DEFAULT_SITE_SETTINGS, SiteSchema, type Site } from './site.entity.ts';
@@ -104,6 +107,11 @@ export async function updateSite({ em, tenant, siteId, input }: { em: EntityMana
  * delete fails on the visitors key; rows any other writer stores after it are purged by the
  * hourly retention (applyEventRetention).
  *
+ * The leads those events belonged to were scored from them: they are flagged for rescoring in the
+ * same transaction (their `leads.score` wake-ups are returned, to send after the commit), so a
+ * lead's score and breakdown drop the deleted browsing within seconds instead of keeping it until
+ * the hourly refresh.
+ *
  * Refused (409) while the site has held submissions in the Filtered list: they are real people's
  * inquiries until released, and the delete would erase them unseen (the key
  * `filtered_inquiries.site_id` also refuses it since Migration20261130060000, a 23503 this check
@@ -111,10 +119,10 @@ export async function updateSite({ em, tenant, siteId, input }: { em: EntityMana
  * (its foreign-key check holds a key-share lock on the row until it commits) is either counted or
  * waits and then fails on the deleted site — never erased uncounted.
  */
-export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<void> {
+export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<{ wakeups: Wakeup[] }> {
   const deleted = await em.transactional(async (tem) => {
     const site = await db(tem).selectFrom('sites').select('name').where('site_id', '=', siteId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
-    if (!site) return 0;
+    if (!site) return null;
     const heldCount = pgCount((await db(tem)
       .selectFrom('filtered_inquiries')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -130,9 +138,14 @@ export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; te
       );
     }
     const n = await tem.nativeDelete(SiteSchema, { siteId, ...ownedFilter(tenant) });
-    if (n) await db(tem).deleteFrom('lead_analytics').where('site_id', '=', siteId).execute();
-    return n;
+    if (!n) return null;
+    // The distinct leads of the deleted rows, computed in the statement (not a row per event).
+    const { rows } = await sql<{ lead_id: string }>`
+      with gone as (delete from lead_analytics where site_id = ${siteId}::uuid returning lead_id)
+      select distinct lead_id from gone where lead_id is not null order by lead_id`.execute(db(tem));
+    return { wakeups: await markLeadsForRescore(tem, rows.map((r) => r.lead_id)) };
   });
   invalidateIngestSiteCache(em);
   if (!deleted) throw notFound('Site');
+  return deleted;
 }
