@@ -118,6 +118,36 @@ describe('GET /v1/live', () => {
     expect(again.lastEventId).toBe(ids.at(-1));
   });
 
+  it('a Last-Event-ID this stream never sent (past its newest entry, or past 64 bits) opens it from the newest, and new events arrive', async () => {
+    const first = await open(server, realtor);
+    await first.waitForEvent((e) => e.event === 'ready');
+    expect((await realtor.client.post('/v1/leads', { name: 'Before the reconnect' })).status).toBe(201);
+    let newest = (await first.waitForEvent((e) => e.event === 'lead.created' && e.data.name === 'Before the reconnect')).id!;
+    first.close();
+    const [ms] = newest.split('-');
+    const ahead = `${BigInt(ms) + 3_600_000n}-0`;
+    // Past an entry the stream holds, something may be lost: the client is told to reload. A
+    // number Redis cannot read is no position at all, ignored like any other non-id.
+    const cases: Array<[string, string[]]> = [
+      [ahead, ['reset', 'ready']], ['18446744073709551615-0', ['reset', 'ready']],
+      ['99999999999999999999-0', ['ready']], ['18446744073709551615-18446744073709551616', ['ready']],
+    ];
+    for (const [position, opening] of cases) {
+      const again = await open(server, realtor, { 'last-event-id': position });
+      expect(again.status, position).toBe(200);
+      const ready = await again.waitForEvent((e) => e.event === 'ready');
+      expect(ready.id, position).toBe(newest);
+      expect(again.events.map((e) => e.event), position).toEqual(opening);
+      const name = `After ${position}`;
+      const res = await realtor.client.post('/v1/leads', { name });
+      expect(res.status).toBe(201);
+      const created = await again.waitForEvent((e) => e.event === 'lead.created' && e.data.name === name);
+      expect(created.data.leadId).toBe(res.body.leadId);
+      again.close();
+      newest = created.id!;
+    }
+  });
+
   it('an event published by one API process reaches a client of another', async () => {
     const onSecond = await open(second, realtor);
     await onSecond.waitForEvent((e) => e.event === 'ready');

@@ -27,6 +27,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+const STREAM_ID_PART_MAX = 2n ** 64n - 1n;
+
+/**
+ * `<ms>-<seq>` as Redis can read it: both parts fit 64 bits. Twenty digits can spell more, which
+ * XRANGE refuses with an error (a 503 for a client's Last-Event-ID). Anything else is not a position.
+ */
+function isStreamId(id: string): boolean {
+  return STREAM_ID.test(id) && id.split('-').every((part) => BigInt(part) <= STREAM_ID_PART_MAX);
+}
 
 /** -1, 0, 1 for two stream ids `<ms>-<seq>`. */
 export function compareStreamIds(a: string, b: string): number {
@@ -261,14 +270,23 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
         await subscribed;
         send(client, `retry: ${LIVE_RETRY_MS}\n\n`);
         const key = liveStreamKey(prefix, accountId);
-        if (lastEventId && STREAM_ID.test(lastEventId)) {
+        const position = lastEventId && isStreamId(lastEventId) ? lastEventId : undefined;
+        const [newest] = position ? await redis.xrevrange(key, '+', '-', 'COUNT', 1) : [];
+        if (position && (!newest || compareStreamIds(position, newest[0]) > 0)) {
+          // A position past the newest entry (or in an empty backlog) was never sent by this stream
+          // (forged, or kept from another Redis): taken as is, every event up to that time would be
+          // dropped as already seen (deliver's id comparison). Start from the newest instead; past
+          // an entry that exists, something may be lost: tell the client to reload.
+          if (newest) send(client, `event: reset\ndata: {}\n\n`);
+          client.lastId = newest?.[0] ?? '0-0';
+        } else if (position) {
           const oldest = await redis.xrange(key, '-', '+', 'COUNT', 1);
           // The backlog no longer reaches back to the client's position: tell it to reload.
-          if (oldest.length && compareStreamIds(oldest[0][0], lastEventId) > 0 && compareStreamIds(lastEventId, '0-0') > 0) {
+          if (oldest.length && compareStreamIds(oldest[0][0], position) > 0 && compareStreamIds(position, '0-0') > 0) {
             send(client, `event: reset\ndata: {}\n\n`);
           }
-          client.lastId = lastEventId;
-          for (const e of await readAfter(accountId, lastEventId)) {
+          client.lastId = position;
+          for (const e of await readAfter(accountId, position)) {
             client.lastId = e.id;
             send(client, sseFrame(e));
           }
