@@ -191,8 +191,16 @@ describe('reminders', () => {
 
     const until = new Date(Date.now() + 3 * 24 * HOUR_MS).toISOString();
     expect((await agent.post(`/v1/reminders/${reminderId}/snooze`, { until })).body.reminderDate).toBe(until);
-    for (const body of [{}, { for: '2h' }, { until: new Date(Date.now() - MINUTE_MS).toISOString() }, { for: '1h', until }, { until: 'soon' }]) {
-      expect((await agent.post(`/v1/reminders/${reminderId}/snooze`, body)).status, JSON.stringify(body)).toBe(400);
+    // Each refusal names the key and what it takes (a union of two shapes answered a bare "Invalid input" at path "").
+    const refusals: Array<[object, string, RegExp]> = [
+      [{}, '', /^Give either for \(15m, 1h, tomorrow\) or until/], [{ for: '2h' }, 'for', /^Use one of 15m, 1h, tomorrow$/],
+      [{ until: new Date(Date.now() - MINUTE_MS).toISOString() }, 'until', /^Choose a time in the future$/], [{ for: '1h', until }, '', /not both$/],
+      [{ until: 'soon' }, 'until', /^Use an ISO 8601 date and time/], [{ for: '1h', later: true }, '', /^Unrecognized key/],
+    ];
+    for (const [body, path, message] of refusals) {
+      const res = await agent.post(`/v1/reminders/${reminderId}/snooze`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.details, JSON.stringify(body)).toEqual([{ path, message: expect.stringMatching(message) }]);
     }
     expect((await reminderRows(leadId))[0].reminder_date.toISOString()).toBe(until);
 

@@ -3,7 +3,7 @@ import { zLimit } from '../db/keyset-cursor.ts';
 import { REMINDER_AUTO_RULES, REMINDER_KINDS, REMINDER_STATUSES } from '../shared/enums.ts';
 import {
   HOT_LEAD_DELAY_MINUTES_MAX, HOT_LEAD_DELAY_MINUTES_MIN, INQUIRY_UNANSWERED_HOURS_MAX, INQUIRY_UNANSWERED_HOURS_MIN,
-  REMINDER_MESSAGE_MAX_CHARS, REMINDER_SNOOZE_CHOICES,
+  REMINDER_MESSAGE_MAX_CHARS, REMINDER_SNOOZE_CHOICES, type ReminderSnoozeChoice,
 } from '../shared/reminder-rules.ts';
 import { plainText } from '../validation/plain-text.ts';
 import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
@@ -31,11 +31,22 @@ export const ZUpdateReminderBody = z
   .refine((b) => b.reminderDate !== undefined || b.reminderMessage !== undefined, { message: 'Give a reminderDate or a reminderMessage' });
 export type UpdateReminderBody = z.output<typeof ZUpdateReminderBody>;
 
-/** `POST /v1/reminders/:id/snooze`: `{for: '15m' | '1h' | 'tomorrow'}` or `{until: <ISO>}`. */
-export const ZSnoozeReminderBody = z.union([
-  z.strictObject({ for: z.enum(REMINDER_SNOOZE_CHOICES) }),
-  z.strictObject({ until: ZReminderDate }),
-]);
+/**
+ * `POST /v1/reminders/:id/snooze`: `{for: '15m' | '1h' | 'tomorrow'}` or `{until: <ISO>}`. One
+ * object rather than a union of two, so a wrong value is reported on its key (`for`: "Use one of
+ * …") instead of a union's bare "Invalid input" with no path.
+ */
+export const ZSnoozeReminderBody = z
+  .strictObject({
+    for: z.enum(REMINDER_SNOOZE_CHOICES, { message: `Use one of ${REMINDER_SNOOZE_CHOICES.join(', ')}` }).optional(),
+    until: ZReminderDate.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.for === undefined) === (b.until === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: `Give either for (${REMINDER_SNOOZE_CHOICES.join(', ')}) or until (an ISO 8601 time), not both` });
+    }
+  })
+  .transform((b): { for: ReminderSnoozeChoice } | { until: string } => (b.until !== undefined ? { until: b.until } : { for: b.for as ReminderSnoozeChoice }));
 export type SnoozeReminderBody = z.output<typeof ZSnoozeReminderBody>;
 
 export const ZListRemindersQuery = z.strictObject({

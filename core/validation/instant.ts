@@ -10,6 +10,7 @@ export const EARLIEST_INPUT_INSTANT = '1970-01-01T00:00:00Z';
  */
 export function zInstant() {
   return z.iso
-    .datetime({ offset: true, message: 'Use an ISO 8601 date and time with a zone, e.g. 2026-12-01T09:00:00Z' })
+    // abort: a value that is no time at all ("soon") is told only that, not also "from 1970 on".
+    .datetime({ offset: true, message: 'Use an ISO 8601 date and time with a zone, e.g. 2026-12-01T09:00:00Z', abort: true })
     .refine((v) => Date.parse(v) >= Date.parse(EARLIEST_INPUT_INSTANT), 'Use a date from 1970 on');
 }
