@@ -74,6 +74,12 @@ describe('bad input', () => {
         expect(res.status, `${path} limit=${limit}`).toBe(400);
         expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain('limit');
       }
+      // Not a number, or given twice: the message says what limit takes (it read "expected number, received NaN").
+      for (const query of ['limit=abc', 'limit=10&limit=20']) {
+        const res = await agent.get(`${path}?${query}`);
+        expect(res.status, `${path} ${query}`).toBe(400);
+        expect(res.body.error.details, `${path} ${query}`).toEqual([{ path: 'limit', message: `Use one whole number from 1 to ${max}` }]);
+      }
       const ok = await agent.get(`${path}?limit=${max}`);
       expect(ok.status).toBe(200);
     }

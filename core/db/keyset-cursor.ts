@@ -60,5 +60,12 @@ export const ZUuidKey = z.uuid();
 
 /** `limit` query parameter: 1..max, default `def`. */
 export function zLimit(def: number, max: number) {
-  return z.coerce.number().int('Use a whole number').min(1, 'At least 1').max(max, `At most ${max}`).default(def);
+  // Not a number ('abc', or `limit` given twice, which coerces from an array) would otherwise read
+  // "expected number, received NaN".
+  return z.coerce
+    .number({ error: `Use one whole number from 1 to ${max}` })
+    .int('Use a whole number')
+    .min(1, 'At least 1')
+    .max(max, `At most ${max}`)
+    .default(def);
 }
