@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
@@ -22,8 +23,9 @@ export interface StitchResult {
  * Gives a visitor's anonymous events (lead_id null) the lead the visitor is linked to, in batches
  * of `batchSize` rows, each its own short statement (no long transaction over a huge history).
  * Then sets `visitors.stitched_at` and flags the lead for rescoring, returning its wake-up for the
- * caller to send. Idempotent: a rerun finds no
- * null rows and changes nothing but `stitched_at`.
+ * caller to send — also when a rerun finds nothing left to stitch but completes a stitch that an
+ * earlier run left unfinished (its batches committed, its last transaction did not). Idempotent:
+ * a rerun of a finished stitch finds no null rows and changes nothing but `stitched_at`.
  */
 export async function stitchVisitor({ em, siteId, visitorId, now, batchSize = STITCH_BATCH_SIZE }: {
   em: EntityManager;
@@ -58,15 +60,19 @@ export async function stitchVisitor({ em, siteId, visitorId, now, batchSize = ST
   }
 
   const wakeups = await em.transactional(async (tem) => {
-    // Visitors row before the lead: the lock order collect and inquiries use.
-    await db(tem as EntityManager)
-      .updateTable('visitors')
-      .set({ stitched_at: now })
-      .where('site_id', '=', siteId)
-      .where('visitor_id', '=', visitorId)
-      .where('lead_id', '=', leadId)
-      .execute();
-    return stitched > 0 ? markLeadsForRescore(tem as EntityManager, [leadId]) : [];
+    // Visitors row before the lead: the lock order collect and inquiries use. `o` is the row as
+    // it was: whether this run completes a pending stitch (stitched_at null).
+    const completed = await sql<{ pending: boolean }>`
+      update visitors v set stitched_at = ${now}
+      from visitors o
+      where o.site_id = v.site_id and o.visitor_id = v.visitor_id
+        and v.site_id = ${siteId} and v.visitor_id = ${visitorId} and v.lead_id = ${leadId}
+      returning o.stitched_at is null as pending`.execute(db(tem as EntityManager));
+    // Flag the lead when this run stitched events — or completes a stitch whose events an
+    // earlier run stitched in committed batches before it died (the sweeper's rerun then finds
+    // nothing left to stitch; without the flag the lead would never be scored with them).
+    const pending = completed.rows.some((r) => r.pending);
+    return stitched > 0 || pending ? markLeadsForRescore(tem as EntityManager, [leadId]) : [];
   });
   return { leadId, stitched, batches, wakeups };
 }
