@@ -127,8 +127,12 @@ export function routeMiddleware(spec: RouteSpec<z.ZodType | undefined, z.ZodType
     const tenant = spec.auth === 'realtor' ? await authenticateRealtor(ctx, now, { credential: spec.credential }) : undefined;
     const params: Record<string, string> = { ...(ctx as unknown as { params?: Record<string, string> }).params };
     for (const [name, value] of Object.entries(params)) {
+      if (name !== 'id' && !name.endsWith('Id')) continue;
       // A malformed id can never name a row: answer like any unknown id.
-      if ((name === 'id' || name.endsWith('Id')) && !UUID_RE.test(value)) throw new AppError('not_found', 'Not found');
+      if (!UUID_RE.test(value)) throw new AppError('not_found', 'Not found');
+      // UUIDs are case-insensitive; Postgres answers them in lower case, which is what core
+      // compares with in JS (e.g. a pipeline stage among the account's stages).
+      params[name] = value.toLowerCase();
     }
     const body = spec.body
       ? spec.body.parse(await readJsonBody(ctx, { limitBytes: spec.bodyLimitBytes, allowTextPlain: spec.allowTextPlain }))

@@ -184,6 +184,35 @@ describe('pipeline stages', () => {
     expect(acts[0]).toMatchObject({ type: 'stage_change', actor_user_id: userId, user_id: userId });
     expect(acts[0].meta).toEqual({ fromStageId: stages[0].stageId, toStageId: stages[3].stageId, fromLabel: 'New', toLabel: 'Appointment set' });
   });
+
+  it('a stage or lead id in upper case names the same row, as on every other route (UUIDs are case-insensitive)', async () => {
+    const other = await api.makeRealtor();
+    const up = (id: string) => id.toUpperCase();
+    const stages = await stagesOf(other.client);
+    const [a, b] = await makeLeads(api.server, [{ userId: other.userId }, { userId: other.userId }]);
+    // The lead routes took it already (Postgres compares uuids); the stage routes answered 404 "Stage not found".
+    expect((await other.client.get(`/v1/leads/${up(a)}`)).status).toBe(200);
+    const renamed = await other.client.patch(`/v1/pipeline-stages/${up(stages[2].stageId)}`, { label: 'Warming up' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ stageId: stages[2].stageId, label: 'Warming up' });
+    const moved = await other.client.put(`/v1/leads/${up(a)}/stage`, { stageId: up(stages[2].stageId) });
+    expect(moved.status).toBe(200);
+    expect(moved.body.stage).toMatchObject({ stageId: stages[2].stageId });
+    expect((await api.readLeadRow(a)).stage_id).toBe(stages[2].stageId);
+    // One lead named twice, in either case, is one lead.
+    const bulk = await other.client.post('/v1/leads/bulk', { action: 'stage', leadIds: [b, up(b)], stageId: up(stages[3].stageId) });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body).toEqual({ affected: 1 });
+    expect((await api.readLeadRow(b)).stage_id).toBe(stages[3].stageId);
+    const order = [...stages].reverse().map((s) => up(s.stageId));
+    const reordered = await other.client.put('/v1/pipeline-stages/order', { stageIds: order });
+    expect(reordered.status).toBe(200);
+    expect(reordered.body.items.map((s: Stage) => s.stageId)).toEqual([...stages].reverse().map((s) => s.stageId));
+    const deleted = await other.client.delete(`/v1/pipeline-stages/${up(stages[2].stageId)}?moveTo=${up(stages[3].stageId)}`);
+    expect(deleted.status).toBe(204);
+    expect((await api.readLeadRow(a)).stage_id).toBe(stages[3].stageId);
+    expect((await stageRows(other.userId)).map((r) => r.stage_id)).not.toContain(stages[2].stageId);
+  });
 });
 
 describe('moves racing a stage deletion', () => {

@@ -11,6 +11,13 @@ export const STAGES_MAX = 30;
 /** Most leads one bulk action may name. */
 export const BULK_LEADS_MAX = 500;
 
+/**
+ * A stage or lead id, lower-cased: UUIDs are case-insensitive, and stage ids are compared in JS
+ * with the lower-case ids Postgres answers (findStage); a selection names each lead once.
+ */
+const ZStageId = z.uuid('Not a stage id').transform((id) => id.toLowerCase());
+const ZLeadIds = z.array(z.uuid('Not a lead id').transform((id) => id.toLowerCase())).min(1).max(BULK_LEADS_MAX);
+
 const ZLabel = safeText(z.string().trim().min(1, 'A stage needs a name').max(STAGE_LABEL_MAX_CHARS, `At most ${STAGE_LABEL_MAX_CHARS} characters`));
 const ZOutcome = z.enum(STAGE_OUTCOMES);
 
@@ -40,34 +47,34 @@ export type UpdateStageBody = z.output<typeof ZUpdateStageBody>;
 
 /** `PUT /v1/pipeline-stages/order`: every stage id of the account, once each, in the new order. */
 export const ZReorderStagesBody = z.strictObject({
-  stageIds: z.array(z.uuid('Not a stage id')).min(1).max(STAGES_MAX),
+  stageIds: z.array(ZStageId).min(1).max(STAGES_MAX),
 });
 export type ReorderStagesBody = z.output<typeof ZReorderStagesBody>;
 
 /** `DELETE /v1/pipeline-stages/:stageId?moveTo=`: where the stage's leads go (required when it has any). */
 export const ZDeleteStageQuery = z.strictObject({
-  moveTo: z.preprocess(emptyToUndefined, z.uuid('Not a stage id').optional()),
+  moveTo: z.preprocess(emptyToUndefined, ZStageId.optional()),
 });
 
 /** `PUT /v1/leads/:id/stage`. */
-export const ZSetLeadStageBody = z.strictObject({ stageId: z.uuid('Not a stage id') });
+export const ZSetLeadStageBody = z.strictObject({ stageId: ZStageId });
 
 /** `POST /v1/leads/bulk`: one action over up to BULK_LEADS_MAX of the tenant's leads, all or nothing. */
 export const ZBulkLeadsBody = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('stage'),
-    leadIds: z.array(z.uuid('Not a lead id')).min(1).max(BULK_LEADS_MAX),
-    stageId: z.uuid('Not a stage id'),
+    leadIds: ZLeadIds,
+    stageId: ZStageId,
   }),
   z.strictObject({
     action: z.literal('reminder'),
-    leadIds: z.array(z.uuid('Not a lead id')).min(1).max(BULK_LEADS_MAX),
+    leadIds: ZLeadIds,
     reminderDate: ZCreateReminderBody.shape.reminderDate,
     reminderMessage: ZCreateReminderBody.shape.reminderMessage,
   }),
   z.strictObject({
     action: z.literal('delete'),
-    leadIds: z.array(z.uuid('Not a lead id')).min(1).max(BULK_LEADS_MAX),
+    leadIds: ZLeadIds,
   }),
 ]);
 export type BulkLeadsBody = z.output<typeof ZBulkLeadsBody>;
