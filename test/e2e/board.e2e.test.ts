@@ -2,7 +2,8 @@
 // and an in-process worker: at 1440×900 and 390×844 a lead moves with the keyboard (Shift+→),
 // the "Move to…" menu and drag and drop — each checked in Postgres, and none reloading the board
 // when its own live echo comes back — a refused move rolls back,
-// stages are renamed, added and deleted with a confirmation; and a lead that arrives through the
+// stages are renamed, added and deleted with a confirmation, and moved with the keyboard (focus
+// stays on the arrow); and a lead that arrives through the
 // inquiry form appears in the open leads list without a reload. Screenshots in
 // test-results/screenshots. Run `npm run build:admin` first.
 import { randomUUID } from 'node:crypto';
@@ -176,7 +177,41 @@ describe('the pipeline board', () => {
     expect(rows[0].key).toBe('showing');
     expect(await server.sql("select 1 from pipeline_stages where user_id = $1 and key = 'nurturing'", [userId])).toHaveLength(0);
   });
+
+  it('a stage moved with the keyboard keeps the focus on its arrow, so the next key press moves it again', { timeout: 60_000 }, async () => {
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/board`);
+    await page.getByRole('button', { name: 'Manage stages' }).click();
+    const manager = page.locator('#stage-manager');
+    const order = async () => (await server.sql<{ key: string }>('select key from pipeline_stages where user_id = $1 order by position', [userId])).map((r) => r.key);
+    const before = await order();
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName);
+    const [{ label: offer }] = await server.sql<{ label: string }>("select label from pipeline_stages where user_id = $1 and key = 'offer'", [userId]);
+
+    await manager.getByRole('button', { name: `Move ${offer} down` }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(order).toEqual(moved(before, 'offer', 1));
+    await expect.poll(focused).toBe(`Move ${offer} down`);
+    // Enter again, with no Tab in between: it moves one more place.
+    await page.keyboard.press('Enter');
+    await expect.poll(order).toEqual(moved(before, 'offer', 2));
+    await expect.poll(focused).toBe(`Move ${offer} down`);
+    await manager.getByRole('button', { name: `Move ${offer} up` }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(order).toEqual(moved(before, 'offer', 1));
+    await expect.poll(focused).toBe(`Move ${offer} up`);
+    await page.keyboard.press('Enter');
+    await expect.poll(order).toEqual(before);
+    await expect.poll(focused).toBe(`Move ${offer} up`);
+  });
 });
+
+/** `keys` with `key` moved `by` places (down when positive). */
+function moved(keys: string[], key: string, by: number): string[] {
+  const out = keys.filter((k) => k !== key);
+  out.splice(keys.indexOf(key) + by, 0, key);
+  return out;
+}
 
 describe('live updates', () => {
   it('a lead sent through the inquiry form appears in the open leads list without a reload', { timeout: 60_000 }, async () => {

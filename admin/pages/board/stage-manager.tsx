@@ -1,7 +1,7 @@
 // Managing the pipeline's stages, below the board's header: rename (and choose what a stage
 // means: in progress, won, lost), reorder with up/down buttons, add, and delete with a
 // confirmation that asks where the stage's leads should go.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
@@ -21,15 +21,34 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
   const [deleting, setDeleting] = useState<Stage | null>(null);
   const [moveTo, setMoveTo] = useState('');
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  // The ↑/↓ button just pressed is disabled while the move is saved, which drops the keyboard
+  // focus to the page: once the list shows the stage at its new place, focus the same arrow
+  // again (or the other one, at either end) so the stage can be moved on with the next key press.
+  const refocus = useRef<{ stageId: string; index: number; by: number } | null>(null);
+  useEffect(() => {
+    const want = refocus.current;
+    if (!want || busy) return;
+    const index = stages.findIndex((s) => s.stageId === want.stageId);
+    if (index === -1) refocus.current = null;
+    if (index !== want.index) return;
+    refocus.current = null;
+    const arrows = document.querySelectorAll<HTMLButtonElement>(`[data-stage-row="${want.stageId}"] [data-move]`);
+    const [up, down] = [...arrows];
+    if (!up || !down) return;
+    (want.by < 0 ? (up.disabled ? down : up) : down.disabled ? up : down).focus();
+  });
 
-  const run = async (action: () => Promise<unknown>, done: string) => {
+  /** Runs a change, says how it went, reloads the board; true when it was saved. */
+  const run = async (action: () => Promise<unknown>, done: string): Promise<boolean> => {
     setBusy(true);
     try {
       await action();
       showToast(done);
       onChanged();
+      return true;
     } catch (err) {
       showToast(errorMessage(err), 'error');
+      return false;
     } finally {
       setBusy(false);
     }
@@ -39,7 +58,10 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
     const ids = stages.map((s) => s.stageId);
     const [id] = ids.splice(index, 1);
     ids.splice(index + by, 0, id);
-    void run(() => pipelineApi.reorder(ids), `Moved “${stages[index].label}” ${by < 0 ? 'up' : 'down'}.`);
+    refocus.current = { stageId: id, index: index + by, by };
+    void run(() => pipelineApi.reorder(ids), `Moved “${stages[index].label}” ${by < 0 ? 'up' : 'down'}.`).then((saved) => {
+      if (!saved) refocus.current = null;
+    });
   };
 
   const askDelete = (stage: Stage) => {
@@ -71,13 +93,13 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
       </h2>
       <ol class="stage-list">
         {stages.map((stage, i) => (
-          <li key={stage.stageId} class="stage-row">
+          <li key={stage.stageId} class="stage-row" data-stage-row={stage.stageId}>
             <StageRow stage={stage} disabled={busy} onSave={(label, outcome) => run(() => pipelineApi.updateStage(stage.stageId, { label, outcome }), `Saved “${label}”.`)} />
             <div class="stage-row-actions">
-              <Button variant="ghost" size="sm" disabled={busy || i === 0} onClick={() => move(i, -1)} aria-label={`Move ${stage.label} up`}>
+              <Button variant="ghost" size="sm" data-move="up" disabled={busy || i === 0} onClick={() => move(i, -1)} aria-label={`Move ${stage.label} up`}>
                 ↑
               </Button>
-              <Button variant="ghost" size="sm" disabled={busy || i === stages.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${stage.label} down`}>
+              <Button variant="ghost" size="sm" data-move="down" disabled={busy || i === stages.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${stage.label} down`}>
                 ↓
               </Button>
               <Button variant="ghost" size="sm" disabled={busy || stages.length === 1} onClick={() => askDelete(stage)} aria-label={`Delete ${stage.label}`}>
