@@ -95,7 +95,7 @@ export class RouteRegistry {
           ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') }, ...(spec.allowTextPlain ? { 'text/plain': { schema: jsonSchema(spec.body, 'input') } } : {}) } } }
           : {}),
         responses: Object.fromEntries(
-          Object.entries(spec.responses).map(([status, r]) => [
+          Object.entries(documentedResponses(spec)).map(([status, r]) => [
             status,
             { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } } : {}) },
           ]),
@@ -115,6 +115,18 @@ export class RouteRegistry {
       paths,
     };
   }
+}
+
+/**
+ * A route's responses for the OpenAPI document: its own, plus the answers routeMiddleware gives
+ * every route of its kind whether or not the spec lists them — 400 where there is input to
+ * validate, 401 where a realtor must be signed in — so generated clients know of them.
+ */
+function documentedResponses(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): RouteSpecBase<z.ZodType | undefined, z.ZodType | undefined>['responses'] {
+  const generic: RouteSpecBase<z.ZodType | undefined, z.ZodType | undefined>['responses'] = {};
+  if (spec.body || spec.query) generic[400] = { description: '`validation_failed` (details name each issue path), or a body that is not JSON' };
+  if (spec.auth === 'realtor') generic[401] = { description: '`unauthorized`: no valid session or API key' };
+  return { ...generic, ...spec.responses };
 }
 
 /**

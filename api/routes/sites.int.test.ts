@@ -197,5 +197,19 @@ describe('HTTP conventions', () => {
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/v1/auth/signup', '/v1/sites/{id}', '/v1/api-keys']));
     expect(res.body.paths['/v1/auth/signup'].post.requestBody.content['application/json'].schema.properties.password.minLength).toBe(10);
+    // Every route that validates input answers 400 validation_failed, and every realtor route 401
+    // without a session or key: the document says so for each (14 routes with input listed no 400).
+    const missing: string[] = [];
+    for (const [path, operations] of Object.entries<Record<string, any>>(res.body.paths)) {
+      for (const [method, op] of Object.entries<any>(operations)) {
+        const hasInput = op.requestBody || op.parameters.some((p: { in: string }) => p.in === 'query');
+        if (hasInput && !op.responses['400']) missing.push(`${method.toUpperCase()} ${path}: 400`);
+        if (op.security.length && !op.responses['401']) missing.push(`${method.toUpperCase()} ${path}: 401`);
+      }
+    }
+    expect(missing).toEqual([]);
+    // A route's own description wins over the generic one.
+    expect(res.body.paths['/v1/leads'].get.responses['400'].description).toMatch(/validation_failed/);
+    expect(res.body.paths['/v1/auth/login'].post.responses['401'].description).toMatch(/Invalid email or password/);
   });
 });
