@@ -173,6 +173,10 @@ describe('the pipeline board', () => {
     await saveScreenshot(page, 'board-1440-delete-stage', { fullPage: false });
     await dialog.getByRole('button', { name: 'Delete stage' }).click();
     await page.locator('[data-stage-column="nurturing"]').waitFor({ state: 'detached' });
+    // The rows are numbered by their place in the list, not by stored positions (which keep gaps).
+    const names = () => manager.locator('.stage-row label.visually-hidden').filter({ hasText: /^Name of stage/ }).allTextContents();
+    await expect.poll(async () => (await names()).length).toBe(await page.locator('[data-stage-column]').count());
+    expect(await names()).toEqual((await names()).map((_, i) => `Name of stage ${i + 1}`));
     const rows = await server.sql<{ key: string }>('select s.key from leads l join pipeline_stages s on s.stage_id = l.stage_id where l.user_id = $1 and l.name = $2', [userId, 'Lee Harrington']);
     expect(rows[0].key).toBe('showing');
     expect(await server.sql("select 1 from pipeline_stages where user_id = $1 and key = 'nurturing'", [userId])).toHaveLength(0);

@@ -94,7 +94,7 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
       <ol class="stage-list">
         {stages.map((stage, i) => (
           <li key={stage.stageId} class="stage-row" data-stage-row={stage.stageId}>
-            <StageRow stage={stage} disabled={busy} onSave={(label, outcome) => run(() => pipelineApi.updateStage(stage.stageId, { label, outcome }), `Saved “${label}”.`)} />
+            <StageRow stage={stage} number={i + 1} disabled={busy} onSave={(label, outcome) => run(() => pipelineApi.updateStage(stage.stageId, { label, outcome }), `Saved “${label}”.`)} />
             <div class="stage-row-actions">
               <Button variant="ghost" size="sm" data-move="up" disabled={busy || i === 0} onClick={() => move(i, -1)} aria-label={`Move ${stage.label} up`}>
                 ↑
@@ -177,7 +177,8 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
   );
 }
 
-function StageRow({ stage, disabled, onSave }: { stage: Stage; disabled: boolean; onSave(label: string, outcome: StageOutcome): void }) {
+/** `number`: the row's place in the list, 1-based (positions keep gaps where stages were deleted). */
+function StageRow({ stage, number, disabled, onSave }: { stage: Stage; number: number; disabled: boolean; onSave(label: string, outcome: StageOutcome): void }) {
   const [label, setLabel] = useState(stage.label);
   const [outcome, setOutcome] = useState<StageOutcome>(stage.outcome);
   const changed = label.trim() !== stage.label || outcome !== stage.outcome;
@@ -191,7 +192,7 @@ function StageRow({ stage, disabled, onSave }: { stage: Stage; disabled: boolean
       }}
     >
       <label class="visually-hidden" for={id}>
-        Name of stage {stage.position + 1}
+        Name of stage {number}
       </label>
       <input id={id} class="input" maxLength={60} value={label} onInput={(e) => setLabel((e.target as HTMLInputElement).value)} />
       <label class="visually-hidden" for={`${id}-outcome`}>
