@@ -6,6 +6,9 @@
 //   is a 4xx JSON error, and no table gains or loses a row.
 // - Phase B, hostile values the schema happens to accept (valid data, e.g. an emoji name): never
 //   a 5xx (the database must take whatever validation lets through).
+// - Phase C, hostile query strings (the same strings, duplicated and bracketed keys, broken
+//   percent-escapes) on every route with a query schema, GET and DELETE alike: never a 5xx, and a
+//   400 gives issue paths.
 // The app process keeps serving throughout. Payloads are deterministic (fast-check, fixed seed).
 // A new route is covered automatically; its params need an entry in
 // test/route-isolation-resources.ts (the isolation suite fails until they have one).
@@ -221,5 +224,38 @@ describe('hostile input on every write route', () => {
     expect(failures).toEqual([]);
     expect(sentB).toBeGreaterThan(0);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('phase C: hostile query strings on every route with a query (GET and DELETE alike) — never a 5xx; a 400 names the parameter', { timeout: 120_000 }, async () => {
+    // Phases A and B send bodies only: DELETE /v1/filtered-inquiries?receivedUpTo=0000-01-01T00:00:00Z reached Postgres as a 500.
+    const ids: Record<string, string> = {};
+    const withQuery = routeSpecsOf(createApp({ ...server.runtime, config: server.config })).filter((s) => s.query);
+    for (const spec of withQuery) for (const k of paramKeys(spec.path)) if (RESOURCES[k]) ids[k] = await alice.id(k);
+    let sentC = 0;
+    for (const spec of withQuery) {
+      const names = Object.keys((z.toJSONSchema(spec.query as z.ZodType, { io: 'input', unrepresentable: 'any' }) as { properties?: object }).properties ?? {});
+      for (const name of names) {
+        const encoded = NAUGHTY_STRINGS.flatMap((v) => {
+          try {
+            return [`${name}=${encodeURIComponent(v)}`];
+          } catch {
+            return []; // a lone surrogate has no URL encoding
+          }
+        });
+        for (const query of [...encoded, `${name}=1&${name}=2`, `${name}[]=1`, `${name}[a]=1`, `${name}=%ED%A0%80`, `${name}=%E0%A4%A`]) {
+          const res = await fetch(`${server.url}${pathFor(spec, ids)}?${query}`, {
+            method: spec.method.toUpperCase(), redirect: 'manual', signal: AbortSignal.timeout(10_000),
+            headers: spec.auth === 'realtor' ? { cookie: alice.client.cookie, 'x-csrf-token': alice.client.csrfToken } : {},
+          });
+          const text = await res.text();
+          const label = `${routeKey(spec)} ?${query.slice(0, 60)}`;
+          if (res.status >= 500) failures.push(`${label} → ${res.status} ${text.slice(0, 200)}`);
+          else if (res.status === 400 && !JSON.parse(text).error?.details?.every((d: { path: string }) => typeof d.path === 'string')) failures.push(`${label} → 400 without issue paths ${text.slice(0, 200)}`);
+          sentC++;
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(sentC).toBeGreaterThan(500);
   });
 });
