@@ -185,7 +185,7 @@ export async function scoreLeadBatch({ em, leadIds, now, mode, rules, config, pr
     for (const lead of locked) {
       const { version, config } = rulesByUser.get(lead.user_id)!;
       const input = inputs.get(lead.lead_id)!;
-      const computed = computeScore({ activities: input.activities, inquiries: input.inquiries, rules: config, rulesVersion: version, now });
+      const computed = computeScore({ activities: input.activities, inquiries: input.inquiries, listingLabels: input.listingLabels, rules: config, rulesVersion: version, now });
       rows.push({ lead_id: lead.lead_id, score: computed.score, score_band: computed.band, score_breakdown: computed.breakdown });
       const crossedIntoHot = computed.band === 'hot' && lead.score_band !== 'hot';
       const result: ScoreLeadResult = {

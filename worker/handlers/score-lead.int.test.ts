@@ -20,7 +20,7 @@ import { scoreLead } from '#core/scoring/score-lead.ts';
 import { parseScoringRules } from '#core/scoring/scoring-rules.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeEvents, makeInquiry, makeLead, makeRealtor, makeSite } from '#test/factories.ts';
+import { makeEvents, makeInquiry, makeLead, makeListing, makeRealtor, makeSite } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
 import { WAIT } from '#test/env.ts';
 import { runMaintenanceJob } from '#test/worker.ts';
@@ -252,6 +252,25 @@ describe('activity arriving through the API rescoring the lead', () => {
     const api = await owner.get(`/v1/leads/${leadId}`);
     expect(api.status).toBe(200);
     expect(api.body).toMatchObject({ score: 66, scoreBand: 'hot' });
+  });
+
+  it('names a viewed listing by the title captured from its page, the one of the site the views came from', async () => {
+    const { visitor, leadId } = await makeScoredInquiryLead('titles@example.com');
+    const { siteId: otherSiteId } = await makeSite({ client: owner }, { name: 'Oak Rentals', allowedOrigins: ['https://rentals.example'] });
+    await makeListing(server, { userId, siteId, listingRef: 'birch-7', title: '7 Birch Road' });
+    await makeListing(server, { userId, siteId: otherSiteId, listingRef: 'birch-7', title: 'Birch Road flat (the other site)' });
+    await makeListing(server, { userId, siteId, listingRef: 'alder-2', title: null });
+    const before = (await leadRow(leadId))!;
+    await collect(visitor, [
+      { type: 'page_view', url: 'https://homes.example/listings/birch-7', listing: 'birch-7' },
+      { type: 'page_view', url: 'https://homes.example/listings/birch-7', listing: 'birch-7' },
+      { type: 'page_view', url: 'https://homes.example/listings/alder-2', listing: 'alder-2' },
+    ]);
+    const scored = await waitForLeadRow(leadId, 'the listing views scored', (row) => !row.needs_rescore && row.scored_at! > before.scored_at!);
+    const labels = Object.fromEntries(scored.score_breakdown!.signals.map((signal) => [signal.key, signal.label]));
+    expect(labels['listing_view:birch-7']).toBe('Viewed 7 Birch Road 2×');
+    // A listing without a captured title keeps its reference.
+    expect(labels['listing_view:alder-2']).toBe('Viewed alder-2');
   });
 
   it('a burst of 100 simultaneous events for one lead collapses into one debounced scoring job, scored in one pass', async () => {
