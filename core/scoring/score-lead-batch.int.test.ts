@@ -129,6 +129,22 @@ describe('scoring in batches gives every lead exactly what scoring it alone give
     expect(n).toBe(LEADS);
   });
 
+  it('a rules batch of older rules leaves a lead already scored by newer rules as it is', async () => {
+    const realtor = await makeRealtor(server);
+    const { siteId } = await makeSite(realtor, { name: 'Realty versions', allowedOrigins: [] });
+    const computedAt = new Date(NOW.getTime() - DAY_MS).toISOString();
+    const [newer, older] = await makeLeads(server, [
+      { userId: realtor.userId, siteId, email: 'newer@example.com', score: 70, scoreBand: 'hot', scoreBreakdown: { rulesVersion: 3, signals: [], computedAt }, scoredAt: new Date(computedAt) },
+      { userId: realtor.userId, siteId, email: 'older@example.com', score: 70, scoreBand: 'hot', scoreBreakdown: { rulesVersion: 1, signals: [], computedAt }, scoredAt: new Date(computedAt) },
+    ]);
+    const rows = () => server.sql<{ email: string; score: number; version: number }>(
+      "select email, score, (score_breakdown ->> 'rulesVersion')::int as version from leads where lead_id = any($1::uuid[]) order by email", [[newer, older]]);
+    const results = await scoreLeads({ em: em(), leadIds: [newer, older], now: NOW, mode: 'rules', rules: { version: 2, config: parseScoringRules({}) }, config: server.config });
+    expect(results.map((r) => r.leadId)).toEqual([older]);
+    // Version 3's score stays; the lead of version 1 is scored with version 2 (no activity: 0).
+    expect(await rows()).toEqual([{ email: 'newer@example.com', score: 70, version: 3 }, { email: 'older@example.com', score: 0, version: 2 }]);
+  });
+
   it('the decay refresh: one batch of every lead and scoreLead lead by lead, 20 days later, agree', async () => {
     const later = new Date(NOW.getTime() + 20 * DAY_MS);
     const fromBatch = await scoreLeads({ em: em(), leadIds: batched.leadIds, now: later, mode: 'refresh', config: server.config });

@@ -144,7 +144,7 @@ export async function scoreLeadBatch({ em, leadIds, now, mode, rules, config, pr
   // Deadlocks cannot arise between batches (both lock in lead-id order), but a multi-lead ingest
   // could lock two of them the other way round: Postgres aborts one side, and this side re-runs.
   return transactionalWithRetry(em, async (tem) => {
-    const locked: ClaimedLead[] = mode === 'activity'
+    const lockedAll: ClaimedLead[] = mode === 'activity'
       // Claim by update: the subselect locks the flagged rows in lead-id order, the update takes the flag.
       ? await db(tem)
         .updateTable('leads as l')
@@ -162,6 +162,10 @@ export async function scoreLeadBatch({ em, leadIds, now, mode, rules, config, pr
         .orderBy('lead_id')
         .forUpdate()
         .execute();
+    // A rules batch leaves alone a lead that newer rules have already scored: with two saves close
+    // together, this version's batch can pick its leads just before the newer rescore scores them,
+    // and writing now would put the older rules back (the newer rescore does not come back to it).
+    const locked = mode === 'rules' && rules ? lockedAll.filter((l) => l.stored_version === null || l.stored_version <= rules.version) : lockedAll;
     if (!locked.length) return { results: [], progress: null };
 
     // The rules per owner (a batch may span realtors: the refresh does), then inputs per half-life.
