@@ -19,6 +19,8 @@ import { usePollUntil } from '../use-poll-until.ts';
 const RESCORE_POLL_MS = 1_000;
 /** Consecutive failed polls before the page says it lost track of the rescore. */
 const RESCORE_POLL_MAX_FAILURES = 5;
+/** Room kept between a focused field and the sticky action bar (the bar's own offset included). */
+const ACTIONS_CLEARANCE_PX = 24;
 
 type Values = Record<RulePath, string>;
 type Errors = Partial<Record<RulePath, string>>;
@@ -64,12 +66,36 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   const [rescoreDone, setRescoreDone] = useState<RescoreProgress | null>(null);
   const [pollError, setPollError] = useState<string | null>(null);
   const progressRef = useRef<HTMLDivElement>(null);
+  const actionsRef = useRef<HTMLDivElement>(null);
 
   const saved = ruleValues(doc.rules);
   const dirty = RULE_FIELDS.some((f) => values[f.path].trim() !== saved[f.path]);
   const atDefaults = RULE_FIELDS.every((f) => Number(values[f.path]) === Number(ruleValues(DEFAULT_SCORING_RULES)[f.path]));
   const running = rescore !== null && !rescore.finishedAt;
   useLeaveGuard(dirty && !saving, 'Your scoring rule changes are not saved. Leave this page and discard them?');
+
+  // The action bar sticks to the bottom of the window (a quarter to a third of a phone's): the
+  // browser, which does not count it, would leave a field focused with Tab under it. A scroll
+  // padding as tall as the bar makes it scroll such a field into the part left visible; and when
+  // the bar grows (a first edit adds "Undo changes", a preview its result) over the field being
+  // typed in, that field is brought back above it.
+  useEffect(() => {
+    const bar = actionsRef.current;
+    if (!bar || typeof ResizeObserver === 'undefined') return;
+    const root = document.documentElement;
+    const observer = new ResizeObserver(() => {
+      root.style.scrollPaddingBottom = `${bar.offsetHeight + ACTIONS_CLEARANCE_PX}px`;
+      const field = document.activeElement;
+      if (field instanceof HTMLInputElement && field.form && !bar.contains(field) && field.getBoundingClientRect().bottom > bar.getBoundingClientRect().top) {
+        field.scrollIntoView({ block: 'nearest' });
+      }
+    });
+    observer.observe(bar);
+    return () => {
+      observer.disconnect();
+      root.style.scrollPaddingBottom = '';
+    };
+  }, []);
 
   // Poll the rescore once a second while it runs.
   const poll = usePollUntil();
@@ -243,7 +269,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
           </fieldset>
         ))}
 
-        <div class="rules-actions card">
+        <div class="rules-actions card" ref={actionsRef}>
           {preview && (
             <div class="preview-result" role="status">
               <p class="preview-headline">

@@ -1,0 +1,62 @@
+// The scoring rules page in Chromium against the real API and Postgres: going through the rules
+// with Tab, every field that takes the focus is visible, never under the action bar that sticks
+// to the bottom of the window (it covered several at 390×844 and at 1440×900). Screenshots in
+// test-results/screenshots. Run `npm run build:admin` first.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
+import { ApiClient } from '#test/http.ts';
+
+let server: TestServer;
+let browser: Browser;
+let owner: ApiClient;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await launchBrowser();
+  owner = new ApiClient(server.url);
+  await owner.signUp({ username: 'Dana Realtor' });
+});
+afterAll(async () => {
+  await closeAll(...contexts, browser, server);
+  expect(pageErrors).toEqual([]);
+});
+
+/** The focused rule field, and whether it is what shows at its own centre (nothing drawn over it). */
+function focusedField(page: Page): Promise<{ id: string; visible: boolean } | null> {
+  return page.evaluate(() => {
+    const field = document.activeElement;
+    if (!(field instanceof HTMLInputElement) || !field.matches('.rules-form input')) return null;
+    const box = field.getBoundingClientRect();
+    return { id: field.id, visible: document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2) === field };
+  });
+}
+
+describe('scoring rules page', () => {
+  for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 }]) {
+    it(`at ${viewport.width}×${viewport.height}: a field focused with Tab is never under the sticky action bar`, { timeout: 60_000 }, async () => {
+      const page = await newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 15_000 });
+      await page.goto(`${server.url}/app/scoring`);
+      const fields = page.locator('.rules-form input');
+      await fields.first().waitFor();
+      const count = await fields.count();
+      // An edit makes the bar taller (Undo changes, Unsaved changes).
+      await fields.first().fill('10');
+      await page.getByText('Unsaved changes').waitFor();
+
+      const seen: Array<{ id: string; visible: boolean }> = [];
+      for (let i = 0; i < count; i++) {
+        const field = await focusedField(page);
+        if (field) seen.push(field);
+        await page.keyboard.press('Tab');
+      }
+      expect(seen).toHaveLength(count);
+      expect(seen.filter((f) => !f.visible)).toEqual([]);
+      await saveScreenshot(page, `scoring-tab-${viewport.width}`, { fullPage: false });
+    });
+  }
+});
