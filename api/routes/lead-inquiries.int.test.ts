@@ -3,7 +3,7 @@
 // an inquiry added while its lead is deleted.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '#core/jobs/jobs.ts';
-import { makeInquiries, makeLead } from '#test/factories.ts';
+import { createBearerClient, makeApiKey, makeInquiries, makeLead, makeRealtor } from '#test/factories.ts';
 import { readAllPages } from '#test/http.ts';
 import { type RecordingClient, sendWhileLeadIsDeleted, shiftMicroTime, useLeadsApi } from '#test/leads-api.ts';
 import { HOUR_MS } from '#core/shared/time.ts';
@@ -33,6 +33,20 @@ describe('inquiries by hand', () => {
     const job = await api.server.queues.leads.getJob(JOBS.scoreLead.jobId({ leadId: leadId }));
     expect(job?.name).toBe('leads.score');
     expect(job?.data).toEqual({ leadId });
+  });
+
+  it('POST with an API key records the inquiry as source api (an integration forwarding it), with a session as manual', async () => {
+    const realtor = await makeRealtor(api.server);
+    const bearer = createBearerClient(api.server, await makeApiKey(realtor));
+    const { leadId } = await makeLead(api.server, { userId: realtor.userId, name: 'Portal lead' });
+    const pushed = await bearer.post(`/v1/leads/${leadId}/inquiries`, { message: 'Forwarded from the portal: is 12 Oak St available?' });
+    expect(pushed.status).toBe(201);
+    expect(pushed.body.source).toBe('api');
+    const entered = await realtor.client.post(`/v1/leads/${leadId}/inquiries`, { message: 'Called back, wants a showing' });
+    expect(entered.status).toBe(201);
+    expect(entered.body.source).toBe('manual');
+    const rows = await api.server.sql<{ source: string }>('select source from inquiries where lead_id = $1 order by created_at', [leadId]);
+    expect(rows.map((r) => r.source)).toEqual(['api', 'manual']);
   });
 
   it('POST validates the message (400) and writes nothing', async () => {

@@ -112,13 +112,14 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
 
   routes.add({
     method: 'post', path: '/v1/leads/:id/inquiries', tag: 'leads', auth: 'realtor',
-    summary: 'Record an inquiry by hand (source manual); the lead is rescored',
+    summary: 'Record an inquiry (source manual from a session, api with an API key); the lead is rescored',
     body: ZAddInquiryBody,
     responses: { 201: { description: 'Created', schema: ZInquiryJson }, ...invalid, ...notFound },
     handler: async (ctx, { params, body, tenant, now }) => {
       ctx.status = 201;
       ctx.body = await addManualInquiry({
         em: ctx.state.em, queues: deps.queues, tenant, leadId: params.id, input: body, now, log: ctx.state.log, config: deps.config,
+        source: ctx.state.auth?.via === 'apiKey' ? 'api' : 'manual',
       });
     },
   });

@@ -66,11 +66,14 @@ export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: {
 }
 
 /**
- * `POST /v1/leads/:id/inquiries`: records an inquiry by hand (`source` manual, no site: it did
- * not come through a website) and flags the lead for rescoring in the same transaction; the
- * scoring job is enqueued after the commit (best-effort — the sweeper covers a lost one).
+ * `POST /v1/leads/:id/inquiries`: records an inquiry by hand (no site: it did not come through a
+ * website) and flags the lead for rescoring in the same transaction; the scoring job is enqueued
+ * after the commit (best-effort — the sweeper covers a lost one). `source` is `manual` when the
+ * realtor entered it (a session: they were in touch, which also answers an unanswered-inquiry
+ * reminder) and `api` when an integration pushed it with an API key (a portal or CRM forwarding
+ * the person's request: nobody has answered it yet).
  */
-export async function addManualInquiry({ em, queues, tenant, leadId, input, now, log, config }: {
+export async function addManualInquiry({ em, queues, tenant, leadId, input, now, log, config, source = 'manual' }: {
   em: EntityManager;
   /** For the outbound event (`inquiry.created`). */
   config: Config;
@@ -80,6 +83,7 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
   input: AddInquiryBody;
   now: Date;
   log: Logger;
+  source?: 'manual' | 'api';
 }): Promise<InquiryJson> {
   const { inquiry, wakeups } = await em.transactional(async (tem) => {
     // Locked, not just read: a concurrent DELETE of the lead holds this row until it commits, and
@@ -89,7 +93,7 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
       .insertInto('inquiries')
       .values({
         inquiry_id: sql`gen_random_uuid()`, lead_id: leadId, message: input.message, created_at: now, site_id: null,
-        source: 'manual', listing_ref: input.listingRef ?? null, page_url: null, client_event_id: null,
+        source, listing_ref: input.listingRef ?? null, page_url: null, client_event_id: null,
       })
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
