@@ -1,7 +1,8 @@
 // The lead list's rows and filters in a real browser against the real API and Postgres: a call
 // logged from the list closes the lead's automatic follow-up reminder on the server and the
 // Follow-up column stops saying "overdue"; a bulk "Remind" shows the new follow-up on the cards
-// (390×844); a band chip tapped while the search box's debounce is pending is kept. Screenshots
+// (390×844); a band chip tapped while the search box's debounce is pending is kept; with a
+// selection, no control focused with Tab is left under the bulk bar. Screenshots
 // at 1440×900 and 390×844 in test-results/screenshots. Run `npm run build:admin` first.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +105,37 @@ describe('the lead list\'s filters', () => {
     await page.waitForURL((url) => new URLSearchParams(url.search).get('q') === 'example.com');
     expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ band: 'cold', q: 'example.com' });
     expect(await page.getByRole('button', { name: /^Cold/ }).getAttribute('aria-pressed')).toBe('true');
+  });
+});
+
+describe('the lead list with a selection', () => {
+  it('going through the list with Tab, no focused control is left under the bulk bar (390×844 and 1440×900)', { timeout: 60_000 }, async () => {
+    // Enough leads that rows run past the bottom of the window.
+    for (let i = 1; i <= 6; i++) await realtor.post('/v1/leads', { name: `Tab Lead ${i}`, email: `tab${i}@example.com`, phone: `(415) 555-01${10 + i}` });
+    for (const viewport of [PHONE, DESKTOP]) {
+      const page = await newPage(viewport);
+      await page.goto(`${server.url}/app/leads`);
+      const first = page.getByRole('checkbox', { name: /^Select / }).filter({ visible: true }).first();
+      await first.check();
+      const bar = page.locator('.bulk-bar');
+      await bar.waitFor();
+      const hidden: string[] = [];
+      let focused = 0;
+      for (let i = 0; i < 60; i++) {
+        await page.keyboard.press('Tab');
+        const control = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          if (!el || el === document.body || el.closest('.bulk-bar') || !el.closest('.leads-page')) return null;
+          const box = el.getBoundingClientRect();
+          const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+          return { name: el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName, visible: top !== null && (top === el || el.contains(top)) };
+        });
+        if (!control) continue;
+        focused++;
+        if (!control.visible) hidden.push(control.name);
+      }
+      expect(focused).toBeGreaterThan(20);
+      expect(hidden, `${viewport.width}×${viewport.height}`).toEqual([]);
+    }
   });
 });
