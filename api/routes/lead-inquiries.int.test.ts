@@ -47,6 +47,12 @@ describe('inquiries by hand', () => {
     expect(entered.body.source).toBe('manual');
     const rows = await api.server.sql<{ source: string }>('select source from inquiries where lead_id = $1 order by created_at', [leadId]);
     expect(rows.map((r) => r.source)).toEqual(['api', 'manual']);
+    // The forwarded one waits for an answer: it starts the unanswered-inquiry reminder (on by default); the realtor's own note does not.
+    const reminders = await api.server.sql<{ auto_rule: string; status: string }>('select auto_rule, status from follow_up_reminders where lead_id = $1', [leadId]);
+    expect(reminders).toEqual([{ auto_rule: 'inquiry_unanswered', status: 'pending' }]);
+    const manualOnly = (await makeLead(api.server, { userId: realtor.userId, name: 'Walk-in' })).leadId;
+    expect((await realtor.client.post(`/v1/leads/${manualOnly}/inquiries`, { message: 'Met at the open house' })).status).toBe(201);
+    expect(await api.server.sql('select 1 from follow_up_reminders where lead_id = $1', [manualOnly])).toHaveLength(0);
   });
 
   it('POST validates the message (400) and writes nothing', async () => {

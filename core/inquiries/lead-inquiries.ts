@@ -3,7 +3,7 @@ import { sql, type SqlBool } from 'kysely';
 import type { Config } from '../config.ts';
 import { recordInquiryCreated } from '../leads/record-lead-events.ts';
 import { z } from 'zod';
-import type { Tenant } from '../accounts/tenant.ts';
+import { ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
@@ -11,6 +11,7 @@ import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { enqueueAfterCommit } from '../jobs/wakeup.ts';
 import { getLeadRow } from '../leads/leads.ts';
 import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { recordAutoReminder } from '../reminders/record-auto-reminder.ts';
 import type { Logger } from '../logger.ts';
 import type { AddInquiryBody, InquiryJson } from './lead-inquiry-schemas.ts';
 
@@ -71,7 +72,8 @@ export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: {
  * after the commit (best-effort — the sweeper covers a lost one). `source` is `manual` when the
  * realtor entered it (a session: they were in touch, which also answers an unanswered-inquiry
  * reminder) and `api` when an integration pushed it with an API key (a portal or CRM forwarding
- * the person's request: nobody has answered it yet).
+ * the person's request: nobody has answered it yet, so it also starts the unanswered-inquiry
+ * reminder, as a form's inquiry does).
  */
 export async function addManualInquiry({ em, queues, tenant, leadId, input, now, log, config, source = 'manual' }: {
   em: EntityManager;
@@ -99,6 +101,8 @@ export async function addManualInquiry({ em, queues, tenant, leadId, input, now,
       .executeTakeFirstOrThrow();
     const wakeups = await markLeadsForRescore(tem, [leadId], now);
     wakeups.push(...(await recordInquiryCreated({ em: tem, now, config, inquiryId: row.inquiry_id })));
+    // A forwarded request waits for an answer like a form's: "Inquiry unanswered for 24 h" (if on).
+    if (source === 'api') wakeups.push(...((await recordAutoReminder(tem, { rule: 'inquiry_unanswered', leadId, userId: ownerIdOf(tenant), now }))?.wakeups ?? []));
     return { inquiry: toInquiryJson(row), wakeups };
   });
   await enqueueAfterCommit(queues, wakeups, log);
