@@ -425,4 +425,32 @@ describe('the inquiry form', () => {
     }
     expect(pageErrors).toEqual([]);
   });
+
+  it("porchlight('open') shows the dialog centred in the window, on a phone (390×844) and a desktop (1440×900)", { timeout: 30_000 }, async () => {
+    for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 }]) {
+      const page = await openPage(LISTING_PAGE, viewport);
+      await page.evaluate(() => (window as any).porchlight('open'));
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      // With the errors shown the form is at its tallest (on the phone: taller than the window).
+      await dialog.getByRole('button', { name: 'Send message' }).click();
+      await dialog.getByText('Write a message').waitFor();
+      const box = (await dialog.boundingBox())!;
+      const size = `${viewport.width}×${viewport.height}`;
+      await saveScreenshot(page, `widget-form-modal-${size.replace('×', 'x')}`, { fullPage: false });
+      const left = box.x;
+      const right = viewport.width - box.x - box.width;
+      const top = box.y;
+      const bottom = viewport.height - box.y - box.height;
+      expect(Math.abs(left - right), `${size}: ${left}px left of the dialog, ${right}px right`).toBeLessThanOrEqual(1);
+      expect(Math.abs(top - bottom), `${size}: ${top}px above the dialog, ${bottom}px below`).toBeLessThanOrEqual(1);
+      expect(left, `${size}: the dialog does not touch the window's sides`).toBeGreaterThanOrEqual(12);
+      expect(top, `${size}: the dialog does not touch the window's top`).toBeGreaterThan(0);
+      // Everything in it is reachable: the dialog scrolls to its Send button, whose press still works.
+      await dialog.getByRole('button', { name: 'Send message' }).click();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -30,7 +30,8 @@ export const CSS =
   '.h{position:absolute;left:-9999px;width:1px}' +
   // The modal: showModal() puts it in the browser's top layer, above any z-index, centred by the
   // browser's own dialog styles (Safari 15.4 and later; the fixed-box fallback for older Safari went
-  // to make room for theming).
-  'dialog{width:calc(100% - 24px);max-width:480px;padding:0;border:0;border-radius:var(--porchlight-radius,12px)}' +
+  // to make room for theming). Those styles centre it with `margin: auto`, which the `*` rule's
+  // `margin:0` undid (the dialog sat in the window's top-left corner): the dialog sets it back.
+  'dialog{margin:auto;width:calc(100% - 24px);max-width:480px;padding:0;border:0;border-radius:var(--porchlight-radius,12px)}' +
   'dialog::backdrop{background:#0009}' +
   'dialog .w{border:0}';
