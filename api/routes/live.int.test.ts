@@ -10,7 +10,7 @@ import { issueAccountToken, PASSWORD_RESET_TTL_MS } from '#core/accounts/account
 import { liveChannel } from '#core/live/live-events.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
-import { createBearerClient, makeApiKey, makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
+import { createBearerClient, makeApiKey, makeInquiry, makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { type LiveStream, openLiveStream } from '#test/live-client.ts';
@@ -166,6 +166,23 @@ describe('GET /v1/live', () => {
     expect(res.status).toBe(201);
     const due = await s.waitForEvent((e) => e.event === 'reminder.due', 20_000);
     expect(due.data).toMatchObject({ reminderId: res.body.reminderId, leadId, leadName: 'Due Soon', reminderMessage: 'Call Due Soon' });
+  });
+
+  it('a rules change: the rescore announces each lead whose score moved, and no other', async () => {
+    const owner = await makeRealtor(server);
+    const s = await open(server, owner);
+    await s.waitForEvent((e) => e.event === 'ready');
+    const computedAt = new Date(Date.now() - 60_000);
+    const breakdown = { rulesVersion: 0, signals: [], computedAt: computedAt.toISOString() };
+    const asked = (await makeLead(server, { userId: owner.userId, name: 'Asked Once', score: 40, scoreBand: 'warm', scoreBreakdown: breakdown, scoredAt: computedAt })).leadId;
+    await makeInquiry(server, { leadId: asked, createdAt: computedAt });
+    const quiet = (await makeLead(server, { userId: owner.userId, name: 'Never Active', score: 0, scoreBand: 'cold', scoreBreakdown: breakdown, scoredAt: computedAt })).leadId;
+    // The first inquiry is worth 60 instead of 40: the asking lead moves, the quiet one stays at 0.
+    expect((await owner.client.put('/v1/scoring-rules', { rules: { weights: { firstInquiry: 60 } } })).status).toBe(200);
+    const moved = await s.waitForEvent((e) => e.event === 'lead.updated' && e.data.leadId === asked, 20_000);
+    expect(moved.data.score).toBeGreaterThan(40);
+    await vi.waitFor(async () => expect((await owner.client.get('/v1/scoring-rules/rescore')).body.finishedAt).toBeTruthy(), WAIT);
+    expect(s.events.filter((e) => e.event === 'lead.updated' && e.data.leadId === quiet)).toEqual([]);
   });
 
   it('a closed stream releases its subscription', async () => {

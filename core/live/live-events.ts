@@ -113,6 +113,18 @@ export async function publishLeadEvents({ em, publisher, type, leadIds, log }: {
   }
 }
 
+/**
+ * `lead.updated` for the leads of committed scorings whose score or band changed (a lead's job, a
+ * rescore or decay-refresh batch), after the commit. Never throws. Only what moved: a decay
+ * refresh of thousands of leads announces the few whose rounded score changed.
+ */
+export async function publishScoreChanges({ em, publisher, results, log }: {
+  em: EntityManager; publisher: LivePublisher; results: readonly { leadId: string; score: number; previousScore: number; band: string; previousBand: string }[]; log: Logger;
+}): Promise<void> {
+  const changed = results.filter((r) => r.score !== r.previousScore || r.band !== r.previousBand).map((r) => r.leadId);
+  if (changed.length) await publishLeadEvents({ em, publisher, type: 'lead.updated', leadIds: changed, log });
+}
+
 /** Publishes `reminder.due` for a reminder that fell due (after the commit). Never throws. */
 export async function publishReminderDue({ em, publisher, reminderId, log }: { em: EntityManager; publisher: LivePublisher; reminderId: string; log: Logger }): Promise<void> {
   try {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import type { Config } from '../config.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
-import { scoreLeads } from './score-lead.ts';
+import { type ScoreLeadResult, scoreLeads } from './score-lead.ts';
 import { HOUR_MS } from '../shared/time.ts';
 
 /** A stored score older than this is recomputed by the refresh (decay at 14 days' half-life: ≤ 1.5% in 6 h). */
@@ -22,12 +22,14 @@ export const REFRESH_SCORES_BATCH_SIZE = 500;
  * lowered threshold floods nobody when this runs before the rescore. The keyset key is `scored_at` as Postgres text, exact to the microsecond (the
  * ORM's pool does not turn timestamps into millisecond Dates), bound back as `::timestamptz`.
  */
-export async function refreshDecayedScores({ em, now, config, onWakeups, staleAfterMs = REFRESH_SCORES_AFTER_MS, maxLeads = REFRESH_SCORES_MAX_PER_RUN, batchSize = REFRESH_SCORES_BATCH_SIZE }: {
+export async function refreshDecayedScores({ em, now, config, onWakeups, onScored, staleAfterMs = REFRESH_SCORES_AFTER_MS, maxLeads = REFRESH_SCORES_MAX_PER_RUN, batchSize = REFRESH_SCORES_BATCH_SIZE }: {
   em: EntityManager;
   /** For a `lead.hot` announcement (a refresh rarely raises a score, but may). */
   config: Config;
   /** Receives each committed batch's wake-ups (lead.hot deliveries) to send; without it the sweeper sends them. */
   onWakeups?: (wakeups: Wakeup[]) => Promise<unknown>;
+  /** Receives each committed batch's results (the worker tells the open admins about changed scores). */
+  onScored?: (results: ScoreLeadResult[]) => Promise<unknown>;
   now: () => Date;
   /** Default REFRESH_SCORES_AFTER_MS (6 h). */
   staleAfterMs?: number;
@@ -54,6 +56,7 @@ export async function refreshDecayedScores({ em, now, config, onWakeups, staleAf
     if (!rows.length) break;
     const results = await scoreLeads({ em, leadIds: rows.map((r) => r.lead_id), now: now(), mode: 'refresh', config });
     await onWakeups?.(results.flatMap((r) => r.hot?.wakeups ?? []));
+    await onScored?.(results);
     refreshed += rows.length;
     for (const result of results) if (result.score < result.previousScore) lowered++;
     const last = rows.at(-1)!;

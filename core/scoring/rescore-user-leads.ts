@@ -4,7 +4,7 @@ import { db } from '../db/kysely.ts';
 import { loadScoringRulesVersion } from './load-scoring-rules.ts';
 import type { Config } from '../config.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
-import { scoreLeadBatch } from './score-lead.ts';
+import { type ScoreLeadResult, scoreLeadBatch } from './score-lead.ts';
 
 /** Leads scored per batch (one transaction, one progress update per batch). */
 export const RESCORE_BATCH_SIZE = 200;
@@ -38,12 +38,14 @@ const LEAD_VERSION = sql<number>`coalesce((score_breakdown ->> 'rulesVersion')::
  * Scoped by `userId`, the owning account from the `rescoreUser` job payload (a worker acts for no
  * signed-in tenant), bound as a parameter in every statement.
  */
-export async function rescoreUserLeads({ em, userId, version, now, config, onWakeups, batchSize = RESCORE_BATCH_SIZE, concurrency = RESCORE_CONCURRENCY, onBatch }: {
+export async function rescoreUserLeads({ em, userId, version, now, config, onWakeups, onScored, batchSize = RESCORE_BATCH_SIZE, concurrency = RESCORE_CONCURRENCY, onBatch }: {
   em: EntityManager;
   /** For `lead.hot` announcements (only leads with pending activity emit one in a rules rescore). */
   config: Config;
   /** Receives each committed batch's wake-ups (lead.hot deliveries) to send; without it the sweeper sends them. */
   onWakeups?: (wakeups: Wakeup[]) => Promise<unknown>;
+  /** Receives each committed batch's results (the worker tells the open admins about changed scores). */
+  onScored?: (results: ScoreLeadResult[]) => Promise<unknown>;
   userId: string;
   version: number;
   now: () => Date;
@@ -88,6 +90,7 @@ export async function rescoreUserLeads({ em, userId, version, now, config, onWak
     const batch = await scoreLeadBatch({ em: em.fork(), leadIds, now: now(), mode: 'rules', rules, config, progress: { userId, version } });
     scored += batch.results.length;
     await onWakeups?.(batch.results.flatMap((r) => r.hot?.wakeups ?? []));
+    await onScored?.(batch.results);
     // Nothing written (every lead of the batch deleted meanwhile): no progress row to read.
     if (batch.progress ? batch.progress.latestVersion > version : await superseded()) stop = true;
     if (batch.progress) await onBatch?.({ scored, done: batch.progress.done });

@@ -1,4 +1,5 @@
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { createLivePublisherForQueues, publishScoreChanges } from '#core/live/live-events.ts';
 import { RESCORE_BATCH_SIZE, rescoreUserLeads } from '#core/scoring/rescore-user-leads.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -9,9 +10,12 @@ import { defineHandler } from '../handler.ts';
  */
 export function createRescoreAllHandler(opts: { /** Leads per batch. Default RESCORE_BATCH_SIZE (200). */ batchSize?: number } = {}) {
   return defineHandler('rescoreUser', async (ctx, { userId, version }) => {
+    const publisher = createLivePublisherForQueues(ctx.queues, ctx.config.QUEUE_PREFIX, ctx.log);
     const result = await rescoreUserLeads({
       em: ctx.em, userId, version, now: ctx.now, batchSize: opts.batchSize ?? RESCORE_BATCH_SIZE,
       config: ctx.config, onWakeups: (wakeups) => enqueueAfterCommit(ctx.queues, wakeups, ctx.log),
+      // The open admins see the new scores batch by batch, as the rescore goes.
+      onScored: (results) => publishScoreChanges({ em: ctx.em, publisher, results, log: ctx.log }),
       onBatch: async ({ done }) => {
         // Visible in BullMQ tooling; Postgres (scoring_rules.rescore_done) is the real record.
         await ctx.job.updateProgress(done).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
-import { createLivePublisherForQueues, publishLeadEvents } from '#core/live/live-events.ts';
+import { createLivePublisherForQueues, publishScoreChanges } from '#core/live/live-events.ts';
 import { isLeadFlaggedForRescore, type ScoreLeadResult, scoreLead } from '#core/scoring/score-lead.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -31,10 +31,10 @@ export const scoreLeadHandler = defineHandler('scoreLead', async (ctx, { leadId 
     }
     if (!(await isLeadFlaggedForRescore(ctx.em, leadId))) break;
   }
-  if (last && (last.score !== last.previousScore || last.band !== last.previousBand)) {
+  if (last) {
     // After the commit, best-effort: the open admins see the new score (docs/live-updates.md).
     const publisher = createLivePublisherForQueues(ctx.queues, ctx.config.QUEUE_PREFIX, ctx.log);
-    await publishLeadEvents({ em: ctx.em, publisher, type: 'lead.updated', leadIds: [leadId], log: ctx.log });
+    await publishScoreChanges({ em: ctx.em, publisher, results: [last], log: ctx.log });
   }
   return last ? { passes, score: last.score, band: last.band, previousBand: last.previousBand, becameHot: last.hot !== null } : { passes };
 });
