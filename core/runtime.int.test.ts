@@ -110,4 +110,24 @@ describe('createRuntime', () => {
       await admin.end();
     }
   });
+
+  it('two processes migrating a new database at once both start, and each migration is applied once', async () => {
+    // Two `npm start`s (or `npm run migrate` on two hosts of a deploy) at the same moment.
+    const name = createTestDatabaseName('db');
+    const config = testConfig({ name, url: databaseUrl(name), drop: async () => undefined });
+    try {
+      const started = await Promise.allSettled([1, 2].map(() => createRuntime({ name: 'runtime-test', config, redis: false, migrate: true, orm: SMALL_POOL })));
+      for (const s of started) if (s.status === 'fulfilled') await s.value.close();
+      expect(started.map((s) => (s.status === 'rejected' ? String(s.reason) : 'started'))).toEqual(['started', 'started']);
+      const [a, b] = started.map((s) => (s as PromiseFulfilledResult<{ appliedMigrations: string[] }>).value.appliedMigrations);
+      const migrations = readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, ''));
+      // One of them applied everything, the other found nothing left to do.
+      expect([a, b].sort((x, y) => x.length - y.length)).toEqual([[], migrations.sort()]);
+    } finally {
+      const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+      await admin.connect();
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
 });

@@ -6,7 +6,7 @@ import type { MikroORM, Options } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { setDefaultPhoneCountry } from './leads/normalise-contact.ts';
-import { ensureDatabase } from './db/migrate.ts';
+import { applyMigrations, ensureDatabase } from './db/migrate.ts';
 import { initOrm } from './db/orm.ts';
 import { createQueues, QUEUE_NAMES, type Queues } from './jobs/queues.ts';
 import { chooseLogFormat, createLogger, type Logger } from './logger.ts';
@@ -86,7 +86,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
   const orm = await initOrm(config.DATABASE_URL, opts.orm);
   if (opts.migrate) {
     try {
-      appliedMigrations = (await orm.migrator.up()).map((m) => m.name);
+      appliedMigrations = await applyMigrations(orm, config.DATABASE_URL);
     } catch (err) {
       await orm.close(true);
       throw new RuntimeStartError(`Could not migrate ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}`);

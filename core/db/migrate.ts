@@ -1,5 +1,9 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { initOrm } from './orm.ts';
+import { DB_CONNECT_TIMEOUT_MS, initOrm } from './orm.ts';
+
+/** Key of the advisory lock that lets one migrator at a time work on a database (any fixed number). */
+export const MIGRATION_LOCK_KEY = '7305614220470215021';
 
 /** Creates the database named in the URL when it does not exist yet. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
@@ -12,7 +16,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const found = await client.query('select 1 from pg_database where datname = $1', [dbName]);
     if (found.rowCount === 0) {
       await client.query(`create database "${dbName.replaceAll('"', '""')}"`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // created concurrently
+        // Created concurrently: 42P04 when the other CREATE DATABASE committed first, 23505 (on
+        // pg_database_datname_index) when both got past the name check at the same moment.
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
   } finally {
@@ -25,9 +31,28 @@ export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
   await ensureDatabase(databaseUrl);
   const orm = await initOrm(databaseUrl, { pool: { min: 0, max: 2 } });
   try {
+    return await applyMigrations(orm, databaseUrl);
+  } finally {
+    await orm.close(true);
+  }
+}
+
+/**
+ * Applies pending migrations (names returned, oldest first) holding an advisory lock on the
+ * database. MikroORM's migrator takes no lock: two processes starting at once (two `npm start`s,
+ * `npm run migrate` on two hosts of a deploy) both ran the first pending migration, and one failed
+ * half-way with `duplicate key value violates unique constraint "pg_type_typname_nsp_index"`.
+ * The second now waits, then finds nothing pending. The lock lives on a connection of its own
+ * (the migrator uses the ORM's pool) and goes with it, even if this process dies.
+ */
+export async function applyMigrations(orm: MikroORM, databaseUrl: string): Promise<string[]> {
+  const lock = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS, application_name: 'porchlight-migration-lock' });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     const applied = await orm.migrator.up();
     return applied.map((m) => m.name);
   } finally {
-    await orm.close(true);
+    await lock.end();
   }
 }
