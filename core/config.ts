@@ -113,6 +113,9 @@ const ZEnv = z.object({
     .default('US'),
 });
 
+/** The name of every variable the schema reads. */
+export const CONFIG_VARIABLES = Object.keys(ZEnv.shape) as ReadonlyArray<keyof typeof ZEnv.shape>;
+
 export type Config = Omit<z.infer<typeof ZEnv>, 'SIGNUP_VERIFY_FIRST'> & { PUBLIC_URL: string; SESSION_SECRET: string; SIGNUP_VERIFY_FIRST: boolean };
 
 /** Thrown when the environment is invalid; its message names the variable. */

@@ -5,7 +5,7 @@
 // CI, so the compose file is read by the small YAML reader below (the subset the file uses).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../core/config.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../core/config.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -96,6 +96,21 @@ describe('docker compose', () => {
     });
     // The migration must migrate the database the API and the worker use.
     expect(new Set(configs.map((c) => c.DATABASE_URL)).size).toBe(1);
+  });
+
+  it('passes every variable set in .env to the containers, except the ones compose sets itself', () => {
+    // The image has no .env (.dockerignore), so a variable reaches the app only if compose names it:
+    // TRUST_PROXY behind a proxy, WEBHOOK_ALLOWED_HOSTS, DEFAULT_PHONE_COUNTRY… were ignored silently.
+    const fixedByCompose = ['NODE_ENV', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST'];
+    const dotEnv = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, `from-dotenv-${name}`]));
+    for (const [name, service] of ofImage) {
+      const env = containerEnv(service, dotEnv);
+      const passed = CONFIG_VARIABLES.filter((v) => env[v] === dotEnv[v]);
+      expect({ name, passed }).toEqual({ name, passed: CONFIG_VARIABLES.filter((v) => !fixedByCompose.includes(v)) });
+    }
+    // And a real one takes effect: behind one reverse proxy, the API believes its X-Forwarded-For.
+    const api = services.api;
+    expect(loadConfig(containerEnv(api, { SESSION_SECRET: 'a-session-secret-of-at-least-32-characters', TRUST_PROXY: '1' })).TRUST_PROXY).toBe(1);
   });
 
   it('health-checks /healthz only in the container that serves HTTP', () => {
