@@ -132,11 +132,13 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     handler: async (ctx, { body, now }) => {
       await inquiriesPerIp.consume(ctx.ip);
       // Over the site's budget is not refused (a flood from rotating addresses would lock real
-      // people out): held in the Filtered list instead (docs/inquiry-flood.md).
-      const overSiteBudget = await inquiriesPerSite.consume(body.site).then(() => false, (err) => isRateLimited(err) || Promise.reject(err));
+      // people out): held in the Filtered list instead (docs/inquiry-flood.md). Spent only by
+      // submissions that would be stored (submitInquiry asks after its site, bot, honeypot and
+      // consent checks).
+      const siteBudget = () => inquiriesPerSite.consume(body.site).then(() => null, (err) => (isRateLimited(err) ? ('site_budget' as const) : Promise.reject(err)));
       const result = await submitInquiry({
         em: ctx.state.em, queues: deps.queues, input: body, origin: ctx.get('origin') || undefined, userAgent: ctx.get('user-agent') || undefined, now, log: ctx.state.log, config: deps.config,
-        filter: overSiteBudget ? 'site_budget' : null,
+        filter: siteBudget,
       });
       originAllowed(ctx);
       if (result.leadCreated && result.leadId) await publishLeadEvents({ em: ctx.state.em, publisher: live, type: 'lead.created', leadIds: [result.leadId], log: ctx.state.log });

@@ -174,3 +174,31 @@ describe('the Filtered list', () => {
     expect(await counts('one-address@example.com')).toMatchObject({ leads: 0, held: 0 });
   });
 });
+
+describe('submissions that are dropped or refused anyway', () => {
+  it('do not spend the site’s budget: after a spam wave the honeypot and the bot check drop, a genuine inquiry is stored, not held', { timeout: 120_000 }, async () => {
+    const account = await makeRealtor(server);
+    const { publicKey: spamSite } = await makeSite(account, { name: 'Birch Homes', allowedOrigins: [ORIGIN] });
+    const send = (body: Record<string, unknown>, opts: { ua?: string } = {}) =>
+      sendIngest(`${server.url}/v1/inquiries`, { site: spamSite, id: randomUUID(), message: 'Cheap watches', consent: true, ...body }, { defaultOrigin: ORIGIN, nextIp: freshIp, ...opts });
+    // A whole budget of spam, each from its own address: the honeypot filled in, a crawler's user
+    // agent, no consent (400). All answered as before, none stored.
+    const wave = Array.from({ length: INQUIRIES_PER_SITE_PER_10_MIN }, (_, n) => n);
+    for (let i = 0; i < wave.length; i += 10) {
+      const answers = await Promise.all(
+        wave.slice(i, i + 10).map((n) =>
+          n % 3 === 0 ? send({ email: `hp-${n}@spam.example`, hp: 'https://spam.example' })
+          : n % 3 === 1 ? send({ email: `bot-${n}@spam.example` }, { ua: 'Mozilla/5.0 (compatible; SpamBot/1.0)' })
+          : send({ email: `noconsent-${n}@spam.example`, consent: false }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(wave.slice(i, i + 10).map((n) => (n % 3 === 2 ? 400 : 202)));
+    }
+    const [spam] = await server.sql<any>("select (select count(*)::int from leads where email like '%@spam.example' and user_id = $1) as leads, (select count(*)::int from filtered_inquiries where email like '%@spam.example' and user_id = $1) as held", [account.userId]);
+    expect(spam).toEqual({ leads: 0, held: 0 });
+
+    const email = 'real-buyer@example.com';
+    expect((await send({ name: 'Real Buyer', email, message: 'Can we see 3 Birch Lane on Saturday?' })).status).toBe(202);
+    expect(await counts(email)).toMatchObject({ leads: 1, inquiries: 1, held: 0 });
+  });
+});

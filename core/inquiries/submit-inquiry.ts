@@ -73,7 +73,7 @@ export function widgetInquiryInput(input: InquiryBody, consent: ConsentRecord | 
  * `POST /v1/inquiries`: the widget form. After the site/Origin check, bot and honeypot
  * submissions are dropped silently; a submission without consent is a 400 unless the site turned
  * `requireConsent` off. A submission that arrives while the site is over its inquiry budget
- * (`filter`) is held back in the Filtered list (`holdInquiry`): stored, answered like any other,
+ * (`filter`, asked only after those checks) is held back in the Filtered list (`holdInquiry`): stored, answered like any other,
  * but no lead, score, alert or webhook until the realtor releases it. Otherwise
  * `storeWidgetInquiry` stores it in one transaction, then the wake-ups are sent.
  */
@@ -81,8 +81,13 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
   /** For the outbound events (`inquiry.created`, `lead.created`). */
   config: Config;
   input: InquiryBody;
-  /** Hold the submission back in the Filtered list for this reason; absent: store it. */
-  filter?: FilterReason | null;
+  /**
+   * Hold the submission back in the Filtered list for this reason; absent: store it. A function
+   * (the site's inquiry budget, which it spends) is called only for a submission that passed the
+   * site, bot, honeypot and consent checks: what is dropped or refused anyway must not spend the
+   * budget, or a spam wave the honeypot already drops would push real inquiries into Filtered.
+   */
+  filter?: FilterReason | null | (() => Promise<FilterReason | null>);
 }): Promise<SubmitInquiryResult> {
   const site = await resolveIngestSite({ em, publicKey: input.site, origin });
   const ignored = (outcome: SubmitInquiryOutcome): SubmitInquiryResult => ({ outcome, leadId: null, inquiryId: null, leadCreated: false });
@@ -90,8 +95,9 @@ export async function submitInquiry({ em, queues, input, origin, userAgent, now,
   if (input.hp?.trim()) return ignored('ignored_honeypot');
   const submission = widgetInquiryInput(input, consentOf(input, site.settings.requireConsent !== false, now));
 
-  if (filter) {
-    const held = await holdInquiry({ em, site, input: submission, reason: filter, now });
+  const reason = typeof filter === 'function' ? await filter() : filter;
+  if (reason) {
+    const held = await holdInquiry({ em, site, input: submission, reason, now });
     return { outcome: held.outcome, leadId: null, inquiryId: null, leadCreated: false, filteredInquiryId: held.filteredInquiryId };
   }
 
