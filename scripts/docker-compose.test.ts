@@ -113,6 +113,15 @@ describe('docker compose', () => {
     expect(loadConfig(containerEnv(api, { SESSION_SECRET: 'a-session-secret-of-at-least-32-characters', TRUST_PROXY: '1' })).TRUST_PROXY).toBe(1);
   });
 
+  it('counts postgres as healthy only once it accepts TCP connections, as the app makes them', () => {
+    // The postgres image runs its first-start initialisation on a server with listen_addresses=''
+    // (Unix socket only); pg_isready without -h asks that socket and says "ready" too early.
+    const [kind, command] = (services.postgres.healthcheck as YamlMap).test as string[];
+    expect(kind).toBe('CMD-SHELL');
+    expect(command).toMatch(/^pg_isready .*-h 127\.0\.0\.1\b/);
+    expect(services.migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+  });
+
   it('health-checks /healthz only in the container that serves HTTP', () => {
     expect(read('Dockerfile')).toMatch(/^HEALTHCHECK .*\/healthz/m);
     for (const [name, service] of ofImage) {
