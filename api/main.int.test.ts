@@ -1,5 +1,5 @@
-// `npm run api` and `npm start` on a port that is already taken: one line naming the port and how
-// to change it, a non-zero exit, no stack trace.
+// `npm run api` and `npm start` on a port that is already taken, or with a HOST this machine does
+// not have: one line naming the variable and how to change it, a non-zero exit, no stack trace.
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,3 +35,17 @@ describe('a busy port', () => {
     expect(proc.stderr).not.toMatch(/\n\s+at /);
   }, 90_000);
 });
+
+describe('a HOST this machine does not have', () => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine, so listen fails with EADDRNOTAVAIL.
+  it.each([['npm run api', 'api/main.ts'], ['npm start', 'scripts/start.ts']])('%s prints one line naming HOST, and exits non-zero', async (_name, entry) => {
+    const proc = spawnNode(entry, {
+      DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: createQueuePrefix(), LOG_LEVEL: 'warn', PORT: '0', HOST: '192.0.2.1',
+    });
+    const { code } = await proc.exited;
+    expect(code).not.toBe(0);
+    expect(proc.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Cannot listen on HOST 192\.0\.2\.1: it is not an address of this machine\. Set HOST /)]);
+    expect(proc.stderr).not.toMatch(/\n\s+at /);
+  }, 90_000);
+});
+

@@ -14,15 +14,22 @@ const server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port, url: `${config.PUBLIC_URL}/app/` }, 'api listening');
 });
 server.keepAliveTimeout = 65_000;
-// A port taken by another program (often a second `npm start`): one line that says what to do, not a stack trace.
+// A port taken by another program (often a second `npm start`), or a HOST this machine does not
+// have: one line that says what to do, not a stack trace.
 server.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
-  process.stderr.write(`${describeListenError(err.code, config.PORT)}\n`);
+  const line = describeListenError(err.code, config.PORT, config.HOST);
+  if (!line) throw err;
+  process.stderr.write(`${line}\n`);
   void runtime.close().finally(() => process.exit(1));
 });
 
-/** The one line printed when the API cannot listen on its port. */
-function describeListenError(code: 'EADDRINUSE' | 'EACCES', port: number): string {
+/** The one line printed when the API cannot listen on its address; undefined for other errors. */
+function describeListenError(code: string | undefined, port: number, host: string): string | undefined {
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    const problem = code === 'EADDRNOTAVAIL' ? 'is not an address of this machine' : 'does not resolve to an address';
+    return `Cannot listen on HOST ${host}: it ${problem}. Set HOST to one of this machine's addresses, or 0.0.0.0 for all of them (127.0.0.1 for this machine only).`;
+  }
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') return undefined;
   const next = port > 0 && port < 65535 ? port + 1 : 3001;
   const problem = code === 'EADDRINUSE' ? `Port ${port} is already in use (is Porchlight already running?)` : `Port ${port} needs privileges this user does not have`;
   return `${problem}. Choose another port with PORT, e.g. PORT=${next} npm start (or set PORT in .env).`;

@@ -28,6 +28,13 @@ describe('configuration', () => {
     expect(c.QUEUE_PREFIX).toBe('porchlight');
   });
 
+  it('takes HOST as an IP address or a host name, and names HOST when it carries a port or a scheme', () => {
+    for (const host of ['0.0.0.0', '127.0.0.1', '::', '::1', 'localhost', 'api.internal', 'porchlight-api']) expect(loadConfig({ HOST: host }).HOST).toBe(host);
+    for (const host of ['0.0.0.0:3000', 'http://localhost', 'localhost/', 'my host', '-api']) {
+      expect(() => loadConfig({ HOST: host })).toThrow(/^Invalid configuration: HOST: must be an IP address or a host name without a port/);
+    }
+  });
+
   it('reads the mail server and sender, and leaves SMTP unset by default (emails go to the log)', () => {
     expect(loadConfig({}).SMTP_URL).toBeUndefined();
     expect(loadConfig({}).MAIL_FROM).toBe('Porchlight <porchlight@localhost>');

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { isSupportedCountry } from 'libphonenumber-js/min';
@@ -26,8 +27,12 @@ const ZEnv = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** HTTP port of the API. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Interface the API binds to. */
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Interface the API binds to: an IP address or a host name, without a port. */
+  HOST: z
+    .string()
+    .trim()
+    .refine((h) => isIP(h) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(h), 'must be an IP address or a host name without a port, e.g. 0.0.0.0 or 127.0.0.1 (the port is PORT)')
+    .default('0.0.0.0'),
   /** Public base URL (scheme + host) used in snippets and links; defaults to http://localhost:PORT. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Secret for signing session-bound values; required in production. */
