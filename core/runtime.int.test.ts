@@ -8,6 +8,7 @@ import { deletePrefixedKeys } from '#test/app.ts';
 import { createTestDatabase, type TestDatabase, testConfig } from '#test/db.ts';
 import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL } from '#test/env.ts';
 import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
+import { spawnNode } from '#test/process.ts';
 import { MIGRATIONS_PATH } from './db/orm.ts';
 import { REDIS_COMMAND_TIMEOUT_MS, REDIS_RECONNECT_MAX_DELAY_MS } from './redis.ts';
 import { createRuntime, RuntimeStartError } from './runtime.ts';
@@ -103,6 +104,27 @@ describe('createRuntime', () => {
       const second = await createRuntime({ name: 'runtime-test', config, redis: false, migrate: true, orm: SMALL_POOL });
       await second.close();
       expect(second.appliedMigrations).toEqual([]);
+    } finally {
+      const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+      await admin.connect();
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+
+  it('npm run migrate reports each migration as a JSON log line, without colour codes', async () => {
+    const name = createTestDatabaseName('db');
+    try {
+      const proc = spawnNode('scripts/migrate.ts', { DATABASE_URL: databaseUrl(name), LOG_LEVEL: 'info' });
+      const closed = new Promise((resolve) => proc.child.on('close', resolve));
+      expect((await proc.exited).code).toBe(0);
+      await closed; // every line read
+      expect(proc.lines.join('\n')).not.toContain('\u001b[');
+      const migrations = readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
+      const json = proc.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { orm?: string; msg: string });
+      expect(json.filter((l) => l.orm === 'migrator' && l.msg.startsWith('Applied ')).map((l) => l.msg)).toEqual(migrations.map((m) => `Applied '${m}'`));
+      // Besides the log lines, only the script's own summary.
+      expect(proc.lines.filter((l) => !l.startsWith('{'))).toEqual([`applied ${migrations.length} migration(s): ${migrations.join(', ')}`]);
     } finally {
       const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
       await admin.connect();

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { setDefaultPhoneCountry } from './leads/normalise-contact.ts';
 import { applyMigrations, ensureDatabase } from './db/migrate.ts';
-import { initOrm } from './db/orm.ts';
+import { createOrmLoggerFactory, initOrm } from './db/orm.ts';
 import { createQueues, QUEUE_NAMES, type Queues } from './jobs/queues.ts';
 import { chooseLogFormat, createLogger, type Logger } from './logger.ts';
 import { closeRedis, createRedis, createRequestRedis, waitForRedis } from './redis.ts';
@@ -83,7 +83,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
       throw new RuntimeStartError(`Could not reach PostgreSQL at ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}. Is it running? See README.md → Prerequisites.`);
     }
   }
-  const orm = await initOrm(config.DATABASE_URL, opts.orm);
+  // The ORM's own lines (the migrator's progress) go through pino like every other line.
+  const orm = await initOrm(config.DATABASE_URL, { loggerFactory: createOrmLoggerFactory(logger), ...opts.orm });
   if (opts.migrate) {
     try {
       appliedMigrations = await applyMigrations(orm, config.DATABASE_URL);

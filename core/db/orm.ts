@@ -1,6 +1,7 @@
-import { defineConfig, MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
+import { DefaultLogger, defineConfig, type LogContext, type LoggerNamespace, type LoggerOptions, MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from '../logger.ts';
 import { ENTITIES } from './entities.ts';
 import { PorchlightNamingStrategy } from './naming-strategy.ts';
 
@@ -40,4 +41,27 @@ export function createOrmConfig(databaseUrl: string, extra: Partial<Options> = {
 
 export function initOrm(databaseUrl: string, extra: Partial<Options> = {}): Promise<MikroORM> {
   return MikroORM.init(createOrmConfig(databaseUrl, extra));
+}
+
+/**
+ * MikroORM's own lines (the migrator's "Processing / Applied 'Migration…'", its warnings) as pino
+ * lines of `logger`, `orm` naming the source. Its default logger writes ANSI-coloured text to
+ * stdout, which broke the JSON log stream of `npm start` and of the compose migration.
+ */
+export function createOrmLoggerFactory(logger: Logger): (options: LoggerOptions) => DefaultLogger {
+  return (options) => new PinoOrmLogger(options, logger);
+}
+
+class PinoOrmLogger extends DefaultLogger {
+  readonly #logger: Logger;
+  constructor(options: LoggerOptions, logger: Logger) {
+    super(options);
+    this.#logger = logger;
+  }
+
+  log(namespace: LoggerNamespace, message: string, context?: LogContext): void {
+    if (!this.isEnabled(namespace, context)) return;
+    const level = context?.level === 'error' ? 'error' : context?.level === 'warning' ? 'warn' : 'info';
+    this.#logger[level]({ orm: namespace }, message.replace(/\s+/g, ' ').trim());
+  }
 }
