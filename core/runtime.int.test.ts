@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase, testConfig } from '#test/db.ts';
 import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL } from '#test/env.ts';
 import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
 import { spawnNode } from '#test/process.ts';
+import { startThrowawayPostgres } from '#test/pg-server.ts';
 import { MIGRATIONS_PATH } from './db/orm.ts';
 import { REDIS_COMMAND_TIMEOUT_MS, REDIS_RECONNECT_MAX_DELAY_MS } from './redis.ts';
 import { createRuntime, RuntimeStartError } from './runtime.ts';
@@ -132,6 +133,26 @@ describe('createRuntime', () => {
       await admin.end();
     }
   });
+
+  it('migrates a database its role owns without needing the postgres maintenance database', async () => {
+    // Managed Postgres often lets an app role into its own database only (REVOKE CONNECT … FROM PUBLIC).
+    const server = await startThrowawayPostgres();
+    try {
+      const admin = new pg.Client({ connectionString: server.url('postgres') });
+      await admin.connect();
+      await admin.query('create role porchlight_app login');
+      await admin.query('create database porchlight_app owner porchlight_app');
+      await admin.query('revoke connect on database postgres from public');
+      await admin.end();
+      const url = server.url('porchlight_app').replace('postgres@', 'porchlight_app@');
+      const config = testConfig({ name: 'porchlight_app', url, drop: async () => undefined });
+      const runtime = await createRuntime({ name: 'runtime-test', config, redis: false, migrate: true, orm: SMALL_POOL });
+      await runtime.close();
+      expect(runtime.appliedMigrations.length).toBeGreaterThan(0);
+    } finally {
+      await server.destroy();
+    }
+  }, 60_000);
 
   it('two processes migrating a new database at once both start, and each migration is applied once', async () => {
     // Two `npm start`s (or `npm run migrate` on two hosts of a deploy) at the same moment.

@@ -7,10 +7,24 @@ export const MIGRATION_LOCK_KEY = '7305614220470215021';
 
 /** Creates the database named in the URL when it does not exist yet. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  // The database itself first: a role may own its database without being let into the `postgres`
+  // maintenance database (managed Postgres, REVOKE CONNECT … FROM PUBLIC), and an existing database
+  // must not need it. Only "no such database" (3D000) goes on to create it from there.
+  const direct = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS });
+  try {
+    await direct.connect();
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err;
+    return createDatabase(databaseUrl);
+  }
+  await direct.end();
+}
+
+async function createDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const dbName = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS });
   await client.connect();
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [dbName]);
