@@ -108,6 +108,10 @@ describe('configuration', () => {
       // A variable set in the environment wins; an empty one does not hide the file's value.
       expect(loadConfigFromEnvironment({ env: { PORT: '5000', LOG_LEVEL: '' }, envFile })).toMatchObject({ PORT: 5000, LOG_LEVEL: 'warn' });
       expect(loadConfigFromEnvironment({ env: {}, envFile: join(dir, 'missing.env') }).PORT).toBe(3000);
+      // One that cannot be read is a configuration error (one line at start), not a stack trace.
+      const unreadable = () => loadConfigFromEnvironment({ env: {}, envFile: dir });
+      expect(unreadable).toThrow(ConfigError);
+      expect(unreadable).toThrow(/^Invalid configuration: cannot read .*porchlight-env-\w+: EISDIR/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -154,10 +154,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** `.env` at the repository root: `.env.example` says to copy it there. */
 export const DEFAULT_ENV_FILE = fileURLToPath(new URL('../.env', import.meta.url));
 
-/** The variables of an env file (Node's own parser, no dependency), or {} when there is no such file. */
+/**
+ * The variables of an env file (Node's own parser, no dependency), or {} when there is no such file.
+ * One that cannot be read (another user's mode-600 file, a directory) is a ConfigError naming it.
+ */
 export function readEnvFile(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
-  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: cannot read ${path}: ${(err as Error).message}`);
+  }
+  return parseEnv(text) as Record<string, string>;
 }
 
 /**
