@@ -56,10 +56,13 @@ function connect(): void {
   if (source || typeof EventSource === 'undefined') return;
   source = new EventSource('/v1/live', { withCredentials: true });
   for (const type of LIVE_EVENT_TYPES) source.addEventListener(type, (m) => dispatch(type, m as MessageEvent));
-  // The backlog no longer reaches back to where this tab was: everyone reloads.
-  source.addEventListener('reset', () => {
-    for (const fn of listeners) fn({ type: 'lead.updated', data: {} });
-  });
+  // The backlog no longer reaches back to where this tab was, or a rescore moved many scores at
+  // once (`leads.rescored`): everyone reloads.
+  for (const type of ['reset', 'leads.rescored']) {
+    source.addEventListener(type, () => {
+      for (const fn of listeners) fn({ type: 'lead.updated', data: {} });
+    });
+  }
 }
 
 function disconnect(): void {

@@ -168,7 +168,7 @@ describe('GET /v1/live', () => {
     expect(due.data).toMatchObject({ reminderId: res.body.reminderId, leadId, leadName: 'Due Soon', reminderMessage: 'Call Due Soon' });
   });
 
-  it('a rules change: the rescore announces each lead whose score moved, and no other', async () => {
+  it('a rules change: the rescore tells the open admin that scores moved (leads.rescored, once per batch), not when none did', async () => {
     const owner = await makeRealtor(server);
     const s = await open(server, owner);
     await s.waitForEvent((e) => e.event === 'ready');
@@ -179,10 +179,19 @@ describe('GET /v1/live', () => {
     const quiet = (await makeLead(server, { userId: owner.userId, name: 'Never Active', score: 0, scoreBand: 'cold', scoreBreakdown: breakdown, scoredAt: computedAt })).leadId;
     // The first inquiry is worth 60 instead of 40: the asking lead moves, the quiet one stays at 0.
     expect((await owner.client.put('/v1/scoring-rules', { rules: { weights: { firstInquiry: 60 } } })).status).toBe(200);
-    const moved = await s.waitForEvent((e) => e.event === 'lead.updated' && e.data.leadId === asked, 20_000);
-    expect(moved.data.score).toBeGreaterThan(40);
+    const rescored = await s.waitForEvent((e) => e.event === 'leads.rescored', 20_000);
+    // One batch: the asking lead moved, the quiet one did not.
+    expect(rescored.data).toEqual({ count: 1 });
     await vi.waitFor(async () => expect((await owner.client.get('/v1/scoring-rules/rescore')).body.finishedAt).toBeTruthy(), WAIT);
-    expect(s.events.filter((e) => e.event === 'lead.updated' && e.data.leadId === quiet)).toEqual([]);
+    const [row] = await server.sql<{ score: number }>('select score from leads where lead_id = $1', [asked]);
+    expect(row.score).toBeGreaterThan(40);
+    // A rules change that moves nothing announces nothing.
+    expect((await owner.client.put('/v1/scoring-rules', { rules: { weights: { firstInquiry: 60, mortgageTool: 9 } } })).status).toBe(200);
+    await vi.waitFor(async () => {
+      const status = (await owner.client.get('/v1/scoring-rules/rescore')).body;
+      expect(status.version === 2 && status.finishedAt).toBeTruthy();
+    }, WAIT);
+    expect(s.events.filter((e) => e.event === 'leads.rescored' || (e.event === 'lead.updated' && e.data.leadId === quiet))).toHaveLength(1);
   });
 
   it('a closed stream releases its subscription', async () => {

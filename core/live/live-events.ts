@@ -13,7 +13,7 @@ import { DAY_MS } from '../shared/time.ts';
 // account's pub/sub channel (what every API process's open streams listen to). A failure to
 // publish is one warning and never fails the change: the admin catches up on its next load.
 
-export const LIVE_EVENT_TYPES = ['lead.created', 'lead.updated', 'reminder.due'] as const;
+export const LIVE_EVENT_TYPES = ['lead.created', 'lead.updated', 'leads.rescored', 'reminder.due'] as const;
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
 
 export interface LiveEvent {
@@ -113,16 +113,34 @@ export async function publishLeadEvents({ em, publisher, type, leadIds, log }: {
   }
 }
 
-/**
- * `lead.updated` for the leads of committed scorings whose score or band changed (a lead's job, a
- * rescore or decay-refresh batch), after the commit. Never throws. Only what moved: a decay
- * refresh of thousands of leads announces the few whose rounded score changed.
- */
+type ScoreChange = { leadId: string; score: number; previousScore: number; band: string; previousBand: string };
+const movedLeadIds = (results: readonly ScoreChange[]) => results.filter((r) => r.score !== r.previousScore || r.band !== r.previousBand).map((r) => r.leadId);
+
+/** `lead.updated` for a lead whose own scoring job moved its score or band, after the commit. Never throws. */
 export async function publishScoreChanges({ em, publisher, results, log }: {
-  em: EntityManager; publisher: LivePublisher; results: readonly { leadId: string; score: number; previousScore: number; band: string; previousBand: string }[]; log: Logger;
+  em: EntityManager; publisher: LivePublisher; results: readonly ScoreChange[]; log: Logger;
 }): Promise<void> {
-  const changed = results.filter((r) => r.score !== r.previousScore || r.band !== r.previousBand).map((r) => r.leadId);
+  const changed = movedLeadIds(results);
   if (changed.length) await publishLeadEvents({ em, publisher, type: 'lead.updated', leadIds: changed, log });
+}
+
+/**
+ * One `leads.rescored` `{count}` per account for a committed batch of a rules rescore or the decay
+ * refresh in which scores moved: the open admins reload what they show once, instead of reading
+ * one `lead.updated` per lead (a rescore of 100,000 leads would be 100,000 events, and publishing
+ * them doubled its time). Never throws.
+ */
+export async function publishLeadsRescored({ em, publisher, results, log }: {
+  em: EntityManager; publisher: LivePublisher; results: readonly ScoreChange[]; log: Logger;
+}): Promise<void> {
+  const changed = movedLeadIds(results);
+  if (!changed.length) return;
+  try {
+    const owners = await db(em).selectFrom('leads').select(['user_id', (eb) => eb.fn.countAll<string>().as('n')]).where('lead_id', 'in', changed).groupBy('user_id').execute();
+    for (const o of owners) await publisher.publish(o.user_id, [{ type: 'leads.rescored', data: { count: Number(o.n) } }]);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not read leads for live events');
+  }
 }
 
 /** Publishes `reminder.due` for a reminder that fell due (after the commit). Never throws. */
