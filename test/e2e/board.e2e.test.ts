@@ -259,4 +259,19 @@ describe('live updates', () => {
     await page.getByTestId('due-count').waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('due-count').textContent()).toMatch(/^1/);
   });
+
+  // Last in the file: it rescores every seeded lead.
+  it('a rules change rescoring the account updates the open leads list without a reload (leads.rescored)', { timeout: 60_000 }, async () => {
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/leads`);
+    const row = page.getByText('Jordan Avery').first().locator('xpath=ancestor::*[self::tr or self::li or self::article][1]');
+    await expect.poll(() => row.textContent()).toMatch(/Hot/);
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    // The seeded scores stand for activity the leads do not have: rescored, they are all 0, cold.
+    expect((await owner.put('/v1/scoring-rules', { rules: { weights: { pageView: 2 } } })).status).toBe(200);
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/Cold/);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  });
 });
