@@ -83,6 +83,26 @@ describe('GET /v1/today', () => {
     expect(res.body.showingsToday[0]).toMatchObject({ type: 'showing', body: '12 Oak St', occurredAt: day.start.toISOString(), lead: { leadId: hot, name: 'Hot Now' } });
   });
 
+  it('takes a lead out of “not contacted yet” once its status moves on from new, as the unanswered-inquiry reminder counts it', async () => {
+    const { client, userId: uid } = await api.makeRealtor();
+    const now = Date.now();
+    const { leadId: untouched } = await makeLead(api.server, { userId: uid, name: 'Untouched', createdAt: new Date(now - 3 * HOUR_MS) });
+    const { leadId: markedContacted } = await makeLead(api.server, { userId: uid, name: 'Marked Contacted', createdAt: new Date(now - 2 * HOUR_MS) });
+    const { leadId: markedLost } = await makeLead(api.server, { userId: uid, name: 'Marked Lost', createdAt: new Date(now - HOUR_MS) });
+    const { leadId: renamed } = await makeLead(api.server, { userId: uid, name: 'Edited Name Only', createdAt: new Date(now - HOUR_MS / 2) });
+
+    const before = (await client.get('/v1/today')).body;
+    expect(ids(before.uncontacted)).toEqual([untouched, markedContacted, markedLost, renamed]);
+
+    expect((await client.patch(`/v1/leads/${markedContacted}`, { status: 'contacted' })).status).toBe(200);
+    expect((await client.patch(`/v1/leads/${markedLost}`, { status: 'lost' })).status).toBe(200);
+    expect((await client.patch(`/v1/leads/${renamed}`, { name: 'Edited Name' })).status).toBe(200); // no status change: still waiting
+
+    const after = (await client.get('/v1/today')).body;
+    expect(ids(after.uncontacted)).toEqual([untouched, renamed]);
+    expect(after.uncontactedCount).toBe(2);
+  });
+
   it('keeps “since your last visit” through one visit and moves it when a new visit starts', async () => {
     const { client, userId: uid } = await api.makeRealtor();
     const { leadId } = await makeLead(api.server, { userId: uid, scoreBand: 'hot', score: 65 });

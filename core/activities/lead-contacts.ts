@@ -1,10 +1,24 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIso } from '../db/pg-values.ts';
 import { CONTACT_ACTIVITY_TYPES, OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
 import { recordActivity } from './record-activity.ts';
+
+/**
+ * Whether the lead's status was changed to anything but `new` after `since` and by `now` (a
+ * `status_change` activity). The one rule for "a status change counts as contact", shared by the
+ * "inquiry unanswered" reminder (`isLeadContacted`, since the reminder was written) and Today's
+ * "Not contacted yet" (since the lead arrived). `leadId`, `since` and `now` may be column
+ * references (`sql.ref('l.created_at')`) or values.
+ */
+export function statusChangedFromNew(leadId: RawBuilder<unknown>, since: RawBuilder<unknown>, now: RawBuilder<unknown>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`exists (
+    select 1 from lead_activities sc
+    where sc.lead_id = ${leadId} and sc.type = 'status_change' and sc.meta->>'to' is distinct from 'new'
+      and sc.occurred_at > ${since} and sc.occurred_at <= ${now})`;
+}
 
 /** The automatic reminders that ask the realtor to get in touch: a logged contact answers them. */
 const CONTACT_REMINDER_RULES = ['lead_hot', 'inquiry_unanswered'] as const;

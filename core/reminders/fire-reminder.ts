@@ -5,6 +5,7 @@ import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
+import { statusChangedFromNew } from '../activities/lead-contacts.ts';
 import { CONTACT_ACTIVITY_TYPES } from '../shared/enums.ts';
 
 /**
@@ -82,8 +83,8 @@ export async function isLeadContacted(em: EntityManager, leadId: string, since: 
     .select(sql<boolean>`exists (
       select 1 from lead_activities a
       where a.lead_id = l.lead_id and a.occurred_at > ${at}::timestamptz and a.occurred_at <= ${now}
-        and (a.type in (${sql.join(CONTACT_ACTIVITY_TYPES)}) or (a.type = 'status_change' and a.meta->>'to' is distinct from 'new'))
-    ) or exists (
+        and a.type in (${sql.join(CONTACT_ACTIVITY_TYPES)})
+    ) or ${statusChangedFromNew(sql.ref('l.lead_id'), sql`${at}::timestamptz`, sql`${now}`)} or exists (
       select 1 from inquiries i where i.lead_id = l.lead_id and i.source = 'manual' and i.created_at > ${at}::timestamptz)`.as('contacted'))
     .where('l.lead_id', '=', leadId)
     .executeTakeFirst();
