@@ -41,7 +41,10 @@ export interface WorkerRuntime {
  */
 export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const now = opts.now ?? (() => new Date());
-  const mailer = opts.mailer ?? createMailer({ smtpUrl: opts.config.SMTP_URL, from: opts.config.MAIL_FROM, logger: opts.logger });
+  // Without SMTP_URL, development and tests read emails (and their links) in the log; production never does.
+  const mailer = opts.mailer ?? createMailer({
+    smtpUrl: opts.config.SMTP_URL, from: opts.config.MAIL_FROM, logger: opts.logger, logContent: opts.config.NODE_ENV !== 'production',
+  });
   // Webhook wake-ups drive one dispatcher per process: batched claims and records, pooled connections.
   const webhookDispatcher = opts.handlers.deliverWebhook
     ? createWebhookDispatcher({ orm: opts.orm, config: opts.config, queues: opts.queues, logger: opts.logger, now })

@@ -146,8 +146,8 @@ describe('mailer over SMTP', () => {
 });
 
 describe('mailer without SMTP_URL', () => {
-  it('writes the recipient, subject and text to the log and says it is not configured', async () => {
-    const { mailer, lines } = mailerFor(undefined);
+  it('writes the recipient, subject and text to the log with logContent (development) and says it is not configured', async () => {
+    const { mailer, lines } = mailerFor(undefined, { logContent: true });
     expect(mailer.configured).toBe(false);
     const before = smtp.messages.length;
     const result = await mailer.send(email({ to: 'dev@example.com', subject: 'Reminder due: call Ana' }));
@@ -157,6 +157,16 @@ describe('mailer without SMTP_URL', () => {
     expect(line).toMatchObject({ to: 'dev@example.com', text: 'Ana asked about 12 Oak St.', component: 'mailer', level: 30 });
     expect(String(line?.msg)).toContain('SMTP_URL is not set');
     expect(smtp.messages.length).toBe(before);
+  });
+
+  it('without logContent (production) logs one warning with the masked recipient and subject, never the text or its link', async () => {
+    const { mailer, lines } = mailerFor(undefined);
+    const link = 'http://localhost:3000/app/reset-password#token=SeCrEtToKeN123';
+    const result = await mailer.send(email({ to: 'ana.lopez@example.com', subject: 'Reset your Porchlight password', text: `Reset it: ${link}`, html: `<a href="${link}">Reset</a>` }));
+    expect(result).toMatchObject({ ok: true, transport: 'log' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, component: 'mailer', msg: 'email not sent: SMTP_URL is not set', to: 'a***@example.com', subject: 'Reset your Porchlight password' });
+    expect(JSON.stringify(lines)).not.toMatch(/SeCrEtToKeN123|reset-password#|ana\.lopez/);
   });
 });
 

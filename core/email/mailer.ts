@@ -36,7 +36,7 @@ export interface SendResult {
   /** SMTP reply code when the server answered with one. */
   responseCode?: number;
   retryable: boolean;
-  /** `log`: SMTP_URL is not set and the message was written to the log instead of sent. */
+  /** `log`: SMTP_URL is not set and the message went to the log (in full, or only its envelope) instead of out. */
   transport: 'smtp' | 'log';
 }
 
@@ -55,6 +55,12 @@ export interface MailerOptions {
   /** MAIL_FROM. */
   from: string;
   logger: Logger;
+  /**
+   * Without SMTP_URL: write each message's recipient, subject and text (its links and their
+   * one-time tokens included) to the log, for development. Off (the default, and always in
+   * production): one line with the masked recipient and the subject, never the text.
+   */
+  logContent?: boolean;
   /** Overrides of the SMTP_*_TIMEOUT_MS defaults (tests shorten them). */
   timeouts?: { connectionMs?: number; greetingMs?: number; socketMs?: number };
 }
@@ -102,10 +108,18 @@ export function classifySendError(err: unknown): { retryable: boolean; responseC
   return { retryable: true, error };
 }
 
+/** `ana.lopez@example.com` → `a***@example.com`: enough to tell whose email it was, not the address. */
+export function maskEmailAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return '***';
+  return `${address.slice(0, Math.min(1, at))}***${address.slice(at)}`;
+}
+
 /**
  * The mail channel. With `smtpUrl`, a pooled SMTP transport with bounded timeouts; without,
  * a log transport that composes the same MIME message (so a bad header fails the same way) and
- * writes its recipient, subject and text to the logger.
+ * writes its recipient, subject and text to the logger — only with `logContent`: a password
+ * reset or verification link in a production log is an account takeover for anyone who reads it.
  */
 export function createMailer(opts: MailerOptions): Mailer {
   const log = opts.logger.child({ component: 'mailer' });
@@ -142,7 +156,8 @@ export function createMailer(opts: MailerOptions): Mailer {
         });
         const messageId = String(info.messageId);
         if (!configured) {
-          log.info({ to: email.to, subject: email.subject, text: email.text, messageId }, 'email not sent (SMTP_URL is not set): logged instead');
+          if (opts.logContent) log.info({ to: email.to, subject: email.subject, text: email.text, messageId }, 'email not sent (SMTP_URL is not set): logged instead');
+          else log.warn({ to: maskEmailAddress(email.to), subject: email.subject, messageId }, 'email not sent: SMTP_URL is not set');
           return { ok: true, messageId, retryable: false, transport };
         }
         // A pooled SMTP send resolves even when some recipients were refused; one recipient per message here.
