@@ -33,6 +33,8 @@ export const remindersApi = {
     announce(await api.post<Reminder>(`/v1/leads/${encodeURIComponent(leadId)}/reminders`, input)),
   complete: async (id: string) => announce(await api.post<Reminder>(`${path(id)}/complete`, {})),
   dismiss: async (id: string) => announce(await api.post<Reminder>(`${path(id)}/dismiss`, {})),
+  /** Undoes a dismissal: open again at its time (due if it had fired, else pending). */
+  reopen: async (id: string) => announce(await api.post<Reminder>(`${path(id)}/reopen`, {})),
   snooze: async (id: string, input: SnoozeInput) => announce(await api.post<Reminder>(`${path(id)}/snooze`, input)),
   remove: async (id: string) => announce(await api.delete(path(id))),
   settings: (opts?: RequestOptions) => api.get<ReminderSettings>('/v1/reminder-settings', opts),

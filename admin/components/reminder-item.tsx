@@ -10,8 +10,12 @@ import { Link } from '../router.tsx';
 import { Badge } from './badge.tsx';
 import { Button } from './button.tsx';
 import { PhoneLink } from './contact-actions.tsx';
+import { showToast } from './toast.tsx';
 
 type Action = 'complete' | 'dismiss' | 'snooze';
+
+/** How long "Reminder dismissed · Undo" stays on screen. */
+export const DISMISS_UNDO_MS = 8000;
 
 const SNOOZE_CHOICES: Array<{ label: string; input: SnoozeInput }> = [
   { label: '15 minutes', input: { for: '15m' } },
@@ -78,6 +82,24 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
       setBusy(null);
     }
   };
+  // Dismissing closes the reminder at once; the notice offers it back for a few seconds. The undo
+  // outlives this item (it leaves the open list), so it reports through the page's onChanged.
+  const dismiss = () =>
+    run('dismiss', async () => {
+      const dismissed = await remindersApi.dismiss(r.reminderId);
+      showToast(`Reminder dismissed: ${r.reminderMessage.slice(0, 60)}`, 'info', DISMISS_UNDO_MS, {
+        label: 'Undo',
+        run: async () => {
+          try {
+            onChanged(await remindersApi.reopen(r.reminderId));
+            showToast('Reminder open again.');
+          } catch (err) {
+            showToast(`Could not undo: ${errorMessage(err)}`, 'error');
+          }
+        },
+      });
+      return dismissed;
+    });
   const snooze = (input: SnoozeInput) => run('snooze', () => remindersApi.snooze(r.reminderId, input));
   const snoozeCustom = (e: Event) => {
     e.preventDefault();
@@ -152,7 +174,7 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
               </fieldset>
             )}
           </div>
-          <Button size="sm" variant="ghost" onClick={() => run('dismiss', () => remindersApi.dismiss(r.reminderId))} loading={busy === 'dismiss'} disabled={busy !== null}>
+          <Button size="sm" variant="ghost" onClick={dismiss} loading={busy === 'dismiss'} disabled={busy !== null}>
             Dismiss
           </Button>
         </div>

@@ -4,10 +4,17 @@ import { useEffect, useState } from 'preact/hooks';
 
 export type ToastTone = 'success' | 'info' | 'error';
 
+/** A button on the notice ("Undo"): runs once, then the notice goes. */
+export interface ToastAction {
+  label: string;
+  run(): void | Promise<void>;
+}
+
 interface Toast {
   id: number;
   message: string;
   tone: ToastTone;
+  action?: ToastAction;
 }
 
 const DEFAULT_TIMEOUT_MS = 6000;
@@ -34,9 +41,9 @@ export function currentToasts(): readonly Toast[] {
  * shown again replaces the one on screen (its time starts again): requests that fail together,
  * such as the polls that all get a 401 when a session ends, say it once.
  */
-export function showToast(message: string, tone: ToastTone = 'success', timeoutMs = DEFAULT_TIMEOUT_MS): void {
+export function showToast(message: string, tone: ToastTone = 'success', timeoutMs = DEFAULT_TIMEOUT_MS, action?: ToastAction): void {
   const id = nextId++;
-  publish([...toasts.filter((t) => t.message !== message || t.tone !== tone), { id, message, tone }]);
+  publish([...toasts.filter((t) => t.message !== message || t.tone !== tone), { id, message, tone, ...(action ? { action } : {}) }]);
   if (timeoutMs > 0) setTimeout(() => dismissToast(id), timeoutMs);
 }
 
@@ -54,6 +61,19 @@ export function ToastRegion() {
       {list.map((t) => (
         <div key={t.id} class={`toast toast-${t.tone}`}>
           <span class="toast-message">{t.message}</span>
+          {t.action && (
+            <button
+              type="button"
+              class="toast-action"
+              onClick={() => {
+                const { action } = t;
+                dismissToast(t.id);
+                void action?.run();
+              }}
+            >
+              {t.action.label}
+            </button>
+          )}
           <button type="button" class="toast-close" aria-label="Dismiss notice" onClick={() => dismissToast(t.id)}>
             ×
           </button>

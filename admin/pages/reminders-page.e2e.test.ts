@@ -80,3 +80,31 @@ describe('the Reminders page refreshes in place', () => {
     await saveScreenshot(page, 'reminders-refreshed-390');
   });
 });
+
+describe('dismissing a reminder can be undone', () => {
+  it('Dismiss closes it at once; "Undo" on the notice opens it again, on the page and in Postgres (390×844 and 1440×900)', async () => {
+    const { userId } = (await realtor.get('/v1/auth/me')).body.user;
+    for (const [width, height] of [[390, 844], [1440, 900]] as const) {
+      const message = `Ask about the loft ${width}`;
+      const { reminderId } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: new Date(Date.now() - 10 * MINUTE_MS), firedAt: new Date(), message });
+      const page = await newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport: { width, height } });
+      await page.goto(`${server.url}/app/reminders`);
+      const item = page.locator(`[data-section="due"] li[data-reminder-id="${reminderId}"]`);
+      await item.getByRole('button', { name: 'Dismiss' }).click();
+      await page.locator(`[data-section="done"] li[data-reminder-id="${reminderId}"]`).waitFor();
+      const toast = page.locator('.toast', { hasText: `Reminder dismissed: ${message}` });
+      await toast.waitFor();
+      expect((await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]))[0].status).toBe('dismissed');
+      await saveScreenshot(page, `reminders-dismiss-undo-${width}`);
+
+      await toast.getByRole('button', { name: 'Undo' }).click();
+      await item.waitFor();
+      expect(await item.getAttribute('data-status')).toBe('due');
+      expect(await page.locator(`[data-section="done"] li[data-reminder-id="${reminderId}"]`).count()).toBe(0);
+      expect(await toast.count()).toBe(0);
+      const [row] = await server.sql<{ status: string; completed_at: Date | null }>('select status, completed_at from follow_up_reminders where reminder_id = $1', [reminderId]);
+      expect(row).toEqual({ status: 'due', completed_at: null });
+      await expectNoHorizontalOverflow(page, `reminders undo ${width}`);
+    }
+  });
+});

@@ -225,6 +225,33 @@ describe('reminders', () => {
     expect((await reminderRows(leadId)).map((r) => r.reminder_id)).toEqual([other]);
   });
 
+  it('reopen undoes a dismissal: due again when it had fired (no new job), pending with its job when its time is ahead; a done one is a 409, a foreign one a 404', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const firedAt = new Date(Date.now() - HOUR_MS);
+    const { reminderId: fired } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt, reminderDate: firedAt });
+    expect((await agent.post(`/v1/reminders/${fired}/dismiss`, {})).body).toMatchObject({ status: 'dismissed' });
+    const reopened = await agent.post(`/v1/reminders/${fired}/reopen`, {});
+    expect(reopened.status).toBe(200);
+    expect(reopened.body).toMatchObject({ reminderId: fired, status: 'due', completedAt: null, firedAt: firedAt.toISOString() });
+    expect((await reminderRows(leadId))[0]).toMatchObject({ status: 'due', completed_at: null });
+    expect(await api.server.queues.reminders.getJob(jobIdOf(fired, firedAt.toISOString()))).toBeUndefined(); // not fired twice
+    expect((await agent.post(`/v1/reminders/${fired}/reopen`, {})).body).toEqual(reopened.body); // open: unchanged
+
+    const ahead = new Date(Date.now() + 2 * HOUR_MS).toISOString();
+    const { body: upcoming } = await agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: ahead, reminderMessage: 'Call back' });
+    await agent.post(`/v1/reminders/${upcoming.reminderId}/dismiss`, {});
+    await api.server.queues.reminders.remove(jobIdOf(upcoming.reminderId, ahead)); // as if its job had run and found it closed
+    expect((await agent.post(`/v1/reminders/${upcoming.reminderId}/reopen`, {})).body).toMatchObject({ status: 'pending', reminderDate: ahead, completedAt: null });
+    expect(await (await api.server.queues.reminders.getJob(jobIdOf(upcoming.reminderId, ahead)))?.getState()).toBe('delayed');
+
+    const { reminderId: done } = await makeReminder(api.server, { leadId, userId, status: 'done', completedAt: new Date() });
+    expect((await agent.post(`/v1/reminders/${done}/reopen`, {})).status).toBe(409);
+    const { client: other } = await api.makeRealtor();
+    await agent.post(`/v1/reminders/${fired}/dismiss`, {});
+    expect((await other.post(`/v1/reminders/${fired}/reopen`, {})).status).toBe(404);
+    expect((await reminderRows(leadId)).find((r) => r.reminder_id === fired)?.status).toBe('dismissed');
+  });
+
   it('settings: defaults until saved, replaced by PUT, bad values a 400 that saves nothing', async () => {
     const realtor = await api.makeRealtor();
     const defaults = { hotLeadEnabled: true, hotLeadDelayMinutes: 60, inquiryUnansweredEnabled: true, inquiryUnansweredHours: 24 };

@@ -4,7 +4,7 @@ import {
 } from '#core/reminders/reminder-schemas.ts';
 import { getReminderSettings, updateReminderSettings } from '#core/reminders/reminder-settings.ts';
 import {
-  completeReminder, createReminder, deleteReminder, dismissReminder, listReminders, snoozeReminder, summariseReminders, updateReminder,
+  completeReminder, createReminder, deleteReminder, dismissReminder, listReminders, reopenReminder, snoozeReminder, summariseReminders, updateReminder,
 } from '#core/reminders/reminders.ts';
 import type { AppDeps } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
@@ -68,6 +68,14 @@ export function mountReminderRoutes(routes: RouteRegistry, deps: AppDeps): void 
     responses: { 200: { description: 'Dismissed', schema: ZReminderJson }, ...notFound, ...closed },
     handler: async (ctx, { params, tenant, now }) => {
       ctx.body = (await dismissReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, now })).reminder;
+    },
+  });
+  routes.add({
+    method: 'post', path: '/v1/reminders/:id/reopen', tag: 'reminders', auth: 'realtor',
+    summary: 'Undo a dismissal: open the reminder again at its time (due if it had fired and its time has passed, else pending)',
+    responses: { 200: { description: 'Open again', schema: ZReminderJson }, ...notFound, 409: { description: 'The reminder is done, or its rule has written another open reminder for the lead' } },
+    handler: async (ctx, { params, tenant, now }) => {
+      ctx.body = (await reopenReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, now })).reminder;
     },
   });
   routes.add({

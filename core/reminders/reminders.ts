@@ -290,6 +290,36 @@ export function dismissReminder(deps: Deps & { reminderId: string }): Promise<Re
   return closeReminder(deps, 'dismissed');
 }
 
+/**
+ * `POST /v1/reminders/:id/reopen`: undoes a dismissal — the reminder is open again as it was,
+ * keeping its time: `due` when it had fired and its time has passed (no second `reminder.due`, no
+ * second email), else `pending` with a wake-up at its time (a time already past fires at once, as
+ * it would have). An open reminder is unchanged; a done one is a 409 (reschedule it instead).
+ */
+export async function reopenReminder(deps: Deps & { reminderId: string }): Promise<ReminderChange> {
+  const { tenant, reminderId, now } = deps;
+  return commitChange(deps, async (tem) => {
+    const { status } = await lockReminderRow(tem, tenant, reminderId);
+    if (OPEN_REMINDER_STATUSES.includes(status)) return { reminderId, wakeups: [] };
+    if (status !== 'dismissed') throw new AppError('conflict', 'This reminder is done: reschedule it to open it again');
+    const row = await db(tem)
+      .updateTable('follow_up_reminders')
+      .set({
+        status: sql<ReminderStatus>`case when fired_at is not null and reminder_date <= ${now} then 'due' else 'pending' end`,
+        completed_at: null,
+      })
+      .where('reminder_id', '=', reminderId)
+      .returning(['status', 'reminder_date'])
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => {
+        // The unanswered-inquiry or hot-lead rule wrote another open reminder for the lead meanwhile.
+        if (isUniqueViolation(err)) throw new AppError('conflict', 'This lead already has an open automatic reminder of the same kind');
+        throw err;
+      });
+    return { reminderId, wakeups: row.status === 'pending' ? [createReminderWakeup(reminderId, new Date(pgTimeToIsoStrict(row.reminder_date)))] : [] };
+  });
+}
+
 /** `DELETE /v1/reminders/:id`. A waiting job finds no row and does nothing. */
 export async function deleteReminder({ em, tenant, reminderId }: { em: EntityManager; tenant: Tenant; reminderId: string }): Promise<void> {
   const result = await db(em).deleteFrom('follow_up_reminders').where('reminder_id', '=', reminderId).where(ownedBy(tenant)).executeTakeFirst();
