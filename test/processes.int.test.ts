@@ -1,9 +1,11 @@
 // The real entry points as child processes: clear config errors, readiness, and graceful shutdown.
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQueuePrefix, createTestDatabase, type TestDatabase } from './db.ts';
 import { TEST_REDIS_URL } from './env.ts';
-import { type NodeProcess, spawnNode, waitForLog } from './process.ts';
+import { type NodeProcess, spawnNode, stopAll, waitForLog } from './process.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -54,5 +56,88 @@ describe('process entry points', () => {
     proc.child.kill('SIGTERM');
     expect((await proc.exited).code).toBe(0);
     await waitForLog(proc, 'stopped');
+  });
+});
+
+describe('npm start (scripts/start.ts)', () => {
+  const started: NodeProcess[] = [];
+  const pids: number[] = [];
+  afterEach(async () => {
+    // A test that failed may leave a stopped (SIGSTOP) worker behind: nothing else would end it.
+    for (const pid of pids.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await stopAll(started.splice(0));
+  });
+
+  /** `npm start` with both children up; their pids (from /proc: their log lines carry none). */
+  async function start(env: Record<string, string> = {}) {
+    const proc = run('scripts/start.ts', { PORT: '0', HOST: '127.0.0.1', ...env });
+    started.push(proc);
+    const [{ port }] = await Promise.all([waitForLog(proc, 'api listening'), waitForLog(proc, 'worker started')]);
+    const pid = proc.child.pid!;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    const entryOf = (child: number) => readFileSync(`/proc/${child}/cmdline`, 'utf8');
+    const api = children.find((c) => entryOf(c).includes('api/main.ts'))!;
+    const worker = children.find((c) => entryOf(c).includes('worker/main.ts'))!;
+    pids.push(api, worker);
+    return { proc, port: port as number, api, worker };
+  }
+  const isRunning = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('exits 0 on SIGTERM when the API and the worker both stop cleanly', async () => {
+    const { proc } = await start();
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+    expect(proc.stderr).toBe('');
+  });
+
+  it('exits 1 when the API hits its shutdown timeout (a request that never finishes)', async () => {
+    const { proc, port } = await start({ LOG_LEVEL: 'debug' });
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/auth/login', headers: { 'content-type': 'application/json', 'content-length': 100 } });
+    req.on('error', () => undefined); // the API drops it when it gives up
+    req.write('{"email":');
+    await waitForLog(proc, 'request started');
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 1, signal: null });
+    expect(proc.lines.some((l) => l.includes('shutdown timed out; exiting'))).toBe(true);
+    req.destroy();
+  }, 60_000);
+
+  it('exits 1 when a child dies of a signal it was not sent during the stop', async () => {
+    const { proc, worker } = await start();
+    process.kill(worker, 'SIGSTOP'); // holds the worker mid-stop
+    proc.child.kill('SIGTERM');
+    await waitForLog(proc, 'stopped'); // the API's: start has passed SIGTERM on
+    process.kill(worker, 'SIGKILL');
+    expect(await proc.exited).toEqual({ code: 1, signal: null });
+    expect(proc.stderr).toBe('the worker was ended by SIGKILL\n');
+  });
+
+  it('a second SIGTERM kills a child that is still stopping and exits 1 with one line; an immediate repeat (npm forwarding Ctrl-C) does not', async () => {
+    const { proc, worker } = await start();
+    process.kill(worker, 'SIGSTOP'); // a worker that would take its whole grace period (or forever)
+    proc.child.kill('SIGTERM');
+    proc.child.kill('SIGTERM'); // the same stop, delivered twice
+    await waitForLog(proc, 'stopped'); // the API stopped gracefully: the repeat forced nothing
+    expect(proc.stderr).toBe('');
+    expect(proc.child.exitCode).toBeNull();
+    // Not an event to await: a repeat counts as a new signal only once start's 500 ms window has passed.
+    await delay(600);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 1, signal: null });
+    expect(proc.stderr.trim().split('\n')).toEqual(['SIGTERM while stopping: killing the worker now (SIGKILL) instead of waiting for a graceful stop']);
+    expect(isRunning(worker)).toBe(false);
   });
 });
