@@ -33,6 +33,8 @@ const EXPIRY_CHOICES = [
 ] as const;
 
 const SCOPE_LABELS: Record<ApiKeyScope, string> = { read: 'Read only', read_write: 'Read and write' };
+/** Shown under the Access select, not in its options: a long option is cut off on a phone. */
+const SCOPE_HINTS: Record<ApiKeyScope, string> = { read: 'Can look, cannot change anything.', read_write: 'Can look and make changes.' };
 
 export const apiKeysApi = {
   list: (opts?: { signal?: AbortSignal }) => api.get<Page<ApiKey>>('/v1/api-keys', opts),
@@ -125,10 +127,13 @@ function NewKeyForm({ onCreated }: { onCreated(key: ApiKey & { key: string }): v
         <Field label="Name" hint="What will use it, so you know which key to revoke." maxLength={100} {...field('name')} />
         <div class="select-label">
           <label for={ids.scope}>Access</label>
-          <select id={ids.scope} class="input select" value={values.scope} onChange={set('scope')}>
-            <option value="read">{SCOPE_LABELS.read} — can look, cannot change anything</option>
+          <select id={ids.scope} class="input select" value={values.scope} onChange={set('scope')} aria-describedby={`${ids.scope}-hint`}>
+            <option value="read">{SCOPE_LABELS.read}</option>
             <option value="read_write">{SCOPE_LABELS.read_write}</option>
           </select>
+          <p class="field-hint" id={`${ids.scope}-hint`}>
+            {SCOPE_HINTS[values.scope]}
+          </p>
         </div>
         <div class="select-label">
           <label for={ids.expiresAt}>Expires</label>

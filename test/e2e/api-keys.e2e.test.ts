@@ -35,6 +35,32 @@ describe('API keys page', () => {
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
     await page.getByText('No API keys yet.').waitFor();
 
+    // At 390×844 the chosen access fits its select (the explanation is help text below, not
+    // option text cut off at "Read only — can look, cannot ch"), and the help follows the choice.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const access = page.getByLabel('Access');
+    const fit = () => access.evaluate((select: HTMLSelectElement) => {
+      const style = getComputedStyle(select);
+      const probe = document.createElement('span');
+      probe.style.font = style.font;
+      probe.style.whiteSpace = 'pre';
+      probe.textContent = select.selectedOptions[0]?.text ?? '';
+      document.body.append(probe);
+      const textWidth = probe.getBoundingClientRect().width;
+      probe.remove();
+      const room = select.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
+      return { text: probe.textContent, textWidth, room, help: select.getAttribute('aria-describedby') && document.getElementById(select.getAttribute('aria-describedby') ?? '')?.textContent };
+    });
+    for (const [scope, text, help] of [['read', 'Read only', 'Can look, cannot change anything.'], ['read_write', 'Read and write', 'Can look and make changes.']]) {
+      await access.selectOption(scope);
+      const measured = await fit();
+      expect(measured.textWidth, measured.text ?? '').toBeLessThanOrEqual(measured.room);
+      expect(measured).toMatchObject({ text, help });
+      await page.getByText(help, { exact: true }).waitFor();
+    }
+    await saveScreenshot(page, 'admin-api-keys-form-390');
+    await page.setViewportSize({ width: 1280, height: 860 });
+
     await page.getByLabel('Name').fill('CRM sync');
     await page.getByLabel('Access').selectOption('read');
     await page.getByLabel('Expires').selectOption('30');
