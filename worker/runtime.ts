@@ -8,6 +8,7 @@ import type { Logger } from '#core/logger.ts';
 import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { isLeadFlaggedForRescore } from '#core/scoring/score-lead.ts';
 import type { HandlerContext, HandlerTable, JobHandler } from './handler.ts';
+import { createDatabaseOutageLog } from './database-outage.ts';
 import { createWebhookDispatcher } from './handlers/deliver-webhook-dispatcher.ts';
 
 /** Scheduled jobs that run at least this often log their completion at debug. */
@@ -50,6 +51,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     ? createWebhookDispatcher({ orm: opts.orm, config: opts.config, queues: opts.queues, logger: opts.logger, now })
     : undefined;
   const workers: Worker[] = [];
+  const databaseOutage = createDatabaseOutageLog({ logger: opts.logger });
   // A lead flagged between a `leads.score` job's last look at the flag and the job's removal
   // found the job id `score-<leadId>` still taken, so BullMQ dropped that wake-up. Once the job is
   // gone (removeOnComplete frees the id before 'completed' fires), look once more and wake it again;
@@ -89,9 +91,11 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           // at debug: 720 identical "job done" lines an hour would bury everything else.
           const routine = (opts.schedules?.[key] ?? Number.POSITIVE_INFINITY) < ROUTINE_JOB_MAX_INTERVAL_MS;
           log[routine ? 'debug' : 'info']({ ms: Math.round(performance.now() - started) }, 'job done');
+          databaseOutage.jobDone();
           return result;
         } catch (err) {
-          log.warn({ ms: Math.round(performance.now() - started), err }, 'job failed');
+          const ms = Math.round(performance.now() - started);
+          if (!databaseOutage.jobFailed(err, log, ms)) log.warn({ ms, err }, 'job failed');
           throw err;
         }
       },
