@@ -194,4 +194,17 @@ describe('the working day in the admin', () => {
       await expectNoHorizontalOverflow(page, `lead page at ${name}`);
     }
   });
+
+  it('Today: a lead set to “Contacted” leaves “Not contacted yet”, as it answers the unanswered-inquiry reminder', { timeout: 60_000 }, async () => {
+    const marked = (await owner.post('/v1/leads', { name: 'Casey Marked', email: 'casey.marked@example.com' })).body.leadId;
+    const waiting = (await owner.post('/v1/leads', { name: 'Robin Waiting', email: 'robin.waiting@example.com' })).body.leadId;
+    const page = await newPage(PHONE);
+    await page.goto(`${server.url}/app/today`);
+    const uncontacted = page.locator('#today-uncontacted-section');
+    await uncontacted.locator(`[data-lead-id="${marked}"]`).waitFor();
+    expect((await owner.patch(`/v1/leads/${marked}`, { status: 'contacted' })).status).toBe(200);
+    await page.reload();
+    await uncontacted.locator(`[data-lead-id="${waiting}"]`).waitFor();
+    expect(await uncontacted.locator(`[data-lead-id="${marked}"]`).count()).toBe(0);
+  });
 });
