@@ -39,7 +39,7 @@ describe('API keys page', () => {
     // option text cut off at "Read only — can look, cannot ch"), and the help follows the choice.
     await page.setViewportSize({ width: 390, height: 844 });
     const access = page.getByLabel('Access');
-    const fit = () => access.evaluate((select: HTMLSelectElement) => {
+    const measureFit = () => access.evaluate((select: HTMLSelectElement) => {
       const style = getComputedStyle(select);
       const probe = document.createElement('span');
       probe.style.font = style.font;
@@ -53,7 +53,7 @@ describe('API keys page', () => {
     });
     for (const [scope, text, help] of [['read', 'Read only', 'Can look, cannot change anything.'], ['read_write', 'Read and write', 'Can look and make changes.']]) {
       await access.selectOption(scope);
-      const measured = await fit();
+      const measured = await measureFit();
       expect(measured.textWidth, measured.text ?? '').toBeLessThanOrEqual(measured.room);
       expect(measured).toMatchObject({ text, help });
       await page.getByText(help, { exact: true }).waitFor();
