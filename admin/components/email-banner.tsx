@@ -25,7 +25,7 @@ export function EmailBanner() {
     <>
       {session.mailer && !session.mailer.configured && (
         <div class="banner banner-warning" role="note">
-          Email is not configured — alerts are written to the server log. Set <code>SMTP_URL</code> to send them.
+          Email is not configured — alerts and account emails are not sent (a development server writes them to its log). Set <code>SMTP_URL</code> to send them.
         </div>
       )}
       {!session.user.emailVerified && (

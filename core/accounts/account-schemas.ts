@@ -47,6 +47,6 @@ export const ZUserJson = z.object({
 export const ZAuthAnswer = z.object({
   user: ZUserJson,
   csrfToken: z.string().nullable().describe('null when authenticated with an API key'),
-  mailer: z.object({ configured: z.boolean().describe('false: SMTP_URL is unset and emails go to the server log') }).optional().describe('GET /v1/auth/me only'),
+  mailer: z.object({ configured: z.boolean().describe('false: SMTP_URL is unset and no email is sent (outside production they are written to the server log)') }).optional().describe('GET /v1/auth/me only'),
   phoneCountry: z.string().optional().describe('GET /v1/auth/me only: DEFAULT_PHONE_COUNTRY, whose numbers the admin shows in national format'),
 });

@@ -37,7 +37,7 @@ describe('alert settings', () => {
     const page = await loggedInPage({ width: 1440, height: 900 });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await page.getByText('Email is not configured — alerts are written to the server log').waitFor();
+    await page.getByText('Email is not configured — alerts and account emails are not sent').waitFor();
     await page.getByText(/Confirm your email address/).waitFor();
 
     await page.getByRole('link', { name: 'Settings' }).click();
