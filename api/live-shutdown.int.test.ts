@@ -27,7 +27,9 @@ describe('api/main.ts with open live streams', () => {
       for (const s of streams) await s.waitForEvent((e) => e.event === 'ready');
       proc.child.kill('SIGTERM');
       await Promise.all(streams.map((s) => s.ended));
-      expect((await proc.exited).code).toBe(0);
+      const exit = await proc.exited;
+      // On a failure, say why: the shutdown's own lines (a timeout names itself) and stderr.
+      expect(exit.code, `stderr: ${proc.stderr}\nlast log lines:\n${proc.lines.slice(-20).join('\n')}`).toBe(0);
       await waitForLog(proc, 'stopped');
     } finally {
       if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
