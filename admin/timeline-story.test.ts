@@ -53,6 +53,8 @@ describe('activities', () => {
     [{ activityType: 'stage_change' as const, meta: { toLabel: 'Offer' } }, 'Moved to Offer'],
     [{ activityType: 'reminder_completed' as const, meta: { message: 'Call within 1 hour — lead turned hot' } }, 'Reminder done: Call within 1 hour — lead turned hot'],
     [{ activityType: 'reminder_dismissed' as const, meta: {} }, 'Reminder dismissed'],
+    [{ activityType: 'reminder_reopened' as const, meta: { message: 'Call Jordan about the offer', from: 'dismissed' } }, 'Reminder reopened: Call Jordan about the offer'],
+    [{ activityType: 'reminder_reopened' as const, meta: { from: 'done' } }, 'Reminder reopened'],
   ])('%j reads "%s"', (over, expected) => {
     expect(describeActivity(activity(over))).toBe(expected);
   });

@@ -67,6 +67,8 @@ export function describeActivity(item: TimelineItem): string {
     }
     case 'reminder_dismissed':
       return message ? `Reminder dismissed: ${message}` : 'Reminder dismissed';
+    case 'reminder_reopened':
+      return message ? `Reminder reopened: ${message}` : 'Reminder reopened';
     default:
       return ACTIVITY_TYPE_LABELS[type] ?? humanize(type);
   }

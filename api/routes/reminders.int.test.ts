@@ -225,7 +225,7 @@ describe('reminders', () => {
     expect((await reminderRows(leadId)).map((r) => r.reminder_id)).toEqual([other]);
   });
 
-  it('reopen undoes a dismissal: due again when it had fired (no new job), pending with its job when its time is ahead; a done one is a 409, a foreign one a 404', async () => {
+  it('reopen undoes a dismissal: due again when it had fired (no new job), pending with its job when its time is ahead; a foreign one a 404', async () => {
     const { leadId } = await makeLead(api.server, { userId });
     const firedAt = new Date(Date.now() - HOUR_MS);
     const { reminderId: fired } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt, reminderDate: firedAt });
@@ -244,12 +244,54 @@ describe('reminders', () => {
     expect((await agent.post(`/v1/reminders/${upcoming.reminderId}/reopen`, {})).body).toMatchObject({ status: 'pending', reminderDate: ahead, completedAt: null });
     expect(await (await api.server.queues.reminders.getJob(jobIdOf(upcoming.reminderId, ahead)))?.getState()).toBe('delayed');
 
-    const { reminderId: done } = await makeReminder(api.server, { leadId, userId, status: 'done', completedAt: new Date() });
-    expect((await agent.post(`/v1/reminders/${done}/reopen`, {})).status).toBe(409);
     const { client: other } = await api.makeRealtor();
     await agent.post(`/v1/reminders/${fired}/dismiss`, {});
+    const activitiesBefore = await api.server.sql('select activity_id from lead_activities where lead_id = $1', [leadId]);
     expect((await other.post(`/v1/reminders/${fired}/reopen`, {})).status).toBe(404);
     expect((await reminderRows(leadId)).find((r) => r.reminder_id === fired)?.status).toBe('dismissed');
+    expect(await api.server.sql('select activity_id from lead_activities where lead_id = $1', [leadId])).toHaveLength(activitiesBefore.length);
+  });
+
+  it('reopen undoes a completion (the admin’s Undo after Done): back to due with its time, or pending with its job', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const firedAt = new Date(Date.now() - 30 * MINUTE_MS);
+    const { reminderId: fired } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt, reminderDate: firedAt });
+    expect((await agent.post(`/v1/reminders/${fired}/complete`, {})).body).toMatchObject({ status: 'done' });
+    const reopened = await agent.post(`/v1/reminders/${fired}/reopen`, {});
+    expect(reopened.status).toBe(200);
+    expect(reopened.body).toMatchObject({ status: 'due', reminderDate: firedAt.toISOString(), firedAt: firedAt.toISOString(), completedAt: null });
+    expect(await api.server.queues.reminders.getJob(jobIdOf(fired, firedAt.toISOString()))).toBeUndefined(); // not fired twice
+
+    const ahead = new Date(Date.now() + 3 * HOUR_MS).toISOString();
+    const { body: upcoming } = await agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: ahead, reminderMessage: 'Send the disclosures' });
+    await agent.post(`/v1/reminders/${upcoming.reminderId}/complete`, {});
+    await api.server.queues.reminders.remove(jobIdOf(upcoming.reminderId, ahead));
+    expect((await agent.post(`/v1/reminders/${upcoming.reminderId}/reopen`, {})).body).toMatchObject({ status: 'pending', reminderDate: ahead, completedAt: null });
+    expect(await (await api.server.queues.reminders.getJob(jobIdOf(upcoming.reminderId, ahead)))?.getState()).toBe('delayed');
+    expect((await reminderRows(leadId)).map((r) => [r.status, r.completed_at])).toEqual([['due', null], ['pending', null]]);
+  });
+
+  it('a reopened reminder is on the lead’s timeline after its close, by whoever reopened it; an open one records nothing', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const username = (await agent.get('/v1/auth/me')).body.user.username;
+    const at = new Date(Date.now() - 10 * MINUTE_MS);
+    const { reminderId: a } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt: at, reminderDate: at, message: 'Call Jordan about the offer' });
+    const { reminderId: b } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt: at, reminderDate: at, message: 'Send the comparables' });
+    await agent.post(`/v1/reminders/${a}/dismiss`, {});
+    await agent.post(`/v1/reminders/${a}/reopen`, {});
+    await agent.post(`/v1/reminders/${b}/complete`, {});
+    await agent.post(`/v1/reminders/${b}/reopen`, {});
+    await agent.post(`/v1/reminders/${b}/reopen`, {}); // open already: nothing to record
+
+    const items = (await agent.get(`/v1/leads/${leadId}/timeline?limit=50`)).body.items as Array<Record<string, any>>;
+    const rows = items.filter((i) => i.kind === 'activity').reverse().map((i) => [i.activityType, i.meta.reminderId, i.meta.message, i.meta.from ?? null]);
+    expect(rows).toEqual([
+      ['reminder_dismissed', a, 'Call Jordan about the offer', null],
+      ['reminder_reopened', a, 'Call Jordan about the offer', 'dismissed'],
+      ['reminder_completed', b, 'Send the comparables', null],
+      ['reminder_reopened', b, 'Send the comparables', 'done'],
+    ]);
+    expect(items.find((i) => i.activityType === 'reminder_reopened')).toMatchObject({ actor: { userId, username }, editable: false });
   });
 
   it('settings: defaults until saved, replaced by PUT, bad values a 400 that saves nothing', async () => {

@@ -72,8 +72,8 @@ export function mountReminderRoutes(routes: RouteRegistry, deps: AppDeps): void 
   });
   routes.add({
     method: 'post', path: '/v1/reminders/:id/reopen', tag: 'reminders', auth: 'realtor',
-    summary: 'Undo a dismissal: open the reminder again at its time (due if it had fired and its time has passed, else pending)',
-    responses: { 200: { description: 'Open again', schema: ZReminderJson }, ...notFound, 409: { description: 'The reminder is done, or its rule has written another open reminder for the lead' } },
+    summary: 'Undo a dismissal or a completion: open the reminder again at its time (due if it had fired and its time has passed, else pending); recorded on the lead’s timeline',
+    responses: { 200: { description: 'Open again (an open reminder: unchanged)', schema: ZReminderJson }, ...notFound, 409: { description: 'It is automatic and its rule has written another open reminder for the lead' } },
     handler: async (ctx, { params, tenant, now }) => {
       ctx.body = (await reopenReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, now })).reminder;
     },

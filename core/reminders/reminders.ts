@@ -23,8 +23,9 @@ import { createReminderWakeup } from './reminder-wakeup.ts';
 
 // A realtor's follow-up reminders. States: `pending` (waiting for its time; its job is delayed
 // until then) → `due` (fired: shown under "Due", `reminder.due` announced) → `done` (completed) or
-// `dismissed`. Snoozing or moving a reminder puts it back to `pending` at the new time. Every
-// statement is scoped with `ownedBy(tenant)`: another account's reminder is not found (404).
+// `dismissed`. Snoozing or moving a reminder puts it back to `pending` at the new time; reopening
+// it (the admin's Undo) puts a closed one back where it was. Every statement is scoped with
+// `ownedBy(tenant)`: another account's reminder is not found (404).
 // Each change that schedules a reminder sends its wake-up after the commit and returns it.
 
 /** What the realtor-facing functions need. */
@@ -99,7 +100,7 @@ async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: st
 }
 
 /** A `reminder_*` row on the lead's timeline, by the realtor who acted, in the change's transaction. */
-function recordReminderActivity(em: EntityManager, tenant: Tenant, reminder: { lead_id: string; reminder_message: string }, reminderId: string, type: 'reminder_completed' | 'reminder_snoozed' | 'reminder_dismissed', now: Date, extra: Record<string, string> = {}) {
+function recordReminderActivity(em: EntityManager, tenant: Tenant, reminder: { lead_id: string; reminder_message: string }, reminderId: string, type: 'reminder_completed' | 'reminder_snoozed' | 'reminder_dismissed' | 'reminder_reopened', now: Date, extra: Record<string, string> = {}) {
   return recordActivity(em, {
     ownerId: ownerIdOf(tenant), leadId: reminder.lead_id, actorUserId: actorIdOf(tenant), type, occurredAt: now,
     meta: { reminderId, message: reminder.reminder_message.slice(0, 200), ...extra },
@@ -291,17 +292,18 @@ export function dismissReminder(deps: Deps & { reminderId: string }): Promise<Re
 }
 
 /**
- * `POST /v1/reminders/:id/reopen`: undoes a dismissal — the reminder is open again as it was,
- * keeping its time: `due` when it had fired and its time has passed (no second `reminder.due`, no
- * second email), else `pending` with a wake-up at its time (a time already past fires at once, as
- * it would have). An open reminder is unchanged; a done one is a 409 (reschedule it instead).
+ * `POST /v1/reminders/:id/reopen`: undoes a dismissal or a completion (the admin's Undo) — the
+ * reminder is open again as it was, keeping its time: `due` when it had fired and its time has
+ * passed (no second `reminder.due`, no second email), else `pending` with a wake-up at its time (a
+ * time already past fires at once, as it would have). A `reminder_reopened` row on the lead's
+ * timeline says so (`meta.from`: the status it left). An open reminder is unchanged.
  */
 export async function reopenReminder(deps: Deps & { reminderId: string }): Promise<ReminderChange> {
   const { tenant, reminderId, now } = deps;
   return commitChange(deps, async (tem) => {
-    const { status } = await lockReminderRow(tem, tenant, reminderId);
+    const reminder = await lockReminderRow(tem, tenant, reminderId);
+    const { status } = reminder;
     if (OPEN_REMINDER_STATUSES.includes(status)) return { reminderId, wakeups: [] };
-    if (status !== 'dismissed') throw new AppError('conflict', 'This reminder is done: reschedule it to open it again');
     const row = await db(tem)
       .updateTable('follow_up_reminders')
       .set({
@@ -316,6 +318,7 @@ export async function reopenReminder(deps: Deps & { reminderId: string }): Promi
         if (isUniqueViolation(err)) throw new AppError('conflict', 'This lead already has an open automatic reminder of the same kind');
         throw err;
       });
+    await recordReminderActivity(tem, tenant, reminder, reminderId, 'reminder_reopened', now, { from: status });
     return { reminderId, wakeups: row.status === 'pending' ? [createReminderWakeup(reminderId, new Date(pgTimeToIsoStrict(row.reminder_date)))] : [] };
   });
 }

@@ -31,6 +31,7 @@ export const ACTIVITY_TYPE_LABELS: Record<ActivityType, string> = {
   reminder_completed: 'Reminder done',
   reminder_snoozed: 'Reminder snoozed',
   reminder_dismissed: 'Reminder dismissed',
+  reminder_reopened: 'Reminder reopened',
 };
 
 /** The outcomes the admin offers per logged type (the API accepts any key matching the pattern). */
