@@ -151,7 +151,8 @@ describe('mailer without SMTP_URL', () => {
     expect(mailer.configured).toBe(false);
     const before = smtp.messages.length;
     const result = await mailer.send(email({ to: 'dev@example.com', subject: 'Reminder due: call Ana' }));
-    expect(result).toMatchObject({ ok: true, retryable: false, transport: 'log' });
+    // Logged is not sent: the outbox records it as not_sent, not as a delivery.
+    expect(result).toMatchObject({ ok: false, notSent: 'smtp_not_configured', retryable: false, transport: 'log' });
     expect(result.messageId).toMatch(/^<.+@.+>$/);
     const line = lines.find((l) => l.subject === 'Reminder due: call Ana');
     expect(line).toMatchObject({ to: 'dev@example.com', text: 'Ana asked about 12 Oak St.', component: 'mailer', level: 30 });
@@ -163,7 +164,7 @@ describe('mailer without SMTP_URL', () => {
     const { mailer, lines } = mailerFor(undefined);
     const link = 'http://localhost:3000/app/reset-password#token=SeCrEtToKeN123';
     const result = await mailer.send(email({ to: 'ana.lopez@example.com', subject: 'Reset your Porchlight password', text: `Reset it: ${link}`, html: `<a href="${link}">Reset</a>` }));
-    expect(result).toMatchObject({ ok: true, transport: 'log' });
+    expect(result).toMatchObject({ ok: false, notSent: 'smtp_not_configured', retryable: false, transport: 'log' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 40, component: 'mailer', msg: 'email not sent: SMTP_URL is not set', to: 'a***@example.com', subject: 'Reset your Porchlight password' });
     expect(JSON.stringify(lines)).not.toMatch(/SeCrEtToKeN123|reset-password#|ana\.lopez/);

@@ -23,12 +23,21 @@ export interface OutgoingEmail {
   replyTo?: string;
 }
 
+/** Why a message was deliberately not handed to any mail server (`SendResult.notSent`). */
+export type NotSentReason = 'smtp_not_configured';
+
 /**
  * The outcome of one send. `ok: false` never throws: a worker records it as an attempt and
  * retries only when `retryable` (the server or the network may accept the same message later).
  */
 export interface SendResult {
+  /** True only when a mail server accepted the message. */
   ok: boolean;
+  /**
+   * Set when the message was not sent on purpose and trying again cannot change that:
+   * `smtp_not_configured` (SMTP_URL is unset; the message was logged, or in production only noted).
+   */
+  notSent?: NotSentReason;
   /** Message-ID of the sent (or logged) message. */
   messageId?: string;
   /** What went wrong, without credentials: the server's reply or the network error. */
@@ -36,14 +45,14 @@ export interface SendResult {
   /** SMTP reply code when the server answered with one. */
   responseCode?: number;
   retryable: boolean;
-  /** `log`: SMTP_URL is not set and the message went to the log (in full, or only its envelope) instead of out. */
+  /** `log`: SMTP_URL is not set and the message went to the log (in full, or only its envelope) instead of out (`ok: false`, `notSent`). */
   transport: 'smtp' | 'log';
 }
 
 export interface Mailer {
   /** False when SMTP_URL is unset: messages are logged, not sent (the admin says email is not configured). */
   readonly configured: boolean;
-  /** Sends (or logs) one message. Never throws. */
+  /** Sends one message (without SMTP_URL: logs it and answers `ok: false, notSent: 'smtp_not_configured'`). Never throws. */
   send(email: OutgoingEmail): Promise<SendResult>;
   /** Closes pooled connections; call on shutdown and in tests. */
   close(): Promise<void>;
@@ -158,7 +167,9 @@ export function createMailer(opts: MailerOptions): Mailer {
         if (!configured) {
           if (opts.logContent) log.info({ to: email.to, subject: email.subject, text: email.text, messageId }, 'email not sent (SMTP_URL is not set): logged instead');
           else log.warn({ to: maskEmailAddress(email.to), subject: email.subject, messageId }, 'email not sent: SMTP_URL is not set');
-          return { ok: true, messageId, retryable: false, transport };
+          // Not `ok`: nothing left the machine, and the outbox must not record it as sent.
+          const where = opts.logContent ? 'written to the log instead' : 'dropped (only its masked recipient and subject logged)';
+          return { ok: false, notSent: 'smtp_not_configured', error: `smtp_not_configured: SMTP_URL is not set; ${where}`, messageId, retryable: false, transport };
         }
         // A pooled SMTP send resolves even when some recipients were refused; one recipient per message here.
         const rejected = (info as { rejected?: string[] }).rejected ?? [];

@@ -11,6 +11,7 @@
  *    lease ended (worker died) → due again, the sweeper wakes it; attempts spent → failed
  *                             record: permanent failure (5xx) or schedule exhausted → failed
  *  pending ── cause gone / alert switched off before sending ──▶ cancelled
+ *  leased ── no mail server (SMTP_URL unset): logged, or in production only noted ──▶ not_sent
  * ```
  *
  * The claim is one conditional UPDATE (`status = 'pending' and next_attempt_at <= now`) that
@@ -104,13 +105,14 @@ export async function claimNotification({ em, notificationId, now, schedule, lea
 
 export interface AttemptOutcome {
   /** `cancelled`: the row was deleted meanwhile (its lead was erased); nothing is recorded. */
-  status: 'sent' | 'pending' | 'failed' | 'cancelled';
+  status: 'sent' | 'pending' | 'failed' | 'cancelled' | 'not_sent';
   nextAttemptAt: Date | null;
   wakeups: Wakeup[];
 }
 
 /**
- * Logs one attempt and moves the row on: sent; pending again at the next retry time (a retryable
+ * Logs one attempt and moves the row on: sent; not_sent (the mailer had no server to send it to:
+ * the reason goes to `last_error`, never counted as sent); pending again at the next retry time (a retryable
  * failure with schedule left; an alert's retry moved past the recipient's quiet hours); failed (permanent refusal, or the schedule is spent). A claim
  * whose lease was taken over still logs its attempt but changes nothing else.
  */
@@ -145,7 +147,7 @@ export async function recordNotificationAttempt({ em, claim, result, durationMs,
     // 20:58 tries again at 07:00, not at 21:03). The digest has its own hour, and account emails
     // are wanted now.
     if (next && QUIET_HOURS_KINDS.has(claim.kind)) next = nextAlertSendTime(next, await getNotificationPreferences({ em: tem, userId: claim.userId }));
-    const status = result.ok ? 'sent' : next ? 'pending' : 'failed';
+    const status = result.ok ? 'sent' : result.notSent ? 'not_sent' : next ? 'pending' : 'failed';
     const updated = await db(tem)
       .updateTable('notifications')
       .set({
@@ -153,10 +155,10 @@ export async function recordNotificationAttempt({ em, claim, result, durationMs,
         next_attempt_at: next,
         leased_until: null,
         lease_token: null,
-        last_error: error,
+        last_error: status === 'not_sent' ? result.notSent! : error,
         sent_at: result.ok ? now : null,
-        // An account email's link token lives on the row only until it is sent.
-        ...(status === 'sent' || status === 'failed' ? { data: sql`case when kind in ('verify_email', 'password_reset') then null else data end` } : {}),
+        // An account email's link token lives on the row only until it is sent (or will never be).
+        ...(status !== 'pending' ? { data: sql`case when kind in ('verify_email', 'password_reset') then null else data end` } : {}),
         updated_at: now,
       })
       .where('notification_id', '=', claim.notificationId)

@@ -7,8 +7,12 @@ import { LeadSchema } from '../leads/lead.entity.ts';
 export const NOTIFICATION_KINDS = ['new_inquiry', 'lead_hot', 'reminder_due', 'endpoint_disabled', 'digest', 'verify_email', 'password_reset', 'signup_attempt'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-/** pending → sent | failed (attempts spent, or a permanent refusal) | cancelled (nothing left to say). */
-export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'cancelled'] as const;
+/**
+ * pending → sent (a mail server accepted it) | failed (attempts spent, or a permanent refusal) |
+ * cancelled (nothing left to say) | not_sent (no mail server to send it to: SMTP_URL is unset;
+ * `last_error` gives the reason, `smtp_not_configured`).
+ */
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'cancelled', 'not_sent'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 /**
@@ -44,7 +48,9 @@ export const NotificationSchema = defineEntity({
     nextAttemptAt: p.datetime().nullable(),
     leasedUntil: p.datetime().nullable(),
     leaseToken: p.uuid().nullable(),
+    /** The last failure; for `cancelled` and `not_sent`, why (`not_sent`: `smtp_not_configured`). */
     lastError: p.string().length(500).nullable(),
+    /** When a mail server accepted it; null unless `sent`. */
     sentAt: p.datetime().nullable(),
     createdAt: createdAtColumn(),
     updatedAt: updatedAtColumn(),
@@ -69,7 +75,7 @@ export const NotificationAttemptSchema = defineEntity({
     responseCode: p.smallint().nullable(),
     error: p.string().length(500).nullable(),
     durationMs: p.integer(),
-    /** `smtp`, or `log` when SMTP_URL is unset. */
+    /** `smtp`, or `log` when SMTP_URL is unset (then `ok` is false: the message went nowhere). */
     transport: p.string().length(10),
     messageId: p.string().length(255).nullable(),
   },

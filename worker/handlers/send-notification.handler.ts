@@ -7,6 +7,7 @@ import { defineHandler } from '../handler.ts';
  * `notifications.send`: claim the row (lease), render it from Postgres as it is now, send it,
  * log the attempt. A retryable failure (4xx, network) schedules the next attempt in Postgres
  * (EMAIL_RETRY_SCHEDULE) and wakes a new job for that time; a permanent one (5xx) fails the row.
+ * Without SMTP_URL the row ends `not_sent` (reason `smtp_not_configured`), never `sent`.
  * Safe to run twice: a second run finds nothing to claim.
  */
 export const sendNotificationHandler = defineHandler('sendNotification', async (ctx, { notificationId }) => {
@@ -26,6 +27,8 @@ export const sendNotificationHandler = defineHandler('sendNotification', async (
   const result = await ctx.mailer.send(rendered.email);
   const outcome = await recordNotificationAttempt({ em: ctx.em, claim, result, durationMs: performance.now() - started, now: ctx.now(), schedule });
   await enqueueAfterCommit(ctx.queues, outcome.wakeups, log);
-  if (!result.ok) log.warn({ error: result.error, responseCode: result.responseCode, status: outcome.status, nextAttemptAt: outcome.nextAttemptAt }, 'notification not sent');
+  // The mailer has already logged the message (or, in production, that it was dropped).
+  if (result.notSent) log.info({ status: outcome.status, reason: result.notSent }, 'notification not sent: no mail server');
+  else if (!result.ok) log.warn({ error: result.error, responseCode: result.responseCode, status: outcome.status, nextAttemptAt: outcome.nextAttemptAt }, 'notification not sent');
   return { status: outcome.status };
 });
