@@ -1,11 +1,13 @@
 // The widget's inquiry form (w-form.js) in a real browser, on the example listing site, against
 // the real API, Postgres, Redis and an in-process worker (stitching): it survives hostile host
 // CSS, works from the keyboard alone, validates and announces errors, keeps typed text through
-// refusals and network failures (retrying with the same submission id), drops honeypot
-// submissions, and opens as a modal dialog with porchlight('open'). Needs `npm run build:widget`
+// refusals, network failures and a stalled connection (a timeout; retrying with the same
+// submission id), drops honeypot submissions, and opens as a modal dialog with porchlight('open'). Needs `npm run build:widget`
 // (the test server serves dist/widget; `npm test` builds first). Screenshots go to
 // test-results/screenshots.
 
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -15,7 +17,7 @@ import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import { WAIT } from '#test/env.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
-import type { ExampleServer } from '../../examples/listing-site/serve.ts';
+import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
 
 let server: TestServer;
 let worker: TestWorker;
@@ -23,6 +25,8 @@ let example: ExampleServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 let siteId = '';
+let siteKey = '';
+let owner: ApiClient;
 /** Errors thrown in any page: the widget must never throw into its host. */
 const pageErrors: string[] = [];
 
@@ -30,13 +34,13 @@ const pageErrors: string[] = [];
 const LISTING_PAGE = '/';
 
 /** A page of the example site in a fresh browser context (a new visitor), with the form mounted. */
-async function openPage(path: string, viewport = { width: 1100, height: 900 }): Promise<Page> {
+async function openPage(path: string, viewport = { width: 1100, height: 900 }, site = example.url): Promise<Page> {
   const context = await browser.newContext({ viewport });
   contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (err) => pageErrors.push(`${path}: ${err.message}`));
-  await page.goto(example.url + path);
+  await page.goto(site + path);
   await page.locator('[data-porchlight-form]').first().locator('form').waitFor({ state: 'visible' });
   return page;
 }
@@ -102,14 +106,73 @@ async function fillForm(form: Locator, v: { name?: string; email?: string; phone
 
 const alertText = (page: Page) => inline(page).getByRole('alert').textContent();
 
+/** What the form says when its request got no usable answer (network error, timeout, 5xx). */
+const NO_ANSWER = "Couldn't send — check your connection and try again.";
+
+interface StallingProxy {
+  url: string;
+  /** Holds the next `POST /v1/inquiries`; resolves with its body once the proxy has it. */
+  holdNextInquiry(): Promise<Record<string, any>>;
+  /** Resolves with the API's status for the held request, which it forwards once the browser has closed the connection. */
+  lateAnswer(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real HTTP server in front of the API that passes every request on, except a `POST
+ * /v1/inquiries` it is told to hold: it accepts the connection, reads the request and never
+ * answers. The held request reaches the API once the browser has given up on it (closed the
+ * connection) — a success that comes too late for the page.
+ */
+async function startStallingProxy(api: string): Promise<StallingProxy> {
+  const target = new URL(api);
+  let hold: ((body: Record<string, any>) => void) | undefined;
+  let late: Promise<number> | undefined;
+  const forward = (req: IncomingMessage, body: Buffer, res?: ServerResponse) =>
+    new Promise<number>((resolve, reject) => {
+      const upstream = request(new URL(req.url!, target), { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
+        if (res) {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+        } else answer.resume();
+        answer.on('end', () => resolve(answer.statusCode!));
+      });
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  const proxy = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    if (hold && req.method === 'POST' && req.url === '/v1/inquiries') {
+      const held = hold;
+      hold = undefined;
+      late = new Promise((resolve, reject) => res.on('close', () => forward(req, body).then(resolve, reject)));
+      held(JSON.parse(body.toString()));
+      return;
+    }
+    forward(req, body, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    holdNextInquiry: () => new Promise((resolve) => (hold = resolve)),
+    lateAnswer: () => late ?? Promise.reject(new Error('no inquiry was held')),
+    close: () => {
+      proxy.closeAllConnections();
+      return new Promise((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
 beforeAll(async () => {
   server = await startTestServer();
   worker = await startTestWorker(server, { name: 'inquiry-form-e2e-worker' });
   browser = await launchBrowser();
 
-  const owner = new ApiClient(server.url);
+  owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  ({ example, siteId } = await startExampleSite(server, owner, 'Oak Realty'));
+  ({ example, siteId, siteKey } = await startExampleSite(server, owner, 'Oak Realty'));
 });
 
 afterAll(() => closeAll(...contexts, browser, example, worker, server));
@@ -263,11 +326,11 @@ describe('the inquiry form', () => {
     expect(await inline(page).getByLabel('Email').inputValue()).toBe(email);
     expect(await inquiriesFor(email)).toEqual([]);
 
-    // 2. The network fails: "could not send", everything still typed, the button usable again.
+    // 2. The network fails: "couldn't send", everything still typed, the button usable again.
     await inline(page).getByLabel('Message').fill(message);
     await page.route(`${server.url}/v1/inquiries`, (route) => route.abort('internetdisconnected'));
     await inline(page).getByRole('button', { name: 'Send message' }).click();
-    await vi.waitFor(async () => expect((await alertText(page))?.startsWith('Could not send'), 'the network error').toBeTruthy(), WAIT);
+    await vi.waitFor(async () => expect(await alertText(page), 'the network error').toBe(NO_ANSWER), WAIT);
     expect(await inline(page).getByLabel('Message').inputValue()).toBe(message);
     expect(await inline(page).getByLabel('Email').inputValue()).toBe(email);
     expect(await inline(page).getByRole('button', { name: 'Send message' }).isEnabled()).toBe(true);
@@ -281,7 +344,7 @@ describe('the inquiry form', () => {
       await route.abort('connectionreset');
     });
     await inline(page).getByRole('button', { name: 'Send message' }).click();
-    await vi.waitFor(async () => expect((await alertText(page))?.startsWith('Could not send'), 'the lost answer').toBeTruthy(), WAIT);
+    await vi.waitFor(async () => expect(await alertText(page), 'the lost answer').toBe(NO_ANSWER), WAIT);
     expect(await inquiriesFor(email)).toHaveLength(1);
 
     // 4. The retry (same submission id) succeeds and stores nothing twice.
@@ -301,6 +364,55 @@ describe('the inquiry form', () => {
     expect(sent[3].visitor).toBe(await visitorOf(page));
     expect(sent[3].url).toBe(`${example.url}/hostile.html`);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('on a stalled network it gives up after 15 s with a retryable error, keeps the typed text, and the retry stores one inquiry', { timeout: 60_000 }, async () => {
+    const email = 'jordan.stalled@example.com';
+    const message = 'Is the basement finished?';
+    // The example site again, its snippet pointing at a server in front of the API that holds the first inquiry.
+    const proxy = await startStallingProxy(server.url);
+    const stalledSite = await startExampleServer({ port: 0, apiOrigin: proxy.url, siteKey });
+    try {
+      expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url, stalledSite.url] })).status).toBe(200);
+      const page = await openPage('/hostile.html', undefined, stalledSite.url);
+      const sent: Array<Record<string, any>> = [];
+      page.on('request', (req) => req.method() === 'POST' && req.url() === `${proxy.url}/v1/inquiries` && sent.push(JSON.parse(req.postData() ?? '{}')));
+      await fillForm(inline(page), { name: 'Jordan Stalled', email, message, consent: true });
+
+      // 1. The connection is accepted and the request read, but no answer comes.
+      const held = proxy.holdNextInquiry();
+      const clickedAt = Date.now();
+      await inline(page).getByRole('button', { name: 'Send message' }).click();
+      const first = await held;
+      expect(await inline(page).locator('button[type=submit]').textContent()).toBe('Sending…');
+
+      // 2. The form stops waiting: a retryable error, everything still typed, the button usable again.
+      await vi.waitFor(async () => expect(await alertText(page), 'the timeout').toBe(NO_ANSWER), { timeout: 25_000, interval: 100 });
+      expect(Date.now() - clickedAt, 'waited for the timeout, not failed at once').toBeGreaterThanOrEqual(14_000);
+      expect(await inline(page).getByLabel('Name').inputValue()).toBe('Jordan Stalled');
+      expect(await inline(page).getByLabel('Email').inputValue()).toBe(email);
+      expect(await inline(page).getByLabel('Message').inputValue()).toBe(message);
+      expect(await inline(page).getByLabel(/I agree/).isChecked()).toBe(true);
+      expect(await inline(page).getByRole('button', { name: 'Send message' }).getAttribute('aria-disabled')).toBe('false');
+      await expectFocus(page, 'button');
+
+      // 3. The held request reaches the API after all (a late success): stored once.
+      expect(await proxy.lateAnswer()).toBe(202);
+      expect(await inquiriesFor(email)).toHaveLength(1);
+
+      // 4. The retry goes through, with the same submission id: still one inquiry.
+      await page.keyboard.press('Enter');
+      await inline(page).getByRole('status').waitFor();
+      const stored = await inquiriesFor(email);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ message, listing_ref: 'oak-12', client_event_id: first.id });
+      expect(sent.map((b) => b.id)).toEqual([first.id, first.id]);
+      expect(await server.sql('select 1 from leads where email = $1', [email])).toHaveLength(1);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await stalledSite.close();
+      await proxy.close();
+    }
   });
 
   it('with the honeypot filled in, the API answers 202 and stores nothing', async () => {

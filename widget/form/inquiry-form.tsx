@@ -6,7 +6,7 @@
 /** @jsx h */
 // biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragma above) calls it
 import { h } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { CONTACT_NAME_MAX_CHARS, EMAIL_MAX_CHARS, INQUIRY_MESSAGE_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormContext } from '../contract.ts';
 import { clip, uuid } from '../shared/text.ts';
@@ -38,52 +38,51 @@ const TEXT_FIELDS = FIELD_ORDER.slice(0, 4) as Exclude<FieldName, 'consent'>[];
 const SENDING = 1;
 const SENT = 2;
 
-export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
-  const [state, setState] = useState(0);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [alert, setAlert] = useState('');
-  const [id] = useState(uuid);
-  const form = useRef<HTMLFormElement>(null);
-  /** What to focus after the next render: a selector inside the form. */
-  const focusNext = useRef('');
+/**
+ * What the form shows: `s` SENDING or SENT (none: being filled in), the field errors `e`, the
+ * announced `a`lert and `f`, what to focus once it is rendered (a selector inside the form). One
+ * state, not four hooks: each hook and its setter calls cost bytes of the 8 KB budget.
+ */
+interface View {
+  s?: number;
+  e?: FieldErrors;
+  a?: string;
+  f?: string;
+}
 
-  useEffect(() => {
-    if (focusNext.current) form.current?.querySelector<HTMLElement>(focusNext.current)?.focus();
-    focusNext.current = '';
-  });
+export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
+  const [{ s: state, e: errors = {}, a: alert = '', f: focus }, show] = useState<View>({});
+  const [id] = useState(uuid);
 
   /** Shows `fieldErrors` by their fields and announces the first (else `message`); focuses the first bad field, else the button. */
-  const fail = (fieldErrors: FieldErrors, message: string) => {
-    const first = FIELD_ORDER.find((f) => fieldErrors[f]);
-    setErrors(fieldErrors);
-    setAlert((first && fieldErrors[first]) || message);
-    setState(0);
-    focusNext.current = first ? `[name=${first}]` : 'button';
-  };
+  const fail = (fieldErrors: FieldErrors, message: string, first = FIELD_ORDER.find((f) => fieldErrors[f])) =>
+    show({ e: fieldErrors, a: (first && fieldErrors[first]) || message, f: first ? `[name=${first}]` : 'button' });
 
   const submit = async (e: Event) => {
     e.preventDefault();
     if (state) return;
-    const raw = Object.fromEntries(new FormData(form.current!)) as Record<string, string>;
+    const raw = Object.fromEntries(new FormData(e.currentTarget as HTMLFormElement)) as Record<string, string>;
     const values = { consent: !!raw.consent } as InquiryValues;
     for (const f of TEXT_FIELDS) values[f] = raw[f].trim();
     const invalid = validate(values);
     if (FIELD_ORDER.some((f) => invalid[f])) return fail(invalid, '');
-    setState(SENDING);
-    setErrors({});
-    setAlert('');
+    show({ s: SENDING });
     let res: Response | undefined;
     try {
       // The consent record (docs/consent.md): the wording the box shows and its version.
       const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, consentText: CONSENT, consentVersion: CONSENT_VERSION, listing, url: clip(location.href, 2048), hp: raw.hp });
-      res = await fetch(`${ctx.origin}/v1/inquiries`, { method: 'POST', body, credentials: 'omit' });
+      // A stalled network (a connection accepted and never answered, a very slow one) gets 15 s,
+      // then the form is ready for a retry, which reuses `id`: an answer that comes too late was
+      // stored once, and the retry stores nothing twice. (AbortSignal.timeout: Chrome 103, Firefox
+      // 100, Safari 16; older browsers wait as long as the browser does.)
+      res = await fetch(`${ctx.origin}/v1/inquiries`, { method: 'POST', body, credentials: 'omit', signal: AbortSignal.timeout?.(15e3) });
     } catch {
-      // offline, blocked, aborted: the generic message below
+      // offline, blocked, timed out: the generic message below
     }
-    if (res?.ok) return setState(SENT);
+    if (res?.ok) return show({ s: SENT });
     // A 4xx is the API's refusal, with its message and field errors; a 5xx or no answer: try again.
     const fieldErrors: FieldErrors = {};
-    let message = 'Could not send. Try again.';
+    let message = "Couldn't send — check your connection and try again.";
     if (res && res.status < 500) {
       try {
         const { error } = await res.json();
@@ -120,7 +119,15 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
           Thank you! The agent will reply soon.
         </p>
       ) : (
-        <form ref={form} onSubmit={submit} noValidate>
+        // (a new ref function each render, so Preact calls it after every render, once the whole
+        // tree is updated: the field to focus then has its aria-invalid and its error text)
+        <form
+          ref={(el) => {
+            if (el && focus) el.querySelector<HTMLElement>(focus)?.focus();
+          }}
+          onSubmit={submit}
+          noValidate
+        >
           <p class="n" id="n">
             Leave an email or a phone number so the agent can reply.
           </p>
