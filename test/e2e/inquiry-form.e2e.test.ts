@@ -2,7 +2,8 @@
 // the real API, Postgres, Redis and an in-process worker (stitching): it survives hostile host
 // CSS, works from the keyboard alone, validates and announces errors, keeps typed text through
 // refusals, network failures and a stalled connection (a timeout; retrying with the same
-// submission id), drops honeypot submissions, and opens as a modal dialog with porchlight('open'). Needs `npm run build:widget`
+// submission id), drops honeypot submissions, sends the listing shown at the time after pushState
+// navigation, and opens as a modal dialog with porchlight('open'). Needs `npm run build:widget`
 // (the test server serves dist/widget; `npm test` builds first). Screenshots go to
 // test-results/screenshots.
 
@@ -413,6 +414,35 @@ describe('the inquiry form', () => {
       await stalledSite.close();
       await proxy.close();
     }
+  });
+
+  it('a form that stays mounted through client-side navigation (pushState) sends the listing shown when it is sent', async () => {
+    const email = 'riley.spa@example.com';
+    const page = await openPage('/hostile.html');
+    const sent = recordInquiries(page);
+    await fillForm(inline(page), { name: 'Riley Spa', email, message: 'Does 7 Maple Ave have a garage?', consent: true });
+    // The site's router shows another listing without a page load, as the example site's does
+    // (a new URL, the listing on the page and on the form's element), but keeps the form mounted.
+    await page.evaluate(() => {
+      history.pushState(null, '', '/listings/maple-7');
+      document.body.setAttribute('data-porchlight-listing', 'maple-7');
+      document.querySelector('[data-porchlight-form]')!.setAttribute('data-listing', 'maple-7');
+    });
+    // The tracker records the new page (it looks again after a navigation), and the form is the same one, text and all.
+    await vi.waitFor(async () => {
+      const views = await server.sql<{ listing_ref: string }>(`select listing_ref from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, await visitorOf(page)]);
+      expect(views.map((v) => v.listing_ref), 'the page view of the new listing').toContain('maple-7');
+    }, WAIT);
+    expect(await inline(page).getByLabel('Message').inputValue()).toBe('Does 7 Maple Ave have a garage?');
+
+    await inline(page).getByRole('button', { name: 'Send message' }).click();
+    await inline(page).getByRole('status').waitFor();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ listing: 'maple-7', url: `${example.url}/listings/maple-7` });
+    const stored = await inquiriesFor(email);
+    expect(stored).toHaveLength(1);
+    expect(stored[0].listing_ref).toBe('maple-7');
+    expect(pageErrors).toEqual([]);
   });
 
   it('with the honeypot filled in, the API answers 202 and stores nothing', async () => {

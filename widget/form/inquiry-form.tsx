@@ -21,8 +21,12 @@ export interface Theme {
 export interface InquiryFormProps {
   ctx: FormContext;
   theme: Theme;
-  /** The listing the inquiry is about, already clipped; none: a general inquiry. */
-  listing?: string;
+  /**
+   * The listing the inquiry is about, already clipped (none: a general inquiry), read when the form
+   * renders and when it sends: on a single-page site a mounted form outlives the listing it first
+   * showed (history.pushState), and an inquiry goes with the listing shown when it is sent.
+   */
+  listing: () => string | undefined;
   /** Given: the form is a modal dialog with a close button (and Escape) that call it. */
   close?: () => void;
 }
@@ -70,7 +74,7 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
     let res: Response | undefined;
     try {
       // The consent record (docs/consent.md): the wording the box shows and its version.
-      const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, consentText: CONSENT, consentVersion: CONSENT_VERSION, listing, url: clip(location.href, 2048), hp: raw.hp });
+      const body = JSON.stringify({ site: ctx.site, id, visitor: ctx.visitor, ...values, consentText: CONSENT, consentVersion: CONSENT_VERSION, listing: listing(), url: clip(location.href, 2048), hp: raw.hp });
       // A stalled network (a connection accepted and never answered, a very slow one) gets 15 s,
       // then the form is ready for a retry, which reuses `id`: an answer that comes too late was
       // stored once, and the retry stores nothing twice. (AbortSignal.timeout: Chrome 103, Firefox
@@ -113,7 +117,7 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
 
   const content = (
     <div class="w" style={theme.style}>
-      <h2 id="t">{theme('heading') || (listing ? 'Ask about this home' : 'Contact the agent')}</h2>
+      <h2 id="t">{theme('heading') || (listing() ? 'Ask about this home' : 'Contact the agent')}</h2>
       {state === SENT ? (
         <p class="ok" role="status" tabIndex={-1} ref={(el) => el?.focus()}>
           Thank you! The agent will reply soon.

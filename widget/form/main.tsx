@@ -41,7 +41,7 @@ export const mount: FormModule['mount'] = (ctx) => {
   for (const el of document.querySelectorAll('[data-porchlight-form]')) {
     try {
       // An element that has a shadow root already has our form (or someone else's content).
-      if (!el.shadowRoot) renderInShadow(el, <InquiryForm ctx={ctx} theme={themeOf(el)} listing={listingRef(el.getAttribute('data-listing')) || pageListing()} />);
+      if (!el.shadowRoot) renderInShadow(el, <InquiryForm ctx={ctx} theme={themeOf(el)} listing={() => listingRef(el.getAttribute('data-listing')) || pageListing()} />);
     } catch {
       // one element that cannot host a shadow root (an <input>, a closed root) must not stop the others
     }
@@ -76,7 +76,7 @@ export const open: FormModule['open'] = (ctx: FormContext) => {
         // never break the host page
       }
     };
-    renderInShadow(host, <InquiryForm ctx={ctx} theme={themeOf(opener || host)} listing={listingRef(ctx.listing) || pageListing()} close={close} />);
+    renderInShadow(host, <InquiryForm ctx={ctx} theme={themeOf(opener || host)} listing={() => listingRef(ctx.listing) || pageListing()} close={close} />);
   } catch {
     openHost = undefined;
   }
