@@ -2,7 +2,7 @@
 // core's zod schemas (`import type` only), calls through the same `api` door.
 import type { z } from 'zod';
 import type {
-  ReminderListStatus, ZCreateReminderBody, ZReminderJson, ZReminderSettingsJson, ZReminderSummaryJson, ZSnoozeReminderBody,
+  ReminderListStatus, ZCreateReminderBody, ZReminderJson, ZReminderSettingsJson, ZReminderSummaryJson, ZSnoozeReminderBody, ZUpdateReminderBody,
 } from '../core/reminders/reminder-schemas.ts';
 import { api, type Page, type RequestOptions } from './api-client.ts';
 
@@ -11,6 +11,7 @@ export type ReminderSummary = z.output<typeof ZReminderSummaryJson>;
 export type ReminderSettings = z.output<typeof ZReminderSettingsJson>;
 export type CreateReminderInput = z.input<typeof ZCreateReminderBody>;
 export type SnoozeInput = z.input<typeof ZSnoozeReminderBody>;
+export type UpdateReminderInput = z.input<typeof ZUpdateReminderBody>;
 export type { ReminderListStatus };
 
 export const REMINDERS_PAGE_SIZE = 20;
@@ -26,16 +27,18 @@ function announce<T>(result: T): T {
 const path = (id: string) => `/v1/reminders/${encodeURIComponent(id)}`;
 
 export const remindersApi = {
-  list: (query: { status?: ReminderListStatus; leadId?: string }, cursor: string | null, opts?: RequestOptions & { limit?: number }) =>
+  list: (query: { status?: ReminderListStatus; lead?: string }, cursor: string | null, opts?: RequestOptions & { limit?: number }) =>
     api.get<Page<Reminder>>('/v1/reminders', { ...opts, query: { ...query, cursor: cursor ?? undefined, limit: opts?.limit ?? REMINDERS_PAGE_SIZE } }),
   summary: (opts?: RequestOptions) => api.get<ReminderSummary>('/v1/reminders/summary', opts),
   create: async (leadId: string, input: CreateReminderInput) =>
     announce(await api.post<Reminder>(`/v1/leads/${encodeURIComponent(leadId)}/reminders`, input)),
   complete: async (id: string) => announce(await api.post<Reminder>(`${path(id)}/complete`, {})),
   dismiss: async (id: string) => announce(await api.post<Reminder>(`${path(id)}/dismiss`, {})),
-  /** Undoes a dismissal: open again at its time (due if it had fired, else pending). */
+  /** Undoes a dismissal or a completion: open again at its time (due if it had fired, else pending). */
   reopen: async (id: string) => announce(await api.post<Reminder>(`${path(id)}/reopen`, {})),
   snooze: async (id: string, input: SnoozeInput) => announce(await api.post<Reminder>(`${path(id)}/snooze`, input)),
+  /** PATCH: a new date makes it pending at that time (an Undo of a snooze gives back the date it had). */
+  update: async (id: string, input: UpdateReminderInput) => announce(await api.patch<Reminder>(path(id), input)),
   remove: async (id: string) => announce(await api.delete(path(id))),
   settings: (opts?: RequestOptions) => api.get<ReminderSettings>('/v1/reminder-settings', opts),
   saveSettings: (input: ReminderSettings) => api.put<ReminderSettings>('/v1/reminder-settings', input),

@@ -69,6 +69,19 @@ describe('GET /v1/listings', () => {
     ]);
   });
 
+  it('filters by site with `site`, like the other lists; `siteId` (its old name) still works, and both agreeing too', async () => {
+    const refs = async (query: string) => {
+      const res = await alice.get(`/v1/listings?${query}&from=2026-03-01&to=2026-03-10`);
+      expect(res.status, query).toBe(200);
+      return res.body.items.map((l: { listingRef: string }) => l.listingRef);
+    };
+    expect(await refs(`site=${maple}`)).toEqual(['maple-7']);
+    expect(await refs(`site=${oak}`)).toEqual(['elm-3', 'oak-12']);
+    expect(await refs(`siteId=${maple}`)).toEqual(['maple-7']);
+    expect(await refs(`site=${maple}&siteId=${maple.toUpperCase()}`)).toEqual(['maple-7']);
+    expect(await refs('site=')).toEqual(['maple-7', 'elm-3', 'oak-12']);
+  });
+
   it('covers all sites without siteId, and pages with a cursor', async () => {
     const all = await alice.get('/v1/listings?from=2026-03-01&to=2026-03-10');
     expect(all.body.items.map((l: { listingRef: string }) => l.listingRef)).toEqual(['maple-7', 'elm-3', 'oak-12']);
@@ -77,14 +90,21 @@ describe('GET /v1/listings', () => {
   });
 
   it('refuses bad input with 400 and keeps realtors apart (404 for another realtor’s site)', async () => {
-    for (const query of ['siteId=nope', 'limit=0', 'limit=1000', 'cursor=garbage', 'from=2026-02-30', 'other=1']) {
+    for (const query of ['siteId=nope', 'site=nope', `site=${oak}&site=${maple}`, 'limit=0', 'limit=1000', 'cursor=garbage', 'from=2026-02-30', 'other=1']) {
       const res = await alice.get(`/v1/listings?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     }
-    const foreign = await bob.get(`/v1/listings?siteId=${oak}`);
-    expect(foreign.status).toBe(404);
-    expect(foreign.body.error.code).toBe('not_found');
+    // Two names for two different sites: which one was meant is unclear.
+    const both = await alice.get(`/v1/listings?site=${oak}&siteId=${maple}`);
+    expect(both.status).toBe(400);
+    expect(both.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'siteId', message: 'Give site or its old name siteId, not two different sites' }] });
+    expect((await alice.get('/v1/listings?site=nope')).body.error.details).toEqual([{ path: 'site', message: 'Not a site id' }]);
+    for (const query of [`siteId=${oak}`, `site=${oak}`]) {
+      const foreign = await bob.get(`/v1/listings?${query}`);
+      expect(foreign.status, query).toBe(404);
+      expect(foreign.body.error.code).toBe('not_found');
+    }
     expect((await alice.get(`/v1/listings?siteId=${randomUUID()}`)).status).toBe(404);
     const own = await bob.get('/v1/listings');
     expect(own.status).toBe(200);

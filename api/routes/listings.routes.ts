@@ -10,8 +10,8 @@ export function mountListingRoutes(routes: RouteRegistry): void {
     query: ZListListingsQuery,
     responses: {
       200: { description: 'One page of listings', schema: ZListingsPage },
-      400: { description: '`validation_failed`: bad site id, date, range, cursor or limit' },
-      404: { description: '`not_found`: site is not one of yours' },
+      400: { description: '`validation_failed`: bad site id (`site`, or its old name `siteId`; both naming different sites), date, range, cursor or limit' },
+      404: { description: '`not_found`: the site is not one of yours' },
     },
     handler: async (ctx, { query, tenant, now }) => {
       ctx.body = await listListings({ em: ctx.state.em, tenant, query, now });

@@ -68,6 +68,11 @@ describe('reminders', () => {
     expect((await agent.post(`/v1/leads/${crypto.randomUUID()}/reminders`, { reminderDate: soon, reminderMessage: 'Call' })).status).toBe(404);
     expect(await reminderRows(foreignLead)).toHaveLength(0);
     expect((await agent.get(`/v1/reminders?leadId=${foreignLead}`)).status).toBe(404);
+    expect((await agent.get(`/v1/reminders?lead=${foreignLead}`)).status).toBe(404);
+    expect((await agent.get('/v1/reminders?lead=nope')).body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'lead', message: 'Not a lead id' }] });
+    expect((await agent.get(`/v1/reminders?lead=${leadId}&leadId=${foreignLead}`)).body.error).toMatchObject({
+      code: 'validation_failed', details: [{ path: 'leadId', message: 'Give lead or its old name leadId, not two different leads' }],
+    });
     expect((await agent.get('/v1/reminders?status=late')).status).toBe(400);
     expect((await agent.get('/v1/reminders?cursor=bm9wZQ')).status).toBe(400);
   });
@@ -123,8 +128,15 @@ describe('reminders', () => {
       expect(done.map((r) => [r.reminderId, r.status])).toEqual([[ids.doneRecent, 'done'], [ids.dismissedOlder, 'dismissed']]);
     }
     expect(await realtor.client.get('/v1/reminders/summary')).toMatchObject({ status: 200, body: { due: 3, overdue: 2 } });
-    const byLead = await realtor.client.get(`/v1/reminders?leadId=${leadId}&status=upcoming`);
-    expect(byLead.body.items.map((r: any) => r.leadName)).toEqual(['Pat', 'Pat']);
+    // `lead`, as DESIGN.md names it; `leadId` (the name it first shipped with) still works.
+    const { leadId: otherLead } = await makeLead(api.server, { userId: realtor.userId, name: 'Sam' });
+    await makeReminder(api.server, { leadId: otherLead, userId: realtor.userId, reminderDate: new Date(now + 30 * MINUTE_MS) });
+    for (const query of [`lead=${leadId}`, `leadId=${leadId}`, `lead=${leadId}&leadId=${leadId.toUpperCase()}`]) {
+      const byLead = await realtor.client.get(`/v1/reminders?${query}&status=upcoming`);
+      expect(byLead.status, query).toBe(200);
+      expect(byLead.body.items.map((r: any) => r.leadName), query).toEqual(['Pat', 'Pat']);
+    }
+    expect((await realtor.client.get(`/v1/reminders?lead=${leadId}`)).body.items.every((r: any) => r.leadId === leadId)).toBe(true);
   });
 
   it('PATCH with a new date reschedules: pending again with a new job, the old job left harmless', async () => {

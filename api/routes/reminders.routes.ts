@@ -27,7 +27,7 @@ export function mountReminderRoutes(routes: RouteRegistry, deps: AppDeps): void 
     method: 'get', path: '/v1/reminders', tag: 'reminders', auth: 'realtor',
     summary: 'List reminders: due (fired, not closed), overdue (due for over an hour), upcoming (pending) or done',
     query: ZListRemindersQuery,
-    responses: { 200: { description: 'Reminders', schema: listOf(ZReminderJson) }, 404: { description: 'Unknown lead (leadId)' } },
+    responses: { 200: { description: 'Reminders', schema: listOf(ZReminderJson) }, 404: { description: 'Unknown lead (`lead`, or its old name `leadId`)' } },
     handler: async (ctx, { query, tenant, now }) => {
       ctx.body = await listReminders({ em: ctx.state.em, tenant, query, now });
     },

@@ -6,14 +6,29 @@ import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 export const LISTINGS_PAGE_DEFAULT = 50;
 export const LISTINGS_PAGE_MAX = 200;
 
-/** `GET /v1/listings?siteId&from&to&cursor&limit`: a realtor's listings, most recently seen first, with their figures over UTC days [from, to] (default the last 30). */
-export const ZListListingsQuery = z.strictObject({
-  siteId: z.preprocess(emptyToUndefined, z.uuid('Not a site id').optional()),
-  from: ZAnalyticsQuery.shape.from,
-  to: ZAnalyticsQuery.shape.to,
-  cursor: z.string().max(300).optional(),
-  limit: zLimit(LISTINGS_PAGE_DEFAULT, LISTINGS_PAGE_MAX),
-});
+const ZSiteFilter = () => z.preprocess(emptyToUndefined, z.uuid('Not a site id').optional());
+
+/**
+ * `GET /v1/listings?site&from&to&cursor&limit`: a realtor's listings, most recently seen first, with
+ * their figures over UTC days [from, to] (default the last 30). `site`, as on the other lists
+ * (leads, analytics); `siteId`, the name it first shipped with, is kept as an alias (both naming
+ * different sites: 400). The output carries the site as `siteId`.
+ */
+export const ZListListingsQuery = z
+  .strictObject({
+    site: ZSiteFilter().describe('Only this site’s listings (another account’s site: 404)'),
+    siteId: ZSiteFilter().meta({ deprecated: true, description: 'Old name of `site`, still accepted' }),
+    from: ZAnalyticsQuery.shape.from,
+    to: ZAnalyticsQuery.shape.to,
+    cursor: z.string().max(300).optional(),
+    limit: zLimit(LISTINGS_PAGE_DEFAULT, LISTINGS_PAGE_MAX),
+  })
+  .superRefine((q, ctx) => {
+    if (q.site && q.siteId && q.site.toLowerCase() !== q.siteId.toLowerCase()) {
+      ctx.addIssue({ code: 'custom', path: ['siteId'], message: 'Give site or its old name siteId, not two different sites' });
+    }
+  })
+  .transform(({ site, siteId, ...rest }) => ({ ...rest, siteId: site ?? siteId }));
 export type ListListingsQuery = z.output<typeof ZListListingsQuery>;
 
 export const ZListingJson = z.object({

@@ -49,12 +49,27 @@ export const ZSnoozeReminderBody = z
   .transform((b): { for: ReminderSnoozeChoice } | { until: string } => (b.until !== undefined ? { until: b.until } : { for: b.for as ReminderSnoozeChoice }));
 export type SnoozeReminderBody = z.output<typeof ZSnoozeReminderBody>;
 
-export const ZListRemindersQuery = z.strictObject({
-  status: z.preprocess(emptyToUndefined, z.enum(REMINDER_LIST_STATUSES).optional()),
-  leadId: z.preprocess(emptyToUndefined, z.uuid('Not a lead id').optional()),
-  cursor: z.preprocess(emptyToUndefined, z.string().max(500).optional()),
-  limit: zLimit(REMINDERS_PAGE_DEFAULT, REMINDERS_PAGE_MAX),
-});
+const ZLeadFilter = () => z.preprocess(emptyToUndefined, z.uuid('Not a lead id').optional());
+
+/**
+ * `GET /v1/reminders?status&lead&cursor&limit` (DESIGN.md's contract). `leadId`, the name the route
+ * first shipped with, is kept as an alias so existing clients keep working; both naming different
+ * leads is a 400. The output carries the lead as `leadId`.
+ */
+export const ZListRemindersQuery = z
+  .strictObject({
+    status: z.preprocess(emptyToUndefined, z.enum(REMINDER_LIST_STATUSES).optional()),
+    lead: ZLeadFilter().describe('Only this lead’s reminders (another account’s lead: 404)'),
+    leadId: ZLeadFilter().meta({ deprecated: true, description: 'Old name of `lead`, still accepted' }),
+    cursor: z.preprocess(emptyToUndefined, z.string().max(500).optional()),
+    limit: zLimit(REMINDERS_PAGE_DEFAULT, REMINDERS_PAGE_MAX),
+  })
+  .superRefine((q, ctx) => {
+    if (q.lead && q.leadId && q.lead.toLowerCase() !== q.leadId.toLowerCase()) {
+      ctx.addIssue({ code: 'custom', path: ['leadId'], message: 'Give lead or its old name leadId, not two different leads' });
+    }
+  })
+  .transform(({ lead, leadId, ...rest }) => ({ ...rest, leadId: lead ?? leadId }));
 export type ListRemindersQuery = z.output<typeof ZListRemindersQuery>;
 
 export const ZReminderJson = z.object({

@@ -36,8 +36,8 @@ export function RemindersCard({ leadId }: { leadId: string }) {
   const refresh = () => setTick((n) => n + 1);
   const open = useApi(async (signal) => {
     const [due, upcoming] = await Promise.all([
-      remindersApi.list({ status: 'due', leadId }, null, { signal, limit: 50 }),
-      remindersApi.list({ status: 'upcoming', leadId }, null, { signal, limit: 50 }),
+      remindersApi.list({ status: 'due', lead: leadId }, null, { signal, limit: 50 }),
+      remindersApi.list({ status: 'upcoming', lead: leadId }, null, { signal, limit: 50 }),
     ]);
     return [...due.items, ...upcoming.items];
   }, [leadId, tick]);
