@@ -139,6 +139,13 @@ describe('reminders', () => {
     expect((await realtor.client.get(`/v1/reminders?lead=${leadId}`)).body.items.every((r: any) => r.leadId === leadId)).toBe(true);
   });
 
+  it('the OpenAPI document names the filters as documented: lead for reminders, site for listings, the old names deprecated', async () => {
+    const doc = (await agent.get('/v1/openapi.json')).body;
+    const params = (path: string) => Object.fromEntries(doc.paths[path].get.parameters.map((p: any) => [p.name, p.schema.deprecated === true]));
+    expect(params('/v1/reminders')).toMatchObject({ status: false, lead: false, leadId: true });
+    expect(params('/v1/listings')).toMatchObject({ site: false, siteId: true, from: false });
+  });
+
   it('PATCH with a new date reschedules: pending again with a new job, the old job left harmless', async () => {
     const { leadId } = await makeLead(api.server, { userId });
     const first = new Date(Date.now() + 3 * HOUR_MS).toISOString();
