@@ -4,6 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { consumeAccountToken, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
+import { UserSchema } from '../accounts/user.entity.ts';
 import { AppError } from '../errors.ts';
 import { db } from '../db/kysely.ts';
 import type { Queues } from '../jobs/queues.ts';
@@ -20,10 +21,16 @@ interface Outbox {
   log: Logger;
 }
 
-/** Issues a verification link and writes its email (inside the caller's transaction); returns the wake-up. */
+/**
+ * Issues a verification link and writes its email (inside the caller's transaction); returns the
+ * wake-up. The row keeps the address the link is for: the worker sends nothing if it changed by
+ * then (render-notification.ts), nor a link that a newer one replaced.
+ */
 export async function recordEmailVerification({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<Wakeup[]> {
+  // By its key through the ORM: at signup the row is the one just created in this transaction.
+  const { email } = await em.findOneOrFail(UserSchema, { userId }, { fields: ['email'] });
   const { token, tokenId } = await issueAccountToken({ em, userId, purpose: 'email_verification', now, ttlMs: EMAIL_VERIFICATION_TTL_MS });
-  return recordNotification({ em, userId, kind: 'verify_email', dedupeKey: `verify_email-${tokenId}`, sendAt: now, now, data: { token } });
+  return recordNotification({ em, userId, kind: 'verify_email', dedupeKey: `verify_email-${tokenId}`, sendAt: now, now, data: { token, email } });
 }
 
 /** "Resend the verification email": a new link (the old one stops working); nothing when already verified. */
@@ -79,10 +86,10 @@ export async function verifyEmail({ em, token, now, passwordToConfirm }: {
  */
 export async function requestPasswordReset({ em, email, now, queues, log }: { em: EntityManager; email: string; now: Date } & Outbox): Promise<void> {
   const wakeups = await em.transactional(async (tem) => {
-    const user = await db(tem).selectFrom('users').select('user_id').where('email', '=', email.toLowerCase()).executeTakeFirst();
+    const user = await db(tem).selectFrom('users').select(['user_id', 'email']).where('email', '=', email.toLowerCase()).executeTakeFirst();
     if (!user) return [];
     const { token, tokenId } = await issueAccountToken({ em: tem, userId: user.user_id, purpose: 'password_reset', now, ttlMs: PASSWORD_RESET_TTL_MS });
-    return recordNotification({ em: tem, userId: user.user_id, kind: 'password_reset', dedupeKey: `password_reset-${tokenId}`, sendAt: now, now, data: { token } });
+    return recordNotification({ em: tem, userId: user.user_id, kind: 'password_reset', dedupeKey: `password_reset-${tokenId}`, sendAt: now, now, data: { token, email: user.email } });
   });
   await enqueueAfterCommit(queues, wakeups, log);
 }

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import type { AccountTokenPurpose } from '../accounts/account-token.entity.ts';
 import { EMAIL_VERIFICATION_TTL_MS, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
+import { sha256Hex } from '../accounts/tokens.ts';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount, pgTimeToIsoStrict } from '../db/pg-values.ts';
@@ -64,10 +66,14 @@ export async function renderNotification({ em, claim, config, now }: {
   if (claim.kind === 'verify_email') {
     if (user.email_verified_at) return { cancel: 'address already verified' };
     if (!token) return { cancel: 'link token missing' };
+    const stale = await findStaleAccountLink(em, { token, purpose: 'email_verification', now, recordedFor: claim.data?.email, currentAddress: to });
+    if (stale) return { cancel: stale };
     return { email: { to, ...renderVerifyEmailEmail({ username: user.username, url: buildAccountTokenUrl(publicUrl, 'email_verification', token), validForMs: EMAIL_VERIFICATION_TTL_MS }) } };
   }
   if (claim.kind === 'password_reset') {
     if (!token) return { cancel: 'link token missing' };
+    const stale = await findStaleAccountLink(em, { token, purpose: 'password_reset', now, recordedFor: claim.data?.email, currentAddress: to });
+    if (stale) return { cancel: stale };
     return { email: { to, ...renderPasswordResetEmail({ username: user.username, url: buildAccountTokenUrl(publicUrl, 'password_reset', token), validForMs: PASSWORD_RESET_TTL_MS }) } };
   }
   if (claim.kind === 'signup_attempt') {
@@ -127,6 +133,24 @@ export async function renderNotification({ em, claim, config, now }: {
       return { email: { to, ...renderDigestEmail({ ...ctx, date: now, ...digest }) } };
     }
   }
+}
+
+/**
+ * Why an account email's link would be dead on arrival, or null when it still works. The email may
+ * wait in the outbox (worker down, retries) while the user asks for a newer link (issuing one
+ * deletes the older unused ones), spends the link, lets it expire, or changes the address it was
+ * meant for — sending it then is a dead link, or a link to an address that is not theirs any more.
+ * `recordedFor`: the address at record time (rows recorded before it was kept have none).
+ */
+async function findStaleAccountLink(em: EntityManager, { token, purpose, now, recordedFor, currentAddress }: {
+  token: string; purpose: AccountTokenPurpose; now: Date; recordedFor: unknown; currentAddress: string;
+}): Promise<string | null> {
+  if (typeof recordedFor === 'string' && recordedFor !== currentAddress) return 'address changed since the link was issued';
+  const row = await db(em).selectFrom('account_tokens').select(['purpose', 'consumed_at', 'expires_at']).where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+  if (!row || row.purpose !== purpose) return 'link replaced by a newer one before it was sent';
+  if (row.consumed_at !== null) return 'link already used before it was sent';
+  if (pgDate(row.expires_at).getTime() <= now.getTime()) return 'link expired before it was sent';
+  return null;
 }
 
 /**
