@@ -1,11 +1,13 @@
 // One reminder in a list: what to do, for whom, when — and complete / snooze / dismiss in place,
-// each with its own busy state and an error that stays beside the reminder it is about.
+// each with its own busy state and an error that stays beside the reminder it is about. Each acts
+// at once and offers itself back for a few seconds ("Undo" on the notice), the same wherever a
+// reminder is shown (Reminders, Today, a lead's page), since they all render this item.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HOUR_MS } from '#core/shared/time.ts';
 import { errorMessage } from '../api-client.ts';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
 import { leadDisplayName } from '../lead-format.ts';
-import { fromLocalInputValue, type Reminder, remindersApi, type SnoozeInput, toLocalInputValue } from '../reminders-api.ts';
+import { fromLocalInputValue, REMINDERS_CHANGED_EVENT, type Reminder, remindersApi, type SnoozeInput, toLocalInputValue } from '../reminders-api.ts';
 import { Link } from '../router.tsx';
 import { Badge } from './badge.tsx';
 import { Button } from './button.tsx';
@@ -14,8 +16,18 @@ import { showToast } from './toast.tsx';
 
 type Action = 'complete' | 'dismiss' | 'snooze';
 
-/** How long "Reminder dismissed · Undo" stays on screen. */
-export const DISMISS_UNDO_MS = 8000;
+/** How long the notice after Complete, Snooze or Dismiss ("Reminder done: … · Undo") stays on screen. */
+export const UNDO_MS = 8000;
+/**
+ * A snooze undone gives a due reminder back its time, already past: it is pending until its job
+ * fires it (at once) — after this long the lists and the count look again and see it due.
+ */
+const REFIRE_GRACE_MS = 1500;
+
+/** A reminder's message as a notice quotes it. */
+function quote(message: string): string {
+  return message.length > 60 ? `${message.slice(0, 59)}…` : message;
+}
 
 const SNOOZE_CHOICES: Array<{ label: string; input: SnoozeInput }> = [
   { label: '15 minutes', input: { for: '15m' } },
@@ -50,6 +62,7 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
   const [menuOpen, setMenuOpen] = useState(false);
   const [custom, setCustom] = useState<string | null>(null);
   const menuRef = useRef<HTMLDivElement>(null);
+  const itemRef = useRef<HTMLLIElement>(null);
   const open = r.status === 'pending' || r.status === 'due';
 
   useEffect(() => {
@@ -82,25 +95,50 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
       setBusy(null);
     }
   };
-  // Dismissing closes the reminder at once; the notice offers it back for a few seconds. The undo
-  // outlives this item (it leaves the open list), so it reports through the page's onChanged.
+  // The notice offering a change back. The undo outlives this item (the reminder leaves its list),
+  // so it reports through the page's onChanged; a keyboard user lands on its button (toast.tsx).
+  const offerUndo = (message: string, undo: () => Promise<Reminder>, undone: string) =>
+    showToast(message, 'info', UNDO_MS, {
+      label: 'Undo',
+      takeFocusFrom: itemRef.current,
+      run: async () => {
+        try {
+          const restored = await undo();
+          onChanged(restored);
+          showToast(undone);
+          if (restored.status === 'pending' && new Date(restored.reminderDate).getTime() <= Date.now()) {
+            setTimeout(() => window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT)), REFIRE_GRACE_MS);
+          }
+        } catch (err) {
+          showToast(`Could not undo: ${errorMessage(err)}`, 'error');
+        }
+      },
+    });
+  // Done and dismissed come back as they were (due, or pending at their time): POST …/reopen.
+  const complete = () =>
+    run('complete', async () => {
+      const done = await remindersApi.complete(r.reminderId);
+      offerUndo(`Reminder done: ${quote(r.reminderMessage)}`, () => remindersApi.reopen(r.reminderId), 'Reminder open again.');
+      return done;
+    });
   const dismiss = () =>
     run('dismiss', async () => {
       const dismissed = await remindersApi.dismiss(r.reminderId);
-      showToast(`Reminder dismissed: ${r.reminderMessage.slice(0, 60)}`, 'info', DISMISS_UNDO_MS, {
-        label: 'Undo',
-        run: async () => {
-          try {
-            onChanged(await remindersApi.reopen(r.reminderId));
-            showToast('Reminder open again.');
-          } catch (err) {
-            showToast(`Could not undo: ${errorMessage(err)}`, 'error');
-          }
-        },
-      });
+      offerUndo(`Reminder dismissed: ${quote(r.reminderMessage)}`, () => remindersApi.reopen(r.reminderId), 'Reminder open again.');
       return dismissed;
     });
-  const snooze = (input: SnoozeInput) => run('snooze', () => remindersApi.snooze(r.reminderId, input));
+  // A snooze comes back to the time the reminder had before it (PATCH with that date).
+  const snooze = (input: SnoozeInput) =>
+    run('snooze', async () => {
+      const previousDate = r.reminderDate;
+      const snoozed = await remindersApi.snooze(r.reminderId, input);
+      offerUndo(
+        `Reminder snoozed until ${formatDateTime(snoozed.reminderDate)}: ${quote(r.reminderMessage)}`,
+        () => remindersApi.update(r.reminderId, { reminderDate: previousDate }),
+        'Snooze undone.',
+      );
+      return snoozed;
+    });
   const snoozeCustom = (e: Event) => {
     e.preventDefault();
     const until = custom ? fromLocalInputValue(custom) : null;
@@ -112,7 +150,7 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
   };
 
   return (
-    <li class={`reminder${r.overdue ? ' is-overdue' : ''}${r.status === 'due' ? ' is-due' : ''}`} data-reminder-id={r.reminderId} data-status={r.status}>
+    <li ref={itemRef} class={`reminder${r.overdue ? ' is-overdue' : ''}${r.status === 'due' ? ' is-due' : ''}`} data-reminder-id={r.reminderId} data-status={r.status}>
       <div class="reminder-main">
         <div class="reminder-head">
           {statusBadge(r)}
@@ -141,7 +179,7 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
       </div>
       {open && (
         <div class="reminder-actions">
-          <Button size="sm" onClick={() => run('complete', () => remindersApi.complete(r.reminderId))} loading={busy === 'complete'} disabled={busy !== null}>
+          <Button size="sm" onClick={complete} loading={busy === 'complete'} disabled={busy !== null}>
             Complete
           </Button>
           <div class="menu" ref={menuRef}>

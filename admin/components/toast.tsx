@@ -1,6 +1,8 @@
 // Short notices that outlive a navigation ("Site deleted"). showToast() works from anywhere;
-// <ToastRegion/> (rendered once by the app) announces them politely.
-import { useEffect, useState } from 'preact/hooks';
+// <ToastRegion/> (rendered once by the app) announces them politely. A notice with an action
+// ("Undo") stays while the pointer is over it or it has keyboard focus: its time is for reading,
+// not a race for someone tabbing to the button (WCAG 2.2.1).
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 export type ToastTone = 'success' | 'info' | 'error';
 
@@ -8,6 +10,12 @@ export type ToastTone = 'success' | 'info' | 'error';
 export interface ToastAction {
   label: string;
   run(): void | Promise<void>;
+  /**
+   * The control the action undoes, about to leave the page (a reminder completed in a list): when
+   * focus is inside it, or already lost to the page, the notice's button takes it, so a keyboard
+   * user lands on "Undo" instead of the top of the page. Default: focus stays where it is.
+   */
+  takeFocusFrom?: Element | null;
 }
 
 interface Toast {
@@ -44,7 +52,17 @@ export function currentToasts(): readonly Toast[] {
 export function showToast(message: string, tone: ToastTone = 'success', timeoutMs = DEFAULT_TIMEOUT_MS, action?: ToastAction): void {
   const id = nextId++;
   publish([...toasts.filter((t) => t.message !== message || t.tone !== tone), { id, message, tone, ...(action ? { action } : {}) }]);
-  if (timeoutMs > 0) setTimeout(() => dismissToast(id), timeoutMs);
+  if (timeoutMs > 0) setTimeout(() => expireToast(id), timeoutMs);
+}
+
+/** How often a notice kept on screen (pointer over it, keyboard focus in it) looks again. */
+const HELD_RECHECK_MS = 1000;
+
+/** Its time is up: gone, unless the realtor is on it (hovering, or focused from the keyboard). */
+function expireToast(id: number): void {
+  const el = typeof document === 'undefined' ? null : document.querySelector(`[data-toast-id="${id}"]`);
+  if (el?.matches(':hover, :has(:focus-visible)')) setTimeout(() => expireToast(id), HELD_RECHECK_MS);
+  else dismissToast(id);
 }
 
 export function ToastRegion() {
@@ -59,27 +77,42 @@ export function ToastRegion() {
   return (
     <div class="toast-region" role="status" aria-live="polite">
       {list.map((t) => (
-        <div key={t.id} class={`toast toast-${t.tone}`}>
-          <span class="toast-message">{t.message}</span>
-          {t.action && (
-            <button
-              type="button"
-              class="toast-action"
-              onClick={() => {
-                const { action } = t;
-                dismissToast(t.id);
-                void action?.run();
-              }}
-            >
-              {t.action.label}
-            </button>
-          )}
+        <div key={t.id} class={`toast toast-${t.tone}`} data-toast-id={t.id}>
+          <span class="toast-message" id={`toast-${t.id}-message`}>
+            {t.message}
+          </span>
+          {t.action && <ToastActionButton toast={t} action={t.action} />}
           <button type="button" class="toast-close" aria-label="Dismiss notice" onClick={() => dismissToast(t.id)}>
             ×
           </button>
         </div>
       ))}
     </div>
+  );
+}
+
+function ToastActionButton({ toast, action }: { toast: Toast; action: ToastAction }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const from = action.takeFocusFrom;
+    if (!from) return;
+    const active = document.activeElement;
+    if (!active || active === document.body || from.contains(active)) ref.current?.focus({ preventScroll: true });
+  }, []);
+  return (
+    <button
+      ref={ref}
+      type="button"
+      class="toast-action"
+      // Read with what it undoes ("Undo, Reminder done: Call Jordan").
+      aria-describedby={`toast-${toast.id}-message`}
+      onClick={() => {
+        dismissToast(toast.id);
+        void action.run();
+      }}
+    >
+      {action.label}
+    </button>
   );
 }
 

@@ -1,8 +1,10 @@
 // Reminders in a real browser against the real API, Postgres, Redis and an in-process worker: a
 // reminder set on the lead page a few seconds ahead falls due on the Reminders page without a
 // reload (its job fires it; the page wakes at its time), the navigation counts it, it is
-// completed in place; snooze and the settings work; no horizontal overflow at 1440×900 or
-// 390×844 (screenshots in test-results/screenshots). Run `npm run build:admin` first.
+// completed in place; snooze and the settings work; Done and Snooze can be undone from their
+// notice (keyboard and pointer) on the Reminders page, Today and a lead's page; no horizontal
+// overflow at 1440×900 or 390×844 (screenshots in test-results/screenshots). Run
+// `npm run build:admin` first.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -164,5 +166,133 @@ describe('reminders in the admin', () => {
     await expectNoHorizontalOverflow(page, 'lead page 390');
     await saveScreenshot(page, 'reminders-lead-card-390');
     await page.close();
+  });
+});
+
+interface ReminderRow {
+  status: string;
+  reminder_date: Date;
+  fired_at: Date | null;
+  completed_at: Date | null;
+}
+
+async function reminderRow(reminderId: string): Promise<ReminderRow> {
+  const [row] = await server.sql<ReminderRow>('select status, reminder_date, fired_at, completed_at from follow_up_reminders where reminder_id = $1', [reminderId]);
+  return row;
+}
+
+/** What the lead's timeline recorded about one reminder, oldest first. */
+async function reminderActivities(reminderId: string): Promise<string[]> {
+  const rows = await server.sql<{ type: string }>(`select type from lead_activities where meta->>'reminderId' = $1 order by occurred_at, created_at`, [reminderId]);
+  return rows.map((r) => r.type);
+}
+
+/** The notice that starts with `text`, inside the polite status region screen readers announce. */
+function notice(page: Page, text: string) {
+  return page.getByRole('status').locator('.toast', { hasText: text });
+}
+
+/** What has keyboard focus: its text and the notice it sits in, if any. */
+function focused(page: Page): Promise<{ text: string; inToast: string | null }> {
+  return page.evaluate(() => ({ text: document.activeElement?.textContent?.trim() ?? '', inToast: document.activeElement?.closest('.toast')?.querySelector('.toast-message')?.textContent ?? null }));
+}
+
+describe('Done and Snooze can be undone, like Dismiss', () => {
+  it('on the Reminders page: Done undone from the keyboard comes back due at its time; a snooze undone by pointer gets its old time back (390×844 and 1440×900)', { timeout: 90_000 }, async () => {
+    for (const [width, height] of [[390, 844], [1440, 900]] as const) {
+      const message = `Call about the appraisal (${width})`;
+      const firedAt = new Date(Date.now() - 20 * MINUTE_MS);
+      const { reminderId } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: firedAt, firedAt, message });
+      const page = await newPage();
+      await page.setViewportSize({ width, height });
+      await page.goto(`${server.url}/app/reminders`);
+      const inDue = page.locator(`[data-section="due"] li[data-reminder-id="${reminderId}"]`);
+      const inDone = page.locator(`[data-section="done"] li[data-reminder-id="${reminderId}"]`);
+      const inUpcoming = page.locator(`[data-section="upcoming"] li[data-reminder-id="${reminderId}"]`);
+
+      // Done, from the keyboard: the notice says so and its Undo has the focus (the button pressed is gone).
+      await inDue.getByRole('button', { name: 'Complete' }).focus();
+      await page.keyboard.press('Enter');
+      const done = notice(page, `Reminder done: ${message}`);
+      await done.waitFor();
+      await inDone.waitFor();
+      expect((await reminderRow(reminderId)).status).toBe('done');
+      await expect.poll(() => focused(page)).toEqual({ text: 'Undo', inToast: `Reminder done: ${message}` });
+      expect(await done.getByRole('button', { name: 'Undo' }).getAttribute('aria-describedby')).toBe(await done.locator('.toast-message').getAttribute('id'));
+      await expectNoHorizontalOverflow(page, `done notice ${width}`);
+      await page.screenshot({ path: `/tmp/reminders-undo-done-${width}.png` });
+      await saveScreenshot(page, `reminders-undo-done-${width}`, { fullPage: false });
+
+      await page.keyboard.press('Enter');
+      await inDue.waitFor();
+      await notice(page, 'Reminder open again.').waitFor();
+      expect(await inDue.getAttribute('data-status')).toBe('due');
+      expect(await inDone.count()).toBe(0);
+      expect(await done.count()).toBe(0);
+      expect(await reminderRow(reminderId)).toEqual({ status: 'due', reminder_date: firedAt, fired_at: firedAt, completed_at: null });
+      expect(await reminderActivities(reminderId)).toEqual(['reminder_completed', 'reminder_reopened']);
+
+      // Snoozed for an hour by pointer, then Undo: its time is the old one again, and being past, it is due again.
+      await inDue.getByRole('button', { name: 'Snooze' }).click();
+      await inDue.getByRole('button', { name: '1 hour' }).click();
+      await inUpcoming.waitFor();
+      const snoozed = notice(page, 'Reminder snoozed until');
+      await snoozed.getByText(message).waitFor();
+      expect((await reminderRow(reminderId)).reminder_date.getTime()).toBeGreaterThan(Date.now() + 50 * MINUTE_MS);
+      await expectNoHorizontalOverflow(page, `snooze notice ${width}`);
+      await page.screenshot({ path: `/tmp/reminders-undo-snooze-${width}.png` });
+      await saveScreenshot(page, `reminders-undo-snooze-${width}`, { fullPage: false });
+      await snoozed.getByRole('button', { name: 'Undo' }).click();
+      await notice(page, 'Snooze undone.').waitFor();
+      await inDue.waitFor(); // its job fired it again at its old time; the page saw it without a reload
+      expect(await inUpcoming.count()).toBe(0);
+      const row = await reminderRow(reminderId);
+      expect({ status: row.status, reminder_date: row.reminder_date, completed_at: row.completed_at }).toEqual({ status: 'due', reminder_date: firedAt, completed_at: null });
+      await page.close();
+    }
+  });
+
+  it('Today (390×844) and a lead’s page (1440×900) offer the same Undo; the lead’s timeline reads "Reminder reopened"', { timeout: 60_000 }, async () => {
+    const firedAt = new Date(Date.now() - 5 * MINUTE_MS);
+    const { reminderId: dueId } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: firedAt, firedAt, message: 'Confirm the Saturday showing' });
+    const today = await newPage();
+    await today.setViewportSize({ width: 390, height: 844 });
+    await today.goto(`${server.url}/app/today`);
+    const onToday = today.locator(`#today-due-section [data-reminder-id="${dueId}"]`);
+    await onToday.getByRole('button', { name: 'Complete' }).click();
+    const done = notice(today, 'Reminder done: Confirm the Saturday showing');
+    await done.waitFor();
+    await onToday.waitFor({ state: 'detached' });
+    await expectNoHorizontalOverflow(today, 'Today notice 390');
+    await today.screenshot({ path: '/tmp/reminders-undo-today-390.png' });
+    await saveScreenshot(today, 'reminders-undo-today-390', { fullPage: false });
+    await done.getByRole('button', { name: 'Undo' }).click();
+    await onToday.waitFor();
+    expect(await reminderRow(dueId)).toEqual({ status: 'due', reminder_date: firedAt, fired_at: firedAt, completed_at: null });
+    await today.close();
+
+    // On the lead's page: an upcoming reminder snoozed to tomorrow, then Undo — back to its own time, still upcoming.
+    const at = new Date(Math.ceil((Date.now() + 3 * 60 * MINUTE_MS) / 1000) * 1000);
+    const { reminderId: upcomingId } = await makeReminder(server, { leadId, userId, reminderDate: at, message: 'Send the HOA documents' });
+    const lead = await newPage();
+    await lead.goto(`${server.url}/app/leads/${leadId}`);
+    const card = lead.locator('section[aria-labelledby="lead-reminders-title"]');
+    const item = card.locator(`li[data-reminder-id="${upcomingId}"]`);
+    await item.getByRole('button', { name: 'Snooze' }).click();
+    await item.getByRole('button', { name: 'Tomorrow 9:00' }).click();
+    const snoozed = notice(lead, 'Reminder snoozed until');
+    await snoozed.getByText('Send the HOA documents').waitFor();
+    expect((await reminderRow(upcomingId)).reminder_date.getTime()).not.toBe(at.getTime());
+    await snoozed.getByRole('button', { name: 'Undo' }).click();
+    await lead.getByRole('status').getByText('Snooze undone.').waitFor();
+    expect(await reminderRow(upcomingId)).toEqual({ status: 'pending', reminder_date: at, fired_at: null, completed_at: null });
+    await expect.poll(() => item.locator('time').getAttribute('datetime')).toBe(at.toISOString());
+
+    // The Done undone on Today is on this lead's timeline, in words.
+    await lead.reload();
+    await lead.locator('section[aria-labelledby="timeline-title"]').getByText('Reminder reopened: Confirm the Saturday showing').waitFor();
+    await expectNoHorizontalOverflow(lead, 'lead page 1440');
+    await lead.screenshot({ path: '/tmp/reminders-undo-lead-1440.png', fullPage: true });
+    await lead.close();
   });
 });
