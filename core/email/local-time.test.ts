@@ -91,7 +91,7 @@ describe('nextAllowedSendTime (quiet hours)', () => {
     ['2026-01-15T12:00:00Z', { ...overnight, timeZone: NY }, 'now', '07:00 sharp is not quiet'],
     ['2026-03-08T03:00:00Z', { ...overnight, timeZone: NY }, '2026-03-08T11:00:00Z', 'spring-forward night: 07:00 EDT'],
     ['2026-11-01T02:00:00Z', { ...overnight, timeZone: NY }, '2026-11-01T12:00:00Z', 'fall-back night: 07:00 EST'],
-    ['2026-11-01T06:15:00Z', { quietStart: '00:00', quietEnd: '01:30', timeZone: NY }, 'now', 'second 01:15 of a fall-back night: the window already ended at the first 01:30'],
+    ['2026-11-01T06:15:00Z', { quietStart: '00:00', quietEnd: '01:30', timeZone: NY }, '2026-11-01T06:30:00Z', 'second 01:15 of a fall-back night: the clock is in the window again, until the second 01:30'],
     ['2026-01-15T17:30:00Z', { quietStart: '12:00', quietEnd: '13:00', timeZone: NY }, '2026-01-15T18:00:00Z', 'a daytime window'],
     ['2026-01-15T19:00:00Z', { quietStart: '12:00', quietEnd: '13:00', timeZone: NY }, 'now', 'after a daytime window'],
     ['2026-01-15T03:00:00Z', { quietStart: '21:00', quietEnd: '21:00', timeZone: NY }, 'now', 'start = end: no quiet hours'],
@@ -148,5 +148,89 @@ describe('ZTimeZone (API validation)', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues).toHaveLength(1);
     expect(result.error?.issues[0].message).toBe('Unknown time zone: use an IANA name such as America/New_York');
+  });
+});
+
+describe('quiet hours on the nights the clocks change', () => {
+  const MINUTE_MS = 60_000;
+  // Windows whose start or end falls in New York's and Auckland's repeated or skipped hour, and the usual overnight one.
+  const windows: Array<[string, string]> = [
+    ['21:00', '07:00'], ['00:00', '01:30'], ['00:00', '02:00'], ['00:00', '02:30'], ['00:30', '03:00'], ['00:00', '03:30'],
+    ['01:15', '01:45'], ['01:30', '07:00'], ['02:15', '07:00'], ['23:00', '02:30'], ['23:00', '01:30'],
+  ];
+  const nights: Array<[string, string, string]> = [
+    [NY, '2026-03-07T20:00:00Z', 'spring forward'],
+    [NY, '2026-10-31T20:00:00Z', 'fall back'],
+    [AKL, '2026-04-04T06:00:00Z', 'fall back'],
+    [AKL, '2026-09-26T06:00:00Z', 'spring forward'],
+  ];
+  const clockAt = (instant: number, timeZone: string) => {
+    const w = toWallTime(new Date(instant), timeZone);
+    return w.hour * 60 + w.minute;
+  };
+  const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
+  /**
+   * Minute by minute from `first`: quiet while the clock shows a time in the window, or while the
+   * night's quiet hours run — begun when the clock passed the start going forward, ended when it
+   * passed the end going forward (a fall-back jump passes neither).
+   */
+  function quietMinutes(first: number, count: number, start: number, end: number, timeZone: string): boolean[] {
+    const inWindow = (m: number) => (start > end ? m >= start || m < end : m >= start && m < end);
+    const passed = (m: number, from: number, step: number) => (m - from - 1 + 1440) % 1440 < step;
+    let clock = clockAt(first, timeZone);
+    let running = inWindow(clock);
+    const quiet = [running];
+    for (let i = 1; i < count; i++) {
+      const next = clockAt(first + i * MINUTE_MS, timeZone);
+      const step = (next - clock + 1440) % 1440; // 1; 61 over a spring-forward gap; 1381 (back) on a fall-back
+      if (step < 720) {
+        if (passed(end, clock, step)) running = false;
+        if (passed(start, clock, step)) running = true;
+      }
+      clock = next;
+      quiet.push(running || inWindow(clock));
+    }
+    return quiet;
+  }
+
+  // An alert waits while the clock shows a time in quiet hours or the night's quiet hours still
+  // run, and goes at the first minute neither holds: not while the clock repeats 01:15 after the
+  // first 01:30 (released inside quiet hours), not at 01:00 EST in quiet hours begun at 01:30 EDT
+  // (released mid-night), and not at 03:30 when the clock jumped from 02:00 over a 02:30 end
+  // (held half an hour after quiet hours ended).
+  it.each(nights)('%s, %s night (%s): every 5 minutes, an alert goes at the first minute quiet hours allow', (timeZone, from) => {
+    const first = Date.parse(from);
+    const minutes = 18 * 60;
+    for (const [quietStart, quietEnd] of windows) {
+      const quiet = quietMinutes(first, minutes + 12 * 60, minutesOf(quietStart), minutesOf(quietEnd), timeZone);
+      // The first minute at or after i whose clock is outside the window.
+      const release: number[] = new Array(quiet.length);
+      for (let i = quiet.length - 1, next = Number.NaN; i >= 0; i--) release[i] = next = quiet[i] ? next : i;
+      for (let i = 0; i < minutes; i += 5) {
+        const now = new Date(first + i * MINUTE_MS);
+        const expected = new Date(first + release[i] * MINUTE_MS).toISOString();
+        expect(nextAllowedSendTime(now, { quietStart, quietEnd, timeZone }).toISOString(), `${quietStart}–${quietEnd} at ${now.toISOString()}`).toBe(expected);
+      }
+    }
+  });
+
+  it.each([
+    // New York, 1 November 2026: 01:00–02:00 happens twice (EDT, UTC−4, then EST, UTC−5).
+    ['2026-11-01T05:15:00Z', '00:00', '01:30', '2026-11-01T05:30:00Z', 'first 01:15 (EDT): until the first 01:30, not the second'],
+    ['2026-11-01T06:15:00Z', '00:00', '01:30', '2026-11-01T06:30:00Z', 'second 01:15 (EST): the clock is inside quiet hours again, until the second 01:30'],
+    ['2026-11-01T05:45:00Z', '00:00', '01:30', 'now', 'first 01:45 (EDT): after quiet hours'],
+    ['2026-11-01T05:45:00Z', '01:30', '07:00', '2026-11-01T12:00:00Z', 'first 01:45: quiet until 07:00 EST'],
+    ['2026-11-01T06:15:00Z', '01:30', '07:00', '2026-11-01T12:00:00Z', 'second 01:15: quiet hours began at the first 01:30 and run until 07:00 EST'],
+    ['2026-11-01T05:15:00Z', '01:30', '07:00', 'now', 'first 01:15 (EDT): before quiet hours begin'],
+    ['2026-11-01T02:00:00Z', '21:00', '07:00', '2026-11-01T12:00:00Z', '22:00 on the fall-back night: 07:00 EST, not 06:00 or 08:00'],
+    // New York, 8 March 2026: 02:00 EST jumps to 03:00 EDT; 02:00–03:00 never happens.
+    ['2026-03-08T06:15:00Z', '00:00', '02:30', '2026-03-08T07:00:00Z', '01:15 EST: the clock jumps past 02:30, so quiet hours end at the jump (03:00 EDT), not 03:30'],
+    ['2026-03-08T06:15:00Z', '00:00', '02:00', '2026-03-08T07:00:00Z', '01:15 EST: 02:00 becomes 03:00 EDT'],
+    ['2026-03-08T06:15:00Z', '00:00', '03:30', '2026-03-08T07:30:00Z', '01:15 EST: 03:30 EDT'],
+    ['2026-03-08T07:10:00Z', '02:15', '07:00', '2026-03-08T11:00:00Z', '03:10 EDT (02:15 was skipped): quiet until 07:00 EDT'],
+    ['2026-03-08T03:00:00Z', '21:00', '07:00', '2026-03-08T11:00:00Z', '22:00 on the spring-forward night: 07:00 EDT'],
+  ])('New York at %s, quiet %s–%s → %s (%s)', (now, quietStart, quietEnd, expected, _why) => {
+    const result = nextAllowedSendTime(at(now), { quietStart, quietEnd, timeZone: NY });
+    expect(result.toISOString()).toBe(expected === 'now' ? at(now).toISOString() : new Date(expected).toISOString());
   });
 });

@@ -5,7 +5,9 @@
 // DST: a wall time that does not exist (the spring-forward gap, 02:30 in New York on the second
 // Sunday of March) moves forward by the gap (03:30), and one that happens twice (01:30 on the
 // first Sunday of November) resolves to the earlier instant — Temporal's 'compatible' rule, so
-// code written against Temporal later agrees.
+// code written against Temporal later agrees. Quiet hours are the exception (nextAllowedSendTime):
+// they are read on the clock, so they end when the clock next leaves them — the second 01:30 when
+// the clock is back in the repeated hour, the jump itself when their end is skipped.
 import { z } from 'zod';
 import { DAY_MS } from '../shared/time.ts';
 
@@ -95,22 +97,49 @@ function sameWallTime(a: WallTime, b: WallTime): boolean {
 }
 
 /**
- * The instant a wall clock in `timeZone` shows `wall`. Out-of-range fields roll over like
- * Date.UTC (day 32 is the 1st of the next month). Gaps and repeats follow the rule above.
+ * Every instant at which a wall clock in `timeZone` shows `wall`, earliest first: one, two in a
+ * fall-back repeat, none in a spring-forward gap — then `gap` holds the offsets (ms) in force
+ * before and after it.
  */
-export function fromWallTime(wall: Omit<WallTime, 'second'> & { second?: number }, timeZone: string): Date {
+function instantsOfWallTime(wall: Omit<WallTime, 'second'> & { second?: number }, timeZone: string): { asUtc: number; instants: number[]; gap: { before: number; after: number } | null } {
   assertTimeZone(timeZone);
   const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second ?? 0);
   const normalised = toWallTime(new Date(asUtc), 'UTC');
   // Any transition near this wall time lies between the offsets a day either side of it.
   const before = offsetMs(asUtc - DAY_MS, timeZone);
   const after = offsetMs(asUtc + DAY_MS, timeZone);
-  const matches = [...new Set([before, after])]
+  const instants = [...new Set([before, after])]
     .map((offset) => asUtc - offset)
-    .filter((t) => sameWallTime(toWallTime(new Date(t), timeZone), normalised));
-  if (matches.length > 0) return new Date(Math.min(...matches));
+    .filter((t) => sameWallTime(toWallTime(new Date(t), timeZone), normalised))
+    .sort((a, b) => a - b);
+  return { asUtc, instants, gap: instants.length === 0 ? { before, after } : null };
+}
+
+/**
+ * The instant a wall clock in `timeZone` shows `wall`. Out-of-range fields roll over like
+ * Date.UTC (day 32 is the 1st of the next month). Gaps and repeats follow the rule above.
+ */
+export function fromWallTime(wall: Omit<WallTime, 'second'> & { second?: number }, timeZone: string): Date {
+  const { asUtc, instants, gap } = instantsOfWallTime(wall, timeZone);
+  if (!gap) return new Date(instants[0]);
   // In a gap: read the wall time with the offset in force before it, which lands after the gap.
-  return new Date(asUtc - before);
+  return new Date(asUtc - gap.before);
+}
+
+/**
+ * The instant the clock jumps over a wall time in a spring-forward gap: the first instant (to the
+ * minute; zones change offset on whole minutes) at which the offset in force after it applies.
+ * It lies between the wall time read with the later offset and with the earlier one.
+ */
+function gapTransition(asUtc: number, gap: { before: number; after: number }, timeZone: string): number {
+  let lo = Math.floor((asUtc - gap.after) / 60_000); // still the earlier offset
+  let hi = Math.ceil((asUtc - gap.before) / 60_000); // already the later offset
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetMs(mid * 60_000, timeZone) === gap.after) hi = mid;
+    else lo = mid;
+  }
+  return hi * 60_000;
 }
 
 function assertClock(hour: number, minute: number): void {
@@ -150,6 +179,17 @@ function parseLocalTime(value: string): number {
  * When an alert caused at `now` may be sent: `now` outside quiet hours, else the moment they
  * end. The window is [quietStart, quietEnd) in wall-clock time; quietStart > quietEnd spans
  * midnight (21:00–07:00). No quiet hours (null, or start = end): always `now`.
+ *
+ * On the nights the clock changes, an alert waits while either of two things holds, and goes the
+ * first minute neither does:
+ * - the clock shows a time inside the window: quiet until 01:30, and at 02:00 EDT the clock falls
+ *   back to 01:00 EST — an alert at the second 01:15 waits for the second 01:30;
+ * - the night's quiet hours have begun (the clock passed quietStart) and not yet ended (it has not
+ *   passed quietEnd since): quiet from 01:30, and the clock falls back from 01:59 EDT to 01:00
+ *   EST — still the same night's quiet hours, until 07:00, though 01:00 is outside the window.
+ * A clock that jumps over the end (quiet until 02:30, and 02:00 EST becomes 03:00 EDT) ends quiet
+ * hours with the jump, not at 03:30; ordinary nights are unaffected (22:00 → 07:00, whatever the
+ * offset at 07:00).
  */
 export function nextAllowedSendTime(now: Date, opts: { quietStart: string | null; quietEnd: string | null; timeZone: string }): Date {
   assertTimeZone(opts.timeZone);
@@ -157,18 +197,43 @@ export function nextAllowedSendTime(now: Date, opts: { quietStart: string | null
   const start = parseLocalTime(opts.quietStart);
   const end = parseLocalTime(opts.quietEnd);
   if (start === end) return now;
-  const wall = toWallTime(now, opts.timeZone);
-  const t = wall.hour * 60 + wall.minute;
+  const { timeZone } = opts;
   const overnight = start > end;
-  const quiet = overnight ? t >= start || t < end : t >= start && t < end;
-  if (!quiet) return now;
-  // Before midnight in an overnight window, the window ends tomorrow.
-  const endsTomorrow = overnight && t >= start;
-  const endAt = fromWallTime(
-    { year: wall.year, month: wall.month, day: wall.day + (endsTomorrow ? 1 : 0), hour: Math.floor(end / 60), minute: end % 60 },
-    opts.timeZone,
-  );
-  // On a fall-back night the window's end can resolve to the first 01:30 while `now` is in the second.
-  return endAt.getTime() > now.getTime() ? endAt : now;
+  const inWindow = (minutes: number) => (overnight ? minutes >= start || minutes < end : minutes >= start && minutes < end);
+
+  /** The instants at which the clock reaches `minutes` on the local day `dayOffset` days after `day`: it shows it, or jumps over it. */
+  const reaching = (day: WallTime, dayOffset: number, minutes: number): number[] => {
+    const { asUtc, instants, gap } = instantsOfWallTime({ year: day.year, month: day.month, day: day.day + dayOffset, hour: Math.floor(minutes / 60), minute: minutes % 60 }, timeZone);
+    return gap ? [gapTransition(asUtc, gap, timeZone)] : instants;
+  };
+  /** The first instant after `after` (a time on the local day `day`) at which the clock reaches the window's end. */
+  const endAfter = (after: number, day: WallTime): number | undefined =>
+    reaching(day, 0, end).find((t) => t > after) ?? reaching(day, 1, end).find((t) => t > after);
+
+  // Each step moves `at` to an end of quiet hours; it stops when neither rule holds there (at
+  // most a few steps: an hour's repeat can put the clock back in the window once).
+  let at = now.getTime();
+  for (let step = 0; step < 4; step++) {
+    const wall = toWallTime(new Date(at), timeZone);
+    if (inWindow(wall.hour * 60 + wall.minute)) {
+      // Today's end, or tomorrow's before midnight in an overnight window.
+      const until = endAfter(at, wall);
+      if (until === undefined) break;
+      at = until;
+      continue;
+    }
+    // Outside the window, quiet hours can still run only if the clock went back within the last
+    // day (the same offset a day ago: it has shown every minute of the day since, and left them).
+    const offset = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) - Math.floor(at / 1000) * 1000;
+    if (offset === offsetMs(at - DAY_MS, timeZone)) break;
+    // The night's quiet hours began at the latest time the clock reached quietStart (today's or
+    // yesterday's, its first 01:30 if it shows it twice) and end when it next reaches quietEnd.
+    const began = [-1, 0].map((d) => reaching(wall, d, start)[0]).filter((t) => t <= at).sort((a, b) => b - a)[0];
+    const beganDay = began === undefined ? undefined : toWallTime(new Date(began), timeZone);
+    const until = beganDay && endAfter(began!, beganDay);
+    if (until === undefined || until <= at) break;
+    at = until;
+  }
+  return at === now.getTime() ? now : new Date(at);
 }
 
