@@ -2,6 +2,7 @@
 // URLs by their path, props as labels.
 import { describe, expect, it } from 'vitest';
 import type { TimelineItem } from './api-client.ts';
+import { formatDateTime } from './format.ts';
 import { activityFootnote, describeActivity, describeActor, describeEvent, formatProps, shortUrl } from './timeline-story.ts';
 
 const base: TimelineItem = {
@@ -55,6 +56,8 @@ describe('activities', () => {
     [{ activityType: 'reminder_dismissed' as const, meta: {} }, 'Reminder dismissed'],
     [{ activityType: 'reminder_reopened' as const, meta: { message: 'Call Jordan about the offer', from: 'dismissed' } }, 'Reminder reopened: Call Jordan about the offer'],
     [{ activityType: 'reminder_reopened' as const, meta: { from: 'done' } }, 'Reminder reopened'],
+    [{ activityType: 'reminder_rescheduled' as const, meta: { message: 'Send the HOA documents', reminderDate: '2026-03-02T15:30:00.000Z' } }, `Reminder moved: Send the HOA documents (to ${formatDateTime('2026-03-02T15:30:00.000Z')})`],
+    [{ activityType: 'reminder_rescheduled' as const, meta: {} }, 'Reminder moved'],
   ])('%j reads "%s"', (over, expected) => {
     expect(describeActivity(activity(over))).toBe(expected);
   });

@@ -69,6 +69,11 @@ export function describeActivity(item: TimelineItem): string {
       return message ? `Reminder dismissed: ${message}` : 'Reminder dismissed';
     case 'reminder_reopened':
       return message ? `Reminder reopened: ${message}` : 'Reminder reopened';
+    case 'reminder_rescheduled': {
+      const when = metaText(item, 'reminderDate');
+      const what = message ? `Reminder moved: ${message}` : 'Reminder moved';
+      return when ? `${what} (to ${formatDateTime(when)})` : what;
+    }
     default:
       return ACTIVITY_TYPE_LABELS[type] ?? humanize(type);
   }

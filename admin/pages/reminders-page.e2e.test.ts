@@ -82,7 +82,7 @@ describe('the Reminders page refreshes in place', () => {
 });
 
 describe('dismissing a reminder can be undone', () => {
-  it('Dismiss closes it at once; "Undo" on the notice opens it again, on the page and in Postgres (390×844 and 1440×900)', async () => {
+  it('Dismiss closes it at once; "Undo" on the notice opens it again, on the page and in Postgres (390×844 and 1440×900)', { timeout: 60_000 }, async () => {
     const { userId } = (await realtor.get('/v1/auth/me')).body.user;
     for (const [width, height] of [[390, 844], [1440, 900]] as const) {
       const message = `Ask about the loft ${width}`;

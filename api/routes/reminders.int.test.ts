@@ -168,6 +168,28 @@ describe('reminders', () => {
     expect(again.body).toMatchObject({ status: 'pending', completedAt: null, firedAt: null, reminderDate: first });
   });
 
+  it('a new date is on the lead’s timeline (also a snooze given back), with the message it then has; a relabel or the same date is not', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const firedAt = new Date(Date.now() - 20 * MINUTE_MS);
+    const { reminderId } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt, reminderDate: firedAt, message: 'Call about the appraisal' });
+    // The admin's Undo of a snooze: the date it had before, by PATCH.
+    await agent.post(`/v1/reminders/${reminderId}/snooze`, { for: '1h' });
+    expect((await agent.patch(`/v1/reminders/${reminderId}`, { reminderDate: firedAt.toISOString() })).body).toMatchObject({ status: 'pending', reminderDate: firedAt.toISOString() });
+    const later = new Date(Date.now() + 2 * HOUR_MS).toISOString();
+    await agent.patch(`/v1/reminders/${reminderId}`, { reminderDate: later, reminderMessage: 'Text about the appraisal' });
+    await agent.patch(`/v1/reminders/${reminderId}`, { reminderMessage: 'Text Jordan about the appraisal' });
+    await agent.patch(`/v1/reminders/${reminderId}`, { reminderDate: later });
+
+    const items = (await agent.get(`/v1/leads/${leadId}/timeline?limit=50`)).body.items as Array<Record<string, any>>;
+    const rows = items.filter((i) => i.kind === 'activity').reverse().map((i) => [i.activityType, i.meta.message, i.meta.reminderDate ?? null]);
+    expect(rows).toEqual([
+      ['reminder_snoozed', 'Call about the appraisal', null],
+      ['reminder_rescheduled', 'Call about the appraisal', firedAt.toISOString()],
+      ['reminder_rescheduled', 'Text about the appraisal', later],
+    ]);
+    expect(items.find((i) => i.activityType === 'reminder_rescheduled')).toMatchObject({ actor: { userId }, editable: false, meta: { reminderId } });
+  });
+
   it('reopening a closed automatic reminder whose rule has written a new open one is a 409 that changes nothing', async () => {
     const { leadId } = await makeLead(api.server, { userId });
     // The lead turned hot (R1), was dismissed, turned hot again (R2, open).

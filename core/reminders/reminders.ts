@@ -81,16 +81,11 @@ async function readReminder(em: EntityManager, tenant: Tenant, reminderId: strin
   return toReminderJson(row, now);
 }
 
-/** The reminder's status, locked for the caller's transaction; 404 when it is not the tenant's. */
-async function lockReminder(em: EntityManager, tenant: Tenant, reminderId: string): Promise<ReminderStatus> {
-  return (await lockReminderRow(em, tenant, reminderId)).status;
-}
-
-/** The same, with what the lead's timeline says about it (`recordReminderActivity`). */
-async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: string): Promise<{ status: ReminderStatus; lead_id: string; reminder_message: string }> {
+/** The reminder, locked for the caller's transaction, with what the lead's timeline says about it (`recordReminderActivity`); 404 when it is not the tenant's. */
+async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: string): Promise<{ status: ReminderStatus; lead_id: string; reminder_message: string; reminder_date: string | Date }> {
   const row = await db(em)
     .selectFrom('follow_up_reminders')
-    .select(['status', 'lead_id', 'reminder_message'])
+    .select(['status', 'lead_id', 'reminder_message', 'reminder_date'])
     .where('reminder_id', '=', reminderId)
     .where(ownedBy(tenant))
     .forUpdate()
@@ -100,7 +95,7 @@ async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: st
 }
 
 /** A `reminder_*` row on the lead's timeline, by the realtor who acted, in the change's transaction. */
-function recordReminderActivity(em: EntityManager, tenant: Tenant, reminder: { lead_id: string; reminder_message: string }, reminderId: string, type: 'reminder_completed' | 'reminder_snoozed' | 'reminder_dismissed' | 'reminder_reopened', now: Date, extra: Record<string, string> = {}) {
+function recordReminderActivity(em: EntityManager, tenant: Tenant, reminder: { lead_id: string; reminder_message: string }, reminderId: string, type: 'reminder_completed' | 'reminder_snoozed' | 'reminder_dismissed' | 'reminder_reopened' | 'reminder_rescheduled', now: Date, extra: Record<string, string> = {}) {
   return recordActivity(em, {
     ownerId: ownerIdOf(tenant), leadId: reminder.lead_id, actorUserId: actorIdOf(tenant), type, occurredAt: now,
     meta: { reminderId, message: reminder.reminder_message.slice(0, 200), ...extra },
@@ -207,14 +202,18 @@ export async function summariseReminders({ em, tenant, now }: { em: EntityManage
 
 /**
  * `PATCH /v1/reminders/:id`: a new message relabels it; a new date reschedules it — back to
- * `pending` at that time (also a done or dismissed one: "remind me again"), with a new job.
+ * `pending` at that time (also a done or dismissed one: "remind me again"), with a new job, and a
+ * `reminder_rescheduled` row on the lead's timeline (`meta.reminderDate`: the new time), so a
+ * snooze given back by the admin's Undo, or a reminder moved, does not leave the timeline saying
+ * the last snooze's time. A new date equal to the one it has, on an open reminder that has not
+ * fired, changes nothing worth recording.
  */
 export async function updateReminder(deps: Deps & { reminderId: string; input: UpdateReminderBody }): Promise<ReminderChange> {
   const { tenant, reminderId, input, now } = deps;
   const reminderDate = input.reminderDate === undefined ? undefined : new Date(input.reminderDate);
   if (reminderDate) assertWithinHorizon(reminderDate, now, 'reminderDate');
   return commitChange(deps, async (tem) => {
-    await lockReminder(tem, tenant, reminderId);
+    const before = await lockReminderRow(tem, tenant, reminderId);
     await db(tem)
       .updateTable('follow_up_reminders')
       .set({
@@ -229,6 +228,10 @@ export async function updateReminder(deps: Deps & { reminderId: string; input: U
         if (isUniqueViolation(err)) throw new AppError('conflict', 'This lead already has an open automatic reminder of the same kind: reschedule that one instead');
         throw err;
       });
+    if (reminderDate && (before.status !== 'pending' || new Date(pgTimeToIsoStrict(before.reminder_date)).getTime() !== reminderDate.getTime())) {
+      const message = input.reminderMessage ?? before.reminder_message;
+      await recordReminderActivity(tem, tenant, { ...before, reminder_message: message }, reminderId, 'reminder_rescheduled', now, { reminderDate: reminderDate.toISOString() });
+    }
     return { reminderId, wakeups: reminderDate ? [createReminderWakeup(reminderId, reminderDate)] : [] };
   });
 }

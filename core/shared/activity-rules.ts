@@ -32,6 +32,7 @@ export const ACTIVITY_TYPE_LABELS: Record<ActivityType, string> = {
   reminder_snoozed: 'Reminder snoozed',
   reminder_dismissed: 'Reminder dismissed',
   reminder_reopened: 'Reminder reopened',
+  reminder_rescheduled: 'Reminder moved',
 };
 
 /** The outcomes the admin offers per logged type (the API accepts any key matching the pattern). */

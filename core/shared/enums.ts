@@ -31,7 +31,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const LOGGED_ACTIVITY_TYPES = ['call', 'text', 'email', 'note', 'meeting', 'showing'] as const;
 export type LoggedActivityType = (typeof LOGGED_ACTIVITY_TYPES)[number];
 /** Every row of `lead_activities`: the logged kinds plus what the system records on the realtor's behalf. */
-export const ACTIVITY_TYPES = [...LOGGED_ACTIVITY_TYPES, 'stage_change', 'status_change', 'reminder_created', 'reminder_completed', 'reminder_snoozed', 'reminder_dismissed', 'reminder_reopened'] as const;
+export const ACTIVITY_TYPES = [...LOGGED_ACTIVITY_TYPES, 'stage_change', 'status_change', 'reminder_created', 'reminder_completed', 'reminder_snoozed', 'reminder_dismissed', 'reminder_reopened', 'reminder_rescheduled'] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 /** The logged types that count as contacting the lead (`first_contacted_at`, `last_contacted_at`). */
 export const CONTACT_ACTIVITY_TYPES = ['call', 'text', 'email', 'meeting', 'showing'] as const satisfies readonly LoggedActivityType[];

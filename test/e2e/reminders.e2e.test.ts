@@ -248,11 +248,12 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
       expect(await inUpcoming.count()).toBe(0);
       const row = await reminderRow(reminderId);
       expect({ status: row.status, reminder_date: row.reminder_date, completed_at: row.completed_at }).toEqual({ status: 'due', reminder_date: firedAt, completed_at: null });
+      expect(await reminderActivities(reminderId)).toEqual(['reminder_completed', 'reminder_reopened', 'reminder_snoozed', 'reminder_rescheduled']);
       await page.close();
     }
   });
 
-  it('Today (390×844) and a lead’s page (1440×900) offer the same Undo; the lead’s timeline reads "Reminder reopened"', { timeout: 60_000 }, async () => {
+  it('Today (390×844) and a lead’s page (1440×900) offer the same Undo; the lead’s timeline reads "Reminder reopened" and "Reminder moved"', { timeout: 60_000 }, async () => {
     const firedAt = new Date(Date.now() - 5 * MINUTE_MS);
     const { reminderId: dueId } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: firedAt, firedAt, message: 'Confirm the Saturday showing' });
     const today = await newPage();
@@ -288,9 +289,12 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
     expect(await reminderRow(upcomingId)).toEqual({ status: 'pending', reminder_date: at, fired_at: null, completed_at: null });
     await expect.poll(() => item.locator('time').getAttribute('datetime')).toBe(at.toISOString());
 
-    // The Done undone on Today is on this lead's timeline, in words.
+    // The Done undone on Today and the snooze undone here are on this lead's timeline, in words.
     await lead.reload();
-    await lead.locator('section[aria-labelledby="timeline-title"]').getByText('Reminder reopened: Confirm the Saturday showing').waitFor();
+    const timeline = lead.locator('section[aria-labelledby="timeline-title"]');
+    await timeline.getByText('Reminder reopened: Confirm the Saturday showing').waitFor();
+    await timeline.getByText(/^Reminder moved: Send the HOA documents \(to .+\)$/).waitFor();
+    expect(await reminderActivities(upcomingId)).toEqual(['reminder_snoozed', 'reminder_rescheduled']);
     await expectNoHorizontalOverflow(lead, 'lead page 1440');
     await lead.screenshot({ path: '/tmp/reminders-undo-lead-1440.png', fullPage: true });
     await lead.close();
