@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from '#test/app.ts';
 import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeReminder } from '#test/factories.ts';
+import { UNDO_MS } from '../../admin/components/reminder-item.tsx';
 import { ApiClient } from '#test/http.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
@@ -298,5 +299,43 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
     await expectNoHorizontalOverflow(lead, 'lead page 1440');
     await lead.screenshot({ path: '/tmp/reminders-undo-lead-1440.png', fullPage: true });
     await lead.close();
+  });
+
+  it('the notice waits while a keyboard user is on its Undo, and goes after 8 s when nobody is (a controlled page clock)', { timeout: 60_000 }, async () => {
+    const at = new Date(Date.now() - 15 * MINUTE_MS);
+    const { reminderId: a } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: at, firedAt: at, message: 'Held notice' });
+    const { reminderId: b } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: at, firedAt: at, message: 'Timed notice' });
+    const page = await newPage();
+    await page.clock.install();
+    await page.goto(`${server.url}/app/reminders`);
+    // Stops the page's clock where it is: from here on its timers run only when the test says so.
+    const pause = async () => page.clock.pauseAt(await page.evaluate(() => Date.now() + 50));
+
+    await page.locator(`[data-section="due"] li[data-reminder-id="${a}"]`).getByRole('button', { name: 'Complete' }).focus();
+    await page.keyboard.press('Enter');
+    const held = notice(page, 'Reminder done: Held notice');
+    await held.waitFor();
+    await expect.poll(() => focused(page)).toEqual({ text: 'Undo', inToast: 'Reminder done: Held notice' });
+    await pause();
+    await page.clock.runFor(UNDO_MS + 3000);
+    expect(await held.count()).toBe(1);
+    // Focus leaves it: gone at the next look (a second).
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.clock.runFor(1100);
+    await held.waitFor({ state: 'detached' });
+    expect((await reminderRow(a)).status).toBe('done');
+
+    // Dismissed by pointer, the pointer then elsewhere: it stays its 8 s, then goes.
+    await page.clock.resume();
+    await page.locator(`[data-section="due"] li[data-reminder-id="${b}"]`).getByRole('button', { name: 'Dismiss' }).click();
+    const timed = notice(page, 'Reminder dismissed: Timed notice');
+    await timed.waitFor();
+    await page.mouse.move(5, 5);
+    await pause();
+    await page.clock.runFor(UNDO_MS - 1500);
+    expect(await timed.count()).toBe(1);
+    await page.clock.runFor(1600);
+    await timed.waitFor({ state: 'detached' });
+    await page.close();
   });
 });
