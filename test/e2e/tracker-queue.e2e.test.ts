@@ -214,6 +214,38 @@ describe('page views', () => {
   });
 });
 
+describe('work done while the page loads', () => {
+  it('makes no random ids before the page has loaded: the page view gets its id when its batch goes, and keeps it', async () => {
+    // A page's first crypto.getRandomValues costs about a millisecond (the renderer's random
+    // source starts up); the page view's id and the visitor id need not hold up the host page's
+    // DOMContentLoaded and load, so the tracker makes them when it sends (about a second later).
+    pages.set('/a/ids', html(siteA));
+    const context = await newContext();
+    await context.addInitScript(() => {
+      const w = window as any;
+      w.__randomCalls = 0;
+      const proto = Crypto.prototype as any;
+      const original = proto.getRandomValues;
+      proto.getRandomValues = function (this: Crypto, array: Uint8Array) {
+        w.__randomCalls++;
+        return original.call(this, array);
+      };
+      addEventListener('load', () => (w.__randomCallsAtLoad = w.__randomCalls));
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${origin}/a/ids`, { waitUntil: 'load' });
+    // (w.js is an async script: it has run, and queued the page view, before the load event)
+    expect(await page.evaluate(() => (window as any).porchlight?.l)).toBe(1);
+    expect(await page.evaluate(() => (window as any).__randomCallsAtLoad), 'getRandomValues calls before load').toBe(0);
+
+    const [view] = await waitForPageViews(siteA, '/a/ids');
+    expect(view.client_event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(await page.evaluate(() => (window as any).__randomCalls), 'the ids were made when the batch went').toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
 describe('prerendered pages', () => {
   /**
    * Opens `path` in a new page, optionally as Chrome prerenders it (Speculation Rules, the

@@ -13,4 +13,5 @@ export const clip = (v: unknown, max: number): string =>
  * on plain-http pages; one code path is smaller than two.
  */
 export const uuid = (): string =>
-  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
+  // (`c ^ …` and `c / 4` convert the digit to a number themselves: no `+c`)
+  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c: any) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));

@@ -80,8 +80,10 @@ try {
       } catch {
         visitor = uuid();
       }
-      // (undefined, left out of the JSON, unless the browser says either way)
-      return { site, visitor, dnt: nav.doNotTrack === '1' || nav.globalPrivacyControl };
+      // (undefined, left out of the JSON, unless the browser says either way; `== 1`: doNotTrack is
+      // the string '1' when on, and == converts it — two bytes fewer than === '1')
+      // biome-ignore lint/suspicious/noDoubleEquals: the conversion is the point (bytes)
+      return { site, visitor, dnt: (nav.doNotTrack as unknown) == 1 || nav.globalPrivacyControl };
     };
 
     /**
@@ -141,6 +143,10 @@ try {
     const flush = safe((leaving?: unknown, batch: TrackerEvent[] = []) => {
       // (a pending timer may still fire: it finds the queue empty)
       for (const event of leaving ? queue : takeStored().concat(queue)) {
+        // An event gets its id here, before it is sent or stored (then it keeps it: a retry is
+        // stored once), not when recorded: a page's first crypto.getRandomValues costs ~1 ms
+        // (measured in headless Chromium), which the page view would add to DOMContentLoaded.
+        event.id = event.id || uuid();
         // (UTF-8 bytes, as the API counts them: CJK text takes 3 a character)
         if ((batch.push(event) > MAX_EVENTS_PER_BATCH || new Blob([JSON.stringify(batch)]).size > BATCH_BYTES) && batch[1]) {
           batch.pop();
@@ -154,7 +160,7 @@ try {
 
     /** Queues an event of `type` on the current page: sent ~1 s later (with whatever came meanwhile), or at once with a full batch. */
     const record = (type: string, fields: TrackerEvent) =>
-      queue.push({ id: uuid(), type, url: clip(location.href, PAGE_URL_MAX_CHARS), ts: Date.now(), ...fields }) < MAX_EVENTS_PER_BATCH ? setTimeout(flush, 1000) : flush();
+      queue.push({ type, url: clip(location.href, PAGE_URL_MAX_CHARS), ts: Date.now(), ...fields }) < MAX_EVENTS_PER_BATCH ? setTimeout(flush, 1000) : flush();
 
     /** Runs `use` with the form module, imported (once) from next to w.js; a failed import is retried next time. */
     const withForm = (use: (form: FormModule) => void) =>
