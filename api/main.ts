@@ -1,9 +1,12 @@
 // The API process: listen, and shut down gracefully on SIGTERM/SIGINT.
 import type { AddressInfo } from 'node:net';
-import { createRuntimeOrExit } from '#core/runtime.ts';
+import { closeStep, createRuntimeOrExit } from '#core/runtime.ts';
 import { closeAppStreams, createApp } from './app.ts';
 
+/** In-flight requests get this long to finish after SIGTERM; past it the process exits 1. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** After `stopped`, how long a socket still closing may keep the process alive before it exits 0. */
+const EXIT_GRACE_MS = 1000;
 
 const runtime = await createRuntimeOrExit({ name: 'api' });
 const { config, logger } = runtime;
@@ -39,23 +42,41 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
+  const started = performance.now();
   logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+  let step = 'live streams';
   const force = setTimeout(() => {
-    logger.error('shutdown timed out; exiting');
+    logger.error({ step }, 'shutdown timed out; exiting');
     process.exit(1);
   }, SHUTDOWN_TIMEOUT_MS).unref();
   // Keep-alive sockets become idle as their requests finish: close them as soon as they do.
   const reaper = setInterval(() => server.closeIdleConnections(), 100);
-  await closeAppStreams(app); // live-update streams never finish by themselves
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-  clearInterval(reaper);
-  // Requests are done: now the queues, Redis and the ORM can go.
-  await runtime.close();
+  try {
+    // Live-update streams never finish by themselves: they are ended first, at once (bounded: the
+    // subscriber's QUIT and the session listener's goodbye each have their own bound).
+    await closeStep(logger, step, () => closeAppStreams(app));
+    // In-flight requests finish; only they may hold the shutdown up to SHUTDOWN_TIMEOUT_MS.
+    step = 'http server';
+    await closeStep(logger, step, () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }), SHUTDOWN_TIMEOUT_MS);
+    clearInterval(reaper);
+    // Requests are done: now the queues, Redis and the ORM can go (each step bounded).
+    step = 'runtime';
+    await runtime.close();
+  } catch (err) {
+    logger.error({ err, step }, 'shutdown failed; exiting');
+    process.exit(1);
+  }
   clearTimeout(force);
-  logger.info('stopped');
+  logger.info({ ms: Math.round(performance.now() - started) }, 'stopped');
+  // Everything is closed; a socket still saying goodbye to a peer that does not answer (a step
+  // that overran its bound) must not keep the process alive.
+  setTimeout(() => {
+    logger.warn({ open: process.getActiveResourcesInfo() }, 'still open after stopping; exiting');
+    process.exit(0);
+  }, EXIT_GRACE_MS).unref();
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -40,8 +40,9 @@ export interface DatabaseRuntime {
   /** Migrations applied by this start (`migrate: true`), oldest first; empty otherwise. */
   appliedMigrations: string[];
   /**
-   * Closes everything this runtime opened: queues, then Redis connections, then the ORM. Call it
-   * after stopping what uses them (the HTTP server, BullMQ Workers). Safe to call twice.
+   * Closes everything this runtime opened: queues, then Redis connections, then the ORM, each step
+   * bounded by CLOSE_STEP_TIMEOUT_MS (a step that overruns is logged by name and left behind). Call
+   * it after stopping what uses them (the HTTP server, BullMQ Workers). Safe to call twice.
    */
   close(): Promise<void>;
 }
@@ -117,11 +118,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
   const workerConnections: Redis[] = [];
   let closing: Promise<void> | undefined;
   // Queues first (they use the connections), then the connections, then Postgres. Every step runs
-  // even if one before it failed, so a failing step never leaves a socket holding the process open.
+  // even if one before it failed or overran its bound, so one step never holds up the others (nor
+  // the API's shutdown budget).
   const closeAll = async () => {
-    const steps = [() => queues.close(), () => Promise.all([...workerConnections, redis].map(closeRedis)), () => orm.close(true)];
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['queues', () => queues.close()],
+      ['redis', () => Promise.all([...workerConnections, redis].map(closeRedis))],
+      ['postgres', () => orm.close(true)],
+    ];
     const failures: unknown[] = [];
-    for (const step of steps) await step().catch((err: unknown) => failures.push(err));
+    for (const [name, step] of steps) await closeStep(logger, name, step).catch((err: unknown) => failures.push(err));
     if (failures.length) throw failures[0];
   };
   return {
@@ -134,6 +140,37 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
     },
     close: () => (closing ??= closeAll()),
   };
+}
+
+/**
+ * How long one step of a shutdown (`Runtime.close()`'s queues, Redis, Postgres; the API's live
+ * streams) may take before the next one runs anyway. Each normally takes milliseconds; Redis QUIT
+ * has its own 1 s bound (closeRedis). Several steps back to back stay inside the API's 10 s budget.
+ */
+export const CLOSE_STEP_TIMEOUT_MS = 2000;
+
+/**
+ * Runs one shutdown step: a debug line with its duration when it finishes; when it has not within
+ * `timeoutMs`, a warning naming it (`close step timed out; moving on`) and the promise resolves,
+ * leaving the step to finish (or not) by itself. An error of the step is rethrown.
+ */
+export async function closeStep(logger: Logger, step: string, fn: () => Promise<unknown>, timeoutMs = CLOSE_STEP_TIMEOUT_MS): Promise<void> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  const work = fn();
+  try {
+    if ((await Promise.race([work, late])) === 'late') {
+      work.catch((err: unknown) => logger.debug({ err: describeError(err), step }, 'close step failed after its bound'));
+      logger.warn({ step, timeoutMs }, 'close step timed out; moving on');
+      return;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  logger.debug({ step, ms: Math.round(performance.now() - started) }, 'close step done');
 }
 
 /**

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isApiKeyActive } from '#core/accounts/api-keys.ts';
 import { isSessionActive } from '#core/accounts/sessions.ts';
-import { createLiveHub, type LiveHub, type LiveStreamHandle } from '#core/live/live-hub.ts';
+import { createLiveHub, LIVE_END_TIMEOUT_MS, type LiveHub, type LiveStreamHandle } from '#core/live/live-hub.ts';
 import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
@@ -43,6 +43,14 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
       // A logout, password reset or expiry in any API process empties this process's session cache
       // (core/accounts/session-cache.ts): the stream asks again at once rather than at the next
       // heartbeat. Watched from before the stream opens, so a change meanwhile is not missed.
+      // The hub ends a stream (shutdown, access gone): the response ends at once, and a client
+      // that no longer reads cannot keep it (and the server's shutdown) waiting for its last bytes.
+      const endByServer = () => {
+        stream.end();
+        if (ctx.res.closed) return;
+        const drop = setTimeout(() => ctx.req.socket.destroy(), LIVE_END_TIMEOUT_MS).unref();
+        ctx.res.once('close', () => clearTimeout(drop));
+      };
       let handle: LiveStreamHandle | undefined;
       let changedWhileOpening = false;
       const onSessionsChanged = () => {
@@ -53,7 +61,7 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
       try {
         handle = await hub.open({
           accountId: ownerIdOf(tenant), lastEventId,
-          sink: { write: (text) => stream.write(text), end: () => stream.end() },
+          sink: { write: (text) => stream.write(text), end: () => endByServer() },
           authorize: stillAuthorized(ctx, deps),
         });
       } catch (err) {

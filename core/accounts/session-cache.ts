@@ -13,6 +13,13 @@ export const SESSION_CACHE_TTL_MS = 2000;
 export const SESSION_CACHE_MAX_ENTRIES = 10_000;
 /** The channel the `sessions_changed` trigger notifies (migrations/Migration20261129134500.ts). */
 export const SESSIONS_CHANGED_CHANNEL = 'sessions_changed';
+/**
+ * How long `close()` waits for the listener connection to end (Postgres answering its goodbye)
+ * before dropping the socket. Without a bound, a connection still starting when the API stops —
+ * it is opened by the first signed-in request — waited for Postgres up to DB_CONNECT_TIMEOUT_MS
+ * (10 s, the API's whole shutdown budget) when Postgres was slow to answer.
+ */
+export const SESSION_LISTENER_CLOSE_TIMEOUT_MS = 1000;
 /** Waits before listening again after the listener connection failed: doubling from the first to the last. */
 export const SESSION_LISTEN_RETRY_MS = [500, 30_000] as const;
 
@@ -165,7 +172,18 @@ export function createSessionCache({ databaseUrl, logger, ttlMs = SESSION_CACHE_
       forgetAll();
       if (c) {
         c.removeAllListeners('notification');
-        await c.end().catch(() => undefined);
+        c.on('error', () => undefined); // the dropped socket's late errors
+        let timer: NodeJS.Timeout | undefined;
+        const ended = c.end().then(() => true, () => true);
+        const late = new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), SESSION_LISTENER_CLOSE_TIMEOUT_MS);
+        });
+        const inTime = await Promise.race([ended, late]);
+        clearTimeout(timer);
+        if (!inTime) {
+          logger.warn({ timeoutMs: SESSION_LISTENER_CLOSE_TIMEOUT_MS }, 'session cache: the listener connection did not close in time; dropped it');
+          c.connection.stream.destroy();
+        }
       }
     },
   };

@@ -17,6 +17,12 @@ export const LIVE_SUBSCRIBE_TIMEOUT_MS = 2000;
  * does not answer in time counts as a refusal (the client reconnects and is asked again).
  */
 export const LIVE_AUTHORIZE_TIMEOUT_MS = 5000;
+/**
+ * How long a stream the server ends (shutdown, access gone) has to deliver its last bytes before
+ * its connection is dropped: a client that stopped reading would otherwise hold the response —
+ * and a graceful shutdown waiting for it — open.
+ */
+export const LIVE_END_TIMEOUT_MS = 1000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -52,7 +58,10 @@ export function sseFrame(e: PublishedLiveEvent): string {
 export interface LiveSink {
   /** Writes text to the client's response. */
   write(text: string): void;
-  /** Ends the client's response (server shutdown). */
+  /**
+   * Ends the client's response (server shutdown, access gone): at once, and if its last bytes
+   * are not delivered within LIVE_END_TIMEOUT_MS, its connection is dropped.
+   */
   end(): void;
 }
 
