@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): Koa {
   mountAuthRoutes(routes, deps);
   mountAccountEmailRoutes(routes, deps);
   mountNotificationRoutes(routes);
-  mountApiKeyRoutes(routes);
+  mountApiKeyRoutes(routes, deps);
   mountSiteRoutes(routes, deps);
   mountSiteQuotaRoutes(routes, deps);
   mountLeadBulkRoutes(routes, deps); // before the lead routes: /v1/leads/bulk is not a lead id

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '#core/accounts/api-key.entity.ts';
 import { createApiKey, deleteApiKey, listApiKeys, toApiKeyJson, ZCreateApiKeyBody } from '#core/accounts/api-keys.ts';
+import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { AppError } from '#core/errors.ts';
+import { announceAccessChange } from '#core/live/live-events.ts';
+import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
 
@@ -15,7 +18,7 @@ function requireSession(ctx: AppContext): void {
   if (ctx.state.auth?.via !== 'session') throw new AppError('forbidden', 'API keys are managed from a signed-in session, not with an API key');
 }
 
-export function mountApiKeyRoutes(routes: RouteRegistry): void {
+export function mountApiKeyRoutes(routes: RouteRegistry, deps: AppDeps): void {
   routes.add({
     method: 'get', path: '/v1/api-keys', tag: 'api keys', auth: 'realtor', summary: 'List API keys (never the keys themselves); session only',
     responses: { 200: { description: 'Keys', schema: listOf(ZApiKeyJson) }, 403: { description: 'Called with an API key' } },
@@ -37,11 +40,14 @@ export function mountApiKeyRoutes(routes: RouteRegistry): void {
     },
   });
   routes.add({
-    method: 'delete', path: '/v1/api-keys/:id', tag: 'api keys', auth: 'realtor', summary: 'Revoke an API key; session only',
+    method: 'delete', path: '/v1/api-keys/:id', tag: 'api keys', auth: 'realtor', summary: 'Revoke an API key (its open live streams end at once); session only',
     responses: { 204: { description: 'Revoked' }, 403: { description: 'Called with an API key' }, 404: { description: 'Unknown key' } },
     handler: async (ctx, { params, tenant }) => {
       requireSession(ctx);
       await deleteApiKey({ em: ctx.state.em, tenant, apiKeyId: params.id });
+      // The key's open live streams, in every API process, check again now rather than at their
+      // next heartbeat; awaited, so nothing published after this answer reaches them.
+      await announceAccessChange({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, accountId: ownerIdOf(tenant), log: ctx.state.log });
       ctx.status = 204;
     },
   });

@@ -266,6 +266,31 @@ describe('a stream ends with the session that opened it', () => {
     expect((await fetch(`${second.url}/v1/live`, { headers: { cookie } })).status).toBe(401);
   });
 
+  // Before: a revoked key's streams lived on until their next heartbeat's access check (up to 20 s)
+  // and kept receiving the account's new leads meanwhile.
+  it('revoking the API key that opened it ends it at once, in every API process; a lead created right after never reaches it', async () => {
+    const { who, writer } = await realtorWithStream(server);
+    const key = await makeApiKey(who);
+    const viaKey = await Promise.all([server, second].map(async (target) => {
+      const s = await openLiveStream(target.url, { authorization: `Bearer ${key}` });
+      streams.push(s);
+      await s.waitForEvent((e) => e.event === 'ready');
+      return { s, isEnded: watchEnd(s) };
+    }));
+    const listed = await who.client.get('/v1/api-keys');
+    const apiKeyId = listed.body.items.find((k: { prefix: string }) => key.startsWith(k.prefix)).apiKeyId;
+    expect((await who.client.delete(`/v1/api-keys/${apiKeyId}`)).status).toBe(204);
+    expect((await writer.post('/v1/leads', { name: 'After Revoke' })).status).toBe(201);
+    // Well before the 20 s heartbeat (WAIT is 10 s).
+    for (const { isEnded } of viaKey) await vi.waitFor(() => expect(isEnded()).toBe(true), WAIT);
+    for (const { s } of viaKey) expect(s.events.filter((e) => e.event === 'lead.created')).toEqual([]);
+    // The revoked key cannot reconnect; the other key still hears the account.
+    expect((await fetch(`${server.url}/v1/live`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+    const other = await openLiveStream(server.url, { authorization: `Bearer ${writer.bearer}`, 'last-event-id': viaKey[0].s.lastEventId! });
+    streams.push(other);
+    expect((await other.waitForEvent((e) => e.event === 'lead.created')).data.name).toBe('After Revoke');
+  });
+
   it('a stream opened with an API key stays open when sessions change', async () => {
     const { who, writer } = await realtorWithStream(server);
     const viaKey = await openLiveStream(server.url, { authorization: `Bearer ${writer.bearer}` });

@@ -11,8 +11,9 @@ import type { RouteRegistry } from '../route.ts';
 
 /**
  * Whether the session or API key that opened a stream still holds: asked by the hub at every
- * heartbeat and, for a session, whenever sessions change (logout, password reset, expiry,
- * account deletion). By id, on a fresh EntityManager: the stream outlives its request.
+ * heartbeat, for a session whenever sessions change (logout, password reset, expiry, account
+ * deletion), and for every stream of the account when one of its API keys is revoked
+ * (`announceAccessChange`). By id, on a fresh EntityManager: the stream outlives its request.
  */
 function stillAuthorized(ctx: AppContext, deps: AppDeps): () => Promise<boolean> {
   const auth = ctx.state.auth;
@@ -33,7 +34,7 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
     method: 'get', path: '/v1/live', tag: 'live', auth: 'realtor',
     summary: 'Live updates (text/event-stream): lead.created, lead.updated, reminder.due; reconnect with Last-Event-ID to replay what was missed',
     responses: {
-      200: { description: 'An event stream: `id`, `event` and JSON `data` per event; a `ready` event with the current position; `: heartbeat` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password reset, expiry, revocation): at once for a session, within a heartbeat for a key' },
+      200: { description: 'An event stream: `id`, `event` and JSON `data` per event; a `ready` event with the current position; `: heartbeat` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password reset, revocation: at once; expiry: within a heartbeat for a key)' },
       503: { description: '`unavailable`: live updates need Redis, which is not answering' },
     },
     handler: async (ctx, { tenant }) => {

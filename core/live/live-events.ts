@@ -75,6 +75,33 @@ export function createLivePublisher({ redis, prefix, log }: { redis: Redis; pref
 }
 
 /**
+ * The control message on an account's channel that asks every open stream of the account, in
+ * every API process, to check its access again at once (an API key was revoked). Not an event:
+ * no id, not in the backlog, never sent to a client.
+ */
+export const LIVE_ACCESS_CHANGED = 'access.changed';
+
+/** `{"control":"access.changed"}`: what `announceAccessChange` publishes and the hub recognises. */
+export function isAccessChangedMessage(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { control?: unknown }).control === LIVE_ACCESS_CHANGED;
+}
+
+/**
+ * Tells every API process that the account's access changed (an API key revoked): its open streams
+ * ask their access check again now, and events published after this call wait for the answer (and
+ * are dropped with a stream that lost its access). Call after the change has committed, and before
+ * answering. Best-effort on the fail-fast request connection: when Redis is unavailable it is one
+ * warning, and the streams find out at their next heartbeat (docs/live-updates.md). Never throws.
+ */
+export async function announceAccessChange({ redis, prefix, accountId, log }: { redis: Redis; prefix: string; accountId: string; log: Logger }): Promise<void> {
+  try {
+    await redis.publish(liveChannel(prefix, accountId), JSON.stringify({ control: LIVE_ACCESS_CHANGED }));
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not tell open live streams that access changed; they check again at their next heartbeat');
+  }
+}
+
+/**
  * A publisher on the connection the producer queues were given (`createQueues(redis, …)`): the
  * worker's handler context has queues but no Redis of its own. A no-op if that is not a client.
  */

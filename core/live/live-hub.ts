@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import { closeRedis, createRedis } from '../redis.ts';
-import { LIVE_BACKLOG_MAX, liveChannel, liveStreamKey, type PublishedLiveEvent } from './live-events.ts';
+import { isAccessChangedMessage, LIVE_BACKLOG_MAX, liveChannel, liveStreamKey, type PublishedLiveEvent } from './live-events.ts';
 
 /** How often an open stream gets a comment line, so proxies and browsers keep it open. */
 export const LIVE_HEARTBEAT_MS = 20_000;
@@ -104,7 +104,8 @@ export interface LiveHub {
     sink: LiveSink;
     /**
      * Whether whoever opened the stream may still read it (their session or API key is still
-     * valid). Asked at every heartbeat and on `recheck()`; on false, an error or no answer within
+     * valid). Asked at every heartbeat, on `recheck()` and when the account's access changes in
+     * any process (`announceAccessChange`: an API key revoked); on false, an error or no answer within
      * LIVE_AUTHORIZE_TIMEOUT_MS the stream is ended. Default: never asked.
      */
     authorize?: () => Promise<boolean>;
@@ -142,6 +143,12 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
     try {
       event = JSON.parse(message) as PublishedLiveEvent;
     } catch {
+      return;
+    }
+    // An API key of the account was revoked: every stream asks again now (also one still
+    // replaying its backlog: its request may have been authenticated before the revocation).
+    if (isAccessChangedMessage(event)) {
+      for (const client of clients.get(accountId) ?? []) recheck(client);
       return;
     }
     for (const client of clients.get(accountId) ?? []) deliver(client, event);
