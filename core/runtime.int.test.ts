@@ -12,7 +12,9 @@ import { spawnNode } from '#test/process.ts';
 import { startThrowawayPostgres } from '#test/pg-server.ts';
 import { MIGRATIONS_PATH } from './db/orm.ts';
 import { REDIS_COMMAND_TIMEOUT_MS, REDIS_RECONNECT_MAX_DELAY_MS } from './redis.ts';
-import { createRuntime, RuntimeStartError } from './runtime.ts';
+import { captureLogLines } from '#test/log-lines.ts';
+import { createLogger } from './logger.ts';
+import { CLOSE_STEP_TIMEOUT_MS, createRuntime, RuntimeStartError } from './runtime.ts';
 
 const SMALL_POOL = { pool: { min: 0, max: 2 } };
 
@@ -78,6 +80,32 @@ describe('createRuntime', () => {
     } finally {
       await after.quit();
     }
+  });
+
+  // pg's pool.end() waits for every checked-out connection: a transaction that never finishes (a
+  // query stuck on a lock, code that forgot to release) used to hold close() — and the API's
+  // shutdown, past its 10 s budget — forever. Each step now has its own bound and names itself.
+  it('a step that does not finish (a transaction left open) is logged by name and close() goes on', { timeout: 30_000 }, async () => {
+    const { destination, lines } = captureLogLines();
+    const logger = createLogger({ level: 'debug', name: 'runtime-stuck', destination });
+    const runtime = await createRuntime({ name: 'runtime-stuck', config: testConfig(db), logger, orm: SMALL_POOL });
+    let inside!: () => void;
+    const entered = new Promise<void>((resolve) => (inside = resolve));
+    const stuck = runtime.orm.em.fork().transactional(async (em) => {
+      await em.getConnection().execute('select 1');
+      inside();
+      await new Promise(() => undefined); // never finishes
+    });
+    stuck.catch(() => undefined);
+    await entered;
+    const started = performance.now();
+    await runtime.close();
+    const ms = performance.now() - started;
+    expect(ms).toBeGreaterThanOrEqual(CLOSE_STEP_TIMEOUT_MS - 50);
+    expect(ms).toBeLessThan(CLOSE_STEP_TIMEOUT_MS + 1000);
+    expect(lines.filter((l) => l.msg === 'close step timed out; moving on')).toEqual([expect.objectContaining({ step: 'postgres', timeoutMs: CLOSE_STEP_TIMEOUT_MS, level: 40 })]);
+    expect(lines.filter((l) => l.msg === 'close step done').map((l) => l.step)).toEqual(['queues', 'redis']);
+    expect(runtime.redis.status).toBe('end');
   });
 
   it('refuses to start when Redis is unreachable, with one line naming REDIS_URL, and leaves nothing open', async () => {
