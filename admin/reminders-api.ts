@@ -37,7 +37,9 @@ export const remindersApi = {
   /** Undoes a dismissal or a completion: open again at its time (due if it had fired, else pending). */
   reopen: async (id: string) => announce(await api.post<Reminder>(`${path(id)}/reopen`, {})),
   snooze: async (id: string, input: SnoozeInput) => announce(await api.post<Reminder>(`${path(id)}/snooze`, input)),
-  /** PATCH: a new date makes it pending at that time (an Undo of a snooze gives back the date it had). */
+  /** Undoes a snooze (`until`: the time it set): back as it was, due with its old fire or pending at its old time; 409 when changed since. */
+  unsnooze: async (id: string, until: string) => announce(await api.post<Reminder>(`${path(id)}/unsnooze`, { until })),
+  /** PATCH: a new date makes it pending at that time. */
   update: async (id: string, input: UpdateReminderInput) => announce(await api.patch<Reminder>(path(id), input)),
   remove: async (id: string) => announce(await api.delete(path(id))),
   settings: (opts?: RequestOptions) => api.get<ReminderSettings>('/v1/reminder-settings', opts),

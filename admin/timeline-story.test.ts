@@ -58,6 +58,7 @@ describe('activities', () => {
     [{ activityType: 'reminder_reopened' as const, meta: { from: 'done' } }, 'Reminder reopened'],
     [{ activityType: 'reminder_rescheduled' as const, meta: { message: 'Send the HOA documents', reminderDate: '2026-03-02T15:30:00.000Z' } }, `Reminder moved: Send the HOA documents (to ${formatDateTime('2026-03-02T15:30:00.000Z')})`],
     [{ activityType: 'reminder_rescheduled' as const, meta: {} }, 'Reminder moved'],
+    [{ activityType: 'reminder_rescheduled' as const, meta: { message: 'Call about the appraisal', reminderDate: '2026-03-02T15:30:00.000Z', undid: 'snooze' } }, `Snooze undone: Call about the appraisal (back to ${formatDateTime('2026-03-02T15:30:00.000Z')})`],
   ])('%j reads "%s"', (over, expected) => {
     expect(describeActivity(activity(over))).toBe(expected);
   });

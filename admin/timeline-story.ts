@@ -71,6 +71,11 @@ export function describeActivity(item: TimelineItem): string {
       return message ? `Reminder reopened: ${message}` : 'Reminder reopened';
     case 'reminder_rescheduled': {
       const when = metaText(item, 'reminderDate');
+      // An Undo of a snooze (POST …/unsnooze): back to the time it had.
+      if (metaText(item, 'undid') === 'snooze') {
+        const what = message ? `Snooze undone: ${message}` : 'Snooze undone';
+        return when ? `${what} (back to ${formatDateTime(when)})` : what;
+      }
       const what = message ? `Reminder moved: ${message}` : 'Reminder moved';
       return when ? `${what} (to ${formatDateTime(when)})` : what;
     }

@@ -57,6 +57,7 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /v1/leads/:id/reminders': { reminderDate: '2030-01-01T09:00:00Z', reminderMessage: 'Injected' },
   'PATCH /v1/reminders/:id': { reminderMessage: 'Hijacked' },
   'POST /v1/reminders/:id/snooze': { for: '1h' },
+  'POST /v1/reminders/:id/unsnooze': { until: '2030-01-01T09:00:00Z' },
   'PATCH /v1/webhook-endpoints/:id': { description: 'Hijacked' },
   'POST /v1/webhook-endpoints/:id/recover': { since: '2020-01-01T00:00:00Z' },
   'POST /v1/leads/:id/activities': { type: 'note', body: 'Injected' },

@@ -19,8 +19,9 @@ type Action = 'complete' | 'dismiss' | 'snooze';
 /** How long the notice after Complete, Snooze or Dismiss ("Reminder done: … · Undo") stays on screen. */
 export const UNDO_MS = 8000;
 /**
- * A snooze undone gives a due reminder back its time, already past: it is pending until its job
- * fires it (at once) — after this long the lists and the count look again and see it due.
+ * An undo can give a reminder that never fired a time already past (a pending one whose job had
+ * not run yet): it is pending until its job fires it (at once) — after this long the lists and the
+ * count look again and see it due. A due one comes back due (reopen, unsnooze), not fired again.
  */
 const REFIRE_GRACE_MS = 1500;
 
@@ -127,14 +128,13 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
       offerUndo(`Reminder dismissed: ${quote(r.reminderMessage)}`, () => remindersApi.reopen(r.reminderId), 'Reminder open again.');
       return dismissed;
     });
-  // A snooze comes back to the time the reminder had before it (PATCH with that date).
+  // A snooze comes back as the snooze found it (the server keeps that: due stays fired, not fired again).
   const snooze = (input: SnoozeInput) =>
     run('snooze', async () => {
-      const previousDate = r.reminderDate;
       const snoozed = await remindersApi.snooze(r.reminderId, input);
       offerUndo(
         `Reminder snoozed until ${formatDateTime(snoozed.reminderDate)}: ${quote(r.reminderMessage)}`,
-        () => remindersApi.update(r.reminderId, { reminderDate: previousDate }),
+        () => remindersApi.unsnooze(r.reminderId, snoozed.reminderDate),
         'Snooze undone.',
       );
       return snoozed;

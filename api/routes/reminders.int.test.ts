@@ -1,10 +1,15 @@
 // Follow-up reminders over real HTTP, Postgres and Redis: create (and its delayed job), the four
-// lists in keyset pages, reschedule, snooze, complete, dismiss, delete, the settings, bad input,
-// another account's ids and a reminder added while its lead is deleted.
-import { beforeAll, describe, expect, it } from 'vitest';
+// lists in keyset pages, reschedule, snooze and its undo (with the real worker), complete, dismiss,
+// delete, the settings, bad input, another account's ids and a reminder added while its lead is
+// deleted.
+import type { Job } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toWallTime } from '#core/email/local-time.ts';
 import { JOBS } from '#core/jobs/jobs.ts';
-import { makeLead, makeReminder } from '#test/factories.ts';
+import { makeLead, makeReminder, makeWebhookEndpoint } from '#test/factories.ts';
+import { WAIT } from '#test/env.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { HANDLERS } from '#worker/handlers/index.ts';
 import { type HttpResult, readAllPages } from '#test/http.ts';
 import { type RecordingClient, sendWhileLeadIsDeleted, useLeadsApi } from '#test/leads-api.ts';
 import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
@@ -87,6 +92,7 @@ describe('reminders', () => {
       agent.post(`/v1/reminders/${reminderId}/complete`, {}),
       agent.post(`/v1/reminders/${reminderId}/snooze`, { for: '1h' }),
       agent.post(`/v1/reminders/${reminderId}/dismiss`, {}),
+      agent.post(`/v1/reminders/${reminderId}/unsnooze`, { until: new Date(Date.now() + HOUR_MS).toISOString() }),
       agent.delete(`/v1/reminders/${reminderId}`),
     ];
     for (const res of await Promise.all(attempts)) {
@@ -172,7 +178,7 @@ describe('reminders', () => {
     const { leadId } = await makeLead(api.server, { userId });
     const firedAt = new Date(Date.now() - 20 * MINUTE_MS);
     const { reminderId } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt, reminderDate: firedAt, message: 'Call about the appraisal' });
-    // The admin's Undo of a snooze: the date it had before, by PATCH.
+    // A snooze, then a PATCH back to the date it had (an API client's way; the admin's Undo is …/unsnooze).
     await agent.post(`/v1/reminders/${reminderId}/snooze`, { for: '1h' });
     expect((await agent.patch(`/v1/reminders/${reminderId}`, { reminderDate: firedAt.toISOString() })).body).toMatchObject({ status: 'pending', reminderDate: firedAt.toISOString() });
     const later = new Date(Date.now() + 2 * HOUR_MS).toISOString();
@@ -346,6 +352,149 @@ describe('reminders', () => {
     }
     expect((await realtor.client.get('/v1/reminder-settings')).body).toEqual(mine);
     expect((await agent.get('/v1/reminder-settings')).body).toEqual(defaults);
+  });
+});
+
+describe('undoing a snooze (POST /v1/reminders/:id/unsnooze), with the real worker firing reminders', () => {
+  let worker: TestWorker;
+  let agent: RecordingClient;
+  let userId: string;
+  /** Every finished `reminders.fire` job: its id, reminder and outcome. */
+  const fires: Array<{ jobId: string; reminderId: string; outcome: string }> = [];
+
+  beforeAll(async () => {
+    worker = await startTestWorker(api.server, { name: 'unsnooze-worker', handlers: { fireReminder: HANDLERS.fireReminder } });
+    for (const w of worker.runtime.workers) {
+      w.on('completed', (job: Job, result: any) => {
+        if (job.name === 'reminders.fire') fires.push({ jobId: job.id!, reminderId: job.data.reminderId, outcome: result?.outcome });
+      });
+    }
+    ({ client: agent, userId } = await api.makeRealtor());
+    // The realtor's CRM: every reminder.due is a delivery row for it.
+    await makeWebhookEndpoint(api.server, { userId, url: 'http://127.0.0.1:9/crm-hook' });
+  });
+  afterAll(async () => {
+    await worker?.close();
+  });
+
+  const row = async (reminderId: string) =>
+    (await api.server.sql<Record<string, any>>('select status, reminder_date, fired_at, completed_at from follow_up_reminders where reminder_id = $1', [reminderId]))[0];
+  const dueDeliveries = async (reminderId: string) =>
+    (await api.server.sql<{ n: number }>(
+      `select count(*)::int as n from webhook_messages m join webhook_deliveries d on d.message_id = m.message_id
+       where m.event_type = 'reminder.due' and m.payload::text like '%' || $1 || '%'`,
+      [reminderId],
+    ))[0].n;
+  const timeline = async (leadId: string) =>
+    ((await agent.get(`/v1/leads/${leadId}/timeline?limit=50`)).body.items as Array<Record<string, any>>)
+      .filter((i) => i.kind === 'activity').reverse().map((i) => [i.activityType, i.meta.reminderDate ?? i.meta.until ?? null, i.meta.undid ?? null]);
+  const awaitJob = (jobId: string) =>
+    vi.waitFor(() => {
+      const done = fires.find((f) => f.jobId === jobId);
+      expect(done, `job ${jobId} finished`).toBeDefined();
+      return done!;
+    }, WAIT);
+
+  it('a due reminder (fired, its reminder.due delivered) snoozed then unsnoozed is due again with the same fired_at and time, and never fires again', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const at = new Date(Math.ceil((Date.now() + 1000) / 1000) * 1000).toISOString();
+    const { body: created } = await agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: at, reminderMessage: 'Call about the appraisal' });
+    expect((await awaitJob(jobIdOf(created.reminderId, at))).outcome).toBe('fired');
+    const fired = await row(created.reminderId);
+    expect(fired).toMatchObject({ status: 'due', reminder_date: new Date(at), completed_at: null });
+    expect(fired.fired_at).toBeInstanceOf(Date);
+    expect(await dueDeliveries(created.reminderId)).toBe(1);
+
+    const snoozed = await agent.post(`/v1/reminders/${created.reminderId}/snooze`, { for: '1h' });
+    expect(snoozed.body).toMatchObject({ status: 'pending', firedAt: null });
+    const undone = await agent.post(`/v1/reminders/${created.reminderId}/unsnooze`, { until: snoozed.body.reminderDate });
+    expect(undone.status, JSON.stringify(undone.body)).toBe(200);
+    expect(undone.body).toMatchObject({ status: 'due', reminderDate: at, firedAt: fired.fired_at.toISOString(), completedAt: null });
+    expect(await row(created.reminderId)).toEqual(fired);
+    // No job for its old time (what a PATCH back to it would send, firing it again at once)…
+    expect(await api.server.queues.reminders.getJob(jobIdOf(created.reminderId, at))).toBeUndefined();
+    // …and the snooze's job, run now, finds it due already and does nothing.
+    const snoozeJob = await api.server.queues.reminders.getJob(jobIdOf(created.reminderId, snoozed.body.reminderDate));
+    await snoozeJob!.promote();
+    expect((await awaitJob(snoozeJob!.id!)).outcome).toBe('skipped');
+    expect(fires.filter((f) => f.reminderId === created.reminderId).map((f) => f.outcome)).toEqual(['fired', 'skipped']);
+    expect(await row(created.reminderId)).toEqual(fired);
+    expect(await dueDeliveries(created.reminderId)).toBe(1);
+
+    expect(await timeline(leadId)).toEqual([
+      ['reminder_created', at, null], ['reminder_snoozed', snoozed.body.reminderDate, null], ['reminder_rescheduled', at, 'snooze'],
+    ]);
+    // Undone once: again is a 409 that changes nothing.
+    const again = await agent.post(`/v1/reminders/${created.reminderId}/unsnooze`, { until: snoozed.body.reminderDate });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'conflict', message: 'This snooze is undone already' });
+    expect(await row(created.reminderId)).toEqual(fired);
+    expect(await timeline(leadId)).toHaveLength(3);
+  });
+
+  it('a pending reminder snoozed then unsnoozed is pending at its old time, with its job', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const at = new Date(Date.now() + 3 * HOUR_MS).toISOString();
+    const { body: created } = await agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: at, reminderMessage: 'Send the disclosures' });
+    const snoozed = await agent.post(`/v1/reminders/${created.reminderId}/snooze`, { for: 'tomorrow' });
+    // As if its job had run at its time and found it snoozed: the undo must send a new one.
+    await api.server.queues.reminders.remove(jobIdOf(created.reminderId, at));
+    const undone = await agent.post(`/v1/reminders/${created.reminderId}/unsnooze`, { until: snoozed.body.reminderDate });
+    expect(undone.body).toMatchObject({ status: 'pending', reminderDate: at, firedAt: null, completedAt: null });
+    expect(await row(created.reminderId)).toEqual({ status: 'pending', reminder_date: new Date(at), fired_at: null, completed_at: null });
+    expect(await (await api.server.queues.reminders.getJob(jobIdOf(created.reminderId, at)))?.getState()).toBe('delayed');
+    expect(await timeline(leadId)).toEqual([
+      ['reminder_created', at, null], ['reminder_snoozed', snoozed.body.reminderDate, null], ['reminder_rescheduled', at, 'snooze'],
+    ]);
+  });
+
+  it('only undoes a snooze nothing has changed since: completed, moved or snoozed again is a 409 that changes nothing; bad input a 400; a foreign one a 404', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const firedAt = new Date(Date.now() - 20 * MINUTE_MS);
+    const make = async (message: string) => (await makeReminder(api.server, { leadId, userId, status: 'due', firedAt, reminderDate: firedAt, message })).reminderId;
+    const snooze = async (id: string, body: object = { for: '1h' }) => (await agent.post(`/v1/reminders/${id}/snooze`, body)).body.reminderDate as string;
+    const refused = async (id: string, until: string, message: RegExp, client = agent) => {
+      const before = [await row(id), await api.server.sql('select activity_id from lead_activities where lead_id = $1 order by activity_id', [leadId])];
+      const res = await client.post(`/v1/reminders/${id}/unsnooze`, { until });
+      expect([before, await row(id), await api.server.sql('select activity_id from lead_activities where lead_id = $1 order by activity_id', [leadId])].slice(1)).toEqual(before);
+      return { status: res.status, message: res.body.error?.message, matches: message.test(res.body.error?.message ?? '') };
+    };
+
+    const completed = await make('Completed since');
+    const completedUntil = await snooze(completed);
+    await agent.post(`/v1/reminders/${completed}/complete`, {});
+    expect(await refused(completed, completedUntil, /^This reminder is done since it was snoozed/)).toMatchObject({ status: 409, matches: true });
+    // Reopened since (pending at the snoozed time again): still a change since the snooze.
+    await agent.post(`/v1/reminders/${completed}/reopen`, {});
+    expect((await row(completed)).status).toBe('pending');
+    expect(await refused(completed, completedUntil, /has changed since it was snoozed/)).toMatchObject({ status: 409, matches: true });
+
+    const moved = await make('Moved since');
+    const movedUntil = await snooze(moved);
+    await agent.patch(`/v1/reminders/${moved}`, { reminderDate: new Date(Date.now() + 5 * HOUR_MS).toISOString() });
+    expect(await refused(moved, movedUntil, /has changed since it was snoozed/)).toMatchObject({ status: 409, matches: true });
+
+    const twice = await make('Snoozed twice');
+    const first = await snooze(twice);
+    const second = await snooze(twice, { until: new Date(Date.now() + 2 * HOUR_MS).toISOString() });
+    expect(await refused(twice, first, /snoozed again since/)).toMatchObject({ status: 409, matches: true });
+    // The latest snooze is undone back to what it found: the first snooze's time.
+    expect((await agent.post(`/v1/reminders/${twice}/unsnooze`, { until: second })).body).toMatchObject({ status: 'pending', reminderDate: first, firedAt: null });
+
+    const never = await make('Never snoozed');
+    expect(await refused(never, new Date(Date.now() + HOUR_MS).toISOString(), /has changed since it was snoozed/)).toMatchObject({ status: 409, matches: true });
+
+    const mine = await make('Mine');
+    const until = await snooze(mine);
+    for (const body of [{}, { until: 'soon' }, { until, extra: 1 }]) {
+      const res = await agent.post(`/v1/reminders/${mine}/unsnooze`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    const other = await api.makeRealtor();
+    expect(await refused(mine, until, /^Reminder/, other.client)).toMatchObject({ status: 404 });
+    expect((await agent.post(`/v1/reminders/${crypto.randomUUID()}/unsnooze`, { until })).status).toBe(404);
+    expect((await agent.post(`/v1/reminders/${mine}/unsnooze`, { until })).body).toMatchObject({ status: 'due', reminderDate: firedAt.toISOString(), firedAt: firedAt.toISOString() });
   });
 });
 

@@ -1,10 +1,10 @@
 import {
   ZCreateReminderBody, ZListRemindersQuery, ZReminderJson, ZReminderSettingsBody, ZReminderSettingsJson, ZReminderSummaryJson,
-  ZSnoozeReminderBody, ZUpdateReminderBody,
+  ZSnoozeReminderBody, ZUnsnoozeReminderBody, ZUpdateReminderBody,
 } from '#core/reminders/reminder-schemas.ts';
 import { getReminderSettings, updateReminderSettings } from '#core/reminders/reminder-settings.ts';
 import {
-  completeReminder, createReminder, deleteReminder, dismissReminder, listReminders, reopenReminder, snoozeReminder, summariseReminders, updateReminder,
+  completeReminder, createReminder, deleteReminder, dismissReminder, listReminders, reopenReminder, snoozeReminder, summariseReminders, unsnoozeReminder, updateReminder,
 } from '#core/reminders/reminders.ts';
 import type { AppDeps } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
@@ -61,6 +61,18 @@ export function mountReminderRoutes(routes: RouteRegistry, deps: AppDeps): void 
     responses: { 200: { description: 'Pending again at the new time', schema: ZReminderJson }, ...notFound, ...closed },
     handler: async (ctx, { params, body, tenant, now }) => {
       ctx.body = (await snoozeReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, input: body, now })).reminder;
+    },
+  });
+  routes.add({
+    method: 'post', path: '/v1/reminders/:id/unsnooze', tag: 'reminders', auth: 'realtor',
+    summary: 'Undo a snooze: {until} (the time the snooze set) — the reminder back exactly as the snooze found it (due with its time and firedAt, no second reminder.due; or pending at its time); recorded on the lead’s timeline',
+    body: ZUnsnoozeReminderBody,
+    responses: {
+      200: { description: 'As it was before the snooze', schema: ZReminderJson }, ...notFound,
+      409: { description: 'Changed since the snooze (snoozed again, moved, completed, dismissed, fallen due, or undone already): nothing changed' },
+    },
+    handler: async (ctx, { params, body, tenant, now }) => {
+      ctx.body = (await unsnoozeReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, input: body, now })).reminder;
     },
   });
   routes.add({

@@ -49,6 +49,10 @@ export const ZSnoozeReminderBody = z
   .transform((b): { for: ReminderSnoozeChoice } | { until: string } => (b.until !== undefined ? { until: b.until } : { for: b.for as ReminderSnoozeChoice }));
 export type SnoozeReminderBody = z.output<typeof ZSnoozeReminderBody>;
 
+/** `POST /v1/reminders/:id/unsnooze`: `until`, the time the snooze being undone set (its answer's `reminderDate`). */
+export const ZUnsnoozeReminderBody = z.strictObject({ until: ZReminderDate });
+export type UnsnoozeReminderBody = z.output<typeof ZUnsnoozeReminderBody>;
+
 const ZLeadFilter = () => z.preprocess(emptyToUndefined, z.uuid('Not a lead id').optional());
 
 /**

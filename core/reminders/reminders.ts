@@ -11,20 +11,21 @@ import { getNotificationPreferences } from '../email/notification-preferences.ts
 import { AppError, notFound } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
-import { recordActivity, reminderCreatedMeta } from '../activities/record-activity.ts';
+import { type ActivityMeta, recordActivity, reminderCreatedMeta } from '../activities/record-activity.ts';
 import { getLeadRow } from '../leads/leads.ts';
 import type { Logger } from '../logger.ts';
 import { CLOSED_REMINDER_STATUSES, OPEN_REMINDER_STATUSES, type ReminderStatus } from '../shared/enums.ts';
 import { REMINDER_MAX_AHEAD_MS, REMINDER_OVERDUE_AFTER_MS, REMINDER_SNOOZE_MS, REMINDER_TOMORROW_HOUR } from '../shared/reminder-rules.ts';
 import type {
-  CreateReminderBody, ListRemindersQuery, ReminderJson, ReminderSummaryJson, SnoozeReminderBody, UpdateReminderBody,
+  CreateReminderBody, ListRemindersQuery, ReminderJson, ReminderSummaryJson, SnoozeReminderBody, UnsnoozeReminderBody, UpdateReminderBody,
 } from './reminder-schemas.ts';
 import { createReminderWakeup } from './reminder-wakeup.ts';
 
 // A realtor's follow-up reminders. States: `pending` (waiting for its time; its job is delayed
 // until then) → `due` (fired: shown under "Due", `reminder.due` announced) → `done` (completed) or
 // `dismissed`. Snoozing or moving a reminder puts it back to `pending` at the new time; reopening
-// it (the admin's Undo) puts a closed one back where it was. Every statement is scoped with
+// it (the admin's Undo) puts a closed one back where it was, and unsnoozing (the Undo of a snooze)
+// puts a snoozed one back as the snooze found it. Every statement is scoped with
 // `ownedBy(tenant)`: another account's reminder is not found (404).
 // Each change that schedules a reminder sends its wake-up after the commit and returns it.
 
@@ -82,10 +83,12 @@ async function readReminder(em: EntityManager, tenant: Tenant, reminderId: strin
 }
 
 /** The reminder, locked for the caller's transaction, with what the lead's timeline says about it (`recordReminderActivity`); 404 when it is not the tenant's. */
-async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: string): Promise<{ status: ReminderStatus; lead_id: string; reminder_message: string; reminder_date: string | Date }> {
+async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: string): Promise<{
+  status: ReminderStatus; lead_id: string; reminder_message: string; reminder_date: string | Date; fired_at: string | Date | null;
+}> {
   const row = await db(em)
     .selectFrom('follow_up_reminders')
-    .select(['status', 'lead_id', 'reminder_message', 'reminder_date'])
+    .select(['status', 'lead_id', 'reminder_message', 'reminder_date', 'fired_at'])
     .where('reminder_id', '=', reminderId)
     .where(ownedBy(tenant))
     .forUpdate()
@@ -94,8 +97,11 @@ async function lockReminderRow(em: EntityManager, tenant: Tenant, reminderId: st
   return row;
 }
 
+/** The timeline rows a realtor's change to a reminder writes (`meta.reminderId` names it). */
+const REMINDER_ACTIVITY_TYPES = ['reminder_completed', 'reminder_snoozed', 'reminder_dismissed', 'reminder_reopened', 'reminder_rescheduled'] as const;
+
 /** A `reminder_*` row on the lead's timeline, by the realtor who acted, in the change's transaction. */
-function recordReminderActivity(em: EntityManager, tenant: Tenant, reminder: { lead_id: string; reminder_message: string }, reminderId: string, type: 'reminder_completed' | 'reminder_snoozed' | 'reminder_dismissed' | 'reminder_reopened' | 'reminder_rescheduled', now: Date, extra: Record<string, string> = {}) {
+function recordReminderActivity(em: EntityManager, tenant: Tenant, reminder: { lead_id: string; reminder_message: string }, reminderId: string, type: (typeof REMINDER_ACTIVITY_TYPES)[number], now: Date, extra: ActivityMeta = {}) {
   return recordActivity(em, {
     ownerId: ownerIdOf(tenant), leadId: reminder.lead_id, actorUserId: actorIdOf(tenant), type, occurredAt: now,
     meta: { reminderId, message: reminder.reminder_message.slice(0, 200), ...extra },
@@ -204,8 +210,8 @@ export async function summariseReminders({ em, tenant, now }: { em: EntityManage
  * `PATCH /v1/reminders/:id`: a new message relabels it; a new date reschedules it — back to
  * `pending` at that time (also a done or dismissed one: "remind me again"), with a new job, and a
  * `reminder_rescheduled` row on the lead's timeline (`meta.reminderDate`: the new time), so a
- * snooze given back by the admin's Undo, or a reminder moved, does not leave the timeline saying
- * the last snooze's time. A new date equal to the one it has, on an open reminder that has not
+ * reminder moved after a snooze does not leave the timeline saying the snooze's time. (The admin's
+ * Undo of a snooze is `unsnoozeReminder`: a PATCH back to a fired reminder's past time fires it again.) A new date equal to the one it has, on an open reminder that has not
  * fired, changes nothing worth recording.
  */
 export async function updateReminder(deps: Deps & { reminderId: string; input: UpdateReminderBody }): Promise<ReminderChange> {
@@ -264,8 +270,80 @@ export async function snoozeReminder(deps: Deps & { reminderId: string; input: S
       .set({ reminder_date: until, status: 'pending', fired_at: null })
       .where('reminder_id', '=', reminderId)
       .execute();
-    await recordReminderActivity(tem, tenant, reminder, reminderId, 'reminder_snoozed', now, { until: until.toISOString() });
+    // What it was before, so `unsnoozeReminder` can put it back exactly (a due one stays fired).
+    await recordReminderActivity(tem, tenant, reminder, reminderId, 'reminder_snoozed', now, {
+      until: until.toISOString(),
+      previousReminderDate: pgTimeToIsoStrict(reminder.reminder_date),
+      previousStatus: status,
+      previousFiredAt: pgTimeToIso(reminder.fired_at),
+    });
     return { reminderId, wakeups: [createReminderWakeup(reminderId, until)] };
+  });
+}
+
+const ZSnoozeRecord = z.object({
+  until: z.iso.datetime(),
+  previousReminderDate: z.iso.datetime(),
+  previousStatus: z.enum(['pending', 'due']),
+  previousFiredAt: z.iso.datetime().nullable(),
+});
+
+/**
+ * `POST /v1/reminders/:id/unsnooze` (the admin's Undo of a snooze): the reminder goes back exactly
+ * as the snooze found it, from the snooze's timeline row (`meta.previous*`) — `due` with its old
+ * time and `fired_at` when it had fired (no new job, so no second `reminder.due`), or `pending` at
+ * its old time with a job (a time already past fires at once, as it would have). A PATCH back to
+ * the old date cannot do that: it makes a fired reminder pending at a past time, and its job fires
+ * it again. `until` is the time the snooze being undone set (its answer's `reminderDate`). Only
+ * while nothing has happened since: the last snooze set `until`, the reminder is still pending
+ * there, and no other change was recorded for it after the snooze — else a 409 that changes
+ * nothing (snoozed again, moved, completed, dismissed, reopened, or undone already). Recorded as a
+ * `reminder_rescheduled` row with `meta.undid: 'snooze'` ("Snooze undone: … (back to …)").
+ */
+export async function unsnoozeReminder(deps: Deps & { reminderId: string; input: UnsnoozeReminderBody }): Promise<ReminderChange> {
+  const { tenant, reminderId, input, now } = deps;
+  const until = new Date(input.until).getTime();
+  return commitChange(deps, async (tem) => {
+    const reminder = await lockReminderRow(tem, tenant, reminderId);
+    // The row lock serialises every change to this reminder, so the timeline read here is final.
+    const rows = await db(tem)
+      .selectFrom('lead_activities')
+      .select(['type', 'meta'])
+      .where('lead_id', '=', reminder.lead_id)
+      .where(ownedBy(tenant))
+      .where('type', 'in', REMINDER_ACTIVITY_TYPES)
+      .where(sql<boolean>`meta->>'reminderId' = ${reminderId}`)
+      .orderBy('occurred_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .execute();
+    const last = rows[0];
+    const conflict = (message: string) => new AppError('conflict', message);
+    if (last?.type === 'reminder_rescheduled' && (last.meta as ActivityMeta | null)?.undid === 'snooze') throw conflict('This snooze is undone already');
+    if (last?.type !== 'reminder_snoozed') {
+      if (!OPEN_REMINDER_STATUSES.includes(reminder.status)) throw conflict(`This reminder is ${reminder.status === 'done' ? 'done' : 'dismissed'} since it was snoozed: nothing to undo`);
+      throw conflict('This reminder has changed since it was snoozed: nothing to undo');
+    }
+    const snooze = ZSnoozeRecord.safeParse(last.meta);
+    if (!snooze.success) throw conflict('This snooze was recorded without the reminder’s earlier state: reschedule it instead');
+    const record = snooze.data;
+    if (new Date(record.until).getTime() !== until) throw conflict('This reminder was snoozed again since: undo the latest snooze instead');
+    if (reminder.status === 'due') throw conflict('This reminder fell due at its snoozed time: nothing to undo');
+    if (!OPEN_REMINDER_STATUSES.includes(reminder.status)) throw conflict(`This reminder is ${reminder.status === 'done' ? 'done' : 'dismissed'} since it was snoozed: nothing to undo`);
+    if (reminder.status !== 'pending' || new Date(pgTimeToIsoStrict(reminder.reminder_date)).getTime() !== until || reminder.fired_at !== null) {
+      throw conflict('This reminder has changed since it was snoozed: nothing to undo');
+    }
+    const restoreDue = record.previousStatus === 'due' && record.previousFiredAt !== null;
+    const previousDate = new Date(record.previousReminderDate);
+    await db(tem)
+      .updateTable('follow_up_reminders')
+      .set(restoreDue
+        ? { status: 'due', reminder_date: previousDate, fired_at: new Date(record.previousFiredAt!) }
+        : { status: 'pending', reminder_date: previousDate, fired_at: null })
+      .where('reminder_id', '=', reminderId)
+      .execute();
+    await recordReminderActivity(tem, tenant, reminder, reminderId, 'reminder_rescheduled', now, { reminderDate: record.previousReminderDate, undid: 'snooze' });
+    return { reminderId, wakeups: restoreDue ? [] : [createReminderWakeup(reminderId, previousDate)] };
   });
 }
 

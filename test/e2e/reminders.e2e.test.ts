@@ -233,7 +233,7 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
       expect(await reminderRow(reminderId)).toEqual({ status: 'due', reminder_date: firedAt, fired_at: firedAt, completed_at: null });
       expect(await reminderActivities(reminderId)).toEqual(['reminder_completed', 'reminder_reopened']);
 
-      // Snoozed for an hour by pointer, then Undo: its time is the old one again, and being past, it is due again.
+      // Snoozed for an hour by pointer, then Undo: due again as it was (its time and fired_at), not fired a second time.
       await inDue.getByRole('button', { name: 'Snooze' }).click();
       await inDue.getByRole('button', { name: '1 hour' }).click();
       await inUpcoming.waitFor();
@@ -245,16 +245,15 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
       await saveScreenshot(page, `reminders-undo-snooze-${width}`, { fullPage: false });
       await snoozed.getByRole('button', { name: 'Undo' }).click();
       await notice(page, 'Snooze undone.').waitFor();
-      await inDue.waitFor(); // its job fired it again at its old time; the page saw it without a reload
+      await inDue.waitFor();
       expect(await inUpcoming.count()).toBe(0);
-      const row = await reminderRow(reminderId);
-      expect({ status: row.status, reminder_date: row.reminder_date, completed_at: row.completed_at }).toEqual({ status: 'due', reminder_date: firedAt, completed_at: null });
+      expect(await reminderRow(reminderId)).toEqual({ status: 'due', reminder_date: firedAt, fired_at: firedAt, completed_at: null });
       expect(await reminderActivities(reminderId)).toEqual(['reminder_completed', 'reminder_reopened', 'reminder_snoozed', 'reminder_rescheduled']);
       await page.close();
     }
   });
 
-  it('Today (390×844) and a lead’s page (1440×900) offer the same Undo; the lead’s timeline reads "Reminder reopened" and "Reminder moved"', { timeout: 60_000 }, async () => {
+  it('Today (390×844) and a lead’s page (1440×900) offer the same Undo; the lead’s timeline reads "Reminder reopened" and "Snooze undone"', { timeout: 60_000 }, async () => {
     const firedAt = new Date(Date.now() - 5 * MINUTE_MS);
     const { reminderId: dueId } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: firedAt, firedAt, message: 'Confirm the Saturday showing' });
     const today = await newPage();
@@ -294,7 +293,7 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
     await lead.reload();
     const timeline = lead.locator('section[aria-labelledby="timeline-title"]');
     await timeline.getByText('Reminder reopened: Confirm the Saturday showing').waitFor();
-    await timeline.getByText(/^Reminder moved: Send the HOA documents \(to .+\)$/).waitFor();
+    await timeline.getByText(/^Snooze undone: Send the HOA documents \(back to .+\)$/).waitFor();
     expect(await reminderActivities(upcomingId)).toEqual(['reminder_snoozed', 'reminder_rescheduled']);
     await expectNoHorizontalOverflow(lead, 'lead page 1440');
     await lead.screenshot({ path: '/tmp/reminders-undo-lead-1440.png', fullPage: true });
