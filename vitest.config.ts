@@ -55,13 +55,14 @@ export default defineConfig({
     outputFile: { json: 'test-results/vitest.json' },
     projects: [
       // No database: the unit files start neither Postgres clients nor the template migration.
-      // The unit and integration files share their worker processes (`isolate: false`): a fresh
-      // process per file re-imported Koa, MikroORM, BullMQ and the app for every one of ~140 files,
-      // ~3.8 s of CPU each on a loaded 2-core machine, about a quarter of the suite's time. Isolation
-      // between files is their own database, queue prefix and servers (test/db.ts, test/app.ts), the
-      // leak check after each file, and no module mocks, fake timers or env changes in any test.
+      // The unit files share their worker processes (`isolate: false`): they start no database, Redis
+      // or server that could outlive a file, and a fresh process per file cost more than the tests
+      // (53 files, ~25 s of tests, ~2 min on 2 cores with a process each). The integration files keep
+      // one process per file: shared, a Redis connection closed by one file could still receive a
+      // reply while the next file ran (ioredis "Command queue state error", then that file's hooks
+      // timed out) — 1 run in 4 of `--project integration` without isolation.
       { extends: true, test: { name: 'unit', isolate: false, include: TEST_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES, ...INTEGRATION_FILES] } },
-      { extends: true, test: { name: 'integration', isolate: false, include: INTEGRATION_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES], globalSetup: [GLOBAL_SETUP] } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES], globalSetup: [GLOBAL_SETUP] } },
       { extends: true, test: { name: 'slow', include: SLOW_TEST_FILES, exclude: NEVER, globalSetup: [GLOBAL_SETUP] } },
     ],
   },
