@@ -21,6 +21,16 @@ function apiEnv(databaseUrl: string): Record<string, string> {
   return { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: createQueuePrefix(), LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' };
 }
 
+/** Once the API listens: a realtor signs up and opens two live streams, both past their 'ready' event. */
+async function openTwoStreams(proc: NodeProcess) {
+  const { port } = await waitForLog(proc, 'api listening');
+  const client = new ApiClient(`http://127.0.0.1:${port}`);
+  await client.signUp();
+  const streams = await Promise.all([1, 2].map(() => openLiveStream(client.baseUrl, { cookie: client.cookie })));
+  for (const s of streams) await s.waitForEvent((e) => e.event === 'ready');
+  return streams;
+}
+
 /** On a failure, say why: the shutdown's own lines (a timeout names itself) and stderr. */
 function describeRun(proc: NodeProcess): string {
   return `stderr: ${proc.stderr}\nlast log lines:\n${proc.lines.slice(-20).join('\n')}`;
@@ -87,11 +97,7 @@ describe('api/main.ts with open live streams', () => {
   it('ends them on SIGTERM and exits 0', { timeout: 60_000 }, async () => {
     const proc = spawnNode('api/main.ts', apiEnv(db.url));
     try {
-      const { port } = await waitForLog(proc, 'api listening');
-      const client = new ApiClient(`http://127.0.0.1:${port}`);
-      await client.signUp();
-      const streams = await Promise.all([1, 2].map(() => openLiveStream(client.baseUrl, { cookie: client.cookie })));
-      for (const s of streams) await s.waitForEvent((e) => e.event === 'ready');
+      const streams = await openTwoStreams(proc);
       proc.child.kill('SIGTERM');
       await Promise.all(streams.map((s) => s.ended));
       const exit = await proc.exited;
@@ -110,11 +116,7 @@ describe('api/main.ts with open live streams', () => {
     const proxy = await startStallingPgProxy(new URL(db.url), 'porchlight-session-cache');
     const proc = spawnNode('api/main.ts', apiEnv(proxy.url));
     try {
-      const { port } = await waitForLog(proc, 'api listening');
-      const client = new ApiClient(`http://127.0.0.1:${port}`);
-      await client.signUp();
-      const streams = await Promise.all([1, 2].map(() => openLiveStream(client.baseUrl, { cookie: client.cookie })));
-      for (const s of streams) await s.waitForEvent((e) => e.event === 'ready');
+      const streams = await openTwoStreams(proc);
       await proxy.stalledOne();
       const sent = performance.now();
       proc.child.kill('SIGTERM');
