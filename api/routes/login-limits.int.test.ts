@@ -1,5 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -49,34 +48,68 @@ async function sendSimultaneousLogins(email: string, passwords: string[], client
   return Promise.all(answers);
 }
 
+/**
+ * Calls `onCommand` with the arguments of every command Redis runs (MONITOR), on a raw socket.
+ * Not ioredis' `monitor()`: it enters monitoring mode a microtask after MONITOR's +OK, so command
+ * lines arriving in the same packet as that +OK (likely while other test files keep Redis busy)
+ * were taken for replies with no command waiting: "Command queue state error", thrown as uncaught
+ * exceptions. Resolves once monitoring has started.
+ */
+async function monitorRedis(onCommand: (args: string[]) => void): Promise<{ close(): void }> {
+  const url = new URL(TEST_REDIS_URL);
+  const socket = connect(Number(url.port || 6379), url.hostname);
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('utf8');
+      let end = buffered.indexOf('\r\n');
+      while (end >= 0) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        end = buffered.indexOf('\r\n');
+        if (line === '+OK') resolve();
+        else if (line.startsWith('-')) reject(new Error(`MONITOR: ${line.slice(1)}`));
+        // +<time> [<db> <client>] "command" "arg" …
+        else if (line.startsWith('+')) onCommand([...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]));
+      }
+    });
+    socket.write('MONITOR\r\n');
+  }).catch((err: unknown) => {
+    socket.destroy();
+    throw err;
+  });
+  socket.on('error', () => undefined);
+  return { close: () => socket.destroy() };
+}
+
 describe('login limits', () => {
   it('counts parallel guesses before verifying them: the right password sent in the burst gets no session', async () => {
     const { email, password } = await new ApiClient(server.url).signUp();
     const passwords = [...Array.from({ length: 59 }, (_, i) => `wrong password ${i}`), password];
-    // Hold every verification at its user lookup until all 60 requests have passed the limiter:
-    // the widest possible race between counting an attempt and verifying it.
-    const lock = new pg.Client({ connectionString: server.db.url });
-    await lock.connect();
-    await lock.query('begin');
-    await lock.query('lock table users in access exclusive mode');
-    const monitored = new Redis(TEST_REDIS_URL);
-    const monitor = await monitored.monitor();
     // One limiter read per login for this email (a GET or a script call), whatever the limiter's design.
     let limiterCalls = 0;
-    monitor.on('monitor', (_time: string, args: string[]) => {
+    const monitor = await monitorRedis((args) => {
       const read = ['get', 'eval', 'evalsha'].includes(args[0].toLowerCase());
       if (read && args.some((a) => a.includes(':rl:login') && a.includes(email))) limiterCalls++;
     });
-    const answers = sendSimultaneousLogins(email, passwords, '198.51.100.10');
+    // Hold every verification at its user lookup until all 60 requests have passed the limiter:
+    // the widest possible race between counting an attempt and verifying it.
+    const lock = new pg.Client({ connectionString: server.db.url });
+    let answers: ReturnType<typeof sendSimultaneousLogins> | undefined;
     try {
+      await lock.connect();
+      await lock.query('begin');
+      await lock.query('lock table users in access exclusive mode');
+      answers = sendSimultaneousLogins(email, passwords, '198.51.100.10');
       await vi.waitFor(() => expect(limiterCalls).toBeGreaterThanOrEqual(passwords.length), { timeout: 10_000 });
     } finally {
-      await lock.query('commit');
+      // Whatever failed above, the lock must go: held, it stalls every later test's sign-up and the file's teardown.
+      await lock.query('commit').catch(() => undefined);
       await lock.end();
-      monitor.disconnect();
-      monitored.disconnect();
+      monitor.close();
     }
-    const results = await answers;
+    const results = await answers!;
     const verified = results.filter((a) => a.status !== 429);
     expect(verified.length).toBeLessThanOrEqual(LOGIN_MAX_FAILURES_PER_ACCOUNT_IP);
     const right = results.at(-1)!;
