@@ -161,6 +161,10 @@ export function beaconLane(deps: AppDeps, app: Koa, handlers: BeaconHandlers) {
       });
     },
     flushSummary,
-    close: () => clearInterval(timer),
+    /** Stops the summary timer and the ingest handlers' sync timers. */
+    close: () => {
+      clearInterval(timer);
+      handlers.close();
+    },
   };
 }

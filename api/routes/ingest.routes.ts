@@ -54,6 +54,8 @@ export interface BeaconHandlers {
   collect(input: BeaconInput): Promise<void>;
   /** Counts a request refused for its Origin (the install check), when `err` is that refusal. */
   noteRefused(err: unknown, log: Logger): Promise<void>;
+  /** Stops the limiters' and the event quota's Redis sync timers (shutdown): a closed app syncs nothing more. */
+  close(): void;
 }
 
 /**
@@ -147,5 +149,10 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       ctx.body = { ok: true };
     },
   });
-  return { collect, noteRefused };
+  const close = () => {
+    collectPerIp.close();
+    collectPerSite.close();
+    quota.close();
+  };
+  return { collect, noteRefused, close };
 }
