@@ -55,15 +55,17 @@ export default defineConfig({
     outputFile: { json: 'test-results/vitest.json' },
     projects: [
       // No database: the unit files start neither Postgres clients nor the template migration.
-      // The unit files share their worker processes (`isolate: false`): they start no database, Redis
-      // or server that could outlive a file, and a fresh process per file cost more than the tests:
-      // `--project unit` took 18-21 s and 34-38 s of CPU with a process per file, 6.3-6.5 s and 10-11 s
-      // of CPU shared (53 files, 1021 tests, back to back on 2 cores). The integration files keep
-      // one process per file: shared, a Redis connection closed by one file could still receive a
-      // reply while the next file ran (ioredis "Command queue state error", then that file's hooks
-      // timed out) — 1 run in 4 of `--project integration` without isolation.
+      // The unit and integration files share their worker processes (`isolate: false`): a fresh
+      // process per file re-imported Koa, MikroORM, BullMQ and the app for each file. `--project unit`
+      // took 18-21 s with a process per file, 6.3-6.5 s shared (53 files, 1021 tests, 2 cores); with the
+      // integration files, 355 s with a process per file against 230 s shared. Files stay apart through
+      // their own database, queue prefix and servers (test/db.ts, test/app.ts), the leak check after
+      // each file, and no module mocks, fake timers or env changes in any test. (The one failure once
+      // blamed on sharing — ioredis "Command queue state error" in login-limits — was that file's own
+      // MONITOR connection: see monitorRedis there.) The slow files keep a process each: browsers,
+      // killed processes, stopped Redis and Postgres.
       { extends: true, test: { name: 'unit', isolate: false, include: TEST_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES, ...INTEGRATION_FILES] } },
-      { extends: true, test: { name: 'integration', include: INTEGRATION_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES], globalSetup: [GLOBAL_SETUP] } },
+      { extends: true, test: { name: 'integration', isolate: false, include: INTEGRATION_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES], globalSetup: [GLOBAL_SETUP] } },
       { extends: true, test: { name: 'slow', include: SLOW_TEST_FILES, exclude: NEVER, globalSetup: [GLOBAL_SETUP] } },
     ],
   },
