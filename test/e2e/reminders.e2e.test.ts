@@ -307,8 +307,18 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
     const page = await newPage();
     await page.clock.install();
     await page.goto(`${server.url}/app/reminders`);
-    // Stops the page's clock where it is: from here on its timers run only when the test says so.
-    const pause = async () => page.clock.pauseAt(await page.evaluate(() => Date.now() + 50));
+    // Stops the page's clock just ahead of where it is: from here on its timers run only when the
+    // test says so. pauseAt must name a time still ahead when the browser gets it; on a loaded
+    // machine 50 ms can already be past by then, so a wider margin is tried (up to 400 ms).
+    const pause = async () => {
+      for (let margin = 50; ; margin *= 2) {
+        try {
+          return await page.clock.pauseAt(await page.evaluate((ms) => Date.now() + ms, margin));
+        } catch (err) {
+          if (margin >= 400 || !String(err).includes('Cannot fast-forward to the past')) throw err;
+        }
+      }
+    };
 
     await page.locator(`[data-section="due"] li[data-reminder-id="${a}"]`).getByRole('button', { name: 'Complete' }).focus();
     await page.keyboard.press('Enter');
