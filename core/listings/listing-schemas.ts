@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { zLimit } from '../db/keyset-cursor.ts';
 import { ZAnalyticsQuery } from '../analytics/analytics-schemas.ts';
-import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
+import { withRenamedIdFilter } from '../validation/renamed-id-filter.ts';
 
 export const LISTINGS_PAGE_DEFAULT = 50;
 export const LISTINGS_PAGE_MAX = 200;
-
-const ZSiteFilter = () => z.preprocess(emptyToUndefined, z.uuid('Not a site id').optional());
 
 /**
  * `GET /v1/listings?site&from&to&cursor&limit`: a realtor's listings, most recently seen first, with
@@ -14,21 +12,15 @@ const ZSiteFilter = () => z.preprocess(emptyToUndefined, z.uuid('Not a site id')
  * (leads, analytics); `siteId`, the name it first shipped with, is kept as an alias (both naming
  * different sites: 400). The output carries the site as `siteId`.
  */
-export const ZListListingsQuery = z
-  .strictObject({
-    site: ZSiteFilter().describe('Only this site’s listings (another account’s site: 404)'),
-    siteId: ZSiteFilter().meta({ deprecated: true, description: 'Old name of `site`, still accepted' }),
+export const ZListListingsQuery = withRenamedIdFilter(
+  {
     from: ZAnalyticsQuery.shape.from,
     to: ZAnalyticsQuery.shape.to,
     cursor: z.string().max(300).optional(),
     limit: zLimit(LISTINGS_PAGE_DEFAULT, LISTINGS_PAGE_MAX),
-  })
-  .superRefine((q, ctx) => {
-    if (q.site && q.siteId && q.site.toLowerCase() !== q.siteId.toLowerCase()) {
-      ctx.addIssue({ code: 'custom', path: ['siteId'], message: 'Give site or its old name siteId, not two different sites' });
-    }
-  })
-  .transform(({ site, siteId, ...rest }) => ({ ...rest, siteId: site ?? siteId }));
+  },
+  { name: 'site', alias: 'siteId', noun: 'site', description: 'Only this site’s listings (another account’s site: 404)' },
+);
 export type ListListingsQuery = z.output<typeof ZListListingsQuery>;
 
 export const ZListingJson = z.object({

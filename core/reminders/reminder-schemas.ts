@@ -8,6 +8,7 @@ import {
 import { plainText } from '../validation/plain-text.ts';
 import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 import { zInstant } from '../validation/instant.ts';
+import { withRenamedIdFilter } from '../validation/renamed-id-filter.ts';
 
 /** The list filters of `GET /v1/reminders` (see `listReminders` for what each means). */
 export const REMINDER_LIST_STATUSES = ['due', 'overdue', 'upcoming', 'done'] as const;
@@ -53,27 +54,19 @@ export type SnoozeReminderBody = z.output<typeof ZSnoozeReminderBody>;
 export const ZUnsnoozeReminderBody = z.strictObject({ until: ZReminderDate });
 export type UnsnoozeReminderBody = z.output<typeof ZUnsnoozeReminderBody>;
 
-const ZLeadFilter = () => z.preprocess(emptyToUndefined, z.uuid('Not a lead id').optional());
-
 /**
  * `GET /v1/reminders?status&lead&cursor&limit` (DESIGN.md's contract). `leadId`, the name the route
  * first shipped with, is kept as an alias so existing clients keep working; both naming different
  * leads is a 400. The output carries the lead as `leadId`.
  */
-export const ZListRemindersQuery = z
-  .strictObject({
+export const ZListRemindersQuery = withRenamedIdFilter(
+  {
     status: z.preprocess(emptyToUndefined, z.enum(REMINDER_LIST_STATUSES).optional()),
-    lead: ZLeadFilter().describe('Only this lead’s reminders (another account’s lead: 404)'),
-    leadId: ZLeadFilter().meta({ deprecated: true, description: 'Old name of `lead`, still accepted' }),
     cursor: z.preprocess(emptyToUndefined, z.string().max(500).optional()),
     limit: zLimit(REMINDERS_PAGE_DEFAULT, REMINDERS_PAGE_MAX),
-  })
-  .superRefine((q, ctx) => {
-    if (q.lead && q.leadId && q.lead.toLowerCase() !== q.leadId.toLowerCase()) {
-      ctx.addIssue({ code: 'custom', path: ['leadId'], message: 'Give lead or its old name leadId, not two different leads' });
-    }
-  })
-  .transform(({ lead, leadId, ...rest }) => ({ ...rest, leadId: lead ?? leadId }));
+  },
+  { name: 'lead', alias: 'leadId', noun: 'lead', description: 'Only this lead’s reminders (another account’s lead: 404)' },
+);
 export type ListRemindersQuery = z.output<typeof ZListRemindersQuery>;
 
 export const ZReminderJson = z.object({
