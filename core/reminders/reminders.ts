@@ -319,9 +319,11 @@ export async function unsnoozeReminder(deps: Deps & { reminderId: string; input:
       .execute();
     const last = rows[0];
     const conflict = (message: string) => new AppError('conflict', message);
+    const closed = !OPEN_REMINDER_STATUSES.includes(reminder.status);
+    const closedSinceSnooze = () => conflict(`This reminder is ${reminder.status === 'done' ? 'done' : 'dismissed'} since it was snoozed: nothing to undo`);
     if (last?.type === 'reminder_rescheduled' && (last.meta as ActivityMeta | null)?.undid === 'snooze') throw conflict('This snooze is undone already');
     if (last?.type !== 'reminder_snoozed') {
-      if (!OPEN_REMINDER_STATUSES.includes(reminder.status)) throw conflict(`This reminder is ${reminder.status === 'done' ? 'done' : 'dismissed'} since it was snoozed: nothing to undo`);
+      if (closed) throw closedSinceSnooze();
       throw conflict('This reminder has changed since it was snoozed: nothing to undo');
     }
     const snooze = ZSnoozeRecord.safeParse(last.meta);
@@ -329,8 +331,9 @@ export async function unsnoozeReminder(deps: Deps & { reminderId: string; input:
     const record = snooze.data;
     if (new Date(record.until).getTime() !== until) throw conflict('This reminder was snoozed again since: undo the latest snooze instead');
     if (reminder.status === 'due') throw conflict('This reminder fell due at its snoozed time: nothing to undo');
-    if (!OPEN_REMINDER_STATUSES.includes(reminder.status)) throw conflict(`This reminder is ${reminder.status === 'done' ? 'done' : 'dismissed'} since it was snoozed: nothing to undo`);
-    if (reminder.status !== 'pending' || new Date(pgTimeToIsoStrict(reminder.reminder_date)).getTime() !== until || reminder.fired_at !== null) {
+    if (closed) throw closedSinceSnooze();
+    // Open and not due: pending. It must still be at the snoozed time and not have fired.
+    if (new Date(pgTimeToIsoStrict(reminder.reminder_date)).getTime() !== until || reminder.fired_at !== null) {
       throw conflict('This reminder has changed since it was snoozed: nothing to undo');
     }
     const restoreDue = record.previousStatus === 'due' && record.previousFiredAt !== null;
