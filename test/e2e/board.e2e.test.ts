@@ -190,23 +190,53 @@ describe('the pipeline board', () => {
     const order = async () => (await server.sql<{ key: string }>('select key from pipeline_stages where user_id = $1 order by position', [userId])).map((r) => r.key);
     const before = await order();
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName);
-    const [{ label: offer }] = await server.sql<{ label: string }>("select label from pipeline_stages where user_id = $1 and key = 'offer'", [userId]);
+    const labels = new Map((await server.sql<{ key: string; label: string }>('select key, label from pipeline_stages where user_id = $1', [userId])).map((r) => [r.key, r.label]));
+    const offer = labels.get('offer')!;
 
-    await manager.getByRole('button', { name: `Move ${offer} down` }).focus();
+    const arrow = (dir: 'up' | 'down') => manager.getByRole('button', { name: `Move ${offer} ${dir}` });
+    const rowsShown = () => manager.locator('[data-move="down"]').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')));
+    // After a saved move the rows stay locked until the board has reloaded and shows it (a move
+    // computed from the list as it was would undo the one just saved): the arrow gets the focus
+    // back and takes presses once the list shows the saved order.
+    const whenReady = async (dir: 'up' | 'down', expected: string[]) => {
+      await expect.poll(focused).toBe(`Move ${offer} ${dir}`);
+      await expect.poll(() => arrow(dir).isEnabled()).toBe(true);
+      expect(await rowsShown()).toEqual(expected.map((key) => `Move ${labels.get(key)} down`));
+    };
+    const pressWhenReady = async (dir: 'up' | 'down', expected: string[]) => {
+      await whenReady(dir, expected);
+      await page.keyboard.press('Enter');
+    };
+
+    await arrow('down').focus();
     await page.keyboard.press('Enter');
     await expect.poll(order).toEqual(moved(before, 'offer', 1));
-    await expect.poll(focused).toBe(`Move ${offer} down`);
-    // Enter again, with no Tab in between: it moves one more place.
+    // Enter again, with no Tab in between: it moves one more place. The board's reload after it is
+    // held back: saved but not yet shown, the rows stay locked (before, ↑ was enabled at once and
+    // moved the stage from the list as it was, undoing the move just saved).
+    await whenReady('down', moved(before, 'offer', 1));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/v1/pipeline-stages', (route) => (route.request().method() === 'GET' ? held.then(() => route.continue()) : route.continue()));
     await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText(`Moved “${offer}” down.`).last().waitFor();
     await expect.poll(order).toEqual(moved(before, 'offer', 2));
+    expect(await arrow('up').isEnabled()).toBe(false);
+    expect(await rowsShown()).toEqual(moved(before, 'offer', 1).map((key) => `Move ${labels.get(key)} down`));
+    const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/v1/pipeline-stages');
+    release();
+    await reloaded;
+    await page.unroute('**/v1/pipeline-stages');
     await expect.poll(focused).toBe(`Move ${offer} down`);
-    await manager.getByRole('button', { name: `Move ${offer} up` }).focus();
-    await page.keyboard.press('Enter');
+    await expect.poll(() => arrow('up').isEnabled()).toBe(true);
+    await arrow('up').focus();
+    await pressWhenReady('up', moved(before, 'offer', 2));
     await expect.poll(order).toEqual(moved(before, 'offer', 1));
-    await expect.poll(focused).toBe(`Move ${offer} up`);
-    await page.keyboard.press('Enter');
+    await pressWhenReady('up', moved(before, 'offer', 1));
     await expect.poll(order).toEqual(before);
     await expect.poll(focused).toBe(`Move ${offer} up`);
+    await expect.poll(() => arrow('up').isEnabled()).toBe(true);
+    expect(await rowsShown()).toEqual(before.map((key) => `Move ${labels.get(key)} down`));
   });
 });
 

@@ -1,12 +1,15 @@
 // Managing the pipeline's stages, below the board's header: rename (and choose what a stage
 // means: in progress, won, lost), reorder with up/down buttons, add, and delete with a
 // confirmation that asks where the stage's leads should go.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
 import { showToast } from '../../components/toast.tsx';
 import { pipelineApi, type Stage, type StageOutcome } from '../../pipeline-api.ts';
+
+/** How long a saved move keeps the rows locked when the board's reload never shows it. */
+const RELOAD_WAIT_MS = 5_000;
 
 const OUTCOMES: ReadonlyArray<{ value: StageOutcome; label: string }> = [
   { value: 'open', label: 'In progress' },
@@ -25,9 +28,27 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
   // focus to the page: once the list shows the stage at its new place, focus the same arrow
   // again (or the other one, at either end) so the stage can be moved on with the next key press.
   const refocus = useRef<{ stageId: string; index: number; by: number } | null>(null);
+  // A saved move is shown only once the board has reloaded. Until the list shows the saved order,
+  // the rows stay locked: a move computed from the list as it was would undo the one just saved
+  // (two quick presses of ↑ after ↓↓ put the stage back two places, not one).
+  const [awaiting, setAwaiting] = useState<string | null>(null);
+  const order = stages.map((s) => s.stageId).join(' ');
   useEffect(() => {
+    if (awaiting === null) return;
+    if (awaiting === order) {
+      setAwaiting(null);
+      return;
+    }
+    // The board's reload failed or showed someone else's change: unlock on what the list shows.
+    const timer = setTimeout(() => setAwaiting(null), RELOAD_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, [awaiting, order]);
+  const locked = busy || awaiting !== null;
+  // A layout effect: the arrow gets the focus in the same frame as it is enabled again, so no key
+  // press can fall in between and be lost.
+  useLayoutEffect(() => {
     const want = refocus.current;
-    if (!want || busy) return;
+    if (!want || locked) return;
     const index = stages.findIndex((s) => s.stageId === want.stageId);
     if (index === -1) refocus.current = null;
     if (index !== want.index) return;
@@ -60,7 +81,8 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
     ids.splice(index + by, 0, id);
     refocus.current = { stageId: id, index: index + by, by };
     void run(() => pipelineApi.reorder(ids), `Moved “${stages[index].label}” ${by < 0 ? 'up' : 'down'}.`).then((saved) => {
-      if (!saved) refocus.current = null;
+      if (saved) setAwaiting(ids.join(' '));
+      else refocus.current = null;
     });
   };
 
@@ -94,15 +116,15 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
       <ol class="stage-list">
         {stages.map((stage, i) => (
           <li key={stage.stageId} class="stage-row" data-stage-row={stage.stageId}>
-            <StageRow stage={stage} number={i + 1} disabled={busy} onSave={(label, outcome) => run(() => pipelineApi.updateStage(stage.stageId, { label, outcome }), `Saved “${label}”.`)} />
+            <StageRow stage={stage} number={i + 1} disabled={locked} onSave={(label, outcome) => run(() => pipelineApi.updateStage(stage.stageId, { label, outcome }), `Saved “${label}”.`)} />
             <div class="stage-row-actions">
-              <Button variant="ghost" size="sm" data-move="up" disabled={busy || i === 0} onClick={() => move(i, -1)} aria-label={`Move ${stage.label} up`}>
+              <Button variant="ghost" size="sm" data-move="up" disabled={locked || i === 0} onClick={() => move(i, -1)} aria-label={`Move ${stage.label} up`}>
                 ↑
               </Button>
-              <Button variant="ghost" size="sm" data-move="down" disabled={busy || i === stages.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${stage.label} down`}>
+              <Button variant="ghost" size="sm" data-move="down" disabled={locked || i === stages.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${stage.label} down`}>
                 ↓
               </Button>
-              <Button variant="ghost" size="sm" disabled={busy || stages.length === 1} onClick={() => askDelete(stage)} aria-label={`Delete ${stage.label}`}>
+              <Button variant="ghost" size="sm" disabled={locked || stages.length === 1} onClick={() => askDelete(stage)} aria-label={`Delete ${stage.label}`}>
                 Delete
               </Button>
             </div>
@@ -132,7 +154,7 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
       >
         <label for="new-stage-label">New stage</label>
         <input id="new-stage-label" class="input" maxLength={60} value={newLabel} onInput={(e) => setNewLabel((e.target as HTMLInputElement).value)} aria-invalid={addError ? true : undefined} aria-describedby={addError ? 'new-stage-error' : undefined} />
-        <Button type="submit" variant="secondary" disabled={busy}>
+        <Button type="submit" variant="secondary" disabled={locked}>
           Add stage
         </Button>
         {addError && (
