@@ -84,9 +84,10 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
       // offline, blocked, timed out: the generic message below
     }
     if (res?.ok) return show({ s: SENT });
-    // A 4xx is the API's refusal, with its message and field errors; a 5xx or no answer: try again.
+    // A 4xx is the API's refusal, with its message and field errors; a 5xx (the server's trouble,
+    // not the visitor's connection) or no answer: try again.
     const fieldErrors: FieldErrors = {};
-    let message = "Couldn't send — check your connection and try again.";
+    let message = res ? "Couldn't send — please try again in a moment." : "Couldn't send — check your connection and try again.";
     if (res && res.status < 500) {
       try {
         const { error } = await res.json();
