@@ -120,9 +120,16 @@ async function followProgress(client: ApiClient, version: number, opts: { timeou
   return seen;
 }
 
+/**
+ * An in-process worker on the test server's queues. Its stalled-job check runs as often as the
+ * killed worker's below (FAST_RECOVERY_ENV): BullMQ lets one check per queue run per interval, by
+ * a Redis key that expires after the interval of the worker that ran it, so an in-process worker
+ * on the default 30 s left that key behind and the worker started after the SIGKILL could not
+ * take the dead one's job until it expired (the kill test took 30 s instead of 6).
+ */
 function silentRuntime(connection: Redis, handlers: Partial<HandlerTable> = HANDLERS, now?: () => Date): Promise<WorkerRuntime> {
   return startWorkerRuntime({
-    config: server.config, orm: server.orm, connection, queues: server.queues,
+    config: { ...server.config, WORKER_STALLED_INTERVAL_MS: Number(FAST_RECOVERY_ENV.WORKER_STALLED_INTERVAL_MS) }, orm: server.orm, connection, queues: server.queues,
     logger: createLogger({ level: 'silent', name: 'rescore-test' }), handlers, now, concurrency: QUEUE_CONCURRENCY,
   });
 }
