@@ -7,13 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeAppStreams, createApp } from '../app.ts';
 import { issueAccountToken, PASSWORD_RESET_TTL_MS } from '#core/accounts/account-tokens.ts';
-import { liveChannel } from '#core/live/live-events.ts';
+import { announceAccessChange, liveChannel } from '#core/live/live-events.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { createBearerClient, makeApiKey, makeInquiry, makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { type LiveStream, openLiveStream } from '#test/live-client.ts';
+import { waitUntilBlockedBy } from '#test/row-locks.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
 const ORIGIN = 'https://homes.example';
@@ -289,6 +290,44 @@ describe('a stream ends with the session that opened it', () => {
     const other = await openLiveStream(server.url, { authorization: `Bearer ${writer.bearer}`, 'last-event-id': viaKey[0].s.lastEventId! });
     streams.push(other);
     expect((await other.waitForEvent((e) => e.event === 'lead.created')).data.name).toBe('After Revoke');
+  });
+
+  // Before: a key revoked between the stream's authentication and its SUBSCRIBE was announced to
+  // no stream of it, which stayed open until its next heartbeat (up to 20 s), hearing the account's
+  // new leads meanwhile.
+  it('a key revoked after the stream was authenticated but before it subscribed: refused at once (401), nothing sent', async () => {
+    const { who, writer } = await realtorWithStream(server);
+    const key = await makeApiKey(who);
+    const listed = await who.client.get('/v1/api-keys');
+    const apiKeyId = listed.body.items.find((k: { prefix: string }) => key.startsWith(k.prefix)).apiKeyId;
+    // The window, held open: a fresh key's first request reads it (valid), then records its last
+    // use, which waits on this transaction's row lock. The request is authenticated by then, and
+    // its stream is not yet subscribed.
+    const holder = await server.pool.connect();
+    let opening: Promise<LiveStream> | undefined;
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from api_keys where api_key_id = $1 for update', [apiKeyId]);
+      const { pid } = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0];
+      opening = openLiveStream(server.url, { authorization: `Bearer ${key}` });
+      await waitUntilBlockedBy(server, pid, opening);
+      // Revoked as DELETE /v1/api-keys/:id does it, announcement included: no stream of the key is
+      // subscribed yet to hear it.
+      await holder.query('delete from api_keys where api_key_id = $1', [apiKeyId]);
+      await announceAccessChange({ redis: server.redis, prefix: server.config.QUEUE_PREFIX, accountId: who.userId, log: server.runtime.logger });
+      await holder.query('commit');
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      holder.release();
+    }
+    const s = await opening!;
+    streams.push(s);
+    const isEnded = watchEnd(s);
+    expect((await writer.post('/v1/leads', { name: 'After The Window' })).status).toBe(201);
+    // Well before the 20 s heartbeat (WAIT is 10 s).
+    await vi.waitFor(() => expect(isEnded()).toBe(true), WAIT);
+    expect(s.events).toEqual([]);
+    expect(s.status).toBe(401);
   });
 
   it('a stream opened with an API key stays open when sessions change', async () => {

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isApiKeyActive } from '#core/accounts/api-keys.ts';
 import { isSessionActive } from '#core/accounts/sessions.ts';
-import { createLiveHub, LIVE_END_TIMEOUT_MS, type LiveHub, type LiveStreamHandle } from '#core/live/live-hub.ts';
+import { createLiveHub, LIVE_END_TIMEOUT_MS, LiveAccessRefusedError, type LiveHub, type LiveStreamHandle } from '#core/live/live-hub.ts';
 import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
@@ -10,7 +10,8 @@ import type { AppContext } from '../middleware/context.ts';
 import type { RouteRegistry } from '../route.ts';
 
 /**
- * Whether the session or API key that opened a stream still holds: asked by the hub at every
+ * Whether the session or API key that opened a stream still holds: asked by the hub once the
+ * stream is subscribed (it may have ended since the request was authenticated), at every
  * heartbeat, for a session whenever sessions change (logout, password reset, expiry, account
  * deletion), and for every stream of the account when one of its API keys is revoked
  * (`announceAccessChange`). By id, on a fresh EntityManager: the stream outlives its request.
@@ -35,7 +36,7 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
     summary: 'Live updates (text/event-stream): lead.created, lead.updated, reminder.due; reconnect with Last-Event-ID to replay what was missed',
     responses: {
       200: { description: 'An event stream: `id`, `event` and JSON `data` per event; a `ready` event with the current position; `: heartbeat` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password reset, revocation: at once; expiry: within a heartbeat for a key)' },
-      503: { description: '`unavailable`: live updates need Redis, which is not answering' },
+      503: { description: '`unavailable`: live updates need Redis, which is not answering (or the access check could not reach Postgres)' },
     },
     handler: async (ctx, { tenant }) => {
       const stream = new PassThrough();
@@ -67,6 +68,11 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
         });
       } catch (err) {
         unwatch();
+        // Authenticated, then revoked or logged out before the stream could hear of it: the answer
+        // its next request would get (and EventSource stops rather than retrying a dead credential).
+        if (err instanceof LiveAccessRefusedError) {
+          throw new AppError('unauthorized', ctx.state.auth?.via === 'apiKey' ? 'Invalid or expired API key' : 'Your session has expired; log in again');
+        }
         ctx.state.log.warn({ err: (err as Error).message }, 'live stream could not open');
         throw new AppError('unavailable', 'Live updates are unavailable right now; the page still works and will retry');
       }

@@ -1,6 +1,7 @@
 // A stream lasts only as long as the access that opened it: the hub asks each stream's `authorize`
-// again at every heartbeat (a short one here) and on `recheck()`, ends the streams refused, and
-// holds what arrives during a check until its answer. Real Redis; the access is a flag.
+// once it is subscribed (a refusal then opens nothing), again at every heartbeat (a short one
+// here) and on `recheck()`, ends the streams refused, and holds what arrives during a check until
+// its answer. Real Redis; the access is a flag.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,8 +9,8 @@ import { createQueuePrefix } from '#test/db.ts';
 import { TEST_REDIS_URL, WAIT } from '#test/env.ts';
 import { createLogger } from '../logger.ts';
 import { closeRedis, createRequestRedis, waitForRedis } from '../redis.ts';
-import { createLivePublisher } from './live-events.ts';
-import { createLiveHub, type LiveHub, type LiveSink } from './live-hub.ts';
+import { createLivePublisher, liveChannel } from './live-events.ts';
+import { createLiveHub, LiveAccessRefusedError, type LiveHub, type LiveSink } from './live-hub.ts';
 
 const HEARTBEAT_MS = 50;
 const logger = createLogger({ level: 'silent', name: 'live-hub-test' });
@@ -67,10 +68,33 @@ describe('a stream whose access is gone', () => {
     expect(s.leadIds()).toEqual(['before']);
   });
 
-  it('ends when the check fails (fails closed: the client reconnects and is asked again)', async () => {
+  it('is asked again once subscribed, before anything is sent: a refusal then opens nothing', async () => {
+    const accountId = randomUUID();
+    const subscribersWhenAsked: number[] = [];
     const s = recordingSink();
-    await hub.open({ accountId: randomUUID(), sink: s.sink, authorize: async () => { throw new Error('Postgres is not answering'); } });
+    const opening = hub.open({ accountId, sink: s.sink, authorize: async () => {
+      // A change announced from here on reaches the stream: the gap since its authentication is closed.
+      subscribersWhenAsked.push(Number(((await redis.pubsub('NUMSUB', liveChannel(prefix, accountId))) as [string, number])[1]));
+      return false;
+    } });
+    await expect(opening).rejects.toBeInstanceOf(LiveAccessRefusedError);
+    expect(subscribersWhenAsked).toEqual([1]);
+    expect(s.written).toEqual([]);
+    expect(hub.size()).toBe(0);
+  });
+
+  it('ends when the check fails (fails closed: the client reconnects and is asked again)', async () => {
+    let up = true;
+    const s = recordingSink();
+    await hub.open({ accountId: randomUUID(), sink: s.sink, authorize: async () => {
+      if (up) return true;
+      throw new Error('Postgres is not answering');
+    } });
+    up = false;
     await vi.waitFor(() => expect(s.isEnded()).toBe(true), WAIT);
+    // At opening, the same failure opens nothing (the route answers 503; the client retries).
+    const opening = hub.open({ accountId: randomUUID(), sink: recordingSink().sink, authorize: async () => { throw new Error('Postgres is not answering'); } });
+    await expect(opening).rejects.toThrow('Postgres is not answering');
   });
 
   it('holds events published while a recheck runs: dropped with the stream when refused, sent when allowed', async () => {
@@ -78,7 +102,11 @@ describe('a stream whose access is gone', () => {
     const quiet = createLiveHub({ redis, redisUrl: TEST_REDIS_URL, prefix, logger, heartbeatMs: 60_000 });
     const accountId = randomUUID();
     const answer: Record<'refused' | 'allowed', ((ok: boolean) => void) | undefined> = { refused: undefined, allowed: undefined };
-    const authorizeAs = (name: 'refused' | 'allowed') => () => new Promise<boolean>((resolve) => (answer[name] = resolve));
+    // Allowed at opening; each later answer is given by hand.
+    const authorizeAs = (name: 'refused' | 'allowed') => {
+      let asked = 0;
+      return () => (asked++ === 0 ? Promise.resolve(true) : new Promise<boolean>((resolve) => (answer[name] = resolve)));
+    };
     const refused = recordingSink();
     const allowed = recordingSink();
     const witness = recordingSink(); // no authorize: shows when an event has reached the hub

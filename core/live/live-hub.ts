@@ -24,6 +24,18 @@ export const LIVE_AUTHORIZE_TIMEOUT_MS = 5000;
  */
 export const LIVE_END_TIMEOUT_MS = 1000;
 
+/**
+ * `open` found the access gone once its subscription was in place (`authorize` said no): the
+ * request was authenticated, then its key revoked or its session ended before the stream could
+ * hear of it. Nothing was sent; the route answers 401, as the client's next request would get.
+ */
+export class LiveAccessRefusedError extends Error {
+  constructor() {
+    super('the access that opened the live stream ended before it opened');
+    this.name = 'LiveAccessRefusedError';
+  }
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -96,7 +108,9 @@ export interface LiveHub {
   /**
    * Opens a stream for one of `accountId`'s admins: replays the backlog after `lastEventId` (or
    * announces the current position with a `ready` event), then forwards live events until
-   * `close()` (the client went away). Throws when Redis is unavailable (the route answers 503).
+   * `close()` (the client went away). Throws when Redis is unavailable or the access check fails
+   * (the route answers 503), and LiveAccessRefusedError when `authorize`, asked once the
+   * subscription is in place, says no.
    */
   open(opts: {
     accountId: string;
@@ -104,9 +118,10 @@ export interface LiveHub {
     sink: LiveSink;
     /**
      * Whether whoever opened the stream may still read it (their session or API key is still
-     * valid). Asked at every heartbeat, on `recheck()` and when the account's access changes in
-     * any process (`announceAccessChange`: an API key revoked); on false, an error or no answer within
-     * LIVE_AUTHORIZE_TIMEOUT_MS the stream is ended. Default: never asked.
+     * valid). Asked once the stream is subscribed, before anything is sent (a refusal then throws
+     * LiveAccessRefusedError), then at every heartbeat, on `recheck()` and when the account's
+     * access changes in any process (`announceAccessChange`: an API key revoked); on false, an
+     * error or no answer within LIVE_AUTHORIZE_TIMEOUT_MS the stream is ended. Default: never asked.
      */
     authorize?: () => Promise<boolean>;
   }): Promise<LiveStreamHandle>;
@@ -218,7 +233,7 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
       for (const set of clients.values()) {
         for (const c of set) {
           send(c, ': heartbeat\n\n');
-          // Not while its backlog replays: the request that opens it was authenticated a moment ago.
+          // Not while it opens: `open` asks once it is subscribed, before it replays.
           if (!c.opening) recheck(c);
         }
       }
@@ -284,6 +299,13 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
           subscribed.catch(() => subscriptions.delete(accountId));
         }
         await subscribed;
+        // The request was authenticated before this SUBSCRIBE, so an access change announced in
+        // between (a key revoked: `announceAccessChange`) reached no stream of it, and the heartbeat
+        // would only notice it up to LIVE_HEARTBEAT_MS later. Ask again now that the next change would
+        // be heard, before anything is sent; events that arrive meanwhile are held (`opening`).
+        if (authorize && !(await withTimeout(authorize(), LIVE_AUTHORIZE_TIMEOUT_MS, 'the live stream access check'))) {
+          throw new LiveAccessRefusedError();
+        }
         send(client, `retry: ${LIVE_RETRY_MS}\n\n`);
         const key = liveStreamKey(prefix, accountId);
         const position = lastEventId && isStreamId(lastEventId) ? lastEventId : undefined;
