@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { closeStep, createRuntimeOrExit } from '#core/runtime.ts';
 import { closeAppStreams, createApp } from './app.ts';
 
-/** In-flight requests get this long to finish after SIGTERM; past it the process exits 1. */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** After `stopped`, how long a socket still closing may keep the process alive before it exits 0. */
 const EXIT_GRACE_MS = 1000;
 
 const runtime = await createRuntimeOrExit({ name: 'api' });
 const { config, logger } = runtime;
+/** After SIGTERM the whole stop, in-flight requests first, gets this long (default 10 s); past it the process exits 1. */
+const SHUTDOWN_TIMEOUT_MS = config.API_SHUTDOWN_TIMEOUT_MS;
 const app = createApp(runtime);
 
 const server = app.listen(config.PORT, config.HOST, () => {

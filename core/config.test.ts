@@ -15,6 +15,18 @@ describe('configuration', () => {
     expect(c.WEBHOOK_ALLOWED_HOSTS).toEqual([]);
     expect(c.WEBHOOK_TIMEOUT_MS).toBe(15_000);
     expect(c.WEBHOOK_LEASE_MARGIN_MS).toBe(30_000);
+    expect(c.API_SHUTDOWN_TIMEOUT_MS).toBe(10_000);
+    expect(c.WORKER_SHUTDOWN_TIMEOUT_MS).toBe(30_000);
+  });
+
+  it('reads the shutdown timeouts of the API and the worker in whole milliseconds, from 1 s', () => {
+    const c = loadConfig({ API_SHUTDOWN_TIMEOUT_MS: '1500', WORKER_SHUTDOWN_TIMEOUT_MS: '45000' });
+    expect(c.API_SHUTDOWN_TIMEOUT_MS).toBe(1500);
+    expect(c.WORKER_SHUTDOWN_TIMEOUT_MS).toBe(45_000);
+    expect(loadConfig({ API_SHUTDOWN_TIMEOUT_MS: '1000', WORKER_SHUTDOWN_TIMEOUT_MS: '600000' })).toMatchObject({ API_SHUTDOWN_TIMEOUT_MS: 1000, WORKER_SHUTDOWN_TIMEOUT_MS: 600_000 });
+    expect(() => loadConfig({ API_SHUTDOWN_TIMEOUT_MS: '999' })).toThrow(/^Invalid configuration: API_SHUTDOWN_TIMEOUT_MS: must be at least 1000$/);
+    expect(() => loadConfig({ WORKER_SHUTDOWN_TIMEOUT_MS: '600001' })).toThrow(/^Invalid configuration: WORKER_SHUTDOWN_TIMEOUT_MS: must be at most 600000$/);
+    expect(() => loadConfig({ API_SHUTDOWN_TIMEOUT_MS: '1.5' })).toThrow(/^Invalid configuration: API_SHUTDOWN_TIMEOUT_MS: must be whole milliseconds$/);
   });
 
   it('parses lists and numbers, and treats empty strings as unset', () => {
@@ -58,6 +70,8 @@ describe('configuration', () => {
     [{ WEBHOOK_LEASE_MARGIN_MS: '4000' }, 'WEBHOOK_LEASE_MARGIN_MS'],
     [{ WEBHOOK_LEASE_MARGIN_MS: '1 min' }, 'WEBHOOK_LEASE_MARGIN_MS'],
     [{ WEBHOOK_ALLOWED_HOSTS: 'http://localhost:4010' }, 'WEBHOOK_ALLOWED_HOSTS'],
+    [{ API_SHUTDOWN_TIMEOUT_MS: '10 s' }, 'API_SHUTDOWN_TIMEOUT_MS'],
+    [{ WORKER_SHUTDOWN_TIMEOUT_MS: '0' }, 'WORKER_SHUTDOWN_TIMEOUT_MS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],

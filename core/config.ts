@@ -67,6 +67,13 @@ const ZEnv = z.object({
    * and how often a worker checks that its job schedulers still exist in Redis. Tests shorten it.
    */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  /**
+   * On SIGTERM the API stops accepting connections and gives in-flight requests, then its queues,
+   * Redis and Postgres, this long in all; past it the process exits 1. Tests shorten it.
+   */
+  API_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int('must be whole milliseconds').min(1000, 'must be at least 1000').max(600_000, 'must be at most 600000').default(10_000),
+  /** On SIGTERM the worker gives its active jobs this long to finish; past it the process exits 1. */
+  WORKER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int('must be whole milliseconds').min(1000, 'must be at least 1000').max(600_000, 'must be at most 600000').default(30_000),
   /** Email send retries: whole seconds before attempt n+1 ("0,30,120,…"); tests compress it. */
   EMAIL_RETRY_SCHEDULE: ZWebhookRetrySchedule.default([0, 30, 120, 600, 1800, 3600]),
   /** Months a site's analytics events are kept (a site may set its own, `settings.retentionMonths`). */

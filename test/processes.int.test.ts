@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQueuePrefix, createTestDatabase, type TestDatabase } from './db.ts';
 import { TEST_REDIS_URL } from './env.ts';
-import { type NodeProcess, spawnNode, stopAll, waitForLog } from './process.ts';
+import { findLog, type NodeProcess, spawnNode, stopAll, waitForLog } from './process.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -104,14 +104,19 @@ describe('npm start (scripts/start.ts)', () => {
   });
 
   it('exits 1 when the API hits its shutdown timeout (a request that never finishes)', async () => {
-    const { proc, port } = await start({ LOG_LEVEL: 'debug' });
+    // The timeout shortened from its 10 s default: the test waits it out.
+    const { proc, port } = await start({ LOG_LEVEL: 'debug', API_SHUTDOWN_TIMEOUT_MS: '1500' });
     const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/auth/login', headers: { 'content-type': 'application/json', 'content-length': 100 } });
     req.on('error', () => undefined); // the API drops it when it gives up
     req.write('{"email":');
     await waitForLog(proc, 'request started');
+    const signalledAt = performance.now();
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 1, signal: null });
+    expect(performance.now() - signalledAt, 'waited out the configured 1.5 s').toBeGreaterThanOrEqual(1500);
     expect(proc.lines.some((l) => l.includes('shutdown timed out; exiting'))).toBe(true);
+    // It was the unfinished request that held the stop.
+    expect(findLog(proc, 'shutdown timed out; exiting')).toMatchObject({ step: 'http server' });
     req.destroy();
   }, 60_000);
 

@@ -3,10 +3,10 @@ import { createRuntimeOrExit } from '#core/runtime.ts';
 import { HANDLERS, QUEUE_CONCURRENCY, SCHEDULES } from './handlers/index.ts';
 import { startWorkerRuntime, type WorkerRuntime } from './runtime.ts';
 
-const SHUTDOWN_TIMEOUT_MS = 30_000;
-
 const base = await createRuntimeOrExit({ name: 'worker' });
 const { config, logger, orm, queues } = base;
+/** After SIGTERM active jobs get this long to finish (default 30 s); past it the process exits 1. */
+const SHUTDOWN_TIMEOUT_MS = config.WORKER_SHUTDOWN_TIMEOUT_MS;
 // BullMQ Workers get their own connection: it waits out a Redis outage, while `queues` fail fast.
 const connection = base.createWorkerConnection();
 let stopping = false;
