@@ -82,8 +82,12 @@ export class RouteRegistry {
       const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
       const params = [...spec.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
       const query = spec.query ? jsonSchema(spec.query, 'input') : undefined;
+      // A deprecated filter (`.meta({ deprecated: true })`) is marked on its Parameter Object too:
+      // that is where OpenAPI 3 clients and generators look, not inside its schema.
       const queryParams = query && typeof query.properties === 'object'
-        ? Object.entries(query.properties as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: ((query.required as string[] | undefined) ?? []).includes(name), schema }))
+        ? Object.entries(query.properties as Record<string, { deprecated?: unknown }>).map(([name, schema]) => ({
+          name, in: 'query', required: ((query.required as string[] | undefined) ?? []).includes(name), ...(schema.deprecated === true ? { deprecated: true } : {}), schema,
+        }))
         : [];
       paths[path] ??= {};
       paths[path][spec.method] = {

@@ -147,9 +147,14 @@ describe('reminders', () => {
 
   it('the OpenAPI document names the filters as documented: lead for reminders, site for listings, the old names deprecated', async () => {
     const doc = (await agent.get('/v1/openapi.json')).body;
-    const params = (path: string) => Object.fromEntries(doc.paths[path].get.parameters.map((p: any) => [p.name, p.schema.deprecated === true]));
-    expect(params('/v1/reminders')).toMatchObject({ status: false, lead: false, leadId: true });
-    expect(params('/v1/listings')).toMatchObject({ site: false, siteId: true, from: false });
+    // [on the Parameter Object, where OpenAPI 3 clients look; in its schema]
+    const params = (path: string) => Object.fromEntries(doc.paths[path].get.parameters.map((p: any) => [p.name, [p.deprecated === true, p.schema.deprecated === true]]));
+    expect(params('/v1/reminders')).toMatchObject({ status: [false, false], lead: [false, false], leadId: [true, true] });
+    expect(params('/v1/listings')).toMatchObject({ site: [false, false], siteId: [true, true], from: [false, false] });
+    // No other parameter of the document is marked.
+    const marked = Object.entries<Record<string, any>>(doc.paths).flatMap(([path, operations]) => Object.entries<any>(operations)
+      .flatMap(([method, op]) => op.parameters.filter((p: any) => 'deprecated' in p).map((p: any) => `${method.toUpperCase()} ${path} ${p.name}: ${p.deprecated}`)));
+    expect(marked.sort()).toEqual(['GET /v1/listings siteId: true', 'GET /v1/reminders leadId: true']);
   });
 
   it('PATCH with a new date reschedules: pending again with a new job, the old job left harmless', async () => {

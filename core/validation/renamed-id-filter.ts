@@ -3,9 +3,9 @@ import { emptyToUndefined } from './empty-to-undefined.ts';
 
 /**
  * A list query whose id filter was renamed: `name` (the documented one) and `alias` (the name the
- * route first shipped with, still accepted and marked deprecated in OpenAPI) both take an id; the
- * two naming different ids is a 400 on `alias`. The parsed query carries the id under `alias`
- * only, so the code that reads it is unchanged.
+ * route first shipped with, still accepted and marked deprecated in OpenAPI, on its parameter and
+ * in its schema) both take an id; the two naming different ids is a 400 on `alias`. The parsed
+ * query carries the id under `alias` only, so the code that reads it is unchanged.
  */
 export function withRenamedIdFilter<S extends z.ZodRawShape, N extends string, A extends string>(
   shape: S,
