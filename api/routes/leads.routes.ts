@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { addManualInquiry, listLeadInquiries } from '#core/inquiries/lead-inquiries.ts';
+import { addLeadInquiry, listLeadInquiries } from '#core/inquiries/lead-inquiries.ts';
 import { ZAddInquiryBody, ZInquiryJson, ZListInquiriesQuery } from '#core/inquiries/lead-inquiry-schemas.ts';
 import { exportLeadsCsv } from '#core/leads/export-leads-csv.ts';
 import { ZCreateLeadBody, ZLeadFilters, ZLeadJson, ZListLeadsQuery, ZTimelineItem, ZTimelineQuery, ZUpdateLeadBody } from '#core/leads/lead-schemas.ts';
@@ -117,7 +117,7 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
     responses: { 201: { description: 'Created', schema: ZInquiryJson }, ...invalid, ...notFound },
     handler: async (ctx, { params, body, tenant, now }) => {
       ctx.status = 201;
-      ctx.body = await addManualInquiry({
+      ctx.body = await addLeadInquiry({
         em: ctx.state.em, queues: deps.queues, tenant, leadId: params.id, input: body, now, log: ctx.state.log, config: deps.config,
         source: ctx.state.auth?.via === 'apiKey' ? 'api' : 'manual',
       });

@@ -67,15 +67,15 @@ export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: {
 }
 
 /**
- * `POST /v1/leads/:id/inquiries`: records an inquiry by hand (no site: it did not come through a
- * website) and flags the lead for rescoring in the same transaction; the scoring job is enqueued
- * after the commit (best-effort — the sweeper covers a lost one). `source` is `manual` when the
- * realtor entered it (a session: they were in touch, which also answers an unanswered-inquiry
- * reminder) and `api` when an integration pushed it with an API key (a portal or CRM forwarding
- * the person's request: nobody has answered it yet, so it also starts the unanswered-inquiry
- * reminder, as a form's inquiry does).
+ * `POST /v1/leads/:id/inquiries`: adds an inquiry to an existing lead from outside the website
+ * forms (no site) and flags the lead for rescoring in the same transaction; the scoring job is
+ * enqueued after the commit (best-effort — the sweeper covers a lost one). `source` says who added
+ * it: `manual` (the default) when the realtor entered it by hand (a session: they were in touch,
+ * which also answers an unanswered-inquiry reminder), `api` when an integration pushed it with an
+ * API key (a portal or CRM forwarding the person's request: nobody has answered it yet, so it also
+ * starts the unanswered-inquiry reminder, as a form's inquiry does).
  */
-export async function addManualInquiry({ em, queues, tenant, leadId, input, now, log, config, source = 'manual' }: {
+export async function addLeadInquiry({ em, queues, tenant, leadId, input, now, log, config, source = 'manual' }: {
   em: EntityManager;
   /** For the outbound event (`inquiry.created`). */
   config: Config;
