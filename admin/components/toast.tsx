@@ -1,8 +1,10 @@
 // Short notices that outlive a navigation ("Site deleted"). showToast() works from anywhere;
 // <ToastRegion/> (rendered once by the app) announces them politely. A notice with an action
 // ("Undo") stays while the pointer is over it or it has keyboard focus: its time is for reading,
-// not a race for someone tabbing to the button (WCAG 2.2.1).
-import { useEffect, useRef, useState } from 'preact/hooks';
+// not a race for someone tabbing to the button (WCAG 2.2.1). Notices never hide a control for
+// good: the page keeps room below its end for them (reserveRoomForToasts) and clicks pass between
+// them (styles.css).
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export type ToastTone = 'success' | 'info' | 'error';
 
@@ -65,8 +67,58 @@ function expireToast(id: number): void {
   else dismissToast(id);
 }
 
+/**
+ * Keeps the page scrollable past the notices, so its last rows can be brought out from under them.
+ * The room is a spacer after the page's content, as tall as the notices reach up from the window's
+ * bottom edge (measured: they wrap, stack, and sit higher over the bulk bar), less what the window
+ * already leaves empty below a short page — which then gets no scroll bar it does not need. The same
+ * height goes to `--toast-space` on <html> (styles.css: Tab scrolls a control above the notices).
+ * The room grows at once but shrinks only by what lies below the window: taking away room in view
+ * would pull the page down under the pointer as a notice goes; it goes as the realtor scrolls up or
+ * moves to another page. Returns the cleanup.
+ */
+function reserveRoomForToasts(region: HTMLElement, spacer: HTMLElement): () => void {
+  const root = document.documentElement;
+  let room = 0;
+  let frame = 0;
+  const fit = () => {
+    frame = 0;
+    const viewport = root.clientHeight;
+    const cover = region.childElementCount ? Math.max(0, Math.ceil(viewport - region.getBoundingClientRect().top)) : 0;
+    if (cover) root.style.setProperty('--toast-space', `${cover}px`);
+    else root.style.removeProperty('--toast-space');
+    const contentEnd = spacer.getBoundingClientRect().top + window.scrollY;
+    const need = Math.max(0, cover - Math.max(0, viewport - contentEnd));
+    // Scrolled down, only what is left to scroll can go without moving what is on screen.
+    const removable = window.scrollY > 0 ? Math.max(0, root.scrollHeight - viewport - window.scrollY) : room;
+    const next = need >= room ? need : Math.max(need, room - removable);
+    if (next !== room) {
+      room = next;
+      spacer.style.height = room ? `${room}px` : '';
+    }
+  };
+  // A frame later, not inside the observer: the spacer resizes the body it watches.
+  const schedule = () => {
+    frame ||= requestAnimationFrame(fit);
+  };
+  const observer = new ResizeObserver(schedule);
+  observer.observe(region);
+  observer.observe(document.body); // the page's content changes (a list loads, the bulk bar's padding)
+  window.addEventListener('scroll', schedule, { passive: true });
+  window.addEventListener('resize', schedule);
+  return () => {
+    observer.disconnect();
+    window.removeEventListener('scroll', schedule);
+    window.removeEventListener('resize', schedule);
+    cancelAnimationFrame(frame);
+    root.style.removeProperty('--toast-space');
+  };
+}
+
 export function ToastRegion() {
   const [list, setList] = useState(toasts);
+  const region = useRef<HTMLDivElement>(null);
+  const spacer = useRef<HTMLDivElement>(null);
   useEffect(() => {
     setList(toasts);
     listeners.add(setList);
@@ -74,20 +126,24 @@ export function ToastRegion() {
       listeners.delete(setList);
     };
   }, []);
+  useLayoutEffect(() => reserveRoomForToasts(region.current!, spacer.current!), []);
   return (
-    <div class="toast-region" role="status" aria-live="polite">
-      {list.map((t) => (
-        <div key={t.id} class={`toast toast-${t.tone}`} data-toast-id={t.id}>
-          <span class="toast-message" id={`toast-${t.id}-message`}>
-            {t.message}
-          </span>
-          {t.action && <ToastActionButton toast={t} action={t.action} />}
-          <button type="button" class="toast-close" aria-label="Dismiss notice" onClick={() => dismissToast(t.id)}>
-            ×
-          </button>
-        </div>
-      ))}
-    </div>
+    <>
+      <div class="toast-spacer" ref={spacer} aria-hidden="true" />
+      <div class="toast-region" ref={region} role="status" aria-live="polite">
+        {list.map((t) => (
+          <div key={t.id} class={`toast toast-${t.tone}`} data-toast-id={t.id}>
+            <span class="toast-message" id={`toast-${t.id}-message`}>
+              {t.message}
+            </span>
+            {t.action && <ToastActionButton toast={t} action={t.action} />}
+            <button type="button" class="toast-close" aria-label="Dismiss notice" onClick={() => dismissToast(t.id)}>
+              ×
+            </button>
+          </div>
+        ))}
+      </div>
+    </>
   );
 }
 
