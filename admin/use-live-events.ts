@@ -1,6 +1,9 @@
 // Live updates in the open admin (docs/live-updates.md): one EventSource per tab on GET /v1/live,
-// shared by every component that listens and closed when the last one goes. The browser
-// reconnects by itself and sends Last-Event-ID, so the server replays what was missed.
+// shared by every component that listens and closed when the last one goes. After a network error
+// the browser reconnects by itself and sends Last-Event-ID, so the server replays what was missed.
+// A refused connection (an error status: 503 while Redis is away, 401, a proxy's 502) the browser
+// gives up on for good; this module then opens a new one itself, after a growing delay, and has
+// every view reload once it is open (a new EventSource cannot send Last-Event-ID).
 // A due reminder also refreshes the navigation's due count, and — when the realtor switched it
 // on in Settings — new leads and due reminders raise a browser notification while the admin is
 // open (never otherwise: there is no service worker).
@@ -52,22 +55,93 @@ function dispatch(type: LiveEventType, message: MessageEvent): void {
   for (const fn of listeners) fn(event);
 }
 
+/** The wait before the first new stream after a refused one; it doubles per refusal in a row. */
+export const LIVE_RETRY_BASE_MS = 2_000;
+/** The longest wait between two attempts while the stream keeps being refused. */
+export const LIVE_RETRY_MAX_MS = 60_000;
+
+/**
+ * The wait before attempt `refusals` + 1 (0 after the first refusal): `LIVE_RETRY_BASE_MS` doubled
+ * per refusal, capped at `LIVE_RETRY_MAX_MS`, then a random point between half of it and all of
+ * it, so the tabs an outage refused together do not all come back in the same second.
+ */
+export function liveRetryDelayMs(refusals: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(LIVE_RETRY_MAX_MS, LIVE_RETRY_BASE_MS * 2 ** refusals);
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+let retryTimer: number | undefined;
+/** Refusals since a stream was last open: the next wait grows with them. */
+let refusals = 0;
+/** A stream was refused since one was last open: events meanwhile may be lost. */
+let missedEvents = false;
+let watchingVisibility = false;
+
+/** Every view reloads what it shows (it may have missed events). */
+function reloadAll(): void {
+  for (const fn of listeners) fn({ type: 'lead.updated', data: {} });
+}
+
 function connect(): void {
-  if (source || typeof EventSource === 'undefined') return;
-  source = new EventSource('/v1/live', { withCredentials: true });
-  for (const type of LIVE_EVENT_TYPES) source.addEventListener(type, (m) => dispatch(type, m as MessageEvent));
+  if (source || retryTimer !== undefined || typeof EventSource === 'undefined') return;
+  openSource();
+}
+
+function openSource(): void {
+  const es = new EventSource('/v1/live', { withCredentials: true });
+  source = es;
+  for (const type of LIVE_EVENT_TYPES) es.addEventListener(type, (m) => dispatch(type, m as MessageEvent));
   // The backlog no longer reaches back to where this tab was, or a rescore moved many scores at
   // once (`leads.rescored`): everyone reloads.
-  for (const type of ['reset', 'leads.rescored']) {
-    source.addEventListener(type, () => {
-      for (const fn of listeners) fn({ type: 'lead.updated', data: {} });
-    });
-  }
+  for (const type of ['reset', 'leads.rescored']) es.addEventListener(type, reloadAll);
+  es.addEventListener('open', () => {
+    refusals = 0;
+    if (!missedEvents) return;
+    // Open after a refused one: subscribed before it answered, so a reload now misses nothing.
+    missedEvents = false;
+    window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
+    reloadAll();
+  });
+  es.addEventListener('error', () => {
+    // CONNECTING: a network error, which the browser retries by itself (with Last-Event-ID).
+    // CLOSED: it answered with an error status (or not an event stream); the browser never retries.
+    if (source !== es || es.readyState !== EventSource.CLOSED) return;
+    source = null;
+    missedEvents = true;
+    retryTimer = window.setTimeout(retry, liveRetryDelayMs(refusals++));
+    watchVisibility();
+  });
+}
+
+/** The wait after a refusal is over: a new stream, unless nobody listens or nobody looks. */
+function retry(): void {
+  retryTimer = undefined;
+  if (listeners.size === 0 || source) return;
+  // A hidden tab waits until it is shown again (`onVisibilityChange`) rather than retrying unseen.
+  if (document.visibilityState !== 'hidden') openSource();
+}
+
+function watchVisibility(): void {
+  if (watchingVisibility) return;
+  watchingVisibility = true;
+  document.addEventListener('visibilitychange', onVisibilityChange);
+}
+
+/** Shown again while its stream is refused: try at once rather than at the end of the wait. */
+function onVisibilityChange(): void {
+  if (document.visibilityState === 'hidden' || source || !missedEvents || listeners.size === 0) return;
+  window.clearTimeout(retryTimer);
+  retryTimer = undefined;
+  openSource();
 }
 
 function disconnect(): void {
   source?.close();
   source = null;
+  window.clearTimeout(retryTimer);
+  retryTimer = undefined;
+  refusals = 0;
+  missedEvents = false;
 }
 
 /**

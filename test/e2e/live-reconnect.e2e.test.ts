@@ -1,0 +1,184 @@
+// The admin's live stream refused (GET /v1/live answers 503 while Redis is away), in a real
+// browser against the real API on a throwaway redis-server: the browser gives a refused
+// EventSource up for good, so the admin opens a new one itself after a growing wait
+// (admin/use-live-events.ts); once one is open the page reloads what it may have missed — a lead
+// and a due reminder that arrived meanwhile — and new leads arrive live again, all without a page
+// reload. A stream refused because its session ended (401) is retried the same way until the
+// admin's next request sends the realtor to the login page; then the retries stop. The page's
+// clock skips the waits. Run `npm run build:admin` first.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { launchBrowser, newSessionPage } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
+import { WAIT } from '#test/env.ts';
+import { makeLead, makeReminder } from '#test/factories.ts';
+import { ApiClient } from '#test/http.ts';
+import { startThrowawayRedis, type ThrowawayRedis } from '#test/redis-server.ts';
+import { LIVE_RETRY_BASE_MS } from '../../admin/use-live-events.ts';
+
+let redis: ThrowawayRedis;
+/** Stopped by a test and not started again yet (a failed test leaves it for afterEach). */
+let redisStopped = false;
+let server: TestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+let owner: ApiClient;
+let userId: string;
+let credentials: { email: string; password: string };
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  redis = await startThrowawayRedis();
+  server = await startTestServer({ REDIS_URL: redis.url });
+  browser = await launchBrowser();
+  owner = new ApiClient(server.url);
+  const { email, password, ...signedUp } = await owner.signUp({ username: 'Dana Realtor' });
+  ({ userId } = signedUp);
+  credentials = { email, password };
+  await makeLead(server, { userId, name: 'Jordan Avery' });
+});
+
+afterEach(async () => {
+  if (!redisStopped) return;
+  await redis.start();
+  redisStopped = false;
+});
+
+afterAll(async () => {
+  expect(pageErrors).toEqual([]);
+  await closeAll(...contexts, browser, server);
+  await redis?.stop();
+});
+
+/** The page's requests to GET /v1/live and the statuses answered, in order. */
+function watchLive(page: Page): { sent: () => number; answers: number[] } {
+  let sent = 0;
+  const answers: number[] = [];
+  const isLive = (url: string) => new URL(url).pathname === '/v1/live';
+  page.on('request', (r) => {
+    if (isLive(r.url())) sent++;
+  });
+  page.on('response', (r) => {
+    if (isLive(r.url())) answers.push(r.status());
+  });
+  return { sent: () => sent, answers };
+}
+
+/**
+ * Stops the page's clock just ahead of where it is (the retrying pauseAt of
+ * reminders.e2e.test.ts: on a loaded machine 50 ms can already be past when the browser gets it).
+ */
+async function pauseClock(page: Page): Promise<void> {
+  for (let margin = 50; ; margin *= 2) {
+    try {
+      return await page.clock.pauseAt(await page.evaluate((ms) => Date.now() + ms, margin));
+    } catch (err) {
+      if (margin >= 400 || !String(err).includes('Cannot fast-forward to the past')) throw err;
+    }
+  }
+}
+
+/**
+ * Moves the paused page clock on 100 ms at a time until the page sends its request number `n` to
+ * /v1/live; returns the page's time then. Not past it: the answer takes real time, and the next
+ * wait starts only when it is in.
+ */
+async function advanceUntilRequest(page: Page, live: ReturnType<typeof watchLive>, n: number): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  while (live.sent() < n) {
+    if (Date.now() > deadline) throw new Error(`no request ${n} to /v1/live (${live.sent()} sent; answers ${live.answers.join(', ')})`);
+    await page.clock.runFor(100);
+  }
+  return page.evaluate(() => Date.now());
+}
+
+describe('live updates after the stream was refused', () => {
+  it('a stream refused while Redis is away comes back by itself, and the page catches up without a reload', { timeout: 90_000 }, async () => {
+    await redis.stop();
+    redisStopped = true;
+    const page = await newSessionPage(browser, server, owner, { viewport: { width: 1280, height: 900 }, contexts, pageErrors, timeoutMs: 20_000 });
+    const live = watchLive(page);
+    await page.clock.install();
+    await page.goto(`${server.url}/app/leads`);
+    await page.getByText('Jordan Avery').first().waitFor();
+    await pauseClock(page);
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    expect(await page.getByTestId('due-count').count()).toBe(0);
+    await expect.poll(() => live.answers, WAIT).toEqual([503]);
+
+    // Meanwhile a lead comes in and a reminder falls due; with Redis away nothing announces them.
+    const created = await owner.post('/v1/leads', { name: 'Riley Outage-Arrival' });
+    expect(created.status).toBe(201);
+    const dueAt = new Date(Date.now() - 60_000);
+    await makeReminder(server, { leadId: created.body.leadId, userId, status: 'due', reminderDate: dueAt, firedAt: dueAt, message: 'Call Riley' });
+
+    // Still refused: the admin tries again, and again, each wait longer than the one before.
+    await advanceUntilRequest(page, live, 2);
+    await expect.poll(() => live.answers, WAIT).toEqual([503, 503]);
+    const secondRefusedAt = await page.evaluate(() => Date.now());
+    const thirdSentAt = await advanceUntilRequest(page, live, 3);
+    // The second wait is LIVE_RETRY_BASE_MS doubled, less at most half of it for the jitter.
+    expect(thirdSentAt - secondRefusedAt).toBeGreaterThanOrEqual(LIVE_RETRY_BASE_MS);
+    await expect.poll(() => live.answers, WAIT).toEqual([503, 503, 503]);
+    expect(await page.getByText('Riley Outage-Arrival').count()).toBe(0);
+
+    // Redis is back: the next attempt opens a stream (one more refusal while the API's Redis
+    // clients reconnect is allowed for), and the page reloads what it missed.
+    await redis.start();
+    redisStopped = false;
+    while (!live.answers.includes(200)) {
+      await advanceUntilRequest(page, live, live.answers.length + 1);
+      await expect.poll(() => live.answers.length, { ...WAIT, timeout: 15_000 }).toBe(live.sent());
+    }
+    expect(live.answers.filter((status) => status === 200)).toHaveLength(1);
+    await page.clock.resume();
+    await page.getByText('Riley Outage-Arrival').first().waitFor();
+    await expect.poll(() => page.getByTestId('due-count').first().textContent(), WAIT).toMatch(/^1/);
+
+    // And the new stream carries events again.
+    expect((await owner.post('/v1/leads', { name: 'Casey Live-Arrival' })).status).toBe(201);
+    await page.getByText('Casey Live-Arrival').first().waitFor();
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(live.sent(), 'one stream open, no other attempt').toBe(live.answers.length);
+  });
+
+  it('a stream refused because the session ended is retried until the admin sends the realtor to log in, then never again', { timeout: 90_000 }, async () => {
+    const realtor = new ApiClient(server.url);
+    const login = await realtor.post('/v1/auth/login', credentials);
+    expect(login.status).toBe(200);
+    realtor.csrfToken = login.body.csrfToken;
+    const page = await newSessionPage(browser, server, realtor, { viewport: { width: 1280, height: 900 }, contexts, pageErrors, timeoutMs: 20_000 });
+    const live = watchLive(page);
+    await page.clock.install();
+    await page.goto(`${server.url}/app/leads`);
+    await page.getByText('Jordan Avery').first().waitFor();
+    await expect.poll(() => live.answers, WAIT).toEqual([200]);
+    await pauseClock(page);
+
+    // Logged out elsewhere: the server ends the stream, the browser reconnects by itself (after the
+    // stream's `retry: 3000`, real time) and is refused; the admin then retries on its own.
+    expect((await realtor.post('/v1/auth/logout')).status).toBe(204);
+    await expect.poll(() => live.answers, { ...WAIT, timeout: 15_000 }).toEqual([200, 401]);
+    await advanceUntilRequest(page, live, 3);
+    await expect.poll(() => live.answers, WAIT).toEqual([200, 401, 401]);
+    expect(page.url()).toBe(`${server.url}/app/leads`);
+
+    // The navigation's due count asks again within a minute: its 401 ends the signed-in admin.
+    await page.clock.runFor(60_000);
+    await page.clock.resume();
+    await page.waitForURL((url) => url.pathname === '/app/login');
+    await page.getByText('Your session has ended. Log in to continue.').waitFor();
+    await expect.poll(() => live.answers.length, WAIT).toBe(live.sent());
+    const attempts = live.sent();
+
+    // Nobody listens any more: ten minutes on, no attempt. The page's own request afterwards is
+    // reported after any the retry timers would have started.
+    await pauseClock(page);
+    await page.clock.runFor(10 * 60_000);
+    expect(await page.evaluate(() => fetch('/v1/auth/me').then((r) => r.status))).toBe(401);
+    expect(live.sent()).toBe(attempts);
+  });
+});
