@@ -69,7 +69,8 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
       } catch (err) {
         unwatch();
         // Authenticated, then revoked or logged out before the stream could hear of it: the answer
-        // its next request would get (and EventSource stops rather than retrying a dead credential).
+        // its next request would get. (A browser's EventSource gives up on any error status; the
+        // admin retries with backoff until its next API call sends the realtor to the login page.)
         if (err instanceof LiveAccessRefusedError) {
           throw new AppError('unauthorized', ctx.state.auth?.via === 'apiKey' ? 'Invalid or expired API key' : 'Your session has expired; log in again');
         }
