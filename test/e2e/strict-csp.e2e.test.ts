@@ -181,7 +181,8 @@ describe('the widget on a page whose Content-Security-Policy allows no inline st
       heading: { 'font-size': '20px' },
       email: { 'border-top': '1px solid rgb(136, 136, 153)', padding: '9px 11px', 'border-radius': '20px' },
       button: { 'background-color': 'rgb(11, 79, 138)', padding: '11px 20px', 'border-radius': '20px' },
-      dialog: { 'max-width': '480px', padding: '0px', 'border-top-width': '0px' },
+      // The dialog's own corners follow data-radius too (they stayed at 12px while the box inside had 20px).
+      dialog: { 'max-width': '480px', padding: '0px', 'border-top-width': '0px', 'border-radius': '20px' },
       backdrop: { 'background-color': 'rgba(0, 0, 0, 0.6)' },
     });
 

@@ -178,6 +178,7 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
   // aria-modal for assistive technology that does not read showModal()'s modality.
   return (
     <dialog
+      style={theme.style}
       ref={(d) => {
         if (!d?.open) d?.showModal();
       }}
