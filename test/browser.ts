@@ -98,3 +98,19 @@ export function watchCollect(page: Page): { bodies: CollectBatch[]; statuses: nu
 export async function visitorOf(page: Page): Promise<string> {
   return (await page.waitForFunction(() => localStorage.getItem('porchlight_vid'))).jsonValue() as Promise<string>;
 }
+
+/**
+ * Stops the page's clock (installed with `page.clock.install()`) just ahead of where it is: from
+ * here on its timers run only when the test moves time on (`runFor`, `fastForward`). `pauseAt` must
+ * name a time still ahead when the browser gets it; on a loaded machine 50 ms can already be past
+ * by then ("Cannot fast-forward to the past"), so a wider margin is tried, up to 400 ms.
+ */
+export async function pauseClock(page: Page): Promise<void> {
+  for (let margin = 50; ; margin *= 2) {
+    try {
+      return await page.clock.pauseAt(await page.evaluate((ms) => Date.now() + ms, margin));
+    } catch (err) {
+      if (margin >= 400 || !String(err).includes('Cannot fast-forward to the past')) throw err;
+    }
+  }
+}

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { launchBrowser, pauseClock, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
@@ -106,22 +106,6 @@ async function fillForm(form: Locator, v: { name?: string; email?: string; phone
 }
 
 const alertText = (page: Page) => inline(page).getByRole('alert').textContent();
-
-/**
- * Stops the page's clock (installed with `page.clock.install()`) just ahead of where it is: from
- * here on its timers run only when the test moves time on. pauseAt must name a time still ahead
- * when the browser gets it; on a loaded machine 50 ms can already be past by then, so a wider
- * margin is tried (up to 400 ms), as in reminders.e2e.test.ts.
- */
-async function pauseClock(page: Page): Promise<void> {
-  for (let margin = 50; ; margin *= 2) {
-    try {
-      return await page.clock.pauseAt(await page.evaluate((ms) => Date.now() + ms, margin));
-    } catch (err) {
-      if (margin >= 400 || !String(err).includes('Cannot fast-forward to the past')) throw err;
-    }
-  }
-}
 
 /** What the form says when its request got no usable answer (network error, timeout, 5xx). */
 const NO_ANSWER = "Couldn't send — check your connection and try again.";

@@ -9,7 +9,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage } from '#test/browser.ts';
+import { launchBrowser, newSessionPage, pauseClock } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { makeLead, makeReminder } from '#test/factories.ts';
@@ -63,20 +63,6 @@ function watchLive(page: Page): { sent: () => number; answers: number[] } {
     if (isLive(r.url())) answers.push(r.status());
   });
   return { sent: () => sent, answers };
-}
-
-/**
- * Stops the page's clock just ahead of where it is (the retrying pauseAt of
- * reminders.e2e.test.ts: on a loaded machine 50 ms can already be past when the browser gets it).
- */
-async function pauseClock(page: Page): Promise<void> {
-  for (let margin = 50; ; margin *= 2) {
-    try {
-      return await page.clock.pauseAt(await page.evaluate((ms) => Date.now() + ms, margin));
-    } catch (err) {
-      if (margin >= 400 || !String(err).includes('Cannot fast-forward to the past')) throw err;
-    }
-  }
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, pauseClock, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeReminder } from '#test/factories.ts';
 import { UNDO_MS } from '../../admin/components/reminder-item.tsx';
@@ -307,25 +307,12 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
     const page = await newPage();
     await page.clock.install();
     await page.goto(`${server.url}/app/reminders`);
-    // Stops the page's clock just ahead of where it is: from here on its timers run only when the
-    // test says so. pauseAt must name a time still ahead when the browser gets it; on a loaded
-    // machine 50 ms can already be past by then, so a wider margin is tried (up to 400 ms).
-    const pause = async () => {
-      for (let margin = 50; ; margin *= 2) {
-        try {
-          return await page.clock.pauseAt(await page.evaluate((ms) => Date.now() + ms, margin));
-        } catch (err) {
-          if (margin >= 400 || !String(err).includes('Cannot fast-forward to the past')) throw err;
-        }
-      }
-    };
-
     await page.locator(`[data-section="due"] li[data-reminder-id="${a}"]`).getByRole('button', { name: 'Complete' }).focus();
     await page.keyboard.press('Enter');
     const held = notice(page, 'Reminder done: Held notice');
     await held.waitFor();
     await expect.poll(() => focused(page)).toEqual({ text: 'Undo', inToast: 'Reminder done: Held notice' });
-    await pause();
+    await pauseClock(page);
     await page.clock.runFor(UNDO_MS + 3000);
     expect(await held.count()).toBe(1);
     // Focus leaves it: gone at the next look (a second).
@@ -340,7 +327,7 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
     const timed = notice(page, 'Reminder dismissed: Timed notice');
     await timed.waitFor();
     await page.mouse.move(5, 5);
-    await pause();
+    await pauseClock(page);
     await page.clock.runFor(UNDO_MS - 1500);
     expect(await timed.count()).toBe(1);
     await page.clock.runFor(1600);
