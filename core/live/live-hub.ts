@@ -91,6 +91,8 @@ interface Client {
   checking: boolean;
   checkAgain: boolean;
   ended: boolean;
+  /** The subscriber reconnected while the stream was opening: `open` sends `reset` before `ready`. */
+  missedOutage: boolean;
 }
 
 export interface LiveStreamHandle {
@@ -136,6 +138,8 @@ export interface LiveHub {
  * the first stream, closed with the last), subscribed to the channel of each account that has an
  * open stream here; one heartbeat timer for all streams, which also asks each stream's
  * `authorize` again, so a stream outlives the access that opened it by one heartbeat at most.
+ * When the subscriber connection comes back after it was lost, every open stream is sent `reset`:
+ * what was published meanwhile never reached it (`announceRecovery`).
  * `redis` is the process's request connection (fail-fast), used for the backlog reads.
  */
 export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = LIVE_HEARTBEAT_MS }: {
@@ -226,9 +230,19 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
 
   function ensureSubscriber(): Redis {
     if (subscriber) return subscriber;
-    subscriber = createRedis(redisUrl, { name: 'porchlight-live' });
-    subscriber.on('error', (err) => logger.debug({ err: err.message }, 'live subscriber error'));
-    subscriber.on('message', onMessage);
+    const s = createRedis(redisUrl, { name: 'porchlight-live' });
+    subscriber = s;
+    s.on('error', (err) => logger.debug({ err: err.message }, 'live subscriber error'));
+    s.on('message', onMessage);
+    // ioredis emits 'ready' on every (re)connect; one after a 'close' is a connection that came
+    // back (or a first connect that failed at first). Not a first connect that just worked.
+    let lost = false;
+    s.on('close', () => (lost = true));
+    s.on('ready', () => {
+      if (!lost || s !== subscriber) return;
+      lost = false;
+      void announceRecovery(s);
+    });
     heartbeat = setInterval(() => {
       for (const set of clients.values()) {
         for (const c of set) {
@@ -240,6 +254,56 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
     }, heartbeatMs);
     heartbeat.unref();
     return subscriber;
+  }
+
+  /**
+   * The subscriber is back after a lost connection: whatever was published meanwhile reached no
+   * stream of this process (and most of it was not published at all: the request connection fails
+   * fast), so every stream is told to reload (`reset`). Once resubscribed: ioredis resubscribes
+   * by itself, but only after emitting 'ready' and without telling when it is done, so the hub
+   * subscribes again (harmless twice) and waits for the answer — from then on every event reaches
+   * the streams, and the client's reload, which starts after `reset`, sees every change before.
+   * The `reset` carries the newest backlog id, so the client's next reconnect replays from there
+   * (not from before the outage: already covered by the reload, or gone with a restarted Redis).
+   * A stream still opening sends its `reset` itself, before `ready`.
+   */
+  async function announceRecovery(s: Redis): Promise<void> {
+    const streams: Client[] = [];
+    let told = 0;
+    for (const set of clients.values()) {
+      for (const c of set) {
+        if (c.ended) continue;
+        if (c.opening) {
+          c.missedOutage = true;
+          told++;
+        } else streams.push(c);
+      }
+    }
+    const accountIds = [...new Set(streams.map((c) => c.accountId))];
+    try {
+      if (accountIds.length) await s.subscribe(...accountIds.map((id) => liveChannel(prefix, id)));
+    } catch (err) {
+      // Lost again (or closed): the next 'ready' tells the streams.
+      logger.debug({ err: (err as Error).message }, 'live subscriber could not resubscribe');
+      return;
+    }
+    const newest = new Map<string, string>();
+    await Promise.all(accountIds.map(async (accountId) => {
+      try {
+        const [latest] = await redis.xrevrange(liveStreamKey(prefix, accountId), '+', '-', 'COUNT', 1);
+        if (latest) newest.set(accountId, latest[0]);
+      } catch {
+        // The request connection is not back yet: the stream keeps its own position.
+      }
+    }));
+    for (const c of streams) {
+      if (c.ended) continue;
+      told++;
+      const position = newest.get(c.accountId);
+      if (position && compareStreamIds(position, c.lastId) > 0) c.lastId = position;
+      send(c, `id: ${c.lastId}\nevent: reset\ndata: {}\n\n`);
+    }
+    logger.info({ streams: told }, 'live subscriber reconnected to Redis; told the open streams to reload');
   }
 
   async function releaseIfIdle(): Promise<void> {
@@ -277,7 +341,7 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
 
     async open({ accountId, lastEventId, sink, authorize }) {
       if (closed) throw new Error('the live hub is closed');
-      const client: Client = { accountId, sink, authorize, lastId: '0-0', held: [], opening: true, checking: false, checkAgain: false, ended: false };
+      const client: Client = { accountId, sink, authorize, lastId: '0-0', held: [], opening: true, checking: false, checkAgain: false, ended: false, missedOutage: false };
       const set = clients.get(accountId) ?? new Set<Client>();
       clients.set(accountId, set);
       set.add(client);
@@ -332,6 +396,8 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
           const [latest] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
           client.lastId = latest?.[0] ?? '0-0';
         }
+        // The subscriber reconnected since this stream subscribed: events may be lost (announceRecovery).
+        if (client.missedOutage) send(client, `event: reset\ndata: {}\n\n`);
         // The position the client has reached, so its next reconnect replays from here.
         send(client, `id: ${client.lastId}\nevent: ready\ndata: {}\n\n`);
         client.opening = false;
