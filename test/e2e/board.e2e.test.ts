@@ -238,6 +238,52 @@ describe('the pipeline board', () => {
     await expect.poll(() => arrow('up').isEnabled()).toBe(true);
     expect(await rowsShown()).toEqual(before.map((key) => `Move ${labels.get(key)} down`));
   });
+
+  it('a saved stage move whose board reload failed does not take the focus later, when a reload finally shows it', { timeout: 60_000 }, async () => {
+    const page = await newPage({ width: 1440, height: 900 });
+    // The page's clock runs on by itself; the test skips the rows' lock (5 s) instead of waiting it out.
+    await page.clock.install();
+    await page.goto(`${server.url}/app/board`);
+    await page.getByRole('button', { name: 'Manage stages' }).click();
+    const manager = page.locator('#stage-manager');
+    const order = async () => (await server.sql<{ stage_id: string; key: string; label: string }>('select stage_id, key, label from pipeline_stages where user_id = $1 order by position', [userId]));
+    const before = await order();
+    const labelOf = (key: string) => before.find((r) => r.key === key)!.label;
+    const offer = labelOf('offer');
+    const down = manager.getByRole('button', { name: `Move ${offer} down` });
+    await down.waitFor();
+
+    // The move is saved, the board's reload after it fails: the list keeps the old order.
+    let failNext = true;
+    await page.route('**/v1/pipeline-stages', (route) => {
+      if (route.request().method() !== 'GET' || !failNext) return route.continue();
+      failNext = false;
+      return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something went wrong' } }) });
+    });
+    await down.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await order()).map((r) => r.key)).toEqual(moved(before.map((r) => r.key), 'offer', 1));
+    await expect.poll(() => failNext).toBe(false);
+    await page.unroute('**/v1/pipeline-stages');
+    // The rows unlock on what the list shows.
+    await page.clock.fastForward(5_000);
+    await expect.poll(() => down.isEnabled()).toBe(true);
+
+    // The realtor types a new stage's name; meanwhile a lead arrives and its live update reloads the
+    // board, which now shows the move. The focus stays where the realtor is typing.
+    const input = manager.getByLabel('New stage');
+    await input.focus();
+    await page.keyboard.type('Viewing');
+    const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/v1/pipeline-stages' && r.ok());
+    expect((await owner.post('/v1/leads', { name: 'Reload Trigger' })).status).toBe(201);
+    await reloaded;
+    const rowOrder = () => manager.locator('[data-move="down"]').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')));
+    await expect.poll(rowOrder).toEqual(moved(before.map((r) => r.key), 'offer', 1).map((key) => `Move ${labelOf(key)} down`));
+    expect(await input.evaluate((el) => el === document.activeElement), 'the focus stayed in the New stage field').toBe(true);
+    expect(await input.inputValue()).toBe('Viewing');
+
+    expect((await owner.put('/v1/pipeline-stages/order', { stageIds: before.map((r) => r.stage_id) })).status).toBe(200);
+  });
 });
 
 /** `keys` with `key` moved `by` places (down when positive). */

@@ -39,8 +39,13 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
       setAwaiting(null);
       return;
     }
-    // The board's reload failed or showed someone else's change: unlock on what the list shows.
-    const timer = setTimeout(() => setAwaiting(null), RELOAD_WAIT_MS);
+    // The board's reload failed or showed someone else's change: unlock on what the list shows, and
+    // forget the arrow to refocus — a later reload that shows the move (a live update, while the
+    // realtor types elsewhere) must not take the focus to it.
+    const timer = setTimeout(() => {
+      refocus.current = null;
+      setAwaiting(null);
+    }, RELOAD_WAIT_MS);
     return () => clearTimeout(timer);
   }, [awaiting, order]);
   const locked = busy || awaiting !== null;
