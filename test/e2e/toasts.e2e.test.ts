@@ -182,4 +182,23 @@ describe('notices do not hide the controls of the rows under them', () => {
     expect(logBox.y + logBox.height).toBeLessThanOrEqual((await toast.boundingBox())!.y);
     await saveScreenshot(page, `toasts-tab-above-notice-${size}`, { fullPage: false });
   });
+
+  it('a notice on a short page adds no scrolling: the login page after the session ended', { timeout: 60_000 }, async () => {
+    // A realtor of their own: the test ends the session.
+    const other = new ApiClient(server.url);
+    await other.signUp({ username: 'Sam Short-Page' });
+    const page = await newSessionPage(browser, server, other, { contexts, timeoutMs: 20_000, pageErrors, viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/app/leads`);
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    expect((await other.post('/v1/auth/logout')).status).toBe(204);
+    // The admin's next request (the due count asks again on focus) is refused: the login page, with its notice.
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await page.waitForURL((url) => url.pathname === '/app/login');
+    const notice = page.getByRole('status').locator('.toast', { hasText: 'Your session has ended' });
+    await notice.waitFor();
+    // The spacer is sized a frame after the notice shows: wait for --toast-space, set in that frame.
+    await expect.poll(() => page.evaluate(() => document.documentElement.style.getPropertyValue('--toast-space'))).toMatch(/^\d+px$/);
+    const { scrollHeight, clientHeight } = await page.evaluate(() => ({ scrollHeight: document.documentElement.scrollHeight, clientHeight: document.documentElement.clientHeight }));
+    expect(scrollHeight, 'the login page does not scroll').toBe(clientHeight);
+  });
 });
