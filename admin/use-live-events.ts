@@ -94,6 +94,8 @@ function openSource(): void {
   // The backlog no longer reaches back to where this tab was, or a rescore moved many scores at
   // once (`leads.rescored`): everyone reloads.
   for (const type of ['reset', 'leads.rescored']) es.addEventListener(type, reloadAll);
+  // A reset may also stand for reminders that fell due unannounced (Redis was away): the due count asks again.
+  es.addEventListener('reset', () => window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT)));
   es.addEventListener('open', () => {
     refusals = 0;
     if (!missedEvents) return;

@@ -7,7 +7,7 @@
 // admin's next request sends the realtor to the login page; then the retries stop. The page's
 // clock skips the waits. Run `npm run build:admin` first.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { launchBrowser, newSessionPage, pauseClock } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
@@ -129,6 +129,47 @@ describe('live updates after the stream was refused', () => {
     await page.getByText('Casey Live-Arrival').first().waitFor();
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(live.sent(), 'one stream open, no other attempt').toBe(live.answers.length);
+  });
+
+  it('a stream left open through a Redis outage is told to reset: the page reloads the lead and the due count that arrived meanwhile, without a reload', { timeout: 90_000 }, async () => {
+    // A realtor of their own: the first test leaves a due reminder behind.
+    const realtor = new ApiClient(server.url);
+    const { userId: ownId } = await realtor.signUp({ username: 'Sam Lister' });
+    await makeLead(server, { userId: ownId, name: 'Morgan Before-Outage' });
+    const page = await newSessionPage(browser, server, realtor, { viewport: { width: 1280, height: 900 }, contexts, pageErrors, timeoutMs: 20_000 });
+    const live = watchLive(page);
+    await page.clock.install();
+    await page.goto(`${server.url}/app/leads`);
+    await page.getByText('Morgan Before-Outage').first().waitFor();
+    await expect.poll(() => live.answers, WAIT).toEqual([200]);
+    // From here the page's timers (the due count's minute poll among them) run only when the test says.
+    await pauseClock(page);
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    expect(await page.getByTestId('due-count').count()).toBe(0);
+
+    await redis.stop();
+    redisStopped = true;
+    const created = await realtor.post('/v1/leads', { name: 'Riley Unannounced' });
+    expect(created.status).toBe(201);
+    const dueAt = new Date(Date.now() - 60_000);
+    await makeReminder(server, { leadId: created.body.leadId, userId: ownId, status: 'due', reminderDate: dueAt, firedAt: dueAt, message: 'Call Riley' });
+    await redis.start();
+    redisStopped = false;
+
+    // The stream stayed open (one request in all); the server's reset makes the page ask again. The
+    // page's time moves on 100 ms at a time (the list's reload waits out a short debounce), and
+    // stays well short of the due count's minute poll: the count comes from the reset.
+    const pausedAt = await page.evaluate(() => Date.now());
+    await vi.waitFor(async () => {
+      await page.clock.runFor(100);
+      expect(await page.getByText('Riley Unannounced').count(), 'the lead made during the outage').toBeGreaterThan(0);
+      expect(await page.getByTestId('due-count').allTextContents(), 'the due count').toEqual([expect.stringMatching(/^1/)]);
+    }, { timeout: 20_000, interval: 100 });
+    expect(await page.evaluate(() => Date.now()) - pausedAt, 'page time used').toBeLessThan(30_000);
+    expect(live.sent(), 'the same stream throughout').toBe(1);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   });
 
   it('a stream refused because the session ended is retried until the admin sends the realtor to log in, then never again', { timeout: 90_000 }, async () => {
