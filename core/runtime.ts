@@ -145,7 +145,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
 /**
  * How long one step of a shutdown (`Runtime.close()`'s queues, Redis, Postgres; the API's live
  * streams) may take before the next one runs anyway. Each normally takes milliseconds; Redis QUIT
- * has its own 1 s bound (closeRedis). Several steps back to back stay inside the API's 10 s budget.
+ * has its own 1 s bound (closeRedis). Several steps back to back stay inside the API's default
+ * shutdown budget (API_SHUTDOWN_TIMEOUT_MS, 10 s); a budget set lower cuts them short.
  */
 export const CLOSE_STEP_TIMEOUT_MS = 2000;
 
