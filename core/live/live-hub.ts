@@ -62,6 +62,9 @@ export function compareStreamIds(a: string, b: string): number {
   return am < bm ? -1 : am > bm ? 1 : as < bs ? -1 : as > bs ? 1 : 0;
 }
 
+/** The frame that tells a client to reload everything it shows: it may have missed events. */
+const RESET_FRAME = 'event: reset\ndata: {}\n\n';
+
 /** One SSE frame. Data is JSON on one line. */
 export function sseFrame(e: PublishedLiveEvent): string {
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
@@ -290,8 +293,8 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
     const newest = new Map<string, string>();
     await Promise.all(accountIds.map(async (accountId) => {
       try {
-        const [latest] = await redis.xrevrange(liveStreamKey(prefix, accountId), '+', '-', 'COUNT', 1);
-        if (latest) newest.set(accountId, latest[0]);
+        const id = await newestId(accountId);
+        if (id) newest.set(accountId, id);
       } catch {
         // The request connection is not back yet: the stream keeps its own position.
       }
@@ -301,7 +304,7 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
       told++;
       const position = newest.get(c.accountId);
       if (position && compareStreamIds(position, c.lastId) > 0) c.lastId = position;
-      send(c, `id: ${c.lastId}\nevent: reset\ndata: {}\n\n`);
+      send(c, `id: ${c.lastId}\n${RESET_FRAME}`);
     }
     logger.info({ streams: told }, 'live subscriber reconnected to Redis; told the open streams to reload');
   }
@@ -325,6 +328,12 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
       subscriber?.unsubscribe(liveChannel(prefix, client.accountId)).catch(() => undefined);
     }
     void releaseIfIdle();
+  }
+
+  /** The id of the newest entry in the account's backlog, if it has any. */
+  async function newestId(accountId: string): Promise<string | undefined> {
+    const [newest] = await redis.xrevrange(liveStreamKey(prefix, accountId), '+', '-', 'COUNT', 1);
+    return newest?.[0];
   }
 
   async function readAfter(accountId: string, afterId: string): Promise<PublishedLiveEvent[]> {
@@ -373,19 +382,19 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
         send(client, `retry: ${LIVE_RETRY_MS}\n\n`);
         const key = liveStreamKey(prefix, accountId);
         const position = lastEventId && isStreamId(lastEventId) ? lastEventId : undefined;
-        const [newest] = position ? await redis.xrevrange(key, '+', '-', 'COUNT', 1) : [];
-        if (position && (!newest || compareStreamIds(position, newest[0]) > 0)) {
+        const newest = position ? await newestId(accountId) : undefined;
+        if (position && (!newest || compareStreamIds(position, newest) > 0)) {
           // A position past the newest entry (or in an empty backlog) was never sent by this stream
           // (forged, or kept from another Redis): taken as is, every event up to that time would be
           // dropped as already seen (deliver's id comparison). Start from the newest instead; past
           // an entry that exists, something may be lost: tell the client to reload.
-          if (newest) send(client, `event: reset\ndata: {}\n\n`);
-          client.lastId = newest?.[0] ?? '0-0';
+          if (newest) send(client, RESET_FRAME);
+          client.lastId = newest ?? '0-0';
         } else if (position) {
           const oldest = await redis.xrange(key, '-', '+', 'COUNT', 1);
           // The backlog no longer reaches back to the client's position: tell it to reload.
           if (oldest.length && compareStreamIds(oldest[0][0], position) > 0 && compareStreamIds(position, '0-0') > 0) {
-            send(client, `event: reset\ndata: {}\n\n`);
+            send(client, RESET_FRAME);
           }
           client.lastId = position;
           for (const e of await readAfter(accountId, position)) {
@@ -393,11 +402,10 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
             send(client, sseFrame(e));
           }
         } else {
-          const [latest] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
-          client.lastId = latest?.[0] ?? '0-0';
+          client.lastId = (await newestId(accountId)) ?? '0-0';
         }
         // The subscriber reconnected since this stream subscribed: events may be lost (announceRecovery).
-        if (client.missedOutage) send(client, `event: reset\ndata: {}\n\n`);
+        if (client.missedOutage) send(client, RESET_FRAME);
         // The position the client has reached, so its next reconnect replays from here.
         send(client, `id: ${client.lastId}\nevent: ready\ndata: {}\n\n`);
         client.opening = false;
