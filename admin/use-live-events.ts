@@ -77,9 +77,15 @@ let refusals = 0;
 let missedEvents = false;
 let watchingVisibility = false;
 
-/** Every view reloads what it shows (it may have missed events). */
+/** Every view reloads what it shows (a rescore moved many scores at once). */
 function reloadAll(): void {
   for (const fn of listeners) fn({ type: 'lead.updated', data: {} });
+}
+
+/** Events may have been missed: every view reloads, and the navigation's due count asks again. */
+function catchUp(): void {
+  window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
+  reloadAll();
 }
 
 function connect(): void {
@@ -91,18 +97,16 @@ function openSource(): void {
   const es = new EventSource('/v1/live', { withCredentials: true });
   source = es;
   for (const type of LIVE_EVENT_TYPES) es.addEventListener(type, (m) => dispatch(type, m as MessageEvent));
-  // The backlog no longer reaches back to where this tab was, or a rescore moved many scores at
-  // once (`leads.rescored`): everyone reloads.
-  for (const type of ['reset', 'leads.rescored']) es.addEventListener(type, reloadAll);
-  // A reset may also stand for reminders that fell due unannounced (Redis was away): the due count asks again.
-  es.addEventListener('reset', () => window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT)));
+  // The backlog no longer reaches back to where this tab was, or Redis was away (reminders may
+  // have fallen due unannounced too): everything is asked again. A rescore: every view reloads.
+  es.addEventListener('reset', catchUp);
+  es.addEventListener('leads.rescored', reloadAll);
   es.addEventListener('open', () => {
     refusals = 0;
     if (!missedEvents) return;
     // Open after a refused one: subscribed before it answered, so a reload now misses nothing.
     missedEvents = false;
-    window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
-    reloadAll();
+    catchUp();
   });
   es.addEventListener('error', () => {
     // CONNECTING: a network error, which the browser retries by itself (with Last-Event-ID).
