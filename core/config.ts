@@ -19,6 +19,9 @@ const flag = z
   .regex(/^(true|yes|on|1|false|no|off|0)$/, 'must be true or false')
   .transform((v) => ['true', 'yes', 'on', '1'].includes(v));
 
+/** Whole milliseconds from `min` to `max`; the errors name the bounds ("must be at least 1000"). */
+const millis = (min: number, max: number) => z.coerce.number().int('must be whole milliseconds').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Postgres connection string; the database is created by `npm run migrate` when missing. */
@@ -46,13 +49,13 @@ const ZEnv = z.object({
   /** Webhook attempt delays in seconds, comma-separated: entry n is the wait before attempt n+1 (0 = immediately). */
   WEBHOOK_RETRY_SCHEDULE: ZWebhookRetrySchedule.default([...DEFAULT_WEBHOOK_RETRY_SCHEDULE_S]),
   /** Time for one webhook attempt in milliseconds, from connecting to the response. */
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int('must be whole milliseconds').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(15_000),
+  WEBHOOK_TIMEOUT_MS: millis(100, 120_000).default(15_000),
   /**
    * Time a worker gets beyond WEBHOOK_TIMEOUT_MS to record an attempt's answer before its claim
    * (lease) on the delivery ends and another worker may send it again: after a worker dies
    * mid-send, its deliveries go out again WEBHOOK_TIMEOUT_MS + this later.
    */
-  WEBHOOK_LEASE_MARGIN_MS: z.coerce.number().int('must be whole milliseconds').min(5000, 'must be at least 5000').max(600_000, 'must be at most 600000').default(30_000),
+  WEBHOOK_LEASE_MARGIN_MS: millis(5000, 600_000).default(30_000),
   /** Prefix of every BullMQ key; give each deployment (and each test) its own. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}-]+$/, 'letters, digits, : _ - { } only').default('porchlight'),
   /**
@@ -71,9 +74,9 @@ const ZEnv = z.object({
    * On SIGTERM the API stops accepting connections and gives in-flight requests, then its queues,
    * Redis and Postgres, this long in all; past it the process exits 1. Tests shorten it.
    */
-  API_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int('must be whole milliseconds').min(1000, 'must be at least 1000').max(600_000, 'must be at most 600000').default(10_000),
+  API_SHUTDOWN_TIMEOUT_MS: millis(1000, 600_000).default(10_000),
   /** On SIGTERM the worker gives its active jobs this long to finish; past it the process exits 1. */
-  WORKER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int('must be whole milliseconds').min(1000, 'must be at least 1000').max(600_000, 'must be at most 600000').default(30_000),
+  WORKER_SHUTDOWN_TIMEOUT_MS: millis(1000, 600_000).default(30_000),
   /** Email send retries: whole seconds before attempt n+1 ("0,30,120,…"); tests compress it. */
   EMAIL_RETRY_SCHEDULE: ZWebhookRetrySchedule.default([0, 30, 120, 600, 1800, 3600]),
   /** Months a site's analytics events are kept (a site may set its own, `settings.retentionMonths`). */
