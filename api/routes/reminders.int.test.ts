@@ -1,7 +1,7 @@
 // Follow-up reminders over real HTTP, Postgres and Redis: create (and its delayed job), the four
-// lists in keyset pages, reschedule, snooze and its undo (with the real worker), complete, dismiss,
-// delete, the settings, bad input, another account's ids and a reminder added while its lead is
-// deleted.
+// lists in keyset pages, reschedule, snooze and its undo (with the real worker), a fired reminder
+// moved to a past time (with the real worker: not fired twice), complete, dismiss, delete, the
+// settings, bad input, another account's ids and a reminder added while its lead is deleted.
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toWallTime } from '#core/email/local-time.ts';
@@ -360,45 +360,62 @@ describe('reminders', () => {
   });
 });
 
-describe('undoing a snooze (POST /v1/reminders/:id/unsnooze), with the real worker firing reminders', () => {
+/**
+ * A worker that runs `reminders.fire` for the describe block that calls it, and a realtor whose CRM
+ * endpoint makes every `reminder.due` a delivery row; with what the tests observe through them.
+ */
+function useFiringWorker(name: string) {
   let worker: TestWorker;
-  let agent: RecordingClient;
-  let userId: string;
-  /** Every finished `reminders.fire` job: its id, reminder and outcome. */
-  const fires: Array<{ jobId: string; reminderId: string; outcome: string }> = [];
-
+  const ctx = {
+    agent: undefined as unknown as RecordingClient,
+    userId: '',
+    /** Every finished `reminders.fire` job: its id, reminder and outcome. */
+    fires: [] as Array<{ jobId: string; reminderId: string; outcome: string }>,
+  };
   beforeAll(async () => {
-    worker = await startTestWorker(api.server, { name: 'unsnooze-worker', handlers: { fireReminder: HANDLERS.fireReminder } });
+    worker = await startTestWorker(api.server, { name, handlers: { fireReminder: HANDLERS.fireReminder } });
     for (const w of worker.runtime.workers) {
       w.on('completed', (job: Job, result: any) => {
-        if (job.name === 'reminders.fire') fires.push({ jobId: job.id!, reminderId: job.data.reminderId, outcome: result?.outcome });
+        if (job.name === 'reminders.fire') ctx.fires.push({ jobId: job.id!, reminderId: job.data.reminderId, outcome: result?.outcome });
       });
     }
-    ({ client: agent, userId } = await api.makeRealtor());
+    ({ client: ctx.agent, userId: ctx.userId } = await api.makeRealtor());
     // The realtor's CRM: every reminder.due is a delivery row for it.
-    await makeWebhookEndpoint(api.server, { userId, url: 'http://127.0.0.1:9/crm-hook' });
+    await makeWebhookEndpoint(api.server, { userId: ctx.userId, url: 'http://127.0.0.1:9/crm-hook' });
   });
   afterAll(async () => {
     await worker?.close();
   });
+  return {
+    ctx,
+    row: async (reminderId: string) =>
+      (await api.server.sql<Record<string, any>>('select status, reminder_date, fired_at, completed_at from follow_up_reminders where reminder_id = $1', [reminderId]))[0],
+    dueDeliveries: async (reminderId: string) =>
+      (await api.server.sql<{ n: number }>(
+        `select count(*)::int as n from webhook_messages m join webhook_deliveries d on d.message_id = m.message_id
+         where m.event_type = 'reminder.due' and m.payload::text like '%' || $1 || '%'`,
+        [reminderId],
+      ))[0].n,
+    timeline: async (leadId: string) =>
+      ((await ctx.agent.get(`/v1/leads/${leadId}/timeline?limit=50`)).body.items as Array<Record<string, any>>)
+        .filter((i) => i.kind === 'activity').reverse().map((i) => [i.activityType, i.meta.reminderDate ?? i.meta.until ?? null, i.meta.undid ?? null]),
+    awaitJob: (jobId: string) =>
+      vi.waitFor(() => {
+        const done = ctx.fires.find((f) => f.jobId === jobId);
+        expect(done, `job ${jobId} finished`).toBeDefined();
+        return done!;
+      }, WAIT),
+  };
+}
 
-  const row = async (reminderId: string) =>
-    (await api.server.sql<Record<string, any>>('select status, reminder_date, fired_at, completed_at from follow_up_reminders where reminder_id = $1', [reminderId]))[0];
-  const dueDeliveries = async (reminderId: string) =>
-    (await api.server.sql<{ n: number }>(
-      `select count(*)::int as n from webhook_messages m join webhook_deliveries d on d.message_id = m.message_id
-       where m.event_type = 'reminder.due' and m.payload::text like '%' || $1 || '%'`,
-      [reminderId],
-    ))[0].n;
-  const timeline = async (leadId: string) =>
-    ((await agent.get(`/v1/leads/${leadId}/timeline?limit=50`)).body.items as Array<Record<string, any>>)
-      .filter((i) => i.kind === 'activity').reverse().map((i) => [i.activityType, i.meta.reminderDate ?? i.meta.until ?? null, i.meta.undid ?? null]);
-  const awaitJob = (jobId: string) =>
-    vi.waitFor(() => {
-      const done = fires.find((f) => f.jobId === jobId);
-      expect(done, `job ${jobId} finished`).toBeDefined();
-      return done!;
-    }, WAIT);
+describe('undoing a snooze (POST /v1/reminders/:id/unsnooze), with the real worker firing reminders', () => {
+  const { ctx, row, dueDeliveries, timeline, awaitJob } = useFiringWorker('unsnooze-worker');
+  const { fires } = ctx;
+  let agent: RecordingClient;
+  let userId: string;
+  beforeAll(() => {
+    ({ agent, userId } = ctx);
+  });
 
   it('a due reminder (fired, its reminder.due delivered) snoozed then unsnoozed is due again with the same fired_at and time, and never fires again', async () => {
     const { leadId } = await makeLead(api.server, { userId });
@@ -500,6 +517,82 @@ describe('undoing a snooze (POST /v1/reminders/:id/unsnooze), with the real work
     expect(await refused(mine, until, /^Reminder/, other.client)).toMatchObject({ status: 404 });
     expect((await agent.post(`/v1/reminders/${crypto.randomUUID()}/unsnooze`, { until })).status).toBe(404);
     expect((await agent.post(`/v1/reminders/${mine}/unsnooze`, { until })).body).toMatchObject({ status: 'due', reminderDate: firedAt.toISOString(), firedAt: firedAt.toISOString() });
+  });
+});
+
+describe('moving a reminder (PATCH /v1/reminders/:id), with the real worker firing reminders', () => {
+  const { ctx, row, dueDeliveries, timeline, awaitJob } = useFiringWorker('patch-worker');
+  const dueAlerts = async (reminderId: string) =>
+    (await api.server.sql<{ n: number }>(`select count(*)::int as n from notifications where kind = 'reminder_due' and reminder_id = $1`, [reminderId]))[0].n;
+  /** The `reminders.fire` jobs that finished for a reminder, as [job id, outcome]. */
+  const firesOf = (reminderId: string) => ctx.fires.filter((f) => f.reminderId === reminderId).map((f) => [f.jobId, f.outcome]);
+  /** A reminder made through the API a second ahead, fired by its job: due, its reminder.due and alert recorded once. */
+  const makeFired = async (leadId: string, message: string) => {
+    const at = new Date(Math.ceil((Date.now() + 1000) / 1000) * 1000).toISOString();
+    const { body } = await ctx.agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: at, reminderMessage: message });
+    expect((await awaitJob(jobIdOf(body.reminderId, at))).outcome).toBe('fired');
+    expect([await dueDeliveries(body.reminderId), await dueAlerts(body.reminderId)]).toEqual([1, 1]);
+    return { reminderId: body.reminderId as string, at, fired: await row(body.reminderId) };
+  };
+
+  it('a due reminder moved to another past time stays due with its fired_at and announces nothing again; moved ahead, it fires again then', async () => {
+    const { leadId } = await makeLead(api.server, { userId: ctx.userId });
+    const { reminderId, at, fired } = await makeFired(leadId, 'Call about the appraisal');
+    // The call was due half an hour earlier than the realtor first wrote.
+    const earlier = new Date(new Date(at).getTime() - 30 * MINUTE_MS).toISOString();
+    const moved = await ctx.agent.patch(`/v1/reminders/${reminderId}`, { reminderDate: earlier });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ status: 'due', reminderDate: earlier, firedAt: fired.fired_at.toISOString(), completedAt: null });
+    expect(await row(reminderId)).toEqual({ ...fired, reminder_date: new Date(earlier) });
+    expect(await api.server.queues.reminders.getJob(jobIdOf(reminderId, earlier))).toBeUndefined();
+    expect((await ctx.agent.get('/v1/reminders?status=due')).body.items.map((r: any) => r.reminderId)).toContain(reminderId);
+
+    // Moved ahead, it is armed again: pending with a job, and at that time it fires (and announces) again.
+    const ahead = new Date(Math.ceil((Date.now() + 1000) / 1000) * 1000).toISOString();
+    expect((await ctx.agent.patch(`/v1/reminders/${reminderId}`, { reminderDate: ahead })).body).toMatchObject({ status: 'pending', reminderDate: ahead, firedAt: null });
+    expect((await awaitJob(jobIdOf(reminderId, ahead))).outcome).toBe('fired');
+    // One reminder.due (webhook delivery and email alert) per time it fell due: none for the move to the past.
+    expect(firesOf(reminderId)).toEqual([[jobIdOf(reminderId, at), 'fired'], [jobIdOf(reminderId, ahead), 'fired']]);
+    expect([await dueDeliveries(reminderId), await dueAlerts(reminderId)]).toEqual([2, 2]);
+    expect((await row(reminderId)).status).toBe('due');
+    expect(await timeline(leadId)).toEqual([['reminder_created', at, null], ['reminder_rescheduled', earlier, null], ['reminder_rescheduled', ahead, null]]);
+  });
+
+  it('a closed reminder moved to a past time is open again: due without a second reminder.due if it had fired, fired at once if it never had; a pending one fires at once', async () => {
+    const { leadId } = await makeLead(api.server, { userId: ctx.userId });
+    const [done, dismissed] = await Promise.all([makeFired(leadId, 'Send the comparables'), makeFired(leadId, 'Call Jordan back')]);
+    await ctx.agent.post(`/v1/reminders/${done.reminderId}/complete`, {});
+    await ctx.agent.post(`/v1/reminders/${dismissed.reminderId}/dismiss`, {});
+    const past = new Date(Date.now() - 10 * MINUTE_MS).toISOString();
+    for (const { reminderId, fired } of [done, dismissed]) {
+      const res = await ctx.agent.patch(`/v1/reminders/${reminderId}`, { reminderDate: past });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body).toMatchObject({ status: 'due', reminderDate: past, firedAt: fired.fired_at.toISOString(), completedAt: null });
+      expect(await api.server.queues.reminders.getJob(jobIdOf(reminderId, past))).toBeUndefined();
+    }
+
+    // Never fired: dismissed before its time, and one still pending. Each falls due at once, announced once.
+    const ahead = new Date(Date.now() + 3 * HOUR_MS).toISOString();
+    const closedEarly = (await ctx.agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: ahead, reminderMessage: 'Book the inspection' })).body.reminderId as string;
+    await ctx.agent.post(`/v1/reminders/${closedEarly}/dismiss`, {});
+    const pending = (await ctx.agent.post(`/v1/leads/${leadId}/reminders`, { reminderDate: ahead, reminderMessage: 'Ask about financing' })).body.reminderId as string;
+    for (const reminderId of [closedEarly, pending]) {
+      expect((await ctx.agent.patch(`/v1/reminders/${reminderId}`, { reminderDate: past })).body).toMatchObject({ reminderDate: past, firedAt: null, completedAt: null });
+    }
+    for (const reminderId of [closedEarly, pending]) {
+      expect((await awaitJob(jobIdOf(reminderId, past))).outcome).toBe('fired');
+      expect([await dueDeliveries(reminderId), await dueAlerts(reminderId)]).toEqual([1, 1]);
+      expect((await row(reminderId)).status).toBe('due');
+    }
+
+    // The two that had fired were never fired again: one job each, the one at their first time.
+    for (const { reminderId, at, fired } of [done, dismissed]) {
+      expect(firesOf(reminderId)).toEqual([[jobIdOf(reminderId, at), 'fired']]);
+      expect([await dueDeliveries(reminderId), await dueAlerts(reminderId)]).toEqual([1, 1]);
+      expect(await row(reminderId)).toEqual({ ...fired, reminder_date: new Date(past) });
+    }
+    const rescheduled = (await timeline(leadId)).filter(([type]) => type === 'reminder_rescheduled');
+    expect(rescheduled).toEqual(Array(4).fill(['reminder_rescheduled', past, null]));
   });
 });
 

@@ -23,7 +23,8 @@ import { createReminderWakeup } from './reminder-wakeup.ts';
 
 // A realtor's follow-up reminders. States: `pending` (waiting for its time; its job is delayed
 // until then) → `due` (fired: shown under "Due", `reminder.due` announced) → `done` (completed) or
-// `dismissed`. Snoozing or moving a reminder puts it back to `pending` at the new time; reopening
+// `dismissed`. Snoozing or moving a reminder puts it back to `pending` at the new time (moving a
+// fired one to a time that has come keeps it `due`: it does not fire twice); reopening
 // it (the admin's Undo) puts a closed one back where it was, and unsnoozing (the Undo of a snooze)
 // puts a snoozed one back as the snooze found it. Every statement is scoped with
 // `ownedBy(tenant)`: another account's reminder is not found (404).
@@ -207,12 +208,20 @@ export async function summariseReminders({ em, tenant, now }: { em: EntityManage
 }
 
 /**
- * `PATCH /v1/reminders/:id`: a new message relabels it; a new date reschedules it — back to
- * `pending` at that time (also a done or dismissed one: "remind me again"), with a new job, and a
+ * `PATCH /v1/reminders/:id`: a new message relabels it; a new date reschedules it, with a
  * `reminder_rescheduled` row on the lead's timeline (`meta.reminderDate`: the new time), so a
- * reminder moved after a snooze does not leave the timeline saying the snooze's time. (The admin's
- * Undo of a snooze is `unsnoozeReminder`: a PATCH back to a fired reminder's past time fires it again.) A new date equal to the one it has, on an open reminder that has not
- * fired, changes nothing worth recording.
+ * reminder moved after a snooze does not leave the timeline saying the snooze's time:
+ * - a time in the future: back to `pending` at that time with a new job (also a done or dismissed
+ *   one: "remind me again"), and it fires again then;
+ * - a time not in the future, for a reminder that has fired and is not waiting to fire again
+ *   (`due`, or closed after it fired): `due` at that time, keeping its `fired_at`, with no job — the
+ *   realtor is correcting when the call was due, and a second `reminder.due` (webhook, email) would
+ *   announce a reminder already announced. A closed one is open again, as `reopenReminder` does;
+ * - a time not in the future for one that never fired (pending, or closed before its time): `pending`
+ *   with a job that fires it at once.
+ * A snoozed reminder is pending (the snooze cleared `fired_at`), so a PATCH back to its old past
+ * time fires it again; the admin's Undo of a snooze is `unsnoozeReminder`, which does not. A new
+ * date equal to the one it has, on a pending reminder, changes nothing worth recording.
  */
 export async function updateReminder(deps: Deps & { reminderId: string; input: UpdateReminderBody }): Promise<ReminderChange> {
   const { tenant, reminderId, input, now } = deps;
@@ -220,11 +229,17 @@ export async function updateReminder(deps: Deps & { reminderId: string; input: U
   if (reminderDate) assertWithinHorizon(reminderDate, now, 'reminderDate');
   return commitChange(deps, async (tem) => {
     const before = await lockReminderRow(tem, tenant, reminderId);
+    // Fired already (and not re-armed by a snooze), moved to a time that has come: stays fired.
+    const staysFired = reminderDate !== undefined && before.status !== 'pending' && before.fired_at !== null && reminderDate.getTime() <= now.getTime();
     await db(tem)
       .updateTable('follow_up_reminders')
       .set({
         ...(input.reminderMessage !== undefined ? { reminder_message: input.reminderMessage } : {}),
-        ...(reminderDate ? { reminder_date: reminderDate, status: 'pending' as const, fired_at: null, completed_at: null } : {}),
+        ...(reminderDate
+          ? staysFired
+            ? { reminder_date: reminderDate, status: 'due' as const, completed_at: null }
+            : { reminder_date: reminderDate, status: 'pending' as const, fired_at: null, completed_at: null }
+          : {}),
       })
       .where('reminder_id', '=', reminderId)
       .execute()
@@ -238,7 +253,7 @@ export async function updateReminder(deps: Deps & { reminderId: string; input: U
       const message = input.reminderMessage ?? before.reminder_message;
       await recordReminderActivity(tem, tenant, { ...before, reminder_message: message }, reminderId, 'reminder_rescheduled', now, { reminderDate: reminderDate.toISOString() });
     }
-    return { reminderId, wakeups: reminderDate ? [createReminderWakeup(reminderId, reminderDate)] : [] };
+    return { reminderId, wakeups: reminderDate && !staysFired ? [createReminderWakeup(reminderId, reminderDate)] : [] };
   });
 }
 
@@ -293,8 +308,8 @@ const ZSnoozeRecord = z.object({
  * as the snooze found it, from the snooze's timeline row (`meta.previous*`) — `due` with its old
  * time and `fired_at` when it had fired (no new job, so no second `reminder.due`), or `pending` at
  * its old time with a job (a time already past fires at once, as it would have). A PATCH back to
- * the old date cannot do that: it makes a fired reminder pending at a past time, and its job fires
- * it again. `until` is the time the snooze being undone set (its answer's `reminderDate`). Only
+ * the old date cannot do that: the snooze cleared `fired_at`, so the PATCH finds a pending reminder
+ * that never fired, leaves it pending at a past time, and its job fires it again. `until` is the time the snooze being undone set (its answer's `reminderDate`). Only
  * while nothing has happened since: the last snooze set `until`, the reminder is still pending
  * there, and no other change was recorded for it after the snooze — else a 409 that changes
  * nothing (snoozed again, moved, completed, dismissed, reopened, or undone already). Recorded as a
