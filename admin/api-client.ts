@@ -97,6 +97,14 @@ export function getSession(): Session | null {
   return session;
 }
 
+/**
+ * Makes `csrfToken` the one writes send from now on: the API rotated the current session (a
+ * password change answers the new session's token; the old one no longer works).
+ */
+export function adoptCsrfToken(csrfToken: string): void {
+  if (session) setSession({ ...session, csrfToken });
+}
+
 /** The signed-in user; re-renders on login/logout. */
 export function useSession(): Session | null {
   const [value, setValue] = useState(session);

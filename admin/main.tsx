@@ -18,6 +18,7 @@ import { ResetPasswordPage } from './pages/reset-password-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
 import { SignupPage } from './pages/signup-page.tsx';
 import { VerifyEmailPage } from './pages/verify-email-page.tsx';
+import { ConfirmEmailPage } from './pages/confirm-email-page.tsx';
 import { SiteDetailPage } from './pages/site-detail-page.tsx';
 import { SitesPage } from './pages/sites-page.tsx';
 import { currentPathAndQuery, HOME_PATH, matchRoute, Redirect, type Route, safeNextPath, useLocation } from './router.tsx';
@@ -30,7 +31,10 @@ const ROUTES: Route[] = [
   { path: '/forgot-password', component: ForgotPasswordPage, public: true },
   { path: '/reset-password', component: ResetPasswordPage, public: true },
   { path: '/verify-email', component: VerifyEmailPage, public: true },
+  // The link to a new sign-in address: works signed out too (it may open on another device).
+  { path: '/confirm-email', component: ConfirmEmailPage, public: true },
   { path: '/settings', component: SettingsPage },
+  { path: '/account', component: lazyPage(() => import('./pages/account-page.tsx').then((m) => m.AccountPage), 'Loading your account…') },
   { path: '/sites', component: SitesPage },
   { path: '/sites/:id', component: SiteDetailPage },
   { path: '/today', component: TodayPage },

@@ -91,11 +91,13 @@ export function Layout({ children }: { children: ComponentChildren }) {
               ))}
             </ul>
             <div class="user-menu">
+              {/* Account & security, next to Settings: the signed-in person's name leads to it (a twelfth
+                  nav item would not fit beside the badges before the menu folds at 1240 px). */}
               {session && (
-                <span class="user-name" title={session.user.email}>
-                  <span class="visually-hidden">Signed in as </span>
+                <Link href="/account" navItem class="user-name user-account-link" title={`Account & security (${session.user.email})`}>
+                  <span class="visually-hidden">Account & security, signed in as </span>
                   {session.user.username}
-                </span>
+                </Link>
               )}
               <Button variant="ghost" size="sm" class="logout" onClick={onLogOut} loading={leaving}>
                 Log out

@@ -11,6 +11,7 @@ import { showToast } from '../components/toast.tsx';
 import { useApi } from '../use-api.ts';
 import { useForm } from '../use-form.ts';
 import { LiveNotificationsToggle } from '../components/live-notifications-toggle.tsx';
+import { Link } from '../router.tsx';
 
 type Values = Omit<NotificationPreferences, 'updatedAt'>;
 
@@ -77,7 +78,15 @@ function SettingsForm({ initial }: { initial: NotificationPreferences }) {
 
   return (
     <>
-      <PageHeader title="Settings" description={<>Email alerts go to <strong>{session?.user.email}</strong>.</>} />
+      <PageHeader
+        title="Settings"
+        description={<>Email alerts go to <strong>{session?.user.email}</strong>.</>}
+        actions={
+          <Link href="/account" class="btn btn-secondary">
+            Account & security
+          </Link>
+        }
+      />
       <form class="card card-body-padded form settings-form" onSubmit={submit} noValidate>
         <FormError problem={problem} />
         <fieldset>

@@ -1,0 +1,51 @@
+// The signed-in realtor's own account: sign-in email (changed only through a link sent to the new
+// address), password, and the sessions signed in to it. Session-only routes: an API key cannot use
+// them. See docs/accounts.md.
+import { adoptCsrfToken, api, type RequestOptions } from './api-client.ts';
+
+/** `GET /v1/account`. */
+export interface AccountInfo {
+  email: string;
+  emailVerified: boolean;
+  /** The address a change waits to be confirmed for (its link went there), or null. */
+  pendingEmail: string | null;
+  /** When that link stops working. */
+  pendingEmailExpiresAt: string | null;
+}
+
+/** One live session of the realtor, newest `lastSeenAt` first. */
+export interface AccountSession {
+  sessionId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string | null;
+  /** As the browser sent it: match it (userAgentLabel), never show it raw. */
+  userAgent: string | null;
+  /** The session this browser uses. */
+  current: boolean;
+}
+
+const sessionPath = (id: string) => `/v1/account/sessions/${encodeURIComponent(id)}`;
+
+export const accountApi = {
+  get: (opts?: RequestOptions) => api.get<AccountInfo>('/v1/account', opts),
+  /** Sends the confirmation link to `newEmail`; nothing changes until it is opened (202). */
+  changeEmail: (newEmail: string, password: string) => api.post<{ pendingEmail: string; expiresAt: string }>('/v1/account/email', { newEmail, password }),
+  /** Kills the pending change's link (204 also when none is pending). */
+  cancelEmailChange: () => api.delete('/v1/account/email/pending'),
+  /**
+   * Changes the password. The API ends every other session and rotates this one: its answer's
+   * CSRF token replaces the one the client sends, or the next write would be refused.
+   */
+  changePassword: async (currentPassword: string, newPassword: string): Promise<{ signedOutSessions: number }> => {
+    const answer = await api.post<{ signedOutSessions: number; csrfToken: string }>('/v1/account/password', { currentPassword, newPassword });
+    adoptCsrfToken(answer.csrfToken);
+    return { signedOutSessions: answer.signedOutSessions };
+  },
+  sessions: (opts?: RequestOptions) => api.get<{ items: AccountSession[] }>('/v1/account/sessions', opts),
+  signOutSession: (sessionId: string) => api.delete(sessionPath(sessionId)),
+  signOutOthers: () => api.post<{ signedOut: number }>('/v1/account/sessions/sign-out-others'),
+  /** Spends the link emailed to the new address (public: works signed out too). */
+  confirmEmailChange: (token: string) => api.post<{ email: string }>('/v1/auth/confirm-email-change', { token }, { allowUnauthorized: true }),
+};

@@ -1,0 +1,95 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { accountApi } from '../account-api.ts';
+import { ApiError, errorMessage, refreshSession, useSession } from '../api-client.ts';
+import { AuthLayout } from '../components/layout.tsx';
+import { Loading } from '../components/spinner.tsx';
+import { Link, withNext } from '../router.tsx';
+import { takeTokenFromFragment } from './account-token.ts';
+
+type State = { step: 'confirming' } | { step: 'done'; email: string } | { step: 'failed'; message: string };
+
+const START_AGAIN = 'Start the change again under Account & security.';
+
+/** What each refusal of the link means for the realtor, and what to do next. */
+function failureMessage(err: unknown): string {
+  if (!(err instanceof ApiError)) return errorMessage(err);
+  switch (err.code) {
+    case 'token_invalid':
+      return `This link is not valid. A newer change email, or cancelling the change, stops the older link. ${START_AGAIN}`;
+    case 'token_used':
+      return 'This link was already used. If it changed your sign-in email, log in with the new address.';
+    case 'token_expired':
+      return `This link has expired: links work for 24 hours. ${START_AGAIN}`;
+    case 'email_taken':
+      return `Another Porchlight account now uses this address, so your sign-in email did not change. ${START_AGAIN}`;
+    default:
+      return errorMessage(err);
+  }
+}
+
+/**
+ * The token of the link: in the fragment, as the account emails send it (never sent to a server),
+ * or in the query string; taken out of the address bar and history either way.
+ */
+function takeToken(): string | null {
+  const fromFragment = takeTokenFromFragment();
+  if (fromFragment) return fromFragment;
+  const url = new URL(window.location.href);
+  const fromQuery = url.searchParams.get('token');
+  if (fromQuery) {
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', url.pathname + url.search);
+  }
+  return fromQuery;
+}
+
+/**
+ * `/app/confirm-email#token=…`: the link emailed to a new sign-in address. Opening it makes that
+ * address the sign-in email, signed in or not (the link alone proves the mailbox; the password was
+ * asked when the change was requested).
+ */
+export function ConfirmEmailPage() {
+  const session = useSession();
+  const [state, setState] = useState<State>({ step: 'confirming' });
+  const started = useRef(false);
+
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    const token = takeToken();
+    if (!token) {
+      setState({ step: 'failed', message: `This link has no token. Open the link from the email again. ${START_AGAIN}` });
+      return;
+    }
+    accountApi.confirmEmailChange(token).then(
+      ({ email }) => {
+        setState({ step: 'done', email });
+        // Signed in: the session's user now carries the new address.
+        void refreshSession().catch(() => undefined);
+      },
+      (err: unknown) => setState({ step: 'failed', message: failureMessage(err) }),
+    );
+  }, []);
+
+  return (
+    <AuthLayout title={state.step === 'failed' ? 'This link did not work' : 'Confirm your new email'}>
+      {state.step === 'confirming' && <Loading label="Confirming your new email…" />}
+      {state.step === 'done' && (
+        <>
+          <p role="status">
+            Your sign-in email is now <strong class="account-address">{state.email}</strong>.
+          </p>
+          <p>{session ? <Link href="/account">Back to Account & security</Link> : <Link href={withNext('/login', '/account')}>Log in with your new email</Link>}</p>
+        </>
+      )}
+      {state.step === 'failed' && (
+        <>
+          <p class="form-error" role="alert">
+            {state.message}
+          </p>
+          <p>{session ? <Link href="/account">Go to Account & security</Link> : <Link href={withNext('/login', '/account')}>Log in</Link>}</p>
+        </>
+      )}
+    </AuthLayout>
+  );
+}
