@@ -39,7 +39,7 @@ export const remindersApi = {
   snooze: async (id: string, input: SnoozeInput) => announce(await api.post<Reminder>(`${path(id)}/snooze`, input)),
   /** Undoes a snooze (`until`: the time it set): back as it was, due with its old fire or pending at its old time; 409 when changed since. */
   unsnooze: async (id: string, until: string) => announce(await api.post<Reminder>(`${path(id)}/unsnooze`, { until })),
-  /** PATCH: a new date makes it pending at that time. */
+  /** PATCH: a future date makes it pending at that time; a past one keeps a fired reminder due (no second alert) and makes an unfired one due at once. */
   update: async (id: string, input: UpdateReminderInput) => announce(await api.patch<Reminder>(path(id), input)),
   remove: async (id: string) => announce(await api.delete(path(id))),
   settings: (opts?: RequestOptions) => api.get<ReminderSettings>('/v1/reminder-settings', opts),

@@ -42,7 +42,11 @@ export function mountReminderRoutes(routes: RouteRegistry, deps: AppDeps): void 
   routes.add({
     method: 'patch', path: '/v1/reminders/:id', tag: 'reminders', auth: 'realtor', summary: 'Change a reminder’s message, or reschedule it',
     body: ZUpdateReminderBody,
-    responses: { 200: { description: 'Updated', schema: ZReminderJson }, ...notFound },
+    responses: {
+      200: { description: 'Updated. A new date in the future makes it pending (it fires then); a date not in the future keeps one that has fired `due` with its `firedAt` (no second alert), and makes one that never fired due at once', schema: ZReminderJson },
+      ...notFound,
+      409: { description: '`conflict`: reopening a closed automatic reminder while the lead has another open one of the same kind' },
+    },
     handler: async (ctx, { params, body, tenant, now }) => {
       ctx.body = (await updateReminder({ em: ctx.state.em, queues: deps.queues, log: ctx.state.log, tenant, reminderId: params.id, input: body, now })).reminder;
     },
