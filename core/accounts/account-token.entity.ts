@@ -3,13 +3,13 @@ import { createdAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { ownerColumn } from './owner-column.ts';
 
 /** What a token lets its bearer do, once. */
-export const ACCOUNT_TOKEN_PURPOSES = ['email_verification', 'password_reset'] as const;
+export const ACCOUNT_TOKEN_PURPOSES = ['email_verification', 'password_reset', 'email_change'] as const;
 export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
 
 /**
- * A single-use, expiring link token (email verification, password reset). The email carries a
- * random token; only its SHA-256 is stored, so a database leak does not hand out reset links.
- * `consumed_at` is set by the one update that claims it.
+ * A single-use, expiring link token (email verification, password reset, a change of sign-in
+ * address). The email carries a random token; only its SHA-256 is stored, so a database leak does
+ * not hand out reset links. `consumed_at` is set by the one update that claims it.
  */
 export const AccountTokenSchema = defineEntity({
   name: 'AccountToken',
@@ -22,6 +22,12 @@ export const AccountTokenSchema = defineEntity({
     createdAt: createdAtColumn(),
     expiresAt: p.datetime(),
     consumedAt: p.datetime().nullable(),
+    /**
+     * The address the link was emailed to (lower-cased). A verification or reset link works only
+     * while it is still the account's address; an email-change link carries the new address it
+     * confirms (core/accounts/account-tokens.ts).
+     */
+    email: p.string().length(255),
   },
   indexes: [{ name: 'account_tokens_user_purpose_index', properties: ['user', 'purpose'] }],
 });

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors.ts';
-import { AccountTokenSchema, type AccountTokenPurpose } from './account-token.entity.ts';
+import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
+import type { AccountTokenPurpose } from './account-token.entity.ts';
 import { createToken, sha256Hex } from './tokens.ts';
 import { DAY_MS, HOUR_MS } from '../shared/time.ts';
 
@@ -8,50 +10,102 @@ import { DAY_MS, HOUR_MS } from '../shared/time.ts';
 export const EMAIL_VERIFICATION_TTL_MS = DAY_MS;
 /** Password reset links work for an hour (OWASP: short-lived). */
 export const PASSWORD_RESET_TTL_MS = HOUR_MS;
+/** The link that confirms a new sign-in address works for a day, like a verification link. */
+export const EMAIL_CHANGE_TTL_MS = DAY_MS;
 /** Tokens are 32 random bytes (256 bits) as base64url: 43 characters. */
 const TOKEN_BYTES = 32;
 const TOKEN_MAX_CHARS = 100;
 
 /**
  * Issues a single-use token for `purpose` and returns it (only its hash is stored). Earlier
- * unused tokens of the same user and purpose are deleted in the same statement batch: the
- * newest email is the only one whose link works, so an old reset email lying in an inbox is dead.
+ * unused tokens of the same user and purpose are deleted in the same transaction: the newest
+ * email is the only one whose link works, so an old reset email lying in an inbox is dead.
+ *
+ * `email`: the address the link is emailed to — the new address for `email_change`; for the
+ * other purposes the account's current address, read here when not given. A verification or
+ * reset link stops working once the account's address is no longer this one.
  */
-export async function issueAccountToken({ em, userId, purpose, now = new Date(), ttlMs }: {
-  em: EntityManager; userId: string; purpose: AccountTokenPurpose; now?: Date; ttlMs: number;
+export async function issueAccountToken({ em, userId, purpose, now = new Date(), ttlMs, email }: {
+  em: EntityManager; userId: string; purpose: AccountTokenPurpose; now?: Date; ttlMs: number; email?: string;
 }): Promise<{ token: string; tokenId: string; expiresAt: Date }> {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be positive, got ${ttlMs}`);
   const token = createToken('', TOKEN_BYTES);
   const expiresAt = new Date(now.getTime() + ttlMs);
   return em.transactional(async (tx) => {
-    await tx.nativeDelete(AccountTokenSchema, { user: userId, purpose, consumedAt: null });
-    const row = tx.create(AccountTokenSchema, { user: userId, purpose, tokenHash: sha256Hex(token), createdAt: now, expiresAt });
-    await tx.flush();
-    return { token, tokenId: row.tokenId, expiresAt };
+    const q = db(tx);
+    const address = email ?? (await q.selectFrom('users').select('email').where('user_id', '=', userId).executeTakeFirstOrThrow()).email;
+    await q.deleteFrom('account_tokens').where('user_id', '=', userId).where('purpose', '=', purpose).where('consumed_at', 'is', null).execute();
+    const tokenId = crypto.randomUUID();
+    await q.insertInto('account_tokens').values({
+      token_id: tokenId, user_id: userId, purpose, token_hash: sha256Hex(token), created_at: now, expires_at: expiresAt, email: address.toLowerCase(),
+    }).execute();
+    return { token, tokenId, expiresAt };
   });
 }
 
 /**
- * Spends a token: returns its user, or throws AppError `token_invalid` (unknown, or issued for
- * another purpose), `token_used` or `token_expired`. The claim is one conditional UPDATE, so of
- * two requests racing with the same link exactly one wins; the loser sees `token_used`.
+ * Spends a token: returns its user and the address it was sent to, or throws AppError
+ * `token_invalid` (unknown, issued for another purpose, or — verification and reset — sent to an
+ * address the account no longer uses), `token_used` or `token_expired`. The claim is one
+ * conditional UPDATE (joined to the user's row for the address check), so of two requests racing
+ * with the same link exactly one wins; the loser sees `token_used`.
  */
 export async function consumeAccountToken({ em, token, purpose, now = new Date() }: {
   em: EntityManager; token: string; purpose: AccountTokenPurpose; now?: Date;
-}): Promise<{ userId: string; tokenId: string }> {
+}): Promise<{ userId: string; tokenId: string; email: string }> {
   if (typeof token !== 'string' || token.length === 0 || token.length > TOKEN_MAX_CHARS) throw invalid();
   const tokenHash = sha256Hex(token);
-  const claimed = await em.nativeUpdate(
-    AccountTokenSchema,
-    { tokenHash, purpose, consumedAt: null, expiresAt: { $gt: now } },
-    { consumedAt: now },
-  );
-  // Read what the claim touched (or why it touched nothing) without the identity map's cached copy.
-  const row = await em.findOne(AccountTokenSchema, { tokenHash }, { refresh: true, fields: ['tokenId', 'user', 'purpose', 'expiresAt', 'consumedAt'] });
-  if (claimed === 1 && row) return { userId: row.user.userId, tokenId: row.tokenId };
+  let claim = db(em)
+    .updateTable('account_tokens as t')
+    .from('users as u')
+    .set({ consumed_at: now })
+    .whereRef('u.user_id', '=', 't.user_id')
+    .where('t.token_hash', '=', tokenHash)
+    .where('t.purpose', '=', purpose)
+    .where('t.consumed_at', 'is', null)
+    .where('t.expires_at', '>', now.toISOString());
+  // An email-change link carries the NEW address (never the account's yet); the others work only
+  // while the account still uses the address they were sent to.
+  if (purpose !== 'email_change') claim = claim.whereRef('t.email', '=', 'u.email');
+  const claimed = await claim.returning(['t.token_id', 't.user_id', 't.email']).executeTakeFirst();
+  if (claimed) return { userId: claimed.user_id, tokenId: claimed.token_id, email: claimed.email };
+  // Why the claim touched nothing.
+  const row = await db(em)
+    .selectFrom('account_tokens as t')
+    .innerJoin('users as u', 'u.user_id', 't.user_id')
+    .select(['t.purpose', 't.consumed_at', 't.expires_at', 't.email', 'u.email as current_email'])
+    .where('t.token_hash', '=', tokenHash)
+    .executeTakeFirst();
   if (!row || row.purpose !== purpose) throw invalid();
-  if (row.consumedAt) throw new AppError('token_used', 'This link has already been used. Ask for a new one if you still need it.');
-  throw new AppError('token_expired', 'This link has expired. Ask for a new one.');
+  if (row.consumed_at !== null) throw new AppError('token_used', 'This link has already been used. Ask for a new one if you still need it.');
+  if (Date.parse(pgTimeToIsoStrict(row.expires_at)) <= now.getTime()) throw new AppError('token_expired', 'This link has expired. Ask for a new one.');
+  throw new AppError('token_invalid', 'This link was sent to an email address this account no longer uses. Ask for a new one.');
+}
+
+/**
+ * Deletes a user's unspent links: of one purpose (a cancelled email change), or all of them (the
+ * sign-in address changed, so links sent to the old one must not work). Returns how many.
+ */
+export async function deleteUnspentAccountTokens({ em, userId, purpose }: { em: EntityManager; userId: string; purpose?: AccountTokenPurpose }): Promise<number> {
+  let q = db(em).deleteFrom('account_tokens').where('user_id', '=', userId).where('consumed_at', 'is', null);
+  if (purpose) q = q.where('purpose', '=', purpose);
+  const result = await q.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** The user's live (unspent, unexpired) email-change link: the address it confirms and when it expires. */
+export async function findPendingEmailChange({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<{ email: string; expiresAt: Date } | null> {
+  const row = await db(em)
+    .selectFrom('account_tokens')
+    .select(['email', 'expires_at'])
+    .where('user_id', '=', userId)
+    .where('purpose', '=', 'email_change')
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { email: row.email, expiresAt: new Date(pgTimeToIsoStrict(row.expires_at)) } : null;
 }
 
 function invalid(): AppError {

@@ -55,7 +55,7 @@ const COLUMNS: Columns = {
   },
   webhook_messages: { message_id: true, user_id: true, lead_id: true, event_type: true, payload: true, created_at: true },
   webhook_deliveries: { delivery_id: true, message_id: true, endpoint_id: true, status: true, attempt_count: true, next_attempt_at: true, last_attempt_at: true, created_at: true, updated_at: true, leased_until: true, lease_token: true },
-  account_tokens: { token_id: true, user_id: true, purpose: true, token_hash: true, created_at: true, expires_at: true, consumed_at: true },
+  account_tokens: { token_id: true, user_id: true, purpose: true, token_hash: true, created_at: true, expires_at: true, consumed_at: true, email: true },
   notification_preferences: {
     user_id: true, alert_new_inquiry: true, alert_lead_hot: true, alert_reminder_due: true, alert_endpoint_disabled: true, alert_digest: true,
     quiet_hours_enabled: true, quiet_start: true, quiet_end: true, digest_hour: true, time_zone: true, unsubscribe_token: true, created_at: true, updated_at: true,

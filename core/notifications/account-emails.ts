@@ -29,7 +29,7 @@ interface Outbox {
 export async function recordEmailVerification({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<Wakeup[]> {
   // By its key through the ORM: at signup the row is the one just created in this transaction.
   const { email } = await em.findOneOrFail(UserSchema, { userId }, { fields: ['email'] });
-  const { token, tokenId } = await issueAccountToken({ em, userId, purpose: 'email_verification', now, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+  const { token, tokenId } = await issueAccountToken({ em, userId, purpose: 'email_verification', now, ttlMs: EMAIL_VERIFICATION_TTL_MS, email });
   return recordNotification({ em, userId, kind: 'verify_email', dedupeKey: `verify_email-${tokenId}`, sendAt: now, now, data: { token, email } });
 }
 
@@ -88,7 +88,7 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
   const wakeups = await em.transactional(async (tem) => {
     const user = await db(tem).selectFrom('users').select(['user_id', 'email']).where('email', '=', email.toLowerCase()).executeTakeFirst();
     if (!user) return [];
-    const { token, tokenId } = await issueAccountToken({ em: tem, userId: user.user_id, purpose: 'password_reset', now, ttlMs: PASSWORD_RESET_TTL_MS });
+    const { token, tokenId } = await issueAccountToken({ em: tem, userId: user.user_id, purpose: 'password_reset', now, ttlMs: PASSWORD_RESET_TTL_MS, email: user.email });
     return recordNotification({ em: tem, userId: user.user_id, kind: 'password_reset', dedupeKey: `password_reset-${tokenId}`, sendAt: now, now, data: { token, email: user.email } });
   });
   await enqueueAfterCommit(queues, wakeups, log);

@@ -158,7 +158,7 @@ export async function recordNotificationAttempt({ em, claim, result, durationMs,
         last_error: status === 'not_sent' ? result.notSent! : error,
         sent_at: result.ok ? now : null,
         // An account email's link token lives on the row only until it is sent (or will never be).
-        ...(status !== 'pending' ? { data: sql`case when kind in ('verify_email', 'password_reset') then null else data end` } : {}),
+        ...(status !== 'pending' ? { data: sql`case when kind in ('verify_email', 'password_reset', 'email_change') then null else data end` } : {}),
         updated_at: now,
       })
       .where('notification_id', '=', claim.notificationId)

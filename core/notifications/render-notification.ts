@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { AccountTokenPurpose } from '../accounts/account-token.entity.ts';
-import { EMAIL_VERIFICATION_TTL_MS, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
+import { EMAIL_CHANGE_TTL_MS, EMAIL_VERIFICATION_TTL_MS, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
 import { sha256Hex } from '../accounts/tokens.ts';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
@@ -10,7 +10,15 @@ import type { AlertKind } from '../email/alert-kinds.ts';
 import { fromWallTime, toWallTime } from '../email/local-time.ts';
 import type { OutgoingEmail } from '../email/mailer.ts';
 import { buildUnsubscribeUrl, getNotificationPreferences, isAlertEnabled } from '../email/notification-preferences.ts';
-import { buildAccountTokenUrl, renderPasswordResetEmail, renderSignupAttemptEmail, renderVerifyEmailEmail } from '../email/templates/account-emails.ts';
+import {
+  buildAccountTokenUrl,
+  renderEmailChangedEmail,
+  renderEmailChangeEmail,
+  renderPasswordChangedEmail,
+  renderPasswordResetEmail,
+  renderSignupAttemptEmail,
+  renderVerifyEmailEmail,
+} from '../email/templates/account-emails.ts';
 import {
   DIGEST_MAX_ITEMS,
   renderDigestEmail,
@@ -76,6 +84,24 @@ export async function renderNotification({ em, claim, config, now }: {
     if (stale) return { cancel: stale };
     return { email: { to, ...renderPasswordResetEmail({ username: user.username, url: buildAccountTokenUrl(publicUrl, 'password_reset', token), validForMs: PASSWORD_RESET_TTL_MS }) } };
   }
+  if (claim.kind === 'email_change') {
+    // To the NEW address (the account's is still the old one until the link is used).
+    const newEmail = typeof claim.data?.newEmail === 'string' ? claim.data.newEmail : null;
+    if (!token || !newEmail) return { cancel: 'link token missing' };
+    const stale = await findStaleAccountLink(em, { token, purpose: 'email_change', now, recordedFor: newEmail, currentAddress: newEmail });
+    if (stale) return { cancel: stale };
+    return { email: { to: newEmail, ...renderEmailChangeEmail({ username: user.username, newEmail, url: buildAccountTokenUrl(publicUrl, 'email_change', token), validForMs: EMAIL_CHANGE_TTL_MS }) } };
+  }
+  if (claim.kind === 'email_changed') {
+    // To the OLD address, which the account no longer has: the row says which it was.
+    const oldEmail = typeof claim.data?.oldEmail === 'string' ? claim.data.oldEmail : null;
+    const newEmail = typeof claim.data?.newEmail === 'string' ? claim.data.newEmail : null;
+    if (!oldEmail || !newEmail) return { cancel: 'addresses missing' };
+    return { email: { to: oldEmail, ...renderEmailChangedEmail({ username: user.username, newEmail }) } };
+  }
+  if (claim.kind === 'password_changed') {
+    return { email: { to, ...renderPasswordChangedEmail({ username: user.username, resetUrl: adminUrl(publicUrl, '/forgot-password') }) } };
+  }
   if (claim.kind === 'signup_attempt') {
     return { email: { to, ...renderSignupAttemptEmail({ username: user.username, loginUrl: adminUrl(publicUrl, '/login'), resetUrl: adminUrl(publicUrl, '/forgot-password') }) } };
   }
@@ -140,14 +166,16 @@ export async function renderNotification({ em, claim, config, now }: {
  * wait in the outbox (worker down, retries) while the user asks for a newer link (issuing one
  * deletes the older unused ones), spends the link, lets it expire, or changes the address it was
  * meant for — sending it then is a dead link, or a link to an address that is not theirs any more.
- * `recordedFor`: the address at record time (rows recorded before it was kept have none).
+ * `recordedFor`: the address at record time (rows recorded before it was kept have none);
+ * `currentAddress`: where the email would go now (for an email-change link, the new address).
  */
 async function findStaleAccountLink(em: EntityManager, { token, purpose, now, recordedFor, currentAddress }: {
   token: string; purpose: AccountTokenPurpose; now: Date; recordedFor: unknown; currentAddress: string;
 }): Promise<string | null> {
   if (typeof recordedFor === 'string' && recordedFor !== currentAddress) return 'address changed since the link was issued';
-  const row = await db(em).selectFrom('account_tokens').select(['purpose', 'consumed_at', 'expires_at']).where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+  const row = await db(em).selectFrom('account_tokens').select(['purpose', 'consumed_at', 'expires_at', 'email']).where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
   if (!row || row.purpose !== purpose) return 'link replaced by a newer one before it was sent';
+  if (row.email !== currentAddress) return 'address changed since the link was issued';
   if (row.consumed_at !== null) return 'link already used before it was sent';
   if (pgDate(row.expires_at).getTime() <= now.getTime()) return 'link expired before it was sent';
   return null;

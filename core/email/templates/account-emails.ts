@@ -1,6 +1,7 @@
-// Account emails: confirm an address after signup, and reset a forgotten password. Both carry a
-// single-use, expiring link (core/accounts/account-tokens.ts); neither has an unsubscribe link,
-// because the realtor asked for each one.
+// Account emails: confirm an address after signup, reset a forgotten password, confirm a new
+// sign-in address — each with a single-use, expiring link (core/accounts/account-tokens.ts) — and
+// the notices of account changes (password changed, sign-in address changed). None has an
+// unsubscribe link: the realtor asked for each one, or it is about their account's security.
 import type { AccountTokenPurpose } from '../../accounts/account-token.entity.ts';
 import { html } from './html.ts';
 import { accountHeaders, adminUrl, button, cleanHeaderText, renderHtmlDocument, safeHttpUrl, type EmailContent } from './layout.ts';
@@ -10,6 +11,7 @@ import { MINUTE_MS } from '../../shared/time.ts';
 const TOKEN_PAGES: Record<AccountTokenPurpose, string> = {
   email_verification: '/verify-email',
   password_reset: '/reset-password',
+  email_change: '/confirm-email',
 };
 
 /**
@@ -129,4 +131,72 @@ export function renderSignupAttemptEmail(a: { username: string; loginUrl: string
     text,
     headers: accountHeaders(),
   };
+}
+
+/**
+ * An address with its local part hidden but its first character: `n•••@example.com`. The notice
+ * to the old address names the new one this way — enough for the owner to recognise their own
+ * change, not a full address handed to whoever reads the old mailbox.
+ */
+export function maskEmail(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return '•••';
+  return `${Array.from(address.slice(0, at))[0]}•••${address.slice(at)}`;
+}
+
+/** The link to the NEW address: signing in with it starts only once it is confirmed. */
+export function renderEmailChangeEmail(a: AccountEmailInput & { newEmail: string }): EmailContent {
+  return renderAccountLinkEmail(a, {
+    subject: 'Confirm your new Porchlight sign-in email',
+    heading: 'Confirm your new sign-in email',
+    introHtml: `you asked to sign in to Porchlight with this address (${a.newEmail}) from now on. Confirm it to make the change.`,
+    introText: `You asked to sign in to Porchlight with this address (${a.newEmail}) from now on. Confirm it to make the change:`,
+    buttonLabel: 'Confirm new email',
+    preheader: (validFor) => `Confirm the change of your sign-in email; the link works for ${validFor}.`,
+    ignoreNote: 'If you did not ask for this, ignore this email: your account keeps its current address.',
+  });
+}
+
+/** A notice without a link to act on (password or address changed): the wording; the layout is shared. */
+function renderAccountNotice(username: string, copy: { subject: string; heading: string; preheader: string; lines: string[]; notYou: string; button?: { url: string; label: string } }): EmailContent {
+  const name = cleanHeaderText(username, 50) || 'there';
+  const link = copy.button ? { url: requireLink(copy.button.url), label: copy.button.label } : null;
+  const body = html`<h1 style="font-size:20px;margin:0 0 8px">${copy.heading}</h1>
+<p style="margin:0 0 12px">Hi ${name}, ${copy.lines[0]}</p>
+${copy.lines.slice(1).map((line) => html`<p style="margin:0 0 12px">${line}</p>`)}
+<p style="margin:0 0 12px">${copy.notYou}</p>
+${link ? html`<p style="margin:16px 0">${button(link.url, link.label)}</p>` : ''}`;
+  const text = [`Hi ${name},`, '', ...copy.lines, '', copy.notYou, ...(link ? [`${link.label}: ${link.url}`] : [])].join('\n');
+  return {
+    subject: copy.subject,
+    html: renderHtmlDocument({ title: copy.subject, preheader: copy.preheader, body, footer: html`You get this email because it is about the security of your Porchlight account.` }),
+    text,
+    headers: accountHeaders(),
+  };
+}
+
+/** To the OLD address once the change is confirmed: the new address, masked. */
+export function renderEmailChangedEmail(a: { username: string; newEmail: string }): EmailContent {
+  const masked = maskEmail(a.newEmail);
+  return renderAccountNotice(a.username, {
+    subject: 'Your Porchlight sign-in email was changed',
+    heading: 'Your sign-in email was changed',
+    preheader: `Your account now signs in with ${masked}.`,
+    lines: [
+      `the sign-in email of your Porchlight account was changed to ${masked}. This address no longer signs in, and account emails now go to the new one.`,
+    ],
+    notYou: 'If you did not make this change, someone who knows your password has taken over the account: ask your Porchlight administrator to restore your address, and change the password of any other account that uses the same one.',
+  });
+}
+
+/** To the account's address after a password change while signed in. */
+export function renderPasswordChangedEmail(a: { username: string; resetUrl: string }): EmailContent {
+  return renderAccountNotice(a.username, {
+    subject: 'Your Porchlight password was changed',
+    heading: 'Your password was changed',
+    preheader: 'Other browsers were signed out.',
+    lines: ['the password of your Porchlight account was just changed. Every other browser signed in to the account was signed out.'],
+    notYou: 'If you did not change it, reset your password now: the reset link goes to this address.',
+    button: { url: a.resetUrl, label: 'Reset password' },
+  });
 }

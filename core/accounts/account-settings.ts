@@ -1,0 +1,150 @@
+// Account settings of the signed-in person: change the password (the other sessions end, the
+// current one is rotated), change the sign-in address (a link to the new address confirms it; the
+// old address is told), and what the settings page shows. Each change writes its emails to the
+// outbox in its own transaction and wakes the worker after the commit. docs/accounts.md.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { db } from '../db/kysely.ts';
+import { isUniqueViolation } from '../db/unique-violation.ts';
+import { AppError } from '../errors.ts';
+import type { Queues } from '../jobs/queues.ts';
+import { enqueueAfterCommit } from '../jobs/wakeup.ts';
+import type { Logger } from '../logger.ts';
+import { recordNotification } from '../notifications/record-notification.ts';
+import { endOtherUserSessions, rotateSession } from './account-sessions.ts';
+import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_CHANGE_TTL_MS, findPendingEmailChange, issueAccountToken } from './account-tokens.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+
+interface Outbox {
+  queues: Queues;
+  log: Logger;
+}
+
+export interface AccountOverview {
+  email: string;
+  emailVerified: boolean;
+  /** The address a live email-change link would switch to, or null. */
+  pendingEmail: string | null;
+  pendingEmailExpiresAt: string | null;
+}
+
+/** What Account settings shows: the sign-in address, whether it is confirmed, and a pending change. */
+export async function getAccountOverview({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<AccountOverview> {
+  const user = await db(em).selectFrom('users').select(['email', 'email_verified_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
+  const pending = await findPendingEmailChange({ em, userId, now });
+  return {
+    email: user.email,
+    emailVerified: user.email_verified_at !== null,
+    pendingEmail: pending?.email ?? null,
+    pendingEmailExpiresAt: pending?.expiresAt.toISOString() ?? null,
+  };
+}
+
+/**
+ * The user's row, locked for the rest of the transaction (two changes of the same account wait
+ * for each other), after checking `password` against it with argon2 — the same verification as
+ * login, no shortcut. Throws `wrong_password`.
+ */
+async function lockUserWithPassword(em: EntityManager, userId: string, password: string) {
+  const user = await db(em).selectFrom('users').select(['email', 'password_hash']).where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+  if (!(await verifyPassword(user.password_hash, password))) throw new AppError('wrong_password', 'Your current password is not correct.');
+  return user;
+}
+
+const validationFailed = (path: string, message: string) => new AppError('validation_failed', 'The request is not valid', [{ path, message }]);
+
+/**
+ * Changes the password of a signed-in user: checks the current one, stores the new one's hash,
+ * ends every other session, rotates the current one (`sessionId`: a new cookie token and CSRF
+ * token; the old cookie stops working) and emails "your password was changed" to the account's
+ * address. Unspent password-reset links die too: the old password's reset must not undo this one.
+ * Throws `wrong_password`, or `validation_failed` (on `newPassword`) when it equals the current one.
+ */
+export async function changePassword({ em, userId, sessionId, currentPassword, newPassword, sessionTtlHours, now, queues, log }: {
+  em: EntityManager; userId: string; sessionId: string; currentPassword: string; newPassword: string; sessionTtlHours: number; now: Date;
+} & Outbox): Promise<{ signedOutSessions: number; token: string; csrfToken: string; expiresAt: Date }> {
+  const { wakeups, ...answer } = await em.transactional(async (tem) => {
+    await lockUserWithPassword(tem, userId, currentPassword);
+    // The current password is proven, so comparing the texts costs no second hash; NFC as hashing does.
+    if (newPassword.normalize('NFC') === currentPassword.normalize('NFC')) throw validationFailed('newPassword', 'Choose a password different from the current one');
+    const passwordHash = await hashPassword(newPassword);
+    await db(tem).updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).execute();
+    const signedOutSessions = await endOtherUserSessions({ em: tem, userId, keepSessionId: sessionId, now });
+    const rotated = await rotateSession({ em: tem, sessionId, ttlHours: sessionTtlHours, now });
+    // The session ended while the password was being checked (logged out, or signed out elsewhere).
+    if (!rotated) throw new AppError('unauthorized', 'Your session has ended; log in again');
+    await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'password_reset' });
+    const wakeups = await recordNotification({ em: tem, userId, kind: 'password_changed', dedupeKey: `password_changed-${crypto.randomUUID()}`, sendAt: now, now });
+    return { signedOutSessions, ...rotated, wakeups };
+  });
+  await enqueueAfterCommit(queues, wakeups, log);
+  return answer;
+}
+
+/**
+ * Starts a change of sign-in address: checks the password, then emails a confirmation link to the
+ * NEW address (valid EMAIL_CHANGE_TTL_MS, single use, only its hash stored, tied to that address).
+ * Nothing changes until the link is used; a newer request kills the older link. Throws
+ * `wrong_password`, `validation_failed` (on `newEmail`: the current address) or `email_taken`.
+ */
+export async function requestEmailChange({ em, userId, newEmail, password, now, queues, log }: {
+  em: EntityManager; userId: string; newEmail: string; password: string; now: Date;
+} & Outbox): Promise<{ pendingEmail: string; expiresAt: Date }> {
+  const address = newEmail.toLowerCase();
+  const { wakeups, expiresAt } = await em.transactional(async (tem) => {
+    const user = await lockUserWithPassword(tem, userId, password);
+    if (user.email === address) throw validationFailed('newEmail', 'This is already your sign-in email');
+    await assertAddressFree(tem, address, null, 'newEmail');
+    const issued = await issueAccountToken({ em: tem, userId, purpose: 'email_change', now, ttlMs: EMAIL_CHANGE_TTL_MS, email: address });
+    const wakeups = await recordNotification({
+      em: tem, userId, kind: 'email_change', dedupeKey: `email_change-${issued.tokenId}`, sendAt: now, now, data: { token: issued.token, newEmail: address },
+    });
+    return { wakeups, expiresAt: issued.expiresAt };
+  });
+  await enqueueAfterCommit(queues, wakeups, log);
+  return { pendingEmail: address, expiresAt };
+}
+
+/** Cancels a pending change of address: its link stops working. Nothing pending is fine. */
+export async function cancelEmailChange({ em, userId }: { em: EntityManager; userId: string }): Promise<void> {
+  await deleteUnspentAccountTokens({ em, userId, purpose: 'email_change' });
+}
+
+/**
+ * Spends an email-change link: the account's address becomes the one the link was sent to,
+ * confirmed; every other unspent link of the user dies (they were sent to the old address); the
+ * OLD address is told, with the new one masked. Throws `token_invalid`, `token_used`,
+ * `token_expired`, or `email_taken` when another account took the address meanwhile — then
+ * nothing changes and the link stays unspent (the claim rolls back with the transaction).
+ */
+export async function confirmEmailChange({ em, token, now, queues, log }: { em: EntityManager; token: string; now: Date } & Outbox): Promise<{ userId: string; email: string }> {
+  let result: { userId: string; email: string; wakeups: Awaited<ReturnType<typeof recordNotification>> };
+  try {
+    result = await em.transactional(async (tem) => {
+      const { userId, email } = await consumeAccountToken({ em: tem, token, purpose: 'email_change', now });
+      const before = await db(tem).selectFrom('users').select('email').where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+      await assertAddressFree(tem, email, userId, null);
+      await db(tem).updateTable('users').set({ email, email_verified_at: now }).where('user_id', '=', userId).execute();
+      await deleteUnspentAccountTokens({ em: tem, userId });
+      const wakeups = before.email === email ? [] : await recordNotification({
+        em: tem, userId, kind: 'email_changed', dedupeKey: `email_changed-${crypto.randomUUID()}`, sendAt: now, now, data: { oldEmail: before.email, newEmail: email },
+      });
+      return { userId, email, wakeups };
+    });
+  } catch (err) {
+    // The address was registered between the check and the update (a concurrent signup).
+    if (isUniqueViolation(err)) throw emailTaken(null);
+    throw err;
+  }
+  await enqueueAfterCommit(queues, result.wakeups, log);
+  return { userId: result.userId, email: result.email };
+}
+
+/** Throws `email_taken` when an account other than `exceptUserId` uses `address`; `path`: the body field to name in the details. */
+async function assertAddressFree(em: EntityManager, address: string, exceptUserId: string | null, path: string | null): Promise<void> {
+  const other = await db(em).selectFrom('users').select('user_id').where('email', '=', address).executeTakeFirst();
+  if (other !== undefined && exceptUserId !== other.user_id) throw emailTaken(path);
+}
+
+function emailTaken(path: string | null): AppError {
+  return new AppError('email_taken', 'Another account already uses this email address.', path ? [{ path, message: 'Already registered' }] : undefined);
+}
