@@ -13,6 +13,7 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { RouteRegistry, rememberRouteSpecs } from './route.ts';
 import { mountActivityRoutes } from './routes/activities.routes.ts';
 import { mountAccountEmailRoutes } from './routes/account-email.routes.ts';
+import { mountAccountRoutes } from './routes/account.routes.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
 import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
 import { mountAuthRoutes } from './routes/auth.routes.ts';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Koa {
   const routes = new RouteRegistry();
   mountAuthRoutes(routes, deps);
   mountAccountEmailRoutes(routes, deps);
+  mountAccountRoutes(routes, deps);
   mountNotificationRoutes(routes);
   mountApiKeyRoutes(routes, deps);
   mountSiteRoutes(routes, deps);

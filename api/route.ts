@@ -48,6 +48,11 @@ export interface RealtorRouteSpec<B extends z.ZodType | undefined, Q extends z.Z
    * as on a write (a session or a read_write key passes; api/middleware/auth.ts).
    */
   credential?: boolean;
+  /**
+   * Only the signed-in person, in their browser session: an API key gets 403 `forbidden` (Account
+   * settings — the password, the sign-in email, the sessions — are not for integrations).
+   */
+  sessionOnly?: boolean;
   handler: (ctx: AppContext, input: RouteInput<B, Q> & { tenant: Tenant }) => Promise<void> | void;
 }
 
@@ -93,7 +98,7 @@ export class RouteRegistry {
       paths[path][spec.method] = {
         summary: spec.summary,
         tags: [spec.tag],
-        security: spec.auth === 'realtor' ? [{ session: [] }, { bearer: [] }] : [],
+        security: spec.auth === 'realtor' ? (spec.sessionOnly ? [{ session: [] }] : [{ session: [] }, { bearer: [] }]) : [],
         parameters: [...params, ...queryParams],
         ...(spec.body
           ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') }, ...(spec.allowTextPlain ? { 'text/plain': { schema: jsonSchema(spec.body, 'input') } } : {}) } } }
@@ -129,7 +134,8 @@ export class RouteRegistry {
 function documentedResponses(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): RouteSpecBase<z.ZodType | undefined, z.ZodType | undefined>['responses'] {
   const generic: RouteSpecBase<z.ZodType | undefined, z.ZodType | undefined>['responses'] = {};
   if (spec.body || spec.query) generic[400] = { description: '`validation_failed` (details name each issue path), or a body that is not JSON' };
-  if (spec.auth === 'realtor') generic[401] = { description: '`unauthorized`: no valid session or API key' };
+  if (spec.auth === 'realtor') generic[401] = { description: spec.sessionOnly ? '`unauthorized`: no valid session' : '`unauthorized`: no valid session or API key' };
+  if (spec.auth === 'realtor' && spec.sessionOnly) generic[403] = { description: '`forbidden`: an API key cannot use this route (the signed-in person only); `csrf_failed` on a write without the x-csrf-token header' };
   return { ...generic, ...spec.responses };
 }
 
@@ -140,7 +146,7 @@ function documentedResponses(spec: RouteSpec<z.ZodType | undefined, z.ZodType | 
 export function routeMiddleware(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): Array<(ctx: AppContext, next: Next) => Promise<unknown>> {
   return [...(spec.before ?? []), async (ctx: AppContext) => {
     const now = ctx.state.deps.now?.() ?? new Date();
-    const tenant = spec.auth === 'realtor' ? await authenticateRealtor(ctx, now, { credential: spec.credential }) : undefined;
+    const tenant = spec.auth === 'realtor' ? await authenticateRealtor(ctx, now, { credential: spec.credential, sessionOnly: spec.sessionOnly }) : undefined;
     const params: Record<string, string> = { ...(ctx as unknown as { params?: Record<string, string> }).params };
     for (const [name, value] of Object.entries(params)) {
       if (name !== 'id' && !name.endsWith('Id')) continue;

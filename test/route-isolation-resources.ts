@@ -35,6 +35,16 @@ export const RESOURCES: Record<string, (alice: Alice) => Promise<string>> = {
   // Routes other branches of this wave add (WAVE.md contracts); unused until their routes exist.
   'activities/:activityId': async (a) => ok(a.client.post(`/v1/leads/${await a.id('leads/:id')}/activities`, { type: 'note', body: `${MARKER} note` }), (b) => b.activityId),
   'pipeline-stages/:stageId': (a) => ok(a.client.post('/v1/pipeline-stages', { label: `${MARKER} stage` }), (b) => b.stageId),
+  // Another browser session of Alice's (Account settings lists and ends them): a row as login writes it.
+  'sessions/:id': async (a) => {
+    const [row] = await a.server.sql<{ id: string }>(
+      `insert into sessions (session_id, token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
+       values (gen_random_uuid(), encode(sha256(gen_random_uuid()::text::bytea), 'hex'), $1, encode(sha256(gen_random_uuid()::text::bytea), 'hex'),
+               now(), now(), now() + interval '1 day', '203.0.113.7', $2) returning session_id as id`,
+      [a.userId, `${MARKER} browser`],
+    );
+    return row.id;
+  },
   // Written by the public form only (over a site's budget; contact details for an existing lead).
   'filtered-inquiries/:id': async (a) =>
     (await makeFilteredInquiry(a.server, { userId: a.userId, siteId: await a.id('sites/:id'), email: 'alice-held@example.com', message: `${MARKER} held inquiry` })).filteredInquiryId,
