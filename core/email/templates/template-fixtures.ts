@@ -1,7 +1,14 @@
 // Every email template rendered from one piece of text placed in every field a lead (or a user)
 // controls. The unit tests feed hostile text through these; the SMTP test sends them.
 import { buildUnsubscribeUrl } from '../notification-preferences.ts';
-import { buildAccountTokenUrl, renderPasswordResetEmail, renderVerifyEmailEmail } from './account-emails.ts';
+import {
+  buildAccountTokenUrl,
+  renderEmailChangedEmail,
+  renderEmailChangeEmail,
+  renderPasswordChangedEmail,
+  renderPasswordResetEmail,
+  renderVerifyEmailEmail,
+} from './account-emails.ts';
 import {
   renderDigestEmail,
   renderEndpointDisabledEmail,
@@ -85,5 +92,20 @@ export const TEMPLATE_CASES: TemplateCase[] = [
     name: 'password reset',
     alert: false,
     render: (text) => renderPasswordResetEmail({ username: text, url: buildAccountTokenUrl(FIXTURE_PUBLIC_URL, 'password_reset', 'tok_reset'), validForMs: HOUR_MS }),
+  },
+  {
+    name: 'email change link',
+    alert: false,
+    render: (text) => renderEmailChangeEmail({ username: text, newEmail: 'new.address@example.org', url: buildAccountTokenUrl(FIXTURE_PUBLIC_URL, 'email_change', 'tok_change'), validForMs: DAY_MS }),
+  },
+  {
+    name: 'sign-in email changed',
+    alert: false,
+    render: (text) => renderEmailChangedEmail({ username: text, newEmail: 'new.address@example.org' }),
+  },
+  {
+    name: 'password changed',
+    alert: false,
+    render: (text) => renderPasswordChangedEmail({ username: text, resetUrl: `${FIXTURE_PUBLIC_URL}/app/forgot-password` }),
   },
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { itMaps } from '#test/table.ts';
-import { buildAccountTokenUrl, describeDuration, renderPasswordResetEmail, renderVerifyEmailEmail } from './account-emails.ts';
+import { buildAccountTokenUrl, describeDuration, maskEmail, renderEmailChangedEmail, renderEmailChangeEmail, renderPasswordResetEmail, renderVerifyEmailEmail } from './account-emails.ts';
 import { DIGEST_MAX_ITEMS, renderDigestEmail, renderEndpointDisabledEmail, renderNewInquiryEmail, type LeadSummary } from './alert-emails.ts';
 import { html, htmlLines } from './html.ts';
 import { cleanHeaderText, cleanText, mailtoHref, SUBJECT_MAX_CHARS, telHref } from './layout.ts';
@@ -225,6 +225,30 @@ describe('account emails', () => {
     expect(email.text).toContain('works once, for 1 hour');
     const verify = renderVerifyEmailEmail({ username: 'Ana', url, validForMs: 24 * 3_600_000 });
     expect(verify.text).toContain('for 1 day');
+  });
+
+  it('send the email-change link to the confirm-email page, like the others (token in the fragment)', () => {
+    expect(buildAccountTokenUrl('https://leads.example.com', 'email_change', 'tok')).toBe('https://leads.example.com/app/confirm-email#token=tok');
+    const email = renderEmailChangeEmail({ username: 'Ana', newEmail: 'ana.new@example.org', url: buildAccountTokenUrl(FIXTURE_PUBLIC_URL, 'email_change', 'tok'), validForMs: 86_400_000 });
+    expect(email.text).toContain('ana.new@example.org');
+    expect(email.text).toContain('works once, for 1 day');
+  });
+
+  it.each([
+    ['new@example.com', 'n•••@example.com'],
+    ['a@b.co', 'a•••@b.co'],
+    ['élodie.martin@example.fr', 'é•••@example.fr'],
+    ['😀x@example.com', '😀•••@example.com'],
+    ['no-at-sign', '•••'],
+  ])('mask %j as %j', (address, masked) => {
+    expect(maskEmail(address)).toBe(masked);
+  });
+
+  it('tell the old address the new one masked, never in full', () => {
+    const email = renderEmailChangedEmail({ username: 'Ana', newEmail: 'nadia.secret@example.org' });
+    expect(email.text).toContain('n•••@example.org');
+    expect(email.html).toContain('n•••@example.org');
+    expect(`${email.subject} ${email.text} ${email.html}`).not.toContain('nadia.secret');
   });
 
   it.each(['javascript:alert(1)', '/relative', ''])('refuse a link like %j', (url) => {
