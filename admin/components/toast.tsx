@@ -57,14 +57,31 @@ export function showToast(message: string, tone: ToastTone = 'success', timeoutM
   if (timeoutMs > 0) setTimeout(() => expireToast(id), timeoutMs);
 }
 
-/** How often a notice kept on screen (pointer over it, keyboard focus in it) looks again. */
+/** How often a notice kept on screen (pointer over it, keyboard focus in it, a menu over it) looks again. */
 const HELD_RECHECK_MS = 1000;
 
-/** Its time is up: gone, unless the realtor is on it (hovering, or focused from the keyboard). */
-function expireToast(id: number): void {
+/**
+ * Its time is up: gone, unless the realtor is on it (hovering, or focused from the keyboard), or
+ * an open menu lies over it. Menus sit above notices (styles.css), so a Log or Snooze menu opened
+ * near the bottom hides an "Undo" until it closes: the notice waits, and once uncovered gets its
+ * full time again (`wasCovered`) rather than going before the realtor has seen it.
+ */
+function expireToast(id: number, wasCovered = false): void {
   const el = typeof document === 'undefined' ? null : document.querySelector(`[data-toast-id="${id}"]`);
-  if (el?.matches(':hover, :has(:focus-visible)')) setTimeout(() => expireToast(id), HELD_RECHECK_MS);
+  if (el?.matches(':hover, :has(:focus-visible)')) setTimeout(() => expireToast(id, wasCovered), HELD_RECHECK_MS);
+  else if (el && coveredByMenu(el)) setTimeout(() => expireToast(id, true), HELD_RECHECK_MS);
+  else if (el && wasCovered) setTimeout(() => expireToast(id), DEFAULT_TIMEOUT_MS);
   else dismissToast(id);
+}
+
+/** An open menu (`.menu-popover`, rendered only while open) overlaps the notice. */
+function coveredByMenu(el: Element): boolean {
+  const r = el.getBoundingClientRect();
+  for (const menu of document.querySelectorAll('.menu-popover')) {
+    const m = menu.getBoundingClientRect();
+    if (m.width > 0 && m.left < r.right && m.right > r.left && m.top < r.bottom && m.bottom > r.top) return true;
+  }
+  return false;
 }
 
 /**
