@@ -82,9 +82,20 @@ function reloadAll(): void {
   for (const fn of listeners) fn({ type: 'lead.updated', data: {} });
 }
 
+/** The `detail` of the REMINDERS_CHANGED_EVENT a catch-up announces (see isLiveCatchUp). */
+const CATCH_UP_DETAIL = 'live-catch-up';
+
+/**
+ * The reminders-changed event came from a live catch-up, which also has every live view reload:
+ * a view that listens to both (the leads list, Today) skips this one and reloads once, not twice.
+ */
+export function isLiveCatchUp(event: Event): boolean {
+  return event instanceof CustomEvent && event.detail === CATCH_UP_DETAIL;
+}
+
 /** Events may have been missed: every view reloads, and the navigation's due count asks again. */
 function catchUp(): void {
-  window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
+  window.dispatchEvent(new CustomEvent(REMINDERS_CHANGED_EVENT, { detail: CATCH_UP_DETAIL }));
   reloadAll();
 }
 

@@ -29,7 +29,7 @@ import { REMINDERS_CHANGED_EVENT } from '../reminders-api.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 import { useCursorList } from '../use-cursor-list.ts';
-import { useLiveRefresh } from '../use-live-events.ts';
+import { isLiveCatchUp, useLiveRefresh } from '../use-live-events.ts';
 import { type Activity, workdayApi } from '../workday-api.ts';
 import { AddLeadForm } from './add-lead-form.tsx';
 
@@ -107,11 +107,15 @@ export function LeadsPage({ query }: RouteProps) {
   });
   // The Follow-up column is the lead's soonest open reminder: a logged contact closes its automatic
   // one on the server, a bulk "Remind" adds one, a reminder is completed elsewhere. Each announces
-  // REMINDERS_CHANGED_EVENT (a logged activity too, after it): the rows shown load again.
+  // REMINDERS_CHANGED_EVENT (a logged activity too, after it): the rows shown load again. A live
+  // catch-up's (a reset, a stream open again) is left to the live refresh above: once is enough.
   const refreshList = list.refresh;
   useEffect(() => {
-    window.addEventListener(REMINDERS_CHANGED_EVENT, refreshList);
-    return () => window.removeEventListener(REMINDERS_CHANGED_EVENT, refreshList);
+    const onChanged = (e: Event) => {
+      if (!isLiveCatchUp(e)) refreshList();
+    };
+    window.addEventListener(REMINDERS_CHANGED_EVENT, onChanged);
+    return () => window.removeEventListener(REMINDERS_CHANGED_EVENT, onChanged);
   }, [refreshList]);
 
   // Read when the change lands, not when it was asked for: the search box's debounce fires 300 ms

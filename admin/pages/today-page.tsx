@@ -18,7 +18,7 @@ import { formatWaiting, leadDisplayName } from '../lead-format.ts';
 import { REMINDERS_CHANGED_EVENT } from '../reminders-api.ts';
 import { Link } from '../router.tsx';
 import { useApi } from '../use-api.ts';
-import { useLiveRefresh } from '../use-live-events.ts';
+import { isLiveCatchUp, useLiveRefresh } from '../use-live-events.ts';
 import { ACTIVITY_LOGGED_EVENT, type Today, workdayApi } from '../workday-api.ts';
 
 type TodayLead = Today['uncontacted'][number];
@@ -28,8 +28,11 @@ export function TodayPage() {
   // A new account has nothing to do yet: point it at setting up a site instead of "nice work".
   const counts = useApi((signal) => workdayApi.leadCounts({ signal }), []);
   // A reminder completed or an activity logged elsewhere (or here) changes the lists: reload them.
+  // (A live catch-up's is left to the live refresh below, which reloads every view once.)
   useEffect(() => {
-    const reload = () => today.reload();
+    const reload = (e: Event) => {
+      if (!isLiveCatchUp(e)) today.reload();
+    };
     window.addEventListener(REMINDERS_CHANGED_EVENT, reload);
     window.addEventListener(ACTIVITY_LOGGED_EVENT, reload);
     return () => {
