@@ -78,13 +78,15 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   // browser, which does not count it, would leave a field focused with Tab under it. A scroll
   // padding as tall as the bar makes it scroll such a field into the part left visible; and when
   // the bar grows (a first edit adds "Undo changes", a preview its result) over the field being
-  // typed in, that field is brought back above it.
+  // typed in, that field is brought back above it. The height goes to --sticky-bar-space, which
+  // styles.css turns into the padding: set on <html> itself, the padding would override the
+  // notices' rule, and notices carried from another page could cover the last fields.
   useEffect(() => {
     const bar = actionsRef.current;
     if (!bar || typeof ResizeObserver === 'undefined') return;
     const root = document.documentElement;
     const observer = new ResizeObserver(() => {
-      root.style.scrollPaddingBottom = `${bar.offsetHeight + ACTIONS_CLEARANCE_PX}px`;
+      root.style.setProperty('--sticky-bar-space', `${bar.offsetHeight + ACTIONS_CLEARANCE_PX}px`);
       const field = document.activeElement;
       if (field instanceof HTMLInputElement && field.form && !bar.contains(field) && field.getBoundingClientRect().bottom > bar.getBoundingClientRect().top) {
         field.scrollIntoView({ block: 'nearest' });
@@ -93,7 +95,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     observer.observe(bar);
     return () => {
       observer.disconnect();
-      root.style.scrollPaddingBottom = '';
+      root.style.removeProperty('--sticky-bar-space');
     };
   }, []);
 

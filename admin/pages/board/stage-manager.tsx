@@ -28,6 +28,10 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
   // focus to the page: once the list shows the stage at its new place, focus the same arrow
   // again (or the other one, at either end) so the stage can be moved on with the next key press.
   const refocus = useRef<{ stageId: string; index: number; by: number } | null>(null);
+  // Presses of an arrow while the rows are locked (the realtor pressing ↓ twice in quick
+  // succession): the arrows stay focusable meanwhile (aria-disabled, not disabled), and each press
+  // is made, in order, once the list shows the move before it.
+  const queued = useRef<Array<{ stageId: string; by: number }>>([]);
   // A saved move is shown only once the board has reloaded. Until the list shows the saved order,
   // the rows stay locked: a move computed from the list as it was would undo the one just saved
   // (two quick presses of ↑ after ↓↓ put the stage back two places, not one).
@@ -44,6 +48,7 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
     // realtor types elsewhere) must not take the focus to it.
     const timer = setTimeout(() => {
       refocus.current = null;
+      queued.current = [];
       setAwaiting(null);
     }, RELOAD_WAIT_MS);
     return () => clearTimeout(timer);
@@ -52,16 +57,24 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
   // A layout effect: the arrow gets the focus in the same frame as it is enabled again, so no key
   // press can fall in between and be lost.
   useLayoutEffect(() => {
+    if (locked) return;
     const want = refocus.current;
-    if (!want || locked) return;
-    const index = stages.findIndex((s) => s.stageId === want.stageId);
-    if (index === -1) refocus.current = null;
-    if (index !== want.index) return;
-    refocus.current = null;
-    const arrows = document.querySelectorAll<HTMLButtonElement>(`[data-stage-row="${want.stageId}"] [data-move]`);
-    const [up, down] = [...arrows];
-    if (!up || !down) return;
-    (want.by < 0 ? (up.disabled ? down : up) : down.disabled ? up : down).focus();
+    if (want) {
+      const index = stages.findIndex((s) => s.stageId === want.stageId);
+      if (index === -1) refocus.current = null;
+      if (index === want.index) {
+        refocus.current = null;
+        const arrows = document.querySelectorAll<HTMLButtonElement>(`[data-stage-row="${want.stageId}"] [data-move]`);
+        const [up, down] = [...arrows];
+        if (up && down) (want.by < 0 ? (up.disabled ? down : up) : down.disabled ? up : down).focus();
+      } else if (index !== -1) return; // the list does not show the move yet
+    }
+    const next = queued.current.shift();
+    if (!next) return;
+    const index = stages.findIndex((s) => s.stageId === next.stageId);
+    // A press that would take the stage past either end is dropped (with the rest: they were meant from there).
+    if (index === -1 || index + next.by < 0 || index + next.by >= stages.length) queued.current = [];
+    else move(index, next.by);
   });
 
   /** Runs a change, says how it went, reloads the board; true when it was saved. */
@@ -87,8 +100,17 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
     refocus.current = { stageId: id, index: index + by, by };
     void run(() => pipelineApi.reorder(ids), `Moved “${stages[index].label}” ${by < 0 ? 'up' : 'down'}.`).then((saved) => {
       if (saved) setAwaiting(ids.join(' '));
-      else refocus.current = null;
+      else {
+        refocus.current = null;
+        queued.current = [];
+      }
     });
+  };
+
+  /** An arrow pressed: moved now, or once the move being saved shows (see `queued`). */
+  const pressArrow = (stage: Stage, index: number, by: number) => {
+    if (locked) queued.current.push({ stageId: stage.stageId, by });
+    else move(index, by);
   };
 
   const askDelete = (stage: Stage) => {
@@ -123,10 +145,10 @@ export function StageManager({ stages, onChanged }: { stages: Stage[]; onChanged
           <li key={stage.stageId} class="stage-row" data-stage-row={stage.stageId}>
             <StageRow stage={stage} number={i + 1} disabled={locked} onSave={(label, outcome) => run(() => pipelineApi.updateStage(stage.stageId, { label, outcome }), `Saved “${label}”.`)} />
             <div class="stage-row-actions">
-              <Button variant="ghost" size="sm" data-move="up" disabled={locked || i === 0} onClick={() => move(i, -1)} aria-label={`Move ${stage.label} up`}>
+              <Button variant="ghost" size="sm" data-move="up" disabled={i === 0} aria-disabled={locked || undefined} onClick={() => pressArrow(stage, i, -1)} aria-label={`Move ${stage.label} up`}>
                 ↑
               </Button>
-              <Button variant="ghost" size="sm" data-move="down" disabled={locked || i === stages.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${stage.label} down`}>
+              <Button variant="ghost" size="sm" data-move="down" disabled={i === stages.length - 1} aria-disabled={locked || undefined} onClick={() => pressArrow(stage, i, 1)} aria-label={`Move ${stage.label} down`}>
                 ↓
               </Button>
               <Button variant="ghost" size="sm" disabled={locked || stages.length === 1} onClick={() => askDelete(stage)} aria-label={`Delete ${stage.label}`}>
