@@ -171,6 +171,10 @@ describe('hostile input on every write route', () => {
 
   it('phase A: ≥ 1,000 payloads the routes must refuse — all 4xx JSON errors, no row written or removed', { timeout: 300_000 }, async () => {
     expect(writes.length).toBeGreaterThan(15);
+    // Account settings (the password and the sign-in email take passwords and addresses) are among them.
+    expect(writes.map(routeKey)).toEqual(expect.arrayContaining([
+      'POST /v1/account/password', 'POST /v1/account/email', 'POST /v1/auth/confirm-email-change', 'DELETE /v1/account/sessions/:id',
+    ]));
     // Every param's resource exists first, so a payload is judged on its body, not on a missing row.
     const ids: Record<string, string> = {};
     for (const spec of writes) for (const k of paramKeys(spec.path)) if (RESOURCES[k]) ids[k] = await alice.id(k);

@@ -89,6 +89,11 @@ describe('API keys cannot use account settings', () => {
       expect(res.body.error.code).toBe('forbidden');
       expect(res.body.error.message).toMatch(/API keys cannot use account settings/);
     }
+    // The OpenAPI document says so: the session scheme only, and the 403.
+    const openapi = (await new ApiClient(server.url).get('/v1/openapi.json')).body;
+    expect(openapi.paths['/v1/account/password'].post.security).toEqual([{ session: [] }]);
+    expect(openapi.paths['/v1/account/password'].post.responses['403'].description).toMatch(/API key/);
+    expect(openapi.paths['/v1/leads'].get.security).toEqual([{ session: [] }, { bearer: [] }]);
     const bad = new ApiClient(server.url);
     bad.bearer = 'plk_not-a-key';
     expect((await bad.get('/v1/account')).status).toBe(401);

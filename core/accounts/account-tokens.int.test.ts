@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { insertTestUser, useTestOrm } from '#test/db.ts';
 import { AppError } from '../errors.ts';
 import { AccountTokenSchema } from './account-token.entity.ts';
-import { consumeAccountToken, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from './account-tokens.ts';
+import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_CHANGE_TTL_MS, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from './account-tokens.ts';
 import { sha256Hex } from './tokens.ts';
 
 const t = useTestOrm({ ormPoolMax: 4 });
@@ -101,6 +101,33 @@ describe('single-use account tokens', () => {
     expect(await t.orm.em.fork().count(AccountTokenSchema, { user: userId })).toBe(2);
     await t.pool.query('delete from users where user_id = $1', [userId]);
     expect(await t.orm.em.fork().count(AccountTokenSchema, { user: userId })).toBe(0);
+  });
+
+  it('ties a verification or reset link to the address it was sent to: refused (unspent) once the account uses another', async () => {
+    const userId = await insertTestUser(t.orm);
+    const [{ email }] = (await t.pool.query<{ email: string }>('select email from users where user_id = $1', [userId])).rows;
+    const reset = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    const verify = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+    expect((await t.pool.query('select email from account_tokens where token_id = $1', [reset.tokenId])).rows).toEqual([{ email }]);
+    await t.pool.query('update users set email = $1 where user_id = $2', [`moved-${userId}@example.test`, userId]);
+    for (const [token, purpose] of [[reset.token, 'password_reset'], [verify.token, 'email_verification']] as const) {
+      const err = await consumeAccountToken({ em: t.orm.em.fork(), token, purpose, now: T0 }).catch((e: unknown) => e as AppError);
+      expect(err).toMatchObject({ code: 'token_invalid', status: 400 });
+      expect((err as AppError).message).toMatch(/no longer uses/);
+    }
+    expect((await t.pool.query('select count(*)::int as n from account_tokens where user_id = $1 and consumed_at is null', [userId])).rows).toEqual([{ n: 2 }]);
+  });
+
+  it('an email-change link carries the new address, which it answers when spent; deleteUnspentAccountTokens kills the unspent links only', async () => {
+    const userId = await insertTestUser(t.orm);
+    const spent = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    await consumeAccountToken({ em: t.orm.em.fork(), token: spent.token, purpose: 'password_reset', now: T0 });
+    const change = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_change', now: T0, ttlMs: EMAIL_CHANGE_TTL_MS, email: 'New.Address@Example.test' });
+    const verify = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token: change.token, purpose: 'email_change', now: T0 })).toMatchObject({ userId, email: 'new.address@example.test' });
+    expect(await deleteUnspentAccountTokens({ em: t.orm.em.fork(), userId })).toBe(1);
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token: verify.token, purpose: 'email_verification', now: T0 }))).toBe('token_invalid');
+    expect((await t.pool.query('select purpose from account_tokens where user_id = $1 order by purpose', [userId])).rows).toEqual([{ purpose: 'email_change' }, { purpose: 'password_reset' }]);
   });
 
   it('refuses a non-positive lifetime', async () => {
