@@ -80,7 +80,7 @@ export function WebhooksPage() {
                 {endpoints.map((e) => (
                   <tr key={e.endpointId}>
                     <th scope="row">
-                      <Link href={`/webhooks/${e.endpointId}`} class="table-link">{e.description || e.url}</Link>
+                      <Link href={`/webhooks/${e.endpointId}`} class="table-link endpoint-name">{e.description || e.url}</Link>
                       {e.description && <div class="muted small endpoint-url">{e.url}</div>}
                     </th>
                     <td class="col-wide">{e.eventTypes ? plural(e.eventTypes.length, 'type') : 'All events'}</td>

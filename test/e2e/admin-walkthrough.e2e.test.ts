@@ -224,4 +224,20 @@ describe('long names', () => {
     await expectNoHorizontalOverflow(page, 'endpoint page at 390');
     await saveScreenshot(page, 'walkthrough-endpoint-long-url-390', { fullPage: false });
   });
+
+  it.each([
+    ['1440', { width: 1440, height: 900 }],
+    ['390', { width: 390, height: 844 }],
+  ])('at %s, the endpoints table fits its card when an endpoint is named by a long URL', { timeout: 60_000 }, async (size, viewport) => {
+    const url = `https://hooks.example.com/porchlight/receive/with/a/very/long/path/that/keeps/going/and/going/${size}`;
+    await makeWebhookEndpoint(server, { userId, url });
+    const page = await newPage(viewport);
+    await page.goto(`${server.url}/app/webhooks`);
+    await page.getByRole('link', { name: url }).waitFor();
+    const wrap = page.locator('.table-wrap');
+    const { scrollWidth, clientWidth } = await wrap.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+    expect(scrollWidth, 'the table scrolls sideways in its card').toBeLessThanOrEqual(clientWidth);
+    await expectNoHorizontalOverflow(page, `webhooks at ${size}`);
+    await saveScreenshot(page, `walkthrough-webhooks-long-url-${size}`, { fullPage: false });
+  });
 });
