@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER, EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR } from '#api/routes/account.routes.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
+import { closeAppStreams, createApp, sessionCacheOf } from '#api/app.ts';
+import { listenLocally, startTestServer, type TestServer } from '#test/app.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
+import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
 import { type CapturedMail, linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
@@ -210,7 +212,8 @@ describe('changing the sign-in email', () => {
     const [tokenRow] = await server.sql<{ email: string; token_hash: string }>(`select email, token_hash from account_tokens where user_id = $1 and purpose = 'email_change'`, [r.userId]);
     expect(tokenRow.email).toBe(newEmail);
     expect(tokenRow.token_hash).not.toContain(token);
-    expect(await server.sql(`select data from notifications where user_id = $1 and kind = 'email_change'`, [r.userId])).toEqual([{ data: null }]);
+    // (The worker marks the row sent just after the SMTP server has the mail.)
+    await expect.poll(() => server.sql(`select data from notifications where user_id = $1 and kind = 'email_change'`, [r.userId]), WAIT).toEqual([{ data: null }]);
 
     const anon = new ApiClient(server.url);
     const confirmed = await anon.post('/v1/auth/confirm-email-change', { token });
@@ -417,6 +420,43 @@ describe('sessions', () => {
     expect((await r.client.get('/v1/auth/me')).status).toBe(200);
     expect((await bob.client.get('/v1/auth/me')).status).toBe(200);
     expect((await r.client.post('/v1/account/sessions/sign-out-others')).body).toEqual({ signedOut: 0 });
+  });
+
+  it('ending a session, or changing the password, ends the sessions in another API process that had them in memory', async () => {
+    // A second app on the same database and secret: another API process with its own session cache.
+    const app = createApp({ ...server.runtime, config: server.config });
+    const other = await listenLocally(app);
+    try {
+      const { r, laptop, phone } = await withSessions();
+      const viaOther = (c: ApiClient) => {
+        const there = new ApiClient(other.url);
+        there.cookie = c.cookie;
+        return there;
+      };
+      const [laptopThere, phoneThere] = [viaOther(laptop), viaOther(phone)];
+      // Both answered from the other process's memory once its cache listens.
+      await expect.poll(async () => (await laptopThere.get('/v1/auth/me')).status === 200 && sessionCacheOf(app).listening()).toBe(true);
+      expect((await phoneThere.get('/v1/auth/me')).status).toBe(200);
+
+      const laptopId = (await laptop.get('/v1/account/sessions')).body.items.find((s: { current: boolean }) => s.current).sessionId;
+      let heard = sessionCacheOf(app).nextChange();
+      expect((await r.client.delete(`/v1/account/sessions/${laptopId}`)).status).toBe(204);
+      await heard; // Postgres' notification, milliseconds after the commit
+      expect((await laptopThere.get('/v1/auth/me')).status).toBe(401);
+      expect((await phoneThere.get('/v1/auth/me')).status).toBe(200);
+
+      heard = sessionCacheOf(app).nextChange();
+      const mine = viaOther(r.client);
+      expect((await mine.get('/v1/auth/me')).status).toBe(200);
+      expect((await r.client.post('/v1/account/password', { currentPassword: r.password, newPassword: NEW_PASSWORD })).status).toBe(200);
+      await heard;
+      expect((await phoneThere.get('/v1/auth/me')).status).toBe(401);
+      expect((await mine.get('/v1/auth/me')).status).toBe(401); // the rotated session's old cookie
+      expect((await viaOther(r.client).get('/v1/auth/me')).status).toBe(200); // its new one
+    } finally {
+      await other.close();
+      await closeAppStreams(app);
+    }
   });
 
   it('needs the CSRF token on writes', async () => {
