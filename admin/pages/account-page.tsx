@@ -24,10 +24,16 @@ import { userAgentLabel } from '../user-agent-label.ts';
 const EMAIL_IDS = { newEmail: 'account-new-email', password: 'account-email-password' };
 const PASSWORD_IDS = { currentPassword: 'account-current-password', newPassword: 'account-new-password', confirm: 'account-confirm-password' };
 
+/** A 429 in minutes ("Too many attempts. Try again in 15 minutes."); the API's sentence without a Retry-After. */
+function rateLimitMessage(err: ApiError): string {
+  if (!err.retryAfterSeconds) return err.message;
+  const minutes = Math.ceil(err.retryAfterSeconds / 60);
+  return `Too many attempts. Try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}.`;
+}
+
 /**
  * The API's answers that belong under one field: a wrong current password under the password, an
- * address another account uses under the address. A 429 keeps the API's own sentence (it says
- * whether the wrong passwords or the number of emails ran out).
+ * address another account uses under the address; a 429 says when to try again.
  */
 function explainAccountError(passwordField: string, emailField?: string) {
   return (err: unknown, shown: ShownError): ShownError => {
@@ -35,9 +41,9 @@ function explainAccountError(passwordField: string, emailField?: string) {
     const field = err.code === 'wrong_password' ? passwordField : err.code === 'email_taken' ? emailField : undefined;
     if (field) {
       const ids: Record<string, string> = { ...EMAIL_IDS, ...PASSWORD_IDS };
-      return { fields: { ...shown.fields, [field]: err.message }, problem: { message: err.message, issues: [{ fieldId: ids[field], message: err.message }] } };
+      return { fields: { ...shown.fields, [field]: err.message }, problem: { message: 'There is a problem with this form', issues: [{ fieldId: ids[field], message: err.message }] } };
     }
-    if (err.code === 'rate_limited') return { ...shown, problem: { ...shown.problem, message: err.message } };
+    if (err.code === 'rate_limited') return { ...shown, problem: { ...shown.problem, message: rateLimitMessage(err) } };
     return shown;
   };
 }
@@ -268,7 +274,8 @@ function Sessions({ items, setItems }: { items: AccountSession[]; setItems(items
   return (
     <>
       <ul class="session-list">
-        {items.map((s) => {
+        {/* This device first, then the API's order (most recently active first). */}
+        {[...items].sort((a, b) => Number(b.current) - Number(a.current)).map((s) => {
           const label = userAgentLabel(s.userAgent);
           return (
             <li key={s.sessionId} class="session-row" data-session-id={s.sessionId}>

@@ -72,7 +72,7 @@ export function ConfirmEmailPage() {
   }, []);
 
   return (
-    <AuthLayout title={state.step === 'failed' ? 'This link did not work' : 'Confirm your new email'}>
+    <AuthLayout title={state.step === 'failed' ? 'This link did not work' : state.step === 'done' ? 'Sign-in email changed' : 'Confirm your new email'}>
       {state.step === 'confirming' && <Loading label="Confirming your new email…" />}
       {state.step === 'done' && (
         <>
