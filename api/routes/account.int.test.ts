@@ -309,6 +309,17 @@ describe('changing the sign-in email', () => {
     expect(n).toBe(EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR);
   });
 
+  it('counts email_taken answers against the same budget: a session cannot probe which addresses have accounts faster', async () => {
+    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const other = await makeRealtor(server, { email: uniqueEmail() });
+    for (let i = 0; i < EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR; i++) {
+      expect((await r.client.post('/v1/account/email', { newEmail: other.email, password: r.password })).status).toBe(409);
+    }
+    const limited = await r.client.post('/v1/account/email', { newEmail: other.email, password: r.password });
+    expect(limited.status).toBe(429);
+    expect((await r.client.post('/v1/account/email', { newEmail: uniqueEmail(), password: r.password })).status).toBe(429);
+  });
+
   it('confirm: an address taken meanwhile is 409 and changes nothing (the link stays unspent); expired and made-up links are refused', async () => {
     const r = await makeRealtor(server, { email: uniqueEmail() });
     const wanted = uniqueEmail('wanted');

@@ -23,7 +23,7 @@ import type { RouteRegistry } from '../route.ts';
  * stolen session cannot guess the password from many addresses either.
  */
 export const ACCOUNT_PASSWORD_ATTEMPTS_PER_USER = 5;
-/** Email-change links sent per user per hour (each goes to an address the user typed). */
+/** Email-change links sent per user per hour (each goes to an address the user typed), `email_taken` answers included. */
 export const EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR = 5;
 
 const ZToken = z.string().min(1, 'The link token is missing').max(100, 'This link is not valid');
@@ -117,14 +117,19 @@ export function mountAccountRoutes(routes: RouteRegistry, deps: AppDeps): void {
       202: { description: 'The link is on its way to the new address (valid 24 h, single use); an earlier pending change\'s link stops working', schema: z.object({ pendingEmail: z.string(), expiresAt: z.iso.datetime() }) },
       400: { description: '`wrong_password`, or `validation_failed` (not an email address, or the current one: issue on `newEmail`)' },
       409: { description: '`email_taken`: another account uses the address' },
-      429: { description: `\`rate_limited\` (Retry-After): wrong passwords (see POST /v1/account/password), or more than ${EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR} change emails per hour` },
+      429: { description: `\`rate_limited\` (Retry-After): wrong passwords (see POST /v1/account/password), or more than ${EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR} change emails (or \`email_taken\` answers) per hour` },
     },
     handler: async (ctx, { body, tenant, now }) => {
       const userId = actorIdOf(tenant);
       await emailChanges.check(userId);
       const pending = await withPasswordAttempt(passwordAttempts, userId, () => requestEmailChange({
         em: ctx.state.em, userId, newEmail: body.newEmail, password: body.password, now, queues, log: ctx.state.log,
-      }));
+      })).catch(async (err: unknown) => {
+        // `email_taken` tells whether an address has an account (signup never does): counted like a
+        // sent link, so a signed-in session cannot probe addresses faster than it can send links.
+        if (err instanceof AppError && err.code === 'email_taken') await emailChanges.consume(userId);
+        throw err;
+      });
       await emailChanges.consume(userId);
       ctx.status = 202;
       ctx.body = { pendingEmail: pending.pendingEmail, expiresAt: pending.expiresAt.toISOString() };
