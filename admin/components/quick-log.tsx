@@ -6,6 +6,7 @@ import { QUICK_LOGS } from '#core/shared/activity-rules.ts';
 import { errorMessage } from '../api-client.ts';
 import { type Activity, type LogActivityInput, workdayApi } from '../workday-api.ts';
 import { Button } from './button.tsx';
+import { focusInMenu, focusMenuButton, menuButton } from './menu-focus.ts';
 import { showToast } from './toast.tsx';
 
 /** The one-click choices (core/shared/activity-rules.ts: the same presets as the lead page's buttons). */
@@ -26,6 +27,7 @@ export function QuickLog({ leadId, leadName, onLogged, size = 'sm' }: { leadId: 
     if (!open) return;
     const close = (e: Event) => {
       if (e instanceof KeyboardEvent ? e.key === 'Escape' : !ref.current?.contains(e.target as Node)) {
+        if (e instanceof KeyboardEvent) focusMenuButton(ref.current);
         setOpen(false);
         setNote(null);
       }
@@ -38,7 +40,17 @@ export function QuickLog({ leadId, leadName, onLogged, size = 'sm' }: { leadId: 
     };
   }, [open]);
 
+  // A choice made from the keyboard: once logged (Log is disabled meanwhile), the focus goes back
+  // to Log rather than to the top of the page with the menu.
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (open || busy || !refocus.current) return;
+    refocus.current = false;
+    menuButton(ref.current)?.focus();
+  }, [open, busy]);
+
   const log = async (label: string, input: LogActivityInput) => {
+    refocus.current = focusInMenu(ref.current);
     setBusy(true);
     setError(null);
     try {
@@ -48,6 +60,7 @@ export function QuickLog({ leadId, leadName, onLogged, size = 'sm' }: { leadId: 
       showToast(`Logged “${label}” for ${leadName}.`);
       onLogged?.(activity);
     } catch (err) {
+      refocus.current = false; // the menu stays open, its choice with it
       setError(errorMessage(err));
     } finally {
       setBusy(false);

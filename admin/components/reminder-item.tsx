@@ -12,6 +12,7 @@ import { Link } from '../router.tsx';
 import { Badge } from './badge.tsx';
 import { Button } from './button.tsx';
 import { PhoneLink } from './contact-actions.tsx';
+import { focusMenuButton } from './menu-focus.ts';
 import { showToast } from './toast.tsx';
 
 type Action = 'complete' | 'dismiss' | 'snooze';
@@ -70,6 +71,8 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
     if (!menuOpen) return;
     const close = (e: Event) => {
       if (e instanceof KeyboardEvent ? e.key === 'Escape' : !menuRef.current?.contains(e.target as Node)) {
+        // Escape from a choice: the focus goes back to Snooze, not to the top of the page with the menu.
+        if (e instanceof KeyboardEvent) focusMenuButton(menuRef.current);
         setMenuOpen(false);
         setCustom(null);
       }

@@ -147,6 +147,52 @@ describe('notices and menus', () => {
   });
 });
 
+describe('menus from the keyboard', () => {
+  const focused = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim() ?? null);
+
+  it('Escape from a Log or Snooze choice gives the focus back to the button, and so does a choice logged', { timeout: 60_000 }, async () => {
+    const message = 'Ask about the open house';
+    const reminderId = await dueReminder(message);
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/today`);
+    const item = page.locator(`li[data-reminder-id="${reminderId}"]`);
+    const snooze = item.getByRole('button', { name: 'Snooze' });
+    await snooze.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('15 minutes');
+    await page.keyboard.press('Escape');
+    await item.locator('.menu-popover').waitFor({ state: 'detached' });
+    expect(await focused(page), 'Escape leaves the focus on Snooze (it fell to the page)').toBe('Snooze');
+
+    // On the leads list, where the row stays once the lead is contacted.
+    const name = 'Waiting Lead 3';
+    const [{ lead_id: leadId }] = await server.sql<{ lead_id: string }>('select lead_id from leads where user_id = $1 and name = $2', [userId, name]);
+    await page.goto(`${server.url}/app/leads`);
+    const log = page.getByRole('button', { name: `Log an activity for ${name}`, exact: true });
+    const row = page.locator('.menu', { has: log });
+    await log.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('Called — no answer');
+    await page.keyboard.press('Escape');
+    await row.locator('.menu-popover').waitFor({ state: 'detached' });
+    expect(await focused(page), 'Escape leaves the focus on Log').toBe(`Log an activity for ${name}`);
+
+    // A choice made with Enter: logged, and the focus is on Log again.
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('Texted');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText(`Logged “Texted” for ${name}.`).waitFor();
+    expect(await server.sql('select type from lead_activities where lead_id = $1', [leadId])).toEqual([{ type: 'text' }]);
+    await expect.poll(() => focused(page)).toBe(`Log an activity for ${name}`);
+  });
+});
+
 describe('pipeline stages', () => {
   it('a stage arrow pressed twice in quick succession moves the stage twice', { timeout: 60_000 }, async () => {
     const stages: Array<{ stageId: string; key: string; label: string }> = (await realtor.get('/v1/pipeline-stages')).body.items;
