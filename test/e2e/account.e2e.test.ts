@@ -325,7 +325,10 @@ describe('where you are signed in', () => {
     const phone = await newPage(IPHONE_SAFARI, PHONE);
     await logIn(desk, realtor.email, realtor.password);
     await logIn(phone, realtor.email, realtor.password);
-    await openAccount(desk);
+    // The way in: the signed-in name in the top bar, next to Settings.
+    await desk.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: `Account & security, signed in as ${realtor.username}` }).click();
+    await desk.waitForURL((url) => url.pathname === '/app/account');
+    await desk.getByRole('heading', { name: 'Account & security', level: 1 }).waitFor();
 
     // A pending change too, for the screenshots of the whole page.
     expect(await changeEmail(desk, `pending.${Date.now()}@example.com`, realtor.password)).toBe(202);
@@ -341,8 +344,11 @@ describe('where you are signed in', () => {
     await expectNoHorizontalOverflow(desk, 'account page, 1440 px');
     await shoot(desk, 'account-1440x900');
 
-    // The same page on a phone: one column, nothing wider than the screen, every button on it.
-    await openAccount(phone);
+    // The same page on a phone, reached from the Settings header: one column, nothing wider than
+    // the screen, every button on it.
+    await phone.goto(`${server.url}/app/settings`);
+    await phone.getByRole('link', { name: 'Account & security', exact: true }).click();
+    await phone.waitForURL((url) => url.pathname === '/app/account');
     await sessionRow(phone, 'Chrome on macOS').waitFor();
     await phone.getByText('We sent a link to').waitFor();
     await expectNoHorizontalOverflow(phone, 'account page, 390 px');
