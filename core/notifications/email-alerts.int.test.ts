@@ -9,7 +9,7 @@ import { updateNotificationPreferences } from '#core/email/notification-preferen
 import { createLogger } from '#core/logger.ts';
 import { recordEmailAlerts } from '#core/notifications/record-email-alerts.ts';
 import { fireReminder } from '#core/reminders/fire-reminder.ts';
-import { snoozeReminder } from '#core/reminders/reminders.ts';
+import { snoozeReminder, updateReminder } from '#core/reminders/reminders.ts';
 import { tenantOfUser } from '#core/accounts/tenant.ts';
 import { deletePrefixedKeys, startTestServer, type TestServer } from '#test/app.ts';
 import { makeInquiry, makeLead, makeRealtor, makeReminder, makeSite, type Realtor } from '#test/factories.ts';
@@ -213,27 +213,39 @@ describe('outbox recovery and quiet hours', () => {
     const snoozed = await reminderFor(`Snoozed ${tag}`);
     const dueAgain = await reminderFor(`Due again ${tag}`);
     const legacy = await reminderFor(`Legacy ${tag}`);
-    for (const id of [stillDue, snoozed, dueAgain, legacy]) expect(await fire(id)).toBe('fired');
+    const moved = await reminderFor(`Moved back ${tag}`);
+    const movedLegacy = await reminderFor(`Moved, dated row ${tag}`);
+    for (const id of [stillDue, snoozed, dueAgain, legacy, moved, movedLegacy]) expect(await fire(id)).toBe('fired');
     // A row recorded before alerts kept the date that fired them: the reminder's status alone decides.
     await server.sql(`update notifications set data = null where reminder_id = $1`, [legacy]);
+    // A row recorded before alerts kept the moment that fired them (`firedAt`): the due date decides.
+    await server.sql(`update notifications set data = data - 'firedAt' where reminder_id = $1`, [movedLegacy]);
 
     clock = new Date('2026-12-03T04:05:00Z'); // 23:05: two of them are snoozed, one until tomorrow 9:00, one for five minutes
     await snoozeReminder({ ...change, reminderId: snoozed, input: { for: 'tomorrow' }, now: clock });
     await snoozeReminder({ ...change, reminderId: dueAgain, input: { until: '2026-12-03T04:10:00Z' }, now: clock });
+    // Two are moved back to 22:30, already past: they stay due from the same firing and fire no more.
+    for (const id of [moved, movedLegacy]) await updateReminder({ ...change, reminderId: id, input: { reminderDate: '2026-12-03T03:30:00Z' }, now: clock });
     clock = new Date('2026-12-03T04:10:00Z');
     expect(await fire(dueAgain)).toBe('fired'); // due again at 23:10: a second alert, also held until 07:00
+    expect(await fire(moved)).toBe('skipped');
 
     clock = new Date('2026-12-03T12:00:00Z'); // 07:00: quiet hours are over
     await sweepHandler.run(fakeContext(() => clock), {});
     await smtp.waitFor(forLead(`Still due ${tag}`), { timeoutMs: 10_000 });
     await smtp.waitFor(forLead(`Due again ${tag}`), { timeoutMs: 10_000 });
     await smtp.waitFor(forLead(`Legacy ${tag}`), { timeoutMs: 10_000 });
+    // Moved to another past time, the reminder is still due from the firing its alert was written for: the alert goes.
+    await smtp.waitFor(forLead(`Moved back ${tag}`), { timeoutMs: 10_000 });
     await expect.poll(async () => (await alertsOf(snoozed)).map((a) => a.status)).toEqual(['cancelled']);
     await expect.poll(async () => (await alertsOf(dueAgain)).map((a) => a.status)).toEqual(['cancelled', 'sent']);
     await expect.poll(async () => (await alertsOf(stillDue)).map((a) => a.status)).toEqual(['sent']);
     expect((await alertsOf(snoozed))[0].last_error).toContain('snoozed');
     expect(smtp.messages.filter(forLead(`Snoozed ${tag}`))).toHaveLength(0);
     expect(smtp.messages.filter(forLead(`Due again ${tag}`))).toHaveLength(1);
+    expect(await alertsOf(moved)).toEqual([{ status: 'sent', last_error: null }]);
+    // Without `firedAt` the moved date cannot be told from a new firing: cancelled, as before.
+    await expect.poll(async () => (await alertsOf(movedLegacy)).map((a) => a.status)).toEqual(['cancelled']);
     await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
   });
 

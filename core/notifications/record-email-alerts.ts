@@ -57,8 +57,9 @@ export async function recordEmailAlerts(event: OutboundEvent): Promise<Wakeup[]>
     endpointId,
     data: kind === 'endpoint_disabled'
       ? { reason: [event.data.disabledReason, event.data.reason].find((r) => typeof r === 'string') ?? null }
-      // The due date that fired: at send time the alert goes only if the reminder is still due at it.
-      : kind === 'reminder_due' ? { reminderDate: idOf(event.data, 'reminderDate') }
+      // The due date and the moment that fired it: at send time the alert goes only if the
+      // reminder is still due from that same firing (render-notification.ts).
+      : kind === 'reminder_due' ? { reminderDate: idOf(event.data, 'reminderDate'), firedAt: event.now.toISOString() }
       : null,
   });
 }

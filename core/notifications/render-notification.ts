@@ -129,16 +129,22 @@ export async function renderNotification({ em, claim, config, now }: {
     case 'reminder_due': {
       const lead = await loadLead(em, claim.leadId, claim.userId);
       const reminder = claim.reminderId
-        ? await db(em).selectFrom('follow_up_reminders').select(['reminder_id', 'reminder_date', 'reminder_message', 'status']).where('reminder_id', '=', claim.reminderId).executeTakeFirst()
+        ? await db(em).selectFrom('follow_up_reminders').select(['reminder_id', 'reminder_date', 'reminder_message', 'status', 'fired_at']).where('reminder_id', '=', claim.reminderId).executeTakeFirst()
         : undefined;
       if (!lead || !reminder) return { cancel: 'lead or reminder deleted' };
       if (reminder.status === 'done' || reminder.status === 'dismissed') return { cancel: `reminder ${reminder.status} before the alert was sent` };
       // Snoozed or given a new date while the alert waited (quiet hours, retries): it is pending
-      // again, or already due at its new date with an alert of its own. Rows recorded before the
-      // fired date was kept have no `reminderDate`: for them the status alone decides.
+      // again, or already due again with an alert of its own (a new `fired_at`). A due reminder
+      // merely moved to another past time keeps its `fired_at` and does not fire again, so its
+      // alert still goes. Rows recorded before `firedAt` was kept compare the due date that fired
+      // them; rows older still (no `reminderDate`) go on the status alone.
       if (reminder.status !== 'due') return { cancel: 'reminder snoozed or rescheduled before the alert was sent' };
-      const firedAt = typeof claim.data?.reminderDate === 'string' ? claim.data.reminderDate : null;
-      if (firedAt !== null && firedAt !== pgTimeToIsoStrict(reminder.reminder_date)) return { cancel: 'reminder rescheduled and due again before the alert was sent' };
+      const firedAt = typeof claim.data?.firedAt === 'string' ? claim.data.firedAt : null;
+      const firedDate = typeof claim.data?.reminderDate === 'string' ? claim.data.reminderDate : null;
+      const dueAgain = firedAt !== null
+        ? reminder.fired_at === null || pgTimeToIsoStrict(reminder.fired_at) !== firedAt
+        : firedDate !== null && firedDate !== pgTimeToIsoStrict(reminder.reminder_date);
+      if (dueAgain) return { cancel: 'reminder rescheduled and due again before the alert was sent' };
       return { email: { to, ...renderReminderDueEmail({ ...ctx, lead, reminder: { reminderId: reminder.reminder_id, reminderDate: pgDate(reminder.reminder_date), reminderMessage: reminder.reminder_message } }) } };
     }
     case 'endpoint_disabled': {
