@@ -261,6 +261,21 @@ describe('live catch-up', () => {
 });
 
 describe('long names', () => {
+  it('at 1440, the leads table fits its card with a long email address in it', { timeout: 60_000 }, async () => {
+    const email = 'maximiliana.alexandrina.bartholomew.featherstonehaugh@extremely-long-domain-name-for-testing.example.com';
+    expect((await realtor.post('/v1/leads', { name: 'Maximiliana Bartholomew-Featherstonehaugh', email })).status).toBe(201);
+    const page = await newPage({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/leads`);
+    await page.locator('.leads-table').getByText(email).waitFor();
+    const { table, card } = await page.evaluate(() => ({
+      table: document.querySelector('.leads-table')!.getBoundingClientRect().right,
+      card: document.querySelector('.leads-table')!.closest('.card')!.getBoundingClientRect().right,
+    }));
+    expect(table, 'the table ends inside its card').toBeLessThanOrEqual(card);
+    await expectNoHorizontalOverflow(page, 'leads at 1440');
+    await saveScreenshot(page, 'walkthrough-leads-long-email-1440', { fullPage: false });
+  });
+
   it('at 390, an endpoint page whose breadcrumb ends in a long URL does not scroll sideways', { timeout: 60_000 }, async () => {
     const url = 'https://crm.example.com/hooks/porchlight/receive/with/a/very/long/path/that/keeps/going/and/going';
     const { endpointId } = await makeWebhookEndpoint(server, { userId, url });
