@@ -62,10 +62,11 @@ export function ConfirmEmailPage() {
       return;
     }
     accountApi.confirmEmailChange(token).then(
-      ({ email }) => {
+      async ({ email }) => {
+        // Signed in: the session's user now carries the new address (unless the link was for
+        // another account than the one signed in in this browser).
+        await refreshSession().catch(() => undefined);
         setState({ step: 'done', email });
-        // Signed in: the session's user now carries the new address.
-        void refreshSession().catch(() => undefined);
       },
       (err: unknown) => setState({ step: 'failed', message: failureMessage(err) }),
     );
@@ -74,14 +75,23 @@ export function ConfirmEmailPage() {
   return (
     <AuthLayout title={state.step === 'failed' ? 'This link did not work' : state.step === 'done' ? 'Sign-in email changed' : 'Confirm your new email'}>
       {state.step === 'confirming' && <Loading label="Confirming your new email…" />}
-      {state.step === 'done' && (
+      {state.step === 'done' && (session && session.user.email.toLowerCase() !== state.email.toLowerCase() ? (
+        <>
+          <p role="status">
+            That account’s sign-in email is now <strong class="account-address">{state.email}</strong>.
+          </p>
+          <p>
+            This browser is signed in to another account (<span class="account-address">{session.user.email}</span>): log out, then log in with the new email.
+          </p>
+        </>
+      ) : (
         <>
           <p role="status">
             Your sign-in email is now <strong class="account-address">{state.email}</strong>.
           </p>
           <p>{session ? <Link href="/account">Back to Account & security</Link> : <Link href={withNext('/login', '/account')}>Log in with your new email</Link>}</p>
         </>
-      )}
+      ))}
       {state.step === 'failed' && (
         <>
           <p class="form-error" role="alert">

@@ -259,7 +259,7 @@ describe('sign-in email', () => {
     await elsewhere.getByText('This link was already used.').waitFor();
   });
 
-  it('Cancel change kills the link, and the page names every refusal of a link', { timeout: 90_000 }, async () => {
+  it('Cancel change kills the link, the page names every refusal of a link, and knows whose account changed', { timeout: 120_000 }, async () => {
     const realtor = await newRealtor();
     const page = await newPage(MAC_CHROME);
     await logIn(page, realtor.email, realtor.password);
@@ -315,6 +315,25 @@ describe('sign-in email', () => {
     await openAccount(page);
     expect(await changeEmail(page, contested, realtor.password)).toBe(409);
     expect(await emailForm(page).getByLabel('New email').getAttribute('aria-invalid')).toBe('true');
+
+    // Opened in a browser signed in to another account: the page does not call it "your" email.
+    const other = await makeRealtor(server);
+    const othersNew = `others.${Date.now()}@example.com`;
+    expect((await other.client.post('/v1/account/email', { newEmail: othersNew, password: other.password })).status).toBe(202);
+    await page.goto(confirmLinkIn(await smtp.waitFor(mailTo(othersNew))));
+    await page.getByRole('status').filter({ hasText: `That account’s sign-in email is now ${othersNew}.` }).waitFor();
+    await page.getByText(`This browser is signed in to another account (${realtor.email})`).waitFor();
+
+    // Opened where this account is signed in: back to the page, which shows the new address.
+    const mine = `mine.${Date.now()}@example.com`;
+    await openAccount(page);
+    expect(await changeEmail(page, mine, realtor.password)).toBe(202);
+    await page.goto(confirmLinkIn(await smtp.waitFor(mailTo(mine))));
+    await page.getByRole('status').filter({ hasText: `Your sign-in email is now ${mine}.` }).waitFor();
+    await page.getByRole('link', { name: 'Back to Account & security' }).click();
+    await page.waitForURL((url) => url.pathname === '/app/account');
+    await page.getByText(mine, { exact: true }).first().waitFor();
+    await page.getByText('Verified', { exact: true }).waitFor();
   });
 });
 
