@@ -1,30 +1,13 @@
 // The signed-in realtor's own account: sign-in email (changed only through a link sent to the new
 // address), password, and the sessions signed in to it. Session-only routes: an API key cannot use
 // them. See docs/accounts.md.
+import type { AccountJson, AccountSessionJson } from '../core/accounts/account-schemas.ts';
 import { adoptCsrfToken, api, type RequestOptions } from './api-client.ts';
 
 /** `GET /v1/account`. */
-export interface AccountInfo {
-  email: string;
-  emailVerified: boolean;
-  /** The address a change waits to be confirmed for (its link went there), or null. */
-  pendingEmail: string | null;
-  /** When that link stops working. */
-  pendingEmailExpiresAt: string | null;
-}
-
-/** One live session of the realtor, newest `lastSeenAt` first. */
-export interface AccountSession {
-  sessionId: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  ip: string | null;
-  /** As the browser sent it: match it (userAgentLabel), never show it raw. */
-  userAgent: string | null;
-  /** The session this browser uses. */
-  current: boolean;
-}
+export type AccountInfo = AccountJson;
+/** One live session of the realtor, newest `lastSeenAt` first; `userAgent` as the browser sent it: match it (userAgentLabel), never show it raw. */
+export type AccountSession = AccountSessionJson;
 
 const sessionPath = (id: string) => `/v1/account/sessions/${encodeURIComponent(id)}`;
 

@@ -3,7 +3,7 @@
 // changing the password or the address, or seeing the sessions, is for the person, not for an
 // integration. The confirmation of a new address is public: the emailed link is the proof.
 import { z } from 'zod';
-import { ZEmail, ZNewPassword, ZPassword } from '#core/accounts/account-schemas.ts';
+import { ZAccountJson, ZAccountSessionJson, ZEmail, ZNewPassword, ZPassword } from '#core/accounts/account-schemas.ts';
 import { endOtherUserSessions, endUserSession, listUserSessions } from '#core/accounts/account-sessions.ts';
 import { cancelEmailChange, changePassword, confirmEmailChange, getAccountOverview, requestEmailChange } from '#core/accounts/account-settings.ts';
 import { signSessionToken } from '#core/accounts/sessions.ts';
@@ -30,22 +30,6 @@ const ZToken = z.string().min(1, 'The link token is missing').max(100, 'This lin
 export const ZChangePasswordBody = z.strictObject({ currentPassword: ZPassword, newPassword: ZNewPassword });
 export const ZChangeEmailBody = z.strictObject({ newEmail: ZEmail, password: ZPassword });
 export const ZConfirmEmailChangeBody = z.strictObject({ token: ZToken });
-
-const ZAccountAnswer = z.object({
-  email: z.string(),
-  emailVerified: z.boolean(),
-  pendingEmail: z.string().nullable().describe('The address a pending change would switch to (its link is live), or null'),
-  pendingEmailExpiresAt: z.iso.datetime().nullable(),
-});
-const ZSessionItem = z.object({
-  sessionId: z.uuid(),
-  createdAt: z.iso.datetime(),
-  lastSeenAt: z.iso.datetime().describe('Updated at most every 5 minutes'),
-  expiresAt: z.iso.datetime(),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  current: z.boolean().describe('The session this request came with'),
-});
 
 /** The id of the session the request came with (a session-only route always has one). */
 function currentSessionId(ctx: AppContext): string {
@@ -78,7 +62,7 @@ export function mountAccountRoutes(routes: RouteRegistry, deps: AppDeps): void {
 
   routes.add({
     method: 'get', path: '/v1/account', tag: 'accounts', auth: 'realtor', sessionOnly: true, summary: 'Your sign-in address and a pending change of it',
-    responses: { 200: { description: 'The account', schema: ZAccountAnswer } },
+    responses: { 200: { description: 'The account', schema: ZAccountJson } },
     handler: async (ctx, { tenant, now }) => {
       ctx.body = await getAccountOverview({ em: ctx.state.em, userId: actorIdOf(tenant), now });
     },
@@ -162,7 +146,7 @@ export function mountAccountRoutes(routes: RouteRegistry, deps: AppDeps): void {
 
   routes.add({
     method: 'get', path: '/v1/account/sessions', tag: 'accounts', auth: 'realtor', sessionOnly: true, summary: 'Your live sessions, most recently used first',
-    responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(ZSessionItem) }) } },
+    responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(ZAccountSessionJson) }) } },
     handler: async (ctx, { tenant, now }) => {
       ctx.body = { items: await listUserSessions({ em: ctx.state.em, userId: actorIdOf(tenant), currentSessionId: currentSessionId(ctx), now }) };
     },

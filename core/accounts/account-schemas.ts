@@ -50,3 +50,24 @@ export const ZAuthAnswer = z.object({
   mailer: z.object({ configured: z.boolean().describe('false: SMTP_URL is unset and no email is sent (outside production they are written to the server log)') }).optional().describe('GET /v1/auth/me only'),
   phoneCountry: z.string().optional().describe('GET /v1/auth/me only: DEFAULT_PHONE_COUNTRY, whose numbers the admin shows in national format'),
 });
+
+/** `GET /v1/account`: the sign-in address, whether it is confirmed, and a pending change (docs/accounts.md). */
+export const ZAccountJson = z.object({
+  email: z.string(),
+  emailVerified: z.boolean(),
+  pendingEmail: z.string().nullable().describe('The address a pending change would switch to (its link is live), or null'),
+  pendingEmailExpiresAt: z.iso.datetime().nullable().describe('When that link stops working'),
+});
+export type AccountJson = z.infer<typeof ZAccountJson>;
+
+/** One live session of the realtor (`GET /v1/account/sessions`, newest `lastSeenAt` first). */
+export const ZAccountSessionJson = z.object({
+  sessionId: z.uuid(),
+  createdAt: z.iso.datetime(),
+  lastSeenAt: z.iso.datetime().describe('Updated at most every 5 minutes'),
+  expiresAt: z.iso.datetime(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable().describe('As the browser sent it'),
+  current: z.boolean().describe('The session this request came with'),
+});
+export type AccountSessionJson = z.infer<typeof ZAccountSessionJson>;

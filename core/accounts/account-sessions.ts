@@ -6,23 +6,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { HOUR_MS } from '../shared/time.ts';
+import type { AccountSessionJson } from './account-schemas.ts';
 import { createToken, sha256Hex } from './tokens.ts';
-
-/** A session as Account settings shows it; times as ISO strings. */
-export interface SessionSummary {
-  sessionId: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  ip: string | null;
-  userAgent: string | null;
-  current: boolean;
-}
 
 /** The user's live (unexpired) sessions, most recently used first. */
 export async function listUserSessions({ em, userId, currentSessionId, now }: {
   em: EntityManager; userId: string; currentSessionId: string | null; now: Date;
-}): Promise<SessionSummary[]> {
+}): Promise<AccountSessionJson[]> {
   const rows = await db(em)
     .selectFrom('sessions')
     .select(['session_id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'])

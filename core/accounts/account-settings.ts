@@ -10,6 +10,7 @@ import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit } from '../jobs/wakeup.ts';
 import type { Logger } from '../logger.ts';
 import { recordNotification } from '../notifications/record-notification.ts';
+import type { AccountJson } from './account-schemas.ts';
 import { endOtherUserSessions, rotateSession } from './account-sessions.ts';
 import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_CHANGE_TTL_MS, findPendingEmailChange, issueAccountToken } from './account-tokens.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -19,16 +20,8 @@ interface Outbox {
   log: Logger;
 }
 
-export interface AccountOverview {
-  email: string;
-  emailVerified: boolean;
-  /** The address a live email-change link would switch to, or null. */
-  pendingEmail: string | null;
-  pendingEmailExpiresAt: string | null;
-}
-
 /** What Account settings shows: the sign-in address, whether it is confirmed, and a pending change. */
-export async function getAccountOverview({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<AccountOverview> {
+export async function getAccountOverview({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<AccountJson> {
   const user = await db(em).selectFrom('users').select(['email', 'email_verified_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
   const pending = await findPendingEmailChange({ em, userId, now });
   return {
