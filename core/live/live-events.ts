@@ -6,14 +6,21 @@ import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { LEAD_COLUMNS } from '../leads/lead-json.ts';
 import type { Logger } from '../logger.ts';
 import { DAY_MS } from '../shared/time.ts';
+import { createOwedResets, type OwedResets } from './owed-resets.ts';
 
 // Live updates for the open admin (docs/live-updates.md). A change publishes its event AFTER its
 // commit, best-effort: the event goes to a capped per-account Redis stream (the backlog a
 // reconnecting client replays from its Last-Event-ID) and, with the stream id it got, to the
 // account's pub/sub channel (what every API process's open streams listen to). A failure to
-// publish is one warning and never fails the change: the admin catches up on its next load.
+// publish is one warning and never fails the change; the publisher remembers the account and,
+// once Redis answers again, publishes a `reset` for it, so its open admins reload what they show.
 
-export const LIVE_EVENT_TYPES = ['lead.created', 'lead.updated', 'leads.rescored', 'reminder.due'] as const;
+/**
+ * What a stream carries. `reset` is not a change: a publisher that could not publish some of the
+ * account's events publishes it once Redis answers again (`publishOwedResets`), so the open admins
+ * reload everything (the same `event: reset` the hub sends when its subscriber comes back).
+ */
+export const LIVE_EVENT_TYPES = ['lead.created', 'lead.updated', 'leads.rescored', 'reminder.due', 'reset'] as const;
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
 
 export interface LiveEvent {
@@ -50,27 +57,137 @@ redis.call('PUBLISH', ARGV[5], '{"id":"' .. id .. '","type":"' .. ARGV[2] .. '",
 return id`;
 
 export interface LivePublisher {
-  /** Publishes `events` to the account's open admins; never throws. */
+  /**
+   * Publishes `events` to the account's open admins; never throws. When it fails, the account is
+   * owed a `reset` (see `publishOwedResets`).
+   */
   publish(accountId: string, events: readonly LiveEvent[]): Promise<void>;
+  /**
+   * Publishes the `reset` owed to each account whose events could not be published on this
+   * connection (under this prefix) — into its backlog and on its channel, like any event, so a
+   * stream that reconnects later replays it — and resolves with how many accounts were told (0:
+   * nothing owed, or Redis still not answering: it is tried again later). Runs by itself (after
+   * the next publish that works, and every LIVE_RESET_RETRY_MS while something is owed); never throws.
+   */
+  publishOwedResets(): Promise<number>;
+}
+
+/**
+ * While a `reset` is owed, how often the publisher asks Redis whether it answers again (one PING,
+ * then the resets). Nothing runs while nothing is owed.
+ */
+export const LIVE_RESET_RETRY_MS = 1000;
+
+/** The resets one connection owes under one prefix, and the attempt to publish them under way. */
+interface ResetDebt {
+  owed: OwedResets;
+  paying?: Promise<number>;
+  retry?: NodeJS.Timeout;
+}
+
+/**
+ * The debts by connection, then prefix. Kept with the connection rather than the publisher: the
+ * routers each create a publisher on the process's one request connection, and the worker creates
+ * one per job (`createLivePublisherForQueues`), so a publisher often does not live until Redis is
+ * back — the connection does. A WeakMap: a connection that is let go takes its debt with it.
+ */
+const debts = new WeakMap<Redis, Map<string, ResetDebt>>();
+
+function debtOf(redis: Redis, prefix: string, owedResetsMax: number | undefined): ResetDebt {
+  const byPrefix = debts.get(redis) ?? new Map<string, ResetDebt>();
+  debts.set(redis, byPrefix);
+  let debt = byPrefix.get(prefix);
+  if (!debt) {
+    debt = { owed: createOwedResets({ max: owedResetsMax }) };
+    byPrefix.set(prefix, debt);
+  }
+  return debt;
+}
+
+/** `pattern` matched literally by PSUBSCRIBE-style globs (PUBSUB CHANNELS). */
+function escapeGlob(pattern: string): string {
+  return pattern.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 /** A publisher on `redis` (a fail-fast request connection: a Redis outage costs at most its command timeout). */
-export function createLivePublisher({ redis, prefix, log }: { redis: Redis; prefix: string; log: Logger }): LivePublisher {
+export function createLivePublisher({ redis, prefix, log, owedResetsMax }: {
+  redis: Redis; prefix: string; log: Logger;
+  /** Accounts remembered one by one for a `reset` (LIVE_OWED_RESETS_MAX); for a connection's first publisher only. */
+  owedResetsMax?: number;
+}): LivePublisher {
+  const debt = debtOf(redis, prefix, owedResetsMax);
+  const channelPrefix = liveChannel(prefix, '');
+
+  const evalPublish = (pipeline: ReturnType<Redis['pipeline']>, accountId: string, e: LiveEvent) =>
+    pipeline.eval(PUBLISH_SCRIPT, 1, liveStreamKey(prefix, accountId), LIVE_BACKLOG_MAX, e.type, JSON.stringify(e.data), LIVE_BACKLOG_TTL_MS, liveChannel(prefix, accountId));
+
+  /** Tries again in LIVE_RESET_RETRY_MS while something is owed (not once the connection was closed for good). */
+  function retryLater(): void {
+    if (debt.retry || debt.paying || debt.owed.isEmpty() || redis.status === 'end') return;
+    debt.retry = setTimeout(() => {
+      debt.retry = undefined;
+      void publishOwedResets();
+    }, LIVE_RESET_RETRY_MS);
+    debt.retry.unref();
+  }
+
+  async function payOnce(): Promise<number> {
+    // The probe: a frozen Redis times out here (REDIS_COMMAND_TIMEOUT_MS), a stopped one refuses
+    // at once; and no reset is sent into a socket nobody reads (it would go out once per attempt).
+    await redis.ping();
+    const taken = debt.owed.take();
+    const accountIds = new Set(taken.accountIds);
+    if (taken.all) {
+      // Too many accounts to remember: every account with an open stream in any process.
+      const channels = (await redis.pubsub('CHANNELS', `${escapeGlob(channelPrefix)}*`)) as string[];
+      for (const channel of channels) accountIds.add(channel.slice(channelPrefix.length));
+    }
+    const ids = [...accountIds];
+    const pipeline = redis.pipeline();
+    for (const accountId of ids) evalPublish(pipeline, accountId, { type: 'reset', data: {} });
+    const results = ids.length ? ((await pipeline.exec()) ?? []) : [];
+    const told = ids.filter((_, i) => results[i] && !results[i][0]);
+    debt.owed.settle(taken, told, taken.all && told.length === ids.length);
+    if (told.length) log.info({ accounts: told.length, all: taken.all }, 'live events could not be published earlier; told the open admins to reload');
+    return told.length;
+  }
+
+  function publishOwedResets(): Promise<number> {
+    if (debt.paying) return debt.paying;
+    if (debt.owed.isEmpty()) return Promise.resolve(0);
+    clearTimeout(debt.retry);
+    debt.retry = undefined;
+    debt.paying = payOnce()
+      .catch((err: unknown) => {
+        log.debug({ err: (err as Error).message }, 'could not publish the owed live resets yet; trying again');
+        return 0;
+      })
+      .finally(() => {
+        debt.paying = undefined;
+        retryLater();
+      });
+    return debt.paying;
+  }
+
   return {
     async publish(accountId, events) {
       if (events.length === 0) return;
       try {
         const pipeline = redis.pipeline();
-        for (const e of events) {
-          pipeline.eval(PUBLISH_SCRIPT, 1, liveStreamKey(prefix, accountId), LIVE_BACKLOG_MAX, e.type, JSON.stringify(e.data), LIVE_BACKLOG_TTL_MS, liveChannel(prefix, accountId));
-        }
+        for (const e of events) evalPublish(pipeline, accountId, e);
         const results = (await pipeline.exec()) ?? [];
         const failed = results.find(([err]) => err);
         if (failed) throw failed[0];
       } catch (err) {
-        log.warn({ err: (err as Error).message, events: events.length }, 'could not publish live events; open admins catch up on their next load');
+        debt.owed.owe(accountId);
+        retryLater();
+        log.warn({ err: (err as Error).message, accountId, events: events.length }, 'could not publish live events; the open admins are told to reload once Redis answers');
+        return;
       }
+      // Redis answers again: pay what earlier failures owe (not awaited: the change is done).
+      if (!debt.owed.isEmpty()) void publishOwedResets();
     },
+    publishOwedResets,
   };
 }
 
@@ -108,7 +225,7 @@ export async function announceAccessChange({ redis, prefix, accountId, log }: { 
 export function createLivePublisherForQueues(queues: Queues, prefix: string, log: Logger): LivePublisher {
   const connection = queues.leads.opts.connection;
   if (connection instanceof Redis) return createLivePublisher({ redis: connection, prefix, log });
-  return { publish: async () => undefined };
+  return { publish: async () => undefined, publishOwedResets: async () => 0 };
 }
 
 /** The lead as live events carry it: enough to place it in a list or on the board. */

@@ -62,7 +62,10 @@ export function compareStreamIds(a: string, b: string): number {
   return am < bm ? -1 : am > bm ? 1 : as < bs ? -1 : as > bs ? 1 : 0;
 }
 
-/** The frame that tells a client to reload everything it shows: it may have missed events. */
+/**
+ * The frame that tells a client to reload everything it shows: it may have missed events. The
+ * same as a published `reset` event's frame (`sseFrame`), which carries its own `id:`.
+ */
 const RESET_FRAME = 'event: reset\ndata: {}\n\n';
 
 /** One SSE frame. Data is JSON on one line. */
@@ -142,7 +145,9 @@ export interface LiveHub {
  * open stream here; one heartbeat timer for all streams, which also asks each stream's
  * `authorize` again, so a stream outlives the access that opened it by one heartbeat at most.
  * When the subscriber connection comes back after it was lost, every open stream is sent `reset`:
- * what was published meanwhile never reached it (`announceRecovery`).
+ * what was published meanwhile never reached it (`announceRecovery`). A `reset` a publisher owed
+ * an account (its publish failed while this subscriber stayed up: `publishOwedResets`) is an event
+ * like any other here: relayed live, replayed from the backlog, with its own id.
  * `redis` is the process's request connection (fail-fast), used for the backlog reads.
  */
 export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = LIVE_HEARTBEAT_MS }: {
