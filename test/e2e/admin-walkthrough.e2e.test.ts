@@ -1,9 +1,11 @@
 // Small things a busy realtor runs into, in a real browser against the real API and Postgres:
 // an "Undo" that an open menu covers is still there when the menu closes; notices carried onto
-// the scoring page never cover a rule field reached with Tab; a stage arrow pressed twice in quick
-// succession moves the stage twice; a live catch-up reloads the leads list once, not twice; and a
-// long endpoint URL in a breadcrumb does not make a phone's page scroll sideways. Screenshots in
-// test-results/screenshots. Run `npm run build:admin` first.
+// the scoring page never cover a rule field reached with Tab; Escape from a Log or Snooze menu
+// (and a Log choice made with Enter) leaves the focus on the menu's button; a stage arrow pressed
+// twice in quick succession moves the stage twice; a live catch-up reloads the leads list once,
+// not twice; and long email addresses and endpoint URLs keep the leads table, the endpoints table
+// and an endpoint's page inside the window. Screenshots in test-results/screenshots. Run
+// `npm run build:admin` first.
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
