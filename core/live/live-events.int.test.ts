@@ -60,9 +60,13 @@ describe('a live publisher whose publish failed', () => {
   it('publishes nothing but the events while nothing fails', async () => {
     const { publisher, redis, prefix } = await newPublisher();
     const account = randomUUID();
+    await redis.config('RESETSTAT');
     await publisher.publish(account, created('l1'));
     await publisher.publish(account, created('l2'));
     expect(await publisher.publishOwedResets()).toBe(0);
+    // One script per event and nothing else: no probe, no reset (only this test's own commands).
+    const calls = Object.fromEntries([...(await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map(([, name, n]) => [name, Number(n)]));
+    expect(calls).toEqual({ 'config|resetstat': 1, eval: 2, xadd: 2, pexpire: 2, publish: 2 });
     expect(await backlog(redis, prefix, account)).toEqual(['lead.created', 'lead.created']);
   });
 
