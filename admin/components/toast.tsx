@@ -74,10 +74,10 @@ function expireToast(id: number, wasCovered = false): void {
   else dismissToast(id);
 }
 
-/** An open menu (`.menu-popover`, rendered only while open) overlaps the notice. */
+/** An open menu (a `.menu-popover`, rendered only while open, or a board card's open "Move to…") overlaps the notice. */
 function coveredByMenu(el: Element): boolean {
   const r = el.getBoundingClientRect();
-  for (const menu of document.querySelectorAll('.menu-popover')) {
+  for (const menu of document.querySelectorAll('.menu-popover, .move-menu[open] > .move-menu-list')) {
     const m = menu.getBoundingClientRect();
     if (m.width > 0 && m.left < r.right && m.right > r.left && m.top < r.bottom && m.bottom > r.top) return true;
   }

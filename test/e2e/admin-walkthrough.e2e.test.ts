@@ -149,6 +149,40 @@ describe('notices and menus', () => {
   });
 });
 
+describe('menus over notices', () => {
+  it('at 390, a board card\'s "Move to…" opened near the bottom shows every stage above a notice', { timeout: 60_000 }, async () => {
+    const page = await newPage({ width: 390, height: 844 });
+    await page.goto(`${server.url}/app/board`);
+    await page.getByRole('button', { name: 'Manage stages' }).click();
+    await page.getByLabel('New stage').fill('Pre-approval');
+    await page.getByRole('button', { name: 'Add stage' }).click();
+    const notice = page.getByRole('status').locator('.toast', { hasText: 'Added “Pre-approval”.' });
+    await notice.waitFor();
+    await page.getByRole('button', { name: 'Done with stages' }).click();
+    // A card's menu opened just above the notice: its list runs down over it.
+    const summary = page.locator('[data-stage-column="new"] summary').nth(8);
+    await summary.evaluate((el) => window.scrollBy(0, el.getBoundingClientRect().top - (window.innerHeight - 260)));
+    await summary.click();
+    const choices = page.locator('.move-menu[open] .move-menu-list button');
+    await choices.first().waitFor();
+    const noticeBox = (await notice.boundingBox())!;
+    const boxes = await choices.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number }));
+    expect(boxes.some((b) => overlap(b, noticeBox)), 'a stage lies where the notice is').toBe(true);
+    const hidden = await choices.evaluateAll((els) =>
+      els.filter((el) => {
+        const r = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return r.bottom <= window.innerHeight && !(hit && el.contains(hit));
+      }).map((el) => el.textContent),
+    );
+    expect(hidden, 'stages covered by the notice').toEqual([]);
+    await saveScreenshot(page, 'walkthrough-board-menu-over-notice-390', { fullPage: false });
+    await page.keyboard.press('Escape');
+    const added = (await realtor.get('/v1/pipeline-stages')).body.items.find((s: { label: string }) => s.label === 'Pre-approval');
+    expect((await realtor.delete(`/v1/pipeline-stages/${added.stageId}`)).status).toBeLessThan(300);
+  });
+});
+
 describe('menus from the keyboard', () => {
   const focused = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim() ?? null);
 
