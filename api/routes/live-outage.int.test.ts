@@ -117,9 +117,10 @@ describe('live updates during a Redis outage', () => {
       const created = await stream.waitForEvent((e) => e.event === 'lead.created' && e.data.leadId === next.body.leadId);
       expect(stream.events.indexOf(created)).toBeGreaterThan(stream.events.indexOf(reset));
       // The timed-out publish may still have run once Redis was thawed (it was in the socket):
-      // then its event came before the reset. Either way, nothing else.
-      const seen = stream.events.map((e) => (e.event === 'lead.created' ? e.data.name : e.event));
-      expect(seen.filter((e) => e !== 'Made while Redis was frozen')).toEqual(['ready', 'reset', 'Made after the freeze']);
+      // then its event came before the reset. Either way, nothing else (a reset whose own publish
+      // timed out on a starved machine is published again: a second reset in a row at most).
+      const seen = stream.events.map((e) => (e.event === 'lead.created' ? e.data.name : e.event)).filter((e) => e !== 'Made while Redis was frozen');
+      expect(seen.filter((e, i) => !(e === 'reset' && seen[i - 1] === 'reset'))).toEqual(['ready', 'reset', 'Made after the freeze']);
     } finally {
       stream.close();
     }
