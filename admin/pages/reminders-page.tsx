@@ -2,7 +2,7 @@
 // is done — each acted on in place. The page refreshes itself while open: every 15 s, when the
 // tab regains focus, and right when the next upcoming reminder's time comes, so a reminder is
 // seen falling due without a reload. The automatic-reminder rules sit at the bottom.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
@@ -63,6 +63,13 @@ export function RemindersPage() {
     if (due.key) window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
   }, [dueIds]);
 
+  // A refresh asks the three sections apart, and their answers come at different moments: shown
+  // as each came, a reminder that fell due (or was snoozed back) sat in two sections at once until
+  // the other answer came. The sections show their lists as of the last moment none was refreshing.
+  const latest = { due: due.items, upcoming: upcoming.items, done: done.items };
+  const shown = useRef(latest);
+  if (!due.refreshing && !upcoming.refreshing && !done.refreshing) shown.current = latest;
+
   const onChanged = () => refresh();
   const nothingAtAll = !due.loading && !upcoming.loading && !done.loading && !due.items.length && !upcoming.items.length && !done.items.length;
 
@@ -83,9 +90,9 @@ export function RemindersPage() {
         </EmptyState>
       ) : (
         <div class="stack">
-          <ReminderSection title="Due now" status="due" list={due} onChanged={onChanged} empty="Nothing due. Nice work." />
-          <ReminderSection title="Upcoming" status="upcoming" list={upcoming} onChanged={onChanged} empty="Nothing scheduled." />
-          <ReminderSection title="Done" status="done" list={done} onChanged={onChanged} empty="Completed and dismissed reminders show here." />
+          <ReminderSection title="Due now" status="due" list={due} items={shown.current.due} onChanged={onChanged} empty="Nothing due. Nice work." />
+          <ReminderSection title="Upcoming" status="upcoming" list={upcoming} items={shown.current.upcoming} onChanged={onChanged} empty="Nothing scheduled." />
+          <ReminderSection title="Done" status="done" list={done} items={shown.current.done} onChanged={onChanged} empty="Completed and dismissed reminders show here." />
         </div>
       )}
       <ReminderSettingsSection />
@@ -93,35 +100,37 @@ export function RemindersPage() {
   );
 }
 
-function ReminderSection({ title, status, list, onChanged, empty }: {
+/** `items`: what the section shows (the list's, as of the page's last settled refresh). */
+function ReminderSection({ title, status, list, items, onChanged, empty }: {
   title: string;
   status: ReminderListStatus;
   list: CursorList<Reminder>;
+  items: Reminder[];
   onChanged(r: Reminder): void;
   empty: string;
 }) {
   const id = `reminders-${status}`;
-  const overdue = list.items.filter((r) => r.overdue).length;
+  const overdue = items.filter((r) => r.overdue).length;
   return (
     <section class="card reminder-section" aria-labelledby={`${id}-title`} data-section={status}>
       <div class="card-head">
         <h2 id={`${id}-title`} class="card-title">
           {title}
-          {list.items.length > 0 && <span class="muted small"> · {list.items.length}{list.nextCursor ? '+' : ''}</span>}
+          {items.length > 0 && <span class="muted small"> · {items.length}{list.nextCursor ? '+' : ''}</span>}
         </h2>
         {overdue > 0 && <p class="small reminder-overdue-note">{plural(overdue, 'overdue reminder')}</p>}
       </div>
-      {list.error && !list.items.length ? (
+      {list.error && !items.length ? (
         <LoadError title={`Could not load ${title.toLowerCase()} reminders`} onRetry={list.reload}>
           Check your connection and try again.
         </LoadError>
-      ) : list.loading && !list.items.length ? (
+      ) : list.loading && !items.length ? (
         <Loading label="Loading reminders…" />
-      ) : list.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <p class="muted small">{empty}</p>
       ) : (
         <ul class="reminder-list">
-          {list.items.map((r) => (
+          {items.map((r) => (
             <ReminderItem key={r.reminderId} reminder={r} onChanged={onChanged} />
           ))}
         </ul>

@@ -2,7 +2,8 @@
 // an "Undo" that an open menu covers is still there when the menu closes; notices carried onto
 // the scoring page never cover a rule field reached with Tab; Escape from a Log or Snooze menu
 // (and a Log choice made with Enter) leaves the focus on the menu's button; a stage arrow pressed
-// twice in quick succession moves the stage twice; a live catch-up reloads the leads list once,
+// twice in quick succession moves the stage twice; a reminder falling due is never shown in two
+// sections of the Reminders page at once; a live catch-up reloads the leads list once,
 // not twice; and long email addresses and endpoint URLs keep the leads table, the endpoints table
 // and an endpoint's page inside the window. Screenshots in test-results/screenshots. Run
 // `npm run build:admin` first.
@@ -226,6 +227,35 @@ describe('menus from the keyboard', () => {
     await page.getByRole('status').getByText(`Logged “Texted” for ${name}.`).waitFor();
     expect(await server.sql('select type from lead_activities where lead_id = $1', [leadId])).toEqual([{ type: 'text' }]);
     await expect.poll(() => focused(page)).toBe(`Log an activity for ${name}`);
+  });
+});
+
+describe('reminders page', () => {
+  it('a reminder that falls due moves from Upcoming to Due now without showing in both', { timeout: 60_000 }, async () => {
+    const message = 'Walk through the loft before the showing';
+    const { reminderId } = await makeReminder(server, { leadId: reminderLeadId, userId, reminderDate: new Date(Date.now() + 60 * MINUTE_MS), message });
+    const page = await newPage({ width: 1440, height: 900 });
+    // The page's clock runs on by itself; the test moves it to the page's 15 s refresh.
+    await page.clock.install();
+    await page.goto(`${server.url}/app/reminders`);
+    const inSection = (section: string) => page.locator(`[data-section="${section}"] [data-reminder-id="${reminderId}"]`);
+    await inSection('upcoming').waitFor();
+
+    // It falls due (as the worker would fire it); the refresh's Upcoming answer is held back.
+    await server.sql("update follow_up_reminders set status = 'due', fired_at = now(), reminder_date = now() - interval '1 minute' where reminder_id = $1", [reminderId]);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route((url) => url.pathname === '/v1/reminders' && url.searchParams.get('status') === 'upcoming', (route) => held.then(() => route.continue()));
+    // Due now's answer is in (the page tells the navigation's count: it asks for the summary).
+    const dueAnswered = page.waitForRequest((r) => new URL(r.url()).pathname === '/v1/reminders/summary');
+    await page.clock.fastForward(15_000);
+    await dueAnswered;
+    const shownIn = async () => (await inSection('due').count()) + (await inSection('upcoming').count());
+    expect(await shownIn(), 'sections showing the reminder while Upcoming is on its way').toBe(1);
+    release();
+    await inSection('due').waitFor();
+    expect(await inSection('upcoming').count()).toBe(0);
+    await page.unroute((url) => url.pathname === '/v1/reminders' && url.searchParams.get('status') === 'upcoming');
   });
 });
 
