@@ -20,6 +20,7 @@ import { HANDLERS } from '#worker/handlers/index.ts';
 import { sendNotificationHandler } from '#worker/handlers/send-notification.handler.ts';
 import { sweepHandler } from '#worker/handlers/sweep.handler.ts';
 import type { HandlerContext } from '#worker/handler.ts';
+import { createLivePublisherForQueues } from '#core/live/live-events.ts';
 
 const ORIGIN = 'https://homes.example';
 const freshIp = ipSource(7);
@@ -147,6 +148,7 @@ describe('outbox recovery and quiet hours', () => {
     em: server.orm.em.fork() as EntityManager, orm: server.orm, config: server.config, queues: server.queues,
     log: createLogger({ level: 'silent', name: 'test' }), job: {} as never, now,
     mailer: createMailer({ from: server.config.MAIL_FROM, logger: createLogger({ level: 'silent', name: 'test' }) }),
+    live: createLivePublisherForQueues(server.queues, server.config.QUEUE_PREFIX, createLogger({ level: 'silent', name: 'test' })),
   });
 
   it('with Redis flushed while an alert is pending, the sweeper sends it exactly once', async () => {
@@ -243,7 +245,8 @@ describe('outbox recovery and quiet hours', () => {
     expect((await alertsOf(snoozed))[0].last_error).toContain('snoozed');
     expect(smtp.messages.filter(forLead(`Snoozed ${tag}`))).toHaveLength(0);
     expect(smtp.messages.filter(forLead(`Due again ${tag}`))).toHaveLength(1);
-    expect(await alertsOf(moved)).toEqual([{ status: 'sent', last_error: null }]);
+    // Marked sent just after the SMTP server has the mail: awaited.
+    await expect.poll(() => alertsOf(moved)).toEqual([{ status: 'sent', last_error: null }]);
     // Without `firedAt` the moved date cannot be told from a new firing: cancelled, as before.
     await expect.poll(async () => (await alertsOf(movedLegacy)).map((a) => a.status)).toEqual(['cancelled']);
     await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
