@@ -5,7 +5,8 @@ import { describeWebhooksForOpenApi } from '#core/webhooks/event-types.ts';
 import Koa from 'koa';
 import { AnswerCache } from './answer-cache.ts';
 import { type BeaconLane, beaconLane } from './beacon-lane.ts';
-import type { AppDeps } from './deps.ts';
+import type { AppDeps, AppServices } from './deps.ts';
+import { createLivePublisher } from '#core/live/live-events.ts';
 import { sessionCookieName } from './middleware/auth.ts';
 import { requestContext } from './middleware/context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   app.silent = true; // errors are logged by our handler with request ids
   const routes = new RouteRegistry();
+  const services: AppServices = { ...deps, live: createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: deps.logger }) };
   mountAuthRoutes(routes, deps);
   mountAccountEmailRoutes(routes, deps);
   mountAccountRoutes(routes, deps);
@@ -80,9 +82,9 @@ export function createApp(deps: AppDeps): Koa {
   mountApiKeyRoutes(routes, deps);
   mountSiteRoutes(routes, deps);
   mountSiteQuotaRoutes(routes, deps);
-  mountLeadBulkRoutes(routes, deps); // before the lead routes: /v1/leads/bulk is not a lead id
-  mountLeadRoutes(routes, deps);
-  mountPipelineRoutes(routes, deps);
+  mountLeadBulkRoutes(routes, services); // before the lead routes: /v1/leads/bulk is not a lead id
+  mountLeadRoutes(routes, services);
+  mountPipelineRoutes(routes, services);
   const liveHub = mountLiveRoutes(routes, deps);
   mountScoringRoutes(routes, deps);
   mountAnalyticsRoutes(routes, deps);
@@ -94,7 +96,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const router = new Router();
   mountHealthRoutes(router, deps);
-  const beacons = mountIngestRoutes(routes, router, deps); // before routes.mount: it adds POSTs and their OPTIONS preflights
+  const beacons = mountIngestRoutes(routes, router, services); // before routes.mount: it adds POSTs and their OPTIONS preflights
   router.get('/v1/openapi.json', (ctx) => {
     ctx.body = { ...routes.openapi(deps.config.PUBLIC_URL, sessionCookieName(deps.config)), webhooks: describeWebhooksForOpenApi() };
   });

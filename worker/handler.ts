@@ -4,6 +4,7 @@ import type { Config } from '#core/config.ts';
 import type { JobKey, JobPayload } from '#core/jobs/jobs.ts';
 import type { Queues } from '#core/jobs/queues.ts';
 import type { Mailer } from '#core/email/mailer.ts';
+import type { LivePublisher } from '#core/live/live-events.ts';
 import type { Logger } from '#core/logger.ts';
 import type { WebhookDispatcher } from './handlers/deliver-webhook-dispatcher.ts';
 
@@ -19,6 +20,11 @@ export interface HandlerContext {
   now: () => Date;
   /** The process's mailer (SMTP_URL; the log when unset). */
   mailer: Mailer;
+  /**
+   * The process's live-event publisher (one per worker runtime: the resets it owes after a failed
+   * publish wait in it until Redis answers again, whichever job failed).
+   */
+  live: LivePublisher;
   /** The process's webhook dispatcher (present when the runtime serves `webhooks.deliver`). */
   webhookDispatcher?: WebhookDispatcher;
 }

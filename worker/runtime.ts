@@ -10,6 +10,7 @@ import { isLeadFlaggedForRescore } from '#core/scoring/score-lead.ts';
 import type { HandlerContext, HandlerTable, JobHandler } from './handler.ts';
 import { createDatabaseOutageLog } from './database-outage.ts';
 import { createWebhookDispatcher } from './handlers/deliver-webhook-dispatcher.ts';
+import { createLivePublisherForQueues } from '#core/live/live-events.ts';
 
 /** Scheduled jobs that run at least this often log their completion at debug. */
 const ROUTINE_JOB_MAX_INTERVAL_MS = 60_000;
@@ -46,6 +47,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   const mailer = opts.mailer ?? createMailer({
     smtpUrl: opts.config.SMTP_URL, from: opts.config.MAIL_FROM, logger: opts.logger, logContent: opts.config.NODE_ENV !== 'production',
   });
+  // Live events go through one publisher per process, on the producer queues' fail-fast connection.
+  const live = createLivePublisherForQueues(opts.queues, opts.config.QUEUE_PREFIX, opts.logger);
   // Webhook wake-ups drive one dispatcher per process: batched claims and records, pooled connections.
   const webhookDispatcher = opts.handlers.deliverWebhook
     ? createWebhookDispatcher({ orm: opts.orm, config: opts.config, queues: opts.queues, logger: opts.logger, now })
@@ -83,7 +86,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         if (!key || !handler) throw new UnrecoverableError(`no handler for ${job.name}`);
         const parsed = JOBS[key].payload.safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
-        const ctx: HandlerContext = { em: opts.orm.em.fork() as EntityManager, orm: opts.orm, config: opts.config, queues: opts.queues, log, job, now, mailer, webhookDispatcher };
+        const ctx: HandlerContext = { em: opts.orm.em.fork() as EntityManager, orm: opts.orm, config: opts.config, queues: opts.queues, log, job, now, mailer, live, webhookDispatcher };
         const started = performance.now();
         try {
           const result = await handler.run(ctx, parsed.data as never);

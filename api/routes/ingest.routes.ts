@@ -7,9 +7,9 @@ import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-
 import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
 import { countRefusedOrigin, RefusedOriginError } from '#core/sites/blocked-origins.ts';
 import { createEventQuota } from '#core/sites/event-quota.ts';
-import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
+import { publishLeadEvents } from '#core/live/live-events.ts';
 import type { Logger } from '#core/logger.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppServices } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
 import { createLimiter, createSharedWindowLimiter, isRateLimited } from '../middleware/rate-limit.ts';
@@ -63,7 +63,7 @@ export interface BeaconHandlers {
  * and their CORS preflights. See docs/widget-ingest.md for limits and semantics. Returns the
  * collect handler for the beacon lane, which serves `POST /v1/collect` without Koa.
  */
-export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: AppDeps): BeaconHandlers {
+export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: AppServices): BeaconHandlers {
   const { redis, config, logger } = deps;
   const prefix = config.QUEUE_PREFIX;
   const limiter = (name: string, points: number, durationSec: number) => createLimiter({ redis, prefix, logger, name, points, durationSec });
@@ -92,7 +92,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
       throw err;
     }
   };
-  const live = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: logger });
+  const { live } = deps;
   const collect = async ({ body, ip, origin, userAgent, now, log }: BeaconInput) => {
     await collectPerIp.consume(ip, body.events.length);
     await collectPerSite.consume(body.site, body.events.length);

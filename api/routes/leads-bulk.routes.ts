@@ -1,13 +1,13 @@
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
-import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
+import { publishLeadEvents } from '#core/live/live-events.ts';
 import { bulkLeads } from '#core/pipeline/bulk-leads.ts';
 import { ZBulkLeadsBody, ZBulkLeadsResult } from '#core/pipeline/pipeline-schemas.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppServices } from '../deps.ts';
 import type { RouteRegistry } from '../route.ts';
 
 /** Bulk actions over a selection of leads (the list's checkboxes). The selection's CSV is `GET /v1/leads/export.csv?ids=…`. */
-export function mountLeadBulkRoutes(routes: RouteRegistry, deps: AppDeps): void {
-  const publisher = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: deps.logger });
+export function mountLeadBulkRoutes(routes: RouteRegistry, deps: AppServices): void {
+  const publisher = deps.live;
   routes.add({
     method: 'post', path: '/v1/leads/bulk', tag: 'leads', auth: 'realtor',
     summary: 'One action over up to 500 leads, all or nothing: {action: stage, stageId} | {action: reminder, reminderDate, reminderMessage} | {action: delete}',

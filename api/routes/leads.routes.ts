@@ -7,16 +7,16 @@ import { getLeadTimeline } from '#core/leads/lead-timeline.ts';
 import { createLead, deleteLead, getLead, updateLead } from '#core/leads/leads.ts';
 import { listLeads } from '#core/leads/list-leads.ts';
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
-import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
-import type { AppDeps } from '../deps.ts';
+import { publishLeadEvents } from '#core/live/live-events.ts';
+import type { AppServices } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
 
 const notFound = { 404: { description: '`not_found`: no such lead for this user (also another user’s lead)' } };
 const invalid = { 400: { description: '`validation_failed` with issue paths' } };
 
 /** The realtor's leads, their inquiries and timeline, and the CSV export. See docs/api-leads.md. */
-export function mountLeadRoutes(routes: RouteRegistry, deps: AppDeps): void {
-  const live = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: deps.logger });
+export function mountLeadRoutes(routes: RouteRegistry, deps: AppServices): void {
+  const { live } = deps;
   routes.add({
     method: 'get', path: '/v1/leads', tag: 'leads', auth: 'realtor',
     summary: 'List leads (keyset pages; sort score | last_activity | created; filter band, status, site; search q)',

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { ZLeadJson } from '#core/leads/lead-schemas.ts';
-import { createLivePublisher, publishLeadEvents } from '#core/live/live-events.ts';
+import { publishLeadEvents } from '#core/live/live-events.ts';
 import {
   ZCreateStageBody, ZDeleteStageQuery, ZReorderStagesBody, ZSetLeadStageBody, ZStageJson, ZUpdateStageBody,
 } from '#core/pipeline/pipeline-schemas.ts';
 import { createStage, deleteStage, listStages, reorderStages, updateStage } from '#core/pipeline/pipeline-stages.ts';
 import { setLeadStage } from '#core/pipeline/set-lead-stage.ts';
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppServices } from '../deps.ts';
 import type { RouteRegistry } from '../route.ts';
 
 const invalid = { 400: { description: '`validation_failed` with issue paths' } };
@@ -15,8 +15,8 @@ const stageNotFound = { 404: { description: '`not_found`: no such stage for this
 const ZStageList = z.object({ items: z.array(ZStageJson) });
 
 /** The realtor's pipeline: stages (created with the defaults on first access) and moving a lead between them. See docs/pipeline.md. */
-export function mountPipelineRoutes(routes: RouteRegistry, deps: AppDeps): void {
-  const publisher = createLivePublisher({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, log: deps.logger });
+export function mountPipelineRoutes(routes: RouteRegistry, deps: AppServices): void {
+  const publisher = deps.live;
   routes.add({
     method: 'get', path: '/v1/pipeline-stages', tag: 'pipeline', auth: 'realtor', summary: 'List the pipeline stages in order, with their lead counts',
     responses: { 200: { description: 'Stages', schema: ZStageList } },

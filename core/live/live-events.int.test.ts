@@ -102,17 +102,20 @@ describe('a live publisher whose publish failed', () => {
     await vi.waitFor(() => expect(heard).toEqual(['reset', 'lead.created']), WAIT);
   });
 
-  it('is paid by a publisher created later on the same connection (the worker makes one per job)', { timeout: 30_000 }, async () => {
+  it('holds its own debt: another publisher on the same connection owes nothing (one publisher per process: the API app\'s, the worker runtime\'s)', { timeout: 30_000 }, async () => {
     const { publisher, redis, prefix } = await newPublisher();
     const account = randomUUID();
     await stopRedis(redis);
     await publisher.publish(account, created('lost'));
     await restartRedis(redis);
-    const later = createLivePublisher({ redis, prefix, log: logger });
-    await later.publish(account, created('next'));
-    await later.publishOwedResets();
+    const other = createLivePublisher({ redis, prefix, log: logger });
+    await other.publish(account, created('next'));
+    expect(await other.publishOwedResets()).toBe(0);
+    expect(await backlog(redis, prefix, account)).toEqual(['lead.created']);
+    // The one that failed pays at its next publish (or its retry timer).
+    await publisher.publish(randomUUID(), created('elsewhere'));
     await vi.waitFor(async () => expect(await backlog(redis, prefix, account)).toEqual(['lead.created', 'reset']), WAIT);
-    expect(await later.publishOwedResets()).toBe(0);
+    expect(await publisher.publishOwedResets()).toBe(0);
   });
 
   it('past its bound, resets every account with an open stream, and the ones it remembered', { timeout: 30_000 }, async () => {

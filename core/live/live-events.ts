@@ -78,30 +78,11 @@ export interface LivePublisher {
  */
 export const LIVE_RESET_RETRY_MS = 1000;
 
-/** The resets one connection owes under one prefix, and the attempt to publish them under way. */
+/** The resets a publisher owes, and the attempt to publish them under way. */
 interface ResetDebt {
   owed: OwedResets;
   paying?: Promise<number>;
   retry?: NodeJS.Timeout;
-}
-
-/**
- * The debts by connection, then prefix. Kept with the connection rather than the publisher: the
- * routers each create a publisher on the process's one request connection, and the worker creates
- * one per job (`createLivePublisherForQueues`), so a publisher often does not live until Redis is
- * back — the connection does. A WeakMap: a connection that is let go takes its debt with it.
- */
-const debts = new WeakMap<Redis, Map<string, ResetDebt>>();
-
-function debtOf(redis: Redis, prefix: string, owedResetsMax: number | undefined): ResetDebt {
-  const byPrefix = debts.get(redis) ?? new Map<string, ResetDebt>();
-  debts.set(redis, byPrefix);
-  let debt = byPrefix.get(prefix);
-  if (!debt) {
-    debt = { owed: createOwedResets({ max: owedResetsMax }) };
-    byPrefix.set(prefix, debt);
-  }
-  return debt;
 }
 
 /** `pattern` matched literally by PSUBSCRIBE-style globs (PUBSUB CHANNELS). */
@@ -112,10 +93,12 @@ function escapeGlob(pattern: string): string {
 /** A publisher on `redis` (a fail-fast request connection: a Redis outage costs at most its command timeout). */
 export function createLivePublisher({ redis, prefix, log, owedResetsMax }: {
   redis: Redis; prefix: string; log: Logger;
-  /** Accounts remembered one by one for a `reset` (LIVE_OWED_RESETS_MAX); for a connection's first publisher only. */
+  /** Accounts remembered one by one for a `reset` (LIVE_OWED_RESETS_MAX). */
   owedResetsMax?: number;
 }): LivePublisher {
-  const debt = debtOf(redis, prefix, owedResetsMax);
+  // The resets this publisher owes. One publisher per process (the API app's, the worker
+  // runtime's: `AppServices.live`, `HandlerContext.live`), so the debt lives until Redis is back.
+  const debt: ResetDebt = { owed: createOwedResets({ max: owedResetsMax }) };
   const channelPrefix = liveChannel(prefix, '');
 
   const evalPublish = (pipeline: ReturnType<Redis['pipeline']>, accountId: string, e: LiveEvent) =>

@@ -14,6 +14,7 @@ import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import type { HandlerContext } from '#worker/handler.ts';
 import { HANDLERS } from '#worker/handlers/index.ts';
 import { sendDigestsHandler } from '#worker/handlers/send-digest.handler.ts';
+import { createLivePublisherForQueues } from '#core/live/live-events.ts';
 
 let smtp: TestSmtpServer;
 let server: TestServer;
@@ -26,6 +27,7 @@ const context = (): HandlerContext => ({
   em: server.orm.em.fork() as EntityManager, orm: server.orm, config: server.config, queues: server.queues,
   log: createLogger({ level: 'silent', name: 'test' }), job: {} as never, now: () => clock,
   mailer: createMailer({ from: server.config.MAIL_FROM, logger: createLogger({ level: 'silent', name: 'test' }) }),
+  live: createLivePublisherForQueues(server.queues, server.config.QUEUE_PREFIX, createLogger({ level: 'silent', name: 'test' })),
 });
 
 const digestRows = () => server.sql<{ user_id: string; dedupe_key: string }>(`select user_id, dedupe_key from notifications where kind = 'digest'`);

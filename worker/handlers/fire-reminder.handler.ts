@@ -1,5 +1,5 @@
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
-import { createLivePublisherForQueues, publishReminderDue } from '#core/live/live-events.ts';
+import { publishReminderDue } from '#core/live/live-events.ts';
 import { fireReminder } from '#core/reminders/fire-reminder.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -14,8 +14,7 @@ export const fireReminderHandler = defineHandler('fireReminder', async (ctx, { r
   await enqueueAfterCommit(ctx.queues, wakeups, ctx.log);
   if (outcome === 'fired') {
     // After the commit, best-effort: the open admins' due count and notification.
-    const publisher = createLivePublisherForQueues(ctx.queues, ctx.config.QUEUE_PREFIX, ctx.log);
-    await publishReminderDue({ em: ctx.em, publisher, reminderId, log: ctx.log });
+    await publishReminderDue({ em: ctx.em, publisher: ctx.live, reminderId, log: ctx.log });
   }
   if (outcome !== 'skipped') ctx.log.info({ reminderId, outcome }, outcome === 'fired' ? 'reminder fell due' : 'reminder dismissed: the lead was contacted');
   return { outcome };

@@ -1,5 +1,5 @@
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
-import { createLivePublisherForQueues, publishLeadsRescored } from '#core/live/live-events.ts';
+import { publishLeadsRescored } from '#core/live/live-events.ts';
 import { RESCORE_BATCH_SIZE, rescoreUserLeads } from '#core/scoring/rescore-user-leads.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -10,12 +10,11 @@ import { defineHandler } from '../handler.ts';
  */
 export function createRescoreAllHandler(opts: { /** Leads per batch. Default RESCORE_BATCH_SIZE (200). */ batchSize?: number } = {}) {
   return defineHandler('rescoreUser', async (ctx, { userId, version }) => {
-    const publisher = createLivePublisherForQueues(ctx.queues, ctx.config.QUEUE_PREFIX, ctx.log);
     const result = await rescoreUserLeads({
       em: ctx.em, userId, version, now: ctx.now, batchSize: opts.batchSize ?? RESCORE_BATCH_SIZE,
       config: ctx.config, onWakeups: (wakeups) => enqueueAfterCommit(ctx.queues, wakeups, ctx.log),
       // The open admins reload once per batch whose scores moved (leads.rescored), as the rescore goes.
-      onScored: (results) => publishLeadsRescored({ em: ctx.em, publisher, results, log: ctx.log }),
+      onScored: (results) => publishLeadsRescored({ em: ctx.em, publisher: ctx.live, results, log: ctx.log }),
       onBatch: async ({ done }) => {
         // Visible in BullMQ tooling; Postgres (scoring_rules.rescore_done) is the real record.
         await ctx.job.updateProgress(done).catch(() => undefined);

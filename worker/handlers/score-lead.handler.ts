@@ -1,5 +1,5 @@
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
-import { createLivePublisherForQueues, publishScoreChanges } from '#core/live/live-events.ts';
+import { publishScoreChanges } from '#core/live/live-events.ts';
 import { isLeadFlaggedForRescore, type ScoreLeadResult, scoreLead } from '#core/scoring/score-lead.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -33,8 +33,7 @@ export const scoreLeadHandler = defineHandler('scoreLead', async (ctx, { leadId 
   }
   if (last) {
     // After the commit, best-effort: the open admins see the new score (docs/live-updates.md).
-    const publisher = createLivePublisherForQueues(ctx.queues, ctx.config.QUEUE_PREFIX, ctx.log);
-    await publishScoreChanges({ em: ctx.em, publisher, results: [last], log: ctx.log });
+    await publishScoreChanges({ em: ctx.em, publisher: ctx.live, results: [last], log: ctx.log });
   }
   return last ? { passes, score: last.score, band: last.band, previousBand: last.previousBand, becameHot: last.hot !== null } : { passes };
 });
