@@ -179,7 +179,8 @@ describe('password', () => {
     const { error } = (await refused.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe('wrong_password');
     const current = form.getByLabel('Current password');
-    expect(await current.getAttribute('aria-invalid')).toBe('true');
+    // The answer is in; the page renders it a moment later: awaited.
+    await expect.poll(() => current.getAttribute('aria-invalid')).toBe('true');
     const describedBy = (await current.getAttribute('aria-describedby')) ?? '';
     expect(await page.locator(`#${describedBy.split(' ').at(-1)}`).textContent()).toContain(error.message);
     await form.getByRole('alert').getByRole('link', { name: error.message }).waitFor();
@@ -188,7 +189,7 @@ describe('password', () => {
     // The same in the email form.
     const emailStatus = await changeEmail(page, `elsewhere.${Date.now()}@example.com`, 'not my password at all');
     expect(emailStatus).toBe(400);
-    expect(await emailForm(page).getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => emailForm(page).getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
     await page.getByText('We sent a link to').waitFor({ state: 'detached' });
 
     // Wrong again until the per-user budget is spent: the form says when to try again.
@@ -314,7 +315,7 @@ describe('sign-in email', () => {
     // An address another account uses is refused under the field when asked.
     await openAccount(page);
     expect(await changeEmail(page, contested, realtor.password)).toBe(409);
-    expect(await emailForm(page).getByLabel('New email').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => emailForm(page).getByLabel('New email').getAttribute('aria-invalid')).toBe('true');
 
     // Opened in a browser signed in to another account: the page does not call it "your" email.
     const other = await makeRealtor(server);
