@@ -2,7 +2,7 @@
 // the error sets aria-invalid, and hint + error are the input's aria-describedby.
 import type { ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes, TextareaHTMLAttributes } from 'preact';
 import { useId } from 'preact/hooks';
-import { EMAIL_MAX_CHARS } from '#core/shared/field-limits.ts';
+import { EMAIL_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 
 interface FieldChrome {
   label: ComponentChildren;
@@ -78,8 +78,13 @@ export function Field({ label, hint, error, id, class: cls, ...input }: FieldPro
 }
 
 /** A person's email address: the right keyboard, autofill and the API's length limit. */
-export function EmailField(props: Omit<FieldProps, 'label' | 'type'>) {
-  return <Field label="Email" type="email" autocomplete="email" inputMode="email" maxLength={EMAIL_MAX_CHARS} {...props} />;
+export function EmailField({ label = 'Email', ...props }: Omit<FieldProps, 'label' | 'type'> & { label?: string }) {
+  return <Field label={label} type="email" autocomplete="email" inputMode="email" maxLength={EMAIL_MAX_CHARS} {...props} />;
+}
+
+/** A new password (signup, reset, change): the length rule as its hint and `autocomplete="new-password"` for password managers. */
+export function NewPasswordField({ label = 'New password', ...props }: Omit<FieldProps, 'label' | 'type' | 'hint'> & { label?: string }) {
+  return <Field label={label} hint={`At least ${PASSWORD_MIN_CHARS} characters.`} type="password" autocomplete="new-password" minLength={PASSWORD_MIN_CHARS} {...props} />;
 }
 
 export type TextAreaFieldProps = FieldChrome & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'label'>;

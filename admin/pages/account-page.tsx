@@ -2,7 +2,7 @@
 // the password (changing it signs every other device out and rotates this session), and the
 // sessions signed in to the account, each of which can be ended from here.
 import { useState } from 'preact/hooks';
-import { EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
+import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import { isEmail } from '#core/shared/contact-rules.ts';
 import { type AccountInfo, type AccountSession, accountApi } from '../account-api.ts';
 import { ApiError, errorMessage } from '../api-client.ts';
@@ -10,7 +10,7 @@ import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
-import { Field } from '../components/field.tsx';
+import { EmailField, Field, NewPasswordField } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
@@ -130,16 +130,7 @@ function EmailSection({ info, onChange }: { info: AccountInfo; onChange(info: Ac
           Change email
         </h3>
         <FormError problem={problem} />
-        <Field
-          label="New email"
-          hint="We send a link there. Your sign-in email changes when you open it."
-          type="email"
-          inputMode="email"
-          autocomplete="email"
-          maxLength={EMAIL_MAX_CHARS}
-          required
-          {...field('newEmail')}
-        />
+        <EmailField label="New email" hint="We send a link there. Your sign-in email changes when you open it." required {...field('newEmail')} />
         <Field label="Current password" type="password" autocomplete="current-password" required {...field('password')} />
         <div class="form-actions">
           <Button type="submit" loading={busy} busyLabel="Sending…">
@@ -192,15 +183,7 @@ function PasswordSection({ email, onChanged }: { email: string | undefined; onCh
         {/* For password managers: the account the new password belongs to. */}
         {email && <input type="email" name="username" autocomplete="username" value={email} readOnly hidden />}
         <Field label="Current password" type="password" autocomplete="current-password" required {...field('currentPassword')} />
-        <Field
-          label="New password"
-          hint={`At least ${PASSWORD_MIN_CHARS} characters.`}
-          type="password"
-          autocomplete="new-password"
-          minLength={PASSWORD_MIN_CHARS}
-          required
-          {...field('newPassword')}
-        />
+        <NewPasswordField required {...field('newPassword')} />
         <Field label="Repeat the new password" type="password" autocomplete="new-password" required {...field('confirm')} />
         <div class="form-actions">
           <Button type="submit" loading={busy} busyLabel="Changing…">

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import { accountEmailApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { Field } from '../components/field.tsx';
+import { Field, NewPasswordField } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { AuthLayout } from '../components/layout.tsx';
 import type { FieldErrors } from '../forms.ts';
@@ -43,7 +43,7 @@ export function ResetPasswordPage() {
       ) : (
         <form class="form" onSubmit={submit} noValidate>
           <FormError problem={problem} />
-          <Field label="New password" hint={`At least ${PASSWORD_MIN_CHARS} characters.`} type="password" autocomplete="new-password" required {...field('password')} />
+          <NewPasswordField required {...field('password')} />
           <Field label="Repeat the new password" type="password" autocomplete="new-password" required {...field('confirm')} />
           <Button type="submit" class="btn-block" loading={busy} busyLabel="Saving…">
             Set new password

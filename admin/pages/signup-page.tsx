@@ -2,7 +2,7 @@ import { isEmail } from '#core/shared/contact-rules.ts';
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { signUp } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { EmailField, Field } from '../components/field.tsx';
+import { EmailField, Field, NewPasswordField } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { AuthLayout } from '../components/layout.tsx';
 import { clearToasts } from '../components/toast.tsx';
@@ -73,15 +73,7 @@ export function SignupPage({ query }: RouteProps) {
         />
         {/* The email is the login: password managers save it as the username with the new password. */}
         <EmailField required autocomplete="username" {...field('email')} />
-        <Field
-          label="Password"
-          hint={`At least ${PASSWORD_MIN_CHARS} characters.`}
-          type="password"
-          autocomplete="new-password"
-          minLength={PASSWORD_MIN_CHARS}
-          required
-          {...field('password')}
-        />
+        <NewPasswordField label="Password" required {...field('password')} />
         <Button type="submit" class="btn-block" loading={busy} busyLabel="Creating account…">
           Create account
         </Button>
