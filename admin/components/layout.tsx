@@ -1,6 +1,6 @@
 // The page frame: top bar with navigation and the signed-in user, and the <main> landmark.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { logOut, useSession } from '../api-client.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { FilteredCountBadge } from './filtered-count-badge.tsx';
@@ -48,7 +48,21 @@ export function Layout({ children }: { children: ComponentChildren }) {
   const { path } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   const [leaving, setLeaving] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   useEffect(() => setMenuOpen(false), [path]);
+  // The folded menu (narrow screens) closes on Escape, as a disclosure should; focus goes back to
+  // its button when it was inside the menu (or on the button), so the keyboard user is not lost.
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      const active = document.activeElement;
+      setMenuOpen(false);
+      if (active === menuButton.current || document.getElementById('primary-nav')?.contains(active)) menuButton.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
   useLiveEvents(); // live updates while signed in: the due count and optional notifications
 
   const onLogOut = async () => {
@@ -74,7 +88,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
             <Logo />
             <span>Porchlight</span>
           </Link>
-          <button type="button" class="nav-toggle" aria-expanded={menuOpen} aria-controls="primary-nav" onClick={() => setMenuOpen(!menuOpen)}>
+          <button type="button" class="nav-toggle" ref={menuButton} aria-expanded={menuOpen} aria-controls="primary-nav" onClick={() => setMenuOpen(!menuOpen)}>
             <span class="nav-toggle-bars" aria-hidden="true" />
             Menu
           </button>

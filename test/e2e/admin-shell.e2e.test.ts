@@ -196,6 +196,13 @@ describe('admin shell', () => {
     expect(await menu.getAttribute('aria-expanded')).toBe('true');
     await page.getByRole('link', { name: 'Webhooks' }).waitFor();
     await menu.click();
+    // Escape closes it too, from a link inside it, and gives the focus back to the Menu button.
+    await menu.click();
+    await page.getByRole('link', { name: 'Webhooks' }).focus();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => menu.getAttribute('aria-expanded')).toBe('false');
+    await page.getByRole('link', { name: 'Webhooks' }).waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('nav-toggle'))).toBe(true);
 
     await page.getByRole('button', { name: 'Delete site…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete “Oak Realty”?' });
