@@ -278,6 +278,29 @@ describe('changing the sign-in email', () => {
     expect((await r.client.get('/v1/account')).body.email).toBe(r.email);
   });
 
+  it('a password change or a reset kills a pending change of address: whoever had the old password cannot finish it afterwards', async () => {
+    // Changed while signed in.
+    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const intruder = uniqueEmail('intruder');
+    expect((await r.client.post('/v1/account/email', { newEmail: intruder, password: r.password })).status).toBe(202);
+    const link = await emailChangeLink(intruder);
+    expect((await r.client.post('/v1/account/password', { currentPassword: r.password, newPassword: NEW_PASSWORD })).status).toBe(200);
+    expect((await r.client.get('/v1/account')).body.pendingEmail).toBeNull();
+    expect(errorCode(await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token: link }))).toBe('token_invalid');
+    expect((await server.sql<{ email: string }>('select email from users where user_id = $1', [r.userId]))[0].email).toBe(r.email);
+
+    // Reset with the emailed link.
+    const s = await makeRealtor(server, { email: uniqueEmail() });
+    const intruder2 = uniqueEmail('intruder');
+    expect((await s.client.post('/v1/account/email', { newEmail: intruder2, password: s.password })).status).toBe(202);
+    const link2 = await emailChangeLink(intruder2);
+    expect((await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: s.email })).status).toBe(202);
+    const reset = linkTokenIn(await smtp.waitFor(to(s.email, /Reset your Porchlight password/)), 'reset-password');
+    expect((await new ApiClient(server.url).post('/v1/auth/reset-password', { token: reset, password: NEW_PASSWORD })).status).toBe(204);
+    expect(errorCode(await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token: link2 }))).toBe('token_invalid');
+    expect((await server.sql<{ email: string }>('select email from users where user_id = $1', [s.userId]))[0].email).toBe(s.email);
+  });
+
   it('refuses a wrong password, a non-address, the current address and another account\'s address; nothing is sent', async () => {
     const r = await makeRealtor(server, { email: uniqueEmail() });
     const other = await makeRealtor(server, { email: uniqueEmail() });

@@ -49,7 +49,9 @@ const validationFailed = (path: string, message: string) => new AppError('valida
  * Changes the password of a signed-in user: checks the current one, stores the new one's hash,
  * ends every other session, rotates the current one (`sessionId`: a new cookie token and CSRF
  * token; the old cookie stops working) and emails "your password was changed" to the account's
- * address. Unspent password-reset links die too: the old password's reset must not undo this one.
+ * address. Unspent password-reset and email-change links die too: the old password's reset must not
+ * undo this one, and a change of address asked for with the old password (by whoever had it) must
+ * not go through after it.
  * Throws `wrong_password`, or `validation_failed` (on `newPassword`) when it equals the current one.
  */
 export async function changePassword({ em, userId, sessionId, currentPassword, newPassword, sessionTtlHours, now, queues, log }: {
@@ -66,6 +68,7 @@ export async function changePassword({ em, userId, sessionId, currentPassword, n
     // The session ended while the password was being checked (logged out, or signed out elsewhere).
     if (!rotated) throw new AppError('unauthorized', 'Your session has ended; log in again');
     await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'password_reset' });
+    await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'email_change' });
     const wakeups = await recordNotification({ em: tem, userId, kind: 'password_changed', dedupeKey: `password_changed-${crypto.randomUUID()}`, sendAt: now, now });
     return { signedOutSessions, ...rotated, wakeups };
   });

@@ -2,7 +2,7 @@
 // owner that someone tried to sign up with their address. Each writes its outbox row in a
 // transaction and sends the wake-up after the commit; the worker sends the email.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { consumeAccountToken, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
+import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { AppError } from '../errors.ts';
@@ -96,7 +96,8 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
 
 /**
  * Spends a reset link and sets the new password. Every session of the user ends (whoever had
- * the old password is logged out), and the address counts as verified: the link proved it.
+ * the old password is logged out), a pending change of sign-in address dies (it was asked for with
+ * the old password, maybe by whoever had it), and the address counts as verified: the link proved it.
  *
  * The link is checked before the password is hashed: a made-up, spent or expired link costs one
  * UPDATE, not an argon2 hash (about 20 ms of CPU and 19 MiB each), so guessing links is no cheap
@@ -112,6 +113,7 @@ export async function resetPassword({ em, token, password, now }: { em: EntityMa
     const { email } = await db(tem).updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).returning('email').executeTakeFirstOrThrow();
     await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
     await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
+    await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'email_change' });
     return { userId, email };
   });
 }
