@@ -217,7 +217,8 @@ describe('outbox recovery and quiet hours', () => {
     const legacy = await reminderFor(`Legacy ${tag}`);
     const moved = await reminderFor(`Moved back ${tag}`);
     const movedLegacy = await reminderFor(`Moved, dated row ${tag}`);
-    for (const id of [stillDue, snoozed, dueAgain, legacy, moved, movedLegacy]) expect(await fire(id)).toBe('fired');
+    const backAgain = await reminderFor(`Back again ${tag}`);
+    for (const id of [stillDue, snoozed, dueAgain, legacy, moved, movedLegacy, backAgain]) expect(await fire(id)).toBe('fired');
     // A row recorded before alerts kept the date that fired them: the reminder's status alone decides.
     await server.sql(`update notifications set data = null where reminder_id = $1`, [legacy]);
     // A row recorded before alerts kept the moment that fired them (`firedAt`): the due date decides.
@@ -228,6 +229,10 @@ describe('outbox recovery and quiet hours', () => {
     await snoozeReminder({ ...change, reminderId: dueAgain, input: { until: '2026-12-03T04:10:00Z' }, now: clock });
     // Two are moved back to 22:30, already past: they stay due from the same firing and fire no more.
     for (const id of [moved, movedLegacy]) await updateReminder({ ...change, reminderId: id, input: { reminderDate: '2026-12-03T03:30:00Z' }, now: clock });
+    // One snoozed, then moved back to the very time that fired it: pending at a past time, it fires again at that same date.
+    await snoozeReminder({ ...change, reminderId: backAgain, input: { for: 'tomorrow' }, now: clock });
+    await updateReminder({ ...change, reminderId: backAgain, input: { reminderDate: '2026-12-03T03:55:00Z' }, now: clock });
+    expect(await fire(backAgain)).toBe('fired');
     clock = new Date('2026-12-03T04:10:00Z');
     expect(await fire(dueAgain)).toBe('fired'); // due again at 23:10: a second alert, also held until 07:00
     expect(await fire(moved)).toBe('skipped');
@@ -239,6 +244,9 @@ describe('outbox recovery and quiet hours', () => {
     await smtp.waitFor(forLead(`Legacy ${tag}`), { timeoutMs: 10_000 });
     // Moved to another past time, the reminder is still due from the firing its alert was written for: the alert goes.
     await smtp.waitFor(forLead(`Moved back ${tag}`), { timeoutMs: 10_000 });
+    // Fired twice at the same date: the second firing's alert goes, the first's is cancelled.
+    await smtp.waitFor(forLead(`Back again ${tag}`), { timeoutMs: 10_000 });
+    await expect.poll(async () => (await alertsOf(backAgain)).map((a) => a.status)).toEqual(['cancelled', 'sent']);
     await expect.poll(async () => (await alertsOf(snoozed)).map((a) => a.status)).toEqual(['cancelled']);
     await expect.poll(async () => (await alertsOf(dueAgain)).map((a) => a.status)).toEqual(['cancelled', 'sent']);
     await expect.poll(async () => (await alertsOf(stillDue)).map((a) => a.status)).toEqual(['sent']);

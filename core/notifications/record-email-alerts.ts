@@ -37,8 +37,11 @@ export async function recordEmailAlerts(event: OutboundEvent): Promise<Wakeup[]>
   const cause = {
     new_inquiry: inquiryId,
     lead_hot: leadId && `${leadId}-${event.now.getTime()}`,
-    // A snoozed reminder falls due again at its new date: a new alert.
-    reminder_due: reminderId && `${reminderId}-${idOf(event.data, 'reminderDate') ?? event.now.toISOString()}`,
+    // One alert per firing (fireReminder claims a reminder once per firing, and `now` is its
+    // fired_at): a reminder that falls due again — snoozed, moved ahead, even moved back to the
+    // same time — gets an alert of its own, and the one still waiting for the old firing is
+    // cancelled at send time (render-notification.ts compares `firedAt`).
+    reminder_due: reminderId && `${reminderId}-${event.now.toISOString()}`,
     endpoint_disabled: endpointId && `${endpointId}-${event.now.getTime()}`,
     digest: null,
   }[kind];
