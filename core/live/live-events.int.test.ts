@@ -27,14 +27,19 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A publisher on its own fail-fast connection (so on its own debt), under its own prefix. */
+/**
+ * A publisher on its own fail-fast connection, under its own prefix. Its retry timer is set far
+ * out: these tests pay the debt themselves (publishOwedResets, the next publish) at the moment they
+ * choose — a timer firing right after the restart would pay before a subscriber listens. The
+ * timer's own path is live-outage.int.test.ts's frozen-Redis case.
+ */
 async function newPublisher(owedResetsMax?: number): Promise<{ publisher: LivePublisher; redis: Redis; prefix: string }> {
   const redis = createRequestRedis(server.url, { name: 'live-events-test' });
   redis.on('error', () => undefined); // refused while the server is stopped: expected here
   opened.push(redis);
   await waitForRedis(redis, 5000);
   const prefix = createQueuePrefix();
-  return { publisher: createLivePublisher({ redis, prefix, log: logger, owedResetsMax }), redis, prefix };
+  return { publisher: createLivePublisher({ redis, prefix, log: logger, owedResetsMax, retryMs: 10 * 60_000 }), redis, prefix };
 }
 
 /** The types in the account's backlog, oldest first. */
@@ -86,7 +91,6 @@ describe('a live publisher whose publish failed', () => {
     const heard: string[] = [];
     subscriber.on('message', (_channel, message) => heard.push(JSON.parse(message).type));
     await subscriber.subscribe(liveChannel(prefix, a));
-    // Paid by the retry timer or by this call, whichever comes first.
     await publisher.publishOwedResets();
     await vi.waitFor(async () => {
       expect(await backlog(redis, prefix, a)).toEqual(['reset']);
@@ -112,7 +116,7 @@ describe('a live publisher whose publish failed', () => {
     await other.publish(account, created('next'));
     expect(await other.publishOwedResets()).toBe(0);
     expect(await backlog(redis, prefix, account)).toEqual(['lead.created']);
-    // The one that failed pays at its next publish (or its retry timer).
+    // The one that failed pays at its next publish.
     await publisher.publish(randomUUID(), created('elsewhere'));
     await vi.waitFor(async () => expect(await backlog(redis, prefix, account)).toEqual(['lead.created', 'reset']), WAIT);
     expect(await publisher.publishOwedResets()).toBe(0);

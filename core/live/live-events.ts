@@ -91,10 +91,12 @@ function escapeGlob(pattern: string): string {
 }
 
 /** A publisher on `redis` (a fail-fast request connection: a Redis outage costs at most its command timeout). */
-export function createLivePublisher({ redis, prefix, log, owedResetsMax }: {
+export function createLivePublisher({ redis, prefix, log, owedResetsMax, retryMs = LIVE_RESET_RETRY_MS }: {
   redis: Redis; prefix: string; log: Logger;
   /** Accounts remembered one by one for a `reset` (LIVE_OWED_RESETS_MAX). */
   owedResetsMax?: number;
+  /** How often it tries again while something is owed. Default LIVE_RESET_RETRY_MS. */
+  retryMs?: number;
 }): LivePublisher {
   // The resets this publisher owes. One publisher per process (the API app's, the worker
   // runtime's: `AppServices.live`, `HandlerContext.live`), so the debt lives until Redis is back.
@@ -104,13 +106,13 @@ export function createLivePublisher({ redis, prefix, log, owedResetsMax }: {
   const evalPublish = (pipeline: ReturnType<Redis['pipeline']>, accountId: string, e: LiveEvent) =>
     pipeline.eval(PUBLISH_SCRIPT, 1, liveStreamKey(prefix, accountId), LIVE_BACKLOG_MAX, e.type, JSON.stringify(e.data), LIVE_BACKLOG_TTL_MS, liveChannel(prefix, accountId));
 
-  /** Tries again in LIVE_RESET_RETRY_MS while something is owed (not once the connection was closed for good). */
+  /** Tries again in `retryMs` while something is owed (not once the connection was closed for good). */
   function retryLater(): void {
     if (debt.retry || debt.paying || debt.owed.isEmpty() || redis.status === 'end') return;
     debt.retry = setTimeout(() => {
       debt.retry = undefined;
       void publishOwedResets();
-    }, LIVE_RESET_RETRY_MS);
+    }, retryMs);
     debt.retry.unref();
   }
 
