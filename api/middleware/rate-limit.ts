@@ -14,6 +14,8 @@ export interface Limiter {
   /** Throws 429 if the budget is already spent, without consuming. */
   check(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+  /** Gives back `points` consumed for `key` (the work they paid for did not happen). */
+  refund(key: string, points?: number): Promise<void>;
 }
 
 /**
@@ -55,6 +57,9 @@ export function createLimiter(opts: { redis: Redis; prefix: string; name: string
     },
     async reset(key) {
       await limiter.delete(key).catch(() => undefined);
+    },
+    async refund(key, points = 1) {
+      await limiter.reward(key, points).catch(() => undefined);
     },
   };
 }

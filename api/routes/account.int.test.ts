@@ -332,6 +332,17 @@ describe('changing the sign-in email', () => {
     expect(n).toBe(EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR);
   });
 
+  it('counts a change email before sending it: requests at once cannot pass the budget, and refused ones (nothing sent) give their point back', async () => {
+    const r = await makeRealtor(server, { email: uniqueEmail() });
+    // Refused before anything is sent: the current address, twice. They cost nothing.
+    for (let i = 0; i < 2; i++) expect(errorCode(await r.client.post('/v1/account/email', { newEmail: r.email, password: r.password }))).toBe('validation_failed');
+    const answers = await Promise.all(Array.from({ length: EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR + 3 }, () => r.client.post('/v1/account/email', { newEmail: uniqueEmail(), password: r.password })));
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(3);
+    const [{ n }] = await server.sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = $1 and kind = 'email_change'`, [r.userId]);
+    expect(n).toBe(EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR);
+  });
+
   it('counts email_taken answers against the same budget: a session cannot probe which addresses have accounts faster', async () => {
     const r = await makeRealtor(server, { email: uniqueEmail() });
     const other = await makeRealtor(server, { email: uniqueEmail() });

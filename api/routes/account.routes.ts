@@ -105,16 +105,17 @@ export function mountAccountRoutes(routes: RouteRegistry, deps: AppDeps): void {
     },
     handler: async (ctx, { body, tenant, now }) => {
       const userId = actorIdOf(tenant);
-      await emailChanges.check(userId);
+      // Counted before the work, so requests in parallel cannot all pass a check and send more than
+      // the budget, and a 429 never comes after a link went out; given back when nothing was sent —
+      // except for `email_taken`, which tells whether an address has an account (signup never
+      // does): counted like a sent link, so a session cannot probe addresses faster than it can send links.
+      await emailChanges.consume(userId);
       const pending = await withPasswordAttempt(passwordAttempts, userId, () => requestEmailChange({
         em: ctx.state.em, userId, newEmail: body.newEmail, password: body.password, now, queues, log: ctx.state.log,
       })).catch(async (err: unknown) => {
-        // `email_taken` tells whether an address has an account (signup never does): counted like a
-        // sent link, so a signed-in session cannot probe addresses faster than it can send links.
-        if (err instanceof AppError && err.code === 'email_taken') await emailChanges.consume(userId);
+        if (!(err instanceof AppError && err.code === 'email_taken')) await emailChanges.refund(userId);
         throw err;
       });
-      await emailChanges.consume(userId);
       ctx.status = 202;
       ctx.body = { pendingEmail: pending.pendingEmail, expiresAt: pending.expiresAt.toISOString() };
     },
