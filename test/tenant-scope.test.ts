@@ -23,7 +23,7 @@ const ALLOWED: Record<string, [count: number, reason: string]> = {
   // Rows of a person (the users table's key; sessions, account tokens, notification preferences
   // belong to a user, not to an account).
   'core/accounts/sessions.ts': [1, 'a session belongs to the signed-in user'],
-  'core/accounts/account-tokens.ts': [6, 'an email/password token belongs to a user (and is checked against that user\'s address)'],
+  'core/accounts/account-tokens.ts': [7, 'an email/password token belongs to a user (and is checked against that user\'s address; its claim locks that user first)'],
   'core/accounts/account-sessions.ts': [3, 'Account settings: the signed-in person\'s own sessions (actorIdOf(tenant))'],
   'core/accounts/account-settings.ts': [5, 'Account settings: the signed-in person\'s users row by its key (actorIdOf(tenant))'],
   'core/notifications/account-emails.ts': [6, 'verification and password reset: the users row by its key'],

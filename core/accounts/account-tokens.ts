@@ -55,6 +55,17 @@ export async function consumeAccountToken({ em, token, purpose, now = new Date()
 }): Promise<{ userId: string; tokenId: string; email: string }> {
   if (typeof token !== 'string' || token.length === 0 || token.length > TOKEN_MAX_CHARS) throw invalid();
   const tokenHash = sha256Hex(token);
+  // The account's row first, then the token's: the order every change of an account takes
+  // (a password or address change locks the user, then deletes links), so a link used while the
+  // realtor changes the account waits instead of deadlocking, and the address compared below
+  // cannot change before this transaction ends. A made-up link locks nothing.
+  await db(em)
+    .selectFrom('account_tokens as t')
+    .innerJoin('users as u', 'u.user_id', 't.user_id')
+    .select('u.user_id')
+    .where('t.token_hash', '=', tokenHash)
+    .forUpdate('u')
+    .execute();
   let claim = db(em)
     .updateTable('account_tokens as t')
     .from('users as u')
