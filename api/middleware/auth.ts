@@ -97,6 +97,6 @@ export async function startSession(ctx: AppContext, config: Config, user: User, 
     em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
   });
   setSessionCookie(ctx, config, signSessionToken(token, config.SESSION_SECRET), config.SESSION_TTL_HOURS * 3_600_000);
-  setDeviceCookie(ctx, config, user.email);
+  setDeviceCookie(ctx, config, user.userId);
   return { user: toUserJson(user), csrfToken: session.csrfToken };
 }

@@ -1,4 +1,5 @@
 import { ZAuthAnswer, ZLoginBody, ZSignupBody } from '#core/accounts/account-schemas.ts';
+import { findUserIdByEmail } from '#core/accounts/find-user-id-by-email.ts';
 import { deleteSession } from '#core/accounts/sessions.ts';
 import { registerAccount } from '#core/accounts/sign-up.ts';
 import { UserSchema, type User } from '#core/accounts/user.entity.ts';
@@ -82,8 +83,10 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
       429: { description: 'Too many failed attempts (Retry-After)' } },
     handler: async (ctx, { body, now }) => {
       // A browser that logged in to this account before is let past the account-wide cap (its own
-      // budget instead); another account's, a forged or a malformed device cookie counts as none.
-      const presented: LoginAttempt = { email: body.email, ip: ctx.ip, device: readDeviceCookie(ctx, config, body.email) };
+      // budget instead), whichever address the account signs in with now (the cookie names the
+      // account's id); another account's, a forged or a malformed device cookie counts as none.
+      const device = await readDeviceCookie(ctx, config, () => findUserIdByEmail({ em: ctx.state.em, email: body.email }));
+      const presented: LoginAttempt = { email: body.email, ip: ctx.ip, device };
       // Counted before the (slow) verification, so parallel guesses cannot outrun the limit.
       let attempt: LoginAttempt;
       try {
