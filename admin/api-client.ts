@@ -1,6 +1,7 @@
 // The admin's only door to the API. It keeps the session (user + CSRF token), adds the
 // x-csrf-token header to writes, refreshes a stale token once, turns error bodies into ApiError
-// and hands a 401 to the app (which sends the user to /login and back afterwards).
+// and, after a 401 that a fresh look at the session (GET /v1/auth/me) confirms, hands it to the
+// app (which sends the user to /login and back afterwards).
 // Types come from core's zod schemas with `import type`, so nothing from the server is bundled.
 import { useEffect, useState } from 'preact/hooks';
 import type { z } from 'zod';
@@ -193,7 +194,15 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   }
   const err = await toApiError(res);
   if (err.status === 401 && err.code === 'unauthorized' && !opts.allowUnauthorized) {
-    setSession(null);
+    // The cookie this request went with may have been replaced while it was on its way (a password
+    // change rotates the session: the old cookie dies at once, the browser already holds the new
+    // one). Ask the session once and, still signed in, send it again — once, with the current CSRF
+    // token (an explicit `csrfToken` belonged to the session the 401 refused).
+    // (No session held: the app already knows it is signed out, and the 401s that follow a
+    // confirmed sign-out go to /login without asking again.)
+    if (!retried && session && (await stillSignedIn())) return request<T>(method, path, body, { ...opts, csrfToken: undefined }, true);
+    // The retry was refused too, or /v1/auth/me says signed out (stillSignedIn has then cleared the session).
+    if (session) setSession(null);
     unauthorizedHandler();
   } else if (err.status === 403 && err.code === 'csrf_failed' && !retried) {
     // The session outlived the token we hold (e.g. logged in again in another tab): fetch a fresh one once.
@@ -201,6 +210,24 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     if (session) return request<T>(method, path, body, opts, true);
   }
   throw err;
+}
+
+/** The session check the 401s of the moment share (null when none is running). */
+let sessionCheck: Promise<boolean> | null = null;
+
+/**
+ * Whether the browser is still signed in after a 401: one GET /v1/auth/me, shared by every 401
+ * that arrives while it runs (the polls of a page all refused together make one check, not one
+ * each). A check that cannot reach the server counts as signed out only when the API said so:
+ * its error (network, 5xx) is thrown to the caller instead of sending the realtor to /login.
+ */
+function stillSignedIn(): Promise<boolean> {
+  sessionCheck ??= refreshSession()
+    .then((s) => s !== null)
+    .finally(() => {
+      sessionCheck = null;
+    });
+  return sessionCheck;
 }
 
 export const api = {
