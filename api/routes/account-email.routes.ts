@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Next } from 'koa';
 import { z } from 'zod';
 import { ZEmail, ZNewPassword, ZPassword } from '#core/accounts/account-schemas.ts';
 import { actorIdOf } from '#core/accounts/tenant.ts';
@@ -8,6 +9,7 @@ import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, startSession } from '../middleware/auth.ts';
 import { createLoginThrottle } from '../middleware/login-throttle.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
+import type { AppContext } from '../middleware/context.ts';
 import type { RouteRegistry } from '../route.ts';
 
 /** "Forgot password" requests per email+IP pair, and per IP, in the window. */
@@ -18,6 +20,15 @@ export const FORGOT_PASSWORD_PER_IP = 30;
  * guesser is stopped long before a guess could matter (the links are 256-bit).
  */
 export const RESET_PASSWORD_PER_IP = 20;
+/**
+ * Attempts at each of the other public link routes (POST /v1/auth/verify-email, POST
+ * /v1/auth/confirm-email-change) per IP in LINK_ATTEMPT_WINDOW_SEC, valid link or not, malformed
+ * body or not: a person opens a link once or twice. The links are 256-bit, so this is not against
+ * guessing: each attempt costs a hash and a few queries, and a flood from one address must not be
+ * a cheap way to load the database. Each route has its own budget.
+ */
+export const LINK_ATTEMPTS_PER_IP = 20;
+export const LINK_ATTEMPT_WINDOW_SEC = 15 * 60;
 /** Verification resends per user+IP in the window. */
 export const VERIFY_RESEND_PER_USER_IP = 5;
 export const ACCOUNT_EMAIL_WINDOW_SEC = 60 * 60;
@@ -29,6 +40,18 @@ const ZResetBody = z.strictObject({ token: ZToken, password: ZNewPassword });
 
 function accountEmailLimiter({ redis, config, logger }: Pick<AppDeps, 'redis' | 'config' | 'logger'>, name: string, points: number) {
   return createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name, points, durationSec: ACCOUNT_EMAIL_WINDOW_SEC });
+}
+
+/**
+ * The per-IP budget of one public link route (LINK_ATTEMPTS_PER_IP), as `before` middleware: counted
+ * ahead of parsing and of any query, so a refused attempt (429 with Retry-After) changes nothing.
+ */
+export function limitLinkAttemptsPerIp({ redis, config, logger }: Pick<AppDeps, 'redis' | 'config' | 'logger'>, name: string) {
+  const perIp = createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name, points: LINK_ATTEMPTS_PER_IP, durationSec: LINK_ATTEMPT_WINDOW_SEC });
+  return async (ctx: AppContext, next: Next) => {
+    await perIp.consume(ctx.ip);
+    return next();
+  };
 }
 
 /**
@@ -57,7 +80,9 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
           'Invalid link; or, with SIGNUP_VERIFY_FIRST, `password_required` / `wrong_password`: the link that confirms an address also takes the password chosen at signup (the link stays unspent)',
       },
       410: { description: 'Link used or expired' },
+      429: { description: `\`rate_limited\` (Retry-After): more than ${LINK_ATTEMPTS_PER_IP} attempts from this IP in ${LINK_ATTEMPT_WINDOW_SEC / 60} minutes; nothing changed` },
     },
+    before: [limitLinkAttemptsPerIp(deps, 'verify-email-ip')],
     handler: async (ctx, { body, now }) => {
       const passwordToConfirm = config.SIGNUP_VERIFY_FIRST ? (body.password ?? null) : undefined;
       const { userId, verifiedNow } = await verifyEmail({ em: ctx.state.em, token: body.token, now, passwordToConfirm });

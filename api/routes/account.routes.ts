@@ -15,6 +15,7 @@ import type { AppContext } from '../middleware/context.ts';
 import { LOGIN_WINDOW_SEC } from '../middleware/login-throttle.ts';
 import { createLimiter, type Limiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
+import { LINK_ATTEMPT_WINDOW_SEC, LINK_ATTEMPTS_PER_IP, limitLinkAttemptsPerIp } from './account-email.routes.ts';
 
 /**
  * Checks of the current password (password change, email change) per user in LOGIN_WINDOW_SEC,
@@ -138,7 +139,9 @@ export function mountAccountRoutes(routes: RouteRegistry, deps: AppDeps): void {
       400: { description: '`token_invalid`' },
       409: { description: '`email_taken`: another account took the address meanwhile; nothing changed' },
       410: { description: '`token_used` or `token_expired`' },
+      429: { description: `\`rate_limited\` (Retry-After): more than ${LINK_ATTEMPTS_PER_IP} attempts from this IP in ${LINK_ATTEMPT_WINDOW_SEC / 60} minutes; nothing changed` },
     },
+    before: [limitLinkAttemptsPerIp(deps, 'confirm-email-change-ip')],
     handler: async (ctx, { body, now }) => {
       const { email } = await confirmEmailChange({ em: ctx.state.em, token: body.token, now, queues, log: ctx.state.log });
       ctx.body = { email };

@@ -1,0 +1,108 @@
+// The public link routes are limited per IP (LINK_ATTEMPTS_PER_IP per LINK_ATTEMPT_WINDOW_SEC each,
+// docs/accounts.md "Limits"): a flood of made-up links from one address gets 429 with Retry-After and
+// changes nothing — not even with a valid link — while another address still gets its normal answer
+// and the valid link works from there. Real links from a real SMTP server and worker. Behind one
+// trusted proxy (TRUST_PROXY=true), as in login-limits.int.test.ts, so each request names its client
+// IP in X-Forwarded-For.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LINK_ATTEMPT_WINDOW_SEC, LINK_ATTEMPTS_PER_IP } from '#api/routes/account-email.routes.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { ApiClient, type HttpResult } from '#test/http.ts';
+import { linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: TestWorker;
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  server = await startTestServer({ TRUST_PROXY: 'true', SMTP_URL: smtp.url });
+  worker = await startTestWorker(server);
+});
+afterAll(async () => {
+  await worker.close();
+  await server.close();
+  await smtp.close();
+});
+
+const uniqueEmail = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
+/** As long as a real link token, and as hopeless. */
+const madeUpToken = () => randomUUID().replaceAll('-', '') + randomUUID().slice(0, 11);
+
+/** A POST to a public route as the proxy forwards it from `clientIp`. */
+function postFrom(clientIp: string, path: string, json: unknown): Promise<HttpResult> {
+  return new ApiClient(server.url).request('POST', path, { json, headers: { 'x-forwarded-for': clientIp } });
+}
+
+/** Spends `clientIp`'s budget on `path`: one malformed body (it counts too), the rest made-up links — each gets its normal 400. */
+async function spendBudget(clientIp: string, path: string) {
+  const malformed = await postFrom(clientIp, path, {});
+  expect(malformed.status).toBe(400);
+  expect(malformed.body.error.code).toBe('validation_failed');
+  for (let i = 1; i < LINK_ATTEMPTS_PER_IP; i++) {
+    const res = await postFrom(clientIp, path, { token: madeUpToken() });
+    expect(res.status, `attempt ${i + 1}`).toBe(400);
+    expect(res.body.error.code).toBe('token_invalid');
+  }
+}
+
+/** The 429 of a spent budget: `rate_limited` JSON and a Retry-After within the window. */
+function expectRateLimited(res: HttpResult) {
+  expect(res.status, JSON.stringify(res.body)).toBe(429);
+  expect(res.body.error.code).toBe('rate_limited');
+  const retryAfter = Number(res.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(LINK_ATTEMPT_WINDOW_SEC);
+  expect(res.body.error.details).toEqual({ retryAfterSeconds: retryAfter });
+}
+
+describe('per-IP limits on the public link routes', () => {
+  it(`POST /v1/auth/confirm-email-change: one attempt past ${LINK_ATTEMPTS_PER_IP} from one IP is refused and changes nothing; another IP confirms`, async () => {
+    const realtor = new ApiClient(server.url);
+    const { email, password } = await realtor.signUp({ email: uniqueEmail('mover') });
+    const newEmail = uniqueEmail('moved');
+    expect((await realtor.post('/v1/account/email', { newEmail, password })).status).toBe(202);
+    const mail = await smtp.waitFor((m) => m.envelope.to.includes(newEmail) && /Confirm your new Porchlight sign-in email/.test(m.subject));
+    const token = linkTokenIn(mail, 'confirm-email');
+
+    await spendBudget('203.0.113.1', '/v1/auth/confirm-email-change');
+    // Over the budget, even the valid link is refused from there, and the address stays as it was.
+    expectRateLimited(await postFrom('203.0.113.1', '/v1/auth/confirm-email-change', { token }));
+    expectRateLimited(await postFrom('203.0.113.1', '/v1/auth/confirm-email-change', { token: madeUpToken() }));
+    const pending = (await realtor.get('/v1/account')).body;
+    expect(pending).toMatchObject({ email, pendingEmail: newEmail });
+
+    // Another IP gets its normal answers, and the valid link works there.
+    const other = await postFrom('203.0.113.2', '/v1/auth/confirm-email-change', { token: madeUpToken() });
+    expect(other.status).toBe(400);
+    expect(other.body.error.code).toBe('token_invalid');
+    const confirmed = await postFrom('203.0.113.2', '/v1/auth/confirm-email-change', { token });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    expect(confirmed.body).toEqual({ email: newEmail });
+    expect((await realtor.get('/v1/account')).body).toMatchObject({ email: newEmail, emailVerified: true, pendingEmail: null });
+  });
+
+  it(`POST /v1/auth/verify-email: one attempt past ${LINK_ATTEMPTS_PER_IP} from one IP is refused and changes nothing; another IP verifies`, async () => {
+    const realtor = new ApiClient(server.url);
+    const { email } = await realtor.signUp({ email: uniqueEmail('verifier') });
+    const mail = await smtp.waitFor((m) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject));
+    const token = linkTokenIn(mail, 'verify-email');
+
+    await spendBudget('203.0.113.11', '/v1/auth/verify-email');
+    expectRateLimited(await postFrom('203.0.113.11', '/v1/auth/verify-email', { token }));
+    expect((await realtor.get('/v1/auth/me')).body.user.emailVerified).toBe(false);
+
+    // The budget is per route: the same IP still reaches the email-change confirmation.
+    const elsewhere = await postFrom('203.0.113.11', '/v1/auth/confirm-email-change', { token: madeUpToken() });
+    expect(elsewhere.status).toBe(400);
+
+    const other = await postFrom('203.0.113.12', '/v1/auth/verify-email', { token: madeUpToken() });
+    expect(other.status).toBe(400);
+    expect(other.body.error.code).toBe('token_invalid');
+    const verified = await postFrom('203.0.113.12', '/v1/auth/verify-email', { token });
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    expect(verified.body).toEqual({ emailVerified: true });
+    expect((await realtor.get('/v1/auth/me')).body.user.emailVerified).toBe(true);
+  });
+});
