@@ -3,6 +3,7 @@
 // at once and offers itself back for a few seconds ("Undo" on the notice), the same wherever a
 // reminder is shown (Reminders, Today, a lead's page), since they all render this item.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { REMINDER_OVERDUE_AFTER_MS } from '#core/shared/reminder-rules.ts';
 import { HOUR_MS } from '#core/shared/time.ts';
 import { errorMessage } from '../api-client.ts';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
@@ -37,17 +38,32 @@ const SNOOZE_CHOICES: Array<{ label: string; input: SnoozeInput }> = [
   { label: 'Tomorrow 9:00', input: { for: 'tomorrow' } },
 ];
 
-function statusBadge(r: Reminder) {
-  if (r.status === 'due') return r.overdue ? <Badge tone="danger">Overdue</Badge> : <Badge tone="warning">Due</Badge>;
+/**
+ * Open, and its time has come. The API calls a reminder `due` once its job has fired it; one whose
+ * time has passed while it is still `pending` (the worker was down, or its job is a few seconds
+ * late — docs/reminders.md, "States") is due all the same for the realtor: it shows as due
+ * ("Due · 2 hours ago"), in the Due section and the navigation count, never as upcoming.
+ */
+export function isDueNow(r: Reminder, now: number = Date.now()): boolean {
+  return r.status === 'due' || (r.status === 'pending' && new Date(r.reminderDate).getTime() <= now);
+}
+
+/** Due (isDueNow) and its time more than REMINDER_OVERDUE_AFTER_MS ago: the API's `overdue`, also for one not fired yet. */
+export function isOverdueNow(r: Reminder, now: number = Date.now()): boolean {
+  return r.overdue || (r.status === 'pending' && new Date(r.reminderDate).getTime() < now - REMINDER_OVERDUE_AFTER_MS);
+}
+
+function statusBadge(r: Reminder, now: number) {
+  if (isDueNow(r, now)) return isOverdueNow(r, now) ? <Badge tone="danger">Overdue</Badge> : <Badge tone="warning">Due</Badge>;
   if (r.status === 'pending') return <Badge tone="info">Upcoming</Badge>;
   if (r.status === 'done') return <Badge tone="success">Done</Badge>;
   return <Badge tone="neutral">Dismissed</Badge>;
 }
 
-function whenText(r: Reminder): string {
-  if (r.status === 'done' || r.status === 'dismissed') return `${r.status === 'done' ? 'Done' : 'Dismissed'} ${formatRelativeTime(r.completedAt ?? r.reminderDate)}`;
-  if (r.status === 'due') return `Due ${formatRelativeTime(r.reminderDate)}`;
-  return formatRelativeTime(r.reminderDate);
+function whenText(r: Reminder, now: number): string {
+  if (r.status === 'done' || r.status === 'dismissed') return `${r.status === 'done' ? 'Done' : 'Dismissed'} ${formatRelativeTime(r.completedAt ?? r.reminderDate, now)}`;
+  if (isDueNow(r, now)) return `Due ${formatRelativeTime(r.reminderDate, now)}`;
+  return formatRelativeTime(r.reminderDate, now);
 }
 
 export interface ReminderItemProps {
@@ -152,14 +168,15 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
     void snooze({ until: until.toISOString() });
   };
 
+  const now = Date.now();
   return (
-    <li ref={itemRef} class={`reminder${r.overdue ? ' is-overdue' : ''}${r.status === 'due' ? ' is-due' : ''}`} data-reminder-id={r.reminderId} data-status={r.status}>
+    <li ref={itemRef} class={`reminder${isOverdueNow(r, now) ? ' is-overdue' : ''}${isDueNow(r, now) ? ' is-due' : ''}`} data-reminder-id={r.reminderId} data-status={r.status}>
       <div class="reminder-main">
         <div class="reminder-head">
-          {statusBadge(r)}
+          {statusBadge(r, now)}
           {r.kind === 'auto' && <Badge tone="neutral">Automatic</Badge>}
           <time class="reminder-when" dateTime={r.reminderDate} title={formatDateTime(r.reminderDate)}>
-            {whenText(r)}
+            {whenText(r, now)}
           </time>
         </div>
         <p class="reminder-message">{r.reminderMessage}</p>

@@ -108,3 +108,68 @@ describe('dismissing a reminder can be undone', () => {
     }
   });
 });
+
+describe('a reminder past its time that has not fired yet (no worker: it stays pending)', () => {
+  it('shows as due in Due now — "Due 2 hours ago", never "Upcoming" — on Reminders, Today, the lead\'s page and in the count, without asking again and again (390×844 and 1440×900)', { timeout: 90_000 }, async () => {
+    // Its own realtor, so the other tests' due reminders do not add to the count.
+    const owner = new ApiClient(server.url);
+    const { userId } = await owner.signUp({ username: 'Lee Late' });
+    const lead = (await owner.post('/v1/leads', { name: 'Morgan Bell', email: 'morgan@example.com' })).body.leadId;
+    const message = 'Call back about the open house';
+    const { reminderId } = await makeReminder(server, { leadId: lead, userId, reminderDate: new Date(Date.now() - 2 * 60 * MINUTE_MS), message });
+    const { reminderId: laterId } = await makeReminder(server, { leadId: lead, userId, reminderDate: new Date(Date.now() + 3 * 60 * MINUTE_MS), message: 'Send the disclosures' });
+    expect((await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]))[0].status).toBe('pending');
+
+    for (const [width, height] of [[390, 844], [1440, 900]] as const) {
+      const page = await newSessionPage(browser, server, owner, { contexts, timeoutMs: 20_000, pageErrors, viewport: { width, height } });
+      const listReads: string[] = [];
+      page.on('request', (req) => {
+        const url = new URL(req.url());
+        if (url.pathname === '/v1/reminders') listReads.push(url.search);
+      });
+      await page.goto(`${server.url}/app/reminders`);
+      const item = page.locator(`[data-section="due"] li[data-reminder-id="${reminderId}"]`);
+      await item.waitFor();
+      expect(await item.locator('.reminder-when').textContent()).toBe('Due 2 hours ago');
+      expect(await item.locator('.badge').first().textContent()).toBe('Overdue');
+      expect(await item.getAttribute('class')).toContain('is-overdue');
+      // In one section only; Upcoming keeps what is still ahead.
+      expect(await page.locator(`[data-reminder-id="${reminderId}"]`).count()).toBe(1);
+      const later = page.locator(`[data-section="upcoming"] li[data-reminder-id="${laterId}"]`);
+      expect(await later.locator('.reminder-when').textContent()).toBe('in 3 hours');
+      expect(await page.locator('[data-section="upcoming"]').textContent()).not.toContain('ago');
+      expect(await page.locator('[data-section="due"] .reminder-overdue-note').textContent()).toBe('1 overdue reminder');
+      // The navigation counts it (red: overdue).
+      const count = page.getByTestId('due-count').first();
+      await expect.poll(() => count.textContent()).toMatch(/^1/);
+      expect(await count.getAttribute('class')).toContain('is-overdue');
+      await expectNoHorizontalOverflow(page, `reminders late ${width}`);
+      await saveScreenshot(page, `reminders-late-pending-${width}`);
+
+      // The page does not wake up every 250 ms for a reminder whose time has passed.
+      await page.waitForTimeout(1000);
+      const before = listReads.length;
+      await page.waitForTimeout(2500);
+      expect(listReads.slice(before), 'list reads while the page sits open').toEqual([]);
+
+      // Today uses the same item: due, not upcoming.
+      await page.goto(`${server.url}/app/today`);
+      const today = page.locator(`#today-due-section li[data-reminder-id="${reminderId}"]`);
+      await today.waitFor();
+      expect(await today.locator('.reminder-when').textContent()).toBe('Due 2 hours ago');
+      expect(await today.locator('.badge').first().textContent()).toBe('Overdue');
+      await expectNoHorizontalOverflow(page, `today late ${width}`);
+      await saveScreenshot(page, `today-late-pending-${width}`);
+
+      // The lead's page: due too, and no wake-up every 250 ms either.
+      await page.goto(`${server.url}/app/leads/${lead}`);
+      const onLead = page.locator(`li[data-reminder-id="${reminderId}"]`);
+      await onLead.waitFor();
+      expect(await onLead.locator('.reminder-when').textContent()).toBe('Due 2 hours ago');
+      await page.waitForTimeout(1000);
+      const beforeLead = listReads.length;
+      await page.waitForTimeout(2500);
+      expect(listReads.slice(beforeLead), 'list reads while the lead page sits open').toEqual([]);
+    }
+  });
+});

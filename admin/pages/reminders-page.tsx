@@ -8,7 +8,7 @@ import { HouseIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { LoadError } from '../components/load-error.tsx';
 import { LoadMore } from '../components/load-more.tsx';
-import { ReminderItem } from '../components/reminder-item.tsx';
+import { isDueNow, isOverdueNow, ReminderItem } from '../components/reminder-item.tsx';
 import { Loading } from '../components/spinner.tsx';
 import { plural } from '../format.ts';
 import { REMINDERS_CHANGED_EVENT, type Reminder, type ReminderListStatus, remindersApi } from '../reminders-api.ts';
@@ -23,6 +23,23 @@ const FIRE_GRACE_MS = 1_500;
 
 function useReminderSection(status: ReminderListStatus): CursorList<Reminder> {
   return useCursorList(status, (cursor, signal) => remindersApi.list({ status }, cursor, { signal }), (r) => r.reminderId);
+}
+
+type SectionItems = Record<'due' | 'upcoming' | 'done', Reminder[]>;
+
+/**
+ * What each section shows, from the API's three lists: a pending reminder whose time has passed
+ * (its job not run yet: the worker down, or a few seconds late) moves from Upcoming to Due now, in
+ * time order with the fired ones — in one section only (also when a refresh has it in both lists,
+ * fired meanwhile: the due list's copy wins).
+ */
+export function sections(lists: SectionItems, now: number): SectionItems {
+  const late = lists.upcoming.filter((r) => isDueNow(r, now));
+  if (!late.length) return lists;
+  const dueIds = new Set(lists.due.map((r) => r.reminderId));
+  const due = [...lists.due, ...late.filter((r) => !dueIds.has(r.reminderId))]
+    .sort((a, b) => new Date(a.reminderDate).getTime() - new Date(b.reminderDate).getTime());
+  return { due, upcoming: lists.upcoming.filter((r) => !isDueNow(r, now)), done: lists.done };
 }
 
 export function RemindersPage() {
@@ -48,7 +65,10 @@ export function RemindersPage() {
   }, []);
 
   // Wake up when the soonest upcoming reminder is due (bounded, so a far one sets no huge timer).
-  const next = upcoming.items[0]?.reminderDate;
+  // Only one still ahead: one past its time but not fired yet (the worker down) is shown due
+  // already, and waking for it would ask again every 250 ms until it fires; the 15 s round does.
+  const now = Date.now();
+  const next = upcoming.items.find((r) => !isDueNow(r, now))?.reminderDate;
   useEffect(() => {
     if (!next) return;
     const wait = new Date(next).getTime() - Date.now() + FIRE_GRACE_MS;
@@ -58,7 +78,7 @@ export function RemindersPage() {
   }, [next, refreshes]);
 
   // Tell the navigation count when what is due changes.
-  const dueIds = due.items.map((r) => r.reminderId).join();
+  const dueIds = sections({ due: due.items, upcoming: upcoming.items, done: done.items }, now).due.map((r) => r.reminderId).join();
   useEffect(() => {
     if (due.key) window.dispatchEvent(new Event(REMINDERS_CHANGED_EVENT));
   }, [dueIds]);
@@ -67,8 +87,9 @@ export function RemindersPage() {
   // as each came, a reminder that fell due (or was snoozed back) sat in two sections at once until
   // the other answer came. The sections show their lists as of the last moment none was refreshing.
   const latest = { due: due.items, upcoming: upcoming.items, done: done.items };
-  const shown = useRef(latest);
-  if (!due.refreshing && !upcoming.refreshing && !done.refreshing) shown.current = latest;
+  const settled = useRef(latest);
+  if (!due.refreshing && !upcoming.refreshing && !done.refreshing) settled.current = latest;
+  const shown = sections(settled.current, now);
 
   const onChanged = () => refresh();
   const nothingAtAll = !due.loading && !upcoming.loading && !done.loading && !due.items.length && !upcoming.items.length && !done.items.length;
@@ -90,9 +111,9 @@ export function RemindersPage() {
         </EmptyState>
       ) : (
         <div class="stack">
-          <ReminderSection title="Due now" status="due" list={due} items={shown.current.due} onChanged={onChanged} empty="Nothing due. Nice work." />
-          <ReminderSection title="Upcoming" status="upcoming" list={upcoming} items={shown.current.upcoming} onChanged={onChanged} empty="Nothing scheduled." />
-          <ReminderSection title="Done" status="done" list={done} items={shown.current.done} onChanged={onChanged} empty="Completed and dismissed reminders show here." />
+          <ReminderSection title="Due now" status="due" list={due} items={shown.due} onChanged={onChanged} empty="Nothing due. Nice work." />
+          <ReminderSection title="Upcoming" status="upcoming" list={upcoming} items={shown.upcoming} onChanged={onChanged} empty="Nothing scheduled." />
+          <ReminderSection title="Done" status="done" list={done} items={shown.done} onChanged={onChanged} empty="Completed and dismissed reminders show here." />
         </div>
       )}
       <ReminderSettingsSection />
@@ -110,7 +131,7 @@ function ReminderSection({ title, status, list, items, onChanged, empty }: {
   empty: string;
 }) {
   const id = `reminders-${status}`;
-  const overdue = items.filter((r) => r.overdue).length;
+  const overdue = items.filter((r) => isOverdueNow(r)).length;
   return (
     <section class="card reminder-section" aria-labelledby={`${id}-title`} data-section={status}>
       <div class="card-head">

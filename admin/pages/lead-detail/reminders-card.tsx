@@ -7,7 +7,7 @@ import { Button } from '../../components/button.tsx';
 import { Field, TextAreaField } from '../../components/field.tsx';
 import { FormError } from '../../components/form-error.tsx';
 import { LoadError } from '../../components/load-error.tsx';
-import { ReminderItem } from '../../components/reminder-item.tsx';
+import { isDueNow, ReminderItem } from '../../components/reminder-item.tsx';
 import { Loading } from '../../components/spinner.tsx';
 import { showToast } from '../../components/toast.tsx';
 import type { FieldErrors } from '../../forms.ts';
@@ -50,7 +50,8 @@ export function RemindersCard({ leadId }: { leadId: string }) {
       window.removeEventListener(REMINDERS_CHANGED_EVENT, refresh);
     };
   }, []);
-  const next = open.data?.find((r) => r.status === 'pending')?.reminderDate;
+  // The next one still ahead (one past its time, its job late, shows due already: waking for it would ask every 250 ms).
+  const next = open.data?.find((r) => r.status === 'pending' && !isDueNow(r))?.reminderDate;
   useEffect(() => {
     if (!next) return;
     const wait = new Date(next).getTime() - Date.now() + FIRE_GRACE_MS;
