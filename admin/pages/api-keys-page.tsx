@@ -174,12 +174,17 @@ function CreatedKey({ apiKey, onDone }: { apiKey: ApiKey & { key: string }; onDo
   );
 }
 
+/**
+ * The keys as a table; below 640 px each key is a stacked row (styles.css, `.api-keys-table`): its
+ * name beside Revoke, then the key and its access, then when it was last used and when it expires,
+ * each with its column's name (`.cell-label`, shown only there: the table's header says it above).
+ */
 function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke(key: ApiKey): void }) {
   const now = Date.now();
   return (
-    <div class="card card-flush">
+    <div class="card card-flush api-keys-card">
       <div class="table-wrap">
-        <table class="table">
+        <table class="table api-keys-table">
           <caption class="visually-hidden">Your API keys</caption>
           <thead>
             <tr>
@@ -198,16 +203,24 @@ function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke(key: ApiKey): 
               const expired = k.expiresAt !== null && Date.parse(k.expiresAt) <= now;
               return (
                 <tr key={k.apiKeyId}>
-                  <th scope="row">{k.name}</th>
-                  <td>
+                  <th scope="row" class="api-key-name">
+                    {k.name}
+                  </th>
+                  <td class="api-key-prefix">
                     <code class="key">{k.prefix}…</code>
                   </td>
-                  <td>
+                  <td class="api-key-scope">
                     <Badge tone={k.scope === 'read' ? 'neutral' : 'success'}>{SCOPE_LABELS[k.scope]}</Badge>
                   </td>
-                  <td title={k.lastUsedAt ? formatDateTime(k.lastUsedAt) : undefined}>{k.lastUsedAt ? formatRelativeTime(k.lastUsedAt) : 'Never'}</td>
-                  <td>{expired ? <Badge tone="neutral">Expired</Badge> : k.expiresAt ? formatDateTime(k.expiresAt) : 'Never'}</td>
-                  <td>
+                  <td class="api-key-used" title={k.lastUsedAt ? formatDateTime(k.lastUsedAt) : undefined}>
+                    <span class="cell-label">Last used </span>
+                    {k.lastUsedAt ? formatRelativeTime(k.lastUsedAt) : 'Never'}
+                  </td>
+                  <td class="api-key-expires">
+                    <span class="cell-label">Expires </span>
+                    {expired ? <Badge tone="neutral">Expired</Badge> : k.expiresAt ? formatDateTime(k.expiresAt) : 'Never'}
+                  </td>
+                  <td class="api-key-actions">
                     <Button variant="ghost" size="sm" onClick={() => onRevoke(k)} aria-label={`Revoke ${k.name}`}>
                       Revoke
                     </Button>
