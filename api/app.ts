@@ -15,6 +15,7 @@ import { RouteRegistry, rememberRouteSpecs } from './route.ts';
 import { mountActivityRoutes } from './routes/activities.routes.ts';
 import { mountAccountEmailRoutes } from './routes/account-email.routes.ts';
 import { mountAccountRoutes } from './routes/account.routes.ts';
+import { mountAccountDeletionRoutes } from './routes/account-deletion.routes.ts';
 import { mountAnalyticsRoutes } from './routes/analytics.routes.ts';
 import { mountApiKeyRoutes } from './routes/api-keys.routes.ts';
 import { mountAuthRoutes } from './routes/auth.routes.ts';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Koa {
   mountAuthRoutes(routes, deps);
   mountAccountEmailRoutes(routes, deps);
   mountAccountRoutes(routes, deps);
+  mountAccountDeletionRoutes(routes, deps);
   mountNotificationRoutes(routes);
   mountApiKeyRoutes(routes, deps);
   mountSiteRoutes(routes, deps);

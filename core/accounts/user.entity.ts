@@ -15,6 +15,11 @@ export const UserSchema = defineEntity({
     createdAt: createdAtColumn(),
     /** When the user proved the address (the verification link); null until then. */
     emailVerifiedAt: p.datetime().nullable(),
+    /** When the account was deleted (DELETE /v1/account); its rows are being erased by `accounts.purge`. */
+    deletedAt: p.datetime().nullable(),
   },
+  indexes: [
+    { name: 'users_deleted_at_index', expression: 'create index "users_deleted_at_index" on "users" ("deleted_at") where "deleted_at" is not null' },
+  ],
 });
 export type User = InferEntity<typeof UserSchema>;

@@ -8,7 +8,7 @@ const t = useTestOrm();
 // lacks a listed column or has one not listed, and the test below compares it with Postgres.
 type Columns = { [T in keyof DB]: { [C in keyof DB[T]]-?: true } };
 const COLUMNS: Columns = {
-  users: { user_id: true, username: true, email: true, password_hash: true, created_at: true, email_verified_at: true },
+  users: { user_id: true, username: true, email: true, password_hash: true, created_at: true, email_verified_at: true, deleted_at: true },
   sessions: { session_id: true, token_hash: true, user_id: true, csrf_token: true, created_at: true, expires_at: true, last_seen_at: true, ip: true, user_agent: true },
   api_keys: { api_key_id: true, user_id: true, name: true, prefix: true, key_hash: true, scope: true, created_at: true, expires_at: true, last_used_at: true },
   sites: { site_id: true, user_id: true, name: true, public_key: true, allowed_origins: true, settings: true, enabled: true, last_event_at: true, last_event_origin: true, created_at: true, updated_at: true },

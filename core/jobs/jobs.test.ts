@@ -17,6 +17,7 @@ const SAMPLES: { [K in KeyedJobKey]: Parameters<(typeof JOBS)[K]['jobId']>[0] } 
   sendNotification: { notificationId: uuid, dueAt: 8_640_000_000_000_000 },
   fireReminder: { reminderId: uuid, dueAt: 8_640_000_000_000_000 },
   deliverWebhook: { deliveryId: uuid, dueAt: 8_640_000_000_000_000 },
+  purgeAccount: { userId: uuid },
 };
 
 describe('job definitions', () => {
@@ -32,6 +33,7 @@ describe('job definitions', () => {
     // A reminder's job names its scheduled time too: a rescheduled reminder gets a new job.
     expect(JOBS.fireReminder.jobId({ reminderId: uuid, dueAt: 1_796_000_000_000 })).toBe(`reminder-${uuid}-1796000000000`);
     expect(JOBS.deliverWebhook.jobId({ deliveryId: uuid, dueAt: 1_700_000_000_000 })).toBe(`deliver-${uuid}-1700000000000`);
+    expect(JOBS.purgeAccount.jobId({ userId: uuid })).toBe(`purge-${uuid}`);
   });
 
   it('refuse a visitor id that could smuggle a ":" into a stitch job id', () => {

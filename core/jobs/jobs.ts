@@ -92,6 +92,22 @@ export const JOBS = {
     retries: 'postgres',
     options: { removeOnComplete: true },
   }),
+  /**
+   * Erase a deleted account's rows (`users.deleted_at` set by DELETE /v1/account), in chunks of
+   * short transactions; resumable (each step deletes what is left). On the `rescore` queue: like a
+   * rules rescore it may run for minutes and must not hold the slots of live scoring or the
+   * scheduled maintenance. Removed when finished: the purge sweep re-adds the id while the user row
+   * is still there (a lost wake-up, a job that failed for good, a purge waiting for its email).
+   */
+  purgeAccount: defineJob({
+    queue: 'rescore',
+    name: 'accounts.purge',
+    payload: z.object({ userId: z.uuid() }),
+    jobId: ({ userId }) => `purge-${userId}`,
+    options: { removeOnComplete: true, removeOnFail: true },
+  }),
+  /** Wake `accounts.purge` for every deleted account still in Postgres (scheduled). */
+  sweepAccountPurges: defineJob({ queue: 'maintenance', name: 'accounts.purge-sweep', payload: z.object({}) }),
   /** Re-enqueue outbox rows that are due and have no live job (scheduled; each run is new work). */
   sweep: defineJob({ queue: 'maintenance', name: 'maintenance.sweep', payload: z.object({}) }),
   /** Refresh stored scores as they decay (scheduled). */

@@ -4,7 +4,7 @@ import { ownerColumn } from '../accounts/owner-column.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
 
 /** What an email is about: the realtor's alerts, the digest, and the account emails (links, and notices of account changes). */
-export const NOTIFICATION_KINDS = ['new_inquiry', 'lead_hot', 'reminder_due', 'endpoint_disabled', 'digest', 'verify_email', 'password_reset', 'signup_attempt', 'email_change', 'email_changed', 'password_changed'] as const;
+export const NOTIFICATION_KINDS = ['new_inquiry', 'lead_hot', 'reminder_due', 'endpoint_disabled', 'digest', 'verify_email', 'password_reset', 'signup_attempt', 'email_change', 'email_changed', 'password_changed', 'account_deleted'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /**

@@ -12,6 +12,7 @@ import type { OutgoingEmail } from '../email/mailer.ts';
 import { buildUnsubscribeUrl, getNotificationPreferences, isAlertEnabled } from '../email/notification-preferences.ts';
 import {
   buildAccountTokenUrl,
+  renderAccountDeletedEmail,
   renderEmailChangedEmail,
   renderEmailChangeEmail,
   renderPasswordChangedEmail,
@@ -65,8 +66,18 @@ async function loadLead(em: EntityManager, leadId: string | null, userId: string
 export async function renderNotification({ em, claim, config, now }: {
   em: EntityManager; claim: ClaimedNotification; config: Config; now: Date;
 }): Promise<RenderedNotification> {
-  const user = await db(em).selectFrom('users').select(['email', 'username', 'email_verified_at']).where('user_id', '=', claim.userId).executeTakeFirst();
+  const user = await db(em).selectFrom('users').select(['email', 'username', 'email_verified_at', 'deleted_at']).where('user_id', '=', claim.userId).executeTakeFirst();
   if (!user) return { cancel: 'user deleted' };
+  if (user.deleted_at !== null) {
+    // A deleted account hears only that it was deleted (core/accounts/account-deletion.ts), at the
+    // address it had: its own is a tombstone now. Anything else recorded meanwhile (an alert of a
+    // job still running) is not sent.
+    if (claim.kind !== 'account_deleted') return { cancel: 'account deleted' };
+    const formerEmail = typeof claim.data?.email === 'string' ? claim.data.email : null;
+    if (!formerEmail) return { cancel: 'address missing' };
+    return { email: { to: formerEmail, ...renderAccountDeletedEmail({ username: user.username }) } };
+  }
+  if (claim.kind === 'account_deleted') return { cancel: 'account not deleted' };
   const publicUrl = config.PUBLIC_URL;
   const to = user.email;
   const token = typeof claim.data?.token === 'string' ? claim.data.token : null;

@@ -4,6 +4,7 @@ import type { HandlerTable } from '../handler.ts';
 import { ROLLUP_EVERY_MS } from '#core/analytics/rollup-events.ts';
 import { analyticsPartitionsHandler, eventRetentionHandler } from './analytics-maintenance.handler.ts';
 import { fireReminderHandler } from './fire-reminder.handler.ts';
+import { purgeAccountHandler, sweepAccountPurgesHandler } from './purge-account.handler.ts';
 import { deliverWebhookHandler } from './deliver-webhook.handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
 import { rollupAnalyticsHandler } from './rollup-analytics.handler.ts';
@@ -29,6 +30,8 @@ export const HANDLERS = {
   rollupAnalytics: rollupAnalyticsHandler,
   analyticsPartitions: analyticsPartitionsHandler,
   eventRetention: eventRetentionHandler,
+  purgeAccount: purgeAccountHandler,
+  sweepAccountPurges: sweepAccountPurgesHandler,
 } satisfies HandlerTable;
 
 /**
@@ -48,4 +51,5 @@ export const SCHEDULES: Partial<Record<JobKey, number>> = {
   rollupAnalytics: ROLLUP_EVERY_MS,
   analyticsPartitions: 6 * HOUR_MS,
   eventRetention: HOUR_MS,
+  sweepAccountPurges: MINUTE_MS,
 };

@@ -200,3 +200,20 @@ export function renderPasswordChangedEmail(a: { username: string; resetUrl: stri
     button: { url: a.resetUrl, label: 'Reset password' },
   });
 }
+
+/**
+ * To the account's former address once the account is deleted (DELETE /v1/account): the address is
+ * free for a new signup and the data is being erased. No link: nothing is left to sign in to.
+ */
+export function renderAccountDeletedEmail(a: { username: string }): EmailContent {
+  return renderAccountNotice(a.username, {
+    subject: 'Your Porchlight account was deleted',
+    heading: 'Your account was deleted',
+    preheader: 'Your leads, sites and settings are being erased.',
+    lines: [
+      'your Porchlight account was deleted. Every browser and API key was signed out, your sites stopped collecting and your webhooks stopped at once.',
+      'Your leads, events, sites, reminders and settings are being erased now; nothing can be restored. This address can sign up again whenever you like.',
+    ],
+    notYou: 'If you did not delete it, someone who knew your password did: the data cannot be recovered, but change the password of any other account that uses the same one.',
+  });
+}

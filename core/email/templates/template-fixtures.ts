@@ -5,6 +5,7 @@ import {
   buildAccountTokenUrl,
   renderEmailChangedEmail,
   renderEmailChangeEmail,
+  renderAccountDeletedEmail,
   renderPasswordChangedEmail,
   renderPasswordResetEmail,
   renderVerifyEmailEmail,
@@ -107,5 +108,10 @@ export const TEMPLATE_CASES: TemplateCase[] = [
     name: 'password changed',
     alert: false,
     render: (text) => renderPasswordChangedEmail({ username: text, resetUrl: `${FIXTURE_PUBLIC_URL}/app/forgot-password` }),
+  },
+  {
+    name: 'account deleted',
+    alert: false,
+    render: (text) => renderAccountDeletedEmail({ username: text }),
   },
 ];

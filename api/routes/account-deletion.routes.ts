@@ -1,0 +1,67 @@
+// Deleting the signed-in person's account (docs/accounts.md). Session-only like every /v1/account
+// route: an API key gets 403 — an integration must never be able to erase the account that issued it.
+import { z } from 'zod';
+import { ZPassword } from '#core/accounts/account-schemas.ts';
+import { countAccountData, deleteAccount } from '#core/accounts/account-deletion.ts';
+import { actorIdOf, ownerIdOf } from '#core/accounts/tenant.ts';
+import { AppError } from '#core/errors.ts';
+import { announceAccessChange } from '#core/live/live-events.ts';
+import type { AppDeps } from '../deps.ts';
+import { forgetCachedSessions, setSessionCookie } from '../middleware/auth.ts';
+import { LOGIN_WINDOW_SEC } from '../middleware/login-throttle.ts';
+import { createLimiter } from '../middleware/rate-limit.ts';
+import type { RouteRegistry } from '../route.ts';
+import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER } from './account.routes.ts';
+
+export const ZDeleteAccountBody = z.strictObject({ password: ZPassword });
+
+export function mountAccountDeletionRoutes(routes: RouteRegistry, deps: AppDeps): void {
+  const { config, queues, redis, logger } = deps;
+  // The same Redis keys as the password and email changes' limiter (api/routes/account.routes.ts):
+  // one budget of current-password checks per user, whichever route spends it.
+  const passwordAttempts = createLimiter({
+    redis, prefix: config.QUEUE_PREFIX, logger, name: 'account-password', points: ACCOUNT_PASSWORD_ATTEMPTS_PER_USER, durationSec: LOGIN_WINDOW_SEC,
+  });
+
+  routes.add({
+    method: 'get', path: '/v1/account/deletion', tag: 'accounts', auth: 'realtor', sessionOnly: true, summary: 'What deleting your account would erase',
+    responses: { 200: { description: 'Counts of what the account holds', schema: z.object({ sites: z.number().int(), leads: z.number().int() }) } },
+    handler: async (ctx, { tenant }) => {
+      ctx.body = await countAccountData({ em: ctx.state.em, userId: actorIdOf(tenant) });
+    },
+  });
+
+  routes.add({
+    method: 'delete', path: '/v1/account', tag: 'accounts', auth: 'realtor', sessionOnly: true,
+    summary: 'Delete your account: it stops working at once (every session and API key, its sites and webhooks), its address is free, and the worker erases its data',
+    body: ZDeleteAccountBody,
+    responses: {
+      202: {
+        description: 'Deleted: the session cookie is cleared, a notice goes to the account\'s address, and the data is being erased (docs/accounts.md)',
+        schema: z.object({ deletedAt: z.iso.datetime() }),
+      },
+      400: { description: '`wrong_password` (nothing changed), or `validation_failed`' },
+      429: { description: `\`rate_limited\` (Retry-After): ${ACCOUNT_PASSWORD_ATTEMPTS_PER_USER} checks of the current password per ${LOGIN_WINDOW_SEC / 60} minutes per user, shared with the password and email changes` },
+    },
+    handler: async (ctx, { body, tenant, now }) => {
+      if (ctx.state.auth?.via !== 'session') throw new AppError('forbidden', 'Sign in to Porchlight in a browser to delete the account');
+      const userId = actorIdOf(tenant);
+      // Counted before the (slow) argon2 check, so parallel guesses cannot outrun it; a wrong password
+      // keeps its point, anything else gives it back (as the password change does).
+      await passwordAttempts.consume(userId);
+      let deleted: { deletedAt: Date };
+      try {
+        deleted = await deleteAccount({ em: ctx.state.em, userId, password: body.password, now, queues, log: ctx.state.log });
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'wrong_password')) await passwordAttempts.reset(userId);
+        throw err;
+      }
+      await passwordAttempts.reset(userId);
+      forgetCachedSessions(ctx); // other API processes: Postgres notifies them (session-cache.ts)
+      await announceAccessChange({ redis, prefix: config.QUEUE_PREFIX, accountId: ownerIdOf(tenant), log: ctx.state.log });
+      setSessionCookie(ctx, config, '', 0);
+      ctx.status = 202;
+      ctx.body = { deletedAt: deleted.deletedAt.toISOString() };
+    },
+  });
+}

@@ -1,0 +1,47 @@
+import { findPendingAccountPurges, purgeDeletedAccount } from '#core/accounts/account-deletion-purge.ts';
+import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { defineHandler } from '../handler.ts';
+
+/** Deleted accounts woken per purge sweep; the next sweep continues. */
+export const PURGE_SWEEP_LIMIT = 500;
+
+/**
+ * `accounts.purge` {userId}: erases a deleted account's rows in chunks (core/accounts/
+ * account-deletion-purge.ts). Safe to run twice and to resume: a killed run leaves committed chunks
+ * behind and the next run deletes what is left. A purge whose user row waits for the
+ * `account_deleted` email ends here; the purge sweep wakes it again.
+ */
+export function createPurgeAccountHandler(opts: {
+  /** Rows per chunk for events and visitors. Default ACCOUNT_PURGE_CHUNK_ROWS (5,000). */
+  chunkRows?: number;
+  /** Leads per chunk. Default ACCOUNT_PURGE_LEAD_CHUNK (500). */
+  leadChunk?: number;
+} = {}) {
+  return defineHandler('purgeAccount', async (ctx, { userId }) => {
+    const started = performance.now();
+    const result = await purgeDeletedAccount({
+      em: ctx.em, userId, now: ctx.now, chunkRows: opts.chunkRows, leadChunk: opts.leadChunk,
+      onChunk: async (p) => {
+        // Visible in BullMQ tooling; Postgres (what is left) is the real record.
+        await ctx.job.updateProgress({ events: p.events, visitors: p.visitors, leads: p.leads }).catch(() => undefined);
+      },
+    });
+    ctx.log.info({ userId, ...result, durationMs: Math.round(performance.now() - started) }, result.done ? 'account purged' : 'account purge paused');
+    return result;
+  });
+}
+
+export const purgeAccountHandler = createPurgeAccountHandler();
+
+/**
+ * `accounts.purge-sweep` (scheduled): Postgres says which accounts are deleted but not yet erased
+ * (`users.deleted_at`); each gets its `accounts.purge` wake-up again, with the same job id (a no-op
+ * while its job is live). Covers a wake-up lost after the deletion committed, a job that failed
+ * for good, and a purge that waited for its email.
+ */
+export const sweepAccountPurgesHandler = defineHandler('sweepAccountPurges', async (ctx) => {
+  const userIds = await findPendingAccountPurges(ctx.em, { limit: PURGE_SWEEP_LIMIT });
+  await enqueueAfterCommit(ctx.queues, userIds.map((userId) => createWakeup('purgeAccount', { userId })), ctx.log, { replaceFinished: true });
+  if (userIds.length) ctx.log.info({ purges: userIds.length }, 'purge sweep woke deleted accounts');
+  return { purges: userIds.length };
+});
