@@ -2,9 +2,15 @@
 import type { AddressInfo } from 'node:net';
 import { closeStep, createRuntimeOrExit } from '#core/runtime.ts';
 import { closeAppStreams, createApp } from './app.ts';
+import { trackOpenConnections } from './open-connections.ts';
 
 /** After `stopped`, how long a socket still closing may keep the process alive before it exits 0. */
 const EXIT_GRACE_MS = 1000;
+/**
+ * After SIGTERM, how long a connection that has not sent a whole request's headers yet is given to
+ * do so (a request already on its way is answered) before it is closed.
+ */
+const REQUEST_START_GRACE_MS = 500;
 
 const runtime = await createRuntimeOrExit({ name: 'api' });
 const { config, logger } = runtime;
@@ -17,6 +23,7 @@ const server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port, url: `${config.PUBLIC_URL}/app/` }, 'api listening');
 });
 server.keepAliveTimeout = 65_000;
+const connections = trackOpenConnections(server);
 // A port taken by another program (often a second `npm start`), or a HOST this machine does not
 // have: one line that says what to do, not a stack trace.
 server.on('error', (err: NodeJS.ErrnoException) => {
@@ -49,8 +56,15 @@ async function shutdown(signal: string) {
     logger.error({ step }, 'shutdown timed out; exiting');
     process.exit(1);
   }, SHUTDOWN_TIMEOUT_MS).unref();
-  // Keep-alive sockets become idle as their requests finish: close them as soon as they do.
-  const reaper = setInterval(() => server.closeIdleConnections(), 100);
+  // Keep-alive sockets become idle as their requests finish: close them as soon as they do. A
+  // connection that has not started a request (a browser's preconnected socket, a load balancer's
+  // pool) is not idle to Node and would hold server.close() until its client gives up or
+  // headersTimeout ends it, past the shutdown budget: after REQUEST_START_GRACE_MS it is closed
+  // too (api/open-connections.ts).
+  const reaper = setInterval(() => {
+    server.closeIdleConnections();
+    if (performance.now() - started >= REQUEST_START_GRACE_MS) connections.closeWaiting();
+  }, 100);
   try {
     // Live-update streams never finish by themselves: they are ended first, at once (bounded: the
     // subscriber's QUIT and the session listener's goodbye each have their own bound).
