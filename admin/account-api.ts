@@ -2,7 +2,7 @@
 // address), password, and the sessions signed in to it. Session-only routes: an API key cannot use
 // them. See docs/accounts.md.
 import type { AccountJson, AccountSessionJson } from '../core/accounts/account-schemas.ts';
-import { adoptCsrfToken, api, type RequestOptions } from './api-client.ts';
+import { adoptCsrfToken, api, type RequestOptions, refreshSession, request } from './api-client.ts';
 
 /** `GET /v1/account`. */
 export type AccountInfo = AccountJson;
@@ -29,6 +29,18 @@ export const accountApi = {
   sessions: (opts?: RequestOptions) => api.get<{ items: AccountSession[] }>('/v1/account/sessions', opts),
   signOutSession: (sessionId: string) => api.delete(sessionPath(sessionId)),
   signOutOthers: () => api.post<{ signedOut: number }>('/v1/account/sessions/sign-out-others'),
+  /** What deleting the account would erase (`GET /v1/account/deletion`). */
+  deletionSummary: (opts?: RequestOptions) => api.get<{ sites: number; leads: number }>('/v1/account/deletion', opts),
+  /**
+   * Deletes the account (`DELETE /v1/account`, the current password as proof). The API ends every
+   * session, this one included: the local session is then cleared too (a GET /v1/auth/me answers
+   * 401), so the app shows its signed-out pages.
+   */
+  deleteAccount: async (password: string): Promise<{ deletedAt: string }> => {
+    const answer = await request<{ deletedAt: string }>('DELETE', '/v1/account', { password });
+    await refreshSession().catch(() => undefined);
+    return answer;
+  },
   /** Spends the link emailed to the new address (public: works signed out too). */
   confirmEmailChange: (token: string) => api.post<{ email: string }>('/v1/auth/confirm-email-change', { token }, { allowUnauthorized: true }),
 };

@@ -1,7 +1,8 @@
 // Account & security: the sign-in email (a change waits for the link sent to the new address),
-// the password (changing it signs every other device out and rotates this session), and the
-// sessions signed in to the account, each of which can be ended from here.
-import { useState } from 'preact/hooks';
+// the password (changing it signs every other device out and rotates this session), the
+// sessions signed in to the account, each of which can be ended from here, and deleting the
+// account (the current password and typing DELETE confirm it; docs/accounts.md).
+import { useEffect, useState } from 'preact/hooks';
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import { isEmail } from '#core/shared/contact-rules.ts';
 import { type AccountInfo, type AccountSession, accountApi } from '../account-api.ts';
@@ -17,6 +18,7 @@ import { Loaded } from '../components/loaded.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, formatRelativeTime, plural } from '../format.ts';
 import type { FieldErrors } from '../forms.ts';
+import { navigate } from '../router.tsx';
 import { type ApiState, useApi } from '../use-api.ts';
 import { type ShownError, useForm } from '../use-form.ts';
 import { userAgentLabel } from '../user-agent-label.ts';
@@ -65,6 +67,7 @@ export function AccountPage() {
         </section>
         <PasswordSection email={account.data?.email} onChanged={sessions.reload} />
         <SessionsSection state={sessions} />
+        <DeleteAccountSection />
       </div>
     </>
   );
@@ -327,5 +330,123 @@ function Sessions({ items, setItems }: { items: AccountSession[]; setItems(items
         </p>
       </ConfirmDialog>
     </>
+  );
+}
+
+// ---- delete account ------------------------------------------------------------------------
+
+/** What the realtor types to confirm: a deliberate act, not a reflex click. */
+const DELETE_WORD = 'DELETE';
+const DELETE_IDS = { password: 'account-delete-password', confirm: 'account-delete-confirm' };
+
+function DeleteAccountSection() {
+  const summary = useApi((signal) => accountApi.deletionSummary({ signal }), []);
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState('');
+  const [typed, setTyped] = useState('');
+  const [errors, setErrors] = useState<{ password?: string; confirm?: string }>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  // The field to put focus on after the next render (the inputs are disabled while the request runs).
+  const [focusTarget, setFocusTarget] = useState<{ id: string } | null>(null);
+  useEffect(() => {
+    if (focusTarget) document.getElementById(focusTarget.id)?.focus();
+  }, [focusTarget]);
+
+  const ask = () => {
+    setPassword('');
+    setTyped('');
+    setErrors({});
+    setProblem(null);
+    setOpen(true);
+  };
+
+  const confirm = async () => {
+    const found: { password?: string; confirm?: string } = {};
+    if (!password) found.password = 'Enter your current password';
+    if (typed.trim() !== DELETE_WORD) found.confirm = `Type ${DELETE_WORD} in capitals to confirm`;
+    setErrors(found);
+    if (found.password || found.confirm) {
+      setProblem('Check the fields above: nothing was deleted.');
+      setFocusTarget({ id: found.password ? DELETE_IDS.password : DELETE_IDS.confirm });
+      return;
+    }
+    setBusy(true);
+    setProblem(null);
+    try {
+      await accountApi.deleteAccount(password);
+      navigate('/login', { replace: true });
+      showToast('Your account was deleted. Its data is being erased; this email address can sign up again.', 'info', 15_000);
+    } catch (err) {
+      setBusy(false);
+      if (err instanceof ApiError && err.code === 'wrong_password') {
+        setErrors({ password: err.message });
+        setProblem('Your current password is not correct: nothing was deleted.');
+        setFocusTarget({ id: DELETE_IDS.password });
+      } else if (err instanceof ApiError && err.code === 'rate_limited') {
+        setProblem(`${rateLimitMessage(err)} Nothing was deleted.`);
+      } else {
+        setProblem(errorMessage(err));
+      }
+    }
+  };
+
+  return (
+    <section class="card card-danger account-card account-sessions" aria-labelledby="account-delete-title">
+      <h2 id="account-delete-title" class="card-title">
+        Delete account
+      </h2>
+      <Loaded state={summary} loadingLabel="Counting what your account holds…" errorTitle="Could not count what your account holds">
+        {({ sites, leads }) => (
+          <p>
+            Deleting your account signs you out everywhere, revokes your API keys, stops your {plural(sites, 'site')} collecting and your webhooks at
+            once, and erases {plural(leads, 'lead')} with their inquiries, events, reminders and notes. It cannot be undone.
+          </p>
+        )}
+      </Loaded>
+      <div class="form-actions">
+        <Button variant="danger" onClick={ask}>
+          Delete account…
+        </Button>
+      </div>
+      <ConfirmDialog
+        open={open}
+        title="Delete your account?"
+        confirmLabel="Delete account"
+        danger
+        busy={busy}
+        error={problem}
+        onConfirm={confirm}
+        onCancel={() => setOpen(false)}
+      >
+        <p>
+          {summary.data ? `${plural(summary.data.sites, 'site')} and ${plural(summary.data.leads, 'lead')}` : 'Your sites and leads'}, with everything
+          attached to them, will be erased. You will be signed out at once.
+        </p>
+        <div class="form">
+          <Field
+            label="Current password"
+            type="password"
+            autocomplete="current-password"
+            id={DELETE_IDS.password}
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+            error={errors.password}
+            disabled={busy}
+          />
+          <Field
+            label={`Type ${DELETE_WORD} to confirm`}
+            autocomplete="off"
+            autocapitalize="characters"
+            spellcheck={false}
+            id={DELETE_IDS.confirm}
+            value={typed}
+            onInput={(e) => setTyped(e.currentTarget.value)}
+            error={errors.confirm}
+            disabled={busy}
+          />
+        </div>
+      </ConfirmDialog>
+    </section>
   );
 }

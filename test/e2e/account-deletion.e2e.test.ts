@@ -1,0 +1,122 @@
+// Deleting the account from Account & security in Chromium against the real API, worker and an
+// SMTP server, at 1440×900 and 390×844: the section says what will be erased; the dialog needs the
+// current password and DELETE typed; a wrong password is explained in the dialog and deletes
+// nothing; the right one signs the browser out to the login page with "Your account was deleted",
+// after which logging in with the old credentials fails. Screenshots go to test-results/screenshots.
+// Run `npm run build:admin` first.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOGIN_FAILED_MESSAGE } from '#api/routes/auth.routes.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
+import { expectNoHorizontalOverflow, launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { closeAll } from '#test/cleanup.ts';
+import { makeLeads, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
+
+const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
+
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: TestWorker;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  server = await startTestServer({ SMTP_URL: smtp.url });
+  worker = await startTestWorker(server);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  expect(pageErrors).toEqual([]);
+  await closeAll(...contexts, browser, worker, server, smtp);
+});
+
+async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return page;
+}
+
+async function logIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto(`${server.url}/app/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => url.pathname === '/app/today');
+}
+
+/** A realtor with two sites and three leads, signed in only in the browser. */
+async function realtorWithData(): Promise<Realtor> {
+  const r = await makeRealtor(server);
+  const site = await makeSite(r);
+  await makeSite(r);
+  await makeLeads(server, [1, 2, 3].map(() => ({ userId: r.userId, siteId: site.siteId })));
+  expect((await r.client.post('/v1/auth/logout')).status).toBe(204);
+  return r;
+}
+
+describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, viewport) => {
+  it('a wrong password is refused in the dialog; the right one and DELETE sign out to the login page with the notice; the old login fails', { timeout: 90_000 }, async () => {
+    const r = await realtorWithData();
+    const page = await newPage(viewport);
+    await logIn(page, r.email, r.password);
+    await page.goto(`${server.url}/app/account`);
+    const section = page.locator('section[aria-labelledby="account-delete-title"]');
+    await section.getByText('erases 3 leads').waitFor();
+    await expect.poll(() => section.textContent()).toContain('stops your 2 sites');
+    await section.scrollIntoViewIfNeeded();
+    await expectNoHorizontalOverflow(page, `account page ${name}`);
+    await saveScreenshot(page, `account-delete-section-${name}`, { fullPage: false });
+
+    // The dialog: focus starts on Cancel; Escape closes it and gives focus back to the button.
+    const open = section.getByRole('button', { name: 'Delete account…' });
+    await open.click();
+    const dialog = page.getByRole('dialog', { name: 'Delete your account?' });
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await open.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // Without DELETE typed, nothing is sent.
+    await open.click();
+    await dialog.getByLabel('Current password').fill(r.password);
+    await dialog.getByRole('button', { name: 'Delete account' }).click();
+    await dialog.getByText('Type DELETE in capitals to confirm').waitFor();
+    // A wrong password: explained under the field and in the dialog; nothing deleted.
+    await dialog.getByLabel('Current password').fill('not the password');
+    await dialog.getByLabel('Type DELETE to confirm').fill('DELETE');
+    await dialog.getByRole('button', { name: 'Delete account' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'Your current password is not correct: nothing was deleted.' }).waitFor();
+    expect(await dialog.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
+    expect(await dialog.getByLabel('Current password').evaluate((el) => el === document.activeElement)).toBe(true);
+    await expectNoHorizontalOverflow(page, `delete dialog ${name}`);
+    await saveScreenshot(page, `account-delete-wrong-password-${name}`, { fullPage: false });
+    expect(await server.sql('select deleted_at from users where user_id = $1', [r.userId])).toEqual([{ deleted_at: null }]);
+
+    // The right password: signed out, on the login page, told.
+    await dialog.getByLabel('Current password').fill(r.password);
+    await dialog.getByRole('button', { name: 'Delete account' }).click();
+    await page.waitForURL((url) => url.pathname === '/app/login');
+    await page.getByText('Your account was deleted.').waitFor();
+    await saveScreenshot(page, `account-delete-done-${name}`, { fullPage: false });
+    expect((await server.sql<{ deleted_at: Date | null }>('select deleted_at from users where user_id = $1', [r.userId]))[0]?.deleted_at ?? 'erased').not.toBeNull();
+    await smtp.waitFor((m) => m.envelope.to.includes(r.email) && /Your Porchlight account was deleted/.test(m.subject));
+
+    // The old credentials no longer log in; the app stays signed out.
+    await page.getByLabel('Email').fill(r.email);
+    await page.getByLabel('Password').fill(r.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText(LOGIN_FAILED_MESSAGE).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/login');
+    await page.goto(`${server.url}/app/account`);
+    await page.waitForURL((url) => url.pathname === '/app/login');
+  });
+});
