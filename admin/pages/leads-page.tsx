@@ -358,7 +358,7 @@ function LeadFiltersBar({
             />
           </div>
         </div>
-        <div class="filters-row">
+        <div class="filters-row filters-selects">
           <FilterSelect id="lead-filter-status" label="Status" value={filters.status ?? ''} onChange={(v) => onChange({ status: (v || undefined) as LeadFilters['status'] })}>
             <option value="">Any status</option>
             {LEAD_STATUSES.map((s) => (
@@ -367,7 +367,13 @@ function LeadFiltersBar({
               </option>
             ))}
           </FilterSelect>
-          <FilterSelect id="lead-filter-site" label="Site" value={filters.site ?? ''} onChange={(v) => onChange({ site: v || undefined })}>
+          <FilterSelect
+            id="lead-filter-site"
+            label="Site"
+            value={filters.site ?? ''}
+            title={sites.find((s) => s.siteId === filters.site)?.name}
+            onChange={(v) => onChange({ site: v || undefined })}
+          >
             <option value="">All sites</option>
             {sites.map((s) => (
               <option key={s.siteId} value={s.siteId}>
