@@ -11,6 +11,7 @@ import { WAIT } from '#test/env.ts';
 import { makeRealtor, makeSite } from '#test/factories.ts';
 import { enqueue } from '#core/jobs/queues.ts';
 import { startTestWorker } from '#test/worker.ts';
+import { renderNotification } from '../notifications/render-notification.ts';
 import { purgeDeletedAccount, type PurgeProgress } from './account-deletion-purge.ts';
 
 let server: TestServer;
@@ -36,6 +37,28 @@ async function deletedAccount(leads: number, eventsPerLead = 3) {
 const purge = (userId: string, opts: Partial<Parameters<typeof purgeDeletedAccount>[0]> = {}) =>
   purgeDeletedAccount({ em: server.orm.em.fork(), userId, now: () => new Date(), ...opts });
 const noticeSent = (userId: string) => server.sql(`update notifications set status = 'sent', sent_at = now() where user_id = $1 and kind = 'account_deleted'`, [userId]);
+
+describe('emails of a deleted account', () => {
+  it('only the deletion notice is sent, to the address the account had; an alert recorded after the deletion is cancelled', async () => {
+    const { r, ids } = await deletedAccount(1);
+    const claim = (kind: string, data: Record<string, unknown> | null, leadId: string | null = null) => renderNotification({
+      em: server.orm.em.fork(), config: server.config, now: new Date(),
+      claim: { notificationId: crypto.randomUUID(), userId: r.userId, kind, leadId, inquiryId: null, reminderId: null, endpointId: null, data, leaseToken: 'x', attemptedAt: new Date(), attemptNumber: 1 },
+    });
+    const notice = await claim('account_deleted', { email: r.email });
+    expect('email' in notice && notice.email.to).toBe(r.email);
+    expect('email' in notice && notice.email.subject).toBe('Your Porchlight account was deleted');
+    expect(await claim('lead_hot', null, ids.leadIds[0])).toEqual({ cancel: 'account deleted' });
+    expect(await claim('password_changed', null)).toEqual({ cancel: 'account deleted' });
+    // A live account is never sent the notice.
+    const live = await makeRealtor(server);
+    const forLive = await renderNotification({
+      em: server.orm.em.fork(), config: server.config, now: new Date(),
+      claim: { notificationId: crypto.randomUUID(), userId: live.userId, kind: 'account_deleted', leadId: null, inquiryId: null, reminderId: null, endpointId: null, data: { email: live.email }, leaseToken: 'x', attemptedAt: new Date(), attemptNumber: 1 },
+    });
+    expect(forLive).toEqual({ cancel: 'account not deleted' });
+  });
+});
 
 describe('purging a deleted account', () => {
   it('stopped after one chunk, leaves the rest; started again, resumes; erases the user row only once the notice is out', async () => {
