@@ -66,9 +66,12 @@ async function shutdown(signal: string) {
     if (performance.now() - started >= REQUEST_START_GRACE_MS) connections.closeWaiting();
   }, 100);
   try {
-    // Live-update streams never finish by themselves: they are ended first, at once (bounded: the
-    // subscriber's QUIT and the session listener's goodbye each have their own bound).
-    await closeStep(logger, step, () => closeAppStreams(app));
+    // Live-update streams never finish by themselves: they are ended first, at once (closeStep
+    // calls closeAppStreams now, and it ends every stream before its first await). What follows —
+    // the subscriber's QUIT and the session listener's goodbye, each with its own bound — uses
+    // connections of its own, so it goes on beside the next steps instead of before them: with a
+    // Redis that stopped answering, its 1 s QUIT bound and the request connection's no longer add up.
+    const streamsClosed = closeStep(logger, step, () => closeAppStreams(app)).then(() => undefined, (err: unknown) => ({ err }));
     // In-flight requests finish; only they may hold the shutdown up to SHUTDOWN_TIMEOUT_MS.
     step = 'http server';
     await closeStep(logger, step, () => new Promise<void>((resolve) => {
@@ -78,7 +81,11 @@ async function shutdown(signal: string) {
     clearInterval(reaper);
     // Requests are done: now the queues, Redis and the ORM can go (each step bounded).
     step = 'runtime';
-    await runtime.close();
+    const [streamsFailed] = await Promise.all([streamsClosed, runtime.close()]);
+    if (streamsFailed) {
+      step = 'live streams';
+      throw streamsFailed.err;
+    }
   } catch (err) {
     logger.error({ err, step }, 'shutdown failed; exiting');
     process.exit(1);

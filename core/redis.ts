@@ -11,6 +11,16 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1000;
 /** Longest pause between reconnect attempts, so a restarted Redis is back in use within about a second. */
 export const REDIS_RECONNECT_MAX_DELAY_MS = 1000;
 
+/**
+ * How long ioredis's `disconnect()` waits for the server to close the socket before destroying it.
+ * Its default, 2 s, is a timer that keeps the process alive, and it is all paid when Redis is gone:
+ * closeRedis disconnects a connection that is reconnecting (its socket already closed, so the
+ * 'close' that would clear the timer came before it) or whose QUIT went unanswered (a frozen Redis
+ * never closes its end). Nothing is left to wait for then, nor when ioredis drops a connection to
+ * reconnect, or BullMQ a closing Worker's: the socket has sent its FIN by then.
+ */
+export const REDIS_DISCONNECT_TIMEOUT_MS = 100;
+
 /** ioredis retryStrategy: 100 ms, 200 ms, … up to REDIS_RECONNECT_MAX_DELAY_MS (ioredis' own cap is 5 s). */
 function reconnectDelayMs(attempt: number): number {
   return Math.min(attempt * 100, REDIS_RECONNECT_MAX_DELAY_MS);
@@ -22,7 +32,7 @@ function reconnectDelayMs(attempt: number): number {
  * to come back. Never use it where a caller is waiting (a request): use `createRequestRedis`.
  */
 export function createRedis(url: string, opts: { name: string }): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, connectionName: opts.name, lazyConnect: false, retryStrategy: reconnectDelayMs });
+  return new Redis(url, { maxRetriesPerRequest: null, connectionName: opts.name, lazyConnect: false, retryStrategy: reconnectDelayMs, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
 }
 
 /**
@@ -46,6 +56,7 @@ export function createRequestRedis(url: string, opts: { name: string }): Redis {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     retryStrategy: reconnectDelayMs,
+    disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
   });
 }
 

@@ -8,8 +8,10 @@ import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueuePrefix, createTestDatabase, type TestDatabase } from './db.ts';
 import { TEST_REDIS_URL } from './env.ts';
+import { ApiClient } from './http.ts';
 import { openLiveStream } from './live-client.ts';
 import { findLog, type NodeProcess, spawnNode, stopAll, waitForLog } from './process.ts';
+import { startThrowawayRedis } from './redis-server.ts';
 
 /** From SIGTERM to the process's exit, with nothing in flight but one short request. */
 const SHUTDOWN_EXIT_BUDGET_MS = 1500;
@@ -101,5 +103,56 @@ describe('API shutdown', () => {
     expect(findLog(proc, 'close step timed out; moving on'), 'no close step overran its bound').toBeUndefined();
     expect(tookMs, `exited ${Math.round(tookMs)} ms after SIGTERM; steps: ${proc.lines.filter((l) => l.includes('close step') || l.includes('stopped')).join('\n')}`).toBeLessThan(SHUTDOWN_EXIT_BUDGET_MS);
     browser.destroy();
+  }, 30_000);
+});
+
+describe('API shutdown while Redis is gone', () => {
+  /** The API on a Redis of its own, with a realtor's live stream open (so its subscriber connection is too). */
+  async function startWithOwnRedis() {
+    const redis = await startThrowawayRedis();
+    const proc = spawnNode('api/main.ts', {
+      DATABASE_URL: db.url, REDIS_URL: redis.url, QUEUE_PREFIX: createQueuePrefix(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug',
+    });
+    procs.push(proc);
+    const { port } = await waitForLog(proc, 'api listening');
+    const client = new ApiClient(`http://127.0.0.1:${port}`);
+    await client.signUp();
+    const live = await openLiveStream(client.baseUrl, { cookie: client.cookie });
+    await live.waitForEvent((e) => e.event === 'ready');
+    return { redis, proc };
+  }
+
+  /** SIGTERM, then how long until the process exited, and how. */
+  async function stop(proc: NodeProcess) {
+    const signalledAt = performance.now();
+    proc.child.kill('SIGTERM');
+    const exit = await proc.exited;
+    return { exit, tookMs: performance.now() - signalledAt, steps: proc.lines.filter((l) => /close step|stopped|still open/.test(l)).join('\n') };
+  }
+
+  it(`stopped: exits 0 within ${SHUTDOWN_EXIT_BUDGET_MS} ms, nothing left open after "stopped" (no connection waits out ioredis's 2 s disconnect timer)`, async () => {
+    const { redis, proc } = await startWithOwnRedis();
+    await redis.stop();
+    // The connections have seen it go: they are reconnecting (refused) when the signal comes.
+    await waitForLog(proc, 'redis unavailable');
+    const { exit, tookMs, steps } = await stop(proc);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(findLog(proc, 'still open after stopping; exiting'), steps).toBeUndefined();
+    expect(tookMs, steps).toBeLessThan(SHUTDOWN_EXIT_BUDGET_MS);
+  }, 30_000);
+
+  it('frozen (SIGSTOP): exits 0 within 1.5 s of the 1 s QUIT bound, nothing left open after "stopped"', async () => {
+    const { redis, proc } = await startWithOwnRedis();
+    redis.freeze();
+    try {
+      const { exit, tookMs, steps } = await stop(proc);
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(findLog(proc, 'still open after stopping; exiting'), steps).toBeUndefined();
+      // The subscriber's QUIT and the request connection's wait their 1 s bound side by side.
+      expect(tookMs, steps).toBeLessThan(1000 + SHUTDOWN_EXIT_BUDGET_MS);
+    } finally {
+      redis.thaw();
+      await redis.stop();
+    }
   }, 30_000);
 });
