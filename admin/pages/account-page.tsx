@@ -391,18 +391,29 @@ function DeleteAccountSection() {
     }
   };
 
+  // Enter in either field confirms, as a form's submit would (the dialog's buttons are not a form's).
+  const confirmOnEnter = (e: KeyboardEvent) => {
+    if (e.key !== 'Enter' || busy) return;
+    e.preventDefault();
+    void confirm();
+  };
+
   return (
     <section class="card card-danger account-card account-sessions" aria-labelledby="account-delete-title">
       <h2 id="account-delete-title" class="card-title">
         Delete account
       </h2>
       <Loaded state={summary} loadingLabel="Counting what your account holds…" errorTitle="Could not count what your account holds">
-        {({ sites, leads }) => (
-          <p>
-            Deleting your account signs you out everywhere, revokes your API keys, stops your {plural(sites, 'site')} collecting and your webhooks at
-            once, and erases {plural(leads, 'lead')} with their inquiries, events, reminders and notes. It cannot be undone.
-          </p>
-        )}
+        {({ sites, leads }) =>
+          sites === 0 && leads === 0 ? (
+            <p>Deleting your account signs you out everywhere, revokes your API keys and erases your settings. It holds no sites or leads yet. It cannot be undone.</p>
+          ) : (
+            <p>
+              Deleting your account signs you out everywhere, revokes your API keys, stops your {plural(sites, 'site')} collecting and your webhooks at
+              once, and erases {plural(leads, 'lead')} with their inquiries, events, reminders and notes. It cannot be undone.
+            </p>
+          )
+        }
       </Loaded>
       <div class="form-actions">
         <Button variant="danger" onClick={ask}>
@@ -431,6 +442,7 @@ function DeleteAccountSection() {
             id={DELETE_IDS.password}
             value={password}
             onInput={(e) => setPassword(e.currentTarget.value)}
+            onKeyDown={confirmOnEnter}
             error={errors.password}
             disabled={busy}
           />
@@ -442,6 +454,7 @@ function DeleteAccountSection() {
             id={DELETE_IDS.confirm}
             value={typed}
             onInput={(e) => setTyped(e.currentTarget.value)}
+            onKeyDown={confirmOnEnter}
             error={errors.confirm}
             disabled={busy}
           />

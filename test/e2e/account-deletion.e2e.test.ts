@@ -101,9 +101,9 @@ describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, vi
     await saveScreenshot(page, `account-delete-wrong-password-${name}`, { fullPage: false });
     expect(await server.sql('select deleted_at from users where user_id = $1', [r.userId])).toEqual([{ deleted_at: null }]);
 
-    // The right password: signed out, on the login page, told.
+    // The right password, confirmed from the keyboard (Enter in the field): signed out, on the login page, told.
     await dialog.getByLabel('Current password').fill(r.password);
-    await dialog.getByRole('button', { name: 'Delete account' }).click();
+    await dialog.getByLabel('Current password').press('Enter');
     await page.waitForURL((url) => url.pathname === '/app/login');
     await page.getByText('Your account was deleted.').waitFor();
     await saveScreenshot(page, `account-delete-done-${name}`, { fullPage: false });
@@ -118,5 +118,16 @@ describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, vi
     expect(new URL(page.url()).pathname).toBe('/app/login');
     await page.goto(`${server.url}/app/account`);
     await page.waitForURL((url) => url.pathname === '/app/login');
+  });
+});
+
+describe('an account without data', () => {
+  it('says there is nothing but the settings to erase', async () => {
+    const r = await makeRealtor(server);
+    expect((await r.client.post('/v1/auth/logout')).status).toBe(204);
+    const page = await newPage(VIEWPORTS.desktop);
+    await logIn(page, r.email, r.password);
+    await page.goto(`${server.url}/app/account`);
+    await page.locator('section[aria-labelledby="account-delete-title"]').getByText('It holds no sites or leads yet.').waitFor();
   });
 });
