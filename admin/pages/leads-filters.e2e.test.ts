@@ -88,6 +88,7 @@ describe('the Site filter with a 60-character site name', () => {
 
       await site.selectOption(longSiteId);
       await page.waitForURL((url) => url.searchParams.get('site') === longSiteId);
+      await page.getByText('No leads match these filters').waitFor();
       const after = await measure(page);
       expectRowInside(after, `${width}, the long site chosen`);
       // Choosing it does not widen the select or move the row's selects.
@@ -103,6 +104,17 @@ describe('the Site filter with a 60-character site name', () => {
       // The chosen name is cut with an ellipsis, and whole in the title.
       expect(after.textOverflow).toBe('ellipsis');
       expect(await site.getAttribute('title')).toBe(LONG_SITE);
+      if (phone) {
+        // "Filters" now counts the site chosen; the band chips beside it still fit, none cut off.
+        const chips = await page.locator('.band-counts').evaluate((group) => {
+          const toggle = document.querySelector('.filters-toggle')!.getBoundingClientRect();
+          const last = group.lastElementChild!.getBoundingClientRect();
+          return { scroll: group.scrollWidth, client: group.clientWidth, lastRight: last.right, toggleLeft: toggle.left };
+        });
+        expect(chips.scroll, 'the band chips do not scroll sideways').toBeLessThanOrEqual(chips.client);
+        expect(chips.lastRight, 'the Cold chip ends before "Filters"').toBeLessThanOrEqual(chips.toggleLeft);
+        expect(await page.getByRole('button', { name: 'Filters (1 set)' }).count()).toBe(1);
+      }
       await expectNoHorizontalOverflow(page, `leads filters ${width}`);
       await saveScreenshot(page, `leads-filters-long-site-chosen-${width}`);
     });

@@ -328,8 +328,20 @@ function LeadFiltersBar({
             </button>
           ))}
         </fieldset>
-        <button type="button" class="btn btn-secondary btn-sm filters-toggle" aria-expanded={open} aria-controls="lead-filters-more" onClick={() => setOpen(!open)}>
-          Filters{folded ? ` (${folded})` : ''}
+        <button
+          type="button"
+          class="btn btn-secondary btn-sm filters-toggle"
+          aria-expanded={open}
+          aria-controls="lead-filters-more"
+          aria-label={folded ? `Filters (${folded} set)` : undefined}
+          onClick={() => setOpen(!open)}
+        >
+          Filters
+          {folded > 0 && (
+            <span class="chip-count filters-count" aria-hidden="true">
+              {folded}
+            </span>
+          )}
         </button>
       </div>
       <div id="lead-filters-more" class={`filters-more${open ? ' is-open' : ''}`}>
