@@ -57,6 +57,9 @@ describe('emails of a deleted account', () => {
       claim: { notificationId: crypto.randomUUID(), userId: live.userId, kind: 'account_deleted', leadId: null, inquiryId: null, reminderId: null, endpointId: null, data: { email: live.email }, leaseToken: 'x', attemptedAt: new Date(), attemptNumber: 1 },
     });
     expect(forLive).toEqual({ cancel: 'account not deleted' });
+    // Erased now, so the purge sweep of the next test finds only its own account.
+    await noticeSent(r.userId);
+    expect(await purge(r.userId)).toMatchObject({ done: true });
   });
 });
 
@@ -101,7 +104,7 @@ describe('purging a deleted account', () => {
     expect(await server.queues.rescore.getJob(`purge-${r.userId}`)).toBeUndefined();
     await purge(r.userId, { chunkRows: 5, maxChunks: 2 }); // and a worker died after two chunks
 
-    const worker = await startTestWorker(server, { name: 'purge-worker', handlers: { purgeAccount: createPurgeAccountHandler({ chunkRows: 4, leadChunk: 3 }), sweepAccountPurges: sweepAccountPurgesHandler } });
+    const worker = await startTestWorker(server, { name: 'purge-worker', handlers: { purgeAccount: createPurgeAccountHandler({ chunkRows: 4, leadChunk: 3, emailWaitMs: 0 }), sweepAccountPurges: sweepAccountPurgesHandler } });
     try {
       await enqueue(server.queues, 'sweepAccountPurges', {}, { jobId: 'purge-sweep-1' });
       await expect.poll(() => countAccountRows(server, ids), { ...WAIT, timeout: 30_000 }).toEqual({});

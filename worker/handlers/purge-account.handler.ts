@@ -2,6 +2,9 @@ import { findPendingAccountPurges, purgeDeletedAccount } from '#core/accounts/ac
 import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { defineHandler } from '../handler.ts';
 
+/** How long one purge run waits for the deletion notice to go out before it leaves the last step to the sweep. */
+export const PURGE_EMAIL_POLL_MS = 10_000;
+const PURGE_EMAIL_POLL_INTERVAL_MS = 500;
 /** Deleted accounts woken per purge sweep; the next sweep continues. */
 export const PURGE_SWEEP_LIMIT = 500;
 
@@ -16,16 +19,26 @@ export function createPurgeAccountHandler(opts: {
   chunkRows?: number;
   /** Leads per chunk. Default ACCOUNT_PURGE_LEAD_CHUNK (500). */
   leadChunk?: number;
+  /** How long a run waits for the deletion notice before leaving the user row to the sweep. Default PURGE_EMAIL_POLL_MS (10 s). */
+  emailWaitMs?: number;
 } = {}) {
   return defineHandler('purgeAccount', async (ctx, { userId }) => {
     const started = performance.now();
-    const result = await purgeDeletedAccount({
+    const run = () => purgeDeletedAccount({
       em: ctx.em, userId, now: ctx.now, chunkRows: opts.chunkRows, leadChunk: opts.leadChunk,
       onChunk: async (p) => {
         // Visible in BullMQ tooling; Postgres (what is left) is the real record.
         await ctx.job.updateProgress({ events: p.events, visitors: p.visitors, leads: p.leads }).catch(() => undefined);
       },
     });
+    let result = await run();
+    // The notice usually goes out within seconds: wait for it here a while rather than leave the
+    // last step to the next sweep (a minute). Each retry finds the erased steps empty.
+    const waitUntil = performance.now() + (opts.emailWaitMs ?? PURGE_EMAIL_POLL_MS);
+    while (result.waitingForEmail && performance.now() < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, PURGE_EMAIL_POLL_INTERVAL_MS));
+      result = await run();
+    }
     ctx.log.info({ userId, ...result, durationMs: Math.round(performance.now() - started) }, result.done ? 'account purged' : 'account purge paused');
     return result;
   });
