@@ -34,7 +34,7 @@ beforeAll(async () => {
   const user = await signUp({ em, input: { username: 'route', email: 'route@example.com', password: 'correct horse battery' } });
   userId = user.userId;
   apiKey = (await createApiKey({ em, tenant: tenantOfUser(userId), input: { name: 'k' } })).key;
-  const { token } = await createSession({ em, userId, ttlHours: 1, now: FROZEN_NOW });
+  const { token } = (await createSession({ em, userId, ttlHours: 1, now: FROZEN_NOW }))!;
   sessionCookie = `pl_session=${signSessionToken(token, config.SESSION_SECRET)}`;
 
   const deps = { orm, config, logger, now: () => FROZEN_NOW } as unknown as AppDeps;

@@ -91,11 +91,15 @@ export function toUserJson(u: User) {
 /**
  * Starts a session for `user` (signup, login, the verify-first link): sets the session cookie and a
  * fresh device cookie for the account (api/middleware/device-cookie.ts), and returns the answer.
+ * An account deleted since it was read (a login racing DELETE /v1/account) gets no session: 401
+ * `invalid_credentials` with `refusal`, the answer an unknown address gets.
  */
-export async function startSession(ctx: AppContext, config: Config, user: User, now: Date) {
-  const { token, session } = await createSession({
+export async function startSession(ctx: AppContext, config: Config, user: User, now: Date, refusal = 'Invalid email or password') {
+  const started = await createSession({
     em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
   });
+  if (!started) throw new AppError('invalid_credentials', refusal);
+  const { token, session } = started;
   setSessionCookie(ctx, config, signSessionToken(token, config.SESSION_SECRET), config.SESSION_TTL_HOURS * 3_600_000);
   setDeviceCookie(ctx, config, user.userId);
   return { user: toUserJson(user), csrfToken: session.csrfToken };

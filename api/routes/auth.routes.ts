@@ -107,7 +107,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
         throw new AppError('invalid_credentials', loginFailedMessage);
       }
       await loginThrottle.succeed(attempt);
-      ctx.body = await startSession(ctx, config, user, now);
+      ctx.body = await startSession(ctx, config, user, now, loginFailedMessage);
     },
   });
 

@@ -5,7 +5,8 @@ import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
 import { safeText } from '../validation/plain-text.ts';
 import { API_KEY_SCOPES, ApiKeySchema, type ApiKey, type ApiKeyScope } from './api-key.entity.ts';
-import { ownedFilter, type Tenant } from './tenant.ts';
+import { lockLiveUser } from './lock-live-user.ts';
+import { ownedFilter, ownerIdOf, type Tenant } from './tenant.ts';
 import { createToken, sha256Hex } from './tokens.ts';
 
 export const API_KEY_PREFIX = 'plk_';
@@ -33,17 +34,22 @@ export async function createApiKey({ em, tenant, input, now = new Date() }: { em
   if (expiresAt && expiresAt.getTime() <= now.getTime()) {
     throw new AppError('validation_failed', 'The expiry must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
   }
-  const count = await em.count(ApiKeySchema, ownedFilter(tenant));
-  if (count >= MAX_API_KEYS_PER_USER) {
-    throw new AppError('conflict', `At most ${MAX_API_KEYS_PER_USER} API keys per account`);
-  }
-  const key = createToken(API_KEY_PREFIX, 32);
-  const apiKey = em.create(ApiKeySchema, {
-    ...ownedFilter(tenant), name: input.name, prefix: key.slice(0, 12), keyHash: sha256Hex(key),
-    scope: input.scope ?? 'read_write', expiresAt, createdAt: now,
+  return em.transactional(async (txEm) => {
+    const tem = txEm as EntityManager;
+    // A request that passed auth before the account's deletion committed must not leave a working key behind.
+    if (!(await lockLiveUser(tem, ownerIdOf(tenant)))) throw new AppError('unauthorized', 'Your session has ended; log in again');
+    const count = await tem.count(ApiKeySchema, ownedFilter(tenant));
+    if (count >= MAX_API_KEYS_PER_USER) {
+      throw new AppError('conflict', `At most ${MAX_API_KEYS_PER_USER} API keys per account`);
+    }
+    const key = createToken(API_KEY_PREFIX, 32);
+    const apiKey = tem.create(ApiKeySchema, {
+      ...ownedFilter(tenant), name: input.name, prefix: key.slice(0, 12), keyHash: sha256Hex(key),
+      scope: input.scope ?? 'read_write', expiresAt, createdAt: now,
+    });
+    await tem.flush();
+    return { apiKey, key };
   });
-  await em.flush();
-  return { apiKey, key };
 }
 
 export function listApiKeys({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<ApiKey[]> {
@@ -64,18 +70,33 @@ export interface ApiKeyGrant {
 
 /** Whether an API key still exists (not revoked) and has not expired, by id: an open live stream asks again. */
 export async function isApiKeyActive({ em, apiKeyId, now = new Date() }: { em: EntityManager; apiKeyId: string; now?: Date }): Promise<boolean> {
-  const row = await db(em).selectFrom('api_keys').select('expires_at').where('api_key_id', '=', apiKeyId).executeTakeFirst();
+  const row = await db(em)
+    .selectFrom('api_keys as k')
+    .innerJoin('users as u', 'u.user_id', 'k.user_id')
+    .select('k.expires_at')
+    .where('k.api_key_id', '=', apiKeyId)
+    .where('u.deleted_at', 'is', null)
+    .executeTakeFirst();
   return row !== undefined && (row.expires_at === null || Date.parse(pgTimeToIsoStrict(row.expires_at)) > now.getTime());
 }
 
-/** The grant of a bearer key, or null when unknown or expired. Records last use at most once a minute. */
+/**
+ * The grant of a bearer key, or null when unknown, expired or of a deleted account (a key created
+ * by a request racing the deletion, however that came about). Records last use at most once a minute.
+ */
 export async function findApiKeyGrant({ em, key, now = new Date() }: { em: EntityManager; key: string; now?: Date }): Promise<ApiKeyGrant | null> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 100) return null;
-  const apiKey = await em.findOne(ApiKeySchema, { keyHash: sha256Hex(key) });
-  if (!apiKey) return null;
-  if (apiKey.expiresAt && apiKey.expiresAt.getTime() <= now.getTime()) return null;
-  if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() > 60_000) {
-    await em.nativeUpdate(ApiKeySchema, { apiKeyId: apiKey.apiKeyId }, { lastUsedAt: now });
+  const row = await db(em)
+    .selectFrom('api_keys as k')
+    .innerJoin('users as u', 'u.user_id', 'k.user_id')
+    .select(['k.api_key_id', 'k.user_id', 'k.scope', 'k.expires_at', 'k.last_used_at'])
+    .where('k.key_hash', '=', sha256Hex(key))
+    .where('u.deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return null;
+  if (row.expires_at !== null && Date.parse(pgTimeToIsoStrict(row.expires_at)) <= now.getTime()) return null;
+  if (row.last_used_at === null || now.getTime() - Date.parse(pgTimeToIsoStrict(row.last_used_at)) > 60_000) {
+    await db(em).updateTable('api_keys').set({ last_used_at: now }).where('api_key_id', '=', row.api_key_id).execute();
   }
-  return { userId: apiKey.user.userId, apiKeyId: apiKey.apiKeyId, scope: apiKey.scope };
+  return { userId: row.user_id, apiKeyId: row.api_key_id, scope: row.scope as ApiKeyScope };
 }

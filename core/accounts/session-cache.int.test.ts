@@ -32,7 +32,7 @@ function newCache(ttlMs = LONG_TTL_MS): SessionCache {
 
 /** A session of the test user, and a lookup through `cache` that counts its reads of Postgres. */
 async function sessionFor(now = new Date()) {
-  const { token } = await createSession({ em: fork(), userId, ttlHours: 1, now });
+  const { token } = (await createSession({ em: fork(), userId, ttlHours: 1, now }))!;
   let reads = 0;
   const lookup = (cache: SessionCache, at = now) => cache.get(`cookie-${token}`, at, () => {
     reads++;

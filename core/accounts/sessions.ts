@@ -5,12 +5,26 @@ import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { createToken, safeEqual, sha256Hex } from './tokens.ts';
 import { HOUR_MS, MINUTE_MS } from '../shared/time.ts';
+import { lockLiveUser } from './lock-live-user.ts';
 
 export const SESSION_TOUCH_INTERVAL_MS = 5 * MINUTE_MS;
 
-/** Starts a session; returns the cookie token (only its hash is stored) and the CSRF token. */
+/**
+ * Starts a session; returns the cookie token (only its hash is stored) and the CSRF token — or null
+ * when the account has been deleted, also by a deletion that committed while this login was
+ * verifying the password (lockLiveUser).
+ */
 export async function createSession({ em, userId, ttlHours, ip, userAgent, now = new Date() }: {
   em: EntityManager; userId: string; ttlHours: number; ip?: string; userAgent?: string; now?: Date;
+}): Promise<{ token: string; session: Session } | null> {
+  return em.transactional(async (tem) => {
+    if (!(await lockLiveUser(tem as EntityManager, userId))) return null;
+    return insertSession({ em: tem as EntityManager, userId, ttlHours, ip, userAgent, now });
+  });
+}
+
+async function insertSession({ em, userId, ttlHours, ip, userAgent, now }: {
+  em: EntityManager; userId: string; ttlHours: number; ip?: string; userAgent?: string; now: Date;
 }): Promise<{ token: string; session: Session }> {
   const token = createToken('', 32);
   const session = em.create(SessionSchema, {
@@ -37,16 +51,19 @@ export interface LiveSession {
 }
 
 /**
- * The live session for a cookie token, or null when unknown or expired. Slides `last_seen_at`
+ * The live session for a cookie token, or null when unknown, expired or of a deleted account (a
+ * session inserted by a login racing the deletion, however that came about). Slides `last_seen_at`
  * (at most once per SESSION_TOUCH_INTERVAL_MS). One indexed read through Kysely: this runs for
  * every cookie-authenticated request that misses the session cache (session-cache.ts).
  */
 export async function findSession({ em, token, now = new Date() }: { em: EntityManager; token: string; now?: Date }): Promise<LiveSession | null> {
   if (!token || token.length > 100) return null;
   const row = await db(em)
-    .selectFrom('sessions')
-    .select(['session_id', 'user_id', 'csrf_token', 'expires_at', 'last_seen_at'])
-    .where('token_hash', '=', sha256Hex(token))
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.user_id', 's.user_id')
+    .select(['s.session_id', 's.user_id', 's.csrf_token', 's.expires_at', 's.last_seen_at'])
+    .where('s.token_hash', '=', sha256Hex(token))
+    .where('u.deleted_at', 'is', null)
     .executeTakeFirst();
   if (!row) return null;
   const session: LiveSession = {
@@ -72,7 +89,13 @@ export async function findSession({ em, token, now = new Date() }: { em: EntityM
  * (api/routes/live.routes.ts) after the request that opened it was authenticated. Reads only.
  */
 export async function isSessionActive({ em, sessionId, now = new Date() }: { em: EntityManager; sessionId: string; now?: Date }): Promise<boolean> {
-  const row = await db(em).selectFrom('sessions').select('expires_at').where('session_id', '=', sessionId).executeTakeFirst();
+  const row = await db(em)
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.user_id', 's.user_id')
+    .select('s.expires_at')
+    .where('s.session_id', '=', sessionId)
+    .where('u.deleted_at', 'is', null)
+    .executeTakeFirst();
   return row !== undefined && Date.parse(pgTimeToIsoStrict(row.expires_at)) > now.getTime();
 }
 
