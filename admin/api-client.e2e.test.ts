@@ -193,3 +193,46 @@ describe('a request in flight at a password change', () => {
     await saveScreenshot(page, 'session-ended-login-1440');
   });
 });
+
+describe('a request in flight while the browser signs in as another realtor', () => {
+  it('a write refused with the first realtor\'s cookie is not sent again as the second: nothing is created, the page starts again as the second realtor', async () => {
+    const first = await newRealtor();
+    const second = new ApiClient(server.url);
+    const { email: secondEmail, userId: secondUserId } = await second.signUp({ username: 'Robin Second', password: PASSWORD });
+    const page = await openPage(first.client, DESKTOP);
+    await page.goto(`${server.url}/app/leads`);
+    await page.locator(`tr[data-lead-id="${first.leadId}"]`).waitFor();
+    await page.getByRole('button', { name: 'Add lead' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Jordan Held');
+    const held = hold(page, (url, method) => method === 'POST' && url.pathname === '/v1/leads');
+    await page.locator('form').getByRole('button', { name: 'Add lead' }).click();
+    await held.arrived;
+
+    // Another tab signs out and in as the second realtor: the jar now holds the second's cookie.
+    const switched = await page.evaluate(
+      async ([email, password]) => {
+        const me = await (await fetch('/v1/auth/me')).json();
+        await fetch('/v1/auth/logout', { method: 'POST', headers: { 'x-csrf-token': me.csrfToken } });
+        const res = await fetch('/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+        return res.status;
+      },
+      [secondEmail, PASSWORD],
+    );
+    expect(switched).toBe(200);
+    const posts: number[] = [];
+    page.on('request', (req) => {
+      if (req.method() === 'POST' && new URL(req.url()).pathname === '/v1/leads') posts.push(1);
+    });
+    const reloaded = page.waitForEvent('load');
+    expect(await held.release()).toEqual([401]);
+    await reloaded;
+    // The page started again as the second realtor (their empty leads list), and the held lead
+    // was created in neither account.
+    await page.getByText('Robin Second').first().waitFor();
+    expect(posts).toEqual([]);
+    const rows = await server.sql<{ user_id: string }>("select user_id from leads where name = 'Jordan Held'");
+    expect(rows).toEqual([]);
+    expect(secondUserId).not.toBe(first.userId);
+    await saveScreenshot(page, 'session-switched-account-1440');
+  });
+});

@@ -172,6 +172,8 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const csrfToken = opts.csrfToken ?? session?.csrfToken;
+  // Who the request went as: a 401 or a stale token is worth one more try only for the same user.
+  const sentAs = session?.user.userId;
   if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   if (opts.fresh) headers['cache-control'] = 'no-cache';
   let res: Response;
@@ -200,16 +202,33 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     // token (an explicit `csrfToken` belonged to the session the 401 refused).
     // (No session held: the app already knows it is signed out, and the 401s that follow a
     // confirmed sign-out go to /login without asking again.)
-    if (!retried && session && (await stillSignedIn())) return request<T>(method, path, body, { ...opts, csrfToken: undefined }, true);
+    // Signed in as someone else by now (signed out and in again in another tab): never send this
+    // tab's request again under that account — the page reloads as the user the browser now holds.
+    if (!retried && session && (await stillSignedIn())) {
+      if (sameUser(sentAs)) return request<T>(method, path, body, { ...opts, csrfToken: undefined }, true);
+      accountSwitched();
+      throw err;
+    }
     // The retry was refused too, or /v1/auth/me says signed out (stillSignedIn has then cleared the session).
     if (session) setSession(null);
     unauthorizedHandler();
   } else if (err.status === 403 && err.code === 'csrf_failed' && !retried) {
     // The session outlived the token we hold (e.g. logged in again in another tab): fetch a fresh one once.
     await refreshSession();
-    if (session) return request<T>(method, path, body, opts, true);
+    if (session && sameUser(sentAs)) return request<T>(method, path, body, opts, true);
+    if (session) accountSwitched();
   }
   throw err;
+}
+
+/** Whether the session now held is the user a request was sent as (a request sent signed out: any). */
+function sameUser(sentAs: string | undefined): boolean {
+  return sentAs === undefined || getSession()?.user.userId === sentAs;
+}
+
+/** The browser is signed in as another user than the page shows: start again as that user. */
+function accountSwitched(): void {
+  window.location.reload();
 }
 
 /** The session check the 401s of the moment share (null when none is running). */
