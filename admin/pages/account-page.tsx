@@ -2,7 +2,7 @@
 // the password (changing it signs every other device out and rotates this session), the
 // sessions signed in to the account, each of which can be ended from here, and deleting the
 // account (the current password and typing DELETE confirm it; docs/accounts.md).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import { isEmail } from '#core/shared/contact-rules.ts';
 import { type AccountInfo, type AccountSession, accountApi } from '../account-api.ts';
@@ -347,6 +347,8 @@ function DeleteAccountSection() {
   const [errors, setErrors] = useState<{ password?: string; confirm?: string }>({});
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The request in flight, read synchronously: a held-down Enter fires before `busy` re-renders.
+  const sending = useRef(false);
   // The field to put focus on after the next render (the inputs are disabled while the request runs).
   const [focusTarget, setFocusTarget] = useState<{ id: string } | null>(null);
   useEffect(() => {
@@ -371,6 +373,8 @@ function DeleteAccountSection() {
       setFocusTarget({ id: found.password ? DELETE_IDS.password : DELETE_IDS.confirm });
       return;
     }
+    if (sending.current) return;
+    sending.current = true;
     setBusy(true);
     setProblem(null);
     try {
@@ -378,6 +382,7 @@ function DeleteAccountSection() {
       navigate('/login', { replace: true });
       showToast('Your account was deleted. Its data is being erased; this email address can sign up again.', 'info', 15_000);
     } catch (err) {
+      sending.current = false;
       setBusy(false);
       if (err instanceof ApiError && err.code === 'wrong_password') {
         setErrors({ password: err.message });

@@ -131,3 +131,28 @@ describe('an account without data', () => {
     await page.locator('section[aria-labelledby="account-delete-title"]').getByText('It holds no sites or leads yet.').waitFor();
   });
 });
+
+describe('a confirmation pressed twice at once', () => {
+  it('sends one DELETE (two Enter key presses in one task, before the busy state renders)', async () => {
+    const r = await makeRealtor(server);
+    expect((await r.client.post('/v1/auth/logout')).status).toBe(204);
+    const page = await newPage(VIEWPORTS.desktop);
+    await logIn(page, r.email, r.password);
+    await page.goto(`${server.url}/app/account`);
+    const deletes: string[] = [];
+    page.on('request', (req) => {
+      if (req.method() === 'DELETE' && new URL(req.url()).pathname === '/v1/account') deletes.push(req.url());
+    });
+    await page.locator('section[aria-labelledby="account-delete-title"]').getByRole('button', { name: 'Delete account…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete your account?' });
+    await dialog.getByLabel('Type DELETE to confirm').fill('DELETE');
+    const password = dialog.getByLabel('Current password');
+    await password.fill(r.password);
+    await password.evaluate((el) => {
+      for (let i = 0; i < 2; i++) el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    });
+    await page.waitForURL((url) => url.pathname === '/app/login');
+    await page.getByText('Your account was deleted.').waitFor();
+    expect(deletes).toHaveLength(1);
+  });
+});
