@@ -4,11 +4,14 @@
 // session or key is refused. The interleavings are made deterministic with row locks held by the
 // test (test/row-locks.ts): the deletion is caught mid-transaction, holding its lock on the user row.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hash } from '@node-rs/argon2';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signSessionToken } from '#core/accounts/sessions.ts';
 import { createToken, sha256Hex } from '#core/accounts/tokens.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeApiKey, makeLead, makeRealtor, makeReminder } from '#test/factories.ts';
+import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
 import { holdRowLocks, waitUntilBlockedBy } from '#test/row-locks.ts';
 
@@ -98,5 +101,60 @@ describe('A deleted account gets no working credential', () => {
       expect((await bearer.get('/v1/leads')).status, k === key ? 'the key made before' : 'the key left after').toBe(401);
     }
     expect((await r.client.get('/v1/auth/me')).status).toBe(401);
+  });
+});
+
+describe('DELETE /v1/account beside the account\'s other writers', () => {
+  it('checks the password before locking the user row: a row referencing the user can be written while the hash is checked', async () => {
+    const { r } = await makeAccount();
+    // A deliberately slow hash of the same password (~1.5 s here: the cost is read from the hash), so
+    // the check lasts long enough to write beside it.
+    const slow = await hash(r.password, { algorithm: 2, memoryCost: 19_456, timeCost: 150, parallelism: 1 });
+    await server.sql('update users set password_hash = $1 where user_id = $2', [slow, r.userId]);
+    const [{ since }] = await server.sql<{ since: Date }>('select now() as since');
+    const deletion = r.client.request('DELETE', '/v1/account', { json: { password: r.password } });
+    // The deletion has read the hash and is verifying it.
+    await vi.waitFor(async () => {
+      const rows = await server.sql(`select 1 from pg_stat_activity where query like '%"password_hash"%from "users"%' and query_start >= $1 and pid <> pg_backend_pid()`, [since]);
+      expect(rows.length).toBeGreaterThan(0);
+    }, WAIT);
+    // What a foreign key to users takes for an insert (a notification, a webhook message): KEY SHARE.
+    const writer = new pg.Client({ connectionString: server.config.DATABASE_URL });
+    await writer.connect();
+    try {
+      await writer.query(`set lock_timeout = '500ms'`);
+      await expect(writer.query('select 1 from users where user_id = $1 for key share', [r.userId])).resolves.toMatchObject({ rowCount: 1 });
+    } finally {
+      await writer.end();
+    }
+    expect((await deletion).status).toBe(202);
+  });
+
+  it('a deadlock with a writer holding one of the account\'s reminders (as a reminder firing does) is retried: 202, and the account is deleted', async () => {
+    const { r, reminderId } = await makeAccount();
+    const other = new pg.Client({ connectionString: server.config.DATABASE_URL });
+    await other.connect();
+    try {
+      // Never the deadlock's victim: the deletion (1 s, the default) detects it first.
+      await other.query(`set deadlock_timeout = '30s'`);
+      await other.query('begin');
+      await other.query('select 1 from follow_up_reminders where reminder_id = $1 for update', [reminderId]);
+      const [{ pid }] = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      const deletion = r.client.request('DELETE', '/v1/account', { json: { password: r.password } });
+      await waitUntilBlockedBy(server, pid, deletion);
+      // The reminder's notification row: its foreign key's KEY SHARE on the user row the deletion holds.
+      const keyShare = other.query('select 1 from users where user_id = $1 for key share', [r.userId]);
+      await keyShare; // returns once the deletion's attempt was aborted as the deadlock's victim
+      // The retry waits for this transaction (its KEY SHARE and reminder lock) and goes on once it ends.
+      await waitUntilBlockedBy(server, pid, deletion);
+      await other.query('commit');
+      expect((await deletion).status).toBe(202);
+    } finally {
+      await other.query('rollback').catch(() => undefined);
+      await other.end();
+    }
+    const [user] = await server.sql<{ deleted_at: Date | null }>('select deleted_at from users where user_id = $1', [r.userId]);
+    expect(user.deleted_at).not.toBeNull();
+    expect(await server.sql(`select status from follow_up_reminders where reminder_id = $1`, [reminderId])).toEqual([{ status: 'dismissed' }]);
   });
 });

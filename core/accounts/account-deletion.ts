@@ -5,6 +5,7 @@
 // commit is only a shortcut the purge sweep makes up for.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { db } from '../db/kysely.ts';
+import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { AppError } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { createWakeup, enqueueAfterCommit } from '../jobs/wakeup.ts';
@@ -30,7 +31,8 @@ export const ACCOUNT_DELETED_REASON = 'The account was deleted';
 
 /**
  * Deletes the account of `userId` after checking `password` against it with argon2 (the same
- * verification as login). In one transaction, so it all holds or none of it does:
+ * verification as login, before any lock is taken). In one transaction (re-run on a deadlock), so it
+ * all holds or none of it does:
  * - the user row is locked, its address becomes tombstoneEmail (the real one can sign up again at
  *   once; login with it is an unknown account), its password hash unusable, `deleted_at` set;
  * - every session (the `sessions_changed` trigger tells every API process to drop its cached ones),
@@ -44,12 +46,25 @@ export const ACCOUNT_DELETED_REASON = 'The account was deleted';
 export async function deleteAccount({ em, userId, password, now, queues, log }: {
   em: EntityManager; userId: string; password: string; now: Date; queues: Queues; log: Logger;
 }): Promise<{ deletedAt: Date }> {
-  const wakeups = await em.transactional(async (tem) => {
+  // The password is checked (argon2, the slow part) on an unlocked read, and the transaction then
+  // locks the row and proceeds only if the hash is the one checked. Verified under the lock, the
+  // hash time held the user row FOR UPDATE, during which every insert referencing the user (a
+  // reminder firing, an alert, a webhook message) waited for its KEY SHARE — and a reminder firing
+  // holds its reminder row while it does, which the deletion then updates: a deadlock.
+  const checked = await db(em).selectFrom('users').select(['password_hash', 'deleted_at']).where('user_id', '=', userId).executeTakeFirst();
+  // Deleted meanwhile by another request of the same person: that one ended this session too.
+  if (!checked || checked.deleted_at !== null) throw sessionEnded();
+  if (!(await verifyPassword(checked.password_hash, password))) throw wrongPassword();
+
+  // Retried on a deadlock or serialization failure (a reminder firing or a delivery being recorded
+  // for the account can still cross the row locks taken here): nothing outside Postgres happens
+  // before the commit, so re-running the whole transaction is safe.
+  const wakeups = await transactionalWithRetry(em, async (tem) => {
     const q = db(tem);
     const user = await q.selectFrom('users').select(['email', 'password_hash', 'deleted_at']).where('user_id', '=', userId).forUpdate().executeTakeFirst();
-    // Deleted meanwhile by another request of the same person: that one ended this session too.
-    if (!user || user.deleted_at !== null) throw new AppError('unauthorized', 'Your session has ended; log in again');
-    if (!(await verifyPassword(user.password_hash, password))) throw new AppError('wrong_password', 'Your current password is not correct.');
+    if (!user || user.deleted_at !== null) throw sessionEnded();
+    // Changed since the check (the password change, a reset): the password given is no longer the current one.
+    if (user.password_hash !== checked.password_hash) throw wrongPassword();
 
     await q.updateTable('users').set({ email: tombstoneEmail(userId), password_hash: DELETED_PASSWORD_HASH, deleted_at: now }).where('user_id', '=', userId).execute();
     await q.deleteFrom('sessions').where('user_id', '=', userId).execute();
@@ -81,6 +96,9 @@ export async function deleteAccount({ em, userId, password, now, queues, log }: 
   await enqueueAfterCommit(queues, wakeups, log);
   return { deletedAt: now };
 }
+
+const sessionEnded = () => new AppError('unauthorized', 'Your session has ended; log in again');
+const wrongPassword = () => new AppError('wrong_password', 'Your current password is not correct.');
 
 /** What the admin shows before the realtor deletes the account: what will be erased. */
 export async function countAccountData({ em, userId }: { em: EntityManager; userId: string }): Promise<{ sites: number; leads: number }> {
