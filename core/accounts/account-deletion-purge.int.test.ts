@@ -3,12 +3,14 @@
 // before erasing the user row it is rendered from, is picked up by the purge sweep when its wake-up
 // was lost, never touches an account that is not deleted, and keeps its transactions short on a
 // big account (docs/accounts.md gives the measured figures: PURGE_MEASURE_LEADS=20000 to repeat).
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPurgeAccountHandler, sweepAccountPurgesHandler } from '#worker/handlers/purge-account.handler.ts';
 import { countAccountRows, mergeIds, readAccountIds, seedAccountData } from '#test/account-data.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { makeRealtor, makeSite } from '#test/factories.ts';
+import { waitUntilBlockedBy } from '#test/row-locks.ts';
 import { enqueue } from '#core/jobs/queues.ts';
 import { startTestWorker } from '#test/worker.ts';
 import { renderNotification } from '../notifications/render-notification.ts';
@@ -111,6 +113,36 @@ describe('purging a deleted account', () => {
     } finally {
       await worker.close();
     }
+  });
+
+  it('leaves no counter row behind a compaction that was folding the account\'s counts at its last step', async () => {
+    const { r, ids } = await deletedAccount(3, 1);
+    await noticeSent(r.userId);
+    // The analytics.rollup compaction of lead_band_counts, caught before its commit: the account's
+    // delta rows deleted, their sum inserted as one compacted row.
+    const compaction = new pg.Client({ connectionString: server.config.DATABASE_URL });
+    await compaction.connect();
+    let purged: Promise<PurgeProgress> | undefined;
+    try {
+      await compaction.query('begin');
+      await compaction.query(`select pg_advisory_xact_lock(hashtext('lead_band_counts.compact'))`);
+      const folded = await compaction.query(`
+        with gone as (delete from lead_band_counts where user_id = $1 returning user_id, site_id, score_band, n)
+        insert into lead_band_counts (user_id, site_id, score_band, n, compacted)
+        select user_id, site_id, score_band, sum(n), true from gone group by 1, 2, 3 having sum(n) <> 0`, [r.userId]);
+      expect(folded.rowCount).toBeGreaterThan(0);
+      const [{ pid }] = (await compaction.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      purged = purge(r.userId);
+      await waitUntilBlockedBy(server, pid, purged);
+      await compaction.query('commit');
+      expect(await purged).toMatchObject({ done: true });
+    } finally {
+      await compaction.query('rollback').catch(() => undefined);
+      await compaction.end();
+      await purged?.catch(() => undefined);
+    }
+    expect(await server.sql('select n from lead_band_counts where user_id = $1', [r.userId])).toEqual([]);
+    expect(await countAccountRows(server, ids)).toEqual({});
   });
 
   it('does nothing to an account that is not deleted', async () => {

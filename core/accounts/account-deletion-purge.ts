@@ -26,6 +26,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
+import { holdCounterCompactions } from '../analytics/lead-daily-counts.ts';
 import { HOUR_MS } from '../shared/time.ts';
 
 /** Rows per chunk for events, replay keys and visitors (one short statement each). */
@@ -114,6 +115,10 @@ export async function purgeDeletedAccount({ em, userId, now, chunkRows = ACCOUNT
 
   await em.transactional(async (tem) => {
     const q = db(tem);
+    // First (before any row lock: a compaction never waits for one of ours while holding its own):
+    // no counter compaction runs while this deletes the account's counter rows, or one could
+    // re-insert a summed row this delete does not see (holdCounterCompactions).
+    await holdCounterCompactions(tem);
     // Lock order as everywhere: the user, then its rows. A writer holding a key-share lock on
     // either (a lead or visitor being inserted) finishes first; one arriving later waits, then
     // fails on the missing key.

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
+import { compactionLockName } from './lead-daily-counts.ts';
 import { pgCount } from '../db/pg-values.ts';
 import type { ScoreBand } from '../shared/enums.ts';
 
@@ -33,7 +34,7 @@ export async function compactLeadBandCounts({ em }: { em: EntityManager }): Prom
   for (;;) {
     const n = await em.transactional(async (tem) => {
       const q = db(tem);
-      const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext('lead_band_counts.compact')) as ok`.execute(q);
+      const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext(${compactionLockName('lead_band_counts')})) as ok`.execute(q);
       if (!lock.rows[0]?.ok) return 0;
       const r = await sql<{ n: string | null }>`
         with keys as (

@@ -14,6 +14,25 @@ const DELTA_TABLES = [
   { table: 'visitor_daily_counts', keys: ['site_id', 'day'], values: ['visitors', 'leads'] },
 ] as const;
 
+/** The counter tables the `analytics.rollup` job compacts (this file and lead-band-counts.ts), in lock order. */
+const COMPACTED_TABLES = ['inquiry_daily_counts', 'lead_band_counts', 'lead_daily_counts', 'speed_daily_counts', 'visitor_daily_counts'] as const;
+
+/** The transaction advisory lock one compaction of `table` holds (`hashtext` of this name). */
+export function compactionLockName(table: (typeof COMPACTED_TABLES)[number]): string {
+  return `${table}.compact`;
+}
+
+/**
+ * Inside a transaction: waits for every counter compaction running now and keeps new ones out (they
+ * try the lock and skip this run) until the commit. For whoever deletes a key's rows outright — the
+ * account purge: under READ COMMITTED its delete, having waited on the rows a compaction deleted,
+ * skips them and cannot see the summed row the compaction inserted, which would stay for good.
+ * Taken one by one in a fixed order, so two such deleters cannot deadlock.
+ */
+export async function holdCounterCompactions(tem: EntityManager): Promise<void> {
+  for (const table of COMPACTED_TABLES) await sql`select pg_advisory_xact_lock(hashtext(${compactionLockName(table)}))`.execute(db(tem));
+}
+
 /**
  * Folds the delta rows of every key that has uncompacted rows into one compacted row per key, in
  * lead_daily_counts, speed_daily_counts, inquiry_daily_counts and visitor_daily_counts (none when every value sums to 0:
@@ -35,7 +54,7 @@ export async function compactLeadDailyCounts({ em }: { em: EntityManager }): Pro
     for (;;) {
       const n = await em.transactional(async (tem) => {
         const q = db(tem);
-        const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`${t.table}.compact`})) as ok`.execute(q);
+        const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext(${compactionLockName(t.table)})) as ok`.execute(q);
         if (!lock.rows[0]?.ok) return 0;
         const r = await sql<{ n: string | null }>`
           with k as (
