@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER } from '#api/routes/account.routes.ts';
 import { signSessionToken } from '#core/accounts/sessions.ts';
 import { createToken, sha256Hex } from '#core/accounts/tokens.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -156,5 +157,30 @@ describe('DELETE /v1/account beside the account\'s other writers', () => {
     const [user] = await server.sql<{ deleted_at: Date | null }>('select deleted_at from users where user_id = $1', [r.userId]);
     expect(user.deleted_at).not.toBeNull();
     expect(await server.sql(`select status from follow_up_reminders where reminder_id = $1`, [reminderId])).toEqual([{ status: 'dismissed' }]);
+  });
+});
+
+describe('DELETE /v1/account and the password budget', () => {
+  it('a deletion failing for another reason (500) gives back its own point only: earlier wrong guesses still count', async () => {
+    const { r } = await makeAccount();
+    // A failure after the password check that is not about the password: the user row's update fails.
+    await server.sql(`create or replace function fail_account_deletion() returns trigger language plpgsql as $$ begin raise exception 'refused for the test'; end $$`);
+    await server.sql(`create trigger fail_account_deletion before update on users for each row when (new.user_id = '${r.userId}' and new.deleted_at is not null) execute function fail_account_deletion()`);
+    try {
+      const guesses = 2;
+      for (let i = 0; i < guesses; i++) expect(errorCode(await r.client.request('DELETE', '/v1/account', { json: { password: `wrong ${i}` } }))).toBe('wrong_password');
+      expect((await r.client.request('DELETE', '/v1/account', { json: { password: r.password } })).status).toBe(500);
+      for (let i = guesses; i < ACCOUNT_PASSWORD_ATTEMPTS_PER_USER; i++) {
+        expect(errorCode(await r.client.request('DELETE', '/v1/account', { json: { password: `wrong ${i}` } }))).toBe('wrong_password');
+      }
+      // The budget is spent by the wrong guesses alone: the next check is refused.
+      const limited = await r.client.request('DELETE', '/v1/account', { json: { password: r.password } });
+      expect(limited.status).toBe(429);
+      expect(errorCode(limited)).toBe('rate_limited');
+    } finally {
+      await server.sql('drop trigger if exists fail_account_deletion on users');
+    }
+    const [user] = await server.sql<{ deleted_at: Date | null }>('select deleted_at from users where user_id = $1', [r.userId]);
+    expect(user.deleted_at).toBeNull();
   });
 });

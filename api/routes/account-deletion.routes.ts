@@ -47,13 +47,14 @@ export function mountAccountDeletionRoutes(routes: RouteRegistry, deps: AppDeps)
       if (ctx.state.auth?.via !== 'session') throw new AppError('forbidden', 'Sign in to Porchlight in a browser to delete the account');
       const userId = actorIdOf(tenant);
       // Counted before the (slow) argon2 check, so parallel guesses cannot outrun it; a wrong password
-      // keeps its point, anything else gives it back (as the password change does).
+      // keeps its point; a failure that says nothing of the password gives back this attempt's point
+      // only — resetting the count would also forget the wrong guesses made before it.
       await passwordAttempts.consume(userId);
       let deleted: { deletedAt: Date };
       try {
         deleted = await deleteAccount({ em: ctx.state.em, userId, password: body.password, now, queues, log: ctx.state.log });
       } catch (err) {
-        if (!(err instanceof AppError && err.code === 'wrong_password')) await passwordAttempts.reset(userId);
+        if (!(err instanceof AppError && err.code === 'wrong_password')) await passwordAttempts.refund(userId);
         throw err;
       }
       await passwordAttempts.reset(userId);
