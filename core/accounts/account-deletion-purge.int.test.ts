@@ -14,7 +14,7 @@ import { waitUntilBlockedBy } from '#test/row-locks.ts';
 import { enqueue } from '#core/jobs/queues.ts';
 import { startTestWorker } from '#test/worker.ts';
 import { renderNotification } from '../notifications/render-notification.ts';
-import { findPendingAccountPurges, purgeDeletedAccount, type PurgeProgress } from './account-deletion-purge.ts';
+import { ACCOUNT_PURGE_SITE_CACHE_WAIT_MS, findPendingAccountPurges, purgeDeletedAccount, type PurgeProgress } from './account-deletion-purge.ts';
 
 let server: TestServer;
 
@@ -36,8 +36,10 @@ async function deletedAccount(leads: number, eventsPerLead = 3) {
   return { r, ids };
 }
 
+/** Past the sites' cache window after the deletion unless a test gives its own clock. */
+const afterCacheWindow = () => new Date(Date.now() + ACCOUNT_PURGE_SITE_CACHE_WAIT_MS);
 const purge = (userId: string, opts: Partial<Parameters<typeof purgeDeletedAccount>[0]> = {}) =>
-  purgeDeletedAccount({ em: server.orm.em.fork(), userId, now: () => new Date(), ...opts });
+  purgeDeletedAccount({ em: server.orm.em.fork(), userId, now: afterCacheWindow, ...opts });
 const noticeSent = (userId: string) => server.sql(`update notifications set status = 'sent', sent_at = now() where user_id = $1 and kind = 'account_deleted'`, [userId]);
 
 describe('emails of a deleted account', () => {
@@ -106,7 +108,7 @@ describe('purging a deleted account', () => {
     expect(await server.queues.rescore.getJob(`purge-${r.userId}`)).toBeUndefined();
     await purge(r.userId, { chunkRows: 5, maxChunks: 2 }); // and a worker died after two chunks
 
-    const worker = await startTestWorker(server, { name: 'purge-worker', handlers: { purgeAccount: createPurgeAccountHandler({ chunkRows: 4, leadChunk: 3, emailWaitMs: 0 }), sweepAccountPurges: sweepAccountPurgesHandler } });
+    const worker = await startTestWorker(server, { name: 'purge-worker', handlers: { purgeAccount: createPurgeAccountHandler({ chunkRows: 4, leadChunk: 3, emailWaitMs: 0 }), sweepAccountPurges: sweepAccountPurgesHandler }, now: afterCacheWindow });
     try {
       // The sweep ran and woke exactly this account (the other tests erase theirs: a deleted account
       // left behind, its notice never sent, would be woken too and is named here rather than
@@ -154,6 +156,21 @@ describe('purging a deleted account', () => {
       await purged?.catch(() => undefined);
     }
     expect(await server.sql('select n from lead_band_counts where user_id = $1', [r.userId])).toEqual([]);
+    expect(await countAccountRows(server, ids)).toEqual({});
+  });
+
+  it('keeps the sites and the user row until other API processes\' site caches have expired', async () => {
+    const { r, ids } = await deletedAccount(2, 1);
+    await noticeSent(r.userId);
+    // Just after the deletion another API process may still take a beacon for a cached site: its
+    // visitor and event inserts need the site row.
+    const early = await purge(r.userId, { now: () => new Date() });
+    expect(early).toMatchObject({ done: false, waitingForSiteCaches: true });
+    const left = await countAccountRows(server, ids);
+    expect(left.sites).toBe(ids.siteIds.length);
+    expect(left.users).toBe(1);
+    expect(left.leads).toBeUndefined();
+    expect(await purge(r.userId)).toMatchObject({ done: true });
     expect(await countAccountRows(server, ids)).toEqual({});
   });
 

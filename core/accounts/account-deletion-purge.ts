@@ -28,6 +28,7 @@ import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { holdCounterCompactions } from '../analytics/lead-daily-counts.ts';
 import { HOUR_MS } from '../shared/time.ts';
+import { INGEST_SITE_CACHE_TTL_MS } from '../sites/resolve-ingest-site.ts';
 
 /** Rows per chunk for events, replay keys and visitors (one short statement each). */
 export const ACCOUNT_PURGE_CHUNK_ROWS = 5_000;
@@ -35,12 +36,21 @@ export const ACCOUNT_PURGE_CHUNK_ROWS = 5_000;
 export const ACCOUNT_PURGE_LEAD_CHUNK = 500;
 /** How long the last step waits for the `account_deleted` email before erasing the row it needs anyway. */
 export const ACCOUNT_PURGE_EMAIL_WAIT_MS = 24 * HOUR_MS;
+/**
+ * How long after the deletion the last step (sites and user row) waits at least: another API process
+ * may answer a beacon or inquiry from its cached copy of a site for up to INGEST_SITE_CACHE_TTL_MS
+ * (plus a margin for a request already past the lookup); its insert of a visitor or event would fail
+ * on the missing site (a 5xx) if the site were gone already. What it writes meanwhile, the last step erases.
+ */
+export const ACCOUNT_PURGE_SITE_CACHE_WAIT_MS = INGEST_SITE_CACHE_TTL_MS + 5_000;
 
 export interface PurgeProgress {
   /** True once the user row is gone; false when stopped early (`maxChunks`) or waiting for the email. */
   done: boolean;
   /** Set when the data is erased but the user row waits for the `account_deleted` email. */
   waitingForEmail?: boolean;
+  /** Set when the data is erased but the sites may still be cached by other API processes (ACCOUNT_PURGE_SITE_CACHE_WAIT_MS). */
+  waitingForSiteCaches?: boolean;
   chunks: number;
   events: number;
   visitors: number;
@@ -112,6 +122,7 @@ export async function purgeDeletedAccount({ em, userId, now, chunkRows = ACCOUNT
     .executeTakeFirst();
   const deletedAt = Date.parse(pgTimeToIsoStrict(user.deleted_at));
   if (pendingEmail && now().getTime() - deletedAt < ACCOUNT_PURGE_EMAIL_WAIT_MS) return { ...progress, waitingForEmail: true };
+  if (now().getTime() - deletedAt < ACCOUNT_PURGE_SITE_CACHE_WAIT_MS) return { ...progress, waitingForSiteCaches: true };
 
   await em.transactional(async (tem) => {
     const q = db(tem);

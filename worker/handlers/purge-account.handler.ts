@@ -1,4 +1,4 @@
-import { findPendingAccountPurges, purgeDeletedAccount } from '#core/accounts/account-deletion-purge.ts';
+import { ACCOUNT_PURGE_SITE_CACHE_WAIT_MS, findPendingAccountPurges, purgeDeletedAccount } from '#core/accounts/account-deletion-purge.ts';
 import { createWakeup, enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import { defineHandler } from '../handler.ts';
 
@@ -34,8 +34,11 @@ export function createPurgeAccountHandler(opts: {
     let result = await run();
     // The notice usually goes out within seconds: wait for it here a while rather than leave the
     // last step to the next sweep (a minute). Each retry finds the erased steps empty.
+    // The sites' cache window after the deletion (ACCOUNT_PURGE_SITE_CACHE_WAIT_MS, seconds) is
+    // waited out here too (a run left waiting falls to the sweep).
     const waitUntil = performance.now() + (opts.emailWaitMs ?? PURGE_EMAIL_POLL_MS);
-    while (result.waitingForEmail && performance.now() < waitUntil) {
+    const cachesWaitUntil = performance.now() + ACCOUNT_PURGE_SITE_CACHE_WAIT_MS;
+    while ((result.waitingForSiteCaches && performance.now() < cachesWaitUntil) || (result.waitingForEmail && performance.now() < waitUntil)) {
       await new Promise((resolve) => setTimeout(resolve, PURGE_EMAIL_POLL_INTERVAL_MS));
       result = await run();
     }
