@@ -11,12 +11,14 @@ import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER } from '#api/routes/account.routes.t
 import { signSessionToken } from '#core/accounts/sessions.ts';
 import { createToken, sha256Hex } from '#core/accounts/tokens.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeApiKey, makeLead, makeRealtor, makeReminder } from '#test/factories.ts';
+import { makeApiKey, makeLead, makeRealtor, makeReminder, makeSite } from '#test/factories.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
+import { sendIngest } from '#test/ingest.ts';
 import { holdRowLocks, waitUntilBlockedBy } from '#test/row-locks.ts';
 
 let server: TestServer;
+const ORIGIN = 'https://listings.example.com';
 
 beforeAll(async () => {
   server = await startTestServer({ TRUST_PROXY: 'true' });
@@ -102,6 +104,21 @@ describe('A deleted account gets no working credential', () => {
       expect((await bearer.get('/v1/leads')).status, k === key ? 'the key made before' : 'the key left after').toBe(401);
     }
     expect((await r.client.get('/v1/auth/me')).status).toBe(401);
+  });
+});
+
+describe('A deleted account\'s site', () => {
+  it('takes no beacon even if a request in flight at the deletion re-enabled it (403)', async () => {
+    const { r } = await makeAccount();
+    const site = await makeSite(r, { allowedOrigins: [ORIGIN] });
+    expect((await r.client.request('DELETE', '/v1/account', { json: { password: r.password } })).status).toBe(202);
+    // What a PATCH /v1/sites/:id that passed auth before the deletion and committed after it leaves.
+    await server.sql('update sites set enabled = true where site_id = $1', [site.siteId]);
+    const res = await sendIngest(`${server.url}/v1/collect`, {
+      site: site.publicKey, visitor: `v_${randomUUID().slice(0, 12)}`, events: [{ id: randomUUID(), type: 'page_view', url: `${ORIGIN}/` }],
+    }, { defaultOrigin: ORIGIN, nextIp: () => '10.77.0.1' });
+    expect(res.status).toBe(403);
+    expect(await server.sql('select 1 from lead_analytics where site_id = $1', [site.siteId])).toEqual([]);
   });
 });
 

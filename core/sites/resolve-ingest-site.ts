@@ -70,10 +70,14 @@ async function findSiteByKey(em: EntityManager, publicKey: string): Promise<Site
   const now = Date.now();
   const hit = cache.byKey.get(publicKey);
   if (hit && hit.expiresAt > now) return hit.row;
+  // A deleted account's site is disabled by the deletion; the join also refuses one a request in
+  // flight at the deletion re-enabled (PATCH past auth, committed after it) until the purge erases it.
   const found = await db(em)
-    .selectFrom('sites')
-    .select(['site_id', 'user_id', 'allowed_origins', 'settings', 'enabled', 'last_event_at'])
-    .where('public_key', '=', publicKey)
+    .selectFrom('sites as s')
+    .innerJoin('users as u', 'u.user_id', 's.user_id')
+    .select(['s.site_id', 's.user_id', 's.allowed_origins', 's.settings', 's.last_event_at'])
+    .select(sql<boolean>`s.enabled and u.deleted_at is null`.as('enabled'))
+    .where('s.public_key', '=', publicKey)
     .executeTakeFirst();
   const row: SiteRow | null = found
     ? {
