@@ -39,6 +39,8 @@ const ALLOWED: Record<string, [count: number, reason: string]> = {
   'core/scoring/score-lead.ts': [2, 'worker: scores leads of the accounts its rows name'],
   'core/scoring/rescore-user-leads.ts': [4, 'worker: the rescore job carries the account id'],
   'core/analytics/lead-band-counts.ts': [1, 'worker: compaction joins count rows of the same key across all accounts'],
+  'core/webhooks/claim-webhook-deliveries.ts': [1, 'worker: the delivery claim joins each candidate endpoint to its owner\'s users row to send nothing for a deleted account'],
+  'core/webhooks/record-webhook-message.ts': [1, 'a message fans out only to endpoints whose owner\'s users row is not deleted (the endpoint\'s own user_id, beside ownedByAccount)'],
 };
 
 /** The shapes of a hand-written owner filter. */

@@ -79,7 +79,8 @@
  *    the endpoint's URL and secrets.
  *
  * Endpoints whose breaker is open have their due deliveries deferred to `breaker_until` (no
- * attempt counted, one wake-up per endpoint at that time); disabled endpoints have theirs failed.
+ * attempt counted, one wake-up per endpoint at that time); disabled endpoints, and endpoints of a
+ * deleted account (`users.deleted_at`), have theirs failed.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type RawBuilder, sql } from 'kysely';
@@ -188,6 +189,12 @@ export async function claimDueWebhookDeliveriesInTransaction({
   // the earliest pending row from the (endpoint_id, next_attempt_at) pending index (due if it is
   // due: the rest are later), the live leases from the (endpoint_id, leased_until) leased index.
   // A live lease's next_attempt_at is its lease end, so `leased_until > now` alone finds them.
+  // An endpoint whose owner's account is deleted counts as disabled whatever its `enabled` says (a
+  // PATCH or POST in flight at the deletion can have enabled or created it after the deletion
+  // disabled the rest): its due deliveries fail here and are never sent. One primary-key probe of
+  // users per candidate endpoint (a subplan, not a join the planner could turn into a hash of
+  // the whole users table), evaluated only for the endpoints the other conditions leave.
+  const ownerDeleted = sql<boolean>`exists (select 1 from users u where u.user_id = e.user_id and u.deleted_at is not null)`;
   const endpoints = await sql<{ endpoint_id: string; enabled: boolean; breaker_until: Date | string | null; undated: boolean }>`
     with recursive eps(endpoint_id) as (
       (select endpoint_id from webhook_deliveries where status = 'pending' order by endpoint_id limit 1)
@@ -202,10 +209,10 @@ export async function claimDueWebhookDeliveriesInTransaction({
         (select count(*)::int from webhook_deliveries d where d.endpoint_id = eps.endpoint_id and d.status = 'pending' and d.leased_until > ${now}) as in_flight
       from eps where endpoint_id is not null
     )
-    select e.endpoint_id, e.enabled, e.breaker_until, due.undated
+    select e.endpoint_id, e.enabled and not ${ownerDeleted} as enabled, e.breaker_until, due.undated
     from due join webhook_endpoints e on e.endpoint_id = due.endpoint_id
     where (due.first_at <= ${now} or due.undated)
-      and (due.in_flight < ${maxInFlight} or not e.enabled or e.breaker_until > ${now})
+      and (due.in_flight < ${maxInFlight} or not e.enabled or e.breaker_until > ${now} or ${ownerDeleted})
     order by due.undated desc, due.first_at
     limit ${CANDIDATE_ENDPOINTS_MAX}
     for update of e skip locked`.execute(db);

@@ -29,7 +29,8 @@ export interface RecordWebhookMessageInput<T extends WebhookEventType> {
 
 /**
  * Writes one webhook message and a pending delivery for each enabled endpoint of the user that
- * subscribes to its type. Returns the wake-ups to enqueue after commit (the sweeper covers a lost one).
+ * subscribes to its type. A deleted account's endpoints get none, even one a request in flight at
+ * the deletion enabled again (the message is written and erased by the purge). Returns the wake-ups to enqueue after commit (the sweeper covers a lost one).
  */
 export async function recordWebhookMessage<T extends WebhookEventType>({
   leadId = null, data, ...rest
@@ -65,7 +66,9 @@ export async function recordWebhookMessages<T extends WebhookEventType>({
     select gen_random_uuid(), m.message_id, e.endpoint_id, 'pending', 0, ${firstAt}, ${now}, ${now}
     from unnest(${rows.map((r) => r.message_id)}::text[]) with ordinality as m(message_id, n)
     cross join webhook_endpoints e
-    where ${ownedByAccount(userId, 'e')} and e.enabled and (${ignoreFilter} or e.event_types is null or ${type} = any(e.event_types)) ${onlyThese}
+    where ${ownedByAccount(userId, 'e')} and e.enabled
+      and not exists (select 1 from users u where u.user_id = e.user_id and u.deleted_at is not null)
+      and (${ignoreFilter} or e.event_types is null or ${type} = any(e.event_types)) ${onlyThese}
     order by m.n
     returning delivery_id`.execute(db);
   return { messageIds: rows.map((r) => r.message_id), wakeUps: deliveries.rows.map((r) => ({ deliveryId: r.delivery_id, at: firstAt })) };
