@@ -13,6 +13,8 @@ export interface LockHolder {
   pid: number;
   /** Rolls the transaction back (whoever waits goes on) and closes the connection; safe to call twice. */
   release(): Promise<void>;
+  /** Commits the transaction instead (its writes land, whoever waits goes on) and closes the connection. */
+  commit(): Promise<void>;
 }
 
 /** Begins a transaction on a new connection and runs `statement` in it (e.g. `select … for update`), holding its locks until `release()`. */
@@ -26,12 +28,21 @@ export async function holdRowLocks(server: TestServer, statement: string, params
     await client.query('rollback').catch(() => undefined);
     await client.end();
   };
+  const commit = async () => {
+    if (!open) throw new Error('the holder has already ended its transaction');
+    open = false;
+    try {
+      await client.query('commit');
+    } finally {
+      await client.end();
+    }
+  };
   try {
     await client.query('begin');
     const { rows } = await client.query(statement, params);
     if (rows.length === 0) throw new Error(`the holder locked no row: ${statement}`);
     const pid: number = (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
-    return { pid, release };
+    return { pid, release, commit };
   } catch (err) {
     await release();
     throw err;

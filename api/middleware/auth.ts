@@ -92,11 +92,17 @@ export function toUserJson(u: User) {
  * Starts a session for `user` (signup, login, the verify-first link): sets the session cookie and a
  * fresh device cookie for the account (api/middleware/device-cookie.ts), and returns the answer.
  * An account deleted since it was read (a login racing DELETE /v1/account) gets no session: 401
- * `invalid_credentials` with `refusal`, the answer an unknown address gets.
+ * `invalid_credentials` with `refusal`, the answer an unknown address gets; so does a login whose
+ * `passwordHash` (the hash it checked) was replaced meanwhile (a password change or reset).
  */
-export async function startSession(ctx: AppContext, config: Config, user: User, now: Date, refusal = 'Invalid email or password') {
+export async function startSession(ctx: AppContext, config: Config, user: User, now: Date, { refusal = 'Invalid email or password', passwordHash }: {
+  /** The 401's message; default 'Invalid email or password'. */
+  refusal?: string;
+  /** A login: the hash its password was checked against, which the user row must still hold. */
+  passwordHash?: string;
+} = {}) {
   const started = await createSession({
-    em: ctx.state.em, userId: user.userId, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
+    em: ctx.state.em, userId: user.userId, passwordHash, ttlHours: config.SESSION_TTL_HOURS, ip: ctx.ip, userAgent: ctx.get('user-agent'), now,
   });
   if (!started) throw new AppError('invalid_credentials', refusal);
   const { token, session } = started;

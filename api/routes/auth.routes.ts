@@ -95,19 +95,21 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
         ctx.state.log.warn({ email: body.email, ip: ctx.ip, device: presented.device !== null, reason: 'rate_limited' }, 'login refused');
         throw err;
       }
-      const user = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
+      const verified = await verifyCredentials({ em: ctx.state.em, email: body.email, password: body.password });
       // Verify-first: an unconfirmed address fails exactly like a wrong password (login must not
       // tell which addresses exist any more than signup does), counted by the throttle alike.
-      const unconfirmed = user !== null && config.SIGNUP_VERIFY_FIRST && user.emailVerifiedAt == null;
-      if (!user || unconfirmed) {
-        if (unconfirmed) await resendVerificationOnLogin(ctx, user, now);
+      const unconfirmed = verified !== null && config.SIGNUP_VERIFY_FIRST && verified.user.emailVerifiedAt == null;
+      if (!verified || unconfirmed) {
+        if (unconfirmed) await resendVerificationOnLogin(ctx, verified.user, now);
         // For spotting guessing in the logs; never the password.
         ctx.state.log.warn({ email: body.email, ip: ctx.ip, device: attempt.device !== null, reason: unconfirmed ? 'email_not_verified' : 'invalid_credentials' }, 'login failed');
         await loginThrottle.fail(attempt);
         throw new AppError('invalid_credentials', loginFailedMessage);
       }
       await loginThrottle.succeed(attempt);
-      ctx.body = await startSession(ctx, config, user, now, loginFailedMessage);
+      // The session needs the hash just checked to be the user's still: a password change or reset
+      // that committed meanwhile ended every other session, and this one answers 401 like them.
+      ctx.body = await startSession(ctx, config, verified.user, now, { refusal: loginFailedMessage, passwordHash: verified.passwordHash });
     },
   });
 

@@ -11,14 +11,24 @@ import { db } from '../db/kysely.ts';
  * passes: the row is still there, only tombstoned). KEY SHARE conflicts with the deletion's
  * `FOR UPDATE`, so this waits for it, and READ COMMITTED then re-reads the row and sees
  * `deleted_at`; if this lock comes first, the deletion waits for the commit and deletes the new row.
+ *
+ * `passwordHash` (a login: the hash its password was checked against) also requires the row to
+ * still hold that hash, and takes a SHARE lock instead: a password change or reset that committed
+ * while the login was checking the old password ended every other session, and the login must not
+ * add one after it. The change and the reset lock the row FOR UPDATE before hashing, which KEY
+ * SHARE waits for too; SHARE also waits for a plain `UPDATE … set password_hash` (its lock is FOR
+ * NO KEY UPDATE, which KEY SHARE passes, reading the old, still committed hash), so this holds for
+ * any writer of the hash. After the wait READ COMMITTED re-reads the row and sees the new hash; if
+ * this lock comes first, the change waits for the commit and ends the new session with the others.
  */
-export async function lockLiveUser(tem: EntityManager, userId: string): Promise<boolean> {
-  const row = await db(tem)
+export async function lockLiveUser(tem: EntityManager, userId: string, { passwordHash }: { passwordHash?: string } = {}): Promise<boolean> {
+  const live = db(tem)
     .selectFrom('users')
     .select(sql<number>`1`.as('live'))
     .where('user_id', '=', userId)
-    .where('deleted_at', 'is', null)
-    .forKeyShare()
-    .executeTakeFirst();
+    .where('deleted_at', 'is', null);
+  const row = passwordHash === undefined
+    ? await live.forKeyShare().executeTakeFirst()
+    : await live.where('password_hash', '=', passwordHash).forShare().executeTakeFirst();
   return row !== undefined;
 }

@@ -12,13 +12,17 @@ export const SESSION_TOUCH_INTERVAL_MS = 5 * MINUTE_MS;
 /**
  * Starts a session; returns the cookie token (only its hash is stored) and the CSRF token — or null
  * when the account has been deleted, also by a deletion that committed while this login was
- * verifying the password (lockLiveUser).
+ * verifying the password, or (`passwordHash`: the hash a login checked) when the password has
+ * changed since, also by a change or reset that committed meanwhile (lockLiveUser).
  */
-export async function createSession({ em, userId, ttlHours, ip, userAgent, now = new Date() }: {
-  em: EntityManager; userId: string; ttlHours: number; ip?: string; userAgent?: string; now?: Date;
+export async function createSession({ em, userId, passwordHash, ttlHours, ip, userAgent, now = new Date() }: {
+  em: EntityManager; userId: string;
+  /** The hash the caller checked the password against (a login); omitted when no password was checked. */
+  passwordHash?: string;
+  ttlHours: number; ip?: string; userAgent?: string; now?: Date;
 }): Promise<{ token: string; session: Session } | null> {
   return em.transactional(async (tem) => {
-    if (!(await lockLiveUser(tem as EntityManager, userId))) return null;
+    if (!(await lockLiveUser(tem as EntityManager, userId, { passwordHash }))) return null;
     return insertSession({ em: tem as EntityManager, userId, ttlHours, ip, userAgent, now });
   });
 }
