@@ -52,13 +52,19 @@ export async function holdRowLocks(server: TestServer, statement: string, params
 /**
  * Waits until a backend waits on a lock `blockerPid` holds, and returns that backend's pid. Fails
  * at once if `request` (the one expected to block) ends first, with what it answered.
+ * The backend is any blocked one but those in `besides`: when several requests queue on the same
+ * holder, pass the pids already returned for the others, or this answers at once with one of them
+ * while `request` may not have reached the lock yet.
  */
-export async function waitUntilBlockedBy(server: TestServer, blockerPid: number, request: Promise<unknown>): Promise<number> {
+export async function waitUntilBlockedBy(server: TestServer, blockerPid: number, request: Promise<unknown>, { besides = [] }: { besides?: number[] } = {}): Promise<number> {
   let ended: { answer: unknown } | undefined;
   request.then((answer) => { ended = { answer }; }, (err: unknown) => { ended = { answer: String(err) }; });
   const deadline = Date.now() + BLOCKED_WITHIN_MS;
   for (;;) {
-    const [row] = await server.sql<{ pid: number }>('select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid)) limit 1', [blockerPid]);
+    const [row] = await server.sql<{ pid: number }>(
+      'select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid)) and pid <> all($2::int[]) limit 1',
+      [blockerPid, besides],
+    );
     if (row) return row.pid;
     if (ended) throw new Error(`the request ended before it blocked on backend ${blockerPid}: ${JSON.stringify(ended.answer).slice(0, 300)}`);
     if (Date.now() > deadline) throw new Error(`no backend blocked on backend ${blockerPid} within ${BLOCKED_WITHIN_MS} ms`);
