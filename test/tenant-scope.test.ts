@@ -28,7 +28,7 @@ const ALLOWED: Record<string, [count: number, reason: string]> = {
   'core/accounts/account-tokens.ts': [7, 'an email/password token belongs to a user (and is checked against that user\'s address; its claim locks that user first)'],
   'core/accounts/account-sessions.ts': [3, 'Account settings: the signed-in person\'s own sessions (actorIdOf(tenant))'],
   'core/accounts/account-deletion.ts': [13, 'Account deletion: every row of the signed-in person\'s own account (actorIdOf(tenant)), by its key'],
-  'core/accounts/account-deletion-purge.ts': [14, 'worker: the purge job erases the deleted account its payload names, and finds deleted accounts for the sweep'],
+  'core/accounts/account-deletion-purge.ts': [17, 'worker: the purge job erases the deleted account its payload names, checks what of it is left, and finds deleted accounts for the sweep (those with data left first)'],
   'core/accounts/account-settings.ts': [5, 'Account settings: the signed-in person\'s users row by its key (actorIdOf(tenant))'],
   'core/notifications/account-emails.ts': [6, 'verification and password reset: the users row by its key'],
   'core/email/notification-preferences.ts': [4, 'preferences are per person (actorIdOf(tenant) in requests, the recipient in the worker), and so are the alerts their quiet hours hold'],

@@ -23,7 +23,7 @@
 // The user row goes last, and only once the `account_deleted` email is no longer waiting to be sent
 // (it is rendered from that row), or ACCOUNT_PURGE_EMAIL_WAIT_MS after the deletion at the latest.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { holdCounterCompactions } from '../analytics/lead-daily-counts.ts';
@@ -44,6 +44,22 @@ export const ACCOUNT_PURGE_EMAIL_WAIT_MS = 24 * HOUR_MS;
  */
 export const ACCOUNT_PURGE_SITE_CACHE_WAIT_MS = INGEST_SITE_CACHE_TTL_MS + 5_000;
 
+/**
+ * Whether the deleted account `userId` (an SQL expression) still has rows the chunked steps erase:
+ * analytics events, replay keys or visitors of its sites, leads, webhook messages. An index probe
+ * each; a run that finds none skips straight to the last step (a purge only waiting for its notice
+ * costs one query), and the sweep wakes accounts with data left before those only waiting.
+ */
+function accountDataLeft(userId: RawBuilder<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`(
+    exists (select 1 from leads where user_id = ${userId})
+    or exists (select 1 from webhook_messages where user_id = ${userId})
+    or exists (select 1 from sites s where s.user_id = ${userId} and (
+      exists (select 1 from lead_analytics a where a.site_id = s.site_id)
+      or exists (select 1 from lead_analytics_keys k where k.site_id = s.site_id)
+      or exists (select 1 from visitors v where v.site_id = s.site_id))))`;
+}
+
 export interface PurgeProgress {
   /** True once the user row is gone; false when stopped early (`maxChunks`) or waiting for the email. */
   done: boolean;
@@ -51,6 +67,8 @@ export interface PurgeProgress {
   waitingForEmail?: boolean;
   /** Set when the data is erased but the sites may still be cached by other API processes (ACCOUNT_PURGE_SITE_CACHE_WAIT_MS). */
   waitingForSiteCaches?: boolean;
+  /** Time since the deletion by the `now` clock (ms), for an account still there and deleted. */
+  sinceDeletionMs?: number;
   chunks: number;
   events: number;
   visitors: number;
@@ -74,8 +92,10 @@ export async function purgeDeletedAccount({ em, userId, now, chunkRows = ACCOUNT
   onChunk?: (progress: PurgeProgress) => void | Promise<void>;
 }): Promise<PurgeProgress> {
   const progress: PurgeProgress = { done: false, chunks: 0, events: 0, visitors: 0, leads: 0 };
-  const user = await db(em).selectFrom('users').select('deleted_at').where('user_id', '=', userId).executeTakeFirst();
+  const user = await db(em).selectFrom('users').select(['deleted_at', accountDataLeft(sql`${userId}::uuid`).as('data_left')]).where('user_id', '=', userId).executeTakeFirst();
   if (!user || user.deleted_at === null) return { ...progress, done: user === undefined };
+  const sinceDeletionMs = now().getTime() - Date.parse(pgTimeToIsoStrict(user.deleted_at));
+  progress.sinceDeletionMs = sinceDeletionMs;
 
   /** Runs `step` until it deletes nothing; false when `maxChunks` stopped it. */
   const repeat = async (what: 'events' | 'visitors' | 'leads' | null, step: () => Promise<number>): Promise<boolean> => {
@@ -89,7 +109,9 @@ export async function purgeDeletedAccount({ em, userId, now, chunkRows = ACCOUNT
     }
   };
 
-  const sites = await db(em).selectFrom('sites').select('site_id').where('user_id', '=', userId).orderBy('site_id').execute();
+  // Nothing left for the chunked steps (a run waiting for the notice or the sites' cache window):
+  // no walk of every step again, only the last step's checks.
+  const sites = user.data_left ? await db(em).selectFrom('sites').select('site_id').where('user_id', '=', userId).orderBy('site_id').execute() : [];
   for (const { site_id: siteId } of sites) {
     // By the (site_id, event_date) index; the key is (analytic_id, event_date) across partitions.
     const events = () => sql`
@@ -106,11 +128,13 @@ export async function purgeDeletedAccount({ em, userId, now, chunkRows = ACCOUNT
 
   const leads = () => sql`
     delete from leads where lead_id in (select lead_id from leads where user_id = ${userId}::uuid limit ${leadChunk})`.execute(db(em)).then(count);
-  if (!(await repeat('leads', leads))) return progress;
   // Messages without a lead (webhook.test, lead.deleted); each cascades to its deliveries and attempts.
   const messages = () => sql`
     delete from webhook_messages where message_id in (select message_id from webhook_messages where user_id = ${userId}::uuid limit ${leadChunk})`.execute(db(em)).then(count);
-  if (!(await repeat(null, messages))) return progress;
+  if (user.data_left) {
+    if (!(await repeat('leads', leads))) return progress;
+    if (!(await repeat(null, messages))) return progress;
+  }
   if (progress.chunks >= maxChunks) return progress;
 
   const pendingEmail = await db(em)
@@ -120,9 +144,8 @@ export async function purgeDeletedAccount({ em, userId, now, chunkRows = ACCOUNT
     .where('kind', '=', 'account_deleted')
     .where('status', '=', 'pending')
     .executeTakeFirst();
-  const deletedAt = Date.parse(pgTimeToIsoStrict(user.deleted_at));
-  if (pendingEmail && now().getTime() - deletedAt < ACCOUNT_PURGE_EMAIL_WAIT_MS) return { ...progress, waitingForEmail: true };
-  if (now().getTime() - deletedAt < ACCOUNT_PURGE_SITE_CACHE_WAIT_MS) return { ...progress, waitingForSiteCaches: true };
+  if (pendingEmail && sinceDeletionMs < ACCOUNT_PURGE_EMAIL_WAIT_MS) return { ...progress, waitingForEmail: true };
+  if (sinceDeletionMs < ACCOUNT_PURGE_SITE_CACHE_WAIT_MS) return { ...progress, waitingForSiteCaches: true };
 
   await em.transactional(async (tem) => {
     const q = db(tem);
@@ -159,9 +182,21 @@ export async function purgeDeletedAccount({ em, userId, now, chunkRows = ACCOUNT
   return { ...progress, done: true };
 }
 
-/** Deleted accounts still in Postgres, oldest deletion first: what the purge sweep wakes. */
+/**
+ * Deleted accounts still in Postgres, what the purge sweep wakes: those with data left to erase
+ * first, then those only waiting for their notice or their sites' cache window (cheap runs), oldest
+ * deletion first within each — so accounts stuck on an undeliverable notice (SMTP down, for up to
+ * ACCOUNT_PURGE_EMAIL_WAIT_MS) never keep a newer deletion's erasure out of the `limit`.
+ */
 export async function findPendingAccountPurges(em: EntityManager, { limit }: { limit: number }): Promise<string[]> {
-  const rows = await db(em).selectFrom('users').select('user_id').where('deleted_at', 'is not', null).orderBy('deleted_at').limit(limit).execute();
+  const rows = await db(em)
+    .selectFrom('users as u')
+    .select('u.user_id')
+    .where('u.deleted_at', 'is not', null)
+    .orderBy(accountDataLeft(sql.ref('u.user_id')), 'desc')
+    .orderBy('u.deleted_at')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.user_id);
 }
 

@@ -4,6 +4,13 @@ import { defineHandler } from '../handler.ts';
 
 /** How long one purge run waits for the deletion notice to go out before it leaves the last step to the sweep. */
 export const PURGE_EMAIL_POLL_MS = 10_000;
+/**
+ * Only a run this soon after the deletion waits inside the job (for the notice, and the sites' cache
+ * window): the run the deletion woke. A later run — the sweep's, every minute, for an account whose
+ * notice cannot go out (SMTP down) — returns at once, so it never holds a `rescore` slot (two per
+ * worker, shared with rules rescores) for the wait.
+ */
+export const PURGE_IN_JOB_WAIT_WINDOW_MS = 30_000;
 const PURGE_EMAIL_POLL_INTERVAL_MS = 500;
 /** Deleted accounts woken per purge sweep; the next sweep continues. */
 export const PURGE_SWEEP_LIMIT = 500;
@@ -32,12 +39,14 @@ export function createPurgeAccountHandler(opts: {
       },
     });
     let result = await run();
-    // The notice usually goes out within seconds: wait for it here a while rather than leave the
-    // last step to the next sweep (a minute). Each retry finds the erased steps empty.
-    // The sites' cache window after the deletion (ACCOUNT_PURGE_SITE_CACHE_WAIT_MS, seconds) is
-    // waited out here too (a run left waiting falls to the sweep).
-    const waitUntil = performance.now() + (opts.emailWaitMs ?? PURGE_EMAIL_POLL_MS);
-    const cachesWaitUntil = performance.now() + ACCOUNT_PURGE_SITE_CACHE_WAIT_MS;
+    // The notice usually goes out within seconds: the run the deletion woke waits for it here a
+    // while rather than leave the last step to the next sweep (a minute). Each retry finds nothing
+    // left to erase (one query). The sites' cache window after the deletion
+    // (ACCOUNT_PURGE_SITE_CACHE_WAIT_MS, seconds) is waited out here too. Only within
+    // PURGE_IN_JOB_WAIT_WINDOW_MS of the deletion: a later run left waiting ends now and falls to the sweep.
+    const inJobWaitMs = Math.max(0, PURGE_IN_JOB_WAIT_WINDOW_MS - (result.sinceDeletionMs ?? Infinity));
+    const waitUntil = performance.now() + Math.min(opts.emailWaitMs ?? PURGE_EMAIL_POLL_MS, inJobWaitMs);
+    const cachesWaitUntil = performance.now() + Math.min(ACCOUNT_PURGE_SITE_CACHE_WAIT_MS, inJobWaitMs);
     while ((result.waitingForSiteCaches && performance.now() < cachesWaitUntil) || (result.waitingForEmail && performance.now() < waitUntil)) {
       await new Promise((resolve) => setTimeout(resolve, PURGE_EMAIL_POLL_INTERVAL_MS));
       result = await run();
