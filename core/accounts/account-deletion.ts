@@ -4,7 +4,9 @@
 // (core/accounts/account-deletion-purge.ts). Postgres holds the request; the wake-up after the
 // commit is only a shortcut the purge sweep makes up for.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { AppError } from '../errors.ts';
 import type { Queues } from '../jobs/queues.ts';
@@ -34,7 +36,8 @@ export const ACCOUNT_DELETED_REASON = 'The account was deleted';
  * verification as login, before any lock is taken). In one transaction (re-run on a deadlock), so it
  * all holds or none of it does:
  * - the user row is locked, its address becomes tombstoneEmail (the real one can sign up again at
- *   once; login with it is an unknown account), its password hash unusable, `deleted_at` set;
+ *   once; login with it is an unknown account), its password hash unusable, `deleted_at` set (by
+ *   Postgres's clock, after the lock: the purge's waits count from it);
  * - every session (the `sessions_changed` trigger tells every API process to drop its cached ones),
  *   API key and unspent account link is deleted;
  * - its sites are disabled (this process forgets its cached site keys after the commit; other API
@@ -59,6 +62,7 @@ export async function deleteAccount({ em, userId, password, now, queues, log }: 
   // Retried on a deadlock or serialization failure (a reminder firing or a delivery being recorded
   // for the account can still cross the row locks taken here): nothing outside Postgres happens
   // before the commit, so re-running the whole transaction is safe.
+  let deletedAt = now;
   const wakeups = await transactionalWithRetry(em, async (tem) => {
     const q = db(tem);
     const user = await q.selectFrom('users').select(['email', 'password_hash', 'deleted_at']).where('user_id', '=', userId).forUpdate().executeTakeFirst();
@@ -66,7 +70,15 @@ export async function deleteAccount({ em, userId, password, now, queues, log }: 
     // Changed since the check (the password change, a reset): the password given is no longer the current one.
     if (user.password_hash !== checked.password_hash) throw wrongPassword();
 
-    await q.updateTable('users').set({ email: tombstoneEmail(userId), password_hash: DELETED_PASSWORD_HASH, deleted_at: now }).where('user_id', '=', userId).execute();
+    // deleted_at from Postgres's clock once the row lock is held, not the request's `now` (taken
+    // before the argon2 check and any lock wait): the purge times the sites' cache window
+    // (ACCOUNT_PURGE_SITE_CACHE_WAIT_MS) from it, which must count from about the commit.
+    const marked = await q.updateTable('users')
+      .set({ email: tombstoneEmail(userId), password_hash: DELETED_PASSWORD_HASH, deleted_at: sql<Date>`clock_timestamp()` })
+      .where('user_id', '=', userId)
+      .returning('deleted_at')
+      .executeTakeFirstOrThrow();
+    if (marked.deleted_at !== null) deletedAt = new Date(pgTimeToIsoStrict(marked.deleted_at));
     await q.deleteFrom('sessions').where('user_id', '=', userId).execute();
     await q.deleteFrom('api_keys').where('user_id', '=', userId).execute();
     await q.deleteFrom('account_tokens').where('user_id', '=', userId).execute();
@@ -94,7 +106,7 @@ export async function deleteAccount({ em, userId, password, now, queues, log }: 
   });
   invalidateIngestSiteCache(em);
   await enqueueAfterCommit(queues, wakeups, log);
-  return { deletedAt: now };
+  return { deletedAt };
 }
 
 const sessionEnded = () => new AppError('unauthorized', 'Your session has ended; log in again');
