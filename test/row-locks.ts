@@ -54,17 +54,28 @@ export async function holdRowLocks(server: TestServer, statement: string, params
  * at once if `request` (the one expected to block) ends first, with what it answered.
  * The backend is any blocked one but those in `besides`: when several requests queue on the same
  * holder, pass the pids already returned for the others, or this answers at once with one of them
- * while `request` may not have reached the lock yet.
+ * while `request` may not have reached the lock yet. `transitive`: also a backend queued behind
+ * another waiter — two waiters of one row whose lock modes conflict with each other (FOR SHARE and
+ * FOR NO KEY UPDATE) queue one behind the other, and `pg_blocking_pids` names the one ahead.
  */
-export async function waitUntilBlockedBy(server: TestServer, blockerPid: number, request: Promise<unknown>, { besides = [] }: { besides?: number[] } = {}): Promise<number> {
+export async function waitUntilBlockedBy(server: TestServer, blockerPid: number, request: Promise<unknown>, { besides = [], transitive = false }: {
+  /** Backends not to answer (already returned for other requests); default none. */
+  besides?: number[];
+  /** Count a backend waiting on another waiter of `blockerPid` too; default false (directly blocked only). */
+  transitive?: boolean;
+} = {}): Promise<number> {
   let ended: { answer: unknown } | undefined;
   request.then((answer) => { ended = { answer }; }, (err: unknown) => { ended = { answer: String(err) }; });
   const deadline = Date.now() + BLOCKED_WITHIN_MS;
+  const blocked = transitive
+    ? `with recursive queued(pid) as (
+         select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
+         union
+         select a.pid from pg_stat_activity a join queued q on q.pid = any(pg_blocking_pids(a.pid))
+       ) select pid from queued where pid <> all($2::int[]) limit 1`
+    : 'select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid)) and pid <> all($2::int[]) limit 1';
   for (;;) {
-    const [row] = await server.sql<{ pid: number }>(
-      'select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid)) and pid <> all($2::int[]) limit 1',
-      [blockerPid, besides],
-    );
+    const [row] = await server.sql<{ pid: number }>(blocked, [blockerPid, besides]);
     if (row) return row.pid;
     if (ended) throw new Error(`the request ended before it blocked on backend ${blockerPid}: ${JSON.stringify(ended.answer).slice(0, 300)}`);
     if (Date.now() > deadline) throw new Error(`no backend blocked on backend ${blockerPid} within ${BLOCKED_WITHIN_MS} ms`);

@@ -57,9 +57,10 @@ describe('A deleted account gets no working credential', () => {
       const late = new ApiClient(server.url);
       const login = late.post('/v1/auth/login', { email: r.email, password: r.password });
       const keyCreation = other.post('/v1/api-keys', { name: 'raced' });
-      // Two distinct backends queued on the deletion: the login's and the key creation's.
-      const firstBlocked = await waitUntilBlockedBy(server, deletionPid, login);
-      await waitUntilBlockedBy(server, deletionPid, keyCreation, { besides: [firstBlocked] });
+      // Two distinct backends queued on the deletion's lock: the login's and the key creation's (one
+      // may wait behind the other: the key creation's FOR NO KEY UPDATE conflicts with the login's FOR SHARE).
+      const firstBlocked = await waitUntilBlockedBy(server, deletionPid, login, { transitive: true });
+      await waitUntilBlockedBy(server, deletionPid, keyCreation, { besides: [firstBlocked], transitive: true });
       await holder.release();
 
       expect((await deletion).status).toBe(202);

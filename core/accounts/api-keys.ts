@@ -36,8 +36,10 @@ export async function createApiKey({ em, tenant, input, now = new Date() }: { em
   }
   return em.transactional(async (txEm) => {
     const tem = txEm as EntityManager;
-    // A request that passed auth before the account's deletion committed must not leave a working key behind.
-    if (!(await lockLiveUser(tem, ownerIdOf(tenant)))) throw new AppError('unauthorized', 'Your session has ended; log in again');
+    // A request that passed auth before the account's deletion committed must not leave a working key
+    // behind; and the lock serializes the account's key creations, else two in parallel both count
+    // MAX − 1 and both insert (KEY SHARE would let them overlap).
+    if (!(await lockLiveUser(tem, ownerIdOf(tenant), { serialize: true }))) throw new AppError('unauthorized', 'Your session has ended; log in again');
     const count = await tem.count(ApiKeySchema, ownedFilter(tenant));
     if (count >= MAX_API_KEYS_PER_USER) {
       throw new AppError('conflict', `At most ${MAX_API_KEYS_PER_USER} API keys per account`);

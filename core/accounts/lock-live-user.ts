@@ -20,15 +20,25 @@ import { db } from '../db/kysely.ts';
  * NO KEY UPDATE, which KEY SHARE passes, reading the old, still committed hash), so this holds for
  * any writer of the hash. After the wait READ COMMITTED re-reads the row and sees the new hash; if
  * this lock comes first, the change waits for the commit and ends the new session with the others.
+ *
+ * `serialize` takes FOR NO KEY UPDATE instead: callers of the same user then run one at a time (a
+ * count-then-insert limit, createApiKey), still waiting for the deletion's FOR UPDATE, while others'
+ * KEY SHARE (a foreign key's, a session's insert) goes on beside it.
  */
-export async function lockLiveUser(tem: EntityManager, userId: string, { passwordHash }: { passwordHash?: string } = {}): Promise<boolean> {
-  const live = db(tem)
+export async function lockLiveUser(tem: EntityManager, userId: string, { passwordHash, serialize = false }: {
+  passwordHash?: string;
+  /** FOR NO KEY UPDATE, so that two callers for the same user do not overlap; default false. */
+  serialize?: boolean;
+} = {}): Promise<boolean> {
+  let live = db(tem)
     .selectFrom('users')
     .select(sql<number>`1`.as('live'))
     .where('user_id', '=', userId)
     .where('deleted_at', 'is', null);
-  const row = passwordHash === undefined
-    ? await live.forKeyShare().executeTakeFirst()
-    : await live.where('password_hash', '=', passwordHash).forShare().executeTakeFirst();
+  if (passwordHash !== undefined) live = live.where('password_hash', '=', passwordHash);
+  // NO KEY UPDATE waits for everything SHARE waits for (and for SHARE itself).
+  const row = serialize
+    ? await live.forNoKeyUpdate().executeTakeFirst()
+    : passwordHash !== undefined ? await live.forShare().executeTakeFirst() : await live.forKeyShare().executeTakeFirst();
   return row !== undefined;
 }
