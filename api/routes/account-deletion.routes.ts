@@ -4,24 +4,19 @@ import { z } from 'zod';
 import { ZPassword } from '#core/accounts/account-schemas.ts';
 import { countAccountData, deleteAccount } from '#core/accounts/account-deletion.ts';
 import { actorIdOf, ownerIdOf } from '#core/accounts/tenant.ts';
-import { AppError } from '#core/errors.ts';
 import { announceAccessChange } from '#core/live/live-events.ts';
 import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, setSessionCookie } from '../middleware/auth.ts';
 import { LOGIN_WINDOW_SEC } from '../middleware/login-throttle.ts';
-import { createLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
-import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER } from './account.routes.ts';
+import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER, createPasswordAttempts, withPasswordAttempt } from './account.routes.ts';
 
 export const ZDeleteAccountBody = z.strictObject({ password: ZPassword });
 
 export function mountAccountDeletionRoutes(routes: RouteRegistry, deps: AppDeps): void {
-  const { config, queues, redis, logger } = deps;
-  // The same Redis keys as the password and email changes' limiter (api/routes/account.routes.ts):
-  // one budget of current-password checks per user, whichever route spends it.
-  const passwordAttempts = createLimiter({
-    redis, prefix: config.QUEUE_PREFIX, logger, name: 'account-password', points: ACCOUNT_PASSWORD_ATTEMPTS_PER_USER, durationSec: LOGIN_WINDOW_SEC,
-  });
+  const { config, queues, redis } = deps;
+  // One budget of current-password checks per user, shared with the password and email changes.
+  const passwordAttempts = createPasswordAttempts(deps);
 
   routes.add({
     method: 'get', path: '/v1/account/deletion', tag: 'accounts', auth: 'realtor', sessionOnly: true, summary: 'What deleting your account would erase',
@@ -44,20 +39,9 @@ export function mountAccountDeletionRoutes(routes: RouteRegistry, deps: AppDeps)
       429: { description: `\`rate_limited\` (Retry-After): ${ACCOUNT_PASSWORD_ATTEMPTS_PER_USER} checks of the current password per ${LOGIN_WINDOW_SEC / 60} minutes per user, shared with the password and email changes` },
     },
     handler: async (ctx, { body, tenant, now }) => {
-      if (ctx.state.auth?.via !== 'session') throw new AppError('forbidden', 'Sign in to Porchlight in a browser to delete the account');
       const userId = actorIdOf(tenant);
-      // Counted before the (slow) argon2 check, so parallel guesses cannot outrun it; a wrong password
-      // keeps its point; a failure that says nothing of the password gives back this attempt's point
-      // only — resetting the count would also forget the wrong guesses made before it.
-      await passwordAttempts.consume(userId);
-      let deleted: { deletedAt: Date };
-      try {
-        deleted = await deleteAccount({ em: ctx.state.em, userId, password: body.password, now, queues, log: ctx.state.log });
-      } catch (err) {
-        if (!(err instanceof AppError && err.code === 'wrong_password')) await passwordAttempts.refund(userId);
-        throw err;
-      }
-      await passwordAttempts.reset(userId);
+      const deleted = await withPasswordAttempt(passwordAttempts, userId, () =>
+        deleteAccount({ em: ctx.state.em, userId, password: body.password, now, queues, log: ctx.state.log }));
       forgetCachedSessions(ctx); // other API processes: Postgres notifies them (session-cache.ts)
       await announceAccessChange({ redis, prefix: config.QUEUE_PREFIX, accountId: ownerIdOf(tenant), log: ctx.state.log });
       setSessionCookie(ctx, config, '', 0);

@@ -40,17 +40,27 @@ function currentSessionId(ctx: AppContext): string {
 }
 
 /**
- * Runs a check of the current password under the per-user budget: one point before, the count
- * cleared unless the password was wrong (a wrong one keeps its point).
+ * The per-user budget of current-password checks, one set of Redis keys shared by every route that
+ * asks for the current password (password and email changes, account deletion).
  */
-async function withPasswordAttempt<T>(limiter: Limiter, userId: string, run: () => Promise<T>): Promise<T> {
+export function createPasswordAttempts({ config, redis, logger }: Pick<AppDeps, 'config' | 'redis' | 'logger'>): Limiter {
+  return createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name: 'account-password', points: ACCOUNT_PASSWORD_ATTEMPTS_PER_USER, durationSec: LOGIN_WINDOW_SEC });
+}
+
+/**
+ * Runs a check of the current password under the per-user budget: one point before (so parallel
+ * guesses cannot outrun the slow argon2 check), the count cleared on success; a wrong password
+ * keeps its point; any other failure gives back this attempt's point only — resetting the count
+ * would also forget the wrong guesses made before it.
+ */
+export async function withPasswordAttempt<T>(limiter: Limiter, userId: string, run: () => Promise<T>): Promise<T> {
   await limiter.consume(userId);
   try {
     const result = await run();
     await limiter.reset(userId);
     return result;
   } catch (err) {
-    if (!(err instanceof AppError && err.code === 'wrong_password')) await limiter.reset(userId);
+    if (!(err instanceof AppError && err.code === 'wrong_password')) await limiter.refund(userId);
     throw err;
   }
 }
@@ -58,7 +68,7 @@ async function withPasswordAttempt<T>(limiter: Limiter, userId: string, run: () 
 export function mountAccountRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const { config, queues, redis, logger } = deps;
   const prefix = config.QUEUE_PREFIX;
-  const passwordAttempts = createLimiter({ redis, prefix, logger, name: 'account-password', points: ACCOUNT_PASSWORD_ATTEMPTS_PER_USER, durationSec: LOGIN_WINDOW_SEC });
+  const passwordAttempts = createPasswordAttempts(deps);
   const emailChanges = createLimiter({ redis, prefix, logger, name: 'email-change', points: EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR, durationSec: 3600 });
 
   routes.add({
