@@ -3,7 +3,7 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
-import { createCompiledQueries, type Param } from '../db/compiled-queries.ts';
+import { createCompiledQueries, inlinedLimit, type Param } from '../db/compiled-queries.ts';
 import { db, type DB } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
@@ -61,11 +61,12 @@ const V = { leadId: 0, accountId: 1, userId: 2, limit: 3, cursorAt: 4, cursorId:
  * The page does not depend on the lead row; a foreign or unknown id joins nothing.
  */
 function buildTimelineQuery(kdb: Kysely<DB>, p: Param, shape: string) {
-  const [role, cursorKind] = shape.split('|') as [Tenant['role'], TimelineKind | 'none'];
+  const [role, cursorKind, inlined] = shape.split('|') as [Tenant['role'], TimelineKind | 'none', string];
   // The tenant as the scope helpers see it, its ids bound per call.
   const tenant: Tenant = { accountId: p(V.accountId) as string, userId: p(V.userId) as string, role };
   const leadId = p(V.leadId) as string;
-  const limit = p(V.limit) as number;
+  // A common page size is a constant of the shape (inlinedLimit): the prepared statement then gets a generic plan.
+  const limit = inlined === 'p' ? (p(V.limit) as number) : sql.lit(Number(inlined));
   const after = cursorKind === 'none' ? null : { kind: cursorKind, at: p(V.cursorAt), id: p(V.cursorId) };
   const nullText = sql<string | null>`null::text`;
   const nullJson = sql<Props | null>`null::jsonb`;
@@ -154,7 +155,7 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
     throw err;
   }
   const values = [leadId, ownerIdOf(tenant), actorIdOf(tenant), limit + 1, after?.[0] ?? null, after?.[2] ?? null];
-  const rows = await TIMELINE_QUERIES.execute(em, `${tenant.role}|${after?.[1] ?? 'none'}`, values);
+  const rows = await TIMELINE_QUERIES.execute(em, `${tenant.role}|${after?.[1] ?? 'none'}|${inlinedLimit(limit + 1) ?? 'p'}`, values);
   if (!rows.length) throw notFound('Lead');
   const items = rows.filter((r): r is Row => r.kind !== null);
   return toKeysetPage(items, limit, (r) => toTimelineItem(r, tenant), (last) => [last.at_key, last.kind, last.id]);
