@@ -118,7 +118,7 @@ export async function updateLead({ em, tenant, leadId, input, now, config }: {
         before: { name: current.name, email: current.email, phone: current.phone, contactInfo: current.contact_info, status: current.status },
         after: { name: row.name, email: row.email, phone: row.phone, contactInfo: row.contact_info, status: row.status },
       });
-      return { lead: toLeadJson({ ...row, next_follow_up_at: current.next_follow_up_at, first_inquiry_at: current.first_inquiry_at }), wakeups };
+      return { lead: toLeadJson({ ...row, next_follow_up_at: current.next_follow_up_at }), wakeups };
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new AppError('conflict', 'A lead with this contact already exists');
