@@ -41,4 +41,11 @@ describe('database schema', () => {
     const [row] = (await t.pool.query<{ indexdef: string }>(`select indexdef from pg_indexes where schemaname = 'public' and indexname = 'lead_analytics_lead_date_index'`)).rows;
     expect(row.indexdef).toMatch(/\(lead_id, event_date DESC\) WHERE \(lead_id IS NOT NULL\)$/);
   });
+
+  it('keeps 1,000-entry statistics on the searched lead columns, so a rare search term is estimated rare', async () => {
+    const { rows } = await t.pool.query<{ attname: string; attstattarget: number }>(
+      `select attname, attstattarget from pg_attribute where attrelid = 'leads'::regclass and attname in ('name', 'email', 'phone') order by attname`,
+    );
+    expect(rows).toEqual([{ attname: 'email', attstattarget: 1000 }, { attname: 'name', attstattarget: 1000 }, { attname: 'phone', attstattarget: 1000 }]);
+  });
 });
