@@ -18,6 +18,7 @@ import { loadConfig } from '../../core/config.ts';
 import { getLeadTimeline } from '../../core/leads/lead-timeline.ts';
 import { listLeads } from '../../core/leads/list-leads.ts';
 import { createRuntime } from '../../core/runtime.ts';
+import { cpuSnapshot, cpuSplit } from '../lib/cpu.ts';
 import { runLoad } from '../lib/load.ts';
 import { measure, type Measurement, type Scenario, type ScenarioContext } from './scenario.ts';
 
@@ -180,9 +181,11 @@ export const dashboardScenario: Scenario = {
       if (check.status !== 200) throw new Error(`bench: GET ${t.path} answered ${check.status} ${await check.text()}`);
       // --quick: no warm-up and 2 s per target, so the whole quick run stays within its minute.
       if (!options.quick) await runLoad({ url: `${stack.base}${t.path}`, headers: { cookie }, connections: DASHBOARD_CONNECTIONS, durationSec: options.warmupSeconds });
+      const cpuBefore = cpuSnapshot(stack.api.child.pid!);
       const r = await runLoad({ url: `${stack.base}${t.path}`, headers: { cookie }, connections: DASHBOARD_CONNECTIONS, durationSec: options.quick ? Math.min(2, options.loadSeconds) : options.loadSeconds });
+      const cpu = cpuSplit(cpuBefore, cpuSnapshot(stack.api.child.pid!), r.requests);
       const bad = r.requests - (r.statusCodes['200'] ?? 0) + r.errors;
-      ctx.log(`dashboard: ${t.label}: ${Math.round(r.reqPerSec)} req/s, p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p97.5 ${r.latencyMs.p97_5} ms, p99 ${r.latencyMs.p99} ms, non-200 ${bad}`);
+      ctx.log(`dashboard: ${t.label}: ${Math.round(r.reqPerSec)} req/s, p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p97.5 ${r.latencyMs.p97_5} ms, p99 ${r.latencyMs.p99} ms, non-200 ${bad}; CPU per request: API ${cpu.apiUs} µs, Postgres ${cpu.postgresUs} µs, the rest ${cpu.otherUs} µs (load generator ${r.generatorCpuUsPerRequest} µs); machine ${cpu.machineBusy} % busy`);
       ctx.chart({ label: `dashboard ${t.key} (${Math.round(r.reqPerSec)} req/s)`, latencyMs: r.latencyMs });
       let uncached = '';
       if ('cached' in t) {
@@ -191,7 +194,7 @@ export const dashboardScenario: Scenario = {
         uncached = `; served from the answer cache (${ANALYTICS_CACHE_NOTE}) — every request computed (no-cache): p95 ${u.latencyMs.p95} ms at ${Math.round(u.reqPerSec)} req/s`;
       }
       results.push(measure({
-        name: `dashboard.${t.key}`, metric: `GET ${t.label}: p95 latency (every response timed), ${DASHBOARD_CONNECTIONS} connections${bad ? `, ${bad} non-200` : ''}${uncached}`,
+        name: `dashboard.${t.key}`, metric: `GET ${t.label}: p95 latency (every response timed), ${DASHBOARD_CONNECTIONS} connections, ${Math.round(r.reqPerSec)} req/s${bad ? `, ${bad} non-200` : ''}${uncached}; CPU per request: API ${cpu.apiUs} µs, Postgres ${cpu.postgresUs} µs, rest ${cpu.otherUs} µs at ${cpu.machineBusy} % busy`,
         value: bad ? Number.POSITIVE_INFINITY : r.latencyMs.p95, unit: 'ms', target: { on: 'value', op: '<', threshold: P95_TARGET_MS },
       }));
     }

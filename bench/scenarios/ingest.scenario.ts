@@ -3,9 +3,8 @@
 // answers 202 (the ceiling) and (b) a naive handler doing one ORM insert per request. Each runs
 // as its own process; the load generator is another one. Afterwards every event answered 202
 // is looked up in Postgres. The API's RSS is sampled during its load: memory.api-rss.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { cpuSnapshot, cpuSplit } from '../lib/cpu.ts';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.ts';
 import { readRssMb, startProcess, stopProcess } from '../lib/stack.ts';
 import { measure, type Scenario, type ScenarioContext } from './scenario.ts';
@@ -58,41 +57,6 @@ function sampleRss(pid: number): () => () => Promise<number> {
       return peak;
     };
   };
-}
-
-/** CPU time (user + system, ms) a process has used, from /proc (Linux; 0 when unreadable). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time of every Postgres server process on this machine, and of the whole machine (busy, all). */
-function cpuSnapshot(apiPid: number): { api: number; postgres: number; busy: number; all: number } {
-  let postgres = 0;
-  try {
-    for (const pid of execFileSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).trim().split('\n')) postgres += cpuMs(Number(pid));
-  } catch {
-    // no pgrep, or no local Postgres: the split says 0
-  }
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { api: cpuMs(apiPid), postgres, busy: (f[0] + f[1] + f[2] + f[5] + f[6]) * 10, all: f.reduce((a, b) => a + b, 0) * 10 };
-}
-
-/**
- * Where the CPU of one measured collect load went, per accepted beacon: the API process, Postgres,
- * and the rest of the machine (mostly the load generator), and how busy the machine was — what
- * bounds the throughput on a small machine (docs/performance.md, "What limits each number").
- */
-function cpuSplit(before: ReturnType<typeof cpuSnapshot>, after: ReturnType<typeof cpuSnapshot>, requests: number) {
-  const per = (ms: number) => Math.round((ms / Math.max(1, requests)) * 1000);
-  const api = after.api - before.api;
-  const postgres = after.postgres - before.postgres;
-  const busy = after.busy - before.busy;
-  return { apiUs: per(api), postgresUs: per(postgres), otherUs: per(busy - api - postgres), machineBusy: Math.round((busy / Math.max(1, after.all - before.all)) * 100) };
 }
 
 /** Several rounds of one target as one result: requests/s over the total time, the worst of each percentile. */
