@@ -13,11 +13,14 @@ export function cpuMs(pid: number): number {
   }
 }
 
-/** CPU time of every Postgres server process on this machine, and of the whole machine (busy, all). */
-export function cpuSnapshot(apiPid: number): { api: number; postgres: number; busy: number; all: number } {
-  let postgres = 0;
+/**
+ * CPU time of every Postgres server process on this machine (per pid: a backend that exits during
+ * the load takes its whole history out of a plain sum), and of the whole machine (busy, all).
+ */
+export function cpuSnapshot(apiPid: number): { api: number; postgres: Map<number, number>; busy: number; all: number } {
+  const postgres = new Map<number, number>();
   try {
-    for (const pid of execFileSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).trim().split('\n')) postgres += cpuMs(Number(pid));
+    for (const pid of execFileSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).trim().split('\n')) postgres.set(Number(pid), cpuMs(Number(pid)));
   } catch {
     // no pgrep, or no local Postgres: the split says 0
   }
@@ -33,7 +36,10 @@ export function cpuSnapshot(apiPid: number): { api: number; postgres: number; bu
 export function cpuSplit(before: ReturnType<typeof cpuSnapshot>, after: ReturnType<typeof cpuSnapshot>, requests: number) {
   const per = (ms: number) => Math.round((ms / Math.max(1, requests)) * 1000);
   const api = after.api - before.api;
-  const postgres = after.postgres - before.postgres;
+  // Processes alive at the end, from their CPU at the start (or 0 if they started meanwhile); one
+  // that exited meanwhile is left out (its last share is lost, the rest's figure absorbs it).
+  let postgres = 0;
+  for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
   const busy = after.busy - before.busy;
   return { apiUs: per(api), postgresUs: per(postgres), otherUs: per(busy - api - postgres), machineBusy: Math.round((busy / Math.max(1, after.all - before.all)) * 100) };
 }

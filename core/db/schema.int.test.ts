@@ -42,10 +42,10 @@ describe('database schema', () => {
     expect(row.indexdef).toMatch(/\(lead_id, event_date DESC\) WHERE \(lead_id IS NOT NULL\)$/);
   });
 
-  it('keeps 1,000-entry statistics on the searched lead columns, so a rare search term is estimated rare', async () => {
+  it('keeps 300-entry statistics on the searched lead columns, so a rare search term is estimated rare', async () => {
     const { rows } = await t.pool.query<{ attname: string; attstattarget: number }>(
       `select attname, attstattarget from pg_attribute where attrelid = 'leads'::regclass and attname in ('name', 'email', 'phone') order by attname`,
     );
-    expect(rows).toEqual([{ attname: 'email', attstattarget: 1000 }, { attname: 'name', attstattarget: 1000 }, { attname: 'phone', attstattarget: 1000 }]);
+    expect(rows).toEqual([{ attname: 'email', attstattarget: 300 }, { attname: 'name', attstattarget: 300 }, { attname: 'phone', attstattarget: 300 }]);
   });
 });
