@@ -23,6 +23,7 @@ export class Migration20261130210000 extends Migration {
 
   override down(): void | Promise<void> {
     this.addSql(`alter table "leads" alter column "name" set statistics -1, alter column "email" set statistics -1, alter column "phone" set statistics -1;`);
+    this.addSql(`analyze "leads" ("name", "email", "phone");`);
   }
 
 }

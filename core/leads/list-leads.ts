@@ -93,7 +93,7 @@ interface PageShape {
   /** 0: no search; 1: name, email or phone; 2: also the phone by the query's digits. */
   q: 0 | 1 | 2;
   after: 'none' | 'key' | 'null-key' | 'undated';
-  /** The rows fetched as a constant (`inlinedLimit`; never for a search, planned per call), or null: bound. */
+  /** The rows fetched as a constant (`inlinedLimit`: unfiltered and band pages only, see fetchLeadPage), or null: bound. */
   limit: number | null;
 }
 
@@ -192,13 +192,19 @@ export async function fetchLeadPage(em: EntityManager, tenant: Tenant, filters: 
     ids: !!filters.ids, stage: !!filters.stageId, q: search.q,
   };
   // A search's best plan depends on the pattern (a rare one: the trigram indexes, a common one:
-  // the sort's index; a generic plan scanned all 100,000 leads by score for a rare one, 369 ms),
-  // so a search is planned at every call, never prepared, and gains nothing from a constant limit.
+  // the sort's index; a generic plan scanned all 100,000 leads by score for a rare one, 369 ms).
+  // A site, stage, status or ids filter's best plan depends on how many leads the value has (a
+  // 20-lead site: its index and a sort; a big one: the sort's index). A prepared statement may
+  // settle on one generic plan for all values, so those shapes are planned at every call, never
+  // prepared. Only the unfiltered and band pages (one index serves any band in order) are
+  // prepared, with a common page size as a constant so that the generic plan is taken; the
+  // undated top-up's size is whatever the page still needs, so it stays bound.
+  const planEachCall = !!search.q || !!filters.site || !!filters.stageId || !!filters.status || !!filters.ids;
   const select = (after: PageShape['after'], key: string | number | null, id: string | null, n: number) =>
-    LEAD_PAGES.execute(em, JSON.stringify({ ...base, after, limit: search.q ? null : inlinedLimit(n) } satisfies PageShape), [
+    LEAD_PAGES.execute(em, JSON.stringify({ ...base, after, limit: planEachCall || after === 'undated' ? null : inlinedLimit(n) } satisfies PageShape), [
       ownerIdOf(tenant), actorIdOf(tenant), filters.band, filters.status, filters.site, filters.ids, filters.stageId,
       search.pattern, search.digitsPattern, key, id, n,
-    ], { planEachCall: search.q !== 0 });
+    ], { planEachCall });
   type Row = Awaited<ReturnType<typeof select>>[number];
   let rows: Row[];
   if (!cursor) {
