@@ -3,6 +3,7 @@ import { AppError } from '#core/errors.ts';
 import type { Logger } from '#core/logger.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { DEVICE_COOKIE_MAX_AGE_SEC } from './device-cookie.ts';
+import { rateLimitKeyOfIp } from './ip-key.ts';
 
 /** Failed logins allowed per client IP (any accounts) in a window. */
 export const LOGIN_MAX_FAILURES_PER_IP = 30;
@@ -107,6 +108,7 @@ return 0
 export interface LoginAttempt {
   /** Lower-cased, as login normalises it. */
   email: string;
+  /** The client's full address; its budgets are keyed by `rateLimitKeyOfIp` (an IPv6 client by its /64). */
   ip: string;
   /**
    * The nonce of a device cookie issued to this account (api/middleware/device-cookie.ts), or null.
@@ -143,7 +145,8 @@ export interface LoginThrottle {
 export function createLoginThrottle(opts: { redis: Redis; prefix: string; logger: Logger }): LoginThrottle {
   const { redis, logger } = opts;
   const base = `${opts.prefix}:rl:login`;
-  const keys = (email: string, ip: string) => {
+  const keys = (email: string, clientIp: string) => {
+    const ip = rateLimitKeyOfIp(clientIp);
     const pair = `${base}:pair:${email}|${ip}`;
     return { ip: `${base}:ip:${ip}`, pair, account: `${base}:acct:${email}`, block: `${pair}:block`, strikes: `${pair}:strikes` };
   };

@@ -7,6 +7,7 @@ import { UserSchema } from '#core/accounts/user.entity.ts';
 import { requestPasswordReset, resendEmailVerification, resetPassword, verifyEmail } from '#core/notifications/account-emails.ts';
 import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, startSession } from '../middleware/auth.ts';
+import { rateLimitKeyOfIp } from '../middleware/ip-key.ts';
 import { createLoginThrottle } from '../middleware/login-throttle.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
 import type { AppContext } from '../middleware/context.ts';
@@ -49,14 +50,15 @@ function accountEmailLimiter({ redis, config, logger }: Pick<AppDeps, 'redis' | 
 export function limitLinkAttemptsPerIp({ redis, config, logger }: Pick<AppDeps, 'redis' | 'config' | 'logger'>, name: string) {
   const perIp = createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name, points: LINK_ATTEMPTS_PER_IP, durationSec: LINK_ATTEMPT_WINDOW_SEC });
   return async (ctx: AppContext, next: Next) => {
-    await perIp.consume(ctx.ip);
+    await perIp.consume(rateLimitKeyOfIp(ctx.ip));
     return next();
   };
 }
 
 /**
- * The verification resend budget, keyed `<userId>|<ip>`: shared by "Resend the link" and by a login
- * with the right password to an unconfirmed address (SIGNUP_VERIFY_FIRST), which resends too.
+ * The verification resend budget, keyed `<userId>|<rateLimitKeyOfIp(ip)>`: shared by "Resend the
+ * link" and by a login with the right password to an unconfirmed address (SIGNUP_VERIFY_FIRST),
+ * which resends too.
  */
 export function createVerifyResendLimiter(deps: Pick<AppDeps, 'redis' | 'config' | 'logger'>) {
   return accountEmailLimiter(deps, 'verify-resend', VERIFY_RESEND_PER_USER_IP);
@@ -103,7 +105,7 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
     handler: async (ctx, { tenant, now }) => {
       // The address is the person's, not the account's (a brokerage's agent has their own).
       const userId = actorIdOf(tenant);
-      await resendPerUserIp.consume(`${userId}|${ctx.ip}`);
+      await resendPerUserIp.consume(`${userId}|${rateLimitKeyOfIp(ctx.ip)}`);
       const { alreadyVerified } = await resendEmailVerification({ em: ctx.state.em, userId, now, queues, log: ctx.state.log });
       ctx.status = 202;
       ctx.body = { emailVerified: alreadyVerified };
@@ -116,8 +118,9 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
     body: ZForgotBody,
     responses: { 202: { description: 'If the address has an account, a reset link is on its way' }, 429: { description: 'Too many requests (Retry-After)' } },
     handler: async (ctx, { body, now }) => {
-      await forgotPerIp.consume(ctx.ip);
-      await forgotPerEmailIp.consume(`${body.email}|${ctx.ip}`);
+      const ipKey = rateLimitKeyOfIp(ctx.ip);
+      await forgotPerIp.consume(ipKey);
+      await forgotPerEmailIp.consume(`${body.email}|${ipKey}`);
       // Only a registered address needs a token, an outbox row and a wake-up (about 10 ms more than
       // the one SELECT of an unknown one): that work starts once the answer has gone, so the answer's
       // timing cannot tell the two apart. A failure is logged; the request is not retried (the
@@ -142,7 +145,7 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
       429: { description: 'Too many attempts from this IP (Retry-After)' },
     },
     handler: async (ctx, { body, now }) => {
-      await resetPerIp.consume(ctx.ip);
+      await resetPerIp.consume(rateLimitKeyOfIp(ctx.ip));
       const { email } = await resetPassword({ em: ctx.state.em, token: body.token, password: body.password, now });
       forgetCachedSessions(ctx); // every session of the user ended; other API processes hear it from Postgres
       // The link proved control of the address: failed logins spread over many IPs no longer lock

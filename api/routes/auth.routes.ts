@@ -10,6 +10,7 @@ import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, setSessionCookie, startSession, toUserJson } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { readDeviceCookie } from '../middleware/device-cookie.ts';
+import { rateLimitKeyOfIp } from '../middleware/ip-key.ts';
 import { createLoginThrottle, type LoginAttempt } from '../middleware/login-throttle.ts';
 import { createLimiter, isRateLimited } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
@@ -40,7 +41,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   // spent limit or a failure to record the email is only logged.
   const resendVerificationOnLogin = async (ctx: AppContext, user: User, now: Date) => {
     try {
-      await resendPerUserIp.consume(`${user.userId}|${ctx.ip}`);
+      await resendPerUserIp.consume(`${user.userId}|${rateLimitKeyOfIp(ctx.ip)}`);
     } catch (err) {
       if (isRateLimited(err)) return;
       throw err;
@@ -60,7 +61,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
           'Check your email: the owner of a registered address is emailed instead (no account is revealed); with SIGNUP_VERIFY_FIRST, every signup answers this and a new account logs in from the emailed link',
       },
     },
-    before: [async (ctx, next) => { await signupIp.consume(ctx.ip); return next(); }],
+    before: [async (ctx, next) => { await signupIp.consume(rateLimitKeyOfIp(ctx.ip)); return next(); }],
     handler: async (ctx, { body, now }) => {
       const user = await registerAccount({ em: ctx.state.em, input: body, now, queues: deps.queues, log: ctx.state.log });
       // Verify-first: a new account answers like a registered address; its session starts from the link.

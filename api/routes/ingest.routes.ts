@@ -12,6 +12,7 @@ import type { Logger } from '#core/logger.ts';
 import type { AppServices } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import { ingestCors, ingestPreflight, type IngestCorsState } from '../middleware/ingest-cors.ts';
+import { rateLimitKeyOfIp } from '../middleware/ip-key.ts';
 import { createLimiter, createSharedWindowLimiter, isRateLimited } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
 
@@ -94,7 +95,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
   };
   const { live } = deps;
   const collect = async ({ body, ip, origin, userAgent, now, log }: BeaconInput) => {
-    await collectPerIp.consume(ip, body.events.length);
+    await collectPerIp.consume(rateLimitKeyOfIp(ip), body.events.length);
     await collectPerSite.consume(body.site, body.events.length);
     const result = await recordEvents({
       // The root EntityManager, not a per-request fork: the beacon path reads the site cache and
@@ -132,7 +133,7 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     responses: { 202: { description: 'Committed (or silently dropped: honeypot, bot)', schema: ZIngestAccepted }, ...ingestErrors },
     before: [ingestCors(), countRefused],
     handler: async (ctx, { body, now }) => {
-      await inquiriesPerIp.consume(ctx.ip);
+      await inquiriesPerIp.consume(rateLimitKeyOfIp(ctx.ip));
       // Over the site's budget is not refused (a flood from rotating addresses would lock real
       // people out): held in the Filtered list instead (docs/inquiry-flood.md). Spent only by
       // submissions that would be stored (submitInquiry asks after its site, bot, honeypot and
