@@ -32,15 +32,37 @@ export async function getAccountOverview({ em, userId, now }: { em: EntityManage
   };
 }
 
+const wrongPassword = () => new AppError('wrong_password', 'Your current password is not correct.');
+
 /**
- * The user's row, locked for the rest of the transaction (two changes of the same account wait
- * for each other), after checking `password` against it with argon2 — the same verification as
- * login, no shortcut. Throws `wrong_password`.
+ * Runs `change` in a transaction that holds the user's row FOR UPDATE (two changes of the same
+ * account wait for each other), once `password` is proven against the row's hash with argon2 — the
+ * same verification as login, no shortcut. `prepare` (the new password's hash) runs after the check.
+ *
+ * Both argon2 calls run before the lock, on an unlocked read: under it, every request needing the
+ * row — a login (its session's SHARE lock, lock-live-user.ts), an API key, a reminder firing, the
+ * deletion — waited for them (~20 ms of CPU each, much longer on a busy machine). Under the lock
+ * the row must still hold the hash that was checked: a password change or reset that committed
+ * meanwhile made `password` stale, so the check runs once more against the new hash (a rehash of
+ * the same password still passes), and a second change in between is `wrong_password`. Nothing
+ * validated against an old hash is ever written. Throws `wrong_password`.
  */
-async function lockUserWithPassword(em: EntityManager, userId: string, password: string) {
-  const user = await db(em).selectFrom('users').select(['email', 'password_hash']).where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
-  if (!(await verifyPassword(user.password_hash, password))) throw new AppError('wrong_password', 'Your current password is not correct.');
-  return user;
+async function withPasswordCheckedUser<P, T>(em: EntityManager, userId: string, password: string, prepare: () => Promise<P>,
+  change: (tem: EntityManager, user: { email: string }, prepared: P) => Promise<T>): Promise<T> {
+  let prepared: { value: P } | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const checked = await db(em).selectFrom('users').select('password_hash').where('user_id', '=', userId).executeTakeFirstOrThrow();
+    if (!(await verifyPassword(checked.password_hash, password))) throw wrongPassword();
+    prepared ??= { value: await prepare() };
+    const value = prepared.value;
+    const outcome = await em.transactional(async (tem) => {
+      const user = await db(tem).selectFrom('users').select(['email', 'password_hash']).where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+      if (user.password_hash !== checked.password_hash) return { stale: true } as const;
+      return { stale: false, result: await change(tem, user, value) } as const;
+    });
+    if (!outcome.stale) return outcome.result;
+    if (attempt === 2) throw wrongPassword();
+  }
 }
 
 const validationFailed = (path: string, message: string) => new AppError('validation_failed', 'The request is not valid', [{ path, message }]);
@@ -57,11 +79,11 @@ const validationFailed = (path: string, message: string) => new AppError('valida
 export async function changePassword({ em, userId, sessionId, currentPassword, newPassword, sessionTtlHours, now, queues, log }: {
   em: EntityManager; userId: string; sessionId: string; currentPassword: string; newPassword: string; sessionTtlHours: number; now: Date;
 } & Outbox): Promise<{ signedOutSessions: number; token: string; csrfToken: string; expiresAt: Date }> {
-  const { wakeups, ...answer } = await em.transactional(async (tem) => {
-    await lockUserWithPassword(tem, userId, currentPassword);
+  const { wakeups, ...answer } = await withPasswordCheckedUser(em, userId, currentPassword, async () => {
     // The current password is proven, so comparing the texts costs no second hash; NFC as hashing does.
     if (newPassword.normalize('NFC') === currentPassword.normalize('NFC')) throw validationFailed('newPassword', 'Choose a password different from the current one');
-    const passwordHash = await hashPassword(newPassword);
+    return hashPassword(newPassword);
+  }, async (tem, _user, passwordHash) => {
     await db(tem).updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).execute();
     const signedOutSessions = await endOtherUserSessions({ em: tem, userId, keepSessionId: sessionId, now });
     const rotated = await rotateSession({ em: tem, sessionId, ttlHours: sessionTtlHours, now });
@@ -86,8 +108,7 @@ export async function requestEmailChange({ em, userId, newEmail, password, now, 
   em: EntityManager; userId: string; newEmail: string; password: string; now: Date;
 } & Outbox): Promise<{ pendingEmail: string; expiresAt: Date }> {
   const address = newEmail.toLowerCase();
-  const { wakeups, expiresAt } = await em.transactional(async (tem) => {
-    const user = await lockUserWithPassword(tem, userId, password);
+  const { wakeups, expiresAt } = await withPasswordCheckedUser(em, userId, password, async () => undefined, async (tem, user) => {
     if (user.email === address) throw validationFailed('newEmail', 'This is already your sign-in email');
     await assertAddressFree(tem, address, null, 'newEmail');
     const issued = await issueAccountToken({ em: tem, userId, purpose: 'email_change', now, ttlMs: EMAIL_CHANGE_TTL_MS, email: address });

@@ -15,7 +15,7 @@ import { db } from '../db/kysely.ts';
  * `passwordHash` (a login: the hash its password was checked against) also requires the row to
  * still hold that hash, and takes a SHARE lock instead: a password change or reset that committed
  * while the login was checking the old password ended every other session, and the login must not
- * add one after it. The change and the reset lock the row FOR UPDATE before hashing, which KEY
+ * add one after it. The change and the reset lock the row FOR UPDATE to write the hash, which KEY
  * SHARE waits for too; SHARE also waits for a plain `UPDATE … set password_hash` (its lock is FOR
  * NO KEY UPDATE, which KEY SHARE passes, reading the old, still committed hash), so this holds for
  * any writer of the hash. After the wait READ COMMITTED re-reads the row and sees the new hash; if

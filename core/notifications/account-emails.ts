@@ -4,6 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
+import { sha256Hex } from '../accounts/tokens.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { AppError } from '../errors.ts';
 import { db } from '../db/kysely.ts';
@@ -59,21 +60,63 @@ export async function verifyEmail({ em, token, now, passwordToConfirm }: {
    */
   passwordToConfirm?: string | null;
 }): Promise<{ userId: string; verifiedNow: boolean }> {
-  return em.transactional(async (tem) => {
-    const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'email_verification', now });
-    if (passwordToConfirm !== undefined) {
-      // Thrown inside the transaction: the token stays unspent for the next try.
-      const user = await db(tem).selectFrom('users').select(['password_hash', 'email_verified_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
-      if (user.email_verified_at === null) {
-        if (passwordToConfirm === null) throw new AppError('password_required', 'Enter the password you chose when you signed up.');
-        if (!(await verifyPassword(user.password_hash, passwordToConfirm))) {
-          throw new AppError('wrong_password', 'That is not the password this account was created with. If you did not sign up, reset the password to use this address.');
+  // The password is checked (argon2) before the transaction, whose claim locks the user's row
+  // FOR UPDATE (consumeAccountToken), on an unlocked read of the link's account; under the lock the
+  // row must still hold the hash checked, else the check runs once more (a password reset or change
+  // committed meanwhile). Only a live link of an unverified account costs the hash.
+  for (let attempt = 1; ; attempt++) {
+    let checked: { passwordHash: string; ok: boolean } | undefined;
+    if (typeof passwordToConfirm === 'string') {
+      const live = await findLiveToken({ em, token, purpose: 'email_verification', now });
+      if (live && live.emailVerified === false) checked = { passwordHash: live.passwordHash, ok: await verifyPassword(live.passwordHash, passwordToConfirm) };
+    }
+    const outcome = await em.transactional(async (tem) => {
+      const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'email_verification', now });
+      if (passwordToConfirm !== undefined) {
+        // Thrown inside the transaction: the token stays unspent for the next try.
+        const user = await db(tem).selectFrom('users').select(['password_hash', 'email_verified_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
+        if (user.email_verified_at === null) {
+          if (passwordToConfirm === null) throw new AppError('password_required', 'Enter the password you chose when you signed up.');
+          // Rolled back (the link stays unspent), checked again without the lock.
+          if (checked?.passwordHash !== user.password_hash) {
+            if (attempt === 1) throw STALE_CHECK;
+            checked = { passwordHash: user.password_hash, ok: false };
+          }
+          if (!checked.ok) {
+            throw new AppError('wrong_password', 'That is not the password this account was created with. If you did not sign up, reset the password to use this address.');
+          }
         }
       }
-    }
-    const result = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
-    return { userId, verifiedNow: result.numUpdatedRows > 0n };
-  });
+      const result = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
+      return { userId, verifiedNow: result.numUpdatedRows > 0n };
+    }).catch((err: unknown) => {
+      if (err === STALE_CHECK) return undefined;
+      throw err;
+    });
+    if (outcome) return outcome;
+  }
+}
+
+/** Thrown inside a transaction to roll it back and run it again: what was checked before its lock changed meanwhile. */
+const STALE_CHECK = new Error('checked against a stale row; run again');
+
+/**
+ * A link that its claim would accept right now (consumeAccountToken's conditions), read without a
+ * lock, with its account's password hash: lets the callers do their argon2 work before the claim
+ * locks the row, and skip it for a made-up, spent or expired link.
+ */
+async function findLiveToken({ em, token, purpose, now }: { em: EntityManager; token: string; purpose: 'email_verification' | 'password_reset'; now: Date }) {
+  const row = await db(em)
+    .selectFrom('account_tokens as t')
+    .innerJoin('users as u', 'u.user_id', 't.user_id')
+    .select(['u.password_hash', 'u.email_verified_at'])
+    .where('t.token_hash', '=', sha256Hex(token))
+    .where('t.purpose', '=', purpose)
+    .where('t.consumed_at', 'is', null)
+    .where('t.expires_at', '>', now.toISOString())
+    .whereRef('t.email', '=', 'u.email')
+    .executeTakeFirst();
+  return row && { passwordHash: row.password_hash, emailVerified: row.email_verified_at !== null };
 }
 
 /**
@@ -99,23 +142,35 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
  * the old password is logged out), a pending change of sign-in address dies (it was asked for with
  * the old password, maybe by whoever had it), and the address counts as verified: the link proved it.
  *
- * The link is checked before the password is hashed: a made-up, spent or expired link costs one
- * UPDATE, not an argon2 hash (about 20 ms of CPU and 19 MiB each), so guessing links is no cheap
- * way to load the server. The claim (consumeAccountToken's conditional UPDATE) holds the token's
- * row lock until this transaction ends: a second request with the same link waits for it, then
- * finds the link used; if hashing or a write fails, the claim rolls back and the link still works.
- * Only a valid link holds the transaction open over its one hash.
+ * The new password is hashed (argon2: about 20 ms of CPU and 19 MiB) before the transaction: its
+ * claim locks the user's row FOR UPDATE (consumeAccountToken), and every request needing the row
+ * (a login, an API key, a reminder firing) would wait for the hash. It is hashed only for a link
+ * that looks live on an unlocked read: a made-up, spent or expired link costs a SELECT and the
+ * claim's UPDATE, not a hash, so guessing links is no cheap way to load the server. The claim and
+ * the update are one transaction: a second request with the same link waits for it, then finds the
+ * link used; if a write fails, the claim rolls back and the link still works.
  */
 export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{ userId: string; email: string }> {
-  return em.transactional(async (tem) => {
-    const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'password_reset', now });
-    const passwordHash = await hashPassword(password);
-    const { email } = await db(tem).updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).returning('email').executeTakeFirstOrThrow();
-    await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
-    await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
-    await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'email_change' });
-    return { userId, email };
-  });
+  let passwordHash = (await findLiveToken({ em, token, purpose: 'password_reset', now })) ? await hashPassword(password) : undefined;
+  for (;;) {
+    const hash = passwordHash;
+    const outcome = await em.transactional(async (tem) => {
+      const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'password_reset', now });
+      // Dead on the read above, claimed now (only an operator's SQL can revive a link): roll the
+      // claim back and hash before claiming again.
+      if (hash === undefined) throw STALE_CHECK;
+      const { email } = await db(tem).updateTable('users').set({ password_hash: hash }).where('user_id', '=', userId).returning('email').executeTakeFirstOrThrow();
+      await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
+      await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'email_change' });
+      return { userId, email };
+    }).catch((err: unknown) => {
+      if (err === STALE_CHECK) return undefined;
+      throw err;
+    });
+    if (outcome) return outcome;
+    passwordHash = await hashPassword(password);
+  }
 }
 
 /** Someone tried to sign up with this user's address: tell the owner (once an hour at most). */
