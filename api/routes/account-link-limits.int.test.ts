@@ -5,34 +5,20 @@
 // trusted proxy (TRUST_PROXY=true), as in login-limits.int.test.ts, so each request names its client
 // IP in X-Forwarded-For.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LINK_ATTEMPT_WINDOW_SEC, LINK_ATTEMPTS_PER_IP } from '#api/routes/account-email.routes.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient, type HttpResult } from '#test/http.ts';
-import { linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { linkTokenIn } from '#test/smtp.ts';
+import { useMailStack } from '#test/mail-stack.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
-beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  server = await startTestServer({ TRUST_PROXY: 'true', SMTP_URL: smtp.url });
-  worker = await startTestWorker(server);
-});
-afterAll(async () => {
-  await worker.close();
-  await server.close();
-  await smtp.close();
-});
-
+const stack = useMailStack({ TRUST_PROXY: 'true' });
 const uniqueEmail = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
 /** As long as a real link token, and as hopeless. */
 const madeUpToken = () => randomUUID().replaceAll('-', '') + randomUUID().slice(0, 11);
 
 /** A POST to a public route as the proxy forwards it from `clientIp`. */
 function postFrom(clientIp: string, path: string, json: unknown): Promise<HttpResult> {
-  return new ApiClient(server.url).request('POST', path, { json, headers: { 'x-forwarded-for': clientIp } });
+  return new ApiClient(stack.server.url).request('POST', path, { json, headers: { 'x-forwarded-for': clientIp } });
 }
 
 /** Spends `clientIp`'s budget on `path`: one malformed body (it counts too), the rest made-up links — each gets its normal 400. */
@@ -59,11 +45,11 @@ function expectRateLimited(res: HttpResult) {
 
 describe('per-IP limits on the public link routes', () => {
   it(`POST /v1/auth/confirm-email-change: one attempt past ${LINK_ATTEMPTS_PER_IP} from one IP is refused and changes nothing; another IP confirms`, async () => {
-    const realtor = new ApiClient(server.url);
+    const realtor = new ApiClient(stack.server.url);
     const { email, password } = await realtor.signUp({ email: uniqueEmail('mover') });
     const newEmail = uniqueEmail('moved');
     expect((await realtor.post('/v1/account/email', { newEmail, password })).status).toBe(202);
-    const mail = await smtp.waitFor((m) => m.envelope.to.includes(newEmail) && /Confirm your new Porchlight sign-in email/.test(m.subject));
+    const mail = await stack.smtp.waitFor((m) => m.envelope.to.includes(newEmail) && /Confirm your new Porchlight sign-in email/.test(m.subject));
     const token = linkTokenIn(mail, 'confirm-email');
 
     await spendBudget('203.0.113.1', '/v1/auth/confirm-email-change');
@@ -84,9 +70,9 @@ describe('per-IP limits on the public link routes', () => {
   });
 
   it(`POST /v1/auth/verify-email: one attempt past ${LINK_ATTEMPTS_PER_IP} from one IP is refused and changes nothing; another IP verifies`, async () => {
-    const realtor = new ApiClient(server.url);
+    const realtor = new ApiClient(stack.server.url);
     const { email } = await realtor.signUp({ email: uniqueEmail('verifier') });
-    const mail = await smtp.waitFor((m) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject));
+    const mail = await stack.smtp.waitFor((m) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject));
     const token = linkTokenIn(mail, 'verify-email');
 
     await spendBudget('203.0.113.11', '/v1/auth/verify-email');

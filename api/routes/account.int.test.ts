@@ -4,43 +4,29 @@
 // links are tied to the address they were sent to, sessions can be listed and ended, an API key
 // gets none of it, and wrong passwords are throttled per user.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER, EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR } from '#api/routes/account.routes.ts';
 import { closeAppStreams, createApp, sessionCacheOf } from '#api/app.ts';
-import { listenLocally, startTestServer, type TestServer } from '#test/app.ts';
+import { listenLocally } from '#test/app.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
-import { type CapturedMail, linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
-
-let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
+import { type CapturedMail, linkTokenIn } from '#test/smtp.ts';
+import { useMailStack } from '#test/mail-stack.ts';
 
 const to = (address: string, subject: RegExp) => (m: CapturedMail) => m.envelope.to.includes(address) && subject.test(m.subject);
 const uniqueEmail = (tag = 'agent') => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
 const NEW_PASSWORD = 'a brand new passphrase';
 
-beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  server = await startTestServer({ SMTP_URL: smtp.url });
-  worker = await startTestWorker(server);
-});
+const stack = useMailStack();
 // Every signup here comes from 127.0.0.1: a fresh signup budget per test (SIGNUPS_PER_IP_PER_HOUR).
 beforeEach(async () => {
-  const keys = await server.redis.keys(`${server.config.QUEUE_PREFIX}:rl:signup-ip:*`);
-  if (keys.length) await server.redis.del(...keys);
+  const keys = await stack.server.redis.keys(`${stack.server.config.QUEUE_PREFIX}:rl:signup-ip:*`);
+  if (keys.length) await stack.server.redis.del(...keys);
 });
-afterAll(async () => {
-  await worker.close();
-  await server.close();
-  await smtp.close();
-});
-
 /** Another browser signed in to the same account (its own cookie and CSRF token). */
 async function signInElsewhere(email: string, password: string): Promise<ApiClient> {
-  const c = new ApiClient(server.url);
+  const c = new ApiClient(stack.server.url);
   const res = await c.post('/v1/auth/login', { email, password });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   c.csrfToken = res.body.csrfToken;
@@ -49,7 +35,7 @@ async function signInElsewhere(email: string, password: string): Promise<ApiClie
 
 /** A copy of a client's credentials as they are now (to replay after they were replaced). */
 function snapshot(c: ApiClient): ApiClient {
-  const copy = new ApiClient(server.url);
+  const copy = new ApiClient(stack.server.url);
   copy.cookie = c.cookie;
   copy.csrfToken = c.csrfToken;
   return copy;
@@ -57,7 +43,7 @@ function snapshot(c: ApiClient): ApiClient {
 
 /** The link of the email-change mail to `address` that arrived after `since` messages. */
 async function emailChangeLink(address: string, since = 0): Promise<string> {
-  const mail = await smtp.waitFor((m) => smtp.messages.indexOf(m) >= since && to(address, /Confirm your new Porchlight sign-in email/)(m));
+  const mail = await stack.smtp.waitFor((m) => stack.smtp.messages.indexOf(m) >= since && to(address, /Confirm your new Porchlight sign-in email/)(m));
   return linkTokenIn(mail, 'confirm-email');
 }
 
@@ -65,7 +51,7 @@ const errorCode = (res: { body: any }) => res.body?.error?.code;
 
 describe('GET /v1/account', () => {
   it('shows the sign-in address, whether it is confirmed, and no pending change', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     const res = await r.client.get('/v1/account');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ email: r.email, emailVerified: false, pendingEmail: null, pendingEmailExpiresAt: null });
@@ -74,8 +60,8 @@ describe('GET /v1/account', () => {
 
 describe('API keys cannot use account settings', () => {
   it('every /v1/account route answers 403 forbidden to a valid key (401 to a bad one), and nothing changes', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail(), auth: 'apiKey' });
-    const [{ id: sessionId }] = await server.sql<{ id: string }>('select session_id as id from sessions where user_id = $1', [r.userId]);
+    const r = await makeRealtor(stack.server, { email: uniqueEmail(), auth: 'apiKey' });
+    const [{ id: sessionId }] = await stack.server.sql<{ id: string }>('select session_id as id from sessions where user_id = $1', [r.userId]);
     const calls: Array<[string, string, unknown?]> = [
       ['GET', '/v1/account'],
       ['POST', '/v1/account/password', { currentPassword: r.password, newPassword: NEW_PASSWORD }],
@@ -92,23 +78,23 @@ describe('API keys cannot use account settings', () => {
       expect(res.body.error.message).toMatch(/API keys cannot use account settings/);
     }
     // The OpenAPI document says so: the session scheme only, and the 403.
-    const openapi = (await new ApiClient(server.url).get('/v1/openapi.json')).body;
+    const openapi = (await new ApiClient(stack.server.url).get('/v1/openapi.json')).body;
     expect(openapi.paths['/v1/account/password'].post.security).toEqual([{ session: [] }]);
     expect(openapi.paths['/v1/account/password'].post.responses['403'].description).toMatch(/API key/);
     expect(openapi.paths['/v1/leads'].get.security).toEqual([{ session: [] }, { bearer: [] }]);
-    const bad = new ApiClient(server.url);
+    const bad = new ApiClient(stack.server.url);
     bad.bearer = 'plk_not-a-key';
     expect((await bad.get('/v1/account')).status).toBe(401);
     // The password did not change and the session is still there.
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(200);
-    expect(await server.sql('select 1 from sessions where session_id = $1', [sessionId])).toHaveLength(1);
-    expect(await server.sql(`select 1 from account_tokens where user_id = $1 and purpose = 'email_change'`, [r.userId])).toHaveLength(0);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(200);
+    expect(await stack.server.sql('select 1 from sessions where session_id = $1', [sessionId])).toHaveLength(1);
+    expect(await stack.server.sql(`select 1 from account_tokens where user_id = $1 and purpose = 'email_change'`, [r.userId])).toHaveLength(0);
   });
 });
 
 describe('POST /v1/account/password', () => {
   it('changes the password, ends every other session at once, rotates this one, and emails a notice', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     const laptop = await signInElsewhere(r.email, r.password);
     const phone = await signInElsewhere(r.email, r.password);
     const before = snapshot(r.client);
@@ -133,14 +119,14 @@ describe('POST /v1/account/password', () => {
     expect(sessions.body.items).toHaveLength(1);
     expect(sessions.body.items[0].current).toBe(true);
 
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(401);
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: NEW_PASSWORD })).status).toBe(200);
-    const notice = await smtp.waitFor(to(r.email, /Your Porchlight password was changed/));
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(401);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: NEW_PASSWORD })).status).toBe(200);
+    const notice = await stack.smtp.waitFor(to(r.email, /Your Porchlight password was changed/));
     expect(notice.text).toContain('/app/forgot-password');
   });
 
   it('refuses a wrong current password (400 wrong_password), the same password and a weak one (400 validation_failed on newPassword); nothing changes', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     const other = await signInElsewhere(r.email, r.password);
     const wrong = await r.client.post('/v1/account/password', { currentPassword: 'not my password', newPassword: NEW_PASSWORD });
     expect(wrong.status).toBe(400);
@@ -155,12 +141,12 @@ describe('POST /v1/account/password', () => {
     // Still the old password, every session alive, no notice recorded.
     expect((await other.get('/v1/auth/me')).status).toBe(200);
     expect((await r.client.get('/v1/auth/me')).status).toBe(200);
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(200);
-    expect(await server.sql(`select 1 from notifications where user_id = $1 and kind = 'password_changed'`, [r.userId])).toHaveLength(0);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(200);
+    expect(await stack.server.sql(`select 1 from notifications where user_id = $1 and kind = 'password_changed'`, [r.userId])).toHaveLength(0);
   });
 
   it(`throttles wrong current passwords per user: 429 with Retry-After after ${ACCOUNT_PASSWORD_ATTEMPTS_PER_USER}, even for the right one, shared with the email change`, async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     for (let i = 0; i < ACCOUNT_PASSWORD_ATTEMPTS_PER_USER; i++) {
       const res = await r.client.post('/v1/account/password', { currentPassword: `guess ${i}`, newPassword: NEW_PASSWORD });
       expect(res.status).toBe(400);
@@ -173,14 +159,14 @@ describe('POST /v1/account/password', () => {
     const viaEmail = await r.client.post('/v1/account/email', { newEmail: uniqueEmail(), password: r.password });
     expect(viaEmail.status).toBe(429);
     // Another user is not held by it.
-    const other = await makeRealtor(server, { email: uniqueEmail() });
+    const other = await makeRealtor(stack.server, { email: uniqueEmail() });
     expect((await other.client.post('/v1/account/password', { currentPassword: 'wrong', newPassword: NEW_PASSWORD })).body.error.code).toBe('wrong_password');
     // The password did not change.
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(200);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(200);
   });
 
   it('a right password clears the count of wrong ones', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     for (let i = 0; i < ACCOUNT_PASSWORD_ATTEMPTS_PER_USER - 1; i++) {
       expect((await r.client.post('/v1/account/password', { currentPassword: `guess ${i}`, newPassword: NEW_PASSWORD })).status).toBe(400);
     }
@@ -193,8 +179,8 @@ describe('POST /v1/account/password', () => {
 
 describe('changing the sign-in email', () => {
   it('end to end: link to the new address, confirm, the new address signs in and the old does not, the old address is told, old links die', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail('old') });
-    const verifyOld = linkTokenIn(await smtp.waitFor(to(r.email, /Confirm your email/)), 'verify-email');
+    const r = await makeRealtor(stack.server, { email: uniqueEmail('old') });
+    const verifyOld = linkTokenIn(await stack.smtp.waitFor(to(r.email, /Confirm your email/)), 'verify-email');
     const newEmail = uniqueEmail('new');
 
     const asked = await r.client.post('/v1/account/email', { newEmail: newEmail.toUpperCase(), password: r.password });
@@ -205,26 +191,26 @@ describe('changing the sign-in email', () => {
     expect(expiresIn).toBeLessThanOrEqual(24 * 3_600_000);
     expect((await r.client.get('/v1/account')).body).toEqual({ email: r.email, emailVerified: false, pendingEmail: newEmail, pendingEmailExpiresAt: asked.body.expiresAt });
     // Nothing changed yet.
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(200);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(200);
 
     const token = await emailChangeLink(newEmail);
     // Only the hash is stored; the raw token left the outbox row once sent.
-    const [tokenRow] = await server.sql<{ email: string; token_hash: string }>(`select email, token_hash from account_tokens where user_id = $1 and purpose = 'email_change'`, [r.userId]);
+    const [tokenRow] = await stack.server.sql<{ email: string; token_hash: string }>(`select email, token_hash from account_tokens where user_id = $1 and purpose = 'email_change'`, [r.userId]);
     expect(tokenRow.email).toBe(newEmail);
     expect(tokenRow.token_hash).not.toContain(token);
     // (The worker marks the row sent just after the SMTP server has the mail.)
-    await expect.poll(() => server.sql(`select data from notifications where user_id = $1 and kind = 'email_change'`, [r.userId]), WAIT).toEqual([{ data: null }]);
+    await expect.poll(() => stack.server.sql(`select data from notifications where user_id = $1 and kind = 'email_change'`, [r.userId]), WAIT).toEqual([{ data: null }]);
 
-    const anon = new ApiClient(server.url);
+    const anon = new ApiClient(stack.server.url);
     const confirmed = await anon.post('/v1/auth/confirm-email-change', { token });
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     expect(confirmed.body).toEqual({ email: newEmail });
     expect((await r.client.get('/v1/account')).body).toEqual({ email: newEmail, emailVerified: true, pendingEmail: null, pendingEmailExpiresAt: null });
 
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: newEmail, password: r.password })).status).toBe(200);
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(401);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: newEmail, password: r.password })).status).toBe(200);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(401);
 
-    const notice = await smtp.waitFor(to(r.email, /Your Porchlight sign-in email was changed/));
+    const notice = await stack.smtp.waitFor(to(r.email, /Your Porchlight sign-in email was changed/));
     const masked = `${newEmail[0]}•••@example.com`;
     expect(notice.text).toContain(masked);
     expect(notice.text).not.toContain(newEmail);
@@ -240,25 +226,25 @@ describe('changing the sign-in email', () => {
   });
 
   it('a link is tied to the address it was sent to: a reset link sent before the address changed is refused', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
-    await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: r.email });
-    const reset = linkTokenIn(await smtp.waitFor(to(r.email, /Reset your Porchlight password/)), 'reset-password');
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
+    await new ApiClient(stack.server.url).post('/v1/auth/forgot-password', { email: r.email });
+    const reset = linkTokenIn(await stack.smtp.waitFor(to(r.email, /Reset your Porchlight password/)), 'reset-password');
     // The address changes by another way than the email-change link (an operator's SQL): the link
     // itself is not deleted, and still must not work.
     const moved = uniqueEmail('moved');
-    await server.sql('update users set email = $1 where user_id = $2', [moved, r.userId]);
-    const res = await new ApiClient(server.url).post('/v1/auth/reset-password', { token: reset, password: NEW_PASSWORD });
+    await stack.server.sql('update users set email = $1 where user_id = $2', [moved, r.userId]);
+    const res = await new ApiClient(stack.server.url).post('/v1/auth/reset-password', { token: reset, password: NEW_PASSWORD });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('token_invalid');
     expect(res.body.error.message).toMatch(/no longer uses/);
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: moved, password: r.password })).status).toBe(200);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: moved, password: r.password })).status).toBe(200);
     // Back at the address it was sent to, the link works again (nothing spent it).
-    await server.sql('update users set email = $1 where user_id = $2', [r.email, r.userId]);
-    expect((await new ApiClient(server.url).post('/v1/auth/reset-password', { token: reset, password: NEW_PASSWORD })).status).toBe(204);
+    await stack.server.sql('update users set email = $1 where user_id = $2', [r.email, r.userId]);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/reset-password', { token: reset, password: NEW_PASSWORD })).status).toBe(204);
   });
 
   it('a newer request kills the older link; cancelling kills the pending one; cancelling nothing is 204 too', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     const first = uniqueEmail('first');
     const second = uniqueEmail('second');
     expect((await r.client.post('/v1/account/email', { newEmail: first, password: r.password })).status).toBe(202);
@@ -266,12 +252,12 @@ describe('changing the sign-in email', () => {
     expect((await r.client.post('/v1/account/email', { newEmail: second, password: r.password })).status).toBe(202);
     const secondToken = await emailChangeLink(second);
     expect((await r.client.get('/v1/account')).body.pendingEmail).toBe(second);
-    expect(errorCode(await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token: firstToken }))).toBe('token_invalid');
+    expect(errorCode(await new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', { token: firstToken }))).toBe('token_invalid');
 
     const cancelled = await r.client.delete('/v1/account/email/pending');
     expect(cancelled.status).toBe(204);
     expect((await r.client.get('/v1/account')).body).toMatchObject({ email: r.email, pendingEmail: null, pendingEmailExpiresAt: null });
-    const dead = await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token: secondToken });
+    const dead = await new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', { token: secondToken });
     expect(dead.status).toBe(400);
     expect(dead.body.error.code).toBe('token_invalid');
     expect((await r.client.delete('/v1/account/email/pending')).status).toBe(204);
@@ -280,30 +266,30 @@ describe('changing the sign-in email', () => {
 
   it('a password change or a reset kills a pending change of address: whoever had the old password cannot finish it afterwards', async () => {
     // Changed while signed in.
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     const intruder = uniqueEmail('intruder');
     expect((await r.client.post('/v1/account/email', { newEmail: intruder, password: r.password })).status).toBe(202);
     const link = await emailChangeLink(intruder);
     expect((await r.client.post('/v1/account/password', { currentPassword: r.password, newPassword: NEW_PASSWORD })).status).toBe(200);
     expect((await r.client.get('/v1/account')).body.pendingEmail).toBeNull();
-    expect(errorCode(await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token: link }))).toBe('token_invalid');
-    expect((await server.sql<{ email: string }>('select email from users where user_id = $1', [r.userId]))[0].email).toBe(r.email);
+    expect(errorCode(await new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', { token: link }))).toBe('token_invalid');
+    expect((await stack.server.sql<{ email: string }>('select email from users where user_id = $1', [r.userId]))[0].email).toBe(r.email);
 
     // Reset with the emailed link.
-    const s = await makeRealtor(server, { email: uniqueEmail() });
+    const s = await makeRealtor(stack.server, { email: uniqueEmail() });
     const intruder2 = uniqueEmail('intruder');
     expect((await s.client.post('/v1/account/email', { newEmail: intruder2, password: s.password })).status).toBe(202);
     const link2 = await emailChangeLink(intruder2);
-    expect((await new ApiClient(server.url).post('/v1/auth/forgot-password', { email: s.email })).status).toBe(202);
-    const reset = linkTokenIn(await smtp.waitFor(to(s.email, /Reset your Porchlight password/)), 'reset-password');
-    expect((await new ApiClient(server.url).post('/v1/auth/reset-password', { token: reset, password: NEW_PASSWORD })).status).toBe(204);
-    expect(errorCode(await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token: link2 }))).toBe('token_invalid');
-    expect((await server.sql<{ email: string }>('select email from users where user_id = $1', [s.userId]))[0].email).toBe(s.email);
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/forgot-password', { email: s.email })).status).toBe(202);
+    const reset = linkTokenIn(await stack.smtp.waitFor(to(s.email, /Reset your Porchlight password/)), 'reset-password');
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/reset-password', { token: reset, password: NEW_PASSWORD })).status).toBe(204);
+    expect(errorCode(await new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', { token: link2 }))).toBe('token_invalid');
+    expect((await stack.server.sql<{ email: string }>('select email from users where user_id = $1', [s.userId]))[0].email).toBe(s.email);
   });
 
   it('refuses a wrong password, a non-address, the current address and another account\'s address; nothing is sent', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
-    const other = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
+    const other = await makeRealtor(stack.server, { email: uniqueEmail() });
     const wrong = await r.client.post('/v1/account/email', { newEmail: uniqueEmail(), password: 'not my password' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('wrong_password');
@@ -316,36 +302,36 @@ describe('changing the sign-in email', () => {
     const taken = await r.client.post('/v1/account/email', { newEmail: other.email, password: r.password });
     expect(taken.status).toBe(409);
     expect(taken.body.error.code).toBe('email_taken');
-    expect(await server.sql(`select 1 from account_tokens where user_id = $1 and purpose = 'email_change'`, [r.userId])).toHaveLength(0);
-    expect(await server.sql(`select 1 from notifications where user_id = $1 and kind = 'email_change'`, [r.userId])).toHaveLength(0);
+    expect(await stack.server.sql(`select 1 from account_tokens where user_id = $1 and purpose = 'email_change'`, [r.userId])).toHaveLength(0);
+    expect(await stack.server.sql(`select 1 from notifications where user_id = $1 and kind = 'email_change'`, [r.userId])).toHaveLength(0);
   });
 
   it(`sends at most ${EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR} change emails per hour per user`, async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     for (let i = 0; i < EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR; i++) {
       expect((await r.client.post('/v1/account/email', { newEmail: uniqueEmail(), password: r.password })).status).toBe(202);
     }
     const limited = await r.client.post('/v1/account/email', { newEmail: uniqueEmail(), password: r.password });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-    const [{ n }] = await server.sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = $1 and kind = 'email_change'`, [r.userId]);
+    const [{ n }] = await stack.server.sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = $1 and kind = 'email_change'`, [r.userId]);
     expect(n).toBe(EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR);
   });
 
   it('counts a change email before sending it: requests at once cannot pass the budget, and refused ones (nothing sent) give their point back', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     // Refused before anything is sent: the current address, twice. They cost nothing.
     for (let i = 0; i < 2; i++) expect(errorCode(await r.client.post('/v1/account/email', { newEmail: r.email, password: r.password }))).toBe('validation_failed');
     const answers = await Promise.all(Array.from({ length: EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR + 3 }, () => r.client.post('/v1/account/email', { newEmail: uniqueEmail(), password: r.password })));
     expect(answers.filter((a) => a.status === 202)).toHaveLength(EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(3);
-    const [{ n }] = await server.sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = $1 and kind = 'email_change'`, [r.userId]);
+    const [{ n }] = await stack.server.sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = $1 and kind = 'email_change'`, [r.userId]);
     expect(n).toBe(EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR);
   });
 
   it('counts email_taken answers against the same budget: a session cannot probe which addresses have accounts faster', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
-    const other = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
+    const other = await makeRealtor(stack.server, { email: uniqueEmail() });
     for (let i = 0; i < EMAIL_CHANGE_REQUESTS_PER_USER_PER_HOUR; i++) {
       expect((await r.client.post('/v1/account/email', { newEmail: other.email, password: r.password })).status).toBe(409);
     }
@@ -355,48 +341,48 @@ describe('changing the sign-in email', () => {
   });
 
   it('confirm: an address taken meanwhile is 409 and changes nothing (the link stays unspent); expired and made-up links are refused', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     const wanted = uniqueEmail('wanted');
     expect((await r.client.post('/v1/account/email', { newEmail: wanted, password: r.password })).status).toBe(202);
     const token = await emailChangeLink(wanted);
-    const squatter = await makeRealtor(server, { email: wanted });
-    const taken = await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token });
+    const squatter = await makeRealtor(stack.server, { email: wanted });
+    const taken = await new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', { token });
     expect(taken.status).toBe(409);
     expect(taken.body.error.code).toBe('email_taken');
     expect((await r.client.get('/v1/account')).body).toMatchObject({ email: r.email, pendingEmail: wanted });
-    expect(await server.sql(`select 1 from account_tokens where user_id = $1 and purpose = 'email_change' and consumed_at is null`, [r.userId])).toHaveLength(1);
-    expect(await server.sql(`select 1 from notifications where user_id = $1 and kind = 'email_changed'`, [r.userId])).toHaveLength(0);
+    expect(await stack.server.sql(`select 1 from account_tokens where user_id = $1 and purpose = 'email_change' and consumed_at is null`, [r.userId])).toHaveLength(1);
+    expect(await stack.server.sql(`select 1 from notifications where user_id = $1 and kind = 'email_changed'`, [r.userId])).toHaveLength(0);
 
     // The squatter leaves: the same link now works.
-    await server.sql('delete from users where user_id = $1', [squatter.userId]);
-    await server.sql(`update account_tokens set expires_at = now() - interval '1 second' where user_id = $1 and purpose = 'email_change'`, [r.userId]);
-    const expired = await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token });
+    await stack.server.sql('delete from users where user_id = $1', [squatter.userId]);
+    await stack.server.sql(`update account_tokens set expires_at = now() - interval '1 second' where user_id = $1 and purpose = 'email_change'`, [r.userId]);
+    const expired = await new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', { token });
     expect(expired.status).toBe(410);
     expect(expired.body.error.code).toBe('token_expired');
-    const madeUp = await new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token: randomUUID().replaceAll('-', '') });
+    const madeUp = await new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', { token: randomUUID().replaceAll('-', '') });
     expect(madeUp.status).toBe(400);
     expect(madeUp.body.error.code).toBe('token_invalid');
-    const missing = await new ApiClient(server.url).post('/v1/auth/confirm-email-change', {});
+    const missing = await new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', {});
     expect(missing.status).toBe(400);
     expect(missing.body.error.code).toBe('validation_failed');
   });
 
   it('two confirmations racing with one link: exactly one changes the address, the other is told it was used', async () => {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     const wanted = uniqueEmail('race');
     expect((await r.client.post('/v1/account/email', { newEmail: wanted, password: r.password })).status).toBe(202);
     const token = await emailChangeLink(wanted);
-    const answers = await Promise.all([0, 1].map(() => new ApiClient(server.url).post('/v1/auth/confirm-email-change', { token })));
+    const answers = await Promise.all([0, 1].map(() => new ApiClient(stack.server.url).post('/v1/auth/confirm-email-change', { token })));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 410]);
     expect(answers.find((a) => a.status === 410)!.body.error.code).toBe('token_used');
-    const [{ n }] = await server.sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = $1 and kind = 'email_changed'`, [r.userId]);
+    const [{ n }] = await stack.server.sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = $1 and kind = 'email_changed'`, [r.userId]);
     expect(n).toBe(1);
   });
 });
 
 describe('sessions', () => {
   async function withSessions(): Promise<{ r: Realtor; laptop: ApiClient; phone: ApiClient }> {
-    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const r = await makeRealtor(stack.server, { email: uniqueEmail() });
     const laptop = await signInElsewhere(r.email, r.password);
     const phone = await signInElsewhere(r.email, r.password);
     return { r, laptop, phone };
@@ -404,15 +390,15 @@ describe('sessions', () => {
 
   it('lists the live sessions only, most recently used first, marking the current one', async () => {
     const { r } = await withSessions();
-    const ids = (await server.sql<{ id: string }>('select session_id as id from sessions where user_id = $1 order by created_at', [r.userId])).map((x) => x.id);
+    const ids = (await stack.server.sql<{ id: string }>('select session_id as id from sessions where user_id = $1 order by created_at', [r.userId])).map((x) => x.id);
     expect(ids).toHaveLength(3);
     // Distinct last uses: the laptop's the newest, then this client's (within the 5 minutes in
     // which a request does not slide it again), the phone's the oldest.
-    await server.sql(`update sessions set last_seen_at = now() - (interval '1 minute' * $2) where session_id = $1`, [ids[0], 2]);
-    await server.sql(`update sessions set last_seen_at = now() - (interval '1 minute' * $2) where session_id = $1`, [ids[1], 1]);
-    await server.sql(`update sessions set last_seen_at = now() - (interval '1 minute' * $2) where session_id = $1`, [ids[2], 10]);
+    await stack.server.sql(`update sessions set last_seen_at = now() - (interval '1 minute' * $2) where session_id = $1`, [ids[0], 2]);
+    await stack.server.sql(`update sessions set last_seen_at = now() - (interval '1 minute' * $2) where session_id = $1`, [ids[1], 1]);
+    await stack.server.sql(`update sessions set last_seen_at = now() - (interval '1 minute' * $2) where session_id = $1`, [ids[2], 10]);
     // An expired session is not listed.
-    await server.sql(
+    await stack.server.sql(
       `insert into sessions (session_id, token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
        values (gen_random_uuid(), encode(sha256(gen_random_uuid()::text::bytea), 'hex'), $1, 'x', now() - interval '3 days', now(), now() - interval '1 second')`,
       [r.userId],
@@ -429,8 +415,8 @@ describe('sessions', () => {
 
   it('ends one other session at once; the current one is 409, an unknown or another user\'s id is 404', async () => {
     const { r, laptop, phone } = await withSessions();
-    const bob = await makeRealtor(server, { email: uniqueEmail() });
-    const [{ id: bobSession }] = await server.sql<{ id: string }>('select session_id as id from sessions where user_id = $1', [bob.userId]);
+    const bob = await makeRealtor(stack.server, { email: uniqueEmail() });
+    const [{ id: bobSession }] = await stack.server.sql<{ id: string }>('select session_id as id from sessions where user_id = $1', [bob.userId]);
     const items = (await r.client.get('/v1/account/sessions')).body.items as Array<{ sessionId: string; current: boolean }>;
     const current = items.find((s) => s.current)!.sessionId;
     const laptopId = (await laptop.get('/v1/account/sessions')).body.items.find((s: { current: boolean }) => s.current).sessionId;
@@ -456,7 +442,7 @@ describe('sessions', () => {
 
   it('signs out every other session and says how many', async () => {
     const { r, laptop, phone } = await withSessions();
-    const bob = await makeRealtor(server, { email: uniqueEmail() });
+    const bob = await makeRealtor(stack.server, { email: uniqueEmail() });
     const res = await r.client.post('/v1/account/sessions/sign-out-others');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ signedOut: 2 });
@@ -469,7 +455,7 @@ describe('sessions', () => {
 
   it('ending a session, or changing the password, ends the sessions in another API process that had them in memory', async () => {
     // A second app on the same database and secret: another API process with its own session cache.
-    const app = createApp({ ...server.runtime, config: server.config });
+    const app = createApp({ ...stack.server.runtime, config: stack.server.config });
     const other = await listenLocally(app);
     try {
       const { r, laptop, phone } = await withSessions();

@@ -5,29 +5,15 @@
 // one trusted proxy (TRUST_PROXY=true), as in account-link-limits.int.test.ts, so each request names
 // its client address in X-Forwarded-For. Real links from a real SMTP server and worker.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOGIN_MAX_FAILURES_PER_ACCOUNT_IP, LOGIN_WINDOW_SEC } from '#api/middleware/login-throttle.ts';
 import { LINK_ATTEMPT_WINDOW_SEC, LINK_ATTEMPTS_PER_IP } from '#api/routes/account-email.routes.ts';
 import { SIGNUPS_PER_IP_PER_HOUR } from '#api/routes/auth.routes.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient, type HttpResult } from '#test/http.ts';
-import { linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { linkTokenIn } from '#test/smtp.ts';
+import { useMailStack } from '#test/mail-stack.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
-beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  server = await startTestServer({ TRUST_PROXY: 'true', SMTP_URL: smtp.url });
-  worker = await startTestWorker(server);
-});
-afterAll(async () => {
-  await worker.close();
-  await server.close();
-  await smtp.close();
-});
-
+const stack = useMailStack({ TRUST_PROXY: 'true' });
 const uniqueEmail = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
 /** As long as a real link token, and as hopeless. */
 const madeUpToken = () => randomUUID().replaceAll('-', '') + randomUUID().slice(0, 11);
@@ -50,7 +36,7 @@ const neighbour = (net: number) => `2001:db8:${net.toString(16)}:2::1`;
 
 /** A POST to a public route as the proxy forwards it from `clientIp`. */
 function postFrom(clientIp: string, path: string, json: unknown): Promise<HttpResult> {
-  return new ApiClient(server.url).request('POST', path, { json, headers: { 'x-forwarded-for': clientIp } });
+  return new ApiClient(stack.server.url).request('POST', path, { json, headers: { 'x-forwarded-for': clientIp } });
 }
 
 /** The 429 of a spent budget: `rate_limited` JSON and a Retry-After within the window. */
@@ -79,9 +65,9 @@ describe('per-IP limits count an IPv6 client by its /64', () => {
   });
 
   it(`POST /v1/auth/verify-email: ${LINK_ATTEMPTS_PER_IP} attempts from addresses of one /64 spend its budget; the valid link from a sibling is refused and verifies nothing; another /64 verifies`, async () => {
-    const realtor = new ApiClient(server.url);
+    const realtor = new ApiClient(stack.server.url);
     const { email } = await realtor.signUp({ email: uniqueEmail('v6-verifier') });
-    const mail = await smtp.waitFor((m) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject));
+    const mail = await stack.smtp.waitFor((m) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject));
     const token = linkTokenIn(mail, 'verify-email');
 
     const net = 0xb;
@@ -100,7 +86,7 @@ describe('per-IP limits count an IPv6 client by its /64', () => {
   });
 
   it(`login: ${LOGIN_MAX_FAILURES_PER_ACCOUNT_IP} wrong passwords from addresses of one /64 block the pair; the right password from a sibling is refused without a session; another /64 logs in`, async () => {
-    const { email, password } = await new ApiClient(server.url).signUp({ email: uniqueEmail('v6-login') });
+    const { email, password } = await new ApiClient(stack.server.url).signUp({ email: uniqueEmail('v6-login') });
     const logIn = (clientIp: string, pw: string) => postFrom(clientIp, '/v1/auth/login', { email, password: pw });
 
     const net = 0xc;

@@ -5,27 +5,13 @@
 // account that registers the old address next. Behind one trusted proxy (TRUST_PROXY=true), as in
 // login-device-cookie.int.test.ts, so each login names its client IP in X-Forwarded-For.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ACCOUNT_IP } from '#api/middleware/login-throttle.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient, type HttpResult } from '#test/http.ts';
-import { linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { linkTokenIn } from '#test/smtp.ts';
+import { useMailStack } from '#test/mail-stack.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
-beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  server = await startTestServer({ TRUST_PROXY: 'true', SMTP_URL: smtp.url });
-  worker = await startTestWorker(server);
-});
-afterAll(async () => {
-  await worker.close();
-  await server.close();
-  await smtp.close();
-});
-
+const stack = useMailStack({ TRUST_PROXY: 'true' });
 const uniqueEmail = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
 
 /** The realtor's browser: its session (ApiClient) and its device cookie, kept as a browser keeps them. */
@@ -45,12 +31,12 @@ function deviceCookieOf(res: HttpResult): string {
 function logIn(email: string, password: string, clientIp: string, deviceCookie?: string) {
   const headers: Record<string, string> = { 'x-forwarded-for': clientIp };
   if (deviceCookie) headers.cookie = deviceCookie;
-  return new ApiClient(server.url).request('POST', '/v1/auth/login', { json: { email, password }, headers });
+  return new ApiClient(stack.server.url).request('POST', '/v1/auth/login', { json: { email, password }, headers });
 }
 
 /** Logs in from `clientIp` in a browser: keeps the session (and CSRF token) and the device cookie. */
 async function logInBrowser(email: string, password: string, clientIp: string): Promise<Browser> {
-  const client = new ApiClient(server.url);
+  const client = new ApiClient(stack.server.url);
   const res = await client.request('POST', '/v1/auth/login', { json: { email, password }, headers: { 'x-forwarded-for': clientIp } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   client.csrfToken = res.body.csrfToken;
@@ -61,7 +47,7 @@ async function logInBrowser(email: string, password: string, clientIp: string): 
 async function changeEmail(browser: Browser, password: string, newEmail: string) {
   const asked = await browser.client.post('/v1/account/email', { newEmail, password });
   expect(asked.status, JSON.stringify(asked.body)).toBe(202);
-  const mail = await smtp.waitFor((m) => m.envelope.to.includes(newEmail) && /Confirm your new Porchlight sign-in email/.test(m.subject));
+  const mail = await stack.smtp.waitFor((m) => m.envelope.to.includes(newEmail) && /Confirm your new Porchlight sign-in email/.test(m.subject));
   const confirmed = await browser.client.post('/v1/auth/confirm-email-change', { token: linkTokenIn(mail, 'confirm-email') });
   expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
   expect(confirmed.body).toEqual({ email: newEmail });
@@ -80,7 +66,7 @@ async function lockOutFromManyIps(email: string) {
 
 describe('a device cookie after the sign-in email changes', () => {
   it("the realtor's browser logs in with the new address while strangers hold the account's cap", async () => {
-    const { email: oldEmail, password } = await new ApiClient(server.url).signUp({ email: uniqueEmail('before') });
+    const { email: oldEmail, password } = await new ApiClient(stack.server.url).signUp({ email: uniqueEmail('before') });
     const browser = await logInBrowser(oldEmail, password, '198.51.100.1');
     const newEmail = uniqueEmail('after');
     await changeEmail(browser, password, newEmail);
@@ -100,12 +86,12 @@ describe('a device cookie after the sign-in email changes', () => {
 
   it('the cookie is no help for the account that registers the old address next', async () => {
     const a = { email: uniqueEmail('giver'), password: 'correct horse battery' };
-    await new ApiClient(server.url).signUp(a);
+    await new ApiClient(stack.server.url).signUp(a);
     const browserOfA = await logInBrowser(a.email, a.password, '198.51.100.10');
     await changeEmail(browserOfA, a.password, uniqueEmail('moved'));
 
     // Someone else signs up with the address A gave up, and strangers lock it out.
-    const b = await new ApiClient(server.url).signUp({ email: a.email, password: 'another good passphrase' });
+    const b = await new ApiClient(stack.server.url).signUp({ email: a.email, password: 'another good passphrase' });
     await lockOutFromManyIps(b.email);
     // A's browser is not a device of B's account, even with B's right password.
     const refused = await logIn(b.email, b.password, '198.51.100.10', browserOfA.device);

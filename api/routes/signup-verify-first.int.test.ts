@@ -4,17 +4,15 @@
 // once; a password reset confirms the address too. (With the setting off, account-email.int.test.ts
 // covers today's behaviour: signup logs a new address in at once.)
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VERIFY_RESEND_PER_USER_IP } from '#api/routes/account-email.routes.ts';
 import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE, SIGNUP_CHECK_EMAIL_ANSWER } from '#api/routes/auth.routes.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
 import { ApiClient } from '#test/http.ts';
-import { type CapturedMail, linkTokenIn, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { type CapturedMail, linkTokenIn } from '#test/smtp.ts';
+import { useMailStack } from '#test/mail-stack.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
+// Empty = unset: the setting takes its default, on because SMTP_URL is set (the harness turns it off otherwise).
+const stack = useMailStack({ SIGNUP_VERIFY_FIRST: '' });
 
 const uniqueEmail = () => `agent-${randomUUID().slice(0, 8)}@example.com`;
 const PASSWORD = 'correct horse battery';
@@ -25,14 +23,14 @@ async function rawAnswer(res: Response) {
   return { status: res.status, headers, body: await res.text(), cookies: res.headers.getSetCookie() };
 }
 const postJson = (path: string, body: unknown) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${stack.server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 const signUp = (email: string, password = PASSWORD) => postJson('/v1/auth/signup', { username: 'Dana Realtor', email, password });
 const logIn = (email: string, password: string) => postJson('/v1/auth/login', { email, password });
 
 /** The verification emails recorded for an address (one outbox row per link issued). */
 async function verifyEmailsFor(email: string): Promise<number> {
-  const [{ count }] = await server.sql<{ count: number }>(
+  const [{ count }] = await stack.server.sql<{ count: number }>(
     `select count(*)::int as count from notifications n join users u using (user_id) where u.email = $1 and n.kind = 'verify_email'`, [email],
   );
   return count;
@@ -41,28 +39,16 @@ async function verifyEmailsFor(email: string): Promise<number> {
 /** The link token of the `nth` (0-based) verification email to `email`. */
 async function verificationToken(email: string, nth = 0): Promise<string> {
   const isVerification = (m: CapturedMail) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject);
-  await smtp.waitFor((m) => isVerification(m) && smtp.messages.filter(isVerification).indexOf(m) === nth, { description: `verification email #${nth + 1} to ${email}` });
-  return linkTokenIn(smtp.messages.filter(isVerification)[nth], 'verify-email');
+  await stack.smtp.waitFor((m) => isVerification(m) && stack.smtp.messages.filter(isVerification).indexOf(m) === nth, { description: `verification email #${nth + 1} to ${email}` });
+  return linkTokenIn(stack.smtp.messages.filter(isVerification)[nth], 'verify-email');
 }
-
-beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  // Empty = unset: the setting takes its default, on because SMTP_URL is set (the harness turns it off otherwise).
-  server = await startTestServer({ SMTP_URL: smtp.url, SIGNUP_VERIFY_FIRST: '' });
-  worker = await startTestWorker(server);
-});
-afterAll(async () => {
-  await worker.close();
-  await server.close();
-  await smtp.close();
-});
 
 describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => {
   it('answers a new and a registered address byte for byte the same, without a cookie', async () => {
-    expect(server.config.SIGNUP_VERIFY_FIRST).toBe(true);
+    expect(stack.server.config.SIGNUP_VERIFY_FIRST).toBe(true);
     const registered = uniqueEmail();
     expect((await signUp(registered)).status).toBe(202);
-    const [{ count: usersBefore }] = await server.sql<{ count: number }>('select count(*)::int as count from users');
+    const [{ count: usersBefore }] = await stack.server.sql<{ count: number }>('select count(*)::int as count from users');
 
     const again = await rawAnswer(await signUp(registered, 'another long password'));
     const fresh = uniqueEmail();
@@ -73,12 +59,12 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(again).toEqual(created);
 
     // The new address has an unconfirmed account and its link; the registered one gained nothing.
-    const [{ count: usersAfter }] = await server.sql<{ count: number }>('select count(*)::int as count from users');
+    const [{ count: usersAfter }] = await stack.server.sql<{ count: number }>('select count(*)::int as count from users');
     expect(usersAfter).toBe(usersBefore + 1);
-    const [row] = await server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where email = $1', [fresh]);
+    const [row] = await stack.server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where email = $1', [fresh]);
     expect(row.email_verified_at).toBeNull();
     await verificationToken(fresh);
-    await smtp.waitFor((m) => m.envelope.to.includes(registered) && /tried to sign up/.test(m.subject));
+    await stack.smtp.waitFor((m) => m.envelope.to.includes(registered) && /tried to sign up/.test(m.subject));
   });
 
   it('the emailed link with the signup password confirms the address and logs in, once', async () => {
@@ -86,7 +72,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect((await signUp(email)).status).toBe(202);
     const token = await verificationToken(email);
 
-    const visitor = new ApiClient(server.url);
+    const visitor = new ApiClient(stack.server.url);
     // The link alone, or with another password, neither confirms nor spends it.
     const bare = await visitor.post('/v1/auth/verify-email', { token });
     expect(bare.status).toBe(400);
@@ -95,7 +81,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(wrongPassword.status).toBe(400);
     expect(wrongPassword.body.error.code).toBe('wrong_password');
     expect(wrongPassword.headers.getSetCookie()).toEqual([]);
-    expect((await server.sql('select 1 from users where email = $1 and email_verified_at is null', [email]))).toHaveLength(1);
+    expect((await stack.server.sql('select 1 from users where email = $1 and email_verified_at is null', [email]))).toHaveLength(1);
 
     const verified = await visitor.post('/v1/auth/verify-email', { token, password: PASSWORD });
     expect(verified.status).toBe(200);
@@ -106,7 +92,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ email, emailVerified: true });
 
-    const reused = await new ApiClient(server.url).post('/v1/auth/verify-email', { token, password: PASSWORD });
+    const reused = await new ApiClient(stack.server.url).post('/v1/auth/verify-email', { token, password: PASSWORD });
     expect(reused.status).toBe(410);
     expect(reused.body.error.code).toBe('token_used');
     expect(reused.headers.getSetCookie()).toEqual([]);
@@ -134,7 +120,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(await verifyEmailsFor(email)).toBe(2);
     const secondToken = await verificationToken(email, 1);
     expect(secondToken).not.toBe(firstToken);
-    expect((await new ApiClient(server.url).post('/v1/auth/verify-email', { token: firstToken })).body.error.code).toBe('token_invalid');
+    expect((await new ApiClient(stack.server.url).post('/v1/auth/verify-email', { token: firstToken })).body.error.code).toBe('token_invalid');
 
     // Resends share the "Resend the link" budget: past it, logins still answer the same and send nothing.
     for (let i = 1; i <= VERIFY_RESEND_PER_USER_IP; i++) expect(await rawAnswer(await logIn(email, PASSWORD))).toEqual(right);
@@ -142,7 +128,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
 
     // The newest link logs in.
     const newest = await verificationToken(email, VERIFY_RESEND_PER_USER_IP);
-    const visitor = new ApiClient(server.url);
+    const visitor = new ApiClient(stack.server.url);
     expect((await visitor.post('/v1/auth/verify-email', { token: newest, password: PASSWORD })).status).toBe(200);
     expect((await visitor.get('/v1/auth/me')).body.user.email).toBe(email);
   });
@@ -152,11 +138,11 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect((await signUp(email)).status).toBe(202);
     const verification = await verificationToken(email);
     expect((await postJson('/v1/auth/forgot-password', { email })).status).toBe(202);
-    const resetMail = await smtp.waitFor((m) => m.envelope.to.includes(email) && /Reset your Porchlight password/.test(m.subject));
+    const resetMail = await stack.smtp.waitFor((m) => m.envelope.to.includes(email) && /Reset your Porchlight password/.test(m.subject));
     const resetToken = linkTokenIn(resetMail, 'reset-password');
     expect((await postJson('/v1/auth/reset-password', { token: resetToken, password: 'a brand new passphrase' })).status).toBe(204);
 
-    const [row] = await server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where email = $1', [email]);
+    const [row] = await stack.server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where email = $1', [email]);
     expect(row.email_verified_at).not.toBeNull();
     const login = await logIn(email, 'a brand new passphrase');
     expect(login.status).toBe(200);
@@ -180,13 +166,13 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(attempt.status).toBe(400);
     expect(((await attempt.json()) as { error: { code: string } }).error.code).toBe('wrong_password');
     expect(attempt.headers.getSetCookie()).toEqual([]);
-    expect(await server.sql('select 1 from users where email = $1 and email_verified_at is null', [victim])).toHaveLength(1);
+    expect(await stack.server.sql('select 1 from users where email = $1 and email_verified_at is null', [victim])).toHaveLength(1);
     // The squatter's password does not log in while the address is unconfirmed.
     expect((await logIn(victim, squatterPassword)).status).toBe(401);
 
     // "Forgot password" hands the address to its owner; the squatter's password stops working.
     expect((await postJson('/v1/auth/forgot-password', { email: victim })).status).toBe(202);
-    const resetMail = await smtp.waitFor((m) => m.envelope.to.includes(victim) && /Reset your Porchlight password/.test(m.subject));
+    const resetMail = await stack.smtp.waitFor((m) => m.envelope.to.includes(victim) && /Reset your Porchlight password/.test(m.subject));
     const resetToken = linkTokenIn(resetMail, 'reset-password');
     expect((await postJson('/v1/auth/reset-password', { token: resetToken, password: 'the owner has another one' })).status).toBe(204);
     expect((await logIn(victim, 'the owner has another one')).status).toBe(200);
