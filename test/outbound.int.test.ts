@@ -5,21 +5,16 @@
 // turning hot, a reminder falling due, and an endpoint disabled by a 410 (whose owner is emailed).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { makeSite } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
-import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { useMailStack } from '#test/mail-stack.ts';
 
 const ORIGIN = 'https://homes.example';
 const freshIp = ipSource(11);
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
 let receiver: TestReceiver;
 let client: ApiClient;
 let email: string;
@@ -27,26 +22,24 @@ let siteKey: string;
 let endpointId: string;
 let secret: string;
 
+// The receiver starts before the app and closes after it (afterAll hooks run in reverse order).
 beforeAll(async () => {
-  smtp = await startTestSmtpServer();
   receiver = await startTestReceiver();
-  server = await startTestServer({ SMTP_URL: smtp.url, TRUST_PROXY: 'true', WEBHOOK_RETRY_SCHEDULE: '0,1,1', EMAIL_RETRY_SCHEDULE: '0,1,1' });
-  worker = await startTestWorker(server);
-  client = new ApiClient(server.url);
+});
+afterAll(async () => {
+  await receiver?.close();
+});
+const stack = useMailStack({ TRUST_PROXY: 'true', WEBHOOK_RETRY_SCHEDULE: '0,1,1', EMAIL_RETRY_SCHEDULE: '0,1,1' });
+beforeAll(async () => {
+  client = new ApiClient(stack.server.url);
   ({ email } = await client.signUp());
   siteKey = (await makeSite({ client }, { allowedOrigins: [ORIGIN] })).publicKey;
   const endpoint = await client.post('/v1/webhook-endpoints', { url: receiver.url });
   expect(endpoint.status).toBe(201);
   ({ endpointId, secret } = endpoint.body);
 });
-afterAll(async () => {
-  await worker?.close();
-  await server?.close();
-  await receiver?.close();
-  await smtp?.close();
-});
 
-const post = (path: string, body: Record<string, unknown>) => sendIngest(`${server.url}${path}`, body, { defaultOrigin: ORIGIN, nextIp: freshIp });
+const post = (path: string, body: Record<string, unknown>) => sendIngest(`${stack.server.url}${path}`, body, { defaultOrigin: ORIGIN, nextIp: freshIp });
 
 function inquire(name: string, visitor: string) {
   const n = randomUUID().slice(0, 8);
@@ -59,7 +52,7 @@ function inquire(name: string, visitor: string) {
 const webhooksOf = (type: string, leadId: string) => receiver.received.filter((w) => w.payload.type === type && w.payload.data.leadId === leadId);
 
 async function leadIdOf(name: string): Promise<string> {
-  const [row] = await server.sql<{ lead_id: string }>('select lead_id from leads where name = $1', [name]);
+  const [row] = await stack.server.sql<{ lead_id: string }>('select lead_id from leads where name = $1', [name]);
   return row.lead_id;
 }
 
@@ -70,7 +63,7 @@ describe('one event, every channel', () => {
     const leadId = await leadIdOf(name);
     await receiver.waitFor(() => webhooksOf('inquiry.created', leadId).length === 1 && webhooksOf('lead.created', leadId).length === 1);
     for (const w of [...webhooksOf('lead.created', leadId), ...webhooksOf('inquiry.created', leadId)]) expect(() => receiver.verify(w, secret)).not.toThrow();
-    const mail = await smtp.waitFor((m) => m.subject.includes(name), { timeoutMs: WAIT.timeout, description: 'the new-inquiry alert' });
+    const mail = await stack.smtp.waitFor((m) => m.subject.includes(name), { timeoutMs: WAIT.timeout, description: 'the new-inquiry alert' });
     expect(mail.envelope.to).toContain(email);
     expect(mail.text).toContain(`/app/leads/${leadId}`);
   });
@@ -86,8 +79,8 @@ describe('one event, every channel', () => {
     await receiver.waitFor(() => webhooksOf('lead.hot', leadId).length === 1);
     expect(() => receiver.verify(webhooksOf('lead.hot', leadId)[0], secret)).not.toThrow();
     expect(webhooksOf('lead.hot', leadId)[0].payload.data).toMatchObject({ leadId, previousBand: expect.any(String) });
-    await smtp.waitFor((m) => m.subject.includes(name) && /hot/i.test(m.subject), { timeoutMs: WAIT.timeout, description: 'the lead-hot alert' });
-    const reminders = await server.sql<{ kind: string; status: string }>('select kind, status from follow_up_reminders where lead_id = $1', [leadId]);
+    await stack.smtp.waitFor((m) => m.subject.includes(name) && /hot/i.test(m.subject), { timeoutMs: WAIT.timeout, description: 'the lead-hot alert' });
+    const reminders = await stack.server.sql<{ kind: string; status: string }>('select kind, status from follow_up_reminders where lead_id = $1', [leadId]);
     expect(reminders.filter((r) => r.kind === 'auto' && r.status === 'pending').length).toBeGreaterThanOrEqual(1);
   });
 
@@ -99,11 +92,11 @@ describe('one event, every channel', () => {
     expect(created.status).toBe(201);
     const reminderId = created.body.reminderId as string;
     await receiver.waitFor((all) => all.some((w) => w.payload.type === 'reminder.due' && w.payload.data.reminderId === reminderId));
-    await smtp.waitFor((m) => m.text.includes('Send the disclosures'), { timeoutMs: WAIT.timeout, description: 'the reminder-due alert' });
-    const [row] = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
+    await stack.smtp.waitFor((m) => m.text.includes('Send the disclosures'), { timeoutMs: WAIT.timeout, description: 'the reminder-due alert' });
+    const [row] = await stack.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
     expect(row.status).toBe('due');
     expect(receiver.received.filter((w) => w.payload.type === 'reminder.due' && w.payload.data.reminderId === reminderId)).toHaveLength(1);
-    expect(smtp.messages.filter((m) => m.text.includes('Send the disclosures'))).toHaveLength(1);
+    expect(stack.smtp.messages.filter((m) => m.text.includes('Send the disclosures'))).toHaveLength(1);
   });
 
   it('an endpoint failing for 5 days is disabled at its next failed attempt, with its reason, and its owner is emailed', async () => {
@@ -113,7 +106,7 @@ describe('one event, every channel', () => {
       expect(created.status).toBe(201);
       const id = created.body.endpointId as string;
       // Its every attempt has failed since six days ago (as the worker would have recorded it).
-      await server.sql(`update webhook_endpoints set failing_since = now() - interval '6 days', consecutive_failures = 1 where endpoint_id = $1`, [id]);
+      await stack.server.sql(`update webhook_endpoints set failing_since = now() - interval '6 days', consecutive_failures = 1 where endpoint_id = $1`, [id]);
       failing.answers.push({ status: 500 });
       expect((await client.post(`/v1/webhook-endpoints/${id}/test`)).status).toBe(202);
       await vi.waitFor(async () => {
@@ -121,7 +114,7 @@ describe('one event, every channel', () => {
         expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringMatching(/^Every delivery failed for 5 days or more; the last answer was: .*500/), disabledAt: expect.any(String), disabledBy: 'delivery' } });
       }, WAIT);
       expect(failing.received).toHaveLength(1);
-      const mail = await smtp.waitFor((m) => m.text.includes(failing.url), { timeoutMs: WAIT.timeout, description: 'the 5-day endpoint-disabled email' });
+      const mail = await stack.smtp.waitFor((m) => m.text.includes(failing.url), { timeoutMs: WAIT.timeout, description: 'the 5-day endpoint-disabled email' });
       expect(mail.envelope.to).toContain(email);
       expect(mail.text).toContain('5 days or more');
       // When, in the realtor's zone; no raw ISO time.
@@ -140,7 +133,7 @@ describe('one event, every channel', () => {
       const ep = (await client.get(`/v1/webhook-endpoints/${endpointId}`)).body;
       expect(ep).toMatchObject({ enabled: false, health: { disabledReason: expect.stringContaining('410'), disabledBy: 'delivery' } });
     }, WAIT);
-    const mail = await smtp.waitFor((m) => m.text.includes(receiver.url) || m.html.includes(receiver.url), { timeoutMs: WAIT.timeout, description: 'the endpoint-disabled email' });
+    const mail = await stack.smtp.waitFor((m) => m.text.includes(receiver.url) || m.html.includes(receiver.url), { timeoutMs: WAIT.timeout, description: 'the endpoint-disabled email' });
     expect(mail.envelope.to).toContain(email);
     expect(mail.text).toContain('410');
   });

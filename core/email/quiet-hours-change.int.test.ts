@@ -3,28 +3,17 @@
 // alert kept the send time computed when it was recorded, so a new inquiry at 22:00 still
 // arrived at 07:00.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
-import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { runMaintenanceJob, startTestWorker, type TestWorker } from '#test/worker.ts';
+import { runMaintenanceJob } from '#test/worker.ts';
 import { WAIT } from '#test/env.ts';
+import { useMailStack } from '#test/mail-stack.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
+const stack = useMailStack();
 let realtor: Realtor;
 
 beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  server = await startTestServer({ SMTP_URL: smtp.url });
-  worker = await startTestWorker(server);
-  realtor = await makeRealtor(server);
-});
-afterAll(async () => {
-  await worker?.close();
-  await server?.close();
-  await smtp?.close();
+  realtor = await makeRealtor(stack.server);
 });
 
 /** HH:MM in UTC, `hours` from now. */
@@ -33,7 +22,7 @@ function utcClock(hours: number): string {
 }
 
 async function alertOf(inquiryId: string) {
-  const [row] = await server.sql<{ status: string; next_attempt_at: Date; send_at: Date }>(
+  const [row] = await stack.server.sql<{ status: string; next_attempt_at: Date; send_at: Date }>(
     "select status, next_attempt_at, send_at from notifications where inquiry_id = $1 and kind = 'new_inquiry'", [inquiryId],
   );
   return row;
@@ -66,8 +55,8 @@ describe('changing quiet hours', () => {
     expect(new Date(released.send_at).getTime()).toBeGreaterThanOrEqual(before - 1000);
 
     // The sweeper wakes it as it wakes any due alert; it is sent at once.
-    await runMaintenanceJob(server, 'sweep', `sweep-${randomUUID()}`);
-    const mail = await smtp.waitFor((m) => m.subject.includes(name), { timeoutMs: WAIT.timeout, description: 'the released alert' });
+    await runMaintenanceJob(stack.server, 'sweep', `sweep-${randomUUID()}`);
+    const mail = await stack.smtp.waitFor((m) => m.subject.includes(name), { timeoutMs: WAIT.timeout, description: 'the released alert' });
     expect(mail.envelope.to).toContain(realtor.email);
   });
 

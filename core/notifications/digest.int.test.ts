@@ -1,56 +1,43 @@
 // The morning digest: written once per user and local day when the digest hour has come, sent with
 // today's reminders and new hot leads, and not written for users who did not ask for it.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '#core/email/mailer.ts';
 import { DIGEST_MAX_ITEMS } from '#core/email/templates/alert-emails.ts';
 import { updateNotificationPreferences } from '#core/email/notification-preferences.ts';
 import { createLogger } from '#core/logger.ts';
 import { recordDigests } from '#core/notifications/record-digests.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeLead, makeLeads, makeRealtor, makeReminder, makeUser, type Realtor } from '#test/factories.ts';
-import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { useMailStack } from '#test/mail-stack.ts';
 import type { HandlerContext } from '#worker/handler.ts';
 import { HANDLERS } from '#worker/handlers/index.ts';
 import { sendDigestsHandler } from '#worker/handlers/send-digest.handler.ts';
 import { createLivePublisherForQueues } from '#core/live/live-events.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
 let clock = new Date('2026-12-03T11:59:00Z'); // 06:59 in New York
 let wantsDigest: Realtor;
 let noDigest: Realtor;
+const stack = useMailStack({}, { worker: { handlers: { sendNotification: HANDLERS.sendNotification }, now: () => clock } });
 
 const context = (): HandlerContext => ({
-  em: server.orm.em.fork() as EntityManager, orm: server.orm, config: server.config, queues: server.queues,
+  em: stack.server.orm.em.fork() as EntityManager, orm: stack.server.orm, config: stack.server.config, queues: stack.server.queues,
   log: createLogger({ level: 'silent', name: 'test' }), job: {} as never, now: () => clock,
-  mailer: createMailer({ from: server.config.MAIL_FROM, logger: createLogger({ level: 'silent', name: 'test' }) }),
-  live: createLivePublisherForQueues(server.queues, server.config.QUEUE_PREFIX, createLogger({ level: 'silent', name: 'test' })),
+  mailer: createMailer({ from: stack.server.config.MAIL_FROM, logger: createLogger({ level: 'silent', name: 'test' }) }),
+  live: createLivePublisherForQueues(stack.server.queues, stack.server.config.QUEUE_PREFIX, createLogger({ level: 'silent', name: 'test' })),
 });
 
-const digestRows = () => server.sql<{ user_id: string; dedupe_key: string }>(`select user_id, dedupe_key from notifications where kind = 'digest'`);
+const digestRows = () => stack.server.sql<{ user_id: string; dedupe_key: string }>(`select user_id, dedupe_key from notifications where kind = 'digest'`);
 
 beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  server = await startTestServer({ SMTP_URL: smtp.url });
-  worker = await startTestWorker(server, { handlers: { sendNotification: HANDLERS.sendNotification }, now: () => clock });
-  wantsDigest = await makeRealtor(server);
-  noDigest = await makeRealtor(server);
-  const em = server.orm.em.fork() as EntityManager;
+  wantsDigest = await makeRealtor(stack.server);
+  noDigest = await makeRealtor(stack.server);
+  const em = stack.server.orm.em.fork() as EntityManager;
   await updateNotificationPreferences({ em, userId: wantsDigest.userId, patch: { alertDigest: true, digestHour: 7, timeZone: 'America/New_York' } });
-  await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: noDigest.userId, patch: { digestHour: 7 } });
-  const { leadId } = await makeLead(server, { userId: wantsDigest.userId, name: 'Priya Hot', scoreBand: 'hot', score: 81, createdAt: new Date('2026-12-03T02:00:00Z') });
-  await makeReminder(server, { leadId, userId: wantsDigest.userId, reminderDate: new Date('2026-12-03T15:30:00Z'), message: 'Call about the Oak St viewing' });
-  await makeReminder(server, { leadId, userId: wantsDigest.userId, reminderDate: new Date('2026-12-04T15:30:00Z'), message: 'Tomorrow, not today' });
+  await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId: noDigest.userId, patch: { digestHour: 7 } });
+  const { leadId } = await makeLead(stack.server, { userId: wantsDigest.userId, name: 'Priya Hot', scoreBand: 'hot', score: 81, createdAt: new Date('2026-12-03T02:00:00Z') });
+  await makeReminder(stack.server, { leadId, userId: wantsDigest.userId, reminderDate: new Date('2026-12-03T15:30:00Z'), message: 'Call about the Oak St viewing' });
+  await makeReminder(stack.server, { leadId, userId: wantsDigest.userId, reminderDate: new Date('2026-12-04T15:30:00Z'), message: 'Tomorrow, not today' });
 });
-afterAll(async () => {
-  await worker.close();
-  await server.close();
-  await smtp.close();
-});
-
 describe('morning digest', () => {
   it('waits for the local digest hour, then is written once a day and sent with today’s items', async () => {
     expect(await sendDigestsHandler.run(context(), {})).toEqual({ digests: 0 });
@@ -58,7 +45,7 @@ describe('morning digest', () => {
 
     clock = new Date('2026-12-03T12:05:00Z'); // 07:05 in New York
     expect(await sendDigestsHandler.run(context(), {})).toEqual({ digests: 1 });
-    const mail = await smtp.waitFor((m) => m.subject.startsWith('Your Porchlight morning'), { timeoutMs: 10_000 });
+    const mail = await stack.smtp.waitFor((m) => m.subject.startsWith('Your Porchlight morning'), { timeoutMs: 10_000 });
     expect(mail.envelope.to).toEqual([wantsDigest.email]);
     expect(mail.text).toContain('Call about the Oak St viewing');
     expect(mail.text).not.toContain('Tomorrow, not today');
@@ -68,20 +55,20 @@ describe('morning digest', () => {
     clock = new Date('2026-12-03T12:20:00Z');
     expect(await sendDigestsHandler.run(context(), {})).toEqual({ digests: 0 });
     expect(await digestRows()).toEqual([{ user_id: wantsDigest.userId, dedupe_key: `digest-${wantsDigest.userId}-2026-12-03` }]);
-    expect(smtp.messages.filter((m) => m.subject.startsWith('Your Porchlight morning'))).toHaveLength(1);
+    expect(stack.smtp.messages.filter((m) => m.subject.startsWith('Your Porchlight morning'))).toHaveLength(1);
   });
 
   it('the batch limit counts only users who are due and not yet served today: two runs of 2 serve 3 due users', async () => {
     const at = new Date('2026-12-10T10:00:00Z'); // 10:00 in Lisbon, 05:00 in New York
-    const ids = (await Promise.all([1, 2, 3, 4, 5].map(() => makeUser(server)))).map((u) => u.userId).sort();
+    const ids = (await Promise.all([1, 2, 3, 4, 5].map(() => makeUser(stack.server)))).map((u) => u.userId).sort();
     // The first two by id are the ones whose hour has not come: a limit over all digest users would take them first.
     const due = ids.slice(2);
     for (const userId of ids) {
       await updateNotificationPreferences({
-        em: server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: due.includes(userId) ? 9 : 11, timeZone: 'Europe/Lisbon' },
+        em: stack.server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: due.includes(userId) ? 9 : 11, timeZone: 'Europe/Lisbon' },
       });
     }
-    const run = async () => (await server.orm.em.fork().transactional((tem) => recordDigests({ em: tem as EntityManager, now: at, limit: 2 }))).length;
+    const run = async () => (await stack.server.orm.em.fork().transactional((tem) => recordDigests({ em: tem as EntityManager, now: at, limit: 2 }))).length;
     const servedOn = async (date: string) => (await digestRows()).filter((r) => r.dedupe_key.endsWith(date)).map((r) => r.user_id).sort();
 
     expect(await run()).toBe(2);
@@ -92,16 +79,16 @@ describe('morning digest', () => {
 
   it('with more than 20 reminders and hot leads, the subject and summary state the real totals', async () => {
     clock = new Date('2026-12-12T09:00:00Z'); // 09:00 in London
-    const { userId } = await makeUser(server);
-    await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
-    const leadIds = await makeLeads(server, Array.from({ length: DIGEST_MAX_ITEMS + 5 }, (_, i) => ({
+    const { userId } = await makeUser(stack.server);
+    await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
+    const leadIds = await makeLeads(stack.server, Array.from({ length: DIGEST_MAX_ITEMS + 5 }, (_, i) => ({
       userId, name: `Busy ${i}`, scoreBand: 'hot' as const, score: 90, createdAt: new Date('2026-12-12T06:00:00Z'),
     })));
     for (let i = 0; i < 60; i++) {
-      await makeReminder(server, { leadId: leadIds[i % leadIds.length], userId, reminderDate: new Date(Date.UTC(2026, 11, 12, 10, i)), message: `Busy call ${i}` });
+      await makeReminder(stack.server, { leadId: leadIds[i % leadIds.length], userId, reminderDate: new Date(Date.UTC(2026, 11, 12, 10, i)), message: `Busy call ${i}` });
     }
     await sendDigestsHandler.run(context(), {});
-    const mail = await smtp.waitFor((m) => m.envelope.to.includes(`r${userId}@example.com`), { timeoutMs: 10_000, description: 'the busy digest' });
+    const mail = await stack.smtp.waitFor((m) => m.envelope.to.includes(`r${userId}@example.com`), { timeoutMs: 10_000, description: 'the busy digest' });
     expect(mail.subject).toContain('60 reminders today, 25 new hot leads');
     expect(mail.text).toContain('60 reminders today, 25 new hot leads.');
     expect(mail.text).toContain('and 40 more');
@@ -112,14 +99,14 @@ describe('morning digest', () => {
 
   it('lists a reminder of an earlier day that is still open first, with its date, and counts it as overdue', async () => {
     clock = new Date('2026-12-15T09:00:00Z'); // 09:00 in London
-    const { userId } = await makeUser(server);
-    await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
-    const { leadId } = await makeLead(server, { userId, name: 'Mira Late' });
-    await makeReminder(server, { leadId, userId, reminderDate: new Date('2026-12-13T16:00:00Z'), message: 'Send the comps', status: 'due', firedAt: new Date('2026-12-13T16:00:00Z') });
-    await makeReminder(server, { leadId, userId, reminderDate: new Date('2026-12-15T14:00:00Z'), message: 'Call back at two' });
-    await makeReminder(server, { leadId, userId, reminderDate: new Date('2026-12-14T10:00:00Z'), message: 'Done yesterday', status: 'done', completedAt: new Date('2026-12-14T11:00:00Z') });
+    const { userId } = await makeUser(stack.server);
+    await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
+    const { leadId } = await makeLead(stack.server, { userId, name: 'Mira Late' });
+    await makeReminder(stack.server, { leadId, userId, reminderDate: new Date('2026-12-13T16:00:00Z'), message: 'Send the comps', status: 'due', firedAt: new Date('2026-12-13T16:00:00Z') });
+    await makeReminder(stack.server, { leadId, userId, reminderDate: new Date('2026-12-15T14:00:00Z'), message: 'Call back at two' });
+    await makeReminder(stack.server, { leadId, userId, reminderDate: new Date('2026-12-14T10:00:00Z'), message: 'Done yesterday', status: 'done', completedAt: new Date('2026-12-14T11:00:00Z') });
     await sendDigestsHandler.run(context(), {});
-    const mail = await smtp.waitFor((m) => m.envelope.to.includes(`r${userId}@example.com`), { timeoutMs: 10_000, description: 'the digest with an overdue reminder' });
+    const mail = await stack.smtp.waitFor((m) => m.envelope.to.includes(`r${userId}@example.com`), { timeoutMs: 10_000, description: 'the digest with an overdue reminder' });
     expect(mail.subject).toContain('2 reminders today (1 overdue), 0 new hot leads');
     expect(mail.text).toMatch(/- overdue since Sunday, December 13 · Mira Late — Send the comps\n[^\n]*\n- 2:00 PM · Mira Late — Call back at two/);
     expect(mail.text).not.toContain('Done yesterday');
