@@ -15,8 +15,11 @@ const ALLOWED: Record<string, { uses: number; why: string }> = {
   'core/events/analytics-partitions.ts': { uses: 2, why: 'ATTACH PARTITION … FOR VALUES bounds (DDL)' },
   // Constant column lists of the delta tables (DELTA_TABLES), one statement shape per table.
   'core/analytics/lead-daily-counts.ts': { uses: 7, why: 'constant column names' },
-  // Constant strings: the `kind` of each branch of the merged timeline.
-  'core/leads/lead-timeline.ts': { uses: 3, why: "constant 'event' / 'inquiry' / 'activity'" },
+  // Constant strings: the `kind` of each branch of the merged timeline; and its LIMIT when the page
+  // size is one of inlinedLimit's constants (core/db/compiled-queries.ts), so the prepared statement gets a generic plan.
+  'core/leads/lead-timeline.ts': { uses: 4, why: "constant 'event' / 'inquiry' / 'activity'; a LIMIT from inlinedLimit's fixed set" },
+  // The page's LIMIT when it is one of inlinedLimit's constants (never the request's number itself).
+  'core/leads/list-leads.ts': { uses: 1, why: "a LIMIT from inlinedLimit's fixed set" },
   // A constant `true` (the partial index's predicate, matched by the planner only as a literal).
   'core/scoring/score-lead.ts': { uses: 1, why: 'constant true' },
   // A constant format string (TIME_KEY_FORMAT), the same text as the indexes' expressions.
