@@ -23,9 +23,16 @@ export function useMailStack(env: Record<string, string> = {}, opts: { worker?: 
     state.worker = await startTestWorker(state.server, opts.worker);
   });
   afterAll(async () => {
-    await state.worker?.close();
-    await state.server?.close();
-    await state.smtp?.close();
+    // Each close runs even if the one before it failed (the server's close drops its database).
+    try {
+      await state.worker?.close();
+    } finally {
+      try {
+        await state.server?.close();
+      } finally {
+        await state.smtp?.close();
+      }
+    }
   });
   return state;
 }

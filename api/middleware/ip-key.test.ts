@@ -21,8 +21,12 @@ describe('the rate-limit key of a client address', () => {
     ['2001:db8::', '2001:db8:0:0::/64'],
     ['::1', '0:0:0:0::/64'],
     ['::', '0:0:0:0::/64'],
-    // A dotted tail that is not a mapped IPv4 address is still IPv6 (NAT64 here).
-    ['64:ff9b::203.0.113.7', '64:ff9b:0:0::/64'],
+    // The well-known NAT64 prefix (64:ff9b::/96, RFC 6052) carries an IPv4 client: behind a
+    // translator every IPv4 visitor shares that /64, so it counts as its IPv4 address.
+    ['64:ff9b::203.0.113.7', '203.0.113.7'],
+    ['64:FF9B::CB00:7107', '203.0.113.7'],
+    // A dotted tail under any other prefix is still IPv6.
+    ['2001:db8::203.0.113.7', '2001:db8:0:0::/64'],
     // A zone id names the server's interface, not the client.
     ['fe80::1%eth0', 'fe80:0:0:0::/64'],
     ['fe80::2%1', 'fe80:0:0:0::/64'],

@@ -21,7 +21,8 @@ function hextetsOf(address: string): number[] {
  * can take a fresh address for every request, so IPv6 is keyed by its /64 prefix, in one spelling
  * (`2001:db8:0:1::/64`: four lower-case hextets, no leading zeros) whatever the address's own
  * spelling. An IPv4-mapped address (`::ffff:1.2.3.4`, as a dual-stack socket reports IPv4 clients)
- * is the IPv4 address, and IPv4 and anything unparsable are kept as they are. Only limiter keys use
+ * is the IPv4 address, and so is one under the well-known NAT64 prefix (`64:ff9b::203.0.113.7`),
+ * and IPv4 and anything unparsable are kept as they are. Only limiter keys use
  * this: logs and session records keep the full address.
  */
 export function rateLimitKeyOfIp(ip: string): string {
@@ -29,6 +30,9 @@ export function rateLimitKeyOfIp(ip: string): string {
   const address = ip.split('%')[0];
   if (isIP(address) !== 6) return ip;
   const h = hextetsOf(address);
-  if (h.slice(0, 5).every((g) => g === 0) && h[5] === 0xffff) return `${h[6] >> 8}.${h[6] & 0xff}.${h[7] >> 8}.${h[7] & 0xff}`;
+  const mapped = h.slice(0, 5).every((g) => g === 0) && h[5] === 0xffff;
+  // 64:ff9b::/96 (RFC 6052): a NAT64 translator's IPv4 clients, who would otherwise all share one /64.
+  const nat64 = h[0] === 0x64 && h[1] === 0xff9b && h.slice(2, 6).every((g) => g === 0);
+  if (mapped || nat64) return `${h[6] >> 8}.${h[6] & 0xff}.${h[7] >> 8}.${h[7] & 0xff}`;
   return `${h.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
