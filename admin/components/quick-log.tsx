@@ -1,7 +1,7 @@
 // "Log" in one click from a list, a card or Today: Called — no answer, Left voicemail, Talked,
 // Texted, or a Note (POST /v1/leads/:id/activities). A small menu on the native popover pattern
 // of the reminders' Snooze: Escape or a click outside closes it; errors stay beside the button.
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { QUICK_LOGS } from '#core/shared/activity-rules.ts';
 import { errorMessage } from '../api-client.ts';
 import { type Activity, type LogActivityInput, workdayApi } from '../workday-api.ts';
@@ -23,7 +23,9 @@ export function QuickLog({ leadId, leadName, onLogged, size = 'sm' }: { leadId: 
   const ref = useRef<HTMLDivElement>(null);
   const noteId = useId();
 
-  useEffect(() => {
+  // A layout effect: the listeners are in place when the menu is on screen. After paint (useEffect)
+  // an Escape pressed at once — a fast keyboard user, a busy machine — found none and the menu stayed open.
+  useLayoutEffect(() => {
     if (!open) return;
     const close = (e: Event) => {
       if (e instanceof KeyboardEvent ? e.key === 'Escape' : !ref.current?.contains(e.target as Node)) {

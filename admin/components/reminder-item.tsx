@@ -2,7 +2,7 @@
 // each with its own busy state and an error that stays beside the reminder it is about. Each acts
 // at once and offers itself back for a few seconds ("Undo" on the notice), the same wherever a
 // reminder is shown (Reminders, Today, a lead's page), since they all render this item.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { REMINDER_OVERDUE_AFTER_MS } from '#core/shared/reminder-rules.ts';
 import { HOUR_MS } from '#core/shared/time.ts';
 import { errorMessage } from '../api-client.ts';
@@ -83,7 +83,9 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
   const itemRef = useRef<HTMLLIElement>(null);
   const open = r.status === 'pending' || r.status === 'due';
 
-  useEffect(() => {
+  // A layout effect: the listeners are in place when the menu is on screen. After paint (useEffect)
+  // an Escape pressed at once — a fast keyboard user, a busy machine — found none and the menu stayed open.
+  useLayoutEffect(() => {
     if (!menuOpen) return;
     const close = (e: Event) => {
       if (e instanceof KeyboardEvent ? e.key === 'Escape' : !menuRef.current?.contains(e.target as Node)) {
