@@ -36,4 +36,22 @@ describe('a Postgres outage in the worker log', () => {
     expect(outage.jobFailed(refused(), logger, 1)).toBe(true);
     expect(lines.filter((l) => l.err?.stack).length).toBe(2);
   });
+
+  it('a job that started before the first failure does not end the outage when it finishes', () => {
+    const { destination, lines } = captureLogLines<Record<string, any>>();
+    const logger = pino({ level: 'info' }, destination);
+    let t = 1_000;
+    const outage = createDatabaseOutageLog({ logger, now: () => t });
+    const inFlight = 900; // started before Postgres went away, its queries already done
+    expect(outage.jobFailed(refused(), logger, 2)).toBe(true);
+    t = 1_500;
+    outage.jobDone(inFlight);
+    expect(outage.jobFailed(refused(), logger, 2)).toBe(true);
+    t = 4_000;
+    outage.jobDone(3_900);
+    expect(lines.map((l) => l.msg)).toEqual([
+      'job failed: Postgres unreachable (further failures are counted until it answers again)',
+      'Postgres recovered after 3 s; 2 jobs failed while it was unreachable',
+    ]);
+  });
 });

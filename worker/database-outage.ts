@@ -7,8 +7,12 @@ export const DATABASE_OUTAGE_REPORT_INTERVAL_MS = 60_000;
 export interface DatabaseOutageLog {
   /** A job failed: true when it was for want of Postgres (logged here; the caller logs nothing more). */
   jobFailed(err: unknown, log: Logger, ms: number): boolean;
-  /** A job finished: Postgres answers, so an outage in progress is over. */
-  jobDone(): void;
+  /**
+   * A job finished: Postgres answers, so an outage in progress is over — unless the job started
+   * (`startedAt`, on the `now` clock) before the outage's first failure: such a job may have done
+   * all its queries before Postgres went away, and its success says nothing about Postgres now.
+   */
+  jobDone(startedAt?: number): void;
 }
 
 /**
@@ -40,8 +44,8 @@ export function createDatabaseOutageLog(opts: { logger: Logger; now?: () => numb
       }
       return true;
     },
-    jobDone() {
-      if (!outage) return;
+    jobDone(startedAt) {
+      if (!outage || (startedAt !== undefined && startedAt < outage.since)) return;
       const downMs = now() - outage.since;
       opts.logger.info({ downMs: Math.round(downMs), failedJobs: outage.failedJobs }, `Postgres recovered after ${seconds(downMs)} s; ${outage.failedJobs} jobs failed while it was unreachable`);
       outage = undefined;

@@ -94,7 +94,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           // at debug: 720 identical "job done" lines an hour would bury everything else.
           const routine = (opts.schedules?.[key] ?? Number.POSITIVE_INFINITY) < ROUTINE_JOB_MAX_INTERVAL_MS;
           log[routine ? 'debug' : 'info']({ ms: Math.round(performance.now() - started) }, 'job done');
-          databaseOutage.jobDone();
+          databaseOutage.jobDone(started);
           return result;
         } catch (err) {
           const ms = Math.round(performance.now() - started);
