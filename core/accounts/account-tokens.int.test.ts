@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { insertTestUser, useTestOrm } from '#test/db.ts';
 import { AppError } from '../errors.ts';
 import { AccountTokenSchema } from './account-token.entity.ts';
-import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_CHANGE_TTL_MS, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from './account-tokens.ts';
+import type { AccountTokenPurpose } from './account-token.entity.ts';
+import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_CHANGE_TTL_MS, EMAIL_VERIFICATION_TTL_MS, findLiveAccountToken, issueAccountToken, PASSWORD_RESET_TTL_MS } from './account-tokens.ts';
 import { sha256Hex } from './tokens.ts';
 
 const t = useTestOrm({ ormPoolMax: 4 });
@@ -128,6 +129,32 @@ describe('single-use account tokens', () => {
     expect(await deleteUnspentAccountTokens({ em: t.orm.em.fork(), userId })).toBe(1);
     expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token: verify.token, purpose: 'email_verification', now: T0 }))).toBe('token_invalid');
     expect((await t.pool.query('select purpose from account_tokens where user_id = $1 order by purpose', [userId])).rows).toEqual([{ purpose: 'email_change' }, { purpose: 'password_reset' }]);
+  });
+
+  // findLiveAccountToken is the unlocked read the argon2 work is gated on: a link it calls live
+  // must be one the claim spends, and a link the claim refuses must cost no hash.
+  it.each<[string, { purpose: AccountTokenPurpose; claimAs?: AccountTokenPurpose; spend?: boolean; at?: number; moveAddress?: boolean; madeUp?: boolean }, string]>([
+    ['a live reset link', { purpose: 'password_reset' }, 'resolved'],
+    ['a live verification link', { purpose: 'email_verification' }, 'resolved'],
+    ['a live email-change link (sent to the new address)', { purpose: 'email_change' }, 'resolved'],
+    ['a link of another purpose', { purpose: 'email_verification', claimAs: 'password_reset' }, 'token_invalid'],
+    ['a spent link', { purpose: 'password_reset', spend: true }, 'token_used'],
+    ['a link at its expiry', { purpose: 'password_reset', at: PASSWORD_RESET_TTL_MS }, 'token_expired'],
+    ['a reset link sent to an address the account no longer uses', { purpose: 'password_reset', moveAddress: true }, 'token_invalid'],
+    ['a made-up link', { purpose: 'password_reset', madeUp: true }, 'token_invalid'],
+  ])('the unlocked read finds exactly the links the claim spends: %s', async (_name, c, claim) => {
+    const userId = await insertTestUser(t.orm);
+    const issued = await issueAccountToken({
+      em: t.orm.em.fork(), userId, purpose: c.purpose, now: T0, ttlMs: PASSWORD_RESET_TTL_MS, email: c.purpose === 'email_change' ? `new-${userId}@example.test` : undefined,
+    });
+    const token = c.madeUp ? `${issued.token.slice(0, -1)}${issued.token.endsWith('A') ? 'B' : 'A'}` : issued.token;
+    const purpose = c.claimAs ?? c.purpose;
+    if (c.spend) await consumeAccountToken({ em: t.orm.em.fork(), token, purpose, now: T0 });
+    if (c.moveAddress) await t.pool.query('update users set email = $1 where user_id = $2', [`moved-${userId}@example.test`, userId]);
+    const now = new Date(T0.getTime() + (c.at ?? 60_000));
+    const live = await findLiveAccountToken({ em: t.orm.em.fork(), token, purpose, now });
+    expect(live === undefined ? 'not live' : 'live').toBe(claim === 'resolved' ? 'live' : 'not live');
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token, purpose, now }))).toBe(claim);
   });
 
   it('refuses a non-positive lifetime', async () => {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { AppError } from '../errors.ts';
-import { db } from '../db/kysely.ts';
+import { type DB, db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { AccountTokenPurpose } from './account-token.entity.ts';
 import { createToken, sha256Hex } from './tokens.ts';
@@ -66,19 +67,14 @@ export async function consumeAccountToken({ em, token, purpose, now = new Date()
     .where('t.token_hash', '=', tokenHash)
     .forUpdate('u')
     .execute();
-  let claim = db(em)
+  const claimed = await db(em)
     .updateTable('account_tokens as t')
     .from('users as u')
     .set({ consumed_at: now })
     .whereRef('u.user_id', '=', 't.user_id')
-    .where('t.token_hash', '=', tokenHash)
-    .where('t.purpose', '=', purpose)
-    .where('t.consumed_at', 'is', null)
-    .where('t.expires_at', '>', now.toISOString());
-  // An email-change link carries the NEW address (never the account's yet); the others work only
-  // while the account still uses the address they were sent to.
-  if (purpose !== 'email_change') claim = claim.whereRef('t.email', '=', 'u.email');
-  const claimed = await claim.returning(['t.token_id', 't.user_id', 't.email']).executeTakeFirst();
+    .where((eb) => isLiveToken(eb, { tokenHash, purpose, now }))
+    .returning(['t.token_id', 't.user_id', 't.email'])
+    .executeTakeFirst();
   if (claimed) return { userId: claimed.user_id, tokenId: claimed.token_id, email: claimed.email };
   // Why the claim touched nothing.
   const row = await db(em)
@@ -91,6 +87,46 @@ export async function consumeAccountToken({ em, token, purpose, now = new Date()
   if (row.consumed_at !== null) throw new AppError('token_used', 'This link has already been used. Ask for a new one if you still need it.');
   if (Date.parse(pgTimeToIsoStrict(row.expires_at)) <= now.getTime()) throw new AppError('token_expired', 'This link has expired. Ask for a new one.');
   throw new AppError('token_invalid', 'This link was sent to an email address this account no longer uses. Ask for a new one.');
+}
+
+/** A link's row (`t`) joined to its account's users row (`u`), as the claim and findLiveAccountToken read them. */
+type TokenWithUser = { t: DB['account_tokens']; u: DB['users'] };
+
+/**
+ * The one statement of when a link works — the claim spends exactly the links that match it, and
+ * findLiveAccountToken reads the same ones without a lock: this hash, this purpose, not spent, not
+ * expired at `now`. An email-change link carries the NEW address (never the account's yet); the
+ * others work only while the account still uses the address they were sent to.
+ */
+function isLiveToken(eb: ExpressionBuilder<TokenWithUser, 't' | 'u'>, { tokenHash, purpose, now }: {
+  tokenHash: string; purpose: AccountTokenPurpose; now: Date;
+}): Expression<SqlBool> {
+  const conditions = [
+    eb('t.token_hash', '=', tokenHash),
+    eb('t.purpose', '=', purpose),
+    eb('t.consumed_at', 'is', null),
+    eb('t.expires_at', '>', now.toISOString()),
+  ];
+  if (purpose !== 'email_change') conditions.push(eb('t.email', '=', eb.ref('u.email')));
+  return eb.and(conditions);
+}
+
+/**
+ * A link that its claim would accept right now (isLiveToken, consumeAccountToken's conditions),
+ * read without a lock, with its account's password hash and whether the address is verified: lets
+ * a caller do its argon2 work before the claim locks the account's row, and skip it for a made-up,
+ * spent or expired link. Undefined when the claim would refuse the link.
+ */
+export async function findLiveAccountToken({ em, token, purpose, now }: {
+  em: EntityManager; token: string; purpose: AccountTokenPurpose; now: Date;
+}): Promise<{ passwordHash: string; emailVerified: boolean } | undefined> {
+  const row = await db(em)
+    .selectFrom('account_tokens as t')
+    .innerJoin('users as u', 'u.user_id', 't.user_id')
+    .select(['u.password_hash', 'u.email_verified_at'])
+    .where((eb) => isLiveToken(eb, { tokenHash: sha256Hex(token), purpose, now }))
+    .executeTakeFirst();
+  return row && { passwordHash: row.password_hash, emailVerified: row.email_verified_at !== null };
 }
 
 /**

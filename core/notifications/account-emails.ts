@@ -2,9 +2,8 @@
 // owner that someone tried to sign up with their address. Each writes its outbox row in a
 // transaction and sends the wake-up after the commit; the worker sends the email.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_VERIFICATION_TTL_MS, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
+import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_VERIFICATION_TTL_MS, findLiveAccountToken, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
-import { sha256Hex } from '../accounts/tokens.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { AppError } from '../errors.ts';
 import { db } from '../db/kysely.ts';
@@ -67,7 +66,7 @@ export async function verifyEmail({ em, token, now, passwordToConfirm }: {
   for (let attempt = 1; ; attempt++) {
     let checked: { passwordHash: string; ok: boolean } | undefined;
     if (typeof passwordToConfirm === 'string') {
-      const live = await findLiveToken({ em, token, purpose: 'email_verification', now });
+      const live = await findLiveAccountToken({ em, token, purpose: 'email_verification', now });
       if (live && live.emailVerified === false) checked = { passwordHash: live.passwordHash, ok: await verifyPassword(live.passwordHash, passwordToConfirm) };
     }
     const outcome = await em.transactional(async (tem) => {
@@ -101,25 +100,6 @@ export async function verifyEmail({ em, token, now, passwordToConfirm }: {
 const STALE_CHECK = new Error('checked against a stale row; run again');
 
 /**
- * A link that its claim would accept right now (consumeAccountToken's conditions), read without a
- * lock, with its account's password hash: lets the callers do their argon2 work before the claim
- * locks the row, and skip it for a made-up, spent or expired link.
- */
-async function findLiveToken({ em, token, purpose, now }: { em: EntityManager; token: string; purpose: 'email_verification' | 'password_reset'; now: Date }) {
-  const row = await db(em)
-    .selectFrom('account_tokens as t')
-    .innerJoin('users as u', 'u.user_id', 't.user_id')
-    .select(['u.password_hash', 'u.email_verified_at'])
-    .where('t.token_hash', '=', sha256Hex(token))
-    .where('t.purpose', '=', purpose)
-    .where('t.consumed_at', 'is', null)
-    .where('t.expires_at', '>', now.toISOString())
-    .whereRef('t.email', '=', 'u.email')
-    .executeTakeFirst();
-  return row && { passwordHash: row.password_hash, emailVerified: row.email_verified_at !== null };
-}
-
-/**
  * "Forgot password": when the address has an account, a reset link is issued and emailed; when
  * it has none, nothing happens. The two paths do not cost the same (one SELECT, against a token,
  * the outbox row and a wake-up), so the route answers first and runs this after its answer has
@@ -151,7 +131,7 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
  * link used; if a write fails, the claim rolls back and the link still works.
  */
 export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{ userId: string; email: string }> {
-  let passwordHash = (await findLiveToken({ em, token, purpose: 'password_reset', now })) ? await hashPassword(password) : undefined;
+  let passwordHash = (await findLiveAccountToken({ em, token, purpose: 'password_reset', now })) ? await hashPassword(password) : undefined;
   for (;;) {
     const hash = passwordHash;
     const outcome = await em.transactional(async (tem) => {
