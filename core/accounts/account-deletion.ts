@@ -14,7 +14,7 @@ import { createWakeup, enqueueAfterCommit } from '../jobs/wakeup.ts';
 import type { Logger } from '../logger.ts';
 import { recordNotification } from '../notifications/record-notification.ts';
 import { invalidateIngestSiteCache } from '../sites/resolve-ingest-site.ts';
-import { verifyPassword } from './passwords.ts';
+import { withCheckedPassword } from './with-checked-password.ts';
 
 /**
  * The sign-in address a deleted account keeps until its row is erased: unique per user, and in the
@@ -49,26 +49,27 @@ export const ACCOUNT_DELETED_REASON = 'The account was deleted';
 export async function deleteAccount({ em, userId, password, now, queues, log }: {
   em: EntityManager; userId: string; password: string; now: Date; queues: Queues; log: Logger;
 }): Promise<{ deletedAt: Date }> {
-  // The password is checked (argon2, the slow part) on an unlocked read, and the transaction then
-  // locks the row and proceeds only if the hash is the one checked. Verified under the lock, the
-  // hash time held the user row FOR UPDATE, during which every insert referencing the user (a
-  // reminder firing, an alert, a webhook message) waited for its KEY SHARE — and a reminder firing
-  // holds its reminder row while it does, which the deletion then updates: a deadlock.
-  const checked = await db(em).selectFrom('users').select(['password_hash', 'deleted_at']).where('user_id', '=', userId).executeTakeFirst();
-  // Deleted meanwhile by another request of the same person: that one ended this session too.
-  if (!checked || checked.deleted_at !== null) throw sessionEnded();
-  if (!(await verifyPassword(checked.password_hash, password))) throw wrongPassword();
+  // The password is checked (argon2) on an unlocked read, and the transaction then locks the row and
+  // proceeds only if the hash is the one checked (withCheckedPassword, which says why). Changed since
+  // the check (a password change, a reset): `wrong_password` at once (`recheck: false`), where the
+  // account changes check once more — the deletion cannot be undone, so it does not go on from a
+  // password given while the account's password was changing; the realtor sends it again.
+  const readHash = async () => {
+    const checked = await db(em).selectFrom('users').select(['password_hash', 'deleted_at']).where('user_id', '=', userId).executeTakeFirst();
+    // Deleted meanwhile by another request of the same person: that one ended this session too.
+    if (!checked || checked.deleted_at !== null) throw sessionEnded();
+    return checked.password_hash;
+  };
 
   // Retried on a deadlock or serialization failure (a reminder firing or a delivery being recorded
   // for the account can still cross the row locks taken here): nothing outside Postgres happens
   // before the commit, so re-running the whole transaction is safe.
   let deletedAt = now;
-  const wakeups = await transactionalWithRetry(em, async (tem) => {
+  const wakeups = await withCheckedPassword({ password, readHash, wrongPassword, recheck: false }, (confirm) => transactionalWithRetry(em, async (tem) => {
     const q = db(tem);
     const user = await q.selectFrom('users').select(['email', 'password_hash', 'deleted_at']).where('user_id', '=', userId).forUpdate().executeTakeFirst();
     if (!user || user.deleted_at !== null) throw sessionEnded();
-    // Changed since the check (the password change, a reset): the password given is no longer the current one.
-    if (user.password_hash !== checked.password_hash) throw wrongPassword();
+    confirm(user.password_hash);
 
     // deleted_at from Postgres's clock once the row lock is held, not the request's `now` (taken
     // before the argon2 check and any lock wait): the purge times the sites' cache window
@@ -103,7 +104,7 @@ export async function deleteAccount({ em, userId, password, now, queues, log }: 
       em: tem, userId, kind: 'account_deleted', dedupeKey: `account_deleted-${userId}`, sendAt: now, now, data: { email: user.email },
     });
     return [...email, createWakeup('purgeAccount', { userId })];
-  });
+  }));
   invalidateIngestSiteCache(em);
   await enqueueAfterCommit(queues, wakeups, log);
   return { deletedAt };

@@ -13,7 +13,8 @@ import { recordNotification } from '../notifications/record-notification.ts';
 import type { AccountJson } from './account-schemas.ts';
 import { endOtherUserSessions, rotateSession } from './account-sessions.ts';
 import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_CHANGE_TTL_MS, findPendingEmailChange, issueAccountToken } from './account-tokens.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { hashPassword } from './passwords.ts';
+import { withCheckedPassword } from './with-checked-password.ts';
 
 interface Outbox {
   queues: Queues;
@@ -38,31 +39,22 @@ const wrongPassword = () => new AppError('wrong_password', 'Your current passwor
  * Runs `change` in a transaction that holds the user's row FOR UPDATE (two changes of the same
  * account wait for each other), once `password` is proven against the row's hash with argon2 — the
  * same verification as login, no shortcut. `prepare` (the new password's hash) runs after the check.
- *
- * Both argon2 calls run before the lock, on an unlocked read: under it, every request needing the
- * row — a login (its session's SHARE lock, lock-live-user.ts), an API key, a reminder firing, the
- * deletion — waited for them (~20 ms of CPU each, much longer on a busy machine). Under the lock
- * the row must still hold the hash that was checked: a password change or reset that committed
- * meanwhile made `password` stale, so the check runs once more against the new hash (a rehash of
- * the same password still passes), and a second change in between is `wrong_password`. Nothing
- * validated against an old hash is ever written. Throws `wrong_password`.
+ * Both argon2 calls run before the lock, on an unlocked read (withCheckedPassword: a change or reset
+ * committed in between is checked once more, then `wrong_password`). Throws `wrong_password`.
  */
 async function withPasswordCheckedUser<P, T>(em: EntityManager, userId: string, password: string, prepare: () => Promise<P>,
   change: (tem: EntityManager, user: { email: string }, prepared: P) => Promise<T>): Promise<T> {
   let prepared: { value: P } | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const checked = await db(em).selectFrom('users').select('password_hash').where('user_id', '=', userId).executeTakeFirstOrThrow();
-    if (!(await verifyPassword(checked.password_hash, password))) throw wrongPassword();
+  const readHash = async () => (await db(em).selectFrom('users').select('password_hash').where('user_id', '=', userId).executeTakeFirstOrThrow()).password_hash;
+  return withCheckedPassword({ password, readHash, wrongPassword }, async (confirm) => {
     prepared ??= { value: await prepare() };
     const value = prepared.value;
-    const outcome = await em.transactional(async (tem) => {
+    return em.transactional(async (tem) => {
       const user = await db(tem).selectFrom('users').select(['email', 'password_hash']).where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
-      if (user.password_hash !== checked.password_hash) return { stale: true } as const;
-      return { stale: false, result: await change(tem, user, value) } as const;
+      confirm(user.password_hash);
+      return change(tem, user, value);
     });
-    if (!outcome.stale) return outcome.result;
-    if (attempt === 2) throw wrongPassword();
-  }
+  });
 }
 
 const validationFailed = (path: string, message: string) => new AppError('validation_failed', 'The request is not valid', [{ path, message }]);

@@ -3,7 +3,8 @@
 // transaction and sends the wake-up after the commit; the worker sends the email.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_VERIFICATION_TTL_MS, findLiveAccountToken, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
-import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
+import { hashPassword } from '../accounts/passwords.ts';
+import { type ConfirmPassword, withCheckedPassword } from '../accounts/with-checked-password.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { AppError } from '../errors.ts';
 import { db } from '../db/kysely.ts';
@@ -59,45 +60,33 @@ export async function verifyEmail({ em, token, now, passwordToConfirm }: {
    */
   passwordToConfirm?: string | null;
 }): Promise<{ userId: string; verifiedNow: boolean }> {
-  // The password is checked (argon2) before the transaction, whose claim locks the user's row
-  // FOR UPDATE (consumeAccountToken), on an unlocked read of the link's account; under the lock the
-  // row must still hold the hash checked, else the check runs once more (a password reset or change
-  // committed meanwhile). Only a live link of an unverified account costs the hash.
-  for (let attempt = 1; ; attempt++) {
-    let checked: { passwordHash: string; ok: boolean } | undefined;
-    if (typeof passwordToConfirm === 'string') {
-      const live = await findLiveAccountToken({ em, token, purpose: 'email_verification', now });
-      if (live && live.emailVerified === false) checked = { passwordHash: live.passwordHash, ok: await verifyPassword(live.passwordHash, passwordToConfirm) };
-    }
-    const outcome = await em.transactional(async (tem) => {
-      const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'email_verification', now });
-      if (passwordToConfirm !== undefined) {
-        // Thrown inside the transaction: the token stays unspent for the next try.
-        const user = await db(tem).selectFrom('users').select(['password_hash', 'email_verified_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
-        if (user.email_verified_at === null) {
-          if (passwordToConfirm === null) throw new AppError('password_required', 'Enter the password you chose when you signed up.');
-          // Rolled back (the link stays unspent), checked again without the lock.
-          if (checked?.passwordHash !== user.password_hash) {
-            if (attempt === 1) throw STALE_CHECK;
-            checked = { passwordHash: user.password_hash, ok: false };
-          }
-          if (!checked.ok) {
-            throw new AppError('wrong_password', 'That is not the password this account was created with. If you did not sign up, reset the password to use this address.');
-          }
-        }
+  // The claim locks the user's row FOR UPDATE (consumeAccountToken), so the password is checked
+  // (argon2) before it, on an unlocked read of the link's account (withCheckedPassword); only a live
+  // link of an unverified account costs the hash. A wrong password is answered under the lock, after
+  // the link's own answers (spent, expired) and only if the account still needs confirming; thrown
+  // inside the transaction, it leaves the link unspent for the next try.
+  const confirmAndVerify = (confirm?: ConfirmPassword) => em.transactional(async (tem) => {
+    const { userId } = await consumeAccountToken({ em: tem, token, purpose: 'email_verification', now });
+    if (passwordToConfirm !== undefined) {
+      const user = await db(tem).selectFrom('users').select(['password_hash', 'email_verified_at']).where('user_id', '=', userId).executeTakeFirstOrThrow();
+      if (user.email_verified_at === null) {
+        // `confirm` comes with every password given (below).
+        if (passwordToConfirm === null || !confirm) throw new AppError('password_required', 'Enter the password you chose when you signed up.');
+        confirm(user.password_hash);
       }
-      const result = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
-      return { userId, verifiedNow: result.numUpdatedRows > 0n };
-    }).catch((err: unknown) => {
-      if (err === STALE_CHECK) return undefined;
-      throw err;
-    });
-    if (outcome) return outcome;
-  }
+    }
+    const result = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
+    return { userId, verifiedNow: result.numUpdatedRows > 0n };
+  });
+  if (typeof passwordToConfirm !== 'string') return confirmAndVerify();
+  const readHash = async () => {
+    const live = await findLiveAccountToken({ em, token, purpose: 'email_verification', now });
+    return live && !live.emailVerified ? live.passwordHash : undefined;
+  };
+  return withCheckedPassword({ password: passwordToConfirm, readHash, wrongPassword: wrongSignupPassword, refuseBeforeLock: false }, confirmAndVerify);
 }
 
-/** Thrown inside a transaction to roll it back and run it again: what was checked before its lock changed meanwhile. */
-const STALE_CHECK = new Error('checked against a stale row; run again');
+const wrongSignupPassword = () => new AppError('wrong_password', 'That is not the password this account was created with. If you did not sign up, reset the password to use this address.');
 
 /**
  * "Forgot password": when the address has an account, a reset link is issued and emailed; when
@@ -152,6 +141,9 @@ export async function resetPassword({ em, token, password, now }: { em: EntityMa
     passwordHash = await hashPassword(password);
   }
 }
+
+/** Thrown inside resetPassword's transaction to roll its claim back and run it again: the link looked dead before the claim, so nothing was hashed. */
+const STALE_CHECK = new Error('checked against a stale row; run again');
 
 /** Someone tried to sign up with this user's address: tell the owner (once an hour at most). */
 export async function recordSignupAttempt({ em, userId, now }: { em: EntityManager; userId: string; now: Date }): Promise<Wakeup[]> {
