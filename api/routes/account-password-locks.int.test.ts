@@ -216,3 +216,49 @@ describe('a change checked against a password that changed before the row was lo
     expect(await server.sql("select 1 from account_tokens where user_id = $1 and purpose = 'email_change'", [r.userId])).toEqual([]);
   });
 });
+
+describe('the deletion and the verify-first confirmation, checked against a password that changed before the row was locked', () => {
+  /** Runs `request` while the test's transaction (the concurrent reset) stores `hash` uncommitted; commits once the request queues on the row. */
+  async function racedByReset<T>(userId: string, hash: string, request: () => Promise<T>): Promise<T> {
+    const holder = await holdRowLocks(server, 'update users set password_hash = $2 where user_id = $1 returning 1', [userId, hash]);
+    cleanups.push(() => holder.release());
+    const answer = request();
+    await waitUntilBlockedBy(server, holder.pid, answer);
+    await holder.commit();
+    return answer;
+  }
+
+  it('the deletion answers wrong_password at once, even for a new hash of the same password (no second check), and deletes nothing', async () => {
+    const r = await makeRealtor(server, { email: uniqueEmail() });
+    const rehash = await hashPassword(r.password);
+    const res = await racedByReset(r.userId, rehash, () => r.client.request('DELETE', '/v1/account', { json: { password: r.password } }));
+    expect(res.status).toBe(400);
+    expect(errorCode(res)).toBe('wrong_password');
+    expect(await server.sql('select email, deleted_at from users where user_id = $1', [r.userId])).toEqual([{ email: r.email, deleted_at: null }]);
+    expect(await storedHash(r.userId)).toBe(rehash);
+    expect((await r.client.get('/v1/auth/me')).status).toBe(200);
+    // Sent again, it goes through.
+    expect((await r.client.request('DELETE', '/v1/account', { json: { password: r.password } })).status).toBe(202);
+  });
+
+  it.each([
+    ['a new hash of the same password: checked once more, confirmed', true],
+    ['another password: wrong_password, the link stays unspent and the address unconfirmed', false],
+  ])('verify-first, %s', async (_name, samePassword) => {
+    const r = await makeRealtor(server, { email: uniqueEmail() });
+    await server.sql('update users set email_verified_at = null where user_id = $1', [r.userId]);
+    const { token, tokenId } = await issueAccountToken({ em: server.orm.em.fork(), userId: r.userId, purpose: 'email_verification', ttlMs: EMAIL_VERIFICATION_TTL_MS });
+    const newHash = await hashPassword(samePassword ? r.password : OTHER_PASSWORD);
+    const outcome = await racedByReset(r.userId, newHash,
+      () => verifyEmail({ em: server.orm.em.fork(), token, now: new Date(), passwordToConfirm: r.password }).catch((err: { code?: string }) => err.code));
+    const state = async () => (await server.sql<{ consumed: boolean; verified: boolean }>(
+      'select t.consumed_at is not null as consumed, u.email_verified_at is not null as verified from account_tokens t join users u using (user_id) where t.token_id = $1', [tokenId]))[0];
+    if (samePassword) {
+      expect(outcome).toEqual({ userId: r.userId, verifiedNow: true });
+      expect(await state()).toEqual({ consumed: true, verified: true });
+    } else {
+      expect(outcome).toBe('wrong_password');
+      expect(await state()).toEqual({ consumed: false, verified: false });
+    }
+  });
+});
