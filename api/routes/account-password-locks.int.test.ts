@@ -1,7 +1,7 @@
 // The account flows do their argon2 work (~20 ms of CPU and 19 MiB a call, far longer on a busy
 // machine) before they lock the user's row, never while holding it: under the lock every request
 // needing the row — a login's session, an API key, a reminder firing, the deletion — would wait
-// for the hash (docs/accounts.md, "Password checks and the user's row").
+// for the hash (docs/accounts.md, "No argon2 under the user's row lock").
 //
 // How the tests see it without timing anything: argon2 (@node-rs/argon2) runs on libuv's thread
 // pool, so a test can stall that pool — every thread blocked reading an empty FIFO — and no hash
