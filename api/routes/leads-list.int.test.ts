@@ -165,6 +165,31 @@ describe('GET /v1/leads — filters and search', () => {
     expect(page2.body.nextCursor).toBeNull();
   });
 
+  it('matches a term within one field, never across two; a formatted phone query matches phones only by its digits', async () => {
+    // search_text joins the fields with U+001F: "Grace" + "hopper@…" must not make "gracehopper".
+    const { client: other, userId: otherId } = await api.makeRealtor();
+    const seeded: Record<string, string> = {};
+    for (const [key, seed] of Object.entries({
+      grace: { name: 'Grace', email: 'hopper@navy.example', phone: '+12025550143' },
+      mailDigits: { name: 'Ada', email: 'ada2025550143@example.com' },
+      upper: { name: 'ÉLODIE MARTIN', email: 'EM@Example.COM' },
+    })) seeded[key] = (await makeLead(api.server, { userId: otherId, ...seed })).leadId;
+    const found = async (q: string) => {
+      const res = await other.get(`/v1/leads?q=${encodeURIComponent(q)}`);
+      expect(res.status, q).toBe(200);
+      return res.body.items.map((l: { leadId: string }) => Object.entries(seeded).find(([, id]) => id === l.leadId)?.[0]).sort();
+    };
+    expect(await found('gracehopper')).toEqual([]);
+    expect(await found('grace hopper')).toEqual([]);
+    expect(await found('navy.example+1')).toEqual([]);
+    // The digits of "(202) 555-0143" are in Ada's email too; by digits only Grace's phone counts,
+    // while the term as typed (digits alone) matches anywhere.
+    expect(await found('(202) 555-0143')).toEqual(['grace']);
+    expect(await found('2025550143')).toEqual(['grace', 'mailDigits']);
+    expect(await found('élodie')).toEqual(['upper']);
+    expect(await found('em@example')).toEqual(['upper']);
+  });
+
   it('refuses unknown filter values and parameters with 400 naming them', async () => {
     for (const [query, path] of [
       ['band=lukewarm', 'band'], ['status=archived', 'status'], ['sort=name', 'sort'], ['sort=-score', 'sort'],

@@ -16,6 +16,7 @@ const COLUMNS: Columns = {
     lead_id: true, user_id: true, name: true, contact_info: true, score: true, created_at: true, site_id: true, email: true, phone: true, status: true,
     score_breakdown: true, score_band: true, last_activity_at: true, updated_at: true, needs_rescore: true, scored_at: true,
     stage_id: true, stage_changed_at: true, first_contacted_at: true, last_contacted_at: true, first_inquiry_at: true, first_inquiry_site_id: true,
+    search_text: true,
   },
   pipeline_stages: { stage_id: true, user_id: true, key: true, label: true, position: true, outcome: true, created_at: true, updated_at: true },
   lead_activities: {

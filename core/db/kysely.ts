@@ -38,10 +38,20 @@ type Column<V> = [V] extends [ColumnType<infer S, infer I, infer U>]
   : Date extends V
     ? ColumnType<TimeSelected<V>, TimeWritten<V>, TimeWritten<V>>
     : V;
-type Table<T> = { [K in keyof T as ColumnName<K>]: Column<T[K]> };
+type Table<T, Generated extends string> = {
+  [K in keyof T as ColumnName<K>]: ColumnName<K> extends Generated ? ColumnType<T[K], never, never> : Column<T[K]>;
+};
+
+/**
+ * Columns Postgres computes (`generated always as … stored`): selected, never inserted or updated
+ * (Postgres refuses a value). MikroORM's inferred type knows no difference.
+ */
+interface GeneratedColumns {
+  leads: 'search_text';
+}
 
 /** Every table, keyed by its real name, with its real (snake_case) column names. */
-export type DB = { [T in keyof InferredDB]: Table<InferredDB[T]> };
+export type DB = { [T in keyof InferredDB]: Table<InferredDB[T], T extends keyof GeneratedColumns ? GeneratedColumns[T] : never> };
 export type TableName = keyof DB;
 /** A row as selected (`selectAll()`), inserted or updated. */
 export type Row<T extends TableName> = Selectable<DB[T]>;

@@ -42,10 +42,27 @@ describe('database schema', () => {
     expect(row.indexdef).toMatch(/\(lead_id, event_date DESC\) WHERE \(lead_id IS NOT NULL\)$/);
   });
 
-  it('keeps 300-entry statistics on the searched lead columns, so a rare search term is estimated rare', async () => {
+  it('keeps 300-entry statistics on the searched lead column, so a rare search term is estimated rare', async () => {
     const { rows } = await t.pool.query<{ attname: string; attstattarget: number }>(
-      `select attname, attstattarget from pg_attribute where attrelid = 'leads'::regclass and attname in ('name', 'email', 'phone') order by attname`,
+      `select attname, attstattarget from pg_attribute where attrelid = 'leads'::regclass and attname in ('search_text', 'name', 'email', 'phone') order by attname`,
     );
-    expect(rows).toEqual([{ attname: 'email', attstattarget: 300 }, { attname: 'name', attstattarget: 300 }, { attname: 'phone', attstattarget: 300 }]);
+    // -1: the default (100); the three fields are searched through search_text only.
+    expect(rows).toEqual([
+      { attname: 'email', attstattarget: -1 }, { attname: 'name', attstattarget: -1 }, { attname: 'phone', attstattarget: -1 }, { attname: 'search_text', attstattarget: 300 },
+    ]);
+  });
+
+  it('keeps leads.search_text as the lower-cased name, email and phone joined by U+001F, through every write', async () => {
+    const [{ user_id: userId }] = (await t.pool.query<{ user_id: string }>(
+      `insert into users (user_id, username, email, password_hash) values (gen_random_uuid(), 'search-text', 'search-text@example.com', 'x') returning user_id`,
+    )).rows;
+    const [{ lead_id: leadId, search_text: inserted }] = (await t.pool.query<{ lead_id: string; search_text: string }>(
+      `insert into leads (lead_id, user_id, name, email) values (gen_random_uuid(), $1, 'Siobhán O''Brien', 'sob@example.com') returning lead_id, search_text`, [userId],
+    )).rows;
+    expect(inserted).toBe("siobhán o'brien\u001fsob@example.com\u001f");
+    const [{ search_text: updated }] = (await t.pool.query<{ search_text: string }>(
+      `update leads set phone = '+15550100199', name = null where lead_id = $1 returning search_text`, [leadId],
+    )).rows;
+    expect(updated).toBe('\u001fsob@example.com\u001f+15550100199');
   });
 });

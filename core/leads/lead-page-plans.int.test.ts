@@ -48,7 +48,7 @@ describe('the lead page and timeline statements', () => {
       expect((await listLeads({ em: em(), tenant, filters: { sort: 'score', q: 'Lead 29' }, limit: 50 })).items).toHaveLength(50);
     }
     const rows = await prepared('porchlight_lead_page_');
-    expect(rows.filter((r) => /ilike|"site_id" = \$/.test(r.statement))).toEqual([]);
+    expect(rows.filter((r) => /search_text|"site_id" = \$/.test(r.statement))).toEqual([]);
     expect(rows).toHaveLength(2);
     const common = rows.find((r) => /limit 51\b/.test(r.statement));
     const other = rows.find((r) => !/limit 51\b/.test(r.statement));

@@ -24,6 +24,9 @@ export interface ScoreBreakdown {
   computedAt: string;
 }
 
+/** The expression of `leads.search_text` (Migration20261130233000). */
+const SEARCH_TEXT_SQL = `lower(coalesce("name", '') || chr(31) || coalesce("email", '') || chr(31) || coalesce("phone", ''))`;
+
 /** A person who may buy or sell (seed table `leads`; seed columns kept). */
 export const LeadSchema = defineEntity({
   name: 'Lead',
@@ -57,6 +60,12 @@ export const LeadSchema = defineEntity({
     /** The lead's first inquiry ever: when, and on which site (null: none, or no site). Kept by triggers on inquiries (core/analytics/first-inquiry.ts). */
     firstInquiryAt: p.datetime().nullable(),
     firstInquirySiteId: p.uuid().nullable(),
+    /**
+     * What the search (`q`) matches: name, email and phone lower-cased and joined by U+001F, which
+     * no stored or searched text holds (plainText refuses control characters), so a term never
+     * spans two fields. Computed by Postgres; never read into an entity.
+     */
+    searchText: p.text().generated(`(${SEARCH_TEXT_SQL}) stored`).lazy().ignoreSchemaChanges('extra'),
   },
   uniques: [
     { name: 'leads_user_email_unique', properties: ['user', 'email'], where: { email: { $ne: null } } },
@@ -71,13 +80,11 @@ export const LeadSchema = defineEntity({
     { name: 'leads_user_band_score_index', expression: 'create index "leads_user_band_score_index" on "leads" ("user_id", "score_band", "score" desc, "lead_id" desc)' },
     // The decay refresh picks scored leads by age: keyset on (scored_at, lead_id).
     { name: 'leads_refresh_index', expression: 'create index "leads_refresh_index" on "leads" ("scored_at", "lead_id") where "score" > 0' },
-    // Search (`q`): substring matches on name, email and phone. Trigram GIN indexes let Postgres
-    // answer `ilike '%…%'` with a bitmap scan instead of reading every lead (pg_trgm, a trusted extension).
-    { name: 'leads_name_trgm_index', expression: 'create index "leads_name_trgm_index" on "leads" using gin ("name" gin_trgm_ops)' },
-    { name: 'leads_email_trgm_index', expression: 'create index "leads_email_trgm_index" on "leads" using gin ("email" gin_trgm_ops)' },
+    // Search (`q`): substring matches on search_text. A trigram GIN index lets Postgres answer
+    // `like '%…%'` with a bitmap scan instead of reading every lead (pg_trgm, a trusted extension).
+    { name: 'leads_search_trgm_index', expression: 'create index "leads_search_trgm_index" on "leads" using gin ("search_text" gin_trgm_ops)' },
     // Today's "new leads not yet contacted", oldest first.
     { name: 'leads_user_uncontacted_index', expression: 'create index "leads_user_uncontacted_index" on "leads" ("user_id", "created_at") where "first_contacted_at" is null' },
-    { name: 'leads_phone_trgm_index', expression: 'create index "leads_phone_trgm_index" on "leads" using gin ("phone" gin_trgm_ops)' },
     // Lead analytics: the leads created in a range per day, site and funnel step, index-only (core/analytics/lead-analytics.ts).
     { name: 'leads_user_created_funnel_index', expression: 'create index "leads_user_created_funnel_index" on "leads" ("user_id", "created_at") include ("lead_id", "site_id", "first_contacted_at", "stage_id")' },
     // Speed-to-lead: the realtor's leads whose first inquiry falls in a range, index-only (core/analytics/lead-analytics.ts).

@@ -114,27 +114,33 @@ function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Pa
     query = query.where(sql<SqlBool>`(stage_id = ${stageId} or (stage_id is null and ${stageId}::uuid = ${first}))`);
   }
   if (shape.q) {
-    // Case-insensitive substring of name, email or phone (backslash is LIKE's default escape,
-    // which escapeLike uses). Phones are stored as digits, so a query with digits in it
-    // ("(555) 010") also matches by its digits alone (searchPatterns).
+    // A case-insensitive substring of the name, email or phone: `search_text` holds them
+    // lower-cased and joined by U+001F (lead.entity.ts), with one trigram index. Backslash is
+    // LIKE's default escape, which escapeLike uses. Phones are stored as digits, so a query with
+    // digits in it ("(555) 010") also matches by its digits alone, in the phone only (searchPatterns).
     const pattern = p(V.pattern) as string;
-    query = query.where((eb) =>
-      eb.or([
-        eb('name', 'ilike', pattern),
-        eb('email', 'ilike', pattern),
-        eb('phone', 'like', pattern),
-        ...(shape.q === 2 ? [eb('phone', 'like', p(V.digitsPattern) as string)] : []),
-      ]),
+    query = query.where(
+      shape.q === 2
+        ? sql<SqlBool>`(search_text like lower(${pattern}) or search_text like ${p(V.digitsPattern)})`
+        : sql<SqlBool>`search_text like lower(${pattern})`,
     );
   }
   return query;
 }
 
-/** The LIKE patterns of a search, and whether its digits make a second phone pattern. */
+/** Separates name, email and phone in `leads.search_text`. */
+const FIELD_SEPARATOR = '\u001f';
+
+/**
+ * The LIKE patterns of a search, and whether its digits make a second, phone-only pattern: the
+ * phone is search_text's third field, so its pattern passes both separators before the digits.
+ */
 function searchPatterns(q: string | undefined): { q: PageShape['q']; pattern?: string; digitsPattern?: string } {
   if (!q) return { q: 0 };
   const digits = q.replace(/\D/g, '');
-  return digits.length >= 3 && digits !== q ? { q: 2, pattern: `%${escapeLike(q)}%`, digitsPattern: `%${digits}%` } : { q: 1, pattern: `%${escapeLike(q)}%` };
+  return digits.length >= 3 && digits !== q
+    ? { q: 2, pattern: `%${escapeLike(q)}%`, digitsPattern: `%${FIELD_SEPARATOR}%${FIELD_SEPARATOR}%${digits}%` }
+    : { q: 1, pattern: `%${escapeLike(q)}%` };
 }
 
 /** One page query of `shape` (JSON of a PageShape), compiled once per shape. */
