@@ -166,7 +166,7 @@ describe('GET /v1/leads — filters and search', () => {
   });
 
   it('matches a term within one field, never across two; a formatted phone query matches phones only by its digits', async () => {
-    // search_text joins the fields with U+001F: "Grace" + "hopper@…" must not make "gracehopper".
+    // The search joins the fields with U+001F: "Grace" + "hopper@…" must not make "gracehopper".
     const { client: other, userId: otherId } = await api.makeRealtor();
     const seeded: Record<string, string> = {};
     for (const [key, seed] of Object.entries({

@@ -60,6 +60,9 @@ describe('database schema', () => {
       `insert into leads (lead_id, user_id, name, email) values (gen_random_uuid(), $1, 'Siobhán O''Brien', 'sob@example.com') returning lead_id, search_text`, [userId],
     )).rows;
     expect(inserted).toBe("siobhán o'brien\u001fsob@example.com\u001f");
+    // A separator in a field (no write path lets one through, but a row could predate that) is dropped.
+    await t.pool.query(`update leads set name = 'a' || chr(31) || 'b' where lead_id = $1`, [leadId]);
+    expect((await t.pool.query(`select search_text from leads where lead_id = $1`, [leadId])).rows[0].search_text).toBe('ab\u001fsob@example.com\u001f');
     const [{ search_text: updated }] = (await t.pool.query<{ search_text: string }>(
       `update leads set phone = '+15550100199', name = null where lead_id = $1 returning search_text`, [leadId],
     )).rows;

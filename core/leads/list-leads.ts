@@ -100,6 +100,9 @@ interface PageShape {
 /** The values of a page query, in the order `p(i)` stands for them in `buildLeadPageQuery`. */
 const V = { accountId: 0, userId: 1, band: 2, status: 3, site: 4, ids: 5, stageId: 6, pattern: 7, digitsPattern: 8, afterKey: 9, afterId: 10, limit: 11 } as const;
 
+/** Separates name, email and phone in `leads.search_text`. */
+const FIELD_SEPARATOR = '\u001f';
+
 /** The tenant's leads matching the filters of `shape`, their values stand-ins (`p`). */
 function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Param) {
   let query = kdb.selectFrom('leads').select(leadColumnsOfTenant(tenant)).where(ownedBy(tenant));
@@ -127,9 +130,6 @@ function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Pa
   }
   return query;
 }
-
-/** Separates name, email and phone in `leads.search_text`. */
-const FIELD_SEPARATOR = '\u001f';
 
 /**
  * The LIKE patterns of a search, and whether its digits make a second, phone-only pattern: the
