@@ -107,10 +107,21 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
         await loginThrottle.fail(attempt);
         throw new AppError('invalid_credentials', loginFailedMessage);
       }
-      await loginThrottle.succeed(attempt);
       // The session needs the hash just checked to be the user's still: a password change or reset
       // that committed meanwhile ended every other session, and this one answers 401 like them.
-      ctx.body = await startSession(ctx, config, verified.user, now, { refusal: loginFailedMessage, passwordHash: verified.passwordHash });
+      // Only a login that starts a session is a success: that refusal (or the rarer one of an account
+      // deleted meanwhile) is a failed login, so the old password refunds nothing and clears none of
+      // the pair's failures; any other error (Postgres down) neither refunds nor counts.
+      try {
+        ctx.body = await startSession(ctx, config, verified.user, now, { refusal: loginFailedMessage, passwordHash: verified.passwordHash });
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'invalid_credentials') {
+          ctx.state.log.warn({ email: body.email, ip: ctx.ip, device: attempt.device !== null, reason: 'password_changed' }, 'login failed');
+          await loginThrottle.fail(attempt);
+        }
+        throw err;
+      }
+      await loginThrottle.succeed(attempt);
     },
   });
 

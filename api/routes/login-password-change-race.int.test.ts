@@ -6,6 +6,7 @@
 // waiting on the user row the change holds.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOGIN_MAX_FAILURES_PER_ACCOUNT_IP } from '#api/middleware/login-throttle.ts';
 import { issueAccountToken, PASSWORD_RESET_TTL_MS } from '#core/accounts/account-tokens.ts';
 import { hashPassword } from '#core/accounts/passwords.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
@@ -82,5 +83,34 @@ describe('A login that checked the old password gets no session once the passwor
     } finally {
       await holder.release();
     }
+  });
+
+  it('the refused login counts as a failed one: the last of the pair\'s budget blocks it, and nothing is refunded or cleared', async () => {
+    const r = await makeRealtor(server, { email: uniqueEmail() });
+    // No device cookie (a fresh client), so the attempts count against the (email, IP) pair.
+    const attacker = new ApiClient(server.url);
+    for (let i = 0; i < LOGIN_MAX_FAILURES_PER_ACCOUNT_IP - 1; i++) {
+      expect((await attacker.post('/v1/auth/login', { email: r.email, password: `guess ${i}` })).status).toBe(401);
+    }
+    const holder = await holdRowLocks(server, `
+      with changed as (update users set password_hash = $2 where user_id = $1 returning user_id),
+           ended as (delete from sessions where user_id in (select user_id from changed))
+      select 1 from changed`, [r.userId, await hashPassword(NEW_PASSWORD)]);
+    try {
+      const login = attacker.post('/v1/auth/login', { email: r.email, password: r.password });
+      await waitUntilBlockedBy(server, holder.pid, login);
+      await holder.commit();
+      const refused = await login;
+      expect(refused.status).toBe(401);
+      expect(errorCode(refused)).toBe('invalid_credentials');
+    } finally {
+      await holder.release();
+    }
+    // The old password spent the pair's last attempt: blocked, even for the new password from this IP.
+    const block = `${server.config.QUEUE_PREFIX}:rl:login:pair:${r.email}|127.0.0.1:block`;
+    expect(await server.redis.pttl(block)).toBeGreaterThan(0);
+    const next = await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: NEW_PASSWORD });
+    expect(next.status).toBe(429);
+    expect(await sessionsOf(r.userId)).toEqual([]);
   });
 });
