@@ -141,6 +141,7 @@ describe('single-use account tokens', () => {
     ['a spent link', { purpose: 'password_reset', spend: true }, 'token_used'],
     ['a link at its expiry', { purpose: 'password_reset', at: PASSWORD_RESET_TTL_MS }, 'token_expired'],
     ['a reset link sent to an address the account no longer uses', { purpose: 'password_reset', moveAddress: true }, 'token_invalid'],
+    ['an email-change link after the account\'s address moved (it carries the new address, never the account\'s)', { purpose: 'email_change', moveAddress: true }, 'resolved'],
     ['a made-up link', { purpose: 'password_reset', madeUp: true }, 'token_invalid'],
   ])('the unlocked read finds exactly the links the claim spends: %s', async (_name, c, claim) => {
     const userId = await insertTestUser(t.orm);
