@@ -1,15 +1,21 @@
 // An IPv6 client usually holds a whole /64 and can take a fresh address for every request, so the
 // per-IP limits count IPv6 clients by their /64 (rateLimitKeyOfIp, docs/configuration.md
 // "TRUST_PROXY"): addresses of one /64, however spelt, share one budget, whose spent state answers
-// 429 `rate_limited` with Retry-After and changes nothing, while another /64 keeps its own. Behind
+// 429 `rate_limited` with Retry-After and changes nothing, while another /64 keeps its own; an
+// IPv4-mapped address (`::ffff:a.b.c.d`) is its IPv4 address. Checked for the account routes and
+// for the widget's public ingest (POST /v1/collect, POST /v1/inquiries: docs/widget-ingest.md). Behind
 // one trusted proxy (TRUST_PROXY=true), as in account-link-limits.int.test.ts, so each request names
 // its client address in X-Forwarded-For. Real links from a real SMTP server and worker.
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_MAX_FAILURES_PER_ACCOUNT_IP, LOGIN_WINDOW_SEC } from '#api/middleware/login-throttle.ts';
 import { LINK_ATTEMPT_WINDOW_SEC, LINK_ATTEMPTS_PER_IP } from '#api/routes/account-email.routes.ts';
 import { SIGNUPS_PER_IP_PER_HOUR } from '#api/routes/auth.routes.ts';
+import { COLLECT_EVENTS_PER_IP_PER_MIN, INQUIRIES_PER_IP_PER_10_MIN } from '#api/routes/ingest.routes.ts';
+import { MAX_EVENTS_PER_BATCH } from '#core/shared/event-limits.ts';
+import { makeRealtor, makeSite } from '#test/factories.ts';
 import { ApiClient, type HttpResult } from '#test/http.ts';
+import { sendIngest } from '#test/ingest.ts';
 import { linkTokenIn } from '#test/smtp.ts';
 import { useMailStack } from '#test/mail-stack.ts';
 
@@ -98,5 +104,99 @@ describe('per-IP limits count an IPv6 client by its /64', () => {
     const owner = await logIn(neighbour(net), password);
     expect(owner.status, JSON.stringify(owner.body)).toBe(200);
     expect(owner.body.user.email).toBe(email);
+  });
+});
+
+describe('the public ingest limits count an IPv6 client by its /64', () => {
+  const ORIGIN = 'https://homes.example';
+  let siteKey: string;
+  beforeAll(async () => {
+    ({ publicKey: siteKey } = await makeSite(await makeRealtor(stack.server), { name: 'Oak Realty', allowedOrigins: [ORIGIN] }));
+  });
+
+  /** An ingest POST as the widget sends it (allowed Origin, browser user agent, text/plain), forwarded from `clientIp`. */
+  const ingestFrom = (clientIp: string, path: string, body: unknown) => sendIngest(`${stack.server.url}${path}`, body, { defaultOrigin: ORIGIN, nextIp: () => clientIp });
+  /** The rows an ingest request can write, all tables over. */
+  async function counts() {
+    const [row] = await stack.server.sql<Record<string, number>>(
+      `select (select count(*)::int from lead_analytics) as events, (select count(*)::int from visitors) as visitors, (select count(*)::int from leads) as leads,
+              (select count(*)::int from inquiries) as inquiries, (select count(*)::int from filtered_inquiries) as held`,
+    );
+    return row;
+  }
+
+  // Collect's points are events: the budget is spent by full batches. The beacon lane
+  // (api/beacon-lane.ts) serves these POSTs, through the ingest routes' own `collect`.
+  const batchesPerBudget = COLLECT_EVENTS_PER_IP_PER_MIN / MAX_EVENTS_PER_BATCH;
+  const beacon = (events = MAX_EVENTS_PER_BATCH) => ({ site: siteKey, visitor: `v_${randomUUID().slice(0, 8)}`, events: Array.from({ length: events }, () => ({ id: randomUUID(), type: 'page_view' })) });
+  const storedEventsOf = async (visitor: string) => (await stack.server.sql<{ n: number }>('select count(*)::int as n from lead_analytics where visitor_id = $1', [visitor]))[0].n;
+  /**
+   * The collect limit counts in fixed one-minute windows aligned on the clock's minutes
+   * (createSharedWindowLimiter): a budget spent across a minute boundary would be split over two
+   * windows and never run out. With less than 3 s left in this minute (a burst takes well under
+   * one), start at the next one.
+   */
+  const startOfRoomyWindow = async () => {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 3_000) await new Promise((r) => setTimeout(r, left + 50));
+  };
+
+  it(`POST /v1/collect: ${COLLECT_EVENTS_PER_IP_PER_MIN} events from addresses of one /64 spend its budget; a sibling's beacon is refused and stores nothing; another /64's is stored`, async () => {
+    const net = 0xd;
+    await startOfRoomyWindow();
+    for (let i = 0; i < batchesPerBudget; i++) {
+      const res = await ingestFrom(sibling(net, i), '/v1/collect', beacon());
+      expect(res.status, `batch ${i + 1} from ${sibling(net, i)}: ${res.text}`).toBe(202);
+    }
+    const before = await counts();
+    const refused = beacon(1);
+    expectRateLimited(await ingestFrom(sibling(net, batchesPerBudget), '/v1/collect', refused), 60);
+    expect(await counts()).toEqual(before);
+
+    // The same beacon from the next /64 over is stored (its event ids were not taken by the refused one).
+    const elsewhere = await ingestFrom(neighbour(net), '/v1/collect', refused);
+    expect(elsewhere.status, elsewhere.text).toBe(202);
+    expect(await storedEventsOf(refused.visitor)).toBe(1);
+  });
+
+  it(`POST /v1/collect: an IPv4-mapped address (::ffff:198.51.100.7) shares the budget of 198.51.100.7`, async () => {
+    await startOfRoomyWindow();
+    for (let i = 0; i < batchesPerBudget; i++) expect((await ingestFrom('198.51.100.7', '/v1/collect', beacon())).status, `batch ${i + 1}`).toBe(202);
+    const before = await counts();
+    expectRateLimited(await ingestFrom('::ffff:198.51.100.7', '/v1/collect', beacon(1)), 60);
+    expect(await counts()).toEqual(before);
+  });
+
+  const inquiry = (overrides: Record<string, unknown> = {}) => ({
+    site: siteKey, id: randomUUID(), name: 'Dana Whitaker', email: uniqueEmail('v6-inquiry'), message: 'Is 12 Oak St still available?', listing: 'oak-12', consent: true, ...overrides,
+  });
+  const storedInquiriesOf = async (email: string) =>
+    (await stack.server.sql<{ n: number }>('select count(*)::int as n from inquiries i join leads l using (lead_id) where l.email = $1', [email]))[0].n;
+
+  it(`POST /v1/inquiries: ${INQUIRIES_PER_IP_PER_10_MIN} from addresses of one /64 spend its budget; a sibling's inquiry is refused and writes no lead or inquiry; another /64's is stored`, async () => {
+    const net = 0xe;
+    // Honeypot submissions count against the limit but store nothing.
+    for (let i = 0; i < INQUIRIES_PER_IP_PER_10_MIN; i++) {
+      const res = await ingestFrom(sibling(net, i), '/v1/inquiries', inquiry({ hp: 'x' }));
+      expect(res.status, `inquiry ${i + 1} from ${sibling(net, i)}: ${res.text}`).toBe(202);
+    }
+    const before = await counts();
+    const refused = inquiry();
+    expectRateLimited(await ingestFrom(sibling(net, INQUIRIES_PER_IP_PER_10_MIN), '/v1/inquiries', refused), 600);
+    expect(await counts()).toEqual(before);
+
+    // The same submission from the next /64 over makes its lead and inquiry (the refused one had taken nothing).
+    const elsewhere = await ingestFrom(neighbour(net), '/v1/inquiries', refused);
+    expect(elsewhere.status, elsewhere.text).toBe(202);
+    expect(await storedInquiriesOf(refused.email)).toBe(1);
+  });
+
+  it(`POST /v1/inquiries: an IPv4-mapped address (::ffff:198.51.100.7) shares the budget of 198.51.100.7`, async () => {
+    for (let i = 0; i < INQUIRIES_PER_IP_PER_10_MIN; i++) expect((await ingestFrom('198.51.100.7', '/v1/inquiries', inquiry({ hp: 'x' }))).status, `inquiry ${i + 1}`).toBe(202);
+    const before = await counts();
+    const refused = inquiry();
+    expectRateLimited(await ingestFrom('::ffff:198.51.100.7', '/v1/inquiries', refused), 600);
+    expect(await counts()).toEqual(before);
+    expect(await storedInquiriesOf(refused.email)).toBe(0);
   });
 });
