@@ -125,6 +125,22 @@ describe('the public ingest limits count an IPv6 client by its /64', () => {
     return row;
   }
 
+  /**
+   * Spends a budget with `spends` accepted requests, the i-th from `from(i)`, then sends `refused`
+   * from `refusedFrom`: 429 `rate_limited` with Retry-After, and no row written anywhere.
+   */
+  async function spendThenRefuse({ path, spends, from, spend, refusedFrom, refused, windowSec }: {
+    path: string; spends: number; from: (i: number) => string; spend: () => unknown; refusedFrom: string; refused: unknown; windowSec: number;
+  }): Promise<void> {
+    for (let i = 0; i < spends; i++) {
+      const res = await ingestFrom(from(i), path, spend());
+      expect(res.status, `request ${i + 1} from ${from(i)}: ${res.text}`).toBe(202);
+    }
+    const before = await counts();
+    expectRateLimited(await ingestFrom(refusedFrom, path, refused), windowSec);
+    expect(await counts()).toEqual(before);
+  }
+
   // Collect's points are events: the budget is spent by full batches. The beacon lane
   // (api/beacon-lane.ts) serves these POSTs, through the ingest routes' own `collect`.
   const batchesPerBudget = COLLECT_EVENTS_PER_IP_PER_MIN / MAX_EVENTS_PER_BATCH;
@@ -144,14 +160,8 @@ describe('the public ingest limits count an IPv6 client by its /64', () => {
   it(`POST /v1/collect: ${COLLECT_EVENTS_PER_IP_PER_MIN} events from addresses of one /64 spend its budget; a sibling's beacon is refused and stores nothing; another /64's is stored`, async () => {
     const net = 0xd;
     await startOfRoomyWindow();
-    for (let i = 0; i < batchesPerBudget; i++) {
-      const res = await ingestFrom(sibling(net, i), '/v1/collect', beacon());
-      expect(res.status, `batch ${i + 1} from ${sibling(net, i)}: ${res.text}`).toBe(202);
-    }
-    const before = await counts();
     const refused = beacon(1);
-    expectRateLimited(await ingestFrom(sibling(net, batchesPerBudget), '/v1/collect', refused), 60);
-    expect(await counts()).toEqual(before);
+    await spendThenRefuse({ path: '/v1/collect', spends: batchesPerBudget, from: (i) => sibling(net, i), spend: () => beacon(), refusedFrom: sibling(net, batchesPerBudget), refused, windowSec: 60 });
 
     // The same beacon from the next /64 over is stored (its event ids were not taken by the refused one).
     const elsewhere = await ingestFrom(neighbour(net), '/v1/collect', refused);
@@ -161,10 +171,7 @@ describe('the public ingest limits count an IPv6 client by its /64', () => {
 
   it(`POST /v1/collect: an IPv4-mapped address (::ffff:198.51.100.7) shares the budget of 198.51.100.7`, async () => {
     await startOfRoomyWindow();
-    for (let i = 0; i < batchesPerBudget; i++) expect((await ingestFrom('198.51.100.7', '/v1/collect', beacon())).status, `batch ${i + 1}`).toBe(202);
-    const before = await counts();
-    expectRateLimited(await ingestFrom('::ffff:198.51.100.7', '/v1/collect', beacon(1)), 60);
-    expect(await counts()).toEqual(before);
+    await spendThenRefuse({ path: '/v1/collect', spends: batchesPerBudget, from: () => '198.51.100.7', spend: () => beacon(), refusedFrom: '::ffff:198.51.100.7', refused: beacon(1), windowSec: 60 });
   });
 
   const inquiry = (overrides: Record<string, unknown> = {}) => ({
@@ -175,15 +182,12 @@ describe('the public ingest limits count an IPv6 client by its /64', () => {
 
   it(`POST /v1/inquiries: ${INQUIRIES_PER_IP_PER_10_MIN} from addresses of one /64 spend its budget; a sibling's inquiry is refused and writes no lead or inquiry; another /64's is stored`, async () => {
     const net = 0xe;
-    // Honeypot submissions count against the limit but store nothing.
-    for (let i = 0; i < INQUIRIES_PER_IP_PER_10_MIN; i++) {
-      const res = await ingestFrom(sibling(net, i), '/v1/inquiries', inquiry({ hp: 'x' }));
-      expect(res.status, `inquiry ${i + 1} from ${sibling(net, i)}: ${res.text}`).toBe(202);
-    }
-    const before = await counts();
     const refused = inquiry();
-    expectRateLimited(await ingestFrom(sibling(net, INQUIRIES_PER_IP_PER_10_MIN), '/v1/inquiries', refused), 600);
-    expect(await counts()).toEqual(before);
+    // Honeypot submissions count against the limit but store nothing.
+    await spendThenRefuse({
+      path: '/v1/inquiries', spends: INQUIRIES_PER_IP_PER_10_MIN, from: (i) => sibling(net, i), spend: () => inquiry({ hp: 'x' }),
+      refusedFrom: sibling(net, INQUIRIES_PER_IP_PER_10_MIN), refused, windowSec: 600,
+    });
 
     // The same submission from the next /64 over makes its lead and inquiry (the refused one had taken nothing).
     const elsewhere = await ingestFrom(neighbour(net), '/v1/inquiries', refused);
@@ -192,11 +196,8 @@ describe('the public ingest limits count an IPv6 client by its /64', () => {
   });
 
   it(`POST /v1/inquiries: an IPv4-mapped address (::ffff:198.51.100.7) shares the budget of 198.51.100.7`, async () => {
-    for (let i = 0; i < INQUIRIES_PER_IP_PER_10_MIN; i++) expect((await ingestFrom('198.51.100.7', '/v1/inquiries', inquiry({ hp: 'x' }))).status, `inquiry ${i + 1}`).toBe(202);
-    const before = await counts();
     const refused = inquiry();
-    expectRateLimited(await ingestFrom('::ffff:198.51.100.7', '/v1/inquiries', refused), 600);
-    expect(await counts()).toEqual(before);
+    await spendThenRefuse({ path: '/v1/inquiries', spends: INQUIRIES_PER_IP_PER_10_MIN, from: () => '198.51.100.7', spend: () => inquiry({ hp: 'x' }), refusedFrom: '::ffff:198.51.100.7', refused, windowSec: 600 });
     expect(await storedInquiriesOf(refused.email)).toBe(0);
   });
 });

@@ -36,6 +36,27 @@ async function expectOldPasswordLoginRefused(r: { email: string; password: strin
   expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: NEW_PASSWORD })).status).toBe(200);
 }
 
+/**
+ * `r`'s login with the old password, sent while an uncommitted change — the hash updated and the
+ * sessions ended, what any writer of the hash does at the least — holds the user row; the change
+ * commits once the login waits on it. The UPDATE's row lock (FOR NO KEY UPDATE) does not stop a KEY
+ * SHARE lock, nor plain reads. Returns the login's answer.
+ */
+async function loginBehindUncommittedHashChange(r: { userId: string; email: string; password: string }, attacker: ApiClient) {
+  const holder = await holdRowLocks(server, `
+    with changed as (update users set password_hash = $2 where user_id = $1 returning user_id),
+         ended as (delete from sessions where user_id in (select user_id from changed))
+    select 1 from changed`, [r.userId, await hashPassword(NEW_PASSWORD)]);
+  try {
+    const login = attacker.post('/v1/auth/login', { email: r.email, password: r.password });
+    await waitUntilBlockedBy(server, holder.pid, login);
+    await holder.commit();
+    return await login;
+  } finally {
+    await holder.release();
+  }
+}
+
 describe('A login that checked the old password gets no session once the password has changed', () => {
   it('a password change committing while the login waits to start its session: 401, and only the changer\'s session is left', async () => {
     const r = await makeRealtor(server, { email: uniqueEmail() });
@@ -68,21 +89,9 @@ describe('A login that checked the old password gets no session once the passwor
   it('a plain UPDATE of the hash (no FOR UPDATE before it) also holds the login until it commits: 401', async () => {
     const r = await makeRealtor(server, { email: uniqueEmail() });
     const attacker = new ApiClient(server.url);
-    // What any writer of the hash does at the least: update it and end the sessions, uncommitted.
-    // The UPDATE's row lock (FOR NO KEY UPDATE) does not stop a KEY SHARE lock, nor plain reads.
-    const holder = await holdRowLocks(server, `
-      with changed as (update users set password_hash = $2 where user_id = $1 returning user_id),
-           ended as (delete from sessions where user_id in (select user_id from changed))
-      select 1 from changed`, [r.userId, await hashPassword(NEW_PASSWORD)]);
-    try {
-      const login = attacker.post('/v1/auth/login', { email: r.email, password: r.password });
-      await waitUntilBlockedBy(server, holder.pid, login);
-      await holder.commit();
-      expect(await sessionsOf(r.userId)).toEqual([]);
-      await expectOldPasswordLoginRefused(r, await login, attacker);
-    } finally {
-      await holder.release();
-    }
+    const login = await loginBehindUncommittedHashChange(r, attacker);
+    expect(await sessionsOf(r.userId)).toEqual([]);
+    await expectOldPasswordLoginRefused(r, login, attacker);
   });
 
   it('the refused login counts as a failed one: the last of the pair\'s budget blocks it, and nothing is refunded or cleared', async () => {
@@ -92,20 +101,9 @@ describe('A login that checked the old password gets no session once the passwor
     for (let i = 0; i < LOGIN_MAX_FAILURES_PER_ACCOUNT_IP - 1; i++) {
       expect((await attacker.post('/v1/auth/login', { email: r.email, password: `guess ${i}` })).status).toBe(401);
     }
-    const holder = await holdRowLocks(server, `
-      with changed as (update users set password_hash = $2 where user_id = $1 returning user_id),
-           ended as (delete from sessions where user_id in (select user_id from changed))
-      select 1 from changed`, [r.userId, await hashPassword(NEW_PASSWORD)]);
-    try {
-      const login = attacker.post('/v1/auth/login', { email: r.email, password: r.password });
-      await waitUntilBlockedBy(server, holder.pid, login);
-      await holder.commit();
-      const refused = await login;
-      expect(refused.status).toBe(401);
-      expect(errorCode(refused)).toBe('invalid_credentials');
-    } finally {
-      await holder.release();
-    }
+    const refused = await loginBehindUncommittedHashChange(r, attacker);
+    expect(refused.status).toBe(401);
+    expect(errorCode(refused)).toBe('invalid_credentials');
     // The old password spent the pair's last attempt: blocked, even for the new password from this IP.
     const block = `${server.config.QUEUE_PREFIX}:rl:login:pair:${r.email}|127.0.0.1:block`;
     expect(await server.redis.pttl(block)).toBeGreaterThan(0);
