@@ -1,6 +1,6 @@
 // The page frame: top bar with navigation and the signed-in user, and the <main> landmark.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { logOut, useSession } from '../api-client.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { FilteredCountBadge } from './filtered-count-badge.tsx';
@@ -52,7 +52,9 @@ export function Layout({ children }: { children: ComponentChildren }) {
   useEffect(() => setMenuOpen(false), [path]);
   // The folded menu (narrow screens) closes on Escape, as a disclosure should; focus goes back to
   // its button when it was inside the menu (or on the button), so the keyboard user is not lost.
-  useEffect(() => {
+  // A layout effect: the listener is in place as soon as the menu has rendered open, not after the
+  // next paint, so an Escape pressed right after opening closes it (a plain effect missed it).
+  useLayoutEffect(() => {
     if (!menuOpen) return;
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return;

@@ -198,6 +198,7 @@ describe('admin shell', () => {
     await menu.click();
     // Escape closes it too, from a link inside it, and gives the focus back to the Menu button.
     await menu.click();
+    expect(await menu.getAttribute('aria-expanded')).toBe('true');
     await page.getByRole('link', { name: 'Webhooks' }).focus();
     await page.keyboard.press('Escape');
     await expect.poll(() => menu.getAttribute('aria-expanded')).toBe('false');
