@@ -11,21 +11,24 @@ import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER } from '#api/routes/account.routes.t
 import { signSessionToken } from '#core/accounts/sessions.ts';
 import { createToken, sha256Hex } from '#core/accounts/tokens.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { makeApiKey, makeLead, makeRealtor, makeReminder, makeSite } from '#test/factories.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
 import { sendIngest } from '#test/ingest.ts';
+import { listenWithLogLines } from '#test/log-lines.ts';
 import { holdRowLocks, waitUntilBlockedBy } from '#test/row-locks.ts';
 
 let server: TestServer;
+/** The same app, its log lines captured: for what a refused login logs. */
+let logged: Awaited<ReturnType<typeof listenWithLogLines>>;
 const ORIGIN = 'https://listings.example.com';
 
 beforeAll(async () => {
   server = await startTestServer({ TRUST_PROXY: 'true' });
+  logged = await listenWithLogLines(server);
 });
-afterAll(async () => {
-  await server.close();
-});
+afterAll(() => closeAll(logged, server));
 
 const uniqueEmail = () => `race-${randomUUID().slice(0, 8)}@example.com`;
 const errorCode = (res: { body: any }) => res.body?.error?.code;
@@ -39,7 +42,7 @@ async function makeAccount() {
 }
 
 describe('A deleted account gets no working credential', () => {
-  it('a login and an API key creation in flight while the deletion commits are refused (401), and leave no session or key', async () => {
+  it('a login and an API key creation in flight while the deletion commits are refused (401), and leave no session or key; the login is logged as failed for the deleted account', async () => {
     const { r, reminderId } = await makeAccount();
     // A second browser, signed in before: its request is past auth when the deletion commits.
     const other = new ApiClient(server.url);
@@ -54,7 +57,7 @@ describe('A deleted account gets no working credential', () => {
       const deletion = r.client.request('DELETE', '/v1/account', { json: { password: r.password } });
       const deletionPid = await waitUntilBlockedBy(server, holder.pid, deletion);
       // The login read the user (committed: not deleted yet), checked the password, and now waits to start its session.
-      const late = new ApiClient(server.url);
+      const late = new ApiClient(logged.url);
       const login = late.post('/v1/auth/login', { email: r.email, password: r.password });
       const keyCreation = other.post('/v1/api-keys', { name: 'raced' });
       // Two distinct backends queued on the deletion's lock: the login's and the key creation's (one
@@ -67,6 +70,7 @@ describe('A deleted account gets no working credential', () => {
       const loginAnswer = await login;
       expect(loginAnswer.status).toBe(401);
       expect(errorCode(loginAnswer)).toBe('invalid_credentials');
+      expect(logged.lines.filter((l) => l.msg === 'login failed')).toEqual([expect.objectContaining({ email: r.email, reason: 'account_deleted' })]);
       const keyAnswer = await keyCreation;
       expect(keyAnswer.status).toBe(401);
       expect(keyAnswer.body.key).toBeUndefined();

@@ -1,6 +1,6 @@
 import { ZAuthAnswer, ZLoginBody, ZSignupBody } from '#core/accounts/account-schemas.ts';
 import { findUserIdByEmail } from '#core/accounts/find-user-id-by-email.ts';
-import { deleteSession } from '#core/accounts/sessions.ts';
+import { deleteSession, explainSessionRefusal } from '#core/accounts/sessions.ts';
 import { registerAccount } from '#core/accounts/sign-up.ts';
 import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
@@ -111,12 +111,15 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
       // that committed meanwhile ended every other session, and this one answers 401 like them.
       // Only a login that starts a session is a success: that refusal (or the rarer one of an account
       // deleted meanwhile) is a failed login, so the old password refunds nothing and clears none of
-      // the pair's failures; any other error (Postgres down) neither refunds nor counts.
+      // the pair's failures; any other error (Postgres down) neither refunds nor counts. Both answer
+      // the same 401; only the log tells them apart (`password_changed`, `account_deleted`), by one
+      // more read of the user row — `unknown` if that read fails, which must not change the answer.
       try {
         ctx.body = await startSession(ctx, config, verified.user, now, { refusal: loginFailedMessage, passwordHash: verified.passwordHash });
       } catch (err) {
         if (err instanceof AppError && err.code === 'invalid_credentials') {
-          ctx.state.log.warn({ email: body.email, ip: ctx.ip, device: attempt.device !== null, reason: 'password_changed' }, 'login failed');
+          const reason = await explainSessionRefusal({ em: ctx.state.em, userId: verified.user.userId }).catch(() => 'unknown' as const);
+          ctx.state.log.warn({ email: body.email, ip: ctx.ip, device: attempt.device !== null, reason }, 'login failed');
           await loginThrottle.fail(attempt);
         }
         throw err;

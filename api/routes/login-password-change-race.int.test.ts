@@ -10,28 +10,35 @@ import { LOGIN_MAX_FAILURES_PER_ACCOUNT_IP } from '#api/middleware/login-throttl
 import { issueAccountToken, PASSWORD_RESET_TTL_MS } from '#core/accounts/account-tokens.ts';
 import { hashPassword } from '#core/accounts/passwords.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
+import { closeAll } from '#test/cleanup.ts';
 import { makeRealtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
+import { listenWithLogLines } from '#test/log-lines.ts';
 import { holdRowLocks, sendQueuedBehind, waitUntilBlockedBy } from '#test/row-locks.ts';
 
 let server: TestServer;
+/** The same app, its log lines captured: the refused logins are sent here. */
+let logged: Awaited<ReturnType<typeof listenWithLogLines>>;
 
 beforeAll(async () => {
   server = await startTestServer();
+  logged = await listenWithLogLines(server);
 });
-afterAll(async () => {
-  await server.close();
-});
+afterAll(() => closeAll(logged, server));
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const uniqueEmail = () => `pw-race-${randomUUID().slice(0, 8)}@example.com`;
 const errorCode = (res: { body: any }) => res.body?.error?.code;
 const sessionsOf = (userId: string) => server.sql<{ session_id: string }>('select session_id from sessions where user_id = $1', [userId]);
 
-/** The login with the old password answered 401 and works nowhere; the new password logs in. */
+/**
+ * The login with the old password (sent to `logged`) answered 401, logged as failed for the changed
+ * password, and works nowhere; the new password logs in.
+ */
 async function expectOldPasswordLoginRefused(r: { email: string; password: string }, login: { status: number; body: any }, attacker: ApiClient) {
   expect(login.status).toBe(401);
   expect(errorCode(login)).toBe('invalid_credentials');
+  expect(logged.lines.filter((l) => l.msg === 'login failed' && l.email === r.email)).toEqual([expect.objectContaining({ reason: 'password_changed' })]);
   expect((await attacker.get('/v1/auth/me')).status).toBe(401);
   expect((await new ApiClient(server.url).post('/v1/auth/login', { email: r.email, password: NEW_PASSWORD })).status).toBe(200);
 }
@@ -60,7 +67,7 @@ async function loginBehindUncommittedHashChange(r: { userId: string; email: stri
 describe('A login that checked the old password gets no session once the password has changed', () => {
   it('a password change committing while the login waits to start its session: 401, and only the changer\'s session is left', async () => {
     const r = await makeRealtor(server, { email: uniqueEmail() });
-    const attacker = new ApiClient(server.url);
+    const attacker = new ApiClient(logged.url);
     // Holding the user row queues the change on it (its first lock); the login, past its password
     // check, then queues behind the change.
     const holder = await holdRowLocks(server, 'select 1 from users where user_id = $1 for update', [r.userId]);
@@ -75,7 +82,7 @@ describe('A login that checked the old password gets no session once the passwor
 
   it('a password reset committing while the login waits to start its session: 401, and no session is left', async () => {
     const r = await makeRealtor(server, { email: uniqueEmail() });
-    const attacker = new ApiClient(server.url);
+    const attacker = new ApiClient(logged.url);
     const { token } = await issueAccountToken({ em: server.orm.em.fork(), userId: r.userId, purpose: 'password_reset', ttlMs: PASSWORD_RESET_TTL_MS });
     const holder = await holdRowLocks(server, 'select 1 from users where user_id = $1 for update', [r.userId]);
     const { first: reset, second: login } = await sendQueuedBehind(server, holder,
@@ -88,7 +95,7 @@ describe('A login that checked the old password gets no session once the passwor
 
   it('a plain UPDATE of the hash (no FOR UPDATE before it) also holds the login until it commits: 401', async () => {
     const r = await makeRealtor(server, { email: uniqueEmail() });
-    const attacker = new ApiClient(server.url);
+    const attacker = new ApiClient(logged.url);
     const login = await loginBehindUncommittedHashChange(r, attacker);
     expect(await sessionsOf(r.userId)).toEqual([]);
     await expectOldPasswordLoginRefused(r, login, attacker);

@@ -27,6 +27,20 @@ export async function createSession({ em, userId, passwordHash, ttlHours, ip, us
   });
 }
 
+/** Why createSession refused a login (null with `passwordHash`), for its log line. */
+export type SessionRefusal = 'account_deleted' | 'password_changed';
+
+/**
+ * Why createSession refused `userId`'s login: `account_deleted` when the account is deleted (or
+ * already purged), else `password_changed` (the hash it checked was replaced). One read by primary
+ * key, only on that rare path, rather than a reason threaded through lockLiveUser's callers; it
+ * reads after the refusal, so an account deleted just after a password change counts as deleted.
+ */
+export async function explainSessionRefusal({ em, userId }: { em: EntityManager; userId: string }): Promise<SessionRefusal> {
+  const row = await db(em).selectFrom('users').select('deleted_at').where('user_id', '=', userId).executeTakeFirst();
+  return row === undefined || row.deleted_at !== null ? 'account_deleted' : 'password_changed';
+}
+
 async function insertSession({ em, userId, ttlHours, ip, userAgent, now }: {
   em: EntityManager; userId: string; ttlHours: number; ip?: string; userAgent?: string; now: Date;
 }): Promise<{ token: string; session: Session }> {
