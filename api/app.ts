@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps): Koa {
   mountAccountDeletionRoutes(routes, deps);
   mountNotificationRoutes(routes);
   mountApiKeyRoutes(routes, deps);
-  mountSiteRoutes(routes, deps);
+  mountSiteRoutes(routes, services);
   mountSiteQuotaRoutes(routes, deps);
   mountLeadBulkRoutes(routes, services); // before the lead routes: /v1/leads/bulk is not a lead id
   mountLeadRoutes(routes, services);
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): Koa {
   mountWebhookRoutes(routes, deps);
   mountTodayRoutes(routes);
   mountActivityRoutes(routes, deps);
-  mountFilteredRoutes(routes, deps);
+  mountFilteredRoutes(routes, services);
 
   const router = new Router();
   mountHealthRoutes(router, deps);

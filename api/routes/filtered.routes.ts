@@ -1,11 +1,12 @@
 import { ZDeleteFilteredQuery, ZFilteredListJson, ZListFilteredQuery, ZReleasedInquiryJson } from '#core/inquiries/filtered-inquiry-schemas.ts';
 import { deleteAllFilteredInquiries, deleteFilteredInquiry, listFilteredInquiries, releaseFilteredInquiry } from '#core/inquiries/filtered-inquiries.ts';
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { publishLeadEvents } from '#core/live/live-events.ts';
 import { ZLeadJson } from '#core/leads/lead-schemas.ts';
 import { ZReportedContactJson } from '#core/leads/reported-contact-schemas.ts';
 import { adoptReportedContact, dismissReportedContact, listReportedContacts } from '#core/leads/reported-contacts.ts';
 import { z } from 'zod';
-import type { AppDeps } from '../deps.ts';
+import type { AppServices } from '../deps.ts';
 import type { RouteRegistry } from '../route.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { RouteRegistry } from '../route.ts';
  * held back during a flood, docs/inquiry-flood.md) and the contact details reported for existing
  * leads (docs/lead-poisoning.md).
  */
-export function mountFilteredRoutes(routes: RouteRegistry, deps: AppDeps): void {
+export function mountFilteredRoutes(routes: RouteRegistry, deps: AppServices): void {
   const unknownHeld = { 404: { description: 'Unknown filtered inquiry' } };
   routes.add({
     method: 'get', path: '/v1/filtered-inquiries', tag: 'inquiries', auth: 'realtor',
@@ -29,7 +30,10 @@ export function mountFilteredRoutes(routes: RouteRegistry, deps: AppDeps): void 
     summary: 'Release a held submission: it becomes a normal inquiry (lead, score, alerts and webhooks follow)',
     responses: { 200: { description: 'Released', schema: ZReleasedInquiryJson }, ...unknownHeld },
     handler: async (ctx, { params, tenant, now }) => {
-      ctx.body = await releaseFilteredInquiry({ em: ctx.state.em, queues: deps.queues, tenant, filteredInquiryId: params.id, now, log: ctx.state.log, config: deps.config });
+      const released = await releaseFilteredInquiry({ em: ctx.state.em, queues: deps.queues, tenant, filteredInquiryId: params.id, now, log: ctx.state.log, config: deps.config });
+      // A lead the release created: the open admins hear of it like an inquiry's lead (after the commit).
+      if (released.leadCreated && released.leadId) await publishLeadEvents({ em: ctx.state.em, publisher: deps.live, type: 'lead.created', leadIds: [released.leadId], log: ctx.state.log });
+      ctx.body = released;
     },
   });
   routes.add({

@@ -10,7 +10,7 @@ import { issueAccountToken, PASSWORD_RESET_TTL_MS } from '#core/accounts/account
 import { announceAccessChange, liveChannel } from '#core/live/live-events.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
-import { createBearerClient, makeApiKey, makeInquiry, makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
+import { createBearerClient, makeApiKey, makeFilteredInquiry, makeInquiry, makeLead, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { type LiveStream, openLiveStream } from '#test/live-client.ts';
@@ -216,6 +216,80 @@ describe('GET /v1/live', () => {
     await closeAppStreams(app);
     await s.ended;
     await new Promise<void>((resolve) => listener.close(() => resolve()));
+  });
+});
+
+// Before: a lead created by releasing a held submission or by the Sites page's test inquiry was
+// announced to no open admin (the realtor saw it only after a reload).
+describe('lead.created from the other paths that create a lead', () => {
+  /** A fresh realtor with an open stream, and another realtor's, both ready. */
+  async function twoStreams() {
+    const [who, stranger] = [await makeRealtor(server), await makeRealtor(server)];
+    const [mine, theirs] = [await open(server, who), await open(server, stranger)];
+    await mine.waitForEvent((e) => e.event === 'ready');
+    await theirs.waitForEvent((e) => e.event === 'ready');
+    return { who, stranger, mine, theirs };
+  }
+
+  /**
+   * Creates a lead by hand for `who` and waits for its lead.created on `s`: an account's events
+   * arrive in the order they were published, so everything published before it has arrived too.
+   * Returns the events before the marker.
+   */
+  async function eventsBefore(who: Realtor, s: LiveStream) {
+    const marker = await who.client.post('/v1/leads', { name: `Marker ${randomUUID().slice(0, 8)}` });
+    expect(marker.status).toBe(201);
+    const seen = await s.waitForEvent((e) => e.event === 'lead.created' && e.data.leadId === marker.body.leadId);
+    return s.events.slice(0, s.events.indexOf(seen));
+  }
+  const createdFor = (events: { event: string; data: any }[], leadId: string) => events.filter((e) => e.event === 'lead.created' && e.data.leadId === leadId);
+  /** Another realtor's stream heard nothing but its own marker. */
+  async function expectNothingFor(stranger: Realtor, theirs: LiveStream) {
+    expect((await eventsBefore(stranger, theirs)).filter((e) => e.event !== 'ready')).toEqual([]);
+  }
+
+  it('releasing a held submission whose contact is new announces its lead once, to its realtor only', async () => {
+    const { who, stranger, mine, theirs } = await twoStreams();
+    const site = await makeSite(who, { allowedOrigins: [ORIGIN] });
+    const email = `held-${randomUUID().slice(0, 8)}@example.com`;
+    const { filteredInquiryId } = await makeFilteredInquiry(server, { userId: who.userId, siteId: site.siteId, name: 'Held Buyer', email });
+    const res = await who.client.post(`/v1/filtered-inquiries/${filteredInquiryId}/release`, {});
+    expect(res.status).toBe(200);
+    expect(res.body.leadCreated).toBe(true);
+    const created = createdFor(await eventsBefore(who, mine), res.body.leadId);
+    expect(created).toHaveLength(1);
+    expect(created[0].data).toMatchObject({ leadId: res.body.leadId, name: 'Held Buyer', email });
+    await expectNothingFor(stranger, theirs);
+  });
+
+  it('releasing a held submission whose contact matches an existing lead announces no lead.created', async () => {
+    const { who, mine } = await twoStreams();
+    const site = await makeSite(who, { allowedOrigins: [ORIGIN] });
+    const email = `known-${randomUUID().slice(0, 8)}@example.com`;
+    const { leadId } = await makeLead(server, { userId: who.userId, siteId: site.siteId, name: 'Known Buyer', email });
+    const { filteredInquiryId } = await makeFilteredInquiry(server, { userId: who.userId, siteId: site.siteId, name: 'Known Buyer', email });
+    const res = await who.client.post(`/v1/filtered-inquiries/${filteredInquiryId}/release`, {});
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ leadCreated: false, leadId });
+    // Scoring may announce lead.updated for it; only lead.created is asserted.
+    expect(createdFor(await eventsBefore(who, mine), leadId)).toEqual([]);
+  });
+
+  it('the first test inquiry of a site announces its test lead; the next one, which finds it, does not', async () => {
+    const { who, stranger, mine, theirs } = await twoStreams();
+    const site = await makeSite(who, { allowedOrigins: [ORIGIN] });
+    const first = await who.client.post(`/v1/sites/${site.siteId}/test-inquiry`, {});
+    expect(first.status).toBe(201);
+    expect(first.body).not.toHaveProperty('leadCreated');
+    const created = createdFor(await eventsBefore(who, mine), first.body.leadId);
+    expect(created).toHaveLength(1);
+    expect(created[0].data).toMatchObject({ name: 'Test inquiry', email: expect.stringMatching(/^test-inquiry\+/) });
+
+    const second = await who.client.post(`/v1/sites/${site.siteId}/test-inquiry`, {});
+    expect(second.status).toBe(201);
+    expect(second.body.leadId).toBe(first.body.leadId);
+    expect(createdFor(await eventsBefore(who, mine), first.body.leadId)).toHaveLength(1);
+    await expectNothingFor(stranger, theirs);
   });
 });
 

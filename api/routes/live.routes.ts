@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isApiKeyActive } from '#core/accounts/api-keys.ts';
 import { isSessionActive } from '#core/accounts/sessions.ts';
+import { LIVE_EVENT_TYPES } from '#core/live/live-events.ts';
 import { createLiveHub, LIVE_END_TIMEOUT_MS, LiveAccessRefusedError, type LiveHub, type LiveStreamHandle } from '#core/live/live-hub.ts';
 import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { AppError } from '#core/errors.ts';
@@ -33,7 +34,7 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
   const hub = createLiveHub({ redis: deps.redis, redisUrl: deps.config.REDIS_URL, prefix: deps.config.QUEUE_PREFIX, logger: deps.logger });
   routes.add({
     method: 'get', path: '/v1/live', tag: 'live', auth: 'realtor',
-    summary: 'Live updates (text/event-stream): lead.created, lead.updated, reminder.due; reconnect with Last-Event-ID to replay what was missed',
+    summary: `Live updates (text/event-stream): ${LIVE_EVENT_TYPES.join(', ')}; reconnect with Last-Event-ID to replay what was missed`,
     responses: {
       200: { description: 'An event stream: `id`, `event` and JSON `data` per event; a `ready` event with the current position; `: heartbeat` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password reset, revocation: at once; expiry: within a heartbeat for a key)' },
       503: { description: '`unavailable`: live updates need Redis, which is not answering (or the access check could not reach Postgres)' },

@@ -1,11 +1,12 @@
 import { addAllowedOrigin, getInstallStates, getInstallStatus, sendTestInquiry } from '#core/sites/install-check.ts';
 import { ZAddOriginBody, ZCreateSiteBody, ZInstallStatusJson, ZSiteJson, ZSiteListItemJson, ZTestInquiryJson, ZUpdateSiteBody } from '#core/sites/site-schemas.ts';
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
+import { publishLeadEvents } from '#core/live/live-events.ts';
 import { createSite, deleteSite, getSite, listSites, toSiteJson, updateSite } from '#core/sites/sites.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppServices } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
 
-export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
+export function mountSiteRoutes(routes: RouteRegistry, deps: AppServices): void {
   const json = (s: Parameters<typeof toSiteJson>[0]) => toSiteJson(s, deps.config.PUBLIC_URL);
   routes.add({
     method: 'get', path: '/v1/sites', tag: 'sites', auth: 'realtor', summary: 'List sites',
@@ -75,10 +76,13 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppDeps): void {
     summary: 'Send a test inquiry through the widget\'s ingest path, from the site\'s first allowed origin (lead "Test inquiry")',
     responses: { 201: { description: 'Stored', schema: ZTestInquiryJson }, 404: { description: 'Unknown site' }, 409: { description: 'No allowed origin, or the site is disabled' } },
     handler: async (ctx, { params, tenant, now }) => {
-      ctx.status = 201;
-      ctx.body = await sendTestInquiry({
+      const { leadCreated, ...sent } = await sendTestInquiry({
         em: ctx.state.em, queues: deps.queues, config: deps.config, log: ctx.state.log, tenant, siteId: params.id, userAgent: ctx.get('user-agent') || undefined, now,
       });
+      // The first test of a site creates its test lead: the open admins hear of it (after the commit).
+      if (leadCreated) await publishLeadEvents({ em: ctx.state.em, publisher: deps.live, type: 'lead.created', leadIds: [sent.leadId], log: ctx.state.log });
+      ctx.status = 201;
+      ctx.body = sent;
     },
   });
 }

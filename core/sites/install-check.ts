@@ -86,11 +86,12 @@ export const TEST_INQUIRY_NAME = 'Test inquiry';
  * Sends a test inquiry through the widget's ingest path (`submitInquiry`: site key, Origin check
  * against the site's first allowed origin, lead, inquiry, scoring, webhooks and alerts), as the
  * lead "Test inquiry" <test-inquiry+…@example.com>, easy to spot and to delete. It does not count
- * as the site's install check: that must come from the website itself.
+ * as the site's install check: that must come from the website itself. `leadCreated` says whether
+ * this test created the lead (the first test of the site), for the route's live event.
  */
 export async function sendTestInquiry({ em, queues, config, log, tenant, siteId, userAgent, now }: {
   em: EntityManager; queues: Queues; config: Config; log: Logger; tenant: Tenant; siteId: string; userAgent: string | undefined; now: Date;
-}): Promise<{ leadId: string; inquiryId: string | null; origin: string }> {
+}): Promise<{ leadId: string; inquiryId: string | null; origin: string; leadCreated: boolean }> {
   const site = await getSite({ em, tenant, siteId });
   if (!site.enabled) throw new AppError('conflict', 'This site is disabled; enable it to send a test inquiry');
   const origin = site.allowedOrigins[0];
@@ -112,5 +113,5 @@ export async function sendTestInquiry({ em, queues, config, log, tenant, siteId,
     userAgent: userAgent?.trim() ? userAgent : 'Mozilla/5.0 (Porchlight admin test inquiry)',
   });
   if (!result.leadId) throw new AppError('conflict', `The test inquiry was not stored (${result.outcome})`);
-  return { leadId: result.leadId, inquiryId: result.inquiryId, origin };
+  return { leadId: result.leadId, inquiryId: result.inquiryId, origin, leadCreated: result.leadCreated };
 }
