@@ -68,18 +68,39 @@ describe('one event, every channel', () => {
     expect(mail.text).toContain(`/app/leads/${leadId}`);
   });
 
-  it('a lead turning hot announces lead.hot to the CRM, emails the realtor and opens one "call" reminder', async () => {
+  it('a lead turning hot announces lead.hot to the CRM, emails the realtor its top score reasons and opens one "call" reminder', async () => {
     const name = `Hot ${randomUUID().slice(0, 6)}`;
     const visitor = `v_${randomUUID().slice(0, 8)}`;
-    // Inquiry 40 + showing request 15 + saved listing 10 = 65: over the hot threshold (60).
-    const events = ['showing_request', 'save_listing'].map((type) => ({ id: randomUUID(), type, listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` }));
+    // Inquiry 40 + showing request 15 + saved listing 10 = 65: over the hot threshold (60). Three
+    // smaller signals on top make six reasons, one more than the email lists: a mortgage
+    // calculator (8), a view of a listing whose ref is markup (3) and a plain page view (1).
+    const events = [
+      ...['showing_request', 'save_listing'].map((type) => ({ id: randomUUID(), type, listing: 'oak-12', url: `${ORIGIN}/listings/oak-12` })),
+      { id: randomUUID(), type: 'mortgage_calculator', url: `${ORIGIN}/tools/mortgage` },
+      { id: randomUUID(), type: 'page_view', listing: '<b>x</b>', url: `${ORIGIN}/listings/x` },
+      { id: randomUUID(), type: 'page_view', url: `${ORIGIN}/about` },
+    ];
     expect((await post('/v1/collect', { site: siteKey, visitor, events })).status).toBe(202);
     expect((await inquire(name, visitor)).status).toBe(202);
     const leadId = await leadIdOf(name);
     await receiver.waitFor(() => webhooksOf('lead.hot', leadId).length === 1);
     expect(() => receiver.verify(webhooksOf('lead.hot', leadId)[0], secret)).not.toThrow();
     expect(webhooksOf('lead.hot', leadId)[0].payload.data).toMatchObject({ leadId, previousBand: expect.any(String) });
-    await stack.smtp.waitFor((m) => m.subject.includes(name) && /hot/i.test(m.subject), { timeoutMs: WAIT.timeout, description: 'the lead-hot alert' });
+    // By its subject's wording: the name ("Hot …") is in the new-inquiry alert's subject too.
+    const mail = await stack.smtp.waitFor((m) => m.subject.startsWith(`${name} is now a hot lead`), { timeoutMs: WAIT.timeout, description: 'the lead-hot alert' });
+
+    // "Why": the stored breakdown's five largest contributions, largest first, in both parts.
+    const [{ score_breakdown: breakdown }] = await stack.server.sql<{ score_breakdown: { signals: Array<{ label: string; points: number }> } }>(
+      'select score_breakdown from leads where lead_id = $1', [leadId]);
+    const top = breakdown.signals.filter((s) => s.points > 0).sort((a, b) => b.points - a.points).slice(0, 5).map((s) => `${s.label} +${s.points}`);
+    expect(top.slice(0, 3)).toEqual(['Inquiry +40', 'Showing request +15', 'Saved listing +10']);
+    expect(top).toContain('Viewed <b>x</b> +3');
+    expect(breakdown.signals.filter((s) => s.points > 0).length).toBeGreaterThan(5);
+    expect(mail.text).toContain(['Why:', ...top.map((r) => `- ${r}`)].join('\n'));
+    const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    expect(mail.html).toContain(`Why</p><ul style="margin:0;padding-left:20px">${top.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>`);
+    expect(mail.html).toContain('<li>Viewed &lt;b&gt;x&lt;/b&gt; +3</li>');
+    expect(mail.html).not.toContain('<b>x</b>');
     const reminders = await stack.server.sql<{ kind: string; status: string }>('select kind, status from follow_up_reminders where lead_id = $1', [leadId]);
     expect(reminders.filter((r) => r.kind === 'auto' && r.status === 'pending').length).toBeGreaterThanOrEqual(1);
   });

@@ -4,6 +4,7 @@ import { extraContactInfo } from '../shared/contact-info.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { type LeadConsent, latestConsents } from '../inquiries/latest-consents.ts';
 import { csvRow } from './csv.ts';
+import { formatScoreReasons } from './format-score-reasons.ts';
 import type { LeadFilters, LeadJson } from './lead-schemas.ts';
 import { assertOwnStage, fetchLeadPage } from './list-leads.ts';
 
@@ -18,7 +19,7 @@ export const EXPORT_COLUMNS = [
 
 /** "Inquiry +40; Viewed oak-12 3× +9": the breakdown in one cell. */
 function scoreReasons(lead: LeadJson): string {
-  return (lead.scoreBreakdown?.signals ?? []).filter((s) => s.points > 0).map((s) => `${s.label} +${s.points}`).join('; ');
+  return formatScoreReasons(lead.scoreBreakdown).join('; ');
 }
 
 function leadRecord(lead: LeadJson, consent: LeadConsent | undefined): string {

@@ -22,6 +22,7 @@ import {
 } from '../email/templates/account-emails.ts';
 import {
   DIGEST_MAX_ITEMS,
+  LEAD_HOT_MAX_REASONS,
   renderDigestEmail,
   renderEndpointDisabledEmail,
   renderLeadHotEmail,
@@ -30,7 +31,8 @@ import {
   type LeadSummary,
 } from '../email/templates/alert-emails.ts';
 import { adminUrl } from '../email/templates/layout.ts';
-import type { ScoreBand } from '../leads/lead.entity.ts';
+import { formatScoreReasons } from '../leads/format-score-reasons.ts';
+import type { ScoreBand, ScoreBreakdown } from '../leads/lead.entity.ts';
 import type { ClaimedNotification } from './claim-notification.ts';
 import { DAY_MS } from '../shared/time.ts';
 import { OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
@@ -47,20 +49,23 @@ function pgDate(value: string | Date): Date {
   return new Date(value.includes('T') ? value : value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'));
 }
 
-async function loadLead(em: EntityManager, leadId: string | null, userId: string): Promise<LeadSummary | null> {
+/** The lead as an alert shows it, with its current score breakdown (the hot-lead email's "Why"). */
+async function loadLead(em: EntityManager, leadId: string | null, userId: string): Promise<(LeadSummary & { breakdown: ScoreBreakdown | null }) | null> {
   if (!leadId) return null;
   const row = await db(em)
     .selectFrom('leads')
-    .select(['lead_id', 'name', 'email', 'phone', 'score', 'score_band'])
+    .select(['lead_id', 'name', 'email', 'phone', 'score', 'score_band', 'score_breakdown'])
     .where('lead_id', '=', leadId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  return row ? { leadId: row.lead_id, name: row.name, email: row.email, phone: row.phone, score: row.score, band: row.score_band as ScoreBand } : null;
+  return row
+    ? { leadId: row.lead_id, name: row.name, email: row.email, phone: row.phone, score: row.score, band: row.score_band as ScoreBand, breakdown: row.score_breakdown }
+    : null;
 }
 
 /**
  * Builds the email of a claimed notification from Postgres as it is now (the lead's current
- * name, score and band; the reminder's current note), or says why it should not be sent:
+ * name, score, band and score reasons; the reminder's current note), or says why it should not be sent:
  * the user switched the alert off meanwhile, the reminder was completed or snoozed, the cause is gone.
  */
 export async function renderNotification({ em, claim, config, now }: {
@@ -135,7 +140,9 @@ export async function renderNotification({ em, claim, config, now }: {
     case 'lead_hot': {
       const lead = await loadLead(em, claim.leadId, claim.userId);
       if (!lead) return { cancel: 'lead deleted' };
-      return { email: { to, ...renderLeadHotEmail({ ...ctx, lead }) } };
+      // The breakdown as it is now, like the score beside it: a rescore while the alert waited
+      // (quiet hours, retries) shows in both.
+      return { email: { to, ...renderLeadHotEmail({ ...ctx, lead, reasons: formatScoreReasons(lead.breakdown, LEAD_HOT_MAX_REASONS) }) } };
     }
     case 'reminder_due': {
       const lead = await loadLead(em, claim.leadId, claim.userId);

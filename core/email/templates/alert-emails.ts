@@ -105,16 +105,19 @@ ${contact.html}`;
   };
 }
 
+/** How many reasons the hot-lead email lists under "Why". */
+export const LEAD_HOT_MAX_REASONS = 5;
+
 export interface LeadHotAlert extends AlertContext {
   lead: LeadSummary;
-  /** The score breakdown's top lines ("Inquiry +40", "Viewed 12 Oak St 4× +9"). */
+  /** The score breakdown's top lines, largest first ("Inquiry +40", "Viewed 12 Oak St 4× +9"; core/leads/format-score-reasons.ts); the first LEAD_HOT_MAX_REASONS are shown. */
   reasons?: string[];
 }
 
 /** A lead crossed into hot: call now, with the reasons the score gives. */
 export function renderLeadHotEmail(a: LeadHotAlert): EmailContent {
   const name = leadDisplayName(a.lead);
-  const reasons = (a.reasons ?? []).slice(0, 5).map((r) => cleanHeaderText(r, 100)).filter(Boolean);
+  const reasons = (a.reasons ?? []).slice(0, LEAD_HOT_MAX_REASONS).map((r) => cleanHeaderText(r, 100)).filter(Boolean);
   const contact = contactParts(a, a.lead, 'Following up');
   const subject = cleanHeaderText(`${name} is now a hot lead (score ${a.lead.score})`);
   const body = html`<h1 style="font-size:20px;margin:0 0 8px">${name} just turned hot</h1>
