@@ -116,7 +116,7 @@ export function AnalyticsPage({ query }: RouteProps) {
     <>
       <PageHeader
         title="Analytics"
-        description="What visitors do on your sites, which listings draw them in, and how many become leads."
+        description="What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight UTC."
       />
       <RangeBar range={range} sites={sites.data?.items ?? []} refreshing={summary.loading || people.loading} onRefresh={refresh} />
       <Loaded state={summary} loadingLabel="Loading analytics…" errorTitle="Could not load analytics">

@@ -66,6 +66,8 @@ describe('the Analytics page', () => {
       await page.goto(`${server.url}/app/analytics`);
       await page.getByRole('heading', { name: 'Events per day' }).waitFor();
       await page.getByText('Median time to first contact').waitFor();
+      // The rollups count UTC days: the page says so rather than let a realtor west of Greenwich wonder.
+      await page.getByText('Days run from midnight to midnight UTC.', { exact: false }).waitFor();
       await page.locator('.events-chart canvas').first().waitFor();
       await page.locator('.leads-chart canvas').first().waitFor();
 
