@@ -346,20 +346,75 @@ describe('rate limits', () => {
     expect((await collect(batch())).status).toBe(202);
   });
 
+  /** Sends `batches` full batches of page views to `site`, ten at a time, each from a fresh IP; returns their statuses. */
+  const sendFullBatches = async (batches: number, site: string, opts: IngestOptions = {}) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < batches; i += 10) {
+      const results = await Promise.all(Array.from({ length: Math.min(10, batches - i) }, () => collect(fullBatch(site), opts)));
+      statuses.push(...results.map((r) => r.status));
+    }
+    return statuses;
+  };
+  /** Spends the site's whole per-minute budget with accepted beacons from many IPs. */
+  const spendSiteBudget = async (site: string) => {
+    const statuses = await sendFullBatches(COLLECT_EVENTS_PER_SITE_PER_MIN / 50, site);
+    expect(statuses).toEqual(statuses.map(() => 202));
+  };
+
   it(`answers 429 once a site has received ${COLLECT_EVENTS_PER_SITE_PER_MIN} events in a minute, whatever the IPs`, async () => {
     const site = await createSite({ name: 'Busy', allowedOrigins: [ORIGIN] });
-    const batches = COLLECT_EVENTS_PER_SITE_PER_MIN / 50;
     await startOfRoomyWindow();
-    for (let i = 0; i < batches; i += 10) {
-      const results = await Promise.all(Array.from({ length: Math.min(10, batches - i) }, () => collect(fullBatch(site.publicKey))));
-      expect(results.map((r) => r.status)).toEqual(results.map(() => 202));
-    }
+    await spendSiteBudget(site.publicKey);
     const res = await collect(fullBatch(site.publicKey));
     expect(res.status).toBe(429);
     expect(res.body.error.code).toBe('rate_limited');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const [row] = await server.sql<any>('select count(*)::int as n from lead_analytics where site_id = $1', [site.siteId]);
     expect(row.n).toBe(COLLECT_EVENTS_PER_SITE_PER_MIN);
+  });
+
+  // The site key is public: strangers from a few addresses can spend a site's budget every minute.
+  // The leads its own form makes (identify) must still get through, as inquiries do (docs/inquiry-flood.md).
+  it('past the site\'s budget, a beacon of page views alone is refused and stores nothing, while one with an identify answers 202, creates its lead and stores only its identify event', async () => {
+    const site = await createSite({ name: 'Flooded', allowedOrigins: [ORIGIN] });
+    await startOfRoomyWindow();
+    await spendSiteBudget(site.publicKey);
+    const eventsOfSite = async () => (await server.sql<any>('select count(*)::int as n from lead_analytics where site_id = $1', [site.siteId]))[0].n;
+    expect(await eventsOfSite()).toBe(COLLECT_EVENTS_PER_SITE_PER_MIN);
+
+    const before = await counts();
+    const views = await collect(batch({ site: site.publicKey }, [event(), event()]));
+    expect(views.status).toBe(429);
+    expect(views.body.error.code).toBe('rate_limited');
+    expect(Number(views.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await counts()).toEqual(before);
+
+    const email = `flooded-${randomUUID().slice(0, 8)}@example.com`;
+    const body = batch({ site: site.publicKey }, [event(), event({ type: 'identify', props: { email, name: 'Robin Flood' } })]);
+    const identified = await collect(body);
+    expect(identified.status, identified.text).toBe(202);
+    const [lead] = await server.sql<any>('select lead_id, site_id from leads where email = $1', [email]);
+    expect(lead).toEqual({ lead_id: expect.any(String), site_id: site.siteId });
+    const rows = await server.sql<any>('select client_event_id, event_type, lead_id from lead_analytics where visitor_id = $1', [body.visitor]);
+    expect(rows).toEqual([{ client_event_id: body.events[1].id, event_type: 'identify', lead_id: lead.lead_id }]);
+    expect(await eventsOfSite()).toBe(COLLECT_EVENTS_PER_SITE_PER_MIN + 1);
+    // The identify spent nothing, and its dropped page view got no way through: page views alone are still refused.
+    expect((await collect(batch({ site: site.publicKey }))).status).toBe(429);
+    expect(await eventsOfSite()).toBe(COLLECT_EVENTS_PER_SITE_PER_MIN + 1);
+  });
+
+  it('beacons refused for a foreign Origin or an unknown key spend nothing of the site\'s budget', async () => {
+    const site = await createSite({ name: 'Targeted', allowedOrigins: [ORIGIN] });
+    await startOfRoomyWindow();
+    // More than a whole budget's worth of each; every one is answered for what it is (never 429).
+    const batches = COLLECT_EVENTS_PER_SITE_PER_MIN / 50 + 10;
+    expect(await sendFullBatches(batches, site.publicKey, { origin: 'https://evil.example' })).toEqual(Array.from({ length: batches }, () => 403));
+    expect(await sendFullBatches(10, 'pk_doesnotexist000000000')).toEqual(Array.from({ length: 10 }, () => 404));
+    expect((await server.sql<any>('select count(*)::int as n from lead_analytics where site_id = $1', [site.siteId]))[0].n).toBe(0);
+
+    // The site's visitors are still served: the whole budget is left.
+    await spendSiteBudget(site.publicKey);
+    expect((await server.sql<any>('select count(*)::int as n from lead_analytics where site_id = $1', [site.siteId]))[0].n).toBe(COLLECT_EVENTS_PER_SITE_PER_MIN);
   });
 });
 

@@ -7,6 +7,7 @@ import { INQUIRY_BODY_LIMIT_BYTES, ZInquiryBody } from '#core/inquiries/inquiry-
 import { submitInquiry } from '#core/inquiries/submit-inquiry.ts';
 import { countRefusedOrigin, RefusedOriginError } from '#core/sites/blocked-origins.ts';
 import { createEventQuota } from '#core/sites/event-quota.ts';
+import type { IngestSite } from '#core/sites/resolve-ingest-site.ts';
 import { publishLeadEvents } from '#core/live/live-events.ts';
 import type { Logger } from '#core/logger.ts';
 import type { AppServices } from '../deps.ts';
@@ -21,7 +22,7 @@ export const COLLECT_PATH = '/v1/collect';
 
 /** Events per minute one IP may send to /v1/collect (points = events in the batch). */
 export const COLLECT_EVENTS_PER_IP_PER_MIN = 600;
-/** Events per minute one site may receive. */
+/** Analytics events per minute one site may receive (identify events are never refused by it, nor counted). */
 export const COLLECT_EVENTS_PER_SITE_PER_MIN = 6000;
 /** Inquiries per 10 minutes from one IP (an open-house kiosk shares one). */
 export const INQUIRIES_PER_IP_PER_10_MIN = 20;
@@ -94,13 +95,18 @@ export function mountIngestRoutes(routes: RouteRegistry, router: Router, deps: A
     }
   };
   const { live } = deps;
+  // The site's budget is spent inside recordEvents, once the site key and the Origin are accepted
+  // (a stranger's refused beacons spend nothing of it), and by analytics events only: an identify
+  // is a lead and is never refused by it (docs/widget-ingest.md "Rate limits").
+  const siteBudget = (site: IngestSite, events: number) => collectPerSite.consume(site.siteId, events);
   const collect = async ({ body, ip, origin, userAgent, now, log }: BeaconInput) => {
+    // Every event, identify included, counts against the sender's own address: it bounds the leads
+    // one address can create (as the inquiries' per-IP limit does), and only that address spends it.
     await collectPerIp.consume(rateLimitKeyOfIp(ip), body.events.length);
-    await collectPerSite.consume(body.site, body.events.length);
     const result = await recordEvents({
       // The root EntityManager, not a per-request fork: the beacon path reads the site cache and
       // writes through Kysely and the batcher only (recordEvents forks for an identify transaction).
-      em: deps.orm.em as EntityManager, queues: deps.queues, batcher, quota, input: body, origin, userAgent, now, log, config,
+      em: deps.orm.em as EntityManager, queues: deps.queues, batcher, siteBudget, quota, input: body, origin, userAgent, now, log, config,
     });
     // An identify that created a lead: the open admins hear of it like an inquiry's lead (after the commit).
     if (result.createdLeadIds.length) await publishLeadEvents({ em: deps.orm.em as EntityManager, publisher: live, type: 'lead.created', leadIds: result.createdLeadIds, log });

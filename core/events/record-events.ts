@@ -11,7 +11,7 @@ import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
 import { recordLeadCreated } from '../leads/record-lead-events.ts';
 import { recordReportedContacts } from '../leads/reported-contacts.ts';
 import type { EventQuota } from '../sites/event-quota.ts';
-import { type IngestRequest, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
+import { type IngestRequest, type IngestSite, resolveIngestSite, touchSiteLastEventAt } from '../sites/resolve-ingest-site.ts';
 import { type EventRow, eventInsertCtes, type IngestBatcher, writeIngestBatch } from './ingest-batcher.ts';
 import { isBotUserAgent } from './bots.ts';
 import { IDENTIFY_EVENT_TYPE, type CollectBody, type CollectEvent } from './event-schemas.ts';
@@ -36,6 +36,26 @@ function eventValue(event: CollectEvent): string | null {
   return null;
 }
 
+/**
+ * The batch a site's analytics budget (the per-site collect budget, the daily quota) lets through.
+ * The budgets are for analytics: an `identify` (a site's own form naming the visitor) is a lead,
+ * like an inquiry, and is never refused by them, nor counted. `spend` is given the batch's
+ * analytics events; when it refuses them (429 `rate_limited` or `quota_exceeded`), a batch that
+ * carries an identify keeps only its identify events, and a batch of analytics alone is refused
+ * with that 429.
+ */
+async function keepWithinBudget(input: CollectBody, identifies: number, spend: (events: number) => void | Promise<void>): Promise<CollectBody> {
+  const analytics = input.events.length - identifies;
+  if (analytics <= 0) return input;
+  try {
+    await spend(analytics);
+    return input;
+  } catch (err) {
+    if (!identifies || !(err instanceof AppError) || (err.code !== 'rate_limited' && err.code !== 'quota_exceeded')) throw err;
+    return { ...input, events: input.events.filter((e) => e.type === IDENTIFY_EVENT_TYPE) };
+  }
+}
+
 export type RecordEventsOutcome = 'stored' | 'ignored_bot' | 'ignored_dnt';
 
 export interface RecordEventsResult {
@@ -50,7 +70,8 @@ export interface RecordEventsResult {
 
 /**
  * `POST /v1/collect`: checks the site and Origin, drops bots (and, when the site respects DNT,
- * anonymous visitors asking not to be tracked), then stores the events.
+ * anonymous visitors asking not to be tracked), spends the site's budgets (per-minute and daily,
+ * analytics events only: see `keepWithinBudget`), then stores the events.
  *
  * Without identify events (nearly every beacon) the request goes through `batcher` (group
  * commit, see ingest-batcher.ts): it shares one transaction with the requests that arrived at the
@@ -73,10 +94,15 @@ export interface RecordEventsResult {
  * `em` may be the root EntityManager (the beacon path passes it to skip a fork per request):
  * outside the transactions, which run on a fork of their own, only Kysely queries use it.
  */
-export async function recordEvents({ em, queues, batcher, quota, input, origin, userAgent, now, log, config }: IngestRequest & {
+export async function recordEvents({ em, queues, batcher, siteBudget, quota, input, origin, userAgent, now, log, config }: IngestRequest & {
   config: Config;
   /** Group commit for requests without identify events; absent → each request is its own transaction. */
   batcher?: IngestBatcher;
+  /**
+   * Spends `events` of the site's per-minute collect budget (the route's in-process limiter, no
+   * I/O); throws 429 `rate_limited` when it is spent. Absent → no per-site budget.
+   */
+  siteBudget?: (site: IngestSite, events: number) => void | Promise<void>;
   /** The sites' daily event quotas (counted in memory): over it, 429 `quota_exceeded` and nothing stored. */
   quota?: EventQuota;
   input: CollectBody;
@@ -90,18 +116,11 @@ export async function recordEvents({ em, queues, batcher, quota, input, origin, 
     return { outcome: 'ignored_dnt', stored: 0, leadId: null, createdLeadIds: [] };
   }
 
-  // The daily quota is for analytics: an `identify` (a site's own form naming the visitor) is a
-  // lead, like an inquiry, and is never refused by it. Over the quota, a batch that carries one
-  // keeps only its identify events; a batch of page views alone is refused (429).
-  const analytics = input.events.length - identities.length;
-  if (quota && analytics > 0) {
-    try {
-      quota.consume(site, analytics, now);
-    } catch (err) {
-      if (!identities.length || !(err instanceof AppError) || err.code !== 'quota_exceeded') throw err;
-      input = { ...input, events: input.events.filter((e) => e.type === IDENTIFY_EVENT_TYPE) };
-    }
-  }
+  // Asked only now, once the site key, the Origin, the bot and the DNT checks have passed: a
+  // beacon refused or dropped by those spends none of the site's budgets (the site key is public;
+  // a stranger's refused beacons must not lock the site's visitors out).
+  if (siteBudget) input = await keepWithinBudget(input, identities.length, (events) => siteBudget(site, events));
+  if (quota) input = await keepWithinBudget(input, identities.length, (events) => quota.consume(site, events, now));
 
   const times = input.events.map((e) => clampEventTime(e.ts, now));
   const firstAt = new Date(Math.min(...times.map((t) => t.getTime())));
