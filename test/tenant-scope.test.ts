@@ -25,7 +25,7 @@ const ALLOWED: Record<string, [count: number, reason: string]> = {
   'core/accounts/sessions.ts': [4, 'a session belongs to the signed-in user (and is joined to that users row to refuse a deleted account\'s; a refused login reads that row by its key to log why)'],
   'core/accounts/api-keys.ts': [2, 'an API key\'s grant is joined to its creator\'s users row to refuse a deleted account\'s'],
   'core/accounts/lock-live-user.ts': [1, 'a session or API key being created locks its own user row (refused once the account is deleted)'],
-  'core/accounts/account-tokens.ts': [8, 'an email/password token belongs to a user (and is checked against that user\'s address; its claim locks that user first; a live link\'s own user is read before the argon2 work)'],
+  'core/accounts/account-tokens.ts': [10, 'an email/password token belongs to a user (and is checked against that user\'s address; its claim locks that user first; a live link\'s own user is read before the argon2 work; a new link keeps that user\'s newest ones of its purpose; the reset links a user was issued in the hour are counted for the per-address cap)'],
   'core/accounts/account-sessions.ts': [3, 'Account settings: the signed-in person\'s own sessions (actorIdOf(tenant))'],
   'core/accounts/account-deletion.ts': [13, 'Account deletion: every row of the signed-in person\'s own account (actorIdOf(tenant)), by its key'],
   'core/accounts/account-deletion-purge.ts': [17, 'worker: the purge job erases the deleted account its payload names, checks what of it is left, and finds deleted accounts for the sweep (those with data left first)'],

@@ -13,7 +13,11 @@ import { createLimiter } from '../middleware/rate-limit.ts';
 import type { AppContext } from '../middleware/context.ts';
 import type { RouteRegistry } from '../route.ts';
 
-/** "Forgot password" requests per email+IP pair, and per IP, in the window. */
+/**
+ * "Forgot password" requests per email+IP pair, and per IP, in the window (429). Per address over all
+ * IPs, PASSWORD_RESET_EMAILS_PER_ADDRESS (core/accounts/account-tokens.ts) is counted after the
+ * answer, and silently: the answer is the same either way.
+ */
 export const FORGOT_PASSWORD_PER_EMAIL_IP = 5;
 export const FORGOT_PASSWORD_PER_IP = 30;
 /**
@@ -125,6 +129,8 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
       // the one SELECT of an unknown one): that work starts once the answer has gone, so the answer's
       // timing cannot tell the two apart. A failure is logged; the request is not retried (the
       // person asks again), and once the outbox row is committed the sweeper delivers it regardless.
+      // The per-address cap over all IPs (PASSWORD_RESET_EMAILS_PER_ADDRESS) is counted there too:
+      // a 429 would tell that the address has an account.
       const log = ctx.state.log;
       ctx.res.once('close', () => {
         requestPasswordReset({ em: deps.orm.em.fork() as EntityManager, email: body.email, now, queues, log })

@@ -3,11 +3,15 @@
 // changes nothing — not even with a valid link — while another address still gets its normal answer
 // and the valid link works from there. Real links from a real SMTP server and worker. Behind one
 // trusted proxy (TRUST_PROXY=true), as in login-limits.int.test.ts, so each request names its client
-// IP in X-Forwarded-For.
+// IP in X-Forwarded-For. "Forgot password" for one address from many networks sends at most
+// PASSWORD_RESET_EMAILS_PER_ADDRESS emails, answers every request alike, and kills no link it sent.
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LINK_ATTEMPT_WINDOW_SEC, LINK_ATTEMPTS_PER_IP } from '#api/routes/account-email.routes.ts';
+import { PASSWORD_RESET_EMAILS_PER_ADDRESS } from '#core/accounts/account-tokens.ts';
+import { WAIT } from '#test/env.ts';
 import { ApiClient, type HttpResult } from '#test/http.ts';
+import { listenWithLogLines } from '#test/log-lines.ts';
 import { linkTokenIn } from '#test/smtp.ts';
 import { useMailStack } from '#test/mail-stack.ts';
 
@@ -90,5 +94,46 @@ describe('per-IP limits on the public link routes', () => {
     expect(verified.status, JSON.stringify(verified.body)).toBe(200);
     expect(verified.body).toEqual({ emailVerified: true });
     expect((await realtor.get('/v1/auth/me')).body.user.emailVerified).toBe(true);
+  });
+});
+
+describe('"forgot password" for one address from many networks', () => {
+  const OVER_CAP = 'password reset not sent: the address had its reset emails for the hour';
+
+  it(`sends at most ${PASSWORD_RESET_EMAILS_PER_ADDRESS} reset emails an hour, answers every request alike, and the first link still resets`, async () => {
+    // Its own listener on the test server's app, to see each request's after-the-answer work end.
+    const logged = await listenWithLogLines(stack.server);
+    try {
+      const { email } = await new ApiClient(stack.server.url).signUp({ email: uniqueEmail('flooded') });
+      const isReset = (m: { envelope: { to: string[] }; subject: string }) => m.envelope.to.includes(email) && /Reset your Porchlight password/.test(m.subject);
+      // Ten /64s: each stays under the per-(address, /64) and per-IP budgets.
+      const ask = (n: number) => new ApiClient(logged.url).request('POST', '/v1/auth/forgot-password', { json: { email }, headers: { 'x-forwarded-for': `2001:db8:${n % 10}::7` } });
+
+      // The owner asks and gets a link; then a stranger keeps asking for the address.
+      const answers = [await ask(0)];
+      const firstLink = linkTokenIn(await stack.smtp.waitFor(isReset), 'reset-password');
+      for (let n = 1; n <= 10; n++) answers.push(await ask(n));
+      for (const answer of answers) {
+        expect(answer.status).toBe(202);
+        expect(answer.body).toEqual(answers[0].body);
+      }
+
+      // Every request's work has run (each either recorded an email or logged that it was over the
+      // cap); then: cap emails recorded, the rest refused.
+      const recordedEmails = async () => Number((await stack.server.sql<{ n: string }>(
+        `select count(*) as n from notifications n join users u on u.user_id = n.user_id where u.email = $1 and n.kind = 'password_reset'`, [email]))[0].n);
+      const overCap = () => logged.lines.filter((l) => l.msg === OVER_CAP).length;
+      await vi.waitFor(async () => expect((await recordedEmails()) + overCap()).toBe(answers.length), WAIT);
+      expect(await recordedEmails()).toBe(PASSWORD_RESET_EMAILS_PER_ADDRESS);
+      expect(overCap()).toBe(answers.length - PASSWORD_RESET_EMAILS_PER_ADDRESS);
+      await vi.waitFor(() => expect(stack.smtp.messages.filter(isReset)).toHaveLength(PASSWORD_RESET_EMAILS_PER_ADDRESS), WAIT);
+
+      // The link the owner got first was not pushed out by the later ones.
+      const reset = await postFrom('203.0.113.21', '/v1/auth/reset-password', { token: firstLink, password: 'a brand new passphrase' });
+      expect(reset.status, JSON.stringify(reset.body)).toBe(204);
+      expect((await postFrom('203.0.113.21', '/v1/auth/login', { email, password: 'a brand new passphrase' })).status).toBe(200);
+    } finally {
+      await logged.close();
+    }
   });
 });

@@ -3,7 +3,10 @@ import { insertTestUser, useTestOrm } from '#test/db.ts';
 import { AppError } from '../errors.ts';
 import { AccountTokenSchema } from './account-token.entity.ts';
 import type { AccountTokenPurpose } from './account-token.entity.ts';
-import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_CHANGE_TTL_MS, EMAIL_VERIFICATION_TTL_MS, findLiveAccountToken, issueAccountToken, PASSWORD_RESET_TTL_MS } from './account-tokens.ts';
+import {
+  consumeAccountToken, deleteUnspentAccountTokens, EMAIL_CHANGE_TTL_MS, EMAIL_VERIFICATION_TTL_MS, findLiveAccountToken, issueAccountToken, PASSWORD_RESET_EMAILS_PER_ADDRESS,
+  PASSWORD_RESET_TTL_MS,
+} from './account-tokens.ts';
 import { sha256Hex } from './tokens.ts';
 
 const t = useTestOrm({ ormPoolMax: 4 });
@@ -83,15 +86,30 @@ describe('single-use account tokens', () => {
     expect(await consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'email_verification', now: T0 })).toMatchObject({ userId });
   });
 
-  it('kills the earlier unused link of the same purpose when a new one is issued', async () => {
+  it('a new verification or email-change link kills the earlier unused one of its purpose', async () => {
     const userId = await insertTestUser(t.orm);
-    const first = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
-    const verification = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
-    const second = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
-    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token: first.token, purpose: 'password_reset', now: T0 }))).toBe('token_invalid');
-    expect(await consumeAccountToken({ em: t.orm.em.fork(), token: second.token, purpose: 'password_reset', now: T0 })).toMatchObject({ userId });
+    const first = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+    const reset = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: T0, ttlMs: PASSWORD_RESET_TTL_MS });
+    const second = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_verification', now: T0, ttlMs: EMAIL_VERIFICATION_TTL_MS });
+    const change = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_change', now: T0, ttlMs: EMAIL_CHANGE_TTL_MS, email: 'one@example.test' });
+    const newerChange = await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'email_change', now: T0, ttlMs: EMAIL_CHANGE_TTL_MS, email: 'two@example.test' });
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token: first.token, purpose: 'email_verification', now: T0 }))).toBe('token_invalid');
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token: change.token, purpose: 'email_change', now: T0 }))).toBe('token_invalid');
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token: second.token, purpose: 'email_verification', now: T0 })).toMatchObject({ userId });
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token: newerChange.token, purpose: 'email_change', now: T0 })).toMatchObject({ userId });
     // Other purposes are untouched.
-    expect(await consumeAccountToken({ em: t.orm.em.fork(), token: verification.token, purpose: 'email_verification', now: T0 })).toMatchObject({ userId });
+    expect(await consumeAccountToken({ em: t.orm.em.fork(), token: reset.token, purpose: 'password_reset', now: T0 })).toMatchObject({ userId });
+  });
+
+  it(`a new reset link leaves the ${PASSWORD_RESET_EMAILS_PER_ADDRESS} newest unused ones working and kills only older ones`, async () => {
+    const userId = await insertTestUser(t.orm);
+    const issued = [];
+    for (let i = 0; i <= PASSWORD_RESET_EMAILS_PER_ADDRESS; i++) {
+      issued.push(await issueAccountToken({ em: t.orm.em.fork(), userId, purpose: 'password_reset', now: new Date(T0.getTime() + i * 1000), ttlMs: PASSWORD_RESET_TTL_MS }));
+    }
+    const [oldest, ...newest] = issued;
+    expect(await codeOf(consumeAccountToken({ em: t.orm.em.fork(), token: oldest.token, purpose: 'password_reset', now: T0 }))).toBe('token_invalid');
+    for (const { token } of newest) expect(await consumeAccountToken({ em: t.orm.em.fork(), token, purpose: 'password_reset', now: T0 })).toMatchObject({ userId });
   });
 
   it('keeps used tokens as a record when a new one is issued, and deletes them with the user', async () => {

@@ -13,14 +13,37 @@ export const EMAIL_VERIFICATION_TTL_MS = DAY_MS;
 export const PASSWORD_RESET_TTL_MS = HOUR_MS;
 /** The link that confirms a new sign-in address works for a day, like a verification link. */
 export const EMAIL_CHANGE_TTL_MS = DAY_MS;
+/**
+ * "Forgot password" emails per address per PASSWORD_RESET_EMAIL_WINDOW_MS, whichever IPs ask
+ * (requestPasswordReset): anyone can ask for an address, so this is what bounds the owner's inbox.
+ */
+export const PASSWORD_RESET_EMAILS_PER_ADDRESS = 3;
+export const PASSWORD_RESET_EMAIL_WINDOW_MS = HOUR_MS;
+/**
+ * How many of a user's unspent links of each purpose a new one leaves working (itself included);
+ * older ones are deleted. A reset can be asked for by anyone, so a new reset link must not kill the
+ * one the owner is about to click: as many stay live as the per-address cap lets be issued in the
+ * window, and the window is as long as a reset link lives, so no live reset link is ever pushed
+ * out. A verification resend (needs the account's session or password) and an address change (needs
+ * a session and the password) are asked for by the account itself: only the newest link works.
+ * The per-address cap counts the reset links in the table (countAccountTokensIssuedSince), so it
+ * holds only while this keeps at least as many as the cap lets be issued.
+ */
+const LIVE_LINKS_PER_PURPOSE: Record<AccountTokenPurpose, number> = {
+  password_reset: PASSWORD_RESET_EMAILS_PER_ADDRESS,
+  email_verification: 1,
+  email_change: 1,
+};
 /** Tokens are 32 random bytes (256 bits) as base64url: 43 characters. */
 const TOKEN_BYTES = 32;
 const TOKEN_MAX_CHARS = 100;
 
 /**
- * Issues a single-use token for `purpose` and returns it (only its hash is stored). Earlier
- * unused tokens of the same user and purpose are deleted in the same transaction: the newest
- * email is the only one whose link works, so an old reset email lying in an inbox is dead.
+ * Issues a single-use token for `purpose` and returns it (only its hash is stored). In the same
+ * transaction, the user's unspent tokens of that purpose beyond the newest LIVE_LINKS_PER_PURPOSE
+ * (this one included) are deleted, oldest first: a new verification or email-change link is the only
+ * one that works; a new reset link leaves the two before it working (an old reset email lying in an
+ * inbox still dies with its hour).
  *
  * `email`: the address the link is emailed to — the new address for `email_change`; for the
  * other purposes the account's current address, read here when not given. A verification or
@@ -35,7 +58,13 @@ export async function issueAccountToken({ em, userId, purpose, now = new Date(),
   return em.transactional(async (tx) => {
     const q = db(tx);
     const address = email ?? (await q.selectFrom('users').select('email').where('user_id', '=', userId).executeTakeFirstOrThrow()).email;
-    await q.deleteFrom('account_tokens').where('user_id', '=', userId).where('purpose', '=', purpose).where('consumed_at', 'is', null).execute();
+    // `not in` an empty list (LIMIT 0: keep no earlier one) is true for every row: all deleted.
+    await q.deleteFrom('account_tokens')
+      .where('user_id', '=', userId).where('purpose', '=', purpose).where('consumed_at', 'is', null)
+      .where('token_id', 'not in', (eb) => eb.selectFrom('account_tokens').select('token_id')
+        .where('user_id', '=', userId).where('purpose', '=', purpose).where('consumed_at', 'is', null)
+        .orderBy('created_at', 'desc').orderBy('token_id').limit(LIVE_LINKS_PER_PURPOSE[purpose] - 1))
+      .execute();
     const tokenId = crypto.randomUUID();
     await q.insertInto('account_tokens').values({
       token_id: tokenId, user_id: userId, purpose, token_hash: sha256Hex(token), created_at: now, expires_at: expiresAt, email: address.toLowerCase(),
@@ -138,6 +167,22 @@ export async function deleteUnspentAccountTokens({ em, userId, purpose }: { em: 
   if (purpose) q = q.where('purpose', '=', purpose);
   const result = await q.executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * How many links of `purpose` the user was issued since `since`, spent or not (the ones still in the
+ * table: an address change deletes the unspent ones). The caller holds the user's row lock, so two
+ * requests cannot both count below a cap.
+ */
+export async function countAccountTokensIssuedSince({ em, userId, purpose, since }: { em: EntityManager; userId: string; purpose: AccountTokenPurpose; since: Date }): Promise<number> {
+  const row = await db(em)
+    .selectFrom('account_tokens')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .where('created_at', '>', since.toISOString())
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** The user's live (unspent, unexpired) email-change link: the address it confirms and when it expires. */

@@ -2,7 +2,10 @@
 // owner that someone tried to sign up with their address. Each writes its outbox row in a
 // transaction and sends the wake-up after the commit; the worker sends the email.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { consumeAccountToken, deleteUnspentAccountTokens, EMAIL_VERIFICATION_TTL_MS, findLiveAccountToken, issueAccountToken, PASSWORD_RESET_TTL_MS } from '../accounts/account-tokens.ts';
+import {
+  consumeAccountToken, countAccountTokensIssuedSince, deleteUnspentAccountTokens, EMAIL_VERIFICATION_TTL_MS, findLiveAccountToken, issueAccountToken,
+  PASSWORD_RESET_EMAIL_WINDOW_MS, PASSWORD_RESET_EMAILS_PER_ADDRESS, PASSWORD_RESET_TTL_MS,
+} from '../accounts/account-tokens.ts';
 import { hashPassword } from '../accounts/passwords.ts';
 import { type ConfirmPassword, withCheckedPassword } from '../accounts/with-checked-password.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
@@ -95,11 +98,25 @@ const wrongSignupPassword = () => new AppError('wrong_password', 'That is not th
  * gone (api/routes/account-email.routes.ts): the answer cannot tell them apart, by its content or
  * its timing. Once the outbox row is committed the email is not lost: a failed wake-up is logged
  * and the sweeper sends the row.
+ *
+ * Anyone can ask for any address, from as many IPs as they have: an address gets at most
+ * PASSWORD_RESET_EMAILS_PER_ADDRESS reset emails per PASSWORD_RESET_EMAIL_WINDOW_MS (counted from
+ * the links issued, under the user's row lock); a request over that sends nothing and changes
+ * nothing (logged). The links issued within the cap all stay working (issueAccountToken), so a
+ * stranger's requests cannot kill the link the owner just got.
  */
 export async function requestPasswordReset({ em, email, now, queues, log }: { em: EntityManager; email: string; now: Date } & Outbox): Promise<void> {
   const wakeups = await em.transactional(async (tem) => {
-    const user = await db(tem).selectFrom('users').select(['user_id', 'email']).where('email', '=', email.toLowerCase()).executeTakeFirst();
+    // Locked like every change of the account (consumeAccountToken's order: the user, then its
+    // links): two requests for one address count the links one after the other.
+    const user = await db(tem).selectFrom('users').select(['user_id', 'email']).where('email', '=', email.toLowerCase()).forUpdate().executeTakeFirst();
     if (!user) return [];
+    const since = new Date(now.getTime() - PASSWORD_RESET_EMAIL_WINDOW_MS);
+    const issued = await countAccountTokensIssuedSince({ em: tem, userId: user.user_id, purpose: 'password_reset', since });
+    if (issued >= PASSWORD_RESET_EMAILS_PER_ADDRESS) {
+      log.warn({ userId: user.user_id, issued }, 'password reset not sent: the address had its reset emails for the hour');
+      return [];
+    }
     const { token, tokenId } = await issueAccountToken({ em: tem, userId: user.user_id, purpose: 'password_reset', now, ttlMs: PASSWORD_RESET_TTL_MS, email: user.email });
     return recordNotification({ em: tem, userId: user.user_id, kind: 'password_reset', dedupeKey: `password_reset-${tokenId}`, sendAt: now, now, data: { token, email: user.email } });
   });
