@@ -145,15 +145,19 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
     method: 'post', path: '/v1/auth/reset-password', tag: 'accounts', auth: 'public', summary: 'Set a new password with the emailed link; logs out every session',
     body: ZResetBody,
     responses: {
-      204: { description: 'Password changed; log in with it (failed logins counted against the account are cleared)' },
+      204: {
+        description:
+          'Password changed; log in with it (failed logins counted against the account are cleared). When this reset is what verified the address, the account\'s API keys are deleted and its webhook endpoints disabled',
+      },
       400: { description: 'Invalid link or weak password' },
       410: { description: 'Link used or expired' },
       429: { description: 'Too many attempts from this IP (Retry-After)' },
     },
     handler: async (ctx, { body, now }) => {
       await resetPerIp.consume(rateLimitKeyOfIp(ctx.ip));
-      const { email } = await resetPassword({ em: ctx.state.em, token: body.token, password: body.password, now });
+      const { userId, email, revoked } = await resetPassword({ em: ctx.state.em, token: body.token, password: body.password, now });
       forgetCachedSessions(ctx); // every session of the user ended; other API processes hear it from Postgres
+      if (revoked) ctx.state.log.warn({ userId, ...revoked }, 'password reset verified the address: API keys deleted and webhook endpoints disabled');
       // The link proved control of the address: failed logins spread over many IPs no longer lock
       // the owner out with the new password (the guessers' own pairs stay blocked).
       await loginThrottle.forgive(email, ctx.ip);

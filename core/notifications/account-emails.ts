@@ -7,6 +7,7 @@ import {
   PASSWORD_RESET_EMAIL_WINDOW_MS, PASSWORD_RESET_EMAILS_PER_ADDRESS, PASSWORD_RESET_TTL_MS,
 } from '../accounts/account-tokens.ts';
 import { hashPassword } from '../accounts/passwords.ts';
+import { revokePreVerificationAccess } from '../accounts/revoke-pre-verification-access.ts';
 import { type ConfirmPassword, withCheckedPassword } from '../accounts/with-checked-password.ts';
 import { UserSchema } from '../accounts/user.entity.ts';
 import { AppError } from '../errors.ts';
@@ -127,6 +128,9 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
  * Spends a reset link and sets the new password. Every session of the user ends (whoever had
  * the old password is logged out), a pending change of sign-in address dies (it was asked for with
  * the old password, maybe by whoever had it), and the address counts as verified: the link proved it.
+ * When the address was not verified before, this reset is what verifies it, and the account's API
+ * keys are deleted and its webhook endpoints disabled too (`revoked`, null otherwise):
+ * revokePreVerificationAccess says why. A reset of a verified account keeps them.
  *
  * The new password is hashed (argon2: about 20 ms of CPU and 19 MiB) before the transaction: its
  * claim locks the user's row FOR UPDATE (consumeAccountToken), and every request needing the row
@@ -136,7 +140,9 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
  * the update are one transaction: a second request with the same link waits for it, then finds the
  * link used; if a write fails, the claim rolls back and the link still works.
  */
-export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{ userId: string; email: string }> {
+export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{
+  userId: string; email: string; revoked: { apiKeysDeleted: number; endpointsDisabled: number } | null;
+}> {
   let passwordHash = (await findLiveAccountToken({ em, token, purpose: 'password_reset', now })) ? await hashPassword(password) : undefined;
   for (;;) {
     const hash = passwordHash;
@@ -146,10 +152,13 @@ export async function resetPassword({ em, token, password, now }: { em: EntityMa
       // claim back and hash before claiming again.
       if (hash === undefined) throw STALE_CHECK;
       const { email } = await db(tem).updateTable('users').set({ password_hash: hash }).where('user_id', '=', userId).returning('email').executeTakeFirstOrThrow();
-      await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
+      const verified = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
       await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
       await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'email_change' });
-      return { userId, email };
+      // This reset is what proved the address: whoever used the account before may not have been its
+      // owner, so their API keys and webhook endpoints go with their sessions.
+      const revoked = verified.numUpdatedRows > 0n ? await revokePreVerificationAccess({ em: tem, userId, now }) : null;
+      return { userId, email, revoked };
     }).catch((err: unknown) => {
       if (err === STALE_CHECK) return undefined;
       throw err;
