@@ -132,6 +132,13 @@ describe('"forgot password" for one address from many networks', () => {
       const reset = await postFrom('203.0.113.21', '/v1/auth/reset-password', { token: firstLink, password: 'a brand new passphrase' });
       expect(reset.status, JSON.stringify(reset.body)).toBe(204);
       expect((await postFrom('203.0.113.21', '/v1/auth/login', { email, password: 'a brand new passphrase' })).status).toBe(200);
+      // The other links that were live die with the reset: none can set the password again.
+      for (const message of stack.smtp.messages.filter(isReset).slice(1)) {
+        const again = await postFrom('203.0.113.21', '/v1/auth/reset-password', { token: linkTokenIn(message, 'reset-password'), password: 'someone else entirely' });
+        expect(again.status).toBe(400);
+        expect(again.body.error.code).toBe('token_invalid');
+      }
+      expect((await postFrom('203.0.113.21', '/v1/auth/login', { email, password: 'a brand new passphrase' })).status).toBe(200);
     } finally {
       await logged.close();
     }

@@ -155,6 +155,9 @@ export async function resetPassword({ em, token, password, now }: { em: EntityMa
       const verified = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
       await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
       await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'email_change' });
+      // Several reset links can be live at once (issueAccountToken keeps the newest few, so a
+      // stranger's requests cannot kill the owner's); once one has reset the password the others die.
+      await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'password_reset' });
       // This reset is what proved the address: whoever used the account before may not have been its
       // owner, so their API keys and webhook endpoints go with their sessions.
       const revoked = verified.numUpdatedRows > 0n ? await revokePreVerificationAccess({ em: tem, userId, now }) : null;
