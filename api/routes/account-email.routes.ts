@@ -1,10 +1,10 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Next } from 'koa';
 import { z } from 'zod';
 import { ZEmail, ZNewPassword, ZPassword } from '#core/accounts/account-schemas.ts';
 import { actorIdOf } from '#core/accounts/tenant.ts';
 import { UserSchema } from '#core/accounts/user.entity.ts';
 import { requestPasswordReset, resendEmailVerification, resetPassword, verifyEmail } from '#core/notifications/account-emails.ts';
+import { runAfterAnswer } from '../after-answer.ts';
 import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, startSession } from '../middleware/auth.ts';
 import { rateLimitKeyOfIp } from '../middleware/ip-key.ts';
@@ -131,11 +131,7 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
       // person asks again), and once the outbox row is committed the sweeper delivers it regardless.
       // The per-address cap over all IPs (PASSWORD_RESET_EMAILS_PER_ADDRESS) is counted there too:
       // a 429 would tell that the address has an account.
-      const log = ctx.state.log;
-      ctx.res.once('close', () => {
-        requestPasswordReset({ em: deps.orm.em.fork() as EntityManager, email: body.email, now, queues, log })
-          .catch((err: unknown) => log.error({ err }, 'password reset request not recorded'));
-      });
+      runAfterAnswer(ctx, deps, 'password reset request not recorded', ({ em, log }) => requestPasswordReset({ em, email: body.email, now, queues, log }));
       ctx.status = 202;
       ctx.body = { status: 'check_email', message: 'If an account uses this address, a reset link is on its way. It works for 1 hour.' };
     },

@@ -1,11 +1,12 @@
 import { ZAuthAnswer, ZLoginBody, ZSignupBody } from '#core/accounts/account-schemas.ts';
 import { findUserIdByEmail } from '#core/accounts/find-user-id-by-email.ts';
 import { deleteSession, explainSessionRefusal } from '#core/accounts/sessions.ts';
-import { registerAccount } from '#core/accounts/sign-up.ts';
+import { prepareSignup, recordSignup, registerAccount } from '#core/accounts/sign-up.ts';
 import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
 import { AppError } from '#core/errors.ts';
 import { resendEmailVerification } from '#core/notifications/account-emails.ts';
+import { runAfterAnswer } from '../after-answer.ts';
 import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, setSessionCookie, startSession, toUserJson } from '../middleware/auth.ts';
 import type { AppContext } from '../middleware/context.ts';
@@ -63,9 +64,20 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
     },
     before: [async (ctx, next) => { await signupIp.consume(rateLimitKeyOfIp(ctx.ip)); return next(); }],
     handler: async (ctx, { body, now }) => {
+      if (config.SIGNUP_VERIFY_FIRST) {
+        // Verify-first: a new account answers like a registered address; its session starts from the
+        // link. Only the hash, the same for both, comes before the answer: a new address then costs
+        // an insert, its stages, a token, an outbox row and a wake-up, a registered one a SELECT,
+        // so that work runs once the answer has gone (its timing would tell them apart). A failure
+        // is logged; the person signs up again.
+        const signup = await prepareSignup(body);
+        runAfterAnswer(ctx, deps, 'signup not recorded', ({ em, log }) => recordSignup({ em, signup, now, queues: deps.queues, log }));
+        ctx.status = 202;
+        ctx.body = SIGNUP_CHECK_EMAIL_ANSWER;
+        return;
+      }
       const user = await registerAccount({ em: ctx.state.em, input: body, now, queues: deps.queues, log: ctx.state.log });
-      // Verify-first: a new account answers like a registered address; its session starts from the link.
-      if (!user || config.SIGNUP_VERIFY_FIRST) {
+      if (!user) {
         ctx.status = 202;
         ctx.body = SIGNUP_CHECK_EMAIL_ANSWER;
         return;

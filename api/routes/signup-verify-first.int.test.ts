@@ -4,9 +4,11 @@
 // once; a password reset confirms the address too. (With the setting off, account-email.int.test.ts
 // covers today's behaviour: signup logs a new address in at once.)
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
 import { VERIFY_RESEND_PER_USER_IP } from '#api/routes/account-email.routes.ts';
 import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE, SIGNUP_CHECK_EMAIL_ANSWER } from '#api/routes/auth.routes.ts';
+import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
 import { type CapturedMail, linkTokenIn } from '#test/smtp.ts';
 import { useMailStack } from '#test/mail-stack.ts';
@@ -36,6 +38,42 @@ async function verifyEmailsFor(email: string): Promise<number> {
   return count;
 }
 
+/** The account of `email` once the signup's work (after its answer) has created it. */
+async function accountCreated(email: string): Promise<void> {
+  await vi.waitFor(async () => expect(await stack.server.sql('select 1 from users where email = $1', [email])).toHaveLength(1), WAIT);
+}
+
+/**
+ * Holds `lock table pipeline_stages in share row exclusive mode` on a connection of its own: a new
+ * account's default stages (an insert) wait for it, a registered address's signup never touches
+ * the table. `release` rolls back and closes; safe to call twice.
+ */
+async function holdStagesTable() {
+  const client = new pg.Client({ connectionString: stack.server.config.DATABASE_URL });
+  await client.connect();
+  await client.query('begin');
+  await client.query('lock table pipeline_stages in share row exclusive mode');
+  const pid: number = (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
+  let open = true;
+  return {
+    pid,
+    release: async () => {
+      if (!open) return;
+      open = false;
+      await client.query('rollback').catch(() => undefined);
+      await client.end();
+    },
+  };
+}
+
+/** The backends waiting (directly or behind another waiter) on a lock `pid` holds. */
+const waitingOn = (pid: number) => stack.server.sql<{ pid: number }>(
+  `with recursive queued(pid) as (
+     select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
+     union
+     select a.pid from pg_stat_activity a join queued q on q.pid = any(pg_blocking_pids(a.pid))
+   ) select pid from queued`, [pid]);
+
 /** The link token of the `nth` (0-based) verification email to `email`. */
 async function verificationToken(email: string, nth = 0): Promise<string> {
   const isVerification = (m: CapturedMail) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject);
@@ -48,6 +86,7 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(stack.server.config.SIGNUP_VERIFY_FIRST).toBe(true);
     const registered = uniqueEmail();
     expect((await signUp(registered)).status).toBe(202);
+    await accountCreated(registered);
     const [{ count: usersBefore }] = await stack.server.sql<{ count: number }>('select count(*)::int as count from users');
 
     const again = await rawAnswer(await signUp(registered, 'another long password'));
@@ -59,12 +98,52 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(again).toEqual(created);
 
     // The new address has an unconfirmed account and its link; the registered one gained nothing.
+    await accountCreated(fresh);
     const [{ count: usersAfter }] = await stack.server.sql<{ count: number }>('select count(*)::int as count from users');
     expect(usersAfter).toBe(usersBefore + 1);
     const [row] = await stack.server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where email = $1', [fresh]);
     expect(row.email_verified_at).toBeNull();
     await verificationToken(fresh);
     await stack.smtp.waitFor((m) => m.envelope.to.includes(registered) && /tried to sign up/.test(m.subject));
+  });
+
+  it("answers a new address before its account's work runs, so its timing cannot tell; the account and its email follow", async () => {
+    const email = uniqueEmail();
+    const holder = await holdStagesTable();
+    try {
+      let answer: Response | undefined;
+      void signUp(email).then((res) => (answer = res));
+      // The new account's stages are stuck behind the lock, and the answer is already there.
+      await vi.waitFor(async () => expect(await waitingOn(holder.pid)).toHaveLength(1), WAIT);
+      await vi.waitFor(() => expect(answer?.status).toBe(202), WAIT);
+      expect(await (answer as Response).json()).toEqual(SIGNUP_CHECK_EMAIL_ANSWER);
+      expect(await stack.server.sql('select 1 from users where email = $1', [email])).toEqual([]);
+      expect(stack.smtp.messages.some((m) => m.envelope.to.includes(email))).toBe(false);
+    } finally {
+      await holder.release();
+    }
+    await accountCreated(email);
+    const token = await verificationToken(email);
+    expect((await postJson('/v1/auth/verify-email', { token, password: PASSWORD })).status).toBe(200);
+  });
+
+  it('two signups of one new address at once both answer 202 and create one account', async () => {
+    const email = uniqueEmail();
+    const holder = await holdStagesTable();
+    try {
+      const answers = await Promise.all([signUp(email), signUp(email, 'another long password')]);
+      expect(answers.map((a) => a.status)).toEqual([202, 202]);
+      // One holds the new user row and waits on the lock; the other's insert of the same address waits on it.
+      await vi.waitFor(async () => expect(await waitingOn(holder.pid)).toHaveLength(2), WAIT);
+    } finally {
+      await holder.release();
+    }
+    await accountCreated(email);
+    await verificationToken(email);
+    // The loser is answered as a registered address: the owner's "someone tried" email.
+    await stack.smtp.waitFor((m) => m.envelope.to.includes(email) && /tried to sign up/.test(m.subject));
+    expect(await stack.server.sql('select 1 from users where email = $1', [email])).toHaveLength(1);
+    expect(await verifyEmailsFor(email)).toBe(1);
   });
 
   it('the emailed link with the signup password confirms the address and logs in, once', async () => {
