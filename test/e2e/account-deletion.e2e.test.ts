@@ -94,7 +94,8 @@ describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, vi
     await dialog.getByLabel('Current password').fill('not the password');
     await dialog.getByLabel('Type DELETE to confirm').fill('DELETE');
     await dialog.getByRole('button', { name: 'Delete account' }).click();
-    await dialog.getByRole('alert').filter({ hasText: 'Your current password is not correct: nothing was deleted.' }).waitFor();
+    // Polled as text, so a failure shows what the dialog said instead (it timed out once in CI, 2026-12-01).
+    await expect.poll(async () => (await dialog.getByRole('alert').allTextContents()).join(' | ')).toContain('Your current password is not correct: nothing was deleted.');
     expect(await dialog.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
     expect(await dialog.getByLabel('Current password').evaluate((el) => el === document.activeElement)).toBe(true);
     await expectNoHorizontalOverflow(page, `delete dialog ${name}`);
