@@ -2,7 +2,7 @@
 // the password (changing it signs every other device out and rotates this session), the
 // sessions signed in to the account, each of which can be ended from here, and deleting the
 // account (the current password and typing DELETE confirm it; docs/accounts.md).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 import { isEmail } from '#core/shared/contact-rules.ts';
 import { type AccountInfo, type AccountSession, accountApi } from '../account-api.ts';
@@ -351,7 +351,10 @@ function DeleteAccountSection() {
   const sending = useRef(false);
   // The field to put focus on after the next render (the inputs are disabled while the request runs).
   const [focusTarget, setFocusTarget] = useState<{ id: string } | null>(null);
-  useEffect(() => {
+  // A layout effect: the focus moves as the error renders, not after the next paint, when whoever
+  // answered the error may already be typing in another field (a browser test filling the password
+  // field had its text land in the confirmation field, and the account deleted with the right one).
+  useLayoutEffect(() => {
     if (focusTarget) document.getElementById(focusTarget.id)?.focus();
   }, [focusTarget]);
 
