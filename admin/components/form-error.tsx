@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { FormProblem } from '../forms.ts';
 
 /**
@@ -7,7 +7,9 @@ import type { FormProblem } from '../forms.ts';
  */
 export function FormError({ problem, title }: { problem: FormProblem | null; title?: string }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // A layout effect: the summary takes focus as it appears, not a frame later, when the person
+  // (or a browser test) may already be typing in a field.
+  useLayoutEffect(() => {
     if (problem) ref.current?.focus();
   }, [problem]);
   if (!problem) return null;

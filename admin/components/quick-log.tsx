@@ -1,7 +1,7 @@
 // "Log" in one click from a list, a card or Today: Called — no answer, Left voicemail, Talked,
 // Texted, or a Note (POST /v1/leads/:id/activities). A small menu on the native popover pattern
 // of the reminders' Snooze: Escape or a click outside closes it; errors stay beside the button.
-import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { QUICK_LOGS } from '#core/shared/activity-rules.ts';
 import { errorMessage } from '../api-client.ts';
 import { type Activity, type LogActivityInput, workdayApi } from '../workday-api.ts';
@@ -45,7 +45,7 @@ export function QuickLog({ leadId, leadName, onLogged, size = 'sm' }: { leadId: 
   // A choice made from the keyboard: once logged (Log is disabled meanwhile), the focus goes back
   // to Log rather than to the top of the page with the menu.
   const refocus = useRef(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (open || busy || !refocus.current) return;
     refocus.current = false;
     menuButton(ref.current)?.focus();

@@ -1,5 +1,5 @@
 // "Add lead": a person met at an open house or who phoned in, entered by hand.
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { isEmail } from '#core/shared/contact-rules.ts';
 import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { ApiError, type CreateLeadInput, type Lead, leadsApi, type Site } from '../api-client.ts';
@@ -55,7 +55,7 @@ export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
     },
   });
 
-  useEffect(() => document.getElementById(IDS.name)?.focus(), []);
+  useLayoutEffect(() => document.getElementById(IDS.name)?.focus(), []);
 
   return (
     <form class="form form-wide" onSubmit={submit} noValidate>

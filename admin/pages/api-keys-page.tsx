@@ -1,7 +1,7 @@
 // API keys: create (read-only or read-write, optional expiry), see when each was last used, revoke.
 // Only a signed-in person can manage keys (the API refuses a key managing keys), so this page is
 // the one place keys are made.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { z } from 'zod';
 import type { ApiKeyScope } from '#core/accounts/api-key.entity.ts';
 import type { toApiKeyJson, ZCreateApiKeyBody } from '#core/accounts/api-keys.ts';
@@ -157,7 +157,7 @@ function NewKeyForm({ onCreated }: { onCreated(key: ApiKey & { key: string }): v
 
 function CreatedKey({ apiKey, onDone }: { apiKey: ApiKey & { key: string }; onDone(): void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [apiKey.apiKeyId]);
+  useLayoutEffect(() => heading.current?.focus(), [apiKey.apiKeyId]);
   return (
     <section class="card card-success" aria-labelledby="created-key-title">
       <h2 id="created-key-title" class="card-title" tabIndex={-1} ref={heading}>

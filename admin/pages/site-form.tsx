@@ -1,5 +1,5 @@
 // The name + allowed origins form, shared by "Add site" and the site's settings.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { SITE_NAME_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { parseOriginLines, rebaseOriginLines } from '#core/shared/origins.ts';
 import { Button } from '../components/button.tsx';
@@ -68,7 +68,7 @@ export function SiteForm({ idPrefix, initial, withSettings = false, submitLabel,
     labelItem: (_field, i) => `Origin ${i + 1}`,
   });
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (autoFocus) document.getElementById(ids.name)?.focus();
   }, []);
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { type Site, sitesApi } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
@@ -90,7 +90,7 @@ export function SitesPage() {
 
 function CreatedSite({ site, onDone }: { site: Site; onDone(): void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [site.siteId]);
+  useLayoutEffect(() => heading.current?.focus(), [site.siteId]);
   return (
     <section class="card card-success" aria-labelledby="created-site-title">
       <h2 id="created-site-title" class="card-title" tabIndex={-1} ref={heading}>

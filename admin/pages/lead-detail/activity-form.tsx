@@ -1,5 +1,5 @@
 // The full "Log activity" form (type, outcome, notes, when) — also the form that edits an entry.
-import { useEffect, useId } from 'preact/hooks';
+import { useId, useLayoutEffect } from 'preact/hooks';
 import { ACTIVITY_BODY_MAX_CHARS, ACTIVITY_OUTCOMES, ACTIVITY_TYPE_LABELS, SCHEDULABLE_ACTIVITY_TYPES } from '#core/shared/activity-rules.ts';
 import { LOGGED_ACTIVITY_TYPES, type LoggedActivityType } from '#core/shared/enums.ts';
 import type { Activity } from '../../api-client.ts';
@@ -64,7 +64,7 @@ export function ActivityForm({ entry, initialType = 'call', submitLabel, onSubmi
       await onSubmit({ type: v.type, outcome: v.outcome || null, body: v.body.trim() || null, occurredAt: fromLocalInputValue(v.occurredAt)!.toISOString() });
     },
   });
-  useEffect(() => document.getElementById(ids.type)?.focus(), []);
+  useLayoutEffect(() => document.getElementById(ids.type)?.focus(), []);
   const outcomes = ACTIVITY_OUTCOMES[form.values.type];
   // An edited entry may carry an outcome the menu does not offer (logged through the API): keep it choosable.
   const extra = form.values.outcome && !outcomes.some((o) => o.value === form.values.outcome) ? form.values.outcome : null;

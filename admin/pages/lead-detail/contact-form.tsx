@@ -1,5 +1,5 @@
 // Editing a lead's name, email, phone and other contact info; only what changed is sent.
-import { useEffect } from 'preact/hooks';
+import { useLayoutEffect } from 'preact/hooks';
 import { extraContactInfo } from '#core/shared/contact-info.ts';
 import { isEmail } from '#core/shared/contact-rules.ts';
 import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
@@ -33,7 +33,7 @@ export function ContactForm({ lead, onSaved, onCancel }: { lead: Lead; onSaved(l
       else onSaved(await leadsApi.update(lead.leadId, patch));
     },
   });
-  useEffect(() => document.getElementById(IDS.name)?.focus(), []);
+  useLayoutEffect(() => document.getElementById(IDS.name)?.focus(), []);
 
   return (
     <form class="form" onSubmit={form.submit} noValidate>

@@ -1,7 +1,7 @@
 // "Log what you did": one-click buttons for the usual outcomes of a call or a text, a quick note,
 // and the full form (type, outcome, notes, when) — plus when the lead was last contacted, the
 // next follow-up and how fast the first inquiry was answered.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ACTIVITY_BODY_MAX_CHARS, QUICK_LOGS } from '#core/shared/activity-rules.ts';
 import { errorMessage, type Lead, leadsApi } from '../../api-client.ts';
 import { REMINDERS_CHANGED_EVENT } from '../../reminders-api.ts';
@@ -43,7 +43,7 @@ export function LogActivityCard({ lead, onChange }: { lead: Lead; onChange(lead:
   const [note, setNote] = useState('');
   const [noteError, setNoteError] = useState<string | null>(null);
   const noteRef = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (open === 'note') noteRef.current?.querySelector('textarea')?.focus();
   }, [open]);
 
