@@ -45,9 +45,13 @@ describe('a lead flagged while its leads.score job finishes', () => {
     runtime = await startWorkerRuntime({ config: server.config, orm: server.orm, connection, queues: server.queues, handlers: { scoreLead: handler }, logger: server.runtime.logger });
     await enqueueAfterCommit(server.queues, [createWakeup('scoreLead', { leadId })], server.runtime.logger);
 
-    await vi.waitFor(() => expect(runs).toHaveLength(2), { timeout: 15_000, interval: 50 });
+    // `runs` grows when a run starts: the second run's own update may still be on its way, so the
+    // flag is awaited too (it failed once in CI reading the flag between the two).
+    await vi.waitFor(async () => {
+      expect(runs).toHaveLength(2);
+      const [row] = await server.sql<{ needs_rescore: boolean }>('select needs_rescore from leads where lead_id = $1', [leadId]);
+      expect(row.needs_rescore).toBe(false);
+    }, { timeout: 15_000, interval: 50 });
     expect(runs).toEqual([`score-${leadId}`, `score-${leadId}`]);
-    const [row] = await server.sql<{ needs_rescore: boolean }>('select needs_rescore from leads where lead_id = $1', [leadId]);
-    expect(row.needs_rescore).toBe(false);
   });
 });
