@@ -1,29 +1,18 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '#api/app.ts';
-import { createLogger } from '#core/logger.ts';
-import { type LocalListener, listenLocally, startTestServer, type TestServer } from '#test/app.ts';
+import { startTestServer, type TestServer } from '#test/app.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
+import { listenWithLogLines } from '#test/log-lines.ts';
 
 // The real app behind one trusted proxy, logging at info into memory (one JSON line per event).
 let server: TestServer;
-let logged: LocalListener;
+let logged: Awaited<ReturnType<typeof listenWithLogLines>>;
 let url: string;
-const lines: Array<Record<string, any>> = [];
-let raw = '';
+let lines: Array<Record<string, any>>;
 beforeAll(async () => {
   server = await startTestServer({ TRUST_PROXY: 'true' });
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      raw += chunk;
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'info', name: 'api', destination });
-  logged = await listenLocally(createApp({ ...server.runtime, config: server.config, logger }));
-  url = logged.url;
+  logged = await listenWithLogLines(server);
+  ({ url, lines } = logged);
 });
 afterAll(() => closeAll(logged, server));
 
@@ -47,27 +36,19 @@ describe('access log', () => {
     expect(failure?.requestId).toBe(failed.headers.get('x-request-id'));
     // Neither password, nor the session cookie, nor the CSRF token is ever written.
     for (const secret of [wrongPassword, password, ok.body.csrfToken, ok.headers.getSetCookie()[0].split(';')[0].split('=')[1]]) {
-      expect(raw).not.toContain(secret);
+      expect(logged.raw()).not.toContain(secret);
     }
   });
 
   it('in development puts request lines at debug (quieter at the default info level); elsewhere at info', async () => {
     const levelOfRequestLine = async (nodeEnv: 'development' | 'test') => {
-      const seen: Array<Record<string, any>> = [];
-      const destination = new Writable({
-        write(chunk, _enc, done) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) seen.push(JSON.parse(line));
-          done();
-        },
-      });
-      const logger = createLogger({ level: 'debug', name: 'api', destination });
-      const app = await listenLocally(createApp({ ...server.runtime, config: { ...server.config, NODE_ENV: nodeEnv }, logger }));
+      const app = await listenWithLogLines(server, { level: 'debug', config: { NODE_ENV: nodeEnv } });
       try {
         expect((await fetch(`${app.url}/v1/auth/me`)).status).toBe(401);
       } finally {
         await app.close();
       }
-      return seen.find((l) => l.msg === 'request')?.level;
+      return app.lines.find((l) => l.msg === 'request')?.level;
     };
     expect(await levelOfRequestLine('development')).toBe(20);
     expect(await levelOfRequestLine('test')).toBe(30);
