@@ -43,7 +43,7 @@ export function WebhookDisabledBanner() {
       const page = await webhooksApi.list({ signal });
       if (signal.aborted) return;
       setNotices(page.items
-        .filter((e) => !e.enabled && e.health.disabledBy === 'delivery')
+        .filter((e) => !e.enabled && e.health.disabledBy !== null && e.health.disabledBy !== 'realtor')
         .map((e) => ({ endpointId: e.endpointId, name: e.description || e.url, reason: e.health.disabledReason ?? '', key: `${e.endpointId}@${e.health.disabledAt}` })));
     },
     WEBHOOK_NOTICE_POLL_MS,

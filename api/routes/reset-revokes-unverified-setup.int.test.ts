@@ -6,7 +6,7 @@
 // Real Postgres, Redis, worker and SMTP server.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNVERIFIED_SETUP_DISABLED_REASON } from '#core/accounts/revoke-pre-verification-access.ts';
+import { UNVERIFIED_SETUP_DISABLED_REASON } from '#core/webhooks/disable-webhook-endpoint.ts';
 import { createBearerClient, makeApiKey } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { linkTokenIn } from '#test/smtp.ts';
@@ -64,7 +64,7 @@ describe('a password reset that verifies the address', () => {
     expect((await owner.get('/v1/api-keys')).body).toMatchObject({ items: [] });
     const endpoint = await owner.get(`/v1/webhook-endpoints/${squatter.endpointId}`);
     expect(endpoint.status).toBe(200);
-    expect(endpoint.body).toMatchObject({ enabled: false, health: { disabledReason: UNVERIFIED_SETUP_DISABLED_REASON, disabledAt: expect.any(String) } });
+    expect(endpoint.body).toMatchObject({ enabled: false, health: { disabledReason: UNVERIFIED_SETUP_DISABLED_REASON, disabledAt: expect.any(String), disabledBy: 'password_reset' } });
   });
 
   it('a reset of an account whose address was already verified keeps its API keys and endpoints', async () => {

@@ -7,12 +7,8 @@
 // its keys and endpoints: an integration keeps working (docs/email.md).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { db } from '../db/kysely.ts';
-import { disableWebhookEndpoint } from '../webhooks/disable-webhook-endpoint.ts';
+import { disableWebhookEndpoint, UNVERIFIED_SETUP_DISABLED_REASON } from '../webhooks/disable-webhook-endpoint.ts';
 import { ownedBy, tenantOfUser } from './tenant.ts';
-
-/** `webhook_endpoints.disabled_reason` of the endpoints a verifying reset disables (the admin shows it). */
-export const UNVERIFIED_SETUP_DISABLED_REASON =
-  'Disabled when a password reset confirmed the account\'s email address: this endpoint was set up before the address was confirmed, possibly by someone else. Check its URL before enabling it again.';
 
 /**
  * Deletes the API keys of `userId`'s account and disables its enabled webhook endpoints (their

@@ -1,6 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 
+/**
+ * `webhook_endpoints.disabled_reason` of the endpoints disabled by a password reset that confirmed
+ * the account's address (core/accounts/revoke-pre-verification-access.ts); `health.disabledBy`
+ * says `password_reset` for it (webhook-endpoints.ts).
+ */
+export const UNVERIFIED_SETUP_DISABLED_REASON =
+  'Disabled when a password reset confirmed the account\'s email address: this endpoint was set up before the address was confirmed, possibly by someone else. Check its URL before enabling it again.';
+
 /** Maximum length of `webhook_endpoints.disabled_reason`. */
 const REASON_MAX = 500;
 

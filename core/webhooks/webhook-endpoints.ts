@@ -8,7 +8,7 @@ import { db } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
-import { disableWebhookEndpoint } from './disable-webhook-endpoint.ts';
+import { disableWebhookEndpoint, UNVERIFIED_SETUP_DISABLED_REASON } from './disable-webhook-endpoint.ts';
 import { enableWebhookEndpoint } from './enable-webhook-endpoint.ts';
 import { decideWebhookAddress, normaliseWebhookHost } from './guard-webhook-address.ts';
 import { probeWebhookEndpointNow } from './probe-webhook-endpoint-now.ts';
@@ -47,11 +47,13 @@ const REALTOR_DISABLED_REASON = 'Disabled by you.';
  * Who disabled an endpoint. Delivery (410 Gone, 5 days failing) always writes its own reason; the
  * realtor's is REALTOR_DISABLED_REASON — "Disabled by you on <ISO time>." before migration
  * Migration20261130041000 rewrote it, and no reason at all for an endpoint created disabled
- * before that wrote one — so only a reason that is neither is the delivery's.
+ * before that wrote one; a password reset that confirmed the address writes
+ * UNVERIFIED_SETUP_DISABLED_REASON. Any other reason is the delivery's.
  */
-function disabledByOf(row: Pick<EndpointRow, 'enabled' | 'disabled_reason'>): 'realtor' | 'delivery' | null {
+function disabledByOf(row: Pick<EndpointRow, 'enabled' | 'disabled_reason'>): 'realtor' | 'delivery' | 'password_reset' | null {
   if (row.enabled) return null;
-  return row.disabled_reason === null || row.disabled_reason.startsWith('Disabled by you') ? 'realtor' : 'delivery';
+  if (row.disabled_reason === null || row.disabled_reason.startsWith('Disabled by you')) return 'realtor';
+  return row.disabled_reason === UNVERIFIED_SETUP_DISABLED_REASON ? 'password_reset' : 'delivery';
 }
 
 function toEndpointJson(row: EndpointRow, pending: number, now: Date): WebhookEndpointJson {

@@ -36,10 +36,12 @@ export const ZWebhookEndpointHealth = z.object({
   disabledReason: z.string().nullable(),
   disabledAt: z.string().nullable(),
   /**
-   * Who disabled it: `realtor` (switched off by hand) or `delivery` (the receiver answered 410, or
-   * every attempt failed for 5 days: the admin shows a notice until it is re-enabled or deleted); null while enabled.
+   * Who disabled it: `realtor` (switched off by hand), `delivery` (the receiver answered 410, or
+   * every attempt failed for 5 days) or `password_reset` (a reset that confirmed the account's
+   * address disabled what was set up before it, docs/email.md); for the last two the admin shows a
+   * notice until it is re-enabled or deleted. Null while enabled.
    */
-  disabledBy: z.enum(['realtor', 'delivery']).nullable(),
+  disabledBy: z.enum(['realtor', 'delivery', 'password_reset']).nullable(),
   /** Deliveries waiting to be sent or retried. */
   pendingDeliveries: z.number().int(),
 });
