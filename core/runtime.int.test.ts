@@ -162,6 +162,55 @@ describe('createRuntime', () => {
     }
   });
 
+  it('without migrate, a database that lacks a shipped migration refuses the start; one ahead of the code does not', async () => {
+    // An upgrade deployed without `npm run migrate`: the API or worker would start and fail on the
+    // missing tables and columns request by request. It stops at once and says what to run.
+    const behind = await createTestDatabase();
+    try {
+      const admin = new pg.Client({ connectionString: behind.url });
+      await admin.connect();
+      const [newest] = (await admin.query<{ name: string }>('select name from mikro_orm_migrations order by name desc limit 1')).rows;
+      await admin.query('delete from mikro_orm_migrations where name = $1', [newest.name]);
+      await admin.end();
+      const refused = await createRuntime({ name: 'runtime-test', config: testConfig(behind), redis: false, orm: SMALL_POOL }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(RuntimeStartError);
+      expect(String((refused as Error).message)).toContain(`lacks 1 migration(s) this version needs (${newest.name}): run \`npm run migrate\``);
+
+      // The worker's entry point: one line on stderr, exit 1, nothing started.
+      const proc = spawnNode('worker/main.ts', { DATABASE_URL: behind.url, REDIS_URL: redis.url, QUEUE_PREFIX: 'never-started', LOG_LEVEL: 'silent' });
+      expect((await proc.exited).code).toBe(1);
+      expect(proc.stderr).toContain(newest.name);
+
+      // With its migration recorded again it starts, also when the database has a migration this
+      // code does not know (an older process during a deploy, or the code rolled back).
+      const fix = new pg.Client({ connectionString: behind.url });
+      await fix.connect();
+      await fix.query("insert into mikro_orm_migrations (name) values ($1), ('Migration29991231000000')", [newest.name]);
+      await fix.end();
+      const ahead = await createRuntime({ name: 'runtime-test', config: testConfig(behind), redis: false, orm: SMALL_POOL });
+      await ahead.close();
+    } finally {
+      await behind.drop();
+    }
+  });
+
+  it('without migrate, a database never migrated refuses the start and names every migration', async () => {
+    const name = createTestDatabaseName('db');
+    const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(`create database "${name}"`);
+      const config = testConfig({ name, url: databaseUrl(name), drop: async () => undefined });
+      const refused = await createRuntime({ name: 'runtime-test', config, redis: false, orm: SMALL_POOL }).catch((err: unknown) => err);
+      const migrations = readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
+      expect(refused).toBeInstanceOf(RuntimeStartError);
+      expect(String((refused as Error).message)).toContain(`lacks ${migrations.length} migration(s) this version needs (${migrations[0]} … ${migrations.at(-1)})`);
+    } finally {
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+
   it('migrates a database its role owns without needing the postgres maintenance database', async () => {
     // Managed Postgres often lets an app role into its own database only (REVOKE CONNECT … FROM PUBLIC).
     const server = await startThrowawayPostgres();

@@ -6,7 +6,7 @@ import type { MikroORM, Options } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { setDefaultPhoneCountry } from './leads/normalise-contact.ts';
-import { applyMigrations, ensureDatabase } from './db/migrate.ts';
+import { applyMigrations, ensureDatabase, findPendingMigrations } from './db/migrate.ts';
 import { createOrmLoggerFactory, initOrm } from './db/orm.ts';
 import { createQueues, QUEUE_NAMES, type Queues } from './jobs/queues.ts';
 import { chooseLogFormat, createLogger, type Logger } from './logger.ts';
@@ -24,7 +24,12 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** ORM option overrides, e.g. a smaller pool. Default: none. */
   orm?: Partial<Options>;
-  /** Create the database when missing and apply pending migrations before returning. Default: false. */
+  /**
+   * Create the database when missing and apply pending migrations before returning. Default:
+   * false — then a database that lacks a migration this code ships refuses the start
+   * (RuntimeStartError naming `npm run migrate`): the code would fail on the missing tables and
+   * columns request by request.
+   */
   migrate?: boolean;
   /** Connect to Redis and create the queues. Default: true (false for tools that only use Postgres). */
   redis?: boolean;
@@ -92,6 +97,14 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
     } catch (err) {
       await orm.close(true);
       throw new RuntimeStartError(`Could not migrate ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}`);
+    }
+  } else {
+    const pending = await findPendingMigrations(orm);
+    if (pending?.length) {
+      await orm.close(true);
+      throw new RuntimeStartError(
+        `The database at ${new URL(config.DATABASE_URL).host} (DATABASE_URL) lacks ${pending.length} migration(s) this version needs (${pending[0]}${pending.length > 1 ? ` … ${pending[pending.length - 1]}` : ''}): run \`npm run migrate\` (with docker compose: \`docker compose run --rm migrate\`), then start again. See README.md → Upgrading.`,
+      );
     }
   }
 

@@ -1,6 +1,7 @@
+import { readdir } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { DB_CONNECT_TIMEOUT_MS, initOrm } from './orm.ts';
+import { DB_CONNECT_TIMEOUT_MS, initOrm, MIGRATIONS_PATH } from './orm.ts';
 
 /** Key of the advisory lock that lets one migrator at a time work on a database (any fixed number). */
 export const MIGRATION_LOCK_KEY = '7305614220470215021';
@@ -69,4 +70,30 @@ export async function applyMigrations(orm: MikroORM, databaseUrl: string): Promi
   } finally {
     await lock.end();
   }
+}
+
+/** The migrations this code ships (file names without `.ts`), oldest first. */
+export async function shippedMigrations(): Promise<string[]> {
+  return (await readdir(MIGRATIONS_PATH)).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
+}
+
+/**
+ * The migrations this code ships that the database has not applied, oldest first (all of them when
+ * it was never migrated); null when the database could not be asked (down: the process starts and
+ * waits for it, as after any outage). Migrations the database has and this code does not know (an
+ * older process during a deploy) are not a problem and are not reported. Reads the migrator's table
+ * directly: MikroORM's `getPending()` would create it.
+ */
+export async function findPendingMigrations(orm: MikroORM): Promise<string[] | null> {
+  const shipped = await shippedMigrations();
+  let applied: Set<string>;
+  try {
+    const rows = await orm.em.getConnection().execute<Array<{ name: string }>>('select name from mikro_orm_migrations');
+    applied = new Set(rows.map((r) => r.name));
+  } catch (err) {
+    // 42P01: no migrations table, a database never migrated.
+    if ((err as { code?: string }).code === '42P01') return shipped;
+    return null;
+  }
+  return shipped.filter((name) => !applied.has(name));
 }
