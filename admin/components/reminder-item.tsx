@@ -32,10 +32,11 @@ function quote(message: string): string {
   return message.length > 60 ? `${message.slice(0, 59)}…` : message;
 }
 
-const SNOOZE_CHOICES: Array<{ label: string; input: SnoozeInput }> = [
-  { label: '15 minutes', input: { for: '15m' } },
-  { label: '1 hour', input: { for: '1h' } },
-  { label: 'Tomorrow 9:00', input: { for: 'tomorrow' } },
+/** The presets, each with the time it moves a reminder to (tomorrow 9:00 in the browser's zone; the API uses the realtor's). */
+const SNOOZE_CHOICES: Array<{ label: string; input: SnoozeInput; at: (now: number) => number }> = [
+  { label: '15 minutes', input: { for: '15m' }, at: (now) => now + 15 * 60_000 },
+  { label: '1 hour', input: { for: '1h' }, at: (now) => now + HOUR_MS },
+  { label: 'Tomorrow 9:00', input: { for: 'tomorrow' }, at: (now) => new Date(new Date(now).setHours(24 + 9, 0, 0, 0)).getTime() },
 ];
 
 /**
@@ -211,7 +212,8 @@ export function ReminderItem({ reminder: r, showLead = true, onChanged }: Remind
             {menuOpen && (
               <fieldset class="menu-popover">
                 <legend class="visually-hidden">Snooze for</legend>
-                {SNOOZE_CHOICES.map((c) => (
+                {/* Only presets that move it later: the API never brings a reminder forward (one due next week keeps its time). */}
+                {SNOOZE_CHOICES.filter((c) => c.at(now) > new Date(r.reminderDate).getTime()).map((c) => (
                   <button type="button" class="menu-item" key={c.label} onClick={() => snooze(c.input)} disabled={busy !== null}>
                     {c.label}
                   </button>

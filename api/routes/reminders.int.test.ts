@@ -262,6 +262,23 @@ describe('reminders', () => {
     expect((await reminderRows(leadId))[0].status).toBe('dismissed');
   });
 
+  it('a snooze preset never brings a reminder forward: one due later than the preset keeps its time', async () => {
+    const { leadId } = await makeLead(api.server, { userId });
+    const ahead = new Date(Date.now() + 5 * 24 * HOUR_MS);
+    const { reminderId } = await makeReminder(api.server, { leadId, userId, status: 'pending', reminderDate: ahead });
+    for (const preset of ['15m', '1h', 'tomorrow']) {
+      const res = await agent.post(`/v1/reminders/${reminderId}/snooze`, { for: preset });
+      expect(res.body, preset).toMatchObject({ status: 'pending', reminderDate: ahead.toISOString() });
+    }
+    expect((await reminderRows(leadId))[0].reminder_date.toISOString()).toBe(ahead.toISOString());
+    // Nothing changed, so nothing is on the lead's timeline.
+    expect((await agent.get(`/v1/leads/${leadId}/timeline?limit=50`)).body.items.filter((i: { activityType?: string }) => i.activityType === 'reminder_snoozed')).toEqual([]);
+    // Due in 10 minutes: an hour from now is later, so it moves there.
+    const soon = await makeReminder(api.server, { leadId, userId, status: 'pending', reminderDate: new Date(Date.now() + 10 * MINUTE_MS) });
+    const hour = await agent.post(`/v1/reminders/${soon.reminderId}/snooze`, { for: '1h' });
+    expect(Math.abs(new Date(hour.body.reminderDate).getTime() - (Date.now() + HOUR_MS))).toBeLessThan(5_000);
+  });
+
   it('complete and dismiss close an open reminder; repeating is harmless, the other close a 409; DELETE removes it', async () => {
     const { leadId } = await makeLead(api.server, { userId });
     const { reminderId } = await makeReminder(api.server, { leadId, userId, status: 'due', firedAt: new Date() });

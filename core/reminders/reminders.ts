@@ -259,8 +259,10 @@ export async function updateReminder(deps: Deps & { reminderId: string; input: U
 
 /**
  * `POST /v1/reminders/:id/snooze`: an open reminder goes back to `pending` at a later time —
- * 15 minutes or an hour from now, `tomorrow` (9:00 tomorrow in the realtor's time zone, from their
- * notification preferences), or `until` a chosen time in the future. A closed one is a 409.
+ * 15 minutes or an hour from now, `tomorrow` (9:00 tomorrow in the realtor's time zone, from
+ * their notification preferences), or `until` a chosen time in the future. A preset never brings
+ * a reminder forward: one whose time is already later than the preset's stays at it (a "15
+ * minutes" on a reminder due next week made it fire in 15 minutes). A closed one is a 409.
  */
 export async function snoozeReminder(deps: Deps & { reminderId: string; input: SnoozeReminderBody }): Promise<ReminderChange> {
   const { tenant, reminderId, input, now } = deps;
@@ -275,11 +277,18 @@ export async function snoozeReminder(deps: Deps & { reminderId: string; input: S
     if (!OPEN_REMINDER_STATUSES.includes(status)) throw new AppError('conflict', `This reminder is ${status === 'done' ? 'done' : 'dismissed'}: reschedule it instead of snoozing`);
     let until: Date;
     if ('until' in input) until = new Date(input.until);
-    else if (input.for === 'tomorrow') {
-      // The time zone of the person snoozing (preferences are per person).
-      const prefs = await getNotificationPreferences({ em: tem, userId: actorIdOf(tenant) });
-      until = nextLocalTime(now, { hour: REMINDER_TOMORROW_HOUR, timeZone: prefs.timeZone, dayOffset: 1 });
-    } else until = new Date(now.getTime() + REMINDER_SNOOZE_MS[input.for]);
+    else {
+      let preset: Date;
+      if (input.for === 'tomorrow') {
+        // The time zone of the person snoozing (preferences are per person).
+        const prefs = await getNotificationPreferences({ em: tem, userId: actorIdOf(tenant) });
+        preset = nextLocalTime(now, { hour: REMINDER_TOMORROW_HOUR, timeZone: prefs.timeZone, dayOffset: 1 });
+      } else preset = new Date(now.getTime() + REMINDER_SNOOZE_MS[input.for]);
+      // Never earlier than the reminder's own time; one already later is left as it is (no timeline row).
+      const current = new Date(pgTimeToIsoStrict(reminder.reminder_date));
+      if (status === 'pending' && current.getTime() >= preset.getTime()) return { reminderId, wakeups: [] };
+      until = new Date(Math.max(preset.getTime(), current.getTime()));
+    }
     await db(tem)
       .updateTable('follow_up_reminders')
       .set({ reminder_date: until, status: 'pending', fired_at: null })

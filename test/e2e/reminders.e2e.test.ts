@@ -162,6 +162,15 @@ describe('reminders in the admin', () => {
     await saveScreenshot(page, 'reminders-snooze-menu-390', { fullPage: false });
     await page.keyboard.press('Escape');
 
+    // A reminder two days ahead offers no preset (each would leave it where it is), only a time of one's own.
+    const { reminderId: aheadId } = await makeReminder(server, { leadId, userId, status: 'pending', reminderDate: new Date(Date.now() + 48 * 60 * MINUTE_MS), message: 'Send the contract draft' });
+    await page.reload();
+    const ahead = page.locator(`[data-section="upcoming"] [data-reminder-id="${aheadId}"]`);
+    await ahead.getByRole('button', { name: 'Snooze' }).click();
+    await ahead.getByRole('button', { name: 'Pick a time…' }).waitFor();
+    expect(await ahead.getByRole('button', { name: '15 minutes' }).count()).toBe(0);
+    await page.keyboard.press('Escape');
+
     await page.goto(`${server.url}/app/leads/${leadId}`);
     await page.locator('section[aria-labelledby="lead-reminders-title"] li.reminder').first().waitFor();
     await expectNoHorizontalOverflow(page, 'lead page 390');
