@@ -2,7 +2,7 @@
 // data, duplicates (also under concurrency), validation, and erasure of everything a lead left.
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeEvents, makeInquiries, makeLead, makeReminder, makeVisitor, makeWebhookMessage } from '#test/factories.ts';
+import { makeEvents, makeFilteredInquiry, makeInquiries, makeLead, makeReminder, makeVisitor, makeWebhookMessage } from '#test/factories.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
 
 const api = useLeadsApi();
@@ -196,5 +196,27 @@ describe('DELETE /v1/leads/:id — erasure', () => {
     expect((await agent.delete(`/v1/leads/${target}`)).status).toBe(404);
     // The email is free again.
     expect((await agent.post('/v1/leads', { email: 'forget@example.com' })).status).toBe(201);
+  });
+  it('erases the person\'s submissions held in the Filtered list (same email, phone or visitor id), so a release cannot bring the lead back', async () => {
+    const { client: agent, userId } = await api.makeRealtor();
+    const siteId = await api.makeSite(agent, 'Held Realty');
+    const { leadId } = await makeLead(api.server, { userId, name: 'Forget Me', email: 'forget@example.com', phone: '+15550100777', siteId });
+    await makeVisitor(api.server, { siteId, visitorId: 'v-forget-1', leadId });
+    const held = async (seed: { email?: string; phone?: string; visitorId?: string; name?: string }) =>
+      (await makeFilteredInquiry(api.server, { userId, siteId, message: 'Is 12 Oak St still available?', name: 'Forget Me', ...seed })).filteredInquiryId;
+    const personal = [
+      await held({ email: 'forget@example.com', visitorId: 'v-forget-1' }),
+      await held({ phone: '+15550100777' }),
+      // From the person's browser, under an address the lead never had.
+      await held({ email: 'other-address@example.com', visitorId: 'v-forget-1' }),
+    ];
+    const stranger = await held({ name: 'Someone Else', email: 'someone@example.com', phone: '+15550100778', visitorId: 'v-someone' });
+
+    expect((await agent.delete(`/v1/leads/${leadId}`)).status).toBe(204);
+    expect((await api.server.sql<{ id: string }>('select filtered_inquiry_id as id from filtered_inquiries where user_id = $1', [userId])).map((r) => r.id)).toEqual([stranger]);
+    for (const id of personal) expect((await agent.post(`/v1/filtered-inquiries/${id}/release`, {})).status).toBe(404);
+    expect(await api.server.sql('select 1 from leads where user_id = $1', [userId])).toHaveLength(0);
+    // What is not the person's is still held, and releases as before.
+    expect((await agent.post(`/v1/filtered-inquiries/${stranger}/release`, {})).status).toBe(200);
   });
 });

@@ -129,22 +129,39 @@ export async function updateLead({ em, tenant, leadId, input, now, config }: {
 export interface DeleteLeadResult {
   events: number;
   visitors: number;
+  /** Submissions of the person that were held in the Filtered list. */
+  heldInquiries: number;
   /** The `lead.deleted` announcement's wake-ups (its message outlives the lead). */
   wakeups: Wakeup[];
 }
 
 /**
  * `DELETE /v1/leads/:id` — erasure for privacy requests, in one transaction:
- * the lead's visitors' events that are not another lead's (anonymous ones not yet stitched too),
- * the visitor rows themselves (the browser ids that linked the person), then the lead; inquiries,
- * its events, reminders and webhook messages (with their deliveries and attempts, which carry the
- * lead's contact data) go by FK cascade. The `lead.deleted` message announcing the erasure holds
- * only the lead id and no reference to the lead, so it survives to be delivered.
+ * the person's submissions held in the Filtered list (no FK ties them to the lead: those with the
+ * lead's email or phone, or sent from one of its visitor ids — releasing one later would have
+ * recreated the lead), the lead's visitors' events that are not another lead's (anonymous ones
+ * not yet stitched too), the visitor rows themselves (the browser ids that linked the person),
+ * then the lead; inquiries, its events, reminders, reported contacts and webhook messages (with
+ * their deliveries and attempts, which carry the lead's contact data) go by FK cascade. The
+ * `lead.deleted` message announcing the erasure holds only the lead id and no reference to the
+ * lead, so it survives to be delivered.
  */
 export async function deleteLead({ em, tenant, leadId, now, config }: { em: EntityManager; tenant: Tenant; leadId: string; now: Date; config: Config }): Promise<DeleteLeadResult> {
   return em.transactional(async (tem) => {
-    await getLeadRow(tem, tenant, leadId, { forUpdate: true });
+    const lead = await getLeadRow(tem, tenant, leadId, { forUpdate: true });
     const q = db(tem);
+    // Before the visitor rows go: they name the browsers whose held submissions are the person's.
+    // Held rows store email and phone normalised as the lead's columns are (lower-cased, E.164:
+    // the same ZContactEmail/ZContactPhone parse), which is what a release would match them on.
+    const held = await q
+      .deleteFrom('filtered_inquiries as f')
+      .where(ownedBy(tenant, 'f'))
+      .where((eb) => eb.or([
+        ...(lead.email ? [eb('f.email', '=', lead.email)] : []),
+        ...(lead.phone ? [eb('f.phone', '=', lead.phone)] : []),
+        eb.exists(eb.selectFrom('visitors as v').select(sql<number>`1`.as('one')).where('v.lead_id', '=', leadId).whereRef('v.site_id', '=', 'f.site_id').whereRef('v.visitor_id', '=', 'f.visitor_id')),
+      ]))
+      .executeTakeFirst();
     const events = await q
       .deleteFrom('lead_analytics as a')
       .using('visitors as v')
@@ -156,6 +173,6 @@ export async function deleteLead({ em, tenant, leadId, now, config }: { em: Enti
     const visitors = await q.deleteFrom('visitors').where('lead_id', '=', leadId).executeTakeFirst();
     await q.deleteFrom('leads').where('lead_id', '=', leadId).where(ownedBy(tenant)).execute();
     const wakeups = await recordLeadDeleted({ em: tem, now, config, userId: ownerIdOf(tenant), leadId });
-    return { events: Number(events.numDeletedRows), visitors: Number(visitors.numDeletedRows), wakeups };
+    return { events: Number(events.numDeletedRows), visitors: Number(visitors.numDeletedRows), heldInquiries: Number(held.numDeletedRows), wakeups };
   });
 }
