@@ -115,9 +115,39 @@ describe('POST /v1/leads, GET and PATCH /v1/leads/:id', () => {
     // A hand-written contact_info is the realtor's: changing the email leaves it alone.
     const emailOnly = await agent.patch(`/v1/leads/${created.leadId}`, { email: 'sam.lee@example.com' });
     expect(emailOnly.body).toMatchObject({ email: 'sam.lee@example.com', contactInfo: 'Call after 6pm, ask for Sam' });
+    // Cleared, contact_info is generated again from what is left.
     const cleared = await agent.patch(`/v1/leads/${created.leadId}`, { phone: null, contactInfo: null });
-    expect(cleared.body).toMatchObject({ phone: null, contactInfo: null });
-    expect(await api.readLeadRow(created.leadId)).toMatchObject({ name: 'Samuel Lee', email: 'sam.lee@example.com', phone: null, contact_info: null, status: 'new' });
+    expect(cleared.body).toMatchObject({ phone: null, contactInfo: 'sam.lee@example.com' });
+    expect(await api.readLeadRow(created.leadId)).toMatchObject({ name: 'Samuel Lee', email: 'sam.lee@example.com', phone: null, contact_info: 'sam.lee@example.com', status: 'new' });
+  });
+
+  it('clearing contactInfo (null or "") regenerates it at once; a later unrelated PATCH changes and announces only what it sent', async () => {
+    const lead = (await agent.post('/v1/leads', { name: 'Casey', email: 'c@x.com', contactInfo: 'Call after 6pm' })).body;
+    expect(lead.contactInfo).toBe('Call after 6pm');
+    const updates = async () =>
+      (await api.server.sql<{ changed: string[]; lead: Record<string, unknown> }>(
+        "select payload -> 'data' -> 'changed' as changed, payload -> 'data' -> 'lead' as lead from webhook_messages where lead_id = $1 and event_type = 'lead.updated' order by created_at, message_id",
+        [lead.leadId],
+      ));
+
+    for (const cleared of [null, '']) {
+      expect((await agent.patch(`/v1/leads/${lead.leadId}`, { contactInfo: 'Call after 6pm' })).body.contactInfo).toBe('Call after 6pm');
+      const res = await agent.patch(`/v1/leads/${lead.leadId}`, { contactInfo: cleared });
+      expect(res.status).toBe(200);
+      expect(res.body.contactInfo, JSON.stringify(cleared)).toBe('c@x.com');
+      expect((await api.readLeadRow(lead.leadId)).contact_info).toBe('c@x.com');
+      expect((await updates()).at(-1)).toEqual({ changed: ['contactInfo'], lead: { contactInfo: 'c@x.com' } });
+    }
+    const status = await agent.patch(`/v1/leads/${lead.leadId}`, { status: 'contacted' });
+    expect(status.body).toMatchObject({ status: 'contacted', contactInfo: 'c@x.com' });
+    expect((await updates()).at(-1)).toEqual({ changed: ['status'], lead: { status: 'contacted' } });
+    // Generated again, it follows the email.
+    expect((await agent.patch(`/v1/leads/${lead.leadId}`, { email: 'casey@x.com' })).body.contactInfo).toBe('casey@x.com');
+
+    // A lead stored with no contact_info beside its email (written before this rule) keeps it through an unrelated PATCH.
+    const { leadId: legacy } = await makeLead(api.server, { userId, name: 'Legacy', email: 'legacy@x.com', contactInfo: null });
+    expect((await agent.patch(`/v1/leads/${legacy}`, { status: 'qualified' })).body).toMatchObject({ status: 'qualified', contactInfo: null });
+    expect(await api.server.sql("select payload -> 'data' -> 'changed' as changed from webhook_messages where lead_id = $1 and event_type = 'lead.updated'", [legacy])).toEqual([{ changed: ['status'] }]);
   });
 
   it('refuses bad updates with 400 (invalid status, unknown keys, no way left to identify) or 409, changing nothing', async () => {

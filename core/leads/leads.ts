@@ -81,7 +81,7 @@ export async function createLead({ em, tenant, input, now, config }: { em: Entit
   });
 }
 
-/** `PATCH /v1/leads/:id`. Keeps a generated `contact_info` in step with email and phone. */
+/** `PATCH /v1/leads/:id`. Keeps a generated `contact_info` in step with email and phone; clearing it regenerates it. */
 export async function updateLead({ em, tenant, leadId, input, now, config }: {
   em: EntityManager; tenant: Tenant; leadId: string; input: UpdateLeadBody; now: Date; config: Config;
 }): Promise<{ lead: LeadJson; wakeups: Wakeup[] }> {
@@ -98,8 +98,13 @@ export async function updateLead({ em, tenant, leadId, input, now, config }: {
       if (!next.name && !next.email && !next.phone) {
         throw new AppError('validation_failed', 'The request is not valid', [{ path: 'name', message: 'A lead needs at least a name, an email address or a phone number' }]);
       }
+      // Clearing contact_info (null or "") hands it back to the generated `email · phone`, at once:
+      // a stored null next to an email would otherwise read as "generated" and be filled in by the
+      // next unrelated PATCH, announced as a change nobody made. A generated one follows email and
+      // phone only when one of them changes.
       const generated = current.contact_info === null || current.contact_info === formatContactInfo(current.email, current.phone);
-      if (input.contactInfo === undefined && generated) next.contactInfo = formatContactInfo(next.email, next.phone);
+      const contactChanged = next.email !== current.email || next.phone !== current.phone;
+      if (input.contactInfo === null || (input.contactInfo === undefined && generated && contactChanged)) next.contactInfo = formatContactInfo(next.email, next.phone);
       await assertContactFree(tem, tenant, { email: next.email !== current.email ? next.email : null, phone: next.phone !== current.phone ? next.phone : null }, leadId);
       const row = await db(tem)
         .updateTable('leads')
