@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogLines } from '#test/log-lines.ts';
+import { startSlowSmtpServer } from '#test/slow-smtp.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { createMailer, type Mailer, type OutgoingEmail } from './mailer.ts';
 
@@ -128,6 +129,32 @@ describe('mailer over SMTP', () => {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
+  it('ends a send that a slow but never silent server stretches past the send deadline: retryable, connection closed, nothing delivered', async () => {
+    // Each answer comes well inside the socket timeout, so only the deadline over the whole send can end it.
+    const slow = await startSlowSmtpServer({ rcptDelayMs: 1_500 });
+    try {
+      const { mailer, lines } = mailerFor(slow.url, { timeouts: { socketMs: 10_000, sendMs: 300 } });
+      const started = performance.now();
+      const result = await mailer.send(email({ subject: 'Slow one' }));
+      const elapsed = performance.now() - started;
+      expect(result).toMatchObject({ ok: false, retryable: true, transport: 'smtp' });
+      expect(result.error).toMatch(/^ETIMEDOUT: send not finished within 300 ms/);
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(1_500);
+      expect(lines.some((l) => l.msg === 'email not sent' && l.retryable === true)).toBe(true);
+      // The connection that carried it is closed: the held RCPT answer finds no one to send DATA.
+      await slow.sessionsClosed(1);
+      expect(slow.subjects).toEqual([]);
+
+      // The pool goes on with a new connection: the next send, on a server that answers at once, goes through.
+      slow.rcptDelayMs = 0;
+      expect(await mailer.send(email({ subject: 'Fast one' }))).toMatchObject({ ok: true });
+      expect(slow.subjects).toEqual(['Fast one']);
+    } finally {
+      await slow.close();
     }
   });
 

@@ -9,6 +9,15 @@ export const SMTP_GREETING_TIMEOUT_MS = 10_000;
 export const SMTP_SOCKET_TIMEOUT_MS = 30_000;
 /** Pooled connections per process: alerts go out in parallel without opening one socket each. */
 export const SMTP_MAX_CONNECTIONS = 3;
+/**
+ * Longest a whole send may take, from handing the message to the pool to the server's reply.
+ * The timeouts above only bound each wait: a server that answers every command just inside
+ * SMTP_SOCKET_TIMEOUT_MS stretches one send for minutes. Past this deadline the send is aborted,
+ * the connection carrying it is closed (its half-sent message dropped) and the result is a
+ * retryable failure. A claim on an outbox row (NOTIFICATION_LEASE_MS) is derived from it: a send
+ * that outlived its claim would let another worker claim and send the same email again.
+ */
+export const SMTP_SEND_DEADLINE_MS = 60_000;
 /** Longest error text kept in a send result (it ends up in the attempt log). */
 export const SEND_ERROR_MAX_CHARS = 500;
 
@@ -70,8 +79,8 @@ export interface MailerOptions {
    * production): one line with the masked recipient and the subject, never the text.
    */
   logContent?: boolean;
-  /** Overrides of the SMTP_*_TIMEOUT_MS defaults (tests shorten them). */
-  timeouts?: { connectionMs?: number; greetingMs?: number; socketMs?: number };
+  /** Overrides of the SMTP_*_TIMEOUT_MS defaults and of SMTP_SEND_DEADLINE_MS (`sendMs`); tests shorten them. */
+  timeouts?: { connectionMs?: number; greetingMs?: number; socketMs?: number; sendMs?: number };
 }
 
 /** `smtp://user:pass@host:587` → nodemailer connection options (percent-encoded credentials decoded). */
@@ -150,10 +159,17 @@ export function createMailer(opts: MailerOptions): Mailer {
         { from: opts.from },
       )
     : nodemailer.createTransport({ jsonTransport: true, ...safety }, { from: opts.from });
+  const sendDeadlineMs = opts.timeouts?.sendMs ?? SMTP_SEND_DEADLINE_MS;
 
   return {
     configured,
     async send(email) {
+      // The deadline covers a wait for a free pooled connection too, so the worker runs at most
+      // SMTP_MAX_CONNECTIONS sends at once (QUEUE_CONCURRENCY.notifications): none waits in the pool.
+      // Aborting closes only the connection carrying this message (nodemailer's per-send signal);
+      // the other sends in the pool go on.
+      const deadline = configured ? new AbortController() : undefined;
+      const timer = deadline ? setTimeout(() => deadline.abort(), sendDeadlineMs) : undefined;
       try {
         const info = await transporter.sendMail({
           to: email.to,
@@ -162,6 +178,7 @@ export function createMailer(opts: MailerOptions): Mailer {
           html: email.html,
           headers: email.headers,
           replyTo: email.replyTo,
+          signal: deadline?.signal,
         });
         const messageId = String(info.messageId);
         if (!configured) {
@@ -177,9 +194,19 @@ export function createMailer(opts: MailerOptions): Mailer {
         log.debug({ messageId }, 'email sent');
         return { ok: true, messageId, retryable: false, transport };
       } catch (err) {
+        if (deadline?.signal.aborted) {
+          // Retryable: the message did not get through in time. One case stays ambiguous (SMTP
+          // cannot tell): a server that had the whole message and had not answered yet may still
+          // accept it, and the retry then delivers it a second time.
+          const error = `ETIMEDOUT: send not finished within ${sendDeadlineMs} ms (SMTP_SEND_DEADLINE_MS); connection closed`;
+          log.warn({ retryable: true, error }, 'email not sent');
+          return { ok: false, error, retryable: true, transport };
+        }
         const { retryable, responseCode, error } = classifySendError(err);
         log.warn({ retryable, responseCode, error }, 'email not sent');
         return { ok: false, error, responseCode, retryable, transport };
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {

@@ -25,14 +25,21 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
 import { ALERT_KINDS } from '../email/alert-kinds.ts';
-import type { SendResult } from '../email/mailer.ts';
+import { SMTP_SEND_DEADLINE_MS, type SendResult } from '../email/mailer.ts';
 import { getNotificationPreferences, nextAlertSendTime } from '../email/notification-preferences.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { computeNextAttemptAt } from '../webhooks/schedule-webhook-retry.ts';
 import { createNotificationWakeup } from './record-notification.ts';
 
-/** How long a claim holds a row: the mailer's worst case (connect 10 s + greeting 10 s + 30 s idle) and a margin. */
-export const NOTIFICATION_LEASE_MS = 90_000;
+/** What a claim allows beyond the send itself: rendering before it and recording after it (a few queries each). */
+export const NOTIFICATION_LEASE_MARGIN_MS = 30_000;
+/**
+ * How long a claim holds a row: the mailer's deadline for a whole send (SMTP_SEND_DEADLINE_MS,
+ * which ends a slow send with a retryable failure) plus the margin — derived from it so the two
+ * cannot drift apart. A send still running when the claim ends would be sent again by whoever
+ * claims the row next (the sweeper wakes it: its `next_attempt_at` is the lease end).
+ */
+export const NOTIFICATION_LEASE_MS = SMTP_SEND_DEADLINE_MS + NOTIFICATION_LEASE_MARGIN_MS;
 /** Longest error text kept on the row and in the attempt log. */
 const ERROR_MAX_CHARS = 500;
 /** The kinds whose retries wait out quiet hours: every alert but the digest. */

@@ -4,9 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '#core/email/mailer.ts';
+import { createMailer, SMTP_MAX_CONNECTIONS, SMTP_SEND_DEADLINE_MS } from '#core/email/mailer.ts';
 import { updateNotificationPreferences } from '#core/email/notification-preferences.ts';
 import { createLogger } from '#core/logger.ts';
+import { findDueNotifications, NOTIFICATION_LEASE_MS } from '#core/notifications/claim-notification.ts';
 import { recordEmailAlerts } from '#core/notifications/record-email-alerts.ts';
 import { fireReminder } from '#core/reminders/fire-reminder.ts';
 import { snoozeReminder, updateReminder } from '#core/reminders/reminders.ts';
@@ -14,9 +15,10 @@ import { tenantOfUser } from '#core/accounts/tenant.ts';
 import { deletePrefixedKeys, startTestServer, type TestServer } from '#test/app.ts';
 import { makeInquiry, makeLead, makeRealtor, makeReminder, makeSite, type Realtor } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
+import { startSlowSmtpServer } from '#test/slow-smtp.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
-import { HANDLERS } from '#worker/handlers/index.ts';
+import { HANDLERS, QUEUE_CONCURRENCY } from '#worker/handlers/index.ts';
 import { sendNotificationHandler } from '#worker/handlers/send-notification.handler.ts';
 import { sweepHandler } from '#worker/handlers/sweep.handler.ts';
 import type { HandlerContext } from '#worker/handler.ts';
@@ -288,6 +290,57 @@ describe('outbox recovery and quiet hours', () => {
       await mailer.close();
       await updateNotificationPreferences({ em: server.orm.em.fork() as EntityManager, userId: realtor.userId, patch: { quietHoursEnabled: false } });
     }
+  });
+
+  it('a send a slow mail server stretches past its deadline ends before its claim does: retried later, accepted once', async () => {
+    // The handler's clock runs SCALE times faster than real time and the mailer's deadline is
+    // shortened by the same factor, so the production deadline and claim (SMTP_SEND_DEADLINE_MS,
+    // NOTIFICATION_LEASE_MS) keep their proportions in a test of a second.
+    const SCALE = 100;
+    const slow = await startSlowSmtpServer({ rcptDelayMs: 3_000 }); // every answer in time, the whole send far too long
+    const start = new Date('2026-12-05T15:00:00Z');
+    const t0 = performance.now();
+    const scaledClock = () => new Date(start.getTime() + (performance.now() - t0) * SCALE);
+    const name = `Slow server ${randomUUID().slice(0, 8)}`;
+    const { leadId } = await makeLead(server, { userId: realtor.userId, name });
+    const { inquiryId } = await makeInquiry(server, { leadId, message: 'Slow question' });
+    // The wake-up is dropped: the test runs the handler itself.
+    await server.orm.em.fork().transactional((tem) => recordEmailAlerts({ em: tem as EntityManager, userId: realtor.userId, leadId, type: 'inquiry.created', data: { inquiryId, leadId }, now: start, config: server.config }));
+    const { notification_id: notificationId } = await notificationOf(leadId);
+
+    const mailer = createMailer({ smtpUrl: slow.url, from: server.config.MAIL_FROM, logger: createLogger({ level: 'silent', name: 'test' }), timeouts: { sendMs: SMTP_SEND_DEADLINE_MS / SCALE } });
+    const context = (now: () => Date) => ({ ...fakeContext(now), mailer, config: { ...server.config, EMAIL_RETRY_SCHEDULE: [0, 600] } });
+    try {
+      const first = sendNotificationHandler.run(context(scaledClock), { notificationId, dueAt: start.getTime() });
+      // Until the claim has run out on the scaled clock: the passage of time is what is tested.
+      await new Promise((r) => setTimeout(r, (NOTIFICATION_LEASE_MS + 5_000) / SCALE));
+      // The sweeper would wake the row now if it were due (the old claim's end); it is not: the
+      // slow send was ended and its retry is 600 s away. A wake-up anyway claims nothing.
+      const due = await findDueNotifications(server.orm.em.fork() as EntityManager, { now: scaledClock(), limit: 1_000 });
+      expect(due.map((d) => d.notificationId)).not.toContain(notificationId);
+      expect(await sendNotificationHandler.run(context(scaledClock), { notificationId, dueAt: scaledClock().getTime() })).toEqual({ skipped: true });
+      expect(await first).toEqual({ status: 'pending' });
+      await slow.sessionsClosed(1);
+      expect(slow.subjects.filter((s) => s.includes(name))).toEqual([]);
+
+      // The retry, with the server answering at once, is the one delivery.
+      slow.rcptDelayMs = 0;
+      const later = new Date(start.getTime() + 1_000_000);
+      expect(await sendNotificationHandler.run(context(() => later), { notificationId, dueAt: later.getTime() })).toEqual({ status: 'sent' });
+      expect(slow.subjects.filter((s) => s.includes(name))).toHaveLength(1);
+      const attempts = await attemptsOf(notificationId);
+      expect(attempts.map((a) => a.ok)).toEqual([false, true]);
+      expect(attempts[0].error).toMatch(/^ETIMEDOUT: send not finished within/);
+      expect(await notificationOf(leadId)).toMatchObject({ status: 'sent', attempt_count: 2 });
+    } finally {
+      await mailer.close();
+      await slow.close();
+    }
+  });
+
+  it('a worker runs no more sends at once than the mailer has connections, so no send spends its deadline waiting for one', () => {
+    expect(QUEUE_CONCURRENCY.notifications).toBeLessThanOrEqual(SMTP_MAX_CONNECTIONS);
+    expect(NOTIFICATION_LEASE_MS).toBeGreaterThan(SMTP_SEND_DEADLINE_MS);
   });
 
   it('erasing a lead erases its alerts and their attempt log', async () => {

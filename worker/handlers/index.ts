@@ -2,6 +2,7 @@ import type { QueueName } from '#core/jobs/queues.ts';
 import type { JobKey } from '#core/jobs/jobs.ts';
 import type { HandlerTable } from '../handler.ts';
 import { ROLLUP_EVERY_MS } from '#core/analytics/rollup-events.ts';
+import { SMTP_MAX_CONNECTIONS } from '#core/email/mailer.ts';
 import { analyticsPartitionsHandler, eventRetentionHandler } from './analytics-maintenance.handler.ts';
 import { fireReminderHandler } from './fire-reminder.handler.ts';
 import { purgeAccountHandler, sweepAccountPurgesHandler } from './purge-account.handler.ts';
@@ -39,9 +40,11 @@ export const HANDLERS = {
  * wake-ups that wait for the process's webhook dispatcher to claim (deliver-webhook-dispatcher.ts
  * bounds the sends itself: 512 per process, 32 per endpoint), so that queue runs wider. Rules
  * rescores each keep RESCORE_CONCURRENCY batches in flight (a connection each) and keep Postgres
- * busy: two at once per process, the next waits.
+ * busy: two at once per process, the next waits. `notifications.send` runs no more sends than the
+ * mailer has pooled connections: the mailer's deadline (SMTP_SEND_DEADLINE_MS, shorter than the
+ * row's claim) starts when the message is handed over, so a send must never wait for a connection.
  */
-export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { webhooks: 16, rescore: 2 };
+export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { webhooks: 16, rescore: 2, notifications: SMTP_MAX_CONNECTIONS };
 
 /** Repeating jobs and their period in ms (registered under the job's name). */
 export const SCHEDULES: Partial<Record<JobKey, number>> = {
