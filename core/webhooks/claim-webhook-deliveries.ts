@@ -80,10 +80,15 @@
  *
  * Endpoints whose breaker is open have their due deliveries deferred to `breaker_until` (no
  * attempt counted, one wake-up per endpoint at that time); disabled endpoints, and endpoints of a
- * deleted account (`users.deleted_at`), have theirs failed.
+ * deleted account (`users.deleted_at`), have theirs failed (a lost attempt among them logged).
+ *
+ * **Lost attempts.** Every path that clears an ended lease logs the attempt it stood for
+ * (insert-lost-webhook-attempts.ts): this claim (re-claim, last attempt, disabled endpoint), a
+ * resend, and disabling the endpoint.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
+import { insertLostWebhookAttempts, LOST_ATTEMPT, LOST_ATTEMPT_ENDPOINT_DISABLED, LOST_LAST_ATTEMPT } from './insert-lost-webhook-attempts.ts';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S } from './schedule-webhook-retry.ts';
 import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
 import { selectSigningSecrets } from './sign-webhook.ts';
@@ -150,25 +155,10 @@ function asDate(value: Date | string | null): Date | null {
   return value === null ? null : new Date(value);
 }
 
-const LOST_ATTEMPT = 'no result recorded: the worker stopped during the attempt and its lease expired; sending again';
-const LOST_LAST_ATTEMPT = 'no result recorded: the worker stopped during the attempt and its lease expired; that was the last attempt, so the delivery failed';
-
 /** Claims in its own transaction (a savepoint inside the caller's). */
 export async function claimDueWebhookDeliveries(input: ClaimDueWebhookDeliveriesInput): Promise<ClaimDueWebhookDeliveriesResult> {
   if (input.limit <= 0) return { claimed: [], wakeUps: [], failed: 0 };
   return input.em.transactional((tem) => claimDueWebhookDeliveriesInTransaction({ ...input, em: tem }));
-}
-
-/**
- * Logs a lost attempt for each delivery `from` yields (rows with delivery_id, last_attempt_at,
- * leased_until): it started at its claim and had no answer when its lease ended.
- */
-function insertLostAttempts(from: RawBuilder<unknown>, error: string): RawBuilder<unknown> {
-  return sql`
-    insert into webhook_attempts (attempt_id, delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error)
-    select gen_random_uuid(), delivery_id, coalesce(last_attempt_at, leased_until), null,
-      greatest(0, round(extract(epoch from leased_until - coalesce(last_attempt_at, leased_until)) * 1000))::int, null, ${error}
-    from ${from}`;
 }
 
 /**
@@ -243,16 +233,25 @@ export async function claimDueWebhookDeliveriesInTransaction({
         update webhook_deliveries d set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
         from spent where d.delivery_id = spent.delivery_id
         returning d.delivery_id
-      ), lost as (${insertLostAttempts(sql`spent`, LOST_LAST_ATTEMPT)})
+      ), lost as (${insertLostWebhookAttempts(sql`spent`, LOST_LAST_ATTEMPT)})
       select count(*)::int as n from settled`.execute(db);
     failed += r.rows[0].n;
   }
   if (disabled.length) {
-    const r = await sql<{ delivery_id: string }>`
-      update webhook_deliveries set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
-      where endpoint_id = any(${disabled}::uuid[]) and status = 'pending' and (next_attempt_at <= ${now} or next_attempt_at is null)
-      returning delivery_id`.execute(db);
-    failed += r.rows.length;
+    // A due row with a lease is one whose worker died mid-attempt (a live lease is not due yet):
+    // that attempt is logged before the lease is cleared.
+    const r = await sql<{ n: number }>`
+      with gone as (
+        select delivery_id, last_attempt_at, leased_until from webhook_deliveries
+        where endpoint_id = any(${disabled}::uuid[]) and status = 'pending' and (next_attempt_at <= ${now} or next_attempt_at is null)
+        for update
+      ), settled as (
+        update webhook_deliveries d set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
+        from gone where d.delivery_id = gone.delivery_id
+        returning d.delivery_id
+      ), lost as (${insertLostWebhookAttempts(sql`gone where leased_until is not null and leased_until <= ${now}`, LOST_ATTEMPT_ENDPOINT_DISABLED)})
+      select count(*)::int as n from settled`.execute(db);
+    failed += r.rows[0].n;
   }
 
   const wakeUps: { deliveryId: string; at: Date }[] = [];
@@ -298,7 +297,7 @@ export async function claimDueWebhookDeliveriesInTransaction({
       ) d
     ), pick as (
       select * from cand order by rn, next_attempt_at, delivery_id limit ${limit}
-    ), lost as (${insertLostAttempts(sql`pick where leased_until is not null`, LOST_ATTEMPT)}), probing as (
+    ), lost as (${insertLostWebhookAttempts(sql`pick where leased_until is not null`, LOST_ATTEMPT)}), probing as (
       -- The probe holds the breaker for the length of its lease: the others keep waiting until it reports.
       update webhook_endpoints set breaker_until = ${leaseEnd} where endpoint_id in (select endpoint_id from pick where probe)
     ), claimed as (

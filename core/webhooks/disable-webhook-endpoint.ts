@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { insertLostWebhookAttempts, LOST_ATTEMPT_ENDPOINT_DISABLED } from './insert-lost-webhook-attempts.ts';
 
 /**
  * `webhook_endpoints.disabled_reason` of the endpoints disabled by a password reset that confirmed
@@ -15,7 +16,8 @@ const REASON_MAX = 500;
 /**
  * Disables an endpoint with a reason the realtor will read ("the receiver answered 410 Gone…"),
  * and fails its pending deliveries that no worker is sending right now (one in flight finds the
- * endpoint disabled when it records). Call inside the transaction that decided it, after locking
+ * endpoint disabled when it records); one whose worker died mid-attempt (its lease ended) has that
+ * attempt logged as lost. Call inside the transaction that decided it, after locking
  * the endpoint (claim-webhook-deliveries.ts explains the lock order). Returns the ids it failed.
  */
 export async function disableWebhookEndpoint({ em, endpointId, reason, now }: { em: EntityManager; endpointId: string; reason: string; now: Date }): Promise<string[]> {
@@ -24,10 +26,19 @@ export async function disableWebhookEndpoint({ em, endpointId, reason, now }: { 
     update webhook_endpoints
     set enabled = false, disabled_reason = ${reason.slice(0, REASON_MAX)}, disabled_at = ${now}, breaker_until = null, updated_at = ${now}
     where endpoint_id = ${endpointId}`.execute(db);
+  // A lease that has ended belongs to a worker that died mid-attempt: the attempt is logged
+  // ("no result recorded") before the lease is cleared, as a re-claim would.
   const failed = await sql<{ delivery_id: string }>`
-    update webhook_deliveries
-    set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
-    where endpoint_id = ${endpointId} and status = 'pending' and (leased_until is null or leased_until <= ${now})
-    returning delivery_id`.execute(db);
+    with gone as (
+      select delivery_id, last_attempt_at, leased_until from webhook_deliveries
+      where endpoint_id = ${endpointId} and status = 'pending' and (leased_until is null or leased_until <= ${now})
+      for update
+    ), settled as (
+      update webhook_deliveries d
+      set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
+      from gone where d.delivery_id = gone.delivery_id
+      returning d.delivery_id
+    ), lost as (${insertLostWebhookAttempts(sql`gone where leased_until is not null`, LOST_ATTEMPT_ENDPOINT_DISABLED)})
+    select delivery_id from settled`.execute(db);
   return failed.rows.map((r) => r.delivery_id);
 }

@@ -97,8 +97,10 @@ export async function recordWebhookAttempt({
     }
 
     const disable = async (reason: string) => {
-      await disableWebhookEndpoint({ em: tem, endpointId: endpoint.endpoint_id, reason, now });
+      // This delivery first: its attempt is logged above, and an answer recorded after its lease
+      // ended must not be logged again as lost by the disable.
       await settleDelivery('failed');
+      await disableWebhookEndpoint({ em: tem, endpointId: endpoint.endpoint_id, reason, now });
       return report('endpoint_disabled', { disabledReason: reason });
     };
     // The reason is read beside the endpoint's disabled_at and failing_since, which the admin and
