@@ -50,9 +50,10 @@ export interface RealtorRouteSpec<B extends z.ZodType | undefined, Q extends z.Z
   credential?: boolean;
   /**
    * Only the signed-in person, in their browser session: an API key gets 403 `forbidden` (Account
-   * settings — the password, the sign-in email, the sessions — are not for integrations).
+   * settings — the password, the sign-in email, the sessions — are not for integrations; nor is
+   * managing API keys). `true`, or the 403's message (default: the account settings one).
    */
-  sessionOnly?: boolean;
+  sessionOnly?: boolean | string;
   handler: (ctx: AppContext, input: RouteInput<B, Q> & { tenant: Tenant }) => Promise<void> | void;
 }
 
@@ -129,14 +130,27 @@ export class RouteRegistry {
 /**
  * A route's responses for the OpenAPI document: its own, plus the answers routeMiddleware gives
  * every route of its kind whether or not the spec lists them — 400 where there is input to
- * validate, 401 where a realtor must be signed in — so generated clients know of them.
+ * validate, 401 where a realtor must be signed in, 403 where the auth gate refuses an API key
+ * (session-only routes), a read-only key (writes, credentials) or a cookie write without its CSRF
+ * header — so generated clients know of them. A route's own description wins for 400 and 401; its
+ * own 403 (another reason, such as another person's entry) is added to the generic one.
  */
 function documentedResponses(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): RouteSpecBase<z.ZodType | undefined, z.ZodType | undefined>['responses'] {
   const generic: RouteSpecBase<z.ZodType | undefined, z.ZodType | undefined>['responses'] = {};
   if (spec.body || spec.query) generic[400] = { description: '`validation_failed` (details name each issue path), or a body that is not JSON' };
-  if (spec.auth === 'realtor') generic[401] = { description: spec.sessionOnly ? '`unauthorized`: no valid session' : '`unauthorized`: no valid session or API key' };
-  if (spec.auth === 'realtor' && spec.sessionOnly) generic[403] = { description: '`forbidden`: an API key cannot use this route (the signed-in person only); `csrf_failed` on a write without the x-csrf-token header' };
-  return { ...generic, ...spec.responses };
+  if (spec.auth !== 'realtor') return { ...generic, ...spec.responses };
+  generic[401] = { description: spec.sessionOnly ? '`unauthorized`: no valid session' : '`unauthorized`: no valid session or API key' };
+  const write = spec.method !== 'get';
+  const forbidden = [
+    spec.sessionOnly ? '`forbidden`: an API key cannot use this route (the signed-in person only)' : '',
+    !spec.sessionOnly && write ? '`forbidden`: a read-only API key ("This API key is read-only")' : '',
+    !spec.sessionOnly && !write && spec.credential ? '`forbidden`: a read-only API key (this answer is a credential)' : '',
+    write ? '`csrf_failed`: a session write without the right x-csrf-token header' : '',
+  ].filter(Boolean);
+  if (forbidden.length) generic[403] = { description: forbidden.join('; ') };
+  const own = spec.responses[403];
+  const merged = own && generic[403] ? { 403: { ...own, description: `${own.description}; ${generic[403].description}` } } : {};
+  return { ...generic, ...spec.responses, ...merged };
 }
 
 /**

@@ -22,8 +22,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export async function authenticateRealtor(ctx: AppContext, now: Date, opts: {
   /** The route answers a credential (RealtorRouteSpec.credential): a read-only key may not read it. */
   credential?: boolean;
-  /** The route is for the signed-in person only (RealtorRouteSpec.sessionOnly): a valid API key gets 403. */
-  sessionOnly?: boolean;
+  /** The route is for the signed-in person only (RealtorRouteSpec.sessionOnly): a valid API key gets 403 (a string: its message). */
+  sessionOnly?: boolean | string;
 } = {}): Promise<Tenant> {
   const { em } = ctx.state;
   const header = ctx.get('authorization');
@@ -31,7 +31,7 @@ export async function authenticateRealtor(ctx: AppContext, now: Date, opts: {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const grant = match ? await findApiKeyGrant({ em, key: match[1], now }) : null;
     if (!grant) throw new AppError('unauthorized', 'Invalid or expired API key');
-    if (opts.sessionOnly) throw new AppError('forbidden', 'API keys cannot use account settings (password, sign-in email, sessions): sign in to Porchlight in a browser to change them');
+    if (opts.sessionOnly) throw new AppError('forbidden', typeof opts.sessionOnly === 'string' ? opts.sessionOnly : 'API keys cannot use account settings (password, sign-in email, sessions): sign in to Porchlight in a browser to change them');
     if (grant.scope === 'read' && !SAFE_METHODS.has(ctx.method)) throw new AppError('forbidden', 'This API key is read-only');
     // A signing secret would let the key's holder act as Porchlight (sign deliveries) after the key is revoked.
     if (grant.scope === 'read' && opts.credential) throw new AppError('forbidden', 'This API key is read-only: this answer is a credential, which needs a read_write key or a signed-in session');

@@ -27,10 +27,52 @@ describe('API keys', () => {
     const { userId, bot, created } = await signedInWithKey();
     for (const res of [await bot.get('/v1/api-keys'), await bot.post('/v1/api-keys', { name: 'minted by a key' }), await bot.delete(`/v1/api-keys/${created.apiKeyId}`)]) {
       expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('forbidden');
+      expect(res.body.error).toMatchObject({ code: 'forbidden', message: 'API keys are managed from a signed-in session, not with an API key' });
     }
     expect(await countKeys(userId)).toBe(1);
     expect((await bot.get('/v1/sites')).status).toBe(200);
+    // The OpenAPI document offers these routes to the session only, and says why a key gets 403.
+    const doc = (await bot.get('/v1/openapi.json')).body;
+    for (const [method, op] of Object.entries<any>({ ...doc.paths['/v1/api-keys'], ...doc.paths['/v1/api-keys/{id}'] })) {
+      expect(op.security, method).toEqual([{ session: [] }]);
+      expect(op.responses['403'].description, method).toMatch(/API key cannot use this route/);
+    }
+  });
+
+  it('the OpenAPI document is true about keys: every write a key may call documents the read-only key\'s 403, which it answers; a session-only route refuses any key', async () => {
+    const { owner, userId } = await signedInWithKey();
+    const reader = new ApiClient(server.url);
+    reader.bearer = (await owner.post('/v1/api-keys', { name: 'reader', scope: 'read' })).body.key;
+    const writer = new ApiClient(server.url);
+    writer.bearer = (await owner.post('/v1/api-keys', { name: 'writer' })).body.key;
+    const doc = (await owner.get('/v1/openapi.json')).body;
+    const wrong: string[] = [];
+    let writes = 0;
+    let sessionOnly = 0;
+    for (const [template, operations] of Object.entries<Record<string, any>>(doc.paths)) {
+      const path = template.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+      for (const [method, op] of Object.entries<any>(operations)) {
+        const route = `${method.toUpperCase()} ${template}`;
+        const schemes = (op.security as Array<Record<string, unknown>>).map((s) => Object.keys(s)[0]);
+        if (schemes.includes('bearer') && method !== 'get') {
+          writes++;
+          if (!/read-only API key/.test(op.responses['403']?.description ?? '')) wrong.push(`${route}: no read-only 403 documented`);
+          const res = await reader.request(method.toUpperCase(), path, { json: {} });
+          if (res.status !== 403 || res.body?.error?.message !== 'This API key is read-only') wrong.push(`${route}: a read key got ${res.status}`);
+        } else if (schemes.length === 1 && schemes[0] === 'session') {
+          sessionOnly++;
+          if (!/API key cannot use this route/.test(op.responses['403']?.description ?? '')) wrong.push(`${route}: no session-only 403 documented`);
+          const res = await writer.request(method.toUpperCase(), path, method === 'get' ? {} : { json: {} });
+          if (res.status !== 403 || res.body?.error?.code !== 'forbidden') wrong.push(`${route}: a read_write key got ${res.status}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(writes).toBeGreaterThan(20);
+    expect(sessionOnly).toBeGreaterThanOrEqual(3);
+    // Nothing the refused calls reached was written: still the three keys, the account alive.
+    expect(await countKeys(userId)).toBe(3);
+    expect((await owner.get('/v1/sites')).status).toBe(200);
   });
 
   it('a read-only key may read but gets 403 on every write, which changes nothing', async () => {
