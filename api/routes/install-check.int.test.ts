@@ -101,6 +101,20 @@ describe('install status', () => {
     expect((await owner.get(`/v1/sites/${site.siteId}`)).body.allowedOrigins).toEqual([ALLOWED]);
   });
 
+  it('refuses a 21st origin as PATCH does a list of 21: a 400 naming the field, and changes nothing', async () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => `https://s${i}.example`);
+    const site = await newSite(twenty);
+    const res = await owner.post(`/v1/sites/${site.siteId}/allowed-origins`, { origin: 'https://one-more.example' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'origin', message: 'At most 20 origins; remove one first' }] });
+    const patched = await owner.patch(`/v1/sites/${site.siteId}`, { allowedOrigins: [...twenty, 'https://one-more.example'] });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'allowedOrigins', message: 'At most 20 origins' }] });
+    // One already allowed is still a no-op, not a refusal.
+    expect((await owner.post(`/v1/sites/${site.siteId}/allowed-origins`, { origin: twenty[3] })).status).toBe(200);
+    expect((await owner.get(`/v1/sites/${site.siteId}`)).body.allowedOrigins).toEqual(twenty);
+  });
+
   it('answers 404 for another realtor’s site on every install route, and leaks nothing', async () => {
     const site = await newSite();
     await collect(site.publicKey, WRONG);

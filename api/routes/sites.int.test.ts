@@ -43,6 +43,14 @@ describe('sites', () => {
     expect((await owner.get(`/v1/sites/${created.siteId}`)).status).toBe(404);
   });
 
+  it('refuses an unknown query parameter on the list (400), as the other lists do', async () => {
+    await owner.post('/v1/sites', { name: 'Query Homes' });
+    const res = await owner.get('/v1/sites?limit=1&cursor=zz');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['']);
+  });
+
   it('answers 404 for another user’s site on every route and changes nothing', async () => {
     const site = (await owner.post('/v1/sites', { name: 'Private', allowedOrigins: ['https://private.example'] })).body;
     for (const res of [

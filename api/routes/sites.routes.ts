@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { addAllowedOrigin, getInstallStates, getInstallStatus, sendTestInquiry } from '#core/sites/install-check.ts';
 import { ZAddOriginBody, ZCreateSiteBody, ZInstallStatusJson, ZSiteJson, ZSiteListItemJson, ZTestInquiryJson, ZUpdateSiteBody } from '#core/sites/site-schemas.ts';
 import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
@@ -10,6 +11,8 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppServices): void 
   const json = (s: Parameters<typeof toSiteJson>[0]) => toSiteJson(s, deps.config.PUBLIC_URL);
   routes.add({
     method: 'get', path: '/v1/sites', tag: 'sites', auth: 'realtor', summary: 'List sites',
+    // No parameters (every site in one page): an unknown one is a 400, as on the other lists.
+    query: z.strictObject({}),
     responses: { 200: { description: 'Sites, each with its install state', schema: listOf(ZSiteListItemJson) } },
     handler: async (ctx, { tenant, now }) => {
       const sites = await listSites({ em: ctx.state.em, tenant });
@@ -66,7 +69,7 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppServices): void 
     method: 'post', path: '/v1/sites/:id/allowed-origins', tag: 'sites', auth: 'realtor',
     summary: 'Allow one more origin (the install check\'s "add this origin")',
     body: ZAddOriginBody,
-    responses: { 200: { description: 'The site', schema: ZSiteJson }, 404: { description: 'Unknown site' }, 409: { description: 'Too many origins' } },
+    responses: { 200: { description: 'The site', schema: ZSiteJson }, 404: { description: 'Unknown site' } },
     handler: async (ctx, { params, body, tenant }) => {
       ctx.body = json(await addAllowedOrigin({ em: ctx.state.em, tenant, siteId: params.id, origin: body.origin }));
     },

@@ -15,7 +15,7 @@ import { MAX_ALLOWED_ORIGINS } from '../shared/origins.ts';
 import { readBlockedOrigins, type BlockedOrigin } from './blocked-origins.ts';
 import { excludeFromInstallCheck } from './resolve-ingest-site.ts';
 import type { Site } from './site.entity.ts';
-import { getSite, updateSite } from './sites.ts';
+import { changeSite, getSite } from './sites.ts';
 
 /** Events within this long count as "receiving". */
 export const RECEIVING_WINDOW_MS = 24 * 60 * 60_000;
@@ -68,12 +68,21 @@ export async function getInstallStates({ redis, prefix, sites, now }: { redis: R
   return new Map(states);
 }
 
-/** Adds one origin to the site's allowed origins (no-op when it is there already). */
+/**
+ * Adds one origin to the site's allowed origins (no-op when it is there already), with the site
+ * row locked (`changeSite`): adds sent at once each keep theirs. A full list is a 400 naming
+ * `origin`, as `PATCH /v1/sites/:id` names `allowedOrigins` for a list too long.
+ */
 export async function addAllowedOrigin({ em, tenant, siteId, origin }: { em: EntityManager; tenant: Tenant; siteId: string; origin: string }): Promise<Site> {
-  const site = await getSite({ em, tenant, siteId });
-  if (site.allowedOrigins.includes(origin)) return site;
-  if (site.allowedOrigins.length >= MAX_ALLOWED_ORIGINS) throw new AppError('conflict', `At most ${MAX_ALLOWED_ORIGINS} origins; remove one first`);
-  return updateSite({ em, tenant, siteId, input: { allowedOrigins: [...site.allowedOrigins, origin] } });
+  return changeSite({ em, tenant, siteId }, (site) => {
+    if (site.allowedOrigins.includes(origin)) return;
+    if (site.allowedOrigins.length >= MAX_ALLOWED_ORIGINS) {
+      // The message as well as the detail says it: the admin's toast shows the message.
+      const full = `At most ${MAX_ALLOWED_ORIGINS} origins; remove one first`;
+      throw new AppError('validation_failed', full, [{ path: 'origin', message: full }]);
+    }
+    site.allowedOrigins = [...site.allowedOrigins, origin];
+  });
 }
 
 /** The contact of a site's test inquiries: one test lead per site, found again by each test. */

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { ownedBy, ownedFilter, type Tenant } from '../accounts/tenant.ts';
+import { lockLiveUser } from '../accounts/lock-live-user.ts';
+import { ownedBy, ownedFilter, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -56,17 +57,24 @@ export function toSiteJson(site: Site, publicUrl: string) {
   };
 }
 
+/**
+ * Creates a site, at most MAX_SITES_PER_USER per account. The account's user row is locked (FOR
+ * NO KEY UPDATE) before the count, so the account's creations run one at a time: two in parallel
+ * both counted 99 and both inserted before.
+ */
 export async function createSite({ em, tenant, input }: { em: EntityManager; tenant: Tenant; input: CreateSiteBody }): Promise<Site> {
-  const count = await em.count(SiteSchema, ownedFilter(tenant));
-  if (count >= MAX_SITES_PER_USER) throw new AppError('conflict', `At most ${MAX_SITES_PER_USER} sites per account`);
-  const site = em.create(SiteSchema, {
-    ...ownedFilter(tenant),
-    name: input.name,
-    publicKey: createPublicKey(),
-    allowedOrigins: input.allowedOrigins,
-    settings: { ...DEFAULT_SITE_SETTINGS },
+  const site = await em.transactional(async (tem) => {
+    if (!(await lockLiveUser(tem, ownerIdOf(tenant), { serialize: true }))) throw new AppError('unauthorized', 'Your session has ended; log in again');
+    const count = await tem.count(SiteSchema, ownedFilter(tenant));
+    if (count >= MAX_SITES_PER_USER) throw new AppError('conflict', `At most ${MAX_SITES_PER_USER} sites per account`);
+    return tem.create(SiteSchema, {
+      ...ownedFilter(tenant),
+      name: input.name,
+      publicKey: createPublicKey(),
+      allowedOrigins: input.allowedOrigins,
+      settings: { ...DEFAULT_SITE_SETTINGS },
+    });
   });
-  await em.flush();
   invalidateIngestSiteCache(em); // its origins are allowed from now on
   return site;
 }
@@ -89,12 +97,30 @@ export async function getSite({ em, tenant, siteId }: { em: EntityManager; tenan
 }
 
 export async function updateSite({ em, tenant, siteId, input }: { em: EntityManager; tenant: Tenant; siteId: string; input: UpdateSiteBody }): Promise<Site> {
-  const site = await getSite({ em, tenant, siteId });
-  if (input.name !== undefined) site.name = input.name;
-  if (input.allowedOrigins !== undefined) site.allowedOrigins = input.allowedOrigins;
-  if (input.enabled !== undefined) site.enabled = input.enabled;
-  if (input.settings) site.settings = { ...DEFAULT_SITE_SETTINGS, ...site.settings, ...input.settings } as Site['settings'];
-  await em.flush();
+  return changeSite({ em, tenant, siteId }, (site) => {
+    if (input.name !== undefined) site.name = input.name;
+    if (input.allowedOrigins !== undefined) site.allowedOrigins = input.allowedOrigins;
+    if (input.enabled !== undefined) site.enabled = input.enabled;
+    if (input.settings) site.settings = { ...DEFAULT_SITE_SETTINGS, ...site.settings, ...input.settings } as Site['settings'];
+  });
+}
+
+/**
+ * Applies `change` to the tenant's site (404 when it is not theirs) with its row locked: read,
+ * changed and written in one transaction, so concurrent changes of one site run one after the
+ * other, each from what the one before it stored. Without the lock two of them (two "add
+ * origin", two settings saved from two tabs) read the same row and the later write dropped the
+ * earlier one's change while both answered 200.
+ */
+export async function changeSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }, change: (site: Site) => void): Promise<Site> {
+  const site = await em.transactional(async (tem) => {
+    const locked = await db(tem).selectFrom('sites').select('site_id').where('site_id', '=', siteId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
+    if (!locked) throw notFound('Site');
+    // refresh: the row as the change before this one committed it, never an earlier read of it.
+    const current = await tem.findOneOrFail(SiteSchema, { siteId, ...ownedFilter(tenant) }, { refresh: true });
+    change(current);
+    return current;
+  });
   // Ingest reads sites through a short-lived cache: this process sees the change at once (others within INGEST_SITE_CACHE_TTL_MS).
   invalidateIngestSiteCache(em);
   return site;
