@@ -112,3 +112,51 @@ describe('morning digest', () => {
     expect(mail.text).not.toContain('Done yesterday');
   });
 });
+
+describe('a digest sent after local midnight', () => {
+  const sendDigestOf = async (userId: string, at: Date) => {
+    const [row] = await stack.server.sql<{ notification_id: string }>(`select notification_id from notifications where kind = 'digest' and user_id = $1`, [userId]);
+    const mailer = createMailer({ smtpUrl: stack.smtp.url, from: stack.server.config.MAIL_FROM, logger: createLogger({ level: 'silent', name: 'test' }) });
+    try {
+      const result = await HANDLERS.sendNotification.run({ ...context(), mailer, now: () => at }, { notificationId: row.notification_id, dueAt: at.getTime() });
+      return { notificationId: row.notification_id, result };
+    } finally {
+      await mailer.close();
+    }
+  };
+  // Recorded by the digest run at 23:50 on Sunday in New York (digest hour 23); the wake-up is
+  // dropped so the test sends it when it chooses.
+  const recordSundayDigestFor = async () => {
+    const { userId } = await makeUser(stack.server);
+    await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 23, timeZone: 'America/New_York' } });
+    await stack.server.orm.em.fork().transactional((tem) => recordDigests({ em: tem as EntityManager, now: new Date('2026-11-30T04:50:00Z') }));
+    return userId;
+  };
+
+  it('reports the day it was recorded for: its date, and that day’s reminders, none of the next day’s', async () => {
+    const userId = await recordSundayDigestFor();
+    const { leadId } = await makeLead(stack.server, { userId, name: 'Nora Night' });
+    await makeReminder(stack.server, { leadId, userId, reminderDate: new Date('2026-11-30T02:00:00Z'), message: 'Sunday evening call', status: 'due', firedAt: new Date('2026-11-30T02:00:00Z') });
+    await makeReminder(stack.server, { leadId, userId, reminderDate: new Date('2026-11-30T15:00:00Z'), message: 'Monday morning call' });
+
+    const { result } = await sendDigestOf(userId, new Date('2026-11-30T05:10:00Z')); // 00:10 on Monday in New York
+    expect(result).toEqual({ status: 'sent' });
+    const mail = await stack.smtp.waitFor((m) => m.envelope.to.includes(`r${userId}@example.com`), { timeoutMs: 10_000, description: 'the late digest' });
+    expect(mail.subject).toBe('Your Porchlight morning, Sunday, November 29: 1 reminder today, 0 new hot leads');
+    expect(mail.text).toContain('- 9:00 PM · Nora Night — Sunday evening call');
+    expect(mail.text).not.toContain('Monday morning call');
+    expect(mail.text).not.toContain('overdue');
+  });
+
+  it('is cancelled, not sent, once the day after its own is over too', async () => {
+    const userId = await recordSundayDigestFor();
+    const { leadId } = await makeLead(stack.server, { userId, name: 'Olga Overdue' });
+    await makeReminder(stack.server, { leadId, userId, reminderDate: new Date('2026-11-30T02:00:00Z'), message: 'Still open' });
+
+    const { notificationId, result } = await sendDigestOf(userId, new Date('2026-12-01T05:10:00Z')); // 00:10 on Tuesday
+    expect(result).toEqual({ cancelled: 'digest more than a day late' });
+    const [row] = await stack.server.sql<{ status: string; last_error: string; sent_at: Date | null }>('select status, last_error, sent_at from notifications where notification_id = $1', [notificationId]);
+    expect(row).toEqual({ status: 'cancelled', last_error: 'digest more than a day late', sent_at: null });
+    expect(stack.smtp.messages.filter((m) => m.envelope.to.includes(`r${userId}@example.com`))).toEqual([]);
+  });
+});

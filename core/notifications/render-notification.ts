@@ -39,6 +39,11 @@ import { OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
 
 /** How far back the digest looks for new hot leads. */
 export const DIGEST_HOT_LEADS_WINDOW_MS = DAY_MS;
+/**
+ * How long after the end of its day a digest may still go out (retries, a worker that was down):
+ * later it is cancelled, `digest more than a day late` — the days after it have their own.
+ */
+export const DIGEST_STALE_AFTER_MS = DAY_MS;
 
 export type RenderedNotification = { email: OutgoingEmail } | { cancel: string };
 
@@ -178,9 +183,13 @@ export async function renderNotification({ em, claim, config, now }: {
       } }) } };
     }
     case 'digest': {
-      const digest = await loadDigest(em, { userId: claim.userId, timeZone: prefs.timeZone, now });
+      // The day the digest was recorded for, not the send time's: a late digest hour plus retries
+      // or a queue delay can carry the send past local midnight, and the next day has its own.
+      const day = digestDay(claim.data?.date, prefs.timeZone, now);
+      if (now.getTime() >= day.end.getTime() + DIGEST_STALE_AFTER_MS) return { cancel: 'digest more than a day late' };
+      const digest = await loadDigest(em, { userId: claim.userId, day, now });
       if (!digest.reminders.length && !digest.hotLeads.length) return { cancel: 'nothing to report today' };
-      return { email: { to, ...renderDigestEmail({ ...ctx, date: now, ...digest }) } };
+      return { email: { to, ...renderDigestEmail({ ...ctx, date: day.start, ...digest }) } };
     }
   }
 }
@@ -206,15 +215,26 @@ async function findStaleAccountLink(em: EntityManager, { token, purpose, now, re
 }
 
 /**
- * The open reminders due by the end of today (local day; those of earlier days still open come
- * first, as on Today) and the hot leads created in the last 24 hours: the first DIGEST_MAX_ITEMS
- * of each and how many there are.
+ * The local day a digest row is for: its `data.date` (written by recordDigests, `YYYY-MM-DD` in
+ * the user's zone), from local midnight to the next; the send time's day for a row without one.
  */
-async function loadDigest(em: EntityManager, { userId, timeZone, now }: { userId: string; timeZone: string; now: Date }) {
-  const wall = toWallTime(now, timeZone);
-  const dayStart = fromWallTime({ year: wall.year, month: wall.month, day: wall.day, hour: 0, minute: 0 }, timeZone);
+function digestDay(recorded: unknown, timeZone: string, now: Date): { start: Date; end: Date } {
+  const match = typeof recorded === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(recorded) : null;
+  const wall = match ? { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) } : toWallTime(now, timeZone);
+  const start = fromWallTime({ year: wall.year, month: wall.month, day: wall.day, hour: 0, minute: 0 }, timeZone);
   const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
-  const dayEnd = fromWallTime({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }, timeZone);
+  const end = fromWallTime({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }, timeZone);
+  return { start, end };
+}
+
+/**
+ * The open reminders due by the end of the digest's day (local day; those of earlier days still
+ * open come first, as on Today) and the hot leads created in the last 24 hours: the first
+ * DIGEST_MAX_ITEMS of each and how many there are.
+ */
+async function loadDigest(em: EntityManager, { userId, day, now }: { userId: string; day: { start: Date; end: Date }; now: Date }) {
+  const dayStart = day.start;
+  const dayEnd = day.end;
   const reminders = await db(em)
     .selectFrom('follow_up_reminders as r')
     .innerJoin('leads as l', 'l.lead_id', 'r.lead_id')
