@@ -127,6 +127,7 @@ describe('API keys', () => {
 
   it('lists scope, expiry and last use (never the key)', async () => {
     const { owner, bot, created } = await signedInWithKey({ scope: 'read' });
+    expect((await owner.get('/v1/api-keys?limit=1')).status).toBe(400); // not paged: an unknown parameter is refused, as on every list
     const before = (await owner.get('/v1/api-keys')).body.items[0];
     expect(before).toMatchObject({ apiKeyId: created.apiKeyId, scope: 'read', expiresAt: null, lastUsedAt: null });
     await bot.get('/v1/sites');

@@ -21,6 +21,8 @@ const SESSION_ONLY = 'API keys are managed from a signed-in session, not with an
 export function mountApiKeyRoutes(routes: RouteRegistry, deps: AppDeps): void {
   routes.add({
     method: 'get', path: '/v1/api-keys', tag: 'api keys', auth: 'realtor', sessionOnly: SESSION_ONLY, summary: 'List API keys (never the keys themselves); session only',
+    // Not paged: no parameters, and an unknown one is a 400 as on every list.
+    query: z.strictObject({}),
     responses: { 200: { description: 'Keys', schema: listOf(ZApiKeyJson) } },
     handler: async (ctx, { tenant }) => {
       const keys = await listApiKeys({ em: ctx.state.em, tenant });

@@ -57,6 +57,8 @@ export function mountFilteredRoutes(routes: RouteRegistry, deps: AppServices): v
   routes.add({
     method: 'get', path: '/v1/leads/:id/reported-contacts', tag: 'leads', auth: 'realtor',
     summary: 'Contact details the public form or an identify event reported for this lead, kept beside it (never written into it)',
+    // Not paged (a lead has a handful): no parameters, and an unknown one is a 400 as on every list.
+    query: z.strictObject({}),
     responses: { 200: { description: 'Reported contacts, latest report first', schema: z.object({ items: z.array(ZReportedContactJson) }) }, 404: { description: 'Unknown lead' } },
     handler: async (ctx, { params, tenant }) => {
       ctx.body = await listReportedContacts({ em: ctx.state.em, tenant, leadId: params.id });

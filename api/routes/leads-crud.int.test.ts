@@ -150,6 +150,15 @@ describe('POST /v1/leads, GET and PATCH /v1/leads/:id', () => {
     expect(await api.server.sql("select payload -> 'data' -> 'changed' as changed from webhook_messages where lead_id = $1 and event_type = 'lead.updated'", [legacy])).toEqual([{ changed: ['status'] }]);
   });
 
+  it('the reported contacts list refuses unknown query parameters (400 naming them), like every list', async () => {
+    const lead = (await agent.post('/v1/leads', { name: 'Reported', email: 'reported@example.com' })).body;
+    const path = `/v1/leads/${lead.leadId}/reported-contacts`;
+    const res = await agent.get(`${path}?limit=1&foo=1`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: '', message: expect.stringMatching(/"limit".*"foo"/) }] });
+    expect((await agent.get(path)).body).toEqual({ items: [] });
+  });
+
   it('refuses bad updates with 400 (invalid status, unknown keys, no way left to identify) or 409, changing nothing', async () => {
     const lead = (await agent.post('/v1/leads', { name: 'Keep Me', email: 'keep@example.com' })).body;
     const other = (await agent.post('/v1/leads', { name: 'Other', email: 'other@example.com', phone: '5550100500' })).body;
