@@ -150,6 +150,15 @@ describe('the pipeline board', () => {
     await page.locator('[data-stage-column="appointment_set"]').getByText('Sam Okafor').waitFor();
     await vi.waitFor(async () => expect(await stageKeyOf(sam!)).toBe('appointment_set'), WAIT);
     await saveScreenshot(page, 'board-390-after-move', { fullPage: false });
+
+    // The stage editor fits too: each stage's Save is on screen (it was 85 px past the edge).
+    await page.getByRole('button', { name: 'Manage stages' }).click();
+    const manager = page.locator('#stage-manager');
+    await manager.getByLabel('Name of stage 1').waitFor();
+    await expectNoHorizontalOverflow(page, 'stage editor at 390');
+    const save = await manager.getByRole('button', { name: 'Save' }).first().boundingBox();
+    expect(save!.x + save!.width).toBeLessThanOrEqual(390);
+    await saveScreenshot(page, 'board-390-stages', { fullPage: false });
   });
 
   it('stages are renamed, added and deleted (with a confirmation that moves the leads)', { timeout: 60_000 }, async () => {
