@@ -236,7 +236,8 @@ function AnalyticsBody({ data, range, scope }: { data: AnalyticsSummary; range: 
       <div class="kpis">
         <Kpi label="Events" value={number.format(totalEvents)} />
         <Kpi label="Visitors" value={number.format(visitors)} />
-        <Kpi label="New leads" value={number.format(leads)} />
+        {/* Not "New leads": that is every lead created (the Leads section's chart), these are the visitors first seen in the period who became one. */}
+        <Kpi label="Visitors who became leads" value={number.format(leads)} />
         <Kpi label="Visitors → leads" value={visitors > 0 ? percent.format(rate) : '—'} hint={visitors > 0 ? `${number.format(leads)} of ${number.format(visitors)} visitors` : 'No visitors yet'} />
       </div>
       <EventsChart data={data} range={range} period={period} />
@@ -610,11 +611,15 @@ const FUNNEL_STEPS = [
   { key: 'closed', label: 'Closed', colour: '#17804a' },
 ] as const;
 
-/** Visitors → leads → contacted → appointment → closed, as bars with each step's share of the one before. */
+/**
+ * Visitors → leads → contacted → appointment → closed, as bars with each step's share of the one
+ * before — except the leads' share of visitors: leads added by hand or through the API came from
+ * no visitor (a month of imports read "Leads 62 · 103%"); the Overview's "Visitors → leads" is that rate.
+ */
 function Funnel({ funnel }: { funnel: LeadAnalytics['funnel'] }) {
   const max = Math.max(1, ...FUNNEL_STEPS.map((s) => funnel[s.key]));
   return (
-    <ChartCard titleId="funnel-title" level={3} title="From visitor to closed" summary="Visitors first seen and leads created in this period, and how far those leads have got.">
+    <ChartCard titleId="funnel-title" level={3} title="From visitor to closed" summary="Visitors first seen and leads created in this period (also leads added by hand or through the API, which came from no visitor), and how far those leads have got.">
       <ul class="bar-list bar-list-wide">
         {FUNNEL_STEPS.map((step, i) => {
           const value = funnel[step.key];
@@ -627,7 +632,7 @@ function Funnel({ funnel }: { funnel: LeadAnalytics['funnel'] }) {
               </span>
               <span class="bar-value">
                 {number.format(value)}
-                {i > 0 && before > 0 && <span class="bar-share">{percent.format(value / before)}</span>}
+                {i > 1 && before > 0 && <span class="bar-share">{percent.format(value / before)}</span>}
               </span>
             </li>
           );

@@ -84,6 +84,12 @@ describe('the Analytics page', () => {
       expect(await page.locator('.kpi', { hasText: 'Answered within 1 hour' }).locator('.kpi-value').textContent()).toBe('50%');
       // The funnel and the listing titles captured by the tracker.
       expect(await page.locator('.bar-list-wide .bar-row').count()).toBe(5);
+      // One meaning of "new leads" on the page: the Overview's tile is the visitors who became one,
+      // and the funnel gives no leads-of-visitors share (leads added by hand came from no visitor).
+      expect(await page.locator('.kpi', { hasText: 'Visitors who became leads' }).count()).toBe(1);
+      expect(await page.locator('.kpi', { hasText: /^New leads/ }).count()).toBe(0);
+      expect(await page.locator('.bar-list-wide .bar-row', { hasText: 'Leads' }).locator('.bar-share').count()).toBe(0);
+      expect(await page.locator('.bar-list-wide .bar-row', { hasText: 'Contacted' }).locator('.bar-share').count()).toBe(1);
       await page.getByRole('link', { name: '12 Oak Street' }).waitFor();
       await page.getByText('7 Maple Avenue | Oak Realty').waitFor();
       await noHorizontalOverflow(page);
