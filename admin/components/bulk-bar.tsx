@@ -94,7 +94,16 @@ export function BulkBar({ leads, onClear, onStageChanged, onDeleted }: {
   return (
     <section class="bulk-bar" aria-label="Selected leads">
       {panel && (
-        <div class="bulk-panel card">
+        // Escape closes the open panel and gives the focus back to the button that opened it.
+        <div
+          class="bulk-panel card"
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape') return;
+            e.preventDefault();
+            document.getElementById(`bulk-${panel}-button`)?.focus();
+            setPanel(null);
+          }}
+        >
           {panel === 'stage' &&
             (stages === null && !error ? (
               <p class="muted small">Loading stages…</p>
@@ -103,7 +112,7 @@ export function BulkBar({ leads, onClear, onStageChanged, onDeleted }: {
                 <label class="field-label" for="bulk-stage">
                   Move {count} to
                 </label>
-                <select id="bulk-stage" class="select" value={stageId} onChange={(e) => setStageId(e.currentTarget.value)}>
+                <select id="bulk-stage" class="input select" value={stageId} onChange={(e) => setStageId(e.currentTarget.value)}>
                   {(stages ?? []).map((s) => (
                     <option key={s.stageId} value={s.stageId}>
                       {s.label}
@@ -145,16 +154,24 @@ export function BulkBar({ leads, onClear, onStageChanged, onDeleted }: {
           </button>
         </p>
         <div class="bulk-actions">
-          <Button size="sm" variant="secondary" aria-expanded={panel === 'stage'} onClick={() => openPanel('stage')}>
+          <Button id="bulk-stage-button" size="sm" variant="secondary" aria-expanded={panel === 'stage'} onClick={() => openPanel('stage')}>
             Stage
           </Button>
-          <Button size="sm" variant="secondary" aria-expanded={panel === 'reminder'} onClick={() => openPanel('reminder')}>
+          <Button id="bulk-reminder-button" size="sm" variant="secondary" aria-expanded={panel === 'reminder'} onClick={() => openPanel('reminder')}>
             Remind
           </Button>
           <a class="btn btn-secondary btn-sm" href={workdayApi.exportSelectionHref(ids)} download="porchlight-leads.csv">
             Export
           </a>
-          <Button size="sm" variant="danger" onClick={deletion.ask}>
+          <Button
+            size="sm"
+            variant="danger"
+            onClick={() => {
+              // The dialog takes over: an open panel would stay behind it.
+              setPanel(null);
+              deletion.ask();
+            }}
+          >
             Delete…
           </Button>
         </div>

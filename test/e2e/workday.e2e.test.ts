@@ -156,6 +156,23 @@ describe('the working day in the admin', () => {
     await expectNoHorizontalOverflow(page, 'lead list with the bulk bar at 390');
     await saveScreenshot(page, 'workday-leads-bulk-390', { fullPage: false });
 
+    // The Stage panel's select is a full-size field (it was ~16 px tall, unstyled); Escape closes the
+    // panel and gives the focus back to Stage, and Delete… never leaves it open behind its dialog.
+    await bar.getByRole('button', { name: 'Stage' }).click();
+    const select = bar.getByLabel(/^Move 1 lead to/);
+    await select.waitFor();
+    expect((await select.boundingBox())!.height).toBeGreaterThanOrEqual(36);
+    await select.focus();
+    await page.keyboard.press('Escape');
+    await select.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Stage');
+    await bar.getByRole('button', { name: 'Stage' }).click();
+    await select.waitFor();
+    await bar.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('dialog').waitFor();
+    expect(await select.count()).toBe(0);
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
     // A tap on the card (not on a button) opens the lead.
     await jordan.locator('.lead-card-meta').click();
     await page.waitForURL((url) => url.pathname === `/app/leads/${jordanId}`);
