@@ -148,9 +148,10 @@ function documentedResponses(spec: RouteSpec<z.ZodType | undefined, z.ZodType | 
     write ? '`csrf_failed`: a session write without the right x-csrf-token header' : '',
   ].filter(Boolean);
   if (forbidden.length) generic[403] = { description: forbidden.join('; ') };
+  const responses = { ...generic, ...spec.responses };
   const own = spec.responses[403];
-  const merged = own && generic[403] ? { 403: { ...own, description: `${own.description}; ${generic[403].description}` } } : {};
-  return { ...generic, ...spec.responses, ...merged };
+  if (own && generic[403]) responses[403] = { ...own, description: `${own.description}; ${generic[403].description}` };
+  return responses;
 }
 
 /**
