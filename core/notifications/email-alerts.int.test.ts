@@ -296,8 +296,8 @@ describe('outbox recovery and quiet hours', () => {
     // The handler's clock runs SCALE times faster than real time and the mailer's deadline is
     // shortened by the same factor, so the production deadline and claim (SMTP_SEND_DEADLINE_MS,
     // NOTIFICATION_LEASE_MS) keep their proportions in a test of a second.
-    const SCALE = 100;
-    const slow = await startSlowSmtpServer({ rcptDelayMs: 3_000 }); // every answer in time, the whole send far too long
+    const SCALE = 50;
+    const slow = await startSlowSmtpServer({ rcptDelayMs: 4_000 }); // every answer in time, the whole send far too long
     const start = new Date('2026-12-05T15:00:00Z');
     const t0 = performance.now();
     const scaledClock = () => new Date(start.getTime() + (performance.now() - t0) * SCALE);
