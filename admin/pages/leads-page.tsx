@@ -438,6 +438,19 @@ function LeadsTable({ leads, siteNames, sort, onSort, selected, onToggle, onTogg
     const active = sort === value || (asc !== undefined && sort === asc);
     const ascending = asc !== undefined && sort === asc;
     const next = sort === value && asc ? asc : value;
+    // The active sort with no reverse (last activity: newest first) is a label, not a button that does nothing.
+    if (active && next === sort) {
+      return (
+        <th scope="col" aria-sort={ascending ? 'ascending' : 'descending'}>
+          <span class="sort-button is-active is-fixed">
+            {children}
+            <span class="sort-arrow" aria-hidden="true">
+              {ascending ? '↑' : '↓'}
+            </span>
+          </span>
+        </th>
+      );
+    }
     return (
       <th scope="col" aria-sort={active ? (ascending ? 'ascending' : 'descending') : undefined}>
         <button type="button" class={`sort-button${active ? ' is-active' : ''}`} onClick={() => onSort(next)}>

@@ -133,6 +133,19 @@ describe('leads and scoring in the browser', () => {
     // The site's name comes from the site list, fetched apart from the leads: wait for it to render.
     await first.filter({ hasText: 'Oak Realty' }).waitFor();
 
+    // Sorting by a header: a second click reverses Score; Last activity (newest first, no reverse)
+    // is then a plain label, not a button whose click does nothing.
+    const header = (name: string) => page.locator('.leads-table thead th', { hasText: name });
+    await header('Score').getByRole('button').click();
+    await page.waitForURL(/sort=score_asc/);
+    await header('Last activity').getByRole('button').click();
+    await page.waitForURL(/sort=last_activity/);
+    expect(await header('Last activity').getAttribute('aria-sort')).toBe('descending');
+    expect(await header('Last activity').getByRole('button').count()).toBe(0);
+    expect(await header('Score').getByRole('button').count()).toBe(1);
+    await page.goto(`${server.url}/app/leads`);
+    await rows.nth(1).waitFor();
+
     // The hostile name is literal text; nothing was parsed out of it.
     const xssRow = rows.nth(1);
     expect(await xssRow.locator('.lead-name').textContent()).toBe(XSS_NAME);
