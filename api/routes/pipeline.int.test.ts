@@ -4,7 +4,8 @@
 // ids, bad input (400, nothing changes), another account's ids (404) and moves racing a stage
 // deletion (never a 500).
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { WAIT } from '#test/env.ts';
 import { makeLead, makeLeads } from '#test/factories.ts';
 import type { HttpResult } from '#test/http.ts';
 import { type RecordingClient, readCsvRecords, useLeadsApi } from '#test/leads-api.ts';
@@ -276,6 +277,72 @@ describe('moves racing a stage deletion', () => {
     expect((await api.readLeadRow(leadId)).stage_id).toBe(showing.stageId);
     const { activities } = await writtenFor([leadId]);
     expect(activities.map((a) => `${a.meta.fromLabel} → ${a.meta.toLabel}`)).toEqual(['New → Offer', 'Offer → Nurturing', 'Nurturing → Showing']);
+  });
+});
+
+describe('stage changes sent at once', () => {
+  /** The test server's pool holds five connections: five requests can wait in Postgres at once. */
+  const PARALLEL = 5;
+
+  /**
+   * Sends `requests` while a transaction of the test's own holds the account's user row, waits
+   * until every one of them waits in Postgres, lets go, and returns their answers: the requests
+   * have then all started before any of them has read the stages.
+   */
+  async function sendAllAtOnce(userId: string, requests: Array<() => Promise<HttpResult>>): Promise<HttpResult[]> {
+    const holder = await holdRowLocks(api.server, 'select 1 from users where user_id = $1 for update', [userId]);
+    try {
+      const sent = requests.map((r) => r());
+      await vi.waitFor(async () => {
+        const [{ n }] = await api.server.sql<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where datname = current_database() and cardinality(pg_blocking_pids(pid)) > 0',
+        );
+        expect(n).toBe(requests.length);
+      }, { ...WAIT, timeout: 20_000 });
+      await holder.release();
+      return await Promise.all(sent);
+    } finally {
+      await holder.release();
+    }
+  }
+
+  /** The account's stages: every label once (case-insensitively), every position once. */
+  async function expectConsistent(userId: string) {
+    const rows = await stageRows(userId);
+    expect(new Set(rows.map((r) => r.label.toLowerCase())).size, rows.map((r) => r.label).join(' | ')).toBe(rows.length);
+    expect(new Set(rows.map((r) => r.position)).size, rows.map((r) => `${r.position}:${r.label}`).join(' | ')).toBe(rows.length);
+    return rows;
+  }
+
+  it(`${PARALLEL} adds of the same label: one 201, the others 409, one stage`, async () => {
+    const { client, userId } = await api.makeRealtor();
+    const answers = await sendAllAtOnce(userId, Array.from({ length: PARALLEL }, () => () => client.post('/v1/pipeline-stages', { label: 'Dup' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, ...Array(PARALLEL - 1).fill(409)]);
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.error).toMatchObject({ code: 'conflict', details: [{ path: 'label' }] });
+    const rows = await expectConsistent(userId);
+    expect(rows.map((r) => `${r.position}:${r.label}`).slice(-2)).toEqual(['8:Lost', '9:Dup']);
+  });
+
+  it(`${PARALLEL} adds with two places left: two 201, the others 409, 30 stages in 30 positions`, async () => {
+    const { client, userId } = await api.makeRealtor();
+    for (let i = 0; i < 30 - 9 - 2; i++) expect((await client.post('/v1/pipeline-stages', { label: `Stage ${i}` })).status).toBe(201);
+    const answers = await sendAllAtOnce(userId, Array.from({ length: PARALLEL }, (_, i) => () => client.post('/v1/pipeline-stages', { label: `Parallel ${i}` })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 201, ...Array(PARALLEL - 2).fill(409)]);
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.error.message).toMatch(/at most 30 stages/);
+    expect((await expectConsistent(userId)).map((r) => r.position)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it('an add and a rename to the same label at once: one of them succeeds, the other is a 409', async () => {
+    const { client, userId } = await api.makeRealtor();
+    const offer = (await stagesOf(client)).find((s) => s.key === 'offer')!;
+    const answers = await sendAllAtOnce(userId, [
+      () => client.post('/v1/pipeline-stages', { label: 'Pre-approval' }),
+      () => client.patch(`/v1/pipeline-stages/${offer.stageId}`, { label: 'pre-approval' }),
+    ]);
+    expect(answers.map((a) => a.status).filter((s) => s === 409)).toHaveLength(1);
+    expect(answers.map((a) => a.status).filter((s) => s === 200 || s === 201)).toHaveLength(1);
+    const rows = await expectConsistent(userId);
+    expect(rows.filter((r) => r.label.toLowerCase() === 'pre-approval')).toHaveLength(1);
   });
 });
 

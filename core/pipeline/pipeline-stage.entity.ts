@@ -24,6 +24,11 @@ export const PipelineStageSchema = defineEntity({
     updatedAt: updatedAtColumn(),
   },
   uniques: [{ name: 'pipeline_stages_user_key_unique', properties: ['user', 'key'] }],
-  indexes: [{ name: 'pipeline_stages_user_position_index', properties: ['user', 'position'] }],
+  indexes: [
+    { name: 'pipeline_stages_user_position_index', properties: ['user', 'position'] },
+    // Labels are unique per account, case-insensitively (Migration20261201061700): the stage
+    // changes are serialised per account, and this is the rule's backstop.
+    { name: 'pipeline_stages_user_label_unique', expression: 'create unique index "pipeline_stages_user_label_unique" on "pipeline_stages" ("user_id", lower("label"))' },
+  ],
 });
 export type PipelineStage = InferEntity<typeof PipelineStageSchema>;

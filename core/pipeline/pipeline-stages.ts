@@ -1,8 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
+import { lockLiveUser } from '../accounts/lock-live-user.ts';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
+import { isUniqueViolation } from '../db/unique-violation.ts';
 import type { Config } from '../config.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
@@ -13,8 +15,12 @@ import { type CreateStageBody, type ReorderStagesBody, STAGES_MAX, type StageJso
 
 // A realtor's pipeline stages (docs/pipeline.md). Every statement is scoped with `ownedBy(tenant)`:
 // another account's stage id is not found (404). A lead whose stage_id is null is in the first
-// stage (lowest position). Changes that touch several stages lock the account's stage rows first
-// (`loadStages(…, {lock: 'update'})`), so concurrent reorders, adds and deletes queue up. Moving
+// stage (lowest position). Every change of the stages (add, rename, reorder, delete) first locks
+// the account's user row (`lockPipeline`), so an account's changes run one at a time: locking the
+// stage rows alone did not stop two adds (a waiting transaction never sees the row another one
+// inserted, so both passed the label and 30-stage checks). The unique index on (user_id,
+// lower(label)) backs the label rule. They then lock the stage rows
+// (`loadStages(…, {lock: 'update'})`), which is what moves of leads wait for. Moving
 // leads (`setLeadStage`, a bulk `stage` action) shares those locks (`{lock: 'share'}`) before it
 // locks a lead: the same order as `deleteStage` (stages, then leads), so a move waits for a
 // deletion instead of deadlocking with it or failing the leads.stage_id foreign key.
@@ -103,9 +109,30 @@ function leadsInStage(stages: StageRow[], stageId: string) {
   return stages[0]?.stage_id === stageId ? sql<boolean>`(stage_id = ${stageId} or stage_id is null)` : sql<boolean>`stage_id = ${stageId}`;
 }
 
+/**
+ * Inside a transaction, before a change of the tenant's stages: locks the account's user row (FOR
+ * NO KEY UPDATE), so the account's stage changes run one at a time and each sees the stages the
+ * one before it committed, added ones included. Lead moves do not take it (they share-lock the
+ * stage rows), so they never wait for it.
+ */
+async function lockPipeline(tem: EntityManager, tenant: Tenant): Promise<void> {
+  if (!(await lockLiveUser(tem, ownerIdOf(tenant), { serialize: true }))) throw new AppError('unauthorized', 'Your session has ended; log in again');
+}
+
+/** A label taken after all (the unique index on (user_id, lower(label))): the same 409 as assertLabelFree's. */
+async function labelConflictAs409<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AppError('conflict', 'Another stage already has this label', [{ path: 'label', message: 'Already used by another stage' }]);
+    throw err;
+  }
+}
+
 /** `POST /v1/pipeline-stages`: a new stage after the last one, with a generated key (`custom_…`). */
 export async function createStage({ em, tenant, input, now }: { em: EntityManager; tenant: Tenant; input: CreateStageBody; now: Date }): Promise<StageJson> {
-  return em.transactional(async (tem) => {
+  return labelConflictAs409(() => em.transactional(async (tem) => {
+    await lockPipeline(tem, tenant);
     const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     if (stages.length >= STAGES_MAX) throw new AppError('conflict', `A pipeline has at most ${STAGES_MAX} stages`);
     assertLabelFree(stages, input.label);
@@ -118,12 +145,13 @@ export async function createStage({ em, tenant, input, now }: { em: EntityManage
       .returning(['stage_id', 'key', 'label', 'position', 'outcome'])
       .executeTakeFirstOrThrow();
     return toStageJson(row, 0);
-  });
+  }));
 }
 
 /** `PATCH /v1/pipeline-stages/:stageId`: rename, or change its outcome (open, won, lost). */
 export async function updateStage({ em, tenant, stageId, input, now }: { em: EntityManager; tenant: Tenant; stageId: string; input: UpdateStageBody; now: Date }): Promise<StageJson> {
-  return em.transactional(async (tem) => {
+  return labelConflictAs409(() => em.transactional(async (tem) => {
+    await lockPipeline(tem, tenant);
     const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const stage = findStage(stages, stageId);
     if (input.label !== undefined) assertLabelFree(stages, input.label, stageId);
@@ -135,7 +163,7 @@ export async function updateStage({ em, tenant, stageId, input, now }: { em: Ent
       .returning(['stage_id', 'key', 'label', 'position', 'outcome'])
       .executeTakeFirstOrThrow();
     return toStageJson(row, await leadCountOf(tem, tenant, stages, stageId));
-  });
+  }));
 }
 
 /**
@@ -145,6 +173,7 @@ export async function updateStage({ em, tenant, stageId, input, now }: { em: Ent
  */
 export async function reorderStages({ em, tenant, input, now }: { em: EntityManager; tenant: Tenant; input: ReorderStagesBody; now: Date }): Promise<{ items: StageJson[] }> {
   await em.transactional(async (tem) => {
+    await lockPipeline(tem, tenant);
     const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const known = new Set(stages.map((s) => s.stage_id));
     const given = new Set(input.stageIds);
@@ -178,6 +207,7 @@ export async function deleteStage({ em, tenant, stageId, moveTo, now, config }: 
   em: EntityManager; tenant: Tenant; stageId: string; moveTo?: string; now: Date; config: Config;
 }): Promise<{ moved: number; movedLeadIds: string[]; wakeups: Wakeup[] }> {
   return em.transactional(async (tem) => {
+    await lockPipeline(tem, tenant);
     const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const stage = findStage(stages, stageId);
     if (stages.length === 1) throw new AppError('conflict', 'The last stage cannot be deleted: a pipeline needs at least one stage');
