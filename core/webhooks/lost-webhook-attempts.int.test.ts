@@ -126,7 +126,7 @@ describe('an attempt whose worker died is logged whatever clears its lease', () 
     const [late] = await sql<{ lease_token: string }>`select lease_token from webhook_deliveries where delivery_id = ${deliveryId}`.execute(em().getKysely()).then((r) => r.rows);
     await recordWebhookAttempt({
       em: em(), now: LATER, schedule: SCHEDULE,
-      claim: { deliveryId, endpointId, leaseToken: late.lease_token, attemptedAt: T0, attemptNumber: 1, isProbe: false, url: '', secrets: [], messageId: '', eventType: 'webhook.test', payload: {} },
+      claim: { deliveryId, leaseToken: late.lease_token, attemptedAt: T0, isProbe: false },
       result: { ...OK, ok: false, statusCode: 410, gone: true, error: 'receiver answered 410' },
     });
     const log = await deliveryLog(deliveryId);
