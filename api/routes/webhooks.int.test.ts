@@ -170,6 +170,68 @@ describe('webhook endpoints', () => {
     }
   });
 
+  it('enabling an endpoint whose breaker is open sends what waited behind it at once, not hours later', async () => {
+    const flaky = await startTestReceiver();
+    flaky.defaultAnswer = { status: 503 };
+    try {
+      const { body: ep } = await owner.post('/v1/webhook-endpoints', { url: flaky.url, description: 'Down for a while' });
+      const base = `/v1/webhook-endpoints/${ep.endpointId}`;
+      const waiting: string[] = [];
+      for (let i = 0; i < 3; i++) waiting.push((await owner.post(`${base}/test`)).body.messageId);
+      await dispatchDue(server);
+      expect((await owner.get(base)).body.health).toMatchObject({ breaker: 'open', failureStreak: 3 });
+      // Hours of failed probes later: the breaker is on its 10-hour step, the backlog deferred to its end.
+      await server.sql(`update webhook_endpoints set breaker_until = now() + interval '10 hours', breaker_step = 7 where endpoint_id = $1`, [ep.endpointId]);
+      await server.sql(`update webhook_deliveries set next_attempt_at = now() + interval '10 hours' where endpoint_id = $1 and status = 'pending'`, [ep.endpointId]);
+
+      // The receiver is back (same URL); the realtor re-enables the endpoint for a clean slate.
+      flaky.defaultAnswer = { status: 204 };
+      const enabled = await owner.post(`${base}/enable`);
+      expect(enabled.status).toBe(200);
+      expect(enabled.body.health).toMatchObject({ breaker: 'closed', breakerUntil: null, failureStreak: 0, pendingDeliveries: 3 });
+      const [row] = await server.sql<{ breaker_step: number; held: number }>(`select breaker_step,
+        (select count(*)::int from webhook_deliveries where endpoint_id = $1 and status = 'pending' and next_attempt_at > now()) as held
+        from webhook_endpoints where endpoint_id = $1`, [ep.endpointId]);
+      expect(row).toEqual({ breaker_step: 0, held: 0 });
+      await dispatchDue(server);
+      const delivered = flaky.received.filter((r) => waiting.includes(r.id)).slice(3);
+      expect(delivered.map((r) => r.id).sort()).toEqual([...waiting].sort());
+      for (const w of delivered) expect(flaky.verify(w, ep.secret)).toMatchObject({ type: 'webhook.test' });
+      expect((await owner.get(base)).body.health).toMatchObject({ breaker: 'closed', pendingDeliveries: 0, lastSuccessAt: expect.any(String) });
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('a resend after a worker died mid-attempt keeps that attempt in the delivery log', async () => {
+    const { body: ep } = await owner.post('/v1/webhook-endpoints', { url: receiver.url });
+    const test = await owner.post(`/v1/webhook-endpoints/${ep.endpointId}/test`);
+    // What a worker that claimed it a minute ago and died leaves: a counted attempt, a lease that ended 15 s ago.
+    await server.sql(`update webhook_deliveries set attempt_count = 1, last_attempt_at = now() - interval '60 seconds', leased_until = now() - interval '15 seconds',
+      next_attempt_at = now() - interval '15 seconds', lease_token = gen_random_uuid() where delivery_id = $1`, [test.body.deliveryId]);
+    expect((await owner.post(`/v1/webhook-deliveries/${test.body.deliveryId}/resend`)).status).toBe(202);
+    await dispatchDue(server);
+    const detail = await owner.get(`/v1/webhook-deliveries/${test.body.deliveryId}`);
+    expect(detail.body).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+    expect(detail.body.attempts).toEqual([
+      expect.objectContaining({ statusCode: null, durationMs: 45_000, error: expect.stringMatching(/^no result recorded/) }),
+      expect.objectContaining({ statusCode: 204, error: null }),
+    ]);
+  });
+
+  it('disabling an endpoint after a worker died mid-attempt keeps that attempt in the delivery log', async () => {
+    const { body: ep } = await owner.post('/v1/webhook-endpoints', { url: receiver.url });
+    const test = await owner.post(`/v1/webhook-endpoints/${ep.endpointId}/test`);
+    await server.sql(`update webhook_deliveries set attempt_count = 1, last_attempt_at = now() - interval '60 seconds', leased_until = now() - interval '15 seconds',
+      next_attempt_at = now() - interval '15 seconds', lease_token = gen_random_uuid() where delivery_id = $1`, [test.body.deliveryId]);
+    expect((await owner.patch(`/v1/webhook-endpoints/${ep.endpointId}`, { enabled: false })).status).toBe(200);
+    const detail = await owner.get(`/v1/webhook-deliveries/${test.body.deliveryId}`);
+    expect(detail.body).toMatchObject({ status: 'failed', attemptCount: 1 });
+    expect(detail.body.attempts).toEqual([
+      expect.objectContaining({ statusCode: null, durationMs: 45_000, error: expect.stringMatching(/^no result recorded: .*the endpoint is disabled/) }),
+    ]);
+  });
+
   it('refuses bad input with a 400 naming the field, and writes nothing', async () => {
     const before = await counts(server);
     const bad: Array<[unknown, string]> = [
@@ -195,6 +257,12 @@ describe('webhook endpoints', () => {
     expect((await owner.patch(`/v1/webhook-endpoints/${ep.endpointId}`, {})).status).toBe(400);
     expect((await owner.patch(`/v1/webhook-endpoints/${ep.endpointId}`, { url: 'http://10.0.0.1/' })).status).toBe(400);
     expect((await owner.get(`/v1/webhook-endpoints/${ep.endpointId}/deliveries?status=lost`)).status).toBe(400);
+    // Unknown query parameters on the lists are refused, as on every list (docs/api-leads.md).
+    for (const path of ['/v1/webhook-endpoints?foo=1', '/v1/webhook-event-types?foo=1', `/v1/webhook-endpoints/${ep.endpointId}/deliveries?foo=1`]) {
+      const res = await owner.get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error, path).toMatchObject({ code: 'validation_failed', details: [{ path: '', message: expect.stringContaining('foo') }] });
+    }
     expect((await owner.get(`/v1/webhook-endpoints/${ep.endpointId}/deliveries?cursor=garbage`)).status).toBe(400);
     expect((await owner.post(`/v1/webhook-endpoints/${ep.endpointId}/recover`, { since: 'yesterday' })).status).toBe(400);
     expect((await owner.get(`/v1/webhook-endpoints/${ep.endpointId}`)).body.url).toBe(receiver.url);
@@ -253,12 +321,21 @@ describe('SSRF guard', () => {
       // `vm` is a host name that resolves (through /etc/hosts) to 127.0.0.1.
       ['http://vm:8080/hooks', /vm resolves to 127\.0\.0\.1, a loopback address/],
     ];
+    const { body: ep } = await guardedClient.post('/v1/webhook-endpoints', { url: 'https://hooks.partner.example/in' });
     for (const [url, reason] of cases) {
-      const res = await guardedClient.post('/v1/webhook-endpoints', { url });
-      expect(res.status, url).toBe(400);
-      expect(res.body.error.message, url).toMatch(reason);
+      // Creating and re-pointing alike: a validation_failed whose details name the url field, as every other 400.
+      for (const res of [await guardedClient.post('/v1/webhook-endpoints', { url }), await guardedClient.patch(`/v1/webhook-endpoints/${ep.endpointId}`, { url })]) {
+        expect(res.status, url).toBe(400);
+        expect(res.body.error, url).toEqual({ code: 'validation_failed', message: expect.stringMatching(reason), details: [{ path: 'url', message: expect.stringMatching(reason) }] });
+      }
     }
-    expect(await counts(guarded)).toEqual(before);
+    // The shape of any other url problem, too.
+    for (const url of ['https://167772161/', 'ftp://crm.example.com/x', `https://crm.example.com/${'x'.repeat(2100)}`]) {
+      const res = await guardedClient.post('/v1/webhook-endpoints', { url });
+      expect(res.body.error, url).toMatchObject({ code: 'validation_failed', details: [{ path: 'url', message: expect.any(String) }] });
+    }
+    expect((await guardedClient.get(`/v1/webhook-endpoints/${ep.endpointId}`)).body.url).toBe('https://hooks.partner.example/in');
+    expect(await counts(guarded)).toEqual({ ...before, endpoints: before.endpoints + 1 });
   });
 
   it('refuses to send to a refused address (stored before the rule, or re-pointed by DNS): the attempt is logged, nothing is sent', async () => {

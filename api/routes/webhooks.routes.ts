@@ -16,6 +16,8 @@ import {
 import type { AppDeps } from '../deps.ts';
 import { listOf, type RouteRegistry } from '../route.ts';
 
+/** The unpaginated lists take no query parameters: an unknown one is a 400, as on every list (docs/api-leads.md). */
+const ZNoQuery = z.strictObject({});
 const invalid = { 400: { description: '`validation_failed`: details name the fields' } };
 const notFound = { 404: { description: '`not_found`: no such endpoint in your account' } };
 const conflict = { 409: { description: '`conflict`: the endpoint is disabled (enable it first), or the delivery is being sent right now' } };
@@ -26,6 +28,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
 
   routes.add({
     method: 'get', path: '/v1/webhook-event-types', tag, auth: 'realtor', summary: 'The event catalogue: every type with its description, example payload and JSON Schema',
+    query: ZNoQuery,
     responses: { 200: { description: 'Catalogue', schema: listOf(ZWebhookEventTypeJson) } },
     handler: async (ctx) => {
       ctx.body = { items: listWebhookEventTypes(), nextCursor: null };
@@ -34,6 +37,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
 
   routes.add({
     method: 'get', path: '/v1/webhook-endpoints', tag, auth: 'realtor', summary: 'List webhook endpoints with their health (never the secrets)',
+    query: ZNoQuery,
     responses: { 200: { description: 'Endpoints', schema: listOf(ZWebhookEndpointJson) } },
     handler: async (ctx, { tenant, now }) => {
       ctx.body = { items: await listWebhookEndpoints({ em: ctx.state.em, tenant, now }), nextCursor: null };
@@ -82,10 +86,13 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
   });
 
   routes.add({
-    method: 'post', path: '/v1/webhook-endpoints/:id/enable', tag, auth: 'realtor', summary: 'Re-enable an endpoint (clears its failing streak, breaker and disabled reason)',
+    method: 'post', path: '/v1/webhook-endpoints/:id/enable', tag, auth: 'realtor', summary: 'Re-enable an endpoint (clears its failing streak, breaker and disabled reason; what waited behind an open breaker goes at once)',
     responses: { 200: { description: 'Enabled', schema: ZWebhookEndpointJson }, ...notFound },
     handler: async (ctx, { params, tenant, now }) => {
-      ctx.body = await enableWebhookEndpointById({ em: ctx.state.em, tenant, endpointId: params.id, now });
+      // An open breaker closes: what waited behind it goes at once.
+      const { endpoint, wakeups } = await enableWebhookEndpointById({ em: ctx.state.em, tenant, endpointId: params.id, now });
+      await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
+      ctx.body = endpoint;
     },
   });
 

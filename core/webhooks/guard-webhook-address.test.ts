@@ -205,7 +205,7 @@ describe('endpoint URL validation (when a realtor saves an endpoint)', () => {
       validateWebhookUrl(input, { allowedHosts });
       expect.unreachable();
     } catch (err) {
-      expect(err).toMatchObject({ code: 'validation_failed', message, details: { field: 'url' } });
+      expect(err).toMatchObject({ code: 'validation_failed', message, details: [{ path: 'url', message }] });
     }
   });
 });

@@ -12,7 +12,7 @@ export const WEBHOOK_URL_MAX_LENGTH = 2048;
  * Returns the normalised URL (WHATWG: lower-case host, punycode, default port dropped).
  */
 export function validateWebhookUrl(input: string, { allowedHosts }: { allowedHosts: readonly string[] }): string {
-  const fail = (message: string) => new AppError('validation_failed', message, { field: 'url' });
+  const fail = (message: string) => new AppError('validation_failed', message, [{ path: 'url', message }]);
   const text = input.trim();
   if (text.length === 0) throw fail('url is required');
   if (text.length > WEBHOOK_URL_MAX_LENGTH) throw fail(`url must be at most ${WEBHOOK_URL_MAX_LENGTH} characters`);

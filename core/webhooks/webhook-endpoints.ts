@@ -131,7 +131,8 @@ export async function checkWebhookUrl(input: string, { allowedHosts, resolve = l
   for (const address of addresses) {
     const verdict = decideWebhookAddress({ hostname: host, address, allowedHosts });
     if (!verdict.allowed) {
-      throw new AppError('validation_failed', `url host ${host} resolves to ${address}, ${verdict.reason}; webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)`, { field: 'url' });
+      const message = `url host ${host} resolves to ${address}, ${verdict.reason}; webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)`;
+      throw new AppError('validation_failed', message, [{ path: 'url', message }]);
     }
   }
   return url;
@@ -197,7 +198,8 @@ export async function updateWebhookEndpoint({ em, tenant, endpointId, input, now
       await disableByRealtor(tem, endpointId, now);
       return [];
     }
-    if (input.enabled === true && !current.enabled) await enableEndpointRow(tem, tenant, endpointId, now);
+    // Enabling clears the breaker as a new URL does: either releases what waited behind it.
+    if (input.enabled === true && !current.enabled) return enableEndpointRow(tem, tenant, endpointId, now);
     return newReceiver && current.breaker_until !== null ? releaseHeldWebhookDeliveries({ em: tem, endpointId, now }) : [];
   });
   return { endpoint: await getWebhookEndpoint({ em, tenant, endpointId, now }), wakeups: toDeliveryWakeups(released) };
@@ -207,14 +209,17 @@ async function disableByRealtor(em: EntityManager, endpointId: string, now: Date
   await disableWebhookEndpoint({ em, endpointId, reason: REALTOR_DISABLED_REASON, now });
 }
 
-async function enableEndpointRow(em: EntityManager, tenant: Tenant, endpointId: string, now: Date): Promise<void> {
-  await enableWebhookEndpoint({ em, tenant, endpointId, now });
+function enableEndpointRow(em: EntityManager, tenant: Tenant, endpointId: string, now: Date): Promise<{ deliveryId: string; at: Date }[]> {
+  return enableWebhookEndpoint({ em, tenant, endpointId, now });
 }
 
-/** `POST …/:id/enable`. */
-export async function enableWebhookEndpointById({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<WebhookEndpointJson> {
-  await enableEndpointRow(em, tenant, endpointId, now);
-  return getWebhookEndpoint({ em, tenant, endpointId, now });
+/**
+ * `POST …/:id/enable`: a clean slate. On an enabled endpoint whose breaker is open, what waited
+ * behind it is due at once — the wake-ups returned, for after the commit.
+ */
+export async function enableWebhookEndpointById({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<{ endpoint: WebhookEndpointJson; wakeups: Wakeup[] }> {
+  const released = await enableEndpointRow(em, tenant, endpointId, now);
+  return { endpoint: await getWebhookEndpoint({ em, tenant, endpointId, now }), wakeups: toDeliveryWakeups(released) };
 }
 
 /** `DELETE …/:id`: the endpoint with its deliveries and attempts (cascade). Messages stay for other endpoints. */
