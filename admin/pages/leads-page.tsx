@@ -303,7 +303,10 @@ function LeadFiltersBar({
     timer.current = setTimeout(() => onChange({ q: value.trim() || undefined }, { replace: true }), SEARCH_DEBOUNCE_MS);
   };
 
-  const count = (n: number | undefined) => (counts ? <span class="chip-count">{n}</span> : null);
+  // The counts are the whole account's per band (a rollup): beside a status, site or search filter
+  // they would contradict the list ("Hot 17" over "No leads match these filters"), so they step aside.
+  const countsApply = !filters.status && !filters.site && !filters.q;
+  const count = (n: number | undefined) => (counts && countsApply ? <span class="chip-count">{n}</span> : null);
   return (
     <search class="filters" aria-label="Filter leads">
       <div class="filters-row filters-lead-row">
