@@ -1,25 +1,40 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 
 /**
  * Opaque keyset-pagination cursors: base64url of a small JSON array holding the last row's sort
- * key(s) and id. Opaque so clients cannot depend on the shape; validated on the way back in so a
- * tampered cursor is a 400, never a SQL error.
+ * key(s) and id — after the list's scope (`cursorScope`) when it has one. Opaque so clients cannot
+ * depend on the shape; validated on the way back in so a tampered cursor is a 400, never a SQL error.
  */
-export function encodeCursor(parts: readonly (string | number | null)[]): string {
-  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
+export function encodeCursor(parts: readonly (string | number | null)[], scope?: string): string {
+  return Buffer.from(JSON.stringify(scope === undefined ? parts : [scope, ...parts]), 'utf8').toString('base64url');
 }
 
-/** Decodes a cursor against the tuple it must match (`schema`); throws a 400 naming `cursor` otherwise. */
-export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T): z.output<T> {
+/**
+ * A list's identity in its cursors: a short digest of what names the list (`cursorScope('inquiries',
+ * leadId)`). Keys alone are alike across lists (a time and an id), so one lead's inquiries cursor
+ * passed to another lead's activities used to answer 200 from the middle of that list, silently
+ * skipping rows; with the scope it is a 400 naming `cursor` (docs/api-leads.md, Pagination).
+ */
+export function cursorScope(...names: ReadonlyArray<string | null | undefined>): string {
+  return createHash('sha256').update(names.map((n) => n ?? '').join('\u001f')).digest('base64url').slice(0, 12);
+}
+
+/**
+ * Decodes a cursor against the tuple it must match (`schema`), and the list it must come from
+ * (`scope`, as the page that issued it gave it); throws a 400 naming `cursor` otherwise.
+ */
+export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T, scope?: string): z.output<T> {
   try {
-    const json: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    let json: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (scope !== undefined) json = Array.isArray(json) && json[0] === scope ? json.slice(1) : undefined;
     const parsed = schema.safeParse(json);
     if (parsed.success) return parsed.data;
   } catch {
     /* fall through */
   }
-  throw new AppError('validation_failed', 'The request is not valid', [{ path: 'cursor', message: 'Invalid cursor: pass back a nextCursor from a previous page with the same sort' }]);
+  throw new AppError('validation_failed', 'The request is not valid', [{ path: 'cursor', message: 'Invalid cursor: pass back a nextCursor from a previous page of the same list, with the same sort' }]);
 }
 
 /** The paging part of a list request: the previous page's `nextCursor` (none for the first page) and the page size. */
@@ -38,10 +53,10 @@ export interface KeysetPage<T> {
  * One page from `limit + 1` rows fetched in order: the first `limit` mapped with `toItem`, and a
  * cursor from the last of them (`cursorOf`) when the extra row shows there is more.
  */
-export function toKeysetPage<R, T>(rows: readonly R[], limit: number, toItem: (row: R) => T, cursorOf: (last: R) => readonly (string | number | null)[]): KeysetPage<T> {
+export function toKeysetPage<R, T>(rows: readonly R[], limit: number, toItem: (row: R) => T, cursorOf: (last: R) => readonly (string | number | null)[], scope?: string): KeysetPage<T> {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return { items: page.map(toItem), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+  return { items: page.map(toItem), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last), scope) : null };
 }
 
 /**

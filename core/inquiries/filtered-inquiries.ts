@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type SqlBool } from 'kysely';
 import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import type { Config } from '../config.ts';
-import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { cursorScope, decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIso, pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { transactionalWithRetry } from '../db/transactional-retry.ts';
@@ -57,12 +57,12 @@ export async function listFilteredInquiries({ em, tenant, siteId, cursor, limit 
     .orderBy('f.filtered_inquiry_id', 'desc')
     .limit(limit + 1);
   if (cursor) {
-    const [at, id] = decodeCursor(cursor, ZFilteredCursor);
+    const [at, id] = decodeCursor(cursor, ZFilteredCursor, cursorScope('filtered', siteId));
     query = query.where(sql<SqlBool>`(f.received_at, f.filtered_inquiry_id) < (${at}::timestamptz, ${id}::uuid)`);
   }
   const rows = await query.execute();
   const { total } = await scoped().select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
-  return { ...toKeysetPage(rows as unknown as (Row & { cursor_key: string })[], limit, toJson, (last) => [last.cursor_key, last.filtered_inquiry_id]), total };
+  return { ...toKeysetPage(rows as unknown as (Row & { cursor_key: string })[], limit, toJson, (last) => [last.cursor_key, last.filtered_inquiry_id], cursorScope('filtered', siteId)), total };
 }
 
 /**

@@ -5,7 +5,7 @@ import { recordInquiryCreated } from '../leads/record-lead-events.ts';
 import { z } from 'zod';
 import { ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import type { Queues } from '../jobs/queues.ts';
-import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { cursorScope, decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { enqueueAfterCommit } from '../jobs/wakeup.ts';
@@ -60,10 +60,10 @@ export async function listLeadInquiries({ em, tenant, leadId, cursor, limit }: {
     .orderBy('inquiry_id', 'desc')
     .limit(limit + 1);
   if (cursor) {
-    const [at, id] = decodeCursor(cursor, ZInquiryCursor);
+    const [at, id] = decodeCursor(cursor, ZInquiryCursor, cursorScope('inquiries', leadId));
     query = query.where(sql<SqlBool>`(created_at, inquiry_id) < (${at}::timestamptz, ${id}::uuid)`);
   }
-  return toKeysetPage(await query.execute(), limit, toInquiryJson, (last) => [last.cursor_key, last.inquiry_id]);
+  return toKeysetPage(await query.execute(), limit, toInquiryJson, (last) => [last.cursor_key, last.inquiry_id], cursorScope('inquiries', leadId));
 }
 
 /**

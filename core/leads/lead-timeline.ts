@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
-import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { cursorScope, decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { createCompiledQueries, inlinedLimit, type Param } from '../db/compiled-queries.ts';
 import { db, type DB } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
@@ -147,7 +147,7 @@ const TIMELINE_QUERIES = createCompiledQueries(buildTimelineQuery, { prepareAs: 
 export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { em: EntityManager; tenant: Tenant; leadId: string } & KeysetPageArgs): Promise<KeysetPage<TimelineItem>> {
   let after: z.output<typeof ZTimelineCursor> | null = null;
   try {
-    after = cursor ? decodeCursor(cursor, ZTimelineCursor) : null;
+    after = cursor ? decodeCursor(cursor, ZTimelineCursor, cursorScope('timeline', leadId)) : null;
   } catch (err) {
     // Someone else's or an unknown lead is a 404 before anything about the request is judged.
     const lead = await db(em).selectFrom('leads').select('lead_id').where('lead_id', '=', leadId).where(ownedBy(tenant)).executeTakeFirst();
@@ -158,7 +158,7 @@ export async function getLeadTimeline({ em, tenant, leadId, cursor, limit }: { e
   const rows = await TIMELINE_QUERIES.execute(em, `${tenant.role}|${after?.[1] ?? 'none'}|${inlinedLimit(limit + 1) ?? 'p'}`, values);
   if (!rows.length) throw notFound('Lead');
   const items = rows.filter((r): r is Row => r.kind !== null);
-  return toKeysetPage(items, limit, (r) => toTimelineItem(r, tenant), (last) => [last.at_key, last.kind, last.id]);
+  return toKeysetPage(items, limit, (r) => toTimelineItem(r, tenant), (last) => [last.at_key, last.kind, last.id], cursorScope('timeline', leadId));
 }
 
 function toTimelineItem(r: Row, tenant: Tenant): TimelineItem {

@@ -4,7 +4,7 @@ import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { resolveRange } from '../analytics/analytics-summary.ts';
 import { EVENTS_ROLLUP } from '../analytics/rollup-events.ts';
 import { db } from '../db/kysely.ts';
-import { decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { cursorScope, decodeCursor, encodeCursor, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { pgCount, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { z } from 'zod';
@@ -21,7 +21,8 @@ const ZListingCursor = z.tuple([ZTimeKey, ZUuidKey]);
 export async function listListings({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: ListListingsQuery; now: Date }): Promise<ListingsPage> {
   const range = resolveRange(query, now);
   if (query.siteId) await assertOwnSite({ em, tenant, siteId: query.siteId });
-  const after = query.cursor ? decodeCursor(query.cursor, ZListingCursor) : null;
+  const scope = cursorScope('listings', query.siteId);
+  const after = query.cursor ? decodeCursor(query.cursor, ZListingCursor, scope) : null;
   return em.transactional(async (tem) => {
     const q = db(tem);
     const page = await sql<{ listing_id: string; site_id: string; listing_ref: string; title: string | null; url: string | null; image_url: string | null; first_seen_at: string; last_seen_at: string; k: string }>`
@@ -66,7 +67,7 @@ export async function listListings({ em, tenant, query, now }: { em: EntityManag
           views: viewsOf.get(key(r.site_id, r.listing_ref)) ?? 0, inquiries: pgCount(a?.inquiries), leads: pgCount(a?.leads),
         };
       }),
-      nextCursor: more && last ? encodeCursor([last.k, last.listing_id]) : null,
+      nextCursor: more && last ? encodeCursor([last.k, last.listing_id], scope) : null,
     };
   }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
 }

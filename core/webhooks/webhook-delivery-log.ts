@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
-import { decodeCursor, toKeysetPage } from '../db/keyset-cursor.ts';
+import { cursorScope, decodeCursor, toKeysetPage } from '../db/keyset-cursor.ts';
 import { pgTimeToIso, pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
 import type { DeliveryStatus } from '../shared/enums.ts';
@@ -43,11 +43,11 @@ export async function listWebhookDeliveries({ em, tenant, endpointId, status, ty
   if (status) query = query.where('d.status', '=', status);
   if (type) query = query.where('m.event_type', '=', type);
   if (cursor) {
-    const [at, id] = decodeCursor(cursor, ZWebhookDeliveryCursor);
+    const [at, id] = decodeCursor(cursor, ZWebhookDeliveryCursor, cursorScope('deliveries', endpointId));
     query = query.where(sql<boolean>`(d.created_at, d.delivery_id) < (${at}::timestamptz, ${id}::uuid)`);
   }
   const rows = (await query.orderBy('d.created_at', 'desc').orderBy('d.delivery_id', 'desc').limit(limit + 1).execute()) as DeliveryRow[];
-  return toKeysetPage(rows, limit, toDeliveryJson, (last) => [last.k, last.delivery_id]);
+  return toKeysetPage(rows, limit, toDeliveryJson, (last) => [last.k, last.delivery_id], cursorScope('deliveries', endpointId));
 }
 
 /** `GET /v1/webhook-deliveries/:id`: the delivery, its payload and every attempt (oldest first). */
