@@ -120,6 +120,63 @@ describe('activities', () => {
     expect((await api.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]))[0].status).toBe('done');
   });
 
+  it('a call dated seconds ahead (a fast clock) is taken as now: it is the first contact and completes the hot reminder', async () => {
+    const { leadId } = await makeLead(api.server, { userId, scoreBand: 'hot', score: 80 });
+    const { reminderId } = await makeReminder(api.server, { leadId, userId, kind: 'auto', autoRule: 'lead_hot', status: 'pending', createdAt: ago(10 * MINUTE_MS), reminderDate: new Date(Date.now() + 50 * MINUTE_MS) });
+    const ahead = new Date(Date.now() + 3000).toISOString();
+    const res = await agent.post(`/v1/leads/${leadId}/activities`, { type: 'call', outcome: 'talked', occurredAt: ahead });
+    const answeredAt = Date.now();
+    expect(res.status).toBe(201);
+    expect(new Date(res.body.occurredAt).getTime()).toBeLessThanOrEqual(answeredAt);
+    expect(res.body.occurredAt < ahead).toBe(true);
+    expect(await contactTimes(leadId)).toEqual({ first: res.body.occurredAt, last: res.body.occurredAt });
+    expect((await api.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]))[0].status).toBe('done');
+
+    // The same through an edit: a note corrected into a text sent "now" by a fast clock.
+    const { leadId: other } = await makeLead(api.server, { userId });
+    const note = (await agent.post(`/v1/leads/${other}/activities`, { type: 'note', body: 'Texted them' })).body;
+    const edited = await agent.patch(`/v1/activities/${note.activityId}`, { type: 'text', outcome: 'sent', occurredAt: new Date(Date.now() + 3000).toISOString() });
+    expect(edited.status).toBe(200);
+    expect(new Date(edited.body.occurredAt).getTime()).toBeLessThanOrEqual(Date.now());
+    expect(await contactTimes(other)).toEqual({ first: edited.body.occurredAt, last: edited.body.occurredAt });
+
+    // A showing may lie ahead: it keeps its time and is not a contact yet.
+    const { leadId: third } = await makeLead(api.server, { userId });
+    const soon = new Date(Date.now() + 3000).toISOString();
+    expect((await agent.post(`/v1/leads/${third}/activities`, { type: 'showing', outcome: 'scheduled', occurredAt: soon })).body.occurredAt).toBe(soon);
+    expect(await contactTimes(third)).toEqual({ first: null, last: null });
+  });
+
+  it('an edit that makes the first contact (a showing held, a note that was a call) completes the automatic reminders', async () => {
+    const autoReminder = (leadId: string, autoRule: 'lead_hot' | 'inquiry_unanswered') =>
+      makeReminder(api.server, { leadId, userId, kind: 'auto', autoRule, status: 'pending', createdAt: ago(2 * HOUR_MS), reminderDate: new Date(Date.now() + HOUR_MS) });
+    const statusOf = async (reminderId: string) => (await api.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]))[0].status;
+
+    const { leadId } = await makeLead(api.server, { userId, scoreBand: 'hot', score: 80 });
+    const { reminderId: hot } = await autoReminder(leadId, 'lead_hot');
+    const { reminderId: unanswered } = await autoReminder(leadId, 'inquiry_unanswered');
+    const showing = (await agent.post(`/v1/leads/${leadId}/activities`, { type: 'showing', outcome: 'scheduled', occurredAt: new Date(Date.now() + 24 * HOUR_MS).toISOString() })).body;
+    expect([await statusOf(hot), await statusOf(unanswered)]).toEqual(['pending', 'pending']);
+    const held = ago(MINUTE_MS);
+    expect((await agent.patch(`/v1/activities/${showing.activityId}`, { outcome: 'completed', occurredAt: held })).status).toBe(200);
+    expect((await contactTimes(leadId)).first).toBe(held);
+    expect([await statusOf(hot), await statusOf(unanswered)]).toEqual(['done', 'done']);
+    const completed = (await activityRows(leadId)).filter((r) => r.type === 'reminder_completed');
+    expect(completed.map((r) => r.meta.reminderId).sort()).toEqual([hot, unanswered].sort());
+    expect(completed.every((r) => r.actor_user_id === userId && r.meta.reason === 'contact_logged')).toBe(true);
+
+    const { leadId: noted } = await makeLead(api.server, { userId });
+    const { reminderId: waiting } = await autoReminder(noted, 'inquiry_unanswered');
+    const note = (await agent.post(`/v1/leads/${noted}/activities`, { type: 'note', body: 'Spoke on the phone' })).body;
+    expect(await statusOf(waiting)).toBe('pending');
+    expect((await agent.patch(`/v1/activities/${note.activityId}`, { type: 'call', outcome: 'talked' })).status).toBe(200);
+    expect(await statusOf(waiting)).toBe('done');
+    // Reopened by the realtor, it stays open through a later edit of that call.
+    expect((await agent.post(`/v1/reminders/${waiting}/reopen`)).status).toBe(200);
+    expect((await agent.patch(`/v1/activities/${note.activityId}`, { body: 'Spoke on the phone, call again Friday' })).status).toBe(200);
+    expect(await statusOf(waiting)).toBe('pending');
+  });
+
   it('PATCH corrects one’s own entry and DELETE removes it; the lead’s contact times follow', async () => {
     const { leadId } = await makeLead(api.server, { userId });
     const early = ago(2 * HOUR_MS);

@@ -61,16 +61,29 @@ function invalid(path: string, message: string): AppError {
   return new AppError('validation_failed', 'The request is not valid', [{ path, message }]);
 }
 
-/** A call, text, email or note has happened (not in the future); a meeting or showing may be scheduled up to a year ahead. */
-function assertPlausibleTime(type: LoggedActivityType, at: Date, now: Date): void {
+/**
+ * The time to store for an activity of `type` said to occur `at`, or a 400. A meeting or showing
+ * may be scheduled up to a year ahead and keeps its time. A call, text, email or note has happened:
+ * more than ACTIVITY_CLOCK_SKEW_MS ahead is refused, and a time ahead within that skew (a CRM or
+ * browser whose clock runs a little fast) is taken as `now` — stored as given, it would not count
+ * as a contact until it is edited again (contact times are recomputed only on a log, edit or
+ * delete), so the lead's "call within 1 hour" would fire although the call was made.
+ */
+function acceptedTime(type: LoggedActivityType, at: Date, now: Date): Date {
   const ahead = at.getTime() - now.getTime();
+  if (-ahead > ACTIVITY_MAX_BEHIND_MS) throw invalid('occurredAt', 'At most ten years ago');
   if (SCHEDULABLE_ACTIVITY_TYPES.includes(type)) {
     if (ahead > ACTIVITY_MAX_AHEAD_MS) throw invalid('occurredAt', 'At most a year ahead');
-  } else if (ahead > ACTIVITY_CLOCK_SKEW_MS) {
+    return at;
+  }
+  if (ahead > ACTIVITY_CLOCK_SKEW_MS) {
     throw invalid('occurredAt', `A ${type} cannot be in the future: log it when it happens, or schedule a meeting or showing`);
   }
-  if (-ahead > ACTIVITY_MAX_BEHIND_MS) throw invalid('occurredAt', 'At most ten years ago');
+  return ahead > 0 ? now : at;
 }
+
+/** Whether an activity of `type` at `at` counts as a contact that has happened by `now` (refreshLeadContacts' rule). */
+const isHappenedContact = (type: string, at: Date, now: Date) => isContact(type) && at.getTime() <= now.getTime();
 
 /**
  * `POST /v1/leads/:id/activities`: the signed-in realtor logs what they did. In one transaction:
@@ -81,8 +94,7 @@ function assertPlausibleTime(type: LoggedActivityType, at: Date, now: Date): voi
 export async function logActivity({ em, tenant, leadId, input, now }: {
   em: EntityManager; tenant: Tenant; leadId: string; input: CreateActivityBody; now: Date;
 }): Promise<ActivityJson> {
-  const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
-  assertPlausibleTime(input.type, occurredAt, now);
+  const occurredAt = acceptedTime(input.type, input.occurredAt ? new Date(input.occurredAt) : now, now);
   const activityId = await em.transactional(async (tem) => {
     await getLeadRow(tem, tenant, leadId, { forUpdate: true });
     const row = await db(tem)
@@ -93,7 +105,7 @@ export async function logActivity({ em, tenant, leadId, input, now }: {
       })
       .returning('activity_id')
       .executeTakeFirstOrThrow();
-    if (isContact(input.type) && occurredAt.getTime() <= now.getTime()) {
+    if (isHappenedContact(input.type, occurredAt, now)) {
       const contacts = await refreshLeadContacts(tem, { leadId, now });
       await closeContactReminders(tem, {
         tenant, leadId, occurredAt, now,
@@ -143,15 +155,22 @@ async function lockOwnEntry(em: EntityManager, tenant: Tenant, activityId: strin
   return { leadId: row.lead_id, type: locked.type as LoggedActivityType, body: locked.body, occurredAt: new Date(pgTimeToIsoStrict(locked.occurred_at)) };
 }
 
-/** `PATCH /v1/activities/:activityId`: the realtor corrects one of their entries; the lead's contact times follow. */
+/**
+ * `PATCH /v1/activities/:activityId`: the realtor corrects one of their entries; the lead's
+ * contact times follow. An edit that turns the entry into a contact that has happened — a
+ * scheduled showing marked as held, a note that was really a call — or through which the lead's
+ * first contact appears (a showing booked for an hour that has passed) answers reminders as
+ * logging that contact would (`closeContactReminders`); another edit of an entry that already was
+ * such a contact does not close them again (a reminder the realtor reopened since stays open).
+ */
 export async function updateActivity({ em, tenant, activityId, input, now }: {
   em: EntityManager; tenant: Tenant; activityId: string; input: UpdateActivityBody; now: Date;
 }): Promise<ActivityJson> {
   await em.transactional(async (tem) => {
     const current = await lockOwnEntry(tem, tenant, activityId);
     const type = input.type ?? current.type;
-    const occurredAt = input.occurredAt ? new Date(input.occurredAt) : current.occurredAt;
-    if (input.type !== undefined || input.occurredAt !== undefined) assertPlausibleTime(type, occurredAt, now);
+    const given = input.occurredAt ? new Date(input.occurredAt) : current.occurredAt;
+    const occurredAt = input.type !== undefined || input.occurredAt !== undefined ? acceptedTime(type, given, now) : given;
     if (type === 'note' && !(input.body !== undefined ? input.body : current.body)) throw invalid('body', 'Write the note');
     await db(tem)
       .updateTable('lead_activities')
@@ -165,7 +184,12 @@ export async function updateActivity({ em, tenant, activityId, input, now }: {
       .where('activity_id', '=', activityId)
       .where(ownedBy(tenant))
       .execute();
-    if (isContact(type) || isContact(current.type)) await refreshLeadContacts(tem, { leadId: current.leadId, now });
+    if (!isContact(type) && !isContact(current.type)) return;
+    const contacts = await refreshLeadContacts(tem, { leadId: current.leadId, now });
+    const firstContact = contacts.before.first === null && contacts.after.first !== null;
+    if (firstContact || (isHappenedContact(type, occurredAt, now) && !isHappenedContact(current.type, current.occurredAt, now))) {
+      await closeContactReminders(tem, { tenant, leadId: current.leadId, occurredAt, now, firstContact });
+    }
   });
   return readActivity(em, tenant, activityId);
 }
