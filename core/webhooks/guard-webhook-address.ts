@@ -62,6 +62,11 @@ export function classifyWebhookAddress(address: string): AddressVerdict {
   if (isMetadata(parsed) || (embedded && isMetadata(embedded))) {
     return { allowed: false, reason: 'a cloud metadata address' };
   }
+  // ::a.b.c.d, the deprecated IPv4-compatible form (RFC 4291 §2.5.5.1): ipaddr.js calls it unicast,
+  // and a host that still routes it (an old sit tunnel) reaches the IPv4 address, 127.0.0.1 included.
+  if (range === 'unicast' && parsed.kind() === 'ipv6' && parsed.toByteArray().slice(0, 12).every((b) => b === 0)) {
+    return { allowed: false, reason: 'an IPv4-compatible IPv6 address (::/96, deprecated)' };
+  }
   if (range === 'unicast') return { allowed: true };
   return { allowed: false, reason: RANGE_REASONS[range] ?? `a special-purpose address (${range})` };
 }
