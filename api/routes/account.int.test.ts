@@ -118,6 +118,10 @@ describe('POST /v1/account/password', () => {
     const sessions = await r.client.get('/v1/account/sessions');
     expect(sessions.body.items).toHaveLength(1);
     expect(sessions.body.items[0].current).toBe(true);
+    // A list takes no query parameters: an unknown one is a 400 naming it.
+    const unknown = await r.client.get('/v1/account/sessions?cursor=x');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].message).toMatch(/cursor/);
 
     expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: r.password })).status).toBe(401);
     expect((await new ApiClient(stack.server.url).post('/v1/auth/login', { email: r.email, password: NEW_PASSWORD })).status).toBe(200);

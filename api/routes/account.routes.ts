@@ -160,6 +160,8 @@ export function mountAccountRoutes(routes: RouteRegistry, deps: AppDeps): void {
 
   routes.add({
     method: 'get', path: '/v1/account/sessions', tag: 'accounts', auth: 'realtor', sessionOnly: true, summary: 'Your live sessions, most recently used first',
+    // A list: an unknown query parameter is a 400 (docs/api-leads.md, Conventions).
+    query: z.strictObject({}),
     responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(ZAccountSessionJson) }) } },
     handler: async (ctx, { tenant, now }) => {
       ctx.body = { items: await listUserSessions({ em: ctx.state.em, userId: actorIdOf(tenant), currentSessionId: currentSessionId(ctx), now }) };

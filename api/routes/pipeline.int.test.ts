@@ -43,6 +43,10 @@ describe('pipeline stages', () => {
     expect(stages.find((s) => s.key === 'closed')!.outcome).toBe('won');
     expect(stages.find((s) => s.key === 'lost')!.outcome).toBe('lost');
     expect(stages.filter((s) => s.outcome === 'open')).toHaveLength(7);
+    // A list takes no query parameters: an unknown one is a 400 naming it.
+    const unknown = await agent.get('/v1/pipeline-stages?limit=1');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].message).toMatch(/limit/);
   });
 
   it('an account without stages gets one set on first access, even with many parallel first accesses', async () => {

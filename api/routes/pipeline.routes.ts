@@ -19,6 +19,8 @@ export function mountPipelineRoutes(routes: RouteRegistry, deps: AppServices): v
   const publisher = deps.live;
   routes.add({
     method: 'get', path: '/v1/pipeline-stages', tag: 'pipeline', auth: 'realtor', summary: 'List the pipeline stages in order, with their lead counts',
+    // A list: an unknown query parameter is a 400 (docs/api-leads.md, Conventions).
+    query: z.strictObject({}),
     responses: { 200: { description: 'Stages', schema: ZStageList } },
     handler: async (ctx, { tenant, now }) => {
       ctx.body = await listStages({ em: ctx.state.em, tenant, now });
