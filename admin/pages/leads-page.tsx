@@ -531,7 +531,7 @@ function LeadRow({ lead, siteName, selected, onToggle, onLogged }: { lead: ListL
           {lead.phone && lead.phone !== name && lead.email && lead.email !== name && ' · '}
           {lead.email && lead.email !== name && <span>{lead.email}</span>}
         </span>
-        <span class="lead-site">{lead.stage ? `${lead.stage.label} · ${site}` : site}</span>
+        <span class="lead-site">{lead.stage ? `Stage: ${lead.stage.label} · ${site}` : site}</span>
       </th>
       <td>
         <span class="score-cell">

@@ -302,6 +302,26 @@ function moved(keys: string[], key: string, by: number): string[] {
   return out;
 }
 
+describe("a lead's stage on its page", () => {
+  it('the lead page shows the stage and moves the lead (at 390×844); the list labels it', { timeout: 60_000 }, async () => {
+    const [leadId] = await makeLeads(server, [{ userId, name: 'Robin Stage-Page', score: 20, scoreBand: 'cold' }]);
+    const page = await newPage({ width: 390, height: 844 });
+    await page.goto(`${server.url}/app/leads/${leadId}`);
+    const select = page.getByLabel('Pipeline stage');
+    // A lead without a stage is in the first one.
+    await expect.poll(() => select.inputValue()).toBe(stageId('new'));
+    await select.selectOption({ label: 'Appointment set' });
+    await page.getByText('Moved to Appointment set.').waitFor();
+    await vi.waitFor(async () => expect(await stageKeyOf(leadId)).toBe('appointment_set'), WAIT);
+    await expectNoHorizontalOverflow(page, 'lead page with the stage at 390');
+    await saveScreenshot(page, 'lead-stage-390', { fullPage: false });
+
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/app/leads?q=Stage-Page`);
+    await page.locator(`tr[data-lead-id="${leadId}"] .lead-site`, { hasText: 'Stage: Appointment set' }).waitFor();
+  });
+});
+
 describe('live updates', () => {
   it('a lead sent through the inquiry form appears in the open leads list without a reload', { timeout: 60_000 }, async () => {
     const site = await makeSite({ client: owner }, { name: 'Homes', allowedOrigins: [ORIGIN] });

@@ -1,4 +1,4 @@
-// The contact card: status (saved as soon as it changes), contact details and where the lead came from.
+// The contact card: status and pipeline stage (each saved as soon as it changes), contact details and where the lead came from.
 import { useState } from 'preact/hooks';
 import { extraContactInfo } from '#core/shared/contact-info.ts';
 import { errorMessage, type Lead, type LeadStatus, leadsApi, sitesApi } from '../../api-client.ts';
@@ -8,6 +8,7 @@ import { showToast } from '../../components/toast.tsx';
 import { formatDateTime, formatRelativeTime } from '../../format.ts';
 import { LEAD_STATUSES, statusLabel } from '../../lead-format.ts';
 import { Link } from '../../router.tsx';
+import { pipelineApi } from '../../pipeline-api.ts';
 import { useApi } from '../../use-api.ts';
 import { announceActivityChange } from './activity-api.ts';
 import { ContactForm } from './contact-form.tsx';
@@ -16,6 +17,11 @@ import { PhoneLink } from '../../components/contact-actions.tsx';
 export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lead): void }) {
   const [editing, setEditing] = useState(false);
   const [savingStatus, setSavingStatus] = useState(false);
+  const [savingStage, setSavingStage] = useState(false);
+  // The stages for the select; a lead without a stage is in the first one (docs/pipeline.md).
+  const stages = useApi((signal) => pipelineApi.stages({ signal }), []);
+  const stageList = stages.data?.items ?? [];
+  const currentStageId = lead.stage?.stageId ?? stageList[0]?.stageId ?? '';
   const otherContact = extraContactInfo(lead.contactInfo, lead.email, lead.phone);
   const sites = useApi((signal) => (lead.siteId ? sitesApi.get(lead.siteId, { signal }) : Promise.resolve(null)), [lead.siteId]);
 
@@ -34,6 +40,23 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
       onChange({ ...lead });
     } finally {
       setSavingStatus(false);
+    }
+  };
+
+  const changeStage = async (stageId: string) => {
+    if (stageId === currentStageId) return;
+    setSavingStage(true);
+    try {
+      const updated = await pipelineApi.moveLead(lead.leadId, stageId);
+      onChange(updated);
+      // The move is recorded on the timeline (a stage_change).
+      announceActivityChange(lead.leadId);
+      showToast(`Moved to ${updated.stage?.label ?? 'the stage'}.`);
+    } catch (err) {
+      showToast(`Could not move the lead: ${errorMessage(err)}`, 'error');
+      onChange({ ...lead });
+    } finally {
+      setSavingStage(false);
     }
   };
 
@@ -62,6 +85,22 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
             ))}
           </select>
           {savingStatus && <Spinner size="sm" />}
+        </div>
+      </div>
+      <div class="field status-field">
+        <label class="field-label" for="lead-stage">
+          Pipeline stage
+        </label>
+        <div class="inline-list">
+          <select id="lead-stage" class="input select" value={currentStageId} disabled={savingStage || !stageList.length} onChange={(e) => changeStage(e.currentTarget.value)}>
+            {!stageList.length && <option value="">{stages.error ? 'Could not load the stages' : 'Loading…'}</option>}
+            {stageList.map((st) => (
+              <option key={st.stageId} value={st.stageId}>
+                {st.label}
+              </option>
+            ))}
+          </select>
+          {savingStage && <Spinner size="sm" />}
         </div>
       </div>
       {editing ? (
