@@ -7,6 +7,7 @@ import { errorMessage } from '../api-client.ts';
 import { type Activity, type LogActivityInput, workdayApi } from '../workday-api.ts';
 import { Button } from './button.tsx';
 import { focusInMenu, focusMenuButton, menuButton } from './menu-focus.ts';
+import { callBackAction } from './call-back-action.ts';
 import { showToast } from './toast.tsx';
 
 /** The one-click choices (core/shared/activity-rules.ts: the same presets as the lead page's buttons). */
@@ -59,7 +60,8 @@ export function QuickLog({ leadId, leadName, onLogged, size = 'sm' }: { leadId: 
       const activity = await workdayApi.logActivity(leadId, input);
       setOpen(false);
       setNote(null);
-      showToast(`Logged “${label}” for ${leadName}.`);
+      const callBack = callBackAction(leadId, leadName, input.outcome);
+      showToast(`Logged “${label}” for ${leadName}.`, 'success', callBack ? 10_000 : undefined, callBack);
       onLogged?.(activity);
     } catch (err) {
       refocus.current = false; // the menu stays open, its choice with it

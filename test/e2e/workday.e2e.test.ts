@@ -88,6 +88,16 @@ describe('the working day in the admin', () => {
     await page.getByText('Logged “Called — no answer” for Jordan Avery.').waitFor();
     const [activity] = await server.sql<{ type: string; outcome: string }>('select type, outcome from lead_activities where lead_id = $1 and type = $2', [jordanId, 'call']);
     expect(activity).toEqual({ type: 'call', outcome: 'no_answer' });
+    // Nobody answered: the notice offers a call-back reminder, two hours on.
+    const before = Date.now();
+    await page.getByRole('button', { name: 'Remind me to call back' }).click();
+    await page.getByText(/^Reminder set for /).waitFor();
+    const [callBack] = await server.sql<{ reminder_message: string; reminder_date: Date; kind: string; status: string }>(
+      'select reminder_message, reminder_date, kind, status from follow_up_reminders where lead_id = $1 and reminder_message like $2', [jordanId, 'Call % back%'],
+    );
+    expect(callBack).toMatchObject({ reminder_message: 'Call Jordan Avery back (no answer earlier)', kind: 'manual', status: 'pending' });
+    expect(callBack.reminder_date.getTime()).toBeGreaterThanOrEqual(before + 2 * HOUR_MS - 1000);
+    expect(callBack.reminder_date.getTime()).toBeLessThanOrEqual(Date.now() + 2 * HOUR_MS + 1000);
     await row.getByText('just now').first().waitFor();
     await expectNoHorizontalOverflow(page, 'lead list at 1440');
     // The table fits its card: the last column is not pushed outside it.

@@ -7,8 +7,10 @@ import { errorMessage, type Lead, leadsApi } from '../../api-client.ts';
 import { REMINDERS_CHANGED_EVENT } from '../../reminders-api.ts';
 import { Button } from '../../components/button.tsx';
 import { TextAreaField } from '../../components/field.tsx';
+import { callBackAction } from '../../components/call-back-action.ts';
 import { showToast } from '../../components/toast.tsx';
 import { formatDateTime, formatRelativeTime } from '../../format.ts';
+import { leadDisplayName } from '../../lead-format.ts';
 import { ActivityForm } from './activity-form.tsx';
 import { logLeadActivity } from './activity-api.ts';
 import './lead-activity.css';
@@ -53,7 +55,8 @@ export function LogActivityCard({ lead, onChange }: { lead: Lead; onChange(lead:
     setBusy(key);
     try {
       await logLeadActivity(lead.leadId, { type: preset.type, ...(preset.outcome ? { outcome: preset.outcome } : {}) });
-      showToast(`Logged: ${preset.label}.`);
+      const callBack = callBackAction(lead.leadId, leadDisplayName(lead), preset.outcome);
+      showToast(`Logged: ${preset.label}.`, 'success', callBack ? 10_000 : undefined, callBack);
     } catch (err) {
       showToast(`Could not log it: ${errorMessage(err)}`, 'error');
     } finally {
