@@ -103,6 +103,26 @@ describe('GET /v1/today', () => {
     expect(after.uncontactedCount).toBe(2);
   });
 
+  it('takes a lead out of “not contacted yet” once it is moved past the first stage, and never lists one entered as a past client', async () => {
+    const { client, userId: uid } = await api.makeRealtor();
+    const now = Date.now();
+    const stages = (await client.get('/v1/pipeline-stages')).body.items as Array<{ stageId: string; key: string }>;
+    const stage = (key: string) => stages.find((s) => s.key === key)!.stageId;
+    const { leadId: untouched } = await makeLead(api.server, { userId: uid, name: 'Untouched', createdAt: new Date(now - 4 * HOUR_MS) });
+    const { leadId: booked } = await makeLead(api.server, { userId: uid, name: 'Appointment Set', createdAt: new Date(now - 3 * HOUR_MS) });
+    const { leadId: closed } = await makeLead(api.server, { userId: uid, name: 'Closed Won', createdAt: new Date(now - 2 * HOUR_MS) });
+
+    expect((await client.put(`/v1/leads/${booked}/stage`, { stageId: stage('appointment_set') })).status).toBe(200);
+    expect((await client.put(`/v1/leads/${closed}/stage`, { stageId: stage('closed') })).status).toBe(200);
+    // Entered by hand as a past client: no status change is recorded, but it waits for no first call.
+    const pastClient = await client.post('/v1/leads', { name: 'Past Client', status: 'client' });
+    expect(pastClient.status).toBe(201);
+
+    const today = (await client.get('/v1/today')).body;
+    expect(ids(today.uncontacted)).toEqual([untouched]);
+    expect(today.uncontactedCount).toBe(1);
+  });
+
   it('keeps “since your last visit” through one visit and moves it when a new visit starts', async () => {
     const { client, userId: uid } = await api.makeRealtor();
     const { leadId } = await makeLead(api.server, { userId: uid, scoreBand: 'hot', score: 65 });

@@ -1,23 +1,40 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
-import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { actorIdOf, ownedBy, ownerIdOf, sameAccount, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIso } from '../db/pg-values.ts';
 import { CONTACT_ACTIVITY_TYPES, OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
 import { recordActivity } from './record-activity.ts';
 
 /**
- * Whether the lead's status was changed to anything but `new` after `since` and by `now` (a
- * `status_change` activity). The one rule for "a status change counts as contact", shared by the
- * "inquiry unanswered" reminder (`isLeadContacted`, since the reminder was written) and Today's
- * "Not contacted yet" (since the lead arrived). `leadId`, `since` and `now` may be column
- * references (`sql.ref('l.created_at')`) or values.
+ * Whether the realtor moved the lead on after `since` and by `now`: changed its status to anything
+ * but `new` (a `status_change` activity: contacted, qualified, client, lost), or moved it to a
+ * pipeline stage other than the account's first (a `stage_change` activity: Attempted contact,
+ * Appointment set, Closed, Lost… — what is "first" is read now, so a reorder decides). Such a lead
+ * is being worked, or is closed: it is not waiting for a first answer. The one rule shared by the
+ * automatic "get in touch" reminders when they fall due (`isLeadContacted`, since the reminder was
+ * written) and Today's "Not contacted yet" (`awaitingFirstContact`, since the lead
+ * arrived). `leadId`, `since` and `now` may be column references (`sql.ref('l.created_at')`) or
+ * values. One probe of `lead_activities_lead_occurred_index`.
  */
-export function statusChangedFromNew(leadId: RawBuilder<unknown>, since: RawBuilder<unknown>, now: RawBuilder<unknown>): RawBuilder<SqlBool> {
+export function leadMovedOnSince(leadId: RawBuilder<unknown>, since: RawBuilder<unknown>, now: RawBuilder<unknown>): RawBuilder<SqlBool> {
   return sql<SqlBool>`exists (
     select 1 from lead_activities sc
-    where sc.lead_id = ${leadId} and sc.type = 'status_change' and sc.meta->>'to' is distinct from 'new'
-      and sc.occurred_at > ${since} and sc.occurred_at <= ${now})`;
+    where sc.lead_id = ${leadId} and sc.occurred_at > ${since} and sc.occurred_at <= ${now}
+      and ((sc.type = 'status_change' and sc.meta->>'to' is distinct from 'new')
+        or (sc.type = 'stage_change' and sc.meta->>'toStageId' is distinct from (
+          select p0.stage_id::text from pipeline_stages p0 where ${sameAccount('p0', 'sc')} order by p0.position, p0.stage_id limit 1))))`;
+}
+
+/**
+ * Today's "Not contacted yet", for the lead aliased `l` at `now`: no contact logged
+ * (`first_contacted_at is null`), its status still `new` (a lead entered by hand as a past client
+ * records no status change, and is not waiting for a call either), and not moved on since it
+ * arrived (`leadMovedOnSince`, the rule the automatic reminders use).
+ */
+export function awaitingFirstContact(l: string, now: Date): RawBuilder<SqlBool> {
+  const moved = leadMovedOnSince(sql.ref(`${l}.lead_id`), sql.ref(`${l}.created_at`), sql`${now.toISOString()}::timestamptz`);
+  return sql<SqlBool>`${sql.ref(`${l}.first_contacted_at`)} is null and ${sql.ref(`${l}.status`)} = 'new' and not ${moved}`;
 }
 
 /** The automatic reminders that ask the realtor to get in touch: a logged contact answers them. */
@@ -57,8 +74,9 @@ export async function refreshLeadContacts(em: EntityManager, { leadId, now }: { 
 }
 
 /**
- * A contact was just logged: closes (`done`) the lead's open automatic "get in touch" reminders
- * it answers — the hot lead's "call within 1 hour" and the unanswered inquiry's — and records a
+ * A contact was just logged (or an edit made one, `updateActivity`): closes (`done`) the lead's
+ * open automatic "get in touch" reminders it answers — the hot lead's "call within 1 hour" and the
+ * unanswered inquiry's — and records a
  * `reminder_completed` activity for each, by the realtor who logged the contact. The lead's first
  * contact answers every such reminder; a later one only reminders created by the time it
  * happened (a call backdated to last week does not answer a lead that turned hot today).

@@ -5,12 +5,13 @@ import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { recordOutboundEvent } from '../outbound/record-outbound-event.ts';
-import { statusChangedFromNew } from '../activities/lead-contacts.ts';
+import { leadMovedOnSince } from '../activities/lead-contacts.ts';
 import { CONTACT_ACTIVITY_TYPES } from '../shared/enums.ts';
 
 /**
  * - `fired`: the reminder became `due` and its `reminder.due` outbound rows were written;
- * - `dismissed`: an "inquiry unanswered" reminder whose lead was contacted meanwhile, closed silently;
+ * - `dismissed`: an automatic reminder (hot lead, unanswered inquiry) whose lead was contacted or
+ *   moved on meanwhile (`isLeadContacted`), closed silently;
  * - `skipped`: nothing to do — already fired (by a racing job or the sweeper), rescheduled to a
  *   later time, closed, or deleted.
  */
@@ -40,7 +41,7 @@ export async function fireReminder({ em, reminderId, now, config }: {
       .executeTakeFirst();
     if (!claimed) return { outcome: 'skipped' as const, wakeups: [] };
 
-    if (claimed.auto_rule === 'inquiry_unanswered' && (await isLeadContacted(tem, claimed.lead_id, claimed.created_at, now))) {
+    if (claimed.auto_rule !== null && (await isLeadContacted(tem, claimed.lead_id, claimed.created_at, now))) {
       await db(tem)
         .updateTable('follow_up_reminders')
         .set({ status: 'dismissed', completed_at: now })
@@ -69,12 +70,13 @@ export async function fireReminder({ em, reminderId, now, config }: {
 }
 
 /**
- * Whether the realtor has been in touch with the lead since `since` (when the "inquiry
- * unanswered" reminder was written) and by `now`: a contact logged for that time (call, text,
- * email, meeting, showing — a showing booked earlier that took place since counts too), a status
- * change to anything but `new`, or an inquiry recorded by hand (a call, a meeting — source
- * `manual`). The status alone says nothing: a past client or lost lead who writes again keeps
- * its status, and its new inquiry is as unanswered as a new lead's.
+ * Whether the lead no longer needs the automatic "get in touch" reminder written at `since`, checked by `now` when it falls due: a contact logged for that time (call, text, email,
+ * meeting, showing — a showing booked earlier that took place since counts too), the lead moved on
+ * (`leadMovedOnSince`: its status changed to anything but `new`, or moved past the first pipeline
+ * stage — Appointment set, Closed, Lost; the rule Today's "Not contacted yet" uses), or an inquiry
+ * recorded by hand (a call, a meeting — source `manual`). The status or stage alone says nothing: a
+ * past client or lost lead who writes again, or turns hot again, keeps them, and is as worth a call
+ * as a new lead.
  */
 export async function isLeadContacted(em: EntityManager, leadId: string, since: string | Date, now: Date): Promise<boolean> {
   const at = typeof since === 'string' ? since : since.toISOString();
@@ -84,7 +86,7 @@ export async function isLeadContacted(em: EntityManager, leadId: string, since: 
       select 1 from lead_activities a
       where a.lead_id = l.lead_id and a.occurred_at > ${at}::timestamptz and a.occurred_at <= ${now}
         and a.type in (${sql.join(CONTACT_ACTIVITY_TYPES)})
-    ) or ${statusChangedFromNew(sql.ref('l.lead_id'), sql`${at}::timestamptz`, sql`${now}`)} or exists (
+    ) or ${leadMovedOnSince(sql.ref('l.lead_id'), sql`${at}::timestamptz`, sql`${now}`)} or exists (
       select 1 from inquiries i where i.lead_id = l.lead_id and i.source = 'manual' and i.created_at > ${at}::timestamptz)`.as('contacted'))
     .where('l.lead_id', '=', leadId)
     .executeTakeFirst();

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
-import { statusChangedFromNew } from '../activities/lead-contacts.ts';
+import { awaitingFirstContact } from '../activities/lead-contacts.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { fromWallTime, toWallTime } from '../email/local-time.ts';
@@ -26,8 +26,9 @@ const FIRST_VISIT_LOOKBACK_MS = DAY_MS;
  * the previous one. Each section is one index range scan:
  * - due reminders: open (pending or due) reminders timed before the end of today;
  * - not yet contacted: `leads_user_uncontacted_index` (first_contacted_at is null), oldest first,
- *   less leads whose status was changed away from `new` since they arrived (`statusChangedFromNew`,
- *   the rule the "inquiry unanswered" reminder uses; `lead_activities_lead_occurred_index`);
+ *   leads still `new` and not moved on since they arrived (`awaitingFirstContact`: no status change
+ *   away from `new`, no move past the first pipeline stage — the rule the automatic reminders use;
+ *   `lead_activities_lead_occurred_index`);
  * - turned hot: the `lead.hot` webhook messages (written with every hot crossing, whether or not an
  *   endpoint listens) after `hotSince` (`webhook_messages_user_created_index`), leads still hot;
  * - showings: activities of type `showing` on today's date (`lead_activities_user_type_occurred_index`).
@@ -62,16 +63,13 @@ export async function getToday({ em, tenant, now, recordsVisit = true }: {
     .limit(TODAY_SECTION_LIMIT)
     .execute();
 
-  // No logged contact, and no status change away from `new` since the lead arrived: the same
-  // rule as the "inquiry unanswered" reminder's (isLeadContacted).
-  const statusChanged = statusChangedFromNew(sql.ref('leads.lead_id'), sql.ref('leads.created_at'), sql`${now.toISOString()}::timestamptz`);
+  // The rule the automatic "get in touch" reminders use when they fall due (awaitingFirstContact).
   const uncontacted = await db(em)
     .selectFrom('leads')
     .select(LEAD_COLUMNS)
     .select(leadFollowUpColumns('leads.lead_id'))
     .where(ownedBy(tenant))
-    .where('first_contacted_at', 'is', null)
-    .where(sql<SqlBool>`not ${statusChanged}`)
+    .where(awaitingFirstContact('leads', now))
     .orderBy('created_at', 'asc')
     .orderBy('lead_id', 'asc')
     .limit(TODAY_SECTION_LIMIT)
@@ -80,8 +78,7 @@ export async function getToday({ em, tenant, now, recordsVisit = true }: {
     .selectFrom('leads')
     .select(sql<number>`count(*)::int`.as('count'))
     .where(ownedBy(tenant))
-    .where('first_contacted_at', 'is', null)
-    .where(sql<SqlBool>`not ${statusChanged}`)
+    .where(awaitingFirstContact('leads', now))
     .executeTakeFirstOrThrow();
 
   const hot = await db(em)

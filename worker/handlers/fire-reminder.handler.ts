@@ -16,6 +16,6 @@ export const fireReminderHandler = defineHandler('fireReminder', async (ctx, { r
     // After the commit, best-effort: the open admins' due count and notification.
     await publishReminderDue({ em: ctx.em, publisher: ctx.live, reminderId, log: ctx.log });
   }
-  if (outcome !== 'skipped') ctx.log.info({ reminderId, outcome }, outcome === 'fired' ? 'reminder fell due' : 'reminder dismissed: the lead was contacted');
+  if (outcome !== 'skipped') ctx.log.info({ reminderId, outcome }, outcome === 'fired' ? 'reminder fell due' : 'reminder dismissed: the lead was contacted or moved on');
   return { outcome };
 });

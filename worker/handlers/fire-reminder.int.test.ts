@@ -286,3 +286,57 @@ describe('automatic reminders', () => {
     expect(await server.sql('select 1 from notifications where reminder_id = any($1)', [[called.reminderId, moved.reminderId]])).toEqual([]);
   });
 });
+
+describe('an automatic reminder whose lead moved on', () => {
+  const written = (ms: number) => new Date(Date.now() - ms);
+  const autoReminder = async (rule: 'lead_hot' | 'inquiry_unanswered', leadId: string, at: Date) => {
+    const made = await fork().transactional((tem) => recordAutoReminder(tem as EntityManager, { rule, leadId, userId: realtor.userId, now: at }));
+    return made!.reminderId;
+  };
+  const fire = async (reminderId: string) => (await fireReminder({ em: fork(), reminderId, now: new Date(), config: server.config })).outcome;
+  /** What announced the reminder: its `reminder.due` webhook messages and email alerts. */
+  const announced = async (reminderId: string) => ({
+    messages: (await server.sql<{ n: number }>(`select count(*)::int as n from webhook_messages where event_type = 'reminder.due' and payload->'data'->>'reminderId' = $1`, [reminderId]))[0].n,
+    alerts: (await server.sql<{ n: number }>(`select count(*)::int as n from notifications where kind = 'reminder_due' and reminder_id = $1`, [reminderId]))[0].n,
+  });
+  const stageId = async (key: string) =>
+    ((await realtor.client.get('/v1/pipeline-stages')).body.items as Array<{ stageId: string; key: string }>).find((s) => s.key === key)!.stageId;
+
+  it('is closed silently when it falls due after the lead was marked lost or moved past the first stage', async () => {
+    const { leadId: lost } = await makeLead(server, { userId: realtor.userId, scoreBand: 'hot', score: 70 });
+    const hot = await autoReminder('lead_hot', lost, written(70 * MINUTE_MS));
+    expect((await realtor.client.patch(`/v1/leads/${lost}`, { status: 'lost' })).status).toBe(200);
+
+    const { leadId: booked } = await makeLead(server, { userId: realtor.userId });
+    const unanswered = await autoReminder('inquiry_unanswered', booked, written(25 * HOUR_MS));
+    expect((await realtor.client.put(`/v1/leads/${booked}/stage`, { stageId: await stageId('appointment_set') })).status).toBe(200);
+
+    const { leadId: won } = await makeLead(server, { userId: realtor.userId, scoreBand: 'hot', score: 70 });
+    const wonHot = await autoReminder('lead_hot', won, written(70 * MINUTE_MS));
+    expect((await realtor.client.put(`/v1/leads/${won}/stage`, { stageId: await stageId('closed') })).status).toBe(200);
+
+    for (const reminderId of [hot, unanswered, wonHot]) {
+      expect(await fire(reminderId)).toBe('dismissed');
+      expect(await reminder(reminderId)).toMatchObject({ status: 'dismissed', completed_at: expect.any(Date) });
+      expect(await announced(reminderId)).toEqual({ messages: 0, alerts: 0 });
+    }
+  });
+
+  it('still falls due for a lead closed before it was written: a past client who writes again, a lost lead turned hot again', async () => {
+    const closed = await stageId('closed');
+    const { leadId: pastClient } = await makeLead(server, { userId: realtor.userId, status: 'client' });
+    await server.sql('update leads set stage_id = $1 where lead_id = $2', [closed, pastClient]);
+    await makeActivity(server, { leadId: pastClient, userId: realtor.userId, type: 'stage_change', meta: { fromStageId: null, toStageId: closed, fromLabel: 'New', toLabel: 'Closed' }, occurredAt: written(30 * 24 * HOUR_MS) });
+    await makeActivity(server, { leadId: pastClient, userId: realtor.userId, type: 'status_change', meta: { from: 'new', to: 'client' }, occurredAt: written(30 * 24 * HOUR_MS) });
+    const unanswered = await autoReminder('inquiry_unanswered', pastClient, written(25 * HOUR_MS));
+
+    const { leadId: lostLead } = await makeLead(server, { userId: realtor.userId, status: 'lost', scoreBand: 'hot', score: 70 });
+    await makeActivity(server, { leadId: lostLead, userId: realtor.userId, type: 'status_change', meta: { from: 'new', to: 'lost' }, occurredAt: written(60 * 24 * HOUR_MS) });
+    const hot = await autoReminder('lead_hot', lostLead, written(70 * MINUTE_MS));
+
+    for (const reminderId of [unanswered, hot]) {
+      expect(await fire(reminderId)).toBe('fired');
+      expect(await announced(reminderId)).toEqual({ messages: 1, alerts: 1 });
+    }
+  });
+});
