@@ -13,7 +13,7 @@ import { recordActivity } from './record-activity.ts';
  * Appointment set, Closed, Lost… — what is "first" is read now, so a reorder decides). Such a lead
  * is being worked, or is closed: it is not waiting for a first answer. The one rule shared by the
  * automatic "get in touch" reminders when they fall due (`isLeadContacted`, since the reminder was
- * written) and Today's "Not contacted yet" (`awaitingFirstContact`, since the lead
+ * written or re-armed) and Today's "Not contacted yet" (`awaitingFirstContact`, since the lead
  * arrived). `leadId`, `since` and `now` may be column references (`sql.ref('l.created_at')`) or
  * values. One probe of `lead_activities_lead_occurred_index`.
  */

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
@@ -41,10 +41,13 @@ export async function fireReminder({ em, reminderId, now, config }: {
       .executeTakeFirst();
     if (!claimed) return { outcome: 'skipped' as const, wakeups: [] };
 
-    if (claimed.auto_rule !== null && (await isLeadContacted(tem, claimed.lead_id, claimed.created_at, now))) {
+    if (claimed.auto_rule !== null && (await isLeadContacted(tem, claimed.lead_id, await armedSince(tem, claimed), now))) {
+      // Closed without having fallen due: `fired_at` goes back to null, so a reopen or a new past
+      // date makes it pending and it fires (and announces) then, instead of coming back `due`
+      // as if `reminder.due` had gone out.
       await db(tem)
         .updateTable('follow_up_reminders')
-        .set({ status: 'dismissed', completed_at: now })
+        .set({ status: 'dismissed', completed_at: now, fired_at: null })
         .where('reminder_id', '=', reminderId)
         .execute();
       return { outcome: 'dismissed' as const, wakeups: [] };
@@ -70,7 +73,28 @@ export async function fireReminder({ em, reminderId, now, config }: {
 }
 
 /**
- * Whether the lead no longer needs the automatic "get in touch" reminder written at `since`, checked by `now` when it falls due: a contact logged for that time (call, text, email,
+ * Since when an automatic reminder asks for a contact: when it was written, or when the realtor
+ * last re-armed it (reopened, gave it a new date, snoozed or unsnoozed it — a `reminder_reopened`,
+ * `reminder_rescheduled` or `reminder_snoozed` row naming it), whichever is later. A realtor who
+ * reopens a reminder closed because the lead had been contacted asks to be reminded anyway; the
+ * contact before that must not close it again at once.
+ */
+async function armedSince(em: EntityManager, r: { reminder_id: string; lead_id: string; created_at: string | Date }): Promise<string | Date> {
+  const row = await db(em)
+    .selectFrom('lead_activities')
+    .select(sql<string | Date | null>`max(occurred_at)`.as('at'))
+    .where('lead_id', '=', r.lead_id)
+    .where('type', 'in', ['reminder_reopened', 'reminder_rescheduled', 'reminder_snoozed'])
+    .where(sql<SqlBool>`meta->>'reminderId' = ${r.reminder_id}`)
+    .executeTakeFirst();
+  const rearmed = row?.at ? new Date(pgTimeToIsoStrict(row.at)) : null;
+  const created = new Date(pgTimeToIsoStrict(r.created_at));
+  return rearmed && rearmed > created ? rearmed : r.created_at;
+}
+
+/**
+ * Whether the lead no longer needs the automatic "get in touch" reminder written (or re-armed) at
+ * `since`, checked by `now` when it falls due: a contact logged for that time (call, text, email,
  * meeting, showing — a showing booked earlier that took place since counts too), the lead moved on
  * (`leadMovedOnSince`: its status changed to anything but `new`, or moved past the first pipeline
  * stage — Appointment set, Closed, Lost; the rule Today's "Not contacted yet" uses), or an inquiry

@@ -246,7 +246,7 @@ describe('automatic reminders', () => {
     expect(await outcome(contacted)).toBe('dismissed');
     expect(await outcome(noted)).toBe('dismissed');
     expect((await reminder(untouched.reminderId)).status).toBe('due');
-    expect((await reminder(contacted.reminderId))).toMatchObject({ status: 'dismissed', fired_at: expect.any(Date), completed_at: expect.any(Date) });
+    expect((await reminder(contacted.reminderId))).toMatchObject({ status: 'dismissed', fired_at: null, completed_at: expect.any(Date) });
     // Its rule switched off: no reminder for the next inquiry.
     await putSettings({ inquiryUnansweredEnabled: false });
     expect((await inquire('sam@example.com', crypto.randomUUID())).status).toBeLessThan(300);
@@ -317,7 +317,7 @@ describe('an automatic reminder whose lead moved on', () => {
 
     for (const reminderId of [hot, unanswered, wonHot]) {
       expect(await fire(reminderId)).toBe('dismissed');
-      expect(await reminder(reminderId)).toMatchObject({ status: 'dismissed', completed_at: expect.any(Date) });
+      expect(await reminder(reminderId)).toMatchObject({ status: 'dismissed', fired_at: null, completed_at: expect.any(Date) });
       expect(await announced(reminderId)).toEqual({ messages: 0, alerts: 0 });
     }
   });
@@ -336,6 +336,32 @@ describe('an automatic reminder whose lead moved on', () => {
 
     for (const reminderId of [unanswered, hot]) {
       expect(await fire(reminderId)).toBe('fired');
+      expect(await announced(reminderId)).toEqual({ messages: 1, alerts: 1 });
+    }
+  });
+
+  it('closed silently, then reopened or moved to a past time by the realtor, it falls due and is announced once', async () => {
+    const silenced = async () => {
+      const { leadId } = await makeLead(server, { userId: realtor.userId });
+      const reminderId = await autoReminder('inquiry_unanswered', leadId, written(25 * HOUR_MS));
+      expect((await realtor.client.patch(`/v1/leads/${leadId}`, { status: 'contacted' })).status).toBe(200);
+      expect(await fire(reminderId)).toBe('dismissed');
+      return reminderId;
+    };
+    const reopened = await silenced();
+    const res = await realtor.client.post(`/v1/reminders/${reopened}/reopen`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'pending', firedAt: null, completedAt: null });
+
+    const moved = await silenced();
+    const patched = await realtor.client.patch(`/v1/reminders/${moved}`, { reminderDate: written(HOUR_MS).toISOString() });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ status: 'pending', firedAt: null });
+
+    // The realtor asked for it after the status change: the worker fires it at once, and it is announced.
+    for (const reminderId of [reopened, moved]) {
+      await awaitFired(reminderId);
+      expect(await reminder(reminderId)).toMatchObject({ status: 'due', fired_at: expect.any(Date) });
       expect(await announced(reminderId)).toEqual({ messages: 1, alerts: 1 });
     }
   });
