@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
-import { decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { cursorScope, decodeCursor, type KeysetPage, type KeysetPageArgs, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict, timeKey } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -126,11 +126,11 @@ export async function listLeadActivities({ em, tenant, leadId, cursor, limit }: 
   await getLeadRow(em, tenant, leadId);
   let query = selectActivities(em, tenant).where('a.lead_id', '=', leadId);
   if (cursor) {
-    const [at, id] = decodeCursor(cursor, ZActivityCursor);
+    const [at, id] = decodeCursor(cursor, ZActivityCursor, cursorScope('activities', leadId));
     query = query.where(sql<boolean>`(a.occurred_at, a.activity_id) < (${at}::timestamptz, ${id}::uuid)`);
   }
   const rows = await query.orderBy('a.occurred_at', 'desc').orderBy('a.activity_id', 'desc').limit(limit + 1).execute();
-  return toKeysetPage(rows, limit, (r) => toActivityJson(r, tenant), (last) => [last.occurred_key, last.activity_id]);
+  return toKeysetPage(rows, limit, (r) => toActivityJson(r, tenant), (last) => [last.occurred_key, last.activity_id], cursorScope('activities', leadId));
 }
 
 /**

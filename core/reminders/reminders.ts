@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
-import { decodeCursor, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
+import { cursorScope, decodeCursor, toKeysetPage, ZTimeKey, ZUuidKey } from '../db/keyset-cursor.ts';
 import { db } from '../db/kysely.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import { pgTimeToIso, pgTimeToIsoStrict } from '../db/pg-values.ts';
@@ -178,8 +178,10 @@ export async function listReminders({ em, tenant, query, now }: {
   if (query.status === 'upcoming') q = q.where('r.status', '=', 'pending');
   if (closed) q = q.where('r.status', 'in', CLOSED_REMINDER_STATUSES);
   if (query.leadId) q = q.where('r.lead_id', '=', query.leadId);
+  // The status decides the order (upcoming ascends, done descends by closing time): a cursor only continues its own.
+  const scope = cursorScope('reminders', query.status, query.leadId);
   if (query.cursor) {
-    const [key, id] = decodeCursor(query.cursor, ZDateCursor);
+    const [key, id] = decodeCursor(query.cursor, ZDateCursor, scope);
     q = q.where(ascending
       ? sql<boolean>`(${sortKey}, r.reminder_id) > (${key}::timestamptz, ${id}::uuid)`
       : sql<boolean>`(${sortKey}, r.reminder_id) < (${key}::timestamptz, ${id}::uuid)`);
@@ -189,7 +191,7 @@ export async function listReminders({ em, tenant, query, now }: {
     .orderBy('r.reminder_id', ascending ? 'asc' : 'desc')
     .limit(query.limit + 1)
     .execute();
-  return toKeysetPage(rows, query.limit, (r) => toReminderJson(r, now), (last) => [last.cursor_key, last.reminder_id]);
+  return toKeysetPage(rows, query.limit, (r) => toReminderJson(r, now), (last) => [last.cursor_key, last.reminder_id], scope);
 }
 
 /** `GET /v1/reminders/summary`: due and overdue counts for the navigation badge (one index range scan). */
