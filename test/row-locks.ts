@@ -101,3 +101,27 @@ export async function sendQueuedBehind<A, B>(server: TestServer, holder: LockHol
     await holder.release();
   }
 }
+
+/**
+ * Sends every request while `holder` holds its lock, waits until that many backends of the
+ * server's database wait on a lock (`pg_blocking_pids`), then releases the holder and returns the
+ * answers in order: requests that would otherwise race by luck all meet at the lock at once.
+ */
+export async function sendAllBlocked<T>(server: TestServer, holder: LockHolder, requests: Array<() => Promise<T>>): Promise<T[]> {
+  try {
+    const sent = requests.map((r) => r());
+    const deadline = Date.now() + BLOCKED_WITHIN_MS;
+    for (;;) {
+      const [{ n }] = await server.sql<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where datname = current_database() and cardinality(pg_blocking_pids(pid)) > 0',
+      );
+      if (n === requests.length) break;
+      if (Date.now() > deadline) throw new Error(`${n} of ${requests.length} requests blocked within ${BLOCKED_WITHIN_MS} ms`);
+      await sleep(POLL_MS);
+    }
+    await holder.release();
+    return await Promise.all(sent);
+  } finally {
+    await holder.release();
+  }
+}

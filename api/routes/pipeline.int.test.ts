@@ -4,12 +4,11 @@
 // ids, bad input (400, nothing changes), another account's ids (404) and moves racing a stage
 // deletion (never a 500).
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { WAIT } from '#test/env.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeLead, makeLeads } from '#test/factories.ts';
 import type { HttpResult } from '#test/http.ts';
 import { type RecordingClient, readCsvRecords, useLeadsApi } from '#test/leads-api.ts';
-import { holdRowLocks, sendQueuedBehind } from '#test/row-locks.ts';
+import { holdRowLocks, sendQueuedBehind, sendAllBlocked } from '#test/row-locks.ts';
 
 const api = useLeadsApi();
 const DEFAULT_KEYS = ['new', 'attempted_contact', 'nurturing', 'appointment_set', 'showing', 'offer', 'under_contract', 'closed', 'lost'];
@@ -294,21 +293,9 @@ describe('stage changes sent at once', () => {
    * have then all started before any of them has read the stages.
    */
   async function sendAllAtOnce(userId: string, requests: Array<() => Promise<HttpResult>>): Promise<HttpResult[]> {
-    const holder = await holdRowLocks(api.server, 'select 1 from users where user_id = $1 for update', [userId]);
-    try {
-      const sent = requests.map((r) => r());
-      await vi.waitFor(async () => {
-        const [{ n }] = await api.server.sql<{ n: number }>(
-          'select count(*)::int as n from pg_stat_activity where datname = current_database() and cardinality(pg_blocking_pids(pid)) > 0',
-        );
-        expect(n).toBe(requests.length);
-      }, { ...WAIT, timeout: 20_000 });
-      await holder.release();
-      return await Promise.all(sent);
-    } finally {
-      await holder.release();
-    }
+    return sendAllBlocked(api.server, await holdRowLocks(api.server, 'select 1 from users where user_id = $1 for update', [userId]), requests);
   }
+
 
   /** The account's stages: every label once (case-insensitively), every position once. */
   async function expectConsistent(userId: string) {

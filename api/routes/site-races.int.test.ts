@@ -3,13 +3,12 @@
 // lock held by the test (test/row-locks.ts) — the site row for the changes, the user row for the
 // creations — so every request has read nothing yet when the lock is let go; Postgres says who
 // waits (`pg_blocking_pids`) instead of a sleep.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, } from 'vitest';
 import { MAX_SITES_PER_USER } from '#core/sites/sites.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { WAIT } from '#test/env.ts';
 import { makeRealtor } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
-import { holdRowLocks, sendQueuedBehind, type LockHolder } from '#test/row-locks.ts';
+import { holdRowLocks, sendAllBlocked, sendQueuedBehind } from '#test/row-locks.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -32,22 +31,6 @@ async function newSite(client: ApiClient, body: Record<string, unknown> = {}) {
 const storedSite = async (siteId: string) =>
   (await server.sql<{ allowed_origins: string[]; settings: Record<string, unknown> }>('select allowed_origins, settings from sites where site_id = $1', [siteId]))[0];
 
-/** Sends `requests` while `holder` holds its lock, waits until all of them wait in Postgres, lets go and returns their answers. */
-async function sendAllBlocked<T>(holder: LockHolder, requests: Array<() => Promise<T>>): Promise<T[]> {
-  try {
-    const sent = requests.map((r) => r());
-    await vi.waitFor(async () => {
-      const [{ n }] = await server.sql<{ n: number }>(
-        'select count(*)::int as n from pg_stat_activity where datname = current_database() and cardinality(pg_blocking_pids(pid)) > 0',
-      );
-      expect(n).toBe(requests.length);
-    }, { ...WAIT, timeout: 20_000 });
-    await holder.release();
-    return await Promise.all(sent);
-  } finally {
-    await holder.release();
-  }
-}
 
 describe('concurrent changes of one site', () => {
   it(`keeps every origin of ${PARALLEL} "add origin" sent at once, each answered 200`, async () => {
@@ -55,7 +38,7 @@ describe('concurrent changes of one site', () => {
     const siteId = await newSite(client);
     const added = Array.from({ length: PARALLEL }, (_, i) => `https://c${i}.example`);
     const holder = await holdRowLocks(server, 'select 1 from sites where site_id = $1 for update', [siteId]);
-    const answers = await sendAllBlocked(holder, added.map((origin) => () => client.post(`/v1/sites/${siteId}/allowed-origins`, { origin })));
+    const answers = await sendAllBlocked(server, holder, added.map((origin) => () => client.post(`/v1/sites/${siteId}/allowed-origins`, { origin })));
     expect(answers.map((a) => a.status)).toEqual(Array(PARALLEL).fill(200));
     const stored = (await storedSite(siteId)).allowed_origins;
     expect([...stored].sort()).toEqual([HOMES, ...added].sort());
@@ -67,7 +50,7 @@ describe('concurrent changes of one site', () => {
     const { client } = await makeRealtor(server);
     const siteId = await newSite(client);
     const holder = await holdRowLocks(server, 'select 1 from sites where site_id = $1 for update', [siteId]);
-    const answers = await sendAllBlocked(holder, [
+    const answers = await sendAllBlocked(server, holder, [
       () => client.patch(`/v1/sites/${siteId}`, { settings: { respectDnt: false } }),
       () => client.patch(`/v1/sites/${siteId}`, { settings: { requireConsent: false } }),
     ]);
@@ -100,7 +83,7 @@ describe('the site limit', () => {
       [userId, MAX_SITES_PER_USER - 1],
     );
     const holder = await holdRowLocks(server, 'select 1 from users where user_id = $1 for update', [userId]);
-    const answers = await sendAllBlocked(holder, Array.from({ length: PARALLEL }, (_, i) => () => client.post('/v1/sites', { name: `Parallel ${i}` })));
+    const answers = await sendAllBlocked(server, holder, Array.from({ length: PARALLEL }, (_, i) => () => client.post('/v1/sites', { name: `Parallel ${i}` })));
     expect(answers.map((a) => a.status).sort()).toEqual([201, ...Array(PARALLEL - 1).fill(409)]);
     for (const a of answers.filter((x) => x.status === 409)) expect(a.body.error.code).toBe('conflict');
     const [{ n }] = await server.sql<{ n: number }>('select count(*)::int as n from sites where user_id = $1', [userId]);
