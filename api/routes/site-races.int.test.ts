@@ -3,7 +3,7 @@
 // lock held by the test (test/row-locks.ts) — the site row for the changes, the user row for the
 // creations — so every request has read nothing yet when the lock is let go; Postgres says who
 // waits (`pg_blocking_pids`) instead of a sleep.
-import { afterAll, beforeAll, describe, expect, it, } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SITES_PER_USER } from '#core/sites/sites.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeRealtor } from '#test/factories.ts';
