@@ -150,10 +150,21 @@ describe('scoring properties', () => {
         expect(result.score).toBe(Math.min(rules.maxScore, Math.round(scoreForPoints(rawTotal))));
         expect(result.breakdown.points).toBe(Math.round(Math.max(0, rawTotal) * 10) / 10);
         expect(result.band).toBe(bandForScore(result.score, rules));
-        expect(result.breakdown.signals.map((s) => s.points)).toEqual(signals.map((s) => Math.round(s.points)).sort((a, b) => b - a));
+        // Shown points: each its exact points rounded down or up, together the total rounded.
+        const exact = new Map(signals.map((s) => [s.key, s.points]));
+        expect(result.breakdown.signals).toHaveLength(signals.length);
+        expect(result.breakdown.signals.reduce((sum, s) => sum + s.points, 0)).toBe(Math.round(rawTotal));
         for (const s of result.breakdown.signals) {
           expect(Number.isInteger(s.points)).toBe(true);
           expect(s.count).toBeGreaterThan(0);
+          const p = exact.get(s.key) ?? Number.NaN;
+          expect(s.points === Math.floor(p) || s.points === Math.ceil(p)).toBe(true);
+        }
+        // Highest first, and a larger exact figure never shows below a smaller one.
+        const shown = result.breakdown.signals;
+        for (let i = 1; i < shown.length; i++) {
+          expect(shown[i].points).toBeLessThanOrEqual(shown[i - 1].points);
+          expect(exact.get(shown[i].key) ?? Number.NaN).toBeLessThanOrEqual((exact.get(shown[i - 1].key) ?? Number.NaN) + 1e-9);
         }
       }),
       { numRuns: 300 },

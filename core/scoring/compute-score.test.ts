@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoreBreakdown } from '../leads/lead.entity.ts';
-import { bandForScore, computeScore, computeSignals, type ComputeScoreInput, type ScoringActivity, type ScoringInquiry } from './compute-score.ts';
+import { bandForScore, computeScore, computeSignals, type ComputeScoreInput, displayPoints, type ScoringActivity, type ScoringInquiry } from './compute-score.ts';
 import { DAY_MS, daysAgo, event, inquiry, NOW, pageView, times, tool } from './scoring-fixtures.ts';
 import { parseScoringRules, type ScoringRulesInput } from './scoring-rules.ts';
 import { scoreForPoints } from '../shared/scoring-defaults.ts';
@@ -437,25 +437,94 @@ describe('the breakdown explains the score', () => {
     expect(signals.reduce((sum, s) => sum + s.points, 0)).toBeCloseTo(rawTotal, 9);
     expect(result.points).toBe(Math.round(rawTotal * 10) / 10);
     expect(result.score).toBe(Math.min(100, Math.round(scoreForPoints(rawTotal))));
-    // Each shown signal is its exact points rounded, nothing hidden, nothing with a zero count.
+    // Each shown signal is its exact points rounded down or up, nothing hidden, nothing with a zero count.
     const exact = new Map(signals.map((s) => [s.key, s.points]));
     expect(result.breakdown.signals).toHaveLength(signals.length);
     for (const s of result.breakdown.signals) {
       expect(s.count).toBeGreaterThan(0);
-      expect(s.points).toBe(Math.round(exact.get(s.key) ?? Number.NaN));
+      expect([Math.floor(exact.get(s.key) ?? Number.NaN), Math.ceil(exact.get(s.key) ?? Number.NaN)]).toContain(s.points);
     }
     // Sorted by points, highest first.
     const shown = result.breakdown.signals.map((s) => s.points);
     expect(shown).toEqual([...shown].sort((a, b) => b - a));
-    // The displayed points add up to the breakdown's points, give or take their rounding; up to the
-    // knee (50) the points are the score.
-    expect(Math.abs(shown.reduce((a, b) => a + b, 0) - (result.breakdown.points ?? Number.NaN))).toBeLessThanOrEqual(0.5 * (shown.length + 1));
-    if (rawTotal <= 50) expect(Math.abs(result.score - rawTotal)).toBeLessThanOrEqual(0.5);
+    // The displayed points add up to the points rounded; up to the knee (50) that is the score.
+    expect(shown.reduce((a, b) => a + b, 0)).toBe(Math.round(rawTotal));
+    if (rawTotal <= 50) expect(shown.reduce((a, b) => a + b, 0)).toBe(result.score);
   });
 
   it('the breakdown fits the lead entity’s ScoreBreakdown column', () => {
     const breakdown: ScoreBreakdown = score(realistic).breakdown;
     expect(JSON.parse(JSON.stringify(breakdown))).toEqual(breakdown);
+  });
+});
+
+describe('the shown points add up to the score', () => {
+  const sumShown = (lead: Lead) => score(lead).breakdown.signals.reduce((sum, s) => sum + s.points, 0);
+  // Ten listings each viewed once 40 days ago: 3 × 0.5^(40/14) ≈ 0.41 points each, 4.1 in all.
+  const oldBrowser: Lead = { activities: times(10, (i) => pageView(daysAgo(40), `l${i}`)) };
+  // Seven listings each viewed once 35 days ago: ≈ 0.53 points each, 3.7 in all.
+  const mixed: Lead = { activities: times(7, (i) => pageView(daysAgo(35), `l${i}`)) };
+
+  it('ten signals of 0.4 points: a score of 4 shows four of them at +1, not ten at 0', () => {
+    const result = score(oldBrowser);
+    expect(result.score).toBe(4);
+    expect(result.points).toBe(4.1);
+    const shown = result.breakdown.signals.map((s) => s.points);
+    expect(shown).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+    // Equal fractions: the units go by key.
+    expect(result.breakdown.signals.slice(0, 4).map((s) => s.key)).toEqual(['listing_view:l0', 'listing_view:l1', 'listing_view:l2', 'listing_view:l3']);
+  });
+
+  it('seven signals of 0.53 points: a score of 4 shows four of them at +1, not seven', () => {
+    const result = score(mixed);
+    expect(result.score).toBe(4);
+    expect(result.breakdown.signals.map((s) => s.points)).toEqual([1, 1, 1, 1, 0, 0, 0]);
+  });
+
+  it('the larger fraction gets the missing point first, whatever the order of the signals', () => {
+    const signals = [
+      { key: 'a', points: 2.3 },
+      { key: 'b', points: 1.45 },
+      { key: 'c', points: 0.8 },
+    ];
+    // 4.55 rounds to 5; floors make 3; the two largest fractions (0.8, 0.45) get one each.
+    expect(displayPoints(signals, 4.55)).toEqual([2, 2, 1]);
+    expect(displayPoints([...signals].reverse(), 4.55)).toEqual([1, 2, 2]);
+  });
+
+  it('ties in the fraction go to the larger exact points, then to the key', () => {
+    expect(displayPoints([{ key: 'a', points: 0.5 }, { key: 'b', points: 3.5 }], 4)).toEqual([0, 4]);
+    expect(displayPoints([{ key: 'b', points: 0.5 }, { key: 'a', points: 0.5 }], 1)).toEqual([0, 1]);
+    // 0.5 + 0.5 + 0.5 = 1.5 rounds to 2: two of the three get a point.
+    expect(displayPoints([{ key: 'c', points: 0.5 }, { key: 'a', points: 0.5 }, { key: 'b', points: 0.5 }], 1.5)).toEqual([0, 1, 1]);
+  });
+
+  it('whole points stay as they are, and a signal worth nothing never gets a point', () => {
+    expect(displayPoints([{ key: 'a', points: 40 }, { key: 'b', points: 9 }, { key: 'c', points: 0 }], 49)).toEqual([40, 9, 0]);
+    expect(displayPoints([{ key: 'a', points: 0.6 }, { key: 'b', points: 0 }], 0.6)).toEqual([1, 0]);
+    expect(displayPoints([], 0)).toEqual([]);
+  });
+
+  it('negative points (no rule makes them; a hand-made input) are apportioned the same way', () => {
+    // −0.3 floors to −1 (fraction 0.7), 2.6 to 2 (0.6): 2.3 rounds to 2, so one point goes back, to −0.3.
+    expect(displayPoints([{ key: 'a', points: -0.3 }, { key: 'b', points: 2.6 }], 2.3)).toEqual([0, 2]);
+  });
+
+  it.each([
+    ['the old browser', oldBrowser],
+    ['seven listings', mixed],
+    ['one decayed showing request', { activities: [tool('showing_request', daysAgo(14))] }],
+    ['many small decayed signals', { activities: times(30, (i) => event(`custom_${i}`, daysAgo(i * 3.1))), inquiries: [inquiry(daysAgo(41))] }],
+  ] as [string, Lead][])('%s: the shown points add up to the score (below 50 points)', (_name, lead) => {
+    expect(sumShown(lead)).toBe(score(lead).score);
+  });
+
+  it('above 50 points they add up to the points rounded, which the score map compresses', () => {
+    const busy: Lead = { activities: [...times(5, () => pageView(daysAgo(1.3), 'oak-12')), tool('showing_request', daysAgo(2.2))], inquiries: [inquiry(daysAgo(0.7)), inquiry(daysAgo(9))] };
+    const result = score(busy);
+    expect(result.points).toBeGreaterThan(50);
+    expect(sumShown(busy)).toBe(Math.round(computeSignals(input(busy)).rawTotal));
+    expect(result.score).toBeLessThan(sumShown(busy));
   });
 });
 

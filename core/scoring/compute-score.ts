@@ -9,7 +9,8 @@
  * has age 0. The sum (the lead's *points*) goes through the score map (`scoreForPoints` in
  * core/shared/scoring-defaults.ts: the identity up to 50 points, then saturating smoothly toward
  * 100 without reaching it), and is rounded. The breakdown lists every signal that occurred
- * (count > 0) with its current points rounded for display, highest first, and the total points.
+ * (count > 0) with its current points as whole numbers that add up to the total rounded
+ * (`displayPoints`), highest first, and the total points.
  *
  * | signal (key)                   | default | rule                                                        |
  * |--------------------------------|--------:|-------------------------------------------------------------|
@@ -144,8 +145,9 @@ export function computeScore(input: ComputeScoreInput): ComputedScore {
   const { signals, rawTotal } = computeSignals(input);
   const score = scoreOf(rawTotal, input.rules);
   const points = Math.round(Math.max(0, rawTotal) * 10) / 10;
+  const whole = displayPoints(signals, rawTotal);
   const shown = signals
-    .map((s) => ({ raw: s.points, signal: { key: s.key, label: s.label, count: s.count, points: Math.round(s.points) } }))
+    .map((s, i) => ({ raw: s.points, signal: { key: s.key, label: s.label, count: s.count, points: whole[i] } }))
     .sort((a, b) => b.signal.points - a.signal.points || b.raw - a.raw || (a.signal.key < b.signal.key ? -1 : a.signal.key > b.signal.key ? 1 : 0))
     .map((s) => s.signal);
   return {
@@ -154,6 +156,29 @@ export function computeScore(input: ComputeScoreInput): ComputedScore {
     band: bandForScore(score, input.rules),
     breakdown: { signals: shown, points, rulesVersion: input.rulesVersion, computedAt: input.now.toISOString() },
   };
+}
+
+/**
+ * Whole points to show for each signal (aligned with `signals`), adding up to `total` rounded to a
+ * whole number — so the reasons a realtor reads add up: up to the score map's knee (50) to the
+ * score itself, above it to the points the map turns into the score. Rounding each signal on its
+ * own did not: ten signals of 0.4 showed ten zeros for a score of 4, seven of 0.57 showed "+1"
+ * seven times for a score of 4. Largest-remainder rounding: each signal is rounded down, and the
+ * points still missing go one each to the signals with the largest fractions (ties: the larger
+ * exact points, then the key). Each shown figure is its exact points rounded down or up, never
+ * further off than that; a larger exact figure never shows smaller than a smaller one.
+ * `total` is the signals' exact sum (`computeSignals`' rawTotal).
+ */
+export function displayPoints(signals: readonly Pick<RawSignal, 'key' | 'points'>[], total: number): number[] {
+  const whole = signals.map((s) => Math.floor(s.points));
+  let missing = Math.round(total) - whole.reduce((a, b) => a + b, 0);
+  // Float sums keep 0 ≤ missing ≤ signals.length; the bounds are a guard, not a case.
+  missing = Math.max(0, Math.min(signals.length, missing));
+  const byFraction = signals
+    .map((s, i) => ({ i, fraction: s.points - whole[i], points: s.points, key: s.key }))
+    .sort((a, b) => b.fraction - a.fraction || b.points - a.points || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let k = 0; k < missing; k++) whole[byFraction[k].i] += 1;
+  return whole;
 }
 
 /** The score for a total of points: mapped, rounded, within 0..maxScore. */
