@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { recordActivity } from '../activities/record-activity.ts';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
+import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import { AppError, notFound } from '../errors.ts';
 import { assertOwnSite } from '../sites/sites.ts';
@@ -152,7 +153,12 @@ export interface DeleteLeadResult {
  * lead, so it survives to be delivered.
  */
 export async function deleteLead({ em, tenant, leadId, now, config }: { em: EntityManager; tenant: Tenant; leadId: string; now: Date; config: Config }): Promise<DeleteLeadResult> {
-  return em.transactional(async (tem) => {
+  // Alone, retried when Postgres breaks a deadlock against it: a release of the person's held
+  // submission locks the held row, the visitor, then the lead — the other way round from here —
+  // and the erasure must not end in a 500 with nothing erased. Inside a caller's transaction (the
+  // bulk delete) the caller retries the whole.
+  const inTransaction = (fn: (tem: EntityManager) => Promise<DeleteLeadResult>) => (em.isInTransaction() ? em.transactional((tem) => fn(tem as EntityManager)) : transactionalWithRetry(em, fn));
+  return inTransaction(async (tem) => {
     const lead = await getLeadRow(tem, tenant, leadId, { forUpdate: true });
     const q = db(tem);
     // Before the visitor rows go: they name the browsers whose held submissions are the person's.

@@ -4,6 +4,7 @@ import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.t
 import { recordActivities, reminderCreatedMeta } from '../activities/record-activity.ts';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
+import { transactionalWithRetry } from '../db/transactional-retry.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { deleteLead } from '../leads/leads.ts';
@@ -42,7 +43,9 @@ export async function bulkLeads({ em, tenant, input, now, config }: {
       throw new AppError('validation_failed', 'The request is not valid', [{ path: 'reminderDate', message: 'At most five years ahead' }]);
     }
   }
-  return em.transactional(async (tem) => {
+  // Retried whole when Postgres breaks a deadlock against it (an erasure racing a release of a held
+  // submission, see deleteLead): all or nothing, nothing is sent before the commit.
+  return transactionalWithRetry(em, async (tem) => {
     // A move locks the stages before the leads, as setLeadStage does (see pipeline-stages.ts).
     const stages = input.action === 'stage' ? await loadStages(tem, tenant, now, { lock: 'share' }) : [];
     const leads = await db(tem)
