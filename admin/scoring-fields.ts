@@ -15,7 +15,7 @@ export interface RuleField extends RuleBounds {
   path: RulePath;
   label: string;
   hint: string;
-  /** Unit shown after the input ("points", "days"). */
+  /** Unit shown after the input ("points", "days", "score"). */
   unit: string;
 }
 
@@ -66,7 +66,8 @@ export const RULE_GROUPS: RuleGroup[] = [
     title: 'Inquiries',
     description: 'Messages from the website form, or added by you.',
     fields: [
-      points('weights.firstInquiry', 'First inquiry', 'The most recent inquiry earns this.'),
+      // core/scoring/compute-score.ts: of the two weights, the larger goes with the most recent inquiry.
+      points('weights.firstInquiry', 'First inquiry', 'One inquiry earns this. With more, the most recent earns it — or the oldest, if each further inquiry is set higher.'),
       points('weights.laterInquiry', 'Each further inquiry', 'Every other inquiry earns this.'),
     ],
   },
@@ -75,8 +76,9 @@ export const RULE_GROUPS: RuleGroup[] = [
     title: 'Bands',
     description: 'Where hot, warm and cold begin, on the 0–100 score.',
     fields: [
-      { path: 'bands.hot', label: 'Hot from', hint: 'Crossing it creates a follow-up reminder and a lead.hot webhook.', unit: 'points', ...SCORING_LIMITS.band },
-      { path: 'bands.warm', label: 'Warm from', hint: 'Below this a lead is cold.', unit: 'points', ...SCORING_LIMITS.band },
+      // On the 0–100 score, not on the points: above 50 points the score map compresses (90 points score 78).
+      { path: 'bands.hot', label: 'Hot from', hint: 'Crossing it creates a follow-up reminder and a lead.hot webhook.', unit: 'score', ...SCORING_LIMITS.band },
+      { path: 'bands.warm', label: 'Warm from', hint: 'Below this a lead is cold.', unit: 'score', ...SCORING_LIMITS.band },
     ],
   },
 ];

@@ -240,6 +240,20 @@ describe('inquiries', () => {
     const lead: Lead = { inquiries: [inquiry(NOW), inquiry(daysAgo(14))], rules: { weights: { firstInquiry: 10, laterInquiry: 30 } } };
     expect(rawPoints(lead, 'inquiry')).toBe(30 + 10 * 0.5);
   });
+
+  it.each([
+    ['first 30, further 35: the most recent earns 35, the oldest 30', { firstInquiry: 30, laterInquiry: 35 }, 35 + 30 * 0.25],
+    ['first 40, further 25: the most recent earns 40, the oldest 25', { firstInquiry: 40, laterInquiry: 25 }, 40 + 25 * 0.25],
+    ['equal weights: either way', { firstInquiry: 30, laterInquiry: 30 }, 30 + 30 * 0.25],
+  ])('the larger weight always goes with the most recent of two inquiries (%s)', (_name, weights, expected) => {
+    // Inquiries now and 28 days ago (two half-lives: ¼), in either input order.
+    expect(rawPoints({ inquiries: [inquiry(NOW), inquiry(daysAgo(28))], rules: { weights } }, 'inquiry')).toBe(expected);
+    expect(rawPoints({ inquiries: [inquiry(daysAgo(28)), inquiry(NOW)], rules: { weights } }, 'inquiry')).toBe(expected);
+  });
+
+  it('a lone inquiry earns the first-inquiry weight, even when further inquiries weigh more', () => {
+    expect(rawPoints({ inquiries: [inquiry(NOW)], rules: { weights: { firstInquiry: 30, laterInquiry: 35 } } }, 'inquiry')).toBe(30);
+  });
 });
 
 describe('returning after an absence', () => {
