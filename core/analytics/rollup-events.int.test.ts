@@ -1,7 +1,8 @@
 // The analytics rollup against real Postgres: the rollup rows equal raw counts, late events land
 // on their own day, runs that repeat or overlap never count twice, an open transaction holds the
-// watermark back, the backfill walks in chunks, listings are captured — and the summary (rollups
-// + raw tail) always equals a summary counted from raw events, on random data.
+// watermark back, the backfill walks in chunks, listings are captured (a replayed old page view
+// never overwrites a newer title) — and the summary (rollups + raw tail) always equals a summary
+// counted from raw events, on random data.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
 import pg from 'pg';
@@ -10,6 +11,7 @@ import { tenantOfUser } from '#core/accounts/tenant.ts';
 import { enqueue } from '#core/jobs/queues.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
+import type { ApiClient } from '#test/http.ts';
 import { startTestWorker } from '#test/worker.ts';
 import { makeEvents, makeRealtor, makeSite, type EventSeed } from '#test/factories.ts';
 import { getAnalyticsSummary } from './analytics-summary.ts';
@@ -17,6 +19,7 @@ import { rollupEvents } from './rollup-events.ts';
 
 let server: TestServer;
 let userId: string;
+let client: ApiClient;
 let siteA: string;
 let siteB: string;
 
@@ -48,6 +51,7 @@ beforeAll(async () => {
   server = await startTestServer();
   const realtor = await makeRealtor(server);
   userId = realtor.userId;
+  client = realtor.client;
   siteA = (await makeSite(realtor)).siteId;
   siteB = (await makeSite(realtor)).siteId;
 });
@@ -185,6 +189,46 @@ describe('analytics.rollup', () => {
       { listing_ref: 'elm-3', user_id: userId, title: 'Elm Road | Acme Realty', url: null, image_url: null, first_ok: false, last_ok: false },
       { listing_ref: 'oak-12', user_id: userId, title: '12 Oak Street — reduced', url: 'https://example.com/l/oak-12', image_url: 'https://example.com/oak.jpg', first_ok: true, last_ok: true },
     ]);
+  });
+});
+
+describe('listing titles, pages and photos', () => {
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+
+  it('a replayed old page view does not overwrite a newer title, page or photo, even in a chunk with a fresh event of another type', async () => {
+    const fresh = hoursAgo(2);
+    const replayed = hoursAgo(20);
+    await makeEvents(server, [
+      { siteId: siteA, listingRef: 'oak-12', at: fresh, receivedAt: ago(90_000), pageUrl: 'https://example.com/new', props: { listingTitle: '12 Oak St — reduced', listingImage: 'https://example.com/new.jpg' } },
+    ]);
+    await rollupEvents({ em: em(), lagMs: 0, upTo: ago(80_000) });
+    // An offline queue replays a page view from 20 hours ago, sent with a save_listing from now: one chunk.
+    await makeEvents(server, [
+      { siteId: siteA, listingRef: 'oak-12', at: replayed, receivedAt: ago(60_000), pageUrl: 'https://example.com/old', props: { listingTitle: '12 Oak St', listingImage: 'https://example.com/old.jpg' } },
+      { siteId: siteA, listingRef: 'oak-12', type: 'save_listing', at: new Date(), receivedAt: ago(60_000) },
+    ]);
+    await rollupEvents({ em: em(), lagMs: 0 });
+    expect(await rows(
+      `select title, url, image_url, title_seen_at = $1 and url_seen_at = $1 and image_seen_at = $1 as seen_ok, first_seen_at = $2 as first_ok, last_seen_at > $1 as last_ok from listings`,
+      [fresh.toISOString(), replayed.toISOString()],
+    )).toEqual([{ title: '12 Oak St — reduced', url: 'https://example.com/new', image_url: 'https://example.com/new.jpg', seen_ok: true, first_ok: true, last_ok: true }]);
+    // What the API answers.
+    expect((await client.get('/v1/listings')).body.items).toMatchObject([{ listingRef: 'oak-12', title: '12 Oak St — reduced', url: 'https://example.com/new' }]);
+  });
+
+  it('keeps each value by the time of the page view that carried it: a newer view without a photo or title keeps the older ones, and gives its page', async () => {
+    await makeEvents(server, [
+      { siteId: siteA, listingRef: 'elm-3', at: hoursAgo(10), receivedAt: ago(90_000), pageUrl: 'https://example.com/a', props: { listingTitle: 'Elm Road', listingImage: 'https://example.com/a.jpg' } },
+    ]);
+    await rollupEvents({ em: em(), lagMs: 0, upTo: ago(80_000) });
+    await makeEvents(server, [
+      // Newest: a page view with a page but no title or photo.
+      { siteId: siteA, listingRef: 'elm-3', at: hoursAgo(1), receivedAt: ago(60_000), pageUrl: 'https://example.com/b' },
+      // Older than the stored title, with a title: it loses to the stored one, though the chunk is newer.
+      { siteId: siteA, listingRef: 'elm-3', at: hoursAgo(15), receivedAt: ago(60_000), props: { listingTitle: 'Elm Rd (old)' } },
+    ]);
+    await rollupEvents({ em: em(), lagMs: 0 });
+    expect(await rows(`select title, url, image_url from listings`)).toEqual([{ title: 'Elm Road', url: 'https://example.com/b', image_url: 'https://example.com/a.jpg' }]);
   });
 });
 

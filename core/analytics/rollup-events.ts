@@ -145,23 +145,35 @@ async function rollupChunk(em: EntityManager, lagMs: number, upTo: Date | null, 
   // Listings named by these events: first/last seen, and the latest title, URL and photo the
   // tracker captured on a page view of the listing (props; plain text already checked on ingest):
   // `listingTitle` if a site sends one, else the page's `title` (the tracker sends data-listing-title there).
+  // "Latest" is by the page view's own time, kept per value (`title_seen_at`, …): comparing the
+  // chunk's last_seen_at, the newest event of any type, let an offline replay of an old page view
+  // that came with a fresh save_listing overwrite a newer title.
   await sql`
-    insert into listings as l (listing_id, user_id, site_id, listing_ref, title, url, image_url, first_seen_at, last_seen_at)
-    select gen_random_uuid(), s.user_id, x.site_id, x.listing_ref, x.title, x.url, x.image_url, x.first_seen_at, x.last_seen_at
+    insert into listings as l (listing_id, user_id, site_id, listing_ref, title, url, image_url, title_seen_at, url_seen_at, image_seen_at, first_seen_at, last_seen_at)
+    select gen_random_uuid(), s.user_id, x.site_id, x.listing_ref, x.title, x.url, x.image_url, x.title_seen_at, x.url_seen_at, x.image_seen_at, x.first_seen_at, x.last_seen_at
     from (
       select a.site_id, a.listing_ref, min(a.event_date) as first_seen_at, max(a.event_date) as last_seen_at,
-        left((array_agg(coalesce(nullif(trim(a.props->>${LISTING_TITLE_PROP}), ''), nullif(trim(a.props->>'title'), '')) order by a.event_date desc)
-          filter (where a.event_type = 'page_view' and coalesce(nullif(trim(a.props->>${LISTING_TITLE_PROP}), ''), nullif(trim(a.props->>'title'), '')) is not null))[1], ${LISTING_TITLE_MAX_CHARS}::int) as title,
-        (array_agg(a.page_url order by a.event_date desc) filter (where a.event_type = 'page_view' and a.page_url is not null))[1] as url,
-        (array_agg(a.props->>${LISTING_IMAGE_PROP} order by a.event_date desc) filter (where a.event_type = 'page_view' and a.props->>${LISTING_IMAGE_PROP} ~ '^https?://' and length(a.props->>${LISTING_IMAGE_PROP}) <= 2048))[1] as image_url
+        left((array_agg(v.title order by a.event_date desc) filter (where v.title is not null))[1], ${LISTING_TITLE_MAX_CHARS}::int) as title,
+        max(a.event_date) filter (where v.title is not null) as title_seen_at,
+        (array_agg(v.url order by a.event_date desc) filter (where v.url is not null))[1] as url,
+        max(a.event_date) filter (where v.url is not null) as url_seen_at,
+        (array_agg(v.image_url order by a.event_date desc) filter (where v.image_url is not null))[1] as image_url,
+        max(a.event_date) filter (where v.image_url is not null) as image_seen_at
       from lead_analytics a
+      cross join lateral (select
+        case when a.event_type = 'page_view' then coalesce(nullif(trim(a.props->>${LISTING_TITLE_PROP}), ''), nullif(trim(a.props->>'title'), '')) end as title,
+        case when a.event_type = 'page_view' then a.page_url end as url,
+        case when a.event_type = 'page_view' and a.props->>${LISTING_IMAGE_PROP} ~ '^https?://' and length(a.props->>${LISTING_IMAGE_PROP}) <= 2048 then a.props->>${LISTING_IMAGE_PROP} end as image_url) v
       where a.received_at >= ${from}::timestamptz and a.received_at < ${to}::timestamptz and a.listing_ref is not null
       group by a.site_id, a.listing_ref
     ) x join sites s on s.site_id = x.site_id
     on conflict (site_id, listing_ref) do update set
-      title = case when excluded.last_seen_at >= l.last_seen_at then coalesce(excluded.title, l.title) else coalesce(l.title, excluded.title) end,
-      url = case when excluded.last_seen_at >= l.last_seen_at then coalesce(excluded.url, l.url) else coalesce(l.url, excluded.url) end,
-      image_url = case when excluded.last_seen_at >= l.last_seen_at then coalesce(excluded.image_url, l.image_url) else coalesce(l.image_url, excluded.image_url) end,
+      title = case when l.title_seen_at is null or excluded.title_seen_at >= l.title_seen_at then coalesce(excluded.title, l.title) else l.title end,
+      url = case when l.url_seen_at is null or excluded.url_seen_at >= l.url_seen_at then coalesce(excluded.url, l.url) else l.url end,
+      image_url = case when l.image_seen_at is null or excluded.image_seen_at >= l.image_seen_at then coalesce(excluded.image_url, l.image_url) else l.image_url end,
+      title_seen_at = greatest(l.title_seen_at, excluded.title_seen_at),
+      url_seen_at = greatest(l.url_seen_at, excluded.url_seen_at),
+      image_seen_at = greatest(l.image_seen_at, excluded.image_seen_at),
       first_seen_at = least(l.first_seen_at, excluded.first_seen_at),
       last_seen_at = greatest(l.last_seen_at, excluded.last_seen_at),
       updated_at = now()`.execute(q);

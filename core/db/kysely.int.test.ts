@@ -24,6 +24,7 @@ const COLUMNS: Columns = {
   },
   listings: {
     listing_id: true, user_id: true, site_id: true, listing_ref: true, title: true, url: true, image_url: true, first_seen_at: true, last_seen_at: true, created_at: true, updated_at: true,
+    title_seen_at: true, url_seen_at: true, image_seen_at: true,
   },
   analytics_daily: { site_id: true, day: true, event_type: true, listing_ref: true, user_id: true, events: true },
   analytics_daily_totals: { site_id: true, day: true, event_type: true, user_id: true, events: true },

@@ -20,6 +20,11 @@ export const ListingSchema = defineEntity({
     title: p.string().length(LISTING_TITLE_MAX_CHARS).nullable(),
     url: p.string().length(2048).nullable(),
     imageUrl: p.string().length(2048).nullable(),
+    // When the page view that gave the title, URL and photo happened (`event_date`), null without a
+    // value: the rollup keeps the newer of two by these, so a replayed old view never overwrites them.
+    titleSeenAt: p.datetime().nullable(),
+    urlSeenAt: p.datetime().nullable(),
+    imageSeenAt: p.datetime().nullable(),
     firstSeenAt: p.datetime(),
     lastSeenAt: p.datetime(),
     createdAt: createdAtColumn(),
