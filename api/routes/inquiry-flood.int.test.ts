@@ -150,6 +150,11 @@ describe('the Filtered list', () => {
       expect(res.status, at).toBe(400);
       expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'receivedUpTo', message: 'Use a date from 1970 on' })]);
     }
+    // An offset no zone uses and Postgres cannot read (+20:00): a 400 naming it, not a 500; +14:00 is read.
+    const far = await realtor.delete(`/v1/filtered-inquiries?receivedUpTo=${encodeURIComponent('2026-12-02T09:00:00+20:00')}`);
+    expect(far.status).toBe(400);
+    expect(far.body.error.details).toEqual([expect.objectContaining({ path: 'receivedUpTo', message: 'Use a zone offset from -15:59 to +15:59' })]);
+    expect((await realtor.delete(`/v1/filtered-inquiries?receivedUpTo=${encodeURIComponent('1999-12-02T09:00:00+14:00')}`)).body).toEqual({ deleted: 0 });
     expect((await realtor.get('/v1/filtered-inquiries')).body.total).toBe(1);
     await realtor.delete('/v1/filtered-inquiries');
   });
