@@ -53,6 +53,13 @@ beforeAll(async () => {
       ctx.body = { ok: true };
     },
   });
+  routes.add({
+    method: 'post', path: '/action', tag: 't', auth: 'public', summary: 'an action without a body', responses: { 200: { description: 'ok' } },
+    handler: (ctx, input) => {
+      seen.push({ route: 'action', now: input.now });
+      ctx.body = { ok: true };
+    },
+  });
   const router = new Router();
   routes.mount(router);
   const app = new Koa();
@@ -93,5 +100,28 @@ describe('RouteSpec handler input', () => {
     const res = await fetch(`${base}/public`);
     expect(res.status).toBe(200);
     expect(seen).toEqual([{ route: 'public', tenant: undefined, now: FROZEN_NOW }]);
+  });
+});
+
+describe('a write route without a body spec', () => {
+  const post = (body?: string, type = 'application/json') => fetch(`${base}/action`, { method: 'POST', ...(body === undefined ? {} : { body, headers: { 'content-type': type } }) });
+
+  it('runs with no body or {}', async () => {
+    seen.length = 0;
+    expect((await post()).status).toBe(200);
+    expect((await post('{}')).status).toBe(200);
+    expect(seen.map((s) => s.route)).toEqual(['action', 'action']);
+  });
+
+  it('refuses a body that says something with a 400 naming it, and does not run', async () => {
+    seen.length = 0;
+    const res = await post('{"zzTypo":1}');
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { code: string; details: Array<{ path: string; message: string }> } };
+    expect(error.code).toBe('validation_failed');
+    expect(error.details[0].message).toMatch(/zzTypo/);
+    expect((await post('[1]')).status).toBe(400);
+    expect((await post('not json')).status).toBe(400);
+    expect(seen).toEqual([]);
   });
 });

@@ -67,6 +67,23 @@ export type RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | und
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** What a write route without a body spec accepts: nothing, or `{}` (the admin sends one). */
+const NO_BODY = z.strictObject({});
+const NO_BODY_LIMIT_BYTES = 1024;
+
+/**
+ * A write route without a body spec (complete, dismiss, rotate-secret, enable, test…) refuses a
+ * body that says something — `{"zzTypo":1}` is a 400 naming the key, as on every route that has a
+ * body (docs/api-leads.md, Conventions): it was ignored and the action ran. No body, or `{}`, is
+ * fine; so is any GET or HEAD.
+ */
+async function refuseBody(ctx: AppContext): Promise<undefined> {
+  if (ctx.method === 'GET' || ctx.method === 'HEAD') return undefined;
+  if (!Number(ctx.get('content-length') || 0) && !ctx.get('transfer-encoding')) return undefined;
+  NO_BODY.parse(await readJsonBody(ctx, { limitBytes: NO_BODY_LIMIT_BYTES }));
+  return undefined;
+}
+
 /** Collects route specs; mounts them on a Koa router and describes them as OpenAPI 3.1. */
 export class RouteRegistry {
   readonly specs: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
@@ -173,7 +190,7 @@ export function routeMiddleware(spec: RouteSpec<z.ZodType | undefined, z.ZodType
     }
     const body = spec.body
       ? spec.body.parse(await readJsonBody(ctx, { limitBytes: spec.bodyLimitBytes, allowTextPlain: spec.allowTextPlain }))
-      : undefined;
+      : await refuseBody(ctx);
     const query = spec.query ? spec.query.parse(ctx.query) : undefined;
     const input = { body, query, params, now, tenant } as never;
     if (!tenant) return spec.handler(ctx, input);
