@@ -299,6 +299,41 @@ describe('retries and replays', () => {
   });
 });
 
+describe('props the API cannot take', () => {
+  it('costs only those props: an array and a BigInt go as null, the page view and the events next to them are stored, and later clicks are sent', { timeout: 30_000 }, async () => {
+    const page = await openPage();
+    // Queued through the snippet's stub before w.js runs, so both calls go in the page view's
+    // batch. (An array got that batch refused, 400; a BigInt made JSON.stringify throw in every
+    // flush from then on, so the page sent nothing more.)
+    await page.addInitScript(() => {
+      const stub: any = function () {
+        stub.q = stub.q || [];
+        // biome-ignore lint/complexity/noArguments: the stub queues arguments objects, as the snippet's does
+        stub.q.push(arguments);
+      };
+      (window as any).porchlight = stub;
+      stub('track', 'saved_listing', { tags: ['pool', 'garage'], beds: 4, source: 'card' });
+      stub('track', 'price_checked', { price: BigInt(450000), currency: 'USD', nested: { a: 1 }, ok: true, none: null });
+    });
+    const collect = watchCollect(page);
+    const visitor = await visit(page, '/');
+
+    await vi.waitFor(() => expect(collect.statuses.length, 'the first batch answered').toBeGreaterThanOrEqual(1), WAIT);
+    expect(collect.bodies[0].events.map((e) => e.type).sort()).toEqual(['page_view', 'price_checked', 'saved_listing']);
+    expect(collect.statuses[0]).toBe(202);
+    await waitForRow(visitor, 'the page view', (r) => r.event_type === 'page_view');
+    const saved = await waitForRow(visitor, 'the event with an array prop', (r) => r.event_type === 'saved_listing');
+    expect(saved.props).toEqual({ tags: null, beds: 4, source: 'card' });
+    const price = await waitForRow(visitor, 'the event with a BigInt prop', (r) => r.event_type === 'price_checked');
+    expect(price.props).toEqual({ price: null, currency: 'USD', nested: null, ok: true, none: null });
+
+    // The tracker still sends: a click afterwards is stored.
+    await page.getByRole('button', { name: 'Schedule a showing' }).click();
+    await waitForRow(visitor, 'a later click', (r) => r.event_value === 'showing_request');
+    expect(collect.statuses.every((status) => status === 202)).toBe(true);
+  });
+});
+
 describe('the host page', () => {
   it('sees no error from the tracker or the form on any page of this file', () => {
     expect(contexts.length).toBeGreaterThanOrEqual(5);

@@ -38,16 +38,19 @@ const safe =
   };
 
 /**
- * The first MAX_EVENT_PROPS (20) properties, keys ≤ 40 and strings ≤ 500 characters (core/shared/event-limits.ts). Other values go as they are:
- * numbers, booleans and null are fine; objects get the batch refused (see the README).
+ * The first MAX_EVENT_PROPS (20) properties, keys ≤ 40 and strings ≤ 500 characters
+ * (core/shared/event-limits.ts); numbers and booleans as they are (JSON makes NaN and Infinity
+ * null); any other value (an object, an array, a BigInt, null) becomes null. The API refuses a
+ * batch with one prop it cannot take (400, every event in it lost), and JSON.stringify throws on a
+ * BigInt. None (no props given): an empty object, which the API stores as none.
+ * (`(typeof value)[5]`: a short tell-apart — 'g' string; 't' bigint and object; 'a' boolean,
+ * 'r' number, 'i' function and undefined, 'l' symbol, which JSON leaves out.)
  */
-const cleanProps = (input: any, out: Record<string, unknown> = {}): Record<string, unknown> | undefined => {
-  if (input) {
-    for (const [key, value] of Object.entries(input).slice(0, MAX_EVENT_PROPS)) {
-      out[clip(key, EVENT_PROP_KEY_MAX_CHARS)] = typeof value === 'string' ? clip(value, EVENT_TEXT_MAX_CHARS) : value;
-    }
-    return out;
+const cleanProps = (input: any, out: Record<string, unknown> = {}) => {
+  for (const [key, value, t = (typeof value)[5]] of Object.entries(input || 0).slice(0, MAX_EVENT_PROPS)) {
+    out[clip(key, EVENT_PROP_KEY_MAX_CHARS)] = t === 'g' ? clip(value, EVENT_TEXT_MAX_CHARS) : t < 't' ? value : null;
   }
+  return out;
 };
 
 try {
@@ -179,7 +182,8 @@ try {
       // Not while Chrome prerenders it (Speculation Rules, the omnibox): the visitor may never see
       // it. The prerenderingchange listener below records it once it is shown; never shown, never
       // sent. Forms still mount, so they are there when it is shown.
-      if (url !== lastUrl && doc.readyState !== 'loading' && !doc.prerendering) {
+      // (`readyState < 'l'`: 'interactive' or 'complete', not 'loading'; 5 B fewer than !== 'loading')
+      if (url !== lastUrl && doc.readyState < 'l' && !doc.prerendering) {
         // `title`: the page's `data-listing-title` when it has one (a listing page names its
         // listing, e.g. "12 Oak Street", for the realtor's listings table), else the document's.
         // og:title / og:image did not fit the tracker's 1.5 KB budget.
@@ -195,18 +199,20 @@ try {
       doc.querySelector('[data-porchlight-form]') && withForm((form) => form.mount({ ...envelope(), origin }));
     });
 
-    const porchlight: Porchlight = safe((command: string, a?: any, b?: unknown) => {
+    const porchlight: Porchlight = safe((command: string, a?: any, b?: any) => {
       if (command === 'track') {
         // EVENT_TYPE_PATTERN (core/shared/event-limits.ts), written out: importing it costs a byte (widget/tracker/limits.test.ts pins it)
-        if (typeof a === 'string' && /^[a-z][a-z0-9_]{0,39}$/.test(a)) record(a, { listing: listingOf(), props: cleanProps(b) });
+        // (`a?.big`: a string, which has the legacy String.prototype.big(); 4 B fewer than typeof)
+        if (a?.big && /^[a-z][a-z0-9_]{0,39}$/.test(a)) record(a, { listing: listingOf(), props: cleanProps(b) });
       } else if (command === 'identify') {
-        // (no argument: a TypeError, swallowed by safe())
-        const props = cleanProps({ email: a.email, name: a.name, phone: a.phone })!;
+        // (no argument: a TypeError, swallowed by safe(). The props go in `b`, which identify takes
+        // no value for: no `const`, fewer bytes.)
+        b = cleanProps({ email: a.email, name: a.name, phone: a.phone });
         // The API refuses an identify without a way to reach the person (400): it goes only with
         // an email or phone, at once and alone, so that a typo cannot cost the queued events.
-        if (props.email || props.phone) {
+        if (b.email || b.phone) {
           flush();
-          record('identify', { props });
+          record('identify', { props: b });
           flush();
         }
       } else if (command === 'open') {
