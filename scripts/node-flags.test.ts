@@ -8,7 +8,8 @@ describe('API node flags', () => {
   it('npm run api starts the API with them', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     const env = Object.entries(API_ENV).map(([k, v]) => `${k}=${v} `).join('');
-    expect(scripts.api).toBe(`${env}node ${API_NODE_FLAGS.join(' ')} api/main.ts`);
+    // `exec`: npm's shell becomes the API, so npm's SIGTERM reaches it (test/processes.int.test.ts).
+    expect(scripts.api).toBe(`${env}exec node ${API_NODE_FLAGS.join(' ')} api/main.ts`);
   });
 
   it('the Docker image runs the API with them', () => {

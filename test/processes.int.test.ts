@@ -1,7 +1,9 @@
 // The real entry points as child processes: clear config errors, readiness, and graceful shutdown.
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, realpathSync } from 'node:fs';
 import { request } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQueuePrefix, createTestDatabase, type TestDatabase } from './db.ts';
 import { TEST_REDIS_URL } from './env.ts';
@@ -14,6 +16,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.drop();
 });
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 function run(entry: string, env: Record<string, string>): NodeProcess {
   return spawnNode(entry, { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: createQueuePrefix(), LOG_LEVEL: 'info', ...env });
@@ -59,6 +71,61 @@ describe('process entry points', () => {
   });
 });
 
+describe('npm run api / worker', () => {
+  // npm runs a script through `sh -c`; without `exec` the shell stays between npm and Node, and a
+  // SIGTERM to npm (a supervisor stopping it) ended the shell only: Node, orphaned, went on
+  // serving. With `exec` the shell becomes Node, which gets the signal npm passes on.
+  const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  const leftovers: number[] = [];
+  afterEach(() => {
+    for (const pid of leftovers.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  /** Every process below `pid`, from /proc. */
+  const descendants = (pid: number): number[] => {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return children.flatMap((c) => [c, ...descendants(c)]);
+  };
+  const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  /** `npm run <script>` on Node 24 (the test runner's), with `run`'s environment and its lines collected. */
+  function runNpm(script: string): NodeProcess {
+    const child = spawn(process.execPath, [npmCli, 'run', script], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: createQueuePrefix(), LOG_LEVEL: 'info', npm_config_update_notifier: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc: NodeProcess = { child, lines: [], stderr: '', exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))) };
+    let buf = '';
+    child.stdout!.on('data', (d) => {
+      buf += d;
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      proc.lines.push(...lines);
+    });
+    child.stderr!.on('data', (d) => (proc.stderr += d));
+    return proc;
+  }
+
+  it('SIGTERM to npm stops the worker it runs (no Node left behind)', async () => {
+    const proc = runNpm('worker');
+    await waitForLog(proc, 'worker started');
+    const worker = descendants(proc.child.pid!).find((pid) => /(^|\/)node$/.test(argvOf(pid)[0]) && argvOf(pid).includes('worker/main.ts'));
+    expect(worker).toBeDefined();
+    leftovers.push(worker!);
+    const closed = new Promise((resolve) => proc.child.on('close', resolve));
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+    expect(isRunning(worker!), 'the worker process is gone').toBe(false);
+    await closed; // every line read
+    expect(findLog(proc, 'stopped')).toBeDefined(); // a graceful stop, not a kill
+  });
+});
+
 describe('npm start (scripts/start.ts)', () => {
   const started: NodeProcess[] = [];
   const pids: number[] = [];
@@ -87,14 +154,6 @@ describe('npm start (scripts/start.ts)', () => {
     pids.push(api, worker);
     return { proc, port: port as number, api, worker };
   }
-  const isRunning = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   it('exits 0 on SIGTERM when the API and the worker both stop cleanly', async () => {
     const { proc } = await start();
