@@ -207,6 +207,9 @@ describe('leads and scoring in the browser', () => {
     expect(labels).toContain('Showing request');
     expect(labels).toContain('Mortgage calculator');
     expect(await breakdown.locator('.breakdown-item', { hasText: 'Inquiry' }).locator('.breakdown-points').textContent()).toBe('+40');
+    // The reasons add up to the points the note under them gives (whole points both).
+    const shownPoints = (await breakdown.locator('.breakdown-points').allTextContents()).reduce((sum, t) => sum + Number(t.replace('+', '')), 0);
+    expect(await page.locator('.score-footnote').textContent()).toMatch(new RegExp(`^${shownPoints} points`));
 
     // The timeline: the inquiry's message (as text) and the events in words.
     const timeline = page.locator('.timeline');

@@ -19,7 +19,8 @@ function signalLabel(label: string, count: number): string {
  * saturates toward 100 (core/shared/scoring-defaults.ts `scoreForPoints`), so busy leads still rank.
  */
 function scoreMapNote(points: number, score: number): string {
-  const shown = Math.round(points * 10) / 10;
+  // Whole points, as the reasons above show them: they add up to this (compute-score.ts displayPoints).
+  const shown = Math.round(points);
   if (shown <= SCORE_MAP_KNEE) return `${shown} points. `;
   return `${shown} points make a score of ${score}: above ${SCORE_MAP_KNEE} points the score rises ever more slowly toward 100, so more activity still ranks higher. `;
 }
