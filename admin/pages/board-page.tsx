@@ -271,7 +271,8 @@ function LeadCard({ lead, stages, currentStageId, onMove, onKeyDown }: {
       onKeyDown={onKeyDown}
     >
       <div class="board-card-top">
-        <Link href={`/leads/${lead.leadId}`} class="board-card-name" tabIndex={-1}>
+        {/* The column cuts a long name short with an ellipsis: the whole name shows on hover. */}
+        <Link href={`/leads/${lead.leadId}`} class="board-card-name" tabIndex={-1} title={name}>
           {name}
         </Link>
         <span class="board-card-score" title="Score">

@@ -140,6 +140,8 @@ describe('the pipeline board', () => {
     await page.goto(`${server.url}/app/board`);
     const card = page.locator('[data-lead-card]', { hasText: 'Sam Okafor' });
     await card.waitFor();
+    // A name the column cuts short shows whole on hover.
+    expect(await page.locator('[data-lead-card]', { hasText: 'Morgan Castellano' }).locator('.board-card-name').getAttribute('title')).toBe('Morgan Castellano-Whitfield');
     await expectNoHorizontalOverflow(page, 'board at 390');
     const board = await page.locator('section.board').evaluate((el) => ({ scroll: el.scrollWidth, width: el.clientWidth }));
     expect(board.scroll).toBeGreaterThan(board.width);
