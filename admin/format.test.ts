@@ -1,7 +1,7 @@
 // Times shown in a zone other than the browser's (Today shows the realtor's): the clock reading
 // in that zone, whatever zone the test runs in.
 import { describe, expect, it } from 'vitest';
-import { formatDateTimeIn, formatTimeIn } from './format.ts';
+import { formatDateTimeIn, formatRelativeTime, formatTimeIn } from './format.ts';
 
 describe('formatTimeIn (a time as the clock reads in a given zone)', () => {
   it.each([
@@ -24,5 +24,21 @@ describe('formatTimeIn (a time as the clock reads in a given zone)', () => {
 describe('formatDateTimeIn', () => {
   it('gives the date of that zone too', () => {
     expect(formatDateTimeIn('2026-12-01T18:30:00.000Z', 'Pacific/Kiritimati').replace(/\u202f/g, ' ')).toBe('Dec 2, 2026, 8:30 AM');
+  });
+});
+
+describe('formatRelativeTime', () => {
+  const now = Date.parse('2026-12-01T12:00:00.000Z');
+  it.each([
+    ['2026-12-01T11:59:30.000Z', 'just now'],
+    ['2026-12-01T12:00:00.000Z', 'just now'],
+    // A reminder about to fall due reads as ahead, not as past.
+    ['2026-12-01T12:00:20.000Z', 'in under a minute'],
+    // A few seconds ahead: the server's clock ahead of the browser's, for something done just now.
+    ['2026-12-01T12:00:03.000Z', 'just now'],
+    ['2026-12-01T12:05:00.000Z', 'in 5 minutes'],
+    ['2026-12-01T11:55:00.000Z', '5 minutes ago'],
+  ])('%s reads %s', (iso, expected) => {
+    expect(formatRelativeTime(iso, now)).toBe(expected);
   });
 });

@@ -17,6 +17,9 @@ export function formatRelativeTime(iso: string | null | undefined, now: number =
   if (!iso) return 'never';
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
   if (Number.isNaN(seconds)) return 'unknown';
+  // A time well ahead (a reminder about to fall due) is not "just now"; a few seconds ahead is the
+  // server's clock running ahead of the browser's (a contact logged now).
+  if (seconds >= 10 && seconds < 45) return 'in under a minute';
   if (Math.abs(seconds) < 45) return 'just now';
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size || unit === 'minute') return relative.format(Math.round(seconds / size), unit);
