@@ -1,6 +1,7 @@
 // createRuntime: what it opens works, close() closes all of it (also with Redis gone), and a start
 // against an unreachable Redis fails with one line instead of hanging or leaking connections.
 import { readdirSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +210,65 @@ describe('createRuntime', () => {
       await admin.query(`drop database if exists "${name}" with (force)`);
       await admin.end();
     }
+  });
+
+  /** Whether the shared Postgres has a database of that name. */
+  async function databaseExists(name: string): Promise<boolean> {
+    const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+    await admin.connect();
+    try {
+      return (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+    } finally {
+      await admin.end();
+    }
+  }
+
+  it('without migrate, a misspelt database name refuses the start with one line naming DATABASE_URL, and creates nothing', async () => {
+    // MikroORM created a missing database on connect: `…/typo npm run api` made an empty `typo`
+    // and then asked for `npm run migrate`, which would have migrated the typo.
+    const name = createTestDatabaseName('db');
+    const config = testConfig({ name, url: databaseUrl(name), drop: async () => undefined });
+    try {
+      const refused = await createRuntime({ name: 'runtime-test', config, redis: false, orm: SMALL_POOL }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(RuntimeStartError);
+      expect((refused as Error).message).toMatch(new RegExp(`^PostgreSQL at [^ ]+ refused DATABASE_URL: database "${name}" does not exist: check the database name in DATABASE_URL, or run \`npm run migrate\` to create it`));
+      expect((refused as Error).message).not.toContain('\n');
+      expect(await databaseExists(name)).toBe(false);
+    } finally {
+      const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+      await admin.connect();
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+
+  it('a role that does not exist refuses the start (with or without migrate) with one line naming DATABASE_URL', async () => {
+    const name = createTestDatabaseName('db');
+    const url = new URL(databaseUrl(name));
+    url.username = 'porchlight_no_such_role';
+    const config = testConfig({ name, url: url.toString(), drop: async () => undefined });
+    for (const migrate of [false, true]) {
+      const refused = await createRuntime({ name: 'runtime-test', config, redis: false, migrate, orm: SMALL_POOL }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(RuntimeStartError);
+      expect((refused as Error).message).toMatch(/^PostgreSQL at [^ ]+ refused DATABASE_URL: role "porchlight_no_such_role" does not exist: check the user and password in DATABASE_URL\.$/);
+    }
+    expect(await databaseExists(name)).toBe(false);
+  });
+
+  it('an unreachable Postgres does not stop the start: one warning says so (requests answer 503 until it is back)', async () => {
+    // A port nobody listens on: the process starts and waits for Postgres, as after any outage.
+    const { port, close } = await new Promise<{ port: number; close: () => void }>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => resolve({ port: (server.address() as AddressInfo).port, close: () => server.close() }));
+    });
+    close();
+    const { destination, lines } = captureLogLines();
+    const logger = createLogger({ level: 'info', name: 'runtime-down', destination });
+    const runtime = await createRuntime({ name: 'runtime-down', config: testConfig(db, { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/porchlight` }), logger, redis: false, orm: SMALL_POOL });
+    await runtime.close();
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, host: `127.0.0.1:${port}`, msg: 'PostgreSQL unreachable at start (DATABASE_URL); starting anyway, requests that need it answer 503 until it is back' }),
+    ]);
+    expect(lines[0].err).toContain('ECONNREFUSED');
   });
 
   it('migrates a database its role owns without needing the postgres maintenance database', async () => {

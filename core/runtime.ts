@@ -6,7 +6,7 @@ import type { MikroORM, Options } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { setDefaultPhoneCountry } from './leads/normalise-contact.ts';
-import { applyMigrations, ensureDatabase, findPendingMigrations } from './db/migrate.ts';
+import { applyMigrations, ensureDatabase, findPendingMigrations, isDatabaseUrlRefusal } from './db/migrate.ts';
 import { createOrmLoggerFactory, initOrm } from './db/orm.ts';
 import { createQueues, QUEUE_NAMES, type Queues } from './jobs/queues.ts';
 import { chooseLogFormat, createLogger, type Logger } from './logger.ts';
@@ -86,6 +86,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
     try {
       await ensureDatabase(config.DATABASE_URL);
     } catch (err) {
+      if (isDatabaseUrlRefusal(err)) throw new RuntimeStartError(describeDatabaseUrlRefusal(config.DATABASE_URL, err));
       throw new RuntimeStartError(`Could not reach PostgreSQL at ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}. Is it running? See README.md → Prerequisites.`);
     }
   }
@@ -99,8 +100,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<DatabaseRunti
       throw new RuntimeStartError(`Could not migrate ${new URL(config.DATABASE_URL).host} (DATABASE_URL): ${describeError(err)}`);
     }
   } else {
-    const pending = await findPendingMigrations(orm);
-    if (pending?.length) {
+    let pending: string[] = [];
+    try {
+      pending = await findPendingMigrations(orm);
+    } catch (err) {
+      // A wrong user, password or database name never heals: stop with one line, like a bad value.
+      if (isDatabaseUrlRefusal(err)) {
+        await orm.close(true);
+        throw new RuntimeStartError(describeDatabaseUrlRefusal(config.DATABASE_URL, err));
+      }
+      // Down or unreachable: start anyway (requests that need it answer 503 and /readyz says so
+      // until it is back, as after any outage), but say so once.
+      logger.warn({ err: describeError(err), host: new URL(config.DATABASE_URL).host }, 'PostgreSQL unreachable at start (DATABASE_URL); starting anyway, requests that need it answer 503 until it is back');
+    }
+    if (pending.length) {
       await orm.close(true);
       throw new RuntimeStartError(
         `The database at ${new URL(config.DATABASE_URL).host} (DATABASE_URL) lacks ${pending.length} migration(s) this version needs (${pending[0]}${pending.length > 1 ? ` … ${pending[pending.length - 1]}` : ''}): run \`npm run migrate\` (with docker compose: \`docker compose run --rm migrate\`), then start again. See README.md → Upgrading.`,
@@ -204,6 +217,16 @@ export async function createRuntimeOrExit(opts: RuntimeOptions): Promise<Databas
     }
     throw err;
   }
+}
+
+/** One line for Postgres refusing DATABASE_URL (isDatabaseUrlRefusal): what it said, and what to change. */
+function describeDatabaseUrlRefusal(databaseUrl: string, err: unknown): string {
+  const url = new URL(databaseUrl);
+  const said = `PostgreSQL at ${url.host} refused DATABASE_URL: ${describeError(err)}`;
+  if ((err as { code?: string }).code === '3D000') {
+    return `${said}: check the database name in DATABASE_URL, or run \`npm run migrate\` to create it (with docker compose: \`docker compose run --rm migrate\`).`;
+  }
+  return `${said}: check the user and password in DATABASE_URL.`;
 }
 
 /** One line for a start error; pg reports a refused connection to localhost as an AggregateError with no message. */

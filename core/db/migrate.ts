@@ -78,13 +78,29 @@ export async function shippedMigrations(): Promise<string[]> {
 }
 
 /**
- * The migrations this code ships that the database has not applied, oldest first (all of them when
- * it was never migrated); null when the database could not be asked (down: the process starts and
- * waits for it, as after any outage). Migrations the database has and this code does not know (an
- * older process during a deploy) are not a problem and are not reported. Reads the migrator's table
- * directly: MikroORM's `getPending()` would create it.
+ * SQLSTATEs of a connection that Postgres answered and refused: the URL itself is wrong (a typo in
+ * the user, password or database name), not an outage that passes by waiting.
  */
-export async function findPendingMigrations(orm: MikroORM): Promise<string[] | null> {
+export const DATABASE_URL_REFUSALS: Readonly<Record<string, string>> = {
+  '28P01': 'wrong password', // invalid_password
+  '28000': 'role not allowed', // invalid_authorization_specification: no such role, no pg_hba.conf entry
+  '3D000': 'no such database', // invalid_catalog_name
+};
+
+/** True when `err` is Postgres refusing the connection because of what DATABASE_URL says (DATABASE_URL_REFUSALS). */
+export function isDatabaseUrlRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code in DATABASE_URL_REFUSALS;
+}
+
+/**
+ * The migrations this code ships that the database has not applied, oldest first (all of them when
+ * it was never migrated). Migrations the database has and this code does not know (an older process
+ * during a deploy) are not a problem and are not reported. Reads the migrator's table directly:
+ * MikroORM's `getPending()` would create it. Throws what asking failed with: Postgres refusing the
+ * URL (isDatabaseUrlRefusal) or being unreachable — the caller tells them apart.
+ */
+export async function findPendingMigrations(orm: MikroORM): Promise<string[]> {
   const shipped = await shippedMigrations();
   let applied: Set<string>;
   try {
@@ -93,7 +109,7 @@ export async function findPendingMigrations(orm: MikroORM): Promise<string[] | n
   } catch (err) {
     // 42P01: no migrations table, a database never migrated.
     if ((err as { code?: string }).code === '42P01') return shipped;
-    return null;
+    throw err;
   }
   return shipped.filter((name) => !applied.has(name));
 }

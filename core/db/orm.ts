@@ -21,6 +21,10 @@ export function createOrmConfig(databaseUrl: string, extra: Partial<Options> = {
     // Identity maps are per request/job: forking is explicit everywhere.
     allowGlobalContext: false,
     debug: false,
+    // MikroORM creates a missing database on connect by default: the API or worker started with a
+    // misspelt name made that database (and told the operator to migrate it). Only `npm run
+    // migrate` and `npm start` create it (ensureDatabase in migrate.ts); the others refuse to start.
+    ensureDatabase: false,
     pool: { min: 0, max: 10 },
     // A Postgres that hangs (frozen, blackholed) instead of refusing: a connection attempt, or a
     // wait for a free pooled connection, gives up after this, and the request answers 503 with
