@@ -21,7 +21,34 @@ export function createLogger(opts: { level: string; name: string; destination?: 
     level: opts.level,
     base: { service: opts.name },
     redact: { paths: ['req.headers.cookie', 'req.headers.authorization', '*.password', '*.passwordHash'], censor: '[redacted]' },
+    serializers: { err: serializeError },
   }, destination);
+}
+
+/**
+ * Postgres's `detail` of an error echoes the row's values: `Failing row contains (…,
+ * ops@example.com, $argon2id$v=19$…)` for a CHECK, `Key (email)=(…) already exists` for a unique
+ * violation. MikroORM copies it into the message (and so the stack) as `\n - detail: …`.
+ * Redaction works on keys, not on text, so the detail is cut here; the code, table, constraint
+ * and column say what failed without the data.
+ */
+const DRIVER_DETAIL = /\n - detail: [\s\S]*?(?=\n - hint: |\n {4}at |$)/g;
+
+/** pino's error serializer, without the driver's `detail` (DRIVER_DETAIL), also in causes, nested errors and an `err` logged as its message. */
+export function serializeError(err: unknown): unknown {
+  if (typeof err === 'string') return err.replace(DRIVER_DETAIL, '');
+  return scrubDetail(pino.stdSerializers.err(err as Error), 0);
+}
+
+function scrubDetail(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth > 4) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDetail(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'detail') continue;
+    out[key] = typeof v === 'string' && (key === 'message' || key === 'stack') ? v.replace(DRIVER_DETAIL, '') : scrubDetail(v, depth + 1);
+  }
+  return out;
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
