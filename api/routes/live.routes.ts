@@ -3,7 +3,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { isApiKeyActive } from '#core/accounts/api-keys.ts';
 import { isSessionActive } from '#core/accounts/sessions.ts';
 import { LIVE_EVENT_TYPES } from '#core/live/live-events.ts';
-import { createLiveHub, LIVE_END_TIMEOUT_MS, LiveAccessRefusedError, type LiveHub, type LiveStreamHandle } from '#core/live/live-hub.ts';
+import {
+  createLiveHub, LIVE_END_TIMEOUT_MS, LIVE_STREAM_LIMIT_RETRY_AFTER_SEC, LIVE_STREAMS_PER_ACCOUNT_MAX, LIVE_STREAMS_PER_CREDENTIAL_MAX, LIVE_UNSENT_MAX_BYTES,
+  LiveAccessRefusedError, type LiveHub, LiveStreamLimitError, type LiveStreamHandle,
+} from '#core/live/live-hub.ts';
 import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { AppError } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
@@ -26,6 +29,26 @@ function stillAuthorized(ctx: AppContext, deps: AppDeps): () => Promise<boolean>
   return async () => false;
 }
 
+/** The session or API key a stream counts against (LIVE_STREAMS_PER_CREDENTIAL_MAX). */
+function credentialOf(ctx: AppContext): string | undefined {
+  const auth = ctx.state.auth;
+  if (auth?.via === 'session') return `session:${auth.sessionId}`;
+  if (auth?.via === 'apiKey') return `apiKey:${auth.apiKeyId}`;
+  return undefined;
+}
+
+/** The 429 for a stream past a cap: nothing was opened; a slot frees when one of the others closes. */
+function tooManyStreams(ctx: AppContext, err: LiveStreamLimitError): AppError {
+  const who = err.limit === 'account' ? 'this account' : ctx.state.auth?.via === 'apiKey' ? 'this API key' : 'this session';
+  const retryAfter = LIVE_STREAM_LIMIT_RETRY_AFTER_SEC;
+  return new AppError(
+    'rate_limited',
+    `Too many open live streams for ${who} (at most ${err.max}); close one (a tab, a client) or retry in ${retryAfter} s`,
+    { limit: err.limit, max: err.max, retryAfterSeconds: retryAfter },
+    { 'Retry-After': String(retryAfter) },
+  );
+}
+
 /**
  * `GET /v1/live`: the signed-in realtor's live updates as Server-Sent Events (docs/live-updates.md).
  * Returns the process's hub, which the app closes on shutdown (`closeAppStreams`).
@@ -36,7 +59,8 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
     method: 'get', path: '/v1/live', tag: 'live', auth: 'realtor',
     summary: `Live updates (text/event-stream): ${LIVE_EVENT_TYPES.join(', ')}; reconnect with Last-Event-ID to replay what was missed`,
     responses: {
-      200: { description: 'An event stream: `id`, `event` and JSON `data` per event; a `ready` event with the current position; `: heartbeat` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password reset, revocation: at once; expiry: within a heartbeat for a key)' },
+      200: { description: `An event stream: \`id\`, \`event\` and JSON \`data\` per event; a \`ready\` event with the current position; \`: heartbeat\` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password reset, revocation: at once; expiry: within a heartbeat for a key), and when its client stops reading (more than ${LIVE_UNSENT_MAX_BYTES / 1024 / 1024} MB unsent): reconnect with Last-Event-ID` },
+      429: { description: `\`rate_limited\` (Retry-After: ${LIVE_STREAM_LIMIT_RETRY_AFTER_SEC} s): the session or API key already holds ${LIVE_STREAMS_PER_CREDENTIAL_MAX} open streams, or the account ${LIVE_STREAMS_PER_ACCOUNT_MAX}, in this API process; nothing was opened` },
       503: { description: '`unavailable`: live updates need Redis, which is not answering (or the access check could not reach Postgres)' },
     },
     handler: async (ctx, { tenant }) => {
@@ -63,8 +87,14 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
       const unwatch = ctx.state.auth?.via === 'session' ? ctx.state.sessionCache.onChange(onSessionsChanged) : () => undefined;
       try {
         handle = await hub.open({
-          accountId: ownerIdOf(tenant), lastEventId,
-          sink: { write: (text) => stream.write(text), end: () => endByServer() },
+          accountId: ownerIdOf(tenant), credential: credentialOf(ctx), lastEventId,
+          sink: {
+            write: (text) => stream.write(text),
+            // A client that stops reading: what the response could not pass on waits here (the
+            // socket's own buffer is bounded by the pipe's backpressure).
+            unsentBytes: () => stream.writableLength + stream.readableLength,
+            end: () => endByServer(),
+          },
           authorize: stillAuthorized(ctx, deps),
         });
       } catch (err) {
@@ -72,6 +102,7 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
         // Authenticated, then revoked or logged out before the stream could hear of it: the answer
         // its next request would get. (A browser's EventSource gives up on any error status; the
         // admin retries with backoff until its next API call sends the realtor to the login page.)
+        if (err instanceof LiveStreamLimitError) throw tooManyStreams(ctx, err);
         if (err instanceof LiveAccessRefusedError) {
           throw new AppError('unauthorized', ctx.state.auth?.via === 'apiKey' ? 'Invalid or expired API key' : 'Your session has expired; log in again');
         }

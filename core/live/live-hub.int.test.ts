@@ -1,7 +1,8 @@
 // A stream lasts only as long as the access that opened it: the hub asks each stream's `authorize`
 // once it is subscribed (a refusal then opens nothing), again at every heartbeat (a short one
 // here) and on `recheck()`, ends the streams refused, and holds what arrives during a check until
-// its answer. Real Redis; the access is a flag.
+// its answer. Every way a stream ends frees its slot under the per-credential and per-account caps,
+// and a stream whose client stops taking what it is sent is ended. Real Redis; the access is a flag.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,7 +11,7 @@ import { TEST_REDIS_URL, WAIT } from '#test/env.ts';
 import { createLogger } from '../logger.ts';
 import { closeRedis, createRequestRedis, waitForRedis } from '../redis.ts';
 import { createLivePublisher, liveChannel } from './live-events.ts';
-import { createLiveHub, LiveAccessRefusedError, type LiveHub, type LiveSink } from './live-hub.ts';
+import { createLiveHub, LiveAccessRefusedError, type LiveHub, type LiveSink, LiveStreamLimitError } from './live-hub.ts';
 
 const HEARTBEAT_MS = 50;
 const logger = createLogger({ level: 'silent', name: 'live-hub-test' });
@@ -132,6 +133,78 @@ describe('a stream whose access is gone', () => {
       expect(quiet.size()).toBe(2);
     } finally {
       await quiet.close();
+    }
+  });
+});
+
+describe('slots and slow clients', () => {
+  /** A hub of its own with small caps: 2 streams per credential, 3 per account, 100 bytes unsent. */
+  function smallHub() {
+    return createLiveHub({ redis, redisUrl: TEST_REDIS_URL, prefix, logger, heartbeatMs: HEARTBEAT_MS, maxStreamsPerCredential: 2, maxStreamsPerAccount: 3, maxUnsentBytes: 100 });
+  }
+
+  it('a stream ended for its access, or refused while opening, frees its slot; so does the client going away', async () => {
+    const small = smallHub();
+    try {
+      const accountId = randomUUID();
+      let allowed = true;
+      const authorize = async () => allowed;
+      const first = recordingSink();
+      const closing = await small.open({ accountId, credential: 'apiKey:a', sink: first.sink, authorize });
+      const revoked = recordingSink();
+      await small.open({ accountId, credential: 'apiKey:b', sink: revoked.sink, authorize: async () => allowed });
+      await small.open({ accountId, credential: 'apiKey:a', sink: recordingSink().sink });
+      await expect(small.open({ accountId, credential: 'apiKey:a', sink: recordingSink().sink })).rejects.toMatchObject({ limit: 'credential', max: 2 });
+      await expect(small.open({ accountId, credential: 'apiKey:c', sink: recordingSink().sink })).rejects.toMatchObject({ limit: 'account', max: 3 });
+      expect(small.size()).toBe(3);
+
+      // The key that opened two of them is revoked: the next heartbeat ends both (the third has no check).
+      allowed = false;
+      await vi.waitFor(() => expect(revoked.isEnded() && first.isEnded()).toBe(true), WAIT);
+      expect(small.size()).toBe(1);
+      // A stream refused once subscribed takes no slot either.
+      await expect(small.open({ accountId, credential: 'apiKey:c', sink: recordingSink().sink, authorize })).rejects.toBeInstanceOf(LiveAccessRefusedError);
+      allowed = true;
+      await small.open({ accountId, credential: 'apiKey:c', sink: recordingSink().sink });
+      await small.open({ accountId, credential: 'apiKey:c', sink: recordingSink().sink });
+      await expect(small.open({ accountId, credential: 'apiKey:d', sink: recordingSink().sink })).rejects.toBeInstanceOf(LiveStreamLimitError);
+      closing.close(); // already ended: frees nothing twice
+      expect(small.size()).toBe(3);
+    } finally {
+      await small.close();
+    }
+    await expect(small.open({ accountId: randomUUID(), sink: recordingSink().sink })).rejects.toThrow(/closed/);
+    expect(small.size()).toBe(0);
+  });
+
+  it('a stream whose client stops taking what it is sent is ended past the limit, once; one that takes it is not', async () => {
+    const small = smallHub();
+    try {
+      const accountId = randomUUID();
+      /** A sink whose client takes everything (`reading`) or nothing. */
+      function client(reading: boolean) {
+        const recorded = recordingSink();
+        let unsent = 0;
+        const sink: LiveSink = { ...recorded.sink, write: (text) => {
+          recorded.sink.write(text);
+          if (!reading) unsent += Buffer.byteLength(text);
+        }, unsentBytes: () => unsent };
+        return { ...recorded, sink, unsent: () => unsent };
+      }
+      const stalled = client(false);
+      const reading = client(true);
+      // The opening (`retry`, `ready`, a replay) is not counted: the client has not had a chance to read yet.
+      await small.open({ accountId, sink: stalled.sink });
+      await small.open({ accountId, sink: reading.sink });
+      for (const leadId of ['a-lead-id-long-enough-to-pass-the-limit', 'next']) await publishLead(accountId, leadId);
+      await vi.waitFor(() => expect(reading.leadIds()).toEqual(['a-lead-id-long-enough-to-pass-the-limit', 'next']), WAIT);
+      expect(stalled.isEnded()).toBe(true);
+      expect(stalled.leadIds()).toEqual(['a-lead-id-long-enough-to-pass-the-limit']);
+      expect(stalled.unsent()).toBeGreaterThan(100);
+      expect(reading.isEnded()).toBe(false);
+      expect(small.size()).toBe(1);
+    } finally {
+      await small.close();
     }
   });
 });

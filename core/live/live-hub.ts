@@ -23,6 +23,27 @@ export const LIVE_AUTHORIZE_TIMEOUT_MS = 5000;
  * and a graceful shutdown waiting for it — open.
  */
 export const LIVE_END_TIMEOUT_MS = 1000;
+/**
+ * Open streams one session or API key may hold in one API process: room for a realtor's tabs
+ * (one stream each), not for a leaked key opening hundreds. Past it `open` throws
+ * LiveStreamLimitError (the route answers 429).
+ */
+export const LIVE_STREAMS_PER_CREDENTIAL_MAX = 10;
+/** Open streams one account may hold in one API process, whatever sessions and keys opened them. */
+export const LIVE_STREAMS_PER_ACCOUNT_MAX = 30;
+/**
+ * What a refused stream is told to wait (Retry-After): a slot frees only when another stream of
+ * the session, key or account closes. The admin's own backoff reaches a minute too.
+ */
+export const LIVE_STREAM_LIMIT_RETRY_AFTER_SEC = 60;
+/**
+ * Bytes written to a stream that its client has not taken yet. Past it the stream is ended as too
+ * slow (its client reconnects with Last-Event-ID and replays what it missed): otherwise a client
+ * that stops reading while its account's events go on would grow the process's memory without
+ * bound. A reading client is far below it: a full backlog replay is about 0.5 MB, a bulk action's
+ * 500 events about 0.2 MB.
+ */
+export const LIVE_UNSENT_MAX_BYTES = 1024 * 1024;
 
 /**
  * `open` found the access gone once its subscription was in place (`authorize` said no): the
@@ -33,6 +54,22 @@ export class LiveAccessRefusedError extends Error {
   constructor() {
     super('the access that opened the live stream ended before it opened');
     this.name = 'LiveAccessRefusedError';
+  }
+}
+
+/**
+ * `open` refused a stream: the session or API key (`limit: 'credential'`), or the account, already
+ * holds its maximum of open streams in this process. Nothing was opened; the route answers 429.
+ */
+export class LiveStreamLimitError extends Error {
+  readonly limit: 'credential' | 'account';
+  readonly max: number;
+
+  constructor(limit: 'credential' | 'account', max: number) {
+    super(`too many open live streams for this ${limit} (${max})`);
+    this.name = 'LiveStreamLimitError';
+    this.limit = limit;
+    this.max = max;
   }
 }
 
@@ -77,6 +114,11 @@ export interface LiveSink {
   /** Writes text to the client's response. */
   write(text: string): void;
   /**
+   * Bytes written that the client has not taken yet (still buffered in the process); a stream past
+   * LIVE_UNSENT_MAX_BYTES is ended as too slow. Absent: never ended for it.
+   */
+  unsentBytes?(): number;
+  /**
    * Ends the client's response (server shutdown, access gone): at once, and if its last bytes
    * are not delivered within LIVE_END_TIMEOUT_MS, its connection is dropped.
    */
@@ -85,6 +127,8 @@ export interface LiveSink {
 
 interface Client {
   accountId: string;
+  /** The session or API key that opened it, counted against LIVE_STREAMS_PER_CREDENTIAL_MAX. */
+  credential?: string;
   sink: LiveSink;
   authorize?: () => Promise<boolean>;
   /** The last id sent to this client; live events at or before it are not sent again. */
@@ -118,10 +162,16 @@ export interface LiveHub {
    * announces the current position with a `ready` event), then forwards live events until
    * `close()` (the client went away). Throws when Redis is unavailable or the access check fails
    * (the route answers 503), and LiveAccessRefusedError when `authorize`, asked once the
-   * subscription is in place, says no.
+   * subscription is in place, says no. Throws LiveStreamLimitError, before anything is opened,
+   * when the credential or the account already holds its maximum of open streams here.
    */
   open(opts: {
     accountId: string;
+    /**
+     * Who opened it — one id per session or API key (`session:<id>`, `apiKey:<id>`): at most
+     * `maxStreamsPerCredential` open streams each. Absent: only the account's cap applies.
+     */
+    credential?: string;
     lastEventId?: string;
     sink: LiveSink;
     /**
@@ -150,10 +200,19 @@ export interface LiveHub {
  * like any other here: relayed live, replayed from the backlog, with its own id.
  * `redis` is the process's request connection (fail-fast), used for the backlog reads.
  */
-export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = LIVE_HEARTBEAT_MS }: {
+export function createLiveHub({
+  redis, redisUrl, prefix, logger, heartbeatMs = LIVE_HEARTBEAT_MS,
+  maxStreamsPerCredential = LIVE_STREAMS_PER_CREDENTIAL_MAX, maxStreamsPerAccount = LIVE_STREAMS_PER_ACCOUNT_MAX, maxUnsentBytes = LIVE_UNSENT_MAX_BYTES,
+}: {
   redis: Redis; redisUrl: string; prefix: string; logger: Logger;
   /** Between heartbeats and access checks; default LIVE_HEARTBEAT_MS. */
   heartbeatMs?: number;
+  /** Open streams per session or API key; default LIVE_STREAMS_PER_CREDENTIAL_MAX. */
+  maxStreamsPerCredential?: number;
+  /** Open streams per account; default LIVE_STREAMS_PER_ACCOUNT_MAX. */
+  maxStreamsPerAccount?: number;
+  /** A stream's unsent bytes past which it is ended as too slow; default LIVE_UNSENT_MAX_BYTES. */
+  maxUnsentBytes?: number;
 }): LiveHub {
   const clients = new Map<string, Set<Client>>();
   /** Each account's SUBSCRIBE, awaited by every stream that opens for it. */
@@ -191,9 +250,19 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
     send(client, sseFrame(event));
   }
 
-  /** Writes to a stream that has not ended (an access check may end one while its backlog replays). */
+  /**
+   * Writes to a stream that has not ended (an access check may end one while its backlog replays),
+   * and ends one whose client has stopped taking what it is sent. Not while it opens: the replay
+   * is written at once, and a reading client takes it as fast as its connection allows.
+   */
   function send(client: Client, text: string): void {
-    if (!client.ended) client.sink.write(text);
+    if (client.ended) return;
+    client.sink.write(text);
+    if (client.opening) return;
+    const unsent = client.sink.unsentBytes?.() ?? 0;
+    if (unsent <= maxUnsentBytes) return;
+    logger.warn({ accountId: client.accountId, unsentBytes: unsent }, 'live stream too slow: its client stopped reading; ended it');
+    endStream(client);
   }
 
   /** Sends what was held, once neither the replay nor an access check holds it any more. */
@@ -204,7 +273,7 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
     for (const e of held) deliver(client, e);
   }
 
-  /** Ends a stream whose access is gone: what it held is dropped, its response ended. */
+  /** Ends a stream (its access is gone, or it is too slow): what it held is dropped, its response ended. */
   function endStream(client: Client): void {
     client.ended = true;
     client.held = [];
@@ -353,9 +422,16 @@ export function createLiveHub({ redis, redisUrl, prefix, logger, heartbeatMs = L
   return {
     size: () => [...clients.values()].reduce((n, s) => n + s.size, 0),
 
-    async open({ accountId, lastEventId, sink, authorize }) {
+    async open({ accountId, credential, lastEventId, sink, authorize }) {
       if (closed) throw new Error('the live hub is closed');
-      const client: Client = { accountId, sink, authorize, lastId: '0-0', held: [], opening: true, checking: false, checkAgain: false, ended: false, missedOutage: false };
+      // Counted before the first await, so streams opening together cannot pass the cap together;
+      // every way a stream ends (`remove`, `close`) frees its slot.
+      const open = clients.get(accountId);
+      if (credential !== undefined && [...(open ?? [])].filter((c) => c.credential === credential).length >= maxStreamsPerCredential) {
+        throw new LiveStreamLimitError('credential', maxStreamsPerCredential);
+      }
+      if ((open?.size ?? 0) >= maxStreamsPerAccount) throw new LiveStreamLimitError('account', maxStreamsPerAccount);
+      const client: Client = { accountId, credential, sink, authorize, lastId: '0-0', held: [], opening: true, checking: false, checkAgain: false, ended: false, missedOutage: false };
       const set = clients.get(accountId) ?? new Set<Client>();
       clients.set(accountId, set);
       set.add(client);
