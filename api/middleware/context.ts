@@ -113,10 +113,19 @@ export function requestLineLevel(config: Pick<AppDeps['config'], 'NODE_ENV'>): '
   return config.NODE_ENV === 'development' ? 'debug' : 'info';
 }
 
-/** The access-log line of a finished request: at error level for a 5xx, else at `level`. */
+/**
+ * Probes' paths, whose request lines are at debug whatever their status: Docker's HEALTHCHECK and a
+ * load balancer ask every few seconds (8,640 lines a day per container at 10 s), and a 503 of
+ * /readyz during an outage is no error of the request — the outage is logged where it is seen
+ * (`redis unavailable`, `database unavailable`, `readiness check failed`).
+ */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+/** The access-log line of a finished request: at error level for a 5xx, else at `level`; a probe's (PROBE_PATHS) always at debug. */
 export function logRequestLine(log: Logger, request: { method: string; path: string; status: number; ip: string }, started: number, level: 'info' | 'debug'): void {
   const line = { ...request, ms: Math.round((performance.now() - started) * 10) / 10 };
-  if (request.status >= 500) log.error(line, 'request failed');
+  if (PROBE_PATHS.has(request.path)) log.debug(line, request.status >= 500 ? 'request failed' : 'request');
+  else if (request.status >= 500) log.error(line, 'request failed');
   else log[level](line, 'request');
 }
 
