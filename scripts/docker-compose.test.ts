@@ -113,6 +113,13 @@ describe('docker compose', () => {
     expect(loadConfig(containerEnv(api, { SESSION_SECRET: 'a-session-secret-of-at-least-32-characters', TRUST_PROXY: '1' })).TRUST_PROXY).toBe(1);
   });
 
+  it('sets PORT and HOST itself: the API listens where the published port and the health check look, whatever .env says', () => {
+    const dotEnv = { SESSION_SECRET: 'a-session-secret-of-at-least-32-characters', PORT: '3001', HOST: '127.0.0.1' };
+    for (const [name, service] of ofImage) expect({ name, ...containerEnv(service, dotEnv) }).toMatchObject({ name, PORT: '3000', HOST: '0.0.0.0' });
+    expect(services.api.ports).toEqual(['3000:3000']);
+    expect(read('Dockerfile')).toMatch(/^HEALTHCHECK .*process\.env\.PORT\|\|3000/m);
+  });
+
   it('counts postgres as healthy only once it accepts TCP connections, as the app makes them', () => {
     // The postgres image runs its first-start initialisation on a server with listen_addresses=''
     // (Unix socket only); pg_isready without -h asks that socket and says "ready" too early.
