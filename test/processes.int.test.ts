@@ -39,6 +39,15 @@ describe('process entry points', () => {
     expect(proc.stderr).toMatch(/^Invalid configuration: PORT: /);
   });
 
+  it.each(['api/main.ts', 'worker/main.ts'])('%s refuses to start when Postgres refuses DATABASE_URL (an unknown role), printing one line that names it', async (entry) => {
+    const url = new URL(db.url);
+    url.username = 'porchlight_no_such_role';
+    const proc = run(entry, { DATABASE_URL: url.toString(), PORT: '0', HOST: '127.0.0.1' });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^PostgreSQL at \S+ refused DATABASE_URL: role "porchlight_no_such_role" does not exist: check the user and password in DATABASE_URL\.$/)]);
+    expect(proc.lines.filter((l) => l.includes('listening') || l.includes('worker started'))).toEqual([]);
+  });
+
   it('serves, then on SIGTERM finishes an in-flight request before exiting 0', async () => {
     const proc = run('api/main.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug' });
     const { port } = await waitForLog(proc, 'api listening');
