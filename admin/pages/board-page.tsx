@@ -292,7 +292,8 @@ function LeadCard({ lead, stages, currentStageId, onMove, onKeyDown }: {
             }
           }}
         >
-          <summary aria-label={`Move ${name} to another stage`}>Move to…</summary>
+          {/* Its accessible name starts with the visible “Move to…” (WCAG 2.5.3, label in name); the lead's name tells the cards apart. */}
+          <summary aria-label={`Move to… (${name})`}>Move to…</summary>
           <ul class="move-menu-list">
             {stages.map((s) => (
               <li key={s.stageId}>
