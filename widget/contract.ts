@@ -9,7 +9,7 @@ export interface FormContext {
   site: string;
   /** The tracker's anonymous visitor id, so the inquiry can stitch earlier events to the lead. */
   visitor: string;
-  /** `porchlight('open', {listing})`'s listing, unchecked; default: the form's `data-listing`, else the page's `data-porchlight-listing`. */
+  /** `porchlight('open', {listing})`'s listing, unchecked; default: the form's `data-listing`, else the closest `data-porchlight-listing` around the form's element or the dialog's opener, else the page's first. */
   listing?: unknown;
   /** `open()` only: the event being handled when the page called `porchlight('open')` (window.event), e.g. the click on its button; the dialog's opener is its target. */
   event?: Event;

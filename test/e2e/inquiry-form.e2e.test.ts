@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, pauseClock, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, launchBrowser, pauseClock, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
@@ -574,6 +574,100 @@ describe('the inquiry form', () => {
       // Off the button again before the next click, as a Safari visitor would be.
       await page.evaluate(() => (document.activeElement as HTMLElement).blur());
     }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('files an inquiry under the listing around its form, or around the button that opened the dialog, not the page’s first', { timeout: 30_000 }, async () => {
+    const page = await openPage(LISTING_PAGE);
+    // A results-page card after the page's own listing (<main data-porchlight-listing="oak-12">,
+    // the first on the page): an "Ask about 7 Maple" button and an inline form inside the card.
+    await page.evaluate(() =>
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        `<article data-porchlight-listing="maple-7"><h2>7 Maple Avenue</h2>
+           <button type="button" id="ask-maple" onclick="porchlight('open')"><span>Ask about 7 Maple</span></button>
+           <div data-porchlight-form id="maple-form"></div></article>`,
+      ),
+    );
+    const card = page.locator('#maple-form');
+    await card.locator('form').waitFor({ state: 'visible' });
+    await fillForm(card, { name: 'Card Form', email: 'card.form@example.com', message: 'Is Maple still available?', consent: true });
+    await card.getByRole('button', { name: 'Send message' }).click();
+    await card.getByRole('status').waitFor();
+
+    await page.locator('#ask-maple span').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await fillForm(dialog, { name: 'Card Button', email: 'card.button@example.com', message: 'Can I see Maple on Sunday?', consent: true });
+    await dialog.getByRole('button', { name: 'Send message' }).click();
+    await dialog.getByRole('status').waitFor();
+
+    expect((await inquiriesFor('card.form@example.com')).map((i) => i.listing_ref)).toEqual(['maple-7']);
+    expect((await inquiriesFor('card.button@example.com')).map((i) => i.listing_ref)).toEqual(['maple-7']);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('on a phone (390×844): the dialog does not scroll when it fits, and a right-to-left page with the form is no wider than the window', { timeout: 30_000 }, async () => {
+    const page = await openPage(LISTING_PAGE, { width: 390, height: 844 });
+    await page.evaluate(() => (window as any).porchlight('open'));
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const box = await dialog.evaluate((d) => ({ scroll: d.scrollHeight, client: d.clientHeight, window: innerHeight }));
+    expect(box.client, 'the dialog fits in the window').toBeLessThan(box.window - 24);
+    // (a dialog that scrolls is also a Tab stop of its own, without a name)
+    expect(box.scroll, `the dialog's content (${box.scroll}px) fits its box (${box.client}px)`).toBeLessThanOrEqual(box.client);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // (The example site's own skip link is off-screen with `left: -9999px` too, which widens an rtl
+    // page the same way: it goes, so that only the widget is measured.)
+    await page.evaluate(() => {
+      document.querySelector('.skip')?.remove();
+      document.documentElement.setAttribute('dir', 'rtl');
+    });
+    await expectNoHorizontalOverflow(page, 'the rtl page with the inline form');
+    // The honeypot is a clipped 1×1 px box inside the window, not a field 9999 px off to the side.
+    const trap = (await inline(page).locator('div.h').boundingBox())!;
+    expect(trap.width * trap.height).toBeLessThanOrEqual(1);
+    expect(trap.x).toBeGreaterThanOrEqual(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("Escape or the close button keeps what the visitor typed for the next porchlight('open'); once it is sent, the next is a new form", { timeout: 30_000 }, async () => {
+    const email = 'drew.draft@example.com';
+    const page = await openPage(LISTING_PAGE);
+    const sent = recordInquiries(page);
+    const dialog = page.getByRole('dialog');
+    const openDialog = async () => {
+      await page.evaluate(() => (window as any).porchlight('open'));
+      await dialog.waitFor();
+    };
+    await openDialog();
+    await fillForm(dialog, { name: 'Drew Draft', email, message: 'Is the basement finished?' });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.waitForFunction(() => ![...document.body.children].some((el) => el.shadowRoot?.querySelector('dialog')));
+
+    await openDialog();
+    expect(await dialog.getByLabel('Message').inputValue()).toBe('Is the basement finished?');
+    expect(await dialog.getByLabel('Email').inputValue()).toBe(email);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await openDialog();
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('Drew Draft');
+    await dialog.getByLabel(/I agree/).check();
+    await dialog.getByRole('button', { name: 'Send message' }).click();
+    await dialog.getByRole('status').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await openDialog();
+    expect(await dialog.getByLabel('Message').inputValue()).toBe('');
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect(await inquiriesFor(email)).toHaveLength(1);
+    expect(sent).toHaveLength(1);
     expect(pageErrors).toEqual([]);
   });
 

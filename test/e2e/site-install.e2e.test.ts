@@ -278,11 +278,11 @@ describe('themed form', () => {
       expect(box!.width).toBeGreaterThanOrEqual(24);
       expect(box!.height).toBeGreaterThanOrEqual(24);
 
-      // Each error once on screen (the alert that announces it is off-screen), in US English.
+      // Each error once on screen (the alert that announces it is visually hidden: a clipped 1×1 px box), in US English.
       await two.getByRole('button', { name: 'Send message' }).click();
       await vi.waitFor(async () => expect(await two.getByRole('alert').textContent()).toBe('Enter an email or a phone number'), WAIT);
       const visibleCopies = await two.evaluate((host) =>
-        [...(host.shadowRoot?.querySelectorAll('p') ?? [])].filter((p) => p.textContent === 'Enter an email or a phone number' && p.getBoundingClientRect().right > 0).length,
+        [...(host.shadowRoot?.querySelectorAll('p') ?? [])].filter((p) => p.textContent === 'Enter an email or a phone number' && p.getBoundingClientRect().width > 1).length,
       );
       expect(visibleCopies).toBe(1);
       expect(await two.getByText('Check the box so the agent may contact you').count()).toBe(1);

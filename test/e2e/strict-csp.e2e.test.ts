@@ -89,7 +89,7 @@ function lookOf(page: Page, which: 'inline' | 'dialog') {
       heading: pick('h2', ['font-size', 'font-weight']),
       email: pick('input[name=email]', ['display', 'border-top', 'padding', 'border-radius']),
       message: pick('textarea', ['height']),
-      honeypot: pick('.h', ['position', 'left']),
+      honeypot: pick('.h', ['position', 'clip-path']),
       button: pick('button[type=submit]', ['background-color', 'color', 'padding', 'border-radius', 'font-weight']),
       ...(which === 'dialog' && {
         dialog: pick('dialog', ['max-width', 'padding', 'border-top-width', 'border-radius']),
@@ -135,7 +135,7 @@ describe('the widget on a page whose Content-Security-Policy allows no inline st
       heading: { 'font-size': '20px', 'font-weight': '700' },
       email: { display: 'block', 'border-top': '1px solid rgb(136, 136, 153)', padding: '9px 11px', 'border-radius': '4px' },
       message: { height: '110px' },
-      honeypot: { position: 'absolute', left: '-9999px' },
+      honeypot: { position: 'absolute', 'clip-path': 'inset(50%)' },
       button: { 'background-color': 'rgb(138, 21, 56)', color: 'rgb(255, 255, 255)', padding: '11px 20px', 'border-radius': '4px', 'font-weight': '600' },
     });
     await saveScreenshot(page, 'widget-form-strict-csp');

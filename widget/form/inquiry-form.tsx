@@ -6,10 +6,9 @@
 /** @jsx h */
 // biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragma above) calls it
 import { h } from 'preact';
-import { useState } from 'preact/hooks';
 import { CONTACT_NAME_MAX_CHARS, EMAIL_MAX_CHARS, INQUIRY_MESSAGE_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormContext } from '../contract.ts';
-import { clip, uuid } from '../shared/text.ts';
+import { clip } from '../shared/text.ts';
 import { FIELD_ORDER, type FieldErrors, type FieldName, type InquiryValues, validate } from './validate.ts';
 
 /** A theme option by name (`accent`, `heading`, `label-email`…), as the page set it; `style`: the custom properties. */
@@ -29,6 +28,12 @@ export interface InquiryFormProps {
   listing: () => string | undefined;
   /** Given: the form is a modal dialog with a close button (and Escape) that call it. */
   close?: () => void;
+  /** What the form shows now (below). */
+  view: View;
+  /** Shows `view` instead: renders the form again (main.tsx keeps the view, no hooks: widget/README.md → Budgets). */
+  show: (view: View) => void;
+  /** The submission id, kept until the form is gone: a retry reuses it. */
+  id: string;
 }
 
 /** The consent wording the box shows, sent with the inquiry as its consent record (docs/consent.md). */
@@ -40,24 +45,21 @@ const CONSENT_VERSION = 'form-1';
 const TEXT_FIELDS = FIELD_ORDER.slice(0, 4) as Exclude<FieldName, 'consent'>[];
 
 const SENDING = 1;
-const SENT = 2;
+export const SENT = 2;
 
 /**
  * What the form shows: `s` SENDING or SENT (none: being filled in), the field errors `e`, the
  * announced `a`lert and `f`, what to focus once it is rendered (a selector inside the form). One
- * state, not four hooks: each hook and its setter calls cost bytes of the 8 KB budget.
+ * object, replaced whole by each `show`.
  */
-interface View {
+export interface View {
   s?: number;
   e?: FieldErrors;
   a?: string;
   f?: string;
 }
 
-export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
-  const [{ s: state, e: errors = {}, a: alert = '', f: focus }, show] = useState<View>({});
-  const [id] = useState(uuid);
-
+export function InquiryForm({ ctx, theme, listing, close, view: { s: state, e: errors = {}, a: alert = '', f: focus }, show, id }: InquiryFormProps) {
   /** Shows `fieldErrors` by their fields and announces the first (else `message`); focuses the first bad field, else the button. */
   const fail = (fieldErrors: FieldErrors, message: string, first = FIELD_ORDER.find((f) => fieldErrors[f])) =>
     show({ e: fieldErrors, a: (first && fieldErrors[first]) || message, f: first ? `[name=${first}]` : 'button' });
@@ -84,20 +86,30 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
       // offline, blocked, timed out: the generic message below
     }
     if (res?.ok) return show({ s: SENT });
-    // A 4xx is the API's refusal, with its message and field errors; a 5xx (the server's trouble,
-    // not the visitor's connection) or no answer: try again.
+    // Words for the visitor, never the API's message (written for the site's developer: "Unknown
+    // site key; copy the snippet…", "Too many requests; retry in 569 s"). A 400's field errors
+    // show under their fields (the first is announced instead of the message below).
     const fieldErrors: FieldErrors = {};
-    let message = res ? "Couldn't send — please try again in a moment." : "Couldn't send — check your connection and try again.";
-    if (res && res.status < 500) {
-      try {
-        const { error } = await res.json();
-        message = error.message;
-        for (const d of error.details || []) if (FIELD_ORDER.includes(d.path)) fieldErrors[d.path as FieldName] = d.message;
-      } catch {
-        // not the API's JSON (a proxy's error page): the generic message
-      }
+    try {
+      // (every path: the form shows and focuses the errors of its own fields only)
+      for (const d of (await res!.json()).error.details) fieldErrors[d.path as FieldName] = d.message;
+    } catch {
+      // no answer, no details, not the API's JSON (a proxy's error page): no field errors
     }
-    fail(fieldErrors, message);
+    fail(
+      fieldErrors,
+      !res
+        ? // no answer: a network failure, one the browser hides (a proxy's 502 without CORS headers), the 15 s timeout
+          "Couldn't send — check your connection and try again."
+        : res.status === 429
+          ? // this address's budget (20 inquiries in 10 minutes), not the site's
+            "Couldn't send — too many messages from this connection. Please try again in a few minutes."
+          : res.status < 500
+            ? // a refusal the visitor cannot fix: the site key, the page's origin, a disabled site
+              "Couldn't send this message. Please contact the agent another way."
+            : // the server's trouble (a 503 while Postgres is unreachable, a 500)
+              "Couldn't send — please try again in a moment.",
+    );
   };
 
   /** A field's aria-invalid, and its aria-describedby: its error when it has one, else its hint. */
@@ -147,7 +159,7 @@ export function InquiryForm({ ctx, theme, listing, close }: InquiryFormProps) {
             {CONSENT}
           </label>
           {error('consent')}
-          {/* Honeypot: off-screen, hidden from assistive tech, out of the tab order; people leave it empty. */}
+          {/* Honeypot: visually hidden (.h), hidden from assistive tech, out of the tab order; people leave it empty. */}
           <div class="h" aria-hidden="true">
             <label>
               Leave this empty

@@ -5,18 +5,23 @@
 /** @jsxRuntime classic */
 /** @jsx h */
 // biome-ignore lint/correctness/noUnusedImports: the classic JSX runtime (pragma above) calls h
-import { type ComponentChild, h, render } from 'preact';
+import { h, render } from 'preact';
 import { LISTING_REF_MAX_CHARS } from '#core/shared/field-limits.ts';
 import type { FormContext, FormModule } from '../contract.ts';
-import { clip } from '../shared/text.ts';
-import { InquiryForm, type Theme } from './inquiry-form.tsx';
+import { clip, uuid } from '../shared/text.ts';
+import { InquiryForm, type InquiryFormProps, SENT, type Theme, type View } from './inquiry-form.tsx';
 import { CSS } from './styles.ts';
 
 /** A listing reference as the API takes it (≤ LISTING_REF_MAX_CHARS), from a string or a number; else none. */
 const listingRef = (v: unknown): string | undefined => ((typeof v === 'string' || typeof v === 'number') && clip(v, LISTING_REF_MAX_CHARS)) || undefined;
 
-/** The page's listing: the first `data-porchlight-listing`. */
-const pageListing = () => listingRef(document.querySelector('[data-porchlight-listing]')?.getAttribute('data-porchlight-listing'));
+const LISTING_ATTR = 'data-porchlight-listing';
+
+/**
+ * The listing around `el` (the form's element, the dialog's opener): the closest
+ * `data-porchlight-listing`, its own or an ancestor's (the card of a results page), else the page's first.
+ */
+const listingAround = (el?: Element | null) => listingRef((el?.closest(`[${LISTING_ATTR}]`) || document.querySelector(`[${LISTING_ATTR}]`))?.getAttribute(LISTING_ATTR));
 
 /**
  * The theme of a form: its `data-*` options (widget/README.md → Theming) on the form's element (a
@@ -33,24 +38,49 @@ const themeOf = (el: Element): Theme => {
   return t;
 };
 
+/** What mount and open give a form; `renderForm` adds its state. */
+type FormProps = Omit<InquiryFormProps, 'view' | 'show' | 'id'>;
+
 /** The stylesheet as a constructed sheet: made once, adopted by every form's shadow root (inline forms, the dialog). */
 let sheet: CSSStyleSheet | undefined;
 
 /**
- * Renders `node` with the stylesheet into a new open shadow root of `host`. The root adopts the
- * constructed sheet: a page's Content-Security-Policy blocks an inline `<style>` (in a shadow root
- * too) unless its style-src has 'unsafe-inline', but does not govern constructed sheets. Browsers
- * without adoptedStyleSheets (before Chrome 73, Firefox 101, Safari 16.4) get the `<style>`.
+ * Renders the form with `props` and the stylesheet into a new open shadow root of `host`. The root
+ * adopts the constructed sheet: a page's Content-Security-Policy blocks an inline `<style>` (in a
+ * shadow root too) unless its style-src has 'unsafe-inline', but does not govern constructed
+ * sheets. Browsers without adoptedStyleSheets (before Chrome 73, Firefox 101, Safari 16.4) get the
+ * `<style>`. The form's state lives here, not in hooks (fewer bytes: widget/README.md → Budgets):
+ * `show(view)` renders it again with the new view; Preact updates the DOM in place, so what the
+ * visitor typed stays.
  */
-const renderInShadow = (host: Element, node: ComponentChild, root = host.attachShadow({ mode: 'open' })) => {
+const renderForm = (
+  host: Element,
+  props: FormProps,
+  root = host.attachShadow({ mode: 'open' }),
+  id = uuid(),
+  view: View = {},
+  show = (v: View) => {
+    view = v;
+    render([!sheet && <style>{CSS}</style>, <InquiryForm {...props} view={v} show={show} id={id} />], root);
+  },
+) => {
   if (root.adoptedStyleSheets) {
     if (!sheet) {
       sheet = new CSSStyleSheet();
       sheet.replaceSync(CSS);
     }
     root.adoptedStyleSheets = [sheet];
-  } else node = [<style>{CSS}</style>, node];
-  render(node, root);
+  }
+  show(view);
+  /** Renders the form again with `p` (the dialog opened again): as it was, or a new one once its inquiry was sent. */
+  return (p: FormProps) => {
+    props = p;
+    if (view.s === SENT) {
+      id = uuid();
+      view = {};
+    }
+    show(view);
+  };
 };
 
 // (The tracker calls mount and open through its safe(): what they throw never reaches the host page.)
@@ -58,19 +88,24 @@ export const mount: FormModule['mount'] = (ctx) => {
   for (const el of document.querySelectorAll('[data-porchlight-form]')) {
     try {
       // An element that has a shadow root already has our form (or someone else's content).
-      if (!el.shadowRoot) renderInShadow(el, <InquiryForm ctx={ctx} theme={themeOf(el)} listing={() => listingRef(el.getAttribute('data-listing')) || pageListing()} />);
+      if (!el.shadowRoot) renderForm(el, { ctx, theme: themeOf(el), listing: () => listingRef(el.getAttribute('data-listing')) || listingAround(el) });
     } catch {
       // one element that cannot host a shadow root (an <input>, a closed root) must not stop the others
     }
   }
 };
 
-/** The open dialog's host element: one dialog at a time. */
-let openHost: HTMLElement | undefined;
+/**
+ * The dialog's host element: in the page while the dialog is open (one at a time); after Escape or
+ * the close button, kept out of the page with what the visitor typed, for the next open().
+ */
+let dialogHost: HTMLElement | undefined;
+/** Renders the kept dialog again with the next open()'s options. */
+let reopen: ((props: FormProps) => void) | undefined;
 
 export const open: FormModule['open'] = (ctx: FormContext) => {
   try {
-    if (openHost) return;
+    if (dialogHost?.isConnected) return;
     // The opener, whose data-* options theme the dialog and which gets the focus back: the target of
     // the event that called porchlight('open') (a click, a key press) — its closest focusable
     // ancestor, as a click focuses it in Chromium (the target can be a <span> in the button), else
@@ -79,22 +114,30 @@ export const open: FormModule['open'] = (ctx: FormContext) => {
     // called outside an event (a timer, the stub's queue) or by one whose target is no element.
     const target = ctx.event?.target as any;
     const opener: HTMLElement | null = target?.closest ? target.closest('a,button,[tabindex]') || target : document.activeElement;
-    const host = document.createElement('div');
-    openHost = host;
+    const host = dialogHost || document.createElement('div');
     document.body.append(host);
-    const close = () => {
-      try {
-        // (no render(null): nothing of the form outlives its DOM — no timers, no listeners outside
-        // it — so removing the host drops it whole; a send still under way just renders detached)
-        host.remove();
-        openHost = undefined;
-        opener?.focus();
-      } catch {
-        // never break the host page
-      }
+    const props: FormProps = {
+      ctx,
+      theme: themeOf(opener || host),
+      listing: () => listingRef(ctx.listing) || listingAround(opener),
+      close: () => {
+        try {
+          // (no render(null): nothing of the form outlives its DOM — no timers, no listeners outside
+          // it — so the detached host keeps it as it is; a send still under way renders detached)
+          host.remove();
+          opener?.focus();
+        } catch {
+          // never break the host page
+        }
+      },
     };
-    renderInShadow(host, <InquiryForm ctx={ctx} theme={themeOf(opener || host)} listing={() => listingRef(ctx.listing) || pageListing()} close={close} />);
+    // The same dialog again (what was typed, the submission id), with this opener, listing and theme.
+    if (dialogHost) reopen!(props);
+    else {
+      dialogHost = host;
+      reopen = renderForm(host, props);
+    }
   } catch {
-    openHost = undefined;
+    dialogHost = undefined;
   }
 };

@@ -27,7 +27,11 @@ export const CSS =
   '[aria-disabled=true]{opacity:.6}' +
   '.x{position:absolute;top:8px;right:8px;margin:0;padding:2px 10px;background:none;color:inherit;font-size:24px}' +
   '.ok{margin-top:12px;padding:12px;border-radius:8px;background:#e7f4ec}' +
-  '.h{position:absolute;left:-9999px;width:1px}' +
+  // Visually hidden (the honeypot; the alert while its error shows under a field), still read by
+  // assistive technology: a clipped 1×1 px box where it stands. Not `left:-9999px`: on a
+  // right-to-left page that widened the page by 10,000 px (scrolling showed the trap), and a 1 px
+  // wide box of full height made the dialog taller than its content, so it always scrolled.
+  '.h{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}' +
   // The modal: showModal() puts it in the browser's top layer, above any z-index, centred by the
   // browser's own dialog styles (Safari 15.4 and later; the fixed-box fallback for older Safari went
   // to make room for theming). Those styles centre it with `margin: auto`, which the `*` rule's
