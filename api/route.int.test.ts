@@ -124,4 +124,10 @@ describe('a write route without a body spec', () => {
     expect((await post('not json')).status).toBe(400);
     expect(seen).toEqual([]);
   });
+
+  it('ignores a body that is not JSON (a one-click unsubscribe posts a form)', async () => {
+    seen.length = 0;
+    expect((await post('List-Unsubscribe=One-Click', 'application/x-www-form-urlencoded')).status).toBe(200);
+    expect(seen.map((s) => s.route)).toEqual(['action']);
+  });
 });

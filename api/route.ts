@@ -73,13 +73,15 @@ const NO_BODY_LIMIT_BYTES = 1024;
 
 /**
  * A write route without a body spec (complete, dismiss, rotate-secret, enable, test…) refuses a
- * body that says something — `{"zzTypo":1}` is a 400 naming the key, as on every route that has a
- * body (docs/api-leads.md, Conventions): it was ignored and the action ran. No body, or `{}`, is
- * fine; so is any GET or HEAD.
+ * JSON body that says something — `{"zzTypo":1}` is a 400 naming the key, as on every route that
+ * has a body (docs/api-leads.md, Conventions): it was ignored and the action ran. No body, or `{}`,
+ * is fine; so is any GET or HEAD, and a body that is not JSON (a mail client's one-click
+ * unsubscribe POSTs `List-Unsubscribe=One-Click` as a form, RFC 8058).
  */
 async function refuseBody(ctx: AppContext): Promise<undefined> {
   if (ctx.method === 'GET' || ctx.method === 'HEAD') return undefined;
   if (!Number(ctx.get('content-length') || 0) && !ctx.get('transfer-encoding')) return undefined;
+  if (!ctx.is('application/json')) return undefined;
   NO_BODY.parse(await readJsonBody(ctx, { limitBytes: NO_BODY_LIMIT_BYTES }));
   return undefined;
 }

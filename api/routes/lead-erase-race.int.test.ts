@@ -10,7 +10,7 @@ import { useLeadsApi } from '#test/leads-api.ts';
 const api = useLeadsApi();
 
 describe('an erasure racing the release of a held submission', () => {
-  it('both succeed (the erasure retried after the deadlock), and the person is gone', async () => {
+  it('neither answers 500 (the one Postgres fails for the deadlock is retried), and the person is gone', async () => {
     const { client, userId } = await api.makeRealtor();
     const siteId = await api.makeSite(client, 'Race Realty');
     const { leadId } = await makeLead(api.server, { userId, name: 'Dana', email: 'dana@example.com' });
@@ -26,7 +26,12 @@ describe('an erasure racing the release of a held submission', () => {
       () => client.post(`/v1/filtered-inquiries/${filteredInquiryId}/release`, {}),
       () => client.delete(`/v1/leads/${leadId}`),
     );
-    expect([release.status, erase.status]).toEqual([200, 204]);
+    // Postgres fails whichever of the two checks for the deadlock first (each waits deadlock_timeout,
+    // so load decides): the erasure is retried and erases the lead the release attached the inquiry
+    // to, or the release is retried and finds its held row erased (404). Never a 500; the person is
+    // gone either way.
+    expect(erase.status).toBe(204);
+    expect([200, 404]).toContain(release.status);
     expect(await api.server.sql('select 1 from leads where lead_id = $1', [leadId])).toEqual([]);
     expect(await api.server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [filteredInquiryId])).toEqual([]);
     expect(await api.server.sql("select 1 from leads where email = 'dana@example.com'")).toEqual([]);
