@@ -254,4 +254,26 @@ describe.each([
 
     expect(found, `${found.length} serious or critical violations:\n${found.join('\n')}\n`).toEqual([]);
   });
+
+  it("a text field's outline stands out from its background by 3:1 (WCAG 1.4.11; axe does not check it)", async () => {
+    // Signed out: the login form's field (the session pages would send it on to Today).
+    const context = await browser.newContext({ viewport });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/app/login`);
+    const field = page.getByLabel('Email');
+    await field.waitFor();
+    const ratio = await field.evaluate((el) => {
+      const rgb = (c: string) => (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+      const lum = ([r, g, b]: number[]) => {
+        const [R, G, B] = [r, g, b].map((v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+      };
+      const border = lum(rgb(getComputedStyle(el).borderTopColor));
+      const background = lum(rgb(getComputedStyle(el).backgroundColor));
+      const [hi, lo] = border > background ? [border, background] : [background, border];
+      return (hi + 0.05) / (lo + 0.05);
+    });
+    expect(ratio, 'border contrast').toBeGreaterThanOrEqual(3);
+  });
 });
