@@ -15,7 +15,12 @@ export interface NodeProcess {
 
 /** Runs `entry` (relative to the repository root) with `env` and nothing else but PATH. */
 export function spawnNode(entry: string, env: Record<string, string>): NodeProcess {
-  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnNodeWith([entry], env);
+}
+
+/** As spawnNode, with Node's whole argument list (`[npmCli, 'run', 'worker']`: an npm script on this Node). */
+export function spawnNodeWith(args: string[], env: Record<string, string>): NodeProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc: NodeProcess = {
     child, lines: [], stderr: '',
     exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),

@@ -1,13 +1,12 @@
 // The real entry points as child processes: clear config errors, readiness, and graceful shutdown.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { request } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQueuePrefix, createTestDatabase, type TestDatabase } from './db.ts';
 import { TEST_REDIS_URL } from './env.ts';
-import { findLog, type NodeProcess, spawnNode, stopAll, waitForLog } from './process.ts';
+import { findLog, type NodeProcess, spawnNode, spawnNodeWith, stopAll, waitForLog } from './process.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -17,7 +16,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const isRunning = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -103,21 +101,9 @@ describe('npm run api / worker', () => {
   const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   /** `npm run <script>` on Node 24 (the test runner's), with `run`'s environment and its lines collected. */
   function runNpm(script: string): NodeProcess {
-    const child = spawn(process.execPath, [npmCli, 'run', script], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: createQueuePrefix(), LOG_LEVEL: 'info', npm_config_update_notifier: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    return spawnNodeWith([npmCli, 'run', script], {
+      DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: createQueuePrefix(), LOG_LEVEL: 'info', npm_config_update_notifier: 'false',
     });
-    const proc: NodeProcess = { child, lines: [], stderr: '', exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))) };
-    let buf = '';
-    child.stdout!.on('data', (d) => {
-      buf += d;
-      const lines = buf.split('\n');
-      buf = lines.pop()!;
-      proc.lines.push(...lines);
-    });
-    child.stderr!.on('data', (d) => (proc.stderr += d));
-    return proc;
   }
 
   it('SIGTERM to npm stops the worker it runs (no Node left behind)', async () => {
