@@ -36,7 +36,7 @@ describe('GET /v1/leads/export.csv', () => {
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="leads-\d{4}-\d{2}-\d{2}\.csv"$/);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(res.text.slice(1).split('\r\n')[0]).toBe('leadId,name,email,phone,contactInfo,status,score,scoreBand,scoreReasons,siteId,lastActivityAt,createdAt,updatedAt,consentText,consentVersion,consentAt');
+    expect(res.text.slice(1).split('\r\n')[0]).toBe('leadId,name,email,phone,contactInfo,status,score,scoreBand,scoreReasons,siteId,lastActivityAt,createdAt,updatedAt,consentText,consentVersion,consentAt,stage,siteName,lastContactedAt,nextFollowUpAt');
     const records = readCsvRecords(res.text);
     const byEmail = Object.fromEntries(records.map((r) => [r.email, r]));
     expect(byEmail['formula@example.com']).toMatchObject({ name: `'=HYPERLINK("http://x")`, phone: "'+15550100900", contactInfo: `'@SUM(A1:A9), "cell"`, leadId: viaApi.body.leadId });
@@ -51,6 +51,17 @@ describe('GET /v1/leads/export.csv', () => {
     expect(byEmail['quote@example.com'].name).toBe('Say "hi"');
     expect(byEmail['spaces@example.com'].name).toBe('  padded  ');
     expect(byEmail['plain@example.com']).toMatchObject({ name: 'Dana Whitaker', siteId, status: 'new', score: '0', scoreBand: 'cold' });
+    // The columns added at the end: the stage (the first one when none is set), the site's name, last contact and next follow-up.
+    expect(byEmail['plain@example.com']).toMatchObject({ stage: 'New', siteName: 'Export Realty', lastContactedAt: '', nextFollowUpAt: '' });
+    const plainId = byEmail['plain@example.com'].leadId;
+    const stages = (await agent.get('/v1/pipeline-stages')).body.items as Array<{ stageId: string; label: string }>;
+    expect((await agent.put(`/v1/leads/${plainId}/stage`, { stageId: stages.find((st) => st.label === 'Showing')!.stageId })).status).toBe(200);
+    expect((await agent.post(`/v1/leads/${plainId}/activities`, { type: 'call', outcome: 'talked' })).status).toBe(201);
+    const followUp = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await agent.post(`/v1/leads/${plainId}/reminders`, { reminderDate: followUp, reminderMessage: 'Call back' })).status).toBe(201);
+    const again = readCsvRecords((await api.fetchCsv(agent, 'q=plain@example.com')).text)[0];
+    expect(again).toMatchObject({ stage: 'Showing', siteName: 'Export Realty', nextFollowUpAt: followUp });
+    expect(again.lastContactedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     // No cell of the raw file starts with a formula character.
     for (const r of records) for (const v of Object.values(r)) expect(v, JSON.stringify(v)).not.toMatch(/^[=+\-@\t\r]/);
     expect(res.text).toContain('"\'=HYPERLINK(""http://x"")"');

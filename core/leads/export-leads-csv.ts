@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Tenant } from '../accounts/tenant.ts';
+import { ownedBy, type Tenant } from '../accounts/tenant.ts';
+import { db } from '../db/kysely.ts';
 import { extraContactInfo } from '../shared/contact-info.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { type LeadConsent, latestConsents } from '../inquiries/latest-consents.ts';
@@ -15,6 +16,8 @@ export const EXPORT_COLUMNS = [
   'leadId', 'name', 'email', 'phone', 'contactInfo', 'status', 'score', 'scoreBand', 'scoreReasons', 'siteId', 'lastActivityAt', 'createdAt', 'updatedAt',
   // The consent the lead last gave with the form (docs/consent.md).
   'consentText', 'consentVersion', 'consentAt',
+  // Added later, at the end so a column's position never moves for an importer reading by position.
+  'stage', 'siteName', 'lastContactedAt', 'nextFollowUpAt',
 ] as const;
 
 /** "Inquiry +40; Viewed oak-12 3× +9": the breakdown in one cell. */
@@ -22,12 +25,14 @@ function scoreReasons(lead: LeadJson): string {
   return formatScoreReasons(lead.scoreBreakdown).join('; ');
 }
 
-function leadRecord(lead: LeadJson, consent: LeadConsent | undefined): string {
+function leadRecord(lead: LeadJson, consent: LeadConsent | undefined, siteNames: ReadonlyMap<string, string>, firstStage: string | undefined): string {
   return csvRow([
     // contactInfo only when it adds to the email and phone cells (it is often generated from them).
     lead.leadId, lead.name, lead.email, lead.phone, extraContactInfo(lead.contactInfo, lead.email, lead.phone), lead.status, lead.score, lead.scoreBand, scoreReasons(lead),
     lead.siteId, lead.lastActivityAt, lead.createdAt, lead.updatedAt,
     consent?.text, consent?.version, consent?.at,
+    // A lead without a stage is in the first one (docs/pipeline.md).
+    lead.stage?.label ?? firstStage, lead.siteId ? siteNames.get(lead.siteId) : undefined, lead.lastContactedAt, lead.nextFollowUpAt,
   ]);
 }
 
@@ -55,11 +60,14 @@ export async function exportLeadsCsv({ em, tenant, filters, batchSize = EXPORT_B
     try {
       // A BOM so Excel reads the file as UTF-8 (names with accents); other tools ignore it.
       yield `\uFEFF${csvRow(EXPORT_COLUMNS)}`;
+      // The account's site names and first stage, once (at most 100 sites; stages in board order).
+      const siteNames = new Map((await db(tem).selectFrom('sites').select(['site_id', 'name']).where(ownedBy(tenant)).execute()).map((r) => [r.site_id, r.name]));
+      const [first] = await db(tem).selectFrom('pipeline_stages').select('label').where(ownedBy(tenant)).orderBy('position').orderBy('stage_id').limit(1).execute();
       let cursor: string | null = null;
       do {
         const page = await fetchLeadPage(tem, tenant, filters, cursor, batchSize);
         const consents = await latestConsents(tem, page.items.map((l) => l.leadId));
-        if (page.items.length) yield page.items.map((l) => leadRecord(l, consents.get(l.leadId))).join('');
+        if (page.items.length) yield page.items.map((l) => leadRecord(l, consents.get(l.leadId), siteNames, first?.label)).join('');
         cursor = page.nextCursor;
       } while (cursor);
     } finally {
