@@ -141,6 +141,13 @@ describe('logging activities on the lead page', () => {
     await button.click();
     await timeline.locator('li.timeline-activity').filter({ hasText: 'Called — left voicemail' }).waitFor();
     expect(await activityTypes()).toEqual(['call', 'call', 'reminder_completed', 'status_change']);
+    // The notice offers a call-back; on a phone its action sits under the message, not beside it
+    // (side by side, the message was squeezed to a word a line).
+    const notice = page.locator('.toast', { hasText: 'Logged: Left voicemail.' });
+    const message = (await notice.locator('.toast-message').boundingBox())!;
+    const action = (await notice.getByRole('button', { name: 'Remind me to call back' }).boundingBox())!;
+    expect(action.y).toBeGreaterThanOrEqual(message.y + message.height - 1);
+    expect(message.height).toBeLessThan(40);
     await expectNoHorizontalOverflow(page, 'lead page 390');
     await saveScreenshot(page, 'lead-activities-390');
     // What a phone shows: the logging card, then the timeline's top.
