@@ -654,7 +654,17 @@ describe('the inquiry form', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
 
+    // Opened again after the close button: modal again (the top layer, the focus inside it, Escape
+    // works) — the close button used to leave the <dialog> open, and it came back as a plain box
+    // below the page, without a focus trap.
     await openDialog();
+    expect(await dialog.evaluate((d) => d.matches(':modal'))).toBe(true);
+    expect(await dialog.evaluate((d) => d.contains((d.getRootNode() as ShadowRoot).activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    await openDialog();
+    expect(await dialog.evaluate((d) => d.matches(':modal'))).toBe(true);
     expect(await dialog.getByLabel('Name').inputValue()).toBe('Drew Draft');
     await dialog.getByLabel(/I agree/).check();
     await dialog.getByRole('button', { name: 'Send message' }).click();
@@ -668,6 +678,42 @@ describe('the inquiry form', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     expect(await inquiriesFor(email)).toHaveLength(1);
     expect(sent).toHaveLength(1);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a draft opened again for another listing is a new inquiry: one whose answer was lost for the first is not taken as its retry', { timeout: 30_000 }, async () => {
+    const email = 'lost.answer@example.com';
+    const page = await openPage(LISTING_PAGE);
+    await page.evaluate(() =>
+      document.body.insertAdjacentHTML('beforeend', '<article data-porchlight-listing="maple-7"><button type="button" id="ask-maple" onclick="porchlight(\'open\')">Ask about 7 Maple</button></article>'),
+    );
+    const dialog = page.getByRole('dialog');
+    // The first send reaches the API (stored) but its answer never reaches the page.
+    let lose = true;
+    await page.route(`${server.url}/v1/inquiries`, async (route) => {
+      if (!lose) return route.continue();
+      lose = false;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.evaluate(() => (window as any).porchlight('open'));
+    await dialog.waitFor();
+    await fillForm(dialog, { name: 'Lost Answer', email, message: 'Is Oak still available?', consent: true });
+    await dialog.getByRole('button', { name: 'Send message' }).click();
+    await dialog.getByRole('alert').filter({ hasText: /./ }).waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    // Asked about Maple instead, with the draft kept: sent, it is stored as its own inquiry.
+    await page.locator('#ask-maple').click();
+    await dialog.waitFor();
+    await dialog.getByLabel('Message').fill('And is Maple still available?');
+    await dialog.getByRole('button', { name: 'Send message' }).click();
+    await dialog.getByRole('status').waitFor();
+    expect((await inquiriesFor(email)).map((i) => [i.listing_ref, i.message]).sort()).toEqual([
+      ['maple-7', 'And is Maple still available?'],
+      ['oak-12', 'Is Oak still available?'],
+    ]);
     expect(pageErrors).toEqual([]);
   });
 

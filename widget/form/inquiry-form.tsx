@@ -175,7 +175,10 @@ export function InquiryForm({ ctx, theme, listing, close, view: { s: state, e: e
         </form>
       )}
       {close && (
-        <button type="button" class="x" aria-label="Close" onClick={close}>
+        // Closes the dialog itself, as Escape does (its onClose cleans up): the host alone leaving
+        // the page left the <dialog> open, so the next open() skipped showModal() and showed it
+        // as a plain box far down the page, without a focus trap.
+        <button type="button" class="x" aria-label="Close" onClick={(e) => (e.currentTarget as any).closest('dialog').close()}>
           ×
         </button>
       )}
@@ -192,11 +195,16 @@ export function InquiryForm({ ctx, theme, listing, close, view: { s: state, e: e
     <dialog
       style={theme.style}
       ref={(d) => {
-        if (!d?.open) d?.showModal();
+        if (d && !d.open) {
+          d.showModal();
+          // A draft with errors, opened again: its first invalid field, not showModal()'s first field.
+          if (focus) d.querySelector<HTMLElement>(focus)?.focus();
+        }
       }}
       aria-modal="true"
       aria-labelledby="t"
-      onClose={close}
+      // (a close event that arrives after an open() has shown it again must not take it away)
+      onClose={(e) => e.currentTarget.open || close()}
     >
       {content}
     </dialog>

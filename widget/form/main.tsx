@@ -72,13 +72,16 @@ const renderForm = (
     root.adoptedStyleSheets = [sheet];
   }
   show(view);
-  /** Renders the form again with `p` (the dialog opened again): as it was, or a new one once its inquiry was sent. */
+  /**
+   * Renders the form again with `p` (the dialog opened again): as it was, or a new one once its
+   * inquiry was sent. Asked about another listing, the draft stays but it is a new inquiry (a new
+   * id): one whose send reached the API without its answer reaching the page was stored under
+   * the first listing, and the same id again would be taken as its retry and dropped.
+   */
   return (p: FormProps) => {
+    if (view.s === SENT || p.listing() !== props.listing()) id = uuid();
+    if (view.s === SENT) view = {};
     props = p;
-    if (view.s === SENT) {
-      id = uuid();
-      view = {};
-    }
     show(view);
   };
 };
@@ -105,7 +108,9 @@ let reopen: ((props: FormProps) => void) | undefined;
 
 export const open: FormModule['open'] = (ctx: FormContext) => {
   try {
-    if (dialogHost?.isConnected) return;
+    // Open already. (A dialog just closed keeps its host in the page until its close event: an
+    // open() in between opens it again, and that late event leaves it be, see InquiryForm.)
+    if (dialogHost?.shadowRoot?.querySelector('dialog')?.open) return;
     // The opener, whose data-* options theme the dialog and which gets the focus back: the target of
     // the event that called porchlight('open') (a click, a key press) — its closest focusable
     // ancestor, as a click focuses it in Chromium (the target can be a <span> in the button), else
