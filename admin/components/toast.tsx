@@ -149,7 +149,8 @@ export function ToastRegion() {
       <div class="toast-spacer" ref={spacer} aria-hidden="true" />
       <div class="toast-region" ref={region} role="status" aria-live="polite">
         {list.map((t) => (
-          <div key={t.id} class={`toast toast-${t.tone}`} data-toast-id={t.id}>
+          // A long action ("Remind me to call back") goes under the message on a phone (styles.css); "Undo" stays beside it.
+          <div key={t.id} class={`toast toast-${t.tone}${t.action && t.action.label.length > 12 ? ' toast-long-action' : ''}`} data-toast-id={t.id}>
             <span class="toast-message" id={`toast-${t.id}-message`}>
               {t.message}
             </span>
