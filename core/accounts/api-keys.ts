@@ -5,8 +5,8 @@ import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
 import { safeText } from '../validation/plain-text.ts';
 import { API_KEY_SCOPES, ApiKeySchema, type ApiKey, type ApiKeyScope } from './api-key.entity.ts';
-import { lockLiveUser } from './lock-live-user.ts';
-import { ownedFilter, ownerIdOf, type Tenant } from './tenant.ts';
+import { serializeAccountChange } from './lock-live-user.ts';
+import { ownedFilter, type Tenant } from './tenant.ts';
 import { createToken, sha256Hex } from './tokens.ts';
 
 export const API_KEY_PREFIX = 'plk_';
@@ -39,7 +39,7 @@ export async function createApiKey({ em, tenant, input, now = new Date() }: { em
     // A request that passed auth before the account's deletion committed must not leave a working key
     // behind; and the lock serializes the account's key creations, else two in parallel both count
     // MAX − 1 and both insert (KEY SHARE would let them overlap).
-    if (!(await lockLiveUser(tem, ownerIdOf(tenant), { serialize: true }))) throw new AppError('unauthorized', 'Your session has ended; log in again');
+    await serializeAccountChange(tem, tenant);
     const count = await tem.count(ApiKeySchema, ownedFilter(tenant));
     if (count >= MAX_API_KEYS_PER_USER) {
       throw new AppError('conflict', `At most ${MAX_API_KEYS_PER_USER} API keys per account`);

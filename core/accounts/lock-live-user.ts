@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
+import { AppError } from '../errors.ts';
+import { ownerIdOf, type Tenant } from './tenant.ts';
 
 /**
  * Inside a transaction: whether `userId` is an account that has not been deleted, holding a KEY
@@ -41,4 +43,14 @@ export async function lockLiveUser(tem: EntityManager, userId: string, { passwor
     ? await live.forNoKeyUpdate().executeTakeFirst()
     : passwordHash !== undefined ? await live.forShare().executeTakeFirst() : await live.forKeyShare().executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * Inside a transaction, before a change of the account that must not overlap another of its own
+ * (a count-then-insert limit: API keys, sites; the pipeline's stages): locks the owner's user row
+ * FOR NO KEY UPDATE (`lockLiveUser` with `serialize`), so the account's callers run one at a time,
+ * each seeing what the one before it committed. A deleted account is a 401.
+ */
+export async function serializeAccountChange(tem: EntityManager, tenant: Tenant): Promise<void> {
+  if (!(await lockLiveUser(tem, ownerIdOf(tenant), { serialize: true }))) throw new AppError('unauthorized', 'Your session has ended; log in again');
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
-import { lockLiveUser } from '../accounts/lock-live-user.ts';
+import { serializeAccountChange } from '../accounts/lock-live-user.ts';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
@@ -16,7 +16,7 @@ import { type CreateStageBody, type ReorderStagesBody, STAGES_MAX, type StageJso
 // A realtor's pipeline stages (docs/pipeline.md). Every statement is scoped with `ownedBy(tenant)`:
 // another account's stage id is not found (404). A lead whose stage_id is null is in the first
 // stage (lowest position). Every change of the stages (add, rename, reorder, delete) first locks
-// the account's user row (`lockPipeline`), so an account's changes run one at a time: locking the
+// the account's user row (`serializeAccountChange`; lead moves do not take it), so an account's changes run one at a time: locking the
 // stage rows alone did not stop two adds (a waiting transaction never sees the row another one
 // inserted, so both passed the label and 30-stage checks). The unique index on (user_id,
 // lower(label)) backs the label rule. They then lock the stage rows
@@ -109,16 +109,6 @@ function leadsInStage(stages: StageRow[], stageId: string) {
   return stages[0]?.stage_id === stageId ? sql<boolean>`(stage_id = ${stageId} or stage_id is null)` : sql<boolean>`stage_id = ${stageId}`;
 }
 
-/**
- * Inside a transaction, before a change of the tenant's stages: locks the account's user row (FOR
- * NO KEY UPDATE), so the account's stage changes run one at a time and each sees the stages the
- * one before it committed, added ones included. Lead moves do not take it (they share-lock the
- * stage rows), so they never wait for it.
- */
-async function lockPipeline(tem: EntityManager, tenant: Tenant): Promise<void> {
-  if (!(await lockLiveUser(tem, ownerIdOf(tenant), { serialize: true }))) throw new AppError('unauthorized', 'Your session has ended; log in again');
-}
-
 /** A label taken after all (the unique index on (user_id, lower(label))): the same 409 as assertLabelFree's. */
 async function labelConflictAs409<T>(write: () => Promise<T>): Promise<T> {
   try {
@@ -132,7 +122,7 @@ async function labelConflictAs409<T>(write: () => Promise<T>): Promise<T> {
 /** `POST /v1/pipeline-stages`: a new stage after the last one, with a generated key (`custom_…`). */
 export async function createStage({ em, tenant, input, now }: { em: EntityManager; tenant: Tenant; input: CreateStageBody; now: Date }): Promise<StageJson> {
   return labelConflictAs409(() => em.transactional(async (tem) => {
-    await lockPipeline(tem, tenant);
+    await serializeAccountChange(tem, tenant);
     const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     if (stages.length >= STAGES_MAX) throw new AppError('conflict', `A pipeline has at most ${STAGES_MAX} stages`);
     assertLabelFree(stages, input.label);
@@ -151,7 +141,7 @@ export async function createStage({ em, tenant, input, now }: { em: EntityManage
 /** `PATCH /v1/pipeline-stages/:stageId`: rename, or change its outcome (open, won, lost). */
 export async function updateStage({ em, tenant, stageId, input, now }: { em: EntityManager; tenant: Tenant; stageId: string; input: UpdateStageBody; now: Date }): Promise<StageJson> {
   return labelConflictAs409(() => em.transactional(async (tem) => {
-    await lockPipeline(tem, tenant);
+    await serializeAccountChange(tem, tenant);
     const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const stage = findStage(stages, stageId);
     if (input.label !== undefined) assertLabelFree(stages, input.label, stageId);
@@ -173,7 +163,7 @@ export async function updateStage({ em, tenant, stageId, input, now }: { em: Ent
  */
 export async function reorderStages({ em, tenant, input, now }: { em: EntityManager; tenant: Tenant; input: ReorderStagesBody; now: Date }): Promise<{ items: StageJson[] }> {
   await em.transactional(async (tem) => {
-    await lockPipeline(tem, tenant);
+    await serializeAccountChange(tem, tenant);
     const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const known = new Set(stages.map((s) => s.stage_id));
     const given = new Set(input.stageIds);
@@ -207,7 +197,7 @@ export async function deleteStage({ em, tenant, stageId, moveTo, now, config }: 
   em: EntityManager; tenant: Tenant; stageId: string; moveTo?: string; now: Date; config: Config;
 }): Promise<{ moved: number; movedLeadIds: string[]; wakeups: Wakeup[] }> {
   return em.transactional(async (tem) => {
-    await lockPipeline(tem, tenant);
+    await serializeAccountChange(tem, tenant);
     const stages = await loadStages(tem, tenant, now, { lock: 'update' });
     const stage = findStage(stages, stageId);
     if (stages.length === 1) throw new AppError('conflict', 'The last stage cannot be deleted: a pipeline needs at least one stage');

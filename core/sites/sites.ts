@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { lockLiveUser } from '../accounts/lock-live-user.ts';
-import { ownedBy, ownedFilter, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
+import { serializeAccountChange } from '../accounts/lock-live-user.ts';
+import { ownedBy, ownedFilter, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -64,7 +64,7 @@ export function toSiteJson(site: Site, publicUrl: string) {
  */
 export async function createSite({ em, tenant, input }: { em: EntityManager; tenant: Tenant; input: CreateSiteBody }): Promise<Site> {
   const site = await em.transactional(async (tem) => {
-    if (!(await lockLiveUser(tem, ownerIdOf(tenant), { serialize: true }))) throw new AppError('unauthorized', 'Your session has ended; log in again');
+    await serializeAccountChange(tem, tenant);
     const count = await tem.count(SiteSchema, ownedFilter(tenant));
     if (count >= MAX_SITES_PER_USER) throw new AppError('conflict', `At most ${MAX_SITES_PER_USER} sites per account`);
     return tem.create(SiteSchema, {
