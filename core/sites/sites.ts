@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { type EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { serializeAccountChange } from '../accounts/lock-live-user.ts';
@@ -114,10 +114,10 @@ export async function updateSite({ em, tenant, siteId, input }: { em: EntityMana
  */
 export async function changeSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }, change: (site: Site) => void): Promise<Site> {
   const site = await em.transactional(async (tem) => {
-    const locked = await db(tem).selectFrom('sites').select('site_id').where('site_id', '=', siteId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
-    if (!locked) throw notFound('Site');
-    // refresh: the row as the change before this one committed it, never an earlier read of it.
-    const current = await tem.findOneOrFail(SiteSchema, { siteId, ...ownedFilter(tenant) }, { refresh: true });
+    // One read, FOR UPDATE; refresh: the row as the change before this one committed it, never an
+    // earlier read of it from the identity map.
+    const current = await tem.findOne(SiteSchema, { siteId, ...ownedFilter(tenant) }, { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!current) throw notFound('Site');
     change(current);
     return current;
   });
