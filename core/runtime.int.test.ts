@@ -19,6 +19,9 @@ import { CLOSE_STEP_TIMEOUT_MS, createRuntime, RuntimeStartError } from './runti
 
 const SMALL_POOL = { pool: { min: 0, max: 2 } };
 
+/** The migration files in migrations/, by name (read here, not through the code under test), oldest first. */
+const migrationFiles = () => readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
+
 /** Names of the connections a Redis server sees (CLIENT LIST). */
 async function clientNames(redis: Redis): Promise<string[]> {
   const list = (await redis.client('LIST')) as string;
@@ -127,7 +130,7 @@ describe('createRuntime', () => {
     try {
       const first = await createRuntime({ name: 'runtime-test', config, redis: false, migrate: true, orm: SMALL_POOL });
       await first.close();
-      const migrations = readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, ''));
+      const migrations = migrationFiles();
       expect(first.appliedMigrations).toEqual(migrations.sort());
       expect('redis' in first).toBe(false);
 
@@ -150,7 +153,7 @@ describe('createRuntime', () => {
       expect((await proc.exited).code).toBe(0);
       await closed; // every line read
       expect(proc.lines.join('\n')).not.toContain('\u001b[');
-      const migrations = readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
+      const migrations = migrationFiles();
       const json = proc.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { orm?: string; msg: string });
       expect(json.filter((l) => l.orm === 'migrator' && l.msg.startsWith('Applied ')).map((l) => l.msg)).toEqual(migrations.map((m) => `Applied '${m}'`));
       // Besides the log lines, only the script's own summary.
@@ -203,7 +206,7 @@ describe('createRuntime', () => {
       await admin.query(`create database "${name}"`);
       const config = testConfig({ name, url: databaseUrl(name), drop: async () => undefined });
       const refused = await createRuntime({ name: 'runtime-test', config, redis: false, orm: SMALL_POOL }).catch((err: unknown) => err);
-      const migrations = readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
+      const migrations = migrationFiles();
       expect(refused).toBeInstanceOf(RuntimeStartError);
       expect(String((refused as Error).message)).toContain(`lacks ${migrations.length} migration(s) this version needs (${migrations[0]} … ${migrations.at(-1)})`);
     } finally {
@@ -300,7 +303,7 @@ describe('createRuntime', () => {
       for (const s of started) if (s.status === 'fulfilled') await s.value.close();
       expect(started.map((s) => (s.status === 'rejected' ? String(s.reason) : 'started'))).toEqual(['started', 'started']);
       const [a, b] = started.map((s) => (s as PromiseFulfilledResult<{ appliedMigrations: string[] }>).value.appliedMigrations);
-      const migrations = readdirSync(MIGRATIONS_PATH).filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, ''));
+      const migrations = migrationFiles();
       // One of them applied everything, the other found nothing left to do.
       expect([a, b].sort((x, y) => x.length - y.length)).toEqual([[], migrations.sort()]);
     } finally {
