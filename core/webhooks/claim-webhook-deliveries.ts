@@ -88,7 +88,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { insertLostWebhookAttempts, LOST_ATTEMPT, LOST_ATTEMPT_ENDPOINT_DISABLED, LOST_LAST_ATTEMPT } from './insert-lost-webhook-attempts.ts';
+import { failWebhookDeliveries, insertLostWebhookAttempts, LOST_ATTEMPT, LOST_ATTEMPT_ENDPOINT_DISABLED, LOST_LAST_ATTEMPT } from './insert-lost-webhook-attempts.ts';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S } from './schedule-webhook-retry.ts';
 import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
 import { selectSigningSecrets } from './sign-webhook.ts';
@@ -223,35 +223,13 @@ export async function claimDueWebhookDeliveriesInTransaction({
     // that kills the worker every time ends here) fails the delivery instead of sending it again,
     // with the lost attempt logged. The attempt was counted when it was claimed. (Found through the
     // leased index: the few leased rows, not the endpoint's whole due backlog.)
-    const r = await sql<{ n: number }>`
-      with spent as (
-        select delivery_id, last_attempt_at, leased_until from webhook_deliveries
-        where endpoint_id = any(${endpoints.rows.map((e) => e.endpoint_id)}::uuid[]) and status = 'pending'
-          and leased_until <= ${now} and next_attempt_at <= ${now} and attempt_count >= ${maxAttempts}
-        for update
-      ), settled as (
-        update webhook_deliveries d set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
-        from spent where d.delivery_id = spent.delivery_id
-        returning d.delivery_id
-      ), lost as (${insertLostWebhookAttempts(sql`spent`, LOST_LAST_ATTEMPT)})
-      select count(*)::int as n from settled`.execute(db);
-    failed += r.rows[0].n;
+    failed += (await failWebhookDeliveries(db, sql`endpoint_id = any(${endpoints.rows.map((e) => e.endpoint_id)}::uuid[])
+      and leased_until <= ${now} and next_attempt_at <= ${now} and attempt_count >= ${maxAttempts}`, LOST_LAST_ATTEMPT, now)).length;
   }
   if (disabled.length) {
     // A due row with a lease is one whose worker died mid-attempt (a live lease is not due yet):
     // that attempt is logged before the lease is cleared.
-    const r = await sql<{ n: number }>`
-      with gone as (
-        select delivery_id, last_attempt_at, leased_until from webhook_deliveries
-        where endpoint_id = any(${disabled}::uuid[]) and status = 'pending' and (next_attempt_at <= ${now} or next_attempt_at is null)
-        for update
-      ), settled as (
-        update webhook_deliveries d set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
-        from gone where d.delivery_id = gone.delivery_id
-        returning d.delivery_id
-      ), lost as (${insertLostWebhookAttempts(sql`gone where leased_until is not null and leased_until <= ${now}`, LOST_ATTEMPT_ENDPOINT_DISABLED)})
-      select count(*)::int as n from settled`.execute(db);
-    failed += r.rows[0].n;
+    failed += (await failWebhookDeliveries(db, sql`endpoint_id = any(${disabled}::uuid[]) and (next_attempt_at <= ${now} or next_attempt_at is null)`, LOST_ATTEMPT_ENDPOINT_DISABLED, now)).length;
   }
 
   const wakeUps: { deliveryId: string; at: Date }[] = [];

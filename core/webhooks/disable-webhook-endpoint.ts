@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { insertLostWebhookAttempts, LOST_ATTEMPT_ENDPOINT_DISABLED } from './insert-lost-webhook-attempts.ts';
+import { failWebhookDeliveries, LOST_ATTEMPT_ENDPOINT_DISABLED } from './insert-lost-webhook-attempts.ts';
 
 /**
  * `webhook_endpoints.disabled_reason` of the endpoints disabled by a password reset that confirmed
@@ -28,17 +28,5 @@ export async function disableWebhookEndpoint({ em, endpointId, reason, now }: { 
     where endpoint_id = ${endpointId}`.execute(db);
   // A lease that has ended belongs to a worker that died mid-attempt: the attempt is logged
   // ("no result recorded") before the lease is cleared, as a re-claim would.
-  const failed = await sql<{ delivery_id: string }>`
-    with gone as (
-      select delivery_id, last_attempt_at, leased_until from webhook_deliveries
-      where endpoint_id = ${endpointId} and status = 'pending' and (leased_until is null or leased_until <= ${now})
-      for update
-    ), settled as (
-      update webhook_deliveries d
-      set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
-      from gone where d.delivery_id = gone.delivery_id
-      returning d.delivery_id
-    ), lost as (${insertLostWebhookAttempts(sql`gone where leased_until is not null`, LOST_ATTEMPT_ENDPOINT_DISABLED)})
-    select delivery_id from settled`.execute(db);
-  return failed.rows.map((r) => r.delivery_id);
+  return failWebhookDeliveries(db, sql`endpoint_id = ${endpointId} and (leased_until is null or leased_until <= ${now})`, LOST_ATTEMPT_ENDPOINT_DISABLED, now);
 }

@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
 
 /**
  * A worker claimed a delivery (its attempt counted) and stopped before recording an answer; its
@@ -21,4 +21,24 @@ export function insertLostWebhookAttempts(from: RawBuilder<unknown>, error: stri
     select gen_random_uuid(), delivery_id, coalesce(last_attempt_at, leased_until), null,
       greatest(0, round(extract(epoch from leased_until - coalesce(last_attempt_at, leased_until)) * 1000))::int, null, ${error}
     from ${from}`;
+}
+
+/**
+ * Fails the pending deliveries `which` selects (a condition on `webhook_deliveries`), clearing
+ * their leases, in one statement; the ones whose lease had ended (a worker that died mid-attempt)
+ * get that attempt logged with `error`. Returns the ids it failed. Lock the endpoint first
+ * (claim-webhook-deliveries.ts explains the lock order).
+ */
+export async function failWebhookDeliveries(db: QueryExecutorProvider, which: RawBuilder<unknown>, error: string, now: Date): Promise<string[]> {
+  const failed = await sql<{ delivery_id: string }>`
+    with gone as (
+      select delivery_id, last_attempt_at, leased_until from webhook_deliveries where status = 'pending' and ${which}
+      for update
+    ), settled as (
+      update webhook_deliveries d set status = 'failed', next_attempt_at = null, leased_until = null, lease_token = null, updated_at = ${now}
+      from gone where d.delivery_id = gone.delivery_id
+      returning d.delivery_id
+    ), lost as (${insertLostWebhookAttempts(sql`gone where leased_until is not null and leased_until <= ${now}`, error)})
+    select delivery_id from settled`.execute(db);
+  return failed.rows.map((r) => r.delivery_id);
 }
