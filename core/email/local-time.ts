@@ -126,6 +126,15 @@ export function fromWallTime(wall: Omit<WallTime, 'second'> & { second?: number 
   return new Date(asUtc - gap.before);
 }
 
+/** A local calendar day in `timeZone`: from its midnight to the next day's (23, 24 or 25 hours across a DST change). */
+export function localDayBounds({ year, month, day }: { year: number; month: number; day: number }, timeZone: string): { start: Date; end: Date } {
+  const next = new Date(Date.UTC(year, month - 1, day + 1));
+  return {
+    start: fromWallTime({ year, month, day, hour: 0, minute: 0 }, timeZone),
+    end: fromWallTime({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }, timeZone),
+  };
+}
+
 /**
  * The instant the clock jumps over a wall time in a spring-forward gap: the first instant (to the
  * minute; zones change offset on whole minutes) at which the offset in force after it applies.

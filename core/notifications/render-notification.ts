@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount, pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { AlertKind } from '../email/alert-kinds.ts';
-import { fromWallTime, toWallTime } from '../email/local-time.ts';
+import { localDayBounds, toWallTime } from '../email/local-time.ts';
 import type { OutgoingEmail } from '../email/mailer.ts';
 import { buildUnsubscribeUrl, getNotificationPreferences, isAlertEnabled } from '../email/notification-preferences.ts';
 import {
@@ -220,11 +220,7 @@ async function findStaleAccountLink(em: EntityManager, { token, purpose, now, re
  */
 function digestDay(recorded: unknown, timeZone: string, now: Date): { start: Date; end: Date } {
   const match = typeof recorded === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(recorded) : null;
-  const wall = match ? { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) } : toWallTime(now, timeZone);
-  const start = fromWallTime({ year: wall.year, month: wall.month, day: wall.day, hour: 0, minute: 0 }, timeZone);
-  const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
-  const end = fromWallTime({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }, timeZone);
-  return { start, end };
+  return localDayBounds(match ? { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) } : toWallTime(now, timeZone), timeZone);
 }
 
 /**

@@ -4,7 +4,7 @@ import { ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { awaitingFirstContact } from '../activities/lead-contacts.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
-import { fromWallTime, toWallTime } from '../email/local-time.ts';
+import { localDayBounds, toWallTime } from '../email/local-time.ts';
 import { DEFAULT_NOTIFICATION_PREFERENCES } from '../email/notification-preferences.entity.ts';
 import { LEAD_COLUMNS, leadFollowUpColumns, toLeadJson } from '../leads/lead-json.ts';
 import type { LeadJson } from '../leads/lead-schemas.ts';
@@ -42,8 +42,7 @@ export async function getToday({ em, tenant, now, recordsVisit = true }: {
   const prefs = await db(em).selectFrom('notification_preferences').select('time_zone').where(ownedBy(tenant)).executeTakeFirst();
   const timeZone = prefs?.time_zone ?? DEFAULT_NOTIFICATION_PREFERENCES.timeZone;
   const wall = toWallTime(now, timeZone);
-  const dayStart = fromWallTime({ year: wall.year, month: wall.month, day: wall.day, hour: 0, minute: 0 }, timeZone);
-  const dayEnd = fromWallTime({ year: wall.year, month: wall.month, day: wall.day + 1, hour: 0, minute: 0 }, timeZone);
+  const { start: dayStart, end: dayEnd } = localDayBounds(wall, timeZone);
   const date = `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;
 
   const hotSince = recordsVisit ? await recordVisit(em, userId, now) : await currentVisitStart(em, tenant, now);
