@@ -25,40 +25,31 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
   const otherContact = extraContactInfo(lead.contactInfo, lead.email, lead.phone);
   const sites = useApi((signal) => (lead.siteId ? sitesApi.get(lead.siteId, { signal }) : Promise.resolve(null)), [lead.siteId]);
 
-  const changeStatus = async (status: LeadStatus) => {
-    if (status === lead.status) return;
-    setSavingStatus(true);
+  /**
+   * Saves a change made in one of the selects (status, stage) at once: the lead as the server
+   * answers it, the timeline told (the change is recorded there), a notice; on a refusal, the
+   * select put back to what the server holds.
+   */
+  const saveNow = async (setSaving: (saving: boolean) => void, save: () => Promise<Lead>, saved: (updated: Lead) => string, failed: string) => {
+    setSaving(true);
     try {
-      const updated = await leadsApi.update(lead.leadId, { status });
+      const updated = await save();
       onChange(updated);
-      // The change is recorded on the timeline.
       announceActivityChange(lead.leadId);
-      showToast(`Status changed to ${statusLabel(updated.status)}.`);
+      showToast(saved(updated));
     } catch (err) {
-      showToast(`Could not change the status: ${errorMessage(err)}`, 'error');
-      // Put the select back to what the server holds.
+      showToast(`${failed}: ${errorMessage(err)}`, 'error');
       onChange({ ...lead });
     } finally {
-      setSavingStatus(false);
+      setSaving(false);
     }
   };
-
-  const changeStage = async (stageId: string) => {
-    if (stageId === currentStageId) return;
-    setSavingStage(true);
-    try {
-      const updated = await pipelineApi.moveLead(lead.leadId, stageId);
-      onChange(updated);
-      // The move is recorded on the timeline (a stage_change).
-      announceActivityChange(lead.leadId);
-      showToast(`Moved to ${updated.stage?.label ?? 'the stage'}.`);
-    } catch (err) {
-      showToast(`Could not move the lead: ${errorMessage(err)}`, 'error');
-      onChange({ ...lead });
-    } finally {
-      setSavingStage(false);
-    }
-  };
+  const changeStatus = (status: LeadStatus) =>
+    status !== lead.status &&
+    saveNow(setSavingStatus, () => leadsApi.update(lead.leadId, { status }), (updated) => `Status changed to ${statusLabel(updated.status)}.`, 'Could not change the status');
+  const changeStage = (stageId: string) =>
+    stageId !== currentStageId &&
+    saveNow(setSavingStage, () => pipelineApi.moveLead(lead.leadId, stageId), (updated) => `Moved to ${updated.stage?.label ?? 'the stage'}.`, 'Could not move the lead');
 
   return (
     <section class="card" aria-labelledby="contact-title">
