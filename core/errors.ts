@@ -50,6 +50,14 @@ export function notFound(what = 'Resource'): AppError {
   return new AppError('not_found', `${what} not found`);
 }
 
+/**
+ * A 429 `rate_limited` with its wait in both places a client looks: the `Retry-After` header and
+ * `details.retryAfterSeconds` (with any `extra` details beside it). `message` is the whole sentence.
+ */
+export function rateLimited(message: string, retryAfterSeconds: number, extra?: Record<string, unknown>): AppError {
+  return new AppError('rate_limited', message, { ...extra, retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
+}
+
 /** Seconds a client is asked to wait (Retry-After) when the database cannot be reached. */
 export const DATABASE_RETRY_AFTER_SEC = 5;
 

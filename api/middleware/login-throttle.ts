@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AppError } from '#core/errors.ts';
+import { rateLimited } from '#core/errors.ts';
 import type { Logger } from '#core/logger.ts';
 import { DAY_MS } from '#core/shared/time.ts';
 import { DEVICE_COOKIE_MAX_AGE_SEC } from './device-cookie.ts';
@@ -171,7 +171,7 @@ export function createLoginThrottle(opts: { redis: Redis; prefix: string; logger
       }
       if (waitMs > 0) {
         const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-        throw new AppError('rate_limited', `Too many failed attempts; retry in ${retryAfter} s`, { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+        throw rateLimited(`Too many failed attempts; retry in ${retryAfter} s`, retryAfter);
       }
       return viaDevice ? attempt : { ...attempt, device: null };
     },

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '#core/errors.ts';
+import { AppError, rateLimited } from '#core/errors.ts';
 import type { Logger } from '#core/logger.ts';
 
 /** True for the 429 a limiter's `consume` or `check` throws. */
@@ -35,7 +35,7 @@ export function createLimiter(opts: { redis: Redis; prefix: string; name: string
   });
   const tooMany = (res: RateLimiterRes) => {
     const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-    return new AppError('rate_limited', `Too many requests; retry in ${retryAfter} s`, { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+    return rateLimited(`Too many requests; retry in ${retryAfter} s`, retryAfter);
   };
   return {
     async consume(key, points = 1) {
@@ -153,7 +153,7 @@ export function createSharedWindowLimiter(opts: { redis: Redis; prefix: string; 
       }
       if (w.total + w.unsynced + points > opts.points) {
         const retryAfter = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
-        throw new AppError('rate_limited', `Too many requests; retry in ${retryAfter} s`, { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+        throw rateLimited(`Too many requests; retry in ${retryAfter} s`, retryAfter);
       }
       w.unsynced += points;
     },

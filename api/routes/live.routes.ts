@@ -8,7 +8,7 @@ import {
   LiveAccessRefusedError, type LiveHub, LiveStreamLimitError, type LiveStreamHandle,
 } from '#core/live/live-hub.ts';
 import { ownerIdOf } from '#core/accounts/tenant.ts';
-import { AppError } from '#core/errors.ts';
+import { AppError, rateLimited } from '#core/errors.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppContext } from '../middleware/context.ts';
 import type { RouteRegistry } from '../route.ts';
@@ -41,12 +41,7 @@ function credentialOf(ctx: AppContext): string | undefined {
 function tooManyStreams(ctx: AppContext, err: LiveStreamLimitError): AppError {
   const who = err.limit === 'account' ? 'this account' : ctx.state.auth?.via === 'apiKey' ? 'this API key' : 'this session';
   const retryAfter = LIVE_STREAM_LIMIT_RETRY_AFTER_SEC;
-  return new AppError(
-    'rate_limited',
-    `Too many open live streams for ${who} (at most ${err.max}); close one (a tab, a client) or retry in ${retryAfter} s`,
-    { limit: err.limit, max: err.max, retryAfterSeconds: retryAfter },
-    { 'Retry-After': String(retryAfter) },
-  );
+  return rateLimited(`Too many open live streams for ${who} (at most ${err.max}); close one (a tab, a client) or retry in ${retryAfter} s`, retryAfter, { limit: err.limit, max: err.max });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { db } from '../db/kysely.ts';
-import { AppError } from '../errors.ts';
+import { rateLimited } from '../errors.ts';
 import type { IngestSite } from '../sites/resolve-ingest-site.ts';
 import type { FilterReason, WidgetInquiryInput } from './submit-inquiry.ts';
 
@@ -29,7 +29,7 @@ export async function holdInquiry({ em, site, input, reason, now }: {
     .select(sql<number>`count(*)::int`.as('n'))
     .executeTakeFirstOrThrow();
   if (n >= FILTERED_INQUIRIES_MAX_PER_SITE) {
-    throw new AppError('rate_limited', 'This site is receiving too many inquiries; retry in 10 minutes', { retryAfterSeconds: 600 }, { 'Retry-After': '600' });
+    throw rateLimited('This site is receiving too many inquiries; retry in 10 minutes', 600);
   }
   const inserted = await q
     .insertInto('filtered_inquiries')
