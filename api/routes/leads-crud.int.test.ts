@@ -236,7 +236,7 @@ describe('DELETE /v1/leads/:id — erasure', () => {
     // The email is free again.
     expect((await agent.post('/v1/leads', { email: 'forget@example.com' })).status).toBe(201);
   });
-  it('erases the person\'s submissions held in the Filtered list (same email, phone or visitor id), so a release cannot bring the lead back', async () => {
+  it('erases the person\'s submissions held in the Filtered list (same email, phone, reported email or phone, or visitor id), so a release cannot bring the lead back', async () => {
     const { client: agent, userId } = await api.makeRealtor();
     const siteId = await api.makeSite(agent, 'Held Realty');
     const { leadId } = await makeLead(api.server, { userId, name: 'Forget Me', email: 'forget@example.com', phone: '+15550100777', siteId });
@@ -248,7 +248,17 @@ describe('DELETE /v1/leads/:id — erasure', () => {
       await held({ phone: '+15550100777' }),
       // From the person's browser, under an address the lead never had.
       await held({ email: 'other-address@example.com', visitorId: 'v-forget-1' }),
+      // Under an email and a phone the form reported for the lead (kept beside it).
+      await held({ email: 'forget-reported@example.com' }),
+      await held({ phone: '+15550100779' }),
     ];
+    for (const [kind, value] of [['email', 'forget-reported@example.com'], ['phone', '+15550100779'], ['name', 'Someone Else']]) {
+      await api.server.sql(
+        `insert into lead_reported_contacts (reported_contact_id, user_id, lead_id, kind, value, source, reported_at, last_reported_at)
+         values (gen_random_uuid(), $1, $2, $3, $4, 'inquiry', now(), now())`,
+        [userId, leadId, kind, value],
+      );
+    }
     const stranger = await held({ name: 'Someone Else', email: 'someone@example.com', phone: '+15550100778', visitorId: 'v-someone' });
 
     expect((await agent.delete(`/v1/leads/${leadId}`)).status).toBe(204);

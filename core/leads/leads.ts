@@ -144,8 +144,8 @@ export interface DeleteLeadResult {
 /**
  * `DELETE /v1/leads/:id` — erasure for privacy requests, in one transaction:
  * the person's submissions held in the Filtered list (no FK ties them to the lead: those with the
- * lead's email or phone, or sent from one of its visitor ids — releasing one later would have
- * recreated the lead), the lead's visitors' events that are not another lead's (anonymous ones
+ * lead's email or phone, an email or phone reported for it, or sent from one of its visitor ids —
+ * releasing one later would have recreated the lead), the lead's visitors' events that are not another lead's (anonymous ones
  * not yet stitched too), the visitor rows themselves (the browser ids that linked the person),
  * then the lead; inquiries, its events, reminders, reported contacts and webhook messages (with
  * their deliveries and attempts, which carry the lead's contact data) go by FK cascade. The
@@ -171,6 +171,11 @@ export async function deleteLead({ em, tenant, leadId, now, config }: { em: Enti
         ...(lead.email ? [eb('f.email', '=', lead.email)] : []),
         ...(lead.phone ? [eb('f.phone', '=', lead.phone)] : []),
         eb.exists(eb.selectFrom('visitors as v').select(sql<number>`1`.as('one')).where('v.lead_id', '=', leadId).whereRef('v.site_id', '=', 'f.site_id').whereRef('v.visitor_id', '=', 'f.visitor_id')),
+        // An email or phone the form reported for the lead (kept beside it, normalised the same way).
+        eb.exists(eb.selectFrom('lead_reported_contacts as r').select(sql<number>`1`.as('one')).where('r.lead_id', '=', leadId).where((rb) => rb.or([
+          rb.and([rb('r.kind', '=', 'email'), rb('r.value', '=', rb.ref('f.email'))]),
+          rb.and([rb('r.kind', '=', 'phone'), rb('r.value', '=', rb.ref('f.phone'))]),
+        ]))),
       ]))
       .executeTakeFirst();
     const events = await q
