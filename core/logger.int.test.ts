@@ -30,5 +30,13 @@ describe('logged errors', () => {
     logger.warn({ err: (err as Error).message }, 'as text');
     logger.flush();
     expect(lines[1].err).toBe('new row for relation "users" violates check constraint "users_not_blocked"');
+
+    // And under `error`, the other key errors are logged under.
+    logger.warn({ error: err }, 'as error');
+    logger.warn({ error: (err as Error).message }, 'as error text');
+    logger.flush();
+    expect(lines[2].error).toMatchObject({ code: '23514', constraint: 'users_not_blocked' });
+    expect(lines[3].error).toBe('new row for relation "users" violates check constraint "users_not_blocked"');
+    expect(raw()).not.toContain('blocked-ops@example.com');
   });
 });

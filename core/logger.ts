@@ -21,7 +21,8 @@ export function createLogger(opts: { level: string; name: string; destination?: 
     level: opts.level,
     base: { service: opts.name },
     redact: { paths: ['req.headers.cookie', 'req.headers.authorization', '*.password', '*.passwordHash'], censor: '[redacted]' },
-    serializers: { err: serializeError },
+    // `error` too: the mailer logs a transport's error text under it.
+    serializers: { err: serializeError, error: serializeError },
   }, destination);
 }
 
