@@ -52,12 +52,22 @@ export function findLog(proc: NodeProcess, msg: string): Record<string, any> | u
 /** Resolves with the first JSON log line whose msg is `msg` (bounded by the test timeout); rejects if the process exits first. */
 export function waitForLog(proc: NodeProcess, msg: string): Promise<Record<string, any>> {
   return new Promise((resolve, reject) => {
+    let closed = proc.child.stdout!.readableEnded;
     const check = () => {
       const found = findLog(proc, msg);
-      if (found) return resolve(found);
-      if (proc.child.exitCode !== null) return reject(new Error(`exited early: ${proc.stderr}`));
+      if (found) {
+        proc.child.off('close', onClose);
+        return resolve(found);
+      }
+      // 'close' comes after the last of stdout: a process that died (by a signal too) without the line.
+      if (closed) return reject(new Error(`exited (${proc.child.exitCode ?? proc.child.signalCode}) before logging "${msg}": ${proc.stderr}`));
       proc.child.stdout!.once('data', () => setImmediate(check));
     };
+    const onClose = () => {
+      closed = true;
+      setImmediate(check);
+    };
+    proc.child.once('close', onClose);
     check();
   });
 }

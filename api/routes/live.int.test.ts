@@ -80,7 +80,9 @@ describe('GET /v1/live', () => {
     expect(created.data).toMatchObject({ leadId: lead.lead_id, name: 'Dana Whitaker', email, stage: { key: 'new', label: 'New' } });
     // The worker scores the inquiry (40 points) and announces the new score.
     const scored = await mine.waitForEvent((e) => e.event === 'lead.updated' && e.data.leadId === lead.lead_id && e.data.score > 0, 20_000);
-    expect(scored.data.scoreBand).toBeDefined();
+    const [stored] = await server.sql<{ score: number; score_band: string }>('select score, score_band from leads where lead_id = $1', [lead.lead_id]);
+    expect(scored.data).toMatchObject({ score: Number(stored.score), scoreBand: stored.score_band });
+    expect(['hot', 'warm', 'cold']).toContain(scored.data.scoreBand);
     expect(theirs.events.filter((e) => e.event !== 'ready')).toEqual([]);
   });
 

@@ -15,9 +15,11 @@ import { ipSource, sendIngest } from '#test/ingest.ts';
 import { type NodeProcess, spawnNode, stopAll, waitForLog } from '#test/process.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 import { expectConverged } from './convergence.ts';
+import { FAULT_WEBHOOK_TIMEOUT_MS } from './fault-rig.ts';
 
 const ORIGIN = 'https://scale.example';
-const WEBHOOK_TIMEOUT_MS = 2000;
+/** The rig's generous timeout: a 2 s one could time out an attempt on a loaded machine, and this test wants one attempt per delivery. */
+const WEBHOOK_TIMEOUT_MS = FAULT_WEBHOOK_TIMEOUT_MS;
 /** The load: inquiries (each sent to both APIs), page views per lead (each replayed to both), reminders. */
 const SCALE_OUT_LOAD = { leads: 16, eventsPerLead: 3, reminders: 8 } as const;
 const nextIp = ipSource(88);

@@ -123,7 +123,12 @@ describe('webhooks from domain events', () => {
     expect((await identify()).status).toBe(202);
     expect(await server.sql("select 1 from leads where email = 'casey@example.com' and site_id = $1", [site.siteId])).toHaveLength(1);
     expect(await server.sql("select 1 from webhook_messages where lead_id = $1", [lead.lead_id])).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 300));
+    // Its one delivery is done, after one attempt: nothing else is on its way.
+    await expect.poll(() => server.sql(
+      `select d.status, (select count(*)::int from webhook_attempts a where a.delivery_id = d.delivery_id) as attempts
+       from webhook_deliveries d join webhook_messages m using (message_id) where m.lead_id = $1`,
+      [lead.lead_id],
+    )).toEqual([{ status: 'succeeded', attempts: 1 }]);
     expect(receiver.received).toHaveLength(1);
   });
 
