@@ -90,6 +90,14 @@ describe('the example CRM receiver', () => {
     expect(processed).toHaveLength(1);
   });
 
+  it('answers an oversized body with 413 (the client reads the answer, not a reset) and processes nothing', async () => {
+    const { id } = message();
+    const body = JSON.stringify({ type: 'lead.hot', timestamp: new Date().toISOString(), data: { note: 'x'.repeat(300 * 1024) } });
+    const result = await post(body, { ...createWebhookHeaders({ id, timestamp: new Date(), body, secrets: [secret] }) });
+    expect(result).toMatchObject({ ok: false, statusCode: 413, responseExcerpt: '{"error":"body too large"}', error: 'receiver answered 413' });
+    expect(processed).toHaveLength(0);
+  });
+
   it('answers 500 when processing fails, so the retry is processed', async () => {
     const { id, body } = message();
     failNext = true;

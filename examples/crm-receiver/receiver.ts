@@ -27,19 +27,25 @@ export interface CrmReceiverOptions {
   now?: () => number;
 }
 
+/** Reads the body, or resolves null as soon as it passes MAX_BODY_BYTES (the rest is left unread). */
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Stop collecting, but do not destroy the request here: a reset socket would reach the
+        // sender as ECONNRESET instead of the 413 (see the reply below).
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
         resolve(null);
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -56,12 +62,19 @@ export function createCrmReceiver({ secret, onEvent, now = Date.now }: CrmReceiv
   const seen = new Map<string, number>();
 
   return createServer(async (req, res) => {
-    const reply = (status: number, body?: object) => {
-      res.writeHead(status, body ? { 'content-type': 'application/json' } : {}).end(body ? JSON.stringify(body) : undefined);
+    const reply = (status: number, body?: object, headers: Record<string, string> = {}) => {
+      res.writeHead(status, body ? { 'content-type': 'application/json', ...headers } : headers).end(body ? JSON.stringify(body) : undefined);
     };
     if (req.method !== 'POST') return reply(405, { error: 'POST only' });
     const body = await readBody(req);
-    if (body === null) return reply(413, { error: 'body too large' });
+    if (body === null) {
+      // Answer first, then discard what is still arriving so the sender finishes writing and reads
+      // the 413; `connection: close` makes Node close the socket once the answer is sent, which
+      // bounds how much of an endless body is drained.
+      reply(413, { error: 'body too large' }, { connection: 'close' });
+      req.resume();
+      return;
+    }
 
     // 1. Verify before trusting anything, including the id. verify() also rejects timestamps more
     //    than 5 minutes off (replayed or stale requests) and accepts any of several signatures
