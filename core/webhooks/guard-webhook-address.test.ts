@@ -197,12 +197,12 @@ describe('endpoint URL validation (when a realtor saves an endpoint)', () => {
     ['https://user:pass@crm.example.com/', 'url must not contain a user name or password; receivers authenticate webhooks by their signature'],
     ['https://crm.example.com/#frag', 'url must not contain a #fragment (it is never sent to the receiver)'],
     [`https://crm.example.com/${'a'.repeat(2048)}`, 'url must be at most 2048 characters'],
-    ['http://10.0.0.1/hooks', 'url points to a private address (10.0.0.1); webhook receivers must be publicly reachable'],
+    ['http://10.0.0.1/hooks', 'url points to a private address (10.0.0.1); webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)'],
     ['http://169.254.169.254/latest/meta-data', 'url points to a cloud metadata address (169.254.169.254); webhook receivers must be publicly reachable'],
-    ['http://[::ffff:10.0.0.1]/', 'url points to an IPv4-mapped IPv6 address (::ffff:a00:1); webhook receivers must be publicly reachable'],
-    ['http://0x0a.1/', 'url points to a private address (10.0.0.1); webhook receivers must be publicly reachable'],
-    ['http://localhost:3000/', 'url points to localhost, a loopback name; webhook receivers must be publicly reachable'],
-    ['http://api.localhost/', 'url points to api.localhost, a loopback name; webhook receivers must be publicly reachable'],
+    ['http://[::ffff:10.0.0.1]/', 'url points to an IPv4-mapped IPv6 address (::ffff:a00:1); webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)'],
+    ['http://0x0a.1/', 'url points to a private address (10.0.0.1); webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)'],
+    ['http://localhost:3000/', 'url points to localhost, a loopback name; webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)'],
+    ['http://api.localhost/', 'url points to api.localhost, a loopback name; webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)'],
   ])('rejects %j with a clear message', (input, message) => {
     try {
       validateWebhookUrl(input, { allowedHosts });
@@ -210,5 +210,14 @@ describe('endpoint URL validation (when a realtor saves an endpoint)', () => {
     } catch (err) {
       expect(err).toMatchObject({ code: 'validation_failed', message, details: [{ path: 'url', message }] });
     }
+  });
+
+  it('tells an operator trying a local receiver which setting allows it, and accepts it once allowed', () => {
+    for (const [url, host] of [['http://127.0.0.1:4010/', '127.0.0.1'], ['http://[::1]:4010/', '::1'], ['http://localhost:4010/', 'localhost']]) {
+      expect(() => validateWebhookUrl(url, { allowedHosts: [] }), url).toThrow(/publicly reachable \(an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS\)$/);
+      expect(validateWebhookUrl(url, { allowedHosts: [host] })).toBe(url);
+    }
+    // Allow-listing never lifts a metadata address, so that refusal does not suggest it.
+    expect(() => validateWebhookUrl('http://169.254.169.254/', { allowedHosts: ['169.254.169.254'] })).toThrow(/publicly reachable$/);
   });
 });

@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { AppError } from '../errors.ts';
 import { checkLiteralWebhookHost, isAllowListed, normaliseWebhookHost } from './guard-webhook-address.ts';
 
+/** Appended to refusals an operator can lift (the same words as checkWebhookUrl's for resolved names). */
+const ALLOW_LIST_HINT = ' (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)';
 /** The `webhook_endpoints.url` column length. */
 export const WEBHOOK_URL_MAX_LENGTH = 2048;
 
@@ -28,10 +30,15 @@ export function validateWebhookUrl(input: string, { allowedHosts }: { allowedHos
   const host = normaliseWebhookHost(url.hostname);
   if (!host) throw fail('url must have a host');
   const literal = checkLiteralWebhookHost(host, allowedHosts);
-  if (literal) throw fail(`url points to ${literal.reason} (${host}); webhook receivers must be publicly reachable`);
+  if (literal) {
+    // The hint is for an operator testing with a local receiver; it is left off where allow-listing
+    // would not help (a cloud metadata address is refused even for allow-listed hosts).
+    const liftable = checkLiteralWebhookHost(host, [host]) === null;
+    throw fail(`url points to ${literal.reason} (${host}); webhook receivers must be publicly reachable${liftable ? ALLOW_LIST_HINT : ''}`);
+  }
   // RFC 6761: every *.localhost name is loopback, whatever DNS says.
   if (!isIP(host) && (host === 'localhost' || host.endsWith('.localhost')) && !isAllowListed(host, allowedHosts)) {
-    throw fail(`url points to ${host}, a loopback name; webhook receivers must be publicly reachable`);
+    throw fail(`url points to ${host}, a loopback name; webhook receivers must be publicly reachable${ALLOW_LIST_HINT}`);
   }
   if (url.href.length > WEBHOOK_URL_MAX_LENGTH) throw fail(`url must be at most ${WEBHOOK_URL_MAX_LENGTH} characters`);
   return url.href;
