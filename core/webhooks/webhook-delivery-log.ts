@@ -14,13 +14,15 @@ import { ZWebhookDeliveryCursor } from './webhook-schemas.ts';
 
 interface DeliveryRow {
   delivery_id: string; endpoint_id: string; message_id: string; event_type: string; status: DeliveryStatus; attempt_count: number;
-  next_attempt_at: string | null; last_attempt_at: string | null; created_at: string; k: string;
+  next_attempt_at: string | null; last_attempt_at: string | null; created_at: string; k: string; logged_attempt_count: number;
 }
 
 function toDeliveryJson(r: DeliveryRow) {
   return {
     deliveryId: r.delivery_id, endpointId: r.endpoint_id, messageId: r.message_id, eventType: r.event_type, status: r.status,
-    attemptCount: r.attempt_count, nextAttemptAt: r.status === 'pending' ? pgTimeToIso(r.next_attempt_at) : null,
+    // attempt_count is the current budget's (a resend or recover starts it again at 0); the log
+    // keeps every attempt, and a label beside that log counts what it lists.
+    attemptCount: r.attempt_count, loggedAttemptCount: r.logged_attempt_count, nextAttemptAt: r.status === 'pending' ? pgTimeToIso(r.next_attempt_at) : null,
     lastAttemptAt: pgTimeToIso(r.last_attempt_at), createdAt: pgTimeToIsoStrict(r.created_at),
   };
 }
@@ -30,7 +32,8 @@ function selectDeliveries(em: EntityManager) {
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_messages as m', 'm.message_id', 'd.message_id')
     .innerJoin('webhook_endpoints as e', 'e.endpoint_id', 'd.endpoint_id')
-    .select(['d.delivery_id', 'd.endpoint_id', 'd.message_id', 'm.event_type', 'd.status', 'd.attempt_count', 'd.next_attempt_at', 'd.last_attempt_at', 'd.created_at', timeKey('d.created_at').as('k')]);
+    .select(['d.delivery_id', 'd.endpoint_id', 'd.message_id', 'm.event_type', 'd.status', 'd.attempt_count', 'd.next_attempt_at', 'd.last_attempt_at', 'd.created_at', timeKey('d.created_at').as('k'),
+      sql<number>`(select count(*)::int from webhook_attempts a where a.delivery_id = d.delivery_id)`.as('logged_attempt_count')]);
 }
 
 /** `GET /v1/webhook-endpoints/:id/deliveries?status&type&cursor&limit`. */
