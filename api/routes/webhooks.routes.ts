@@ -20,7 +20,9 @@ import { listOf, type RouteRegistry } from '../route.ts';
 const ZNoQuery = z.strictObject({});
 const invalid = { 400: { description: '`validation_failed`: details name the fields' } };
 const notFound = { 404: { description: '`not_found`: no such endpoint in your account' } };
-const conflict = { 409: { description: '`conflict`: the endpoint is disabled (enable it first), or the delivery is being sent right now' } };
+const disabledConflict = { 409: { description: '`conflict`: the endpoint is disabled (enable it first)' } };
+/** Only a resend can meet its delivery mid-attempt. */
+const resendConflict = { 409: { description: '`conflict`: the endpoint is disabled (enable it first), or the delivery is being sent right now' } };
 
 /** Webhook endpoints, their delivery log and the event catalogue (Standard Webhooks; docs/webhooks.md). */
 export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
@@ -114,7 +116,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
 
   routes.add({
     method: 'post', path: '/v1/webhook-endpoints/:id/test', tag, auth: 'realtor', summary: 'Send a webhook.test event to this endpoint only, now (behind an open breaker with no probe in flight, it is the probe)',
-    responses: { 202: { description: 'Queued', schema: z.object({ messageId: z.string(), deliveryId: z.uuid() }) }, ...notFound, ...conflict },
+    responses: { 202: { description: 'Queued', schema: z.object({ messageId: z.string(), deliveryId: z.uuid() }) }, ...notFound, ...disabledConflict },
     handler: async (ctx, { params, tenant, now }) => {
       const { wakeups, ...sent } = await sendWebhookTestEvent({ em: ctx.state.em, tenant, endpointId: params.id, now, config: deps.config });
       await enqueueAfterCommit(deps.queues, wakeups, ctx.state.log);
@@ -135,7 +137,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
   routes.add({
     method: 'post', path: '/v1/webhook-endpoints/:id/recover', tag, auth: 'realtor', summary: 'Send again every failed delivery created since a time',
     body: ZRecoverWebhookDeliveriesBody,
-    responses: { 202: { description: 'Queued', schema: z.object({ recovered: z.number().int() }) }, ...invalid, ...notFound, ...conflict },
+    responses: { 202: { description: 'Queued', schema: z.object({ recovered: z.number().int() }) }, ...invalid, ...notFound, ...disabledConflict },
     handler: async (ctx, { params, body, tenant, now }) => {
       const wakeUps = await recoverWebhookDeliveries({ em: ctx.state.em, tenant, endpointId: params.id, since: new Date(body.since), now });
       await enqueueAfterCommit(deps.queues, toDeliveryWakeups(wakeUps), ctx.state.log);
@@ -154,7 +156,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
 
   routes.add({
     method: 'post', path: '/v1/webhook-deliveries/:id/resend', tag, auth: 'realtor', summary: 'Send one delivery again now, with a fresh attempt budget (same webhook-id)',
-    responses: { 202: { description: 'Queued', schema: z.object({ deliveryId: z.uuid() }) }, 404: { description: '`not_found`' }, ...conflict },
+    responses: { 202: { description: 'Queued', schema: z.object({ deliveryId: z.uuid() }) }, 404: { description: '`not_found`' }, ...resendConflict },
     handler: async (ctx, { params, tenant, now }) => {
       const wakeUp = await resendWebhookDelivery({ em: ctx.state.em, tenant, deliveryId: params.id, now });
       await enqueueAfterCommit(deps.queues, toDeliveryWakeups([wakeUp]), ctx.state.log);

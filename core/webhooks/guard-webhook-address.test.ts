@@ -11,6 +11,7 @@ import {
   WebhookAddressRefusedError,
 } from './guard-webhook-address.ts';
 import { validateWebhookUrl } from './validate-webhook-url.ts';
+import { checkWebhookUrl } from './webhook-endpoints.ts';
 
 describe('webhook address classification', () => {
   it.each([
@@ -157,7 +158,7 @@ describe('guarded lookup (what the socket uses to find its address)', () => {
       for (const all of [true, false]) {
         const { err } = await runLookup(guarded, 'crm.internal', all);
         expect(err, address).toBeInstanceOf(WebhookAddressRefusedError);
-        expect(err?.message).toMatch(/a cloud metadata address/);
+        expect(err?.message).toMatch(/a cloud metadata address$/);
       }
       expect(decideWebhookAddress({ hostname: 'crm.internal', address, allowedHosts: ['crm.internal'] })).toEqual({ allowed: false, reason: 'a cloud metadata address' });
     }
@@ -219,5 +220,14 @@ describe('endpoint URL validation (when a realtor saves an endpoint)', () => {
     }
     // Allow-listing never lifts a metadata address, so that refusal does not suggest it.
     expect(() => validateWebhookUrl('http://169.254.169.254/', { allowedHosts: ['169.254.169.254'] })).toThrow(/publicly reachable$/);
+  });
+});
+
+describe('a saved name that resolves to a refused address', () => {
+  const resolve = async (host: string) => ({ 'crm.internal': ['10.0.0.7'], 'imds.example.com': ['169.254.169.254'] })[host] ?? [];
+  it('says an operator can allow-list it, except where allow-listing would not help (a metadata address)', async () => {
+    await expect(checkWebhookUrl('https://crm.internal/in', { allowedHosts: [], resolve })).rejects.toThrow(/resolves to 10\.0\.0\.7, a private address; webhook receivers must be publicly reachable \(an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS\)$/);
+    await expect(checkWebhookUrl('https://crm.internal/in', { allowedHosts: ['crm.internal'], resolve })).resolves.toBe('https://crm.internal/in');
+    await expect(checkWebhookUrl('https://imds.example.com/in', { allowedHosts: [], resolve })).rejects.toThrow(/a cloud metadata address; webhook receivers must be publicly reachable$/);
   });
 });

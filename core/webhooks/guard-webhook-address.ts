@@ -23,6 +23,7 @@ const CLOUD_METADATA_ADDRESSES = new Set([
   '100.100.100.200', // Alibaba Cloud
   'fd00:ec2::254', // AWS IMDS over IPv6
 ]);
+const METADATA_REASON = 'a cloud metadata address';
 
 /** ipaddr.js ranges of IPv6 addresses that embed an IPv4 address in their last 32 bits (IPv4-mapped, SIIT, NAT64). */
 const EMBEDS_IPV4 = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052']);
@@ -60,7 +61,7 @@ export function classifyWebhookAddress(address: string): AddressVerdict {
   // not skip) looks at it too, or ::ffff:169.254.169.254 would pass as a mere "mapped" address.
   const embedded = EMBEDS_IPV4.has(range) ? new ipaddr.IPv4(parsed.toByteArray().slice(-4)) : null;
   if (isMetadata(parsed) || (embedded && isMetadata(embedded))) {
-    return { allowed: false, reason: 'a cloud metadata address' };
+    return { allowed: false, reason: METADATA_REASON };
   }
   // ::a.b.c.d, the deprecated IPv4-compatible form (RFC 4291 §2.5.5.1): ipaddr.js calls it unicast,
   // and a host that still routes it (an old sit tunnel) reaches the IPv4 address, 127.0.0.1 included.
@@ -84,7 +85,7 @@ export interface WebhookAddressDecisionInput {
 export function decideWebhookAddress({ hostname, address, allowedHosts }: WebhookAddressDecisionInput): AddressVerdict {
   const verdict = classifyWebhookAddress(address);
   // Nobody's CRM lives at a metadata service: that one is refused even for allow-listed hosts.
-  if (!verdict.allowed && verdict.reason === 'a cloud metadata address') return verdict;
+  if (!verdict.allowed && verdict.reason === METADATA_REASON) return verdict;
   if (isAllowListed(hostname, allowedHosts)) return { allowed: true };
   return verdict;
 }
@@ -92,6 +93,14 @@ export function decideWebhookAddress({ hostname, address, allowedHosts }: Webhoo
 export function isAllowListed(hostname: string, allowedHosts: readonly string[]): boolean {
   const host = normaliseWebhookHost(hostname);
   return allowedHosts.some((h) => normaliseWebhookHost(h) === host);
+}
+
+/** Appended to refusals an operator can lift (not to a cloud metadata address, refused even for allow-listed hosts). */
+export const ALLOW_LIST_HINT = ' (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)';
+
+/** The allow-list hint for a refusal of `reason`, or nothing where allow-listing would not help. */
+export function allowListHint(reason: string): string {
+  return reason === METADATA_REASON ? '' : ALLOW_LIST_HINT;
 }
 
 /** Thrown (through the socket) when the guard refuses a host; `code` lets callers tell it from network errors. */
@@ -103,7 +112,8 @@ export class WebhookAddressRefusedError extends Error {
   readonly reason: string;
   constructor(hostname: string, address: string, reason: string) {
     const where = normaliseWebhookHost(hostname) === normaliseWebhookHost(address) ? address : `${hostname} (${address})`;
-    super(`refused to connect to ${where}: ${reason}; add the host to WEBHOOK_ALLOWED_HOSTS to allow it`);
+    // No allow-list advice where it would not help (a metadata address).
+    super(`refused to connect to ${where}: ${reason}${reason === METADATA_REASON ? '' : '; add the host to WEBHOOK_ALLOWED_HOSTS to allow it'}`);
     this.name = 'WebhookAddressRefusedError';
     this.hostname = hostname;
     this.address = address;

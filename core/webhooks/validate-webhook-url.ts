@@ -1,9 +1,6 @@
 import { isIP } from 'node:net';
 import { AppError } from '../errors.ts';
-import { checkLiteralWebhookHost, isAllowListed, normaliseWebhookHost } from './guard-webhook-address.ts';
-
-/** Appended to refusals an operator can lift (the same words as checkWebhookUrl's for resolved names). */
-const ALLOW_LIST_HINT = ' (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)';
+import { ALLOW_LIST_HINT, checkLiteralWebhookHost, isAllowListed, normaliseWebhookHost } from './guard-webhook-address.ts';
 /** The `webhook_endpoints.url` column length. */
 export const WEBHOOK_URL_MAX_LENGTH = 2048;
 

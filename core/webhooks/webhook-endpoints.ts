@@ -10,7 +10,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { disableWebhookEndpoint, UNVERIFIED_SETUP_DISABLED_REASON } from './disable-webhook-endpoint.ts';
 import { enableWebhookEndpoint } from './enable-webhook-endpoint.ts';
-import { decideWebhookAddress, normaliseWebhookHost } from './guard-webhook-address.ts';
+import { allowListHint, decideWebhookAddress, normaliseWebhookHost } from './guard-webhook-address.ts';
 import { probeWebhookEndpointNow } from './probe-webhook-endpoint-now.ts';
 import { recordWebhookMessage } from './record-webhook-message.ts';
 import { toDeliveryWakeups } from './record-webhook-event.ts';
@@ -131,7 +131,7 @@ export async function checkWebhookUrl(input: string, { allowedHosts, resolve = l
   for (const address of addresses) {
     const verdict = decideWebhookAddress({ hostname: host, address, allowedHosts });
     if (!verdict.allowed) {
-      const message = `url host ${host} resolves to ${address}, ${verdict.reason}; webhook receivers must be publicly reachable (an operator can allow-list hosts with WEBHOOK_ALLOWED_HOSTS)`;
+      const message = `url host ${host} resolves to ${address}, ${verdict.reason}; webhook receivers must be publicly reachable${allowListHint(verdict.reason)}`;
       throw new AppError('validation_failed', message, [{ path: 'url', message }]);
     }
   }
