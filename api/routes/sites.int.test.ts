@@ -82,6 +82,25 @@ describe('sites', () => {
     expect((await owner.get('/v1/sites')).body.items.length).toBe(before);
   });
 
+  it('checks the 20-origin limit on the origins it stores, after normalising and dropping duplicates', async () => {
+    const site = (await owner.post('/v1/sites', { name: 'Elm', allowedOrigins: ['https://elm.example'] })).body;
+    // 25 spellings of one origin store one origin: not "too many".
+    const copies = Array.from({ length: 25 }, (_, i) => (i % 2 ? 'https://Cedar.example/' : 'https://cedar.example'));
+    const patched = await owner.patch(`/v1/sites/${site.siteId}`, { allowedOrigins: copies });
+    expect(patched.status).toBe(200);
+    expect(patched.body.allowedOrigins).toEqual(['https://cedar.example']);
+    const created = await owner.post('/v1/sites', { name: 'Cedar', allowedOrigins: copies });
+    expect(created.status).toBe(201);
+    expect(created.body.allowedOrigins).toEqual(['https://cedar.example']);
+    // 20 distinct (each twice) is the limit; 21 distinct is refused, naming the field, and changes nothing.
+    const twenty = Array.from({ length: 20 }, (_, i) => `https://s${i}.example`);
+    expect((await owner.patch(`/v1/sites/${site.siteId}`, { allowedOrigins: [...twenty, ...twenty] })).body.allowedOrigins).toEqual(twenty);
+    const refused = await owner.patch(`/v1/sites/${site.siteId}`, { allowedOrigins: [...twenty, 'https://s20.example', ...twenty] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([{ path: 'allowedOrigins', message: 'At most 20 origins' }]);
+    expect((await owner.get(`/v1/sites/${site.siteId}`)).body.allowedOrigins).toEqual(twenty);
+  });
+
   it('refuses a wildcard origin on create, update and "add origin" with a 400 that says to list each origin', async () => {
     const site = (await owner.post('/v1/sites', { name: 'Birch', allowedOrigins: ['https://birch.example'] })).body;
     for (const [res, path] of [

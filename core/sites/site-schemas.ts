@@ -15,10 +15,13 @@ export const ZOrigin = safeText(z.string().max(ORIGIN_MAX_CHARS))
     return origin;
   });
 
+// The limit is on what is stored: duplicates (also spellings one origin normalises to, such as
+// `https://Oak.example/` and `https://oak.example`) are dropped first, so a list that stores 20
+// origins or fewer is never refused for its length. The request body's size limit bounds the input.
 const ZOrigins = z
   .array(ZOrigin)
-  .max(MAX_ALLOWED_ORIGINS, `At most ${MAX_ALLOWED_ORIGINS} origins`)
-  .transform((list) => [...new Set(list)]);
+  .transform((list) => [...new Set(list)])
+  .refine((list) => list.length <= MAX_ALLOWED_ORIGINS, `At most ${MAX_ALLOWED_ORIGINS} origins`);
 
 export const ZCreateSiteBody = z.strictObject({
   name: safeText(z.string().trim().min(1, 'Name is required').max(SITE_NAME_MAX_CHARS)),
