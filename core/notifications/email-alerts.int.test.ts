@@ -77,7 +77,7 @@ afterAll(async () => {
 });
 
 describe('new-inquiry alert', () => {
-  it('reaches the realtor within seconds, with the lead-supplied text escaped and one-tap links', async () => {
+  it('reaches the realtor, with the lead-supplied text escaped and one-tap links', async () => {
     const name = `<img src=x onerror=alert(1)> Eve ${randomUUID().slice(0, 6)}`;
     const message = '</a><script>alert("pwn")</script>\nSaturday works & "thanks"';
     const res = await submit({ name, message, phone: '+1 555 010 0199' });
@@ -102,18 +102,26 @@ describe('new-inquiry alert', () => {
     expect(await attemptsOf(row.notification_id)).toEqual([expect.objectContaining({ ok: true, response_code: null, error: null })]);
   });
 
-  it('arrives within seconds of the submission (p50 over 20 inquiries)', async () => {
-    const latencies: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const name = `Speed ${randomUUID().slice(0, 8)}`;
-      const started = performance.now();
-      expect((await submit({ name })).status).toBe(202);
-      await smtp.waitFor(forLead(name), { timeoutMs: 10_000 });
-      latencies.push(performance.now() - started);
+  // How fast an alert arrives is measured by the bench (email p50), not asserted here: this checks
+  // that a burst of inquiries gets one alert each, to the right person, sent on the first attempt.
+  it('a burst of inquiries sends one alert each, to the realtor, naming its lead, sent on the first attempt', async () => {
+    const names = Array.from({ length: 5 }, () => `Burst ${randomUUID().slice(0, 8)}`);
+    const responses = await Promise.all(names.map((name) => submit({ name, message: `Viewing for ${name}?` })));
+    expect(responses.map((r) => r.status)).toEqual(names.map(() => 202));
+    for (const name of names) {
+      const mail = await smtp.waitFor(forLead(name), { timeoutMs: 10_000, description: `the alert for ${name}` });
+      const leadId = await leadIdOf(name);
+      expect(mail.envelope.to).toEqual([realtor.email]);
+      expect(mail.text).toContain(`Viewing for ${name}?`);
+      expect(mail.html).toContain(`${server.config.PUBLIC_URL}/app/leads/${leadId}`);
+      // Sent is recorded just after the SMTP server has the mail: awaited.
+      await expect.poll(async () => (await notificationOf(leadId)).status).toBe('sent');
+      const rows = await server.sql<{ notification_id: string; attempt_count: number }>(`select notification_id, attempt_count from notifications where lead_id = $1 and kind = 'new_inquiry'`, [leadId]);
+      expect(rows).toEqual([{ notification_id: expect.any(String), attempt_count: 1 }]);
+      expect(await attemptsOf(rows[0].notification_id)).toEqual([expect.objectContaining({ ok: true, error: null })]);
     }
-    latencies.sort((a, b) => a - b);
-    const p50 = latencies[Math.floor(latencies.length / 2)];
-    expect(p50).toBeLessThan(5_000);
+    // Every row is sent after one attempt, so no second send can still be on its way.
+    for (const name of names) expect(smtp.messages.filter(forLead(name)), name).toHaveLength(1);
   });
 
   it('is retried after a 4xx reply, with each attempt logged', async () => {
