@@ -20,7 +20,8 @@ export const LeadActivitySchema = defineEntity({
     activityId: uuidPrimaryKey(),
     user: ownerColumn(),
     lead: () => p.manyToOne(LeadSchema).deleteRule('cascade'),
-    actor: () => p.manyToOne(UserSchema).nullable().deleteRule('set null'),
+    // Indexed for the foreign key's set null, run by an account purge's last transaction (Migration20261201113000).
+    actor: () => p.manyToOne(UserSchema).nullable().deleteRule('set null').index('lead_activities_actor_user_id_index'),
     type: p.enum(ACTIVITY_TYPES),
     /** For calls and texts: `no_answer`, `left_voicemail`, `talked`, `sent`, … (free key, ≤ 40). */
     outcome: p.string().length(40).nullable(),

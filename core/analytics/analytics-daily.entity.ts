@@ -70,6 +70,8 @@ export const AnalyticsListingWeekSchema = defineEntity({
   primaryKeys: ['site', 'week', 'listingRef'],
   indexes: [
     { name: 'analytics_listing_weeks_site_week_index', expression: 'create index "analytics_listing_weeks_site_week_index" on "analytics_listing_weeks" ("site_id", "week") include ("listing_ref", "views")' },
+    // For the foreign key's cascade when an account is deleted (Migration20261201113000).
+    { name: 'analytics_listing_weeks_user_id_index', properties: ['user'] },
   ],
 });
 export type AnalyticsListingWeek = InferEntity<typeof AnalyticsListingWeekSchema>;

@@ -20,7 +20,11 @@ export const VisitorSchema = defineEntity({
   primaryKeys: ['site', 'visitorId'],
   // Analytics conversion: visitors first seen in a date range, per site.
   // Covering lead_id: visitors → leads counts are index-only scans (core/analytics/).
-  indexes: [{ name: 'visitors_site_first_seen_lead_index', expression: 'create index "visitors_site_first_seen_lead_index" on "visitors" ("site_id", "first_seen_at") include ("lead_id")' }],
+  indexes: [
+    { name: 'visitors_site_first_seen_lead_index', expression: 'create index "visitors_site_first_seen_lead_index" on "visitors" ("site_id", "first_seen_at") include ("lead_id")' },
+    // The stitch sweeper's query (find-unstitched-visitors.ts): only linked, unstitched visitors, oldest first.
+    { name: 'visitors_unstitched_last_seen_index', expression: 'create index "visitors_unstitched_last_seen_index" on "visitors" ("last_seen_at") where "lead_id" is not null and "stitched_at" is null' },
+  ],
   // visitor_daily_counts: visitors and linked leads per site and day, kept in the writing statement (core/analytics/lead-daily-count.entity.ts).
   triggers: [...VISITOR_DAILY_COUNT_TRIGGERS],
 });

@@ -28,10 +28,12 @@ export const LeadReportedContactSchema = defineEntity({
     value: p.string().length(255),
     source: p.enum(REPORTED_CONTACT_SOURCES),
     /** The (latest) inquiry that reported it; null for identify events. */
-    inquiry: () => p.manyToOne(InquirySchema).nullable().deleteRule('set null'),
+    // Indexed for the foreign key's set null: without it each deleted inquiry (a lead's delete
+    // cascades to them) read the whole table (Migration20261201113000).
+    inquiry: () => p.manyToOne(InquirySchema).nullable().deleteRule('set null').index('lead_reported_contacts_inquiry_id_index'),
     /** The visitor that sent it (identify events, form submissions with a visitor id). */
     visitorId: p.string().length(64).nullable(),
-    site: () => p.manyToOne(SiteSchema).nullable().deleteRule('set null'),
+    site: () => p.manyToOne(SiteSchema).nullable().deleteRule('set null').index('lead_reported_contacts_site_id_index'),
     reportedAt: p.datetime(),
     lastReportedAt: p.datetime(),
     reportCount: p.integer().default(1),
