@@ -14,4 +14,11 @@ export class Migration20261130041000 extends Migration {
     this.addSql(`update "webhook_endpoints" set "disabled_reason" = 'Disabled by you.' where "disabled_reason" ~ '^Disabled by you on [^ ]+\\.$';`);
   }
 
+  /**
+   * Nothing to undo: up() only rewords `disabled_reason` texts (no schema change), and the old
+   * wording's times are gone with it. Code from before reads the new wording as it reads any
+   * reason (shown as written), so rolling back past this migration leaves them as they are.
+   */
+  override down(): void | Promise<void> {}
+
 }
