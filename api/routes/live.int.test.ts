@@ -336,6 +336,35 @@ describe('a stream ends with the session that opened it', () => {
     expect(s.events.filter((e) => e.event === 'lead.created')).toEqual([]);
   });
 
+  // Before: a password change rotates the session in place (new cookie, same id), and the stream's
+  // access check asked by id only, so a stream opened with the old (say, stolen) cookie kept
+  // streaming the account's new leads for as long as its client stayed connected.
+  it('a password change ends streams opened with the old cookie, in every API process; a lead created after never reaches them; the new cookie streams on', async () => {
+    const { who, writer, s, isEnded } = await realtorWithStream(server);
+    const onSecond = await open(second, who);
+    await onSecond.waitForEvent((e) => e.event === 'ready');
+    const isSecondEnded = watchEnd(onSecond);
+    const oldCookie = who.client.cookie;
+    const changed = await who.client.post('/v1/account/password', { currentPassword: who.password, newPassword: 'a brand new passphrase' });
+    expect(changed.status).toBe(200);
+    expect(who.client.cookie).not.toBe(oldCookie);
+    who.client.csrfToken = changed.body.csrfToken;
+    const fresh = await open(second, who);
+    await fresh.waitForEvent((e) => e.event === 'ready');
+
+    const lead = await writer.post('/v1/leads', { name: 'After Password Change', email: 'after-password-change@example.com' });
+    expect(lead.status).toBe(201);
+    // Well before the 20 s heartbeat (WAIT is 10 s).
+    await vi.waitFor(() => expect(isEnded()).toBe(true), WAIT);
+    await vi.waitFor(() => expect(isSecondEnded()).toBe(true), WAIT);
+    // The process that answered the change checked again before answering, so the lead, created
+    // after, could not reach it. (Another process hears of the change from Postgres, which a lead
+    // published through Redis may overtake by a moment.)
+    expect(s.events.filter((e) => e.event === 'lead.created')).toEqual([]);
+    expect((await fresh.waitForEvent((e) => e.event === 'lead.created')).data.leadId).toBe(lead.body.leadId);
+    expect((await fetch(`${server.url}/v1/live`, { headers: { cookie: oldCookie } })).status).toBe(401);
+  });
+
   it('a logout in another API process ends it too (Postgres tells every process)', async () => {
     const { who, isEnded } = await realtorWithStream(second);
     const cookie = who.client.cookie;

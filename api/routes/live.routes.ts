@@ -16,15 +16,17 @@ import type { RouteRegistry } from '../route.ts';
 /**
  * Whether the session or API key that opened a stream still holds: asked by the hub once the
  * stream is subscribed (it may have ended since the request was authenticated), at every
- * heartbeat, for a session whenever sessions change (logout, password reset, expiry, account
- * deletion), and for every stream of the account when one of its API keys is revoked
- * (`announceAccessChange`). By id, on a fresh EntityManager: the stream outlives its request.
+ * heartbeat, for a session whenever sessions change (logout, password change or reset, expiry,
+ * account deletion), and for every stream of the account when one of its API keys is revoked
+ * (`announceAccessChange`). On a fresh EntityManager: the stream outlives its request. A session
+ * is asked by id and by the CSRF token the request saw: a password change keeps the session's id
+ * but replaces its cookie, and a stream opened with the old cookie must end with it.
  */
 function stillAuthorized(ctx: AppContext, deps: AppDeps): () => Promise<boolean> {
   const auth = ctx.state.auth;
   const clock = () => deps.now?.() ?? new Date();
   const em = () => deps.orm.em.fork() as EntityManager;
-  if (auth?.via === 'session') return () => isSessionActive({ em: em(), sessionId: auth.sessionId, now: clock() });
+  if (auth?.via === 'session') return () => isSessionActive({ em: em(), sessionId: auth.sessionId, csrfToken: auth.csrfToken, now: clock() });
   if (auth?.via === 'apiKey') return () => isApiKeyActive({ em: em(), apiKeyId: auth.apiKeyId, now: clock() });
   return async () => false;
 }
@@ -54,7 +56,7 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
     method: 'get', path: '/v1/live', tag: 'live', auth: 'realtor',
     summary: `Live updates (text/event-stream): ${LIVE_EVENT_TYPES.join(', ')}; reconnect with Last-Event-ID to replay what was missed`,
     responses: {
-      200: { description: `An event stream: \`id\`, \`event\` and JSON \`data\` per event; a \`ready\` event with the current position; \`: heartbeat\` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password reset, revocation: at once; expiry: within a heartbeat for a key), and when its client stops reading (more than ${LIVE_UNSENT_MAX_BYTES / 1024 / 1024} MB unsent): reconnect with Last-Event-ID` },
+      200: { description: `An event stream: \`id\`, \`event\` and JSON \`data\` per event; a \`ready\` event with the current position; \`: heartbeat\` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password change or reset, revocation: at once; expiry: within a heartbeat for a key), and when its client stops reading (more than ${LIVE_UNSENT_MAX_BYTES / 1024 / 1024} MB unsent): reconnect with Last-Event-ID` },
       429: { description: `\`rate_limited\` (Retry-After: ${LIVE_STREAM_LIMIT_RETRY_AFTER_SEC} s): the session or API key already holds ${LIVE_STREAMS_PER_CREDENTIAL_MAX} open streams, or the account ${LIVE_STREAMS_PER_ACCOUNT_MAX}, in this API process; nothing was opened` },
       503: { description: '`unavailable`: live updates need Redis, which is not answering (or the access check could not reach Postgres)' },
     },
@@ -62,7 +64,7 @@ export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
       const stream = new PassThrough();
       // EventSource sends it by itself when it reconnects; anything but a stream id is ignored.
       const lastEventId = ctx.get('last-event-id') || undefined;
-      // A logout, password reset or expiry in any API process empties this process's session cache
+      // A logout, password change or reset, or expiry in any API process empties this process's session cache
       // (core/accounts/session-cache.ts): the stream asks again at once rather than at the next
       // heartbeat. Watched from before the stream opens, so a change meanwhile is not missed.
       // The hub ends a stream (shutdown, access gone): the response ends at once, and a client

@@ -103,15 +103,25 @@ export async function findSession({ em, token, now = new Date() }: { em: EntityM
 }
 
 /**
- * Whether a session still exists and has not expired, by id: what an open live stream asks again
- * (api/routes/live.routes.ts) after the request that opened it was authenticated. Reads only.
+ * Whether a session still exists, has not expired and still answers to the cookie that was
+ * authenticated: what an open live stream asks again (api/routes/live.routes.ts) after the request
+ * that opened it was authenticated. Reads only.
+ *
+ * `csrfToken` is the session's CSRF token as that request saw it. A password change rotates the
+ * session in place (rotateSession: new cookie token and CSRF token, same id), so the id alone
+ * still answered yes and a stream opened with the old — possibly stolen — cookie outlived the
+ * change. The CSRF token is replaced in the same statement as the cookie token and nowhere else,
+ * so it tells which cookie the session answers to without the token hash leaving this module.
  */
-export async function isSessionActive({ em, sessionId, now = new Date() }: { em: EntityManager; sessionId: string; now?: Date }): Promise<boolean> {
+export async function isSessionActive({ em, sessionId, csrfToken, now = new Date() }: {
+  em: EntityManager; sessionId: string; csrfToken: string; now?: Date;
+}): Promise<boolean> {
   const row = await db(em)
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.user_id', 's.user_id')
     .select('s.expires_at')
     .where('s.session_id', '=', sessionId)
+    .where('s.csrf_token', '=', csrfToken)
     .where('u.deleted_at', 'is', null)
     .executeTakeFirst();
   return row !== undefined && Date.parse(pgTimeToIsoStrict(row.expires_at)) > now.getTime();
