@@ -2,7 +2,7 @@
 // Redis: it erases in chunks, resumes where a stopped run left off, waits for the deletion notice
 // before erasing the user row it is rendered from, is picked up by the purge sweep when its wake-up
 // was lost, never touches an account that is not deleted, and keeps its transactions short on a
-// big account (docs/accounts.md gives the measured figures: PURGE_MEASURE_LEADS=20000 to repeat).
+// big account (by chunk size; docs/accounts.md gives the measured figures: PURGE_MEASURE_LEADS=20000 to repeat).
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPurgeAccountHandler, sweepAccountPurgesHandler } from '#worker/handlers/purge-account.handler.ts';
@@ -184,12 +184,61 @@ describe('purging a deleted account', () => {
     expect((await r.client.get('/v1/auth/me')).status).toBe(200);
   });
 
-  it('erases a big account in short transactions', { timeout: 900_000 }, async () => {
-    const leads = Number(process.env.PURGE_MEASURE_LEADS ?? 2_000);
+  it('erases an account in chunks of at most the chunk size, each committed on its own, the user row last', async () => {
+    // Short transactions come from the chunk size, not from how fast this machine is: the check is
+    // that no chunk erases more than its size and that each one is visible (committed) to another
+    // connection before the next starts. The time a big account takes is measured by the opt-in
+    // test below, never asserted.
+    const CHUNK_ROWS = 6;
+    const LEAD_CHUNK = 4;
+    const { r, ids } = await deletedAccount(9, 4);
+    await noticeSent(r.userId);
+    type Left = { events: number; keys: number; visitors: number; leads: number; messages: number; userRow: boolean };
+    // Through the test's own connection: it sees only what a chunk has committed.
+    const left = async (): Promise<Left> => {
+      const [row] = await server.sql<Left>(
+        `select (select count(*)::int from lead_analytics where site_id = any($1::uuid[])) as events,
+                (select count(*)::int from lead_analytics_keys where site_id = any($1::uuid[])) as keys,
+                (select count(*)::int from visitors where site_id = any($1::uuid[])) as visitors,
+                (select count(*)::int from leads where user_id = $2) as leads,
+                (select count(*)::int from webhook_messages where user_id = $2) as messages,
+                exists (select 1 from users where user_id = $2 and deleted_at is not null) as "userRow"`,
+        [ids.siteIds, r.userId],
+      );
+      return row;
+    };
+    const before = await left();
+    expect(before).toEqual({ events: 9 * 4 + 4, keys: 9 * 4 + 4, visitors: 9 + 4, leads: 9, messages: 9, userRow: true });
+    const afterEachChunk: Left[] = [];
+    const result = await purge(r.userId, { chunkRows: CHUNK_ROWS, leadChunk: LEAD_CHUNK, onChunk: async () => void afterEachChunk.push(await left()) });
+
+    expect(result).toMatchObject({ done: true, events: before.events, visitors: before.visitors, leads: before.leads });
+    expect(afterEachChunk).toHaveLength(result.chunks);
+    const erased = afterEachChunk.map((now, i) => {
+      const was = i === 0 ? before : afterEachChunk[i - 1];
+      return { events: was.events - now.events, keys: was.keys - now.keys, visitors: was.visitors - now.visitors, leads: was.leads - now.leads, messages: was.messages - now.messages };
+    });
+    for (const [i, chunk] of erased.entries()) {
+      for (const table of ['events', 'keys', 'visitors'] as const) expect(chunk[table], `chunk ${i + 1}: ${table}`).toBeLessThanOrEqual(CHUNK_ROWS);
+      for (const table of ['leads', 'messages'] as const) expect(chunk[table], `chunk ${i + 1}: ${table}`).toBeLessThanOrEqual(LEAD_CHUNK);
+    }
+    const atLeast = (rows: number, size: number) => Math.ceil(rows / size);
+    expect(result.chunks).toBeGreaterThanOrEqual(
+      atLeast(before.events, CHUNK_ROWS) + atLeast(before.keys, CHUNK_ROWS) + atLeast(before.visitors, CHUNK_ROWS) + atLeast(before.leads, LEAD_CHUNK),
+    );
+    // The user row stays (deleted, not erased) through every chunk, and goes with the last.
+    expect(afterEachChunk.slice(0, -1).every((l) => l.userRow)).toBe(true);
+    expect(afterEachChunk.at(-1)).toEqual({ events: 0, keys: 0, visitors: 0, leads: 0, messages: 0, userRow: false });
+    expect(await countAccountRows(server, ids)).toEqual({});
+  });
+
+  // Not part of `npm test`: the figures docs/accounts.md reports, run by hand with
+  // PURGE_MEASURE_LEADS=20000 (20,000 leads / 400,000 events). Reports timings, asserts none.
+  it.runIf(process.env.PURGE_MEASURE_LEADS)('measures the purge of a big account (PURGE_MEASURE_LEADS)', { timeout: 900_000 }, async () => {
+    const leads = Number(process.env.PURGE_MEASURE_LEADS);
     const { r, ids } = await deletedAccount(leads, 20);
     await noticeSent(r.userId);
     const [{ n: events }] = await server.sql<{ n: number }>('select count(*)::int as n from lead_analytics where site_id = $1', [ids.siteIds[0]]);
-    expect(events).toBeGreaterThanOrEqual(leads * 20);
     let longestMs = 0;
     let last = performance.now();
     const started = last;
@@ -201,13 +250,8 @@ describe('purging a deleted account', () => {
       },
     });
     const totalMs = performance.now() - started;
-    expect(result).toMatchObject({ done: true, leads });
-    expect(result.events).toBe(events);
+    expect(result).toMatchObject({ done: true, leads, events });
     expect(await countAccountRows(server, { ...ids, leadIds: [] })).toEqual({});
-    // No chunk holds its transaction (and locks) for long, whatever the account's size.
-    expect(longestMs).toBeLessThan(5_000);
-    // The figure docs/accounts.md reports (run with PURGE_MEASURE_LEADS=20000 for 20,000 leads / 400,000 events).
-    server.runtime.logger.info({ leads, events, chunks: result.chunks, totalMs: Math.round(totalMs), longestChunkMs: Math.round(longestMs) }, 'account purge measured');
-    if (process.env.PURGE_MEASURE_LEADS) process.stdout.write(`account purge: ${leads} leads, ${events} events, ${result.chunks} chunks in ${(totalMs / 1000).toFixed(1)} s; longest chunk ${Math.round(longestMs)} ms\n`);
+    process.stdout.write(`account purge: ${leads} leads, ${events} events, ${result.chunks} chunks in ${(totalMs / 1000).toFixed(1)} s; longest chunk ${Math.round(longestMs)} ms\n`);
   });
 });
