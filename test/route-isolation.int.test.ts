@@ -216,7 +216,7 @@ describe('tenant isolation, generated from the router', () => {
       for (const s of secrets.filter((x) => x !== aliceIds.get(paramKeys(spec.path).at(-1)!))) expect(text, key(spec)).not.toContain(s);
     }
     expect(answers.length).toBeGreaterThan(20);
-    expect(await snapshotTables()).toEqual(before);
+    expect(await snapshotTables(), 'a table changed (the diff names it)').toEqual(before);
     // Alice still reaches all of it: through its own GET route, or else the list it appears in
     // (a session, an API key, a held inquiry have no single-item read). None may be skipped.
     const reads = specs.filter((s) => s.auth === 'realtor' && s.method === 'get');
