@@ -1,10 +1,13 @@
 // The session cache of an API process: it answers from memory only while Postgres can tell it
 // that sessions changed, and forgets what changed in any process (two caches here play two API
 // processes on one database: each has its own memory and its own LISTEN connection).
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestOrm } from '#test/db.ts';
-import { createSessionCache, type SessionCache } from './session-cache.ts';
+import { endUserSession, rotateSession } from './account-sessions.ts';
+import { createSessionCache, SESSIONS_CHANGED_CHANNEL, type SessionCache } from './session-cache.ts';
 import { createSession, deleteSession, findSession, type LiveSession } from './sessions.ts';
 import { signUp } from './sign-up.ts';
 
@@ -166,5 +169,51 @@ describe('session cache', () => {
     // The retry timer (SESSION_LISTEN_RETRY_MS) listens again; no request has to.
     await expect.poll(() => cache.listening()).toBe(true);
     await cached(cache, s.lookup, s.reads);
+  });
+
+  // Before: the trigger fired once per statement, also for one that matched nothing, so any
+  // signed-in user could empty every API process's cache at will (DELETE /v1/account/sessions/<random id>, a 404).
+  it('only a statement that ends or changes a session notifies; a thousand-row one notifies once', async () => {
+    const listener = new pg.Client({ connectionString: testOrm.db.url });
+    await listener.connect();
+    try {
+      const payloads: string[] = [];
+      let onMarker = () => undefined as void;
+      listener.on('notification', (n) => {
+        if (n.payload === 'marker') onMarker();
+        else payloads.push(n.payload ?? '');
+      });
+      await listener.query(`listen ${SESSIONS_CHANGED_CHANNEL}`);
+      /** How many change notifications arrived since the last call: Postgres delivers notifications in commit order, so once a marker sent now arrives, all of them have. */
+      const heardSince = async () => {
+        const marked = new Promise<void>((resolve) => { onMarker = resolve; });
+        await testOrm.pool.query(`select pg_notify($1, 'marker')`, [SESSIONS_CHANGED_CHANNEL]);
+        await marked;
+        return payloads.splice(0).length;
+      };
+      const { session } = (await createSession({ em: fork(), userId, ttlHours: 1 }))!;
+      const now = new Date();
+      expect(await heardSince()).toBe(0); // a new session is nobody's cached copy
+
+      expect(await endUserSession({ em: fork(), userId, sessionId: randomUUID() })).toBe(false);
+      expect(await endUserSession({ em: fork(), userId: randomUUID(), sessionId: session.sessionId })).toBe(false);
+      expect(await rotateSession({ em: fork(), sessionId: randomUUID(), ttlHours: 1, now })).toBeNull();
+      await testOrm.pool.query(`update sessions set expires_at = now(), csrf_token = csrf_token where session_id = $1`, [randomUUID()]);
+      await testOrm.pool.query('delete from sessions where user_id = $1', [randomUUID()]);
+      expect(await heardSince()).toBe(0);
+
+      expect(await rotateSession({ em: fork(), sessionId: session.sessionId, ttlHours: 1, now })).not.toBeNull();
+      expect(await heardSince()).toBe(1);
+      expect(await endUserSession({ em: fork(), userId, sessionId: session.sessionId })).toBe(true);
+      expect(await heardSince()).toBe(1);
+
+      await testOrm.pool.query(`insert into sessions (session_id, token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
+        select gen_random_uuid(), md5(i::text) || md5(i::text), $1, md5(i::text) || md5(i::text), now(), now(), now() + interval '1 hour' from generate_series(1, 1000) i`, [userId]);
+      expect(await heardSince()).toBe(0);
+      await testOrm.pool.query('delete from sessions where user_id = $1', [userId]);
+      expect(await heardSince()).toBe(1);
+    } finally {
+      await listener.end();
+    }
   });
 });
