@@ -61,17 +61,21 @@ describe('createRuntime', () => {
     await runtime.close(); // a second close (two signals) is harmless
   });
 
-  it('closes promptly when Redis has gone away, and nothing reconnects when it returns', async () => {
-    const runtime = await createRuntime({ name: 'runtime-gone', config: testConfig(db, { REDIS_URL: redis.url }), orm: SMALL_POOL });
+  it('closes without waiting for Redis when it has gone away, and nothing reconnects when it returns', async () => {
+    const { destination, lines } = captureLogLines();
+    const logger = createLogger({ level: 'debug', name: 'runtime-gone', destination });
+    const runtime = await createRuntime({ name: 'runtime-gone', config: testConfig(db, { REDIS_URL: redis.url }), logger, orm: SMALL_POOL });
     const worker = runtime.createWorkerConnection();
     const probe = new Redis(redis.url);
     expect(await clientNames(probe)).toEqual(expect.arrayContaining(['porchlight-runtime-gone', 'porchlight-runtime-gone-blocking']));
     await probe.quit();
 
     await redis.stop();
-    const started = performance.now();
     await runtime.close();
-    expect(performance.now() - started).toBeLessThan(2000);
+    // A step waiting for Redis to come back would be cut off by its bound and say so: each one
+    // finished by itself instead.
+    expect(lines.filter((l) => l.msg === 'close step timed out; moving on')).toEqual([]);
+    expect(lines.filter((l) => l.msg === 'close step done').map((l) => l.step)).toEqual(['queues', 'redis', 'postgres']);
     expect(await runtime.orm.isConnected()).toBe(false);
 
     await redis.start();
@@ -104,9 +108,9 @@ describe('createRuntime', () => {
     await entered;
     const started = performance.now();
     await runtime.close();
-    const ms = performance.now() - started;
-    expect(ms).toBeGreaterThanOrEqual(CLOSE_STEP_TIMEOUT_MS - 50);
-    expect(ms).toBeLessThan(CLOSE_STEP_TIMEOUT_MS + 1000);
+    // Not before the step's bound (a lower bound only); that close() returned at all, with the
+    // warning below, shows it went on instead of waiting for the transaction.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(CLOSE_STEP_TIMEOUT_MS - 50);
     expect(lines.filter((l) => l.msg === 'close step timed out; moving on')).toEqual([expect.objectContaining({ step: 'postgres', timeoutMs: CLOSE_STEP_TIMEOUT_MS, level: 40 })]);
     expect(lines.filter((l) => l.msg === 'close step done').map((l) => l.step)).toEqual(['queues', 'redis']);
     expect(runtime.redis.status).toBe('end');
