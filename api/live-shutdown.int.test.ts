@@ -3,6 +3,7 @@
 // otherwise hit its 10 s timeout and exit 1), nor on a Postgres connection that does not answer.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_LISTENER_CLOSE_TIMEOUT_MS } from '#core/accounts/session-cache.ts';
 import { createQueuePrefix, createTestDatabase, type TestDatabase } from '#test/db.ts';
 import { TEST_REDIS_URL } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
@@ -112,24 +113,24 @@ describe('api/main.ts with open live streams', () => {
   // the streams themselves — so on a busy machine that connection can still be starting when
   // SIGTERM comes. Closing it used to wait for Postgres to answer (up to the 10 s connect timeout,
   // the whole shutdown budget): exit 1 after 10 s. Now it is dropped after its own bound.
-  it('exits 0 within a few seconds while Postgres has not answered the session listener\'s connection', { timeout: 60_000 }, async () => {
+  it('exits 0 while Postgres has not answered the session listener\'s connection: the listener is dropped after its own bound', { timeout: 60_000 }, async () => {
     const proxy = await startStallingPgProxy(new URL(db.url), 'porchlight-session-cache');
     const proc = spawnNode('api/main.ts', apiEnv(proxy.url));
     try {
       const streams = await openTwoStreams(proc);
       await proxy.stalledOne();
-      const sent = performance.now();
       proc.child.kill('SIGTERM');
+      let exitedBeforeStreamsEnded = false;
+      void proc.exited.then(() => (exitedBeforeStreamsEnded = true));
       await Promise.all(streams.map((s) => s.ended));
-      const streamsEndedMs = performance.now() - sent;
+      // The streams end as the shutdown starts, not with the process.
+      expect(exitedBeforeStreamsEnded).toBe(false);
       const exit = await proc.exited;
-      const exitedMs = performance.now() - sent;
+      // Exit 0 is the proof it did not wait for Postgres: a shutdown that runs out its 10 s budget
+      // exits 1. The listener's own bound (1 s) is what cut the wait short, and it says so.
       expect(exit.code, describeRun(proc)).toBe(0);
       expect(findLog(proc, 'stopped')).toBeDefined();
-      // Well inside the 10 s budget (the listener's own bound is 1 s); streams end at once.
-      expect(exitedMs, describeRun(proc)).toBeLessThan(5000);
-      expect(streamsEndedMs).toBeLessThan(exitedMs);
-      expect(findLog(proc, 'session cache: the listener connection did not close in time; dropped it'), describeRun(proc)).toBeDefined();
+      expect(findLog(proc, 'session cache: the listener connection did not close in time; dropped it'), describeRun(proc)).toMatchObject({ timeoutMs: SESSION_LISTENER_CLOSE_TIMEOUT_MS });
     } finally {
       if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
       await proxy.close();
