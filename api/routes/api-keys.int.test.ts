@@ -136,15 +136,25 @@ describe('API keys', () => {
     expect(JSON.stringify(after)).not.toContain(created.key);
   });
 
+  // Before: the two expiries past what Postgres takes answered 500 (the first: "time zone
+  // displacement out of range"; the second names 10000-01-01 in UTC).
   it.each([
-    ['an unknown scope', { name: 'x', scope: 'admin' }],
-    ['a malformed expiry', { name: 'x', expiresAt: 'next tuesday' }],
-  ])('rejects %s with 400 and creates nothing', async (_name, body) => {
+    ['an unknown scope', { name: 'x', scope: 'admin' }, 'scope'],
+    ['a malformed expiry', { name: 'x', expiresAt: 'next tuesday' }, 'expiresAt'],
+    ['an expiry with a zone offset past ±15:59', { name: 'x', expiresAt: '9999-12-31T23:59:59-23:59' }, 'expiresAt'],
+    ['an expiry past the year 9999 in UTC', { name: 'x', expiresAt: '9999-12-31T23:59:59-15:59' }, 'expiresAt'],
+  ])('rejects %s with 400 and creates nothing', async (_name, body, path) => {
     const owner = new ApiClient(server.url);
     const { userId } = await owner.signUp();
     const res = await owner.post('/v1/api-keys', body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path })]);
     expect(await countKeys(userId)).toBe(0);
+  });
+
+  it('takes the latest expiry it allows, with a zone offset, as the instant it names', async () => {
+    const { created } = await signedInWithKey({ expiresAt: '9999-12-31T23:59:59+15:59' });
+    expect(created.expiresAt).toBe('9999-12-31T08:00:59.000Z');
   });
 });

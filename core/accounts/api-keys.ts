@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
+import { zInstant } from '../validation/instant.ts';
 import { safeText } from '../validation/plain-text.ts';
 import { API_KEY_SCOPES, ApiKeySchema, type ApiKey, type ApiKeyScope } from './api-key.entity.ts';
 import { serializeAccountChange } from './lock-live-user.ts';
@@ -11,13 +12,18 @@ import { createToken, sha256Hex } from './tokens.ts';
 
 export const API_KEY_PREFIX = 'plk_';
 export const MAX_API_KEYS_PER_USER = 50;
+/** An expiry must fall before this instant (10000-01-01T00:00:00Z): four-digit years in UTC, as every answer shows them. */
+const API_KEY_EXPIRY_BEFORE_MS = Date.UTC(10_000, 0, 1);
 
 export const ZCreateApiKeyBody = z.strictObject({
   name: safeText(z.string().trim().min(1).max(100)),
   /** Defaults to `read_write`, what every key could do before scopes existed. */
   scope: z.enum(API_KEY_SCOPES).optional(),
   /** When the key stops working; omitted or null: never. */
-  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  expiresAt: zInstant()
+    // The format allows 9999-12-31T23:59:59-15:59, in UTC the year 10000, which answered 500.
+    .refine((v) => Date.parse(v) < API_KEY_EXPIRY_BEFORE_MS, 'Use a date before the year 10000 (in UTC)')
+    .nullable().optional(),
 });
 export type CreateApiKeyBody = z.input<typeof ZCreateApiKeyBody>;
 
