@@ -1,6 +1,8 @@
-// The first-load states of data from `useApi`, shown one way on every page: a spinner while the
-// first answer is on its way, the error with "Try again" when it failed, and `children(data)`
-// once there is data (kept on screen while a reload runs; `refreshing` tells it so).
+// The states of data from `useApi`, shown one way on every page: a spinner until there is an
+// answer for what the page asks now (an answer for an earlier filter or cursor is not shown as
+// this one), the error with "Try again" whenever the last request failed (above the data when
+// that data still answers the same question, a failed reload), and `children(data)` once there
+// is data (kept on screen while a reload runs; `refreshing` tells it so).
 import type { ComponentChildren } from 'preact';
 import { errorMessage } from '../api-client.ts';
 import type { ApiState } from '../use-api.ts';
@@ -15,11 +17,19 @@ export function Loaded<T>({ state, loadingLabel, errorTitle, children }: {
   errorTitle: string;
   children(data: T, refreshing: boolean): ComponentChildren;
 }) {
-  if (state.data !== undefined) return <>{children(state.data, state.loading)}</>;
-  if (state.loading || !state.error) return <Loading label={loadingLabel} />;
-  return (
+  const current = state.data !== undefined && !state.stale;
+  const failed = state.error && (
     <LoadError title={errorTitle} onRetry={state.reload}>
       {errorMessage(state.error)}
     </LoadError>
   );
+  if (current) {
+    return (
+      <>
+        {failed}
+        {children(state.data as T, state.loading)}
+      </>
+    );
+  }
+  return failed || <Loading label={loadingLabel} />;
 }
