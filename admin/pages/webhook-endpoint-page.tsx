@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type CreateWebhookEndpointInput, errorMessage, type WebhookDelivery, type WebhookEndpoint, webhooksApi } from '../api-client.ts';
 import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
@@ -8,11 +8,11 @@ import { breadcrumb, DetailFallback } from '../components/detail-fallback.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
-import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, formatRelativeTime } from '../format.ts';
 import { navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
+import { usePollUntil } from '../use-poll-until.ts';
 import { WebhookEndpointForm, type WebhookEndpointFormValues } from './webhook-endpoint-form.tsx';
 import { EndpointHealthBadge } from './webhooks-page.tsx';
 
@@ -92,7 +92,7 @@ function EndpointDetail({ endpoint, onChange, reload, justCreated }: { endpoint:
 
         <SigningSecret endpointId={endpoint.endpointId} revealAtOnce={justCreated} rotatingUntil={endpoint.previousSecretExpiresAt} onRotated={reload} />
 
-        <DeliveryLog endpoint={endpoint} tick={logTick} onChanged={reload} />
+        <DeliveryLog endpoint={endpoint} tick={logTick} onChanged={reload} onEndpoint={onChange} />
 
         <section class="card" aria-labelledby="settings-title">
           <h2 id="settings-title" class="card-title">Settings</h2>
@@ -205,26 +205,64 @@ function SigningSecret({ endpointId, revealAtOnce, rotatingUntil, onRotated }: {
 
 const STATUS_TONE: Record<string, BadgeTone> = { succeeded: 'success', failed: 'danger', pending: 'warning' };
 
-function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEndpoint; tick: number; onChanged(): void }) {
+/** While something shown is pending: the first look after this long, each next one 1.5× later, up to the max. */
+const PENDING_POLL_FIRST_MS = 1000;
+const PENDING_POLL_MAX_MS = 10_000;
+/** A delivery can wait behind an open breaker for hours: the page stops asking after this long. */
+const PENDING_POLL_TIMEOUT_MS = 15 * 60_000;
+
+/** Calls `reload` when any of `values` changes, not on the first render (the first load is useApi's own). */
+function useReloadOnChange(reload: () => void, values: unknown[]) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else reload();
+  }, values);
+}
+
+function DeliveryLog({ endpoint, tick, onChanged, onEndpoint }: { endpoint: WebhookEndpoint; tick: number; onChanged(): void; onEndpoint(e: WebhookEndpoint): void }) {
   const [status, setStatus] = useState('');
   const [type, setType] = useState('');
   const [cursor, setCursor] = useState<string | undefined>(undefined);
   const [since, setSince] = useState('');
-  const [refresh, setRefresh] = useState(0);
   const catalogue = useApi((signal) => webhooksApi.eventTypes({ signal }), []);
-  const page = useApi(
-    (signal) => webhooksApi.deliveries(endpoint.endpointId, { status: status || undefined, type: type || undefined, cursor }, { signal }),
-    [endpoint.endpointId, status, type, cursor, tick, refresh],
-  );
+  const query = { status: status || undefined, type: type || undefined, cursor };
+  // The deps say what is asked (a new filter shows a spinner, not the old filter's rows); a change
+  // made here (test event, resend, recover, Refresh) asks the same again with reload().
+  const page = useApi((signal) => webhooksApi.deliveries(endpoint.endpointId, query, { signal }), [endpoint.endpointId, status, type, cursor]);
+  useReloadOnChange(page.reload, [tick]);
   const [open, setOpen] = useState<string | null>(null);
 
+  // Nothing pushes delivery results to the page: while a delivery shown (or one the health card
+  // counts) is pending, ask again for this log and the endpoint's health until none is.
+  const askedKey = `${endpoint.endpointId}|${status}|${type}|${cursor ?? ''}`;
+  const shownKey = useRef(askedKey);
+  shownKey.current = askedKey;
+  const pending = endpoint.enabled && (endpoint.health.pendingDeliveries > 0 || (!page.stale && (page.data?.items.some((d) => d.status === 'pending') ?? false)));
+  const poll = usePollUntil();
+  useEffect(() => {
+    if (!pending) return;
+    void poll(async () => {
+      const [list, fresh] = await Promise.all([webhooksApi.deliveries(endpoint.endpointId, query), webhooksApi.get(endpoint.endpointId)]);
+      // The realtor changed the filter meanwhile: this answer is not the log on screen (the new
+      // filter's own round polls if it has to).
+      if (shownKey.current !== askedKey) return 'moved on';
+      page.setData(list);
+      onEndpoint(fresh);
+      return fresh.health.pendingDeliveries > 0 || list.items.some((d) => d.status === 'pending') ? undefined : 'settled';
+    }, { firstDelayMs: PENDING_POLL_FIRST_MS, backoff: 1.5, maxDelayMs: PENDING_POLL_MAX_MS, timeoutMs: PENDING_POLL_TIMEOUT_MS });
+  }, [pending, askedKey]);
+
+  const changed = () => {
+    page.reload();
+    onChanged();
+  };
   const recover = async () => {
     if (!since) return;
     try {
       const { recovered } = await webhooksApi.recover(endpoint.endpointId, new Date(since).toISOString());
       showToast(recovered ? `Sending ${recovered} failed ${recovered === 1 ? 'delivery' : 'deliveries'} again.` : 'No failed deliveries since then.', 'info');
-      setRefresh((n) => n + 1);
-      onChanged();
+      changed();
     } catch (err) {
       showToast(errorMessage(err), 'error');
     }
@@ -234,7 +272,7 @@ function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEndpoint;
     <section class="card" aria-labelledby="log-title">
       <div class="card-row">
         <h2 id="log-title" class="card-title">Delivery log</h2>
-        <Button variant="ghost" size="sm" onClick={() => { setRefresh((n) => n + 1); onChanged(); }}>Refresh</Button>
+        <Button variant="ghost" size="sm" onClick={changed}>Refresh</Button>
       </div>
       <div class="filters-row log-filters">
         <FilterSelect id="log-status" label="Status" value={status} onChange={(v) => { setStatus(v); setCursor(undefined); }}>
@@ -254,14 +292,14 @@ function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEndpoint;
         ) : (
           <ul class="delivery-list" aria-label="Deliveries">
             {data.items.map((d) => (
-              <DeliveryRow key={d.deliveryId} delivery={d} open={open === d.deliveryId} onToggle={() => setOpen(open === d.deliveryId ? null : d.deliveryId)} onResent={() => { setRefresh((n) => n + 1); onChanged(); }} />
+              <DeliveryRow key={d.deliveryId} delivery={d} open={open === d.deliveryId} onToggle={() => setOpen(open === d.deliveryId ? null : d.deliveryId)} onResent={changed} />
             ))}
           </ul>
         )}
       </Loaded>
       <div class="form-actions">
         {cursor && <Button variant="ghost" size="sm" onClick={() => setCursor(undefined)}>Newest</Button>}
-        {page.data?.nextCursor && <Button variant="secondary" size="sm" onClick={() => setCursor(page.data!.nextCursor!)}>Older deliveries</Button>}
+        {!page.stale && page.data?.nextCursor && <Button variant="secondary" size="sm" onClick={() => setCursor(page.data!.nextCursor!)}>Older deliveries</Button>}
       </div>
       <div class="recover">
         <label class="field-label" for="recover-since">Recover failed deliveries since</label>
@@ -274,8 +312,27 @@ function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEndpoint;
   );
 }
 
-function DeliveryRow({ delivery, open, onToggle, onResent }: { delivery: WebhookDelivery; open: boolean; onToggle(): void; onResent(): void }) {
-  const detail = useApi((signal) => (open ? webhooksApi.delivery(delivery.deliveryId, { signal }) : Promise.resolve(undefined)), [open, delivery.deliveryId, delivery.attemptCount, delivery.status]);
+/**
+ * `loggedAttemptCount` (every attempt in the log) comes with the list answer; the shared
+ * response type does not declare it yet, so an older API without it falls back to attemptCount.
+ */
+type LoggedDelivery = WebhookDelivery & { loggedAttemptCount?: number };
+
+const attempts = (n: number) => `${n} ${n === 1 ? 'attempt' : 'attempts'}`;
+
+/**
+ * "4 attempts", or "1 attempt since resend · 4 in all": `attemptCount` is the current budget's,
+ * which a resend or recover starts again at 0, while the attempts table lists every attempt.
+ */
+function attemptsLabel(d: LoggedDelivery): string {
+  const logged = Math.max(d.loggedAttemptCount ?? d.attemptCount, d.attemptCount);
+  return d.attemptCount < logged ? `${attempts(d.attemptCount)} since resend · ${logged} in all` : attempts(logged);
+}
+
+function DeliveryRow({ delivery, open, onToggle, onResent }: { delivery: LoggedDelivery; open: boolean; onToggle(): void; onResent(): void }) {
+  const detail = useApi((signal) => (open ? webhooksApi.delivery(delivery.deliveryId, { signal }) : Promise.resolve(undefined)), [open, delivery.deliveryId]);
+  // A new attempt or status (the log polls while pending): the open table reads again, kept on screen meanwhile.
+  useReloadOnChange(detail.reload, [delivery.attemptCount, delivery.status, delivery.loggedAttemptCount]);
   const resend = async () => {
     try {
       await webhooksApi.resend(delivery.deliveryId);
@@ -290,32 +347,32 @@ function DeliveryRow({ delivery, open, onToggle, onResent }: { delivery: Webhook
       <button type="button" class="delivery-summary" aria-expanded={open} onClick={onToggle}>
         <Badge tone={STATUS_TONE[delivery.status] ?? 'neutral'}>{delivery.status}</Badge>
         <code>{delivery.eventType}</code>
-        <span class="muted small">{delivery.attemptCount} {delivery.attemptCount === 1 ? 'attempt' : 'attempts'}</span>
+        <span class="muted small">{attemptsLabel(delivery)}</span>
         <time class="muted small" dateTime={delivery.createdAt} title={formatDateTime(delivery.createdAt)}>{formatRelativeTime(delivery.createdAt)}</time>
       </button>
       {open && (
         <div class="delivery-detail">
           <p class="muted small">webhook-id <code>{delivery.messageId}</code>{delivery.nextAttemptAt ? ` · next try ${formatDateTime(delivery.nextAttemptAt)}` : ''}</p>
-          {detail.data === undefined ? (
-            <Loading label="Loading attempts…" />
-          ) : (
-            <table class="table attempts">
-              <caption class="visually-hidden">Attempts</caption>
-              <thead>
-                <tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Response</th></tr>
-              </thead>
-              <tbody>
-                {detail.data.attempts.map((a) => (
-                  <tr key={a.attemptId}>
-                    <td>{formatDateTime(a.attemptedAt)}</td>
-                    <td>{a.statusCode ?? '—'}</td>
-                    <td>{a.durationMs} ms</td>
-                    <td class="attempt-response">{a.error && <div class="attempt-error">{a.error}</div>}{a.responseExcerpt && <code>{a.responseExcerpt}</code>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Loaded state={detail} loadingLabel="Loading attempts…" errorTitle="Could not load this delivery’s attempts">
+            {(data) => data && (
+              <table class="table attempts">
+                <caption class="visually-hidden">Attempts</caption>
+                <thead>
+                  <tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Response</th></tr>
+                </thead>
+                <tbody>
+                  {data.attempts.map((a) => (
+                    <tr key={a.attemptId}>
+                      <td>{formatDateTime(a.attemptedAt)}</td>
+                      <td>{a.statusCode ?? '—'}</td>
+                      <td>{a.durationMs} ms</td>
+                      <td class="attempt-response">{a.error && <div class="attempt-error">{a.error}</div>}{a.responseExcerpt && <code>{a.responseExcerpt}</code>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Loaded>
           <Button variant="secondary" size="sm" onClick={resend}>Resend</Button>
         </div>
       )}
