@@ -241,6 +241,10 @@ function SiteDetail({ site, onChange }: { site: Site; onChange(site: Site): void
           <li>all of its analytics events (page views and tool interactions) and visitor records.</li>
         </ul>
         <p>
+          Leads who browsed this site lose the points that browsing earned: their scores are recalculated from what is left
+          shortly after the delete, so some warm or hot leads may cool down.
+        </p>
+        <p>
           Leads and inquiries that came from this site are kept. Submissions still held in Filtered would be lost, so a site that
           has some can’t be deleted until you release or delete them. This can’t be undone.
         </p>

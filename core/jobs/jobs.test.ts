@@ -12,6 +12,7 @@ const uuid = randomUUID();
 /** The widest payloads each keyed job can get: every character a visitor id may carry. */
 const SAMPLES: { [K in KeyedJobKey]: Parameters<(typeof JOBS)[K]['jobId']>[0] } = {
   scoreLead: { leadId: uuid },
+  scoreFlaggedLeads: { userId: uuid },
   stitchVisitor: { siteId: uuid, visitorId: `${'_-aZ09'.repeat(10)}abcd` },
   rescoreUser: { userId: uuid, version: 2_147_483_647 },
   sendNotification: { notificationId: uuid, dueAt: 8_640_000_000_000_000 },
@@ -28,6 +29,7 @@ describe('job definitions', () => {
       expect(assertValidJobId(id)).toBe(id);
     }
     expect(JOBS.scoreLead.jobId({ leadId: uuid })).toBe(`score-${uuid}`);
+    expect(JOBS.scoreFlaggedLeads.jobId({ userId: uuid })).toBe(`score-flagged-${uuid}`);
     expect(JOBS.stitchVisitor.jobId({ siteId: uuid, visitorId: 'v_1' })).toBe(`stitch-${uuid}-v_1`);
     expect(JOBS.rescoreUser.jobId({ userId: uuid, version: 3 })).toBe(`rescore-${uuid}-3`);
     // A reminder's job names its scheduled time too: a rescheduled reminder gets a new job.

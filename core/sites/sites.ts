@@ -2,12 +2,11 @@ import { type EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { serializeAccountChange } from '../accounts/lock-live-user.ts';
-import { ownedBy, ownedFilter, type Tenant } from '../accounts/tenant.ts';
+import { ownedBy, ownedFilter, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
-import type { Wakeup } from '../jobs/wakeup.ts';
-import { markLeadsForRescore } from '../leads/mark-for-rescore.ts';
+import { createWakeup, type Wakeup } from '../jobs/wakeup.ts';
 import type { CreateSiteBody, UpdateSiteBody } from './site-schemas.ts';
 import { invalidateIngestSiteCache } from './resolve-ingest-site.ts';
 import { DEFAULT_SITE_SETTINGS, SiteSchema, type Site } from './site.entity.ts';
@@ -134,9 +133,10 @@ export async function changeSite({ em, tenant, siteId }: { em: EntityManager; te
  * hourly retention (applyEventRetention).
  *
  * The leads those events belonged to were scored from them: they are flagged for rescoring in the
- * same transaction (their `leads.score` wake-ups are returned, to send after the commit), so a
- * lead's score and breakdown drop the deleted browsing within seconds instead of keeping it until
- * the hourly refresh.
+ * same transaction (`rescored` of them), and one `leads.score-flagged` wake-up for the account is
+ * returned, to send after the commit: it scores them in batches of 200, so their scores and
+ * breakdowns drop the deleted browsing soon after the delete (a few seconds for thousands of
+ * leads) instead of keeping it until the hourly refresh, without holding up other accounts' scoring.
  *
  * Refused (409) while the site has held submissions in the Filtered list: they are real people's
  * inquiries until released, and the delete would erase them unseen (the key
@@ -145,7 +145,7 @@ export async function changeSite({ em, tenant, siteId }: { em: EntityManager; te
  * (its foreign-key check holds a key-share lock on the row until it commits) is either counted or
  * waits and then fails on the deleted site — never erased uncounted.
  */
-export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<{ wakeups: Wakeup[] }> {
+export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; tenant: Tenant; siteId: string }): Promise<{ rescored: number; wakeups: Wakeup[] }> {
   const deleted = await em.transactional(async (tem) => {
     const site = await db(tem).selectFrom('sites').select('name').where('site_id', '=', siteId).where(ownedBy(tenant)).forUpdate().executeTakeFirst();
     if (!site) return null;
@@ -165,11 +165,22 @@ export async function deleteSite({ em, tenant, siteId }: { em: EntityManager; te
     }
     const n = await tem.nativeDelete(SiteSchema, { siteId, ...ownedFilter(tenant) });
     if (!n) return null;
-    // The distinct leads of the deleted rows, computed in the statement (not a row per event).
-    const { rows } = await sql<{ lead_id: string }>`
-      with gone as (delete from lead_analytics where site_id = ${siteId}::uuid returning lead_id)
-      select distinct lead_id from gone where lead_id is not null order by lead_id`.execute(db(tem));
-    return { wakeups: await markLeadsForRescore(tem, rows.map((r) => r.lead_id)) };
+    // The leads of the deleted rows are flagged in the same statement (no row per event, no ids
+    // round-tripped), locked in lead-id order as the scoring batches lock them, so the two cannot
+    // deadlock. `updated_at` as `markLeadsForRescore` sets it: the sweeper's clock for a lost wake-up.
+    const flagged = await sql<{ n: string }>`
+      with gone as (delete from lead_analytics where site_id = ${siteId}::uuid returning lead_id),
+      affected as (
+        select l.lead_id from leads l
+        where l.lead_id in (select lead_id from gone where lead_id is not null) and ${ownedBy(tenant, 'l')}
+        order by l.lead_id for no key update
+      ), u as (
+        update leads l set needs_rescore = true, updated_at = now() from affected a where l.lead_id = a.lead_id returning 1
+      )
+      select count(*) as n from u`.execute(db(tem));
+    const rescored = pgCount(flagged.rows[0]?.n ?? '0');
+    // One batched job for all of them (not a leads.score job per lead: see JOBS.scoreFlaggedLeads).
+    return { rescored, wakeups: rescored > 0 ? [createWakeup('scoreFlaggedLeads', { userId: ownerIdOf(tenant) })] : [] };
   });
   invalidateIngestSiteCache(em);
   if (!deleted) throw notFound('Site');

@@ -10,6 +10,7 @@ import { deliverWebhookHandler } from './deliver-webhook.handler.ts';
 import { refreshScoresHandler } from './refresh-scores.handler.ts';
 import { rollupAnalyticsHandler } from './rollup-analytics.handler.ts';
 import { rescoreAllHandler } from './rescore-all.handler.ts';
+import { scoreFlaggedLeadsHandler } from './score-flagged-leads.handler.ts';
 import { scoreLeadHandler } from './score-lead.handler.ts';
 import { sendDigestsHandler } from './send-digest.handler.ts';
 import { sendNotificationHandler } from './send-notification.handler.ts';
@@ -21,6 +22,7 @@ import { HOUR_MS, MINUTE_MS } from '#core/shared/time.ts';
 export const HANDLERS = {
   stitchVisitor: stitchVisitorHandler,
   scoreLead: scoreLeadHandler,
+  scoreFlaggedLeads: scoreFlaggedLeadsHandler,
   rescoreUser: rescoreAllHandler,
   sweep: sweepHandler,
   deliverWebhook: deliverWebhookHandler,
