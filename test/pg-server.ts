@@ -1,9 +1,10 @@
-// A throwaway Postgres cluster (initdb + pg_ctl from the machine's binaries) on a free port, for
-// tests that take Postgres away: stop it, start it again on the same port and data directory.
+// A throwaway Postgres cluster (initdb + pg_ctl from the machine's binaries) on a free port outside
+// the OS's ephemeral range (findFreePort: a restart cannot find it taken by an outgoing connection),
+// for tests that take Postgres away: stop it, start it again on the same port and data directory.
 // Never the shared Postgres on 5432. initdb refuses to run as root: as root, the cluster belongs
 // to the `postgres` OS user and every command runs through `runuser`.
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,7 +33,7 @@ export interface ThrowawayPostgres {
   destroy(): Promise<void>;
 }
 
-/** initdb's a cluster in a temp directory and starts it on a free port. Call `destroy()` in afterAll. */
+/** initdb's a cluster in a temp directory and starts it on a free port (findFreePort). Call `destroy()` in afterAll. */
 export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const bin = pgBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'porchlight-pg-'));
@@ -47,10 +48,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
 
   await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-  const port = await findFreePort();
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`;
+  let port = await findFreePort();
   let running = false;
   const start = async () => {
+    const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`;
     await pg('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
     running = true;
   };
@@ -70,7 +71,19 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       // already gone
     }
   });
-  await start();
+  // The first start may lose its port to another process between the check and the bind (the
+  // postmaster logs EADDRINUSE and pg_ctl fails): nobody knows the port yet, so another one will
+  // do. A restart keeps its port (clients reconnect to it).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      const log = existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : '';
+      if (attempt >= 3 || !log.includes(`${port}`) || !/Address already in use/i.test(log)) throw err;
+      port = await findFreePort();
+    }
+  }
   return {
     port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,

@@ -1,6 +1,9 @@
-// A throwaway redis-server (the binary on PATH) on a free port, for tests that take Redis away:
-// stop it, freeze it, start it again on the same port. Never the shared Redis on 6379.
+// A throwaway redis-server (the binary on PATH) on a free port outside the OS's ephemeral range
+// (findFreePort), for tests that take Redis away: stop it, freeze it, start it again on the same
+// port. Never the shared Redis on 6379.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface ThrowawayRedis {
@@ -17,18 +20,57 @@ export interface ThrowawayRedis {
   thaw(): void;
 }
 
-/** A port nobody listens on right now (the OS picks it; released before the caller binds it). */
+/** The lowest port findFreePort picks: above the registered ports most services use (5432, 6379, 8080…). */
+const LOWEST_PORT = 15_000;
+/** Linux's default ephemeral range, for a machine whose range cannot be read. */
+const DEFAULT_EPHEMERAL_RANGE: [number, number] = [32_768, 60_999];
+
+/** The range the OS picks ports from for outgoing connections and `listen(0)`. */
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low <= high) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return DEFAULT_EPHEMERAL_RANGE;
+}
+
+/** Whether nothing listens on `port` at 127.0.0.1 right now (a bind that succeeds, then released). */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port nobody listens on right now, chosen outside the OS's ephemeral range, for a server that is
+ * stopped and started again on the same port. A port the OS handed out (`listen(0)`) is in that
+ * range: while the server is down, any outgoing connection on the machine may be given it as its
+ * local port, and the restart then fails with EADDRINUSE. Below the range the OS never assigns a
+ * port by itself; the choice is random (and bind-checked) so test files running in parallel do not
+ * pick the same one. Released before the caller binds it, so callers starting a server on it retry
+ * with another port on EADDRINUSE before they hand the port out.
+ */
 export async function findFreePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+  const [low, high] = ephemeralPortRange();
+  // Ports outside the range: below it from LOWEST_PORT, and above it up to 65535.
+  const below = Math.max(0, low - LOWEST_PORT);
+  const above = Math.max(0, 65_535 - high);
+  if (below + above === 0) throw new Error(`no ports outside the ephemeral range ${low}-${high} (/proc/sys/net/ipv4/ip_local_port_range) to run a restartable server on`);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const pick = randomInt(below + above);
+    const port = pick < below ? LOWEST_PORT + pick : high + 1 + (pick - below);
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port found outside the ephemeral range ${low}-${high} after 50 tries`);
 }
 
 /** Starts a redis-server without persistence on a free port. Call `stop()` in afterAll. */
 export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
-  const port = await findFreePort();
+  let port = await findFreePort();
   let child: ChildProcess | undefined;
   let frozen = false;
 
@@ -61,7 +103,17 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
     if (frozen) child?.kill('SIGCONT');
     child?.kill('SIGKILL');
   });
-  await start();
+  // The first start may lose its port to another process between the check and the bind: nobody
+  // knows the port yet, so another one will do. A restart keeps its port (clients reconnect to it).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/i.test(String((err as Error).message))) throw err;
+      port = await findFreePort();
+    }
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
