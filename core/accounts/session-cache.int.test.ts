@@ -178,7 +178,7 @@ describe('session cache', () => {
     await listener.connect();
     try {
       const payloads: string[] = [];
-      let onMarker = () => undefined as void;
+      let onMarker: () => void = () => undefined;
       listener.on('notification', (n) => {
         if (n.payload === 'marker') onMarker();
         else payloads.push(n.payload ?? '');
