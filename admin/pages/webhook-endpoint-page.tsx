@@ -312,24 +312,18 @@ function DeliveryLog({ endpoint, tick, onChanged, onEndpoint }: { endpoint: Webh
   );
 }
 
-/**
- * `loggedAttemptCount` (every attempt in the log) comes with the list answer; the shared
- * response type does not declare it yet, so an older API without it falls back to attemptCount.
- */
-type LoggedDelivery = WebhookDelivery & { loggedAttemptCount?: number };
-
 const attempts = (n: number) => `${n} ${n === 1 ? 'attempt' : 'attempts'}`;
 
 /**
  * "4 attempts", or "1 attempt since resend · 4 in all": `attemptCount` is the current budget's,
  * which a resend or recover starts again at 0, while the attempts table lists every attempt.
  */
-function attemptsLabel(d: LoggedDelivery): string {
-  const logged = Math.max(d.loggedAttemptCount ?? d.attemptCount, d.attemptCount);
+function attemptsLabel(d: WebhookDelivery): string {
+  const logged = Math.max(d.loggedAttemptCount, d.attemptCount);
   return d.attemptCount < logged ? `${attempts(d.attemptCount)} since resend · ${logged} in all` : attempts(logged);
 }
 
-function DeliveryRow({ delivery, open, onToggle, onResent }: { delivery: LoggedDelivery; open: boolean; onToggle(): void; onResent(): void }) {
+function DeliveryRow({ delivery, open, onToggle, onResent }: { delivery: WebhookDelivery; open: boolean; onToggle(): void; onResent(): void }) {
   const detail = useApi((signal) => (open ? webhooksApi.delivery(delivery.deliveryId, { signal }) : Promise.resolve(undefined)), [open, delivery.deliveryId]);
   // A new attempt or status (the log polls while pending): the open table reads again, kept on screen meanwhile.
   useReloadOnChange(detail.reload, [delivery.attemptCount, delivery.status, delivery.loggedAttemptCount]);

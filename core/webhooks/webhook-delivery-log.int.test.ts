@@ -48,7 +48,7 @@ describe('the delivery log counts every logged attempt', () => {
     expect((await list()).items).toEqual([expect.objectContaining({ deliveryId, attemptCount: 0, loggedAttemptCount: 0 })]);
 
     await attempt(T0, FAIL);
-    await attempt(at(10), FAIL);
+    await attempt(at(12), FAIL); // the first retry is due at 10 s ± 10 % (jitter)
     await resendWebhookDelivery({ em: em(), tenant: tenantOfUser(userId), deliveryId, now: at(15) });
     await attempt(at(15), OK);
 

@@ -78,7 +78,10 @@ export const ZWebhookDeliveryJson = z.object({
   messageId: z.string(),
   eventType: z.string(),
   status: z.enum(DELIVERY_STATUSES),
+  /** Attempts of the current budget: a resend or recover starts it again at 0. */
   attemptCount: z.number().int(),
+  /** Every attempt in the delivery's log, across resends. */
+  loggedAttemptCount: z.number().int(),
   nextAttemptAt: z.string().nullable(),
   lastAttemptAt: z.string().nullable(),
   createdAt: z.string(),
