@@ -65,8 +65,11 @@ function TestInquiry({ site }: { site: Site }) {
     <div class="test-inquiry">
       <div class="card-row">
         <p>
-          Sends an inquiry through the same public path as your website’s form, as if from{' '}
-          <code>{site.allowedOrigins[0] ?? 'your first allowed origin'}</code>. It arrives as the lead “Test inquiry”, which you can delete.
+          Sends an inquiry as your website’s form would, as if from <code>{site.allowedOrigins[0] ?? 'your first allowed origin'}</code>.
+          It arrives as the lead “Test inquiry” with one inquiry and does what a real inquiry does: your new-inquiry email (if that alert
+          is on), the <code>inquiry.created</code> webhook (and <code>lead.created</code> the first time), and an “Inquiry unanswered”
+          reminder (if that rule is on). Sending another replaces the previous test inquiry and clears its reminders and score, so the
+          test lead is always scored as a lead with one inquiry. Delete the lead when you’re done.
         </p>
         <Button variant="secondary" onClick={send} loading={busy}>
           Send a test inquiry
@@ -75,7 +78,8 @@ function TestInquiry({ site }: { site: Site }) {
       <div role="status" aria-live="polite">
         {sent && (
           <p class="test-inquiry-result">
-            <span aria-hidden="true">✓ </span>Test inquiry stored. <Link href={`/leads/${sent.leadId}`}>Open the “Test inquiry” lead</Link>
+            <span aria-hidden="true">✓ </span>Test inquiry stored.{sent.replaced > 0 && ' It replaced the previous test inquiry.'}{' '}
+            <Link href={`/leads/${sent.leadId}`}>Open the “Test inquiry” lead</Link>
           </p>
         )}
       </div>

@@ -4,12 +4,14 @@
 // counted per site and origin (in Redis, no Postgres write), the status never says "receiving"
 // while everything is refused, and each route is tenant-scoped and refuses bad input.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '#test/app.ts';
-import { makeRealtor } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
-import { decideInstallState } from '#core/sites/install-check.ts';
+import { decideInstallState, TEST_INQUIRY_NAME, testInquiryEmail } from '#core/sites/install-check.ts';
+import { WAIT } from '#test/env.ts';
+import { makeInquiry, makeLead, makeRealtor, makeReminder } from '#test/factories.ts';
+import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
 let server: TestServer;
 let owner: ApiClient;
@@ -167,10 +169,11 @@ describe('test inquiry', () => {
     expect(lead.body.email).toMatch(/^test-inquiry\+[0-9a-f]{8}@example\.com$/);
     const inquiries = await owner.get(`/v1/leads/${first.body.leadId}/inquiries`);
     expect(inquiries.body.items[0]).toMatchObject({ source: 'widget', pageUrl: `${ALLOWED}/` });
-    // A second test finds the same lead.
+    expect(first.body.replaced).toBe(0);
+    // A second test finds the same lead and replaces the first test's inquiry.
     const second = await owner.post(`/v1/sites/${site.siteId}/test-inquiry`, {});
-    expect(second.body.leadId).toBe(first.body.leadId);
-    expect((await owner.get(`/v1/leads/${first.body.leadId}/inquiries`)).body.items).toHaveLength(2);
+    expect(second.body).toMatchObject({ leadId: first.body.leadId, replaced: 1 });
+    expect((await owner.get(`/v1/leads/${first.body.leadId}/inquiries`)).body.items.map((i: { inquiryId: string }) => i.inquiryId)).toEqual([second.body.inquiryId]);
     // It proves the form path, not the website's install.
     expect((await owner.get(`/v1/sites/${site.siteId}/install-status`)).body.status).toBe('waiting');
     // Easy to delete.
@@ -187,5 +190,91 @@ describe('test inquiry', () => {
     expect((await owner.post(`/v1/sites/${disabled.siteId}/test-inquiry`, {})).status).toBe(409);
     const [{ count }] = await server.sql<{ count: string }>('select count(*) from inquiries where site_id = any($1)', [[bare.siteId, disabled.siteId]]);
     expect(Number(count)).toBe(0);
+  });
+
+  describe('sent again and again (with the worker scoring)', () => {
+    let worker: TestWorker;
+    beforeAll(async () => {
+      worker = await startTestWorker(server, { name: 'install-check-worker' });
+    });
+    afterAll(async () => {
+      await worker?.close();
+    });
+
+    /** The lead once the worker has scored what the last test flagged. */
+    const scored = (leadId: string) => vi.waitFor(async () => {
+      const [row] = await server.sql<{ score: number; score_band: string; needs_rescore: boolean; scored_at: Date | null }>(
+        'select score, score_band, needs_rescore, scored_at from leads where lead_id = $1', [leadId]);
+      expect(row).toMatchObject({ needs_rescore: false, scored_at: expect.any(Date) });
+      return row;
+    }, WAIT);
+
+    it('keeps one inquiry on the test lead: three tests never make it hot (no lead.hot, hot email or "call within 1 hour")', async () => {
+      const realtor = await makeRealtor(server);
+      const site = (await realtor.client.post('/v1/sites', { name: 'Hearth Homes', allowedOrigins: [ALLOWED] })).body as { siteId: string };
+      // The realtor's real lead, with its inquiry and automatic reminder: the tests leave it alone.
+      const { leadId: realLead } = await makeLead(server, { userId: realtor.userId, siteId: site.siteId, name: 'Dana Reyes', email: 'dana@example.com', score: 90, scoreBand: 'hot' });
+      const { inquiryId: realInquiry } = await makeInquiry(server, { leadId: realLead, siteId: site.siteId, source: 'widget' });
+      const { reminderId: realReminder } = await makeReminder(server, { leadId: realLead, userId: realtor.userId, kind: 'auto', autoRule: 'lead_hot' });
+
+      const sent: Array<{ leadId: string; inquiryId: string; replaced: number }> = [];
+      const scores: number[] = [];
+      for (let click = 0; click < 3; click++) {
+        const res = await realtor.client.post(`/v1/sites/${site.siteId}/test-inquiry`, {});
+        expect(res.status).toBe(201);
+        sent.push(res.body);
+        scores.push((await scored(res.body.leadId)).score);
+      }
+      const leadId = sent[0].leadId;
+      expect(sent.map((s) => s.leadId)).toEqual([leadId, leadId, leadId]);
+
+      // Scored as one inquiry: the same score each time, not hot.
+      const lead = (await realtor.client.get(`/v1/leads/${leadId}`)).body;
+      expect(lead.scoreBand).not.toBe('hot');
+      expect(scores).toEqual([scores[0], scores[0], scores[0]]);
+      expect(lead.score).toBe(scores[0]);
+
+      // Nothing of a hot crossing; one open "inquiry unanswered" reminder (the last test's).
+      const reminders = await server.sql<{ auto_rule: string; status: string }>('select auto_rule, status from follow_up_reminders where lead_id = $1', [leadId]);
+      expect(reminders).toEqual([{ auto_rule: 'inquiry_unanswered', status: 'pending' }]);
+      const messages = await server.sql<{ event_type: string; n: number }>(
+        'select event_type, count(*)::int as n from webhook_messages where lead_id = $1 group by 1 order by 1', [leadId]);
+      expect(messages).toEqual([{ event_type: 'inquiry.created', n: 3 }, { event_type: 'lead.created', n: 1 }]);
+      expect(await server.sql('select kind from notifications where lead_id = $1 and kind = $2', [leadId, 'lead_hot'])).toEqual([]);
+      // One inquiry, the last test's; the answer says what each test replaced.
+      expect((await realtor.client.get(`/v1/leads/${leadId}/inquiries`)).body.items.map((i: { inquiryId: string }) => i.inquiryId)).toEqual([sent[2].inquiryId]);
+      expect(sent.map((s) => s.replaced)).toEqual([0, 1, 1]);
+
+      // The realtor's own lead is untouched.
+      expect(await server.sql('select score, score_band from leads where lead_id = $1', [realLead])).toEqual([{ score: 90, score_band: 'hot' }]);
+      expect(await server.sql('select inquiry_id from inquiries where lead_id = $1', [realLead])).toEqual([{ inquiry_id: realInquiry }]);
+      expect(await server.sql('select reminder_id from follow_up_reminders where lead_id = $1', [realLead])).toEqual([{ reminder_id: realReminder }]);
+    });
+
+    it('clears what earlier tests left on the test lead: its hot band, score, automatic reminders and pending hot email', async () => {
+      const realtor = await makeRealtor(server);
+      const site = (await realtor.client.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ALLOWED] })).body as { siteId: string };
+      // A test lead as three tests used to leave it: three inquiries, hot, "call within 1 hour", an alert waiting for quiet hours to end.
+      const { leadId } = await makeLead(server, { userId: realtor.userId, siteId: site.siteId, name: TEST_INQUIRY_NAME, email: testInquiryEmail(site.siteId), score: 78, scoreBand: 'hot' });
+      for (let i = 0; i < 3; i++) await makeInquiry(server, { leadId, siteId: site.siteId, source: 'widget', clientEventId: randomUUID() });
+      await makeReminder(server, { leadId, userId: realtor.userId, kind: 'auto', autoRule: 'lead_hot' });
+      await makeReminder(server, { leadId, userId: realtor.userId, kind: 'auto', autoRule: 'inquiry_unanswered' });
+      await server.sql(
+        `insert into notifications (notification_id, user_id, kind, lead_id, dedupe_key, status, send_at, next_attempt_at)
+         values (gen_random_uuid(), $1, 'lead_hot', $2, $3, 'pending', now() + interval '1 day', now() + interval '1 day')`,
+        [realtor.userId, leadId, `lead_hot:${leadId}:${randomUUID()}`]);
+
+      const res = await realtor.client.post(`/v1/sites/${site.siteId}/test-inquiry`, {});
+      expect(res.body).toMatchObject({ leadId, replaced: 3 });
+      const row = await scored(leadId);
+      expect(row.score_band).not.toBe('hot');
+      expect((await realtor.client.get(`/v1/leads/${leadId}/inquiries`)).body.items).toHaveLength(1);
+      // The old reminders are gone; the new inquiry has its own "unanswered" reminder, due from now.
+      const reminders = await server.sql<{ auto_rule: string; reminder_date: Date }>('select auto_rule, reminder_date from follow_up_reminders where lead_id = $1', [leadId]);
+      expect(reminders.map((r) => r.auto_rule)).toEqual(['inquiry_unanswered']);
+      expect(reminders[0].reminder_date.getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+      expect(await server.sql('select status from notifications where lead_id = $1 and kind = $2', [leadId, 'lead_hot'])).toEqual([{ status: 'cancelled' }]);
+      expect(await server.sql('select 1 from webhook_messages where lead_id = $1 and event_type = $2', [leadId, 'lead.hot'])).toEqual([]);
+    });
   });
 });

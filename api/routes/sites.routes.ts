@@ -76,11 +76,11 @@ export function mountSiteRoutes(routes: RouteRegistry, deps: AppServices): void 
   });
   routes.add({
     method: 'post', path: '/v1/sites/:id/test-inquiry', tag: 'sites', auth: 'realtor',
-    summary: 'Send a test inquiry through the widget\'s ingest path, from the site\'s first allowed origin (lead "Test inquiry")',
+    summary: 'Send a test inquiry as the widget form would, from the site\'s first allowed origin (lead "Test inquiry"); it replaces the previous test inquiry',
     responses: { 201: { description: 'Stored', schema: ZTestInquiryJson }, 404: { description: 'Unknown site' }, 409: { description: 'No allowed origin, or the site is disabled' } },
     handler: async (ctx, { params, tenant, now }) => {
       const { leadCreated, ...sent } = await sendTestInquiry({
-        em: ctx.state.em, queues: deps.queues, config: deps.config, log: ctx.state.log, tenant, siteId: params.id, userAgent: ctx.get('user-agent') || undefined, now,
+        em: ctx.state.em, queues: deps.queues, config: deps.config, log: ctx.state.log, tenant, siteId: params.id, now,
       });
       // The first test of a site creates its test lead: the open admins hear of it (after the commit).
       if (leadCreated) await publishLeadEvents({ em: ctx.state.em, publisher: deps.live, type: 'lead.created', leadIds: [sent.leadId], log: ctx.state.log });

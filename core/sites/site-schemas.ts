@@ -79,7 +79,13 @@ export const ZInstallStatusJson = z.object({
 
 export const ZAddOriginBody = z.strictObject({ origin: ZOrigin });
 
-export const ZTestInquiryJson = z.object({ leadId: z.uuid(), inquiryId: z.uuid().nullable(), origin: z.string() });
+export const ZTestInquiryJson = z.object({
+  leadId: z.uuid(),
+  inquiryId: z.uuid().nullable(),
+  origin: z.string(),
+  /** Earlier test inquiries this one replaced (0 on a site's first test, then 1): the test lead keeps one. */
+  replaced: z.number().int(),
+});
 
 /** GET /v1/sites/:id/quota: today's event quota use (core/sites/event-quota.ts) and the retention in force. */
 export const ZSiteQuotaJson = z.object({

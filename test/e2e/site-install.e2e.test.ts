@@ -198,10 +198,14 @@ describe('install', () => {
 
     await admin.getByRole('button', { name: 'Send a test inquiry' }).click();
     await admin.getByText('Test inquiry stored.').waitFor();
+    // A second test replaces the first one's inquiry, and says so.
+    await admin.getByRole('button', { name: 'Send a test inquiry' }).click();
+    await admin.getByText('It replaced the previous test inquiry.').waitFor();
     await admin.getByRole('link', { name: 'Open the “Test inquiry” lead' }).click();
     await admin.getByRole('heading', { name: 'Test inquiry' }).first().waitFor();
     const leads = (await realtor.client.get('/v1/leads')).body.items;
     expect(leads.map((l: { name: string }) => l.name)).toEqual(['Test inquiry']);
+    expect((await realtor.client.get(`/v1/leads/${leads[0].leadId}/inquiries`)).body.items).toHaveLength(1);
   });
 
   it('a page on an origin that is not allowed appears as blocked requests; "Add origin" fixes it', { timeout: 90_000 }, async () => {
