@@ -143,7 +143,7 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
     responses: {
       204: {
         description:
-          'Password changed; log in with it (failed logins counted against the account are cleared). When this reset is what verified the address, the account\'s API keys are deleted and its webhook endpoints disabled',
+          'Password changed; log in with it (failed logins counted against the account are cleared). The account\'s API keys and webhook endpoints set up before its address was confirmed (by this reset or an earlier verification link) are deleted and disabled',
       },
       400: { description: 'Invalid link or weak password' },
       410: { description: 'Link used or expired' },
@@ -153,7 +153,9 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
       await resetPerIp.consume(rateLimitKeyOfIp(ctx.ip));
       const { userId, email, revoked } = await resetPassword({ em: ctx.state.em, token: body.token, password: body.password, now });
       forgetCachedSessions(ctx); // every session of the user ended; other API processes hear it from Postgres
-      if (revoked) ctx.state.log.warn({ userId, ...revoked }, 'password reset verified the address: API keys deleted and webhook endpoints disabled');
+      if (revoked.apiKeysDeleted > 0 || revoked.endpointsDisabled > 0) {
+        ctx.state.log.warn({ userId, ...revoked }, 'password reset: API keys deleted and webhook endpoints disabled that were set up before the address was confirmed');
+      }
       // The link proved control of the address: failed logins spread over many IPs no longer lock
       // the owner out with the new password (the guessers' own pairs stay blocked).
       await loginThrottle.forgive(email, ctx.ip);

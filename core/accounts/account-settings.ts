@@ -132,7 +132,10 @@ export async function confirmEmailChange({ em, token, now, queues, log }: { em: 
       const { userId, email } = await consumeAccountToken({ em: tem, token, purpose: 'email_change', now });
       const before = await db(tem).selectFrom('users').select('email').where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
       await assertAddressFree(tem, email, userId, null);
-      await db(tem).updateTable('users').set({ email, email_verified_at: now }).where('user_id', '=', userId).execute();
+      // An account confirmed before keeps the time of its first confirmation: it is where a password
+      // reset draws the line between what was set up before anyone proved an address and after
+      // (revokePreVerificationAccess), and a move to a new address must not push that line forward.
+      await db(tem).updateTable('users').set((eb) => ({ email, email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(now)) })).where('user_id', '=', userId).execute();
       await deleteUnspentAccountTokens({ em: tem, userId });
       const wakeups = before.email === email ? [] : await recordNotification({
         em: tem, userId, kind: 'email_changed', dedupeKey: `email_changed-${crypto.randomUUID()}`, sendAt: now, now, data: { oldEmail: before.email, newEmail: email },

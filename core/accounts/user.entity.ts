@@ -13,7 +13,7 @@ export const UserSchema = defineEntity({
     /** TEXT as in the seed: an argon2 PHC string's length depends on its parameters. */
     passwordHash: p.text(),
     createdAt: createdAtColumn(),
-    /** When the user proved the address (the verification link); null until then. */
+    /** When an address of the account was first proved (a verification, reset or email-change link); null until then. */
     emailVerifiedAt: p.datetime().nullable(),
     /** When the account was deleted (DELETE /v1/account); its rows are being erased by `accounts.purge`. */
     deletedAt: p.datetime().nullable(),

@@ -12,6 +12,7 @@ import { type ConfirmPassword, withCheckedPassword } from '../accounts/with-chec
 import { UserSchema } from '../accounts/user.entity.ts';
 import { AppError } from '../errors.ts';
 import { db } from '../db/kysely.ts';
+import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { enqueueAfterCommit, type Wakeup } from '../jobs/wakeup.ts';
 import type { Logger } from '../logger.ts';
@@ -128,9 +129,10 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
  * Spends a reset link and sets the new password. Every session of the user ends (whoever had
  * the old password is logged out), a pending change of sign-in address dies (it was asked for with
  * the old password, maybe by whoever had it), and the address counts as verified: the link proved it.
- * When the address was not verified before, this reset is what verifies it, and the account's API
- * keys are deleted and its webhook endpoints disabled too (`revoked`, null otherwise):
- * revokePreVerificationAccess says why. A reset of a verified account keeps them.
+ * The API keys and enabled webhook endpoints set up before the address was first confirmed — by
+ * this reset, or earlier by a verification link, which without SIGNUP_VERIFY_FIRST takes no password
+ * — are deleted and disabled too (`revoked`: how many; revokePreVerificationAccess says why). Those
+ * set up after it are kept: a reset of an account confirmed before its integration keeps it.
  *
  * The new password is hashed (argon2: about 20 ms of CPU and 19 MiB) before the transaction: its
  * claim locks the user's row FOR UPDATE (consumeAccountToken), and every request needing the row
@@ -141,7 +143,7 @@ export async function requestPasswordReset({ em, email, now, queues, log }: { em
  * link used; if a write fails, the claim rolls back and the link still works.
  */
 export async function resetPassword({ em, token, password, now }: { em: EntityManager; token: string; password: string; now: Date }): Promise<{
-  userId: string; email: string; revoked: { apiKeysDeleted: number; endpointsDisabled: number } | null;
+  userId: string; email: string; revoked: { apiKeysDeleted: number; endpointsDisabled: number };
 }> {
   let passwordHash = (await findLiveAccountToken({ em, token, purpose: 'password_reset', now })) ? await hashPassword(password) : undefined;
   for (;;) {
@@ -151,16 +153,22 @@ export async function resetPassword({ em, token, password, now }: { em: EntityMa
       // Dead on the read above, claimed now (only an operator's SQL can revive a link): roll the
       // claim back and hash before claiming again.
       if (hash === undefined) throw STALE_CHECK;
-      const { email } = await db(tem).updateTable('users').set({ password_hash: hash }).where('user_id', '=', userId).returning('email').executeTakeFirstOrThrow();
-      const verified = await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).executeTakeFirst();
+      // `email_verified_at` as it was before the reset sets it below (the claim holds the row's lock):
+      // when the address was first confirmed.
+      const before = await db(tem).updateTable('users').set({ password_hash: hash }).where('user_id', '=', userId).returning(['email', 'email_verified_at']).executeTakeFirstOrThrow();
+      const { email } = before;
+      await db(tem).updateTable('users').set({ email_verified_at: now }).where('user_id', '=', userId).where('email_verified_at', 'is', null).execute();
       await db(tem).deleteFrom('sessions').where('user_id', '=', userId).execute();
       await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'email_change' });
       // Several reset links can be live at once (issueAccountToken keeps the newest few, so a
       // stranger's requests cannot kill the owner's); once one has reset the password the others die.
       await deleteUnspentAccountTokens({ em: tem, userId, purpose: 'password_reset' });
-      // This reset is what proved the address: whoever used the account before may not have been its
-      // owner, so their API keys and webhook endpoints go with their sessions.
-      const revoked = verified.numUpdatedRows > 0n ? await revokePreVerificationAccess({ em: tem, userId, now }) : null;
+      // Whoever used the account before its address was proved may not have been its owner: their API
+      // keys and webhook endpoints go with their sessions. Not only when this reset is what proves it:
+      // without SIGNUP_VERIFY_FIRST the owner's natural first step is the "Confirm your email address"
+      // link, which takes no password, and whoever chose the password keeps what they set up before.
+      const verifiedAt = before.email_verified_at === null ? null : new Date(pgTimeToIsoStrict(before.email_verified_at));
+      const revoked = await revokePreVerificationAccess({ em: tem, userId, verifiedAt, now });
       return { userId, email, revoked };
     }).catch((err: unknown) => {
       if (err === STALE_CHECK) return undefined;
