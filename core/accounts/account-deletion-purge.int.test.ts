@@ -232,10 +232,11 @@ describe('purging a deleted account', () => {
     expect(await countAccountRows(server, ids)).toEqual({});
   });
 
-  // Not part of `npm test`: the figures docs/accounts.md reports, run by hand with
-  // PURGE_MEASURE_LEADS=20000 (20,000 leads / 400,000 events). Reports timings, asserts none.
-  it.runIf(process.env.PURGE_MEASURE_LEADS)('measures the purge of a big account (PURGE_MEASURE_LEADS)', { timeout: 900_000 }, async () => {
-    const leads = Number(process.env.PURGE_MEASURE_LEADS);
+  // In `npm test` with 400 leads / 8,000 events; the figures docs/accounts.md reports come from
+  // PURGE_MEASURE_LEADS=20000 (20,000 leads / 400,000 events). Asserts the purge is complete;
+  // prints timings, asserts none.
+  it('purges a big account completely and reports its timings (PURGE_MEASURE_LEADS sets its size)', { timeout: 900_000 }, async () => {
+    const leads = Number(process.env.PURGE_MEASURE_LEADS || 400);
     const { r, ids } = await deletedAccount(leads, 20);
     await noticeSent(r.userId);
     const [{ n: events }] = await server.sql<{ n: number }>('select count(*)::int as n from lead_analytics where site_id = $1', [ids.siteIds[0]]);
