@@ -16,7 +16,11 @@ import { makeEvents, makeRealtor, makeSite, type Realtor, type TestSite } from '
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { waitUntilBlockedBy } from '#test/row-locks.ts';
-import { dropAnalyticsPartitionsBefore, ensureAnalyticsPartitions, eventsPerDayQuery, listAnalyticsPartitions, monthStart, partitionName, partitionsScanned } from './analytics-partitions.ts';
+import { captureLogLines } from '#test/log-lines.ts';
+import { createLogger } from '#core/logger.ts';
+import {
+  dropAnalyticsPartitions, dropAnalyticsPartitionsBefore, ensureAnalyticsPartitions, eventsPerDayQuery, listAnalyticsPartitions, monthStart, PARTITION_LOCK_TIMEOUT_MS, partitionName, partitionsScanned,
+} from './analytics-partitions.ts';
 
 const ORIGIN = 'https://homes.example';
 const nextIp = ipSource(7);
@@ -42,6 +46,26 @@ async function runJob(key: 'analyticsPartitions' | 'eventRetention') {
     expect(job?.failedReason).toBeUndefined();
     return job!;
   }, WAIT);
+}
+
+/** A transaction of the test's own, on its own connection, that has run `statement` (a read) and holds its locks. */
+async function openReader(statement: string) {
+  const client = new pg.Client({ connectionString: server.config.DATABASE_URL });
+  await client.connect();
+  let open = true;
+  await client.query('begin');
+  await client.query(statement);
+  const pid: number = (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
+  return {
+    pid,
+    state: async () => (await server.sql<{ state: string }>('select state from pg_stat_activity where pid = $1', [pid]))[0]?.state,
+    commit: async () => { await client.query('commit'); },
+    end: async () => {
+      if (!open) return;
+      open = false;
+      await client.end();
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -116,9 +140,9 @@ describe('lead_analytics partitions', () => {
     expect(await partitionOf(early)).toBe('lead_analytics_default');
 
     const created = await ensureAnalyticsPartitions(em(), future, 1);
-    expect(created).toEqual([partitionName(monthStart(future)), partitionName(monthStart(future, 1))]);
+    expect(created).toEqual({ created: [partitionName(monthStart(future)), partitionName(monthStart(future, 1))], deferred: [] });
     expect(await partitionOf(early)).toBe(partitionName(monthStart(future)));
-    expect(await ensureAnalyticsPartitions(em(), future, 1)).toEqual([]); // idempotent
+    expect(await ensureAnalyticsPartitions(em(), future, 1)).toEqual({ created: [], deferred: [] }); // idempotent
 
     // The scheduled job does the same for the real clock: this month and three ahead exist after it.
     await runJob('analyticsPartitions');
@@ -182,7 +206,7 @@ describe('lead_analytics partitions', () => {
   it('dropping a partition locks the default partition before the parent, in the order creating one does', async () => {
     // An old month of its own, so the drop touches nothing the other tests use.
     const old = new Date(Date.UTC(2020, 0, 15));
-    expect(await ensureAnalyticsPartitions(em(), old, 0)).toEqual(['lead_analytics_p202001']);
+    expect(await ensureAnalyticsPartitions(em(), old, 0)).toEqual({ created: ['lead_analytics_p202001'], deferred: [] });
     const holder = new pg.Client({ connectionString: server.config.DATABASE_URL });
     await holder.connect();
     try {
@@ -204,6 +228,47 @@ describe('lead_analytics partitions', () => {
     }
   });
 
+  it('a partition drop waiting behind a long read gives up after its lock timeout: ingest writes go on, the month waits for the next run', async () => {
+    // An old month of its own (2019-06), due for retention under every site's.
+    expect(await ensureAnalyticsPartitions(em(), new Date(Date.UTC(2019, 5, 15)), 0)).toEqual({ created: ['lead_analytics_p201906'], deferred: [] });
+    const reader = await openReader('select count(*) from lead_analytics');
+    const { destination, lines } = captureLogLines();
+    try {
+      const drop = dropAnalyticsPartitions(em(), new Date(Date.UTC(2019, 6, 1)), { retryDelaysMs: [50], log: createLogger({ level: 'warn', name: 'partitions-test', destination }) });
+      const dropPid = await waitUntilBlockedBy(server, reader.pid, drop);
+      // An ingest batch queues behind the waiting DETACH (its lock request is ahead of the
+      // insert's), and goes on when that attempt's lock timeout ends it — the reader still open.
+      const at = new Date();
+      const ingest = writeIngestBatch(em(), [{ siteId: site.siteId, visitorId: 'v_behind_detach', firstAt: at, lastAt: at, receivedAt: at, rows: [{ id: randomUUID(), type: 'page_view', value: null, listing: null, url: `${ORIGIN}/z`, ts: at.toISOString() }] }]);
+      await waitUntilBlockedBy(server, dropPid, ingest);
+      await ingest;
+      expect(await reader.state()).toBe('idle in transaction');
+      expect(await drop).toEqual({ dropped: [], deferred: ['lead_analytics_p201906'] });
+      expect((await listAnalyticsPartitions(em())).map((p) => p.name)).toContain('lead_analytics_p201906');
+      expect(lines).toEqual([expect.objectContaining({ partition: 'lead_analytics_p201906', action: 'drop', attempts: 2, lockTimeoutMs: PARTITION_LOCK_TIMEOUT_MS })]);
+      await reader.commit();
+      // The next retention run, with nothing in its way, drops it.
+      expect((await applyEventRetention({ em: em(), config: server.config, now: new Date() })).droppedPartitions).toContain('lead_analytics_p201906');
+      expect((await listAnalyticsPartitions(em())).map((p) => p.name)).not.toContain('lead_analytics_p201906');
+    } finally {
+      await reader.end();
+    }
+  });
+
+  it('creating a partition behind a long read of the default partition gives up after its lock timeout and is reported deferred', async () => {
+    const month = new Date(Date.UTC(2031, 2, 15));
+    const reader = await openReader('select count(*) from lead_analytics_default');
+    try {
+      expect(await ensureAnalyticsPartitions(em(), month, 0, { retryDelaysMs: [] })).toEqual({ created: [], deferred: ['lead_analytics_p203103'] });
+      // Rolled back whole: no table left half made.
+      expect(await server.sql(`select 1 from pg_class where relname = 'lead_analytics_p203103'`)).toEqual([]);
+      await reader.commit();
+      expect(await ensureAnalyticsPartitions(em(), month, 0, { retryDelaysMs: [] })).toEqual({ created: ['lead_analytics_p203103'], deferred: [] });
+    } finally {
+      await reader.end();
+    }
+  });
+
   it('retention drops whole month partitions older than every site\'s retention (scheduled job)', async () => {
     const now = new Date();
     // Two years from now every partition created for the current month has passed 13 months.
@@ -222,7 +287,7 @@ describe('lead_analytics partitions', () => {
     const job = await runJob('eventRetention');
     expect(job.returnvalue).toMatchObject({ droppedPartitions: [] });
     // The partition job recreates the current month and the three ahead (all dropped above).
-    expect((await runJob('analyticsPartitions')).returnvalue).toEqual({ created: [0, 1, 2, 3].map((i) => partitionName(monthStart(now, i))) });
+    expect((await runJob('analyticsPartitions')).returnvalue).toEqual({ created: [0, 1, 2, 3].map((i) => partitionName(monthStart(now, i))), deferred: [] });
     const ok = await sendIngest(`${server.url}/v1/collect`, { site: site.publicKey, visitor: 'v_after', events: [{ id: randomUUID(), type: 'page_view', url: `${ORIGIN}/y` }] }, { defaultOrigin: ORIGIN, nextIp });
     expect(ok.status).toBe(202);
   });

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type RawBuilder, sql } from 'kysely';
-import { db } from '../db/kysely.ts';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type DB, db } from '../db/kysely.ts';
+import type { Logger } from '../logger.ts';
 
 /**
  * Monthly partitions of `lead_analytics` (see Migration20261129111500): `lead_analytics_pYYYYMM`
@@ -11,6 +13,32 @@ export const PARTITION_PREFIX = 'lead_analytics_p';
 export const DEFAULT_PARTITION = 'lead_analytics_default';
 /** Months the worker keeps created ahead of the current one. */
 export const PARTITION_MONTHS_AHEAD = 3;
+/**
+ * How long one attempt at creating or dropping a partition waits for a table lock. DETACH needs
+ * ACCESS EXCLUSIVE on `lead_analytics` and ATTACH on `lead_analytics_default`; while either waits
+ * behind a reader (a dashboard query, an export), every later statement on the table — ingest's
+ * inserts — queues behind it (an insert waited 6.07 s behind a detach waiting on an 8 s read).
+ * With the timeout, writes wait at most this long per attempt. (DETACH … CONCURRENTLY, which
+ * would not block them, is refused on a table with a default partition.)
+ */
+export const PARTITION_LOCK_TIMEOUT_MS = 1_000;
+/**
+ * Pauses before the second and third attempts after a lock timeout (one more attempt each).
+ * After the last, the partition waits for the next scheduled run (every 6 h to create, hourly to
+ * drop: months are created three ahead, and an old month kept an hour longer harms no one).
+ */
+export const PARTITION_LOCK_RETRY_DELAYS_MS: readonly number[] = [1_000, 4_000];
+/** SQLSTATE lock_not_available: `lock_timeout` ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+export interface PartitionLockOptions {
+  /** Lock wait per attempt; default PARTITION_LOCK_TIMEOUT_MS. */
+  lockTimeoutMs?: number;
+  /** Pauses between attempts; default PARTITION_LOCK_RETRY_DELAYS_MS. */
+  retryDelaysMs?: readonly number[];
+  /** Where a partition left for the next run is reported (warn); default none. */
+  log?: Logger;
+}
 
 /** First day (UTC) of the month of `d`, plus `add` months. */
 export function monthStart(d: Date, add = 0): Date {
@@ -47,21 +75,58 @@ export async function listAnalyticsPartitions(em: EntityManager): Promise<Analyt
 const iso = (d: Date) => d.toISOString();
 
 /**
+ * Runs `change` in a transaction whose lock waits end after `lockTimeoutMs`, retried after each
+ * of `retryDelaysMs` when one did. False when the last attempt timed out too (nothing changed:
+ * the transaction rolled back); other errors are thrown.
+ */
+async function changeWithLockTimeout(em: EntityManager, what: { partition: string; action: 'create' | 'drop' }, change: (k: Kysely<DB>) => Promise<void>, {
+  lockTimeoutMs = PARTITION_LOCK_TIMEOUT_MS, retryDelaysMs = PARTITION_LOCK_RETRY_DELAYS_MS, log,
+}: PartitionLockOptions): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await em.transactional(async (tem) => {
+        const k = db(tem as EntityManager);
+        // set_config(…, true) is SET LOCAL with a bound value: it ends with the transaction.
+        await sql`select set_config('lock_timeout', ${String(lockTimeoutMs)}, true)`.execute(k);
+        await change(k);
+      });
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown } | null)?.code !== LOCK_NOT_AVAILABLE) throw err;
+      if (attempt >= retryDelaysMs.length) {
+        log?.warn({ ...what, attempts: attempt + 1, lockTimeoutMs }, 'lead_analytics partition change left for the next run: its lock stayed taken');
+        return false;
+      }
+      await sleep(retryDelaysMs[attempt]);
+    }
+  }
+}
+
+export interface PartitionsCreated {
+  /** Partitions created by this call. */
+  created: string[];
+  /** Partitions due that were not created: their lock stayed taken through every attempt (the next run tries again). */
+  deferred: string[];
+}
+
+/**
  * Creates the partitions of the current month and the next `monthsAhead` that do not exist yet.
  * Rows of such a month already in the default partition (written before the month had its own)
  * move into it in the same transaction, so attaching never fails. Idempotent; safe to run from
- * two workers at once (the second waits on the lock and then finds the month there).
+ * two workers at once (the second waits on the lock and then finds the month there). Lock waits
+ * are bounded (PARTITION_LOCK_TIMEOUT_MS, retried): a month whose lock stays taken is `deferred`.
  */
-export async function ensureAnalyticsPartitions(em: EntityManager, now: Date, monthsAhead = PARTITION_MONTHS_AHEAD): Promise<string[]> {
+export async function ensureAnalyticsPartitions(em: EntityManager, now: Date, monthsAhead = PARTITION_MONTHS_AHEAD, options: PartitionLockOptions = {}): Promise<PartitionsCreated> {
   const existing = new Set((await listAnalyticsPartitions(em)).map((p) => p.name));
-  const created: string[] = [];
+  const result: PartitionsCreated = { created: [], deferred: [] };
   for (let i = 0; i <= monthsAhead; i++) {
     const from = monthStart(now, i);
     const name = partitionName(from);
     if (existing.has(name)) continue;
     const to = monthStart(now, i + 1);
-    await em.transactional(async (tem) => {
-      const k = db(tem as EntityManager);
+    let created = false;
+    const done = await changeWithLockTimeout(em, { partition: name, action: 'create' }, async (k) => {
+      created = false;
       // Serialise with other workers and with writers of the default partition's rows.
       await sql`lock table lead_analytics_default in share row exclusive mode`.execute(k);
       const again = await sql<{ found: number }>`select 1 as found from pg_class where relname = ${name}`.execute(k);
@@ -73,32 +138,50 @@ export async function ensureAnalyticsPartitions(em: EntityManager, now: Date, mo
       // DDL takes no bind parameters, so the bounds are literals: ISO strings of Dates computed
       // here from `now` (monthStart), never a value from a request.
       await sql`alter table lead_analytics attach partition ${sql.table(name)} for values from (${sql.lit(iso(from))}) to (${sql.lit(iso(to))})`.execute(k);
-      created.push(name);
-    });
+      created = true;
+    }, options);
+    if (!done) result.deferred.push(name);
+    else if (created) result.created.push(name);
   }
-  return created;
+  return result;
+}
+
+export interface PartitionsDropped {
+  /** Partitions dropped by this call. */
+  dropped: string[];
+  /** Partitions due that were not dropped: their lock stayed taken through every attempt (the next run tries again). */
+  deferred: string[];
 }
 
 /**
  * Drops the month partitions that end at or before `cutoff` (every row in them is older than
  * every site's retention): a whole month goes at the cost of a catalog change, not a delete.
+ * Lock waits are bounded (PARTITION_LOCK_TIMEOUT_MS, retried): a month whose lock stays taken —
+ * a long read of lead_analytics — is `deferred`, and ingest waits at most that long behind it.
  */
-export async function dropAnalyticsPartitionsBefore(em: EntityManager, cutoff: Date): Promise<string[]> {
-  const dropped: string[] = [];
+export async function dropAnalyticsPartitions(em: EntityManager, cutoff: Date, options: PartitionLockOptions = {}): Promise<PartitionsDropped> {
+  const result: PartitionsDropped = { dropped: [], deferred: [] };
   for (const p of await listAnalyticsPartitions(em)) {
     if (p.to.getTime() > cutoff.getTime()) continue;
-    await em.transactional(async (tem) => {
-      const k = db(tem as EntityManager);
+    const done = await changeWithLockTimeout(em, { partition: p.name, action: 'drop' }, async (k) => {
       // The default partition first, as ensureAnalyticsPartitions locks it before its ATTACH:
       // DETACH locks the parent and then the default partition, and the two jobs, taking the
       // same locks in opposite orders, could deadlock on the first of a month.
       await sql`lock table lead_analytics_default in share row exclusive mode`.execute(k);
       await sql`alter table lead_analytics detach partition ${sql.table(p.name)}`.execute(k);
       await sql`drop table ${sql.table(p.name)}`.execute(k);
-    });
-    dropped.push(p.name);
+    }, options);
+    (done ? result.dropped : result.deferred).push(p.name);
   }
-  return dropped;
+  return result;
+}
+
+/**
+ * dropAnalyticsPartitions' dropped partitions only (the retention run's `droppedPartitions`);
+ * a deferred one is logged when `options.log` is given and tried again on the next run.
+ */
+export async function dropAnalyticsPartitionsBefore(em: EntityManager, cutoff: Date, options: PartitionLockOptions = {}): Promise<string[]> {
+  return (await dropAnalyticsPartitions(em, cutoff, options)).dropped;
 }
 
 /**

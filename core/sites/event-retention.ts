@@ -3,6 +3,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
 import { dropAnalyticsPartitionsBefore } from '../events/analytics-partitions.ts';
+import type { Logger } from '../logger.ts';
 import type { SiteSettings } from './site.entity.ts';
 import { DAY_MS } from '../shared/time.ts';
 
@@ -61,7 +62,7 @@ export interface RetentionResult {
  * later run (the backlog shrinks by that much an hour; a site with nothing due costs no budget).
  * Sites' own data only; the worker acts for no tenant, each site's rows are addressed by its id.
  */
-export async function applyEventRetention({ em, config, now, batchRows = RETENTION_BATCH_ROWS, maxBatches = RETENTION_MAX_BATCHES }: {
+export async function applyEventRetention({ em, config, now, batchRows = RETENTION_BATCH_ROWS, maxBatches = RETENTION_MAX_BATCHES, log }: {
   em: EntityManager;
   config: Pick<Config, 'EVENT_RETENTION_MONTHS'>;
   now: Date;
@@ -69,11 +70,13 @@ export async function applyEventRetention({ em, config, now, batchRows = RETENTI
   batchRows?: number;
   /** Full batches per step and run; default RETENTION_MAX_BATCHES. */
   maxBatches?: number;
+  /** Where a month partition left for the next run (its lock stayed taken) is reported. */
+  log?: Logger;
 }): Promise<RetentionResult> {
   const sites = await db(em).selectFrom('sites').select(['site_id', 'settings']).orderBy('site_id').execute();
   const months = sites.map((s) => retentionMonthsOf(s.settings as Partial<SiteSettings> | null, config));
   const longest = Math.max(config.EVENT_RETENTION_MONTHS, ...months);
-  const droppedPartitions = await dropAnalyticsPartitionsBefore(em, monthsBefore(now, longest));
+  const droppedPartitions = await dropAnalyticsPartitionsBefore(em, monthsBefore(now, longest), { log });
 
   // Each step has a budget of its own, so a backlog in one (a site with months of rows to delete)
   // never keeps the later steps from running. A budget is spent only by statements that deleted
