@@ -5,9 +5,9 @@ import { Button } from '../components/button.tsx';
 import { CodeSnippet } from '../components/code-snippet.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { HouseIcon } from '../components/icons.tsx';
-import { OnboardingCard } from '../components/onboarding-card.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
+import { OnboardingCard } from '../components/onboarding-card.tsx';
 import { plural } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -114,11 +114,16 @@ function CreatedSite({ site, onDone }: { site: Site; onDone(): void }) {
   );
 }
 
+/**
+ * The sites as a table; below 640 px each site is a stacked row (styles.css, `.sites-table`), as the
+ * API keys are: its name beside its status, then the public key, then its origins and install
+ * check, each with its column's name (`.cell-label`, shown only there: the table's header says it above).
+ */
 function SitesTable({ sites }: { sites: Site[] }) {
   return (
     <div class="card card-flush">
       <div class="table-wrap">
-        <table class="table">
+        <table class="table sites-table">
           <caption class="visually-hidden">Your sites</caption>
           <thead>
             <tr>
@@ -131,22 +136,24 @@ function SitesTable({ sites }: { sites: Site[] }) {
           </thead>
           <tbody>
             {sites.map((site) => (
-              <tr key={site.siteId}>
-                <th scope="row">
+              <tr key={site.siteId} data-site-id={site.siteId}>
+                <th scope="row" class="site-name">
                   <Link href={`/sites/${site.siteId}`} class="table-link">
                     {site.name}
                   </Link>
                 </th>
-                <td>
+                <td class="site-key">
+                  <span class="cell-label">Public key </span>
                   <code class="key">{site.publicKey}</code>
                 </td>
-                <td>
+                <td class="site-origins">
+                  <span class="cell-label">Allowed origins </span>
                   <span title={site.allowedOrigins.join('\n') || undefined}>{plural(site.allowedOrigins.length, 'origin')}</span>
                 </td>
-                <td>
+                <td class="site-install">
                   <InstallStatus site={site} />
                 </td>
-                <td>{site.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="neutral">Disabled</Badge>}</td>
+                <td class="site-status">{site.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="neutral">Disabled</Badge>}</td>
               </tr>
             ))}
           </tbody>
