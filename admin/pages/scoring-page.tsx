@@ -2,7 +2,7 @@
 // many leads would change band, and the background rescore's progress after saving.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { DEFAULT_SCORING_RULES } from '#core/shared/scoring-defaults.ts';
-import { ApiError, errorMessage, type RescoreProgress, scoringApi, type ScoringPreview, type ScoringRulesConfig, type ScoringRulesDoc } from '../api-client.ts';
+import { ApiError, errorMessage, type RescoreProgress, type ScoringPreview, type ScoringRulesConfig, type ScoringRulesDoc, scoringApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
@@ -11,8 +11,9 @@ import { ProgressBar } from '../components/progress-bar.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, plural } from '../format.ts';
 import type { FormProblem } from '../forms.ts';
+import { isRescoreStalled, RESCORE_STALL_MESSAGE, type RescoreWatch, trackRescoreProgress } from '../rescore-stall.ts';
 import { useLeaveGuard } from '../router.tsx';
-import { parseRuleValues, RULE_FIELDS, RULE_GROUPS, type RuleField, ruleFieldId, type RulePath, ruleValues } from '../scoring-fields.ts';
+import { parseRuleValues, RULE_FIELDS, RULE_GROUPS, type RuleField, type RulePath, ruleFieldId, ruleValues } from '../scoring-fields.ts';
 import { useApi } from '../use-api.ts';
 import { usePollUntil } from '../use-poll-until.ts';
 
@@ -65,8 +66,13 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   const [rescore, setRescore] = useState<RescoreProgress | null>(initial.rescore && !initial.rescore.finishedAt ? initial.rescore : null);
   const [rescoreDone, setRescoreDone] = useState<RescoreProgress | null>(null);
   const [pollError, setPollError] = useState<string | null>(null);
+  const [stalled, setStalled] = useState(false);
+  const rescoreWatch = useRef<RescoreWatch | null>(null);
   const progressRef = useRef<HTMLDivElement>(null);
   const actionsRef = useRef<HTMLDivElement>(null);
+  /** What Undo or Reset did: the pressed button goes away (or is disabled), so focus moves here rather than to <body>. */
+  const [formNotice, setFormNotice] = useState<string | null>(null);
+  const noticeRef = useRef<HTMLSpanElement>(null);
 
   const saved = ruleValues(doc.rules);
   const dirty = RULE_FIELDS.some((f) => values[f.path].trim() !== saved[f.path]);
@@ -99,15 +105,19 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     };
   }, []);
 
-  // Poll the rescore once a second while it runs.
+  // Poll the rescore once a second while it runs; a minute without progress says so (rescore-stall.ts).
   const poll = usePollUntil();
   useEffect(() => {
     if (!running) return;
+    rescoreWatch.current = rescore && trackRescoreProgress(null, rescore, Date.now());
     const check = async () => {
       const progress = await scoringApi.rescore();
       setPollError(null);
       if (progress.finishedAt) return progress;
       setRescore(progress);
+      const now = Date.now();
+      rescoreWatch.current = trackRescoreProgress(rescoreWatch.current, progress, now);
+      setStalled(isRescoreStalled(rescoreWatch.current, now));
       return undefined;
     };
     const onError = (err: unknown, failures: number) => {
@@ -115,6 +125,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     };
     void poll(check, { firstDelayMs: RESCORE_POLL_MS, onError }).then((result) => {
       if (result.state !== 'done') return;
+      setStalled(false);
       setRescore(null);
       setRescoreDone(result.value);
     });
@@ -122,6 +133,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
 
   const setValue = (path: RulePath, value: string) => {
     setValues((v) => ({ ...v, [path]: value }));
+    setFormNotice(null);
     setPreview(null);
     if (errors[path]) setErrors((e) => ({ ...e, [path]: undefined }));
   };
@@ -198,11 +210,17 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     }
   };
 
+  const showFormNotice = (message: string) => {
+    setFormNotice(message);
+    requestAnimationFrame(() => noticeRef.current?.focus());
+  };
+
   const resetToDefaults = () => {
     setValues(ruleValues(DEFAULT_SCORING_RULES));
     setErrors({});
     setProblem(null);
     setPreview(null);
+    showFormNotice('The form shows the default rules. Save to use them.');
   };
 
   const undo = () => {
@@ -210,6 +228,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     setErrors({});
     setProblem(null);
     setPreview(null);
+    showFormNotice('Changes undone: the form shows your saved rules.');
   };
 
   return (
@@ -242,6 +261,11 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
               label="Rescore progress"
               text={rescore.total ? `${rescore.done.toLocaleString('en')} of ${rescore.total.toLocaleString('en')} ${rescore.total === 1 ? 'lead' : 'leads'} rescored` : 'Starting…'}
             />
+          )}
+          {running && stalled && (
+            <p class="rescore-stalled" role="status">
+              {RESCORE_STALL_MESSAGE}
+            </p>
           )}
           {rescoreDone && (
             <p role="status">
@@ -315,6 +339,11 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
               </Button>
             )}
             {dirty && <span class="muted small">Unsaved changes</span>}
+            {formNotice && (
+              <span class="muted small" role="status" tabIndex={-1} ref={noticeRef}>
+                {formNotice}
+              </span>
+            )}
           </div>
         </div>
       </form>
