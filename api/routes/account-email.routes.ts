@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { ZEmail, ZNewPassword, ZPassword } from '#core/accounts/account-schemas.ts';
 import { actorIdOf } from '#core/accounts/tenant.ts';
 import { UserSchema } from '#core/accounts/user.entity.ts';
-import { requestPasswordReset, resendEmailVerification, resetPassword, verifyEmail } from '#core/notifications/account-emails.ts';
+import { rateLimited } from '#core/errors.ts';
+import {
+  requestPasswordReset, resendEmailVerification, resetPassword, VERIFICATION_EMAIL_WINDOW_MS, VERIFICATION_EMAILS_PER_ADDRESS, verifyEmail,
+} from '#core/notifications/account-emails.ts';
 import { runAfterAnswer } from '../after-answer.ts';
 import type { AppDeps } from '../deps.ts';
 import { forgetCachedSessions, startSession } from '../middleware/auth.ts';
@@ -34,7 +37,10 @@ export const RESET_PASSWORD_PER_IP = 20;
  */
 export const LINK_ATTEMPTS_PER_IP = 20;
 export const LINK_ATTEMPT_WINDOW_SEC = 15 * 60;
-/** Verification resends per user+IP in the window. */
+/**
+ * Verification resends per user+IP in the window. Per address over all IPs,
+ * VERIFICATION_EMAILS_PER_ADDRESS (core/notifications/account-emails.ts) is counted in the resend.
+ */
 export const VERIFY_RESEND_PER_USER_IP = 5;
 export const ACCOUNT_EMAIL_WINDOW_SEC = 60 * 60;
 
@@ -105,14 +111,24 @@ export function mountAccountEmailRoutes(routes: RouteRegistry, deps: AppDeps): v
 
   routes.add({
     method: 'post', path: '/v1/auth/verify-email/resend', tag: 'accounts', auth: 'realtor', summary: 'Send the verification email again (the old link stops working)',
-    responses: { 202: { description: 'On its way (or already verified)' }, 429: { description: 'Too many requests (Retry-After)' } },
+    responses: {
+      202: { description: 'On its way (or already verified)' },
+      429: {
+        description: `Too many requests (Retry-After): ${VERIFY_RESEND_PER_USER_IP} per user and IP, and ${VERIFICATION_EMAILS_PER_ADDRESS} verification emails (the signup's included) per address over all IPs, per ${VERIFICATION_EMAIL_WINDOW_MS / 60_000} minutes; nothing sent`,
+      },
+    },
     handler: async (ctx, { tenant, now }) => {
       // The address is the person's, not the account's (a brokerage's agent has their own).
       const userId = actorIdOf(tenant);
       await resendPerUserIp.consume(`${userId}|${rateLimitKeyOfIp(ctx.ip)}`);
-      const { alreadyVerified } = await resendEmailVerification({ em: ctx.state.em, userId, now, queues, log: ctx.state.log });
+      const outcome = await resendEmailVerification({ em: ctx.state.em, userId, now, queues, log: ctx.state.log });
+      // The signed-in person asks about their own address: the cap can say so, as the per-IP one does.
+      if (outcome.status === 'over_cap') {
+        const retryAfter = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+        throw rateLimited(`Too many verification emails to this address; retry in ${retryAfter} s`, retryAfter);
+      }
       ctx.status = 202;
-      ctx.body = { emailVerified: alreadyVerified };
+      ctx.body = { emailVerified: outcome.status === 'already_verified' };
     },
   });
 

@@ -5,10 +5,13 @@
 // trusted proxy (TRUST_PROXY=true), as in login-limits.int.test.ts, so each request names its client
 // IP in X-Forwarded-For. "Forgot password" for one address from many networks sends at most
 // PASSWORD_RESET_EMAILS_PER_ADDRESS emails, answers every request alike, and kills no link it sent.
+// "Resend the link" from many networks sends at most VERIFICATION_EMAILS_PER_ADDRESS verification
+// emails an hour, the signup's included, and answers the rest 429 with Retry-After.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { LINK_ATTEMPT_WINDOW_SEC, LINK_ATTEMPTS_PER_IP } from '#api/routes/account-email.routes.ts';
 import { PASSWORD_RESET_EMAILS_PER_ADDRESS } from '#core/accounts/account-tokens.ts';
+import { VERIFICATION_EMAIL_WINDOW_MS, VERIFICATION_EMAILS_PER_ADDRESS } from '#core/notifications/account-emails.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient, type HttpResult } from '#test/http.ts';
 import { listenWithLogLines } from '#test/log-lines.ts';
@@ -139,6 +142,57 @@ describe('"forgot password" for one address from many networks', () => {
         expect(again.body.error.code).toBe('token_invalid');
       }
       expect((await postFrom('203.0.113.21', '/v1/auth/login', { email, password: 'a brand new passphrase' })).status).toBe(200);
+    } finally {
+      await logged.close();
+    }
+  });
+});
+
+describe('"Resend the link" for one address from many networks', () => {
+  const OVER_CAP = 'verification email not sent: the address had its verification emails for the hour';
+
+  it(`sends at most ${VERIFICATION_EMAILS_PER_ADDRESS} verification emails an hour, the signup's included; past that 429 with Retry-After, nothing sent`, async () => {
+    const logged = await listenWithLogLines(stack.server);
+    try {
+      const realtor = new ApiClient(logged.url);
+      const { email } = await realtor.signUp({ email: uniqueEmail('resender') });
+      const isVerification = (m: { envelope: { to: string[] }; subject: string }) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject);
+      const delivered = () => stack.smtp.messages.filter(isVerification).length;
+      await vi.waitFor(() => expect(delivered()).toBe(1), WAIT);
+      const recordedEmails = async () => Number((await stack.server.sql<{ n: string }>(
+        `select count(*) as n from notifications n join users u on u.user_id = n.user_id where u.email = $1 and n.kind = 'verify_email'`, [email]))[0].n);
+
+      // Five requests, each from a network of its own (so none meets the per-user+IP budget). Each
+      // sent email is awaited before the next request: a newer link would otherwise cancel an older
+      // one still waiting for the worker, and fewer emails would arrive than were recorded.
+      const answers: HttpResult[] = [];
+      for (let n = 1; n <= 5; n++) {
+        const answer = await realtor.request('POST', '/v1/auth/verify-email/resend', { headers: { 'x-forwarded-for': `198.51.100.${n}` } });
+        answers.push(answer);
+        if (answer.status === 202) await vi.waitFor(() => expect(delivered()).toBe(n + 1), WAIT);
+      }
+      const sent = VERIFICATION_EMAILS_PER_ADDRESS - 1;
+      expect(answers.map((a) => a.status)).toEqual([...Array(sent).fill(202), ...Array(answers.length - sent).fill(429)]);
+      for (const answer of answers.slice(0, sent)) expect(answer.body).toEqual({ emailVerified: false });
+      for (const refused of answers.slice(sent)) {
+        expect(refused.body.error.code).toBe('rate_limited');
+        const retryAfter = Number(refused.headers.get('retry-after'));
+        expect(retryAfter).toBeGreaterThan(0);
+        expect(retryAfter).toBeLessThanOrEqual(VERIFICATION_EMAIL_WINDOW_MS / 1000);
+        expect(refused.body.error.details).toEqual({ retryAfterSeconds: retryAfter });
+      }
+      expect(logged.lines.filter((l) => l.msg === OVER_CAP)).toHaveLength(answers.length - sent);
+
+      // Nothing recorded past the cap, and the mailbox got exactly the cap.
+      expect(await recordedEmails()).toBe(VERIFICATION_EMAILS_PER_ADDRESS);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(delivered()).toBe(VERIFICATION_EMAILS_PER_ADDRESS);
+
+      // Nothing changed either: the last link sent still verifies the address.
+      const newest = linkTokenIn(stack.smtp.messages.filter(isVerification).at(-1)!, 'verify-email');
+      const verified = await postFrom('198.51.100.9', '/v1/auth/verify-email', { token: newest });
+      expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+      expect((await realtor.get('/v1/auth/me')).body.user.emailVerified).toBe(true);
     } finally {
       await logged.close();
     }

@@ -38,8 +38,9 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
   const loginFailedMessage = config.SIGNUP_VERIFY_FIRST ? LOGIN_FAILED_VERIFY_FIRST_MESSAGE : LOGIN_FAILED_MESSAGE;
 
   // The right password for an address not yet confirmed (SIGNUP_VERIFY_FIRST): a new link, within
-  // the resend limit. Nothing here may change the answer — it stays the wrong-password 401 — so a
-  // spent limit or a failure to record the email is only logged.
+  // the resend limits (per user+IP here, per address over all IPs in resendEmailVerification, which
+  // logs it). Nothing here may change the answer — it stays the wrong-password 401 — so a spent
+  // limit or a failure to record the email is only logged.
   const resendVerificationOnLogin = async (ctx: AppContext, user: User, now: Date) => {
     try {
       await resendPerUserIp.consume(`${user.userId}|${rateLimitKeyOfIp(ctx.ip)}`);

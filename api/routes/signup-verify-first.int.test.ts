@@ -2,19 +2,23 @@
 // new and a registered address, an unconfirmed login fails exactly like a wrong password (and the
 // right password emails a new link), the emailed link confirms the address and is the first login,
 // once; a password reset confirms the address too. (With the setting off, account-email.int.test.ts
-// covers today's behaviour: signup logs a new address in at once.)
+// covers today's behaviour: signup logs a new address in at once.) Behind one trusted proxy
+// (TRUST_PROXY=true), so a request can name its client IP in X-Forwarded-For: logins from many
+// networks resend at most VERIFICATION_EMAILS_PER_ADDRESS verification emails an hour.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { VERIFY_RESEND_PER_USER_IP } from '#api/routes/account-email.routes.ts';
 import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE, SIGNUP_CHECK_EMAIL_ANSWER } from '#api/routes/auth.routes.ts';
+import { VERIFICATION_EMAILS_PER_ADDRESS } from '#core/notifications/account-emails.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
+import { listenWithLogLines } from '#test/log-lines.ts';
 import { type CapturedMail, linkTokenIn } from '#test/smtp.ts';
 import { useMailStack } from '#test/mail-stack.ts';
 
 // Empty = unset: the setting takes its default, on because SMTP_URL is set (the harness turns it off otherwise).
-const stack = useMailStack({ SIGNUP_VERIFY_FIRST: '' });
+const stack = useMailStack({ SIGNUP_VERIFY_FIRST: '', TRUST_PROXY: 'true' });
 
 const uniqueEmail = () => `agent-${randomUUID().slice(0, 8)}@example.com`;
 const PASSWORD = 'correct horse battery';
@@ -201,15 +205,51 @@ describe('signup with SIGNUP_VERIFY_FIRST (on by default with SMTP_URL)', () => 
     expect(secondToken).not.toBe(firstToken);
     expect((await new ApiClient(stack.server.url).post('/v1/auth/verify-email', { token: firstToken })).body.error.code).toBe('token_invalid');
 
-    // Resends share the "Resend the link" budget: past it, logins still answer the same and send nothing.
+    // Resends share the "Resend the link" budgets (per user+IP, and per address with the signup's
+    // email counted, which binds first): past them, logins still answer the same and send nothing.
     for (let i = 1; i <= VERIFY_RESEND_PER_USER_IP; i++) expect(await rawAnswer(await logIn(email, PASSWORD))).toEqual(right);
-    expect(await verifyEmailsFor(email)).toBe(1 + VERIFY_RESEND_PER_USER_IP);
+    expect(await verifyEmailsFor(email)).toBe(VERIFICATION_EMAILS_PER_ADDRESS);
 
     // The newest link logs in.
-    const newest = await verificationToken(email, VERIFY_RESEND_PER_USER_IP);
+    const newest = await verificationToken(email, VERIFICATION_EMAILS_PER_ADDRESS - 1);
     const visitor = new ApiClient(stack.server.url);
     expect((await visitor.post('/v1/auth/verify-email', { token: newest, password: PASSWORD })).status).toBe(200);
     expect((await visitor.get('/v1/auth/me')).body.user.email).toBe(email);
+  });
+
+  it(`the right password from many networks sends at most ${VERIFICATION_EMAILS_PER_ADDRESS} verification emails an hour, the signup's included; every login answers alike`, async () => {
+    const logged = await listenWithLogLines(stack.server);
+    try {
+      const email = uniqueEmail();
+      expect((await signUp(email)).status).toBe(202);
+      await verificationToken(email);
+      const logInFrom = (clientIp: string) => fetch(`${logged.url}/v1/auth/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': clientIp }, body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      // Five networks, one login each (none meets the per-user+IP budget). Each sent email is awaited
+      // before the next login: a newer link cancels an older one the worker has not sent yet.
+      const answers = [];
+      for (let n = 1; n <= 5; n++) {
+        answers.push(await rawAnswer(await logInFrom(`198.51.100.${n}`)));
+        if (n < VERIFICATION_EMAILS_PER_ADDRESS) await verificationToken(email, n);
+      }
+      for (const answer of answers) expect(answer).toEqual(answers[0]);
+      expect(answers[0].status).toBe(401);
+      expect(JSON.parse(answers[0].body)).toEqual({ error: { code: 'invalid_credentials', message: LOGIN_FAILED_VERIFY_FIRST_MESSAGE } });
+
+      const sent = VERIFICATION_EMAILS_PER_ADDRESS - 1;
+      expect(await verifyEmailsFor(email)).toBe(VERIFICATION_EMAILS_PER_ADDRESS);
+      expect(logged.lines.filter((l) => l.msg === 'verification email not sent: the address had its verification emails for the hour')).toHaveLength(answers.length - sent);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const isVerification = (m: CapturedMail) => m.envelope.to.includes(email) && /Confirm your email/.test(m.subject);
+      expect(stack.smtp.messages.filter(isVerification)).toHaveLength(VERIFICATION_EMAILS_PER_ADDRESS);
+
+      // The last link sent still confirms the address and logs in.
+      const newest = await verificationToken(email, VERIFICATION_EMAILS_PER_ADDRESS - 1);
+      expect((await new ApiClient(stack.server.url).post('/v1/auth/verify-email', { token: newest, password: PASSWORD })).status).toBe(200);
+    } finally {
+      await logged.close();
+    }
   });
 
   it('a password reset confirms the address: the password logs in, and the leftover verification link no longer does', async () => {

@@ -39,13 +39,43 @@ export async function recordEmailVerification({ em, userId, now }: { em: EntityM
   return recordNotification({ em, userId, kind: 'verify_email', dedupeKey: `verify_email-${tokenId}`, sendAt: now, now, data: { token, email } });
 }
 
-/** "Resend the verification email": a new link (the old one stops working); nothing when already verified. */
-export async function resendEmailVerification({ em, userId, now, queues, log }: { em: EntityManager; userId: string; now: Date } & Outbox): Promise<{ alreadyVerified: boolean }> {
-  const user = await db(em).selectFrom('users').select('email_verified_at').where('user_id', '=', userId).executeTakeFirstOrThrow();
-  if (user.email_verified_at) return { alreadyVerified: true };
-  const wakeups = await em.transactional((tem) => recordEmailVerification({ em: tem, userId, now }));
+/**
+ * "Confirm your email address" emails per address per VERIFICATION_EMAIL_WINDOW_MS, the signup's
+ * included, whichever IPs ask (resendEmailVerification): a login with the right password to an
+ * unconfirmed address resends too (SIGNUP_VERIFY_FIRST), so the per-user+IP limits alone would let
+ * many IPs flood one inbox. Like PASSWORD_RESET_EMAILS_PER_ADDRESS, counted from what was issued.
+ */
+export const VERIFICATION_EMAILS_PER_ADDRESS = 3;
+export const VERIFICATION_EMAIL_WINDOW_MS = HOUR_MS;
+
+/** What a resend did: `over_cap` sent nothing and changed nothing; `retryAfterMs` is when the oldest email of the window leaves it. */
+export type ResendVerificationOutcome = { status: 'sent' | 'already_verified' } | { status: 'over_cap'; retryAfterMs: number };
+
+/**
+ * "Resend the verification email": a new link (the old one stops working); nothing when already
+ * verified, nor once the address had VERIFICATION_EMAILS_PER_ADDRESS verification emails in the
+ * window (logged). Counted from the outbox rows (a replaced link's token is deleted, its row stays),
+ * under the user's row lock like requestPasswordReset, so racing resends count one after the other.
+ */
+export async function resendEmailVerification({ em, userId, now, queues, log }: { em: EntityManager; userId: string; now: Date } & Outbox): Promise<ResendVerificationOutcome> {
+  const { outcome, wakeups } = await em.transactional(async (tem): Promise<{ outcome: ResendVerificationOutcome; wakeups: Wakeup[] }> => {
+    const user = await db(tem).selectFrom('users').select('email_verified_at').where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+    if (user.email_verified_at) return { outcome: { status: 'already_verified' }, wakeups: [] };
+    const since = new Date(now.getTime() - VERIFICATION_EMAIL_WINDOW_MS);
+    const sent = await db(tem).selectFrom('notifications')
+      .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
+      .where('user_id', '=', userId).where('kind', '=', 'verify_email').where('created_at', '>', since.toISOString())
+      .executeTakeFirstOrThrow();
+    const issued = Number(sent.n);
+    if (issued >= VERIFICATION_EMAILS_PER_ADDRESS && sent.oldest !== null) {
+      log.warn({ userId, issued }, 'verification email not sent: the address had its verification emails for the hour');
+      const leavesAt = Date.parse(pgTimeToIsoStrict(sent.oldest)) + VERIFICATION_EMAIL_WINDOW_MS;
+      return { outcome: { status: 'over_cap', retryAfterMs: Math.max(0, leavesAt - now.getTime()) }, wakeups: [] };
+    }
+    return { outcome: { status: 'sent' }, wakeups: await recordEmailVerification({ em: tem, userId, now }) };
+  });
   await enqueueAfterCommit(queues, wakeups, log);
-  return { alreadyVerified: false };
+  return outcome;
 }
 
 /**
