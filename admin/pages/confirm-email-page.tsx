@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { accountApi } from '../account-api.ts';
 import { ApiError, errorMessage, refreshSession, useSession } from '../api-client.ts';
+import { Button } from '../components/button.tsx';
 import { AuthLayout } from '../components/layout.tsx';
-import { Loading } from '../components/spinner.tsx';
 import { Link, withNext } from '../router.tsx';
 import { takeTokenFromFragment } from './account-token.ts';
 
-type State = { step: 'confirming' } | { step: 'done'; email: string } | { step: 'failed'; message: string };
+type State = { step: 'reading' } | { step: 'ready' } | { step: 'confirming' } | { step: 'done'; email: string } | { step: 'failed'; message: string };
 
 const START_AGAIN = 'Start the change again under Account & security.';
 
@@ -44,14 +44,18 @@ function takeToken(): string | null {
 }
 
 /**
- * `/app/confirm-email#token=…`: the link emailed to a new sign-in address. Opening it makes that
+ * `/app/confirm-email#token=…`: the link emailed to a new sign-in address. The page says what the
+ * link does and changes nothing until the person presses the button: mail scanners and link
+ * previews open every link in a message, and opening must not spend it. Confirming makes that
  * address the sign-in email, signed in or not (the link alone proves the mailbox; the password was
  * asked when the change was requested).
  */
 export function ConfirmEmailPage() {
   const session = useSession();
-  const [state, setState] = useState<State>({ step: 'confirming' });
+  const [state, setState] = useState<State>({ step: 'reading' });
   const started = useRef(false);
+  const tokenRef = useRef('');
+  const clicked = useRef(false);
 
   useEffect(() => {
     if (started.current) return;
@@ -61,7 +65,19 @@ export function ConfirmEmailPage() {
       setState({ step: 'failed', message: `This link has no token. Open the link from the email again. ${START_AGAIN}` });
       return;
     }
-    accountApi.confirmEmailChange(token).then(
+    tokenRef.current = token;
+    setState({ step: 'ready' });
+  }, []);
+
+  // The pressed button is gone once the answer is in: focus goes to the heading, which names it.
+  useEffect(() => {
+    if (clicked.current && (state.step === 'done' || state.step === 'failed')) document.querySelector<HTMLElement>('.auth-title')?.focus();
+  }, [state.step]);
+
+  const confirm = () => {
+    clicked.current = true;
+    setState({ step: 'confirming' });
+    accountApi.confirmEmailChange(tokenRef.current).then(
       async ({ email }) => {
         // Signed in: the session's user now carries the new address (unless the link was for
         // another account than the one signed in in this browser).
@@ -70,11 +86,18 @@ export function ConfirmEmailPage() {
       },
       (err: unknown) => setState({ step: 'failed', message: failureMessage(err) }),
     );
-  }, []);
+  };
 
   return (
     <AuthLayout title={state.step === 'failed' ? 'This link did not work' : state.step === 'done' ? 'Sign-in email changed' : 'Confirm your new email'}>
-      {state.step === 'confirming' && <Loading label="Confirming your new email…" />}
+      {(state.step === 'ready' || state.step === 'confirming') && (
+        <>
+          <p>This link makes the address it was sent to the sign-in email of a Porchlight account. Nothing changes until you confirm.</p>
+          <Button class="btn-block" onClick={confirm} loading={state.step === 'confirming'} busyLabel="Confirming your new email…">
+            Confirm my new email
+          </Button>
+        </>
+      )}
       {state.step === 'done' && (session && session.user.email.toLowerCase() !== state.email.toLowerCase() ? (
         <>
           <p role="status">

@@ -1,16 +1,17 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { accountEmailApi, ApiError, errorMessage, refreshSession, useSession } from '../api-client.ts';
+import { ApiError, accountEmailApi, errorMessage, refreshSession, useSession } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
-import type { FormProblem } from '../forms.ts';
 import { AuthLayout } from '../components/layout.tsx';
-import { Loading } from '../components/spinner.tsx';
 import { showToast } from '../components/toast.tsx';
+import type { FormProblem } from '../forms.ts';
 import { HOME_PATH, Link, navigate } from '../router.tsx';
 import { takeTokenFromFragment } from './account-token.ts';
 
 type State =
+  | { step: 'reading' }
+  | { step: 'ready' }
   | { step: 'verifying' }
   | { step: 'password'; error?: string }
   | { step: 'done' }
@@ -20,19 +21,22 @@ type State =
 type ResendState = { step: 'idle' | 'busy' | 'sent' } | { step: 'failed'; problem: FormProblem };
 
 /**
- * `/app/verify-email#token=…`: the link from the email after signup. With SIGNUP_VERIFY_FIRST the
+ * `/app/verify-email#token=…`: the link from the email after signup. Opening it changes nothing:
+ * the page says what the link does and posts the token when the person presses the button (mail
+ * scanners and link previews open every link in a message). With SIGNUP_VERIFY_FIRST the
  * link is the first login: the page asks for the password chosen at signup (mailbox and password
  * together, so nobody can sign up with another person's address and have them confirm it), then
  * the API starts the session and the page goes to Today.
  */
 export function VerifyEmailPage() {
   const session = useSession();
-  const [state, setState] = useState<State>({ step: 'verifying' });
+  const [state, setState] = useState<State>({ step: 'reading' });
   const [resendState, setResend] = useState<ResendState>({ step: 'idle' });
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const started = useRef(false);
   const tokenRef = useRef('');
+  const clicked = useRef(false);
 
   useEffect(() => {
     if (started.current) return;
@@ -43,8 +47,22 @@ export function VerifyEmailPage() {
       return;
     }
     tokenRef.current = token;
-    void confirm();
+    setState({ step: 'ready' });
   }, []);
+
+  // The pressed button is gone once the answer is in: focus goes to the password field when the
+  // link asks for it, else to the heading, which names the outcome.
+  useEffect(() => {
+    if (!clicked.current) return;
+    if (state.step === 'password') document.getElementById('verify-password')?.focus();
+    else if (state.step === 'done' || state.step === 'failed') document.querySelector<HTMLElement>('.auth-title')?.focus();
+  }, [state.step]);
+
+  const start = () => {
+    clicked.current = true;
+    setState({ step: 'verifying' });
+    void confirm();
+  };
 
   /** Spends the link (with the password once the API asked for it). */
   const confirm = async (password?: string) => {
@@ -91,7 +109,14 @@ export function VerifyEmailPage() {
 
   return (
     <AuthLayout title={state.step === 'failed' ? 'This link did not work' : 'Confirm your email address'}>
-      {state.step === 'verifying' && <Loading label="Confirming your email address…" />}
+      {(state.step === 'ready' || state.step === 'verifying') && (
+        <>
+          <p>This link confirms the address it was sent to for your Porchlight account, so lead alerts can reach you there. Nothing happens until you confirm.</p>
+          <Button class="btn-block" onClick={start} loading={state.step === 'verifying'} busyLabel="Confirming your email address…">
+            Confirm my email address
+          </Button>
+        </>
+      )}
       {state.step === 'password' && (
         <form class="form" onSubmit={submitPassword} noValidate>
           <p>To confirm your address and log in, enter the password you chose when you signed up.</p>

@@ -87,6 +87,14 @@ function confirmLinkIn(mail: CapturedMail): string {
   return match[1];
 }
 
+/** Opens a confirm-email link and presses the button: opening alone changes nothing (mail scanners open links). */
+async function openConfirmLink(page: Page, url: string): Promise<void> {
+  // From the confirm page itself, going to another #token= would only change the fragment: no new page.
+  if (new URL(page.url()).pathname === '/app/confirm-email') await page.goto('about:blank');
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Confirm my new email' }).click();
+}
+
 const mailTo = (address: string, subject?: RegExp) => (m: CapturedMail) => m.envelope.to.includes(address) && (!subject || subject.test(m.subject));
 
 async function changeEmail(page: Page, newEmail: string, password: string): Promise<number> {
@@ -237,8 +245,16 @@ describe('sign-in email', () => {
     // The link, opened in another browser that is not signed in.
     const mail = await smtp.waitFor(mailTo(newEmail), { description: 'the confirmation link to the new address' });
     const elsewhere = await newPage(IPHONE_SAFARI, PHONE);
+    // Opening the link (as a mail scanner would) changes nothing: the page waits for the button.
     await elsewhere.goto(confirmLinkIn(mail));
+    const confirm = elsewhere.getByRole('button', { name: 'Confirm my new email' });
+    await confirm.waitFor();
+    await elsewhere.waitForLoadState('networkidle');
+    expect(await server.sql('select email from users where user_id = $1', [realtor.userId])).toEqual([{ email: realtor.email }]);
+    await confirm.click();
     await elsewhere.getByRole('status').filter({ hasText: `Your sign-in email is now ${newEmail}.` }).waitFor();
+    // The pressed button is gone: focus is on the heading, not lost to <body>.
+    await expect.poll(() => elsewhere.evaluate(() => document.activeElement?.textContent)).toBe('Sign-in email changed');
     expect(new URL(elsewhere.url()).hash).toBe('');
     expect(new URL(elsewhere.url()).search).toBe('');
     await shoot(elsewhere, 'confirm-email-done-390x844');
@@ -256,7 +272,7 @@ describe('sign-in email', () => {
     await smtp.waitFor(mailTo(realtor.email, /sign-in email/i), { description: 'the notice to the old address' });
 
     // The same link, opened again, has been used.
-    await elsewhere.goto(confirmLinkIn(mail));
+    await openConfirmLink(elsewhere, confirmLinkIn(mail));
     await elsewhere.getByText('This link was already used.').waitFor();
   });
 
@@ -281,14 +297,14 @@ describe('sign-in email', () => {
     await page.reload();
     await page.getByRole('button', { name: 'Change email' }).waitFor();
     expect(await page.getByText('We sent a link to').count()).toBe(0);
-    await page.goto(confirmLinkIn(cancelledMail));
+    await openConfirmLink(page, confirmLinkIn(cancelledMail));
     await page.getByRole('heading', { name: 'This link did not work' }).waitFor();
     await page.getByText(/This link is not valid\./).waitFor();
     // Signed in: the way back is the Account page.
     await page.getByRole('link', { name: 'Go to Account & security' }).waitFor();
 
     // A made-up link.
-    await page.goto(`${server.url}/app/confirm-email#token=not-a-link-we-sent`);
+    await openConfirmLink(page, `${server.url}/app/confirm-email#token=not-a-link-we-sent`);
     await page.getByText(/This link is not valid\./).waitFor();
 
     // Expired.
@@ -298,7 +314,7 @@ describe('sign-in email', () => {
     const lateMail = await smtp.waitFor(mailTo(late));
     // A day has passed (for this link).
     await server.sql(`update account_tokens set expires_at = now() - interval '1 minute' where purpose = 'email_change' and email = $1`, [late]);
-    await page.goto(confirmLinkIn(lateMail));
+    await openConfirmLink(page, confirmLinkIn(lateMail));
     await page.getByText('This link has expired: links work for 24 hours.').waitFor();
 
     // Taken meanwhile by another account: nothing changes.
@@ -307,7 +323,7 @@ describe('sign-in email', () => {
     expect(await changeEmail(page, contested, realtor.password)).toBe(202);
     const contestedMail = await smtp.waitFor(mailTo(contested));
     await makeRealtor(server, { email: contested });
-    await page.goto(confirmLinkIn(contestedMail));
+    await openConfirmLink(page, confirmLinkIn(contestedMail));
     await page.getByText('Another Porchlight account now uses this address, so your sign-in email did not change.').waitFor();
     await shoot(page, 'confirm-email-taken-1440x900');
     expect((await new ApiClient(server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(200);
@@ -321,7 +337,7 @@ describe('sign-in email', () => {
     const other = await makeRealtor(server);
     const othersNew = `others.${Date.now()}@example.com`;
     expect((await other.client.post('/v1/account/email', { newEmail: othersNew, password: other.password })).status).toBe(202);
-    await page.goto(confirmLinkIn(await smtp.waitFor(mailTo(othersNew))));
+    await openConfirmLink(page, confirmLinkIn(await smtp.waitFor(mailTo(othersNew))));
     await page.getByRole('status').filter({ hasText: `That account’s sign-in email is now ${othersNew}.` }).waitFor();
     await page.getByText(`This browser is signed in to another account (${realtor.email})`).waitFor();
 
@@ -329,7 +345,7 @@ describe('sign-in email', () => {
     const mine = `mine.${Date.now()}@example.com`;
     await openAccount(page);
     expect(await changeEmail(page, mine, realtor.password)).toBe(202);
-    await page.goto(confirmLinkIn(await smtp.waitFor(mailTo(mine))));
+    await openConfirmLink(page, confirmLinkIn(await smtp.waitFor(mailTo(mine))));
     await page.getByRole('status').filter({ hasText: `Your sign-in email is now ${mine}.` }).waitFor();
     await page.getByRole('link', { name: 'Back to Account & security' }).click();
     await page.waitForURL((url) => url.pathname === '/app/account');
