@@ -2,7 +2,7 @@
 // more inquiries than its budget allows (someone flooding its form). They made no lead, score,
 // alert or webhook. The realtor releases the real ones (they become normal inquiries then) and
 // deletes the rest, one by one or all at once.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../api-client.ts';
 import { Badge } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
@@ -23,12 +23,29 @@ type Pending = { kind: 'one'; item: FilteredInquiry } | { kind: 'all' };
 
 const who = (f: FilteredInquiry) => f.name || f.email || f.phone || 'Someone';
 
+/**
+ * Focuses the first item of `ids` still on the page (its first enabled button, else its link), or
+ * the page's heading: the pressed Release or Delete button is gone, and focus must not fall to
+ * <body> (a keyboard user would start over at the top of the page).
+ */
+function focusNear(ids: string[]): void {
+  for (const id of ids) {
+    const target = document.querySelector<HTMLElement>(`[data-filtered-id="${CSS.escape(id)}"] :is(button:not([disabled]), a[href])`);
+    if (target) {
+      target.focus();
+      return;
+    }
+  }
+  document.querySelector<HTMLElement>('.page-title')?.focus();
+}
+
 export function FilteredPage() {
   const [reloadKey, setReloadKey] = useState(0);
+  const listKey = `filtered:${reloadKey}`;
   /** What the first page said when it was read: how many were held, and the newest one's time. */
   const [shown, setShown] = useState<{ total: number; newestAt: string } | null>(null);
   const list = useCursorList(
-    `filtered:${reloadKey}`,
+    listKey,
     async (cursor, signal) => {
       const page = await filteredApi.list(cursor, { signal });
       if (!cursor) setShown(page.items.length ? { total: page.total, newestAt: page.items[0].receivedAt } : null);
@@ -41,6 +58,26 @@ export function FilteredPage() {
   const [busy, setBusy] = useState<string | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  /**
+   * Where focus goes once an action is over and the list shows `key` (after a delete, the reloaded
+   * list): the first of `ids` still shown, else the heading.
+   */
+  const [focusAfter, setFocusAfter] = useState<{ ids: string[]; key: string } | null>(null);
+
+  useEffect(() => {
+    if (!focusAfter || busy !== null || list.loading || list.key !== focusAfter.key) return;
+    // Only focus that was lost: the dialog may have put it back on a button that is still there
+    // ("Delete all…" when more arrived), or the realtor moved on meanwhile.
+    if (!document.activeElement || document.activeElement === document.body) focusNear(focusAfter.ids);
+    setFocusAfter(null);
+  }, [focusAfter, busy, list.loading, list.key]);
+
+  /** The ids after `id` in the list, then those before it, nearest first. */
+  const around = (id: string, among: FilteredInquiry[]) => {
+    const ids = among.map((f) => f.filteredInquiryId);
+    const at = ids.indexOf(id);
+    return at < 0 ? ids : [...ids.slice(at + 1), ...ids.slice(0, at).reverse()];
+  };
 
   const release = async (f: FilteredInquiry) => {
     setBusy(f.filteredInquiryId);
@@ -48,8 +85,11 @@ export function FilteredPage() {
       const result = await filteredApi.release(f.filteredInquiryId);
       setReleased((r) => ({ ...r, [f.filteredInquiryId]: result.leadId }));
       showToast(`Released the inquiry from ${who(f)}: it is a normal inquiry now.`);
+      // On to the next one waiting; when none is left, this item's "Open the lead".
+      setFocusAfter({ ids: [...around(f.filteredInquiryId, list.items.filter((i) => i === f || !(i.filteredInquiryId in released))), f.filteredInquiryId], key: listKey });
     } catch (err) {
       showToast(`Could not release it: ${errorMessage(err)}`, 'error');
+      setFocusAfter({ ids: [f.filteredInquiryId], key: listKey });
     } finally {
       setBusy(null);
     }
@@ -63,10 +103,12 @@ export function FilteredPage() {
       if (pending.kind === 'one') {
         await filteredApi.remove(pending.item.filteredInquiryId);
         showToast(`Deleted the inquiry from ${who(pending.item)}.`);
+        setFocusAfter({ ids: around(pending.item.filteredInquiryId, list.items), key: `filtered:${reloadKey + 1}` });
       } else if (shown) {
         // Only what the list showed: submissions that arrived since (a flood goes on) are kept.
         const { deleted } = await filteredApi.removeAll(shown.newestAt);
         showToast(`Deleted ${plural(deleted, 'filtered inquiry', 'filtered inquiries')}.`);
+        setFocusAfter({ ids: [], key: `filtered:${reloadKey + 1}` });
       }
       setPending(null);
       setReleased({});

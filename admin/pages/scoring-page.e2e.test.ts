@@ -1,6 +1,8 @@
 // The scoring rules page in Chromium against the real API and Postgres: going through the rules
 // with Tab, every field that takes the focus is visible, never under the action bar that sticks
-// to the bottom of the window (it covered several at 390×844 and at 1440×900). Screenshots in
+// to the bottom of the window (it covered several at 390×844 and at 1440×900); "Undo changes" and
+// "Reset to defaults" go away (or are disabled) once pressed, and focus moves to the notice saying
+// what they did instead of falling to <body>. Screenshots in
 // test-results/screenshots. Run `npm run build:admin` first.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,4 +61,35 @@ describe('scoring rules page', () => {
       await saveScreenshot(page, `scoring-tab-${viewport.width}`, { fullPage: false });
     });
   }
+});
+
+/** The focused element: its tag and text. */
+const focused = (page: Page) => page.evaluate(() => ({ tag: document.activeElement?.tagName, text: document.activeElement?.textContent?.trim() }));
+
+describe('scoring rules page: Undo and Reset', () => {
+  it('keep the keyboard focus on the notice of what they did, not on <body>', { timeout: 60_000 }, async () => {
+    const page = await newSessionPage(browser, server, owner, { viewport: { width: 1440, height: 900 }, contexts, pageErrors, timeoutMs: 15_000 });
+    await page.goto(`${server.url}/app/scoring`);
+    const first = page.locator('.rules-form input').first();
+    await first.waitFor();
+    const saved = await first.inputValue();
+
+    await first.fill('37');
+    await page.getByRole('button', { name: 'Undo changes' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Undo changes' }).waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toEqual({ tag: 'SPAN', text: 'Changes undone: the form shows your saved rules.' });
+    expect(await first.inputValue()).toBe(saved);
+
+    // The next edit clears the notice; Reset to defaults (disabled once pressed) says what it did.
+    await first.fill('37');
+    expect(await page.getByText('Changes undone').count()).toBe(0);
+    await page.getByRole('button', { name: 'Reset to defaults' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('button', { name: 'Reset to defaults' }).isDisabled()).toBe(true);
+    await expect.poll(() => focused(page)).toEqual({ tag: 'SPAN', text: 'The form shows the default rules. Save to use them.' });
+    // Tab goes on from there, not from the top of the page.
+    await page.keyboard.press('Tab');
+    expect((await focused(page)).tag).not.toBe('BODY');
+  });
 });

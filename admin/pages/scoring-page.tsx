@@ -70,6 +70,9 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   const rescoreWatch = useRef<RescoreWatch | null>(null);
   const progressRef = useRef<HTMLDivElement>(null);
   const actionsRef = useRef<HTMLDivElement>(null);
+  /** What Undo or Reset did: the pressed button goes away (or is disabled), so focus moves here rather than to <body>. */
+  const [formNotice, setFormNotice] = useState<string | null>(null);
+  const noticeRef = useRef<HTMLSpanElement>(null);
 
   const saved = ruleValues(doc.rules);
   const dirty = RULE_FIELDS.some((f) => values[f.path].trim() !== saved[f.path]);
@@ -130,6 +133,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
 
   const setValue = (path: RulePath, value: string) => {
     setValues((v) => ({ ...v, [path]: value }));
+    setFormNotice(null);
     setPreview(null);
     if (errors[path]) setErrors((e) => ({ ...e, [path]: undefined }));
   };
@@ -206,11 +210,17 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     }
   };
 
+  const showFormNotice = (message: string) => {
+    setFormNotice(message);
+    requestAnimationFrame(() => noticeRef.current?.focus());
+  };
+
   const resetToDefaults = () => {
     setValues(ruleValues(DEFAULT_SCORING_RULES));
     setErrors({});
     setProblem(null);
     setPreview(null);
+    showFormNotice('The form shows the default rules. Save to use them.');
   };
 
   const undo = () => {
@@ -218,6 +228,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     setErrors({});
     setProblem(null);
     setPreview(null);
+    showFormNotice('Changes undone: the form shows your saved rules.');
   };
 
   return (
@@ -328,6 +339,11 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
               </Button>
             )}
             {dirty && <span class="muted small">Unsaved changes</span>}
+            {formNotice && (
+              <span class="muted small" role="status" tabIndex={-1} ref={noticeRef}>
+                {formNotice}
+              </span>
+            )}
           </div>
         </div>
       </form>

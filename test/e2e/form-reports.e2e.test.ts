@@ -95,6 +95,13 @@ describe('the lead page', () => {
   });
 });
 
+/** The focused element's tag and accessible-ish name (aria-label, else its text). */
+const focusedLabel = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    return `${el?.tagName} ${el?.getAttribute('aria-label') ?? el?.textContent?.trim()}`;
+  });
+
 describe('the Filtered page', () => {
   it('lists a held submission, releases it into a normal inquiry, and deletes another after confirming', async () => {
     const releaseId = await holdSubmission('Riley Genuine', 'riley@example.com', 'We would love to see the house this weekend.');
@@ -118,6 +125,8 @@ describe('the Filtered page', () => {
     const item = page.locator(`li[data-filtered-id="${releaseId}"]`);
     await item.getByText('Released', { exact: true }).waitFor();
     await item.getByRole('link', { name: 'Open the lead' }).waitFor();
+    // The pressed Release is gone: focus moves on to the next held submission, not to <body>.
+    await expect.poll(() => focusedLabel(page)).toBe('BUTTON Release the inquiry from Spam Bot');
     await saveScreenshot(page, 'filtered-page-released-phone');
     const [lead] = await server.sql<{ lead_id: string; n: number }>(
       "select l.lead_id, (select count(*)::int from inquiries i where i.lead_id = l.lead_id) as n from leads l where l.email = 'riley@example.com'",
@@ -131,6 +140,8 @@ describe('the Filtered page', () => {
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByText('Nothing filtered').waitFor();
     await page.getByTestId('filtered-count').waitFor({ state: 'detached' });
+    // Nothing left to move on to: focus is on the page's heading.
+    await expect.poll(() => focusedLabel(page)).toBe('H1 Filtered inquiries');
     expect((await server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [deleteId])).length).toBe(0);
 
     await item.waitFor({ state: 'detached' });
@@ -153,6 +164,8 @@ describe('the Filtered page', () => {
     await dialog.getByRole('button', { name: 'Delete all', exact: true }).click();
     await page.getByText('Real Buyer').waitFor();
     await page.getByText('Flood One').waitFor({ state: 'detached' });
+    // "Delete all…" is still there (Real Buyer waits): focus is back on it, not on <body>.
+    await expect.poll(() => focusedLabel(page)).toBe('BUTTON Delete all…');
     const left = await server.sql<{ filtered_inquiry_id: string }>('select filtered_inquiry_id from filtered_inquiries where user_id = $1', [userId]);
     expect(left.map((r) => r.filtered_inquiry_id)).toEqual([later]);
     expect(shown).not.toContain(later);
