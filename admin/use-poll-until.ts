@@ -21,15 +21,41 @@ export type PollResult<T> = { state: 'done'; value: T } | { state: 'timeout' } |
 
 const STOPPED = { state: 'stopped' } as const;
 
-/** Calls `check` after each wait until it returns something other than undefined. */
+const isHidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
+
+/** Resolves when the tab is visible again, or at once when `signal` aborts. */
+function untilVisible(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      if (isHidden() && !signal.aborted) return;
+      document.removeEventListener('visibilitychange', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    document.addEventListener('visibilitychange', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/**
+ * Calls `check` after each wait until it returns something other than undefined. While the tab is
+ * hidden it asks nothing (a background tab polling a server for nobody): the check due then is made
+ * when the tab comes back, and the time hidden does not count against `timeoutMs`.
+ */
 export async function pollUntil<T>(check: () => Promise<T | undefined>, opts: PollOptions, signal: AbortSignal): Promise<PollResult<T>> {
-  const deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeoutMs;
+  let deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeoutMs;
   let delay = opts.firstDelayMs;
   let failures = 0;
   while (!signal.aborted && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(delay * (opts.backoff ?? 1), opts.maxDelayMs ?? opts.firstDelayMs);
     if (signal.aborted) return STOPPED;
+    if (isHidden()) {
+      const hiddenAt = Date.now();
+      await untilVisible(signal);
+      if (signal.aborted) return STOPPED;
+      deadline += Date.now() - hiddenAt;
+    }
     try {
       const value = await check();
       failures = 0;
