@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WAIT } from '#test/env.ts';
-import { makeSite } from '#test/factories.ts';
-import { ApiClient } from '#test/http.ts';
+import { makeRealtor, makeSite } from '#test/factories.ts';
+import type { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 import { useMailStack } from '#test/mail-stack.ts';
@@ -31,8 +31,8 @@ afterAll(async () => {
 });
 const stack = useMailStack({ TRUST_PROXY: 'true', WEBHOOK_RETRY_SCHEDULE: '0,1,1', EMAIL_RETRY_SCHEDULE: '0,1,1' });
 beforeAll(async () => {
-  client = new ApiClient(stack.server.url);
-  ({ email } = await client.signUp());
+  // Confirmed: alerts go only to a confirmed address.
+  ({ client, email } = await makeRealtor(stack.server, { verified: true }));
   siteKey = (await makeSite({ client }, { allowedOrigins: [ORIGIN] })).publicKey;
   const endpoint = await client.post('/v1/webhook-endpoints', { url: receiver.url });
   expect(endpoint.status).toBe(201);

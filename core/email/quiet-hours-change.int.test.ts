@@ -13,7 +13,7 @@ const stack = useMailStack();
 let realtor: Realtor;
 
 beforeAll(async () => {
-  realtor = await makeRealtor(stack.server);
+  realtor = await makeRealtor(stack.server, { verified: true });
 });
 
 /** HH:MM in UTC, `hours` from now. */

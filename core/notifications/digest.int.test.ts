@@ -29,8 +29,8 @@ const context = (): HandlerContext => ({
 const digestRows = () => stack.server.sql<{ user_id: string; dedupe_key: string }>(`select user_id, dedupe_key from notifications where kind = 'digest'`);
 
 beforeAll(async () => {
-  wantsDigest = await makeRealtor(stack.server);
-  noDigest = await makeRealtor(stack.server);
+  wantsDigest = await makeRealtor(stack.server, { verified: true });
+  noDigest = await makeRealtor(stack.server, { verified: true });
   const em = stack.server.orm.em.fork() as EntityManager;
   await updateNotificationPreferences({ em, userId: wantsDigest.userId, patch: { alertDigest: true, digestHour: 7, timeZone: 'America/New_York' } });
   await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId: noDigest.userId, patch: { digestHour: 7 } });
@@ -79,7 +79,7 @@ describe('morning digest', () => {
 
   it('with more than 20 reminders and hot leads, the subject and summary state the real totals', async () => {
     clock = new Date('2026-12-12T09:00:00Z'); // 09:00 in London
-    const { userId } = await makeUser(stack.server);
+    const { userId } = await makeUser(stack.server, { emailVerifiedAt: new Date() });
     await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
     const leadIds = await makeLeads(stack.server, Array.from({ length: DIGEST_MAX_ITEMS + 5 }, (_, i) => ({
       userId, name: `Busy ${i}`, scoreBand: 'hot' as const, score: 90, createdAt: new Date('2026-12-12T06:00:00Z'),
@@ -99,7 +99,7 @@ describe('morning digest', () => {
 
   it('lists a reminder of an earlier day that is still open first, with its date, and counts it as overdue', async () => {
     clock = new Date('2026-12-15T09:00:00Z'); // 09:00 in London
-    const { userId } = await makeUser(stack.server);
+    const { userId } = await makeUser(stack.server, { emailVerifiedAt: new Date() });
     await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
     const { leadId } = await makeLead(stack.server, { userId, name: 'Mira Late' });
     await makeReminder(stack.server, { leadId, userId, reminderDate: new Date('2026-12-13T16:00:00Z'), message: 'Send the comps', status: 'due', firedAt: new Date('2026-12-13T16:00:00Z') });
@@ -127,7 +127,7 @@ describe('a digest sent after local midnight', () => {
   // Recorded by the digest run at 23:50 on Sunday in New York (digest hour 23); the wake-up is
   // dropped so the test sends it when it chooses.
   const recordSundayDigestFor = async () => {
-    const { userId } = await makeUser(stack.server);
+    const { userId } = await makeUser(stack.server, { emailVerifiedAt: new Date() });
     await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 23, timeZone: 'America/New_York' } });
     await stack.server.orm.em.fork().transactional((tem) => recordDigests({ em: tem as EntityManager, now: new Date('2026-11-30T04:50:00Z') }));
     return userId;

@@ -66,7 +66,7 @@ const forLead = (name: string) => (m: { subject: string }) => m.subject.includes
 beforeAll(async () => {
   smtp = await startTestSmtpServer();
   server = await startTestServer({ SMTP_URL: smtp.url, TRUST_PROXY: 'true', EMAIL_RETRY_SCHEDULE: '0,1,1' });
-  realtor = await makeRealtor(server);
+  realtor = await makeRealtor(server, { verified: true });
   siteKey = (await makeSite(realtor, { allowedOrigins: [ORIGIN] })).publicKey;
   worker = await startTestWorker(server);
 });
@@ -150,6 +150,34 @@ describe('new-inquiry alert', () => {
     expect(row.last_error).toContain('No such mailbox');
     expect((await attemptsOf(row.notification_id)).map((a) => [a.ok, a.response_code])).toEqual([[false, 550]]);
     expect(smtp.messages.slice(before).some(forLead(name))).toBe(false);
+  });
+});
+
+describe('an account whose address is not confirmed', () => {
+  // Without SIGNUP_VERIFY_FIRST anyone can sign up with someone else's address and post
+  // inquiries to their own site: the alert would relay that text to the address's owner.
+  it('gets no alert, cancelled as address_unconfirmed and never sent; once confirmed, the next alert arrives', async () => {
+    const stranger = await makeRealtor(server);
+    const site = (await makeSite(stranger, { allowedOrigins: [ORIGIN] })).publicKey;
+    const spam = `Spam ${randomUUID().slice(0, 8)}`;
+    expect((await submit({ site, name: spam, message: 'Cheap pills at spam.example' })).status).toBe(202);
+    const spamLeadId = await leadIdOf(spam);
+    await expect.poll(async () => (await notificationOf(spamLeadId))?.status, { timeout: 10_000 }).toBe('cancelled');
+    const row = await notificationOf(spamLeadId);
+    expect(row.last_error).toBe('address_unconfirmed');
+    expect(row.sent_at).toBeNull();
+    expect(await attemptsOf(row.notification_id)).toEqual([]);
+    expect(smtp.messages.some(forLead(spam))).toBe(false);
+
+    await server.sql('update users set email_verified_at = now() where user_id = $1', [stranger.userId]);
+    const name = `Confirmed ${randomUUID().slice(0, 8)}`;
+    expect((await submit({ site, name })).status).toBe(202);
+    const mail = await smtp.waitFor(forLead(name), { timeoutMs: 10_000, description: 'the alert once the address is confirmed' });
+    expect(mail.envelope.to).toEqual([stranger.email]);
+    await expect.poll(async () => (await notificationOf(await leadIdOf(name))).status).toBe('sent');
+    // The skipped alert stays skipped: confirming does not send it after all.
+    expect((await notificationOf(spamLeadId)).status).toBe('cancelled');
+    expect(smtp.messages.some(forLead(spam))).toBe(false);
   });
 });
 

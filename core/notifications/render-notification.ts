@@ -45,6 +45,9 @@ export const DIGEST_HOT_LEADS_WINDOW_MS = DAY_MS;
  */
 export const DIGEST_STALE_AFTER_MS = DAY_MS;
 
+/** Why an alert or digest was not sent: the account's address is not confirmed (`last_error` of the cancelled row). */
+export const ADDRESS_UNCONFIRMED = 'address_unconfirmed';
+
 export type RenderedNotification = { email: OutgoingEmail } | { cancel: string };
 
 const ALERT_KINDS_SET = new Set<string>(['new_inquiry', 'lead_hot', 'reminder_due', 'endpoint_disabled', 'digest']);
@@ -127,6 +130,12 @@ export async function renderNotification({ em, claim, config, now }: {
     return { email: { to, ...renderSignupAttemptEmail({ username: user.username, loginUrl: adminUrl(publicUrl, '/login'), resetUrl: adminUrl(publicUrl, '/forgot-password') }) } };
   }
   if (!ALERT_KINDS_SET.has(claim.kind)) return { cancel: `unknown kind ${claim.kind}` };
+  // Alerts and digests carry lead content a stranger can write (an inquiry's message, a lead's
+  // name), so they go only to an address its owner has confirmed: without SIGNUP_VERIFY_FIRST
+  // anyone can sign up with someone else's address, and Porchlight would relay that text to it.
+  // Checked here, at send time, so an alert recorded before or after signup is held to it alike.
+  // Not sent later once confirmed: the row ends cancelled with this reason (docs/email.md).
+  if (user.email_verified_at === null) return { cancel: ADDRESS_UNCONFIRMED };
 
   const kind = claim.kind as AlertKind;
   const prefs = await getNotificationPreferences({ em, userId: claim.userId });

@@ -38,7 +38,7 @@ beforeAll(async () => {
     });
     w.on('failed', (job: Job | undefined, err: Error) => failures.push(`${job?.name} ${job?.id}: ${err.message}`));
   }
-  realtor = await makeRealtor(server);
+  realtor = await makeRealtor(server, { verified: true });
   const site = (await realtor.client.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] })).body;
   siteId = site.siteId;
   siteKey = site.publicKey;
