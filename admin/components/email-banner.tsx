@@ -30,7 +30,8 @@ export function EmailBanner() {
       )}
       {!session.user.emailVerified && (
         <div class="banner banner-info" role="note">
-          <span>Confirm your email address ({session.user.email}) to be sure lead alerts reach you.</span>
+          {/* Alerts and digests go only to a confirmed address (docs/email.md, address_unconfirmed). */}
+          <span>Confirm your email address ({session.user.email}) to receive lead alerts — until then none are sent.</span>
           {resend === 'sent' ? (
             <span role="status">A new link is on its way.</span>
           ) : (

@@ -67,6 +67,8 @@ describe('worker killed mid-delivery, then Redis flushed with work pending', () 
     // Only the held webhook may be in flight at the kill: the sign-up email goes out first (an
     // email cut off mid-send would wait out its 90 s lease and may arrive twice).
     await vi.waitFor(async () => expect((await pendingWork(userId, [])).emails).toBe(0), { timeout: 15_000, interval: 100 });
+    // Alerts go only to a confirmed address.
+    await server.sql('update users set email_verified_at = now() where user_id = $1', [userId]);
 
     // The receiver holds the test ping open; the worker is killed while that request is in flight.
     receiver.answers.push('hang');
