@@ -3,35 +3,21 @@
 // progress the card says so instead of showing its bar forever; half a minute in, it does not yet.
 // The page's clock is Playwright's, run forward. Screenshot in test-results/screenshots. Run
 // `npm run build:admin` first.
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { describe, expect, it } from 'vitest';
+import { saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeLeads, makeRealtor } from '#test/factories.ts';
 import { RESCORE_STALL_MESSAGE } from '../rescore-stall.ts';
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await closeAll(...contexts, browser, server);
-  expect(pageErrors).toEqual([]);
-});
+const suite = useBrowserSuite();
 
 describe('scoring rules page, rescore with no worker', () => {
   it('says the rescore has not moved after a minute without progress, not after half a minute (a controlled page clock)', { timeout: 60_000 }, async () => {
-    const realtor = await makeRealtor(server);
-    await makeLeads(server, [{ userId: realtor.userId }, { userId: realtor.userId }, { userId: realtor.userId }]);
-    const page = await newSessionPage(browser, server, realtor.client, { viewport: { width: 390, height: 844 }, contexts, pageErrors, timeoutMs: 15_000 });
+    const realtor = await makeRealtor(suite.server);
+    await makeLeads(suite.server, [{ userId: realtor.userId }, { userId: realtor.userId }, { userId: realtor.userId }]);
+    const page = await suite.adminPage(realtor.client, { viewport: { width: 390, height: 844 } });
     await page.clock.install();
-    await page.goto(`${server.url}/app/scoring`);
+    await page.goto(`${suite.server.url}/app/scoring`);
     await page.locator('.rules-form input').first().fill('10');
     await page.getByRole('button', { name: 'Save and rescore' }).click();
     const card = page.locator('section[aria-labelledby="rescore-title"]');

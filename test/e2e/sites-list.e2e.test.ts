@@ -3,33 +3,17 @@
 // status, public key, origins and install check are all on screen, nothing wider than the viewport;
 // at 1440×900 it stays a table with its column headers. Screenshots at 1440×900 and 390×844 go to
 // test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await closeAll(...contexts, browser, server);
-  expect(pageErrors).toEqual([]);
-});
-
-function adminPage(realtor: Realtor, viewport = DESKTOP): Promise<Page> {
-  return newSessionPage(browser, server, realtor.client, { viewport, contexts, pageErrors, errorPrefix: 'admin: ', timeoutMs: 15_000 });
-}
+const suite = useBrowserSuite();
+const adminPage = (realtor: Realtor, viewport = DESKTOP): Promise<Page> => suite.adminPage(realtor.client, { viewport });
 
 /** Three sites: a long name with several origins, a plain one, and a disabled one. */
 async function threeSites(realtor: Realtor) {
@@ -45,10 +29,10 @@ async function threeSites(realtor: Realtor) {
 
 describe('sites list', () => {
   it('at 390 px each site is a stacked row within the screen, its name, status, key, origins and install check visible', { timeout: 60_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const sites = await threeSites(realtor);
     const page = await adminPage(realtor, PHONE);
-    await page.goto(`${server.url}/app/sites`);
+    await page.goto(`${suite.server.url}/app/sites`);
     await page.locator('.sites-table tbody tr').nth(2).waitFor();
 
     for (const site of sites) {
@@ -72,7 +56,7 @@ describe('sites list', () => {
     await saveScreenshot(page, 'sites-list-390');
 
     const desktop = await adminPage(realtor, DESKTOP);
-    await desktop.goto(`${server.url}/app/sites`);
+    await desktop.goto(`${suite.server.url}/app/sites`);
     await desktop.locator('.sites-table tbody tr').nth(2).waitFor();
     expect(await desktop.getByRole('columnheader', { name: 'Public key' }).isVisible()).toBe(true);
     expect(await desktop.locator('.sites-table .cell-label').first().isVisible()).toBe(false);
