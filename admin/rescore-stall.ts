@@ -6,7 +6,7 @@
 /** No change in the rescore's `done` count for this long and the page says it has stalled. */
 export const RESCORE_STALL_MS = 60_000;
 
-export const RESCORE_STALL_MESSAGE = 'Rescoring has not moved for a minute — is the worker running? Scores update when it resumes.';
+export const RESCORE_STALL_MESSAGE = 'Rescoring has not moved for a minute. Scores update when Porchlight’s background worker runs again; if this lasts, tell whoever runs your Porchlight.';
 
 /** What the page last saw of a running rescore, and when (`sinceMs`, epoch ms) that last changed. */
 export interface RescoreWatch {
