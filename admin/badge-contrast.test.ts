@@ -1,5 +1,6 @@
-// Every badge tone's text against its own background meets WCAG AA for small text (4.5:1),
-// computed from the colour variables in styles.css (the "Receiving" badge was 4.38:1).
+// Every badge tone's text against its own background meets WCAG AA for small text (4.5:1), and
+// an outlined button's edge stands 3:1 from the white it sits on (WCAG 1.4.11), computed from the
+// colour variables in styles.css (the "Receiving" badge was 4.38:1; secondary buttons' edges 1.6:1).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -18,7 +19,7 @@ function contrast(a: string, b: string): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 /** The colour of `prop` in the rule for `selector`, resolved through its var(). */
-function ruleColour(selector: string, prop: 'color' | 'background'): string {
+function ruleColour(selector: string, prop: 'color' | 'background' | 'border-color'): string {
   const body = css.match(new RegExp(`\\n${selector.replace('.', '\\.')}\\s*\\{([^}]*)\\}`))?.[1] ?? '';
   const name = body.match(new RegExp(`(?:^|\\s)${prop}:\\s*var\\((--c-[a-z-]+)\\)`))?.[1];
   const hex = name && vars.get(name);
@@ -30,6 +31,14 @@ describe('badge contrast', () => {
   for (const tone of ['success', 'warning', 'danger', 'info', 'hot', 'warm', 'cold']) {
     it(`.badge-${tone} text is at least 4.5:1 on its background`, () => {
       expect(contrast(ruleColour(`.badge-${tone}`, 'color'), ruleColour(`.badge-${tone}`, 'background'))).toBeGreaterThanOrEqual(4.5);
+    });
+  }
+});
+
+describe('outlined button edges', () => {
+  for (const variant of ['secondary', 'ghost']) {
+    it(`.btn-${variant}'s border is at least 3:1 on the surface`, () => {
+      expect(contrast(ruleColour(`.btn-${variant}`, 'border-color'), vars.get('--c-surface')!)).toBeGreaterThanOrEqual(3);
     });
   }
 });
