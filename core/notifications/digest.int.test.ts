@@ -160,3 +160,19 @@ describe('a digest sent after local midnight', () => {
     expect(stack.smtp.messages.filter((m) => m.envelope.to.includes(`r${userId}@example.com`))).toEqual([]);
   });
 });
+
+describe('a digest for an address not confirmed yet', () => {
+  it('is cancelled as address_unconfirmed, never sent: it would carry lead text to whoever owns the address', async () => {
+    clock = new Date('2026-12-21T09:00:00Z'); // 09:00 in London
+    const { userId } = await makeUser(stack.server);
+    await updateNotificationPreferences({ em: stack.server.orm.em.fork() as EntityManager, userId, patch: { alertDigest: true, digestHour: 8, timeZone: 'Europe/London' } });
+    const { leadId } = await makeLead(stack.server, { userId, name: 'Ursula Unconfirmed', scoreBand: 'hot', score: 90, createdAt: new Date('2026-12-21T06:00:00Z') });
+    await makeReminder(stack.server, { leadId, userId, reminderDate: new Date('2026-12-21T14:00:00Z'), message: 'Text a stranger wrote' });
+    await sendDigestsHandler.run(context(), {});
+    const rowOf = async () => (await stack.server.sql<{ status: string; last_error: string | null; sent_at: Date | null }>(
+      `select status, last_error, sent_at from notifications where kind = 'digest' and user_id = $1`, [userId],
+    ))[0];
+    await expect.poll(rowOf, { timeout: 10_000 }).toEqual({ status: 'cancelled', last_error: 'address_unconfirmed', sent_at: null });
+    expect(stack.smtp.messages.filter((m) => m.envelope.to.includes(`r${userId}@example.com`))).toEqual([]);
+  });
+});
