@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, DEFAULT_ENV_FILE, loadConfig, loadConfigFromEnvironment } from './config.ts';
+import { deriveDataKey } from './secret-box.ts';
 
 describe('configuration', () => {
   it('works with no variables at all on a developer machine', () => {
@@ -75,6 +76,8 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ DATA_ENCRYPTION_KEY: 'not-a-key' }, 'DATA_ENCRYPTION_KEY'],
+    [{ DATA_ENCRYPTION_KEY: 'ab'.repeat(16) }, 'DATA_ENCRYPTION_KEY'],
     [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
     [{ SMTP_URL: 'smtp://' }, 'SMTP_URL'],
     [{ SMTP_URL: 'mail.example.com:587' }, 'SMTP_URL'],
@@ -88,6 +91,17 @@ describe('configuration', () => {
       expect((err as Error).message).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
       expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  it('reads DATA_ENCRYPTION_KEY as hex or base64, else derives it from SESSION_SECRET (and never echoes a bad value)', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ DATA_ENCRYPTION_KEY: hex }).DATA_ENCRYPTION_KEY.toString('hex')).toBe(hex);
+    expect(loadConfig({ DATA_ENCRYPTION_KEY: Buffer.from(hex, 'hex').toString('base64') }).DATA_ENCRYPTION_KEY.toString('hex')).toBe(hex);
+    const session = { SESSION_SECRET: 'a-session-secret-of-at-least-32-characters' };
+    expect(loadConfig(session).DATA_ENCRYPTION_KEY.equals(deriveDataKey(session.SESSION_SECRET))).toBe(true);
+    expect(loadConfig({ ...session, DATA_ENCRYPTION_KEY: hex }).DATA_ENCRYPTION_KEY.toString('hex')).toBe(hex);
+    expect(() => loadConfig({ DATA_ENCRYPTION_KEY: 'my-secret-value' })).toThrow(/^Invalid configuration: DATA_ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64/);
+    expect(() => loadConfig({ DATA_ENCRYPTION_KEY: 'my-secret-value' })).not.toThrow(/my-secret-value/);
   });
 
   it('reads TRUST_PROXY as a number of proxy hops (true = 1) and names the variable when it is neither', () => {

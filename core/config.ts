@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { isSupportedCountry } from 'libphonenumber-js/min';
 import { z } from 'zod';
+import { deriveDataKey, parseDataKey } from './secret-box.ts';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S, ZWebhookRetrySchedule } from './webhooks/schedule-webhook-retry.ts';
 
 /** Comma-separated list → trimmed, non-empty strings. */
@@ -40,6 +41,15 @@ const ZEnv = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Secret for signing session-bound values; required in production. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Key that encrypts webhook signing secrets at rest (AES-256-GCM): 32 bytes as 64 hex characters
+   * or base64. Unset: derived from SESSION_SECRET, so changing SESSION_SECRET makes stored secrets
+   * unreadable — set it explicitly in production (docs/configuration.md).
+   */
+  DATA_ENCRYPTION_KEY: z
+    .string()
+    .refine((s) => parseDataKey(s) !== null, 'must be 32 bytes as 64 hex characters or base64 (e.g. the output of `openssl rand -base64 32`)')
+    .optional(),
   /** Session lifetime in hours. */
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
   /** Hosts exempt from the private-address guard for webhook URLs (e.g. 127.0.0.1,localhost). */
@@ -131,7 +141,11 @@ const ZEnv = z.object({
 /** The name of every variable the schema reads. */
 export const CONFIG_VARIABLES = Object.keys(ZEnv.shape) as ReadonlyArray<keyof typeof ZEnv.shape>;
 
-export type Config = Omit<z.infer<typeof ZEnv>, 'SIGNUP_VERIFY_FIRST'> & { PUBLIC_URL: string; SESSION_SECRET: string; SIGNUP_VERIFY_FIRST: boolean };
+export type Config = Omit<z.infer<typeof ZEnv>, 'SIGNUP_VERIFY_FIRST' | 'DATA_ENCRYPTION_KEY'> & {
+  PUBLIC_URL: string; SESSION_SECRET: string; SIGNUP_VERIFY_FIRST: boolean;
+  /** The 32-byte key itself: DATA_ENCRYPTION_KEY decoded, or derived from SESSION_SECRET when unset. */
+  DATA_ENCRYPTION_KEY: Buffer;
+};
 
 /** Thrown when the environment is invalid; its message names the variable. */
 export class ConfigError extends Error {}
@@ -153,10 +167,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
     throw new ConfigError('Invalid configuration: SESSION_SECRET: required in production (at least 32 characters)');
   }
+  const sessionSecret = c.SESSION_SECRET ?? 'porchlight-development-secret-change-me-0000';
   return {
     ...c,
     PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
-    SESSION_SECRET: c.SESSION_SECRET ?? 'porchlight-development-secret-change-me-0000',
+    SESSION_SECRET: sessionSecret,
+    DATA_ENCRYPTION_KEY: c.DATA_ENCRYPTION_KEY ? (parseDataKey(c.DATA_ENCRYPTION_KEY) as Buffer) : deriveDataKey(sessionSecret),
     SIGNUP_VERIFY_FIRST: c.SIGNUP_VERIFY_FIRST ?? c.SMTP_URL !== undefined,
   };
 }

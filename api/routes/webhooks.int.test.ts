@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '#core/logger.ts';
+import { encryptLegacyWebhookSecrets, openWebhookSecret } from '#core/webhooks/webhook-secret-at-rest.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeWebhookEndpoint } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -44,6 +45,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([server?.close(), guarded?.close(), receiver?.close()]);
 });
+
+/** An endpoint's row as stored: secrets are `enc1:…` ciphertext (or legacy plaintext). */
+async function storedSecrets(endpointId: string): Promise<{ secret: string; previous_secret: string | null }> {
+  const [row] = await server.sql<{ secret: string; previous_secret: string | null }>('select secret, previous_secret from webhook_endpoints where endpoint_id = $1', [endpointId]);
+  return row;
+}
+/** The `whsec_` values inside a stored row, opened with the server's DATA_ENCRYPTION_KEY. */
+async function openedSecrets(endpointId: string): Promise<{ secret: string; previous_secret: string | null }> {
+  const row = await storedSecrets(endpointId);
+  const open = (v: string | null) => (v === null ? null : openWebhookSecret(v, server.config.DATA_ENCRYPTION_KEY));
+  return { secret: open(row.secret) as string, previous_secret: open(row.previous_secret) };
+}
 
 const counts = async (s: TestServer) =>
   (await s.sql<Record<string, number>>(`select (select count(*)::int from webhook_endpoints) as endpoints, (select count(*)::int from webhook_messages) as messages,
@@ -93,8 +106,9 @@ describe('webhook endpoints', () => {
     const hours = (Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(23.9);
     expect(hours).toBeLessThanOrEqual(24);
-    const [row] = await server.sql('select secret, previous_secret from webhook_endpoints where endpoint_id = $1', [body.endpointId]);
-    expect(row).toEqual({ secret: rotated.body.secret, previous_secret: body.secret });
+    expect(await openedSecrets(body.endpointId)).toEqual({ secret: rotated.body.secret, previous_secret: body.secret });
+    const stored = await storedSecrets(body.endpointId);
+    expect([stored.secret, stored.previous_secret]).toEqual([expect.stringMatching(/^enc1:/), expect.stringMatching(/^enc1:/)]);
     expect((await owner.get(`/v1/webhook-endpoints/${body.endpointId}`)).body.previousSecretExpiresAt).toBe(rotated.body.previousSecretExpiresAt);
   });
 
@@ -132,8 +146,59 @@ describe('webhook endpoints', () => {
     await server.sql(`update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where endpoint_id = $1`, [body.endpointId]);
     const third = (await owner.post(`${base}/rotate-secret`)).body;
     expect((Date.parse(third.previousSecretExpiresAt) - Date.now()) / 3_600_000).toBeGreaterThan(23.9);
-    const [row] = await server.sql('select secret, previous_secret from webhook_endpoints where endpoint_id = $1', [body.endpointId]);
-    expect(row).toEqual({ secret: third.secret, previous_secret: second.secret });
+    expect(await openedSecrets(body.endpointId)).toEqual({ secret: third.secret, previous_secret: second.secret });
+  });
+
+  it('stores the secret encrypted: the row holds enc1:… ciphertext, never the whsec_ value, and …/secret reveals the original', async () => {
+    const created = await owner.post('/v1/webhook-endpoints', { url: receiver.url });
+    const id = created.body.endpointId as string;
+    const stored = await storedSecrets(id);
+    expect(stored.secret).toMatch(/^enc1:[0-9a-f]{8}:/);
+    expect(stored.secret).not.toContain(created.body.secret);
+    expect(stored.secret).not.toContain((created.body.secret as string).slice('whsec_'.length));
+    expect((await owner.get(`/v1/webhook-endpoints/${id}/secret`)).body.secret).toBe(created.body.secret);
+
+    // And it signs: the receiver verifies the delivery with the whsec_ value the API returned.
+    const test = await owner.post(`/v1/webhook-endpoints/${id}/test`);
+    await dispatchDue(server);
+    const sent = receiver.received.find((r) => r.id === test.body.messageId);
+    if (!sent) throw new Error('the test event was not sent');
+    expect(receiver.verify(sent, created.body.secret)).toMatchObject({ type: 'webhook.test', data: { endpointId: id } });
+    expect(sent.signature.split(' ')).toHaveLength(1);
+  });
+
+  it('a legacy plaintext secret still reveals, signs and rotates, and the sweeper\'s step encrypts it in place', async () => {
+    const { endpointId, secret } = await makeWebhookEndpoint(server, { userId: ownerUserId, url: receiver.url });
+    expect((await storedSecrets(endpointId)).secret).toBe(secret); // as rows were before encryption at rest
+    const base = `/v1/webhook-endpoints/${endpointId}`;
+    expect((await owner.get(`${base}/secret`)).body.secret).toBe(secret);
+    const first = await owner.post(`${base}/test`);
+    await dispatchDue(server);
+    const sent = receiver.received.find((r) => r.id === first.body.messageId);
+    if (!sent) throw new Error('the test event was not sent');
+    expect(receiver.verify(sent, secret)).toMatchObject({ type: 'webhook.test' });
+
+    // Rotation copies the plaintext into previous_secret as it is; the new one is encrypted.
+    const rotated = (await owner.post(`${base}/rotate-secret`)).body;
+    expect(await storedSecrets(endpointId)).toEqual({ secret: expect.stringMatching(/^enc1:/), previous_secret: secret });
+
+    const em = server.orm.em.fork();
+    const key = server.config.DATA_ENCRYPTION_KEY;
+    expect(await encryptLegacyWebhookSecrets({ em, key, limit: 500 })).toBeGreaterThanOrEqual(1);
+    const stored = await storedSecrets(endpointId);
+    expect(stored.secret).toMatch(/^enc1:/);
+    expect(stored.previous_secret).toMatch(/^enc1:/);
+    expect(await openedSecrets(endpointId)).toEqual({ secret: rotated.secret, previous_secret: secret });
+    expect(await encryptLegacyWebhookSecrets({ em, key, limit: 500 })).toBe(0); // idempotent: nothing plaintext is left
+    expect(await server.sql(`select endpoint_id from webhook_endpoints where secret like 'whsec_%' or previous_secret like 'whsec_%'`)).toEqual([]);
+
+    // Both still sign after the conversion.
+    const second = await owner.post(`${base}/test`);
+    await dispatchDue(server);
+    const after = receiver.received.find((r) => r.id === second.body.messageId);
+    if (!after) throw new Error('the test event was not sent');
+    expect(receiver.verify(after, secret)).toMatchObject({ type: 'webhook.test' });
+    expect(receiver.verify(after, rotated.secret)).toMatchObject({ type: 'webhook.test' });
   });
 
   it('a fixed URL gets its test event and what waited behind the old URL’s open breaker at once, not hours later', async () => {

@@ -102,7 +102,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'get', path: '/v1/webhook-endpoints/:id/secret', tag, auth: 'realtor', credential: true, summary: 'The endpoint’s whsec_ signing secret (not with a read-only API key)',
     responses: { 200: { description: 'Secret', schema: ZWebhookSecretJson }, 403: { description: 'Called with a read-only API key' }, ...notFound },
     handler: async (ctx, { params, tenant, now }) => {
-      ctx.body = await getWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now });
+      ctx.body = await getWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now, dataKey: deps.config.DATA_ENCRYPTION_KEY });
     },
   });
 
@@ -110,7 +110,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'post', path: '/v1/webhook-endpoints/:id/rotate-secret', tag, auth: 'realtor', summary: 'A new secret; the old one keeps signing beside it for 24 hours (rotating again within them keeps that one and drops the secret replaced)',
     responses: { 200: { description: 'New secret', schema: ZWebhookSecretJson }, ...notFound },
     handler: async (ctx, { params, tenant, now }) => {
-      ctx.body = await rotateWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now });
+      ctx.body = await rotateWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now, dataKey: deps.config.DATA_ENCRYPTION_KEY });
     },
   });
 

@@ -36,7 +36,7 @@ beforeAll(async () => {
 /** An endpoint whose breaker opened at T0 (10 s cool-down) with HELD deliveries deferred behind it. */
 async function endpointWithHeldBacklog(): Promise<string> {
   const { endpointId } = await makeWebhookEndpoint(t, { userId, url: 'https://crm.example.com/hooks', secret: createWebhookSecret() });
-  const claim = (now: Date) => claimDueWebhookDeliveries({ em: em(), now, limit: 10, maxAttempts: SCHEDULE.length });
+  const claim = (now: Date) => claimDueWebhookDeliveries({ em: em(), now, dataKey: t.config.DATA_ENCRYPTION_KEY, limit: 10, maxAttempts: SCHEDULE.length });
   await recordWebhookMessages({ em: em(), userId, type: 'webhook.test', messages: [{ leadId: null, data: { endpointId, message: 'first' } }], now: T0, schedule: SCHEDULE, endpointIds: [endpointId] });
   const [first] = (await claim(T0)).claimed;
   const opened = await recordWebhookAttempt({ em: em(), claim: first, result: FAIL, now: T0, schedule: SCHEDULE, breakerThreshold: 1, random: () => 0.5 });
@@ -65,7 +65,7 @@ describe('a closing breaker', () => {
     // The realtor sends a test event: with no probe in flight it is the probe, now, not in 10 hours.
     const now = at(20 * SECOND);
     const test = await sendWebhookTestEvent({ em: em(), tenant: tenantOfUser(userId), endpointId, now, config: { ...t.config, WEBHOOK_RETRY_SCHEDULE: SCHEDULE } });
-    const probe = (await claimDueWebhookDeliveries({ em: em(), now, limit: 10, maxAttempts: SCHEDULE.length })).claimed;
+    const probe = (await claimDueWebhookDeliveries({ em: em(), now, dataKey: t.config.DATA_ENCRYPTION_KEY, limit: 10, maxAttempts: SCHEDULE.length })).claimed;
     expect(probe.map((c) => [c.deliveryId, c.isProbe])).toEqual([[test.deliveryId, true]]);
     const closed = await recordWebhookAttempt({ em: em(), claim: probe[0], result: OK, now: at(21 * SECOND), schedule: SCHEDULE });
     expect(closed.outcome).toBe('succeeded');

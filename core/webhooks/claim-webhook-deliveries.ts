@@ -92,6 +92,7 @@ import { failWebhookDeliveries, insertLostWebhookAttempts, LOST_ATTEMPT, LOST_AT
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S } from './schedule-webhook-retry.ts';
 import { WEBHOOK_TIMEOUT_MS } from './send-webhook.ts';
 import { selectSigningSecrets } from './sign-webhook.ts';
+import { openWebhookSecret } from './webhook-secret-at-rest.ts';
 
 /**
  * Deliveries of one endpoint that may be in flight at once, over all workers (was 4). A slot is
@@ -120,7 +121,7 @@ export interface ClaimedWebhookDelivery {
   /** This attempt is the breaker's probe for a failing endpoint. */
   isProbe: boolean;
   url: string;
-  /** Secrets that sign this attempt (two during a rotation). */
+  /** Secrets that sign this attempt (two during a rotation), decrypted: `whsec_…`. */
   secrets: string[];
   messageId: string;
   eventType: string;
@@ -133,6 +134,8 @@ const CANDIDATE_ENDPOINTS_MAX = 500;
 export interface ClaimDueWebhookDeliveriesInput {
   em: EntityManager;
   now: Date;
+  /** Opens the endpoints' stored secrets (config DATA_ENCRYPTION_KEY; webhook-secret-at-rest.ts). */
+  dataKey: Buffer;
   /** Most deliveries to claim. */
   limit: number;
   /** Lease length; default the attempt timeout plus WEBHOOK_LEASE_MARGIN_MS. */
@@ -168,6 +171,7 @@ export async function claimDueWebhookDeliveries(input: ClaimDueWebhookDeliveries
 export async function claimDueWebhookDeliveriesInTransaction({
   em,
   now,
+  dataKey,
   limit,
   leaseMs = webhookLeaseMs(),
   maxInFlight = WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
@@ -302,7 +306,8 @@ export async function claimDueWebhookDeliveriesInTransaction({
       attemptNumber: r.attempt_count,
       isProbe: r.probe,
       url: r.url,
-      secrets: selectSigningSecrets({ secret: r.secret, previousSecret: r.previous_secret, previousSecretExpiresAt: asDate(r.previous_secret_expires_at) }, now),
+      secrets: selectSigningSecrets({ secret: r.secret, previousSecret: r.previous_secret, previousSecretExpiresAt: asDate(r.previous_secret_expires_at) }, now)
+        .map((stored) => openWebhookSecret(stored, dataKey)),
       messageId: r.message_id,
       eventType: r.event_type,
       payload: r.payload,

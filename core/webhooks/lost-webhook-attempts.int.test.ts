@@ -42,7 +42,7 @@ beforeEach(async () => {
 });
 
 function claim(now: Date) {
-  return claimDueWebhookDeliveries({ em: em(), now, limit: 10, leaseMs: LEASE_MS, maxAttempts: SCHEDULE.length });
+  return claimDueWebhookDeliveries({ em: em(), now, dataKey: t.config.DATA_ENCRYPTION_KEY, limit: 10, leaseMs: LEASE_MS, maxAttempts: SCHEDULE.length });
 }
 
 /** A delivery a worker claimed at T0 and died sending: its lease ends at T0 + 45 s, nothing recorded. */

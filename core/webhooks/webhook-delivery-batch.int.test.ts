@@ -50,7 +50,7 @@ async function makeDeliveries(endpointId: string, n: number, now = T0): Promise<
 }
 
 function claimDue(now: Date, limit: number, maxInFlight = 100, leaseMs = 45 * SECOND) {
-  return claimDueWebhookDeliveries({ em: em(), now, limit, maxInFlight, leaseMs });
+  return claimDueWebhookDeliveries({ em: em(), now, dataKey: t.config.DATA_ENCRYPTION_KEY, limit, maxInFlight, leaseMs });
 }
 
 async function attemptRows(deliveryIds: string[]) {
@@ -134,7 +134,7 @@ describe('batch claim', () => {
       where delivery_id in (${live1}, ${live2})`.execute(db);
     await sql`update webhook_deliveries set attempt_count = ${SCHEDULE.length}, last_attempt_at = ${T0}, leased_until = ${at(5 * SECOND)}, next_attempt_at = ${at(5 * SECOND)}, lease_token = gen_random_uuid()
       where delivery_id = ${spent}`.execute(db);
-    const r = await claimDueWebhookDeliveries({ em: em(), now: at(10 * SECOND), limit: 50, maxInFlight: 3, leaseMs: 45 * SECOND, maxAttempts: SCHEDULE.length });
+    const r = await claimDueWebhookDeliveries({ em: em(), now: at(10 * SECOND), dataKey: t.config.DATA_ENCRYPTION_KEY, limit: 50, maxInFlight: 3, leaseMs: 45 * SECOND, maxAttempts: SCHEDULE.length });
     expect(r.claimed.map((c) => c.deliveryId)).toEqual([due]); // 3 allowed − 2 live = 1
     expect(r.failed).toBe(1);
     expect((await states([spent])).get(spent)).toMatchObject({ status: 'failed', leased_until: null });

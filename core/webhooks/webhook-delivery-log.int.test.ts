@@ -33,7 +33,7 @@ beforeEach(async () => {
 
 /** Claims the one due delivery at `now` and records `result` for it. */
 async function attempt(now: Date, result: SendWebhookResult) {
-  const { claimed } = await claimDueWebhookDeliveries({ em: em(), now, limit: 10, leaseMs: 45_000, maxAttempts: SCHEDULE.length });
+  const { claimed } = await claimDueWebhookDeliveries({ em: em(), now, dataKey: t.config.DATA_ENCRYPTION_KEY, limit: 10, leaseMs: 45_000, maxAttempts: SCHEDULE.length });
   expect(claimed).toHaveLength(1);
   await recordWebhookAttempt({ em: em(), claim: claimed[0], result, now, schedule: SCHEDULE });
 }

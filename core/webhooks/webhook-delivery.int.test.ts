@@ -97,7 +97,7 @@ async function attemptsOf(deliveryId: string) {
 type ClaimOptions = { maxInFlight?: number; leaseMs?: number; limit?: number; maxAttempts?: number };
 /** What a woken dispatcher does: claim every due delivery it has room for (here 100). */
 function claimDue(now: Date, extra: ClaimOptions = {}): Promise<ClaimDueWebhookDeliveriesResult> {
-  return claimDueWebhookDeliveries({ em: em(), now, limit: 100, maxAttempts: SCHEDULE.length, ...extra });
+  return claimDueWebhookDeliveries({ em: em(), now, dataKey: t.config.DATA_ENCRYPTION_KEY, limit: 100, maxAttempts: SCHEDULE.length, ...extra });
 }
 /** A batch claim that must take this delivery and nothing else. */
 async function claim(deliveryId: string, now: Date, extra: ClaimOptions = {}): Promise<ClaimedWebhookDelivery> {

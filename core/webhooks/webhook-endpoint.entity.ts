@@ -2,7 +2,10 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { createdAtColumn, updatedAtColumn, uuidPrimaryKey } from '../db/columns.ts';
 import { ownerColumn } from '../accounts/owner-column.ts';
 
-/** A receiver URL (Svix's "destination"). Secrets are `whsec_…`; during rotation the previous one signs too. */
+/**
+ * A receiver URL (Svix's "destination"). Secrets are `whsec_…`, stored encrypted (`enc1:…`,
+ * webhook-secret-at-rest.ts); during rotation the previous one signs too.
+ */
 export const WebhookEndpointSchema = defineEntity({
   name: 'WebhookEndpoint',
   tableName: 'webhook_endpoints',
@@ -11,8 +14,8 @@ export const WebhookEndpointSchema = defineEntity({
     user: ownerColumn('webhook_endpoints_user_id_index'),
     url: p.string().length(2048),
     description: p.string().length(500).nullable(),
-    secret: p.string().length(100),
-    previousSecret: p.string().length(100).nullable(),
+    secret: p.string().length(200),
+    previousSecret: p.string().length(200).nullable(),
     previousSecretExpiresAt: p.datetime().nullable(),
     /** null: every event type. */
     eventTypes: p.array().nullable(),

@@ -17,6 +17,7 @@ import { toDeliveryWakeups } from './record-webhook-event.ts';
 import { releaseHeldWebhookDeliveries } from './release-held-webhook-deliveries.ts';
 import { createWebhookSecret, WEBHOOK_SECRET_ROTATION_GRACE_MS } from './sign-webhook.ts';
 import { validateWebhookUrl } from './validate-webhook-url.ts';
+import { openWebhookSecret, sealWebhookSecret } from './webhook-secret-at-rest.ts';
 import type { CreateWebhookEndpointBody, UpdateWebhookEndpointBody, WebhookEndpointJson } from './webhook-schemas.ts';
 
 // A realtor's webhook endpoints: create, read, update, delete, secret, rotation, test event.
@@ -152,7 +153,7 @@ async function lookupAll(host: string): Promise<string[]> {
 
 /**
  * `POST /v1/webhook-endpoints`: a new endpoint with a fresh `whsec_` secret (returned once here, and
- * by `…/secret`). Created with `enabled: false`, it is disabled by the realtor, as a PATCH would.
+ * by `…/secret`), stored encrypted under config DATA_ENCRYPTION_KEY (webhook-secret-at-rest.ts). Created with `enabled: false`, it is disabled by the realtor, as a PATCH would.
  */
 export async function createWebhookEndpoint({ em, tenant, input, now, config }: {
   em: EntityManager; tenant: Tenant; input: CreateWebhookEndpointBody; now: Date; config: Config;
@@ -163,7 +164,8 @@ export async function createWebhookEndpoint({ em, tenant, input, now, config }: 
   const row = await db(em)
     .insertInto('webhook_endpoints')
     .values({
-      endpoint_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), url, description: input.description || null, secret,
+      endpoint_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), url, description: input.description || null,
+      secret: sealWebhookSecret(secret, config.DATA_ENCRYPTION_KEY),
       event_types: input.eventTypes ?? null, enabled, consecutive_failures: 0, created_at: now, updated_at: now,
       ...(enabled ? {} : { disabled_reason: REALTOR_DISABLED_REASON, disabled_at: now }),
     })
@@ -228,12 +230,14 @@ export async function deleteWebhookEndpoint({ em, tenant, endpointId }: { em: En
   if (Number(result.numDeletedRows) === 0) throw notFound('Webhook endpoint');
 }
 
-/** `GET …/:id/secret`: the current `whsec_` secret. */
-export async function getWebhookEndpointSecret({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<{ secret: string; previousSecretExpiresAt: string | null }> {
+/** `GET …/:id/secret`: the current `whsec_` secret, decrypted with `dataKey` (config DATA_ENCRYPTION_KEY). */
+export async function getWebhookEndpointSecret({ em, tenant, endpointId, now, dataKey }: {
+  em: EntityManager; tenant: Tenant; endpointId: string; now: Date; dataKey: Buffer;
+}): Promise<{ secret: string; previousSecretExpiresAt: string | null }> {
   const row = await db(em).selectFrom('webhook_endpoints').select(['secret', 'previous_secret_expires_at']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).executeTakeFirst();
   if (!row) throw notFound('Webhook endpoint');
   const until = pgTimeToIso(row.previous_secret_expires_at);
-  return { secret: row.secret, previousSecretExpiresAt: until && new Date(until) > now ? until : null };
+  return { secret: openWebhookSecret(row.secret, dataKey), previousSecretExpiresAt: until && new Date(until) > now ? until : null };
 }
 
 /**
@@ -243,8 +247,13 @@ export async function getWebhookEndpointSecret({ em, tenant, endpointId, now }: 
  * Rotating again while that grace period runs keeps the previous secret and its expiry, and drops
  * the one being replaced (only two secrets sign): the receiver most likely still holds the
  * previous one — it was promised 24 hours — while the replaced one lived for less than that.
+ *
+ * The new secret is stored encrypted with `dataKey`; the old one moves to `previous_secret` as it
+ * is stored (ciphertext, or a legacy plaintext the sweeper encrypts later).
  */
-export async function rotateWebhookEndpointSecret({ em, tenant, endpointId, now }: { em: EntityManager; tenant: Tenant; endpointId: string; now: Date }): Promise<{ secret: string; previousSecretExpiresAt: string }> {
+export async function rotateWebhookEndpointSecret({ em, tenant, endpointId, now, dataKey }: {
+  em: EntityManager; tenant: Tenant; endpointId: string; now: Date; dataKey: Buffer;
+}): Promise<{ secret: string; previousSecretExpiresAt: string }> {
   const secret = createWebhookSecret();
   const expires = new Date(now.getTime() + WEBHOOK_SECRET_ROTATION_GRACE_MS);
   // Every right-hand side reads the row as it was before this update.
@@ -254,7 +263,7 @@ export async function rotateWebhookEndpointSecret({ em, tenant, endpointId, now 
     .set({
       previous_secret: sql`case when ${graceRunning} then previous_secret else secret end`,
       previous_secret_expires_at: sql`case when ${graceRunning} then previous_secret_expires_at else ${expires}::timestamptz end`,
-      secret,
+      secret: sealWebhookSecret(secret, dataKey),
       updated_at: now,
     })
     .where('endpoint_id', '=', endpointId)

@@ -9,6 +9,7 @@ import type { Config } from '../../core/config.ts';
 import { isAllowListed } from '../../core/webhooks/guard-webhook-address.ts';
 import { WebhookEndpointSchema } from '../../core/webhooks/webhook-endpoint.entity.ts';
 import { createWebhookEndpoint } from '../../core/webhooks/webhook-endpoints.ts';
+import { openWebhookSecret } from '../../core/webhooks/webhook-secret-at-rest.ts';
 import { createCrmReceiver } from './receiver.ts';
 
 /** Default port of the demo receiver (override with RECEIVER_PORT). */
@@ -40,7 +41,7 @@ export async function seedDemoWebhookEndpoint(orm: MikroORM, config: Config, use
       existing.failingSince = null;
       await em.flush();
     }
-    return { endpointId: existing.endpointId, secret: existing.secret };
+    return { endpointId: existing.endpointId, secret: openWebhookSecret(existing.secret, config.DATA_ENCRYPTION_KEY) };
   }
   const { endpoint, secret } = await createWebhookEndpoint({
     em, tenant: tenantOfUser(userId), input: { url, description: DEMO_ENDPOINT_DESCRIPTION }, now: new Date(), config,

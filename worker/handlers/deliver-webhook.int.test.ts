@@ -326,7 +326,7 @@ describe('never lost', () => {
     const anHourAgo = new Date(Date.now() - 3_600_000);
     const { messageId, wakeUps } = await em().transactional((tem) =>
       recordWebhookMessage({ em: tem, userId, type: 'webhook.test', data: { endpointId, message: 'lost' }, now: anHourAgo, schedule: [0], endpointIds: [endpointId] }));
-    const { claimed } = await claimDueWebhookDeliveries({ em: em(), now: anHourAgo, limit: 10, leaseMs: webhookLeaseMs(server.config.WEBHOOK_TIMEOUT_MS) });
+    const { claimed } = await claimDueWebhookDeliveries({ em: em(), now: anHourAgo, dataKey: server.config.DATA_ENCRYPTION_KEY, limit: 10, leaseMs: webhookLeaseMs(server.config.WEBHOOK_TIMEOUT_MS) });
     expect(claimed.map((c) => c.deliveryId)).toEqual([wakeUps[0].deliveryId]);
     await enqueue(server.queues, 'sweep', {});
     const [w] = await receiver.waitFor((all) => all.length >= 1);

@@ -8,6 +8,7 @@ import { createReminderWakeup } from '#core/reminders/reminder-wakeup.ts';
 import { findUnfinishedRescores } from '#core/scoring/manage-scoring-rules.ts';
 import { findDueWebhookDeliveries } from '#core/webhooks/find-due-webhook-deliveries.ts';
 import { toDeliveryWakeups } from '#core/webhooks/record-webhook-event.ts';
+import { encryptLegacyWebhookSecrets } from '#core/webhooks/webhook-secret-at-rest.ts';
 import { defineHandler } from '../handler.ts';
 
 /** A flag older than this has outlived any live scoring job (1 s debounce + run time). */
@@ -35,6 +36,9 @@ export const SWEEP_LIMIT = 500;
  *   job is still waiting is not doubled;
  * - `notifications.send` for pending emails that are due (quiet hours over, a retry time, a lapsed
  *   lease), with the id of the original wake-up, so a live job makes it a no-op.
+ *
+ * It also encrypts webhook secrets still stored in plaintext (written before secrets were
+ * encrypted at rest, or by an older API process during a rolling deploy), 500 endpoints a sweep.
  */
 export const sweepHandler = defineHandler('sweep', async (ctx) => {
   const now = ctx.now();
@@ -45,6 +49,7 @@ export const sweepHandler = defineHandler('sweep', async (ctx) => {
   const deliveries = await findDueWebhookDeliveries({ em: ctx.em, now, limit: SWEEP_LIMIT });
   // Emails due (their time came, a retry, a lapsed lease) whose job may be lost: same job id as the original wake-up.
   const notifications = await findDueNotifications(ctx.em, { now, limit: SWEEP_LIMIT });
+  const webhookSecretsEncrypted = await encryptLegacyWebhookSecrets({ em: ctx.em, key: ctx.config.DATA_ENCRYPTION_KEY, limit: SWEEP_LIMIT });
   await enqueueAfterCommit(
     ctx.queues,
     [
@@ -61,7 +66,7 @@ export const sweepHandler = defineHandler('sweep', async (ctx) => {
 
   const result = {
     rescores: leadIds.length, stitches: visitors.length, rescoreAll: rescores.length, reminders: reminders.length,
-    webhookDeliveries: deliveries.length, notifications: notifications.length,
+    webhookDeliveries: deliveries.length, notifications: notifications.length, webhookSecretsEncrypted,
   };
   if (Object.values(result).some((n) => n > 0)) ctx.log.info(result, 'sweep re-enqueued work');
   return result;
