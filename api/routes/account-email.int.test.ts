@@ -50,6 +50,26 @@ describe('email verification', () => {
     expect(expired.body.error.code).toBe('token_expired');
   });
 
+  it('greets by name only once an address is confirmed: a stranger who signs up with it cannot put their text in its mail', async () => {
+    const username = 'Cheap Pills At pills example';
+    const realtor = await makeRealtor(stack.server, { email: uniqueEmail(), username });
+    const verify = await stack.smtp.waitFor(to(realtor.email, /Confirm your email/));
+    expect(verify.text).toContain('Hi there,');
+    expect(`${verify.subject} ${verify.text} ${verify.html}`).not.toContain('Cheap Pills');
+    const anon = new ApiClient(stack.server.url);
+    const before = stack.smtp.messages.length;
+    expect((await anon.post('/v1/auth/forgot-password', { email: realtor.email })).status).toBe(202);
+    const reset = await stack.smtp.waitFor((m) => stack.smtp.messages.indexOf(m) >= before && to(realtor.email, /reset/i)(m));
+    expect(`${reset.text} ${reset.html}`).not.toContain('Cheap Pills');
+
+    // Confirmed: the account's name is the owner's now.
+    expect((await anon.post('/v1/auth/verify-email', { token: linkTokenIn(verify, 'verify-email') })).status).toBe(200);
+    const after = stack.smtp.messages.length;
+    expect((await anon.post('/v1/auth/forgot-password', { email: realtor.email })).status).toBe(202);
+    const named = await stack.smtp.waitFor((m) => stack.smtp.messages.indexOf(m) >= after && to(realtor.email, /reset/i)(m));
+    expect(named.text).toContain(`Hi ${username},`);
+  });
+
   it('rejects a malformed token body with a 400', async () => {
     const res = await new ApiClient(stack.server.url).post('/v1/auth/verify-email', { token: '' });
     expect(res.status).toBe(400);

@@ -81,6 +81,9 @@ export async function renderNotification({ em, claim, config, now }: {
 }): Promise<RenderedNotification> {
   const user = await db(em).selectFrom('users').select(['email', 'username', 'email_verified_at', 'deleted_at']).where('user_id', '=', claim.userId).executeTakeFirst();
   if (!user) return { cancel: 'user deleted' };
+  // The name an email greets: until an address of the account is confirmed, the name was chosen by
+  // whoever signed up, maybe not the mailbox's owner, so it is not put in their mail ("Hi there").
+  const username = user.email_verified_at === null ? '' : user.username;
   if (user.deleted_at !== null) {
     // A deleted account hears only that it was deleted (core/accounts/account-deletion.ts), at the
     // address it had: its own is a tombstone now. Anything else recorded meanwhile (an alert of a
@@ -88,7 +91,7 @@ export async function renderNotification({ em, claim, config, now }: {
     if (claim.kind !== 'account_deleted') return { cancel: 'account deleted' };
     const formerEmail = typeof claim.data?.email === 'string' ? claim.data.email : null;
     if (!formerEmail) return { cancel: 'address missing' };
-    return { email: { to: formerEmail, ...renderAccountDeletedEmail({ username: user.username }) } };
+    return { email: { to: formerEmail, ...renderAccountDeletedEmail({ username }) } };
   }
   if (claim.kind === 'account_deleted') return { cancel: 'account not deleted' };
   const publicUrl = config.PUBLIC_URL;
@@ -100,13 +103,13 @@ export async function renderNotification({ em, claim, config, now }: {
     if (!token) return { cancel: 'link token missing' };
     const stale = await findStaleAccountLink(em, { token, purpose: 'email_verification', now, recordedFor: claim.data?.email, currentAddress: to });
     if (stale) return { cancel: stale };
-    return { email: { to, ...renderVerifyEmailEmail({ username: user.username, url: buildAccountTokenUrl(publicUrl, 'email_verification', token), validForMs: EMAIL_VERIFICATION_TTL_MS }) } };
+    return { email: { to, ...renderVerifyEmailEmail({ username, url: buildAccountTokenUrl(publicUrl, 'email_verification', token), validForMs: EMAIL_VERIFICATION_TTL_MS }) } };
   }
   if (claim.kind === 'password_reset') {
     if (!token) return { cancel: 'link token missing' };
     const stale = await findStaleAccountLink(em, { token, purpose: 'password_reset', now, recordedFor: claim.data?.email, currentAddress: to });
     if (stale) return { cancel: stale };
-    return { email: { to, ...renderPasswordResetEmail({ username: user.username, url: buildAccountTokenUrl(publicUrl, 'password_reset', token), validForMs: PASSWORD_RESET_TTL_MS }) } };
+    return { email: { to, ...renderPasswordResetEmail({ username, url: buildAccountTokenUrl(publicUrl, 'password_reset', token), validForMs: PASSWORD_RESET_TTL_MS }) } };
   }
   if (claim.kind === 'email_change') {
     // To the NEW address (the account's is still the old one until the link is used).
@@ -114,20 +117,20 @@ export async function renderNotification({ em, claim, config, now }: {
     if (!token || !newEmail) return { cancel: 'link token missing' };
     const stale = await findStaleAccountLink(em, { token, purpose: 'email_change', now, recordedFor: newEmail, currentAddress: newEmail });
     if (stale) return { cancel: stale };
-    return { email: { to: newEmail, ...renderEmailChangeEmail({ username: user.username, newEmail, url: buildAccountTokenUrl(publicUrl, 'email_change', token), validForMs: EMAIL_CHANGE_TTL_MS }) } };
+    return { email: { to: newEmail, ...renderEmailChangeEmail({ username, newEmail, url: buildAccountTokenUrl(publicUrl, 'email_change', token), validForMs: EMAIL_CHANGE_TTL_MS }) } };
   }
   if (claim.kind === 'email_changed') {
     // To the OLD address, which the account no longer has: the row says which it was.
     const oldEmail = typeof claim.data?.oldEmail === 'string' ? claim.data.oldEmail : null;
     const newEmail = typeof claim.data?.newEmail === 'string' ? claim.data.newEmail : null;
     if (!oldEmail || !newEmail) return { cancel: 'addresses missing' };
-    return { email: { to: oldEmail, ...renderEmailChangedEmail({ username: user.username, newEmail }) } };
+    return { email: { to: oldEmail, ...renderEmailChangedEmail({ username, newEmail }) } };
   }
   if (claim.kind === 'password_changed') {
-    return { email: { to, ...renderPasswordChangedEmail({ username: user.username, resetUrl: adminUrl(publicUrl, '/forgot-password') }) } };
+    return { email: { to, ...renderPasswordChangedEmail({ username, resetUrl: adminUrl(publicUrl, '/forgot-password') }) } };
   }
   if (claim.kind === 'signup_attempt') {
-    return { email: { to, ...renderSignupAttemptEmail({ username: user.username, loginUrl: adminUrl(publicUrl, '/login'), resetUrl: adminUrl(publicUrl, '/forgot-password') }) } };
+    return { email: { to, ...renderSignupAttemptEmail({ username, loginUrl: adminUrl(publicUrl, '/login'), resetUrl: adminUrl(publicUrl, '/forgot-password') }) } };
   }
   if (!ALERT_KINDS_SET.has(claim.kind)) return { cancel: `unknown kind ${claim.kind}` };
   // Alerts and digests carry lead content a stranger can write (an inquiry's message, a lead's
