@@ -10,7 +10,7 @@ import { enqueue } from '#core/jobs/queues.ts';
 import { claimDueWebhookDeliveries, webhookLeaseMs } from '#core/webhooks/claim-webhook-deliveries.ts';
 import { recordWebhookMessage } from '#core/webhooks/record-webhook-message.ts';
 import { deletePrefixedKeys, startTestServer, type TestServer } from '#test/app.ts';
-import { makeSite } from '#test/factories.ts';
+import { makeSite, makeWebhookEndpoint } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
@@ -206,6 +206,31 @@ describe('webhooks from domain events', () => {
     expect(w.signature.split(' ')).toHaveLength(2);
     expect(receiver.verify(w, secret)).toMatchObject({ type: 'webhook.test' });
     expect(receiver.verify(w, rotated)).toMatchObject({ type: 'webhook.test' });
+    // Both signed from ciphertext: neither whsec_ value is in the row.
+    const [row] = await server.sql<{ secret: string; previous_secret: string }>('select secret, previous_secret from webhook_endpoints where endpoint_id = $1', [endpointId]);
+    expect(row).toEqual({ secret: expect.stringMatching(/^enc1:/), previous_secret: expect.stringMatching(/^enc1:/) });
+    expect(JSON.stringify(row)).not.toContain(secret.slice('whsec_'.length));
+    expect(JSON.stringify(row)).not.toContain(rotated.slice('whsec_'.length));
+  });
+
+  it('a legacy plaintext secret still signs, and the sweeper encrypts it in place', async () => {
+    const client = new ApiClient(server.url);
+    const { userId } = await client.signUp();
+    const receiver = await startTestReceiver();
+    receivers.push(receiver);
+    // As stored before secrets were encrypted at rest.
+    const { endpointId, secret } = await makeWebhookEndpoint(server, { userId, url: receiver.url });
+    await sendTest(client, endpointId);
+    const [w] = await receiver.waitFor((all) => all.length >= 1);
+    expect(receiver.verify(w, secret)).toMatchObject({ type: 'webhook.test' });
+
+    await enqueue(server.queues, 'sweep', {});
+    const stored = async () => (await server.sql<{ secret: string }>('select secret from webhook_endpoints where endpoint_id = $1', [endpointId]))[0].secret;
+    await expect.poll(stored, { timeout: 10_000, interval: 50 }).toMatch(/^enc1:/);
+    expect((await client.get(`/v1/webhook-endpoints/${endpointId}/secret`)).body.secret).toBe(secret);
+    await sendTest(client, endpointId);
+    const [, after] = await receiver.waitFor((all) => all.length >= 2);
+    expect(receiver.verify(after, secret)).toMatchObject({ type: 'webhook.test' });
   });
 });
 
