@@ -5,6 +5,7 @@
 // 390×844 go to test-results/screenshots.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWebhookSecret } from '#core/webhooks/webhook-secret-at-rest.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
@@ -61,12 +62,15 @@ describe('webhooks page', () => {
     // The secret is revealed right after creation, ready to copy.
     const secretText = await page.locator('#webhook-secret').textContent();
     const [row] = await server.sql<{ secret: string; event_types: string[] }>('select secret, event_types from webhook_endpoints where endpoint_id = $1', [endpointId]);
-    expect(secretText).toBe(row.secret);
+    // Stored encrypted; the page shows the whsec_ value inside.
+    expect(row.secret).toMatch(/^enc1:/);
+    const secret = openWebhookSecret(row.secret, server.config.DATA_ENCRYPTION_KEY);
+    expect(secretText).toBe(secret);
     expect(row.event_types).toEqual(['inquiry.created', 'lead.created']);
 
     await page.getByRole('button', { name: 'Send test event' }).click();
     const [w] = await receiver.waitFor((all) => all.length >= 1);
-    expect(receiver.verify(w, row.secret)).toMatchObject({ type: 'webhook.test', data: { endpointId } });
+    expect(receiver.verify(w, secret)).toMatchObject({ type: 'webhook.test', data: { endpointId } });
     // The log shows the delivery; refresh until it has succeeded, then open its attempts.
     const log = page.locator('.delivery-list');
     await expect.poll(async () => {
