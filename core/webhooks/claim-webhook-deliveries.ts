@@ -121,8 +121,14 @@ export interface ClaimedWebhookDelivery {
   /** This attempt is the breaker's probe for a failing endpoint. */
   isProbe: boolean;
   url: string;
-  /** Secrets that sign this attempt (two during a rotation), decrypted: `whsec_…`. */
+  /**
+   * Secrets that sign this attempt (two during a rotation), decrypted: `whsec_…`. Empty when a
+   * stored secret could not be opened (`secretError` says why): that attempt fails on its own,
+   * logged, and the rest of the batch goes on.
+   */
   secrets: string[];
+  /** Why the endpoint's stored secret could not be opened (a wrong DATA_ENCRYPTION_KEY, a damaged value); null normally. */
+  secretError: string | null;
   messageId: string;
   eventType: string;
   payload: Record<string, unknown>;
@@ -306,11 +312,23 @@ export async function claimDueWebhookDeliveriesInTransaction({
       attemptNumber: r.attempt_count,
       isProbe: r.probe,
       url: r.url,
-      secrets: selectSigningSecrets({ secret: r.secret, previousSecret: r.previous_secret, previousSecretExpiresAt: asDate(r.previous_secret_expires_at) }, now)
-        .map((stored) => openWebhookSecret(stored, dataKey)),
+      ...openSigningSecrets(selectSigningSecrets({ secret: r.secret, previousSecret: r.previous_secret, previousSecretExpiresAt: asDate(r.previous_secret_expires_at) }, now), dataKey),
       messageId: r.message_id,
       eventType: r.event_type,
       payload: r.payload,
     })),
   };
+}
+
+/**
+ * The stored secrets of one endpoint, opened. A value that does not open fails this endpoint's
+ * attempt only (recorded as a failed attempt, retried): throwing here would roll back the whole
+ * claim, and one damaged row would stop every realtor's deliveries.
+ */
+function openSigningSecrets(stored: string[], dataKey: Buffer): { secrets: string[]; secretError: string | null } {
+  try {
+    return { secrets: stored.map((v) => openWebhookSecret(v, dataKey)), secretError: null };
+  } catch (err) {
+    return { secrets: [], secretError: `signing secret unreadable: ${(err as Error).message}` };
+  }
 }

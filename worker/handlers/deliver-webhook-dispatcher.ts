@@ -160,6 +160,10 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
   async function attempt(delivery: ClaimedWebhookDelivery): Promise<void> {
     let result: SendWebhookResult;
     try {
+      if (delivery.secretError) {
+        log.warn({ endpointId: delivery.endpointId, deliveryId: delivery.deliveryId, error: delivery.secretError }, 'webhook not sent: its signing secret does not open (DATA_ENCRYPTION_KEY?)');
+        throw new Error(delivery.secretError);
+      }
       const body = JSON.stringify(delivery.payload);
       const headers = createWebhookHeaders({ id: delivery.messageId, timestamp: now(), body, secrets: delivery.secrets });
       result = await sendWebhook({

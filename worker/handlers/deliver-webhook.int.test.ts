@@ -235,6 +235,21 @@ describe('webhooks from domain events', () => {
 });
 
 describe('delivery', () => {
+  it("an endpoint whose stored secret does not open fails on its own, logged; other endpoints' deliveries go on", async () => {
+    const damaged = await subscribe();
+    const healthy = await subscribe();
+    // As a wrong DATA_ENCRYPTION_KEY or a damaged row would leave it.
+    await server.sql(`update webhook_endpoints set secret = 'enc1:00000000:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA' where endpoint_id = $1`, [damaged.endpointId]);
+    const bad = await sendTest(damaged.client, damaged.endpointId);
+    const good = await sendTest(healthy.client, healthy.endpointId);
+    const [w] = await healthy.receiver.waitFor((all) => all.length >= 1);
+    expect(healthy.receiver.verify(w, healthy.secret)).toMatchObject({ type: 'webhook.test' });
+    expect((await waitForDelivery(healthy.client, good, (x) => x.status === 'succeeded')).attempts).toHaveLength(1);
+    const d = await waitForDelivery(damaged.client, bad, (x) => x.attempts.length >= 1);
+    expect(d.attempts[0]).toMatchObject({ statusCode: null, error: expect.stringMatching(/^not sent: signing secret unreadable: /) });
+    expect(damaged.receiver.received).toHaveLength(0);
+  });
+
   it('retries on the compressed schedule with the same webhook-id until a 2xx, logging every attempt', async () => {
     const { client, receiver, endpointId, secret } = await subscribe();
     receiver.answers.push({ status: 500, body: 'boom' }, { status: 502 });
