@@ -167,6 +167,18 @@ describe('webhook endpoints', () => {
     expect(sent.signature.split(' ')).toHaveLength(1);
   });
 
+  it('a secret that does not open with the server key answers a JSON 500 that says what to do, and changes nothing', async () => {
+    const created = await owner.post('/v1/webhook-endpoints', { url: receiver.url });
+    const id = created.body.endpointId as string;
+    const damaged = 'enc1:00000000:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA';
+    await server.sql('update webhook_endpoints set secret = $1 where endpoint_id = $2', [damaged, id]);
+    const res = await owner.get(`/v1/webhook-endpoints/${id}/secret`);
+    expect(res.status).toBe(500);
+    expect(res.body.error).toMatchObject({ code: 'internal', message: expect.stringContaining('DATA_ENCRYPTION_KEY') });
+    expect(JSON.stringify(res.body)).not.toContain('whsec_');
+    expect((await storedSecrets(id)).secret).toBe(damaged);
+  });
+
   it('a legacy plaintext secret still reveals, signs and rotates, and the sweeper\'s step encrypts it in place', async () => {
     const { endpointId, secret } = await makeWebhookEndpoint(server, { userId: ownerUserId, url: receiver.url });
     expect((await storedSecrets(endpointId)).secret).toBe(secret); // as rows were before encryption at rest

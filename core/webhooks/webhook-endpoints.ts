@@ -237,7 +237,14 @@ export async function getWebhookEndpointSecret({ em, tenant, endpointId, now, da
   const row = await db(em).selectFrom('webhook_endpoints').select(['secret', 'previous_secret_expires_at']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).executeTakeFirst();
   if (!row) throw notFound('Webhook endpoint');
   const until = pgTimeToIso(row.previous_secret_expires_at);
-  return { secret: openWebhookSecret(row.secret, dataKey), previousSecretExpiresAt: until && new Date(until) > now ? until : null };
+  let secret: string;
+  try {
+    secret = openWebhookSecret(row.secret, dataKey);
+  } catch (err) {
+    // The server's key, not the request: a clear answer for the realtor, the key ids for the operator.
+    throw new AppError('internal', "This endpoint's signing secret cannot be opened with the server's DATA_ENCRYPTION_KEY: whoever runs Porchlight must restore the key it was sealed with (see docs/webhooks.md, \"Secrets at rest\").", { reason: (err as Error).message });
+  }
+  return { secret, previousSecretExpiresAt: until && new Date(until) > now ? until : null };
 }
 
 /**
