@@ -42,8 +42,9 @@ import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeEvent, makeListing, makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import {
-  type Alice, MARKER, MARKER_LISTING_REF, makeAlice, NOT_TENANT_DATA, paramKeys, RESOURCES, routeKey as key, SAMPLE_BODIES, SAMPLE_QUERIES, SCOPED_BODIES, type Spec, UUID_FIELDS, uuidFields,
+  type Alice, routeKey as key, MARKER, MARKER_LISTING_REF, makeAlice, NOT_TENANT_DATA, paramKeys, RESOURCES, SAMPLE_BODIES, SAMPLE_QUERIES, SCOPED_BODIES, type Spec, UUID_FIELDS, uuidFields,
 } from '#test/route-isolation-resources.ts';
+import { snapshotTables as snapshotAllTables } from '#test/table-snapshot.ts';
 
 let server: TestServer;
 let specs: Spec[];
@@ -57,26 +58,8 @@ let aliceBefore: Map<string, Answer>;
 /** When those were read: answers over "the last 30 days" or "today" move at midnight without anyone's data changing. */
 let readBeforeAt: Date;
 
-/**
- * Columns that any authenticated request may write, left out of the snapshots: a session's
- * `last_seen_at` slides as its owner (or Bob) uses it. The rest of the row is compared, so a
- * session Bob ends or alters is seen.
- */
-const VOLATILE_COLUMNS: Record<string, string[]> = { sessions: ['last_seen_at'] };
-
-/** Every table's content except what a request by anyone may touch (VOLATILE_COLUMNS). */
-async function snapshotTables(): Promise<Record<string, string>> {
-  const tables = await server.sql<{ t: string }>(
-    "select table_name as t from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations' order by 1",
-  );
-  const out: Record<string, string> = {};
-  for (const { t } of tables) {
-    const drop = (VOLATILE_COLUMNS[t] ?? []).map((c) => ` - '${c}'`).join('');
-    const [row] = await server.sql<{ h: string | null }>(`select md5(coalesce(string_agg(r, '|' order by r), '')) as h from (select (to_jsonb(x)${drop})::text as r from "${t}" x) y`);
-    out[t] = row.h ?? '';
-  }
-  return out;
-}
+/** Every table's content except what a request by anyone may touch (a session’s last use: VOLATILE_COLUMNS in test/table-snapshot.ts). */
+const snapshotTables = () => snapshotAllTables(server.sql);
 
 /**
  * Answer fields that legitimately differ between two readings of the same data — named, so

@@ -1,6 +1,6 @@
 // A fingerprint of every table's content, for suites that assert "this request changed nothing":
 // row counts miss an UPDATE (or a DELETE plus an INSERT), a content hash does not. Same approach
-// as snapshotTables in test/route-isolation.int.test.ts (which can move here).
+// as test/route-isolation.int.test.ts uses (it reads its snapshots from here).
 
 type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
