@@ -78,6 +78,7 @@ describe('configuration', () => {
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     [{ DATA_ENCRYPTION_KEY: 'not-a-key' }, 'DATA_ENCRYPTION_KEY'],
     [{ DATA_ENCRYPTION_KEY: 'ab'.repeat(16) }, 'DATA_ENCRYPTION_KEY'],
+    [{ DATA_ENCRYPTION_PREVIOUS_KEYS: `${'ab'.repeat(32)},not-a-key` }, 'DATA_ENCRYPTION_PREVIOUS_KEYS'],
     [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
     [{ SMTP_URL: 'smtp://' }, 'SMTP_URL'],
     [{ SMTP_URL: 'mail.example.com:587' }, 'SMTP_URL'],
@@ -102,6 +103,9 @@ describe('configuration', () => {
     expect(loadConfig({ ...session, DATA_ENCRYPTION_KEY: hex }).DATA_ENCRYPTION_KEY.toString('hex')).toBe(hex);
     expect(() => loadConfig({ DATA_ENCRYPTION_KEY: 'my-secret-value' })).toThrow(/^Invalid configuration: DATA_ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64/);
     expect(() => loadConfig({ DATA_ENCRYPTION_KEY: 'my-secret-value' })).not.toThrow(/my-secret-value/);
+    expect(loadConfig({}).DATA_ENCRYPTION_PREVIOUS_KEYS).toEqual([]);
+    const b64 = Buffer.from('cd'.repeat(32), 'hex').toString('base64');
+    expect(loadConfig({ DATA_ENCRYPTION_PREVIOUS_KEYS: ` ${hex} , ${b64} ` }).DATA_ENCRYPTION_PREVIOUS_KEYS.map((k) => k.toString('hex'))).toEqual([hex, 'cd'.repeat(32)]);
   });
 
   it('reads TRUST_PROXY as a number of proxy hops (true = 1) and names the variable when it is neither', () => {

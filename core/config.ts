@@ -50,6 +50,13 @@ const ZEnv = z.object({
     .string()
     .refine((s) => parseDataKey(s) !== null, 'must be 32 bytes as 64 hex characters or base64 (e.g. the output of `openssl rand -base64 32`)')
     .optional(),
+  /**
+   * Keys being rotated out, comma-separated, in DATA_ENCRYPTION_KEY's format: values sealed under
+   * them still open, and the worker's sweep re-seals them under DATA_ENCRYPTION_KEY.
+   */
+  DATA_ENCRYPTION_PREVIOUS_KEYS: csv
+    .pipe(z.array(z.string().refine((s) => parseDataKey(s) !== null, 'each must be 32 bytes as 64 hex characters or base64')))
+    .default([]),
   /** Session lifetime in hours. */
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
   /** Hosts exempt from the private-address guard for webhook URLs (e.g. 127.0.0.1,localhost). */
@@ -141,10 +148,12 @@ const ZEnv = z.object({
 /** The name of every variable the schema reads. */
 export const CONFIG_VARIABLES = Object.keys(ZEnv.shape) as ReadonlyArray<keyof typeof ZEnv.shape>;
 
-export type Config = Omit<z.infer<typeof ZEnv>, 'SIGNUP_VERIFY_FIRST' | 'DATA_ENCRYPTION_KEY'> & {
+export type Config = Omit<z.infer<typeof ZEnv>, 'SIGNUP_VERIFY_FIRST' | 'DATA_ENCRYPTION_KEY' | 'DATA_ENCRYPTION_PREVIOUS_KEYS'> & {
   PUBLIC_URL: string; SESSION_SECRET: string; SIGNUP_VERIFY_FIRST: boolean;
   /** The 32-byte key itself: DATA_ENCRYPTION_KEY decoded, or derived from SESSION_SECRET when unset. */
   DATA_ENCRYPTION_KEY: Buffer;
+  /** DATA_ENCRYPTION_PREVIOUS_KEYS decoded: keys that still open values sealed under them, never seal. */
+  DATA_ENCRYPTION_PREVIOUS_KEYS: Buffer[];
 };
 
 /** Thrown when the environment is invalid; its message names the variable. */
@@ -173,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
     SESSION_SECRET: sessionSecret,
     DATA_ENCRYPTION_KEY: c.DATA_ENCRYPTION_KEY ? (parseDataKey(c.DATA_ENCRYPTION_KEY) as Buffer) : deriveDataKey(sessionSecret),
+    DATA_ENCRYPTION_PREVIOUS_KEYS: c.DATA_ENCRYPTION_PREVIOUS_KEYS.map((k) => parseDataKey(k) as Buffer),
     SIGNUP_VERIFY_FIRST: c.SIGNUP_VERIFY_FIRST ?? c.SMTP_URL !== undefined,
   };
 }

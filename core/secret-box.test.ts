@@ -38,6 +38,15 @@ describe('secret box', () => {
     expect(() => openSecret(sealed, other)).toThrow(`sealed with data encryption key ${dataKeyId(key)}, but the configured key is ${dataKeyId(other)}`);
   });
 
+  it('opens a value sealed under a previous key (a rotation), by the key id it names', () => {
+    const next = randomBytes(32);
+    const sealed = sealSecret(secret, key);
+    expect(openSecret(sealed, next, [randomBytes(32), key])).toBe(secret);
+    expect(openSecret(sealSecret(secret, next), next, [key])).toBe(secret);
+    const stranger = randomBytes(32);
+    expect(() => openSecret(sealed, next, [stranger])).toThrow(`sealed with data encryption key ${dataKeyId(key)}, but the configured key is ${dataKeyId(next)} (previous keys: ${dataKeyId(stranger)})`);
+  });
+
   it('reads a key as 64 hex characters or base64 of 32 bytes, and nothing else', () => {
     expect(parseDataKey(key.toString('hex'))?.equals(key)).toBe(true);
     expect(parseDataKey(key.toString('base64'))?.equals(key)).toBe(true);

@@ -60,21 +60,33 @@ export function sealSecret(plaintext: string, key: Buffer): string {
   return `${SEALED_PREFIX}${dataKeyId(key)}:${iv.toString('base64url')}:${cipher.getAuthTag().toString('base64url')}:${ciphertext.toString('base64url')}`;
 }
 
-/** The plaintext of a sealed value. Throws SecretBoxError on a wrong key (naming both key ids), a tampered value or a malformed one. */
-export function openSecret(sealed: string, key: Buffer): string {
+/** The key id a sealed value names, or null when it is not one. */
+export function sealedKeyId(value: string): string | null {
+  return SEALED_PATTERN.exec(value)?.[1] ?? null;
+}
+
+/**
+ * The plaintext of a sealed value, opened with whichever of `key` and `previousKeys` (keys being
+ * rotated out, DATA_ENCRYPTION_PREVIOUS_KEYS) it names. Throws SecretBoxError on a key not
+ * configured (naming the ids), a tampered value or a malformed one.
+ */
+export function openSecret(sealed: string, key: Buffer, previousKeys: readonly Buffer[] = []): string {
   assertKey(key);
   const m = SEALED_PATTERN.exec(sealed);
   if (!m) throw new SecretBoxError('not a sealed value (expected enc1:<keyId>:<iv>:<tag>:<ciphertext>)');
   const [, keyId, iv, tag, ciphertext] = m;
   const ours = dataKeyId(key);
-  if (keyId !== ours) {
-    throw new SecretBoxError(`sealed with data encryption key ${keyId}, but the configured key is ${ours}: set DATA_ENCRYPTION_KEY to the key it was sealed with (docs/configuration.md)`);
+  const match = [key, ...previousKeys].find((k) => dataKeyId(k) === keyId);
+  if (!match) {
+    const others = previousKeys.length ? ` (previous keys: ${previousKeys.map(dataKeyId).join(', ')})` : '';
+    throw new SecretBoxError(`sealed with data encryption key ${keyId}, but the configured key is ${ours}${others}: set DATA_ENCRYPTION_KEY, or DATA_ENCRYPTION_PREVIOUS_KEYS while rotating, to the key it was sealed with (docs/configuration.md)`);
   }
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
+  assertKey(match);
+  const decipher = createDecipheriv('aes-256-gcm', match, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   try {
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new SecretBoxError(`sealed value does not authenticate under key ${ours}: it was altered or truncated`);
+    throw new SecretBoxError(`sealed value does not authenticate under key ${keyId}: it was altered or truncated`);
   }
 }

@@ -1,9 +1,10 @@
 // The webhook API over HTTP: endpoints CRUD, secrets and rotation, the catalogue, tenant
 // isolation, bad input, and the SSRF guard at save time and at send time (never a socket to a
 // non-loopback address: private and metadata targets are refused before any connection).
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '#core/logger.ts';
+import { dataKeyId, sealSecret } from '#core/secret-box.ts';
 import { encryptLegacyWebhookSecrets, openWebhookSecret } from '#core/webhooks/webhook-secret-at-rest.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeWebhookEndpoint } from '#test/factories.ts';
@@ -430,5 +431,57 @@ describe('SSRF guard', () => {
       expect(detail.body.attempts[0]).toMatchObject({ statusCode: null, error: expect.stringMatching(/refused to connect to .*127\.0\.0\.1.*loopback.*WEBHOOK_ALLOWED_HOSTS/) });
       expect(receiver.received.length).toBe(received);
     }
+  });
+});
+
+describe('rotating DATA_ENCRYPTION_KEY', () => {
+  const OLD = randomBytes(32);
+  const NEW = randomBytes(32);
+  let rotating: TestServer;
+  beforeAll(async () => {
+    // The operator's rotation: the new key in DATA_ENCRYPTION_KEY, the old one in DATA_ENCRYPTION_PREVIOUS_KEYS.
+    rotating = await startTestServer({ DATA_ENCRYPTION_KEY: NEW.toString('hex'), DATA_ENCRYPTION_PREVIOUS_KEYS: OLD.toString('base64') });
+  });
+  afterAll(async () => {
+    await rotating?.close();
+  });
+
+  it('a secret sealed under the previous key still reveals and signs, and the sweep re-seals it under the new key', async () => {
+    const client = new ApiClient(rotating.url);
+    const { userId } = await client.signUp();
+    const { endpointId, secret } = await makeWebhookEndpoint(rotating, { userId, url: receiver.url });
+    await rotating.sql('update webhook_endpoints set secret = $1 where endpoint_id = $2', [sealSecret(secret, OLD), endpointId]);
+    const stored = async () => (await rotating.sql<{ secret: string }>('select secret from webhook_endpoints where endpoint_id = $1', [endpointId]))[0].secret;
+    expect(await stored()).toMatch(new RegExp(`^enc1:${dataKeyId(OLD)}:`));
+
+    const base = `/v1/webhook-endpoints/${endpointId}`;
+    expect((await client.get(`${base}/secret`)).body.secret).toBe(secret);
+    const first = await client.post(`${base}/test`);
+    await dispatchDue(rotating);
+    const sent = receiver.received.find((r) => r.id === first.body.messageId);
+    if (!sent) throw new Error('the test event was not sent');
+    expect(receiver.verify(sent, secret)).toMatchObject({ type: 'webhook.test' });
+
+    const em = rotating.orm.em.fork();
+    const sweep = () => encryptLegacyWebhookSecrets({ em, key: rotating.config.DATA_ENCRYPTION_KEY, previousKeys: rotating.config.DATA_ENCRYPTION_PREVIOUS_KEYS, limit: 500 });
+    expect(await sweep()).toBe(1);
+    expect(await stored()).toMatch(new RegExp(`^enc1:${dataKeyId(NEW)}:`));
+    expect(openWebhookSecret(await stored(), NEW)).toBe(secret); // the old key is no longer needed
+    expect(await sweep()).toBe(0);
+    expect((await client.get(`${base}/secret`)).body.secret).toBe(secret);
+  });
+
+  it('a value under a key configured nowhere is left as it is, and says which keys are configured', async () => {
+    const client = new ApiClient(rotating.url);
+    const { userId } = await client.signUp();
+    const { endpointId, secret } = await makeWebhookEndpoint(rotating, { userId, url: receiver.url });
+    const stranger = sealSecret(secret, randomBytes(32));
+    await rotating.sql('update webhook_endpoints set secret = $1 where endpoint_id = $2', [stranger, endpointId]);
+    const em = rotating.orm.em.fork();
+    await encryptLegacyWebhookSecrets({ em, key: rotating.config.DATA_ENCRYPTION_KEY, previousKeys: rotating.config.DATA_ENCRYPTION_PREVIOUS_KEYS, limit: 500 });
+    expect((await rotating.sql<{ secret: string }>('select secret from webhook_endpoints where endpoint_id = $1', [endpointId]))[0].secret).toBe(stranger);
+    const res = await client.get(`/v1/webhook-endpoints/${endpointId}/secret`);
+    expect(res.status).toBe(500);
+    expect(res.body.error.message).toContain('DATA_ENCRYPTION_KEY');
   });
 });

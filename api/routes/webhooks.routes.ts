@@ -102,7 +102,7 @@ export function mountWebhookRoutes(routes: RouteRegistry, deps: AppDeps): void {
     method: 'get', path: '/v1/webhook-endpoints/:id/secret', tag, auth: 'realtor', credential: true, summary: 'The endpoint’s whsec_ signing secret (not with a read-only API key)',
     responses: { 200: { description: 'Secret', schema: ZWebhookSecretJson }, 403: { description: 'Called with a read-only API key' }, ...notFound },
     handler: async (ctx, { params, tenant, now }) => {
-      ctx.body = await getWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now, dataKey: deps.config.DATA_ENCRYPTION_KEY });
+      ctx.body = await getWebhookEndpointSecret({ em: ctx.state.em, tenant, endpointId: params.id, now, dataKey: deps.config.DATA_ENCRYPTION_KEY, previousDataKeys: deps.config.DATA_ENCRYPTION_PREVIOUS_KEYS });
     },
   });
 

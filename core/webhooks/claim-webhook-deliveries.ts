@@ -142,6 +142,8 @@ export interface ClaimDueWebhookDeliveriesInput {
   now: Date;
   /** Opens the endpoints' stored secrets (config DATA_ENCRYPTION_KEY; webhook-secret-at-rest.ts). */
   dataKey: Buffer;
+  /** Keys being rotated out that still open values sealed under them (config DATA_ENCRYPTION_PREVIOUS_KEYS); default none. */
+  previousDataKeys?: readonly Buffer[];
   /** Most deliveries to claim. */
   limit: number;
   /** Lease length; default the attempt timeout plus WEBHOOK_LEASE_MARGIN_MS. */
@@ -178,6 +180,7 @@ export async function claimDueWebhookDeliveriesInTransaction({
   em,
   now,
   dataKey,
+  previousDataKeys = [],
   limit,
   leaseMs = webhookLeaseMs(),
   maxInFlight = WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
@@ -312,7 +315,7 @@ export async function claimDueWebhookDeliveriesInTransaction({
       attemptNumber: r.attempt_count,
       isProbe: r.probe,
       url: r.url,
-      ...openSigningSecrets(selectSigningSecrets({ secret: r.secret, previousSecret: r.previous_secret, previousSecretExpiresAt: asDate(r.previous_secret_expires_at) }, now), dataKey),
+      ...openSigningSecrets(selectSigningSecrets({ secret: r.secret, previousSecret: r.previous_secret, previousSecretExpiresAt: asDate(r.previous_secret_expires_at) }, now), dataKey, previousDataKeys),
       messageId: r.message_id,
       eventType: r.event_type,
       payload: r.payload,
@@ -325,9 +328,9 @@ export async function claimDueWebhookDeliveriesInTransaction({
  * attempt only (recorded as a failed attempt, retried): throwing here would roll back the whole
  * claim, and one damaged row would stop every realtor's deliveries.
  */
-function openSigningSecrets(stored: string[], dataKey: Buffer): { secrets: string[]; secretError: string | null } {
+function openSigningSecrets(stored: string[], dataKey: Buffer, previousDataKeys: readonly Buffer[]): { secrets: string[]; secretError: string | null } {
   try {
-    return { secrets: stored.map((v) => openWebhookSecret(v, dataKey)), secretError: null };
+    return { secrets: stored.map((v) => openWebhookSecret(v, dataKey, previousDataKeys)), secretError: null };
   } catch (err) {
     return { secrets: [], secretError: `signing secret unreadable: ${(err as Error).message}` };
   }

@@ -231,15 +231,15 @@ export async function deleteWebhookEndpoint({ em, tenant, endpointId }: { em: En
 }
 
 /** `GET …/:id/secret`: the current `whsec_` secret, decrypted with `dataKey` (config DATA_ENCRYPTION_KEY). */
-export async function getWebhookEndpointSecret({ em, tenant, endpointId, now, dataKey }: {
-  em: EntityManager; tenant: Tenant; endpointId: string; now: Date; dataKey: Buffer;
+export async function getWebhookEndpointSecret({ em, tenant, endpointId, now, dataKey, previousDataKeys = [] }: {
+  em: EntityManager; tenant: Tenant; endpointId: string; now: Date; dataKey: Buffer; previousDataKeys?: readonly Buffer[];
 }): Promise<{ secret: string; previousSecretExpiresAt: string | null }> {
   const row = await db(em).selectFrom('webhook_endpoints').select(['secret', 'previous_secret_expires_at']).where('endpoint_id', '=', endpointId).where(ownedBy(tenant)).executeTakeFirst();
   if (!row) throw notFound('Webhook endpoint');
   const until = pgTimeToIso(row.previous_secret_expires_at);
   let secret: string;
   try {
-    secret = openWebhookSecret(row.secret, dataKey);
+    secret = openWebhookSecret(row.secret, dataKey, previousDataKeys);
   } catch (err) {
     // The server's key, not the request: a clear answer for the realtor, the key ids for the operator.
     throw new AppError('internal', "This endpoint's signing secret cannot be opened with the server's DATA_ENCRYPTION_KEY: whoever runs Porchlight must restore the key it was sealed with (see docs/webhooks.md, \"Secrets at rest\").", { reason: (err as Error).message });

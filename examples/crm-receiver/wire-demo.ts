@@ -41,7 +41,7 @@ export async function seedDemoWebhookEndpoint(orm: MikroORM, config: Config, use
       existing.failingSince = null;
       await em.flush();
     }
-    return { endpointId: existing.endpointId, secret: openWebhookSecret(existing.secret, config.DATA_ENCRYPTION_KEY) };
+    return { endpointId: existing.endpointId, secret: openWebhookSecret(existing.secret, config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_PREVIOUS_KEYS) };
   }
   const { endpoint, secret } = await createWebhookEndpoint({
     em, tenant: tenantOfUser(userId), input: { url, description: DEMO_ENDPOINT_DESCRIPTION }, now: new Date(), config,

@@ -112,7 +112,7 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
     const at = now();
     em().transactional(async (tem) => ({
       recorded: batch.length ? await recordWebhookAttemptsInTransaction({ em: tem, attempts: batch, now: at, config: opts.config }) : null,
-      claim: claiming ? await claimDueWebhookDeliveriesInTransaction({ em: tem, now: at, dataKey: opts.config.DATA_ENCRYPTION_KEY, limit: room, leaseMs, maxInFlight: perEndpoint, maxAttempts: opts.config.WEBHOOK_RETRY_SCHEDULE.length }) : null,
+      claim: claiming ? await claimDueWebhookDeliveriesInTransaction({ em: tem, now: at, dataKey: opts.config.DATA_ENCRYPTION_KEY, previousDataKeys: opts.config.DATA_ENCRYPTION_PREVIOUS_KEYS, limit: room, leaseMs, maxInFlight: perEndpoint, maxAttempts: opts.config.WEBHOOK_RETRY_SCHEDULE.length }) : null,
     })).then(
       ({ recorded, claim }) => {
         busy = false;

@@ -49,7 +49,7 @@ export const sweepHandler = defineHandler('sweep', async (ctx) => {
   const deliveries = await findDueWebhookDeliveries({ em: ctx.em, now, limit: SWEEP_LIMIT });
   // Emails due (their time came, a retry, a lapsed lease) whose job may be lost: same job id as the original wake-up.
   const notifications = await findDueNotifications(ctx.em, { now, limit: SWEEP_LIMIT });
-  const webhookSecretsEncrypted = await encryptLegacyWebhookSecrets({ em: ctx.em, key: ctx.config.DATA_ENCRYPTION_KEY, limit: SWEEP_LIMIT });
+  const webhookSecretsEncrypted = await encryptLegacyWebhookSecrets({ em: ctx.em, key: ctx.config.DATA_ENCRYPTION_KEY, previousKeys: ctx.config.DATA_ENCRYPTION_PREVIOUS_KEYS, limit: SWEEP_LIMIT });
   await enqueueAfterCommit(
     ctx.queues,
     [
