@@ -13,6 +13,8 @@ const GLOBAL_SETUP = 'test/global-setup.ts';
  * (`*.test.ts`) are the "unit" project (`npm run test:unit`, seconds) and the `*.int.test.ts`
  * files are "integration"; `npm run test:fast` runs both.
  */
+/** Chromium through playwright-core: the "browser" project (slow, but they share worker processes). */
+const BROWSER_FILES = ['**/*.e2e.test.ts'];
 const SLOW_TEST_FILES = [
   // Chromium through playwright-core.
   '**/*.e2e.test.ts',
@@ -64,9 +66,14 @@ export default defineConfig({
       // blamed on sharing — ioredis "Command queue state error" in login-limits — was that file's own
       // MONITOR connection: see monitorRedis there.) The slow files keep a process each: browsers,
       // killed processes, stopped Redis and Postgres.
+      // The browser files share worker processes too: each starts its own test server and Chromium
+      // and closes them in afterAll (the leak check holds it to that), and none mocks modules, fakes
+      // Node's timers or changes the environment. A process per file cost ~2.2 s of start-up and
+      // imports per file: 8 browser files took 99 s in their own processes, 81 s sharing two.
       { extends: true, test: { name: 'unit', isolate: false, include: TEST_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES, ...INTEGRATION_FILES] } },
       { extends: true, test: { name: 'integration', isolate: false, include: INTEGRATION_FILES, exclude: [...NEVER, ...SLOW_TEST_FILES], globalSetup: [GLOBAL_SETUP] } },
-      { extends: true, test: { name: 'slow', include: SLOW_TEST_FILES, exclude: NEVER, globalSetup: [GLOBAL_SETUP] } },
+      { extends: true, test: { name: 'slow', include: SLOW_TEST_FILES, exclude: [...NEVER, ...BROWSER_FILES], globalSetup: [GLOBAL_SETUP] } },
+      { extends: true, test: { name: 'browser', isolate: false, include: BROWSER_FILES, exclude: NEVER, globalSetup: [GLOBAL_SETUP] } },
     ],
   },
 });
