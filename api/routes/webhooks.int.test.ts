@@ -9,7 +9,7 @@ import { encryptLegacyWebhookSecrets, openWebhookSecret } from '#core/webhooks/w
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeWebhookEndpoint } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
-import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
+import { type ReceivedWebhook, startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 import { createWebhookDispatcher } from '#worker/handlers/deliver-webhook-dispatcher.ts';
 
 let server: TestServer;
@@ -27,6 +27,16 @@ async function dispatchDue(s: TestServer): Promise<void> {
   const dispatcher = createWebhookDispatcher({ orm: s.orm, config: s.config, queues: s.queues, logger });
   await dispatcher.wake();
   await dispatcher.close(); // once every claimed attempt is sent and recorded
+}
+
+/** `POST {base}/test` as `client`, a dispatch on `s`, and the request the shared receiver got for it. */
+async function sendTestEvent(client: ApiClient, base: string, s: TestServer = server): Promise<ReceivedWebhook> {
+  const test = await client.post(`${base}/test`);
+  expect(test.status).toBe(202);
+  await dispatchDue(s);
+  const sent = receiver.received.find((r) => r.id === test.body.messageId);
+  if (!sent) throw new Error(`the test event ${test.body.messageId} was not sent`);
+  return sent;
 }
 
 beforeAll(async () => {
@@ -133,10 +143,7 @@ describe('webhook endpoints', () => {
     expect(second.previousSecretExpiresAt).toBe(first.previousSecretExpiresAt);
     expect((await owner.get(`${base}/secret`)).body).toEqual({ secret: second.secret, previousSecretExpiresAt: first.previousSecretExpiresAt });
 
-    const test = await owner.post(`${base}/test`);
-    await dispatchDue(server);
-    const sent = receiver.received.find((r) => r.id === test.body.messageId);
-    if (!sent) throw new Error('the test event was not sent');
+    const sent = await sendTestEvent(owner, base);
     // A receiver still on the original secret (within its 24 hours) and one on the newest both accept it.
     expect(receiver.verify(sent, original)).toMatchObject({ type: 'webhook.test', data: { endpointId: body.endpointId } });
     expect(receiver.verify(sent, second.secret)).toMatchObject({ type: 'webhook.test' });
@@ -160,10 +167,7 @@ describe('webhook endpoints', () => {
     expect((await owner.get(`/v1/webhook-endpoints/${id}/secret`)).body.secret).toBe(created.body.secret);
 
     // And it signs: the receiver verifies the delivery with the whsec_ value the API returned.
-    const test = await owner.post(`/v1/webhook-endpoints/${id}/test`);
-    await dispatchDue(server);
-    const sent = receiver.received.find((r) => r.id === test.body.messageId);
-    if (!sent) throw new Error('the test event was not sent');
+    const sent = await sendTestEvent(owner, `/v1/webhook-endpoints/${id}`);
     expect(receiver.verify(sent, created.body.secret)).toMatchObject({ type: 'webhook.test', data: { endpointId: id } });
     expect(sent.signature.split(' ')).toHaveLength(1);
   });
@@ -185,10 +189,7 @@ describe('webhook endpoints', () => {
     expect((await storedSecrets(endpointId)).secret).toBe(secret); // as rows were before encryption at rest
     const base = `/v1/webhook-endpoints/${endpointId}`;
     expect((await owner.get(`${base}/secret`)).body.secret).toBe(secret);
-    const first = await owner.post(`${base}/test`);
-    await dispatchDue(server);
-    const sent = receiver.received.find((r) => r.id === first.body.messageId);
-    if (!sent) throw new Error('the test event was not sent');
+    const sent = await sendTestEvent(owner, base);
     expect(receiver.verify(sent, secret)).toMatchObject({ type: 'webhook.test' });
 
     // Rotation copies the plaintext into previous_secret as it is; the new one is encrypted.
@@ -206,10 +207,7 @@ describe('webhook endpoints', () => {
     expect(await server.sql(`select endpoint_id from webhook_endpoints where secret like 'whsec_%' or previous_secret like 'whsec_%'`)).toEqual([]);
 
     // Both still sign after the conversion.
-    const second = await owner.post(`${base}/test`);
-    await dispatchDue(server);
-    const after = receiver.received.find((r) => r.id === second.body.messageId);
-    if (!after) throw new Error('the test event was not sent');
+    const after = await sendTestEvent(owner, base);
     expect(receiver.verify(after, secret)).toMatchObject({ type: 'webhook.test' });
     expect(receiver.verify(after, rotated.secret)).toMatchObject({ type: 'webhook.test' });
   });
@@ -456,10 +454,7 @@ describe('rotating DATA_ENCRYPTION_KEY', () => {
 
     const base = `/v1/webhook-endpoints/${endpointId}`;
     expect((await client.get(`${base}/secret`)).body.secret).toBe(secret);
-    const first = await client.post(`${base}/test`);
-    await dispatchDue(rotating);
-    const sent = receiver.received.find((r) => r.id === first.body.messageId);
-    if (!sent) throw new Error('the test event was not sent');
+    const sent = await sendTestEvent(client, base, rotating);
     expect(receiver.verify(sent, secret)).toMatchObject({ type: 'webhook.test' });
 
     const em = rotating.orm.em.fork();
