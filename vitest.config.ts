@@ -4,6 +4,8 @@ import { WAIT } from './test/env.ts';
 const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx'];
 const NEVER = ['node_modules/**', 'dist/**'];
 const INTEGRATION_FILES = ['**/*.int.test.ts', '**/*.int.test.tsx'];
+/** Chromium through playwright-core: the "browser" project (slow, but they share worker processes). */
+const BROWSER_FILES = ['**/*.e2e.test.ts'];
 /** Migrates the run's template database, which each integration and slow file clones (test/db.ts). */
 const GLOBAL_SETUP = 'test/global-setup.ts';
 
@@ -13,11 +15,9 @@ const GLOBAL_SETUP = 'test/global-setup.ts';
  * (`*.test.ts`) are the "unit" project (`npm run test:unit`, seconds) and the `*.int.test.ts`
  * files are "integration"; `npm run test:fast` runs both.
  */
-/** Chromium through playwright-core: the "browser" project (slow, but they share worker processes). */
-const BROWSER_FILES = ['**/*.e2e.test.ts'];
 const SLOW_TEST_FILES = [
-  // Chromium through playwright-core.
-  '**/*.e2e.test.ts',
+  // Chromium through playwright-core (run by the "browser" project).
+  ...BROWSER_FILES,
   // The real entry points as child processes: start-up, SIGTERM with a request in flight.
   'test/processes.int.test.ts',
   // `npm run api` / `npm start` as real processes on a busy port.
@@ -64,8 +64,8 @@ export default defineConfig({
       // their own database, queue prefix and servers (test/db.ts, test/app.ts), the leak check after
       // each file, and no module mocks, fake timers or env changes in any test. (The one failure once
       // blamed on sharing — ioredis "Command queue state error" in login-limits — was that file's own
-      // MONITOR connection: see monitorRedis there.) The slow files keep a process each: browsers,
-      // killed processes, stopped Redis and Postgres.
+      // MONITOR connection: see monitorRedis there.) The other slow files keep a process each: killed
+      // processes, stopped Redis and Postgres.
       // The browser files share worker processes too: each starts its own test server and Chromium
       // and closes them in afterAll (the leak check holds it to that), and none mocks modules, fakes
       // Node's timers or changes the environment. A process per file cost ~2.2 s of start-up and
