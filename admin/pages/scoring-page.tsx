@@ -11,7 +11,7 @@ import { ProgressBar } from '../components/progress-bar.tsx';
 import { showToast } from '../components/toast.tsx';
 import { formatDateTime, plural } from '../format.ts';
 import type { FormProblem } from '../forms.ts';
-import { isRescoreStalled, RESCORE_STALL_MESSAGE, type RescoreWatch, trackRescoreProgress } from '../rescore-stall.ts';
+import { isRescoreStalled, RESCORE_STALL_MESSAGE } from '../rescore-stall.ts';
 import { useLeaveGuard } from '../router.tsx';
 import { parseRuleValues, RULE_FIELDS, RULE_GROUPS, type RuleField, type RulePath, ruleFieldId, ruleValues } from '../scoring-fields.ts';
 import { useApi } from '../use-api.ts';
@@ -66,8 +66,6 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   const [rescore, setRescore] = useState<RescoreProgress | null>(initial.rescore && !initial.rescore.finishedAt ? initial.rescore : null);
   const [rescoreDone, setRescoreDone] = useState<RescoreProgress | null>(null);
   const [pollError, setPollError] = useState<string | null>(null);
-  const [stalled, setStalled] = useState(false);
-  const rescoreWatch = useRef<RescoreWatch | null>(null);
   const progressRef = useRef<HTMLDivElement>(null);
   const actionsRef = useRef<HTMLDivElement>(null);
   /** What Undo or Reset did: the pressed button goes away (or is disabled), so focus moves here rather than to <body>. */
@@ -78,6 +76,8 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
   const dirty = RULE_FIELDS.some((f) => values[f.path].trim() !== saved[f.path]);
   const atDefaults = RULE_FIELDS.every((f) => Number(values[f.path]) === Number(ruleValues(DEFAULT_SCORING_RULES)[f.path]));
   const running = rescore !== null && !rescore.finishedAt;
+  // The server's idle time, so a page opened on a long-stalled rescore says so at once (rescore-stall.ts).
+  const stalled = running && isRescoreStalled(rescore);
   useLeaveGuard(dirty && !saving, 'Your scoring rule changes are not saved. Leave this page and discard them?');
 
   // The action bar sticks to the bottom of the window (a quarter to a third of a phone's): the
@@ -105,19 +105,15 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     };
   }, []);
 
-  // Poll the rescore once a second while it runs; a minute without progress says so (rescore-stall.ts).
+  // Poll the rescore once a second while it runs; each answer says how long it has not moved.
   const poll = usePollUntil();
   useEffect(() => {
     if (!running) return;
-    rescoreWatch.current = rescore && trackRescoreProgress(null, rescore, Date.now());
     const check = async () => {
       const progress = await scoringApi.rescore();
       setPollError(null);
       if (progress.finishedAt) return progress;
       setRescore(progress);
-      const now = Date.now();
-      rescoreWatch.current = trackRescoreProgress(rescoreWatch.current, progress, now);
-      setStalled(isRescoreStalled(rescoreWatch.current, now));
       return undefined;
     };
     const onError = (err: unknown, failures: number) => {
@@ -125,7 +121,6 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
     };
     void poll(check, { firstDelayMs: RESCORE_POLL_MS, onError }).then((result) => {
       if (result.state !== 'done') return;
-      setStalled(false);
       setRescore(null);
       setRescoreDone(result.value);
     });
@@ -199,7 +194,7 @@ function ScoringEditor({ initial }: { initial: ScoringRulesDoc }) {
         showToast(next.version === 0 ? 'Nothing changed: these are the default rules.' : `Nothing changed: these are already your rules (version ${next.version}).`, 'info');
         return;
       }
-      setRescore(next.rescore && !next.rescore.finishedAt ? next.rescore : { version: next.version, total: next.rescore?.total ?? 0, done: 0, finishedAt: null });
+      setRescore(next.rescore && !next.rescore.finishedAt ? next.rescore : { version: next.version, total: next.rescore?.total ?? 0, done: 0, finishedAt: null, idleMs: 0 });
       // The progress card below tells how the rescore goes; the toast only confirms the save.
       showToast(`Saved rules version ${next.version}.`, 'success');
       requestAnimationFrame(() => progressRef.current?.focus());

@@ -3,6 +3,7 @@
 // that saves nothing, rescore progress, and tenant scoping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '#core/jobs/jobs.ts';
+import { rescoreUserLeads } from '#core/scoring/rescore-user-leads.ts';
 import { DEFAULT_SCORING_RULES } from '#core/scoring/scoring-rules.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { closeAll } from '#test/cleanup.ts';
@@ -53,7 +54,7 @@ describe('scoring rules', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ version: 0, rules: JSON.parse(JSON.stringify(DEFAULT_SCORING_RULES)), createdAt: null, rescore: null });
     const progress = await agent.get('/v1/scoring-rules/rescore');
-    expect(progress.body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null });
+    expect(progress.body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null, idleMs: null });
   });
 
   it('preview counts band changes under proposed rules and saves nothing', async () => {
@@ -77,7 +78,7 @@ describe('scoring rules', () => {
     const res = await agent.put('/v1/scoring-rules', { rules: { bands: { hot: 50, warm: 2 }, weights: { pageView: 1.15 }, halfLifeDays: 7.3 } });
     expect(res.status).toBe(200);
     const expectedRules = { ...DEFAULT_SCORING_RULES, halfLifeDays: 7.3, bands: { hot: 50, warm: 2 }, weights: { ...DEFAULT_SCORING_RULES.weights, pageView: 1.15 } };
-    expect(res.body).toEqual({ version: 1, rules: expectedRules, createdAt: expect.any(String), rescore: { version: 1, total: 4, done: 0, finishedAt: null }, unchanged: false });
+    expect(res.body).toEqual({ version: 1, rules: expectedRules, createdAt: expect.any(String), rescore: { version: 1, total: 4, done: 0, finishedAt: null, idleMs: expect.any(Number) }, unchanged: false });
 
     const [row] = await server.sql<Record<string, unknown>>('select * from scoring_rules where user_id = $1 and version = 1', [userId]);
     // Stored with the defaults filled in, so version 1 means the same thing forever.
@@ -87,9 +88,10 @@ describe('scoring rules', () => {
     expect(job?.name).toBe('leads.rescore-all');
     expect(job?.data).toEqual({ userId, version: 1 });
 
+    // idleMs grows between the answers: any number (its value is tested below).
     const { unchanged: _, ...doc } = res.body;
-    expect((await agent.get('/v1/scoring-rules')).body).toEqual(doc);
-    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 0, finishedAt: null });
+    expect((await agent.get('/v1/scoring-rules')).body).toEqual({ ...doc, rescore: { ...doc.rescore, idleMs: expect.any(Number) } });
+    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 0, finishedAt: null, idleMs: expect.any(Number) });
 
     // The preview now compares against version 1: the same proposal changes nothing.
     expect((await agent.post('/v1/scoring-rules/preview', { rules: expectedRules })).body).toMatchObject({ changed: 0 });
@@ -109,10 +111,71 @@ describe('scoring rules', () => {
 
   it('the progress endpoint follows the rescore as it advances and finishes', async () => {
     await server.sql('update scoring_rules set rescore_done = 3 where user_id = $1 and version = 1', [userId]);
-    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 3, finishedAt: null });
+    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 3, finishedAt: null, idleMs: expect.any(Number) });
     await server.sql("update scoring_rules set rescore_done = 4, rescore_finished_at = '2026-03-01T12:00:00.25Z' where user_id = $1 and version = 1", [userId]);
-    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 4, finishedAt: '2026-03-01T12:00:00.250Z' });
-    expect((await agent.get('/v1/scoring-rules')).body.rescore).toEqual({ version: 1, total: 4, done: 4, finishedAt: '2026-03-01T12:00:00.250Z' });
+    expect((await agent.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 4, done: 4, finishedAt: '2026-03-01T12:00:00.250Z', idleMs: null });
+    expect((await agent.get('/v1/scoring-rules')).body.rescore).toEqual({ version: 1, total: 4, done: 4, finishedAt: '2026-03-01T12:00:00.250Z', idleMs: null });
+  });
+
+  it('idleMs counts from the last progress by Postgres\'s clock: minutes for a stalled rescore, reset by a batch, null once finished', async () => {
+    const { client, userId: stalledId } = await newUser();
+    await makeLeads(server, [{ userId: stalledId }, { userId: stalledId }, { userId: stalledId }]);
+    const saved = await client.put('/v1/scoring-rules', { rules: { bands: { hot: 70 } } });
+    expect(saved.body.rescore).toMatchObject({ version: 1, total: 3, done: 0, finishedAt: null });
+    expect(saved.body.rescore.idleMs).toBeLessThan(10_000);
+
+    // No worker ran for five minutes: both answers say so at once, whoever asks and whenever.
+    await server.sql("update scoring_rules set rescore_progressed_at = now() - interval '5 minutes' where user_id = $1", [stalledId]);
+    expect((await client.get('/v1/scoring-rules/rescore')).body.idleMs).toBeGreaterThanOrEqual(300_000);
+    expect((await client.get('/v1/scoring-rules')).body.rescore.idleMs).toBeGreaterThanOrEqual(300_000);
+
+    // A job picked up again that finds nothing done yet has not moved the rescore; its first batch has.
+    const idleAfterBatch: number[] = [];
+    const run = await rescoreUserLeads({
+      em: server.orm.em.fork(), userId: stalledId, version: 1, now: () => new Date(), config: server.config, batchSize: 1, concurrency: 1,
+      onBatch: async ({ done }) => {
+        const progress = (await client.get('/v1/scoring-rules/rescore')).body;
+        expect(progress.done).toBe(done);
+        idleAfterBatch.push(progress.idleMs);
+        // Stalled again before the next batch: each batch resets it.
+        await server.sql("update scoring_rules set rescore_progressed_at = now() - interval '5 minutes' where user_id = $1", [stalledId]);
+      },
+    });
+    expect(run).toEqual({ outcome: 'finished', scored: 3 });
+    expect(idleAfterBatch).toHaveLength(3);
+    for (const idle of idleAfterBatch) expect(idle).toBeLessThan(10_000);
+    expect((await client.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 3, done: 3, finishedAt: expect.any(String), idleMs: null });
+    expect((await client.get('/v1/scoring-rules')).body.rescore.idleMs).toBeNull();
+  });
+
+  it.each([
+    ['finds what was counted already: no progress, the time stays', 1, false],
+    ['finds a batch its counter missed (0 → 1 done): progress, the time moves', 0, true],
+  ] as const)('a resumed rescore that %s', async (_label, doneBefore, moves) => {
+    const { client, userId: resumedId } = await newUser();
+    const [scored, held] = await makeLeads(server, [{ userId: resumedId }, { userId: resumedId }]);
+    await client.put('/v1/scoring-rules', { rules: { bands: { hot: 71 } } });
+    // One lead already on version 1 (a batch that committed before the worker died), then five minutes without a worker.
+    await server.sql(`update leads set score_breakdown = '{"rulesVersion": 1}' where lead_id = $1`, [scored]);
+    await server.sql("update scoring_rules set rescore_done = $2, rescore_progressed_at = now() - interval '5 minutes' where user_id = $1", [resumedId, doneBefore]);
+    // The other lead is row-locked, so the resumed run recounts and then waits in its first batch.
+    const lock = await server.pool.connect();
+    try {
+      await lock.query('begin');
+      await lock.query('select 1 from leads where lead_id = $1 for update', [held]);
+      const run = rescoreUserLeads({ em: server.orm.em.fork(), userId: resumedId, version: 1, now: () => new Date(), config: server.config, batchSize: 1, concurrency: 1 });
+      await expect.poll(async () => (await server.sql<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+      ))[0].n).toBe(1);
+      const progress = (await client.get('/v1/scoring-rules/rescore')).body;
+      expect(progress).toMatchObject({ done: 1, finishedAt: null });
+      if (moves) expect(progress.idleMs).toBeLessThan(10_000);
+      else expect(progress.idleMs).toBeGreaterThanOrEqual(300_000);
+      await lock.query('commit');
+      expect(await run).toEqual({ outcome: 'finished', scored: 1 });
+    } finally {
+      lock.release();
+    }
   });
 
   it('versions are append-only; concurrent saves (a double-click, two tabs, a script) each get their own version', async () => {
@@ -167,7 +230,7 @@ describe('scoring rules', () => {
     const { client, userId: emptyId } = await newUser();
     const res = await client.put('/v1/scoring-rules', { rules: { bands: { hot: 70 } } });
     expect(res.status).toBe(200);
-    expect(res.body.rescore).toEqual({ version: 1, total: 0, done: 0, finishedAt: res.body.createdAt });
+    expect(res.body.rescore).toEqual({ version: 1, total: 0, done: 0, finishedAt: res.body.createdAt, idleMs: null });
     expect(await server.queues.rescore.getJob(JOBS.rescoreUser.jobId({ userId: emptyId, version: 1 }))).toBeUndefined();
     expect((await client.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 30 } } })).body).toEqual({ sampled: 0, cap: 5000, total: 0, changed: 0, byTransition: {} });
   });
@@ -190,7 +253,7 @@ describe('scoring rules', () => {
   it('rules are per user: another user sees the defaults, previews only their own leads, and versions independently', async () => {
     const { client: other, userId: otherId } = await newUser();
     expect((await other.get('/v1/scoring-rules')).body).toMatchObject({ version: 0, rules: JSON.parse(JSON.stringify(DEFAULT_SCORING_RULES)) });
-    expect((await other.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null });
+    expect((await other.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null, idleMs: null });
     expect((await other.post('/v1/scoring-rules/preview', { rules: { bands: { hot: 50, warm: 2 } } })).body).toMatchObject({ sampled: 0, total: 0, changed: 0 });
     const saved = await other.put('/v1/scoring-rules', { rules: { halfLifeDays: 30 } });
     expect(saved.body.version).toBe(1);

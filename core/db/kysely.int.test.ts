@@ -49,7 +49,7 @@ const COLUMNS: Columns = {
   reminder_settings: {
     user_id: true, hot_lead_enabled: true, hot_lead_delay_minutes: true, inquiry_unanswered_enabled: true, inquiry_unanswered_hours: true, created_at: true, updated_at: true,
   },
-  scoring_rules: { scoring_rules_id: true, user_id: true, version: true, rules: true, created_at: true, rescore_total: true, rescore_done: true, rescore_finished_at: true },
+  scoring_rules: { scoring_rules_id: true, user_id: true, version: true, rules: true, created_at: true, rescore_total: true, rescore_done: true, rescore_finished_at: true, rescore_progressed_at: true },
   webhook_endpoints: {
     endpoint_id: true, user_id: true, url: true, description: true, secret: true, previous_secret: true, previous_secret_expires_at: true, event_types: true,
     enabled: true, disabled_reason: true, failing_since: true, created_at: true, updated_at: true,

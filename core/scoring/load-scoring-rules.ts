@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { ownedBy, ownedByAccount, type Tenant } from '../accounts/tenant.ts';
 import { db, type Row } from '../db/kysely.ts';
 import { pgTimeToIso } from '../db/pg-values.ts';
@@ -9,7 +10,8 @@ export interface LoadedScoringRules {
   version: number;
   rules: ScoringRulesConfig;
   createdAt: string | null;
-  rescore: { total: number; done: number; finishedAt: string | null } | null;
+  /** `idleMs`: milliseconds since the rescore last moved, by Postgres's clock; null once finished. */
+  rescore: { total: number; done: number; finishedAt: string | null; idleMs: number | null } | null;
 }
 
 /**
@@ -20,7 +22,13 @@ export interface LoadedScoringRules {
 export type ScoringRulesOwner = Tenant | string;
 
 const COLUMNS = ['version', 'rules', 'created_at', 'rescore_total', 'rescore_done', 'rescore_finished_at'] as const;
-type RulesRow = Pick<Row<'scoring_rules'>, (typeof COLUMNS)[number]>;
+/**
+ * Both times on Postgres's clock (rescore_progressed_at is written with now() too), so neither the
+ * API host's nor the browser's clock enters the answer. Clamped at 0: a reading transaction may
+ * have started before a write it sees committed.
+ */
+const IDLE_MS = sql<number | null>`case when rescore_finished_at is null then greatest(0, floor(extract(epoch from now() - rescore_progressed_at) * 1000))::float8 end`;
+type RulesRow = Pick<Row<'scoring_rules'>, (typeof COLUMNS)[number]> & { idle_ms: number | null };
 
 function toLoaded(row: RulesRow | undefined): LoadedScoringRules {
   if (!row) return { version: 0, rules: parseScoringRules({}), createdAt: null, rescore: null };
@@ -28,12 +36,12 @@ function toLoaded(row: RulesRow | undefined): LoadedScoringRules {
     version: row.version,
     rules: parseScoringRules(row.rules),
     createdAt: pgTimeToIso(row.created_at),
-    rescore: { total: row.rescore_total, done: row.rescore_done, finishedAt: pgTimeToIso(row.rescore_finished_at) },
+    rescore: { total: row.rescore_total, done: row.rescore_done, finishedAt: pgTimeToIso(row.rescore_finished_at), idleMs: row.idle_ms },
   };
 }
 
 function selectRules(em: EntityManager, owner: ScoringRulesOwner) {
-  const query = db(em).selectFrom('scoring_rules').select(COLUMNS);
+  const query = db(em).selectFrom('scoring_rules').select([...COLUMNS, IDLE_MS.as('idle_ms')]);
   return query.where(typeof owner === 'string' ? ownedByAccount(owner) : ownedBy(owner));
 }
 

@@ -29,7 +29,9 @@ export async function getScoringRules({ em, tenant }: { em: EntityManager; tenan
 /** `GET /v1/scoring-rules/rescore`: progress of the current version's background rescore. */
 export async function getRescoreProgress({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<RescoreProgress> {
   const loaded = await loadScoringRules(em, tenant);
-  return { version: loaded.version, total: loaded.rescore?.total ?? 0, done: loaded.rescore?.done ?? 0, finishedAt: loaded.rescore?.finishedAt ?? null };
+  return {
+    version: loaded.version, total: loaded.rescore?.total ?? 0, done: loaded.rescore?.done ?? 0, finishedAt: loaded.rescore?.finishedAt ?? null, idleMs: loaded.rescore?.idleMs ?? null,
+  };
 }
 
 /**
@@ -61,6 +63,8 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
       .values({
         scoring_rules_id: sql`gen_random_uuid()`, user_id: ownerIdOf(tenant), version: (latest.v ?? 0) + 1, rules: sql`${JSON.stringify(rules)}::jsonb`,
         created_at: now, rescore_total: leads, rescore_done: 0, rescore_finished_at: leads === 0 ? now : null,
+        // Postgres's clock, not `now`: `idleMs` is measured against Postgres's now() (load-scoring-rules.ts).
+        rescore_progressed_at: sql`now()`,
       })
       .returning('version')
       .executeTakeFirstOrThrow();

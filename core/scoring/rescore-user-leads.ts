@@ -63,7 +63,7 @@ export async function rescoreUserLeads({ em, userId, version, now, config, onWak
   const thisVersion = db(em).updateTable('scoring_rules').where('user_id', '=', userId).where('version', '=', version);
   const finish = async () => {
     await thisVersion
-      .set({ rescore_done: sql`rescore_total`, rescore_finished_at: now() })
+      .set({ rescore_done: sql`rescore_total`, rescore_finished_at: now(), rescore_progressed_at: sql`now()` })
       .where('rescore_finished_at', 'is', null)
       .execute();
   };
@@ -76,9 +76,14 @@ export async function rescoreUserLeads({ em, userId, version, now, config, onWak
     return { outcome: 'superseded', scored: 0 };
   }
 
-  // Resume: everything already on this version counts as done.
+  // Resume: everything already on this version counts as done. Only a recount that changes `done`
+  // moves the progress time: a job picked up again that finds nothing new has not moved the
+  // rescore, and its first batch will (within seconds when it runs).
+  // (The count in `from`, once, rather than a subquery in both assignments, which Postgres runs twice.)
+  const recounted = sql<number>`least(rescore_total, c.n)`;
   await thisVersion
-    .set({ rescore_done: sql`least(rescore_total, (select count(*) from leads where user_id = ${userId} and ${LEAD_VERSION} >= ${version}))` })
+    .from(sql`(select count(*) as n from leads where user_id = ${userId} and ${LEAD_VERSION} >= ${version})`.as('c'))
+    .set({ rescore_done: recounted, rescore_progressed_at: sql`case when rescore_done is distinct from ${recounted} then now() else rescore_progressed_at end` })
     .execute();
 
   const rules = { version, config: target.rules };

@@ -202,10 +202,13 @@ export async function scoreLeadBatch({ em, leadIds, now, mode, rules, config, pr
     // One statement for the batch: the rows travel as one jsonb parameter. Every row is scored
     // from all its activity, so the flag a `refresh`/`rules` batch finds set is taken too (in
     // `activity` mode the claim took it already). With `progress`, the same statement advances
-    // the rescore; `set_config(…, true)` is `SET LOCAL` without a round trip of its own.
+    // the rescore; `set_config(…, true)` is `SET LOCAL` without a round trip of its own. A batch
+    // that wrote a lead moves the progress time, also when `done` is already held at `total` (leads
+    // added since the save): the run is alive, and the admin would otherwise call it stalled.
     const advance = progress
       ? sql`, p as (
-          update scoring_rules set rescore_done = least(rescore_total, rescore_done + (select count(*) from u))
+          update scoring_rules set rescore_done = least(rescore_total, rescore_done + (select count(*) from u)),
+            rescore_progressed_at = case when exists (select from u) then now() else rescore_progressed_at end
           where user_id = ${progress.userId} and version = ${progress.version}
           returning rescore_done
         )

@@ -11,6 +11,7 @@ export const ZRescoreProgress = z.object({
   done: z.number().int(),
   /** Null while the rescore runs. */
   finishedAt: z.string().nullable(),
+  idleMs: z.number().int().nullable().describe('Milliseconds since the rescore last moved (saved, a batch written), by the server\u2019s clock; null once finished and for version 0'),
 });
 export type RescoreProgress = z.output<typeof ZRescoreProgress>;
 

@@ -18,6 +18,8 @@ export const ScoringRulesSchema = defineEntity({
     rescoreTotal: p.integer().default(0),
     rescoreDone: p.integer().default(0),
     rescoreFinishedAt: p.datetime().nullable(),
+    /** When the rescore last moved (saved, a batch written, finished); Postgres's clock, so `idleMs` can be measured against it. */
+    rescoreProgressedAt: p.datetime().defaultRaw('now()'),
   },
   uniques: [{ name: 'scoring_rules_user_version_unique', properties: ['user', 'version'] }],
 });

@@ -187,7 +187,7 @@ describe('a rules change (PUT /v1/scoring-rules) on an in-process worker', () =>
     // The other realtor's rows were not even written.
     expect(await leadStates(bystander.userId)).toEqual(bystanderBefore);
     const other = await bystander.client.get('/v1/scoring-rules/rescore');
-    expect(other.body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null });
+    expect(other.body).toEqual({ version: 0, total: 0, done: 0, finishedAt: null, idleMs: null });
   });
 
   it('a version saved while the previous one is rescoring supersedes it; every lead ends on the newest', async () => {
