@@ -1,5 +1,7 @@
 // Migrates a template database once per run; each test file clones it (CREATE DATABASE … TEMPLATE),
-// which takes ~100 ms instead of re-running migrations per file. Several runs may share the
+// instead of re-running migrations per file. Measured 2026-12-02 on the 2-core VM with 42 migrations
+// (a 10 MB template): the clone ~470 ms and the drop ~140 ms, about 0.6 s a file, the size of the
+// gaps between files in the JSON report (which times tests, not beforeAll/afterAll). Several runs may share the
 // machine's Postgres at once (engineers running single files side by side): each run has its own
 // template, and only leftovers older than STALE_TEST_DATABASE_MS are dropped, never a live run's.
 import pg from 'pg';
