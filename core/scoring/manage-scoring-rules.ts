@@ -26,12 +26,13 @@ export async function getScoringRules({ em, tenant }: { em: EntityManager; tenan
   return toDoc(await loadScoringRules(em, tenant));
 }
 
+/** The progress of version 0 (rules never saved): nothing to rescore. */
+const NO_RESCORE = { total: 0, done: 0, finishedAt: null, idleMs: null } as const;
+
 /** `GET /v1/scoring-rules/rescore`: progress of the current version's background rescore. */
 export async function getRescoreProgress({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<RescoreProgress> {
   const loaded = await loadScoringRules(em, tenant);
-  return {
-    version: loaded.version, total: loaded.rescore?.total ?? 0, done: loaded.rescore?.done ?? 0, finishedAt: loaded.rescore?.finishedAt ?? null, idleMs: loaded.rescore?.idleMs ?? null,
-  };
+  return { version: loaded.version, ...(loaded.rescore ?? NO_RESCORE) };
 }
 
 /**
