@@ -6,14 +6,43 @@ export const STALE_TEST_DATABASE_MS = 6 * 60 * 60 * 1000;
 
 /** `porchlight_t_<kind>_<creation time, base 36>_<random>`: the time tells a live run's database from a leftover. */
 export function createTestDatabaseName(kind: 'db' | 'tpl'): string {
-  return `porchlight_t_${kind}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`;
+  return `porchlight_t_${kind}_${Date.now().toString(36)}_${randomPart()}`;
 }
 
-/** True for a test database (or template) created more than STALE_TEST_DATABASE_MS ago, or named before names carried their time. */
+function randomPart(): string {
+  return Math.random().toString(36).slice(2, 10);
+}
+
+/**
+ * The databases a run's pool (test/global-setup.ts) keeps besides its template: `pool`, clones ready
+ * for a file to claim by renaming one to its own name (test/db.ts), and `done`, a file's database
+ * handed back for the pool's loop to drop. `porchlight_t_<kind>_<template's time>_<template's
+ * random>_<random>`: the template's part ties them to one run (two runs side by side never take each
+ * other's clones) and dates them like the template for the stale rule.
+ */
+export type PoolKind = 'pool' | 'done';
+
+function runPart(templateDb: string): string {
+  const match = /^porchlight_t_tpl_([0-9a-z]+_[0-9a-z]+)$/.exec(templateDb);
+  if (!match) throw new Error(`not a test template database name: ${templateDb}`);
+  return match[1];
+}
+
+/** A new name of `kind` for the run whose template is `templateDb`. */
+export function poolDatabaseName(templateDb: string, kind: PoolKind): string {
+  return `porchlight_t_${kind}_${runPart(templateDb)}_${randomPart()}`;
+}
+
+/** The LIKE pattern (default `\` escape) matching every database of `kind` of the run whose template is `templateDb`. */
+export function poolDatabasePattern(templateDb: string, kind: PoolKind): string {
+  return `${`porchlight_t_${kind}_${runPart(templateDb)}_`.replaceAll('_', '\\_')}%`;
+}
+
+/** True for a test database (template, pool clone or handed-back database) created more than STALE_TEST_DATABASE_MS ago, or named before names carried their time. */
 export function isStaleTestDatabase(name: string, now = Date.now()): boolean {
-  const match = /^porchlight_t_(?:db|tpl)_([0-9a-z]+)_[0-9a-z]+$/.exec(name);
+  const match = /^porchlight_t_(?:(?:db|tpl)_([0-9a-z]+)_[0-9a-z]+|(?:pool|done)_([0-9a-z]+)_[0-9a-z]+_[0-9a-z]+)$/.exec(name);
   if (!match) return /^porchlight_t(?:est_template$|_[0-9a-f]{12}$)/.test(name);
-  return now - Number.parseInt(match[1], 36) > STALE_TEST_DATABASE_MS;
+  return now - Number.parseInt(match[1] ?? match[2], 36) > STALE_TEST_DATABASE_MS;
 }
 
 export function databaseUrl(dbName: string): string {
