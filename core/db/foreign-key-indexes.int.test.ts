@@ -70,7 +70,7 @@ describe('foreign key indexes', () => {
 });
 
 describe('the stitch sweeper\'s query', () => {
-  it('reads the partial index of linked, unstitched visitors in its order, not the table (EXPLAIN)', async () => {
+  it('reads the partial index of linked, unstitched visitors, not the table (EXPLAIN)', async () => {
     const { userId } = await makeUser(t);
     const [leadId] = await makeLeads(t, [{ userId }]);
     const { rows: [{ site_id: siteId }] } = await t.pool.query<{ site_id: string }>(`insert into sites (site_id, user_id, name, public_key)
@@ -105,8 +105,9 @@ describe('the stitch sweeper\'s query', () => {
       await client.query('begin');
       await client.query('set local enable_seqscan = off');
       const plan = (await client.query<{ 'QUERY PLAN': string }>(`explain (costs off) ${sent[0].text}`, sent[0].values)).rows.map((r) => r['QUERY PLAN']).join('\n');
-      expect(plan, plan).toMatch(/Index Scan using visitors_unstitched_last_seen_index on visitors/);
-      expect(plan, plan).not.toMatch(/Sort/);
+      // The partial index holds only the waiting visitors, which the query then sorts (a handful);
+      // its key is lead_id, not last_seen_at, so a beacon's update of last_seen_at stays heap-only.
+      expect(plan, plan).toMatch(/Index Scan using visitors_unstitched_index on visitors/);
     } finally {
       await client.query('rollback');
       client.release();

@@ -13,7 +13,7 @@ import { WAIT } from '#test/env.ts';
 import { makeRealtor, makeSite, type Realtor, type TestSite } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 import { holdRowLocks, waitUntilBlockedBy } from '#test/row-locks.ts';
-import { createIngestBatcher, type IngestBatcher, type IngestBatchItem, type IngestItemOutcome } from './ingest-batcher.ts';
+import { createIngestBatcher, type IngestBatcher, type IngestBatchItem, type IngestItemOutcome, writeIngestBatch } from './ingest-batcher.ts';
 
 const ORIGIN = 'https://homes.example';
 const POISON = 'poison-listing';
@@ -110,6 +110,23 @@ describe('group commit', () => {
     expect(outcomes.reduce((n, o) => n + o.stored, 0)).toBe(25);
     const ids = [...new Set(items.flatMap((i) => i.rows.map((r) => r.id)))];
     expect(await stored(ids)).toEqual({ rows: 25, transactions: 1 });
+  });
+
+  it('a returning visitor\'s upsert is a heap-only (HOT) update: it moves last_seen_at without writing into the visitors indexes', async () => {
+    const first = item('hot-first');
+    const later = new Date(first.lastAt.getTime() + 60_000);
+    const again = item('hot-again', { visitorId: first.visitorId, firstAt: later, lastAt: later, receivedAt: later });
+    const em = server.orm.em.fork() as EntityManager;
+    await writeIngestBatch(em, [first]);
+    // The transaction's own counters (pg_stat_get_xact_*), read before it commits: exact, unlike the cumulative views.
+    const counts = await em.transactional(async (tem) => {
+      await writeIngestBatch(tem as EntityManager, [again]);
+      return (tem as EntityManager).execute<{ updated: number; hot: number }[]>(
+        `select pg_stat_get_xact_tuples_updated('visitors'::regclass)::int as updated, pg_stat_get_xact_tuples_hot_updated('visitors'::regclass)::int as hot`);
+    });
+    expect(counts).toEqual([{ updated: 1, hot: 1 }]);
+    const [visitor] = await server.sql<{ last_seen_at: Date }>('select last_seen_at from visitors where site_id = $1 and visitor_id = $2', [site.siteId, first.visitorId]);
+    expect(visitor.last_seen_at.toISOString()).toBe(later.toISOString());
   });
 
   /**

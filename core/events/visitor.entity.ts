@@ -22,8 +22,10 @@ export const VisitorSchema = defineEntity({
   // Covering lead_id: visitors → leads counts are index-only scans (core/analytics/).
   indexes: [
     { name: 'visitors_site_first_seen_lead_index', expression: 'create index "visitors_site_first_seen_lead_index" on "visitors" ("site_id", "first_seen_at") include ("lead_id")' },
-    // The stitch sweeper's query (find-unstitched-visitors.ts): only linked, unstitched visitors, oldest first.
-    { name: 'visitors_unstitched_last_seen_index', expression: 'create index "visitors_unstitched_last_seen_index" on "visitors" ("last_seen_at") where "lead_id" is not null and "stitched_at" is null' },
+    // The stitch sweeper's query (find-unstitched-visitors.ts): only linked, unstitched visitors. Keyed
+    // on lead_id, not last_seen_at: every beacon moves last_seen_at, and an indexed column would make
+    // that update write into every index instead of a heap-only tuple (Migration20261202160000).
+    { name: 'visitors_unstitched_index', expression: 'create index "visitors_unstitched_index" on "visitors" ("lead_id") where "lead_id" is not null and "stitched_at" is null' },
   ],
   // visitor_daily_counts: visitors and linked leads per site and day, kept in the writing statement (core/analytics/lead-daily-count.entity.ts).
   triggers: [...VISITOR_DAILY_COUNT_TRIGGERS],
