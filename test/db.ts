@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type Config, loadConfig } from '#core/config.ts';
 import { createRuntime, type DatabaseRuntime } from '#core/runtime.ts';
-import { createTestDatabaseName, databaseUrl, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './env.ts';
+import { createTestDatabaseName, databaseUrl, poolDatabaseName, poolDatabasePattern, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './env.ts';
 import { makeUser } from './factories.ts';
 
 export interface TestDatabase {
@@ -23,11 +23,33 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh, migrated database cloned from the template; drop it in afterAll. */
+/**
+ * Takes one of the run's ready clones (test/global-setup.ts) by renaming it to `name`; false when none
+ * is left. Two workers may go for the same clone: the rename that commits second finds no such
+ * database (3D000) and tries the next.
+ */
+async function claimClone(c: pg.Client, template: string, name: string): Promise<boolean> {
+  const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname like $1 order by datname', [
+    poolDatabasePattern(template, 'pool'),
+  ]);
+  for (const { datname } of rows) {
+    try {
+      await c.query(`alter database "${datname}" rename to "${name}"`);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '3D000') throw err;
+    }
+  }
+  return false;
+}
+
+/** A fresh, migrated database: a clone of the template, ready-made by the run's pool when it has one; drop it in afterAll. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = createTestDatabaseName('db');
   const template = inject('templateDb');
+  const pooled = inject('testDbPool') === true;
   await withAdmin(async (c) => {
+    if (pooled && (await claimClone(c, template, name))) return;
     // CREATE DATABASE … TEMPLATE fails while another session is connected to the template: retry briefly.
     for (let i = 0; ; i++) {
       try {
@@ -50,6 +72,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
           const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
           if (rows[0].n === 0) break;
           await new Promise((r) => setTimeout(r, 20));
+        }
+        if (pooled) {
+          // Handed back: the pool's loop drops it in the background. A rename needs the database
+          // to have no sessions (55006 while one lingers): then, or when it is gone already (3D000), it is
+          // dropped here, as without a pool.
+          try {
+            await c.query(`alter database "${name}" rename to "${poolDatabaseName(template, 'done')}"`);
+            return;
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            if (code !== '55006' && code !== '3D000') throw err;
+          }
         }
         await c.query(`drop database if exists "${name}" with (force)`);
       }),
