@@ -3,12 +3,14 @@
 // that saves nothing, rescore progress, and tenant scoping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '#core/jobs/jobs.ts';
+import { findUnfinishedRescores } from '#core/scoring/manage-scoring-rules.ts';
 import { rescoreUserLeads } from '#core/scoring/rescore-user-leads.ts';
 import { DEFAULT_SCORING_RULES } from '#core/scoring/scoring-rules.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeEvents, makeInquiries, makeLead, makeLeads, makeRealtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
+import { SWEEP_RESCORE_ALL_AFTER_MS } from '#worker/handlers/sweep.handler.ts';
 
 let server: TestServer;
 
@@ -146,6 +148,23 @@ describe('scoring rules', () => {
     for (const idle of idleAfterBatch) expect(idle).toBeLessThan(10_000);
     expect((await client.get('/v1/scoring-rules/rescore')).body).toEqual({ version: 1, total: 3, done: 3, finishedAt: expect.any(String), idleMs: null });
     expect((await client.get('/v1/scoring-rules')).body.rescore.idleMs).toBeNull();
+  });
+
+  it('the sweeper re-sends a rescore only once it has not moved for SWEEP_RESCORE_ALL_AFTER_MS, however old its version', async () => {
+    const { client, userId: sweptId } = await newUser();
+    await makeLeads(server, [{ userId: sweptId }, { userId: sweptId }]);
+    await client.put('/v1/scoring-rules', { rules: { bands: { hot: 72 } } });
+    const swept = async () => (await findUnfinishedRescores(server.orm.em.fork(), { now: new Date(), olderThanMs: SWEEP_RESCORE_ALL_AFTER_MS, limit: 500 }))
+      .filter((r) => r.userId === sweptId);
+    // Saved ten minutes ago and still moving (a long rescore): left to its job.
+    await server.sql("update scoring_rules set created_at = now() - interval '10 minutes', rescore_progressed_at = now() - interval '5 seconds' where user_id = $1", [sweptId]);
+    expect(await swept()).toEqual([]);
+    // No progress for two minutes: a lost job, re-sent.
+    await server.sql("update scoring_rules set rescore_progressed_at = now() - interval '2 minutes' where user_id = $1", [sweptId]);
+    expect(await swept()).toEqual([{ userId: sweptId, version: 1 }]);
+    // Finished: nothing to re-send.
+    await server.sql('update scoring_rules set rescore_finished_at = now() where user_id = $1', [sweptId]);
+    expect(await swept()).toEqual([]);
   });
 
   it.each([

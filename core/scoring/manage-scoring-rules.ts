@@ -79,15 +79,20 @@ export async function saveScoringRules({ em, queues, tenant, rules, now, log }: 
   return { ...toDoc(loaded!), unchanged: false };
 }
 
-/** Rescores whose job may have been lost: unfinished, created more than `olderThanMs` ago (the sweeper re-enqueues them). */
+/**
+ * Rescores whose job may have been lost: unfinished, and idle for more than `olderThanMs` (their
+ * `rescore_progressed_at`: saved, a batch written, a resume's recount, see Migration20261202030000).
+ * The sweeper re-enqueues them. A long rescore that is still moving is left alone (its job id would
+ * dedupe a re-enqueue anyway; this spares the sweeper the attempt).
+ */
 export async function findUnfinishedRescores(em: EntityManager, { now, olderThanMs, limit }: { now: Date; olderThanMs: number; limit: number }): Promise<Array<{ userId: string; version: number }>> {
   // Every account's (the sweeper's view): no tenant scope.
   const rows = await db(em)
     .selectFrom('scoring_rules')
     .select(['user_id', 'version'])
     .where('rescore_finished_at', 'is', null)
-    .where('created_at', '<', new Date(now.getTime() - olderThanMs).toISOString())
-    .orderBy('created_at')
+    .where('rescore_progressed_at', '<', new Date(now.getTime() - olderThanMs).toISOString())
+    .orderBy('rescore_progressed_at')
     .limit(limit)
     .execute();
   return rows.map((r) => ({ userId: r.user_id, version: r.version }));
