@@ -4,23 +4,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type Config, loadConfig } from '#core/config.ts';
 import { createRuntime, type DatabaseRuntime } from '#core/runtime.ts';
-import { createTestDatabaseName, databaseUrl, poolDatabaseName, poolDatabasePattern, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './env.ts';
+import { dropTestDatabase, withAdmin } from './admin-db.ts';
+import { createTestDatabaseName, databaseUrl, poolDatabaseName, poolDatabasePattern, TEST_REDIS_URL } from './env.ts';
 import { makeUser } from './factories.ts';
 
 export interface TestDatabase {
   name: string;
   url: string;
   drop(): Promise<void>;
-}
-
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
 }
 
 /**
@@ -85,7 +76,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
             if (code !== '55006' && code !== '3D000') throw err;
           }
         }
-        await c.query(`drop database if exists "${name}" with (force)`);
+        await dropTestDatabase(c, name);
       }),
   };
 }

@@ -19,6 +19,7 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '../core/db/migrate.ts';
+import { dropTestDatabase, withAdmin } from './admin-db.ts';
 import { createTestDatabaseName, databaseUrl, isStaleTestDatabase, poolDatabaseName, poolDatabasePattern, TEST_PG_ADMIN_URL } from './env.ts';
 
 declare module 'vitest' {
@@ -37,18 +38,13 @@ const MAX_DONE_BACKLOG = 8;
 /** How often the loop looks for claimed clones and handed-back databases when it has nothing to do. */
 const POOL_POLL_MS = 150;
 
-async function withAdmin(fn: (c: pg.Client) => Promise<void>): Promise<void> {
-  const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
-  await admin.connect();
-  try {
-    await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
-  await admin.query(`drop database if exists "${name}" with (force)`);
+/** The run's ready clones (`done` false) and handed-back databases (`done` true). */
+async function poolDatabases(admin: pg.Client, templateDb: string): Promise<Array<{ datname: string; done: boolean }>> {
+  const { rows } = await admin.query<{ datname: string; done: boolean }>(
+    'select datname, datname like $2 as done from pg_database where datname like $1 or datname like $2',
+    [poolDatabasePattern(templateDb, 'pool'), poolDatabasePattern(templateDb, 'done')],
+  );
+  return rows;
 }
 
 /**
@@ -78,16 +74,13 @@ function keepPool(templateDb: string, size: number): { stop(): Promise<void> } {
           admin.on('error', () => {});
           await admin.connect();
         }
-        const { rows } = await admin.query<{ datname: string; done: boolean }>(
-          'select datname, datname like $2 as done from pg_database where datname like $1 or datname like $2',
-          [poolDatabasePattern(templateDb, 'pool'), poolDatabasePattern(templateDb, 'done')],
-        );
+        const rows = await poolDatabases(admin, templateDb);
         const ready = rows.filter((r) => !r.done).length;
         const done = rows.filter((r) => r.done);
         // A clone is what a file waits for; a drop only frees disk, so drops wait for a full pool
         // (or for a backlog of handed-back databases).
         if (ready < size && done.length < MAX_DONE_BACKLOG) await admin.query(`create database "${poolDatabaseName(templateDb, 'pool')}" template "${templateDb}"`);
-        else if (done.length) await dropDatabase(admin, done[0].datname);
+        else if (done.length) await dropTestDatabase(admin, done[0].datname);
         else await pause(POOL_POLL_MS);
       } catch (err) {
         if (stopping) break;
@@ -127,7 +120,7 @@ async function prepare(): Promise<RunDatabases> {
   await withAdmin(async (admin) => {
     // Leftovers from interrupted runs.
     const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'porchlight\\_t%'`);
-    for (const { datname } of rows) if (isStaleTestDatabase(datname)) await dropDatabase(admin, datname);
+    for (const { datname } of rows) if (isStaleTestDatabase(datname)) await dropTestDatabase(admin, datname);
   });
   await migrateDatabase(databaseUrl(templateDb));
   const pool = POOL_SIZE > 0 ? keepPool(templateDb, POOL_SIZE) : undefined;
@@ -138,12 +131,8 @@ async function prepare(): Promise<RunDatabases> {
     async close() {
       await pool?.stop();
       await withAdmin(async (admin) => {
-        const { rows } = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1 or datname like $2', [
-          poolDatabasePattern(templateDb, 'pool'),
-          poolDatabasePattern(templateDb, 'done'),
-        ]);
-        for (const { datname } of rows) await dropDatabase(admin, datname);
-        await dropDatabase(admin, templateDb);
+        for (const { datname } of await poolDatabases(admin, templateDb)) await dropTestDatabase(admin, datname);
+        await dropTestDatabase(admin, templateDb);
       });
     },
   };
