@@ -5,7 +5,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { type Config, loadConfig } from '#core/config.ts';
 import { createRuntime, type DatabaseRuntime } from '#core/runtime.ts';
 import { dropTestDatabase, withAdmin } from './admin-db.ts';
-import { createTestDatabaseName, databaseUrl, poolDatabaseName, poolDatabasePattern, TEST_REDIS_URL } from './env.ts';
+import { databaseUrl, poolDatabaseName, poolDatabasePattern, TEST_REDIS_URL } from './env.ts';
 import { makeUser } from './factories.ts';
 
 export interface TestDatabase {
@@ -36,8 +36,9 @@ async function claimClone(c: pg.Client, template: string, name: string): Promise
 
 /** A fresh, migrated database: a clone of the template, ready-made by the run's pool when it has one; drop it in afterAll. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = createTestDatabaseName('db');
   const template = inject('templateDb');
+  // Named after the run: if the run is interrupted, the next run's set-up drops it (test/env.ts, runLockName).
+  const name = poolDatabaseName(template, 'db');
   const pooled = inject('testDbPool') === true;
   await withAdmin(async (c) => {
     if (pooled && (await claimClone(c, template, name))) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestDatabaseName, isStaleTestDatabase, poolDatabaseName, poolDatabasePattern, STALE_TEST_DATABASE_MS } from './env.ts';
+import { createTestDatabaseName, isStaleTestDatabase, poolDatabaseName, poolDatabasePattern, runOfTestDatabase, STALE_TEST_DATABASE_MS } from './env.ts';
 
 /** SQL LIKE with the default `\` escape, enough for the patterns below. */
 function like(pattern: string, name: string): boolean {
@@ -14,7 +14,7 @@ describe('test database names', () => {
 
   it('fits Postgres identifiers (63 bytes) for every kind', () => {
     const template = createTestDatabaseName('tpl');
-    for (const name of [template, createTestDatabaseName('db'), poolDatabaseName(template, 'pool'), poolDatabaseName(template, 'done')]) expect(name.length).toBeLessThanOrEqual(63);
+    for (const name of [template, createTestDatabaseName('db'), poolDatabaseName(template, 'pool'), poolDatabaseName(template, 'done'), poolDatabaseName(template, 'db')]) expect(name.length).toBeLessThanOrEqual(63);
   });
 
   it('calls databases and templates stale only after STALE_TEST_DATABASE_MS', () => {
@@ -27,7 +27,7 @@ describe('test database names', () => {
   it("dates a run's pool clones and handed-back databases by the run's template", () => {
     const live = at(hoursAgo(1), 'tpl');
     const old = at(now - STALE_TEST_DATABASE_MS - 1000, 'tpl');
-    for (const kind of ['pool', 'done'] as const) {
+    for (const kind of ['pool', 'done', 'db'] as const) {
       expect(isStaleTestDatabase(poolDatabaseName(live, kind), now)).toBe(false);
       expect(isStaleTestDatabase(poolDatabaseName(old, kind), now)).toBe(true);
     }
@@ -51,6 +51,16 @@ describe('test database names', () => {
     expect(like(poolDatabasePattern(mine, 'done'), poolDatabaseName(mine, 'done'))).toBe(true);
     // `_` is a LIKE wildcard: escaped, a name differing only there does not match.
     expect(like(pattern, poolDatabaseName(mine, 'pool').replace('pool_', 'poolx'))).toBe(false);
+  });
+
+  it("ties a run's template, clones, files' and handed-back databases to the run, and nothing else", () => {
+    const template = createTestDatabaseName('tpl');
+    const run = runOfTestDatabase(template);
+    expect(run).toMatch(/^[0-9a-z]+_[0-9a-z]+$/);
+    for (const kind of ['pool', 'done', 'db'] as const) expect(runOfTestDatabase(poolDatabaseName(template, kind))).toBe(run);
+    expect(runOfTestDatabase(poolDatabaseName(createTestDatabaseName('tpl'), 'db'))).not.toBe(run);
+    // A database made outside a run (core/runtime.int.test's own) and other names have none.
+    for (const name of [createTestDatabaseName('db'), 'porchlight', 'porchlight_t_pool_abc', 'porchlight_test_template', `${template}_x_y`]) expect(runOfTestDatabase(name)).toBeNull();
   });
 
   it('refuses a template name it cannot tie pool databases to', () => {

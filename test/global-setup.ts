@@ -15,12 +15,13 @@
 // run share the template and the pool (through globalThis), and the last teardown drops them.
 // Several runs may share the machine's Postgres at once (engineers running single files side by side):
 // each run has its own template, pool names carry the template's name (no run claims another's
-// clones), and only leftovers older than STALE_TEST_DATABASE_MS are dropped, never a live run's.
+// clones), and a run holds an advisory lock while it lives (test/env.ts, runLockName): set-up drops
+// the databases of runs whose lock is free (an interrupted run's, at once), never a live run's.
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '../core/db/migrate.ts';
-import { dropTestDatabase, withAdmin } from './admin-db.ts';
-import { createTestDatabaseName, databaseUrl, isStaleTestDatabase, poolDatabaseName, poolDatabasePattern, TEST_PG_ADMIN_URL } from './env.ts';
+import { dropLeftoverTestDatabases, dropTestDatabase, holdRunLock, withAdmin } from './admin-db.ts';
+import { createTestDatabaseName, databaseUrl, poolDatabaseName, poolDatabasePattern, runOfTestDatabase, TEST_PG_ADMIN_URL } from './env.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -117,11 +118,10 @@ interface RunDatabases {
 
 async function prepare(): Promise<RunDatabases> {
   const templateDb = createTestDatabaseName('tpl');
-  await withAdmin(async (admin) => {
-    // Leftovers from interrupted runs.
-    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'porchlight\\_t%'`);
-    for (const { datname } of rows) if (isStaleTestDatabase(datname)) await dropTestDatabase(admin, datname);
-  });
+  const run = runOfTestDatabase(templateDb) as string;
+  // Held before any database of this run exists, until the last is dropped (env.ts, runLockName).
+  const lock = await holdRunLock(run);
+  await withAdmin((admin) => dropLeftoverTestDatabases(admin, run));
   await migrateDatabase(databaseUrl(templateDb));
   const pool = POOL_SIZE > 0 ? keepPool(templateDb, POOL_SIZE) : undefined;
   return {
@@ -129,11 +129,15 @@ async function prepare(): Promise<RunDatabases> {
     pooled: pool !== undefined,
     users: 0,
     async close() {
-      await pool?.stop();
-      await withAdmin(async (admin) => {
-        for (const { datname } of await poolDatabases(admin, templateDb)) await dropTestDatabase(admin, datname);
-        await dropTestDatabase(admin, templateDb);
-      });
+      try {
+        await pool?.stop();
+        await withAdmin(async (admin) => {
+          for (const { datname } of await poolDatabases(admin, templateDb)) await dropTestDatabase(admin, datname);
+          await dropTestDatabase(admin, templateDb);
+        });
+      } finally {
+        await lock.end().catch(() => {});
+      }
     },
   };
 }
