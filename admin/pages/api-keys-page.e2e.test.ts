@@ -2,25 +2,20 @@
 // the keys table is a list of stacked rows — nothing scrolls sideways in its card, and every key's
 // Revoke is on screen and works; at 1440×900 it stays a table. Screenshots at both sizes in
 // test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { ApiClient } from '#test/http.ts';
 
 const DAY_MS = 86_400_000;
 const LONG_NAME = 'Follow Up Boss nightly sync for the downtown team (do not delete)';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
+  const { server } = suite;
   realtor = new ApiClient(server.url);
   await realtor.signUp({ username: 'Dana Realtor' });
   const make = async (body: Record<string, unknown>) => (await realtor.post('/v1/api-keys', body)).body as { apiKeyId: string; key: string };
@@ -34,12 +29,8 @@ beforeAll(async () => {
   await server.sql(`update api_keys set expires_at = now() - interval '1 day' where api_key_id = $1`, [old.apiKeyId]);
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
-});
-
 async function openKeys(width: number, height: number): Promise<Page> {
+  const { server, browser, contexts, pageErrors } = suite;
   const phone = width < 640;
   const page = await newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport: { width, height }, isMobile: phone, hasTouch: phone });
   await page.goto(`${server.url}/app/api-keys`);

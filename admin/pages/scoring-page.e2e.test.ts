@@ -4,28 +4,18 @@
 // "Reset to defaults" go away (or are disabled) once pressed, and focus moves to the notice saying
 // what they did instead of falling to <body>. Screenshots in
 // test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { ApiClient } from '#test/http.ts';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let owner: ApiClient;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-});
-afterAll(async () => {
-  await closeAll(...contexts, browser, server);
-  expect(pageErrors).toEqual([]);
 });
 
 /** The focused rule field, and whether it is what shows at its own centre (nothing drawn over it). */
@@ -41,6 +31,7 @@ function focusedField(page: Page): Promise<{ id: string; visible: boolean } | nu
 describe('scoring rules page', () => {
   for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 }]) {
     it(`at ${viewport.width}×${viewport.height}: a field focused with Tab is never under the sticky action bar`, { timeout: 60_000 }, async () => {
+      const { server, browser, contexts, pageErrors } = suite;
       const page = await newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 15_000 });
       await page.goto(`${server.url}/app/scoring`);
       const fields = page.locator('.rules-form input');
@@ -68,6 +59,7 @@ const focused = (page: Page) => page.evaluate(() => ({ tag: document.activeEleme
 
 describe('scoring rules page: Undo and Reset', () => {
   it('keep the keyboard focus on the notice of what they did, not on <body>', { timeout: 60_000 }, async () => {
+    const { server, browser, contexts, pageErrors } = suite;
     const page = await newSessionPage(browser, server, owner, { viewport: { width: 1440, height: 900 }, contexts, pageErrors, timeoutMs: 15_000 });
     await page.goto(`${server.url}/app/scoring`);
     const first = page.locator('.rules-form input').first();

@@ -2,29 +2,23 @@
 // <the realtor's zone>", so a showing's time reads as the clock does there, not in the browser's
 // zone (the browser here is in Tokyo, the realtor in New York). Screenshots at 1440×900 and
 // 390×844 in test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeActivity } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
 const REALTOR_ZONE = 'America/New_York';
 const BROWSER_ZONE = 'Asia/Tokyo';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
 let showingAt: Date;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 const clock = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone }).format(at);
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
+  const { server } = suite;
   realtor = new ApiClient(server.url);
   const { userId } = await realtor.signUp({ username: 'Dana Realtor' });
   expect((await realtor.get('/v1/notification-preferences')).body.timeZone).toBe(REALTOR_ZONE);
@@ -34,16 +28,12 @@ beforeAll(async () => {
   await makeActivity(server, { userId, leadId, type: 'showing', occurredAt: showingAt, body: '12 Oak St' });
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
-});
-
 describe('Today in a browser in another time zone than the realtor', () => {
   it.each([
     ['1440', { width: 1440, height: 900 }],
     ['390', { width: 390, height: 844 }],
   ])('at %s the showing\'s time is the realtor\'s clock, as the header says', async (name, viewport) => {
+    const { server, browser, contexts, pageErrors } = suite;
     const page = await newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport, locale: 'en-US', timezoneId: BROWSER_ZONE });
     await page.goto(`${server.url}/app/today`);
     await page.getByText('times for America/New York').waitFor();

@@ -4,34 +4,23 @@
 // next try that goes through says the link is on its way. Opening a link confirms nothing until
 // the button is pressed (mail scanners open every link). Screenshots in
 // test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VERIFY_RESEND_PER_USER_IP } from '#api/routes/account-email.routes.ts';
 import { EMAIL_VERIFICATION_TTL_MS, issueAccountToken } from '#core/accounts/account-tokens.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: Realtor;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  realtor = await makeRealtor(server); // signed in, address not confirmed yet
-});
-
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
+  realtor = await makeRealtor(suite.server); // signed in, address not confirmed yet
 });
 
 describe('verify-email page: "Send a new link"', () => {
   it('shows a refused resend (429) and lets the realtor try again', async () => {
+    const { server, browser, contexts, pageErrors } = suite;
     // The browser and this client both come from 127.0.0.1: spend the realtor's resend budget.
     // The address's own cap (VERIFICATION_EMAILS_PER_ADDRESS, counted from the emails sent) is
     // lower: its count is cleared before each resend so that the user+IP limit is the one met.
@@ -69,6 +58,7 @@ describe('verify-email page: "Send a new link"', () => {
 
 describe('verify-email page: the link waits for the button', () => {
   it('opening the link confirms nothing; pressing "Confirm my email address" does', async () => {
+    const { server, browser, contexts, pageErrors } = suite;
     const owner = await makeRealtor(server);
     const verifiedAt = async () => (await server.sql<{ email_verified_at: Date | null }>('select email_verified_at from users where user_id = $1', [owner.userId]))[0]?.email_verified_at;
     const { token } = await issueAccountToken({ em: server.orm.em.fork(), userId: owner.userId, purpose: 'email_verification', ttlMs: EMAIL_VERIFICATION_TTL_MS });

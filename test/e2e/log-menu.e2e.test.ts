@@ -3,32 +3,22 @@
 // as wide as its choices (each on one line) and stays inside the screen. Before, the phone layout
 // made it as narrow as the button: "Called — no answer" wrapped over four lines.
 
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeActivity } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
+  const { server } = suite;
   realtor = new ApiClient(server.url);
   const { userId } = await realtor.signUp({ username: 'Dana Realtor' });
   const { leadId } = (await realtor.post('/v1/leads', { name: 'Showing Lead', email: 'showing@example.com', phone: '+1 415 555 0201' })).body;
   await makeActivity(server, { userId, leadId, type: 'showing', occurredAt: new Date(), body: '1 Linden Avenue' });
-});
-
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
 });
 
 /** Opens the first Log menu under `scope` and measures it and its choices. */
@@ -43,6 +33,7 @@ async function openLogMenu(page: Page, scope: string) {
 }
 
 it('on Today and on the lead cards at 390×844 the open Log menu shows each choice on one line, inside the screen', { timeout: 60_000 }, async () => {
+  const { server, browser, contexts, pageErrors } = suite;
   const page = await newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport: { width: 390, height: 844 } });
   for (const [path, scope, shot] of [
     ['/app/today', '.today-item-actions', 'log-menu-today-390'],
