@@ -3,36 +3,25 @@
 // ellipsis, the full name in its options and its title), so the row stays in line and inside the
 // page at 1440×900 and 390×844, before and after the long-named site is chosen. Screenshots at
 // both sizes in test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { ApiClient } from '#test/http.ts';
 
 const LONG_SITE = 'Riverside Heights Luxury Condominiums and Townhomes Phase II';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
 let longSiteId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   expect(LONG_SITE).toHaveLength(60);
-  server = await startTestServer();
-  browser = await launchBrowser();
-  realtor = new ApiClient(server.url);
+  realtor = new ApiClient(suite.server.url);
   await realtor.signUp({ username: 'Dana Realtor' });
   longSiteId = (await realtor.post('/v1/sites', { name: LONG_SITE })).body.siteId;
   await realtor.post('/v1/sites', { name: 'Oak St' });
   await realtor.post('/v1/leads', { name: 'Casey Hartman', email: 'casey@example.com' });
-});
-
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
 });
 
 interface Box {
@@ -73,6 +62,7 @@ function expectRowInside(m: Awaited<ReturnType<typeof measure>>, label: string):
 describe('the Site filter with a 60-character site name', () => {
   for (const [width, height] of [[1440, 900], [390, 844]] as const) {
     it(`keeps its width and the filter row inside the page at ${width}×${height}`, async () => {
+      const { server, browser, contexts, pageErrors } = suite;
       const phone = width < 640;
       const page = await newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport: { width, height }, isMobile: phone, hasTouch: phone });
       await page.goto(`${server.url}/app/leads`);

@@ -5,30 +5,25 @@
 // prefix, so the budget of other files is untouched). Field errors: inquiry-form.e2e.test.ts.
 // Needs `npm run build:widget` (`npm test` builds first).
 
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { INQUIRIES_PER_IP_PER_10_MIN } from '#api/routes/ingest.routes.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 /** The example site with its real site key. */
 let example: ExampleServer;
 /** The same pages with a site key no site has (a snippet pasted with a typo), on an origin the real site allows. */
 let mistyped: ExampleServer;
 let siteKey = '';
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
+  const { server } = suite;
   const owner = new ApiClient(server.url);
   await owner.signUp({ username: 'Dana Realtor' });
   let siteId: string;
@@ -38,18 +33,15 @@ beforeAll(async () => {
   expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url, mistyped.url] })).status).toBe(200);
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, example, mistyped, server);
-});
+afterAll(() => closeAll(example, mistyped));
 
 /** The listing page of `site`, its inline form mounted and filled in; returns the form's host. */
 async function filledForm(site: ExampleServer, email: string): Promise<{ page: Page; form: ReturnType<Page['locator']> }> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport: { width: 1100, height: 900 } });
+  suite.contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('pageerror', (err) => suite.pageErrors.push(err.message));
   await page.goto(`${site.url}/`);
   const form = page.locator('[data-porchlight-form]');
   await form.locator('form').waitFor({ state: 'visible' });
@@ -63,7 +55,7 @@ async function filledForm(site: ExampleServer, email: string): Promise<{ page: P
 /** Sends the form; resolves with the API's status and the alert the visitor then reads. */
 async function send(page: Page, form: ReturnType<Page['locator']>): Promise<{ status: number; alert: string | null }> {
   const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url() === `${server.url}/v1/inquiries`),
+    page.waitForResponse((r) => r.url() === `${suite.server.url}/v1/inquiries`),
     form.getByRole('button', { name: 'Send message' }).click(),
   ]);
   const alert = await vi.waitFor(async () => {
@@ -85,6 +77,7 @@ it('an unknown site key: the visitor reads that the message could not be sent, n
 it('past the per-IP inquiry budget (429): the visitor reads to try again in a few minutes, not a count of seconds', async () => {
   // Spend what is left of this address's budget (the browser's too: both are 127.0.0.1; the test
   // above spent one) with honeypot submissions, which the API answers 202 and stores nothing for.
+  const { server } = suite;
   const statuses: number[] = [];
   for (let i = 0; i < INQUIRIES_PER_IP_PER_10_MIN; i++) {
     const res = await fetch(`${server.url}/v1/inquiries`, {
