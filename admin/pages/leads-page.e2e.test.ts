@@ -4,11 +4,10 @@
 // (390×844); a band chip tapped while the search box's debounce is pending is kept; with a
 // selection, no control focused with Tab is left under the bulk bar. Screenshots
 // at 1440×900 and 390×844 in test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
@@ -18,22 +17,19 @@ const PHONE = { width: 390, height: 844 };
 /** The Follow-up cell of a table row (select, lead, score, status, last activity, contacted, follow-up). */
 const FOLLOW_UP_CELL = 'td:nth-child(7)';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
 let caseyId: string;
 let robinId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const { server, browser, contexts, pageErrors } = suite;
   const phone = viewport.width < 640;
   return newSessionPage(browser, server, realtor, { viewport, hasTouch: phone, isMobile: phone, contexts, pageErrors, timeoutMs: 20_000 });
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
+  const { server } = suite;
   realtor = new ApiClient(server.url);
   const { userId } = await realtor.signUp({ username: 'Dana Realtor' });
   caseyId = (await realtor.post('/v1/leads', { name: 'Casey Hartman', email: 'casey@example.com', phone: '(415) 555-0177' })).body.leadId;
@@ -46,15 +42,10 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
-});
-
 describe('the lead list after an action', () => {
   it('a call logged from the list closes the automatic follow-up: the row stops saying overdue', async () => {
     const page = await newPage(DESKTOP);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     const row = page.locator(`tr[data-lead-id="${caseyId}"]`);
     const followUp = row.locator(FOLLOW_UP_CELL);
     await followUp.locator('.is-overdue-text').waitFor();
@@ -67,7 +58,7 @@ describe('the lead list after an action', () => {
     await followUp.locator('.is-overdue-text').waitFor({ state: 'detached' });
     expect(await followUp.textContent()).toBe('—');
     expect(await row.locator('td:nth-child(6) time').count()).toBe(1); // contacted just now
-    const [reminder] = await server.sql<{ status: string }>('select status from follow_up_reminders where lead_id = $1', [caseyId]);
+    const [reminder] = await suite.server.sql<{ status: string }>('select status from follow_up_reminders where lead_id = $1', [caseyId]);
     expect(reminder.status).toBe('done');
     await expectNoHorizontalOverflow(page, 'leads 1440');
     await saveScreenshot(page, 'leads-page-logged-1440');
@@ -75,7 +66,7 @@ describe('the lead list after an action', () => {
 
   it('a bulk "Remind" shows the new follow-up on the cards (390×844)', async () => {
     const page = await newPage(PHONE);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     const card = page.locator(`.lead-card[data-lead-id="${robinId}"]`);
     await card.waitFor();
     expect(await card.locator('.lead-card-meta').textContent()).not.toContain('follow up');
@@ -94,7 +85,7 @@ describe('the lead list\'s filters', () => {
   it('a band chip tapped while the search is still waiting to apply is kept', async () => {
     const page = await newPage(DESKTOP);
     await page.clock.install();
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.locator(`tr[data-lead-id="${caseyId}"]`).waitFor();
     // Stop the page's timers: the 300 ms debounce runs only when the test says so.
     await page.clock.pauseAt(Date.now() + 1_000);
@@ -114,7 +105,7 @@ describe('the lead list with a selection', () => {
     for (let i = 1; i <= 6; i++) await realtor.post('/v1/leads', { name: `Tab Lead ${i}`, email: `tab${i}@example.com`, phone: `(415) 555-01${10 + i}` });
     for (const viewport of [PHONE, DESKTOP]) {
       const page = await newPage(viewport);
-      await page.goto(`${server.url}/app/leads`);
+      await page.goto(`${suite.server.url}/app/leads`);
       const first = page.getByRole('checkbox', { name: /^Select / }).filter({ visible: true }).first();
       await first.check();
       const bar = page.locator('.bulk-bar');

@@ -2,11 +2,10 @@
 // (the 15 s timer, the tab regaining focus, a completed reminder) loads again every page a
 // section shows, so the reminders "Load more" brought stay on screen (admin/cursor-pager.ts).
 // Screenshots at 1440×900 and 390×844 in test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 import { REMINDERS_PAGE_SIZE } from '../reminders-api.ts';
@@ -15,16 +14,12 @@ const MINUTE_MS = 60_000;
 /** More than a page, so "Load more" brings a second one. */
 const UPCOMING = REMINDERS_PAGE_SIZE + 3;
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
 let leadId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
+  const { server } = suite;
   realtor = new ApiClient(server.url);
   const { userId } = await realtor.signUp({ username: 'Sam Lister' });
   leadId = (await realtor.post('/v1/leads', { name: 'Riley Chen', email: 'riley@example.com' })).body.leadId;
@@ -34,12 +29,8 @@ beforeAll(async () => {
   await makeReminder(server, { leadId, userId, status: 'due', reminderDate: new Date(Date.now() - 30 * MINUTE_MS), firedAt: new Date(), message: 'Send the comparables' });
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
-});
-
 async function openWithSecondPage(width: number, height: number): Promise<Page> {
+  const { server, browser, contexts, pageErrors } = suite;
   const page = await newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport: { width, height } });
   await page.goto(`${server.url}/app/reminders`);
   const upcoming = page.locator('[data-section="upcoming"]');
@@ -83,6 +74,7 @@ describe('the Reminders page refreshes in place', () => {
 
 describe('dismissing a reminder can be undone', () => {
   it('Dismiss closes it at once; "Undo" on the notice opens it again, on the page and in Postgres (390×844 and 1440×900)', { timeout: 60_000 }, async () => {
+    const { server, browser, contexts, pageErrors } = suite;
     const { userId } = (await realtor.get('/v1/auth/me')).body.user;
     for (const [width, height] of [[390, 844], [1440, 900]] as const) {
       const message = `Ask about the loft ${width}`;
@@ -112,6 +104,7 @@ describe('dismissing a reminder can be undone', () => {
 describe('a reminder past its time that has not fired yet (no worker: it stays pending)', () => {
   it('shows as due in Due now — "Due 2 hours ago", never "Upcoming" — on Reminders, Today, the lead\'s page and in the count, without asking again and again (390×844 and 1440×900)', { timeout: 90_000 }, async () => {
     // Its own realtor, so the other tests' due reminders do not add to the count.
+    const { server, browser, contexts, pageErrors } = suite;
     const owner = new ApiClient(server.url);
     const { userId } = await owner.signUp({ username: 'Lee Late' });
     const lead = (await owner.post('/v1/leads', { name: 'Morgan Bell', email: 'morgan@example.com' })).body.leadId;
