@@ -4,37 +4,33 @@
 // asks first; the timeline reads as a story (a visit with its listing titles); "Other contact"
 // does not repeat the email and phone; nothing overflows at 1440×900 or 390×844 (screenshots in
 // test-results/screenshots). Run `npm run build:admin` first (the server serves dist/admin).
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeEvents, makeInquiry, makeListing, makeReminder, makeSite } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
 const MINUTE_MS = 60_000;
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const suite = useBrowserSuite();
 let owner: ApiClient;
 let userId: string;
 let leadId: string;
 let hotReminderId: string;
-const pageErrors: string[] = [];
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const { server, browser, contexts, pageErrors } = suite;
   return newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 20_000 });
 }
 
 async function activityTypes(): Promise<string[]> {
   // Sorted: a contact and the reminder it completes share one instant.
-  return (await server.sql<{ type: string }>('select type from lead_activities where lead_id = $1', [leadId])).map((r) => r.type).sort();
+  return (await suite.server.sql<{ type: string }>('select type from lead_activities where lead_id = $1', [leadId])).map((r) => r.type).sort();
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
+  const { server } = suite;
   owner = new ApiClient(server.url);
   ({ userId } = await owner.signUp({ username: 'Dana Realtor' }));
   const { siteId } = await makeSite({ client: owner }, { name: 'Oak Realty', allowedOrigins: ['https://homes.example'] });
@@ -55,15 +51,10 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
-});
-
 describe('logging activities on the lead page', () => {
   it('at 1440×900: one click logs a call, shown on the timeline at once; it completes the hot reminder; a note; delete asks first', { timeout: 60_000 }, async () => {
     const page = await newPage({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/leads/${leadId}`);
+    await page.goto(`${suite.server.url}/app/leads/${leadId}`);
     const log = page.locator('section[aria-labelledby="log-activity-title"]');
     const timeline = page.locator('section[aria-labelledby="timeline-title"]');
     const reminders = page.locator('section[aria-labelledby="lead-reminders-title"]');
@@ -83,7 +74,7 @@ describe('logging activities on the lead page', () => {
     await log.getByText(/Last contacted: just now/).waitFor();
     await log.getByText(/First inquiry answered in \d+ min/).waitFor();
     // The hot lead's reminder is done, gone from the open reminders and recorded on the timeline.
-    const [reminder] = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [hotReminderId]);
+    const [reminder] = await suite.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [hotReminderId]);
     expect(reminder.status).toBe('done');
     await reminders.getByText('No open reminders for this lead.').waitFor();
     await timeline.getByText('Reminder done: Call within 1 hour — lead turned hot', { exact: true }).waitFor();
@@ -129,7 +120,7 @@ describe('logging activities on the lead page', () => {
 
   it('at 390×844: the one-click buttons fit, a voicemail is logged and shown, nothing overflows', { timeout: 60_000 }, async () => {
     const page = await newPage({ width: 390, height: 844 });
-    await page.goto(`${server.url}/app/leads/${leadId}`);
+    await page.goto(`${suite.server.url}/app/leads/${leadId}`);
     const log = page.locator('section[aria-labelledby="log-activity-title"]');
     const timeline = page.locator('section[aria-labelledby="timeline-title"]');
     const button = log.getByRole('button', { name: 'Left voicemail' });

@@ -5,11 +5,10 @@
 // own check; and deleting a site with held submissions in Filtered is refused with the way there.
 // Screenshots at 1440×900 and 390×844 go to test-results/screenshots. Run `npm run build:admin` first.
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeFilteredInquiry, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 
@@ -19,34 +18,22 @@ const ALLOWED = 'https://www.hearth.example';
 const WRONG = 'https://hearth.example';
 const nextIp = ipSource(47);
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await closeAll(...contexts, browser, server);
-  expect(pageErrors).toEqual([]);
-});
+const suite = useBrowserSuite();
 
 function adminPage(realtor: Realtor, viewport = DESKTOP): Promise<Page> {
-  return newSessionPage(browser, server, realtor.client, { viewport, contexts, pageErrors, errorPrefix: 'admin: ', timeoutMs: 15_000 });
+  return suite.adminPage(realtor.client, { viewport });
 }
 
 /** A site whose snippet was pasted on `WRONG` too: its refused visits show in the install check. */
 async function siteWithBlockedOrigin(realtor: Realtor) {
   const site = await makeSite(realtor, { name: 'Hearth Realty', allowedOrigins: [ALLOWED] });
-  const visit = await sendIngest(`${server.url}/v1/collect`, { site: site.publicKey, visitor: randomUUID(), events: [{ id: randomUUID(), type: 'page_view', url: `${WRONG}/listings/oak-12` }] }, { defaultOrigin: WRONG, nextIp });
+  const visit = await sendIngest(`${suite.server.url}/v1/collect`, { site: site.publicKey, visitor: randomUUID(), events: [{ id: randomUUID(), type: 'page_view', url: `${WRONG}/listings/oak-12` }] }, { defaultOrigin: WRONG, nextIp });
   expect(visit.status).toBe(403);
   return site;
 }
 
 async function savedSite(siteId: string) {
-  const [row] = await server.sql<{ name: string; allowed_origins: string[]; respect_dnt: boolean }>(
+  const [row] = await suite.server.sql<{ name: string; allowed_origins: string[]; respect_dnt: boolean }>(
     "select name, allowed_origins, (settings ->> 'respectDnt')::boolean as respect_dnt from sites where site_id = $1", [siteId]);
   return row;
 }
@@ -65,10 +52,10 @@ async function saveSettings(page: Page) {
 
 describe('site settings after "Add origin"', () => {
   it('an origin added from the install check stays allowed when another setting is saved next', { timeout: 60_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const site = await siteWithBlockedOrigin(realtor);
     const page = await adminPage(realtor);
-    await page.goto(`${server.url}/app/sites/${site.siteId}`);
+    await page.goto(`${suite.server.url}/app/sites/${site.siteId}`);
     await addOriginFromInstallCheck(page);
 
     expect((await savedSite(site.siteId)).allowed_origins).toEqual([ALLOWED, WRONG]);
@@ -86,10 +73,10 @@ describe('site settings after "Add origin"', () => {
   });
 
   it('what the realtor was typing in the form survives an "Add origin", and Save writes both', { timeout: 60_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const site = await siteWithBlockedOrigin(realtor);
     const page = await adminPage(realtor, PHONE);
-    await page.goto(`${server.url}/app/sites/${site.siteId}`);
+    await page.goto(`${suite.server.url}/app/sites/${site.siteId}`);
     await page.getByTestId('install-check').locator('.blocked-origin').waitFor();
 
     // Unsaved edits: a new name and one more origin line, typed before the install check is used.
@@ -110,10 +97,10 @@ describe('site settings after "Add origin"', () => {
   });
 
   it('the form refuses a wildcard origin before sending, saying what to list instead', { timeout: 60_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const site = await siteWithBlockedOrigin(realtor);
     const page = await adminPage(realtor, PHONE);
-    await page.goto(`${server.url}/app/sites/${site.siteId}`);
+    await page.goto(`${suite.server.url}/app/sites/${site.siteId}`);
     const writes: string[] = [];
     page.on('request', (req) => req.method() !== 'GET' && writes.push(`${req.method()} ${new URL(req.url()).pathname}`));
     await page.getByLabel('Allowed origins').fill(`${ALLOWED}\nhttps://*.hearth.example`);
@@ -131,11 +118,11 @@ describe('site settings after "Add origin"', () => {
 describe('deleting a site', () => {
   it('is refused while it has held submissions in Filtered: the dialog says how many and links there; once they are gone it deletes', { timeout: 60_000 }, async () => {
     for (const viewport of [DESKTOP, PHONE]) {
-      const realtor = await makeRealtor(server);
+      const realtor = await makeRealtor(suite.server);
       const site = await makeSite(realtor, { name: 'Birch Homes', allowedOrigins: [ALLOWED] });
-      const { filteredInquiryId } = await makeFilteredInquiry(server, { userId: realtor.userId, siteId: site.siteId, email: 'pat@example.com', message: 'Is 4 Birch Lane still available?' });
+      const { filteredInquiryId } = await makeFilteredInquiry(suite.server, { userId: realtor.userId, siteId: site.siteId, email: 'pat@example.com', message: 'Is 4 Birch Lane still available?' });
       const page = await adminPage(realtor, viewport);
-      await page.goto(`${server.url}/app/sites/${site.siteId}`);
+      await page.goto(`${suite.server.url}/app/sites/${site.siteId}`);
       await page.getByRole('button', { name: 'Delete site…' }).click();
       const dialog = page.getByRole('dialog', { name: 'Delete “Birch Homes”?' });
       await dialog.getByText('Submissions still held in Filtered would be lost').waitFor();
@@ -144,18 +131,18 @@ describe('deleting a site', () => {
       await alert.getByText('“Birch Homes” has 1 held submission in Filtered').waitFor();
       expect(await alert.getByRole('link', { name: 'Open Filtered' }).getAttribute('href')).toMatch(/\/filtered$/);
       await saveScreenshot(page, `site-delete-held-${viewport.width}`, { fullPage: false });
-      expect(await server.sql('select 1 from sites where site_id = $1', [site.siteId])).toHaveLength(1);
-      expect(await server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [filteredInquiryId])).toHaveLength(1);
+      expect(await suite.server.sql('select 1 from sites where site_id = $1', [site.siteId])).toHaveLength(1);
+      expect(await suite.server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [filteredInquiryId])).toHaveLength(1);
 
       // The link leads to them; once deleted there, the site deletes.
       await alert.getByRole('link', { name: 'Open Filtered' }).click();
       await page.getByRole('heading', { name: 'Filtered inquiries' }).waitFor();
       expect((await realtor.client.delete(`/v1/filtered-inquiries/${filteredInquiryId}`)).status).toBe(204);
-      await page.goto(`${server.url}/app/sites/${site.siteId}`);
+      await page.goto(`${suite.server.url}/app/sites/${site.siteId}`);
       await page.getByRole('button', { name: 'Delete site…' }).click();
       await dialog.getByRole('button', { name: 'Delete site' }).click();
       await page.getByRole('status').filter({ hasText: 'Deleted “Birch Homes” and its analytics events.' }).waitFor();
-      expect(await server.sql('select 1 from sites where site_id = $1', [site.siteId])).toHaveLength(0);
+      expect(await suite.server.sql('select 1 from sites where site_id = $1', [site.siteId])).toHaveLength(0);
     }
   });
 });
