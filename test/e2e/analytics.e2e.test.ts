@@ -3,24 +3,21 @@
 // words instead of jargon; nothing overflows; empty and error states. Screenshots in
 // test-results/screenshots/analytics-*.png.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rollupEvents } from '#core/analytics/rollup-events.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeEvents, makeInquiries, makeLead, makeRealtor, makeSite, makeVisitor, type EventSeed } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let alice: ApiClient;
 let empty: ApiClient;
-const contexts: BrowserContext[] = [];
 const DAY = 86_400_000;
 
 function openAnalytics(client: ApiClient, viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(browser, server, client, { viewport, contexts, timeoutMs: 15_000 });
+  return newSessionPage(suite.browser, suite.server, client, { viewport, contexts: suite.contexts, timeoutMs: 15_000 });
 }
 
 async function noHorizontalOverflow(page: Page): Promise<void> {
@@ -29,8 +26,7 @@ async function noHorizontalOverflow(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
+  const { server } = suite;
   const realtor = await makeRealtor(server);
   alice = realtor.client;
   ({ client: empty } = await makeRealtor(server));
@@ -57,13 +53,11 @@ beforeAll(async () => {
   await rollupEvents({ em: server.orm.em.fork() as EntityManager, lagMs: 0 });
 });
 
-afterAll(() => closeAll(...contexts, browser, server));
-
 describe('the Analytics page', () => {
   for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
     it(`shows events, speed-to-lead, leads per day, the funnel and listings at ${viewport.width}×${viewport.height}`, async () => {
       const page = await openAnalytics(alice, viewport);
-      await page.goto(`${server.url}/app/analytics`);
+      await page.goto(`${suite.server.url}/app/analytics`);
       await page.getByRole('heading', { name: 'Events per day' }).waitFor();
       await page.getByText('Median time to first contact').waitFor();
       // The rollups count UTC days: the page says so rather than let a realtor west of Greenwich wonder.
@@ -104,7 +98,7 @@ describe('the Analytics page', () => {
 
   it('shows an empty state for a realtor without activity, and an error with a retry when lead analytics fail', async () => {
     const page = await openAnalytics(empty, { width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/analytics`);
+    await page.goto(`${suite.server.url}/app/analytics`);
     await page.getByText('No activity in this period').waitFor();
     await page.getByText(/No leads or inquiries from/).waitFor();
     await noHorizontalOverflow(page);
@@ -119,9 +113,9 @@ describe('the Analytics page', () => {
   });
 
   it('Refresh asks for answers computed now: a lead added behind the API’s back shows at once', async () => {
-    const { client, userId } = await makeRealtor(server);
+    const { client, userId } = await makeRealtor(suite.server);
     const page = await openAnalytics(client, { width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/analytics`);
+    await page.goto(`${suite.server.url}/app/analytics`);
     await page.getByText(/No leads or inquiries from/).waitFor();
     const sent: Array<string | undefined> = [];
     page.on('request', (req) => {
@@ -129,7 +123,7 @@ describe('the Analytics page', () => {
     });
     // A lead written straight to Postgres (as the widget's inquiries are, in another process):
     // a reload within the cache's few seconds may still show the cached answer; Refresh does not.
-    await makeLead(server, { userId, name: 'Walk-in', createdAt: new Date() });
+    await makeLead(suite.server, { userId, name: 'Walk-in', createdAt: new Date() });
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator('.leads-chart canvas').first().waitFor();
     expect(await page.locator('.leads-chart .u-legend').textContent()).toMatch(/New leads:?\s*1/);
