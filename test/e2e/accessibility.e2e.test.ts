@@ -11,12 +11,11 @@
 // DevTools evaluation is not subject to it, so the page is checked under its real policy.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seedAccountData } from '#test/account-data.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { newSessionPage } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeActivities, makeFilteredInquiry, makeInquiries, makeLeads, makeReminder, makeSite } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
@@ -32,31 +31,26 @@ const DAY_MS = 24 * HOUR_MS;
  */
 const EXCLUDE: string[] = [];
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
 let userId: string;
 let siteId: string;
 let leadId: string;
 let endpointId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  realtor = new ApiClient(server.url);
+  realtor = new ApiClient(suite.server.url);
   ({ userId } = await realtor.signUp({ username: 'Dana Realtor' }));
   ({ siteId } = await makeSite({ client: realtor }, { name: 'Oak Realty', allowedOrigins: ['https://oak-realty.example'] }));
   // Events, visitors, rollups, a held inquiry, a listing and an endpoint with a failed delivery.
-  const seeded = await seedAccountData(server, { userId, siteId, leads: 2 });
+  const seeded = await seedAccountData(suite.server, { userId, siteId, leads: 2 });
   endpointId = seeded.endpointIds[0];
   const now = Date.now();
   const breakdown = (signals: Array<[string, string, number, number]>) => ({
     signals: signals.map(([key, label, count, points]) => ({ key, label, count, points })),
     points: signals.reduce((sum, s) => sum + s[3], 0), rulesVersion: 1, computedAt: new Date(now - HOUR_MS).toISOString(),
   });
-  const leadIds = await makeLeads(server, [
+  const leadIds = await makeLeads(suite.server, [
     { userId, siteId, name: 'Jordan Avery', email: 'jordan.avery@example.com', phone: '+1 415 555 0100', score: 82, scoreBand: 'hot', createdAt: new Date(now - 3 * DAY_MS), lastActivityAt: new Date(now - HOUR_MS), scoredAt: new Date(now - HOUR_MS), scoreBreakdown: breakdown([['inquiry', 'Inquiry', 1, 40], ['showing_request', 'Showing request', 1, 8], ['page_view', 'Page views', 6, 6]]) },
     { userId, siteId, name: 'Priya Natarajan', email: 'priya@example.com', score: 61, scoreBand: 'warm', createdAt: new Date(now - 5 * DAY_MS), scoreBreakdown: breakdown([['mortgage_tool', 'Mortgage calculator', 2, 16], ['page_view', 'Page views', 9, 9]]) },
     { userId, siteId, name: 'Marcus Lee', phone: '+1 415 555 0133', score: 44, scoreBand: 'warm', status: 'contacted', createdAt: new Date(now - 9 * DAY_MS) },
@@ -64,25 +58,20 @@ beforeAll(async () => {
     { userId, siteId: null, name: 'Sam Okafor', email: 'sam.okafor@example.com', score: 7, scoreBand: 'cold', createdAt: new Date(now - 20 * DAY_MS) },
   ]);
   leadId = leadIds[0];
-  await makeInquiries(server, [
+  await makeInquiries(suite.server, [
     { leadId, siteId, source: 'widget', message: 'Is 12 Oak Street still available? We would love a showing this weekend.', listingRef: 'L-1', createdAt: new Date(now - 2 * DAY_MS) },
     { leadId: leadIds[1], siteId, source: 'widget', message: 'What are the HOA fees?', createdAt: new Date(now - 4 * DAY_MS) },
     { leadId: leadIds[2], message: 'Met at the open house', createdAt: new Date(now - 8 * DAY_MS) },
   ]);
-  await makeReminder(server, { leadId, userId, status: 'due', reminderDate: new Date(now - 30 * 60_000), firedAt: new Date(now - 30 * 60_000), message: 'Call Jordan about the Saturday showing' });
-  await makeReminder(server, { leadId: leadIds[1], userId, reminderDate: new Date(now + DAY_MS), message: 'Send Priya the comparables' });
-  await makeActivities(server, [
+  await makeReminder(suite.server, { leadId, userId, status: 'due', reminderDate: new Date(now - 30 * 60_000), firedAt: new Date(now - 30 * 60_000), message: 'Call Jordan about the Saturday showing' });
+  await makeReminder(suite.server, { leadId: leadIds[1], userId, reminderDate: new Date(now + DAY_MS), message: 'Send Priya the comparables' });
+  await makeActivities(suite.server, [
     { leadId, userId, type: 'call', outcome: 'connected', body: 'Wants a showing on Saturday morning', occurredAt: new Date(now - 2 * HOUR_MS) },
     { leadId, userId, type: 'showing', body: '12 Oak Street', occurredAt: new Date(now - DAY_MS) },
     { leadId: leadIds[2], userId, type: 'note', body: 'Pre-approved up to $850k', occurredAt: new Date(now - 3 * DAY_MS) },
   ]);
-  await makeFilteredInquiry(server, { userId, siteId, name: 'Chris Held', email: 'chris@example.com', message: 'Is the loft still for sale?' });
+  await makeFilteredInquiry(suite.server, { userId, siteId, name: 'Chris Held', email: 'chris@example.com', message: 'Is the loft still for sale?' });
   expect((await realtor.post('/v1/api-keys', { name: 'Zapier' })).status).toBe(201);
-});
-
-afterAll(async () => {
-  await closeAll(...contexts, browser, server);
-  expect(pageErrors).toEqual([]);
 });
 
 interface AxeViolation {
@@ -214,7 +203,7 @@ const PAGES: AdminPage[] = [
 ];
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(browser, server, realtor, { contexts, timeoutMs: 10_000, pageErrors, viewport });
+  return newSessionPage(suite.browser, suite.server, realtor, { contexts: suite.contexts, timeoutMs: 10_000, pageErrors: suite.pageErrors, viewport });
 }
 
 describe.each([
@@ -227,7 +216,7 @@ describe.each([
     const found: string[] = [];
     const page = await newPage(viewport);
     for (const { name, path, ready, states } of PAGES) {
-      await page.goto(`${server.url}/app${path()}`);
+      await page.goto(`${suite.server.url}/app${path()}`);
       await ready(page);
       await settled(page);
       found.push(...(await seriousViolations(page, `${name} ${size}`)));
@@ -237,17 +226,17 @@ describe.each([
     }
 
     // Signed out: the login and signup pages, and a refused login's error.
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
+    const context = await suite.browser.newContext({ viewport });
+    suite.contexts.push(context);
     const guest = await context.newPage();
     guest.setDefaultTimeout(10_000);
-    guest.on('pageerror', (err) => pageErrors.push(err.message));
+    guest.on('pageerror', (err) => suite.pageErrors.push(err.message));
     for (const path of ['/login', '/signup']) {
-      await guest.goto(`${server.url}/app${path}`);
+      await guest.goto(`${suite.server.url}/app${path}`);
       await guest.getByLabel('Password').first().waitFor();
       found.push(...(await seriousViolations(guest, `${path.slice(1)} ${size}`)));
     }
-    await guest.goto(`${server.url}/app/login`);
+    await guest.goto(`${suite.server.url}/app/login`);
     await guest.getByLabel('Email').fill('nobody@example.com');
     await guest.getByLabel('Password').fill('not the password');
     await guest.getByRole('button', { name: 'Log in' }).click();
@@ -259,10 +248,10 @@ describe.each([
 
   it("a text field's outline stands out from its background by 3:1 (WCAG 1.4.11; axe does not check it)", async () => {
     // Signed out: the login form's field (the session pages would send it on to Today).
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
+    const context = await suite.browser.newContext({ viewport });
+    suite.contexts.push(context);
     const page = await context.newPage();
-    await page.goto(`${server.url}/app/login`);
+    await page.goto(`${suite.server.url}/app/login`);
     const field = page.getByLabel('Email');
     await field.waitFor();
     const ratio = await field.evaluate((el) => {

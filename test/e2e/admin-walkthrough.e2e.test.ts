@@ -7,11 +7,10 @@
 // not twice; and long email addresses and endpoint URLs keep the leads table, the endpoints table
 // and an endpoint's page inside the window. Screenshots in test-results/screenshots. Run
 // `npm run build:admin` first.
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, pauseClock, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, pauseClock, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeActivity, makeReminder, makeWebhookEndpoint } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
@@ -19,42 +18,32 @@ const MINUTE_MS = 60_000;
 /** Not contacted yet: enough for Today to scroll. */
 const UNCONTACTED = 14;
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
 let userId: string;
 let reminderLeadId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  realtor = new ApiClient(server.url);
+  realtor = new ApiClient(suite.server.url);
   ({ userId } = await realtor.signUp({ username: 'Dana Realtor' }));
   reminderLeadId = (await realtor.post('/v1/leads', { name: 'Jordan Avery', email: 'jordan@example.com', phone: '+1 415 555 0100' })).body.leadId;
   for (let i = 1; i <= UNCONTACTED; i++) {
     await realtor.post('/v1/leads', { name: `Waiting Lead ${i}`, email: `waiting${i}@example.com`, phone: `+1 415 555 01${String(i).padStart(2, '0')}` });
   }
   const { leadId } = (await realtor.post('/v1/leads', { name: 'Showing Lead', email: 'showing@example.com' })).body;
-  await makeActivity(server, { userId, leadId, type: 'showing', occurredAt: new Date(), body: '1 Linden Avenue' });
-});
-
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
+  await makeActivity(suite.server, { userId, leadId, type: 'showing', occurredAt: new Date(), body: '1 Linden Avenue' });
 });
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport });
+  return newSessionPage(suite.browser, suite.server, realtor, { contexts: suite.contexts, timeoutMs: 20_000, pageErrors: suite.pageErrors, viewport });
 }
 
 async function dueReminder(message: string): Promise<string> {
-  return (await makeReminder(server, { leadId: reminderLeadId, userId, status: 'due', reminderDate: new Date(Date.now() - 30 * MINUTE_MS), firedAt: new Date(), message })).reminderId;
+  return (await makeReminder(suite.server, { leadId: reminderLeadId, userId, status: 'due', reminderDate: new Date(Date.now() - 30 * MINUTE_MS), firedAt: new Date(), message })).reminderId;
 }
 
 async function statusOf(reminderId: string): Promise<string> {
-  const [row] = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
+  const [row] = await suite.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
   return row.status;
 }
 
@@ -78,7 +67,7 @@ describe('notices and menus', () => {
     const page = await newPage({ width: 390, height: 844 });
     // The page's clock runs on by itself; the test moves it past the notice's 8 s instead of waiting.
     await page.clock.install();
-    await page.goto(`${server.url}/app/today`);
+    await page.goto(`${suite.server.url}/app/today`);
     await page.locator('#today-uncontacted-section li.today-item').nth(UNCONTACTED - 1).waitFor();
     await complete(page, reminderId);
     expect(await statusOf(reminderId)).toBe('done');
@@ -112,7 +101,7 @@ describe('notices and menus', () => {
     const reminderIds = [await dueReminder('Call about the loft'), await dueReminder('Confirm the Saturday showing'), await dueReminder('Ask for the pre-approval letter')];
     const page = await newPage({ width: 1440, height: 900 });
     await page.clock.install();
-    await page.goto(`${server.url}/app/today`);
+    await page.goto(`${suite.server.url}/app/today`);
     for (const id of reminderIds) await complete(page, id);
     const notices = page.getByRole('status').locator('.toast', { hasText: 'Reminder done: ' });
     await expect.poll(() => notices.count()).toBe(3);
@@ -153,7 +142,7 @@ describe('notices and menus', () => {
 describe('menus over notices', () => {
   it('at 390, a board card\'s "Move to…" opened near the bottom shows every stage above a notice', { timeout: 60_000 }, async () => {
     const page = await newPage({ width: 390, height: 844 });
-    await page.goto(`${server.url}/app/board`);
+    await page.goto(`${suite.server.url}/app/board`);
     await page.getByRole('button', { name: 'Manage stages' }).click();
     await page.getByLabel('New stage').fill('Pre-approval');
     await page.getByRole('button', { name: 'Add stage' }).click();
@@ -191,7 +180,7 @@ describe('menus from the keyboard', () => {
     const message = 'Ask about the open house';
     const reminderId = await dueReminder(message);
     const page = await newPage({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/today`);
+    await page.goto(`${suite.server.url}/app/today`);
     const item = page.locator(`li[data-reminder-id="${reminderId}"]`);
     const snooze = item.getByRole('button', { name: 'Snooze' });
     await snooze.focus();
@@ -204,8 +193,8 @@ describe('menus from the keyboard', () => {
 
     // On the leads list, where the row stays once the lead is contacted.
     const name = 'Waiting Lead 3';
-    const [{ lead_id: leadId }] = await server.sql<{ lead_id: string }>('select lead_id from leads where user_id = $1 and name = $2', [userId, name]);
-    await page.goto(`${server.url}/app/leads`);
+    const [{ lead_id: leadId }] = await suite.server.sql<{ lead_id: string }>('select lead_id from leads where user_id = $1 and name = $2', [userId, name]);
+    await page.goto(`${suite.server.url}/app/leads`);
     const log = page.getByRole('button', { name: `Log an activity for ${name}`, exact: true });
     const row = page.locator('.menu', { has: log });
     await log.focus();
@@ -225,7 +214,7 @@ describe('menus from the keyboard', () => {
     expect(await focused(page)).toBe('Texted');
     await page.keyboard.press('Enter');
     await page.getByRole('status').getByText(`Logged “Texted” for ${name}.`).waitFor();
-    expect(await server.sql('select type from lead_activities where lead_id = $1', [leadId])).toEqual([{ type: 'text' }]);
+    expect(await suite.server.sql('select type from lead_activities where lead_id = $1', [leadId])).toEqual([{ type: 'text' }]);
     await expect.poll(() => focused(page)).toBe(`Log an activity for ${name}`);
   });
 });
@@ -233,16 +222,16 @@ describe('menus from the keyboard', () => {
 describe('reminders page', () => {
   it('a reminder that falls due moves from Upcoming to Due now without showing in both', { timeout: 60_000 }, async () => {
     const message = 'Walk through the loft before the showing';
-    const { reminderId } = await makeReminder(server, { leadId: reminderLeadId, userId, reminderDate: new Date(Date.now() + 60 * MINUTE_MS), message });
+    const { reminderId } = await makeReminder(suite.server, { leadId: reminderLeadId, userId, reminderDate: new Date(Date.now() + 60 * MINUTE_MS), message });
     const page = await newPage({ width: 1440, height: 900 });
     // The page's clock runs on by itself; the test moves it to the page's 15 s refresh.
     await page.clock.install();
-    await page.goto(`${server.url}/app/reminders`);
+    await page.goto(`${suite.server.url}/app/reminders`);
     const inSection = (section: string) => page.locator(`[data-section="${section}"] [data-reminder-id="${reminderId}"]`);
     await inSection('upcoming').waitFor();
 
     // It falls due (as the worker would fire it); the refresh's Upcoming answer is held back.
-    await server.sql("update follow_up_reminders set status = 'due', fired_at = now(), reminder_date = now() - interval '1 minute' where reminder_id = $1", [reminderId]);
+    await suite.server.sql("update follow_up_reminders set status = 'due', fired_at = now(), reminder_date = now() - interval '1 minute' where reminder_id = $1", [reminderId]);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     await page.route((url) => url.pathname === '/v1/reminders' && url.searchParams.get('status') === 'upcoming', (route) => held.then(() => route.continue()));
@@ -262,11 +251,11 @@ describe('reminders page', () => {
 describe('pipeline stages', () => {
   it('a stage arrow pressed twice in quick succession moves the stage twice', { timeout: 60_000 }, async () => {
     const stages: Array<{ stageId: string; key: string; label: string }> = (await realtor.get('/v1/pipeline-stages')).body.items;
-    const order = async () => (await server.sql<{ key: string }>('select key from pipeline_stages where user_id = $1 order by position', [userId])).map((r) => r.key);
+    const order = async () => (await suite.server.sql<{ key: string }>('select key from pipeline_stages where user_id = $1 order by position', [userId])).map((r) => r.key);
     const before = await order();
     const first = stages.find((s) => s.key === before[0])!;
     const page = await newPage({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/board`);
+    await page.goto(`${suite.server.url}/app/board`);
     await page.getByRole('button', { name: 'Manage stages' }).click();
     const manager = page.locator('#stage-manager');
     const down: Locator = manager.getByRole('button', { name: `Move ${first.label} down` });
@@ -311,7 +300,7 @@ describe('live catch-up', () => {
       await resetNow;
       await route.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 600000\n\nevent: reset\ndata: {}\n\n' });
     });
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByText('Waiting Lead 1', { exact: true }).first().waitFor();
     await expect.poll(() => listLoads.filter((l) => l === 'counts').length).toBe(1);
     const loadsBefore = listLoads.length;
@@ -331,7 +320,7 @@ describe('long names', () => {
     const email = 'maximiliana.alexandrina.bartholomew.featherstonehaugh@extremely-long-domain-name-for-testing.example.com';
     expect((await realtor.post('/v1/leads', { name: 'Maximiliana Bartholomew-Featherstonehaugh', email })).status).toBe(201);
     const page = await newPage({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.locator('.leads-table').getByText(email).waitFor();
     const { table, card } = await page.evaluate(() => ({
       table: document.querySelector('.leads-table')!.getBoundingClientRect().right,
@@ -344,9 +333,9 @@ describe('long names', () => {
 
   it('at 390, an endpoint page whose breadcrumb ends in a long URL does not scroll sideways', { timeout: 60_000 }, async () => {
     const url = 'https://crm.example.com/hooks/porchlight/receive/with/a/very/long/path/that/keeps/going/and/going';
-    const { endpointId } = await makeWebhookEndpoint(server, { userId, url });
+    const { endpointId } = await makeWebhookEndpoint(suite.server, { userId, url });
     const page = await newPage({ width: 390, height: 844 });
-    await page.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await page.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     await page.getByRole('heading', { level: 1, name: url }).waitFor();
     await expectNoHorizontalOverflow(page, 'endpoint page at 390');
     await saveScreenshot(page, 'walkthrough-endpoint-long-url-390', { fullPage: false });
@@ -357,9 +346,9 @@ describe('long names', () => {
     ['390', { width: 390, height: 844 }],
   ])('at %s, the endpoints table fits its card when an endpoint is named by a long URL', { timeout: 60_000 }, async (size, viewport) => {
     const url = `https://hooks.example.com/porchlight/receive/with/a/very/long/path/that/keeps/going/and/going/${size}`;
-    await makeWebhookEndpoint(server, { userId, url });
+    await makeWebhookEndpoint(suite.server, { userId, url });
     const page = await newPage(viewport);
-    await page.goto(`${server.url}/app/webhooks`);
+    await page.goto(`${suite.server.url}/app/webhooks`);
     await page.getByRole('link', { name: url }).waitFor();
     const wrap = page.locator('.table-wrap');
     const { scrollWidth, clientWidth } = await wrap.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));

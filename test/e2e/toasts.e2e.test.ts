@@ -7,11 +7,10 @@
 // under a notice scrolls it above. At 1440×900 (the last row is the right column's, where notices
 // sit) and 390×844 (notices span the width). Screenshots in test-results/screenshots. Run
 // `npm run build:admin` first.
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeActivity, makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
@@ -21,18 +20,13 @@ const UNCONTACTED = 14;
 /** Showings today: at 390 the sections stack and these end the page. */
 const SHOWINGS = 3;
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: ApiClient;
 let userId: string;
 let reminderLeadId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  realtor = new ApiClient(server.url);
+  realtor = new ApiClient(suite.server.url);
   ({ userId } = await realtor.signUp({ username: 'Dana Realtor' }));
   reminderLeadId = (await realtor.post('/v1/leads', { name: 'Jordan Avery', email: 'jordan@example.com', phone: '+1 415 555 0100' })).body.leadId;
   for (let i = 1; i <= UNCONTACTED; i++) {
@@ -40,13 +34,8 @@ beforeAll(async () => {
   }
   for (let i = 1; i <= SHOWINGS; i++) {
     const { leadId } = (await realtor.post('/v1/leads', { name: `Showing Lead ${i}`, email: `showing${i}@example.com`, phone: `+1 415 555 02${String(i).padStart(2, '0')}` })).body;
-    await makeActivity(server, { userId, leadId, type: 'showing', occurredAt: new Date(), body: `${i} Linden Avenue` });
+    await makeActivity(suite.server, { userId, leadId, type: 'showing', occurredAt: new Date(), body: `${i} Linden Avenue` });
   }
-});
-
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
 });
 
 /** The row that ends lowest on the page, found by its section and lead (a list reloads under it). */
@@ -71,7 +60,7 @@ function hitsAtCentres(controls: Locator): Promise<Array<{ control: string; hit:
 }
 
 async function activitiesOf(leadId: string): Promise<Array<{ type: string; outcome: string | null }>> {
-  return server.sql('select type, outcome from lead_activities where lead_id = $1 and type <> $2 order by created_at', [leadId, 'showing']);
+  return suite.server.sql('select type, outcome from lead_activities where lead_id = $1 and type <> $2 order by created_at', [leadId, 'showing']);
 }
 
 describe('notices do not hide the controls of the rows under them', () => {
@@ -83,10 +72,10 @@ describe('notices do not hide the controls of the rows under them', () => {
     const messages = [`Send the comparables ${size}`, `Confirm the Saturday showing ${size}`];
     const reminderIds: string[] = [];
     for (const message of messages) {
-      reminderIds.push((await makeReminder(server, { leadId: reminderLeadId, userId, status: 'due', reminderDate: new Date(Date.now() - 30 * MINUTE_MS), firedAt: new Date(), message })).reminderId);
+      reminderIds.push((await makeReminder(suite.server, { leadId: reminderLeadId, userId, status: 'due', reminderDate: new Date(Date.now() - 30 * MINUTE_MS), firedAt: new Date(), message })).reminderId);
     }
-    const page = await newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport });
-    await page.goto(`${server.url}/app/today`);
+    const page = await newSessionPage(suite.browser, suite.server, realtor, { contexts: suite.contexts, timeoutMs: 20_000, pageErrors: suite.pageErrors, viewport });
+    await page.goto(`${suite.server.url}/app/today`);
     await page.locator('li.today-item').nth(UNCONTACTED + SHOWINGS).waitFor();
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     expect(height, 'the page scrolls').toBeGreaterThan(viewport.height * 1.5);
@@ -99,7 +88,7 @@ describe('notices do not hide the controls of the rows under them', () => {
     await expect.poll(() => notices.count()).toBe(2);
     expect(await notices.getByRole('button', { name: 'Undo' }).count()).toBe(2);
     const toast = notices.first();
-    const statuses = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = any($1)', [reminderIds]);
+    const statuses = await suite.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = any($1)', [reminderIds]);
     expect(statuses.map((r) => r.status)).toEqual(['done', 'done']);
 
     // To the end of the page: the last row's controls are on top where the realtor points.
@@ -158,9 +147,9 @@ describe('notices do not hide the controls of the rows under them', () => {
     ['390', { width: 390, height: 844 }],
   ])('at %s, Tab to a control under the notice scrolls it above the notice', { timeout: 60_000 }, async (size, viewport) => {
     const message = `Ask about the loft ${size}`;
-    const { reminderId } = await makeReminder(server, { leadId: reminderLeadId, userId, status: 'due', reminderDate: new Date(Date.now() - 20 * MINUTE_MS), firedAt: new Date(), message });
-    const page = await newSessionPage(browser, server, realtor, { contexts, timeoutMs: 20_000, pageErrors, viewport });
-    await page.goto(`${server.url}/app/today`);
+    const { reminderId } = await makeReminder(suite.server, { leadId: reminderLeadId, userId, status: 'due', reminderDate: new Date(Date.now() - 20 * MINUTE_MS), firedAt: new Date(), message });
+    const page = await newSessionPage(suite.browser, suite.server, realtor, { contexts: suite.contexts, timeoutMs: 20_000, pageErrors: suite.pageErrors, viewport });
+    await page.goto(`${suite.server.url}/app/today`);
     await page.locator(`li[data-reminder-id="${reminderId}"]`).getByRole('button', { name: 'Complete' }).click();
     const toast = page.getByRole('status').locator('.toast', { hasText: `Reminder done: ${message}` });
     await toast.waitFor();
@@ -185,10 +174,10 @@ describe('notices do not hide the controls of the rows under them', () => {
 
   it('a notice on a short page adds no scrolling: the login page after the session ended', { timeout: 60_000 }, async () => {
     // A realtor of their own: the test ends the session.
-    const other = new ApiClient(server.url);
+    const other = new ApiClient(suite.server.url);
     await other.signUp({ username: 'Sam Short-Page' });
-    const page = await newSessionPage(browser, server, other, { contexts, timeoutMs: 20_000, pageErrors, viewport: { width: 1280, height: 800 } });
-    await page.goto(`${server.url}/app/leads`);
+    const page = await newSessionPage(suite.browser, suite.server, other, { contexts: suite.contexts, timeoutMs: 20_000, pageErrors: suite.pageErrors, viewport: { width: 1280, height: 800 } });
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByRole('heading', { level: 1 }).first().waitFor();
     expect((await other.post('/v1/auth/logout')).status).toBe(204);
     // The admin's next request (the due count asks again on focus) is refused: the login page, with its notice.
