@@ -9,11 +9,10 @@
 // browser had sent it — its headers, old cookie and old CSRF token included (`route.fetch`; a
 // plain `continue` would let Chromium attach the jar's new cookie). Screenshots at 1440×900 and
 // 390×844 in test-results/screenshots. Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page, Request, Route } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
@@ -22,24 +21,11 @@ const NEW_PASSWORD = 'a brand new passphrase';
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
-});
+const suite = useBrowserSuite();
 
 /** A new realtor (a password change ends every other session, so each test has its own) with one lead. */
 async function newRealtor(): Promise<{ client: ApiClient; email: string; userId: string; leadId: string; leadName: string }> {
-  const client = new ApiClient(server.url);
+  const client = new ApiClient(suite.server.url);
   const { userId, email } = await client.signUp({ username: 'Dana Realtor', password: PASSWORD });
   const leadName = `Casey Hartman ${Math.random().toString(36).slice(2, 6)}`;
   const leadId = (await client.post('/v1/leads', { name: leadName, email: 'casey@example.com' })).body.leadId;
@@ -48,7 +34,7 @@ async function newRealtor(): Promise<{ client: ApiClient; email: string; userId:
 
 function openPage(client: ApiClient, viewport: { width: number; height: number }): Promise<Page> {
   const phone = viewport.width < 640;
-  return newSessionPage(browser, server, client, { viewport, hasTouch: phone, isMobile: phone, contexts, pageErrors, timeoutMs: 20_000 });
+  return newSessionPage(suite.browser, suite.server, client, { viewport, hasTouch: phone, isMobile: phone, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
 }
 
 interface Held {
@@ -121,7 +107,7 @@ describe('a request in flight at a password change', () => {
     const { client, leadId, leadName } = await newRealtor();
     const page = await openPage(client, DESKTOP);
     const held = hold(page, (url, method) => method === 'GET' && (url.pathname === '/v1/leads' || url.pathname === '/v1/lead-counts'), 2);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await held.arrived;
 
     await changePasswordInPage(page);
@@ -142,11 +128,11 @@ describe('a request in flight at a password change', () => {
 
   it('a write sent with the old cookie and CSRF token is sent again with the new token: the reminder is completed (390×844)', async () => {
     const { client, userId, leadId } = await newRealtor();
-    const { reminderId } = await makeReminder(server, {
+    const { reminderId } = await makeReminder(suite.server, {
       leadId, userId, status: 'due', reminderDate: new Date(Date.now() - 600_000), firedAt: new Date(), message: 'Send the comparables',
     });
     const page = await openPage(client, PHONE);
-    await page.goto(`${server.url}/app/reminders`);
+    await page.goto(`${suite.server.url}/app/reminders`);
     const item = page.locator(`[data-section="due"] li[data-reminder-id="${reminderId}"]`);
     const held = hold(page, (url, method) => method === 'POST' && url.pathname === `/v1/reminders/${reminderId}/complete`);
     await item.getByRole('button', { name: 'Complete' }).click();
@@ -157,7 +143,7 @@ describe('a request in flight at a password change', () => {
 
     await page.locator(`[data-section="done"] li[data-reminder-id="${reminderId}"]`).waitFor();
     await expectNotOnLoginPage(page);
-    const [row] = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
+    const [row] = await suite.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
     expect(row.status).toBe('done');
     await expectNoHorizontalOverflow(page, 'reminders after the password change 390');
     await saveScreenshot(page, 'session-rotated-reminders-390');
@@ -166,10 +152,10 @@ describe('a request in flight at a password change', () => {
   it('a session that really ended still goes to the login page, after one check and no second try', async () => {
     const { client, email, leadId, leadName } = await newRealtor();
     const page = await openPage(client, DESKTOP);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.locator(`tr[data-lead-id="${leadId}"]`).getByText(leadName).waitFor();
     // Signed out from another device: the browser's session ends on the server.
-    const other = new ApiClient(server.url);
+    const other = new ApiClient(suite.server.url);
     const login = await other.post('/v1/auth/login', { email, password: PASSWORD });
     expect(login.status).toBe(200);
     other.csrfToken = login.body.csrfToken;
@@ -197,10 +183,10 @@ describe('a request in flight at a password change', () => {
 describe('a request in flight while the browser signs in as another realtor', () => {
   it('a write refused with the first realtor\'s cookie is not sent again as the second: nothing is created, the page starts again as the second realtor', async () => {
     const first = await newRealtor();
-    const second = new ApiClient(server.url);
+    const second = new ApiClient(suite.server.url);
     const { email: secondEmail, userId: secondUserId } = await second.signUp({ username: 'Robin Second', password: PASSWORD });
     const page = await openPage(first.client, DESKTOP);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.locator(`tr[data-lead-id="${first.leadId}"]`).waitFor();
     await page.getByRole('button', { name: 'Add lead' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Jordan Held');
@@ -230,7 +216,7 @@ describe('a request in flight while the browser signs in as another realtor', ()
     // was created in neither account.
     await page.getByText('Robin Second').first().waitFor();
     expect(posts).toEqual([]);
-    const rows = await server.sql<{ user_id: string }>("select user_id from leads where name = 'Jordan Held'");
+    const rows = await suite.server.sql<{ user_id: string }>("select user_id from leads where name = 'Jordan Held'");
     expect(rows).toEqual([]);
     expect(secondUserId).not.toBe(first.userId);
     await saveScreenshot(page, 'session-switched-account-1440');

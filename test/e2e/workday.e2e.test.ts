@@ -4,11 +4,10 @@
 // cards with the first one in the top half of the screen and nothing overflows sideways; the lead
 // page opens with tel:/sms:/mailto: actions. Screenshots in test-results/screenshots (workday-*).
 // Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { WAIT } from '#test/env.ts';
 import { makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -17,45 +16,35 @@ const HOUR_MS = 3_600_000;
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let owner: ApiClient;
 let userId: string;
 let jordanId: string;
 let reminderId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
   const phone = viewport.width < 640;
-  return newSessionPage(browser, server, owner, { viewport, hasTouch: phone, isMobile: phone, contexts, pageErrors, timeoutMs: 20_000 });
+  return newSessionPage(suite.browser, suite.server, owner, { viewport, hasTouch: phone, isMobile: phone, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   ({ userId } = await owner.signUp({ username: 'Dana Realtor' }));
   jordanId = (await owner.post('/v1/leads', { name: 'Jordan Avery', phone: '(415) 555-0134', email: 'jordan.avery@example.com' })).body.leadId;
   await owner.post('/v1/leads', { name: 'Morgan Castellano-Whitfield', email: 'morgan.castellano-whitfield@example.com', phone: '+44 20 7946 0958' });
   for (const name of ['Sam Lee', 'Priya Natarajan', 'Alex Kim', 'Taylor Brooks', 'Chris Ortega']) {
     await owner.post('/v1/leads', { name, email: `${name.toLowerCase().replace(/\s+/g, '.')}@example.com` });
   }
-  ({ reminderId } = await makeReminder(server, {
+  ({ reminderId } = await makeReminder(suite.server, {
     leadId: jordanId, userId, status: 'due', reminderDate: new Date(Date.now() - 2 * HOUR_MS), firedAt: new Date(Date.now() - 2 * HOUR_MS),
     message: 'Call about the Saturday showing at 48 Linden Avenue',
   }));
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
-});
-
 describe('the working day in the admin', () => {
   it('Today lists the due reminder and the leads not yet contacted, and completing the reminder there closes it in Postgres', { timeout: 60_000 }, async () => {
     const phone = await newPage(PHONE);
-    await phone.goto(`${server.url}/app/`);
+    await phone.goto(`${suite.server.url}/app/`);
     await phone.waitForURL((url) => url.pathname === '/app/today');
     const due = phone.locator('#today-due-section');
     await due.getByText('Call about the Saturday showing at 48 Linden Avenue').waitFor();
@@ -66,14 +55,14 @@ describe('the working day in the admin', () => {
     await saveScreenshot(phone, 'workday-today-390');
 
     const desktop = await newPage(DESKTOP);
-    await desktop.goto(`${server.url}/app/today`);
+    await desktop.goto(`${suite.server.url}/app/today`);
     await desktop.locator('#today-due-section').getByText('Call about the Saturday showing').waitFor();
     await expectNoHorizontalOverflow(desktop, 'Today at 1440');
     await saveScreenshot(desktop, 'workday-today-1440');
 
     await desktop.locator(`#today-due-section [data-reminder-id="${reminderId}"]`).getByRole('button', { name: 'Complete' }).click();
     await vi.waitFor(async () => {
-      const [row] = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
+      const [row] = await suite.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
       expect(row.status).toBe('done');
     }, WAIT);
     await desktop.locator('#today-due-section').getByText('No reminders due today.').waitFor();
@@ -81,18 +70,18 @@ describe('the working day in the admin', () => {
 
   it('logs a call from the lead list in one click', { timeout: 60_000 }, async () => {
     const page = await newPage(DESKTOP);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     const row = page.locator(`tr[data-lead-id="${jordanId}"]`);
     await row.getByRole('button', { name: 'Log an activity for Jordan Avery' }).click();
     await row.getByRole('button', { name: 'Called — no answer' }).click();
     await page.getByText('Logged “Called — no answer” for Jordan Avery.').waitFor();
-    const [activity] = await server.sql<{ type: string; outcome: string }>('select type, outcome from lead_activities where lead_id = $1 and type = $2', [jordanId, 'call']);
+    const [activity] = await suite.server.sql<{ type: string; outcome: string }>('select type, outcome from lead_activities where lead_id = $1 and type = $2', [jordanId, 'call']);
     expect(activity).toEqual({ type: 'call', outcome: 'no_answer' });
     // Nobody answered: the notice offers a call-back reminder, two hours on.
     const before = Date.now();
     await page.getByRole('button', { name: 'Remind me to call back' }).click();
     await page.getByText(/^Reminder set for /).waitFor();
-    const [callBack] = await server.sql<{ reminder_message: string; reminder_date: Date; kind: string; status: string }>(
+    const [callBack] = await suite.server.sql<{ reminder_message: string; reminder_date: Date; kind: string; status: string }>(
       'select reminder_message, reminder_date, kind, status from follow_up_reminders where lead_id = $1 and reminder_message like $2', [jordanId, 'Call % back%'],
     );
     expect(callBack).toMatchObject({ reminder_message: 'Call Jordan Avery back (no answer earlier)', kind: 'manual', status: 'pending' });
@@ -109,7 +98,7 @@ describe('the working day in the admin', () => {
 
   it('moves selected leads to a stage and deletes one behind a confirmation, keeping the list’s filters', { timeout: 60_000 }, async () => {
     const page = await newPage(DESKTOP);
-    await page.goto(`${server.url}/app/leads?q=example.com`);
+    await page.goto(`${suite.server.url}/app/leads?q=example.com`);
     const row = (name: string) => page.locator('tr.lead-row', { hasText: name });
     await row('Sam Lee').waitFor();
     await row('Sam Lee').getByRole('checkbox').check();
@@ -120,7 +109,7 @@ describe('the working day in the admin', () => {
     await bar.getByLabel(/^Move 2 leads to/).selectOption({ label: 'Nurturing' });
     await bar.getByRole('button', { name: 'Move', exact: true }).click();
     await page.getByText('Moved 2 to Nurturing.').waitFor();
-    const staged = await server.sql<{ name: string; key: string }>(
+    const staged = await suite.server.sql<{ name: string; key: string }>(
       `select l.name, s.key from leads l join pipeline_stages s on s.stage_id = l.stage_id where l.user_id = $1 order by l.name`, [userId],
     );
     expect(staged).toEqual([{ name: 'Alex Kim', key: 'nurturing' }, { name: 'Sam Lee', key: 'nurturing' }]);
@@ -132,14 +121,14 @@ describe('the working day in the admin', () => {
     await dialog.getByText(/permanently erases Sam Lee/).waitFor();
     await dialog.getByRole('button', { name: 'Delete 1 lead' }).click();
     await page.getByText('Deleted 1 lead and everything recorded about them.').waitFor();
-    expect(await server.sql(`select 1 from leads where user_id = $1 and name = 'Sam Lee'`, [userId])).toEqual([]);
+    expect(await suite.server.sql(`select 1 from leads where user_id = $1 and name = 'Sam Lee'`, [userId])).toEqual([]);
     await row('Sam Lee').waitFor({ state: 'detached' });
     expect(new URL(page.url()).search).toBe('?q=example.com');
   });
 
   it('on a phone the list is cards, the first in the top half of the screen, with call/text/email and no sideways scroll', { timeout: 60_000 }, async () => {
     const page = await newPage(PHONE);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     const first = page.locator('.lead-card').first();
     await first.waitFor();
     await saveScreenshot(page, 'workday-leads-390', { fullPage: false });
@@ -199,10 +188,10 @@ describe('the working day in the admin', () => {
       rulesVersion: 0,
       computedAt: new Date().toISOString(),
     };
-    await server.sql(`update leads set score = 60, score_band = 'hot', score_breakdown = $2::jsonb, scored_at = now() where lead_id = $1`, [jordanId, JSON.stringify(breakdown)]);
+    await suite.server.sql(`update leads set score = 60, score_band = 'hot', score_breakdown = $2::jsonb, scored_at = now() where lead_id = $1`, [jordanId, JSON.stringify(breakdown)]);
     for (const [viewport, name] of [[PHONE, '390'], [DESKTOP, '1440']] as const) {
       const page = await newPage(viewport);
-      await page.goto(`${server.url}/app/leads/${jordanId}`);
+      await page.goto(`${suite.server.url}/app/leads/${jordanId}`);
       const bar = page.locator('.lead-contact-bar');
       await bar.getByText('(415) 555-0134').waitFor();
       await saveScreenshot(page, `workday-lead-${name}`);
@@ -226,7 +215,7 @@ describe('the working day in the admin', () => {
     const marked = (await owner.post('/v1/leads', { name: 'Casey Marked', email: 'casey.marked@example.com' })).body.leadId;
     const waiting = (await owner.post('/v1/leads', { name: 'Robin Waiting', email: 'robin.waiting@example.com' })).body.leadId;
     const page = await newPage(PHONE);
-    await page.goto(`${server.url}/app/today`);
+    await page.goto(`${suite.server.url}/app/today`);
     const uncontacted = page.locator('#today-uncontacted-section');
     await uncontacted.locator(`[data-lead-id="${marked}"]`).waitFor();
     expect((await owner.patch(`/v1/leads/${marked}`, { status: 'contacted' })).status).toBe(200);
