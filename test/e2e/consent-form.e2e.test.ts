@@ -1,39 +1,35 @@
 // Consent records through the real widget form (docs/consent.md): on the example listing site,
 // the form sends the consent wording it showed and its version, and the API stores them with the
 // inquiry and the time. Needs `npm run build:widget` (the test server serves dist/widget).
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 
-let server: TestServer;
+const suite = useBrowserSuite();
 let example: ExampleServer;
-let browser: Browser;
 let context: BrowserContext;
 let owner: ApiClient;
 let siteId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  ({ example, siteId } = await startExampleSite(server, owner, 'Oak Realty'));
-  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  ({ example, siteId } = await startExampleSite(suite.server, owner, 'Oak Realty'));
+  context = await suite.browser.newContext({ viewport: { width: 1100, height: 900 } });
+  suite.contexts.push(context);
 });
-afterAll(() => closeAll(...contexts, context, browser, example, server));
+afterAll(() => closeAll(example));
 
 describe('the widget form’s consent record', () => {
   it('stores the wording the visitor saw, its version and the time with the inquiry', async () => {
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('pageerror', (err) => suite.pageErrors.push(err.message));
     await page.goto(`${example.url}/`);
     const form = page.locator('[data-porchlight-form]').first();
     await form.locator('form').waitFor({ state: 'visible' });
@@ -48,20 +44,20 @@ describe('the widget form’s consent record', () => {
     await form.getByRole('button', { name: /send/i }).click();
     await form.getByRole('status').waitFor();
 
-    const [row] = await server.sql<{ consent_text: string; consent_version: string; consent_at: Date }>(
+    const [row] = await suite.server.sql<{ consent_text: string; consent_version: string; consent_at: Date }>(
       "select i.consent_text, i.consent_version, i.consent_at from inquiries i join leads l using (lead_id) where l.email = 'cora.consent@example.com'",
     );
     expect(row.consent_text).toBe(shown);
     expect(row.consent_version).toBe('form-1');
     expect(row.consent_at.getTime()).toBeGreaterThanOrEqual(before - 1000);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('the site page switches the requirement off and on (saved at once)', async () => {
-    const settings = async () => (await server.sql<{ settings: Record<string, boolean> }>('select settings from sites where site_id = $1', [siteId]))[0].settings;
+    const settings = async () => (await suite.server.sql<{ settings: Record<string, boolean> }>('select settings from sites where site_id = $1', [siteId]))[0].settings;
     for (const [name, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
-      const page = await newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 15_000 });
-      await page.goto(`${server.url}/app/sites/${siteId}`);
+      const page = await newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 15_000 });
+      await page.goto(`${suite.server.url}/app/sites/${siteId}`);
       const box = page.getByLabel('Require consent with every inquiry');
       await box.waitFor();
       expect(await box.isChecked()).toBe(true);
@@ -74,6 +70,6 @@ describe('the widget form’s consent record', () => {
       await page.getByText('Inquiries now need the visitor’s consent.').waitFor();
       expect((await settings()).requireConsent).toBe(true);
     }
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 });

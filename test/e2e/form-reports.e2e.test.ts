@@ -4,10 +4,10 @@
 // submission held back during a flood and releases it into a normal inquiry. Screenshots at
 // 1440×900 and 390×844 in test-results/screenshots. Run `npm run build:admin` first.
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 
@@ -19,25 +19,22 @@ const SIZES = [
   { name: 'phone', viewport: { width: 390, height: 844 } },
 ] as const;
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite({ TRUST_PROXY: 'true' });
 let owner: ApiClient;
 let userId: string;
 let siteId: string;
 let leadId: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 const inquire = (body: Record<string, unknown>) =>
-  sendIngest(`${server.url}/v1/inquiries`, { site: body.site, id: randomUUID(), consent: true, consentText: WORDING, consentVersion: 'form-1', ...body }, { defaultOrigin: ORIGIN, nextIp: freshIp });
+  sendIngest(`${suite.server.url}/v1/inquiries`, { site: body.site, id: randomUUID(), consent: true, consentText: WORDING, consentVersion: 'form-1', ...body }, { defaultOrigin: ORIGIN, nextIp: freshIp });
 
 function openPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 20_000 });
+  return newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
 }
 
 /** A submission held in the Filtered list, as the flood path stores it. */
 async function holdSubmission(name: string, email: string, message: string): Promise<string> {
-  const [row] = await server.sql<{ filtered_inquiry_id: string }>(
+  const [row] = await suite.server.sql<{ filtered_inquiry_id: string }>(
     `insert into filtered_inquiries (filtered_inquiry_id, user_id, site_id, client_event_id, visitor_id, name, email, phone, message, listing_ref, page_url,
        consent_text, consent_version, consent_at, reason, received_at)
      values (gen_random_uuid(), $1, $2, gen_random_uuid(), null, $3, $4, null, $5, 'oak-12', null, $6, 'form-1', now(), 'site_budget', now())
@@ -48,30 +45,21 @@ async function holdSubmission(name: string, email: string, message: string): Pro
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ TRUST_PROXY: 'true' });
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   ({ userId } = await owner.signUp({ username: 'Dana Realtor' }));
   const site = (await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [ORIGIN] })).body;
   siteId = site.siteId;
   // The real person, then a stranger who knows their email and adds a phone and a name.
   expect((await inquire({ site: site.publicKey, name: 'Jordan Avery', email: 'jordan@example.com', message: 'Is 12 Oak St still available?' })).status).toBe(202);
   expect((await inquire({ site: site.publicKey, name: 'J. Avery', email: 'jordan@example.com', phone: '+1 555 010 6666', message: 'Call me on this number instead.' })).status).toBe(202);
-  [{ lead_id: leadId }] = await server.sql<{ lead_id: string }>("select lead_id from leads where email = 'jordan@example.com'");
+  [{ lead_id: leadId }] = await suite.server.sql<{ lead_id: string }>("select lead_id from leads where email = 'jordan@example.com'");
 }, 60_000);
-
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  await server?.close();
-  expect(pageErrors).toEqual([]);
-});
 
 describe('the lead page', () => {
   it('shows the reported phone beside the lead, the unverified inquiry and its consent; "Use as phone" adopts it', async () => {
     for (const { name, viewport } of SIZES) {
       const page = await openPage(viewport);
-      await page.goto(`${server.url}/app/leads/${leadId}`);
+      await page.goto(`${suite.server.url}/app/leads/${leadId}`);
       const card = page.locator('section.form-reports');
       await card.getByText('Reported by the form on').first().waitFor();
       const phone = card.locator('li.form-report[data-kind="phone"]');
@@ -86,11 +74,11 @@ describe('the lead page', () => {
     }
 
     const page = await openPage(SIZES[0].viewport);
-    await page.goto(`${server.url}/app/leads/${leadId}`);
+    await page.goto(`${suite.server.url}/app/leads/${leadId}`);
     const card = page.locator('section.form-reports');
     await card.getByRole('button', { name: 'Use as phone' }).click();
     await card.getByText('Used as the lead’s phone').waitFor();
-    const [row] = await server.sql<{ phone: string }>('select phone from leads where lead_id = $1', [leadId]);
+    const [row] = await suite.server.sql<{ phone: string }>('select phone from leads where lead_id = $1', [leadId]);
     expect(row.phone).toBe('+15550106666');
   });
 });
@@ -108,7 +96,7 @@ describe('the Filtered page', () => {
     const deleteId = await holdSubmission('Spam Bot', 'junk-1@spam.example', 'cheap watches');
     for (const { name, viewport } of SIZES) {
       const page = await openPage(viewport);
-      await page.goto(`${server.url}/app/leads`);
+      await page.goto(`${suite.server.url}/app/leads`);
       if (name === 'phone') await page.getByRole('button', { name: /menu/i }).click();
       await page.getByRole('link', { name: 'Filtered' }).click();
       await page.getByRole('heading', { name: 'Filtered inquiries' }).waitFor();
@@ -118,7 +106,7 @@ describe('the Filtered page', () => {
     }
 
     const page = await openPage(SIZES[1].viewport);
-    await page.goto(`${server.url}/app/filtered`);
+    await page.goto(`${suite.server.url}/app/filtered`);
     // The navigation counts what is held, so a flood is noticed from any page.
     expect(await page.getByTestId('filtered-count').textContent()).toBe('2 held');
     await page.getByRole('button', { name: 'Release the inquiry from Riley Genuine' }).click();
@@ -128,11 +116,11 @@ describe('the Filtered page', () => {
     // The pressed Release is gone: focus moves on to the next held submission, not to <body>.
     await expect.poll(() => focusedLabel(page)).toBe('BUTTON Release the inquiry from Spam Bot');
     await saveScreenshot(page, 'filtered-page-released-phone');
-    const [lead] = await server.sql<{ lead_id: string; n: number }>(
+    const [lead] = await suite.server.sql<{ lead_id: string; n: number }>(
       "select l.lead_id, (select count(*)::int from inquiries i where i.lead_id = l.lead_id) as n from leads l where l.email = 'riley@example.com'",
     );
     expect(lead.n).toBe(1);
-    expect((await server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [releaseId])).length).toBe(0);
+    expect((await suite.server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [releaseId])).length).toBe(0);
 
     await page.getByRole('button', { name: 'Delete the inquiry from Spam Bot' }).click();
     const dialog = page.getByRole('dialog');
@@ -142,17 +130,17 @@ describe('the Filtered page', () => {
     await page.getByTestId('filtered-count').waitFor({ state: 'detached' });
     // Nothing left to move on to: focus is on the page's heading.
     await expect.poll(() => focusedLabel(page)).toBe('H1 Filtered inquiries');
-    expect((await server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [deleteId])).length).toBe(0);
+    expect((await suite.server.sql('select 1 from filtered_inquiries where filtered_inquiry_id = $1', [deleteId])).length).toBe(0);
 
     await item.waitFor({ state: 'detached' });
-    await page.goto(`${server.url}/app/leads/${lead.lead_id}`);
+    await page.goto(`${suite.server.url}/app/leads/${lead.lead_id}`);
     await page.locator('section.form-reports').getByText('Matches the lead').waitFor();
   });
 
   it('“Delete all” erases what the list showed, counted in the dialog, and keeps what arrived since', async () => {
     const shown = [await holdSubmission('Flood One', 'junk-2@spam.example', 'spam'), await holdSubmission('Flood Two', 'junk-3@spam.example', 'spam')];
     const page = await openPage(SIZES[1].viewport);
-    await page.goto(`${server.url}/app/filtered`);
+    await page.goto(`${suite.server.url}/app/filtered`);
     await page.getByText('Flood Two').waitFor();
     // The flood goes on while the realtor reads the list.
     const later = await holdSubmission('Real Buyer', 'buyer@example.com', 'Can I see it Saturday?');
@@ -166,7 +154,7 @@ describe('the Filtered page', () => {
     await page.getByText('Flood One').waitFor({ state: 'detached' });
     // "Delete all…" is still there (Real Buyer waits): focus is back on it, not on <body>.
     await expect.poll(() => focusedLabel(page)).toBe('BUTTON Delete all…');
-    const left = await server.sql<{ filtered_inquiry_id: string }>('select filtered_inquiry_id from filtered_inquiries where user_id = $1', [userId]);
+    const left = await suite.server.sql<{ filtered_inquiry_id: string }>('select filtered_inquiry_id from filtered_inquiries where user_id = $1', [userId]);
     expect(left.map((r) => r.filtered_inquiry_id)).toEqual([later]);
     expect(shown).not.toContain(later);
   });
@@ -177,7 +165,7 @@ describe('the navigation count of held submissions', () => {
     await holdSubmission('Tab Return', 'tab-return@spam.example', 'spam');
     const page = await openPage({ width: 1440, height: 900 });
     const isCount = (url: string) => new URL(url).pathname === '/v1/filtered-inquiries' && new URL(url).searchParams.get('limit') === '1';
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     // The badge shows once the first answer has been read: that round is over, so the tab's return
     // below is not answered by a request still out (its response event comes before its body is read).
     await page.getByTestId('filtered-count').waitFor();

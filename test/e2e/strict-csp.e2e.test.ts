@@ -7,22 +7,19 @@
 // through CSSOM custom properties, which the policy allows), the browser must report no violation,
 // and an inquiry sent through the dialog must be stored. Needs `npm run build:widget`.
 
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 
-let server: TestServer;
+const suite = useBrowserSuite();
 let example: ExampleServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 /** Errors thrown in any page: the widget must never throw into its host. */
-const pageErrors: string[] = [];
 
 const PAGE = '/strict-csp.html';
 
@@ -34,8 +31,8 @@ const PAGE = '/strict-csp.html';
  * its scripts run.
  */
 async function openPage(csp: boolean, adoptedStyleSheets = true): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, bypassCSP: !csp });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport: { width: 1100, height: 900 }, bypassCSP: !csp });
+  suite.contexts.push(context);
   if (!adoptedStyleSheets) await context.addInitScript(() => delete (ShadowRoot.prototype as any).adoptedStyleSheets);
   await context.addInitScript(() => {
     const violations: string[] = [];
@@ -48,7 +45,7 @@ async function openPage(csp: boolean, adoptedStyleSheets = true): Promise<Page> 
   });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(`${PAGE}: ${err.message}`));
+  page.on('pageerror', (err) => suite.pageErrors.push(`${PAGE}: ${err.message}`));
   await page.goto(example.url + PAGE);
   await page.locator('[data-porchlight-form] form').waitFor({ state: 'visible' });
   return page;
@@ -113,14 +110,12 @@ async function addOpenButton(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  const owner = new ApiClient(server.url);
+  const owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Casey Strict' });
-  ({ example } = await startExampleSite(server, owner, 'Strict Realty'));
+  ({ example } = await startExampleSite(suite.server, owner, 'Strict Realty'));
 });
 
-afterAll(() => closeAll(...contexts, browser, example, server));
+afterAll(() => closeAll(example));
 
 describe('the widget on a page whose Content-Security-Policy allows no inline styles or scripts', () => {
   it('shows the inline form styled and themed as without the policy, and the browser reports no violation', { timeout: 30_000 }, async () => {
@@ -140,14 +135,14 @@ describe('the widget on a page whose Content-Security-Policy allows no inline st
     });
     await saveScreenshot(page, 'widget-form-strict-csp');
     expect(await violationsOf(page)).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('falls back to a <style> element in browsers without adoptedStyleSheets: styled as before where the policy allows it', async () => {
     const page = await openPage(false, false);
     expect(await page.evaluate(() => document.querySelector('[data-porchlight-form]')!.shadowRoot!.querySelectorAll('style').length)).toBe(1);
     expect(await lookOf(page, 'inline'), 'the form with adoptedStyleSheets').toEqual(await lookOf(await openPage(false), 'inline'));
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it("opens porchlight('open')'s dialog styled and themed by its opener, and an inquiry sent through it is stored", { timeout: 30_000 }, async () => {
@@ -187,7 +182,7 @@ describe('the widget on a page whose Content-Security-Policy allows no inline st
     });
 
     const rows = await vi.waitFor(async () => {
-      const found = await server.sql<{ source: string; listing_ref: string; message: string }>(
+      const found = await suite.server.sql<{ source: string; listing_ref: string; message: string }>(
         'select i.source, i.listing_ref, i.message from inquiries i join leads l on l.lead_id = i.lead_id where l.email = $1',
         [email],
       );
@@ -195,6 +190,6 @@ describe('the widget on a page whose Content-Security-Policy allows no inline st
       return found;
     }, WAIT);
     expect(rows).toEqual([{ source: 'widget', listing_ref: 'maple-7', message: 'Can I see 7 Maple Ave this weekend?' }]);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 });
