@@ -5,44 +5,43 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rollupEvents } from '#core/analytics/rollup-events.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser } from '#test/browser.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
 import type { ExampleServer } from '../../examples/listing-site/serve.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 
-let server: TestServer;
+// Registered before the suite, so it runs after the suite's afterAll (they run last-registered
+// first): the pages server still closes after the contexts, browser and test server.
+afterAll(() => new Promise((resolve) => pagesServer?.close(resolve)));
+const suite = useBrowserSuite();
 let example: ExampleServer;
 /** A plain HTTP server for this file's pages (Chromium refuses loopback scripts to routed, addressless pages). */
 let pagesServer: Server;
 let origin = '';
 const pages = new Map<string, string>();
-let browser: Browser;
 let owner: ApiClient;
 let siteId = '';
 let siteKey = '';
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 function html({ head = '', listing, titleAttr }: { head?: string; listing?: string; titleAttr?: string }): string {
   const attrs = listing ? ` data-porchlight-listing="${listing}"${titleAttr ? ` data-listing-title="${titleAttr}"` : ''}` : '';
   return `<!doctype html><html><head><title>Document title | Realty</title>${head}
-    <script async src="${server.url}/w.js" data-site="${siteKey}"></script></head>
+    <script async src="${suite.server.url}/w.js" data-site="${siteKey}"></script></head>
     <body><main${attrs}><h1>A page</h1></main></body></html>`;
 }
 
 /** Serves `body` at `path` from the pages server (a real loopback origin, allowed on the site) and opens it. */
 async function open(path: string, body: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  suite.contexts.push(context);
   pages.set(path, body);
   const page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('pageerror', (err) => suite.pageErrors.push(err.message));
   await page.goto(`${origin}${path}`);
   await page.waitForFunction(() => (window as any).porchlight?.l === 1);
   return page;
@@ -50,7 +49,7 @@ async function open(path: string, body: string): Promise<Page> {
 
 async function pageViewProps(path: string): Promise<Record<string, unknown> | null> {
   return vi.waitFor(async () => {
-    const rows = await server.sql<{ props: Record<string, unknown> | null }>(
+    const rows = await suite.server.sql<{ props: Record<string, unknown> | null }>(
       `select props from lead_analytics where site_id = $1 and event_type = 'page_view' and page_url = $2`, [siteId, `${origin}${path}`]);
     expect(rows.length, `the page view of ${path}`).toBe(1);
     return rows[0].props;
@@ -58,10 +57,9 @@ async function pageViewProps(path: string): Promise<Record<string, unknown> | nu
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Maya Brooks' });
-  ({ example, siteId, siteKey } = await startExampleSite(server, owner, 'Hearth & Co. Realty'));
+  ({ example, siteId, siteKey } = await startExampleSite(suite.server, owner, 'Hearth & Co. Realty'));
   pagesServer = createServer((req, res) => {
     const body = pages.get(req.url ?? '');
     res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(body ?? 'not found');
@@ -69,13 +67,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => pagesServer.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(pagesServer.address() as AddressInfo).port}`;
   expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url, origin] })).status).toBe(200);
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await closeAll(...contexts, browser, example, server);
-  await new Promise((resolve) => pagesServer?.close(resolve));
-});
+afterAll(() => closeAll(example));
 
 describe('listing title capture', () => {
   it('sends data-listing-title as the page view\'s title on a listing page, the document title elsewhere', async () => {
@@ -92,13 +86,13 @@ describe('listing title capture', () => {
     await open('/t/doc', html({ listing: 'birch-1' }));
     await pageViewProps('/t/doc');
 
-    await rollupEvents({ em: server.orm.em.fork() as EntityManager, lagMs: 0 });
+    await rollupEvents({ em: suite.server.orm.em.fork() as EntityManager, lagMs: 0 });
     const listings = await owner.get(`/v1/listings?siteId=${siteId}`);
     expect(listings.status).toBe(200);
     const byRef = Object.fromEntries(listings.body.items.map((l: { listingRef: string; title: string; imageUrl: string | null }) => [l.listingRef, l]));
     expect(byRef['oak-12']).toMatchObject({ title: '12 Oak Street', imageUrl: null, url: `${origin}/t/attr`, views: 1 });
     expect(byRef['pine-9'].title).toBe('x'.repeat(200));
     expect(byRef['birch-1'].title).toBe('Document title | Realty');
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 });

@@ -3,11 +3,10 @@
 // accounts: one origin hosting several realtors' sites, as a brokerage's does.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, visitorOf, watchCollect } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { visitorOf, watchCollect } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { WAIT } from '#test/env.ts';
 import { makeRealtor, makeSite } from '#test/factories.ts';
 
@@ -24,32 +23,32 @@ interface Row {
   props: Record<string, unknown> | null;
 }
 
-let server: TestServer;
+// Registered before the suite, so it runs after the suite's afterAll (they run last-registered
+// first): the pages server still closes after the contexts, browser and test server.
+afterAll(() => new Promise((resolve) => pagesServer?.close(resolve)));
+const suite = useBrowserSuite();
 let pagesServer: Server;
 let origin = '';
 /** Page bodies by path; a function answers the request itself (the slow page). */
 const pages = new Map<string, string | ((res: import('node:http').ServerResponse) => void)>();
-let browser: Browser;
 /** Agent A's and agent B's sites: two accounts, one brokerage origin. */
 let siteA: Site;
 let siteB: Site;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 function html(site: Site, body = '<main data-porchlight-listing="oak-12"><h1>12 Oak Street</h1></main>'): string {
   return `<!doctype html><html><head><title>A listing</title>
-    <script async src="${server.url}/w.js" data-site="${site.siteKey}"></script></head><body>${body}</body></html>`;
+    <script async src="${suite.server.url}/w.js" data-site="${site.siteKey}"></script></head><body>${body}</body></html>`;
 }
 
 /** A site of a realtor of its own. Anonymous events of headless Chromium are stored (no DNT): nothing to change. */
 async function createSite(name: string): Promise<Site> {
-  const { siteId, publicKey } = await makeSite(await makeRealtor(server), { name, allowedOrigins: [origin] });
+  const { siteId, publicKey } = await makeSite(await makeRealtor(suite.server), { name, allowedOrigins: [origin] });
   return { siteId, siteKey: publicKey };
 }
 
 async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  suite.contexts.push(context);
   return context;
 }
 
@@ -57,12 +56,11 @@ async function newContext(): Promise<BrowserContext> {
 async function open(context: BrowserContext, path: string): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+  page.on('pageerror', (err) => suite.pageErrors.push(`${page.url()}: ${err.message}`));
   await page.goto(`${origin}${path}`);
   await page.waitForFunction(() => (window as any).porchlight?.l === 1);
   return page;
 }
-
 
 /** The events the tracker keeps for a retry, under any `porchlight_q…` key of this origin. */
 function storedEvents(page: Page): Promise<Record<string, { id: string; type: string }[]>> {
@@ -70,13 +68,12 @@ function storedEvents(page: Page): Promise<Record<string, { id: string; type: st
 }
 
 function rowsWhere(where: string, params: unknown[]): Promise<Row[]> {
-  return server.sql<Row>(`select client_event_id, event_type, listing_ref, site_id, props from lead_analytics where ${where} order by event_date, received_at`, params);
+  return suite.server.sql<Row>(`select client_event_id, event_type, listing_ref, site_id, props from lead_analytics where ${where} order by event_date, received_at`, params);
 }
 
 function rowsOfIds(ids: string[]): Promise<Row[]> {
   return rowsWhere('client_event_id = any($1::uuid[])', [ids]);
 }
-
 
 /** Waits until the site's page view of `path` is stored; returns its rows. */
 function waitForPageViews(site: Site, path: string): Promise<Row[]> {
@@ -88,7 +85,6 @@ function waitForPageViews(site: Site, path: string): Promise<Row[]> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
   pagesServer = createServer((req, res) => {
     const body = pages.get(req.url ?? '');
     if (typeof body === 'function') return body(res);
@@ -98,12 +94,6 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(pagesServer.address() as AddressInfo).port}`;
   siteA = await createSite('Agent A');
   siteB = await createSite('Agent B');
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await closeAll(...contexts, browser, server);
-  await new Promise((resolve) => pagesServer?.close(resolve));
 });
 
 describe('the retry queue', () => {
@@ -127,7 +117,7 @@ describe('the retry queue', () => {
     // B's page, same origin, same browser: its first batch goes out without A's events.
     const pageB = await context.newPage();
     const collectB = watchCollect(pageB);
-    pageB.on('pageerror', (err) => pageErrors.push(err.message));
+    pageB.on('pageerror', (err) => suite.pageErrors.push(err.message));
     await pageB.goto(`${origin}/b/maple`);
     await waitForPageViews(siteB, '/b/maple');
     await vi.waitFor(() => expect(collectB.statuses.length, "B's batches answered").toBe(collectB.bodies.length), WAIT);
@@ -197,7 +187,7 @@ describe('page views', () => {
     });
     const context = await newContext();
     const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('pageerror', (err) => suite.pageErrors.push(err.message));
     const navigation = page.goto(`${origin}/a/slow`);
     await page.waitForFunction(() => (window as any).porchlight?.l === 1);
     expect(await page.evaluate(() => [document.readyState, !!document.querySelector('[data-porchlight-listing]')])).toEqual(['loading', false]);
@@ -233,7 +223,7 @@ describe('work done while the page loads', () => {
       addEventListener('load', () => (w.__randomCallsAtLoad = w.__randomCalls));
     });
     const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('pageerror', (err) => suite.pageErrors.push(err.message));
     await page.goto(`${origin}/a/ids`, { waitUntil: 'load' });
     // (w.js is an async script: it has run, and queued the page view, before the load event)
     expect(await page.evaluate(() => (window as any).porchlight?.l)).toBe(1);
@@ -242,7 +232,7 @@ describe('work done while the page loads', () => {
     const [view] = await waitForPageViews(siteA, '/a/ids');
     expect(view.client_event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(await page.evaluate(() => (window as any).__randomCalls), 'the ids were made when the batch went').toBeGreaterThan(0);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 });
 
@@ -254,7 +244,7 @@ describe('prerendered pages', () => {
   async function openWatched(path: string, prerendering: boolean) {
     const page = await (await newContext()).newPage();
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    page.on('pageerror', (err) => suite.pageErrors.push(`${page.url()}: ${err.message}`));
     if (prerendering) {
       await page.addInitScript(() => {
         (window as any).__pre = true;
@@ -362,6 +352,6 @@ describe('the command queue', () => {
 
 describe('the host page', () => {
   it('sees no error from the tracker on any page of this file', () => {
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 });
