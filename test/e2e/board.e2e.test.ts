@@ -7,10 +7,10 @@
 // inquiry form appears in the open leads list without a reload. Screenshots in
 // test-results/screenshots. Run `npm run build:admin` first.
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { liveChannel } from '#core/live/live-events.ts';
 import { closeRedis, createRedis } from '#core/redis.ts';
 import { closeAll } from '#test/cleanup.ts';
@@ -23,31 +23,26 @@ import { startTestWorker, type TestWorker } from '#test/worker.ts';
 const ORIGIN = 'https://homes.example';
 const freshIp = ipSource(43);
 
-let server: TestServer;
+const suite = useBrowserSuite();
 let worker: TestWorker;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 let owner: ApiClient;
 let userId: string;
 let stages: Array<{ stageId: string; key: string; label: string }>;
-const pageErrors: string[] = [];
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(browser, server, owner, { viewport, contexts, pageErrors, timeoutMs: 20_000 });
+  return newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
 }
 
 async function stageKeyOf(leadId: string): Promise<string | null> {
-  const [row] = await server.sql<{ key: string | null }>('select s.key from leads l left join pipeline_stages s on s.stage_id = l.stage_id where l.lead_id = $1', [leadId]);
+  const [row] = await suite.server.sql<{ key: string | null }>('select s.key from leads l left join pipeline_stages s on s.stage_id = l.stage_id where l.lead_id = $1', [leadId]);
   return row?.key ?? null;
 }
 
 const stageId = (key: string) => stages.find((s) => s.key === key)!.stageId;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  worker = await startTestWorker(server, { name: 'board-e2e-worker' });
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  worker = await startTestWorker(suite.server, { name: 'board-e2e-worker' });
+  owner = new ApiClient(suite.server.url);
   ({ userId } = await owner.signUp({ username: 'Dana Realtor' }));
   stages = (await owner.get('/v1/pipeline-stages')).body.items;
   const seeds = [
@@ -58,17 +53,13 @@ beforeAll(async () => {
     { name: 'Lee Harrington', score: 30, scoreBand: 'warm' as const },
     { name: 'Alex Romero', score: 91, scoreBand: 'hot' as const },
   ];
-  const ids = await makeLeads(server, seeds.map((s) => ({ userId, ...s })));
+  const ids = await makeLeads(suite.server, seeds.map((s) => ({ userId, ...s })));
   await owner.put(`/v1/leads/${ids[3]}/stage`, { stageId: stageId('showing') });
   await owner.put(`/v1/leads/${ids[4]}/stage`, { stageId: stageId('nurturing') });
   await owner.put(`/v1/leads/${ids[5]}/stage`, { stageId: stageId('offer') });
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  for (const c of contexts) await c.close();
-  await closeAll(browser, worker, server);
-});
+afterAll(() => closeAll(worker));
 
 describe('the pipeline board', () => {
   it('at 1440×900: keyboard, menu and drag moves land in Postgres; a refused move rolls back', { timeout: 90_000 }, async () => {
@@ -78,7 +69,7 @@ describe('the pipeline board', () => {
     page.on('request', (r) => {
       if (r.method() === 'GET' && new URL(r.url()).pathname === '/v1/pipeline-stages') boardLoads++;
     });
-    await page.goto(`${server.url}/app/board`);
+    await page.goto(`${suite.server.url}/app/board`);
     await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();
     const column = (key: string) => page.locator(`[data-stage-column="${key}"]`);
     const card = (name: string) => page.locator('[data-lead-card]', { hasText: name });
@@ -106,8 +97,8 @@ describe('the pipeline board', () => {
 
     // Drag and drop (HTML5).
     const priya = await card('Priya Natarajan').getAttribute('data-lead-card');
-    const subscriber = createRedis(server.config.REDIS_URL, { name: 'board-e2e-echo' });
-    await subscriber.subscribe(liveChannel(server.config.QUEUE_PREFIX, userId));
+    const subscriber = createRedis(suite.server.config.REDIS_URL, { name: 'board-e2e-echo' });
+    await subscriber.subscribe(liveChannel(suite.server.config.QUEUE_PREFIX, userId));
     const echoed = new Promise<void>((resolve) => {
       subscriber.on('message', (_channel, message) => {
         const event = JSON.parse(message);
@@ -126,7 +117,7 @@ describe('the pipeline board', () => {
     await saveScreenshot(page, 'board-1440-after-moves');
 
     // A stage deleted elsewhere: the move is refused (404) and the card goes back.
-    await server.sql("delete from pipeline_stages where user_id = $1 and key = 'under_contract'", [userId]);
+    await suite.server.sql("delete from pipeline_stages where user_id = $1 and key = 'under_contract'", [userId]);
     await card('Alex Romero').getByText('Move to…').click();
     await card('Alex Romero').getByRole('button', { name: 'Under contract' }).click();
     await page.getByText(/Could not move Alex Romero/).first().waitFor();
@@ -137,7 +128,7 @@ describe('the pipeline board', () => {
 
   it('at 390×844: the columns scroll sideways inside the board, and the keyboard move works', { timeout: 60_000 }, async () => {
     const page = await newPage({ width: 390, height: 844 });
-    await page.goto(`${server.url}/app/board`);
+    await page.goto(`${suite.server.url}/app/board`);
     const card = page.locator('[data-lead-card]', { hasText: 'Sam Okafor' });
     await card.waitFor();
     // A name the column cuts short shows whole on hover.
@@ -165,7 +156,7 @@ describe('the pipeline board', () => {
 
   it('stages are renamed, added and deleted (with a confirmation that moves the leads)', { timeout: 60_000 }, async () => {
     const page = await newPage({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/board`);
+    await page.goto(`${suite.server.url}/app/board`);
     await page.getByRole('button', { name: 'Manage stages' }).click();
     const manager = page.locator('#stage-manager');
     await manager.getByLabel('Name of stage 3').fill('Warming up');
@@ -188,20 +179,20 @@ describe('the pipeline board', () => {
     const names = () => manager.locator('.stage-row label.visually-hidden').filter({ hasText: /^Name of stage/ }).allTextContents();
     await expect.poll(async () => (await names()).length).toBe(await page.locator('[data-stage-column]').count());
     expect(await names()).toEqual((await names()).map((_, i) => `Name of stage ${i + 1}`));
-    const rows = await server.sql<{ key: string }>('select s.key from leads l join pipeline_stages s on s.stage_id = l.stage_id where l.user_id = $1 and l.name = $2', [userId, 'Lee Harrington']);
+    const rows = await suite.server.sql<{ key: string }>('select s.key from leads l join pipeline_stages s on s.stage_id = l.stage_id where l.user_id = $1 and l.name = $2', [userId, 'Lee Harrington']);
     expect(rows[0].key).toBe('showing');
-    expect(await server.sql("select 1 from pipeline_stages where user_id = $1 and key = 'nurturing'", [userId])).toHaveLength(0);
+    expect(await suite.server.sql("select 1 from pipeline_stages where user_id = $1 and key = 'nurturing'", [userId])).toHaveLength(0);
   });
 
   it('a stage moved with the keyboard keeps the focus on its arrow, so the next key press moves it again', { timeout: 60_000 }, async () => {
     const page = await newPage({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/board`);
+    await page.goto(`${suite.server.url}/app/board`);
     await page.getByRole('button', { name: 'Manage stages' }).click();
     const manager = page.locator('#stage-manager');
-    const order = async () => (await server.sql<{ key: string }>('select key from pipeline_stages where user_id = $1 order by position', [userId])).map((r) => r.key);
+    const order = async () => (await suite.server.sql<{ key: string }>('select key from pipeline_stages where user_id = $1 order by position', [userId])).map((r) => r.key);
     const before = await order();
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName);
-    const labels = new Map((await server.sql<{ key: string; label: string }>('select key, label from pipeline_stages where user_id = $1', [userId])).map((r) => [r.key, r.label]));
+    const labels = new Map((await suite.server.sql<{ key: string; label: string }>('select key, label from pipeline_stages where user_id = $1', [userId])).map((r) => [r.key, r.label]));
     const offer = labels.get('offer')!;
 
     const arrow = (dir: 'up' | 'down') => manager.getByRole('button', { name: `Move ${offer} ${dir}` });
@@ -254,10 +245,10 @@ describe('the pipeline board', () => {
     const page = await newPage({ width: 1440, height: 900 });
     // The page's clock runs on by itself; the test skips the rows' lock (5 s) instead of waiting it out.
     await page.clock.install();
-    await page.goto(`${server.url}/app/board`);
+    await page.goto(`${suite.server.url}/app/board`);
     await page.getByRole('button', { name: 'Manage stages' }).click();
     const manager = page.locator('#stage-manager');
-    const order = async () => (await server.sql<{ stage_id: string; key: string; label: string }>('select stage_id, key, label from pipeline_stages where user_id = $1 order by position', [userId]));
+    const order = async () => (await suite.server.sql<{ stage_id: string; key: string; label: string }>('select stage_id, key, label from pipeline_stages where user_id = $1 order by position', [userId]));
     const before = await order();
     const labelOf = (key: string) => before.find((r) => r.key === key)!.label;
     const offer = labelOf('offer');
@@ -306,9 +297,9 @@ function moved(keys: string[], key: string, by: number): string[] {
 
 describe("a lead's stage on its page", () => {
   it('the lead page shows the stage and moves the lead (at 390×844); the list labels it', { timeout: 60_000 }, async () => {
-    const [leadId] = await makeLeads(server, [{ userId, name: 'Robin Stage-Page', score: 20, scoreBand: 'cold' }]);
+    const [leadId] = await makeLeads(suite.server, [{ userId, name: 'Robin Stage-Page', score: 20, scoreBand: 'cold' }]);
     const page = await newPage({ width: 390, height: 844 });
-    await page.goto(`${server.url}/app/leads/${leadId}`);
+    await page.goto(`${suite.server.url}/app/leads/${leadId}`);
     const select = page.getByLabel('Pipeline stage');
     // A lead without a stage is in the first one.
     await expect.poll(() => select.inputValue()).toBe(stageId('new'));
@@ -319,7 +310,7 @@ describe("a lead's stage on its page", () => {
     await saveScreenshot(page, 'lead-stage-390', { fullPage: false });
 
     await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/leads?q=Stage-Page`);
+    await page.goto(`${suite.server.url}/app/leads?q=Stage-Page`);
     await page.locator(`tr[data-lead-id="${leadId}"] .lead-site`, { hasText: 'Stage: Appointment set' }).waitFor();
   });
 });
@@ -328,13 +319,13 @@ describe('live updates', () => {
   it('a lead sent through the inquiry form appears in the open leads list without a reload', { timeout: 60_000 }, async () => {
     const site = await makeSite({ client: owner }, { name: 'Homes', allowedOrigins: [ORIGIN] });
     const page = await newPage({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByText('Jordan Avery').first().waitFor();
     await page.evaluate(() => {
       (window as unknown as { notReloaded: boolean }).notReloaded = true;
     });
     const email = `casey-${randomUUID().slice(0, 6)}@example.com`;
-    const res = await sendIngest(`${server.url}/v1/inquiries`, {
+    const res = await sendIngest(`${suite.server.url}/v1/inquiries`, {
       site: site.publicKey, id: randomUUID(), visitor: `v_${randomUUID().slice(0, 8)}`, name: 'Casey Live-Arrival', email, message: 'Can we see 7 Maple Avenue?', consent: true, hp: '',
     }, { defaultOrigin: ORIGIN, nextIp: freshIp });
     expect(res.status).toBe(202);
@@ -348,8 +339,8 @@ describe('live updates', () => {
 
   it('a reminder falling due updates the navigation count at once; browser notifications are opt-in in Settings', { timeout: 60_000 }, async () => {
     const page = await newPage({ width: 1440, height: 900 });
-    await page.context().grantPermissions(['notifications'], { origin: server.url });
-    await page.goto(`${server.url}/app/settings`);
+    await page.context().grantPermissions(['notifications'], { origin: suite.server.url });
+    await page.goto(`${suite.server.url}/app/settings`);
     const toggle = page.getByLabel('Notify me in this browser about new leads and due reminders');
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
@@ -359,7 +350,7 @@ describe('live updates', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Pipeline/ }).click();
     await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();
     expect(await page.getByTestId('due-count').count()).toBe(0);
-    const [lead] = await makeLeads(server, [{ userId, name: 'Reminder Lead' }]);
+    const [lead] = await makeLeads(suite.server, [{ userId, name: 'Reminder Lead' }]);
     const res = await owner.post(`/v1/leads/${lead}/reminders`, { reminderDate: new Date(Date.now() - 1000).toISOString(), reminderMessage: 'Call Reminder Lead' });
     expect(res.status).toBe(201);
     // The worker fires it; the live event (not the minute poll) brings the count.
@@ -370,7 +361,7 @@ describe('live updates', () => {
   // Last in the file: it rescores every seeded lead.
   it('a rules change rescoring the account updates the open leads list without a reload (leads.rescored)', { timeout: 60_000 }, async () => {
     const page = await newPage({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     const row = page.getByText('Jordan Avery').first().locator('xpath=ancestor::*[self::tr or self::li or self::article][1]');
     await expect.poll(() => row.textContent()).toMatch(/Hot/);
     await page.evaluate(() => {

@@ -6,10 +6,10 @@
 // text never becomes HTML. Run `npm run build:admin` first (the server serves dist/admin).
 
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
@@ -22,9 +22,8 @@ import type { ExampleServer } from '../../examples/listing-site/serve.ts';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const INQUIRY_MESSAGE = 'Is 12 Oak St still available? We could see it on Saturday.';
 
-let server: TestServer;
+const suite = useBrowserSuite();
 let worker: TestWorker;
-let browser: Browser;
 let context: BrowserContext;
 let owner: ApiClient;
 let example: ExampleServer;
@@ -32,10 +31,9 @@ let siteId = '';
 let hotLeadId = '';
 let xssLeadId = '';
 const dialogs: string[] = [];
-const pageErrors: string[] = [];
 
 async function leadRow(leadId: string) {
-  const [row] = await server.sql<{ score: number; score_band: string; needs_rescore: boolean }>('select score, score_band, needs_rescore from leads where lead_id = $1', [leadId]);
+  const [row] = await suite.server.sql<{ score: number; score_band: string; needs_rescore: boolean }>('select score, score_band, needs_rescore from leads where lead_id = $1', [leadId]);
   return row;
 }
 
@@ -46,9 +44,9 @@ async function newPage(): Promise<Page> {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     await dialog.dismiss();
   });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('pageerror', (err) => suite.pageErrors.push(err.message));
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) pageErrors.push(msg.text());
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) suite.pageErrors.push(msg.text());
   });
   return page;
 }
@@ -59,28 +57,27 @@ async function shownScore(page: Page): Promise<number> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  worker = await startTestWorker(server, { name: 'leads-e2e-worker', schedules: SCHEDULES });
-  browser = await launchBrowser();
+  worker = await startTestWorker(suite.server, { name: 'leads-e2e-worker', schedules: SCHEDULES });
 
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  ({ example, siteId } = await startExampleSite(server, owner, 'Oak Realty'));
+  ({ example, siteId } = await startExampleSite(suite.server, owner, 'Oak Realty'));
 
-  context = await newSessionContext(browser, server, owner, { viewport: { width: 1280, height: 900 } });
+  context = await newSessionContext(suite.browser, suite.server, owner, { viewport: { width: 1280, height: 900 } });
+  suite.contexts.push(context);
 });
 
-afterAll(() => closeAll(context, browser, worker, example, server));
+afterAll(() => closeAll(worker, example));
 
 describe('leads and scoring in the browser', () => {
   it('a visitor on the example listing site who inquires and requests a showing becomes a hot lead', { timeout: 45_000 }, async () => {
     // A visitor's own browser (no realtor session) on the example site: views 12 Oak Street,
     // uses the mortgage calculator, requests a showing and sends the inquiry form.
-    const visitorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const visitorContext = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
       const page = await visitorContext.newPage();
       page.setDefaultTimeout(15_000);
-      page.on('pageerror', (err) => pageErrors.push(err.message));
+      page.on('pageerror', (err) => suite.pageErrors.push(err.message));
       await page.goto(`${example.url}/listings/oak-12`);
       await expect.poll(() => page.locator('h1').textContent()).toBe('12 Oak Street');
       await page.locator('#mortgage-form').getByRole('button', { name: 'Calculate' }).click();
@@ -99,7 +96,7 @@ describe('leads and scoring in the browser', () => {
     }
 
     const lead = await vi.waitFor(async () => {
-      const found = (await server.sql<{ lead_id: string }>("select lead_id from leads where email = 'dana.whitaker@example.com'"))[0];
+      const found = (await suite.server.sql<{ lead_id: string }>("select lead_id from leads where email = 'dana.whitaker@example.com'"))[0];
       expect(found, 'the inquiry to create a lead').toBeTruthy();
       return found!;
     }, WAIT);
@@ -121,7 +118,7 @@ describe('leads and scoring in the browser', () => {
 
   it('the dashboard lists the hot lead first and renders a hostile name as text', { timeout: 60_000 }, async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
     const rows = page.locator('.leads-table tbody tr');
     await rows.nth(1).waitFor();
@@ -144,13 +141,13 @@ describe('leads and scoring in the browser', () => {
     expect(await header('Last activity').getByRole('button').count()).toBe(0);
     expect(await header('Score').getByRole('button').count()).toBe(1);
     // The band chips count the whole account; beside a search they would contradict the list, so they show no numbers.
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await rows.nth(1).waitFor();
     await expect.poll(() => page.locator('.band-counts .chip', { hasText: 'All' }).locator('.chip-count').textContent()).toBe('2');
-    await page.goto(`${server.url}/app/leads?q=nobody-by-this-name`);
+    await page.goto(`${suite.server.url}/app/leads?q=nobody-by-this-name`);
     await page.getByText('No leads match', { exact: false }).first().waitFor();
     expect(await page.locator('.band-counts .chip-count').count()).toBe(0);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await rows.nth(1).waitFor();
 
     // The hostile name is literal text; nothing was parsed out of it.
@@ -176,7 +173,7 @@ describe('leads and scoring in the browser', () => {
     // Export CSV is a plain download of the current filters, with the session cookie.
     const exportLink = page.getByRole('link', { name: 'Export CSV' });
     expect(await exportLink.getAttribute('href')).toBe('/v1/leads/export.csv');
-    const csv = await page.request.get(`${server.url}/v1/leads/export.csv?band=hot`);
+    const csv = await page.request.get(`${suite.server.url}/v1/leads/export.csv?band=hot`);
     expect(csv.status()).toBe(200);
     expect(csv.headers()['content-type']).toContain('text/csv');
     const csvText = await csv.text();
@@ -194,7 +191,7 @@ describe('leads and scoring in the browser', () => {
 
   it('the lead page explains the score, shows the timeline, and a manual inquiry raises the score', { timeout: 60_000 }, async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.locator('.leads-table tbody tr').first().getByRole('link', { name: 'Dana Whitaker' }).click();
     await page.waitForURL((url) => url.pathname === `/app/leads/${hotLeadId}`);
     await page.getByRole('heading', { name: 'Dana Whitaker', level: 1 }).waitFor();
@@ -235,7 +232,7 @@ describe('leads and scoring in the browser', () => {
     // A further inquiry earns 25 points with the defaults; above 50 points the score map turns
     // them into fewer score points, but always some.
     expect(after).toBeGreaterThan(before);
-    const [points] = await server.sql<{ points: number }>("select (score_breakdown->>'points')::float as points from leads where lead_id = $1", [hotLeadId]);
+    const [points] = await suite.server.sql<{ points: number }>("select (score_breakdown->>'points')::float as points from leads where lead_id = $1", [hotLeadId]);
     expect(after).toBe(Math.round(scoreForPoints(points.points)));
     expect(points.points).toBeGreaterThanOrEqual(before + 24);
     expect(await page.locator('.score-change').textContent()).toContain(`from ${before} to ${after}`);
@@ -249,19 +246,19 @@ describe('leads and scoring in the browser', () => {
     // Status saves immediately.
     await page.getByLabel('Status').selectOption('contacted');
     await page.getByText('Status changed to Contacted.').waitFor();
-    const [status] = await server.sql<{ status: string }>('select status from leads where lead_id = $1', [hotLeadId]);
+    const [status] = await suite.server.sql<{ status: string }>('select status from leads where lead_id = $1', [hotLeadId]);
     expect(status.status).toBe('contacted');
     await saveScreenshot(page, 'leads-03-lead-detail-after-inquiry');
 
     // Unknown ids get a friendly not-found page.
-    await page.goto(`${server.url}/app/leads/${randomUUID()}`);
+    await page.goto(`${suite.server.url}/app/leads/${randomUUID()}`);
     await page.getByRole('heading', { name: 'Lead not found' }).waitFor();
     await page.close();
   });
 
   it('raising the hot threshold previews one change, rescores with progress, and the dashboard shows warm', { timeout: 60_000 }, async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/scoring`);
+    await page.goto(`${suite.server.url}/app/scoring`);
     await page.getByRole('heading', { name: 'Scoring rules', level: 1 }).waitFor();
     const hot = page.getByLabel('Hot from');
     expect(await hot.inputValue()).toBe('60');
@@ -289,7 +286,7 @@ describe('leads and scoring in the browser', () => {
     // The save's notice confirms the save only: no "Rescoring…" beside "Rescore finished".
     expect((await page.locator('.toast').allTextContents()).join(' ')).not.toContain('Rescoring');
     await saveScreenshot(page, 'leads-05-scoring-rescore-finished', { fullPage: false });
-    const [rules] = await server.sql<{ version: number }>('select max(version)::int as version from scoring_rules');
+    const [rules] = await suite.server.sql<{ version: number }>('select max(version)::int as version from scoring_rules');
     expect(rules.version).toBe(1);
 
     // The dashboard reflects the new band.
@@ -307,9 +304,9 @@ describe('leads and scoring in the browser', () => {
     const page = await newPage();
     // This test answers the leave prompts itself (the shared handler dismisses and records them).
     page.removeAllListeners('dialog');
-    await page.goto(`${server.url}/app/scoring`);
+    await page.goto(`${suite.server.url}/app/scoring`);
     await page.getByRole('heading', { name: 'Scoring rules', level: 1 }).waitFor();
-    const versions = async () => (await server.sql<{ n: number }>('select count(*)::int as n from scoring_rules'))[0].n;
+    const versions = async () => (await suite.server.sql<{ n: number }>('select count(*)::int as n from scoring_rules'))[0].n;
     const before = await versions();
 
     // Saving what is already saved: a notice, no new version, no rescore.
@@ -346,7 +343,7 @@ describe('leads and scoring in the browser', () => {
 
   it('analytics chart the seeded activity', { timeout: 60_000 }, async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/analytics?days=7`);
+    await page.goto(`${suite.server.url}/app/analytics?days=7`);
     await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
     await page.locator('.events-chart canvas').first().waitFor();
     expect(await page.locator('.events-chart canvas').count()).toBeGreaterThan(0);
@@ -368,7 +365,7 @@ describe('leads and scoring in the browser', () => {
 
   it('deletes a lead behind a confirmation that says what is erased', { timeout: 30_000 }, async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/leads/${xssLeadId}`);
+    await page.goto(`${suite.server.url}/app/leads/${xssLeadId}`);
     await page.getByRole('button', { name: 'Delete lead…' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
@@ -377,12 +374,12 @@ describe('leads and scoring in the browser', () => {
     await dialog.getByRole('button', { name: 'Delete lead' }).click();
     await page.waitForURL((url) => url.pathname === '/app/leads');
     await page.getByText(`Deleted ${XSS_NAME} and everything recorded about them.`).waitFor();
-    expect(await server.sql('select 1 from leads where lead_id = $1', [xssLeadId])).toEqual([]);
+    expect(await suite.server.sql('select 1 from leads where lead_id = $1', [xssLeadId])).toEqual([]);
     await page.close();
   });
 
   it('no page raised an alert, a script error or a CSP violation', () => {
     expect(dialogs).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 });

@@ -5,10 +5,10 @@
 // notice (keyboard and pointer) on the Reminders page, Today and a lead's page; no horizontal
 // overflow at 1440×900 or 390×844 (screenshots in test-results/screenshots). Run
 // `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, pauseClock, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, newSessionContext, pauseClock, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeReminder } from '#test/factories.ts';
 import { UNDO_MS } from '../../admin/components/reminder-item.tsx';
@@ -17,19 +17,17 @@ import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
 const MINUTE_MS = 60_000;
 
-let server: TestServer;
+const suite = useBrowserSuite();
 let worker: TestWorker;
-let browser: Browser;
 let context: BrowserContext;
 let owner: ApiClient;
 let userId: string;
 let leadId: string;
-const pageErrors: string[] = [];
 
 async function newPage(): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('pageerror', (err) => suite.pageErrors.push(err.message));
   return page;
 }
 
@@ -40,45 +38,41 @@ function localValue(date: Date): string {
 }
 
 async function reminderStatus(reminderId: string): Promise<string | undefined> {
-  const [row] = await server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
+  const [row] = await suite.server.sql<{ status: string }>('select status from follow_up_reminders where reminder_id = $1', [reminderId]);
   return row?.status;
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  worker = await startTestWorker(server, { name: 'reminders-e2e-worker' });
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  worker = await startTestWorker(suite.server, { name: 'reminders-e2e-worker' });
+  owner = new ApiClient(suite.server.url);
   ({ userId } = await owner.signUp({ username: 'Dana Realtor' }));
   leadId = (await owner.post('/v1/leads', { name: 'Jordan Avery', phone: '+1 415 555 0134', email: 'jordan.avery@example.com' })).body.leadId;
   // Other reminders, so each section has something: one overdue for long, one later today, one done.
   const other = (await owner.post('/v1/leads', { name: 'Morgan Castellano-Whitfield', email: 'morgan@example.com' })).body.leadId;
-  await makeReminder(server, {
+  await makeReminder(suite.server, {
     leadId: other, userId, status: 'due', reminderDate: new Date(Date.now() - 3 * 60 * MINUTE_MS), firedAt: new Date(Date.now() - 3 * 60 * MINUTE_MS),
     message: 'Send the comparables for 48 Linden Avenue and ask whether the Saturday 10:30 showing still works for both of them',
   });
-  await makeReminder(server, { leadId: other, userId, reminderDate: new Date(Date.now() + 5 * 60 * MINUTE_MS), message: 'Check in after the open house' });
-  await makeReminder(server, { leadId: other, userId, status: 'done', reminderDate: new Date(Date.now() - 26 * 60 * MINUTE_MS), completedAt: new Date(Date.now() - 20 * 60 * MINUTE_MS), message: 'Intro call' });
+  await makeReminder(suite.server, { leadId: other, userId, reminderDate: new Date(Date.now() + 5 * 60 * MINUTE_MS), message: 'Check in after the open house' });
+  await makeReminder(suite.server, { leadId: other, userId, status: 'done', reminderDate: new Date(Date.now() - 26 * 60 * MINUTE_MS), completedAt: new Date(Date.now() - 20 * 60 * MINUTE_MS), message: 'Intro call' });
 
-  context = await newSessionContext(browser, server, owner, { viewport: { width: 1440, height: 900 } });
+  context = await newSessionContext(suite.browser, suite.server, owner, { viewport: { width: 1440, height: 900 } });
+  suite.contexts.push(context);
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(context, browser, worker, server);
-});
+afterAll(() => closeAll(worker));
 
 describe('reminders in the admin', () => {
   it('set on the lead page, it falls due on the Reminders page without a reload, is counted, and is completed in place', { timeout: 60_000 }, async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/leads/${leadId}`);
+    await page.goto(`${suite.server.url}/app/leads/${leadId}`);
     const card = page.locator('section[aria-labelledby="lead-reminders-title"]');
     await card.getByText('No open reminders for this lead.').waitFor();
 
     // Nothing typed: a clear error, nothing sent.
     await card.getByRole('button', { name: 'Set reminder' }).click();
     await card.getByText('Write what to do', { exact: false }).first().waitFor();
-    expect(await server.sql('select 1 from follow_up_reminders where lead_id = $1', [leadId])).toHaveLength(0);
+    expect(await suite.server.sql('select 1 from follow_up_reminders where lead_id = $1', [leadId])).toHaveLength(0);
 
     const dueAt = new Date(Math.ceil((Date.now() + 8_000) / 1000) * 1000);
     await card.getByLabel('When').fill(localValue(dueAt));
@@ -86,7 +80,7 @@ describe('reminders in the admin', () => {
     await card.getByRole('button', { name: 'Set reminder' }).click();
     const item = card.locator('li.reminder');
     await item.getByText('Call Jordan about the offer on 12 Oak St').waitFor();
-    const [{ reminder_id: reminderId, reminder_date: stored }] = await server.sql<{ reminder_id: string; reminder_date: Date }>(
+    const [{ reminder_id: reminderId, reminder_date: stored }] = await suite.server.sql<{ reminder_id: string; reminder_date: Date }>(
       'select reminder_id, reminder_date from follow_up_reminders where lead_id = $1', [leadId],
     );
     expect(stored.getTime()).toBe(dueAt.getTime());
@@ -147,10 +141,10 @@ describe('reminders in the admin', () => {
 
   it('fits a phone (390×844): the Reminders page and the lead card, with nothing overflowing', { timeout: 30_000 }, async () => {
     // A due reminder again, so the phone view shows every section with its actions.
-    await makeReminder(server, { leadId, userId, status: 'due', reminderDate: new Date(Date.now() - 2 * 60 * MINUTE_MS), firedAt: new Date(), message: 'Follow up on the inspection report' });
+    await makeReminder(suite.server, { leadId, userId, status: 'due', reminderDate: new Date(Date.now() - 2 * 60 * MINUTE_MS), firedAt: new Date(), message: 'Follow up on the inspection report' });
     const page = await newPage();
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${server.url}/app/reminders`);
+    await page.goto(`${suite.server.url}/app/reminders`);
     await page.locator('[data-section="due"] li.reminder').first().waitFor();
     await page.locator('[data-section="done"] li.reminder').first().waitFor();
     await expectNoHorizontalOverflow(page, 'reminders 390');
@@ -163,7 +157,7 @@ describe('reminders in the admin', () => {
     await page.keyboard.press('Escape');
 
     // A reminder two days ahead offers no preset (each would leave it where it is), only a time of one's own.
-    const { reminderId: aheadId } = await makeReminder(server, { leadId, userId, status: 'pending', reminderDate: new Date(Date.now() + 48 * 60 * MINUTE_MS), message: 'Send the contract draft' });
+    const { reminderId: aheadId } = await makeReminder(suite.server, { leadId, userId, status: 'pending', reminderDate: new Date(Date.now() + 48 * 60 * MINUTE_MS), message: 'Send the contract draft' });
     await page.reload();
     const ahead = page.locator(`[data-section="upcoming"] [data-reminder-id="${aheadId}"]`);
     await ahead.getByRole('button', { name: 'Snooze' }).click();
@@ -171,7 +165,7 @@ describe('reminders in the admin', () => {
     expect(await ahead.getByRole('button', { name: '15 minutes' }).count()).toBe(0);
     await page.keyboard.press('Escape');
 
-    await page.goto(`${server.url}/app/leads/${leadId}`);
+    await page.goto(`${suite.server.url}/app/leads/${leadId}`);
     await page.locator('section[aria-labelledby="lead-reminders-title"] li.reminder').first().waitFor();
     await expectNoHorizontalOverflow(page, 'lead page 390');
     await saveScreenshot(page, 'reminders-lead-card-390');
@@ -187,13 +181,13 @@ interface ReminderRow {
 }
 
 async function reminderRow(reminderId: string): Promise<ReminderRow> {
-  const [row] = await server.sql<ReminderRow>('select status, reminder_date, fired_at, completed_at from follow_up_reminders where reminder_id = $1', [reminderId]);
+  const [row] = await suite.server.sql<ReminderRow>('select status, reminder_date, fired_at, completed_at from follow_up_reminders where reminder_id = $1', [reminderId]);
   return row;
 }
 
 /** What the lead's timeline recorded about one reminder, oldest first. */
 async function reminderActivities(reminderId: string): Promise<string[]> {
-  const rows = await server.sql<{ type: string }>(`select type from lead_activities where meta->>'reminderId' = $1 order by occurred_at, created_at`, [reminderId]);
+  const rows = await suite.server.sql<{ type: string }>(`select type from lead_activities where meta->>'reminderId' = $1 order by occurred_at, created_at`, [reminderId]);
   return rows.map((r) => r.type);
 }
 
@@ -212,10 +206,10 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
     for (const [width, height] of [[390, 844], [1440, 900]] as const) {
       const message = `Call about the appraisal (${width})`;
       const firedAt = new Date(Date.now() - 20 * MINUTE_MS);
-      const { reminderId } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: firedAt, firedAt, message });
+      const { reminderId } = await makeReminder(suite.server, { leadId, userId, status: 'due', reminderDate: firedAt, firedAt, message });
       const page = await newPage();
       await page.setViewportSize({ width, height });
-      await page.goto(`${server.url}/app/reminders`);
+      await page.goto(`${suite.server.url}/app/reminders`);
       const inDue = page.locator(`[data-section="due"] li[data-reminder-id="${reminderId}"]`);
       const inDone = page.locator(`[data-section="done"] li[data-reminder-id="${reminderId}"]`);
       const inUpcoming = page.locator(`[data-section="upcoming"] li[data-reminder-id="${reminderId}"]`);
@@ -264,10 +258,10 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
 
   it('Today (390×844) and a lead’s page (1440×900) offer the same Undo; the lead’s timeline reads "Reminder reopened" and "Snooze undone"', { timeout: 60_000 }, async () => {
     const firedAt = new Date(Date.now() - 5 * MINUTE_MS);
-    const { reminderId: dueId } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: firedAt, firedAt, message: 'Confirm the Saturday showing' });
+    const { reminderId: dueId } = await makeReminder(suite.server, { leadId, userId, status: 'due', reminderDate: firedAt, firedAt, message: 'Confirm the Saturday showing' });
     const today = await newPage();
     await today.setViewportSize({ width: 390, height: 844 });
-    await today.goto(`${server.url}/app/today`);
+    await today.goto(`${suite.server.url}/app/today`);
     const onToday = today.locator(`#today-due-section [data-reminder-id="${dueId}"]`);
     await onToday.getByRole('button', { name: 'Complete' }).click();
     const done = notice(today, 'Reminder done: Confirm the Saturday showing');
@@ -283,9 +277,9 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
 
     // On the lead's page: an upcoming reminder snoozed to tomorrow, then Undo — back to its own time, still upcoming.
     const at = new Date(Math.ceil((Date.now() + 3 * 60 * MINUTE_MS) / 1000) * 1000);
-    const { reminderId: upcomingId } = await makeReminder(server, { leadId, userId, reminderDate: at, message: 'Send the HOA documents' });
+    const { reminderId: upcomingId } = await makeReminder(suite.server, { leadId, userId, reminderDate: at, message: 'Send the HOA documents' });
     const lead = await newPage();
-    await lead.goto(`${server.url}/app/leads/${leadId}`);
+    await lead.goto(`${suite.server.url}/app/leads/${leadId}`);
     const card = lead.locator('section[aria-labelledby="lead-reminders-title"]');
     const item = card.locator(`li[data-reminder-id="${upcomingId}"]`);
     await item.getByRole('button', { name: 'Snooze' }).click();
@@ -311,11 +305,11 @@ describe('Done and Snooze can be undone, like Dismiss', () => {
 
   it('the notice waits while a keyboard user is on its Undo, and goes after 8 s when nobody is (a controlled page clock)', { timeout: 60_000 }, async () => {
     const at = new Date(Date.now() - 15 * MINUTE_MS);
-    const { reminderId: a } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: at, firedAt: at, message: 'Held notice' });
-    const { reminderId: b } = await makeReminder(server, { leadId, userId, status: 'due', reminderDate: at, firedAt: at, message: 'Timed notice' });
+    const { reminderId: a } = await makeReminder(suite.server, { leadId, userId, status: 'due', reminderDate: at, firedAt: at, message: 'Held notice' });
+    const { reminderId: b } = await makeReminder(suite.server, { leadId, userId, status: 'due', reminderDate: at, firedAt: at, message: 'Timed notice' });
     const page = await newPage();
     await page.clock.install();
-    await page.goto(`${server.url}/app/reminders`);
+    await page.goto(`${suite.server.url}/app/reminders`);
     await page.locator(`[data-section="due"] li[data-reminder-id="${a}"]`).getByRole('button', { name: 'Complete' }).focus();
     await page.keyboard.press('Enter');
     const held = notice(page, 'Reminder done: Held notice');
