@@ -1,8 +1,8 @@
 
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot, visitorOf, watchCollect } from '#test/browser.ts';
+import { saveScreenshot, visitorOf, watchCollect } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
@@ -22,23 +22,20 @@ interface EventRow {
   props: Record<string, unknown> | null;
 }
 
-let server: TestServer;
+const suite = useBrowserSuite();
 let worker: TestWorker;
 let example: ExampleServer;
-let browser: Browser;
 let owner: ApiClient;
 let siteId = '';
 /** Where the tracker keeps this site's unsent events: localStorage `porchlight_q<site key>`. */
 let queueKey = '';
-const contexts: BrowserContext[] = [];
 /** Uncaught errors and unhandled rejections of every page this file opens: the tracker must throw nothing into the host. */
-const pageErrors: string[] = [];
 
 /** A fresh browser profile (its own localStorage, so its own visitor) with one page on the example site. */
 async function openPage(options: BrowserContextOptions & { dnt?: boolean } = {}): Promise<Page> {
   const { dnt, ...contextOptions } = options;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
+  suite.contexts.push(context);
   if (dnt) {
     // The DNT header alone does not change navigator.doNotTrack; the tracker reads the properties.
     await context.addInitScript(() => {
@@ -48,7 +45,7 @@ async function openPage(options: BrowserContextOptions & { dnt?: boolean } = {})
   }
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+  page.on('pageerror', (err) => suite.pageErrors.push(`${page.url()}: ${err.message}`));
   return page;
 }
 
@@ -59,9 +56,8 @@ async function visit(page: Page, path: string): Promise<string> {
   return visitorOf(page);
 }
 
-
 function rowsOf(visitorId: string): Promise<EventRow[]> {
-  return server.sql<EventRow>(
+  return suite.server.sql<EventRow>(
     `select client_event_id, event_type, event_value, listing_ref, page_url, visitor_id, site_id, lead_id, props
      from lead_analytics where site_id = $1 and visitor_id = $2 order by event_date, received_at`,
     [siteId, visitorId],
@@ -77,21 +73,18 @@ function waitForRow(visitorId: string, description: string, match: (row: EventRo
   }, { ...WAIT, timeout: 10_000 });
 }
 
-
 beforeAll(async () => {
-  server = await startTestServer();
-  worker = await startTestWorker(server, { name: 'capture-e2e-worker' });
-  owner = new ApiClient(server.url);
+  worker = await startTestWorker(suite.server, { name: 'capture-e2e-worker' });
+  owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Maya Brooks' });
   let siteKey: string;
-  ({ example, siteId, siteKey } = await startExampleSite(server, owner, 'Hearth & Co. Realty'));
+  ({ example, siteId, siteKey } = await startExampleSite(suite.server, owner, 'Hearth & Co. Realty'));
   queueKey = `porchlight_q${siteKey}`;
   // Do-Not-Track is respected by default (the DNT test relies on it).
   expect((await owner.get(`/v1/sites/${siteId}`)).body.settings.respectDnt).toBe(true);
-  browser = await launchBrowser();
 });
 
-afterAll(() => closeAll(...contexts, browser, example, worker, server));
+afterAll(() => closeAll(example, worker));
 
 describe('capture on the example listing site', () => {
   // One visitor's journey through the listing site; each step builds on the one before.
@@ -193,7 +186,7 @@ describe('capture on the example listing site', () => {
     await expect.poll(() => page.locator('#alert-status').textContent()).toContain('Thanks');
 
     const lead = await vi.waitFor(async () => {
-      const found = (await server.sql<{ lead_id: string; email: string; site_id: string }>("select lead_id, email, site_id from leads where email = 'jordan.reyes@example.com'"))[0];
+      const found = (await suite.server.sql<{ lead_id: string; email: string; site_id: string }>("select lead_id, email, site_id from leads where email = 'jordan.reyes@example.com'"))[0];
       expect(found, 'the lead').toBeTruthy();
       return found!;
     }, WAIT);
@@ -233,7 +226,7 @@ describe('Do-Not-Track and Global Privacy Control', () => {
     const controlVisitor = await visit(control, '/');
     await waitForRow(controlVisitor, 'the control page view', (r) => r.event_type === 'page_view');
     expect(await rowsOf(visitor)).toEqual([]);
-    expect(await server.sql('select 1 from visitors where site_id = $1 and visitor_id = $2', [siteId, visitor])).toEqual([]);
+    expect(await suite.server.sql('select 1 from visitors where site_id = $1 and visitor_id = $2', [siteId, visitor])).toEqual([]);
 
     // A site that sets respectDnt: false stores everything.
     expect((await owner.patch(`/v1/sites/${siteId}`, { settings: { respectDnt: false } })).status).toBe(200);
@@ -336,7 +329,7 @@ describe('props the API cannot take', () => {
 
 describe('the host page', () => {
   it('sees no error from the tracker or the form on any page of this file', () => {
-    expect(contexts.length).toBeGreaterThanOrEqual(5);
-    expect(pageErrors).toEqual([]);
+    expect(suite.contexts.length).toBeGreaterThanOrEqual(5);
+    expect(suite.pageErrors).toEqual([]);
   });
 });

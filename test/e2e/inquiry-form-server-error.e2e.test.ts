@@ -6,21 +6,19 @@
 
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { ApiClient } from '#test/http.ts';
 import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let example: ExampleServer;
 let proxy: FailingProxy;
 let context: BrowserContext;
-const pageErrors: string[] = [];
 
 interface FailingProxy {
   url: string;
@@ -78,26 +76,21 @@ async function startFailingProxy(api: string): Promise<FailingProxy> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  const owner = new ApiClient(server.url);
+  const owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  proxy = await startFailingProxy(server.url);
+  proxy = await startFailingProxy(suite.server.url);
   const site = await owner.post('/v1/sites', { name: 'Oak Realty', allowedOrigins: [] });
   expect(site.status).toBe(201);
   example = await startExampleServer({ port: 0, apiOrigin: proxy.url, siteKey: site.body.publicKey });
   expect((await owner.patch(`/v1/sites/${site.body.siteId}`, { allowedOrigins: [example.url] })).status).toBe(200);
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(context, browser, example, proxy, server);
-});
+afterAll(() => closeAll(context, example, proxy));
 
 it('a 5xx from the server asks the visitor to try again in a moment (not to check their connection), keeps the text, and the retry stores the inquiry once', { timeout: 60_000 }, async () => {
-  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  context = await suite.browser.newContext({ viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('pageerror', (err) => suite.pageErrors.push(err.message));
   await page.goto(`${example.url}/`);
   const form = page.locator('[data-porchlight-form]');
   await form.locator('form').waitFor({ state: 'visible' });
@@ -107,7 +100,7 @@ it('a 5xx from the server asks the visitor to try again in a moment (not to chec
   await form.getByLabel('Email').fill(email);
   await form.getByLabel('Message').fill(message);
   await form.getByLabel(/I agree/).check();
-  const stored = () => server.sql<{ message: string }>('select i.message from inquiries i join leads l on l.lead_id = i.lead_id where l.email = $1', [email]);
+  const stored = () => suite.server.sql<{ message: string }>('select i.message from inquiries i join leads l on l.lead_id = i.lead_id where l.email = $1', [email]);
 
   const failed = proxy.failNextInquiry();
   await form.getByRole('button', { name: 'Send message' }).click();

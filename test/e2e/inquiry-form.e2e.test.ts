@@ -9,10 +9,10 @@
 
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
+import type { Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, pauseClock, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, pauseClock, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
 import { ApiClient } from '#test/http.ts';
@@ -20,27 +20,24 @@ import { WAIT } from '#test/env.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { type ExampleServer, startExampleServer } from '../../examples/listing-site/serve.ts';
 
-let server: TestServer;
+const suite = useBrowserSuite();
 let worker: TestWorker;
 let example: ExampleServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 let siteId = '';
 let siteKey = '';
 let owner: ApiClient;
 /** Errors thrown in any page: the widget must never throw into its host. */
-const pageErrors: string[] = [];
 
 /** The example's listing page (12 Oak Street), whose form container its own deferred script renders. */
 const LISTING_PAGE = '/';
 
 /** A page of the example site in a fresh browser context (a new visitor), with the form mounted. */
 async function openPage(path: string, viewport = { width: 1100, height: 900 }, site = example.url): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport });
+  suite.contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(`${path}: ${err.message}`));
+  page.on('pageerror', (err) => suite.pageErrors.push(`${path}: ${err.message}`));
   await page.goto(site + path);
   await page.locator('[data-porchlight-form]').first().locator('form').waitFor({ state: 'visible' });
   return page;
@@ -80,13 +77,13 @@ async function visitorOf(page: Page): Promise<string> {
 function recordInquiries(page: Page): Array<Record<string, any>> {
   const bodies: Array<Record<string, any>> = [];
   page.on('request', (req: Request) => {
-    if (req.method() === 'POST' && req.url() === `${server.url}/v1/inquiries`) bodies.push(JSON.parse(req.postData() ?? '{}'));
+    if (req.method() === 'POST' && req.url() === `${suite.server.url}/v1/inquiries`) bodies.push(JSON.parse(req.postData() ?? '{}'));
   });
   return bodies;
 }
 
 async function inquiriesFor(email: string) {
-  return server.sql<{ inquiry_id: string; source: string; listing_ref: string | null; client_event_id: string; message: string; lead_id: string }>(
+  return suite.server.sql<{ inquiry_id: string; source: string; listing_ref: string | null; client_event_id: string; message: string; lead_id: string }>(
     `select i.inquiry_id, i.source, i.listing_ref, i.client_event_id, i.message, i.lead_id
        from inquiries i join leads l on l.lead_id = i.lead_id where l.email = $1`,
     [email],
@@ -167,16 +164,14 @@ async function startStallingProxy(api: string): Promise<StallingProxy> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  worker = await startTestWorker(server, { name: 'inquiry-form-e2e-worker' });
-  browser = await launchBrowser();
+  worker = await startTestWorker(suite.server, { name: 'inquiry-form-e2e-worker' });
 
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Dana Realtor' });
-  ({ example, siteId, siteKey } = await startExampleSite(server, owner, 'Oak Realty'));
+  ({ example, siteId, siteKey } = await startExampleSite(suite.server, owner, 'Oak Realty'));
 });
 
-afterAll(() => closeAll(...contexts, browser, example, worker, server));
+afterAll(() => closeAll(example, worker));
 
 describe('the inquiry form', () => {
   it('renders visibly and correctly on a page with hostile CSS, and its CSS does not leak', async () => {
@@ -231,7 +226,7 @@ describe('the inquiry form', () => {
     await form.getByRole('button', { name: 'Send message' }).click({ trial: true });
 
     await saveScreenshot(page, 'widget-form-hostile-css');
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('can be filled in and sent with the keyboard alone, and the visitor’s earlier page views join the lead', { timeout: 30_000 }, async () => {
@@ -240,7 +235,7 @@ describe('the inquiry form', () => {
     const visitor = await visitorOf(page);
     // The tracker's page view is stored before the inquiry (an anonymous visitor, no lead yet).
     const views = await vi.waitFor(async () => {
-      const found = (await server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor])).length;
+      const found = (await suite.server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor])).length;
       expect(found, 'the page view').toBeGreaterThan(0);
       return found;
     }, WAIT);
@@ -271,7 +266,7 @@ describe('the inquiry form', () => {
     await expectFocus(page, 'p.ok');
 
     const [lead] = await vi.waitFor(async () => {
-      const rows = await server.sql<{ lead_id: string; name: string }>('select lead_id, name from leads where email = $1', [email]);
+      const rows = await suite.server.sql<{ lead_id: string; name: string }>('select lead_id, name from leads where email = $1', [email]);
       expect(rows.length, 'the lead').toBeTruthy();
       return rows;
     }, WAIT);
@@ -281,10 +276,10 @@ describe('the inquiry form', () => {
     expect(inquiries[0]).toMatchObject({ source: 'widget', listing_ref: 'oak-12', message: 'Could I see 12 Oak St on Saturday morning?' });
     // Stitching (the worker): the anonymous page views now carry the lead.
     await vi.waitFor(async () => {
-      const rows = await server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor]);
+      const rows = await suite.server.sql<{ lead_id: string | null }>(`select lead_id from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, visitor]);
       expect(rows.length >= views && rows.every((r) => r.lead_id === lead.lead_id), 'page views stitched to the lead').toBe(true);
     }, WAIT);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('without an email or a phone, announces the error by the field and sends nothing', async () => {
@@ -302,7 +297,7 @@ describe('the inquiry form', () => {
     // The typed text is still there; nothing went to the API, nothing was stored.
     expect(await inline(page).getByLabel('Message').inputValue()).toBe('Please call me.');
     expect(sent).toEqual([]);
-    expect(await server.sql(`select 1 from leads where name = 'Sam Nocontact'`)).toEqual([]);
+    expect(await suite.server.sql(`select 1 from leads where name = 'Sam Nocontact'`)).toEqual([]);
 
     // Fixing it clears the error on the next try.
     await inline(page).getByLabel('Phone').fill('+1 555 010 0142');
@@ -329,7 +324,7 @@ describe('the inquiry form', () => {
 
     // 2. The network fails: "couldn't send", everything still typed, the button usable again.
     await inline(page).getByLabel('Message').fill(message);
-    await page.route(`${server.url}/v1/inquiries`, (route) => route.abort('internetdisconnected'));
+    await page.route(`${suite.server.url}/v1/inquiries`, (route) => route.abort('internetdisconnected'));
     await inline(page).getByRole('button', { name: 'Send message' }).click();
     await vi.waitFor(async () => expect(await alertText(page), 'the network error').toBe(NO_ANSWER), WAIT);
     expect(await inline(page).getByLabel('Message').inputValue()).toBe(message);
@@ -339,8 +334,8 @@ describe('the inquiry form', () => {
     expect(await inquiriesFor(email)).toEqual([]);
 
     // 3. The inquiry is stored but its answer is lost on the way back.
-    await page.unroute(`${server.url}/v1/inquiries`);
-    await page.route(`${server.url}/v1/inquiries`, async (route) => {
+    await page.unroute(`${suite.server.url}/v1/inquiries`);
+    await page.route(`${suite.server.url}/v1/inquiries`, async (route) => {
       await route.fetch();
       await route.abort('connectionreset');
     });
@@ -349,7 +344,7 @@ describe('the inquiry form', () => {
     expect(await inquiriesFor(email)).toHaveLength(1);
 
     // 4. The retry (same submission id) succeeds and stores nothing twice.
-    await page.unroute(`${server.url}/v1/inquiries`);
+    await page.unroute(`${suite.server.url}/v1/inquiries`);
     await expectFocus(page, 'button');
     await page.keyboard.press('Enter');
     await inline(page).getByRole('status').waitFor();
@@ -364,14 +359,14 @@ describe('the inquiry form', () => {
     expect(sent[3]).toMatchObject({ name: 'Casey Retry', email, message, listing: 'oak-12', consent: true, hp: '' });
     expect(sent[3].visitor).toBe(await visitorOf(page));
     expect(sent[3].url).toBe(`${example.url}/hostile.html`);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('on a stalled network it gives up after 15 s with a retryable error, keeps the typed text, and the retry stores one inquiry (a controlled page clock)', { timeout: 60_000 }, async () => {
     const email = 'jordan.stalled@example.com';
     const message = 'Is the basement finished?';
     // The example site again, its snippet pointing at a server in front of the API that holds the first inquiry.
-    const proxy = await startStallingProxy(server.url);
+    const proxy = await startStallingProxy(suite.server.url);
     const stalledSite = await startExampleServer({ port: 0, apiOrigin: proxy.url, siteKey });
     try {
       expect((await owner.patch(`/v1/sites/${siteId}`, { allowedOrigins: [example.url, stalledSite.url] })).status).toBe(200);
@@ -417,8 +412,8 @@ describe('the inquiry form', () => {
       expect(stored).toHaveLength(1);
       expect(stored[0]).toMatchObject({ message, listing_ref: 'oak-12', client_event_id: first.id });
       expect(sent.map((b) => b.id)).toEqual([first.id, first.id]);
-      expect(await server.sql('select 1 from leads where email = $1', [email])).toHaveLength(1);
-      expect(pageErrors).toEqual([]);
+      expect(await suite.server.sql('select 1 from leads where email = $1', [email])).toHaveLength(1);
+      expect(suite.pageErrors).toEqual([]);
     } finally {
       await stalledSite.close();
       await proxy.close();
@@ -439,7 +434,7 @@ describe('the inquiry form', () => {
     });
     // The tracker records the new page (it looks again after a navigation), and the form is the same one, text and all.
     await vi.waitFor(async () => {
-      const views = await server.sql<{ listing_ref: string }>(`select listing_ref from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, await visitorOf(page)]);
+      const views = await suite.server.sql<{ listing_ref: string }>(`select listing_ref from lead_analytics where site_id = $1 and visitor_id = $2 and event_type = 'page_view'`, [siteId, await visitorOf(page)]);
       expect(views.map((v) => v.listing_ref), 'the page view of the new listing').toContain('maple-7');
     }, WAIT);
     expect(await inline(page).getByLabel('Message').inputValue()).toBe('Does 7 Maple Ave have a garage?');
@@ -451,7 +446,7 @@ describe('the inquiry form', () => {
     const stored = await inquiriesFor(email);
     expect(stored).toHaveLength(1);
     expect(stored[0].listing_ref).toBe('maple-7');
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('with the honeypot filled in, the API answers 202 and stores nothing', async () => {
@@ -463,14 +458,14 @@ describe('the inquiry form', () => {
       hp.value = 'https://spam.example';
     });
     const [response] = await Promise.all([
-      page.waitForResponse((r) => r.url() === `${server.url}/v1/inquiries`),
+      page.waitForResponse((r) => r.url() === `${suite.server.url}/v1/inquiries`),
       inline(page).getByRole('button', { name: 'Send message' }).click(),
     ]);
     expect(response.status()).toBe(202);
     expect(JSON.parse(response.request().postData() ?? '{}').hp).toBe('https://spam.example');
     await inline(page).getByRole('status').waitFor();
-    expect(await server.sql('select 1 from leads where email = $1', [email])).toEqual([]);
-    expect(await server.sql(`select 1 from inquiries where message = 'Buy cheap watches'`)).toEqual([]);
+    expect(await suite.server.sql('select 1 from leads where email = $1', [email])).toEqual([]);
+    expect(await suite.server.sql(`select 1 from inquiries where message = 'Buy cheap watches'`)).toEqual([]);
   });
 
   it('mounts into a form container the page adds later, with its own listing', async () => {
@@ -486,7 +481,7 @@ describe('the inquiry form', () => {
     expect(await page.locator('#late-form').getByRole('heading').textContent()).toBe('Ask about this home');
     // The first container keeps its one form.
     expect(await page.locator('[data-porchlight-form]').first().locator('form').count()).toBe(1);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it("porchlight('open') shows one modal dialog; Escape and the close button close it and give the focus back", { timeout: 30_000 }, async () => {
@@ -541,7 +536,7 @@ describe('the inquiry form', () => {
       return rows;
     }, WAIT);
     expect(inquiry).toMatchObject({ source: 'widget', listing_ref: 'maple-7' });
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it("porchlight('open') from a button a click does not focus (Safari, Firefox on macOS): the dialog has the button's theme and gives it the focus back", { timeout: 30_000 }, async () => {
@@ -574,7 +569,7 @@ describe('the inquiry form', () => {
       // Off the button again before the next click, as a Safari visitor would be.
       await page.evaluate(() => (document.activeElement as HTMLElement).blur());
     }
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('files an inquiry under the listing around its form, or around the button that opened the dialog, not the page’s first', { timeout: 30_000 }, async () => {
@@ -604,7 +599,7 @@ describe('the inquiry form', () => {
 
     expect((await inquiriesFor('card.form@example.com')).map((i) => i.listing_ref)).toEqual(['maple-7']);
     expect((await inquiriesFor('card.button@example.com')).map((i) => i.listing_ref)).toEqual(['maple-7']);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('on a phone (390×844): the dialog does not scroll when it fits, and a right-to-left page with the form is no wider than the window', { timeout: 30_000 }, async () => {
@@ -630,7 +625,7 @@ describe('the inquiry form', () => {
     const trap = (await inline(page).locator('div.h').boundingBox())!;
     expect(trap.width * trap.height).toBeLessThanOrEqual(1);
     expect(trap.x).toBeGreaterThanOrEqual(0);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it("Escape or the close button keeps what the visitor typed for the next porchlight('open'); once it is sent, the next is a new form", { timeout: 30_000 }, async () => {
@@ -678,7 +673,7 @@ describe('the inquiry form', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     expect(await inquiriesFor(email)).toHaveLength(1);
     expect(sent).toHaveLength(1);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it('a draft opened again for another listing is a new inquiry: one whose answer was lost for the first is not taken as its retry', { timeout: 30_000 }, async () => {
@@ -690,7 +685,7 @@ describe('the inquiry form', () => {
     const dialog = page.getByRole('dialog');
     // The first send reaches the API (stored) but its answer never reaches the page.
     let lose = true;
-    await page.route(`${server.url}/v1/inquiries`, async (route) => {
+    await page.route(`${suite.server.url}/v1/inquiries`, async (route) => {
       if (!lose) return route.continue();
       lose = false;
       await route.fetch();
@@ -714,7 +709,7 @@ describe('the inquiry form', () => {
       ['maple-7', 'And is Maple still available?'],
       ['oak-12', 'Is Oak still available?'],
     ]);
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 
   it("porchlight('open') shows the dialog centred in the window, on a phone (390×844) and a desktop (1440×900)", { timeout: 30_000 }, async () => {
@@ -742,6 +737,6 @@ describe('the inquiry form', () => {
       await dialog.getByRole('button', { name: 'Close' }).click();
       await dialog.waitFor({ state: 'detached' });
     }
-    expect(pageErrors).toEqual([]);
+    expect(suite.pageErrors).toEqual([]);
   });
 });
