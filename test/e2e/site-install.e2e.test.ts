@@ -10,41 +10,35 @@
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { invalidateIngestSiteCache } from '#core/sites/resolve-ingest-site.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 import { type ExampleServer, startExampleServer, useOwnSite } from '../../examples/listing-site/serve.ts';
 
-let server: TestServer;
+const suite = useBrowserSuite();
 let worker: TestWorker;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 const servers: ExampleServer[] = [];
 const dirs: string[] = [];
-const pageErrors: string[] = [];
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 beforeAll(async () => {
-  server = await startTestServer();
-  worker = await startTestWorker(server);
-  browser = await launchBrowser();
+  worker = await startTestWorker(suite.server);
 });
 afterAll(async () => {
-  await closeAll(...contexts, browser, ...servers, worker, server);
+  await closeAll(...servers, worker);
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  expect(pageErrors).toEqual([]);
 });
 
 function adminPage(realtor: Realtor, viewport = DESKTOP): Promise<Page> {
-  return newSessionPage(browser, server, realtor.client, { viewport, permissions: ['clipboard-read', 'clipboard-write'], contexts, pageErrors, errorPrefix: 'admin: ', timeoutMs: 15_000 });
+  return newSessionPage(suite.browser, suite.server, realtor.client, { viewport, permissions: ['clipboard-read', 'clipboard-write'], contexts: suite.contexts, pageErrors: suite.pageErrors, errorPrefix: 'admin: ', timeoutMs: 15_000 });
 }
 
 /** Serves `html` (a whole page body) on a new local origin, as a website owner's page would be. */
@@ -53,17 +47,17 @@ async function servePage(html: string): Promise<ExampleServer> {
   dirs.push(dir);
   await writeFile(join(dir, 'index.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Oak Realty</title></head><body>${html}</body></html>`);
   // The example server only needs a key to start; these pages carry their own snippet.
-  const site = await startExampleServer({ port: 0, apiOrigin: server.url, siteKey: 'pk_unused', publicDir: dir });
+  const site = await startExampleServer({ port: 0, apiOrigin: suite.server.url, siteKey: 'pk_unused', publicDir: dir });
   servers.push(site);
   return site;
 }
 
 async function visitorPage(url: string, viewport = DESKTOP): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport });
+  suite.contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(`${url}: ${err.message}`));
+  page.on('pageerror', (err) => suite.pageErrors.push(`${url}: ${err.message}`));
   await page.goto(url);
   return page;
 }
@@ -78,19 +72,19 @@ const allow = (realtor: Realtor, siteId: string, origins: string[]) => realtor.c
 
 describe('first run', () => {
   it('signup: the name field is autocomplete=name, and the email (the login) is what password managers save as the username', async () => {
-    const context = await browser.newContext({ viewport: PHONE });
-    contexts.push(context);
+    const context = await suite.browser.newContext({ viewport: PHONE });
+    suite.contexts.push(context);
     const page = await context.newPage();
-    await page.goto(`${server.url}/app/signup`);
+    await page.goto(`${suite.server.url}/app/signup`);
     expect(await page.getByLabel('Your name').getAttribute('autocomplete')).toBe('name');
     expect(await page.getByLabel('Email').getAttribute('autocomplete')).toBe('username');
     expect(await page.getByLabel('Password').getAttribute('autocomplete')).toBe('new-password');
   });
 
   it('the onboarding card on an empty Leads page wires the example listing site to the new account, and its inquiry lands on that dashboard', { timeout: 90_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const page = await adminPage(realtor);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     const card = page.getByTestId('onboarding-card');
     await card.getByRole('heading', { name: 'Try it on the demo listing site' }).waitFor();
     await saveScreenshot(page, 'onboarding-card-1440');
@@ -105,11 +99,11 @@ describe('first run', () => {
     expect(sites).toMatchObject([{ name: 'Demo listing site', publicKey: key }]);
 
     // What `npm run example -- --site-key …` does: serve the example with that key and allow its origin.
-    const example = await startExampleServer({ port: 0, apiOrigin: server.url, siteKey: key! });
+    const example = await startExampleServer({ port: 0, apiOrigin: suite.server.url, siteKey: key! });
     servers.push(example);
-    const own = await useOwnSite(server.orm, key!, [example.url]);
+    const own = await useOwnSite(suite.server.orm, key!, [example.url]);
     expect(own).toMatchObject({ siteKey: key, userId: realtor.userId, ownerEmail: realtor.email.toLowerCase() });
-    invalidateIngestSiteCache(server.orm.em);
+    invalidateIngestSiteCache(suite.server.orm.em);
 
     const visitor = await visitorPage(example.url);
     const form = visitor.locator('[data-porchlight-form]').first();
@@ -125,11 +119,11 @@ describe('first run', () => {
       const leads = (await realtor.client.get('/v1/leads')).body.items;
       expect(leads.map((l: { name: string }) => l.name)).toContain('Riley First-Run');
     }, WAIT);
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByText('Riley First-Run').first().waitFor();
 
-    const phone = await adminPage(await makeRealtor(server), PHONE);
-    await phone.goto(`${server.url}/app/sites`);
+    const phone = await adminPage(await makeRealtor(suite.server), PHONE);
+    await phone.goto(`${suite.server.url}/app/sites`);
     await phone.getByTestId('onboarding-card').waitFor();
     await saveScreenshot(phone, 'onboarding-card-390');
   });
@@ -137,10 +131,10 @@ describe('first run', () => {
 
 describe('install', () => {
   it('each of the three snippets works pasted into a page: events stored, inline form shown, button opens the form', { timeout: 90_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const site = await createSite(realtor);
     const admin = await adminPage(realtor);
-    await admin.goto(`${server.url}/app/sites/${site.siteId}`);
+    await admin.goto(`${suite.server.url}/app/sites/${site.siteId}`);
     const snippets: Record<string, string> = {};
     for (const key of ['tracking', 'inlineForm', 'buttonForm']) {
       const option = admin.locator(`[data-install=${key}]`);
@@ -161,7 +155,7 @@ describe('install', () => {
 
     await visitorPage(pages.tracking.url);
     await vi.waitFor(async () => {
-      const rows = await server.sql<{ page_url: string }>(`select page_url from lead_analytics where site_id = $1 and event_type = 'page_view'`, [site.siteId]);
+      const rows = await suite.server.sql<{ page_url: string }>(`select page_url from lead_analytics where site_id = $1 and event_type = 'page_view'`, [site.siteId]);
       expect(rows.map((r) => new URL(r.page_url).origin)).toContain(pages.tracking.url);
     }, WAIT);
 
@@ -177,13 +171,13 @@ describe('install', () => {
   });
 
   it('the install check turns from waiting into "receiving from <origin>" without a reload, and a test inquiry lands as "Test inquiry"', { timeout: 90_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const site = await createSite(realtor);
-    const page = await servePage(`<h1>Maple</h1><script async src="${server.url}/w.js" data-site="${site.publicKey}"></script>`);
+    const page = await servePage(`<h1>Maple</h1><script async src="${suite.server.url}/w.js" data-site="${site.publicKey}"></script>`);
     await allow(realtor, site.siteId, [page.url]);
 
     const admin = await adminPage(realtor);
-    await admin.goto(`${server.url}/app/sites/${site.siteId}`);
+    await admin.goto(`${suite.server.url}/app/sites/${site.siteId}`);
     const check = admin.getByTestId('install-check');
     await check.getByText('Waiting for the first event…').waitFor();
     const navigations: string[] = [];
@@ -209,11 +203,11 @@ describe('install', () => {
   });
 
   it('a page on an origin that is not allowed appears as blocked requests; "Add origin" fixes it', { timeout: 90_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const site = await createSite(realtor, ['https://www.hearth.example']);
-    const wrong = await servePage(`<h1>Oak</h1><script async src="${server.url}/w.js" data-site="${site.publicKey}"></script>`);
+    const wrong = await servePage(`<h1>Oak</h1><script async src="${suite.server.url}/w.js" data-site="${site.publicKey}"></script>`);
     const admin = await adminPage(realtor);
-    await admin.goto(`${server.url}/app/sites/${site.siteId}`);
+    await admin.goto(`${suite.server.url}/app/sites/${site.siteId}`);
     const check = admin.getByTestId('install-check');
     await check.getByText('Waiting for the first event…').waitFor();
 
@@ -226,13 +220,13 @@ describe('install', () => {
     await saveScreenshot(admin, 'install-check-blocked-1440');
     // The sites list says so too.
     const list = await adminPage(realtor);
-    await list.goto(`${server.url}/app/sites`);
+    await list.goto(`${suite.server.url}/app/sites`);
     const listRow = list.getByRole('row', { name: /Oak Realty/ });
     await listRow.locator('.badge', { hasText: 'Blocked' }).waitFor();
     expect(await listRow.locator('.badge', { hasText: 'Receiving' }).count()).toBe(0);
 
     const phone = await adminPage(realtor, PHONE);
-    await phone.goto(`${server.url}/app/sites/${site.siteId}`);
+    await phone.goto(`${suite.server.url}/app/sites/${site.siteId}`);
     await phone.getByTestId('install-check').locator('.blocked-origin').waitFor({ timeout: 20_000 });
     await phone.getByTestId('install-check').scrollIntoViewIfNeeded();
     await saveScreenshot(phone, 'install-check-blocked-390');
@@ -247,9 +241,9 @@ describe('install', () => {
 
 describe('themed form', () => {
   it('takes accent, font (inherited), radius, heading, button and labels from data attributes and custom properties; 16px inputs, 24px targets, each error shown once', { timeout: 90_000 }, async () => {
-    const realtor = await makeRealtor(server);
+    const realtor = await makeRealtor(suite.server);
     const site = await createSite(realtor);
-    const tag = `<script async src="${server.url}/w.js" data-site="${site.publicKey}"></script>`;
+    const tag = `<script async src="${suite.server.url}/w.js" data-site="${site.publicKey}"></script>`;
     const page = await servePage(`
       <style>body{font-family:Georgia,serif;margin:0;padding:24px;background:#f4f1ea}.grid{display:flex;flex-wrap:wrap;gap:24px}.grid>div{flex:1 1 320px}
       .brand{--porchlight-accent:#0b4f8a;--porchlight-radius:20px;--porchlight-font:'Trebuchet MS',sans-serif}</style>

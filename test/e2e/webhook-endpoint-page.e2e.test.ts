@@ -5,43 +5,35 @@
 // to load says so; and the row counts every logged attempt, not only those since a resend.
 // Failing requests are played by Playwright routes (a 500 from the browser's side); everything
 // else is the real server. Screenshots at 1440×900 and 390×844 go to test-results/screenshots.
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
-let server: TestServer;
+const suite = useBrowserSuite({ WEBHOOK_RETRY_SCHEDULE: '0,1,1' });
 let worker: TestWorker;
 let receiver: TestReceiver;
-let browser: Browser;
 let owner: ApiClient;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(browser, server, owner, { viewport, contexts, timeoutMs: 10_000, pageErrors });
+  return newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, timeoutMs: 10_000, pageErrors: suite.pageErrors });
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ WEBHOOK_RETRY_SCHEDULE: '0,1,1' });
-  worker = await startTestWorker(server, { name: 'webhook-endpoint-page-e2e-worker' });
+  worker = await startTestWorker(suite.server, { name: 'webhook-endpoint-page-e2e-worker' });
   receiver = await startTestReceiver();
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Dana Realtor' });
 });
 
-afterAll(async () => {
-  await closeAll(...contexts, browser, receiver, worker, server);
-  expect(pageErrors).toEqual([]);
-});
+afterAll(() => closeAll(receiver, worker));
 
 async function makeEndpoint(description: string): Promise<string> {
   const created = await owner.post('/v1/webhook-endpoints', { url: receiver.url, description });
@@ -96,7 +88,7 @@ describe('webhook endpoint page', () => {
     const endpointId = await makeEndpoint('Filters CRM');
     await sendSettledTests(endpointId, 3);
     const page = await newPage(DESKTOP);
-    await page.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await page.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     const rows = page.locator('.delivery-summary');
     await expect.poll(() => rows.count()).toBe(3);
     const status = page.getByLabel('Status', { exact: true });
@@ -142,7 +134,7 @@ describe('webhook endpoint page', () => {
     await page.unroute(isDeliveryList, failWith500);
 
     const phone = await newPage(PHONE);
-    await phone.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await phone.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     await expect.poll(() => phone.locator('.delivery-summary').count()).toBe(3);
     await phone.route(isDeliveryList, failWith500);
     await phone.getByLabel('Status', { exact: true }).selectOption('failed');
@@ -155,7 +147,7 @@ describe('webhook endpoint page', () => {
   it('after Send test event the log and health follow the delivery to succeeded without Refresh', { timeout: 60_000 }, async () => {
     const endpointId = await makeEndpoint('Polling CRM');
     const page = await newPage(DESKTOP);
-    await page.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await page.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     await page.getByText('No deliveries yet. Send a test event to try your receiver.').waitFor();
 
     // The receiver holds the request: the page shows the delivery waiting first.
@@ -179,7 +171,7 @@ describe('webhook endpoint page', () => {
     const endpointId = await makeEndpoint('Details CRM');
     await sendSettledTests(endpointId, 1);
     const page = await newPage(DESKTOP);
-    await page.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await page.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     await page.route(isDeliveryDetail, failWith500);
     await page.locator('.delivery-summary', { hasText: 'succeeded' }).click();
     const failed = page.getByRole('alert').filter({ hasText: 'Could not load this delivery’s attempts' });
@@ -192,7 +184,7 @@ describe('webhook endpoint page', () => {
     expect(await failed.count()).toBe(0);
 
     const phone = await newPage(PHONE);
-    await phone.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await phone.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     await phone.route(isDeliveryDetail, failWith500);
     await phone.locator('.delivery-summary', { hasText: 'succeeded' }).click();
     await phone.getByRole('alert').filter({ hasText: 'Could not load this delivery’s attempts' }).waitFor();
@@ -209,7 +201,7 @@ describe('webhook endpoint page', () => {
     receiver.answers.length = 0;
 
     const page = await newPage(DESKTOP);
-    await page.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await page.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     const row = page.locator('.delivery-summary', { hasText: 'webhook.test' });
     expect(await row.textContent()).toMatch(new RegExp(`failed.*${logged} attempts`));
     await row.click();
@@ -224,7 +216,7 @@ describe('webhook endpoint page', () => {
     await saveScreenshot(page, 'webhook-log-resent-1440');
 
     const phone = await newPage(PHONE);
-    await phone.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await phone.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     await phone.locator('.delivery-summary', { hasText: 'succeeded' }).click();
     await expect.poll(() => phone.locator('table.attempts tbody tr').count()).toBe(logged + 1);
     await expectNoHorizontalOverflow(phone, 'resent delivery at 390×844');

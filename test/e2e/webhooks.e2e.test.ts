@@ -3,37 +3,33 @@
 // event and see it in the delivery log with its attempt; then a failing receiver's attempts; at
 // 390×844 the page (secret revealed) is no wider than the phone. Screenshots at 1440×900 and
 // 390×844 go to test-results/screenshots.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWebhookSecret } from '#core/webhooks/webhook-secret-at-rest.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
 import { startTestReceiver, type TestReceiver } from '#test/webhook-receiver.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
-let server: TestServer;
+const suite = useBrowserSuite({ WEBHOOK_RETRY_SCHEDULE: '0,1,1' });
 let worker: TestWorker;
 let receiver: TestReceiver;
-let browser: Browser;
 let owner: ApiClient;
-const contexts: BrowserContext[] = [];
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(browser, server, owner, { viewport, contexts, timeoutMs: 10_000 });
+  return newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, timeoutMs: 10_000 });
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ WEBHOOK_RETRY_SCHEDULE: '0,1,1' });
-  worker = await startTestWorker(server, { name: 'webhooks-e2e-worker' });
+  worker = await startTestWorker(suite.server, { name: 'webhooks-e2e-worker' });
   receiver = await startTestReceiver();
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   await owner.signUp({ username: 'Dana Realtor' });
 });
 
-afterAll(() => closeAll(...contexts, browser, receiver, worker, server));
+afterAll(() => closeAll(receiver, worker));
 
 describe('webhooks page', () => {
   it('creates an endpoint, sends a test event and shows it in the delivery log with its attempt', { timeout: 90_000 }, async () => {
@@ -41,7 +37,7 @@ describe('webhooks page', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
 
-    await page.goto(`${server.url}/app/webhooks`);
+    await page.goto(`${suite.server.url}/app/webhooks`);
     await page.getByRole('button', { name: 'Add your first endpoint' }).click();
     await page.getByLabel('Endpoint URL').fill('http://10.0.0.1/hooks');
     await page.getByLabel('Description (optional)').fill('Follow Up Boss');
@@ -61,10 +57,10 @@ describe('webhooks page', () => {
     const endpointId = new URL(page.url()).pathname.split('/').at(-1)!;
     // The secret is revealed right after creation, ready to copy.
     const secretText = await page.locator('#webhook-secret').textContent();
-    const [row] = await server.sql<{ secret: string; event_types: string[] }>('select secret, event_types from webhook_endpoints where endpoint_id = $1', [endpointId]);
+    const [row] = await suite.server.sql<{ secret: string; event_types: string[] }>('select secret, event_types from webhook_endpoints where endpoint_id = $1', [endpointId]);
     // Stored encrypted; the page shows the whsec_ value inside.
     expect(row.secret).toMatch(/^enc1:/);
-    const secret = openWebhookSecret(row.secret, server.config.DATA_ENCRYPTION_KEY);
+    const secret = openWebhookSecret(row.secret, suite.server.config.DATA_ENCRYPTION_KEY);
     expect(secretText).toBe(secret);
     expect(row.event_types).toEqual(['inquiry.created', 'lead.created']);
 
@@ -96,13 +92,13 @@ describe('webhooks page', () => {
     await expect.poll(() => page.getByText('CRM is down for maintenance').count()).toBe(1);
 
     // The list page shows the endpoint's health.
-    await page.goto(`${server.url}/app/webhooks`);
+    await page.goto(`${suite.server.url}/app/webhooks`);
     await expect.poll(() => page.getByRole('link', { name: 'Follow Up Boss' }).count()).toBe(1);
     await saveScreenshot(page, 'webhooks-list-1440');
 
     // Phone size.
     const phone = await newPage({ width: 390, height: 844 });
-    await phone.goto(`${server.url}/app/webhooks/${endpointId}`);
+    await phone.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
     await phone.locator('.delivery-summary').first().waitFor();
     await phone.locator('.delivery-summary', { hasText: '2 attempts' }).click();
     await expect.poll(() => phone.getByText('CRM is down for maintenance').count()).toBe(1);
@@ -111,7 +107,7 @@ describe('webhooks page', () => {
     await phone.locator('#webhook-secret').waitFor();
     await expectNoHorizontalOverflow(phone, 'endpoint page with its secret revealed at 390×844');
     await saveScreenshot(phone, 'webhooks-endpoint-390');
-    await phone.goto(`${server.url}/app/webhooks`);
+    await phone.goto(`${suite.server.url}/app/webhooks`);
     await phone.getByRole('link', { name: 'Follow Up Boss' }).waitFor();
     await saveScreenshot(phone, 'webhooks-list-390');
     expect(pageErrors).toEqual([]);
@@ -127,14 +123,14 @@ describe('webhooks page', () => {
       await expect.poll(async () => (await owner.get(`/v1/webhook-endpoints/${endpointId}`)).body.health.disabledBy, { timeout: 15_000 }).toBe('delivery');
 
       const page = await newPage({ width: 1440, height: 900 });
-      await page.goto(`${server.url}/app/today`);
+      await page.goto(`${suite.server.url}/app/today`);
       const notice = page.getByTestId('webhook-disabled-notice');
       await notice.waitFor();
       expect(await notice.textContent()).toMatch(/Webhook endpoint Old CRM was disabled: The receiver answered 410 Gone/);
       await saveScreenshot(page, 'webhook-disabled-notice-1440');
       // Phone size: the notice wraps inside the viewport.
       const phone = await newPage({ width: 390, height: 844 });
-      await phone.goto(`${server.url}/app/today`);
+      await phone.goto(`${suite.server.url}/app/today`);
       await phone.getByTestId('webhook-disabled-notice').getByRole('button', { name: 'Dismiss' }).waitFor();
       await expectNoHorizontalOverflow(phone, 'today with the disabled-webhook notice at 390×844');
       await saveScreenshot(phone, 'webhook-disabled-notice-390');
@@ -144,13 +140,13 @@ describe('webhooks page', () => {
       const disabled = page.locator('.callout-danger', { hasText: 'Disabled' });
       expect(await disabled.textContent()).toMatch(/^Disabled [^.]*\b\d{4}\b[^.]*\d:\d{2}[^.T]*\. The receiver answered 410 Gone, asking not to be called again\.Enable endpoint$/);
       await saveScreenshot(page, 'webhook-endpoint-disabled-1440');
-      await phone.goto(`${server.url}/app/webhooks/${endpointId}`);
+      await phone.goto(`${suite.server.url}/app/webhooks/${endpointId}`);
       await phone.locator('.callout-danger', { hasText: 'Disabled' }).waitFor();
       await expectNoHorizontalOverflow(phone, 'disabled endpoint page at 390×844');
       await saveScreenshot(phone, 'webhook-endpoint-disabled-390');
       await notice.getByRole('button', { name: 'Dismiss' }).click();
       await expect.poll(() => notice.count()).toBe(0);
-      await page.goto(`${server.url}/app/today`);
+      await page.goto(`${suite.server.url}/app/today`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       expect(await notice.count()).toBe(0);
     } finally {
@@ -159,7 +155,7 @@ describe('webhooks page', () => {
   });
 
   it('the notice goes as soon as the endpoint is enabled on its page, and an endpoint created disabled is never announced', { timeout: 90_000 }, async () => {
-    const realtor = new ApiClient(server.url);
+    const realtor = new ApiClient(suite.server.url);
     await realtor.signUp({ username: 'Sam Realtor' });
     const gone = await startTestReceiver();
     try {
@@ -177,8 +173,8 @@ describe('webhooks page', () => {
       for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
         await disableByReceiver();
         const pageErrors: string[] = [];
-        const page = await newSessionPage(browser, server, realtor, { viewport, contexts, timeoutMs: 10_000, pageErrors });
-        const at = `${server.url}/app/webhooks/${endpointId}`;
+        const page = await newSessionPage(suite.browser, suite.server, realtor, { viewport, contexts: suite.contexts, timeoutMs: 10_000, pageErrors });
+        const at = `${suite.server.url}/app/webhooks/${endpointId}`;
         await page.goto(at);
         const notices = page.getByTestId('webhook-disabled-notice');
         await notices.first().waitFor();
