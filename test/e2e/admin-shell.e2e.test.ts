@@ -1,21 +1,18 @@
 // The admin SPA in a real browser against the real API and Postgres (run `npm run build:admin`
 // first: the test server serves dist/admin at /app). Screenshots go to test-results/screenshots.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const suite = useBrowserSuite();
 
 const EMAIL = `Dana.${Date.now()}@Example.com`;
 const PASSWORD = 'correct horse battery';
 
 async function newPage(viewport = { width: 1280, height: 860 }): Promise<Page> {
-  const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
+  suite.contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;
@@ -37,13 +34,6 @@ async function logIn(page: Page, email: string, password: string): Promise<numbe
   return response.status();
 }
 
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-
-afterAll(() => closeAll(...contexts, browser, server));
-
 describe('admin shell', () => {
   let siteId = '';
 
@@ -56,7 +46,7 @@ describe('admin shell', () => {
     });
 
     // A guest is sent to the login page, which remembers where they were going.
-    await page.goto(`${server.url}/app/`);
+    await page.goto(`${suite.server.url}/app/`);
     await expectPath(page, '/app/login?next=%2F');
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     await saveScreenshot(page, 'admin-01-login');
@@ -111,11 +101,11 @@ describe('admin shell', () => {
     await page.getByRole('button', { name: 'Create site' }).click();
     await page.getByRole('heading', { name: '“Oak Realty” is ready' }).waitFor();
     const snippet = (await page.locator('.code-snippet-body').first().textContent()) ?? '';
-    const [siteRow] = await server.sql<{ site_id: string; public_key: string }>('select site_id, public_key from sites');
+    const [siteRow] = await suite.server.sql<{ site_id: string; public_key: string }>('select site_id, public_key from sites');
     siteId = siteRow.site_id;
     expect(siteRow.public_key).toMatch(/^pk_/);
     expect(snippet).toContain(`data-site="${siteRow.public_key}"`);
-    expect(snippet).toContain(`${server.url}/w.js`);
+    expect(snippet).toContain(`${suite.server.url}/w.js`);
 
     // Copy gives visible and announced feedback.
     await page.getByRole('button', { name: 'Copy snippet' }).first().click();
@@ -143,13 +133,13 @@ describe('admin shell', () => {
     await saveScreenshot(page, 'admin-07-site-detail');
 
     // Postgres holds what the UI showed.
-    const users = await server.sql<{ user_id: string; username: string; email: string; password_hash: string }>(
+    const users = await suite.server.sql<{ user_id: string; username: string; email: string; password_hash: string }>(
       'select user_id, username, email, password_hash from users',
     );
     expect(users).toHaveLength(1);
     expect(users[0]).toMatchObject({ username: 'Dana Realtor', email: EMAIL.toLowerCase() });
     expect(users[0].password_hash).not.toContain(PASSWORD);
-    const [site] = await server.sql<{ user_id: string; name: string; allowed_origins: string[]; settings: { respectDnt: boolean }; enabled: boolean }>(
+    const [site] = await suite.server.sql<{ user_id: string; name: string; allowed_origins: string[]; settings: { respectDnt: boolean }; enabled: boolean }>(
       'select user_id, name, allowed_origins, settings, enabled from sites where site_id = $1',
       [siteId],
     );
@@ -171,18 +161,18 @@ describe('admin shell', () => {
 
   it('a failing login shows "Invalid email or password"', async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/login`);
+    await page.goto(`${suite.server.url}/app/login`);
     await logIn(page, 'nobody@example.com', 'whatever-password');
     const alert = page.getByRole('alert');
     await alert.getByText('Invalid email or password').waitFor();
     expect(await page.getByLabel('Email').inputValue()).toBe('nobody@example.com');
-    expect(page.url()).toBe(`${server.url}/app/login`);
+    expect(page.url()).toBe(`${suite.server.url}/app/login`);
   });
 
   it('returns to a deep link after logging in, and deletes a site behind a confirmation', async () => {
     expect(siteId).not.toBe('');
     const page = await newPage({ width: 390, height: 844 });
-    await page.goto(`${server.url}/app/sites/${siteId}`);
+    await page.goto(`${suite.server.url}/app/sites/${siteId}`);
     await expectPath(page, `/app/login?next=${encodeURIComponent(`/sites/${siteId}`)}`);
     await logIn(page, EMAIL, PASSWORD);
     await expectPath(page, `/app/sites/${siteId}`);
@@ -217,14 +207,14 @@ describe('admin shell', () => {
     await expectPath(page, '/app/sites');
     await page.getByText('Deleted “Oak Realty” and its analytics events.').waitFor();
     await page.getByRole('heading', { name: 'No sites yet' }).waitFor();
-    expect(await server.sql('select 1 from sites where site_id = $1', [siteId])).toEqual([]);
+    expect(await suite.server.sql('select 1 from sites where site_id = $1', [siteId])).toEqual([]);
 
     // An unknown id is a friendly not-found page.
-    await page.goto(`${server.url}/app/sites/${crypto.randomUUID()}`);
+    await page.goto(`${suite.server.url}/app/sites/${crypto.randomUUID()}`);
     await page.getByRole('heading', { name: 'Site not found' }).waitFor();
 
     // When the session ends server-side, the next API call (a 401) sends the user to log in again.
-    await server.sql('delete from sessions');
+    await suite.server.sql('delete from sessions');
     await page.getByRole('link', { name: 'Back to your sites' }).click();
     await expectPath(page, `/app/login?next=${encodeURIComponent('/sites')}`);
     await page.getByText('Your session has ended. Log in to continue.').waitFor();
@@ -232,7 +222,7 @@ describe('admin shell', () => {
 
   it('tells a user who keeps failing to log in when to try again', async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/app/login`);
+    await page.goto(`${suite.server.url}/app/login`);
     const email = 'locked.out@example.com';
     // The API allows 10 failures per email per window, then answers 429 with Retry-After.
     for (let i = 0; i < 10; i++) {

@@ -1,27 +1,19 @@
 // The API keys page in a real browser: create a read-only key with an expiry, copy it once, see it
 // work read-only and show its last use (the list no wider than a 390×844 phone: its table scrolls
 // inside its card), then revoke it. Needs `npm run build:admin` (npm test runs it).
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { ApiClient } from '#test/http.ts';
 
-let server: TestServer;
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-afterAll(() => closeAll(context, browser, server));
+const suite = useBrowserSuite();
 
 async function signedInPage(): Promise<Page> {
-  const owner = new ApiClient(server.url);
+  const owner = new ApiClient(suite.server.url);
   await owner.signUp();
-  context = await newSessionContext(browser, server, owner, { viewport: { width: 1280, height: 860 } });
+  const context = await newSessionContext(suite.browser, suite.server, owner, { viewport: { width: 1280, height: 860 } });
+  suite.contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;
@@ -30,7 +22,7 @@ async function signedInPage(): Promise<Page> {
 describe('API keys page', () => {
   it('creates a read-only key shown once, lists its last use, and revokes it', { timeout: 60_000 }, async () => {
     const page = await signedInPage();
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
     await page.getByText('No API keys yet.').waitFor();
@@ -78,7 +70,7 @@ describe('API keys page', () => {
     await page.setViewportSize({ width: 1280, height: 860 });
 
     // The key reads but cannot write; its use shows up after a reload.
-    const bot = new ApiClient(server.url);
+    const bot = new ApiClient(suite.server.url);
     bot.bearer = key;
     expect((await bot.get('/v1/leads')).status).toBe(200);
     expect((await bot.post('/v1/sites', { name: 'nope' })).status).toBe(403);

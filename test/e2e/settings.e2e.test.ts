@@ -2,22 +2,20 @@
 // hour and time zone, save, reload — the page shows what was stored. The banners say that email
 // is not configured (no SMTP_URL here) and that the address is unconfirmed. Run
 // `npm run build:admin` first. Screenshots at desktop and phone sizes go to test-results/screenshots.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite();
 let realtor: Realtor;
 
 async function loggedInPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+  const context = await suite.browser.newContext({ viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  await page.goto(`${server.url}/app/login`);
+  await page.goto(`${suite.server.url}/app/login`);
   await page.getByLabel('Email').fill(realtor.email);
   await page.getByLabel('Password').fill(realtor.password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -26,11 +24,8 @@ async function loggedInPage(viewport: { width: number; height: number }): Promis
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  realtor = await makeRealtor(server);
+  realtor = await makeRealtor(suite.server);
 });
-afterAll(() => closeAll(browser, server));
 
 describe('alert settings', () => {
   it('saves alert switches, quiet hours, digest hour and time zone, and shows them after a reload', { timeout: 60_000 }, async () => {
@@ -67,7 +62,7 @@ describe('alert settings', () => {
     expect(await page.getByLabel('Until').inputValue()).toBe('06:45');
     expect(await page.getByLabel('Digest hour').inputValue()).toBe('8');
     expect(await page.getByLabel('Time zone').inputValue()).toBe('Europe/Berlin');
-    const [stored] = await server.sql<{ alert_new_inquiry: boolean; time_zone: string; quiet_start: string }>(
+    const [stored] = await suite.server.sql<{ alert_new_inquiry: boolean; time_zone: string; quiet_start: string }>(
       'select alert_new_inquiry, time_zone, quiet_start from notification_preferences where user_id = $1', [realtor.userId],
     );
     expect(stored).toEqual({ alert_new_inquiry: false, time_zone: 'Europe/Berlin', quiet_start: '22:15' });
@@ -76,7 +71,7 @@ describe('alert settings', () => {
 
   it('fits a phone screen', { timeout: 60_000 }, async () => {
     const page = await loggedInPage({ width: 390, height: 844 });
-    await page.goto(`${server.url}/app/settings`);
+    await page.goto(`${suite.server.url}/app/settings`);
     await page.getByLabel('Time zone').waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
@@ -84,15 +79,15 @@ describe('alert settings', () => {
   });
 
   it('the login page offers "Forgot password?" and the reset page reads its token from the fragment', { timeout: 60_000 }, async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const context = await suite.browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${server.url}/app/login`);
+    await page.goto(`${suite.server.url}/app/login`);
     await page.getByRole('link', { name: 'Forgot password?' }).click();
     await page.waitForURL((url) => url.pathname === '/app/forgot-password');
     await page.getByLabel('Email').fill('nobody@example.com');
     await page.getByRole('button', { name: 'Email me a reset link' }).click();
     await page.getByText(/If an account uses nobody@example.com/).waitFor();
-    await page.goto(`${server.url}/app/reset-password#token=not-a-real-token`);
+    await page.goto(`${suite.server.url}/app/reset-password#token=not-a-real-token`);
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     expect(new URL(page.url()).hash).toBe('');
     await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
