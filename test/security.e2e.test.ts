@@ -5,10 +5,10 @@
 // reminders page of a real Chromium. Each payload would set window.__pwned or open a dialog if
 // it ever became HTML or a followed javascript: URL. Run `npm run build:admin` first.
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionContext, saveScreenshot } from '#test/browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newSessionContext, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
 
@@ -23,38 +23,31 @@ const PAYLOADS = [
 ];
 const nextIp = ipSource(99);
 
-let server: TestServer;
-let browser: Browser;
+const suite = useBrowserSuite({ TRUST_PROXY: 'true' });
 let context: BrowserContext;
 let leadId: string;
 const dialogs: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ TRUST_PROXY: 'true' });
-  const owner = new ApiClient(server.url);
+  const owner = new ApiClient(suite.server.url);
   await owner.signUp();
   const site = (await owner.post('/v1/sites', { name: PAYLOADS[0], allowedOrigins: [ORIGIN] })).body;
   // Through the widget: the inquiry's name and message, and page views with hostile URLs, listings and values.
   const email = 'xss-visitor@example.com';
   const inquiry = { site: site.publicKey, id: randomUUID(), visitor: 'v_xss', name: PAYLOADS[1], email, message: PAYLOADS.join('\n'), consent: true, hp: '' };
-  expect((await sendIngest(`${server.url}/v1/inquiries`, inquiry, { defaultOrigin: ORIGIN, nextIp })).status).toBe(202);
+  expect((await sendIngest(`${suite.server.url}/v1/inquiries`, inquiry, { defaultOrigin: ORIGIN, nextIp })).status).toBe(202);
   const events = PAYLOADS.map((p, i) => ({ id: randomUUID(), type: i % 2 ? 'page_view' : 'tool_use', url: `${ORIGIN}/listings/${encodeURIComponent(p)}`, listing: p.slice(0, 60), value: p, ts: Date.now() - i * 1000 }));
-  const collected = await sendIngest(`${server.url}/v1/collect`, { site: site.publicKey, visitor: 'v_xss', events }, { defaultOrigin: ORIGIN, nextIp });
+  const collected = await sendIngest(`${suite.server.url}/v1/collect`, { site: site.publicKey, visitor: 'v_xss', events }, { defaultOrigin: ORIGIN, nextIp });
   expect(collected.status).toBe(202);
-  [{ lead_id: leadId }] = await server.sql<{ lead_id: string }>('select lead_id from leads where email = $1', [email]);
+  [{ lead_id: leadId }] = await suite.server.sql<{ lead_id: string }>('select lead_id from leads where email = $1', [email]);
   // Through the API: the lead's own fields, a manual inquiry and a reminder.
   expect((await owner.patch(`/v1/leads/${leadId}`, { name: PAYLOADS[2], contactInfo: PAYLOADS[3] })).status).toBe(200);
   expect((await owner.post(`/v1/leads/${leadId}/inquiries`, { message: PAYLOADS[4] })).status).toBe(201);
   expect((await owner.post(`/v1/leads/${leadId}/reminders`, { reminderDate: new Date(Date.now() - 60_000).toISOString(), reminderMessage: PAYLOADS[5] + PAYLOADS[0] })).status).toBe(201);
   expect((await owner.post('/v1/leads', { name: PAYLOADS[0], contactInfo: PAYLOADS[4] })).status).toBe(201);
 
-  browser = await launchBrowser();
-  context = await newSessionContext(browser, server, owner, { viewport: { width: 1440, height: 900 } });
-});
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
+  context = await newSessionContext(suite.browser, suite.server, owner, { viewport: { width: 1440, height: 900 } });
+  suite.contexts.push(context);
 });
 
 async function visit(path: string, ready: (page: Page) => Promise<unknown>): Promise<Page> {
@@ -64,7 +57,7 @@ async function visit(path: string, ready: (page: Page) => Promise<unknown>): Pro
     dialogs.push(`${d.type()}: ${d.message()}`);
     await d.dismiss();
   });
-  await page.goto(`${server.url}/app${path}`);
+  await page.goto(`${suite.server.url}/app${path}`);
   await ready(page);
   return page;
 }
