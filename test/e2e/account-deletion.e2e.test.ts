@@ -4,11 +4,11 @@
 // nothing; the right one signs the browser out to the login page with "Your account was deleted",
 // after which logging in with the old credentials fails. Screenshots go to test-results/screenshots.
 // Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_FAILED_MESSAGE } from '#api/routes/auth.routes.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeLeads, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
@@ -16,36 +16,35 @@ import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
 const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
 
+// The SMTP server starts first: the suite's beforeAll reads `env` when it starts the test server.
+// Its afterAll is registered before the suite's, so it runs after it (the test server closes first).
 let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
+const env: Record<string, string> = {};
 beforeAll(async () => {
   smtp = await startTestSmtpServer();
-  server = await startTestServer({ SMTP_URL: smtp.url });
-  worker = await startTestWorker(server);
-  browser = await launchBrowser();
+  env.SMTP_URL = smtp.url;
+});
+afterAll(() => closeAll(smtp));
+const suite = useBrowserSuite(env);
+let worker: TestWorker;
+
+beforeAll(async () => {
+  worker = await startTestWorker(suite.server);
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, worker, server, smtp);
-});
+afterAll(() => closeAll(worker));
 
 async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ viewport });
+  suite.contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('pageerror', (err) => suite.pageErrors.push(err.message));
   return page;
 }
 
 async function logIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto(`${server.url}/app/login`);
+  await page.goto(`${suite.server.url}/app/login`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -54,10 +53,10 @@ async function logIn(page: Page, email: string, password: string): Promise<void>
 
 /** A realtor with two sites and three leads, signed in only in the browser. */
 async function realtorWithData(): Promise<Realtor> {
-  const r = await makeRealtor(server);
+  const r = await makeRealtor(suite.server);
   const site = await makeSite(r);
   await makeSite(r);
-  await makeLeads(server, [1, 2, 3].map(() => ({ userId: r.userId, siteId: site.siteId })));
+  await makeLeads(suite.server, [1, 2, 3].map(() => ({ userId: r.userId, siteId: site.siteId })));
   expect((await r.client.post('/v1/auth/logout')).status).toBe(204);
   return r;
 }
@@ -67,7 +66,7 @@ describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, vi
     const r = await realtorWithData();
     const page = await newPage(viewport);
     await logIn(page, r.email, r.password);
-    await page.goto(`${server.url}/app/account`);
+    await page.goto(`${suite.server.url}/app/account`);
     const section = page.locator('section[aria-labelledby="account-delete-title"]');
     await section.getByText('erases 3 leads').waitFor();
     await expect.poll(() => section.textContent()).toContain('stops your 2 sites');
@@ -100,7 +99,7 @@ describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, vi
     expect(await dialog.getByLabel('Current password').evaluate((el) => el === document.activeElement)).toBe(true);
     await expectNoHorizontalOverflow(page, `delete dialog ${name}`);
     await saveScreenshot(page, `account-delete-wrong-password-${name}`, { fullPage: false });
-    expect(await server.sql('select deleted_at from users where user_id = $1', [r.userId])).toEqual([{ deleted_at: null }]);
+    expect(await suite.server.sql('select deleted_at from users where user_id = $1', [r.userId])).toEqual([{ deleted_at: null }]);
 
     // The right password, confirmed from the keyboard (Enter in the field): signed out, on the login page, told.
     await dialog.getByLabel('Current password').fill(r.password);
@@ -108,7 +107,7 @@ describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, vi
     await page.waitForURL((url) => url.pathname === '/app/login');
     await page.getByText('Your account was deleted.').waitFor();
     await saveScreenshot(page, `account-delete-done-${name}`, { fullPage: false });
-    expect((await server.sql<{ deleted_at: Date | null }>('select deleted_at from users where user_id = $1', [r.userId]))[0]?.deleted_at ?? 'erased').not.toBeNull();
+    expect((await suite.server.sql<{ deleted_at: Date | null }>('select deleted_at from users where user_id = $1', [r.userId]))[0]?.deleted_at ?? 'erased').not.toBeNull();
     await smtp.waitFor((m) => m.envelope.to.includes(r.email) && /Your Porchlight account was deleted/.test(m.subject));
 
     // The old credentials no longer log in; the app stays signed out.
@@ -117,29 +116,29 @@ describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, vi
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText(LOGIN_FAILED_MESSAGE).waitFor();
     expect(new URL(page.url()).pathname).toBe('/app/login');
-    await page.goto(`${server.url}/app/account`);
+    await page.goto(`${suite.server.url}/app/account`);
     await page.waitForURL((url) => url.pathname === '/app/login');
   });
 });
 
 describe('an account without data', () => {
   it('says there is nothing but the settings to erase', async () => {
-    const r = await makeRealtor(server);
+    const r = await makeRealtor(suite.server);
     expect((await r.client.post('/v1/auth/logout')).status).toBe(204);
     const page = await newPage(VIEWPORTS.desktop);
     await logIn(page, r.email, r.password);
-    await page.goto(`${server.url}/app/account`);
+    await page.goto(`${suite.server.url}/app/account`);
     await page.locator('section[aria-labelledby="account-delete-title"]').getByText('It holds no sites or leads yet.').waitFor();
   });
 });
 
 describe('a confirmation pressed twice at once', () => {
   it('sends one DELETE (two Enter key presses in one task, before the busy state renders)', async () => {
-    const r = await makeRealtor(server);
+    const r = await makeRealtor(suite.server);
     expect((await r.client.post('/v1/auth/logout')).status).toBe(204);
     const page = await newPage(VIEWPORTS.desktop);
     await logIn(page, r.email, r.password);
-    await page.goto(`${server.url}/app/account`);
+    await page.goto(`${suite.server.url}/app/account`);
     const deletes: string[] = [];
     page.on('request', (req) => {
       if (req.method() === 'DELETE' && new URL(req.url()).pathname === '/v1/account') deletes.push(req.url());

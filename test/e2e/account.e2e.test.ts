@@ -7,12 +7,12 @@
 // Screenshots at 1440×900 and 390×844 go to test-results/screenshots (and /tmp/shots-account).
 // Run `npm run build:admin` first.
 import { copyFile, mkdir } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER } from '#api/routes/account.routes.ts';
 import { LOGIN_FAILED_MESSAGE } from '#api/routes/auth.routes.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { expectNoHorizontalOverflow, launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -25,38 +25,37 @@ const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const SHOTS = '/tmp/shots-account';
 
+// The SMTP server starts first: the suite's beforeAll reads `env` when it starts the test server.
+// Its afterAll is registered before the suite's, so it runs after it (the test server closes first).
 let smtp: TestSmtpServer;
-let server: TestServer;
-let worker: TestWorker;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
+const env: Record<string, string> = {};
 beforeAll(async () => {
   smtp = await startTestSmtpServer();
-  server = await startTestServer({ SMTP_URL: smtp.url });
-  worker = await startTestWorker(server);
-  browser = await launchBrowser();
+  env.SMTP_URL = smtp.url;
+});
+afterAll(() => closeAll(smtp));
+const suite = useBrowserSuite(env);
+let worker: TestWorker;
+
+beforeAll(async () => {
+  worker = await startTestWorker(suite.server);
 });
 
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, worker, server, smtp);
-});
+afterAll(() => closeAll(worker));
 
 /** A new browser (own cookies) with that user agent and window size. */
 async function newPage(userAgent: string, viewport = DESKTOP): Promise<Page> {
-  const context = await browser.newContext({ userAgent, viewport });
-  contexts.push(context);
+  const context = await suite.browser.newContext({ userAgent, viewport });
+  suite.contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('pageerror', (err) => suite.pageErrors.push(err.message));
   return page;
 }
 
 /** Logs in through the login page; `next` is where the app lands. */
 async function logIn(page: Page, email: string, password: string, next = '/today'): Promise<void> {
-  await page.goto(`${server.url}/app/login${next === '/today' ? '' : `?next=${encodeURIComponent(next)}`}`);
+  await page.goto(`${suite.server.url}/app/login${next === '/today' ? '' : `?next=${encodeURIComponent(next)}`}`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -65,13 +64,13 @@ async function logIn(page: Page, email: string, password: string, next = '/today
 
 /** A realtor whose only sessions are the browsers' (the factory's signup session is logged out). */
 async function newRealtor(): Promise<Realtor> {
-  const realtor = await makeRealtor(server);
+  const realtor = await makeRealtor(suite.server);
   expect((await realtor.client.post('/v1/auth/logout')).status).toBe(204);
   return realtor;
 }
 
 async function openAccount(page: Page): Promise<void> {
-  await page.goto(`${server.url}/app/account`);
+  await page.goto(`${suite.server.url}/app/account`);
   await page.getByRole('heading', { name: 'Account & security', level: 1 }).waitFor();
 }
 
@@ -154,7 +153,7 @@ describe('password', () => {
     expect(statuses).toEqual([202]);
 
     // The phone's session ended: its next request lands on the login page.
-    await phone.goto(`${server.url}/app/leads`);
+    await phone.goto(`${suite.server.url}/app/leads`);
     await phone.waitForURL((url) => url.pathname === '/app/login');
     // The old password no longer logs in; the new one does.
     await phone.getByLabel('Email').fill(realtor.email);
@@ -220,7 +219,7 @@ describe('password', () => {
     await shoot(page, 'account-rate-limited-1440x900');
 
     // Nothing changed: the old password still logs in.
-    const check = new ApiClient(server.url);
+    const check = new ApiClient(suite.server.url);
     expect((await check.post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(200);
   });
 });
@@ -240,7 +239,7 @@ describe('sign-in email', () => {
     await notice.waitFor();
     expect(await notice.textContent()).toMatch(new RegExp(`We sent a link to ${newEmail.replace(/\./g, '\\.')} — it works until .+\\. Your email stays ${realtor.email.replace(/\./g, '\\.')} until you open it\\.`));
     // Nothing changed yet: the old address still logs in.
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(200);
+    expect((await new ApiClient(suite.server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(200);
 
     // The link, opened in another browser that is not signed in.
     const mail = await smtp.waitFor(mailTo(newEmail), { description: 'the confirmation link to the new address' });
@@ -250,7 +249,7 @@ describe('sign-in email', () => {
     const confirm = elsewhere.getByRole('button', { name: 'Confirm my new email' });
     await confirm.waitFor();
     await elsewhere.waitForLoadState('networkidle');
-    expect(await server.sql('select email from users where user_id = $1', [realtor.userId])).toEqual([{ email: realtor.email }]);
+    expect(await suite.server.sql('select email from users where user_id = $1', [realtor.userId])).toEqual([{ email: realtor.email }]);
     await confirm.click();
     await elsewhere.getByRole('status').filter({ hasText: `Your sign-in email is now ${newEmail}.` }).waitFor();
     // The pressed button is gone: focus is on the heading, not lost to <body>.
@@ -268,7 +267,7 @@ describe('sign-in email', () => {
     await elsewhere.getByText('Verified', { exact: true }).waitFor();
     await expectNoHorizontalOverflow(elsewhere, 'account page after the change, 390 px');
     // The old address no longer logs in, and it was told (the new address masked).
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(401);
+    expect((await new ApiClient(suite.server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(401);
     await smtp.waitFor(mailTo(realtor.email, /sign-in email/i), { description: 'the notice to the old address' });
 
     // The same link, opened again, has been used.
@@ -304,7 +303,7 @@ describe('sign-in email', () => {
     await page.getByRole('link', { name: 'Go to Account & security' }).waitFor();
 
     // A made-up link.
-    await openConfirmLink(page, `${server.url}/app/confirm-email#token=not-a-link-we-sent`);
+    await openConfirmLink(page, `${suite.server.url}/app/confirm-email#token=not-a-link-we-sent`);
     await page.getByText(/This link is not valid\./).waitFor();
 
     // Expired.
@@ -313,7 +312,7 @@ describe('sign-in email', () => {
     expect(await changeEmail(page, late, realtor.password)).toBe(202);
     const lateMail = await smtp.waitFor(mailTo(late));
     // A day has passed (for this link).
-    await server.sql(`update account_tokens set expires_at = now() - interval '1 minute' where purpose = 'email_change' and email = $1`, [late]);
+    await suite.server.sql(`update account_tokens set expires_at = now() - interval '1 minute' where purpose = 'email_change' and email = $1`, [late]);
     await openConfirmLink(page, confirmLinkIn(lateMail));
     await page.getByText('This link has expired: links work for 24 hours.').waitFor();
 
@@ -322,11 +321,11 @@ describe('sign-in email', () => {
     const contested = `contested.${Date.now()}@example.com`;
     expect(await changeEmail(page, contested, realtor.password)).toBe(202);
     const contestedMail = await smtp.waitFor(mailTo(contested));
-    await makeRealtor(server, { email: contested });
+    await makeRealtor(suite.server, { email: contested });
     await openConfirmLink(page, confirmLinkIn(contestedMail));
     await page.getByText('Another Porchlight account now uses this address, so your sign-in email did not change.').waitFor();
     await shoot(page, 'confirm-email-taken-1440x900');
-    expect((await new ApiClient(server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(200);
+    expect((await new ApiClient(suite.server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(200);
 
     // An address another account uses is refused under the field when asked.
     await openAccount(page);
@@ -334,7 +333,7 @@ describe('sign-in email', () => {
     await expect.poll(() => emailForm(page).getByLabel('New email').getAttribute('aria-invalid')).toBe('true');
 
     // Opened in a browser signed in to another account: the page does not call it "your" email.
-    const other = await makeRealtor(server);
+    const other = await makeRealtor(suite.server);
     const othersNew = `others.${Date.now()}@example.com`;
     expect((await other.client.post('/v1/account/email', { newEmail: othersNew, password: other.password })).status).toBe(202);
     await openConfirmLink(page, confirmLinkIn(await smtp.waitFor(mailTo(othersNew))));
@@ -382,7 +381,7 @@ describe('where you are signed in', () => {
 
     // The same page on a phone, reached from the Settings header: one column, nothing wider than
     // the screen, every button on it.
-    await phone.goto(`${server.url}/app/settings`);
+    await phone.goto(`${suite.server.url}/app/settings`);
     await phone.getByRole('link', { name: 'Account & security', exact: true }).click();
     await phone.waitForURL((url) => url.pathname === '/app/account');
     await sessionRow(phone, 'Chrome on macOS').waitFor();
@@ -408,11 +407,11 @@ describe('where you are signed in', () => {
     await desk.getByRole('heading', { name: 'Only this device' }).waitFor();
     expect(await desk.getByRole('button', { name: 'Sign out all other sessions' }).count()).toBe(0);
     // Its next request lands on the login page.
-    await phone.goto(`${server.url}/app/leads`);
+    await phone.goto(`${suite.server.url}/app/leads`);
     await phone.waitForURL((url) => url.pathname === '/app/login');
 
     // Two more sessions (scripts: no browser name), then all others at once, after a confirmation.
-    const scripts = [new ApiClient(server.url), new ApiClient(server.url)];
+    const scripts = [new ApiClient(suite.server.url), new ApiClient(suite.server.url)];
     for (const c of scripts) expect((await c.post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(200);
     await desk.reload();
     await desk.locator('.session-row').nth(2).waitFor();

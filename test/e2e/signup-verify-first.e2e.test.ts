@@ -3,35 +3,39 @@
 // before confirming shows the message that points to the email, and the emailed link logs in,
 // lands on Today and keeps the browser's time zone for the new account (not America/New_York).
 // Run `npm run build:admin` first. Screenshots go to test-results/screenshots.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE } from '#api/routes/auth.routes.ts';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, saveScreenshot } from '#test/browser.ts';
+import { saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
 import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
+// The SMTP server starts first: the suite's beforeAll reads `env` when it starts the test server.
+// Its afterAll is registered before the suite's, so it runs after it (the test server closes first).
 let smtp: TestSmtpServer;
-let server: TestServer;
+// Empty = unset: the default, on because SMTP_URL is set.
+const env: Record<string, string> = { SIGNUP_VERIFY_FIRST: '' };
+beforeAll(async () => {
+  smtp = await startTestSmtpServer();
+  env.SMTP_URL = smtp.url;
+});
+afterAll(() => closeAll(smtp));
+const suite = useBrowserSuite(env);
 let worker: TestWorker;
-let browser: Browser;
 
 const EMAIL = `dana.${Date.now()}@example.com`;
 const PASSWORD = 'correct horse battery';
 const BROWSER_ZONE = 'Europe/Berlin';
 
 beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  // Empty = unset: the default, on because SMTP_URL is set.
-  server = await startTestServer({ SMTP_URL: smtp.url, SIGNUP_VERIFY_FIRST: '' });
-  worker = await startTestWorker(server);
-  browser = await launchBrowser();
+  worker = await startTestWorker(suite.server);
 });
-afterAll(() => closeAll(browser, worker, server, smtp));
+afterAll(() => closeAll(worker));
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: BROWSER_ZONE });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: BROWSER_ZONE });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;
@@ -43,7 +47,7 @@ describe('signup with verify-first', () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
 
-    await page.goto(`${server.url}/app/signup`);
+    await page.goto(`${suite.server.url}/app/signup`);
     await page.getByLabel('Your name').fill('Dana Realtor');
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
@@ -59,7 +63,7 @@ describe('signup with verify-first', () => {
     const isVerification = (m: { envelope: { to: string[] }; subject: string }) => m.envelope.to.includes(EMAIL) && /Confirm your email/.test(m.subject);
     await smtp.waitFor(isVerification);
 
-    await page.goto(`${server.url}/app/login`);
+    await page.goto(`${suite.server.url}/app/login`);
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
     const [login] = await Promise.all([
@@ -90,7 +94,7 @@ describe('signup with verify-first', () => {
     await page.waitForURL((url) => url.pathname === '/app/today');
     await page.getByText('Your email address is confirmed. Welcome to Porchlight!').waitFor();
     await page.getByText('times for Europe/Berlin').waitFor();
-    const stored = await server.sql<{ time_zone: string }>('select p.time_zone from notification_preferences p join users u on u.user_id = p.user_id where u.email = $1', [EMAIL]);
+    const stored = await suite.server.sql<{ time_zone: string }>('select p.time_zone from notification_preferences p join users u on u.user_id = p.user_id where u.email = $1', [EMAIL]);
     expect(stored).toEqual([{ time_zone: BROWSER_ZONE }]);
     // The fragment (the token) is gone from the address bar.
     expect(new URL(page.url()).hash).toBe('');
