@@ -6,11 +6,10 @@
 // reload. A stream refused because its session ended (401) is retried the same way until the
 // admin's next request sends the realtor to the login page; then the retries stop. The page's
 // clock skips the waits. Run `npm run build:admin` first.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '#test/app.ts';
-import { launchBrowser, newSessionPage, pauseClock } from '#test/browser.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { newSessionPage, pauseClock } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
 import { WAIT } from '#test/env.ts';
 import { makeLead, makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -20,35 +19,33 @@ import { LIVE_RETRY_BASE_MS } from '../../admin/use-live-events.ts';
 let redis: ThrowawayRedis;
 /** Stopped by a test and not started again yet (a failed test leaves it for afterEach). */
 let redisStopped = false;
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+// Redis starts first: the suite's beforeAll reads `env` when it starts the test server. Its
+// afterAll is registered before the suite's, so it runs after it (Redis stops last, as before).
+const env: Record<string, string> = {};
+beforeAll(async () => {
+  redis = await startThrowawayRedis();
+  env.REDIS_URL = redis.url;
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+const suite = useBrowserSuite(env);
 let owner: ApiClient;
 let userId: string;
 let credentials: { email: string; password: string };
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  redis = await startThrowawayRedis();
-  server = await startTestServer({ REDIS_URL: redis.url });
-  browser = await launchBrowser();
-  owner = new ApiClient(server.url);
+  owner = new ApiClient(suite.server.url);
   const { email, password, ...signedUp } = await owner.signUp({ username: 'Dana Realtor' });
   ({ userId } = signedUp);
   credentials = { email, password };
-  await makeLead(server, { userId, name: 'Jordan Avery' });
+  await makeLead(suite.server, { userId, name: 'Jordan Avery' });
 });
 
 afterEach(async () => {
   if (!redisStopped) return;
   await redis.start();
   redisStopped = false;
-});
-
-afterAll(async () => {
-  expect(pageErrors).toEqual([]);
-  await closeAll(...contexts, browser, server);
-  await redis?.stop();
 });
 
 /** The page's requests to GET /v1/live and the statuses answered, in order. */
@@ -83,10 +80,10 @@ describe('live updates after the stream was refused', () => {
   it('a stream refused while Redis is away comes back by itself, and the page catches up without a reload', { timeout: 90_000 }, async () => {
     await redis.stop();
     redisStopped = true;
-    const page = await newSessionPage(browser, server, owner, { viewport: { width: 1280, height: 900 }, contexts, pageErrors, timeoutMs: 20_000 });
+    const page = await newSessionPage(suite.browser, suite.server, owner, { viewport: { width: 1280, height: 900 }, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
     const live = watchLive(page);
     await page.clock.install();
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByText('Jordan Avery').first().waitFor();
     await pauseClock(page);
     await page.evaluate(() => {
@@ -99,7 +96,7 @@ describe('live updates after the stream was refused', () => {
     const created = await owner.post('/v1/leads', { name: 'Riley Outage-Arrival' });
     expect(created.status).toBe(201);
     const dueAt = new Date(Date.now() - 60_000);
-    await makeReminder(server, { leadId: created.body.leadId, userId, status: 'due', reminderDate: dueAt, firedAt: dueAt, message: 'Call Riley' });
+    await makeReminder(suite.server, { leadId: created.body.leadId, userId, status: 'due', reminderDate: dueAt, firedAt: dueAt, message: 'Call Riley' });
 
     // Still refused: the admin tries again, and again, each wait longer than the one before.
     await advanceUntilRequest(page, live, 2);
@@ -133,13 +130,13 @@ describe('live updates after the stream was refused', () => {
 
   it('a stream left open through a Redis outage is told to reset: the page reloads the lead and the due count that arrived meanwhile, without a reload', { timeout: 90_000 }, async () => {
     // A realtor of their own: the first test leaves a due reminder behind.
-    const realtor = new ApiClient(server.url);
+    const realtor = new ApiClient(suite.server.url);
     const { userId: ownId } = await realtor.signUp({ username: 'Sam Lister' });
-    await makeLead(server, { userId: ownId, name: 'Morgan Before-Outage' });
-    const page = await newSessionPage(browser, server, realtor, { viewport: { width: 1280, height: 900 }, contexts, pageErrors, timeoutMs: 20_000 });
+    await makeLead(suite.server, { userId: ownId, name: 'Morgan Before-Outage' });
+    const page = await newSessionPage(suite.browser, suite.server, realtor, { viewport: { width: 1280, height: 900 }, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
     const live = watchLive(page);
     await page.clock.install();
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByText('Morgan Before-Outage').first().waitFor();
     await expect.poll(() => live.answers, WAIT).toEqual([200]);
     // From here the page's timers (the due count's minute poll among them) run only when the test says.
@@ -154,7 +151,7 @@ describe('live updates after the stream was refused', () => {
     const created = await realtor.post('/v1/leads', { name: 'Riley Unannounced' });
     expect(created.status).toBe(201);
     const dueAt = new Date(Date.now() - 60_000);
-    await makeReminder(server, { leadId: created.body.leadId, userId: ownId, status: 'due', reminderDate: dueAt, firedAt: dueAt, message: 'Call Riley' });
+    await makeReminder(suite.server, { leadId: created.body.leadId, userId: ownId, status: 'due', reminderDate: dueAt, firedAt: dueAt, message: 'Call Riley' });
     await redis.start();
     redisStopped = false;
 
@@ -173,14 +170,14 @@ describe('live updates after the stream was refused', () => {
   });
 
   it('a stream refused because the session ended is retried until the admin sends the realtor to log in, then never again', { timeout: 90_000 }, async () => {
-    const realtor = new ApiClient(server.url);
+    const realtor = new ApiClient(suite.server.url);
     const login = await realtor.post('/v1/auth/login', credentials);
     expect(login.status).toBe(200);
     realtor.csrfToken = login.body.csrfToken;
-    const page = await newSessionPage(browser, server, realtor, { viewport: { width: 1280, height: 900 }, contexts, pageErrors, timeoutMs: 20_000 });
+    const page = await newSessionPage(suite.browser, suite.server, realtor, { viewport: { width: 1280, height: 900 }, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
     const live = watchLive(page);
     await page.clock.install();
-    await page.goto(`${server.url}/app/leads`);
+    await page.goto(`${suite.server.url}/app/leads`);
     await page.getByText('Jordan Avery').first().waitFor();
     await expect.poll(() => live.answers, WAIT).toEqual([200]);
     await pauseClock(page);
@@ -191,7 +188,7 @@ describe('live updates after the stream was refused', () => {
     await expect.poll(() => live.answers, { ...WAIT, timeout: 15_000 }).toEqual([200, 401]);
     await advanceUntilRequest(page, live, 3);
     await expect.poll(() => live.answers, WAIT).toEqual([200, 401, 401]);
-    expect(page.url()).toBe(`${server.url}/app/leads`);
+    expect(page.url()).toBe(`${suite.server.url}/app/leads`);
 
     // The navigation's due count asks again within a minute: its 401 ends the signed-in admin.
     await page.clock.runFor(60_000);
