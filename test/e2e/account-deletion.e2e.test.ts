@@ -5,34 +5,15 @@
 // after which logging in with the old credentials fails. Screenshots go to test-results/screenshots.
 // Run `npm run build:admin` first.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOGIN_FAILED_MESSAGE } from '#api/routes/auth.routes.ts';
 import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
-import { useBrowserSuite } from '#test/browser-suite.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { useMailBrowserSuite } from '#test/browser-mail-suite.ts';
 import { makeLeads, makeRealtor, makeSite, type Realtor } from '#test/factories.ts';
-import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
 
 const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
 
-// The SMTP server starts first: the suite's beforeAll reads `env` when it starts the test server.
-// Its afterAll is registered before the suite's, so it runs after it (the test server closes first).
-let smtp: TestSmtpServer;
-const env: Record<string, string> = {};
-beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  env.SMTP_URL = smtp.url;
-});
-afterAll(() => closeAll(smtp));
-const suite = useBrowserSuite(env);
-let worker: TestWorker;
-
-beforeAll(async () => {
-  worker = await startTestWorker(suite.server);
-});
-
-afterAll(() => closeAll(worker));
+const suite = useMailBrowserSuite();
 
 async function newPage(viewport: { width: number; height: number }): Promise<Page> {
   const context = await suite.browser.newContext({ viewport });
@@ -108,7 +89,7 @@ describe.each(Object.entries(VIEWPORTS))('deleting the account at %s', (name, vi
     await page.getByText('Your account was deleted.').waitFor();
     await saveScreenshot(page, `account-delete-done-${name}`, { fullPage: false });
     expect((await suite.server.sql<{ deleted_at: Date | null }>('select deleted_at from users where user_id = $1', [r.userId]))[0]?.deleted_at ?? 'erased').not.toBeNull();
-    await smtp.waitFor((m) => m.envelope.to.includes(r.email) && /Your Porchlight account was deleted/.test(m.subject));
+    await suite.smtp.waitFor((m) => m.envelope.to.includes(r.email) && /Your Porchlight account was deleted/.test(m.subject));
 
     // The old credentials no longer log in; the app stays signed out.
     await page.getByLabel('Email').fill(r.email);

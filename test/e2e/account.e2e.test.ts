@@ -8,16 +8,14 @@
 // Run `npm run build:admin` first.
 import { copyFile, mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACCOUNT_PASSWORD_ATTEMPTS_PER_USER } from '#api/routes/account.routes.ts';
 import { LOGIN_FAILED_MESSAGE } from '#api/routes/auth.routes.ts';
 import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
-import { useBrowserSuite } from '#test/browser-suite.ts';
-import { closeAll } from '#test/cleanup.ts';
+import { useMailBrowserSuite } from '#test/browser-mail-suite.ts';
 import { makeRealtor, type Realtor } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
-import { type CapturedMail, startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import type { CapturedMail } from '#test/smtp.ts';
 
 const MAC_CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const IPHONE_SAFARI = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
@@ -25,23 +23,7 @@ const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const SHOTS = '/tmp/shots-account';
 
-// The SMTP server starts first: the suite's beforeAll reads `env` when it starts the test server.
-// Its afterAll is registered before the suite's, so it runs after it (the test server closes first).
-let smtp: TestSmtpServer;
-const env: Record<string, string> = {};
-beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  env.SMTP_URL = smtp.url;
-});
-afterAll(() => closeAll(smtp));
-const suite = useBrowserSuite(env);
-let worker: TestWorker;
-
-beforeAll(async () => {
-  worker = await startTestWorker(suite.server);
-});
-
-afterAll(() => closeAll(worker));
+const suite = useMailBrowserSuite();
 
 /** A new browser (own cookies) with that user agent and window size. */
 async function newPage(userAgent: string, viewport = DESKTOP): Promise<Page> {
@@ -166,7 +148,7 @@ describe('password', () => {
     await phone.waitForURL((url) => url.pathname === '/app/leads');
 
     // The "your password was changed" notice went to the account's address.
-    await smtp.waitFor(mailTo(realtor.email, /password/i), { description: 'the password-changed notice' });
+    await suite.smtp.waitFor(mailTo(realtor.email, /password/i), { description: 'the password-changed notice' });
   });
 
   it('a wrong current password is shown under that field, and nothing changes', { timeout: 60_000 }, async () => {
@@ -242,7 +224,7 @@ describe('sign-in email', () => {
     expect((await new ApiClient(suite.server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(200);
 
     // The link, opened in another browser that is not signed in.
-    const mail = await smtp.waitFor(mailTo(newEmail), { description: 'the confirmation link to the new address' });
+    const mail = await suite.smtp.waitFor(mailTo(newEmail), { description: 'the confirmation link to the new address' });
     const elsewhere = await newPage(IPHONE_SAFARI, PHONE);
     // Opening the link (as a mail scanner would) changes nothing: the page waits for the button.
     await elsewhere.goto(confirmLinkIn(mail));
@@ -268,7 +250,7 @@ describe('sign-in email', () => {
     await expectNoHorizontalOverflow(elsewhere, 'account page after the change, 390 px');
     // The old address no longer logs in, and it was told (the new address masked).
     expect((await new ApiClient(suite.server.url).post('/v1/auth/login', { email: realtor.email, password: realtor.password })).status).toBe(401);
-    await smtp.waitFor(mailTo(realtor.email, /sign-in email/i), { description: 'the notice to the old address' });
+    await suite.smtp.waitFor(mailTo(realtor.email, /sign-in email/i), { description: 'the notice to the old address' });
 
     // The same link, opened again, has been used.
     await openConfirmLink(elsewhere, confirmLinkIn(mail));
@@ -285,7 +267,7 @@ describe('sign-in email', () => {
     const cancelled = `cancelled.${Date.now()}@example.com`;
     expect(await changeEmail(page, cancelled, realtor.password)).toBe(202);
     // The mail first: the worker does not send a link that died before its turn.
-    const cancelledMail = await smtp.waitFor(mailTo(cancelled));
+    const cancelledMail = await suite.smtp.waitFor(mailTo(cancelled));
     const [cancel] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/v1/account/email/pending')),
       page.getByRole('button', { name: 'Cancel change' }).click(),
@@ -310,7 +292,7 @@ describe('sign-in email', () => {
     await openAccount(page);
     const late = `late.${Date.now()}@example.com`;
     expect(await changeEmail(page, late, realtor.password)).toBe(202);
-    const lateMail = await smtp.waitFor(mailTo(late));
+    const lateMail = await suite.smtp.waitFor(mailTo(late));
     // A day has passed (for this link).
     await suite.server.sql(`update account_tokens set expires_at = now() - interval '1 minute' where purpose = 'email_change' and email = $1`, [late]);
     await openConfirmLink(page, confirmLinkIn(lateMail));
@@ -320,7 +302,7 @@ describe('sign-in email', () => {
     await openAccount(page);
     const contested = `contested.${Date.now()}@example.com`;
     expect(await changeEmail(page, contested, realtor.password)).toBe(202);
-    const contestedMail = await smtp.waitFor(mailTo(contested));
+    const contestedMail = await suite.smtp.waitFor(mailTo(contested));
     await makeRealtor(suite.server, { email: contested });
     await openConfirmLink(page, confirmLinkIn(contestedMail));
     await page.getByText('Another Porchlight account now uses this address, so your sign-in email did not change.').waitFor();
@@ -336,7 +318,7 @@ describe('sign-in email', () => {
     const other = await makeRealtor(suite.server);
     const othersNew = `others.${Date.now()}@example.com`;
     expect((await other.client.post('/v1/account/email', { newEmail: othersNew, password: other.password })).status).toBe(202);
-    await openConfirmLink(page, confirmLinkIn(await smtp.waitFor(mailTo(othersNew))));
+    await openConfirmLink(page, confirmLinkIn(await suite.smtp.waitFor(mailTo(othersNew))));
     await page.getByRole('status').filter({ hasText: `That account’s sign-in email is now ${othersNew}.` }).waitFor();
     await page.getByText(`This browser is signed in to another account (${realtor.email})`).waitFor();
 
@@ -344,7 +326,7 @@ describe('sign-in email', () => {
     const mine = `mine.${Date.now()}@example.com`;
     await openAccount(page);
     expect(await changeEmail(page, mine, realtor.password)).toBe(202);
-    await openConfirmLink(page, confirmLinkIn(await smtp.waitFor(mailTo(mine))));
+    await openConfirmLink(page, confirmLinkIn(await suite.smtp.waitFor(mailTo(mine))));
     await page.getByRole('status').filter({ hasText: `Your sign-in email is now ${mine}.` }).waitFor();
     await page.getByRole('link', { name: 'Back to Account & security' }).click();
     await page.waitForURL((url) => url.pathname === '/app/account');

@@ -4,35 +4,17 @@
 // lands on Today and keeps the browser's time zone for the new account (not America/New_York).
 // Run `npm run build:admin` first. Screenshots go to test-results/screenshots.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOGIN_FAILED_VERIFY_FIRST_MESSAGE } from '#api/routes/auth.routes.ts';
 import { saveScreenshot } from '#test/browser.ts';
-import { useBrowserSuite } from '#test/browser-suite.ts';
-import { closeAll } from '#test/cleanup.ts';
-import { startTestSmtpServer, type TestSmtpServer } from '#test/smtp.ts';
-import { startTestWorker, type TestWorker } from '#test/worker.ts';
+import { useMailBrowserSuite } from '#test/browser-mail-suite.ts';
 
-// The SMTP server starts first: the suite's beforeAll reads `env` when it starts the test server.
-// Its afterAll is registered before the suite's, so it runs after it (the test server closes first).
-let smtp: TestSmtpServer;
 // Empty = unset: the default, on because SMTP_URL is set.
-const env: Record<string, string> = { SIGNUP_VERIFY_FIRST: '' };
-beforeAll(async () => {
-  smtp = await startTestSmtpServer();
-  env.SMTP_URL = smtp.url;
-});
-afterAll(() => closeAll(smtp));
-const suite = useBrowserSuite(env);
-let worker: TestWorker;
+const suite = useMailBrowserSuite({ SIGNUP_VERIFY_FIRST: '' });
 
 const EMAIL = `dana.${Date.now()}@example.com`;
 const PASSWORD = 'correct horse battery';
 const BROWSER_ZONE = 'Europe/Berlin';
-
-beforeAll(async () => {
-  worker = await startTestWorker(suite.server);
-});
-afterAll(() => closeAll(worker));
 
 async function newPage(): Promise<Page> {
   const context = await suite.browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: BROWSER_ZONE });
@@ -61,7 +43,7 @@ describe('signup with verify-first', () => {
     await saveScreenshot(page, 'signup-verify-first-01-check-email');
     // The account is created after the answer (so its timing tells nothing): its first link says it exists.
     const isVerification = (m: { envelope: { to: string[] }; subject: string }) => m.envelope.to.includes(EMAIL) && /Confirm your email/.test(m.subject);
-    await smtp.waitFor(isVerification);
+    await suite.smtp.waitFor(isVerification);
 
     await page.goto(`${suite.server.url}/app/login`);
     await page.getByLabel('Email').fill(EMAIL);
@@ -76,8 +58,8 @@ describe('signup with verify-first', () => {
     await saveScreenshot(page, 'signup-verify-first-02-login-unconfirmed');
 
     // That login sent a second link (the first stopped working): open the newest.
-    await smtp.waitFor((m) => isVerification(m) && smtp.messages.filter(isVerification).length >= 2);
-    const newest = smtp.messages.filter(isVerification).at(-1);
+    await suite.smtp.waitFor((m) => isVerification(m) && suite.smtp.messages.filter(isVerification).length >= 2);
+    const newest = suite.smtp.messages.filter(isVerification).at(-1);
     const link = /(http:\/\/\S+\/app\/verify-email#token=[A-Za-z0-9_-]+)/.exec(newest?.text ?? '')?.[1];
     expect(link).toBeDefined();
     await page.goto(link as string);
