@@ -74,6 +74,8 @@ describe('configuration', () => {
     [{ API_SHUTDOWN_TIMEOUT_MS: '10 s' }, 'API_SHUTDOWN_TIMEOUT_MS'],
     [{ WORKER_SHUTDOWN_TIMEOUT_MS: '0' }, 'WORKER_SHUTDOWN_TIMEOUT_MS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ LIVE_STREAMS_MAX: '0' }, 'LIVE_STREAMS_MAX'],
+    [{ LIVE_STREAMS_MAX: 'many' }, 'LIVE_STREAMS_MAX'],
     [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     [{ DATA_ENCRYPTION_KEY: 'not-a-key' }, 'DATA_ENCRYPTION_KEY'],

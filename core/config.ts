@@ -7,6 +7,13 @@ import { z } from 'zod';
 import { deriveDataKey, parseDataKey } from './secret-box.ts';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S, ZWebhookRetrySchedule } from './webhooks/schedule-webhook-retry.ts';
 
+/**
+ * Live-update streams one API process holds at most by default, all accounts together: each holds a
+ * socket, so without a ceiling enough realtors' tabs would take every file descriptor the process
+ * may open, and beacons, inquiries and logins would then fail to be accepted.
+ */
+export const LIVE_STREAMS_MAX_DEFAULT = 5000;
+
 /** Comma-separated list → trimmed, non-empty strings. */
 const csv = z
   .string()
@@ -106,6 +113,12 @@ const ZEnv = z.object({
    * `Cache-Control: no-cache` recomputes). 0 turns the cache off.
    */
   ANALYTICS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
+  /**
+   * Live-update streams (`GET /v1/live`) one API process holds at most, all accounts together; past
+   * it a stream is answered 503 with Retry-After. Keep it well below the process's open-file limit
+   * (`ulimit -n`): every stream is a socket.
+   */
+  LIVE_STREAMS_MAX: z.coerce.number().int().min(1).max(1_000_000).default(LIVE_STREAMS_MAX_DEFAULT),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

@@ -1,14 +1,18 @@
 // Resource limits of GET /v1/live over real HTTP and Redis (docs/live-updates.md, "Limits"): a
 // session or API key holds at most LIVE_STREAMS_PER_CREDENTIAL_MAX open streams per API process
 // and an account LIVE_STREAMS_PER_ACCOUNT_MAX; past either the stream is refused with 429 and
-// nothing is opened, and a stream that closes frees its slot. A client that stops reading while
+// nothing is opened, and a stream that closes frees its slot. A process holding LIVE_STREAMS_MAX
+// streams in all answers the next 503 with Retry-After (before: no ceiling, so enough tabs of
+// enough realtors could take every file descriptor of the API process). A client that stops reading while
 // its account's events go on is ended once LIVE_UNSENT_MAX_BYTES wait for it; a reading one is not.
 // Before: one read key opened 60 streams (all 200), and a stream nobody read buffered every event
 // of its account in the API's memory, without bound.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLivePublisher, liveChannel, liveStreamKey } from '#core/live/live-events.ts';
-import { LIVE_STREAM_LIMIT_RETRY_AFTER_SEC, LIVE_STREAMS_PER_ACCOUNT_MAX, LIVE_STREAMS_PER_CREDENTIAL_MAX, LIVE_UNSENT_MAX_BYTES } from '#core/live/live-hub.ts';
+import {
+  LIVE_STREAM_LIMIT_RETRY_AFTER_SEC, LIVE_STREAMS_FULL_RETRY_AFTER_SEC, LIVE_STREAMS_PER_ACCOUNT_MAX, LIVE_STREAMS_PER_CREDENTIAL_MAX, LIVE_UNSENT_MAX_BYTES,
+} from '#core/live/live-hub.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { WAIT } from '#test/env.ts';
 import { makeApiKey, makeRealtor, type Realtor } from '#test/factories.ts';
@@ -147,6 +151,51 @@ async function openStalledStream(url: string, cookie: string): Promise<net.Socke
   });
   return socket;
 }
+
+describe('open streams per API process, all accounts together (LIVE_STREAMS_MAX)', () => {
+  const MAX = 3;
+  let small: TestServer;
+  const mine: LiveStream[] = [];
+  beforeAll(async () => {
+    small = await startTestServer({ LIVE_STREAMS_MAX: String(MAX) });
+  });
+  afterAll(async () => {
+    for (const s of mine) s.close();
+    await small?.close();
+  });
+
+  async function openOn(headers: Record<string, string>): Promise<LiveStream> {
+    const s = await openLiveStream(small.url, headers);
+    mine.push(s);
+    expect(s.status).toBe(200);
+    await s.waitForEvent((e) => e.event === 'ready');
+    return s;
+  }
+
+  it(`holds ${MAX} streams of two realtors; a third realtor's stream gets 503 with Retry-After and opens nothing; a closed stream frees its slot for anyone`, async () => {
+    const [first, second, third] = await Promise.all([makeRealtor(small), makeRealtor(small), makeRealtor(small)]);
+    const held = [await openOn({ cookie: first.client.cookie }), await openOn({ cookie: first.client.cookie }), await openOn({ cookie: second.client.cookie })];
+
+    const res = await fetch(`${small.url}/v1/live`, { headers: { accept: 'text/event-stream', cookie: third.client.cookie } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe(String(LIVE_STREAMS_FULL_RETRY_AFTER_SEC));
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const { error } = await res.json();
+    expect(error).toMatchObject({ code: 'unavailable', details: { limit: 'process', retryAfterSeconds: LIVE_STREAMS_FULL_RETRY_AFTER_SEC } });
+    expect(error.message).toMatch(/at capacity/);
+    // Nothing opened for the refused realtor: no subscription to their channel.
+    expect(Number(((await small.redis.pubsub('NUMSUB', liveChannel(small.config.QUEUE_PREFIX, third.userId))) as [string, number])[1])).toBe(0);
+
+    held[0].close();
+    // The server hears of the abort a moment later; until then the process is still full.
+    await vi.waitFor(async () => {
+      const again = await openLiveStream(small.url, { cookie: third.client.cookie });
+      mine.push(again);
+      expect(again.status).toBe(200);
+      await again.waitForEvent((e) => e.event === 'ready');
+    }, WAIT);
+  });
+});
 
 describe('a client that stops reading', () => {
   it('is ended once more than the limit waits for it, with one log line; a client reading the same events keeps receiving them', async () => {

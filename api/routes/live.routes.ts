@@ -4,7 +4,7 @@ import { isApiKeyActive } from '#core/accounts/api-keys.ts';
 import { isSessionActive } from '#core/accounts/sessions.ts';
 import { LIVE_EVENT_TYPES } from '#core/live/live-events.ts';
 import {
-  createLiveHub, LIVE_END_TIMEOUT_MS, LIVE_STREAM_LIMIT_RETRY_AFTER_SEC, LIVE_STREAMS_PER_ACCOUNT_MAX, LIVE_STREAMS_PER_CREDENTIAL_MAX, LIVE_UNSENT_MAX_BYTES,
+  createLiveHub, LIVE_END_TIMEOUT_MS, LIVE_STREAM_LIMIT_RETRY_AFTER_SEC, LIVE_STREAMS_FULL_RETRY_AFTER_SEC, LIVE_STREAMS_PER_ACCOUNT_MAX, LIVE_STREAMS_PER_CREDENTIAL_MAX, LIVE_UNSENT_MAX_BYTES,
   LiveAccessRefusedError, type LiveHub, LiveStreamLimitError, type LiveStreamHandle,
 } from '#core/live/live-hub.ts';
 import { ownerIdOf } from '#core/accounts/tenant.ts';
@@ -39,8 +39,17 @@ function credentialOf(ctx: AppContext): string | undefined {
   return undefined;
 }
 
-/** The 429 for a stream past a cap: nothing was opened; a slot frees when one of the others closes. */
+/**
+ * The answer to a stream past a cap; nothing was opened. A credential or account past its own cap
+ * gets 429 (a slot frees when one of its other streams closes); a process holding LIVE_STREAMS_MAX
+ * gets 503 with Retry-After: nothing this client did, and another process (or a slot here) may
+ * take it by then.
+ */
 function tooManyStreams(ctx: AppContext, err: LiveStreamLimitError): AppError {
+  if (err.limit === 'process') {
+    const retryAfter = LIVE_STREAMS_FULL_RETRY_AFTER_SEC;
+    return new AppError('unavailable', `Live updates are at capacity on this server; the page still works, and the stream will retry in ${retryAfter} s`, { limit: 'process', retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+  }
   const who = err.limit === 'account' ? 'this account' : ctx.state.auth?.via === 'apiKey' ? 'this API key' : 'this session';
   const retryAfter = LIVE_STREAM_LIMIT_RETRY_AFTER_SEC;
   return rateLimited(`Too many open live streams for ${who} (at most ${err.max}); close one (a tab, a client) or retry in ${retryAfter} s`, retryAfter, { limit: err.limit, max: err.max });
@@ -51,14 +60,14 @@ function tooManyStreams(ctx: AppContext, err: LiveStreamLimitError): AppError {
  * Returns the process's hub, which the app closes on shutdown (`closeAppStreams`).
  */
 export function mountLiveRoutes(routes: RouteRegistry, deps: AppDeps): LiveHub {
-  const hub = createLiveHub({ redis: deps.redis, redisUrl: deps.config.REDIS_URL, prefix: deps.config.QUEUE_PREFIX, logger: deps.logger });
+  const hub = createLiveHub({ redis: deps.redis, redisUrl: deps.config.REDIS_URL, prefix: deps.config.QUEUE_PREFIX, logger: deps.logger, maxStreams: deps.config.LIVE_STREAMS_MAX });
   routes.add({
     method: 'get', path: '/v1/live', tag: 'live', auth: 'realtor',
     summary: `Live updates (text/event-stream): ${LIVE_EVENT_TYPES.join(', ')}; reconnect with Last-Event-ID to replay what was missed`,
     responses: {
       200: { description: `An event stream: \`id\`, \`event\` and JSON \`data\` per event; a \`ready\` event with the current position; \`: heartbeat\` comments every 20 s. The server ends it when the session or API key that opened it ends (logout, password change or reset, revocation: at once; expiry: within a heartbeat for a key), and when its client stops reading (more than ${LIVE_UNSENT_MAX_BYTES / 1024 / 1024} MB unsent): reconnect with Last-Event-ID` },
       429: { description: `\`rate_limited\` (Retry-After: ${LIVE_STREAM_LIMIT_RETRY_AFTER_SEC} s): the session or API key already holds ${LIVE_STREAMS_PER_CREDENTIAL_MAX} open streams, or the account ${LIVE_STREAMS_PER_ACCOUNT_MAX}, in this API process; nothing was opened` },
-      503: { description: '`unavailable`: live updates need Redis, which is not answering (or the access check could not reach Postgres)' },
+      503: { description: `\`unavailable\`: live updates need Redis, which is not answering (or the access check could not reach Postgres); or this API process already holds LIVE_STREAMS_MAX open streams, all accounts together (\`details.limit\`: \`process\`, Retry-After: ${LIVE_STREAMS_FULL_RETRY_AFTER_SEC} s); nothing was opened` },
     },
     handler: async (ctx, { tenant }) => {
       const stream = new PassThrough();

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LIVE_STREAMS_MAX_DEFAULT } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { closeRedis, createRedis } from '../redis.ts';
 import { isAccessChangedMessage, LIVE_BACKLOG_MAX, liveChannel, liveStreamKey, type PublishedLiveEvent } from './live-events.ts';
@@ -31,6 +32,8 @@ export const LIVE_END_TIMEOUT_MS = 1000;
 export const LIVE_STREAMS_PER_CREDENTIAL_MAX = 10;
 /** Open streams one account may hold in one API process, whatever sessions and keys opened them. */
 export const LIVE_STREAMS_PER_ACCOUNT_MAX = 30;
+/** What a stream refused because the process is full is told to wait (Retry-After): another process behind the load balancer, or a slot here, by then. */
+export const LIVE_STREAMS_FULL_RETRY_AFTER_SEC = 30;
 /**
  * What a refused stream is told to wait (Retry-After): a slot frees only when another stream of
  * the session, key or account closes. The admin's own backoff reaches a minute too.
@@ -59,13 +62,14 @@ export class LiveAccessRefusedError extends Error {
 
 /**
  * `open` refused a stream: the session or API key (`limit: 'credential'`), or the account, already
- * holds its maximum of open streams in this process. Nothing was opened; the route answers 429.
+ * holds its maximum of open streams in this process (the route answers 429), or the process holds
+ * its maximum in all (`limit: 'process'`: the route answers 503). Nothing was opened.
  */
 export class LiveStreamLimitError extends Error {
-  readonly limit: 'credential' | 'account';
+  readonly limit: 'credential' | 'account' | 'process';
   readonly max: number;
 
-  constructor(limit: 'credential' | 'account', max: number) {
+  constructor(limit: 'credential' | 'account' | 'process', max: number) {
     super(`too many open live streams for this ${limit} (${max})`);
     this.name = 'LiveStreamLimitError';
     this.limit = limit;
@@ -163,7 +167,8 @@ export interface LiveHub {
    * `close()` (the client went away). Throws when Redis is unavailable or the access check fails
    * (the route answers 503), and LiveAccessRefusedError when `authorize`, asked once the
    * subscription is in place, says no. Throws LiveStreamLimitError, before anything is opened,
-   * when the credential or the account already holds its maximum of open streams here.
+   * when the credential or the account already holds its maximum of open streams here, or this
+   * process holds `maxStreams` in all.
    */
   open(opts: {
     accountId: string;
@@ -202,7 +207,8 @@ export interface LiveHub {
  */
 export function createLiveHub({
   redis, redisUrl, prefix, logger, heartbeatMs = LIVE_HEARTBEAT_MS,
-  maxStreamsPerCredential = LIVE_STREAMS_PER_CREDENTIAL_MAX, maxStreamsPerAccount = LIVE_STREAMS_PER_ACCOUNT_MAX, maxUnsentBytes = LIVE_UNSENT_MAX_BYTES,
+  maxStreamsPerCredential = LIVE_STREAMS_PER_CREDENTIAL_MAX, maxStreamsPerAccount = LIVE_STREAMS_PER_ACCOUNT_MAX, maxStreams = LIVE_STREAMS_MAX_DEFAULT,
+  maxUnsentBytes = LIVE_UNSENT_MAX_BYTES,
 }: {
   redis: Redis; redisUrl: string; prefix: string; logger: Logger;
   /** Between heartbeats and access checks; default LIVE_HEARTBEAT_MS. */
@@ -211,10 +217,14 @@ export function createLiveHub({
   maxStreamsPerCredential?: number;
   /** Open streams per account; default LIVE_STREAMS_PER_ACCOUNT_MAX. */
   maxStreamsPerAccount?: number;
+  /** Open streams in this process, all accounts together; default config LIVE_STREAMS_MAX's. */
+  maxStreams?: number;
   /** A stream's unsent bytes past which it is ended as too slow; default LIVE_UNSENT_MAX_BYTES. */
   maxUnsentBytes?: number;
 }): LiveHub {
   const clients = new Map<string, Set<Client>>();
+  /** Streams in `clients`, all accounts together (the process-wide cap). */
+  let openStreams = 0;
   /** Each account's SUBSCRIBE, awaited by every stream that opens for it. */
   const subscriptions = new Map<string, Promise<unknown>>();
   let subscriber: Redis | null = null;
@@ -396,6 +406,7 @@ export function createLiveHub({
   function remove(client: Client): void {
     const set = clients.get(client.accountId);
     if (!set?.delete(client)) return;
+    openStreams -= 1;
     if (set.size === 0) {
       clients.delete(client.accountId);
       subscriptions.delete(client.accountId);
@@ -420,7 +431,7 @@ export function createLiveHub({
   }
 
   return {
-    size: () => [...clients.values()].reduce((n, s) => n + s.size, 0),
+    size: () => openStreams,
 
     async open({ accountId, credential, lastEventId, sink, authorize }) {
       if (closed) throw new Error('the live hub is closed');
@@ -431,10 +442,12 @@ export function createLiveHub({
         throw new LiveStreamLimitError('credential', maxStreamsPerCredential);
       }
       if ((open?.size ?? 0) >= maxStreamsPerAccount) throw new LiveStreamLimitError('account', maxStreamsPerAccount);
+      if (openStreams >= maxStreams) throw new LiveStreamLimitError('process', maxStreams);
       const client: Client = { accountId, credential, sink, authorize, lastId: '0-0', held: [], opening: true, checking: false, checkAgain: false, ended: false, missedOutage: false };
       const set = clients.get(accountId) ?? new Set<Client>();
       clients.set(accountId, set);
       set.add(client);
+      openStreams += 1;
       const handle: LiveStreamHandle = {
         close: () => {
           client.ended = true;
@@ -507,6 +520,7 @@ export function createLiveHub({
         }
       }
       clients.clear();
+      openStreams = 0;
       await releaseIfIdle();
     },
   };
