@@ -37,7 +37,7 @@ export function formatDateTime(iso: string | null | undefined): string {
  * for pages that say whose times they show (Today). An unknown zone falls back to the browser's
  * rather than breaking the page.
  */
-function inZone(options: Intl.DateTimeFormatOptions, timeZone: string, locale?: string): Intl.DateTimeFormat {
+function inZone(options: Intl.DateTimeFormatOptions, timeZone: string | undefined, locale?: string): Intl.DateTimeFormat {
   try {
     return new Intl.DateTimeFormat(locale, { ...options, timeZone });
   } catch {
@@ -53,6 +53,17 @@ export function formatTimeIn(iso: string, timeZone: string, locale?: string): st
 /** "Dec 1, 2026, 2:30 PM" as the clock reads in `timeZone` (formatDateTime's style). */
 export function formatDateTimeIn(iso: string, timeZone: string): string {
   return inZone({ dateStyle: 'medium', timeStyle: 'short' }, timeZone, 'en').format(new Date(iso));
+}
+
+/**
+ * When the UTC day that contains `now` starts on the clock of `timeZone` (the browser's by default):
+ * "7:00 PM" in New York in winter, "5:30 AM" in Kolkata; null where the clock reads UTC then (no
+ * difference to explain). For pages that count UTC days (Analytics).
+ */
+export function utcDayStartOnClock(now: Date, timeZone?: string, locale?: string): string | null {
+  const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  if (inZone({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, timeZone, 'en').format(midnight) === '00:00') return null;
+  return inZone({ hour: 'numeric', minute: '2-digit' }, timeZone, locale).format(midnight);
 }
 
 /** "1 origin", "3 origins". */

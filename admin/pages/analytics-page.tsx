@@ -15,6 +15,7 @@ import { SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
 import { UPlotChart } from '../components/uplot-chart.tsx';
+import { utcDayStartOnClock } from '../format.ts';
 import { humanize, SCORE_BANDS } from '../lead-format.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -111,12 +112,14 @@ export function AnalyticsPage({ query }: RouteProps) {
     if (!summary.loading && !people.loading) fresh.current = false;
   }, [summary.loading, people.loading]);
   const siteName = range.site ? sites.data?.items.find((s) => s.siteId === range.site)?.name : undefined;
+  // The rollups count UTC days; west or east of Greenwich, say when such a day starts here.
+  const dayStart = useMemo(() => utcDayStartOnClock(new Date()), []);
 
   return (
     <>
       <PageHeader
         title="Analytics"
-        description="What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight UTC."
+        description={`What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight UTC${dayStart ? ` (${dayStart} to ${dayStart} on your clock today)` : ''}.`}
       />
       <RangeBar range={range} sites={sites.data?.items ?? []} refreshing={summary.loading || people.loading} onRefresh={refresh} />
       <Loaded state={summary} loadingLabel="Loading analytics…" errorTitle="Could not load analytics">

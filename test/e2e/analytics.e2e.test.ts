@@ -16,8 +16,8 @@ let alice: ApiClient;
 let empty: ApiClient;
 const DAY = 86_400_000;
 
-function openAnalytics(client: ApiClient, viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(suite.browser, suite.server, client, { viewport, contexts: suite.contexts, timeoutMs: 15_000 });
+function openAnalytics(client: ApiClient, viewport: { width: number; height: number }, timezoneId = 'UTC'): Promise<Page> {
+  return newSessionPage(suite.browser, suite.server, client, { viewport, timezoneId, locale: 'en-US', contexts: suite.contexts, timeoutMs: 15_000 });
 }
 
 async function noHorizontalOverflow(page: Page): Promise<void> {
@@ -95,6 +95,12 @@ describe('the Analytics page', () => {
       }
     });
   }
+
+  it('says when the counted UTC day starts on the realtor’s clock, where that is not midnight', async () => {
+    const page = await openAnalytics(empty, { width: 1440, height: 900 }, 'Asia/Kolkata');
+    await page.goto(`${suite.server.url}/app/analytics`);
+    await page.getByText('Days run from midnight to midnight UTC (5:30 AM to 5:30 AM on your clock today).', { exact: false }).waitFor();
+  });
 
   it('shows an empty state for a realtor without activity, and an error with a retry when lead analytics fail', async () => {
     const page = await openAnalytics(empty, { width: 1440, height: 900 });
