@@ -398,6 +398,30 @@ export async function makeActivity(server: OrmTarget, seed: ActivitySeed): Promi
   return { activityId };
 }
 
+/**
+ * A realtor with a busy Today (signed up over HTTP as "Dana Realtor"): "Jordan Avery" (a lead to
+ * hang reminders on), `uncontacted` more leads "Waiting Lead 1…n" nobody has contacted, and
+ * `showings` leads "Showing Lead 1…n" with a showing logged today at "n Linden Avenue" (with a
+ * phone each unless `showingPhones` is false: a row without one has no Call and Text buttons).
+ */
+export async function makeBusyRealtor(
+  server: FactoryTarget,
+  { uncontacted, showings, showingPhones = true }: { uncontacted: number; showings: number; showingPhones?: boolean },
+): Promise<{ realtor: ApiClient; userId: string; reminderLeadId: string }> {
+  const realtor = new ApiClient(server.url);
+  const { userId } = await realtor.signUp({ username: 'Dana Realtor' });
+  const reminderLeadId = (await realtor.post('/v1/leads', { name: 'Jordan Avery', email: 'jordan@example.com', phone: '+1 415 555 0100' })).body.leadId;
+  for (let i = 1; i <= uncontacted; i++) {
+    await realtor.post('/v1/leads', { name: `Waiting Lead ${i}`, email: `waiting${i}@example.com`, phone: `+1 415 555 01${String(i).padStart(2, '0')}` });
+  }
+  for (let i = 1; i <= showings; i++) {
+    const phone = showingPhones ? { phone: `+1 415 555 02${String(i).padStart(2, '0')}` } : {};
+    const { leadId } = (await realtor.post('/v1/leads', { name: `Showing Lead ${i}`, email: `showing${i}@example.com`, ...phone })).body;
+    await makeActivity(server, { userId, leadId, type: 'showing', occurredAt: new Date(), body: `${i} Linden Avenue` });
+  }
+  return { realtor, userId, reminderLeadId };
+}
+
 export interface ListingSeed {
   userId: string;
   siteId: string;

@@ -11,8 +11,8 @@ import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoHorizontalOverflow, newSessionPage, pauseClock, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
-import { makeActivity, makeReminder, makeWebhookEndpoint } from '#test/factories.ts';
-import { ApiClient } from '#test/http.ts';
+import { makeBusyRealtor, makeReminder, makeWebhookEndpoint } from '#test/factories.ts';
+import type { ApiClient } from '#test/http.ts';
 
 const MINUTE_MS = 60_000;
 /** Not contacted yet: enough for Today to scroll. */
@@ -24,14 +24,7 @@ let userId: string;
 let reminderLeadId: string;
 
 beforeAll(async () => {
-  realtor = new ApiClient(suite.server.url);
-  ({ userId } = await realtor.signUp({ username: 'Dana Realtor' }));
-  reminderLeadId = (await realtor.post('/v1/leads', { name: 'Jordan Avery', email: 'jordan@example.com', phone: '+1 415 555 0100' })).body.leadId;
-  for (let i = 1; i <= UNCONTACTED; i++) {
-    await realtor.post('/v1/leads', { name: `Waiting Lead ${i}`, email: `waiting${i}@example.com`, phone: `+1 415 555 01${String(i).padStart(2, '0')}` });
-  }
-  const { leadId } = (await realtor.post('/v1/leads', { name: 'Showing Lead', email: 'showing@example.com' })).body;
-  await makeActivity(suite.server, { userId, leadId, type: 'showing', occurredAt: new Date(), body: '1 Linden Avenue' });
+  ({ realtor, userId, reminderLeadId } = await makeBusyRealtor(suite.server, { uncontacted: UNCONTACTED, showings: 1, showingPhones: false }));
 });
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {

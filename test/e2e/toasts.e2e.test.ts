@@ -11,7 +11,7 @@ import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
-import { makeActivity, makeReminder } from '#test/factories.ts';
+import { makeBusyRealtor, makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
 
 const MINUTE_MS = 60_000;
@@ -26,16 +26,7 @@ let userId: string;
 let reminderLeadId: string;
 
 beforeAll(async () => {
-  realtor = new ApiClient(suite.server.url);
-  ({ userId } = await realtor.signUp({ username: 'Dana Realtor' }));
-  reminderLeadId = (await realtor.post('/v1/leads', { name: 'Jordan Avery', email: 'jordan@example.com', phone: '+1 415 555 0100' })).body.leadId;
-  for (let i = 1; i <= UNCONTACTED; i++) {
-    await realtor.post('/v1/leads', { name: `Waiting Lead ${i}`, email: `waiting${i}@example.com`, phone: `+1 415 555 01${String(i).padStart(2, '0')}` });
-  }
-  for (let i = 1; i <= SHOWINGS; i++) {
-    const { leadId } = (await realtor.post('/v1/leads', { name: `Showing Lead ${i}`, email: `showing${i}@example.com`, phone: `+1 415 555 02${String(i).padStart(2, '0')}` })).body;
-    await makeActivity(suite.server, { userId, leadId, type: 'showing', occurredAt: new Date(), body: `${i} Linden Avenue` });
-  }
+  ({ realtor, userId, reminderLeadId } = await makeBusyRealtor(suite.server, { uncontacted: UNCONTACTED, showings: SHOWINGS }));
 });
 
 /** The row that ends lowest on the page, found by its section and lead (a list reloads under it). */
