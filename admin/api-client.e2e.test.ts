@@ -11,7 +11,7 @@
 // 390×844 in test-results/screenshots. Run `npm run build:admin` first.
 import type { Page, Request, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -34,7 +34,7 @@ async function newRealtor(): Promise<{ client: ApiClient; email: string; userId:
 
 function openPage(client: ApiClient, viewport: { width: number; height: number }): Promise<Page> {
   const phone = viewport.width < 640;
-  return newSessionPage(suite.browser, suite.server, client, { viewport, hasTouch: phone, isMobile: phone, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
+  return suite.adminPage(client, { viewport, hasTouch: phone, isMobile: phone, timeoutMs: 20_000 });
 }
 
 interface Held {

@@ -14,7 +14,6 @@ import { createRequire } from 'node:module';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedAccountData } from '#test/account-data.ts';
-import { newSessionPage } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeActivities, makeFilteredInquiry, makeInquiries, makeLeads, makeReminder, makeSite } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -203,7 +202,7 @@ const PAGES: AdminPage[] = [
 ];
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(suite.browser, suite.server, realtor, { contexts: suite.contexts, timeoutMs: 10_000, pageErrors: suite.pageErrors, viewport });
+  return suite.adminPage(realtor, { timeoutMs: 10_000, viewport });
 }
 
 describe.each([

@@ -9,7 +9,7 @@
 // `npm run build:admin` first.
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoHorizontalOverflow, newSessionPage, pauseClock, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, pauseClock, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeBusyRealtor, makeReminder, makeWebhookEndpoint } from '#test/factories.ts';
 import type { ApiClient } from '#test/http.ts';
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(suite.browser, suite.server, realtor, { contexts: suite.contexts, timeoutMs: 20_000, pageErrors: suite.pageErrors, viewport });
+  return suite.adminPage(realtor, { timeoutMs: 20_000, viewport });
 }
 
 async function dueReminder(message: string): Promise<string> {

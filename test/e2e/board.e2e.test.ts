@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { liveChannel } from '#core/live/live-events.ts';
 import { closeRedis, createRedis } from '#core/redis.ts';
@@ -30,7 +30,7 @@ let userId: string;
 let stages: Array<{ stageId: string; key: string; label: string }>;
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
+  return suite.adminPage(owner, { viewport, timeoutMs: 20_000 });
 }
 
 async function stageKeyOf(leadId: string): Promise<string | null> {

@@ -3,7 +3,7 @@
 // inquiry and the time. Needs `npm run build:widget` (the test server serves dist/widget).
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { startExampleSite } from '#test/example-site.ts';
@@ -56,7 +56,7 @@ describe('the widget form’s consent record', () => {
   it('the site page switches the requirement off and on (saved at once)', async () => {
     const settings = async () => (await suite.server.sql<{ settings: Record<string, boolean> }>('select settings from sites where site_id = $1', [siteId]))[0].settings;
     for (const [name, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
-      const page = await newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 15_000 });
+      const page = await suite.adminPage(owner, { viewport });
       await page.goto(`${suite.server.url}/app/sites/${siteId}`);
       const box = page.getByLabel('Require consent with every inquiry');
       await box.waitFor();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { ApiClient } from '#test/http.ts';
 import { ipSource, sendIngest } from '#test/ingest.ts';
@@ -29,7 +29,7 @@ const inquire = (body: Record<string, unknown>) =>
   sendIngest(`${suite.server.url}/v1/inquiries`, { site: body.site, id: randomUUID(), consent: true, consentText: WORDING, consentVersion: 'form-1', ...body }, { defaultOrigin: ORIGIN, nextIp: freshIp });
 
 function openPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
+  return suite.adminPage(owner, { viewport, timeoutMs: 20_000 });
 }
 
 /** A submission held in the Filtered list, as the flood path stores it. */

@@ -8,7 +8,7 @@
 // clock skips the waits. Run `npm run build:admin` first.
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { newSessionPage, pauseClock } from '#test/browser.ts';
+import { pauseClock } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { WAIT } from '#test/env.ts';
 import { makeLead, makeReminder } from '#test/factories.ts';
@@ -80,7 +80,7 @@ describe('live updates after the stream was refused', () => {
   it('a stream refused while Redis is away comes back by itself, and the page catches up without a reload', { timeout: 90_000 }, async () => {
     await redis.stop();
     redisStopped = true;
-    const page = await newSessionPage(suite.browser, suite.server, owner, { viewport: { width: 1280, height: 900 }, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
+    const page = await suite.adminPage(owner, { viewport: { width: 1280, height: 900 }, timeoutMs: 20_000 });
     const live = watchLive(page);
     await page.clock.install();
     await page.goto(`${suite.server.url}/app/leads`);
@@ -133,7 +133,7 @@ describe('live updates after the stream was refused', () => {
     const realtor = new ApiClient(suite.server.url);
     const { userId: ownId } = await realtor.signUp({ username: 'Sam Lister' });
     await makeLead(suite.server, { userId: ownId, name: 'Morgan Before-Outage' });
-    const page = await newSessionPage(suite.browser, suite.server, realtor, { viewport: { width: 1280, height: 900 }, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
+    const page = await suite.adminPage(realtor, { viewport: { width: 1280, height: 900 }, timeoutMs: 20_000 });
     const live = watchLive(page);
     await page.clock.install();
     await page.goto(`${suite.server.url}/app/leads`);
@@ -174,7 +174,7 @@ describe('live updates after the stream was refused', () => {
     const login = await realtor.post('/v1/auth/login', credentials);
     expect(login.status).toBe(200);
     realtor.csrfToken = login.body.csrfToken;
-    const page = await newSessionPage(suite.browser, suite.server, realtor, { viewport: { width: 1280, height: 900 }, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
+    const page = await suite.adminPage(realtor, { viewport: { width: 1280, height: 900 }, timeoutMs: 20_000 });
     const live = watchLive(page);
     await page.clock.install();
     await page.goto(`${suite.server.url}/app/leads`);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { invalidateIngestSiteCache } from '#core/sites/resolve-ingest-site.ts';
-import { newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { WAIT } from '#test/env.ts';
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 function adminPage(realtor: Realtor, viewport = DESKTOP): Promise<Page> {
-  return newSessionPage(suite.browser, suite.server, realtor.client, { viewport, permissions: ['clipboard-read', 'clipboard-write'], contexts: suite.contexts, pageErrors: suite.pageErrors, errorPrefix: 'admin: ', timeoutMs: 15_000 });
+  return suite.adminPage(realtor.client, { viewport, permissions: ['clipboard-read', 'clipboard-write'] });
 }
 
 /** Serves `html` (a whole page body) on a new local origin, as a website owner's page would be. */

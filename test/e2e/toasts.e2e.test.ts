@@ -9,7 +9,7 @@
 // `npm run build:admin` first.
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeBusyRealtor, makeReminder } from '#test/factories.ts';
 import { ApiClient } from '#test/http.ts';
@@ -65,7 +65,7 @@ describe('notices do not hide the controls of the rows under them', () => {
     for (const message of messages) {
       reminderIds.push((await makeReminder(suite.server, { leadId: reminderLeadId, userId, status: 'due', reminderDate: new Date(Date.now() - 30 * MINUTE_MS), firedAt: new Date(), message })).reminderId);
     }
-    const page = await newSessionPage(suite.browser, suite.server, realtor, { contexts: suite.contexts, timeoutMs: 20_000, pageErrors: suite.pageErrors, viewport });
+    const page = await suite.adminPage(realtor, { timeoutMs: 20_000, viewport });
     await page.goto(`${suite.server.url}/app/today`);
     await page.locator('li.today-item').nth(UNCONTACTED + SHOWINGS).waitFor();
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
@@ -139,7 +139,7 @@ describe('notices do not hide the controls of the rows under them', () => {
   ])('at %s, Tab to a control under the notice scrolls it above the notice', { timeout: 60_000 }, async (size, viewport) => {
     const message = `Ask about the loft ${size}`;
     const { reminderId } = await makeReminder(suite.server, { leadId: reminderLeadId, userId, status: 'due', reminderDate: new Date(Date.now() - 20 * MINUTE_MS), firedAt: new Date(), message });
-    const page = await newSessionPage(suite.browser, suite.server, realtor, { contexts: suite.contexts, timeoutMs: 20_000, pageErrors: suite.pageErrors, viewport });
+    const page = await suite.adminPage(realtor, { timeoutMs: 20_000, viewport });
     await page.goto(`${suite.server.url}/app/today`);
     await page.locator(`li[data-reminder-id="${reminderId}"]`).getByRole('button', { name: 'Complete' }).click();
     const toast = page.getByRole('status').locator('.toast', { hasText: `Reminder done: ${message}` });
@@ -167,7 +167,7 @@ describe('notices do not hide the controls of the rows under them', () => {
     // A realtor of their own: the test ends the session.
     const other = new ApiClient(suite.server.url);
     await other.signUp({ username: 'Sam Short-Page' });
-    const page = await newSessionPage(suite.browser, suite.server, other, { contexts: suite.contexts, timeoutMs: 20_000, pageErrors: suite.pageErrors, viewport: { width: 1280, height: 800 } });
+    const page = await suite.adminPage(other, { timeoutMs: 20_000, viewport: { width: 1280, height: 800 } });
     await page.goto(`${suite.server.url}/app/leads`);
     await page.getByRole('heading', { level: 1 }).first().waitFor();
     expect((await other.post('/v1/auth/logout')).status).toBe(204);

@@ -7,7 +7,7 @@
 // else is the real server. Screenshots at 1440×900 and 390×844 go to test-results/screenshots.
 import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { closeAll } from '#test/cleanup.ts';
 import { ApiClient } from '#test/http.ts';
@@ -23,7 +23,7 @@ const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  return newSessionPage(suite.browser, suite.server, owner, { viewport, contexts: suite.contexts, timeoutMs: 10_000, pageErrors: suite.pageErrors });
+  return suite.adminPage(owner, { viewport, timeoutMs: 10_000 });
 }
 
 beforeAll(async () => {

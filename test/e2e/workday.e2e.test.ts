@@ -6,7 +6,7 @@
 // Run `npm run build:admin` first.
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { expectNoHorizontalOverflow, newSessionPage, saveScreenshot } from '#test/browser.ts';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { WAIT } from '#test/env.ts';
 import { makeReminder } from '#test/factories.ts';
@@ -24,7 +24,7 @@ let reminderId: string;
 
 function newPage(viewport: { width: number; height: number }): Promise<Page> {
   const phone = viewport.width < 640;
-  return newSessionPage(suite.browser, suite.server, owner, { viewport, hasTouch: phone, isMobile: phone, contexts: suite.contexts, pageErrors: suite.pageErrors, timeoutMs: 20_000 });
+  return suite.adminPage(owner, { viewport, hasTouch: phone, isMobile: phone, timeoutMs: 20_000 });
 }
 
 beforeAll(async () => {
