@@ -59,16 +59,16 @@ async function expectRefused(headers: Record<string, string>, who: RegExp) {
 }
 
 /** Subscribers of the account's channel in the shared Redis: this test's one process holds 0 or 1. */
-async function subscribers(who: Realtor): Promise<number> {
-  return Number(((await server.redis.pubsub('NUMSUB', liveChannel(server.config.QUEUE_PREFIX, who.userId))) as [string, number])[1]);
+async function subscribers(who: Realtor, on: TestServer = server): Promise<number> {
+  return Number(((await on.redis.pubsub('NUMSUB', liveChannel(on.config.QUEUE_PREFIX, who.userId))) as [string, number])[1]);
 }
 
-/** Closes `s` and waits until the server has let its stream go (another one of the credential then opens). */
-async function closeAndReopen(s: LiveStream, headers: Record<string, string>): Promise<LiveStream> {
+/** Closes `s` and waits until the server has let its stream go (another one with `headers` then opens). */
+async function closeAndReopen(s: LiveStream, headers: Record<string, string>, url = server.url): Promise<LiveStream> {
   s.close();
-  // The server hears of the abort a moment later; until then the slot is still taken (429, nothing opened).
+  // The server hears of the abort a moment later; until then the slot is still taken (refused, nothing opened).
   return vi.waitFor(async () => {
-    const again = await openLiveStream(server.url, headers);
+    const again = await openLiveStream(url, headers);
     streams.push(again);
     expect(again.status).toBe(200);
     await again.waitForEvent((e) => e.event === 'ready');
@@ -155,26 +155,17 @@ async function openStalledStream(url: string, cookie: string): Promise<net.Socke
 describe('open streams per API process, all accounts together (LIVE_STREAMS_MAX)', () => {
   const MAX = 3;
   let small: TestServer;
-  const mine: LiveStream[] = [];
   beforeAll(async () => {
     small = await startTestServer({ LIVE_STREAMS_MAX: String(MAX) });
   });
   afterAll(async () => {
-    for (const s of mine) s.close();
+    for (const s of streams) s.close();
     await small?.close();
   });
 
-  async function openOn(headers: Record<string, string>): Promise<LiveStream> {
-    const s = await openLiveStream(small.url, headers);
-    mine.push(s);
-    expect(s.status).toBe(200);
-    await s.waitForEvent((e) => e.event === 'ready');
-    return s;
-  }
-
   it(`holds ${MAX} streams of two realtors; a third realtor's stream gets 503 with Retry-After and opens nothing; a closed stream frees its slot for anyone`, async () => {
     const [first, second, third] = await Promise.all([makeRealtor(small), makeRealtor(small), makeRealtor(small)]);
-    const held = [await openOn({ cookie: first.client.cookie }), await openOn({ cookie: first.client.cookie }), await openOn({ cookie: second.client.cookie })];
+    const held = [await openReady({ cookie: first.client.cookie }, small.url), await openReady({ cookie: first.client.cookie }, small.url), await openReady({ cookie: second.client.cookie }, small.url)];
 
     const res = await fetch(`${small.url}/v1/live`, { headers: { accept: 'text/event-stream', cookie: third.client.cookie } });
     expect(res.status).toBe(503);
@@ -184,16 +175,9 @@ describe('open streams per API process, all accounts together (LIVE_STREAMS_MAX)
     expect(error).toMatchObject({ code: 'unavailable', details: { limit: 'process', retryAfterSeconds: LIVE_STREAMS_FULL_RETRY_AFTER_SEC } });
     expect(error.message).toMatch(/at capacity/);
     // Nothing opened for the refused realtor: no subscription to their channel.
-    expect(Number(((await small.redis.pubsub('NUMSUB', liveChannel(small.config.QUEUE_PREFIX, third.userId))) as [string, number])[1])).toBe(0);
+    expect(await subscribers(third, small)).toBe(0);
 
-    held[0].close();
-    // The server hears of the abort a moment later; until then the process is still full.
-    await vi.waitFor(async () => {
-      const again = await openLiveStream(small.url, { cookie: third.client.cookie });
-      mine.push(again);
-      expect(again.status).toBe(200);
-      await again.waitForEvent((e) => e.event === 'ready');
-    }, WAIT);
+    await closeAndReopen(held[0], { cookie: third.client.cookie }, small.url);
   });
 });
 
