@@ -97,9 +97,13 @@ describe('the Analytics page', () => {
   }
 
   it('says when the counted UTC day starts on the realtor’s clock, where that is not midnight', async () => {
-    const page = await openAnalytics(empty, { width: 1440, height: 900 }, 'Asia/Kolkata');
-    await page.goto(`${suite.server.url}/app/analytics`);
-    await page.getByText('Days run from midnight to midnight UTC (5:30 AM to 5:30 AM on your clock today).', { exact: false }).waitFor();
+    for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+      const page = await openAnalytics(empty, viewport, 'Asia/Kolkata');
+      await page.goto(`${suite.server.url}/app/analytics`);
+      await page.getByText('Days run from midnight to midnight UTC (5:30 AM to 5:30 AM on your clock today).', { exact: false }).waitFor();
+      await noHorizontalOverflow(page);
+      await saveScreenshot(page, `analytics-kolkata-${viewport.width}x${viewport.height}`);
+    }
   });
 
   it('shows an empty state for a realtor without activity, and an error with a retry when lead analytics fail', async () => {
