@@ -8,6 +8,7 @@ import { LeadAnalyticKeySchema } from '../events/lead-analytic-key.entity.ts';
 import { VisitorSchema } from '../events/visitor.entity.ts';
 import { InquirySchema } from '../inquiries/inquiry.entity.ts';
 import { LeadSchema } from '../leads/lead.entity.ts';
+import { LeadImportSchema } from '../leads/lead-import.entity.ts';
 import { NotificationAttemptSchema, NotificationSchema } from '../notifications/notification.entity.ts';
 import { FollowUpReminderSchema } from '../reminders/follow-up-reminder.entity.ts';
 import { ReminderSettingsSchema } from '../reminders/reminder-settings.entity.ts';
@@ -64,4 +65,5 @@ export const ENTITIES = [
   SpeedDailyCountSchema,
   InquiryDailyCountSchema,
   VisitorDailyCountSchema,
+  LeadImportSchema,
 ];

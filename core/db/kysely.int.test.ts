@@ -16,7 +16,10 @@ const COLUMNS: Columns = {
     lead_id: true, user_id: true, name: true, contact_info: true, score: true, created_at: true, site_id: true, email: true, phone: true, status: true,
     score_breakdown: true, score_band: true, last_activity_at: true, updated_at: true, needs_rescore: true, scored_at: true,
     stage_id: true, stage_changed_at: true, first_contacted_at: true, last_contacted_at: true, first_inquiry_at: true, first_inquiry_site_id: true,
-    search_text: true,
+    search_text: true, import_id: true,
+  },
+  lead_imports: {
+    import_id: true, user_id: true, created_by: true, file_name: true, created_count: true, duplicate_count: true, invalid_count: true, notify_webhooks: true, created_at: true, undone_at: true,
   },
   pipeline_stages: { stage_id: true, user_id: true, key: true, label: true, position: true, outcome: true, created_at: true, updated_at: true },
   lead_activities: {

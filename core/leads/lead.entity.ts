@@ -6,6 +6,7 @@ import { SiteSchema } from '../sites/site.entity.ts';
 import { LEAD_STATUSES, SCORE_BANDS } from '../shared/enums.ts';
 import { LEAD_BAND_COUNT_TRIGGERS } from '../analytics/lead-band-count.entity.ts';
 import { LEAD_DAILY_COUNT_TRIGGERS } from '../analytics/lead-daily-count.entity.ts';
+import { LeadImportSchema } from './lead-import.entity.ts';
 
 export { LEAD_STATUSES, type LeadStatus, SCORE_BANDS, type ScoreBand } from '../shared/enums.ts';
 
@@ -67,6 +68,8 @@ export const LeadSchema = defineEntity({
      * (a stored column, not an expression index: a walk by score for a common term then reads it
      * instead of computing it per lead, "smith" 1.2 against 1.75 ms at 100k leads); never read into an entity.
      */
+    /** The CSV import that created the lead (docs/import.md); an undo deletes the leads still carrying it. */
+    import: () => p.manyToOne(LeadImportSchema).nullable().deleteRule('set null'),
     searchText: p.text().generated(`(${SEARCH_TEXT_SQL}) stored`).lazy().ignoreSchemaChanges('extra'),
   },
   uniques: [
@@ -90,6 +93,8 @@ export const LeadSchema = defineEntity({
     // Lead analytics: the leads created in a range per day, site and funnel step, index-only (core/analytics/lead-analytics.ts).
     { name: 'leads_user_created_funnel_index', expression: 'create index "leads_user_created_funnel_index" on "leads" ("user_id", "created_at") include ("lead_id", "site_id", "first_contacted_at", "stage_id")' },
     // Speed-to-lead: the realtor's leads whose first inquiry falls in a range, index-only (core/analytics/lead-analytics.ts).
+    // An import's leads (undo, the remaining count); most leads have none.
+    { name: 'leads_import_id_index', expression: 'create index "leads_import_id_index" on "leads" ("import_id") where "import_id" is not null' },
     { name: 'leads_user_first_inquiry_index', expression: 'create index "leads_user_first_inquiry_index" on "leads" ("user_id", "first_inquiry_at") include ("first_inquiry_site_id", "first_contacted_at") where "first_inquiry_at" is not null' },
   ],
   // lead_band_counts: leads per realtor, site and band; lead_daily_counts / speed_daily_counts: leads
