@@ -24,6 +24,7 @@ import { mountHealthRoutes } from './routes/health.routes.ts';
 import { mountIngestRoutes } from './routes/ingest.routes.ts';
 import { mountLeadRoutes } from './routes/leads.routes.ts';
 import { mountLeadBulkRoutes } from './routes/leads-bulk.routes.ts';
+import { mountLeadImportRoutes } from './routes/leads-import.routes.ts';
 import { mountLiveRoutes } from './routes/live.routes.ts';
 import { mountPipelineRoutes } from './routes/pipeline.routes.ts';
 import type { LiveHub } from '#core/live/live-hub.ts';
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): Koa {
   mountSiteRoutes(routes, services);
   mountSiteQuotaRoutes(routes, deps);
   mountLeadBulkRoutes(routes, services); // before the lead routes: /v1/leads/bulk is not a lead id
+  mountLeadImportRoutes(routes, services); // likewise /v1/leads/import and /v1/leads/imports
   mountLeadRoutes(routes, services);
   mountPipelineRoutes(routes, services);
   const liveHub = mountLiveRoutes(routes, deps);

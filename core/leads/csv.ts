@@ -6,7 +6,7 @@
  * spaces (some importers trim them) and for the full-width `＝ ＋ － ＠` (which East Asian input
  * methods type and some spreadsheets read as the ASCII ones).
  */
-const FORMULA_START = /^[\t\r]|^\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
+export const FORMULA_START = /^[\t\r]|^\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 export function csvCell(value: string | number | null | undefined): string {

@@ -44,7 +44,8 @@ export const ZListLeadsQuery = ZLeadFilters.extend({
 });
 export type ListLeadsQuery = z.output<typeof ZListLeadsQuery>;
 
-const ZContactInfo = plainText(CONTACT_INFO_MAX_CHARS).transform((s) => s.trim() || null);
+/** `contactInfo` as `POST /v1/leads` takes it: plain text, trimmed, empty → null. */
+export const ZContactInfo = plainText(CONTACT_INFO_MAX_CHARS).transform((s) => s.trim() || null);
 
 /** `POST /v1/leads`: a lead entered by hand. At least a name, an email or a phone. */
 export const ZCreateLeadBody = z

@@ -18,6 +18,27 @@ interface EventContext {
   config: Config;
 }
 
+/** The columns `lead.created` announces (read back from the row written). */
+export interface CreatedLeadRow {
+  lead_id: string;
+  site_id: string | null;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  contact_info: string | null;
+  status: string;
+  score: number;
+  score_band: string;
+  created_at: string | Date;
+}
+
+function leadCreatedData(lead: CreatedLeadRow): Record<string, unknown> {
+  return {
+    leadId: lead.lead_id, siteId: lead.site_id, name: lead.name, email: lead.email, phone: lead.phone, contactInfo: lead.contact_info,
+    status: lead.status, score: lead.score, band: lead.score_band, createdAt: pgTimeToIsoStrict(lead.created_at),
+  };
+}
+
 /** `lead.created` for a lead this transaction created (widget inquiry, `POST /v1/leads`). */
 export async function recordLeadCreated({ em, now, config, leadId }: EventContext & { leadId: string }): Promise<Wakeup[]> {
   const lead = await db(em)
@@ -25,13 +46,13 @@ export async function recordLeadCreated({ em, now, config, leadId }: EventContex
     .select(['lead_id', 'user_id', 'site_id', 'name', 'email', 'phone', 'contact_info', 'status', 'score', 'score_band', 'created_at'])
     .where('lead_id', '=', leadId)
     .executeTakeFirstOrThrow();
-  return recordOutboundEvent({
-    em, now, config, userId: lead.user_id, leadId, type: 'lead.created',
-    data: {
-      leadId, siteId: lead.site_id, name: lead.name, email: lead.email, phone: lead.phone, contactInfo: lead.contact_info,
-      status: lead.status, score: lead.score, band: lead.score_band, createdAt: pgTimeToIsoStrict(lead.created_at),
-    },
-  });
+  return recordOutboundEvent({ em, now, config, userId: lead.user_id, leadId, type: 'lead.created', data: leadCreatedData(lead) });
+}
+
+/** `lead.created` for each of `userId`'s leads this transaction created in one go (a CSV import), as `recordLeadCreated` announces one. */
+export async function recordLeadsCreated({ em, now, config, userId, leads }: EventContext & { userId: string; leads: readonly CreatedLeadRow[] }): Promise<Wakeup[]> {
+  if (!leads.length) return [];
+  return recordOutboundEvents({ em, now, config, userId, type: 'lead.created', events: leads.map((lead) => ({ leadId: lead.lead_id, data: leadCreatedData(lead) })) });
 }
 
 export type LeadUpdatedField = 'name' | 'email' | 'phone' | 'contactInfo' | 'status';
@@ -70,6 +91,12 @@ export async function recordLeadsStageChanged({ em, now, config, userId, leadIds
 /** `lead.deleted`: written without a lead reference, so it outlives the erasure it announces. */
 export async function recordLeadDeleted({ em, now, config, userId, leadId }: EventContext & { userId: string; leadId: string }): Promise<Wakeup[]> {
   return recordOutboundEvent({ em, now, config, userId, leadId: null, type: 'lead.deleted', data: { leadId } });
+}
+
+/** `lead.deleted` for each of `userId`'s leads erased together (an import undone). */
+export async function recordLeadsDeleted({ em, now, config, userId, leadIds }: EventContext & { userId: string; leadIds: readonly string[] }): Promise<Wakeup[]> {
+  if (!leadIds.length) return [];
+  return recordOutboundEvents({ em, now, config, userId, type: 'lead.deleted', events: leadIds.map((leadId) => ({ leadId: null, data: { leadId } })) });
 }
 
 /** `inquiry.created` for an inquiry this transaction stored (widget, manual, API). */
