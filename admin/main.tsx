@@ -39,6 +39,8 @@ const ROUTES: Route[] = [
   { path: '/sites/:id', component: SiteDetailPage },
   { path: '/today', component: TodayPage },
   { path: '/leads', component: LeadsPage },
+  // Before /leads/:id, which would take "import" for a lead id.
+  { path: '/leads/import', component: lazyPage(() => import('./pages/import-page.tsx').then((m) => m.ImportPage), 'Loading the import…') },
   { path: '/leads/:id', component: LeadDetailPage },
   { path: '/board', component: lazyPage(() => import('./pages/board-page.tsx').then((m) => m.BoardPage), 'Loading your pipeline…') },
   { path: '/reminders', component: lazyPage(() => import('./pages/reminders-page.tsx').then((m) => m.RemindersPage), 'Loading your reminders…') },
