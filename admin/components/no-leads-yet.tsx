@@ -3,7 +3,7 @@ import { Link } from '../router.tsx';
 import { EmptyState } from './empty-state.tsx';
 import { HouseIcon } from './icons.tsx';
 
-/** The first-run state of the leads and Today pages: set up a site, or add a lead by hand. */
+/** The first-run state of the leads and Today pages: set up a site, add a lead by hand, or import contacts from a CSV file. */
 export function NoLeadsYet({ addByHand, children }: { addByHand: ComponentChildren; children: ComponentChildren }) {
   return (
     <EmptyState
@@ -15,6 +15,9 @@ export function NoLeadsYet({ addByHand, children }: { addByHand: ComponentChildr
             Set up a site
           </Link>
           {addByHand}
+          <Link href="/leads/import" class="btn btn-secondary">
+            Import contacts
+          </Link>
         </span>
       }
     >

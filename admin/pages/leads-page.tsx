@@ -153,6 +153,9 @@ export function LeadsPage({ query }: RouteProps) {
             <a class="btn btn-secondary" href={leadsApi.exportCsvHref(filters)} download="porchlight-leads.csv">
               Export CSV
             </a>
+            <Link href="/leads/import" class="btn btn-secondary">
+              Import
+            </Link>
             {!adding && (
               <Button onClick={() => setAdding(true)}>
                 <span aria-hidden="true">+ </span>Add lead
