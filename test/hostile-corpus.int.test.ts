@@ -248,6 +248,8 @@ function validBases({ carol, dave, erin }: { carol: User; dave: User; erin: User
     'PATCH /v1/notification-preferences': () => ({ alertNewInquiry: true, quietHoursEnabled: true, quietStart: '22:00', quietEnd: '07:00', digestHour: 8, timeZone: 'Europe/Paris' }),
     'PUT /v1/reminder-settings': () => ({ hotLeadEnabled: true, hotLeadDelayMinutes: 30, inquiryUnansweredEnabled: true, inquiryUnansweredHours: 24 }),
     'POST /v1/webhook-endpoints': () => ({ url: 'http://127.0.0.1:9/hostile-hook', description: 'Hostile hook' }),
+    // A real import (not SCOPED_BODIES' dry run, which stores nothing), of a new person each time.
+    'POST /v1/leads/import': () => ({ csv: `Name,Email\r\nHostile import ${randomUUID()},import-${randomUUID()}@example.com\r\n`, fileName: 'Hostile import.csv' }),
     // Not SCOPED_BODIES' first variant: phase B must not move or delete Alice's fixtures.
     'POST /v1/leads/bulk': async () => ({ action: 'reminder', leadIds: [await alice.id('leads/:id')], ...reminder }),
     'POST /v1/collect': () => ({
@@ -285,6 +287,7 @@ const REFUSED_PER_ROUTE = 100;
  */
 const NOT_STORED: Record<string, Record<string, string>> = {
   'POST /v1/webhook-endpoints/:id/recover': { since: 'the time from which failed deliveries are sent again: read, not stored' },
+  'POST /v1/leads/import': { csv: 'read into leads, each cell through the rules of POST /v1/leads: the file itself is not stored' },
   '*': { password: 'stored as a hash: the login after it proves it', currentPassword: 'checked, not stored', newPassword: 'stored as a hash: the login after it proves it', token: 'stored as a hash' },
 };
 const notStored = (route: string, path: Path) => Boolean(NOT_STORED[route]?.[String(path[0])] ?? NOT_STORED['*'][String(path[0])]);

@@ -52,6 +52,8 @@ export const RESOURCES: Record<string, (alice: Alice) => Promise<string>> = {
     );
     return row.id;
   },
+  // A CSV import of one contact (docs/import.md); undone by DELETE /v1/leads/imports/:id.
+  'imports/:id': (a) => ok(a.client.post('/v1/leads/import', { csv: `Name,Email\r\n${a.marker} imported,${a.handle}-imported@example.com\r\n`, fileName: `${a.marker}.csv` }), (b) => b.importId),
   // Written by the public form only (over a site's budget; contact details for an existing lead).
   'filtered-inquiries/:id': async (a) =>
     (await makeFilteredInquiry(a.server, { userId: a.userId, siteId: await a.id('sites/:id'), email: `${a.handle}-held@example.com`, message: `${a.marker} held inquiry` })).filteredInquiryId,
@@ -120,6 +122,8 @@ export const SCOPED_BODIES: Record<string, (owner: Alice) => Promise<unknown[]>>
     return [{ stageIds: (await ok(o.client.get('/v1/pipeline-stages'), (b) => b.items as { stageId: string }[])).map((st) => st.stageId).reverse() }];
   },
   'PUT /v1/leads/:id/stage': async (o) => [{ stageId: await o.id('pipeline-stages/:stageId') }],
+  // A dry run: the site check comes first, and nothing is written either way.
+  'POST /v1/leads/import': async (o) => [{ csv: 'Name\r\nScoped import\r\n', dryRun: true, siteId: await o.id('sites/:id') }],
 };
 
 /** The uuid fields of a query or body schema, as UUID_FIELDS names them (`site`, `leadIds[]`), found through its JSON Schema. */
