@@ -1,0 +1,120 @@
+// The import's pure parts, table-driven: header detection, the createdAt cell, and the CSV reader
+// (line numbers, BOM, line ends, quoting, blank rows, limits).
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../errors.ts';
+import { EXPORT_COLUMNS } from './export-leads-csv.ts';
+import { detectColumns, normaliseHeader, resolveColumns } from './import-columns.ts';
+import { parseImportDate } from './import-date.ts';
+import { IMPORT_MAX_ROWS } from './import-schemas.ts';
+import { readImportCsv } from './read-import-csv.ts';
+
+const NOW = new Date('2026-12-03T12:00:00Z');
+
+describe('import header detection', () => {
+  it.each([
+    ['Name', 'name'], ['Full Name', 'name'], ['contact_name', 'name'], ['Client Name', 'name'], ['CONTACT', 'name'],
+    ['First Name', 'firstName'], ['firstname', 'firstName'], ['Given-Name', 'firstName'],
+    ['Last Name', 'lastName'], ['Surname', 'lastName'], ['family_name', 'lastName'],
+    ['Email', 'email'], ['E-mail', 'email'], ['Email Address', 'email'], ['Primary Email', 'email'],
+    ['Phone', 'phone'], ['Phone Number', 'phone'], ['Mobile', 'phone'], ['cell', 'phone'], ['Mobile Phone', 'phone'], ['Telephone', 'phone'], ['Primary Phone', 'phone'],
+    ['Notes', 'contactInfo'], ['note', 'contactInfo'], ['Contact Info', 'contactInfo'], ['contactInfo', 'contactInfo'], ['Other contact', 'contactInfo'], ['Comments', 'contactInfo'],
+    ['Status', 'status'], ['Lead Status', 'status'], ['Stage', 'stage'], ['Pipeline Stage', 'stage'], ['Deal stage', 'stage'],
+    ['Created', 'createdAt'], ['createdAt', 'createdAt'], ['Created At', 'createdAt'], ['Date Added', 'createdAt'], ['added', 'createdAt'],
+    ['Favourite colour', null], ['leadId', null], ['score', null], ['updatedAt', null], ['lastContactedAt', null], ['', null],
+  ])('"%s" → %s', (header, field) => {
+    expect(detectColumns([header])).toEqual([field]);
+  });
+
+  it('ignores case, spaces, underscores and dashes', () => {
+    expect(normaliseHeader('  E-Mail_Address ')).toBe('emailaddress');
+  });
+
+  it('maps Porchlight’s own export, ignoring the columns that are not lead fields', () => {
+    const mapped = Object.fromEntries(EXPORT_COLUMNS.map((h, i) => [h, detectColumns(EXPORT_COLUMNS)[i]]).filter(([, f]) => f));
+    expect(mapped).toEqual({ name: 'name', email: 'email', phone: 'phone', contactInfo: 'contactInfo', status: 'status', createdAt: 'createdAt', stage: 'stage' });
+  });
+
+  it('gives a field to its first column only', () => {
+    expect(detectColumns(['Email', 'E-mail', 'Phone', 'Mobile'])).toEqual(['email', null, 'phone', null]);
+  });
+
+  it('refuses a mapping with no name, email or phone, an override of the wrong length and a field mapped twice', () => {
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return err instanceof AppError ? err.code : 'other';
+      }
+      return 'none';
+    };
+    expect(code(() => resolveColumns(['Colour', 'Notes'], undefined))).toBe('validation_failed');
+    expect(code(() => resolveColumns(['A', 'B'], ['name']))).toBe('validation_failed');
+    expect(code(() => resolveColumns(['A', 'B'], ['email', 'email']))).toBe('validation_failed');
+    expect(code(() => resolveColumns(['A', 'B'], [null, null]))).toBe('validation_failed');
+    expect(resolveColumns(['A', 'B'], ['lastName', null])).toEqual(['lastName', null]);
+  });
+});
+
+describe('import createdAt cell', () => {
+  it.each([
+    ['2025-03-04', '2025-03-04T00:00:00Z'],
+    ['3/4/2025', '2025-03-04T00:00:00Z'],
+    ['12/31/2024', '2024-12-31T00:00:00Z'],
+    ['2025-03-04T15:30:00Z', '2025-03-04T15:30:00Z'],
+    ['2025-03-04T15:30:00.123456Z', '2025-03-04T15:30:00.123456Z'],
+    ['2025-03-04 15:30', '2025-03-04T15:30:00Z'],
+    ['2025-03-04T15:30:00+0530', '2025-03-04T15:30:00+05:30'],
+    ['2025-03-04T15:30:00-05', '2025-03-04T15:30:00-05:00'],
+    ['2024-02-29', '2024-02-29T00:00:00Z'],
+  ])('reads "%s" as %s', (text, iso) => {
+    expect(parseImportDate(text, NOW)).toMatchObject({ ok: true, iso });
+  });
+
+  it.each([
+    ['yesterday', 'unparseable'], ['2025-02-30', 'unparseable'], ['2023-02-29', 'unparseable'], ['13/1/2025', 'unparseable'], ['31/12/2024', 'unparseable'],
+    ['2025-03-04T25:00:00Z', 'unparseable'], ['0000-01-01', 'unparseable'], ['1899-12-31', 'unparseable'], ['2025-3-4', 'unparseable'], ['20250304', 'unparseable'],
+    ['2026-12-04', 'future'], ['12/31/2999', 'future'],
+  ])('refuses "%s" (%s)', (text, reason) => {
+    expect(parseImportDate(text, NOW)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('reading an imported CSV', () => {
+  it('numbers rows by the line they start on, across quoted line breaks and blank rows', () => {
+    const csv = '\uFEFFName,Notes\r\n\r\nAnn,"two\r\nlines"\r\n,\r\nBo,x\rCy,"a ""quoted"" word"\nDee';
+    expect(readImportCsv(csv)).toEqual({
+      headers: ['Name', 'Notes'],
+      records: [
+        { line: 3, cells: ['Ann', 'two\nlines'] },
+        { line: 6, cells: ['Bo', 'x'] },
+        { line: 7, cells: ['Cy', 'a "quoted" word'] },
+        { line: 8, cells: ['Dee'] },
+      ],
+    });
+  });
+
+  it('keeps a stray quote inside an unquoted cell as text', () => {
+    expect(readImportCsv('Name,Size\nAnn,5" tile\n').records).toEqual([{ line: 2, cells: ['Ann', '5" tile'] }]);
+  });
+
+  it.each([
+    ['an unclosed quote', 'Name\nAnn\n"Bo\n', 3],
+    ['an empty file', '', undefined],
+    ['blank lines only', '\r\n , \r\n', undefined],
+  ])('refuses %s with a 400 (line %s)', (_, csv, line) => {
+    try {
+      readImportCsv(csv);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe('validation_failed');
+      if (line) expect((err as AppError).details).toEqual([expect.objectContaining({ path: 'csv', line })]);
+    }
+  });
+
+  it(`takes ${IMPORT_MAX_ROWS} rows and refuses one more`, () => {
+    const rows = (n: number) => `Name\n${Array.from({ length: n }, (_, i) => `P${i}`).join('\n')}\n`;
+    expect(readImportCsv(rows(IMPORT_MAX_ROWS)).records).toHaveLength(IMPORT_MAX_ROWS);
+    expect(() => readImportCsv(rows(IMPORT_MAX_ROWS + 1))).toThrow(/At most 5000 rows/);
+  });
+});
