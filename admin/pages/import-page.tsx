@@ -6,7 +6,7 @@
 // Imported people are contacts the realtor already knows: the status defaults to Contacted (New
 // would put them all in Today's "Not contacted yet") and the CRM's webhooks stay quiet unless asked.
 // Every string from the file is rendered as text by Preact, never as HTML.
-import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage, type LeadStatus, sitesApi } from '../api-client.ts';
 import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
@@ -67,6 +67,8 @@ export function ImportPage() {
   const [importing, setImporting] = useState(false);
   const [importError, setImportError] = useState<unknown>(null);
   const [imported, setImported] = useState<ImportedState | null>(null);
+  /** Changed after an import: the file input starts again, empty. */
+  const [pickerKey, setPickerKey] = useState(0);
   const [undoing, setUndoing] = useState<UndoTarget | null>(null);
   const [undoBusy, setUndoBusy] = useState(false);
   const [undoError, setUndoError] = useState<string | null>(null);
@@ -160,6 +162,7 @@ export function ImportPage() {
     try {
       const answer = await importApi.run({ ...body(file, columns, defaultStatus), notifyWebhooks });
       setImported({ ...answer, fileName: file.name });
+      setPickerKey((k) => k + 1);
       setFile(null);
       setCheck(null);
       setColumns(null);
@@ -208,7 +211,8 @@ export function ImportPage() {
         <h2 id="import-file-title" class="card-title">
           {imported ? 'Import another file' : 'Choose a file'}
         </h2>
-        <FilePicker file={file} error={fileError} onChoose={chooseFile} />
+        {/* A new key after an import empties the input for the next file. */}
+        <FilePicker key={pickerKey} file={file} error={fileError} onChoose={chooseFile} />
         <div class="form-grid import-options">
           <div class="field">
             <label class="field-label" for="import-site">
@@ -321,10 +325,6 @@ export function ImportPage() {
 function FilePicker({ file, error, onChoose }: { file: ChosenFile | null; error: string | null; onChoose(file: File | null | undefined): void }) {
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  // A new file chosen elsewhere (after an import the form starts again) clears the input too.
-  useEffect(() => {
-    if (!file && !error && input.current) input.current.value = '';
-  }, [file, error]);
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: dropping a file is a pointer extra; the file input inside is the keyboard path
     <div
@@ -337,8 +337,11 @@ function FilePicker({ file, error, onChoose }: { file: ChosenFile | null; error:
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        const dropped = e.dataTransfer?.files[0];
-        if (dropped) onChoose(dropped);
+        const dropped = e.dataTransfer?.files;
+        if (!dropped?.[0]) return;
+        // The input shows the dropped file's name, as if it had been chosen with it.
+        if (input.current) input.current.files = dropped;
+        onChoose(dropped[0]);
       }}
     >
       <label class="field-label" for="import-file">
@@ -372,9 +375,22 @@ function FilePicker({ file, error, onChoose }: { file: ChosenFile | null; error:
   );
 }
 
-/** A failed request: its message, and the details a 400 names (the line of a CSV that cannot be read). */
+/** A problem a 400 names: the line of a CSV that cannot be read, a column mapped twice. */
+interface RequestIssue {
+  message: string;
+  line?: number;
+}
+
+function requestIssues(error: unknown): RequestIssue[] {
+  if (!(error instanceof ApiError) || !Array.isArray(error.details)) return [];
+  return (error.details as unknown[])
+    .filter((d): d is RequestIssue => typeof d === 'object' && d !== null && typeof (d as RequestIssue).message === 'string')
+    .filter((d) => d.message !== error.message);
+}
+
+/** A failed request: its message, and the details a 400 gives. */
 function RequestError({ title, error }: { title: string; error: unknown }) {
-  const issues = error instanceof ApiError ? error.fieldIssues : [];
+  const issues = requestIssues(error);
   return (
     <div class="form-error import-error" role="alert">
       <p class="form-error-title">{title}</p>
@@ -382,7 +398,10 @@ function RequestError({ title, error }: { title: string; error: unknown }) {
       {issues.length > 0 && (
         <ul>
           {issues.map((issue, i) => (
-            <li key={i}>{issue.message}</li>
+            <li key={i}>
+              {typeof issue.line === 'number' && `Line ${issue.line}: `}
+              {issue.message}
+            </li>
           ))}
         </ul>
       )}
@@ -574,30 +593,38 @@ function Preview({ check }: { check: ImportLeadsResult }) {
           <tbody>
             {check.preview.map((row) => (
               <tr key={row.line} data-line={row.line}>
-                <td class="num" data-label="Line">
+                <td class="num import-preview-line" data-label="Line">
                   {row.line}
                 </td>
                 <th scope="row" data-label="Name">
                   {row.name ?? <span class="muted">—</span>}
                 </th>
-                <td data-label="Email">{row.email ?? <span class="muted">—</span>}</td>
-                <td data-label="Phone">{row.phone ?? <span class="muted">—</span>}</td>
+                <Cell label="Email" value={row.email} />
+                <Cell label="Phone" value={row.phone} />
                 <td data-label="Status">{statusLabel(row.status)}</td>
-                <td data-label="Stage">{row.stage ?? <span class="muted">—</span>}</td>
+                <Cell label="Stage" value={row.stage} />
                 <td data-label="Added">
                   <time dateTime={row.createdAt} title={formatDateTime(row.createdAt)}>
                     {formatShortDate(row.createdAt)}
                   </time>
                 </td>
-                <td data-label="Other contact info" class="import-preview-info">
-                  {row.contactInfo ?? <span class="muted">—</span>}
-                </td>
+                <Cell label="Other contact info" value={row.contactInfo} class="import-preview-info" />
               </tr>
             ))}
           </tbody>
         </table>
       </section>
     </div>
+  );
+}
+
+/** A preview cell; an empty one is a dash in the table and left out of a phone's stacked row. */
+function Cell({ label, value, class: cls }: { label: string; value: string | null; class?: string }) {
+  const classes = [cls, value ? '' : 'is-empty'].filter(Boolean).join(' ') || undefined;
+  return (
+    <td data-label={label} class={classes}>
+      {value ?? <span class="muted">—</span>}
+    </td>
   );
 }
 

@@ -151,7 +151,7 @@ export function LeadsPage({ query }: RouteProps) {
         actions={
           <>
             <a class="btn btn-secondary" href={leadsApi.exportCsvHref(filters)} download="porchlight-leads.csv">
-              Export CSV
+              Export<span class="wide-only"> CSV</span>
             </a>
             <Link href="/leads/import" class="btn btn-secondary">
               Import

@@ -1,0 +1,199 @@
+// The CSV contact import in a real browser against the real API and Postgres: the page opened from
+// the Leads header (and from the empty state of an account with no leads), a file given to the
+// file input, the dry run's mapping, counts and issues (a duplicate of an existing lead, an invalid
+// row), a column mapped by hand changing the preview, the import, its leads in the list, and the
+// undo (with confirmation) taking them away again. No sideways scrolling at 390×844; screenshots
+// at 1440×900 and 390×844 in test-results/screenshots. Run `npm run build:admin` first.
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
+import { useBrowserSuite } from '#test/browser-suite.ts';
+import { ApiClient } from '#test/http.ts';
+import { IMPORT_MAX_CSV_CHARS } from '../import-api.ts';
+
+const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * Line 1 is the header; "Source" matches no field (ignored until mapped by hand). Line 4 is an
+ * existing lead's email, line 5 has no name, email or phone, line 6 a status no lead can have.
+ */
+const CSV = [
+  'Full name,Email,Phone,Source,Lead status',
+  'Avery Stone,avery@example.com,,Zillow,Qualified',
+  'Blake Rivera,blake@example.com,,Open house,',
+  'Riley Chen,riley@example.com,,Referral,',
+  ',,,Walk-in,',
+  'Casey Moss,casey.moss@example.com,,Zillow,Maybe later',
+].join('\r\n');
+const IMPORTED = ['Avery Stone', 'Blake Rivera', 'Casey Moss'];
+
+const suite = useBrowserSuite();
+
+/** A realtor with one lead, Riley Chen, whom the file repeats. */
+async function realtorWithRiley(username: string): Promise<{ realtor: ApiClient; rileyId: string }> {
+  const realtor = new ApiClient(suite.server.url);
+  await realtor.signUp({ username });
+  const rileyId = (await realtor.post('/v1/leads', { name: 'Riley Chen', email: 'riley@example.com' })).body.leadId as string;
+  return { realtor, rileyId };
+}
+
+function openPage(realtor: ApiClient, viewport: { width: number; height: number }): Promise<Page> {
+  const phone = viewport.width < 640;
+  return suite.adminPage(realtor, { viewport, hasTouch: phone, isMobile: phone, timeoutMs: 20_000 });
+}
+
+/** Gives the file input the CSV and checks it; answers when the dry run's counts show. */
+async function chooseAndCheck(page: Page, csv = CSV): Promise<void> {
+  await page.getByLabel('CSV file').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByText('contacts.csv', { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Check file' }).click();
+  await page.getByRole('heading', { name: 'What this file holds' }).waitFor();
+}
+
+/** The value of a count ("To create" → "3"). */
+function count(page: Page, label: string) {
+  return page.locator('.import-counts .kpi', { has: page.locator('.kpi-label', { hasText: label }) }).locator('.kpi-value');
+}
+
+async function leadCount(realtor: ApiClient): Promise<number> {
+  return ((await realtor.get('/v1/leads?limit=50')).body.items as unknown[]).length;
+}
+
+describe('importing contacts from a CSV file', () => {
+  it('opens from the Leads header, checks the file, follows a mapping changed by hand, imports, and undoes the import (1440×900)', { timeout: 90_000 }, async () => {
+    const { realtor, rileyId } = await realtorWithRiley('Dana Importer');
+    const page = await openPage(realtor, DESKTOP);
+    await page.goto(`${suite.server.url}/app/leads`);
+    await page.locator('.page-actions').getByRole('link', { name: 'Import' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Import contacts' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/leads/import');
+    // The defaults: imported people are contacts already, and the CRM hears nothing unless asked.
+    expect(await page.getByLabel('Status for imported contacts').inputValue()).toBe('contacted');
+    expect(await page.getByLabel('Send lead.created to my webhooks').isChecked()).toBe(false);
+    await page.getByText('Nothing imported yet.').waitFor();
+
+    await chooseAndCheck(page);
+    // The detected mapping: one select per column, "Source" ignored.
+    const mapping = [['Full name', 'name'], ['Email', 'email'], ['Phone', 'phone'], ['Source', ''], ['Lead status', 'status']];
+    for (const [i, [header, field]] of mapping.entries()) expect(await page.getByLabel(`Column ${i + 1}: ${header}`, { exact: true }).inputValue(), header).toBe(field);
+    expect(await count(page, 'To create').textContent()).toBe('3');
+    expect(await count(page, 'Already leads').textContent()).toBe('1');
+    expect(await count(page, 'Invalid').textContent()).toBe('1');
+    expect(await count(page, 'Warnings').textContent()).toBe('1');
+    // The issues by line: the duplicate links to the lead who already has the email.
+    const duplicate = page.locator('.import-issue[data-kind="duplicate"]');
+    expect(await duplicate.locator('.import-issue-line').textContent()).toBe('Line 4');
+    expect(await duplicate.getByRole('link', { name: 'Open the lead' }).getAttribute('href')).toBe(`/app/leads/${rileyId}`);
+    expect(await page.locator('.import-issue[data-kind="invalid"] .import-issue-line').textContent()).toBe('Line 5');
+    expect(await page.locator('.import-issue[data-kind="warning"] .import-issue-line').textContent()).toBe('Line 6');
+    // The preview: the rows to create, each with its status (the file's, else the default).
+    const preview = page.locator('.import-preview-table tbody tr');
+    expect(await preview.count()).toBe(3);
+    const avery = page.locator('.import-preview-table tr[data-line="2"]');
+    expect(await avery.locator('td[data-label="Status"]').textContent()).toBe('Qualified');
+    expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Status"]').textContent()).toBe('Contacted');
+    expect(await avery.locator('td[data-label="Other contact info"]').textContent()).not.toContain('Zillow');
+    await saveScreenshot(page, 'import-checked-1440', { fullPage: true });
+
+    // "Source" mapped by hand to Other contact info: checked again, and the preview follows.
+    await page.getByLabel('Column 4: Source', { exact: true }).selectOption('contactInfo');
+    await avery.locator('td[data-label="Other contact info"]', { hasText: 'Zillow' }).waitFor();
+    expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Other contact info"]').textContent()).toBe('Open house');
+    expect(await leadCount(realtor)).toBe(1); // a dry run writes nothing
+
+    await page.getByRole('button', { name: 'Import 3 contacts' }).click();
+    const result = page.locator('.import-result');
+    await result.getByRole('heading', { name: 'Imported 3 contacts' }).waitFor();
+    expect(await leadCount(realtor)).toBe(4);
+    // The import is listed, with what is left of it.
+    const listed = page.locator('.import-history-item', { hasText: 'contacts.csv' });
+    await listed.getByText('3 remaining').waitFor();
+    await saveScreenshot(page, 'import-done-1440', { fullPage: true });
+
+    await result.getByRole('link', { name: 'See them in your leads' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+    for (const name of IMPORTED) await page.locator('tr.lead-row', { hasText: name }).waitFor();
+    // Imported with the contact info mapped by hand.
+    const [averyLead] = (await realtor.get('/v1/leads?q=avery')).body.items as Array<{ contactInfo: string; status: string }>;
+    expect(averyLead).toMatchObject({ contactInfo: 'Zillow', status: 'qualified' });
+
+    // Back on the import page, "Undo" from Recent imports asks first; Cancel keeps everything.
+    await page.locator('.page-actions').getByRole('link', { name: 'Import' }).click();
+    await listed.getByRole('button', { name: 'Undo the import of contacts.csv' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Undo this import?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await leadCount(realtor)).toBe(4);
+    await listed.getByRole('button', { name: 'Undo the import of contacts.csv' }).click();
+    await dialog.getByRole('button', { name: 'Delete 3 contacts' }).click();
+    await page.getByText('Import undone: 3 contacts deleted.').waitFor();
+    await listed.getByText('Undone', { exact: true }).waitFor();
+    expect(await listed.getByRole('button', { name: /Undo/ }).count()).toBe(0);
+    expect(await leadCount(realtor)).toBe(1);
+    await saveScreenshot(page, 'import-undone-1440', { fullPage: true });
+
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Leads' }).click();
+    await page.locator('tr.lead-row', { hasText: 'Riley Chen' }).waitFor();
+    for (const name of IMPORTED) expect(await page.locator('tr.lead-row', { hasText: name }).count(), name).toBe(0);
+  });
+
+  it('works on a phone: opened from the empty Leads page, nothing to scroll sideways, undone from the result (390×844)', { timeout: 90_000 }, async () => {
+    const realtor = new ApiClient(suite.server.url);
+    await realtor.signUp({ username: 'Pat Phone' });
+    const page = await openPage(realtor, PHONE);
+    await page.goto(`${suite.server.url}/app/leads`);
+    await page.getByRole('heading', { name: 'No leads yet' }).waitFor();
+    await page.getByRole('link', { name: 'Import contacts' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Import contacts' }).waitFor();
+    await expectNoHorizontalOverflow(page, 'import page 390');
+    await saveScreenshot(page, 'import-start-390', { fullPage: true });
+
+    // A file over the limit is refused in the browser, before anything is sent.
+    let posted = 0;
+    page.on('request', (req) => {
+      if (req.method() === 'POST' && req.url().endsWith('/v1/leads/import')) posted++;
+    });
+    await page.getByLabel('CSV file').setInputFiles({ name: 'huge.csv', mimeType: 'text/csv', buffer: Buffer.alloc(IMPORT_MAX_CSV_CHARS + 1, 'a') });
+    await page.getByText('“huge.csv” is too big to import').waitFor();
+    expect(await page.getByRole('button', { name: 'Check file' }).isDisabled()).toBe(true);
+    expect(posted).toBe(0);
+
+    // Riley becomes a lead meanwhile: the file's line 4 is then a duplicate.
+    await realtor.post('/v1/leads', { name: 'Riley Chen', email: 'riley@example.com' });
+    await chooseAndCheck(page);
+    expect(await count(page, 'To create').textContent()).toBe('3');
+    expect(await count(page, 'Already leads').textContent()).toBe('1');
+    expect(await count(page, 'Invalid').textContent()).toBe('1');
+    await page.getByLabel('Column 4: Source', { exact: true }).selectOption('contactInfo');
+    await page.locator('.import-preview-table tr[data-line="2"] td[data-label="Other contact info"]', { hasText: 'Zillow' }).waitFor();
+    await expectNoHorizontalOverflow(page, 'import checked 390');
+    await saveScreenshot(page, 'import-checked-390', { fullPage: true });
+
+    await page.getByRole('button', { name: 'Import 3 contacts' }).click();
+    const result = page.locator('.import-result');
+    await result.getByRole('heading', { name: 'Imported 3 contacts' }).waitFor();
+    await expectNoHorizontalOverflow(page, 'import done 390');
+    await saveScreenshot(page, 'import-done-390', { fullPage: true });
+    expect(await leadCount(realtor)).toBe(4);
+
+    await result.getByRole('button', { name: 'Undo import' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Undo this import?' });
+    await dialog.getByText('imported from “contacts.csv”').waitFor();
+    await saveScreenshot(page, 'import-undo-confirm-390');
+    await dialog.getByRole('button', { name: 'Delete 3 contacts' }).click();
+    await result.getByRole('heading', { name: 'Import undone' }).waitFor();
+    await page.locator('.import-history-item', { hasText: 'contacts.csv' }).getByText('Undone', { exact: true }).waitFor();
+    expect(await leadCount(realtor)).toBe(1);
+    await expectNoHorizontalOverflow(page, 'import undone 390');
+
+    await page.goto(`${suite.server.url}/app/leads`);
+    await page.locator('.lead-card', { hasText: 'Riley Chen' }).waitFor();
+    for (const name of IMPORTED) expect(await page.locator('.lead-card', { hasText: name }).count(), name).toBe(0);
+    // The Leads header keeps its title and its three actions, Import among them, on a phone.
+    await page.locator('.page-actions').getByRole('link', { name: 'Import' }).waitFor();
+    await expectNoHorizontalOverflow(page, 'leads 390');
+    await saveScreenshot(page, 'import-leads-header-390');
+  });
+});
