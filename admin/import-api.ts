@@ -1,11 +1,11 @@
-// The CSV contact import part of the API client (tmp-review/import-contract.md), beside
-// api-client.ts: types from core's zod schemas (`import type` only), calls through the same `api`
-// door. The few values the page needs at runtime are copied here (core/leads is type-only for the
-// browser); import-api.test.ts keeps them equal to the server's.
+// The CSV contact import part of the API client (docs/import.md), beside api-client.ts: types
+// from core's zod schemas (`import type` only), calls through the same `api` door; the limit and
+// the fields come from core/shared, as the server's schemas do.
 import type { z } from 'zod';
 import type {
   ImportField, ImportIssue, ImportIssueKind, ImportPreviewRow, ZImportLeadsBody, ZImportLeadsResult, ZLeadImportJson, ZLeadImportsJson, ZUndoImportResult,
 } from '../core/leads/import-schemas.ts';
+import { IMPORT_MAX_CSV_CHARS } from '#core/shared/import-rules.ts';
 import { api, type RequestOptions } from './api-client.ts';
 
 export type { ImportField, ImportIssue, ImportIssueKind, ImportPreviewRow };
@@ -15,8 +15,7 @@ export type ImportLeadsResult = z.output<typeof ZImportLeadsResult>;
 /** One import of the account, as "Recent imports" lists it. */
 export type LeadImport = z.output<typeof ZLeadImportJson>;
 
-/** Longest CSV text the API takes (IMPORT_MAX_CSV_CHARS): a bigger file is refused before it is sent. */
-export const IMPORT_MAX_CSV_CHARS = 2_000_000;
+export { IMPORT_MAX_CSV_CHARS };
 
 /**
  * What a column can fill, in the order the mapping selects offer them, with their labels. A
@@ -34,7 +33,7 @@ export const IMPORT_FIELD_LABELS: Record<ImportField, string> = {
   createdAt: 'Date added',
 };
 
-export const IMPORT_FIELDS = Object.keys(IMPORT_FIELD_LABELS) as ImportField[];
+export { IMPORT_FIELDS } from '#core/shared/import-rules.ts';
 
 const importPath = (id: string) => `/v1/leads/imports/${encodeURIComponent(id)}`;
 

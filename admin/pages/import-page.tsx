@@ -7,6 +7,7 @@
 // would put them all in Today's "Not contacted yet") and the CRM's webhooks stay quiet unless asked.
 // Every string from the file is rendered as text by Preact, never as HTML.
 import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { extraContactInfo } from '#core/shared/contact-info.ts';
 import { ApiError, errorMessage, type LeadStatus, sitesApi } from '../api-client.ts';
 import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
@@ -608,7 +609,8 @@ function Preview({ check }: { check: ImportLeadsResult }) {
                     {formatShortDate(row.createdAt)}
                   </time>
                 </td>
-                <Cell label="Other contact info" value={row.contactInfo} class="import-preview-info" />
+                {/* As the lead page shows it: only when it adds to the email and phone (it is often generated from them). */}
+                <Cell label="Other contact info" value={extraContactInfo(row.contactInfo, row.email, row.phone)} class="import-preview-info" />
               </tr>
             ))}
           </tbody>

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { makeActivity, makeEvent, makeFilteredInquiry, makeInquiry, makeLead, makeReminder, makeVisitor, makeWebhookEndpoint } from '#test/factories.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
-import { IMPORT_MAX_ROWS, IMPORTS_PER_ACCOUNT_PER_HOUR } from '#core/leads/import-schemas.ts';
+import { IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR, IMPORT_MAX_ROWS, IMPORTS_PER_ACCOUNT_PER_HOUR } from '#core/leads/import-schemas.ts';
 
 const api = useLeadsApi();
 
@@ -268,16 +268,22 @@ describe('POST /v1/leads/import', () => {
     expect(await counts(userId)).toEqual(before);
   });
 
-  it(`answers 429 with Retry-After past ${IMPORTS_PER_ACCOUNT_PER_HOUR} requests per account per hour (dry runs count)`, async () => {
+  it(`answers 429 with Retry-After past ${IMPORTS_PER_ACCOUNT_PER_HOUR} imports or ${IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR} dry runs per account per hour, two budgets`, async () => {
     const { client } = await api.makeRealtor();
-    for (let i = 0; i < IMPORTS_PER_ACCOUNT_PER_HOUR; i++) expect((await importCsv(client, { csv: 'Name\nAnn\n', dryRun: true })).status).toBe(200);
-    const limited = await importCsv(client, { csv: 'Name\nAnn\n', dryRun: true });
-    expect(limited.status).toBe(429);
-    expect(limited.body.error.code).toBe('rate_limited');
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Another account has its own budget.
+    const limited = (res: Awaited<ReturnType<typeof importCsv>>) => {
+      expect(res.status).toBe(429);
+      expect(res.body.error.code).toBe('rate_limited');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    };
+    for (let i = 0; i < IMPORTS_PER_ACCOUNT_PER_HOUR; i++) expect((await importCsv(client, { csv: `Name\nAnn ${i}\n` })).status).toBe(201);
+    limited(await importCsv(client, { csv: 'Name\nAnn again\n' }));
+    // The imports' budget spent, the file can still be checked: a dry run does not spend it, nor the reverse.
+    for (let i = 0; i < IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR; i++) expect((await importCsv(client, { csv: 'Name\nBo\n', dryRun: true })).status).toBe(200);
+    limited(await importCsv(client, { csv: 'Name\nBo\n', dryRun: true }));
+    // Another account has its own budgets.
     const other = await api.makeRealtor();
     expect((await importCsv(other.client, { csv: 'Name\nAnn\n', dryRun: true })).status).toBe(200);
+    expect((await importCsv(other.client, { csv: 'Name\nAnn\n' })).status).toBe(201);
   });
 
   it('imports 5,000 rows in one request, and undoes them (timings logged)', { timeout: 120_000 }, async () => {

@@ -1,7 +1,7 @@
 import { ownerIdOf } from '#core/accounts/tenant.ts';
 import { importLeads } from '#core/leads/import-leads.ts';
 import {
-  IMPORT_BODY_LIMIT_BYTES, IMPORT_MAX_CSV_CHARS, IMPORT_MAX_ROWS, IMPORTS_LIST_MAX, IMPORTS_PER_ACCOUNT_PER_HOUR, ZImportLeadsBody, ZImportLeadsResult, ZLeadImportsJson,
+  IMPORT_BODY_LIMIT_BYTES, IMPORT_MAX_CSV_CHARS, IMPORT_MAX_ROWS, IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR, IMPORTS_LIST_MAX, IMPORTS_PER_ACCOUNT_PER_HOUR, ZImportLeadsBody, ZImportLeadsResult, ZLeadImportsJson,
   ZUndoImportResult,
 } from '#core/leads/import-schemas.ts';
 import { listLeadImports } from '#core/leads/list-lead-imports.ts';
@@ -17,7 +17,10 @@ import type { RouteRegistry } from '../route.ts';
  */
 export function mountLeadImportRoutes(routes: RouteRegistry, deps: AppServices): void {
   const { config, redis, logger, queues } = deps;
-  const imports = createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name: 'lead-import', points: IMPORTS_PER_ACCOUNT_PER_HOUR, durationSec: 3600 });
+  const perHour = (name: string, points: number) => createLimiter({ redis, prefix: config.QUEUE_PREFIX, logger, name, points, durationSec: 3600 });
+  // Imports and dry runs have budgets of their own: a file is re-checked at every mapping change.
+  const imports = perHour('lead-import', IMPORTS_PER_ACCOUNT_PER_HOUR);
+  const checks = perHour('lead-import-check', IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR);
 
   routes.add({
     method: 'post', path: '/v1/leads/import', tag: 'leads', auth: 'realtor',
@@ -33,10 +36,10 @@ export function mountLeadImportRoutes(routes: RouteRegistry, deps: AppServices):
       },
       404: { description: '`not_found`: siteId is not one of your sites' },
       413: { description: '`payload_too_large`: a body over 3 MB' },
-      429: { description: `\`rate_limited\` (Retry-After): more than ${IMPORTS_PER_ACCOUNT_PER_HOUR} import requests (dry runs included) per account per hour` },
+      429: { description: `\`rate_limited\` (Retry-After): more than ${IMPORTS_PER_ACCOUNT_PER_HOUR} imports, or ${IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR} dry runs, per account per hour` },
     },
     handler: async (ctx, { body, tenant, now }) => {
-      await imports.consume(ownerIdOf(tenant));
+      await (body.dryRun ? checks : imports).consume(ownerIdOf(tenant));
       const { result, wakeups } = await importLeads({ em: ctx.state.em, tenant, input: body, now, config });
       await enqueueAfterCommit(queues, wakeups, ctx.state.log);
       if (!result.dryRun) ctx.state.log.info({ importId: result.importId, created: result.toCreate, duplicates: result.duplicates, invalid: result.invalid }, 'leads imported');

@@ -1,18 +1,22 @@
 import { z } from 'zod';
 import { LEAD_STATUSES } from '../shared/enums.ts';
 import { plainText } from '../validation/plain-text.ts';
+import { IMPORT_FIELDS, IMPORT_MAX_CSV_CHARS, type ImportField } from '../shared/import-rules.ts';
 
 // The CSV contact import (docs/import.md): `POST /v1/leads/import`, `GET /v1/leads/imports`,
 // `DELETE /v1/leads/imports/:id`. The shapes are a contract with the admin's import page.
 
 /** Most data rows one file may hold (blank rows not counted). */
 export const IMPORT_MAX_ROWS = 5000;
-/** Longest CSV text one request may carry. */
-export const IMPORT_MAX_CSV_CHARS = 2_000_000;
 /** The route's body limit: the CSV JSON-escaped (quotes and line breaks doubled in size) with room to spare. */
 export const IMPORT_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
-/** Import requests (dry runs included) per account per hour. */
+/** Imports (requests that write) per account per hour. */
 export const IMPORTS_PER_ACCOUNT_PER_HOUR = 20;
+/**
+ * Dry runs per account per hour: a realtor fixing a wide file re-checks it at every change of a
+ * column's mapping or of the default status, so checks get a budget of their own, ten times the imports'.
+ */
+export const IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR = 200;
 /** Issues an answer lists (in line order); the counts cover them all. */
 export const IMPORT_ISSUES_MAX = 200;
 /** Rows to create an answer previews. */
@@ -24,9 +28,7 @@ export const IMPORT_MAX_COLUMNS = 500;
 /** Longest file name stored with an import. */
 export const IMPORT_FILE_NAME_MAX_CHARS = 255;
 
-/** What a column of the file can fill. */
-export const IMPORT_FIELDS = ['name', 'firstName', 'lastName', 'email', 'phone', 'contactInfo', 'status', 'stage', 'createdAt'] as const;
-export type ImportField = (typeof IMPORT_FIELDS)[number];
+export { IMPORT_FIELDS, IMPORT_MAX_CSV_CHARS, type ImportField } from '../shared/import-rules.ts';
 /** A file must map at least one of these, or no row could name a person. */
 export const IMPORT_IDENTITY_FIELDS: readonly ImportField[] = ['name', 'firstName', 'lastName', 'email', 'phone'];
 
