@@ -15,6 +15,11 @@ const BANDS: Record<ScoreBand, { label: string; hint: string }> = {
 /** Every lead status, in the server's order, with its label. */
 export const LEAD_STATUSES: ReadonlyArray<{ value: LeadStatus; label: string }> = STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] }));
 
+/** A site select's options: "No site", then the account's sites by name as given. */
+export function siteOptions(sites: ReadonlyArray<{ siteId: string; name: string }>): Array<{ value: string; label: string }> {
+  return [{ value: '', label: 'No site' }, ...sites.map((s) => ({ value: s.siteId, label: s.name }))];
+}
+
 /** Every score band, hottest first, with its label and a hint. */
 export const SCORE_BANDS: ReadonlyArray<{ value: ScoreBand; label: string; hint: string }> = BANDS_HOTTEST_FIRST.map((value) => ({ value, ...BANDS[value] }));
 

@@ -1,6 +1,6 @@
 // Form fields with their label, hint and error wired together for assistive technology:
 // the error sets aria-invalid, and hint + error are the input's aria-describedby.
-import type { ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes, TextareaHTMLAttributes } from 'preact';
+import type { ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes, PartialSelectHTMLAttributes, TextareaHTMLAttributes } from 'preact';
 import { useId } from 'preact/hooks';
 import { EMAIL_MAX_CHARS, PASSWORD_MIN_CHARS } from '#core/shared/field-limits.ts';
 
@@ -95,6 +95,26 @@ export function TextAreaField({ label, hint, error, id, class: cls, ...textarea 
   return (
     <Labelled w={w} cls={cls} label={label}>
       <textarea class="input textarea" {...textarea} {...w.aria} />
+    </Labelled>
+  );
+}
+
+export type SelectFieldProps = FieldChrome & Omit<PartialSelectHTMLAttributes<HTMLSelectElement>, 'id' | 'label' | 'role'> & {
+  options: ReadonlyArray<{ value: string; label: string }>;
+};
+
+/** A labelled <select> of `options`. */
+export function SelectField({ label, hint, error, id, class: cls, options, ...select }: SelectFieldProps) {
+  const w = useFieldWiring({ id, hint, error });
+  return (
+    <Labelled w={w} cls={cls} label={label}>
+      <select class="input select" {...select} {...w.aria}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
     </Labelled>
   );
 }

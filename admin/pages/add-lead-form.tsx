@@ -4,10 +4,10 @@ import { isEmail } from '#core/shared/contact-rules.ts';
 import { CONTACT_INFO_MAX_CHARS, CONTACT_NAME_MAX_CHARS, PHONE_MAX_CHARS } from '#core/shared/field-limits.ts';
 import { ApiError, type CreateLeadInput, type Lead, leadsApi, type Site } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
-import { EmailField, Field, TextAreaField } from '../components/field.tsx';
+import { EmailField, Field, SelectField, TextAreaField } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
 import type { FieldErrors } from '../forms.ts';
-import { LEAD_STATUSES } from '../lead-format.ts';
+import { LEAD_STATUSES, siteOptions } from '../lead-format.ts';
 import { Link } from '../router.tsx';
 import { useForm } from '../use-form.ts';
 
@@ -69,31 +69,8 @@ export function AddLeadForm({ sites, onCreated, onCancel }: AddLeadFormProps) {
         <Field label="Name" autocomplete="off" maxLength={CONTACT_NAME_MAX_CHARS} {...field('name')} />
         <EmailField autocomplete="off" {...field('email')} />
         <Field label="Phone" type="tel" autocomplete="off" maxLength={PHONE_MAX_CHARS} {...field('phone')} />
-        <div class="field">
-          <label class="field-label" for={IDS.siteId}>
-            Site
-          </label>
-          <select id={IDS.siteId} class="input select" value={values.siteId} onChange={set('siteId')}>
-            <option value="">No site</option>
-            {sites.map((s) => (
-              <option key={s.siteId} value={s.siteId}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label class="field-label" for={IDS.status}>
-            Status
-          </label>
-          <select id={IDS.status} class="input select" value={values.status} onChange={set('status')}>
-            {LEAD_STATUSES.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id={IDS.siteId} label="Site" value={values.siteId} onChange={set('siteId')} options={siteOptions(sites)} />
+        <SelectField id={IDS.status} label="Status" value={values.status} onChange={set('status')} options={LEAD_STATUSES} />
       </div>
       <TextAreaField
         class="field-prose"

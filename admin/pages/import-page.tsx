@@ -13,7 +13,7 @@ import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { breadcrumb } from '../components/detail-fallback.tsx';
-import { CheckboxField } from '../components/field.tsx';
+import { CheckboxField, SelectField } from '../components/field.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
 import { Spinner } from '../components/spinner.tsx';
@@ -22,7 +22,7 @@ import { formatCount, formatDateTime, formatRelativeTime, plural } from '../form
 import {
   IMPORT_FIELD_LABELS, IMPORT_FIELDS, IMPORT_MAX_CSV_CHARS, type ImportField, type ImportIssue, type ImportIssueKind, type ImportLeadsResult, importApi, type LeadImport,
 } from '../import-api.ts';
-import { LEAD_STATUSES, statusLabel } from '../lead-format.ts';
+import { LEAD_STATUSES, siteOptions, statusLabel } from '../lead-format.ts';
 import { lastLeadsPath } from '../leads-list-memory.ts';
 import { Link } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -215,43 +215,22 @@ export function ImportPage() {
         {/* A new key after an import empties the input for the next file. */}
         <FilePicker key={pickerKey} file={file} error={fileError} onChoose={chooseFile} />
         <div class="form-grid import-options">
-          <div class="field">
-            <label class="field-label" for="import-site">
-              Site
-            </label>
-            <p class="field-hint" id="import-site-hint">
-              Where these contacts came from (optional).
-            </p>
-            <select id="import-site" class="input select" value={siteId} aria-describedby="import-site-hint" onChange={(e) => setSiteId(e.currentTarget.value)}>
-              <option value="">No site</option>
-              {siteList.map((s) => (
-                <option key={s.siteId} value={s.siteId}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div class="field">
-            <label class="field-label" for="import-status">
-              Status for imported contacts
-            </label>
-            <p class="field-hint" id="import-status-hint">
-              For rows without a status of their own. New would put them all in Today’s “Not contacted yet”.
-            </p>
-            <select
-              id="import-status"
-              class="input select"
-              value={defaultStatus}
-              aria-describedby="import-status-hint"
-              onChange={(e) => changeStatus(e.currentTarget.value as LeadStatus)}
-            >
-              {LEAD_STATUSES.map((s) => (
-                <option key={s.value} value={s.value}>
-                  {s.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="import-site"
+            label="Site"
+            hint="Where these contacts came from (optional)."
+            value={siteId}
+            onChange={(e) => setSiteId(e.currentTarget.value)}
+            options={siteOptions(siteList)}
+          />
+          <SelectField
+            id="import-status"
+            label="Status for imported contacts"
+            hint="For rows without a status of their own. New would put them all in Today’s “Not contacted yet”."
+            value={defaultStatus}
+            onChange={(e) => changeStatus(e.currentTarget.value as LeadStatus)}
+            options={LEAD_STATUSES}
+          />
         </div>
         <CheckboxField
           class="import-notify"
