@@ -1,10 +1,11 @@
 // The CSV contact import over real HTTP, Postgres and Redis (docs/import.md): the dry run, the
 // import's rules (status, stage, dates, duplicates, invalid rows, quoting), the export round trip,
-// webhooks only when asked, undo, tenant isolation, limits and bad input. Each test signs up its
-// own realtor: the route allows 20 requests per account per hour.
+// webhooks only when asked, undo, tenant isolation, limits, bad input and hostile cells. Each test
+// signs up its own realtor: an account may import 20 files and check 200 per hour.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { makeActivity, makeEvent, makeFilteredInquiry, makeInquiry, makeLead, makeReminder, makeVisitor, makeWebhookEndpoint } from '#test/factories.ts';
+import { NAUGHTY_STRINGS } from '#test/hostile-strings.ts';
 import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
 import { IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR, IMPORT_MAX_ROWS, IMPORTS_PER_ACCOUNT_PER_HOUR } from '#core/leads/import-schemas.ts';
 
@@ -265,6 +266,48 @@ describe('POST /v1/leads/import', () => {
     expect(oversized.body.error.code).toBe('payload_too_large');
     const notJson = await client.request('POST', '/v1/leads/import', { raw: 'Name\nAnn\n', contentType: 'text/csv' });
     expect(notJson.status).toBe(415);
+    expect(await counts(userId)).toEqual(before);
+  });
+
+  it('treats hostile cells as POST /v1/leads treats the same text: stored as it would be, or the row reported invalid; never a 5xx', async () => {
+    const { client, userId } = await api.makeRealtor();
+    // Text a JSON body cannot carry into Postgres (NUL, lone surrogates) is refused for the whole
+    // request, as on every route (hostile-corpus); the rest go one per row, as the name and as the notes.
+    const unsendable = (v: string) => /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v);
+    const cells = NAUGHTY_STRINGS.filter((v) => !unsendable(v));
+    const csv = csvOf([['Name', 'Email', 'Notes'], ...cells.map((v, i) => [v, `hostile${i}@example.com`, v])]);
+    const res = await importCsv(client, { csv, fileName: 'hostile.csv' });
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
+    // Every line accounted for once: created, or an invalid row (a blank one is skipped, not counted).
+    const invalidLines = new Set(res.body.issues.filter((i: { kind: string }) => i.kind === 'invalid').map((i: { line: number }) => i.line));
+    expect(res.body.toCreate + res.body.invalid).toBe(res.body.rows);
+    const stored = new Map((await api.server.sql<{ email: string; name: string | null; contact_info: string | null }>('select email, name, contact_info from leads where user_id = $1', [userId])).map((r) => [r.email, r]));
+    expect(stored.size).toBe(res.body.toCreate);
+    // The same text through POST /v1/leads, folded as the import folds a cell's line breaks and tabs.
+    // (A cell is trimmed first, as a spreadsheet's cell would be.)
+    const cellOf = (v: string) => v.replace(/\r\n?/g, '\n').trim();
+    const fold = (v: string) => cellOf(v).replace(/\s*\n\s*|\t/g, ' ').trim();
+    let lineAt = 2;
+    for (const [i, v] of cells.entries()) {
+      const line = lineAt;
+      // The row's two cells (name and notes) both hold v: each of its line breaks moves the next row's line twice.
+      lineAt += 2 * (v.replace(/\r\n?/g, '\n').match(/\n/g) ?? []).length + 1;
+      const byHand = await client.post('/v1/leads', { name: fold(v) || null, email: `by-hand${i}@example.com`, contactInfo: cellOf(v).replace(/\s*\n\s*/g, ' · ').replace(/\t/g, ' ') || null });
+      expect(byHand.status, `POST /v1/leads with ${JSON.stringify(v).slice(0, 40)}`).toBeLessThan(500);
+      const lead = stored.get(`hostile${i}@example.com`);
+      if (byHand.status === 201) {
+        expect(lead, `line ${line} (${JSON.stringify(v).slice(0, 40)}) was refused by the import but taken by hand`).toBeDefined();
+        expect(lead?.name ?? null, `line ${line}`).toBe(byHand.body.name);
+        if (byHand.body.contactInfo !== `by-hand${i}@example.com`) expect(lead?.contact_info ?? null, `line ${line}`).toBe(byHand.body.contactInfo);
+      } else {
+        expect(lead, `line ${line} (${JSON.stringify(v).slice(0, 40)}) was imported but refused by hand (${byHand.status})`).toBeUndefined();
+        expect(invalidLines.has(line), `line ${line} reported invalid`).toBe(true);
+      }
+    }
+    // A file carrying a NUL is refused whole, and writes nothing.
+    const before = await counts(userId);
+    const nul = await importCsv(client, { csv: 'Name,Email\r\na\u0000b,nul@example.com\r\n' });
+    expect(nul.status).toBe(400);
     expect(await counts(userId)).toEqual(before);
   });
 
