@@ -102,6 +102,17 @@ describe('importing contacts from a CSV file', () => {
     expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Other contact info"]').textContent()).toBe('Open house');
     expect(await leadCount(realtor)).toBe(1); // a dry run writes nothing
 
+    // Leaving with a checked file not imported asks first; staying keeps the check.
+    const asked = new Promise<string>((resolve) => {
+      page.once('dialog', (d) => {
+        resolve(d.message());
+        void d.dismiss();
+      });
+    });
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Leads' }).click();
+    expect(await asked).toBe('This file is checked but not imported. Leave without importing it?');
+    expect(new URL(page.url()).pathname).toBe('/app/leads/import');
+
     await page.getByRole('button', { name: 'Import 3 contacts' }).click();
     const result = page.locator('.import-result');
     await result.getByRole('heading', { name: 'Imported 3 contacts' }).waitFor();

@@ -24,7 +24,7 @@ import {
 } from '../import-api.ts';
 import { LEAD_STATUSES, siteOptions, statusLabel } from '../lead-format.ts';
 import { lastLeadsPath } from '../leads-list-memory.ts';
-import { Link } from '../router.tsx';
+import { Link, useLeaveGuard } from '../router.tsx';
 import { useApi } from '../use-api.ts';
 
 /** Issues shown before "Show all": a long list would push the preview and the Import button far down. */
@@ -196,6 +196,9 @@ export function ImportPage() {
       setUndoBusy(false);
     }
   };
+
+  // A checked file not imported yet is work the realtor would lose by leaving.
+  useLeaveGuard(Boolean(file && check && check.toCreate > 0) && !importing, 'This file is checked but not imported. Leave without importing it?');
 
   const siteList = sites.data?.items ?? [];
   return (
