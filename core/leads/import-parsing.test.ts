@@ -6,7 +6,7 @@ import { EXPORT_COLUMNS } from './export-leads-csv.ts';
 import { detectColumns, normaliseHeader, resolveColumns } from './import-columns.ts';
 import { parseImportDate } from './import-date.ts';
 import { IMPORT_MAX_ROWS } from './import-schemas.ts';
-import { readImportCsv } from './read-import-csv.ts';
+import { detectDelimiter, readImportCsv } from './read-import-csv.ts';
 
 const NOW = new Date('2026-12-03T12:00:00Z');
 
@@ -91,6 +91,23 @@ describe('reading an imported CSV', () => {
         { line: 8, cells: ['Dee'] },
       ],
     });
+  });
+
+  it.each([
+    ['commas', 'Name,Email,Notes\nAnn,ann@example.com,"a; b"\n'],
+    ['semicolons (Excel where a comma is the decimal mark)', 'Name;Email;Notes\nAnn;ann@example.com;"a; b"\n'],
+    ['tabs', 'Name\tEmail\tNotes\nAnn\tann@example.com\ta; b\n'],
+    ['semicolons, after a blank line, with a quoted header holding a comma', '\n"Name, full";Email;Notes\nAnn;ann@example.com;"a; b"\n'],
+  ])('reads a file separated by %s, detected from its header row', (_, csv) => {
+    const { headers, records } = readImportCsv(csv);
+    expect(headers[1]).toBe('Email');
+    expect(records.map((r) => r.cells)).toEqual([['Ann', 'ann@example.com', 'a; b']]);
+  });
+
+  it.each([
+    ['Name', ','], ['Name,Email', ','], ['Name;Email', ';'], ['Name\tEmail', '\t'], ['Name;Email,Phone;Notes', ';'], ['"A;B;C",D', ','], [';;\nName\tEmail', '\t'],
+  ])('takes the separator of %j as %j', (csv, delimiter) => {
+    expect(detectDelimiter(csv)).toBe(delimiter);
   });
 
   it('keeps a stray quote inside an unquoted cell as text', () => {

@@ -14,8 +14,28 @@ export interface ImportCsv {
   records: ImportRecord[];
 }
 
+/** The separators a file may use: commas; semicolons (Excel's CSV where a comma is the decimal mark); tabs (a sheet pasted or saved as text). */
+const DELIMITERS = [',', ';', '\t'] as const;
+
 /**
- * Parses an imported CSV (RFC 4180, comma-separated): a UTF-8 BOM is dropped; CRLF, LF and CR line
+ * The file's separator: the one its header row (the first line with anything but separators and
+ * spaces on it) holds most often outside quotes; a comma on a tie or when none is there (one column).
+ */
+export function detectDelimiter(text: string): (typeof DELIMITERS)[number] {
+  const header = text.split('\n').find((l) => /[^,;\t\s]/.test(l)) ?? '';
+  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of header) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  let best: (typeof DELIMITERS)[number] = ',';
+  for (const d of DELIMITERS) if ((counts.get(d) ?? 0) > (counts.get(best) ?? 0)) best = d;
+  return best;
+}
+
+/**
+ * Parses an imported CSV (RFC 4180, with the separator of detectDelimiter): a UTF-8 BOM is dropped; CRLF, LF and CR line
  * ends are one line end (also inside quoted cells, where they become `\n`); a quoted cell may span
  * lines; a stray quote inside an unquoted cell is kept as text (spreadsheets write `5" tile`);
  * rows may be shorter or longer than the header. Blank rows (nothing but commas and spaces) are
@@ -28,7 +48,7 @@ export function readImportCsv(csv: string): ImportCsv {
   const text = csv.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   let parsed: Array<{ record: string[]; raw: string }>;
   try {
-    parsed = parse(text, { record_delimiter: '\n', relax_column_count: true, relax_quotes: true, skip_empty_lines: false, raw: true }) as unknown as Array<{ record: string[]; raw: string }>;
+    parsed = parse(text, { delimiter: detectDelimiter(text), record_delimiter: '\n', relax_column_count: true, relax_quotes: true, skip_empty_lines: false, raw: true }) as unknown as Array<{ record: string[]; raw: string }>;
   } catch (err) {
     if (!(err instanceof CsvError)) throw err;
     const line = (err as CsvError & { lines?: number }).lines;
