@@ -101,6 +101,7 @@ export const UUID_FIELDS: Record<string, string> = {
   stageId: 'pipeline-stages/:stageId',
   'stageIds[]': 'pipeline-stages/:stageId',
   moveTo: 'pipeline-stages/:stageId',
+  importId: 'imports/:id',
 };
 /**
  * `<METHOD> <path>` → valid bodies built from the caller's OWN ids, for each write whose body has

@@ -403,6 +403,36 @@ describe('GET /v1/leads/imports and DELETE /v1/leads/imports/:id (undo)', () => 
     expect(Date.parse(item.undoneAt)).toBeGreaterThanOrEqual(Date.parse(item.createdAt));
   });
 
+  it('GET /v1/leads and the CSV export filter by importId: that import’s leads still there, whatever their dates; another account’s import is a 404', async () => {
+    const alice = await api.makeRealtor();
+    const bob = await api.makeRealtor();
+    await makeLead(api.server, { userId: alice.userId, name: 'Entered By Hand', email: 'hand@example.com' });
+    const first = await importCsv(alice.client, { csv: 'Name,Email,Created\nOld Friend,old@example.com,2019-04-05\nNew Friend,new@example.com,\n' });
+    const second = await importCsv(alice.client, { csv: 'Name,Email\nOther File,other@example.com\n' });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    const names = (res: { body: { items: Array<{ name: string }> } }) => res.body.items.map((l) => l.name).sort();
+    const listed = await alice.client.get(`/v1/leads?importId=${first.body.importId}&sort=created`);
+    expect(listed.status).toBe(200);
+    expect(names(listed)).toEqual(['New Friend', 'Old Friend']);
+    // With another filter, and in the export.
+    expect(names(await alice.client.get(`/v1/leads?importId=${first.body.importId}&q=old`))).toEqual(['Old Friend']);
+    const csv = await alice.client.get(`/v1/leads/export.csv?importId=${first.body.importId}`);
+    expect(csv.status).toBe(200);
+    expect(String(csv.body)).toContain('old@example.com');
+    expect(String(csv.body)).not.toContain('other@example.com');
+    expect(String(csv.body)).not.toContain('hand@example.com');
+    // A lead deleted since is not listed.
+    await alice.client.delete(`/v1/leads/${listed.body.items.find((l: { name: string }) => l.name === 'Old Friend').leadId}`);
+    expect(names(await alice.client.get(`/v1/leads?importId=${first.body.importId}`))).toEqual(['New Friend']);
+    // Bob cannot list Alice's import, nor export it; an unknown id is the same 404; a malformed one a 400.
+    for (const path of [`/v1/leads?importId=${first.body.importId}`, `/v1/leads/export.csv?importId=${first.body.importId}`, `/v1/leads?importId=${randomUUID()}`]) {
+      const res = await bob.client.get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.body.error.code, path).toBe('not_found');
+    }
+    expect((await bob.client.get('/v1/leads?importId=nope')).status).toBe(400);
+  });
+
   it('another account gets 404 on undo, never sees the import, and its leads stay', async () => {
     const alice = await api.makeRealtor();
     const bob = await api.makeRealtor();

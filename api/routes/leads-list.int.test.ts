@@ -43,7 +43,7 @@ describe('GET /v1/leads — keyset pages', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(Object.keys(res.body.items[0]).sort()).toEqual(
       ['contactInfo', 'createdAt', 'email', 'lastActivityAt', 'leadId', 'name', 'phone', 'score', 'scoreBand', 'scoreBreakdown', 'scoredAt', 'siteId', 'status', 'updatedAt',
-        'firstContactedAt', 'lastContactedAt', 'nextFollowUpAt', 'speedToLeadSeconds', 'stage'].sort(),
+        'firstContactedAt', 'lastContactedAt', 'nextFollowUpAt', 'speedToLeadSeconds', 'stage', 'importId'].sort(),
     );
     expect(res.body.items[0].createdAt).toMatch(/^2026-01-01T10:00:00\.123Z$/);
   });

@@ -19,9 +19,9 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppServices): void 
   const { live } = deps;
   routes.add({
     method: 'get', path: '/v1/leads', tag: 'leads', auth: 'realtor',
-    summary: 'List leads (keyset pages; sort score | last_activity | created; filter band, status, site; search q)',
+    summary: 'List leads (keyset pages; sort score | last_activity | created; filter band, status, site, stageId, importId, ids; search q)',
     query: ZListLeadsQuery,
-    responses: { 200: { description: 'A page of leads', schema: listOf(ZLeadJson) }, ...invalid, 404: { description: '`not_found`: unknown site' } },
+    responses: { 200: { description: 'A page of leads', schema: listOf(ZLeadJson) }, ...invalid, 404: { description: '`not_found`: unknown site, stage or import (also another account’s)' } },
     handler: async (ctx, { query, tenant }) => {
       const { cursor, limit, ...filters } = query;
       ctx.body = await listLeads({ em: ctx.state.em, tenant, filters, cursor, limit });
@@ -33,7 +33,7 @@ export function mountLeadRoutes(routes: RouteRegistry, deps: AppServices): void 
     method: 'get', path: '/v1/leads/export.csv', tag: 'leads', auth: 'realtor',
     summary: 'Export the filtered lead list as CSV (streamed; spreadsheet formulas neutralised)',
     query: ZLeadFilters,
-    responses: { 200: { description: 'text/csv attachment' }, ...invalid, 404: { description: '`not_found`: unknown site' } },
+    responses: { 200: { description: 'text/csv attachment' }, ...invalid, 404: { description: '`not_found`: unknown site, stage or import (also another account’s)' } },
     handler: async (ctx, { query, tenant, now }) => {
       const chunks = await exportLeadsCsv({ em: ctx.state.em, tenant, filters: query });
       const stream = Readable.from(chunks);

@@ -2,12 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { extraContactInfo } from '../shared/contact-info.ts';
-import { assertOwnSite } from '../sites/sites.ts';
 import { type LeadConsent, latestConsents } from '../inquiries/latest-consents.ts';
 import { csvRow } from './csv.ts';
 import { formatScoreReasons } from './format-score-reasons.ts';
 import type { LeadFilters, LeadJson } from './lead-schemas.ts';
-import { assertOwnStage, fetchLeadPage } from './list-leads.ts';
+import { assertOwnFilters, fetchLeadPage } from './list-leads.ts';
 
 /** Rows read per keyset query while streaming an export. */
 export const EXPORT_BATCH_SIZE = 1000;
@@ -52,8 +51,7 @@ export async function exportLeadsCsv({ em, tenant, filters, batchSize = EXPORT_B
   /** Rows per keyset query. Default EXPORT_BATCH_SIZE (1000). */
   batchSize?: number;
 }): Promise<AsyncGenerator<string>> {
-  if (filters.site) await assertOwnSite({ em, tenant, siteId: filters.site });
-  if (filters.stageId) await assertOwnStage(em, tenant, filters.stageId);
+  await assertOwnFilters(em, tenant, filters);
   const tem = em.fork() as EntityManager;
   async function* generate(): AsyncGenerator<string> {
     await tem.begin({ isolationLevel: 'repeatable read', readOnly: true });

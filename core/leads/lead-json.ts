@@ -8,7 +8,7 @@ import { OPEN_REMINDER_STATUSES } from '../shared/enums.ts';
 const LEAD_FIELDS = [
   'lead_id', 'name', 'contact_info', 'email', 'phone', 'status', 'score', 'score_band',
   'score_breakdown', 'site_id', 'last_activity_at', 'created_at', 'updated_at', 'scored_at',
-  'first_contacted_at', 'last_contacted_at', 'first_inquiry_at',
+  'first_contacted_at', 'last_contacted_at', 'first_inquiry_at', 'import_id',
 ] as const;
 
 /** The columns every lead read selects or returns, in the shape `toLeadJson` expects. */
@@ -100,5 +100,6 @@ export function toLeadJson(row: LeadRow): LeadJson {
     nextFollowUpAt: pgTimeToIso(row.next_follow_up_at),
     speedToLeadSeconds: speedToLeadSeconds(pgTimeToIso(row.first_inquiry_at), firstContactedAt),
     stage: row.stage ?? null,
+    importId: row.import_id,
   };
 }

@@ -29,6 +29,8 @@ export const ZLeadFilters = z.strictObject({
   sort: z.preprocess(emptyToUndefined, z.enum(LEAD_SORTS).default('score')),
   /** Leads in this pipeline stage (the first stage also holds leads without one). */
   stageId: z.preprocess(emptyToUndefined, z.uuid('Not a stage id').optional()),
+  /** The leads one CSV import created (`GET /v1/leads/imports`), those still there. */
+  importId: z.preprocess(emptyToUndefined, z.uuid('Not an import id').optional()),
   /** A selection: comma-separated lead ids (at most 500), e.g. for exporting the checked rows. */
   ids: z.preprocess(
     (v) => (typeof v === 'string' && v !== '' ? v.split(',') : emptyToUndefined(v)),
@@ -103,6 +105,8 @@ export const ZLeadJson = z.object({
   speedToLeadSeconds: z.number().int().nullable(),
   /** The pipeline stage (a lead without one is in the first stage). */
   stage: z.object({ stageId: z.uuid(), key: z.string(), label: z.string() }).nullable(),
+  /** The CSV import that created the lead (`GET /v1/leads/imports`, docs/import.md), or null. */
+  importId: z.uuid().nullable(),
 });
 export type LeadJson = z.output<typeof ZLeadJson>;
 

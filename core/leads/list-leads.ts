@@ -90,6 +90,8 @@ interface PageShape {
   site: boolean;
   ids: boolean;
   stage: boolean;
+  /** The leads of one CSV import (`leads.import_id`). */
+  import: boolean;
   /** 0: no search; 1: name, email or phone; 2: also the phone by the query's digits. */
   q: 0 | 1 | 2;
   after: 'none' | 'key' | 'null-key' | 'undated';
@@ -98,7 +100,7 @@ interface PageShape {
 }
 
 /** The values of a page query, in the order `p(i)` stands for them in `buildLeadPageQuery`. */
-const V = { accountId: 0, userId: 1, band: 2, status: 3, site: 4, ids: 5, stageId: 6, pattern: 7, digitsPattern: 8, afterKey: 9, afterId: 10, limit: 11 } as const;
+const V = { accountId: 0, userId: 1, band: 2, status: 3, site: 4, ids: 5, stageId: 6, pattern: 7, digitsPattern: 8, afterKey: 9, afterId: 10, limit: 11, importId: 12 } as const;
 
 /** Separates name, email and phone in `leads.search_text`. */
 const FIELD_SEPARATOR = '\u001f';
@@ -110,6 +112,7 @@ function selectFiltered(kdb: Kysely<DB>, tenant: Tenant, shape: PageShape, p: Pa
   if (shape.status) query = query.where('status', '=', p(V.status) as LeadFilters['status'] & string);
   if (shape.site) query = query.where('site_id', '=', p(V.site) as string);
   if (shape.ids) query = query.where(sql<SqlBool>`lead_id = any(${p(V.ids)}::uuid[])`);
+  if (shape.import) query = query.where('import_id', '=', p(V.importId) as string);
   if (shape.stage) {
     // Leads without a stage belong to the first one (an uncorrelated subquery: evaluated once).
     const stageId = p(V.stageId);
@@ -178,15 +181,24 @@ export async function listLeads({ em, tenant, filters, cursor, limit }: {
   tenant: Tenant;
   filters: LeadFilters;
 } & KeysetPageArgs): Promise<LeadPage> {
-  if (filters.site) await assertOwnSite({ em, tenant, siteId: filters.site });
-  if (filters.stageId) await assertOwnStage(em, tenant, filters.stageId);
+  await assertOwnFilters(em, tenant, filters);
   return fetchLeadPage(em, tenant, filters, cursor ?? null, limit);
 }
 
-/** 404 unless `stageId` is one of the tenant's pipeline stages (the list's and the export's stage filter). */
-export async function assertOwnStage(em: EntityManager, tenant: Tenant, stageId: string): Promise<void> {
-  const row = await db(em).selectFrom('pipeline_stages').select('stage_id').where('stage_id', '=', stageId).where(ownedBy(tenant)).executeTakeFirst();
-  if (!row) throw notFound('Stage');
+/**
+ * 404 unless the filters' site, pipeline stage and CSV import are the tenant's (the list's and the
+ * export's filters): another account's id is answered as an unknown one.
+ */
+export async function assertOwnFilters(em: EntityManager, tenant: Tenant, filters: Pick<LeadFilters, 'site' | 'stageId' | 'importId'>): Promise<void> {
+  if (filters.site) await assertOwnSite({ em, tenant, siteId: filters.site });
+  if (filters.stageId) {
+    const row = await db(em).selectFrom('pipeline_stages').select('stage_id').where('stage_id', '=', filters.stageId).where(ownedBy(tenant)).executeTakeFirst();
+    if (!row) throw notFound('Stage');
+  }
+  if (filters.importId) {
+    const row = await db(em).selectFrom('lead_imports').select('import_id').where('import_id', '=', filters.importId).where(ownedBy(tenant)).executeTakeFirst();
+    if (!row) throw notFound('Import');
+  }
 }
 
 /** `listLeads` without the site check (the export checks once, then pages). */
@@ -195,21 +207,21 @@ export async function fetchLeadPage(em: EntityManager, tenant: Tenant, filters: 
   const search = searchPatterns(filters.q);
   const base = {
     sort: filters.sort, role: tenant.role, band: !!filters.band, status: !!filters.status, site: !!filters.site,
-    ids: !!filters.ids, stage: !!filters.stageId, q: search.q,
+    ids: !!filters.ids, stage: !!filters.stageId, import: !!filters.importId, q: search.q,
   };
   // A search's best plan depends on the pattern (a rare one: the trigram indexes, a common one:
   // the sort's index; a generic plan scanned all 100,000 leads by score for a rare one, 369 ms).
-  // A site, stage, status or ids filter's best plan depends on how many leads the value has (a
+  // A site, stage, status, ids or import filter's best plan depends on how many leads the value has (a
   // 20-lead site: its index and a sort; a big one: the sort's index). A prepared statement may
   // settle on one generic plan for all values, so those shapes are planned at every call, never
   // prepared. Only the unfiltered and band pages (one index serves any band in order) are
   // prepared, with a common page size as a constant so that the generic plan is taken; the
   // undated top-up's size is whatever the page still needs, so it stays bound.
-  const planEachCall = !!search.q || !!filters.site || !!filters.stageId || !!filters.status || !!filters.ids;
+  const planEachCall = !!search.q || !!filters.site || !!filters.stageId || !!filters.status || !!filters.ids || !!filters.importId;
   const select = (after: PageShape['after'], key: string | number | null, id: string | null, n: number) =>
     LEAD_PAGES.execute(em, JSON.stringify({ ...base, after, limit: planEachCall || after === 'undated' ? null : inlinedLimit(n) } satisfies PageShape), [
       ownerIdOf(tenant), actorIdOf(tenant), filters.band, filters.status, filters.site, filters.ids, filters.stageId,
-      search.pattern, search.digitsPattern, key, id, n,
+      search.pattern, search.digitsPattern, key, id, n, filters.importId,
     ], { planEachCall });
   type Row = Awaited<ReturnType<typeof select>>[number];
   let rows: Row[];

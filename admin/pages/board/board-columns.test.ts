@@ -13,7 +13,7 @@ function lead(n: number, name: string, score: number, at: Stage): Lead {
   return {
     leadId: `00000000-0000-4000-8000-0000000001${n}0`, name, contactInfo: null, email: null, phone: null, status: 'new', score, scoreBand: score >= 60 ? 'hot' : 'warm',
     scoreBreakdown: null, siteId: null, lastActivityAt: null, createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z', scoredAt: null,
-    firstContactedAt: null, lastContactedAt: null, nextFollowUpAt: null, speedToLeadSeconds: null, stage: { stageId: at.stageId, key: at.key, label: at.label },
+    firstContactedAt: null, lastContactedAt: null, nextFollowUpAt: null, speedToLeadSeconds: null, stage: { stageId: at.stageId, key: at.key, label: at.label }, importId: null,
   };
 }
 
