@@ -378,6 +378,8 @@ export interface LeadFilters {
   q?: string;
   /** Default `score`. */
   sort?: LeadSort;
+  /** The leads one CSV import created (docs/import.md). */
+  importId?: string;
 }
 
 export type CreateLeadInput = z.input<typeof ZCreateLeadBody>;
@@ -401,6 +403,7 @@ export function leadQuery(filters: LeadFilters): Record<string, string | undefin
     site: filters.site || undefined,
     q: filters.q?.trim() || undefined,
     sort: filters.sort && filters.sort !== 'score' ? filters.sort : undefined,
+    importId: filters.importId || undefined,
   };
 }
 

@@ -125,6 +125,16 @@ describe('importing contacts from a CSV file', () => {
     await result.getByRole('link', { name: 'See them in your leads' }).click();
     await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
     for (const name of IMPORTED) await page.locator('tr.lead-row', { hasText: name }).waitFor();
+    // Only this import's leads, saying so: Riley, entered before, is not among them until "Show all leads".
+    const note = page.locator('.import-filter-note');
+    await note.getByText('Showing the leads imported from “contacts.csv”').waitFor();
+    expect(await page.locator('tr.lead-row').count()).toBe(IMPORTED.length);
+    // Each says where it came from: imported, not added by hand.
+    await page.locator('tr.lead-row', { hasText: 'Avery Stone' }).getByText('Imported').waitFor();
+    await saveScreenshot(page, 'import-leads-filtered-1440');
+    await note.getByRole('button', { name: 'Show all leads' }).click();
+    await page.locator('tr.lead-row', { hasText: 'Riley Chen' }).waitFor();
+    expect(await note.count()).toBe(0);
     // Imported with the contact info mapped by hand.
     const [averyLead] = (await realtor.get('/v1/leads?q=avery')).body.items as Array<{ contactInfo: string; status: string }>;
     expect(averyLead).toMatchObject({ contactInfo: 'Zillow', status: 'qualified' });

@@ -642,10 +642,9 @@ function ImportedPanel({ result, onUndo }: { result: ImportedState; onUndo(targe
       <p>
         {skipped.length > 0 ? `Skipped ${skipped.join(' and ')}. ` : ''}
         {result.warnings > 0 ? `${plural(result.warnings, 'value')} could not be read and got a default. ` : ''}
-        They are in your leads, newest first.
       </p>
       <div class="form-actions">
-        <Link href="/leads?sort=created" class="btn btn-primary">
+        <Link href={importedLeadsHref(result.importId)} class="btn btn-primary">
           See them in your leads
         </Link>
         {result.importId && (
@@ -656,6 +655,11 @@ function ImportedPanel({ result, onUndo }: { result: ImportedState; onUndo(targe
       </div>
     </section>
   );
+}
+
+/** The leads list showing one import's leads (those still there), newest first. */
+function importedLeadsHref(importId: string | null): string {
+  return importId ? `/leads?sort=created&importId=${encodeURIComponent(importId)}` : '/leads?sort=created';
 }
 
 /** The account's latest imports: what each created, what is left of it, and Undo. */
@@ -686,7 +690,13 @@ function ImportHistory({ items, onUndo }: { items: LeadImport[]; onUndo(target: 
                 </Badge>
               ) : (
                 <>
-                  <span class="small import-history-remaining">{formatCount(item.remaining)} remaining</span>
+                  {item.remaining > 0 ? (
+                    <Link href={importedLeadsHref(item.importId)} class="small import-history-remaining" aria-label={`${formatCount(item.remaining)} remaining from ${name}: see them`}>
+                      {formatCount(item.remaining)} remaining
+                    </Link>
+                  ) : (
+                    <span class="small import-history-remaining">none remaining</span>
+                  )}
                   <Button
                     variant="ghost"
                     size="sm"

@@ -25,6 +25,7 @@ import { showToast } from '../components/toast.tsx';
 import { formatDateTime, formatRelativeTime, plural } from '../format.ts';
 import { isLeadStatus, isScoreBand, LEAD_STATUSES, leadDisplayName, SCORE_BANDS, statusLabel } from '../lead-format.ts';
 import { rememberLeadsPath } from '../leads-list-memory.ts';
+import { importApi } from '../import-api.ts';
 import { REMINDERS_CHANGED_EVENT } from '../reminders-api.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -59,6 +60,7 @@ export function readLeadFilters(query: URLSearchParams): LeadFilters {
     site: query.get('site') || undefined,
     q: query.get('q') || undefined,
     sort: SORTS.some((s) => s.value === sort) ? (sort as LeadSort) : 'score',
+    importId: query.get('importId') || undefined,
   };
 }
 
@@ -84,7 +86,7 @@ function openLeadFromClick(e: MouseEvent, leadId: string): void {
 export function LeadsPage({ query }: RouteProps) {
   const filters = readLeadFilters(query);
   const key = leadsPath(filters);
-  const hasFilters = Boolean(filters.band || filters.status || filters.site || filters.q);
+  const hasFilters = Boolean(filters.band || filters.status || filters.site || filters.q || filters.importId);
   const sites = useApi((signal) => sitesApi.list({ signal }), []);
   const siteList = sites.data?.items ?? [];
   const siteNames = useMemo(() => new Map(siteList.map((s) => [s.siteId, s.name])), [sites.data]);
@@ -181,6 +183,8 @@ export function LeadsPage({ query }: RouteProps) {
           />
         </section>
       )}
+
+      {filters.importId && <ImportFilterNote importId={filters.importId} onClear={() => setFilters({ importId: undefined })} />}
 
       <LeadFiltersBar
         filters={filters}
@@ -519,7 +523,7 @@ function When({ at, empty = '—', future = false }: { at: string | null | undef
 
 function LeadRow({ lead, siteName, selected, onToggle, onLogged }: { lead: ListLead; siteName: string | undefined; selected: boolean; onToggle(id: string, on: boolean): void; onLogged(lead: ListLead, a: Activity): void }) {
   const name = leadDisplayName(lead);
-  const site = lead.siteId ? (siteName ?? 'Other site') : 'Added by hand';
+  const site = lead.siteId ? (siteName ?? 'Other site') : lead.importId ? 'Imported' : 'Added by hand';
   return (
     <tr class={`lead-row${selected ? ' is-selected' : ''}`} onClick={(e) => openLeadFromClick(e, lead.leadId)} data-lead-id={lead.leadId}>
       <td class="select-cell">
@@ -624,5 +628,20 @@ function LeadsSkeleton() {
       </div>
       <span class="visually-hidden">Loading leads…</span>
     </div>
+  );
+}
+
+/** "Showing the leads of one import": which file, and the way back to everyone (the filters bar has no control for it). */
+function ImportFilterNote({ importId, onClear }: { importId: string; onClear(): void }) {
+  const imports = useApi((signal) => importApi.list({ signal }), []);
+  const entry = imports.data?.items.find((i) => i.importId === importId);
+  const what = entry ? `imported from “${entry.fileName ?? 'a file'}” ${formatRelativeTime(entry.createdAt)}` : 'added by one import';
+  return (
+    <p class="callout callout-info import-filter-note" role="status">
+      <span>Showing the leads {what} that are still here.</span>{' '}
+      <button type="button" class="link-button" onClick={onClear}>
+        Show all leads
+      </button>
+    </p>
   );
 }

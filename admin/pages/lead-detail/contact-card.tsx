@@ -121,7 +121,9 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
           )}
           <dt>Site</dt>
           <dd>
-            {!lead.siteId ? (
+            {!lead.siteId && lead.importId ? (
+              <Link href={`/leads?sort=created&importId=${encodeURIComponent(lead.importId)}`}>Imported from a file</Link>
+            ) : !lead.siteId ? (
               <span class="muted">Added by hand</span>
             ) : sites.data ? (
               <Link href={`/sites/${sites.data.siteId}`}>{sites.data.name}</Link>
