@@ -199,6 +199,18 @@ describe('importing contacts from a CSV file', () => {
     await saveScreenshot(page, 'import-done-390', { fullPage: true });
     expect(await leadCount(realtor)).toBe(4);
 
+    // The history's "3 remaining" links to the import's leads, on cards (opened in a second tab of
+    // the same session, so this page keeps its result panel for the undo below).
+    const href = await page.locator('.import-history-item', { hasText: 'contacts.csv' }).getByRole('link', { name: /3 remaining/ }).getAttribute('href');
+    const leadsTab = await page.context().newPage();
+    await leadsTab.goto(`${suite.server.url}${href}`);
+    await leadsTab.locator('.import-filter-note').getByText('Showing the leads imported from “contacts.csv”').waitFor();
+    for (const name of IMPORTED) await leadsTab.locator('.lead-card', { hasText: name }).waitFor();
+    expect(await leadsTab.locator('.lead-card', { hasText: 'Riley Chen' }).count()).toBe(0);
+    await expectNoHorizontalOverflow(leadsTab, 'import leads 390');
+    await saveScreenshot(leadsTab, 'import-leads-filtered-390');
+    await leadsTab.close();
+
     await result.getByRole('button', { name: 'Undo import' }).click();
     const dialog = page.getByRole('dialog', { name: 'Undo this import?' });
     await dialog.getByText('imported from “contacts.csv”').waitFor();
