@@ -7,14 +7,22 @@ import { IMPORT_FIELDS, IMPORT_IDENTITY_FIELDS, type ImportField } from './impor
 // (EXPORT_COLUMNS) maps name, email, phone, contactInfo, status, createdAt and stage; its other
 // columns (leadId, score, …) match nothing and are ignored.
 
-/** Normalised header → field. */
+/**
+ * The headers each field is recognised by, most wanted first: when several columns match one field
+ * the column of the earliest alias wins (ties: the leftmost). So Outlook's "Mobile Phone" fills the
+ * phone rather than its "Home Phone" further left, and Google Contacts' "E-mail 1 - Value" the email.
+ */
 const HEADER_ALIASES: Record<ImportField, readonly string[]> = {
-  name: ['name', 'full name', 'fullname', 'contact', 'contact name', 'client name', 'lead name'],
+  name: ['name', 'full name', 'fullname', 'contact', 'contact name', 'client name', 'lead name', 'display name'],
   firstName: ['first name', 'firstname', 'given name', 'first'],
   lastName: ['last name', 'lastname', 'surname', 'family name', 'last'],
-  email: ['email', 'e-mail', 'email address', 'e-mail address', 'primary email', 'mail'],
-  phone: ['phone', 'phone number', 'mobile', 'cell', 'mobile phone', 'cell phone', 'telephone', 'primary phone', 'tel'],
-  contactInfo: ['notes', 'note', 'contact info', 'contactinfo', 'other contact', 'comments', 'comment'],
+  email: ['email', 'e-mail', 'email address', 'e-mail address', 'primary email', 'email 1', 'e-mail 1 - value', 'email 1 - value', 'mail', 'personal email', 'home email', 'work email'],
+  // A mobile first: a realtor texts.
+  phone: [
+    'mobile', 'mobile phone', 'cell', 'cell phone', 'mobile number', 'phone', 'phone number', 'telephone', 'primary phone', 'phone 1', 'phone 1 - value', 'tel',
+    'home phone', 'business phone', 'work phone',
+  ],
+  contactInfo: ['notes', 'note', 'contact info', 'contactinfo', 'other contact', 'comments', 'comment', 'description'],
   status: ['status', 'lead status'],
   stage: ['stage', 'pipeline stage', 'deal stage'],
   createdAt: ['created', 'createdat', 'created at', 'date added', 'added', 'created date', 'date created'],
@@ -25,19 +33,21 @@ export function normaliseHeader(header: string): string {
   return header.trim().toLowerCase().replace(/[\s_-]+/g, '');
 }
 
-const FIELD_BY_HEADER = new Map<string, ImportField>(
-  IMPORT_FIELDS.flatMap((field) => HEADER_ALIASES[field].map((alias) => [normaliseHeader(alias), field] as const)),
+/** Normalised header → its field and the alias's rank (0: most wanted). */
+const FIELD_BY_HEADER = new Map<string, { field: ImportField; rank: number }>(
+  IMPORT_FIELDS.flatMap((field) => HEADER_ALIASES[field].map((alias, rank) => [normaliseHeader(alias), { field, rank }] as const)),
 );
 
-/** The field each header maps to; a field already taken by an earlier column leaves a later one unmapped. */
+/** The field each header maps to: each field goes to one column, the one of its most wanted alias (leftmost on a tie); the others stay unmapped. */
 export function detectColumns(headers: readonly string[]): Array<ImportField | null> {
-  const taken = new Set<ImportField>();
-  return headers.map((header) => {
-    const field = FIELD_BY_HEADER.get(normaliseHeader(header)) ?? null;
-    if (!field || taken.has(field)) return null;
-    taken.add(field);
-    return field;
-  });
+  const matches = headers.map((header) => FIELD_BY_HEADER.get(normaliseHeader(header)) ?? null);
+  const best = new Map<ImportField, number>();
+  for (const [i, m] of matches.entries()) {
+    if (!m) continue;
+    const held = best.get(m.field);
+    if (held === undefined || m.rank < (matches[held]?.rank ?? Number.POSITIVE_INFINITY)) best.set(m.field, i);
+  }
+  return matches.map((m, i) => (m && best.get(m.field) === i ? m.field : null));
 }
 
 /**

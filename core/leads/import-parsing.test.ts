@@ -34,8 +34,18 @@ describe('import header detection', () => {
     expect(mapped).toEqual({ name: 'name', email: 'email', phone: 'phone', contactInfo: 'contactInfo', status: 'status', createdAt: 'createdAt', stage: 'stage' });
   });
 
-  it('gives a field to its first column only', () => {
-    expect(detectColumns(['Email', 'E-mail', 'Phone', 'Mobile'])).toEqual(['email', null, 'phone', null]);
+  it('gives a field to one column: its most wanted header (a mobile before another phone), the leftmost on a tie', () => {
+    expect(detectColumns(['Email', 'E-mail', 'Phone', 'Mobile'])).toEqual(['email', null, null, 'phone']);
+    expect(detectColumns(['Email 1', 'Email'])).toEqual([null, 'email']);
+    expect(detectColumns(['E-mail', 'Email'])).toEqual(['email', null]); // one header once normalised: the leftmost
+    expect(detectColumns(['Notes', 'Notes'])).toEqual(['contactInfo', null]);
+  });
+
+  it('maps the exports of Google Contacts and Outlook', () => {
+    const google = ['First Name', 'Middle Name', 'Last Name', 'Nickname', 'E-mail 1 - Label', 'E-mail 1 - Value', 'Phone 1 - Label', 'Phone 1 - Value', 'Notes', 'Labels'];
+    expect(detectColumns(google)).toEqual(['firstName', null, 'lastName', null, null, 'email', null, 'phone', 'contactInfo', null]);
+    const outlook = ['First Name', 'Middle Name', 'Last Name', 'E-mail Address', 'E-mail 2 Address', 'Home Phone', 'Business Phone', 'Mobile Phone', 'Notes'];
+    expect(detectColumns(outlook)).toEqual(['firstName', null, 'lastName', 'email', null, null, null, 'phone', 'contactInfo']);
   });
 
   it('refuses a mapping with no name, email or phone, an override of the wrong length and a field mapped twice', () => {
