@@ -138,6 +138,13 @@ describe('importing contacts from a CSV file', () => {
     // Imported with the contact info mapped by hand.
     const [averyLead] = (await realtor.get('/v1/leads?q=avery')).body.items as Array<{ contactInfo: string; status: string }>;
     expect(averyLead).toMatchObject({ contactInfo: 'Zillow', status: 'qualified' });
+    // Her page says where she came from, linking to the import's leads.
+    await page.locator('tr.lead-row', { hasText: 'Avery Stone' }).getByRole('link', { name: 'Avery Stone' }).click();
+    const origin = page.getByRole('link', { name: 'Imported from a file' });
+    await origin.waitFor();
+    expect(await origin.getAttribute('href')).toContain(`importId=${(await realtor.get('/v1/leads/imports')).body.items[0].importId}`);
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
 
     // Back on the import page, "Undo" from Recent imports asks first; Cancel keeps everything.
     await page.locator('.page-actions').getByRole('link', { name: 'Import' }).click();
