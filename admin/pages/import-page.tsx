@@ -331,14 +331,14 @@ function FilePicker({ file, error, onChoose }: { file: ChosenFile | null; error:
         CSV file
       </label>
       <p class="field-hint" id="import-file-hint">
-        The first line names the columns (Name, Email, Phone…). Up to 5,000 contacts; a Porchlight export works as it is. You can also drop the file here.
+        The first line names the columns (Name, Email, Phone…), separated by commas, semicolons or tabs. Up to 5,000 contacts; a Porchlight, Google Contacts or Outlook export works as it is. You can also drop the file here.
       </p>
       <input
         ref={input}
         id="import-file"
         class="file-input"
         type="file"
-        accept=".csv,text/csv,text/plain"
+        accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain"
         aria-describedby={error ? 'import-file-hint import-file-error' : 'import-file-hint'}
         aria-invalid={error ? 'true' : undefined}
         onChange={(e) => onChoose(e.currentTarget.files?.[0])}
