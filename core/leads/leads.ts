@@ -160,35 +160,57 @@ export async function deleteLead({ em, tenant, leadId, now, config }: { em: Enti
   const inTransaction = (fn: (tem: EntityManager) => Promise<DeleteLeadResult>) => (em.isInTransaction() ? em.transactional((tem) => fn(tem as EntityManager)) : transactionalWithRetry(em, fn));
   return inTransaction(async (tem) => {
     const lead = await getLeadRow(tem, tenant, leadId, { forUpdate: true });
-    const q = db(tem);
-    // Before the visitor rows go: they name the browsers whose held submissions are the person's.
-    // Held rows store email and phone normalised as the lead's columns are (lower-cased, E.164:
-    // the same ZContactEmail/ZContactPhone parse), which is what a release would match them on.
-    const held = await q
-      .deleteFrom('filtered_inquiries as f')
-      .where(ownedBy(tenant, 'f'))
-      .where((eb) => eb.or([
-        ...(lead.email ? [eb('f.email', '=', lead.email)] : []),
-        ...(lead.phone ? [eb('f.phone', '=', lead.phone)] : []),
-        eb.exists(eb.selectFrom('visitors as v').select(sql<number>`1`.as('one')).where('v.lead_id', '=', leadId).whereRef('v.site_id', '=', 'f.site_id').whereRef('v.visitor_id', '=', 'f.visitor_id')),
-        // An email or phone the form reported for the lead (kept beside it, normalised the same way).
-        eb.exists(eb.selectFrom('lead_reported_contacts as r').select(sql<number>`1`.as('one')).where('r.lead_id', '=', leadId).where((rb) => rb.or([
-          rb.and([rb('r.kind', '=', 'email'), rb('r.value', '=', rb.ref('f.email'))]),
-          rb.and([rb('r.kind', '=', 'phone'), rb('r.value', '=', rb.ref('f.phone'))]),
-        ]))),
-      ]))
-      .executeTakeFirst();
-    const events = await q
-      .deleteFrom('lead_analytics as a')
-      .using('visitors as v')
-      .where('v.lead_id', '=', leadId)
-      .whereRef('a.site_id', '=', 'v.site_id')
-      .whereRef('a.visitor_id', '=', 'v.visitor_id')
-      .where((eb) => eb.or([eb('a.lead_id', 'is', null), eb('a.lead_id', '=', eb.ref('v.lead_id'))]))
-      .executeTakeFirst();
-    const visitors = await q.deleteFrom('visitors').where('lead_id', '=', leadId).executeTakeFirst();
-    await q.deleteFrom('leads').where('lead_id', '=', leadId).where(ownedBy(tenant)).execute();
+    const erased = await eraseLeads(tem, tenant, [lead]);
     const wakeups = await recordLeadDeleted({ em: tem, now, config, userId: ownerIdOf(tenant), leadId });
-    return { events: Number(events.numDeletedRows), visitors: Number(visitors.numDeletedRows), heldInquiries: Number(held.numDeletedRows), wakeups };
+    return { ...erased, wakeups };
   });
+}
+
+/** A lead as eraseLeads needs it: its id, and the contacts its held submissions are matched on. */
+export interface ErasedLead {
+  lead_id: string;
+  email: string | null;
+  phone: string | null;
+}
+
+/**
+ * Erases `leads` (the tenant's, locked by the caller's transaction) as `deleteLead` describes, set-based
+ * whatever their number (one for `DELETE /v1/leads/:id`, a whole CSV import for its undo): their held
+ * submissions, their visitors' events that are no other lead's, the visitor rows, then the leads;
+ * the rest goes by FK cascade. Announces nothing (the caller records `lead.deleted` if it should).
+ */
+export async function eraseLeads(tem: EntityManager, tenant: Tenant, leads: readonly ErasedLead[]): Promise<Omit<DeleteLeadResult, 'wakeups'>> {
+  if (!leads.length) return { events: 0, visitors: 0, heldInquiries: 0 };
+  const q = db(tem);
+  const ids = sql`${leads.map((l) => l.lead_id)}::uuid[]`;
+  const emails = leads.flatMap((l) => (l.email ? [l.email] : []));
+  const phones = leads.flatMap((l) => (l.phone ? [l.phone] : []));
+  // Before the visitor rows go: they name the browsers whose held submissions are the people's.
+  // Held rows store email and phone normalised as the lead's columns are (lower-cased, E.164:
+  // the same ZContactEmail/ZContactPhone parse), which is what a release would match them on.
+  const held = await q
+    .deleteFrom('filtered_inquiries as f')
+    .where(ownedBy(tenant, 'f'))
+    .where((eb) => eb.or([
+      eb('f.email', '=', sql<string>`any(${emails}::varchar[])`),
+      eb('f.phone', '=', sql<string>`any(${phones}::varchar[])`),
+      eb.exists(eb.selectFrom('visitors as v').select(sql<number>`1`.as('one')).where('v.lead_id', '=', sql<string>`any(${ids})`).whereRef('v.site_id', '=', 'f.site_id').whereRef('v.visitor_id', '=', 'f.visitor_id')),
+      // An email or phone the form reported for a lead (kept beside it, normalised the same way).
+      eb.exists(eb.selectFrom('lead_reported_contacts as r').select(sql<number>`1`.as('one')).where('r.lead_id', '=', sql<string>`any(${ids})`).where((rb) => rb.or([
+        rb.and([rb('r.kind', '=', 'email'), rb('r.value', '=', rb.ref('f.email'))]),
+        rb.and([rb('r.kind', '=', 'phone'), rb('r.value', '=', rb.ref('f.phone'))]),
+      ]))),
+    ]))
+    .executeTakeFirst();
+  const events = await q
+    .deleteFrom('lead_analytics as a')
+    .using('visitors as v')
+    .where('v.lead_id', '=', sql<string>`any(${ids})`)
+    .whereRef('a.site_id', '=', 'v.site_id')
+    .whereRef('a.visitor_id', '=', 'v.visitor_id')
+    .where((eb) => eb.or([eb('a.lead_id', 'is', null), eb('a.lead_id', '=', eb.ref('v.lead_id'))]))
+    .executeTakeFirst();
+  const visitors = await q.deleteFrom('visitors').where('lead_id', '=', sql<string>`any(${ids})`).executeTakeFirst();
+  await q.deleteFrom('leads').where('lead_id', '=', sql<string>`any(${ids})`).where(ownedBy(tenant)).execute();
+  return { events: Number(events.numDeletedRows), visitors: Number(visitors.numDeletedRows), heldInquiries: Number(held.numDeletedRows) };
 }
