@@ -407,6 +407,14 @@ export function leadQuery(filters: LeadFilters): Record<string, string | undefin
   };
 }
 
+/** The admin's leads list showing `filters` ("/leads?band=hot&q=oak"). */
+export function leadsPath(filters: LeadFilters): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(leadQuery(filters))) if (v) params.set(k, v);
+  const qs = params.toString();
+  return qs ? `/leads?${qs}` : '/leads';
+}
+
 export const LEADS_PAGE_SIZE = 50;
 
 export const leadsApi = {

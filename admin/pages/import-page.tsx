@@ -8,7 +8,7 @@
 // Every string from the file is rendered as text by Preact, never as HTML.
 import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { extraContactInfo } from '#core/shared/contact-info.ts';
-import { ApiError, errorMessage, type LeadStatus, sitesApi } from '../api-client.ts';
+import { ApiError, errorMessage, type LeadStatus, leadsPath, sitesApi } from '../api-client.ts';
 import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
@@ -659,7 +659,7 @@ function ImportedPanel({ result, onUndo }: { result: ImportedState; onUndo(targe
 
 /** The leads list showing one import's leads (those still there), newest first. */
 function importedLeadsHref(importId: string | null): string {
-  return importId ? `/leads?sort=created&importId=${encodeURIComponent(importId)}` : '/leads?sort=created';
+  return leadsPath({ sort: 'created', importId: importId ?? undefined });
 }
 
 /** The account's latest imports: what each created, what is left of it, and Undo. */

@@ -6,7 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { CONTACT_ACTIVITY_TYPES } from '#core/shared/enums.ts';
-import { errorMessage, type Lead, type LeadFilters, type LeadSort, leadQuery, leadsApi, type ScoreBand, type Site, sitesApi } from '../api-client.ts';
+import { errorMessage, type Lead, type LeadFilters, type LeadSort, leadsApi, leadsPath, type ScoreBand, type Site, sitesApi } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { BulkBar } from '../components/bulk-bar.tsx';
 import { ContactActions, PhoneLink } from '../components/contact-actions.tsx';
@@ -62,13 +62,6 @@ export function readLeadFilters(query: URLSearchParams): LeadFilters {
     sort: SORTS.some((s) => s.value === sort) ? (sort as LeadSort) : 'score',
     importId: query.get('importId') || undefined,
   };
-}
-
-function leadsPath(filters: LeadFilters): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(leadQuery(filters))) if (v) params.set(k, v);
-  const qs = params.toString();
-  return qs ? `/leads?${qs}` : '/leads';
 }
 
 /** A click on a row or card opens the lead, unless it landed on something with its own action. */

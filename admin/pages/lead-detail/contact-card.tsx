@@ -1,7 +1,7 @@
 // The contact card: status and pipeline stage (each saved as soon as it changes), contact details and where the lead came from.
 import { useState } from 'preact/hooks';
 import { extraContactInfo } from '#core/shared/contact-info.ts';
-import { errorMessage, type Lead, type LeadStatus, leadsApi, sitesApi } from '../../api-client.ts';
+import { errorMessage, type Lead, type LeadStatus, leadsApi, leadsPath, sitesApi } from '../../api-client.ts';
 import { Button } from '../../components/button.tsx';
 import { Spinner } from '../../components/spinner.tsx';
 import { showToast } from '../../components/toast.tsx';
@@ -122,7 +122,7 @@ export function ContactCard({ lead, onChange }: { lead: Lead; onChange(lead: Lea
           <dt>Site</dt>
           <dd>
             {!lead.siteId && lead.importId ? (
-              <Link href={`/leads?sort=created&importId=${encodeURIComponent(lead.importId)}`}>Imported from a file</Link>
+              <Link href={leadsPath({ sort: 'created', importId: lead.importId })}>Imported from a file</Link>
             ) : !lead.siteId ? (
               <span class="muted">Added by hand</span>
             ) : sites.data ? (
