@@ -190,6 +190,44 @@ describe('POST /v1/leads/import', () => {
     expect((await counts(userId)).leads).toBe(1);
   });
 
+  it('takes a row’s email and phone from the first of their columns holding a valid one (an Outlook file: mobile, then home, then business phone)', async () => {
+    const { client, userId } = await api.makeRealtor();
+    const csv = csvOf([
+      ['First Name', 'Last Name', 'E-mail Address', 'E-mail 2 Address', 'Home Phone', 'Business Phone', 'Mobile Phone'],
+      ['Ana', 'Mobile', 'ana@example.com', 'ana.work@example.com', '555-010-0201', '555-010-0202', '555-010-0203'],
+      ['Ben', 'Home', '', 'ben@example.com', '555-010-0211', '555-010-0212', ''],
+      ['Cleo', 'Business', '', '', '', '555-010-0222', ''],
+      ['Dev', 'Typo', 'not-an-email', 'dev@example.com', '555-010-0231', '', 'n/a'],
+      ['Eve', 'Broken', 'eve-at-example', '', '', '', ''],
+    ]);
+    const dry = await importCsv(client, { csv, dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.columns.slice(2)).toEqual([
+      { index: 2, header: 'E-mail Address', field: 'email', choice: 1 }, { index: 3, header: 'E-mail 2 Address', field: 'email', choice: 2 },
+      { index: 4, header: 'Home Phone', field: 'phone', choice: 2 }, { index: 5, header: 'Business Phone', field: 'phone', choice: 3 },
+      { index: 6, header: 'Mobile Phone', field: 'phone', choice: 1 },
+    ]);
+    // A row with no valid value in any of the columns is reported with the first filled cell's problem.
+    expect(dry.body.issues).toEqual([{ line: 6, kind: 'invalid', field: 'email', message: 'Email: Enter a valid email address' }]);
+    const res = await importCsv(client, { csv });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(await api.server.sql('select name, email, phone from leads where user_id = $1 order by name', [userId])).toEqual([
+      { name: 'Ana Mobile', email: 'ana@example.com', phone: '+15550100203' },
+      { name: 'Ben Home', email: 'ben@example.com', phone: '+15550100211' },
+      { name: 'Cleo Business', email: null, phone: '+15550100222' },
+      { name: 'Dev Typo', email: 'dev@example.com', phone: '+15550100231' },
+    ]);
+    // Mapped by hand: the columns of one field are tried by their header's rank, then left to right.
+    const second = await api.makeRealtor();
+    const manual = csvOf([['Name', 'Cell #2', 'Tel'], ['Fay Hand', '555-010-0241', '555-010-0242'], ['Gus Hand', '', '555-010-0252']]);
+    const mapped = await importCsv(second.client, { csv: manual, columns: ['name', 'phone', 'phone'] });
+    expect(mapped.status, JSON.stringify(mapped.body)).toBe(201);
+    expect(mapped.body.columns.map((c: { choice?: number }) => c.choice)).toEqual([undefined, 2, 1]);
+    expect(await api.server.sql('select name, phone from leads where user_id = $1 order by name', [second.userId])).toEqual([
+      { name: 'Fay Hand', phone: '+15550100242' }, { name: 'Gus Hand', phone: '+15550100252' },
+    ]);
+  });
+
   it('writes lead.created messages only when notifyWebhooks is set, and lead.deleted on undo only then', async () => {
     const { client, userId } = await api.makeRealtor();
     await makeWebhookEndpoint(api.server, { userId, url: 'http://127.0.0.1:9/hook' });

@@ -13,7 +13,7 @@ import { assertOwnSite } from '../sites/sites.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from './contact-schemas.ts';
 import { FORMULA_START } from './csv.ts';
 import { formatContactInfo } from './find-or-create-lead.ts';
-import { resolveColumns } from './import-columns.ts';
+import { columnsByField, resolveColumns } from './import-columns.ts';
 import { parseImportDate } from './import-date.ts';
 import {
   IMPORT_ISSUES_MAX, IMPORT_PREVIEW_MAX, type ImportField, type ImportIssue, type ImportLeadsBody, type ImportLeadsResult, type ImportPreviewRow,
@@ -82,17 +82,27 @@ const FIELD_LABELS: Record<ImportField, string> = {
  */
 async function planImport(em: EntityManager, tenant: Tenant, opts: {
   records: readonly ImportRecord[];
-  fields: ReadonlyArray<ImportField | null>;
+  columns: ReadonlyMap<ImportField, readonly number[]>;
   stages: readonly StageChoice[];
   defaultStatus: LeadStatus;
   now: Date;
 }): Promise<ImportPlan> {
-  const { records, fields, stages, defaultStatus, now } = opts;
-  const column = new Map<ImportField, number>();
-  for (const [i, f] of fields.entries()) if (f) column.set(f, i);
+  const { records, columns, stages, defaultStatus, now } = opts;
   const cell = (record: ImportRecord, field: ImportField) => {
-    const i = column.get(field);
+    const i = columns.get(field)?.[0];
     return i === undefined ? '' : cellText(record.cells[i]);
+  };
+  /** Email or phone from the columns filling it, in their order: the first valid cell; when none is valid, the first filled cell's error. */
+  const contact = <T extends { success: boolean }>(record: ImportRecord, field: 'email' | 'phone', parse: (text: string) => T): T => {
+    let failed: T | undefined;
+    for (const i of columns.get(field) ?? []) {
+      const text = cellText(record.cells[i]);
+      if (!text) continue;
+      const parsed = parse(text);
+      if (parsed.success) return parsed;
+      failed ??= parsed;
+    }
+    return failed ?? parse('');
   };
   const stageByLabel = new Map(stages.map((s) => [s.label.toLowerCase(), s]));
   const issues: ImportIssue[] = [];
@@ -108,19 +118,19 @@ async function planImport(em: EntityManager, tenant: Tenant, opts: {
     };
     // A cell wrapped over lines (a quoted cell with line breaks) reads as one line: the name and
     // contact columns are single-line text.
-    const nameField: ImportField = column.has('name') && cell(record, 'name') ? 'name' : column.has('firstName') ? 'firstName' : 'lastName';
+    const nameField: ImportField = columns.has('name') && cell(record, 'name') ? 'name' : columns.has('firstName') ? 'firstName' : 'lastName';
     const nameText = (cell(record, 'name') || `${cell(record, 'firstName')} ${cell(record, 'lastName')}`).replace(/\s*\n\s*|\t/g, ' ').trim();
     const name = ZContactName.safeParse(nameText);
     if (!name.success) {
       bad(nameField, `Name: ${firstMessage(name.error)}`);
       continue;
     }
-    const email = ZContactEmail.safeParse(cell(record, 'email'));
+    const email = contact(record, 'email', (text) => ZContactEmail.safeParse(text));
     if (!email.success) {
       bad('email', `Email: ${firstMessage(email.error)}`);
       continue;
     }
-    const phone = ZContactPhone.safeParse(cell(record, 'phone'));
+    const phone = contact(record, 'phone', (text) => ZContactPhone.safeParse(text));
     if (!phone.success) {
       bad('phone', `Phone: ${firstMessage(phone.error)}`);
       continue;
@@ -228,13 +238,20 @@ function previewOf(leads: readonly PlannedLead[]): ImportPreviewRow[] {
   }));
 }
 
-function answer(plan: ImportPlan, extra: { dryRun: boolean; importId: string | null; headers: readonly string[]; fields: ReadonlyArray<ImportField | null>; created: readonly PlannedLead[] }): ImportLeadsResult {
+function answer(plan: ImportPlan, extra: {
+  dryRun: boolean; importId: string | null; headers: readonly string[]; fields: ReadonlyArray<ImportField | null>; columns: ReadonlyMap<ImportField, readonly number[]>; created: readonly PlannedLead[];
+}): ImportLeadsResult {
   // Stable sort: a row's issues keep the order they were found in.
   const issues = [...plan.issues].sort((a, b) => a.line - b.line);
+  const columnJson = (header: string, index: number) => {
+    const field = extra.fields[index] ?? null;
+    const order = field ? (extra.columns.get(field) ?? []) : [];
+    return { index, header, field, ...(order.length > 1 ? { choice: order.indexOf(index) + 1 } : {}) };
+  };
   return {
     dryRun: extra.dryRun,
     importId: extra.importId,
-    columns: extra.headers.map((header, index) => ({ index, header, field: extra.fields[index] ?? null })),
+    columns: extra.headers.map(columnJson),
     rows: plan.rows,
     toCreate: extra.created.length,
     duplicates: plan.duplicates,
@@ -265,12 +282,13 @@ export async function importLeads({ em, tenant, input, now, config }: {
   if (input.siteId) await assertOwnSite({ em, tenant, siteId: input.siteId });
   const { headers, records } = readImportCsv(input.csv);
   const fields = resolveColumns(headers, input.columns);
-  const usesStages = fields.includes('stage');
-  const plan = (tem: EntityManager, stages: readonly StageChoice[]) => planImport(tem, tenant, { records, fields, stages, defaultStatus: input.defaultStatus, now });
+  const columns = columnsByField(headers, fields);
+  const usesStages = columns.has('stage');
+  const plan = (tem: EntityManager, stages: readonly StageChoice[]) => planImport(tem, tenant, { records, columns, stages, defaultStatus: input.defaultStatus, now });
 
   if (input.dryRun) {
     const dry = await plan(em, usesStages ? await readStageChoices(em, tenant) : []);
-    return { result: answer(dry, { dryRun: true, importId: null, headers, fields, created: dry.leads }), wakeups: [] };
+    return { result: answer(dry, { dryRun: true, importId: null, headers, fields, columns, created: dry.leads }), wakeups: [] };
   }
 
   return transactionalWithRetry(em, async (tem) => {
@@ -333,6 +351,6 @@ export async function importLeads({ em, tenant, input, now, config }: {
       .where(ownedBy(tenant))
       .execute();
     const wakeups = input.notifyWebhooks ? await recordLeadsCreated({ em: tem, now, config, userId: ownerIdOf(tenant), leads: inserted }) : [];
-    return { result: answer(planned, { dryRun: false, importId, headers, fields, created }), wakeups };
+    return { result: answer(planned, { dryRun: false, importId, headers, fields, columns, created }), wakeups };
   });
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
 import { EXPORT_COLUMNS } from './export-leads-csv.ts';
-import { detectColumns, normaliseHeader, resolveColumns } from './import-columns.ts';
+import { columnsByField, detectColumns, normaliseHeader, resolveColumns } from './import-columns.ts';
 import { parseImportDate } from './import-date.ts';
 import { IMPORT_MAX_ROWS } from './import-schemas.ts';
 import { detectDelimiter, readImportCsv } from './read-import-csv.ts';
@@ -16,7 +16,8 @@ describe('import header detection', () => {
     ['First Name', 'firstName'], ['firstname', 'firstName'], ['Given-Name', 'firstName'],
     ['Last Name', 'lastName'], ['Surname', 'lastName'], ['family_name', 'lastName'],
     ['Email', 'email'], ['E-mail', 'email'], ['Email Address', 'email'], ['Primary Email', 'email'],
-    ['Phone', 'phone'], ['Phone Number', 'phone'], ['Mobile', 'phone'], ['cell', 'phone'], ['Mobile Phone', 'phone'], ['Telephone', 'phone'], ['Primary Phone', 'phone'],
+    ['Phone', 'phone'], ['Phone Number', 'phone'], ['Mobile', 'phone'], ['cell', 'phone'], ['Mobile Phone', 'phone'], ['Telephone', 'phone'], ['Primary Phone', 'phone'], ['Home Phone', 'phone'], ['Other Phone', 'phone'],
+    ['E-mail 2 Address', 'email'], ['E-mail 2 - Value', 'email'],
     ['Notes', 'contactInfo'], ['note', 'contactInfo'], ['Contact Info', 'contactInfo'], ['contactInfo', 'contactInfo'], ['Other contact', 'contactInfo'], ['Comments', 'contactInfo'],
     ['Status', 'status'], ['Lead Status', 'status'], ['Stage', 'stage'], ['Pipeline Stage', 'stage'], ['Deal stage', 'stage'],
     ['Created', 'createdAt'], ['createdAt', 'createdAt'], ['Created At', 'createdAt'], ['Date Added', 'createdAt'], ['added', 'createdAt'],
@@ -34,21 +35,31 @@ describe('import header detection', () => {
     expect(mapped).toEqual({ name: 'name', email: 'email', phone: 'phone', contactInfo: 'contactInfo', status: 'status', createdAt: 'createdAt', stage: 'stage' });
   });
 
-  it('gives a field to one column: its most wanted header (a mobile before another phone), the leftmost on a tie', () => {
-    expect(detectColumns(['Email', 'E-mail', 'Phone', 'Mobile'])).toEqual(['email', null, null, 'phone']);
-    expect(detectColumns(['Email 1', 'Email'])).toEqual([null, 'email']);
-    expect(detectColumns(['E-mail', 'Email'])).toEqual(['email', null]); // one header once normalised: the leftmost
-    expect(detectColumns(['Notes', 'Notes'])).toEqual(['contactInfo', null]);
+  it('gives a field other than email and phone to one column: its most wanted header, the leftmost on a tie', () => {
+    expect(detectColumns(['Full Name', 'Name', 'Notes', 'Comments', 'Notes'])).toEqual([null, 'name', 'contactInfo', null, null]);
+    expect(detectColumns(['Created', 'Date Added', 'Surname', 'Last'])).toEqual(['createdAt', null, 'lastName', null]);
+  });
+
+  it('maps every email and phone column, tried by their header’s rank (a mobile before another phone), then left to right', () => {
+    const headers = ['Email', 'E-mail', 'Phone', 'Mobile', 'Work Phone'];
+    expect(detectColumns(headers)).toEqual(['email', 'email', 'phone', 'phone', 'phone']);
+    const order = columnsByField(headers, detectColumns(headers));
+    expect(order.get('email')).toEqual([0, 1]); // one header once normalised: left to right
+    expect(order.get('phone')).toEqual([3, 2, 4]);
+    // Columns the realtor mapped whose headers are no alias of the field come after the aliases, left to right.
+    expect(columnsByField(['Cell #2', 'Home Phone', 'Tel (office)', 'Mobile'], ['phone', 'phone', 'phone', 'phone']).get('phone')).toEqual([3, 1, 0, 2]);
+    expect(columnsByField(['Email 1', 'Email'], detectColumns(['Email 1', 'Email'])).get('email')).toEqual([1, 0]);
   });
 
   it('maps the exports of Google Contacts and Outlook', () => {
     const google = ['First Name', 'Middle Name', 'Last Name', 'Nickname', 'E-mail 1 - Label', 'E-mail 1 - Value', 'Phone 1 - Label', 'Phone 1 - Value', 'Notes', 'Labels'];
     expect(detectColumns(google)).toEqual(['firstName', null, 'lastName', null, null, 'email', null, 'phone', 'contactInfo', null]);
     const outlook = ['First Name', 'Middle Name', 'Last Name', 'E-mail Address', 'E-mail 2 Address', 'Home Phone', 'Business Phone', 'Mobile Phone', 'Notes'];
-    expect(detectColumns(outlook)).toEqual(['firstName', null, 'lastName', 'email', null, null, null, 'phone', 'contactInfo']);
+    expect(detectColumns(outlook)).toEqual(['firstName', null, 'lastName', 'email', 'email', 'phone', 'phone', 'phone', 'contactInfo']);
+    expect(columnsByField(outlook, detectColumns(outlook)).get('phone')).toEqual([7, 5, 6]);
   });
 
-  it('refuses a mapping with no name, email or phone, an override of the wrong length and a field mapped twice', () => {
+  it('refuses a mapping with no name, email or phone, an override of the wrong length and a field other than email or phone mapped twice', () => {
     const code = (fn: () => unknown) => {
       try {
         fn();
@@ -59,7 +70,9 @@ describe('import header detection', () => {
     };
     expect(code(() => resolveColumns(['Colour', 'Notes'], undefined))).toBe('validation_failed');
     expect(code(() => resolveColumns(['A', 'B'], ['name']))).toBe('validation_failed');
-    expect(code(() => resolveColumns(['A', 'B'], ['email', 'email']))).toBe('validation_failed');
+    expect(code(() => resolveColumns(['A', 'B'], ['name', 'name']))).toBe('validation_failed');
+    expect(code(() => resolveColumns(['A', 'B', 'C'], ['phone', 'createdAt', 'createdAt']))).toBe('validation_failed');
+    expect(resolveColumns(['A', 'B', 'C'], ['email', 'email', 'phone'])).toEqual(['email', 'email', 'phone']);
     expect(code(() => resolveColumns(['A', 'B'], [null, null]))).toBe('validation_failed');
     expect(resolveColumns(['A', 'B'], ['lastName', null])).toEqual(['lastName', null]);
   });

@@ -28,7 +28,7 @@ export const IMPORT_MAX_COLUMNS = 500;
 /** Longest file name stored with an import. */
 export const IMPORT_FILE_NAME_MAX_CHARS = 255;
 
-export { IMPORT_FIELDS, IMPORT_MAX_CSV_CHARS, type ImportField } from '../shared/import-rules.ts';
+export { IMPORT_FIELDS, IMPORT_MAX_CSV_CHARS, type ImportField, MULTI_COLUMN_FIELDS } from '../shared/import-rules.ts';
 /** A file must map at least one of these, or no row could name a person. */
 export const IMPORT_IDENTITY_FIELDS: readonly ImportField[] = ['name', 'firstName', 'lastName', 'email', 'phone'];
 
@@ -79,7 +79,13 @@ export type ImportPreviewRow = z.output<typeof ZImportPreviewRow>;
 export const ZImportLeadsResult = z.object({
   dryRun: z.boolean(),
   importId: z.uuid().nullable(),
-  columns: z.array(z.object({ index: z.number().int(), header: z.string(), field: ZImportField.nullable() })),
+  columns: z.array(z.object({
+    index: z.number().int(),
+    header: z.string(),
+    field: ZImportField.nullable(),
+    /** When several columns fill this column's field (email, phone): its place in the order a row tries them, from 1. */
+    choice: z.number().int().optional(),
+  })),
   /** Non-blank data rows. */
   rows: z.number().int(),
   /** Rows that create (dry run) or created (import) a lead. */
