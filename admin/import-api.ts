@@ -33,7 +33,7 @@ export const IMPORT_FIELD_LABELS: Record<ImportField, string> = {
   createdAt: 'Date added',
 };
 
-export { IMPORT_FIELDS } from '#core/shared/import-rules.ts';
+export { IMPORT_FIELDS, MULTI_COLUMN_FIELDS } from '#core/shared/import-rules.ts';
 
 const importPath = (id: string) => `/v1/leads/imports/${encodeURIComponent(id)}`;
 

@@ -15,16 +15,17 @@ const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 /**
- * Line 1 is the header; "Source" matches no field (ignored until mapped by hand). Line 4 is an
- * existing lead's email, line 5 has no name, email or phone, line 6 a status no lead can have.
+ * Line 1 is the header; "Source" matches no field (ignored until mapped by hand); Blake's phone is
+ * in the "Home phone" column only. Line 4 is an existing lead's email, line 5 has no name, email
+ * or phone, line 6 a status no lead can have.
  */
 const CSV = [
-  'Full name,Email,Phone,Source,Lead status',
-  'Avery Stone,avery@example.com,,Zillow,Qualified',
-  'Blake Rivera,blake@example.com,,Open house,',
-  'Riley Chen,riley@example.com,,Referral,',
-  ',,,Walk-in,',
-  'Casey Moss,casey.moss@example.com,,Zillow,Maybe later',
+  'Full name,Email,Phone,Home phone,Source,Lead status',
+  'Avery Stone,avery@example.com,555-010-0171,555-010-0172,Zillow,Qualified',
+  'Blake Rivera,blake@example.com,,555-010-0182,Open house,',
+  'Riley Chen,riley@example.com,,,Referral,',
+  ',,,,Walk-in,',
+  'Casey Moss,casey.moss@example.com,,,Zillow,Maybe later',
 ].join('\r\n');
 const IMPORTED = ['Avery Stone', 'Blake Rivera', 'Casey Moss'];
 
@@ -74,9 +75,13 @@ describe('importing contacts from a CSV file', () => {
     await page.getByText('Nothing imported yet.').waitFor();
 
     await chooseAndCheck(page);
-    // The detected mapping: one select per column, "Source" ignored.
-    const mapping = [['Full name', 'name'], ['Email', 'email'], ['Phone', 'phone'], ['Source', ''], ['Lead status', 'status']];
+    // The detected mapping: one select per column, "Source" ignored, both phone columns kept, the home phone second.
+    const mapping = [['Full name', 'name'], ['Email', 'email'], ['Phone', 'phone'], ['Home phone', 'phone'], ['Source', ''], ['Lead status', 'status']];
     for (const [i, [header, field]] of mapping.entries()) expect(await page.getByLabel(`Column ${i + 1}: ${header}`, { exact: true }).inputValue(), header).toBe(field);
+    const choice = (column: number) => page.locator('.import-column').nth(column - 1).locator('.import-column-choice');
+    expect(await choice(3).textContent()).toBe('First choice');
+    expect(await choice(4).textContent()).toBe('If “Phone” is empty or not valid');
+    expect(await page.locator('.import-column-choice').count()).toBe(2);
     expect(await count(page, 'To create').textContent()).toBe('3');
     expect(await count(page, 'Already leads').textContent()).toBe('1');
     expect(await count(page, 'Invalid').textContent()).toBe('1');
@@ -94,10 +99,13 @@ describe('importing contacts from a CSV file', () => {
     expect(await avery.locator('td[data-label="Status"]').textContent()).toBe('Qualified');
     expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Status"]').textContent()).toBe('Contacted');
     expect(await avery.locator('td[data-label="Other contact info"]').textContent()).not.toContain('Zillow');
+    // Each row's phone from the first phone column holding one.
+    expect(await avery.locator('td[data-label="Phone"]').textContent()).toBe('+15550100171');
+    expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Phone"]').textContent()).toBe('+15550100182');
     await saveScreenshot(page, 'import-checked-1440', { fullPage: true });
 
     // "Source" mapped by hand to Other contact info: checked again, and the preview follows.
-    await page.getByLabel('Column 4: Source', { exact: true }).selectOption('contactInfo');
+    await page.getByLabel('Column 5: Source', { exact: true }).selectOption('contactInfo');
     await avery.locator('td[data-label="Other contact info"]', { hasText: 'Zillow' }).waitFor();
     expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Other contact info"]').textContent()).toBe('Open house');
     expect(await leadCount(realtor)).toBe(1); // a dry run writes nothing
@@ -194,7 +202,7 @@ describe('importing contacts from a CSV file', () => {
     expect(await count(page, 'To create').textContent()).toBe('3');
     expect(await count(page, 'Already leads').textContent()).toBe('1');
     expect(await count(page, 'Invalid').textContent()).toBe('1');
-    await page.getByLabel('Column 4: Source', { exact: true }).selectOption('contactInfo');
+    await page.getByLabel('Column 5: Source', { exact: true }).selectOption('contactInfo');
     await page.locator('.import-preview-table tr[data-line="2"] td[data-label="Other contact info"]', { hasText: 'Zillow' }).waitFor();
     await expectNoHorizontalOverflow(page, 'import checked 390');
     await saveScreenshot(page, 'import-checked-390', { fullPage: true });

@@ -21,6 +21,7 @@ import { showToast } from '../components/toast.tsx';
 import { formatCount, formatDateTime, formatRelativeTime, plural } from '../format.ts';
 import {
   IMPORT_FIELD_LABELS, IMPORT_FIELDS, IMPORT_MAX_CSV_CHARS, type ImportField, type ImportIssue, type ImportIssueKind, type ImportLeadsResult, importApi, type LeadImport,
+  MULTI_COLUMN_FIELDS,
 } from '../import-api.ts';
 import { LEAD_STATUSES, siteOptions, statusLabel } from '../lead-format.ts';
 import { lastLeadsPath } from '../leads-list-memory.ts';
@@ -140,11 +141,11 @@ export function ImportPage() {
     void runCheck(file, columns, defaultStatus);
   };
 
-  /** One column mapped to `field`: a field comes from one column, so another column mapped to it lets go. */
+  /** One column mapped to `field`: a field other than email and phone comes from one column, so another column mapped to it lets go. */
   const remap = (index: number, field: ImportField | null) => {
     if (!check || !file) return;
     const next = check.columns.map((c) => c.field);
-    if (field) for (let i = 0; i < next.length; i++) if (next[i] === field) next[i] = null;
+    if (field && !MULTI_COLUMN_FIELDS.includes(field)) for (let i = 0; i < next.length; i++) if (next[i] === field) next[i] = null;
     next[index] = field;
     setColumns(next);
     void runCheck(file, next, defaultStatus);
@@ -458,12 +459,14 @@ function ColumnMapping({ check, disabled, onRemap }: { check: ImportLeadsResult;
     <fieldset class="import-mapping">
       <legend class="import-subtitle">Columns</legend>
       <p class="field-hint" id={hintId}>
-        What each column of the file fills in. A field comes from one column: choosing it for another column ignores the first.
+        What each column of the file fills in. A field comes from one column: choosing it for another column ignores the first. Email and phone can
+        come from several columns: each contact gets the first one that holds a valid address or number.
       </p>
       <ul class="import-columns">
         {check.columns.map((c) => {
           const id = `import-column-${c.index}`;
           const header = c.header.trim();
+          const before = c.choice && c.choice > 1 ? check.columns.find((o) => o.field === c.field && o.choice === c.choice! - 1) : undefined;
           return (
             <li key={c.index} class="field import-column">
               <label class="field-label import-column-label" for={id}>
@@ -485,6 +488,8 @@ function ColumnMapping({ check, disabled, onRemap }: { check: ImportLeadsResult;
                   </option>
                 ))}
               </select>
+              {c.choice === 1 && <p class="field-hint import-column-choice">First choice</p>}
+              {before && <p class="field-hint import-column-choice">If “{before.header.trim() || `Column ${before.index + 1}`}” is empty or not valid</p>}
             </li>
           );
         })}
