@@ -26,9 +26,10 @@ function Hint({ hint, id }: { hint?: ComponentChildren; id: string }) {
   ) : null;
 }
 
-function ErrorText({ error, id }: { error?: string | null; id: string }) {
+/** A field's error under it; `alert` when it appears on its own (not on a submit whose summary announces it). */
+export function ErrorText({ error, id, alert }: { error?: string | null; id: string; alert?: boolean }) {
   return error ? (
-    <p class="field-error" id={id}>
+    <p class="field-error" id={id} role={alert ? 'alert' : undefined}>
       <span aria-hidden="true">! </span>
       {error}
     </p>

@@ -3,15 +3,17 @@ import type { FormProblem } from '../forms.ts';
 
 /**
  * The error summary at the top of a form. It takes focus when it appears (so keyboard and
- * screen-reader users land on it) and links each field problem to its input.
+ * screen-reader users land on it) and links each field problem to its input. `takeFocus={false}`
+ * for a summary that can appear while the person works a control elsewhere (a select whose change
+ * re-checks): its `role="alert"` still announces it.
  */
-export function FormError({ problem, title }: { problem: FormProblem | null; title?: string }) {
+export function FormError({ problem, title, takeFocus = true, class: cls }: { problem: FormProblem | null; title?: string; takeFocus?: boolean; class?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   // A layout effect: the summary takes focus as it appears, not a frame later, when the person
   // (or a browser test) may already be typing in a field.
   useLayoutEffect(() => {
-    if (problem) ref.current?.focus();
-  }, [problem]);
+    if (problem && takeFocus) ref.current?.focus();
+  }, [problem, takeFocus]);
   if (!problem) return null;
   const issues = problem.issues ?? [];
   const focusField = (e: Event, id: string) => {
@@ -22,7 +24,7 @@ export function FormError({ problem, title }: { problem: FormProblem | null; tit
     el.scrollIntoView({ block: 'center' });
   };
   return (
-    <div class="form-error" role="alert" tabIndex={-1} ref={ref}>
+    <div class={cls ? `form-error ${cls}` : 'form-error'} role="alert" tabIndex={-1} ref={ref}>
       <p class="form-error-title">{title ?? problem.message}</p>
       {title && <p>{problem.message}</p>}
       {issues.length > 0 && (

@@ -74,6 +74,18 @@ describe('importing contacts from a CSV file', () => {
     expect(await page.getByLabel('Send lead.created to my webhooks').isChecked()).toBe(false);
     await page.getByText('Nothing imported yet.').waitFor();
 
+    // An empty file is refused at once, under the input; a file naming no contact column gets the server's reason (a summary that does not take focus).
+    const fileInput = page.getByLabel('CSV file');
+    await fileInput.setInputFiles({ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
+    expect(await page.locator('#import-file-error[role="alert"]').textContent()).toBe('! “empty.csv” is empty.');
+    expect(await fileInput.getAttribute('aria-invalid')).toBe('true');
+    await fileInput.setInputFiles({ name: 'colours.csv', mimeType: 'text/csv', buffer: Buffer.from('Colour,Size\r\nblue,3\r\n') });
+    await page.getByRole('button', { name: 'Check file' }).click();
+    const refused = page.locator('.import-error[role="alert"]');
+    await refused.getByText('Could not check this file').waitFor();
+    expect(await refused.locator('li').allTextContents()).toEqual([expect.stringContaining('Map a column to name')]);
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('form-error'))).toBe(false);
+
     await chooseAndCheck(page);
     // The detected mapping: one select per column, "Source" ignored, both phone columns kept, the home phone second.
     const mapping = [['Full name', 'name'], ['Email', 'email'], ['Phone', 'phone'], ['Home phone', 'phone'], ['Source', ''], ['Lead status', 'status']];

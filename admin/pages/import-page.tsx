@@ -13,7 +13,8 @@ import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { breadcrumb } from '../components/detail-fallback.tsx';
-import { CheckboxField, SelectField } from '../components/field.tsx';
+import { CheckboxField, ErrorText, SelectField } from '../components/field.tsx';
+import { FormError } from '../components/form-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
 import { Spinner } from '../components/spinner.tsx';
@@ -349,12 +350,7 @@ function FilePicker({ file, error, onChoose }: { file: ChosenFile | null; error:
           <strong class="import-file-name">{file.name}</strong> · {formatCount(Math.max(1, Math.round(file.text.length / 1024)))} KB
         </p>
       )}
-      {error && (
-        <p class="field-error" id="import-file-error" role="alert">
-          <span aria-hidden="true">! </span>
-          {error}
-        </p>
-      )}
+      <ErrorText id="import-file-error" error={error} alert />
     </div>
   );
 }
@@ -372,25 +368,13 @@ function requestIssues(error: unknown): RequestIssue[] {
     .filter((d) => d.message !== error.message);
 }
 
-/** A failed request: its message, and the details a 400 gives. */
+/**
+ * A failed request: its message, and the details a 400 gives (with their lines). It does not take
+ * focus: it can appear as a column's select changes, and focus stays there.
+ */
 function RequestError({ title, error }: { title: string; error: unknown }) {
-  const issues = requestIssues(error);
-  return (
-    <div class="form-error import-error" role="alert">
-      <p class="form-error-title">{title}</p>
-      <p>{errorMessage(error)}</p>
-      {issues.length > 0 && (
-        <ul>
-          {issues.map((issue, i) => (
-            <li key={i}>
-              {typeof issue.line === 'number' && `Line ${issue.line}: `}
-              {issue.message}
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
+  const issues = requestIssues(error).map((issue) => ({ message: typeof issue.line === 'number' ? `Line ${issue.line}: ${issue.message}` : issue.message }));
+  return <FormError class="import-error" title={title} takeFocus={false} problem={{ message: errorMessage(error), issues }} />;
 }
 
 function CheckPanel({ check, headingRef, refreshing, error, importing, importError, onRemap, onImport }: {
