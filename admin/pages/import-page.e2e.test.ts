@@ -15,8 +15,8 @@ const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 /**
- * Line 1 is the header; "Source" matches no field (ignored until mapped by hand); Blake's phone is
- * in the "Home phone" column only. Line 4 is an existing lead's email, line 5 has no name, email
+ * Line 1 is the header; "Source" matches no field (ignored until mapped by hand); Avery has two
+ * phones, Blake's is in the "Home phone" column only. Line 4 is an existing lead's email, line 5 has no name, email
  * or phone, line 6 a status no lead can have.
  */
 const CSV = [
@@ -110,7 +110,8 @@ describe('importing contacts from a CSV file', () => {
     const avery = page.locator('.import-preview-table tr[data-line="2"]');
     expect(await avery.locator('td[data-label="Status"]').textContent()).toBe('Qualified');
     expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Status"]').textContent()).toBe('Contacted');
-    expect(await avery.locator('td[data-label="Other contact info"]').textContent()).not.toContain('Zillow');
+    // Avery's home phone, not the one kept, goes to the contact info.
+    expect(await avery.locator('td[data-label="Other contact info"]').textContent()).toBe('avery@example.com · +15550100171 · +15550100172');
     // Each row's phone from the first phone column holding one.
     expect(await avery.locator('td[data-label="Phone"]').textContent()).toBe('+15550100171');
     expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Phone"]').textContent()).toBe('+15550100182');
@@ -157,7 +158,7 @@ describe('importing contacts from a CSV file', () => {
     expect(await note.count()).toBe(0);
     // Imported with the contact info mapped by hand.
     const [averyLead] = (await realtor.get('/v1/leads?q=avery')).body.items as Array<{ contactInfo: string; status: string }>;
-    expect(averyLead).toMatchObject({ contactInfo: 'Zillow', status: 'qualified' });
+    expect(averyLead).toMatchObject({ contactInfo: 'Zillow · +15550100172', status: 'qualified' });
     // Her page says where she came from, linking to the import's leads.
     await page.locator('tr.lead-row', { hasText: 'Avery Stone' }).getByRole('link', { name: 'Avery Stone' }).click();
     const origin = page.getByRole('link', { name: 'Imported from a file' });

@@ -190,7 +190,7 @@ describe('POST /v1/leads/import', () => {
     expect((await counts(userId)).leads).toBe(1);
   });
 
-  it('takes a row’s email and phone from the first of their columns holding a valid one (an Outlook file: mobile, then home, then business phone)', async () => {
+  it('takes a row’s email and phone from the first of their columns holding a valid one (an Outlook file: mobile, then home, then business phone), the others into its contact info', async () => {
     const { client, userId } = await api.makeRealtor();
     const csv = csvOf([
       ['First Name', 'Last Name', 'E-mail Address', 'E-mail 2 Address', 'Home Phone', 'Business Phone', 'Mobile Phone'],
@@ -211,11 +211,11 @@ describe('POST /v1/leads/import', () => {
     expect(dry.body.issues).toEqual([{ line: 6, kind: 'invalid', field: 'email', message: 'Email: Enter a valid email address' }]);
     const res = await importCsv(client, { csv });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(await api.server.sql('select name, email, phone from leads where user_id = $1 order by name', [userId])).toEqual([
-      { name: 'Ana Mobile', email: 'ana@example.com', phone: '+15550100203' },
-      { name: 'Ben Home', email: 'ben@example.com', phone: '+15550100211' },
-      { name: 'Cleo Business', email: null, phone: '+15550100222' },
-      { name: 'Dev Typo', email: 'dev@example.com', phone: '+15550100231' },
+    expect(await api.server.sql('select name, email, phone, contact_info from leads where user_id = $1 order by name', [userId])).toEqual([
+      { name: 'Ana Mobile', email: 'ana@example.com', phone: '+15550100203', contact_info: 'ana@example.com · +15550100203 · +15550100201 · +15550100202 · ana.work@example.com' },
+      { name: 'Ben Home', email: 'ben@example.com', phone: '+15550100211', contact_info: 'ben@example.com · +15550100211 · +15550100212' },
+      { name: 'Cleo Business', email: null, phone: '+15550100222', contact_info: '+15550100222' },
+      { name: 'Dev Typo', email: 'dev@example.com', phone: '+15550100231', contact_info: 'dev@example.com · +15550100231' },
     ]);
     // Mapped by hand: the columns of one field are tried by their header's rank, then left to right.
     const second = await api.makeRealtor();

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type SqlBool } from 'kysely';
+import type { z } from 'zod';
 import { actorIdOf, ownedBy, ownerIdOf, type Tenant } from '../accounts/tenant.ts';
 import type { Config } from '../config.ts';
 import { db } from '../db/kysely.ts';
@@ -9,6 +10,7 @@ import type { Wakeup } from '../jobs/wakeup.ts';
 import { DEFAULT_STAGES } from '../pipeline/default-stages.ts';
 import { loadStages } from '../pipeline/pipeline-stages.ts';
 import { LEAD_STATUSES, type LeadStatus } from '../shared/enums.ts';
+import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from './contact-schemas.ts';
 import { FORMULA_START } from './csv.ts';
@@ -92,17 +94,25 @@ async function planImport(em: EntityManager, tenant: Tenant, opts: {
     const i = columns.get(field)?.[0];
     return i === undefined ? '' : cellText(record.cells[i]);
   };
-  /** Email or phone from the columns filling it, in their order: the first valid cell; when none is valid, the first filled cell's error. */
-  const contact = <T extends { success: boolean }>(record: ImportRecord, field: 'email' | 'phone', parse: (text: string) => T): T => {
-    let failed: T | undefined;
+  /**
+   * Email or phone from the columns filling it, in their order: the first valid cell (when none is
+   * valid, the first filled cell's error), and the other valid values of the row's columns, as
+   * stored (`others`: a lead keeps one email and one phone, the rest go to its contact info).
+   */
+  type Parsed = z.ZodSafeParseResult<string | null | undefined>;
+  const contact = (record: ImportRecord, field: 'email' | 'phone', parse: (text: string) => Parsed) => {
+    let chosen: Parsed | undefined;
+    let failed: Parsed | undefined;
+    const others: string[] = [];
     for (const i of columns.get(field) ?? []) {
       const text = cellText(record.cells[i]);
       if (!text) continue;
       const parsed = parse(text);
-      if (parsed.success) return parsed;
-      failed ??= parsed;
+      if (!parsed.success) failed ??= parsed;
+      else if (!chosen) chosen = parsed;
+      else if (parsed.data && parsed.data !== chosen.data && !others.includes(parsed.data)) others.push(parsed.data);
     }
-    return failed ?? parse('');
+    return { parsed: chosen ?? failed ?? parse(''), others };
   };
   const stageByLabel = new Map(stages.map((s) => [s.label.toLowerCase(), s]));
   const issues: ImportIssue[] = [];
@@ -125,12 +135,12 @@ async function planImport(em: EntityManager, tenant: Tenant, opts: {
       bad(nameField, `Name: ${firstMessage(name.error)}`);
       continue;
     }
-    const email = contact(record, 'email', (text) => ZContactEmail.safeParse(text));
+    const { parsed: email, others: otherEmails } = contact(record, 'email', (text) => ZContactEmail.safeParse(text));
     if (!email.success) {
       bad('email', `Email: ${firstMessage(email.error)}`);
       continue;
     }
-    const phone = contact(record, 'phone', (text) => ZContactPhone.safeParse(text));
+    const { parsed: phone, others: otherPhones } = contact(record, 'phone', (text) => ZContactPhone.safeParse(text));
     if (!phone.success) {
       bad('phone', `Phone: ${firstMessage(phone.error)}`);
       continue;
@@ -173,7 +183,8 @@ async function planImport(em: EntityManager, tenant: Tenant, opts: {
     }
     candidates.push({
       line, name: name.data ?? null, email: email.data ?? null, phone: phone.data ?? null,
-      contactInfo: info.data ?? formatContactInfo(email.data, phone.data), status, stage, createdAt, createdAtIso, warnings,
+      contactInfo: withOtherContacts(info.data ?? formatContactInfo(email.data, phone.data), [...otherPhones, ...otherEmails]),
+      status, stage, createdAt, createdAtIso, warnings,
     });
   }
 
@@ -205,6 +216,16 @@ async function planImport(em: EntityManager, tenant: Tenant, opts: {
     if (lead.phone && !lineByPhone.has(lead.phone)) lineByPhone.set(lead.phone, lead.line);
   }
   return { rows: records.length, leads, duplicates, invalid, issues };
+}
+
+/** Contact info with a row's other phones and emails after it (" · "), as many as fit in CONTACT_INFO_MAX_CHARS. */
+export function withOtherContacts(contactInfo: string | null, others: readonly string[]): string | null {
+  let text = contactInfo ?? '';
+  for (const other of others) {
+    const next = text ? `${text} · ${other}` : other;
+    if (next.length <= CONTACT_INFO_MAX_CHARS) text = next;
+  }
+  return text || null;
 }
 
 /** The account's leads holding any of these emails or phones. */

@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import { EXPORT_COLUMNS } from './export-leads-csv.ts';
 import { columnsByField, detectColumns, normaliseHeader, resolveColumns } from './import-columns.ts';
 import { parseImportDate } from './import-date.ts';
+import { withOtherContacts } from './import-leads.ts';
 import { IMPORT_MAX_ROWS } from './import-schemas.ts';
 import { detectDelimiter, readImportCsv } from './read-import-csv.ts';
 
@@ -75,6 +76,16 @@ describe('import header detection', () => {
     expect(resolveColumns(['A', 'B', 'C'], ['email', 'email', 'phone'])).toEqual(['email', 'email', 'phone']);
     expect(code(() => resolveColumns(['A', 'B'], [null, null]))).toBe('validation_failed');
     expect(resolveColumns(['A', 'B'], ['lastName', null])).toEqual(['lastName', null]);
+  });
+});
+
+describe('a row’s other emails and phones in its contact info', () => {
+  it('adds them after the contact info, as many as fit in 255 characters', () => {
+    expect(withOtherContacts('a@example.com · +15550100142', ['+15550100143', 'b@example.com'])).toBe('a@example.com · +15550100142 · +15550100143 · b@example.com');
+    expect(withOtherContacts(null, ['+15550100143'])).toBe('+15550100143');
+    expect(withOtherContacts(null, [])).toBeNull();
+    const notes = 'n'.repeat(240);
+    expect(withOtherContacts(notes, [`${'x'.repeat(20)}@example.com`, '+15550100143'])).toBe(`${notes} · +15550100143`);
   });
 });
 
