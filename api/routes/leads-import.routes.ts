@@ -32,7 +32,7 @@ export function mountLeadImportRoutes(routes: RouteRegistry, deps: AppServices):
       201: { description: 'Imported: `importId` names the import (undo with DELETE /v1/leads/imports/:id)', schema: ZImportLeadsResult },
       400: {
         description: `\`validation_failed\`: the body (issue paths), CSV that cannot be parsed (details give the line), more than ${IMPORT_MAX_ROWS} rows or ${IMPORT_MAX_CSV_CHARS} characters, `
-          + 'no column for a name, email or phone, a `columns` override of the wrong length or mapping a field twice, or nothing to import',
+          + 'no column for a name, email or phone, a `columns` override of the wrong length or mapping a field other than email or phone twice, or nothing to import',
       },
       404: { description: '`not_found`: siteId is not one of your sites' },
       413: { description: '`payload_too_large`: a body over 3 MB' },
