@@ -217,6 +217,15 @@ describe('POST /v1/leads/import', () => {
       { name: 'Cleo Business', email: null, phone: '+15550100222', contact_info: '+15550100222' },
       { name: 'Dev Typo', email: 'dev@example.com', phone: '+15550100231', contact_info: 'dev@example.com · +15550100231' },
     ]);
+    // A Google Contacts cell with several values (" ::: "): the first valid one, the others to the contact info.
+    const googleCsv = csvOf([
+      ['First Name', 'Last Name', 'E-mail 1 - Label', 'E-mail 1 - Value', 'Phone 1 - Label', 'Phone 1 - Value', 'Labels'],
+      ['Hana', 'Google', '* Home', 'hana@example.com ::: hana.old@example.com', 'Mobile', 'call me ::: 555-010-0261 ::: 555-010-0262', '* myContacts ::: Buyers'],
+    ]);
+    expect((await importCsv(client, { csv: googleCsv })).status).toBe(201);
+    expect(await api.server.sql(`select name, email, phone, contact_info from leads where user_id = $1 and name = 'Hana Google'`, [userId])).toEqual([
+      { name: 'Hana Google', email: 'hana@example.com', phone: '+15550100261', contact_info: 'hana@example.com · +15550100261 · +15550100262 · hana.old@example.com' },
+    ]);
     // Mapped by hand: the columns of one field are tried by their header's rank, then left to right.
     const second = await api.makeRealtor();
     const manual = csvOf([['Name', 'Cell #2', 'Tel'], ['Fay Hand', '555-010-0241', '555-010-0242'], ['Gus Hand', '', '555-010-0252']]);

@@ -68,6 +68,9 @@ function cellText(raw: string | undefined): string {
   return (value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value).trim();
 }
 
+/** Between the values of one Google Contacts cell holding several ("a@example.com ::: b@example.com"). */
+const GOOGLE_MULTI_VALUE = /\s*:::\s*/;
+
 /** The first message of a failed zod parse. */
 function firstMessage(error: { issues: ReadonlyArray<{ message: string }> }): string {
   return error.issues[0]?.message ?? 'Not valid';
@@ -104,9 +107,9 @@ async function planImport(em: EntityManager, tenant: Tenant, opts: {
     let chosen: Parsed | undefined;
     let failed: Parsed | undefined;
     const others: string[] = [];
-    for (const i of columns.get(field) ?? []) {
-      const text = cellText(record.cells[i]);
-      if (!text) continue;
+    // Google Contacts puts several values of one kind in one cell, separated by " ::: ".
+    const texts = (columns.get(field) ?? []).flatMap((i) => cellText(record.cells[i]).split(GOOGLE_MULTI_VALUE).filter(Boolean));
+    for (const text of texts) {
       const parsed = parse(text);
       if (!parsed.success) failed ??= parsed;
       else if (!chosen) chosen = parsed;
