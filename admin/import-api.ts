@@ -31,6 +31,7 @@ export const IMPORT_FIELD_LABELS: Record<ImportField, string> = {
   status: 'Status',
   stage: 'Pipeline stage',
   createdAt: 'Date added',
+  lastContactedAt: 'Last contacted',
 };
 
 export { IMPORT_FIELDS, MULTI_COLUMN_FIELDS } from '#core/shared/import-rules.ts';

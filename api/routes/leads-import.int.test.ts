@@ -1,21 +1,17 @@
 // The CSV contact import over real HTTP, Postgres and Redis (docs/import.md): the dry run, the
 // import's rules (status, stage, dates, duplicates, invalid rows, quoting), the export round trip,
 // webhooks only when asked, undo, tenant isolation, limits, bad input and hostile cells. Each test
-// signs up its own realtor: an account may import 20 files and check 200 per hour.
+// signs up its own realtor: an account may import 20 files and check 200 per hour. How columns
+// map (overrides, several email or phone columns, the last contact): leads-import-columns.int.test.ts.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { makeActivity, makeEvent, makeFilteredInquiry, makeInquiry, makeLead, makeReminder, makeVisitor, makeWebhookEndpoint } from '#test/factories.ts';
 import { NAUGHTY_STRINGS } from '#test/hostile-strings.ts';
-import { type RecordingClient, useLeadsApi } from '#test/leads-api.ts';
+import { csvOf, importCsv } from '#test/import-csv.ts';
+import { useLeadsApi } from '#test/leads-api.ts';
 import { IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR, IMPORT_MAX_ROWS, IMPORTS_PER_ACCOUNT_PER_HOUR } from '#core/leads/import-schemas.ts';
 
 const api = useLeadsApi();
-
-/** CSV text from rows of cells (cells quoted where needed), CRLF line ends. */
-function csvOf(rows: ReadonlyArray<ReadonlyArray<string>>): string {
-  const cell = (c: string) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
-  return `${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
-}
 
 async function counts(userId: string): Promise<{ leads: number; imports: number; messages: number }> {
   const [row] = await api.server.sql<{ leads: number; imports: number; messages: number }>(
@@ -24,10 +20,6 @@ async function counts(userId: string): Promise<{ leads: number; imports: number;
     [userId],
   );
   return row;
-}
-
-async function importCsv(client: RecordingClient, body: Record<string, unknown>) {
-  return client.post('/v1/leads/import', body);
 }
 
 describe('POST /v1/leads/import', () => {
@@ -60,8 +52,11 @@ describe('POST /v1/leads/import', () => {
       { line: 5, kind: 'warning', field: 'createdAt', message: expect.stringContaining('yesterday') },
     ]);
     expect(res.body.preview).toEqual([
-      { line: 2, name: 'Dana Whitaker', email: 'dana@example.com', phone: '+15550100142', status: 'qualified', stage: 'Showing', contactInfo: 'Prefers texts', createdAt: '2025-03-04T00:00:00.000Z' },
-      { line: 5, name: 'Sam Porter', email: null, phone: null, status: 'contacted', stage: null, contactInfo: null, createdAt: expect.any(String) },
+      {
+        line: 2, name: 'Dana Whitaker', email: 'dana@example.com', phone: '+15550100142', status: 'qualified', stage: 'Showing', contactInfo: 'Prefers texts',
+        createdAt: '2025-03-04T00:00:00.000Z', lastContactedAt: null,
+      },
+      { line: 5, name: 'Sam Porter', email: null, phone: null, status: 'contacted', stage: null, contactInfo: null, createdAt: expect.any(String), lastContactedAt: null },
     ]);
     expect(await counts(userId)).toEqual(before);
   });
@@ -156,6 +151,7 @@ describe('POST /v1/leads/import', () => {
     }
     const stages = (await client.get('/v1/pipeline-stages')).body.items as Array<{ stageId: string; label: string }>;
     expect((await client.put(`/v1/leads/${ids[0]}/stage`, { stageId: stages[3].stageId })).status).toBeLessThan(300);
+    expect((await client.post(`/v1/leads/${ids[1]}/activities`, { type: 'text', occurredAt: '2026-11-02T15:04:05.000Z' })).status).toBe(201);
     const before = (await client.get('/v1/leads?sort=created')).body.items as Array<Record<string, any>>;
     const exported = await api.fetchCsv(client, '');
     expect(exported.status).toBe(200);
@@ -165,76 +161,18 @@ describe('POST /v1/leads/import', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ rows: 3, toCreate: 3, duplicates: 0, invalid: 0, warnings: 0 });
     expect(res.body.columns.filter((c: { field: string | null }) => c.field).map((c: { header: string; field: string }) => `${c.header}→${c.field}`)).toEqual([
-      'name→name', 'email→email', 'phone→phone', 'contactInfo→contactInfo', 'status→status', 'createdAt→createdAt', 'stage→stage',
+      'name→name', 'email→email', 'phone→phone', 'contactInfo→contactInfo', 'status→status', 'createdAt→createdAt', 'stage→stage', 'lastContactedAt→lastContactedAt',
     ]);
     const after = (await client.get('/v1/leads?sort=created')).body.items as Array<Record<string, any>>;
-    const pick = (l: Record<string, any>) => ({ name: l.name, email: l.email, phone: l.phone, contactInfo: l.contactInfo, status: l.status, createdAt: l.createdAt, stage: l.stage?.label ?? 'New' });
+    const pick = (l: Record<string, any>) => ({
+      name: l.name, email: l.email, phone: l.phone, contactInfo: l.contactInfo, status: l.status, createdAt: l.createdAt, stage: l.stage?.label ?? 'New', lastContactedAt: l.lastContactedAt,
+    });
     expect(after.map(pick)).toEqual(before.map(pick));
-  });
-
-  it('a columns override maps the columns instead of the header (null ignores one)', async () => {
-    const { client, userId } = await api.makeRealtor();
-    const csv = csvOf([['Col A', 'Col B', 'Email'], ['Rae Quinn', 'rae@example.com', 'ignored@example.com']]);
-    const detected = await importCsv(client, { csv, dryRun: true });
-    expect(detected.status).toBe(200);
-    expect(detected.body.columns.map((c: { field: string | null }) => c.field)).toEqual([null, null, 'email']);
-    const res = await importCsv(client, { csv, columns: ['name', 'email', null] });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body.columns.map((c: { field: string | null }) => c.field)).toEqual(['name', 'email', null]);
-    expect(await api.server.sql('select name, email from leads where user_id = $1', [userId])).toEqual([{ name: 'Rae Quinn', email: 'rae@example.com' }]);
-    for (const columns of [['name', 'email'], ['name', 'name', null], [null, null, null], ['nickname', null, null]]) {
-      const bad = await importCsv(client, { csv, columns });
-      expect(bad.status, JSON.stringify(columns)).toBe(400);
-      expect(bad.body.error.code).toBe('validation_failed');
-    }
-    expect((await counts(userId)).leads).toBe(1);
-  });
-
-  it('takes a row’s email and phone from the first of their columns holding a valid one (an Outlook file: mobile, then home, then business phone), the others into its contact info', async () => {
-    const { client, userId } = await api.makeRealtor();
-    const csv = csvOf([
-      ['First Name', 'Last Name', 'E-mail Address', 'E-mail 2 Address', 'Home Phone', 'Business Phone', 'Mobile Phone'],
-      ['Ana', 'Mobile', 'ana@example.com', 'ana.work@example.com', '555-010-0201', '555-010-0202', '555-010-0203'],
-      ['Ben', 'Home', '', 'ben@example.com', '555-010-0211', '555-010-0212', ''],
-      ['Cleo', 'Business', '', '', '', '555-010-0222', ''],
-      ['Dev', 'Typo', 'not-an-email', 'dev@example.com', '555-010-0231', '', 'n/a'],
-      ['Eve', 'Broken', 'eve-at-example', '', '', '', ''],
-    ]);
-    const dry = await importCsv(client, { csv, dryRun: true });
-    expect(dry.status).toBe(200);
-    expect(dry.body.columns.slice(2)).toEqual([
-      { index: 2, header: 'E-mail Address', field: 'email', choice: 1 }, { index: 3, header: 'E-mail 2 Address', field: 'email', choice: 2 },
-      { index: 4, header: 'Home Phone', field: 'phone', choice: 2 }, { index: 5, header: 'Business Phone', field: 'phone', choice: 3 },
-      { index: 6, header: 'Mobile Phone', field: 'phone', choice: 1 },
-    ]);
-    // A row with no valid value in any of the columns is reported with the first filled cell's problem.
-    expect(dry.body.issues).toEqual([{ line: 6, kind: 'invalid', field: 'email', message: 'Email: Enter a valid email address' }]);
-    const res = await importCsv(client, { csv });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(await api.server.sql('select name, email, phone, contact_info from leads where user_id = $1 order by name', [userId])).toEqual([
-      { name: 'Ana Mobile', email: 'ana@example.com', phone: '+15550100203', contact_info: 'ana@example.com · +15550100203 · +15550100201 · +15550100202 · ana.work@example.com' },
-      { name: 'Ben Home', email: 'ben@example.com', phone: '+15550100211', contact_info: 'ben@example.com · +15550100211 · +15550100212' },
-      { name: 'Cleo Business', email: null, phone: '+15550100222', contact_info: '+15550100222' },
-      { name: 'Dev Typo', email: 'dev@example.com', phone: '+15550100231', contact_info: 'dev@example.com · +15550100231' },
-    ]);
-    // A Google Contacts cell with several values (" ::: "): the first valid one, the others to the contact info.
-    const googleCsv = csvOf([
-      ['First Name', 'Last Name', 'E-mail 1 - Label', 'E-mail 1 - Value', 'Phone 1 - Label', 'Phone 1 - Value', 'Labels'],
-      ['Hana', 'Google', '* Home', 'hana@example.com ::: hana.old@example.com', 'Mobile', 'call me ::: 555-010-0261 ::: 555-010-0262', '* myContacts ::: Buyers'],
-    ]);
-    expect((await importCsv(client, { csv: googleCsv })).status).toBe(201);
-    expect(await api.server.sql(`select name, email, phone, contact_info from leads where user_id = $1 and name = 'Hana Google'`, [userId])).toEqual([
-      { name: 'Hana Google', email: 'hana@example.com', phone: '+15550100261', contact_info: 'hana@example.com · +15550100261 · +15550100262 · hana.old@example.com' },
-    ]);
-    // Mapped by hand: the columns of one field are tried by their header's rank, then left to right.
-    const second = await api.makeRealtor();
-    const manual = csvOf([['Name', 'Cell #2', 'Tel'], ['Fay Hand', '555-010-0241', '555-010-0242'], ['Gus Hand', '', '555-010-0252']]);
-    const mapped = await importCsv(second.client, { csv: manual, columns: ['name', 'phone', 'phone'] });
-    expect(mapped.status, JSON.stringify(mapped.body)).toBe(201);
-    expect(mapped.body.columns.map((c: { choice?: number }) => c.choice)).toEqual([undefined, 2, 1]);
-    expect(await api.server.sql('select name, phone from leads where user_id = $1 order by name', [second.userId])).toEqual([
-      { name: 'Fay Hand', phone: '+15550100242' }, { name: 'Gus Hand', phone: '+15550100252' },
-    ]);
+    expect(before.map((l) => l.lastContactedAt)).toEqual([null, '2026-11-02T15:04:05.000Z', null]);
+    // The last contact comes back as a logged contact (a call unless the import says otherwise), naming the file.
+    const two = after.find((l) => l.name === 'Round Trip Two')!;
+    const activities = (await client.get(`/v1/leads/${two.leadId}/activities`)).body.items as Array<Record<string, any>>;
+    expect(activities).toMatchObject([{ type: 'call', occurredAt: '2026-11-02T15:04:05.000Z', body: 'Last contact, from the imported file “leads-export.csv”' }]);
   });
 
   it('writes lead.created messages only when notifyWebhooks is set, and lead.deleted on undo only then', async () => {
@@ -378,8 +316,11 @@ describe('POST /v1/leads/import', () => {
 
   it('imports 5,000 rows in one request, and undoes them (timings logged)', { timeout: 120_000 }, async () => {
     const { client, userId } = await api.makeRealtor();
-    const rows = Array.from({ length: IMPORT_MAX_ROWS }, (_, i) => [`Bulk Person ${i}`, `bulk${i}@example.com`, `+1555010${String(i).padStart(4, '0')}`, i % 3 ? 'Qualified' : '', i % 4 ? 'Showing' : '', '2024-05-06', 'From the old CRM']);
-    const csv = csvOf([['Name', 'Email', 'Phone', 'Status', 'Stage', 'Created', 'Notes'], ...rows]);
+    const rows = Array.from({ length: IMPORT_MAX_ROWS }, (_, i) => [
+      `Bulk Person ${i}`, `bulk${i}@example.com`, `+1555010${String(i).padStart(4, '0')}`, i % 3 ? 'Qualified' : '', i % 4 ? 'Showing' : '', '2024-05-06', 'From the old CRM',
+      i % 2 ? '2025-01-02T10:00:00Z' : '',
+    ]);
+    const csv = csvOf([['Name', 'Email', 'Phone', 'Status', 'Stage', 'Created', 'Notes', 'Last contacted'], ...rows]);
     const dryStarted = performance.now();
     const dry = await importCsv(client, { csv, dryRun: true });
     const dryMs = performance.now() - dryStarted;
@@ -391,6 +332,8 @@ describe('POST /v1/leads/import', () => {
     expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
     expect(res.body.toCreate).toBe(IMPORT_MAX_ROWS);
     expect((await counts(userId)).leads).toBe(IMPORT_MAX_ROWS);
+    expect(await api.server.sql(`select count(*)::int as n, count(*) filter (where l.last_contacted_at = a.occurred_at)::int as matching
+      from lead_activities a join leads l on l.lead_id = a.lead_id where a.user_id = $1`, [userId])).toEqual([{ n: IMPORT_MAX_ROWS / 2, matching: IMPORT_MAX_ROWS / 2 }]);
     const again = await importCsv(client, { csv, dryRun: true });
     expect(again.body).toMatchObject({ toCreate: 0, duplicates: IMPORT_MAX_ROWS, issuesTruncated: true });
     expect(again.body.issues).toHaveLength(200);
@@ -399,6 +342,7 @@ describe('POST /v1/leads/import', () => {
     const undoMs = performance.now() - undoStarted;
     expect(undo.body).toEqual({ deleted: IMPORT_MAX_ROWS });
     expect((await counts(userId)).leads).toBe(0);
+    expect(await api.server.sql('select count(*)::int as n from lead_activities where user_id = $1', [userId])).toEqual([{ n: 0 }]);
     console.log(`5,000-row import: dry run ${Math.round(dryMs)} ms, import with notifyWebhooks ${Math.round(importMs)} ms, undo ${Math.round(undoMs)} ms`);
   });
 });

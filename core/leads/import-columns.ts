@@ -30,6 +30,7 @@ const HEADER_ALIASES: Record<ImportField, readonly string[]> = {
   status: ['status', 'lead status'],
   stage: ['stage', 'pipeline stage', 'deal stage'],
   createdAt: ['created', 'createdat', 'created at', 'date added', 'added', 'created date', 'date created'],
+  lastContactedAt: ['last contacted', 'last contacted at', 'last contact', 'last contact date', 'last contacted date', 'date last contacted'],
 };
 
 /** "E-mail Address" → "emailaddress". */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type SqlBool } from 'kysely';
 import type { z } from 'zod';
@@ -9,7 +10,8 @@ import { AppError } from '../errors.ts';
 import type { Wakeup } from '../jobs/wakeup.ts';
 import { DEFAULT_STAGES } from '../pipeline/default-stages.ts';
 import { loadStages } from '../pipeline/pipeline-stages.ts';
-import { LEAD_STATUSES, type LeadStatus } from '../shared/enums.ts';
+import { type ContactActivityType, LEAD_STATUSES, type LeadStatus } from '../shared/enums.ts';
+import { ACTIVITY_MAX_BEHIND_MS } from '../shared/activity-rules.ts';
 import { CONTACT_INFO_MAX_CHARS } from '../shared/field-limits.ts';
 import { assertOwnSite } from '../sites/sites.ts';
 import { ZContactEmail, ZContactName, ZContactPhone } from './contact-schemas.ts';
@@ -42,6 +44,8 @@ interface StageChoice {
 
 /** A row that will create a lead. */
 interface PlannedLead {
+  /** Chosen here, so the lead's activity can name it in the same transaction. */
+  leadId: string;
   line: number;
   name: string | null;
   email: string | null;
@@ -52,6 +56,8 @@ interface PlannedLead {
   /** What Postgres stores (`created_at`), and the same instant for the preview. */
   createdAt: string;
   createdAtIso: string;
+  /** The row's last contact: stored as written (`at`) and as an instant (`iso`), or null. */
+  lastContacted: { at: string; iso: string } | null;
 }
 
 interface ImportPlan {
@@ -78,7 +84,7 @@ function firstMessage(error: { issues: ReadonlyArray<{ message: string }> }): st
 
 const FIELD_LABELS: Record<ImportField, string> = {
   name: 'name', firstName: 'first name', lastName: 'last name', email: 'email address', phone: 'phone number',
-  contactInfo: 'contact info', status: 'status', stage: 'stage', createdAt: 'date',
+  contactInfo: 'contact info', status: 'status', stage: 'stage', createdAt: 'date', lastContactedAt: 'last contacted date',
 };
 
 /**
@@ -184,10 +190,21 @@ async function planImport(em: EntityManager, tenant: Tenant, opts: {
         warnings.push({ line, kind: 'warning', field: 'createdAt', message: `"${dateText.slice(0, 60)}" ${why}: the import's time is used` });
       }
     }
+    const lastText = cell(record, 'lastContactedAt');
+    let lastContacted: PlannedLead['lastContacted'] = null;
+    if (lastText) {
+      const date = parseImportDate(lastText, now);
+      if (date.ok && now.getTime() - date.ms <= ACTIVITY_MAX_BEHIND_MS) {
+        lastContacted = { at: date.iso, iso: new Date(date.ms).toISOString() };
+      } else {
+        const why = !date.ok && date.reason === 'future' ? 'is in the future' : date.ok ? 'is more than ten years ago' : 'is not a date (use YYYY-MM-DD, M/D/YYYY or ISO 8601)';
+        warnings.push({ line, kind: 'warning', field: 'lastContactedAt', message: `"${lastText.slice(0, 60)}" ${why}: no contact is logged` });
+      }
+    }
     candidates.push({
-      line, name: name.data ?? null, email: email.data ?? null, phone: phone.data ?? null,
+      leadId: randomUUID(), line, name: name.data ?? null, email: email.data ?? null, phone: phone.data ?? null,
       contactInfo: withOtherContacts(info.data ?? formatContactInfo(email.data, phone.data), [...otherPhones, ...otherEmails]),
-      status, stage, createdAt, createdAtIso, warnings,
+      status, stage, createdAt, createdAtIso, lastContacted, warnings,
     });
   }
 
@@ -231,6 +248,27 @@ export function withOtherContacts(contactInfo: string | null, others: readonly s
   return text || null;
 }
 
+/**
+ * One contact activity per created lead whose row names its last contact, logged by the importing
+ * person: the lead's timeline shows it, and its first and last contact (set on the insert) are
+ * what `refreshLeadContacts` computes from it.
+ */
+async function logLastContacts(em: EntityManager, tenant: Tenant, { leads, type, fileName, now }: {
+  leads: readonly PlannedLead[]; type: ContactActivityType; fileName: string | null; now: Date;
+}): Promise<void> {
+  const contacted = leads.filter((l) => l.lastContacted);
+  const body = `Last contact, from the imported file${fileName ? ` “${fileName}”` : ''}`;
+  for (let at = 0; at < contacted.length; at += IMPORT_INSERT_CHUNK) {
+    await db(em)
+      .insertInto('lead_activities')
+      .values(contacted.slice(at, at + IMPORT_INSERT_CHUNK).map((l) => ({
+        activity_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), lead_id: l.leadId, actor_user_id: actorIdOf(tenant),
+        type, outcome: null, body, meta: null, occurred_at: l.lastContacted!.at, created_at: now, updated_at: now,
+      })))
+      .execute();
+  }
+}
+
 /** The account's leads holding any of these emails or phones. */
 async function findContactHolders(em: EntityManager, tenant: Tenant, emails: readonly string[], phones: readonly string[]): Promise<{ byEmail: Map<string, string>; byPhone: Map<string, string> }> {
   const rows = await db(em)
@@ -259,6 +297,7 @@ async function readStageChoices(em: EntityManager, tenant: Tenant): Promise<Stag
 function previewOf(leads: readonly PlannedLead[]): ImportPreviewRow[] {
   return leads.slice(0, IMPORT_PREVIEW_MAX).map((l) => ({
     line: l.line, name: l.name, email: l.email, phone: l.phone, status: l.status, stage: l.stage?.label ?? null, contactInfo: l.contactInfo, createdAt: l.createdAtIso,
+    lastContactedAt: l.lastContacted?.iso ?? null,
   }));
 }
 
@@ -337,9 +376,11 @@ export async function importLeads({ em, tenant, input, now, config }: {
       inserted.push(...(await q
         .insertInto('leads')
         .values(chunk.map((l) => ({
-          lead_id: sql<string>`gen_random_uuid()`, user_id: ownerIdOf(tenant), site_id: input.siteId ?? null, import_id: importId,
+          lead_id: l.leadId, user_id: ownerIdOf(tenant), site_id: input.siteId ?? null, import_id: importId,
           name: l.name, email: l.email, phone: l.phone, contact_info: l.contactInfo, status: l.status,
           stage_id: l.stage?.stageId ?? null, stage_changed_at: l.stage ? now : null,
+          // The one contact activity logged below: as refreshLeadContacts would set them.
+          first_contacted_at: l.lastContacted?.at ?? null, last_contacted_at: l.lastContacted?.at ?? null,
           score: 0, score_band: 'cold' as const, needs_rescore: false, created_at: l.createdAt, updated_at: now,
         })))
         // A lead with one of these emails or phones committed by someone else since the plan was read.
@@ -349,11 +390,9 @@ export async function importLeads({ em, tenant, input, now, config }: {
     }
 
     // Rows skipped by the conflict: duplicates after all, of the lead that won the race.
-    const insertedEmails = new Set(inserted.flatMap((r) => (r.email ? [r.email] : [])));
-    const insertedPhones = new Set(inserted.flatMap((r) => (r.phone ? [r.phone] : [])));
-    const isInserted = (l: PlannedLead) => (l.email ? insertedEmails.has(l.email) : l.phone ? insertedPhones.has(l.phone) : true);
-    const created = planned.leads.filter(isInserted);
-    const raced = planned.leads.filter((l) => !isInserted(l));
+    const insertedIds = new Set(inserted.map((r) => r.lead_id));
+    const created = planned.leads.filter((l) => insertedIds.has(l.leadId));
+    const raced = planned.leads.filter((l) => !insertedIds.has(l.leadId));
     if (raced.length) {
       const holders = await findContactHolders(tem, tenant, raced.flatMap((l) => (l.email ? [l.email] : [])), raced.flatMap((l) => (l.phone ? [l.phone] : [])));
       const racedLines = new Set(raced.map((l) => l.line));
@@ -367,6 +406,7 @@ export async function importLeads({ em, tenant, input, now, config }: {
       planned.duplicates += raced.length;
     }
     if (!created.length) throw nothingToImport(planned);
+    await logLastContacts(tem, tenant, { leads: created, type: input.contactType, fileName: input.fileName ?? null, now });
 
     await q
       .updateTable('lead_imports')

@@ -22,7 +22,8 @@ describe('import header detection', () => {
     ['Notes', 'contactInfo'], ['note', 'contactInfo'], ['Contact Info', 'contactInfo'], ['contactInfo', 'contactInfo'], ['Other contact', 'contactInfo'], ['Comments', 'contactInfo'],
     ['Status', 'status'], ['Lead Status', 'status'], ['Stage', 'stage'], ['Pipeline Stage', 'stage'], ['Deal stage', 'stage'],
     ['Created', 'createdAt'], ['createdAt', 'createdAt'], ['Created At', 'createdAt'], ['Date Added', 'createdAt'], ['added', 'createdAt'],
-    ['Favourite colour', null], ['leadId', null], ['score', null], ['updatedAt', null], ['lastContactedAt', null], ['', null],
+    ['Favourite colour', null], ['leadId', null], ['score', null], ['updatedAt', null], ['nextFollowUpAt', null], ['', null],
+    ['Last Contacted', 'lastContactedAt'], ['lastContactedAt', 'lastContactedAt'], ['Last contact date', 'lastContactedAt'],
   ])('"%s" → %s', (header, field) => {
     expect(detectColumns([header])).toEqual([field]);
   });
@@ -33,7 +34,7 @@ describe('import header detection', () => {
 
   it('maps Porchlight’s own export, ignoring the columns that are not lead fields', () => {
     const mapped = Object.fromEntries(EXPORT_COLUMNS.map((h, i) => [h, detectColumns(EXPORT_COLUMNS)[i]]).filter(([, f]) => f));
-    expect(mapped).toEqual({ name: 'name', email: 'email', phone: 'phone', contactInfo: 'contactInfo', status: 'status', createdAt: 'createdAt', stage: 'stage' });
+    expect(mapped).toEqual({ name: 'name', email: 'email', phone: 'phone', contactInfo: 'contactInfo', status: 'status', createdAt: 'createdAt', stage: 'stage', lastContactedAt: 'lastContactedAt' });
   });
 
   it('gives a field other than email and phone to one column: its most wanted header, the leftmost on a tie', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LEAD_STATUSES } from '../shared/enums.ts';
+import { CONTACT_ACTIVITY_TYPES, LEAD_STATUSES } from '../shared/enums.ts';
 import { plainText } from '../validation/plain-text.ts';
 import { IMPORT_FIELDS, IMPORT_MAX_CSV_CHARS, type ImportField } from '../shared/import-rules.ts';
 
@@ -43,6 +43,8 @@ export const ZImportLeadsBody = z.strictObject({
   defaultStatus: ZStatus.default('contacted'),
   siteId: z.uuid('Not a site id').nullish(),
   notifyWebhooks: z.boolean().default(false),
+  /** The activity a row's `lastContactedAt` date is logged as (a contact: it sets the lead's first and last contact). */
+  contactType: z.enum(CONTACT_ACTIVITY_TYPES).default('call'),
   /** One entry per header column, overriding auto-detection (`null`: ignore the column). */
   columns: z.array(ZImportField.nullable()).max(IMPORT_MAX_COLUMNS).optional(),
 });
@@ -72,6 +74,8 @@ export const ZImportPreviewRow = z.object({
   stage: z.string().nullable(),
   contactInfo: z.string().nullable(),
   createdAt: z.string(),
+  /** The last contact the row names, logged as a `contactType` activity on the lead. */
+  lastContactedAt: z.string().nullable(),
 });
 export type ImportPreviewRow = z.output<typeof ZImportPreviewRow>;
 

@@ -35,6 +35,7 @@ export const ACTIVITY_TYPES = [...LOGGED_ACTIVITY_TYPES, 'stage_change', 'status
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 /** The logged types that count as contacting the lead (`first_contacted_at`, `last_contacted_at`). */
 export const CONTACT_ACTIVITY_TYPES = ['call', 'text', 'email', 'meeting', 'showing'] as const satisfies readonly LoggedActivityType[];
+export type ContactActivityType = (typeof CONTACT_ACTIVITY_TYPES)[number];
 
 /** What a pipeline stage means for reporting: still in play, won (closed) or lost. */
 export const STAGE_OUTCOMES = ['open', 'won', 'lost'] as const;

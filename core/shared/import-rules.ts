@@ -6,7 +6,7 @@
 export const IMPORT_MAX_CSV_CHARS = 2_000_000;
 
 /** What a column of the file can fill, in the order the page's mapping selects offer them. */
-export const IMPORT_FIELDS = ['name', 'firstName', 'lastName', 'email', 'phone', 'contactInfo', 'status', 'stage', 'createdAt'] as const;
+export const IMPORT_FIELDS = ['name', 'firstName', 'lastName', 'email', 'phone', 'contactInfo', 'status', 'stage', 'createdAt', 'lastContactedAt'] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
 /**
