@@ -16,16 +16,16 @@ const PHONE = { width: 390, height: 844 };
 
 /**
  * Line 1 is the header; "Source" matches no field (ignored until mapped by hand); Avery has two
- * phones, Blake's is in the "Home phone" column only. Line 4 is an existing lead's email, line 5 has no name, email
+ * phones and a last contact, Blake's phone is in the "Home phone" column only. Line 4 is an existing lead's email, line 5 has no name, email
  * or phone, line 6 a status no lead can have.
  */
 const CSV = [
-  'Full name,Email,Phone,Home phone,Source,Lead status',
-  'Avery Stone,avery@example.com,555-010-0171,555-010-0172,Zillow,Qualified',
-  'Blake Rivera,blake@example.com,,555-010-0182,Open house,',
-  'Riley Chen,riley@example.com,,,Referral,',
-  ',,,,Walk-in,',
-  'Casey Moss,casey.moss@example.com,,,Zillow,Maybe later',
+  'Full name,Email,Phone,Home phone,Source,Lead status,Last contacted',
+  'Avery Stone,avery@example.com,555-010-0171,555-010-0172,Zillow,Qualified,2026-11-20',
+  'Blake Rivera,blake@example.com,,555-010-0182,Open house,,',
+  'Riley Chen,riley@example.com,,,Referral,,',
+  ',,,,Walk-in,,',
+  'Casey Moss,casey.moss@example.com,,,Zillow,Maybe later,',
 ].join('\r\n');
 const IMPORTED = ['Avery Stone', 'Blake Rivera', 'Casey Moss'];
 
@@ -88,7 +88,7 @@ describe('importing contacts from a CSV file', () => {
 
     await chooseAndCheck(page);
     // The detected mapping: one select per column, "Source" ignored, both phone columns kept, the home phone second.
-    const mapping = [['Full name', 'name'], ['Email', 'email'], ['Phone', 'phone'], ['Home phone', 'phone'], ['Source', ''], ['Lead status', 'status']];
+    const mapping = [['Full name', 'name'], ['Email', 'email'], ['Phone', 'phone'], ['Home phone', 'phone'], ['Source', ''], ['Lead status', 'status'], ['Last contacted', 'lastContactedAt']];
     for (const [i, [header, field]] of mapping.entries()) expect(await page.getByLabel(`Column ${i + 1}: ${header}`, { exact: true }).inputValue(), header).toBe(field);
     const choice = (column: number) => page.locator('.import-column').nth(column - 1).locator('.import-column-choice');
     expect(await choice(3).textContent()).toBe('First choice');
@@ -112,6 +112,10 @@ describe('importing contacts from a CSV file', () => {
     expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Status"]').textContent()).toBe('Contacted');
     // Avery's home phone, not the one kept, goes to the contact info.
     expect(await avery.locator('td[data-label="Other contact info"]').textContent()).toBe('avery@example.com · +15550100171 · +15550100172');
+    // The last contact: shown in the preview, logged as the contact chosen here.
+    expect(await avery.locator('td[data-label="Last contacted"]').textContent()).toBe('Nov 20, 2026');
+    expect(await page.getByLabel('Log each “Last contacted” date as a').inputValue()).toBe('call');
+    await page.getByLabel('Log each “Last contacted” date as a').selectOption('text');
     // Each row's phone from the first phone column holding one.
     expect(await avery.locator('td[data-label="Phone"]').textContent()).toBe('+15550100171');
     expect(await page.locator('.import-preview-table tr[data-line="3"] td[data-label="Phone"]').textContent()).toBe('+15550100182');
@@ -157,8 +161,10 @@ describe('importing contacts from a CSV file', () => {
     await page.locator('tr.lead-row', { hasText: 'Riley Chen' }).waitFor();
     expect(await note.count()).toBe(0);
     // Imported with the contact info mapped by hand.
-    const [averyLead] = (await realtor.get('/v1/leads?q=avery')).body.items as Array<{ contactInfo: string; status: string }>;
-    expect(averyLead).toMatchObject({ contactInfo: 'Zillow · +15550100172', status: 'qualified' });
+    const [averyLead] = (await realtor.get('/v1/leads?q=avery')).body.items as Array<{ leadId: string; contactInfo: string; status: string }>;
+    expect(averyLead).toMatchObject({ contactInfo: 'Zillow · +15550100172', status: 'qualified', lastContactedAt: '2026-11-20T00:00:00.000Z' });
+    const averyActivities = (await realtor.get(`/v1/leads/${averyLead.leadId}/activities`)).body.items as Array<{ type: string }>;
+    expect(averyActivities.map((a) => a.type)).toEqual(['text']);
     // Her page says where she came from, linking to the import's leads.
     await page.locator('tr.lead-row', { hasText: 'Avery Stone' }).getByRole('link', { name: 'Avery Stone' }).click();
     const origin = page.getByRole('link', { name: 'Imported from a file' });

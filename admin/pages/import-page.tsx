@@ -7,7 +7,9 @@
 // would put them all in Today's "Not contacted yet") and the CRM's webhooks stay quiet unless asked.
 // Every string from the file is rendered as text by Preact, never as HTML.
 import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { ACTIVITY_TYPE_LABELS } from '#core/shared/activity-rules.ts';
 import { extraContactInfo } from '#core/shared/contact-info.ts';
+import { CONTACT_ACTIVITY_TYPES, type ContactActivityType } from '#core/shared/enums.ts';
 import { ApiError, errorMessage, type LeadStatus, leadsPath, sitesApi } from '../api-client.ts';
 import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { Button } from '../components/button.tsx';
@@ -28,6 +30,9 @@ import { LEAD_STATUSES, siteOptions, statusLabel } from '../lead-format.ts';
 import { lastLeadsPath } from '../leads-list-memory.ts';
 import { Link, useLeaveGuard } from '../router.tsx';
 import { useApi } from '../use-api.ts';
+
+/** What a "Last contacted" date can be logged as: the contact types, with the timeline's labels. */
+const CONTACT_TYPE_OPTIONS = CONTACT_ACTIVITY_TYPES.map((value) => ({ value, label: ACTIVITY_TYPE_LABELS[value] }));
 
 /** Issues shown before "Show all": a long list would push the preview and the Import button far down. */
 const ISSUES_SHOWN_FIRST = 8;
@@ -62,6 +67,8 @@ export function ImportPage() {
   const [siteId, setSiteId] = useState('');
   const [defaultStatus, setDefaultStatus] = useState<LeadStatus>('contacted');
   const [notifyWebhooks, setNotifyWebhooks] = useState(false);
+  /** What a "Last contacted" date is logged as. */
+  const [contactType, setContactType] = useState<ContactActivityType>('call');
   /** The mapping chosen by hand (one entry per header column), or null to let the server detect it. */
   const [columns, setColumns] = useState<Array<ImportField | null> | null>(null);
   const [check, setCheck] = useState<ImportLeadsResult | null>(null);
@@ -163,7 +170,7 @@ export function ImportPage() {
     setImporting(true);
     setImportError(null);
     try {
-      const answer = await importApi.run({ ...body(file, columns, defaultStatus), notifyWebhooks });
+      const answer = await importApi.run({ ...body(file, columns, defaultStatus), notifyWebhooks, contactType });
       setImported({ ...answer, fileName: file.name });
       setPickerKey((k) => k + 1);
       setFile(null);
@@ -265,6 +272,8 @@ export function ImportPage() {
           error={checkError}
           importing={importing}
           importError={importError}
+          contactType={contactType}
+          onContactType={setContactType}
           onRemap={remap}
           onImport={runImport}
         />
@@ -377,13 +386,15 @@ function RequestError({ title, error }: { title: string; error: unknown }) {
   return <FormError class="import-error" title={title} takeFocus={false} problem={{ message: errorMessage(error), issues }} />;
 }
 
-function CheckPanel({ check, headingRef, refreshing, error, importing, importError, onRemap, onImport }: {
+function CheckPanel({ check, headingRef, refreshing, error, importing, importError, contactType, onContactType, onRemap, onImport }: {
   check: ImportLeadsResult;
   headingRef: { current: HTMLHeadingElement | null };
   refreshing: boolean;
   error: unknown;
   importing: boolean;
   importError: unknown;
+  contactType: ContactActivityType;
+  onContactType(type: ContactActivityType): void;
   onRemap(index: number, field: ImportField | null): void;
   onImport(): void;
 }) {
@@ -412,6 +423,18 @@ function CheckPanel({ check, headingRef, refreshing, error, importing, importErr
       </div>
 
       <ColumnMapping check={check} disabled={importing} onRemap={onRemap} />
+      {check.columns.some((c) => c.field === 'lastContactedAt') && (
+        <SelectField
+          id="import-contact-type"
+          class="import-contact-type"
+          label="Log each “Last contacted” date as a"
+          hint="One contact per imported lead, on that date: the lead counts as contacted and is not waiting for a first call."
+          value={contactType}
+          disabled={importing}
+          onChange={(e) => onContactType(e.currentTarget.value as ContactActivityType)}
+          options={CONTACT_TYPE_OPTIONS}
+        />
+      )}
       <IssueList check={check} />
       <Preview check={check} />
 
@@ -536,6 +559,8 @@ function IssueItem({ issue }: { issue: ImportIssue }) {
 function Preview({ check }: { check: ImportLeadsResult }) {
   if (check.preview.length === 0) return null;
   const more = check.toCreate > check.preview.length;
+  /** A column for the last contact only when a previewed row has one. */
+  const contacted = check.preview.some((row) => row.lastContactedAt);
   return (
     <div class="import-preview">
       <h3 class="import-subtitle">Preview</h3>
@@ -559,6 +584,7 @@ function Preview({ check }: { check: ImportLeadsResult }) {
               <th scope="col">Status</th>
               <th scope="col">Stage</th>
               <th scope="col">Added</th>
+              {contacted && <th scope="col">Last contacted</th>}
               <th scope="col">Other contact info</th>
             </tr>
           </thead>
@@ -580,6 +606,17 @@ function Preview({ check }: { check: ImportLeadsResult }) {
                     {formatShortDate(row.createdAt)}
                   </time>
                 </td>
+                {contacted && (
+                  <td data-label="Last contacted" class={row.lastContactedAt ? undefined : 'is-empty'}>
+                    {row.lastContactedAt ? (
+                      <time dateTime={row.lastContactedAt} title={formatDateTime(row.lastContactedAt)}>
+                        {formatShortDate(row.lastContactedAt)}
+                      </time>
+                    ) : (
+                      <span class="muted">—</span>
+                    )}
+                  </td>
+                )}
                 {/* As the lead page shows it: only when it adds to the email and phone (it is often generated from them). */}
                 <Cell label="Other contact info" value={extraContactInfo(row.contactInfo, row.email, row.phone)} class="import-preview-info" />
               </tr>
