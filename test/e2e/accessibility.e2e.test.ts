@@ -1,7 +1,7 @@
 // An automated accessibility check of the admin: every page, with realistic data in it, at
 // 1440×900 and at 390×844 (where the menu folds), plus open states (the phone menu, a reminder's
 // Snooze menu and the notice with Undo, the leads' selection bar, Log menu and add form with its
-// errors, the delete-lead confirmation, the board's "Manage stages", the new-endpoint form, an
+// errors, a checked file on the import page, the delete-lead confirmation, the board's "Manage stages", the new-endpoint form, an
 // opened delivery) and the signed-out login and signup pages, run through axe-core's WCAG 2.0/2.1
 // A and AA rules. A violation of impact "serious" or "critical" fails the test, listed with its
 // rule, impact, targets and help. Run `npm run build:admin` first.
@@ -152,6 +152,29 @@ const PAGES: AdminPage[] = [
       await form.getByRole('button', { name: 'Add lead' }).click();
       await form.locator('[aria-invalid="true"], .form-error').first().waitFor();
       await check('add form errors');
+    },
+  },
+  {
+    name: 'import', path: () => '/leads/import', ready: (p) => shown(p.getByText('Nothing imported yet.')).waitFor(),
+    async states(p, check) {
+      // A checked file: several phone columns, a last contact, a duplicate of Jordan, an invalid row and a warning.
+      const csv = [
+        'Full name,Email,Mobile,Home phone,Status,Last contacted',
+        'Ana Import,ana.import@example.com,,415-555-0190,Qualified,2026-11-20',
+        'Jordan Again,jordan.avery@example.com,,,,',
+        ',,,,,',
+        'Ben Import,ben.import@example.com,415-555-0191,,Maybe,',
+        ',not-an-email,,,,',
+      ].join('\r\n');
+      await p.getByLabel('CSV file').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await p.getByRole('button', { name: 'Check file' }).click();
+      await p.getByRole('heading', { name: 'What this file holds' }).waitFor();
+      // "Check file" turned into the secondary "Check again": judged once its colour transition is over.
+      await p.waitForFunction(() => !document.getAnimations().some((a) => a instanceof CSSTransition));
+      await check('checked file');
+      // The file let go: the page as it was (and no "leave without importing?" on the way out).
+      await p.getByLabel('CSV file').setInputFiles([]);
+      await p.getByRole('heading', { name: 'What this file holds' }).waitFor({ state: 'detached' });
     },
   },
   {
