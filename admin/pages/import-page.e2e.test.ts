@@ -4,6 +4,7 @@
 // row), a column mapped by hand changing the preview, the import, its leads in the list, and the
 // undo (with confirmation) taking them away again. No sideways scrolling at 390×844; screenshots
 // at 1440×900 and 390×844 in test-results/screenshots. Run `npm run build:admin` first.
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoHorizontalOverflow, saveScreenshot } from '#test/browser.ts';
@@ -73,6 +74,20 @@ describe('importing contacts from a CSV file', () => {
     expect(await page.getByLabel('Status for imported contacts').inputValue()).toBe('contacted');
     expect(await page.getByLabel('Send lead.created to my webhooks').isChecked()).toBe(false);
     await page.getByText('Nothing imported yet.').waitFor();
+
+    // The sample file downloads, and imports as it is: two contacts, nothing to fix.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download a sample file' }).click()]);
+    expect(download.suggestedFilename()).toBe('porchlight-contacts-sample.csv');
+    const sample = await readFile((await download.path())!);
+    await page.getByLabel('CSV file').setInputFiles({ name: 'sample.csv', mimeType: 'text/csv', buffer: sample });
+    await page.getByRole('button', { name: 'Check file' }).click();
+    await page.getByRole('heading', { name: 'What this file holds' }).waitFor();
+    expect(await count(page, 'To create').textContent()).toBe('2');
+    expect(await count(page, 'Invalid').textContent()).toBe('0');
+    expect(await count(page, 'Warnings').textContent()).toBe('0');
+    expect(await page.locator('.import-column select.is-ignored').count()).toBe(0);
+    await page.getByLabel('CSV file').setInputFiles([]);
+    await page.getByRole('heading', { name: 'What this file holds' }).waitFor({ state: 'detached' });
 
     // An empty file is refused at once, under the input; a file naming no contact column gets the server's reason (a summary that does not take focus).
     const fileInput = page.getByLabel('CSV file');

@@ -26,6 +26,7 @@ import {
   IMPORT_FIELD_LABELS, IMPORT_FIELDS, IMPORT_MAX_CSV_CHARS, type ImportField, type ImportIssue, type ImportIssueKind, type ImportLeadsResult, importApi, type LeadImport,
   MULTI_COLUMN_FIELDS,
 } from '../import-api.ts';
+import { IMPORT_SAMPLE_CSV, IMPORT_SAMPLE_FILE_NAME } from '../import-sample.ts';
 import { LEAD_STATUSES, siteOptions, statusLabel } from '../lead-format.ts';
 import { lastLeadsPath } from '../leads-list-memory.ts';
 import { Link, useLeaveGuard } from '../router.tsx';
@@ -315,6 +316,9 @@ export function ImportPage() {
   );
 }
 
+/** The sample file as a link target: a download, no request (the admin's CSP does not govern downloads). */
+const SAMPLE_HREF = `data:text/csv;charset=utf-8,${encodeURIComponent(IMPORT_SAMPLE_CSV)}`;
+
 /** The file input (with its visible label), which also takes a file dropped anywhere on its zone. */
 function FilePicker({ file, error, onChoose }: { file: ChosenFile | null; error: string | null; onChoose(file: File | null | undefined): void }) {
   const [over, setOver] = useState(false);
@@ -342,7 +346,10 @@ function FilePicker({ file, error, onChoose }: { file: ChosenFile | null; error:
         CSV file
       </label>
       <p class="field-hint" id="import-file-hint">
-        The first line names the columns (Name, Email, Phone…), separated by commas, semicolons or tabs. Up to 5,000 contacts; a Porchlight, Google Contacts or Outlook export works as it is. You can also drop the file here.
+        The first line names the columns (Name, Email, Phone…), separated by commas, semicolons or tabs. Up to 5,000 contacts; a Porchlight, Google Contacts or Outlook export works as it is. You can also drop the file here.{' '}
+        <a href={SAMPLE_HREF} download={IMPORT_SAMPLE_FILE_NAME}>
+          Download a sample file
+        </a>
       </p>
       <input
         ref={input}
