@@ -101,8 +101,8 @@ export async function seedAccountData(server: Sql, { userId, siteId, leads, even
     [userId, siteId],
   );
   await server.sql(`insert into analytics_daily (site_id, day, event_type, listing_ref, user_id, events) values ($1, current_date, 'page_view', 'L-1', $2, 3)`, [siteId, userId]);
-  await server.sql(`insert into analytics_daily_totals (site_id, day, event_type, user_id, events) values ($1, current_date, 'page_view', $2, 3)`, [siteId, userId]);
-  await server.sql(`insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h) values ($1, $2, current_date, 2, 1, 1, 1)`, [userId, siteId]);
+  await server.sql(`insert into analytics_daily_totals (site_id, hour, event_type, user_id, events) values ($1, date_trunc('hour', now(), 'UTC'), 'page_view', $2, 3)`, [siteId, userId]);
+  await server.sql(`insert into speed_daily_counts (user_id, site_id, hour, leads, contacted, within_5m, within_1h) values ($1, $2, date_trunc('hour', now(), 'UTC'), 2, 1, 1, 1)`, [userId, siteId]);
   return { userId, siteIds: [siteId], leadIds, endpointIds: [endpointId], messageIds, deliveryIds, notificationIds };
 }
 

@@ -86,6 +86,7 @@ describe('GET /v1/analytics/summary', () => {
     const res = await summary(alice, 'from=2026-03-01&to=2026-03-03');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      timeZone: 'UTC',
       from: '2026-03-01',
       to: '2026-03-03',
       site: null,
@@ -112,6 +113,7 @@ describe('GET /v1/analytics/summary', () => {
     const res = await summary(alice, `from=2026-03-01&to=2026-03-03&site=${oak}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      timeZone: 'UTC',
       from: '2026-03-01',
       to: '2026-03-03',
       site: oak,

@@ -32,22 +32,24 @@ export const AnalyticsDailySchema = defineEntity({
 export type AnalyticsDaily = InferEntity<typeof AnalyticsDailySchema>;
 
 /**
- * `analytics_daily` without the listing: events per site, UTC day and type — a few rows per
- * day, so a month's events-per-day chart sums a few hundred rows whatever the listing count.
- * Written by the same job in the same transaction.
+ * `analytics_daily` without the listing, per UTC hour: events per site, hour (`date_trunc('hour',
+ * event_date, 'UTC')`) and type — so the events-per-day chart counts the days of the reader's time
+ * zone (a month is a few thousand rows per site whatever the listing count). Written by the same
+ * job in the same transaction. Rows from before hours (Migration20261203140000) hold a whole UTC
+ * day at its 12:00: the same date in every zone from UTC−11 to UTC+11.
  */
 export const AnalyticsDailyTotalSchema = defineEntity({
   name: 'AnalyticsDailyTotal',
   tableName: 'analytics_daily_totals',
   properties: {
     site: () => p.manyToOne(SiteSchema).primary().deleteRule('cascade'),
-    day: p.date().primary(),
+    hour: p.datetime().primary(),
     eventType: p.string().length(50).primary(),
     user: ownerColumn(),
     events: p.bigint('number'),
   },
-  primaryKeys: ['site', 'day', 'eventType'],
-  indexes: [{ name: 'analytics_daily_totals_user_day_index', properties: ['user', 'day'] }],
+  primaryKeys: ['site', 'hour', 'eventType'],
+  indexes: [{ name: 'analytics_daily_totals_user_hour_index', properties: ['user', 'hour'] }],
 });
 export type AnalyticsDailyTotal = InferEntity<typeof AnalyticsDailyTotalSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZTimeZone } from '../email/local-time.ts';
 import { emptyToUndefined } from '../validation/empty-to-undefined.ts';
 
 /** Longest range one summary covers (a leap year). */
@@ -15,11 +16,15 @@ const ZDay = z.iso
   .date('Use a date like 2026-03-15')
   .refine((d) => d >= ANALYTICS_MIN_DAY && d <= ANALYTICS_MAX_DAY, `Use a date from ${ANALYTICS_MIN_DAY} to ${ANALYTICS_MAX_DAY}`);
 
-/** `GET /v1/analytics/summary?from&to&site`: UTC calendar days, both inclusive. */
+/**
+ * `GET /v1/analytics/summary?from&to&site&tz` (and `/v1/analytics/leads`): calendar days of the
+ * time zone `tz` (an IANA name; UTC when absent), both inclusive; `to` defaults to today there.
+ */
 export const ZAnalyticsQuery = z.strictObject({
   from: z.preprocess(emptyToUndefined, ZDay.optional()),
   to: z.preprocess(emptyToUndefined, ZDay.optional()),
   site: z.preprocess(emptyToUndefined, z.uuid('Not a site id').optional()),
+  tz: z.preprocess(emptyToUndefined, ZTimeZone.optional()),
 });
 export type AnalyticsQuery = z.output<typeof ZAnalyticsQuery>;
 
@@ -27,7 +32,9 @@ export const ZAnalyticsSummary = z.object({
   from: z.string(),
   to: z.string(),
   site: z.uuid().nullable(),
-  /** Per UTC day and event type; days without events are absent. */
+  /** The time zone whose days these are (`tz`, else UTC). */
+  timeZone: z.string(),
+  /** Per day (of `timeZone`) and event type; days without events are absent. */
   eventsPerDay: z.array(z.object({ day: z.string(), type: z.string(), count: z.number().int() })),
   /** Listings by page views of the listing, then inquiries about it, in the range. */
   topListings: z.array(z.object({
@@ -48,7 +55,7 @@ export const ZAnalyticsSummary = z.object({
 });
 export type AnalyticsSummary = z.output<typeof ZAnalyticsSummary>;
 
-/** One UTC day of speed-to-lead: leads whose first inquiry fell on that day. */
+/** One day of speed-to-lead: leads whose first inquiry fell on that day. */
 const ZSpeedToLead = z.object({
   /** Leads whose first inquiry (ever) was in the range / on the day. */
   leads: z.number().int(),
@@ -66,7 +73,9 @@ export const ZLeadAnalytics = z.object({
   from: z.string(),
   to: z.string(),
   site: z.uuid().nullable(),
-  /** Per UTC day with activity: leads created, inquiries received, and speed-to-lead of the day's first inquiries. */
+  /** The time zone whose days these are (`tz`, else UTC). */
+  timeZone: z.string(),
+  /** Per day (of `timeZone`) with activity: leads created, inquiries received, and speed-to-lead of the day's first inquiries. */
   perDay: z.array(z.object({ day: z.string(), leads: z.number().int(), inquiries: z.number().int(), speed: ZSpeedToLead })),
   /** The whole range. */
   speed: ZSpeedToLead,

@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { ownedBy, type Tenant } from '../accounts/tenant.ts';
 import { db } from '../db/kysely.ts';
 import { pgCount } from '../db/pg-values.ts';
 import { AppError, notFound } from '../errors.ts';
+import { canonicalTimeZone, localDayBounds, toWallTime } from '../email/local-time.ts';
 import { DAY_MS } from '../shared/time.ts';
 import type { ScoreBand } from '../shared/enums.ts';
 import { EVENTS_ROLLUP } from './rollup-events.ts';
@@ -13,15 +14,44 @@ function dayString(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** The requested range as [start, end) instants; defaults and limits applied (400 naming the parameter). */
-export function resolveRange(query: Pick<AnalyticsQuery, 'from' | 'to'>, now: Date): { from: string; to: string; start: Date; end: Date } {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+/** A calendar date held as its UTC midnight (ms) → its fields. */
+function dateParts(ms: number): { year: number; month: number; day: number } {
+  const d = new Date(ms);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/**
+ * The requested range: its first and last days (`from`, `to`, dates of `timeZone`, which is
+ * `query.tz` or UTC) and the instants [start, end) from the first day's midnight there to the
+ * day after the last one's; defaults and limits applied (400 naming the parameter).
+ */
+export function resolveRange(query: Pick<AnalyticsQuery, 'from' | 'to' | 'tz'>, now: Date): {
+  from: string; to: string; start: Date; end: Date; timeZone: string;
+  /** `timeZone` as Postgres's `at time zone` takes it (Intl's canonical name). */
+  sqlTimeZone: string;
+} {
+  const timeZone = query.tz ?? 'UTC';
+  const wall = toWallTime(now, timeZone);
+  const today = Date.UTC(wall.year, wall.month - 1, wall.day);
   const toMs = query.to ? Date.parse(`${query.to}T00:00:00Z`) : today;
   const fromMs = query.from ? Date.parse(`${query.from}T00:00:00Z`) : toMs - (ANALYTICS_DEFAULT_RANGE_DAYS - 1) * DAY_MS;
   const invalid = (path: string, message: string) => new AppError('validation_failed', 'The request is not valid', [{ path, message }]);
   if (fromMs > toMs) throw invalid('from', 'from must not be after to');
   if ((toMs - fromMs) / DAY_MS + 1 > ANALYTICS_MAX_RANGE_DAYS) throw invalid('from', `At most ${ANALYTICS_MAX_RANGE_DAYS} days per summary`);
-  return { from: dayString(fromMs), to: dayString(toMs), start: new Date(fromMs), end: new Date(toMs + DAY_MS) };
+  return {
+    from: dayString(fromMs), to: dayString(toMs), timeZone, sqlTimeZone: canonicalTimeZone(timeZone),
+    start: localDayBounds(dateParts(fromMs), timeZone).start, end: localDayBounds(dateParts(toMs), timeZone).end,
+  };
+}
+
+/**
+ * The day (of `timeZone`) an hour row or an instant counts on: the date there at its start. The
+ * rollups are keyed by UTC hours, so a zone with a whole-hour offset gets exact days; one with a
+ * half-hour offset (India, Newfoundland) counts the first half hour after its midnight on the day
+ * before.
+ */
+export function localDay(column: RawBuilder<unknown> | ReturnType<typeof sql.ref>, timeZone: string): RawBuilder<string> {
+  return sql<string>`(${column} at time zone ${timeZone})::date`;
 }
 
 /**
@@ -38,12 +68,13 @@ export function wholeWeeks(range: { from: string; to: string }): { first: string
 }
 
 /**
- * `GET /v1/analytics/summary`: one user's (or one of their sites') activity over a range of UTC
- * days, in ONE statement — one round trip and one snapshot, no BEGIN/COMMIT: a rollup committing
- * meanwhile cannot count a range twice, because the watermark and the rows are read together.
+ * `GET /v1/analytics/summary`: one user's (or one of their sites') activity over a range of days
+ * of a time zone (`tz`, UTC by default), in ONE statement — one round trip and one snapshot, no
+ * BEGIN/COMMIT: a rollup committing meanwhile cannot count a range twice, because the watermark
+ * and the rows are read together.
  *
- * - Event counts: the daily rollups (`analytics_daily_totals` per type, `analytics_daily` per
- *   listing; written by the `analytics.rollup` job) plus the events received after the rollup's
+ * - Event counts: the rollups (`analytics_daily_totals` per type and UTC hour, grouped into the
+ *   zone's days; `analytics_daily` per listing and UTC day; written by the `analytics.rollup` job) plus the events received after the rollup's
  *   watermark, counted raw through lead_analytics_received_index — exact and current.
  * - Top listings: page views per listing from analytics_listing_weeks for the range's whole weeks
  *   and analytics_daily for the days around them (index-only); inquiries only for the
@@ -55,7 +86,7 @@ export function wholeWeeks(range: { from: string; to: string }): { first: string
  */
 export async function getAnalyticsSummary({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: AnalyticsQuery; now: Date }): Promise<AnalyticsSummary> {
   const range = resolveRange(query, now);
-  const { start, end } = range;
+  const { start, end, sqlTimeZone: tz } = range;
   const site = query.site ?? null;
   const ids = sql`(select ids from ids)::uuid[]`;
   const weeks = wholeWeeks(range);
@@ -93,11 +124,12 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
     ), tail as materialized (
       ${tail(lower)}
     ), events as (
+      -- Per day of the range's time zone: the hours of the totals and the raw tail's events.
       select x.day, x.type, sum(x.n) as count from (
-        select t.day, t.event_type as type, t.events as n from analytics_daily_totals t
-        where t.site_id = any(${ids}) and t.day >= ${range.from}::date and t.day <= ${range.to}::date
+        select ${localDay(sql.ref('t.hour'), tz)} as day, t.event_type as type, t.events as n from analytics_daily_totals t
+        where t.site_id = any(${ids}) and t.hour >= ${start} and t.hour < ${end}
         union all
-        select (a.event_date at time zone 'UTC')::date, a.event_type, 1 from tail a
+        select ${localDay(sql.ref('a.event_date'), tz)}, a.event_type, 1 from tail a
       ) x group by 1, 2
     ), views as (
       select v.listing_ref, sum(v.n) as views from (
@@ -154,7 +186,7 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
         select c.score_band, sum(c.n) as n from lead_band_counts c where ${ownedBy(tenant, 'c')} ${site ? sql`and c.site_id = ${site}::uuid` : sql``} group by 1
       ) b) as bands
     from (select coalesce(sum(c.visitors), 0) as visitors, coalesce(sum(c.leads), 0) as leads from visitor_daily_counts c
-      where c.site_id = any(${ids}) and c.day >= ${range.from}::date and c.day <= ${range.to}::date) v`.execute(db(em));
+      where c.site_id = any(${ids}) and c.hour >= ${start} and c.hour < ${end}) v`.execute(db(em));
   const state = await sql<{ watermark: string }>`select watermark from analytics_rollup_state where name = ${EVENTS_ROLLUP}`.execute(db(em));
   let r = (await read(state.rows[0]?.watermark ?? '-infinity')).rows[0];
   if (!r.tail_ok) r = (await read('-infinity')).rows[0];
@@ -167,6 +199,7 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
     from: range.from,
     to: range.to,
     site,
+    timeZone: range.timeZone,
     eventsPerDay: (r.events ?? []).map((e) => ({ day: e.day, type: e.type, count: pgCount(e.count) })),
     topListings: (r.listings ?? []).map((l) => ({
       listingRef: l.listing_ref, listingId: l.listing_id, title: l.title, url: l.url, views: pgCount(l.views), inquiries: pgCount(l.inquiries), leads: pgCount(l.leads),

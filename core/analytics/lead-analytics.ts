@@ -6,7 +6,7 @@ import { pgCount } from '../db/pg-values.ts';
 import { notFound } from '../errors.ts';
 import { firstStageOf } from '../leads/lead-json.ts';
 import type { AnalyticsQuery, LeadAnalytics, SpeedToLead } from './analytics-schemas.ts';
-import { resolveRange } from './analytics-summary.ts';
+import { localDay, resolveRange } from './analytics-summary.ts';
 import { NO_SITE_ID } from './lead-band-count.entity.ts';
 import { NO_STAGE_ID } from './lead-daily-count.entity.ts';
 
@@ -50,9 +50,11 @@ function toSpeed(r: SpeedRow | undefined): SpeedToLead {
  */
 export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityManager; tenant: Tenant; query: AnalyticsQuery; now: Date }): Promise<LeadAnalytics> {
   const range = resolveRange(query, now);
-  const { start, end } = range;
+  const { start, end, sqlTimeZone: tz } = range;
   const site = query.site ?? null;
-  const days = sql`c.day >= ${range.from}::date and c.day <= ${range.to}::date`;
+  // The counters' hours in the range; each counts on its day in the range's time zone.
+  const hours = sql`c.hour >= ${start} and c.hour < ${end}`;
+  const day = (col: string) => localDay(sql.ref(col), tz);
   const onSite = (col: string) => (site ? sql`and ${sql.ref(col)} = ${site}::uuid` : sql``);
   // Whether a stage counts as an appointment (or later, not lost) / as closed; st = the stage row.
   const booked = sql`(st.outcome = 'won' or (st.outcome is distinct from 'lost' and st.position >= (select position from appt)))`;
@@ -79,8 +81,8 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
       select ${firstStageOf(ownedBy(tenant, 's'), sql`s.stage_id`)} as stage_id
     ), lc as (
       -- Leads created in the range per day, site, stage and contacted (lead_daily_counts).
-      select c.day, c.site_id, c.stage_id, c.contacted, sum(c.n) as n from lead_daily_counts c
-      where ${ownedBy(tenant, 'c')} and ${days} ${onSite('c.site_id')}
+      select ${day('c.hour')} as day, c.site_id, c.stage_id, c.contacted, sum(c.n) as n from lead_daily_counts c
+      where ${ownedBy(tenant, 'c')} and ${hours} ${onSite('c.site_id')}
       group by 1, 2, 3, 4 having sum(c.n) <> 0
     ), lcs as (
       select lc.*, st.outcome, ${booked} as booked from lc
@@ -94,12 +96,12 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
         and not coalesce(${booked}, false)
     ), sp as (
       -- First inquiries of the range per day (speed_daily_counts).
-      select c.day, sum(c.leads) as leads, sum(c.contacted) as contacted, sum(c.within_5m) as within5m, sum(c.within_1h) as within1h
-      from speed_daily_counts c where ${ownedBy(tenant, 'c')} and ${days} ${onSite('c.site_id')}
+      select ${day('c.hour')} as day, sum(c.leads) as leads, sum(c.contacted) as contacted, sum(c.within_5m) as within5m, sum(c.within_1h) as within1h
+      from speed_daily_counts c where ${ownedBy(tenant, 'c')} and ${hours} ${onSite('c.site_id')}
       group by 1 having sum(c.leads) <> 0
     ), med as (
       -- Medians cannot be summed: the contacted first inquiries of the range, per day and overall.
-      select (l.first_inquiry_at at time zone 'UTC')::date as day,
+      select ${day('l.first_inquiry_at')} as day,
         percentile_cont(0.5) within group (order by greatest(0, extract(epoch from l.first_contacted_at - l.first_inquiry_at))) as median
       from leads l
       where ${ownedBy(tenant, 'l')} and l.first_inquiry_at >= ${start} and l.first_inquiry_at < ${end} and l.first_contacted_at is not null ${onSite('l.first_inquiry_site_id')}
@@ -107,11 +109,11 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
     ), iq as (
       -- Inquiries per day, site and source: the sites' (inquiry_daily_counts), and for all sites
       -- those added by hand without one (raw, through inquiries_manual_created_index).
-      select c.day, c.site_id, c.source::text as source, sum(c.n) as n from inquiry_daily_counts c
-      where c.site_id = any((select ids from ids)::uuid[]) and ${days}
+      select ${day('c.hour')} as day, c.site_id, c.source::text as source, sum(c.n) as n from inquiry_daily_counts c
+      where c.site_id = any((select ids from ids)::uuid[]) and ${hours}
       group by 1, 2, 3 having sum(c.n) <> 0
       ${site ? sql`` : sql`union all
-      select (i.created_at at time zone 'UTC')::date, null, i.source::text, count(*) from inquiries i join leads l on l.lead_id = i.lead_id
+      select ${day('i.created_at')}, null, i.source::text, count(*) from inquiries i join leads l on l.lead_id = i.lead_id
       where i.site_id is null and ${ownedBy(tenant, 'l')} and i.created_at >= ${start} and i.created_at < ${end}
       group by 1, 3`}
     ), ps as (
@@ -129,7 +131,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
       (select json_agg(json_build_object('day', ${dayText('iq.day')}, 'site_id', site_id, 'source', source, 'n', n)) from iq) as inquiries,
       (select json_agg(json_build_object('site_id', ps.site_id, 'name', s.name, 'leads', ps.leads, 'inquiries', ps.inquiries)
         order by ps.inquiries desc, ps.leads desc, s.name nulls last) from ps left join sites s on s.site_id = ps.site_id) as per_site,
-      (select coalesce(sum(c.visitors), 0) from visitor_daily_counts c where c.site_id = any((select ids from ids)::uuid[]) and ${days})::text as visitors`.execute(db(em));
+      (select coalesce(sum(c.visitors), 0) from visitor_daily_counts c where c.site_id = any((select ids from ids)::uuid[]) and ${hours})::text as visitors`.execute(db(em));
   const r = rows[0];
   if (!r.ok) throw notFound('Site');
 
@@ -162,6 +164,7 @@ export async function getLeadAnalytics({ em, tenant, query, now }: { em: EntityM
     from: range.from,
     to: range.to,
     site,
+    timeZone: range.timeZone,
     perDay: [...perDay.values()].sort((a, b) => a.day.localeCompare(b.day)),
     speed: toSpeed(total),
     perSite: (r.per_site ?? []).map((s) => ({ siteId: s.site_id, name: s.name, leads: pgCount(s.leads), inquiries: pgCount(s.inquiries) })),

@@ -13,9 +13,10 @@ export const NO_STAGE_ID = NO_SITE_ID;
  * transaction waits on another's counter row. No foreign keys (an account deletion's cascade
  * appends its −1 rows after the owner's rows are gone; such keys sum to 0 and compaction drops
  * them). A reader sums a key's rows: equal to counting the leads / inquiries in the same snapshot.
- * Days are UTC days, like every analytics day.
+ * Rows are keyed by the UTC hour (`date_trunc('hour', …, 'UTC')`), not a day: a reader groups the
+ * hours into the days of whatever time zone it is asked for (analytics-summary.ts, `localDay`).
  *
- * `lead_daily_counts`: leads per realtor, site (NO_SITE_ID: none), UTC day of `created_at`, stage
+ * `lead_daily_counts`: leads per realtor, site (NO_SITE_ID: none), UTC hour of `created_at`, stage
  * (NO_STAGE_ID: none) and whether contacted (`first_contacted_at` set) — the leads per day and
  * site and the funnel; the stage's position and outcome are joined when read, so renaming or
  * reordering stages needs no rewrite.
@@ -27,14 +28,14 @@ export const LeadDailyCountSchema = defineEntity({
     countId: p.bigint('number').primary().autoincrement(),
     userId: p.uuid(),
     siteId: p.uuid(),
-    day: p.date(),
+    hour: p.datetime(),
     stageId: p.uuid(),
     contacted: p.boolean(),
     n: p.bigint('number'),
     compacted: p.boolean().default(false),
   },
   indexes: [
-    { name: 'lead_daily_counts_user_day_index', expression: 'create index "lead_daily_counts_user_day_index" on "lead_daily_counts" ("user_id", "day") include ("site_id", "stage_id", "contacted", "n")' },
+    { name: 'lead_daily_counts_user_hour_index', expression: 'create index "lead_daily_counts_user_hour_index" on "lead_daily_counts" ("user_id", "hour") include ("site_id", "stage_id", "contacted", "n")' },
     { name: 'lead_daily_counts_pending_index', expression: 'create index "lead_daily_counts_pending_index" on "lead_daily_counts" ("user_id") where not "compacted"' },
   ],
 });
@@ -42,7 +43,7 @@ export type LeadDailyCount = InferEntity<typeof LeadDailyCountSchema>;
 
 /**
  * `speed_daily_counts`: speed-to-lead counts per realtor, site of the first inquiry (NO_SITE_ID:
- * none) and UTC day of the lead's first inquiry (`leads.first_inquiry_at`): leads, contacted, and
+ * none) and UTC hour of the lead's first inquiry (`leads.first_inquiry_at`): leads, contacted, and
  * answered within 5 minutes / 1 hour (the seconds from first inquiry to first contact, 0 when the
  * contact came first — the same expression lead-analytics.ts documents).
  */
@@ -53,7 +54,7 @@ export const SpeedDailyCountSchema = defineEntity({
     countId: p.bigint('number').primary().autoincrement(),
     userId: p.uuid(),
     siteId: p.uuid(),
-    day: p.date(),
+    hour: p.datetime(),
     leads: p.bigint('number'),
     contacted: p.bigint('number'),
     within5m: p.bigint('number').fieldName('within_5m'),
@@ -61,14 +62,14 @@ export const SpeedDailyCountSchema = defineEntity({
     compacted: p.boolean().default(false),
   },
   indexes: [
-    { name: 'speed_daily_counts_user_day_index', expression: 'create index "speed_daily_counts_user_day_index" on "speed_daily_counts" ("user_id", "day") include ("site_id", "leads", "contacted", "within_5m", "within_1h")' },
+    { name: 'speed_daily_counts_user_hour_index', expression: 'create index "speed_daily_counts_user_hour_index" on "speed_daily_counts" ("user_id", "hour") include ("site_id", "leads", "contacted", "within_5m", "within_1h")' },
     { name: 'speed_daily_counts_pending_index', expression: 'create index "speed_daily_counts_pending_index" on "speed_daily_counts" ("user_id") where not "compacted"' },
   ],
 });
 export type SpeedDailyCount = InferEntity<typeof SpeedDailyCountSchema>;
 
 /**
- * `inquiry_daily_counts`: inquiries per site, UTC day of `created_at` and source. Only inquiries
+ * `inquiry_daily_counts`: inquiries per site, UTC hour of `created_at` and source. Only inquiries
  * with a site: the site names its realtor, so no other row is needed to attribute one (inquiries
  * added by hand without a site are few and read raw through inquiries_manual_created_index).
  */
@@ -78,23 +79,23 @@ export const InquiryDailyCountSchema = defineEntity({
   properties: {
     countId: p.bigint('number').primary().autoincrement(),
     siteId: p.uuid(),
-    day: p.date(),
+    hour: p.datetime(),
     source: p.string().length(20),
     n: p.bigint('number'),
     compacted: p.boolean().default(false),
   },
   indexes: [
-    { name: 'inquiry_daily_counts_site_day_index', expression: 'create index "inquiry_daily_counts_site_day_index" on "inquiry_daily_counts" ("site_id", "day") include ("source", "n")' },
+    { name: 'inquiry_daily_counts_site_hour_index', expression: 'create index "inquiry_daily_counts_site_hour_index" on "inquiry_daily_counts" ("site_id", "hour") include ("source", "n")' },
     { name: 'inquiry_daily_counts_pending_index', expression: 'create index "inquiry_daily_counts_pending_index" on "inquiry_daily_counts" ("site_id") where not "compacted"' },
   ],
 });
 export type InquiryDailyCount = InferEntity<typeof InquiryDailyCountSchema>;
 
 /**
- * `visitor_daily_counts`: visitors per site and UTC day of `first_seen_at`, and how many of them
+ * `visitor_daily_counts`: visitors per site and UTC hour of `first_seen_at`, and how many of them
  * are linked to a lead — the conversion of the summary and the top of the lead funnel. Kept by
- * triggers on `visitors` (ingest's upsert appends one grouped row per site and day for the
- * visitors it creates; its updates fire the row trigger only when a visitor's first day moves).
+ * triggers on `visitors` (ingest's upsert appends one grouped row per site and hour for the
+ * visitors it creates; its updates fire the row trigger only when a visitor's first hour moves).
  */
 export const VisitorDailyCountSchema = defineEntity({
   name: 'VisitorDailyCount',
@@ -102,19 +103,20 @@ export const VisitorDailyCountSchema = defineEntity({
   properties: {
     countId: p.bigint('number').primary().autoincrement(),
     siteId: p.uuid(),
-    day: p.date(),
+    hour: p.datetime(),
     visitors: p.bigint('number'),
     leads: p.bigint('number'),
     compacted: p.boolean().default(false),
   },
   indexes: [
-    { name: 'visitor_daily_counts_site_day_index', expression: 'create index "visitor_daily_counts_site_day_index" on "visitor_daily_counts" ("site_id", "day") include ("visitors", "leads")' },
+    { name: 'visitor_daily_counts_site_hour_index', expression: 'create index "visitor_daily_counts_site_hour_index" on "visitor_daily_counts" ("site_id", "hour") include ("visitors", "leads")' },
     { name: 'visitor_daily_counts_pending_index', expression: 'create index "visitor_daily_counts_pending_index" on "visitor_daily_counts" ("site_id") where not "compacted"' },
   ],
 });
 export type VisitorDailyCount = InferEntity<typeof VisitorDailyCountSchema>;
 
-const day = (col: string) => `(${col} at time zone 'UTC')::date`;
+/** The UTC hour an instant falls in: the key of every row here, so a reader can count the days of any time zone. */
+const hour = (col: string) => `date_trunc('hour', ${col}, 'UTC')`;
 const orNone = (col: string) => `coalesce(${col}, '${NO_SITE_ID}')`;
 /** Seconds from the first inquiry to the first contact (0 when the contact came first); null when not contacted (greatest() would turn a null into 0). */
 export const speedSeconds = (row: string) =>
@@ -124,10 +126,10 @@ const speedVector = (row: string, sign: string) =>
   `${sign}1, ${sign}(${row}.first_contacted_at is not null)::int, ${sign}(coalesce(${speedSeconds(row)} <= 300, false))::int, ${sign}(coalesce(${speedSeconds(row)} <= 3600, false))::int`;
 
 const leadRows = (table: string, sign: '' | '-') => `
-  insert into lead_daily_counts (user_id, site_id, day, stage_id, contacted, n)
-  select user_id, ${orNone('site_id')}, ${day('created_at')}, ${orNone('stage_id')}, first_contacted_at is not null, ${sign}count(*) from ${table} group by 1, 2, 3, 4, 5;
-  insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h)
-  select x.user_id, ${orNone('x.first_inquiry_site_id')}, ${day('x.first_inquiry_at')}, ${sign}count(*), ${sign}count(x.first_contacted_at),
+  insert into lead_daily_counts (user_id, site_id, hour, stage_id, contacted, n)
+  select user_id, ${orNone('site_id')}, ${hour('created_at')}, ${orNone('stage_id')}, first_contacted_at is not null, ${sign}count(*) from ${table} group by 1, 2, 3, 4, 5;
+  insert into speed_daily_counts (user_id, site_id, hour, leads, contacted, within_5m, within_1h)
+  select x.user_id, ${orNone('x.first_inquiry_site_id')}, ${hour('x.first_inquiry_at')}, ${sign}count(*), ${sign}count(x.first_contacted_at),
     ${sign}count(*) filter (where ${speedSeconds('x')} <= 300), ${sign}count(*) filter (where ${speedSeconds('x')} <= 3600)
   from ${table} x where x.first_inquiry_at is not null group by 1, 2, 3;`;
 
@@ -155,21 +157,21 @@ alter table leads enable always trigger lead_daily_counts_delete;`,
   {
     name: 'lead_daily_counts_update', timing: 'after', events: ['update'], forEach: 'row',
     expression: `create function lead_daily_counts_move() returns trigger language plpgsql as $$ begin
-  if (old.user_id, old.site_id, ${day('old.created_at')}, old.stage_id, old.first_contacted_at is null)
-     is distinct from (new.user_id, new.site_id, ${day('new.created_at')}, new.stage_id, new.first_contacted_at is null) then
-    insert into lead_daily_counts (user_id, site_id, day, stage_id, contacted, n) values
-      (old.user_id, ${orNone('old.site_id')}, ${day('old.created_at')}, ${orNone('old.stage_id')}, old.first_contacted_at is not null, -1),
-      (new.user_id, ${orNone('new.site_id')}, ${day('new.created_at')}, ${orNone('new.stage_id')}, new.first_contacted_at is not null, 1);
+  if (old.user_id, old.site_id, ${hour('old.created_at')}, old.stage_id, old.first_contacted_at is null)
+     is distinct from (new.user_id, new.site_id, ${hour('new.created_at')}, new.stage_id, new.first_contacted_at is null) then
+    insert into lead_daily_counts (user_id, site_id, hour, stage_id, contacted, n) values
+      (old.user_id, ${orNone('old.site_id')}, ${hour('old.created_at')}, ${orNone('old.stage_id')}, old.first_contacted_at is not null, -1),
+      (new.user_id, ${orNone('new.site_id')}, ${hour('new.created_at')}, ${orNone('new.stage_id')}, new.first_contacted_at is not null, 1);
   end if;
   if (old.user_id, old.first_inquiry_site_id, old.first_inquiry_at, old.first_contacted_at)
      is distinct from (new.user_id, new.first_inquiry_site_id, new.first_inquiry_at, new.first_contacted_at) then
     if old.first_inquiry_at is not null then
-      insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h)
-      values (old.user_id, ${orNone('old.first_inquiry_site_id')}, ${day('old.first_inquiry_at')}, ${speedVector('old', '-')});
+      insert into speed_daily_counts (user_id, site_id, hour, leads, contacted, within_5m, within_1h)
+      values (old.user_id, ${orNone('old.first_inquiry_site_id')}, ${hour('old.first_inquiry_at')}, ${speedVector('old', '-')});
     end if;
     if new.first_inquiry_at is not null then
-      insert into speed_daily_counts (user_id, site_id, day, leads, contacted, within_5m, within_1h)
-      values (new.user_id, ${orNone('new.first_inquiry_site_id')}, ${day('new.first_inquiry_at')}, ${speedVector('new', '')});
+      insert into speed_daily_counts (user_id, site_id, hour, leads, contacted, within_5m, within_1h)
+      values (new.user_id, ${orNone('new.first_inquiry_site_id')}, ${hour('new.first_inquiry_at')}, ${speedVector('new', '')});
     end if;
   end if;
   return null; end $$;
@@ -183,12 +185,12 @@ alter table leads enable always trigger lead_daily_counts_update;`,
 ];
 
 const inquiryRows = (table: string, sign: '' | '-') => `
-  insert into inquiry_daily_counts (site_id, day, source, n)
-  select site_id, ${day('created_at')}, source, ${sign}count(*) from ${table} where site_id is not null group by 1, 2, 3;`;
+  insert into inquiry_daily_counts (site_id, hour, source, n)
+  select site_id, ${hour('created_at')}, source, ${sign}count(*) from ${table} where site_id is not null group by 1, 2, 3;`;
 
 /**
  * The triggers on `inquiries` (declared on InquirySchema; same migration). Per statement over the
- * transition tables; an update subtracts the old rows and adds the new ones whose site, day or
+ * transition tables; an update subtracts the old rows and adds the new ones whose site, hour or
  * source changed (a deleted site sets its inquiries' site to null: they leave the rollup).
  */
 export const INQUIRY_DAILY_COUNT_TRIGGERS: TriggerDef[] = [
@@ -209,13 +211,13 @@ alter table inquiries enable always trigger inquiry_daily_counts_delete;`,
   {
     name: 'inquiry_daily_counts_update', timing: 'after', events: ['update'], forEach: 'statement',
     expression: `create function inquiry_daily_counts_move() returns trigger language plpgsql as $$ begin
-  insert into inquiry_daily_counts (site_id, day, source, n)
-  select site_id, day, source, sum(n) from (
-    select o.site_id, ${day('o.created_at')} as day, o.source, -1 as n from old_inquiries o join new_inquiries w on w.inquiry_id = o.inquiry_id
-    where o.site_id is not null and (o.site_id, ${day('o.created_at')}, o.source) is distinct from (w.site_id, ${day('w.created_at')}, w.source)
+  insert into inquiry_daily_counts (site_id, hour, source, n)
+  select site_id, hour, source, sum(n) from (
+    select o.site_id, ${hour('o.created_at')} as hour, o.source, -1 as n from old_inquiries o join new_inquiries w on w.inquiry_id = o.inquiry_id
+    where o.site_id is not null and (o.site_id, ${hour('o.created_at')}, o.source) is distinct from (w.site_id, ${hour('w.created_at')}, w.source)
     union all
-    select w.site_id, ${day('w.created_at')}, w.source, 1 from old_inquiries o join new_inquiries w on w.inquiry_id = o.inquiry_id
-    where w.site_id is not null and (o.site_id, ${day('o.created_at')}, o.source) is distinct from (w.site_id, ${day('w.created_at')}, w.source)
+    select w.site_id, ${hour('w.created_at')}, w.source, 1 from old_inquiries o join new_inquiries w on w.inquiry_id = o.inquiry_id
+    where w.site_id is not null and (o.site_id, ${hour('o.created_at')}, o.source) is distinct from (w.site_id, ${hour('w.created_at')}, w.source)
   ) x group by 1, 2, 3 having sum(n) <> 0;
   return null; end $$;
 create trigger inquiry_daily_counts_update after update on inquiries referencing old table as old_inquiries new table as new_inquiries for each statement execute function inquiry_daily_counts_move();
@@ -224,13 +226,13 @@ alter table inquiries enable always trigger inquiry_daily_counts_update;`,
 ];
 
 const visitorRows = (table: string, sign: '' | '-') => `
-  insert into visitor_daily_counts (site_id, day, visitors, leads)
-  select site_id, ${day('first_seen_at')}, ${sign}count(*), ${sign}count(lead_id) from ${table} group by 1, 2;`;
+  insert into visitor_daily_counts (site_id, hour, visitors, leads)
+  select site_id, ${hour('first_seen_at')}, ${sign}count(*), ${sign}count(lead_id) from ${table} group by 1, 2;`;
 
 /**
  * The triggers on `visitors` (declared on VisitorSchema; same migration). Inserts and deletes:
  * per statement over the transition table (ingest's `insert … on conflict do update` lists only
- * the visitors it created). Updates: per row, only when the site, the UTC day first seen or
+ * the visitors it created). Updates: per row, only when the site, the UTC hour first seen or
  * whether a lead is linked changes — ingest's upserts move first_seen_at earlier only for an
  * event older than the visitor's first, so they almost never fire it.
  */
@@ -252,12 +254,12 @@ alter table visitors enable always trigger visitor_daily_counts_delete;`,
   {
     name: 'visitor_daily_counts_update', timing: 'after', events: ['update'], forEach: 'row',
     expression: `create function visitor_daily_counts_move() returns trigger language plpgsql as $$ begin
-  insert into visitor_daily_counts (site_id, day, visitors, leads) values
-    (old.site_id, ${day('old.first_seen_at')}, -1, -(old.lead_id is not null)::int),
-    (new.site_id, ${day('new.first_seen_at')}, 1, (new.lead_id is not null)::int);
+  insert into visitor_daily_counts (site_id, hour, visitors, leads) values
+    (old.site_id, ${hour('old.first_seen_at')}, -1, -(old.lead_id is not null)::int),
+    (new.site_id, ${hour('new.first_seen_at')}, 1, (new.lead_id is not null)::int);
   return null; end $$;
 create trigger visitor_daily_counts_update after update of site_id, first_seen_at, lead_id on visitors for each row
-  when (old.site_id is distinct from new.site_id or ${day('old.first_seen_at')} is distinct from ${day('new.first_seen_at')}
+  when (old.site_id is distinct from new.site_id or ${hour('old.first_seen_at')} is distinct from ${hour('new.first_seen_at')}
     or (old.lead_id is null) is distinct from (new.lead_id is null))
   execute function visitor_daily_counts_move();
 alter table visitors enable always trigger visitor_daily_counts_update;`,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INQUIRY_SOURCES } from '#core/shared/enums.ts';
 import { startTestServer, type TestServer } from '#test/app.ts';
 import { makeInquiries, makeLead, makeRealtor, makeSite, makeVisitor } from '#test/factories.ts';
-import { Migration20261129133312 } from '../../migrations/Migration20261129133312.ts';
+import { Migration20261203140000 } from '../../migrations/Migration20261203140000.ts';
 import { compactLeadDailyCounts } from './lead-daily-counts.ts';
 
 let server: TestServer;
@@ -27,28 +27,28 @@ const seconds = (x: string) => `case when ${x}.first_contacted_at is null then n
 /** Each rollup summed per key (zero sums dropped) next to the same figures counted from the base tables. */
 const PAIRS: { name: string; by: 'users' | 'sites'; rollup: string; raw: string }[] = [
   {
-    name: 'leads per day, site, stage, contacted', by: 'users',
-    rollup: `select user_id, site_id, day, stage_id, contacted, sum(n)::int as n from lead_daily_counts where user_id = any($1) group by 1, 2, 3, 4, 5 having sum(n) <> 0`,
-    raw: `select user_id, coalesce(site_id, '${NONE}') as site_id, (created_at at time zone 'UTC')::date as day, coalesce(stage_id, '${NONE}') as stage_id,
+    name: 'leads per hour, site, stage, contacted', by: 'users',
+    rollup: `select user_id, site_id, hour, stage_id, contacted, sum(n)::int as n from lead_daily_counts where user_id = any($1) group by 1, 2, 3, 4, 5 having sum(n) <> 0`,
+    raw: `select user_id, coalesce(site_id, '${NONE}') as site_id, date_trunc('hour', created_at, 'UTC') as hour, coalesce(stage_id, '${NONE}') as stage_id,
       first_contacted_at is not null as contacted, count(*)::int as n from leads where user_id = any($1) group by 1, 2, 3, 4, 5`,
   },
   {
-    name: 'first inquiries per day and site: leads, contacted, within 5 min / 1 h', by: 'users',
-    rollup: `select user_id, site_id, day, sum(leads)::int as leads, sum(contacted)::int as contacted, sum(within_5m)::int as w5, sum(within_1h)::int as w1
+    name: 'first inquiries per hour and site: leads, contacted, within 5 min / 1 h', by: 'users',
+    rollup: `select user_id, site_id, hour, sum(leads)::int as leads, sum(contacted)::int as contacted, sum(within_5m)::int as w5, sum(within_1h)::int as w1
       from speed_daily_counts where user_id = any($1) group by 1, 2, 3 having sum(leads) <> 0 or sum(contacted) <> 0 or sum(within_5m) <> 0 or sum(within_1h) <> 0`,
-    raw: `select user_id, coalesce(first_inquiry_site_id, '${NONE}') as site_id, (first_inquiry_at at time zone 'UTC')::date as day, count(*)::int as leads,
+    raw: `select user_id, coalesce(first_inquiry_site_id, '${NONE}') as site_id, date_trunc('hour', first_inquiry_at, 'UTC') as hour, count(*)::int as leads,
       count(first_contacted_at)::int as contacted, (count(*) filter (where ${seconds('l')} <= 300))::int as w5, (count(*) filter (where ${seconds('l')} <= 3600))::int as w1
       from leads l where user_id = any($1) and first_inquiry_at is not null group by 1, 2, 3`,
   },
   {
-    name: 'inquiries per site, day, source', by: 'sites',
-    rollup: `select site_id, day, source, sum(n)::int as n from inquiry_daily_counts where site_id = any($1) group by 1, 2, 3 having sum(n) <> 0`,
-    raw: `select site_id, (created_at at time zone 'UTC')::date as day, source, count(*)::int as n from inquiries where site_id = any($1) group by 1, 2, 3`,
+    name: 'inquiries per site, hour, source', by: 'sites',
+    rollup: `select site_id, hour, source, sum(n)::int as n from inquiry_daily_counts where site_id = any($1) group by 1, 2, 3 having sum(n) <> 0`,
+    raw: `select site_id, date_trunc('hour', created_at, 'UTC') as hour, source, count(*)::int as n from inquiries where site_id = any($1) group by 1, 2, 3`,
   },
   {
-    name: 'visitors and linked leads per site and day', by: 'sites',
-    rollup: `select site_id, day, sum(visitors)::int as visitors, sum(leads)::int as leads from visitor_daily_counts where site_id = any($1) group by 1, 2 having sum(visitors) <> 0 or sum(leads) <> 0`,
-    raw: `select site_id, (first_seen_at at time zone 'UTC')::date as day, count(*)::int as visitors, count(lead_id)::int as leads from visitors where site_id = any($1) group by 1, 2`,
+    name: 'visitors and linked leads per site and hour', by: 'sites',
+    rollup: `select site_id, hour, sum(visitors)::int as visitors, sum(leads)::int as leads from visitor_daily_counts where site_id = any($1) group by 1, 2 having sum(visitors) <> 0 or sum(leads) <> 0`,
+    raw: `select site_id, date_trunc('hour', first_seen_at, 'UTC') as hour, count(*)::int as visitors, count(lead_id)::int as leads from visitors where site_id = any($1) group by 1, 2`,
   },
 ];
 
@@ -211,7 +211,7 @@ describe('lead analytics rollups', () => {
     }), { numRuns: 20 });
   });
 
-  it('the migration backfills the rows of existing leads, inquiries and visitors', async () => {
+  it('the migration to hours rebuilds the rows of existing leads, inquiries and visitors', async () => {
     const realtor = await makeRealtor(server);
     const site = (await makeSite(realtor)).siteId;
     const stages = await stagesOf(realtor.userId);
@@ -222,9 +222,9 @@ describe('lead analytics rollups', () => {
         [leadId, [60, 300, 1200, 3600, 9000][i % 5], i % 2 ? stages[i % stages.length] : null]);
       await makeVisitor(server, { siteId: site, visitorId: `b${i}`, leadId: i % 2 ? leadId : null, firstSeenAt: at(1 + (i % 3)) });
     }
-    // As on a database from before the migration: no rollup rows; then the migration's own backfill.
+    // The counters emptied, as the migration to hours empties them; then its own rebuild.
     await server.pool.query('truncate lead_daily_counts, speed_daily_counts, inquiry_daily_counts, visitor_daily_counts');
-    const migration = new Migration20261129133312(server.orm.em.getDriver(), server.orm.config);
+    const migration = new Migration20261203140000(server.orm.em.getDriver(), server.orm.config);
     await migration.up();
     const backfill = migration.getQueries().map(String).filter((q) => /^\s*insert into/i.test(q));
     expect(backfill).toHaveLength(4);

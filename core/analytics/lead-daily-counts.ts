@@ -8,10 +8,10 @@ export const DAILY_COUNT_COMPACT_KEYS = 1_000;
 
 /** The delta tables of lead-daily-count.entity.ts: their key and value columns (constants, never input). */
 const DELTA_TABLES = [
-  { table: 'lead_daily_counts', keys: ['user_id', 'site_id', 'day', 'stage_id', 'contacted'], values: ['n'] },
-  { table: 'speed_daily_counts', keys: ['user_id', 'site_id', 'day'], values: ['leads', 'contacted', 'within_5m', 'within_1h'] },
-  { table: 'inquiry_daily_counts', keys: ['site_id', 'day', 'source'], values: ['n'] },
-  { table: 'visitor_daily_counts', keys: ['site_id', 'day'], values: ['visitors', 'leads'] },
+  { table: 'lead_daily_counts', keys: ['user_id', 'site_id', 'hour', 'stage_id', 'contacted'], values: ['n'] },
+  { table: 'speed_daily_counts', keys: ['user_id', 'site_id', 'hour'], values: ['leads', 'contacted', 'within_5m', 'within_1h'] },
+  { table: 'inquiry_daily_counts', keys: ['site_id', 'hour', 'source'], values: ['n'] },
+  { table: 'visitor_daily_counts', keys: ['site_id', 'hour'], values: ['visitors', 'leads'] },
 ] as const;
 
 /** The counter tables the `analytics.rollup` job compacts (this file and lead-band-counts.ts), in lock order. */

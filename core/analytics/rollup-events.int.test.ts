@@ -30,15 +30,15 @@ async function rows<T>(text: string, values: unknown[] = []): Promise<T[]> {
   return (await server.pool.query(text, values)).rows as T[];
 }
 
-/** Per (site, day, type, listing) and per (site, day, type): the rollups, and the same counted from raw events. */
+/** Per (site, UTC day, type, listing) and per (site, UTC hour, type): the rollups, and the same counted from raw events. */
 async function rolledAndRaw() {
   const rolled = await rows<{ k: string; n: string }>(`
     select 'L ' || site_id || ' ' || day || ' ' || event_type || ' ' || listing_ref as k, events::text as n from analytics_daily
-    union all select 'T ' || site_id || ' ' || day || ' ' || event_type, events::text from analytics_daily_totals order by 1`);
+    union all select 'T ' || site_id || ' ' || to_char(hour at time zone 'UTC', 'YYYY-MM-DD HH24') || ' ' || event_type, events::text from analytics_daily_totals order by 1`);
   const raw = await rows<{ k: string; n: string }>(`
     select 'L ' || site_id || ' ' || (event_date at time zone 'UTC')::date || ' ' || event_type || ' ' || coalesce(listing_ref, '') as k, count(*)::text as n
     from lead_analytics group by 1
-    union all select 'T ' || site_id || ' ' || (event_date at time zone 'UTC')::date || ' ' || event_type, count(*)::text from lead_analytics group by 1 order by 1`);
+    union all select 'T ' || site_id || ' ' || to_char(event_date at time zone 'UTC', 'YYYY-MM-DD HH24') || ' ' || event_type, count(*)::text from lead_analytics group by 1 order by 1`);
   return { rolled, raw };
 }
 
@@ -59,7 +59,7 @@ afterAll(() => server?.close());
 beforeEach(reset);
 
 describe('analytics.rollup', () => {
-  it('rolls events up per site, UTC day, type and listing, equal to raw counts', async () => {
+  it('rolls events up per site, UTC day, type and listing, and per site, UTC hour and type, equal to raw counts', async () => {
     const seeds: EventSeed[] = [];
     for (let i = 0; i < 30; i++) {
       seeds.push({

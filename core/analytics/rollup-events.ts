@@ -40,7 +40,8 @@ export interface RollupResult {
 
 /**
  * `analytics.rollup`: adds the events received since the watermark to `analytics_daily` (per
- * site, UTC day of `event_date`, event type, listing), `analytics_daily_totals` and
+ * site, UTC day of `event_date`, event type, listing), `analytics_daily_totals` (per site, UTC
+ * hour of `event_date` and type: the days of any time zone are counted from those) and
  * `analytics_listing_weeks` (page views per listing and ISO week) and upserts the `listings` they name, then
  * moves the watermark — all in one transaction per chunk, so a counted event and the watermark
  * that excludes it from the raw tail commit together.
@@ -49,7 +50,7 @@ export interface RollupResult {
  *   that finds it locked returns `busy` and changes nothing, and a run never re-counts a range
  *   below the watermark it read under the lock. So a day is never counted twice.
  * - **Late events** (an offline queue replaying yesterday, clamped to 24 h by ingest) are picked
- *   up by their `received_at` and added to the row of their `event_date`'s day.
+ *   up by their `received_at` and added to the rows of their `event_date`'s day and hour.
  * - **Uncommitted events**: the cutoff is the earlier of now and the start of the oldest open
  *   transaction in this database, minus ROLLUP_LAG_MS; an event's `received_at` is its writing
  *   transaction's start (`now()`), so a transaction still writing events cannot commit rows
@@ -122,19 +123,22 @@ async function rollupChunk(em: EntityManager, lagMs: number, upTo: Date | null, 
   if (!moves.rows[0].moves) return { events: 0, watermark: from, moved: false, caughtUp: true };
 
   const counted = await sql<{ n: string | null }>`
-    with agg as (
-      select a.site_id, (a.event_date at time zone 'UTC')::date as day, a.event_type, coalesce(a.listing_ref, '') as listing_ref, s.user_id, count(*) as events
+    with by_hour as (
+      -- One pass over the chunk: per UTC hour (the totals), then per UTC day (the listings).
+      select a.site_id, date_trunc('hour', a.event_date, 'UTC') as hour, a.event_type, coalesce(a.listing_ref, '') as listing_ref, s.user_id, count(*) as events
       from lead_analytics a join sites s on s.site_id = a.site_id
       where a.received_at >= ${from}::timestamptz and a.received_at < ${to}::timestamptz
       group by 1, 2, 3, 4, 5
+    ), agg as (
+      select site_id, (hour at time zone 'UTC')::date as day, event_type, listing_ref, user_id, sum(events) as events from by_hour group by 1, 2, 3, 4, 5
     ), added as (
       insert into analytics_daily as d (site_id, day, event_type, listing_ref, user_id, events)
       select site_id, day, event_type, listing_ref, user_id, events from agg
       on conflict (site_id, day, event_type, listing_ref) do update set events = d.events + excluded.events
     ), totals as (
-      insert into analytics_daily_totals as t (site_id, day, event_type, user_id, events)
-      select site_id, day, event_type, user_id, sum(events) from agg group by 1, 2, 3, 4
-      on conflict (site_id, day, event_type) do update set events = t.events + excluded.events
+      insert into analytics_daily_totals as t (site_id, hour, event_type, user_id, events)
+      select site_id, hour, event_type, user_id, sum(events) from by_hour group by 1, 2, 3, 4
+      on conflict (site_id, hour, event_type) do update set events = t.events + excluded.events
     ), weeks as (
       insert into analytics_listing_weeks as w (site_id, week, listing_ref, user_id, views)
       select site_id, date_trunc('week', day::timestamp)::date, listing_ref, user_id, sum(events) from agg

@@ -68,6 +68,14 @@ export function normaliseTimeZone(timeZone: string): string {
   return known.find((tz) => tz.toLowerCase() === lower) ?? timeZone;
 }
 
+/**
+ * Intl's canonical name of a zone (Asia/Kolkata → Asia/Calcutta on Node 24): a name Postgres's
+ * tz database knows too (every zone Intl lists is in `pg_timezone_names` here), for `at time zone`.
+ */
+export function canonicalTimeZone(timeZone: string): string {
+  return formatterFor(timeZone).resolvedOptions().timeZone;
+}
+
 /** An IANA time zone name (aliases too), spelled as usual. */
 export const ZTimeZone = z
   .string()
