@@ -456,18 +456,20 @@ export type AnalyticsSummary = z.output<typeof ZAnalyticsSummary>;
 export type LeadAnalytics = z.output<typeof ZLeadAnalytics>;
 
 export interface AnalyticsQuery {
-  /** YYYY-MM-DD (UTC day), inclusive. */
+  /** YYYY-MM-DD (a day of `tz`), inclusive. */
   from: string;
-  /** YYYY-MM-DD (UTC day), inclusive. */
+  /** YYYY-MM-DD (a day of `tz`), inclusive. */
   to: string;
   site?: string;
+  /** The IANA time zone whose days are counted (UTC when absent). */
+  tz?: string;
 }
 
+const analyticsQuery = (q: AnalyticsQuery) => ({ from: q.from, to: q.to, site: q.site || undefined, tz: q.tz || undefined });
+
 export const analyticsApi = {
-  summary: (q: AnalyticsQuery, opts?: RequestOptions) =>
-    api.get<AnalyticsSummary>('/v1/analytics/summary', { ...opts, query: { from: q.from, to: q.to, site: q.site || undefined } }),
-  leads: (q: AnalyticsQuery, opts?: RequestOptions) =>
-    api.get<LeadAnalytics>('/v1/analytics/leads', { ...opts, query: { from: q.from, to: q.to, site: q.site || undefined } }),
+  summary: (q: AnalyticsQuery, opts?: RequestOptions) => api.get<AnalyticsSummary>('/v1/analytics/summary', { ...opts, query: analyticsQuery(q) }),
+  leads: (q: AnalyticsQuery, opts?: RequestOptions) => api.get<LeadAnalytics>('/v1/analytics/leads', { ...opts, query: analyticsQuery(q) }),
 };
 
 // ---- webhooks ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Times shown in a zone other than the browser's (Today shows the realtor's): the clock reading
 // in that zone, whatever zone the test runs in.
 import { describe, expect, it } from 'vitest';
-import { formatDateTimeIn, formatRelativeTime, formatTimeIn, utcDayStartOnClock } from './format.ts';
+import { dateIn, formatDateTimeIn, formatRelativeTime, formatTimeIn } from './format.ts';
 
 describe('formatTimeIn (a time as the clock reads in a given zone)', () => {
   it.each([
@@ -43,22 +43,13 @@ describe('formatRelativeTime', () => {
   });
 });
 
-describe('utcDayStartOnClock (when the UTC day the Analytics page counts starts where the realtor is)', () => {
+describe('dateIn (the day the Analytics page counts to, where the realtor is)', () => {
   it.each([
-    ['2026-12-03T15:00:00.000Z', 'America/New_York', '7:00 PM'],
-    // Summer time: an hour later on the clock.
-    ['2026-07-03T15:00:00.000Z', 'America/New_York', '8:00 PM'],
-    ['2026-12-03T15:00:00.000Z', 'Asia/Kolkata', '5:30 AM'],
-    ['2026-12-03T15:00:00.000Z', 'Europe/Berlin', '1:00 AM'],
-  ])('%s in %s: %s', (iso, zone, expected) => {
-    expect(utcDayStartOnClock(new Date(iso), zone, 'en-US')?.replace(/\u202f/g, ' ')).toBe(expected);
-  });
-
-  it.each([['UTC'], ['Europe/London'], ['Africa/Abidjan']])('is null where the clock reads UTC in December (%s): nothing to explain', (zone) => {
-    expect(utcDayStartOnClock(new Date('2026-12-03T15:00:00.000Z'), zone, 'en-US')).toBeNull();
-  });
-
-  it('is not null in London in summer (UTC+1)', () => {
-    expect(utcDayStartOnClock(new Date('2026-07-03T15:00:00.000Z'), 'Europe/London', 'en-US')?.replace(/\u202f/g, ' ')).toBe('1:00 AM');
+    ['2026-12-03T07:30:00.000Z', 'America/Los_Angeles', '2026-12-02'],
+    ['2026-12-03T07:30:00.000Z', 'UTC', '2026-12-03'],
+    ['2026-12-03T20:00:00.000Z', 'Asia/Kolkata', '2026-12-04'],
+    ['2026-12-31T23:59:59.000Z', 'Pacific/Kiritimati', '2027-01-01'],
+  ])('%s in %s is %s', (iso, zone, expected) => {
+    expect(dateIn(new Date(iso), zone)).toBe(expected);
   });
 });

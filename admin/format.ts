@@ -55,15 +55,15 @@ export function formatDateTimeIn(iso: string, timeZone: string): string {
   return inZone({ dateStyle: 'medium', timeStyle: 'short' }, timeZone, 'en').format(new Date(iso));
 }
 
-/**
- * When the UTC day that contains `now` starts on the clock of `timeZone` (the browser's by default):
- * "7:00 PM" in New York in winter, "5:30 AM" in Kolkata; null where the clock reads UTC then (no
- * difference to explain). For pages that count UTC days (Analytics).
- */
-export function utcDayStartOnClock(now: Date, timeZone?: string, locale?: string): string | null {
-  const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  if (inZone({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, timeZone, 'en').format(midnight) === '00:00') return null;
-  return inZone({ hour: 'numeric', minute: '2-digit' }, timeZone, locale).format(midnight);
+/** The browser's time zone (an IANA name), UTC when it names none. */
+export function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** The date ("YYYY-MM-DD") the clock shows at `now` in `timeZone` (the browser's by default). */
+export function dateIn(now: Date, timeZone?: string): string {
+  const parts = Object.fromEntries(inZone({ year: 'numeric', month: '2-digit', day: '2-digit' }, timeZone, 'en').formatToParts(now).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /** "1 origin", "3 origins". */

@@ -15,7 +15,7 @@ import { SearchIcon } from '../components/icons.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
 import { UPlotChart } from '../components/uplot-chart.tsx';
-import { utcDayStartOnClock } from '../format.ts';
+import { browserTimeZone, dateIn } from '../format.ts';
 import { humanize, SCORE_BANDS } from '../lead-format.ts';
 import { Link, navigate, type RouteProps } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -39,10 +39,16 @@ function eventTypeLabel(type: string): string {
   return EVENT_TYPE_LABELS[type] ?? humanize(type);
 }
 
-/** Date → "YYYY-MM-DD" (UTC, the server's day boundary). */
+/**
+ * A day ("YYYY-MM-DD") held as its UTC midnight → its text, and back: the arithmetic of calendar
+ * dates (the days themselves are the realtor's, `ZONE`).
+ */
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
+
+/** Whose days the page counts: the browser's time zone, sent as `tz` (the API counts UTC days without it). */
+const ZONE = browserTimeZone();
 
 const ISO_DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -65,7 +71,8 @@ export function readRange(query: URLSearchParams, now = new Date()): Range {
   if (validDay(from) && validDay(to) && from <= to) return { from, to, preset: null, site };
   const days = Number(query.get('days'));
   const preset = (PRESETS as readonly number[]).includes(days) ? days : DEFAULT_DAYS;
-  return { from: isoDay(new Date(now.getTime() - (preset - 1) * DAY_MS)), to: isoDay(now), preset, site };
+  const today = dateIn(now, ZONE);
+  return { from: isoDay(new Date(Date.parse(`${today}T00:00:00Z`) - (preset - 1) * DAY_MS)), to: today, preset, site };
 }
 
 function rangePath(range: { preset: number | null; from?: string; to?: string; site?: string }): string {
@@ -101,8 +108,8 @@ export function AnalyticsPage({ query }: RouteProps) {
   const sites = useApi((signal) => sitesApi.list({ signal }), []);
   // Refresh asks the API for answers computed now (it serves analytics from a cache of a few seconds).
   const fresh = useRef(false);
-  const summary = useApi((signal) => analyticsApi.summary({ from: range.from, to: range.to, site: range.site }, { signal, fresh: fresh.current }), [range.from, range.to, range.site]);
-  const people = useApi((signal) => analyticsApi.leads({ from: range.from, to: range.to, site: range.site }, { signal, fresh: fresh.current }), [range.from, range.to, range.site]);
+  const summary = useApi((signal) => analyticsApi.summary({ from: range.from, to: range.to, site: range.site, tz: ZONE }, { signal, fresh: fresh.current }), [range.from, range.to, range.site]);
+  const people = useApi((signal) => analyticsApi.leads({ from: range.from, to: range.to, site: range.site, tz: ZONE }, { signal, fresh: fresh.current }), [range.from, range.to, range.site]);
   const refresh = () => {
     fresh.current = true;
     summary.reload();
@@ -112,14 +119,12 @@ export function AnalyticsPage({ query }: RouteProps) {
     if (!summary.loading && !people.loading) fresh.current = false;
   }, [summary.loading, people.loading]);
   const siteName = range.site ? sites.data?.items.find((s) => s.siteId === range.site)?.name : undefined;
-  // The rollups count UTC days; west or east of Greenwich, say when such a day starts here.
-  const dayStart = useMemo(() => utcDayStartOnClock(new Date()), []);
 
   return (
     <>
       <PageHeader
         title="Analytics"
-        description={`What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight UTC${dayStart ? ` (${dayStart} to ${dayStart} on your clock today)` : ''}.`}
+        description={`What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight in your time zone (${ZONE.replace(/_/g, ' ')}).`}
       />
       <RangeBar range={range} sites={sites.data?.items ?? []} refreshing={summary.loading || people.loading} onRefresh={refresh} />
       <Loaded state={summary} loadingLabel="Loading analytics…" errorTitle="Could not load analytics">
@@ -150,7 +155,7 @@ function RangeBar({ range, sites, refreshing, onRefresh }: { range: Range; sites
   const [from, setFrom] = useState(range.from);
   const [to, setTo] = useState(range.to);
   const [error, setError] = useState<string | null>(null);
-  const today = isoDay(new Date());
+  const today = dateIn(new Date(), ZONE);
 
   const apply = (e: Event) => {
     e.preventDefault();
@@ -385,19 +390,19 @@ function NumbersTable({ caption, columns, rows }: { caption: string; columns: st
   );
 }
 
-/** The axes of a per-day chart: whole UTC days along, `format`ted whole numbers up. */
+/** The axes of a per-day chart: whole days along, `format`ted whole numbers up. */
 function dayAxes(format: (v: number) => string): uPlot.Axis[] {
   return [
     {
       stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' },
-      // Whole days only: the data is per UTC day, so hour ticks would suggest precision it does not have.
+      // Whole days only: the data is per day, so hour ticks would suggest precision it does not have.
       space: 56, incrs: DAY_INCREMENTS, values: (_u, splits) => splits.map((ts) => shortDay.format(new Date(ts * 1000))),
     },
     { stroke: '#5b6478', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dfe3ea' }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? format(v) : '')) },
   ];
 }
 
-/** uPlot draws in local time unless given a UTC "zone"; days here are UTC days. */
+/** uPlot draws in local time unless given a UTC "zone"; a day here is a date held as its UTC midnight. */
 function uPlotUtc(ts: number): Date {
   const d = new Date(ts * 1000);
   return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());

@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rollupEvents } from '#core/analytics/rollup-events.ts';
+import { fromWallTime } from '#core/email/local-time.ts';
 import { newSessionPage, saveScreenshot } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
 import { makeEvents, makeInquiries, makeLead, makeRealtor, makeSite, makeVisitor, type EventSeed } from '#test/factories.ts';
@@ -14,7 +15,11 @@ import type { ApiClient } from '#test/http.ts';
 const suite = useBrowserSuite();
 let alice: ApiClient;
 let empty: ApiClient;
+/** A realtor with one page view at 23:30 in Los Angeles, three days ago there: the next day in UTC. */
+let zoned: ApiClient;
+let zonedDay: { la: string; utc: string };
 const DAY = 86_400_000;
+const LONG_DAY = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' });
 
 function openAnalytics(client: ApiClient, viewport: { width: number; height: number }, timezoneId = 'UTC'): Promise<Page> {
   return newSessionPage(suite.browser, suite.server, client, { viewport, timezoneId, locale: 'en-US', contexts: suite.contexts, timeoutMs: 15_000 });
@@ -50,6 +55,14 @@ beforeAll(async () => {
     await makeInquiries(server, [{ leadId, siteId: site, source: 'widget', listingRef: i % 2 ? 'oak-12' : 'maple-7', createdAt: created }]);
     if (i % 4 !== 3) await server.sql(`update leads set first_contacted_at = $2 where lead_id = $1`, [leadId, new Date(created.getTime() + [120, 900, 4_000][i % 3] * 1000)]);
   }
+  const other = await makeRealtor(server);
+  zoned = other.client;
+  const zonedSite = (await makeSite(other, { name: 'Pine Realty' })).siteId;
+  const laToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(new Date());
+  const d = new Date(Date.parse(`${laToday}T00:00:00Z`) - 3 * DAY);
+  const lateEvening = fromWallTime({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: 23, minute: 30 }, 'America/Los_Angeles');
+  zonedDay = { la: d.toISOString().slice(0, 10), utc: lateEvening.toISOString().slice(0, 10) };
+  await makeEvents(server, [{ siteId: zonedSite, type: 'page_view', at: lateEvening, receivedAt: new Date(now - 600_000) }]);
   await rollupEvents({ em: server.orm.em.fork() as EntityManager, lagMs: 0 });
 });
 
@@ -60,8 +73,8 @@ describe('the Analytics page', () => {
       await page.goto(`${suite.server.url}/app/analytics`);
       await page.getByRole('heading', { name: 'Events per day' }).waitFor();
       await page.getByText('Median time to first contact').waitFor();
-      // The rollups count UTC days: the page says so rather than let a realtor west of Greenwich wonder.
-      await page.getByText('Days run from midnight to midnight UTC.', { exact: false }).waitFor();
+      // The page says whose days it counts: the browser's time zone (UTC here).
+      await page.getByText('Days run from midnight to midnight in your time zone (UTC).', { exact: false }).waitFor();
       await page.locator('.events-chart canvas').first().waitFor();
       await page.locator('.leads-chart canvas').first().waitFor();
 
@@ -96,14 +109,19 @@ describe('the Analytics page', () => {
     });
   }
 
-  it('says when the counted UTC day starts on the realtor’s clock, where that is not midnight', async () => {
+  it('counts the days of the realtor’s time zone: a page view at 23:30 in Los Angeles is on that day there, the next one in UTC', async () => {
+    expect(zonedDay.utc).not.toBe(zonedDay.la);
     for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
-      const page = await openAnalytics(empty, viewport, 'Asia/Kolkata');
+      const page = await openAnalytics(zoned, viewport, 'America/Los_Angeles');
       await page.goto(`${suite.server.url}/app/analytics`);
-      await page.getByText('Days run from midnight to midnight UTC (5:30 AM to 5:30 AM on your clock today).', { exact: false }).waitFor();
+      await page.getByText('Days run from midnight to midnight in your time zone (America/Los Angeles).', { exact: false }).waitFor();
+      await page.getByText(`Busiest day: ${LONG_DAY.format(new Date(`${zonedDay.la}T00:00:00Z`))} (1).`, { exact: false }).waitFor();
       await noHorizontalOverflow(page);
-      await saveScreenshot(page, `analytics-kolkata-${viewport.width}x${viewport.height}`);
+      await saveScreenshot(page, `analytics-los-angeles-${viewport.width}x${viewport.height}`);
     }
+    const utc = await openAnalytics(zoned, { width: 1440, height: 900 }, 'UTC');
+    await utc.goto(`${suite.server.url}/app/analytics`);
+    await utc.getByText(`Busiest day: ${LONG_DAY.format(new Date(`${zonedDay.utc}T00:00:00Z`))} (1).`, { exact: false }).waitFor();
   });
 
   it('shows an empty state for a realtor without activity, and an error with a retry when lead analytics fail', async () => {
