@@ -177,34 +177,22 @@ async function planImport(em: EntityManager, tenant: Tenant, opts: {
       stage = stageByLabel.get(stageText.toLowerCase()) ?? null;
       if (!stage) warnings.push({ line, kind: 'warning', field: 'stage', message: `No pipeline stage is called "${stageText.slice(0, 60)}": left without a stage` });
     }
-    const dateText = cell(record, 'createdAt');
-    let createdAt = now.toISOString();
-    let createdAtIso = createdAt;
-    if (dateText) {
-      const date = parseImportDate(dateText, now);
-      if (date.ok) {
-        createdAt = date.iso;
-        createdAtIso = new Date(date.ms).toISOString();
-      } else {
-        const why = date.reason === 'future' ? 'is in the future' : 'is not a date (use YYYY-MM-DD, M/D/YYYY or ISO 8601)';
-        warnings.push({ line, kind: 'warning', field: 'createdAt', message: `"${dateText.slice(0, 60)}" ${why}: the import's time is used` });
-      }
-    }
-    const lastText = cell(record, 'lastContactedAt');
-    let lastContacted: PlannedLead['lastContacted'] = null;
-    if (lastText) {
-      const date = parseImportDate(lastText, now);
-      if (date.ok && now.getTime() - date.ms <= ACTIVITY_MAX_BEHIND_MS) {
-        lastContacted = { at: date.iso, iso: new Date(date.ms).toISOString() };
-      } else {
-        const why = !date.ok && date.reason === 'future' ? 'is in the future' : date.ok ? 'is more than ten years ago' : 'is not a date (use YYYY-MM-DD, M/D/YYYY or ISO 8601)';
-        warnings.push({ line, kind: 'warning', field: 'lastContactedAt', message: `"${lastText.slice(0, 60)}" ${why}: no contact is logged` });
-      }
-    }
+    /** A date cell: the instant it names, or null (empty, or not usable: a warning saying what happens instead). */
+    const dateCell = (field: 'createdAt' | 'lastContactedAt', instead: string, maxAgeMs = Number.POSITIVE_INFINITY) => {
+      const text = cell(record, field);
+      if (!text) return null;
+      const date = parseImportDate(text, now);
+      if (date.ok && now.getTime() - date.ms <= maxAgeMs) return { at: date.iso, iso: new Date(date.ms).toISOString() };
+      const why = date.ok ? 'is more than ten years ago' : date.reason === 'future' ? 'is in the future' : 'is not a date (use YYYY-MM-DD, M/D/YYYY or ISO 8601)';
+      warnings.push({ line, kind: 'warning', field, message: `"${text.slice(0, 60)}" ${why}: ${instead}` });
+      return null;
+    };
+    const created = dateCell('createdAt', "the import's time is used") ?? { at: now.toISOString(), iso: now.toISOString() };
+    const lastContacted = dateCell('lastContactedAt', 'no contact is logged', ACTIVITY_MAX_BEHIND_MS);
     candidates.push({
       leadId: randomUUID(), line, name: name.data ?? null, email: email.data ?? null, phone: phone.data ?? null,
       contactInfo: withOtherContacts(info.data ?? formatContactInfo(email.data, phone.data), [...otherPhones, ...otherEmails]),
-      status, stage, createdAt, createdAtIso, lastContacted, warnings,
+      status, stage, createdAt: created.at, createdAtIso: created.iso, lastContacted, warnings,
     });
   }
 
