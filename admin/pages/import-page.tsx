@@ -6,6 +6,7 @@
 // Imported people are contacts the realtor already knows: the status defaults to Contacted (New
 // would put them all in Today's "Not contacted yet") and the CRM's webhooks stay quiet unless asked.
 // Every string from the file is rendered as text by Preact, never as HTML.
+import type { ComponentChildren } from 'preact';
 import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ACTIVITY_TYPE_LABELS } from '#core/shared/activity-rules.ts';
 import { extraContactInfo } from '#core/shared/contact-info.ts';
@@ -608,22 +609,8 @@ function Preview({ check }: { check: ImportLeadsResult }) {
                 <Cell label="Phone" value={row.phone} />
                 <td data-label="Status">{statusLabel(row.status)}</td>
                 <Cell label="Stage" value={row.stage} />
-                <td data-label="Added">
-                  <time dateTime={row.createdAt} title={formatDateTime(row.createdAt)}>
-                    {formatShortDate(row.createdAt)}
-                  </time>
-                </td>
-                {contacted && (
-                  <td data-label="Last contacted" class={row.lastContactedAt ? undefined : 'is-empty'}>
-                    {row.lastContactedAt ? (
-                      <time dateTime={row.lastContactedAt} title={formatDateTime(row.lastContactedAt)}>
-                        {formatShortDate(row.lastContactedAt)}
-                      </time>
-                    ) : (
-                      <span class="muted">—</span>
-                    )}
-                  </td>
-                )}
+                <DateCell label="Added" iso={row.createdAt} />
+                {contacted && <DateCell label="Last contacted" iso={row.lastContactedAt} />}
                 {/* As the lead page shows it: only when it adds to the email and phone (it is often generated from them). */}
                 <Cell label="Other contact info" value={extraContactInfo(row.contactInfo, row.email, row.phone)} class="import-preview-info" />
               </tr>
@@ -636,12 +623,26 @@ function Preview({ check }: { check: ImportLeadsResult }) {
 }
 
 /** A preview cell; an empty one is a dash in the table and left out of a phone's stacked row. */
-function Cell({ label, value, class: cls }: { label: string; value: string | null; class?: string }) {
+function Cell({ label, value, class: cls }: { label: string; value: ComponentChildren; class?: string }) {
   const classes = [cls, value ? '' : 'is-empty'].filter(Boolean).join(' ') || undefined;
   return (
     <td data-label={label} class={classes}>
-      {value ?? <span class="muted">—</span>}
+      {value || <span class="muted">—</span>}
     </td>
+  );
+}
+
+/** A preview cell holding a date (the full time on hover), or empty. */
+function DateCell({ label, iso }: { label: string; iso: string | null }) {
+  return (
+    <Cell
+      label={label}
+      value={iso && (
+        <time dateTime={iso} title={formatDateTime(iso)}>
+          {formatShortDate(iso)}
+        </time>
+      )}
+    />
   );
 }
 
