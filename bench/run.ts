@@ -7,13 +7,15 @@
 //   npm run bench -- --quick      # every scenario briefly (under 60 s): a smoke check
 //
 // Environment: BENCH_DATABASE_URL (dropped and re-created!), REDIS_URL, BENCH_SECONDS (measured
-// load per target), BENCH_ROUNDS (interleaved rounds of the ingest targets, default 4), BENCH_LOG_LEVEL (the API's and worker's, default info as in production).
+// load per target), BENCH_ROUNDS (interleaved rounds of the ingest targets, default 4), BENCH_LOG_LEVEL (the API's and worker's, default info as in production),
+// BENCH_LOAD_GENERATOR=autocannon (the ingest loads use wrk when it is installed: `apt-get install -y wrk`).
 // Traffic goes only to 127.0.0.1; every load is bounded in time. Exit code 1 if a target is missed.
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { renderLatencyChart } from './lib/chart.ts';
+import { COLLECT_GENERATOR } from './lib/load.ts';
 import { startStack } from './lib/stack.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 import type { BenchOptions, LatencySeries, Measurement } from './scenarios/scenario.ts';
@@ -38,6 +40,8 @@ function describeMachine() {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     postgres: '',
+    /** What generated the ingest loads (bench/lib/wrk.ts): the other loads always use autocannon. */
+    ingestLoadGenerator: COLLECT_GENERATOR,
   };
 }
 
@@ -48,7 +52,7 @@ async function main() {
   const started = performance.now();
   const machine = describeMachine();
   const log = (message: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${message}`);
-  log(`bench: ${options.quick ? 'quick' : 'full'} run, ${options.loadSeconds} s per load; starting the stack on ${DB_URL}`);
+  log(`bench: ${options.quick ? 'quick' : 'full'} run, ${options.loadSeconds} s per load, ingest loads by ${COLLECT_GENERATOR}; starting the stack on ${DB_URL}`);
   const stack = await startStack({ databaseUrl: DB_URL, redisUrl: REDIS_URL, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' });
   const measurements: Measurement[] = [];
   const series: LatencySeries[] = [];

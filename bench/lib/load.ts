@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasWrk, runWrkCollect } from './wrk.ts';
 
 export interface LoadSpec {
   url: string;
@@ -33,10 +34,14 @@ export interface LoadResult {
 
 const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
 
-/** Runs the load in a child Node process (the same binary), bounded by the spec's duration. */
+/** Which load generator collect loads use: wrk when installed, unless BENCH_LOAD_GENERATOR=autocannon. */
+export const COLLECT_GENERATOR = process.env.BENCH_LOAD_GENERATOR === 'autocannon' || !hasWrk() ? 'autocannon' : 'wrk';
+
+/** Runs the load in a child process, bounded by the spec's duration. */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const dir = await mkdtemp(join(tmpdir(), 'porchlight-bench-'));
   try {
+    if (spec.collect && COLLECT_GENERATOR === 'wrk') return await runWrkCollect({ ...spec, collect: spec.collect }, dir);
     const specFile = join(dir, 'spec.json');
     const resultFile = join(dir, 'result.json');
     await writeFile(specFile, JSON.stringify(spec));

@@ -1,11 +1,12 @@
 // ingest.*: POST /v1/collect, one realistic page_view per request, 50 connections, 50 sites,
 // against the API process — and, in the same run with the same load, (a) a bare Koa app that
 // answers 202 (the ceiling) and (b) a naive handler doing one ORM insert per request. Each runs
-// as its own process; the load generator is another one. Afterwards every event answered 202
+// as its own process; the load generator is another one (wrk when installed, else autocannon:
+// bench/lib/load.ts). Afterwards every event answered 202
 // is looked up in Postgres. The API's RSS is sampled during its load: memory.api-rss.
 import { writeFile } from 'node:fs/promises';
 import { cpuSnapshot, cpuSplit } from '../lib/cpu.ts';
-import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.ts';
+import { COLLECT_GENERATOR, runLoad, type LoadResult, type LoadSpec } from '../lib/load.ts';
 import { readRssMb, startProcess, stopProcess } from '../lib/stack.ts';
 import { measure, type Scenario, type ScenarioContext } from './scenario.ts';
 
@@ -149,7 +150,7 @@ export const ingestScenario: Scenario = {
     const perRound = runs.api.map((r, i) => (r.result.reqPerSec / runs.bare[i].result.reqPerSec).toFixed(3)).join(', ');
     const generatorUs = (list: typeof runs.api) => list.map((r) => r.result.generatorCpuUsPerRequest).join('/');
     return [
-      measure({ name: 'ingest.throughput-vs-bare-koa', metric: `POST /v1/collect req/s ÷ bare Koa req/s (per round: ${perRound}; the load generator's own CPU per request, per round: ${generatorUs(runs.bare)} µs against bare Koa, ${generatorUs(runs.api)} µs against collect; CPU per beacon, per round: ${splits.map((c) => `API ${c.apiUs} µs, Postgres ${c.postgresUs} µs, rest ${c.otherUs} µs at ${c.machineBusy} % busy`).join('; ')})`, value: rps, unit: 'req/s', baseline: bareRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 0.3 } }),
+      measure({ name: 'ingest.throughput-vs-bare-koa', metric: `POST /v1/collect req/s ÷ bare Koa req/s, loads by ${COLLECT_GENERATOR} (per round: ${perRound}; the load generator's own CPU per request, per round: ${generatorUs(runs.bare)} µs against bare Koa, ${generatorUs(runs.api)} µs against collect; CPU per beacon, per round: ${splits.map((c) => `API ${c.apiUs} µs, Postgres ${c.postgresUs} µs, rest ${c.otherUs} µs at ${c.machineBusy} % busy`).join('; ')})`, value: rps, unit: 'req/s', baseline: bareRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 0.3 } }),
       measure({ name: 'ingest.throughput-vs-naive', metric: 'POST /v1/collect req/s ÷ naive ORM handler req/s', value: rps, unit: 'req/s', baseline: naiveRun.result.reqPerSec, target: { on: 'ratio', op: '>=', threshold: 2 } }),
       measure({ name: 'ingest.latency-p99', metric: 'p99 latency at 50 connections', value: api.result.latencyMs.p99, unit: 'ms', target: { on: 'value', op: '<', threshold: 50 } }),
       measure({ name: 'ingest.latency-p50', metric: 'p50 latency at 50 connections (reported with the p99 target)', value: api.result.latencyMs.p50, unit: 'ms', target: { on: 'value', op: '<', threshold: 50 } }),
