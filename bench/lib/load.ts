@@ -13,6 +13,8 @@ export interface LoadSpec {
   method?: string;
   path?: string;
   headers?: Record<string, string>;
+  /** What generates a collect load (default COLLECT_GENERATOR); other loads always use autocannon. */
+  generator?: 'wrk' | 'autocannon';
   /** POST /v1/collect beacons (one page_view each) for these sites. */
   collect?: { siteKeys: string[]; origin: string; visitors: number; trackAccepted: boolean };
 }
@@ -35,13 +37,13 @@ export interface LoadResult {
 const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
 
 /** Which load generator collect loads use: wrk when installed, unless BENCH_LOAD_GENERATOR=autocannon. */
-export const COLLECT_GENERATOR = process.env.BENCH_LOAD_GENERATOR === 'autocannon' || !hasWrk() ? 'autocannon' : 'wrk';
+export const COLLECT_GENERATOR: 'wrk' | 'autocannon' = process.env.BENCH_LOAD_GENERATOR === 'autocannon' || !hasWrk() ? 'autocannon' : 'wrk';
 
 /** Runs the load in a child process, bounded by the spec's duration. */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const dir = await mkdtemp(join(tmpdir(), 'porchlight-bench-'));
   try {
-    if (spec.collect && COLLECT_GENERATOR === 'wrk') return await runWrkCollect({ ...spec, collect: spec.collect }, dir);
+    if (spec.collect && (spec.generator ?? COLLECT_GENERATOR) === 'wrk') return await runWrkCollect({ ...spec, collect: spec.collect }, dir);
     const specFile = join(dir, 'spec.json');
     const resultFile = join(dir, 'result.json');
     await writeFile(specFile, JSON.stringify(spec));
