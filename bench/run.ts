@@ -57,7 +57,7 @@ async function main() {
   const measurements: Measurement[] = [];
   const series: LatencySeries[] = [];
   try {
-    machine.postgres = (await stack.pool.query<{ v: string }>('show server_version')).rows[0].v;
+    machine.postgres = (await stack.pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0].v;
     for (const scenario of SCENARIOS) {
       if (args.only && !scenario.name.startsWith(args.only)) continue;
       log(`bench: scenario ${scenario.name}`);
