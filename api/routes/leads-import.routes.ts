@@ -10,6 +10,15 @@ import { enqueueAfterCommit } from '#core/jobs/wakeup.ts';
 import type { AppServices } from '../deps.ts';
 import { createLimiter } from '../middleware/rate-limit.ts';
 import type { RouteRegistry } from '../route.ts';
+import { createWorkSlots } from '../work-slots.ts';
+
+/**
+ * Imports and dry runs at once per API process: the largest file holds ~10–15 MB of the API's
+ * capped heap while it is read (scripts/node-flags.ts; test/api-heap.int.test.ts sends four at
+ * once). The others wait their turn, up to IMPORT_SLOT_WAIT_MS, then 503 with Retry-After.
+ */
+export const IMPORT_SLOTS = 2;
+export const IMPORT_SLOT_WAIT_MS = 60_000;
 
 /**
  * The CSV contact import (docs/import.md): import (or dry-run) a file, list the imports, undo one.
@@ -21,6 +30,7 @@ export function mountLeadImportRoutes(routes: RouteRegistry, deps: AppServices):
   // Imports and dry runs have budgets of their own: a file is re-checked at every mapping change.
   const imports = perHour('lead-import', IMPORTS_PER_ACCOUNT_PER_HOUR);
   const checks = perHour('lead-import-check', IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR);
+  const slots = createWorkSlots({ size: IMPORT_SLOTS, maxWaitMs: IMPORT_SLOT_WAIT_MS, what: 'imports' });
 
   routes.add({
     method: 'post', path: '/v1/leads/import', tag: 'leads', auth: 'realtor',
@@ -36,11 +46,12 @@ export function mountLeadImportRoutes(routes: RouteRegistry, deps: AppServices):
       },
       404: { description: '`not_found`: siteId is not one of your sites' },
       413: { description: '`payload_too_large`: a body over 3 MB' },
+      503: { description: `\`unavailable\` (Retry-After): more than ${IMPORT_SLOTS} imports or dry runs were running on this server for ${IMPORT_SLOT_WAIT_MS / 1000} s` },
       429: { description: `\`rate_limited\` (Retry-After): more than ${IMPORTS_PER_ACCOUNT_PER_HOUR} imports, or ${IMPORT_CHECKS_PER_ACCOUNT_PER_HOUR} dry runs, per account per hour` },
     },
     handler: async (ctx, { body, tenant, now }) => {
       await (body.dryRun ? checks : imports).consume(ownerIdOf(tenant));
-      const { result, wakeups } = await importLeads({ em: ctx.state.em, tenant, input: body, now, config });
+      const { result, wakeups } = await slots.run(() => importLeads({ em: ctx.state.em, tenant, input: body, now, config }));
       await enqueueAfterCommit(queues, wakeups, ctx.state.log);
       if (!result.dryRun) ctx.state.log.info({ importId: result.importId, created: result.toCreate, duplicates: result.duplicates, invalid: result.invalid }, 'leads imported');
       ctx.status = result.dryRun ? 200 : 201;
