@@ -24,4 +24,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The API with the flags of scripts/node-flags.ts (heap capped: RSS < 200 MB under load).
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=128", "api/main.ts"]
+CMD ["node", "--max-semi-space-size=12", "--max-old-space-size=96", "api/main.ts"]

@@ -20,6 +20,8 @@ const SLOW_TEST_FILES = [
   ...BROWSER_FILES,
   // The real entry points as child processes: start-up, SIGTERM with a request in flight.
   'test/processes.int.test.ts',
+  // The API process under its production heap flags: three of the largest CSV imports at once.
+  'test/api-heap.int.test.ts',
   // `npm run api` / `npm start` as real processes on a busy port.
   'api/main.int.test.ts',
   // Holds the worker SIGKILL test (a worker process killed mid-rescore, then resumed).

@@ -2,17 +2,20 @@
 // `npm start` (scripts/start.ts), the Docker image (Dockerfile, docker-compose.yml) and the
 // benchmark's API process all use these (scripts/node-flags.test.ts checks the copies agree).
 //
-// --max-semi-space-size=4: V8's young generation grows to 2 × 16 MB semi-spaces (plus the copy)
-// under a request load, and RSS follows it. Measured under the beacon load (50 connections,
-// 2026-11-29): 4 MB keeps the API at 175–180 MB; 12 MB cut the API's CPU per beacon by a quarter
-// to a third (fewer scavenges copying the objects of requests still in flight) but put RSS at
-// 191–200 MB, on the 200 MB target; 8 MB gave neither the gain nor much RSS (a threshold between
-// 8 and 10 MB). The CPU is there for a deployment with memory to spare (docs/performance.md).
-// --max-old-space-size=128: V8 grows the old space lazily under a long load (RSS 280+ MB after
-// 2 × 10 s of ingest at 50 connections); capped, it collects sooner. The API's live heap is far
-// below it (~45 MB, a third of it module sources; bodies ≤ 64 KB, CSV exports stream); raise it
-// here if a deployment's API ever runs out of heap.
-export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--max-old-space-size=128'];
+// --max-semi-space-size=12: V8's young generation may grow to 2 × 12 MB semi-spaces (16 MB by
+// default here). At 4 MB, the setting until 2026-12-03, a scavenge ran every ~15 ms under the beacon
+// load and copied (then promoted) the objects of the ~50 requests in flight; at 12 MB the API
+// spends ~10 % less CPU per beacon and `/v1/collect` does ~11 % more (alternated runs under wrk,
+// docs/performance.md "The API's heap flags"). 8 MB gave little; 16 MB made first rounds slow.
+// --max-old-space-size=96: V8 grows the old space lazily under a long load (RSS 280+ MB after
+// 2 × 10 s of ingest at 50 connections without a cap); 96 MB keeps the API at 182–187 MB RSS under
+// the beacon load with the larger young generation (128 MB put it at 192–201 MB, against the 200 MB
+// target). The live heap is ~45 MB (a third of it module sources); the largest CSV import
+// (2,000,000 characters) needs under 19 MB more (it fails at a 48 MB cap and passes at 64), and
+// three at once fit (not at a 72 MB cap). The import route runs two at once per process (IMPORT_SLOTS)
+// and test/api-heap.int.test.ts sends four under these flags. A deployment with memory to
+// spare raises it with NODE_OPTIONS=--max-old-space-size=256 (NODE_OPTIONS wins over these flags).
+export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=12', '--max-old-space-size=96'];
 
 // MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (libuv's pool, V8's GC helpers) an
 // arena of its own, which holds freed memory; two arenas cut the API's RSS by about 12 MB under
