@@ -88,7 +88,7 @@ export const ingestScenario: Scenario = {
     type Run = Awaited<ReturnType<typeof measureTarget>>;
     // bareOther: bare Koa under autocannon as well when wrk drives the loads. A Node server spends
     // more per request under wrk (docs/performance.md, "The ingest load generator"), so the
-    // ceiling is whichever generator got more out of bare Koa: the ratio never gains from wrk's lower one.
+    // ceiling of each round is whichever generator got more out of bare Koa: the ratio never gains from wrk's lower one.
     const runs = { bare: [] as Run[], bareOther: [] as Run[], naive: [] as Run[], api: [] as Run[] };
     // Rounds interleave the three targets, so a burst of load from elsewhere on a shared machine
     // hits all of them rather than one.
