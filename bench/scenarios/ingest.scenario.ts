@@ -89,6 +89,7 @@ export const ingestScenario: Scenario = {
     // bareOther: bare Koa under autocannon as well when wrk drives the loads. A Node server spends
     // more per request under wrk (docs/performance.md, "The ingest load generator"), so the
     // ceiling of each round is whichever generator got more out of bare Koa: the ratio never gains from wrk's lower one.
+    // Not in --quick (a smoke check that must stay under a minute).
     const runs = { bare: [] as Run[], bareOther: [] as Run[], naive: [] as Run[], api: [] as Run[] };
     // Rounds interleave the three targets, so a burst of load from elsewhere on a shared machine
     // hits all of them rather than one.
@@ -97,7 +98,7 @@ export const ingestScenario: Scenario = {
       const bare = await startProcess('baseline-bare-koa', 'bench/baselines/bare-koa.ts', { PORT: '0' }, 'listening');
       await (async () => {
         runs.bare.push(await measureTarget(ctx, 'bare Koa', `http://127.0.0.1:${bare.port}`, siteKeys));
-        if (COLLECT_GENERATOR !== 'autocannon') runs.bareOther.push(await measureTarget(ctx, 'bare Koa under autocannon', `http://127.0.0.1:${bare.port}`, siteKeys, undefined, 'autocannon'));
+        if (COLLECT_GENERATOR !== 'autocannon' && !ctx.options.quick) runs.bareOther.push(await measureTarget(ctx, 'bare Koa under autocannon', `http://127.0.0.1:${bare.port}`, siteKeys, undefined, 'autocannon'));
       })().finally(() => stopProcess(bare));
       const naive = await startProcess('baseline-naive-orm', 'bench/baselines/naive-collect.ts', { PORT: '0', DATABASE_URL: stack.databaseUrl }, 'listening');
       runs.naive.push(await measureTarget(ctx, 'naive ORM insert', `http://127.0.0.1:${naive.port}`, siteKeys).finally(() => stopProcess(naive)));
