@@ -19,6 +19,7 @@ import type {
 } from '../core/webhooks/webhook-schemas.ts';
 import type { ZNotificationPreferences, ZNotificationPreferencesPatch } from '../core/email/notification-preferences-schemas.ts';
 import type { ZActivityJson, ZCreateActivityBody, ZUpdateActivityBody } from '../core/activities/activity-schemas.ts';
+import { browserTimeZone } from './format.ts';
 
 export type User = z.output<typeof ZUserJson>;
 export type Site = z.output<typeof ZSiteJson>;
@@ -299,7 +300,7 @@ export async function signUp(input: SignupInput): Promise<Session | null> {
  * effort: should it fail, the default stays and Settings can change it.
  */
 async function adoptBrowserTimeZone(csrfToken: string | null): Promise<void> {
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const timeZone = browserTimeZone();
   if (!timeZone || !csrfToken) return;
   const patch: NotificationPreferencesPatch = { timeZone };
   await api.patch('/v1/notification-preferences', patch, { csrfToken, allowUnauthorized: true }).catch(() => undefined);

@@ -55,9 +55,9 @@ export function formatDateTimeIn(iso: string, timeZone: string): string {
   return inZone({ dateStyle: 'medium', timeStyle: 'short' }, timeZone, 'en').format(new Date(iso));
 }
 
-/** The browser's time zone (an IANA name), UTC when it names none. */
-export function browserTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+/** The browser's time zone (an IANA name), or undefined when it names none. */
+export function browserTimeZone(): string | undefined {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
 }
 
 /** The date ("YYYY-MM-DD") the clock shows at `now` in `timeZone` (the browser's by default). */

@@ -48,7 +48,7 @@ function isoDay(date: Date): string {
 }
 
 /** Whose days the page counts: the browser's time zone, sent as `tz` (the API counts UTC days without it). */
-const ZONE = browserTimeZone();
+const ZONE = browserTimeZone() ?? 'UTC';
 
 const ISO_DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 

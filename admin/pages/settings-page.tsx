@@ -5,6 +5,7 @@ import { type NotificationPreferences, notificationsApi, useSession } from '../a
 import { Button } from '../components/button.tsx';
 import { CheckboxField, Field } from '../components/field.tsx';
 import { FormError } from '../components/form-error.tsx';
+import { browserTimeZone } from '../format.ts';
 import { PageHeader, useDocumentTitle } from '../components/layout.tsx';
 import { Loaded } from '../components/loaded.tsx';
 import { showToast } from '../components/toast.tsx';
@@ -30,8 +31,7 @@ const HOURS = Array.from({ length: 24 }, (_, h) => h);
 
 function timeZones(current: string): string[] {
   const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-  const browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  return [...new Set([current, browser, ...all])].filter(Boolean).sort();
+  return [...new Set([current, browserTimeZone(), ...all])].filter((tz): tz is string => Boolean(tz)).sort();
 }
 
 function toValues(p: NotificationPreferences): Values {
