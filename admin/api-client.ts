@@ -85,6 +85,8 @@ export interface Session {
   mailer?: { configured: boolean };
   /** From GET /v1/auth/me: DEFAULT_PHONE_COUNTRY, whose numbers show in national format. */
   phoneCountry?: string;
+  /** From GET /v1/auth/me: the person's time zone (Settings), whose days Analytics counts. */
+  timeZone?: string;
 }
 
 let session: Session | null = null;
@@ -335,7 +337,12 @@ export const accountEmailApi = {
 
 export const notificationsApi = {
   get: (opts?: RequestOptions) => api.get<NotificationPreferences>('/v1/notification-preferences', opts),
-  update: (patch: NotificationPreferencesPatch) => api.patch<NotificationPreferences>('/v1/notification-preferences', patch),
+  /** Saves; a new time zone becomes the session's at once, so Analytics counts its days from then on. */
+  update: async (patch: NotificationPreferencesPatch) => {
+    const stored = await api.patch<NotificationPreferences>('/v1/notification-preferences', patch);
+    if (session && session.timeZone !== stored.timeZone) setSession({ ...session, timeZone: stored.timeZone });
+    return stored;
+  },
 };
 
 /** Ends the session on the server; the local session is cleared even if that call fails. */

@@ -31,7 +31,7 @@ const ALLOWED: Record<string, [count: number, reason: string]> = {
   'core/accounts/account-deletion-purge.ts': [17, 'worker: the purge job erases the deleted account its payload names, checks what of it is left, and finds deleted accounts for the sweep (those with data left first)'],
   'core/accounts/account-settings.ts': [6, 'Account settings: the signed-in person\'s users row by its key (actorIdOf(tenant)), read once unlocked for the argon2 check and once locked'],
   'core/notifications/account-emails.ts': [7, 'verification and password reset: the users row by its key; the verification emails a user was sent in the hour, counted for the per-address cap'],
-  'core/email/notification-preferences.ts': [4, 'preferences are per person (actorIdOf(tenant) in requests, the recipient in the worker), and so are the alerts their quiet hours hold'],
+  'core/email/notification-preferences.ts': [5, 'preferences are per person (actorIdOf(tenant) in requests, the recipient in the worker), and so are the alerts their quiet hours hold and the time zone Today and Analytics count days in'],
   // Worker jobs and ingest: the owning account comes from a row or a job payload.
   'core/notifications/render-notification.ts': [4, 'worker: renders a claimed notification for its recipient'],
   'core/sites/resolve-ingest-site.ts': [1, 'ingest: a site by its public key counts as enabled only while its owner\'s account is not deleted (joined to that users row)'],

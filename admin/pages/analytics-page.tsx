@@ -7,7 +7,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { DAY_MS } from '#core/shared/time.ts';
-import { type AnalyticsSummary, analyticsApi, type LeadAnalytics, type ScoreBand, sitesApi } from '../api-client.ts';
+import { type AnalyticsSummary, analyticsApi, type LeadAnalytics, type ScoreBand, sitesApi, useSession } from '../api-client.ts';
 import { Button } from '../components/button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
@@ -41,14 +41,19 @@ function eventTypeLabel(type: string): string {
 
 /**
  * A day ("YYYY-MM-DD") held as its UTC midnight → its text, and back: the arithmetic of calendar
- * dates (the days themselves are the realtor's, `ZONE`).
+ * dates (the days themselves are the realtor's, `useZone`).
  */
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Whose days the page counts: the browser's time zone, sent as `tz` (the API counts UTC days without it). */
-const ZONE = browserTimeZone() ?? 'UTC';
+/**
+ * Whose days the page counts, sent as `tz` (the API counts UTC days without it): the realtor's time
+ * zone from Settings (the session's, as Today counts days), else the browser's, else UTC.
+ */
+function useZone(): string {
+  return useSession()?.timeZone ?? browserTimeZone() ?? 'UTC';
+}
 
 const ISO_DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -64,14 +69,14 @@ interface Range {
   site: string | undefined;
 }
 
-export function readRange(query: URLSearchParams, now = new Date()): Range {
+export function readRange(query: URLSearchParams, zone: string, now = new Date()): Range {
   const site = query.get('site') || undefined;
   const from = query.get('from');
   const to = query.get('to');
   if (validDay(from) && validDay(to) && from <= to) return { from, to, preset: null, site };
   const days = Number(query.get('days'));
   const preset = (PRESETS as readonly number[]).includes(days) ? days : DEFAULT_DAYS;
-  const today = dateIn(now, ZONE);
+  const today = dateIn(now, zone);
   return { from: isoDay(new Date(Date.parse(`${today}T00:00:00Z`) - (preset - 1) * DAY_MS)), to: today, preset, site };
 }
 
@@ -104,12 +109,13 @@ const number = new Intl.NumberFormat('en');
 const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 });
 
 export function AnalyticsPage({ query }: RouteProps) {
-  const range = readRange(query);
+  const zone = useZone();
+  const range = readRange(query, zone);
   const sites = useApi((signal) => sitesApi.list({ signal }), []);
   // Refresh asks the API for answers computed now (it serves analytics from a cache of a few seconds).
   const fresh = useRef(false);
-  const summary = useApi((signal) => analyticsApi.summary({ from: range.from, to: range.to, site: range.site, tz: ZONE }, { signal, fresh: fresh.current }), [range.from, range.to, range.site]);
-  const people = useApi((signal) => analyticsApi.leads({ from: range.from, to: range.to, site: range.site, tz: ZONE }, { signal, fresh: fresh.current }), [range.from, range.to, range.site]);
+  const summary = useApi((signal) => analyticsApi.summary({ from: range.from, to: range.to, site: range.site, tz: zone }, { signal, fresh: fresh.current }), [range.from, range.to, range.site, zone]);
+  const people = useApi((signal) => analyticsApi.leads({ from: range.from, to: range.to, site: range.site, tz: zone }, { signal, fresh: fresh.current }), [range.from, range.to, range.site, zone]);
   const refresh = () => {
     fresh.current = true;
     summary.reload();
@@ -124,9 +130,9 @@ export function AnalyticsPage({ query }: RouteProps) {
     <>
       <PageHeader
         title="Analytics"
-        description={`What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight in your time zone (${ZONE.replace(/_/g, ' ')}).`}
+        description={`What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight in your time zone (${zone.replace(/_/g, ' ')}).`}
       />
-      <RangeBar range={range} sites={sites.data?.items ?? []} refreshing={summary.loading || people.loading} onRefresh={refresh} />
+      <RangeBar range={range} zone={zone} sites={sites.data?.items ?? []} refreshing={summary.loading || people.loading} onRefresh={refresh} />
       <Loaded state={summary} loadingLabel="Loading analytics…" errorTitle="Could not load analytics">
         {(data, refreshing) => (
           <div class={refreshing ? 'is-refreshing' : undefined} aria-busy={refreshing || undefined}>
@@ -150,12 +156,12 @@ export function AnalyticsPage({ query }: RouteProps) {
   );
 }
 
-function RangeBar({ range, sites, refreshing, onRefresh }: { range: Range; sites: Array<{ siteId: string; name: string }>; refreshing: boolean; onRefresh(): void }) {
+function RangeBar({ range, zone, sites, refreshing, onRefresh }: { range: Range; zone: string; sites: Array<{ siteId: string; name: string }>; refreshing: boolean; onRefresh(): void }) {
   const [custom, setCustom] = useState(range.preset === null);
   const [from, setFrom] = useState(range.from);
   const [to, setTo] = useState(range.to);
   const [error, setError] = useState<string | null>(null);
-  const today = dateIn(new Date(), ZONE);
+  const today = dateIn(new Date(), zone);
 
   const apply = (e: Event) => {
     e.preventDefault();

@@ -4,6 +4,7 @@ import { deleteSession, explainSessionRefusal } from '#core/accounts/sessions.ts
 import { prepareSignup, recordSignup, registerAccount } from '#core/accounts/sign-up.ts';
 import { UserSchema, type User } from '#core/accounts/user.entity.ts';
 import { verifyCredentials } from '#core/accounts/verify-credentials.ts';
+import { timeZoneOf } from '#core/email/notification-preferences.ts';
 import { AppError } from '#core/errors.ts';
 import { resendEmailVerification } from '#core/notifications/account-emails.ts';
 import { runAfterAnswer } from '../after-answer.ts';
@@ -166,6 +167,7 @@ export function mountAuthRoutes(routes: RouteRegistry, deps: AppDeps): void {
         // Without SMTP_URL the worker writes emails to its log; the admin says so.
         mailer: { configured: config.SMTP_URL !== undefined },
         phoneCountry: config.DEFAULT_PHONE_COUNTRY,
+        timeZone: await timeZoneOf({ em: ctx.state.em, tenant }),
       };
     },
   });

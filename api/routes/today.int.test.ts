@@ -182,6 +182,20 @@ describe('GET /v1/today', () => {
   });
 });
 
+describe('GET /v1/auth/me: the time zone', () => {
+  it('carries the person’s time zone, the one Today counts days in, and the default without reading it into a settings row', async () => {
+    const { client, userId } = await api.makeRealtor();
+    const me = await client.get('/v1/auth/me');
+    expect(me.status).toBe(200);
+    expect(me.body.timeZone).toBe('America/New_York');
+    expect(await api.server.sql('select count(*)::int as n from notification_preferences where user_id = $1', [userId])).toEqual([{ n: 0 }]);
+
+    expect((await client.patch('/v1/notification-preferences', { timeZone: TIME_ZONE })).status).toBe(200);
+    expect((await client.get('/v1/auth/me')).body.timeZone).toBe(TIME_ZONE);
+    expect((await client.get('/v1/today')).body.timeZone).toBe(TIME_ZONE);
+  });
+});
+
 describe('GET /v1/lead-counts', () => {
   it('counts the realtor’s own leads by band', async () => {
     const { client, userId } = await api.makeRealtor();

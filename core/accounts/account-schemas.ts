@@ -49,6 +49,7 @@ export const ZAuthAnswer = z.object({
   csrfToken: z.string().nullable().describe('null when authenticated with an API key'),
   mailer: z.object({ configured: z.boolean().describe('false: SMTP_URL is unset and no email is sent (outside production they are written to the server log)') }).optional().describe('GET /v1/auth/me only'),
   phoneCountry: z.string().optional().describe('GET /v1/auth/me only: DEFAULT_PHONE_COUNTRY, whose numbers the admin shows in national format'),
+  timeZone: z.string().optional().describe('GET /v1/auth/me only: the signed-in person\'s time zone (an IANA name, from their alert settings; America/New_York until set), whose days Today counts and the admin\'s Analytics page asks for'),
 });
 
 /** `GET /v1/account`: the sign-in address, whether it is confirmed, and a pending change (docs/accounts.md). */

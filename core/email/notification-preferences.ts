@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { actorIdOf, type Tenant } from '../accounts/tenant.ts';
 import { createToken } from '../accounts/tokens.ts';
 import { db } from '../db/kysely.ts';
 import { AppError } from '../errors.ts';
 import { ALERT_KINDS, type AlertKind } from './alert-kinds.ts';
 import { nextAllowedSendTime } from './local-time.ts';
-import { NotificationPreferencesSchema, type NotificationPreferences } from './notification-preferences.entity.ts';
+import { DEFAULT_NOTIFICATION_PREFERENCES, NotificationPreferencesSchema, type NotificationPreferences } from './notification-preferences.entity.ts';
 import type { NotificationPreferencesJson, NotificationPreferencesPatch } from './notification-preferences-schemas.ts';
 
 /** The preference flag behind each alert. */
@@ -35,6 +36,15 @@ export async function getNotificationPreferences({ em, userId }: { em: EntityMan
     .ignore()
     .execute();
   return em.findOneOrFail(NotificationPreferencesSchema, { user: userId });
+}
+
+/**
+ * The time zone of the person acting (Settings; the default until they saved settings), whose days
+ * Today and Analytics count. A read only: no settings row is created.
+ */
+export async function timeZoneOf({ em, tenant }: { em: EntityManager; tenant: Tenant }): Promise<string> {
+  const row = await db(em).selectFrom('notification_preferences').select('time_zone').where('user_id', '=', actorIdOf(tenant)).executeTakeFirst();
+  return row?.time_zone ?? DEFAULT_NOTIFICATION_PREFERENCES.timeZone;
 }
 
 /** Applies a validated patch (ZNotificationPreferencesPatch) and returns the new settings. */

@@ -5,7 +5,7 @@ import { awaitingFirstContact } from '../activities/lead-contacts.ts';
 import { db } from '../db/kysely.ts';
 import { pgTimeToIsoStrict } from '../db/pg-values.ts';
 import { localDayBounds, toWallTime } from '../email/local-time.ts';
-import { DEFAULT_NOTIFICATION_PREFERENCES } from '../email/notification-preferences.entity.ts';
+import { timeZoneOf } from '../email/notification-preferences.ts';
 import { LEAD_COLUMNS, leadFollowUpColumns, toLeadJson } from '../leads/lead-json.ts';
 import type { LeadJson } from '../leads/lead-schemas.ts';
 import { toReminderJson } from '../reminders/reminders.ts';
@@ -39,8 +39,7 @@ export async function getToday({ em, tenant, now, recordsVisit = true }: {
   recordsVisit?: boolean;
 }): Promise<TodayJson> {
   const userId = ownerIdOf(tenant);
-  const prefs = await db(em).selectFrom('notification_preferences').select('time_zone').where(ownedBy(tenant)).executeTakeFirst();
-  const timeZone = prefs?.time_zone ?? DEFAULT_NOTIFICATION_PREFERENCES.timeZone;
+  const timeZone = await timeZoneOf({ em, tenant });
   const wall = toWallTime(now, timeZone);
   const { start: dayStart, end: dayEnd } = localDayBounds(wall, timeZone);
   const date = `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;

@@ -15,7 +15,7 @@ import type { ApiClient } from '#test/http.ts';
 const suite = useBrowserSuite();
 let alice: ApiClient;
 let empty: ApiClient;
-/** A realtor with one page view at 23:30 in Los Angeles, three days ago there: the next day in UTC. */
+/** A realtor in Los Angeles (Settings) with one page view at 23:30 there, three days ago: the next day in UTC and Tokyo. */
 let zoned: ApiClient;
 let zonedDay: { la: string; utc: string };
 const DAY = 86_400_000;
@@ -34,6 +34,8 @@ beforeAll(async () => {
   const { server } = suite;
   const realtor = await makeRealtor(server);
   alice = realtor.client;
+  // Analytics counts the days of the realtor's zone (Settings); the data below is laid out in UTC days.
+  expect((await alice.patch('/v1/notification-preferences', { timeZone: 'UTC' })).status).toBe(200);
   ({ client: empty } = await makeRealtor(server));
   const site = (await makeSite(realtor, { name: 'Oak Realty' })).siteId;
   const now = Date.now();
@@ -57,6 +59,7 @@ beforeAll(async () => {
   }
   const other = await makeRealtor(server);
   zoned = other.client;
+  expect((await zoned.patch('/v1/notification-preferences', { timeZone: 'America/Los_Angeles' })).status).toBe(200);
   const zonedSite = (await makeSite(other, { name: 'Pine Realty' })).siteId;
   const laToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(new Date());
   const d = new Date(Date.parse(`${laToday}T00:00:00Z`) - 3 * DAY);
@@ -73,7 +76,7 @@ describe('the Analytics page', () => {
       await page.goto(`${suite.server.url}/app/analytics`);
       await page.getByRole('heading', { name: 'Events per day' }).waitFor();
       await page.getByText('Median time to first contact').waitFor();
-      // The page says whose days it counts: the browser's time zone (UTC here).
+      // The page says whose days it counts: the realtor's time zone (UTC here).
       await page.getByText('Days run from midnight to midnight in your time zone (UTC).', { exact: false }).waitFor();
       await page.locator('.events-chart canvas').first().waitFor();
       await page.locator('.leads-chart canvas').first().waitFor();
@@ -109,19 +112,28 @@ describe('the Analytics page', () => {
     });
   }
 
-  it('counts the days of the realtor’s time zone: a page view at 23:30 in Los Angeles is on that day there, the next one in UTC', async () => {
+  it('counts the days of the realtor’s time zone from Settings, not the browser’s: a page view at 23:30 in Los Angeles is on that day there, the next one in Tokyo', async () => {
     expect(zonedDay.utc).not.toBe(zonedDay.la);
     for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
-      const page = await openAnalytics(zoned, viewport, 'America/Los_Angeles');
+      // The browser is in Tokyo; the realtor's settings say Los Angeles.
+      const page = await openAnalytics(zoned, viewport, 'Asia/Tokyo');
       await page.goto(`${suite.server.url}/app/analytics`);
       await page.getByText('Days run from midnight to midnight in your time zone (America/Los Angeles).', { exact: false }).waitFor();
       await page.getByText(`Busiest day: ${LONG_DAY.format(new Date(`${zonedDay.la}T00:00:00Z`))} (1).`, { exact: false }).waitFor();
       await noHorizontalOverflow(page);
       await saveScreenshot(page, `analytics-los-angeles-${viewport.width}x${viewport.height}`);
     }
-    const utc = await openAnalytics(zoned, { width: 1440, height: 900 }, 'UTC');
-    await utc.goto(`${suite.server.url}/app/analytics`);
-    await utc.getByText(`Busiest day: ${LONG_DAY.format(new Date(`${zonedDay.utc}T00:00:00Z`))} (1).`, { exact: false }).waitFor();
+    // A new zone saved in Settings counts from the next visit to Analytics, without a reload.
+    const page = await openAnalytics(zoned, { width: 1440, height: 900 }, 'America/Los_Angeles');
+    await page.goto(`${suite.server.url}/app/settings`);
+    await page.getByLabel('Time zone').selectOption('Asia/Tokyo');
+    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Alert settings saved.').first().waitFor();
+    await page.getByRole('link', { name: 'Analytics' }).first().click();
+    await page.getByText('Days run from midnight to midnight in your time zone (Asia/Tokyo).', { exact: false }).waitFor();
+    await page.getByText(`Busiest day: ${LONG_DAY.format(new Date(`${zonedDay.utc}T00:00:00Z`))} (1).`, { exact: false }).waitFor();
+    expect(await page.evaluate(() => 'sameDocument' in window)).toBe(true);
   });
 
   it('shows an empty state for a realtor without activity, and an error with a retry when lead analytics fail', async () => {
