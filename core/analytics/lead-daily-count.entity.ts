@@ -225,7 +225,10 @@ alter table inquiries enable always trigger inquiry_daily_counts_update;`,
   },
 ];
 
+// An empty transition table returns at once: ingest's visitor upsert fires the insert trigger on
+// every batch, and mostly inserts no visitor (Migration20261203190000).
 const visitorRows = (table: string, sign: '' | '-') => `
+  if not exists (select from ${table}) then return null; end if;
   insert into visitor_daily_counts (site_id, hour, visitors, leads)
   select site_id, ${hour('first_seen_at')}, ${sign}count(*), ${sign}count(lead_id) from ${table} group by 1, 2;`;
 

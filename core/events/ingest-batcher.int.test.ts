@@ -129,6 +129,25 @@ describe('group commit', () => {
     expect(visitor.last_seen_at.toISOString()).toBe(later.toISOString());
   });
 
+  it('counts the visitors a batch creates in visitor_daily_counts, and writes no count row for a batch of returning visitors', async () => {
+    const countRows = async () => (await server.sql<{ rows: number; visitors: number }>(
+      'select count(*)::int as rows, coalesce(sum(visitors), 0)::int as visitors from visitor_daily_counts where site_id = $1', [site.siteId]))[0];
+    const em = () => server.orm.em.fork() as EntityManager;
+    const returning = [item('count-a'), item('count-b')];
+    await writeIngestBatch(em(), returning);
+    const before = await countRows();
+    // Two returning visitors and one new one in one statement: one visitor more.
+    const fresh = item('count-new');
+    await writeIngestBatch(em(), [...returning.map((r) => ({ ...r, rows: [{ ...r.rows[0], id: randomUUID() }] })), fresh]);
+    const afterMixed = await countRows();
+    expect(afterMixed.visitors).toBe(before.visitors + 1);
+    // Only returning visitors: nothing to count (the insert trigger returns at once).
+    await writeIngestBatch(em(), [...returning, fresh].map((r) => ({ ...r, rows: [{ ...r.rows[0], id: randomUUID() }] })));
+    expect(await countRows()).toEqual(afterMixed);
+    const [{ visitors }] = await server.sql<{ visitors: number }>('select count(*)::int as visitors from visitors where site_id = $1', [site.siteId]);
+    expect(afterMixed.visitors).toBe(visitors);
+  });
+
   /**
    * A batcher (with `opts`) whose first batch is stuck: the visitor row of its one request is held
    * locked by another transaction until `release()` (also called after `run`, whatever happens).
