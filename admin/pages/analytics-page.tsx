@@ -130,7 +130,12 @@ export function AnalyticsPage({ query }: RouteProps) {
     <>
       <PageHeader
         title="Analytics"
-        description={`What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight in your time zone (${zone.replace(/_/g, ' ')}).`}
+        description={
+          <>
+            What visitors do on your sites, which listings draw them in, and how many become leads. Days run from midnight to midnight in your time zone ({zone.replace(/_/g, ' ')}
+            , <Link href="/settings">change it in Settings</Link>).
+          </>
+        }
       />
       <RangeBar range={range} zone={zone} sites={sites.data?.items ?? []} refreshing={summary.loading || people.loading} onRefresh={refresh} />
       <Loaded state={summary} loadingLabel="Loading analytics…" errorTitle="Could not load analytics">

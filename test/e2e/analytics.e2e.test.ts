@@ -77,7 +77,7 @@ describe('the Analytics page', () => {
       await page.getByRole('heading', { name: 'Events per day' }).waitFor();
       await page.getByText('Median time to first contact').waitFor();
       // The page says whose days it counts: the realtor's time zone (UTC here).
-      await page.getByText('Days run from midnight to midnight in your time zone (UTC).', { exact: false }).waitFor();
+      await page.getByText('Days run from midnight to midnight in your time zone (UTC, change it in Settings).', { exact: false }).waitFor();
       await page.locator('.events-chart canvas').first().waitFor();
       await page.locator('.leads-chart canvas').first().waitFor();
 
@@ -118,20 +118,21 @@ describe('the Analytics page', () => {
       // The browser is in Tokyo; the realtor's settings say Los Angeles.
       const page = await openAnalytics(zoned, viewport, 'Asia/Tokyo');
       await page.goto(`${suite.server.url}/app/analytics`);
-      await page.getByText('Days run from midnight to midnight in your time zone (America/Los Angeles).', { exact: false }).waitFor();
+      await page.getByText('Days run from midnight to midnight in your time zone (America/Los Angeles, change it in Settings).', { exact: false }).waitFor();
       await page.getByText(`Busiest day: ${LONG_DAY.format(new Date(`${zonedDay.la}T00:00:00Z`))} (1).`, { exact: false }).waitFor();
       await noHorizontalOverflow(page);
       await saveScreenshot(page, `analytics-los-angeles-${viewport.width}x${viewport.height}`);
     }
-    // A new zone saved in Settings counts from the next visit to Analytics, without a reload.
+    // The page links to Settings; a new zone saved there counts from the next visit to Analytics, without a reload.
     const page = await openAnalytics(zoned, { width: 1440, height: 900 }, 'America/Los_Angeles');
-    await page.goto(`${suite.server.url}/app/settings`);
+    await page.goto(`${suite.server.url}/app/analytics`);
+    await page.getByRole('link', { name: 'change it in Settings' }).click();
     await page.getByLabel('Time zone').selectOption('Asia/Tokyo');
     await page.evaluate(() => Object.assign(window, { sameDocument: true }));
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Alert settings saved.').first().waitFor();
     await page.getByRole('link', { name: 'Analytics' }).first().click();
-    await page.getByText('Days run from midnight to midnight in your time zone (Asia/Tokyo).', { exact: false }).waitFor();
+    await page.getByText('Days run from midnight to midnight in your time zone (Asia/Tokyo, change it in Settings).', { exact: false }).waitFor();
     await page.getByText(`Busiest day: ${LONG_DAY.format(new Date(`${zonedDay.utc}T00:00:00Z`))} (1).`, { exact: false }).waitFor();
     expect(await page.evaluate(() => 'sameDocument' in window)).toBe(true);
   });
