@@ -55,6 +55,17 @@ export function localDay(column: RawBuilder<unknown> | ReturnType<typeof sql.ref
 }
 
 /**
+ * The last UTC day whose listing views count (analytics_daily keeps UTC days, so top listings count
+ * the whole UTC days `from`…this one): `to`, and for a range still running (its end after `now`)
+ * the UTC date of `now` when that is later. West of UTC today's evening is already tomorrow in UTC;
+ * that UTC day holds no event of a later local day yet, so the views of the evening count.
+ */
+export function lastListingDay(range: { to: string; end: Date }, now: Date): string {
+  if (range.end.getTime() <= now.getTime()) return range.to;
+  return dayString(Math.max(Date.parse(`${range.to}T00:00:00Z`), Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())));
+}
+
+/**
  * The whole ISO weeks (Monday to Sunday) inside a range of days: the first and last Monday, and the
  * Sunday ending the last. None: `first` is the day after `to` and `end` is `to` (all days are edges).
  */
@@ -77,7 +88,8 @@ export function wholeWeeks(range: { from: string; to: string }): { first: string
  *   zone's days; `analytics_daily` per listing and UTC day; written by the `analytics.rollup` job) plus the events received after the rollup's
  *   watermark, counted raw through lead_analytics_received_index — exact and current.
  * - Top listings: page views per listing from analytics_listing_weeks for the range's whole weeks
- *   and analytics_daily for the days around them (index-only); inquiries only for the
+ *   and analytics_daily for the days around them (index-only), whole UTC days up to
+ *   `lastListingDay`, plus the raw tail; inquiries (exact instants) only for the
  *   listings that can still make the top (views ≥ the 10th's), probed per listing through
  *   inquiries_site_listing_created_index — all of the range's inquiries only when fewer than 10
  *   listings were viewed.
@@ -142,7 +154,7 @@ export async function getAnalyticsSummary({ em, tenant, query, now }: { em: Enti
           and d.day >= ${range.from}::date and d.day < ${weeks.first}::date and d.listing_ref <> ''
         union all
         select d.listing_ref, d.events from analytics_daily d where d.site_id = any(${ids}) and d.event_type = 'page_view'
-          and d.day > ${weeks.end}::date and d.day <= ${range.to}::date and d.listing_ref <> ''
+          and d.day > ${weeks.end}::date and d.day <= ${lastListingDay(range, now)}::date and d.listing_ref <> ''
         union all
         select a.listing_ref, 1 from tail a where a.event_type = 'page_view' and a.listing_ref is not null
       ) v group by v.listing_ref

@@ -66,4 +66,27 @@ describe('top listings', () => {
       expect(summary.topListings.map(({ listingRef, views: v, inquiries: n, leads: l }) => ({ listingRef, views: v, inquiries: n, leads: l }))).toEqual(ranked);
     }), { numRuns: 40 });
   });
+
+  it('in a range ending today west of UTC, counts the views of the evening (tomorrow\'s UTC day); a past range keeps its own UTC days', async () => {
+    await server.pool.query(`delete from analytics_daily where site_id = $1`, [site]);
+    await server.pool.query(`delete from inquiries where lead_id = any($1)`, [leads]);
+    const row = (day: string, listing: string, n: number) =>
+      server.pool.query(`insert into analytics_daily (site_id, day, event_type, listing_ref, user_id, events) values ($1, $2::date, 'page_view', $3, $4, $5)`, [site, day, listing, userId, n]);
+    // 2026-03-10 in Los Angeles (UTC−7 after the switch to daylight time on March 8), 20:00 there: 03:00 UTC on the 11th.
+    const now = new Date('2026-03-11T03:00:00Z');
+    await row('2026-03-10', 'afternoon', 2);
+    await row('2026-03-11', 'evening', 3);
+    const summary = (to: string, at: Date) => getAnalyticsSummary({
+      em: server.orm.em.fork() as EntityManager, tenant: tenantOfUser(userId), query: { from: '2026-03-04', to, tz: 'America/Los_Angeles' }, now: at,
+    });
+    const views = (s: Awaited<ReturnType<typeof summary>>) => Object.fromEntries(s.topListings.map((l) => [l.listingRef, l.views]));
+    expect(views(await summary('2026-03-10', now))).toEqual({ afternoon: 2, evening: 3 });
+    // The same range read a week later: it ended long ago, and the 11th's UTC day is mostly the 11th there.
+    expect(views(await summary('2026-03-10', new Date('2026-03-18T03:00:00Z')))).toEqual({ afternoon: 2 });
+    // East of UTC the current UTC day is not past `to`: nothing more to take.
+    const tokyo = await getAnalyticsSummary({
+      em: server.orm.em.fork() as EntityManager, tenant: tenantOfUser(userId), query: { from: '2026-03-04', to: '2026-03-11', tz: 'Asia/Tokyo' }, now,
+    });
+    expect(views(tokyo)).toEqual({ afternoon: 2, evening: 3 });
+  });
 });
