@@ -35,9 +35,9 @@ export function useBrowserSuite(env: Record<string, string> = {}): BrowserSuite 
     suite.browser = await workerBrowser();
   });
   afterAll(async () => {
-    // The browser outlives the file; what the file opened in it does not (contexts it opened
-    // with browser.newContext itself included).
-    await closeAll(...suite.contexts, ...(suite.browser?.contexts() ?? []), suite.server);
+    // The browser outlives the file; every context in it is the file's (suite.contexts and those
+    // it opened with browser.newContext itself) and closes now.
+    await closeAll(...(suite.browser?.contexts() ?? []), suite.server);
     expect(suite.pageErrors).toEqual([]);
   });
   return suite;
