@@ -133,16 +133,18 @@ describe('group commit', () => {
     const countRows = async () => (await server.sql<{ rows: number; visitors: number }>(
       'select count(*)::int as rows, coalesce(sum(visitors), 0)::int as visitors from visitor_daily_counts where site_id = $1', [site.siteId]))[0];
     const em = () => server.orm.em.fork() as EntityManager;
+    /** The same visitor's next beacon: a new event. */
+    const nextBeacon = (i: IngestBatchItem): IngestBatchItem => ({ ...i, rows: [{ ...i.rows[0], id: randomUUID() }] });
     const returning = [item('count-a'), item('count-b')];
     await writeIngestBatch(em(), returning);
     const before = await countRows();
     // Two returning visitors and one new one in one statement: one visitor more.
     const fresh = item('count-new');
-    await writeIngestBatch(em(), [...returning.map((r) => ({ ...r, rows: [{ ...r.rows[0], id: randomUUID() }] })), fresh]);
+    await writeIngestBatch(em(), [...returning.map(nextBeacon), fresh]);
     const afterMixed = await countRows();
     expect(afterMixed.visitors).toBe(before.visitors + 1);
     // Only returning visitors: nothing to count (the insert trigger returns at once).
-    await writeIngestBatch(em(), [...returning, fresh].map((r) => ({ ...r, rows: [{ ...r.rows[0], id: randomUUID() }] })));
+    await writeIngestBatch(em(), [...returning, fresh].map(nextBeacon));
     expect(await countRows()).toEqual(afterMixed);
     const [{ visitors }] = await server.sql<{ visitors: number }>('select count(*)::int as visitors from visitors where site_id = $1', [site.siteId]);
     expect(afterMixed.visitors).toBe(visitors);
