@@ -6,7 +6,7 @@
 // reload. A stream refused because its session ended (401) is retried the same way until the
 // admin's next request sends the realtor to the login page; then the retries stop. The page's
 // clock skips the waits. Run `npm run build:admin` first.
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pauseClock } from '#test/browser.ts';
 import { useBrowserSuite } from '#test/browser-suite.ts';
@@ -48,16 +48,27 @@ afterEach(async () => {
   redisStopped = false;
 });
 
-/** The page's requests to GET /v1/live and the statuses answered, in order. */
+/**
+ * The page's requests to GET /v1/live and how each ended, in order: the status answered, or 0 for
+ * a request that failed without an answer (the admin closing a stream it had just retried, when it
+ * sends the realtor to log in).
+ */
 function watchLive(page: Page): { sent: () => number; answers: number[] } {
   let sent = 0;
   const answers: number[] = [];
+  const answered = new Set<Request>();
   const isLive = (url: string) => new URL(url).pathname === '/v1/live';
   page.on('request', (r) => {
     if (isLive(r.url())) sent++;
   });
   page.on('response', (r) => {
-    if (isLive(r.url())) answers.push(r.status());
+    if (!isLive(r.url())) return;
+    answered.add(r.request());
+    answers.push(r.status());
+  });
+  // A stream closed after its answer also fails (its body ends early): counted once, by its status.
+  page.on('requestfailed', (r) => {
+    if (isLive(r.url()) && !answered.has(r)) answers.push(0);
   });
   return { sent: () => sent, answers };
 }
