@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { WAIT } from './test/env.ts';
+import TestSequencer from './test/sequencer.ts';
 
 const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx'];
 const NEVER = ['node_modules/**', 'dist/**'];
@@ -51,6 +52,8 @@ export default defineConfig({
     expect: { poll: WAIT },
     hookTimeout: 60_000,
     pool: 'forks',
+    // The slow project's files first, then the projects that share processes (test/sequencer.ts).
+    sequence: { sequencer: TestSequencer },
     // Each file has its own database and queue prefix, so files run in parallel.
     fileParallelism: true,
     maxWorkers: 2,
